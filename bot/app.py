@@ -1,0 +1,29 @@
+"""Composition root: settings -> engine -> dispatcher (and, for servers, adapters and the scheduler)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from bot.logs import setup_logging
+from handlers.dispatch import Dispatcher
+from handlers.settings import Settings
+from storage.db import init_db, make_engine
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    dispatcher: Dispatcher
+
+
+def build_app(settings: Settings, *, upgrade: bool = True) -> App:
+    setup_logging(settings.log_level)
+    engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    if upgrade:
+        init_db(engine)
+    logging.getLogger(__name__).debug("app built on %s", engine.dialect.name)
+    return App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))

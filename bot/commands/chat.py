@@ -1,0 +1,29 @@
+"""``yunling chat``: the local console chat."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.app import build_app
+from bot.commands.common import add_db_option, settings_from
+from bot.console import ConsoleChat
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("chat", help="chat with the assistant in this terminal (reads stdin when piped)",
+                       description="Interactive console chat; when standard input is not a terminal, each "
+                       "line is one message and the replies are printed, so a conversation can be scripted.")
+    p.add_argument("--user", default="local", help="act as this person (console user name), default 'local'")
+    p.add_argument("--as-clerk", metavar="UNIT", help="act as a union clerk of UNIT (e.g. 昆明市总工会)")
+    p.add_argument("--lang", choices=["zh", "en"], help="language hint for a new user (default zh)")
+    add_db_option(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides: dict[str, object] = {}
+    if args.as_clerk:
+        overrides["clerks"] = {f"console:{args.user}": args.as_clerk}
+    app = build_app(settings_from(args, **overrides))
+    return ConsoleChat(app, user=args.user, locale=args.lang).run(sys.stdin, sys.stdout)

@@ -1,0 +1,59 @@
+"""Resolve a typed answer to one of the offered choices: tapped value, number (ASCII, full-width,
+一二三), exact label, or a fuzzy match of the label (rapidfuzz)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, process
+
+from handlers.types import Choice
+
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_ORDINAL = re.compile(r"^(?:第|no\.?|#|option\s*)?\s*(\d{1,2}|[一二两三四五六七八九十])\s*(?:个|项|条|号|\.|、|\)|）)?$", re.I)
+FUZZY_CUTOFF = 80
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width digits and letters to ASCII), collapse whitespace, lower-case."""
+    return " ".join(unicodedata.normalize("NFKC", text).split()).lower()
+
+
+def number_of(text: str) -> int | None:
+    m = _ORDINAL.match(normalize(text))
+    if not m:
+        return None
+    token = m.group(1)
+    return int(token) if token.isdigit() else _CN_DIGITS[token]
+
+
+def resolve(text: str, choices: Sequence[Choice], tapped: str | None = None, *, fuzzy: bool = True) -> Choice | None:
+    """The chosen option, or None when the answer matches none of them (``fuzzy=False``: no fuzzy match)."""
+    if not choices:
+        return None
+    if tapped is not None:
+        for c in choices:
+            if c.value == tapped:
+                return c
+    if not text.strip():
+        return None
+    n = number_of(text)
+    if n is not None:
+        return choices[n - 1] if 1 <= n <= len(choices) else None
+    wanted = normalize(text)
+    for c in choices:
+        if wanted in (normalize(c.label), normalize(c.value)):
+            return c
+    if not fuzzy:
+        return None
+    labels = [normalize(c.label) for c in choices]
+    best = process.extractOne(wanted, labels, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF)
+    if best is None:
+        return None
+    # Refuse ties: an answer equally close to two options is ambiguous.
+    scores = sorted((fuzz.WRatio(wanted, lab) for lab in labels), reverse=True)
+    if len(scores) > 1 and scores[0] - scores[1] < 3:
+        return None
+    return choices[best[2]]

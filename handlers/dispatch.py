@@ -1,0 +1,298 @@
+"""The dispatcher: one neutral message in, replies out, state saved in the same transaction.
+
+Order of work for one message: drop a delivery key seen before; serialise messages of the same user;
+load identity, person and conversation; route to a global command, a deep-link payload, the active
+flow's step, a flow's entry trigger or the FAQ; save state; commit; return the replies. An exception in
+a step rolls everything back, is logged once, and the person gets a polite apology.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from handlers.choices import normalize, resolve
+from handlers.errors import Invalid
+from handlers.flow import Answer, Ctx, Flow, Outcome
+from handlers.i18n import normalize_locale, translator
+from handlers.settings import Settings
+from handlers.types import Choice, DispatchResult, Incoming, Reply
+from storage import repositories as repo
+from storage.db import run_in_transaction
+from storage.errors import Busy
+from storage.models import Conversation
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000  # longer messages are cut before routing; the person is told
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
+    "cancel": ("/cancel", "取消", "cancel", "退出", "quit", "exit", "算了"),
+    "menu": ("/menu", "菜单", "menu", "主菜单", "main menu"),
+    "help": ("/help", "帮助", "help", "?", "？", "怎么用"),
+    "start": ("/start", "开始", "start", "你好", "hello", "hi", "您好"),
+}
+_COMMAND_OF = {normalize(word): name for name, words in GLOBAL_COMMANDS.items() for word in words}
+
+FaqFn = Callable[[Ctx, str], list[Reply]]
+
+
+def pseudonym(channel: str, user_key: str) -> str:
+    """A stable, non-reversible tag for logs: never log a platform user id in clear."""
+    return hashlib.sha256(f"{channel}:{user_key}".encode()).hexdigest()[:10]
+
+
+def clean_text(text: str) -> str:
+    return _CONTROL.sub("", text or "").strip()
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        flows: Sequence[Flow] | None = None,
+        faq: FaqFn | None = None,
+    ) -> None:
+        if flows is None or faq is None:
+            from handlers.flows import FLOWS, faq_answer
+
+            flows = FLOWS if flows is None else flows
+            faq = faq_answer if faq is None else faq
+        self.engine = engine
+        self.settings = settings
+        self.flows: dict[str, Flow] = {f.name: f for f in flows}
+        self.faq = faq
+        self.tz = ZoneInfo(settings.timezone)
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._triggers: dict[str, str] = {}
+        for f in flows:
+            for word in f.commands:
+                self._triggers[normalize(word)] = f.name
+
+    # -- public -------------------------------------------------------------------------------
+    def handle(self, incoming: Incoming) -> DispatchResult:
+        with self._lock_for(incoming):
+            try:
+                return run_in_transaction(self.engine, lambda s: self._handle_in(s, incoming))
+            except Busy:
+                log.error("database busy; message %s of %s not processed",
+                          incoming.message_key, pseudonym(incoming.channel, incoming.user_key))
+                return self._apology(incoming, busy=True)
+            except Exception:
+                log.exception("step failed for message %s of %s",
+                              incoming.message_key, pseudonym(incoming.channel, incoming.user_key))
+                return self._apology(incoming, busy=False)
+
+    def main_menu(self, ctx: Ctx, text: str | None = None) -> Reply:
+        _ = ctx._
+        flows = sorted((f for f in self.flows.values() if f.in_menu and f.allows(ctx.roles)),
+                       key=lambda f: (f.menu_order, f.name))
+        return Reply(
+            text=text or _("What would you like to do? Choose a number, or just type your question."),
+            choices=tuple(Choice(f"flow:{f.name}", _(f.title)) for f in flows),
+        )
+
+    # -- internals ----------------------------------------------------------------------------
+    def _lock_for(self, incoming: Incoming) -> threading.Lock:
+        key = (incoming.channel, incoming.user_key)
+        with self._locks_guard:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.Lock()
+            return lock
+
+    def _apology(self, incoming: Incoming, *, busy: bool) -> DispatchResult:
+        locale = normalize_locale(incoming.locale)
+        _ = translator(locale)
+        text = (_("The service is busy right now. Please send your message again in a moment.") if busy else
+                _("Sorry, something went wrong on our side. Nothing you entered was lost; please try again, "
+                  "or type 'menu' to start over."))
+        return DispatchResult(replies=[Reply(text=text)], locale=locale)
+
+    def _handle_in(self, session: Session, incoming: Incoming) -> DispatchResult:
+        if repo.already_processed(session=session, channel=incoming.channel, message_key=incoming.message_key):
+            return DispatchResult(duplicate=True)
+        if not repo.mark_processed(session=session, channel=incoming.channel, message_key=incoming.message_key):
+            return DispatchResult(duplicate=True)
+        identity, person = repo.get_or_create_identity(
+            session=session, channel=incoming.channel, user_key=incoming.user_key, chat_key=incoming.chat,
+            locale=normalize_locale(incoming.locale or self.settings.default_locale),
+            display_name=incoming.display_name,
+        )
+        now = incoming.received_at.astimezone(self.tz)
+        identity.last_inbound_at = incoming.received_at.astimezone(UTC)
+        person.last_seen_at = identity.last_inbound_at
+        self._apply_allow_list(person, incoming)
+        session.add(identity)
+        session.add(person)
+        conv = repo.load_conversation(session=session, identity_id=identity.id or 0, for_update=True)
+        ctx = Ctx(session=session, settings=self.settings, incoming=incoming, person=person, identity=identity,
+                  locale=person.locale, _=translator(person.locale), now=now,
+                  data=json.loads(conv.data or "{}"))
+        replies = self._route(ctx, conv)
+        # The locale may have changed during the step (/lang).
+        return DispatchResult(replies=replies, locale=ctx.person.locale)
+
+    def _apply_allow_list(self, person, incoming: Incoming) -> None:  # type: ignore[no-untyped-def]
+        unit = self.settings.clerks.get(f"{incoming.channel}:{incoming.user_key}")
+        if unit and ("clerk" not in person.role_set() or person.unit != unit):
+            person.roles = ",".join(sorted(person.role_set() | {"clerk"}))
+            person.unit = unit
+
+    def _save(self, ctx: Ctx, conv: Conversation, flow: str, state: str, offered: Sequence[Choice],
+              retries: int = 0) -> None:
+        repo.save_conversation(
+            session=ctx.session, conv=conv, flow=flow, state=state, data=ctx.data if flow else {},
+            offered=[[c.value, c.label] for c in offered], retries=retries, now=ctx.now,
+        )
+
+    def _route(self, ctx: Ctx, conv: Conversation) -> list[Reply]:
+        _ = ctx._
+        inc = ctx.incoming
+        text = clean_text(inc.text)
+        notes: list[Reply] = []
+        if len(text) > MAX_TEXT:
+            text = text[:MAX_TEXT]
+            notes.append(Reply(text=_("Your message was very long; I read only its first {n} characters.",
+                                      n=MAX_TEXT)))
+        offered = [Choice(v, lab) for v, lab in json.loads(conv.offered or "[]")]
+
+        # An idle conversation ends quietly; the next message starts afresh.
+        flow = self.flows.get(conv.flow) if conv.flow else None
+        if flow is not None:
+            timeout = flow.timeout or timedelta(minutes=self.settings.session_timeout_minutes)
+            updated = conv.updated_at if conv.updated_at.tzinfo else conv.updated_at.replace(tzinfo=UTC)
+            if ctx.now - updated > timeout:
+                notes.append(Reply(text=_("Our previous conversation was idle for a while and has been closed. "
+                                          "Let's start again.")))
+                flow, ctx.data, offered = None, {}, []
+                self._save(ctx, conv, "", "", ())
+        elif conv.flow:  # a flow that no longer exists (after an upgrade)
+            ctx.data = {}
+
+        command = _COMMAND_OF.get(normalize(text)) if text else None
+        if inc.choice and inc.choice.startswith("cmd:"):
+            command = inc.choice[4:]
+        if command == "cancel":
+            self._save(ctx, conv, "", "", ())
+            menu = self.main_menu(ctx, _("Cancelled. What would you like to do next?") if flow else None)
+            self._save(ctx, conv, "", "", menu.choices)
+            return [*notes, menu]
+        if command in ("menu", "start", "help"):
+            intro = {
+                "menu": None,
+                "start": _("Hello! I am the Yunling Workers' Assistant of the Yunnan Federation of Trade Unions. "
+                           "I answer questions on the Yunling Craftsman, innovation studio, technician workstation "
+                           "and skills-training measures, always citing the article, and guide you through "
+                           "applications and class sign-in."),
+                "help": _("Type a question in your own words (for example 'who can apply for Yunling Craftsman'), "
+                          "or choose from the menu by number. Words that work everywhere: 'menu', 'cancel', "
+                          "'help', 'language', 'human' (talk to a person)."),
+            }[command]
+            self._save(ctx, conv, "", "", ())
+            replies = [*notes]
+            if intro:
+                replies.append(Reply(text=intro))
+            menu = self.main_menu(ctx)
+            replies.append(menu)
+            self._save(ctx, conv, "", "", menu.choices)
+            return replies
+
+        if inc.payload:
+            for f in self.flows.values():
+                if any(inc.payload.startswith(p) for p in f.payload_prefixes):
+                    ctx.data = {"payload": inc.payload}
+                    return [*notes, *self._enter(ctx, conv, f)]
+
+        if flow is not None and conv.state:
+            return [*notes, *self._step(ctx, conv, flow, conv.state, text, offered)]
+
+        # No active flow: a menu pick, a flow trigger, or a question for the FAQ.
+        picked = resolve(text, offered, inc.choice, fuzzy=False) if offered else None
+        value = picked.value if picked else inc.choice
+        if value and value.startswith("flow:") and value[5:] in self.flows:
+            ctx.data = {}
+            return [*notes, *self._enter(ctx, conv, self.flows[value[5:]])]
+        if value and value.startswith("ask:"):
+            text = value[4:]
+        target = self._triggers.get(normalize(text)) if text else None
+        if target:
+            ctx.data = {}
+            return [*notes, *self._enter(ctx, conv, self.flows[target])]
+        if not text:
+            menu = self.main_menu(ctx, _("I did not receive any text. Please type your question, or choose "
+                                         "from the menu."))
+            self._save(ctx, conv, "", "", menu.choices)
+            return [*notes, menu]
+        self._save(ctx, conv, "", "", ())
+        replies = self.faq(ctx, text)
+        # Choices the FAQ offers ("flow:handoff", "ask:…") are picked up by the next message.
+        self._save(ctx, conv, "", "", replies[-1].choices if replies else ())
+        return [*notes, *replies]
+
+    def _enter(self, ctx: Ctx, conv: Conversation, flow: Flow) -> list[Reply]:
+        _ = ctx._
+        if not flow.allows(ctx.roles):
+            log.warning("refused flow %s for %s (roles %s)", flow.name,
+                        pseudonym(ctx.incoming.channel, ctx.incoming.user_key), sorted(ctx.roles) or "-")
+            menu = self.main_menu(ctx, _("Sorry, this function is only for authorised union clerks. "
+                                         "If you are one, ask your union to add you."))
+            self._save(ctx, conv, "", "", menu.choices)
+            return [menu]
+        outcome = flow.enter(ctx) if flow.enter else None
+        if outcome is None:
+            if flow.start is None:
+                raise RuntimeError(f"flow {flow.name} has neither a start state nor an entry outcome")
+            outcome = Outcome(next_state=flow.start)
+        return self._apply(ctx, conv, flow, flow.start or "", outcome, retries=0)
+
+    def _step(self, ctx: Ctx, conv: Conversation, flow: Flow, state_name: str, text: str,
+              offered: list[Choice]) -> list[Reply]:
+        _ = ctx._
+        state = flow.states.get(state_name)
+        if state is None:
+            self._save(ctx, conv, "", "", ())
+            return [self.main_menu(ctx)]
+        choice = resolve(text, offered, ctx.incoming.choice) if offered else None
+        try:
+            if offered and choice is None and not state.free_text:
+                raise Invalid(_("Please answer with one of the options (a number is enough)."))
+            outcome = state.handle(ctx, Answer(text=text, choice=choice))
+        except Invalid as bad:
+            retries = conv.retries + 1
+            if retries > state.max_retries:
+                menu = self.main_menu(ctx, _("{why} We seem to be stuck, so I have stopped this step. You can "
+                                             "start it again from the menu, or type 'human' to reach a person.",
+                                             why=bad.message))
+                self._save(ctx, conv, "", "", menu.choices)
+                return [menu]
+            prompt = state.prompt(ctx)
+            self._save(ctx, conv, flow.name, state_name, prompt.choices, retries)
+            return [Reply(text=bad.message), prompt]
+        return self._apply(ctx, conv, flow, state_name, outcome, retries=0)
+
+    def _apply(self, ctx: Ctx, conv: Conversation, flow: Flow, current: str, outcome: Outcome,
+               retries: int) -> list[Reply]:
+        replies = list(outcome.replies)
+        if outcome.end:
+            if outcome.next_flow and outcome.next_flow in self.flows:
+                return [*replies, *self._enter(ctx, conv, self.flows[outcome.next_flow])]
+            last = replies[-1].choices if replies else ()
+            self._save(ctx, conv, "", "", last)
+            return replies
+        state_name = outcome.next_state or current
+        prompt = flow.states[state_name].prompt(ctx)
+        self._save(ctx, conv, flow.name, state_name, prompt.choices, retries)
+        return [*replies, prompt]

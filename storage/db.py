@@ -1,0 +1,115 @@
+"""Engine creation, schema upgrade and transactions with retry on a busy database.
+
+SQLite: WAL, foreign keys, a busy timeout, and write transactions that begin IMMEDIATE -- under WAL a
+deferred read-then-write transaction can still fail with "database is locked" despite the busy
+timeout, because SQLite cannot upgrade a reader that saw an older snapshot.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session, SQLModel, create_engine
+
+from storage.errors import Busy
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets")
+
+
+def import_all_models() -> None:
+    """Import every table module so ``SQLModel.metadata`` knows the whole schema."""
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # an area not built yet
+            if exc.name != name:
+                raise
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 2000, echo: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def init_db(engine: Engine) -> None:
+    """Bring the schema to the newest version (Alembic migrations; see :mod:`storage.migrate`)."""
+    from storage.migrate import upgrade
+
+    upgrade(engine)
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """True for transient contention: SQLite "database is locked", PostgreSQL serialization/deadlock."""
+    if isinstance(exc, OperationalError) and "locked" in str(exc).lower():
+        return True
+    if isinstance(exc, DBAPIError):
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        return code in ("40001", "40P01", "55P03")
+    return False
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any exception."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = 4) -> T:
+    """Run ``work`` in a transaction, retrying the whole of it when the database is busy."""
+    delay = 0.05
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(engine) as session:
+                return work(session)
+        except Exception as exc:
+            if not is_busy_error(exc) or attempt == attempts:
+                if is_busy_error(exc):
+                    raise Busy(str(exc)) from exc
+                raise
+            log.warning("database busy (attempt %d/%d), retrying", attempt, attempts)
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+def create_all(engine: Engine) -> None:
+    import_all_models()
+    SQLModel.metadata.create_all(engine)

@@ -1,0 +1,124 @@
+"""Core tables: people and their platform identities, conversation state, processed message keys,
+the outbox of messages the assistant starts itself, subscriptions and the audit trail.
+
+Feature areas keep their tables in sibling modules (``models_cases``, ``models_training``,
+``models_tickets``); :func:`storage.db.import_all_models` imports them all so metadata is complete.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Person(SQLModel, table=True):
+    """One human, however many platforms they use. Roles: worker, trainee, applicant, clerk."""
+
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(default="", max_length=100)
+    locale: str = Field(default="zh", max_length=8)
+    roles: str = Field(default="", max_length=200)  # comma-separated
+    unit: str = Field(default="", max_length=100)  # the union unit a clerk acts for
+    prefecture: str = Field(default="", max_length=50)  # 州市, for broadcast segments
+    industry_union: str = Field(default="", max_length=100)  # 省级产业/系统/公司工会, for segments
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class Identity(SQLModel, table=True):
+    """A person's account on one channel. ``last_inbound_at`` drives WeChat's 48-hour service window."""
+
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("channel", "user_key", name="uq_identity_channel_user"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    channel: str = Field(max_length=16)
+    user_key: str = Field(max_length=128)
+    chat_key: str = Field(default="", max_length=128)
+    reachable: bool = Field(default=True)
+    last_inbound_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    """The active flow of one identity: flow name, state name, slots (JSON), offered choices (JSON)."""
+
+    __tablename__ = "conversation"
+    id: int | None = Field(default=None, primary_key=True)
+    identity_id: int = Field(foreign_key="identity.id", unique=True)
+    flow: str = Field(default="", max_length=40)
+    state: str = Field(default="", max_length=40)
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    offered: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    retries: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProcessedMessage(SQLModel, table=True):
+    """Delivery keys already handled: a second delivery of the same key is dropped."""
+
+    __tablename__ = "processed_message"
+    __table_args__ = (UniqueConstraint("channel", "message_key", name="uq_processed_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    message_key: str = Field(max_length=160)
+    processed_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the assistant starts itself (notification, reminder, broadcast, ticket answer).
+
+    ``body`` is a serialised :class:`handlers.types.Reply`. ``dedupe_key`` makes enqueueing idempotent,
+    e.g. ``broadcast:12:person:34``. Status: pending -> sending -> sent | failed (retry later) | dead.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(default="notification", max_length=20)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    dedupe_key: str = Field(max_length=160, unique=True)
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_by: str = Field(default="", max_length=64)
+    claimed_at: datetime | None = None
+    channel: str = Field(default="", max_length=16)  # channel used for the last attempt
+    last_error: str = Field(default="", max_length=300)
+    broadcast_id: int | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class Subscription(SQLModel, table=True):
+    """A person's opt-in to reminders for a programme (craftsman, studio, station, training)."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (UniqueConstraint("person_id", "programme", name="uq_subscription"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    programme: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which record, when and why (clerk actions, exports, status changes)."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    actor_person_id: int | None = Field(default=None, foreign_key="person.id")
+    action: str = Field(max_length=60)
+    subject: str = Field(default="", max_length=80)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, index=True)

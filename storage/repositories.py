@@ -1,0 +1,151 @@
+"""Repository functions for the core tables. Each takes a keyword-only ``session``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.models import (
+    AuditEvent,
+    Conversation,
+    Identity,
+    OutboxMessage,
+    Person,
+    ProcessedMessage,
+    Subscription,
+    utcnow,
+)
+
+
+def already_processed(*, session: Session, channel: str, message_key: str) -> bool:
+    stmt = select(ProcessedMessage.id).where(
+        ProcessedMessage.channel == channel, ProcessedMessage.message_key == message_key
+    )
+    return session.exec(stmt).first() is not None
+
+
+def mark_processed(*, session: Session, channel: str, message_key: str) -> bool:
+    """Record a delivery key; False when another transaction recorded it first (a duplicate)."""
+    try:
+        with session.begin_nested():
+            session.add(ProcessedMessage(channel=channel, message_key=message_key))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def get_or_create_identity(
+    *, session: Session, channel: str, user_key: str, chat_key: str = "", locale: str = "zh", display_name: str = ""
+) -> tuple[Identity, Person]:
+    identity = session.exec(
+        select(Identity).where(Identity.channel == channel, Identity.user_key == user_key)
+    ).first()
+    if identity is not None:
+        person = session.get(Person, identity.person_id)
+        assert person is not None
+        return identity, person
+    person = Person(locale=locale, display_name=display_name[:100])
+    session.add(person)
+    session.flush()
+    identity = Identity(person_id=person.id or 0, channel=channel, user_key=user_key, chat_key=chat_key or user_key)
+    session.add(identity)
+    session.flush()
+    return identity, person
+
+
+def find_identity(*, session: Session, channel: str, user_key: str) -> Identity | None:
+    return session.exec(select(Identity).where(Identity.channel == channel, Identity.user_key == user_key)).first()
+
+
+def identities_of(*, session: Session, person_id: int) -> list[Identity]:
+    return list(session.exec(select(Identity).where(Identity.person_id == person_id)))
+
+
+def preferred_identity(*, session: Session, person_id: int) -> Identity | None:
+    """The reachable identity the person wrote from most recently."""
+    rows = [i for i in identities_of(session=session, person_id=person_id) if i.reachable]
+    if not rows:
+        return None
+    return max(rows, key=lambda i: (i.last_inbound_at or i.created_at).timestamp())
+
+
+def set_reachable(*, session: Session, channel: str, user_key: str, reachable: bool) -> None:
+    identity = find_identity(session=session, channel=channel, user_key=user_key)
+    if identity is not None:
+        identity.reachable = reachable
+        session.add(identity)
+
+
+def load_conversation(*, session: Session, identity_id: int, for_update: bool = False) -> Conversation:
+    stmt = select(Conversation).where(Conversation.identity_id == identity_id)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    conv = session.exec(stmt).first()
+    if conv is None:
+        conv = Conversation(identity_id=identity_id)
+        session.add(conv)
+        session.flush()
+    return conv
+
+
+def save_conversation(
+    *, session: Session, conv: Conversation, flow: str, state: str, data: dict[str, Any], offered: list[Any],
+    retries: int, now: datetime,
+) -> None:
+    conv.flow, conv.state, conv.retries, conv.updated_at = flow, state, retries, now
+    conv.data = json.dumps(data, ensure_ascii=False, default=str)
+    conv.offered = json.dumps(offered, ensure_ascii=False)
+    session.add(conv)
+
+
+def enqueue(
+    *, session: Session, person_id: int, body: dict[str, Any], dedupe_key: str, kind: str = "notification",
+    not_before: datetime | None = None, broadcast_id: int | None = None,
+) -> OutboxMessage | None:
+    """Put a message in the outbox once per ``dedupe_key``; returns None when it was already there."""
+    existing = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()
+    if existing is not None:
+        return None
+    msg = OutboxMessage(
+        person_id=person_id, body=json.dumps(body, ensure_ascii=False), dedupe_key=dedupe_key, kind=kind,
+        next_attempt_at=not_before or utcnow(), broadcast_id=broadcast_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(msg)
+            session.flush()
+    except IntegrityError:
+        return None
+    return msg
+
+
+def subscribe(*, session: Session, person_id: int, programme: str) -> bool:
+    if session.exec(
+        select(Subscription).where(Subscription.person_id == person_id, Subscription.programme == programme)
+    ).first():
+        return False
+    session.add(Subscription(person_id=person_id, programme=programme))
+    return True
+
+
+def unsubscribe(*, session: Session, person_id: int, programme: str) -> bool:
+    row = session.exec(
+        select(Subscription).where(Subscription.person_id == person_id, Subscription.programme == programme)
+    ).first()
+    if row is None:
+        return False
+    session.delete(row)
+    return True
+
+
+def subscriptions_of(*, session: Session, person_id: int) -> list[str]:
+    return [s.programme for s in session.exec(select(Subscription).where(Subscription.person_id == person_id))]
+
+
+def audit(*, session: Session, actor_person_id: int | None, action: str, subject: str = "", detail: str = "") -> None:
+    session.add(AuditEvent(actor_person_id=actor_person_id, action=action, subject=subject, detail=detail))
