@@ -72,3 +72,26 @@ class DispatchResult:
     replies: list[Reply] = field(default_factory=list)
     duplicate: bool = False  # the message key had been processed before; nothing was done
     locale: str = "zh"
+
+
+def reply_to_dict(reply: Reply) -> dict:
+    """JSON-safe form of a reply, for the outbox."""
+    import base64
+
+    return {
+        "text": reply.text,
+        "choices": [[c.value, c.label] for c in reply.choices],
+        "citations": [[c.measure, c.article, c.label, c.quote, c.gist] for c in reply.citations],
+        "attachments": [[a.kind, a.filename, base64.b64encode(a.data).decode(), a.mime] for a in reply.attachments],
+    }
+
+
+def reply_from_dict(data: dict) -> Reply:
+    import base64
+
+    return Reply(
+        text=data.get("text", ""),
+        choices=tuple(Choice(v, lab) for v, lab in data.get("choices", ())),
+        citations=tuple(Citation(m, int(a), lab, q, g) for m, a, lab, q, g in data.get("citations", ())),
+        attachments=tuple(Attachment(k, f, base64.b64decode(d), m) for k, f, d, m in data.get("attachments", ())),
+    )
