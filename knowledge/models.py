@@ -74,3 +74,17 @@ class Measure(BaseModel):
             if a.number == number:
                 return a
         raise KeyError(f"{self.key} has no article {number}")
+
+
+class ArticleRef(BaseModel):
+    """A pointer into the measures that a rule's verdict or a fact rests on: measure key, article number
+    and optionally the 1-based paragraph index within the article (see :class:`Paragraph`)."""
+
+    model_config = ConfigDict(frozen=True)
+    measure: str
+    article: int
+    paragraph: int | None = None
+
+
+def ref(measure: str, article: int, paragraph: int | None = None) -> ArticleRef:
+    return ArticleRef(measure=measure, article=article, paragraph=paragraph)

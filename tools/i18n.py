@@ -1,0 +1,111 @@
+"""Message catalog maintenance.
+
+    python tools/i18n.py extract            # write handlers/locales/messages.pot from the source
+    python tools/i18n.py missing            # list msgids with no zh_Hans translation (exit 1 if any)
+    python tools/i18n.py add AREA           # append the missing msgids to zh_Hans/LC_MESSAGES/AREA.po
+                                            # (and en/LC_MESSAGES/AREA.po) with empty msgstr, to fill in
+    python tools/i18n.py compile            # check every .po compiles to .mo (Babel), exit 1 on error
+
+Message ids are English; the zh_Hans catalog holds the Chinese; the en catalog holds English overrides
+(usually identical; it exists so English wording can change without touching code).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ROOT / "handlers" / "locales"
+SOURCES = ("bot", "handlers", "knowledge")
+KEYWORDS = {"_": None, "N_": None, "ctx._": None}
+
+
+def extract() -> Catalog:
+    catalog = Catalog(project="yunling-assistant", charset="utf-8")
+    for package in SOURCES:
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            ROOT / package, method_map=[("**.py", "python")], keywords={"_": None, "N_": None},
+        ):
+            if isinstance(message, str) and message:
+                catalog.add(message, locations=[(f"{package}/{filename}", lineno)])
+    return catalog
+
+
+def translations(locale_dir: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALES / locale_dir / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fh:
+            for m in read_po(fh):
+                if m.id and m.string and not m.fuzzy:
+                    merged.setdefault(str(m.id), str(m.string))
+    return merged
+
+
+def missing() -> list[str]:
+    zh = translations("zh_Hans")
+    return [m.id for m in extract() if m.id and m.id not in zh]
+
+
+def add(area: str) -> int:
+    todo = missing()
+    for locale_dir in ("zh_Hans", "en"):
+        path = LOCALES / locale_dir / "LC_MESSAGES" / f"{area}.po"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            with path.open("rb") as fh:
+                cat = read_po(fh, locale=locale_dir)
+        else:
+            cat = Catalog(locale=locale_dir, project="yunling-assistant", charset="utf-8")
+        have = set(translations(locale_dir)) if locale_dir == "en" else set()
+        for mid in todo:
+            if mid not in cat and mid not in have:
+                cat.add(mid, string=mid if locale_dir == "en" else "")
+        buf = io.BytesIO()
+        write_po(buf, cat, width=0, omit_header=False)
+        path.write_bytes(buf.getvalue())
+    print(f"{len(todo)} msgids added to {area}.po; fill in the zh_Hans msgstr values")
+    return 0
+
+
+def compile_all() -> int:
+    bad = 0
+    for path in sorted(LOCALES.rglob("*.po")):
+        with path.open("rb") as fh:
+            cat = read_po(fh)
+        errors = list(cat.check())
+        if errors:
+            bad += 1
+            print(path, errors)
+        write_mo(io.BytesIO(), cat)
+    return 1 if bad else 0
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[0] if argv else "missing"
+    if cmd == "extract":
+        buf = io.BytesIO()
+        write_po(buf, extract(), width=0)
+        (LOCALES / "messages.pot").write_bytes(buf.getvalue())
+        return 0
+    if cmd == "missing":
+        todo = missing()
+        for mid in todo:
+            print(repr(mid))
+        return 1 if todo else 0
+    if cmd == "add":
+        return add(argv[1])
+    if cmd == "compile":
+        return compile_all()
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
