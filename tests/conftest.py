@@ -139,3 +139,15 @@ def person(dispatcher: Dispatcher, clock: Clock):  # type: ignore[no-untyped-def
         return Person(d, clock, user, channel=channel, locale=locale)
 
     return make
+
+
+_ID_IN_CLEAR = __import__("re").compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+_PHONE_IN_CLEAR = __import__("re").compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After the whole suite: the captured logs must contain no ID number and no phone number."""
+    leaks = [line for line in ALL_LOG_LINES if _ID_IN_CLEAR.search(line) or _PHONE_IN_CLEAR.search(line)]
+    if leaks:
+        print("\nPERSONAL DATA IN LOGS:\n" + "\n".join(leaks[:20]))
+        session.exitstatus = 1
