@@ -16,6 +16,7 @@ class Paragraph(BaseModel):
     index: int  # 1-based position within the article
     item: int | None = None
     text: str
+    subitem: int | None = None  # printed number of a "1." sub-item that follows a （X） item
 
 
 class Article(BaseModel):
@@ -46,6 +47,10 @@ class FormField(BaseModel):
     label: str  # as printed on the form, e.g. "身份证号"
     options: tuple[str, ...] = ()  # check-box options printed on the form
     max_chars: int | None = None  # e.g. 简要事迹 600
+    # How a flow should ask for it: text | choice (tick one) | multi (tick several) | number | date
+    # | long (free text, see max_chars) | opinion (a box for a reviewing body, not the applicant).
+    kind: str = "text"
+    group: str = ""  # the printed section the field sits in, e.g. "技艺精湛高超"
 
 
 class Annex(BaseModel):
@@ -56,6 +61,9 @@ class Annex(BaseModel):
     fields: tuple[FormField, ...] = ()  # single-record form fields
     columns: tuple[str, ...] = ()  # table columns for list-type annexes (roster, summary)
     notes: tuple[str, ...] = ()  # 填报要求 / 注 / 备注 lines
+    article: int | None = None  # the article that prescribes the annex and says who fills it
+    printed_title: str = ""  # the heading as printed on the form, blanks included
+    body: tuple[str, ...] = ()  # printed prose / outline of letter-type annexes (blanks kept as ____)
 
 
 class Measure(BaseModel):
