@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import logging
-import re
 
-# 18-digit resident ID (last may be X) and mainland mobile numbers, not inside longer digit runs.
-_ID = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-
-
-def redact(text: str) -> str:
-    return _PHONE.sub(r"\1****\2", _ID.sub(r"\1********\2", text))
+from knowledge.text import redact
 
 
 class RedactingFilter(logging.Filter):

@@ -26,6 +26,7 @@ from handlers.flow import Answer, Ctx, Flow, Outcome
 from handlers.i18n import normalize_locale, translator
 from handlers.settings import Settings
 from handlers.types import Choice, DispatchResult, Incoming, Reply
+from knowledge.text import redact
 from storage import repositories as repo
 from storage.db import run_in_transaction
 from storage.errors import Busy
@@ -33,6 +34,7 @@ from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 
+RECENT_KEPT = 6  # messages remembered (masked) for a hand-off's context
 MAX_TEXT = 2000  # longer messages are cut before routing; the person is told
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -142,8 +144,18 @@ class Dispatcher:
                   locale=person.locale, _=translator(person.locale), now=now,
                   data=json.loads(conv.data or "{}"))
         replies = self._route(ctx, conv)
+        self._remember(conv, incoming)
         # The locale may have changed during the step (/lang).
         return DispatchResult(replies=replies, locale=ctx.person.locale)
+
+    @staticmethod
+    def _remember(conv: Conversation, incoming: Incoming) -> None:
+        text = clean_text(incoming.text)
+        if not text:
+            return
+        recent = json.loads(conv.recent or "[]")[-(RECENT_KEPT - 1):]
+        recent.append(redact(text[:300]))
+        conv.recent = json.dumps(recent, ensure_ascii=False)
 
     def _apply_allow_list(self, person, incoming: Incoming) -> None:  # type: ignore[no-untyped-def]
         unit = self.settings.clerks.get(f"{incoming.channel}:{incoming.user_key}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 
@@ -13,3 +14,13 @@ def N_(message: str) -> str:
 def squash(text: str) -> str:
     """NFKC-normalise and drop all whitespace: how article text is compared with the source."""
     return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+# 18-digit resident ID (last may be X) and mainland mobile numbers, not inside longer digit runs.
+_ID = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def redact(text: str) -> str:
+    """Mask ID numbers and mobile numbers inside free text (logs, ticket transcripts)."""
+    return _PHONE.sub(r"\1****\2", _ID.sub(r"\1********\2", text))

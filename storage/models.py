@@ -61,6 +61,8 @@ class Conversation(SQLModel, table=True):
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     offered: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     retries: int = 0
+    # The person's last few messages, personal data masked: context for a hand-off to a clerk.
+    recent: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -116,6 +116,7 @@ def upgrade() -> None:
     sa.Column('data', sa.Text(), nullable=False),
     sa.Column('offered', sa.Text(), nullable=False),
     sa.Column('retries', sa.Integer(), nullable=False),
+    sa.Column('recent', sa.Text(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['identity_id'], ['identity.id'], ),
     sa.PrimaryKeyConstraint('id'),
