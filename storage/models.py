@@ -9,12 +9,38 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores every instant as naive UTC and returns it timezone-aware (UTC), on SQLite and PostgreSQL
+    alike. Without it SQLite keeps an aware value's local digits while PostgreSQL converts to the
+    session time zone, and the same code would behave differently on the two."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def When(*, default_now: bool = False, index: bool = False, nullable: bool = True):
+    """A timestamp column stored as UTC (see :class:`UTCDateTime`)."""
+    if default_now:
+        return Field(default_factory=utcnow, sa_type=UTCDateTime, index=index, nullable=False)
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
 
 
 class Person(SQLModel, table=True):
@@ -28,8 +54,8 @@ class Person(SQLModel, table=True):
     unit: str = Field(default="", max_length=100)  # the union unit a clerk acts for
     prefecture: str = Field(default="", max_length=50)  # 州市, for broadcast segments
     industry_union: str = Field(default="", max_length=100)  # 省级产业/系统/公司工会, for segments
-    created_at: datetime = Field(default_factory=utcnow)
-    last_seen_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = When(default_now=True)
+    last_seen_at: datetime = When(default_now=True)
 
     def role_set(self) -> frozenset[str]:
         return frozenset(r for r in self.roles.split(",") if r)
@@ -46,8 +72,8 @@ class Identity(SQLModel, table=True):
     user_key: str = Field(max_length=128)
     chat_key: str = Field(default="", max_length=128)
     reachable: bool = Field(default=True)
-    last_inbound_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    last_inbound_at: datetime | None = When()
+    created_at: datetime = When(default_now=True)
 
 
 class Conversation(SQLModel, table=True):
@@ -63,7 +89,7 @@ class Conversation(SQLModel, table=True):
     retries: int = 0
     # The person's last few messages, personal data masked: context for a hand-off to a clerk.
     recent: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = When(default_now=True)
 
 
 class ProcessedMessage(SQLModel, table=True):
@@ -74,7 +100,7 @@ class ProcessedMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
     message_key: str = Field(max_length=160)
-    processed_at: datetime = Field(default_factory=utcnow, index=True)
+    processed_at: datetime = When(default_now=True, index=True)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -93,14 +119,14 @@ class OutboxMessage(SQLModel, table=True):
     dedupe_key: str = Field(max_length=160, unique=True)
     status: str = Field(default="pending", max_length=10)
     attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime = When(default_now=True)
     claimed_by: str = Field(default="", max_length=64)
-    claimed_at: datetime | None = None
+    claimed_at: datetime | None = When()
     channel: str = Field(default="", max_length=16)  # channel used for the last attempt
     last_error: str = Field(default="", max_length=300)
     broadcast_id: int | None = Field(default=None, index=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    sent_at: datetime | None = None
+    created_at: datetime = When(default_now=True)
+    sent_at: datetime | None = When()
 
 
 class Subscription(SQLModel, table=True):
@@ -111,7 +137,7 @@ class Subscription(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     programme: str = Field(max_length=16)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = When(default_now=True)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -123,4 +149,4 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=60)
     subject: str = Field(default="", max_length=80)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_at: datetime = When(default_now=True, index=True)
