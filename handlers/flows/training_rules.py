@@ -1,0 +1,268 @@
+"""Training-fund conversations: the subsidy calculator (第九、十条), the yearly calendar (第十一至二十二条)
+and who may join which training project (第六、七条). Also the text renderers other areas reuse:
+:func:`step_text` and :func:`violation_text` turn the knowledge layer's templates into the reader's
+language, :func:`breakdown_lines` renders a subsidy computation.
+
+    subsidy:     project ─┬─ upgrade → standard → trainees ──────────────→ breakdown
+                          └─ poverty → days → trainees → tuition → appraisal → breakdown
+    calendar:    (one shot) due now / soon, late, event-driven duties
+    eligibility: project → allowed trainee categories (+ class length, employment rate)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from handlers.cite import citations
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
+from handlers.i18n import N_, Translate
+from handlers.types import Reply
+from knowledge import training_calendar as cal
+from knowledge.rules import subsidy as sub
+from knowledge.rules import training as tr
+
+# ---------------------------------------------------------------------------------------------- rendering
+
+
+def _param(_: Translate, value: object) -> object:
+    """Labels are msgids (translated), label tuples are joined, money shows thousands separators."""
+    if isinstance(value, str):
+        return _(value) if value else value
+    if isinstance(value, tuple):
+        return _("、").join(str(_param(_, v)) for v in value)
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return value
+
+
+def step_text(_: Translate, message: str, params: dict) -> str:
+    """Translate a knowledge-layer template and format it with its (translated) params."""
+    return _(message, **{k: _param(_, v) for k, v in params.items()})
+
+
+def violation_text(_: Translate, violation: tr.Violation) -> str:
+    return step_text(_, violation.message, violation.params)
+
+
+def breakdown_lines(_: Translate, b: sub.Breakdown) -> list[str]:
+    """Title, numbered steps, then notes — the same text in chat and on the command line."""
+    lines = [_("Subsidy estimate: {project}, {trainees} trainees",
+               project=_(tr.PROJECT_LABELS_EN[b.project]), trainees=b.trainees)]
+    lines += [f"{i}. {step_text(_, s.message, s.params)}" for i, s in enumerate(b.steps, 1)]
+    lines += [_("Note: {note}", note=step_text(_, n.message, n.params)) for n in b.notes]
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------- numbers
+
+_UNITS = re.compile(r"(元|块|人民币|yuan|rmb|¥|人|名|people|persons?|trainees?|天|日|days?)", re.I)
+
+
+def parse_number(text: str) -> Decimal | None:
+    """ "1,200元", "１２００", "¥1200.50", "30天" → Decimal; None when it is not a plain number."""
+    t = unicodedata.normalize("NFKC", text).strip().lower().replace(",", "").replace("，", "")
+    t = _UNITS.sub("", t).strip()
+    if not re.fullmatch(r"-?\d+(\.\d+)?", t):
+        return None
+    try:
+        return Decimal(t)
+    except InvalidOperation:  # pragma: no cover - the pattern already guarantees a number
+        return None
+
+
+def _amount(ctx: Ctx, answer: Answer) -> Decimal:
+    value = parse_number(answer.text)
+    if value is None:
+        raise Invalid(ctx._("Please send an amount in yuan, for example 1200 or 1200.50."))
+    if value < 0:
+        raise Invalid(ctx._("The amount cannot be negative."))
+    return value
+
+
+def _count(ctx: Ctx, answer: Answer, what: str) -> int:
+    value = parse_number(answer.text)
+    if value is None or value != value.to_integral_value() or value < 1:
+        raise Invalid(ctx._("Please send a whole number of at least 1 ({what}).", what=ctx._(what)))
+    if value > 100_000:
+        raise Invalid(ctx._("That number looks too large; please check it."))
+    return int(value)
+
+
+# ---------------------------------------------------------------------------------------------- subsidy
+
+
+def _project_options(ctx: Ctx) -> list[tuple[str, str]]:
+    return [(k, ctx._(tr.PROJECT_LABELS_EN[k])) for k in tr.PROJECTS]
+
+
+def _ask_project(ctx: Ctx) -> Reply:
+    return choices_reply(ctx._("Which training project is it?"), _project_options(ctx))
+
+
+def _on_project(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["project"] = answer.value
+    return goto("standard" if answer.value == tr.UPGRADE else "days")
+
+
+def _ask_standard(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("What is the subsidy standard per trainee in the Yunnan vocational training catalogue "
+                            "for this course, in yuan?"))
+
+
+def _on_standard(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["standard"] = str(_amount(ctx, answer))
+    return goto("trainees")
+
+
+def _ask_days(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("How many days does the training last?"))
+
+
+def _on_days(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["days"] = _count(ctx, answer, N_("days"))
+    return goto("trainees")
+
+
+def _ask_trainees(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("How many trainees?"))
+
+
+def _on_trainees(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["trainees"] = _count(ctx, answer, N_("trainees"))
+    if ctx.data.get("project") == tr.UPGRADE:
+        return _result(ctx)
+    return goto("tuition")
+
+
+def _ask_tuition(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("What tuition did the provincial federation approve in the project budget for the "
+                            "whole class, in yuan? Send 0 if you do not know it yet."))
+
+
+def _on_tuition(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["tuition"] = str(_amount(ctx, answer))
+    return goto("appraisal")
+
+
+def _ask_appraisal(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("What is the skills appraisal fee per trainee set by the human resources department, "
+                            "in yuan? Send 0 if there is none or you do not know it."))
+
+
+def _on_appraisal(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["appraisal"] = str(_amount(ctx, answer))
+    return _result(ctx)
+
+
+def _result(ctx: Ctx) -> Outcome:
+    d = ctx.data
+    b = sub.calculate(d["project"], d["trainees"], standard=Decimal(d["standard"]) if "standard" in d else None,
+                      days=d.get("days"), tuition=Decimal(d.get("tuition", "0")),
+                      appraisal_fee=Decimal(d.get("appraisal", "0")))
+    return finish(Reply(text="\n".join(breakdown_lines(ctx._, b)), citations=citations(ctx.locale, b.refs)))
+
+
+SUBSIDY = Flow(
+    name="training_subsidy", title=N_("Training subsidy calculator"), start="project",
+    states={
+        "project": State(prompt=_ask_project, handle=_on_project),
+        "standard": State(prompt=_ask_standard, handle=_on_standard, free_text=True),
+        "days": State(prompt=_ask_days, handle=_on_days, free_text=True),
+        "trainees": State(prompt=_ask_trainees, handle=_on_trainees, free_text=True),
+        "tuition": State(prompt=_ask_tuition, handle=_on_tuition, free_text=True),
+        "appraisal": State(prompt=_ask_appraisal, handle=_on_appraisal, free_text=True),
+    },
+    commands=("/subsidy", "补贴怎么算", "培训补贴", "培训补贴怎么算", "补贴计算", "subsidy",
+              "training subsidy", "how is the subsidy calculated"),
+    menu_order=420,
+)
+
+# ---------------------------------------------------------------------------------------------- calendar
+
+
+def _when(ctx: Ctx, item: cal.CalendarItem) -> str:
+    _ = ctx._
+    if item.days_left == 0:
+        return _("due today ({due})", due=item.due.isoformat())
+    if item.days_left > 0:
+        return _("due {due}, {days} days left", due=item.due.isoformat(), days=item.days_left)
+    return _("was due {due}, {days} days ago", due=item.due.isoformat(), days=-item.days_left)
+
+
+def calendar_reply(ctx: Ctx, today: date) -> Reply:
+    """What is due now or soon, what is late, and the duties without a fixed date — all cited."""
+    _ = ctx._
+    due, late = cal.due_items(today), cal.overdue(today, set())
+    lines = [_("Training fund calendar for {today}:", today=today.isoformat())]
+    if due:
+        lines.append(_("Due now or soon:"))
+        lines += [f"• {_(i.task.title)} — {_when(ctx, i)}" for i in due]
+    else:
+        lines.append(_("Nothing is due in the next {days} days.", days=cal.SOON_DAYS))
+    if late:
+        lines.append(_("Late unless already done:"))
+        lines += [f"• {_(i.task.title)} — {_when(ctx, i)}" for i in late]
+    lines.append(_("Whenever the occasion arises:"))
+    lines += [f"• {_(t.title)}" for t in cal.undated_tasks()]
+    refs = [i.ref for i in due + late] + [t.ref for t in cal.undated_tasks()]
+    return Reply(text="\n".join(lines), citations=citations(ctx.locale, refs))
+
+
+def _calendar(ctx: Ctx) -> Outcome:
+    return finish(calendar_reply(ctx, ctx.now.date()))
+
+
+CALENDAR = Flow(
+    name="training_calendar", title=N_("Training calendar: what is due"), states={}, enter=_calendar,
+    commands=("/calendar", "培训日历", "培训截止时间", "培训有什么要交的", "what is due", "training calendar",
+              "am i late", "calendar"),
+    menu_order=430,
+)
+
+# ---------------------------------------------------------------------------------------------- eligibility
+
+
+def _ask_who(ctx: Ctx) -> Reply:
+    return choices_reply(ctx._("Which training project do you mean?"),
+                         [*_project_options(ctx), ("both", ctx._("Not sure — show both"))])
+
+
+def _project_lines(ctx: Ctx, project: str) -> list[str]:
+    _ = ctx._
+    allowed = [_(tr.CATEGORY_LABELS_EN[k]) for k in tr.CATEGORIES if k in tr.ALLOWED_CATEGORIES[project]]
+    lines = [_("{project} is for: {allowed}.", project=_(tr.PROJECT_LABELS_EN[project]), allowed=_("、").join(allowed))]
+    if project == tr.POVERTY:
+        lines.append(_("Poverty-alleviation training is for registered poor labourers and migrant workers from "
+                       "Yunnan's relocation resettlement sites and the \"three regions and three prefectures\"; "
+                       "classes last in principle at least {days} days and at least {rate}% of trainees must "
+                       "find work afterwards.", days=tr.POVERTY_MIN_DAYS, rate=tr.POVERTY_MIN_EMPLOYMENT_PERCENT))
+    else:
+        lines.append(_("Skills upgrading lasts at least as long as the human resources department requires."))
+    return lines
+
+
+def _on_who(ctx: Ctx, answer: Answer) -> Outcome:
+    projects = list(tr.PROJECTS) if answer.value == "both" else [answer.value or tr.UPGRADE]
+    lines = [line for p in projects for line in _project_lines(ctx, p)]
+    lines.append(_note_apply(ctx))
+    refs = [tr.REF_CATEGORIES[p] for p in projects] + [tr.REF_DAYS_AND_EMPLOYMENT]
+    return finish(Reply(text="\n".join(lines), citations=citations(ctx.locale, refs)))
+
+
+def _note_apply(ctx: Ctx) -> str:
+    return ctx._("Trainees are put forward by their union; the prefecture or provincial industry union checks them "
+                 "before applying to the provincial federation.")
+
+
+ELIGIBILITY = Flow(
+    name="training_eligibility", title=N_("Who can join union skills training"), start="project",
+    states={"project": State(prompt=_ask_who, handle=_on_who)},
+    commands=("谁能参加培训", "培训对象", "谁可以参加培训", "哪些人可以参加培训", "who can join training",
+              "who can attend training", "/trainees"),
+    menu_order=410,
+)
+
+FLOWS = (SUBSIDY, CALENDAR, ELIGIBILITY)
