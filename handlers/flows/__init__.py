@@ -5,10 +5,12 @@ from __future__ import annotations
 from handlers.flow import Flow
 from handlers.flows.ask import faq_answer
 from handlers.flows.core import LANG, ME
+from handlers.flows.training_rules import CALENDAR, ELIGIBILITY, SUBSIDY
 
 FLOWS: tuple[Flow, ...] = (
     LANG,
     ME,
+    SUBSIDY, CALENDAR, ELIGIBILITY,
 )
 
 __all__ = ["FLOWS", "faq_answer"]
