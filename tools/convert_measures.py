@@ -271,10 +271,8 @@ def build_annexes(key: str, part: list[str], articles: dict[int, str]) -> list[A
     return annexes
 
 
-def load_curation(key: str, count: int, draft: bool = False) -> dict[int, dict]:
+def load_curation(key: str, count: int) -> dict[int, dict]:
     path = CURATION / f"{key}.json"
-    if draft:  # temporary: lets the loader land before the curation is written
-        return {n: {"gist_en": "Draft: English gist not curated yet.", "keywords": ()} for n in range(1, count + 1)}
     if not path.exists():
         raise ConversionError(f"curation file missing: {path}")
     raw = json.loads(path.read_text(encoding="utf-8"))
@@ -287,7 +285,7 @@ def load_curation(key: str, count: int, draft: bool = False) -> dict[int, dict]:
     return curation
 
 
-def convert(source: Path, draft: bool = False) -> dict[str, Measure]:
+def convert(source: Path) -> dict[str, Measure]:
     lines = source.read_text(encoding="utf-8").splitlines()
     result: dict[str, Measure] = {}
     for key, (start, end) in measure_spans(lines).items():
@@ -299,7 +297,7 @@ def convert(source: Path, draft: bool = False) -> dict[str, Measure]:
         chapters, raw_articles = parse_articles(key, section[:cut])
         if len(raw_articles) != count:
             raise ConversionError(f"{key}: {len(raw_articles)} articles, expected {count}")
-        curation = load_curation(key, count, draft)
+        curation = load_curation(key, count)
         articles = tuple(
             Article(**a, gist_en=curation[a["number"]]["gist_en"],
                     keywords=tuple(curation[a["number"]]["keywords"]))
@@ -320,10 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", nargs="?", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--out", type=Path, default=DATA)
-    parser.add_argument("--draft", action="store_true", help="placeholder gists (never commit for good)")
     args = parser.parse_args(argv)
     try:
-        measures = convert(args.source, args.draft)
+        measures = convert(args.source)
     except (ConversionError, OSError) as exc:
         print(f"convert_measures: {exc}", file=sys.stderr)
         return 1
