@@ -5,11 +5,13 @@ from __future__ import annotations
 from handlers.flow import Flow
 from handlers.flows.ask import faq_answer
 from handlers.flows.core import LANG, ME
+from handlers.flows.handoff import HANDOFF, MY_TICKETS, TICKETS
 from handlers.flows.training_rules import CALENDAR, ELIGIBILITY, SUBSIDY
 
 FLOWS: tuple[Flow, ...] = (
     LANG,
     ME,
+    HANDOFF, MY_TICKETS, TICKETS,
     SUBSIDY, CALENDAR, ELIGIBILITY,
 )
 

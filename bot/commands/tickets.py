@@ -1,0 +1,84 @@
+"""``yunling tickets``: the hand-off queue on the command line (list, answer, FAQ review export, escalate)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from datetime import UTC, datetime
+
+from bot.commands.common import add_db_option, settings_from
+from handlers.flows.handoff import escalation_digest, ticket_no
+from handlers.i18n import translator
+from handlers.types import Choice, Reply, reply_to_dict
+from storage import repo_tickets as tickets
+from storage import repositories as repo
+from storage.db import init_db, make_engine, session_scope
+from storage.models import Person
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tickets", help="hand-off tickets: list, answer, export FAQ candidates, escalate")
+    tsub = p.add_subparsers(dest="tickets_command", metavar="ACTION", required=True)
+    ls = tsub.add_parser("list", help="open tickets of a unit")
+    ls.add_argument("--unit", required=True, help="the union unit, e.g. 昆明市总工会")
+    ans = tsub.add_parser("answer", help="answer a ticket (delivered to the person through the outbox)")
+    ans.add_argument("ticket", help="ticket number, e.g. GD000012 or 12")
+    ans.add_argument("--unit", required=True, help="the unit you act for (must own the ticket)")
+    ans.add_argument("--text", required=True)
+    exp = tsub.add_parser("faq-export", help="tickets marked worth a FAQ entry, as CSV for the knowledge base")
+    exp.add_argument("-o", "--output", default="-", help="file (default: standard output)")
+    tsub.add_parser("escalate", help="send today's digest of overdue tickets to each unit's clerks now")
+    for sp in (ls, ans, exp, *tsub.choices.values()):
+        if not any(a.dest == "db" for a in sp._actions):
+            add_db_option(sp)
+    p.set_defaults(func=run)
+
+
+def _ticket_id(text: str) -> int:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not digits:
+        raise SystemExit(f"not a ticket number: {text}")
+    return int(digits)
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = make_engine(settings_from(args).database_url)
+    init_db(engine)
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        if args.tickets_command == "list":
+            rows = tickets.tickets_of_unit(session=session, unit=args.unit)
+            for t in rows:
+                late = " OVERDUE" if t.due_at < now else ""
+                print(f"{ticket_no(t)}\t{t.status}{late}\t{t.programme}\t{t.question[:60]}")
+            print(f"{len(rows)} open ticket(s)", file=sys.stderr)
+        elif args.tickets_command == "answer":
+            t = tickets.get_ticket(session=session, ticket_id=_ticket_id(args.ticket))
+            if t is None or t.unit != args.unit:
+                print("no such ticket for this unit", file=sys.stderr)
+                return 1
+            msg = tickets.add_message(session=session, ticket=t, author="clerk", author_person_id=None,
+                                      text=args.text, now=now)
+            owner = session.get(Person, t.person_id)
+            _ = translator(owner.locale if owner else "zh")
+            body = Reply(text=_("Answer from {unit} to your ticket {no}:\n{text}", unit=t.unit, no=ticket_no(t),
+                                text=args.text), choices=(Choice("flow:mytickets", _("Reply or rate")),))
+            repo.enqueue(session=session, person_id=t.person_id, body=reply_to_dict(body),
+                         dedupe_key=f"ticket:{t.id}:msg:{msg.id}", kind="ticket")
+            repo.audit(session=session, actor_person_id=None, action="ticket.answer.cli", subject=ticket_no(t),
+                       detail=args.unit)
+            print(f"answered {ticket_no(t)}")
+        elif args.tickets_command == "faq-export":
+            out = sys.stdout if args.output == "-" else open(args.output, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            writer = csv.writer(out)
+            writer.writerow(["ticket", "programme", "unit", "question", "answers"])
+            for t in tickets.faq_candidates(session=session):
+                answers = " | ".join(m.text for m in tickets.thread(session=session, ticket_id=t.id or 0)
+                                     if m.author == "clerk")
+                writer.writerow([ticket_no(t), t.programme, t.unit, t.question, answers])
+            if out is not sys.stdout:
+                out.close()
+        elif args.tickets_command == "escalate":
+            print(f"{escalation_digest(session, now)} digest(s) enqueued")
+    return 0

@@ -1,0 +1,363 @@
+"""Hand-off to a person: a ticket the person can follow, answered by clerks of the responsible unit.
+
+Person side: "人工" / "转人工" / "human" (also offered when the FAQ abstains) -> describe the question ->
+programme -> responsible union -> ticket number and the promised answer time. "我的工单" / "/mytickets"
+lists their tickets to continue a thread or close it with a 1-5 rating.
+Clerk side (role clerk, own unit only): "/tickets" / "工单" lists open tickets, claims one, answers it
+(delivered through the outbox), marks it worth a FAQ entry, or closes it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
+from handlers.i18n import N_, translator
+from handlers.types import Choice, Reply, reply_to_dict
+from knowledge.places import PREFECTURES, PROVINCIAL_UNION, prefecture_of, union_of
+from knowledge.text import redact
+from storage import repo_tickets as tickets
+from storage import repositories as repo
+from storage.models import Person
+from storage.models_tickets import Ticket
+
+PROGRAMMES = (
+    ("craftsman", N_("Yunling Craftsman")),
+    ("studio", N_("Worker innovation studio")),
+    ("station", N_("Technician workstation")),
+    ("training", N_("Skills training")),
+    ("other", N_("Something else")),
+)
+MAX_QUESTION = 1000
+
+
+def ticket_no(t: Ticket) -> str:
+    return f"GD{t.id:06d}"
+
+
+def _parse_no(text: str) -> int | None:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return int(digits) if digits else None
+
+
+# -- person: open a ticket ----------------------------------------------------------------------------
+def _ask_question(ctx: Ctx) -> Reply:
+    _ = ctx._
+    last = _last_question(ctx)
+    options = [("last", _("Send my last question: {q}", q=last[:60]))] if last else []
+    return choices_reply(_("I will pass your question to a union clerk. Please describe it in one message "
+                           "(no ID numbers needed)."), options)
+
+
+def _last_question(ctx: Ctx) -> str:
+    from storage.repositories import load_conversation
+
+    conv = load_conversation(session=ctx.session, identity_id=ctx.identity.id or 0)
+    handoff_words = {"人工", "转人工", "human", "/human", "人工服务", "找人工"}
+    for text in reversed(json.loads(conv.recent or "[]")):
+        if text.strip().lower() not in handoff_words and len(text.strip()) >= 4 and not text.isdigit():
+            return text
+    return ""
+
+
+def _on_question(ctx: Ctx, a: Answer) -> Outcome:
+    _ = ctx._
+    text = _last_question(ctx) if a.value == "last" else a.text
+    text = redact(text.strip())
+    if len(text) < 4:
+        raise Invalid(_("Please write your question in a few words."))
+    if len(text) > MAX_QUESTION:
+        raise Invalid(_("Please keep it under {n} characters.", n=MAX_QUESTION))
+    ctx.data["question"] = text
+    return goto("programme")
+
+
+def _ask_programme(ctx: Ctx) -> Reply:
+    _ = ctx._
+    return choices_reply(_("Which programme is it about?"), [(k, _(label)) for k, label in PROGRAMMES])
+
+
+def _on_programme(ctx: Ctx, a: Answer) -> Outcome:
+    ctx.data["programme"] = a.value
+    if ctx.person.prefecture:
+        ctx.data["unit"] = union_of(ctx.person.prefecture)
+        return _create(ctx)
+    return goto("unit")
+
+
+def _ask_unit(ctx: Ctx) -> Reply:
+    _ = ctx._
+    return Reply(text=_("Which prefecture or city in Yunnan do you work in (e.g. 昆明市, 大理州)? The union there "
+                        "will answer. Reply 'not sure' and the provincial federation will route it."))
+
+
+def _on_unit(ctx: Ctx, a: Answer) -> Outcome:
+    _ = ctx._
+    text = a.text.strip()
+    if text.lower() in ("not sure", "不清楚", "不知道", "不确定", "省总", "省总工会"):
+        ctx.data["unit"] = PROVINCIAL_UNION
+        return _create(ctx)
+    found = prefecture_of(text)
+    if found is None:
+        raise Invalid(_("I do not recognise that as a prefecture of Yunnan. Examples: {examples}.",
+                        examples="、".join(PREFECTURES[:6])))
+    ctx.person.prefecture = found
+    ctx.session.add(ctx.person)
+    ctx.data["unit"] = union_of(found)
+    return _create(ctx)
+
+
+def _create(ctx: Ctx) -> Outcome:
+    _ = ctx._
+    from storage.repositories import load_conversation
+
+    conv = load_conversation(session=ctx.session, identity_id=ctx.identity.id or 0)
+    ticket = tickets.create_ticket(
+        session=ctx.session, person_id=ctx.person.id or 0, unit=ctx.data["unit"],
+        programme=ctx.data.get("programme", "other"), question=ctx.data["question"], context=conv.recent,
+        now=ctx.now, promise_hours=ctx.settings.handoff_promise_hours)
+    repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.create",
+               subject=ticket_no(ticket), detail=ticket.unit)
+    return finish(Reply(text=_(
+        "Your ticket {no} has been sent to {unit}. A clerk will answer within {hours} hours on working days; "
+        "the answer will reach you here. Type 'my tickets' to follow it.",
+        no=ticket_no(ticket), unit=ticket.unit, hours=ctx.settings.handoff_promise_hours)))
+
+
+HANDOFF = Flow(
+    name="handoff", title=N_("Talk to a person"), start="question",
+    states={
+        "question": State(_ask_question, _on_question, free_text=True),
+        "programme": State(_ask_programme, _on_programme),
+        "unit": State(_ask_unit, _on_unit, free_text=True),
+    },
+    commands=("人工", "转人工", "人工服务", "找人工", "human", "/human", "talk to a person"), menu_order=700,
+)
+
+
+# -- person: follow own tickets -----------------------------------------------------------------------
+def _mine_enter(ctx: Ctx) -> Outcome | None:
+    _ = ctx._
+    mine = tickets.tickets_of_person(session=ctx.session, person_id=ctx.person.id or 0)
+    if not mine:
+        return finish(Reply(text=_("You have no open tickets. Type 'human' to ask a union clerk."),
+                            choices=(Choice("flow:handoff", _("Talk to a person")),)))
+    return None
+
+
+def _ask_pick_mine(ctx: Ctx) -> Reply:
+    _ = ctx._
+    mine = tickets.tickets_of_person(session=ctx.session, person_id=ctx.person.id or 0)
+    return Reply(text=_("Your tickets:"), choices=tuple(
+        Choice(str(t.id), f"{ticket_no(t)} · {_(STATUS_LABELS[t.status])} · {t.question[:30]}") for t in mine))
+
+
+def _own_ticket(ctx: Ctx) -> Ticket:
+    t = tickets.get_ticket(session=ctx.session, ticket_id=int(ctx.data["ticket"]))
+    if t is None or t.person_id != ctx.person.id:
+        raise Invalid(ctx._("That ticket is not yours."))
+    return t
+
+
+def _on_pick_mine(ctx: Ctx, a: Answer) -> Outcome:
+    ctx.data["ticket"] = a.value
+    return goto("mine_action")
+
+
+def _ask_mine_action(ctx: Ctx) -> Reply:
+    _ = ctx._
+    t = _own_ticket(ctx)
+    lines = [f"{ticket_no(t)} · {t.unit} · {_(STATUS_LABELS[t.status])}"]
+    for m in tickets.thread(session=ctx.session, ticket_id=t.id or 0):
+        who = _("You") if m.author == "person" else _("Clerk")
+        lines.append(f"{who}: {m.text}")
+    return choices_reply("\n".join(lines), [("reply", _("Add a message")), ("close", _("Close and rate")),
+                                            ("back", _("Back"))])
+
+
+def _on_mine_action(ctx: Ctx, a: Answer) -> Outcome:
+    if a.value == "reply":
+        return goto("mine_reply")
+    if a.value == "close":
+        return goto("rate")
+    return finish(Reply(text=ctx._("OK.")))
+
+
+def _ask_mine_reply(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Type your message for the clerk."))
+
+
+def _on_mine_reply(ctx: Ctx, a: Answer) -> Outcome:
+    _ = ctx._
+    t = _own_ticket(ctx)
+    text = redact(a.text.strip())
+    if not text:
+        raise Invalid(_("Please type a message."))
+    tickets.add_message(session=ctx.session, ticket=t, author="person", author_person_id=ctx.person.id,
+                        text=text[:MAX_QUESTION], now=ctx.now)
+    return finish(Reply(text=_("Added to ticket {no}. The clerk will see it.", no=ticket_no(t))))
+
+
+def _ask_rate(ctx: Ctx) -> Reply:
+    _ = ctx._
+    return choices_reply(_("How satisfied are you with the answer? (5 = very satisfied)"),
+                         [(str(n), "★" * n) for n in range(1, 6)])  # option number = rating
+
+
+def _on_rate(ctx: Ctx, a: Answer) -> Outcome:
+    _ = ctx._
+    t = _own_ticket(ctx)
+    t.rating, t.status, t.closed_at = int(a.value or 0), "closed", ctx.now
+    ctx.session.add(t)
+    repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.close",
+               subject=ticket_no(t), detail=f"rating={t.rating}")
+    return finish(Reply(text=_("Thank you. Ticket {no} is closed.", no=ticket_no(t))))
+
+
+MY_TICKETS = Flow(
+    name="mytickets", title=N_("My tickets"), start="pick", enter=_mine_enter,
+    states={
+        "pick": State(_ask_pick_mine, _on_pick_mine),
+        "mine_action": State(_ask_mine_action, _on_mine_action),
+        "mine_reply": State(_ask_mine_reply, _on_mine_reply, free_text=True),
+        "rate": State(_ask_rate, _on_rate),
+    },
+    commands=("我的工单", "/mytickets", "my tickets", "工单进度"), menu_order=710,
+)
+
+STATUS_LABELS = {"open": N_("waiting"), "claimed": N_("being handled"), "answered": N_("answered"),
+                 "closed": N_("closed")}
+
+
+# -- clerk: the unit's queue --------------------------------------------------------------------------
+def _queue_enter(ctx: Ctx) -> Outcome | None:
+    _ = ctx._
+    if not tickets.tickets_of_unit(session=ctx.session, unit=ctx.clerk_unit):
+        return finish(Reply(text=_("No open tickets for {unit}.", unit=ctx.clerk_unit)))
+    return None
+
+
+def _ask_queue(ctx: Ctx) -> Reply:
+    _ = ctx._
+    rows = tickets.tickets_of_unit(session=ctx.session, unit=ctx.clerk_unit)
+    return Reply(text=_("Open tickets of {unit} (oldest promise first):", unit=ctx.clerk_unit), choices=tuple(
+        Choice(str(t.id), f"{ticket_no(t)} · {_(STATUS_LABELS[t.status])} · "
+                          f"{_('overdue') if t.due_at < ctx.now else ''} {t.question[:30]}".replace("  ", " "))
+        for t in rows))
+
+
+def _unit_ticket(ctx: Ctx) -> Ticket:
+    t = tickets.get_ticket(session=ctx.session, ticket_id=int(ctx.data["ticket"]))
+    if t is None or t.unit != ctx.clerk_unit:
+        raise Invalid(ctx._("That ticket belongs to another unit."))
+    return t
+
+
+def _on_queue(ctx: Ctx, a: Answer) -> Outcome:
+    ctx.data["ticket"] = a.value
+    return goto("ticket")
+
+
+def _ask_ticket(ctx: Ctx) -> Reply:
+    _ = ctx._
+    t = _unit_ticket(ctx)
+    owner = ctx.session.get(Person, t.person_id)
+    lines = [_("Ticket {no} · {programme} · due {due}", no=ticket_no(t), programme=t.programme,
+               due=t.due_at.astimezone(ctx.now.tzinfo).strftime("%Y-%m-%d %H:%M")),
+             _("Recent conversation (masked): {recent}", recent=" / ".join(json.loads(t.context or "[]")))]
+    for m in tickets.thread(session=ctx.session, ticket_id=t.id or 0):
+        who = (owner.display_name if owner and owner.display_name else _("Person")) if m.author == "person" \
+            else _("Clerk")
+        lines.append(f"{who}: {m.text}")
+    return choices_reply("\n".join(lines), [("answer", _("Claim and answer")), ("faq", _("Mark worth a FAQ entry")),
+                                            ("close", _("Close")), ("back", _("Back to the list"))])
+
+
+def _on_ticket(ctx: Ctx, a: Answer) -> Outcome:
+    _ = ctx._
+    t = _unit_ticket(ctx)
+    if a.value == "answer":
+        t.status, t.claimed_by = "claimed", ctx.person.id
+        ctx.session.add(t)
+        return goto("answer")
+    if a.value == "faq":
+        t.faq_candidate = True
+        ctx.session.add(t)
+        repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.faq", subject=ticket_no(t))
+        return goto("ticket", Reply(text=_("Marked: it will appear in the FAQ review list.")))
+    if a.value == "close":
+        t.status, t.closed_at = "closed", ctx.now
+        ctx.session.add(t)
+        repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.close", subject=ticket_no(t))
+        return finish(Reply(text=_("Ticket {no} closed.", no=ticket_no(t))))
+    return goto("queue")
+
+
+def _ask_answer(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Type your answer to the person (it is sent as is; do not include ID numbers)."))
+
+
+def _on_answer(ctx: Ctx, a: Answer) -> Outcome:
+    _ = ctx._
+    t = _unit_ticket(ctx)
+    text = a.text.strip()
+    if len(text) < 2:
+        raise Invalid(_("Please type the answer."))
+    msg = tickets.add_message(session=ctx.session, ticket=t, author="clerk", author_person_id=ctx.person.id,
+                              text=redact(text)[:2000], now=ctx.now)
+    deliver_answer(ctx, t, msg.id or 0, redact(text)[:2000])
+    repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.answer", subject=ticket_no(t))
+    return finish(Reply(text=_("Answer sent to the person of ticket {no}.", no=ticket_no(t))))
+
+
+def deliver_answer(ctx: Ctx, t: Ticket, message_id: int, text: str) -> None:
+    """Put the clerk's answer in the outbox, in the person's own language."""
+    owner = ctx.session.get(Person, t.person_id)
+    _p = translator(owner.locale if owner else "zh")
+    body = Reply(text=_p("Answer from {unit} to your ticket {no}:\n{text}", unit=t.unit, no=ticket_no(t), text=text),
+                 choices=(Choice("flow:mytickets", _p("Reply or rate")),))
+    repo.enqueue(session=ctx.session, person_id=t.person_id, body=reply_to_dict(body),
+                 dedupe_key=f"ticket:{t.id}:msg:{message_id}", kind="ticket")
+
+
+TICKETS = Flow(
+    name="tickets", title=N_("Tickets (clerks)"), start="queue", enter=_queue_enter, roles=frozenset({"clerk"}),
+    states={
+        "queue": State(_ask_queue, _on_queue),
+        "ticket": State(_ask_ticket, _on_ticket),
+        "answer": State(_ask_answer, _on_answer, free_text=True),
+    },
+    commands=("/tickets", "工单", "工单列表", "tickets"), menu_order=720,
+)
+
+
+
+def escalation_digest(session: Session, now: datetime) -> int:
+    """Daily job: for each unit with tickets past their promised time, one digest to each of its clerks.
+
+    A ticket is escalated at most once a day (``escalated_at``); returns the number of digests enqueued.
+    """
+    by_unit: dict[str, list[Ticket]] = {}
+    for t in tickets.overdue(session=session, now=now):
+        if t.escalated_at is None or now - t.escalated_at >= timedelta(hours=23):
+            by_unit.setdefault(t.unit, []).append(t)
+    sent = 0
+    for unit, rows in by_unit.items():
+        for clerk in tickets.clerks_of(session=session, unit=unit):
+            _ = translator(clerk.locale)
+            lines = [_("{n} ticket(s) of {unit} are past the promised answer time:", n=len(rows), unit=unit)]
+            lines += [f"{ticket_no(t)} · {t.question[:40]}" for t in rows]
+            body = Reply(text="\n".join(lines), choices=(Choice("flow:tickets", _("Open the ticket list")),))
+            if repo.enqueue(session=session, person_id=clerk.id or 0, body=reply_to_dict(body), kind="digest",
+                            dedupe_key=f"digest:{unit}:{clerk.id}:{now.date().isoformat()}"):
+                sent += 1
+        for t in rows:
+            t.escalated_at = now
+            session.add(t)
+    return sent
+
+
+__all__ = ["HANDOFF", "MY_TICKETS", "TICKETS", "deliver_answer", "escalation_digest", "ticket_no"]

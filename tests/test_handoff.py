@@ -1,0 +1,148 @@
+"""Hand-off transcripts: abstain -> offer -> ticket -> clerk answers -> person receives -> person rates."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from handlers.flows.handoff import escalation_digest
+from storage.models import OutboxMessage
+from storage.models_tickets import Ticket
+
+
+def _outbox(engine) -> list[OutboxMessage]:
+    with Session(engine) as s:
+        return list(s.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def _open_ticket(person, question: str = "我单位没有工会，我能自荐云岭工匠吗？要找哪个部门？", where: str = "大理州"):
+    worker = person("wang")
+    worker.say(question)
+    worker.say("转人工")
+    assert "flow:handoff" not in worker.choice_values()
+    worker.say("1")  # "send my last question"
+    worker.say("1")  # programme: Yunling Craftsman
+    worker.say(where)
+    return worker
+
+
+def test_full_handoff_round_trip(person, engine) -> None:
+    worker = _open_ticket(person)
+    assert "GD000001" in worker.text and "大理白族自治州总工会" in worker.text and "48" in worker.text
+    with Session(engine) as s:
+        ticket = s.exec(select(Ticket)).one()
+        assert ticket.unit == "大理白族自治州总工会" and ticket.status == "open"
+        assert "自荐" in ticket.question
+
+    clerk = person("li", clerk="大理白族自治州总工会")
+    clerk.say("工单")
+    assert any("GD000001" in c.label for c in clerk.last.choices)
+    clerk.say("1")  # the ticket
+    assert "自荐" in clerk.text
+    clerk.say("1")  # claim and answer
+    clerk.say("可以向单位所在地的县（市、区）总工会申报，见第九条。")
+    assert "GD000001" in clerk.text
+
+    sent = [m for m in _outbox(engine) if m.kind == "ticket"]
+    assert len(sent) == 1
+    body = json.loads(sent[0].body)
+    assert "县（市、区）总工会" in body["text"] and body["choices"][0][0] == "flow:mytickets"
+
+    worker.say("我的工单")
+    worker.say("1")
+    assert "县（市、区）总工会" in worker.text
+    worker.say("2")  # close and rate
+    worker.say("5")
+    with Session(engine) as s:
+        ticket = s.exec(select(Ticket)).one()
+        assert (ticket.status, ticket.rating) == ("closed", 5)
+
+
+def test_person_can_continue_the_thread(person, engine) -> None:
+    worker = _open_ticket(person)
+    clerk = person("li", clerk="大理白族自治州总工会")
+    clerk.say("工单"), clerk.say("1"), clerk.say("1"), clerk.say("请问您是否个体经营？")
+    worker.say("我的工单"), worker.say("1"), worker.say("1")
+    worker.say("是的，我自己开了一家修车店")
+    with Session(engine) as s:
+        assert s.exec(select(Ticket)).one().status == "open"  # back in the clerk's queue
+
+
+def test_clerk_of_another_unit_cannot_see_the_ticket(person) -> None:
+    _open_ticket(person)
+    other = person("zhao", clerk="昆明市总工会")
+    other.say("/tickets")
+    assert "GD000001" not in other.text and "昆明市总工会" in other.text
+
+
+def test_worker_cannot_list_tickets(person) -> None:
+    _open_ticket(person)
+    nosy = person("nosy")
+    nosy.say("/tickets")
+    assert "GD000001" not in nosy.text
+    assert "clerk" in nosy.text or "工作人员" in nosy.text
+
+
+def test_personal_data_is_masked_in_the_ticket(person, engine) -> None:
+    worker = person("zhou")
+    worker.say("/human")
+    worker.say("我的身份证 110105194912310021 手机 13812345678 报名培训没有回音")
+    worker.say("4")
+    worker.say("不清楚")
+    with Session(engine) as s:
+        t = s.exec(select(Ticket)).one()
+    assert "110105194912310021" not in t.question and "13812345678" not in t.question
+    assert t.unit == "云南省总工会"
+
+
+def test_unknown_place_is_reasked(person) -> None:
+    worker = person("sun")
+    worker.say("人工")
+    worker.say("培训补贴什么时候发放到个人？")
+    worker.say("4")
+    worker.say("上海")
+    assert "Yunnan" in worker.text or "云南" in worker.text or "不认识" in worker.text or "州" in worker.text
+    worker.say("昆明")
+    assert "GD000001" in worker.text and "昆明市总工会" in worker.text
+
+
+def test_escalation_digest_on_a_fixed_clock(person, engine, clock) -> None:
+    _open_ticket(person)
+    person("li", clerk="大理白族自治州总工会").say("/me")  # the clerk exists in the database
+    with Session(engine) as s:
+        assert escalation_digest(s, clock.now + timedelta(hours=47)) == 0
+        s.commit()
+    with Session(engine) as s:
+        assert escalation_digest(s, clock.now + timedelta(hours=49)) == 1
+        s.commit()
+    with Session(engine) as s:  # not twice the same day
+        assert escalation_digest(s, clock.now + timedelta(hours=50)) == 0
+        s.commit()
+    digests = [m for m in _outbox(engine) if m.kind == "digest"]
+    assert len(digests) == 1 and "GD000001" in json.loads(digests[0].body)["text"]
+
+
+def test_cli_lists_answers_and_exports_faq_candidates(person, engine, settings, tmp_path, capsys) -> None:
+    from bot.cli import main
+
+    _open_ticket(person)
+    db = ["--db", settings.database_url]
+    assert main(["tickets", "list", "--unit", "大理白族自治州总工会", *db]) == 0
+    assert "GD000001" in capsys.readouterr().out
+    assert main(["tickets", "answer", "GD000001", "--unit", "昆明市总工会", "--text", "x", *db]) == 1  # wrong unit
+    assert main(["tickets", "answer", "GD000001", "--unit", "大理白族自治州总工会", "--text", "请向县总工会申报", *db]) == 0
+    assert any("请向县总工会申报" in json.loads(m.body)["text"] for m in _outbox(engine))
+    clerk = person("li", clerk="大理白族自治州总工会")
+    # Answered tickets leave the open queue; mark it for the FAQ through the CLI-visible flag instead.
+    with Session(engine) as s:
+        t = s.exec(select(Ticket)).one()
+        t.faq_candidate = True
+        s.add(t)
+        s.commit()
+    out = tmp_path / "faq.csv"
+    assert main(["tickets", "faq-export", "-o", str(out), *db]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "GD000001" in text and "请向县总工会申报" in text
+    assert clerk.user == "li"
