@@ -7,9 +7,9 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-from knowledge.models import MEASURE_KEYS, Article, Measure
+from knowledge.models import MEASURE_KEYS, Annex, Article, Measure
 
-__all__ = ["article", "label", "load_measures", "measure", "quote"]
+__all__ = ["annex", "article", "label", "load_measures", "measure", "quote"]
 
 
 @lru_cache(maxsize=1)
@@ -31,10 +31,17 @@ def article(key: str, number: int) -> Article:
     return measure(key).article(number)
 
 
-def label(key: str, number: int, locale: str = "zh") -> str:
+def annex(key: str, number: int) -> Annex:
+    for a in measure(key).annexes:
+        if a.number == number:
+            return a
+    raise KeyError(f"{key} has no annex {number}")
+
+
+def label(key: str, number: int, locale: str | None = "zh") -> str:
     """《云岭工匠选树管理办法》第九条 (zh) or "Yunling Craftsman Measures, Art. 9" (en)."""
     m, a = measure(key), article(key, number)
-    if locale.lower().startswith("en"):
+    if locale and locale.lower().startswith("en"):
         return f"{m.short_en}, Art. {a.number}"
     return f"《{m.title}》{a.label}"
 

@@ -44,8 +44,7 @@ def converter() -> ModuleType:
     return module
 
 
-def annex(key: str, number: int) -> Annex:
-    return next(a for a in loader.measure(key).annexes if a.number == number)
+annex = loader.annex
 
 
 def field_labels(a: Annex) -> list[str]:
@@ -328,6 +327,7 @@ def test_package_data_declared() -> None:
 def test_label_both_locales() -> None:
     assert loader.label("craftsman", 9, "zh") == "《云岭工匠选树管理办法》第九条"
     assert loader.label("craftsman", 9, "en") == "Yunling Craftsman Measures, Art. 9"
+    assert loader.label("craftsman", 9, None) == loader.label("craftsman", 9)
     assert loader.label("training", 27, "zh") == "《云南省工会技能培训专项资金管理办法（试行）》第二十七条"
 
 
@@ -340,6 +340,8 @@ def test_quote_paragraph_or_article() -> None:
         loader.article("craftsman", 37)
     with pytest.raises(KeyError, match="unknown measure"):
         loader.measure("housing")
+    with pytest.raises(KeyError):
+        loader.annex("craftsman", 3)
 
 
 def test_citation_both_locales() -> None:
