@@ -55,7 +55,7 @@ TASKS: tuple[Task, ...] = (
          note=N_("Collect the certificates obtained, fill in Annex 4 and write the year's summary; "
                  "due by 10 December.")),
     # 第十六条 "12 月，根据全省工会培训取证情况……下拨剩余 50%的专项资金"
-    Task("second_payment", N_("Provincial federation pays the remaining 50% of the funds"), ref(MEASURE, 16),
+    Task("second_payment", N_("Provincial federation pays the rest of the funds (the remaining 50%)"), ref(MEASURE, 16),
          due=(12, 31), opens=(12, 1), kind="expect",
          note=N_("Paid in December according to the certificates obtained.")),
     # 第二十二条 "各州（市）总工会要于每年2月前统计上年度技能培训就业率" (附件6); opens: our lead time.
@@ -68,10 +68,10 @@ TASKS: tuple[Task, ...] = (
          note=N_("Implementation plan (Annex 1) and project list (Annex 2); poverty-alleviation projects also "
                  "submit a budget.")),
     # 第十六条 "项目启动后……按 50%的比例下拨专项资金"
-    Task("first_payment", N_("Provincial federation pays 50% of the funds when the project starts"),
+    Task("first_payment", N_("Provincial federation pays the first half of the funds (50%) when the project starts"),
          ref(MEASURE, 16), kind="expect"),
     # 第二十二条 "按照不低于年度培训班次30%的比例进行随机抽查"
-    Task("spot_checks", N_("Spot-check at least 30% of the year's classes at random"), ref(MEASURE, 22),
+    Task("spot_checks", N_("Spot-check at random at least 30 percent of the year's classes"), ref(MEASURE, 22),
          note=N_("On-site checks, phone calls to trainees or questionnaires.")),
 )
 TASKS_BY_KEY = {t.key: t for t in TASKS}

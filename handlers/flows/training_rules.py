@@ -199,7 +199,10 @@ def calendar_reply(ctx: Ctx, today: date) -> Reply:
     lines = [_("Training fund calendar for {today}:", today=today.isoformat())]
     if due:
         lines.append(_("Due now or soon:"))
-        lines += [f"• {_(i.task.title)} — {_when(ctx, i)}" for i in due]
+        for i in due:
+            lines.append(f"• {_(i.task.title)} — {_when(ctx, i)}")
+            if i.task.note:
+                lines.append(f"  {_(i.task.note)}")
     else:
         lines.append(_("Nothing is due in the next {days} days.", days=cal.SOON_DAYS))
     if late:
@@ -237,8 +240,8 @@ def _project_lines(ctx: Ctx, project: str) -> list[str]:
     if project == tr.POVERTY:
         lines.append(_("Poverty-alleviation training is for registered poor labourers and migrant workers from "
                        "Yunnan's relocation resettlement sites and the \"three regions and three prefectures\"; "
-                       "classes last in principle at least {days} days and at least {rate}% of trainees must "
-                       "find work afterwards.", days=tr.POVERTY_MIN_DAYS, rate=tr.POVERTY_MIN_EMPLOYMENT_PERCENT))
+                       "classes last in principle at least {days} days and the employment rate after training "
+                       "must be at least {rate}%.", days=tr.POVERTY_MIN_DAYS, rate=tr.POVERTY_MIN_EMPLOYMENT_PERCENT))
     else:
         lines.append(_("Skills upgrading lasts at least as long as the human resources department requires."))
     return lines

@@ -81,11 +81,13 @@ class Breakdown:
 
     @property
     def refs(self) -> tuple[ArticleRef, ...]:
-        """Every article cited by the steps and notes, in order, without repeats (paragraphs dropped)."""
-        seen: dict[tuple[str, int], ArticleRef] = {}
-        for s in self.steps + self.notes:
-            seen.setdefault((s.ref.measure, s.ref.article), ref(s.ref.measure, s.ref.article))
-        return tuple(seen.values())
+        """Every reference of the steps and notes (paragraphs kept), in order, without repeats."""
+        return tuple(dict.fromkeys(s.ref for s in self.steps + self.notes))
+
+    @property
+    def articles(self) -> tuple[ArticleRef, ...]:
+        """The cited articles (paragraphs dropped), in order, without repeats."""
+        return tuple(dict.fromkeys(ref(r.measure, r.article) for r in self.refs))
 
 
 def yuan(value: Decimal | int | str) -> Decimal:

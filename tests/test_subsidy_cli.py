@@ -1,0 +1,90 @@
+"""``yunling subsidy``: text in both languages, --json numbers and articles, usage errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(["subsidy", *argv])
+    except SystemExit as exc:  # argparse errors
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_upgrade_text_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--project", "upgrade", "--standard", "1200", "--trainees", "40")
+    assert code == 0
+    assert "职工（农民工）技能提升培训" in out
+    assert "33,600.00" in out and "14,400.00" in out  # 48 000 × 70 % and the 30 % rest
+    assert "第九条" in out
+
+
+def test_upgrade_text_in_english(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--project", "upgrade", "--standard", "1234.57", "--trainees", "1", "--lang", "en")
+    assert code == 0
+    assert "Provincial federation pays 70%" in out and "864.19" in out and "370.38" in out
+    assert "Art. 9" in out
+
+
+def test_upgrade_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--project", "upgrade", "--standard", "1234.57", "--trainees", "1", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["province_share"] == 864.19 and data["min_local_share"] == 370.38
+    assert data["total"] == 1234.57 and data["trainees"] == 1
+    assert data["articles"] == [{"measure": "training", "article": 9}]
+
+
+@pytest.mark.parametrize(("days", "per_person", "total"), [(30, 2400, 72000), (31, 3600, 108000)])
+def test_poverty_json_living_allowance_jump(capsys: pytest.CaptureFixture[str], days: int, per_person: int,
+                                            total: int) -> None:
+    code, out, _ = run(capsys, "--project", "poverty", "--days", str(days), "--trainees", "30", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["living_allowance_per_person"] == per_person and data["living_allowance_total"] == total
+    assert data["total"] == total and data["tuition"] == 0
+    assert isinstance(data["total"], int)
+    assert data["articles"] == [{"measure": "training", "article": 10}]
+
+
+def test_poverty_json_with_tuition_and_appraisal(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--project", "poverty", "--days", "14", "--trainees", "10", "--tuition", "20000.5",
+                       "--appraisal-fee", "150", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["living_allowance_total"] == 11200 and data["appraisal_total"] == 1500
+    assert data["tuition"] == 20000.5 and data["total"] == 32700.5
+    # a 14-day poverty class also cites the 15-day rule of Art. 7
+    assert data["articles"] == [{"measure": "training", "article": 10}, {"measure": "training", "article": 7}]
+
+
+def test_poverty_text_shows_the_jump_and_exclusions(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--project", "poverty", "--days", "31", "--trainees", "2")
+    assert code == 0
+    assert "3600" in out and "2400" in out and "基本建设" in out and "第十条" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--project", "poverty", "--trainees", "10"], "needs --days"),
+    (["--project", "upgrade", "--trainees", "10"], "needs --standard"),
+    (["--project", "upgrade", "--standard", "-5", "--trainees", "10"], "non-negative"),
+    (["--project", "upgrade", "--standard", "abc", "--trainees", "10"], "not an amount"),
+    (["--project", "poverty", "--days", "0", "--trainees", "10"], "at least 1"),
+    (["--project", "poverty", "--days", "10", "--trainees", "-3"], "at least 1"),
+    (["--project", "poverty", "--days", "10", "--trainees", "3", "--tuition", "-1"], "non-negative"),
+    (["--project", "poverty", "--days", "10", "--trainees", "3", "--appraisal-fee", "nan"], "non-negative"),
+    (["--project", "upgrade", "--standard", "10", "--trainees", "3", "--days", "5"], "poverty only"),
+    (["--project", "poverty", "--standard", "10", "--days", "5", "--trainees", "3"], "upgrade only"),
+    (["--project", "other", "--trainees", "3"], "invalid choice"),
+])
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert message in err and "usage: yunling subsidy" in err
