@@ -1,0 +1,264 @@
+"""The clerk's case desk ("申报管理", /cases): list the unit's cases, open one for an applicant identified
+by the personal link code their /status shows, move a case to its next stage, set the 公示 dates, or close
+it (not accepted / withdrawn / disqualified) with a reason. A clerk sees and changes only cases of the unit
+they act for; every change is recorded, audited and notified (see :mod:`handlers.notifications`)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+
+from handlers.dispatch import pseudonym
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
+from handlers.i18n import N_
+from handlers.notifications import (
+    CaseRuleError,
+    advance_case,
+    close_case,
+    describe_case,
+    fmt_date,
+    open_case,
+    set_publicity,
+)
+from handlers.types import Reply
+from knowledge.rules import case_stages as cs
+from storage import repo_cases as rc
+from storage.models_cases import Case
+
+log = logging.getLogger(__name__)
+_DATE = re.compile(r"^\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*$")
+
+
+def parse_day(text: str, today: date) -> date | None:
+    t = text.strip().lower()
+    if t in ("today", "今天", "今日"):
+        return today
+    m = _DATE.match(t)
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def _case(ctx: Ctx) -> Case | None:
+    return rc.case_for_unit(session=ctx.session, case_id=int(ctx.data.get("case_id", 0)), unit=ctx.clerk_unit)
+
+
+def _fail(ctx: Ctx, exc: Exception) -> Outcome:
+    if isinstance(exc, CaseRuleError):
+        return finish(Reply(text=ctx._(exc.message, **exc.params)))
+    return finish(Reply(text=ctx._("This case was changed by someone else meanwhile; please look at it again.")))
+
+
+# -- menu ------------------------------------------------------------------------------------------
+def _ask_menu(ctx: Ctx) -> Reply:
+    _ = ctx._
+    return choices_reply(_("Cases of {unit}: what would you like to do?", unit=ctx.clerk_unit),
+                         [("list", _("List the cases")), ("new", _("Register a new case")),
+                          ("act", _("Update a case"))])
+
+
+def _on_menu(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    if answer.value == "new":
+        return goto("code")
+    if answer.value == "act":
+        return goto("case")
+    cases = rc.cases_of_unit(session=ctx.session, unit=ctx.clerk_unit)
+    if not cases:
+        return finish(Reply(text=_("No cases registered for {unit} yet.", unit=ctx.clerk_unit)))
+    lines = [_("Cases of {unit}:", unit=ctx.clerk_unit)]
+    lines += [_line(ctx, c) for c in cases]
+    return finish(Reply(text="\n".join(lines)))
+
+
+def _line(ctx: Ctx, c: Case) -> str:
+    _ = ctx._
+    where = _(cs.OUTCOME_TITLES[c.outcome]) if c.outcome else _(cs.stage(c.programme, c.stage).title)
+    if not c.outcome and c.stage == "publicity" and c.publicity_end:
+        where += " " + _("(until {end})", end=fmt_date(ctx.locale, c.publicity_end))
+    return f"#{c.id} {c.title} · {_(cs.PROGRAMME_TITLES[c.programme])} · {where}"
+
+
+# -- new case --------------------------------------------------------------------------------------
+def _ask_code(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Enter the applicant's personal link code (they see it when they type /status in "
+                            "the assistant)."))
+
+
+def _on_code(ctx: Ctx, answer: Answer) -> Outcome:
+    code = rc.normalize_code(answer.text)
+    if len(code) != rc.CODE_LENGTH or rc.peek_link_code(session=ctx.session, code=code, now=ctx.now) is None:
+        log.warning("clerk %s entered an invalid link code", pseudonym(ctx.incoming.channel, ctx.incoming.user_key))
+        raise Invalid(ctx._("This code is not valid (mistyped, used or expired). Ask the applicant to type "
+                            "/status for a fresh one."))
+    ctx.data["code"] = code
+    return goto("programme")
+
+
+def _ask_programme(ctx: Ctx) -> Reply:
+    return choices_reply(ctx._("Which programme is the application for?"),
+                         [(k, ctx._(v)) for k, v in cs.PROGRAMME_TITLES.items()])
+
+
+def _on_programme(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["programme"] = answer.value
+    return goto("title")
+
+
+def _ask_title(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("The name of the applicant, or of the studio / workstation:"))
+
+
+def _on_title(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    title = answer.text.strip()
+    if not 2 <= len(title) <= 120:
+        raise Invalid(_("Please enter a name of 2 to 120 characters."))
+    applicant = rc.redeem_link_code(session=ctx.session, code=ctx.data.get("code", ""), now=ctx.now)
+    if applicant is None:
+        return finish(Reply(text=_("The link code is no longer valid. Ask the applicant for a fresh one.")))
+    try:
+        case = open_case(session=ctx.session, programme=ctx.data["programme"], applicant_id=applicant, title=title,
+                         unit=ctx.clerk_unit, actor_id=ctx.person.id, now=ctx.now)
+    except CaseRuleError as exc:
+        return _fail(ctx, exc)
+    return finish(Reply(text=_("Case #{id} registered: {line}. The applicant has been notified.", id=case.id,
+                               line=_line(ctx, case))))
+
+
+# -- update a case ---------------------------------------------------------------------------------
+def _ask_case(ctx: Ctx) -> Reply:
+    # Listed as text, not as numbered choices: a typed "3" must mean case #3, not the third option.
+    _ = ctx._
+    open_cases = rc.cases_of_unit(session=ctx.session, unit=ctx.clerk_unit, open_only=True)[-10:]
+    lines = [_("Which case? Type its number (e.g. 12).")] + [_line(ctx, c) for c in open_cases]
+    return Reply(text="\n".join(lines))
+
+
+def _on_case(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    digits = re.sub(r"\D", "", answer.text)
+    if not digits:
+        raise Invalid(_("Please type the case number, e.g. 12."))
+    number = int(digits[:9])
+    case = rc.case_for_unit(session=ctx.session, case_id=number, unit=ctx.clerk_unit)
+    if case is None:
+        log.warning("clerk %s asked for case %s outside their unit or missing",
+                    pseudonym(ctx.incoming.channel, ctx.incoming.user_key), number)
+        raise Invalid(_("There is no case #{id} in {unit}.", id=number, unit=ctx.clerk_unit))
+    ctx.data["case_id"] = case.id
+    return goto("action")
+
+
+def _ask_action(ctx: Ctx) -> Reply:
+    _ = ctx._
+    case = _case(ctx)
+    assert case is not None
+    text, _refs = describe_case(_, ctx.locale, case)
+    options: list[tuple[str, str]] = []
+    nxt = None if case.outcome else cs.next_stage(case.programme, case.stage)
+    if nxt is not None:
+        options.append((f"move:{nxt.key}", _("Move to: {stage}", stage=_(nxt.title))))
+    if not case.outcome:
+        if case.stage == "publicity":
+            options.append(("dates", _("Change the public notice dates")))
+            options.append(("disqualified", _("Disqualify (objection upheld)")))
+        options += [("rejected", _("Not accepted")), ("withdrawn", _("Withdrawn by the applicant"))]
+    options.append(("history", _("Show the history")))
+    return choices_reply(text + "\n\n" + _("What do you want to do?"), options)
+
+
+def _on_action(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    case = _case(ctx)
+    value = answer.value or ""
+    if case is None:
+        return finish(Reply(text=_("This case is no longer available.")))
+    if value == "history":
+        lines = [_("History of case #{id}:", id=case.id)]
+        for e in rc.events_of(session=ctx.session, case_id=case.id or 0):
+            when = fmt_date(ctx.locale, rc.as_utc(e.created_at).astimezone(ctx.now.tzinfo).date())
+            lines.append(f"{when} · {e.action} · {e.from_stage or '-'} → {e.to_stage}" + (f" · {e.reason}"
+                                                                                         if e.reason else ""))
+        return finish(Reply(text="\n".join(lines)))
+    if value in ("move:publicity", "dates"):
+        ctx.data["action"] = value
+        return goto("pub_date")
+    if value.startswith("move:"):
+        try:
+            advance_case(session=ctx.session, case=case, to_stage=value[5:], actor_id=ctx.person.id, reason="",
+                         now=ctx.now)
+        except (CaseRuleError, rc.CaseConflict) as exc:
+            return _fail(ctx, exc)
+        return finish(Reply(text=_("Done: {line}. The applicant has been notified.", line=_line(ctx, case))))
+    ctx.data["action"] = value
+    return goto("reason")
+
+
+def _ask_reason(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Please give the reason (the applicant will see it):"))
+
+
+def _on_reason(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    reason = answer.text.strip()
+    if len(reason) < 2:
+        raise Invalid(_("Please give a reason; the applicant will see it."))
+    case = _case(ctx)
+    if case is None:
+        return finish(Reply(text=_("This case is no longer available.")))
+    try:
+        close_case(session=ctx.session, case=case, outcome=ctx.data.get("action", ""), reason=reason[:500],
+                   actor_id=ctx.person.id, now=ctx.now)
+    except (CaseRuleError, rc.CaseConflict) as exc:
+        return _fail(ctx, exc)
+    return finish(Reply(text=_("Done: {line}. The applicant has been notified.", line=_line(ctx, case))))
+
+
+def _ask_pub_date(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("First day of the public notice (e.g. 2026-04-01, or 'today')? The end is computed as "
+                            "5 working days, holidays skipped."))
+
+
+def _on_pub_date(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    start = parse_day(answer.text, ctx.now.date())
+    if start is None:
+        raise Invalid(_("Please enter a date such as 2026-04-01."))
+    case = _case(ctx)
+    if case is None:
+        return finish(Reply(text=_("This case is no longer available.")))
+    try:
+        if ctx.data.get("action") == "dates":
+            set_publicity(session=ctx.session, case=case, start=start, actor_id=ctx.person.id, now=ctx.now)
+        else:
+            advance_case(session=ctx.session, case=case, to_stage="publicity", actor_id=ctx.person.id, reason="",
+                         now=ctx.now, publicity_start=start)
+    except (CaseRuleError, rc.CaseConflict) as exc:
+        return _fail(ctx, exc)
+    except ValueError:  # outside the years the holiday calendar knows
+        raise Invalid(_("I cannot count working days for that date; please choose a nearer date.")) from None
+    assert case.publicity_end is not None
+    return finish(Reply(text=_("Public notice of case #{id}: from {start} to {end}. The applicant has been notified.",
+                               id=case.id, start=fmt_date(ctx.locale, start),
+                               end=fmt_date(ctx.locale, case.publicity_end))))
+
+
+CLERK_CASES = Flow(
+    name="cases", title=N_("Case desk (clerks)"), start="menu", roles=frozenset({"clerk"}),
+    states={
+        "menu": State(prompt=_ask_menu, handle=_on_menu),
+        "code": State(prompt=_ask_code, handle=_on_code, free_text=True),
+        "programme": State(prompt=_ask_programme, handle=_on_programme),
+        "title": State(prompt=_ask_title, handle=_on_title, free_text=True),
+        "case": State(prompt=_ask_case, handle=_on_case, free_text=True),
+        "action": State(prompt=_ask_action, handle=_on_action),
+        "reason": State(prompt=_ask_reason, handle=_on_reason, free_text=True),
+        "pub_date": State(prompt=_ask_pub_date, handle=_on_pub_date, free_text=True),
+    },
+    commands=("/cases", "申报管理", "案件管理", "case desk"), menu_order=500,
+)

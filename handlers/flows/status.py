@@ -1,0 +1,88 @@
+"""The applicant's side: "我的申报进度" (/status) shows one's own cases, each stage explained with what
+comes next and its article, plus a personal link code for the clerk; subscriptions to reminders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers.cite import citations
+from handlers.flow import Answer, Ctx, Flow, Outcome, State, choices_reply, finish
+from handlers.i18n import N_
+from handlers.notifications import describe_case, fmt_date
+from handlers.types import Reply
+from knowledge.rules import case_stages as cs
+from storage import repo_cases as rc
+from storage import repositories as repo
+
+LINK_CODE_TTL = timedelta(days=7)
+PROGRAMME_CHOICES = {**cs.PROGRAMME_TITLES, "training": N_("Skills training")}
+
+
+def _status(ctx: Ctx) -> Outcome:
+    _ = ctx._
+    pid = ctx.person.id or 0
+    replies: list[Reply] = []
+    cases = rc.cases_of_person(session=ctx.session, person_id=pid)
+    if not cases:
+        replies.append(Reply(text=_("You have no application registered with us yet. When your union opens a "
+                                    "case for you, its progress will appear here.")))
+    for case in cases:
+        text, refs = describe_case(_, ctx.locale, case)
+        replies.append(Reply(text=text, citations=citations(ctx.locale, refs)))
+    code = rc.issue_link_code(session=ctx.session, person_id=pid, now=ctx.now, ttl=LINK_CODE_TTL)
+    shown = f"{code.code[:4]}-{code.code[4:]}"
+    replies.append(Reply(text=_("Your personal link code: {code} (valid until {until}). Give it to your union clerk "
+                                "so they can register your application; never send your ID or phone number in "
+                                "chat. The code works once.", code=shown,
+                                until=fmt_date(ctx.locale, rc.as_utc(code.expires_at).astimezone(ctx.now.tzinfo)
+                                               .date()))))
+    return finish(*replies)
+
+
+STATUS = Flow(name="status", title=N_("My application progress"), states={}, enter=_status,
+              commands=("/status", "我的申报进度", "申报进度", "my application", "application status"),
+              menu_order=300)
+
+
+def _ask_subscribe(ctx: Ctx) -> Reply:
+    return choices_reply(ctx._("Which programme do you want reminders for?"),
+                         [(k, ctx._(v)) for k, v in PROGRAMME_CHOICES.items()])
+
+
+def _on_subscribe(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    key = answer.value or ""
+    added = repo.subscribe(session=ctx.session, person_id=ctx.person.id or 0, programme=key)
+    title = _(PROGRAMME_CHOICES[key])
+    if added:
+        return finish(Reply(text=_("Subscribed: you will receive reminders for {programme}. Type 退订 or "
+                                   "/unsubscribe to stop.", programme=title)))
+    return finish(Reply(text=_("You were already subscribed to {programme}.", programme=title)))
+
+
+SUBSCRIBE = Flow(name="subscribe", title=N_("Subscribe to reminders"), start="programme",
+                 states={"programme": State(prompt=_ask_subscribe, handle=_on_subscribe)},
+                 commands=("/subscribe", "订阅提醒", "订阅", "subscribe"), menu_order=700)
+
+
+def _enter_unsubscribe(ctx: Ctx) -> Outcome | None:
+    if not repo.subscriptions_of(session=ctx.session, person_id=ctx.person.id or 0):
+        return finish(Reply(text=ctx._("You have no reminder subscriptions.")))
+    return None
+
+
+def _ask_unsubscribe(ctx: Ctx) -> Reply:
+    subs = repo.subscriptions_of(session=ctx.session, person_id=ctx.person.id or 0)
+    return choices_reply(ctx._("Stop reminders for which programme?"),
+                         [(k, ctx._(PROGRAMME_CHOICES.get(k, k))) for k in subs])
+
+
+def _on_unsubscribe(ctx: Ctx, answer: Answer) -> Outcome:
+    key = answer.value or ""
+    repo.unsubscribe(session=ctx.session, person_id=ctx.person.id or 0, programme=key)
+    return finish(Reply(text=ctx._("Unsubscribed from {programme}.", programme=ctx._(PROGRAMME_CHOICES.get(key, key)))))
+
+
+UNSUBSCRIBE = Flow(name="unsubscribe", title=N_("Stop reminders"), start="programme", enter=_enter_unsubscribe,
+                   states={"programme": State(prompt=_ask_unsubscribe, handle=_on_unsubscribe)},
+                   commands=("/unsubscribe", "退订", "取消订阅", "unsubscribe"), in_menu=False)

@@ -1,0 +1,294 @@
+"""Repository functions for cases, link codes and broadcasts. Each takes a keyword-only ``session``.
+
+Procedure rules (which stage may follow which) live in ``knowledge.rules.case_stages`` and are applied by
+the handlers; this module guarantees that a change applies to the state the caller saw (conditional
+updates), that it is recorded as a :class:`CaseEvent` and that it is audited.
+
+Segment specs (JSON) of broadcasts:
+    {"kind": "applicants", "programme": "craftsman"|None, "stage": "publicity"|None}  (the unit's open cases)
+    {"kind": "class", "class_id": 12}                       (trainees of a class, when training exists)
+    {"kind": "subscribers", "programme": "craftsman", "prefecture": "昆明市"|"", "industry_union": ""|"..."}
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from storage.errors import StorageError
+from storage.models import Person, Subscription
+from storage.models_cases import Broadcast, Case, CaseEvent, LinkCode
+from storage.repositories import audit
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or typed without confusion
+CODE_LENGTH = 8
+
+
+class CaseConflict(StorageError):
+    """The case changed since the caller read it (another clerk acted first), or it is closed."""
+
+
+class UnknownSegment(StorageError):
+    """A segment spec names an unknown kind, or one whose tables are not installed."""
+
+
+# -- cases ------------------------------------------------------------------------------------------
+def create_case(
+    *, session: Session, programme: str, person_id: int, title: str, unit: str, actor_person_id: int | None,
+    now: datetime, first_stage: str = "submitted",
+) -> tuple[Case, CaseEvent]:
+    case = Case(programme=programme, person_id=person_id, title=title[:120], unit=unit, stage=first_stage,
+                created_at=now, updated_at=now)
+    session.add(case)
+    session.flush()
+    event = _event(session, case, actor_person_id, "create", "", first_stage, "", now)
+    return case, event
+
+
+def get_case(*, session: Session, case_id: int) -> Case | None:
+    return session.get(Case, case_id)
+
+
+def case_for_unit(*, session: Session, case_id: int, unit: str) -> Case | None:
+    """The case if it belongs to ``unit``; None otherwise (a clerk never learns of other units' cases)."""
+    case = session.get(Case, case_id)
+    return case if case is not None and unit and case.unit == unit else None
+
+
+def cases_of_person(*, session: Session, person_id: int) -> list[Case]:
+    return list(session.exec(select(Case).where(Case.person_id == person_id).order_by(col(Case.id))))
+
+
+def cases_of_unit(*, session: Session, unit: str, open_only: bool = False) -> list[Case]:
+    stmt = select(Case).where(Case.unit == unit)
+    if open_only:
+        stmt = stmt.where(Case.outcome == "")
+    return list(session.exec(stmt.order_by(col(Case.id))))
+
+
+def events_of(*, session: Session, case_id: int) -> list[CaseEvent]:
+    return list(session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.id))))
+
+
+def _event(session: Session, case: Case, actor: int | None, action: str, from_stage: str, to_stage: str,
+           reason: str, now: datetime) -> CaseEvent:
+    event = CaseEvent(case_id=case.id or 0, actor_person_id=actor, action=action, from_stage=from_stage,
+                      to_stage=to_stage, reason=reason[:500], created_at=now)
+    session.add(event)
+    session.flush()
+    audit(session=session, actor_person_id=actor, action=f"case.{action}", subject=f"case:{case.id}",
+          detail=json.dumps({"from": from_stage, "to": to_stage, "reason": reason[:500], "unit": case.unit},
+                            ensure_ascii=False))
+    return event
+
+
+def _conditional(session: Session, case: Case, values: dict[str, Any]) -> None:
+    """Apply ``values`` only if the case is still open and at the stage the caller saw."""
+    result = session.execute(
+        update(Case).where(col(Case.id) == case.id, col(Case.stage) == case.stage, col(Case.outcome) == "")
+        .values(**values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(case)
+        raise CaseConflict(f"case {case.id} changed meanwhile")
+    for key, value in values.items():
+        setattr(case, key, value)
+
+
+def record_move(
+    *, session: Session, case: Case, to_stage: str, actor_person_id: int | None, reason: str, now: datetime,
+    publicity: tuple[date, date] | None = None,
+) -> CaseEvent:
+    from_stage = case.stage
+    values: dict[str, Any] = {"stage": to_stage, "updated_at": now}
+    if publicity is not None:
+        values["publicity_start"], values["publicity_end"] = publicity
+    _conditional(session, case, values)
+    return _event(session, case, actor_person_id, "move", from_stage, to_stage, reason, now)
+
+
+def record_publicity(
+    *, session: Session, case: Case, start: date, end: date, actor_person_id: int | None, reason: str,
+    now: datetime,
+) -> CaseEvent:
+    _conditional(session, case, {"publicity_start": start, "publicity_end": end, "updated_at": now})
+    return _event(session, case, actor_person_id, "publicity", case.stage, case.stage,
+                  reason or f"{start.isoformat()}..{end.isoformat()}", now)
+
+
+def record_close(
+    *, session: Session, case: Case, outcome: str, reason: str, actor_person_id: int | None, now: datetime,
+) -> CaseEvent:
+    if not reason.strip():
+        raise ValueError("closing a case needs a reason")
+    _conditional(session, case, {"outcome": outcome, "outcome_reason": reason[:500], "updated_at": now})
+    return _event(session, case, actor_person_id, "close", case.stage, outcome, reason, now)
+
+
+def open_publicity_cases(*, session: Session, today: date) -> list[Case]:
+    """Open cases in 公示 whose window has not ended."""
+    stmt = select(Case).where(Case.stage == "publicity", Case.outcome == "",
+                              col(Case.publicity_end).is_not(None), col(Case.publicity_end) >= today)
+    return list(session.exec(stmt.order_by(col(Case.id))))
+
+
+# -- link codes --------------------------------------------------------------------------------------
+def normalize_code(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def issue_link_code(*, session: Session, person_id: int, now: datetime, ttl: timedelta) -> LinkCode:
+    """The person's active code, or a new random one (single use, valid for ``ttl``)."""
+    for row in session.exec(select(LinkCode).where(LinkCode.person_id == person_id,
+                                                   col(LinkCode.used_at).is_(None))):
+        if as_utc(row.expires_at) > now:
+            return row
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    row = LinkCode(person_id=person_id, code=code, expires_at=now + ttl)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def peek_link_code(*, session: Session, code: str, now: datetime) -> int | None:
+    """The person a valid unused code belongs to, without using it up."""
+    row = session.exec(select(LinkCode).where(LinkCode.code == normalize_code(code))).first()
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= now:
+        return None
+    return row.person_id
+
+
+def redeem_link_code(*, session: Session, code: str, now: datetime) -> int | None:
+    """The person a valid unused code belongs to (the code is used up), or None."""
+    row = session.exec(select(LinkCode).where(LinkCode.code == normalize_code(code))).first()
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= now:
+        return None
+    result = session.execute(update(LinkCode).where(col(LinkCode.id) == row.id, col(LinkCode.used_at).is_(None))
+                             .values(used_at=now))
+    return row.person_id if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def as_utc(value: datetime) -> datetime:
+    """Datetimes come back naive from SQLite; they are stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# -- broadcasts --------------------------------------------------------------------------------------
+def create_broadcast(
+    *, session: Session, author_person_id: int | None, unit: str, segment: dict[str, Any], text: str,
+    now: datetime, proposal_key: str | None = None, relevant_until: datetime | None = None,
+    scheduled_at: datetime | None = None,
+) -> Broadcast | None:
+    """A draft; with ``proposal_key`` at most one per key (returns None when it exists already)."""
+    if proposal_key and session.exec(select(Broadcast.id).where(Broadcast.proposal_key == proposal_key)).first():
+        return None
+    row = Broadcast(author_person_id=author_person_id, unit=unit, segment=json.dumps(segment, ensure_ascii=False),
+                    text=text, proposal_key=proposal_key, relevant_until=relevant_until, created_at=now,
+                    scheduled_at=scheduled_at)
+    session.add(row)
+    session.flush()
+    audit(session=session, actor_person_id=author_person_id, action="broadcast.draft", subject=f"broadcast:{row.id}",
+          detail=row.segment)
+    return row
+
+
+def broadcast_for_unit(*, session: Session, broadcast_id: int, unit: str) -> Broadcast | None:
+    row = session.get(Broadcast, broadcast_id)
+    return row if row is not None and unit and row.unit == unit else None
+
+
+def broadcasts_of_unit(*, session: Session, unit: str, statuses: tuple[str, ...] = (), limit: int = 10
+                       ) -> list[Broadcast]:
+    stmt = select(Broadcast).where(Broadcast.unit == unit)
+    if statuses:
+        stmt = stmt.where(col(Broadcast.status).in_(statuses))
+    return list(session.exec(stmt.order_by(col(Broadcast.id).desc()).limit(limit)))
+
+
+def set_broadcast_status(
+    *, session: Session, broadcast: Broadcast, status: str, from_statuses: tuple[str, ...], actor: int | None,
+    now: datetime, scheduled_at: datetime | None = None,
+) -> bool:
+    """Conditional transition; False when the broadcast had already left ``from_statuses``."""
+    values: dict[str, Any] = {"status": status}
+    if scheduled_at is not None:
+        values["scheduled_at"] = scheduled_at
+    if status == "sending":
+        values["released_at"] = now
+    if status in ("done", "cancelled"):
+        values["finished_at"] = now
+    result = session.execute(update(Broadcast).where(col(Broadcast.id) == broadcast.id,
+                                                     col(Broadcast.status).in_(from_statuses)).values(**values))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    for key, value in values.items():
+        setattr(broadcast, key, value)
+    audit(session=session, actor_person_id=actor, action=f"broadcast.{status}", subject=f"broadcast:{broadcast.id}")
+    return True
+
+
+def due_broadcasts(*, session: Session, now: datetime) -> list[Broadcast]:
+    stmt = select(Broadcast).where(Broadcast.status == "scheduled", col(Broadcast.scheduled_at) <= now)
+    return list(session.exec(stmt.order_by(col(Broadcast.id))))
+
+
+def sending_broadcasts(*, session: Session) -> list[Broadcast]:
+    return list(session.exec(select(Broadcast).where(Broadcast.status == "sending")))
+
+
+def segment_recipients(*, session: Session, unit: str, spec: dict[str, Any]) -> list[tuple[int, str]]:
+    """(person_id, locale) of everyone in the segment, each person once."""
+    kind = spec.get("kind")
+    if kind == "applicants":
+        stmt = (select(Person.id, Person.locale).join(Case, col(Case.person_id) == col(Person.id))
+                .where(Case.unit == unit, Case.outcome == ""))
+        if spec.get("programme"):
+            stmt = stmt.where(Case.programme == spec["programme"])
+        if spec.get("stage"):
+            stmt = stmt.where(Case.stage == spec["stage"])
+    elif kind == "subscribers":
+        stmt = (select(Person.id, Person.locale).join(Subscription, col(Subscription.person_id) == col(Person.id))
+                .where(Subscription.programme == spec.get("programme", "")))
+        if spec.get("prefecture"):
+            stmt = stmt.where(Person.prefecture == spec["prefecture"])
+        if spec.get("industry_union"):
+            stmt = stmt.where(Person.industry_union == spec["industry_union"])
+    elif kind == "class":
+        return _class_recipients(session, spec)
+    else:
+        raise UnknownSegment(str(kind))
+    seen: dict[int, str] = {}
+    for pid, locale in session.exec(stmt.distinct()):
+        seen.setdefault(int(pid), locale)
+    return sorted(seen.items())
+
+
+def training_available() -> bool:
+    try:
+        module = importlib.import_module("storage.models_training")
+    except ModuleNotFoundError:
+        return False
+    return hasattr(module, "Enrolment") or hasattr(module, "Enrollment")
+
+
+def _class_recipients(session: Session, spec: dict[str, Any]) -> list[tuple[int, str]]:
+    """Trainees enrolled in a class; the training tables belong to another area and may be absent."""
+    try:
+        module = importlib.import_module("storage.models_training")
+    except ModuleNotFoundError as exc:
+        raise UnknownSegment("training tables are not installed") from exc
+    table = getattr(module, "Enrolment", None) or getattr(module, "Enrollment", None)
+    if table is None or not hasattr(table, "person_id") or not hasattr(table, "class_id"):
+        raise UnknownSegment("training tables have no enrolment of persons in classes")
+    stmt = (select(Person.id, Person.locale).join(table, table.person_id == col(Person.id))
+            .where(table.class_id == int(spec.get("class_id", 0))))
+    seen: dict[int, str] = {}
+    for pid, locale in session.exec(stmt.distinct()):
+        seen.setdefault(int(pid), locale)
+    return sorted(seen.items())
