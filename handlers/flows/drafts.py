@@ -1,0 +1,410 @@
+"""Application drafts: fill the 申报表 (附件2) in conversation, save and resume, review and correct,
+receive it as a .docx; clerks export the forms filed with their union.
+
+    pick ─▶ field ⟲ (one question per form field; back / skip / save) ─▶ review ─▶ confirm ─▶ .docx
+                ▲                                                       │
+                └──────────── which (number of the answer to correct) ◀─┘
+    done: a form already confirmed ─▶ send it again | edit it | start a new one
+
+The draft row is the single source of truth: every answer is stored as soon as it is valid, so
+"save" only ends the conversation and the next entry resumes at the first unanswered field. The
+conversation slots hold only the draft id and the current field, never an answer (the ID number and
+the mobile number go straight to encrypted columns).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.choices import normalize, number_of
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
+from handlers.forms import PROGRAMME_NAMES, PROGRAMMES, Field, applicable, field_of, parse_answer
+from handlers.forms_docx import DOCX_MIME, ZIP_MIME, build_docx, build_export, filename
+from handlers.i18n import N_
+from handlers.types import Attachment, Choice, Reply
+from knowledge.idcard import mask_id, mask_mobile
+from storage import repo_applications as apps
+from storage import repositories as repo
+from storage.models_applications import SUBMITTED, ApplicationDraft
+
+SKIP = {"跳过", "skip", "/skip", "略过", "不填"}
+SAVE = {"保存", "save", "/save", "保存退出", "稍后再填", "以后再填"}
+BACK = {"返回", "back", "/back", "上一步", "上一题", "返回上一题"}
+_CORRECT = re.compile(r"^(?:修改|改|更正|correct|edit|fix)\s*第?\s*(\d{1,2})\s*[项个条]?$", re.I)
+PREVIEW = 30
+UNIT_KEYS = ("filing_body", "unit", "channel_body")  # slots a channel flow may hand over
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+def _draft(ctx: Ctx) -> ApplicationDraft:
+    draft = apps.get_draft(session=ctx.session, draft_id=int(ctx.data.get("draft") or 0))
+    if draft is None or draft.person_id != ctx.person.id:
+        raise Invalid(ctx._("This form could not be found any more. Type /draft to start again."))
+    return draft
+
+
+def _answers(draft: ApplicationDraft, ctx: Ctx, *, clear: bool) -> dict[str, Any]:
+    """Stored answers; personal ones in clear (``clear``) or masked, only where they are filled in."""
+    answers = apps.values(draft)
+    secret = ctx.settings.data_key
+    if draft.id_number_enc:
+        number = apps.id_number(draft, secret=secret)
+        answers["id_number"] = number if clear else mask_id(number)
+    if draft.mobile_enc:
+        phone = apps.mobile(draft, secret=secret)
+        answers["mobile"] = phone if clear else mask_mobile(phone)
+    return answers
+
+
+def _answered(f: Field, draft: ApplicationDraft, answers: dict[str, Any]) -> bool:
+    if f.kind == "id":
+        return bool(draft.id_number_enc)
+    if f.kind == "mobile":
+        return bool(draft.mobile_enc)
+    return f.key in answers
+
+
+def _label(ctx: Ctx, f: Field) -> str:
+    return f.title if ctx.locale == "zh" else ctx._(f.name)
+
+
+def _option_label(ctx: Ctx, value: str, en: str) -> str:
+    return value if ctx.locale == "zh" else f"{ctx._(en)} ({value})"
+
+
+def _shown(ctx: Ctx, f: Field, value: Any) -> str:
+    if value in (None, "", []):
+        return ctx._("(not filled in)")
+    if isinstance(value, list):
+        return "、".join(value)
+    text = str(value)
+    if f.kind == "long" and len(text) > PREVIEW:
+        return ctx._("{start}… ({n} characters)", start=text[:PREVIEW], n=len(text))
+    return text
+
+
+def _programme_name(ctx: Ctx, programme: str) -> str:
+    return ctx._(PROGRAMME_NAMES[programme])
+
+
+def _next(ctx: Ctx, draft: ApplicationDraft, *replies: Reply) -> Outcome:
+    """Ask the first unanswered field; when none is left, show the review."""
+    answers = _answers(draft, ctx, clear=False)
+    for f in applicable(draft.programme, answers):
+        if not _answered(f, draft, answers):
+            ctx.data["field"] = f.key
+            return goto("field", *replies)
+    ctx.data.pop("field", None)
+    return goto("review", *replies)
+
+
+def _saved(ctx: Ctx) -> Outcome:
+    return finish(Reply(text=ctx._("Saved. Your answers are kept; type /draft (or 申报表) any time to continue "
+                                   "where you left off.")))
+
+
+# -- entry ----------------------------------------------------------------------------------------
+
+def _start(ctx: Ctx, programme: str) -> Outcome:
+    _ = ctx._
+    ctx.data["programme"] = programme
+    draft = apps.open_draft(session=ctx.session, person_id=ctx.person.id or 0, programme=programme)
+    if draft is None:
+        latest = apps.latest_draft(session=ctx.session, person_id=ctx.person.id or 0, programme=programme)
+        if latest is not None and latest.status == SUBMITTED:
+            ctx.data["draft"] = latest.id
+            return goto("done")
+        unit = next((str(ctx.data[k]) for k in UNIT_KEYS if ctx.data.get(k)), "")
+        draft = apps.create_draft(session=ctx.session, person_id=ctx.person.id or 0, programme=programme, unit=unit)
+        intro = _("Let's fill in the application form (附件2) of the {programme}, one question at a time. Every "
+                  "answer is saved at once. Words that work at any question: 'back' (previous question), 'skip' "
+                  "(optional questions), 'save' (stop now and continue later), 'cancel'.",
+                  programme=_programme_name(ctx, programme))
+    else:
+        answers = _answers(draft, ctx, clear=False)
+        fields = applicable(programme, answers)
+        done = sum(_answered(f, draft, answers) for f in fields)
+        intro = _("Welcome back. Your {programme} form is saved with {done} of {total} answers; let's continue. "
+                  "('back', 'skip', 'save' work at any question.)",
+                  programme=_programme_name(ctx, programme), done=done, total=len(fields))
+    ctx.data["draft"] = draft.id
+    return _next(ctx, draft, Reply(text=intro))
+
+
+def _enter_any(ctx: Ctx) -> Outcome | None:
+    programme = ctx.data.get("programme")
+    return _start(ctx, programme) if programme in PROGRAMMES else goto("pick")
+
+
+def _enter_for(programme: str):  # type: ignore[no-untyped-def]
+    return lambda ctx: _start(ctx, programme)
+
+
+def _ask_pick(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Which application form do you want to fill in?"),
+                 choices=tuple(Choice(p, _programme_name(ctx, p)) for p in PROGRAMMES))
+
+
+def _on_pick(ctx: Ctx, answer: Answer) -> Outcome:
+    return _start(ctx, answer.value or "craftsman")
+
+
+# -- one field ------------------------------------------------------------------------------------
+
+def _ask_field(ctx: Ctx) -> Reply:
+    _ = ctx._
+    draft = _draft(ctx)
+    answers = _answers(draft, ctx, clear=False)
+    fields = applicable(draft.programme, answers)
+    f = field_of(draft.programme, ctx.data["field"])
+    position = next((i for i, g in enumerate(fields, 1) if g.key == f.key), len(fields))
+    lines = [_("Question {i} of {n}: {label}", i=position, n=len(fields), label=_label(ctx, f))]
+    if f.hint:
+        lines.append(_(f.hint))
+    lines.append({
+        "choice": _("Choose one option by its number."),
+        "multi": _("Choose one or more options by their numbers, separated by spaces (e.g. 1 3)."),
+        "id": _("18 characters. It is stored encrypted and shown masked; only you and the clerks of the union "
+                "you file with see it in full, on the form."),
+        "mobile": _("11 digits. It is stored encrypted and shown masked."),
+        "email": _("For example name@example.com."),
+        "postcode": _("6 digits."),
+        "int": _("A whole number."),
+        "date": _("For example 2018-05-20 or 2018年5月."),
+        "phone": _("With the area code, e.g. 0871-12345678."),
+    }.get(f.kind, ""))
+    if f.max_chars and f.kind == "long":
+        lines.append(_("At most {n} characters, in one message.", n=f.max_chars))
+    if f.optional:
+        lines.append(_("Optional: type 'skip' to leave it empty."))
+    if _answered(f, draft, answers):
+        lines.append(_("Current answer: {value}", value=_shown(ctx, f, answers.get(f.key))))
+    choices: tuple[Choice, ...] = ()
+    if f.options:
+        choices = tuple(Choice(f"opt:{i}", _option_label(ctx, v, en)) for i, (v, en) in enumerate(f.options, 1))
+    elif f.kind == "unit":
+        known = [str(ctx.data[k]) for k in UNIT_KEYS if ctx.data.get(k)] + [draft.unit]
+        choices = tuple(Choice(f"unit:{u}", u) for u in dict.fromkeys(u for u in known if u))
+    return Reply(text="\n".join(line for line in lines if line), choices=choices)
+
+
+def _raw(ctx: Ctx, answer: Answer) -> str:
+    """The answer as sent: the dispatcher cuts very long messages, and a length limit must see all of it."""
+    full = (ctx.incoming.text or "").strip()
+    return full if len(full) > len(answer.text) else answer.text
+
+
+def _picked(ctx: Ctx, answer: Answer) -> bool:
+    """A tapped button or a single number; other typed text is parsed by the field (several numbers,
+    option words) rather than trusted to the engine's fuzzy match of one option."""
+    return answer.choice is not None and (ctx.incoming.choice is not None or number_of(answer.text) is not None)
+
+
+def _on_field(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    draft = _draft(ctx)
+    f = field_of(draft.programme, ctx.data["field"])
+    word = normalize(answer.text)
+    if word in SAVE:
+        return _saved(ctx)
+    if word in BACK:
+        return _back(ctx, draft, f)
+    if word in SKIP:
+        if not f.optional:
+            raise Invalid(_("This question cannot be skipped: the form needs it. Type 'save' to stop for now."))
+        value: Any = ""
+    elif _picked(ctx, answer) and answer.choice.value.startswith("unit:"):  # type: ignore[union-attr]
+        value = answer.choice.value[5:]  # type: ignore[union-attr]
+    elif _picked(ctx, answer) and f.kind in ("choice", "multi"):
+        picked = f.options[int(answer.choice.value[4:]) - 1][0]  # type: ignore[union-attr]
+        value = [picked] if f.kind == "multi" else picked
+    else:
+        value = parse_answer(f, _raw(ctx, answer), _, today=ctx.now.date())
+    _store(ctx, draft, f, value)
+    if ctx.data.pop("mode", "") == "correct":
+        return _next(ctx, draft, Reply(text=_("Corrected.")))
+    return _next(ctx, draft)
+
+
+def _store(ctx: Ctx, draft: ApplicationDraft, f: Field, value: Any) -> None:
+    secret, now = ctx.settings.data_key, ctx.now
+    if f.kind == "id":
+        apps.set_id_number(session=ctx.session, draft=draft, secret=secret, id_number=value, now=now)
+    elif f.kind == "mobile":
+        apps.set_mobile(session=ctx.session, draft=draft, secret=secret, mobile=value, now=now)
+    else:
+        if f.kind == "unit":
+            apps.set_unit(session=ctx.session, draft=draft, unit=value, now=now)
+        apps.set_value(session=ctx.session, draft=draft, key=f.key, value=value, now=now)
+
+
+def _back(ctx: Ctx, draft: ApplicationDraft, f: Field) -> Outcome:
+    if ctx.data.pop("mode", "") == "correct":
+        return goto("review")
+    fields = applicable(draft.programme, _answers(draft, ctx, clear=False))
+    keys = [g.key for g in fields]
+    at = keys.index(f.key) if f.key in keys else len(keys)
+    if at == 0:
+        return goto("field", Reply(text=ctx._("This is the first question.")))
+    ctx.data["field"] = keys[at - 1]
+    return goto("field")
+
+
+# -- review, correction, confirmation ---------------------------------------------------------------
+
+def _ask_review(ctx: Ctx) -> Reply:
+    _ = ctx._
+    draft = _draft(ctx)
+    answers = _answers(draft, ctx, clear=False)
+    lines = [_("Please check your answers:")]
+    for i, f in enumerate(applicable(draft.programme, answers), 1):
+        lines.append(f"{i}. {_label(ctx, f)}：{_shown(ctx, f, answers.get(f.key))}")
+    lines.append(_("To change an answer, type 'correct' and its number (e.g. 'correct 3'), or choose 'Correct an "
+                   "answer'."))
+    return Reply(text="\n".join(lines), choices=(
+        Choice("confirm", _("Confirm and get the form")), Choice("correct", _("Correct an answer")),
+        Choice("save", _("Save and continue later"))))
+
+
+def _on_review(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    m = _CORRECT.match(normalize(answer.text))
+    if m:
+        return _correct(ctx, int(m.group(1)))
+    word = normalize(answer.text)
+    if answer.value == "save" or word in SAVE:
+        return _saved(ctx)
+    if answer.value == "correct":
+        return goto("which")
+    if answer.value == "confirm":
+        return _confirm(ctx)
+    raise Invalid(_("Please choose one of the options, or type 'correct' and the number of an answer."))
+
+
+def _ask_which(ctx: Ctx) -> Reply:
+    total = len(applicable(_draft(ctx).programme, _answers(_draft(ctx), ctx, clear=False)))
+    return Reply(text=ctx._("Type the number of the answer to correct (1–{n}), or 'back' for the review.", n=total))
+
+
+def _on_which(ctx: Ctx, answer: Answer) -> Outcome:
+    if normalize(answer.text) in BACK:
+        return goto("review")
+    n = number_of(answer.text)
+    if n is None and answer.text.strip().isdigit():
+        n = int(answer.text.strip())
+    if n is None:
+        raise Invalid(ctx._("Please type a number from the review list."))
+    return _correct(ctx, n)
+
+
+def _correct(ctx: Ctx, n: int) -> Outcome:
+    draft = _draft(ctx)
+    fields = applicable(draft.programme, _answers(draft, ctx, clear=False))
+    if not 1 <= n <= len(fields):
+        raise Invalid(ctx._("There is no answer number {n}; the list goes from 1 to {total}.", n=n, total=len(fields)))
+    ctx.data["field"], ctx.data["mode"] = fields[n - 1].key, "correct"
+    return goto("field")
+
+
+def _document(ctx: Ctx, draft: ApplicationDraft) -> Attachment:
+    answers = _answers(draft, ctx, clear=True)
+    return Attachment(kind="document", filename=filename(draft.programme, answers, draft.id or 0),
+                      data=build_docx(draft.programme, answers), mime=DOCX_MIME)
+
+
+def _confirm(ctx: Ctx) -> Outcome:
+    _ = ctx._
+    draft = _draft(ctx)
+    answers = _answers(draft, ctx, clear=False)
+    missing = [f for f in applicable(draft.programme, answers) if not _answered(f, draft, answers)]
+    if missing:  # e.g. a correction opened a new block
+        return _next(ctx, draft)
+    apps.submit(session=ctx.session, draft=draft, now=ctx.now)
+    unit = draft.unit or _("the union you file with")
+    text = _("Your application form is complete. Print it on A4 paper, check it, add the supporting documents "
+             "and signatures or stamps the form's notes ask for, and hand it to {unit}. The review boxes at the "
+             "bottom are left blank for the unions. You can get the form again, or change it, by typing /draft.",
+             unit=unit)
+    return finish(Reply(text=text, attachments=(_document(ctx, draft),)))
+
+
+# -- a form already confirmed -----------------------------------------------------------------------
+
+def _ask_done(ctx: Ctx) -> Reply:
+    _ = ctx._
+    draft = _draft(ctx)
+    return Reply(text=_("You confirmed your {programme} form on {date}. What would you like to do?",
+                        programme=_programme_name(ctx, draft.programme),
+                        date=(draft.submitted_at or draft.updated_at).astimezone(ctx.now.tzinfo).strftime("%Y-%m-%d")),
+                 choices=(Choice("resend", _("Send me the form again")), Choice("edit", _("Change my answers")),
+                          Choice("new", _("Start a new form"))))
+
+
+def _on_done(ctx: Ctx, answer: Answer) -> Outcome:
+    draft = _draft(ctx)
+    if answer.value == "resend":
+        return finish(Reply(text=ctx._("Here is your form again."), attachments=(_document(ctx, draft),)))
+    if answer.value == "edit":
+        apps.reopen(session=ctx.session, draft=draft, now=ctx.now)
+        return goto("review")
+    new = apps.create_draft(session=ctx.session, person_id=ctx.person.id or 0, programme=draft.programme,
+                            unit=draft.unit)
+    ctx.data["draft"] = new.id
+    return _next(ctx, new, Reply(text=ctx._("A new, empty form is started; your confirmed form is kept.")))
+
+
+STATES = {
+    "pick": State(prompt=_ask_pick, handle=_on_pick),
+    "field": State(prompt=_ask_field, handle=_on_field, free_text=True),
+    "review": State(prompt=_ask_review, handle=_on_review, free_text=True),
+    "which": State(prompt=_ask_which, handle=_on_which, free_text=True),
+    "done": State(prompt=_ask_done, handle=_on_done),
+}
+TIMEOUT = timedelta(hours=2)  # answers are stored one by one, so a timeout loses nothing
+
+DRAFT = Flow(name="draft", title=N_("Fill in an application form"), states=STATES, start="pick",
+             enter=_enter_any, commands=("/draft", "填申报表", "申报表", "application form"), menu_order=300,
+             timeout=TIMEOUT)
+CRAFTSMAN_DRAFT = Flow(name="craftsman_draft", title=N_("Yunling Craftsman application form"), states=STATES,
+                       start="field", enter=_enter_for("craftsman"), in_menu=False, timeout=TIMEOUT,
+                       commands=("云岭工匠申报表",))
+STUDIO_DRAFT = Flow(name="studio_draft", title=N_("Innovation studio application form"), states=STATES,
+                    start="field", enter=_enter_for("studio"), in_menu=False, timeout=TIMEOUT,
+                    commands=("职工创新工作室申报表", "创新工作室申报表"))
+STATION_DRAFT = Flow(name="station_draft", title=N_("Technician workstation application form"), states=STATES,
+                     start="field", enter=_enter_for("station"), in_menu=False, timeout=TIMEOUT,
+                     commands=("职工技师工作站申报表", "技师工作站申报表"))
+
+
+# -- the clerk's export -----------------------------------------------------------------------------
+
+def _export(ctx: Ctx) -> Outcome:
+    _ = ctx._
+    unit = apps.normalize_unit(ctx.clerk_unit)
+    confirmed = apps.drafts_for_unit(session=ctx.session, unit=unit)
+    pending = len(apps.drafts_for_unit(session=ctx.session, unit=unit, status="draft"))
+    if not confirmed:
+        return finish(Reply(text=_("No confirmed application forms are filed with {unit} yet ({pending} still "
+                                   "being filled in by applicants).", unit=unit, pending=pending)))
+    tz = ZoneInfo(ctx.settings.timezone)
+    data = build_export(((d.id or 0, d.programme, _answers(d, ctx, clear=True),
+                          d.submitted_at.astimezone(tz) if d.submitted_at else None) for d in confirmed), unit)
+    repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="drafts.export", subject=unit[:80],
+               detail=",".join(str(d.id) for d in confirmed))
+    name = f"申报表-{unit}-{ctx.now:%Y%m%d}.zip"
+    return finish(Reply(
+        text=_("{n} confirmed application forms filed with {unit}: one Word file each, and a summary sheet. "
+               "They contain ID numbers in full: keep the file safe. ({pending} more are still being filled in "
+               "and are not included.)", n=len(confirmed), unit=unit, pending=pending),
+        attachments=(Attachment(kind="document", filename=name, data=data, mime=ZIP_MIME),)))
+
+
+EXPORT = Flow(name="drafts_export", title=N_("Export the application forms of my union"), states={},
+              enter=_export, commands=("/drafts", "导出申报表", "export forms"), roles=frozenset({"clerk"}),
+              menu_order=700)
+
+FLOWS = (DRAFT, CRAFTSMAN_DRAFT, STUDIO_DRAFT, STATION_DRAFT, EXPORT)

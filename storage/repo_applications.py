@@ -1,0 +1,116 @@
+"""Repository functions for application drafts. Each takes a keyword-only ``session``; functions that
+touch personal data take the data key as ``secret`` and never return or log it except on request."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from storage.crypto import decrypt, encrypt, lookup_hash
+from storage.models import utcnow
+from storage.models_applications import DRAFT, SUBMITTED, ApplicationDraft
+
+
+def normalize_unit(unit: str) -> str:
+    """Units are compared as typed, minus width and spacing differences."""
+    return "".join(unicodedata.normalize("NFKC", unit).split())[:100]
+
+
+def open_draft(*, session: Session, person_id: int, programme: str) -> ApplicationDraft | None:
+    stmt = select(ApplicationDraft).where(
+        ApplicationDraft.person_id == person_id, ApplicationDraft.programme == programme,
+        ApplicationDraft.status == DRAFT,
+    )
+    return session.exec(stmt).first()
+
+
+def latest_draft(*, session: Session, person_id: int, programme: str) -> ApplicationDraft | None:
+    """The newest form of the person for the programme, whatever its status."""
+    stmt = (select(ApplicationDraft)
+            .where(ApplicationDraft.person_id == person_id, ApplicationDraft.programme == programme)
+            .order_by(col(ApplicationDraft.id).desc()))
+    return session.exec(stmt).first()
+
+
+def get_draft(*, session: Session, draft_id: int) -> ApplicationDraft | None:
+    return session.get(ApplicationDraft, draft_id)
+
+
+def create_draft(*, session: Session, person_id: int, programme: str, unit: str = "") -> ApplicationDraft:
+    draft = ApplicationDraft(person_id=person_id, programme=programme, unit=normalize_unit(unit))
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def values(draft: ApplicationDraft) -> dict[str, Any]:
+    return json.loads(draft.values_json or "{}")
+
+
+def set_value(*, session: Session, draft: ApplicationDraft, key: str, value: Any, now: datetime | None = None) -> None:
+    data = values(draft)
+    data[key] = value
+    draft.values_json = json.dumps(data, ensure_ascii=False)
+    _touch(session, draft, now)
+
+
+def set_id_number(*, session: Session, draft: ApplicationDraft, secret: str, id_number: str,
+                  now: datetime | None = None) -> None:
+    draft.id_number_enc = encrypt(secret, id_number) if id_number else ""
+    draft.id_number_hash = lookup_hash(secret, id_number) if id_number else ""
+    _touch(session, draft, now)
+
+
+def id_number(draft: ApplicationDraft, *, secret: str) -> str:
+    return decrypt(secret, draft.id_number_enc) if draft.id_number_enc else ""
+
+
+def set_mobile(*, session: Session, draft: ApplicationDraft, secret: str, mobile: str,
+               now: datetime | None = None) -> None:
+    draft.mobile_enc = encrypt(secret, mobile) if mobile else ""
+    _touch(session, draft, now)
+
+
+def mobile(draft: ApplicationDraft, *, secret: str) -> str:
+    return decrypt(secret, draft.mobile_enc) if draft.mobile_enc else ""
+
+
+def set_unit(*, session: Session, draft: ApplicationDraft, unit: str, now: datetime | None = None) -> None:
+    draft.unit = normalize_unit(unit)
+    _touch(session, draft, now)
+
+
+def submit(*, session: Session, draft: ApplicationDraft, now: datetime) -> None:
+    draft.status, draft.submitted_at = SUBMITTED, now
+    _touch(session, draft, now)
+
+
+def reopen(*, session: Session, draft: ApplicationDraft, now: datetime) -> ApplicationDraft:
+    """Make a submitted form editable again (there must be no other open draft of the programme)."""
+    draft.status, draft.submitted_at = DRAFT, None
+    _touch(session, draft, now)
+    session.flush()
+    return draft
+
+
+def drafts_for_unit(*, session: Session, unit: str, status: str | None = SUBMITTED) -> list[ApplicationDraft]:
+    """Forms filed with ``unit`` (``status=None``: any status), oldest first."""
+    stmt = select(ApplicationDraft).where(ApplicationDraft.unit == normalize_unit(unit))
+    if status is not None:
+        stmt = stmt.where(ApplicationDraft.status == status)
+    return list(session.exec(stmt.order_by(col(ApplicationDraft.id))))
+
+
+def find_by_id_number(*, session: Session, secret: str, id_number: str) -> list[ApplicationDraft]:
+    """Forms carrying this ID number, found by its keyed hash (the clear value is never queried)."""
+    stmt = select(ApplicationDraft).where(ApplicationDraft.id_number_hash == lookup_hash(secret, id_number))
+    return list(session.exec(stmt))
+
+
+def _touch(session: Session, draft: ApplicationDraft, now: datetime | None) -> None:
+    draft.updated_at = now or utcnow()
+    session.add(draft)
