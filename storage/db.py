@@ -24,7 +24,7 @@ from storage.errors import Busy
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets")
+MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets", "storage.models_applications")
 
 
 def import_all_models() -> None:

@@ -6,6 +6,7 @@ from handlers.flow import Flow
 from handlers.flows.ask import faq_answer
 from handlers.flows.clerk_cases import CLERK_CASES
 from handlers.flows.core import LANG, ME
+from handlers.flows.drafts import FLOWS as DRAFT_FLOWS
 from handlers.flows.handoff import HANDOFF, MY_TICKETS, TICKETS
 from handlers.flows.status import STATUS, SUBSCRIBE, UNSUBSCRIBE
 from handlers.flows.training_rules import CALENDAR, ELIGIBILITY, SUBSIDY
@@ -13,6 +14,7 @@ from handlers.flows.training_rules import CALENDAR, ELIGIBILITY, SUBSIDY
 FLOWS: tuple[Flow, ...] = (
     LANG,
     ME,
+    *DRAFT_FLOWS,
     HANDOFF, MY_TICKETS, TICKETS,
     SUBSIDY, CALENDAR, ELIGIBILITY,
     STATUS, SUBSCRIBE, UNSUBSCRIBE, CLERK_CASES,
