@@ -85,6 +85,7 @@ def test_calendar_on_5_december(person, clock) -> None:  # type: ignore[no-untyp
     assert "上报技能培训工作总结和实名制汇总表（附件4） — 2026-12-10截止，还有5天" in text
     assert "如尚未完成，则已逾期" in text and "已于2026-11-30截止，逾期5天" in text
     assert "按不低于年度培训班次30%的比例随机抽查" in text
+    assert "省总工会下拨剩余50%的专项资金 — 预计2026-12-31前" in text
     assert {11, 21, 16, 13, 22} <= set(articles(dan.last))
 
 

@@ -185,6 +185,8 @@ SUBSIDY = Flow(
 
 def _when(ctx: Ctx, item: cal.CalendarItem) -> str:
     _ = ctx._
+    if item.task.kind == "expect":  # the province acts; nothing for the asker to be late with
+        return _("expected by {due}", due=item.due.isoformat())
     if item.days_left == 0:
         return _("due today ({due})", due=item.due.isoformat())
     if item.days_left > 0:
