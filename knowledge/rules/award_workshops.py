@@ -1,0 +1,279 @@
+"""Who may apply for 云南省职工创新工作室 (studio) and 云南省职工技师工作站 (station), 第十条 of each measure,
+and the rules that follow naming (第四、十二、十三、十五、二十三至三十条).
+
+``workshop_eligibility("studio" | "station", profile)`` returns a :class:`Verdict`; any failed condition
+makes it certain at once. The :class:`Fact` tables carry each rule with the source words it rests on
+(``evidence``), which the tests find in the cited article.
+"""
+
+from __future__ import annotations
+
+from knowledge.models import ArticleRef, ref
+from knowledge.rules.awards import (
+    ELIGIBLE,
+    NOT_ELIGIBLE,
+    UNKNOWN,
+    YES_NO,
+    Fact,
+    Option,
+    Profile,
+    Question,
+    Reason,
+    Verdict,
+    number,
+    truth,
+)
+from knowledge.text import N_
+
+PROGRAMMES = ("studio", "station")
+
+NAMED_YEARS_MIN = 2  # 第十条: named at prefecture/industry level 2 years or more (both measures)
+STUDIO_TEAM_MIN = 3  # studio 第十条（二）
+STUDIO_PROJECTS_MIN = 1  # studio 第十条（四）: 1~2 projects a year, so at least 1
+STATION_AGE_MAX = 55  # station 第十条（二）: 55 周岁（含）以下
+STATION_MONTHS_MIN = 6  # station 第十条（二）: 每年在工作室工作6个月以上
+STATION_TEAM_MIN = 5  # station 第十条（二）: 领衔一个5人以上专家团队
+BATCH_MAX = 30  # 第四条 (both): every two years, at most 30 per batch
+REVIEW_CYCLE_YEARS = 3  # 第二十三条
+RECTIFY_MONTHS = 6  # 第二十三条: 半年时间整改
+
+
+def _named_questions(m: str) -> tuple[Question, ...]:
+    return (
+        Question("named_level", N_("Has it been named by a prefecture (州/市) federation of trade unions or "
+                                   "by a provincial industry, system or company union?"), ref(m, 10, 1), options=(
+            Option("prefecture", N_("Yes, at prefecture or provincial-industry level")),
+            Option("lower", N_("Only by our unit or a county union")),
+            Option("none", N_("Not named yet")))),
+        Question("named_years", N_("How long ago was it named at that level?"), ref(m, 10, 1), options=(
+            Option("2plus", N_("2 years or more")), Option("under2", N_("Less than 2 years")))),
+        Question("outstanding", N_("Has it made an outstanding contribution with wide social influence (for "
+                                   "example a national award or a breakthrough widely reported)?"),
+                 ref(m, 10, 1), options=YES_NO),
+    )
+
+
+STUDIO_QUESTIONS: dict[str, Question] = {q.key: q for q in (
+    *_named_questions("studio"),
+    Question("lead_person", N_("Does the studio have a lead person with expertise, practical experience, "
+                               "innovation ability and results of their own?"), ref("studio", 10, 2), options=YES_NO),
+    Question("team_size", N_("How many people are in the innovation team? Type a number."), ref("studio", 10, 3),
+             kind="number", minimum=0, maximum=10000),
+    Question("team_commended", N_("In recent years, has at least one team member been commended by a higher "
+                                  "body for innovation?"), ref("studio", 10, 3), options=YES_NO),
+    Question("work_system", N_("Does the studio have clear goals, working rules and regular activities tied to "
+                               "the unit's production, research or training?"), ref("studio", 10, 4), options=YES_NO),
+    Question("projects_per_year", N_("How many innovation or problem-solving projects set up by the unit does "
+                                     "the team take on each year? Type a number."), ref("studio", 10, 5),
+             kind="number", minimum=0, maximum=1000),
+    Question("recognised_result", N_("In every three years, has at least one result been recognised (award, "
+                                     "patent, technical appraisal, adoption) with economic or social benefit?"),
+             ref("studio", 10, 6), options=YES_NO),
+    Question("premises_funds", N_("Does the studio have fixed premises, equipment and dedicated funds for "
+                                  "innovation?"), ref("studio", 10, 7), options=YES_NO),
+)}
+
+STATION_QUESTIONS: dict[str, Question] = {q.key: q for q in (
+    *_named_questions("station"),
+    Question("unit_conditions", N_("Does the host unit value highly skilled workers (training, evaluation and "
+                                   "reward rules in place) and provide the money, space and equipment the "
+                                   "station needs?"), ref("station", 10, 2), options=YES_NO),
+    Question("lead_award", N_("Has the lead expert won a skill award from a provincial industry authority or "
+                              "higher?"), ref("station", 10, 3), options=YES_NO),
+    Question("lead_grade", N_("What is the lead expert's skill grade?"), ref("station", 10, 3), options=(
+        Option("senior_technician", N_("Senior technician (高级技师)")),
+        Option("technician", N_("Technician (技师)")),
+        Option("below", N_("Senior worker (高级工) or lower")),
+        Option("title_only", N_("Only a professional title, no skill grade")))),
+    Question("lead_age", N_("How old is the lead expert (full years)? Type a number."), ref("station", 10, 3),
+             kind="number", minimum=16, maximum=100),
+    Question("lead_months", N_("How many months a year does the lead expert work at the station? Type a number."),
+             ref("station", 10, 3), kind="number", minimum=0, maximum=12),
+    Question("team_size", N_("How many people are in the expert team the lead expert leads? Type a number."),
+             ref("station", 10, 3), kind="number", minimum=0, maximum=10000),
+    Question("lead_abilities", N_("Does the lead expert use special skills for technical innovation, solve hard "
+                                  "technical problems, train skilled workers or pass on traditional crafts?"),
+             ref("station", 10, 3), options=YES_NO),
+    Question("lead_conduct", N_("Is the lead expert in good health, law-abiding, upright and devoted to the job?"),
+             ref("station", 10, 3), options=YES_NO),
+)}
+
+QUESTIONS = {"studio": STUDIO_QUESTIONS, "station": STATION_QUESTIONS}
+
+_STUDIO_CHECKS: tuple[tuple[str, str, int], ...] = (  # yes/no conditions: key, refusal, paragraph
+    ("lead_person", N_("A studio needs a lead person with expertise and innovation results."), 2),
+    ("team_commended", N_("At least one team member must have been commended by a higher body for "
+                          "innovation in recent years."), 3),
+    ("work_system", N_("A studio needs clear goals, working rules and regular activities."), 4),
+    ("recognised_result", N_("A studio needs at least one recognised result every three years."), 6),
+    ("premises_funds", N_("A studio needs fixed premises, equipment and dedicated funds."), 7),
+)
+_STATION_CHECKS: tuple[tuple[str, str, int], ...] = (
+    ("unit_conditions", N_("The host unit must value highly skilled workers and provide money, space and "
+                           "equipment."), 2),
+    ("lead_award", N_("The lead expert must hold a skill award from a provincial industry authority or higher."), 3),
+    ("lead_abilities", N_("The lead expert must use special skills to innovate, solve technical problems and "
+                          "train skilled workers."), 3),
+    ("lead_conduct", N_("The lead expert must be healthy, law-abiding and devoted to the job."), 3),
+)
+
+
+def _named(m: str, p: Profile) -> tuple[list[Reason], list[str], list[Reason]]:
+    """第十条 lead-in: (failures, open questions, passing reasons)."""
+    r = ref(m, 10, 1)
+    level = p.get("named_level")
+    if level is None:
+        return [], ["named_level"], []
+    if level != "prefecture":
+        return [Reason(N_("It must first be named by a prefecture federation of trade unions or a provincial "
+                          "industry, system or company union."), r)], [], []
+    years = p.get("named_years")
+    if years is None:
+        return [], ["named_years"], []
+    if years == "2plus":
+        return [], [], [Reason(N_("Named at prefecture or industry level for {n} years or more."), r,
+                               {"n": NAMED_YEARS_MIN})]
+    outstanding = truth(p, "outstanding")
+    if outstanding is None:
+        return [], ["outstanding"], []
+    if outstanding:
+        return [], [], [Reason(N_("Named less than {n} years ago, but an outstanding contribution with wide "
+                                  "influence lifts the {n}-year condition."), r, {"n": NAMED_YEARS_MIN})]
+    return [Reason(N_("It must have been named at prefecture or industry level for {n} years or more (unless it "
+                      "made an outstanding contribution with wide influence)."), r, {"n": NAMED_YEARS_MIN})], [], []
+
+
+def _min(p: Profile, key: str, least: int, message: str, r: ArticleRef, failures: list[Reason],
+         open_: list[str]) -> None:
+    value = number(p, key)
+    if value is None:
+        open_.append(key)
+    elif value < least:
+        failures.append(Reason(message, r, {"n": least, "value": value}))
+
+
+def workshop_eligibility(programme: str, p: Profile) -> Verdict:
+    if programme not in PROGRAMMES:
+        raise ValueError(f"unknown programme {programme!r}")
+    m = programme
+    failures, open_, passed = _named(m, p)
+    checks = _STUDIO_CHECKS if m == "studio" else _STATION_CHECKS
+    for key in QUESTIONS[m]:
+        if key in ("named_level", "named_years", "outstanding"):
+            continue
+        for ck, message, para in checks:
+            if ck == key:
+                answer = truth(p, key)
+                if answer is None:
+                    open_.append(key)
+                elif not answer:
+                    failures.append(Reason(message, ref(m, 10, para)))
+        if m == "studio" and key == "team_size":
+            _min(p, key, STUDIO_TEAM_MIN, N_("The team must have {n} or more people (you have {value})."),
+                 ref(m, 10, 3), failures, open_)
+        elif m == "studio" and key == "projects_per_year":
+            _min(p, key, STUDIO_PROJECTS_MIN, N_("The team must take on at least {n} project set up by the unit "
+                                                 "each year."), ref(m, 10, 5), failures, open_)
+        elif m == "station" and key == "team_size":
+            _min(p, key, STATION_TEAM_MIN, N_("The lead expert must lead a team of {n} or more people (you have "
+                                              "{value})."), ref(m, 10, 3), failures, open_)
+        elif m == "station" and key == "lead_months":
+            _min(p, key, STATION_MONTHS_MIN, N_("The lead expert must work at the station {n} months a year or "
+                                                "more (you said {value})."), ref(m, 10, 3), failures, open_)
+        elif m == "station" and key == "lead_age":
+            age = number(p, key)
+            if age is None:
+                open_.append(key)
+            elif age > STATION_AGE_MAX:
+                failures.append(Reason(N_("The lead expert must be {n} or younger ({n} included); you said "
+                                          "{value}."), ref(m, 10, 3), {"n": STATION_AGE_MAX, "value": age}))
+        elif m == "station" and key == "lead_grade":
+            grade = p.get(key)
+            if grade is None:
+                open_.append(key)
+            elif grade not in ("senior_technician", "technician"):
+                failures.append(Reason(N_("The lead expert must have a skill grade of technician (技师) or "
+                                          "above."), ref(m, 10, 3)))
+    if failures:
+        return Verdict(m, NOT_ELIGIBLE, tuple(failures))
+    if open_:
+        return Verdict(m, UNKNOWN, tuple(passed), unknown=tuple(open_))
+    return Verdict(m, ELIGIBLE, (
+        *passed,
+        Reason(N_("All conditions of Article 10 are met."), ref(m, 10)),
+        Reason(N_("The application goes only through the union hierarchy: your prefecture federation of trade "
+                  "unions or provincial industry, system or company union recommends it. Applications in a "
+                  "person's own name or skipping a level are not accepted."), ref(m, 13, 2), decisive=False),
+        Reason(N_("The provincial federation names a batch every two years, in principle at most {n} per batch."),
+               ref(m, 4), {"n": BATCH_MAX}, decisive=False),
+    ))
+
+
+def _workshop_facts(m: str) -> tuple[Fact, ...]:
+    noun = "工作室" if m == "studio" else "工作站"
+    uses = "资料文印" if m == "studio" else "书报资料购置"
+    return (
+        Fact("batch", N_("Named every two years, in principle at most {n} per batch."), ref(m, 4),
+             {"n": BATCH_MAX}, ("每两年命名一批", "每批不超过30个")),
+        Fact("hierarchy", N_("Recommended bottom-up through the union hierarchy by the prefecture federation or "
+                             "the provincial industry, system or company union; no application in a person's own "
+                             "name and no skipping a level."), ref(m, 13), {}, ("按工会隶属关系", "不受理以个人名义申报和越级申报")),
+        Fact("review_cycle", N_("Re-examined every {years} years; if it fails, it has {months} months to put things "
+                                "right, and is stripped of the title and plaque if it fails again."), ref(m, 23, 1),
+             {"years": REVIEW_CYCLE_YEARS, "months": RECTIFY_MONTHS}, ("以三年为一个考核周期", "给予半年时间整改", "撤销")),
+        Fact("lead_leaves", N_("If the lead person it is named after leaves (transfer, retirement, serious fault), "
+                               "the union applies level by level: renaming when work continues normally, "
+                               "revocation of the plaque when it cannot."), ref(m, 24),
+             {}, ("调动、退休或重大过失", "更名申请", "撤销申请")),
+        Fact("other_titles", N_("If it is also named a Yunling Craftsman studio or a provincial model-worker "
+                                "studio, it is managed as that one (model-worker studio first); working funds are "
+                                "never paid twice."), ref(m, 25), {}, ("云岭工匠创新工作室", "劳模创新工作室", "工作经费不重复补助")),
+        Fact("daily_funds", N_("Day-to-day costs are borne mainly by the host unit."), ref(m, 26), {}, ("所在单位承担",)),
+        Fact("grant", N_("Once named, the provincial federation gives a one-time working grant; the prefecture or "
+                         "industry union may add support."), ref(m, 27), {}, ("一次性",)),
+        Fact("project_funds", N_("It may apply with priority for the provincial workers' innovation project "
+                                 "funds."), ref(m, 28), {}, ("优先申请云南省职工创新项目补助资金",)),
+        Fact("uses", N_("Funds pay for research and development, equipment, materials, office supplies, books, "
+                        "mentoring, skill exchange, technical problem-solving and training."), ref(m, 30), {},
+             ("研究、开发", uses)),
+        Fact("forbidden", N_("Funds must not be diverted, withheld or misused, nor spent on hospitality, staff "
+                             "benefits or allowances against the Eight-point Regulation."), ref(m, 30), {},
+             ("不得挤占、截留、挪用", "不得用于接待费、发放", "严禁用于乱发津补贴")),
+        Fact("accountable", N_("The lead person manages the {noun} and answers for the use of its funds."),
+             ref(m, 29), {"noun": noun}, ("主体责任人",)),
+        Fact("publicity", N_("The names proposed are published for {n} working days; the unit publishes them at "
+                             "the same time."), ref(m, 16, 1), {"n": 5}, ("公示时间为5个工作日",)),
+    )
+
+
+FACTS: dict[str, tuple[Fact, ...]] = {m: _workshop_facts(m) for m in PROGRAMMES}
+
+# 第十二条 materials; 第十五条 review criteria.
+MATERIALS: dict[str, tuple[Fact, ...]] = {m: (
+    Fact("letter", N_("Recommendation and commitment letter (附件1), filled in and stamped by the prefecture "
+                      "federation or provincial industry, system or company union."), ref(m, 12, 2), {}, ("推荐承诺书",)),
+    Fact("form", N_("Application form (附件2), filled in and stamped by the host unit."), ref(m, 12, 3), {},
+         ("申报表",)),
+    Fact("founding", N_("Proof that it was set up."), ref(m, 12, 5), {}, ("成立的证明材料",)),
+    Fact("named", N_("Proof of naming by the prefecture federation or provincial industry, system or company "
+                     "union."), ref(m, 12, 6), {}, ("被命名为",)),
+    Fact("certificates", N_("Copies or scans of members' qualification, skill-grade and education certificates "
+                            "and honours won through its activities."), ref(m, 12, 7), {}, ("复印件或扫描件",)),
+    Fact("rules", N_("Its management rules, working system, work plan and activity records."), ref(m, 12, 8), {},
+         ("管理办法、工作制度、工作计划",)),
+    Fact("results", N_("Results of the last 2 years: projects, award, patent and appraisal certificates, proof "
+                       "of adoption."), ref(m, 12, 9), {}, ("2年来的研究项目",)),
+    Fact("plan", N_("Its goals and plans for the coming years."), ref(m, 12, 10), {}, ("今后目标规划",)),
+    Fact("other", N_("Any other proof that it meets the conditions."), ref(m, 12, 11), {}, ("其它能证明",)),
+) for m in PROGRAMMES}
+
+REVIEW_CRITERIA: dict[str, Fact] = {
+    "studio": Fact("criteria", N_("Experts score by name the economic or social benefit of scientific, "
+                                  "management, technical, mechanism and service innovation, first in specialty "
+                                  "groups, then in the comprehensive group."), ref("studio", 15, 3), {},
+                   ("实名打分", "科技创新、管理创新、技术创新、机制创新、服务创新")),
+    "station": Fact("criteria", N_("Experts score by name problem-solving and upgrading, innovation results, "
+                                   "mentoring and results of activities, first in specialty groups, then in the "
+                                   "comprehensive group."), ref("station", 15, 3), {},
+                    ("实名打分", "攻关改造、革新成果、带徒传技、活动成效")),
+}
