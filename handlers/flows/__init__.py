@@ -8,7 +8,9 @@ from handlers.flows.clerk_cases import CLERK_CASES
 from handlers.flows.core import LANG, ME
 from handlers.flows.drafts import FLOWS as DRAFT_FLOWS
 from handlers.flows.handoff import HANDOFF, MY_TICKETS, TICKETS
+from handlers.flows.signin import TRAINEE_FLOWS
 from handlers.flows.status import STATUS, SUBSCRIBE, UNSUBSCRIBE
+from handlers.flows.training import TRAINING_CLERK
 from handlers.flows.training_rules import CALENDAR, ELIGIBILITY, SUBSIDY
 
 FLOWS: tuple[Flow, ...] = (
@@ -18,6 +20,7 @@ FLOWS: tuple[Flow, ...] = (
     HANDOFF, MY_TICKETS, TICKETS,
     SUBSIDY, CALENDAR, ELIGIBILITY,
     STATUS, SUBSCRIBE, UNSUBSCRIBE, CLERK_CASES,
+    *TRAINEE_FLOWS, TRAINING_CLERK,
 )
 
 __all__ = ["FLOWS", "faq_answer"]

@@ -1,0 +1,420 @@
+"""Trainee sign-in (第十九条 学员学习签到制度) and the trainee's own questions about classes.
+
+The teacher shows a rotating 6-character code per session: an HMAC of the session's secret and the
+current time slot, accepted for the current and the previous slot. It also travels as the payload
+``signin_<CLASS>_<CODE>`` (Telegram deep link, WeChat parametric-QR scene, the QR image we render).
+
+Sign-in flow::
+
+    签到 ─> class code ─> session code ─┬─ bound to the roster ───────────────> signed | already signed
+    payload signin_<C>_<K> ─────────────┤
+                                        └─ first time: last 6 of the ID number ─> bind ─> signed
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import re
+import unicodedata
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
+from handlers.i18n import N_
+from handlers.types import Attachment, Citation, Reply
+from knowledge import loader
+from knowledge.idcard import id_problem, normalize_id
+from storage import repo_training as repo
+from storage import repositories as core_repo
+from storage.models_training import ClassSession, Enrolment, TrainingClass
+
+MEASURE = "training"
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud from a screen
+CODE_LENGTH = 6
+CODE_SLOT_SECONDS = 300  # a code rotates every 5 minutes and is accepted for two slots
+EXPIRED_LOOKBACK_SLOTS = 288  # codes of the last 24 hours are reported as expired, not wrong
+PAYLOAD_PREFIX = "signin_"
+
+# The sentences relied on, verbatim from the measure (tests compare them with the source text).
+QUOTES: dict[int, tuple[str, str]] = {
+    6: ("第六条", "助力脱贫攻坚专项技能培训项目的对象为我省易地扶贫搬迁集中安置点和我省“三区三州”有关地区的建档立卡贫困劳动力和农民工。"),
+    7: ("第七条", "助力脱贫攻坚专项技能培训的天数原则上不少于 15 天，且培训后就业率不低于 60%。"),
+    18: ("第十八条", "按照“一班一审批”的原则，对培训项目中具体班次进行审批，填写《云南省工会职工（农民工）技能培训班审批表》"),
+    19: ("第十九条", "组织实施培训的工会应安排工作人员跟班管理，认真落实学员学习签到制度，并收集汇总学员签到表。"),
+    21: ("第二十一条", "培训结束后严格落实“双证”制度"),
+    22: ("第二十二条", "填报《云南省工会职工（农民工）技能培训项目就业情况统计表》"),
+}
+
+
+def cite(ctx: Ctx, article: int, paragraph: int | None = None) -> Citation:
+    """The article with the sentence relied on; the English gist comes from the knowledge data."""
+    if paragraph is not None:
+        quote = loader.quote(MEASURE, article, paragraph)
+    else:
+        quote = QUOTES[article][1] if article in QUOTES else loader.quote(MEASURE, article)
+    gist = loader.article(MEASURE, article).gist_en if ctx.locale == "en" else ""
+    return Citation(measure=MEASURE, article=article, label=loader.label(MEASURE, article, ctx.locale),
+                    quote=quote, gist="" if gist.startswith("Draft") else gist)
+
+
+def cite_ref(ctx: Ctx, article: int) -> str:
+    """A short inline reference: "（第十九条）" / "(art. 19)"."""
+    return ctx._("(art. {n})", n=article, cn=QUOTES.get(article, (f"第{article}条", ""))[0])
+
+
+# -- codes ----------------------------------------------------------------------------------------------
+def _slot(when: datetime) -> int:
+    return int(when.timestamp()) // CODE_SLOT_SECONDS
+
+
+def _code(secret: str, session_id: int, slot: int) -> str:
+    digest = hmac.new(secret.encode(), f"{session_id}:{slot}".encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:8], "big")
+    chars = []
+    for _ in range(CODE_LENGTH):
+        number, idx = divmod(number, len(CODE_ALPHABET))
+        chars.append(CODE_ALPHABET[idx])
+    return "".join(chars)
+
+
+def current_code(sess: ClassSession, when: datetime) -> str:
+    return _code(sess.code_secret, sess.id or 0, _slot(when))
+
+
+def code_valid_until(when: datetime) -> datetime:
+    """When a code shown at ``when`` stops being accepted (end of the next slot)."""
+    start = datetime.fromtimestamp((_slot(when) + 2) * CODE_SLOT_SECONDS, tz=when.tzinfo)
+    return start
+
+
+def normalize_code(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
+
+
+def code_status(sess: ClassSession, code: str, when: datetime) -> str:
+    """'valid' (current or previous slot), 'expired' (an older code of the last day) or 'wrong'."""
+    code, now_slot = normalize_code(code), _slot(when)
+    if any(hmac.compare_digest(_code(sess.code_secret, sess.id or 0, s), code) for s in (now_slot, now_slot - 1)):
+        return "valid"
+    for s in range(now_slot - 2, now_slot - EXPIRED_LOOKBACK_SLOTS, -1):
+        if hmac.compare_digest(_code(sess.code_secret, sess.id or 0, s), code):
+            return "expired"
+    return "wrong"
+
+
+def payload_for(cls: TrainingClass, code: str) -> str:
+    return f"{PAYLOAD_PREFIX}{cls.code}_{code}"
+
+
+def qr_png(content: str) -> bytes:
+    import qrcode
+
+    image = qrcode.make(content, border=2)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def code_reply(ctx: Ctx, cls: TrainingClass, sess: ClassSession) -> Reply:
+    """What the teacher shows: the code, its validity, the deep link and the QR image."""
+    code = current_code(sess, ctx.now)
+    payload = payload_for(cls, code)
+    link = f"https://t.me/{ctx.settings.telegram_bot_username}?start={payload}"
+    text = ctx._("Sign-in code for class {cls}, session {when}: {code}\nValid until {until}. Trainees type "
+                 "'签到', then the class code and this code, or scan the QR code. Telegram link: {link}",
+                 cls=cls.code, when=session_label(sess), code=code,
+                 until=code_valid_until(ctx.now).astimezone(ctx.now.tzinfo).strftime("%H:%M"), link=link)
+    return Reply(text=text, citations=(cite(ctx, 19),),
+                 attachments=(Attachment("image", f"signin-{cls.code}-{sess.id}.png", qr_png(payload), "image/png"),))
+
+
+# -- windows --------------------------------------------------------------------------------------------
+def session_label(sess: ClassSession) -> str:
+    return f"{sess.day:%Y-%m-%d} {sess.start:%H:%M}–{sess.end:%H:%M}"
+
+
+def window(ctx: Ctx, sess: ClassSession) -> tuple[datetime, datetime]:
+    """(opens, closes): from ``signin_grace_minutes`` before the start until the end."""
+    tz = ZoneInfo(ctx.settings.timezone)
+    opens = datetime.combine(sess.day, sess.start, tz) - timedelta(minutes=ctx.settings.signin_grace_minutes)
+    return opens, datetime.combine(sess.day, sess.end, tz)
+
+
+def local_time(ctx: Ctx, when: datetime | None) -> str:
+    stamp = repo.as_utc(when)
+    return stamp.astimezone(ctx.now.tzinfo).strftime("%H:%M") if stamp else ""
+
+
+# -- the flow -------------------------------------------------------------------------------------------
+def _ask_class(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Sign in to a class session {ref}. Please type the class code from your "
+                            "enrolment notice (for example KM2603).", ref=cite_ref(ctx, 19)))
+
+
+def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
+    cls = repo.get_class(session=ctx.session, code=normalize_code(answer.text))
+    if cls is None:
+        raise Invalid(ctx._("There is no class with code {code}. Please check the code on your notice.",
+                            code=normalize_code(answer.text)[:16] or "-"))
+    ctx.data["class_id"] = cls.id
+    return goto("code")
+
+
+def _ask_code(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Now type the 6-character sign-in code the teacher is showing."))
+
+
+def _on_code(ctx: Ctx, answer: Answer) -> Outcome:
+    cls = repo.get_class_by_id(session=ctx.session, class_id=int(ctx.data.get("class_id") or 0))
+    if cls is None:
+        return finish(Reply(text=ctx._("This class no longer exists. Please contact the clerk.")))
+    return _attempt(ctx, cls, answer.text, retry=True)
+
+
+def _ask_id(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("First sign-in on this account: to link it to your roster entry, type the last 6 "
+                            "characters of your ID number (or the whole ID number). This makes sure nobody "
+                            "signs in for someone else."))
+
+
+def _on_id(ctx: Ctx, answer: Answer) -> Outcome:
+    cls = repo.get_class_by_id(session=ctx.session, class_id=int(ctx.data.get("class_id") or 0))
+    sess = repo.get_session(session=ctx.session, session_id=int(ctx.data.get("session_id") or 0))
+    if cls is None or sess is None:
+        return finish(Reply(text=ctx._("This class no longer exists. Please contact the clerk.")))
+    key, value = ctx.settings.data_key, normalize_id(answer.text)
+    if len(value) == 18:
+        if id_problem(value, today=ctx.now.date()):
+            raise Invalid(ctx._("That is not a valid ID number. Please check it and type it again."))
+        found = repo.find_by_id_hash(session=ctx.session, class_id=cls.id or 0, hashed=repo.id_hash(key, value))
+        matches = [found] if found else []
+    elif re.fullmatch(r"\d{5}[\dX]", value):
+        matches = repo.find_by_tail_hash(session=ctx.session, class_id=cls.id or 0,
+                                         hashed=repo.id_tail_hash(key, value))
+    else:
+        raise Invalid(ctx._("Please type the last 6 characters of your ID number (digits, the last may be X), "
+                            "or the whole 18-character number."))
+    if len(matches) > 1:
+        raise Invalid(ctx._("Several trainees share these characters. Please type your whole ID number."))
+    if not matches:
+        core_repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="signin.bind_failed",
+                        subject=f"class:{cls.code}")
+        return finish(Reply(text=ctx._("You are not on the roster of class {cls}. Only trainees on the class "
+                                       "roster can sign in; please ask the clerk to check the roster.",
+                                       cls=cls.code), citations=(cite(ctx, 19),)))
+    return _bind_and_sign(ctx, cls, sess, matches[0])
+
+
+def _bind_and_sign(ctx: Ctx, cls: TrainingClass, sess: ClassSession, entry: Enrolment) -> Outcome:
+    refused = Reply(text=ctx._("This roster entry is already linked to another account, or your account is "
+                               "linked to another trainee. Nobody may sign in for someone else; if this is a "
+                               "mistake, please contact the clerk."), citations=(cite(ctx, 19),))
+    mine = repo.enrolments_of_person(session=ctx.session, person_id=ctx.person.id or 0)
+    if any(e.id_hash != entry.id_hash for e in mine):
+        return finish(refused)
+    if entry.person_id not in (None, ctx.person.id):
+        core_repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="signin.bind_refused",
+                        subject=f"enrolment:{entry.id}")
+        return finish(refused)
+    if entry.person_id is None:
+        if not repo.bind(session=ctx.session, enrolment=entry, person_id=ctx.person.id or 0, at=ctx.now):
+            return finish(refused)
+        ctx.person.roles = ",".join(sorted(ctx.person.role_set() | {"trainee"}))
+        ctx.session.add(ctx.person)
+    return _sign(ctx, cls, sess, entry)
+
+
+def _attempt(ctx: Ctx, cls: TrainingClass, code: str, *, retry: bool) -> Outcome:
+    if cls.status != "approved":
+        return finish(Reply(text=ctx._("Class {cls} has not been approved yet, so sign-in is not open. Each class "
+                                       "needs its own approval.", cls=cls.code), citations=(cite(ctx, 18),)))
+    statuses = [(s, code_status(s, code, ctx.now)) for s in repo.sessions_of(session=ctx.session,
+                                                                            class_id=cls.id or 0)]
+    sess = next((s for s, st in statuses if st == "valid"), None)
+    if sess is None:
+        if any(st == "expired" for _s, st in statuses):
+            return finish(Reply(text=ctx._("This sign-in code has expired (codes change every {m} minutes). "
+                                           "Please type '签到' again with the code the teacher shows now.",
+                                           m=CODE_SLOT_SECONDS // 60)))
+        wrong = ctx._("The sign-in code is not correct for class {cls}. Please check it with the teacher.",
+                      cls=cls.code)
+        if retry:
+            raise Invalid(wrong)
+        return finish(Reply(text=wrong))
+    ctx.data.update(class_id=cls.id, session_id=sess.id)
+    opens, closes = window(ctx, sess)
+    if ctx.now < opens:
+        return finish(Reply(text=ctx._("Too early: sign-in for the session {when} opens at {opens}, {grace} "
+                                       "minutes before it starts.", when=session_label(sess),
+                                       opens=opens.strftime("%H:%M"), grace=ctx.settings.signin_grace_minutes)))
+    if ctx.now > closes:
+        return finish(Reply(text=ctx._("Too late: the session {when} ended at {end}, so sign-in is closed. If you "
+                                       "attended, please tell the head teacher.", when=session_label(sess),
+                                       end=closes.strftime("%H:%M"))))
+    entry = next((e for e in repo.enrolments_of_person(session=ctx.session, person_id=ctx.person.id or 0)
+                  if e.class_id == cls.id), None)
+    if entry is not None:
+        return _sign(ctx, cls, sess, entry)
+    # Bound in another class with the same ID number: the roster line of this class is theirs too.
+    for other in repo.enrolments_of_person(session=ctx.session, person_id=ctx.person.id or 0):
+        same = repo.find_by_id_hash(session=ctx.session, class_id=cls.id or 0, hashed=other.id_hash)
+        if same is not None:
+            return _bind_and_sign(ctx, cls, sess, same)
+    return goto("id")
+
+
+def _sign(ctx: Ctx, cls: TrainingClass, sess: ClassSession, entry: Enrolment) -> Outcome:
+    opens, closes = window(ctx, sess)
+    if not opens <= ctx.now <= closes:  # time passed while the ID was asked
+        return finish(Reply(text=ctx._("Too late: the session {when} ended at {end}, so sign-in is closed. If you "
+                                       "attended, please tell the head teacher.", when=session_label(sess),
+                                       end=closes.strftime("%H:%M"))))
+    row, created = repo.sign_in(session=ctx.session, enrolment_id=entry.id or 0, session_id=sess.id or 0,
+                                at=ctx.now, channel=ctx.incoming.channel)
+    at = local_time(ctx, row.signed_at)
+    if not created:
+        return finish(Reply(text=ctx._("You already signed in at {time} for the session {when} of class {cls}.",
+                                       time=at, when=session_label(sess), cls=cls.code)))
+    return finish(Reply(text=ctx._("Signed in at {time}: {name}, class {cls} ({trade}), session {when}, {place}.",
+                                   time=at, name=entry.name, cls=cls.code, trade=cls.trade,
+                                   when=session_label(sess), place=sess.place or cls.class_address),
+                        citations=(cite(ctx, 19),)))
+
+
+def _enter_signin(ctx: Ctx) -> Outcome | None:
+    payload = str(ctx.data.pop("payload", "") or "")
+    if not payload:
+        return None
+    parts = payload[len(PAYLOAD_PREFIX):].split("_")
+    cls = repo.get_class(session=ctx.session, code=parts[0]) if len(parts) == 2 else None
+    if cls is None:
+        return finish(Reply(text=ctx._("This sign-in link is not valid. Please type '签到' and enter the codes "
+                                       "the teacher shows.")))
+    return _attempt(ctx, cls, parts[1], retry=False)
+
+
+SIGNIN = Flow(
+    name="signin", title=N_("Class sign-in"), start="class",
+    states={"class": State(prompt=_ask_class, handle=_on_class, free_text=True),
+            "code": State(prompt=_ask_code, handle=_on_code, free_text=True),
+            "id": State(prompt=_ask_id, handle=_on_id, free_text=True, max_retries=2)},
+    commands=("签到", "/signin", "sign in", "signin", "check in", "打卡", "学员签到"),
+    payload_prefixes=(PAYLOAD_PREFIX,), enter=_enter_signin, menu_order=40,
+)
+
+
+# -- the trainee's questions ----------------------------------------------------------------------------
+def _variants(*words: str) -> tuple[str, ...]:
+    """Each trigger also with a trailing question mark (NFKC makes the full-width one ASCII)."""
+    return tuple(w for word in words for w in (word, word + "?"))
+
+
+def _mine(ctx: Ctx) -> list[tuple[Enrolment, TrainingClass]]:
+    out = []
+    for e in repo.enrolments_of_person(session=ctx.session, person_id=ctx.person.id or 0):
+        cls = repo.get_class_by_id(session=ctx.session, class_id=e.class_id)
+        if cls is not None:
+            out.append((e, cls))
+    return out
+
+
+def _not_linked(ctx: Ctx) -> Outcome:
+    return finish(Reply(text=ctx._("I don't know your class yet. Your account is linked to your roster entry at "
+                                   "your first sign-in: type '签到' during a session with the codes the teacher "
+                                   "shows.")))
+
+
+def _signed_today(ctx: Ctx) -> Outcome:
+    mine = _mine(ctx)
+    if not mine:
+        return _not_linked(ctx)
+    lines = []
+    for entry, cls in mine:
+        for sess in repo.sessions_of(session=ctx.session, class_id=cls.id or 0):
+            if sess.day != ctx.now.date():
+                continue
+            row = repo.attendance_of(session=ctx.session, enrolment_id=entry.id or 0, session_id=sess.id or 0)
+            if row is not None:
+                lines.append(ctx._("Class {cls}, session {when}: signed in at {time}.", cls=cls.code,
+                                   when=session_label(sess), time=local_time(ctx, row.signed_at)))
+            else:
+                opens, closes = window(ctx, sess)
+                state = (ctx._("not signed in yet; sign-in opens at {t}", t=opens.strftime("%H:%M"))
+                         if ctx.now < opens else
+                         ctx._("not signed in; sign-in is open until {t}", t=closes.strftime("%H:%M"))
+                         if ctx.now <= closes else ctx._("not signed in; the session is over"))
+                lines.append(ctx._("Class {cls}, session {when}: {state}.", cls=cls.code,
+                                   when=session_label(sess), state=state))
+    if not lines:
+        lines.append(ctx._("You have no class session today ({day}).", day=f"{ctx.now:%Y-%m-%d}"))
+    return finish(Reply(text="\n".join(lines), citations=(cite(ctx, 19),)))
+
+
+def _next_class(ctx: Ctx) -> Outcome:
+    mine = _mine(ctx)
+    if not mine:
+        return _not_linked(ctx)
+    upcoming = []
+    for _entry, cls in mine:
+        for sess in repo.sessions_of(session=ctx.session, class_id=cls.id or 0):
+            if window(ctx, sess)[1] >= ctx.now:
+                upcoming.append((sess.day, sess.start, sess, cls))
+    if not upcoming:
+        return finish(Reply(text=ctx._("You have no more sessions scheduled.")))
+    _d, _t, sess, cls = min(upcoming, key=lambda x: (x[0], x[1]))
+    return finish(Reply(text=ctx._("Your next session: class {cls} ({trade}), {when}, at {place}. Sign in there "
+                                   "with '签到' {ref}.", cls=cls.code, trade=cls.trade, when=session_label(sess),
+                                   place=sess.place or cls.class_address, ref=cite_ref(ctx, 19))))
+
+
+def _certificate(ctx: Ctx) -> Outcome:
+    mine = _mine(ctx)
+    if not mine:
+        return _not_linked(ctx)
+    lines = []
+    for entry, cls in mine:
+        if entry.hr_cert_no or entry.union_cert_no:
+            lines.append(ctx._("Class {cls} ({trade}): level {level}; HR certificate no. {hr}; union training "
+                               "certificate no. {union}.", cls=cls.code, trade=cls.trade,
+                               level=entry.cert_level or "-", hr=entry.hr_cert_no or ctx._("not yet recorded"),
+                               union=entry.union_cert_no or ctx._("not yet recorded")))
+        else:
+            lines.append(ctx._("Class {cls} ({trade}): your certificates have not been recorded yet. After the "
+                               "class each trainee gets two certificates: the HR (人社) certificate and the union "
+                               "training certificate.", cls=cls.code, trade=cls.trade))
+    return finish(Reply(text="\n".join(lines), citations=(cite(ctx, 21),)))
+
+
+def _schedule(ctx: Ctx) -> Outcome:
+    mine = _mine(ctx)
+    if not mine:
+        return _not_linked(ctx)
+    lines = []
+    for entry, cls in mine:
+        lines.append(ctx._("Class {cls}: {trade}, {start} to {end}, {address}.", cls=cls.code, trade=cls.trade,
+                           start=f"{cls.start_date:%Y-%m-%d}", end=f"{cls.end_date:%Y-%m-%d}",
+                           address=cls.class_address or cls.training_unit))
+        for sess in repo.sessions_of(session=ctx.session, class_id=cls.id or 0):
+            row = repo.attendance_of(session=ctx.session, enrolment_id=entry.id or 0, session_id=sess.id or 0)
+            mark = (ctx._("signed in at {time}", time=local_time(ctx, row.signed_at)) if row else
+                    ctx._("upcoming") if window(ctx, sess)[1] >= ctx.now else ctx._("not signed in"))
+            lines.append(f"  · {session_label(sess)} {sess.place} — {mark}")
+    return finish(Reply(text="\n".join(lines), citations=(cite(ctx, 19),)))
+
+
+SIGNED_TODAY = Flow(name="signed_today", title=N_("Did I sign in today?"), states={}, enter=_signed_today,
+                    commands=_variants("我今天签到了吗", "今天签到了吗", "我签到了吗", "did i sign in today",
+                                       "/signed"), in_menu=False)
+NEXT_CLASS = Flow(name="next_class", title=N_("My next session"), states={}, enter=_next_class,
+                  commands=_variants("下次课什么时候", "下次课", "下节课什么时候", "下一次课什么时候", "next class",
+                                     "when is my next class", "/next"), in_menu=False)
+MY_CERTIFICATE = Flow(name="my_certificate", title=N_("My certificates"), states={}, enter=_certificate,
+                      commands=_variants("我的证书编号是多少", "我的证书编号", "我的证书", "证书编号", "my certificate",
+                                         "my certificates", "/cert"), in_menu=False)
+MY_SCHEDULE = Flow(name="my_schedule", title=N_("My classes"), states={}, enter=_schedule,
+                   commands=_variants("我的课程", "我的课程表", "课程表", "我的培训班", "my classes", "my schedule",
+                                      "/schedule"), menu_order=45)
+
+TRAINEE_FLOWS = (SIGNIN, SIGNED_TODAY, NEXT_CLASS, MY_CERTIFICATE, MY_SCHEDULE)

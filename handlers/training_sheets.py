@@ -1,0 +1,336 @@
+"""Spreadsheets of the training fund (openpyxl): import the roster clerks keep laid out like 附件4, and
+export 附件4 (实名制汇总表, with its summary line), 附件6 (就业情况统计表) and a session's sign-in sheet.
+
+Column headings come from the knowledge data (the annexes as printed), so the sheets match the forms.
+An import is all or nothing: every bad row is reported with its row number and reasons.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlmodel import Session
+
+from handlers.i18n import N_, Translate
+from knowledge import loader
+from knowledge.idcard import id_problem, id_sex, is_valid_mobile, mask_id, normalize_id, normalize_mobile
+from knowledge.rules.training import CATEGORIES, POVERTY, employment_rate_check
+from storage import repo_training as repo
+from storage.models_training import Attendance, ClassSession, Enrolment, TrainingClass
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CATEGORY_OF_LABEL: dict[str, str] = {label: key for key, label in CATEGORIES.items()} | {
+    key: key for key in CATEGORIES} | {"城镇失业人员": "unemployed", "转岗职工": "unemployed",
+                                       "建档立卡贫困劳动力": "poor", "脱贫攻坚农民工": "poverty_migrant"}
+# 取证等级 as commonly written; the five national levels (五级/初级 ... 一级/高级技师) and the other certificates.
+LEVELS = ("初级工", "中级工", "高级工", "技师", "高级技师", "专项职业能力", "培训合格")
+LEVEL_OF: dict[str, str] = {lv: lv for lv in LEVELS} | {
+    "初级": "初级工", "五级": "初级工", "中级": "中级工", "四级": "中级工", "高级": "高级工", "三级": "高级工",
+    "二级": "技师", "一级": "高级技师", "专项职业能力证书": "专项职业能力", "培训合格证书": "培训合格"}
+BLANK = "___"
+
+ID_REASONS = {"length": N_("the ID number must have 18 characters"),
+              "chars": N_("the ID number contains invalid characters"),
+              "birthdate": N_("the birth date in the ID number is impossible"),
+              "checksum": N_("the ID number's check digit is wrong")}
+
+
+def annex(number: int) -> Any:
+    return next(a for a in loader.measure("training").annexes if a.number == number)
+
+
+def roster_columns() -> tuple[str, ...]:
+    return tuple(annex(4).columns)
+
+
+def employment_columns() -> tuple[str, ...]:
+    return tuple(annex(6).columns)
+
+
+# -- import ---------------------------------------------------------------------------------------------
+@dataclass
+class RowError:
+    row: int  # 1-based spreadsheet row (0: the sheet as a whole)
+    reasons: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (N_ msgid, params)
+
+
+def format_errors(_: Translate, errors: Sequence[RowError]) -> list[str]:
+    out = []
+    for err in errors:
+        reasons = "; ".join(_(msg, **{k: _(v) if isinstance(v, str) else v for k, v in params.items()})
+                            if params else _(msg) for msg, params in err.reasons)
+        out.append(_("Row {row}: {reasons}", row=err.row, reasons=reasons) if err.row else reasons)
+    return out
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _heading(value: Any) -> str:
+    return re.sub(r"\s+", "", _cell_text(value))
+
+
+def parse_roster(data: bytes, *, default_trade: str = "",
+                 today: date | None = None) -> tuple[list[repo.RosterLine], list[RowError]]:
+    """Read a 附件4-style sheet: the header row (found among the first rows) then one trainee per row,
+    until the 汇总情况 line or the end. Returns the valid lines and the errors (row numbers 1-based)."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not .xlsx
+        return [], [RowError(0, [(N_("The file is not a readable .xlsx workbook."), {})])]
+    rows = list(book.active.iter_rows(values_only=True)) if book.active is not None else []
+    book.close()
+    header_at, columns = -1, {}
+    for i, row in enumerate(rows[:10]):
+        names = [_heading(v) for v in row]
+        if "姓名" in names and "身份证号码" in names:
+            header_at, columns = i, {name: j for j, name in enumerate(names) if name}
+            break
+    if header_at < 0 or "职工类别" not in columns:
+        return [], [RowError(0, [(N_("No header row with the columns of Annex 4 (姓名, 身份证号码, 职工类别 ...) "
+                                     "was found in the first rows."), {})])]
+
+    def get(row: tuple, name: str) -> str:
+        j = columns.get(name)
+        return _cell_text(row[j]) if j is not None and j < len(row) else ""
+
+    lines: list[repo.RosterLine] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+        first = _heading(row[0] if row else "")
+        if first.startswith(("汇总情况", "联系人", "注：")):
+            break
+        if not any(_cell_text(v) for v in row):
+            continue
+        err = RowError(i)
+        name, raw_id, cat_label = get(row, "姓名"), normalize_id(get(row, "身份证号码")), get(row, "职工类别")
+        if not name:
+            err.reasons.append((N_("the name is missing"), {}))
+        problem = id_problem(raw_id, today=today) if raw_id else "length"
+        if problem:
+            err.reasons.append((ID_REASONS[problem], {}))
+        elif raw_id in seen:
+            err.reasons.append((N_("the same ID number is already on row {other}"), {"other": seen[raw_id]}))
+        else:
+            seen[raw_id] = i
+        category = CATEGORY_OF_LABEL.get(re.sub(r"\s+", "", cat_label))
+        if category is None:
+            err.reasons.append((N_("unknown trainee category “{value}”"), {"value": cat_label[:40] or "-"}))
+        sex = get(row, "性别")
+        if not problem and sex and sex not in ("男", "女"):
+            err.reasons.append((N_("sex must be 男 or 女"), {}))
+        elif not problem and sex and sex != id_sex(raw_id):
+            err.reasons.append((N_("the sex does not match the ID number"), {}))
+        phone = get(row, "联系方式")
+        if phone and not is_valid_mobile(phone):
+            err.reasons.append((N_("the contact phone is not a valid mobile number"), {}))
+        level = get(row, "取证等级")
+        if level and level not in LEVEL_OF:
+            err.reasons.append((N_("unknown certificate level “{value}”"), {"value": level[:20]}))
+        if err.reasons:
+            errors.append(err)
+            continue
+        lines.append(repo.RosterLine(
+            name=name[:50], sex=id_sex(raw_id), id_number=raw_id, category=category or "",
+            unit=get(row, "单位")[:100], trade=(get(row, "培训工种") or default_trade)[:100],
+            phone=normalize_mobile(phone) if phone else "", cert_level=LEVEL_OF.get(level, ""),
+            hr_cert_no=get(row, "人社证书编号")[:60], union_cert_no=get(row, "工会证书编号")[:60]))
+    if not lines and not errors:
+        errors.append(RowError(0, [(N_("The sheet has no trainee rows under the header."), {})]))
+    return lines, errors
+
+
+def import_roster(*, session: Session, key: str, cls: TrainingClass, data: bytes,
+                  today: date | None = None) -> tuple[int, list[RowError]]:
+    """Add every row of the sheet to the class roster, or none of them when any row is bad."""
+    lines, errors = parse_roster(data, default_trade=cls.trade, today=today)
+    existing = repo.existing_id_hashes(session=session, class_id=cls.id or 0)
+    # Row numbers of valid lines are not kept by the parser; find them again for the duplicate report.
+    clash = {repo.id_hash(key, ln.id_number) for ln in lines} & existing
+    if clash:
+        for row_no, ln in _rows_of(data, lines):
+            if repo.id_hash(key, ln.id_number) in clash:
+                errors.append(RowError(row_no, [(N_("this person is already on the class roster"), {})]))
+        errors.sort(key=lambda e: e.row)
+    if errors:
+        return 0, errors
+    for ln in lines:
+        repo.add_enrolment(session=session, key=key, class_id=cls.id or 0, line=ln)
+    return len(lines), []
+
+
+def _rows_of(data: bytes, lines: list[repo.RosterLine]) -> list[tuple[int, repo.RosterLine]]:
+    wanted = {ln.id_number: ln for ln in lines}
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    out = []
+    for i, row in enumerate(book.active.iter_rows(values_only=True), start=1):
+        for v in row:
+            value = normalize_id(_cell_text(v))
+            if value in wanted:
+                out.append((i, wanted.pop(value)))
+                break
+    book.close()
+    return out
+
+
+# -- export ---------------------------------------------------------------------------------------------
+def _sheet(title: str, columns: Sequence[str]) -> tuple[Workbook, Worksheet]:
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = title[:31]
+    for j, _ in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = 22 if j in (3,) else 14
+    return book, ws
+
+
+def _title(ws: Worksheet, text: str, width: int) -> None:
+    ws.append([text])
+    ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=width)
+    cell = ws.cell(row=ws.max_row, column=1)
+    cell.font, cell.alignment = Font(bold=True, size=14), Alignment(horizontal="center")
+
+
+def _header(ws: Worksheet, columns: Sequence[str]) -> None:
+    ws.append(list(columns))
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+
+
+def _bytes(book: Workbook) -> bytes:
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class RosterSummary:
+    """The figures of 附件4's 汇总情况 line."""
+
+    certified: int
+    junior: int
+    intermediate: int
+    senior: int
+    junior_to_intermediate: int
+    intermediate_to_senior: int
+    women: int
+
+    def figures(self) -> tuple[int, ...]:
+        return (self.certified, self.junior, self.intermediate, self.senior, self.junior_to_intermediate,
+                self.intermediate_to_senior, self.women)
+
+
+def roster_summary(entries: Sequence[Enrolment]) -> RosterSummary:
+    """取证 means an HR certificate number is recorded; promotions compare the level held before."""
+    done = [e for e in entries if e.hr_cert_no]
+    return RosterSummary(
+        certified=len(done),
+        junior=sum(e.cert_level == "初级工" for e in done),
+        intermediate=sum(e.cert_level == "中级工" for e in done),
+        senior=sum(e.cert_level == "高级工" for e in done),
+        junior_to_intermediate=sum(e.prior_level == "初级工" and e.cert_level == "中级工" for e in done),
+        intermediate_to_senior=sum(e.prior_level == "中级工" and e.cert_level == "高级工" for e in done),
+        women=sum(e.sex == "女" for e in done),
+    )
+
+
+def summary_text(summary: RosterSummary) -> tuple[str, str]:
+    """("汇总情况：", the printed sentence with its blanks filled), from the annex's own wording."""
+    printed = next(n for n in annex(4).notes if n.startswith("汇总情况"))
+    lead, _, sentence = printed.partition("：")
+    for figure in summary.figures():
+        sentence = sentence.replace(BLANK, str(figure), 1)
+    return lead + "：", sentence
+
+
+def _footer(ws: Worksheet, cls: TrainingClass, key: str, today: date) -> None:
+    ws.append([f"联系人：{cls.responsible_person}", "",
+               f"联系电话：{repo.reveal(key, cls.responsible_phone_enc)}", "", f"上报时间：{today:%Y-%m-%d}"])
+
+
+def roster_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, today: date) -> bytes:
+    """附件4 实名制汇总表 of one class, with its summary line."""
+    a = annex(4)
+    columns = roster_columns()
+    book, ws = _sheet("附件4", columns)
+    _title(ws, a.printed_title or a.title, len(columns))
+    ws.append([f"上报单位（签章）：{cls.unit}"])
+    _header(ws, columns)
+    for e in entries:
+        values = {"姓名": e.name, "性别": e.sex, "身份证号码": repo.reveal(key, e.id_enc), "单位": e.unit,
+                  "职工类别": CATEGORIES.get(e.category, e.category), "培训工种": e.trade or cls.trade,
+                  "取证等级": e.cert_level, "人社证书编号": e.hr_cert_no, "工会证书编号": e.union_cert_no,
+                  "联系方式": repo.reveal(key, e.phone_enc)}
+        ws.append([values.get(c, "") for c in columns])
+    lead, sentence = summary_text(roster_summary(entries))
+    ws.append([lead, sentence])
+    ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=len(columns))
+    _footer(ws, cls, key, today)
+    for note in a.notes:
+        if note.startswith("注"):
+            ws.append([note])
+    return _bytes(book)
+
+
+def employment_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, today: date) -> bytes:
+    """附件6 就业情况统计表 of one class; poverty classes get the employment-rate line (附件6 注, 第七条)."""
+    a = annex(6)
+    columns = employment_columns()
+    book, ws = _sheet("附件6", columns)
+    _title(ws, a.printed_title or a.title, len(columns))
+    ws.append([f"上报单位：{cls.unit}"])
+    _header(ws, columns)
+    period = f"{cls.start_date:%Y-%m-%d}至{cls.end_date:%Y-%m-%d}"
+    for e in entries:
+        remark = "" if e.employed else ("未就业" if e.employed is False else "待跟踪")
+        values = {"姓名": e.name, "身份证号码": repo.reveal(key, e.id_enc),
+                  "职工类别": CATEGORIES.get(e.category, e.category), "培训工种": e.trade or cls.trade,
+                  "培训时间": period, "人社证书编号": e.hr_cert_no, "就业地点": e.employment_place,
+                  "就业单位": e.employer, "本人电话": repo.reveal(key, e.phone_enc),
+                  "就业单位电话": repo.reveal(key, e.employer_phone_enc), "备注": remark}
+        ws.append([values.get(c, "") for c in columns])
+    employed = sum(bool(e.employed) for e in entries)
+    if cls.project == POVERTY and entries:
+        verdict = employment_rate_check(cls.project, employed, len(entries))
+        ws.append(["就业率：", f"{employed}/{len(entries)} = {employed * 100 / len(entries):.1f}%"
+                   f"（第七条：不低于60%，{'未达到' if verdict else '已达到'}）"])
+    _footer(ws, cls, key, today)
+    for note in a.notes:
+        ws.append([note])
+    return _bytes(book)
+
+
+SIGNIN_COLUMNS = ("序号", "姓名", "性别", "身份证号码", "单位", "签到时间", "签到方式")
+
+
+def signin_xlsx(cls: TrainingClass, sess: ClassSession, entries: Sequence[Enrolment],
+                present: dict[int, Attendance], key: str, tz: Any) -> bytes:
+    """学员签到表 of one session (第十九条): everyone on the roster, present with the time, or absent."""
+    book, ws = _sheet("签到表", SIGNIN_COLUMNS)
+    _title(ws, f"{cls.training_unit} {cls.trade}培训班 学员签到表", len(SIGNIN_COLUMNS))
+    ws.append([f"班级：{cls.code}", "", f"日期：{sess.day:%Y-%m-%d} {sess.start:%H:%M}-{sess.end:%H:%M}", "",
+               f"地点：{sess.place or cls.class_address}"])
+    _header(ws, SIGNIN_COLUMNS)
+    for n, e in enumerate(entries, start=1):
+        row = present.get(e.id or 0)
+        when = repo.as_utc(row.signed_at) if row else None
+        stamp = when.astimezone(tz).strftime("%H:%M") if isinstance(when, datetime) else "缺勤"
+        ws.append([n, e.name, e.sex, mask_id(repo.reveal(key, e.id_enc)), e.unit, stamp,
+                   row.channel if row else ""])
+    ws.append([f"应到{len(entries)}人，实到{len(present)}人，缺勤{len(entries) - len(present)}人"])
+    return _bytes(book)

@@ -1,0 +1,357 @@
+"""Training classes through the clerk's flow: registration with the rules of 第六、七条, approval, sessions,
+the roster (one by one and from .xlsx), exports of 附件4 / 附件6 / the sign-in sheet, certificates,
+outcomes and the employment rate; a clerk of another unit sees nothing."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlmodel import Session
+
+from handlers import training_sheets as sheets
+from handlers.flows.signin import QUOTES
+from handlers.flows.training import FORM, save_class
+from knowledge import loader
+from knowledge.idcard import check_digit
+from knowledge.rules.training import POVERTY_MIN_DAYS
+from knowledge.text import squash
+from storage import repo_training as repo
+from storage.db import session_scope
+
+SOURCE = Path("/work/shared/source/yunnan-union-measures-2020.txt")
+UNIT = "昆明市总工会"
+KEY = "test-key-not-secret"
+
+
+def make_id(seq: int, *, female: bool = False, born: str = "19900307") -> str:
+    body = f"530102{born}{seq % 100:02d}"
+    body += str((seq % 5) * 2 + (0 if female else 1))  # 17th digit: odd = male
+    return body + check_digit(body)
+
+
+def class_form(project: str = "upgrade", *, days: int = 20, cats: dict[str, int] | None = None) -> dict:
+    cats = cats if cats is not None else ({"employed": 2, "migrant": 1} if project == "upgrade" else {"poor": 3})
+    total = sum(cats.values())
+    start = date(2026, 3, 2)
+    form = {"project": project, "training_unit": "昆明市职业技能培训中心", "training_unit_address": "昆明市盘龙区",
+            "class_address": "昆明市盘龙区北京路1号", "responsible_person": "赵主任", "responsible_phone": "13800001111",
+            "head_teacher": "钱老师", "head_teacher_phone": "0871-65123456", "trade": "电工", "level": "中级工",
+            "men": total - 1, "women": 1, "start_date": start.isoformat(),
+            "end_date": (start + timedelta(days=days - 1)).isoformat(), "total_hours": 120}
+    form.update({f"cat_{k}": v for k, v in cats.items()})
+    return form
+
+
+def register_by_chat(clerk, form: dict) -> None:  # type: ignore[no-untyped-def]
+    """Answer every question of the registration form from ``form``."""
+    clerk.say("培训班管理")
+    clerk.say(choice="new")
+    for key, kind, _prompt in FORM:
+        if kind == "project":
+            clerk.say(choice=form["project"])
+        elif kind == "sexes":
+            clerk.say(f"{form['men']} {form['women']}")
+        else:
+            clerk.say(str(form.get(key, 0)))
+
+
+# -- the facts used, against the source text ---------------------------------------------------------------
+def test_quotes_and_annex_columns_match_the_source() -> None:
+    source = squash(SOURCE.read_text(encoding="utf-8"))
+    for number, (label, quote) in QUOTES.items():
+        assert squash(label + "") in source
+        assert squash(quote) in squash(loader.article("training", number).text), number
+    # Columns of the exported sheets are the annexes' own columns, as printed.
+    assert "\t".join(sheets.roster_columns()) in SOURCE.read_text(encoding="utf-8")
+    assert "\t".join(sheets.employment_columns()) in SOURCE.read_text(encoding="utf-8")
+    assert "15天" in squash(loader.article("training", 7).text) and POVERTY_MIN_DAYS == 15
+    assert "学员学习签到制度" in loader.article("training", 19).text
+
+
+# -- registration through the flow -------------------------------------------------------------------------
+@pytest.mark.parametrize(("project", "days", "cats", "expect"), [
+    ("upgrade", 3, {"employed": 2, "migrant": 1}, None),
+    ("poverty", POVERTY_MIN_DAYS, {"poor": 2, "poverty_migrant": 1}, None),
+    ("poverty", POVERTY_MIN_DAYS - 1, {"poor": 3}, "at least 15 days"),
+    ("poverty", 20, {"poor": 2, "employed": 1}, "cannot be trained"),
+    ("upgrade", 5, {"employed": 1, "poor": 2}, "cannot be trained"),
+])
+def test_registration_validated_by_the_rules(person, engine, project, days, cats, expect) -> None:
+    clerk = person("bob", clerk=UNIT, locale="en")
+    register_by_chat(clerk, class_form(project, days=days, cats=cats))
+    with Session(engine) as s:
+        stored = repo.classes_of_unit(session=s, unit=UNIT)
+    if expect is None:
+        assert "save" in clerk.choice_values(), clerk.text
+        clerk.say(choice="save")
+        assert "registered" in clerk.text
+        with Session(engine) as s:
+            (cls,) = repo.classes_of_unit(session=s, unit=UNIT)
+        assert cls.code == "KM2603" and cls.status == "pending" and cls.project == project
+        assert repo.class_categories(cls) == {**dict.fromkeys(sheets.CATEGORY_OF_LABEL.values(), 0), **cats} \
+            or all(repo.class_categories(cls)[k] == v for k, v in cats.items())
+        assert cls.responsible_phone_enc and "13800001111" not in cls.responsible_phone_enc
+    else:
+        assert "save" not in clerk.choice_values()
+        assert expect in clerk.text
+        article = 7 if "days" in expect else 6
+        assert any(c.article == article for c in clerk.last.citations)
+        assert stored == []
+
+
+def test_registration_fix_the_dates_then_save(person, engine) -> None:
+    clerk = person("bob", clerk=UNIT, locale="en")
+    register_by_chat(clerk, class_form("poverty", days=10))
+    assert "10 days" in clerk.text and "fix:dates" in clerk.choice_values()
+    clerk.say(choice="fix:dates")
+    clerk.say("2026-03-02")
+    clerk.say("2026-03-16")  # 15 days, both ends included
+    assert "save" in clerk.choice_values(), clerk.text
+    clerk.say(choice="save")
+    clerk.say(choice="details")
+    assert "15 days" in clerk.text
+
+
+def test_chinese_registration_messages(person) -> None:
+    clerk = person("bob", clerk=UNIT)
+    register_by_chat(clerk, class_form("poverty", days=10))
+    assert "15" in clerk.text and "第七条" in "".join(c.label for c in clerk.last.citations)
+
+
+def test_bad_answers_are_asked_again(person) -> None:
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("培训班管理")
+    clerk.say(choice="new")
+    clerk.say(choice="upgrade")
+    for text in ("中心", "地址", "班址", "赵主任"):
+        clerk.say(text)
+    clerk.say("12345")
+    assert "mobile number" in clerk.text
+    clerk.say("13800001111")
+    assert "head teacher" in clerk.text
+
+
+# -- a class fixture ---------------------------------------------------------------------------------------
+def _class(engine, project: str = "upgrade", approved: bool = True, unit: str = UNIT) -> str:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        cls = save_class(s, key=KEY, unit=unit, created_by=None, form=class_form(project))
+        if approved:
+            repo.approve_class(session=s, cls=cls, approved_by="孙主席", at=__import__("datetime").datetime.now(
+                __import__("datetime").UTC))
+        return cls.code
+
+
+def test_approval_session_and_trainee_by_chat(person, engine) -> None:
+    code = _class(engine, approved=False)
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    assert "not approved yet" in clerk.text
+    clerk.say(choice="approve")
+    clerk.say("孙主席")
+    assert "Approval of class" in clerk.text and clerk.replies[0].citations[0].article == 18
+    assert "approve" not in clerk.choice_values()
+    clerk.say(choice="session")
+    clerk.say("2026-04-30")
+    assert "must fall within" in clerk.text
+    clerk.say("2026-03-02")
+    clerk.say("12:00-09:00")
+    assert "09:00-12:00" in clerk.text
+    clerk.say("09:00-12:00")
+    clerk.say("-")
+    assert "2026-03-02 09:00–12:00 added" in clerk.text
+    clerk.say(choice="trainee")
+    clerk.say("530102199003071235")  # wrong check digit
+    assert "check digit" in clerk.text
+    clerk.say(make_id(1))
+    clerk.say("张三")
+    clerk.say(choice="employed")
+    clerk.say("昆明钢铁")
+    clerk.say("13912345678")
+    assert "张三" in clerk.text and make_id(1) not in clerk.text
+    clerk.say(choice="trainee")
+    clerk.say(make_id(1))
+    assert "already on the roster" in clerk.text
+    with Session(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        (e,) = repo.enrolments_of(session=s, class_id=cls.id)
+        assert cls.status == "approved" and cls.approved_by == "孙主席"
+        assert e.sex == "男" and e.category == "employed" and repo.reveal(KEY, e.phone_enc) == "13912345678"
+        assert e.id_hash == repo.id_hash(KEY, make_id(1)) and make_id(1) not in e.id_enc
+
+
+def test_clerk_of_another_unit_sees_and_changes_nothing(person, engine) -> None:
+    code = _class(engine, approved=False)
+    other = person("carol", clerk="曲靖市总工会", locale="en")
+    other.say("/classes")
+    assert code not in other.text
+    other.say(code)
+    assert "No class with that code belongs to your unit" in other.text
+    other.say(f"c:{code}")
+    assert "No class" in other.text
+    worker = person("dave", locale="en")
+    worker.say("/classes")
+    assert "only for authorised union clerks" in worker.text
+    with Session(engine) as s:
+        assert repo.get_class(session=s, code=code).status == "pending"
+
+
+# -- roster import ---------------------------------------------------------------------------------------
+def roster_sheet(rows: list[list]) -> bytes:
+    book = Workbook()
+    ws = book.active
+    ws.append(["云南省工会职工（农民工）技能培训项目实名制汇总表"])
+    ws.append(["上报单位（签章）：昆明市总工会"])
+    ws.append(list(sheets.roster_columns()))
+    for r in rows:
+        ws.append(r)
+    ws.append(["汇总情况：", "本次共有___人取证"])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def good_rows() -> list[list]:
+    return [["张三", "男", make_id(1), "昆钢", "在岗职工", "电工", "", "", "", "13912345678"],
+            ["李四", "女", make_id(2, female=True), "", "农民工", "", "", "", "", ""],
+            ["王五", "", make_id(3), "", "城镇失业人员和转岗职工", "", "中级", "", "", ""]]
+
+
+def test_import_good_sheet(engine) -> None:
+    code = _class(engine)
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        added, errors = sheets.import_roster(session=s, key=KEY, cls=cls, data=roster_sheet(good_rows()))
+    assert (added, errors) == (3, [])
+    with Session(engine) as s:
+        entries = repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id)
+    assert [(e.name, e.sex, e.category, e.trade) for e in entries] == [
+        ("张三", "男", "employed", "电工"), ("李四", "女", "migrant", "电工"), ("王五", "男", "unemployed", "电工")]
+    assert entries[2].cert_level == "中级工"
+
+
+def test_import_bad_rows_reported_and_nothing_imported(engine) -> None:
+    code = _class(engine)
+    rows = good_rows() + [
+        ["", "男", make_id(4), "", "在岗职工"],                      # row 7: missing name
+        ["赵六", "男", "530102199003071235", "", "在岗职工"],          # row 8: bad check digit
+        ["孙七", "男", make_id(5), "", "工人"],                       # row 9: unknown category
+        ["周八", "男", make_id(1), "", "在岗职工"],                    # row 10: duplicate of row 4
+    ]
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        added, errors = sheets.import_roster(session=s, key=KEY, cls=cls, data=roster_sheet(rows))
+    assert added == 0
+    assert [e.row for e in errors] == [7, 8, 9, 10]
+    from handlers.i18n import translator
+
+    texts = sheets.format_errors(translator("en"), errors)
+    assert "name is missing" in texts[0] and "check digit" in texts[1]
+    assert "unknown trainee category “工人”" in texts[2] and "already on row 4" in texts[3]
+    assert all("530102199003071235" not in t for t in texts)
+    zh = sheets.format_errors(translator("zh"), errors)
+    assert zh[0].startswith("第7行")
+    with Session(engine) as s:
+        assert repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id) == []
+
+
+def test_import_refuses_people_already_on_the_roster_and_non_xlsx(engine) -> None:
+    code = _class(engine)
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        assert sheets.import_roster(session=s, key=KEY, cls=cls, data=roster_sheet(good_rows()[:1]))[0] == 1
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        added, errors = sheets.import_roster(session=s, key=KEY, cls=cls, data=roster_sheet(good_rows()))
+        assert added == 0 and [e.row for e in errors] == [4]
+        added, errors = sheets.import_roster(session=s, key=KEY, cls=cls, data=b"not a workbook")
+        assert added == 0 and errors[0].row == 0
+
+
+# -- exports ---------------------------------------------------------------------------------------------
+def _fill(engine, code: str) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        sheets.import_roster(session=s, key=KEY, cls=cls, data=roster_sheet(good_rows()))
+        a, b, c = repo.enrolments_of(session=s, class_id=cls.id)
+        repo.set_certificate(session=s, enrolment=a, level="中级工", hr_no="HR-001", union_no="GH-001",
+                             prior_level="初级工")
+        repo.set_certificate(session=s, enrolment=b, level="初级工", hr_no="HR-002", union_no="GH-002")
+        repo.set_outcome(session=s, key=KEY, enrolment=a, employed=True, place="昆明", employer="昆钢",
+                         employer_phone="0871-65000000")
+        repo.set_outcome(session=s, key=KEY, enrolment=b, employed=False)
+
+
+def test_roster_export_laid_out_like_annex4(person, engine) -> None:
+    code = _class(engine)
+    _fill(engine, code)
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="x:roster")
+    (doc,) = clerk.replies[0].attachments
+    assert doc.filename.endswith(".xlsx") and clerk.replies[0].citations[0].article == 21
+    ws = load_workbook(io.BytesIO(doc.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "云南省工会职工（农民工）技能培训项目实名制汇总表"
+    assert tuple(rows[2]) == sheets.roster_columns()
+    assert rows[3][:3] == ("张三", "男", make_id(1)) and rows[3][6:9] == ("中级工", "HR-001", "GH-001")
+    summary = next(r for r in rows if r[0] == "汇总情况：")
+    # 2 certified: 1 junior, 1 intermediate, 0 senior; 1 promotion junior->intermediate; 1 woman.
+    assert summary[1] == ("本次共有2人取证，其中：1.初级工1人；中级工1人；高级工0人；2.初级工晋升为中级工的有1人，"
+                          "中级工晋升为高级工的有0人；3.女职工（农民工）培训取证的有1人。")
+
+
+def test_employment_export_and_rate(person, engine) -> None:
+    code = _class(engine, project="poverty")
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        rows = [[n, "", make_id(i), "", "贫困劳动力"] for i, n in enumerate(["甲", "乙", "丙", "丁", "戊"], 1)]
+        assert sheets.import_roster(session=s, key=KEY, cls=cls, data=roster_sheet(rows))[0] == 5
+        for e in repo.enrolments_of(session=s, class_id=cls.id)[:3]:  # 3 of 5 = 60 %: passes exactly
+            repo.set_outcome(session=s, key=KEY, enrolment=e, employed=True, place="昆明", employer="某厂")
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="rate")
+    assert "3 of 5" in clerk.text and "meets the minimum of 60%" in clerk.text
+    assert clerk.replies[0].citations[0].article == 7
+    clerk.say(choice="outcome")
+    clerk.say("丙")
+    clerk.say(choice="no")
+    assert "not employed" in clerk.text
+    clerk.say(choice="rate")
+    assert "at least 60%; 2 of 5 trainees employed is 40.0%" in clerk.text
+    clerk.say(choice="x:employment")
+    ws = load_workbook(io.BytesIO(clerk.replies[0].attachments[0].data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "云南省工会职工（农民工）技能培训就业情况统计表"
+    assert tuple(rows[2]) == sheets.employment_columns()
+    assert rows[3][0] == "甲" and rows[3][6:8] == ("昆明", "某厂") and rows[5][10] == "未就业"
+    rate = next(r for r in rows if r[0] == "就业率：")
+    assert rate[1].startswith("2/5 = 40.0%") and "未达到" in rate[1]
+
+
+def test_certificates_recorded_by_chat(person, engine) -> None:
+    code = _class(engine)
+    _fill(engine, code)
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="cert")
+    clerk.say("王五")
+    clerk.say(choice="高级工")
+    clerk.say(choice="中级工")
+    clerk.say("HR 003")
+    assert "certificate number" in clerk.text
+    clerk.say("HR-003")
+    clerk.say("GH-003")
+    assert "HR no. HR-003" in clerk.text and clerk.replies[0].citations[0].article == 21
+    with Session(engine) as s:
+        entries = repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id)
+    summary = sheets.roster_summary(entries)
+    assert (summary.certified, summary.senior, summary.intermediate_to_senior) == (3, 1, 1)
