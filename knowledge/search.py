@@ -158,6 +158,7 @@ class Index:
     def __init__(self) -> None:
         measures = load_measures()
         colloquial, english, oos = _lexicon("colloquial"), _lexicon("english"), _lexicon("out_of_scope")
+        colloquial_fillers = sorted(colloquial["fillers"], key=len, reverse=True)
         self.units: list[_Unit] = []
         docs: list[list[str]] = []
         en_docs: list[list[str]] = []
@@ -170,8 +171,9 @@ class Index:
                 zh_keywords = [k for k in a.keywords if _CJK.search(k)]
                 en_keywords = [k for k in a.keywords if not _CJK.search(k)]
                 self.keywords.extend((normalize(k), key) for k in zh_keywords if len(k) >= 2)
-                head = a.heading
-                units = [(None, " ".join([head, a.text, *zh_keywords]))]
+                # Every unit carries its programme's name: articles rarely repeat it, questions do.
+                head = " ".join([*colloquial["measures"][m.key], a.heading])
+                units = [(None, " ".join([head, a.text, *(_strip(k, colloquial_fillers) for k in zh_keywords)]))]
                 if len(a.paragraphs) > 1:
                     units += [(p.index, f"{head} {p.text}") for p in a.paragraphs]
                 en_text = " ".join([a.gist_en, *en_keywords])
@@ -184,11 +186,13 @@ class Index:
         self.en_bm25 = BM25(en_docs)
         self.entries = [(tuple(normalize(s) for s in e["say"]), tuple(normalize(t) for t in e["means"]))
                         for e in colloquial["entries"]]
-        self.intents = [(tuple(normalize(s) for s in i["say"]),
-                         tuple((k.split(":")[0], int(k.split(":")[1])) for k in i["articles"]))
+        self.intents = [(i["name"], tuple(normalize(s) for s in i["say"]),
+                         tuple((k.split(":")[0], int(k.split(":")[1])) for k in i["articles"]), tuple(i.get("over", ())))
                         for i in _lexicon("intents")["intents"]]
-        self.cues = {m: tuple(words) for m, words in colloquial["measures"].items()}
-        self.fillers = sorted(colloquial["fillers"], key=len, reverse=True)
+        # Longest cue first, so that "工匠工作室" names the craftsman measure and not the studio one.
+        self.cues = sorted(((w, m) for m, words in colloquial["measures"].items() for w in words),
+                           key=lambda wm: -len(wm[0]))
+        self.fillers = colloquial_fillers
         self.glossary = sorted(((k.lower(), tuple(v)) for k, v in english["glossary"].items()),
                                key=lambda kv: -len(kv[0]))
         self.regions = tuple(oos["regions"])
@@ -278,15 +282,12 @@ def search(query: str, top: int = 3, lang: str | None = None) -> SearchResult:
         if f" {phrase} " in latin:
             translated.extend(terms)
             latin = latin.replace(f" {phrase} ", " ")
-    named = {m for m, words in idx.cues.items() if any(w in text or w in translated for w in words)}
+    named = _named(idx, " ".join([text, *translated]))
     if not named and any(t in raw for t in idx.topics):
         return SearchResult(text, lang, (), True, "off_topic")
 
     terms: dict[str, float] = {}
-    stripped = text
-    for f in idx.fillers:
-        stripped = stripped.replace(f, " ")
-    for t in bigrams(stripped):
+    for t in bigrams(_strip(text, idx.fillers)):
         if _LATIN.fullmatch(t):
             continue  # English words reach the index through the glossary and the gists
         terms[t] = 1.0
@@ -317,10 +318,14 @@ def search(query: str, top: int = 3, lang: str | None = None) -> SearchResult:
     for kw, key in idx.keywords:
         if kw in text:
             bonus[key] += KEYWORD_BONUS
-    for says, keys in idx.intents:
-        if any(s in text for s in says):
-            for key in keys:
-                bonus[key] += INTENT_BONUS
+    intents = {name: keys for name, says, keys, _ in idx.intents if any(s in text for s in says)}
+    for name, _, _, over in idx.intents:
+        if name in intents:
+            for other in over:
+                intents.pop(other, None)
+    for keys in intents.values():
+        for key in keys:
+            bonus[key] += INTENT_BONUS
     for key, extra in bonus.items():
         s, p = best.get(key, (0.0, None))
         best[key] = (s + extra * (OTHER_MEASURE if named and key[0] not in named else 1.0), p)
@@ -332,6 +337,22 @@ def search(query: str, top: int = 3, lang: str | None = None) -> SearchResult:
         return SearchResult(text, lang, (), True, "low_score")
     hits = tuple(Hit(m, a, p, round(s, 3)) for (m, a), (s, p) in ranked[: max(top, 1)])
     return SearchResult(text, lang, hits, False)
+
+
+def _strip(text: str, fillers: list[str]) -> str:
+    for f in fillers:
+        text = text.replace(f, " ")
+    return text
+
+
+def _named(idx: Index, text: str) -> set[str]:
+    """The programmes a question names, each span of text counted once (longest cue first)."""
+    named: set[str] = set()
+    for word, measure in idx.cues:
+        if word in text:
+            named.add(measure)
+            text = text.replace(word, " ")
+    return named
 
 
 def _coverage(idx: Index, terms: dict[str, float], units: list[int]) -> float:
