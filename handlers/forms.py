@@ -37,7 +37,7 @@ class Field:
     when: tuple[str, str] | None = None  # asked only if answer ``when[0]`` is/contains ``when[1]``
     group: str = ""  # the printed block the field sits in (技艺精湛高超 ...)
     on_form: bool = True  # False: asked for the filing, not a printed field (see ``basis``)
-    basis: str = ""  # where an off-form field comes from (填报要求 / 注 / 第九条)
+    basis: str = ""  # where an off-form field, or options the form leaves blank, come from (填报要求 / 注 / 第九条)
     display: str = ""  # Chinese label for the conversation when the printed one is ambiguous (two 邮编)
 
     @property
@@ -60,7 +60,7 @@ UNIT_FIELD = Field("filed_with", "申报受理单位", N_("Union you file with")
 
 CRAFTSMAN: tuple[Field, ...] = (
     # 第九条: 线下申报方式分为：工会逐级推荐、行业协会推荐、专业人士举荐、个人自荐。
-    Field("declaration_channel", "申报方式", N_("Way of application"), "choice", options=(
+    Field("declaration_channel", "申报方式", N_("Way of application"), "choice", basis="第九条", options=(
         ("工会逐级推荐", N_("Recommended up the union hierarchy")),
         ("行业协会推荐", N_("Recommended by an industry association")),
         ("专业人士举荐", N_("Referred by professionals")),
@@ -151,7 +151,7 @@ def _team_form(kind: str) -> tuple[Field, ...]:
         Field("unit_name", f"{noun}名称", N_("Name of the studio") if studio else N_("Name of the station"),
               max_chars=TEXT_MAX),
         Field("employer", "所在单位名称", N_("Name of the host unit"), max_chars=TEXT_MAX),
-        Field("lead", "负责人", N_("Person in charge"), max_chars=30, group=contact),
+        Field("leader", "负责人", N_("Person in charge"), max_chars=30, group=contact),
         Field("contact_person", "联系人", N_("Contact person"), max_chars=30, group=contact),
         Field("phone", "电话", N_("Telephone"), "phone", optional=True, group=contact),
         Field("mobile", "手机", N_("Mobile number of the contact"), "mobile", group=contact),
@@ -290,9 +290,11 @@ def _pick_many(f: Field, text: str, _: Translate) -> list[str]:
     for token in (t for t in _SPLIT.split(_nfkc(text)) if t):
         tokens = list(token) if token.isdigit() and len(token) > 1 and len(f.options) < 10 else [token]
         for t in tokens:  # "13" with fewer than 10 options means 1 and 3
-            value = _pick(f, t, _) if number_of(t) is not None or any(t == v for v, _en in f.options) else None
-            if value is None:
-                raise Invalid(_("Please answer with the numbers of the options, separated by spaces (e.g. 1 3)."))
+            try:
+                value = _pick(f, t, _)
+            except Invalid:
+                raise Invalid(_("Please answer with the numbers of the options, separated by spaces "
+                                "(e.g. 1 3).")) from None
             if value not in chosen:
                 chosen.append(value)
     if not chosen:
