@@ -142,7 +142,7 @@ def notify_case_event(*, session: Session, case: Case, event: CaseEvent) -> None
         intro = _("Your application has moved to a new stage.")
     text, refs = describe_case(_, locale, case)
     reply = Reply(text=f"{intro}\n{text}", citations=citations(locale, refs))
-    repo.enqueue(session=session, person_id=case.person_id, body=reply_to_dict(reply), kind="case",
+    repo.enqueue(session=session, person_id=case.person_id, body=reply_to_dict(reply), kind="status",
                  dedupe_key=f"case-event:{event.id}")
 
 
