@@ -1,0 +1,106 @@
+"""云岭工匠 conversations: "can I apply?" (第三、五至八条), "which way and where do I file?" (第九、十条,
+附件2 填报要求) with the procedure and 公示 dates ahead, and what the title brings or costs (第二十一至三十三条).
+
+    craftsman:          ask (rule-driven questions) -> verdict + citations -> offer: channel, application form
+    craftsman_channel:  ask (rule-driven questions) -> where to file, path, annexes, materials -> pub -> procedure
+    craftsman_rules:    one reply: incentives and revocation
+"""
+
+from __future__ import annotations
+
+from handlers.flow import Answer, Ctx, Flow, Outcome, State, finish, goto
+from handlers.flows import awards_common as common
+from handlers.i18n import N_
+from handlers.types import Choice, Reply
+from knowledge.rules import channels, eligibility, procedure
+from knowledge.rules.awards import Verdict
+from knowledge.rules.channels import ChannelPlan
+
+
+def _conclude_eligibility(ctx: Ctx, verdict: Verdict) -> Outcome:
+    _ = ctx._
+    if verdict.outcome == "not_eligible":
+        choices: tuple[Choice, ...] = (Choice("flow:craftsman", _("Check again with other answers")),)
+    else:
+        choices = (Choice("flow:craftsman_channel", _("Choose how to apply and where to file")),
+                   *common.draft_choice(ctx, "craftsman"),
+                   Choice("flow:craftsman_rules", _("What the title brings, and when it is withdrawn")))
+    return finish(common.verdict_reply(ctx, verdict, choices))
+
+
+ELIGIBILITY = common.Questionnaire(eligibility.QUESTIONS, eligibility.craftsman_eligibility, _conclude_eligibility)
+
+
+def _plan_reply(ctx: Ctx, plan: ChannelPlan) -> Reply:
+    _ = ctx._
+    lines = [_("Where to file: {body}", body=plan.body), "", _("How it goes up:")]
+    lines += [f"{i}. {common.say_step(ctx, s)}" for i, s in enumerate(plan.path, 1)]
+    lines += ["", _("Who fills in which form:")]
+    lines += [f"• {common.say(ctx, f)}" for f in plan.annexes]
+    lines += ["", _("Materials to prepare:")]
+    lines += [f"• {common.say(ctx, f)}" for f in plan.materials]
+    lines += ["", *(common.say(ctx, r) for r in plan.reasons)]
+    refs = [r.ref for r in plan.reasons] + [plan.annexes[0].ref]
+    return Reply(text="\n".join(lines), citations=common.cite(ctx, refs))
+
+
+def _conclude_channel(ctx: Ctx, plan: ChannelPlan) -> Outcome:
+    _ = ctx._
+    if not plan.valid:
+        lines = [_("This way of applying would be refused:")]
+        lines += [f"• {common.say(ctx, r)}" for r in plan.reasons]
+        return finish(Reply(text="\n".join(lines), citations=common.cite(ctx, [r.ref for r in plan.reasons]),
+                            choices=(Choice("flow:craftsman_channel", _("Choose another way")),)))
+    ctx.data["body"] = plan.body
+    return goto("pub", _plan_reply(ctx, plan))
+
+
+CHANNEL = common.Questionnaire(channels.QUESTIONS, channels.craftsman_channel, _conclude_channel)
+
+
+def _ask_pub(ctx: Ctx) -> Reply:
+    _ = ctx._
+    return Reply(text=_("Has the provincial federation announced when the public notice (公示) starts? If so, type "
+                        "the date (for example 2026-09-28); otherwise choose 'Not announced yet'."),
+                 choices=(Choice("unknown", _("Not announced yet")),))
+
+
+def _on_pub(ctx: Ctx, answer: Answer) -> Outcome:
+    start = None if answer.value == "unknown" else common.parse_date(ctx, answer.text)
+    choices = (*common.draft_choice(ctx, "craftsman"),
+               Choice("flow:craftsman_rules", ctx._("What the title brings, and when it is withdrawn")))
+    return finish(*common.procedure_replies(ctx, "craftsman", start, choices))
+
+
+def _rules(ctx: Ctx) -> Outcome:
+    _ = ctx._
+    lines = [_("What the Yunling Craftsman title brings:")]
+    lines += [f"• {common.say(ctx, f)}" for f in procedure.INCENTIVES]
+    lines += ["", common.say(ctx, procedure.REVOCATION_INTRO)]
+    lines += [f"• {common.say(ctx, f)}" for f in procedure.REVOCATION]
+    refs = [f.ref for f in (*procedure.INCENTIVES, procedure.REVOCATION_INTRO)]
+    return finish(Reply(text="\n".join(lines), citations=common.cite(ctx, refs)))
+
+
+CRAFTSMAN = Flow(
+    name="craftsman", title=N_("Yunling Craftsman: can I apply?"), states=common.states(ELIGIBILITY), start="ask",
+    enter=common.start(ELIGIBILITY, N_("Let's check whether you can apply for Yunling Craftsman. I will ask only "
+                                       "what matters for your case; answer by number. Type 'cancel' to stop.")),
+    commands=("/craftsman", "云岭工匠", "评工匠", "申报云岭工匠", "我能评云岭工匠吗", "craftsman", "yunling craftsman"),
+    menu_order=200,
+)
+CRAFTSMAN_CHANNEL = Flow(
+    name="craftsman_channel", title=N_("Yunling Craftsman: where and how to apply"),
+    states={**common.states(CHANNEL), "pub": State(prompt=_ask_pub, handle=_on_pub, free_text=True)},
+    start="ask",
+    enter=common.start(CHANNEL, N_("Let's find the way to apply that fits you and exactly where to file. Type "
+                                   "'cancel' to stop.")),
+    commands=("/channel", "申报渠道", "怎么申报云岭工匠", "在哪里申报", "where to apply", "channel"),
+    menu_order=210,
+)
+CRAFTSMAN_RULES = Flow(
+    name="craftsman_rules", title=N_("Yunling Craftsman: benefits and withdrawal"), states={}, enter=_rules,
+    commands=("/craftsman_rules", "云岭工匠待遇", "云岭工匠称号撤销", "craftsman benefits"), in_menu=False,
+)
+
+FLOWS = (CRAFTSMAN, CRAFTSMAN_CHANNEL, CRAFTSMAN_RULES)
