@@ -24,7 +24,8 @@ from storage.errors import Busy
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets", "storage.models_applications")
+MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets", "storage.models_applications",
+                 "storage.models_wechat")
 
 
 def import_all_models() -> None:

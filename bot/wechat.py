@@ -1,0 +1,481 @@
+"""The WeChat official-account webhook (``/wechat``): verification, safe-mode crypto, the 5-second rule.
+
+GET verifies the URL (signature -> echostr). POST accepts plain mode (``signature`` over token, timestamp
+and nonce) and safe/compatible mode (``encrypt_type=aes``, ``msg_signature`` also over the ciphertext);
+once an AES key is configured, plain POSTs are refused. Signatures are compared in constant time; a
+timestamp outside the window or a (timestamp, nonce) seen before is refused -- in plain mode the
+signature does not cover the body, so that is the only replay guard. Wrong signature -> 403,
+malformed -> 400, oversized -> 413; all logged with the reason and a pseudonym, nothing stored.
+
+The dispatcher runs in a worker thread. Done within the deadline: one passive reply (encrypted in safe
+mode). Not done: ``success`` now, and the replies follow as customer-service messages. WeChat retries a
+message it got no answer for; a retry never runs the flow again: it waits for the same job, or gets the
+cached passive reply again, or ``success`` when the answer goes out by the customer-service API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import binascii
+import hashlib
+import hmac
+import logging
+import secrets
+import struct
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from xml.parsers.expat import ExpatError
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from wechatpy import parse_message
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException
+from wechatpy.replies import TextReply, TransferCustomerServiceReply
+
+from bot.app import App
+from bot.render import render_text
+from bot.senders import Recipient, SendError
+from bot.wechat_api import WeChatSender, split_utf8
+from handlers.choices import normalize
+from handlers.dispatch import pseudonym
+from handlers.i18n import N_, translator
+from handlers.types import DispatchResult, Incoming, Reply, reply_to_dict
+from storage import repo_wechat
+from storage import repositories as repo
+from storage.crypto import decrypt as decrypt_at_rest
+from storage.crypto import encrypt as encrypt_at_rest
+from storage.db import run_in_transaction
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+REPLY_CACHE = timedelta(minutes=5)  # WeChat retries within ~15 s; keep answers a little longer
+PURGE_EVERY_S = 60.0
+HANDOFF_WORDS = frozenset({"人工", "转人工", "human"})
+MENU_PREFIXES = ("flow:", "cmd:", "ask:")
+SILENT_EVENTS = frozenset({"view", "location", "templatesendjobfinish", "masssendjobfinish"})
+_OPENID_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+ONLY_TEXT = N_("Sorry, I can only read text messages for now. Please type your question, or choose from "
+               "the menu.")
+VOICE_UNCLEAR = N_("Sorry, I could not make out your voice message. Please type your question instead.")
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str, who: str = "-") -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.who = status, reason, who
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A verified, parsed WeChat push."""
+
+    msg_type: str  # "text", "voice", "image", ..., "event", "unknown"
+    event: str  # "subscribe", "subscribe_scan", "scan", "click", ... ("" for messages)
+    openid: str  # FromUserName
+    account: str  # ToUserName (our account)
+    create_time: int
+    msg_id: str
+    content: str  # text, or the voice recognition
+    key: str  # EventKey (the QR scene without "qrscene_")
+
+    @property
+    def dedupe_key(self) -> str:
+        # WeChat's advice: MsgId for messages, FromUserName + CreateTime for events.
+        if self.msg_type != "event":
+            return f"wx:{self.msg_id}"
+        return f"wx:{self.openid}:{self.create_time}:{self.event}"
+
+
+def _field(data: dict, name: str, *, required: bool = False) -> str:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise ValueError(f"missing {name}")
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} is not text")
+    return value
+
+
+def parse_inbound(xml_text: str) -> Inbound:
+    """Parse a (decrypted) push. Raises :class:`Refused` (400) on anything malformed."""
+    if not xml_text.strip():
+        raise Refused(400, "empty body")
+    try:
+        SafeET.fromstring(xml_text, forbid_dtd=True)  # no DTD, hence no entities, external or not
+        msg = parse_message(xml_text)  # xmltodict >= 1.0.2 with entities disabled
+        if msg is None:
+            raise ValueError("nothing parsed")
+        data = msg._data
+        msg_type = msg.type if msg.type != "unknown" else _field(data, "MsgType", required=True).lower()
+        openid = _field(data, "FromUserName", required=True)
+        if not 0 < len(openid) <= 64 or not set(openid) <= _OPENID_OK:
+            raise ValueError("bad FromUserName")
+        create_time = int(_field(data, "CreateTime", required=True))
+        msg_id = _field(data, "MsgId")
+        if msg_type != "event" and (not msg_id.isdigit() or len(msg_id) > 32):
+            raise ValueError("bad MsgId")
+        event = getattr(msg, "event", "") if msg_type == "event" else ""
+        if msg_type == "event" and not event:
+            event = _field(data, "Event", required=True).lower()
+        content = _field(data, "Content") if msg_type == "text" else ""
+        if msg_type == "voice":
+            content = _field(data, "Recognition")
+        key = _field(data, "EventKey") if msg_type == "event" else ""
+        return Inbound(msg_type=msg_type, event=event, openid=openid, account=_field(data, "ToUserName"),
+                       create_time=create_time, msg_id=msg_id, content=content, key=key)
+    except (DefusedXmlException, ET.ParseError, ExpatError, KeyError, TypeError, AttributeError, ValueError,
+            OverflowError, IndexError) as exc:
+        raise Refused(400, f"malformed message ({type(exc).__name__})") from None
+
+
+def _envelope_encrypt(body: bytes) -> str:
+    """The ``Encrypt`` element of a safe-mode envelope. Raises :class:`Refused` (400)."""
+    try:
+        root = SafeET.fromstring(body, forbid_dtd=True)
+    except (DefusedXmlException, ET.ParseError, ExpatError, ValueError) as exc:
+        raise Refused(400, f"malformed envelope ({type(exc).__name__})") from None
+    element = root.find("Encrypt")
+    if element is None or len(element) or not (element.text or "").strip():
+        raise Refused(400, "envelope without Encrypt")
+    return element.text.strip()
+
+
+def signature_of(token: str, *parts: str) -> str:
+    """WeChat's SHA-1 over the sorted strings (as wechatpy's WeChatSigner does)."""
+    return hashlib.sha1(b"".join(sorted([token.encode(), *(p.encode() for p in parts)]))).hexdigest()
+
+
+def _cdata_safe(text: str) -> str:
+    # wechatpy writes text into CDATA verbatim; a "]]>" inside would end it early.
+    return text.replace("]]>", "]]]]><![CDATA[>")
+
+
+@dataclass
+class _Job:
+    """One message's dispatcher run, shared by WeChat's retries of it."""
+
+    future: Future[DispatchResult]
+    openid: str
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    late: bool = False  # an attempt answered "success": the replies go out by the customer-service API
+    passive: str | None = None  # the passive reply text, once given
+    done_at: float | None = None
+
+
+class WeChatWebhook:
+    def __init__(self, app: App, *, clock: Callable[[], float] = time.time, sender: WeChatSender | None = None,
+                 workers: int = 16) -> None:
+        s = app.settings
+        self.app, self.settings, self.clock = app, s, clock
+        self.crypto: WeChatCrypto | None = None
+        if s.wechat_aes_key:
+            try:
+                self.crypto = WeChatCrypto(s.wechat_token, s.wechat_aes_key, s.wechat_app_id)
+            except (AssertionError, binascii.Error, ValueError) as exc:
+                raise ValueError("YUNLING_WECHAT_AES_KEY must be the 43-character EncodingAESKey") from exc
+        self.sender = sender or WeChatSender(s, app.engine, clock=clock)
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="wechat")
+        self.jobs: dict[str, _Job] = {}
+        self._jobs_guard = threading.Lock()
+        self._last_purge = 0.0
+        self._payload_prefixes = tuple(p for f in app.dispatcher.flows.values() for p in f.payload_prefixes)
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/wechat", self.endpoint, methods=["GET", "POST"])]
+
+    # -- HTTP ------------------------------------------------------------------------------------
+    async def endpoint(self, request: Request) -> Response:
+        try:
+            if request.method == "GET":
+                return self._verify_url(request)
+            return await self._receive(request)
+        except Refused as r:
+            log.warning("wechat %s refused (%d): %s [%s]", request.method, r.status, r.reason, r.who)
+            return PlainTextResponse({400: "bad request", 403: "forbidden", 413: "too large"}[r.status],
+                                     status_code=r.status)
+
+    def _verify_url(self, request: Request) -> Response:
+        q = request.query_params
+        self._check_signature(q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", ""))
+        self._check_timestamp(q.get("timestamp", ""))
+        return PlainTextResponse(q.get("echostr", ""))
+
+    async def _receive(self, request: Request) -> Response:
+        q = request.query_params
+        who = pseudonym("wechat", q.get("openid", "")) if q.get("openid") else "-"
+        body = await self._read_body(request, who)
+        ts, nonce = q.get("timestamp", ""), q.get("nonce", "")
+        encrypted = q.get("encrypt_type", "").lower() == "aes"
+        if encrypted:
+            if self.crypto is None:
+                raise Refused(400, "encrypted message but no AES key configured", who)
+            encrypt = _envelope_encrypt(body)
+            self._check_signature(q.get("msg_signature", ""), ts, nonce, encrypt, who=who)
+        else:
+            if self.crypto is not None:
+                raise Refused(403, "plain message refused: safe mode is configured", who)
+            self._check_signature(q.get("signature", ""), ts, nonce, who=who)
+        self._check_timestamp(ts, who)
+        try:
+            inbound = parse_inbound(self._decrypt(encrypt) if encrypted else self._text(body))
+        except Refused as r:
+            r.who = who
+            raise
+        who = pseudonym("wechat", inbound.openid)
+        fresh, cached = await asyncio.to_thread(self._admit, f"{ts}:{nonce}", int(ts), inbound.dedupe_key)
+        if not fresh:
+            raise Refused(403, "replayed (timestamp, nonce)", who)
+        return await self._answer(inbound, encrypted, cached)
+
+    async def _read_body(self, request: Request, who: str) -> bytes:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            raise Refused(413, f"body of {length} bytes", who)
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise Refused(413, "body over the limit", who)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _check_signature(self, given: str, ts: str, nonce: str, *extra: str, who: str = "-") -> None:
+        if not (given and ts and nonce) or len(nonce) > 64:
+            raise Refused(403, "missing signature parameters", who)
+        expected = signature_of(self.settings.wechat_token, ts, nonce, *extra)
+        if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
+            raise Refused(403, "wrong signature", who)
+
+    def _check_timestamp(self, ts: str, who: str = "-") -> None:
+        if not ts.isdigit() or len(ts) > 12:
+            raise Refused(403, "bad timestamp", who)
+        if abs(self.clock() - int(ts)) > self.settings.wechat_timestamp_window_s:
+            raise Refused(403, "timestamp outside the window", who)
+
+    def _decrypt(self, encrypt: str) -> str:
+        assert self.crypto is not None
+        try:
+            return PrpCrypto(self.crypto.key).decrypt(encrypt, self.settings.wechat_app_id)
+        except InvalidAppIdException:  # garbage decrypts to a wrong AppID too
+            raise Refused(400, "not encrypted for our AppID") from None
+        except (binascii.Error, ValueError, struct.error, UnicodeDecodeError, IndexError, TypeError) as exc:
+            raise Refused(400, f"undecryptable ({type(exc).__name__})") from None
+
+    @staticmethod
+    def _text(body: bytes) -> str:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused(400, "body is not UTF-8") from None
+
+    # -- storage ---------------------------------------------------------------------------------
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def _admit(self, nonce_key: str, ts: int, message_key: str) -> tuple[bool, tuple[str, str] | None]:
+        """Record the nonce and look up a cached passive reply, in one transaction."""
+        now = self._now()
+        expires = datetime.fromtimestamp(ts + self.settings.wechat_timestamp_window_s + 1, UTC)
+
+        def work(session):  # type: ignore[no-untyped-def]
+            if not repo_wechat.admit_nonce(session=session, nonce_key=nonce_key, expires_at=expires):
+                return False, None
+            if self.clock() - self._last_purge > PURGE_EVERY_S:
+                self._last_purge = self.clock()
+                repo_wechat.purge_expired(session=session, now=now)
+            row = repo_wechat.cached_reply(session=session, message_key=message_key, now=now)
+            return True, (row.kind, row.body) if row else None
+
+        fresh, row = run_in_transaction(self.app.engine, work)
+        if row is None or not self.settings.data_key:
+            return fresh, None
+        return fresh, (row[0], decrypt_at_rest(self.settings.data_key, row[1]))
+
+    def _store_reply(self, message_key: str, text: str) -> None:
+        if not self.settings.data_key:
+            return  # nothing to encrypt it with: the in-process cache alone serves retries
+        body = encrypt_at_rest(self.settings.data_key, text)
+        run_in_transaction(self.app.engine, lambda s: repo_wechat.cache_reply(
+            session=s, message_key=message_key, kind="text", body=body, expires_at=self._now() + REPLY_CACHE))
+
+    def _locale_of(self, openid: str) -> str:
+        def work(session):  # type: ignore[no-untyped-def]
+            identity = repo.find_identity(session=session, channel="wechat", user_key=openid)
+            person = session.get(Person, identity.person_id) if identity else None
+            return person.locale if person else self.settings.default_locale
+
+        return run_in_transaction(self.app.engine, work)
+
+    def _set_reachable(self, openid: str, reachable: bool) -> None:
+        run_in_transaction(self.app.engine, lambda s: repo.set_reachable(
+            session=s, channel="wechat", user_key=openid, reachable=reachable))
+
+    # -- answering -------------------------------------------------------------------------------
+    async def _answer(self, inbound: Inbound, encrypted: bool, cached: tuple[str, str] | None) -> Response:
+        if cached is not None:  # a retry of a message answered before (maybe by another process)
+            return self._passive(inbound, encrypted, cached[1])
+        kind = inbound.msg_type
+        if kind == "event":
+            return await self._event(inbound, encrypted)
+        if kind == "text":
+            if self.settings.wechat_transfer_to_kf and normalize(inbound.content) in HANDOFF_WORDS:
+                return self._reply(inbound, encrypted, TransferCustomerServiceReply(
+                    source=inbound.account, target=inbound.openid, time=int(self.clock())))
+            return await self._dispatch(inbound, encrypted, self._incoming(inbound, text=inbound.content))
+        if kind == "voice" and inbound.content.strip():
+            return await self._dispatch(inbound, encrypted, self._incoming(inbound, text=inbound.content))
+        locale = await asyncio.to_thread(self._locale_of, inbound.openid)
+        message = VOICE_UNCLEAR if kind == "voice" else ONLY_TEXT
+        return self._passive(inbound, encrypted, translator(locale)(message))
+
+    async def _event(self, inbound: Inbound, encrypted: bool) -> Response:
+        event, key = inbound.event, inbound.key
+        if event == "unsubscribe":
+            await asyncio.to_thread(self._set_reachable, inbound.openid, False)
+            return self._success()
+        if event in ("subscribe", "subscribe_scan", "scan"):
+            if key and key.startswith(self._payload_prefixes) and event != "subscribe":
+                incoming = self._incoming(inbound, payload=key, event=event)
+            else:  # a plain follow, or a QR code whose scene no flow knows: welcome and menu
+                incoming = self._incoming(inbound, text="/start" if event != "scan" else "/menu", event=event)
+            reachable = event != "scan"
+            return await self._dispatch(inbound, encrypted, incoming, reachable=reachable)
+        if event == "click" and key.startswith(MENU_PREFIXES):
+            return await self._dispatch(inbound, encrypted, self._incoming(inbound, choice=key, event="menu"))
+        if event not in SILENT_EVENTS:
+            log.info("wechat event %s ignored [%s]", event[:40], pseudonym("wechat", inbound.openid))
+        return self._success()
+
+    def _incoming(self, inbound: Inbound, **kw: str | None) -> Incoming:
+        return Incoming(channel="wechat", user_key=inbound.openid, message_key=inbound.dedupe_key,
+                        received_at=self._now(), **kw)  # type: ignore[arg-type]
+
+    def _work(self, incoming: Incoming, reachable: bool) -> DispatchResult:
+        if reachable:
+            self._set_reachable(incoming.user_key, True)
+        return self.app.dispatcher.handle(incoming)
+
+    async def _dispatch(self, inbound: Inbound, encrypted: bool, incoming: Incoming, *,
+                        reachable: bool = False) -> Response:
+        key = incoming.message_key
+        with self._jobs_guard:
+            self._forget_old_jobs()
+            job = self.jobs.get(key)
+            if job is None:
+                job = _Job(future=self.executor.submit(self._work, incoming, reachable), openid=inbound.openid)
+                self.jobs[key] = job
+                job.future.add_done_callback(lambda _f, k=key, j=job: self._finished(k, j))
+        try:
+            result = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job.future)),
+                                            self.settings.wechat_reply_deadline_s)
+        except TimeoutError:
+            result = None
+        with job.lock:
+            if result is None and not job.future.done():
+                job.late = True  # _finished delivers by the customer-service API
+                return self._success()
+            if job.late:
+                return self._success()
+            if job.passive is not None:  # another attempt of this message rendered it already
+                return self._passive(inbound, encrypted, job.passive)
+            result = job.future.result()
+            if result.duplicate or not result.replies:
+                return self._success()
+            parts = split_utf8("\n\n".join(render_text(r) for r in result.replies))
+            job.passive = parts[0]
+        extra = parts[1:]
+        images = [Reply(text="", attachments=tuple(a for a in r.attachments if a.kind == "image"))
+                  for r in result.replies if any(a.kind == "image" for a in r.attachments)]
+        task = BackgroundTask(self._after_passive, key, inbound.openid, job.passive, extra, images)
+        return self._passive(inbound, encrypted, job.passive, background=task)
+
+    def _finished(self, key: str, job: _Job) -> None:
+        """Runs in the worker thread when a dispatch ends: deliver late replies, once."""
+        with job.lock:
+            job.done_at = self.clock()
+            if not job.late or job.future.cancelled() or job.future.exception() is not None:
+                return
+            result = job.future.result()
+        if not result.duplicate and result.replies:
+            self._deliver(key, job.openid, result.replies)
+
+    def _deliver(self, key: str, openid: str, replies: list[Reply]) -> None:
+        for i, reply in enumerate(replies):
+            try:
+                self.sender.send_sync(_recipient(openid, self._now()), reply, kind="reply",
+                                      dedupe_key=f"{key}:{i}")
+            except (SendError, RuntimeError) as exc:
+                log.error("wechat late reply %d of %s failed (%s); queued in the outbox",
+                          i, pseudonym("wechat", openid), exc)
+                self._queue(key, openid, replies[i:], first=i)
+                return
+
+    def _queue(self, key: str, openid: str, replies: list[Reply], first: int) -> None:
+        def work(session):  # type: ignore[no-untyped-def]
+            identity = repo.find_identity(session=session, channel="wechat", user_key=openid)
+            if identity is None:
+                return
+            for n, reply in enumerate(replies, first):
+                repo.enqueue(session=session, person_id=identity.person_id, body=reply_to_dict(reply),
+                             dedupe_key=f"{key}:late:{n}", kind="reply")
+
+        run_in_transaction(self.app.engine, work)
+
+    def _after_passive(self, key: str, openid: str, passive: str, extra: list[str], images: list[Reply]) -> None:
+        """After the passive reply went out: cache it for retries, send what did not fit in it."""
+        self._store_reply(key, passive)
+        if extra or images:
+            self._deliver(key, openid, [*(Reply(text=t) for t in extra), *images])
+
+    def _forget_old_jobs(self) -> None:
+        horizon = self.clock() - REPLY_CACHE.total_seconds()
+        for key in [k for k, j in self.jobs.items() if j.done_at is not None and j.done_at < horizon]:
+            del self.jobs[key]
+
+    # -- responses -------------------------------------------------------------------------------
+    @staticmethod
+    def _success() -> Response:
+        return PlainTextResponse("success")
+
+    def _passive(self, inbound: Inbound, encrypted: bool, text: str,
+                 background: BackgroundTask | None = None) -> Response:
+        reply = TextReply(source=inbound.account, target=inbound.openid, content=_cdata_safe(text),
+                          time=int(self.clock()))
+        return self._reply(inbound, encrypted, reply, background)
+
+    def _reply(self, inbound: Inbound, encrypted: bool, reply: TextReply | TransferCustomerServiceReply,
+               background: BackgroundTask | None = None) -> Response:
+        xml = reply.render()
+        if encrypted:
+            assert self.crypto is not None
+            xml = self.crypto.encrypt_message(xml, secrets.token_hex(8), str(int(self.clock())))
+        return Response(xml, media_type="application/xml", background=background)
+
+
+def _recipient(openid: str, now: datetime) -> Recipient:
+    return Recipient(person_id=0, channel="wechat", user_key=openid, chat_key=openid, last_inbound_at=now)
+
+
+def routes(app: App) -> list[BaseRoute]:
+    """The webhook's routes for :func:`bot.web.build_web_app`; none when no WeChat token is configured."""
+    if not app.settings.wechat_token:
+        log.info("WeChat webhook off: YUNLING_WECHAT_TOKEN is not set")
+        return []
+    return WeChatWebhook(app).routes()
+
+
+__all__ = ["Inbound", "Refused", "WeChatWebhook", "parse_inbound", "routes", "signature_of"]

@@ -1,0 +1,259 @@
+"""Outbound WeChat: the API client (wechatpy's, with an overridable base URL and the access token shared
+across processes through our database) and :class:`WeChatSender`, the "wechat" sender of the outbox.
+
+Customer-service (客服) messages reach a person only within 48 hours of their last message; outside it
+a status notification goes out as a template message. Error codes of the API map to the sender
+contract of :mod:`bot.senders`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import requests
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
+
+from bot.render import render_text
+from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
+from handlers.i18n import translator
+from handlers.settings import Settings
+from handlers.types import Attachment, Reply
+from storage import repo_wechat
+from storage.db import run_in_transaction
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://api.weixin.qq.com"
+SERVICE_WINDOW = timedelta(hours=48)  # customer-service messages only within 48 h of the person's last message
+TEXT_LIMIT_BYTES = 2048  # WeChat's limit for a text message's content (UTF-8 bytes)
+TOKEN_EARLY_REFRESH_S = 300  # treat a token as expired 5 minutes early: processes share it
+HTTP_TIMEOUT_S = 10.0
+
+# Error codes of the official-account API (公众号全局返回码).
+WINDOW_EXPIRED = 45015  # reply time limit exceeded (outside the 48-hour window)
+NOT_SUBSCRIBED = (43004, 43101)  # the person does not follow the account / refused notifications
+QUOTA = (45047, 45009)  # customer-service message quota / daily API quota
+SYSTEM_BUSY = -1
+
+
+class MissingCredentials(RuntimeError):
+    """YUNLING_WECHAT_APP_ID / YUNLING_WECHAT_APP_SECRET are not configured."""
+
+
+class DbSessionStorage(SessionStorage):
+    """wechatpy session storage in our database: every process shares one access token."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
+        self.engine, self.clock = engine, clock
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def get(self, key, default=None):  # type: ignore[no-untyped-def]
+        value = run_in_transaction(self.engine, lambda s: repo_wechat.kv_get(session=s, key=key, now=self._now()))
+        return default if value is None else value
+
+    def set(self, key, value, ttl=None):  # type: ignore[no-untyped-def]
+        if value is None:
+            return
+        expires = self._now() + timedelta(seconds=max(int(ttl) - TOKEN_EARLY_REFRESH_S, 1)) if ttl else None
+        try:
+            run_in_transaction(self.engine, lambda s: repo_wechat.kv_set(
+                session=s, key=key, value=str(value), expires_at=expires))
+        except IntegrityError:  # another process stored its fresh token at the same moment: keep theirs
+            log.info("wechat token stored concurrently by another process")
+
+    def delete(self, key):  # type: ignore[no-untyped-def]
+        run_in_transaction(self.engine, lambda s: repo_wechat.kv_delete(session=s, key=key))
+
+
+class ApiClient(WeChatClient):
+    """wechatpy's client pointed at ``base_url`` (the real API, or a local stand-in in tests)."""
+
+    def __init__(self, appid: str, secret: str, *, base_url: str = "", session: SessionStorage | None = None,
+                 timeout: float = HTTP_TIMEOUT_S) -> None:
+        super().__init__(appid, secret, session=session, timeout=timeout)
+        root = (base_url or DEFAULT_API_BASE).rstrip("/")
+        if not root.endswith("/cgi-bin"):
+            root += "/cgi-bin"
+        self.API_BASE_URL = root + "/"
+
+    def fetch_access_token(self):  # type: ignore[no-untyped-def]
+        # wechatpy's own fetch ignores the base URL and has no timeout.
+        res = self._http.get(self.API_BASE_URL + "token", timeout=self.timeout, params={
+            "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+        try:
+            res.raise_for_status()
+            result = res.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise WeChatClientException(None, f"token request failed: {exc}", client=self,
+                                        request=res.request, response=res) from exc
+        if result.get("errcode"):
+            raise WeChatClientException(result["errcode"], result.get("errmsg", ""), client=self,
+                                        request=res.request, response=res)
+        expires_in = int(result.get("expires_in", 7200))
+        self.session.set(self.access_token_key, result["access_token"], expires_in)
+        self.expires_at = int(time.time()) + expires_in
+        return result
+
+
+def make_client(settings: Settings, engine: Engine | None) -> ApiClient:
+    if not (settings.wechat_app_id and settings.wechat_app_secret):
+        raise MissingCredentials("set YUNLING_WECHAT_APP_ID and YUNLING_WECHAT_APP_SECRET")
+    session = DbSessionStorage(engine) if engine is not None else None
+    return ApiClient(settings.wechat_app_id, settings.wechat_app_secret, base_url=settings.wechat_api_base_url,
+                     session=session)
+
+
+def split_utf8(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
+    """Cut ``text`` into parts of at most ``limit`` UTF-8 bytes, at line ends where possible."""
+    parts: list[str] = []
+    rest = text
+    while len(rest.encode()) > limit:
+        cut = rest.encode()[:limit].decode("utf-8", "ignore")  # never splits a character
+        newline = cut.rfind("\n")
+        if newline > len(cut) // 2:
+            cut = cut[:newline]
+        parts.append(cut.rstrip())
+        rest = rest[len(cut):].lstrip("\n")
+    if rest.strip() or not parts:
+        parts.append(rest)
+    return parts
+
+
+def client_msg_id(dedupe_key: str) -> str:
+    """WeChat's ``client_msg_id`` (template dedupe) is at most 64 characters."""
+    return dedupe_key if len(dedupe_key) <= 64 else hashlib.sha256(dedupe_key.encode()).hexdigest()
+
+
+def _map_error(exc: Exception) -> Exception:
+    """A wechatpy / network failure as a sender error (see :mod:`bot.senders`)."""
+    if isinstance(exc, requests.RequestException):
+        return Transient(f"network: {type(exc).__name__}")
+    if isinstance(exc, WeChatClientException):
+        code = exc.errcode
+        if code is None:  # HTTP status error
+            status = getattr(getattr(exc, "response", None), "status_code", 0) or 0
+            return Transient(f"http {status}") if status >= 500 or status == 0 else Permanent(f"http {status}")
+        if code == SYSTEM_BUSY:
+            return Transient("wechat system busy (-1)")
+        if code in NOT_SUBSCRIBED:
+            return Unreachable(f"not subscribed ({code})")
+        if code in QUOTA:
+            return RetryAfter(3600.0, f"quota exceeded ({code})")
+        return Permanent(f"wechat error {code}")
+    return Permanent(f"unexpected: {type(exc).__name__}")
+
+
+class _WindowExpired(Exception):
+    pass
+
+
+class WeChatSender:
+    """Delivers replies to WeChat users. Implements :class:`bot.senders.Sender` (channel "wechat")."""
+
+    channel = "wechat"
+    TEMPLATE_KINDS = frozenset({"notification", "reminder", "ticket", "status"})  # never broadcasts
+
+    def __init__(self, settings: Settings, engine: Engine | None = None, client: ApiClient | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.settings, self.engine, self.clock = settings, engine, clock
+        self._client = client
+
+    @property
+    def client(self) -> ApiClient:
+        if self._client is None:
+            self._client = make_client(self.settings, self.engine)
+        return self._client
+
+    # -- the sender contract -------------------------------------------------------------------
+    async def send(self, recipient: Recipient, reply: Reply, *, kind: str, dedupe_key: str) -> None:
+        try:
+            await asyncio.to_thread(self.send_sync, recipient, reply, kind=kind, dedupe_key=dedupe_key)
+        except MissingCredentials as exc:
+            raise Permanent(str(exc)) from exc
+
+    def send_sync(self, recipient: Recipient, reply: Reply, *, kind: str, dedupe_key: str) -> None:
+        openid = recipient.user_key
+        if self.in_window(recipient.last_inbound_at):
+            try:
+                self._custom(openid, reply)
+                return
+            except _WindowExpired:
+                log.info("wechat service window closed for %s; trying a template", dedupe_key)
+        self._template(openid, reply, kind=kind, dedupe_key=dedupe_key)
+
+    def in_window(self, last_inbound_at: datetime | None) -> bool:
+        if last_inbound_at is None:
+            return False
+        last = last_inbound_at if last_inbound_at.tzinfo else last_inbound_at.replace(tzinfo=UTC)
+        return datetime.fromtimestamp(self.clock(), UTC) - last < SERVICE_WINDOW
+
+    # -- customer-service messages ----------------------------------------------------------------
+    def send_texts(self, openid: str, texts: list[str]) -> None:
+        """Customer-service text messages, each within the length limit. Raises sender errors."""
+        for text in texts:
+            for part in split_utf8(text):
+                if not part.strip():
+                    continue
+                self._call(lambda p=part: self.client.message.send_text(openid, p))
+
+    def _custom(self, openid: str, reply: Reply) -> None:
+        images = [a for a in reply.attachments if a.kind == "image"]
+        others = [a for a in reply.attachments if a.kind != "image"]
+        text = render_text(Reply(text=reply.text, choices=reply.choices, citations=reply.citations))
+        if others:  # customer-service messages cannot carry files: say where to get them
+            _ = translator(self.settings.default_locale)
+            names = "、".join(a.filename for a in others)
+            text += "\n" + _("(Files cannot be sent on WeChat: {names}. Ask the union office for them.)",
+                             names=names)
+        self.send_texts(openid, [text])
+        for image in images:
+            media_id = self._upload(image)
+            self._call(lambda m=media_id: self.client.message.send_image(openid, m))
+
+    def _upload(self, attachment: Attachment) -> str:
+        result = self._call(lambda: self.client.media.upload(
+            "image", (attachment.filename, attachment.data, attachment.mime)))
+        return str(result["media_id"])
+
+    # -- template messages ----------------------------------------------------------------------
+    def _template(self, openid: str, reply: Reply, *, kind: str, dedupe_key: str) -> None:
+        template_id = self.settings.wechat_template_status
+        if not template_id:
+            raise Permanent("outside the 48-hour window and no template configured (YUNLING_WECHAT_TEMPLATE_STATUS)")
+        if kind not in self.TEMPLATE_KINDS:
+            raise Permanent(f"outside the 48-hour window; template messages are not for '{kind}'")
+        _ = translator(self.settings.default_locale)
+        lines = [line for line in reply.text.splitlines() if line.strip()] or [""]
+        now = datetime.fromtimestamp(self.clock(), UTC).astimezone()
+        data = {
+            "first": {"value": lines[0][:100]},
+            "keyword1": {"value": " ".join(lines[1:])[:200] or lines[0][:200]},
+            "keyword2": {"value": now.strftime("%Y-%m-%d %H:%M")},
+            "remark": {"value": _("Send any message to this account to see the details.")},
+        }
+        body = {"touser": openid, "template_id": template_id, "data": data,
+                "client_msg_id": client_msg_id(dedupe_key)}
+        try:
+            self._call(lambda: self.client.post("message/template/send", data=body))
+        except _WindowExpired as exc:  # not expected for templates
+            raise Permanent("template refused (45015)") from exc
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _call(self, work: Callable[[], dict]) -> dict:
+        try:
+            return work()
+        except (WeChatClientException, requests.RequestException) as exc:
+            if isinstance(exc, WeChatClientException) and exc.errcode == WINDOW_EXPIRED:
+                raise _WindowExpired() from exc
+            raise _map_error(exc) from exc

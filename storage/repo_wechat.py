@@ -1,0 +1,77 @@
+"""Repository functions for the WeChat adapter's tables. Each takes a keyword-only ``session``.
+
+Times are passed and stored as aware UTC datetimes (sqlmodel's UTCDateTime columns).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.models_wechat import WechatKv, WechatNonce, WechatReplyCache
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def admit_nonce(*, session: Session, nonce_key: str, expires_at: datetime) -> bool:
+    """Record a (timestamp, nonce) pair; False when it was recorded before (a replay)."""
+    if session.exec(select(WechatNonce.id).where(WechatNonce.nonce_key == nonce_key)).first() is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(WechatNonce(nonce_key=nonce_key, expires_at=utc(expires_at)))
+            session.flush()
+    except IntegrityError:  # another process recorded it first
+        return False
+    return True
+
+
+def cached_reply(*, session: Session, message_key: str, now: datetime) -> WechatReplyCache | None:
+    return session.exec(
+        select(WechatReplyCache).where(
+            WechatReplyCache.message_key == message_key, WechatReplyCache.expires_at > utc(now)
+        )
+    ).first()
+
+
+def cache_reply(*, session: Session, message_key: str, kind: str, body: str, expires_at: datetime) -> bool:
+    """Keep the passive reply of a message; False when one is cached already (the first one stays)."""
+    try:
+        with session.begin_nested():
+            session.add(WechatReplyCache(message_key=message_key, kind=kind, body=body,
+                                         expires_at=utc(expires_at)))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def kv_get(*, session: Session, key: str, now: datetime) -> str | None:
+    row = session.get(WechatKv, key)
+    if row is None or (row.expires_at is not None and row.expires_at <= utc(now)):
+        return None
+    return row.value
+
+
+def kv_set(*, session: Session, key: str, value: str, expires_at: datetime | None) -> None:
+    row = session.get(WechatKv, key)
+    if row is None:
+        row = WechatKv(key=key, value=value)
+    row.value, row.expires_at = value, utc(expires_at) if expires_at else None
+    session.add(row)
+
+
+def kv_delete(*, session: Session, key: str) -> None:
+    session.exec(delete(WechatKv).where(WechatKv.key == key))  # type: ignore[call-overload]
+
+
+def purge_expired(*, session: Session, now: datetime) -> None:
+    cutoff = utc(now)
+    session.exec(delete(WechatNonce).where(WechatNonce.expires_at <= cutoff))  # type: ignore[call-overload]
+    session.exec(delete(WechatReplyCache).where(WechatReplyCache.expires_at <= cutoff))  # type: ignore[call-overload]
+    session.exec(delete(WechatKv).where(WechatKv.expires_at <= cutoff))  # type: ignore[call-overload, arg-type]

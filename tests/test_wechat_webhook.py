@@ -1,0 +1,383 @@
+"""The WeChat webhook through the real ASGI app and the real wechatpy crypto: official test vectors,
+every message type in plain and safe mode, and every way a request is refused."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from sqlmodel import Session, select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+from wechat_standin import APP_ID, APP_SECRET, Pusher, WeChatStandIn, push_xml
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+
+from bot.app import App
+from bot.web import build_web_app
+from bot.wechat import MAX_BODY, ONLY_TEXT, VOICE_UNCLEAR, WeChatWebhook, signature_of
+from handlers.dispatch import Dispatcher
+from handlers.flow import Flow, finish
+from handlers.flows import FLOWS
+from handlers.i18n import translator
+from handlers.types import Reply
+from storage.models import Identity, ProcessedMessage
+from storage.models_wechat import WechatNonce
+
+TOKEN = "yunling-test-token"
+AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")  # an EncodingAESKey: 43 characters
+OPENID = "oUSERaaaaaaaaaaaaaaaaaaaaaaa"
+zh = translator("zh")
+
+# Official vectors of WeChat's message encryption sample code (WXBizMsgCrypt), as published by Tencent:
+# the Python sample's compatible-mode message (plain fields + Encrypt) and the Java sample's fixed-random
+# encryption test. Both are checked here with wechatpy's own crypto.
+VECTOR_TOKEN, VECTOR_KEY, VECTOR_APPID = "spamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx2c2769f8efd9abc2"
+VECTOR_TS, VECTOR_NONCE = "1409735669", "1320562132"
+VECTOR_MSG_SIGNATURE = "5d197aaffba7e9b25a30732f161a50dee96bd5fa"
+VECTOR_ENCRYPT = (
+    "hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9Fr"
+    "XpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8dKOIbgU6ux5VTjg3yt+"
+    "WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0E"
+    "IBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE="
+)
+VECTOR_BODY = (
+    "<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><FromUserName><![CDATA[oyORnuP8q7ou2gfYjqLzSIWZf0rs]]>"
+    "</FromUserName><CreateTime>1409735668</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[abcdteT]]>"
+    f"</Content><MsgId>6054768590064713728</MsgId><Encrypt><![CDATA[{VECTOR_ENCRYPT}]]></Encrypt></xml>"
+)
+VECTOR_PLAIN = (
+    "<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName>\n<FromUserName><![CDATA[oyORnuP8q7ou2gfYjqLzSIWZf0rs]]>"
+    "</FromUserName>\n<CreateTime>1409735668</CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA["
+    "abcdteT]]></Content>\n<MsgId>6054768590064713728</MsgId>\n</xml>"
+)
+JAVA_KEY, JAVA_APPID, JAVA_RANDOM = VECTOR_KEY, "wxb11529c136998cb6", "aaaabbbbccccdddd"
+JAVA_CIPHER = "jn1L23DB+6ELqJ+6bruv21Y6MD7KeIfP82D6gU39rmkgczbWwt5+3bnyg5K55bgVtVzd832WzZGMhkP72vVOfg=="
+
+QR_CALLS: list[str] = []
+
+
+def _echo_scene(ctx):  # type: ignore[no-untyped-def]
+    QR_CALLS.append(ctx.data["payload"])
+    return finish(Reply(text=f"scene={ctx.data['payload']}"))
+
+
+def _counted(ctx):  # type: ignore[no-untyped-def]
+    QR_CALLS.append("counted")
+    return finish(Reply(text="counted"))
+
+
+def _long(ctx):  # type: ignore[no-untyped-def]
+    return finish(Reply(text="\n".join(f"第{i}行：云岭工匠选树管理办法的条文引用测试" for i in range(200))))
+
+
+TEST_FLOWS = (
+    Flow(name="qrecho", title="qr echo", states={}, enter=_echo_scene, payload_prefixes=("testqr_",), in_menu=False),
+    Flow(name="counttest", title="count", states={}, enter=_counted, commands=("counttest",), in_menu=False),
+    Flow(name="longtest", title="long", states={}, enter=_long, commands=("longtest",), in_menu=False),
+)
+
+
+@pytest.fixture
+def standin():  # type: ignore[no-untyped-def]
+    server = WeChatStandIn().start()
+    yield server
+    server.stop()
+
+
+def wx_settings(settings, standin, *, safe: bool, **over):  # type: ignore[no-untyped-def]
+    return replace(settings, wechat_token=TOKEN, wechat_app_id=APP_ID, wechat_app_secret=APP_SECRET,
+                   wechat_aes_key=AES_KEY if safe else "", wechat_api_base_url=standin.base_url, **over)
+
+
+def web_app(engine, s) -> Starlette:  # type: ignore[no-untyped-def]
+    app = App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
+    return build_web_app(app, providers=("bot.wechat",))
+
+
+def pusher(safe: bool) -> Pusher:
+    return Pusher(TOKEN, AES_KEY if safe else "", APP_ID)
+
+
+def send(client: TestClient, p: Pusher, xml: str, *, safe: bool, **kw) -> httpx.Response:  # type: ignore[no-untyped-def]
+    params, body = (p.safe(xml, **kw) if safe else p.plain(xml, **kw))
+    return client.post("/wechat", params=params, content=body)
+
+
+def rows(engine, model) -> list:  # type: ignore[no-untyped-def]
+    with Session(engine) as s:
+        return list(s.exec(select(model)))
+
+
+# -- official vectors -----------------------------------------------------------------------------------
+def test_official_vector_verifies_and_decrypts() -> None:
+    assert signature_of(VECTOR_TOKEN, VECTOR_TS, VECTOR_NONCE, VECTOR_ENCRYPT) == VECTOR_MSG_SIGNATURE
+    crypto = WeChatCrypto(VECTOR_TOKEN, VECTOR_KEY, VECTOR_APPID)
+    plain = crypto.decrypt_message(VECTOR_BODY, VECTOR_MSG_SIGNATURE, VECTOR_TS, VECTOR_NONCE)
+    assert plain == VECTOR_PLAIN
+
+
+def test_official_encryption_vector() -> None:
+    class FixedRandom(PrpCrypto):
+        def get_random_string(self) -> str:
+            return JAVA_RANDOM
+
+    key = base64.b64decode(JAVA_KEY + "=")
+    assert FixedRandom(key).encrypt("我是中文abcd123", JAVA_APPID).decode() == JAVA_CIPHER
+
+
+def test_official_vector_through_the_webhook(engine, settings) -> None:  # type: ignore[no-untyped-def]
+    s = replace(settings, wechat_token=VECTOR_TOKEN, wechat_aes_key=VECTOR_KEY, wechat_app_id=VECTOR_APPID)
+    app = App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s))
+    hook = WeChatWebhook(app, clock=lambda: int(VECTOR_TS) + 1)  # the vector is from 2014
+    client = TestClient(Starlette(routes=hook.routes()))
+    params = {"timestamp": VECTOR_TS, "nonce": VECTOR_NONCE, "encrypt_type": "aes",
+              "msg_signature": VECTOR_MSG_SIGNATURE, "signature": "ignored-in-safe-mode"}
+    res = client.post("/wechat", params=params, content=VECTOR_BODY.encode())
+    assert res.status_code == 200
+    outer = WeChatCrypto(VECTOR_TOKEN, VECTOR_KEY, VECTOR_APPID)
+    import xmltodict
+
+    env = xmltodict.parse(res.text)["xml"]
+    reply = xmltodict.parse(outer.decrypt_message(res.text, env["MsgSignature"], env["TimeStamp"], env["Nonce"]))["xml"]
+    assert reply["ToUserName"] == "oyORnuP8q7ou2gfYjqLzSIWZf0rs" and reply["FromUserName"] == "gh_10f6c3c3ac5a"
+    assert reply["MsgType"] == "text" and reply["Content"]
+    # The same vector again is a replay of (timestamp, nonce).
+    assert client.post("/wechat", params=params, content=VECTOR_BODY.encode()).status_code == 403
+
+
+# -- URL verification -----------------------------------------------------------------------------------
+def test_url_verification(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=True)))
+    p = pusher(False)
+    ts, nonce = str(int(time.time())), "12345"
+    ok = client.get("/wechat", params={"signature": p.sign(ts, nonce), "timestamp": ts, "nonce": nonce,
+                                       "echostr": "echo-9876"})
+    assert ok.status_code == 200 and ok.text == "echo-9876"
+    bad = client.get("/wechat", params={"signature": "0" * 40, "timestamp": ts, "nonce": nonce, "echostr": "x"})
+    assert bad.status_code == 403 and "x" not in bad.text
+
+
+# -- every message type, plain and safe -------------------------------------------------------------------
+MENU_MARK = "1. "
+
+
+@pytest.mark.parametrize("safe", [False, True], ids=["plain", "safe"])
+def test_message_types_round_trip(engine, settings, standin, safe: bool) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=safe)))
+    p = pusher(safe)
+    QR_CALLS.clear()
+
+    def say(msg_type: str, **fields) -> dict:  # type: ignore[no-untyped-def]
+        res = send(client, p, push_xml(OPENID, msg_type, **fields), safe=safe)
+        assert res.status_code == 200, res.text
+        if safe and res.text != "success":
+            assert "<Encrypt>" in res.text and "<Content>" not in res.text
+        return p.open(res.text)
+
+    text = say("text", Content="菜单", MsgId=1001)
+    assert text["ToUserName"] == OPENID and text["FromUserName"] == "gh_yunling" and MENU_MARK in text["Content"]
+    assert MENU_MARK in say("voice", MediaId="m", Format="amr", Recognition="菜单", MsgId=1002)["Content"]
+    assert say("voice", MediaId="m", Format="amr", MsgId=1003)["Content"] == zh(VOICE_UNCLEAR)
+    for kind, fields in [("image", {"PicUrl": "http://x/p.jpg", "MediaId": "m"}),
+                         ("location", {"Location_X": "25.04", "Location_Y": "102.71", "Scale": "15", "Label": "昆明"}),
+                         ("link", {"Title": "t", "Description": "d", "Url": "http://x"}),
+                         ("video", {"MediaId": "m", "ThumbMediaId": "t"}),
+                         ("shortvideo", {"MediaId": "m", "ThumbMediaId": "t"}),
+                         ("miniprogrampage", {"Title": "t"})]:
+        assert say(kind, MsgId=2000 + len(kind), **fields)["Content"] == zh(ONLY_TEXT), kind
+    welcome = say("event", Event="subscribe", create_time=1_700_000_001)["Content"]
+    assert MENU_MARK in welcome and len(welcome) > 40
+    assert say("event", Event="subscribe", EventKey="qrscene_testqr_ABC", create_time=1_700_000_002)["Content"] \
+        == "scene=testqr_ABC"
+    assert say("event", Event="SCAN", EventKey="testqr_DEF", Ticket="t", create_time=1_700_000_003)["Content"] \
+        == "scene=testqr_DEF"
+    assert say("event", Event="CLICK", EventKey="flow:counttest", create_time=1_700_000_004)["Content"] == "counted"
+    assert MENU_MARK in say("event", Event="CLICK", EventKey="cmd:menu", create_time=1_700_000_005)["Content"]
+    assert say("event", Event="VIEW", EventKey="http://example.org", create_time=1_700_000_006) == {}
+    assert say("event", Event="unsubscribe", create_time=1_700_000_007) == {}
+    [identity] = rows(engine, Identity)
+    assert identity.channel == "wechat" and identity.user_key == OPENID and identity.reachable is False
+    assert say("event", Event="subscribe", create_time=1_700_000_008)["Content"]
+    assert rows(engine, Identity)[0].reachable is True
+    assert QR_CALLS == ["testqr_ABC", "testqr_DEF", "counted"]
+
+
+@pytest.mark.parametrize("safe", [False, True], ids=["plain", "safe"])
+def test_emoji_empty_content_and_cdata_end(engine, settings, standin, safe: bool) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=safe)))
+    p = pusher(safe)
+    res = send(client, p, push_xml(OPENID, "text", Content="你好😀👍🏽", MsgId=1), safe=safe)
+    assert res.status_code == 200 and MENU_MARK in p.open(res.text)["Content"]
+    empty = send(client, p, push_xml(OPENID, "text", Content="", MsgId=2), safe=safe)
+    assert empty.status_code == 200 and p.open(empty.text)["Content"]
+    tricky = send(client, p, push_xml(OPENID, "text", Content="a]]>b", MsgId=3), safe=safe)
+    assert tricky.status_code == 200 and p.open(tricky.text)["Content"]
+
+
+# -- refusals -----------------------------------------------------------------------------------------------
+def _nothing_stored(engine) -> None:  # type: ignore[no-untyped-def]
+    assert rows(engine, Identity) == [] and rows(engine, ProcessedMessage) == [] and rows(engine, WechatNonce) == []
+
+
+@pytest.mark.parametrize("safe", [False, True], ids=["plain", "safe"])
+def test_wrong_signature_stale_and_replay(engine, settings, standin, safe: bool, caplog) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=safe)))
+    p = pusher(safe)
+    xml = push_xml(OPENID, "text", Content="菜单", MsgId=77)
+    params, body = p.safe(xml) if safe else p.plain(xml)
+    forged = dict(params, **({"msg_signature": "f" * 40} if safe else {"signature": "f" * 40}))
+    assert client.post("/wechat", params=forged, content=body).status_code == 403
+    old = int(time.time()) - settings.wechat_timestamp_window_s - 5
+    assert send(client, p, xml, safe=safe, ts=old).status_code == 403
+    future = int(time.time()) + settings.wechat_timestamp_window_s + 5
+    assert send(client, p, xml, safe=safe, ts=future).status_code == 403
+    missing = {k: v for k, v in params.items() if k not in ("signature", "msg_signature")}
+    assert client.post("/wechat", params=missing, content=body).status_code == 403
+    _nothing_stored(engine)
+    assert "wrong signature" in caplog.text and "timestamp outside the window" in caplog.text
+    assert OPENID not in caplog.text
+
+    assert client.post("/wechat", params=params, content=body).status_code == 200
+    # The same (timestamp, nonce) again: refused, even with another body (plain mode's only guard).
+    assert client.post("/wechat", params=params, content=body).status_code == 403
+    other = push_xml(OPENID, "text", Content="转账给我", MsgId=78)
+    again = p.plain(other, ts=int(params["timestamp"]), nonce=params["nonce"])[1] if not safe else \
+        p.safe(other, ts=int(params["timestamp"]), nonce=params["nonce"])[1]
+    replay_params = params if not safe else p.safe(other, ts=int(params["timestamp"]), nonce=params["nonce"])[0]
+    assert client.post("/wechat", params=replay_params, content=again).status_code == 403
+    assert "replayed" in caplog.text
+    assert len(rows(engine, ProcessedMessage)) == 1
+
+
+def test_plain_refused_in_safe_mode_and_other_app_id(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=True)))
+    xml = push_xml(OPENID, "text", Content="hi", MsgId=5)
+    assert send(client, pusher(False), xml, safe=False).status_code == 403
+    stranger = Pusher(TOKEN, AES_KEY, "wxSOMEONEELSE00000")  # same key, encrypted for another account
+    assert send(client, stranger, xml, safe=True).status_code == 400
+    _nothing_stored(engine)
+
+
+def test_encrypted_message_without_aes_key_is_refused(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=False)))
+    assert send(client, pusher(True), push_xml(OPENID, "text", Content="hi", MsgId=5), safe=True).status_code == 400
+
+
+XXE = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+       f"<xml><ToUserName>gh</ToUserName><FromUserName>{OPENID}</FromUserName><CreateTime>1</CreateTime>"
+       "<MsgType>text</MsgType><Content>&xxe;</Content><MsgId>9</MsgId></xml>")
+LAUGHS = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+          '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
+          '<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">'
+          '<!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;"><!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">]>'
+          f"<xml><ToUserName>gh</ToUserName><FromUserName>{OPENID}</FromUserName><CreateTime>1</CreateTime>"
+          "<MsgType>text</MsgType><Content>&h;</Content><MsgId>10</MsgId></xml>")
+MALFORMED = {
+    "not xml": "hello",
+    "unclosed": "<xml><MsgType>text</MsgType>",
+    "no MsgType": f"<xml><FromUserName>{OPENID}</FromUserName><CreateTime>1</CreateTime></xml>",
+    "no sender": "<xml><MsgType>text</MsgType><CreateTime>1</CreateTime><MsgId>1</MsgId></xml>",
+    "bad time": f"<xml><FromUserName>{OPENID}</FromUserName><CreateTime>soon</CreateTime><MsgType>text</MsgType>"
+                "<MsgId>1</MsgId></xml>",
+    "no MsgId": f"<xml><FromUserName>{OPENID}</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType></xml>",
+    "nested content": f"<xml><FromUserName>{OPENID}</FromUserName><CreateTime>1</CreateTime><MsgType>text"
+                      "</MsgType><Content><a>1</a></Content><MsgId>1</MsgId></xml>",
+    "nested type": f"<xml><FromUserName>{OPENID}</FromUserName><MsgType><a/></MsgType></xml>",
+    "other root": "<root><MsgType>text</MsgType></root>",
+    "empty": "",
+    "xxe": XXE,
+    "billion laughs": LAUGHS,
+}
+
+
+@pytest.mark.parametrize("safe", [False, True], ids=["plain", "safe"])
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_bodies_are_400(engine, settings, standin, safe: bool, name: str, caplog) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=safe)))
+    p = pusher(safe)
+    if safe and name == "empty":
+        params, body = p.safe("")
+    else:
+        params, body = p.safe(MALFORMED[name]) if safe else p.plain(MALFORMED[name])
+    res = client.post("/wechat", params=params, content=body)
+    assert res.status_code == 400, res.text
+    assert "root:" not in res.text and "passwd" not in res.text
+    assert "refused (400)" in caplog.text
+    _nothing_stored(engine)
+
+
+def test_malformed_envelopes_are_400(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=True)))
+    p = pusher(True)
+    for body in ("<xml><Encrypt>not base64!!</Encrypt></xml>", "<xml/>", XXE, LAUGHS, "<xml><Encrypt><a/></Encrypt></xml>",
+                 "<xml><Encrypt>" + base64.b64encode(b"x" * 48).decode() + "</Encrypt></xml>"):
+        t, n = str(int(time.time())), p.nonce()
+        encrypt = body.split("<Encrypt>")[1].split("</Encrypt>")[0] if "<Encrypt>" in body else ""
+        params = {"timestamp": t, "nonce": n, "encrypt_type": "aes", "msg_signature": p.sign(t, n, encrypt)}
+        assert client.post("/wechat", params=params, content=body.encode()).status_code == 400, body
+    _nothing_stored(engine)
+
+
+def test_oversized_body_is_413(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=False)))
+    big = push_xml(OPENID, "text", Content="长" * MAX_BODY, MsgId=1)
+    assert send(client, pusher(False), big, safe=False).status_code == 413
+    _nothing_stored(engine)
+
+
+# -- property: random bodies are refused, never a server error ----------------------------------------------
+XML_PIECES = st.sampled_from(["<xml>", "</xml>", "<MsgType>", "</MsgType>", "text", "event", "<Event>", "</Event>",
+                              "<FromUserName>", "</FromUserName>", OPENID, "<CreateTime>", "</CreateTime>", "1",
+                              "<MsgId>", "</MsgId>", "<Content>", "</Content>", "<![CDATA[", "]]>", "&amp;", "&x;",
+                              "<!DOCTYPE x>", "<?xml version='1.0'?>", "<a/>", "subscribe", "<EventKey>",
+                              "</EventKey>", "qrscene_", "\x00", "😀", "<", ">"])
+
+
+@pytest.fixture
+def fuzz_client(engine, settings, standin):  # type: ignore[no-untyped-def]
+    return TestClient(web_app(engine, wx_settings(settings, standin, safe=False)), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def fuzz_client_safe(engine, settings, standin):  # type: ignore[no-untyped-def]
+    return TestClient(web_app(engine, wx_settings(settings, standin, safe=True)), raise_server_exceptions=False)
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(st.binary(max_size=400), st.text(max_size=400)))
+def test_random_bodies_are_refused(fuzz_client, body) -> None:  # type: ignore[no-untyped-def]
+    params, raw = pusher(False).plain(body)
+    assert fuzz_client.post("/wechat", params=params, content=raw).status_code in (400, 403)
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(XML_PIECES, max_size=30))
+def test_random_xmlish_bodies_never_fail(fuzz_client, pieces) -> None:  # type: ignore[no-untyped-def]
+    params, raw = pusher(False).plain("".join(pieces))
+    assert fuzz_client.post("/wechat", params=params, content=raw).status_code in (200, 400, 403)
+
+
+@hsettings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(blob=st.binary(max_size=200), inner=st.text(max_size=200))
+def test_random_ciphertexts_are_refused(fuzz_client_safe, blob, inner) -> None:  # type: ignore[no-untyped-def]
+    p = pusher(True)
+    for encrypt in (base64.b64encode(blob).decode(), inner.replace("<", "").replace("&", "").replace("]]>", "")):
+        t, n = str(int(time.time())), p.nonce()
+        body = f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        params = {"timestamp": t, "nonce": n, "encrypt_type": "aes", "msg_signature": p.sign(t, n, encrypt.strip())}
+        assert fuzz_client_safe.post("/wechat", params=params, content=body.encode()).status_code in (400, 403)
+    # And an encrypted random plaintext, which decrypts fine but is no message.
+    params, raw = p.safe(inner)
+    assert fuzz_client_safe.post("/wechat", params=params, content=raw).status_code in (400, 403)
+
+
+def test_signature_is_wechats(engine) -> None:  # type: ignore[no-untyped-def]
+    expected = hashlib.sha1("".join(sorted(["tok", "123", "abc"])).encode()).hexdigest()
+    assert signature_of("tok", "123", "abc") == expected
