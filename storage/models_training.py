@@ -76,7 +76,7 @@ class Enrolment(SQLModel, table=True):
     sex: str = Field(max_length=2)  # 男 | 女
     id_enc: str = Field(sa_column=Column(Text, nullable=False))
     id_hash: str = Field(max_length=64, index=True)
-    id_tail_hash: str = Field(max_length=64)  # keyed hash of the last 6 characters, for binding
+    id_tail_hash: str = Field(max_length=64, index=True)  # keyed hash of the last 6 characters, for binding
     unit: str = Field(default="", max_length=100)
     category: str = Field(max_length=20)  # knowledge.rules.training.CATEGORIES key
     trade: str = Field(default="", max_length=100)

@@ -21,6 +21,7 @@ import unicodedata
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.choices import normalize
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
 from handlers.i18n import N_
 from handlers.types import Attachment, Citation, Reply
@@ -36,6 +37,7 @@ CODE_LENGTH = 6
 CODE_SLOT_SECONDS = 300  # a code rotates every 5 minutes and is accepted for two slots
 EXPIRED_LOOKBACK_SLOTS = 288  # codes of the last 24 hours are reported as expired, not wrong
 PAYLOAD_PREFIX = "signin_"
+SIGNIN_WORDS = ("签到", "/signin", "sign in", "signin", "check in", "打卡", "学员签到")
 
 # The sentences relied on, verbatim from the measure (tests compare them with the source text).
 QUOTES: dict[int, tuple[str, str]] = {
@@ -153,7 +155,14 @@ def _ask_class(ctx: Ctx) -> Reply:
                             "enrolment notice (for example KM2603).", ref=cite_ref(ctx, 19)))
 
 
+def _restart(answer: Answer) -> bool:
+    """Typing the sign-in word again in the middle starts over rather than being taken as an answer."""
+    return normalize(answer.text) in {normalize(w) for w in SIGNIN_WORDS}
+
+
 def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
+    if _restart(answer):
+        return goto("class")
     cls = repo.get_class(session=ctx.session, code=normalize_code(answer.text))
     if cls is None:
         raise Invalid(ctx._("There is no class with code {code}. Please check the code on your notice.",
@@ -167,6 +176,8 @@ def _ask_code(ctx: Ctx) -> Reply:
 
 
 def _on_code(ctx: Ctx, answer: Answer) -> Outcome:
+    if _restart(answer):
+        return goto("class")
     cls = repo.get_class_by_id(session=ctx.session, class_id=int(ctx.data.get("class_id") or 0))
     if cls is None:
         return finish(Reply(text=ctx._("This class no longer exists. Please contact the clerk.")))
@@ -180,6 +191,8 @@ def _ask_id(ctx: Ctx) -> Reply:
 
 
 def _on_id(ctx: Ctx, answer: Answer) -> Outcome:
+    if _restart(answer):
+        return goto("class")
     cls = repo.get_class_by_id(session=ctx.session, class_id=int(ctx.data.get("class_id") or 0))
     sess = repo.get_session(session=ctx.session, session_id=int(ctx.data.get("session_id") or 0))
     if cls is None or sess is None:
@@ -300,7 +313,7 @@ SIGNIN = Flow(
     states={"class": State(prompt=_ask_class, handle=_on_class, free_text=True),
             "code": State(prompt=_ask_code, handle=_on_code, free_text=True),
             "id": State(prompt=_ask_id, handle=_on_id, free_text=True, max_retries=2)},
-    commands=("签到", "/signin", "sign in", "signin", "check in", "打卡", "学员签到"),
+    commands=SIGNIN_WORDS,
     payload_prefixes=(PAYLOAD_PREFIX,), enter=_enter_signin, menu_order=40,
 )
 

@@ -1,0 +1,277 @@
+"""Sign-in transcripts (第十九条): on time, late, early, repeated, wrong and expired codes, not on the
+roster, binding refused, the payload / QR path, two trainees at once; and the trainee's questions."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+
+import qrcode
+from sqlmodel import Session, select
+
+from handlers.flows.signin import CODE_ALPHABET, CODE_SLOT_SECONDS, code_status, current_code, qr_png
+from handlers.flows.training import save_class
+from storage import repo_training as repo
+from storage.db import session_scope
+from storage.models_training import Attendance, ClassSession
+from tests.test_training_classes import KEY, UNIT, class_form, make_id
+
+ALICE, BOB, CAROL = make_id(1), make_id(2, female=True), make_id(3)
+
+
+def setup_class(engine, *, approved: bool = True, roster: tuple[tuple[str, str], ...] | None = None,
+                form: dict | None = None) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """A class with one session on 2 March 09:00–12:00 and a roster; returns (class code, session id)."""
+    roster = roster if roster is not None else (("爱丽丝", ALICE), ("鲍勃", BOB), ("卡罗", CAROL))
+    with session_scope(engine) as s:
+        cls = save_class(s, key=KEY, unit=UNIT, created_by=None, form=form or class_form())
+        if approved:
+            repo.approve_class(session=s, cls=cls, approved_by="孙主席", at=datetime.now(UTC))
+        sess = repo.add_session(session=s, class_id=cls.id, day=date(2026, 3, 2), start=time(9), end=time(12),
+                                place="301教室")
+        for name, id_number in roster:
+            repo.add_enrolment(session=s, key=KEY, class_id=cls.id, line=repo.RosterLine(
+                name=name, sex="男", id_number=id_number, category="employed", trade="电工"))
+        return cls.code, sess.id
+
+
+def code_now(engine, session_id: int, clock) -> str:  # type: ignore[no-untyped-def]
+    with Session(engine) as s:
+        return current_code(s.get(ClassSession, session_id), clock.now)
+
+
+def sign(p, code: str, session_code: str, id_tail: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    p.say("签到")
+    p.say(code)
+    p.say(session_code)
+    if id_tail is not None:
+        p.say(id_tail)
+
+
+def attendance_count(engine, session_id: int) -> int:  # type: ignore[no-untyped-def]
+    with Session(engine) as s:
+        return len(list(s.exec(select(Attendance).where(Attendance.session_id == session_id))))
+
+
+def test_codes_rotate_and_the_previous_slot_is_accepted(engine, clock) -> None:
+    _code, sid = setup_class(engine)
+    with Session(engine) as s:
+        sess = s.get(ClassSession, sid)
+    first = current_code(sess, clock.now)
+    assert len(first) == 6 and set(first) <= set(CODE_ALPHABET)
+    later = clock.now + timedelta(seconds=CODE_SLOT_SECONDS)
+    assert current_code(sess, later) != first
+    assert code_status(sess, first, later) == "valid"  # previous slot
+    assert code_status(sess, first.lower(), clock.now) == "valid"
+    assert code_status(sess, first, later + timedelta(seconds=CODE_SLOT_SECONDS)) == "expired"
+    assert code_status(sess, "ZZZZZZ", clock.now) in ("wrong", "valid") and code_status(sess, "??", clock.now) == "wrong"
+
+
+def test_on_time_then_repeated(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    alice = person("alice", locale="en")
+    clock.advance(minutes=2)
+    sign(alice, code, code_now(engine, sid, clock))
+    assert "last 6 characters of your ID number" in alice.text
+    alice.say(ALICE[-6:])
+    assert "Signed in at 09:02" in alice.text and "爱丽丝" in alice.text
+    assert alice.last.citations[0].article == 19
+    clock.advance(minutes=30)
+    sign(alice, code, code_now(engine, sid, clock))  # no ID asked again: the account is bound
+    assert "already signed in at 09:02" in alice.text
+    assert attendance_count(engine, sid) == 1
+
+
+def test_chinese_transcript(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    alice = person("alice")
+    clock.advance(minutes=2)
+    sign(alice, code, code_now(engine, sid, clock), ALICE)
+    assert "09:02" in alice.text and "签到成功" in alice.text
+    assert "第十九条" in alice.last.citations[0].label
+
+
+def test_late_and_early(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    alice = person("alice", locale="en")
+    clock.now = clock.now.replace(hour=8, minute=40)  # opens at 08:45 (15 minutes of grace)
+    sign(alice, code, code_now(engine, sid, clock))
+    assert "Too early" in alice.text and "08:45" in alice.text
+    clock.now = clock.now.replace(hour=8, minute=45)
+    sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
+    assert "Signed in at 08:45" in alice.text
+    bob = person("bob", locale="en")
+    clock.now = clock.now.replace(hour=12, minute=1)
+    sign(bob, code, code_now(engine, sid, clock))
+    assert "Too late" in bob.text and "12:00" in bob.text
+    assert attendance_count(engine, sid) == 1
+
+
+def test_wrong_and_expired_codes(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    alice = person("alice", locale="en")
+    good = code_now(engine, sid, clock)
+    sign(alice, code, "ABCDEF" if good != "ABCDEF" else "ABCDEG")
+    assert "not correct" in alice.text and "6-character sign-in code" in alice.text
+    clock.advance(seconds=3 * CODE_SLOT_SECONDS)
+    alice.say(good)
+    assert "expired" in alice.text
+    alice.say("签到")
+    alice.say("XX9999")
+    assert "no class with code XX9999" in alice.text
+    assert attendance_count(engine, sid) == 0
+
+
+def test_not_on_roster_and_not_approved(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    eve = person("eve", locale="en")
+    sign(eve, code, code_now(engine, sid, clock), make_id(9)[-6:])
+    assert "not on the roster" in eve.text
+    eve.say("签到")
+    eve.say(code)
+    eve.say(code_now(engine, sid, clock))
+    eve.say("12")
+    assert "last 6 characters" in eve.text  # malformed: asked again
+    other, osid = setup_class(engine, approved=False)
+    sign(eve, other, code_now(engine, osid, clock))
+    assert "not been approved" in eve.text and eve.last.citations[0].article == 18
+    assert attendance_count(engine, sid) == 0
+
+
+def test_nobody_binds_an_entry_already_bound(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    alice, mallory = person("alice", locale="en"), person("mallory", locale="en")
+    sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
+    assert "Signed in" in alice.text
+    sign(mallory, code, code_now(engine, sid, clock), ALICE)
+    assert "already linked to another account" in mallory.text
+    # Alice, bound to her own entry, cannot take Bob's entry in another class.
+    other_form = class_form()
+    other, osid = setup_class(engine, roster=(("鲍勃", BOB),), form=other_form)
+    sign(alice, other, code_now(engine, osid, clock), BOB[-6:])
+    assert "linked to another trainee" in alice.text
+    assert attendance_count(engine, osid) == 0 and attendance_count(engine, sid) == 1
+    with Session(engine) as s:
+        bob_entry = repo.find_by_id_hash(session=s, class_id=repo.get_class(session=s, code=other).id,
+                                         hashed=repo.id_hash(KEY, BOB))
+        assert bob_entry.person_id is None
+
+
+def test_same_id_in_another_class_binds_without_asking(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    other, osid = setup_class(engine, roster=(("爱丽丝", ALICE),))
+    alice = person("alice", locale="en")
+    sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
+    sign(alice, other, code_now(engine, osid, clock))
+    assert "Signed in at 09:00" in alice.text and other in alice.text
+
+
+def test_payload_from_qr_or_deep_link(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    clerk = person("teacher", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="code")
+    clerk.say("1")
+    shown = code_now(engine, sid, clock)
+    (image,) = clerk.replies[0].attachments
+    payload = f"signin_{code}_{shown}"
+    assert image.kind == "image" and image.data == qr_png(payload) and image.data[:4] == b"\x89PNG"
+    assert f"start={payload}" in clerk.text and shown in clerk.text
+    assert qrcode.QRCode  # the library renders the same payload the adapters pass in Incoming.payload
+    bob = person("bob", channel="telegram", locale="en")
+    bob.say("/start " + payload, payload=payload)
+    assert "last 6 characters" in bob.text
+    bob.say(BOB[-6:])
+    assert "Signed in at 09:00" in bob.text
+    bob.say(payload=payload)
+    assert "already signed in at 09:00" in bob.text
+    bob.say(payload=f"signin_{code}_AAAAAA" if shown != "AAAAAA" else f"signin_{code}_BBBBBB")
+    assert "not correct" in bob.text
+    bob.say(payload="signin_garbage")
+    assert "not valid" in bob.text
+
+
+def test_live_attendance_and_signin_sheet(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    alice = person("alice", locale="en")
+    clock.advance(minutes=2)
+    sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
+    clerk = person("teacher", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="attendance")
+    clerk.say("1")
+    assert "1 of 3 signed in" in clerk.text and "Present: 爱丽丝 09:02" in clerk.text
+    assert "Missing: 鲍勃, 卡罗" in clerk.text
+    clerk.say(choice="x:signin")
+    clerk.say("1")
+    import io
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(clerk.replies[0].attachments[0].data)).active.iter_rows(values_only=True))
+    assert rows[2] == ("序号", "姓名", "性别", "身份证号码", "单位", "签到时间", "签到方式")
+    assert rows[3][1] == "爱丽丝" and rows[3][5] == "09:02" and rows[3][3] == ALICE[:4] + "**********" + ALICE[-4:]
+    assert rows[4][5] == "缺勤" and rows[-1][0] == "应到3人，实到1人，缺勤2人"
+
+
+def test_two_trainees_at_once(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    people = {"alice": (person("alice", locale="en"), ALICE), "bob": (person("bob", locale="en"), BOB)}
+    for p, id_number in people.values():
+        sign(p, code, code_now(engine, sid, clock))
+    barrier = threading.Barrier(2)
+    results: dict[str, str] = {}
+
+    def run(name: str) -> None:
+        p, id_number = people[name]
+        barrier.wait()
+        p.say(id_number[-6:])
+        results[name] = p.text
+        p.say(payload=f"signin_{code}_{code_now(engine, sid, clock)}")
+        results[name] += "\n" + p.text
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for name in people:
+        assert results[name].count("Signed in at 09:00") == 1 and "already signed in" in results[name], results
+    with Session(engine) as s:
+        rows = list(s.exec(select(Attendance).where(Attendance.session_id == sid)))
+    assert len(rows) == 2 and len({r.enrolment_id for r in rows}) == 2
+
+
+def test_trainee_questions(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        repo.add_session(session=s, class_id=cls.id, day=date(2026, 3, 3), start=time(14), end=time(17),
+                         place="实训车间")
+    alice = person("alice", locale="en")
+    alice.say("did I sign in today")
+    assert "don't know your class yet" in alice.text
+    clock.advance(minutes=5)
+    sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
+    alice.say("我今天签到了吗？")
+    assert "signed in at 09:05" in alice.text and alice.last.citations[0].article == 19
+    alice.say("下次课什么时候")
+    assert "2026-03-02 09:00–12:00" in alice.text  # the current session still counts until it ends
+    clock.now = clock.now.replace(hour=13)
+    alice.say("next class")
+    assert "2026-03-03 14:00–17:00" in alice.text and "实训车间" in alice.text
+    alice.say("我的证书编号是多少")
+    assert "not been recorded yet" in alice.text and alice.last.citations[0].article == 21
+    with session_scope(engine) as s:
+        entry = repo.enrolments_of_person(session=s, person_id=repo.find_by_id_hash(
+            session=s, class_id=repo.get_class(session=s, code=code).id, hashed=repo.id_hash(KEY, ALICE)).person_id)[0]
+        repo.set_certificate(session=s, enrolment=entry, level="中级工", hr_no="HR-9", union_no="GH-9")
+    alice.say("my certificate")
+    assert "HR certificate no. HR-9" in alice.text and "GH-9" in alice.text
+    alice.say("我的课程")
+    assert code in alice.text and "signed in at 09:05" in alice.text and "upcoming" in alice.text
+    clock.now = clock.now.replace(day=3, hour=8)
+    alice.say("did I sign in today")
+    assert "not signed in yet; sign-in opens at 13:45" in alice.text
