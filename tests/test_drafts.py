@@ -300,6 +300,12 @@ def test_skip_is_refused_for_required_fields_and_back_on_first(person) -> None: 
     bob.say("4")
     bob.say("跳过")
     assert "不能跳过" in bob.text and question(bob) == "姓名"
+    bob.say("王二")
+    bob.say("取消")  # cancel works everywhere; the answers given so far are kept
+    assert question(bob) == "" and "flow:draft" in bob.choice_values()
+    bob.say("/draft")
+    bob.say("1")
+    assert "2/" in bob.text and question(bob) == "性别"
 
 
 def test_review_correction_reopens_a_block(person) -> None:  # type: ignore[no-untyped-def]
@@ -389,3 +395,23 @@ def test_clerk_exports_the_forms_of_their_union(person, engine) -> None:  # type
     worker.say("/drafts")
     assert not worker.last.attachments and "仅限经授权的工会工作人员" in worker.text
     assert "flow:drafts_export" not in worker.choice_values()  # not even offered in the worker's menu
+
+
+def test_a_channel_flow_hands_over_the_union_to_file_with(engine, settings, clock) -> None:  # type: ignore[no-untyped-def]
+    from conftest import Person
+
+    from handlers.flow import Flow, switch
+    from handlers.flows import FLOWS, faq_answer
+
+    def channel(ctx):  # type: ignore[no-untyped-def]  # what a channel check ends with
+        ctx.data["filing_body"] = "昆明市五华区总工会"
+        return switch("craftsman_draft")
+
+    flows = (*FLOWS, Flow(name="t_channel", title="t", states={}, enter=channel, commands=("/t_channel",)))
+    ivy = Person(Dispatcher(engine, settings, flows=flows, faq=faq_answer), clock, "ivy")
+    ivy.say("/t_channel")
+    assert question(ivy) == "申报方式"
+    answer_until(ivy, CRAFTSMAN, stop="申报受理单位")
+    assert [c.label for c in ivy.last.choices] == ["昆明市五华区总工会"]
+    ivy.say("1")
+    assert "申报受理单位：昆明市五华区总工会" in ivy.last.text
