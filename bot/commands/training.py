@@ -26,6 +26,7 @@ from handlers.flows.signin import code_valid_until, current_code, payload_for, q
 from handlers.flows.training import class_problems, parse_date, parse_times, save_class, valid_phone
 from handlers.i18n import translator
 from handlers.settings import Settings
+from knowledge import loader
 from knowledge.rules.training import CATEGORIES, PROJECTS
 from storage import repo_training as repo
 from storage import repositories as core_repo
@@ -146,7 +147,7 @@ def run_class_add(args: argparse.Namespace) -> int:
     unknown = [k[4:] for k in form if k.startswith("cat_") and k[4:] not in CATEGORIES]
     problems = class_problems(_, {k: v for k, v in form.items() if k[4:] not in unknown}, args.lang)
     lines = [_("Unknown trainee category: {category}.", category=k) for k in unknown]
-    lines += [text + (f" ({_('Skills-training fund measures, article {n}', n=v.ref.article)})" if v else "")
+    lines += [text + (f" ({loader.label('training', v.ref.article, args.lang)})" if v else "")
               for text, v in problems]
     if lines:
         print("\n".join(f"✗ {line}" for line in lines), file=sys.stderr)
