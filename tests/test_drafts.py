@@ -404,7 +404,7 @@ def test_a_channel_flow_hands_over_the_union_to_file_with(engine, settings, cloc
     from handlers.flows import FLOWS, faq_answer
 
     def channel(ctx):  # type: ignore[no-untyped-def]  # what a channel check ends with
-        ctx.data["filing_body"] = "昆明市五华区总工会"
+        ctx.data["body"] = "昆明市五华区总工会"  # the slot the craftsman channel check fills
         return switch("craftsman_draft")
 
     flows = (*FLOWS, Flow(name="t_channel", title="t", states={}, enter=channel, commands=("/t_channel",)))

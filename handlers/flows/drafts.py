@@ -35,7 +35,7 @@ SAVE = {"保存", "save", "/save", "保存退出", "稍后再填", "以后再填
 BACK = {"返回", "back", "/back", "上一步", "上一题", "返回上一题"}
 _CORRECT = re.compile(r"^(?:修改|改|更正|correct|edit|fix)\s*第?\s*(\d{1,2})\s*[项个条]?$", re.I)
 PREVIEW = 30
-UNIT_KEYS = ("filing_body", "unit", "channel_body")  # slots a channel flow may hand over
+UNIT_KEYS = ("body", "filing_body", "unit")  # slots a channel flow may hand over (switch keeps them)
 
 
 # -- helpers --------------------------------------------------------------------------------------
