@@ -210,7 +210,7 @@ def workshop_eligibility(programme: str, p: Profile) -> Verdict:
 
 
 def _workshop_facts(m: str) -> tuple[Fact, ...]:
-    noun = "工作室" if m == "studio" else "工作站"
+    noun = N_("studio") if m == "studio" else N_("station")
     uses = "资料文印" if m == "studio" else "书报资料购置"
     return (
         Fact("batch", N_("Named every two years, in principle at most {n} per batch."), ref(m, 4),
