@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 REPLY_CACHE = timedelta(minutes=5)  # WeChat retries within ~15 s; keep answers a little longer
 PURGE_EVERY_S = 60.0
-HANDOFF_WORDS = frozenset({"人工", "转人工", "human"})
+HANDOFF_WORDS = frozenset({"人工", "转人工", "人工服务", "找人工", "human", "/human", "talk to a person"})
 MENU_PREFIXES = ("flow:", "cmd:", "ask:")
 SILENT_EVENTS = frozenset({"view", "location", "templatesendjobfinish", "masssendjobfinish"})
 _OPENID_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")

@@ -228,6 +228,11 @@ class Dispatcher:
                     ctx.data = {"payload": inc.payload}
                     return [*notes, *self._enter(ctx, conv, f)]
 
+        # A platform's own menu (WeChat's custom menu, event "menu") works in every state, like a command.
+        if inc.event == "menu" and inc.choice and inc.choice.startswith("flow:") and inc.choice[5:] in self.flows:
+            ctx.data = {}
+            return [*notes, *self._enter(ctx, conv, self.flows[inc.choice[5:]])]
+
         if flow is not None and conv.state:
             return [*notes, *self._step(ctx, conv, flow, conv.state, text, offered)]
 

@@ -8,6 +8,7 @@ current token.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import defaultdict
@@ -69,10 +70,9 @@ class WeChatStandIn:
         if not token_ok:
             return JSONResponse({"errcode": 42001, "errmsg": "access_token expired"})
         raw = await request.body()
-        if endpoint == "media/upload":
-            form = await request.form()
-            upload = form.get("media")
-            body = {"type": query.get("type"), "filename": getattr(upload, "filename", "")}
+        if endpoint == "media/upload":  # multipart: just the part's name and file name
+            found = re.search(rb'name="media"; filename="([^"]*)"', raw)
+            body = {"type": query.get("type"), "filename": found.group(1).decode() if found else ""}
         else:
             body = json.loads(raw or b"{}")
         with self._lock:

@@ -1,0 +1,192 @@
+"""The 5-second rule and WeChat's retries: one passive reply when the flow is quick, ``success`` and a
+customer-service message when it is slow, never a second run of the flow and never a second answer.
+Late replies go through the local stand-in of the WeChat API."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+from test_wechat_webhook import OPENID, pusher, web_app, wx_settings
+from wechat_standin import WeChatStandIn, push_xml
+
+from bot.app import App
+from bot.web import build_web_app
+from handlers.dispatch import Dispatcher
+from handlers.flow import Flow, finish
+from handlers.flows import FLOWS
+from handlers.types import Reply
+
+RUNS: dict[str, int] = {}
+_runs_lock = threading.Lock()
+SLOW_S = 1.2  # the slow step's duration, past the tests' short deadline
+
+
+def _run(name: str) -> None:
+    with _runs_lock:
+        RUNS[name] = RUNS.get(name, 0) + 1
+
+
+def _slow(ctx):  # type: ignore[no-untyped-def]
+    _run("slow")
+    time.sleep(SLOW_S)  # a step that takes too long (tests only: real steps never sleep)
+    return finish(Reply(text="slow answer"), Reply(text="second part"))
+
+
+def _medium(ctx):  # type: ignore[no-untyped-def]
+    _run("medium")
+    time.sleep(0.4)
+    return finish(Reply(text="medium answer"))
+
+
+def _quick(ctx):  # type: ignore[no-untyped-def]
+    _run("quick")
+    return finish(Reply(text="quick answer"))
+
+
+def _long(ctx):  # type: ignore[no-untyped-def]
+    return finish(Reply(text="\n".join(f"第{i:03d}行：云岭工匠选树管理办法的条文引用测试" for i in range(200))))
+
+
+TEST_FLOWS = tuple(
+    Flow(name=name, title=name, states={}, enter=enter, commands=(name,), in_menu=False)
+    for name, enter in (("slowtest", _slow), ("mediumtest", _medium), ("quicktest", _quick), ("longtest", _long))
+)
+
+
+@pytest.fixture
+def standin():  # type: ignore[no-untyped-def]
+    server = WeChatStandIn().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _reset_runs() -> None:
+    RUNS.clear()
+
+
+def make_web(engine, s):  # type: ignore[no-untyped-def]
+    app = App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
+    return build_web_app(app, providers=("bot.wechat",))
+
+
+async def _wait_for(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("safe", [False, True], ids=["plain", "safe"])
+async def test_slow_flow_answers_success_then_one_customer_service_message(engine, settings, standin, safe):  # type: ignore[no-untyped-def]
+    s = wx_settings(settings, standin, safe=safe, wechat_reply_deadline_s=0.3)
+    p = pusher(safe)
+    xml = push_xml(OPENID, "text", Content="slowtest", MsgId=5001)
+
+    async def attempt(client: httpx.AsyncClient, delay: float) -> httpx.Response:
+        await asyncio.sleep(delay)
+        params, body = p.safe(xml) if safe else p.plain(xml)  # each retry has its own nonce
+        return await client.post("/wechat", params=params, content=body)
+
+    transport = httpx.ASGITransport(app=make_web(engine, s))
+    async with httpx.AsyncClient(transport=transport, base_url="http://wechat.test") as client:
+        # The first delivery, then WeChat's retries while the flow is still running.
+        first, *retries = await asyncio.gather(attempt(client, 0), attempt(client, 0.1), attempt(client, 0.6))
+        assert [r.status_code for r in (first, *retries)] == [200, 200, 200]
+        assert [r.text for r in (first, *retries)] == ["success"] * 3
+        await _wait_for(lambda: len(standin.sent("message/custom/send")) >= 2)
+        after = await attempt(client, 0)  # a retry after the late delivery
+        assert after.status_code == 200 and after.text == "success"
+    # Another process (a fresh webhook on the same database) gets the retry: still no second run.
+    other = httpx.ASGITransport(app=make_web(engine, s))
+    async with httpx.AsyncClient(transport=other, base_url="http://wechat.test") as client:
+        assert (await attempt(client, 0)).text == "success"
+    await asyncio.sleep(0.2)
+    sent = standin.sent("message/custom/send")
+    assert [m["text"]["content"] for m in sent] == ["slow answer", "second part"]
+    assert {m["touser"] for m in sent} == {OPENID} and all(m["msgtype"] == "text" for m in sent)
+    assert RUNS == {"slow": 1}
+    assert standin.token_fetches == 1
+
+
+async def test_retry_while_running_within_the_deadline_gets_the_same_passive_reply(engine, settings, standin):  # type: ignore[no-untyped-def]
+    s = wx_settings(settings, standin, safe=True, wechat_reply_deadline_s=3.0)
+    p = pusher(True)
+    xml = push_xml(OPENID, "text", Content="mediumtest", MsgId=6001)
+
+    async def attempt(client: httpx.AsyncClient, delay: float) -> dict:
+        await asyncio.sleep(delay)
+        params, body = p.safe(xml)
+        res = await client.post("/wechat", params=params, content=body)
+        assert res.status_code == 200
+        return p.open(res.text)
+
+    transport = httpx.ASGITransport(app=make_web(engine, s))
+    async with httpx.AsyncClient(transport=transport, base_url="http://wechat.test") as client:
+        a, b = await asyncio.gather(attempt(client, 0), attempt(client, 0.1))
+    assert a["Content"] == b["Content"] == "medium answer"
+    assert RUNS == {"medium": 1}
+    assert standin.sent("message/custom/send") == []
+
+
+def test_retry_after_a_passive_reply_gets_it_again(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    s = wx_settings(settings, standin, safe=True)
+    p = pusher(True)
+    xml = push_xml(OPENID, "text", Content="quicktest", MsgId=7001)
+    client = TestClient(make_web(engine, s))
+    replies = [p.open(client.post("/wechat", params=q, content=b).text) for q, b in (p.safe(xml), p.safe(xml))]
+    # A retry landing on another process: the passive reply comes from the database cache.
+    other = TestClient(make_web(engine, s))
+    q, b = p.safe(xml)
+    replies.append(p.open(other.post("/wechat", params=q, content=b).text))
+    assert [r["Content"] for r in replies] == ["quick answer"] * 3
+    assert RUNS == {"quick": 1}
+    assert standin.sent("message/custom/send") == []
+
+
+def test_long_reply_passive_part_then_customer_service(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    s = wx_settings(settings, standin, safe=False)
+    p = pusher(False)
+    client = TestClient(make_web(engine, s))
+    q, b = p.plain(push_xml(OPENID, "text", Content="longtest", MsgId=8001))
+    passive = p.open(client.post("/wechat", params=q, content=b).text)["Content"]
+    rest = [m["text"]["content"] for m in standin.sent("message/custom/send")]
+    assert len(passive.encode()) <= 2048 and rest and all(len(t.encode()) <= 2048 for t in rest)
+    lines = "\n".join([passive, *rest]).splitlines()
+    assert lines == [f"第{i:03d}行：云岭工匠选树管理办法的条文引用测试" for i in range(200)]
+
+
+@pytest.mark.parametrize("word", ["转人工", "人工", "human"])
+def test_transfer_to_customer_service_seats(engine, settings, standin, word: str) -> None:  # type: ignore[no-untyped-def]
+    s = wx_settings(settings, standin, safe=True, wechat_transfer_to_kf=True)
+    p = pusher(True)
+    client = TestClient(make_web(engine, s))
+    q, b = p.safe(push_xml(OPENID, "text", Content=word, MsgId=9001))
+    reply = p.open(client.post("/wechat", params=q, content=b).text)
+    assert reply["MsgType"] == "transfer_customer_service" and reply["ToUserName"] == OPENID
+
+
+def test_without_transfer_the_assistant_handles_human(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    s = wx_settings(settings, standin, safe=False)
+    p = pusher(False)
+    client = TestClient(make_web(engine, s))
+    q, b = p.plain(push_xml(OPENID, "text", Content="转人工", MsgId=9002))
+    reply = p.open(client.post("/wechat", params=q, content=b).text)
+    assert reply["MsgType"] == "text" and reply["Content"]
+
+
+def test_menu_click_leaves_the_active_flow(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    s = replace(wx_settings(settings, standin, safe=False))
+    p = pusher(False)
+    client = TestClient(web_app(engine, s))
+    q, b = p.plain(push_xml(OPENID, "text", Content="语言", MsgId=9101))  # the language flow asks a question
+    asked = p.open(client.post("/wechat", params=q, content=b).text)["Content"]
+    assert "中文" in asked and "English" in asked
+    q, b = p.plain(push_xml(OPENID, "event", Event="CLICK", EventKey="flow:counttest", create_time=1_700_000_100))
+    assert p.open(client.post("/wechat", params=q, content=b).text)["Content"] == "counted"
