@@ -23,7 +23,7 @@ from importlib import resources
 
 from knowledge.loader import load_measures
 
-__all__ = ["Hit", "SearchResult", "detect_language", "normalize", "search"]
+__all__ = ["Hit", "SearchResult", "detect_language", "fold", "normalize", "search"]
 
 # Calibrated on the train split (see bench/retrieval.py); the held-out split was never used to tune.
 MIN_SCORE = 9.5  # BM25 score (plus bonuses) of the best article below which we abstain
@@ -62,13 +62,18 @@ class SearchResult:
 
 # -- text ----------------------------------------------------------------------------------------
 
-def normalize(text: str) -> str:
-    """NFKC, lower case, control characters dropped, traditional -> simplified, whitespace squeezed."""
+def fold(text: str) -> str:
+    """NFKC, lower case, control and format characters dropped, whitespace squeezed."""
     text = unicodedata.normalize("NFKC", text or "")
     text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
-    text = " ".join(text.split())[:MAX_QUERY].lower()
-    if _CJK.search(text):
-        import zhconv  # imported here: 20 ms we only pay for Chinese text
+    return " ".join(text.split()).lower()
+
+
+def normalize(text: str) -> str:
+    """:func:`fold`, cut to MAX_QUERY characters, traditional -> simplified."""
+    text = fold(text)[:MAX_QUERY]
+    if any(_CJK.match(c) and c not in index().chars for c in text):
+        import zhconv  # loading its tables takes ~0.15 s: only for characters the measures do not use
 
         text = zhconv.convert(text, "zh-cn")
     return text
@@ -170,7 +175,7 @@ class Index:
                 key = (m.key, a.number)
                 zh_keywords = [k for k in a.keywords if _CJK.search(k)]
                 en_keywords = [k for k in a.keywords if not _CJK.search(k)]
-                self.keywords.extend((normalize(k), key) for k in zh_keywords if len(k) >= 2)
+                self.keywords.extend((fold(k), key) for k in zh_keywords if len(k) >= 2)
                 # Every unit carries its programme's name: articles rarely repeat it, questions do.
                 head = " ".join([*colloquial["measures"][m.key], a.heading])
                 units = [(None, " ".join([head, a.text, *(_strip(k, colloquial_fillers) for k in zh_keywords)]))]
@@ -180,13 +185,13 @@ class Index:
                 for para, text in units:
                     self.article_units[key].append(len(self.units))
                     self.units.append(_Unit(m.key, a.number, para))
-                    docs.append(bigrams(normalize(text)))
+                    docs.append(bigrams(fold(text)))
                     en_docs.append(self.en_tokens(en_text) if para is None else [])
         self.bm25 = BM25(docs)
         self.en_bm25 = BM25(en_docs)
-        self.entries = [(tuple(normalize(s) for s in e["say"]), tuple(normalize(t) for t in e["means"]))
+        self.entries = [(tuple(fold(s) for s in e["say"]), tuple(fold(t) for t in e["means"]))
                         for e in colloquial["entries"]]
-        self.intents = [(i["name"], tuple(normalize(s) for s in i["say"]),
+        self.intents = [(i["name"], tuple(fold(s) for s in i["say"]),
                          tuple((k.split(":")[0], int(k.split(":")[1])) for k in i["articles"]), tuple(i.get("over", ())))
                         for i in _lexicon("intents")["intents"]]
         # Longest cue first, so that "工匠工作室" names the craftsman measure and not the studio one.
@@ -207,6 +212,7 @@ class Index:
         for f in self.fillers:
             known.update(bigrams(f))
         self.known = frozenset(known)
+        self.chars = frozenset(c for t in known for c in t)  # text made only of these needs no zhconv
         self._homophones: dict[str, tuple[str, ...]] | None = None
 
     # -- helpers --------------------------------------------------------------------------------

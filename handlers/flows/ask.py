@@ -1,14 +1,15 @@
-"""The FAQ: answers a free question from the measures' text, citing articles, or abstains."""
+"""The FAQ: a free question that no flow claims is answered from the measures, citing the articles, or
+the assistant abstains and offers a person (see :mod:`handlers.answering`)."""
 
 from __future__ import annotations
 
+from handlers.answering import answer
 from handlers.flow import Ctx
-from handlers.types import Choice, Reply
+from handlers.types import Reply
+from knowledge.search import detect_language, normalize
 
 
 def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
-    """Placeholder until the search lands: always abstains and points to a person."""
-    _ = ctx._
-    return [Reply(text=_("I could not find this in the four measures. Please contact {contact}.",
-                         contact=ctx.settings.human_contact),
-                  choices=(Choice("cmd:menu", _("Main menu")),))]
+    # A question written in English gets an English answer whatever the person's language setting.
+    locale = "en" if detect_language(normalize(text)) == "en" else ctx.locale
+    return [answer(text, locale=locale, contact=ctx.settings.human_contact).reply]

@@ -1,0 +1,94 @@
+"""Compose an answer from a search result: the direct answer where an article states the fact plainly,
+the articles to cite (best first, with the paragraph relied on) and related questions. Pure: wording of
+the surrounding sentences and rendering belong to the handlers.
+
+Direct answers are data (``knowledge/lexicon/answers.json``): a Chinese and an English sentence taken
+from the article, the article's own words they rest on (``fact``), and the question they answer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from knowledge.models import ArticleRef, ref
+from knowledge.search import Hit, SearchResult
+
+__all__ = ["Composed", "DirectAnswer", "compose", "direct_answer", "direct_answers"]
+
+SECOND_CITATION = 0.8  # cite the runner-up too when it scores at least this share of the best
+
+
+@dataclass(frozen=True)
+class DirectAnswer:
+    ref: ArticleRef
+    fact: str  # the article's words the answer rests on
+    zh: str
+    en: str
+    q_zh: str
+    q_en: str
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+    def question(self, lang: str) -> str:
+        return self.q_en if lang == "en" else self.q_zh
+
+
+@dataclass(frozen=True)
+class Composed:
+    abstained: bool
+    reason: str
+    lang: str
+    direct: DirectAnswer | None
+    refs: tuple[ArticleRef, ...]  # what to cite, best first
+    related: tuple[str, ...]  # related questions, in ``lang``
+    hits: tuple[Hit, ...]
+
+
+@cache
+def direct_answers() -> dict[tuple[str, int, int | None], DirectAnswer]:
+    path = resources.files("knowledge") / "lexicon" / "answers.json"
+    out: dict[tuple[str, int, int | None], DirectAnswer] = {}
+    for item in json.loads(path.read_text(encoding="utf-8"))["answers"]:
+        measure, article, *para = item["ref"].split(":")
+        r = ref(measure, int(article), int(para[0]) if para else None)
+        out[(r.measure, r.article, r.paragraph)] = DirectAnswer(r, item["fact"], item["zh"], item["en"],
+                                                                item["q_zh"], item["q_en"])
+    return out
+
+
+def direct_answer(measure: str, article: int, paragraph: int | None = None) -> DirectAnswer | None:
+    """The direct answer for the paragraph if there is one, else for the article, else (when the paragraph
+    is unknown or has none) the article's first paragraph-level answer."""
+    table = direct_answers()
+    if paragraph is not None and (measure, article, paragraph) in table:
+        return table[(measure, article, paragraph)]
+    if (measure, article, None) in table:
+        return table[(measure, article, None)]
+    candidates = sorted((k for k in table if k[0] == measure and k[1] == article), key=lambda k: k[2] or 0)
+    return table[candidates[0]] if candidates else None
+
+
+def compose(result: SearchResult, lang: str | None = None, max_refs: int = 2, max_related: int = 2) -> Composed:
+    lang = lang or result.lang
+    if result.abstained or not result.hits:
+        return Composed(True, result.reason or "low_score", lang, None, (), (), ())
+    best = result.hits[0]
+    direct = direct_answer(best.measure, best.article, best.paragraph)
+    refs = [direct.ref if direct else ref(best.measure, best.article, best.paragraph)]
+    for hit in result.hits[1:]:
+        if len(refs) >= max_refs or hit.score < SECOND_CITATION * best.score:
+            break
+        refs.append(ref(hit.measure, hit.article, hit.paragraph))
+    cited = {(r.measure, r.article) for r in refs}
+    related: list[str] = []
+    for hit in result.hits[1:]:  # of the same programme: the person asked about that one
+        other = direct_answer(hit.measure, hit.article) if hit.measure == best.measure else None
+        if other and (hit.measure, hit.article) not in cited and other.question(lang) not in related:
+            related.append(other.question(lang))
+        if len(related) >= max_related:
+            break
+    return Composed(False, "", lang, direct, tuple(refs), tuple(related), result.hits)
