@@ -260,7 +260,7 @@ def segment_recipients(*, session: Session, unit: str, spec: dict[str, Any]) -> 
         if spec.get("industry_union"):
             stmt = stmt.where(Person.industry_union == spec["industry_union"])
     elif kind == "class":
-        return _class_recipients(session, spec)
+        return _class_recipients(session, unit, spec)
     else:
         raise UnknownSegment(str(kind))
     seen: dict[int, str] = {}
@@ -269,25 +269,39 @@ def segment_recipients(*, session: Session, unit: str, spec: dict[str, Any]) -> 
     return sorted(seen.items())
 
 
-def training_available() -> bool:
-    try:
-        module = importlib.import_module("storage.models_training")
-    except ModuleNotFoundError:
-        return False
-    return hasattr(module, "Enrolment") or hasattr(module, "Enrollment")
-
-
-def _class_recipients(session: Session, spec: dict[str, Any]) -> list[tuple[int, str]]:
-    """Trainees enrolled in a class; the training tables belong to another area and may be absent."""
+def _training() -> tuple[Any, Any]:
+    """(TrainingClass, Enrolment) of the training area; the tables belong to another area and may be absent."""
     try:
         module = importlib.import_module("storage.models_training")
     except ModuleNotFoundError as exc:
         raise UnknownSegment("training tables are not installed") from exc
-    table = getattr(module, "Enrolment", None) or getattr(module, "Enrollment", None)
-    if table is None or not hasattr(table, "person_id") or not hasattr(table, "class_id"):
-        raise UnknownSegment("training tables have no enrolment of persons in classes")
-    stmt = (select(Person.id, Person.locale).join(table, table.person_id == col(Person.id))
-            .where(table.class_id == int(spec.get("class_id", 0))))
+    klass, enrolment = getattr(module, "TrainingClass", None), getattr(module, "Enrolment", None)
+    if klass is None or enrolment is None:
+        raise UnknownSegment("training tables have no classes with enrolments")
+    return klass, enrolment
+
+
+def training_available() -> bool:
+    try:
+        _training()
+    except UnknownSegment:
+        return False
+    return True
+
+
+def class_of_unit(*, session: Session, code: str, unit: str) -> int | None:
+    """The id of the class with ``code`` owned by ``unit``, or None."""
+    klass, _enrolment = _training()
+    row = session.exec(select(klass.id).where(klass.code == code.strip().upper(), klass.unit == unit)).first()
+    return int(row) if row is not None else None
+
+
+def _class_recipients(session: Session, unit: str, spec: dict[str, Any]) -> list[tuple[int, str]]:
+    """Trainees bound to a person in a class of ``unit``."""
+    klass, enrolment = _training()
+    stmt = (select(Person.id, Person.locale).join(enrolment, enrolment.person_id == col(Person.id))
+            .join(klass, klass.id == enrolment.class_id)
+            .where(enrolment.class_id == int(spec.get("class_id", 0)), klass.unit == unit))
     seen: dict[int, str] = {}
     for pid, locale in session.exec(stmt.distinct()):
         seen.setdefault(int(pid), locale)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.flow import Flow
 from handlers.flows.ask import faq_answer
+from handlers.flows.broadcast import BROADCAST
 from handlers.flows.clerk_cases import CLERK_CASES
 from handlers.flows.core import LANG, ME
 from handlers.flows.craftsman import FLOWS as CRAFTSMAN_FLOWS
@@ -23,7 +24,7 @@ FLOWS: tuple[Flow, ...] = (
     *CRAFTSMAN_FLOWS, *STUDIO_FLOWS, *STATION_FLOWS,
     HANDOFF, MY_TICKETS, TICKETS,
     SUBSIDY, CALENDAR, ELIGIBILITY,
-    STATUS, SUBSCRIBE, UNSUBSCRIBE, CLERK_CASES,
+    STATUS, SUBSCRIBE, UNSUBSCRIBE, CLERK_CASES, BROADCAST,
     *TRAINEE_FLOWS, TRAINING_CLERK,
 )
 

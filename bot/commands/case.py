@@ -1,0 +1,102 @@
+"""``yunling case``: the clerk's case desk on the command line (same rules, events, audit and
+notifications as in chat; the actor is recorded as the command line).
+
+    yunling case list --unit 昆明市总工会
+    yunling case create --unit 昆明市总工会 --programme craftsman --title 张三 --code ABCD-EFGH
+    yunling case move 12 preliminary --unit 昆明市总工会 [--reason ...] [--publicity-start 2026-04-01]
+    yunling case move 12 rejected --unit 昆明市总工会 --reason "材料不全"
+    yunling case show 12 [--unit 昆明市总工会]
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.commands.common import add_db_option, settings_from
+from handlers.i18n import translator
+from handlers.notifications import CaseRuleError, advance_case, close_case, describe_case, open_case
+from knowledge.rules import case_stages as cs
+from storage import repo_cases as rc
+from storage.db import init_db, make_engine, session_scope
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("case", help="award cases: list, create, move, show")
+    csub = p.add_subparsers(dest="case_command", metavar="ACTION", required=True)
+    ls = csub.add_parser("list", help="the unit's cases")
+    ls.add_argument("--unit", required=True)
+    cr = csub.add_parser("create", help="open a case for the applicant whose link code (from /status) is given")
+    cr.add_argument("--unit", required=True)
+    cr.add_argument("--programme", required=True, choices=cs.PROGRAMMES)
+    cr.add_argument("--title", required=True, help="applicant or studio/workstation name")
+    cr.add_argument("--code", required=True, help="the applicant's personal link code")
+    mv = csub.add_parser("move", help="move to the next stage, or close as rejected/withdrawn/disqualified")
+    mv.add_argument("case_id", type=int)
+    mv.add_argument("stage", help="next stage key, or rejected | withdrawn | disqualified")
+    mv.add_argument("--unit", required=True)
+    mv.add_argument("--reason", default="")
+    mv.add_argument("--publicity-start", type=date.fromisoformat, help="first day of 公示 (default: today)")
+    sh = csub.add_parser("show", help="a case with its history")
+    sh.add_argument("case_id", type=int)
+    sh.add_argument("--unit", default="")
+    for q in (ls, cr, mv, sh):
+        add_db_option(q)
+        q.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    tz = ZoneInfo(settings.timezone)
+    now = datetime.now(UTC)
+    _ = translator("en")
+    try:
+        with session_scope(engine) as s:
+            if args.case_command == "list":
+                for c in rc.cases_of_unit(session=s, unit=args.unit):
+                    where = c.outcome or c.stage
+                    extra = f" {c.publicity_start}..{c.publicity_end}" if c.stage == "publicity" else ""
+                    print(f"#{c.id}\t{c.programme}\t{where}{extra}\t{c.title}")
+                return 0
+            if args.case_command == "create":
+                applicant = rc.redeem_link_code(session=s, code=args.code, now=now)
+                if applicant is None:
+                    print("error: the link code is not valid (mistyped, used or expired)")
+                    return 1
+                case = open_case(session=s, programme=args.programme, applicant_id=applicant, title=args.title,
+                                 unit=args.unit, actor_id=None, now=now)
+                print(f"case #{case.id} opened at stage {case.stage}; the applicant will be notified")
+                return 0
+            unit = getattr(args, "unit", "")
+            case = rc.case_for_unit(session=s, case_id=args.case_id, unit=unit) if unit else \
+                rc.get_case(session=s, case_id=args.case_id)
+            if case is None:
+                print(f"error: no case #{args.case_id}" + (f" in {unit}" if unit else ""))
+                return 1
+            if args.case_command == "show":
+                text, _refs = describe_case(_, "en", case)
+                print(text)
+                print(f"unit: {case.unit}")
+                for e in rc.events_of(session=s, case_id=case.id or 0):
+                    when = rc.as_utc(e.created_at).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                    print(f"  {when}  {e.action:9} {e.from_stage or '-'} -> {e.to_stage}  {e.reason}")
+                return 0
+            if args.stage in cs.OUTCOMES:
+                close_case(session=s, case=case, outcome=args.stage, reason=args.reason, actor_id=None, now=now)
+            else:
+                advance_case(session=s, case=case, to_stage=args.stage, actor_id=None, reason=args.reason, now=now,
+                             publicity_start=args.publicity_start or (now.astimezone(tz).date()
+                                                                      if args.stage == "publicity" else None))
+            print(f"case #{case.id}: {case.outcome or case.stage}"
+                  + (f" ({case.publicity_start}..{case.publicity_end})" if case.stage == "publicity"
+                     and not case.outcome else "") + "; the applicant will be notified")
+            return 0
+    except CaseRuleError as exc:
+        print("error: " + _(exc.message, **exc.params))
+        return 1
+    except rc.CaseConflict:
+        print("error: the case changed meanwhile; look at it again")
+        return 1

@@ -1,0 +1,146 @@
+"""Background work of a server process: the delivery worker on its own event loop, driven by an
+APScheduler 3 ``BackgroundScheduler``.
+
+APScheduler's defaults are not what we want, so every job sets them explicitly:
+* ``misfire_grace_time`` defaults to 1 s, which silently skips a run due while the process was busy or
+  down for a moment -- ours are generous (the tick 30 s, the daily calendar job 12 h);
+* ``coalesce`` defaults to False, which replays every missed run -- ours is True (one catch-up run);
+* ``max_instances=1``: a slow run is never overlapped by the next.
+The job store is in memory on purpose: what is scheduled lives in our tables (``broadcast.scheduled_at``,
+``outbox.next_attempt_at``), so a restart loses nothing, and several processes never share a job store
+(unsupported upstream). The calendar job also runs once at start-up, so a reminder missed while the process
+was down is proposed once if still relevant (proposals are idempotent per key).
+
+    handle = start_background(app)            # in ``yunling serve``; senders found from settings
+    ...
+    handle.shutdown()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.app import App
+from bot.delivery import ConsoleSender, DeliveryWorker, Limits
+from bot.senders import Sender
+from handlers.notifications import clerk_units, propose_reminders, release_due_broadcasts
+from storage.db import run_in_transaction
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 2.0  # how often due broadcasts are released and the worker is woken
+CALENDAR_AT = (7, 30)  # local time of the daily reminder proposals
+
+
+def default_senders(app: App) -> dict[str, Sender]:
+    """Console always; each platform module may offer ``make_sender(app) -> Sender | None``."""
+    senders: dict[str, Sender] = {"console": ConsoleSender()}
+    for name in ("bot.telegram", "bot.wechat"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        make = getattr(module, "make_sender", None)
+        sender = make(app) if make else None
+        if sender is not None:
+            senders[sender.channel] = sender
+    return senders
+
+
+class Background:
+    """The delivery thread and the scheduler of one process."""
+
+    def __init__(self, app: App, senders: Mapping[str, Sender], *, limits: Mapping[str, Limits] | None = None,
+                 tick_seconds: float = TICK_SECONDS, **worker_options: object) -> None:
+        self.app = app
+        self.tz = ZoneInfo(app.settings.timezone)
+        self.worker = DeliveryWorker(app.engine, senders, limits=limits, **worker_options)  # type: ignore[arg-type]
+        self.tick_seconds = tick_seconds
+        self.scheduler = BackgroundScheduler(
+            timezone=self.tz, jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(2)},
+            job_defaults={"coalesce": True, "misfire_grace_time": 30, "max_instances": 1},
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._wake: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+
+    # -- jobs ------------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Release due broadcasts into the outbox, close finished ones, wake the worker."""
+        now = datetime.now(UTC)
+        try:
+            run_in_transaction(self.app.engine, lambda s: release_due_broadcasts(session=s, now=now))
+        except Exception:
+            log.exception("releasing broadcasts failed")
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def calendar(self) -> None:
+        """Propose the day's reminders (公示 windows, training deadlines) as drafts for the clerks."""
+        now = datetime.now(UTC)
+        today = now.astimezone(self.tz).date()
+
+        def work(s):  # type: ignore[no-untyped-def]
+            units = clerk_units(session=s, extra=tuple(self.app.settings.clerks.values()))
+            return propose_reminders(session=s, today=today, now=now, tz=self.tz, units=units,
+                                     locale=self.app.settings.default_locale)
+
+        try:
+            made = run_in_transaction(self.app.engine, work)
+            log.info("calendar: %d reminder drafts proposed", len(made))
+        except Exception:
+            log.exception("calendar job failed")
+
+    # -- life cycle ------------------------------------------------------------------------------
+    def _run_loop(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop, self._wake = asyncio.Event(), asyncio.Event()
+            self._ready.set()
+            await self.worker.run(self._stop, self._wake, poll_seconds=max(self.tick_seconds * 5, 10))
+            self.worker.flush()
+
+        asyncio.run(main())
+
+    def start(self) -> Background:
+        self._thread = threading.Thread(target=self._run_loop, name="delivery", daemon=True)
+        self._thread.start()
+        self._ready.wait(timeout=10)
+        self.scheduler.add_job(self.tick, "interval", seconds=self.tick_seconds, id="tick",
+                               misfire_grace_time=30, coalesce=True, max_instances=1,
+                               next_run_time=datetime.now(self.tz))
+        self.scheduler.add_job(self.calendar, "cron", hour=CALENDAR_AT[0], minute=CALENDAR_AT[1], id="calendar",
+                               misfire_grace_time=12 * 3600, coalesce=True, max_instances=1)
+        self.scheduler.add_job(self.calendar, "date", run_date=datetime.now(self.tz), id="calendar-startup",
+                               misfire_grace_time=12 * 3600)
+        self.scheduler.start()
+        log.info("background started: delivery worker %s, tick every %.0f s", self.worker.worker_id,
+                 self.tick_seconds)
+        return self
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        self.scheduler.shutdown(wait=False)
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout=timeout)
+
+
+def start_background(app: App, senders: Mapping[str, Sender] | None = None, **options: object) -> Background:
+    """Start delivery and scheduling for ``app``; call ``.shutdown()`` when the server stops."""
+    return Background(app, senders or default_senders(app), **options).start()  # type: ignore[arg-type]

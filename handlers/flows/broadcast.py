@@ -1,0 +1,281 @@
+"""Clerk broadcasts ("群发通知", /broadcast): compose a message for a segment of the clerk's unit, preview it
+with the recipient count, send now or schedule it, approve the reminders proposed by the calendar job,
+cancel before it goes, and read the delivery report. Clerks only (the dispatcher refuses others politely
+and logs it). Sending happens in ``bot.delivery``; this flow only writes rows."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
+from handlers.flows.clerk_cases import parse_day
+from handlers.flows.status import PROGRAMME_CHOICES
+from handlers.i18n import N_
+from handlers.notifications import fmt_date, unit_scope
+from handlers.types import Reply
+from knowledge.rules import case_stages as cs
+from storage import repo_cases as rc
+from storage import repo_outbox as ro
+from storage.models_cases import Broadcast
+
+MAX_TEXT = 1000
+_TIME = re.compile(r"(\d{1,2})[:：](\d{2})\s*$")
+STATUS_TITLES = {"draft": N_("draft"), "scheduled": N_("scheduled"), "sending": N_("sending"), "done": N_("done"),
+                 "cancelled": N_("cancelled")}
+
+
+def _broadcast(ctx: Ctx) -> Broadcast | None:
+    return rc.broadcast_for_unit(session=ctx.session, broadcast_id=int(ctx.data.get("broadcast_id", 0)),
+                                 unit=ctx.clerk_unit)
+
+
+def _local(ctx: Ctx, when: datetime | None) -> str:
+    if when is None:
+        return "-"
+    return rc.as_utc(when).astimezone(ctx.now.tzinfo).strftime("%Y-%m-%d %H:%M")
+
+
+def _line(ctx: Ctx, b: Broadcast) -> str:
+    _ = ctx._
+    text = b.text.replace("\n", " ")
+    return f"#{b.id} [{_(STATUS_TITLES.get(b.status, b.status))}] {_local(ctx, b.scheduled_at)} · " \
+           f"{text[:40]}{'…' if len(text) > 40 else ''}"
+
+
+def _pick(ctx: Ctx, answer: Answer, statuses: tuple[str, ...]) -> Broadcast:
+    digits = re.sub(r"\D", "", answer.text)
+    b = rc.broadcast_for_unit(session=ctx.session, broadcast_id=int(digits[:9]), unit=ctx.clerk_unit) \
+        if digits else None
+    if b is None or b.status not in statuses:
+        raise Invalid(ctx._("Please type the number of one of the broadcasts listed."))
+    ctx.data["broadcast_id"] = b.id
+    return b
+
+
+# -- menu ------------------------------------------------------------------------------------------
+def _ask_menu(ctx: Ctx) -> Reply:
+    _ = ctx._
+    return choices_reply(_("Broadcasts of {unit}:", unit=ctx.clerk_unit), [
+        ("new", _("Write a new message")), ("drafts", _("Drafts and proposed reminders")),
+        ("cancel", _("Cancel a scheduled message")), ("report", _("Delivery reports")),
+    ])
+
+
+def _listing(ctx: Ctx, statuses: tuple[str, ...], question: str) -> Reply:
+    rows = rc.broadcasts_of_unit(session=ctx.session, unit=ctx.clerk_unit, statuses=statuses)
+    return Reply(text="\n".join([question, *(_line(ctx, b) for b in rows)]))
+
+
+def _on_menu(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    value = answer.value or "report"
+    if value == "new":
+        return goto("segment")
+    statuses = {"drafts": ("draft",), "cancel": ("scheduled", "sending"),
+                "report": ("sending", "done", "cancelled")}[value]
+    if not rc.broadcasts_of_unit(session=ctx.session, unit=ctx.clerk_unit, statuses=statuses):
+        return finish(Reply(text=_("There is nothing here yet.")))
+    return goto({"drafts": "pick_draft", "cancel": "pick_cancel", "report": "pick_report"}[value])
+
+
+# -- compose ---------------------------------------------------------------------------------------
+def _ask_segment(ctx: Ctx) -> Reply:
+    _ = ctx._
+    options = [("applicants", _("Applicants of our cases (by programme or stage)")),
+               ("subscribers", _("Subscribers of a programme in our area"))]
+    if rc.training_available():
+        options.insert(1, ("class", _("Trainees of one of our classes")))
+    return choices_reply(_("Who should receive it?"), options)
+
+
+def _on_segment(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["segment"] = {"kind": answer.value}
+    return goto("class_code" if answer.value == "class" else "programme")
+
+
+def _ask_programme(ctx: Ctx) -> Reply:
+    _ = ctx._
+    kind = ctx.data["segment"]["kind"]
+    options = cs.PROGRAMME_TITLES if kind == "applicants" else PROGRAMME_CHOICES
+    extra = [("any", _("All programmes"))] if kind == "applicants" else []
+    return choices_reply(_("Which programme?"), [*extra, *((k, _(v)) for k, v in options.items())])
+
+
+def _on_programme(ctx: Ctx, answer: Answer) -> Outcome:
+    seg = ctx.data["segment"]
+    seg["programme"] = None if answer.value == "any" else answer.value
+    if seg["kind"] == "subscribers":
+        seg.update(unit_scope(ctx.clerk_unit))
+        return goto("text")
+    return goto("stage" if seg["programme"] else "text")
+
+
+def _ask_stage(ctx: Ctx) -> Reply:
+    _ = ctx._
+    stages = cs.stages(ctx.data["segment"]["programme"])
+    return choices_reply(_("At which stage?"), [("any", _("Any stage")), *((s.key, _(s.title)) for s in stages)])
+
+
+def _on_stage(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["segment"]["stage"] = None if answer.value == "any" else answer.value
+    return goto("text")
+
+
+def _ask_class(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("The class code (e.g. KM2603):"))
+
+
+def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
+    class_id = rc.class_of_unit(session=ctx.session, code=answer.text, unit=ctx.clerk_unit)
+    if class_id is None:
+        raise Invalid(ctx._("There is no class with that code in {unit}.", unit=ctx.clerk_unit))
+    ctx.data["segment"]["class_id"] = class_id
+    return goto("text")
+
+
+def _ask_text(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Type the message (up to {n} characters). It is sent as written, headed with the "
+                            "name of your unit.", n=MAX_TEXT))
+
+
+def _on_text(ctx: Ctx, answer: Answer) -> Outcome:
+    text = answer.text.strip()
+    if not 2 <= len(text) <= MAX_TEXT:
+        raise Invalid(ctx._("Please write between 2 and {n} characters.", n=MAX_TEXT))
+    b = rc.create_broadcast(session=ctx.session, author_person_id=ctx.person.id, unit=ctx.clerk_unit,
+                            segment=ctx.data["segment"], text=text, now=ctx.now)
+    assert b is not None
+    ctx.data["broadcast_id"] = b.id
+    return goto("preview")
+
+
+# -- preview, schedule -----------------------------------------------------------------------------
+def _ask_preview(ctx: Ctx) -> Reply:
+    _ = ctx._
+    b = _broadcast(ctx)
+    assert b is not None
+    try:
+        count = len(rc.segment_recipients(session=ctx.session, unit=b.unit, spec=json.loads(b.segment)))
+    except rc.UnknownSegment:
+        count = 0
+    lines = [_("Preview of broadcast #{id} — {count} recipients:", id=b.id, count=count), "", b.text, ""]
+    if b.relevant_until:
+        lines.append(_("Relevant until {when}; after that it will not be sent.", when=_local(ctx, b.relevant_until)))
+    return choices_reply("\n".join(lines), [
+        ("now", _("Send now")), ("later", _("Schedule for a time")), ("keep", _("Keep as draft")),
+        ("discard", _("Discard")),
+    ])
+
+
+def _on_preview(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    b = _broadcast(ctx)
+    if b is None:
+        return finish(Reply(text=_("This broadcast is no longer available.")))
+    if answer.value == "later":
+        return goto("when")
+    if answer.value == "keep":
+        return finish(Reply(text=_("Saved as draft #{id}.", id=b.id)))
+    if answer.value == "discard":
+        rc.set_broadcast_status(session=ctx.session, broadcast=b, status="cancelled", from_statuses=("draft",),
+                                actor=ctx.person.id, now=ctx.now)
+        return finish(Reply(text=_("Broadcast #{id} discarded.", id=b.id)))
+    return _schedule(ctx, b, ctx.now)
+
+
+def _schedule(ctx: Ctx, b: Broadcast, when: datetime) -> Outcome:
+    _ = ctx._
+    if not rc.set_broadcast_status(session=ctx.session, broadcast=b, status="scheduled", from_statuses=("draft",),
+                                   actor=ctx.person.id, now=ctx.now, scheduled_at=when.astimezone(UTC)):
+        return finish(Reply(text=_("This broadcast has already been handled.")))
+    if when <= ctx.now:
+        return finish(Reply(text=_("Broadcast #{id} is on its way. Ask for its delivery report under 'Delivery "
+                                   "reports'.", id=b.id)))
+    return finish(Reply(text=_("Broadcast #{id} is scheduled for {when}. You can cancel it until then.", id=b.id,
+                               when=_local(ctx, when))))
+
+
+def _ask_when(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("When should it go? Type a date and time, e.g. 2026-04-01 09:00."))
+
+
+def _on_when(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    text = answer.text.strip()
+    m = _TIME.search(text)
+    day = parse_day(text[: m.start()] if m else "", ctx.now.date()) if m else None
+    if day is None or m is None or int(m[1]) > 23 or int(m[2]) > 59:
+        raise Invalid(_("Please type a date and time such as 2026-04-01 09:00."))
+    when = datetime(day.year, day.month, day.day, int(m[1]), int(m[2]), tzinfo=ctx.now.tzinfo)
+    if when <= ctx.now:
+        raise Invalid(_("That time has passed; please choose a later one."))
+    b = _broadcast(ctx)
+    if b is None:
+        return finish(Reply(text=_("This broadcast is no longer available.")))
+    return _schedule(ctx, b, when)
+
+
+# -- drafts, cancel, report ------------------------------------------------------------------------
+def _ask_pick_draft(ctx: Ctx) -> Reply:
+    return _listing(ctx, ("draft",), ctx._("Which draft? Type its number."))
+
+
+def _on_pick_draft(ctx: Ctx, answer: Answer) -> Outcome:
+    _pick(ctx, answer, ("draft",))
+    return goto("preview")
+
+
+def _ask_pick_cancel(ctx: Ctx) -> Reply:
+    return _listing(ctx, ("scheduled", "sending"), ctx._("Cancel which broadcast? Type its number."))
+
+
+def _on_pick_cancel(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    b = _pick(ctx, answer, ("scheduled", "sending"))
+    held = ro.cancel_open(session=ctx.session, broadcast_id=b.id or 0) if b.status == "sending" else 0
+    rc.set_broadcast_status(session=ctx.session, broadcast=b, status="cancelled",
+                            from_statuses=("scheduled", "sending"), actor=ctx.person.id, now=ctx.now)
+    if held:
+        return finish(Reply(text=_("Broadcast #{id} cancelled; {n} messages not yet sent were held back.", id=b.id,
+                                   n=held)))
+    return finish(Reply(text=_("Broadcast #{id} cancelled before it went.", id=b.id)))
+
+
+def _ask_pick_report(ctx: Ctx) -> Reply:
+    return _listing(ctx, ("sending", "done", "cancelled"), ctx._("Report of which broadcast? Type its number."))
+
+
+def _on_pick_report(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    b = _pick(ctx, answer, ("sending", "done", "cancelled"))
+    rep = ro.report(session=ctx.session, broadcast_id=b.id or 0)
+    lines = [_("Delivery report of broadcast #{id} ({status}):", id=b.id, status=_(STATUS_TITLES[b.status])),
+             _("Sent: {n}", n=rep.sent), _("Pending: {n}", n=rep.pending), _("Failed: {n}", n=rep.failed)]
+    lines += [f"  · {reason}: {n}" for reason, n in sorted((rep.reasons or {}).items())]
+    if rep.cancelled:
+        lines.append(_("Held back by cancellation: {n}", n=rep.cancelled))
+    if b.finished_at:
+        lines.append(_("Finished: {when}", when=fmt_date(ctx.locale, rc.as_utc(b.finished_at)
+                                                           .astimezone(ctx.now.tzinfo).date())))
+    return finish(Reply(text="\n".join(lines)))
+
+
+BROADCAST = Flow(
+    name="broadcast", title=N_("Broadcasts (clerks)"), start="menu", roles=frozenset({"clerk"}),
+    states={
+        "menu": State(prompt=_ask_menu, handle=_on_menu),
+        "segment": State(prompt=_ask_segment, handle=_on_segment),
+        "programme": State(prompt=_ask_programme, handle=_on_programme),
+        "stage": State(prompt=_ask_stage, handle=_on_stage),
+        "class_code": State(prompt=_ask_class, handle=_on_class, free_text=True),
+        "text": State(prompt=_ask_text, handle=_on_text, free_text=True),
+        "preview": State(prompt=_ask_preview, handle=_on_preview),
+        "when": State(prompt=_ask_when, handle=_on_when, free_text=True),
+        "pick_draft": State(prompt=_ask_pick_draft, handle=_on_pick_draft, free_text=True),
+        "pick_cancel": State(prompt=_ask_pick_cancel, handle=_on_pick_cancel, free_text=True),
+        "pick_report": State(prompt=_ask_pick_report, handle=_on_pick_report, free_text=True),
+    },
+    commands=("/broadcast", "群发通知", "群发", "broadcast"), menu_order=510,
+)

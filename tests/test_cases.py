@@ -1,0 +1,298 @@
+"""Case tracker: the procedure against the source text, clerk and applicant transcripts, notifications in
+the applicant's language, the 公示 window over a holiday, closing with a reason, and authorisation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot.cli import main as cli
+from knowledge import loader
+from knowledge.rules import case_stages as cs
+from knowledge.text import squash
+from storage import repo_cases as rc
+from storage.db import session_scope
+from storage.models import AuditEvent, OutboxMessage
+from storage.models_cases import Case, CaseEvent
+
+SOURCE = Path("/work/shared/source/yunnan-union-measures-2020.txt")
+KM = "昆明市总工会"
+# What each stage's article must say (the stage's name as the measure words it).
+STAGE_WORDS = {"submitted": "申报", "preliminary": "初审", "review": "复审", "expert_review": "专家评审",
+               "public_vote": "公众投票", "inspection": "审核考察", "leading_group": "领导小组审议",
+               "publicity": "社会公示", "named": "审定命名"}
+
+
+# -- the procedure against the text ------------------------------------------------------------------
+@pytest.mark.parametrize("programme", cs.PROGRAMMES)
+def test_each_stage_cites_the_article_that_prescribes_it(programme: str) -> None:
+    for st in cs.stages(programme):
+        first = st.refs[0]
+        text = loader.quote(first.measure, first.article, first.paragraph)
+        assert STAGE_WORDS[st.key] in text, (programme, st.key, first)
+
+
+def test_public_vote_inspection_and_leading_group_only_for_craftsman() -> None:
+    assert [s.key for s in cs.stages("craftsman")] == list(STAGE_WORDS)
+    for p in ("studio", "station"):
+        assert [s.key for s in cs.stages(p)] == ["submitted", "preliminary", "review", "expert_review", "publicity",
+                                                 "named"]
+        chapter = "".join(loader.article(p, n).text for n in range(13, 18))
+        assert "公众投票" not in chapter and "领导小组审议" not in chapter
+
+
+@pytest.mark.parametrize("programme", cs.PROGRAMMES)
+def test_publicity_facts_are_in_article_16(programme: str) -> None:
+    art = squash(loader.article(programme, 16).text)
+    assert f"公示时间为{cs.PUBLICITY_WORKDAYS}个工作日" in art
+    objection = squash(loader.quote(programme, 16, cs.OBJECTION_REF[programme].paragraph))
+    assert "可采取" + "或".join(cs.OBJECTION_MEANS) + "方式提出异议" in objection
+    assert "取消该公示对象评选资格" in objection
+    # and the same sentences stand in the official source file
+    assert f"公示时间为{cs.PUBLICITY_WORKDAYS}个工作日" in squash(SOURCE.read_text(encoding="utf-8"))
+
+
+def test_publicity_window_skips_the_national_day_holiday() -> None:
+    # 29-30 Sep, then 1-7 Oct off, 8-10 Oct (the 10th a Saturday made a working day): 5 working days.
+    assert cs.publicity_end(date(2026, 9, 29)) == date(2026, 10, 10)
+    assert cs.publicity_end(date(2026, 3, 2)) == date(2026, 3, 6)
+
+
+# -- transcripts ---------------------------------------------------------------------------------------
+def _code(applicant) -> str:  # type: ignore[no-untyped-def]
+    applicant.say("/status")
+    m = re.search(r"\b([A-Z2-9]{4})-([A-Z2-9]{4})\b", applicant.text)
+    assert m, applicant.text
+    return m[0]
+
+
+def _open_case(clerk, applicant, programme: str = "craftsman", title: str = "张三") -> int:  # type: ignore[no-untyped-def]
+    code = _code(applicant)
+    clerk.say("/cases")
+    clerk.say(choice="new")
+    clerk.say(code.lower())  # typed loosely: case and dash do not matter
+    clerk.say(choice=programme)
+    clerk.say(title)
+    m = re.search(r"#(\d+)", clerk.text)
+    assert m, clerk.text
+    return int(m[1])
+
+
+def _act(clerk, case_id: int, action: str) -> None:  # type: ignore[no-untyped-def]
+    clerk.say("/cases")
+    clerk.say(choice="act")
+    clerk.say(str(case_id))
+    assert action in clerk.choice_values(), (action, clerk.choice_values())
+    clerk.say(choice=action)
+
+
+def _notes(engine: Engine, person_name: str | None = None) -> list[dict]:
+    with session_scope(engine) as s:
+        rows = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "status").order_by(OutboxMessage.id)).all()
+        return [json.loads(r.body) | {"dedupe": r.dedupe_key} for r in rows]
+
+
+def test_craftsman_case_through_every_stage_with_english_notifications(person, engine: Engine) -> None:
+    alice = person("alice", locale="en")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, alice)
+    for key in ("preliminary", "review", "expert_review", "public_vote", "inspection", "leading_group"):
+        _act(bob, case_id, f"move:{key}")
+        assert "Done" in bob.text or "已完成" in bob.text
+    _act(bob, case_id, "move:publicity")
+    bob.say("2026-09-29")
+    assert "2026年10月10日" in bob.text  # the clerk reads Chinese; end over the National Day holiday
+    _act(bob, case_id, "move:named")
+    notes = _notes(engine)
+    assert [n["dedupe"] for n in notes] == [f"case-event:{i}" for i in range(1, 10)]  # create + 8 moves
+    assert all(n["text"].isascii() or "张三" in n["text"] for n in notes)
+    assert "Preliminary review" in notes[1]["text"] and "Next: Qualification re-review" in notes[1]["text"]
+    publicity = notes[7]["text"]
+    assert "29 Sep 2026" in publicity and "10 Oct 2026" in publicity and "phone or e-mail" in publicity
+    cited = {(c[0], c[1]) for c in notes[7]["citations"]}
+    assert ("craftsman", 16) in cited
+    assert notes[4]["citations"][0][1] == 13  # public vote cites 第十三条
+    assert "last stage" in notes[8]["text"]
+    # The applicant's own view: current stage, explanation and its article.
+    alice.say("/status")
+    assert "Current stage: Named." in alice.text and "last stage" in alice.text
+    assert any(c.article == 17 and c.measure == "craftsman" for r in alice.replies for c in r.citations)
+    # Event history and audit trail of every change.
+    with session_scope(engine) as s:
+        events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id)).all()
+        assert [(e.from_stage, e.to_stage) for e in events][:3] == [("", "submitted"), ("submitted", "preliminary"),
+                                                                     ("preliminary", "review")]
+        assert all(e.actor_person_id for e in events)
+        audits = s.exec(select(AuditEvent).where(AuditEvent.subject == f"case:{case_id}")).all()
+        assert len(audits) == len(events) == 9
+        case = s.get(Case, case_id)
+        assert (case.publicity_start, case.publicity_end) == (date(2026, 9, 29), date(2026, 10, 10))
+
+
+def test_studio_skips_public_vote_and_notifies_in_chinese(person, engine: Engine) -> None:
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang, "studio", "王师傅创新工作室")
+    for key in ("preliminary", "review", "expert_review"):
+        _act(bob, case_id, f"move:{key}")
+    _act(bob, case_id, "history")
+    assert "expert_review" in bob.text
+    bob.say("/cases")
+    bob.say(choice="act")
+    bob.say(str(case_id))
+    assert "move:publicity" in bob.choice_values() and "move:public_vote" not in bob.choice_values()
+    last = _notes(engine)[-1]["text"]
+    assert "专家评审" in last and "公示" in last  # what comes next, in the applicant's language
+
+
+def test_reject_needs_a_reason_and_closes_the_case(person, engine: Engine) -> None:
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang)
+    _act(bob, case_id, "rejected")
+    bob.say("x")  # too short: asked again
+    assert "reason" in bob.text.lower() or "原因" in bob.text
+    bob.say("申报材料不全，未按附件2填写")
+    note = _notes(engine)[-1]["text"]
+    assert "申报材料不全" in note
+    wang.say("/status")
+    assert "申报材料不全" in wang.text
+    bob.say("/cases")
+    bob.say(choice="act")
+    bob.say(str(case_id))
+    assert not any(v.startswith("move:") for v in bob.choice_values())  # closed: no more moves
+    with session_scope(engine) as s:
+        case = s.get(Case, case_id)
+        assert (case.outcome, case.outcome_reason) == ("rejected", "申报材料不全，未按附件2填写")
+
+
+def test_disqualification_only_during_publicity(person, engine: Engine) -> None:
+    from handlers.notifications import CaseRuleError, close_case
+
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang)
+    with session_scope(engine) as s:
+        case = s.get(Case, case_id)
+        with pytest.raises(CaseRuleError):
+            close_case(session=s, case=case, outcome="disqualified", reason="异议属实", actor_id=None,
+                       now=bob.clock.now)
+
+
+def test_stale_change_is_refused(engine: Engine, person) -> None:
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang)
+    with session_scope(engine) as s:
+        stale = s.get(Case, case_id)
+        s.expunge(stale)
+    _act(bob, case_id, "move:preliminary")
+    with session_scope(engine) as s, pytest.raises(rc.CaseConflict):
+        stale = s.merge(stale, load=False)
+        rc.record_move(session=s, case=stale, to_stage="preliminary", actor_person_id=None, reason="",
+                       now=bob.clock.now)
+
+
+# -- link codes and authorisation --------------------------------------------------------------------
+def test_link_code_works_once_and_wrong_codes_are_refused(person, engine: Engine) -> None:
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    code = _code(wang)
+    _open_case(bob, wang)  # uses a fresh code: the first one is still the active one
+    bob.say("/cases")
+    bob.say(choice="new")
+    bob.say(code)
+    assert "not valid" in bob.text or "无效" in bob.text
+    bob.say("ZZZZ-ZZZZ")
+    assert "not valid" in bob.text or "无效" in bob.text
+    bob.clock.advance(days=8)
+    new = _code(wang)
+    assert new != code
+
+
+def test_clerk_of_another_unit_sees_and_changes_nothing(person, engine: Engine, caplog) -> None:
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang)
+    carol = person("carol", clerk="曲靖市总工会")
+    carol.say("/cases")
+    carol.say(choice="list")
+    assert "张三" not in carol.text
+    carol.say("/cases")
+    carol.say(choice="act")
+    with caplog.at_level(logging.WARNING):
+        carol.say(str(case_id))
+    assert f"#{case_id}" in carol.text and "move:preliminary" not in carol.choice_values()
+    assert any("outside their unit" in r.getMessage() for r in caplog.records)
+    with session_scope(engine) as s:
+        assert s.get(Case, case_id).stage == "submitted"
+
+
+def test_a_worker_is_refused_politely_and_it_is_logged(person, caplog) -> None:
+    worker = person("worker")
+    with caplog.at_level(logging.WARNING):
+        worker.say("/cases")
+    assert "only for authorised union clerks" in worker.text or "授权" in worker.text
+    assert any("refused flow cases" in r.getMessage() for r in caplog.records)
+
+
+def test_applicant_sees_only_their_own_cases(person) -> None:
+    wang, li = person("wang"), person("li")
+    bob = person("bob", clerk=KM)
+    _open_case(bob, wang, title="王五")
+    _open_case(bob, li, title="李四")
+    wang.say("/status")
+    assert "王五" in wang.text and "李四" not in wang.text
+
+
+def test_subscribe_and_unsubscribe(person, engine: Engine) -> None:
+    wang = person("wang")
+    wang.say("订阅提醒")
+    wang.say(choice="craftsman")
+    assert "craftsman" not in wang.text.lower() or "Subscribed" in wang.text
+    wang.say("/subscribe")
+    wang.say(choice="craftsman")
+    assert "already" in wang.text or "已" in wang.text
+    wang.say("退订")
+    assert "craftsman" in wang.choice_values()
+    wang.say(choice="craftsman")
+    wang.say("/unsubscribe")
+    assert "no reminder subscriptions" in wang.text or "没有" in wang.text
+
+
+# -- command line ------------------------------------------------------------------------------------
+def test_cli_create_move_list_show(person, engine: Engine, db_url: str, capsys) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from storage import repositories as repo
+
+    wang = person("wang")
+    wang.say("/status")
+    with session_scope(engine) as s:  # the command line runs on the real clock, not the transcript's
+        ident = repo.find_identity(session=s, channel="console", user_key="wang")
+        code = rc.issue_link_code(session=s, person_id=ident.person_id, now=datetime.now(UTC) + timedelta(days=400),
+                                  ttl=timedelta(days=7)).code
+    db = ["--db", db_url]
+    assert cli(["case", "create", "--unit", KM, "--programme", "station", "--title", "李四技师工作站",
+                "--code", code, *db]) == 0
+    case_id = int(re.search(r"#(\d+)", capsys.readouterr().out)[1])
+    assert cli(["case", "move", str(case_id), "review", "--unit", KM, *db]) == 1  # skipping 初审
+    assert "one stage at a time" in capsys.readouterr().out
+    assert cli(["case", "move", str(case_id), "preliminary", "--unit", "曲靖市总工会", *db]) == 1
+    assert "no case" in capsys.readouterr().out
+    assert cli(["case", "move", str(case_id), "preliminary", "--unit", KM, "--reason", "材料齐全", *db]) == 0
+    assert cli(["case", "move", str(case_id), "withdrawn", "--unit", KM, *db]) == 1  # a reason is required
+    capsys.readouterr()
+    assert cli(["case", "list", "--unit", KM, *db]) == 0
+    assert "preliminary" in capsys.readouterr().out
+    assert cli(["case", "show", str(case_id), *db]) == 0
+    out = capsys.readouterr().out
+    assert "材料齐全" in out and "submitted -> preliminary" in out
+    assert len(_notes(engine)) == 2
