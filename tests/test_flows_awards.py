@@ -1,0 +1,243 @@
+"""Transcripts of the award conversations: 云岭工匠 eligibility and channel choice, studio and station checks.
+Answers are given the way people give them: by number, by typing a place or a date, "上一步", "取消"."""
+
+from __future__ import annotations
+
+from handlers.dispatch import Dispatcher
+from handlers.types import Reply
+
+
+def pick(p, value: str) -> list[Reply]:  # type: ignore[no-untyped-def]
+    """Answer with the number of the offered option whose value is ``value``, as a person types it."""
+    values = p.choice_values()
+    assert value in values, (value, values, p.text)
+    return p.say(str(values.index(value) + 1))
+
+
+def answer_all(p, *values: str) -> None:  # type: ignore[no-untyped-def]
+    for v in values:
+        pick(p, v)
+
+
+def cited(p) -> list[str]:  # type: ignore[no-untyped-def]
+    return [c.label for r in p.replies for c in r.citations]
+
+
+GATES = ("no", "yes", "yes", "none", "no")  # never named, Chinese, unit in Yunnan, no exclusion, not a head
+
+
+def test_craftsman_eligible_with_priority_then_channel_and_dates(person) -> None:
+    alice = person("alice")
+    alice.say("云岭工匠")
+    assert "云岭工匠" in alice.text and "已被命名" in alice.text
+    answer_all(alice, *GATES, "none")
+    assert "技艺精湛高超" in alice.text and "焊工" in alice.text  # plain words and examples
+    answer_all(alice, "leading", "xingdian_talent")
+    assert "结论：您可以申报“云岭工匠”" in alice.text
+    assert "领军作用突出" in alice.text and "兴滇人才奖" in alice.text and "优先评定" in alice.text
+    assert "不受年龄、性别、学历" in alice.text and "不超过20名" in alice.text
+    labels = cited(alice)
+    assert "《云岭工匠选树管理办法》第五条" in labels and "《云岭工匠选树管理办法》第七条" in labels
+    assert {"flow:craftsman_channel", "flow:craftsman_draft"} <= set(alice.choice_values())
+
+    pick(alice, "flow:craftsman_channel")
+    assert "线上线下同步" in alice.text
+    answer_all(alice, "self", "no", "no")  # self-nomination, employed, unit without a union
+    assert "县（市、区）" in alice.text
+    alice.say("玉溪红塔")
+    assert "受理单位：玉溪市红塔区总工会" in alice.text
+    assert "玉溪市总工会" in alice.text and "附件1" in alice.text and "附件2" in alice.text
+    assert "600字以内" in alice.text and "一式三份" in alice.text
+    assert "《云岭工匠选树管理办法》第十条" in cited(alice)
+    pick(alice, "unknown")
+    assert "5个工作日" in alice.text and "公众投票" in alice.text and "谁推荐、谁初审" in alice.text
+    assert "flow:craftsman_draft" in alice.choice_values()
+
+
+def test_publicity_dates_over_national_day(person) -> None:
+    bob = person("bob")
+    bob.say("申报渠道")
+    answer_all(bob, "union", "prefecture")
+    bob.say("曲靖")
+    assert "受理单位：曲靖市总工会" in bob.text
+    bob.say("2026年9月28日")
+    assert "2026-09-28" in bob.text and "2026-10-09" in bob.text
+
+
+def test_direct_recognition_stops_without_asking_the_three_conditions(person) -> None:
+    carol = person("carol")
+    carol.say("评工匠")
+    answer_all(carol, *GATES, "worldskills", "final")
+    carol.say("第6名")
+    assert "直接认定" in carol.text and "第6名" in carol.text
+    assert "《云岭工匠选树管理办法》第六条" in cited(carol)
+    assert "以下哪一项最符合" not in carol.text
+
+
+def test_near_miss_goes_to_normal_review(person) -> None:
+    dan = person("dan")
+    dan.say("/craftsman")
+    answer_all(dan, *GATES, "worldskills", "final")
+    dan.say("7")
+    assert "以下哪一项最符合" in dan.text  # not direct: the three conditions are asked
+    answer_all(dan, "skill", "none")
+    assert "不在直接认定所要求的前6名之内" in dan.text and "结论：您可以申报" in dan.text
+
+
+def test_refused_as_soon_as_certain(person) -> None:
+    erin = person("erin")
+    erin.say("云岭工匠")
+    answer_all(erin, "no", "yes", "yes", "none", "yes", "no_union")
+    assert "目前不能申报" in erin.text and "未依法建立工会" in erin.text
+    assert "《云岭工匠选树管理办法》第八条" in cited(erin)
+    assert erin.choice_values() == ["flow:craftsman"]
+    frank = person("frank")
+    frank.say("云岭工匠")
+    answer_all(frank, "yes")
+    assert "不重复命名" in frank.text and "《云岭工匠选树管理办法》第三条" in cited(frank)
+
+
+def test_correcting_answers_and_reasking_invalid_input(person) -> None:
+    gina = person("gina")
+    gina.say("云岭工匠")
+    gina.say("随便说点什么")
+    assert "请从选项中选择一项" in gina.text and "已被命名" in gina.text  # re-asked
+    answer_all(gina, "no", "no")  # not Chinese: refused at once, nothing more is asked
+    assert "目前不能申报" in gina.text
+    gina.say("云岭工匠")
+    answer_all(gina, "no", "yes")
+    pick(gina, "back")  # change the nationality answer
+    assert "中国籍" in gina.text
+    answer_all(gina, "yes", "yes", "none", "no", "worldskills", "final")
+    gina.say("很多")
+    assert "请输入一个数字" in gina.text
+    gina.say("上一步")  # typed back-word on a typed question
+    assert "决赛" in gina.text and "final" in gina.choice_values()
+    pick(gina, "preliminary")
+    assert "以下哪一项最符合" in gina.text
+
+    henry = person("henry")
+    henry.say("申报渠道")
+    answer_all(henry, "referral")
+    henry.say("3")
+    answer_all(henry, "yes", "yes", "yes", "yes")
+    henry.say("北京市朝阳区")
+    assert "没有识别出这是云南省内的地名" in henry.text
+    henry.say("昆明")
+    assert "请同时写明昆明市下的县" in henry.text
+    henry.say("五华")
+    assert "受理单位：昆明市五华区总工会" in henry.text
+    assert "举荐资格的证明材料" in henry.text
+
+
+def test_invalid_referral_is_refused_with_the_reason(person) -> None:
+    ivy = person("ivy")
+    ivy.say("申报渠道")
+    answer_all(ivy, "referral")
+    ivy.say("1")
+    assert "将不被受理" in ivy.text and "2名以上" in ivy.text
+    assert "《云岭工匠选树管理办法》第九条" in cited(ivy)
+    assert ivy.choice_values() == ["flow:craftsman_channel"]
+    ivy.say("申报渠道")
+    answer_all(ivy, "referral")
+    ivy.say("2")
+    answer_all(ivy, "yes", "no")
+    assert "高级技师或具有副高级及以上职称" in ivy.text
+
+
+def test_association_route_names_the_union_of_its_office(person) -> None:
+    jack = person("jack")
+    jack.say("申报渠道")
+    answer_all(jack, "association")
+    jack.say("云南省有色金属行业协会")
+    jack.say("盘龙区")
+    assert "云南省有色金属行业协会所在地（昆明市盘龙区）总工会" in jack.text
+    assert "社团法人登记证书复印件" in jack.text
+
+
+def test_cancel_mid_flow(person) -> None:
+    kim = person("kim")
+    kim.say("云岭工匠")
+    answer_all(kim, "no", "yes")
+    kim.say("取消")
+    assert "已取消" in kim.text
+    assert all(v.startswith("flow:") for v in kim.choice_values())
+    assert "flow:craftsman" in kim.choice_values()
+
+
+def test_resume_after_restart(person, engine, settings, clock) -> None:
+    lee = person("lee")
+    lee.say("创新工作室")
+    answer_all(lee, "prefecture", "under2")
+    assert "突出贡献" in lee.text
+    # The process restarts: a new dispatcher on the same database continues the conversation.
+    lee.d = Dispatcher(engine, settings)
+    answer_all(lee, "yes", "yes")
+    assert "创新团队共有多少人" in lee.text
+    lee.say("5")
+    answer_all(lee, "yes", "yes")
+    lee.say("2")
+    answer_all(lee, "yes", "yes")
+    assert "结论：可以推荐申报“云南省职工创新工作室”" in lee.text
+    assert "不受理以个人名义申报和越级申报" in lee.text and "推荐承诺书" in lee.text
+    assert "科技创新、管理创新" in lee.text and "5个工作日" in lee.text
+    labels = cited(lee)
+    assert "《云南省职工创新工作室选树管理办法》第十条" in labels
+    assert "《云南省职工创新工作室选树管理办法》第十三条" in labels
+    assert {"flow:studio_draft", "flow:studio_rules"} <= set(lee.choice_values())
+    pick(lee, "flow:studio_rules")
+    assert "半年" in lee.text or "6个月" in lee.text
+    assert "工作经费不重复补助" in lee.text and "接待费" in lee.text
+
+
+def test_station_refused_for_the_lead_experts_age(person) -> None:
+    may = person("may")
+    may.say("技师工作站")
+    answer_all(may, "prefecture", "2plus", "yes", "yes", "technician")
+    may.say("56")
+    assert "目前不能推荐" in may.text and "55周岁（含）以下" in may.text
+    assert "《云南省职工技师工作站选树管理办法》第十条" in cited(may)
+
+
+def test_station_eligible(person) -> None:
+    ned = person("ned")
+    ned.say("/station")
+    answer_all(ned, "prefecture", "2plus", "yes", "yes", "senior_technician")
+    ned.say("55")
+    ned.say("6")
+    ned.say("5")
+    answer_all(ned, "yes", "yes")
+    assert "结论：可以推荐申报“云南省职工技师工作站”" in ned.text
+    assert "攻关改造、革新成果、带徒传技" in ned.text
+    assert "flow:station_draft" in ned.choice_values()
+
+
+def test_english_run(person) -> None:
+    olga = person("olga", locale="en")
+    olga.say("/craftsman")
+    assert "Have you already been named" in olga.text
+    answer_all(olga, *GATES, "national_contest", "class2", "unsure", "none")
+    assert "Result: you may apply for Yunling Craftsman" in olga.text
+    assert "Only Class I" in olga.text
+    assert any("Art. 5" in label for label in cited(olga))
+    gists = [c.gist for r in olga.replies for c in r.citations]
+    assert all(gists)
+    pick(olga, "flow:craftsman_channel")
+    answer_all(olga, "self", "yes")
+    olga.say("大理市")
+    assert "Where to file: 大理市总工会" in olga.text and "in triplicate" in olga.text
+
+
+def test_menu_lists_the_award_checks(person) -> None:
+    pat = person("pat")
+    pat.say("菜单")
+    values = pat.choice_values()
+    assert {"flow:craftsman", "flow:craftsman_channel", "flow:studio", "flow:station"} <= set(values)
+    assert "云岭工匠：我能申报吗？" in pat.text
+
+
+def test_craftsman_rules_after_naming(person) -> None:
+    quinn = person("quinn")
+    quinn.say("云岭工匠待遇")
+    assert "五一劳动奖章" in quinn.text and "受到刑事处罚的" in quinn.text
+    assert "《云岭工匠选树管理办法》第三十三条" in cited(quinn)
