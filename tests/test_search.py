@@ -1,0 +1,239 @@
+"""Search, answers and the FAQ reply: accuracy floors over tests/data/questions.jsonl, one test per
+capability, the direct answers checked against the measures' text, and the reply through the dispatcher."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.render import render_text
+from handlers.answering import MAX_REPLY, answer
+from knowledge.answer import compose, direct_answer, direct_answers
+from knowledge.loader import article, load_measures
+from knowledge.search import Index, fold, normalize, search
+from knowledge.text import squash
+
+QUESTIONS = [json.loads(line) for line in
+             (Path(__file__).parent / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line]
+CONTACT = "云南省总工会技术创新和职工素质建设工作办公室"
+
+
+def top(question: str) -> tuple[str, int] | None:
+    r = search(question)
+    return (r.hits[0].measure, r.hits[0].article) if r.hits else None
+
+
+def _score(questions: list[dict]) -> dict[str, float]:
+    t1 = t3 = n = oos = abst = false_abst = 0
+    for q in questions:
+        r = search(q["question"])
+        got = [(h.measure, h.article) for h in r.hits]
+        ok = {(m, a) for m, a in q["expected"]}
+        if not ok:
+            oos += 1
+            abst += r.abstained
+            continue
+        n += 1
+        false_abst += r.abstained
+        t1 += bool(got) and got[0] in ok
+        t3 += any(g in ok for g in got[:3])
+    return {"top1": t1 / n, "top3": t3 / n, "abstain": abst / oos, "false_abstain": false_abst / n}
+
+
+# -- the question set ----------------------------------------------------------------------------
+
+def test_question_set_shape() -> None:
+    assert len([q for q in QUESTIONS if q["expected"]]) >= 150
+    assert len([q for q in QUESTIONS if not q["expected"]]) >= 20
+    styles = {q["style"] for q in QUESTIONS}
+    assert {"formal", "colloquial", "keyword", "typo", "traditional", "english", "oos"} <= styles
+    assert {q["split"] for q in QUESTIONS} == {"train", "heldout"}
+    assert 0.25 <= sum(q["split"] == "heldout" for q in QUESTIONS) / len(QUESTIONS) <= 0.35
+    measures = load_measures()
+    for q in QUESTIONS:  # every expected article exists
+        for m, a in q["expected"]:
+            measures[m].article(a)
+
+
+def test_accuracy_floor_overall() -> None:
+    # Measured (bench/retrieval.py): top-1 0.954, top-3 0.986, 95 % out-of-scope abstained.
+    s = _score(QUESTIONS)
+    assert s["top1"] >= 0.92
+    assert s["top3"] >= 0.97
+    assert s["abstain"] >= 0.90
+    assert s["false_abstain"] <= 0.02
+
+
+def test_accuracy_floor_heldout() -> None:
+    # Measured: top-1 0.894, top-3 0.970 on the split never used for tuning.
+    s = _score([q for q in QUESTIONS if q["split"] == "heldout"])
+    assert s["top1"] >= 0.85
+    assert s["top3"] >= 0.95
+    assert s["abstain"] >= 0.85
+
+
+# -- capabilities --------------------------------------------------------------------------------
+
+def test_colloquial_paraphrase() -> None:
+    assert top("我没上过大学能评工匠吗") == ("craftsman", 5)
+    assert top("搞培训国家给多少钱") == ("training", 9)
+
+
+def test_traditional_characters() -> None:
+    assert normalize("雲嶺工匠申報條件") == "云岭工匠申报条件"
+    assert top("雲嶺工匠申報條件是什麼") == ("craftsman", 5)
+    assert top("學員生活補助標準是多少") == ("training", 10)
+
+
+def test_pinyin_typos_are_corrected() -> None:
+    r = search("学员签倒")
+    assert "签到" in r.query
+    assert (r.hits[0].measure, r.hits[0].article) == ("training", 19)
+    assert "审批" in search("培训班审皮表").query
+    assert top("技师工做站申报条件") == ("station", 10)
+
+
+def test_typo_correction_leaves_plain_words_alone() -> None:
+    for text in ("我都五十多岁了还能报云岭工匠不", "没有职称也没有技能等级可以申请工匠吗", "创新工作室换了领衔人要改名吗"):
+        assert search(text).query == fold(text)
+
+
+def test_english_questions() -> None:
+    r = search("How much is the daily living allowance for trainees?")
+    assert r.lang == "en"
+    assert (r.hits[0].measure, r.hits[0].article) == ("training", 10)
+    assert top("Who can apply for the Yunling Craftsman title?") == ("craftsman", 5)
+
+
+def test_keyword_fragments() -> None:
+    assert top("双证") == ("training", 21)
+    assert top("一班一审批") == ("training", 18)
+    assert top("工匠名额") == ("craftsman", 3)
+
+
+def test_programme_named_in_the_question_wins() -> None:
+    # Studio and workstation articles are near copies; the programme named decides.
+    assert top("技师工作站公示几天") == ("station", 16)
+    assert top("创新工作室公示几天") == ("studio", 16)
+    assert top("工匠工作室的经费能发福利吗") == ("craftsman", 31)
+
+
+@pytest.mark.parametrize("question", [
+    "公积金怎么提取", "年假有几天", "明天昆明天气怎么样", "上海工匠怎么评", "北京市职工创新工作室怎么申报",
+    "How do I withdraw my housing provident fund?", "What's the weather like in Kunming tomorrow?",
+    "火车票怎么买", "", "   ", "🙂🙂🙂", "？？？",
+])
+def test_abstains_when_nothing_is_relevant(question: str) -> None:
+    r = search(question)
+    assert r.abstained and r.hits == ()
+
+
+def test_another_province_mentioned_beside_yunnan_is_answered() -> None:
+    assert top("单位在贵州注册的能报云岭工匠吗") == ("craftsman", 5)
+
+
+def test_hits_are_ranked_and_carry_paragraphs() -> None:
+    r = search("培训超过30天生活补助多少钱", top=5)
+    assert not r.abstained and len(r.hits) == 5
+    assert [h.score for h in r.hits] == sorted((h.score for h in r.hits), reverse=True)
+    assert (r.hits[0].measure, r.hits[0].article, r.hits[0].paragraph) == ("training", 10, 3)
+
+
+def test_long_and_odd_input_is_searched_safely() -> None:
+    assert search("问" * 10_000).query == "问" * 300
+    assert search("\x00云岭\x1b工匠\u200b每年评几个").hits[0].article == 3
+    search("<script>alert('云岭工匠')</script>")
+    search("'; DROP TABLE person; -- 培训补助")
+
+
+def test_index_covers_every_article_and_paragraph() -> None:
+    idx = Index()
+    measures = load_measures()
+    assert len(idx.article_units) == sum(len(m.articles) for m in measures.values())
+    for m in measures.values():
+        for a in m.articles:
+            paras = {idx.units[u].paragraph for u in idx.article_units[(m.key, a.number)]}
+            assert paras == ({None} | {p.index for p in a.paragraphs} if len(a.paragraphs) > 1 else {None})
+
+
+# -- direct answers: every fact is the article's own words ---------------------------------------
+
+@pytest.mark.parametrize("key", sorted(direct_answers(), key=str))
+def test_direct_answer_rests_on_its_article(key: tuple[str, int, int | None]) -> None:
+    d = direct_answers()[key]
+    art = article(d.ref.measure, d.ref.article)
+    text = art.text if d.ref.paragraph is None else next(p.text for p in art.paragraphs
+                                                         if p.index == d.ref.paragraph)
+    assert squash(d.fact) in squash(text)
+    # Every number the answer states appears in the article (Arabic numerals as printed there).
+    for number in re.findall(r"\d+", d.zh.replace(",", "")):
+        assert number in squash(art.text), (key, number)
+    assert d.en and d.q_zh and d.q_en
+
+
+def test_direct_answer_prefers_the_paragraph() -> None:
+    assert direct_answer("training", 10, 3).ref.paragraph == 3
+    assert direct_answer("training", 10).ref.paragraph == 3  # the article's only direct answer
+    assert direct_answer("craftsman", 2) is None
+
+
+def test_compose_cites_best_first_and_offers_related_questions() -> None:
+    c = compose(search("培训超过30天生活补助多少钱", top=5), "zh")
+    assert not c.abstained
+    assert (c.refs[0].measure, c.refs[0].article, c.refs[0].paragraph) == ("training", 10, 3)
+    assert "80" in c.direct.zh and "3600" in c.direct.zh
+    assert len(c.related) <= 2 and all(q.endswith("？") for q in c.related)
+
+
+# -- replies -------------------------------------------------------------------------------------
+
+def test_reply_in_english_has_gist_and_chinese_original() -> None:
+    reply = answer("How much is the daily living allowance for trainees?", contact=CONTACT).reply
+    assert "80 yuan" in reply.text
+    c = reply.citations[0]
+    assert (c.measure, c.article) == ("training", 10)
+    assert c.gist and "80元/人/天" in c.quote
+
+
+def test_every_reply_of_the_set_stays_short() -> None:
+    for q in QUESTIONS:
+        for locale in ("zh", "en"):
+            text = render_text(answer(q["question"], locale=locale, contact=CONTACT).reply)
+            assert 0 < len(text) <= MAX_REPLY, q["question"]
+
+
+def test_faq_through_the_dispatcher(person) -> None:  # type: ignore[no-untyped-def]
+    alice = person("alice")
+    alice.say("云岭工匠每年评几个")
+    assert "20" in alice.text
+    cited = [(c.measure, c.article) for r in alice.replies for c in r.citations]
+    assert cited[0] == ("craftsman", 3)
+    assert "不超过20名" in alice.replies[-1].citations[0].quote.replace(" ", "")
+    assert "cmd:menu" in alice.choice_values()
+
+
+def test_faq_abstains_with_a_person_to_talk_to(person) -> None:  # type: ignore[no-untyped-def]
+    bob = person("bob")
+    bob.say("公积金怎么提取")
+    assert "云南省总工会技术创新和职工素质建设工作办公室" in bob.text
+    assert not bob.last.citations
+    assert bob.choice_values() == ["flow:handoff", "cmd:menu"]
+
+
+def test_faq_related_question_can_be_picked(person) -> None:  # type: ignore[no-untyped-def]
+    carol = person("carol")
+    carol.say("培训超过30天生活补助多少钱")
+    related = [v for v in carol.choice_values() if v.startswith("ask:")]
+    assert related
+    carol.say(choice=related[0])
+    assert carol.last.citations  # the related question was answered from the measures
+
+
+def test_faq_answers_english_questions_in_english(person) -> None:  # type: ignore[no-untyped-def]
+    dan = person("dan")
+    dan.say("How many Yunling Craftsmen are named each year?")
+    assert "At most 20" in dan.text
+    assert dan.last.citations[0].gist
