@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.cli import main as cli
+from handlers.i18n import translator
 from knowledge import loader
 from knowledge.rules import case_stages as cs
 from knowledge.text import squash
@@ -22,6 +23,7 @@ from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage
 from storage.models_cases import Case, CaseEvent
 
+ZH = translator("zh")
 SOURCE = Path("/work/shared/source/yunnan-union-measures-2020.txt")
 KM = "昆明市总工会"
 # What each stage's article must say (the stage's name as the measure words it).
@@ -105,14 +107,15 @@ def test_craftsman_case_through_every_stage_with_english_notifications(person, e
     case_id = _open_case(bob, alice)
     for key in ("preliminary", "review", "expert_review", "public_vote", "inspection", "leading_group"):
         _act(bob, case_id, f"move:{key}")
-        assert "Done" in bob.text or "已完成" in bob.text
+        assert "已办理" in bob.text and "已通知申报人" in bob.text
     _act(bob, case_id, "move:publicity")
     bob.say("2026-09-29")
     assert "2026年10月10日" in bob.text  # the clerk reads Chinese; end over the National Day holiday
     _act(bob, case_id, "move:named")
     notes = _notes(engine)
     assert [n["dedupe"] for n in notes] == [f"case-event:{i}" for i in range(1, 10)]  # create + 8 moves
-    assert all(n["text"].isascii() or "张三" in n["text"] for n in notes)
+    assert notes[0]["text"].startswith("A case has been opened for your application by 昆明市总工会")
+    assert all(n["text"].startswith("Your application has moved") for n in notes[1:])
     assert "Preliminary review" in notes[1]["text"] and "Next: Qualification re-review" in notes[1]["text"]
     publicity = notes[7]["text"]
     assert "29 Sep 2026" in publicity and "10 Oct 2026" in publicity and "phone or e-mail" in publicity
@@ -158,7 +161,7 @@ def test_reject_needs_a_reason_and_closes_the_case(person, engine: Engine) -> No
     case_id = _open_case(bob, wang)
     _act(bob, case_id, "rejected")
     bob.say("x")  # too short: asked again
-    assert "reason" in bob.text.lower() or "原因" in bob.text
+    assert ZH("Please give a reason; the applicant will see it.") in bob.text
     bob.say("申报材料不全，未按附件2填写")
     note = _notes(engine)[-1]["text"]
     assert "申报材料不全" in note
@@ -209,9 +212,11 @@ def test_link_code_works_once_and_wrong_codes_are_refused(person, engine: Engine
     bob.say("/cases")
     bob.say(choice="new")
     bob.say(code)
-    assert "not valid" in bob.text or "无效" in bob.text
+    invalid = ZH("This code is not valid (mistyped, used or expired). Ask the applicant to type /status for a "
+                 "fresh one.")
+    assert invalid in bob.text
     bob.say("ZZZZ-ZZZZ")
-    assert "not valid" in bob.text or "无效" in bob.text
+    assert invalid in bob.text
     bob.clock.advance(days=8)
     new = _code(wang)
     assert new != code
@@ -239,7 +244,8 @@ def test_a_worker_is_refused_politely_and_it_is_logged(person, caplog) -> None:
     worker = person("worker")
     with caplog.at_level(logging.WARNING):
         worker.say("/cases")
-    assert "only for authorised union clerks" in worker.text or "授权" in worker.text
+    assert ZH("Sorry, this function is only for authorised union clerks. If you are one, ask your union to add "
+              "you.") in worker.text
     assert any("refused flow cases" in r.getMessage() for r in caplog.records)
 
 
@@ -256,15 +262,16 @@ def test_subscribe_and_unsubscribe(person, engine: Engine) -> None:
     wang = person("wang")
     wang.say("订阅提醒")
     wang.say(choice="craftsman")
-    assert "craftsman" not in wang.text.lower() or "Subscribed" in wang.text
+    assert ZH("Subscribed: you will receive reminders for {programme}. Type 退订 or /unsubscribe to stop.",
+              programme="云岭工匠") in wang.text
     wang.say("/subscribe")
     wang.say(choice="craftsman")
-    assert "already" in wang.text or "已" in wang.text
+    assert ZH("You were already subscribed to {programme}.", programme="云岭工匠") in wang.text
     wang.say("退订")
     assert "craftsman" in wang.choice_values()
     wang.say(choice="craftsman")
     wang.say("/unsubscribe")
-    assert "no reminder subscriptions" in wang.text or "没有" in wang.text
+    assert ZH("You have no reminder subscriptions.") in wang.text
 
 
 # -- command line ------------------------------------------------------------------------------------

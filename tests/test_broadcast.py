@@ -1,0 +1,219 @@
+"""Broadcasts: segments and their scope, preview with the count, send now / schedule / cancel, the delivery
+report, proposed reminders (公示 windows, training calendar) approved by the clerk, refusal of workers,
+and the scheduler's start-up catch-up."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot.app import App
+from bot.delivery import NO_LIMITS, DeliveryWorker, RecordingSender
+from bot.scheduler import Background, start_background
+from bot.senders import Permanent
+from handlers.dispatch import Dispatcher
+from handlers.notifications import propose_reminders, release_due_broadcasts
+from storage import repo_cases as rc
+from storage import repo_outbox as ro
+from storage import repositories as repo
+from storage.db import session_scope
+from storage.models import OutboxMessage, Person
+from storage.models_cases import Broadcast, Case
+
+TZ = ZoneInfo("Asia/Shanghai")
+KM = "昆明市总工会"
+
+
+def _subscriber(engine: Engine, user: str, programme: str, prefecture: str = "", locale: str = "zh") -> int:
+    with session_scope(engine) as s:
+        _i, p = repo.get_or_create_identity(session=s, channel="console", user_key=user, locale=locale)
+        p.prefecture = prefecture
+        s.add(p)
+        repo.subscribe(session=s, person_id=p.id or 0, programme=programme)
+        return p.id or 0
+
+
+def _release(engine: Engine, now: datetime) -> int:
+    with session_scope(engine) as s:
+        return release_due_broadcasts(session=s, now=now)
+
+
+def _compose_to_subscribers(clerk, programme: str, text: str) -> int:  # type: ignore[no-untyped-def]
+    clerk.say("/broadcast")
+    clerk.say(choice="new")
+    clerk.say(choice="subscribers")
+    clerk.say(choice=programme)
+    clerk.say(text)
+    m = re.search(r"#(\d+)", clerk.text)
+    assert m, clerk.text
+    return int(m[1])
+
+
+def test_subscribers_of_the_clerks_prefecture_get_it_and_the_report_counts(person, engine: Engine) -> None:
+    ids = [_subscriber(engine, f"km{i}", "craftsman", "昆明市", locale="en" if i == 0 else "zh") for i in range(3)]
+    _subscriber(engine, "qj", "craftsman", "曲靖市")  # another prefecture: not ours
+    _subscriber(engine, "km-training", "training", "昆明市")  # another programme
+    bob = person("bob", clerk=KM)
+    bid = _compose_to_subscribers(bob, "craftsman", "云岭工匠申报材料请于4月1日前报送。")
+    assert re.search(r"\b3\b", bob.text), bob.text  # the preview's recipient count
+    bob.say(choice="now")
+    assert f"#{bid}" in bob.text
+    assert _release(engine, bob.clock.now.astimezone(UTC)) == 3
+    assert _release(engine, bob.clock.now.astimezone(UTC)) == 0  # released once
+    with session_scope(engine) as s:
+        rows = s.exec(select(OutboxMessage).where(OutboxMessage.broadcast_id == bid)).all()
+        assert sorted(r.person_id for r in rows) == sorted(ids)
+        bodies = {r.person_id: json.loads(r.body)["text"] for r in rows}
+    assert bodies[ids[0]].startswith("Notice from 昆明市总工会") and "4月1日" in bodies[ids[0]]
+    # Deliver: one recipient's platform refuses the message for good.
+    sender = RecordingSender("console", plan={f"broadcast:{bid}:person:{ids[1]}": [Permanent("message too long")]})
+    worker = DeliveryWorker(engine, {"console": sender}, limits={"console": NO_LIMITS})
+    asyncio.run(worker.drain())
+    _release(engine, bob.clock.now.astimezone(UTC))  # closes the finished broadcast
+    bob.say("/broadcast")
+    bob.say(choice="report")
+    bob.say(str(bid))
+    assert re.search(r"(Sent|已发送)\D*2", bob.text) and re.search(r"(Failed|失败)\D*1", bob.text), bob.text
+    assert "message too long" in bob.text
+    with session_scope(engine) as s:
+        assert s.get(Broadcast, bid).status == "done"
+
+
+def test_applicants_by_stage_and_scheduling_then_cancelling(person, engine: Engine) -> None:
+    bob = person("bob", clerk=KM)
+    with session_scope(engine) as s:
+        people = []
+        for name in ("a", "b", "c"):
+            _i, p = repo.get_or_create_identity(session=s, channel="console", user_key=name)
+            people.append(p.id)
+        now = bob.clock.now
+        rc.create_case(session=s, programme="craftsman", person_id=people[0], title="A", unit=KM, actor_person_id=None,
+                       now=now, first_stage="publicity")
+        rc.create_case(session=s, programme="craftsman", person_id=people[1], title="B", unit=KM, actor_person_id=None,
+                       now=now)
+        rc.create_case(session=s, programme="craftsman", person_id=people[2], title="C", unit="曲靖市总工会",
+                       actor_person_id=None, now=now, first_stage="publicity")
+    bob.say("/broadcast")
+    bob.say(choice="new")
+    bob.say(choice="applicants")
+    bob.say(choice="craftsman")
+    bob.say(choice="publicity")
+    bob.say("公示期内请保持电话畅通。")
+    assert re.search(r"\b1\b", bob.text), bob.text  # only A: B is at another stage, C in another unit
+    bid = int(re.search(r"#(\d+)", bob.text)[1])
+    bob.say(choice="later")
+    bob.say("2026-03-03 09:30")
+    assert "2026-03-03 09:30" in bob.text
+    assert _release(engine, bob.clock.now.astimezone(UTC)) == 0  # not yet due
+    bob.say("/broadcast")
+    bob.say(choice="cancel")
+    bob.say(str(bid))
+    assert f"#{bid}" in bob.text
+    assert _release(engine, (bob.clock.now + timedelta(days=2)).astimezone(UTC)) == 0  # cancelled: never goes
+    with session_scope(engine) as s:
+        assert s.get(Broadcast, bid).status == "cancelled"
+
+
+def test_a_worker_cannot_broadcast(person, caplog) -> None:
+    worker = person("worker")
+    with caplog.at_level(logging.WARNING):
+        worker.say("群发通知")
+    assert "flow:broadcast" not in worker.choice_values()
+    assert any("refused flow broadcast" in r.getMessage() for r in caplog.records)
+
+
+def test_publicity_window_is_proposed_once_and_approved_by_the_clerk(person, engine: Engine) -> None:
+    bob = person("bob", clerk=KM)
+    _subscriber(engine, "km0", "craftsman", "昆明市")
+    now = bob.clock.now
+    with session_scope(engine) as s:
+        _i, p = repo.get_or_create_identity(session=s, channel="console", user_key="a")
+        case, _e = rc.create_case(session=s, programme="craftsman", person_id=p.id or 0, title="A", unit=KM,
+                                  actor_person_id=None, now=now, first_stage="publicity")
+        case.publicity_start, case.publicity_end = date(2026, 3, 2), date(2026, 3, 6)
+        s.add(case)
+    with session_scope(engine) as s:
+        made = propose_reminders(session=s, today=date(2026, 3, 2), now=now, tz=TZ, units=[KM], horizon_days=0,
+                                 lookback_days=0)
+        assert [b.unit for b in made] == [KM]
+        seg = json.loads(made[0].segment)
+        assert seg == {"kind": "subscribers", "programme": "craftsman", "prefecture": "昆明市"}
+        assert "2026年3月6日" in made[0].text and "电话或邮件" in made[0].text
+    with session_scope(engine) as s:  # the daily job runs again: nothing new
+        assert propose_reminders(session=s, today=date(2026, 3, 2), now=now, tz=TZ, units=[KM], horizon_days=0,
+                                 lookback_days=0) == []
+    bob.say("/broadcast")
+    bob.say(choice="drafts")
+    bid = int(re.search(r"#(\d+)", bob.text)[1])
+    bob.say(str(bid))
+    assert re.search(r"\b1\b", bob.text)
+    bob.say(choice="now")
+    assert _release(engine, now.astimezone(UTC) + timedelta(hours=1)) == 1
+
+
+def test_training_deadline_reminders_are_proposed_and_expire(engine: Engine) -> None:
+    now = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
+    with session_scope(engine) as s:
+        made = propose_reminders(session=s, today=date(2026, 11, 28), now=now, tz=TZ, units=[KM, "云南省总工会"])
+        keys = {b.proposal_key for b in made}
+    # 5 December (第十一条) is 7 days ahead: proposed for both units, to the training subscribers.
+    assert f"training:{KM}:plan@2026-12-05:2026-11-28" in keys
+    assert "training:云南省总工会:plan@2026-12-05:2026-11-28" in keys
+    plan = next(b for b in made if b.proposal_key == f"training:{KM}:plan@2026-12-05:2026-11-28")
+    assert json.loads(plan.segment)["programme"] == "training"
+    # Approved too late: past its deadline it is not sent but cancelled.
+    with session_scope(engine) as s:
+        b = s.get(Broadcast, plan.id)
+        rc.set_broadcast_status(session=s, broadcast=b, status="scheduled", from_statuses=("draft",), actor=None,
+                                now=now, scheduled_at=now)
+    assert _release(engine, datetime(2026, 12, 6, 1, 0, tzinfo=UTC)) == 0
+    with session_scope(engine) as s:
+        assert s.get(Broadcast, plan.id).status == "cancelled"
+
+
+def test_scheduler_defaults_and_catch_up_after_a_restart(engine: Engine, settings) -> None:
+    # A broadcast came due while no process was running, and a case notification waits in the outbox.
+    pid = _subscriber(engine, "km0", "craftsman", "昆明市")
+    past = datetime.now(UTC) - timedelta(hours=3)
+    with session_scope(engine) as s:
+        b = rc.create_broadcast(session=s, author_person_id=None, unit=KM, now=past, text="迟到的提醒",
+                                segment={"kind": "subscribers", "programme": "craftsman", "prefecture": "昆明市"})
+        rc.set_broadcast_status(session=s, broadcast=b, status="scheduled", from_statuses=("draft",), actor=None,
+                                now=past, scheduled_at=past)
+        _i, p = repo.get_or_create_identity(session=s, channel="console", user_key="a")
+        rc.create_case(session=s, programme="studio", person_id=p.id or 0, title="A", unit=KM, actor_person_id=None,
+                       now=past, first_stage="publicity")
+        case = s.exec(select(Case)).one()
+        today = datetime.now(TZ).date()
+        case.publicity_start, case.publicity_end = today, today + timedelta(days=7)
+        s.add(case)
+        s.add(Person(display_name="clerk", roles="clerk", unit=KM))
+    sender = RecordingSender("console")
+    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    bg = start_background(app, {"console": sender}, tick_seconds=0.2, limits={"console": NO_LIMITS})
+    try:
+        assert isinstance(bg, Background)
+        for job in bg.scheduler.get_jobs():
+            assert job.coalesce is True and job.misfire_grace_time >= 30 and job.max_instances == 1
+        deadline = time.monotonic() + 20
+        while not sender.sent or not _has_proposal(engine):
+            assert time.monotonic() < deadline, "background did not catch up"
+            time.sleep(0.05)
+    finally:
+        bg.shutdown()
+    assert [(r.person_id, reply.text.endswith("迟到的提醒")) for r, reply, *_x in sender.sent] == [(pid, True)]
+    with session_scope(engine) as s:
+        assert ro.report(session=s, broadcast_id=b.id or 0).sent == 1
+
+
+def _has_proposal(engine: Engine) -> bool:
+    with session_scope(engine) as s:
+        return s.exec(select(Broadcast).where(Broadcast.proposal_key.like("publicity:%"))).first() is not None
