@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -157,16 +158,20 @@ def enrolments_of_person(*, session: Session, person_id: int) -> list[Enrolment]
 
 
 def bind(*, session: Session, enrolment: Enrolment, person_id: int, at: datetime) -> bool:
-    """Link a roster entry to a person; False when another transaction bound it (or the person) first."""
-    enrolment.person_id, enrolment.bound_at = person_id, at
+    """Link a roster entry to a person; False when another transaction bound it (or the person) first.
+
+    A conditional UPDATE (``person_id IS NULL``), so two people racing for one entry cannot both win
+    under PostgreSQL's read-committed isolation either.
+    """
+    stmt = (update(Enrolment).where(col(Enrolment.id) == enrolment.id, col(Enrolment.person_id).is_(None))
+            .values(person_id=person_id, bound_at=at))
     try:
         with session.begin_nested():
-            session.add(enrolment)
-            session.flush()
-    except IntegrityError:
-        session.refresh(enrolment)
-        return False
-    return True
+            won = session.exec(stmt).rowcount == 1  # type: ignore[call-overload]
+    except IntegrityError:  # the person is already bound to another entry of this class
+        won = False
+    session.refresh(enrolment)
+    return won and enrolment.person_id == person_id
 
 
 def set_certificate(*, session: Session, enrolment: Enrolment, level: str, hr_no: str, union_no: str,

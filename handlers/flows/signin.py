@@ -62,8 +62,9 @@ def cite(ctx: Ctx, article: int, paragraph: int | None = None) -> Citation:
 
 
 def cite_ref(ctx: Ctx, article: int) -> str:
-    """A short inline reference: "（第十九条）" / "(art. 19)"."""
-    return ctx._("(art. {n})", n=article, cn=QUOTES.get(article, (f"第{article}条", ""))[0])
+    """A short inline reference: "（见第十九条）" / "(see Art. 19)"."""
+    label = loader.article(MEASURE, article).label if ctx.locale == "zh" else f"Art. {article}"
+    return ctx._("(see {article})", article=label)
 
 
 # -- codes ----------------------------------------------------------------------------------------------
