@@ -51,7 +51,21 @@ def test_craftsman_eligible_with_priority_then_channel_and_dates(person) -> None
     assert "《云岭工匠选树管理办法》第十条" in cited(alice)
     pick(alice, "unknown")
     assert "5个工作日" in alice.text and "公众投票" in alice.text and "谁推荐、谁初审" in alice.text
-    assert "flow:craftsman_draft" in alice.choice_values()
+    # the application form takes over with the filing body found here (switch keeps the slots)
+    pick(alice, "flow:craftsman_draft")
+    assert "申报表" in alice.text
+
+
+def test_channel_ends_quietly_when_nothing_more_is_wanted(person) -> None:
+    rob = person("rob")
+    rob.say("申报渠道")
+    answer_all(rob, "self", "yes")
+    rob.say("大理市")
+    pick(rob, "unknown")
+    pick(rob, "done")
+    assert "菜单" in rob.text
+    rob.say("云岭工匠")  # no flow is active any more: the trigger starts a new one
+    assert "已被命名" in rob.text
 
 
 def test_publicity_dates_over_national_day(person) -> None:

@@ -2,13 +2,14 @@
 附件2 填报要求) with the procedure and 公示 dates ahead, and what the title brings or costs (第二十一至三十三条).
 
     craftsman:          ask (rule-driven questions) -> verdict + citations -> offer: channel, application form
-    craftsman_channel:  ask (rule-driven questions) -> where to file, path, annexes, materials -> pub -> procedure
+    craftsman_channel:  ask (rule-driven questions) -> where to file, path, annexes, materials -> pub (公示 start)
+                        -> procedure and dates -> next: switch to the draft (keeps slot "body") or the rules
     craftsman_rules:    one reply: incentives and revocation
 """
 
 from __future__ import annotations
 
-from handlers.flow import Answer, Ctx, Flow, Outcome, State, finish, goto
+from handlers.flow import Answer, Ctx, Flow, Outcome, State, finish, goto, switch
 from handlers.flows import awards_common as common
 from handlers.i18n import N_
 from handlers.types import Choice, Reply
@@ -67,9 +68,22 @@ def _ask_pub(ctx: Ctx) -> Reply:
 
 def _on_pub(ctx: Ctx, answer: Answer) -> Outcome:
     start = None if answer.value == "unknown" else common.parse_date(ctx, answer.text)
-    choices = (*common.draft_choice(ctx, "craftsman"),
-               Choice("flow:craftsman_rules", ctx._("What the title brings, and when it is withdrawn")))
-    return finish(*common.procedure_replies(ctx, "craftsman", start, choices))
+    return goto("next", *common.procedure_replies(ctx, "craftsman", start))
+
+
+def _ask_next(ctx: Ctx) -> Reply:
+    _ = ctx._
+    return Reply(text=_("What next?"), choices=(
+        *common.draft_choice(ctx, "craftsman"),
+        Choice("flow:craftsman_rules", _("What the title brings, and when it is withdrawn")),
+        Choice("done", _("That's all for now"))))
+
+
+def _on_next(ctx: Ctx, answer: Answer) -> Outcome:
+    # switch() keeps ctx.data, so the draft flow receives the filing body found here (slot "body").
+    if answer.value and answer.value.startswith("flow:"):
+        return switch(answer.value[5:])
+    return finish(Reply(text=ctx._("Done. Type 'menu' for more, or ask me a question.")))
 
 
 def _rules(ctx: Ctx) -> Outcome:
@@ -91,7 +105,8 @@ CRAFTSMAN = Flow(
 )
 CRAFTSMAN_CHANNEL = Flow(
     name="craftsman_channel", title=N_("Yunling Craftsman: where and how to apply"),
-    states={**common.states(CHANNEL), "pub": State(prompt=_ask_pub, handle=_on_pub, free_text=True)},
+    states={**common.states(CHANNEL), "pub": State(prompt=_ask_pub, handle=_on_pub, free_text=True),
+            "next": State(prompt=_ask_next, handle=_on_next, free_text=True)},
     start="ask",
     enter=common.start(CHANNEL, N_("Let's find the way to apply that fits you and exactly where to file. Type "
                                    "'cancel' to stop.")),
