@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import binascii
+import contextlib
 import hashlib
 import hmac
 import logging
+import queue
 import secrets
 import struct
 import threading
@@ -29,6 +31,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from xml.parsers.expat import ExpatError
 
 import defusedxml.ElementTree as SafeET
@@ -58,6 +61,7 @@ from storage.db import run_in_transaction
 from storage.models import Person
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_BODY = 64 * 1024
 REPLY_CACHE = timedelta(minutes=5)  # WeChat retries within ~15 s; keep answers a little longer
@@ -164,6 +168,31 @@ def _cdata_safe(text: str) -> str:
     return text.replace("]]>", "]]]]><![CDATA[>")
 
 
+class BatchWriter:
+    """Hands items to ``write`` in batches from one thread. Used for the reply cache: WeChat's retry comes
+    5 seconds after its first try at the earliest, so a write a few milliseconds late is as good."""
+
+    def __init__(self, write: Callable[[list], None], linger_s: float = 0.02) -> None:
+        self._write, self._linger = write, linger_s
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="wechat-cache", daemon=True).start()
+
+    def put(self, item: object) -> None:
+        self._queue.put(item)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            time.sleep(self._linger)
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < 500:
+                    batch.append(self._queue.get_nowait())
+            try:
+                self._write(batch)
+            except Exception:  # the cache is an optimisation: log, and keep the writer alive
+                log.exception("wechat reply cache: %d replies not stored", len(batch))
+
+
 @dataclass
 class _Job:
     """One message's dispatcher run, shared by WeChat's retries of it."""
@@ -178,7 +207,7 @@ class _Job:
 
 class WeChatWebhook:
     def __init__(self, app: App, *, clock: Callable[[], float] = time.time, sender: WeChatSender | None = None,
-                 workers: int = 16) -> None:
+                 workers: int = 8) -> None:
         s = app.settings
         self.app, self.settings, self.clock = app, s, clock
         self.crypto: WeChatCrypto | None = None
@@ -188,7 +217,9 @@ class WeChatWebhook:
             except (AssertionError, binascii.Error, ValueError) as exc:
                 raise ValueError("YUNLING_WECHAT_AES_KEY must be the 43-character EncodingAESKey") from exc
         self.sender = sender or WeChatSender(s, app.engine, clock=clock)
-        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="wechat")
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="wechat")  # dispatcher runs
+        self._db = ThreadPoolExecutor(2, thread_name_prefix="wechat-db")  # short checks, never queued behind flows
+        self._cache_writer = BatchWriter(self._store_replies)
         self.jobs: dict[str, _Job] = {}
         self._jobs_guard = threading.Lock()
         self._last_purge = 0.0
@@ -236,7 +267,7 @@ class WeChatWebhook:
             r.who = who
             raise
         who = pseudonym("wechat", inbound.openid)
-        fresh, cached = await asyncio.to_thread(self._admit, f"{ts}:{nonce}", int(ts), inbound.dedupe_key)
+        fresh, cached = await self._in_db(self._admit, f"{ts}:{nonce}", int(ts), inbound.dedupe_key)
         if not fresh:
             raise Refused(403, "replayed (timestamp, nonce)", who)
         return await self._answer(inbound, encrypted, cached)
@@ -283,6 +314,9 @@ class WeChatWebhook:
             raise Refused(400, "body is not UTF-8") from None
 
     # -- storage ---------------------------------------------------------------------------------
+    async def _in_db(self, work: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._db, work, *args)
+
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
@@ -297,20 +331,24 @@ class WeChatWebhook:
             if self.clock() - self._last_purge > PURGE_EVERY_S:
                 self._last_purge = self.clock()
                 repo_wechat.purge_expired(session=session, now=now)
-            row = repo_wechat.cached_reply(session=session, message_key=message_key, now=now)
-            return True, (row.kind, row.body) if row else None
+            return True, repo_wechat.cached_reply(session=session, message_key=message_key, now=now)
 
         fresh, row = run_in_transaction(self.app.engine, work)
         if row is None or not self.settings.data_key:
             return fresh, None
         return fresh, (row[0], decrypt_at_rest(self.settings.data_key, row[1]))
 
-    def _store_reply(self, message_key: str, text: str) -> None:
+    def _store_replies(self, batch: list[tuple[str, str]]) -> None:
         if not self.settings.data_key:
-            return  # nothing to encrypt it with: the in-process cache alone serves retries
-        body = encrypt_at_rest(self.settings.data_key, text)
-        run_in_transaction(self.app.engine, lambda s: repo_wechat.cache_reply(
-            session=s, message_key=message_key, kind="text", body=body, expires_at=self._now() + REPLY_CACHE))
+            return  # nothing to encrypt them with: the in-process cache alone serves retries
+        rows = [(key, encrypt_at_rest(self.settings.data_key, text)) for key, text in batch]
+        expires = self._now() + REPLY_CACHE
+
+        def work(session):  # type: ignore[no-untyped-def]
+            for key, body in rows:
+                repo_wechat.cache_reply(session=session, message_key=key, kind="text", body=body, expires_at=expires)
+
+        run_in_transaction(self.app.engine, work)
 
     def _locale_of(self, openid: str) -> str:
         def work(session):  # type: ignore[no-untyped-def]
@@ -338,14 +376,14 @@ class WeChatWebhook:
             return await self._dispatch(inbound, encrypted, self._incoming(inbound, text=inbound.content))
         if kind == "voice" and inbound.content.strip():
             return await self._dispatch(inbound, encrypted, self._incoming(inbound, text=inbound.content))
-        locale = await asyncio.to_thread(self._locale_of, inbound.openid)
+        locale = await self._in_db(self._locale_of, inbound.openid)
         message = VOICE_UNCLEAR if kind == "voice" else ONLY_TEXT
         return self._passive(inbound, encrypted, translator(locale)(message))
 
     async def _event(self, inbound: Inbound, encrypted: bool) -> Response:
         event, key = inbound.event, inbound.key
         if event == "unsubscribe":
-            await asyncio.to_thread(self._set_reachable, inbound.openid, False)
+            await self._in_db(self._set_reachable, inbound.openid, False)
             return self._success()
         if event in ("subscribe", "subscribe_scan", "scan"):
             if key and key.startswith(self._payload_prefixes) and event != "subscribe":
@@ -437,7 +475,7 @@ class WeChatWebhook:
 
     def _after_passive(self, key: str, openid: str, passive: str, extra: list[str], images: list[Reply]) -> None:
         """After the passive reply went out: cache it for retries, send what did not fit in it."""
-        self._store_reply(key, passive)
+        self._cache_writer.put((key, passive))
         if extra or images:
             self._deliver(key, openid, [*(Reply(text=t) for t in extra), *images])
 

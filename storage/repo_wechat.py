@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -20,32 +20,30 @@ def utc(moment: datetime) -> datetime:
 
 def admit_nonce(*, session: Session, nonce_key: str, expires_at: datetime) -> bool:
     """Record a (timestamp, nonce) pair; False when it was recorded before (a replay)."""
-    if session.exec(select(WechatNonce.id).where(WechatNonce.nonce_key == nonce_key)).first() is not None:
-        return False
     try:
-        with session.begin_nested():
-            session.add(WechatNonce(nonce_key=nonce_key, expires_at=utc(expires_at)))
-            session.flush()
-    except IntegrityError:  # another process recorded it first
+        with session.begin_nested():  # the unique index decides, also between processes
+            session.execute(insert(WechatNonce).values(nonce_key=nonce_key, expires_at=utc(expires_at)))
+    except IntegrityError:
         return False
     return True
 
 
-def cached_reply(*, session: Session, message_key: str, now: datetime) -> WechatReplyCache | None:
-    return session.exec(
-        select(WechatReplyCache).where(
+def cached_reply(*, session: Session, message_key: str, now: datetime) -> tuple[str, str] | None:
+    """(kind, body) of the cached passive reply of a message, if any."""
+    row = session.exec(
+        select(WechatReplyCache.kind, WechatReplyCache.body).where(
             WechatReplyCache.message_key == message_key, WechatReplyCache.expires_at > utc(now)
         )
     ).first()
+    return (row[0], row[1]) if row else None
 
 
 def cache_reply(*, session: Session, message_key: str, kind: str, body: str, expires_at: datetime) -> bool:
     """Keep the passive reply of a message; False when one is cached already (the first one stays)."""
     try:
         with session.begin_nested():
-            session.add(WechatReplyCache(message_key=message_key, kind=kind, body=body,
-                                         expires_at=utc(expires_at)))
-            session.flush()
+            session.execute(insert(WechatReplyCache).values(message_key=message_key, kind=kind, body=body,
+                                                            expires_at=utc(expires_at)))
     except IntegrityError:
         return False
     return True

@@ -12,7 +12,7 @@ from dataclasses import replace
 import httpx
 import pytest
 from starlette.testclient import TestClient
-from test_wechat_webhook import OPENID, pusher, web_app, wx_settings
+from test_wechat_webhook import OPENID, pusher, rows, web_app, wx_settings
 from wechat_standin import WeChatStandIn, push_xml
 
 from bot.app import App
@@ -21,6 +21,7 @@ from handlers.dispatch import Dispatcher
 from handlers.flow import Flow, finish
 from handlers.flows import FLOWS
 from handlers.types import Reply
+from storage.models_wechat import WechatReplyCache
 
 RUNS: dict[str, int] = {}
 _runs_lock = threading.Lock()
@@ -141,7 +142,13 @@ def test_retry_after_a_passive_reply_gets_it_again(engine, settings, standin) ->
     xml = push_xml(OPENID, "text", Content="quicktest", MsgId=7001)
     client = TestClient(make_web(engine, s))
     replies = [p.open(client.post("/wechat", params=q, content=b).text) for q, b in (p.safe(xml), p.safe(xml))]
-    # A retry landing on another process: the passive reply comes from the database cache.
+    # A retry landing on another process (WeChat retries after 5 s): the reply comes from the database cache.
+    deadline = time.monotonic() + 10
+    while not rows(engine, WechatReplyCache):
+        assert time.monotonic() < deadline, "reply not cached"
+        time.sleep(0.02)
+    [cached] = rows(engine, WechatReplyCache)
+    assert cached.message_key == "wx:7001" and "quick answer" not in cached.body  # encrypted at rest
     other = TestClient(make_web(engine, s))
     q, b = p.safe(xml)
     replies.append(p.open(other.post("/wechat", params=q, content=b).text))

@@ -1,0 +1,158 @@
+"""Encrypted (safe-mode) WeChat text messages per second through the webhook, on loopback.
+
+    .venv/bin/python bench/wechat.py [--count 2000] [--concurrency 20] [--db URL]
+
+Starts uvicorn in a subprocess serving the project's ASGI app (the real ``/wechat`` webhook with the
+dispatcher and a SQLite database in a temporary directory, unless ``--db`` is given) plus a bare
+Starlette endpoint (``/bare``) in the same server, then drives both with an httpx client holding
+``--concurrency`` connections. Request bodies are signed and encrypted before timing starts. Prints
+messages/s, p50/p99 latency, and the webhook's rate as a share of the bare endpoint's.
+Targets: >= 40 % of the bare rate, p99 <= 100 ms at 20 concurrent clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TOKEN, APP_ID = "bench-token", "wxbench000000000"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+def serve(port: int, db_url: str) -> None:
+    import uvicorn
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from bot.app import build_app
+    from bot.web import build_web_app
+    from handlers.settings import Settings
+
+    settings = Settings(database_url=db_url, data_key="bench-key", wechat_token=TOKEN, wechat_app_id=APP_ID,
+                        wechat_aes_key=AES_KEY, log_level="WARNING")
+    web = build_web_app(build_app(settings), providers=("bot.wechat",))
+
+    async def bare(_request: Request) -> PlainTextResponse:
+        return PlainTextResponse("success")
+
+    web.router.routes.append(Route("/bare", bare, methods=["POST"]))
+    uvicorn.run(web, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def build_requests(count: int, users: int) -> list[tuple[dict, bytes]]:
+    from wechatpy.crypto import WeChatCrypto
+
+    crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
+    import hashlib
+
+    import xmltodict
+
+    now = int(time.time())
+    out = []
+    for n in range(count):
+        openid = f"oBENCH{n % users:022d}"
+        xml = (f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+               f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[菜单]]></Content>"
+               f"<MsgId>{10**15 + n}</MsgId></xml>")
+        nonce = f"{n:010d}"
+        env = xmltodict.parse(crypto.encrypt_message(xml, nonce, str(now)))["xml"]
+        body = f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><Encrypt><![CDATA[{env['Encrypt']}]]></Encrypt></xml>"
+        signature = hashlib.sha1("".join(sorted([TOKEN, str(now), nonce])).encode()).hexdigest()
+        out.append(({"signature": signature, "timestamp": str(now), "nonce": nonce, "openid": openid,
+                     "encrypt_type": "aes", "msg_signature": env["MsgSignature"]}, body.encode()))
+    return out
+
+
+async def drive(base: str, path: str, requests: list[tuple[dict, bytes]], concurrency: int,
+                check: bool) -> tuple[float, list[float], int]:
+    import httpx
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    latencies: list[float] = []
+    failures = 0
+    queue = iter(requests)
+
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        async def worker() -> None:
+            nonlocal failures
+            for params, body in queue:
+                t0 = time.perf_counter()
+                res = await client.post(path, params=params, content=body)
+                latencies.append(time.perf_counter() - t0)
+                if res.status_code != 200 or (check and "<Encrypt>" not in res.text):
+                    failures += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return len(requests) / elapsed, latencies, failures
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--users", type=int, default=500, help="distinct senders (default 500)")
+    parser.add_argument("--db", help="database URL (default: SQLite in a temporary directory)")
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.db)
+        return 0
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db_url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--db", db_url],
+                                  cwd=tmp, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        try:
+            import httpx
+
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(200):
+                try:
+                    if httpx.get(base + "/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            requests = build_requests(args.count + 200, args.users)
+            warm, timed = requests[:200], requests[200:]  # distinct MsgIds and nonces
+            asyncio.run(drive(base, "/wechat", warm, args.concurrency, True))
+            asyncio.run(drive(base, "/bare", warm, args.concurrency, False))
+            bare_rate, bare_lat, bare_fail = asyncio.run(drive(base, "/bare", timed, args.concurrency, False))
+            hook_rate, hook_lat, hook_fail = asyncio.run(drive(base, "/wechat", timed, args.concurrency, True))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    print(f"WeChat webhook bench: {args.count} encrypted text messages, {args.concurrency} concurrent "
+          f"connections, {args.users} senders, {db_url.split(':')[0]}")
+    print(f"  bare Starlette endpoint : {bare_rate:8.0f} req/s   p50 {pct(bare_lat, 50):6.1f} ms   "
+          f"p99 {pct(bare_lat, 99):6.1f} ms   failures {bare_fail}")
+    print(f"  /wechat (safe mode)     : {hook_rate:8.0f} msg/s   p50 {pct(hook_lat, 50):6.1f} ms   "
+          f"p99 {pct(hook_lat, 99):6.1f} ms   failures {hook_fail}")
+    ratio = hook_rate / bare_rate
+    print(f"  ratio {ratio:.0%} (target >= 40 %), p99 {pct(hook_lat, 99):.1f} ms (target <= 100 ms)")
+    return 0 if hook_fail == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
