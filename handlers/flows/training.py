@@ -237,7 +237,8 @@ def _ask_confirm(ctx: Ctx) -> Reply:
     if problems:
         lines.append(_("It cannot be registered yet:"))
         for text, v in problems:
-            lines.append(f"✗ {text}" + (f" {cite_ref(ctx, v.ref.article)}" if v else ""))
+            sep = "" if ctx.locale == "zh" else " "  # Chinese full-width brackets carry their own space
+            lines.append(f"✗ {text}" + (sep + cite_ref(ctx, v.ref.article) if v else ""))
             if v and all(c.article != v.ref.article for c in citations):
                 citations.append(cite(ctx, v.ref.article, v.ref.paragraph))
     else:
@@ -295,7 +296,8 @@ def _ask_act(ctx: Ctx) -> Reply:
     _ = ctx._
     cls = _my_class(ctx)
     status = (_("approved by {who} on {day}", who=cls.approved_by,
-                day=f"{repo.as_utc(cls.approved_at):%Y-%m-%d}") if cls.status == "approved"
+                day=f"{repo.as_utc(cls.approved_at).astimezone(ctx.now.tzinfo):%Y-%m-%d}")
+              if cls.status == "approved" and cls.approved_at
               else _("not approved yet"))
     options = [("approve", _("Record the approval"))] if cls.status != "approved" else []
     options += [("details", _("Class details")), ("session", _("Add a session")),
