@@ -36,6 +36,7 @@ from xml.parsers.expat import ExpatError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -58,6 +59,7 @@ from storage import repositories as repo
 from storage.crypto import decrypt as decrypt_at_rest
 from storage.crypto import encrypt as encrypt_at_rest
 from storage.db import run_in_transaction
+from storage.errors import StorageError
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -175,10 +177,15 @@ class BatchWriter:
     def __init__(self, write: Callable[[list], None], linger_s: float = 0.02) -> None:
         self._write, self._linger = write, linger_s
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        threading.Thread(target=self._run, name="wechat-cache", daemon=True).start()
+        self._started = threading.Lock()
+        self._thread: threading.Thread | None = None
 
     def put(self, item: object) -> None:
         self._queue.put(item)
+        with self._started:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="wechat-cache", daemon=True)
+                self._thread.start()
 
     def _run(self) -> None:
         while True:
@@ -222,7 +229,7 @@ class WeChatWebhook:
         self._cache_writer = BatchWriter(self._store_replies)
         self.jobs: dict[str, _Job] = {}
         self._jobs_guard = threading.Lock()
-        self._last_purge = 0.0
+        self._last_purge = self._last_forget = 0.0
         self._payload_prefixes = tuple(p for f in app.dispatcher.flows.values() for p in f.payload_prefixes)
 
     def routes(self) -> list[BaseRoute]:
@@ -404,8 +411,11 @@ class WeChatWebhook:
 
     def _work(self, incoming: Incoming, reachable: bool) -> DispatchResult:
         if reachable:
-            self._set_reachable(incoming.user_key, True)
-        return self.app.dispatcher.handle(incoming)
+            try:
+                self._set_reachable(incoming.user_key, True)
+            except (StorageError, SQLAlchemyError):  # secondary: the message itself still gets its answer
+                log.exception("wechat: could not mark %s reachable", pseudonym("wechat", incoming.user_key))
+        return self.app.dispatcher.handle(incoming)  # never raises: failures become an apology
 
     async def _dispatch(self, inbound: Inbound, encrypted: bool, incoming: Incoming, *,
                         reachable: bool = False) -> Response:
@@ -480,7 +490,11 @@ class WeChatWebhook:
             self._deliver(key, openid, [*(Reply(text=t) for t in extra), *images])
 
     def _forget_old_jobs(self) -> None:
-        horizon = self.clock() - REPLY_CACHE.total_seconds()
+        now = self.clock()
+        if now - self._last_forget < 1.0:
+            return
+        self._last_forget = now
+        horizon = now - REPLY_CACHE.total_seconds()
         for key in [k for k, j in self.jobs.items() if j.done_at is not None and j.done_at < horizon]:
             del self.jobs[key]
 

@@ -11,9 +11,8 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from starlette.testclient import TestClient
 from test_wechat_webhook import OPENID, pusher, rows, web_app, wx_settings
-from wechat_standin import WeChatStandIn, push_xml
+from wechat_standin import TestClient, WeChatStandIn, push_xml
 
 from bot.app import App
 from bot.web import build_web_app

@@ -15,8 +15,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
-from wechat_standin import APP_ID, APP_SECRET, Pusher, WeChatStandIn, push_xml
+from wechat_standin import APP_ID, APP_SECRET, Pusher, TestClient, WeChatStandIn, push_xml
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from bot.app import App

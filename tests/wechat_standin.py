@@ -11,6 +11,7 @@ import json
 import re
 import threading
 import time
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -20,7 +21,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+with warnings.catch_warnings():  # Starlette's TestClient warns that it prefers httpx2; httpx is what we have
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
 APP_ID, APP_SECRET = "wx0123456789abcdef", "standin-secret"
+__all__ = ["APP_ID", "APP_SECRET", "Pusher", "TestClient", "WeChatStandIn", "push_xml"]
 
 
 @dataclass
