@@ -8,31 +8,38 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMAND_MODULES = (
-    "bot.commands.chat",
-    "bot.commands.ask",
-    "bot.commands.db",
-    "bot.commands.serve",
-    "bot.commands.subsidy",
-    "bot.commands.case",
-    "bot.commands.tickets",
-    "bot.commands.wechat",
-    "bot.commands.training",
-)
+# name -> (module, one-line help). Only the module of the command being run is imported, so that
+# `yunling ask` does not pay for the flows, python-docx or openpyxl at start-up.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "chat": ("bot.commands.chat", "chat with the assistant in this terminal (reads stdin when piped)"),
+    "ask": ("bot.commands.ask", "answer one question from the measures (or one per stdin line), citing articles"),
+    "db": ("bot.commands.db", "database maintenance (upgrade)"),
+    "serve": ("bot.commands.serve", "run the web app (WeChat and Telegram webhooks), Telegram polling, delivery"),
+    "subsidy": ("bot.commands.subsidy", "compute a training subsidy step by step (training measure arts. 9-10)"),
+    "case": ("bot.commands.case", "application cases: list, create, move, show"),
+    "tickets": ("bot.commands.tickets", "hand-off tickets: list, answer, export FAQ candidates, escalate"),
+    "wechat": ("bot.commands.wechat", "WeChat official account tools: custom menu, parametric QR codes"),
+    "training": ("bot.commands.training", "training classes: register, import roster, sign-in codes, exports"),
+}
+COMMAND_MODULES = tuple(module for module, _help in COMMANDS.values())
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (``only``) one with just that command's real options and stubs for the rest."""
     parser = argparse.ArgumentParser(
         prog="yunling",
         description="云岭职工助手 · Yunling Workers' Assistant. Settings come from YUNLING_* environment "
         "variables or a .env file (see README).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name, (module_name, help_text) in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name, help=help_text)
+            continue
         try:
-            module = importlib.import_module(name)
+            module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:  # a feature area not built yet
-            if exc.name != name:
+            if exc.name != module_name:
                 raise
             continue
         module.register(sub)
@@ -40,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first if first in COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

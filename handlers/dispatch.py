@@ -195,8 +195,12 @@ class Dispatcher:
             ctx.data = {}
 
         command = _COMMAND_OF.get(normalize(text)) if text else None
-        if inc.choice and inc.choice.startswith("cmd:"):
-            command = inc.choice[4:]
+        tapped = inc.choice
+        if tapped is None and flow is None and offered:  # "1" typed for an offered "cmd:menu" option
+            picked_cmd = resolve(text, offered, fuzzy=False)
+            tapped = picked_cmd.value if picked_cmd else None
+        if tapped and tapped.startswith("cmd:"):
+            command = tapped[4:]
         if command == "cancel":
             self._save(ctx, conv, "", "", ())
             menu = self.main_menu(ctx, _("Cancelled. What would you like to do next?") if flow else None)
