@@ -32,3 +32,4 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     logging.getLogger("jieba").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

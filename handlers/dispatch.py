@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from handlers.choices import normalize, resolve
 from handlers.errors import Invalid
-from handlers.flow import Answer, Ctx, Flow, Outcome
+from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome
 from handlers.i18n import normalize_locale, translator
 from handlers.settings import Settings
 from handlers.types import Choice, DispatchResult, Incoming, Reply
@@ -65,12 +65,14 @@ class Dispatcher:
         settings: Settings,
         flows: Sequence[Flow] | None = None,
         faq: FaqFn | None = None,
+        menu: Sequence[MenuGroup | str] | None = None,
     ) -> None:
-        if flows is None or faq is None:
-            from handlers.flows import FLOWS, faq_answer
+        if flows is None or faq is None or menu is None:
+            from handlers.flows import FLOWS, MENU, faq_answer
 
             flows = FLOWS if flows is None else flows
             faq = faq_answer if faq is None else faq
+            menu = MENU if menu is None else menu
         self.engine = engine
         self.settings = settings
         self.flows: dict[str, Flow] = {f.name: f for f in flows}
@@ -82,6 +84,9 @@ class Dispatcher:
         for f in flows:
             for word in f.commands:
                 self._triggers[normalize(word)] = f.name
+        self.menu = tuple(menu)
+        self.groups = {g.key: g for g in self.menu if isinstance(g, MenuGroup)}
+        self._group_words = {normalize(w): g.key for g in self.groups.values() for w in g.commands}
 
     # -- public -------------------------------------------------------------------------------
     def handle(self, incoming: Incoming) -> DispatchResult:
@@ -97,14 +102,38 @@ class Dispatcher:
                               incoming.message_key, pseudonym(incoming.channel, incoming.user_key))
                 return self._apology(incoming, busy=False)
 
+    def _visible(self, ctx: Ctx, name: str) -> Flow | None:
+        f = self.flows.get(name)
+        return f if f is not None and f.in_menu and f.allows(ctx.roles) else None
+
     def main_menu(self, ctx: Ctx, text: str | None = None) -> Reply:
+        """Submenus and top-level flows the person may use (see ``handlers.flows.MENU``)."""
         _ = ctx._
-        flows = sorted((f for f in self.flows.values() if f.in_menu and f.allows(ctx.roles)),
+        choices: list[Choice] = []
+        placed: set[str] = set()
+        for entry in self.menu:
+            if isinstance(entry, MenuGroup):
+                placed.update(entry.flows)
+                if entry.allows(ctx.roles) and any(self._visible(ctx, n) for n in entry.flows):
+                    choices.append(Choice(f"menu:{entry.key}", _(entry.title)))
+            else:
+                placed.add(entry)
+                if (f := self._visible(ctx, entry)) is not None:
+                    choices.append(Choice(f"flow:{f.name}", _(f.title)))
+        loose = sorted((f for f in self.flows.values() if f.name not in placed and self._visible(ctx, f.name)),
                        key=lambda f: (f.menu_order, f.name))
+        choices[-1:-1] = [Choice(f"flow:{f.name}", _(f.title)) for f in loose]  # before the last entry
         return Reply(
             text=text or _("What would you like to do? Choose a number, or just type your question."),
-            choices=tuple(Choice(f"flow:{f.name}", _(f.title)) for f in flows),
+            choices=tuple(choices),
         )
+
+    def submenu(self, ctx: Ctx, key: str) -> Reply:
+        _ = ctx._
+        group = self.groups[key]
+        flows = [f for n in group.flows if (f := self._visible(ctx, n)) is not None]
+        return Reply(text=_(group.title), choices=(*(Choice(f"flow:{f.name}", _(f.title)) for f in flows),
+                                                   Choice("cmd:menu", _("Main menu"))))
 
     # -- internals ----------------------------------------------------------------------------
     def _lock_for(self, incoming: Incoming) -> threading.Lock:
@@ -246,6 +275,11 @@ class Dispatcher:
         if value and value.startswith("flow:") and value[5:] in self.flows:
             ctx.data = {}
             return [*notes, *self._enter(ctx, conv, self.flows[value[5:]])]
+        group_key = value[5:] if value and value.startswith("menu:") else self._group_words.get(normalize(text))
+        if group_key in self.groups and self.groups[group_key].allows(ctx.roles):
+            sub = self.submenu(ctx, group_key)
+            self._save(ctx, conv, "", "", sub.choices)
+            return [*notes, sub]
         if value and value.startswith("ask:"):
             text = value[4:]
         target = self._triggers.get(normalize(text)) if text else None

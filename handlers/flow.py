@@ -27,7 +27,7 @@ from handlers.settings import Settings
 from handlers.types import Choice, Incoming, Reply
 from storage.models import Identity, Person
 
-__all__ = ["Answer", "Ctx", "Flow", "Invalid", "Outcome", "State", "finish", "goto", "switch"]
+__all__ = ["Answer", "Ctx", "Flow", "Invalid", "MenuGroup", "Outcome", "State", "finish", "goto", "switch"]
 
 
 @dataclass
@@ -122,6 +122,21 @@ class Flow:
     def __post_init__(self) -> None:
         if self.start is not None and self.start not in self.states:
             raise ValueError(f"flow {self.name}: start state {self.start!r} is not declared")
+
+    def allows(self, roles: frozenset[str]) -> bool:
+        return not self.roles or bool(self.roles & roles)
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    """A submenu of the main menu: an ``N_``-marked title, its flows in order, who sees it, and words that
+    open it directly (e.g. "技能培训")."""
+
+    key: str
+    title: str
+    flows: tuple[str, ...]
+    roles: frozenset[str] = frozenset()
+    commands: tuple[str, ...] = ()
 
     def allows(self, roles: frozenset[str]) -> bool:
         return not self.roles or bool(self.roles & roles)

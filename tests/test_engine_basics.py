@@ -37,3 +37,30 @@ def test_choice_resolution_accepts_numbers_fullwidth_chinese_and_text() -> None:
     assert resolve("7", options) is None
     assert resolve("天气怎么样", options) is None
     assert resolve("x", options, tapped="a").value == "a"
+
+
+def test_every_menu_flow_is_reachable_through_the_menu(person, dispatcher) -> None:
+    """The main menu leads to every capability: each in-menu flow is one or two taps away for its roles."""
+    for who in (person("worker"), person("clerk", clerk="昆明市总工会")):
+        who.say("菜单")
+        reachable: set[str] = set()
+        for value in who.choice_values():
+            if value.startswith("flow:"):
+                reachable.add(value[5:])
+            elif value.startswith("menu:"):
+                who.say("菜单")
+                who.say(choice=value)
+                reachable |= {v[5:] for v in who.choice_values() if v.startswith("flow:")}
+        roles = frozenset({"clerk"}) if who.user == "clerk" else frozenset()
+        expected = {f.name for f in dispatcher.flows.values() if f.in_menu and f.allows(roles)}
+        assert expected <= reachable, expected - reachable
+        if who.user == "worker":
+            assert "broadcast" not in reachable and "tickets" not in reachable
+
+
+def test_group_words_open_submenus(person) -> None:
+    alice = person("alice")
+    alice.say("技能培训")
+    assert "flow:signin" in alice.choice_values() and "cmd:menu" in alice.choice_values()
+    alice.say(str(len(alice.choice_values())))  # the last option, typed: back to the main menu
+    assert "menu:training" in alice.choice_values()

@@ -4,6 +4,7 @@
     python tools/i18n.py missing            # list msgids with no zh_Hans translation (exit 1 if any)
     python tools/i18n.py add AREA           # append the missing msgids to zh_Hans/LC_MESSAGES/AREA.po
                                             # (and en/LC_MESSAGES/AREA.po) with empty msgstr, to fill in
+    python tools/i18n.py fill AREA < t.json # set zh_Hans translations of AREA.po from a {msgid: text} JSON
     python tools/i18n.py compile            # check every .po compiles to .mo (Babel), exit 1 on error
 
 Message ids are English; the zh_Hans catalog holds the Chinese; the en catalog holds English overrides
@@ -98,6 +99,25 @@ def add(area: str) -> int:
     return 0
 
 
+def fill(area: str) -> int:
+    import json
+
+    path = LOCALES / "zh_Hans" / "LC_MESSAGES" / f"{area}.po"
+    with path.open("rb") as fh:
+        cat = read_po(fh, locale="zh_Hans")
+    table = json.load(sys.stdin)
+    for mid, text in table.items():
+        if mid in cat:
+            cat[mid].string = text
+        else:
+            cat.add(mid, string=text)
+    buf = io.BytesIO()
+    write_po(buf, cat, width=0)
+    path.write_bytes(buf.getvalue())
+    print(f"{len(table)} translations set in {path.relative_to(ROOT)}")
+    return 0
+
+
 def compile_all() -> int:
     bad = 0
     for path in sorted(LOCALES.rglob("*.po")):
@@ -125,6 +145,8 @@ def main(argv: list[str]) -> int:
         return 1 if todo else 0
     if cmd == "add":
         return add(argv[1])
+    if cmd == "fill":
+        return fill(argv[1])
     if cmd == "compile":
         return compile_all()
     print(__doc__)

@@ -17,12 +17,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--user", default="local", help="act as this person (console user name), default 'local'")
     p.add_argument("--as-clerk", metavar="UNIT", help="act as a union clerk of UNIT (e.g. 昆明市总工会)")
     p.add_argument("--lang", choices=["zh", "en"], help="language hint for a new user (default zh)")
+    p.add_argument("--verbose", action="store_true", help="show the assistant's log lines (default: warnings only)")
     add_db_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    overrides: dict[str, object] = {}
+    overrides: dict[str, object] = {"log_level": "INFO" if args.verbose else "WARNING"}
     if args.as_clerk:
         overrides["clerks"] = {f"console:{args.user}": args.as_clerk}
     app = build_app(settings_from(args, **overrides))

@@ -1,8 +1,8 @@
-"""The registry: every flow of the assistant, in one explicit tuple, and the FAQ entry point."""
+"""The registry: every flow of the assistant in one explicit tuple, the main menu's structure, and the FAQ."""
 
 from __future__ import annotations
 
-from handlers.flow import Flow
+from handlers.flow import Flow, MenuGroup
 from handlers.flows.ask import faq_answer
 from handlers.flows.broadcast import BROADCAST
 from handlers.flows.clerk_cases import CLERK_CASES
@@ -16,6 +16,7 @@ from handlers.flows.status import STATUS, SUBSCRIBE, UNSUBSCRIBE
 from handlers.flows.studio import FLOWS as STUDIO_FLOWS
 from handlers.flows.training import TRAINING_CLERK
 from handlers.flows.training_rules import CALENDAR, ELIGIBILITY, SUBSIDY
+from handlers.i18n import N_
 
 FLOWS: tuple[Flow, ...] = (
     LANG,
@@ -28,4 +29,24 @@ FLOWS: tuple[Flow, ...] = (
     *TRAINEE_FLOWS, TRAINING_CLERK,
 )
 
-__all__ = ["FLOWS", "faq_answer"]
+# The main menu: submenus and top-level flows, in order. A flow shown in the menu (in_menu=True) that is
+# placed nowhere here is listed at the top level, so nothing becomes unreachable by omission.
+MENU: tuple[MenuGroup | str, ...] = (
+    MenuGroup("awards", N_("Awards: Yunling Craftsman, innovation studios, technician workstations"),
+              ("craftsman", "craftsman_channel", "studio", "station", "draft", "status"),
+              commands=("评选申报", "申报", "评选", "awards", "apply")),
+    MenuGroup("training", N_("Skills training: sign-in, my classes, subsidies, deadlines"),
+              ("signin", "my_schedule", "next_class", "signed_today", "my_certificate", "training_eligibility",
+               "training_subsidy", "training_calendar"),
+              commands=("技能培训", "培训", "training")),
+    MenuGroup("mine", N_("My services: progress, tickets, reminders, my information"),
+              ("status", "mytickets", "subscribe", "unsubscribe", "me"),
+              commands=("我的", "我的服务", "my services")),
+    "handoff",
+    MenuGroup("clerk", N_("For union clerks"),
+              ("cases", "broadcast", "training_classes", "tickets", "drafts_export"),
+              roles=frozenset({"clerk"}), commands=("工作人员", "管理", "clerk")),
+    "lang",
+)
+
+__all__ = ["FLOWS", "MENU", "faq_answer"]
