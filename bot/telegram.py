@@ -1,0 +1,631 @@
+"""The Telegram adapter on python-telegram-bot 22: updates in, replies out, and the outbox sender.
+
+Updates arrive by long polling (PTB's ``Updater``) or through ``POST /telegram`` of our Starlette app,
+following PTB's custom-webhook example: the secret header is checked in constant time, the body is parsed
+with ``Update.de_json`` and put on ``application.update_queue``. One ``TypeHandler`` turns each update
+into a neutral :class:`Incoming`, runs the synchronous dispatcher in a worker thread and sends the
+replies. Updates run concurrently, but one at a time per chat and in arrival order
+(:class:`PerChatProcessor`), so a person's messages are never reordered. A repeated update id is
+dropped by the dispatcher's dedupe on ``message_key`` ("tg:<update_id>").
+
+Replies are sent as HTML: only ``& < >`` need escaping (MarkdownV2 has 18 reserved characters, most of
+them common in Chinese regulation text: ``. ( ) - ! [ ]``...), and escaping line by line means a long
+text can be split on line boundaries without ever cutting an entity or a tag. Choices become an inline
+keyboard; a value too long for the 64-byte ``callback_data`` is stored under a short token
+(:mod:`storage.models_telegram`). A tapped keyboard is replaced by a single "✓ label" marker, so old
+buttons cannot be tapped twice.
+
+Pacing is not done here: the delivery worker paces outbox messages (PTB's AIORateLimiter does not keep
+1 message/s per chat), and conversation replies answer the person who just wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import html
+import json
+import logging
+import re
+import warnings
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.error import RetryAfter as TgRetryAfter
+from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
+
+from bot.app import App
+from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
+from handlers.dispatch import GLOBAL_COMMANDS, pseudonym
+from handlers.i18n import N_, Translate, translator
+from handlers.settings import Settings
+from handlers.types import Attachment, Choice, DispatchResult, Incoming, Reply
+from storage import models_telegram as store
+from storage.db import run_in_transaction
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 256 * 1024  # an update is a few KB; anything near this is not from Telegram
+MAX_MESSAGE = 4096  # Bot API: text of one message, in UTF-16 code units after entity parsing
+MAX_CALLBACK = 64  # Bot API: callback_data, in bytes
+MAX_BUTTONS = 100  # Bot API: buttons of one inline keyboard
+MAX_LABEL = 120
+MAX_QUOTE = 600  # a citation's quoted sentence(s) in the footer
+CHOSEN = "x"  # callback data of the "✓ label" marker left on a tapped keyboard
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
+_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_BREAK_AFTER = " \t。；，、,.;!?！？)）"
+
+SORRY = N_("Sorry, something went wrong while answering you. Please send your message again in a moment, "
+           "or type /menu to start over.")
+PLEASE_CHOOSE = N_("Please choose:")
+BUTTON_EXPIRED = N_("This button is no longer valid. Please type /menu.")
+# Command menu (set_my_commands): registered when a flow (or the dispatcher) answers "/<name>".
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Introduction and main menu")),
+    ("menu", N_("Main menu")),
+    ("help", N_("How to use the assistant")),
+    ("cancel", N_("Cancel the current step")),
+    ("status", N_("My application progress")),
+    ("craftsman", N_("Can I apply for Yunling Craftsman?")),
+    ("subsidy", N_("Training subsidy calculator")),
+    ("calendar", N_("Training deadlines")),
+    ("human", N_("Talk to a person")),
+    ("lang", N_("Language / 语言")),
+)
+
+
+# -- pure helpers ----------------------------------------------------------------------------------
+def deep_link(bot_username: str, payload: str) -> str:
+    """``https://t.me/<bot>?start=<payload>``: opening it sends ``/start <payload>`` to the bot."""
+    if not _PAYLOAD.match(payload):
+        raise ValueError("a deep-link payload is 1-64 characters of A-Z, a-z, 0-9, _ and -")
+    return f"https://t.me/{bot_username.lstrip('@')}?start={payload}"
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def token_of(value: str) -> str:
+    """A short, stable token for a choice value (22 characters of base64url of its SHA-256)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(value.encode()).digest()[:16]).decode().rstrip("=")
+
+
+def callback_data(value: str) -> str:
+    """``v:<value>`` when it fits in 64 bytes, else ``t:<token>`` (the value is stored server-side)."""
+    data = "v:" + value
+    return data if len(data.encode()) <= MAX_CALLBACK else "t:" + token_of(value)
+
+
+def normalize_phone(raw: str) -> str:
+    """A shared contact's number as the flows expect it: mainland numbers without +86."""
+    digits = re.sub(r"[^\d]", "", raw or "")
+    if len(digits) == 13 and digits.startswith("86"):
+        return digits[2:]
+    return digits
+
+
+def to_incoming(update: Update, *, now: datetime, payload_prefixes: Sequence[str] = (),
+                lookup: Callable[[str], str | None] = lambda _token: None) -> Incoming | None:
+    """The neutral message of an update, or None for updates we do not answer (edits, channel posts,
+    bots, the ✓ marker). ``lookup`` resolves a ``t:<token>`` button to its stored value."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    base: dict[str, Any] = {
+        "channel": "telegram", "user_key": str(user.id), "chat_key": str(chat.id),
+        "message_key": f"tg:{update.update_id}", "received_at": now, "locale": user.language_code,
+        "display_name": user.first_name or "",
+    }
+    query = update.callback_query
+    if query is not None:
+        data = query.data or ""
+        if data.startswith("v:"):
+            return Incoming(**base, choice=data[2:])
+        if data.startswith("t:"):
+            value = lookup(data[2:])
+            return Incoming(**base, choice=value) if value is not None else None
+        return None
+    msg = update.message
+    if msg is None:
+        return None
+    if msg.contact is not None:
+        # Only the person's own number counts; it goes to the flow, never to a log.
+        own = msg.contact.user_id == user.id
+        return Incoming(**base, event="contact", text=normalize_phone(msg.contact.phone_number) if own else "")
+    text = msg.text or ""
+    if text.startswith("/"):
+        head, _, rest = text.partition(" ")
+        text = head.split("@", 1)[0] + (" " + rest if rest else "")  # "/menu@YunlingBot" -> "/menu"
+        if head.split("@", 1)[0] == "/start":
+            payload = rest.strip()
+            if payload and _PAYLOAD.match(payload) and payload.startswith(tuple(payload_prefixes)):
+                return Incoming(**base, payload=payload)
+            return Incoming(**base, text="/start")
+    return Incoming(**base, text=text)
+
+
+# -- rendering -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outgoing:
+    """One Bot API call of a rendered reply; ``choices`` become its inline keyboard."""
+
+    kind: Literal["text", "document", "photo"]
+    html: str = ""
+    attachment: Attachment | None = None
+    choices: tuple[Choice, ...] = ()
+
+
+def _hard_split(line: str, limit: int) -> list[str]:
+    """Escape one over-long line into pieces of at most ``limit``, cutting after a space or punctuation
+    when one is in the second half of the piece."""
+    pieces: list[str] = []
+    while line:
+        size, cut, last_break = 0, 0, -1
+        for i, ch in enumerate(line):
+            cost = utf16_len(html.escape(ch, quote=False))
+            if size + cost > limit:
+                break
+            size += cost
+            cut = i + 1
+            if ch in _BREAK_AFTER:
+                last_break = i + 1
+        if cut < len(line) and last_break > cut // 2:
+            cut = last_break
+        pieces.append(html.escape(line[:cut], quote=False))
+        line = line[cut:]
+    return pieces
+
+
+def split_units(units: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Pack escaped lines into messages of at most ``limit``, breaking only between lines."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for unit in units:
+        if not current and not unit.strip():
+            continue  # a message never starts with blank lines
+        n = utf16_len(unit)
+        if current and size + 1 + n > limit:
+            chunks.append(current)
+            current, size = [], 0
+        size += n + (1 if current else 0)
+        current.append(unit)
+    if current:
+        chunks.append(current)
+    out = []
+    for chunk in chunks:
+        text = "\n".join(chunk).strip("\n")
+        if text.strip():
+            out.append(text)
+    return out
+
+
+def _citation_unit(label: str, quote: str, gist: str) -> str:
+    unit = f"📖 <b>{html.escape(label, quote=False)}</b>"
+    body = quote if len(quote) <= MAX_QUOTE else quote[:MAX_QUOTE - 1] + "…"
+    if gist:
+        body = f"{body}\n{gist[:MAX_QUOTE]}" if body else gist[:MAX_QUOTE]
+    if body:
+        unit += f"\n<blockquote expandable>{html.escape(body, quote=False)}</blockquote>"
+    return unit
+
+
+def render(reply: Reply, _: Translate, limit: int = MAX_MESSAGE) -> list[Outgoing]:
+    """The Bot API calls of one reply: its text split under the limit (citations as a footer of
+    expandable quotes), then its files; the keyboard goes on the last call."""
+    units: list[str] = []
+    for line in reply.text.splitlines():
+        units.extend(_hard_split(line, limit) if utf16_len(html.escape(line, quote=False)) > limit
+                     else [html.escape(line, quote=False)])
+    if reply.citations:
+        units.append("")
+        units.extend(_citation_unit(c.label, c.quote, c.gist) for c in reply.citations)
+    texts = split_units(units, limit)
+    if not texts and reply.choices and not reply.attachments:
+        texts = [html.escape(_(PLEASE_CHOOSE), quote=False)]
+    items: list[Outgoing] = [Outgoing("text", html=t) for t in texts]
+    for a in reply.attachments:
+        items.append(Outgoing("photo" if a.kind == "image" else "document", attachment=a))
+    if items and reply.choices:
+        items[-1] = replace(items[-1], choices=reply.choices[:MAX_BUTTONS])
+    return items
+
+
+def long_values(items: Sequence[Outgoing]) -> dict[str, str]:
+    """``{token: value}`` for every choice value that needs a server-side token."""
+    return {token_of(c.value): c.value for it in items for c in it.choices
+            if callback_data(c.value).startswith("t:")}
+
+
+def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
+    if not choices:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(c.label[:MAX_LABEL] or c.value[:MAX_LABEL],
+                                                       callback_data=callback_data(c.value))] for c in choices])
+
+
+async def send_items(bot: Bot, chat_id: int | str, items: Sequence[Outgoing]) -> None:
+    """Send rendered items in order. Telegram errors propagate (the caller maps or reports them)."""
+    for it in items:
+        markup = keyboard(it.choices)
+        if it.kind == "text":
+            await bot.send_message(chat_id, it.html, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                   link_preview_options=LinkPreviewOptions(is_disabled=True))
+        elif it.attachment is not None:
+            file = InputFile(it.attachment.data, filename=it.attachment.filename)
+            if it.kind == "photo":
+                await bot.send_photo(chat_id, file, reply_markup=markup)
+            else:
+                await bot.send_document(chat_id, file, reply_markup=markup)
+
+
+# -- the application -------------------------------------------------------------------------------
+class PerChatProcessor(BaseUpdateProcessor):
+    """Up to ``max_concurrent_updates`` updates at once, but one at a time per chat, in arrival order
+    (asyncio locks wake their waiters first-in first-out)."""
+
+    def __init__(self, max_concurrent_updates: int = 128) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        key = chat.id if chat is not None else id(update)
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def api_urls(base: str) -> tuple[str, str]:
+    """(base_url, base_file_url) for PTB from the server root of ``YUNLING_TELEGRAM_BASE_URL``
+    (a Local Bot API server or a stand-in, e.g. ``http://127.0.0.1:8081``)."""
+    root = base.rstrip("/")
+    root = root.removesuffix("/bot")
+    return f"{root}/bot", f"{root}/file/bot"
+
+
+def settings_problems(settings: Settings, *, polling: bool = False, webhook_url: str = "") -> list[str]:
+    """What is missing or wrong for the requested Telegram mode, as sentences for the operator."""
+    problems = []
+    wanted = polling or webhook_url or settings.telegram_webhook_secret
+    if wanted and not settings.telegram_token:
+        problems.append("YUNLING_TELEGRAM_TOKEN is not set (the token @BotFather gave you)")
+    if settings.telegram_webhook_secret and not _SECRET.match(settings.telegram_webhook_secret):
+        problems.append("YUNLING_TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    if webhook_url and not settings.telegram_webhook_secret:
+        problems.append("a webhook URL needs YUNLING_TELEGRAM_WEBHOOK_SECRET, so that only Telegram can post to it")
+    if webhook_url and not webhook_url.startswith("https://"):
+        problems.append("Telegram only posts to https:// webhook URLs")
+    return problems
+
+
+class TelegramBot:
+    """The PTB application of one :class:`App`, its update handler, error handler and webhook."""
+
+    def __init__(self, app: App, *, max_concurrent_updates: int = 128) -> None:
+        s = app.settings
+        if not s.telegram_token:
+            raise ValueError("YUNLING_TELEGRAM_TOKEN is not set")
+        self.app, self.settings = app, s
+        builder = Application.builder().token(s.telegram_token).concurrent_updates(
+            PerChatProcessor(max_concurrent_updates))
+        if s.telegram_base_url:
+            url, file_url = api_urls(s.telegram_base_url)
+            builder = builder.base_url(url).base_file_url(file_url)
+        self.application = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        self._prefixes = tuple(p for f in app.dispatcher.flows.values() for p in f.payload_prefixes)
+        self._tapped: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._lifecycle = asyncio.Lock()
+        self.polling = False
+        # PTB logs whole updates (text, phone numbers) at DEBUG; never let that reach our logs.
+        ptb_log = logging.getLogger("telegram")
+        ptb_log.setLevel(max(logging.INFO, ptb_log.getEffectiveLevel()))
+
+    # -- life cycle --------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.application.running
+
+    async def start(self, *, polling: bool = False, webhook_url: str = "", poll_interval: float = 0.0,
+                    poll_timeout: float = 10.0) -> None:
+        """Initialise (getMe), register the command menu, start processing updates; then either long
+        polling or (with ``webhook_url``) ``setWebhook`` with the secret token."""
+        async with self._lifecycle:
+            if self.running:
+                return
+            await self.application.initialize()
+            await self.register_commands()
+            await self.application.start()
+            if polling:
+                assert self.application.updater is not None
+                await self.application.updater.start_polling(
+                    poll_interval=poll_interval, timeout=timedelta(seconds=poll_timeout),
+                    allowed_updates=list(ALLOWED_UPDATES))
+                self.polling = True
+            elif webhook_url:
+                await self.application.bot.set_webhook(
+                    webhook_url, secret_token=self.settings.telegram_webhook_secret,
+                    allowed_updates=list(ALLOWED_UPDATES))
+            log.info("telegram bot @%s started (%s)", self.application.bot.username,
+                     "polling" if polling else "webhook")
+
+    async def stop(self) -> None:
+        """Graceful shutdown in PTB's order: stop fetching (updater), finish every update already
+        received (``Application.stop`` joins the update queue), then release the HTTP clients."""
+        async with self._lifecycle:
+            updater = self.application.updater
+            if updater is not None and updater.running:
+                await updater.stop()
+            self.polling = False
+            if self.running:
+                await self.application.stop()
+            await self.application.shutdown()
+            _BOTS.pop(id(self.app), None)
+            log.info("telegram bot stopped")
+
+    async def register_commands(self) -> None:
+        """The command menu in Chinese (``language_code="zh"``) and, by default, in English."""
+        available = set(GLOBAL_COMMANDS)
+        available |= {c[1:] for f in self.app.dispatcher.flows.values() for c in f.commands if c.startswith("/")}
+        for code, locale in (("zh", "zh"), (None, "en")):
+            _ = translator(locale)
+            commands = [BotCommand(name, _(desc)) for name, desc in COMMANDS if name in available]
+            try:
+                await self.application.bot.set_my_commands(commands, language_code=code)
+            except TelegramError as exc:  # the menu is a convenience; serve anyway
+                log.warning("set_my_commands(%s) failed: %s", code or "default", type(exc).__name__)
+
+    # -- webhook -----------------------------------------------------------------------------------
+    def routes(self) -> list[BaseRoute]:
+        return [Route(WEBHOOK_PATH, self.webhook, methods=["POST"])]
+
+    async def webhook(self, request: Request) -> Response:
+        secret = self.settings.telegram_webhook_secret
+        given = request.headers.get(SECRET_HEADER, "")
+        if not secret or not hmac.compare_digest(given.encode("utf-8", "replace"), secret.encode()):
+            log.warning("telegram webhook refused (403): %s secret token", "wrong" if given else "missing")
+            return PlainTextResponse("forbidden", status_code=403)
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            log.warning("telegram webhook refused (413): body of %s bytes", length)
+            return PlainTextResponse("too large", status_code=413)
+        body, size = bytearray(), 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                log.warning("telegram webhook refused (413): body over %d bytes", MAX_BODY)
+                return PlainTextResponse("too large", status_code=413)
+            body += chunk
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.application.bot)
+        except Exception as exc:  # de_json raises whatever a malformed nested object provokes
+            log.warning("telegram webhook refused (400): malformed update (%s)", type(exc).__name__)
+            return PlainTextResponse("bad request", status_code=400)
+        if not self.running:  # Telegram retries a non-2xx answer later
+            log.warning("telegram webhook: update %s arrived while the bot is not running (503)",
+                        update.update_id)
+            return PlainTextResponse("not running", status_code=503)
+        await self.application.update_queue.put(update)
+        return Response(status_code=200)
+
+    # -- handlers ----------------------------------------------------------------------------------
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None and not await self._acknowledge(update.callback_query):
+            return
+        now = datetime.now(UTC)
+        result, items = await asyncio.to_thread(self._dispatch, update, now)
+        if result is None or result.duplicate:
+            if result is not None:
+                log.info("telegram update %s was processed before; dropped", update.update_id)
+            return
+        assert update.effective_chat is not None
+        await send_items(context.bot, update.effective_chat.id, items)
+
+    def _dispatch(self, update: Update, now: datetime) -> tuple[DispatchResult | None, list[Outgoing]]:
+        """In a worker thread: resolve a button token, run the dispatcher, render, store long values."""
+        engine = self.app.engine
+
+        def lookup(token: str) -> str | None:
+            return run_in_transaction(engine, lambda s: store.value_of(session=s, token=token))
+
+        incoming = to_incoming(update, now=now, payload_prefixes=self._prefixes, lookup=lookup)
+        if incoming is None:
+            query, user = update.callback_query, update.effective_user
+            if query is None or not (query.data or "").startswith("t:") or user is None:
+                return None, []
+            # A token no longer stored (the table was cleaned): say so instead of staying silent.
+            _ = translator(user.language_code)
+            return DispatchResult(replies=[Reply(text=_(BUTTON_EXPIRED))]), [Outgoing("text", html=html.escape(
+                _(BUTTON_EXPIRED), quote=False))]
+        result = self.app.dispatcher.handle(incoming)
+        _ = translator(result.locale)
+        items = [it for reply in result.replies for it in render(reply, _)]
+        tokens = long_values(items)
+        if tokens:
+            run_in_transaction(engine, lambda s: store.remember_values(session=s, tokens=tokens))
+        return result, items
+
+    async def _acknowledge(self, query: CallbackQuery) -> bool:
+        """Answer the tap and replace the keyboard by a "✓ label" marker. False when the tap is to be
+        ignored: the marker itself, a second tap on the same keyboard, an unknown button."""
+        data = query.data or ""
+        msg = query.message
+        key = (msg.chat.id, msg.message_id) if msg is not None else None
+        if not data.startswith(("v:", "t:")) or (key is not None and key in self._tapped):
+            with contextlib.suppress(TelegramError):
+                await query.answer()
+            return False
+        if key is not None:
+            self._tapped[key] = None
+            while len(self._tapped) > 10_000:
+                self._tapped.popitem(last=False)
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+        markup = getattr(msg, "reply_markup", None)
+        label = next((b.text for row in (markup.inline_keyboard if markup else ()) for b in row
+                      if b.callback_data == data), "")
+        with contextlib.suppress(BadRequest):  # too old to edit, or already edited
+            await query.edit_message_reply_markup(InlineKeyboardMarkup(
+                [[InlineKeyboardButton(f"✓ {label}"[:MAX_LABEL], callback_data=CHOSEN)]]))
+        return True
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log once, with the update id and a pseudonym (never the text or the ids), and apologise."""
+        err = context.error
+        if not isinstance(update, Update):
+            log.error("telegram error outside an update: %s", type(err).__name__, exc_info=err)
+            return
+        user, chat = update.effective_user, update.effective_chat
+        who = pseudonym("telegram", str(user.id)) if user else "-"
+        log.error("telegram update %s of %s failed: %s", update.update_id, who, type(err).__name__,
+                  exc_info=err)
+        if chat is None or isinstance(err, Forbidden):
+            return
+        _ = translator(user.language_code if user else None)
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(chat.id, _(SORRY))
+
+
+_BOTS: dict[int, TelegramBot] = {}
+
+
+def telegram_for(app: App) -> TelegramBot:
+    """The one :class:`TelegramBot` of ``app``: the webhook route and ``yunling serve`` share it."""
+    bot = _BOTS.get(id(app))
+    if bot is None or bot.app is not app:
+        bot = _BOTS[id(app)] = TelegramBot(app)
+    return bot
+
+
+def routes(app: App) -> list[BaseRoute]:
+    """``POST /telegram`` for :func:`bot.web.build_web_app` when a webhook secret is configured."""
+    s = app.settings
+    if not s.telegram_webhook_secret:
+        log.info("Telegram webhook off: YUNLING_TELEGRAM_WEBHOOK_SECRET is not set")
+        return []
+    problems = settings_problems(s)
+    if problems:
+        log.warning("Telegram webhook off: %s", "; ".join(problems))
+        return []
+    return telegram_for(app).routes()
+
+
+# -- outbox sender ---------------------------------------------------------------------------------
+def _retry_seconds(exc: TgRetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns while moving retry_after from int to timedelta
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """Delivers outbox replies (``bot.senders`` contract, channel "telegram"). No pacing here: the
+    delivery worker paces. A reply split into several calls remembers how far it got, so a retry after
+    a failure in the middle does not repeat the parts already delivered (within this process)."""
+
+    channel = "telegram"
+
+    def __init__(self, settings: Settings, engine: Any = None, *, timeout: float = 10.0) -> None:
+        if not settings.telegram_token:
+            raise ValueError("YUNLING_TELEGRAM_TOKEN is not set")
+        self.settings, self.engine, self.timeout = settings, engine, timeout
+        self._bot: Bot | None = None
+        self._progress: OrderedDict[str, int] = OrderedDict()
+
+    def _make_bot(self) -> Bot:
+        # Created on first use, so its HTTP client belongs to the delivery worker's event loop.
+        request = HTTPXRequest(connection_pool_size=64, connect_timeout=self.timeout,
+                               read_timeout=self.timeout, write_timeout=self.timeout,
+                               pool_timeout=self.timeout, media_write_timeout=self.timeout * 2)
+        url, file_url = api_urls(self.settings.telegram_base_url or "https://api.telegram.org")
+        return Bot(self.settings.telegram_token, base_url=url, base_file_url=file_url, request=request)
+
+    async def send(self, recipient: Recipient, reply: Reply, *, kind: str, dedupe_key: str) -> None:
+        items = render(reply, translator(self.settings.default_locale))
+        tokens = long_values(items)
+        if tokens and self.engine is not None:
+            await asyncio.to_thread(run_in_transaction, self.engine,
+                                    lambda s: store.remember_values(session=s, tokens=tokens))
+        if self._bot is None:
+            self._bot = self._make_bot()
+        done = self._progress.get(dedupe_key, 0)
+        try:
+            for i in range(done, len(items)):
+                await send_items(self._bot, recipient.chat_key, items[i:i + 1])
+                self._progress[dedupe_key] = i + 1
+                while len(self._progress) > 10_000:
+                    self._progress.popitem(last=False)
+        except TgRetryAfter as exc:
+            raise RetryAfter(_retry_seconds(exc), "telegram flood control") from None
+        except Forbidden as exc:
+            raise Unreachable(f"telegram: {exc.message[:120]}") from None
+        except BadRequest as exc:
+            raise Permanent(f"telegram: {exc.message[:120]}") from None
+        except NetworkError as exc:  # includes TimedOut and 5xx answers
+            raise Transient(f"telegram {type(exc).__name__}: {exc.message[:120]}") from None
+        except InvalidToken as exc:  # a configuration error: keep the message until the token is fixed
+            raise Transient(f"telegram {type(exc).__name__}") from None
+        except TelegramError as exc:
+            raise Permanent(f"telegram {type(exc).__name__}: {exc.message[:120]}") from None
+        self._progress.pop(dedupe_key, None)
+
+    async def aclose(self) -> None:
+        if self._bot is not None:
+            await self._bot.shutdown()
+
+
+def make_sender(app: App) -> TelegramSender | None:
+    """For :func:`bot.scheduler.default_senders`: a sender when a token is configured."""
+    if not app.settings.telegram_token:
+        return None
+    return TelegramSender(app.settings, app.engine)
+
+
+__all__ = ["Outgoing", "PerChatProcessor", "TelegramBot", "TelegramSender", "callback_data", "deep_link",
+           "make_sender", "render", "routes", "settings_problems", "split_units", "telegram_for", "to_incoming"]
