@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets", "storage.models_applications",
-                 "storage.models_wechat")
+                 "storage.models_wechat", "storage.models_telegram")
 
 
 def import_all_models() -> None:
