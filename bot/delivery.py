@@ -42,7 +42,9 @@ class Limits:
     per_second: float | None = None  # messages per second over all chats
     per_chat_interval: float | None = None  # seconds between two messages to the same chat
     per_minute: int | None = None  # messages per rolling minute over all chats
-    margin: float = 1.03  # spacing factor, so that jitter on the way does not push the far end over
+    # Safety (s) added to each window, so that jitter on the way cannot make the far end see more than the
+    # limit in any window: 30 within 1.1 s, one per chat every 1.1 s.
+    jitter: float = 0.1
 
 
 NO_LIMITS = Limits()
@@ -65,6 +67,7 @@ class RateLimiter:
         self._next_free = 0.0
         self._chat_next: dict[str, float] = {}
         self._minute: deque[float] = deque()
+        self._second: deque[float] = deque()
         self._paused_until = 0.0
 
     def pause(self, seconds: float) -> None:
@@ -79,17 +82,24 @@ class RateLimiter:
             if wait <= 0:
                 break
             await self.sleep(wait)
+        # Every constraint is a lower bound on the slot; compute them all, then record the slot.
         slot = max(now, self._next_free)
+        if lim.per_minute and len(self._minute) >= lim.per_minute:
+            slot = max(slot, self._minute[-lim.per_minute] + 60 + lim.jitter)
+        cap = max(1, int(lim.per_second)) if lim.per_second else 0
+        if cap and len(self._second) >= cap:  # a rolling window on top of the even spacing
+            slot = max(slot, self._second[-cap] + 1.0 + lim.jitter)
         if lim.per_minute:
-            while self._minute and self._minute[0] <= slot - 60:
-                self._minute.popleft()
-            if len(self._minute) >= lim.per_minute:
-                slot = max(slot, self._minute[len(self._minute) - lim.per_minute] + 60 * lim.margin)
             self._minute.append(slot)
+            while len(self._minute) > lim.per_minute:
+                self._minute.popleft()
         if lim.per_second:
-            self._next_free = slot + lim.margin / lim.per_second
+            self._second.append(slot)
+            while len(self._second) > cap:
+                self._second.popleft()
+            self._next_free = slot + 1.0 / lim.per_second
         if lim.per_chat_interval:
-            self._chat_next[chat] = slot + lim.per_chat_interval * lim.margin
+            self._chat_next[chat] = slot + lim.per_chat_interval + lim.jitter
             if len(self._chat_next) > 50_000:  # forget chats whose spacing has long passed
                 self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
         if slot > now:

@@ -45,6 +45,9 @@ def serve(app: Any) -> Iterator[str]:
     """Run ``app`` on 127.0.0.1:<random port> in a thread; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit TCP_NODELAY: without it a response written in two pieces waits for the
+    # client's delayed ACK (~40 ms per request).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
@@ -83,7 +86,7 @@ class BotApiStandIn:
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route(f"/bot{self.token}/sendMessage", self._send, methods=["POST"]),
-                                 Route("/stats", self._stats)])
+                                 Route("/stats", self._stats), Route("/dump", self._dump)])
 
     async def _send(self, request: Request) -> JSONResponse:
         body = await request.json()
@@ -103,6 +106,16 @@ class BotApiStandIn:
 
     async def _stats(self, _request: Request) -> JSONResponse:
         return JSONResponse({"delivered": len(self.hits), "requests": self.requests})
+
+    async def _dump(self, _request: Request) -> JSONResponse:
+        return JSONResponse({"hits": [[h.chat, h.at] for h in self.hits]})
+
+    @classmethod
+    def from_dump(cls, data: dict[str, Any]) -> BotApiStandIn:
+        """A copy holding the hits another process's stand-in returned from ``/dump``."""
+        copy = cls()
+        copy.hits = [Hit(chat, "", at) for chat, at in data["hits"]]
+        return copy
 
     def per_chat(self) -> Counter[str]:
         return Counter(h.chat for h in self.hits)
@@ -175,6 +188,69 @@ class BotApiHttpSender:
             await self._client.aclose()
 
 
+class RawBotApiSender:
+    """The same contract and error mapping as :class:`BotApiHttpSender` over a minimal HTTP/1.1 keep-alive
+    client on asyncio streams: httpx costs ~10 ms of CPU per request here (httpcore retries a failed
+    ``import sniffio`` on every call), which would hide the pipeline's own speed in the benchmark."""
+
+    def __init__(self, base_url: str, token: str = "TEST:TOKEN", channel: str = "telegram",
+                 connections: int = 32, timeout: float = 5.0) -> None:
+        host_port = base_url.split("://", 1)[1]
+        self.host, port = host_port.split(":")
+        self.port, self.path, self.channel = int(port), f"/bot{token}/sendMessage", channel
+        self.timeout = timeout
+        self._pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] | None = None
+        self.connections = connections
+
+    async def _conn(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self._pool is None:
+            self._pool = asyncio.Queue()
+            for _ in range(self.connections):
+                self._pool.put_nowait(None)
+        conn = await self._pool.get()
+        return conn or await asyncio.open_connection(self.host, self.port)
+
+    async def send(self, recipient: Recipient, reply: Reply, *, kind: str, dedupe_key: str) -> None:
+        import json
+
+        body = json.dumps({"chat_id": recipient.chat_key, "text": reply.text}).encode()
+        head = (f"POST {self.path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        reader, writer = await self._conn()
+        assert self._pool is not None
+        try:
+            writer.write(head + body)
+            status_line = await asyncio.wait_for(reader.readline(), self.timeout)
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            payload = json.loads(await reader.readexactly(length)) if length else {}
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+            writer.close()
+            self._pool.put_nowait(None)
+            raise Transient(type(exc).__name__) from exc
+        self._pool.put_nowait((reader, writer))
+        status = int(status_line.split()[1])
+        if status == 200:
+            return
+        description = str(payload.get("description", ""))[:120]
+        if status == 429:
+            raise RetryAfter(float(payload.get("parameters", {}).get("retry_after", 1)), description)
+        if status == 403:
+            raise Unreachable(description)
+        if status >= 500:
+            raise Transient(f"http {status}")
+        raise Permanent(f"http {status}: {description}")
+
+    async def aclose(self) -> None:
+        while self._pool is not None and not self._pool.empty():
+            conn = self._pool.get_nowait()
+            if conn is not None:
+                conn[1].close()
+
+
 def seed_subscribers(engine: Any, n: int, *, channel: str = "telegram", programme: str = "craftsman",
                      first_chat: int = 100_000) -> list[int]:
     """``n`` people, each with one identity on ``channel`` (chat ids ``first_chat``...) subscribed to
@@ -185,6 +261,8 @@ def seed_subscribers(engine: Any, n: int, *, channel: str = "telegram", programm
     from storage.db import session_scope
     from storage.models import Identity, Person, Subscription
 
+    if n <= 0:
+        return []
     tag, now = f"seed{first_chat}-", datetime.now(UTC)
     with session_scope(engine) as s:
         s.execute(insert(Person), [{"display_name": f"{tag}{i}", "locale": "zh", "roles": "", "unit": "",
@@ -230,7 +308,18 @@ def _worker_main(argv: list[str]) -> int:
     return 0
 
 
+def _serve_main(delay: float) -> int:
+    """A Bot API stand-in in its own process: prints its base URL, serves until killed."""
+    standin = BotApiStandIn(delay=delay)
+    with serve(standin.app()) as url:
+        print(url, flush=True)
+        threading.Event().wait()
+    return 0
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["worker"]:
         sys.exit(_worker_main(sys.argv[2:]))
-    sys.exit("usage: standins.py worker --db URL --base-url URL")
+    if sys.argv[1:2] == ["serve-botapi"]:
+        sys.exit(_serve_main(float(sys.argv[2]) if len(sys.argv) > 2 else 0.0))
+    sys.exit("usage: standins.py worker --db URL --base-url URL | serve-botapi [DELAY]")

@@ -204,7 +204,7 @@ def test_rate_limiter_spacing_on_a_virtual_clock() -> None:
     async def fake_sleep(d: float) -> None:
         t[0] += d
 
-    limiter = RateLimiter(Limits(per_second=30, per_chat_interval=1.0, per_minute=100, margin=1.0),
+    limiter = RateLimiter(Limits(per_second=30, per_chat_interval=1.0, per_minute=100, jitter=0.0),
                           clock=lambda: t[0], sleep=fake_sleep)
 
     async def go() -> None:
