@@ -63,8 +63,8 @@ class Background:
     """The delivery thread and the scheduler of one process."""
 
     def __init__(self, app: App, senders: Mapping[str, Sender], *, limits: Mapping[str, Limits] | None = None,
-                 tick_seconds: float = TICK_SECONDS, **worker_options: object) -> None:
-        self.app = app
+                 tick_seconds: float = TICK_SECONDS, deliver: bool = True, **worker_options: object) -> None:
+        self.app, self.deliver = app, deliver
         self.tz = ZoneInfo(app.settings.timezone)
         self.worker = DeliveryWorker(app.engine, senders, limits=limits, **worker_options)  # type: ignore[arg-type]
         self.tick_seconds = tick_seconds
@@ -118,9 +118,10 @@ class Background:
         asyncio.run(main())
 
     def start(self) -> Background:
-        self._thread = threading.Thread(target=self._run_loop, name="delivery", daemon=True)
-        self._thread.start()
-        self._ready.wait(timeout=10)
+        if self.deliver:  # deliver=False: this process only releases broadcasts and proposes reminders
+            self._thread = threading.Thread(target=self._run_loop, name="delivery", daemon=True)
+            self._thread.start()
+            self._ready.wait(timeout=10)
         self.scheduler.add_job(self.tick, "interval", seconds=self.tick_seconds, id="tick",
                                misfire_grace_time=30, coalesce=True, max_instances=1,
                                next_run_time=datetime.now(self.tz))
