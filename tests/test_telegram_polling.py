@@ -84,6 +84,7 @@ async def test_button_tap_is_answered_the_keyboard_replaced_and_a_second_tap_ign
         await standin.wait_for_async(lambda s: any(t.startswith("picked") for t in texts_to(s)))
         assert f"picked {LONG_VALUE}" in texts_to(standin)
         (answer,) = standin.of("answerCallbackQuery")
+        assert answer.params["callback_query_id"] == "cq77t:" + token[:6]
         (edit,) = standin.of("editMessageReplyMarkup")
         assert edit.params["message_id"] == "77" and edit.buttons() == [("✓ Long one", "x")]
 

@@ -1,0 +1,103 @@
+"""TelegramSender (outbox sender, ``bot.senders`` contract) against the local Bot API stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from standins import serve
+from telegram_standin import DOCX, LONG_VALUE, QR, TOKEN, TelegramStandIn
+
+from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
+from bot.telegram import TelegramSender, make_sender, token_of
+from handlers.types import Choice, Reply
+from storage import models_telegram
+from storage.db import session_scope
+
+TO = Recipient(person_id=1, channel="telegram", user_key="4242", chat_key="4242", last_inbound_at=None)
+
+
+@pytest.fixture
+def standin() -> Iterator[TelegramStandIn]:
+    s = TelegramStandIn()
+    with serve(s.app()) as url:
+        s.url = url  # type: ignore[attr-defined]
+        yield s
+
+
+@pytest.fixture
+def sender(settings, engine, standin) -> TelegramSender:  # type: ignore[no-untyped-def]
+    s = replace(settings, telegram_token=TOKEN, telegram_base_url=standin.url)
+    return TelegramSender(s, engine, timeout=0.5)
+
+
+async def test_sends_text_keyboard_document_and_photo(sender, standin, engine) -> None:
+    reply = Reply("公示期 5 个工作日 <注意>", choices=(Choice("flow:status", "我的申报进度"), Choice(LONG_VALUE, "长")),
+                  attachments=(DOCX, QR))
+    await sender.send(TO, reply, kind="notification", dedupe_key="n1")
+    (text,) = standin.of("sendMessage")
+    assert text.chat == "4242" and text.text == "公示期 5 个工作日 &lt;注意&gt;" and not text.buttons()
+    (doc,) = standin.of("sendDocument")
+    (photo,) = standin.of("sendPhoto")
+    assert doc.files["document"] == (DOCX.filename, DOCX.data)
+    assert photo.files["photo"] == (QR.filename, QR.data)
+    assert photo.buttons() == [("我的申报进度", "v:flow:status"), ("长", "t:" + token_of(LONG_VALUE))]
+    with session_scope(engine) as s:
+        assert models_telegram.value_of(session=s, token=token_of(LONG_VALUE)) == LONG_VALUE
+    await sender.aclose()
+
+
+async def test_429_is_retry_after_with_the_seconds(sender, standin) -> None:
+    standin.fail("sendMessage", 429, retry_after=7)
+    with pytest.raises(RetryAfter) as caught:
+        await sender.send(TO, Reply("hi"), kind="broadcast", dedupe_key="b1")
+    assert caught.value.seconds == 7.0
+    await sender.send(TO, Reply("hi"), kind="broadcast", dedupe_key="b1")  # the worker's retry succeeds
+    assert [c.text for c in standin.of("sendMessage")] == ["hi"]
+    await sender.aclose()
+
+
+@pytest.mark.parametrize(("status", "error"), [(403, Unreachable), (400, Permanent), (500, Transient),
+                                               (502, Transient)])
+async def test_errors_map_onto_the_contract(sender, standin, status, error) -> None:
+    standin.fail("sendMessage", status)
+    with pytest.raises(error):
+        await sender.send(TO, Reply("hi"), kind="broadcast", dedupe_key="e1")
+    await sender.aclose()
+
+
+async def test_a_hanging_api_is_transient(sender, standin) -> None:
+    standin.hang("sendMessage", seconds=1.5)
+    with pytest.raises(Transient):
+        await sender.send(TO, Reply("hi"), kind="broadcast", dedupe_key="h1")
+    await sender.aclose()
+
+
+async def test_unreachable_api_is_transient(settings, engine) -> None:
+    s = replace(settings, telegram_token=TOKEN, telegram_base_url="http://127.0.0.1:9")  # nothing listens
+    sender = TelegramSender(s, engine, timeout=0.5)
+    with pytest.raises(Transient):
+        await sender.send(TO, Reply("hi"), kind="broadcast", dedupe_key="u1")
+    await sender.aclose()
+
+
+async def test_a_retry_does_not_repeat_parts_already_delivered(sender, standin) -> None:
+    reply = Reply("第一段", attachments=(DOCX,))
+    standin.fail("sendDocument", 500)
+    with pytest.raises(Transient):
+        await sender.send(TO, reply, kind="notification", dedupe_key="p1")
+    await sender.send(TO, reply, kind="notification", dedupe_key="p1")
+    assert len(standin.of("sendMessage")) == 1 and len(standin.of("sendDocument")) == 1
+    await sender.aclose()
+
+
+def test_make_sender_needs_a_token(settings, engine) -> None:
+    from bot.app import App
+    from handlers.dispatch import Dispatcher
+
+    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    assert make_sender(app) is None
+    with_token = replace(settings, telegram_token=TOKEN)
+    sender = make_sender(App(settings=with_token, engine=engine, dispatcher=app.dispatcher))
+    assert isinstance(sender, TelegramSender) and sender.channel == "telegram"
