@@ -85,19 +85,15 @@ SORRY = N_("Sorry, something went wrong while answering you. Please send your me
            "or type /menu to start over.")
 PLEASE_CHOOSE = N_("Please choose:")
 BUTTON_EXPIRED = N_("This button is no longer valid. Please type /menu.")
-# Command menu (set_my_commands): registered when a flow (or the dispatcher) answers "/<name>".
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("Introduction and main menu")),
-    ("menu", N_("Main menu")),
-    ("help", N_("How to use the assistant")),
-    ("cancel", N_("Cancel the current step")),
-    ("status", N_("My application progress")),
-    ("craftsman", N_("Can I apply for Yunling Craftsman?")),
-    ("subsidy", N_("Training subsidy calculator")),
-    ("calendar", N_("Training deadlines")),
-    ("human", N_("Talk to a person")),
-    ("lang", N_("Language / 语言")),
-)
+# Command menu (set_my_commands), in this order. A name is registered when the dispatcher (start, menu,
+# help, cancel) or a flow answers "/<name>"; a flow's command is described by the flow's title.
+COMMANDS = ("start", "menu", "help", "cancel", "status", "craftsman", "subsidy", "calendar", "human", "lang")
+GLOBAL_DESCRIPTIONS = {
+    "start": N_("Introduction and main menu"),
+    "menu": N_("Main menu"),
+    "help": N_("How to use the assistant"),
+    "cancel": N_("Cancel the current step"),
+}
 
 
 # -- pure helpers ----------------------------------------------------------------------------------
@@ -408,11 +404,14 @@ class TelegramBot:
 
     async def register_commands(self) -> None:
         """The command menu in Chinese (``language_code="zh"``) and, by default, in English."""
-        available = set(GLOBAL_COMMANDS)
-        available |= {c[1:] for f in self.app.dispatcher.flows.values() for c in f.commands if c.startswith("/")}
+        described = {name: desc for name, desc in GLOBAL_DESCRIPTIONS.items() if name in GLOBAL_COMMANDS}
+        for flow in self.app.dispatcher.flows.values():
+            for word in flow.commands:
+                if word.startswith("/") and word[1:] in COMMANDS:
+                    described.setdefault(word[1:], flow.title)
         for code, locale in (("zh", "zh"), (None, "en")):
             _ = translator(locale)
-            commands = [BotCommand(name, _(desc)) for name, desc in COMMANDS if name in available]
+            commands = [BotCommand(name, _(described[name])[:256]) for name in COMMANDS if name in described]
             try:
                 await self.application.bot.set_my_commands(commands, language_code=code)
             except TelegramError as exc:  # the menu is a convenience; serve anyway

@@ -7,7 +7,6 @@ functions live here beside the table (the table has no other user).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, Text, insert
@@ -42,11 +41,3 @@ def remember_values(*, session: Session, tokens: dict[str, str]) -> None:
 def value_of(*, session: Session, token: str) -> str | None:
     return session.exec(select(TelegramChoiceToken.value).where(TelegramChoiceToken.token == token)).first()
 
-
-def values_of(*, session: Session, tokens: Iterable[str]) -> dict[str, str]:
-    wanted = list(tokens)
-    if not wanted:
-        return {}
-    rows = session.exec(select(TelegramChoiceToken.token, TelegramChoiceToken.value).where(
-        TelegramChoiceToken.token.in_(wanted)))  # type: ignore[attr-defined]
-    return dict(rows.all())

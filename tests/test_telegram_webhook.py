@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from standins import serve
-from telegram_standin import TelegramStandIn, make_app, slow_started, text_update
+from telegram_standin import TOKEN, TelegramStandIn, make_app, slow_started, text_update
 
 from bot.telegram import MAX_BODY, SECRET_HEADER, WEBHOOK_PATH, TelegramBot, routes, telegram_for
 from bot.web import build_web_app
@@ -132,3 +132,21 @@ def test_no_route_without_a_secret(engine, settings, standin) -> None:
     assert routes(bad) == []
     good = make_app(engine, settings, standin.url, telegram_webhook_secret=SECRET)
     assert [r.path for r in routes(good)] == [WEBHOOK_PATH]  # type: ignore[attr-defined]
+
+
+async def test_command_menu_uses_the_real_flows_titles_in_both_languages(engine, settings, standin) -> None:
+    from dataclasses import replace
+
+    from bot.app import App
+    from handlers.dispatch import Dispatcher
+
+    s = replace(settings, telegram_token=TOKEN, telegram_base_url=standin.url)
+    bot = TelegramBot(App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s)))
+    await bot.start()
+    await bot.stop()
+    menus = {c.params.get("language_code", ""): {d["command"]: d["description"] for d in c.json("commands")}
+             for c in standin.of("setMyCommands")}
+    assert menus["zh"]["status"] == "我的申报进度" and menus[""]["status"] == "My application progress"
+    assert menus["zh"]["start"] == "使用介绍和主菜单" and menus[""]["cancel"] == "Cancel the current step"
+    assert {"start", "menu", "help", "cancel", "status", "craftsman", "subsidy", "human", "lang"} <= set(menus["zh"])
+    assert list(menus["zh"]) == list(menus[""])
