@@ -230,7 +230,7 @@ class DeliveryWorker:
             return ro.record(session=s, worker_id=self.worker_id, results=results)
 
         written = run_in_transaction(self.engine, write)
-        if written < len(results):
+        if 0 <= written < len(results):  # (-1: the driver does not count executemany rows)
             log.warning("%d results not written: their lease had run out and another worker took them",
                         len(results) - written)
 

@@ -56,6 +56,10 @@ def default_senders(app: App) -> dict[str, Sender]:
         sender = make(app) if make else None
         if sender is not None:
             senders[sender.channel] = sender
+    if "wechat" not in senders and app.settings.wechat_app_id:  # the WeChat adapter offers no make_sender yet
+        from bot.wechat_api import WeChatSender
+
+        senders["wechat"] = WeChatSender(app.settings, app.engine)
     return senders
 
 

@@ -217,3 +217,15 @@ def test_scheduler_defaults_and_catch_up_after_a_restart(engine: Engine, setting
 def _has_proposal(engine: Engine) -> bool:
     with session_scope(engine) as s:
         return s.exec(select(Broadcast).where(Broadcast.proposal_key.like("publicity:%"))).first() is not None
+
+
+def test_default_senders_follow_the_settings(settings, engine: Engine) -> None:
+    from dataclasses import replace
+
+    from bot.scheduler import default_senders
+
+    plain = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    assert set(default_senders(plain)) == {"console"}
+    configured = replace(settings, telegram_token="123:ABC", wechat_app_id="wx123")
+    app = App(settings=configured, engine=engine, dispatcher=Dispatcher(engine, configured))
+    assert set(default_senders(app)) == {"console", "telegram", "wechat"}
