@@ -214,7 +214,7 @@ class _Job:
 
 class WeChatWebhook:
     def __init__(self, app: App, *, clock: Callable[[], float] = time.time, sender: WeChatSender | None = None,
-                 workers: int = 8) -> None:
+                 workers: int | None = None) -> None:
         s = app.settings
         self.app, self.settings, self.clock = app, s, clock
         self.crypto: WeChatCrypto | None = None
@@ -224,6 +224,8 @@ class WeChatWebhook:
             except (AssertionError, binascii.Error, ValueError) as exc:
                 raise ValueError("YUNLING_WECHAT_AES_KEY must be the 43-character EncodingAESKey") from exc
         self.sender = sender or WeChatSender(s, app.engine, clock=clock)
+        if workers is None:  # SQLite runs one write transaction at a time: more threads only wait on its lock
+            workers = 2 if app.engine.dialect.name == "sqlite" else 8
         self.executor = ThreadPoolExecutor(workers, thread_name_prefix="wechat")  # dispatcher runs
         self._db = ThreadPoolExecutor(2, thread_name_prefix="wechat-db")  # short checks, never queued behind flows
         self._cache_writer = BatchWriter(self._store_replies)

@@ -6,8 +6,11 @@ Times are passed and stored as aware UTC datetimes (sqlmodel's UTCDateTime colum
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -18,14 +21,24 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def admit_nonce(*, session: Session, nonce_key: str, expires_at: datetime) -> bool:
-    """Record a (timestamp, nonce) pair; False when it was recorded before (a replay)."""
+def _insert_once(session: Session, table: type, values: dict[str, Any]) -> bool:
+    """INSERT unless the unique key exists (decided by the index, also between processes); True if inserted."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        make = sqlite_insert if dialect == "sqlite" else pg_insert
+        result = session.execute(make(table).values(**values).on_conflict_do_nothing())
+        return result.rowcount == 1  # type: ignore[attr-defined]
     try:
-        with session.begin_nested():  # the unique index decides, also between processes
-            session.execute(insert(WechatNonce).values(nonce_key=nonce_key, expires_at=utc(expires_at)))
+        with session.begin_nested():
+            session.execute(insert(table).values(**values))
     except IntegrityError:
         return False
     return True
+
+
+def admit_nonce(*, session: Session, nonce_key: str, expires_at: datetime) -> bool:
+    """Record a (timestamp, nonce) pair; False when it was recorded before (a replay)."""
+    return _insert_once(session, WechatNonce, {"nonce_key": nonce_key, "expires_at": utc(expires_at)})
 
 
 def cached_reply(*, session: Session, message_key: str, now: datetime) -> tuple[str, str] | None:
@@ -40,13 +53,8 @@ def cached_reply(*, session: Session, message_key: str, now: datetime) -> tuple[
 
 def cache_reply(*, session: Session, message_key: str, kind: str, body: str, expires_at: datetime) -> bool:
     """Keep the passive reply of a message; False when one is cached already (the first one stays)."""
-    try:
-        with session.begin_nested():
-            session.execute(insert(WechatReplyCache).values(message_key=message_key, kind=kind, body=body,
-                                                            expires_at=utc(expires_at)))
-    except IntegrityError:
-        return False
-    return True
+    return _insert_once(session, WechatReplyCache, {"message_key": message_key, "kind": kind, "body": body,
+                                                    "expires_at": utc(expires_at)})
 
 
 def kv_get(*, session: Session, key: str, now: datetime) -> str | None:
