@@ -24,6 +24,7 @@ from wechatpy.session import SessionStorage
 
 from bot.render import render_text
 from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
+from handlers.dispatch import pseudonym
 from handlers.i18n import translator
 from handlers.settings import Settings
 from handlers.types import Attachment, Reply
@@ -189,7 +190,7 @@ class WeChatSender:
                 self._custom(openid, reply)
                 return
             except _WindowExpired:
-                log.info("wechat service window closed for %s; trying a template", dedupe_key)
+                log.info("wechat service window closed for %s; trying a template", pseudonym(self.channel, openid))
         self._template(openid, reply, kind=kind, dedupe_key=dedupe_key)
 
     def in_window(self, last_inbound_at: datetime | None) -> bool:
