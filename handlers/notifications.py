@@ -58,12 +58,10 @@ def describe_case(_: Translate, locale: str, case: Case) -> tuple[str, tuple[Art
                        "objection may raise it by phone or e-mail; if the objection proves true, the candidacy "
                        "is cancelled.", start=fmt_date(locale, case.publicity_start),
                        end=fmt_date(locale, case.publicity_end)))
-    nxt = cs.next_stage(case.programme, case.stage)
-    if nxt is None:
+    lines.append(_(st.next))
+    if cs.next_stage(case.programme, case.stage) is None:
         lines.append(_("This is the last stage of the procedure."))
-    else:
-        lines.append(_("Next: {stage} — {explanation}", stage=_(nxt.title), explanation=_(nxt.explanation)))
-    return "\n".join(lines), st.refs
+    return "\n".join(lines), cs.stage_refs(case.programme, case.stage)
 
 
 # -- case changes ---------------------------------------------------------------------------------

@@ -36,9 +36,9 @@ STAGE_WORDS = {"submitted": "申报", "preliminary": "初审", "review": "复审
 @pytest.mark.parametrize("programme", cs.PROGRAMMES)
 def test_each_stage_cites_the_article_that_prescribes_it(programme: str) -> None:
     for st in cs.stages(programme):
-        first = st.refs[0]
-        text = loader.quote(first.measure, first.article, first.paragraph)
-        assert STAGE_WORDS[st.key] in text, (programme, st.key, first)
+        for r in cs.stage_refs(programme, st.key):
+            assert r.measure == programme
+        assert STAGE_WORDS[st.key] in loader.article(programme, st.ref.article).text, (programme, st.key, st.ref)
 
 
 def test_public_vote_inspection_and_leading_group_only_for_craftsman() -> None:
@@ -116,7 +116,7 @@ def test_craftsman_case_through_every_stage_with_english_notifications(person, e
     assert [n["dedupe"] for n in notes] == [f"case-event:{i}" for i in range(1, 10)]  # create + 8 moves
     assert notes[0]["text"].startswith("A case has been opened for your application by 昆明市总工会")
     assert all(n["text"].startswith("Your application has moved") for n in notes[1:])
-    assert "Preliminary review" in notes[1]["text"] and "Next: Qualification re-review" in notes[1]["text"]
+    assert "Preliminary review" in notes[1]["text"] and "Next: the eligibility re-check" in notes[1]["text"]
     publicity = notes[7]["text"]
     assert "29 Sep 2026" in publicity and "10 Oct 2026" in publicity and "phone or e-mail" in publicity
     cited = {(c[0], c[1]) for c in notes[7]["citations"]}
