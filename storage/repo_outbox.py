@@ -50,8 +50,13 @@ def claim(*, session: Session, worker_id: str, limit: int, now: datetime, lease:
     t = OutboxMessage
     inner = select(t.id).where(_due(now, lease)).order_by(col(t.next_attempt_at), col(t.id)).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        inner = inner.with_for_update(skip_locked=True)
-    stmt = (update(t).where(col(t.id).in_(inner), _due(now, lease))
+        # A materialised CTE: PostgreSQL may re-run an "IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)"
+        # sub-select for each outer row and so claim more than ``limit`` rows.
+        picked = inner.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        where = col(t.id) == picked.c.id
+    else:
+        where = col(t.id).in_(inner)
+    stmt = (update(t).where(where, _due(now, lease))
             .values(status=SENDING, claimed_by=worker_id, claimed_at=now)
             .returning(col(t.id)).execution_options(synchronize_session=False))
     return sorted(int(row[0]) for row in session.execute(stmt))
