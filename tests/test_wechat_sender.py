@@ -155,3 +155,20 @@ def test_split_utf8_keeps_every_character_under_the_limit(text: str, limit: int)
     assert all(len(p.encode()) <= limit for p in parts)
     squash = lambda s: "".join(s.split())  # noqa: E731 -- cuts may drop whitespace at the seams only
     assert squash("".join(parts)) == squash(text)
+
+
+def test_token_storage_expires_early(engine) -> None:  # type: ignore[no-untyped-def]
+    from bot.wechat_api import TOKEN_EARLY_REFRESH_S, DbSessionStorage
+
+    now = [1_800_000_000.0]
+    store = DbSessionStorage(engine, clock=lambda: now[0])
+    store.set("wx_access_token", "T1", 7200)
+    assert DbSessionStorage(engine, clock=lambda: now[0]).get("wx_access_token") == "T1"  # another process
+    now[0] += 7200 - TOKEN_EARLY_REFRESH_S - 1
+    assert store.get("wx_access_token") == "T1"
+    now[0] += 2
+    assert store.get("wx_access_token") is None and store.get("wx_access_token", "d") == "d"
+    store.set("wx_access_token", "T2", 7200)
+    assert store.get("wx_access_token") == "T2"
+    store.delete("wx_access_token")
+    assert store.get("wx_access_token") is None

@@ -380,3 +380,32 @@ def test_random_ciphertexts_are_refused(fuzz_client_safe, blob, inner) -> None: 
 def test_signature_is_wechats(engine) -> None:  # type: ignore[no-untyped-def]
     expected = hashlib.sha1("".join(sorted(["tok", "123", "abc"])).encode()).hexdigest()
     assert signature_of("tok", "123", "abc") == expected
+
+
+def test_xmltodict_refuses_entities_itself() -> None:
+    # Before 1.0.2 xmltodict returned empty content for entity payloads instead of failing; we require more.
+    from importlib.metadata import version
+
+    import xmltodict
+
+    assert tuple(int(x) for x in version("xmltodict").split(".")[:3]) >= (1, 0, 2)
+    for payload in (XXE, LAUGHS):
+        with pytest.raises(ValueError, match="entities"):
+            xmltodict.parse(payload)
+
+
+def test_no_token_no_route(engine, settings) -> None:  # type: ignore[no-untyped-def]
+    from bot.wechat import routes
+
+    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    assert routes(app) == []
+    assert TestClient(build_web_app(app, providers=("bot.wechat",))).post("/wechat").status_code == 404
+
+
+def test_url_verification_refuses_a_stale_timestamp(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=False)))
+    p = pusher(False)
+    ts, nonce = str(int(time.time()) - 3600), "12345"
+    res = client.get("/wechat", params={"signature": p.sign(ts, nonce), "timestamp": ts, "nonce": nonce,
+                                        "echostr": "echo"})
+    assert res.status_code == 403
