@@ -524,6 +524,13 @@ def _recipient(openid: str, now: datetime) -> Recipient:
     return Recipient(person_id=0, channel="wechat", user_key=openid, chat_key=openid, last_inbound_at=now)
 
 
+def make_sender(app: App) -> WeChatSender | None:
+    """The outbox's "wechat" sender (see :mod:`bot.scheduler`); None without API credentials."""
+    if not (app.settings.wechat_app_id and app.settings.wechat_app_secret):
+        return None
+    return WeChatSender(app.settings, app.engine)
+
+
 def routes(app: App) -> list[BaseRoute]:
     """The webhook's routes for :func:`bot.web.build_web_app`; none when no WeChat token is configured."""
     if not app.settings.wechat_token:
@@ -532,4 +539,4 @@ def routes(app: App) -> list[BaseRoute]:
     return WeChatWebhook(app).routes()
 
 
-__all__ = ["Inbound", "Refused", "WeChatWebhook", "parse_inbound", "routes", "signature_of"]
+__all__ = ["Inbound", "Refused", "WeChatWebhook", "make_sender", "parse_inbound", "routes", "signature_of"]

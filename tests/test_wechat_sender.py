@@ -172,3 +172,15 @@ def test_token_storage_expires_early(engine) -> None:  # type: ignore[no-untyped
     assert store.get("wx_access_token") == "T2"
     store.delete("wx_access_token")
     assert store.get("wx_access_token") is None
+
+
+def test_the_scheduler_finds_the_wechat_sender(wx, engine, settings) -> None:  # type: ignore[no-untyped-def]
+    from bot.app import App
+    from bot.scheduler import default_senders
+    from bot.wechat import make_sender
+    from handlers.dispatch import Dispatcher
+
+    app = App(settings=wx, engine=engine, dispatcher=Dispatcher(engine, wx))
+    assert isinstance(make_sender(app), WeChatSender) and isinstance(default_senders(app)["wechat"], WeChatSender)
+    bare = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    assert make_sender(bare) is None and "wechat" not in default_senders(bare)
