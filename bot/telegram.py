@@ -33,6 +33,7 @@ import re
 import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -339,7 +340,7 @@ def settings_problems(settings: Settings, *, polling: bool = False, webhook_url:
 class TelegramBot:
     """The PTB application of one :class:`App`, its update handler, error handler and webhook."""
 
-    def __init__(self, app: App, *, max_concurrent_updates: int = 128) -> None:
+    def __init__(self, app: App, *, max_concurrent_updates: int = 128, dispatch_threads: int = 4) -> None:
         s = app.settings
         if not s.telegram_token:
             raise ValueError("YUNLING_TELEGRAM_TOKEN is not set")
@@ -355,6 +356,9 @@ class TelegramBot:
         self._prefixes = tuple(p for f in app.dispatcher.flows.values() for p in f.payload_prefixes)
         self._tapped: OrderedDict[tuple[int, int], None] = OrderedDict()
         self._lifecycle = asyncio.Lock()
+        # The dispatcher's own threads: a few are enough (SQLite serialises writers, and more threads only
+        # add lock waits and GIL hand-offs); raise it for PostgreSQL.
+        self._executor = ThreadPoolExecutor(dispatch_threads, thread_name_prefix="telegram")
         self.polling = False
         # PTB logs whole updates (text, phone numbers) at DEBUG; never let that reach our logs.
         ptb_log = logging.getLogger("telegram")
@@ -399,6 +403,7 @@ class TelegramBot:
             if self.running:
                 await self.application.stop()
             await self.application.shutdown()
+            self._executor.shutdown(wait=False)  # idle: Application.stop() waited for every update
             _BOTS.pop(id(self.app), None)
             log.info("telegram bot stopped")
 
@@ -458,7 +463,8 @@ class TelegramBot:
         if update.callback_query is not None and not await self._acknowledge(update.callback_query):
             return
         now = datetime.now(UTC)
-        result, items = await asyncio.to_thread(self._dispatch, update, now)
+        loop = asyncio.get_running_loop()
+        result, items = await loop.run_in_executor(self._executor, self._dispatch, update, now)
         if result is None or result.duplicate:
             if result is not None:
                 log.info("telegram update %s was processed before; dropped", update.update_id)

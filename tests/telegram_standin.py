@@ -101,6 +101,7 @@ class TelegramStandIn:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
+    listener: Callable[[Call], None] | None = None  # called (in the stand-in's thread) on each success
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route(f"/bot{self.token}/{{method}}", self._api, methods=["GET", "POST"])])
@@ -169,8 +170,11 @@ class TelegramStandIn:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")
-        self.calls.append(Call(method, params, files, time.monotonic()))
+        call = Call(method, params, files, time.monotonic())
+        self.calls.append(call)
         result = handler(params)
+        if self.listener is not None:
+            self.listener(call)
         return JSONResponse({"ok": True, "result": result})
 
     def _message(self, params: dict[str, str], **extra: Any) -> dict[str, Any]:
