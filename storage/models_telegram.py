@@ -13,12 +13,14 @@ from sqlalchemy import Column, Text, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
+from storage.models import When
+
 
 class TelegramChoiceToken(SQLModel, table=True):
     __tablename__ = "telegram_choice_token"
     token: str = Field(primary_key=True, max_length=32)
     value: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = When(default_now=True)
 
 
 def remember_values(*, session: Session, tokens: dict[str, str]) -> None:
