@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from handlers.dispatch import Dispatcher  # noqa: E402
-from handlers.settings import Settings  # noqa: E402
-from handlers.types import Incoming  # noqa: E402
-from storage.db import init_db, make_engine  # noqa: E402
+from handlers.dispatch import Dispatcher
+from handlers.settings import Settings
+from handlers.types import Incoming
+from storage.db import init_db, make_engine
 
 SCRIPT = ["/start", "/lang", "2", "/me", "菜单", "/me"]
 

@@ -1,29 +1,121 @@
-"""Yunnan's sixteen prefecture-level divisions (州、市) and how their federations of trade unions are named."""
+"""Yunnan's 16 prefecture-level divisions and 129 county-level divisions, to recognise a place typed in
+free text ("五华区", "昆明五华", "红河州个旧") and to name the trade-union body of that place
+("昆明市五华区总工会", "个旧市总工会", "昆明市总工会")."""
 
 from __future__ import annotations
 
-PREFECTURES: tuple[str, ...] = (
-    "昆明市", "曲靖市", "玉溪市", "保山市", "昭通市", "丽江市", "普洱市", "临沧市",
-    "楚雄彝族自治州", "红河哈尼族彝族自治州", "文山壮族苗族自治州", "西双版纳傣族自治州",
-    "大理白族自治州", "德宏傣族景颇族自治州", "怒江傈僳族自治州", "迪庆藏族自治州",
-)
-# Short forms people type: 楚雄州, 红河州, 西双版纳, 大理州...
-SHORT: dict[str, str] = {p.replace("市", "") if p.endswith("市") else p[:2]: p for p in PREFECTURES}
-SHORT.update({"西双版纳": "西双版纳傣族自治州", "版纳": "西双版纳傣族自治州"})
-PROVINCIAL_UNION = "云南省总工会"
+import re
+from dataclasses import dataclass
+
+from knowledge.text import squash
+
+# Prefecture (official name) -> its counties, districts and county-level cities.
+DIVISIONS: dict[str, tuple[str, ...]] = {
+    "昆明市": ("五华区", "盘龙区", "官渡区", "西山区", "东川区", "呈贡区", "晋宁区", "富民县", "宜良县",
+            "石林彝族自治县", "嵩明县", "禄劝彝族苗族自治县", "寻甸回族彝族自治县", "安宁市"),
+    "曲靖市": ("麒麟区", "沾益区", "马龙区", "陆良县", "师宗县", "罗平县", "富源县", "会泽县", "宣威市"),
+    "玉溪市": ("红塔区", "江川区", "通海县", "华宁县", "易门县", "峨山彝族自治县", "新平彝族傣族自治县",
+            "元江哈尼族彝族傣族自治县", "澄江市"),
+    "保山市": ("隆阳区", "施甸县", "龙陵县", "昌宁县", "腾冲市"),
+    "昭通市": ("昭阳区", "鲁甸县", "巧家县", "盐津县", "大关县", "永善县", "绥江县", "镇雄县", "彝良县",
+            "威信县", "水富市"),
+    "丽江市": ("古城区", "玉龙纳西族自治县", "永胜县", "华坪县", "宁蒗彝族自治县"),
+    "普洱市": ("思茅区", "宁洱哈尼族彝族自治县", "墨江哈尼族自治县", "景东彝族自治县", "景谷傣族彝族自治县",
+            "镇沅彝族哈尼族拉祜族自治县", "江城哈尼族彝族自治县", "孟连傣族拉祜族佤族自治县",
+            "澜沧拉祜族自治县", "西盟佤族自治县"),
+    "临沧市": ("临翔区", "凤庆县", "云县", "永德县", "镇康县", "双江拉祜族佤族布朗族傣族自治县",
+            "耿马傣族佤族自治县", "沧源佤族自治县"),
+    "楚雄彝族自治州": ("楚雄市", "禄丰市", "双柏县", "牟定县", "南华县", "姚安县", "大姚县", "永仁县",
+                "元谋县", "武定县"),
+    "红河哈尼族彝族自治州": ("个旧市", "开远市", "蒙自市", "弥勒市", "屏边苗族自治县", "建水县", "石屏县",
+                   "泸西县", "元阳县", "红河县", "金平苗族瑶族傣族自治县", "绿春县", "河口瑶族自治县"),
+    "文山壮族苗族自治州": ("文山市", "砚山县", "西畴县", "麻栗坡县", "马关县", "丘北县", "广南县", "富宁县"),
+    "西双版纳傣族自治州": ("景洪市", "勐海县", "勐腊县"),
+    "大理白族自治州": ("大理市", "漾濞彝族自治县", "祥云县", "宾川县", "弥渡县", "南涧彝族自治县",
+                "巍山彝族回族自治县", "永平县", "云龙县", "洱源县", "剑川县", "鹤庆县"),
+    "德宏傣族景颇族自治州": ("芒市", "瑞丽市", "梁河县", "盈江县", "陇川县"),
+    "怒江傈僳族自治州": ("泸水市", "福贡县", "贡山独龙族怒族自治县", "兰坪白族普米族自治县"),
+    "迪庆藏族自治州": ("香格里拉市", "德钦县", "维西傈僳族自治县"),
+}
+
+_ETHNIC = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,3}族)+自治(?:县|州)$")
+_SHORT_OVERRIDES = {"西双版纳傣族自治州": "西双版纳"}
+_PREFECTURE_ALIASES = {"版纳": "西双版纳傣族自治州"}
 
 
-def prefecture_of(text: str) -> str | None:
-    """The full prefecture name mentioned in ``text``, or None."""
-    for full in PREFECTURES:
-        if full in text:
-            return full
-    for short, full in sorted(SHORT.items(), key=lambda kv: -len(kv[0])):
-        if short in text:
-            return full
+@dataclass(frozen=True)
+class Place:
+    prefecture: str  # official prefecture name
+    county: str = ""  # official county-level name, "" for the prefecture itself
+
+    @property
+    def name(self) -> str:
+        """The place in words: 昆明市五华区, 红河哈尼族彝族自治州个旧市, 昆明市."""
+        return self.prefecture + self.county
+
+    @property
+    def union(self) -> str:
+        """The federation of trade unions of this place, as it is usually called."""
+        if not self.county:
+            return f"{self.prefecture}总工会"
+        if self.county.endswith("区"):  # city districts carry the city's name
+            return f"{self.prefecture}{self.county}总工会"
+        return f"{self.county}总工会"
+
+    @property
+    def prefecture_union(self) -> str:
+        return f"{self.prefecture}总工会"
+
+
+def _short(name: str) -> str:
+    """石林彝族自治县 -> 石林; 五华区 -> 五华; 大理白族自治州 -> 大理; 云县 and 芒市 stay whole."""
+    if name in _SHORT_OVERRIDES:
+        return _SHORT_OVERRIDES[name]
+    m = _ETHNIC.match(name)
+    base = m.group(1) if m else name[:-1]
+    return base if len(base) >= 2 else name
+
+
+def _prefecture_keys() -> list[tuple[str, str]]:
+    keys: list[tuple[str, str]] = []
+    for p in DIVISIONS:
+        keys += [(p, p), (_short(p), p)]
+        if p.endswith("自治州"):
+            keys.append((_short(p) + "州", p))
+    keys += list(_PREFECTURE_ALIASES.items())
+    return sorted(keys, key=lambda kv: -len(kv[0]))  # longest first
+
+
+def _county_keys() -> list[tuple[str, str, str]]:
+    keys = [(k, p, c) for p, cs in DIVISIONS.items() for c in cs for k in (c, _short(c))]
+    return sorted(keys, key=lambda kv: -len(kv[0]))
+
+
+_PREFECTURE_KEYS = _prefecture_keys()
+_COUNTY_KEYS = _county_keys()
+
+
+def _county(text: str, prefecture: str = "") -> Place | None:
+    for key, pref, county in _COUNTY_KEYS:
+        if text.startswith(key) and (not prefecture or pref == prefecture):
+            return Place(pref, county)
     return None
 
 
-def union_of(prefecture: str) -> str:
-    """'昆明市' -> '昆明市总工会'; '大理白族自治州' -> '大理白族自治州总工会'."""
-    return f"{prefecture}总工会"
+def parse_place(text: str) -> Place | None:
+    """The Yunnan place named in ``text``, as precise as it goes (the county when one is named), or None
+    when it is not recognisably a place in Yunnan."""
+    s = squash(text).removeprefix("云南省").removeprefix("云南").removesuffix("总工会").removesuffix("工会")
+    if not s:
+        return None
+    prefecture, rest = "", s
+    for key, official in _PREFECTURE_KEYS:
+        if s.startswith(key):
+            prefecture, rest = official, s[len(key):]
+            break
+    if not prefecture:
+        return _county(s)
+    if not rest:
+        return Place(prefecture)
+    # "昆明五华" -> the county after the prefecture; "大理市", "红河县" -> a county sharing the short name.
+    return _county(rest, prefecture) or _county(s)

@@ -9,9 +9,9 @@ import pytest
 
 from knowledge import loader
 from knowledge.models import ArticleRef, ref
+from knowledge.places import DIVISIONS, parse_place
 from knowledge.rules import award_workshops as ws
 from knowledge.rules import channels, eligibility, procedure
-from knowledge.rules.award_places import DIVISIONS, parse_place
 from knowledge.rules.awards import Fact, Verdict
 from knowledge.text import squash
 

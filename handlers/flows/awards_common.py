@@ -21,9 +21,9 @@ from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, go
 from handlers.i18n import N_
 from handlers.types import Choice, Reply
 from knowledge.models import ArticleRef
+from knowledge.places import DIVISIONS, parse_place
 from knowledge.rules import award_workshops as ws
 from knowledge.rules import procedure
-from knowledge.rules.award_places import DIVISIONS, parse_place
 from knowledge.rules.awards import Fact, Question, Reason, Verdict
 from knowledge.rules.channels import Step
 from knowledge.workdays import CalendarUnknown

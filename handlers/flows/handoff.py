@@ -17,7 +17,7 @@ from sqlmodel import Session
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply, reply_to_dict
-from knowledge.places import PREFECTURES, PROVINCIAL_UNION, prefecture_of, union_of
+from knowledge.places import DIVISIONS, Place, parse_place
 from knowledge.text import redact
 from storage import repo_tickets as tickets
 from storage import repositories as repo
@@ -32,6 +32,7 @@ PROGRAMMES = (
     ("other", N_("Something else")),
 )
 MAX_QUESTION = 1000
+PROVINCIAL_UNION = "云南省总工会"  # routes questions whose place is unknown
 
 
 def ticket_no(t: Ticket) -> str:
@@ -83,7 +84,7 @@ def _ask_programme(ctx: Ctx) -> Reply:
 def _on_programme(ctx: Ctx, a: Answer) -> Outcome:
     ctx.data["programme"] = a.value
     if ctx.person.prefecture:
-        ctx.data["unit"] = union_of(ctx.person.prefecture)
+        ctx.data["unit"] = Place(ctx.person.prefecture).union
         return _create(ctx)
     return goto("unit")
 
@@ -100,13 +101,13 @@ def _on_unit(ctx: Ctx, a: Answer) -> Outcome:
     if text.lower() in ("not sure", "不清楚", "不知道", "不确定", "省总", "省总工会"):
         ctx.data["unit"] = PROVINCIAL_UNION
         return _create(ctx)
-    found = prefecture_of(text)
-    if found is None:
+    place = parse_place(text)
+    if place is None:
         raise Invalid(_("I do not recognise that as a prefecture of Yunnan. Examples: {examples}.",
-                        examples="、".join(PREFECTURES[:6])))
-    ctx.person.prefecture = found
+                        examples="、".join(list(DIVISIONS)[:6])))
+    ctx.person.prefecture = place.prefecture
     ctx.session.add(ctx.person)
-    ctx.data["unit"] = union_of(found)
+    ctx.data["unit"] = place.prefecture_union
     return _create(ctx)
 
 

@@ -4,7 +4,7 @@
 ``craftsman_channel(profile)`` returns a :class:`ChannelPlan`: the body to file with, named from the
 answers ("昆明市五华区总工会"), the way up the union hierarchy, who fills which annex, the materials, and
 -- for an expert referral that does not meet 第九条 -- the exact reason it would be refused. Places are
-typed freely and recognised by :func:`knowledge.rules.award_places.parse_place`.
+typed freely and recognised by :func:`knowledge.places.parse_place`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from knowledge.models import ref
-from knowledge.rules.award_places import Place, parse_place
+from knowledge.places import Place, parse_place
 from knowledge.rules.awards import YES_NO, Fact, Option, Profile, Question, Reason, number, truth
 from knowledge.text import N_
 
