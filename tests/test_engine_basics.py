@@ -64,3 +64,14 @@ def test_group_words_open_submenus(person) -> None:
     assert "flow:signin" in alice.choice_values() and "cmd:menu" in alice.choice_values()
     alice.say(str(len(alice.choice_values())))  # the last option, typed: back to the main menu
     assert "menu:training" in alice.choice_values()
+
+
+def test_flow_diagrams_in_docs_are_current() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(root / "tools" / "flow_docs.py"), "--check"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
