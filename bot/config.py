@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from dataclasses import fields
+import secrets
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,4 +61,24 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = None,
         else:
             values[f.name] = raw
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+    return with_local_data_key(Settings(**values))
+
+
+def with_local_data_key(settings: Settings) -> Settings:
+    """Without YUNLING_DATA_KEY, a SQLite database gets a key file beside it (``<db>.key``, mode 600), so the
+    console chat works out of the box while ID numbers stay encrypted. Server databases get no default:
+    the commands that need the key refuse to run until it is configured."""
+    if settings.data_key or not settings.database_url.startswith("sqlite:///"):
+        return settings
+    db_path = settings.database_url.removeprefix("sqlite:///")
+    if not db_path or db_path == ":memory:":
+        return replace(settings, data_key=secrets.token_urlsafe(32))
+    key_file = Path(db_path + ".key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+        logging.getLogger(__name__).warning(
+            "no YUNLING_DATA_KEY: created %s to encrypt personal data; keep it with the database", key_file)
+    return replace(settings, data_key=key_file.read_text().strip())
