@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from bot.config import ConfigurationError
 from bot.logs import setup_logging
 from handlers.dispatch import Dispatcher
 from handlers.settings import Settings
@@ -22,6 +23,9 @@ class App:
 
 def build_app(settings: Settings, *, upgrade: bool = True) -> App:
     setup_logging(settings.log_level)
+    if not settings.data_key:
+        raise ConfigurationError("YUNLING_DATA_KEY is not set: it encrypts ID and phone numbers at rest and is "
+                                 "required with a server database")
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     if upgrade:
         init_db(engine)

@@ -8,6 +8,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from bot.config import ConfigurationError
+
 # name -> (module, one-line help). Only the module of the command being run is imported, so that
 # `yunling ask` does not pay for the flows, python-docx or openpyxl at start-up.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -56,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except ConfigurationError as exc:
+        print(f"yunling: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -14,6 +14,10 @@ from handlers.settings import Settings
 PREFIX = "YUNLING_"
 
 
+class ConfigurationError(Exception):
+    """The settings cannot run the assistant safely; the message says what to set."""
+
+
 def _read_dotenv(path: Path) -> dict[str, str]:
     values: dict[str, str] = {}
     if not path.is_file():

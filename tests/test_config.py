@@ -40,3 +40,10 @@ def test_sqlite_gets_a_private_key_file_once(tmp_path) -> None:
 def test_server_database_gets_no_default_key(tmp_path) -> None:
     s = load_settings(env={}, dotenv=tmp_path / "none", database_url="postgresql+psycopg://u@h/db")
     assert s.data_key == ""
+
+
+def test_server_database_without_key_refuses_to_start_with_a_clear_message(capsys) -> None:
+    from bot.cli import main
+
+    code = main(["chat", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"])
+    assert code == 2 and "YUNLING_DATA_KEY" in capsys.readouterr().err
