@@ -57,7 +57,7 @@ def test_missing_credentials_are_a_clear_error(monkeypatch, tmp_path, capsys) ->
     assert main(["wechat", "qr", "signin_A_B"]) == 2
     err = capsys.readouterr().err
     assert err.count("missing credentials") == 2 and "YUNLING_WECHAT_APP_SECRET" in err
-    assert not list(tmp_path.iterdir())  # nothing created, not even a database
+    assert not list(tmp_path.glob("*.db"))  # no database created before the credentials check
 
 
 def test_wechat_refusal_is_reported(env, standin, capsys) -> None:  # type: ignore[no-untyped-def]
