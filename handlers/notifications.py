@@ -182,9 +182,9 @@ def unit_scope(unit: str) -> dict[str, str]:
     federation, e.g. 昆明市总工会 -> 昆明市) or an industry/system/company union (itself)."""
     if unit == places.PROVINCIAL_UNION:
         return {}
-    pref = places.prefecture_of(unit)
-    if pref and unit == places.union_of(pref):
-        return {"prefecture": pref}
+    place = places.parse_place(unit)
+    if place is not None and not place.county and unit == place.union:
+        return {"prefecture": place.prefecture}
     return {"industry_union": unit}
 
 

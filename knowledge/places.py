@@ -38,6 +38,8 @@ DIVISIONS: dict[str, tuple[str, ...]] = {
     "迪庆藏族自治州": ("香格里拉市", "德钦县", "维西傈僳族自治县"),
 }
 
+PROVINCIAL_UNION = "云南省总工会"
+
 _ETHNIC = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,3}族)+自治(?:县|州)$")
 _SHORT_OVERRIDES = {"西双版纳傣族自治州": "西双版纳"}
 _PREFECTURE_ALIASES = {"版纳": "西双版纳傣族自治州"}

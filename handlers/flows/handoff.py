@@ -17,7 +17,7 @@ from sqlmodel import Session
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply, reply_to_dict
-from knowledge.places import DIVISIONS, Place, parse_place
+from knowledge.places import DIVISIONS, PROVINCIAL_UNION, Place, parse_place
 from knowledge.text import redact
 from storage import repo_tickets as tickets
 from storage import repositories as repo
@@ -32,7 +32,6 @@ PROGRAMMES = (
     ("other", N_("Something else")),
 )
 MAX_QUESTION = 1000
-PROVINCIAL_UNION = "云南省总工会"  # routes questions whose place is unknown
 
 
 def ticket_no(t: Ticket) -> str:
