@@ -27,10 +27,6 @@ def upgrade(engine: Engine, target: str = "head") -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, target)
-    # Interim safety net while feature tables are being added: create what no revision covers yet.
-    from storage.db import create_all
-
-    create_all(engine)
 
 
 def pending_changes(engine: Engine) -> list:

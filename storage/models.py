@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -17,30 +17,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
-    """Stores every instant as naive UTC and returns it timezone-aware (UTC), on SQLite and PostgreSQL
-    alike. Without it SQLite keeps an aware value's local digits while PostgreSQL converts to the
-    session time zone, and the same code would behave differently on the two."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
-
-
 def When(*, default_now: bool = False, index: bool = False, nullable: bool = True):
-    """A timestamp column stored as UTC (see :class:`UTCDateTime`)."""
+    """A timestamp column. SQLModel (>= 0.0.50) maps ``datetime`` to its ``UTCDateTime``: values must be
+    timezone-aware, are stored as UTC (``timestamptz`` on PostgreSQL) and come back aware in UTC, so the
+    same code behaves alike on SQLite and PostgreSQL."""
     if default_now:
-        return Field(default_factory=utcnow, sa_type=UTCDateTime, index=index, nullable=False)
-    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+        return Field(default_factory=utcnow, index=index, nullable=False)
+    return Field(default=None, index=index, nullable=nullable)
 
 
 class Person(SQLModel, table=True):

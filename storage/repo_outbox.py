@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.sqltypes import UTCDateTime
 
-from storage.models import Identity, OutboxMessage, UTCDateTime
+from storage.models import Identity, OutboxMessage
 
 PENDING, SENDING, SENT, FAILED, DEAD, CANCELLED = "pending", "sending", "sent", "failed", "dead", "cancelled"
 CLAIMABLE = (PENDING, FAILED)
@@ -88,7 +89,7 @@ def record(*, session: Session, worker_id: str, results: Iterable[Result]) -> in
                    table.c.status == SENDING)
             .values(status=bindparam("new_status"), attempts=bindparam("new_attempts"),
                     last_error=bindparam("new_error"),
-                    next_attempt_at=func.coalesce(bindparam("new_next", type_=UTCDateTime), table.c.next_attempt_at),
+                    next_attempt_at=func.coalesce(bindparam("new_next", type_=UTCDateTime()), table.c.next_attempt_at),
                     sent_at=bindparam("new_sent"), channel=bindparam("new_channel"), claimed_by=""))
     result = session.connection().execute(stmt, params)
     return int(result.rowcount or 0)

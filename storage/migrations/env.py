@@ -23,8 +23,18 @@ def run_migrations_online() -> None:
     _run(connection)
 
 
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Render SQLModel's UTC timestamp type as the column it is in the database (timestamptz), so a
+    migration does not depend on the library's Python-side type."""
+    from sqlmodel.sql.sqltypes import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
-    context.configure(connection=connection, target_metadata=target_metadata,
+    context.configure(connection=connection, target_metadata=target_metadata, render_item=_render_item,
                       render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
