@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, literal_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +26,9 @@ def _insert_once(session: Session, table: type, values: dict[str, Any]) -> bool:
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         make = sqlite_insert if dialect == "sqlite" else pg_insert
-        result = session.execute(make(table).values(**values).on_conflict_do_nothing())
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        # RETURNING, not rowcount: through the ORM session psycopg reports rowcount -1 for this statement.
+        stmt = make(table).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
+        return session.execute(stmt).first() is not None
     try:
         with session.begin_nested():
             session.execute(insert(table).values(**values))
