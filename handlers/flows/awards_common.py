@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from handlers import dates
 from handlers.choices import normalize, number_of
 from handlers.cite import citations
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
@@ -192,18 +193,13 @@ def verdict_reply(ctx: Ctx, verdict: Verdict, choices: tuple[Choice, ...]) -> Re
     return Reply(text="\n".join(lines), choices=choices, citations=cite(ctx, verdict.refs))
 
 
-_DATE = re.compile(r"(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 
 def parse_date(ctx: Ctx, text: str) -> date:
-    """2026-09-28, 2026/9/28, 2026年9月28日, or 9月28日 (this year)."""
-    m = _DATE.search(normalize(text))
-    if m:
-        year = int(m.group(1)) if m.group(1) else ctx.now.year
-        try:
-            return date(year, int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            pass
+    """2026-09-28, 2026/9/28, 2026年9月28日, or 9月28日 (this year), also inside a sentence."""
+    day = dates.parse_day(text, ctx.now.date(), anywhere=True)
+    if day is not None:
+        return day
     raise Invalid(ctx._("Please type a date such as 2026-09-28, or choose 'Not announced yet'."))
 
 

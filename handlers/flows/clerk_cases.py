@@ -9,6 +9,7 @@ import logging
 import re
 from datetime import date
 
+from handlers import dates
 from handlers.dispatch import pseudonym
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_
@@ -27,20 +28,10 @@ from storage import repo_cases as rc
 from storage.models_cases import Case
 
 log = logging.getLogger(__name__)
-_DATE = re.compile(r"^\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*$")
 
 
 def parse_day(text: str, today: date) -> date | None:
-    t = text.strip().lower()
-    if t in ("today", "今天", "今日"):
-        return today
-    m = _DATE.match(t)
-    if not m:
-        return None
-    try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return None
+    return dates.parse_day(text, today)
 
 
 def _case(ctx: Ctx) -> Case | None:

@@ -19,6 +19,7 @@ from typing import Any
 from pypinyin import Style, lazy_pinyin
 from sqlmodel import Session
 
+from handlers import dates
 from handlers import training_sheets as sheets
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.flows.signin import cite, cite_ref, code_reply, local_time, session_label
@@ -41,7 +42,6 @@ from storage import repositories as core_repo
 from storage.models_training import ClassSession, Enrolment, TrainingClass
 
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _TIMES = re.compile(r"^(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](\d{2})$")
 SKIP_WORDS = {"-", "—", "无", "没有", "跳过", "skip", "none", "no"}
 
@@ -52,13 +52,8 @@ def valid_phone(raw: str) -> bool:
 
 
 def parse_date(raw: str) -> date | None:
-    m = _DATE.match(raw.strip())
-    if not m:
-        return None
-    try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return None
+    """A full date with its year (class dates are never implied)."""
+    return dates.parse_day(raw)
 
 
 def parse_times(raw: str) -> tuple[time, time] | None:
