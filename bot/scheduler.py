@@ -43,23 +43,12 @@ CALENDAR_AT = (7, 30)  # local time of the daily reminder proposals
 
 
 def default_senders(app: App) -> dict[str, Sender]:
-    """Console always; each platform module may offer ``make_sender(app) -> Sender | None``."""
+    """Console always; each platform adapter's ``make_sender(app)`` gives its sender when it is configured."""
     senders: dict[str, Sender] = {"console": ConsoleSender()}
     for name in ("bot.telegram", "bot.wechat"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        make = getattr(module, "make_sender", None)
-        sender = make(app) if make else None
+        sender = importlib.import_module(name).make_sender(app)
         if sender is not None:
             senders[sender.channel] = sender
-    if "wechat" not in senders and app.settings.wechat_app_id:  # the WeChat adapter offers no make_sender yet
-        from bot.wechat_api import WeChatSender
-
-        senders["wechat"] = WeChatSender(app.settings, app.engine)
     return senders
 
 

@@ -24,11 +24,5 @@ async def health(_request: Request) -> JSONResponse:
 def build_web_app(app: App, providers: Sequence[str] = ROUTE_PROVIDERS, **kwargs: object) -> Starlette:
     routes: list[BaseRoute] = [Route("/healthz", health)]
     for name in providers:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        routes.extend(module.routes(app))
+        routes.extend(importlib.import_module(name).routes(app))
     return Starlette(routes=routes, **kwargs)  # type: ignore[arg-type]

@@ -24,18 +24,14 @@ from storage.errors import Busy
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets", "storage.models_applications",
-                 "storage.models_wechat", "storage.models_telegram")
+MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets",
+                 "storage.models_applications", "storage.models_wechat", "storage.models_telegram")
 
 
 def import_all_models() -> None:
     """Import every table module so ``SQLModel.metadata`` knows the whole schema."""
     for name in MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # an area not built yet
-            if exc.name != name:
-                raise
+        importlib.import_module(name)
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 2000, echo: bool = False) -> Engine:

@@ -226,6 +226,8 @@ def test_default_senders_follow_the_settings(settings, engine: Engine) -> None:
 
     plain = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
     assert set(default_senders(plain)) == {"console"}
-    configured = replace(settings, telegram_token="123:ABC", wechat_app_id="wx123")
+    half = replace(settings, wechat_app_id="wx123")  # no secret: no access token, so no WeChat sender
+    assert set(default_senders(App(settings=half, engine=engine, dispatcher=plain.dispatcher))) == {"console"}
+    configured = replace(settings, telegram_token="123:ABC", wechat_app_id="wx123", wechat_app_secret="s")
     app = App(settings=configured, engine=engine, dispatcher=Dispatcher(engine, configured))
     assert set(default_senders(app)) == {"console", "telegram", "wechat"}
