@@ -30,6 +30,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import downloads
 from bot.app import App
 from bot.delivery import ConsoleSender, DeliveryWorker, Limits
 from bot.senders import Sender
@@ -98,6 +99,7 @@ class Background:
             log.info("calendar: %d reminder drafts proposed", len(made))
         except Exception:
             log.exception("calendar job failed")
+        downloads.purge(self.app.engine, now)  # expired download links
 
     # -- life cycle ------------------------------------------------------------------------------
     def _run_loop(self) -> None:

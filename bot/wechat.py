@@ -49,11 +49,11 @@ from wechatpy.replies import TextReply, TransferCustomerServiceReply
 from bot.app import App
 from bot.render import render_text
 from bot.senders import Recipient, SendError
-from bot.wechat_api import WeChatSender, split_utf8
+from bot.wechat_api import TEXT_LIMIT_BYTES, WeChatSender, download_links, pack_lines, split_utf8
 from handlers.choices import normalize
 from handlers.dispatch import pseudonym
 from handlers.i18n import N_, translator
-from handlers.types import DispatchResult, Incoming, Reply, reply_to_dict
+from handlers.types import Attachment, DispatchResult, Incoming, Reply, reply_to_dict
 from storage import repo_wechat
 from storage import repositories as repo
 from storage.crypto import decrypt as decrypt_at_rest
@@ -210,6 +210,8 @@ class _Job:
     late: bool = False  # an attempt answered "success": the replies go out by the customer-service API
     passive: str | None = None  # the passive reply text, once given
     done_at: float | None = None
+    links: list[str] | None = None  # download-link lines of its documents, made once (YUNLING_PUBLIC_URL)
+    links_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class WeChatWebhook:
@@ -439,6 +441,9 @@ class WeChatWebhook:
                                             self.settings.wechat_reply_deadline_s)
         except TimeoutError:
             result = None
+        links = None
+        if result is not None and self.settings.public_url and not result.duplicate and _documents(result.replies):
+            links = await self._in_db(self._links_of, job, result)
         with job.lock:
             if result is None and not job.future.done():
                 job.late = True  # _finished delivers by the customer-service API
@@ -450,11 +455,14 @@ class WeChatWebhook:
             result = job.future.result()
             if result.duplicate or not result.replies:
                 return self._success()
-            parts = split_utf8("\n\n".join(render_text(r) for r in result.replies))
+            parts = _passive_parts(result.replies, links)
             job.passive = parts[0]
         extra = parts[1:]
-        images = [Reply(text="", attachments=tuple(a for a in r.attachments if a.kind == "image"))
-                  for r in result.replies if any(a.kind == "image" for a in r.attachments)]
+        # Images go by the customer-service API after upload; so do documents when links are on but did not
+        # make it into the passive reply (the sender links them, or adds today's note).
+        by_api = ("image", "document") if links is None and self.settings.public_url else ("image",)
+        images = [Reply(text="", attachments=tuple(a for a in r.attachments if a.kind in by_api))
+                  for r in result.replies if any(a.kind in by_api for a in r.attachments)]
         task = BackgroundTask(self._after_passive, key, inbound.openid, job.passive, extra, images)
         return self._passive(inbound, encrypted, job.passive, background=task)
 
@@ -496,6 +504,15 @@ class WeChatWebhook:
         if extra or images:
             self._deliver(key, openid, [*(Reply(text=t) for t in extra), *images])
 
+    def _links_of(self, job: _Job, result: DispatchResult) -> list[str] | None:
+        """The download-link lines of a finished job's documents, stored once however many retries ask."""
+        with job.links_lock:
+            if job.links is None:
+                job.links = download_links(self.settings, self.app.engine, openid=job.openid,
+                                           documents=_documents(result.replies), locale=result.locale,
+                                           now=self._now())
+            return job.links
+
     def _forget_old_jobs(self) -> None:
         now = self.clock()
         if now - self._last_forget < 1.0:
@@ -523,6 +540,26 @@ class WeChatWebhook:
             assert self.crypto is not None
             xml = self.crypto.encrypt_message(xml, secrets.token_hex(8), str(int(self.clock())))
         return Response(xml, media_type="application/xml", background=background)
+
+
+def _documents(replies: list[Reply]) -> list[Attachment]:
+    return [a for r in replies for a in r.attachments if a.kind == "document"]
+
+
+def _passive_parts(replies: list[Reply], links: list[str] | None) -> list[str]:
+    """The passive reply first, then what follows by customer-service message. Download links go at the
+    end of the passive reply, before any cut, or -- when there are too many -- in messages of their own."""
+    if links is None:
+        return split_utf8("\n\n".join(render_text(r) for r in replies))
+    shown = [Reply(text=r.text, choices=r.choices, citations=r.citations,
+                   attachments=tuple(a for a in r.attachments if a.kind != "document")) for r in replies]
+    body, block = "\n\n".join(render_text(r) for r in shown), "\n".join(links)
+    room = TEXT_LIMIT_BYTES - len(block.encode()) - 2
+    if room < TEXT_LIMIT_BYTES // 2:
+        return [*split_utf8(body), *pack_lines(links)]
+    parts = split_utf8(body, room)
+    parts[0] = f"{parts[0]}\n\n{block}" if parts[0].strip() else block
+    return parts
 
 
 def _recipient(openid: str, now: datetime) -> Recipient:

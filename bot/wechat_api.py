@@ -17,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
+from bot.downloads import store_documents
 from bot.render import render_text
 from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
 from handlers.dispatch import pseudonym
@@ -30,6 +31,7 @@ from handlers.settings import Settings
 from handlers.types import Attachment, Reply
 from storage import repo_wechat
 from storage.db import run_in_transaction
+from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +133,42 @@ def split_utf8(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
     return parts
 
 
+def pack_lines(lines: list[str], limit: int = TEXT_LIMIT_BYTES) -> list[str]:
+    """Whole lines grouped into as few texts of at most ``limit`` bytes as possible (a line is never cut
+    unless it alone is over the limit)."""
+    texts: list[str] = []
+    for line in lines:
+        if texts and len(f"{texts[-1]}\n{line}".encode()) <= limit:
+            texts[-1] += "\n" + line
+        else:
+            texts.append(line)
+    return texts
+
+
+def files_note(documents: list[Attachment], locale: str) -> str:
+    """Today's note when a file cannot be linked: where to get it instead."""
+    return translator(locale)("(Files cannot be sent on WeChat: {names}. Ask the union office for them.)",
+                              names="、".join(a.filename for a in documents))
+
+
+def download_links(settings: Settings, engine: Engine | None, *, openid: str, documents: list[Attachment],
+                   locale: str, now: datetime, person_id: int | None = None) -> list[str] | None:
+    """One line per document with its download link (see :mod:`bot.downloads`); None when links are off
+    (no YUNLING_PUBLIC_URL) or could not be made -- then :func:`files_note` says where to get the files."""
+    if not documents or not settings.public_url or engine is None:
+        return None
+    try:
+        urls = store_documents(settings, engine, channel="wechat", user_key=openid, documents=documents,
+                               now=now, person_id=person_id)
+    except (StorageError, SQLAlchemyError) as exc:
+        log.error("wechat: download links for %s not made (%s)", pseudonym("wechat", openid), type(exc).__name__)
+        return None
+    _ = translator(locale)
+    return [_("Download “{filename}”: {url} (valid for {hours} hours, for your own use only)",
+              filename=d.filename, url=url, hours=settings.download_ttl_hours)
+            for d, url in zip(documents, urls, strict=True)]
+
+
 def client_msg_id(dedupe_key: str) -> str:
     """WeChat's ``client_msg_id`` (template dedupe) is at most 64 characters."""
     return dedupe_key if len(dedupe_key) <= 64 else hashlib.sha256(dedupe_key.encode()).hexdigest()
@@ -187,7 +225,7 @@ class WeChatSender:
         openid = recipient.user_key
         if self.in_window(recipient.last_inbound_at):
             try:
-                self._custom(openid, reply)
+                self._custom(openid, reply, recipient.person_id or None)
                 return
             except _WindowExpired:
                 log.info("wechat service window closed for %s; trying a template", pseudonym(self.channel, openid))
@@ -208,16 +246,16 @@ class WeChatSender:
                     continue
                 self._call(lambda p=part: self.client.message.send_text(openid, p))
 
-    def _custom(self, openid: str, reply: Reply) -> None:
+    def _custom(self, openid: str, reply: Reply, person_id: int | None = None) -> None:
         images = [a for a in reply.attachments if a.kind == "image"]
         others = [a for a in reply.attachments if a.kind != "image"]
         text = render_text(Reply(text=reply.text, choices=reply.choices, citations=reply.citations))
-        if others:  # customer-service messages cannot carry files: say where to get them
-            _ = translator(self.settings.default_locale)
-            names = "、".join(a.filename for a in others)
-            text += "\n" + _("(Files cannot be sent on WeChat: {names}. Ask the union office for them.)",
-                             names=names)
+        links = download_links(self.settings, self.engine, openid=openid, documents=others, person_id=person_id,
+                               locale=self.settings.default_locale, now=datetime.fromtimestamp(self.clock(), UTC))
+        if others and links is None:  # customer-service messages cannot carry files: say where to get them
+            text += "\n" + files_note(others, self.settings.default_locale)
         self.send_texts(openid, [text])
+        self.send_texts(openid, pack_lines(links or []))  # their own messages: a link is never cut
         for image in images:
             media_id = self._upload(image)
             self._call(lambda m=media_id: self.client.message.send_image(openid, m))

@@ -36,4 +36,7 @@ class Settings:
     wechat_template_status: str = ""
     wechat_transfer_to_kf: bool = False
     signin_grace_minutes: int = 15
+    # Public root of the web app ("https://assistant.example.org"): files go to WeChat as download links.
+    public_url: str = ""
+    download_ttl_hours: int = 24
     log_level: str = "INFO"

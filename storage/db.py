@@ -7,8 +7,10 @@ timeout, because SQLite cannot upgrade a reader that saw an older snapshot.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +27,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets",
-                 "storage.models_applications", "storage.models_wechat", "storage.models_telegram")
+                 "storage.models_applications", "storage.models_wechat", "storage.models_telegram",
+                 "storage.models_files")
 
 
 def import_all_models() -> None:
@@ -46,16 +49,23 @@ def make_engine(url: str, *, busy_timeout_ms: int = 2000, echo: bool = False) ->
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+        # WAL is a property of the database file: set it once here. Switching it on every new pooled
+        # connection takes a lock that does not wait for the busy timeout, and made concurrent starts fail.
+        if ":memory:" not in url and url != "sqlite://":
+            raw = engine.raw_connection()  # outside any transaction, which the mode switch requires
+            try:
+                raw.cursor().execute("PRAGMA journal_mode=WAL")
+            finally:
+                raw.close()
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -77,10 +87,25 @@ def is_busy_error(exc: BaseException) -> bool:
     return False
 
 
+_WRITERS: dict[str, threading.RLock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.RLock | contextlib.nullcontext[None]:
+    """SQLite has one writer at a time. Threads of one process queue on a lock here instead of polling the
+    file lock: SQLite's busy handler is unfair, and under a steady load a waiting thread could be starved
+    past the busy timeout. Other processes still wait through the busy timeout."""
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    key = str(engine.url.database)
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(key, threading.RLock())
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any exception."""
-    with Session(engine, expire_on_commit=False) as session:
+    with _writer_lock(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -101,7 +126,8 @@ def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts
                 if is_busy_error(exc):
                     raise Busy(str(exc)) from exc
                 raise
-            log.warning("database busy (attempt %d/%d), retrying", attempt, attempts)
+            log.warning("database busy (attempt %d/%d), retrying: %s", attempt, attempts,
+                        str(getattr(exc, "orig", exc))[:120])
             time.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
