@@ -34,6 +34,7 @@ from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 
+SEEN_PRECISION = timedelta(minutes=1)
 RECENT_KEPT = 6  # messages remembered (masked) for a hand-off's context
 MAX_TEXT = 2000  # longer messages are cut before routing; the person is told
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -153,8 +154,6 @@ class Dispatcher:
         return DispatchResult(replies=[Reply(text=text)], locale=locale)
 
     def _handle_in(self, session: Session, incoming: Incoming) -> DispatchResult:
-        if repo.already_processed(session=session, channel=incoming.channel, message_key=incoming.message_key):
-            return DispatchResult(duplicate=True)
         if not repo.mark_processed(session=session, channel=incoming.channel, message_key=incoming.message_key):
             return DispatchResult(duplicate=True)
         identity, person = repo.get_or_create_identity(
@@ -163,11 +162,14 @@ class Dispatcher:
             display_name=incoming.display_name,
         )
         now = incoming.received_at.astimezone(self.tz)
-        identity.last_inbound_at = incoming.received_at.astimezone(UTC)
-        person.last_seen_at = identity.last_inbound_at
+        seen = incoming.received_at.astimezone(UTC)
+        # Minute precision is enough for "last seen" and WeChat's 48-hour window; skipping the two
+        # UPDATEs within a burst of messages keeps the hot path short.
+        if identity.last_inbound_at is None or seen - identity.last_inbound_at > SEEN_PRECISION:
+            identity.last_inbound_at = person.last_seen_at = seen
+            session.add(identity)
+            session.add(person)
         self._apply_allow_list(person, incoming)
-        session.add(identity)
-        session.add(person)
         conv = repo.load_conversation(session=session, identity_id=identity.id or 0, for_update=True)
         ctx = Ctx(session=session, settings=self.settings, incoming=incoming, person=person, identity=identity,
                   locale=person.locale, _=translator(person.locale), now=now,

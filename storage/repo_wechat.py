@@ -6,40 +6,21 @@ Times are passed and stored as aware UTC datetimes (sqlmodel's UTCDateTime colum
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import delete, insert, literal_column
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from storage.models_wechat import WechatKv, WechatNonce, WechatReplyCache
+from storage.repositories import insert_once
 
 
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _insert_once(session: Session, table: type, values: dict[str, Any]) -> bool:
-    """INSERT unless the unique key exists (decided by the index, also between processes); True if inserted."""
-    dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        make = sqlite_insert if dialect == "sqlite" else pg_insert
-        # RETURNING, not rowcount: through the ORM session psycopg reports rowcount -1 for this statement.
-        stmt = make(table).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
-        return session.execute(stmt).first() is not None
-    try:
-        with session.begin_nested():
-            session.execute(insert(table).values(**values))
-    except IntegrityError:
-        return False
-    return True
-
-
 def admit_nonce(*, session: Session, nonce_key: str, expires_at: datetime) -> bool:
     """Record a (timestamp, nonce) pair; False when it was recorded before (a replay)."""
-    return _insert_once(session, WechatNonce, {"nonce_key": nonce_key, "expires_at": utc(expires_at)})
+    return insert_once(session, WechatNonce, {"nonce_key": nonce_key, "expires_at": utc(expires_at)})
 
 
 def cached_reply(*, session: Session, message_key: str, now: datetime) -> tuple[str, str] | None:
@@ -54,7 +35,7 @@ def cached_reply(*, session: Session, message_key: str, now: datetime) -> tuple[
 
 def cache_reply(*, session: Session, message_key: str, kind: str, body: str, expires_at: datetime) -> bool:
     """Keep the passive reply of a message; False when one is cached already (the first one stays)."""
-    return _insert_once(session, WechatReplyCache, {"message_key": message_key, "kind": kind, "body": body,
+    return insert_once(session, WechatReplyCache, {"message_key": message_key, "kind": kind, "body": body,
                                                     "expires_at": utc(expires_at)})
 
 

@@ -6,6 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert, literal_column
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -21,22 +24,27 @@ from storage.models import (
 )
 
 
-def already_processed(*, session: Session, channel: str, message_key: str) -> bool:
-    stmt = select(ProcessedMessage.id).where(
-        ProcessedMessage.channel == channel, ProcessedMessage.message_key == message_key
-    )
-    return session.exec(stmt).first() is not None
-
-
-def mark_processed(*, session: Session, channel: str, message_key: str) -> bool:
-    """Record a delivery key; False when another transaction recorded it first (a duplicate)."""
+def insert_once(session: Session, table: type, values: dict[str, Any]) -> bool:
+    """INSERT unless a unique key already holds the row (decided by the index, also between processes);
+    True when this call inserted it. One statement on SQLite and PostgreSQL (ON CONFLICT DO NOTHING …
+    RETURNING; rowcount is not reliable there through the ORM session), a savepoint elsewhere."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        make = sqlite_insert if dialect == "sqlite" else pg_insert
+        stmt = make(table).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
+        return session.execute(stmt).first() is not None
     try:
         with session.begin_nested():
-            session.add(ProcessedMessage(channel=channel, message_key=message_key))
-            session.flush()
+            session.execute(insert(table).values(**values))
     except IntegrityError:
         return False
     return True
+
+
+def mark_processed(*, session: Session, channel: str, message_key: str) -> bool:
+    """Record a delivery key; False when it was recorded before (a duplicate delivery)."""
+    return insert_once(session, ProcessedMessage, {"channel": channel, "message_key": message_key,
+                                                   "processed_at": utcnow()})
 
 
 def get_or_create_identity(
