@@ -216,8 +216,7 @@ class Dispatcher:
         flow = self.flows.get(conv.flow) if conv.flow else None
         if flow is not None:
             timeout = flow.timeout or timedelta(minutes=self.settings.session_timeout_minutes)
-            updated = conv.updated_at if conv.updated_at.tzinfo else conv.updated_at.replace(tzinfo=UTC)
-            if ctx.now - updated > timeout:
+            if ctx.now - conv.updated_at > timeout:
                 notes.append(Reply(text=_("Our previous conversation was idle for a while and has been closed. "
                                           "Let's start again.")))
                 flow, ctx.data, offered = None, {}, []
@@ -233,7 +232,6 @@ class Dispatcher:
         if tapped and tapped.startswith("cmd:"):
             command = tapped[4:]
         if command == "cancel":
-            self._save(ctx, conv, "", "", ())
             menu = self.main_menu(ctx, _("Cancelled. What would you like to do next?") if flow else None)
             self._save(ctx, conv, "", "", menu.choices)
             return [*notes, menu]
@@ -248,7 +246,6 @@ class Dispatcher:
                           "or choose from the menu by number. Words that work everywhere: 'menu', 'cancel', "
                           "'help', 'language', 'human' (talk to a person)."),
             }[command]
-            self._save(ctx, conv, "", "", ())
             replies = [*notes]
             if intro:
                 replies.append(Reply(text=intro))
@@ -293,7 +290,6 @@ class Dispatcher:
                                          "from the menu."))
             self._save(ctx, conv, "", "", menu.choices)
             return [*notes, menu]
-        self._save(ctx, conv, "", "", ())
         replies = self.faq(ctx, text)
         # Choices the FAQ offers ("flow:handoff", "ask:…") are picked up by the next message.
         self._save(ctx, conv, "", "", replies[-1].choices if replies else ())
