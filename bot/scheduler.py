@@ -23,7 +23,7 @@ import importlib
 import logging
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -35,10 +35,14 @@ from bot.app import App
 from bot.delivery import ConsoleSender, DeliveryWorker, Limits
 from bot.senders import Sender
 from handlers.notifications import clerk_units, propose_reminders, release_due_broadcasts
+from storage import repositories as repo
 from storage.db import run_in_transaction
+from storage.models_telegram import purge_tokens
 
 log = logging.getLogger(__name__)
 
+PROCESSED_KEPT = timedelta(days=7)  # WeChat retries within seconds, Telegram within a day at most
+TOKENS_KEPT = timedelta(days=90)  # buttons older than this answer "no longer valid"
 TICK_SECONDS = 2.0  # how often due broadcasts are released and the worker is woken
 CALENDAR_AT = (7, 30)  # local time of the daily reminder proposals
 
@@ -99,7 +103,22 @@ class Background:
             log.info("calendar: %d reminder drafts proposed", len(made))
         except Exception:
             log.exception("calendar job failed")
-        downloads.purge(self.app.engine, now)  # expired download links
+        self.housekeeping(now)
+
+    def housekeeping(self, now: datetime) -> None:
+        """Daily: expired download links, delivery keys past any platform retry, stale button tokens."""
+        downloads.purge(self.app.engine, now)
+
+        def work(s):  # type: ignore[no-untyped-def]
+            keys = repo.purge_processed(session=s, before=now - PROCESSED_KEPT)
+            tokens = purge_tokens(session=s, before=now - TOKENS_KEPT)
+            return keys, tokens
+
+        try:
+            keys, tokens = run_in_transaction(self.app.engine, work)
+            log.info("housekeeping: %d delivery keys and %d button tokens forgotten", keys, tokens)
+        except Exception:
+            log.exception("housekeeping failed")
 
     # -- life cycle ------------------------------------------------------------------------------
     def _run_loop(self) -> None:

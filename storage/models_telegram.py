@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Text, insert
+from sqlalchemy import Column, Text, delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -43,3 +43,9 @@ def remember_values(*, session: Session, tokens: dict[str, str]) -> None:
 def value_of(*, session: Session, token: str) -> str | None:
     return session.exec(select(TelegramChoiceToken.value).where(TelegramChoiceToken.token == token)).first()
 
+
+
+def purge_tokens(*, session: Session, before: datetime) -> int:
+    """Forget button tokens created before ``before``; a tap on such an old button is answered politely."""
+    result = session.execute(delete(TelegramChoiceToken).where(TelegramChoiceToken.created_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, literal_column
+from sqlalchemy import delete, insert, literal_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +45,12 @@ def mark_processed(*, session: Session, channel: str, message_key: str) -> bool:
     """Record a delivery key; False when it was recorded before (a duplicate delivery)."""
     return insert_once(session, ProcessedMessage, {"channel": channel, "message_key": message_key,
                                                    "processed_at": utcnow()})
+
+
+def purge_processed(*, session: Session, before: datetime) -> int:
+    """Forget delivery keys older than ``before``: platforms retry within minutes, not days."""
+    result = session.execute(delete(ProcessedMessage).where(ProcessedMessage.processed_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def get_or_create_identity(

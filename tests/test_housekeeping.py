@@ -1,0 +1,28 @@
+"""The daily housekeeping forgets what has outlived its use, and nothing else."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot.app import App
+from bot.scheduler import PROCESSED_KEPT, TOKENS_KEPT, Background
+from handlers.dispatch import Dispatcher
+from storage.models import ProcessedMessage
+from storage.models_telegram import TelegramChoiceToken
+
+
+def test_old_delivery_keys_and_button_tokens_are_forgotten(engine, settings) -> None:
+    now = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    with Session(engine) as s:
+        s.add(ProcessedMessage(channel="wechat", message_key="old", processed_at=now - PROCESSED_KEPT - timedelta(1)))
+        s.add(ProcessedMessage(channel="wechat", message_key="new", processed_at=now - timedelta(hours=1)))
+        s.add(TelegramChoiceToken(token="a" * 32, value="x", created_at=now - TOKENS_KEPT - timedelta(1)))
+        s.add(TelegramChoiceToken(token="b" * 32, value="y", created_at=now - timedelta(days=1)))
+        s.commit()
+    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    Background(app, {}).housekeeping(now)
+    with Session(engine) as s:
+        assert [m.message_key for m in s.exec(select(ProcessedMessage))] == ["new"]
+        assert [t.token for t in s.exec(select(TelegramChoiceToken))] == ["b" * 32]
