@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, literal_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import (
     AuditEvent,
@@ -56,13 +56,13 @@ def purge_processed(*, session: Session, before: datetime) -> int:
 def get_or_create_identity(
     *, session: Session, channel: str, user_key: str, chat_key: str = "", locale: str = "zh", display_name: str = ""
 ) -> tuple[Identity, Person]:
-    identity = session.exec(
-        select(Identity).where(Identity.channel == channel, Identity.user_key == user_key)
+    # One joined statement on the hot path (every message), rather than identity then person.
+    found = session.exec(
+        select(Identity, Person).join(Person, col(Person.id) == Identity.person_id)
+        .where(Identity.channel == channel, Identity.user_key == user_key)
     ).first()
-    if identity is not None:
-        person = session.get(Person, identity.person_id)
-        assert person is not None
-        return identity, person
+    if found is not None:
+        return found[0], found[1]
     person = Person(locale=locale, display_name=display_name[:100])
     session.add(person)
     session.flush()
