@@ -80,7 +80,7 @@ def main() -> int:
             for i, threads in enumerate(int(t) for t in args.threads.split(",")):
                 # A fresh SQLite file per run; PostgreSQL runs reuse the server with new user keys.
                 run_url = url.replace("bench.db", f"bench{i}.db")
-                r = run(run_url, args.users, threads, tag=f"t{threads}")
+                r = run(run_url, args.users, threads, tag=f"{time.time_ns()}t{threads}")  # unique per run
                 print(f"{name:10s} users={args.users} threads={threads} messages={r['messages']} "
                       f"rate={r['rate']:.0f} msg/s p50={r['p50_ms']:.1f} ms p95={r['p95_ms']:.1f} ms")
     return 0
