@@ -8,13 +8,10 @@ import sys
 from datetime import UTC, datetime
 
 from bot.commands.common import add_db_option, settings_from
-from handlers.flows.handoff import escalation_digest, ticket_no
-from handlers.i18n import translator
-from handlers.types import Choice, Reply, reply_to_dict
+from handlers.flows.handoff import deliver_answer, escalation_digest, ticket_no
 from storage import repo_tickets as tickets
 from storage import repositories as repo
 from storage.db import init_db, make_engine, session_scope
-from storage.models import Person
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,12 +57,7 @@ def run(args: argparse.Namespace) -> int:
                 return 1
             msg = tickets.add_message(session=session, ticket=t, author="clerk", author_person_id=None,
                                       text=args.text, now=now)
-            owner = session.get(Person, t.person_id)
-            _ = translator(owner.locale if owner else "zh")
-            body = Reply(text=_("Answer from {unit} to your ticket {no}:\n{text}", unit=t.unit, no=ticket_no(t),
-                                text=args.text), choices=(Choice("flow:mytickets", _("Reply or rate")),))
-            repo.enqueue(session=session, person_id=t.person_id, body=reply_to_dict(body),
-                         dedupe_key=f"ticket:{t.id}:msg:{msg.id}", kind="ticket")
+            deliver_answer(session, t, msg.id or 0, args.text)
             repo.audit(session=session, actor_person_id=None, action="ticket.answer.cli", subject=ticket_no(t),
                        detail=args.unit)
             print(f"answered {ticket_no(t)}")

@@ -308,18 +308,18 @@ def _on_answer(ctx: Ctx, a: Answer) -> Outcome:
         raise Invalid(_("Please type the answer."))
     msg = tickets.add_message(session=ctx.session, ticket=t, author="clerk", author_person_id=ctx.person.id,
                               text=redact(text)[:2000], now=ctx.now)
-    deliver_answer(ctx, t, msg.id or 0, redact(text)[:2000])
+    deliver_answer(ctx.session, t, msg.id or 0, redact(text)[:2000])
     repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.answer", subject=ticket_no(t))
     return finish(Reply(text=_("Answer sent to the person of ticket {no}.", no=ticket_no(t))))
 
 
-def deliver_answer(ctx: Ctx, t: Ticket, message_id: int, text: str) -> None:
-    """Put the clerk's answer in the outbox, in the person's own language."""
-    owner = ctx.session.get(Person, t.person_id)
+def deliver_answer(session: Session, t: Ticket, message_id: int, text: str) -> None:
+    """Put a clerk's answer in the outbox, in the person's own language (from chat or the CLI)."""
+    owner = session.get(Person, t.person_id)
     _p = translator(owner.locale if owner else "zh")
     body = Reply(text=_p("Answer from {unit} to your ticket {no}:\n{text}", unit=t.unit, no=ticket_no(t), text=text),
                  choices=(Choice("flow:mytickets", _p("Reply or rate")),))
-    repo.enqueue(session=ctx.session, person_id=t.person_id, body=reply_to_dict(body),
+    repo.enqueue(session=session, person_id=t.person_id, body=reply_to_dict(body),
                  dedupe_key=f"ticket:{t.id}:msg:{message_id}", kind="ticket")
 
 
