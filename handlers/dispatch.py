@@ -30,7 +30,7 @@ from knowledge.text import redact
 from storage import repositories as repo
 from storage.db import run_in_transaction
 from storage.errors import Busy
-from storage.models import Conversation
+from storage.repositories import ConversationState as Conversation
 
 log = logging.getLogger(__name__)
 
@@ -173,9 +173,10 @@ class Dispatcher:
         conv = repo.load_conversation(session=session, identity_id=identity.id or 0, for_update=True)
         ctx = Ctx(session=session, settings=self.settings, incoming=incoming, person=person, identity=identity,
                   locale=person.locale, _=translator(person.locale), now=now,
-                  data=json.loads(conv.data or "{}"))
+                  data=json.loads(conv.data or "{}"), recent=tuple(json.loads(conv.recent or "[]")))
         replies = self._route(ctx, conv)
         self._remember(conv, incoming)
+        repo.store_conversation(session=session, conv=conv)
         # The locale may have changed during the step (/lang).
         return DispatchResult(replies=replies, locale=ctx.person.locale)
 

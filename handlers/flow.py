@@ -43,6 +43,7 @@ class Ctx:
     _: Translate
     now: datetime  # aware, in the configured time zone
     data: dict[str, Any] = field(default_factory=dict)
+    recent: tuple[str, ...] = ()  # the person's last few messages before this one, masked (for a hand-off)
 
     @property
     def roles(self) -> frozenset[str]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, insert, literal_column
+from sqlalchemy import bindparam, delete, insert, literal_column, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -41,10 +43,23 @@ def insert_once(session: Session, table: type, values: dict[str, Any]) -> bool:
     return True
 
 
+@cache
+def _insert_processed(dialect: str):  # type: ignore[no-untyped-def]
+    # Built once per dialect: every message runs it, and building a statement costs more than executing it.
+    make = sqlite_insert if dialect == "sqlite" else pg_insert
+    return make(ProcessedMessage).values(
+        channel=bindparam("channel"), message_key=bindparam("message_key"), processed_at=bindparam("at")
+    ).on_conflict_do_nothing().returning(literal_column("1"))
+
+
 def mark_processed(*, session: Session, channel: str, message_key: str) -> bool:
     """Record a delivery key; False when it was recorded before (a duplicate delivery)."""
-    return insert_once(session, ProcessedMessage, {"channel": channel, "message_key": message_key,
-                                                   "processed_at": utcnow()})
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        return insert_once(session, ProcessedMessage, {"channel": channel, "message_key": message_key,
+                                                       "processed_at": utcnow()})
+    params = {"channel": channel, "message_key": message_key, "at": utcnow()}
+    return session.connection().execute(_insert_processed(dialect), params).first() is not None
 
 
 def purge_processed(*, session: Session, before: datetime) -> int:
@@ -53,14 +68,17 @@ def purge_processed(*, session: Session, before: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+_IDENTITY_AND_PERSON = (
+    select(Identity, Person).join(Person, col(Person.id) == Identity.person_id)
+    .where(Identity.channel == bindparam("channel"), Identity.user_key == bindparam("user_key"))
+)
+
+
 def get_or_create_identity(
     *, session: Session, channel: str, user_key: str, chat_key: str = "", locale: str = "zh", display_name: str = ""
 ) -> tuple[Identity, Person]:
-    # One joined statement on the hot path (every message), rather than identity then person.
-    found = session.exec(
-        select(Identity, Person).join(Person, col(Person.id) == Identity.person_id)
-        .where(Identity.channel == channel, Identity.user_key == user_key)
-    ).first()
+    # One joined, prebuilt statement on the hot path (every message), rather than identity then person.
+    found = session.execute(_IDENTITY_AND_PERSON, {"channel": channel, "user_key": user_key}).first()
     if found is not None:
         return found[0], found[1]
     person = Person(locale=locale, display_name=display_name[:100])
@@ -95,26 +113,58 @@ def set_reachable(*, session: Session, channel: str, user_key: str, reachable: b
         session.add(identity)
 
 
-def load_conversation(*, session: Session, identity_id: int, for_update: bool = False) -> Conversation:
-    stmt = select(Conversation).where(Conversation.identity_id == identity_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    conv = session.exec(stmt).first()
-    if conv is None:
-        conv = Conversation(identity_id=identity_id)
-        session.add(conv)
-        session.flush()
-    return conv
+@dataclass
+class ConversationState:
+    """One identity's conversation row as plain values. The dispatcher reads and writes it on every message
+    with two Core statements; the ORM's unit of work cost more than the rest of a menu answer."""
+
+    identity_id: int
+    flow: str = ""
+    state: str = ""
+    data: str = "{}"
+    offered: str = "[]"
+    retries: int = 0
+    recent: str = "[]"
+    updated_at: datetime = field(default_factory=utcnow)
+
+
+_CONV = Conversation.__table__.c  # type: ignore[attr-defined]
+_CONV_FIELDS = ("flow", "state", "data", "offered", "retries", "recent", "updated_at")
+_CONV_SELECT = select(*(getattr(_CONV, f) for f in _CONV_FIELDS)).where(_CONV.identity_id == bindparam("iid"))
+_CONV_LOCKED = _CONV_SELECT.with_for_update()
+_CONV_UPDATE = update(Conversation.__table__).where(_CONV.identity_id == bindparam("iid")).values(
+    **{f: bindparam(f"v_{f}") for f in _CONV_FIELDS})
+
+
+def load_conversation(*, session: Session, identity_id: int, for_update: bool = False) -> ConversationState:
+    """The conversation of an identity, created empty the first time (row locked on PostgreSQL when
+    ``for_update``: another process's message of the same person waits for this transaction)."""
+    conn = session.connection()
+    stmt = _CONV_LOCKED if for_update and conn.dialect.name == "postgresql" else _CONV_SELECT
+    row = conn.execute(stmt, {"iid": identity_id}).first()
+    if row is None:
+        fresh = ConversationState(identity_id=identity_id)
+        # Two processes may see the same new person at once: the unique index decides, then both read it.
+        insert_once(session, Conversation, {"identity_id": identity_id,
+                                            **{f: getattr(fresh, f) for f in _CONV_FIELDS}})
+        row = conn.execute(stmt, {"iid": identity_id}).first()
+    assert row is not None
+    return ConversationState(identity_id, *row)
 
 
 def save_conversation(
-    *, session: Session, conv: Conversation, flow: str, state: str, data: dict[str, Any], offered: list[Any],
+    *, session: Session, conv: ConversationState, flow: str, state: str, data: dict[str, Any], offered: list[Any],
     retries: int, now: datetime,
 ) -> None:
     conv.flow, conv.state, conv.retries, conv.updated_at = flow, state, retries, now
     conv.data = json.dumps(data, ensure_ascii=False, default=str)
     conv.offered = json.dumps(offered, ensure_ascii=False)
-    session.add(conv)
+
+
+def store_conversation(*, session: Session, conv: ConversationState) -> None:
+    """Write back what :func:`save_conversation` and the dispatcher changed (once per message)."""
+    session.connection().execute(_CONV_UPDATE, {"iid": conv.identity_id,
+                                                **{f"v_{f}": getattr(conv, f) for f in _CONV_FIELDS}})
 
 
 def enqueue(

@@ -53,11 +53,8 @@ def _ask_question(ctx: Ctx) -> Reply:
 
 
 def _last_question(ctx: Ctx) -> str:
-    from storage.repositories import load_conversation
-
-    conv = load_conversation(session=ctx.session, identity_id=ctx.identity.id or 0)
     handoff_words = {"人工", "转人工", "human", "/human", "人工服务", "找人工"}
-    for text in reversed(json.loads(conv.recent or "[]")):
+    for text in reversed(ctx.recent):
         if text.strip().lower() not in handoff_words and len(text.strip()) >= 4 and not text.isdigit():
             return text
     return ""
@@ -112,12 +109,10 @@ def _on_unit(ctx: Ctx, a: Answer) -> Outcome:
 
 def _create(ctx: Ctx) -> Outcome:
     _ = ctx._
-    from storage.repositories import load_conversation
-
-    conv = load_conversation(session=ctx.session, identity_id=ctx.identity.id or 0)
     ticket = tickets.create_ticket(
         session=ctx.session, person_id=ctx.person.id or 0, unit=ctx.data["unit"],
-        programme=ctx.data.get("programme", "other"), question=ctx.data["question"], context=conv.recent,
+        programme=ctx.data.get("programme", "other"), question=ctx.data["question"],
+        context=json.dumps(ctx.recent, ensure_ascii=False),
         now=ctx.now, promise_hours=ctx.settings.handoff_promise_hours)
     repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.create",
                subject=ticket_no(ticket), detail=ticket.unit)
