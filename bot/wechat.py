@@ -36,7 +36,7 @@ from xml.parsers.expat import ExpatError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -59,7 +59,7 @@ from storage import repositories as repo
 from storage.crypto import decrypt as decrypt_at_rest
 from storage.crypto import encrypt as encrypt_at_rest
 from storage.db import run_in_transaction
-from storage.errors import Busy, StorageError
+from storage.errors import Busy
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ class BatchWriter:
     """Hands items to ``write`` in batches from one thread. Used for the reply cache: WeChat's retry comes
     5 seconds after its first try at the earliest, so a write a few milliseconds late is as good."""
 
-    def __init__(self, write: Callable[[list], None], linger_s: float = 0.02) -> None:
+    def __init__(self, write: Callable[[list], None], linger_s: float = 0.2) -> None:
         self._write, self._linger = write, linger_s
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._started = threading.Lock()
@@ -198,6 +198,21 @@ class BatchWriter:
                 self._write(batch)
             except Exception:  # the cache is an optimisation: log, and keep the writer alive
                 log.exception("wechat reply cache: %d replies not stored", len(batch))
+
+
+@dataclass(frozen=True)
+class _Nonce:
+    key: str  # "timestamp:nonce"
+    ts: int
+    openid: str = ""
+
+
+@dataclass(frozen=True)
+class _Cached:
+    text: str  # a passive reply given before, for a retry
+
+
+_REPLAYED = object()  # the guard's verdict on a (timestamp, nonce) seen before
 
 
 @dataclass
@@ -232,7 +247,8 @@ class WeChatWebhook:
         self.executor = ThreadPoolExecutor(workers or (1 if sqlite else 8), thread_name_prefix="wechat")
         self._db = self.executor if sqlite else ThreadPoolExecutor(2, thread_name_prefix="wechat-db")
         self._outbound = ThreadPoolExecutor(4, thread_name_prefix="wechat-out")  # late customer-service messages
-        self._cache_writer = BatchWriter(self._store_replies)
+        # Cached replies are written in batches, through the database thread(s) like everything else.
+        self._cache_writer = BatchWriter(lambda batch: self._db.submit(self._store_replies, batch).result())
         self.jobs: dict[str, _Job] = {}
         self._jobs_guard = threading.Lock()
         self._last_purge = self._last_forget = 0.0
@@ -282,11 +298,11 @@ class WeChatWebhook:
         except Refused as r:
             r.who = who
             raise
-        who = pseudonym("wechat", inbound.openid)
-        fresh, cached = await self._in_db(self._admit, f"{ts}:{nonce}", int(ts), inbound.dedupe_key)
-        if not fresh:
-            raise Refused(403, "replayed (timestamp, nonce)", who)
-        return await self._answer(inbound, encrypted, cached)
+        try:
+            return await self._answer(inbound, encrypted, _Nonce(f"{ts}:{nonce}", int(ts)))
+        except Refused as r:
+            r.who = pseudonym("wechat", inbound.openid)
+            raise
 
     async def _read_body(self, request: Request, who: str) -> bytes:
         length = request.headers.get("content-length", "")
@@ -336,23 +352,31 @@ class WeChatWebhook:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
-    def _admit(self, nonce_key: str, ts: int, message_key: str) -> tuple[bool, tuple[str, str] | None]:
-        """Record the nonce and look up a cached passive reply, in one transaction."""
+    def _guard(self, nonce: _Nonce, message_key: str, *, reachable: bool = False) -> Callable[[Session], object]:
+        """The replay guard as a step of a transaction: record the nonce (``_REPLAYED`` when it was seen
+        before), then return the cached passive reply of a message answered before, if any. Runs as the
+        dispatcher's guard, so a message costs one transaction, or on its own through :meth:`_admit`."""
         now = self._now()
-        expires = datetime.fromtimestamp(ts + self.settings.wechat_timestamp_window_s + 1, UTC)
+        expires = datetime.fromtimestamp(nonce.ts + self.settings.wechat_timestamp_window_s + 1, UTC)
 
-        def work(session):  # type: ignore[no-untyped-def]
-            if not repo_wechat.admit_nonce(session=session, nonce_key=nonce_key, expires_at=expires):
-                return False, None
+        def guard(session: Session) -> object:
+            if not repo_wechat.admit_nonce(session=session, nonce_key=nonce.key, expires_at=expires):
+                return _REPLAYED
             if self.clock() - self._last_purge > PURGE_EVERY_S:
                 self._last_purge = self.clock()
                 repo_wechat.purge_expired(session=session, now=now)
-            return True, repo_wechat.cached_reply(session=session, message_key=message_key, now=now)
+            if reachable:  # a follow: the person can be written to again
+                repo.set_reachable(session=session, channel="wechat", user_key=nonce.openid, reachable=True)
+            row = repo_wechat.cached_reply(session=session, message_key=message_key, now=now)
+            if row is None or not self.settings.data_key:
+                return None
+            return _Cached(decrypt_at_rest(self.settings.data_key, row[1]))
 
-        fresh, row = run_in_transaction(self.app.engine, work)
-        if row is None or not self.settings.data_key:
-            return fresh, None
-        return fresh, (row[0], decrypt_at_rest(self.settings.data_key, row[1]))
+        return guard
+
+    def _admit(self, nonce: _Nonce, message_key: str) -> object:
+        """The replay guard in a transaction of its own (messages that do not reach the dispatcher)."""
+        return run_in_transaction(self.app.engine, self._guard(nonce, message_key))
 
     def _store_replies(self, batch: list[tuple[str, str]]) -> None:
         if not self.settings.data_key:
@@ -379,68 +403,69 @@ class WeChatWebhook:
             session=s, channel="wechat", user_key=openid, reachable=reachable))
 
     # -- answering -------------------------------------------------------------------------------
-    async def _answer(self, inbound: Inbound, encrypted: bool, cached: tuple[str, str] | None) -> Response:
-        if cached is not None:  # a retry of a message answered before (maybe by another process)
-            return self._passive(inbound, encrypted, cached[1])
-        kind = inbound.msg_type
-        if kind == "event":
-            return await self._event(inbound, encrypted)
-        if kind == "text":
-            if self.settings.wechat_transfer_to_kf and normalize(inbound.content) in HANDOFF_WORDS:
-                return self._reply(inbound, encrypted, TransferCustomerServiceReply(
-                    source=inbound.account, target=inbound.openid, time=int(self.clock())))
-            return await self._dispatch(inbound, encrypted, self._incoming(inbound, text=inbound.content))
+    async def _answer(self, inbound: Inbound, encrypted: bool, nonce: _Nonce) -> Response:
+        nonce = _Nonce(nonce.key, nonce.ts, inbound.openid)
+        kind, event = inbound.msg_type, inbound.event
+        if kind == "text" and not (self.settings.wechat_transfer_to_kf and normalize(inbound.content) in HANDOFF_WORDS):
+            return await self._dispatch(inbound, encrypted, nonce, self._incoming(inbound, text=inbound.content))
         if kind == "voice" and inbound.content.strip():
-            return await self._dispatch(inbound, encrypted, self._incoming(inbound, text=inbound.content))
-        locale = await self._in_db(self._locale_of, inbound.openid)
-        message = VOICE_UNCLEAR if kind == "voice" else ONLY_TEXT
-        return self._passive(inbound, encrypted, translator(locale)(message))
-
-    async def _event(self, inbound: Inbound, encrypted: bool) -> Response:
-        event, key = inbound.event, inbound.key
-        if event == "unsubscribe":
-            await self._in_db(self._set_reachable, inbound.openid, False)
-            return self._success()
-        if event in ("subscribe", "subscribe_scan", "scan"):
+            return await self._dispatch(inbound, encrypted, nonce, self._incoming(inbound, text=inbound.content))
+        if kind == "event" and event in ("subscribe", "subscribe_scan", "scan"):
+            key = inbound.key
             if key and key.startswith(self._payload_prefixes) and event != "subscribe":
                 incoming = self._incoming(inbound, payload=key, event=event)
             else:  # a plain follow, or a QR code whose scene no flow knows: welcome and menu
                 incoming = self._incoming(inbound, text="/start" if event != "scan" else "/menu", event=event)
-            reachable = event != "scan"
-            return await self._dispatch(inbound, encrypted, incoming, reachable=reachable)
-        if event == "click" and key.startswith(MENU_PREFIXES):
-            return await self._dispatch(inbound, encrypted, self._incoming(inbound, choice=key, event="menu"))
-        if event not in SILENT_EVENTS:
-            log.info("wechat event %s ignored [%s]", event[:40], pseudonym("wechat", inbound.openid))
-        return self._success()
+            return await self._dispatch(inbound, encrypted, nonce, incoming, reachable=event != "scan")
+        if kind == "event" and event == "click" and inbound.key.startswith(MENU_PREFIXES):
+            return await self._dispatch(inbound, encrypted, nonce,
+                                        self._incoming(inbound, choice=inbound.key, event="menu"))
+        # Everything else is answered without the dispatcher: the replay guard runs on its own.
+        held = await self._in_db(self._admit, nonce, inbound.dedupe_key)
+        if held is _REPLAYED:
+            raise Refused(403, "replayed (timestamp, nonce)")
+        if isinstance(held, _Cached):  # a retry of a message answered before (maybe by another process)
+            return self._passive(inbound, encrypted, held.text)
+        if kind == "text":  # a hand-off word, with transfer to customer-service seats on
+            return self._reply(inbound, encrypted, TransferCustomerServiceReply(
+                source=inbound.account, target=inbound.openid, time=int(self.clock())))
+        if kind == "event":
+            if event == "unsubscribe":
+                await self._in_db(self._set_reachable, inbound.openid, False)
+            elif event not in SILENT_EVENTS:
+                log.info("wechat event %s ignored [%s]", event[:40], pseudonym("wechat", inbound.openid))
+            return self._success()
+        locale = await self._in_db(self._locale_of, inbound.openid)
+        message = VOICE_UNCLEAR if kind == "voice" else ONLY_TEXT
+        return self._passive(inbound, encrypted, translator(locale)(message))
 
     def _incoming(self, inbound: Inbound, **kw: str | None) -> Incoming:
         return Incoming(channel="wechat", user_key=inbound.openid, message_key=inbound.dedupe_key,
                         received_at=self._now(), **kw)  # type: ignore[arg-type]
 
-    def _work(self, incoming: Incoming, reachable: bool) -> DispatchResult:
-        if reachable:
-            try:
-                self._set_reachable(incoming.user_key, True)
-            except (StorageError, SQLAlchemyError):  # secondary: the message itself still gets its answer
-                log.exception("wechat: could not mark %s reachable", pseudonym("wechat", incoming.user_key))
-        return self.app.dispatcher.handle(incoming)  # never raises: failures become an apology
-
-    async def _dispatch(self, inbound: Inbound, encrypted: bool, incoming: Incoming, *,
+    async def _dispatch(self, inbound: Inbound, encrypted: bool, nonce: _Nonce, incoming: Incoming, *,
                         reachable: bool = False) -> Response:
         key = incoming.message_key
         with self._jobs_guard:
             self._forget_old_jobs()
             job = self.jobs.get(key)
-            if job is None:
-                job = _Job(future=self.executor.submit(self._work, incoming, reachable), openid=inbound.openid)
+            first = job is None
+            if job is None:  # the replay guard runs in the dispatcher's own transaction
+                guard = self._guard(nonce, key, reachable=reachable)
+                job = _Job(future=self.executor.submit(self.app.dispatcher.handle, incoming, guard=guard),
+                           openid=inbound.openid)
                 self.jobs[key] = job
                 job.future.add_done_callback(lambda _f, k=key, j=job: self._finished(k, j))
+        # WeChat's retry while this process still holds the message: its nonce on its own.
+        if not first and await self._in_db(self._admit, nonce, key) is _REPLAYED:
+            raise Refused(403, "replayed (timestamp, nonce)")
         try:
             result = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job.future)),
                                             self.settings.wechat_reply_deadline_s)
         except TimeoutError:
             result = None
+        if result is not None and result.held is not None:
+            return self._held(inbound, encrypted, key, job, result.held, first)
         links = None
         if result is not None and self.settings.public_url and not result.duplicate and _documents(result.replies):
             links = await self._in_db(self._links_of, job, result)
@@ -457,14 +482,28 @@ class WeChatWebhook:
                 return self._success()
             parts = _passive_parts(result.replies, links)
             job.passive = parts[0]
+            self._cache_writer.put((key, job.passive))  # for WeChat's retries that reach another process
         extra = parts[1:]
         # Images go by the customer-service API after upload; so do documents when links are on but did not
         # make it into the passive reply (the sender links them, or adds today's note).
         by_api = ("image", "document") if links is None and self.settings.public_url else ("image",)
         images = [Reply(text="", attachments=tuple(a for a in r.attachments if a.kind in by_api))
                   for r in result.replies if any(a.kind in by_api for a in r.attachments)]
-        task = BackgroundTask(self._after_passive, key, inbound.openid, job.passive, extra, images)
+        # What did not fit goes by the customer-service API once the passive reply is out (in order).
+        task = (BackgroundTask(self._deliver, key, inbound.openid, [*(Reply(text=t) for t in extra), *images])
+                if extra or images else None)
         return self._passive(inbound, encrypted, job.passive, background=task)
+
+    def _held(self, inbound: Inbound, encrypted: bool, key: str, job: _Job, held: object, first: bool) -> Response:
+        """The dispatcher did not run: the guard found a replay or an answer cached by another process."""
+        with self._jobs_guard:
+            if self.jobs.get(key) is job:
+                del self.jobs[key]  # nothing ran: a later retry starts afresh
+        if isinstance(held, _Cached):
+            return self._passive(inbound, encrypted, held.text)
+        if first:
+            raise Refused(403, "replayed (timestamp, nonce)")
+        return self._success()  # this attempt's nonce was fresh; the message was handled before
 
     def _finished(self, key: str, job: _Job) -> None:
         """Runs in the worker thread when a dispatch ends: deliver late replies, once."""
@@ -497,12 +536,6 @@ class WeChatWebhook:
                              dedupe_key=f"{key}:late:{n}", kind="reply")
 
         run_in_transaction(self.app.engine, work)
-
-    def _after_passive(self, key: str, openid: str, passive: str, extra: list[str], images: list[Reply]) -> None:
-        """After the passive reply went out: cache it for retries, send what did not fit in it."""
-        self._cache_writer.put((key, passive))
-        if extra or images:
-            self._deliver(key, openid, [*(Reply(text=t) for t in extra), *images])
 
     def _links_of(self, job: _Job, result: DispatchResult) -> list[str] | None:
         """The download-link lines of a finished job's documents, stored once however many retries ask."""

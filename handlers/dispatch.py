@@ -48,6 +48,7 @@ GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
 _COMMAND_OF = {normalize(word): name for name, words in GLOBAL_COMMANDS.items() for word in words}
 
 FaqFn = Callable[[Ctx, str], list[Reply]]
+Guard = Callable[[Session], object]
 
 
 def pseudonym(channel: str, user_key: str) -> str:
@@ -90,10 +91,17 @@ class Dispatcher:
         self._group_words = {normalize(w): g.key for g in self.groups.values() for w in g.commands}
 
     # -- public -------------------------------------------------------------------------------
-    def handle(self, incoming: Incoming) -> DispatchResult:
+    def handle(self, incoming: Incoming, *, guard: Guard | None = None) -> DispatchResult:
+        """Handle one message; never raises (a failure becomes an apology).
+
+        ``guard`` is a channel's own bookkeeping run first in the same transaction, such as WeChat's replay
+        guard: one transaction per message instead of two. When it returns something other than None, the
+        message is not dispatched and that value comes back as ``held``. When the step fails and its
+        transaction rolls back, the guard runs again on its own, so what it records is kept.
+        """
         with self._lock_for(incoming):
             try:
-                return run_in_transaction(self.engine, lambda s: self._handle_in(s, incoming))
+                return run_in_transaction(self.engine, lambda s: self._handle_in(s, incoming, guard))
             except Busy:
                 log.error("database busy; message %s of %s not processed",
                           incoming.message_key, pseudonym(incoming.channel, incoming.user_key))
@@ -101,6 +109,14 @@ class Dispatcher:
             except Exception:
                 log.exception("step failed for message %s of %s",
                               incoming.message_key, pseudonym(incoming.channel, incoming.user_key))
+                if guard is not None:
+                    try:
+                        held = run_in_transaction(self.engine, guard)
+                    except Exception:
+                        log.exception("guard of message %s failed too", incoming.message_key)
+                    else:
+                        if held is not None:
+                            return DispatchResult(held=held)
                 return self._apology(incoming, busy=False)
 
     def _visible(self, ctx: Ctx, name: str) -> Flow | None:
@@ -153,7 +169,9 @@ class Dispatcher:
                   "or type 'menu' to start over."))
         return DispatchResult(replies=[Reply(text=text)], locale=locale)
 
-    def _handle_in(self, session: Session, incoming: Incoming) -> DispatchResult:
+    def _handle_in(self, session: Session, incoming: Incoming, guard: Guard | None) -> DispatchResult:
+        if guard is not None and (held := guard(session)) is not None:
+            return DispatchResult(held=held)
         if not repo.mark_processed(session=session, channel=incoming.channel, message_key=incoming.message_key):
             return DispatchResult(duplicate=True)
         identity, person = repo.get_or_create_identity(

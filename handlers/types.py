@@ -72,6 +72,7 @@ class DispatchResult:
     replies: list[Reply] = field(default_factory=list)
     duplicate: bool = False  # the message key had been processed before; nothing was done
     locale: str = "zh"
+    held: object = None  # what the channel's guard returned when it stopped the message (see Dispatcher.handle)
 
 
 def reply_to_dict(reply: Reply) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlmodel import Session, select
 
 from storage.models_wechat import WechatKv, WechatNonce, WechatReplyCache
@@ -23,13 +23,13 @@ def admit_nonce(*, session: Session, nonce_key: str, expires_at: datetime) -> bo
     return insert_once(session, WechatNonce, {"nonce_key": nonce_key, "expires_at": utc(expires_at)})
 
 
+_CACHED_REPLY = select(WechatReplyCache.kind, WechatReplyCache.body).where(
+    WechatReplyCache.message_key == bindparam("key"), WechatReplyCache.expires_at > bindparam("now"))
+
+
 def cached_reply(*, session: Session, message_key: str, now: datetime) -> tuple[str, str] | None:
     """(kind, body) of the cached passive reply of a message, if any."""
-    row = session.exec(
-        select(WechatReplyCache.kind, WechatReplyCache.body).where(
-            WechatReplyCache.message_key == message_key, WechatReplyCache.expires_at > utc(now)
-        )
-    ).first()
+    row = session.connection().execute(_CACHED_REPLY, {"key": message_key, "now": utc(now)}).first()
     return (row[0], row[1]) if row else None
 
 

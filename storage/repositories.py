@@ -32,9 +32,8 @@ def insert_once(session: Session, table: type, values: dict[str, Any]) -> bool:
     RETURNING; rowcount is not reliable there through the ORM session), a savepoint elsewhere."""
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        make = sqlite_insert if dialect == "sqlite" else pg_insert
-        stmt = make(table).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
-        return session.execute(stmt).first() is not None
+        stmt = _insert_once_stmt(table, dialect, tuple(values))
+        return session.connection().execute(stmt, values).first() is not None
     try:
         with session.begin_nested():
             session.execute(insert(table).values(**values))
@@ -44,22 +43,18 @@ def insert_once(session: Session, table: type, values: dict[str, Any]) -> bool:
 
 
 @cache
-def _insert_processed(dialect: str):  # type: ignore[no-untyped-def]
-    # Built once per dialect: every message runs it, and building a statement costs more than executing it.
+def _insert_once_stmt(table: type, dialect: str, columns: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    # Built once per table, dialect and column set: the hot path runs these on every message, and building
+    # a statement costs more than executing it.
     make = sqlite_insert if dialect == "sqlite" else pg_insert
-    return make(ProcessedMessage).values(
-        channel=bindparam("channel"), message_key=bindparam("message_key"), processed_at=bindparam("at")
-    ).on_conflict_do_nothing().returning(literal_column("1"))
+    return (make(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing()
+            .returning(literal_column("1")))
 
 
 def mark_processed(*, session: Session, channel: str, message_key: str) -> bool:
     """Record a delivery key; False when it was recorded before (a duplicate delivery)."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("sqlite", "postgresql"):
-        return insert_once(session, ProcessedMessage, {"channel": channel, "message_key": message_key,
-                                                       "processed_at": utcnow()})
-    params = {"channel": channel, "message_key": message_key, "at": utcnow()}
-    return session.connection().execute(_insert_processed(dialect), params).first() is not None
+    return insert_once(session, ProcessedMessage, {"channel": channel, "message_key": message_key,
+                                                   "processed_at": utcnow()})
 
 
 def purge_processed(*, session: Session, before: datetime) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 
 import uvicorn
 
-from bot.app import App, build_app
+from bot.app import App, build_app, settle
 from bot.commands.common import add_db_option, settings_from
 from bot.web import build_web_app
 
@@ -113,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     app = build_app(settings)
     server = build_server(app, host=args.host, port=args.port, polling=args.telegram,
                           webhook_url=args.webhook_url, background=not args.no_background)
+    settle()
     asyncio.run(server.serve())
     if not server.started:
         print("yunling serve: start-up failed (see the log above)", file=sys.stderr)
