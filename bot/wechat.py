@@ -28,7 +28,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -49,6 +49,7 @@ from wechatpy.replies import TextReply, TransferCustomerServiceReply
 from bot.app import App
 from bot.render import render_text
 from bot.senders import Recipient, SendError
+from bot.serial import SerialWorker
 from bot.wechat_api import TEXT_LIMIT_BYTES, WeChatSender, download_links, pack_lines, split_utf8
 from handlers.choices import normalize
 from handlers.dispatch import pseudonym
@@ -207,11 +208,6 @@ class _Nonce:
     openid: str = ""
 
 
-@dataclass(frozen=True)
-class _Cached:
-    text: str  # a passive reply given before, for a retry
-
-
 _REPLAYED = object()  # the guard's verdict on a (timestamp, nonce) seen before
 
 
@@ -242,10 +238,12 @@ class WeChatWebhook:
                 raise ValueError("YUNLING_WECHAT_AES_KEY must be the 43-character EncodingAESKey") from exc
         self.sender = sender or WeChatSender(s, app.engine, clock=clock)
         # SQLite runs one write transaction at a time: every database call of the webhook goes through one
-        # thread, instead of threads waiting on its lock (measured: +40 % messages/s, half the p99).
+        # thread, instead of threads waiting on its lock, and messages waiting together are committed
+        # together (bot.serial).
         sqlite = app.engine.dialect.name == "sqlite"
-        self.executor = ThreadPoolExecutor(workers or (1 if sqlite else 8), thread_name_prefix="wechat")
-        self._db = self.executor if sqlite else ThreadPoolExecutor(2, thread_name_prefix="wechat-db")
+        self._serial = SerialWorker(app.dispatcher, name="wechat-db") if sqlite else None
+        self.executor: Executor = self._serial or ThreadPoolExecutor(workers or 8, thread_name_prefix="wechat")
+        self._db: Executor = self._serial or ThreadPoolExecutor(2, thread_name_prefix="wechat-db")
         self._outbound = ThreadPoolExecutor(4, thread_name_prefix="wechat-out")  # late customer-service messages
         # Cached replies are written in batches, through the database thread(s) like everything else.
         self._cache_writer = BatchWriter(lambda batch: self._db.submit(self._store_replies, batch).result())
@@ -352,10 +350,10 @@ class WeChatWebhook:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
-    def _guard(self, nonce: _Nonce, message_key: str, *, reachable: bool = False) -> Callable[[Session], object]:
-        """The replay guard as a step of a transaction: record the nonce (``_REPLAYED`` when it was seen
-        before), then return the cached passive reply of a message answered before, if any. Runs as the
-        dispatcher's guard, so a message costs one transaction, or on its own through :meth:`_admit`."""
+    def _guard(self, nonce: _Nonce, *, reachable: bool = False) -> Callable[[Session], object]:
+        """The replay guard as a step of a transaction: record the nonce; ``_REPLAYED`` when it was seen
+        before. Runs as the dispatcher's guard, so a message costs one transaction, or on its own through
+        :meth:`_admit`."""
         now = self._now()
         expires = datetime.fromtimestamp(nonce.ts + self.settings.wechat_timestamp_window_s + 1, UTC)
 
@@ -367,16 +365,21 @@ class WeChatWebhook:
                 repo_wechat.purge_expired(session=session, now=now)
             if reachable:  # a follow: the person can be written to again
                 repo.set_reachable(session=session, channel="wechat", user_key=nonce.openid, reachable=True)
-            row = repo_wechat.cached_reply(session=session, message_key=message_key, now=now)
-            if row is None or not self.settings.data_key:
-                return None
-            return _Cached(decrypt_at_rest(self.settings.data_key, row[1]))
+            return None
 
         return guard
 
-    def _admit(self, nonce: _Nonce, message_key: str) -> object:
+    def _admit(self, nonce: _Nonce) -> object:
         """The replay guard in a transaction of its own (messages that do not reach the dispatcher)."""
-        return run_in_transaction(self.app.engine, self._guard(nonce, message_key))
+        return run_in_transaction(self.app.engine, self._guard(nonce))
+
+    def _cached_reply(self, message_key: str) -> str | None:
+        """The passive reply given to this message before, maybe by another process (WeChat's retry)."""
+        row = run_in_transaction(self.app.engine, lambda s: repo_wechat.cached_reply(
+            session=s, message_key=message_key, now=self._now()))
+        if row is None or not self.settings.data_key:
+            return None
+        return decrypt_at_rest(self.settings.data_key, row[1])
 
     def _store_replies(self, batch: list[tuple[str, str]]) -> None:
         if not self.settings.data_key:
@@ -421,11 +424,8 @@ class WeChatWebhook:
             return await self._dispatch(inbound, encrypted, nonce,
                                         self._incoming(inbound, choice=inbound.key, event="menu"))
         # Everything else is answered without the dispatcher: the replay guard runs on its own.
-        held = await self._in_db(self._admit, nonce, inbound.dedupe_key)
-        if held is _REPLAYED:
+        if await self._in_db(self._admit, nonce) is _REPLAYED:
             raise Refused(403, "replayed (timestamp, nonce)")
-        if isinstance(held, _Cached):  # a retry of a message answered before (maybe by another process)
-            return self._passive(inbound, encrypted, held.text)
         if kind == "text":  # a hand-off word, with transfer to customer-service seats on
             return self._reply(inbound, encrypted, TransferCustomerServiceReply(
                 source=inbound.account, target=inbound.openid, time=int(self.clock())))
@@ -451,21 +451,31 @@ class WeChatWebhook:
             job = self.jobs.get(key)
             first = job is None
             if job is None:  # the replay guard runs in the dispatcher's own transaction
-                guard = self._guard(nonce, key, reachable=reachable)
-                job = _Job(future=self.executor.submit(self.app.dispatcher.handle, incoming, guard=guard),
-                           openid=inbound.openid)
+                guard = self._guard(nonce, reachable=reachable)
+                future = (self._serial.dispatch(incoming, guard) if self._serial is not None else
+                          self.executor.submit(self.app.dispatcher.handle, incoming, guard=guard))
+                job = _Job(future=future, openid=inbound.openid)
                 self.jobs[key] = job
                 job.future.add_done_callback(lambda _f, k=key, j=job: self._finished(k, j))
         # WeChat's retry while this process still holds the message: its nonce on its own.
-        if not first and await self._in_db(self._admit, nonce, key) is _REPLAYED:
+        if not first and await self._in_db(self._admit, nonce) is _REPLAYED:
             raise Refused(403, "replayed (timestamp, nonce)")
         try:
             result = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job.future)),
                                             self.settings.wechat_reply_deadline_s)
         except TimeoutError:
             result = None
-        if result is not None and result.held is not None:
-            return self._held(inbound, encrypted, key, job, result.held, first)
+        if result is not None and result.held is not None:  # a replay: nothing ran
+            with self._jobs_guard:
+                if self.jobs.get(key) is job:
+                    del self.jobs[key]
+            if first:
+                raise Refused(403, "replayed (timestamp, nonce)")
+            return self._success()  # this attempt's nonce was fresh; the message was handled before
+        if result is not None and result.duplicate and first:
+            # Handled before, but not by this process (or long ago): a retry whose answer was lost.
+            cached = await self._in_db(self._cached_reply, key)
+            return self._passive(inbound, encrypted, cached) if cached else self._success()
         links = None
         if result is not None and self.settings.public_url and not result.duplicate and _documents(result.replies):
             links = await self._in_db(self._links_of, job, result)
@@ -493,17 +503,6 @@ class WeChatWebhook:
         task = (BackgroundTask(self._deliver, key, inbound.openid, [*(Reply(text=t) for t in extra), *images])
                 if extra or images else None)
         return self._passive(inbound, encrypted, job.passive, background=task)
-
-    def _held(self, inbound: Inbound, encrypted: bool, key: str, job: _Job, held: object, first: bool) -> Response:
-        """The dispatcher did not run: the guard found a replay or an answer cached by another process."""
-        with self._jobs_guard:
-            if self.jobs.get(key) is job:
-                del self.jobs[key]  # nothing ran: a later retry starts afresh
-        if isinstance(held, _Cached):
-            return self._passive(inbound, encrypted, held.text)
-        if first:
-            raise Refused(403, "replayed (timestamp, nonce)")
-        return self._success()  # this attempt's nonce was fresh; the message was handled before
 
     def _finished(self, key: str, job: _Job) -> None:
         """Runs in the worker thread when a dispatch ends: deliver late replies, once."""

@@ -1,0 +1,105 @@
+"""One thread for a process's database work on SQLite, with group commit for the dispatcher.
+
+SQLite runs one write transaction at a time, so threads of one process only queue for it; a single thread
+does the same work without the waiting. Messages for the dispatcher that are waiting together when the
+thread comes round share one transaction (:meth:`Dispatcher.handle_many`): a transaction's set-up and
+commit are paid once per batch. Other work runs on its own, in arrival order with the messages.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any
+
+from handlers.dispatch import Dispatcher, Guard
+from handlers.types import DispatchResult, Incoming
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class SerialWorker(Executor):
+    """An executor with one thread; :meth:`dispatch` batches messages (see the module's doc)."""
+
+    def __init__(self, dispatcher: Dispatcher, *, max_batch: int = 32, name: str = "db") -> None:
+        self.dispatcher, self.max_batch, self.name = dispatcher, max_batch, name
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self.batches = self.messages = 0  # for benchmarks and tests: how much batching happened
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self._put(("call", fn, args, kwargs))
+
+    def dispatch(self, incoming: Incoming, guard: Guard | None = None) -> Future[DispatchResult]:
+        return self._put(("dispatch", incoming, guard))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        if thread is not None:
+            self._queue.put(_STOP)
+            if wait:
+                thread.join()
+
+    def _put(self, work: tuple[Any, ...]) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot schedule new work after shutdown")
+            self._queue.put((future, work))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+        return future
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            items, stop = [first], False
+            while len(items) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                items.append(item)
+            live = [(f, w) for f, w in items if f.set_running_or_notify_cancel()]
+            for kind, group in itertools.groupby(live, key=lambda fw: fw[1][0]):
+                self._run_group(kind, list(group))
+            if stop:
+                return
+
+    def _run_group(self, kind: str, group: list[tuple[Future[Any], tuple[Any, ...]]]) -> None:
+        if kind == "call":
+            for future, (_kind, fn, args, kwargs) in group:
+                try:
+                    result = fn(*args, **kwargs)
+                except BaseException as exc:  # handed to whoever waits on the future
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+            return
+        self.batches += 1
+        self.messages += len(group)
+        try:
+            results = self.dispatcher.handle_many([(w[1], w[2]) for _f, w in group])
+        except BaseException as exc:  # handle_many apologises for failures itself; this is a bug
+            log.exception("batch of %d messages failed", len(group))
+            for future, _w in group:
+                future.set_exception(exc)
+            return
+        for (future, _w), result in zip(group, results, strict=True):
+            future.set_result(result)

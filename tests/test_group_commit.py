@@ -1,0 +1,117 @@
+"""Group commit: several messages in one transaction (Dispatcher.handle_many) and the one-thread worker
+that batches them on SQLite (bot.serial). A batch must answer exactly as the messages would one by one,
+and a failing step must cost only its own message."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+
+import pytest
+from sqlmodel import Session, select
+from test_engine import TEST_FLOW
+
+from bot.serial import SerialWorker
+from handlers.dispatch import Dispatcher
+from handlers.flows import FLOWS, faq_answer
+from handlers.types import Incoming
+from storage.models import Conversation, Identity, Person, ProcessedMessage
+from storage.models_wechat import WechatNonce
+from storage.repositories import insert_once
+from tests.conftest import TZ
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def d(engine, settings) -> Dispatcher:
+    return Dispatcher(engine, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer)
+
+
+def msg(user: str, key: str, text: str) -> Incoming:
+    return Incoming(channel="console", user_key=user, message_key=key, received_at=NOW, text=text)
+
+
+def texts(result) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(r.text for r in result.replies)
+
+
+def test_a_batch_answers_as_one_by_one_would(d, engine) -> None:
+    def script(tag: str) -> list[Incoming]:
+        ann, bob = f"ann{tag}", f"bob{tag}"
+        return [msg(ann, f"{tag}1", "/quiz"), msg(bob, f"{tag}2", "/quiz"), msg(ann, f"{tag}3", "2"),
+                msg(bob, f"{tag}4", "1"), msg(ann, f"{tag}5", "33"), msg(ann, f"{tag}5", "33"),
+                msg(bob, f"{tag}6", "菜单")]
+
+    batched = d.handle_many([(m, None) for m in script("b")])
+    one_by_one = [d.handle(m) for m in script("s")]
+    assert [texts(r) for r in batched] == [texts(r) for r in one_by_one]
+    assert "done blue 33" in texts(batched[4])  # ann's quiz ran through within the batch
+    assert batched[5].duplicate and not batched[5].replies  # the same key twice: once
+    with Session(engine) as s:
+        assert len(s.exec(select(ProcessedMessage)).all()) == 12
+        assert len(s.exec(select(Identity)).all()) == 4
+
+
+def test_a_failing_step_rolls_back_the_batch_and_costs_only_its_own_message(d, engine, caplog) -> None:
+    d.handle(msg("ann", "1", "/quiz"))
+    d.handle(msg("ann", "2", "1"))
+    results = d.handle_many([(msg("bob", "3", "/quiz"), None), (msg("ann", "4", "99"), None),
+                             (msg("cat", "5", "菜单"), None)])
+    assert "Colour?" in texts(results[0])
+    assert texts(results[1]) == texts(d._apology(msg("ann", "4", "99"), busy=False))
+    assert results[2].replies and not results[2].duplicate
+    assert "rolled back" in caplog.text
+    with Session(engine) as s:
+        names = {p.display_name for p in s.exec(select(Person))}
+        assert "SHOULD-NOT-PERSIST" not in names
+        keys = {p.message_key for p in s.exec(select(ProcessedMessage))}
+        assert {"3", "5"} <= keys  # the others were handled again, on their own, and kept
+        assert len(s.exec(select(Conversation)).all()) == 3
+
+
+def test_a_guard_that_holds_a_message_stops_only_that_message(d, engine) -> None:
+    def guard(nonce: str):  # type: ignore[no-untyped-def]
+        def run(session):  # type: ignore[no-untyped-def]
+            return None if insert_once(session, WechatNonce, {"nonce_key": nonce, "expires_at": NOW}) else "replay"
+        return run
+
+    first = d.handle_many([(msg("ann", "1", "菜单"), guard("n1")), (msg("bob", "2", "菜单"), guard("n2"))])
+    again = d.handle_many([(msg("ann", "3", "菜单"), guard("n1")), (msg("bob", "4", "菜单"), guard("n3"))])
+    assert first[0].replies and first[1].replies
+    assert again[0].held == "replay" and not again[0].replies
+    assert again[1].replies and again[1].held is None
+    with Session(engine) as s:
+        assert {p.message_key for p in s.exec(select(ProcessedMessage))} == {"1", "2", "4"}
+
+
+def test_the_worker_batches_waiting_messages_in_order_with_other_work(d, engine) -> None:
+    worker = SerialWorker(d)
+    gate = threading.Event()
+    order: list[str] = []
+    blocker = worker.submit(gate.wait, 5)  # holds the thread while the rest queue up
+    futures = [worker.dispatch(msg(f"u{n}", f"k{n}", "菜单")) for n in range(5)]
+    middle = worker.submit(lambda: order.append("call") or len(order))
+    futures += [worker.dispatch(msg(f"u{n}", f"k{n + 5}", "/quiz")) for n in range(3)]
+    gate.set()
+    assert blocker.result(5) is True
+    results = [f.result(5) for f in futures]
+    assert all(r.replies for r in results)
+    assert middle.result(5) == 1
+    assert worker.messages == 8 and worker.batches == 2  # five, then three: the call kept its place
+    worker.shutdown()
+    with pytest.raises(RuntimeError):
+        worker.submit(time.time)
+
+
+def test_the_worker_hands_exceptions_of_other_work_to_the_caller(d) -> None:
+    worker = SerialWorker(d)
+
+    def broken() -> None:
+        raise ValueError("nope")
+
+    with pytest.raises(ValueError, match="nope"):
+        worker.submit(broken).result(5)
+    assert worker.dispatch(msg("ann", "1", "菜单")).result(5).replies  # the thread lives on
+    worker.shutdown()
