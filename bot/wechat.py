@@ -68,6 +68,9 @@ T = TypeVar("T")
 
 MAX_BODY = 64 * 1024
 REPLY_CACHE = timedelta(minutes=5)  # WeChat retries within ~15 s; keep answers a little longer
+# A finished job is kept in memory this long for WeChat's retries (its three tries span ~15 s); later ones
+# find the answer in the database's reply cache. At 700 messages/s, five minutes would hold 200 000 jobs.
+JOBS_KEPT_S = 30.0
 PURGE_EVERY_S = 60.0
 HANDOFF_WORDS = frozenset({"人工", "转人工", "人工服务", "找人工", "human", "/human", "talk to a person"})
 MENU_PREFIXES = ("flow:", "cmd:", "ask:")
@@ -220,6 +223,7 @@ class _Job:
     lock: threading.Lock = field(default_factory=threading.Lock)
     late: bool = False  # an attempt answered "success": the replies go out by the customer-service API
     passive: str | None = None  # the passive reply text, once given
+    created: float = 0.0
     done_at: float | None = None
     links: list[str] | None = None  # download-link lines of its documents, made once (YUNLING_PUBLIC_URL)
     links_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -454,17 +458,16 @@ class WeChatWebhook:
                 guard = self._guard(nonce, reachable=reachable)
                 future = (self._serial.dispatch(incoming, guard) if self._serial is not None else
                           self.executor.submit(self.app.dispatcher.handle, incoming, guard=guard))
-                job = _Job(future=future, openid=inbound.openid)
+                job = _Job(future=future, openid=inbound.openid, created=self.clock())
                 self.jobs[key] = job
                 job.future.add_done_callback(lambda _f, k=key, j=job: self._finished(k, j))
         # WeChat's retry while this process still holds the message: its nonce on its own.
         if not first and await self._in_db(self._admit, nonce) is _REPLAYED:
             raise Refused(403, "replayed (timestamp, nonce)")
-        try:
-            result = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job.future)),
-                                            self.settings.wechat_reply_deadline_s)
-        except TimeoutError:
-            result = None
+        # Waiting, not wait_for: a timeout must not cancel the job (nor need a shield around it).
+        waiter = asyncio.wrap_future(job.future)
+        done, _pending = await asyncio.wait((waiter,), timeout=self.settings.wechat_reply_deadline_s)
+        result = waiter.result() if done else None
         if result is not None and result.held is not None:  # a replay: nothing ran
             with self._jobs_guard:
                 if self.jobs.get(key) is job:
@@ -550,8 +553,14 @@ class WeChatWebhook:
         if now - self._last_forget < 1.0:
             return
         self._last_forget = now
-        horizon = now - REPLY_CACHE.total_seconds()
-        for key in [k for k, j in self.jobs.items() if j.done_at is not None and j.done_at < horizon]:
+        horizon = now - JOBS_KEPT_S
+        stale = []
+        for key, job in self.jobs.items():  # oldest first: stop at the first job that is young enough
+            if job.created >= horizon:
+                break
+            if job.done_at is not None and job.done_at < horizon:
+                stale.append(key)
+        for key in stale:
             del self.jobs[key]
 
     # -- responses -------------------------------------------------------------------------------

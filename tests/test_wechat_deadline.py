@@ -156,6 +156,36 @@ def test_retry_after_a_passive_reply_gets_it_again(engine, settings, standin) ->
     assert standin.sent("message/custom/send") == []
 
 
+def test_finished_jobs_leave_memory_and_later_retries_are_served_from_the_database(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    from starlette.applications import Starlette
+
+    from bot.wechat import JOBS_KEPT_S, WeChatWebhook
+
+    s = wx_settings(settings, standin, safe=True)
+    p = pusher(True)
+    now = [time.time()]
+    hook = WeChatWebhook(App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS))),
+                         clock=lambda: now[0])
+    client = TestClient(Starlette(routes=hook.routes()))
+    xml = push_xml(OPENID, "text", Content="quicktest", MsgId=7101)
+
+    def push(msg: str) -> dict:
+        q, b = p.safe(msg, ts=int(now[0]))
+        return p.open(client.post("/wechat", params=q, content=b).text)
+
+    assert push(xml)["Content"] == "quick answer"
+    assert "wx:7101" in hook.jobs
+    deadline = time.monotonic() + 10
+    while not rows(engine, WechatReplyCache):  # written in batches, a moment later
+        assert time.monotonic() < deadline, "reply not cached"
+        time.sleep(0.02)
+    now[0] += JOBS_KEPT_S + 2  # past the in-memory window, within the cache's and the timestamp's
+    assert push(push_xml(OPENID, "text", Content="quicktest", MsgId=7102))["Content"] == "quick answer"
+    assert "wx:7101" not in hook.jobs and "wx:7102" in hook.jobs
+    assert push(xml)["Content"] == "quick answer"  # a late retry of the first message: from the database
+    assert RUNS == {"quick": 2}
+
+
 def test_long_reply_passive_part_then_customer_service(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
     s = wx_settings(settings, standin, safe=False)
     p = pusher(False)
