@@ -195,7 +195,7 @@ class Dispatcher:
             return DispatchResult(held=held)
         if not repo.mark_processed(session=session, channel=incoming.channel, message_key=incoming.message_key):
             return DispatchResult(duplicate=True)
-        identity, person = repo.get_or_create_identity(
+        who = repo.identify(
             session=session, channel=incoming.channel, user_key=incoming.user_key, chat_key=incoming.chat,
             locale=normalize_locale(incoming.locale or self.settings.default_locale),
             display_name=incoming.display_name,
@@ -204,20 +204,18 @@ class Dispatcher:
         seen = incoming.received_at.astimezone(UTC)
         # Minute precision is enough for "last seen" and WeChat's 48-hour window; skipping the two
         # UPDATEs within a burst of messages keeps the hot path short.
-        if identity.last_inbound_at is None or seen - identity.last_inbound_at > SEEN_PRECISION:
-            identity.last_inbound_at = person.last_seen_at = seen
-            session.add(identity)
-            session.add(person)
-        self._apply_allow_list(person, incoming)
-        conv = repo.load_conversation(session=session, identity_id=identity.id or 0, for_update=True)
-        ctx = Ctx(session=session, settings=self.settings, incoming=incoming, person=person, identity=identity,
-                  locale=person.locale, _=translator(person.locale), now=now,
+        if who.last_inbound_at is None or seen - who.last_inbound_at > SEEN_PRECISION:
+            repo.mark_seen(session=session, who=who, at=seen)
+        conv = repo.load_conversation(session=session, identity_id=who.identity_id, for_update=True)
+        ctx = Ctx(session=session, settings=self.settings, incoming=incoming, person_id=who.person_id,
+                  locale=who.locale, _=translator(who.locale), now=now, known_roles=who.roles, known_unit=who.unit,
                   data=json.loads(conv.data or "{}"), recent=tuple(json.loads(conv.recent or "[]")))
+        self._apply_allow_list(ctx, incoming)
         replies = self._route(ctx, conv)
         self._remember(conv, incoming)
         repo.store_conversation(session=session, conv=conv)
         # The locale may have changed during the step (/lang).
-        return DispatchResult(replies=replies, locale=ctx.person.locale)
+        return DispatchResult(replies=replies, locale=ctx.person_locale)
 
     @staticmethod
     def _remember(conv: Conversation, incoming: Incoming) -> None:
@@ -228,11 +226,13 @@ class Dispatcher:
         recent.append(redact(text[:300]))
         conv.recent = json.dumps(recent, ensure_ascii=False)
 
-    def _apply_allow_list(self, person, incoming: Incoming) -> None:  # type: ignore[no-untyped-def]
+    def _apply_allow_list(self, ctx: Ctx, incoming: Incoming) -> None:
         unit = self.settings.clerks.get(f"{incoming.channel}:{incoming.user_key}")
-        if unit and ("clerk" not in person.role_set() or person.unit != unit):
+        if unit and ("clerk" not in ctx.roles or ctx.clerk_unit != unit):
+            person = ctx.person
             person.roles = ",".join(sorted(person.role_set() | {"clerk"}))
             person.unit = unit
+            ctx.session.add(person)
 
     def _save(self, ctx: Ctx, conv: Conversation, flow: str, state: str, offered: Sequence[Choice],
               retries: int = 0) -> None:

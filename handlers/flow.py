@@ -25,7 +25,7 @@ from handlers.errors import Invalid
 from handlers.i18n import Translate
 from handlers.settings import Settings
 from handlers.types import Choice, Incoming, Reply
-from storage.models import Identity, Person
+from storage.models import Person
 
 __all__ = ["Answer", "Ctx", "Flow", "Invalid", "MenuGroup", "Outcome", "State", "finish", "goto", "switch"]
 
@@ -37,17 +37,32 @@ class Ctx:
     session: Session
     settings: Settings
     incoming: Incoming
-    person: Person
-    identity: Identity
+    person_id: int
     locale: str
     _: Translate
     now: datetime  # aware, in the configured time zone
     data: dict[str, Any] = field(default_factory=dict)
     recent: tuple[str, ...] = ()  # the person's last few messages before this one, masked (for a hand-off)
+    # Roles and unit as read with the message; ``person`` is the row itself, loaded on first use (a menu
+    # or a question never needs it, and loading it was the dearest part of a message).
+    known_roles: str = ""
+    known_unit: str = ""
+    _person: Person | None = field(default=None, repr=False)
+
+    @property
+    def person(self) -> Person:
+        if self._person is None:
+            person = self.session.get(Person, self.person_id)
+            if person is None:
+                raise LookupError(f"person {self.person_id} is gone")
+            self._person = person
+        return self._person
 
     @property
     def roles(self) -> frozenset[str]:
-        return self.person.role_set()
+        if self._person is not None:
+            return self._person.role_set()
+        return frozenset(r for r in self.known_roles.split(",") if r)
 
     @property
     def is_clerk(self) -> bool:
@@ -55,7 +70,14 @@ class Ctx:
 
     @property
     def clerk_unit(self) -> str:
-        return self.person.unit if self.is_clerk else ""
+        if not self.is_clerk:
+            return ""
+        return self._person.unit if self._person is not None else self.known_unit
+
+    @property
+    def person_locale(self) -> str:
+        """The person's locale now (a step may have changed it)."""
+        return self._person.locale if self._person is not None else self.locale
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,46 @@ def get_or_create_identity(
     return identity, person
 
 
+@dataclass(frozen=True)
+class Who:
+    """Who wrote, as read on every message with one Core statement: the ids, the 48-hour window's last
+    message, and the person's locale, roles and unit (the ORM's Person is loaded only when a step needs it)."""
+
+    identity_id: int
+    person_id: int
+    last_inbound_at: datetime | None
+    locale: str
+    roles: str
+    unit: str
+
+
+_I, _P = Identity.__table__.c, Person.__table__.c  # type: ignore[attr-defined]
+_WHO = (select(_I.id, _I.person_id, _I.last_inbound_at, _P.locale, _P.roles, _P.unit)
+        .select_from(Identity.__table__.join(Person.__table__, _P.id == _I.person_id))
+        .where(_I.channel == bindparam("channel"), _I.user_key == bindparam("user_key")))
+_SEEN_IDENTITY = update(Identity.__table__).where(_I.id == bindparam("iid")).values(last_inbound_at=bindparam("at"))
+_SEEN_PERSON = update(Person.__table__).where(_P.id == bindparam("pid")).values(last_seen_at=bindparam("at"))
+
+
+def identify(*, session: Session, channel: str, user_key: str, chat_key: str = "", locale: str = "zh",
+             display_name: str = "") -> Who:
+    """:class:`Who` of a channel's user, created (person and identity) on their first message."""
+    session.flush()  # a Core read: pending ORM changes of an earlier message in the transaction first
+    row = session.connection().execute(_WHO, {"channel": channel, "user_key": user_key}).first()
+    if row is not None:
+        return Who(*row)
+    identity, person = get_or_create_identity(session=session, channel=channel, user_key=user_key,
+                                              chat_key=chat_key, locale=locale, display_name=display_name)
+    return Who(identity.id or 0, person.id or 0, identity.last_inbound_at, person.locale, person.roles, person.unit)
+
+
+def mark_seen(*, session: Session, who: Who, at: datetime) -> None:
+    """The identity's last inbound message and the person's last seen time."""
+    conn = session.connection()
+    conn.execute(_SEEN_IDENTITY, {"iid": who.identity_id, "at": at})
+    conn.execute(_SEEN_PERSON, {"pid": who.person_id, "at": at})
+
+
 def find_identity(*, session: Session, channel: str, user_key: str) -> Identity | None:
     return session.exec(select(Identity).where(Identity.channel == channel, Identity.user_key == user_key)).first()
 

@@ -42,15 +42,19 @@ def test_a_batch_answers_as_one_by_one_would(d, engine) -> None:
         ann, bob = f"ann{tag}", f"bob{tag}"
         return [msg(ann, f"{tag}1", "/quiz"), msg(bob, f"{tag}2", "/quiz"), msg(ann, f"{tag}3", "2"),
                 msg(bob, f"{tag}4", "1"), msg(ann, f"{tag}5", "33"), msg(ann, f"{tag}5", "33"),
-                msg(bob, f"{tag}6", "菜单")]
+                msg(bob, f"{tag}6", "菜单"), msg(bob, f"{tag}7", "/lang"), msg(bob, f"{tag}8", "2"),
+                msg(bob, f"{tag}9", "menu")]
 
     batched = d.handle_many([(m, None) for m in script("b")])
     one_by_one = [d.handle(m) for m in script("s")]
     assert [texts(r) for r in batched] == [texts(r) for r in one_by_one]
     assert "done blue 33" in texts(batched[4])  # ann's quiz ran through within the batch
     assert batched[5].duplicate and not batched[5].replies  # the same key twice: once
+    # bob switched to English in the batch: the next message of the batch already reads it.
+    assert batched[8].locale == batched[9].locale == "en" and batched[6].locale == "zh"
+    assert "What would you like to do?" in texts(batched[9])
     with Session(engine) as s:
-        assert len(s.exec(select(ProcessedMessage)).all()) == 12
+        assert len(s.exec(select(ProcessedMessage)).all()) == 18
         assert len(s.exec(select(Identity)).all()) == 4
 
 

@@ -114,7 +114,7 @@ def _on_title(ctx: Ctx, answer: Answer) -> Outcome:
         return finish(Reply(text=_("The link code is no longer valid. Ask the applicant for a fresh one.")))
     try:
         case = open_case(session=ctx.session, programme=ctx.data["programme"], applicant_id=applicant, title=title,
-                         unit=ctx.clerk_unit, actor_id=ctx.person.id, now=ctx.now)
+                         unit=ctx.clerk_unit, actor_id=ctx.person_id, now=ctx.now)
     except CaseRuleError as exc:
         return _fail(ctx, exc)
     return finish(Reply(text=_("Case #{id} registered: {line}. The applicant has been notified.", id=case.id,
@@ -181,7 +181,7 @@ def _on_action(ctx: Ctx, answer: Answer) -> Outcome:
         return goto("pub_date")
     if value.startswith("move:"):
         try:
-            advance_case(session=ctx.session, case=case, to_stage=value[5:], actor_id=ctx.person.id, reason="",
+            advance_case(session=ctx.session, case=case, to_stage=value[5:], actor_id=ctx.person_id, reason="",
                          now=ctx.now)
         except (CaseRuleError, rc.CaseConflict) as exc:
             return _fail(ctx, exc)
@@ -204,7 +204,7 @@ def _on_reason(ctx: Ctx, answer: Answer) -> Outcome:
         return finish(Reply(text=_("This case is no longer available.")))
     try:
         close_case(session=ctx.session, case=case, outcome=ctx.data.get("action", ""), reason=reason[:500],
-                   actor_id=ctx.person.id, now=ctx.now)
+                   actor_id=ctx.person_id, now=ctx.now)
     except (CaseRuleError, rc.CaseConflict) as exc:
         return _fail(ctx, exc)
     return finish(Reply(text=_("Done: {line}. The applicant has been notified.", line=_line(ctx, case))))
@@ -225,9 +225,9 @@ def _on_pub_date(ctx: Ctx, answer: Answer) -> Outcome:
         return finish(Reply(text=_("This case is no longer available.")))
     try:
         if ctx.data.get("action") == "dates":
-            set_publicity(session=ctx.session, case=case, start=start, actor_id=ctx.person.id, now=ctx.now)
+            set_publicity(session=ctx.session, case=case, start=start, actor_id=ctx.person_id, now=ctx.now)
         else:
-            advance_case(session=ctx.session, case=case, to_stage="publicity", actor_id=ctx.person.id, reason="",
+            advance_case(session=ctx.session, case=case, to_stage="publicity", actor_id=ctx.person_id, reason="",
                          now=ctx.now, publicity_start=start)
     except (CaseRuleError, rc.CaseConflict) as exc:
         return _fail(ctx, exc)

@@ -42,7 +42,7 @@ UNIT_KEYS = ("body", "filing_body", "unit")  # slots a channel flow may hand ove
 
 def _draft(ctx: Ctx) -> ApplicationDraft:
     draft = apps.get_draft(session=ctx.session, draft_id=int(ctx.data.get("draft") or 0))
-    if draft is None or draft.person_id != ctx.person.id:
+    if draft is None or draft.person_id != ctx.person_id:
         raise Invalid(ctx._("This form could not be found any more. Type /draft to start again."))
     return draft
 
@@ -112,14 +112,14 @@ def _saved(ctx: Ctx) -> Outcome:
 def _start(ctx: Ctx, programme: str) -> Outcome:
     _ = ctx._
     ctx.data["programme"] = programme
-    draft = apps.open_draft(session=ctx.session, person_id=ctx.person.id or 0, programme=programme)
+    draft = apps.open_draft(session=ctx.session, person_id=ctx.person_id, programme=programme)
     if draft is None:
-        latest = apps.latest_draft(session=ctx.session, person_id=ctx.person.id or 0, programme=programme)
+        latest = apps.latest_draft(session=ctx.session, person_id=ctx.person_id, programme=programme)
         if latest is not None and latest.status == SUBMITTED:
             ctx.data["draft"] = latest.id
             return goto("done")
         unit = next((str(ctx.data[k]) for k in UNIT_KEYS if ctx.data.get(k)), "")
-        draft = apps.create_draft(session=ctx.session, person_id=ctx.person.id or 0, programme=programme, unit=unit)
+        draft = apps.create_draft(session=ctx.session, person_id=ctx.person_id, programme=programme, unit=unit)
         intro = _("Let's fill in the application form (附件2) of the {programme}, one question at a time. Every "
                   "answer is saved at once. Words that work at any question: 'back' (previous question), 'skip' "
                   "(optional questions), 'save' (stop now and continue later), 'cancel'.",
@@ -351,7 +351,7 @@ def _on_done(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.value == "edit":
         apps.reopen(session=ctx.session, draft=draft, now=ctx.now)
         return goto("review")
-    new = apps.create_draft(session=ctx.session, person_id=ctx.person.id or 0, programme=draft.programme,
+    new = apps.create_draft(session=ctx.session, person_id=ctx.person_id, programme=draft.programme,
                             unit=draft.unit)
     ctx.data["draft"] = new.id
     return _next(ctx, new, Reply(text=ctx._("A new, empty form is started; your confirmed form is kept.")))
@@ -393,7 +393,7 @@ def _export(ctx: Ctx) -> Outcome:
     tz = ZoneInfo(ctx.settings.timezone)
     data = build_export(((d.id or 0, d.programme, _answers(d, ctx, clear=True),
                           d.submitted_at.astimezone(tz) if d.submitted_at else None) for d in confirmed), unit)
-    repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="drafts.export", subject=unit[:80],
+    repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="drafts.export", subject=unit[:80],
                detail=",".join(str(d.id) for d in confirmed))
     name = f"申报表-{unit}-{ctx.now:%Y%m%d}.zip"
     return finish(Reply(

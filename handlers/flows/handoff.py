@@ -110,11 +110,11 @@ def _on_unit(ctx: Ctx, a: Answer) -> Outcome:
 def _create(ctx: Ctx) -> Outcome:
     _ = ctx._
     ticket = tickets.create_ticket(
-        session=ctx.session, person_id=ctx.person.id or 0, unit=ctx.data["unit"],
+        session=ctx.session, person_id=ctx.person_id, unit=ctx.data["unit"],
         programme=ctx.data.get("programme", "other"), question=ctx.data["question"],
         context=json.dumps(ctx.recent, ensure_ascii=False),
         now=ctx.now, promise_hours=ctx.settings.handoff_promise_hours)
-    repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.create",
+    repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="ticket.create",
                subject=ticket_no(ticket), detail=ticket.unit)
     return finish(Reply(text=_(
         "Your ticket {no} has been sent to {unit}. A clerk will answer within {hours} hours on working days; "
@@ -136,7 +136,7 @@ HANDOFF = Flow(
 # -- person: follow own tickets -----------------------------------------------------------------------
 def _mine_enter(ctx: Ctx) -> Outcome | None:
     _ = ctx._
-    mine = tickets.tickets_of_person(session=ctx.session, person_id=ctx.person.id or 0)
+    mine = tickets.tickets_of_person(session=ctx.session, person_id=ctx.person_id)
     if not mine:
         return finish(Reply(text=_("You have no open tickets. Type 'human' to ask a union clerk."),
                             choices=(Choice("flow:handoff", _("Talk to a person")),)))
@@ -145,14 +145,14 @@ def _mine_enter(ctx: Ctx) -> Outcome | None:
 
 def _ask_pick_mine(ctx: Ctx) -> Reply:
     _ = ctx._
-    mine = tickets.tickets_of_person(session=ctx.session, person_id=ctx.person.id or 0)
+    mine = tickets.tickets_of_person(session=ctx.session, person_id=ctx.person_id)
     return Reply(text=_("Your tickets:"), choices=tuple(
         Choice(str(t.id), f"{ticket_no(t)} · {_(STATUS_LABELS[t.status])} · {t.question[:30]}") for t in mine))
 
 
 def _own_ticket(ctx: Ctx) -> Ticket:
     t = tickets.get_ticket(session=ctx.session, ticket_id=int(ctx.data["ticket"]))
-    if t is None or t.person_id != ctx.person.id:
+    if t is None or t.person_id != ctx.person_id:
         raise Invalid(ctx._("That ticket is not yours."))
     return t
 
@@ -191,7 +191,7 @@ def _on_mine_reply(ctx: Ctx, a: Answer) -> Outcome:
     text = redact(a.text.strip())
     if not text:
         raise Invalid(_("Please type a message."))
-    tickets.add_message(session=ctx.session, ticket=t, author="person", author_person_id=ctx.person.id,
+    tickets.add_message(session=ctx.session, ticket=t, author="person", author_person_id=ctx.person_id,
                         text=text[:MAX_QUESTION], now=ctx.now)
     return finish(Reply(text=_("Added to ticket {no}. The clerk will see it.", no=ticket_no(t))))
 
@@ -207,7 +207,7 @@ def _on_rate(ctx: Ctx, a: Answer) -> Outcome:
     t = _own_ticket(ctx)
     t.rating, t.status, t.closed_at = int(a.value or 0), "closed", ctx.now
     ctx.session.add(t)
-    repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.close",
+    repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="ticket.close",
                subject=ticket_no(t), detail=f"rating={t.rating}")
     return finish(Reply(text=_("Thank you. Ticket {no} is closed.", no=ticket_no(t))))
 
@@ -275,18 +275,18 @@ def _on_ticket(ctx: Ctx, a: Answer) -> Outcome:
     _ = ctx._
     t = _unit_ticket(ctx)
     if a.value == "answer":
-        t.status, t.claimed_by = "claimed", ctx.person.id
+        t.status, t.claimed_by = "claimed", ctx.person_id
         ctx.session.add(t)
         return goto("answer")
     if a.value == "faq":
         t.faq_candidate = True
         ctx.session.add(t)
-        repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.faq", subject=ticket_no(t))
+        repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="ticket.faq", subject=ticket_no(t))
         return goto("ticket", Reply(text=_("Marked: it will appear in the FAQ review list.")))
     if a.value == "close":
         t.status, t.closed_at = "closed", ctx.now
         ctx.session.add(t)
-        repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.close", subject=ticket_no(t))
+        repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="ticket.close", subject=ticket_no(t))
         return finish(Reply(text=_("Ticket {no} closed.", no=ticket_no(t))))
     return goto("queue")
 
@@ -301,10 +301,10 @@ def _on_answer(ctx: Ctx, a: Answer) -> Outcome:
     text = a.text.strip()
     if len(text) < 2:
         raise Invalid(_("Please type the answer."))
-    msg = tickets.add_message(session=ctx.session, ticket=t, author="clerk", author_person_id=ctx.person.id,
+    msg = tickets.add_message(session=ctx.session, ticket=t, author="clerk", author_person_id=ctx.person_id,
                               text=redact(text)[:2000], now=ctx.now)
     deliver_answer(ctx.session, t, msg.id or 0, redact(text)[:2000])
-    repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="ticket.answer", subject=ticket_no(t))
+    repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="ticket.answer", subject=ticket_no(t))
     return finish(Reply(text=_("Answer sent to the person of ticket {no}.", no=ticket_no(t))))
 
 

@@ -213,7 +213,7 @@ def _on_id(ctx: Ctx, answer: Answer) -> Outcome:
     if len(matches) > 1:
         raise Invalid(ctx._("Several trainees share these characters. Please type your whole ID number."))
     if not matches:
-        core_repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="signin.bind_failed",
+        core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="signin.bind_failed",
                         subject=f"class:{cls.code}")
         return finish(Reply(text=ctx._("You are not on the roster of class {cls}. Only trainees on the class "
                                        "roster can sign in; please ask the clerk to check the roster.",
@@ -225,15 +225,15 @@ def _bind_and_sign(ctx: Ctx, cls: TrainingClass, sess: ClassSession, entry: Enro
     refused = Reply(text=ctx._("This roster entry is already linked to another account, or your account is "
                                "linked to another trainee. Nobody may sign in for someone else; if this is a "
                                "mistake, please contact the clerk."), citations=(cite(ctx, 19),))
-    mine = repo.enrolments_of_person(session=ctx.session, person_id=ctx.person.id or 0)
+    mine = repo.enrolments_of_person(session=ctx.session, person_id=ctx.person_id)
     if any(e.id_hash != entry.id_hash for e in mine):
         return finish(refused)
-    if entry.person_id not in (None, ctx.person.id):
-        core_repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="signin.bind_refused",
+    if entry.person_id not in (None, ctx.person_id):
+        core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="signin.bind_refused",
                         subject=f"enrolment:{entry.id}")
         return finish(refused)
     if entry.person_id is None:
-        if not repo.bind(session=ctx.session, enrolment=entry, person_id=ctx.person.id or 0, at=ctx.now):
+        if not repo.bind(session=ctx.session, enrolment=entry, person_id=ctx.person_id, at=ctx.now):
             return finish(refused)
         ctx.person.roles = ",".join(sorted(ctx.person.role_set() | {"trainee"}))
         ctx.session.add(ctx.person)
@@ -267,12 +267,12 @@ def _attempt(ctx: Ctx, cls: TrainingClass, code: str, *, retry: bool) -> Outcome
         return finish(Reply(text=ctx._("Too late: the session {when} ended at {end}, so sign-in is closed. If you "
                                        "attended, please tell the head teacher.", when=session_label(sess),
                                        end=closes.strftime("%H:%M"))))
-    entry = next((e for e in repo.enrolments_of_person(session=ctx.session, person_id=ctx.person.id or 0)
+    entry = next((e for e in repo.enrolments_of_person(session=ctx.session, person_id=ctx.person_id)
                   if e.class_id == cls.id), None)
     if entry is not None:
         return _sign(ctx, cls, sess, entry)
     # Bound in another class with the same ID number: the roster line of this class is theirs too.
-    for other in repo.enrolments_of_person(session=ctx.session, person_id=ctx.person.id or 0):
+    for other in repo.enrolments_of_person(session=ctx.session, person_id=ctx.person_id):
         same = repo.find_by_id_hash(session=ctx.session, class_id=cls.id or 0, hashed=other.id_hash)
         if same is not None:
             return _bind_and_sign(ctx, cls, sess, same)
@@ -327,7 +327,7 @@ def _variants(*words: str) -> tuple[str, ...]:
 
 def _mine(ctx: Ctx) -> list[tuple[Enrolment, TrainingClass]]:
     out = []
-    for e in repo.enrolments_of_person(session=ctx.session, person_id=ctx.person.id or 0):
+    for e in repo.enrolments_of_person(session=ctx.session, person_id=ctx.person_id):
         cls = repo.get_class_by_id(session=ctx.session, class_id=e.class_id)
         if cls is not None:
             out.append((e, cls))

@@ -20,7 +20,7 @@ PROGRAMME_CHOICES = {**cs.PROGRAMME_TITLES, "training": N_("Skills training")}
 
 def _status(ctx: Ctx) -> Outcome:
     _ = ctx._
-    pid = ctx.person.id or 0
+    pid = ctx.person_id
     replies: list[Reply] = []
     cases = rc.cases_of_person(session=ctx.session, person_id=pid)
     if not cases:
@@ -52,7 +52,7 @@ def _ask_subscribe(ctx: Ctx) -> Reply:
 def _on_subscribe(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
     key = answer.value or ""
-    added = repo.subscribe(session=ctx.session, person_id=ctx.person.id or 0, programme=key)
+    added = repo.subscribe(session=ctx.session, person_id=ctx.person_id, programme=key)
     title = _(PROGRAMME_CHOICES[key])
     if added:
         return finish(Reply(text=_("Subscribed: you will receive reminders for {programme}. Type 退订 or "
@@ -66,20 +66,20 @@ SUBSCRIBE = Flow(name="subscribe", title=N_("Subscribe to reminders"), start="pr
 
 
 def _enter_unsubscribe(ctx: Ctx) -> Outcome | None:
-    if not repo.subscriptions_of(session=ctx.session, person_id=ctx.person.id or 0):
+    if not repo.subscriptions_of(session=ctx.session, person_id=ctx.person_id):
         return finish(Reply(text=ctx._("You have no reminder subscriptions.")))
     return None
 
 
 def _ask_unsubscribe(ctx: Ctx) -> Reply:
-    subs = repo.subscriptions_of(session=ctx.session, person_id=ctx.person.id or 0)
+    subs = repo.subscriptions_of(session=ctx.session, person_id=ctx.person_id)
     return choices_reply(ctx._("Stop reminders for which programme?"),
                          [(k, ctx._(PROGRAMME_CHOICES.get(k, k))) for k in subs])
 
 
 def _on_unsubscribe(ctx: Ctx, answer: Answer) -> Outcome:
     key = answer.value or ""
-    repo.unsubscribe(session=ctx.session, person_id=ctx.person.id or 0, programme=key)
+    repo.unsubscribe(session=ctx.session, person_id=ctx.person_id, programme=key)
     return finish(Reply(text=ctx._("Unsubscribed from {programme}.", programme=ctx._(PROGRAMME_CHOICES.get(key, key)))))
 
 

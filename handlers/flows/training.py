@@ -251,9 +251,9 @@ def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
         return goto("field")
     if class_problems(ctx._, ctx.data["form"], ctx.locale):
         raise Invalid(ctx._("Please correct the problems first."))
-    cls = save_class(ctx.session, key=ctx.settings.data_key, unit=ctx.clerk_unit, created_by=ctx.person.id,
+    cls = save_class(ctx.session, key=ctx.settings.data_key, unit=ctx.clerk_unit, created_by=ctx.person_id,
                      form=ctx.data["form"])
-    core_repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="training.class_registered",
+    core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="training.class_registered",
                     subject=f"class:{cls.code}")
     ctx.data = {"code": cls.code}
     return goto("act", Reply(text=ctx._("Class {code} registered. Record its approval once the approving union "
@@ -341,7 +341,7 @@ def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 def _export(ctx: Ctx, cls: TrainingClass, kind: str, filename: str, data: bytes, article: int) -> Reply:
-    core_repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action=f"training.export_{kind}",
+    core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action=f"training.export_{kind}",
                     subject=f"class:{cls.code}")
     return Reply(text=ctx._("Here is the spreadsheet {name}.", name=filename), citations=(cite(ctx, article),),
                  attachments=(Attachment("document", filename, data, sheets.XLSX_MIME),))
@@ -372,7 +372,7 @@ def _on_approve(ctx: Ctx, answer: Answer) -> Outcome:
     if not who:
         raise Invalid(ctx._("Please type an answer."))
     repo.approve_class(session=ctx.session, cls=cls, approved_by=who, at=ctx.now)
-    core_repo.audit(session=ctx.session, actor_person_id=ctx.person.id, action="training.class_approved",
+    core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="training.class_approved",
                     subject=f"class:{cls.code}", detail=who)
     return goto("act", Reply(text=ctx._("Approval of class {code} recorded.", code=cls.code),
                              citations=(cite(ctx, 18),)))
