@@ -119,3 +119,18 @@ def test_the_worker_hands_exceptions_of_other_work_to_the_caller(d) -> None:
         worker.submit(broken).result(5)
     assert worker.dispatch(msg("ann", "1", "菜单")).result(5).replies  # the thread lives on
     worker.shutdown()
+
+
+def test_settle_loads_the_index_and_freezes_what_is_alive() -> None:
+    import gc
+
+    from bot.app import settle
+    from knowledge.search import index
+
+    index.cache_clear()
+    try:
+        settle()
+        assert index.cache_info().currsize == 1  # loaded before the first question
+        assert gc.get_freeze_count() > 10_000  # the index and the libraries are out of the collector's way
+    finally:
+        gc.unfreeze()
