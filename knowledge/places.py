@@ -1,6 +1,9 @@
 """Yunnan's 16 prefecture-level divisions and 129 county-level divisions, to recognise a place typed in
 free text ("五华区", "昆明五华", "红河州个旧") and to name the trade-union body of that place
-("昆明市五华区总工会", "个旧市总工会", "昆明市总工会")."""
+("昆明市五华区总工会", "个旧市总工会", "昆明市总工会").
+
+The list is that of the end of 2024; tests/test_places.py checks it against the National Bureau of
+Statistics' division codes for that year (tests/data/yunnan_divisions_2024.csv)."""
 
 from __future__ import annotations
 
