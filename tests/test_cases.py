@@ -16,6 +16,7 @@ from sqlmodel import select
 from bot.cli import main as cli
 from handlers.i18n import translator
 from knowledge import loader
+from knowledge.places import DIVISIONS
 from knowledge.rules import case_stages as cs
 from knowledge.text import squash
 from storage import repo_cases as rc
@@ -264,14 +265,42 @@ def test_subscribe_and_unsubscribe(person, engine: Engine) -> None:
     wang.say(choice="craftsman")
     assert ZH("Subscribed: you will receive reminders for {programme}. Type 退订 or /unsubscribe to stop.",
               programme="云岭工匠") in wang.text
+    # No area yet: asked once, so the prefecture's own broadcasts reach the subscriber.
+    assert "skip" in wang.choice_values()
+    wang.say("不知道在哪")
+    assert ZH("I do not recognise that as a prefecture of Yunnan. Examples: {examples}.",
+              examples="、".join(list(DIVISIONS)[:6])) in wang.text
+    wang.say("大理州宾川")
+    assert ZH("Saved: you work in {area}. Reminders from {union} will reach you.", area="大理白族自治州",
+              union="大理白族自治州总工会") in wang.text
+    with session_scope(engine) as s:
+        assert len(rc.segment_recipients(session=s, unit="大理白族自治州总工会", spec={
+            "kind": "subscribers", "programme": "craftsman", "prefecture": "大理白族自治州"})) == 1
     wang.say("/subscribe")
     wang.say(choice="craftsman")
     assert ZH("You were already subscribed to {programme}.", programme="云岭工匠") in wang.text
+    assert wang.choice_values() == []  # the area is known: not asked again
+    wang.say("我的信息")
+    assert ZH("Area: {area} (type 'my area' to change it)", area="大理白族自治州") in wang.text
     wang.say("退订")
     assert "craftsman" in wang.choice_values()
     wang.say(choice="craftsman")
     wang.say("/unsubscribe")
     assert ZH("You have no reminder subscriptions.") in wang.text
+
+
+def test_the_area_can_be_skipped_and_set_later(person) -> None:
+    li = person("li")
+    li.say("我的信息")
+    assert ZH("Area: not set (type 'my area' to set it, so your local union's reminders reach you)") in li.text
+    li.say("订阅提醒")
+    li.say(choice="training")
+    li.say("跳过")
+    assert ZH("All right. You can set it any time by typing 'my area'.") in li.text
+    li.say("我的地区")
+    li.say("昆明五华")
+    assert ZH("Saved: you work in {area}. Reminders from {union} will reach you.", area="昆明市",
+              union="昆明市总工会") in li.text
 
 
 # -- command line ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from handlers.flow import Flow, MenuGroup
 from handlers.flows.ask import faq_answer
 from handlers.flows.broadcast import BROADCAST
 from handlers.flows.clerk_cases import CLERK_CASES
-from handlers.flows.core import LANG, ME
+from handlers.flows.core import AREA, LANG, ME
 from handlers.flows.craftsman import FLOWS as CRAFTSMAN_FLOWS
 from handlers.flows.drafts import FLOWS as DRAFT_FLOWS
 from handlers.flows.handoff import HANDOFF, MY_TICKETS, TICKETS
@@ -21,6 +21,7 @@ from handlers.i18n import N_
 FLOWS: tuple[Flow, ...] = (
     LANG,
     ME,
+    AREA,
     *DRAFT_FLOWS,
     *CRAFTSMAN_FLOWS, *STUDIO_FLOWS, *STATION_FLOWS,
     HANDOFF, MY_TICKETS, TICKETS,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.flow import Answer, Ctx, Flow, Outcome, State, choices_reply, finish
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish
 from handlers.i18n import N_, translator
 from handlers.types import Reply
+from knowledge.places import DIVISIONS, parse_place
 from storage import repositories as repo
 
 
@@ -37,6 +38,8 @@ def _me(ctx: Ctx) -> Outcome:
     ]
     if p.unit:
         lines.append(_("Union unit you act for: {unit}", unit=p.unit))
+    lines.append(_("Area: {area} (type 'my area' to change it)", area=p.prefecture) if p.prefecture else
+                 _("Area: not set (type 'my area' to set it, so your local union's reminders reach you)"))
     channels = sorted({i.channel for i in repo.identities_of(session=ctx.session, person_id=p.id or 0)})
     lines.append(_("Linked platforms: {channels}", channels=", ".join(channels)))
     subs = repo.subscriptions_of(session=ctx.session, person_id=p.id or 0)
@@ -52,3 +55,29 @@ ROLE_LABELS = {"worker": N_("worker"), "trainee": N_("trainee"), "applicant": N_
 
 ME = Flow(name="me", title=N_("My information"), states={}, enter=_me,
           commands=("/me", "我的信息", "my info", "me"), menu_order=800)
+
+
+# -- the person's area: the prefecture whose union's broadcasts reach them (Person.prefecture) ------------
+def _ask_area(ctx: Ctx) -> Reply:
+    _ = ctx._
+    return choices_reply(_("Which prefecture or city of Yunnan do you work in (e.g. 昆明市, 大理州)? Your union "
+                           "there can then send you its own reminders."), [("skip", _("Skip"))])
+
+
+def _on_area(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    if answer.value == "skip":
+        return finish(Reply(text=_("All right. You can set it any time by typing 'my area'.")))
+    place = parse_place(answer.text)
+    if place is None:
+        raise Invalid(_("I do not recognise that as a prefecture of Yunnan. Examples: {examples}.",
+                        examples="、".join(list(DIVISIONS)[:6])))
+    ctx.person.prefecture = place.prefecture
+    ctx.session.add(ctx.person)
+    return finish(Reply(text=_("Saved: you work in {area}. Reminders from {union} will reach you.",
+                               area=place.prefecture, union=place.prefecture_union)))
+
+
+AREA = Flow(name="area", title=N_("My area"), start="area",
+            states={"area": State(prompt=_ask_area, handle=_on_area, free_text=True)},
+            commands=("/area", "我的地区", "所在地区", "修改地区", "my area"), in_menu=False)

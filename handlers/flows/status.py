@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.cite import citations
-from handlers.flow import Answer, Ctx, Flow, Outcome, State, choices_reply, finish
+from handlers.flow import Answer, Ctx, Flow, Outcome, State, choices_reply, finish, switch
 from handlers.i18n import N_
 from handlers.notifications import describe_case, fmt_date
 from handlers.types import Reply
@@ -54,10 +54,11 @@ def _on_subscribe(ctx: Ctx, answer: Answer) -> Outcome:
     key = answer.value or ""
     added = repo.subscribe(session=ctx.session, person_id=ctx.person_id, programme=key)
     title = _(PROGRAMME_CHOICES[key])
-    if added:
-        return finish(Reply(text=_("Subscribed: you will receive reminders for {programme}. Type 退订 or "
-                                   "/unsubscribe to stop.", programme=title)))
-    return finish(Reply(text=_("You were already subscribed to {programme}.", programme=title)))
+    done = (Reply(text=_("Subscribed: you will receive reminders for {programme}. Type 退订 or /unsubscribe to "
+                         "stop.", programme=title)) if added else
+            Reply(text=_("You were already subscribed to {programme}.", programme=title)))
+    # Unions broadcast to their own prefecture: without one, the person hears only the province.
+    return switch("area", done) if not ctx.person.prefecture else finish(done)
 
 
 SUBSCRIBE = Flow(name="subscribe", title=N_("Subscribe to reminders"), start="programme",
