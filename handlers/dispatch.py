@@ -123,8 +123,9 @@ class Dispatcher:
     def handle_many(self, batch: Sequence[tuple[Incoming, Guard | None]]) -> list[DispatchResult]:
         """Several messages, in order, in one transaction: a group commit for the one thread that writes
         to SQLite, which pays for a transaction's set-up and commit once per batch instead of per message.
-        If anything fails, the batch is rolled back and every message is handled again on its own, so a
-        failing step costs only its own message an apology."""
+        If a step fails, the batch is rolled back and every message is handled again on its own, so a
+        failing step costs only its own message an apology; if the database stays busy, every message of
+        the batch gets the busy apology at once."""
         if len(batch) == 1:
             incoming, guard = batch[0]
             return [self.handle(incoming, guard=guard)]
@@ -135,6 +136,9 @@ class Dispatcher:
                 held.enter_context(lock)
             try:
                 return run_in_transaction(self.engine, lambda s: [self._handle_in(s, i, g) for i, g in batch])
+            except Busy:  # each on its own would wait as long again, message after message
+                log.error("database busy; batch of %d messages not processed", len(batch))
+                return [self._apology(incoming, busy=True) for incoming, _g in batch]
             except Exception as exc:
                 log.warning("batch of %d messages rolled back (%s); handling them one by one",
                             len(batch), type(exc).__name__)

@@ -134,3 +134,30 @@ def test_settle_loads_the_index_and_freezes_what_is_alive() -> None:
         assert gc.get_freeze_count() > 10_000  # the index and the libraries are out of the collector's way
     finally:
         gc.unfreeze()
+
+
+def test_a_busy_database_gets_the_whole_batch_one_busy_apology_without_waiting_per_message(
+        engine, settings, caplog) -> None:  # type: ignore[no-untyped-def]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("holds SQLite's file lock")
+    import sqlite3
+
+    from storage.db import make_engine
+
+    quick = make_engine(settings.database_url, busy_timeout_ms=50)
+    d = Dispatcher(quick, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer)
+    other = sqlite3.connect(str(engine.url.database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing, for longer than the retries wait
+    try:
+        results = d.handle_many([(msg(f"u{n}", f"k{n}", "菜单"), None) for n in range(6)])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        quick.dispose()
+    busy = texts(d._apology(msg("u0", "k0", "菜单"), busy=True))
+    assert [texts(r) for r in results] == [busy] * 6
+    retries = [r for r in caplog.records if r.getMessage().startswith("database busy (attempt")]
+    assert len(retries) == 3  # the batch's retries once, not again for each of its six messages
+    assert "batch of 6 messages not processed" in caplog.text
+    with Session(engine) as s:
+        assert s.exec(select(ProcessedMessage)).all() == []  # nothing half-done: they can be sent again
