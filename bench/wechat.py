@@ -66,13 +66,16 @@ def build_requests(count: int, users: int) -> list[tuple[dict, bytes]]:
     import xmltodict
 
     now = int(time.time())
+    # Message ids and nonces unique to this run: a PostgreSQL database given with --db outlives it, and
+    # would take a second run's messages for replays.
+    run = time.time_ns() // 1000 % 10**9
     out = []
     for n in range(count):
         openid = f"oBENCH{n % users:022d}"
         xml = (f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
                f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[菜单]]></Content>"
-               f"<MsgId>{10**15 + n}</MsgId></xml>")
-        nonce = f"{n:010d}"
+               f"<MsgId>{run * 10**7 + n}</MsgId></xml>")
+        nonce = f"{run}{n:07d}"
         env = xmltodict.parse(crypto.encrypt_message(xml, nonce, str(now)))["xml"]
         body = f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><Encrypt><![CDATA[{env['Encrypt']}]]></Encrypt></xml>"
         signature = hashlib.sha1("".join(sorted([TOKEN, str(now), nonce])).encode()).hexdigest()
