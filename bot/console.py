@@ -1,4 +1,6 @@
-"""The local console chat: interactive with a prompt, or scripted from standard input."""
+"""The local console chat: interactive with a prompt, or scripted from standard input.
+
+``/file PATH`` sends a local file, as a Telegram user sends a document (a class roster, for instance)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,10 @@ from typing import TextIO
 
 from bot.app import App
 from bot.render import render_text
-from handlers.types import Incoming, Reply
+from handlers.i18n import normalize_locale, translator
+from handlers.types import Attachment, Incoming, Reply
+
+MAX_FILE = 1024 * 1024  # as on Telegram
 
 
 class ConsoleChat:
@@ -29,15 +34,32 @@ class ConsoleChat:
         stripped = text.strip()
         if stripped.isdigit() and self._last_choices and 1 <= int(stripped) <= len(self._last_choices):
             choice = self._last_choices[int(stripped) - 1].value
+        upload = None
+        if stripped.startswith("/file "):
+            upload, problem = self._read(Path(stripped[6:].strip()).expanduser())
+            if upload is None:
+                return [Reply(text=problem)]
+            text = ""
         incoming = Incoming(
             channel="console", user_key=self.user,
             message_key=f"{self.user}:{datetime.now(UTC).timestamp():.6f}:{self._seq}",
             received_at=datetime.now(UTC), text=text, choice=choice, payload=payload, locale=self.locale,
+            upload=upload,
         )
         result = self.app.dispatcher.handle(incoming)
         if result.replies:
             self._last_choices = result.replies[-1].choices
         return result.replies
+
+    def _read(self, path: Path) -> tuple[Attachment | None, str]:
+        """The file for ``/file PATH``; or what is wrong with it."""
+        _ = translator(normalize_locale(self.locale or self.app.settings.default_locale))
+        try:
+            if path.stat().st_size > MAX_FILE:
+                return None, _("Not sent: {path} is over 1 MB.", path=str(path))
+            return Attachment(kind="document", filename=path.name, data=path.read_bytes()), ""
+        except OSError:
+            return None, _("Not sent: {path} cannot be read.", path=str(path))
 
     def print_replies(self, replies: Iterable[Reply], out: TextIO) -> None:
         for reply in replies:

@@ -86,6 +86,10 @@ SORRY = N_("Sorry, something went wrong while answering you. Please send your me
            "or type /menu to start over.")
 PLEASE_CHOOSE = N_("Please choose:")
 BUTTON_EXPIRED = N_("This button is no longer valid. Please type /menu.")
+FILE_TOO_LARGE = N_("That file is too large (the limit is 1 MB). A class roster is much smaller; please check "
+                    "you sent the right file.")
+FILE_NOT_FETCHED = N_("I could not fetch your file from Telegram. Please send it again in a moment.")
+MAX_UPLOAD = 1024 * 1024  # files people send: a roster sheet is tens of KB
 # Command menu (set_my_commands), in this order. A name is registered when the dispatcher (start, menu,
 # help, cancel) or a flow answers "/<name>"; a flow's command is described by the flow's title.
 COMMANDS = ("start", "menu", "help", "cancel", "status", "craftsman", "subsidy", "calendar", "human", "lang")
@@ -129,9 +133,11 @@ def normalize_phone(raw: str) -> str:
 
 
 def to_incoming(update: Update, *, now: datetime, payload_prefixes: Sequence[str] = (),
-                lookup: Callable[[str], str | None] = lambda _token: None) -> Incoming | None:
+                lookup: Callable[[str], str | None] = lambda _token: None,
+                upload: Attachment | None = None) -> Incoming | None:
     """The neutral message of an update, or None for updates we do not answer (edits, channel posts,
-    bots, the ✓ marker). ``lookup`` resolves a ``t:<token>`` button to its stored value."""
+    bots, the ✓ marker). ``lookup`` resolves a ``t:<token>`` button to its stored value; ``upload`` is
+    the message's document, already fetched."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
@@ -156,6 +162,8 @@ def to_incoming(update: Update, *, now: datetime, payload_prefixes: Sequence[str
         # Only the person's own number counts; it goes to the flow, never to a log.
         own = msg.contact.user_id == user.id
         return Incoming(**base, event="contact", text=normalize_phone(msg.contact.phone_number) if own else "")
+    if msg.document is not None:
+        return Incoming(**base, text=msg.caption or "", upload=upload)
     text = msg.text or ""
     if text.startswith("/"):
         head, _, rest = text.partition(" ")
@@ -463,8 +471,17 @@ class TelegramBot:
         if update.callback_query is not None and not await self._acknowledge(update.callback_query):
             return
         now = datetime.now(UTC)
+        upload = None
+        if update.message is not None and update.message.document is not None:
+            upload, problem = await self._fetch(update)
+            if problem:
+                _ = translator(update.effective_user.language_code if update.effective_user else None)
+                assert update.effective_chat is not None
+                await send_items(context.bot, update.effective_chat.id,
+                                 [Outgoing("text", html=html.escape(_(problem), quote=False))])
+                return
         loop = asyncio.get_running_loop()
-        result, items = await loop.run_in_executor(self._executor, self._dispatch, update, now)
+        result, items = await loop.run_in_executor(self._executor, self._dispatch, update, now, upload)
         if result is None or result.duplicate:
             if result is not None:
                 log.info("telegram update %s was processed before; dropped", update.update_id)
@@ -472,14 +489,33 @@ class TelegramBot:
         assert update.effective_chat is not None
         await send_items(context.bot, update.effective_chat.id, items)
 
-    def _dispatch(self, update: Update, now: datetime) -> tuple[DispatchResult | None, list[Outgoing]]:
+    async def _fetch(self, update: Update) -> tuple[Attachment | None, str]:
+        """The document a person sent, fetched from Telegram; or the problem to tell them (size, network)."""
+        assert update.message is not None and update.message.document is not None
+        doc = update.message.document
+        if doc.file_size and doc.file_size > MAX_UPLOAD:
+            log.info("telegram: document of %d bytes in update %s refused", doc.file_size, update.update_id)
+            return None, FILE_TOO_LARGE
+        try:
+            data = bytes(await (await doc.get_file()).download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("telegram: document of update %s not fetched (%s)", update.update_id, type(exc).__name__)
+            return None, FILE_NOT_FETCHED
+        if len(data) > MAX_UPLOAD:
+            return None, FILE_TOO_LARGE
+        name = (doc.file_name or "upload").replace("/", "_")[:120]
+        return Attachment(kind="document", filename=name, data=data,
+                          mime=doc.mime_type or "application/octet-stream"), ""
+
+    def _dispatch(self, update: Update, now: datetime,
+                  upload: Attachment | None = None) -> tuple[DispatchResult | None, list[Outgoing]]:
         """In a worker thread: resolve a button token, run the dispatcher, render, store long values."""
         engine = self.app.engine
 
         def lookup(token: str) -> str | None:
             return run_in_transaction(engine, lambda s: store.value_of(session=s, token=token))
 
-        incoming = to_incoming(update, now=now, payload_prefixes=self._prefixes, lookup=lookup)
+        incoming = to_incoming(update, now=now, payload_prefixes=self._prefixes, lookup=lookup, upload=upload)
         if incoming is None:
             query, user = update.callback_query, update.effective_user
             if query is None or not (query.data or "").startswith("t:") or user is None:

@@ -329,6 +329,11 @@ class Dispatcher:
         if target:
             ctx.data = {}
             return [*notes, *self._enter(ctx, conv, self.flows[target])]
+        if not text and inc.upload is not None:
+            menu = self.main_menu(ctx, _("I received your file, but I read files only where a step asks for one "
+                                         "(a class roster, under Training classes)."))
+            self._save(ctx, conv, "", "", menu.choices)
+            return [*notes, menu]
         if not text:
             menu = self.main_menu(ctx, _("I did not receive any text. Please type your question, or choose "
                                          "from the menu."))

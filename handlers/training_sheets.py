@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -28,6 +30,10 @@ from storage import repo_training as repo
 from storage.models_training import Attendance, ClassSession, Enrolment, TrainingClass
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A roster sheet comes from a person's chat or a clerk's disk: bounded before it is read. A class has tens
+# of trainees; these limits leave room for a thousand.
+MAX_ROWS = 2000
+MAX_UNPACKED = 20 * 1024 * 1024
 CATEGORY_OF_LABEL: dict[str, str] = {label: key for key, label in CATEGORIES.items()} | {
     key: key for key in CATEGORIES} | {"城镇失业人员": "unemployed", "转岗职工": "unemployed",
                                        "建档立卡贫困劳动力": "poor", "脱贫攻坚农民工": "poverty_migrant"}
@@ -89,11 +95,18 @@ def parse_roster(data: bytes, *, default_trade: str = "",
     """Read a 附件4-style sheet: the header row (found among the first rows) then one trainee per row,
     until the 汇总情况 line or the end. Returns the valid lines and the errors (row numbers 1-based)."""
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:  # an .xlsx is a zip: refuse a bomb before unpacking it
+            unpacked = sum(i.file_size for i in z.infolist())
+        if unpacked > MAX_UNPACKED:
+            return [], [RowError(0, [(N_("The workbook is too large to be a class roster."), {})])]
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not .xlsx
+    except Exception:  # zipfile and openpyxl raise many kinds for a file that is not .xlsx
         return [], [RowError(0, [(N_("The file is not a readable .xlsx workbook."), {})])]
-    rows = list(book.active.iter_rows(values_only=True)) if book.active is not None else []
+    rows = list(islice(book.active.iter_rows(values_only=True), MAX_ROWS + 20)) if book.active is not None else []
     book.close()
+    if len(rows) > MAX_ROWS:
+        return [], [RowError(0, [(N_("The sheet has more than {n} rows; a class roster is much shorter."),
+                                  {"n": MAX_ROWS})])]
     header_at, columns = -1, {}
     for i, row in enumerate(rows[:10]):
         names = [_heading(v) for v in row]

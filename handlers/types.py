@@ -26,6 +26,7 @@ class Incoming:
     event: str | None = None  # "subscribe", "unsubscribe", "contact", "menu"...
     locale: str | None = None  # the platform's language hint ("zh-hans", "en"...)
     display_name: str = ""
+    upload: Attachment | None = None  # a file the person sent (Telegram documents, the console's /file)
 
     @property
     def chat(self) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from bot.logs import RedactingFilter
 from handlers.dispatch import Dispatcher
 from handlers.settings import Settings
-from handlers.types import Incoming, Reply
+from handlers.types import Attachment, Incoming, Reply
 from storage.db import init_db, make_engine
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -94,11 +94,12 @@ class Person:
         self.replies: list[Reply] = []
 
     def say(self, text: str = "", *, choice: str | None = None, payload: str | None = None,
-            key: str | None = None) -> list[Reply]:
+            key: str | None = None, upload: Attachment | None = None) -> list[Reply]:
         self.seq += 1
         result = self.d.handle(Incoming(
             channel=self.channel, user_key=self.user, message_key=key or f"{self.user}-{self.seq}",
             received_at=self.clock.now, text=text, choice=choice, payload=payload, locale=self.locale,
+            upload=upload,
         ))
         self.replies = result.replies
         return result.replies

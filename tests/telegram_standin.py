@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.app import App
@@ -102,9 +102,18 @@ class TelegramStandIn:
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
     listener: Callable[[Call], None] | None = None  # called (in the stand-in's thread) on each success
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content, for getFile and downloads
+    downloads: list[str] = field(default_factory=list)  # file paths fetched
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route(f"/bot{self.token}/{{method}}", self._api, methods=["GET", "POST"])])
+        return Starlette(routes=[Route(f"/bot{self.token}/{{method}}", self._api, methods=["GET", "POST"]),
+                                 Route(f"/file/bot{self.token}/{{path:path}}", self._file, methods=["GET"])])
+
+    def host(self, content: bytes) -> str:
+        """Keep a file as if a person had sent it; returns its file_id."""
+        file_id = f"file{len(self.files) + 1}"
+        self.files[file_id] = content
+        return file_id
 
     # -- control from tests ------------------------------------------------------------------------
     def push(self, update: dict[str, Any]) -> int:
@@ -195,6 +204,20 @@ class TelegramStandIn:
     def _m_sendPhoto(self, p: dict[str, str]) -> dict[str, Any]:
         return self._message(p, photo=[{"file_id": "ph1", "file_unique_id": "ph1u", "width": 10, "height": 10}])
 
+    def _m_getFile(self, p: dict[str, str]) -> dict[str, Any]:
+        file_id = p.get("file_id", "")
+        content = self.files.get(file_id, b"")
+        return {"file_id": file_id, "file_unique_id": f"{file_id}u", "file_size": len(content),
+                "file_path": f"documents/{file_id}.xlsx"}
+
+    async def _file(self, request: Request) -> Response:
+        path = request.path_params["path"]
+        self.downloads.append(path)
+        file_id = path.removeprefix("documents/").removesuffix(".xlsx")
+        if file_id not in self.files:
+            return Response(status_code=404)
+        return Response(self.files[file_id], media_type="application/octet-stream")
+
     def _m_answerCallbackQuery(self, _p: dict[str, str]) -> bool:
         return True
 
@@ -274,6 +297,17 @@ def callback_update(user_id: int, data: str, *, message_id: int, buttons: list[t
     if update_id is not None:
         update["update_id"] = update_id
     return update
+
+
+def document_update(user_id: int, file_id: str, *, name: str = "roster.xlsx", size: int = 1000,
+                    caption: str = "", lang: str | None = "zh-hans") -> dict[str, Any]:
+    document = {"file_id": file_id, "file_unique_id": f"{file_id}u", "file_name": name, "file_size": size,
+                "mime_type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    message: dict[str, Any] = {"message_id": 9, "date": int(time.time()), "document": document,
+                               "chat": {"id": user_id, "type": "private"}, "from": _user(user_id, lang)}
+    if caption:
+        message["caption"] = caption
+    return {"message": message}
 
 
 def contact_update(user_id: int, phone: str, *, own: bool = True, lang: str | None = "zh-hans") -> dict[str, Any]:

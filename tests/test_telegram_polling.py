@@ -17,6 +17,7 @@ from telegram_standin import (
     TelegramStandIn,
     callback_update,
     contact_update,
+    document_update,
     make_app,
     text_update,
 )
@@ -160,3 +161,47 @@ async def test_messages_of_one_chat_keep_their_order(engine, settings, standin) 
         await standin.wait_for_async(lambda s: len(s.of("sendMessage")) == 16)
     assert texts_to(standin) == [f"echo: m{i}" for i in range(8)]
     assert texts_to(standin, USER + 1) == [f"echo: n{i}" for i in range(8)]
+
+
+async def test_a_clerk_sends_the_roster_as_a_document_and_it_is_imported(engine, settings, standin) -> None:
+    from dataclasses import replace
+
+    from test_training_classes import UNIT, _class, good_rows, roster_sheet
+
+    from bot.app import App
+    from handlers.dispatch import Dispatcher
+    from storage import repo_training
+
+    code = _class(engine)
+    s = replace(settings, telegram_token=standin.token, telegram_base_url=standin.url,  # type: ignore[attr-defined]
+                clerks={f"telegram:{USER}": UNIT})
+    bot = TelegramBot(App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s)))
+    await bot.start(polling=True, poll_timeout=1)
+
+    def said(part: str):  # type: ignore[no-untyped-def]
+        return lambda st: [c for c in st.of("sendMessage") if part in c.text]
+
+    try:
+        standin.push(text_update(USER, "/classes", lang="en"))
+        await standin.wait_for_async(lambda st: any(("v:c:" + code) in str(c.buttons()) for c in st.of("sendMessage")))
+        standin.push(callback_update(USER, f"v:c:{code}", message_id=201, lang="en"))
+        await standin.wait_for_async(lambda st: any("v:import" in str(c.buttons()) for c in st.of("sendMessage")))
+        standin.push(callback_update(USER, "v:import", message_id=202, lang="en"))
+        await standin.wait_for_async(said("Annex 4"))
+        sheet = roster_sheet(good_rows())
+        file_id = standin.host(sheet)
+        standin.push(document_update(USER, file_id, size=len(sheet), lang="en"))
+        await standin.wait_for_async(said(f"3 trainees imported into the roster of class {code}"))
+        # Too large to be a roster: refused from its declared size, never fetched.
+        standin.push(document_update(USER, standin.host(b"big"), size=5 * 1024 * 1024, lang="en"))
+        await standin.wait_for_async(said("too large"))
+        # Telegram does not hand the file over: the person is told, nothing breaks.
+        standin.fail("getFile", 500)
+        standin.push(document_update(USER, standin.host(sheet), size=len(sheet), lang="en"))
+        await standin.wait_for_async(said("could not fetch your file"))
+    finally:
+        await bot.stop()
+    assert standin.downloads == [f"documents/{file_id}.xlsx"]
+    with session_scope(engine) as ss:
+        cls = repo_training.get_class(session=ss, code=code)
+        assert len(repo_training.enrolments_of(session=ss, class_id=cls.id)) == 3

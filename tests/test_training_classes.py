@@ -5,22 +5,25 @@ outcomes and the employment rate; a clerk of another unit sees nothing."""
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from handlers import training_sheets as sheets
 from handlers.flows.signin import QUOTES
 from handlers.flows.training import FORM, save_class
+from handlers.types import Attachment
 from knowledge import loader
 from knowledge.idcard import check_digit
 from knowledge.rules.training import CATEGORIES, POVERTY_MIN_DAYS
 from knowledge.text import squash
 from storage import repo_training as repo
 from storage.db import session_scope
+from storage.models import AuditEvent
 
 SOURCE = Path("/work/shared/source/yunnan-union-measures-2020.txt")
 UNIT = "昆明市总工会"
@@ -272,6 +275,63 @@ def test_import_refuses_people_already_on_the_roster_and_non_xlsx(engine) -> Non
         assert added == 0 and errors[0].row == 0
 
 
+def _xlsx(data: bytes, name: str = "roster.xlsx") -> Attachment:
+    return Attachment("document", name, data, sheets.XLSX_MIME)
+
+
+def test_a_clerk_imports_the_roster_by_sending_the_file_in_chat(person, engine) -> None:
+    code = _class(engine)
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(choice=f"c:{code}")
+    assert "import" in clerk.choice_values()
+    clerk.say(choice="import")
+    assert "Annex 4" in clerk.text
+    clerk.say("here it comes")  # text instead of the file
+    assert "send the .xlsx file itself" in clerk.text
+    bad = [*good_rows(), ["", "男", make_id(4), "", "在岗职工"]]
+    clerk.say(upload=_xlsx(roster_sheet(bad)))
+    assert "Nothing was imported" in clerk.text and "Row 7" in clerk.text and "name is missing" in clerk.text
+    with Session(engine) as s:
+        assert repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id) == []
+    clerk.say(upload=_xlsx(roster_sheet(good_rows())))
+    assert f"3 trainees imported into the roster of class {code}" in clerk.text
+    assert "3 trainees on the roster" in clerk.text  # back at the class's menu
+    with Session(engine) as s:
+        names = [e.name for e in repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id)]
+        assert names == ["张三", "李四", "王五"]
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "training.roster_imported")).one().detail == "3 rows"
+
+
+def test_the_import_is_not_offered_where_people_cannot_send_files(person, engine) -> None:
+    code = _class(engine)
+    clerk = person("wx-bob", clerk=UNIT, locale="en", channel="wechat")
+    clerk.say("/classes")
+    clerk.say(choice=f"c:{code}")
+    assert "trainee" in clerk.choice_values() and "import" not in clerk.choice_values()
+
+
+def test_a_file_nobody_asked_for_is_acknowledged_with_the_menu(person) -> None:
+    alice = person("alice", locale="en")
+    alice.say(upload=_xlsx(roster_sheet(good_rows())))
+    assert "I received your file" in alice.text and alice.choice_values()
+
+
+def test_oversized_and_bomb_workbooks_are_refused_before_they_are_read(engine) -> None:
+    code = _class(engine)
+    rows = [["张三", "男", make_id(1), "", "在岗职工"]] * (sheets.MAX_ROWS + 5)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:  # 30 MB of zeros in a ~30 KB zip
+        z.writestr("xl/worksheets/sheet1.xml", b"0" * (30 * 1024 * 1024))
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        _added, errors = sheets.import_roster(session=s, key=KEY, cls=cls, data=roster_sheet(rows))
+        assert "more than {n} rows" in errors[0].reasons[0][0]
+        _added, errors = sheets.import_roster(session=s, key=KEY, cls=cls, data=buf.getvalue())
+        assert errors[0].reasons[0][0] == "The workbook is too large to be a class roster."
+        assert len(buf.getvalue()) < 100_000
+
+
 # -- exports ---------------------------------------------------------------------------------------------
 def _fill(engine, code: str) -> None:  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
@@ -355,3 +415,22 @@ def test_certificates_recorded_by_chat(person, engine) -> None:
         entries = repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id)
     summary = sheets.roster_summary(entries)
     assert (summary.certified, summary.senior, summary.intermediate_to_senior) == (3, 1, 1)
+
+
+def test_the_console_sends_a_local_file_with_slash_file(engine, settings, tmp_path) -> None:
+    from dataclasses import replace
+
+    from bot.app import App
+    from bot.console import ConsoleChat
+    from handlers.dispatch import Dispatcher
+
+    code = _class(engine)
+    s = replace(settings, clerks={"console:local": UNIT})
+    chat = ConsoleChat(App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s)), locale="en")
+    (tmp_path / "roster.xlsx").write_bytes(roster_sheet(good_rows()))
+    assert "cannot be read" in chat.say(f"/file {tmp_path / 'nope.xlsx'}")[0].text
+    chat.say("/classes")
+    chat.say(code)
+    chat.say("Import the roster from an .xlsx file")
+    replies = chat.say(f"/file {tmp_path / 'roster.xlsx'}")
+    assert f"3 trainees imported into the roster of class {code}" in replies[0].text

@@ -44,6 +44,8 @@ from storage.models_training import ClassSession, Enrolment, TrainingClass
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _TIMES = re.compile(r"^(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](\d{2})$")
 SKIP_WORDS = {"-", "—", "无", "没有", "跳过", "skip", "none", "no"}
+UPLOADS = frozenset({"telegram", "console"})  # where a person can send the assistant a file (not WeChat)
+ERRORS_SHOWN = 15  # rows of a bad roster listed in chat
 
 
 # -- shared with the command line ------------------------------------------------------------------------
@@ -296,7 +298,9 @@ def _ask_act(ctx: Ctx) -> Reply:
               else _("not approved yet"))
     options = [("approve", _("Record the approval"))] if cls.status != "approved" else []
     options += [("details", _("Class details")), ("session", _("Add a session")),
-                ("trainee", _("Add a trainee to the roster")), ("attendance", _("Attendance of a session")),
+                ("trainee", _("Add a trainee to the roster")),
+                *([("import", _("Import the roster from an .xlsx file"))] if ctx.incoming.channel in UPLOADS else []),
+                ("attendance", _("Attendance of a session")),
                 ("code", _("Show the sign-in code and QR")), ("x:roster", _("Export the roster (Annex 4)")),
                 ("x:signin", _("Export a sign-in sheet")), ("x:employment", _("Export employment (Annex 6)")),
                 ("cert", _("Record certificates")), ("outcome", _("Record an employment outcome")),
@@ -309,7 +313,7 @@ def _ask_act(ctx: Ctx) -> Reply:
 def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
     cls, action = _my_class(ctx), answer.value or ""
-    simple = {"approve": "approve_by", "session": "s_date", "trainee": "t_id"}
+    simple = {"approve": "approve_by", "session": "s_date", "trainee": "t_id", "import": "import"}
     if action in simple:
         return goto(simple[action])
     if action == "back":
@@ -484,6 +488,31 @@ def _on_t_phone(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 # -- sessions: attendance, code, sign-in sheet ----------------------------------------------------------------
+def _ask_import(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Send the roster as an .xlsx file laid out like Annex 4 (附件4): a header row with "
+                            "姓名, 身份证号码, 职工类别 …, then one trainee per row. If any row has a problem, I "
+                            "list it and import nothing. Type 'cancel' to stop."))
+
+
+def _on_import(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    upload = ctx.incoming.upload
+    if upload is None:
+        raise Invalid(_("Please send the .xlsx file itself, as a document (not a photo of it)."))
+    cls = _my_class(ctx)
+    added, errors = sheets.import_roster(session=ctx.session, key=ctx.settings.data_key, cls=cls, data=upload.data,
+                                         today=ctx.now.date())
+    if errors:
+        lines = sheets.format_errors(_, errors)
+        more = [_("… and {n} more.", n=len(lines) - ERRORS_SHOWN)] if len(lines) > ERRORS_SHOWN else []
+        raise Invalid("\n".join([_("Nothing was imported. Please correct the file and send it again:"),
+                                 *lines[:ERRORS_SHOWN], *more]))
+    core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="training.roster_imported",
+                    subject=f"class:{cls.code}", detail=f"{added} rows")
+    return goto("act", Reply(text=_("{n} trainees imported into the roster of class {code}.", n=added,
+                                    code=cls.code)))
+
+
 def _ask_pick_session(ctx: Ctx) -> Reply:
     cls = _my_class(ctx)
     sessions = repo.sessions_of(session=ctx.session, class_id=cls.id or 0)
@@ -674,6 +703,7 @@ TRAINING_CLERK = Flow(
         "t_cat": _s(_ask_t_cat, _on_t_cat),
         "t_unit": _s(_ask_t_unit, _on_t_unit, free_text=True),
         "t_phone": _s(_ask_t_phone, _on_t_phone, free_text=True),
+        "import": _s(_ask_import, _on_import, free_text=True),
         "pick_session": _s(_ask_pick_session, _on_pick_session),
         "pick_trainee": _s(_ask_pick_trainee, _on_pick_trainee),
         "cert_level": _s(_ask_cert_level, _on_cert_level),
