@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import App
 
-ROUTE_PROVIDERS = ("bot.wechat", "bot.telegram", "bot.downloads")
+ROUTE_PROVIDERS = ("bot.wechat", "bot.telegram", "bot.downloads", "bot.signin_screen")
 
 
 async def health(_request: Request) -> JSONResponse:

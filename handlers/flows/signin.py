@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from handlers.choices import normalize
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
 from handlers.i18n import N_
+from handlers.settings import Settings
 from handlers.types import Attachment, Citation, Reply
 from knowledge import loader
 from knowledge.idcard import id_problem, normalize_id
@@ -120,8 +121,22 @@ def qr_png(content: str) -> bytes:
     return buf.getvalue()
 
 
+def screen_token(sess: ClassSession) -> str:
+    """The capability in the sign-in screen's address: the session id and an HMAC with the session's own
+    secret (nothing else opens the page; a new secret would close it)."""
+    mac = hmac.new(sess.code_secret.encode(), f"screen:{sess.id}".encode(), hashlib.sha256).hexdigest()[:24]
+    return f"{sess.id}-{mac}"
+
+
+def screen_session_id(token: str) -> int | None:
+    """The session id a token claims (to be checked with :func:`screen_token` against its secret)."""
+    head, _sep, mac = token.partition("-")
+    return int(head) if head.isdigit() and len(head) <= 12 and len(mac) == 24 else None
+
+
 def code_reply(ctx: Ctx, cls: TrainingClass, sess: ClassSession) -> Reply:
-    """What the teacher shows: the code, its validity, the deep link and the QR image."""
+    """What the teacher shows: the code, its validity, the deep link and the QR image; with a public address,
+    the link of a screen that shows the current code and refreshes itself."""
     code = current_code(sess, ctx.now)
     payload = payload_for(cls, code)
     link = f"https://t.me/{ctx.settings.telegram_bot_username}?start={payload}"
@@ -129,6 +144,9 @@ def code_reply(ctx: Ctx, cls: TrainingClass, sess: ClassSession) -> Reply:
                  "'签到', then the class code and this code, or scan the QR code. Telegram link: {link}",
                  cls=cls.code, when=session_label(sess), code=code,
                  until=code_valid_until(ctx.now).astimezone(ctx.now.tzinfo).strftime("%H:%M"), link=link)
+    if ctx.settings.public_url:
+        text += "\n" + ctx._("To project in class (the code and QR renew themselves): {url}",
+                             url=f"{ctx.settings.public_url.rstrip('/')}/signin/{screen_token(sess)}")
     return Reply(text=text, citations=(cite(ctx, 19),),
                  attachments=(Attachment("image", f"signin-{cls.code}-{sess.id}.png", qr_png(payload), "image/png"),))
 
@@ -140,8 +158,12 @@ def session_label(sess: ClassSession) -> str:
 
 def window(ctx: Ctx, sess: ClassSession) -> tuple[datetime, datetime]:
     """(opens, closes): from ``signin_grace_minutes`` before the start until the end."""
-    tz = ZoneInfo(ctx.settings.timezone)
-    opens = datetime.combine(sess.day, sess.start, tz) - timedelta(minutes=ctx.settings.signin_grace_minutes)
+    return signin_window(ctx.settings, sess)
+
+
+def signin_window(settings: Settings, sess: ClassSession) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(settings.timezone)
+    opens = datetime.combine(sess.day, sess.start, tz) - timedelta(minutes=settings.signin_grace_minutes)
     return opens, datetime.combine(sess.day, sess.end, tz)
 
 
