@@ -95,6 +95,18 @@ def get_session(*, session: Session, session_id: int) -> ClassSession | None:
     return session.get(ClassSession, session_id)
 
 
+def move_session(*, session: Session, sess: ClassSession, day: date, start: time, end: time, place: str) -> None:
+    sess.day, sess.start, sess.end, sess.place = day, start, end, place
+    session.add(sess)
+
+
+def delete_session(*, session: Session, sess: ClassSession) -> None:
+    """Remove a session nobody has signed in to (attendance is a record the fund's rules require)."""
+    if session.exec(select(Attendance).where(Attendance.session_id == sess.id)).first() is not None:
+        raise ValueError("a session with attendance cannot be deleted")
+    session.delete(sess)
+
+
 def sessions_of(*, session: Session, class_id: int) -> list[ClassSession]:
     stmt = select(ClassSession).where(ClassSession.class_id == class_id).order_by(
         col(ClassSession.day), col(ClassSession.start))

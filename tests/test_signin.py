@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from handlers.flows.signin import CODE_ALPHABET, CODE_SLOT_SECONDS, code_status, current_code, qr_png
 from handlers.flows.training import save_class
+from handlers.i18n import translator
 from storage import repo_training as repo
 from storage.db import session_scope
 from storage.models_training import Attendance, ClassSession
@@ -296,3 +297,82 @@ def test_two_people_racing_for_one_entry(person, engine, clock) -> None:
     outcomes = sorted("Signed in" in p.text for p in racers)
     assert outcomes == [False, True], [p.text for p in racers]
     assert attendance_count(engine, sid) == 1
+
+
+# -- changing and cancelling sessions -----------------------------------------------------------------------
+def _notices(engine) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    import json
+
+    from storage.models import OutboxMessage
+
+    with Session(engine) as s:
+        return [(m.person_id, json.loads(m.body)["text"]) for m in s.exec(select(OutboxMessage))]
+
+
+def _change(clerk, code: str, sid: int) -> None:  # type: ignore[no-untyped-def]
+    clerk.say("/classes")
+    clerk.say(choice=f"c:{code}")
+    clerk.say(choice="change")
+    clerk.say(choice=f"s:{sid}")
+
+
+def test_a_session_is_moved_and_the_bound_trainees_are_told_in_their_language(person, engine, clock) -> None:
+    from test_training_classes import UNIT as KM
+
+    code, sid = setup_class(engine)
+    alice, bob = person("alice", locale="en"), person("bob-trainee")
+    clock.now = clock.now - timedelta(days=1)  # the day before: nobody has signed in yet
+    from storage import repositories as core
+
+    for p, id_number in ((alice, ALICE), (bob, BOB)):  # bind both chat accounts to the roster
+        p.say("hello")
+        with session_scope(engine) as s:
+            who = core.find_identity(session=s, channel="console", user_key=p.user)
+            cls_id = repo.get_session(session=s, session_id=sid).class_id
+            entry = next(e for e in repo.enrolments_of(session=s, class_id=cls_id)
+                         if repo.id_hash(KEY, id_number) == e.id_hash)
+            assert repo.bind(session=s, enrolment=entry, person_id=who.person_id, at=clock.now)
+    clerk = person("clerk", clerk=KM, locale="en")
+    _change(clerk, code, sid)
+    assert {"move", "place", "drop", "keep"} <= set(clerk.choice_values())
+    clerk.say(choice="move")
+    clerk.say("2026-03-03")
+    clerk.say("14:00-17:00")
+    assert "Session changed to 2026-03-03 14:00–17:00 301教室" in clerk.text
+    with Session(engine) as s:
+        sess = s.get(ClassSession, sid)
+        assert (sess.day, sess.start, sess.end) == (date(2026, 3, 3), time(14), time(17))
+    before, after = "2026-03-02 09:00–12:00 301教室", "2026-03-03 14:00–17:00 301教室"
+    message = "Class {code}: the session of {before} is now {after}."
+    assert sorted(t for _p, t in _notices(engine)) == sorted([
+        translator("en")(message, code=code, before=before, after=after),  # alice
+        translator("zh")(message, code=code, before=before, after=after),  # bob, in Chinese
+    ])
+
+
+def test_signed_sessions_keep_their_time_and_empty_ones_can_be_cancelled(person, engine, clock) -> None:
+    from test_training_classes import UNIT as KM
+
+    code, sid = setup_class(engine)
+    alice = person("alice", locale="en")
+    clock.advance(minutes=2)
+    sign(alice, code, code_now(engine, sid, clock))
+    alice.say(ALICE[-6:])
+    clerk = person("clerk", clerk=KM, locale="en")
+    _change(clerk, code, sid)
+    clerk.say(choice="drop")
+    assert "1 trainees have signed in to this session already" in clerk.text
+    clerk.say(choice="place")
+    clerk.say("302教室")
+    assert "Session changed to 2026-03-02 09:00–12:00 302教室" in clerk.text
+    assert attendance_count(engine, sid) == 1
+    assert [t for _p, t in _notices(engine) if "302教室" in t]  # alice is bound by her sign-in: told
+    with session_scope(engine) as s:
+        other = repo.add_session(session=s, class_id=repo.get_session(session=s, session_id=sid).class_id,
+                                 day=date(2026, 3, 4), start=time(9), end=time(12), place="301教室")
+        other_id = other.id
+    _change(clerk, code, other_id)
+    clerk.say(choice="drop")
+    assert "Session 2026-03-04 09:00–12:00 cancelled" in clerk.text
+    with Session(engine) as s:
+        assert s.get(ClassSession, other_id) is None and s.get(ClassSession, sid) is not None

@@ -23,8 +23,8 @@ from handlers import dates
 from handlers import training_sheets as sheets
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.flows.signin import cite, cite_ref, code_reply, local_time, session_label
-from handlers.i18n import N_, Translate
-from handlers.types import Attachment, Citation, Reply
+from handlers.i18n import N_, Translate, translator
+from handlers.types import Attachment, Citation, Reply, reply_to_dict
 from knowledge.idcard import id_problem, id_sex, is_valid_mobile, mask_id, normalize_id, normalize_mobile
 from knowledge.rules.training import (
     CATEGORIES,
@@ -39,6 +39,7 @@ from knowledge.rules.training import (
 )
 from storage import repo_training as repo
 from storage import repositories as core_repo
+from storage.models import Person
 from storage.models_training import ClassSession, Enrolment, TrainingClass
 
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -300,7 +301,7 @@ def _ask_act(ctx: Ctx) -> Reply:
     options += [("details", _("Class details")), ("session", _("Add a session")),
                 ("trainee", _("Add a trainee to the roster")),
                 *([("import", _("Import the roster from an .xlsx file"))] if ctx.incoming.channel in UPLOADS else []),
-                ("attendance", _("Attendance of a session")),
+                ("attendance", _("Attendance of a session")), ("change", _("Change or cancel a session")),
                 ("code", _("Show the sign-in code and QR")), ("x:roster", _("Export the roster (Annex 4)")),
                 ("x:signin", _("Export a sign-in sheet")), ("x:employment", _("Export employment (Annex 6)")),
                 ("cert", _("Record certificates")), ("outcome", _("Record an employment outcome")),
@@ -331,7 +332,7 @@ def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
         entries = repo.enrolments_of(session=ctx.session, class_id=cls.id or 0)
         data = sheets.employment_xlsx(cls, entries, ctx.settings.data_key, ctx.now.date())
         return goto("act", _export(ctx, cls, "employment", f"附件6-就业情况统计表-{cls.code}.xlsx", data, 22))
-    if action in ("attendance", "code", "x:signin"):
+    if action in ("attendance", "code", "x:signin", "change"):
         if not repo.sessions_of(session=ctx.session, class_id=cls.id or 0):
             return goto("act", Reply(text=_("The class has no sessions yet. Add one first.")))
         ctx.data["after"] = action
@@ -406,6 +407,10 @@ def _on_s_time(ctx: Ctx, answer: Answer) -> Outcome:
     if times is None:
         raise Invalid(ctx._("Please type the times like 09:00-12:00 (the end after the start)."))
     ctx.data["s_time"] = [t.strftime("%H:%M") for t in times]
+    if "edit" in ctx.data:  # moving a session: the place stays
+        sess = _edited(ctx)
+        return _apply_change(ctx, sess, date.fromisoformat(ctx.data.pop("s_date")),
+                             *(time.fromisoformat(t) for t in ctx.data.pop("s_time")), sess.place)
     return goto("s_place")
 
 
@@ -415,12 +420,88 @@ def _ask_s_place(ctx: Ctx) -> Reply:
 
 def _on_s_place(ctx: Ctx, answer: Answer) -> Outcome:
     cls, text = _my_class(ctx), answer.text.strip()
+    if "edit" in ctx.data:  # a new place for an existing session
+        sess = _edited(ctx)
+        return _apply_change(ctx, sess, sess.day, sess.start, sess.end,
+                             cls.class_address if text.lower() in SKIP_WORDS else text[:200])
     start, end = (time.fromisoformat(t) for t in ctx.data.pop("s_time"))
     sess = repo.add_session(session=ctx.session, class_id=cls.id or 0,
                             day=date.fromisoformat(ctx.data.pop("s_date")), start=start, end=end,
                             place=cls.class_address if text.lower() in SKIP_WORDS else text[:200])
     return goto("act", Reply(text=ctx._("Session {when} added to class {code}.", when=session_label(sess),
                                         code=cls.code)))
+
+
+def _edited(ctx: Ctx) -> ClassSession:
+    sess = repo.get_session(session=ctx.session, session_id=int(ctx.data.get("edit") or 0))
+    if sess is None or sess.class_id != _my_class(ctx).id:
+        ctx.data.pop("edit", None)
+        raise Invalid(ctx._("That session no longer exists."))
+    return sess
+
+
+def _signed(ctx: Ctx, sess: ClassSession) -> int:
+    return len(repo.attendance_of_session(session=ctx.session, session_id=sess.id or 0))
+
+
+def _ask_s_change(ctx: Ctx) -> Reply:
+    _ = ctx._
+    sess = _edited(ctx)
+    return choices_reply(_("Session {when}, {place}. What changes?", when=session_label(sess), place=sess.place),
+                         [("move", _("Date and time")), ("place", _("Place")), ("drop", _("Cancel the session")),
+                          ("keep", _("Nothing, go back"))])
+
+
+def _on_s_change(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    sess, action = _edited(ctx), answer.value
+    if action == "keep":
+        ctx.data.pop("edit", None)
+        return goto("act")
+    if action == "place":
+        return goto("s_place")
+    signed = _signed(ctx, sess)
+    if signed:  # attendance is a record (第十九条): its session keeps its date and time
+        raise Invalid(_("{n} trainees have signed in to this session already, so its date and time stay as they "
+                        "are; only its place can change.", n=signed))
+    if action == "move":
+        return goto("s_date")
+    label = session_label(sess)
+    _notify_trainees(ctx, sess, N_("Class {code}: the session of {when} is cancelled."), when=label)
+    repo.delete_session(session=ctx.session, sess=sess)
+    ctx.data.pop("edit", None)
+    return goto("act", Reply(text=_("Session {when} cancelled; the trainees who use the assistant are told.",
+                                    when=label)))
+
+
+def _apply_change(ctx: Ctx, sess: ClassSession, day: date, start: time, end: time, place: str) -> Outcome:
+    if (day, start, end) != (sess.day, sess.start, sess.end) and (signed := _signed(ctx, sess)):
+        ctx.data.pop("edit", None)  # someone signed in while the clerk typed: the time stays
+        return goto("act", Reply(text=ctx._(
+            "{n} trainees have signed in to this session already, so its date and time stay as they are; only "
+            "its place can change.", n=signed)))
+    before = f"{session_label(sess)} {sess.place}"
+    repo.move_session(session=ctx.session, sess=sess, day=day, start=start, end=end, place=place)
+    ctx.data.pop("edit", None)
+    after = f"{session_label(sess)} {sess.place}"
+    _notify_trainees(ctx, sess, N_("Class {code}: the session of {before} is now {after}."), before=before,
+                     after=after)
+    return goto("act", Reply(text=ctx._("Session changed to {after}; the trainees who use the assistant are told.",
+                                        after=after)))
+
+
+def _notify_trainees(ctx: Ctx, sess: ClassSession, message: str, **params: str) -> None:
+    """Tell every trainee whose chat account is bound to the roster, each in their own language."""
+    cls = _my_class(ctx)
+    stamp = f"{ctx.now:%Y%m%d%H%M%S%f}"
+    for entry in repo.enrolments_of(session=ctx.session, class_id=cls.id or 0):
+        if entry.person_id is None:
+            continue
+        person = ctx.session.get(Person, entry.person_id)
+        _t = translator(person.locale if person else "zh")
+        reply = Reply(text=_t(message, code=cls.code, **params))
+        core_repo.enqueue(session=ctx.session, person_id=entry.person_id, body=reply_to_dict(reply),
+                          dedupe_key=f"session-change:{sess.id}:{entry.id}:{stamp}", kind="notification")
 
 
 def _ask_t_id(ctx: Ctx) -> Reply:
@@ -528,6 +609,9 @@ def _on_pick_session(ctx: Ctx, answer: Answer) -> Outcome:
     after = ctx.data.pop("after", "")
     if after == "code":
         return goto("act", code_reply(ctx, cls, sess))
+    if after == "change":
+        ctx.data["edit"] = sess.id
+        return goto("s_change")
     entries = repo.enrolments_of(session=ctx.session, class_id=cls.id or 0)
     present = repo.attendance_of_session(session=ctx.session, session_id=sess.id or 0)
     if after == "x:signin":
@@ -698,6 +782,7 @@ TRAINING_CLERK = Flow(
         "s_date": _s(_ask_s_date, _on_s_date, free_text=True),
         "s_time": _s(_ask_s_time, _on_s_time, free_text=True),
         "s_place": _s(_ask_s_place, _on_s_place, free_text=True),
+        "s_change": _s(_ask_s_change, _on_s_change),
         "t_id": _s(_ask_t_id, _on_t_id, free_text=True),
         "t_name": _s(_ask_t_name, _on_t_name, free_text=True),
         "t_cat": _s(_ask_t_cat, _on_t_cat),
