@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
@@ -52,6 +53,22 @@ FaqFn = Callable[[Ctx, str], list[Reply]]
 Guard = Callable[[Session], object]
 
 
+class _PersonLock:
+    """A lock that can be weakly referenced (``threading.Lock`` cannot)."""
+
+    __slots__ = ("__weakref__", "_lock")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> _PersonLock:
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._lock.release()
+
+
 def pseudonym(channel: str, user_key: str) -> str:
     """A stable, non-reversible tag for logs: never log a platform user id in clear."""
     return hashlib.sha256(f"{channel}:{user_key}".encode()).hexdigest()[:10]
@@ -81,7 +98,9 @@ class Dispatcher:
         self.flows: dict[str, Flow] = {f.name: f for f in flows}
         self.faq = faq
         self.tz = ZoneInfo(settings.timezone)
-        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        # One lock per person while someone holds it: entries vanish with their last user, so a server
+        # that has seen a million people does not keep a million locks.
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], _PersonLock] = weakref.WeakValueDictionary()
         self._locks_guard = threading.Lock()
         self._triggers: dict[str, str] = {}
         for f in flows:
@@ -178,12 +197,12 @@ class Dispatcher:
                                                    Choice("cmd:menu", _("Main menu"))))
 
     # -- internals ----------------------------------------------------------------------------
-    def _lock_for(self, incoming: Incoming) -> threading.Lock:
+    def _lock_for(self, incoming: Incoming) -> _PersonLock:
         key = (incoming.channel, incoming.user_key)
         with self._locks_guard:
             lock = self._locks.get(key)
             if lock is None:
-                lock = self._locks[key] = threading.Lock()
+                lock = self._locks[key] = _PersonLock()
             return lock
 
     def _apology(self, incoming: Incoming, *, busy: bool) -> DispatchResult:

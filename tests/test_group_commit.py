@@ -161,3 +161,15 @@ def test_a_busy_database_gets_the_whole_batch_one_busy_apology_without_waiting_p
     assert "batch of 6 messages not processed" in caplog.text
     with Session(engine) as s:
         assert s.exec(select(ProcessedMessage)).all() == []  # nothing half-done: they can be sent again
+
+
+def test_per_person_locks_do_not_pile_up(d) -> None:
+    import gc
+
+    for n in range(200):
+        d.handle(msg(f"visitor{n}", f"v{n}", "菜单"))
+    d.handle_many([(msg(f"visitor{n}", f"w{n}", "菜单"), None) for n in range(20)])
+    gc.collect()
+    assert len(d._locks) == 0  # nobody is being served: no lock is kept
+    lock = d._lock_for(msg("ann", "x", ""))
+    assert d._lock_for(msg("ann", "y", "")) is lock  # while one is in use, the same person gets the same one
