@@ -57,7 +57,7 @@ def serve(port: int, db_url: str) -> None:
     asyncio.run(server.serve())
 
 
-def build_requests(count: int, users: int) -> list[tuple[dict, bytes]]:
+def build_requests(count: int, users: int, text: str = "菜单") -> list[tuple[dict, bytes]]:
     from wechatpy.crypto import WeChatCrypto
 
     crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
@@ -73,7 +73,7 @@ def build_requests(count: int, users: int) -> list[tuple[dict, bytes]]:
     for n in range(count):
         openid = f"oBENCH{n % users:022d}"
         xml = (f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-               f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[菜单]]></Content>"
+               f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>"
                f"<MsgId>{run * 10**7 + n}</MsgId></xml>")
         nonce = f"{run}{n:07d}"
         env = xmltodict.parse(crypto.encrypt_message(xml, nonce, str(now)))["xml"]
@@ -173,6 +173,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--users", type=int, default=500, help="distinct senders (default 500)")
     parser.add_argument("--db", help="database URL (default: SQLite in a temporary directory)")
+    parser.add_argument("--text", default="菜单", help="what every message says (default 菜单, the menu; a "
+                        "question such as 云岭工匠怎么申报 goes through the FAQ search)")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -196,7 +198,7 @@ def main() -> int:
                         break
                 except httpx.TransportError:
                     time.sleep(0.1)
-            requests = build_requests(args.count + 200, args.users)
+            requests = build_requests(args.count + 200, args.users, args.text)
             warm, timed = requests[:200], requests[200:]  # distinct MsgIds and nonces
             asyncio.run(drive(base, "/wechat", warm, args.concurrency, True))
             asyncio.run(drive(base, "/bare", warm, args.concurrency, False))
@@ -211,8 +213,8 @@ def main() -> int:
         stages = breakdown(timed[:args.users + 500], f"sqlite:///{Path(tmp) / 'breakdown.db'}" if not args.db
                            else args.db, warm=args.users)
 
-    print(f"WeChat webhook bench: {args.count} encrypted text messages, {args.concurrency} concurrent "
-          f"connections, {args.users} senders, {db_url.split(':')[0]}")
+    print(f"WeChat webhook bench: {args.count} encrypted text messages ({args.text!r}), {args.concurrency} "
+          f"concurrent connections, {args.users} senders, {db_url.split(':')[0]}")
     print(f"  bare Starlette endpoint : {bare_rate:8.0f} req/s   p50 {pct(bare_lat, 50):6.1f} ms   "
           f"p99 {pct(bare_lat, 99):6.1f} ms   failures {bare_fail}")
     print(f"  /wechat (safe mode)     : {hook_rate:8.0f} msg/s   p50 {pct(hook_lat, 50):6.1f} ms   "
