@@ -82,10 +82,11 @@ class SigninScreen:
                 Route("/signin/{token}/qr.png", self.telegram_qr, methods=["GET"])]
 
     async def page(self, request: Request) -> Response:
-        _ = translator(normalize_locale(request.query_params.get("lang") or self.app.settings.default_locale))
+        locale = normalize_locale(request.query_params.get("lang") or self.app.settings.default_locale)
+        _ = translator(locale)
         screen = await run_in_threadpool(self._screen, request.path_params["token"], True)
         if screen is None:
-            return HTMLResponse(_page(_("Sign-in"), f"<p>{escape(_(NOT_FOUND))}</p>", refresh=False),
+            return HTMLResponse(_page(_("Sign-in"), f"<p>{escape(_(NOT_FOUND))}</p>", locale, refresh=False),
                                 status_code=404, headers=PRIVATE)
         title = _(TITLE, cls=screen.class_code, when=screen.label)
         if screen.ended:
@@ -103,7 +104,7 @@ class SigninScreen:
                 token = escape(request.path_params["token"], quote=True)
                 body += _figure(f"{token}/qr.png?c={escape(screen.code)}", _(SCAN_TELEGRAM))
             body += "</div>"
-        return HTMLResponse(_page(title, f"<h1>{escape(title)}</h1>{body}", refresh=True), headers=PRIVATE)
+        return HTMLResponse(_page(title, f"<h1>{escape(title)}</h1>{body}", locale, refresh=True), headers=PRIVATE)
 
     async def telegram_qr(self, request: Request) -> Response:
         screen = await run_in_threadpool(self._screen, request.path_params["token"], False)
@@ -170,9 +171,10 @@ def _figure(src: str, caption: str) -> str:
             f'height="280"><figcaption>{escape(caption)}</figcaption></figure>')
 
 
-def _page(title: str, body: str, *, refresh: bool) -> str:
+def _page(title: str, body: str, locale: str, *, refresh: bool) -> str:
     meta = f'<meta http-equiv="refresh" content="{REFRESH_S}">' if refresh else ""
-    return ('<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">'
+    lang = "en" if locale == "en" else "zh-Hans"
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width">{meta}<title>{escape(title)}</title>'
             '<style>body{font-family:sans-serif;text-align:center;margin:2em}h1{font-size:1.6em}'
             '.code{font:bold 5em monospace;letter-spacing:.15em;margin:.3em 0}.how,.note{font-size:1.2em}'

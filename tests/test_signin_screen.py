@@ -91,6 +91,7 @@ def test_the_screen_shows_no_code_outside_the_sign_in_window(engine, settings) -
     s = replace(settings, public_url=PUBLIC)
     early = _client(engine, s, datetime(2026, 3, 2, 7, 0, tzinfo=TZ)).get(f"/signin/{screen_token(sess)}?lang=en")
     assert "Sign-in opens at 2026-03-02 08:45" in early.text and "class=code" not in early.text
+    assert early.text.startswith('<!doctype html><html lang="en">')
     late = _client(engine, s, datetime(2026, 3, 2, 12, 30, tzinfo=TZ)).get(f"/signin/{screen_token(sess)}?lang=en")
     assert "sign-in has closed" in late.text and "class=code" not in late.text
     assert _client(engine, s, datetime(2026, 3, 2, 7, 0, tzinfo=TZ)).get(
