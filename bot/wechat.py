@@ -7,8 +7,9 @@ timestamp outside the window or a (timestamp, nonce) seen before is refused -- i
 signature does not cover the body, so that is the only replay guard. Wrong signature -> 403,
 malformed -> 400, oversized -> 413; all logged with the reason and a pseudonym, nothing stored.
 
-The dispatcher runs in a worker thread. Done within the deadline: one passive reply (encrypted in safe
-mode). Not done: ``success`` now, and the replies follow as customer-service messages. WeChat retries a
+The dispatcher runs in a worker thread (on SQLite the one database thread of :mod:`bot.serial`, which
+commits the messages waiting together at once); the replay guard is recorded in the dispatcher's own
+transaction. Done within the deadline: one passive reply (encrypted in safe mode). Not done: ``success`` now, and the replies follow as customer-service messages. WeChat retries a
 message it got no answer for; a retry never runs the flow again: it waits for the same job, or gets the
 cached passive reply again, or ``success`` when the answer goes out by the customer-service API.
 """
