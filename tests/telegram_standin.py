@@ -20,13 +20,14 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
+from standins import serve
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -92,6 +93,15 @@ DEFAULT_DESCRIPTIONS = {
 }
 
 
+def running() -> Iterator[TelegramStandIn]:
+    """A stand-in served on a free local port (its root in ``.url``): the test modules' ``standin`` fixture
+    (``standin = pytest.fixture(running, name="standin")``)."""
+    s = TelegramStandIn()
+    with serve(s.app()) as url:
+        s.url = url  # type: ignore[attr-defined]
+        yield s
+
+
 @dataclass
 class TelegramStandIn:
     token: str = TOKEN
@@ -142,25 +152,23 @@ class TelegramStandIn:
 
     def wait_for(self, check: Callable[[TelegramStandIn], Any], timeout: float = 10.0) -> Any:
         deadline = time.monotonic() + timeout
-        while True:
-            result = check(self)
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise AssertionError(f"stand-in: condition not met in {timeout}s; calls: "
-                                     f"{[(c.method, c.params.get('text', '')[:40]) for c in self.calls]}")
+        while not (result := self._met(check, deadline, timeout)):
             time.sleep(0.01)
+        return result
 
     async def wait_for_async(self, check: Callable[[TelegramStandIn], Any], timeout: float = 10.0) -> Any:
         deadline = time.monotonic() + timeout
-        while True:
-            result = check(self)
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise AssertionError(f"stand-in: condition not met in {timeout}s; calls: "
-                                     f"{[(c.method, c.params.get('text', '')[:40]) for c in self.calls]}")
+        while not (result := self._met(check, deadline, timeout)):
             await asyncio.sleep(0.01)
+        return result
+
+    def _met(self, check: Callable[[TelegramStandIn], Any], deadline: float, timeout: float) -> Any:
+        """``check``'s result; past the deadline, an AssertionError listing the calls seen."""
+        result = check(self)
+        if not result and time.monotonic() > deadline:
+            raise AssertionError(f"stand-in: condition not met in {timeout}s; calls: "
+                                 f"{[(c.method, c.params.get('text', '')[:40]) for c in self.calls]}")
+        return result
 
     # -- the API -----------------------------------------------------------------------------------
     async def _api(self, request: Request) -> JSONResponse:

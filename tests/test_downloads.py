@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from sqlalchemy import text
 from test_wechat_webhook import OPENID, pusher, send, wx_settings
-from wechat_standin import APP_ID, APP_SECRET, TestClient, WeChatStandIn, push_xml
+from wechat_standin import APP_ID, APP_SECRET, TestClient, push_xml, running
 
 from bot.app import App
 from bot.downloads import NOT_FOUND, Downloads, purge, store_documents
@@ -57,11 +57,7 @@ def on(settings):  # type: ignore[no-untyped-def]
     return replace(settings, public_url=PUBLIC + "/", download_ttl_hours=24)
 
 
-@pytest.fixture
-def standin():  # type: ignore[no-untyped-def]
-    server = WeChatStandIn().start()
-    yield server
-    server.stop()
+standin = pytest.fixture(running, name="standin")
 
 
 def make_app(engine, s) -> App:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session
 from test_signin import setup_class
 from test_training_classes import UNIT
-from wechat_standin import APP_ID, APP_SECRET, TestClient, WeChatStandIn
+from wechat_standin import APP_ID, APP_SECRET, TestClient, running
 
 from bot.app import App
 from bot.signin_screen import REFRESH_S
@@ -27,11 +27,7 @@ PUBLIC = "https://assistant.example.org"
 IN_CLASS = datetime(2026, 3, 2, 9, 10, tzinfo=TZ)  # the session runs 09:00-12:00
 
 
-@pytest.fixture
-def wechat_api():  # type: ignore[no-untyped-def]
-    server = WeChatStandIn().start()
-    yield server
-    server.stop()
+wechat_api = pytest.fixture(running, name="wechat_api")
 
 
 def _client(engine, settings, when: datetime) -> TestClient:  # type: ignore[no-untyped-def]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
-from standins import serve
 from telegram_standin import (
     BOT_USERNAME,
     DOCX,
@@ -19,6 +18,7 @@ from telegram_standin import (
     contact_update,
     document_update,
     make_app,
+    running,
     text_update,
 )
 
@@ -31,12 +31,7 @@ from storage.db import session_scope
 USER = 987654321
 
 
-@pytest.fixture
-def standin() -> Iterator[TelegramStandIn]:
-    s = TelegramStandIn()
-    with serve(s.app()) as url:
-        s.url = url  # type: ignore[attr-defined]
-        yield s
+standin = pytest.fixture(running, name="standin")
 
 
 @asynccontextmanager

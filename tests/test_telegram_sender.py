@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from standins import serve
-from telegram_standin import DOCX, LONG_VALUE, QR, TOKEN, TelegramStandIn
+from telegram_standin import DOCX, LONG_VALUE, QR, TOKEN, running
 
 from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
 from bot.telegram import TelegramSender, make_sender, token_of
@@ -18,12 +16,7 @@ from storage.db import session_scope
 TO = Recipient(person_id=1, channel="telegram", user_key="4242", chat_key="4242", last_inbound_at=None)
 
 
-@pytest.fixture
-def standin() -> Iterator[TelegramStandIn]:
-    s = TelegramStandIn()
-    with serve(s.app()) as url:
-        s.url = url  # type: ignore[attr-defined]
-        yield s
+standin = pytest.fixture(running, name="standin")
 
 
 @pytest.fixture

@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from standins import serve
-from telegram_standin import TelegramStandIn, make_app, text_update
+from telegram_standin import make_app, running, text_update
 
 from bot.cli import main
 from bot.commands.serve import build_server
@@ -48,12 +46,7 @@ def test_missing_settings_give_a_clear_error(clean_env, monkeypatch, capsys, tmp
     assert says in capsys.readouterr().err
 
 
-@pytest.fixture
-def standin() -> Iterator[TelegramStandIn]:
-    s = TelegramStandIn()
-    with serve(s.app()) as url:
-        s.url = url  # type: ignore[attr-defined]
-        yield s
+standin = pytest.fixture(running, name="standin")
 
 
 def test_server_runs_webhook_polling_and_background_and_stops_cleanly(engine, settings, standin) -> None:

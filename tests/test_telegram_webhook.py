@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from standins import serve
-from telegram_standin import TOKEN, TelegramStandIn, make_app, slow_started, text_update
+from telegram_standin import TOKEN, TelegramStandIn, make_app, running, slow_started, text_update
 
 from bot.telegram import MAX_BODY, SECRET_HEADER, WEBHOOK_PATH, TelegramBot, routes, telegram_for
 from bot.web import build_web_app
@@ -19,12 +18,7 @@ SECRET = "s3cret-Token_for_tests"
 USER = 555000111
 
 
-@pytest.fixture
-def standin() -> Iterator[TelegramStandIn]:
-    s = TelegramStandIn()
-    with serve(s.app()) as url:
-        s.url = url  # type: ignore[attr-defined]
-        yield s
+standin = pytest.fixture(running, name="standin")
 
 
 @pytest.fixture

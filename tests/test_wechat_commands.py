@@ -5,19 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from wechat_standin import APP_ID, APP_SECRET, WeChatStandIn
+from wechat_standin import APP_ID, APP_SECRET, running
 
 from bot.cli import main
 from bot.commands.wechat import MENU_FILE, scene_of
 from handlers.dispatch import GLOBAL_COMMANDS
 from handlers.flows import FLOWS
 
-
-@pytest.fixture
-def standin():  # type: ignore[no-untyped-def]
-    server = WeChatStandIn().start()
-    yield server
-    server.stop()
+standin = pytest.fixture(running, name="standin")
 
 
 @pytest.fixture

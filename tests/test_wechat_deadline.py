@@ -12,7 +12,7 @@ from dataclasses import replace
 import httpx
 import pytest
 from test_wechat_webhook import OPENID, pusher, rows, web_app, wx_settings
-from wechat_standin import TestClient, WeChatStandIn, push_xml
+from wechat_standin import TestClient, push_xml, running
 
 from bot.app import App
 from bot.web import build_web_app
@@ -59,11 +59,7 @@ TEST_FLOWS = tuple(
 )
 
 
-@pytest.fixture
-def standin():  # type: ignore[no-untyped-def]
-    server = WeChatStandIn().start()
-    yield server
-    server.stop()
+standin = pytest.fixture(running, name="standin")
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from wechat_standin import APP_ID, APP_SECRET, WeChatStandIn
+from wechat_standin import APP_ID, APP_SECRET, running
 
 from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
 from bot.wechat_api import TEXT_LIMIT_BYTES, MissingCredentials, WeChatSender, client_msg_id, split_utf8
@@ -20,11 +20,7 @@ OPENID = "oRECIPIENTaaaaaaaaaaaaaaaaaa"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-@pytest.fixture
-def standin():  # type: ignore[no-untyped-def]
-    server = WeChatStandIn().start()
-    yield server
-    server.stop()
+standin = pytest.fixture(running, name="standin")
 
 
 @pytest.fixture

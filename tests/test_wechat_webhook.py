@@ -15,7 +15,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 from starlette.applications import Starlette
-from wechat_standin import APP_ID, APP_SECRET, Pusher, TestClient, WeChatStandIn, push_xml
+from wechat_standin import APP_ID, APP_SECRET, Pusher, TestClient, push_xml, running
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from bot.app import App
@@ -83,11 +83,7 @@ TEST_FLOWS = (
 )
 
 
-@pytest.fixture
-def standin():  # type: ignore[no-untyped-def]
-    server = WeChatStandIn().start()
-    yield server
-    server.stop()
+standin = pytest.fixture(running, name="standin")
 
 
 def wx_settings(settings, standin, *, safe: bool, **over):  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ import threading
 import time
 import warnings
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import uvicorn
@@ -26,7 +27,7 @@ with warnings.catch_warnings():  # Starlette's TestClient warns that it prefers 
     from starlette.testclient import TestClient
 
 APP_ID, APP_SECRET = "wx0123456789abcdef", "standin-secret"
-__all__ = ["APP_ID", "APP_SECRET", "Pusher", "TestClient", "WeChatStandIn", "push_xml"]
+__all__ = ["APP_ID", "APP_SECRET", "Pusher", "TestClient", "WeChatStandIn", "push_xml", "running"]
 
 
 @dataclass
@@ -181,3 +182,11 @@ class Pusher:
             outer = xmltodict.parse(text)["xml"]
             text = self.crypto.decrypt_message(text, outer["MsgSignature"], outer["TimeStamp"], outer["Nonce"])
         return dict(xmltodict.parse(text)["xml"])
+
+
+def running() -> Iterator[WeChatStandIn]:
+    """A started stand-in, stopped afterwards: the test modules' ``standin`` fixture
+    (``standin = pytest.fixture(running, name="standin")``)."""
+    server = WeChatStandIn().start()
+    yield server
+    server.stop()
