@@ -72,10 +72,16 @@ _IDENTITY_AND_PERSON = (
 def get_or_create_identity(
     *, session: Session, channel: str, user_key: str, chat_key: str = "", locale: str = "zh", display_name: str = ""
 ) -> tuple[Identity, Person]:
-    # One joined, prebuilt statement on the hot path (every message), rather than identity then person.
+    # Identity and person in one joined statement, rather than identity then person.
     found = session.execute(_IDENTITY_AND_PERSON, {"channel": channel, "user_key": user_key}).first()
     if found is not None:
         return found[0], found[1]
+    return _create_identity(session, channel, user_key, chat_key, locale, display_name)
+
+
+def _create_identity(session: Session, channel: str, user_key: str, chat_key: str, locale: str,
+                     display_name: str) -> tuple[Identity, Person]:
+    """A new person with their first identity (a channel's user seen for the first time)."""
     person = Person(locale=locale, display_name=display_name[:100])
     session.add(person)
     session.flush()
@@ -113,8 +119,8 @@ def identify(*, session: Session, channel: str, user_key: str, chat_key: str = "
     row = session.connection().execute(_WHO, {"channel": channel, "user_key": user_key}).first()
     if row is not None:
         return Who(*row)
-    identity, person = get_or_create_identity(session=session, channel=channel, user_key=user_key,
-                                              chat_key=chat_key, locale=locale, display_name=display_name)
+    # Not found by the read just made: create, without asking the ORM the same question again.
+    identity, person = _create_identity(session, channel, user_key, chat_key, locale, display_name)
     return Who(identity.id or 0, person.id or 0, identity.last_inbound_at, person.locale, person.roles, person.unit)
 
 
