@@ -8,12 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from storage.models_wechat import WechatKv, WechatNonce, WechatReplyCache
-from storage.repositories import insert_once
+from storage.repositories import insert_many_once, insert_once
 
 
 def utc(moment: datetime) -> datetime:
@@ -38,16 +36,8 @@ def cached_reply(*, session: Session, message_key: str, now: datetime) -> tuple[
 def cache_replies(*, session: Session, replies: list[tuple[str, str]], kind: str, expires_at: datetime) -> None:
     """Keep the passive replies ``(message_key, body)`` of messages, in one statement; where one is cached
     already, the first one stays."""
-    if not replies:
-        return
-    dialect = session.get_bind().dialect.name
-    rows = [{"message_key": key, "kind": kind, "body": body, "expires_at": utc(expires_at)} for key, body in replies]
-    if dialect in ("sqlite", "postgresql"):
-        make = sqlite_insert if dialect == "sqlite" else pg_insert
-        session.connection().execute(make(WechatReplyCache).on_conflict_do_nothing(), rows)
-        return
-    for row in rows:
-        insert_once(session, WechatReplyCache, row)
+    insert_many_once(session, WechatReplyCache, [
+        {"message_key": key, "kind": kind, "body": body, "expires_at": utc(expires_at)} for key, body in replies])
 
 
 def kv_get(*, session: Session, key: str, now: datetime) -> str | None:

@@ -42,13 +42,30 @@ def insert_once(session: Session, table: type, values: dict[str, Any]) -> bool:
     return True
 
 
+def insert_many_once(session: Session, table: type, rows: list[dict[str, Any]]) -> None:
+    """:func:`insert_once` for rows of the same columns, in one executemany; where a unique key already
+    holds a row, that row stays."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        session.connection().execute(_on_conflict_nothing(table, dialect, tuple(rows[0])), rows)
+        return
+    for row in rows:
+        insert_once(session, table, row)
+
+
 @cache
-def _insert_once_stmt(table: type, dialect: str, columns: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _on_conflict_nothing(table: type, dialect: str, columns: tuple[str, ...]):  # type: ignore[no-untyped-def]
     # Built once per table, dialect and column set: the hot path runs these on every message, and building
     # a statement costs more than executing it.
     make = sqlite_insert if dialect == "sqlite" else pg_insert
-    return (make(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing()
-            .returning(literal_column("1")))
+    return make(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing()
+
+
+@cache
+def _insert_once_stmt(table: type, dialect: str, columns: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    return _on_conflict_nothing(table, dialect, columns).returning(literal_column("1"))
 
 
 def mark_processed(*, session: Session, channel: str, message_key: str) -> bool:
