@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish
 from handlers.i18n import N_, translator
 from handlers.types import Reply
-from knowledge.places import DIVISIONS, parse_place
+from knowledge.places import DIVISIONS, Place, parse_place
 from storage import repositories as repo
 
 
@@ -58,6 +58,18 @@ ME = Flow(name="me", title=N_("My information"), states={}, enter=_me,
 
 
 # -- the person's area: the prefecture whose union's broadcasts reach them (Person.prefecture) ------------
+def keep_area(ctx: Ctx, text: str) -> Place:
+    """The Yunnan place the person typed, kept as their prefecture (Person.prefecture, which broadcast
+    segments use); Invalid when it is not recognisably one."""
+    place = parse_place(text)
+    if place is None:
+        raise Invalid(ctx._("I do not recognise that as a prefecture of Yunnan. Examples: {examples}.",
+                            examples="、".join(list(DIVISIONS)[:6])))
+    ctx.person.prefecture = place.prefecture
+    ctx.session.add(ctx.person)
+    return place
+
+
 def _ask_area(ctx: Ctx) -> Reply:
     _ = ctx._
     return choices_reply(_("Which prefecture or city of Yunnan do you work in (e.g. 昆明市, 大理州)? Your union "
@@ -68,12 +80,7 @@ def _on_area(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
     if answer.value == "skip":
         return finish(Reply(text=_("All right. You can set it any time by typing 'my area'.")))
-    place = parse_place(answer.text)
-    if place is None:
-        raise Invalid(_("I do not recognise that as a prefecture of Yunnan. Examples: {examples}.",
-                        examples="、".join(list(DIVISIONS)[:6])))
-    ctx.person.prefecture = place.prefecture
-    ctx.session.add(ctx.person)
+    place = keep_area(ctx, answer.text)
     return finish(Reply(text=_("Saved: you work in {area}. Reminders from {union} will reach you.",
                                area=place.prefecture, union=place.prefecture_union)))
 

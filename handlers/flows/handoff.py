@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
+from handlers.flows.core import keep_area
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply, reply_to_dict
-from knowledge.places import DIVISIONS, PROVINCIAL_UNION, Place, parse_place
+from knowledge.places import PROVINCIAL_UNION, Place
 from knowledge.text import redact
 from storage import repo_tickets as tickets
 from storage import repositories as repo
@@ -97,13 +98,7 @@ def _on_unit(ctx: Ctx, a: Answer) -> Outcome:
     if text.lower() in ("not sure", "不清楚", "不知道", "不确定", "省总", "省总工会"):
         ctx.data["unit"] = PROVINCIAL_UNION
         return _create(ctx)
-    place = parse_place(text)
-    if place is None:
-        raise Invalid(_("I do not recognise that as a prefecture of Yunnan. Examples: {examples}.",
-                        examples="、".join(list(DIVISIONS)[:6])))
-    ctx.person.prefecture = place.prefecture
-    ctx.session.add(ctx.person)
-    ctx.data["unit"] = place.prefecture_union
+    ctx.data["unit"] = keep_area(ctx, text).prefecture_union
     return _create(ctx)
 
 
