@@ -32,7 +32,7 @@ from knowledge.text import redact
 from storage import repositories as repo
 from storage.db import run_in_transaction
 from storage.errors import Busy
-from storage.repositories import ConversationState as Conversation
+from storage.repositories import ConversationState
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ class Dispatcher:
         return DispatchResult(replies=replies, locale=ctx.person_locale)
 
     @staticmethod
-    def _remember(conv: Conversation, incoming: Incoming) -> None:
+    def _remember(conv: ConversationState, incoming: Incoming) -> None:
         text = clean_text(incoming.text)
         if not text:
             return
@@ -257,14 +257,14 @@ class Dispatcher:
             person.unit = unit
             ctx.session.add(person)
 
-    def _save(self, ctx: Ctx, conv: Conversation, flow: str, state: str, offered: Sequence[Choice],
+    def _save(self, ctx: Ctx, conv: ConversationState, flow: str, state: str, offered: Sequence[Choice],
               retries: int = 0) -> None:
         repo.save_conversation(
             session=ctx.session, conv=conv, flow=flow, state=state, data=ctx.data if flow else {},
             offered=[[c.value, c.label] for c in offered], retries=retries, now=ctx.now,
         )
 
-    def _route(self, ctx: Ctx, conv: Conversation) -> list[Reply]:
+    def _route(self, ctx: Ctx, conv: ConversationState) -> list[Reply]:
         _ = ctx._
         inc = ctx.incoming
         text = clean_text(inc.text)
@@ -363,7 +363,7 @@ class Dispatcher:
         self._save(ctx, conv, "", "", replies[-1].choices if replies else ())
         return [*notes, *replies]
 
-    def _enter(self, ctx: Ctx, conv: Conversation, flow: Flow) -> list[Reply]:
+    def _enter(self, ctx: Ctx, conv: ConversationState, flow: Flow) -> list[Reply]:
         _ = ctx._
         if not flow.allows(ctx.roles):
             log.warning("refused flow %s for %s (roles %s)", flow.name,
@@ -379,7 +379,7 @@ class Dispatcher:
             outcome = Outcome(next_state=flow.start)
         return self._apply(ctx, conv, flow, flow.start or "", outcome, retries=0)
 
-    def _step(self, ctx: Ctx, conv: Conversation, flow: Flow, state_name: str, text: str,
+    def _step(self, ctx: Ctx, conv: ConversationState, flow: Flow, state_name: str, text: str,
               offered: list[Choice]) -> list[Reply]:
         _ = ctx._
         state = flow.states.get(state_name)
@@ -404,7 +404,7 @@ class Dispatcher:
             return [Reply(text=bad.message), prompt]
         return self._apply(ctx, conv, flow, state_name, outcome, retries=0)
 
-    def _apply(self, ctx: Ctx, conv: Conversation, flow: Flow, current: str, outcome: Outcome,
+    def _apply(self, ctx: Ctx, conv: ConversationState, flow: Flow, current: str, outcome: Outcome,
                retries: int) -> list[Reply]:
         replies = list(outcome.replies)
         if outcome.end:
