@@ -259,10 +259,8 @@ class Dispatcher:
 
     def _save(self, ctx: Ctx, conv: ConversationState, flow: str, state: str, offered: Sequence[Choice],
               retries: int = 0) -> None:
-        repo.save_conversation(
-            session=ctx.session, conv=conv, flow=flow, state=state, data=ctx.data if flow else {},
-            offered=[[c.value, c.label] for c in offered], retries=retries, now=ctx.now,
-        )
+        conv.move_to(flow=flow, state=state, data=ctx.data if flow else {},
+                     offered=[[c.value, c.label] for c in offered], retries=retries, now=ctx.now)
 
     def _route(self, ctx: Ctx, conv: ConversationState) -> list[Reply]:
         _ = ctx._

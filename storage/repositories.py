@@ -185,6 +185,13 @@ class ConversationState:
     recent: str = "[]"
     updated_at: datetime = field(default_factory=utcnow)
 
+    def move_to(self, *, flow: str, state: str, data: dict[str, Any], offered: list[Any], retries: int,
+                now: datetime) -> None:
+        """The conversation's next state; :func:`store_conversation` writes it."""
+        self.flow, self.state, self.retries, self.updated_at = flow, state, retries, now
+        self.data = json.dumps(data, ensure_ascii=False, default=str)
+        self.offered = json.dumps(offered, ensure_ascii=False)
+
 
 _CONV = Conversation.__table__.c  # type: ignore[attr-defined]
 _CONV_FIELDS = ("flow", "state", "data", "offered", "retries", "recent", "updated_at")
@@ -210,17 +217,8 @@ def load_conversation(*, session: Session, identity_id: int, for_update: bool = 
     return ConversationState(identity_id, *row)
 
 
-def save_conversation(
-    *, session: Session, conv: ConversationState, flow: str, state: str, data: dict[str, Any], offered: list[Any],
-    retries: int, now: datetime,
-) -> None:
-    conv.flow, conv.state, conv.retries, conv.updated_at = flow, state, retries, now
-    conv.data = json.dumps(data, ensure_ascii=False, default=str)
-    conv.offered = json.dumps(offered, ensure_ascii=False)
-
-
 def store_conversation(*, session: Session, conv: ConversationState) -> None:
-    """Write back what :func:`save_conversation` and the dispatcher changed (once per message)."""
+    """Write back what the dispatcher changed (once per message)."""
     session.connection().execute(_CONV_UPDATE, {"iid": conv.identity_id,
                                                 **{f"v_{f}": getattr(conv, f) for f in _CONV_FIELDS}})
 
