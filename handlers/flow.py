@@ -25,7 +25,7 @@ from handlers.errors import Invalid
 from handlers.i18n import Translate
 from handlers.settings import Settings
 from handlers.types import Choice, Incoming, Reply
-from storage.models import Person
+from storage.models import Person, role_set
 
 __all__ = ["Answer", "Ctx", "Flow", "Invalid", "MenuGroup", "Outcome", "State", "finish", "goto", "switch"]
 
@@ -62,7 +62,7 @@ class Ctx:
     def roles(self) -> frozenset[str]:
         if self._person is not None:
             return self._person.role_set()
-        return frozenset(r for r in self.known_roles.split(",") if r)
+        return role_set(self.known_roles)
 
     @property
     def is_clerk(self) -> bool:

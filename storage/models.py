@@ -26,6 +26,11 @@ def When(*, default_now: bool = False, index: bool = False, nullable: bool = Tru
     return Field(default=None, index=index, nullable=nullable)
 
 
+def role_set(roles: str) -> frozenset[str]:
+    """The roles of a comma-separated ``Person.roles``."""
+    return frozenset(r for r in roles.split(",") if r)
+
+
 class Person(SQLModel, table=True):
     """One human, however many platforms they use. Roles: worker, trainee, applicant, clerk."""
 
@@ -41,7 +46,7 @@ class Person(SQLModel, table=True):
     last_seen_at: datetime = When(default_now=True)
 
     def role_set(self) -> frozenset[str]:
-        return frozenset(r for r in self.roles.split(",") if r)
+        return role_set(self.roles)
 
 
 class Identity(SQLModel, table=True):
