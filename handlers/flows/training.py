@@ -47,6 +47,8 @@ _TIMES = re.compile(r"^(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](
 SKIP_WORDS = {"-", "—", "无", "没有", "跳过", "skip", "none", "no"}
 UPLOADS = frozenset({"telegram", "console"})  # where a person can send the assistant a file (not WeChat)
 ERRORS_SHOWN = 15  # rows of a bad roster listed in chat
+SIGNED_KEEPS_TIME = N_("{n} trainees have signed in to this session already, so its date and time stay as they "
+                       "are; only its place can change.")  # attendance is a record (第十九条)
 
 
 # -- shared with the command line ------------------------------------------------------------------------
@@ -462,8 +464,7 @@ def _on_s_change(ctx: Ctx, answer: Answer) -> Outcome:
         return goto("s_place")
     signed = _signed(ctx, sess)
     if signed:  # attendance is a record (第十九条): its session keeps its date and time
-        raise Invalid(_("{n} trainees have signed in to this session already, so its date and time stay as they "
-                        "are; only its place can change.", n=signed))
+        raise Invalid(_(SIGNED_KEEPS_TIME, n=signed))
     if action == "move":
         return goto("s_date")
     label = session_label(sess)
@@ -477,9 +478,7 @@ def _on_s_change(ctx: Ctx, answer: Answer) -> Outcome:
 def _apply_change(ctx: Ctx, sess: ClassSession, day: date, start: time, end: time, place: str) -> Outcome:
     if (day, start, end) != (sess.day, sess.start, sess.end) and (signed := _signed(ctx, sess)):
         ctx.data.pop("edit", None)  # someone signed in while the clerk typed: the time stays
-        return goto("act", Reply(text=ctx._(
-            "{n} trainees have signed in to this session already, so its date and time stay as they are; only "
-            "its place can change.", n=signed)))
+        return goto("act", Reply(text=ctx._(SIGNED_KEEPS_TIME, n=signed)))
     before = f"{session_label(sess)} {sess.place}"
     repo.move_session(session=ctx.session, sess=sess, day=day, start=start, end=end, place=place)
     ctx.data.pop("edit", None)
