@@ -13,9 +13,7 @@ from typing import TextIO
 from bot.app import App
 from bot.render import render_text
 from handlers.i18n import normalize_locale, translator
-from handlers.types import Attachment, Incoming, Reply
-
-MAX_FILE = 1024 * 1024  # as on Telegram
+from handlers.types import MAX_UPLOAD, Attachment, Incoming, Reply
 
 
 class ConsoleChat:
@@ -55,7 +53,7 @@ class ConsoleChat:
         """The file for ``/file PATH``; or what is wrong with it."""
         _ = translator(normalize_locale(self.locale or self.app.settings.default_locale))
         try:
-            if path.stat().st_size > MAX_FILE:
+            if path.stat().st_size > MAX_UPLOAD:
                 return None, _("Not sent: {path} is over 1 MB.", path=str(path))
             return Attachment(kind="document", filename=path.name, data=path.read_bytes()), ""
         except OSError:

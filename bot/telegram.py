@@ -62,7 +62,7 @@ from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
 from handlers.dispatch import GLOBAL_COMMANDS, pseudonym
 from handlers.i18n import N_, Translate, translator
 from handlers.settings import Settings
-from handlers.types import Attachment, Choice, DispatchResult, Incoming, Reply
+from handlers.types import MAX_UPLOAD, Attachment, Choice, DispatchResult, Incoming, Reply
 from storage import models_telegram as store
 from storage.db import run_in_transaction
 
@@ -89,7 +89,6 @@ BUTTON_EXPIRED = N_("This button is no longer valid. Please type /menu.")
 FILE_TOO_LARGE = N_("That file is too large (the limit is 1 MB). A class roster is much smaller; please check "
                     "you sent the right file.")
 FILE_NOT_FETCHED = N_("I could not fetch your file from Telegram. Please send it again in a moment.")
-MAX_UPLOAD = 1024 * 1024  # files people send: a roster sheet is tens of KB
 # Command menu (set_my_commands), in this order. A name is registered when the dispatcher (start, menu,
 # help, cancel) or a flow answers "/<name>"; a flow's command is described by the flow's title.
 COMMANDS = ("start", "menu", "help", "cancel", "status", "craftsman", "subsidy", "calendar", "human", "lang")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+MAX_UPLOAD = 1024 * 1024  # files people send (a roster sheet is tens of KB); adapters refuse larger ones
+
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
