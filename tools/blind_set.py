@@ -1,0 +1,140 @@
+"""Assemble the blind question set (tests/data/blind.jsonl) from the writers' files, once.
+
+The writers were helper sessions given only the text of some articles and a persona, never the code,
+the lexicon or the curation (their brief and how they were run: tests/data/README.md). This tool
+validates their lines, resolves each question's deciding paragraph from the verbatim snippet the writer
+copied, lists the articles of other measures that say the same thing (``equivalent``, computed from the
+measures' text, not from the questions), and splits the set ONCE into train / dev / test, stratified by
+writer and style with a fixed seed. Running it again on the same input gives the same file; the test
+split is then frozen by its hash in tests/test_blind_set.py, so re-splitting is caught.
+
+    .venv/bin/python tools/blind_set.py /tmp/blind/out/w*.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rapidfuzz import fuzz  # noqa: E402
+
+from knowledge.loader import load_measures  # noqa: E402
+from knowledge.text import squash  # noqa: E402
+
+OUT = ROOT / "tests" / "data" / "blind.jsonl"
+STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
+SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
+SEED = 20261129
+
+
+def equivalents() -> dict[tuple[str, int], tuple[tuple[str, int], ...]]:
+    """Articles of other measures whose text is the same rule (computed from the measures, as the
+    assistant itself does when it asks which programme a question means)."""
+    from knowledge.answer import same_rule
+
+    return same_rule()
+
+
+def paragraph_of(measure: str, article: int, snippet: str | None) -> int | None:
+    """1-based paragraph holding the writer's verbatim snippet (None for one-paragraph articles)."""
+    paras = load_measures()[measure].article(article).paragraphs
+    if len(paras) == 1 or not snippet:
+        return None
+    s = squash(snippet)
+    for p in paras:
+        if s in squash(p.text):
+            return p.index
+    return max(paras, key=lambda p: fuzz.partial_ratio(s, squash(p.text))).index
+
+
+def build(paths: list[Path]) -> list[dict]:
+    measures = load_measures()
+    same = equivalents()
+    rows: list[dict] = []
+    seen: set[str] = set()
+    for path in sorted(paths):
+        writer = path.stem
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            q = json.loads(line)
+            text = " ".join(str(q["question"]).split())
+            if not text or squash(text) in seen:
+                continue  # an exact repeat of another writer's question adds nothing
+            seen.add(squash(text))
+            style = q.get("style") if q.get("style") in STYLES else "colloquial"
+            row = {"question": text, "style": style, "persona": q.get("persona", ""), "writer": writer,
+                   "line": n}
+            if q.get("in_scope") and q.get("measure") in measures:
+                m, a = q["measure"], int(q["article"])
+                measures[m].article(a)  # raises for an article that does not exist
+                row.update(expected=[[m, a]], paragraph=paragraph_of(m, a, q.get("deciding_text")),
+                           deciding_text=q.get("deciding_text"), equivalent=[list(k) for k in same.get((m, a), [])])
+            else:
+                row.update(expected=[], paragraph=None, deciding_text=None, equivalent=[])
+            rows.append(row)
+    # Stratified split: within each (writer, in/out of scope, style) group, shuffled with a fixed seed.
+    rng = random.Random(SEED)
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows:
+        groups[(r["writer"], bool(r["expected"]), r["style"])].append(r)
+    for key in sorted(groups):
+        g = groups[key]
+        rng.shuffle(g)
+        cut1 = round(len(g) * SPLITS[0][1])
+        cut2 = cut1 + round(len(g) * SPLITS[1][1])
+        for i, r in enumerate(g):
+            r["split"] = "train" if i < cut1 else "dev" if i < cut2 else "test"
+    rows.sort(key=lambda r: (r["writer"], r["line"]))
+    for i, r in enumerate(rows, 1):
+        r["id"] = f"b{i:04d}"
+        del r["line"]
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="+", type=Path)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args()
+    rows = build(args.files)
+    keys = ("id", "question", "style", "persona", "writer", "expected", "paragraph", "deciding_text",
+            "equivalent", "split")
+    with args.out.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps({k: r[k] for k in keys}, ensure_ascii=False) + "\n")
+    count: dict[str, int] = defaultdict(int)
+    for r in rows:
+        count[r["split"]] += 1
+        count["oos" if not r["expected"] else r["style"]] += 1
+    print(f"{len(rows)} questions -> {args.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(count.items())))
+    return 0
+
+
+# Words that name a programme, for scoring only (fixed here, not the search's lexicon): an article of
+# another measure that says the same thing answers a question that names neither programme.
+PROGRAMME_WORDS = {"craftsman": ("工匠", "craftsm", "artisan"), "studio": ("工作室", "studio"),
+                   "station": ("工作站", "station"), "training": ("培训", "培訓", "training")}
+
+
+def accepted(row: dict) -> set[tuple[str, int]]:
+    """The articles that answer ``row``: the one its writer had, plus those of other measures saying the
+    same rule when the question names neither programme."""
+    ok = {(m, a) for m, a in row["expected"]}
+    text = row["question"].lower()
+    named = {m for m, words in PROGRAMME_WORDS.items() if any(w in text for w in words)}
+    for m, a in row.get("equivalent", ()):
+        if m in named or not named & {m, *(e[0] for e in row["expected"])}:
+            ok.add((m, a))
+    return ok
+
+
+if __name__ == "__main__":
+    sys.exit(main())
