@@ -4,18 +4,23 @@ starts fast; the FAQ flow (``handlers.flows.ask``) wraps it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from handlers.cite import citation
 from handlers.i18n import Translate, normalize_locale, translator
 from handlers.types import Choice, Citation, Reply
-from knowledge.answer import Composed, compose
-from knowledge.search import SearchResult, search
+from knowledge import loader
+from knowledge.answer import Composed, compose, direct_answer, same_rule
+from knowledge.reckon import reckon
+from knowledge.search import MAX_QUERY, Hit, SearchResult, search
 
 __all__ = ["Asked", "answer"]
 
 MAX_REPLY = 1500  # characters of a rendered reply (WeChat shows about this much comfortably)
 MAX_QUOTE = 300  # characters of a quoted article; longer quotes are cut at a sentence end
+# A tapped "did you mean" or "which programme" choice comes back as the question "§measure:article[:paragraph]".
+_PICKED = re.compile(r"§([a-z]+):(\d{1,3})(?::(\d{1,2}))?")
 
 
 @dataclass(frozen=True)
@@ -28,12 +33,90 @@ class Asked:
 def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3) -> Asked:
     """Search ``text`` and build the reply. The answer is in ``locale`` when given, else in the language
     the question is written in."""
-    result = search(text, top=max(top, 5))  # a few more hits than shown, for related questions
+    picked = _picked(text)
+    result = picked or search(text, top=max(top, 5))  # a few more hits than shown, for related questions
     lang = normalize_locale(locale) if locale else result.lang
     composed = compose(result, lang)
     _ = translator(lang)
-    reply = _abstain(_, composed, contact) if composed.abstained else _answer(_, composed)
+    if composed.abstained:
+        reply = _abstain(_, composed, contact)
+    elif not result.likely and not (result.hits and reckon(result.hits[0].measure, result.hits[0].article, text)):
+        # Numbers that fit the best article's rule are evidence enough to answer it.
+        reply = _did_you_mean(_, lang, result)
+    elif not picked and (programmes := _same_rule_elsewhere(result)):
+        reply = _which_programme(_, lang, result.hits[0], programmes)
+    else:
+        reply = _answer(_, composed, text if not picked else "")
+        if not result.sure and not picked:  # likely, not certain: the runners-up are one tap away
+            others = tuple(Choice(pick_value(h), _topic(lang, h)) for h in result.hits[1:3])
+            reply = replace(reply, text=reply.text + "\n" + _("Or did you mean:"),
+                            choices=others + tuple(c for c in reply.choices if not c.value.startswith("ask:")))
+        if result.truncated:
+            reply = replace(reply, text=_("(Your message was long: I searched its first {n} characters.)",
+                                          n=MAX_QUERY) + "\n" + reply.text)
     return Asked(reply, replace(result, hits=result.hits[:top]), composed)
+
+
+def _picked(text: str) -> SearchResult | None:
+    """The article a person tapped among the choices offered, as a search result of one sure hit."""
+    m = _PICKED.fullmatch(text.strip())
+    if not m:
+        return None
+    measure, number = m.group(1), int(m.group(2))
+    try:
+        art = loader.article(measure, number)
+    except KeyError:
+        return None
+    para = int(m.group(3)) if m.group(3) else None
+    if para is not None and para not in {p.index for p in art.paragraphs}:
+        para = None
+    return SearchResult(text, "zh", (Hit(measure, number, para, 1.0),), False)
+
+
+def pick_value(hit: Hit) -> str:
+    return f"ask:§{hit.measure}:{hit.article}" + (f":{hit.paragraph}" if hit.paragraph else "")
+
+
+def _topic(lang: str, hit: Hit) -> str:
+    """A short label of what an article says: its direct answer's question, else its opening words."""
+    direct = direct_answer(hit.measure, hit.article, hit.paragraph)
+    if direct:
+        return direct.question(lang)
+    art = loader.article(hit.measure, hit.article)
+    if lang == "en":
+        gist = art.gist_en
+        return f"{loader.label(hit.measure, hit.article, 'en')}: " + (gist if len(gist) <= 70 else gist[:68] + "…")
+    text = loader.quote(hit.measure, hit.article, hit.paragraph)
+    head = re.split(r"[。；：]", text, maxsplit=1)[0]
+    return f"{art.label}：" + (head if len(head) <= 30 else head[:28] + "…")
+
+
+def _did_you_mean(_: Translate, lang: str, result: SearchResult) -> Reply:
+    """Plausible but not certain: the best three as choices, instead of guessing or abstaining."""
+    choices = [Choice(pick_value(h), _topic(lang, h)) for h in result.hits[:3]]
+    choices += [Choice("flow:handoff", _("None of these: talk to a person")), Choice("cmd:menu", _("Main menu"))]
+    return Reply(text=_("I am not sure which rule you mean. Did you mean one of these?"), choices=tuple(choices))
+
+
+def _same_rule_elsewhere(result: SearchResult) -> list[Hit]:
+    """When the question names no programme and the best article's rule is in several measures: one hit
+    per programme, the best one's first."""
+    best = result.hits[0]
+    if result.named:
+        return []
+    others = same_rule().get((best.measure, best.article), ())
+    if not others:
+        return []
+    return [best, *(Hit(m, a, None, best.score) for m, a in others)]  # paragraphs differ between measures
+
+
+def _which_programme(_: Translate, lang: str, best: Hit, hits: list[Hit]) -> Reply:
+    names = {"craftsman": _("Yunling Craftsman"), "studio": _("Workers' innovation studio"),
+             "station": _("Workers' technician workstation"), "training": _("Union skills training")}
+    choices = [Choice(pick_value(h), names[h.measure]) for h in hits]
+    choices.append(Choice("cmd:menu", _("Main menu")))
+    return Reply(text=_("The same rule is in several programmes, with their own details. Which one do you mean?"),
+                 choices=tuple(choices))
 
 
 def _abstain(_: Translate, composed: Composed, contact: str) -> Reply:
@@ -49,13 +132,17 @@ def _abstain(_: Translate, composed: Composed, contact: str) -> Reply:
     )
 
 
-def _answer(_: Translate, composed: Composed) -> Reply:
+def _answer(_: Translate, composed: Composed, question: str = "") -> Reply:
     lang = composed.lang
     cites = [_trim(citation(lang, r)) for r in composed.refs]
     if composed.direct:
         lead = composed.direct.text(lang)
     else:
         lead = _("The provision closest to your question is quoted below.")
+    best = composed.hits[0]
+    working = reckon(best.measure, best.article, question) if question else None
+    if working:
+        lead = _(working.text, **working.params) + "\n" + lead
     choices = [Choice(f"ask:{q}", q) for q in composed.related]
     choices.append(Choice("cmd:menu", _("Main menu")))
     reply = Reply(text=lead, choices=tuple(choices), citations=tuple(cites))

@@ -16,9 +16,37 @@ from importlib import resources
 from knowledge.models import ArticleRef, ref
 from knowledge.search import Hit, SearchResult
 
-__all__ = ["Composed", "DirectAnswer", "compose", "direct_answer", "direct_answers"]
+__all__ = ["Composed", "DirectAnswer", "compose", "direct_answer", "direct_answers", "same_rule"]
 
 SECOND_CITATION = 0.8  # cite the runner-up too when it scores at least this share of the best
+SAME_RULE = 85  # rapidfuzz ratio of two articles' texts, programme names masked, that state the same rule
+_PROGRAMME_NAMES = ("云岭工匠创新工作室", "职工创新工作室", "技师工作站", "云岭工匠", "创新工作室", "工作室", "工作站",
+                    "工匠")
+
+
+@cache
+def same_rule() -> dict[tuple[str, int], tuple[tuple[str, int], ...]]:
+    """Articles of other measures that state the same rule (公示, 异议, 撤销, 更名 … are in three measures):
+    a question that names no programme is asked which one it means."""
+    from rapidfuzz import fuzz
+
+    from knowledge.loader import load_measures
+    from knowledge.text import squash
+
+    def masked(text: str) -> str:
+        text = squash(text)
+        for name in _PROGRAMME_NAMES:
+            text = text.replace(name, "X")
+        return text
+
+    arts = [((m.key, a.number), masked(a.text)) for m in load_measures().values() for a in m.articles]
+    out: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for i, (k1, t1) in enumerate(arts):
+        for k2, t2 in arts[i + 1:]:
+            if k1[0] != k2[0] and fuzz.ratio(t1, t2) >= SAME_RULE:
+                out.setdefault(k1, []).append(k2)
+                out.setdefault(k2, []).append(k1)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -58,6 +58,11 @@ class SearchResult:
     hits: tuple[Hit, ...]  # best first; empty when abstained
     abstained: bool
     reason: str = ""  # why we abstained: "empty" | "other_region" | "off_topic" | "low_score"
+    sure: bool = True  # False: not certain; answer the best and offer the next as "or did you mean"
+    likely: bool = True  # False: not even likely; offer the top hits as "did you mean", answer none
+    named: tuple[str, ...] = ()  # the programmes the question names
+    truncated: bool = False  # the question was longer than MAX_QUERY and only its start was searched
+    p_answer: float = 0.0  # the ranking model's probability that the best hit is right
 
 
 # -- text ----------------------------------------------------------------------------------------
@@ -71,7 +76,8 @@ def fold(text: str) -> str:
 
 def normalize(text: str) -> str:
     """:func:`fold`, cut to MAX_QUERY characters, traditional -> simplified."""
-    text = fold(text)[:MAX_QUERY]
+    # Cut before folding too: a 10 000-character message costs no more than a short one.
+    text = fold((text or "")[: MAX_QUERY * 2])[:MAX_QUERY]
     if any(_CJK.match(c) and c not in index().chars for c in text):
         import zhconv  # loading its tables takes ~0.15 s: only for characters the measures do not use
 
@@ -214,6 +220,7 @@ class Index:
         self.known = frozenset(known)
         self.chars = frozenset(c for t in known for c in t)  # text made only of these needs no zhconv
         self._homophones: dict[str, tuple[str, ...]] | None = None
+        self.examples = Examples(_lexicon("examples")["examples"], self.stop_en)
 
     # -- helpers --------------------------------------------------------------------------------
     def en_tokens(self, text: str) -> list[str]:
@@ -256,6 +263,78 @@ class Index:
         return "".join(chars)
 
 
+class Examples:
+    """Questions people wrote, each labelled with the article that answers it (or none: out of scope):
+    the train split of the blind set (tests/data/blind.jsonl) and of the older set, stored normalised
+    in ``knowledge/lexicon/examples.json`` by tools/fit_ranker.py. A question is compared with each by
+    the cosine of tf-idf vectors of characters, bigrams and English stems; an article's signal is its
+    nearest example (and second nearest), which carries paraphrases that share no words with the text."""
+
+    UNIGRAM = 0.3  # single characters say less than bigrams
+
+    def __init__(self, items: list[dict], stop_en: frozenset[str]) -> None:
+        self.stop_en = stop_en
+        self.ids: list[str] = []
+        self.keys: list[tuple[str, int] | None] = []
+        self.paragraphs: list[int | None] = []
+        vectors: list[dict[str, float]] = []
+        df: Counter[str] = Counter()
+        for item in items:
+            vec = self._tf(item["n"])
+            if not vec:
+                continue
+            measure, _, article = (item.get("ref") or "::").partition(":")
+            self.ids.append(item["id"])
+            self.keys.append((measure, int(article)) if measure else None)
+            self.paragraphs.append(item.get("paragraph"))
+            vectors.append(vec)
+            df.update(vec.keys())
+        n = len(vectors)
+        self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, vec in enumerate(vectors):
+            weighted = {t: w * self.idf[t] for t, w in vec.items()}
+            norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
+            for t, w in weighted.items():
+                self.postings[t].append((i, w / norm))
+
+    def _tf(self, text: str) -> dict[str, float]:
+        vec: dict[str, float] = defaultdict(float)
+        for tok in _TOKEN.findall(text):
+            if _CJK.match(tok):
+                for i, ch in enumerate(tok):
+                    if ch not in _FUNCTION_CHARS:
+                        vec[ch] += self.UNIGRAM
+                    if i + 1 < len(tok):
+                        vec[tok[i:i + 2]] += 1.0
+            elif not tok.isdigit() and tok not in self.stop_en:
+                vec[_stem(tok)] += 1.0
+        return vec
+
+    def similar(self, text: str, exclude: str | None = None) -> dict[tuple[str, int] | None, tuple[float, float, int | None]]:
+        """Article (None: out of scope) -> (best cosine, second best, paragraph of the best example)."""
+        q = {t: w * self.idf[t] for t, w in self._tf(text).items() if t in self.idf}
+        norm = math.sqrt(sum(w * w for w in q.values()))
+        if not norm:
+            return {}
+        dots: dict[int, float] = defaultdict(float)
+        for t, w in q.items():
+            for i, v in self.postings[t]:
+                dots[i] += w * v
+        out: dict[tuple[str, int] | None, tuple[float, float, int | None]] = {}
+        for i, dot in dots.items():
+            if exclude is not None and self.ids[i] == exclude:
+                continue
+            sim = dot / norm
+            key = self.keys[i]
+            best, second, para = out.get(key, (0.0, 0.0, None))
+            if sim > best:
+                out[key] = (sim, best, self.paragraphs[i])
+            elif sim > second:
+                out[key] = (best, sim, para)
+        return out
+
+
 def _stem(word: str) -> str:
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
@@ -271,16 +350,76 @@ def index() -> Index:
 # -- the search ----------------------------------------------------------------------------------
 
 def search(query: str, top: int = 3, lang: str | None = None) -> SearchResult:
-    """Rank the articles of the four measures for ``query``; abstain when nothing is relevant."""
+    """Rank the articles of the four measures for ``query``; abstain when nothing is relevant, and mark
+    the result unsure when the best article is plausible but not certain."""
+    prep = prepare(query, lang)
+    if prep.reason:
+        return SearchResult(prep.text, prep.lang, (), True, prep.reason, named=prep.named,
+                            truncated=prep.truncated)
+    model = ranker()
+    scored = sorted(((model.rank_logit(c.features), c) for c in prep.candidates),
+                    key=lambda lc: (-lc[0], lc[1].key))
+    p_top = _sigmoid(scored[0][0])
+    p_in = model.in_scope(prep.scope_features(scored))
+    common = {"named": prep.named, "truncated": prep.truncated, "p_answer": round(p_top, 3)}
+    if p_in < model.abstain_below:
+        return SearchResult(prep.text, prep.lang, (), True, "low_score", **common)  # type: ignore[arg-type]
+    hits = tuple(Hit(c.key[0], c.key[1], c.paragraph, round(logit, 3)) for logit, c in scored[: max(top, 1)])
+    return SearchResult(prep.text, prep.lang, hits, False, sure=p_top >= model.sure_above,
+                        likely=p_top >= model.likely_above, **common)  # type: ignore[arg-type]
+
+
+@dataclass(slots=True)
+class Candidate:
+    key: tuple[str, int]
+    paragraph: int | None
+    features: tuple[float, ...]
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A question made ready for the ranking model: the candidates' features, or why it was refused."""
+
+    text: str
+    lang: str
+    reason: str = ""
+    named: tuple[str, ...] = ()
+    truncated: bool = False
+    candidates: list[Candidate] = field(default_factory=list)
+    query: dict[str, float] = field(default_factory=dict)  # query-level signals
+    coverage: dict[tuple[str, int], float] = field(default_factory=dict)
+
+    def scope_features(self, scored: list[tuple[float, Candidate]]) -> tuple[float, ...]:
+        """Signals that the question is about the measures at all (see :data:`SCOPE_FEATURES`)."""
+        best = scored[0][0]
+        second = scored[1][0] if len(scored) > 1 else best - 4.0
+        q = self.query
+        return (1.0, _sigmoid(best), min(best - second, 6.0), q["lex_max"], q["ex_max"], q["oos_max"],
+                q["ex_max"] - q["oos_max"], self.coverage.get(scored[0][1].key, 0.0), float(bool(self.named)),
+                float(self.lang == "en"), q["topic"])
+
+
+RANK_FEATURES = ("bias", "lex_rel", "lex_log", "ex", "ex_rel", "ex2", "named_in", "named_out", "lex_rr",
+                 "ex_rr", "en_rel", "keyword", "intent", "ex_x_lex")
+SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex_minus_oos", "coverage",
+                  "named", "english", "topic")
+CANDIDATES = 12  # best articles by each signal that the model ranks
+
+
+def prepare(query: str, lang: str | None = None, exclude: str | None = None) -> Prepared:
+    """Normalise ``query`` and compute, for the articles that any signal ranks high, the features the
+    ranking model weighs. ``exclude`` leaves one example question out (fitting the model on its own
+    examples, leave-one-out)."""
     idx = index()
+    truncated = len(fold((query or "")[: MAX_QUERY * 2])) > MAX_QUERY
     text = normalize(query)
     lang = lang if lang in ("zh", "en") else detect_language(text)
     if not _TOKEN.search(text):
-        return SearchResult(text, lang, (), True, "empty")
+        return Prepared(text, lang, "empty", truncated=truncated)
     raw, text = text, idx.correct(text)
     home = any(h in t for h in idx.home for t in (raw, text))
     if not home and any(r in raw for r in idx.regions):
-        return SearchResult(text, lang, (), True, "other_region")
+        return Prepared(text, lang, "other_region", truncated=truncated)
     # English words -> Chinese terms of the measures.
     latin = " " + " ".join(_LATIN.findall(text)) + " "
     translated: list[str] = []
@@ -289,8 +428,9 @@ def search(query: str, top: int = 3, lang: str | None = None) -> SearchResult:
             translated.extend(terms)
             latin = latin.replace(f" {phrase} ", " ")
     named = _named(idx, " ".join([text, *translated]))
-    if not named and any(t in raw for t in idx.topics):
-        return SearchResult(text, lang, (), True, "off_topic")
+    topic = any(t in raw for t in idx.topics)
+    if not named and topic:
+        return Prepared(text, lang, "off_topic", tuple(sorted(named)), truncated)
 
     terms: dict[str, float] = {}
     for t in bigrams(_strip(text, idx.fillers)):
@@ -301,12 +441,10 @@ def search(query: str, top: int = 3, lang: str | None = None) -> SearchResult:
     for phrase in (*translated, *added):
         for t in bigrams(phrase):
             terms[t] = max(terms.get(t, 0.0), W_LEXICON)
-    if not terms:
-        return SearchResult(text, lang, (), True, "empty")
 
-    unit_scores = idx.bm25.scores(terms)
+    unit_scores = idx.bm25.scores(terms) if terms else {}
     en_scores = idx.en_bm25.scores(dict.fromkeys(idx.en_tokens(text), 1.0)) if lang == "en" else {}
-    best: dict[tuple[str, int], tuple[float, int | None]] = {}
+    lex: dict[tuple[str, int], tuple[float, int | None]] = {}
     for key, units in idx.article_units.items():
         score, para, para_score = 0.0, None, 0.0
         for u in units:
@@ -315,34 +453,86 @@ def search(query: str, top: int = 3, lang: str | None = None) -> SearchResult:
             p = idx.units[u].paragraph
             if p is not None and s > para_score:
                 para, para_score = p, s
-        score += en_scores.get(units[0], 0.0)
-        if named and key[0] not in named:
-            score *= OTHER_MEASURE
         if score > 0:
-            best[key] = (score, para)
-    bonus: dict[tuple[str, int], float] = defaultdict(float)
+            lex[key] = (score, para)
+    en = {key: en_scores.get(units[0], 0.0) for key, units in idx.article_units.items()} if en_scores else {}
+    keyword: dict[tuple[str, int], float] = defaultdict(float)
     for kw, key in idx.keywords:
         if kw in text:
-            bonus[key] += KEYWORD_BONUS
+            keyword[key] += 1.0
     intents = {name: keys for name, says, keys, _ in idx.intents if any(s in text for s in says)}
     for name, _, _, over in idx.intents:
         if name in intents:
             for other in over:
                 intents.pop(other, None)
+    intent: dict[tuple[str, int], float] = defaultdict(float)
     for keys in intents.values():
         for key in keys:
-            bonus[key] += INTENT_BONUS
-    for key, extra in bonus.items():
-        s, p = best.get(key, (0.0, None))
-        best[key] = (s + extra * (OTHER_MEASURE if named and key[0] not in named else 1.0), p)
-    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    if not ranked:
-        return SearchResult(text, lang, (), True, "low_score")
-    top_key, (top_score, _) = ranked[0]
-    if top_score < MIN_SCORE or _coverage(idx, terms, idx.article_units[top_key]) < MIN_COVERAGE:
-        return SearchResult(text, lang, (), True, "low_score")
-    hits = tuple(Hit(m, a, p, round(s, 3)) for (m, a), (s, p) in ranked[: max(top, 1)])
-    return SearchResult(text, lang, hits, False)
+            intent[key] += 1.0
+    # The old hand-weighted score stays one signal among others.
+    combined = {key: lex.get(key, (0.0, None))[0] + en.get(key, 0.0) + KEYWORD_BONUS * keyword.get(key, 0.0)
+                + INTENT_BONUS * intent.get(key, 0.0) for key in {*lex, *en, *keyword, *intent}}
+    examples = idx.examples.similar(text, exclude)
+    oos_max = examples.pop(None, (0.0, 0.0, None))[0]
+    lex_order = sorted(combined, key=lambda k: -combined[k])[:CANDIDATES]
+    ex_order = sorted((k for k in examples), key=lambda k: -examples[k][0])[:CANDIDATES]
+    keys = list(dict.fromkeys([*lex_order, *ex_order]))
+    if not keys:
+        return Prepared(text, lang, "low_score", tuple(sorted(named)), truncated)
+    lex_max = max((combined.get(k, 0.0) for k in keys), default=0.0) or 1.0
+    ex_max = max((examples.get(k, (0.0, 0.0, None))[0] for k in keys), default=0.0) or 1.0
+    en_max = max(en.values(), default=0.0) or 1.0
+    lex_rank = {k: i for i, k in enumerate(lex_order)}
+    ex_rank = {k: i for i, k in enumerate(ex_order)}
+    candidates = []
+    for k in keys:
+        c = combined.get(k, 0.0)
+        ex1, ex2, ex_para = examples.get(k, (0.0, 0.0, None))
+        para = lex.get(k, (0.0, None))[1]
+        candidates.append(Candidate(k, ex_para if ex_para is not None and ex1 >= 0.5 else para, (
+            1.0, c / lex_max, math.log1p(c), ex1, ex1 / ex_max, ex2,
+            float(bool(named) and k[0] in named), float(bool(named) and k[0] not in named),
+            1 / (1 + lex_rank.get(k, CANDIDATES)), 1 / (1 + ex_rank.get(k, CANDIDATES)),
+            en.get(k, 0.0) / en_max, min(keyword.get(k, 0.0), 3.0), min(intent.get(k, 0.0), 2.0),
+            (c / lex_max) * (ex1 / ex_max))))
+    prep = Prepared(text, lang, "", tuple(sorted(named)), truncated, candidates,
+                    {"lex_max": math.log1p(max(combined.values(), default=0.0)),
+                     "ex_max": max((v[0] for v in examples.values()), default=0.0), "oos_max": oos_max,
+                     "topic": float(topic)})
+    prep.coverage = {k: _coverage(idx, terms, idx.article_units[k]) for k in keys[:3]} if terms else {}
+    for c in candidates:
+        prep.coverage.setdefault(c.key, _coverage(idx, terms, idx.article_units[c.key]) if terms else 0.0)
+    return prep
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(x, 30.0), -30.0)))
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """Two logistic models fitted by tools/fit_ranker.py on the train and dev splits of the blind set
+    (never its test split): one scores an article for a question, one says whether a question is about
+    the measures at all. Thresholds were chosen on the same data."""
+
+    rank: tuple[float, ...]
+    scope: tuple[float, ...]
+    abstain_below: float  # in-scope probability under which the assistant says it does not know
+    sure_above: float  # probability of the best article under which it also offers the next ones
+    likely_above: float  # probability under which it answers none and asks "did you mean"
+
+    def rank_logit(self, f: tuple[float, ...]) -> float:
+        return sum(w * x for w, x in zip(self.rank, f, strict=True))
+
+    def in_scope(self, f: tuple[float, ...]) -> float:
+        return _sigmoid(sum(w * x for w, x in zip(self.scope, f, strict=True)))
+
+
+@cache
+def ranker() -> Ranker:
+    data = _lexicon("ranker")
+    return Ranker(tuple(data["rank"][k] for k in RANK_FEATURES), tuple(data["scope"][k] for k in SCOPE_FEATURES),
+                  data["abstain_below"], data["sure_above"], data["likely_above"])
 
 
 def _strip(text: str, fillers: list[str]) -> str:

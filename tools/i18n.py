@@ -30,7 +30,8 @@ SOURCES = ("bot", "handlers", "knowledge")
 AREAS: dict[str, tuple[str, ...]] = {
     "core": ("handlers/dispatch.py", "handlers/flow.py", "handlers/flows/core.py", "bot/console.py"),
     "knowledge": ("knowledge/loader.py", "handlers/cite.py", "knowledge/models.py"),
-    "ask": ("knowledge/search.py", "knowledge/answer.py", "handlers/flows/ask.py", "bot/commands/ask.py"),
+    "ask": ("knowledge/search.py", "knowledge/answer.py", "knowledge/reckon.py", "handlers/flows/ask.py",
+            "bot/commands/ask.py"),
     "awards": ("knowledge/rules/eligibility.py", "knowledge/rules/channels.py", "knowledge/rules/procedure.py",
                "knowledge/rules/awards.py", "knowledge/rules/award_workshops.py", "knowledge/places.py",
                "handlers/flows/craftsman.py", "handlers/flows/studio.py", "handlers/flows/station.py",

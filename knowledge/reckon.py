@@ -1,0 +1,183 @@
+"""Answers that compute: when a question gives numbers and the article it is answered from gives the
+rule, work the case out in one line (an age against the limit, a budget into its two tranches, a count of
+classes into the share spot-checked, a team against its minimum).
+
+Each rule reads one article and reuses the constant the rules modules cite to it (tests find each in its
+article's text). ``reckon(measure, article, question)`` returns a :class:`Working` or ``None`` when the
+question gives no number the article can use. Pure and fast: a few regular expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+from knowledge.models import ArticleRef, ref
+from knowledge.rules.award_workshops import (
+    NAMED_YEARS_MIN,
+    STATION_AGE_MAX,
+    STATION_TEAM_MIN,
+    STUDIO_TEAM_MIN,
+)
+from knowledge.rules.training import POVERTY_MIN_DAYS, POVERTY_MIN_EMPLOYMENT_PERCENT
+from knowledge.text import N_
+
+__all__ = ["Working", "numbers", "reckon"]
+
+TRANCHE_SHARE = Decimal("0.50")  # training 第十六条: 分两次下拨 … 按50%的比例 … 剩余50%
+SPOT_CHECK_SHARE = Decimal("0.30")  # training 第二十二条: 不低于年度培训班次30%的比例进行随机抽查
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万|千|w|k)?")
+
+
+@dataclass(frozen=True)
+class Working:
+    """One line of working: a gettext message id (N_-marked) with its values, and the article it rests on."""
+
+    text: str
+    params: dict[str, object]
+    ref: ArticleRef
+
+
+def _cn_to_int(s: str) -> int | None:
+    """四十五 -> 45, 三十 -> 30, 十二 -> 12, 三万 -> 30000; None when it is not a number."""
+    total, section, digit = 0, 0, None
+    units = {"十": 10, "百": 100, "千": 1000}
+    for ch in s:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in units:
+            section += (digit if digit is not None else 1) * units[ch]
+            digit = None
+        elif ch == "万":
+            total += (section + (digit or 0)) * 10000
+            section, digit = 0, None
+    value = total + section + (digit or 0)
+    return value if value or s in ("零", "〇") else None
+
+
+def numbers(text: str) -> list[tuple[Decimal, str]]:
+    """The numbers of a question with the few characters after each (its unit), in order. Chinese
+    numerals are read too; 30万 is 300 000."""
+    text = _CN_NUMBER.sub(lambda m: str(v) if (v := _cn_to_int(m.group())) is not None else m.group(), text)
+    out = []
+    for m in _NUMBER.finditer(text):
+        value = Decimal(m.group(1))
+        mult = m.group(2)
+        if mult in ("万", "w"):
+            value *= 10000
+        elif mult in ("千", "k"):
+            value *= 1000
+        after = text[m.end(): m.end() + 5].lstrip()
+        out.append((value, re.split(r"\d", after, maxsplit=1)[0][:4]))  # up to the next number
+    return out
+
+
+def _first(nums: list[tuple[Decimal, str]], *units: str, near: bool = False) -> Decimal | None:
+    """The first number followed by one of ``units`` (``near``: within the next few characters)."""
+    for value, after in nums:
+        if any((u in after) if near else after.startswith(u) for u in units):
+            return value
+    return None
+
+
+def _age(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
+    age = _first(nums, "岁", "周岁", "years old", "year-old")
+    if age is None:
+        return None
+    if age <= STATION_AGE_MAX:
+        return Working(N_("{value} years old: within the limit of {limit} or under (inclusive)."),
+                       {"value": int(age), "limit": STATION_AGE_MAX}, ref(m, a, 3))
+    return Working(N_("{value} years old: over the limit of {limit} or under, so the lead expert must be "
+                      "someone else."), {"value": int(age), "limit": STATION_AGE_MAX}, ref(m, a, 3))
+
+
+def _team(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
+    size = _first(nums, "人", "个人", "名", "people", "members")
+    if size is None:
+        return None
+    minimum, para = (STUDIO_TEAM_MIN, 3) if m == "studio" else (STATION_TEAM_MIN, 3)
+    ok = size >= minimum
+    msg = (N_("A team of {value}: meets the minimum of {n}.") if ok
+           else N_("A team of {value}: below the minimum of {n}."))
+    return Working(msg, {"value": int(size), "n": minimum}, ref(m, a, para))
+
+
+def _named_years(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
+    years = _first(nums, "年", "years", "year")
+    if years is None or years > 50:
+        return None
+    ok = years >= NAMED_YEARS_MIN
+    msg = (N_("Named {value} years ago: meets the {n} years or more required.") if ok
+           else N_("Named {value} years ago: short of the {n} years or more required."))
+    return Working(msg, {"value": years.normalize(), "n": NAMED_YEARS_MIN}, ref(m, a, 1))
+
+
+def _money(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}".replace(".00", "")
+
+
+def _tranches(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
+    budget = next((v for v, after in nums if v >= 1000 and not after.startswith(("人", "天", "年", "个", "班"))),
+                  None)
+    if budget is None:
+        return None
+    first = budget * TRANCHE_SHARE
+    return Working(N_("Of {total} yuan: {first} yuan after the project starts, the remaining {second} yuan in "
+                      "December, according to the certificates obtained."),
+                   {"total": _money(budget), "first": _money(first), "second": _money(budget - first)}, ref(m, a))
+
+
+def _spot_checks(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
+    classes = _first(nums, "班", "期", "class", near=True)
+    if classes is None:
+        return None
+    least = int((classes * SPOT_CHECK_SHARE).to_integral_value(ROUND_CEILING))
+    return Working(N_("{value} classes a year × 30 % = at least {n} classes spot-checked at random."),
+                   {"value": int(classes), "n": least}, ref(m, a))
+
+
+def _poverty_days(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
+    days = _first(nums, "天", "days", "day")
+    if days is not None:
+        ok = days >= POVERTY_MIN_DAYS
+        msg = (N_("{value} days: meets the {n} days or more asked of a poverty-alleviation class.") if ok
+               else N_("{value} days: shorter than the {n} days a poverty-alleviation class should in principle "
+                       "last."))
+        return Working(msg, {"value": int(days), "n": POVERTY_MIN_DAYS}, ref(m, a))
+    rate = _first(nums, "%", "％", "percent")
+    if rate is not None:
+        ok = rate >= POVERTY_MIN_EMPLOYMENT_PERCENT
+        msg = (N_("An employment rate of {value} %: meets the {n} % or more required.") if ok
+               else N_("An employment rate of {value} %: below the {n} % required."))
+        return Working(msg, {"value": rate.normalize(), "n": POVERTY_MIN_EMPLOYMENT_PERCENT}, ref(m, a))
+    return None
+
+
+def _workshop(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
+    if m == "station" and (w := _age(nums, m, a)):
+        return w
+    return _team(nums, m, a) or _named_years(nums, m, a)
+
+
+_RULES: dict[tuple[str, int], Callable[[list[tuple[Decimal, str]], str, int], Working | None]] = {
+    ("station", 10): _workshop,
+    ("studio", 10): _workshop,
+    ("training", 7): _poverty_days,
+    ("training", 16): _tranches,
+    ("training", 22): _spot_checks,
+}
+
+
+def reckon(measure: str, article: int, question: str) -> Working | None:
+    """One line of working for ``question`` under the article, or None."""
+    rule = _RULES.get((measure, article))
+    if rule is None:
+        return None
+    nums = numbers(question)
+    return rule(nums, measure, article) if nums else None

@@ -1,0 +1,107 @@
+"""Answers that decide (issue 14): numbers worked against the article's rule, the programme asked when a
+rule is in several measures, "did you mean" choices that answer when tapped, long questions bounded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.render import render_text
+from handlers.answering import answer
+from knowledge.loader import article
+from knowledge.reckon import SPOT_CHECK_SHARE, TRANCHE_SHARE, numbers, reckon
+from knowledge.search import MAX_QUERY, search
+from knowledge.text import squash
+
+CONTACT = "云南省总工会"
+
+
+def test_shares_are_the_articles_own() -> None:
+    assert f"{int(TRANCHE_SHARE * 100)}%" in squash(article("training", 16).text)
+    assert squash(article("training", 16).text).count("50%") == 2  # first tranche, then the rest
+    assert f"不低于年度培训班次{int(SPOT_CHECK_SHARE * 100)}%" in squash(article("training", 22).text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("我今年五十八岁", [(Decimal(58), "岁")]),
+    ("预算30万", [(Decimal(300000), "")]),
+    ("４５岁", [(Decimal(45), "岁")]),
+    ("一年办了十二个班", [(Decimal(1), "年办了"), (Decimal(12), "个班")]),
+])
+def test_numbers_of_a_question(text: str, expected: list[tuple[Decimal, str]]) -> None:
+    got = numbers(text)
+    assert [(v, after[: len(u)]) for (v, after), (_, u) in zip(got, expected, strict=True)] == expected
+
+
+def test_working_lines() -> None:
+    w = reckon("training", 16, "预算三十万怎么拨付")
+    assert w and w.params == {"total": "300,000", "first": "150,000", "second": "150,000"}
+    w = reckon("training", 22, "一年办了10个培训班要抽查几个")
+    assert w and w.params == {"value": 10, "n": 3}
+    w = reckon("training", 22, "我们一年7个班")
+    assert w and w.params["n"] == 3  # 30 % of 7 is 2.1: at least 3
+    w = reckon("station", 10, "我58岁了还能当领衔人吗")
+    assert w and w.params == {"value": 58, "limit": 55} and "over" in w.text
+    assert reckon("station", 10, "55岁还能当领衔人吗").text.startswith("{value} years old: within")  # type: ignore[union-attr]
+    assert reckon("studio", 10, "团队就2个人行不行").params == {"value": 2, "n": 3}  # type: ignore[union-attr]
+    assert reckon("training", 7, "培训12天可以吗").params == {"value": 12, "n": 15}  # type: ignore[union-attr]
+    assert reckon("training", 16, "怎么拨付") is None
+    assert reckon("craftsman", 3, "20个") is None  # no rule for that article
+
+
+def test_the_answer_shows_the_working() -> None:
+    text = render_text(answer("培训预算30万怎么拨付", contact=CONTACT).reply)
+    assert "15" in text and "150,000" in text and "第十六条" in text
+    text = render_text(answer("我58岁了还能当技师工作站的领衔人吗", contact=CONTACT).reply)
+    assert "58 岁" in text and "55" in text and "《云南省职工技师工作站选树管理办法》第十条" in text
+
+
+def test_a_rule_of_several_programmes_asks_which() -> None:
+    asked = answer("公示几天", contact=CONTACT)
+    values = {c.value.split(":")[1] for c in asked.reply.choices if c.value.startswith("ask:§")}
+    assert values == {"§craftsman", "§studio", "§station"}
+    assert not asked.reply.citations  # nothing cited before the person says which
+    picked = answer("§craftsman:16", contact=CONTACT).reply
+    assert picked.citations[0].label == "《云岭工匠选树管理办法》第十六条" and "5个工作日" in picked.text
+    named = answer("云岭工匠公示几天", contact=CONTACT).reply
+    assert named.citations and named.citations[0].article == 16  # a named programme is answered at once
+
+
+def test_did_you_mean_offers_three_that_answer_when_tapped() -> None:
+    vague = "有没有什么规定"  # relevant to the measures, but to which article?
+    r = search(vague)
+    assert not r.abstained and not r.likely
+    reply = answer(vague, contact=CONTACT).reply
+    picks = [c.value for c in reply.choices if c.value.startswith("ask:§")]
+    assert len(picks) == 3 and "flow:handoff" in [c.value for c in reply.choices]
+    assert answer(picks[0][4:], contact=CONTACT).reply.citations
+
+
+def test_a_likely_answer_offers_the_runners_up() -> None:
+    r = search("工匠有什么待遇")
+    assert r.likely and not r.sure
+    reply = answer("工匠有什么待遇", contact=CONTACT).reply
+    assert reply.citations and len([c for c in reply.choices if c.value.startswith("ask:§")]) == 2
+
+
+def test_a_forged_pick_is_searched_as_text() -> None:
+    reply = answer("§craftsman:999", contact=CONTACT).reply
+    assert reply.text  # no crash, no article 999
+    assert all(c.article != 999 for c in reply.citations)
+
+
+def test_a_very_long_question_is_searched_by_its_start_and_says_so() -> None:
+    asked = answer("云岭工匠每年评几个" + "啊" * 10_000, contact=CONTACT)
+    assert asked.result.truncated
+    assert str(MAX_QUERY) in asked.reply.text
+    assert asked.reply.citations and asked.reply.citations[0].article == 3
+
+
+def test_picking_a_suggestion_through_the_dispatcher(person) -> None:  # type: ignore[no-untyped-def]
+    eve = person("eve")
+    eve.say("公示几天")
+    picks = [v for v in eve.choice_values() if v.startswith("ask:§")]
+    assert len(picks) == 3
+    eve.say(choice="ask:§station:16")
+    assert eve.last.citations and eve.last.citations[0].measure == "station"

@@ -1,0 +1,97 @@
+"""The blind question set: its shape, its frozen test split, and that nothing the search learns from
+(curated keywords, the lexicon, the examples) was taken from the test split."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from pathlib import Path
+
+from knowledge.loader import load_measures
+from knowledge.search import _lexicon, fold
+
+DATA = Path(__file__).parent / "data"
+LINES = (DATA / "blind.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+ROWS = [json.loads(line) for line in LINES]
+# SHA-256 of the test split's lines as tools/blind_set.py wrote them on 2026-11-29. Never change it: a
+# different hash means the test split was edited or re-drawn, and its figures are no longer blind.
+TEST_SPLIT_SHA256 = "5a00fad55e8ac07d2768eb35a8932259c4e84d95b0a85392026edaa6f6aac4b4"
+# Phrases of the lexicon and curation that were in the project (commit 79c85cc) before the blind set was
+# written, and that happen to occur in a test question: they cannot have been learned from it.
+PREDATES_THE_SET = frozenset({
+    "eligible", "补助比例", "直接报省", "生活费", "能参加", "试行办法", "能评吗", "贫困户", "几个证", "师傅带", "能申请",
+    "给多少钱", "没通过", "发证", "多少个", "misuse", "ranking", "each year", "retire", "准备什么", "materials",
+    "recuperation", "misuses", "经费管理", "暗箱操作", "当工匠", "技能提升补贴", "insurance", "provident fund", "tax",
+    "劳动合同", "能否", "退休金"})
+
+
+def test_test_split_is_frozen() -> None:
+    test_lines = [line for line, row in zip(LINES, ROWS, strict=True) if row["split"] == "test"]
+    assert hashlib.sha256("".join(test_lines).encode("utf-8")).hexdigest() == TEST_SPLIT_SHA256
+
+
+def test_shape_of_the_set() -> None:
+    assert len(ROWS) >= 600
+    styles = Counter(r["style"] for r in ROWS)
+    assert styles["colloquial"] / len(ROWS) >= 0.40
+    assert styles["english"] / len(ROWS) >= 0.10
+    assert sum(not r["expected"] for r in ROWS) >= 60
+    splits = Counter(r["split"] for r in ROWS)
+    assert set(splits) == {"train", "dev", "test"} and splits["test"] >= 250
+    assert len({r["id"] for r in ROWS}) == len(ROWS)
+    measures = load_measures()
+    for r in ROWS:
+        for m, a in r["expected"] + r["equivalent"]:
+            art = measures[m].article(a)
+            if r["paragraph"] is not None and [m, a] == r["expected"][0]:
+                assert r["paragraph"] in {p.index for p in art.paragraphs}
+
+
+def _phrases() -> set[str]:
+    out = {fold(k) for m in load_measures().values() for a in m.articles for k in a.keywords}
+    colloquial = _lexicon("colloquial")
+    out.update(fold(s) for e in colloquial["entries"] for s in (*e["say"], *e["means"]))
+    out.update(fold(s) for words in colloquial["measures"].values() for s in words)
+    out.update(fold(s) for s in colloquial["fillers"])
+    out.update(fold(s) for i in _lexicon("intents")["intents"] for s in i["say"])
+    out.update(fold(k) for k in _lexicon("english")["glossary"])
+    out.update(fold(s) for key in ("regions", "home", "topics") for s in _lexicon("out_of_scope")[key])
+    out.update(fold(a["q_zh"]) for a in _lexicon("answers")["answers"])
+    return {p for p in out if len(p) >= 2}
+
+
+def test_no_curated_phrase_was_taken_from_the_test_split() -> None:
+    test = [fold(r["question"]) for r in ROWS if r["split"] == "test"]
+    seen_elsewhere = " ".join(fold(r["question"]) for r in ROWS if r["split"] != "test")
+    source = " ".join(fold(a.text) for m in load_measures().values() for a in m.articles)
+    leaked = sorted(p for p in _phrases() - PREDATES_THE_SET
+                    if p not in source and p not in seen_elsewhere and any(p in t for t in test))
+    assert leaked == []
+
+
+def test_no_test_question_is_a_curated_phrase() -> None:
+    phrases = _phrases()
+    assert [r["question"] for r in ROWS if r["split"] == "test" and fold(r["question"]) in phrases] == []
+
+
+def test_examples_come_from_train_splits_only() -> None:
+    examples = _lexicon("examples")["examples"]
+    by_id = {r["id"]: r for r in ROWS}
+    older = {json.loads(line)["id"]: json.loads(line)
+             for line in (DATA / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line}
+    assert examples
+    for e in examples:
+        row = by_id.get(e["id"]) or older[e["id"]]
+        assert row["split"] == "train", e["id"]
+        assert e["q"] == row["question"]
+    test_texts = {fold(r["question"]) for r in ROWS if r["split"] != "train"}
+    assert not [e["q"] for e in examples if fold(e["q"]) in test_texts]
+
+
+def test_examples_are_stored_as_the_search_normalises_them() -> None:
+    from knowledge.search import index, normalize
+
+    idx = index()
+    stale = [e["id"] for e in _lexicon("examples")["examples"] if e["n"] != idx.correct(normalize(e["q"]))]
+    assert stale == []
