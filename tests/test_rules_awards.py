@@ -276,7 +276,7 @@ _CHANNEL_OK = {
     (_CHANNEL_OK["union"], "曲靖市总工会", "曲靖市总工会", 3),
     ({"route": "union", "union_level": "industry", "industry_union": "云南省能源化工产业工会"},
      "云南省能源化工产业工会", "云南省能源化工产业工会", 3),
-    (_CHANNEL_OK["association"], "云南省有色金属行业协会所在地（昆明市盘龙区）总工会", "昆明市总工会", 4),
+    (_CHANNEL_OK["association"], "昆明市盘龙区总工会", "昆明市总工会", 4),
     (REFERRAL_OK, "昆明市五华区总工会", "昆明市总工会", 5),
     ({**REFERRAL_OK, "referrer_count": 5, "household_place": "红河州个旧"}, "个旧市总工会",
      "红河哈尼族彝族自治州总工会", 5),
