@@ -246,14 +246,13 @@ HEADLINES = {
     "eligible": N_("Result: you can apply for {programme}."),
     "direct_recognition": N_("Result: you can be recognised directly as {programme}. You still apply through one "
                              "of the channels; the review confirms your honour."),
-    "needs_review": N_("Result: you may apply for {programme}; whether you meet a condition is judged at the "
-                       "preliminary review."),
+    "needs_review": N_("Result: you may apply for {programme}; the preliminary review judges the condition."),
     "conditional": N_("Result: you can apply for {programme} only if the points below turn out well."),
     "not_eligible": N_("Result: you cannot apply for {programme} at present."),
 }
 WORKSHOP_HEADLINES = {
     "eligible": N_("Result: it can be recommended as a {programme}."),
-    "conditional": N_("Result: it can be recommended as a {programme} only if the points below turn out well."),
+    "conditional": N_("Result: it can be recommended as a {programme} if the points below check out."),
     "not_eligible": N_("Result: it cannot be recommended as a {programme} at present."),
 }
 NEXT_STEPS = {
@@ -271,6 +270,9 @@ WORKSHOP_NEXT = {
     "not_eligible": N_("If an answer was wrong, check again; to talk to a person, type 'human'."),
 }
 MAX_SHOWN = 3  # deciding reasons shown in the short verdict; the rest are one tap away (details)
+SCREEN = 500  # characters of a verdict message (text and article lines; the buttons are apart)
+ARTICLE_LINE = 45  # an article line, e.g. "《云南省职工技师工作站选树管理办法》第十条"
+MORE_LINE = 40
 DETAILS = "details"
 HOW_TO = "howto"
 
@@ -292,11 +294,19 @@ def verdict_reply(ctx: Ctx, verdict: Verdict, choices: tuple[Choice, ...]) -> Re
     workshop = verdict.programme != "craftsman"
     table = WORKSHOP_HEADLINES if workshop else HEADLINES
     lines = [_(table[verdict.outcome], programme=_(PROGRAMME_NAMES[verdict.programme]))]
-    shown = list(verdict.decisive[:MAX_SHOWN])
-    lines += [f"• {say(ctx, r)}" for r in shown]
-    if len(verdict.decisive) > MAX_SHOWN:
-        lines.append(_("…and {n} more (see details).", n=len(verdict.decisive) - MAX_SHOWN))
-    lines.append(_((WORKSHOP_NEXT if workshop else NEXT_STEPS)[verdict.outcome]))
+    next_line = _((WORKSHOP_NEXT if workshop else NEXT_STEPS)[verdict.outcome])
+    shown: list[Reason] = []
+    size = len(lines[0]) + len(next_line) + 2 * ARTICLE_LINE  # room for two article lines
+    for r in verdict.decisive[:MAX_SHOWN]:
+        line = f"• {say(ctx, r)}"
+        if shown and size + len(line) > SCREEN - MORE_LINE:
+            break
+        shown.append(r)
+        lines.append(line)
+        size += len(line) + 1
+    if len(verdict.decisive) > len(shown):
+        lines.append(_("…and {n} more (see details).", n=len(verdict.decisive) - len(shown)))
+    lines.append(next_line)
     refs = [r.ref for r in shown]
     return Reply(text="\n".join(lines), choices=choices, citations=short_citations(ctx, refs))
 
