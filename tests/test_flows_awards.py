@@ -3,6 +3,8 @@ Answers are given the way people give them: by number, by typing a place or a da
 
 from __future__ import annotations
 
+import pytest
+
 from handlers.dispatch import Dispatcher
 from handlers.types import Reply
 
@@ -35,10 +37,12 @@ def test_craftsman_eligible_with_priority_then_channel_and_dates(person) -> None
     answer_all(alice, "leading", "xingdian_talent")
     assert "结论：您可以申报“云岭工匠”" in alice.text
     assert "领军作用突出" in alice.text and "兴滇人才奖" in alice.text and "优先评定" in alice.text
-    assert "不受年龄、性别、学历" in alice.text and "不超过20名" in alice.text
+    assert len(alice.last.text) <= 500
     labels = cited(alice)
     assert "《云岭工匠选树管理办法》第五条" in labels and "《云岭工匠选树管理办法》第七条" in labels
-    assert {"flow:craftsman_channel", "flow:craftsman_draft"} <= set(alice.choice_values())
+    assert {"flow:craftsman_channel", "flow:craftsman_draft", "details"} <= set(alice.choice_values())
+    pick(alice, "details")  # the full list is one tap away
+    assert "不受年龄、性别、学历" in alice.text and "不超过20名" in alice.text and "中国籍" in alice.text
 
     pick(alice, "flow:craftsman_channel")
     assert "线上线下同步" in alice.text
@@ -95,7 +99,9 @@ def test_near_miss_goes_to_normal_review(person) -> None:
     dan.say("7")
     assert "以下哪一项最符合" in dan.text  # not direct: the three conditions are asked
     answer_all(dan, "skill", "none")
-    assert "不在直接认定所要求的前6名之内" in dan.text and "结论：您可以申报" in dan.text
+    assert "结论：您可以申报" in dan.text
+    pick(dan, "details")
+    assert "不在直接认定所要求的前6名之内" in dan.text
 
 
 def test_refused_as_soon_as_certain(person) -> None:
@@ -165,7 +171,8 @@ def test_association_route_names_the_union_of_its_office(person) -> None:
     answer_all(jack, "association")
     jack.say("云南省有色金属行业协会")
     jack.say("盘龙区")
-    assert "云南省有色金属行业协会所在地（昆明市盘龙区）总工会" in jack.text
+    assert "受理单位：昆明市盘龙区总工会" in jack.text and "所在地（" not in jack.text  # no template hole
+    assert "云南省有色金属行业协会" in jack.text and "办公场所所在的县（市、区）" in jack.text
     assert "社团法人登记证书复印件" in jack.text
 
 
@@ -192,11 +199,12 @@ def test_resume_after_restart(person, engine, settings, clock) -> None:
     lee.say("2")
     answer_all(lee, "yes", "yes")
     assert "结论：可以推荐申报“云南省职工创新工作室”" in lee.text
+    assert len(lee.last.text) <= 500 and "flow:studio_rules" in lee.choice_values()
+    assert "《云南省职工创新工作室选树管理办法》第十条" in cited(lee)
+    pick(lee, "howto")
     assert "不受理以个人名义申报和越级申报" in lee.text and "推荐承诺书" in lee.text
     assert "科技创新、管理创新" in lee.text and "5个工作日" in lee.text
-    labels = cited(lee)
-    assert "《云南省职工创新工作室选树管理办法》第十条" in labels
-    assert "《云南省职工创新工作室选树管理办法》第十三条" in labels
+    assert "《云南省职工创新工作室选树管理办法》第十三条" in cited(lee)
     assert {"flow:studio_draft", "flow:studio_rules"} <= set(lee.choice_values())
     pick(lee, "flow:studio_rules")
     assert "半年" in lee.text or "6个月" in lee.text
@@ -206,7 +214,7 @@ def test_resume_after_restart(person, engine, settings, clock) -> None:
 def test_station_refused_for_the_lead_experts_age(person) -> None:
     may = person("may")
     may.say("技师工作站")
-    answer_all(may, "prefecture", "2plus", "yes", "yes", "technician")
+    answer_all(may, "yes", "prefecture", "2plus", "yes", "yes", "technician")
     may.say("56")
     assert "目前不能推荐" in may.text and "55周岁（含）以下" in may.text
     assert "《云南省职工技师工作站选树管理办法》第十条" in cited(may)
@@ -215,12 +223,13 @@ def test_station_refused_for_the_lead_experts_age(person) -> None:
 def test_station_eligible(person) -> None:
     ned = person("ned")
     ned.say("/station")
-    answer_all(ned, "prefecture", "2plus", "yes", "yes", "senior_technician")
+    answer_all(ned, "yes", "prefecture", "2plus", "yes", "yes", "senior_technician")
     ned.say("55")
     ned.say("6")
     ned.say("5")
     answer_all(ned, "yes", "yes")
     assert "结论：可以推荐申报“云南省职工技师工作站”" in ned.text
+    pick(ned, "howto")
     assert "攻关改造、革新成果、带徒传技" in ned.text
     assert "flow:station_draft" in ned.choice_values()
 
@@ -231,6 +240,7 @@ def test_english_run(person) -> None:
     assert "Have you already been named" in olga.text
     answer_all(olga, *GATES, "national_contest", "class2", "unsure", "none")
     assert "Result: you may apply for Yunling Craftsman" in olga.text
+    pick(olga, "details")
     assert "Only Class I" in olga.text
     assert any("Art. 5" in label for label in cited(olga))
     gists = [c.gist for r in olga.replies for c in r.citations]
@@ -255,3 +265,107 @@ def test_craftsman_rules_after_naming(person) -> None:
     quinn.say("云岭工匠待遇")
     assert "五一劳动奖章" in quinn.text and "受到刑事处罚的" in quinn.text
     assert "《云岭工匠选树管理办法》第三十三条" in cited(quinn)
+
+
+# -- issue 15: conversations that listen ----------------------------------------------------------------
+def test_free_text_at_the_priority_question_is_matched_or_kept(person) -> None:
+    rae = person("rae")
+    rae.say("云岭工匠")
+    answer_all(rae, *GATES, "none", "skill")
+    rae.say("省劳模")  # a synonym of 云南省劳动模范
+    assert "云南省劳动模范" in rae.text and "优先评定" in rae.text
+    sam = person("sam")
+    sam.say("云岭工匠")
+    answer_all(sam, *GATES, "none", "skill")
+    sam.say("全国劳动模范")  # not on the open list of 第七条: kept and reasoned about, not forced to an option
+    assert "请从选项中选择一项" not in sam.text and "结论：您可以申报" in sam.text
+    pick(sam, "details")
+    assert "全国劳动模范" in sam.text and "由评审决定" in sam.text
+
+
+def test_typed_not_sure_and_investigation_give_a_conditional_verdict(person) -> None:
+    tom = person("tom")
+    tom.say("云岭工匠")
+    tom.say("没有")
+    tom.say("是的")
+    tom.say("不太清楚")  # unit registered in Yunnan?
+    tom.say("我正在接受调查")
+    answer_all(tom, "no", "none", "skill", "none")
+    assert "您可以申报" not in tom.text.replace("才可以申报", "")
+    assert "只有下列情况核实无问题" in tom.text and "人事部门" in tom.text
+    assert "审查在申报前有结论且无问题" in tom.text or "…" in tom.text
+    assert len(tom.last.text) <= 500
+
+
+def test_impossible_numbers_are_reasked_with_the_reason(person) -> None:
+    uma = person("uma")
+    uma.say("技师工作站")
+    answer_all(uma, "yes", "prefecture", "2plus", "yes", "yes", "technician")
+    uma.say("200")
+    assert "200不可能" in uma.text and "16至100" in uma.text and "年龄" in uma.text
+    uma.say("40")
+    uma.say("-3")
+    assert "-3不可能" in uma.text and "不能小于0" in uma.text
+
+
+def test_station_asks_first_whether_the_host_is_registered_in_yunnan(person) -> None:
+    val = person("val")
+    val.say("技师工作站")
+    assert "是否在云南登记注册" in val.text
+    answer_all(val, "no")
+    assert "目前不能推荐" in val.text and "《云南省职工技师工作站选树管理办法》第二条" in cited(val)
+
+
+def _verdict_text(p) -> str:  # type: ignore[no-untyped-def]
+    """The verdict message as a phone shows it: its text and one line per cited article (buttons apart)."""
+    return p.last.text + "\n" + "\n".join(cited(p))
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+@pytest.mark.parametrize(("command", "answers"), [
+    ("/craftsman", (*GATES, "none", "leading", "xingdian_talent")),  # eligible with priority
+    ("/craftsman", (*GATES, "great_craftsman")),  # direct recognition
+    ("/craftsman", (*GATES, "none", "unsure", "none")),  # needs review
+    ("/craftsman", ("no", "yes", "unsure", "investigation", "unsure", "none", "unsure", "unsure")),  # conditional
+    ("/craftsman", ("no", "yes", "yes", "none", "yes", "no_union")),  # not eligible
+    ("/studio", ("prefecture", "2plus", "yes", "5", "yes", "yes", "2", "yes", "yes")),
+    ("/studio", ("prefecture", "2plus", "unsure", "5", "unsure", "unsure", "2", "unsure", "unsure")),
+    ("/studio", ("lower",)),
+    ("/station", ("yes", "prefecture", "2plus", "yes", "yes", "technician", "40", "6", "5", "yes", "yes")),
+    ("/station", ("unsure", "unsure", "unsure", "unsure", "unsure", "40", "6", "5", "unsure", "unsure")),
+])
+def test_every_verdict_fits_one_phone_screen(person, locale: str, command: str, answers: tuple[str, ...]) -> None:
+    wes = person("wes", locale=locale)
+    wes.say(command)
+    for a in answers:
+        if a.isdigit():
+            wes.say(a)
+        else:
+            pick(wes, a)
+    assert any(w in wes.text for w in ("结论", "Result")), wes.text
+    shown = _verdict_text(wes)
+    assert len(shown) <= 500, (len(shown), shown)
+    labels = cited(wes)
+    assert labels and len(labels) == len(set(labels))  # each article once
+
+
+def test_start_check_asks_only_what_is_missing(person) -> None:
+    """The entry point for facts told up front (issue 15): a step returns start_check(ctx, check, facts)."""
+    from handlers.flow import Flow
+    from handlers.flows import awards_common as common
+
+    xia = person("xia")
+    facts = {"already_named": "no", "chinese_national": "yes", "unit_in_yunnan": "yes", "enterprise_head": "yes",
+             "age": 40, "exclusion": "bogus"}  # "age" is not asked; "bogus" is not an option: both dropped
+    xia.d.flows["prefill_demo"] = Flow(name="prefill_demo", title="demo", states={},
+                                       enter=lambda c: common.start_check(c, "craftsman", facts))
+    xia.say(choice="flow:prefill_demo")
+    assert "以下情形" in xia.text and "已被命名" not in xia.text and "中国籍" not in xia.text  # exclusion next
+    answer_all(xia, "none")
+    assert "您的企业是否有以下情形" in xia.text  # the enterprise head's follow-up, since it was pre-filled yes
+    answer_all(xia, "none", "none", "skill", "none")
+    assert "结论：您可以申报" in xia.text
+    pick(xia, "details")
+    assert "中国籍" in xia.text  # the pre-filled facts are part of the conditions checked
+    with pytest.raises(ValueError):
+        common.start_check(None, "nothing", {})  # type: ignore[arg-type]

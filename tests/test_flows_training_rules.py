@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers.flows.training_rules import parse_number, step_text, violation_text
+from handlers.flows.training_rules import parse_number
 from handlers.i18n import translator
+from handlers.training_text import step_text, violation_text
 from knowledge.rules import training as tr
 
 TZ = ZoneInfo("Asia/Shanghai")

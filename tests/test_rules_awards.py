@@ -153,7 +153,7 @@ def test_answering_the_first_option_always_ends_with_a_certain_verdict(programme
 STUDIO_OK = {"named_level": "prefecture", "named_years": "2plus", "lead_person": "yes", "team_size": 3,
              "team_commended": "yes", "work_system": "yes", "projects_per_year": 1, "recognised_result": "yes",
              "premises_funds": "yes"}
-STATION_OK = {"named_level": "prefecture", "named_years": "2plus", "unit_conditions": "yes", "lead_award": "yes",
+STATION_OK = {"host_in_yunnan": "yes", "named_level": "prefecture", "named_years": "2plus", "unit_conditions": "yes", "lead_award": "yes",
               "lead_grade": "technician", "lead_age": 55, "lead_months": 6, "team_size": 5, "lead_abilities": "yes",
               "lead_conduct": "yes"}
 
@@ -276,7 +276,7 @@ _CHANNEL_OK = {
     (_CHANNEL_OK["union"], "曲靖市总工会", "曲靖市总工会", 3),
     ({"route": "union", "union_level": "industry", "industry_union": "云南省能源化工产业工会"},
      "云南省能源化工产业工会", "云南省能源化工产业工会", 3),
-    (_CHANNEL_OK["association"], "云南省有色金属行业协会所在地（昆明市盘龙区）总工会", "昆明市总工会", 4),
+    (_CHANNEL_OK["association"], "昆明市盘龙区总工会", "昆明市总工会", 4),
     (REFERRAL_OK, "昆明市五华区总工会", "昆明市总工会", 5),
     ({**REFERRAL_OK, "referrer_count": 5, "household_place": "红河州个旧"}, "个旧市总工会",
      "红河哈尼族彝族自治州总工会", 5),
@@ -422,3 +422,65 @@ def test_stage_cites_its_article(programme: str, key: str, words: str) -> None:
 ])
 def test_publicity_end_follows_the_statutory_calendar(start: date, end: date) -> None:
     assert procedure.publicity_end(start) == end
+
+
+# -- issue 15: "not sure", investigations, open lists, the host unit in Yunnan -----------------------------
+@pytest.mark.parametrize("key", ["already_named", "chinese_national", "unit_in_yunnan", "enterprise_head"])
+def test_craftsman_not_sure_of_a_gate_is_conditional_never_a_flat_yes(key: str) -> None:
+    v = craftsman(**{key: "unsure"})
+    assert v.outcome == "conditional" and v.certain
+    assert cited(v, eligibility.QUESTIONS[key].ref)
+    assert any(r.params.get("whom") for r in v.decisive)  # says with whom to check
+
+
+def test_every_choice_question_offers_not_sure() -> None:
+    for questions in (eligibility.QUESTIONS, ws.STUDIO_QUESTIONS, ws.STATION_QUESTIONS):
+        for q in questions.values():
+            if q.kind == "choice":
+                assert "unsure" in [o.value for o in q.options], q.key
+
+
+def test_under_investigation_is_conditional_on_articles_8_1_and_8_6() -> None:
+    assert "investigation" in [o.value for o in eligibility.QUESTIONS["exclusion"].options]
+    v = craftsman(exclusion="investigation")
+    assert v.outcome == "conditional" and v.certain
+    assert cited(v, ref(C, 8, 2)) and cited(v, ref(C, 8, 7))
+    # the two paragraphs say what the reason relies on
+    assert "严重违纪违法行为" in text_of(ref(C, 8, 2)) and "其他原因不宜作为评选对象" in text_of(ref(C, 8, 7))
+    assert craftsman(exclusion="unsure").outcome == "conditional"
+    # a certain exclusion still wins
+    assert craftsman(exclusion="investigation", chinese_national="no").outcome == "not_eligible"
+
+
+def test_an_honour_off_the_open_list_of_article_7_may_count() -> None:
+    assert eligibility.QUESTIONS["priority_honour"].open_list
+    assert text_of(ref(C, 7)).endswith("优先评定。") and "等荣誉称号" in text_of(ref(C, 7))  # the list is open
+    v = craftsman(priority_honour="other", priority_honour_text="全国劳动模范")
+    assert v.outcome == "eligible" and v.priority == ()
+    note = next(r for r in v.reasons if r.ref == ref(C, 7))
+    assert note.params["honour"] == "全国劳动模范" and "review committee decides" in note.message
+
+
+def test_not_sure_of_a_direct_honour_goes_to_the_normal_review() -> None:
+    v = craftsman(direct_honour="unsure")
+    assert v.outcome == "eligible" and cited(v, ref(C, 6))
+
+
+@pytest.mark.parametrize("programme", ["studio", "station"])
+def test_workshop_not_sure_is_conditional(programme: str) -> None:
+    ok = STUDIO_OK if programme == "studio" else STATION_OK
+    key = "premises_funds" if programme == "studio" else "lead_conduct"
+    v = ws.workshop_eligibility(programme, {**ok, key: "unsure"})
+    assert v.outcome == "conditional" and v.certain and cited(v, ref(programme, 10))
+    v = ws.workshop_eligibility(programme, {**ok, "named_years": "unsure"})
+    assert v.outcome == "conditional" and cited(v, ref(programme, 10, 1))
+
+
+def test_station_host_must_be_registered_in_yunnan_and_is_asked_first() -> None:
+    assert "在云南登记注册" in text_of(ref("station", 2))
+    assert ws.workshop_eligibility("station", {}).unknown[0] == "host_in_yunnan"
+    v = ws.workshop_eligibility("station", {**STATION_OK, "host_in_yunnan": "no"})
+    assert v.outcome == "not_eligible" and cited(v, ref("station", 2))
+    assert ws.workshop_eligibility("station", {"host_in_yunnan": "no"}).certain  # ends the check at once
+    # studio 第二条 sets no such condition, so the studio check does not ask it
+    assert "云南登记注册" not in text_of(ref("studio", 2)) and "host_in_yunnan" not in ws.STUDIO_QUESTIONS

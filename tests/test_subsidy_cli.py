@@ -88,3 +88,16 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert message in err and "usage: yunling subsidy" in err
+
+
+@pytest.mark.parametrize("command", ["subsidy", "ask"])
+def test_quick_commands_do_not_load_the_conversations(command: str) -> None:
+    """`yunling subsidy` and `yunling ask` must start fast: no flow registry, database layer or documents."""
+    import subprocess
+    import sys
+
+    code = (f"import sys, bot.commands.{command}; "
+            "heavy = ('handlers.flows', 'handlers.flow', 'sqlmodel', 'docx', 'openpyxl', 'pypinyin'); "
+            "print(','.join(m for m in heavy if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""

@@ -40,7 +40,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "training": ("handlers/flows/training.py", "handlers/flows/signin.py", "handlers/training_sheets.py",
                  "bot/commands/training.py", "bot/signin_screen.py"),
     "training_rules": ("knowledge/rules/training.py", "knowledge/rules/subsidy.py", "knowledge/training_calendar.py",
-                       "handlers/flows/training_rules.py", "bot/commands/subsidy.py"),
+                       "handlers/flows/training_rules.py", "handlers/training_text.py", "bot/commands/subsidy.py"),
     "cases": ("handlers/answering.py", "handlers/flows/status.py", "handlers/flows/clerk_cases.py", "handlers/flows/broadcast.py",
               "handlers/notifications.py", "bot/delivery.py", "bot/scheduler.py", "bot/commands/case.py",
               "knowledge/rules/case_stages.py"),

@@ -10,8 +10,8 @@ import argparse
 import json
 from decimal import Decimal, InvalidOperation
 
-from handlers.flows.training_rules import breakdown_lines
 from handlers.i18n import translator
+from handlers.training_text import breakdown_lines
 from knowledge import loader
 from knowledge.rules import subsidy as sub
 from knowledge.rules import training as tr

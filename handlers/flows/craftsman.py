@@ -1,7 +1,7 @@
 """云岭工匠 conversations: "can I apply?" (第三、五至八条), "which way and where do I file?" (第九、十条,
 附件2 填报要求) with the procedure and 公示 dates ahead, and what the title brings or costs (第二十一至三十三条).
 
-    craftsman:          ask (rule-driven questions) -> verdict + citations -> offer: channel, application form
+    craftsman:          ask (rule-driven questions) -> verdict (short; details one tap away) -> channel, form
     craftsman_channel:  ask (rule-driven questions) -> where to file, path, annexes, materials -> pub (公示 start)
                         -> procedure and dates -> next: switch to the draft (keeps slot "body") or the rules
     craftsman_rules:    one reply: incentives and revocation
@@ -18,15 +18,19 @@ from knowledge.rules.awards import Verdict
 from knowledge.rules.channels import ChannelPlan
 
 
-def _conclude_eligibility(ctx: Ctx, verdict: Verdict) -> Outcome:
+def _links(ctx: Ctx, verdict: Verdict) -> tuple[Choice, ...]:
     _ = ctx._
     if verdict.outcome == "not_eligible":
-        choices: tuple[Choice, ...] = (Choice("flow:craftsman", _("Check again with other answers")),)
-    else:
-        choices = (Choice("flow:craftsman_channel", _("Choose how to apply and where to file")),
-                   *common.draft_choice(ctx, "craftsman"),
-                   Choice("flow:craftsman_rules", _("What the title brings, and when it is withdrawn")))
-    return finish(common.verdict_reply(ctx, verdict, choices))
+        return (Choice("flow:craftsman", _("Check again with other answers")),)
+    return (Choice("flow:craftsman_channel", _("Choose how to apply and where to file")),
+            *common.draft_choice(ctx, "craftsman"),
+            Choice("flow:craftsman_rules", _("What the title brings, and when it is withdrawn")))
+
+
+def _conclude_eligibility(ctx: Ctx, verdict: Verdict) -> Outcome:
+    if verdict.outcome == "not_eligible":
+        return finish(common.verdict_reply(ctx, verdict, _links(ctx, verdict)))
+    return goto("verdict")  # the short verdict, with its details one tap away
 
 
 ELIGIBILITY = common.Questionnaire(eligibility.QUESTIONS, eligibility.craftsman_eligibility, _conclude_eligibility)
@@ -97,7 +101,8 @@ def _rules(ctx: Ctx) -> Outcome:
 
 
 CRAFTSMAN = Flow(
-    name="craftsman", title=N_("Yunling Craftsman: can I apply?"), states=common.states(ELIGIBILITY), start="ask",
+    name="craftsman", title=N_("Yunling Craftsman: can I apply?"),
+    states={**common.states(ELIGIBILITY), "verdict": common.verdict_state(ELIGIBILITY, _links)}, start="ask",
     enter=common.start(ELIGIBILITY, N_("Let's check whether you can apply for Yunling Craftsman. I will ask only "
                                        "what matters for your case; answer by number. Type 'cancel' to stop.")),
     commands=("/craftsman", "云岭工匠", "评工匠", "申报云岭工匠", "我能评云岭工匠吗", "craftsman", "yunling craftsman"),

@@ -1,7 +1,7 @@
 """Training-fund conversations: the subsidy calculator (第九、十条), the yearly calendar (第十一至二十二条)
 and who may join which training project (第六、七条). Also the text renderers other areas reuse:
 :func:`step_text` and :func:`violation_text` turn the knowledge layer's templates into the reader's
-language, :func:`breakdown_lines` renders a subsidy computation.
+language, :func:`breakdown_lines` renders a subsidy computation (in :mod:`handlers.training_text`).
 
     subsidy:     project ─┬─ upgrade → standard → trainees ──────────────→ breakdown
                           └─ poverty → days → trainees → tuition → appraisal → breakdown
@@ -18,43 +18,14 @@ from decimal import Decimal, InvalidOperation
 
 from handlers.cite import citations
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
-from handlers.i18n import N_, Translate
+from handlers.i18n import N_
+from handlers.training_text import breakdown_lines
 from handlers.types import Reply
 from knowledge import training_calendar as cal
 from knowledge.rules import subsidy as sub
 from knowledge.rules import training as tr
 
-# ---------------------------------------------------------------------------------------------- rendering
-
-
-def _param(_: Translate, value: object) -> object:
-    """Labels are msgids (translated), label tuples are joined, money shows thousands separators."""
-    if isinstance(value, str):
-        return _(value) if value else value
-    if isinstance(value, tuple):
-        return _("、").join(str(_param(_, v)) for v in value)
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}"
-    return value
-
-
-def step_text(_: Translate, message: str, params: dict) -> str:
-    """Translate a knowledge-layer template and format it with its (translated) params."""
-    return _(message, **{k: _param(_, v) for k, v in params.items()})
-
-
-def violation_text(_: Translate, violation: tr.Violation) -> str:
-    return step_text(_, violation.message, violation.params)
-
-
-def breakdown_lines(_: Translate, b: sub.Breakdown) -> list[str]:
-    """Title, numbered steps, then notes — the same text in chat and on the command line."""
-    lines = [_("Subsidy estimate: {project}, {trainees} trainees",
-               project=_(tr.PROJECT_LABELS_EN[b.project]), trainees=b.trainees)]
-    lines += [f"{i}. {step_text(_, s.message, s.params)}" for i, s in enumerate(b.steps, 1)]
-    lines += [_("Note: {note}", note=step_text(_, n.message, n.params)) for n in b.notes]
-    return lines
-
+# Rendering lives in handlers.training_text (the `subsidy` command uses it without loading the flows).
 
 # ---------------------------------------------------------------------------------------------- numbers
 

@@ -2,7 +2,8 @@
 and the rules that follow naming (第四、十二、十三、十五、二十三至三十条).
 
 ``workshop_eligibility("studio" | "station", profile)`` returns a :class:`Verdict`; any failed condition
-makes it certain at once. The :class:`Fact` tables carry each rule with the source words it rests on
+makes it certain at once. A condition answered "not sure" makes it ``conditional``. The station check first
+asks whether the host unit is registered in Yunnan (station 第二条); studio 第二条 sets no such condition. The :class:`Fact` tables carry each rule with the source words it rests on
 (``evidence``), which the tests find in the cited article.
 """
 
@@ -10,10 +11,14 @@ from __future__ import annotations
 
 from knowledge.models import ArticleRef, ref
 from knowledge.rules.awards import (
+    CONDITIONAL,
     ELIGIBLE,
     NOT_ELIGIBLE,
     UNKNOWN,
-    YES_NO,
+    UNSURE_OPTION,
+    WHOM_HR,
+    WHOM_UNION,
+    YES_NO_UNSURE,
     Fact,
     Option,
     Profile,
@@ -22,6 +27,8 @@ from knowledge.rules.awards import (
     Verdict,
     number,
     truth,
+    unsure,
+    unsure_reason,
 )
 from knowledge.text import N_
 
@@ -42,49 +49,55 @@ def _named_questions(m: str) -> tuple[Question, ...]:
     return (
         Question("named_level", N_("Has it been named by a prefecture (州/市) federation of trade unions or "
                                    "by a provincial industry, system or company union?"), ref(m, 10, 1), options=(
-            Option("prefecture", N_("Yes, at prefecture or provincial-industry level")),
-            Option("lower", N_("Only by our unit or a county union")),
-            Option("none", N_("Not named yet")))),
+            Option("prefecture", N_("Yes, at prefecture or provincial-industry level"), ("州市", "州（市）", "产业工会")),
+            Option("lower", N_("Only by our unit or a county union"), ("县", "单位")),
+            Option("none", N_("Not named yet"), ("没有", "还没", "未命名")), UNSURE_OPTION), whom=WHOM_UNION),
         Question("named_years", N_("How long ago was it named at that level?"), ref(m, 10, 1), options=(
-            Option("2plus", N_("2 years or more")), Option("under2", N_("Less than 2 years")))),
+            Option("2plus", N_("2 years or more")), Option("under2", N_("Less than 2 years")), UNSURE_OPTION),
+                 whom=N_("the naming document of the prefecture or industry union")),
         Question("outstanding", N_("Has it made an outstanding contribution with wide social influence (for "
                                    "example a national award or a breakthrough widely reported)?"),
-                 ref(m, 10, 1), options=YES_NO),
+                 ref(m, 10, 1), options=YES_NO_UNSURE, whom=WHOM_UNION),
     )
 
 
 STUDIO_QUESTIONS: dict[str, Question] = {q.key: q for q in (
     *_named_questions("studio"),
     Question("lead_person", N_("Does the studio have a lead person with expertise, practical experience, "
-                               "innovation ability and results of their own?"), ref("studio", 10, 2), options=YES_NO),
+                               "innovation ability and results of their own?"), ref("studio", 10, 2), options=YES_NO_UNSURE),
     Question("team_size", N_("How many people are in the innovation team? Type a number."), ref("studio", 10, 3),
              kind="number", minimum=0, maximum=10000),
     Question("team_commended", N_("In recent years, has at least one team member been commended by a higher "
-                                  "body for innovation?"), ref("studio", 10, 3), options=YES_NO),
+                                  "body for innovation?"), ref("studio", 10, 3), options=YES_NO_UNSURE),
     Question("work_system", N_("Does the studio have clear goals, working rules and regular activities tied to "
-                               "the unit's production, research or training?"), ref("studio", 10, 4), options=YES_NO),
+                               "the unit's production, research or training?"), ref("studio", 10, 4), options=YES_NO_UNSURE),
     Question("projects_per_year", N_("How many innovation or problem-solving projects set up by the unit does "
                                      "the team take on each year? Type a number."), ref("studio", 10, 5),
              kind="number", minimum=0, maximum=1000),
     Question("recognised_result", N_("In every three years, has at least one result been recognised (award, "
                                      "patent, technical appraisal, adoption) with economic or social benefit?"),
-             ref("studio", 10, 6), options=YES_NO),
+             ref("studio", 10, 6), options=YES_NO_UNSURE),
     Question("premises_funds", N_("Does the studio have fixed premises, equipment and dedicated funds for "
-                                  "innovation?"), ref("studio", 10, 7), options=YES_NO),
+                                  "innovation?"), ref("studio", 10, 7), options=YES_NO_UNSURE),
 )}
 
 STATION_QUESTIONS: dict[str, Question] = {q.key: q for q in (
+    # 第二条: a station rests on an organisation registered in Yunnan; asked first, as it ends the check.
+    Question("host_in_yunnan", N_("Is the host unit (enterprise, school, research institute, training body or "
+                                  "skills-training base) registered in Yunnan?"), ref("station", 2),
+             options=YES_NO_UNSURE, whom=WHOM_HR),
     *_named_questions("station"),
     Question("unit_conditions", N_("Does the host unit value highly skilled workers (training, evaluation and "
                                    "reward rules in place) and provide the money, space and equipment the "
-                                   "station needs?"), ref("station", 10, 2), options=YES_NO),
+                                   "station needs?"), ref("station", 10, 2), options=YES_NO_UNSURE),
     Question("lead_award", N_("Has the lead expert won a skill award from a provincial industry authority or "
-                              "higher?"), ref("station", 10, 3), options=YES_NO),
+                              "higher?"), ref("station", 10, 3), options=YES_NO_UNSURE),
     Question("lead_grade", N_("What is the lead expert's skill grade?"), ref("station", 10, 3), options=(
         Option("senior_technician", N_("Senior technician (高级技师)")),
         Option("technician", N_("Technician (技师)")),
         Option("below", N_("Senior worker (高级工) or lower")),
-        Option("title_only", N_("Only a professional title, no skill grade")))),
+        Option("title_only", N_("Only a professional title, no skill grade")), UNSURE_OPTION),
+             whom=N_("the lead expert's skill-grade certificate")),
     Question("lead_age", N_("How old is the lead expert (full years)? Type a number."), ref("station", 10, 3),
              kind="number", minimum=16, maximum=100),
     Question("lead_months", N_("How many months a year does the lead expert work at the station? Type a number."),
@@ -93,28 +106,32 @@ STATION_QUESTIONS: dict[str, Question] = {q.key: q for q in (
              ref("station", 10, 3), kind="number", minimum=0, maximum=10000),
     Question("lead_abilities", N_("Does the lead expert use special skills for technical innovation, solve hard "
                                   "technical problems, train skilled workers or pass on traditional crafts?"),
-             ref("station", 10, 3), options=YES_NO),
+             ref("station", 10, 3), options=YES_NO_UNSURE),
     Question("lead_conduct", N_("Is the lead expert in good health, law-abiding, upright and devoted to the job?"),
-             ref("station", 10, 3), options=YES_NO),
+             ref("station", 10, 3), options=YES_NO_UNSURE),
 )}
 
 QUESTIONS = {"studio": STUDIO_QUESTIONS, "station": STATION_QUESTIONS}
 
-_STUDIO_CHECKS: tuple[tuple[str, str, int], ...] = (  # yes/no conditions: key, refusal, paragraph
-    ("lead_person", N_("A studio needs a lead person with expertise and innovation results."), 2),
+_STUDIO_CHECKS: tuple[tuple[str, str, ArticleRef], ...] = (  # yes/no conditions: key, refusal, article
+    ("lead_person", N_("A studio needs a lead person with expertise and innovation results."), ref("studio", 10, 2)),
     ("team_commended", N_("At least one team member must have been commended by a higher body for "
-                          "innovation in recent years."), 3),
-    ("work_system", N_("A studio needs clear goals, working rules and regular activities."), 4),
-    ("recognised_result", N_("A studio needs at least one recognised result every three years."), 6),
-    ("premises_funds", N_("A studio needs fixed premises, equipment and dedicated funds."), 7),
+                          "innovation in recent years."), ref("studio", 10, 3)),
+    ("work_system", N_("A studio needs clear goals, working rules and regular activities."), ref("studio", 10, 4)),
+    ("recognised_result", N_("A studio needs at least one recognised result every three years."),
+     ref("studio", 10, 6)),
+    ("premises_funds", N_("A studio needs fixed premises, equipment and dedicated funds."), ref("studio", 10, 7)),
 )
-_STATION_CHECKS: tuple[tuple[str, str, int], ...] = (
+_STATION_CHECKS: tuple[tuple[str, str, ArticleRef], ...] = (
+    ("host_in_yunnan", N_("A technician workstation must rest on an organisation registered in Yunnan."),
+     ref("station", 2)),
     ("unit_conditions", N_("The host unit must value highly skilled workers and provide money, space and "
-                           "equipment."), 2),
-    ("lead_award", N_("The lead expert must hold a skill award from a provincial industry authority or higher."), 3),
+                           "equipment."), ref("station", 10, 2)),
+    ("lead_award", N_("The lead expert must hold a skill award from a provincial industry authority or higher."),
+     ref("station", 10, 3)),
     ("lead_abilities", N_("The lead expert must use special skills to innovate, solve technical problems and "
-                          "train skilled workers."), 3),
-    ("lead_conduct", N_("The lead expert must be healthy, law-abiding and devoted to the job."), 3),
+                          "train skilled workers."), ref("station", 10, 3)),
+    ("lead_conduct", N_("The lead expert must be healthy, law-abiding and devoted to the job."), ref("station", 10, 3)),
 )
 
 
@@ -124,18 +141,22 @@ def _named(m: str, p: Profile) -> tuple[list[Reason], list[str], list[Reason]]:
     level = p.get("named_level")
     if level is None:
         return [], ["named_level"], []
-    if level != "prefecture":
+    if level not in ("prefecture", "unsure"):
         return [Reason(N_("It must first be named by a prefecture federation of trade unions or a provincial "
                           "industry, system or company union."), r)], [], []
+    if level == "unsure":
+        return [], [], []  # a condition of the verdict (see _conditions)
     years = p.get("named_years")
     if years is None:
         return [], ["named_years"], []
+    if years == "unsure":
+        return [], [], []
     if years == "2plus":
         return [], [], [Reason(N_("Named at prefecture or industry level for {n} years or more."), r,
                                {"n": NAMED_YEARS_MIN})]
     outstanding = truth(p, "outstanding")
     if outstanding is None:
-        return [], ["outstanding"], []
+        return [], [] if unsure(p, "outstanding") else ["outstanding"], []
     if outstanding:
         return [], [], [Reason(N_("Named less than {n} years ago, but an outstanding contribution with wide "
                                   "influence lifts the {n}-year condition."), r, {"n": NAMED_YEARS_MIN})]
@@ -158,16 +179,16 @@ def workshop_eligibility(programme: str, p: Profile) -> Verdict:
     m = programme
     failures, open_, passed = _named(m, p)
     checks = _STUDIO_CHECKS if m == "studio" else _STATION_CHECKS
-    for key in QUESTIONS[m]:
+    for key in QUESTIONS[m]:  # in asking order: the host unit (station 第二条) first
         if key in ("named_level", "named_years", "outstanding"):
             continue
-        for ck, message, para in checks:
+        for ck, message, where in checks:
             if ck == key:
                 answer = truth(p, key)
-                if answer is None:
+                if answer is None and not unsure(p, key):
                     open_.append(key)
-                elif not answer:
-                    failures.append(Reason(message, ref(m, 10, para)))
+                elif answer is False:
+                    failures.append(Reason(message, where))
         if m == "studio" and key == "team_size":
             _min(p, key, STUDIO_TEAM_MIN, N_("The team must have {n} or more people (you have {value})."),
                  ref(m, 10, 3), failures, open_)
@@ -191,16 +212,20 @@ def workshop_eligibility(programme: str, p: Profile) -> Verdict:
             grade = p.get(key)
             if grade is None:
                 open_.append(key)
-            elif grade not in ("senior_technician", "technician"):
+            elif grade not in ("senior_technician", "technician", "unsure"):
                 failures.append(Reason(N_("The lead expert must have a skill grade of technician (技师) or "
                                           "above."), ref(m, 10, 3)))
     if failures:
         return Verdict(m, NOT_ELIGIBLE, tuple(failures))
     if open_:
+        open_.sort(key=lambda k: k != "host_in_yunnan")  # station 第二条 decides first
         return Verdict(m, UNKNOWN, tuple(passed), unknown=tuple(open_))
-    return Verdict(m, ELIGIBLE, (
+    conditions = [unsure_reason(QUESTIONS[m][k]) for k in QUESTIONS[m] if unsure(p, k)]
+    return Verdict(m, CONDITIONAL if conditions else ELIGIBLE, (
+        *conditions,
         *passed,
-        Reason(N_("All conditions of Article 10 are met."), ref(m, 10)),
+        Reason(N_("The other conditions of Article 10 are met.") if conditions else
+               N_("All conditions of Article 10 are met."), ref(m, 10)),
         Reason(N_("The application goes only through the union hierarchy: your prefecture federation of trade "
                   "unions or provincial industry, system or company union recommends it. Applications in a "
                   "person's own name or skipping a level are not accepted."), ref(m, 13, 2), decisive=False),

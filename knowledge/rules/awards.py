@@ -13,15 +13,22 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from knowledge.models import ArticleRef
+from knowledge.text import N_
 
 Profile = Mapping[str, object]
 
-Outcome = Literal["eligible", "not_eligible", "direct_recognition", "needs_review", "unknown"]
+Outcome = Literal["eligible", "not_eligible", "direct_recognition", "needs_review", "conditional", "unknown"]
 ELIGIBLE: Outcome = "eligible"
 NOT_ELIGIBLE: Outcome = "not_eligible"
 DIRECT: Outcome = "direct_recognition"
 NEEDS_REVIEW: Outcome = "needs_review"
 UNKNOWN: Outcome = "unknown"
+# Possible only if facts the person was not sure of (or an investigation) turn out well; the reasons say what
+# to check and with whom.
+CONDITIONAL: Outcome = "conditional"
+
+UNSURE = "unsure"  # the answer "not sure" to any choice question
+OTHER = "other"  # a free-text answer kept as is (``<key>_text``) where the measure's list is open ("等")
 
 QuestionKind = Literal["choice", "number", "place", "text", "date"]
 
@@ -40,6 +47,7 @@ class Reason:
 class Option:
     value: str
     label: str  # N_-marked
+    synonyms: tuple[str, ...] = ()  # words people type for it (Chinese and English), matched in free text
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ class Question:
     minimum: int | None = None  # for numbers
     maximum: int | None = None
     level: Literal["prefecture", "county"] = "county"  # for places
+    whom: str = ""  # N_-marked: with whom to check the fact when the person is not sure
+    open_list: bool = False  # the measure's list ends in "等": an answer off the list is kept as OTHER
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,10 @@ class Fact:
 
 
 YES_NO = (Option("yes", "Yes"), Option("no", "No"))
+UNSURE_OPTION = Option(UNSURE, N_("Not sure"), ("不确定", "不知道", "不清楚", "说不准", "不好说", "不太清楚", "不晓得",
+                                               "没把握", "不一定", "not sure", "unsure", "don't know", "dont know",
+                                               "no idea", "maybe"))
+YES_NO_UNSURE = (*YES_NO, UNSURE_OPTION)
 
 
 @dataclass(frozen=True)
@@ -100,14 +114,31 @@ class Verdict:
         return tuple(r for r in self.reasons if r.decisive)
 
 
+def unsure(profile: Profile, key: str) -> bool:
+    return profile.get(key) == UNSURE
+
+
+def unsure_reason(question: Question) -> Reason:
+    """What a "not sure" answer leaves open: the fact to check, with whom, and the article it rests on."""
+    return Reason(N_("Not confirmed: {question} Check it with {whom} before you apply."), question.ref,
+                  {"question": question.text, "whom": question.whom or WHOM_UNION})
+
+
+WHOM_UNION = N_("your unit's trade union")
+WHOM_HR = N_("your unit's personnel (HR) office")
+WHOM_RECOMMENDER = N_("the union that will recommend you")
+
+
 def truth(profile: Profile, key: str) -> bool | None:
-    """A yes/no answer as a bool; None when not answered. Accepts bools and "yes"/"no"."""
+    """A yes/no answer as a bool; None when not answered or not sure. Accepts bools and "yes"/"no"."""
     value = profile.get(key)
     if value is None:
         return None
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
+        if value == UNSURE:
+            return None
         return value.strip().lower() in ("yes", "true", "1", "是")
     return bool(value)
 

@@ -225,10 +225,14 @@ def craftsman_channel(p: Profile) -> ChannelPlan:
         name, place = p.get("association_name"), _place(p, "association_place")
         open_ += [k for k, v in (("association_name", name), ("association_place", place)) if not v]
         if name and place:
-            body = f"{name}所在地（{place.name}）总工会"
+            # 第九条: "向其办公场所所在地工会" -- the union of the county or district where its office is.
+            body = place.union
             top = place.prefecture_union
-        reason = Reason(N_("Association route: the association files with the union where its office is, which "
-                           "passes it up level by level."), ref(M, 9, 4))
+        reason = Reason(N_("Association route: {name} files with the trade union of the county or district where "
+                           "its office is, that is {body}, which passes it up level by level to {top}. Ask {body} "
+                           "when it collects applications."), ref(M, 9, 4),
+                        {"name": name or N_("the association"), "body": body or N_("that union"),
+                         "top": top or N_("the prefecture federation")})
     elif route == "referral":
         refusals, open_ = _referral_refusals(p)
         if not refusals and truth(p, "household_in_yunnan"):

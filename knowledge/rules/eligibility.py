@@ -2,7 +2,9 @@
 
 ``craftsman_eligibility(profile)`` reads the answers below (missing = not answered) and returns a
 :class:`~knowledge.rules.awards.Verdict`. Disqualifying answers are looked at first, so a verdict is
-certain as soon as one is known; otherwise ``unknown`` lists the next questions in asking order.
+certain as soon as one is known; otherwise ``unknown`` lists the next questions in asking order. A fact answered "not sure", or an investigation
+still running (第八条（一）（六）), makes the verdict ``conditional``: its first reasons say what to check and
+with whom.
 Age, sex, education, rank, title, skill level and years of work are never grounds for refusal (第五条).
 """
 
@@ -10,12 +12,19 @@ from __future__ import annotations
 
 from knowledge.models import ref
 from knowledge.rules.awards import (
+    CONDITIONAL,
     DIRECT,
     ELIGIBLE,
     NEEDS_REVIEW,
     NOT_ELIGIBLE,
+    OTHER,
     UNKNOWN,
-    YES_NO,
+    UNSURE,
+    UNSURE_OPTION,
+    WHOM_HR,
+    WHOM_RECOMMENDER,
+    WHOM_UNION,
+    YES_NO_UNSURE,
     Option,
     Profile,
     Question,
@@ -23,6 +32,8 @@ from knowledge.rules.awards import (
     Verdict,
     number,
     truth,
+    unsure,
+    unsure_reason,
 )
 from knowledge.text import N_
 
@@ -69,6 +80,24 @@ PRIORITY_HONOURS = {  # 第七条
     "provincial_contest_champion": N_("Champion of the Yunnan workers' skills contest (职工职业技能大赛技术状元)"),
 }
 
+# Words people type for the honours (matched in free text; the list of 第七条 is open: "等荣誉称号").
+PRIORITY_SYNONYMS = {
+    "china_skill_award": ("中华技能大奖",),
+    "national_technical_expert": ("全国技术能手", "技术能手"),
+    "xingdian_talent": ("兴滇人才",),
+    "provincial_model_worker": ("云南省劳动模范", "省劳动模范", "省劳模", "省级劳模", "省级劳动模范"),
+    "thousand_talents": ("千人计划",),
+    "ten_thousand_talents": ("万人计划",),
+    "yunling_skill_master": ("云岭技能大师",),
+    "provincial_contest_champion": ("技术状元",),
+}
+DIRECT_SYNONYMS = {
+    "great_craftsman": ("大国工匠",),
+    "quality_craftsman": ("中国质量工匠", "质量工匠"),
+    "worldskills": ("世界技能大赛", "世赛", "worldskills"),
+    "national_contest": ("全国职业技能大赛", "国赛"),
+}
+
 DIRECT_HONOURS = {  # 第六条
     "great_craftsman": N_("Great Craftsman of the Year (大国工匠年度人物)"),
     "quality_craftsman": N_("China Quality Craftsman (中国质量工匠)"),
@@ -85,51 +114,64 @@ _CRITERIA_HELP = N_(
     "3. Remarkable contribution: you solved key production problems or achieved technical results that "
     "brought major economic or social benefit. Example: a technician whose improvement cut waste by 20%.")
 
+INVESTIGATION = "investigation"  # 第八条（一）（六）: not decided yet, so the verdict is conditional
+_NONE = ("没有", "都没有", "无", "都不是", "none", "no")
+_FINAL = Option("final", N_("Yes, in the final"), ("决赛",))
+_PRELIMINARY = Option("preliminary", N_("No, only in selection or preliminary rounds"), ("选拔赛", "预赛", "初赛"))
+
 QUESTIONS: dict[str, Question] = {q.key: q for q in (
     Question("already_named", N_("Have you already been named a Yunling Craftsman before?"), ref(M, 3, 1),
-             options=YES_NO),
-    Question("chinese_national", N_("Are you a Chinese national?"), ref(M, 5, 1), options=YES_NO),
+             options=YES_NO_UNSURE, whom=WHOM_UNION),
+    Question("chinese_national", N_("Are you a Chinese national?"), ref(M, 5, 1), options=YES_NO_UNSURE,
+             whom=WHOM_HR),
     Question("unit_in_yunnan",
              N_("Is the unit you work for registered in Yunnan? (If you run your own business: is it "
-                "registered in Yunnan?)"), ref(M, 5, 1), options=YES_NO),
+                "registered in Yunnan?)"), ref(M, 5, 1), options=YES_NO_UNSURE, whom=WHOM_HR),
     Question("exclusion", N_("Does any of the following apply to you? Choose the first that does, or 'none'."),
              ref(M, 8, 1), options=(
-                 Option("none", N_("None of these")),
-                 Option("violation", N_("Serious violation of discipline or law")),
-                 Option("political", N_("Violation of political discipline and rules")),
+                 Option("none", N_("None of these"), _NONE),
+                 Option("violation", N_("Serious violation of discipline or law"), ("严重违纪", "违法")),
+                 Option("political", N_("Violation of political discipline and rules"), ("政治纪律", "政治规矩")),
                  Option("discipline", N_("Still under the effect period of an admonishment or disciplinary "
-                                         "sanction")),
-                 Option("credit", N_("Listed as a target of joint punishment for dishonesty (失信)")),
+                                         "sanction"), ("诫勉", "处分", "组织处理")),
+                 Option("credit", N_("Listed as a target of joint punishment for dishonesty (失信)"),
+                        ("失信", "老赖", "黑名单")),
+                 Option(INVESTIGATION, N_("Currently under investigation, not yet concluded"),
+                        ("正在接受调查", "接受调查", "被调查", "调查", "审查", "立案", "investigat")),
                  Option("other", N_("Another serious reason that makes me unsuitable")),
-             )),
+                 UNSURE_OPTION,
+             ), whom=WHOM_RECOMMENDER),
     Question("enterprise_head", N_("Are you the head (legal representative or principal) of an enterprise?"),
-             ref(M, 8, 6), options=YES_NO),
+             ref(M, 8, 6), options=YES_NO_UNSURE, whom=WHOM_HR),
     Question("head_issue", N_("Has your enterprise had any of the following? Choose the first that applies."),
-             ref(M, 8, 6), options=(Option("none", N_("None of these")),
-                                    *(Option(k, v) for k, v in HEAD_ISSUES.items()))),
+             ref(M, 8, 6), options=(Option("none", N_("None of these"), _NONE),
+                                    *(Option(k, v) for k, v in HEAD_ISSUES.items()), UNSURE_OPTION),
+             whom=N_("your enterprise's safety, payroll and social-insurance records and its trade union")),
     Question("direct_honour", N_("Have you won any of these? (They can lead to direct recognition.)"),
-             ref(M, 6), options=(Option("none", N_("None of these")),
-                                 *(Option(k, v) for k, v in DIRECT_HONOURS.items()))),
+             ref(M, 6), options=(Option("none", N_("None of these"), _NONE),
+                                 *(Option(k, v, DIRECT_SYNONYMS[k]) for k, v in DIRECT_HONOURS.items()),
+                                 UNSURE_OPTION)),
     Question("worldskills_stage", N_("At the WorldSkills Competition, did you compete in the final?"),
-             ref(M, 6), options=(Option("final", N_("Yes, in the final")),
-                                 Option("preliminary", N_("No, only in selection or preliminary rounds")))),
+             ref(M, 6), options=(_FINAL, _PRELIMINARY, UNSURE_OPTION)),
     Question("worldskills_rank", N_("What was your place in the WorldSkills final? Type a number, e.g. 5."),
              ref(M, 6), kind="number", minimum=1, maximum=200),
     Question("contest_class", N_("Which class was the national contest?"), ref(M, 6), options=(
-        Option("class1", N_("Class I (一类)")), Option("class2", N_("Class II (二类)")),
-        Option("other", N_("Another or not sure")))),
+        Option("class1", N_("Class I (一类)"), ("一类",)), Option("class2", N_("Class II (二类)"), ("二类",)),
+        Option("other", N_("Another or not sure")), UNSURE_OPTION)),
     Question("contest_stage", N_("Did you compete in the national final?"), ref(M, 6), options=(
-        Option("final", N_("Yes, in the final")),
-        Option("preliminary", N_("No, only in selection or preliminary rounds")))),
+        _FINAL, _PRELIMINARY, UNSURE_OPTION)),
     Question("contest_rank", N_("What was your place in the national final? Type a number, e.g. 2."),
              ref(M, 6), kind="number", minimum=1, maximum=1000),
     Question("criterion", N_("Which of these describes you best?"), ref(M, 5, 1), options=(
         *(Option(k, v[0]) for k, v in CRITERIA.items()),
-        Option("none", N_("None of them")), Option("unsure", N_("Not sure"))), help=_CRITERIA_HELP),
+        Option("none", N_("None of them"), _NONE), Option(UNSURE, N_("Not sure"), UNSURE_OPTION.synonyms)),
+        help=_CRITERIA_HELP),
     Question("priority_honour",
-             N_("Do you hold any of these titles? They give priority in the selection."), ref(M, 7),
-             options=(Option("none", N_("None of these")),
-                      *(Option(k, v) for k, v in PRIORITY_HONOURS.items()))),
+             N_("Do you hold any of these titles? They give priority in the selection. (Another title: type "
+                "its name.)"), ref(M, 7),
+             options=(Option("none", N_("None of these"), _NONE),
+                      *(Option(k, v, PRIORITY_SYNONYMS[k]) for k, v in PRIORITY_HONOURS.items()), UNSURE_OPTION),
+             open_list=True),
 )}
 
 GATE_ORDER = ("already_named", "chinese_national", "unit_in_yunnan", "exclusion", "enterprise_head")
@@ -154,6 +196,21 @@ def _gate_failures(p: Profile) -> list[Reason]:
     return out
 
 
+def _conditions(p: Profile) -> list[Reason]:
+    """What is not certain yet: gates answered "not sure", and an investigation still running."""
+    out = [unsure_reason(QUESTIONS[k]) for k in GATE_ORDER if unsure(p, k)]
+    if truth(p, "enterprise_head") and unsure(p, "head_issue"):
+        out.append(unsure_reason(QUESTIONS["head_issue"]))
+    if p.get("exclusion") == INVESTIGATION:
+        out.append(Reason(N_("You are under investigation. If it is concluded before you apply and finds nothing "
+                             "against you, you may apply; a finding of a serious violation of discipline or law "
+                             "rules you out. Ask the discipline-inspection office of your unit and the union that "
+                             "would recommend you before you apply."), ref(M, 8, 2)))
+        out.append(Reason(N_("While a case is open, the union may also judge you unsuitable for other reasons."),
+                          ref(M, 8, 7)))
+    return out
+
+
 def _gates_open(p: Profile) -> list[str]:
     keys = [k for k in GATE_ORDER if p.get(k) is None]
     if truth(p, "enterprise_head") and p.get("head_issue") is None:
@@ -167,6 +224,10 @@ def _direct(p: Profile) -> tuple[bool | None, list[Reason], list[str]]:
     r6 = ref(M, 6)
     if honour is None:
         return None, [], ["direct_honour"]
+    if honour in (UNSURE, OTHER):
+        return False, [Reason(N_("Direct recognition is only for the honours listed in Article 6; if you are "
+                                 "not sure which you hold, your application goes through the normal review and "
+                                 "your union can check it."), r6, decisive=False)], []
     if honour in ("great_craftsman", "quality_craftsman"):
         return True, [Reason(N_("Holders of {honour} may be recognised directly."), r6,
                              {"honour": DIRECT_HONOURS[str(honour)]})], []
@@ -191,6 +252,10 @@ def _ranked(p: Profile, stage_key: str, rank_key: str, top: int,
     stage = p.get(stage_key)
     if stage is None:
         return None, [], [stage_key]
+    if stage == UNSURE:
+        return False, [Reason(N_("Only places in the final count for direct recognition; if you are not sure you "
+                                 "reached it, your application goes through the normal review."), r6,
+                              decisive=False)], []
     if stage != "final":
         return False, [Reason(N_("Only places in the final count for direct recognition, not preliminary "
                                  "rounds; your application goes through the normal review."), r6,
@@ -230,6 +295,9 @@ def craftsman_eligibility(p: Profile) -> Verdict:
     if direct is True:
         if open_gates:
             return Verdict(M, UNKNOWN, tuple(direct_reasons), unknown=tuple(open_gates))
+        conditions = _conditions(p)
+        if conditions:
+            return Verdict(M, CONDITIONAL, (*conditions, *direct_reasons, *_notes(p)[1:]))
         return Verdict(M, DIRECT, (*direct_reasons, *_notes(p)[1:]))
     unknown = [*open_gates, *direct_open]
     criterion = p.get("criterion")
@@ -248,6 +316,11 @@ def craftsman_eligibility(p: Profile) -> Verdict:
     for key in priority:
         reasons.append(Reason(N_("{honour}: priority in the selection."), ref(M, 7),
                               {"honour": PRIORITY_HONOURS[key]}))
+    other = p.get("priority_honour_text")
+    if p.get("priority_honour") == OTHER and isinstance(other, str) and other:
+        reasons.append(Reason(N_("{honour} is not named in Article 7, but its list is open ('等'): it may count "
+                                 "for priority; the review committee decides."), ref(M, 7), {"honour": other},
+                              decisive=False))
     if criterion == "unsure":
         outcome = NEEDS_REVIEW
         reasons.insert(0, Reason(N_("Whether you meet one of the three conditions is judged at the preliminary "
@@ -258,4 +331,7 @@ def craftsman_eligibility(p: Profile) -> Verdict:
         outcome = ELIGIBLE
         reasons.insert(0, Reason(N_("You meet the basic conditions and the condition '{criterion}'."),
                                  ref(M, 5, para), {"criterion": name}))
-    return Verdict(M, outcome, (*reasons, *_notes(p)), priority=priority, unknown=tuple(unknown))
+    conditions = _conditions(p)
+    if conditions:
+        outcome = CONDITIONAL
+    return Verdict(M, outcome, (*conditions, *reasons, *_notes(p)), priority=priority, unknown=tuple(unknown))
