@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from handlers.cite import citation
 from handlers.i18n import Translate, normalize_locale, translator
 from handlers.types import Choice, Citation, Reply
 from knowledge import loader
 from knowledge.answer import Composed, compose, direct_answer, same_rule
-from knowledge.reckon import reckon
+from knowledge.reckon import deadline, reckon
 from knowledge.search import MAX_QUERY, Hit, SearchResult, search
 
 __all__ = ["Asked", "answer"]
@@ -30,7 +32,7 @@ class Asked:
     composed: Composed
 
 
-def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3) -> Asked:
+def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, today: date | None = None) -> Asked:
     """Search ``text`` and build the reply. The answer is in ``locale`` when given, else in the language
     the question is written in."""
     picked = _picked(text)
@@ -46,7 +48,7 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3) 
     elif not picked and (programmes := _same_rule_elsewhere(result)):
         reply = _which_programme(_, lang, result.hits[0], programmes)
     else:
-        reply = _answer(_, composed, text if not picked else "")
+        reply = _answer(_, composed, text if not picked else "", today or _today())
         if not result.sure and not picked:  # likely, not certain: the runners-up are one tap away
             others = tuple(Choice(pick_value(h), _topic(lang, h)) for h in result.hits[1:3])
             reply = replace(reply, text=reply.text + "\n" + _("Or did you mean:"),
@@ -132,7 +134,11 @@ def _abstain(_: Translate, composed: Composed, contact: str) -> Reply:
     )
 
 
-def _answer(_: Translate, composed: Composed, question: str = "") -> Reply:
+def _today() -> date:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the measures' deadlines are Yunnan's dates
+
+
+def _answer(_: Translate, composed: Composed, question: str, today: date) -> Reply:
     lang = composed.lang
     cites = [_trim(citation(lang, r)) for r in composed.refs]
     if composed.direct:
@@ -140,9 +146,11 @@ def _answer(_: Translate, composed: Composed, question: str = "") -> Reply:
     else:
         lead = _("The provision closest to your question is quoted below.")
     best = composed.hits[0]
-    working = reckon(best.measure, best.article, question) if question else None
-    if working:
-        lead = _(working.text, **working.params) + "\n" + lead
+    for working in (reckon(best.measure, best.article, question), deadline(best.measure, best.article, question,
+                                                                            today)) if question else ():
+        if working:  # string values are message ids (a task's title) or figures, which pass through
+            params = {k: _(v) if isinstance(v, str) else v for k, v in working.params.items()}
+            lead = _(working.text, **params) + "\n" + lead
     choices = [Choice(f"ask:{q}", q) for q in composed.related]
     choices.append(Choice("cmd:menu", _("Main menu")))
     reply = Reply(text=lead, choices=tuple(choices), citations=tuple(cites))

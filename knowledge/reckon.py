@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from knowledge.models import ArticleRef, ref
@@ -24,7 +25,7 @@ from knowledge.rules.award_workshops import (
 from knowledge.rules.training import POVERTY_MIN_DAYS, POVERTY_MIN_EMPLOYMENT_PERCENT
 from knowledge.text import N_
 
-__all__ = ["Working", "numbers", "reckon"]
+__all__ = ["Working", "deadline", "numbers", "reckon"]
 
 TRANCHE_SHARE = Decimal("0.50")  # training 第十六条: 分两次下拨 … 按50%的比例 … 剩余50%
 SPOT_CHECK_SHARE = Decimal("0.30")  # training 第二十二条: 不低于年度培训班次30%的比例进行随机抽查
@@ -181,3 +182,27 @@ def reckon(measure: str, article: int, question: str) -> Working | None:
         return None
     nums = numbers(question)
     return rule(nums, measure, article) if nums else None
+
+
+# Words of a question about time: when something is due, whether one is still in time.
+_WHEN = ("截止", "来得及", "来不及", "什么时候", "啥时候", "几号", "几月", "哪天", "之前", "以前", "晚了", "过期", "还能交",
+         "还能报", "deadline", "when", "still in time", "too late", "by what date", "due")
+
+
+def deadline(measure: str, article: int, question: str, today: date) -> Working | None:
+    """For a question about a date under an article that sets a yearly deadline (training 第十一、十六、
+    二十一、二十二条): the next due date seen from ``today`` and whether it is still in time."""
+    from knowledge.training_calendar import _next, dated_tasks
+
+    q = question.lower()
+    if not any(w in q for w in _WHEN):
+        return None
+    for task in dated_tasks():
+        if (task.ref.measure, task.ref.article) != (measure, article) or task.kind != "deadline":
+            continue
+        item = _next(task, today)
+        params = {"today": today.isoformat(), "task": task.title, "due": item.due.isoformat(), "n": item.days_left}
+        if item.days_left == 0:
+            return Working(N_("Today ({today}) is the last day for “{task}”."), params, task.ref)
+        return Working(N_("Today is {today}: “{task}” is due {due}; days left: {n}."), params, task.ref)
+    return None
