@@ -569,7 +569,7 @@ def route(text: str, facts: Facts) -> str | None:
         return None
     programme = facts.programme
     if programme is None:
-        if facts.trainees or facts.days or facts.trainee_kind and re.search(r"培训|学|train", t):
+        if facts.trainees or facts.days or (facts.trainee_kind and re.search(r"培训|学|train", t)):
             programme = "training"
         elif facts.contest or facts.honours or facts.skill_grade or facts.referrer_count or facts.route:
             programme = "craftsman"
@@ -625,5 +625,111 @@ def without_problems(facts: Facts) -> Facts:
     return replace(facts, problems=())
 
 
-__all__ = ["CHECKS", "Contest", "Facts", "Problem", "corrected", "extract", "is_correction", "route",
-           "without_problems", "PRIORITY_KEYS", "DIRECT_KEYS"]
+# ---------------------------------------------------------------------------------------------- profiles
+
+_YES_NO = {True: "yes", False: "no"}
+_GRADE_TO_STATION = {"高级技师": "senior_technician", "技师": "technician", "高级工": "below", "中级工": "below",
+                     "初级工": "below"}
+_HEAD_ISSUES = {"wage_arrears": "wages", "no_union": "no_union", "accident": "accident", "insurance": "insurance"}
+_CRAFTSMAN_EXCLUSIONS = ("violation", "discipline", "credit")  # 第八条 options of the same name
+_CLASS = {"一类": "class1", "二类": "class2"}
+
+
+def profile_for(check: str, facts: Facts) -> dict[str, object]:
+    """The answers ``facts`` give to the questions of ``check`` (the rules modules' Question keys; for the
+    training flows, their slot names), in the values those questions take. Only what the facts state."""
+    p: dict[str, object] = {}
+    if check == "craftsman_eligibility":
+        for key in ("already_named", "chinese_national", "unit_in_yunnan", "enterprise_head"):
+            value = getattr(facts, key)
+            if value is not None:
+                p[key] = _YES_NO[value]
+        if facts.exclusion in _CRAFTSMAN_EXCLUSIONS:
+            p["exclusion"] = facts.exclusion
+        elif facts.exclusion in _HEAD_ISSUES:  # 第八条（五）: these exclude enterprise heads only
+            p["head_issue"] = _HEAD_ISSUES[facts.exclusion]
+        c = facts.contest
+        if c is not None and c.level == "world":
+            p["direct_honour"] = "worldskills"
+            if c.stage:
+                p["worldskills_stage"] = c.stage
+            if c.rank is not None:
+                p["worldskills_rank"] = c.rank
+        elif c is not None and c.level == "national":
+            p["direct_honour"] = "national_contest"
+            p["contest_class"] = _CLASS.get(c.klass or "") if c.klass else None
+            if c.stage:
+                p["contest_stage"] = c.stage
+            if c.rank is not None:
+                p["contest_rank"] = c.rank
+        direct = [DIRECT_KEYS[h] for h in facts.honours if h in DIRECT_KEYS]
+        if direct and "direct_honour" not in p:
+            p["direct_honour"] = direct[0]
+        priority = [PRIORITY_KEYS[h] for h in facts.honours if h in PRIORITY_KEYS]
+        if priority:
+            p["priority_honour"] = priority[0]
+            p["priority_honours"] = priority
+    elif check == "craftsman_channel":
+        if facts.route:
+            p["route"] = facts.route
+        if facts.referrer_count is not None:
+            p["referrer_count"] = facts.referrer_count
+        if facts.household_place:
+            p["household_in_yunnan"] = "yes"
+            p["household_place"] = facts.household_place
+        if facts.self_employed is not None:
+            p["self_employed"] = _YES_NO[facts.self_employed]
+        if facts.unit_has_union is not None:
+            p["unit_has_union"] = _YES_NO[facts.unit_has_union]
+        if facts.work_place:
+            p["unit_prefecture"] = facts.work_place
+            p["premises_place" if facts.self_employed else "unit_place"] = facts.work_place
+    elif check in ("studio_eligibility", "station_eligibility"):
+        if facts.named_level:
+            p["named_level"] = "prefecture" if facts.named_level == "prefecture" else "lower"
+        if facts.named_years is not None:
+            p["named_years"] = "2plus" if facts.named_years >= 2 else "under2"
+        if facts.team_size is not None:
+            p["team_size"] = facts.team_size
+        if check == "station_eligibility":
+            lead_age = facts.lead_age if facts.lead_age is not None else facts.age
+            if lead_age is not None:
+                p["lead_age"] = lead_age
+            if facts.skill_grade:
+                p["lead_grade"] = _GRADE_TO_STATION[facts.skill_grade]
+            elif facts.title_level:
+                p["lead_grade"] = "title_only"
+            if (facts.contest and facts.contest.level in ("world", "national", "provincial")) or any(
+                    h in facts.honours for h in ("中华技能大奖", "全国技术能手", "云南省技术能手",
+                                                  "云南省职工职业技能大赛技术状元", "云岭技能大师")):
+                p["lead_award"] = "yes"
+    elif check in ("training_eligibility", "training_subsidy"):
+        project = facts.project
+        if project is None and facts.trainee_kind in ("poor", "poverty_migrant"):
+            project = "poverty"
+        elif project is None and facts.trainee_kind in ("employed", "unemployed"):
+            project = "upgrade"
+        if project in ("upgrade", "poverty"):
+            p["project"] = project
+        if check == "training_subsidy":
+            if facts.days is not None and facts.days > 0:
+                p["days"] = facts.days
+            if facts.trainees is not None and facts.trainees > 0:
+                p["trainees"] = facts.trainees
+    return {k: v for k, v in p.items() if v is not None}
+
+
+__all__ = [
+    "CHECKS",
+    "DIRECT_KEYS",
+    "PRIORITY_KEYS",
+    "Contest",
+    "Facts",
+    "Problem",
+    "corrected",
+    "extract",
+    "is_correction",
+    "profile_for",
+    "route",
+    "without_problems",
+]
