@@ -222,7 +222,7 @@ _YEARS = (
     re.compile(_N + _APPROX + r"\s*年(?:的)?(?:工龄|经验|从业|教龄)"),
     re.compile(r"\b" + _N + r"\+?\s*years? (?:of experience|in the trade|in (?:this|the|my) (?:trade|job|field)|"
                r"as an? |working|of work)"),
-    re.compile(r"(?:worked|working|been an? [a-z ]{2,30}?)\s+(?:for\s+)?" + _N + r"\s*years?"),
+    re.compile(r"(?:worked|working|been)\b[a-z ]{0,40}?\bfor\s+" + _N + r"\+?\s*years?"),
 )
 _TEAM = (
     re.compile(r"(?:团队|队伍|团队成员|成员|专家团队|创新团队)(?:有|共|一共)?\s*" + _N + r"\s*(?:个|名|位)?人"),
@@ -230,7 +230,7 @@ _TEAM = (
     re.compile(r"team of " + _N + r"|" + _N + r"[- ](?:person|people|member)s? team|team (?:has|of) " + _N),
 )
 _NAMED_YEARS = (
-    re.compile(r"命名(?:已经|已|了)?\s*(?:有)?\s*" + _N + _APPROX + r"\s*年"),
+    re.compile(r"命名(?:的)?[，,\s]*(?:已经|已|了)?\s*(?:有)?\s*" + _N + _APPROX + r"\s*年"),
     re.compile(_N + _APPROX + r"\s*年前(?:就)?(?:被)?(?:[^，,。]{0,12})?命名"),
     re.compile(r"named (?:as [^,.]{0,40} )?" + _N + r" years? ago|named for " + _N + r" years?"),
 )
