@@ -251,3 +251,30 @@ def test_map_training() -> None:
         "project": "poverty", "days": 31, "trainees": 30}
     assert profile_for("training_eligibility", extract("我是建档立卡贫困户，能参加培训吗")) == {"project": "poverty"}
     assert profile_for("training_eligibility", extract("我是农民工，能参加培训吗")) == {}  # both projects take them
+
+
+def test_the_benchmark_on_our_own_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from pathlib import Path
+
+    from bench import selfdesc
+
+    examples = Path(__file__).parent / "data" / "selfdesc_examples.jsonl"
+    assert selfdesc.main(["--file", str(examples), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["messages"] == 22
+    assert figures["routing_accuracy"] >= 0.9
+    assert figures["f1"] >= 0.9
+    assert figures["flags_found"] == "2/2"
+    assert figures["conversations_driven"] == 19
+    assert 1 <= figures["turns_to_verdict_median"] <= 10
+
+
+def test_benchmark_pairs_compare_places_contests_and_honours_by_meaning() -> None:
+    from bench.selfdesc import pairs
+
+    assert pairs({"work_place": "大理市"}) == pairs({"work_place": "大理白族自治州大理市"})
+    assert pairs({"contest": {"level": "national", "class": "class1"}}) == {("contest.level", "national"),
+                                                                           ("contest.class", "一类")}
+    assert pairs({"honours": ["全国技术能手", "省劳模"]}) == {("honours", "全国技术能手"), ("honours", "云南省劳动模范")}
+    assert pairs({"title": "副高级", "unknown_key": 1}) == {("title_level", "副高级")}
