@@ -126,3 +126,16 @@ def test_plain_questions_still_go_to_the_faq(person, engine) -> None:
     p.say("我没上过大学能评工匠吗")
     assert "我记下了" not in p.text
     assert _slots(engine)[0] == ""
+
+
+def test_a_channel_question_opens_the_channel_check_and_other_words_still_work(person, engine) -> None:
+    p = person()
+    p.say("我单位没有工会，我能自荐云岭工匠吗？要找哪个部门？")
+    assert "我记下了：单位没有工会、申报方式：个人自荐。对吗？" in p.text
+    assert _slots(engine)[0] == "listen_craftsman_channel"
+    p.say("对")
+    assert "您是否自主创业" in p.text or "自主创业" in p.text  # route and union already known
+    p.say("取消")
+    p.say("我单位没有工会，我能自荐云岭工匠吗？要找哪个部门？")
+    p.say("转人工")
+    assert _slots(engine)[0] == "handoff"

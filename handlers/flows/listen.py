@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, goto
+from handlers.choices import normalize
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, goto, switch
 from handlers.flows.craftsman import CRAFTSMAN, CRAFTSMAN_CHANNEL
 from handlers.flows.station import STATION
 from handlers.flows.studio import STUDIO
@@ -206,6 +207,8 @@ def _take_correction(ctx: Ctx, text: str) -> Outcome | None:
 def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
     _in_locale(ctx)
     _ = ctx._
+    if (other := _other_flow(answer)) is not None:
+        return switch(other)
     # A correction first: "不对，是48岁" must not be taken for the option "对" it resembles.
     if (kf.is_correction(answer.text) or answer.value is None) and (fixed := _take_correction(ctx, answer.text)):
         return fixed
@@ -227,12 +230,24 @@ def _ask_fix(ctx: Ctx) -> Reply:
 
 def _on_fix(ctx: Ctx, answer: Answer) -> Outcome:
     _in_locale(ctx)
+    if (other := _other_flow(answer)) is not None:
+        return switch(other)
     outcome = _take_correction(ctx, answer.text)
     if outcome is None and answer.value == "yes":
         return _start_check(ctx)
     if outcome is None:
         raise Invalid(ctx._("I could not find a fact in that. Type it like '不对，是48岁' or '干了12年'."))
     return outcome
+
+
+def _other_flow(answer: Answer) -> str | None:
+    """While confirming, a flow's own words ("转人工", "human", "申报渠道") still open that flow."""
+    from handlers.flows import FLOWS  # late: the registry imports this module
+
+    if answer.choice is not None:
+        return None
+    text = normalize(answer.text)
+    return next((f.name for f in FLOWS if any(normalize(w) == text for w in f.commands)), None)
 
 
 def _start_check(ctx: Ctx) -> Outcome:
