@@ -565,8 +565,12 @@ def route(text: str, facts: Facts) -> str | None:
     t = normalize(text)
     if not _ASKS.search(t) and facts.personal < 2:
         return None
-    if facts.personal == 0 or (facts.personal < 2 and not _FIRST_PERSON.search(t)):
+    if facts.personal == 0:
         return None
+    numbers = [k for k in ("age", "years_in_trade", "team_size", "lead_age", "named_years", "referrer_count",
+                           "trainees", "days") if getattr(facts, k) is not None] or facts.problems
+    if not _FIRST_PERSON.search(t) and (facts.personal < 2 or not numbers):
+        return None  # "老板拖欠工资的能评吗" asks about someone in general: the FAQ answers it
     programme = facts.programme
     if programme is None:
         if facts.trainees or facts.days or (facts.trainee_kind and re.search(r"培训|学|train", t)):
@@ -576,14 +580,22 @@ def route(text: str, facts: Facts) -> str | None:
         else:
             return None
     if programme == "craftsman":
-        if facts.route or facts.referrer_count is not None or facts.household_place or _CHANNEL.search(t):
-            return "craftsman_channel"
-        return "craftsman_eligibility"
+        channel = facts.route or facts.referrer_count is not None or facts.household_place or _CHANNEL.search(t)
+        check = "craftsman_channel" if channel else "craftsman_eligibility"
+        return check if _useful(check, facts) else None
     if programme in ("studio", "station"):
-        return f"{programme}_eligibility"
-    if _SUBSIDY.search(t) or facts.days is not None:
-        return "training_subsidy"
-    return "training_eligibility"
+        check = f"{programme}_eligibility"
+    elif _SUBSIDY.search(t) or facts.days is not None:
+        check = "training_subsidy"
+    else:
+        check = "training_eligibility"
+    return check if _useful(check, facts) else None
+
+
+def _useful(check: str, facts: Facts) -> bool:
+    """A single fact the check never asks about ("我都五十多岁了还能报吗": age does not limit) is better
+    answered by the FAQ's article than by a questionnaire."""
+    return facts.personal >= 2 or bool(profile_for(check, facts)) or bool(facts.problems)
 
 
 # ---------------------------------------------------------------------------------------------- corrections

@@ -150,7 +150,7 @@ def test_correcting_one_side_of_a_contradiction_keeps_the_other() -> None:
     ("我户口在曲靖会泽，想自荐申报云岭工匠，去哪里报", "craftsman_channel"),
     ("我们工作室命名3年了，团队8个人，能申报省级创新工作室吗", "studio_eligibility"),
     ("我是领衔专家，58岁，技师，能申报省级技师工作站吗", "station_eligibility"),
-    ("我是农民工，能参加工会的技能培训吗", "training_eligibility"),
+    ("我是建档立卡贫困户，能参加工会的技能培训吗", "training_eligibility"),
     ("脱贫攻坚培训31天，30个学员，补贴能拿多少", "training_subsidy"),
     ("I'm a senior technician and won the national contest. Can I apply for Yunling Craftsman?",
      "craftsman_eligibility"),
@@ -162,6 +162,9 @@ def test_route(text: str, check: str) -> None:
 @pytest.mark.parametrize("text", [
     "云岭工匠每年评几个", "我没上过大学能评工匠吗", "工匠有年龄限制吗", "55岁以上能当领衔专家吗", "培训补贴怎么算",
     "农民工能评云岭工匠吗", "who can apply for yunling craftsman", "创新工作室要几个人",
+    "老板拖欠工资的能评云岭工匠吗",  # about someone in general
+    "我都五十多岁了还能报云岭工匠不",  # age never limits (第五条): the article answers it at once
+    "我是农民工，能参加工会的技能培训吗",  # both projects take migrant workers: the article answers it
 ])
 def test_plain_questions_are_for_the_faq(text: str) -> None:
     assert route(text, extract(text)) is None
