@@ -50,6 +50,7 @@ GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
 _COMMAND_OF = {normalize(word): name for name, words in GLOBAL_COMMANDS.items() for word in words}
 
 FaqFn = Callable[[Ctx, str], list[Reply]]
+ListenFn = Callable[[Ctx, str], "str | None"]  # free text -> the flow to open for it, or None
 Guard = Callable[[Session], object]
 
 
@@ -86,13 +87,17 @@ class Dispatcher:
         flows: Sequence[Flow] | None = None,
         faq: FaqFn | None = None,
         menu: Sequence[MenuGroup | str] | None = None,
+        listen: ListenFn | None = None,
     ) -> None:
         if flows is None or faq is None or menu is None:
             from handlers.flows import FLOWS, MENU, faq_answer
+            from handlers.flows import listen as default_listen
 
+            listen = default_listen if listen is None and flows is None else listen
             flows = FLOWS if flows is None else flows
             faq = faq_answer if faq is None else faq
             menu = MENU if menu is None else menu
+        self.listen = listen
         self.engine = engine
         self.settings = settings
         self.flows: dict[str, Flow] = {f.name: f for f in flows}
@@ -356,6 +361,11 @@ class Dispatcher:
                                          "from the menu."))
             self._save(ctx, conv, "", "", menu.choices)
             return [*notes, menu]
+        # A message that describes the person and asks about a programme opens the check that fits.
+        listener = self.listen(ctx, text) if self.listen is not None else None
+        if listener in self.flows:
+            return [*notes, *self._enter(ctx, conv, self.flows[listener])]
+        ctx.data = {}
         replies = self.faq(ctx, text)
         # Choices the FAQ offers ("flow:handoff", "ask:…") are picked up by the next message.
         self._save(ctx, conv, "", "", replies[-1].choices if replies else ())

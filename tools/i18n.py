@@ -36,6 +36,7 @@ AREAS: dict[str, tuple[str, ...]] = {
                "knowledge/rules/awards.py", "knowledge/rules/award_workshops.py", "knowledge/places.py",
                "handlers/flows/craftsman.py", "handlers/flows/studio.py", "handlers/flows/station.py",
                "handlers/flows/awards_common.py"),
+    "listen": ("knowledge/facts.py", "handlers/flows/listen.py"),
     "drafts": ("handlers/flows/drafts.py", "handlers/forms.py", "handlers/forms_docx.py"),
     "training": ("handlers/flows/training.py", "handlers/flows/signin.py", "handlers/training_sheets.py",
                  "bot/commands/training.py", "bot/signin_screen.py"),

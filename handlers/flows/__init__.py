@@ -10,6 +10,8 @@ from handlers.flows.core import AREA, LANG, ME
 from handlers.flows.craftsman import FLOWS as CRAFTSMAN_FLOWS
 from handlers.flows.drafts import FLOWS as DRAFT_FLOWS
 from handlers.flows.handoff import HANDOFF, MY_TICKETS, TICKETS
+from handlers.flows.listen import FLOWS as LISTEN_FLOWS
+from handlers.flows.listen import listen
 from handlers.flows.signin import TRAINEE_FLOWS
 from handlers.flows.station import FLOWS as STATION_FLOWS
 from handlers.flows.status import STATUS, SUBSCRIBE, UNSUBSCRIBE
@@ -28,6 +30,7 @@ FLOWS: tuple[Flow, ...] = (
     SUBSIDY, CALENDAR, ELIGIBILITY,
     STATUS, SUBSCRIBE, UNSUBSCRIBE, CLERK_CASES, BROADCAST,
     *TRAINEE_FLOWS, TRAINING_CLERK,
+    *LISTEN_FLOWS,
 )
 
 # The main menu: submenus and top-level flows, in order. A flow shown in the menu (in_menu=True) that is
@@ -50,4 +53,4 @@ MENU: tuple[MenuGroup | str, ...] = (
     "lang",
 )
 
-__all__ = ["FLOWS", "MENU", "faq_answer"]
+__all__ = ["FLOWS", "MENU", "faq_answer", "listen"]

@@ -1,0 +1,329 @@
+"""Conversations that listen (issue 15): a first message that describes the person and asks about a
+programme opens the check that fits, with what the message said already filled in.
+
+    free text -> listen(ctx, text) -> listen_<check>:
+        confirm ("I noted: 45 years old, senior technician, ... Is that right?" 对 / 有误，我来改)
+          ├─ problems first: a contradiction is questioned, an impossible number re-asked with the reason
+          ├─ a correction ("不对，是48岁") replaces that fact and confirms again
+          └─ 对 -> the check's own entry and states, answering its questions from the facts, so only the
+             questions still missing are asked -> the check's verdict
+
+Each ``listen_<check>`` flow carries the target check's own states (``craftsman``'s ``ask``, the subsidy
+calculator's ``project``/``days``/…), so the check's rules and wording are reused unchanged; after each step,
+:func:`autofill` answers the next question from the facts when they answer it. When the checks offer an entry
+point that takes a pre-filled profile, :func:`_start_check` is the one place to call it instead.
+
+The facts live in the conversation's slots (``data["facts"]``); ID and phone numbers are never extracted
+(:func:`knowledge.facts.normalize` masks them first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from handlers.choices import normalize
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, goto, switch
+from handlers.flows.craftsman import CRAFTSMAN, CRAFTSMAN_CHANNEL
+from handlers.flows.station import STATION
+from handlers.flows.studio import STUDIO
+from handlers.flows.training_rules import ELIGIBILITY as TRAINING_ELIGIBILITY
+from handlers.flows.training_rules import SUBSIDY
+from handlers.i18n import N_, translator
+from handlers.types import Choice, Reply
+from knowledge import facts as kf
+from knowledge.search import detect_language
+
+TARGETS: dict[str, Flow] = {
+    "craftsman_eligibility": CRAFTSMAN,
+    "craftsman_channel": CRAFTSMAN_CHANNEL,
+    "studio_eligibility": STUDIO,
+    "station_eligibility": STATION,
+    "training_eligibility": TRAINING_ELIGIBILITY,
+    "training_subsidy": SUBSIDY,
+}
+PREFIX = "listen_"
+OWN_STATES = ("confirm", "fix")
+YES_WORDS = frozenset({"对", "对的", "对了", "是", "是的", "没错", "正确", "嗯", "好", "好的", "yes", "y", "ok", "okay",
+                       "right", "correct", "yes that's right", "that's right"})
+
+
+def listen(ctx: Ctx, text: str) -> str | None:
+    """The flow to open for ``text`` (a self-description), with its facts put in ``ctx.data``; None for a
+    plain question, which goes to the FAQ search unchanged."""
+    facts = kf.extract(text)
+    check = kf.route(text, facts)
+    if check is None:
+        return None
+    locale = "en" if detect_language(kf.normalize(text)) == "en" else ctx.locale
+    ctx.data = {"facts": facts.to_json(), "check": check, "locale": locale}
+    return PREFIX + check
+
+
+# ---------------------------------------------------------------------------------------------- words
+
+GRADES = {"初级工": N_("junior worker (初级工)"), "中级工": N_("intermediate worker (中级工)"),
+          "高级工": N_("senior worker (高级工)"), "技师": N_("technician (技师)"),
+          "高级技师": N_("senior technician (高级技师)")}
+TITLES = {"初级": N_("junior professional title"), "中级": N_("intermediate professional title"),
+          "副高级": N_("deputy-senior professional title"), "正高级": N_("full-senior professional title")}
+LEVELS = {"world": N_("WorldSkills"), "national": N_("national"), "provincial": N_("provincial"),
+          "prefecture": N_("prefecture-level")}
+CLASSES = {"一类": N_("Class I"), "二类": N_("Class II")}
+EXCLUSIONS = {
+    "investigation": N_("under investigation"), "violation": N_("a violation of discipline or law"),
+    "discipline": N_("a disciplinary sanction in effect"), "credit": N_("listed for dishonesty (失信)"),
+    "wage_arrears": N_("wages owed to workers"), "no_union": N_("no trade union in the enterprise"),
+    "accident": N_("a work-safety accident"), "insurance": N_("social insurance not paid"),
+}
+PROGRAMMES = {"craftsman": N_("Yunling Craftsman"), "studio": N_("innovation studio"),
+              "station": N_("technician workstation"), "training": N_("skills training")}
+PROJECTS = {"upgrade": N_("skills upgrading training"), "poverty": N_("poverty-alleviation training")}
+ROUTES = {"union": N_("through your union"), "association": N_("through an association"),
+          "referral": N_("by expert referral"), "self": N_("by self-nomination")}
+NAMED = {"prefecture": N_("named at prefecture level"), "county": N_("named at county level"),
+         "unit": N_("named by your unit")}
+KINDS = {"employed": N_("employed worker"), "migrant": N_("migrant worker"),
+         "unemployed": N_("unemployed or changing jobs"), "poor": N_("registered poor labourer"),
+         "poverty_migrant": N_("migrant worker of a relocation site")}
+
+
+def _contest(_: Callable[..., str], c: kf.Contest) -> str:
+    parts = [_(LEVELS[c.level]) if c.level else "", _(CLASSES[c.klass]) if c.klass else ""]
+    head = _("{level} {klass} contest", level=parts[0], klass=parts[1]).replace("  ", " ").strip()
+    if c.stage == "preliminary":
+        head += _(" (preliminary round)")
+    elif c.stage == "final":
+        head += _(" final")
+    if c.rank is not None:
+        return _("{contest}, place {rank}", contest=head, rank=c.rank)
+    return head
+
+
+def summary(_: Callable[..., str], f: kf.Facts) -> list[str]:
+    """The facts in words, one item each, in the reader's language."""
+    items: list[str] = []
+    if f.age is not None:
+        items.append(_("{n} years old", n=f.age))
+    if f.lead_age is not None:
+        items.append(_("lead expert {n} years old", n=f.lead_age))
+    if f.skill_grade:
+        items.append(_(GRADES[f.skill_grade]))
+    if f.title_level:
+        items.append(_(TITLES[f.title_level]))
+    if f.years_in_trade is not None:
+        items.append(_("{n} years in the trade", n=f.years_in_trade))
+    if f.contest:
+        items.append(_contest(_, f.contest))
+    items += list(f.honours)
+    if f.chinese_national is not None:
+        items.append(_("Chinese national") if f.chinese_national else _("not a Chinese national"))
+    if f.work_place:
+        items.append(_("working in {place}", place=f.work_place))
+    if f.unit_in_yunnan is False:
+        items.append(_("unit registered outside Yunnan"))
+    if f.household_place:
+        items.append(_("household registered in {place}", place=f.household_place))
+    if f.self_employed:
+        items.append(_("self-employed"))
+    if f.enterprise_head:
+        items.append(_("head of an enterprise"))
+    if f.unit_has_union is False:
+        items.append(_("no trade union at your unit"))
+    if f.exclusion:
+        items.append(_(EXCLUSIONS[f.exclusion]))
+    if f.already_named:
+        items.append(_("already named Yunling Craftsman"))
+    if f.named_level:
+        items.append(_(NAMED[f.named_level]))
+    if f.named_years is not None:
+        items.append(_("named {n} years ago", n=f.named_years))
+    if f.team_size is not None:
+        items.append(_("team of {n}", n=f.team_size))
+    if f.route:
+        items.append(_("applying {route}", route=_(ROUTES[f.route])))
+    if f.referrer_count is not None:
+        items.append(_("{n} referrers", n=f.referrer_count))
+    if f.project:
+        items.append(_(PROJECTS.get(f.project, N_("another training project"))))
+    if f.days is not None:
+        items.append(_("{n} days", n=f.days))
+    if f.trainees is not None:
+        items.append(_("{n} trainees", n=f.trainees))
+    if f.trainee_kind:
+        items.append(_(KINDS[f.trainee_kind]))
+    return items
+
+
+def problem_text(_: Callable[..., str], p: kf.Problem) -> str:
+    if p.kind == "contradiction":
+        return _("You wrote {age} years old and {years} years in the trade: that would mean working since the age "
+                 "of {start}. Which one is wrong? Type the right one, e.g. '{age} 岁' or '干了 {fix} 年'.",
+                 age=p.values[0], years=p.values[1], start=p.values[0] - p.values[1],
+                 fix=max(p.values[0] - kf.WORKING_AGE_MIN, 0))
+    what = {"age": N_("an age"), "lead_age": N_("an age"), "years_in_trade": N_("years in the trade"),
+            "named_years": N_("years since naming")}.get(p.keys[0], N_("a number"))
+    if p.keys[0] in ("age", "lead_age"):
+        return _("{value} cannot be {what} (it must be between {lo} and {hi}). Please type it again.",
+                 value=p.values[0], what=_(what), lo=kf.AGE_RANGE[0], hi=kf.AGE_RANGE[1])
+    return _("{value} cannot be {what} (it must be between 0 and {hi}). Please type it again.",
+             value=p.values[0], what=_(what), hi=kf.YEARS_MAX)
+
+
+# ---------------------------------------------------------------------------------------------- steps
+
+def _in_locale(ctx: Ctx) -> None:
+    """A message written in English is answered in English for the whole check."""
+    locale = ctx.data.get("locale")
+    if locale and locale != ctx.locale:
+        ctx.locale, ctx._ = locale, translator(locale)
+
+
+def _facts(ctx: Ctx) -> kf.Facts:
+    return kf.Facts.from_json(ctx.data.get("facts") or {})
+
+
+def _ask_confirm(ctx: Ctx) -> Reply:
+    _in_locale(ctx)
+    _ = ctx._
+    f = _facts(ctx)
+    if f.problems:
+        lines = [problem_text(_, p) for p in f.problems]
+        return Reply(text="\n".join(lines), choices=(Choice("drop", _("Leave these numbers out and go on")),))
+    items = summary(_, f)
+    if not items:
+        return Reply(text=_("Let's check it together."), choices=(Choice("yes", _("Go on")),))
+    return Reply(text=_("I noted: {facts}. Is that right?", facts=_("、").join(items)),
+                 choices=(Choice("yes", _("That's right")), Choice("fix", _("Something is wrong, I'll correct it"))))
+
+
+def _take_correction(ctx: Ctx, text: str) -> Outcome | None:
+    new = kf.extract(text)
+    if new.personal == 0:
+        return None
+    ctx.data["facts"] = kf.corrected(_facts(ctx), new).to_json()
+    return goto("confirm")
+
+
+def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
+    _in_locale(ctx)
+    _ = ctx._
+    if (other := _other_flow(answer)) is not None:
+        return switch(other)
+    # A correction first: "不对，是48岁" must not be taken for the option "对" it resembles.
+    if (kf.is_correction(answer.text) or answer.value is None) and (fixed := _take_correction(ctx, answer.text)):
+        return fixed
+    if answer.value == "yes" or (answer.value is None and answer.text.strip().strip("。.!！").lower() in YES_WORDS):
+        return _start_check(ctx)
+    if answer.value == "fix":
+        return goto("fix")
+    if answer.value == "drop":
+        ctx.data["facts"] = kf.without_problems(_facts(ctx)).to_json()
+        return goto("confirm")
+    raise Invalid(_("Please choose an option, or type what to correct, for example '不对，是48岁'."))
+
+
+def _ask_fix(ctx: Ctx) -> Reply:
+    _in_locale(ctx)
+    return Reply(text=ctx._("What should I correct? Type it, for example '不对，是48岁' or '干了12年'."),
+                 choices=(Choice("yes", ctx._("Nothing, go on")),))
+
+
+def _on_fix(ctx: Ctx, answer: Answer) -> Outcome:
+    _in_locale(ctx)
+    if (other := _other_flow(answer)) is not None:
+        return switch(other)
+    outcome = _take_correction(ctx, answer.text)
+    if outcome is None and answer.value == "yes":
+        return _start_check(ctx)
+    if outcome is None:
+        raise Invalid(ctx._("I could not find a fact in that. Type it like '不对，是48岁' or '干了12年'."))
+    return outcome
+
+
+def _other_flow(answer: Answer) -> str | None:
+    """While confirming, a flow's own words ("转人工", "human", "申报渠道") still open that flow."""
+    from handlers.flows import FLOWS  # late: the registry imports this module
+
+    if answer.choice is not None:
+        return None
+    text = normalize(answer.text)
+    return next((f.name for f in FLOWS if any(normalize(w) == text for w in f.commands)), None)
+
+
+def _start_check(ctx: Ctx) -> Outcome:
+    """Enter the check with the facts as its known answers. The one place that knows how a check starts."""
+    check = ctx.data["check"]
+    target = TARGETS[check]
+    known = kf.profile_for(check, _facts(ctx))
+    ctx.data["prefill"] = known
+    outcome = target.enter(ctx) if target.enter else None
+    if outcome is None:
+        outcome = goto(target.start or "")
+    if isinstance(ctx.data.get("profile"), dict) and "priority_honours" in known:
+        ctx.data["profile"]["priority_honours"] = known["priority_honours"]  # read by the rule, never asked
+    return autofill(ctx, target.states, outcome)
+
+
+def _known_answer(ctx: Ctx, state_name: str, state: State) -> Answer | None:
+    """The answer the facts give to the question ``state`` asks now, taken from ``data["prefill"]``."""
+    prefill: dict[str, object] = ctx.data.get("prefill") or {}
+    key = ctx.data.get("asking") if state_name == "ask" else state_name
+    if not isinstance(key, str) or key not in prefill:
+        return None
+    value = str(prefill.pop(key))
+    offered = state.prompt(ctx).choices
+    for c in offered:
+        if c.value == value:
+            return Answer(text=c.label, choice=c)
+    if offered and not state.free_text:
+        return None
+    return Answer(text=value)
+
+
+def autofill(ctx: Ctx, states: Mapping[str, State], outcome: Outcome) -> Outcome:
+    """Follow ``outcome`` through the states whose question the facts answer; stop at the first question
+    they do not answer (or whose answer the check refuses: then it is asked)."""
+    replies = list(outcome.replies)
+    while not outcome.end and outcome.next_state in states:
+        state = states[outcome.next_state]
+        answer = _known_answer(ctx, outcome.next_state, state)
+        if answer is None:
+            break
+        try:
+            nxt = state.handle(ctx, answer)
+        except Invalid:
+            break
+        replies += nxt.replies
+        outcome = nxt
+    return Outcome(replies=tuple(replies), next_state=outcome.next_state, end=outcome.end,
+                   next_flow=outcome.next_flow)
+
+
+def _wrap(states: Mapping[str, State]) -> dict[str, State]:
+    """The check's states, in the listener's language, answering from the facts after each step."""
+    out: dict[str, State] = {}
+    for name, state in states.items():
+        def prompt(ctx: Ctx, _s: State = state) -> Reply:
+            _in_locale(ctx)
+            return _s.prompt(ctx)
+
+        def handle(ctx: Ctx, answer: Answer, _s: State = state) -> Outcome:
+            _in_locale(ctx)
+            return autofill(ctx, states, _s.handle(ctx, answer))
+
+        out[name] = State(prompt=prompt, handle=handle, free_text=state.free_text, max_retries=state.max_retries)
+    return out
+
+
+def _flow(check: str, target: Flow) -> Flow:
+    if set(OWN_STATES) & set(target.states):
+        raise ValueError(f"flow {target.name} has a state named like the listener's own")
+    return Flow(
+        name=PREFIX + check, title=target.title, start="confirm", in_menu=False,
+        states={**_wrap(target.states),
+                "confirm": State(prompt=_ask_confirm, handle=_on_confirm, free_text=True),
+                "fix": State(prompt=_ask_fix, handle=_on_fix, free_text=True)},
+    )
+
+
+FLOWS = tuple(_flow(check, target) for check, target in TARGETS.items())

@@ -1,0 +1,283 @@
+"""knowledge.facts: facts from free text, routing, problems, corrections, and the mapping to the checks'
+question keys (one test per mapping)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.facts import (
+    Contest,
+    Facts,
+    cn_number,
+    corrected,
+    extract,
+    is_correction,
+    profile_for,
+    route,
+)
+from knowledge.rules import award_workshops, channels, eligibility
+
+OPENING = "我45岁，高级技师，干了22年电工，拿过省技能大赛一等奖，能评云岭工匠吗？"
+
+
+def test_the_opening_example() -> None:
+    f = extract(OPENING)
+    assert (f.age, f.years_in_trade, f.skill_grade) == (45, 22, "高级技师")
+    assert f.contest == Contest(level="provincial", rank=1)
+    assert f.programme == "craftsman"
+    assert route(OPENING, f) == "craftsman_eligibility"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("四十五", 45), ("二十", 20), ("十二", 12), ("一百零五", 105), ("两百", 200), ("二二", 22), ("五华", None),
+])
+def test_chinese_numerals(text: str, value: int | None) -> None:
+    assert cn_number(text) == value
+
+
+@pytest.mark.parametrize(("text", "age", "years"), [
+    ("我四十五岁，干了二十来年焊工", 45, 20),
+    ("我四十出头，从业十几年", 40, 10),
+    ("我４５岁，工龄２２年", 45, 22),
+    ("本人今年52，做钳工做了30多年", 52, 30),
+    ("I'm 38 years old with 15 years of experience as a welder", 38, 15),
+    ("I am 50 and have worked as a fitter for 28 years", 50, 28),
+])
+def test_age_and_years_in_all_number_forms(text: str, age: int, years: int) -> None:
+    f = extract(text)
+    assert (f.age, f.years_in_trade) == (age, years)
+
+
+def test_thresholds_are_not_ages() -> None:
+    assert extract("55岁以上能当领衔专家吗").age is None
+
+
+@pytest.mark.parametrize(("text", "grade", "title"), [
+    ("我是高级技师", "高级技师", None), ("我是技师", "技师", None), ("高级工，干了十年", "高级工", None),
+    ("我是高级工程师", None, "副高级"), ("正高级工程师", None, "正高级"), ("I'm a senior engineer", None, "副高级"),
+    ("我是技师工作站的", None, None),
+])
+def test_skill_grade_and_title(text: str, grade: str | None, title: str | None) -> None:
+    f = extract(text)
+    assert (f.skill_grade, f.title_level) == (grade, title)
+
+
+def test_honours_as_the_measure_spells_them_and_others_as_typed() -> None:
+    f = extract("我是全国技术能手、省劳模，还拿过全国五一劳动奖章")
+    assert f.honours == ("全国技术能手", "云南省劳动模范", "全国五一劳动奖章")
+    assert extract("我没拿过全国技术能手").honours == ()
+
+
+@pytest.mark.parametrize(("text", "contest"), [
+    ("全国职业技能大赛一类决赛第2名", Contest("national", "一类", 2, "final")),
+    ("世界技能大赛决赛第五名", Contest("world", None, 5, "final")),
+    ("州里技能比赛拿了银牌", Contest("prefecture", None, 2, None)),
+    ("won a gold medal at the national skills competition, class II", Contest("national", "二类", 1, None)),
+    ("参加过全国大赛选拔赛", Contest("national", None, None, "preliminary")),
+])
+def test_contests(text: str, contest: Contest) -> None:
+    assert extract(text).contest == contest
+
+
+def test_places_nationality_and_unit() -> None:
+    f = extract("我户口在曲靖会泽，单位在昆明五华区")
+    assert (f.household_place, f.work_place, f.unit_in_yunnan) == ("曲靖市会泽县", "昆明市五华区", True)
+    assert extract("户口在大理市").household_place == "大理白族自治州大理市"
+    assert extract("我在贵州的公司上班").unit_in_yunnan is False
+    assert extract("my company is registered in Sichuan").unit_in_yunnan is False
+    assert extract("我是外籍").chinese_national is False
+
+
+def test_exclusions_and_their_negation() -> None:
+    assert extract("我受过记过处分").exclusion == "discipline"
+    assert extract("我被列为失信被执行人").exclusion == "credit"
+    assert extract("我没有受过处分").exclusion is None
+    f = extract("我是公司法人，公司没建工会")
+    assert (f.enterprise_head, f.exclusion) == (True, "no_union")
+    assert extract("我们单位没有工会，我想自荐").unit_has_union is False
+
+
+def test_studio_station_and_training_facts() -> None:
+    f = extract("我们工作室是昆明市总工会命名的，命名3年了，团队有8个人")
+    assert (f.programme, f.named_level, f.named_years, f.team_size) == ("studio", "prefecture", 3, 8)
+    f = extract("我是技师工作站的领衔专家，今年58岁，团队6个人")
+    assert (f.programme, f.lead_age, f.age, f.team_size) == ("station", 58, None, 6)
+    f = extract("脱贫攻坚培训31天，30个学员，补贴多少")
+    assert (f.project, f.days, f.trainees) == ("poverty", 31, 30)
+    f = extract("有3位高级技师联名举荐我")
+    assert (f.route, f.referrer_count, f.skill_grade) == ("referral", 3, None)
+
+
+def test_id_and_phone_numbers_are_never_read() -> None:
+    f = extract("我身份证530102198001011234，电话13812345678，45岁")
+    assert f.age == 45
+    assert "530102198001011234" not in str(f.to_json()) and "13812345678" not in str(f.to_json())
+
+
+def test_impossible_numbers_are_reported_not_believed() -> None:
+    f = extract("我200岁，干了-3年")
+    assert f.age is None and f.years_in_trade is None
+    assert {(p.kind, p.keys, p.values) for p in f.problems} == {
+        ("impossible", ("age",), (200,)), ("impossible", ("years_in_trade",), (-3,))}
+
+
+def test_contradictions_are_reported_not_believed() -> None:
+    f = extract("我30岁，干了40年")
+    assert f.age is None and f.years_in_trade is None
+    assert [(p.kind, p.values) for p in f.problems] == [("contradiction", (30, 40))]
+
+
+def test_a_correction_replaces_one_fact() -> None:
+    assert is_correction("不对，是48岁")
+    assert is_correction("no, I'm 48")
+    assert not is_correction("不对")  # no fact in it
+    assert not is_correction("我48岁")
+    old = extract(OPENING)
+    new = corrected(old, extract("不对，是48岁"))
+    assert (new.age, new.years_in_trade, new.skill_grade) == (48, 22, "高级技师")
+
+
+def test_correcting_one_side_of_a_contradiction_keeps_the_other() -> None:
+    old = extract("我30岁，干了40年")
+    new = corrected(old, extract("干了10年"))
+    assert (new.age, new.years_in_trade, new.problems) == (30, 10, ())
+    still = corrected(old, extract("是31岁"))
+    assert still.age is None and still.problems[0].values == (31, 40)
+
+
+@pytest.mark.parametrize(("text", "check"), [
+    (OPENING, "craftsman_eligibility"),
+    ("我户口在曲靖会泽，想自荐申报云岭工匠，去哪里报", "craftsman_channel"),
+    ("我们工作室命名3年了，团队8个人，能申报省级创新工作室吗", "studio_eligibility"),
+    ("我是领衔专家，58岁，技师，能申报省级技师工作站吗", "station_eligibility"),
+    ("我是建档立卡贫困户，能参加工会的技能培训吗", "training_eligibility"),
+    ("脱贫攻坚培训31天，30个学员，补贴能拿多少", "training_subsidy"),
+    ("I'm a senior technician and won the national contest. Can I apply for Yunling Craftsman?",
+     "craftsman_eligibility"),
+])
+def test_route(text: str, check: str) -> None:
+    assert route(text, extract(text)) == check
+
+
+@pytest.mark.parametrize("text", [
+    "云岭工匠每年评几个", "我没上过大学能评工匠吗", "工匠有年龄限制吗", "55岁以上能当领衔专家吗", "培训补贴怎么算",
+    "农民工能评云岭工匠吗", "who can apply for yunling craftsman", "创新工作室要几个人",
+    "老板拖欠工资的能评云岭工匠吗",  # about someone in general
+    "我都五十多岁了还能报云岭工匠不",  # age never limits (第五条): the article answers it at once
+    "我是农民工，能参加工会的技能培训吗",  # both projects take migrant workers: the article answers it
+])
+def test_plain_questions_are_for_the_faq(text: str) -> None:
+    assert route(text, extract(text)) is None
+
+
+# -- the mapping to the checks' question keys: one test per mapping --------------------------------------
+
+def _valid(questions: dict, profile: dict) -> None:
+    """Every mapped key is a question of the check, and every choice value one of its options."""
+    for key, value in profile.items():
+        if key == "priority_honours":
+            continue
+        q = questions[key]
+        if q.kind == "choice":
+            assert value in {o.value for o in q.options}, (key, value)
+
+
+def test_map_national_contest_to_direct_honour() -> None:
+    p = profile_for("craftsman_eligibility", extract("全国职业技能大赛一类决赛第2名"))
+    assert p == {"direct_honour": "national_contest", "contest_class": "class1", "contest_stage": "final",
+                 "contest_rank": 2}
+    _valid(eligibility.QUESTIONS, p)
+    assert eligibility.craftsman_eligibility({**p, "already_named": "no", "chinese_national": "yes",
+                                              "unit_in_yunnan": "yes", "exclusion": "none",
+                                              "enterprise_head": "no"}).outcome == "direct_recognition"
+
+
+def test_map_worldskills_contest() -> None:
+    p = profile_for("craftsman_eligibility", extract("世界技能大赛决赛第5名"))
+    assert p == {"direct_honour": "worldskills", "worldskills_stage": "final", "worldskills_rank": 5}
+
+
+def test_map_provincial_contest_asks_the_direct_honour_question() -> None:
+    assert "direct_honour" not in profile_for("craftsman_eligibility", extract(OPENING))
+
+
+def test_map_honours_to_priority_and_direct() -> None:
+    p = profile_for("craftsman_eligibility", extract("我是全国技术能手，也是云岭技能大师，当选过大国工匠年度人物"))
+    assert p["priority_honour"] == "national_technical_expert"
+    assert p["priority_honours"] == ["national_technical_expert", "yunling_skill_master"]
+    assert p["direct_honour"] == "great_craftsman"
+    _valid(eligibility.QUESTIONS, p)
+
+
+def test_map_exclusions() -> None:
+    assert profile_for("craftsman_eligibility", extract("我受过处分")) == {"exclusion": "discipline"}
+    p = profile_for("craftsman_eligibility", extract("我是老板，公司拖欠工人工资"))
+    assert p == {"enterprise_head": "yes", "head_issue": "wages"}
+    _valid(eligibility.QUESTIONS, p)
+
+
+def test_map_unit_nationality_named() -> None:
+    p = profile_for("craftsman_eligibility", extract("我是中国公民，在四川的公司上班，已经评上过云岭工匠"))
+    assert p == {"chinese_national": "yes", "unit_in_yunnan": "no", "already_named": "yes"}
+
+
+def test_map_channel_facts() -> None:
+    p = profile_for("craftsman_channel", extract("有2位高级技师举荐我，我户口在曲靖会泽"))
+    assert p == {"route": "referral", "referrer_count": 2, "household_in_yunnan": "yes",
+                 "household_place": "曲靖市会泽县"}
+    _valid(channels.QUESTIONS, p)
+    p = profile_for("craftsman_channel", extract("我自己开店，个体户，店在大理市，想自荐"))
+    assert p["self_employed"] == "yes" and p["premises_place"] == "大理白族自治州大理市"
+
+
+def test_map_station_lead_age_grade_and_award() -> None:
+    p = profile_for("station_eligibility",
+                    extract("我们技师工作站是州总工会命名的，5年了，我是领衔专家，58岁，技师，拿过省技能大赛二等奖"))
+    assert p == {"named_level": "prefecture", "named_years": "2plus", "lead_age": 58, "lead_grade": "technician",
+                 "lead_award": "yes"}
+    _valid(award_workshops.STATION_QUESTIONS, p)
+    assert award_workshops.workshop_eligibility("station", p).outcome == "not_eligible"  # over 55
+
+
+def test_map_station_uses_the_persons_age_when_no_lead_is_named() -> None:
+    assert profile_for("station_eligibility", Facts(age=50, programme="station"))["lead_age"] == 50
+
+
+def test_map_studio_named_and_team() -> None:
+    p = profile_for("studio_eligibility", extract("工作室县总工会命名1年，团队2个人"))
+    assert p == {"named_level": "lower", "named_years": "under2", "team_size": 2}
+    _valid(award_workshops.STUDIO_QUESTIONS, p)
+
+
+def test_map_training() -> None:
+    assert profile_for("training_subsidy", extract("脱贫攻坚培训31天30个学员补贴多少")) == {
+        "project": "poverty", "days": 31, "trainees": 30}
+    assert profile_for("training_eligibility", extract("我是建档立卡贫困户，能参加培训吗")) == {"project": "poverty"}
+    assert profile_for("training_eligibility", extract("我是农民工，能参加培训吗")) == {}  # both projects take them
+
+
+def test_the_benchmark_on_our_own_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from pathlib import Path
+
+    from bench import selfdesc
+
+    examples = Path(__file__).parent / "data" / "selfdesc_examples.jsonl"
+    assert selfdesc.main(["--file", str(examples), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["messages"] == 22
+    assert figures["routing_accuracy"] >= 0.9
+    assert figures["f1"] >= 0.9
+    assert figures["flags_found"] == "2/2"
+    assert figures["conversations_driven"] == 19
+    assert 1 <= figures["turns_to_verdict_median"] <= 10
+
+
+def test_benchmark_pairs_compare_places_contests_and_honours_by_meaning() -> None:
+    from bench.selfdesc import pairs
+
+    assert pairs({"work_place": "大理市"}) == pairs({"work_place": "大理白族自治州大理市"})
+    assert pairs({"contest": {"level": "national", "class": "class1"}}) == {("contest.level", "national"),
+                                                                           ("contest.class", "一类")}
+    assert pairs({"honours": ["全国技术能手", "省劳模"]}) == {("honours", "全国技术能手"), ("honours", "云南省劳动模范")}
+    assert pairs({"title": "副高级", "unknown_key": 1}) == {("title_level", "副高级")}

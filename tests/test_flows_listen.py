@@ -1,0 +1,141 @@
+"""Conversations that listen (issue 15), as transcripts through the real dispatcher: an opening
+self-description -> confirmation -> only the missing questions -> verdict; a correction; a contradiction;
+an impossible number; English; and plain questions still answered by the FAQ search."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session
+
+from storage import repositories as repo
+
+OPENING = "我45岁，高级技师，干了22年电工，拿过全国技能大赛一类决赛第2名，能评云岭工匠吗？"
+
+
+def _slots(engine, user: str = "alice") -> tuple[str, dict]:  # type: ignore[no-untyped-def]
+    with Session(engine) as s:
+        who = repo.identify(session=s, channel="console", user_key=user, chat_key=None, locale="zh")
+        conv = repo.load_conversation(session=s, identity_id=who.identity_id)
+        return conv.flow, json.loads(conv.data or "{}")
+
+
+def test_self_description_confirms_then_asks_only_what_is_missing(person, engine) -> None:
+    p = person()
+    p.say(OPENING)
+    assert "我记下了：45 岁、高级技师、从业 22 年、全国一类大赛决赛第2名。对吗？" in p.text
+    assert p.choice_values() == ["yes", "fix"]
+    assert [c.label for c in p.last.choices] == ["对", "有误，我来改"]
+    flow, data = _slots(engine)
+    assert flow == "listen_craftsman_eligibility" and data["facts"]["age"] == 45
+
+    p.say("对")
+    asked = []
+    for _ in range(10):  # answer every remaining question with "no"/"none of these"
+        question = p.last.text
+        asked.append(question)
+        if "结论" in p.text:
+            break
+        values = p.choice_values()
+        p.say(choice="none" if "none" in values else ("no" if "already" not in values and "no" in values
+                                                       and "中国籍" not in question and "云南登记" not in question
+                                                       else "yes"))
+    assert "结论：您可以直接认定为“云岭工匠”" in p.text
+    assert "决赛第2名，在前3名之内" in p.text
+    # The contest was never asked about again: its class, stage and place came from the message.
+    joined = "\n".join(asked)
+    assert "哪一类" not in joined and "决赛中名次" not in joined and "是否进入" not in joined
+    assert len(asked) == 6  # five gate questions and the verdict, nothing else
+
+
+def test_a_correction_replaces_one_fact(person, engine) -> None:
+    p = person()
+    p.say(OPENING)
+    p.say("不对，是48岁")
+    assert "我记下了：48 岁、高级技师、从业 22 年" in p.text
+    p.say(choice="fix")
+    assert "哪里需要更正" in p.text
+    p.say("干了25年")
+    assert "48 岁、高级技师、从业 25 年" in p.text
+    assert _slots(engine)[1]["facts"]["years_in_trade"] == 25
+
+
+def test_a_contradiction_is_questioned_before_anything_is_believed(person) -> None:
+    p = person()
+    p.say("我30岁，干了40年电工，能评云岭工匠吗")
+    assert "30 岁、从业 40 年" in p.text and "哪一个有误" in p.text
+    assert "我记下了" not in p.text
+    p.say("干了10年")
+    assert "我记下了：30 岁、从业 10 年。对吗？" in p.text
+
+
+def test_an_impossible_number_is_asked_again_with_the_reason(person) -> None:
+    p = person()
+    p.say("我200岁，高级技师，能评云岭工匠吗")
+    assert "200 不可能是年龄（应在 14 到 100 之间）" in p.text
+    p.say("是52岁")
+    assert "我记下了：52 岁、高级技师。对吗？" in p.text
+
+
+def test_numbers_left_out_on_request(person) -> None:
+    p = person()
+    p.say("我200岁，高级技师，能评云岭工匠吗")
+    p.say(choice="drop")
+    assert "我记下了：高级技师。对吗？" in p.text
+
+
+def test_english_in_english(person) -> None:
+    p = person()
+    p.say("I am 45, a senior technician with 22 years as an electrician. Can I apply for Yunling Craftsman?")
+    assert "I noted: 45 years old, senior technician (高级技师), 22 years in the trade. Is that right?" in p.text
+    p.say("yes")
+    assert "Have you already been named a Yunling Craftsman before?" in p.text
+
+
+def test_a_station_check_skips_what_the_message_said(person) -> None:
+    p = person()
+    p.say("我们技师工作站是州总工会命名的，命名5年了，我是领衔专家，58岁，技师，团队6个人，能申报省级吗")
+    assert "领衔专家 58 岁" in p.text
+    p.say("对")
+    asked = [p.last.text]
+    for _ in range(8):
+        if "结论" in p.text:
+            break
+        p.say(choice="yes")
+        asked.append(p.last.text)
+    assert "结论：目前不能推荐申报" in p.text and "55周岁" in p.text
+    assert not any("几岁" in q or "多大" in q or "命名" in q for q in asked)
+
+
+def test_training_subsidy_from_the_message(person) -> None:
+    p = person()
+    p.say("脱贫攻坚培训31天，30个学员，补贴能拿多少")
+    assert "助力脱贫攻坚专项技能培训、31 天、学员 30 人" in p.text
+    p.say("对")
+    assert "学费" in p.text  # project, days and trainees were not asked
+    p.say("0")
+    p.say("0")
+    assert "108,000.00" in p.text
+
+
+def test_plain_questions_still_go_to_the_faq(person, engine) -> None:
+    p = person()
+    p.say("云岭工匠每年评几个")
+    assert "20" in p.text and "我记下了" not in p.text
+    assert _slots(engine)[0] == ""
+    p.say("我没上过大学能评工匠吗")
+    assert "我记下了" not in p.text
+    assert _slots(engine)[0] == ""
+
+
+def test_a_channel_question_opens_the_channel_check_and_other_words_still_work(person, engine) -> None:
+    p = person()
+    p.say("我单位没有工会，我能自荐云岭工匠吗？要找哪个部门？")
+    assert "我记下了：单位没有工会、申报方式：个人自荐。对吗？" in p.text
+    assert _slots(engine)[0] == "listen_craftsman_channel"
+    p.say("对")
+    assert "您是否自主创业" in p.text or "自主创业" in p.text  # route and union already known
+    p.say("取消")
+    p.say("我单位没有工会，我能自荐云岭工匠吗？要找哪个部门？")
+    p.say("转人工")
+    assert _slots(engine)[0] == "handoff"
