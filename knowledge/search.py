@@ -194,6 +194,13 @@ class Index:
                     docs.append(bigrams(fold(text)))
                     en_docs.append(self.en_tokens(en_text) if para is None else [])
         self.bm25 = BM25(docs)
+        # The articles each term occurs in (any unit), for the coverage of a question by an article.
+        term_articles: dict[str, set[tuple[str, int]]] = defaultdict(set)
+        for term, posting in self.bm25.postings.items():
+            for doc, _ in posting:
+                u = self.units[doc]
+                term_articles[term].add((u.measure, u.article))
+        self.term_articles = {t: frozenset(v) for t, v in term_articles.items()}
         self.en_bm25 = BM25(en_docs)
         self.entries = [(tuple(fold(s) for s in e["say"]), tuple(fold(t) for t in e["means"]))
                         for e in colloquial["entries"]]
@@ -387,7 +394,7 @@ class Prepared:
     truncated: bool = False
     candidates: list[Candidate] = field(default_factory=list)
     query: dict[str, float] = field(default_factory=dict)  # query-level signals
-    coverage: dict[tuple[str, int], float] = field(default_factory=dict)
+    terms: dict[str, float] = field(default_factory=dict)  # the weighted bigrams searched
 
     def scope_features(self, scored: list[tuple[float, Candidate]]) -> tuple[float, ...]:
         """Signals that the question is about the measures at all (see :data:`SCOPE_FEATURES`)."""
@@ -395,7 +402,7 @@ class Prepared:
         second = scored[1][0] if len(scored) > 1 else best - 4.0
         q = self.query
         return (1.0, _sigmoid(best), min(best - second, 6.0), q["lex_max"], q["ex_max"], q["oos_max"],
-                q["ex_max"] - q["oos_max"], self.coverage.get(scored[0][1].key, 0.0), float(bool(self.named)),
+                q["ex_max"] - q["oos_max"], _coverage(index(), self.terms, scored[0][1].key), float(bool(self.named)),
                 float(self.lang == "en"), q["topic"])
 
 
@@ -499,9 +506,7 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None) -> 
                     {"lex_max": math.log1p(max(combined.values(), default=0.0)),
                      "ex_max": max((v[0] for v in examples.values()), default=0.0), "oos_max": oos_max,
                      "topic": float(topic)})
-    prep.coverage = {k: _coverage(idx, terms, idx.article_units[k]) for k in keys[:3]} if terms else {}
-    for c in candidates:
-        prep.coverage.setdefault(c.key, _coverage(idx, terms, idx.article_units[c.key]) if terms else 0.0)
+    prep.terms = terms
     return prep
 
 
@@ -551,12 +556,12 @@ def _named(idx: Index, text: str) -> set[str]:
     return named
 
 
-def _coverage(idx: Index, terms: dict[str, float], units: list[int]) -> float:
+def _coverage(idx: Index, terms: dict[str, float], key: tuple[str, int]) -> float:
     """Share of the question's idf-weighted terms that occur in an article (any of its units)."""
-    present: set[str] = set()
-    for t in terms:
-        posting = idx.bm25.postings.get(t)
-        if posting and any(doc in units for doc, _ in posting):
-            present.add(t)
-    total = sum(w * idx.bm25.idf(t) for t, w in terms.items())
-    return sum(w * idx.bm25.idf(t) for t, w in terms.items() if t in present) / total if total else 0.0
+    total = present = 0.0
+    for t, w in terms.items():
+        weight = w * idx.bm25.idf(t)
+        total += weight
+        if key in idx.term_articles.get(t, ()):
+            present += weight
+    return present / total if total else 0.0
