@@ -643,7 +643,7 @@ _YES_NO = {True: "yes", False: "no"}
 _GRADE_TO_STATION = {"高级技师": "senior_technician", "技师": "technician", "高级工": "below", "中级工": "below",
                      "初级工": "below"}
 _HEAD_ISSUES = {"wage_arrears": "wages", "no_union": "no_union", "accident": "accident", "insurance": "insurance"}
-_CRAFTSMAN_EXCLUSIONS = ("violation", "discipline", "credit")  # 第八条 options of the same name
+_CRAFTSMAN_EXCLUSIONS = ("violation", "discipline", "credit", "investigation")  # 第八条 options of the same name
 _CLASS = {"一类": "class1", "二类": "class2"}
 
 

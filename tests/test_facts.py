@@ -281,3 +281,11 @@ def test_benchmark_pairs_compare_places_contests_and_honours_by_meaning() -> Non
                                                                            ("contest.class", "一类")}
     assert pairs({"honours": ["全国技术能手", "省劳模"]}) == {("honours", "全国技术能手"), ("honours", "云南省劳动模范")}
     assert pairs({"title": "副高级", "unknown_key": 1}) == {("title_level", "副高级")}
+
+
+def test_an_investigation_answers_the_exclusion_question_with_its_own_option() -> None:
+    facts = extract("我47岁，高级技师，现在单位纪委在调查我，还能评云岭工匠吗")
+    assert facts.exclusion == "investigation"
+    profile = profile_for("craftsman_eligibility", facts)
+    assert profile["exclusion"] == eligibility.INVESTIGATION
+    assert eligibility.INVESTIGATION in {o.value for o in eligibility.QUESTIONS["exclusion"].options}
