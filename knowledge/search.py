@@ -427,31 +427,60 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None) -> 
     home = any(h in t for h in idx.home for t in (raw, text))
     if not home and any(r in raw for r in idx.regions):
         return Prepared(text, lang, "other_region", truncated=truncated)
-    # English words -> Chinese terms of the measures.
+    translated = _translate(idx, text)
+    named = tuple(sorted(_named(idx, " ".join([text, *translated]))))
+    topic = any(t in raw for t in idx.topics)
+    if not named and topic:
+        return Prepared(text, lang, "off_topic", named, truncated)
+    terms = _terms(idx, text, translated)
+    lex, en = _lexical(idx, terms, text if lang == "en" else "")
+    keyword, intent = _bonuses(idx, text)
+    # The first release's hand-weighted score (BM25 + keyword and intent bonuses): one signal among others.
+    combined = {key: lex.get(key, (0.0, None))[0] + en.get(key, 0.0) + KEYWORD_BONUS * keyword.get(key, 0.0)
+                + INTENT_BONUS * intent.get(key, 0.0) for key in {*lex, *en, *keyword, *intent}}
+    examples = idx.examples.similar(text, exclude)
+    oos_max = examples.pop(None, (0.0, 0.0, None))[0]
+    candidates = _candidates(Signals(combined, examples, lex, en, keyword, intent), named)
+    if not candidates:
+        return Prepared(text, lang, "low_score", named, truncated)
+    signals = {"lex_max": math.log1p(max(combined.values(), default=0.0)),
+               "ex_max": max((v[0] for v in examples.values()), default=0.0), "oos_max": oos_max,
+               "topic": float(topic)}
+    return Prepared(text, lang, "", named, truncated, candidates, signals, terms)
+
+
+def _translate(idx: Index, text: str) -> list[str]:
+    """English words and phrases of the question -> Chinese terms of the measures (longest first)."""
     latin = " " + " ".join(_LATIN.findall(text)) + " "
     translated: list[str] = []
     for phrase, terms in idx.glossary:
         if f" {phrase} " in latin:
             translated.extend(terms)
             latin = latin.replace(f" {phrase} ", " ")
-    named = _named(idx, " ".join([text, *translated]))
-    topic = any(t in raw for t in idx.topics)
-    if not named and topic:
-        return Prepared(text, lang, "off_topic", tuple(sorted(named)), truncated)
+    return translated
 
+
+def _terms(idx: Index, text: str, translated: list[str]) -> dict[str, float]:
+    """The weighted bigrams searched: the question's own, and (lighter) those the lexicon adds."""
     terms: dict[str, float] = {}
     for t in bigrams(_strip(text, idx.fillers)):
-        if _LATIN.fullmatch(t):
-            continue  # English words reach the index through the glossary and the gists
-        terms[t] = 1.0
+        if not _LATIN.fullmatch(t):  # English words reach the index through the glossary and the gists
+            terms[t] = 1.0
     added = [m for says, means in idx.entries if any(s in text for s in says) for m in means]
     for phrase in (*translated, *added):
         for t in bigrams(phrase):
             terms[t] = max(terms.get(t, 0.0), W_LEXICON)
+    return terms
 
+
+Key = tuple[str, int]
+
+
+def _lexical(idx: Index, terms: dict[str, float], english: str) -> tuple[dict[Key, tuple[float, int | None]],
+                                                                           dict[Key, float]]:
+    """BM25 per article (its best unit) with its best paragraph; and, for English, BM25 over the gists."""
     unit_scores = idx.bm25.scores(terms) if terms else {}
-    en_scores = idx.en_bm25.scores(dict.fromkeys(idx.en_tokens(text), 1.0)) if lang == "en" else {}
-    lex: dict[tuple[str, int], tuple[float, int | None]] = {}
+    lex: dict[Key, tuple[float, int | None]] = {}
     for key, units in idx.article_units.items():
         score, para, para_score = 0.0, None, 0.0
         for u in units:
@@ -462,8 +491,14 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None) -> 
                 para, para_score = p, s
         if score > 0:
             lex[key] = (score, para)
+    en_scores = idx.en_bm25.scores(dict.fromkeys(idx.en_tokens(english), 1.0)) if english else {}
     en = {key: en_scores.get(units[0], 0.0) for key, units in idx.article_units.items()} if en_scores else {}
-    keyword: dict[tuple[str, int], float] = defaultdict(float)
+    return lex, en
+
+
+def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]:
+    """Per article: how many of its curated keywords the question contains, and how many intents it answers."""
+    keyword: dict[Key, float] = defaultdict(float)
     for kw, key in idx.keywords:
         if kw in text:
             keyword[key] += 1.0
@@ -472,42 +507,47 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None) -> 
         if name in intents:
             for other in over:
                 intents.pop(other, None)
-    intent: dict[tuple[str, int], float] = defaultdict(float)
+    intent: dict[Key, float] = defaultdict(float)
     for keys in intents.values():
         for key in keys:
             intent[key] += 1.0
-    # The old hand-weighted score stays one signal among others.
-    combined = {key: lex.get(key, (0.0, None))[0] + en.get(key, 0.0) + KEYWORD_BONUS * keyword.get(key, 0.0)
-                + INTENT_BONUS * intent.get(key, 0.0) for key in {*lex, *en, *keyword, *intent}}
-    examples = idx.examples.similar(text, exclude)
-    oos_max = examples.pop(None, (0.0, 0.0, None))[0]
+    return keyword, intent
+
+
+@dataclass(slots=True)
+class Signals:
+    combined: dict[Key, float]
+    examples: dict[Key | None, tuple[float, float, int | None]]
+    lex: dict[Key, tuple[float, int | None]]
+    en: dict[Key, float]
+    keyword: dict[Key, float]
+    intent: dict[Key, float]
+
+
+def _candidates(sig: Signals, named: tuple[str, ...]) -> list[Candidate]:
+    """The best articles by either signal, each with the features of :data:`RANK_FEATURES`."""
+    combined, examples, lex, en, keyword, intent = (sig.combined, sig.examples, sig.lex, sig.en, sig.keyword,
+                                                     sig.intent)
     lex_order = sorted(combined, key=lambda k: -combined[k])[:CANDIDATES]
-    ex_order = sorted((k for k in examples), key=lambda k: -examples[k][0])[:CANDIDATES]
+    ex_order = [k for k in sorted((k for k in examples if k is not None), key=lambda k: -examples[k][0])][:CANDIDATES]
     keys = list(dict.fromkeys([*lex_order, *ex_order]))
-    if not keys:
-        return Prepared(text, lang, "low_score", tuple(sorted(named)), truncated)
     lex_max = max((combined.get(k, 0.0) for k in keys), default=0.0) or 1.0
     ex_max = max((examples.get(k, (0.0, 0.0, None))[0] for k in keys), default=0.0) or 1.0
     en_max = max(en.values(), default=0.0) or 1.0
     lex_rank = {k: i for i, k in enumerate(lex_order)}
     ex_rank = {k: i for i, k in enumerate(ex_order)}
-    candidates = []
+    out = []
     for k in keys:
         c = combined.get(k, 0.0)
         ex1, ex2, ex_para = examples.get(k, (0.0, 0.0, None))
         para = lex.get(k, (0.0, None))[1]
-        candidates.append(Candidate(k, ex_para if ex_para is not None and ex1 >= 0.5 else para, (
+        out.append(Candidate(k, ex_para if ex_para is not None and ex1 >= 0.5 else para, (
             1.0, c / lex_max, math.log1p(c), ex1, ex1 / ex_max, ex2,
             float(bool(named) and k[0] in named), float(bool(named) and k[0] not in named),
             1 / (1 + lex_rank.get(k, CANDIDATES)), 1 / (1 + ex_rank.get(k, CANDIDATES)),
             en.get(k, 0.0) / en_max, min(keyword.get(k, 0.0), 3.0), min(intent.get(k, 0.0), 2.0),
             (c / lex_max) * (ex1 / ex_max))))
-    prep = Prepared(text, lang, "", tuple(sorted(named)), truncated, candidates,
-                    {"lex_max": math.log1p(max(combined.values(), default=0.0)),
-                     "ex_max": max((v[0] for v in examples.values()), default=0.0), "oos_max": oos_max,
-                     "topic": float(topic)})
-    prep.terms = terms
-    return prep
+    return out
 
 
 def _sigmoid(x: float) -> float:
