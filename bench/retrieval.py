@@ -177,20 +177,22 @@ def paragraph_and_modes(questions: list[dict]) -> str:
     writer marked as deciding; and how the assistant replied (sure answer, "did you mean", abstained)."""
     from knowledge.search import search
 
-    right_para = with_para = sure = unsure = abstained = 0
+    right_para = with_para = sure = likely = unsure = abstained = 0
     for q in questions:
         if not q["expected"]:
             continue
         r = search(q["question"], top=3)
         abstained += r.abstained
         sure += (not r.abstained) and r.sure
-        unsure += (not r.abstained) and not r.sure
+        likely += (not r.abstained) and r.likely and not r.sure
+        unsure += (not r.abstained) and not r.likely
         if r.hits and (r.hits[0].measure, r.hits[0].article) == tuple(q["expected"][0]) and q.get("paragraph"):
             with_para += 1
             right_para += r.hits[0].paragraph == q["paragraph"]
-    n = sure + unsure + abstained or 1
-    return (f"deciding paragraph quoted {right_para}/{with_para}; replies: answered {sure / n:.2f}, "
-            f"'did you mean' (top 3 offered) {unsure / n:.2f}, abstained {abstained / n:.2f}")
+    n = sure + likely + unsure + abstained or 1
+    return (f"deciding paragraph quoted {right_para}/{with_para}; replies: answered {sure / n:.2f}, answered "
+            f"with two alternatives {likely / n:.2f}, 'did you mean' (top 3, no answer) {unsure / n:.2f}, "
+            f"abstained {abstained / n:.2f}")
 
 
 ASK_ONLY = ("import sys; from handlers.answering import answer; from bot.render import render_text; "
