@@ -163,5 +163,6 @@ def parse_place(text: str) -> Place | None:
     if not rest:
         return Place(prefecture)
     # "昆明五华" -> the county after the prefecture; "大理市", "红河县" -> a county sharing the short name;
-    # "昆明高新区" (a zone, not a division) -> the prefecture.
-    return _county(rest, prefecture) or _county(s) or Place(prefecture)
+    # "昆明高新区", "大理喜洲镇" (a zone or a town, not a division) -> the prefecture.
+    zone = re.fullmatch(r"[\u4e00-\u9fff]{1,6}(?:区|园|镇|乡|街道)", rest)
+    return _county(rest, prefecture) or _county(s) or (Place(prefecture) if zone else None)
