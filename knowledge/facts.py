@@ -269,9 +269,11 @@ _TRAINEES = (
     re.compile(r"(?:学员|参训人数|培训人数)(?:有|共)?\s*" + _N),
     re.compile(r"\b" + _N + r" (?:trainees|people|participants|learners)"),
 )
+_THRESHOLD_BEFORE = (r"(?<!超过)(?<!超出)(?<!不少于)(?<!少于)(?<!低于)(?<!不足)(?<!不满)(?<!多于)(?<!大于)(?<!小于)"
+                     r"(?<!more than )(?<!at least )(?<!over )(?<!under )(?<!less than )")  # "培训超过30天": a rule's bound
 _DAYS = (
-    re.compile(_N + r"\s*(?:天|日)(?!以上|以下)"),
-    re.compile(r"\b" + _N + r"[- ]days?\b"),
+    re.compile(_THRESHOLD_BEFORE + r"(?<!\d)" + _N + r"\s*(?:天|日)(?!以上|以下)"),
+    re.compile(_THRESHOLD_BEFORE + r"\b" + _N + r"[- ]days?\b"),
 )
 _SKILL = (  # most specific first
     ("高级技师", r"高级技师|senior technician"),

@@ -166,6 +166,7 @@ def test_route(text: str, check: str) -> None:
     "老板拖欠工资的能评云岭工匠吗",  # about someone in general
     "我都五十多岁了还能报云岭工匠不",  # age never limits (第五条): the article answers it at once
     "我是农民工，能参加工会的技能培训吗",  # both projects take migrant workers: the article answers it
+    "培训超过30天生活补助多少钱",  # a bound of the rule, not a class's days
 ])
 def test_plain_questions_are_for_the_faq(text: str) -> None:
     assert route(text, extract(text)) is None
