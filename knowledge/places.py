@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from knowledge.text import squash
 
@@ -107,12 +108,51 @@ def _county(text: str, prefecture: str = "") -> Place | None:
     return None
 
 
+# Names written in English that pinyin does not give.
+_ROMAN_ALIASES = (("shangri-la", "迪庆藏族自治州", "香格里拉市"), ("shangrila", "迪庆藏族自治州", "香格里拉市"),
+                  ("banna", "西双版纳傣族自治州", ""))
+
+
+@cache
+def _roman_keys() -> tuple[tuple[re.Pattern[str], str, str], ...]:
+    """Prefectures, then counties, by their short names in pinyin ("Qujing", "Menghai", "Pu'er"), as
+    patterns; a prefecture comes before the county of the same name (Dali, Honghe, Wenshan). Built on
+    first use: pypinyin's phrase table takes a moment to load."""
+    from pypinyin import lazy_pinyin
+
+    def pattern(syllables: list[str]) -> str:
+        return r"[\s'-]?".join(re.escape(x) for x in syllables)
+
+    keys = [(pattern(lazy_pinyin(_short(p))), p, "") for p in DIVISIONS]
+    keys += [(pattern(lazy_pinyin(_short(c))), p, c) for p, cs in DIVISIONS.items() for c in cs]
+    keys += [(re.escape(k), p, c) for k, p, c in _ROMAN_ALIASES]
+    ordered = sorted(keys, key=lambda k: (-len(k[0].replace("[\\s'-]?", "")), k[2] != ""))
+    return tuple((re.compile(r"\b" + k + r"\b", re.I), p, c) for k, p, c in ordered)
+
+
+def find_roman_places(text: str) -> list[tuple[int, int, Place]]:
+    """Yunnan places written in pinyin in English text, with where each starts and ends."""
+    if not re.search(r"[a-z]{2}", text, re.I):
+        return []
+    found: list[tuple[int, int, Place]] = []
+    taken: set[int] = set()
+    for rx, pref, county in _roman_keys():
+        for m in rx.finditer(text):
+            if not taken & set(range(m.start(), m.end())):
+                found.append((m.start(), m.end(), Place(pref, county)))
+                taken |= set(range(m.start(), m.end()))
+    return sorted(found, key=lambda f: f[0])
+
+
 def parse_place(text: str) -> Place | None:
     """The Yunnan place named in ``text``, as precise as it goes (the county when one is named), or None
-    when it is not recognisably a place in Yunnan."""
+    when it is not recognisably a place in Yunnan. Pinyin names are read too ("Qujing", "Menghai")."""
     s = squash(text).removeprefix("云南省").removeprefix("云南").removesuffix("总工会").removesuffix("工会")
     if not s:
         return None
+    if not re.search(r"[\u4e00-\u9fff]", s):
+        roman = find_roman_places(text)
+        return roman[0][2] if roman else None
     prefecture, rest = "", s
     for key, official in _PREFECTURE_KEYS:
         if s.startswith(key):
@@ -122,5 +162,7 @@ def parse_place(text: str) -> Place | None:
         return _county(s)
     if not rest:
         return Place(prefecture)
-    # "昆明五华" -> the county after the prefecture; "大理市", "红河县" -> a county sharing the short name.
-    return _county(rest, prefecture) or _county(s)
+    # "昆明五华" -> the county after the prefecture; "大理市", "红河县" -> a county sharing the short name;
+    # "昆明高新区", "大理喜洲镇" (a zone or a town, not a division) -> the prefecture.
+    zone = re.fullmatch(r"[\u4e00-\u9fff]{1,6}(?:区|园|镇|乡|街道)", rest)
+    return _county(rest, prefecture) or _county(s) or (Place(prefecture) if zone else None)

@@ -81,7 +81,8 @@ def test_contests(text: str, contest: Contest) -> None:
 
 def test_places_nationality_and_unit() -> None:
     f = extract("我户口在曲靖会泽，单位在昆明五华区")
-    assert (f.household_place, f.work_place, f.unit_in_yunnan) == ("曲靖市会泽县", "昆明市五华区", True)
+    assert (f.household_place, f.work_place, f.unit_in_yunnan) == ("曲靖市会泽县", "昆明市五华区", None)
+    assert profile_for("craftsman_eligibility", f)["unit_in_yunnan"] == "yes"  # the check takes the workplace
     assert extract("户口在大理市").household_place == "大理白族自治州大理市"
     assert extract("我在贵州的公司上班").unit_in_yunnan is False
     assert extract("my company is registered in Sichuan").unit_in_yunnan is False
@@ -165,6 +166,7 @@ def test_route(text: str, check: str) -> None:
     "老板拖欠工资的能评云岭工匠吗",  # about someone in general
     "我都五十多岁了还能报云岭工匠不",  # age never limits (第五条): the article answers it at once
     "我是农民工，能参加工会的技能培训吗",  # both projects take migrant workers: the article answers it
+    "培训超过30天生活补助多少钱",  # a bound of the rule, not a class's days
 ])
 def test_plain_questions_are_for_the_faq(text: str) -> None:
     assert route(text, extract(text)) is None
@@ -289,3 +291,98 @@ def test_an_investigation_answers_the_exclusion_question_with_its_own_option() -
     profile = profile_for("craftsman_eligibility", facts)
     assert profile["exclusion"] == eligibility.INVESTIGATION
     assert eligibility.INVESTIGATION in {o.value for o in eligibility.QUESTIONS["exclusion"].options}
+
+
+# -- patterns of how people describe themselves (tuned on selfdesc_train.jsonl, never on the test set) -----
+
+@pytest.mark.parametrize(("text", "key", "value"), [
+    ("Asking for my father — he's 63, a tea master", "age", 63),
+    ("The lead is a 44-year-old senior technician, technician workstation", "lead_age", 44),
+    ("我们站长五十七了，高级技师，技师工作站", "lead_age", 57),
+    ("从十几岁就跟着我妈学，做了三十几年", "age", None),
+    ("修车修了25年", "years_in_trade", 25),
+    ("在大理剑川搞木雕三十一年", "years_in_trade", 31),
+    ("17 years on the job", "years_in_trade", 17),
+    ("been making Pu'er for over 40 years", "years_in_trade", 40),
+    ("单位自己命名的创新工作室，5年了，10个人", "named_years", 5),
+    ("单位自己命名的创新工作室，5年了，10个人", "team_size", 10),
+    ("studio named by prefecture union 2 yrs, 4 people", "named_years", 2),
+    ("studio named by prefecture union 2 yrs, 4 people", "team_size", 4),
+    ("工作室刚被市总工会命名不到一年", "named_years", 0),
+    ("团队连他一共八个人，技师工作站", "team_size", 8),
+    ("工作室被市总命名三年了", "named_level", "prefecture"),
+    ("创新工作室是省烟草公司工会命名的", "named_level", "prefecture"),
+    ("workstation named by the Qujing Federation of Trade Unions", "named_level", "prefecture"),
+    ("世赛决赛第五名", "contest", Contest("world", None, 5, "final")),
+    ("二类赛决赛第一", "contest", Contest(None, "二类", 1, "final")),
+    ("拿过省能源局技能比武一等奖", "contest", Contest("provincial", None, 1, None)),
+    ("欠了工人几个月工资", "exclusion", "wage_arrears"),
+    ("厂里有几个工人的社保一直没给交", "exclusion", "insurance"),
+    ("发表过违反政治纪律的言论", "exclusion", "violation"),
+    ("我2022年已经被命名过云岭工匠了", "already_named", True),
+    ("我们工作室前年已经是省级职工创新工作室了", "already_named", True),
+    ("我是缅甸籍的", "chinese_national", False),
+    ("领衔人是高级工，还没考技师，技师工作站", "skill_grade", "高级工"),
+    ("我们两个都是高级技师，想联合举荐厂里一个老师傅", "referrer_count", 2),
+    ("我和另外两个同行想一起举荐一个扎染师傅", "referrer_count", 3),
+    ("两个贵州的高级技师能不能举荐我报云岭工匠", "referrer_count", 2),
+    ("我们是县总工会，想报一个云岭工匠人选", "route", "union"),
+    ("40个建档立卡贫困劳动力参加培训", "trainees", 40),
+    ("Our company has 30 frontline workers. Can they join the training?", "trainees", 30),
+    ("Our company has 30 frontline workers. Can they join the training?", "trainee_kind", "employed"),
+    ("He runs his own pottery studio. Yunling Craftsman?", "programme", "craftsman"),
+    ("He runs his own pottery studio. Yunling Craftsman?", "self_employed", True),
+])
+def test_self_description_patterns(text: str, key: str, value: object) -> None:
+    assert getattr(extract(text), key) == value
+
+
+@pytest.mark.parametrize(("text", "household", "work"), [
+    ("I'm a migrant worker from Zhaotong working in a factory in Kunming", "昭通市", "昆明市"),
+    ("在个旧做锡工艺", None, "红河哈尼族彝族自治州个旧市"),
+    ("我是镇雄县的建档立卡户", "昭通市镇雄县", None),
+    ("我户口在四川，在昆明失业了", None, "昆明市"),
+    ("被玉溪市总工会命名三年了", None, None),  # the union that named it, not a workplace
+    ("a tea master in Menghai", None, "西双版纳傣族自治州勐海县"),
+])
+def test_places_in_pinyin_short_and_of_origin(text: str, household: str | None, work: str | None) -> None:
+    f = extract(text)
+    assert (f.household_place, f.work_place) == (household, work)
+
+
+def test_unit_in_yunnan_only_when_stated() -> None:
+    assert extract("在曲靖一个火电厂干锅炉检修").unit_in_yunnan is None
+    assert extract("单位在昆明注册的").unit_in_yunnan is True
+    assert extract("公司是广东注册的").unit_in_yunnan is False
+    assert extract("Our company is registered in Chengdu, Sichuan").unit_in_yunnan is False
+    # the craftsman check still takes a Yunnan workplace as the unit's place
+    assert profile_for("craftsman_eligibility", extract("我在曲靖上班，高级技师"))["unit_in_yunnan"] == "yes"
+    assert profile_for("station_eligibility", extract("公司注册在贵州，技师工作站"))["host_in_yunnan"] == "no"
+
+
+def test_a_lead_age_contradicting_the_years_is_questioned() -> None:
+    f = extract("创新工作室领衔人今年35岁，已经在厂里干了四十年了，团队6个人")
+    assert [(p.kind, p.keys, p.values) for p in f.problems] == [
+        ("contradiction", ("lead_age", "years_in_trade"), (35, 40))]
+
+
+@pytest.mark.parametrize(("text", "check"), [
+    ("全国技术能手，能直接认定云岭工匠不？", "craftsman_eligibility"),  # terse: own case implied
+    ("有个同事以前在网上发表过违反政治纪律的言论，他能报云岭工匠吗？", "craftsman_eligibility"),  # third person
+    ("我是会泽人，户口也在会泽，在深圳一家公司上班，我是数控技师，能报云岭工匠吗？", "craftsman_eligibility"),
+    ("云岭工匠 自荐 流程", "craftsman_channel"),
+    ("studio named by prefecture union 2 yrs, 4 people — provincial ok?", "studio_eligibility"),
+    ("领衔人是高级工，还没考技师，技师工作站能报省级吗", "station_eligibility"),
+    ("How much living subsidy per trainee if the poverty-alleviation training runs 60 days?", "training_subsidy"),
+])
+def test_route_terse_third_person_and_english(text: str, check: str) -> None:
+    assert route(text, extract(text)) == check
+
+
+def test_english_place_names() -> None:
+    from knowledge.places import parse_place
+
+    assert parse_place("Qujing") == parse_place("曲靖")
+    assert parse_place("Menghai") == parse_place("勐海县")
+    assert parse_place("Dali") == parse_place("大理州")  # the prefecture before the city of the same name
+    assert parse_place("昆明高新区") == parse_place("昆明")  # a zone: its prefecture
