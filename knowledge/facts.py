@@ -267,7 +267,6 @@ _TRAINEES = (
     re.compile(_N + r"\s*(?:个|名|位)[\u4e00-\u9fff]{0,6}?(?:劳动力|农民工|工人|职工|学员|年轻人|人员|人)"),
     re.compile(r"\b" + _N + r" (?:[a-z-]+ ){0,2}(?:workers|trainees|people|participants|learners|labou?rers)\b"),
     re.compile(r"(?:学员|参训人数|培训人数)(?:有|共)?\s*" + _N),
-    re.compile(r"\b" + _N + r" (?:trainees|people|participants|learners)"),
 )
 _THRESHOLD_BEFORE = (r"(?<!超过)(?<!超出)(?<!不少于)(?<!少于)(?<!低于)(?<!不足)(?<!不满)(?<!多于)(?<!大于)(?<!小于)"
                      r"(?<!more than )(?<!at least )(?<!over )(?<!under )(?<!less than )")  # "培训超过30天": a rule's bound
