@@ -10,13 +10,16 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from docx import Document
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 from openpyxl import Workbook
 
 from handlers.forms import CONTRIB, LEAD, SKILL, field_of
@@ -28,8 +31,38 @@ ZIP_MIME = "application/zip"
 CHECKED, UNCHECKED = "☑", "☐"
 FONT = "宋体"
 
-Cell = tuple[str, int]  # text, columns spanned
-Layout = tuple[int, list[list[Cell]], list[tuple[int, int, int]]]  # columns, rows, vertical merges
+# The printed page: A4 with the margins of a government form, the table as wide as the text area.
+PAGE_W, PAGE_H, MARGIN_X, MARGIN_Y = 21.0, 29.7, 2.0, 2.0  # cm
+BODY_PT, NOTES_PT, MIN_PT = 10.5, 9.0, 7.0
+CELL_PAD = 0.19  # cm, left and right: Word's and LibreOffice's default cell margin
+# Column widths (cm) summing to the text width (17 cm): labels as wide as four characters, the phone and
+# e-mail columns wide enough for an 11-digit number and an ordinary address on one line.
+CRAFTSMAN_COLUMNS = (2.0, 2.6, 1.4, 2.0, 1.4, 2.4, 2.0, 3.2)
+TEAM_COLUMNS = (3.4, 2.0, 11.6)
+# cm, at least: room for a stamp (less when the annex has five such boxes); an empty free-text box
+OPINION_HEIGHT, OPINION_HEIGHT_MANY, LONG_HEIGHT = 2.6, 2.0, 1.2
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    span: int = 1
+    kind: str = "text"  # label | line (printed on one line: the font shrinks to fit) | text (wraps)
+
+
+def L(text: str, span: int = 1) -> Cell:
+    return Cell(text, span, "label")
+
+
+def V(text: str, span: int = 1) -> Cell:
+    return Cell(text, span, "line")
+
+
+def T(text: str, span: int = 1) -> Cell:
+    return Cell(text, span, "text")
+
+
+Layout = tuple[Sequence[float], list[list[Cell]], list[tuple[int, int, int]]]  # widths, rows, vertical merges
 
 
 def application_annex(programme: str) -> Annex:
@@ -56,33 +89,33 @@ def _craftsman(v: dict[str, Any]) -> Layout:
     b = lambda key: boxes("craftsman", key, v.get(key))  # noqa: E731
     detail = t("skill_detail")
     ticked = v.get("superb_skill") or []
-    skill = " ".join(f"{CHECKED if o in ticked else UNCHECKED}{o}：{detail if ticked and o == ticked[0] else ''}"
-                     for o, _en in field_of("craftsman", "superb_skill").options)
+    skill = "\n".join(f"{CHECKED if o in ticked else UNCHECKED}{o}：{detail if ticked and o == ticked[0] else ''}"
+                      for o, _en in field_of("craftsman", "superb_skill").options)
     level = "\n".join([
-        f"技术水平 {b('technical_level')}", f"是否获得专利：{b('has_patent')}",
+        "技术水平：", b("technical_level"), f"是否获得专利：{b('has_patent')}",
         f"发明专利数量：{t('invention_patents')}", f"实用新型专利数量：{t('utility_model_patents')}",
         f"外观设计专利数量：{t('design_patents')}"])
     lead = f"技能、技艺传授途径：{b('teaching_channel')}\n技能、技艺传授范围：{b('teaching_scope')}"
     rows: list[list[Cell]] = [
-        [("姓名", 1), (t("name"), 1), ("性别", 1), (t("gender"), 1), ("民族", 1), (t("ethnicity"), 1),
-         ("手机号码", 1), (t("mobile"), 1)],
-        [("政治面貌", 1), (t("political_status"), 1), ("学历", 1), (t("education"), 2), ("职务", 1),
-         (t("position"), 2)],
-        [("身份证号", 1), (t("id_number"), 4), ("电子邮箱", 1), (t("email"), 2)],
-        [("户籍属性", 1), (b("household_type"), 3), ("是否外来务工人员", 2), (b("migrant_worker"), 2)],
-        [("家庭住址", 1), (t("home_address"), 5), ("邮编", 1), (t("home_postcode"), 1)],
-        [("工作单位", 1), (t("employer"), 5), ("单位性质", 1), (t("employer_type"), 1)],
-        [("所属行业", 1), (t("industry"), 2), ("工种", 1), (t("trade"), 2), ("工作年限", 1),
-         (t("years_of_service"), 1)],
-        [("单位地址", 1), (t("employer_address"), 5), ("邮编", 1), (t("employer_postcode"), 1)],
-        [("身份", 1), (b("identity"), 7)],
-        [("技能等级或职称", 1), (b("skill_level"), 7)],
-        [(SKILL, 1), (skill, 3), (level, 4)],
-        [(LEAD, 1), (lead, 3), (CONTRIB, 1), (f"{b('contribution_scope')} 作出突出贡献，取得重要成果", 3)],
-        [("简要事迹（600字）", 1), (t("brief_deeds"), 7)],
-        [("所获荣誉", 1), (t("honours"), 7)],
+        [L("姓名"), V(t("name")), L("性别"), V(t("gender")), L("民族"), V(t("ethnicity")), L("手机号码"),
+         V(t("mobile"))],
+        [L("政治面貌"), V(t("political_status")), L("学历"), V(t("education"), 2), L("职务"),
+         V(t("position"), 2)],
+        [L("身份证号"), V(t("id_number"), 4), L("电子邮箱"), V(t("email"), 2)],
+        [L("户籍属性"), V(b("household_type"), 3), L("是否外来务工人员", 2), V(b("migrant_worker"), 2)],
+        [L("家庭住址"), V(t("home_address"), 5), L("邮编"), V(t("home_postcode"))],
+        [L("工作单位"), V(t("employer"), 5), L("单位性质"), V(t("employer_type"))],
+        [L("所属行业"), V(t("industry"), 2), L("工种"), V(t("trade"), 2), L("工作年限"),
+         V(t("years_of_service"))],
+        [L("单位地址"), V(t("employer_address"), 5), L("邮编"), V(t("employer_postcode"))],
+        [L("身份"), V(b("identity"), 7)],
+        [L("技能等级或职称"), V(b("skill_level"), 7)],
+        [L(SKILL), T(skill, 3), T(level, 4)],
+        [L(LEAD), T(lead, 3), L(CONTRIB), T(f"{b('contribution_scope')} 作出突出贡献，取得重要成果", 3)],
+        [L("简要事迹（600字）"), T(t("brief_deeds"), 7)],
+        [L("所获荣誉"), T(t("honours"), 7)],
     ]
-    return 8, rows, []
+    return CRAFTSMAN_COLUMNS, rows, []
 
 
 def _team(programme: str, v: dict[str, Any]) -> Layout:
@@ -91,21 +124,21 @@ def _team(programme: str, v: dict[str, Any]) -> Layout:
     lead, phone, email = field_of(programme, "leader"), "电 话", "E-mail"
     team = "团队成员简要情况" if programme == "studio" else "团队人员简要情况"
     rows: list[list[Cell]] = [
-        [(label("unit_name"), 1), (t("unit_name"), 2)],
-        [(label("employer"), 1), (t("employer"), 2)],
-        [(lead.group, 1), ("负责人", 1), (t("leader"), 1)],
-        [("", 1), ("联系人", 1), (t("contact_person"), 1)],
-        [("", 1), (phone, 1), (t("phone"), 1)],
-        [("", 1), ("手 机", 1), (t("mobile"), 1)],
-        [("", 1), (email, 1), (t("email"), 1)],
-        [("成立时间", 1), (t("founded"), 2)],
-        [(team, 1), (f"领军人员情况：{t('leader_profile')}\n团队成员情况：{t('members_profile')}", 2)],
-        [("主要活动业绩及获奖情况（600字）", 1), (t("achievements"), 2)],
-        [(label("rules"), 1), (t("rules"), 2)],
-        [(label("funding"), 1), (t("funding"), 2)],
-        [(label("supplement_list"), 1), (t("supplement_list"), 2)],
+        [L(label("unit_name")), V(t("unit_name"), 2)],
+        [L(label("employer")), V(t("employer"), 2)],
+        [L(lead.group), L("负责人"), V(t("leader"))],
+        [L(""), L("联系人"), V(t("contact_person"))],
+        [L(""), L(phone), V(t("phone"))],
+        [L(""), L("手 机"), V(t("mobile"))],
+        [L(""), L(email), V(t("email"))],
+        [L("成立时间"), V(t("founded"), 2)],
+        [L(team), T(f"领军人员情况：{t('leader_profile')}\n团队成员情况：{t('members_profile')}", 2)],
+        [L("主要活动业绩及获奖情况（600字）"), T(t("achievements"), 2)],
+        [L(label("rules")), T(t("rules"), 2)],
+        [L(label("funding")), T(t("funding"), 2)],
+        [L(label("supplement_list")), T(t("supplement_list"), 2)],
     ]
-    return 3, rows, [(2, 6, 0)]
+    return TEAM_COLUMNS, rows, [(2, 6, 0)]
 
 
 def _set_font(doc: Any) -> None:
@@ -114,22 +147,109 @@ def _set_font(doc: Any) -> None:
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
 
 
-def _table(doc: Any, layout: Layout, opinions: Sequence[str]) -> None:
-    cols, rows, vmerges = layout
-    rows = [*rows, *([(label, 1), ("\n\n\n盖章：\n年　　月　　日", cols - 1)] for label in opinions)]
+def _ems(text: str) -> float:
+    """The printed width of a line in ems: CJK, full-width and box characters one em, the rest about 0.6."""
+    return sum(1.0 if ord(ch) >= 0x2000 else 0.6 for ch in text)
+
+
+def fitting_size(text: str, width_cm: float) -> float:
+    """The body size, or a smaller one (to half points, not below MIN_PT) so that ``text`` fits one line."""
+    room = (width_cm - 2 * CELL_PAD) * 72 / 2.54 * 0.97  # a little slack for the font's rounding
+    ems = _ems(text)
+    if not ems or ems * BODY_PT <= room:
+        return BODY_PT
+    return max(MIN_PT, int(room / ems * 2) / 2)
+
+
+def _no_split(row: Any) -> None:
+    """A row is never broken across two pages (a review box stays whole)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+
+
+def _fixed(table: Any, widths: Sequence[float]) -> None:
+    """A fixed-layout table of the given column widths: the renderer does not re-balance the columns."""
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    for col, width in zip(table.columns, widths, strict=True):
+        col.width = Cm(width)
+
+
+def _fill(cell: Any, item: Cell, width: float) -> None:
+    cell.width = Cm(width)
+    cell.text = item.text
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    size = fitting_size(item.text, width) if item.kind == "line" and "\n" not in item.text else BODY_PT
+    for para in cell.paragraphs:
+        if item.kind == "label":
+            para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for run in para.runs:
+            run.font.size = Pt(size)
+
+
+def _opinion(cell: Any, signer: str) -> None:
+    """A review box: blank, with the stamp and date lines at its foot on the right."""
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
+    cell.text = f"{signer}\n年　　月　　日"
+    for para in cell.paragraphs:
+        para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _table(doc: Any, layout: Layout, opinions: Sequence[tuple[str, str]]) -> None:
+    widths, rows, vmerges = layout
+    cols = len(widths)
+    body = len(rows)
+    rows = [*rows, *([L(label), T("", cols - 1)] for label, _signer in opinions)]
     table = doc.add_table(rows=len(rows), cols=cols)
     table.style = "Table Grid"
+    _fixed(table, widths)
     for r, cells in enumerate(rows):
         c = 0
-        for text, span in cells:
+        for item in cells:
             cell = table.cell(r, c)
-            if span > 1:
-                cell = cell.merge(table.cell(r, c + span - 1))
-            cell.text = text
-            c += span
+            if item.span > 1:
+                cell = cell.merge(table.cell(r, c + item.span - 1))
+            _fill(cell, item, sum(widths[c:c + item.span]))
+            if r >= body and item.kind != "label":
+                _opinion(cell, opinions[r - body][1])
+            if r >= body - 1 and r < len(rows) - 1:  # the review boxes go over a page break together
+                for para in cell.paragraphs:
+                    para.paragraph_format.keep_with_next = True
+            c += item.span
+        row = table.rows[r]
+        _no_split(row)
+        if r >= body or any(item.kind == "text" for item in cells):
+            row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+            box = OPINION_HEIGHT if len(opinions) <= 4 else OPINION_HEIGHT_MANY
+            row.height = Cm(box if r >= body else LONG_HEIGHT)
     for first, last, col in vmerges:
         keep = table.cell(first, col).text
-        table.cell(first, col).merge(table.cell(last, col)).text = keep
+        merged = table.cell(first, col).merge(table.cell(last, col))
+        merged.text = keep
+        merged.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        for para in merged.paragraphs:
+            para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def opinion_boxes(annex: Annex) -> list[tuple[str, str]]:
+    """The review boxes at the foot of the form, with the line the signer fills in: the annex's own, and
+    first the 推荐意见 box when its 填报要求 refer to one (云岭工匠: filled in by the recommending union,
+    association or expert, or by the applicant who recommends themself)."""
+    boxes = [(f.label, "盖章：") for f in annex.fields if f.kind == "opinion"]
+    if any("“推荐意见”栏" in note for note in annex.notes) and all(label != "推荐意见" for label, _s in boxes):
+        boxes.insert(0, ("推荐意见", "签名（盖章）："))
+    return boxes
+
+
+def _a4(doc: Any) -> None:
+    for section in doc.sections:
+        section.page_width, section.page_height = Cm(PAGE_W), Cm(PAGE_H)
+        section.left_margin = section.right_margin = Cm(MARGIN_X)
+        section.top_margin = section.bottom_margin = Cm(MARGIN_Y)
 
 
 def build_docx(programme: str, answers: dict[str, Any]) -> bytes:
@@ -137,17 +257,19 @@ def build_docx(programme: str, answers: dict[str, Any]) -> bytes:
     who may receive them: the applicant, or a clerk of the unit the form is filed with)."""
     annex = application_annex(programme)
     doc = Document()
+    _a4(doc)
     _set_font(doc)
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = title.add_run(annex.printed_title)
     run.bold, run.font.size = True, Pt(16)
     if programme == "craftsman":
-        doc.add_paragraph(f"申报方式：{boxes(programme, 'declaration_channel', answers.get('declaration_channel'))}")
+        channel = doc.add_paragraph(f"申报方式：{boxes(programme, 'declaration_channel', answers.get('declaration_channel'))}")
+        channel.paragraph_format.space_after = Pt(4)
         layout = _craftsman(answers)
     else:
         layout = _team(programme, answers)
-    _table(doc, layout, [f.label for f in annex.fields if f.kind == "opinion"])
+    _table(doc, layout, opinion_boxes(annex))
     _notes(doc, annex.notes)
     if answers.get("deeds"):
         _deeds(doc, programme, answers)
@@ -163,11 +285,15 @@ def _notes(doc: Any, notes: Sequence[str]) -> None:
     prefix = re.match(r"^([^：:]{1,6}[：:])", notes[0])
     head = prefix.group(1) if prefix and all(n.startswith(prefix.group(1)) for n in notes) else ""
     para = doc.add_paragraph()
-    para.add_run(head).bold = True
+    para.paragraph_format.space_before = Pt(4)
+    runs = [para.add_run(head)]
+    runs[0].bold = True
     for i, note in enumerate(notes):
         if i:
             para.add_run().add_break()
-        para.add_run(note[len(head):])
+        runs.append(para.add_run(note[len(head):]))
+    for run in runs:
+        run.font.size = Pt(NOTES_PT)
 
 
 def _deeds(doc: Any, programme: str, answers: dict[str, Any]) -> None:

@@ -268,7 +268,7 @@ def test_craftsman_form_conversation(person, engine, settings, clock) -> None:  
     assert value_after(document, "工作年限") == "18"
     assert "☑高级技师 ☐技师" in value_after(document, "技能等级或职称")
     assert "☑高级职称" in value_after(document, "技能等级或职称")
-    assert value_after(document, "技艺精湛高超").startswith("☑一技之长：精密刮研 ☐绝技高招：")
+    assert value_after(document, "技艺精湛高超").startswith("☑一技之长：精密刮研\n☐绝技高招：")
     assert "发明专利数量：2" in cells(document)[cells(document).index("技艺精湛高超") + 2]
     assert "☑带徒 ☑培训 ☐其他" in value_after(document, "领军作用突出")
     assert value_after(document, "简要事迹（600字）") == BRIEF

@@ -1,0 +1,140 @@
+"""The 申报表 as printed: each .docx rendered to PDF by LibreOffice, then read back with pdftotext.
+
+A4 pages, the annex's rows (with the 推荐意见 box its 填报要求3 refers to), each single-line field on one
+printed line, the notes on the page of the last review box (not spilled onto a page of their own), and the
+full account on pages of its own. Skipped only when LibreOffice (``soffice``) is not installed; .ci/run
+installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from handlers.forms_docx import build_docx
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+
+BRIEF = ("长期扎根生产一线，" * 70)[:600]
+DEEDS = "主要事迹。" * 400
+CRAFTSMAN = {
+    "declaration_channel": "个人自荐", "name": "张三丰", "gender": "男", "ethnicity": "彝族",
+    "mobile": "13987654321", "political_status": "中共党员", "education": "大学本科", "position": "班组长",
+    "id_number": "53010219850317002X", "email": "zhangsanfeng.craft@example.com",
+    "household_type": "非农业户口", "migrant_worker": "否", "home_address": "昆明市五华区青年路100号",
+    "home_postcode": "650031", "employer": "云南某机械设备制造有限公司", "employer_type": "国有企业",
+    "industry": "装备制造", "trade": "钳工", "years_of_service": 18,
+    "employer_address": "昆明市官渡区工业路8号", "employer_postcode": "650200", "identity": "普通工人",
+    "skill_level": ["高级技师", "高级职称"], "superb_skill": ["一技之长"], "skill_detail": "精密刮研",
+    "technical_level": "省内领先", "has_patent": "是", "invention_patents": 2, "utility_model_patents": 5,
+    "design_patents": 0, "teaching_channel": ["带徒", "培训"], "teaching_scope": ["本单位"],
+    "contribution_scope": "本省", "brief_deeds": BRIEF, "honours": "2019年云南省技术能手；2021年全国五一劳动奖章",
+}
+TEAM = {
+    "unit_name": "云南某电力公司王五职工创新工作室", "employer": "云南某电力有限责任公司", "leader": "王五",
+    "contact_person": "赵六", "phone": "0871-63123456", "mobile": "13987654321",
+    "email": "innovation.studio@example.com", "founded": "2017年6月", "leader_profile": "高级技师，省技术能手",
+    "members_profile": "成员12人", "achievements": "完成技术攻关20项。" * 40, "rules": "建立例会制度",
+    "funding": "单位专项经费", "supplement_list": "",
+}
+# The fields the annex prints on one line, as they appear on the page.
+CRAFTSMAN_LINES = ["张三丰", "13987654321", "53010219850317002X", "zhangsanfeng.craft@example.com",
+                   "☐农业户口☑非农业户口", "是否外来务工人员", "昆明市五华区青年路100号", "650031",
+                   "云南某机械设备制造有限公司", "国有企业", "昆明市官渡区工业路8号", "650200", "大学本科",
+                   "☐干部☐专业技术人员☑普通工人☐职员☐其他",
+                   "☑高级技师☐技师☐高级工☐中级工☐初级工☑高级职称☐中级职称☐初级职称☐其他",
+                   "申报方式：☐工会逐级推荐☐行业协会推荐☐专业人士举荐☑个人自荐"]
+TEAM_LINES = ["云南某电力公司王五职工创新工作室", "云南某电力有限责任公司", "王五", "赵六", "0871-63123456",
+              "13987654321", "innovation.studio@example.com", "2017年6月"]
+
+
+def _render(tmp: Path, docs: dict[str, bytes]) -> dict[str, tuple[str, list[str]]]:
+    """name -> (pdfinfo's page size line, the text of each page laid out)."""
+    for name, data in docs.items():
+        (tmp / f"{name}.docx").write_bytes(data)
+    profile = (tmp / "profile").as_uri()  # a profile of its own: no clash with a running LibreOffice
+    subprocess.run([SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp), *(str(tmp / f"{n}.docx") for n in docs)],
+                   check=True, capture_output=True, timeout=180, env={**os.environ, "HOME": str(tmp)})
+    out = {}
+    for name in docs:
+        pdf = str(tmp / f"{name}.pdf")
+        info = subprocess.run(["pdfinfo", pdf], check=True, capture_output=True, text=True).stdout
+        text = subprocess.run(["pdftotext", "-layout", pdf, "-"], check=True, capture_output=True,
+                              text=True).stdout
+        size = re.search(r"^Page size:\s*(.+)$", info, re.M)
+        pages = text.split("\f")
+        if pages and not pages[-1].strip():
+            pages.pop()
+        out[name] = (size.group(1) if size else "", pages)
+    return out
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, list[str]]]:
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (poppler-utils) is needed beside LibreOffice")
+    return _render(tmp_path_factory.mktemp("print"), {
+        "craftsman": build_docx("craftsman", CRAFTSMAN),
+        "craftsman_deeds": build_docx("craftsman", {**CRAFTSMAN, "deeds": DEEDS}),
+        "studio": build_docx("studio", TEAM),
+        "station": build_docx("station", {**TEAM, "deeds": "工作站事迹。" * 30}),
+    })
+
+
+def _squashed(page: str) -> list[str]:
+    return [re.sub(r"\s+", "", line) for line in page.splitlines()]
+
+
+def _on_one_line(pages: list[str], value: str) -> bool:
+    return any(value in line for page in pages for line in _squashed(page))
+
+
+@pytest.mark.parametrize("name", ["craftsman", "craftsman_deeds", "studio", "station"])
+def test_a4_pages(printed, name: str) -> None:  # type: ignore[no-untyped-def]
+    size, _pages = printed[name]
+    assert "(A4)" in size, size
+
+
+def test_craftsman_form_fits_two_pages_with_notes_beside_the_last_box(printed) -> None:  # type: ignore[no-untyped-def]
+    _size, pages = printed["craftsman"]
+    assert len(pages) == 2, [p[:200] for p in pages]
+    text = "".join("".join(_squashed(p)) for p in pages)
+    for box in ("推荐意见", "专家评审", "领导小组", "总工会"):
+        assert box in text
+    assert text.index("推荐意见") < text.index("专家评审")
+    last = "".join(_squashed(pages[-1]))
+    assert "填报要求" in last and "盖章" in last and "7.申报材料" in last
+    assert len(pages[-1].strip().splitlines()) > 15  # not a page of notes alone
+
+
+def test_craftsman_single_line_fields(printed) -> None:  # type: ignore[no-untyped-def]
+    _size, pages = printed["craftsman"]
+    for value in CRAFTSMAN_LINES:
+        assert _on_one_line(pages, value), value
+
+
+def test_deeds_on_pages_of_their_own(printed) -> None:  # type: ignore[no-untyped-def]
+    _size, pages = printed["craftsman_deeds"]
+    assert len(pages) == 3  # the form's two, then 2000 characters on a page
+    assert "".join(_squashed(pages[2])).startswith("张三丰事迹材料")
+    assert "填报要求" not in "".join(_squashed(pages[2]))
+
+
+@pytest.mark.parametrize("name", ["studio", "station"])
+def test_team_forms(printed, name: str) -> None:  # type: ignore[no-untyped-def]
+    _size, pages = printed[name]
+    form = [p for p in pages if "事迹材料" not in "".join(_squashed(p))[:40]]
+    assert len(form) <= 2, [p[:200] for p in pages]
+    assert len(pages) - len(form) == (0 if name == "studio" else 1)
+    last = "".join(_squashed(form[-1]))
+    assert "意见" in last and "盖章" in last and ("注：" in last or name == "station")
+    assert len(form) == 1 or len(form[-1].strip().splitlines()) > 20  # not a page of notes and a box
+    for value in TEAM_LINES:
+        assert _on_one_line(pages, value), value
