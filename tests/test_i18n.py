@@ -56,3 +56,28 @@ def test_translator_formats_and_falls_back() -> None:
     assert translator("en")("Main menu") == "Main menu"
     assert "2000" in translator("zh")("Your message was very long; I read only its first {n} characters.", n=2000)
     assert translator("zh")("an id nobody translated") == "an id nobody translated"
+
+
+def test_add_without_an_area_prints_the_usage(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert tool.main(["add"]) == 2
+    assert "add AREA" in capsys.readouterr().out
+
+
+def _header(data: bytes) -> bytes:
+    return data.split(b"\n\n", 1)[0]
+
+
+def test_add_keeps_the_catalog_headers(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`add` on a copy of the catalogs: the headers (Babel's version among them) are left as they were."""
+    import shutil
+
+    copy = tmp_path / "locales"
+    shutil.copytree(tool.LOCALES, copy)
+    monkeypatch.setattr(tool, "LOCALES", copy)
+    before = {p: p.read_bytes() for p in copy.rglob("training.po")}
+    for path in before:  # as if an older Babel had written them
+        path.write_bytes(before[path].replace(b'"Generated-By: Babel ', b'"Generated-By: Babel 0.0.1 was '))
+    written = {p: p.read_bytes() for p in before}
+    assert tool.main(["add", "training"]) == 0
+    for path, data in written.items():
+        assert _header(path.read_bytes()) == _header(data), path

@@ -78,6 +78,23 @@ def missing(paths: tuple[str, ...] = ()) -> list[str]:
             and (not paths or any(loc in paths for loc, _line in m.locations))]
 
 
+def _write(path: Path, cat: Catalog) -> None:
+    """Write a catalog back, keeping the header the file had (the Babel version that first wrote it, its
+    dates): Babel stamps its own version on every write, which would show as a change in every .po."""
+    buf = io.BytesIO()
+    write_po(buf, cat, width=0, omit_header=False)
+    new = buf.getvalue()
+    if path.exists():
+        old = path.read_bytes()
+        head, sep, _rest = old.partition(b"\n\n")
+        _new_head, new_sep, new_rest = new.partition(b"\n\n")
+        if sep and new_sep:
+            new = head + sep + new_rest
+        if new == old:
+            return
+    path.write_bytes(new)
+
+
 def add(area: str) -> int:
     paths = AREAS.get(area, ())
     if not paths:
@@ -95,9 +112,7 @@ def add(area: str) -> int:
         for mid in todo:
             if mid not in cat and mid not in have:
                 cat.add(mid, string=mid if locale_dir == "en" else "")
-        buf = io.BytesIO()
-        write_po(buf, cat, width=0, omit_header=False)
-        path.write_bytes(buf.getvalue())
+        _write(path, cat)
     print(f"{len(todo)} msgids added to {area}.po; fill in the zh_Hans msgstr values")
     return 0
 
@@ -114,9 +129,7 @@ def fill(area: str) -> int:
             cat[mid].string = text
         else:
             cat.add(mid, string=text)
-    buf = io.BytesIO()
-    write_po(buf, cat, width=0)
-    path.write_bytes(buf.getvalue())
+    _write(path, cat)
     print(f"{len(table)} translations set in {path.relative_to(ROOT)}")
     return 0
 
@@ -146,6 +159,10 @@ def main(argv: list[str]) -> int:
         for mid in todo:
             print(repr(mid))
         return 1 if todo else 0
+    if cmd in ("add", "fill") and len(argv) != 2:
+        print(f"usage: python tools/i18n.py {cmd} AREA   (areas: {', '.join(AREAS)})")
+        print(__doc__)
+        return 2
     if cmd == "add":
         return add(argv[1])
     if cmd == "fill":
