@@ -19,8 +19,10 @@ class RedactingFilter(logging.Filter):
 _installed = False
 
 
-def setup_logging(level: str = "INFO") -> None:
-    """Idempotent: a handler on the root logger with the redaction filter on it."""
+def setup_logging(level: str = "INFO", *, verbose: bool = False) -> None:
+    """Idempotent: a handler on the root logger with the redaction filter on it. APScheduler logs each run
+    of a job at INFO (the 2-second tick: about 86 000 lines a day), so its loggers stay at WARNING unless
+    ``verbose``."""
     global _installed
     root = logging.getLogger()
     if not _installed:
@@ -33,3 +35,4 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("jieba").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.NOTSET if verbose else logging.WARNING)

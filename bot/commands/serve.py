@@ -21,6 +21,7 @@ import uvicorn
 
 from bot.app import App, build_app, settle
 from bot.commands.common import add_db_option, settings_from
+from bot.logs import setup_logging
 from bot.web import build_web_app
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "with Telegram's setWebhook (needs YUNLING_TELEGRAM_WEBHOOK_SECRET)")
     p.add_argument("--no-background", action="store_true", help="do not run the delivery worker and the "
                    "scheduler in this process")
+    p.add_argument("--verbose", action="store_true", help="also log each run of the scheduler's jobs "
+                   "(APScheduler at INFO: a line every 2 seconds)")
     add_db_option(p)
     p.set_defaults(func=run)
 
@@ -111,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"yunling serve: {problem}", file=sys.stderr)
         return 2
     app = build_app(settings)
+    setup_logging(settings.log_level, verbose=args.verbose)
     server = build_server(app, host=args.host, port=args.port, polling=args.telegram,
                           webhook_url=args.webhook_url, background=not args.no_background)
     settle()
