@@ -43,8 +43,10 @@ def _parse_clerks(spec: str) -> dict[str, str]:
     return result
 
 
-def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = None, **overrides: Any) -> Settings:
-    """Build settings from ``.env`` then the environment (environment wins), then explicit overrides."""
+def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = None, *, data_key_file: bool = True,
+                  **overrides: Any) -> Settings:
+    """Build settings from ``.env`` then the environment (environment wins), then explicit overrides;
+    ``data_key_file=False`` (commands without a database) never creates the local key file."""
     source: dict[str, str] = {}
     source.update(_read_dotenv(dotenv or Path(".env")))
     source.update(os.environ if env is None else env)
@@ -65,7 +67,8 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = None,
         else:
             values[f.name] = raw
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return with_local_data_key(Settings(**values))
+    settings = Settings(**values)
+    return with_local_data_key(settings) if data_key_file else settings
 
 
 def with_local_data_key(settings: Settings) -> Settings:

@@ -39,7 +39,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "listen": ("knowledge/facts.py", "handlers/flows/listen.py"),
     "drafts": ("handlers/flows/drafts.py", "handlers/forms.py", "handlers/forms_docx.py"),
     "training": ("handlers/flows/training.py", "handlers/flows/signin.py", "handlers/training_sheets.py",
-                 "bot/commands/training.py", "bot/signin_screen.py"),
+                 "bot/commands/training.py", "bot/commands/training_run.py", "bot/signin_screen.py"),
     "training_rules": ("knowledge/rules/training.py", "knowledge/rules/subsidy.py", "knowledge/training_calendar.py",
                        "handlers/flows/training_rules.py", "handlers/training_text.py", "bot/commands/subsidy.py"),
     "cases": ("handlers/answering.py", "handlers/flows/status.py", "handlers/flows/clerk_cases.py", "handlers/flows/broadcast.py",

@@ -12,10 +12,6 @@ import json
 import sys
 from typing import TextIO
 
-from bot.config import load_settings
-from bot.render import render_text
-from handlers.answering import answer
-
 MAX_TOP = 20
 
 
@@ -41,8 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    from bot.config import load_settings
+
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    contact = load_settings().human_contact
+    contact = load_settings(data_key_file=False).human_contact  # no database: no key file either
     if args.question is not None:
         stdout.write(_one(args.question, args, contact) + "\n")
         return 0
@@ -58,6 +56,9 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | 
 
 
 def _one(question: str, args: argparse.Namespace, contact: str) -> str:
+    from bot.render import render_text
+    from handlers.answering import answer
+
     asked = answer(question, locale=args.lang, contact=contact, top=args.top)
     text = render_text(asked.reply)
     if not args.json:

@@ -14,12 +14,7 @@ import argparse
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.commands.common import add_db_option, settings_from
-from handlers.i18n import translator
-from handlers.notifications import CaseRuleError, advance_case, close_case, describe_case, open_case
-from knowledge.rules import case_stages as cs
-from storage import repo_cases as rc
-from storage.db import init_db, make_engine, session_scope
+from bot.commands.common import PROGRAMME_KEYS, add_db_option, settings_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--unit", required=True)
     cr = csub.add_parser("create", help="open a case for the applicant whose link code (from /status) is given")
     cr.add_argument("--unit", required=True)
-    cr.add_argument("--programme", required=True, choices=cs.PROGRAMMES)
+    cr.add_argument("--programme", required=True, choices=PROGRAMME_KEYS)
     cr.add_argument("--title", required=True, help="applicant or studio/workstation name")
     cr.add_argument("--code", required=True, help="the applicant's personal link code")
     mv = csub.add_parser("move", help="move to the next stage, or close as rejected/withdrawn/disqualified")
@@ -47,6 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from handlers.i18n import translator
+    from handlers.notifications import CaseRuleError, advance_case, close_case, describe_case, open_case
+    from knowledge.rules import case_stages as cs
+    from storage import repo_cases as rc
+    from storage.db import init_db, make_engine, session_scope
+
     settings = settings_from(args)
     engine = make_engine(settings.database_url)
     init_db(engine)

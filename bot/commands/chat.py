@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.app import build_app
 from bot.commands.common import add_db_option, settings_from
-from bot.console import ConsoleChat
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.console import ConsoleChat
+
     overrides: dict[str, object] = {"log_level": "INFO" if args.verbose else "WARNING"}
     if args.as_clerk:
         overrides["clerks"] = {f"console:{args.user}": args.as_clerk}

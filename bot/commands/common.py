@@ -1,11 +1,24 @@
-"""Options shared by subcommands."""
+"""Options shared by subcommands.
+
+Command modules import only this and argparse at the top: ``yunling --help`` and ``yunling X --help``
+build every parser, so whatever a command needs to run is imported inside the function that runs it (or,
+for a large command, in its ``*_run`` module named with :func:`later`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+from collections.abc import Callable
 
 from bot.config import load_settings
 from handlers.settings import Settings
+
+# Keys of the knowledge base offered as choices on the command line, copied here so that building a parser
+# does not load the measures (tests/test_cli_start.py checks they equal the knowledge base's).
+PROGRAMME_KEYS = ("craftsman", "studio", "station")  # knowledge.rules.case_stages.PROGRAMMES
+PROJECT_KEYS = ("poverty", "upgrade")  # sorted(knowledge.rules.training.PROJECTS)
+CATEGORY_KEYS = ("employed", "migrant", "unemployed", "poor", "poverty_migrant")  # ...training.CATEGORIES
 
 
 def add_db_option(p: argparse.ArgumentParser) -> None:
@@ -15,3 +28,13 @@ def add_db_option(p: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace, **overrides: object) -> Settings:
     return load_settings(database_url=getattr(args, "db", None), **overrides)
+
+
+def later(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """``module.name``, imported when the command runs rather than when its parser is built."""
+
+    def run(args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module(module), name)(args) or 0)
+
+    run.__qualname__ = run.__name__ = name
+    return run

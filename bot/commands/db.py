@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from bot.commands.common import add_db_option, settings_from
-from storage.db import init_db, make_engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
+    from storage.db import init_db, make_engine
+
     settings = settings_from(args)
     engine = make_engine(settings.database_url)
     init_db(engine)

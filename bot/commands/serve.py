@@ -15,14 +15,14 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn
-
-from bot.app import App, build_app, settle
 from bot.commands.common import add_db_option, settings_from
-from bot.logs import setup_logging
-from bot.web import build_web_app
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,10 @@ def start_background_work(app: App) -> Any:
 def build_server(app: App, *, host: str = "127.0.0.1", port: int = 8000, polling: bool = False,
                  webhook_url: str = "", background: bool = True) -> uvicorn.Server:
     """The uvicorn server of ``yunling serve`` (``await server.serve()`` runs it; ``should_exit`` stops it)."""
+    import uvicorn
+
+    from bot.web import build_web_app
+
     telegram = None
     if polling or webhook_url or app.settings.telegram_webhook_secret:
         from bot.telegram import telegram_for
@@ -107,6 +111,9 @@ def build_server(app: App, *, host: str = "127.0.0.1", port: int = 8000, polling
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.app import build_app, settle
+    from bot.logs import setup_logging
+
     settings = settings_from(args)
     problems = problems_of(settings, polling=args.telegram, webhook_url=args.webhook_url)
     if problems:

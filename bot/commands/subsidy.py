@@ -10,11 +10,7 @@ import argparse
 import json
 from decimal import Decimal, InvalidOperation
 
-from handlers.i18n import translator
-from handlers.training_text import breakdown_lines
-from knowledge import loader
-from knowledge.rules import subsidy as sub
-from knowledge.rules import training as tr
+from bot.commands.common import PROJECT_KEYS
 
 
 def _money(text: str) -> Decimal:
@@ -43,7 +39,7 @@ def register(sub_parsers: argparse._SubParsersAction) -> None:
         description="Skills upgrading (upgrade): the province pays 70%% of the catalogue standard, local unions "
         "at least 30%% (Art. 9). Poverty-alleviation training (poverty): approved tuition + living allowance "
         "(80 yuan/person/day up to 30 days, a 3600 yuan lump sum beyond) + appraisal fee (Art. 10).")
-    p.add_argument("--project", required=True, choices=sorted(tr.PROJECTS), help="training project type")
+    p.add_argument("--project", required=True, choices=PROJECT_KEYS, help="training project type")
     p.add_argument("--trainees", required=True, type=_positive_int, metavar="N", help="number of trainees")
     p.add_argument("--standard", type=_money, metavar="YUAN",
                    help="upgrade: catalogue subsidy standard per trainee, in yuan")
@@ -59,7 +55,7 @@ def register(sub_parsers: argparse._SubParsersAction) -> None:
 
 def _check(args: argparse.Namespace) -> None:
     error = args.parser.error  # exits with status 2 and the usage line
-    if args.project == tr.UPGRADE:
+    if args.project == "upgrade":
         if args.standard is None:
             error("--project upgrade needs --standard YUAN (the catalogue standard per trainee)")
         for name in ("days", "tuition", "appraisal_fee"):
@@ -78,6 +74,11 @@ def _number(value: Decimal | int) -> int | float:
 
 
 def run(args: argparse.Namespace) -> int:
+    from handlers.i18n import translator
+    from handlers.training_text import breakdown_lines
+    from knowledge import loader
+    from knowledge.rules import subsidy as sub
+
     _check(args)
     b = sub.calculate(args.project, args.trainees, standard=args.standard, days=args.days,
                       tuition=args.tuition or Decimal(0), appraisal_fee=args.appraisal_fee or Decimal(0))

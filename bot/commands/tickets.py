@@ -8,10 +8,6 @@ import sys
 from datetime import UTC, datetime
 
 from bot.commands.common import add_db_option, settings_from
-from handlers.flows.handoff import deliver_answer, escalation_digest, ticket_no
-from storage import repo_tickets as tickets
-from storage import repositories as repo
-from storage.db import init_db, make_engine, session_scope
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +36,11 @@ def _ticket_id(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from handlers.flows.handoff import deliver_answer, escalation_digest, ticket_no
+    from storage import repo_tickets as tickets
+    from storage import repositories as repo
+    from storage.db import init_db, make_engine, session_scope
+
     engine = make_engine(settings_from(args).database_url)
     init_db(engine)
     now = datetime.now(UTC)

@@ -8,13 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-import requests
-from wechatpy.client.api.qrcode import WeChatQRCode
-from wechatpy.exceptions import WeChatClientException
-
 from bot.commands.common import add_db_option, settings_from
-from bot.wechat_api import MissingCredentials, make_client
-from storage.db import init_db, make_engine
 
 MENU_FILE = Path(__file__).resolve().parent.parent / "wechat_menu.json"
 SCENE_MAX = 64  # WeChat's limit for scene_str
@@ -40,6 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _client(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from bot.wechat_api import make_client
+    from storage.db import init_db, make_engine
+
     settings = settings_from(args)
     make_client(settings, None)  # fails early, before touching any database, without credentials
     engine = make_engine(settings.database_url)
@@ -53,6 +50,11 @@ def _fail(message: str) -> int:
 
 
 def run_menu(args: argparse.Namespace) -> int:
+    import requests
+    from wechatpy.exceptions import WeChatClientException
+
+    from bot.wechat_api import MissingCredentials
+
     try:
         menu = json.loads(Path(args.file).read_text(encoding="utf-8"))
         _client(args).menu.create(menu)
@@ -76,6 +78,12 @@ def scene_of(payload: str) -> str:
 
 
 def run_qr(args: argparse.Namespace) -> int:
+    import requests
+    from wechatpy.client.api.qrcode import WeChatQRCode
+    from wechatpy.exceptions import WeChatClientException
+
+    from bot.wechat_api import MissingCredentials
+
     try:
         scene = scene_of(args.payload)
     except ValueError as exc:
