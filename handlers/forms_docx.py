@@ -23,6 +23,7 @@ from docx.shared import Cm, Pt
 from openpyxl import Workbook
 
 from handlers.forms import CONTRIB, LEAD, SKILL, field_of
+from handlers.xlsx_print import print_ready
 from knowledge.loader import measure
 from knowledge.models import Annex
 
@@ -331,6 +332,7 @@ def build_export(forms: Iterable[tuple[int, str, dict[str, Any], datetime | None
             sheet.append([draft_id, application_annex(programme).title, text_of(who), text_of(answers.get("employer")),
                           text_of(answers.get("mobile")), submitted.strftime("%Y-%m-%d %H:%M") if submitted else "",
                           name])
+        print_ready(sheet, header_row=1, landscape=True)
         sheet_bytes = io.BytesIO()
         book.save(sheet_bytes)
         zf.writestr(f"汇总-{unit}.xlsx", sheet_bytes.getvalue())

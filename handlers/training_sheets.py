@@ -18,11 +18,11 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
 from handlers.i18n import N_, Translate
+from handlers.xlsx_print import print_ready
 from knowledge import loader
 from knowledge.idcard import id_problem, id_sex, is_valid_mobile, mask_id, normalize_id, normalize_mobile
 from knowledge.rules.training import CATEGORIES, POVERTY, employment_rate_check
@@ -207,8 +207,6 @@ def _sheet(title: str, columns: Sequence[str]) -> tuple[Workbook, Worksheet]:
     ws = book.active
     assert ws is not None
     ws.title = title[:31]
-    for j, _ in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = 22 if j in (3,) else 14
     return book, ws
 
 
@@ -290,6 +288,7 @@ def roster_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, toda
                   "取证等级": e.cert_level, "人社证书编号": e.hr_cert_no, "工会证书编号": e.union_cert_no,
                   "联系方式": repo.reveal(key, e.phone_enc)}
         ws.append([values.get(c, "") for c in columns])
+    print_ready(ws, header_row=3, landscape=True)
     lead, sentence = summary_text(roster_summary(entries))
     ws.append([lead, sentence])
     ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=len(columns))
@@ -317,6 +316,7 @@ def employment_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, 
                   "就业单位": e.employer, "本人电话": repo.reveal(key, e.phone_enc),
                   "就业单位电话": repo.reveal(key, e.employer_phone_enc), "备注": remark}
         ws.append([values.get(c, "") for c in columns])
+    print_ready(ws, header_row=3, landscape=True)
     employed = sum(bool(e.employed) for e in entries)
     if cls.project == POVERTY and entries:
         verdict = employment_rate_check(cls.project, employed, len(entries))
@@ -332,8 +332,12 @@ SIGNIN_COLUMNS = ("序号", "姓名", "性别", "身份证号码", "单位", "�
 
 
 def signin_xlsx(cls: TrainingClass, sess: ClassSession, entries: Sequence[Enrolment],
-                present: dict[int, Attendance], key: str, tz: Any) -> bytes:
-    """学员签到表 of one session (第十九条): everyone on the roster, present with the time, or absent."""
+                present: dict[int, Attendance], key: str, tz: Any, now: datetime) -> bytes:
+    """学员签到表 of one session (第十九条): everyone on the roster, present with the time, or absent; while
+    the session is still running (``now`` before its end) the others have not signed in yet (未签到),
+    and nobody is marked absent."""
+    running = now < datetime.combine(sess.day, sess.end, tzinfo=tz)
+    missing = "未签到" if running else "缺勤"
     book, ws = _sheet("签到表", SIGNIN_COLUMNS)
     _title(ws, f"{cls.training_unit} {cls.trade}培训班 学员签到表", len(SIGNIN_COLUMNS))
     ws.append([f"班级：{cls.code}", "", f"日期：{sess.day:%Y-%m-%d} {sess.start:%H:%M}-{sess.end:%H:%M}", "",
@@ -342,8 +346,12 @@ def signin_xlsx(cls: TrainingClass, sess: ClassSession, entries: Sequence[Enrolm
     for n, e in enumerate(entries, start=1):
         row = present.get(e.id or 0)
         when = repo.as_utc(row.signed_at) if row else None
-        stamp = when.astimezone(tz).strftime("%H:%M") if isinstance(when, datetime) else "缺勤"
+        stamp = when.astimezone(tz).strftime("%H:%M") if isinstance(when, datetime) else missing
         ws.append([n, e.name, e.sex, mask_id(repo.reveal(key, e.id_enc)), e.unit, stamp,
                    row.channel if row else ""])
-    ws.append([f"应到{len(entries)}人，实到{len(present)}人，缺勤{len(entries) - len(present)}人"])
+    print_ready(ws, header_row=3)
+    if running:
+        ws.append([f"应到{len(entries)}人，已签到{len(present)}人，未签到{len(entries) - len(present)}人（签到进行中）"])
+    else:
+        ws.append([f"应到{len(entries)}人，实到{len(present)}人，缺勤{len(entries) - len(present)}人"])
     return _bytes(book)

@@ -381,7 +381,11 @@ def test_clerk_exports_the_forms_of_their_union(person, engine) -> None:  # type
         document = docx.Document(io.BytesIO(zf.read(forms[0])))
         assert value_after(document, "身份证号") == ID  # in full for the clerk of the union it is filed with
         (sheet_name,) = [n for n in names if n.endswith(".xlsx")]
-        rows = list(openpyxl.load_workbook(io.BytesIO(zf.read(sheet_name))).active.iter_rows(values_only=True))
+        sheet = openpyxl.load_workbook(io.BytesIO(zf.read(sheet_name))).active
+        rows = list(sheet.iter_rows(values_only=True))
+        from test_training_classes import assert_printable
+
+        assert_printable(sheet, header_row=1, rows=len(rows) - 1, landscape=True)
         assert rows[1][2] == "张三" and len(rows) == 2
     with Session(engine) as s:
         (event,) = s.exec(select(AuditEvent).where(AuditEvent.action == "drafts.export")).all()

@@ -210,10 +210,23 @@ def test_live_attendance_and_signin_sheet(person, engine, clock) -> None:
     import io
 
     from openpyxl import load_workbook
+    from test_training_classes import assert_printable
 
-    rows = list(load_workbook(io.BytesIO(clerk.replies[0].attachments[0].data)).active.iter_rows(values_only=True))
+    ws = load_workbook(io.BytesIO(clerk.replies[0].attachments[0].data)).active
+    rows = list(ws.iter_rows(values_only=True))
     assert rows[2] == ("序号", "姓名", "性别", "身份证号码", "单位", "签到时间", "签到方式")
     assert rows[3][1] == "爱丽丝" and rows[3][5] == "09:02" and rows[3][3] == ALICE[:4] + "**********" + ALICE[-4:]
+    # The session runs until 12:00: the others have not signed in yet; nobody is absent.
+    assert rows[4][5] == "未签到" and rows[-1][0] == "应到3人，已签到1人，未签到2人（签到进行中）"
+    assert "缺勤" not in str(rows)
+    assert_printable(ws, header_row=3, rows=3, landscape=False)
+
+    clock.advance(hours=3)  # 12:02, the session is over: now they are absent
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="x:signin")
+    clerk.say("1")
+    rows = list(load_workbook(io.BytesIO(clerk.replies[0].attachments[0].data)).active.iter_rows(values_only=True))
     assert rows[4][5] == "缺勤" and rows[-1][0] == "应到3人，实到1人，缺勤2人"
 
 

@@ -333,6 +333,23 @@ def test_oversized_and_bomb_workbooks_are_refused_before_they_are_read(engine) -
 
 
 # -- exports ---------------------------------------------------------------------------------------------
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def assert_printable(ws, *, header_row: int, rows: int, landscape: bool) -> None:  # type: ignore[no-untyped-def]
+    """Ready to print: A4, the heading row repeated on every page, all columns on one page's width, and each
+    column of the table (heading and ``rows`` rows) wide enough for what it holds."""
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
+    assert ws.page_setup.orientation == ("landscape" if landscape else "portrait")
+    assert ws.print_title_rows.replace("$", "") == f"{header_row}:{header_row}"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.fitToHeight == 0
+    for col in ws.iter_cols(min_row=header_row, max_row=header_row + rows):
+        widest = max(_display_width(str(c.value)) for c in col if c.value is not None)
+        assert ws.column_dimensions[col[0].column_letter].width >= min(widest, 50), (col[0].column_letter, widest)
+
+
 def _fill(engine, code: str) -> None:  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
         cls = repo.get_class(session=s, code=code)
@@ -360,6 +377,7 @@ def test_roster_export_laid_out_like_annex4(person, engine) -> None:
     assert rows[0][0] == "云南省工会职工（农民工）技能培训项目实名制汇总表"
     assert tuple(rows[2]) == sheets.roster_columns()
     assert rows[3][:3] == ("张三", "男", make_id(1)) and rows[3][6:9] == ("中级工", "HR-001", "GH-001")
+    assert_printable(ws, header_row=3, rows=3, landscape=True)
     summary = next(r for r in rows if r[0] == "汇总情况：")
     # 2 certified: 1 junior, 1 intermediate, 0 senior; 1 promotion junior->intermediate; 1 woman.
     assert summary[1] == ("本次共有2人取证，其中：1.初级工1人；中级工1人；高级工0人；2.初级工晋升为中级工的有1人，"
@@ -392,6 +410,7 @@ def test_employment_export_and_rate(person, engine) -> None:
     assert rows[0][0] == "云南省工会职工（农民工）技能培训就业情况统计表"
     assert tuple(rows[2]) == sheets.employment_columns()
     assert rows[3][0] == "甲" and rows[3][6:8] == ("昆明", "某厂") and rows[5][10] == "未就业"
+    assert_printable(ws, header_row=3, rows=5, landscape=True)
     rate = next(r for r in rows if r[0] == "就业率：")
     assert rate[1].startswith("2/5 = 40.0%") and "未达到" in rate[1]
 

@@ -158,7 +158,8 @@ def run_export(args: argparse.Namespace) -> int:
                 sys.exit(f"error: class {cls.code} has no session {args.session or ''}".rstrip())
             sess = chosen[-1]
             present = repo.attendance_of_session(session=s, session_id=sess.id or 0)
-            data = sheets.signin_xlsx(cls, sess, entries, present, settings.data_key, ZoneInfo(settings.timezone))
+            data = sheets.signin_xlsx(cls, sess, entries, present, settings.data_key, ZoneInfo(settings.timezone),
+                                      _now(settings))
     args.output.write_bytes(data)
     print(f"wrote {args.output}")
     return 0

@@ -614,7 +614,7 @@ def _on_pick_session(ctx: Ctx, answer: Answer) -> Outcome:
     entries = repo.enrolments_of(session=ctx.session, class_id=cls.id or 0)
     present = repo.attendance_of_session(session=ctx.session, session_id=sess.id or 0)
     if after == "x:signin":
-        data = sheets.signin_xlsx(cls, sess, entries, present, ctx.settings.data_key, ctx.now.tzinfo)
+        data = sheets.signin_xlsx(cls, sess, entries, present, ctx.settings.data_key, ctx.now.tzinfo, ctx.now)
         return goto("act", _export(ctx, cls, "signin", f"签到表-{cls.code}-{sess.day:%Y%m%d}-{sess.id}.xlsx",
                                    data, 19))
     return goto("act", attendance_reply(ctx, cls, sess, entries, present))
