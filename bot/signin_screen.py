@@ -1,10 +1,12 @@
 """The sign-in screen a trainer projects in class: the session's current code and QR codes, renewed as the
 code rotates (第十九条: trainees sign in at every session).
 
-``GET /signin/{token}`` is an HTML page that reloads itself every 20 seconds; ``/signin/{token}/qr.png`` is
-the Telegram deep link of the current code as a QR image. With WeChat API credentials the page also shows a
-temporary parametric QR code of the official account (scene ``signin_<class>_<code>``), made once per code
-and kept in the database until it expires. The token is the clerk's capability from the chat ("show the
+``GET /signin/{token}`` is an HTML page that reloads itself every 20 seconds: the class, the place, how many
+of the roster have signed in so far, the code and its QR codes. With WeChat API credentials the first QR code
+is a temporary parametric QR code of the official account (scene ``signin_<class>_<code>``), made once per
+code and kept in the database until it expires; with a Telegram bot username (YUNLING_TELEGRAM_BOT_USERNAME)
+``/signin/{token}/qr.png`` is the Telegram deep link of the current code as a QR image. Without either,
+trainees type the codes. The token is the clerk's capability from the chat ("show the
 sign-in code"): the session id and an HMAC with the session's own secret. The page holds no personal data,
 and shows a code only inside the session's sign-in window.
 """
@@ -51,6 +53,9 @@ PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Pol
 
 TITLE = N_("Sign-in: class {cls}, session {when}")
 HOW = N_("Send 签到 to the assistant, then the class code and this code, or scan a QR code below.")
+HOW_TYPED = N_("Send 签到 to the assistant, then the class code and this code.")
+CLASS_AT = N_("{name} · {place}")
+SIGNED = N_("Signed in: {signed} of {expected}")
 VALID = N_("Valid until {until}; this page renews it by itself.")
 NOT_YET = N_("Sign-in opens at {opens}. This page will show the code then.")
 ENDED = N_("This session's sign-in has closed.")
@@ -71,6 +76,10 @@ class Screen:
     ended: bool
     payload: str
     wechat_qr: str | None  # the image address, None when it could not be made, "" when WeChat is off
+    name: str = ""  # the class as the trainees know it: training unit and trade
+    place: str = ""
+    signed: int = 0  # of the roster, signed in to this session so far
+    expected: int = 0
 
 
 class SigninScreen:
@@ -89,22 +98,26 @@ class SigninScreen:
             return HTMLResponse(_page(_("Sign-in"), f"<p>{escape(_(NOT_FOUND))}</p>", locale, refresh=False),
                                 status_code=404, headers=PRIVATE)
         title = _(TITLE, cls=screen.class_code, when=screen.label)
+        head = (f"<h1>{escape(title)}</h1><p class=where>{escape(_(CLASS_AT, name=screen.name, place=screen.place))}"
+                f"</p><p class=count>{escape(_(SIGNED, signed=screen.signed, expected=screen.expected))}</p>")
+        telegram = bool(self.app.settings.telegram_bot_username)
         if screen.ended:
             body = f"<p class=note>{escape(_(ENDED))}</p>"
         elif not screen.code:
             body = f"<p class=note>{escape(_(NOT_YET, opens=screen.opens))}</p>"
         else:
-            body = (f"<p class=how>{escape(_(HOW))}</p><p class=code>{escape(screen.code)}</p>"
+            how = HOW if (screen.wechat_qr or telegram) else HOW_TYPED
+            body = (f"<p class=how>{escape(_(how))}</p><p class=code>{escape(screen.code)}</p>"
                     f"<p class=note>{escape(_(VALID, until=screen.until))}</p><div class=qrs>")
             if screen.wechat_qr:
                 body += _figure(screen.wechat_qr, _(SCAN_WECHAT))
             elif screen.wechat_qr is None:
                 body += f"<p class=note>{escape(_(NO_WECHAT_QR))}</p>"
-            if self.app.settings.telegram_bot_username:
+            if telegram:
                 token = escape(request.path_params["token"], quote=True)
                 body += _figure(f"{token}/qr.png?c={escape(screen.code)}", _(SCAN_TELEGRAM))
             body += "</div>"
-        return HTMLResponse(_page(title, f"<h1>{escape(title)}</h1>{body}", locale, refresh=True), headers=PRIVATE)
+        return HTMLResponse(_page(title, head + body, locale, refresh=True), headers=PRIVATE)
 
     async def telegram_qr(self, request: Request) -> Response:
         screen = await run_in_threadpool(self._screen, request.path_params["token"], False)
@@ -125,13 +138,18 @@ class SigninScreen:
             sess = repo_training.get_session(session=s, session_id=session_id)
             if sess is None or not hmac.compare_digest(screen_token(sess), token):
                 return None
-            return sess, repo_training.get_class_by_id(session=s, class_id=sess.class_id)
+            cls = repo_training.get_class_by_id(session=s, class_id=sess.class_id)
+            if cls is None:
+                return None
+            expected = len(repo_training.enrolments_of(session=s, class_id=cls.id or 0))
+            signed = len(repo_training.attendance_of_session(session=s, session_id=sess.id or 0))
+            return sess, cls, signed, expected
 
         found = run_in_transaction(self.app.engine, load)
-        if found is None or found[1] is None:
+        if found is None:
             log.info("sign-in screen: unknown token")
             return None
-        sess, cls = found
+        sess, cls, signed, expected = found
         opens, closes = signin_window(settings, sess)
         local = now.astimezone(opens.tzinfo)
         shown = opens <= local <= closes
@@ -140,7 +158,9 @@ class SigninScreen:
         wechat = self._wechat_qr(payload, local) if (with_wechat and code) else ""
         return Screen(class_code=cls.code, label=session_label(sess), code=code, payload=payload,
                       until=code_valid_until(local).astimezone(opens.tzinfo).strftime("%H:%M"),
-                      opens=opens.strftime("%Y-%m-%d %H:%M"), ended=local > closes, wechat_qr=wechat)
+                      opens=opens.strftime("%Y-%m-%d %H:%M"), ended=local > closes, wechat_qr=wechat,
+                      name=f"{cls.training_unit} {cls.trade}", place=sess.place or cls.class_address,
+                      signed=signed, expected=expected)
 
     def _wechat_qr(self, payload: str, now: datetime) -> str | None:
         """The WeChat QR image address of ``payload``: made once through the API, then kept until it
@@ -177,7 +197,8 @@ def _page(title: str, body: str, locale: str, *, refresh: bool) -> str:
     return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width">{meta}<title>{escape(title)}</title>'
             '<style>body{font-family:sans-serif;text-align:center;margin:2em}h1{font-size:1.6em}'
-            '.code{font:bold 5em monospace;letter-spacing:.15em;margin:.3em 0}.how,.note{font-size:1.2em}'
+            '.code{font:bold 5em monospace;letter-spacing:.15em;margin:.3em 0}.how,.note,.where{font-size:1.2em}'
+            '.count{font-size:1.6em;font-weight:bold}'
             '.qrs{display:flex;justify-content:center;gap:3em;flex-wrap:wrap}figure{margin:1em}</style>'
             f'</head><body>{body}</body></html>')
 

@@ -25,7 +25,7 @@ class Settings:
     telegram_token: str = ""
     telegram_base_url: str = ""
     telegram_webhook_secret: str = ""
-    telegram_bot_username: str = "YunlingBot"
+    telegram_bot_username: str = ""  # no default: without it, no Telegram links or QR codes
     wechat_token: str = ""
     wechat_app_id: str = ""
     wechat_aes_key: str = ""

@@ -4,6 +4,7 @@ roster, binding refused, the payload / QR path, two trainees at once; and the tr
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import qrcode
@@ -178,7 +179,11 @@ def test_payload_from_qr_or_deep_link(person, engine, clock) -> None:
     (image,) = clerk.replies[0].attachments
     payload = f"signin_{code}_{shown}"
     assert image.kind == "image" and image.data == qr_png(payload) and image.data[:4] == b"\x89PNG"
-    assert f"start={payload}" in clerk.text and shown in clerk.text
+    assert shown in clerk.text and "t.me" not in clerk.text  # no Telegram username configured: no link
+    clerk.d.settings = replace(clerk.d.settings, telegram_bot_username="YunlingTestBot")
+    clerk.say(choice="code")
+    clerk.say("1")
+    assert f"https://t.me/YunlingTestBot?start={payload}" in clerk.text
     assert qrcode.QRCode  # the library renders the same payload the adapters pass in Incoming.payload
     bob = person("bob", channel="telegram", locale="en")
     bob.say("/start " + payload, payload=payload)

@@ -132,3 +132,20 @@ def test_no_route_without_a_public_address(engine, settings) -> None:
     app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
     assert TestClient(build_web_app(app, providers=("bot.signin_screen",))).get(
         f"/signin/{screen_token(sess)}").status_code == 404
+
+
+def test_wechat_first_and_telegram_only_with_a_username(engine, settings, wechat_api) -> None:  # type: ignore[no-untyped-def]
+    _code, session_id = setup_class(engine)
+    sess, _cls = _session(engine, session_id)
+    s = replace(settings, public_url=PUBLIC, wechat_app_id=APP_ID, wechat_app_secret=APP_SECRET,
+                wechat_api_base_url=wechat_api.base_url)
+    assert s.telegram_bot_username == ""  # no code default: a placeholder bot name would be a wrong QR code
+    page = _client(engine, s, IN_CLASS).get(f"/signin/{screen_token(sess)}?lang=en").text
+    assert page.count("<figure>") == 1 and "Telegram" not in page
+    assert "Signed in: 0 of 3" in page and "301教室" in page
+    both = _client(engine, replace(s, telegram_bot_username="YunlingTestBot"), IN_CLASS).get(
+        f"/signin/{screen_token(sess)}?lang=en").text
+    assert both.count("<figure>") == 2 and both.index("WeChat: scan") < both.index("Telegram: scan")
+    alone = _client(engine, replace(settings, public_url=PUBLIC), IN_CLASS).get(
+        f"/signin/{screen_token(sess)}?lang=en").text
+    assert "<figure>" not in alone and "scan" not in alone  # nothing to scan: the codes are typed

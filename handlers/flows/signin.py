@@ -139,11 +139,16 @@ def code_reply(ctx: Ctx, cls: TrainingClass, sess: ClassSession) -> Reply:
     the link of a screen that shows the current code and refreshes itself."""
     code = current_code(sess, ctx.now)
     payload = payload_for(cls, code)
-    link = f"https://t.me/{ctx.settings.telegram_bot_username}?start={payload}"
-    text = ctx._("Sign-in code for class {cls}, session {when}: {code}\nValid until {until}. Trainees type "
-                 "'签到', then the class code and this code, or scan the QR code. Telegram link: {link}",
-                 cls=cls.code, when=session_label(sess), code=code,
-                 until=code_valid_until(ctx.now).astimezone(ctx.now.tzinfo).strftime("%H:%M"), link=link)
+    until = code_valid_until(ctx.now).astimezone(ctx.now.tzinfo).strftime("%H:%M")
+    if ctx.settings.telegram_bot_username:
+        link = f"https://t.me/{ctx.settings.telegram_bot_username}?start={payload}"
+        text = ctx._("Sign-in code for class {cls}, session {when}: {code}\nValid until {until}. Trainees type "
+                     "'签到', then the class code and this code, or scan the QR code. Telegram link: {link}",
+                     cls=cls.code, when=session_label(sess), code=code, until=until, link=link)
+    else:
+        text = ctx._("Sign-in code for class {cls}, session {when}: {code}\nValid until {until}. Trainees type "
+                     "'签到', then the class code and this code, or scan the QR code.",
+                     cls=cls.code, when=session_label(sess), code=code, until=until)
     if ctx.settings.public_url:
         text += "\n" + ctx._("To project in class (the code and QR renew themselves): {url}",
                              url=f"{ctx.settings.public_url.rstrip('/')}/signin/{screen_token(sess)}")
