@@ -27,6 +27,7 @@ import secrets
 import struct
 import threading
 import time
+import weakref
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -177,6 +178,9 @@ def _cdata_safe(text: str) -> str:
     return text.replace("]]>", "]]]]><![CDATA[>")
 
 
+_STOP_WRITER = object()
+
+
 class BatchWriter:
     """Hands items to ``write`` in batches from one thread. Used for the reply cache: WeChat's retry comes
     5 seconds after its first try at the earliest, so a write a few milliseconds late is as good."""
@@ -194,13 +198,26 @@ class BatchWriter:
                 self._thread = threading.Thread(target=self._run, name="wechat-cache", daemon=True)
                 self._thread.start()
 
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        with self._started:
+            thread = self._thread
+        if thread is not None:
+            self._queue.put(_STOP_WRITER)
+            thread.join()
+
     def _run(self) -> None:
-        while True:
+        stop = False
+        while not stop:
             batch = [self._queue.get()]
             time.sleep(self._linger)
             with contextlib.suppress(queue.Empty):
                 while len(batch) < 500:
                     batch.append(self._queue.get_nowait())
+            stop = any(item is _STOP_WRITER for item in batch)
+            batch = [item for item in batch if item is not _STOP_WRITER]
+            if not batch:
+                continue
             try:
                 self._write(batch)
             except Exception:  # the cache is an optimisation: log, and keep the writer alive
@@ -258,6 +275,16 @@ class WeChatWebhook:
         self._jobs_guard = threading.Lock()
         self._last_purge = self._last_forget = 0.0
         self._payload_prefixes = tuple(p for f in app.dispatcher.flows.values() for p in f.payload_prefixes)
+        _OPEN.add(self)
+
+    def close(self) -> None:
+        """Stop the webhook's threads once the messages in hand are answered and their replies stored
+        (server shutdown; tests, whose databases are dropped next)."""
+        _OPEN.discard(self)
+        self.executor.shutdown(wait=True)
+        self._outbound.shutdown(wait=True)
+        self._cache_writer.close()
+        self._db.shutdown(wait=True)
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/wechat", self.endpoint, methods=["GET", "POST"])]
@@ -614,6 +641,15 @@ def make_sender(app: App) -> WeChatSender | None:
     return WeChatSender(app.settings, app.engine)
 
 
+_OPEN: weakref.WeakSet[WeChatWebhook] = weakref.WeakSet()
+
+
+def close_webhooks() -> None:
+    """Close every webhook of this process (see :meth:`WeChatWebhook.close`)."""
+    for hook in list(_OPEN):
+        hook.close()
+
+
 def routes(app: App) -> list[BaseRoute]:
     """The webhook's routes for :func:`bot.web.build_web_app`; none when no WeChat token is configured."""
     if not app.settings.wechat_token:
@@ -622,4 +658,5 @@ def routes(app: App) -> list[BaseRoute]:
     return WeChatWebhook(app).routes()
 
 
-__all__ = ["Inbound", "Refused", "WeChatWebhook", "make_sender", "parse_inbound", "routes", "signature_of"]
+__all__ = ["Inbound", "Refused", "WeChatWebhook", "close_webhooks", "make_sender", "parse_inbound", "routes",
+           "signature_of"]

@@ -6,6 +6,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -39,6 +42,35 @@ class _Collector(logging.Handler):
 _collector = _Collector()
 _collector.addFilter(RedactingFilter())
 logging.getLogger().addHandler(_collector)
+
+
+THREAD_GRACE_S = 5.0  # how long a test's threads may take to finish after its teardown
+
+
+def threads_left(before: set[threading.Thread], grace_s: float = THREAD_GRACE_S) -> list[threading.Thread]:
+    """Threads started since ``before`` that are still running after ``grace_s`` seconds."""
+    deadline = time.monotonic() + grace_s
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    while left and time.monotonic() < deadline:
+        left[0].join(timeout=0.05)
+        left = [t for t in left if t.is_alive()]
+    return left
+
+
+@pytest.fixture(autouse=True)
+def no_thread_outlives_its_test() -> Iterator[None]:
+    """Every thread a test starts (delivery workers, schedulers, servers, stand-ins) is stopped by the test
+    or its fixtures: one left running would go on polling a database the teardown has dropped. Autouse
+    fixtures are set up first, so this check runs after every other fixture's teardown."""
+    before = set(threading.enumerate())
+    yield
+    wechat = sys.modules.get("bot.wechat")
+    if wechat is not None:  # a webhook's workers live as long as the webhook: the test's end is its end
+        wechat.close_webhooks()
+    left = threads_left(before)
+    if left:
+        pytest.fail("threads outlived their test: " + ", ".join(sorted(f"{t.name} ({type(t).__name__})"
+                                                                          for t in left)), pytrace=False)
 
 
 @pytest.fixture

@@ -102,6 +102,9 @@ def build_server(app: App, *, host: str = "127.0.0.1", port: int = 8000, polling
                 await telegram.stop()
             if work is not None:
                 await asyncio.to_thread(work.shutdown)
+            wechat = sys.modules.get("bot.wechat")
+            if wechat is not None:  # the webhook's threads, once the requests in flight are answered
+                await asyncio.to_thread(wechat.close_webhooks)
 
     web = build_web_app(app, lifespan=lifespan)
     config = uvicorn.Config(web, host=host, port=port, lifespan="on", access_log=False,  # query strings
