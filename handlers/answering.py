@@ -14,6 +14,7 @@ from handlers.i18n import Translate, normalize_locale, translator
 from handlers.types import Choice, Citation, Reply
 from knowledge import loader
 from knowledge.answer import Composed, compose, direct_answer, same_rule
+from knowledge.pinyin import to_hanzi
 from knowledge.reckon import deadline, reckon
 from knowledge.search import MAX_QUERY, Hit, SearchResult, search
 
@@ -36,7 +37,8 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
     """Search ``text`` and build the reply. The answer is in ``locale`` when given, else in the language
     the question is written in."""
     picked = _picked(text)
-    result = picked or search(text, top=max(top, 5))  # a few more hits than shown, for related questions
+    hanzi = None if picked else to_hanzi(text)  # a question typed in pinyin, in characters
+    result = picked or search(hanzi or text, top=max(top, 5))  # a few more hits than shown, for related questions
     lang = normalize_locale(locale) if locale else result.lang
     composed = compose(result, lang)
     _ = translator(lang)

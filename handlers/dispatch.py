@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from handlers.choices import normalize, resolve
+from handlers.choices import normalize, number_of, resolve
 from handlers.errors import Invalid
 from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome
 from handlers.i18n import normalize_locale, translator
@@ -114,6 +114,31 @@ class Dispatcher:
         self.menu = tuple(menu)
         self.groups = {g.key: g for g in self.menu if isinstance(g, MenuGroup)}
         self._group_words = {normalize(w): g.key for g in self.groups.values() for w in g.commands}
+        self._slash = {w.split()[0] for w in self._triggers if w.startswith("/")} | {
+            w for w in _COMMAND_OF if w.startswith("/")}
+
+    def trigger(self, text: str) -> tuple[str, str] | None:
+        """What a typed word opens wherever the person is: ``("flow", name)`` or ``("menu", key)`` with an
+        argument (``/lang en``: "en"), ``("unknown", "")`` for an unknown ``/command``; None for anything else.
+        """
+        word = normalize(text)
+        if not word:
+            return None
+        if (name := self._triggers.get(word)) is not None:
+            return "flow:" + name, ""
+        if (key := self._group_words.get(word)) is not None:
+            return "menu:" + key, ""
+        if word.startswith("/"):
+            head, _sep, arg = word.partition(" ")
+            if (name := self._triggers.get(head)) is not None:
+                return "flow:" + name, arg.strip()
+            if head not in self._slash and re.fullmatch(r"/[a-z_]{1,32}", head):
+                return "unknown", ""
+        return None
+
+    def command_words(self) -> frozenset[str]:
+        """Every word that does something by itself (global words, flow and submenu words), normalised."""
+        return frozenset(_COMMAND_OF) | frozenset(self._triggers) | frozenset(self._group_words)
 
     # -- public -------------------------------------------------------------------------------
     def handle(self, incoming: Incoming, *, guard: Guard | None = None) -> DispatchResult:
@@ -331,6 +356,15 @@ class Dispatcher:
             ctx.data = {}
             return [*notes, *self._enter(ctx, conv, self.flows[inc.choice[5:]])]
 
+        # A word that opens a flow or a submenu works in every state, like the global words, unless it is
+        # exactly one of the options the step offered (the programme "云岭工匠" in a list of programmes).
+        trig = self.trigger(text) if text and not inc.choice else None
+        if trig is not None and flow is not None and conv.state \
+                and resolve(text, offered, fuzzy=False) is not None and number_of(text) is None:
+            trig = None
+        if trig is not None:
+            return [*notes, *self._open(ctx, conv, *trig)]
+
         if flow is not None and conv.state:
             return [*notes, *self._step(ctx, conv, flow, conv.state, text, offered)]
 
@@ -347,10 +381,10 @@ class Dispatcher:
             return [*notes, sub]
         if value and value.startswith("ask:"):
             text = value[4:]
-        target = self._triggers.get(normalize(text)) if text else None
-        if target:
-            ctx.data = {}
-            return [*notes, *self._enter(ctx, conv, self.flows[target])]
+            target = self._triggers.get(normalize(text)) if text else None
+            if target:
+                ctx.data = {}
+                return [*notes, *self._enter(ctx, conv, self.flows[target])]
         if not text and inc.upload is not None:
             menu = self.main_menu(ctx, _("I received your file, but I read files only where a step asks for one "
                                          "(a class roster, under Training classes)."))
@@ -370,6 +404,22 @@ class Dispatcher:
         # Choices the FAQ offers ("flow:handoff", "ask:…") are picked up by the next message.
         self._save(ctx, conv, "", "", replies[-1].choices if replies else ())
         return [*notes, *replies]
+
+    def _open(self, ctx: Ctx, conv: ConversationState, target: str, arg: str) -> list[Reply]:
+        """Leave whatever step the person is in for what a command word opens."""
+        _ = ctx._
+        if target.startswith("flow:"):
+            ctx.data = {"arg": arg} if arg else {}
+            return self._enter(ctx, conv, self.flows[target[5:]])
+        if target.startswith("menu:") and self.groups[target[5:]].allows(ctx.roles):
+            sub = self.submenu(ctx, target[5:])
+            self._save(ctx, conv, "", "", sub.choices)
+            return [sub]
+        log.info("unknown command from %s", pseudonym(ctx.incoming.channel, ctx.incoming.user_key))
+        menu = self.main_menu(ctx, _("I do not know that command. Here is what I can do; you can also just "
+                                     "type your question."))
+        self._save(ctx, conv, "", "", menu.choices)
+        return [menu]
 
     def _enter(self, ctx: Ctx, conv: ConversationState, flow: Flow) -> list[Reply]:
         _ = ctx._
@@ -394,7 +444,9 @@ class Dispatcher:
         if state is None:
             self._save(ctx, conv, "", "", ())
             return [self.main_menu(ctx)]
-        choice = resolve(text, offered, ctx.incoming.choice) if offered else None
+        # Where the step takes free text, only a tap, a number or an exact label picks an option: a typed
+        # sentence close to an option's label is still the person's own words.
+        choice = resolve(text, offered, ctx.incoming.choice, fuzzy=not state.free_text) if offered else None
         try:
             if offered and choice is None and not state.free_text:
                 raise Invalid(_("Please answer with one of the options (a number is enough)."))

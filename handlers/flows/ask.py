@@ -6,10 +6,12 @@ from __future__ import annotations
 from handlers.answering import answer
 from handlers.flow import Ctx
 from handlers.types import Reply
+from knowledge.pinyin import to_hanzi
 from knowledge.search import detect_language, normalize
 
 
 def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
     # A question written in English gets an English answer whatever the person's language setting.
-    locale = "en" if detect_language(normalize(text)) == "en" else ctx.locale
+    # (Pinyin is not English: it is answered in the person's language.)
+    locale = "en" if detect_language(normalize(text)) == "en" and to_hanzi(text) is None else ctx.locale
     return [answer(text, locale=locale, contact=ctx.settings.human_contact).reply]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish
 from handlers.i18n import N_, translator
-from handlers.types import Reply
+from handlers.types import Choice, Reply
 from knowledge.places import DIVISIONS, Place, parse_place
 from storage import repositories as repo
 
@@ -20,8 +20,20 @@ def _on_lang(ctx: Ctx, answer: Answer) -> Outcome:
     return finish(Reply(text=ctx._("Language set to English.")))
 
 
+_LANG_ARGS = {"en": "en", "english": "en", "英文": "en", "英语": "en", "zh": "zh", "cn": "zh", "中文": "zh",
+              "chinese": "zh", "汉语": "zh"}
+
+
+def _lang_enter(ctx: Ctx) -> Outcome | None:
+    """``/lang en`` sets the language at once; ``/lang`` alone asks."""
+    chosen = _LANG_ARGS.get(str(ctx.data.pop("arg", "")).strip().lower())
+    if chosen is None:
+        return None
+    return _on_lang(ctx, Answer(text=chosen, choice=Choice(chosen, chosen)))
+
+
 LANG = Flow(
-    name="lang", title=N_("Language / 语言"), start="choose",
+    name="lang", title=N_("Language / 语言"), start="choose", enter=_lang_enter,
     states={"choose": State(prompt=_ask_lang, handle=_on_lang)},
     commands=("/lang", "语言", "language", "lang", "切换语言"), menu_order=900,
 )

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlmodel import Session
 
-from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
+from handlers.choices import normalize, number_of
+from handlers.flow import Answer, Ctx, Flow, Invalid, MenuGroup, Outcome, State, choices_reply, finish, goto
 from handlers.flows.core import keep_area
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply, reply_to_dict
@@ -53,11 +55,26 @@ def _ask_question(ctx: Ctx) -> Reply:
                            "(no ID numbers needed)."), options)
 
 
+@cache
+def _command_words() -> frozenset[str]:
+    """Words that are commands, not questions: global words, and the words that open flows and submenus."""
+    from handlers.dispatch import GLOBAL_COMMANDS
+    from handlers.flows import FLOWS, MENU
+
+    words = [w for ws in GLOBAL_COMMANDS.values() for w in ws]
+    words += [w for f in FLOWS for w in f.commands]
+    words += [w for g in MENU if isinstance(g, MenuGroup) for w in g.commands]
+    return frozenset(normalize(w) for w in words)
+
+
 def _last_question(ctx: Ctx) -> str:
-    handoff_words = {"人工", "转人工", "human", "/human", "人工服务", "找人工"}
+    """The person's last message that reads like a question: never a command, a menu word or a number."""
     for text in reversed(ctx.recent):
-        if text.strip().lower() not in handoff_words and len(text.strip()) >= 4 and not text.isdigit():
-            return text
+        word = normalize(text)
+        if (len(word) < 4 or word in _command_words() or word.startswith("/") or number_of(word) is not None
+                or word.isdigit()):
+            continue
+        return text
     return ""
 
 

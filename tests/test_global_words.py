@@ -1,0 +1,200 @@
+"""Issue 18, conversations: the hand-off records the question typed, global words work in every state of
+every flow, and real sentences (English, pinyin, unknown commands) are not refused as non-words."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import Session, select
+
+from handlers.dispatch import GLOBAL_COMMANDS
+from handlers.flow import MenuGroup
+from handlers.flows import FLOWS, MENU
+from storage import repositories as repo
+from storage.models import Person as PersonRow
+from storage.models_tickets import Ticket
+
+UNIT = "昆明市总工会"
+
+
+# -- 1. the hand-off ------------------------------------------------------------------------------
+def test_handoff_records_the_question_typed_not_the_offered_option(person, engine) -> None:
+    worker = person("wu", locale="en")
+    worker.say("menu")
+    worker.say("human")
+    # "menu" is a command, never "your last question"
+    assert not any("menu" in c.label.lower() for c in worker.last.choices), worker.text
+    question = "My welding class ends on Dec 5, when will I get the certificate?"
+    worker.say(question)
+    assert "programme" in worker.text.lower()
+    worker.say("4")  # skills training
+    worker.say("Kunming")
+    with Session(engine) as s:
+        ticket = s.exec(select(Ticket)).one()
+    assert ticket.question == question
+
+
+def test_handoff_last_question_skips_commands_and_numbers(person) -> None:
+    worker = person("zhao")
+    worker.say("焊工培训结束后多久能拿到证书？")
+    worker.say("菜单")
+    worker.say("1")
+    worker.say("我的工单")
+    worker.say("人工")
+    labels = [c.label for c in worker.last.choices]
+    assert len(labels) == 1 and "焊工培训" in labels[0], labels
+
+
+def test_free_text_step_never_fuzzy_matches_an_option(person, engine) -> None:
+    worker = person("qian")
+    worker.say("云岭工匠的评选条件是什么")
+    worker.say("人工")
+    assert worker.last.choices  # "send my last question: 云岭工匠的评选条件是什么"
+    worker.say("云岭工匠的评选条件是什么？我单位没有工会")  # close to the option, but typed: it is the question
+    worker.say("1")
+    worker.say("大理州")
+    with Session(engine) as s:
+        assert s.exec(select(Ticket)).one().question == "云岭工匠的评选条件是什么？我单位没有工会"
+
+
+# -- 2. global words in every state of every flow ----------------------------------------------------
+def _flow_words() -> dict[str, str]:
+    """Every word that opens a flow or a submenu, with what it opens ("flow:name" / "menu:key")."""
+    words: dict[str, str] = {}
+    for f in FLOWS:
+        for w in f.commands:
+            words.setdefault(w, f"flow:{f.name}")
+    for g in MENU:
+        if isinstance(g, MenuGroup):
+            for w in g.commands:
+                words.setdefault(w, f"menu:{g.key}")
+    return words
+
+
+def _put_in(engine, user: str, flow: str, state: str, now) -> None:
+    from storage.models import Identity
+
+    with Session(engine) as s, s.begin():
+        ident = s.exec(select(Identity).where(Identity.user_key == user)).one()
+        conv = repo.load_conversation(session=s, identity_id=ident.id, for_update=True)
+        conv.move_to(flow=flow, state=state, data={}, offered=[], retries=0, now=now)
+        repo.store_conversation(session=s, conv=conv)
+
+
+def _where(engine, user: str) -> tuple[str, str]:
+    from storage.models import Conversation, Identity
+
+    with Session(engine) as s:
+        ident = s.exec(select(Identity).where(Identity.user_key == user)).one()
+        conv = s.exec(select(Conversation).where(Conversation.identity_id == ident.id)).one()
+        return conv.flow or "", conv.state or ""
+
+
+ALL_STATES = [(f.name, st) for f in FLOWS for st in f.states]
+FIXED = ["取消", "cancel", "菜单", "menu", "帮助", "help", "人工", "human", "我的工单", "my tickets", "我的课程",
+         "/lang", "/lang en", "我的信息", "/me", "/foo"]
+
+
+def test_every_flow_state_is_enumerated() -> None:
+    assert len(ALL_STATES) > 60
+    assert ("training_subsidy", "days") in ALL_STATES and ("signin", "code") in ALL_STATES
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_global_words_work_in_every_state_of_every_flow(person, engine, clock, chunk: int) -> None:
+    words = _flow_words()
+    rotating = sorted(words)
+    clerk = person("glob", clerk=UNIT)
+    clerk.say("你好")
+    globals_ = {normalize_word(w) for ws in GLOBAL_COMMANDS.values() for w in ws}
+    for i, (flow, state) in enumerate(ALL_STATES):
+        if i % 4 != chunk:
+            continue
+        extra = [rotating[(i * 3 + k) % len(rotating)] for k in range(3)]
+        for word in [*FIXED, *extra]:
+            _put_in(engine, "glob", flow, state, clock.now)
+            replies = clerk.say(word)
+            where = _where(engine, "glob")
+            seen = f"{flow}.{state} <- {word!r}: now {where}, replied {clerk.text[:120]!r}"
+            assert replies and "went wrong" not in clerk.text, seen
+            assert "Please answer with one of the options" not in clerk.text, seen
+            assert "请用选项" not in clerk.text, seen
+            if normalize_word(word) in globals_ or word == "/foo":
+                assert where == ("", ""), seen
+            else:
+                target = "lang" if word.startswith("/lang") else words[word].split(":", 1)[1]
+                if target != flow:
+                    assert where[0] in (target, ""), seen
+
+
+def normalize_word(w: str) -> str:
+    from handlers.choices import normalize
+
+    return normalize(w)
+
+
+def test_lang_with_argument_sets_it_at_once(person) -> None:
+    p = person("lan")
+    p.say("/lang en")
+    assert "English" in p.text and "Choose your language" not in p.text
+    p.say("语言")  # inside the picker
+    p.say("/lang zh")
+    assert "中文" in p.text or "已切换" in p.text or "语言" in p.text
+    p.say("菜单")
+    assert "What would you like" not in p.text
+
+
+def test_subsidy_calculator_lets_human_through(person, engine) -> None:
+    p = person("sub")
+    p.say("补贴怎么算")
+    p.say("人工")
+    assert "union clerk" in p.text or "工会工作人员" in p.text, p.text
+    assert _where(engine, "sub") == ("handoff", "question")
+
+
+def test_an_offered_label_equal_to_a_trigger_is_still_an_answer(person, engine) -> None:
+    p = person("opt")
+    p.say("人工")
+    p.say("我想问一下云岭工匠每年评多少名")
+    assert _where(engine, "opt") == ("handoff", "programme")
+    p.say("云岭工匠")  # the option "云岭工匠", though it is also the word that opens the Yunling Craftsman check
+    assert _where(engine, "opt")[0] in ("handoff", "")
+    assert _where(engine, "opt") != ("craftsman", "ask")
+
+
+# -- 3. real sentences --------------------------------------------------------------------------
+def test_unknown_command_gets_the_menu_in_the_persons_language(person, engine) -> None:
+    p = person("foo", locale="zh")
+    p.say("/foo")
+    assert "What would you like" not in p.text and "Please type your question" not in p.text
+    assert any(c.value.startswith("menu:") or c.value.startswith("flow:") for c in p.last.choices)
+    with Session(engine) as s:
+        assert s.exec(select(PersonRow)).one().locale == "zh"
+
+
+def test_pinyin_question_is_converted_and_answered(person) -> None:
+    p = person("pin")
+    p.say("yunling gongjiang zenme shenbao")
+    assert "could not find" not in p.text and "没有找到" not in p.text and "无法" not in p.text[:30], p.text
+    assert "云岭工匠" in p.text
+
+
+def test_english_sentence_about_paying_for_training_is_answered(person) -> None:
+    p = person("eng", locale="en")
+    p.say("I want to learn welding, will the union pay for it?")
+    assert "Please type your question in words" not in p.text
+    assert "could not find" not in p.text, p.text
+    assert "training" in p.text.lower()
+
+
+def test_pinyin_conversion() -> None:
+    from knowledge.pinyin import to_hanzi
+
+    assert to_hanzi("yunling gongjiang zenme shenbao") == "云岭工匠怎么申报"
+    assert to_hanzi("I want to learn welding") is None
+    assert to_hanzi("menu") is None or to_hanzi("hello") is None
+
+
+def _json(s: str) -> object:
+    return json.loads(s)
