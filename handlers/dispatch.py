@@ -9,6 +9,7 @@ a step rolls everything back, is logged once, and the person gets a polite apolo
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -25,7 +26,7 @@ from sqlmodel import Session
 from handlers.choices import normalize, number_of, resolve
 from handlers.errors import Invalid
 from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome
-from handlers.i18n import normalize_locale, translator
+from handlers.i18n import N_, normalize_locale, translator
 from handlers.settings import Settings
 from handlers.types import Choice, DispatchResult, Incoming, Reply
 from knowledge.text import redact
@@ -48,6 +49,12 @@ GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
     "start": ("/start", "开始", "start", "你好", "hello", "hi", "您好"),
 }
 _COMMAND_OF = {normalize(word): name for name, words in GLOBAL_COMMANDS.items() for word in words}
+
+# Shown once, before the first answer a person ever gets.
+PRIVACY_NOTICE = N_("Privacy: I keep only what the measures' procedures need (your answers in forms, sign-ins, "
+                    "tickets); ID and mobile numbers are stored encrypted and only you and the clerks of the "
+                    "union handling your matter see them. Type 'export my data' to get a copy, 'delete my "
+                    "data' to delete it.")
 
 FaqFn = Callable[[Ctx, str], list[Reply]]
 ListenFn = Callable[[Ctx, str], "str | None"]  # free text -> the flow to open for it, or None
@@ -88,6 +95,7 @@ class Dispatcher:
         faq: FaqFn | None = None,
         menu: Sequence[MenuGroup | str] | None = None,
         listen: ListenFn | None = None,
+        privacy_notice: bool | None = None,
     ) -> None:
         if flows is None or faq is None or menu is None:
             from handlers.flows import FLOWS, MENU, faq_answer
@@ -112,6 +120,9 @@ class Dispatcher:
             for word in f.commands:
                 self._triggers[normalize(word)] = f.name
         self.menu = tuple(menu)
+        # The first-contact notice names the words that export and delete one's data: only where they work.
+        self.privacy_notice = ("delete_data" in self.flows and "export_data" in self.flows
+                               if privacy_notice is None else privacy_notice)
         self.groups = {g.key: g for g in self.menu if isinstance(g, MenuGroup)}
         self._group_words = {normalize(w): g.key for g in self.groups.values() for w in g.commands}
         self._slash = {w.split()[0] for w in self._triggers if w.startswith("/")} | {
@@ -265,6 +276,9 @@ class Dispatcher:
                   data=json.loads(conv.data or "{}"), recent=tuple(json.loads(conv.recent or "[]")))
         self._apply_allow_list(ctx, incoming)
         replies = self._route(ctx, conv)
+        if who.last_inbound_at is None and replies and self.privacy_notice:  # the person's first message: the notice leads the answer
+            notice = translator(ctx.person_locale)(PRIVACY_NOTICE)
+            replies[0] = dataclasses.replace(replies[0], text=f"{notice}\n\n{replies[0].text}")
         self._remember(conv, incoming)
         repo.store_conversation(session=session, conv=conv)
         # The locale may have changed during the step (/lang).

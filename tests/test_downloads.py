@@ -61,7 +61,7 @@ standin = pytest.fixture(running, name="standin")
 
 
 def make_app(engine, s) -> App:  # type: ignore[no-untyped-def]
-    return App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
+    return App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS), privacy_notice=False))
 
 
 def store(engine, s, now: datetime = T0, name: str = FORM_NAME) -> str:  # type: ignore[no-untyped-def]

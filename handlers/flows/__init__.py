@@ -6,7 +6,7 @@ from handlers.flow import Flow, MenuGroup
 from handlers.flows.ask import faq_answer
 from handlers.flows.broadcast import BROADCAST
 from handlers.flows.clerk_cases import CLERK_CASES
-from handlers.flows.core import AREA, LANG, ME
+from handlers.flows.core import AREA, DELETE_DATA, EXPORT_DATA, LANG, ME, PRIVACY
 from handlers.flows.craftsman import FLOWS as CRAFTSMAN_FLOWS
 from handlers.flows.drafts import FLOWS as DRAFT_FLOWS
 from handlers.flows.handoff import HANDOFF, MY_TICKETS, TICKETS
@@ -24,6 +24,7 @@ FLOWS: tuple[Flow, ...] = (
     LANG,
     ME,
     AREA,
+    PRIVACY, EXPORT_DATA, DELETE_DATA,
     *DRAFT_FLOWS,
     *CRAFTSMAN_FLOWS, *STUDIO_FLOWS, *STATION_FLOWS,
     HANDOFF, MY_TICKETS, TICKETS,
@@ -44,7 +45,7 @@ MENU: tuple[MenuGroup | str, ...] = (
                "training_subsidy", "training_calendar"),
               commands=("技能培训", "培训", "training")),
     MenuGroup("mine", N_("My services: progress, tickets, reminders, my information"),
-              ("status", "mytickets", "subscribe", "unsubscribe", "me"),
+              ("status", "mytickets", "subscribe", "unsubscribe", "me", "privacy"),
               commands=("我的", "我的服务", "my services")),
     "handoff",
     MenuGroup("clerk", N_("For union clerks"),

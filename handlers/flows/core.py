@@ -1,11 +1,16 @@
-"""Built-in flows: language choice and "my information"."""
+"""Built-in flows: language choice, "my information", the person's area, and the person's own data
+(what is kept, an export, deletion)."""
 
 from __future__ import annotations
 
-from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish
+import json
+
+from handlers.dispatch import PRIVACY_NOTICE
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_, translator
-from handlers.types import Choice, Reply
+from handlers.types import Attachment, Choice, Reply
 from knowledge.places import DIVISIONS, Place, parse_place
+from storage import repo_privacy as privacy
 from storage import repositories as repo
 
 
@@ -100,3 +105,103 @@ def _on_area(ctx: Ctx, answer: Answer) -> Outcome:
 AREA = Flow(name="area", title=N_("My area"), start="area",
             states={"area": State(prompt=_ask_area, handle=_on_area, free_text=True)},
             commands=("/area", "我的地区", "所在地区", "修改地区", "my area"), in_menu=False)
+
+
+# -- the person's own data: what is kept, an export, deletion ---------------------------------------------
+
+def _kept_lines(ctx: Ctx, kept: privacy.Kept) -> list[str]:
+    _ = ctx._
+    rows = [
+        (kept.accounts, _("chat accounts linked")),
+        (kept.subscriptions, _("reminder subscriptions")),
+        (kept.drafts, _("application forms being filled in")),
+        (kept.filed_forms, _("application forms filed with a union")),
+        (kept.cases, _("award cases")),
+        (kept.tickets, _("tickets to union clerks")),
+        (kept.enrolments, _("training classes you are on the roster of")),
+        (kept.signins, _("class sign-ins")),
+        (kept.pending_messages, _("messages waiting to be sent to you")),
+    ]
+    return [f"- {what}: {n}" for n, what in rows if n]
+
+
+def _ask_privacy(ctx: Ctx) -> Reply:
+    _ = ctx._
+    kept = privacy.kept_about(session=ctx.session, person_id=ctx.person_id)
+    lines = [_("What I keep about you:"), *_kept_lines(ctx, kept), _(PRIVACY_NOTICE)]
+    return choices_reply("\n".join(lines), [("export", _("Export my data")), ("delete", _("Delete my data")),
+                                            ("back", _("Back"))])
+
+
+def _on_privacy(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.value == "export":
+        return _export(ctx)
+    if answer.value == "delete":
+        return goto("confirm")
+    return finish(Reply(text=ctx._("OK.")))
+
+
+def _export(ctx: Ctx) -> Outcome:
+    _ = ctx._
+    data = privacy.export_person(session=ctx.session, person_id=ctx.person_id)
+    body = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="privacy.export",
+               subject=f"person:{ctx.person_id}")
+    return finish(Reply(
+        text=_("Here is everything I keep about you, as a JSON file. ID and mobile numbers are shown as "
+               "'(stored encrypted)': the union office shows them to you in full on request."),
+        attachments=(Attachment(kind="document", filename="my-data.json", data=body, mime="application/json"),)))
+
+
+def _export_enter(ctx: Ctx) -> Outcome:
+    return _export(ctx)
+
+
+def _ask_confirm(ctx: Ctx) -> Reply:
+    _ = ctx._
+    kept = privacy.kept_about(session=ctx.session, person_id=ctx.person_id)
+    lines = [_("Delete your data? This deletes your chat accounts with me, conversations, reminder "
+               "subscriptions, unfinished forms and tickets. It cannot be undone."), *_kept_lines(ctx, kept)]
+    lines += _must_keep(ctx, kept)
+    return choices_reply("\n".join(lines), [("yes", _("Yes, delete")), ("no", _("No, keep it"))])
+
+
+def _must_keep(ctx: Ctx, kept: privacy.Kept) -> list[str]:
+    _ = ctx._
+    lines = []
+    if kept.cases or kept.filed_forms:
+        lines.append(_("Kept: your award cases and the forms filed with a union ({n}), without your name in "
+                       "this chat and without your chat accounts: a title can be reviewed or revoked later "
+                       "(Yunling Craftsman measures, Art. 33; three-year reviews), so the union must keep "
+                       "its record.", n=kept.cases + kept.filed_forms))
+    if kept.enrolments:
+        lines.append(_("Kept: your training roster entries and sign-ins ({n} sign-ins), no longer linked to "
+                       "this chat: the training fund's ledger must keep the roster and the sign-in sheets "
+                       "(Skills Training Fund Measures, Art. 20).", n=kept.signins))
+    return lines
+
+
+def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    if answer.value != "yes":
+        return finish(Reply(text=_("Nothing was deleted.")))
+    kept = privacy.delete_person_data(session=ctx.session, person_id=ctx.person_id)
+    lines = [_("Your data has been deleted. If you write again, I will treat you as a new person.")]
+    lines += _must_keep(ctx, kept)
+    return finish(Reply(text="\n".join(lines)))
+
+
+PRIVACY = Flow(
+    name="privacy", title=N_("My data: what is kept, export, delete"), start="act",
+    states={"act": State(prompt=_ask_privacy, handle=_on_privacy), "confirm": State(_ask_confirm, _on_confirm)},
+    commands=("/privacy", "隐私", "我的数据", "my data", "privacy"), menu_order=810,
+)
+EXPORT_DATA = Flow(
+    name="export_data", title=N_("Export my data"), states={}, enter=_export_enter, in_menu=False,
+    commands=("导出我的信息", "导出我的数据", "export my data", "/export_my_data"),
+)
+DELETE_DATA = Flow(
+    name="delete_data", title=N_("Delete my data"), start="confirm", in_menu=False,
+    states={"confirm": State(_ask_confirm, _on_confirm)},
+    commands=("删除我的信息", "删除我的数据", "delete my data", "/delete_my_data"),
+)
