@@ -316,3 +316,20 @@ def _date(text: str, _: Translate, today: date) -> str:
     if year < 1949 or when > today:
         raise Invalid(_("That date is in the future or too far back; please check it."))
     return f"{year}年{month}月{int(day)}日" if day else f"{year}年{month}月"
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def typed_in_english(programme: str, answers: dict[str, Any]) -> list[Field]:
+    """Free-text answers written in English (Latin words, no Chinese): the 申报表 is a Chinese form, so they
+    stay as typed and are flagged for the clerk to translate. Choices never are: they are stored as the
+    printed Chinese option whatever language they were picked in."""
+    out = []
+    for f in applicable(programme, answers):
+        value = answers.get(f.key)
+        if f.kind in ("text", "long", "unit") and isinstance(value, str) and _LATIN_WORD.search(value) \
+                and not _CJK.search(value):
+            out.append(f)
+    return out

@@ -22,7 +22,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from openpyxl import Workbook
 
-from handlers.forms import CONTRIB, LEAD, SKILL, field_of
+from handlers.forms import CONTRIB, LEAD, SKILL, field_of, typed_in_english
 from handlers.xlsx_print import print_ready
 from knowledge.loader import measure
 from knowledge.models import Annex
@@ -322,7 +322,7 @@ def build_export(forms: Iterable[tuple[int, str, dict[str, Any], datetime | None
     book = Workbook()
     sheet = book.active
     sheet.title = "汇总"
-    sheet.append(["编号", "申报表", "姓名/名称", "所在单位", "手机", "提交时间", "文件"])
+    sheet.append(["编号", "申报表", "姓名/名称", "所在单位", "手机", "提交时间", "文件", "英文填写待核对"])
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for draft_id, programme, answers, submitted in forms:
@@ -331,7 +331,7 @@ def build_export(forms: Iterable[tuple[int, str, dict[str, Any], datetime | None
             who = answers.get("name") if programme == "craftsman" else answers.get("unit_name")
             sheet.append([draft_id, application_annex(programme).title, text_of(who), text_of(answers.get("employer")),
                           text_of(answers.get("mobile")), submitted.strftime("%Y-%m-%d %H:%M") if submitted else "",
-                          name])
+                          name, "、".join(f.title for f in typed_in_english(programme, answers))])
         print_ready(sheet, header_row=1, landscape=True)
         sheet_bytes = io.BytesIO()
         book.save(sheet_bytes)

@@ -328,6 +328,7 @@ def employment_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, 
     return _bytes(book)
 
 
+SIGNIN_CHANNELS = {"wechat": "微信", "telegram": "Telegram", "console": "本地控制台"}
 SIGNIN_COLUMNS = ("序号", "姓名", "性别", "身份证号码", "单位", "签到时间", "签到方式")
 
 
@@ -348,7 +349,7 @@ def signin_xlsx(cls: TrainingClass, sess: ClassSession, entries: Sequence[Enrolm
         when = repo.as_utc(row.signed_at) if row else None
         stamp = when.astimezone(tz).strftime("%H:%M") if isinstance(when, datetime) else missing
         ws.append([n, e.name, e.sex, mask_id(repo.reveal(key, e.id_enc)), e.unit, stamp,
-                   row.channel if row else ""])
+                   SIGNIN_CHANNELS.get(row.channel, row.channel) if row else ""])
     print_ready(ws, header_row=3)
     if running:
         ws.append([f"应到{len(entries)}人，已签到{len(present)}人，未签到{len(entries) - len(present)}人（签到进行中）"])

@@ -58,7 +58,7 @@ def _me(ctx: Ctx) -> Outcome:
     lines.append(_("Area: {area} (type 'my area' to change it)", area=p.prefecture) if p.prefecture else
                  _("Area: not set (type 'my area' to set it, so your local union's reminders reach you)"))
     channels = sorted({i.channel for i in repo.identities_of(session=ctx.session, person_id=p.id or 0)})
-    lines.append(_("Linked platforms: {channels}", channels=", ".join(channels)))
+    lines.append(_("Linked platforms: {channels}", channels=", ".join(_(CHANNEL_NAMES.get(c, c)) for c in channels)))
     subs = repo.subscriptions_of(session=ctx.session, person_id=p.id or 0)
     if subs:
         lines.append(_("Reminder subscriptions: {subs}", subs=", ".join(subs)))
@@ -67,6 +67,7 @@ def _me(ctx: Ctx) -> Outcome:
     return finish(Reply(text="\n".join(lines)))
 
 
+CHANNEL_NAMES = {"wechat": N_("WeChat"), "telegram": N_("Telegram"), "console": N_("Local console")}
 ROLE_LABELS = {"worker": N_("worker"), "trainee": N_("trainee"), "applicant": N_("applicant"),
                "clerk": N_("union clerk")}
 

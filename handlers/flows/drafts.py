@@ -21,7 +21,15 @@ from zoneinfo import ZoneInfo
 
 from handlers.choices import normalize, number_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
-from handlers.forms import PROGRAMME_NAMES, PROGRAMMES, Field, applicable, field_of, parse_answer
+from handlers.forms import (
+    PROGRAMME_NAMES,
+    PROGRAMMES,
+    Field,
+    applicable,
+    field_of,
+    parse_answer,
+    typed_in_english,
+)
 from handlers.forms_docx import DOCX_MIME, ZIP_MIME, build_docx, build_export, filename
 from handlers.i18n import N_
 from handlers.types import Attachment, Choice, Reply
@@ -79,6 +87,10 @@ def _option_label(ctx: Ctx, value: str, en: str) -> str:
 def _shown(ctx: Ctx, f: Field, value: Any) -> str:
     if value in (None, "", []):
         return ctx._("(not filled in)")
+    if f.options and ctx.locale != "zh":  # the printed Chinese option, with its English name first
+        names = dict(f.options)
+        picked = value if isinstance(value, list) else [value]
+        return ", ".join(_option_label(ctx, v, names[v]) if v in names else str(v) for v in picked)
     if isinstance(value, list):
         return "、".join(value)
     text = str(value)
@@ -261,8 +273,14 @@ def _ask_review(ctx: Ctx) -> Reply:
     draft = _draft(ctx)
     answers = _answers(draft, ctx, clear=False)
     lines = [_("Please check your answers:")]
+    colon = "：" if ctx.locale == "zh" else ": "
     for i, f in enumerate(applicable(draft.programme, answers), 1):
-        lines.append(f"{i}. {_label(ctx, f)}：{_shown(ctx, f, answers.get(f.key))}")
+        lines.append(f"{i}. {_label(ctx, f)}{colon}{_shown(ctx, f, answers.get(f.key))}")
+    english = typed_in_english(draft.programme, answers)
+    if english:
+        lines.append(_("The form is printed in Chinese. Answers typed in English stay as you typed them and are "
+                       "marked for the union clerk to check: {fields}.",
+                       fields=", ".join(_label(ctx, f) for f in english)))
     lines.append(_("To change an answer, type 'correct' and its number (e.g. 'correct 3'), or choose 'Correct an "
                    "answer'."))
     return Reply(text="\n".join(lines), choices=(
