@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from handlers.i18n import normalize_locale
 from handlers.types import Citation
@@ -35,12 +36,37 @@ def citation(locale: str | None, ref_or_measure: ArticleRef | str, article: int 
     )
 
 
+SHORT_QUOTE = 120  # characters of a flow's quote: the conversation explains, the quote shows the source
+
+
 def citations(locale: str | None, refs: Iterable[ArticleRef]) -> tuple[Citation, ...]:
-    """One citation per distinct reference, in the order first given."""
-    seen: set[ArticleRef] = set()
-    out: list[Citation] = []
+    """One short citation per article, in the order first given: several paragraphs of one article make one
+    line (their quotes joined), and a quote longer than SHORT_QUOTE is cut at a sentence end."""
+    order: list[tuple[str, int]] = []
+    paragraphs: dict[tuple[str, int], list[int | None]] = {}
     for r in refs:
-        if r not in seen:
-            seen.add(r)
-            out.append(citation(locale, r))
+        key = (r.measure, r.article)
+        if key not in paragraphs:
+            order.append(key)
+            paragraphs[key] = []
+        if r.paragraph not in paragraphs[key]:
+            paragraphs[key].append(r.paragraph)
+    out: list[Citation] = []
+    for measure, number in order:
+        paras = paragraphs[(measure, number)]
+        first = citation(locale, measure, number, None if None in paras else paras[0])
+        if None not in paras and len(paras) > 1:  # each paragraph's opening, in the order given
+            first = replace(first, quote=" ".join(shorten(loader.quote(measure, number, p), SHORT_QUOTE // 2)
+                                                  for p in paras))
+        else:
+            first = replace(first, quote=shorten(first.quote, SHORT_QUOTE))
+        out.append(first)
     return tuple(out)
+
+
+def shorten(quote: str, limit: int) -> str:
+    """Whole sentences up to ``limit`` characters, else the first ``limit`` characters, with "…"."""
+    if len(quote) <= limit:
+        return quote
+    cut = max(quote.rfind(mark, 0, limit) for mark in "。；;")
+    return quote[: cut + 1 if cut > limit // 3 else limit] + "…"

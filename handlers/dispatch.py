@@ -61,6 +61,19 @@ ListenFn = Callable[[Ctx, str], "str | None"]  # free text -> the flow to open f
 Guard = Callable[[Session], object]
 
 
+_NUMBERED_LINE = re.compile(r"^(\s*)\d{1,2}[.、](?!\d)\s*(?=\S)", re.M)
+
+
+def one_numbering(replies: list[Reply]) -> list[Reply]:
+    """One numbering per message: when the turn offers numbered choices, lists in the texts (explanations,
+    steps) get bullets, so that "1" can only mean the first choice. (Platforms that merge a turn's replies
+    into one message, like WeChat's passive reply, would otherwise show 1–3 and then 1–6.)"""
+    if not any(r.choices for r in replies):
+        return replies
+    return [dataclasses.replace(r, text=_NUMBERED_LINE.sub(r"\1• ", r.text)) if _NUMBERED_LINE.search(r.text)
+            else r for r in replies]
+
+
 class _PersonLock:
     """A lock that can be weakly referenced (``threading.Lock`` cannot)."""
 
@@ -275,7 +288,7 @@ class Dispatcher:
                   locale=who.locale, _=translator(who.locale), now=now, known_roles=who.roles, known_unit=who.unit,
                   data=json.loads(conv.data or "{}"), recent=tuple(json.loads(conv.recent or "[]")))
         self._apply_allow_list(ctx, incoming)
-        replies = self._route(ctx, conv)
+        replies = one_numbering(self._route(ctx, conv))
         if who.last_inbound_at is None and replies and self.privacy_notice:  # the person's first message: the notice leads the answer
             notice = translator(ctx.person_locale)(PRIVACY_NOTICE)
             replies[0] = dataclasses.replace(replies[0], text=f"{notice}\n\n{replies[0].text}")

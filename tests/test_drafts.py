@@ -244,7 +244,7 @@ def test_craftsman_form_conversation(person, engine, settings, clock) -> None:  
     assert PHONE not in review and "139****4321" in review
     assert "电子邮箱：（未填）" in review and "所获荣誉：（未填）" in review
     names = [line for line in review.splitlines() if "姓名：" in line]
-    alice.say("修改 " + names[0].split(".")[0])
+    alice.say("修改 " + re.match(r"\[(\d+)\]", names[0]).group(1))  # type: ignore[union-attr]
     assert question(alice) == "姓名" and "当前填写：张三" in alice.text
     alice.say("张三丰")
     assert "已修改" in alice.text and "姓名：张三丰" in alice.last.text
@@ -315,7 +315,8 @@ def test_review_correction_reopens_a_block(person) -> None:  # type: ignore[no-u
     answer_until(carol, {**CRAFTSMAN, "填报指标（至少选填一项）": "3", "贡献卓越显著：贡献范围": "2"})
     review = carol.last.text
     assert "技术水平" not in review and "贡献卓越显著：贡献范围：本省" in review
-    number = next(line.split(".")[0] for line in review.splitlines() if "填报指标" in line)
+    number = next(re.match(r"\[(\d+)\]", line).group(1)  # type: ignore[union-attr]
+                  for line in review.splitlines() if "填报指标" in line)
     carol.say("修改" + number)
     carol.say("1 3")  # add 技艺精湛高超: its questions are asked before the review comes back
     assert question(carol) == "技艺精湛高超：专长类别"

@@ -9,7 +9,7 @@ from handlers.types import Choice
 def test_duplicate_delivery_is_processed_once(person) -> None:
     alice = person("alice")
     first = alice.say("/me", key="k1")
-    assert first and "console" in alice.text
+    assert first and "本地控制台" in alice.text
     again = alice.d.handle(__import__("handlers.types", fromlist=["Incoming"]).Incoming(
         channel="console", user_key="alice", message_key="k1", received_at=alice.clock.now, text="/me"))
     assert again.duplicate and again.replies == []

@@ -55,8 +55,8 @@ def test_subsidy_poverty_with_re_asks(person) -> None:  # type: ignore[no-untype
     assert "3600元/人" in text and "72,000.00" in text and "3,000.00" in text and "125,000.00" in text
     assert "2400" in text  # the jump at 30 days is explained
     assert "基本建设" in text  # what tuition may not include
-    assert articles(bob.last) == [10, 10, 10, 10]  # paragraphs 2, 3, 4, 1 of Art. 10
-    assert {c.quote[:4] for c in bob.last.citations} >= {"学员生活", "培训学费", "技能鉴定"}
+    assert articles(bob.last) == [10]  # paragraphs 2, 3, 4, 1 of Art. 10 on one line
+    assert all(w in bob.last.citations[0].quote for w in ("学员生活", "培训学费", "技能鉴定"))
 
 
 def test_subsidy_in_english_short_poverty_class(person) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +109,7 @@ def test_who_can_join_training(person) -> None:  # type: ignore[no-untyped-def]
     assert "职工（农民工）技能提升培训项目的培训对象为：在岗职工、农民工、城镇失业人员和转岗职工。" in text
     assert "贫困劳动力、助力脱贫攻坚专项技能培训项目农民工" in text
     assert "不少于15天" in text and "不低于60%" in text
-    assert articles(fay.last) == [6, 6, 7]
+    assert articles(fay.last) == [6, 7]
 
 
 def test_who_can_join_in_english(person) -> None:  # type: ignore[no-untyped-def]

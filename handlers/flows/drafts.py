@@ -275,7 +275,7 @@ def _ask_review(ctx: Ctx) -> Reply:
     lines = [_("Please check your answers:")]
     colon = "：" if ctx.locale == "zh" else ": "
     for i, f in enumerate(applicable(draft.programme, answers), 1):
-        lines.append(f"{i}. {_label(ctx, f)}{colon}{_shown(ctx, f, answers.get(f.key))}")
+        lines.append(f"[{i}] {_label(ctx, f)}{colon}{_shown(ctx, f, answers.get(f.key))}")  # not "1.": the choices
     english = typed_in_english(draft.programme, answers)
     if english:
         lines.append(_("The form is printed in Chinese. Answers typed in English stay as you typed them and are "
