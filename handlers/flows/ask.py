@@ -13,5 +13,7 @@ from knowledge.search import detect_language, normalize
 def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
     # A question written in English gets an English answer whatever the person's language setting.
     # (Pinyin is not English: it is answered in the person's language.)
-    locale = "en" if detect_language(normalize(text)) == "en" and to_hanzi(text) is None else ctx.locale
+    # (Nor is a tapped "did you mean" choice, "§studio:10": it is answered in the person's language.)
+    locale = ("en" if detect_language(normalize(text)) == "en" and to_hanzi(text) is None
+              and not text.startswith("§") else ctx.locale)
     return [answer(text, locale=locale, contact=ctx.settings.human_contact).reply]

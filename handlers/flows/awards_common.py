@@ -236,6 +236,8 @@ def start(qn: Questionnaire, intro: str) -> Callable[[Ctx], Outcome]:
         given = ctx.data.pop("prefill", None) or {}
         known = {k: v for k, v in ((k, _accepted(qn.questions[k], v)) for k, v in given.items()
                                    if k in qn.questions) if v is not None}
+        # Answers of an earlier check in this conversation stay at hand for the next step (the form).
+        ctx.data["earlier"] = {**ctx.data.get("earlier", {}), **ctx.data.get("profile", {})}
         ctx.data.update({"profile": known, "history": list(known)})
         return next_step(ctx, qn, Reply(text=ctx._(intro)))
 

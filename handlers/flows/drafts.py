@@ -132,10 +132,14 @@ def _start(ctx: Ctx, programme: str) -> Outcome:
             return goto("done")
         unit = next((str(ctx.data[k]) for k in UNIT_KEYS if ctx.data.get(k)), "")
         draft = apps.create_draft(session=ctx.session, person_id=ctx.person_id, programme=programme, unit=unit)
+        carried = _carry_over(ctx, draft)
         intro = _("Let's fill in the application form (附件2) of the {programme}, one question at a time. Every "
                   "answer is saved at once. Words that work at any question: 'back' (previous question), 'skip' "
                   "(optional questions), 'save' (stop now and continue later), 'cancel'.",
                   programme=_programme_name(ctx, programme))
+        if carried:
+            intro += "\n" + _("Taken over from the check you just made: {answers}. ('correct' at the review "
+                                "changes them.)", answers="; ".join(carried))
     else:
         answers = _answers(draft, ctx, clear=False)
         fields = applicable(programme, answers)
@@ -145,6 +149,31 @@ def _start(ctx: Ctx, programme: str) -> Outcome:
                   programme=_programme_name(ctx, programme), done=done, total=len(fields))
     ctx.data["draft"] = draft.id
     return _next(ctx, draft, Reply(text=intro))
+
+
+# What the craftsman checks established, as the form's printed options: the way of application (第九条,
+# knowledge.rules.channels.ROUTES) and the criterion (第五条, knowledge.rules.eligibility.CRITERIA).
+ROUTE_TO_FORM = {"union": "工会逐级推荐", "association": "行业协会推荐", "referral": "专业人士举荐", "self": "个人自荐"}
+CRITERION_TO_FORM = {"skill": "技艺精湛高超", "leading": "领军作用突出", "contribution": "贡献卓越显著"}
+
+
+def _carry_over(ctx: Ctx, draft: ApplicationDraft) -> list[str]:
+    """Fill in the answers the checks of this conversation already established, so the form does not ask
+    them again; returns them as shown."""
+    if draft.programme != "craftsman":
+        return []
+    known = {**ctx.data.get("earlier", {}), **ctx.data.get("profile", {})}
+    found: list[tuple[str, Any]] = []
+    if (way := ROUTE_TO_FORM.get(str(known.get("route", "")))) is not None:
+        found.append(("declaration_channel", way))
+    if (criterion := CRITERION_TO_FORM.get(str(known.get("criterion", "")))) is not None:
+        found.append(("criteria", [criterion]))
+    shown = []
+    for key, value in found:
+        f = field_of(draft.programme, key)
+        _store(ctx, draft, f, value)
+        shown.append(_label(ctx, f) + ("：" if ctx.locale == "zh" else ": ") + _shown(ctx, f, value))
+    return shown
 
 
 def _enter_any(ctx: Ctx) -> Outcome | None:

@@ -32,8 +32,10 @@ def _status(ctx: Ctx) -> Outcome:
     code = rc.issue_link_code(session=ctx.session, person_id=pid, now=ctx.now, ttl=LINK_CODE_TTL)
     shown = f"{code.code[:4]}-{code.code[4:]}"
     replies.append(Reply(text=_("Your personal link code: {code} (valid until {until}). Give it to your union clerk "
-                                "so they can register your application; never send your ID or phone number in "
-                                "chat. The code works once.", code=shown,
+                                "so they can register your application: the code is all they need, and it works "
+                                "once. ID and mobile numbers you enter in the application form are stored "
+                                "encrypted; only you and the clerks of the union you file with see them in full.",
+                                code=shown,
                                 until=fmt_date(ctx.locale, rc.as_utc(code.expires_at).astimezone(ctx.now.tzinfo)
                                                .date()))))
     return finish(*replies)
