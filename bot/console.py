@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -11,7 +12,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
+from bot.delivery import DeliveryWorker
 from bot.render import render_text
+from bot.senders import Recipient
 from handlers.i18n import normalize_locale, translator
 from handlers.types import MAX_UPLOAD, Attachment, Incoming, Reply
 
@@ -74,6 +77,7 @@ class ConsoleChat:
         if interactive:
             out.write("云岭职工助手 · Yunling Workers' Assistant — Ctrl-D to quit\n\n")
             self.print_replies(self.say("/start"), out)
+            self.print_deliveries(out)
         while True:
             if interactive:
                 out.write("> ")
@@ -85,4 +89,28 @@ class ConsoleChat:
             if not interactive:
                 out.write(f"> {line}\n")
             self.print_replies(self.say(line), out)
+            self.print_deliveries(out)
         return 0
+
+    def deliver(self) -> list[tuple[str, Reply]]:
+        """Messages the assistant starts itself (ticket answers, broadcasts, notifications) to console users,
+        delivered now as the server's delivery worker would: (console user, message), in order."""
+        inbox: list[tuple[str, Reply]] = []
+
+        class _Inbox:
+            channel = "console"
+
+            async def send(self, recipient: Recipient, reply: Reply, *, kind: str, dedupe_key: str) -> None:
+                inbox.append((recipient.user_key, reply))
+
+        worker = DeliveryWorker(self.app.engine, {"console": _Inbox()}, own_channels_only=True)
+        asyncio.run(worker.drain(max_rounds=5))
+        return inbox
+
+    def print_deliveries(self, out: TextIO) -> None:
+        for user, reply in self.deliver():
+            _ = translator(normalize_locale(self.locale))
+            head = (_("(message for you)") if user == self.user else
+                    _("(message for console user {user})", user=user))
+            out.write(f"{head}\n{render_text(reply)}\n\n")
+        out.flush()

@@ -152,9 +152,12 @@ class DeliveryWorker:
         limits: Mapping[str, Limits] | None = None, batch_size: int = 100, concurrency: int = 32,
         lease_seconds: float = 120.0, max_attempts: int = 6, backoff_base: float = 2.0,
         backoff_max: float = 900.0, send_timeout: float = 20.0, flush_every: int = 50,
-        flush_interval: float = 0.2, clock: Callable[[], datetime] = _utcnow,
+        flush_interval: float = 0.2, clock: Callable[[], datetime] = _utcnow, own_channels_only: bool = False,
     ) -> None:
         self.engine, self.senders = engine, dict(senders)
+        # Claim only rows of people reachable on this worker's channels (the console chat's worker), so a
+        # message for a WeChat user on the same database is left to the server instead of given up.
+        self.claim_channels = tuple(self.senders) if own_channels_only else None
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{random.randrange(16**6):06x}"
         lims = {**DEFAULT_LIMITS, **(limits or {})}
         self.limiters = {ch: RateLimiter(lims.get(ch, NO_LIMITS)) for ch in self.senders}
@@ -173,7 +176,8 @@ class DeliveryWorker:
         """Claim one batch, deliver it, record every result. Returns the number of rows handled."""
         now = self.clock()
         ids = run_in_transaction(self.engine, lambda s: ro.claim(
-            session=s, worker_id=self.worker_id, limit=self.batch_size, now=now, lease=self.lease))
+            session=s, worker_id=self.worker_id, limit=self.batch_size, now=now, lease=self.lease,
+            channels=self.claim_channels))
         if not ids:
             return 0
         rows, identities = run_in_transaction(self.engine, lambda s: ro.load(session=s, ids=ids))

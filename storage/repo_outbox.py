@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -46,10 +46,18 @@ def _due(now: datetime, lease: timedelta) -> Any:
     )
 
 
-def claim(*, session: Session, worker_id: str, limit: int, now: datetime, lease: timedelta) -> list[int]:
-    """Mark up to ``limit`` due rows as ours and return their ids (oldest due first)."""
+def claim(*, session: Session, worker_id: str, limit: int, now: datetime, lease: timedelta,
+          channels: Sequence[str] | None = None) -> list[int]:
+    """Mark up to ``limit`` due rows as ours and return their ids (oldest due first). With ``channels``, only
+    rows of people reachable on one of them (the console chat delivers to console users, and leaves the
+    rest to the server)."""
     t = OutboxMessage
-    inner = select(t.id).where(_due(now, lease)).order_by(col(t.next_attempt_at), col(t.id)).limit(limit)
+    inner = select(t.id).where(_due(now, lease))
+    if channels is not None:
+        inner = inner.where(exists().where(col(Identity.person_id) == col(t.person_id),
+                                           col(Identity.channel).in_(tuple(channels)),
+                                           col(Identity.reachable).is_(True)))
+    inner = inner.order_by(col(t.next_attempt_at), col(t.id)).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         # A materialised CTE: PostgreSQL may re-run an "IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)"
         # sub-select for each outer row and so claim more than ``limit`` rows.
