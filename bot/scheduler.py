@@ -93,14 +93,20 @@ class Background:
         now = datetime.now(UTC)
         today = now.astimezone(self.tz).date()
 
+        skipped: list[str] = []
+
         def work(s):  # type: ignore[no-untyped-def]
+            skipped.clear()
             units = clerk_units(session=s, extra=tuple(self.app.settings.clerks.values()))
             return propose_reminders(session=s, today=today, now=now, tz=self.tz, units=units,
-                                     locale=self.app.settings.default_locale)
+                                     locale=self.app.settings.default_locale, skipped=skipped)
 
         try:
             made = run_in_transaction(self.app.engine, work)
             log.info("calendar: %d reminder drafts proposed", len(made))
+            if skipped:
+                log.info("calendar: %d reminders not proposed, they would reach nobody (no subscribers): %s",
+                         len(skipped), "; ".join(skipped[:10]))
         except Exception:
             log.exception("calendar job failed")
         self.housekeeping(now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -205,43 +206,77 @@ def _end_of_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0, 0), tz).astimezone(UTC)
 
 
+def _not_past(at: datetime, now: datetime) -> datetime:
+    """``at``, or when it has passed, the next quarter of an hour from ``now``: never a time in the past."""
+    if at > now:
+        return at
+    nxt = now.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=15)
+    return nxt - timedelta(minutes=nxt.minute % 15)
+
+
 def propose_reminders(*, session: Session, today: date, now: datetime, tz: ZoneInfo, units: list[str],
-                      horizon_days: int = 7, lookback_days: int = 7, locale: str = "zh") -> list[Broadcast]:
+                      horizon_days: int = 7, lookback_days: int = 7, locale: str = "zh",
+                      skipped: list[str] | None = None) -> list[Broadcast]:
     """Draft broadcasts for the clerks to approve: 公示 windows of their units' cases, and the training
     calendar's deadlines. Idempotent (one draft per proposal key); reminders whose date passed while the
-    process was down are proposed once if their deadline is still ahead."""
+    process was down are proposed once (the latest of them) if their deadline is still ahead. A draft is
+    never scheduled in the past, and none is proposed that would reach nobody: those are added to
+    ``skipped`` ("unit: what") instead, for the caller to report."""
     _ = translator(locale)
     made: list[Broadcast] = []
+    now_utc = now.astimezone(UTC)
+
+    def reaches(unit: str, segment: dict[str, str], what: str) -> bool:
+        if rc.segment_recipients(session=session, unit=unit, spec=segment):
+            return True
+        if skipped is not None:
+            skipped.append(f"{unit}: {what}")
+        return False
+
     for case in rc.open_publicity_cases(session=session, today=today):
         assert case.publicity_start and case.publicity_end
+        segment = {"kind": "subscribers", "programme": case.programme, **unit_scope(case.unit)}
+        if not reaches(case.unit, segment, f"publicity {case.programme} {case.publicity_start}"):
+            continue
         text = _("Public notice of the candidates proposed to be named as {programme}: from {start} to {end} "
                  "(5 working days). Anyone with an objection may raise it by phone or e-mail during this period.",
                  programme=_(cs.PROGRAMME_TITLES[case.programme]), start=fmt_date(locale, case.publicity_start),
                  end=fmt_date(locale, case.publicity_end))
         b = rc.create_broadcast(
-            session=session, author_person_id=None, unit=case.unit, now=now, text=text,
-            segment={"kind": "subscribers", "programme": case.programme, **unit_scope(case.unit)},
+            session=session, author_person_id=None, unit=case.unit, now=now, text=text, segment=segment,
             proposal_key=f"publicity:{case.unit}:{case.programme}:{case.publicity_start}:{case.publicity_end}",
             relevant_until=_end_of_day(case.publicity_end, tz),
-            scheduled_at=datetime.combine(max(today, case.publicity_start), time(9, 0), tz).astimezone(UTC))
+            scheduled_at=_not_past(datetime.combine(max(today, case.publicity_start), time(9, 0), tz)
+                                   .astimezone(UTC), now_utc))
         if b:
             made.append(b)
     from knowledge import training_calendar as tc
 
     start = today - timedelta(days=lookback_days)
+    due: list[tuple[date, Any]] = []
+    latest_past: dict[str, int] = {}  # item id -> index in ``due`` of its latest reminder day up to today
     for day, item in tc.upcoming_reminders(start, horizon_days + lookback_days):
         if item.due < today:
             continue  # no longer relevant
+        if day <= today:  # missed or today's: one reminder, the latest, sent now
+            if item.id in latest_past:
+                due[latest_past[item.id]] = (day, item)
+                continue
+            latest_past[item.id] = len(due)
+        due.append((day, item))
+    for day, item in due:
         text = _("Reminder: {task} — due {due} ({days} days left). {note}", task=_(item.task.title),
                  due=fmt_date(locale, item.due), days=(item.due - max(day, today)).days,
                  note=_(item.task.note) if item.task.note else "").strip()
         for unit in units:
+            segment = {"kind": "subscribers", "programme": "training", **unit_scope(unit)}
+            if not reaches(unit, segment, f"training {item.id} {day.isoformat()}"):
+                continue
             b = rc.create_broadcast(
-                session=session, author_person_id=None, unit=unit, now=now, text=text,
-                segment={"kind": "subscribers", "programme": "training", **unit_scope(unit)},
+                session=session, author_person_id=None, unit=unit, now=now, text=text, segment=segment,
                 proposal_key=f"training:{unit}:{item.id}:{day.isoformat()}",
                 relevant_until=_end_of_day(item.due, tz),
-                scheduled_at=datetime.combine(max(day, today), time(9, 0), tz).astimezone(UTC))
+                scheduled_at=_not_past(datetime.combine(max(day, today), time(9, 0), tz).astimezone(UTC), now_utc))
             if b:
                 made.append(b)
     return made

@@ -161,6 +161,7 @@ def test_publicity_window_is_proposed_once_and_approved_by_the_clerk(person, eng
 
 def test_training_deadline_reminders_are_proposed_and_expire(engine: Engine) -> None:
     now = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
+    _subscriber(engine, "km1", "training", "昆明市")  # a proposal that would reach nobody is not made
     with session_scope(engine) as s:
         made = propose_reminders(session=s, today=date(2026, 11, 28), now=now, tz=TZ, units=[KM, "云南省总工会"])
         keys = {b.proposal_key for b in made}
@@ -182,6 +183,7 @@ def test_training_deadline_reminders_are_proposed_and_expire(engine: Engine) -> 
 def test_scheduler_defaults_and_catch_up_after_a_restart(engine: Engine, settings) -> None:
     # A broadcast came due while no process was running, and a case notification waits in the outbox.
     pid = _subscriber(engine, "km0", "craftsman", "昆明市")
+    _subscriber(engine, "km0", "studio", "昆明市")  # the studio's public notice reaches someone
     past = datetime.now(UTC) - timedelta(hours=3)
     with session_scope(engine) as s:
         b = rc.create_broadcast(session=s, author_person_id=None, unit=KM, now=past, text="迟到的提醒",

@@ -76,7 +76,8 @@ def _on_menu(ctx: Ctx, answer: Answer) -> Outcome:
     statuses = {"drafts": ("draft",), "cancel": ("scheduled", "sending"),
                 "report": ("sending", "done", "cancelled")}[value]
     if not rc.broadcasts_of_unit(session=ctx.session, unit=ctx.clerk_unit, statuses=statuses):
-        return finish(Reply(text=_("There is nothing here yet.")))
+        note = _nobody_note(ctx) if value == "drafts" else ""
+        return finish(Reply(text="\n".join(t for t in (_("There is nothing here yet."), note) if t)))
     return goto({"drafts": "pick_draft", "cancel": "pick_cancel", "report": "pick_report"}[value])
 
 
@@ -219,7 +220,18 @@ def _on_when(ctx: Ctx, answer: Answer) -> Outcome:
 
 # -- drafts, cancel, report ------------------------------------------------------------------------
 def _ask_pick_draft(ctx: Ctx) -> Reply:
-    return _listing(ctx, ("draft",), ctx._("Which draft? Type its number."))
+    listing = _listing(ctx, ("draft",), ctx._("Which draft? Type its number."))
+    note = _nobody_note(ctx)
+    return Reply(text=f"{listing.text}\n{note}" if note else listing.text)
+
+
+def _nobody_note(ctx: Ctx) -> str:
+    """Why no deadline reminder is proposed, when nobody the unit may address has subscribed to them."""
+    spec = {"kind": "subscribers", "programme": "training", **unit_scope(ctx.clerk_unit)}
+    if rc.segment_recipients(session=ctx.session, unit=ctx.clerk_unit, spec=spec):
+        return ""
+    return ctx._("No training deadline reminders are proposed for {unit}: nobody it may address has subscribed "
+                 "to training reminders yet (they subscribe with 'subscribe').", unit=ctx.clerk_unit)
 
 
 def _on_pick_draft(ctx: Ctx, answer: Answer) -> Outcome:
