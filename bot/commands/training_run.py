@@ -172,6 +172,9 @@ def run_code(args: argparse.Namespace) -> int:
         cls = repo.get_class_by_id(session=s, class_id=sess.class_id) if sess else None
         if sess is None or cls is None or cls.unit != args.as_unit:
             sys.exit(f"error: no session {args.session} in a class of {args.as_unit}")
+    if cls.status != "approved":  # trainees would be refused: one class, one approval (第十八条)
+        sys.exit(f"error: class {cls.code} is not approved yet, so trainees cannot sign in; record its approval "
+                 f"first: yunling training class approve {cls.code} --by NAME")
     now = _now(settings)
     code = current_code(sess, now)
     payload = payload_for(cls, code)

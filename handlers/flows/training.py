@@ -334,6 +334,10 @@ def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
         entries = repo.enrolments_of(session=ctx.session, class_id=cls.id or 0)
         data = sheets.employment_xlsx(cls, entries, ctx.settings.data_key, ctx.now.date())
         return goto("act", _export(ctx, cls, "employment", f"附件6-就业情况统计表-{cls.code}.xlsx", data, 22))
+    if action == "code" and cls.status != "approved":  # trainees would be refused (第十八条)
+        return goto("act", Reply(text=_("Class {code} is not approved yet, so trainees could not sign in with a "
+                                        "code: one class, one approval. Record the approval first.", code=cls.code),
+                                 citations=(cite(ctx, 18),)))
     if action in ("attendance", "code", "x:signin", "change"):
         if not repo.sessions_of(session=ctx.session, class_id=cls.id or 0):
             return goto("act", Reply(text=_("The class has no sessions yet. Add one first.")))
