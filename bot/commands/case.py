@@ -14,28 +14,39 @@ import argparse
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.commands.common import PROGRAMME_KEYS, add_db_option, settings_from
+from bot.commands.common import (
+    OUTCOME_KEYS,
+    PROGRAMME_KEYS,
+    STAGE_KEYS,
+    UNIT_HELP,
+    UNIT_OPTION,
+    add_db_option,
+    settings_from,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("case", help="award cases: list, create, move, show")
     csub = p.add_subparsers(dest="case_command", metavar="ACTION", required=True)
     ls = csub.add_parser("list", help="the unit's cases")
-    ls.add_argument("--unit", required=True)
+    ls.add_argument(*UNIT_OPTION, required=True, help=UNIT_HELP)
     cr = csub.add_parser("create", help="open a case for the applicant whose link code (from /status) is given")
-    cr.add_argument("--unit", required=True)
+    cr.add_argument(*UNIT_OPTION, required=True, help=UNIT_HELP)
     cr.add_argument("--programme", required=True, choices=PROGRAMME_KEYS)
     cr.add_argument("--title", required=True, help="applicant or studio/workstation name")
     cr.add_argument("--code", required=True, help="the applicant's personal link code")
-    mv = csub.add_parser("move", help="move to the next stage, or close as rejected/withdrawn/disqualified")
+    stage_keys = "; ".join(f"{programme}: {' '.join(keys)}" for programme, keys in STAGE_KEYS.items())
+    mv = csub.add_parser("move", help="move to the next stage, or close as rejected/withdrawn/disqualified",
+                         description=f"Stage keys, in order — {stage_keys}. Closing outcomes: "
+                                     f"{' | '.join(OUTCOME_KEYS)}.")
     mv.add_argument("case_id", type=int)
-    mv.add_argument("stage", help="next stage key, or rejected | withdrawn | disqualified")
-    mv.add_argument("--unit", required=True)
+    mv.add_argument("stage", help=f"the next stage key ({stage_keys}), or {' | '.join(OUTCOME_KEYS)}")
+    mv.add_argument(*UNIT_OPTION, required=True, help=UNIT_HELP)
     mv.add_argument("--reason", default="")
     mv.add_argument("--publicity-start", type=date.fromisoformat, help="first day of 公示 (default: today)")
     sh = csub.add_parser("show", help="a case with its history")
     sh.add_argument("case_id", type=int)
-    sh.add_argument("--unit", default="")
+    sh.add_argument(*UNIT_OPTION, default="", help=UNIT_HELP)
     for q in (ls, cr, mv, sh):
         add_db_option(q)
         q.set_defaults(func=run)

@@ -19,6 +19,20 @@ from handlers.settings import Settings
 PROGRAMME_KEYS = ("craftsman", "studio", "station")  # knowledge.rules.case_stages.PROGRAMMES
 PROJECT_KEYS = ("poverty", "upgrade")  # sorted(knowledge.rules.training.PROJECTS)
 CATEGORY_KEYS = ("employed", "migrant", "unemployed", "poor", "poverty_migrant")  # ...training.CATEGORIES
+# knowledge.rules.case_stages.stages(programme) keys in order, and its OUTCOMES (tests/test_ticket_lists.py).
+_WORKSHOP_STAGES = ("submitted", "preliminary", "review", "expert_review", "publicity", "named")
+STAGE_KEYS = {
+    "craftsman": ("submitted", "preliminary", "review", "expert_review", "public_vote", "inspection",
+                  "leading_group", "publicity", "named"),
+    "studio": _WORKSHOP_STAGES,
+    "station": _WORKSHOP_STAGES,
+}
+OUTCOME_KEYS = ("rejected", "withdrawn", "disqualified")
+
+# One name for "the union unit you act for" in every command; --as-unit is kept as an alias (it was the
+# training commands' name).
+UNIT_OPTION = ("--unit", "--as-unit")
+UNIT_HELP = "the union unit you act for, e.g. 昆明市总工会 (--as-unit is an alias)"
 
 
 def add_db_option(p: argparse.ArgumentParser) -> None:

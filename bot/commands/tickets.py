@@ -6,18 +6,19 @@ import argparse
 import csv
 import sys
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-from bot.commands.common import add_db_option, settings_from
+from bot.commands.common import UNIT_HELP, UNIT_OPTION, add_db_option, settings_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tickets", help="hand-off tickets: list, answer, export FAQ candidates, escalate")
     tsub = p.add_subparsers(dest="tickets_command", metavar="ACTION", required=True)
     ls = tsub.add_parser("list", help="open tickets of a unit")
-    ls.add_argument("--unit", required=True, help="the union unit, e.g. 昆明市总工会")
+    ls.add_argument(*UNIT_OPTION, required=True, help=UNIT_HELP)
     ans = tsub.add_parser("answer", help="answer a ticket (delivered to the person through the outbox)")
     ans.add_argument("ticket", help="ticket number, e.g. GD000012 or 12")
-    ans.add_argument("--unit", required=True, help="the unit you act for (must own the ticket)")
+    ans.add_argument(*UNIT_OPTION, required=True, help=UNIT_HELP + "; it must own the ticket")
     ans.add_argument("--text", required=True)
     exp = tsub.add_parser("faq-export", help="tickets marked worth a FAQ entry, as CSV for the knowledge base")
     exp.add_argument("-o", "--output", default="-", help="file (default: standard output)")
@@ -36,7 +37,7 @@ def _ticket_id(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from handlers.flows.handoff import deliver_answer, escalation_digest, ticket_no
+    from handlers.flows.handoff import age, deliver_answer, escalation_digest, requester, ticket_no
     from storage import repo_tickets as tickets
     from storage import repositories as repo
     from storage.db import init_db, make_engine, session_scope
@@ -46,10 +47,14 @@ def run(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     with session_scope(engine) as session:
         if args.tickets_command == "list":
-            rows = tickets.tickets_of_unit(session=session, unit=args.unit)
+            rows = tickets.tickets_of_unit(session=session, unit=args.unit)  # soonest due first
+            tz = ZoneInfo(settings_from(args).timezone)
+            print("ticket\tstatus\tage\tdue\trequester\tprogramme\tquestion")
             for t in rows:
                 late = " OVERDUE" if t.due_at < now else ""
-                print(f"{ticket_no(t)}\t{t.status}{late}\t{t.programme}\t{t.question[:60]}")
+                print(f"{ticket_no(t)}\t{t.status}{late}\t{age(now - t.created_at)}\t"
+                      f"{t.due_at.astimezone(tz):%Y-%m-%d %H:%M}\t{requester(session, t)}\t{t.programme}\t"
+                      f"{t.question[:60]}")
             print(f"{len(rows)} open ticket(s)", file=sys.stderr)
         elif args.tickets_command == "answer":
             t = tickets.get_ticket(session=session, ticket_id=_ticket_id(args.ticket))

@@ -1,12 +1,12 @@
-"""``yunling training``: training classes from the command line, acting for one union unit (--as-unit).
+"""``yunling training``: training classes from the command line, acting for one union unit (--unit).
 
-    yunling training class add --as-unit 昆明市总工会 --project upgrade --training-unit 某培训中心 ...
-    yunling training class approve KM2603 --by 孙主席 --as-unit 昆明市总工会
-    yunling training class list --as-unit 昆明市总工会
-    yunling training session add KM2603 --date 2026-03-02 --time 09:00-12:00 --place 301 --as-unit ...
-    yunling training import-roster KM2603 roster.xlsx --as-unit 昆明市总工会
-    yunling training export KM2603 --sheet roster|signin|employment [--session ID] -o out.xlsx --as-unit ...
-    yunling training code SESSION [-o qr.png] --as-unit 昆明市总工会
+    yunling training class add --unit 昆明市总工会 --project upgrade --training-unit 某培训中心 ...
+    yunling training class approve KM2603 --by 孙主席 --unit 昆明市总工会
+    yunling training class list --unit 昆明市总工会
+    yunling training session add KM2603 --date 2026-03-02 --time 09:00-12:00 --place 301 --unit ...
+    yunling training import-roster KM2603 roster.xlsx --unit 昆明市总工会
+    yunling training export KM2603 --sheet roster|signin|employment [--session ID] -o out.xlsx --unit ...
+    yunling training code SESSION [-o qr.png] --unit 昆明市总工会
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.commands.common import CATEGORY_KEYS, PROJECT_KEYS, add_db_option, later
+from bot.commands.common import CATEGORY_KEYS, PROJECT_KEYS, UNIT_HELP, UNIT_OPTION, add_db_option, later
 
 RUN = "bot.commands.training_run"
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_db_option(p)
-    p.add_argument("--as-unit", required=True, metavar="UNIT", help="the union unit the clerk acts for")
+    p.add_argument(*UNIT_OPTION, dest="as_unit", required=True, metavar="UNIT", help=UNIT_HELP)
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of rule messages")
 
 

@@ -247,13 +247,34 @@ def _queue_enter(ctx: Ctx) -> Outcome | None:
     return None
 
 
+def age(delta: timedelta) -> str:
+    """A ticket's age, short: 35m, 5h, 3d."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes}m"
+    return f"{minutes // 60}h" if minutes < 48 * 60 else f"{minutes // 1440}d"
+
+
+def requester(session: Session, t: Ticket) -> str:
+    """Who asked, for the clerk: the platform's display name, else the person's number (no ID or phone)."""
+    owner = session.get(Person, t.person_id)
+    return owner.display_name if owner is not None and owner.display_name else f"#{t.person_id}"
+
+
 def _ask_queue(ctx: Ctx) -> Reply:
     _ = ctx._
-    rows = tickets.tickets_of_unit(session=ctx.session, unit=ctx.clerk_unit)
-    return Reply(text=_("Open tickets of {unit} (oldest promise first):", unit=ctx.clerk_unit), choices=tuple(
-        Choice(str(t.id), f"{ticket_no(t)} · {_(STATUS_LABELS[t.status])} · "
-                          f"{_('overdue') if t.due_at < ctx.now else ''} {t.question[:30]}".replace("  ", " "))
-        for t in rows))
+    rows = tickets.tickets_of_unit(session=ctx.session, unit=ctx.clerk_unit)  # soonest due first
+    labels = []
+    for t in rows:
+        due = t.due_at.astimezone(ctx.now.tzinfo)
+        when = _("overdue since {due}", due=f"{due:%m-%d %H:%M}") if t.due_at < ctx.now else \
+            _("due {due}", due=f"{due:%m-%d %H:%M}")
+        labels.append((str(t.id), _("{no} · {status} · {when} · asked {age} ago by {who} · {question}",
+                                     no=ticket_no(t), status=_(STATUS_LABELS[t.status]), when=when,
+                                     age=age(ctx.now - t.created_at), who=requester(ctx.session, t),
+                                     question=t.question[:30])))
+    return Reply(text=_("Open tickets of {unit} (soonest due first):", unit=ctx.clerk_unit),
+                 choices=tuple(Choice(v, lab) for v, lab in labels))
 
 
 def _unit_ticket(ctx: Ctx) -> Ticket:
@@ -367,4 +388,4 @@ def escalation_digest(session: Session, now: datetime) -> int:
     return sent
 
 
-__all__ = ["HANDOFF", "MY_TICKETS", "TICKETS", "deliver_answer", "escalation_digest", "ticket_no"]
+__all__ = ["HANDOFF", "MY_TICKETS", "TICKETS", "age", "deliver_answer", "escalation_digest", "requester", "ticket_no"]
