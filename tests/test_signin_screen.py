@@ -132,3 +132,18 @@ def test_no_route_without_a_public_address(engine, settings) -> None:
     app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
     assert TestClient(build_web_app(app, providers=("bot.signin_screen",))).get(
         f"/signin/{screen_token(sess)}").status_code == 404
+
+
+def test_unicode_digits_and_non_ascii_macs_get_404_not_500(engine, settings) -> None:
+    _code, session_id = setup_class(engine)
+    sess, _cls = _session(engine, session_id)
+    client = TestClient(_client(engine, replace(settings, public_url=PUBLIC), IN_CLASS).app,
+                        raise_server_exceptions=False)
+    mac = screen_token(sess).split("-")[1]
+    arabic = str(session_id).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    fullwidth = str(session_id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    for bad in (f"²-{mac}", f"{arabic}-{mac}", f"{fullwidth}-{mac}", f"{session_id}-{'é' * 24}",
+                f"{session_id}-{'中' * 24}", f"{session_id}-{mac[:-1]}é"):
+        res = client.get(f"/signin/{bad}")
+        assert res.status_code == 404 and "class=code" not in res.text, bad
+        assert client.get(f"/signin/{bad}/qr.png").status_code == 404, bad
