@@ -27,7 +27,7 @@ from handlers.errors import Invalid
 from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome
 from handlers.i18n import normalize_locale, translator
 from handlers.settings import Settings
-from handlers.types import Choice, DispatchResult, Incoming, Reply
+from handlers.types import Choice, DispatchResult, Incoming, Reply, sanitized
 from knowledge.text import redact
 from storage import repositories as repo
 from storage.db import run_in_transaction
@@ -124,6 +124,7 @@ class Dispatcher:
         message is not dispatched and that value comes back as ``held``. When the step fails and its
         transaction rolls back, the guard runs again on its own, so what it records is kept.
         """
+        incoming = sanitized(incoming)
         with self._lock_for(incoming):
             try:
                 return run_in_transaction(self.engine, lambda s: self._handle_in(s, incoming, guard))
@@ -150,6 +151,7 @@ class Dispatcher:
         If a step fails, the batch is rolled back and every message is handled again on its own, so a
         failing step costs only its own message an apology; if the database stays busy, every message of
         the batch gets the busy apology at once."""
+        batch = [(sanitized(incoming), guard) for incoming, guard in batch]
         if len(batch) == 1:
             incoming, guard = batch[0]
             return [self.handle(incoming, guard=guard)]
