@@ -257,12 +257,20 @@ class Dispatcher:
         conv.recent = json.dumps(recent, ensure_ascii=False)
 
     def _apply_allow_list(self, ctx: Ctx, incoming: Incoming) -> None:
-        unit = self.settings.clerks.get(f"{incoming.channel}:{incoming.user_key}")
-        if unit and ("clerk" not in ctx.roles or ctx.clerk_unit != unit):
-            person = ctx.person
-            person.roles = ",".join(sorted(person.role_set() | {"clerk"}))
-            person.unit = unit
-            ctx.session.add(person)
+        """The allow-list (YUNLING_CLERKS) is the truth at every message: on it, the person is a clerk of
+        the unit it names; off it (for all of their identities), no clerk at all. Changes are audited."""
+        clerks = self.settings.clerks
+        unit = clerks.get(f"{incoming.channel}:{incoming.user_key}", "")
+        is_clerk = "clerk" in ctx.roles
+        if not unit and not is_clerk:
+            return  # nearly every message: nothing to read
+        if unit and is_clerk and ctx.clerk_unit == unit:
+            return
+        if not unit:  # a clerk writing from an identity that is not listed: another of theirs may be
+            unit = repo.allowed_clerk_unit(session=ctx.session, person_id=ctx.person_id, clerks=clerks)
+        action = repo.set_clerk_unit(session=ctx.session, person=ctx.person, unit=unit)
+        if action:
+            log.info("%s for %s (allow-list)", action, pseudonym(incoming.channel, incoming.user_key))
 
     def _save(self, ctx: Ctx, conv: ConversationState, flow: str, state: str, offered: Sequence[Choice],
               retries: int = 0) -> None:
@@ -291,6 +299,9 @@ class Dispatcher:
                 self._save(ctx, conv, "", "", ())
         elif conv.flow:  # a flow that no longer exists (after an upgrade)
             ctx.data = {}
+        if flow is not None and not flow.allows(ctx.roles):  # a role taken away (allow-list) mid-flow
+            flow, ctx.data, offered = None, {}, []
+            self._save(ctx, conv, "", "", ())
 
         command = _COMMAND_OF.get(normalize(text)) if text else None
         tapped = inc.choice

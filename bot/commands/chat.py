@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from bot.app import build_app
 from bot.commands.common import add_db_option, settings_from
@@ -24,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {"log_level": "INFO" if args.verbose else "WARNING"}
-    if args.as_clerk:
-        overrides["clerks"] = {f"console:{args.user}": args.as_clerk}
-    app = build_app(settings_from(args, **overrides))
+    settings = settings_from(args, **overrides)
+    if args.as_clerk:  # added to the configured allow-list, which stays the truth for everyone else
+        settings = replace(settings, clerks={**settings.clerks, f"console:{args.user}": args.as_clerk})
+    app = build_app(settings)
     return ConsoleChat(app, user=args.user, locale=args.lang).run(sys.stdin, sys.stdout)
