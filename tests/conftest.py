@@ -152,3 +152,35 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if leaks:
         print("\nPERSONAL DATA IN LOGS:\n" + "\n".join(leaks[:20]))
         session.exitstatus = 1
+
+
+def digits_of(text: str) -> str:
+    """The digits of ``text`` in ASCII (full-width and other scripts' digits too), X kept: what a number
+    typed as '530102 1990-0307 325x' or '+86 139 1234 5678' is, whatever the separators."""
+    import unicodedata
+
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else "X" for ch in text
+                   if ch.isdigit() or ch in "Xx")
+
+
+def columns_holding(engine: Engine, *values: str) -> list[str]:
+    """``table.column`` of every stored text value that holds one of ``values`` in clear, separators
+    ignored: the check that personal data is stored only encrypted or masked."""
+    from sqlalchemy import String, Text, select
+    from sqlmodel import SQLModel
+
+    from storage.db import import_all_models
+
+    import_all_models()
+    wanted = [digits_of(v) for v in values]
+    found = []
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            cols = [c for c in table.columns if isinstance(c.type, String | Text)]
+            if not cols:
+                continue
+            for row in conn.execute(select(*cols)):
+                for col, value in zip(cols, row, strict=True):
+                    if isinstance(value, str) and any(w in digits_of(value) for w in wanted):
+                        found.append(f"{table.name}.{col.name}")
+    return sorted(set(found))
