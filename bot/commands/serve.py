@@ -99,6 +99,7 @@ def build_server(app: App, *, host: str = "127.0.0.1", port: int = 8000, polling
     web = build_web_app(app, lifespan=lifespan)
     config = uvicorn.Config(web, host=host, port=port, lifespan="on", access_log=False,  # query strings
                             log_level=app.settings.log_level.lower(),  # (WeChat's openid) stay out of logs
+                            log_config=None,  # uvicorn's lines and tracebacks go through the redacting handler
                             timeout_graceful_shutdown=15)
     return uvicorn.Server(config)
 
