@@ -7,12 +7,14 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.config import ConfigurationError
 from bot.logs import setup_logging
 from handlers.dispatch import Dispatcher
 from handlers.settings import Settings
-from storage.db import init_db, make_engine
+from storage import repositories as repo
+from storage.db import init_db, make_engine, run_in_transaction
 
 
 @dataclass
@@ -23,15 +25,35 @@ class App:
 
 
 def build_app(settings: Settings, *, upgrade: bool = True) -> App:
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings)
     if not settings.data_key:
         raise ConfigurationError("YUNLING_DATA_KEY is not set: it encrypts ID and phone numbers at rest and is "
                                  "required with a server database")
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     if upgrade:
         init_db(engine)
+    sync_clerk_roles(engine, settings)
     logging.getLogger(__name__).debug("app built on %s", engine.dialect.name)
     return App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+
+
+def sync_clerk_roles(engine: Engine, settings: Settings) -> int:
+    """At start, make every stored clerk role follow the allow-list (YUNLING_CLERKS), so a person taken
+    off it gets no clerk notifications or digests even before writing again. Returns the people changed."""
+
+    def work(session: Session) -> int:
+        changed = 0
+        for person in repo.clerk_people(session=session):
+            unit = repo.allowed_clerk_unit(session=session, person_id=person.id or 0, clerks=settings.clerks)
+            if repo.set_clerk_unit(session=session, person=person, unit=unit,
+                                   note="not on the allow-list at start" if not unit else "allow-list at start"):
+                changed += 1
+        return changed
+
+    changed = run_in_transaction(engine, work)
+    if changed:
+        logging.getLogger(__name__).info("clerk roles: %d changed to follow YUNLING_CLERKS", changed)
+    return changed
 
 
 def settle() -> None:

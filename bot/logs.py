@@ -1,29 +1,101 @@
-"""Logging set-up with a redaction filter: ID numbers and mobile numbers never reach a log in clear."""
+"""Logging set-up with a redaction filter: ID numbers, mobile numbers and secrets never reach a log in clear,
+whether in the message, in a formatted traceback or in a library's own line (PTB logs its Bot API URL, which
+holds the bot token; urllib3 logs WeChat's request URLs, which hold the access token or the AppSecret)."""
 
 from __future__ import annotations
 
 import logging
+import re
+import threading
+from collections.abc import Iterable
 
+from handlers.settings import Settings
 from knowledge.text import redact
+
+# Secret fields of the settings: masked wherever they would appear in a log line.
+SECRET_FIELDS = ("telegram_token", "telegram_webhook_secret", "wechat_token", "wechat_aes_key",
+                 "wechat_app_secret", "data_key")
+MASK = "***"
+_MIN_SECRET = 6  # shorter values would mask ordinary words; nobody configures a real secret that short
+
+# Secrets by their shape, configured or not: a bot token in a Bot API URL, credentials in a query string or
+# a JSON body, a password in a database URL.
+_SHAPES = (
+    (re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+"), rf"\1{MASK}"),
+    (re.compile(r"(\b(?:access_token|secret|appsecret|encodingaeskey)=)[^&\s'\"<>]+", re.IGNORECASE),
+     rf"\1{MASK}"),
+    (re.compile(r"(\"(?:access_token|secret)\"\s*:\s*\")[^\"]+"), rf"\1{MASK}"),
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s/]+@"), rf"\1{MASK}@"),
+)
+
+_registered: set[str] = set()
+_registered_re: re.Pattern[str] | None = None
+_lock = threading.Lock()
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Mask these values in every log line from now on (the process's configured secrets)."""
+    global _registered_re
+    with _lock:
+        new = {v for v in values if v and len(v) >= _MIN_SECRET} - _registered
+        if not new:
+            return
+        _registered.update(new)
+        _registered_re = re.compile("|".join(re.escape(v) for v in sorted(_registered, key=len, reverse=True)))
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    values = [getattr(settings, name) for name in SECRET_FIELDS]
+    # The database password, as it appears in the URL.
+    m = re.match(r"[^:]+://[^:/@]+:([^@]+)@", settings.database_url)
+    return [*values, m[1]] if m else values
+
+
+def mask_secrets(text: str) -> str:
+    if _registered_re is not None:
+        text = _registered_re.sub(MASK, text)
+    for pattern, repl in _SHAPES:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def scrub(text: str) -> str:
+    """A log text with personal numbers masked and secrets replaced."""
+    return mask_secrets(redact(text))
 
 
 class RedactingFilter(logging.Filter):
+    """Scrubs the message, the formatted exception and the stack of a record, in place: every handler after
+    this one sees the scrubbed record."""
+
+    _formatter = logging.Formatter()
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        clean = redact(message)
+        clean = scrub(message)
         if clean != message:
             record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            # Formatters use exc_text when it is set: the traceback is formatted once, here, and scrubbed
+            # (exception messages carry values: SQL errors, URLs with tokens, the text of a message).
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         return True
 
 
 _installed = False
 
 
-def setup_logging(level: str = "INFO", *, verbose: bool = False) -> None:
-    """Idempotent: a handler on the root logger with the redaction filter on it. APScheduler logs each run
-    of a job at INFO (the 2-second tick: about 86 000 lines a day), so its loggers stay at WARNING unless
-    ``verbose``."""
+def setup_logging(level: str = "INFO", settings: Settings | None = None, *, verbose: bool = False) -> None:
+    """Idempotent: a handler on the root logger with the redaction filter on it; the settings' secrets are
+    masked from now on. APScheduler logs each run of a job at INFO (the 2-second tick: about 86 000 lines a
+    day), so its loggers stay at WARNING unless ``verbose``."""
     global _installed
+    if settings is not None:
+        register_secrets(secrets_of(settings))
     root = logging.getLogger()
     if not _installed:
         handler = logging.StreamHandler()

@@ -136,7 +136,8 @@ class SigninScreen:
 
         def load(s):  # type: ignore[no-untyped-def]
             sess = repo_training.get_session(session=s, session_id=session_id)
-            if sess is None or not hmac.compare_digest(screen_token(sess), token):
+            if sess is None or not hmac.compare_digest(screen_token(sess).encode(),
+                                                       token.encode("utf-8", "replace")):
                 return None
             cls = repo_training.get_class_by_id(session=s, class_id=sess.class_id)
             if cls is None:

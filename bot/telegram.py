@@ -62,7 +62,16 @@ from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
 from handlers.dispatch import GLOBAL_COMMANDS, pseudonym
 from handlers.i18n import N_, Translate, translator
 from handlers.settings import Settings
-from handlers.types import MAX_UPLOAD, Attachment, Choice, DispatchResult, Incoming, Reply
+from handlers.types import (
+    MAX_UPLOAD,
+    Attachment,
+    Choice,
+    DispatchResult,
+    Incoming,
+    Reply,
+    bounded_key,
+    clean_field,
+)
 from storage import models_telegram as store
 from storage.db import run_in_transaction
 
@@ -140,14 +149,15 @@ def to_incoming(update: Update, *, now: datetime, payload_prefixes: Sequence[str
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
+    # Every field is cleaned here (clean_field): a JSON number where text belongs, lone surrogates, NUL.
     base: dict[str, Any] = {
         "channel": "telegram", "user_key": str(user.id), "chat_key": str(chat.id),
-        "message_key": f"tg:{update.update_id}", "received_at": now, "locale": user.language_code,
-        "display_name": user.first_name or "",
+        "message_key": bounded_key(f"tg:{update.update_id}"), "received_at": now,
+        "locale": clean_field(user.language_code) or None, "display_name": clean_field(user.first_name)[:100],
     }
     query = update.callback_query
     if query is not None:
-        data = query.data or ""
+        data = clean_field(query.data)
         if data.startswith("v:"):
             return Incoming(**base, choice=data[2:])
         if data.startswith("t:"):
@@ -160,10 +170,11 @@ def to_incoming(update: Update, *, now: datetime, payload_prefixes: Sequence[str
     if msg.contact is not None:
         # Only the person's own number counts; it goes to the flow, never to a log.
         own = msg.contact.user_id == user.id
-        return Incoming(**base, event="contact", text=normalize_phone(msg.contact.phone_number) if own else "")
+        return Incoming(**base, event="contact",
+                        text=normalize_phone(clean_field(msg.contact.phone_number)) if own else "")
     if msg.document is not None:
-        return Incoming(**base, text=msg.caption or "", upload=upload)
-    text = msg.text or ""
+        return Incoming(**base, text=clean_field(msg.caption), upload=upload)
+    text = clean_field(msg.text)
     if text.startswith("/"):
         head, _, rest = text.partition(" ")
         text = head.split("@", 1)[0] + (" " + rest if rest else "")  # "/menu@YunlingBot" -> "/menu"
@@ -534,7 +545,7 @@ class TelegramBot:
     async def _acknowledge(self, query: CallbackQuery) -> bool:
         """Answer the tap and replace the keyboard by a "✓ label" marker. False when the tap is to be
         ignored: the marker itself, a second tap on the same keyboard, an unknown button."""
-        data = query.data or ""
+        data = clean_field(query.data)
         msg = query.message
         key = (msg.chat.id, msg.message_id) if msg is not None else None
         if not data.startswith(("v:", "t:")) or (key is not None and key in self._tapped):

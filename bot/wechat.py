@@ -56,7 +56,15 @@ from bot.wechat_api import TEXT_LIMIT_BYTES, WeChatSender, download_links, pack_
 from handlers.choices import normalize
 from handlers.dispatch import pseudonym
 from handlers.i18n import N_, translator
-from handlers.types import Attachment, DispatchResult, Incoming, Reply, reply_to_dict
+from handlers.types import (
+    Attachment,
+    DispatchResult,
+    Incoming,
+    Reply,
+    bounded_key,
+    clean_field,
+    reply_to_dict,
+)
 from storage import repo_wechat
 from storage import repositories as repo
 from storage.crypto import decrypt as decrypt_at_rest
@@ -105,10 +113,11 @@ class Inbound:
 
     @property
     def dedupe_key(self) -> str:
-        # WeChat's advice: MsgId for messages, FromUserName + CreateTime for events.
+        # WeChat's advice: MsgId for messages, FromUserName + CreateTime for events; bounded, since a
+        # signed push may carry a CreateTime of any length.
         if self.msg_type != "event":
             return f"wx:{self.msg_id}"
-        return f"wx:{self.openid}:{self.create_time}:{self.event}"
+        return bounded_key(f"wx:{self.openid}:{self.create_time}:{self.event}")
 
 
 def _field(data: dict, name: str, *, required: bool = False) -> str:
@@ -120,6 +129,18 @@ def _field(data: dict, name: str, *, required: bool = False) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{name} is not text")
     return value
+
+
+def _ascii_digits(text: str) -> bool:
+    """"0"-"9" only: ``str.isdigit()`` is also true for "²" (which ``int()`` refuses) and for full-width or
+    Arabic-Indic digits (which ``int()`` reads), so one moment could be written several ways."""
+    return bool(text) and text.isascii() and text.isdigit()
+
+
+def _ascii_int(text: str) -> int:
+    if not _ascii_digits(text):
+        raise ValueError("not ASCII digits")
+    return int(text)
 
 
 def parse_inbound(xml_text: str) -> Inbound:
@@ -138,17 +159,17 @@ def parse_inbound(xml_text: str) -> Inbound:
         openid = _field(data, "FromUserName", required=True)
         if not 0 < len(openid) <= 64 or not set(openid) <= _OPENID_OK:
             raise ValueError("bad FromUserName")
-        create_time = int(_field(data, "CreateTime", required=True))
+        create_time = _ascii_int(_field(data, "CreateTime", required=True))
         msg_id = _field(data, "MsgId")
-        if msg_type != "event" and (not msg_id.isdigit() or len(msg_id) > 32):
+        if msg_type != "event" and (not _ascii_digits(msg_id) or len(msg_id) > 32):
             raise ValueError("bad MsgId")
         event = getattr(msg, "event", "") if msg_type == "event" else ""
         if msg_type == "event" and not event:
             event = _field(data, "Event", required=True).lower()
-        content = _field(data, "Content") if msg_type == "text" else ""
+        content = clean_field(_field(data, "Content")) if msg_type == "text" else ""
         if msg_type == "voice":
-            content = _field(data, "Recognition")
-        key = _field(data, "EventKey") if msg_type == "event" else ""
+            content = clean_field(_field(data, "Recognition"))
+        key = clean_field(_field(data, "EventKey")) if msg_type == "event" else ""
         return Inbound(msg_type=msg_type, event=event, openid=openid, account=_field(data, "ToUserName"),
                        create_time=create_time, msg_id=msg_id, content=content, key=key)
     except (ExpatError, KeyError, TypeError, AttributeError, ValueError,
@@ -338,7 +359,7 @@ class WeChatWebhook:
 
     async def _read_body(self, request: Request, who: str) -> bytes:
         length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY:
+        if _ascii_digits(length) and int(length) > MAX_BODY:
             raise Refused(413, f"body of {length} bytes", who)
         chunks, size = [], 0
         async for chunk in request.stream():
@@ -356,7 +377,7 @@ class WeChatWebhook:
             raise Refused(403, "wrong signature", who)
 
     def _check_timestamp(self, ts: str, who: str = "-") -> None:
-        if not ts.isdigit() or len(ts) > 12:
+        if not _ascii_digits(ts) or len(ts) > 12:
             raise Refused(403, "bad timestamp", who)
         if abs(self.clock() - int(ts)) > self.settings.wechat_timestamp_window_s:
             raise Refused(403, "timestamp outside the window", who)

@@ -28,7 +28,7 @@ from handlers.errors import Invalid
 from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome
 from handlers.i18n import N_, normalize_locale, translator
 from handlers.settings import Settings
-from handlers.types import Choice, DispatchResult, Incoming, Reply
+from handlers.types import Choice, DispatchResult, Incoming, Reply, sanitized
 from knowledge.text import redact
 from storage import repositories as repo
 from storage.db import run_in_transaction
@@ -173,6 +173,7 @@ class Dispatcher:
         message is not dispatched and that value comes back as ``held``. When the step fails and its
         transaction rolls back, the guard runs again on its own, so what it records is kept.
         """
+        incoming = sanitized(incoming)
         with self._lock_for(incoming):
             try:
                 return run_in_transaction(self.engine, lambda s: self._handle_in(s, incoming, guard))
@@ -199,6 +200,7 @@ class Dispatcher:
         If a step fails, the batch is rolled back and every message is handled again on its own, so a
         failing step costs only its own message an apology; if the database stays busy, every message of
         the batch gets the busy apology at once."""
+        batch = [(sanitized(incoming), guard) for incoming, guard in batch]
         if len(batch) == 1:
             incoming, guard = batch[0]
             return [self.handle(incoming, guard=guard)]
@@ -307,12 +309,20 @@ class Dispatcher:
         conv.recent = json.dumps(recent, ensure_ascii=False)
 
     def _apply_allow_list(self, ctx: Ctx, incoming: Incoming) -> None:
-        unit = self.settings.clerks.get(f"{incoming.channel}:{incoming.user_key}")
-        if unit and ("clerk" not in ctx.roles or ctx.clerk_unit != unit):
-            person = ctx.person
-            person.roles = ",".join(sorted(person.role_set() | {"clerk"}))
-            person.unit = unit
-            ctx.session.add(person)
+        """The allow-list (YUNLING_CLERKS) is the truth at every message: on it, the person is a clerk of
+        the unit it names; off it (for all of their identities), no clerk at all. Changes are audited."""
+        clerks = self.settings.clerks
+        unit = clerks.get(f"{incoming.channel}:{incoming.user_key}", "")
+        is_clerk = "clerk" in ctx.roles
+        if not unit and not is_clerk:
+            return  # nearly every message: nothing to read
+        if unit and is_clerk and ctx.clerk_unit == unit:
+            return
+        if not unit:  # a clerk writing from an identity that is not listed: another of theirs may be
+            unit = repo.allowed_clerk_unit(session=ctx.session, person_id=ctx.person_id, clerks=clerks)
+        action = repo.set_clerk_unit(session=ctx.session, person=ctx.person, unit=unit)
+        if action:
+            log.info("%s for %s (allow-list)", action, pseudonym(incoming.channel, incoming.user_key))
 
     def _save(self, ctx: Ctx, conv: ConversationState, flow: str, state: str, offered: Sequence[Choice],
               retries: int = 0) -> None:
@@ -341,6 +351,9 @@ class Dispatcher:
                 self._save(ctx, conv, "", "", ())
         elif conv.flow:  # a flow that no longer exists (after an upgrade)
             ctx.data = {}
+        if flow is not None and not flow.allows(ctx.roles):  # a role taken away (allow-list) mid-flow
+            flow, ctx.data, offered = None, {}, []
+            self._save(ctx, conv, "", "", ())
 
         command = _COMMAND_OF.get(normalize(text)) if text else None
         tapped = inc.choice

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
 MAX_UPLOAD = 1024 * 1024  # files people send (a roster sheet is tens of KB); adapters refuse larger ones
+KEY_LIMIT = 120  # keys longer than this are stored as a prefix and a hash (columns hold 128-160)
+NAME_LIMIT = 100  # display names (Person.display_name)
+# Lone surrogates cannot be encoded (UTF-8, PostgreSQL, JSON for a platform) and NUL is refused by
+# PostgreSQL's text types; both are dropped from everything a platform hands us.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +40,44 @@ class Incoming:
     @property
     def chat(self) -> str:
         return self.chat_key or self.user_key
+
+
+def clean_field(value: object) -> str:
+    """A platform's text field as text that can be stored and sent back: numbers become their digits (a
+    JSON ``text`` may be a number), anything else that is not text becomes "", and lone surrogates and NUL
+    are dropped."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, int | float):
+        value = str(value)
+    if not isinstance(value, str):
+        return ""
+    return _UNSTORABLE.sub("", value)
+
+
+def bounded_key(key: str, limit: int = KEY_LIMIT) -> str:
+    """``key`` itself when short enough, else its first 40 characters and its SHA-256: one delivery still
+    gives one key, and no key overflows its column (a 200-digit WeChat CreateTime did)."""
+    key = clean_field(key)
+    if len(key) <= limit:
+        return key
+    return f"{key[:40]}#{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def sanitized(incoming: Incoming) -> Incoming:
+    """The message with every field storable: what the dispatcher works on, whatever an adapter passed."""
+    text, choice, payload = clean_field(incoming.text), incoming.choice, incoming.payload
+    name = clean_field(incoming.display_name)[:NAME_LIMIT]
+    keys = (bounded_key(incoming.user_key), bounded_key(incoming.chat_key), bounded_key(incoming.message_key))
+    if (text == incoming.text and name == incoming.display_name
+            and keys == (incoming.user_key, incoming.chat_key, incoming.message_key)
+            and not (choice and _UNSTORABLE.search(choice)) and not (payload and _UNSTORABLE.search(payload))
+            and (incoming.locale is None or isinstance(incoming.locale, str))):
+        return incoming  # the common case: nothing to copy
+    return replace(incoming, text=text, display_name=name, user_key=keys[0], chat_key=keys[1],
+                   message_key=keys[2], choice=clean_field(choice) if choice is not None else None,
+                   payload=clean_field(payload) if payload is not None else None,
+                   locale=clean_field(incoming.locale) or None)
 
 
 @dataclass(frozen=True, slots=True)

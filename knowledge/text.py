@@ -16,11 +16,37 @@ def squash(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-# 18-digit resident ID (last may be X) and mainland mobile numbers, not inside longer digit runs.
-_ID = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# What people type between the digits of one number: spaces (also the ideographic one), hyphens and dashes.
+_SEP = "[ \t\u3000\\-\u2010-\u2014\uff0d]"
+# 18-character resident ID (the last may be X), as typed: any digits (\d: full-width ones too), a separator
+# between any two of them ("530102 19900307 325X"), not inside a longer run of digits.
+_ID = re.compile(rf"(?<!\d)\d(?:{_SEP}?\d){{16}}{_SEP}?[\dXxＸｘ](?!{_SEP}?\d)")
+# Mainland mobile numbers, with or without the country code (+86, 86, 0086, (+86)) and separators.
+_PHONE = re.compile(rf"(?<!\d)((?:[(（]?(?:\+|＋|00|００)?[8８][6６][)）]?{_SEP}?)?)([1１]{_SEP}?[3-9３-９](?:{_SEP}?\d){{9}})"
+                    rf"(?!{_SEP}?\d)")
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch.upper() for ch in text
+                   if ch.isdigit() or ch in "XxＸｘ").replace("Ｘ", "X")
+
+
+def _mask_id(m: re.Match[str]) -> str:
+    v = _ascii_digits(m[0])
+    return v[:6] + "********" + v[-4:]
+
+
+def _mask_phone(m: re.Match[str]) -> str:
+    v = _ascii_digits(m[2])
+    return m[1] + v[:3] + "****" + v[-4:]
 
 
 def redact(text: str) -> str:
-    """Mask ID numbers and mobile numbers inside free text (logs, ticket transcripts)."""
-    return _PHONE.sub(r"\1****\2", _ID.sub(r"\1********\2", text))
+    """Mask ID numbers and mobile numbers inside free text (logs, ticket transcripts, recent history), in the
+    forms people type them: with separators, a country code, full-width digits."""
+    return _PHONE.sub(_mask_phone, _ID.sub(_mask_id, text))
+
+
+def has_personal_number(text: str) -> bool:
+    """True when ``text`` holds an ID or mobile number in clear (what :func:`redact` would mask)."""
+    return bool(_ID.search(text) or _PHONE.search(text))

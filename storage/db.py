@@ -38,10 +38,13 @@ def import_all_models() -> None:
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 2000, echo: bool = False) -> Engine:
+    """Statement parameters are hidden (``hide_parameters``): SQL errors and echo logs would otherwise print
+    them, ID numbers and phones among them."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
         )
 
@@ -67,7 +70,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 2000, echo: bool = False) ->
             finally:
                 raw.close()
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def init_db(engine: Engine) -> None:

@@ -269,3 +269,38 @@ def subscriptions_of(*, session: Session, person_id: int) -> list[str]:
 
 def audit(*, session: Session, actor_person_id: int | None, action: str, subject: str = "", detail: str = "") -> None:
     session.add(AuditEvent(actor_person_id=actor_person_id, action=action, subject=subject, detail=detail))
+
+
+# -- the clerk allow-list ----------------------------------------------------------------------------------
+def allowed_clerk_unit(*, session: Session, person_id: int, clerks: dict[str, str]) -> str:
+    """The unit the allow-list (``channel:user_key`` -> unit) gives any of the person's identities, or ""."""
+    units = sorted(unit for i in identities_of(session=session, person_id=person_id)
+                   if (unit := clerks.get(f"{i.channel}:{i.user_key}")))
+    return units[0] if units else ""
+
+
+def set_clerk_unit(*, session: Session, person: Person, unit: str, note: str = "") -> str:
+    """Make the stored role and unit say what the allow-list says: ``unit`` ("" = no clerk). Returns the
+    audited action ("clerk.granted", "clerk.unit_changed", "clerk.revoked") or "" when nothing changed."""
+    roles = person.role_set()
+    was = person.unit if "clerk" in roles else ""
+    if unit == was and (bool(unit) == ("clerk" in roles)):
+        return ""
+    if unit:
+        action = "clerk.unit_changed" if "clerk" in roles else "clerk.granted"
+        person.roles, person.unit = ",".join(sorted(roles | {"clerk"})), unit
+        detail = f"unit: {was} -> {unit}" if was else f"unit: {unit}"
+    else:
+        action = "clerk.revoked"
+        person.roles, person.unit = ",".join(sorted(roles - {"clerk"})), ""
+        detail = f"unit: {was}"
+    session.add(person)
+    audit(session=session, actor_person_id=None, action=action, subject=f"person:{person.id}",
+          detail=f"{detail}; {note}" if note else detail)
+    return action
+
+
+def clerk_people(*, session: Session) -> list[Person]:
+    """People whose stored roles include clerk."""
+    return [p for p in session.exec(select(Person).where(col(Person.roles).contains("clerk")))
+            if "clerk" in p.role_set()]

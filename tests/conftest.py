@@ -3,9 +3,9 @@ a transcript driver that talks to the dispatcher like a person, and a fixed cloc
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -20,26 +20,63 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.logs import RedactingFilter
+from bot.logs import SECRET_FIELDS, RedactingFilter
 from handlers.dispatch import Dispatcher
 from handlers.settings import Settings
 from handlers.types import Attachment, Incoming, Reply
+from knowledge.text import has_personal_number
 from storage.db import init_db, make_engine
 
 TZ = ZoneInfo("Asia/Shanghai")
 PG_URL = os.environ.get("YUNLING_TEST_DATABASE_URL", "")
-ALL_LOG_LINES: list[str] = []
+LEAKS: list[str] = []
+LINES_SCANNED = [0]
+# Every secret any Settings of the run was configured with (8 characters or more: shorter test values such
+# as "k" would match ordinary words), recorded as the settings are made.
+CONFIGURED_SECRETS: set[str] = set()
+_secrets_re: list[re.Pattern[str] | None] = [None, None]  # [pattern, of which set size]
+# Secrets by their shape, configured or not: a bot token in a URL, credentials in a query string.
+_SECRET_SHAPES = re.compile(r"/bot\d+:(?!\*\*\*)|\b(?:access_token|secret)=(?!\*\*\*)[^&\s]", re.IGNORECASE)
+
+_settings_init = Settings.__init__
+
+
+def _recording_init(self: Settings, *args: object, **kwargs: object) -> None:
+    _settings_init(self, *args, **kwargs)  # type: ignore[arg-type]
+    for name in SECRET_FIELDS:
+        value = getattr(self, name)
+        if len(value) >= 8:
+            CONFIGURED_SECRETS.add(value)
+
+
+Settings.__init__ = _recording_init  # type: ignore[method-assign]
+
+
+def _secret_in(line: str) -> bool:
+    if _SECRET_SHAPES.search(line):
+        return True
+    if _secrets_re[1] != len(CONFIGURED_SECRETS):
+        _secrets_re[0] = re.compile("|".join(re.escape(v) for v in CONFIGURED_SECRETS)) if CONFIGURED_SECRETS else None
+        _secrets_re[1] = len(CONFIGURED_SECRETS)  # type: ignore[assignment]
+    pattern = _secrets_re[0]
+    return bool(pattern and pattern.search(line))
 
 
 class _Collector(logging.Handler):
-    """Keeps every formatted log line of the run, for the personal-data scan at the end."""
+    """Scans every log line of the run, at every level, formatted as the server's handler formats it (its
+    traceback included): no ID number, phone number or secret may be in it."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        with contextlib.suppress(Exception):  # a formatting error must not break a test
-            ALL_LOG_LINES.append(self.format(record))
+        try:
+            line = self.format(record)
+        except Exception:  # a formatting error must not break a test
+            return
+        LINES_SCANNED[0] += 1
+        if has_personal_number(line) or _secret_in(line):
+            LEAKS.append(line)
 
 
-_collector = _Collector()
+_collector = _Collector(level=logging.DEBUG)
 _collector.addFilter(RedactingFilter())
 logging.getLogger().addHandler(_collector)
 
@@ -71,6 +108,17 @@ def no_thread_outlives_its_test() -> Iterator[None]:
     if left:
         pytest.fail("threads outlived their test: " + ", ".join(sorted(f"{t.name} ({type(t).__name__})"
                                                                           for t in left)), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _debug_logs() -> Iterator[None]:
+    """Every test runs with the root logger at DEBUG (and the libraries the app quiets put back), so the scan
+    sees what any level would show."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG)
+    for name in ("httpx", "alembic"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    yield
 
 
 @pytest.fixture
@@ -174,13 +222,42 @@ def person(dispatcher: Dispatcher, clock: Clock):  # type: ignore[no-untyped-def
     return make
 
 
-_ID_IN_CLEAR = __import__("re").compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-_PHONE_IN_CLEAR = __import__("re").compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """After the whole suite: the captured logs must contain no ID number and no phone number."""
-    leaks = [line for line in ALL_LOG_LINES if _ID_IN_CLEAR.search(line) or _PHONE_IN_CLEAR.search(line)]
-    if leaks:
-        print("\nPERSONAL DATA IN LOGS:\n" + "\n".join(leaks[:20]))
+    """After the whole suite: no log line (of any level, tracebacks included) held an ID number, a phone
+    number or a secret."""
+    print(f"\nlog lines scanned for personal data and secrets: {LINES_SCANNED[0]}")
+    if LEAKS:
+        print("PERSONAL DATA OR SECRETS IN LOGS:\n" + "\n".join(LEAKS[:20]))
         session.exitstatus = 1
+
+
+def digits_of(text: str) -> str:
+    """The digits of ``text`` in ASCII (full-width and other scripts' digits too), X kept: what a number
+    typed as '530102 1990-0307 325x' or '+86 139 1234 5678' is, whatever the separators."""
+    import unicodedata
+
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else "X" for ch in text
+                   if ch.isdigit() or ch in "Xx")
+
+
+def columns_holding(engine: Engine, *values: str) -> list[str]:
+    """``table.column`` of every stored text value that holds one of ``values`` in clear, separators
+    ignored: the check that personal data is stored only encrypted or masked."""
+    from sqlalchemy import String, Text, select
+    from sqlmodel import SQLModel
+
+    from storage.db import import_all_models
+
+    import_all_models()
+    wanted = [digits_of(v) for v in values]
+    found = []
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            cols = [c for c in table.columns if isinstance(c.type, String | Text)]
+            if not cols:
+                continue
+            for row in conn.execute(select(*cols)):
+                for col, value in zip(cols, row, strict=True):
+                    if isinstance(value, str) and any(w in digits_of(value) for w in wanted):
+                        found.append(f"{table.name}.{col.name}")
+    return sorted(set(found))

@@ -149,3 +149,18 @@ def test_wechat_first_and_telegram_only_with_a_username(engine, settings, wechat
     alone = _client(engine, replace(settings, public_url=PUBLIC), IN_CLASS).get(
         f"/signin/{screen_token(sess)}?lang=en").text
     assert "<figure>" not in alone and "scan" not in alone  # nothing to scan: the codes are typed
+
+
+def test_unicode_digits_and_non_ascii_macs_get_404_not_500(engine, settings) -> None:
+    _code, session_id = setup_class(engine)
+    sess, _cls = _session(engine, session_id)
+    client = TestClient(_client(engine, replace(settings, public_url=PUBLIC), IN_CLASS).app,
+                        raise_server_exceptions=False)
+    mac = screen_token(sess).split("-")[1]
+    arabic = str(session_id).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    fullwidth = str(session_id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    for bad in (f"²-{mac}", f"{arabic}-{mac}", f"{fullwidth}-{mac}", f"{session_id}-{'é' * 24}",
+                f"{session_id}-{'中' * 24}", f"{session_id}-{mac[:-1]}é"):
+        res = client.get(f"/signin/{bad}")
+        assert res.status_code == 404 and "class=code" not in res.text, bad
+        assert client.get(f"/signin/{bad}/qr.png").status_code == 404, bad

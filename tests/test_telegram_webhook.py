@@ -144,3 +144,23 @@ async def test_command_menu_uses_the_real_flows_titles_in_both_languages(engine,
     assert menus["zh"]["start"] == "使用介绍和主菜单" and menus[""]["cancel"] == "Cancel the current step"
     assert {"start", "menu", "help", "cancel", "status", "craftsman", "subsidy", "human", "lang"} <= set(menus["zh"])
     assert list(menus["zh"]) == list(menus[""])
+
+
+# -- inputs inside the update: each gets its answer, never the apology ---------------------------------------
+APOLOGY_EN = "Sorry, something went wrong on our side"
+
+
+async def test_odd_fields_inside_an_update_get_an_answer(hook, standin) -> None:
+    """A lone surrogate in the text (UnicodeEncodeError on every retry), NUL in a first name (PostgreSQL
+    refuses it), a number as the text (AttributeError), an update id too long for the key column."""
+    client, _bot = hook
+    surrogate = text_update(USER, "你好\ud800呀", update_id=30)
+    nul_name = text_update(USER + 1, "名字", update_id=31)
+    nul_name["message"]["from"]["first_name"] = "阿\x00明"
+    number = text_update(USER + 2, "x", update_id=32)
+    number["message"]["text"] = 12345
+    huge = text_update(USER + 3, "长号", update_id=10**200)
+    for update in (surrogate, nul_name, number, huge):
+        assert (await post(client, update)).status_code == 200
+    await standin.wait_for_async(lambda s: len(texts(s)) >= 4)
+    assert sorted(texts(standin)) == sorted(["echo: 你好呀", "echo: 名字", "echo: 12345", "echo: 长号"])

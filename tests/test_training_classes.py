@@ -453,3 +453,52 @@ def test_the_console_sends_a_local_file_with_slash_file(engine, settings, tmp_pa
     chat.say("Import the roster from an .xlsx file")
     replies = chat.say(f"/file {tmp_path / 'roster.xlsx'}")
     assert f"3 trainees imported into the roster of class {code}" in replies[0].text
+
+
+def test_no_id_number_in_clear_in_the_conversation_while_a_trainee_is_added(person, engine) -> None:
+    """The clerk types the ID, then stops part-way: the conversation keeps it only encrypted."""
+    from conftest import columns_holding
+
+    code = _class(engine)
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="trainee")
+    clerk.say(make_id(7))
+    clerk.say("李四")
+    assert columns_holding(engine, make_id(7)) == []
+    clerk.say(choice="migrant")
+    clerk.say("-")
+    clerk.say("13912345678")
+    assert "李四" in clerk.text and make_id(7) not in clerk.text
+    with Session(engine) as s:
+        (e,) = repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id)
+        assert repo.reveal(KEY, e.id_enc) == make_id(7) and e.sex == "男"
+    assert columns_holding(engine, make_id(7), "13912345678") == []
+
+
+def test_no_phone_in_clear_in_the_conversation_while_a_class_is_registered(person, engine) -> None:
+    from conftest import columns_holding
+
+    clerk = person("bob", clerk=UNIT, locale="en")
+    form = class_form()
+
+    def answer(key: str, kind: str) -> None:
+        if kind == "project":
+            clerk.say(choice=form["project"])
+        elif kind == "sexes":
+            clerk.say(f"{form['men']} {form['women']}")
+        else:
+            clerk.say(str(form.get(key, 0)))
+
+    clerk.say("培训班管理")
+    clerk.say(choice="new")
+    stop = [k for k, _kind, _p in FORM].index("trade")  # stopped part-way, after both phone numbers
+    for key, kind, _prompt in FORM[:stop]:
+        answer(key, kind)
+    assert columns_holding(engine, "13800001111") == []  # the mobile; the landline is an office's
+    for key, kind, _prompt in FORM[stop:]:
+        answer(key, kind)
+    clerk.say(choice="save")
+    assert "registered" in clerk.text
+    assert columns_holding(engine, "13800001111") == []

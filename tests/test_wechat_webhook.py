@@ -405,3 +405,78 @@ def test_url_verification_refuses_a_stale_timestamp(engine, settings, standin) -
     res = client.get("/wechat", params={"signature": p.sign(ts, nonce), "timestamp": ts, "nonce": nonce,
                                         "echostr": "echo"})
     assert res.status_code == 403
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_timestamps_in_other_digits_are_refused_not_a_500(engine, settings, standin, safe: bool) -> None:  # type: ignore[no-untyped-def]
+    """A validly signed timestamp must be ASCII digits: "17²²…" made int() fail (500), and a full-width or
+    Arabic-Indic copy of the current second was accepted, which gave one moment several replay keys."""
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=safe)), raise_server_exceptions=False)
+    p = pusher(safe)
+    now = str(int(time.time()))
+    xml = push_xml(OPENID, "text", Content="菜单", MsgId=79)
+    for ts in ("17" + "²" * 8, now.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+               now.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")), " " + now, now + "\n"):
+        n = p.nonce()
+        if safe:
+            params, body = p.safe(xml, nonce=n)
+            encrypt = body.decode().split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+            params = dict(params, timestamp=ts, msg_signature=p.sign(ts, n, encrypt), signature=p.sign(ts, n))
+        else:
+            params = {"signature": p.sign(ts, n), "timestamp": ts, "nonce": n, "openid": "x"}
+            body = xml.encode()
+        assert client.post("/wechat", params=params, content=body).status_code == 403, ts
+        echo = {"signature": p.sign(ts, n), "timestamp": ts, "nonce": n, "echostr": "e"}
+        assert client.get("/wechat", params=echo).status_code == 403, ts
+    _nothing_stored(engine)
+    assert len(rows(engine, WechatNonce)) == 0
+
+
+@pytest.mark.parametrize("create_time", ["17" + "²" * 8, "１７００００００００", "1" * 200])
+def test_create_time_is_ascii_digits_and_keys_stay_bounded(engine, settings, standin, create_time: str) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=False)), raise_server_exceptions=False)
+    p = pusher(False)
+    xml = push_xml(OPENID, "event", Event="subscribe").replace(
+        f"<CreateTime>{int(time.time())}</CreateTime>", f"<CreateTime>{create_time}</CreateTime>")
+    assert create_time in xml
+    res = send(client, p, xml, safe=False)
+    if create_time.isascii():  # a long but ASCII number: answered, its key bounded by hashing
+        assert res.status_code == 200 and "云岭职工助手" in p.open(res.text).get("Content", ""), res.text
+        [row] = rows(engine, ProcessedMessage)
+        assert len(row.message_key) <= 160
+        retry = send(client, p, xml, safe=False)  # WeChat's retry: the same key, the same answer, not run again
+        assert retry.status_code == 200 and p.open(retry.text) == p.open(res.text)
+        assert len(rows(engine, ProcessedMessage)) == 1
+    else:
+        assert res.status_code == 400
+
+
+# -- property: the fields inside a signed push, whatever they hold, get an answer or a refusal -----------------
+APOLOGY = zh("Sorry, something went wrong on our side. Nothing you entered was lost; please try again, "
+             "or type 'menu' to start over.")
+UNICODE_DIGITS = st.text(st.sampled_from("0123456789²³٠١٢٣٤٥٦٧٨٩０１２３４５６７８９߀"), min_size=1, max_size=220)
+FIELD_TEXT = st.one_of(st.text(max_size=300), st.text(st.characters(codec="utf-8"), max_size=50),
+                       st.sampled_from(["菜单", "1", "\ufeff菜单", "人工", "/start", "x" * 3000, "]]>", "&amp;"]))
+
+
+@hsettings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["text", "event", "voice", "image"]), content=FIELD_TEXT,
+       create_time=st.one_of(st.integers(min_value=0, max_value=10**200).map(str), UNICODE_DIGITS),
+       msg_id=st.one_of(st.integers(min_value=0, max_value=10**40).map(str), UNICODE_DIGITS),
+       event=st.sampled_from(["subscribe", "SCAN", "CLICK", "unsubscribe", "VIEW", "", "x" * 200]),
+       key=st.one_of(FIELD_TEXT, st.sampled_from(["qrscene_testqr_1", "testqr_" + "9" * 300, "flow:ask"])))
+def test_random_fields_in_a_signed_push_never_fail(fuzz_client, kind, content, create_time, msg_id, event,
+                                                    key) -> None:  # type: ignore[no-untyped-def]
+    fields: dict[str, str | int] = {"MsgId": msg_id}
+    if kind == "text":
+        fields["Content"] = content
+    elif kind == "voice":
+        fields["Recognition"] = content
+    elif kind == "event":
+        fields = {"Event": event, "EventKey": key}
+    xml = push_xml(OPENID, kind, create_time=create_time, **fields)  # type: ignore[arg-type]
+    p = pusher(False)
+    res = send(fuzz_client, p, xml, safe=False)
+    assert res.status_code in (200, 400), res.status_code
+    if res.status_code == 200 and res.text != "success":
+        assert p.open(res.text).get("Content") != APOLOGY

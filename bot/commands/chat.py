@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from bot.commands.common import add_db_option, settings_from
 
@@ -25,7 +26,8 @@ def run(args: argparse.Namespace) -> int:
     from bot.console import ConsoleChat
 
     overrides: dict[str, object] = {"log_level": "INFO" if args.verbose else "WARNING"}
-    if args.as_clerk:
-        overrides["clerks"] = {f"console:{args.user}": args.as_clerk}
-    app = build_app(settings_from(args, **overrides))
+    settings = settings_from(args, **overrides)
+    if args.as_clerk:  # added to the configured allow-list, which stays the truth for everyone else
+        settings = replace(settings, clerks={**settings.clerks, f"console:{args.user}": args.as_clerk})
+    app = build_app(settings)
     return ConsoleChat(app, user=args.user, locale=args.lang).run(sys.stdin, sys.stdout)

@@ -109,6 +109,7 @@ def build_server(app: App, *, host: str = "127.0.0.1", port: int = 8000, polling
     web = build_web_app(app, lifespan=lifespan)
     config = uvicorn.Config(web, host=host, port=port, lifespan="on", access_log=False,  # query strings
                             log_level=app.settings.log_level.lower(),  # (WeChat's openid) stay out of logs
+                            log_config=None,  # uvicorn's lines and tracebacks go through the redacting handler
                             timeout_graceful_shutdown=15)
     return uvicorn.Server(config)
 
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"yunling serve: {problem}", file=sys.stderr)
         return 2
     app = build_app(settings)
-    setup_logging(settings.log_level, verbose=args.verbose)
+    setup_logging(settings.log_level, settings, verbose=args.verbose)
     server = build_server(app, host=args.host, port=args.port, polling=args.telegram,
                           webhook_url=args.webhook_url, background=not args.no_background)
     settle()

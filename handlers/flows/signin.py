@@ -128,10 +128,17 @@ def screen_token(sess: ClassSession) -> str:
     return f"{sess.id}-{mac}"
 
 
+_ASCII_DIGITS = re.compile(r"[0-9]{1,12}", re.ASCII)
+_HEX24 = re.compile(r"[0-9a-f]{24}", re.ASCII)
+
+
 def screen_session_id(token: str) -> int | None:
     """The session id a token claims (to be checked with :func:`screen_token` against its secret)."""
     head, _sep, mac = token.partition("-")
-    return int(head) if head.isdigit() and len(head) <= 12 and len(mac) == 24 else None
+    # ASCII only: str.isdigit() is true for "²" (int() fails) and for other scripts' digits (int() reads them).
+    if not (_ASCII_DIGITS.fullmatch(head) and _HEX24.fullmatch(mac)):
+        return None
+    return int(head)
 
 
 def code_reply(ctx: Ctx, cls: TrainingClass, sess: ClassSession) -> Reply:

@@ -39,6 +39,7 @@ from knowledge.rules.training import (
 )
 from storage import repo_training as repo
 from storage import repositories as core_repo
+from storage.crypto import encrypt
 from storage.models import Person
 from storage.models_training import ClassSession, Enrolment, TrainingClass
 
@@ -217,6 +218,8 @@ def _on_field(ctx: Ctx, answer: Answer) -> Outcome:
     form = ctx.data.setdefault("form", {})
     if kind == "sexes":
         form["men"], form["women"] = value
+    elif kind == "phone":  # conversation state holds no phone number in clear
+        form[key] = {"enc": encrypt(ctx.settings.data_key, value)}
     else:
         form[key] = value
     fixing = ctx.data.get("fixing")
@@ -228,8 +231,14 @@ def _on_field(ctx: Ctx, answer: Answer) -> Outcome:
     return goto("field")
 
 
+def _form(ctx: Ctx) -> dict[str, Any]:
+    """The class form of the conversation, with the phone numbers it keeps encrypted revealed."""
+    return {k: repo.reveal(ctx.settings.data_key, v["enc"]) if isinstance(v, dict) and "enc" in v else v
+            for k, v in ctx.data["form"].items()}
+
+
 def _ask_confirm(ctx: Ctx) -> Reply:
-    _, form = ctx._, ctx.data["form"]
+    _, form = ctx._, _form(ctx)
     problems = class_problems(_, form, ctx.locale)
     lines = [_("Please check the class:"), *summary_lines(_, form)]
     citations: list[Citation] = []
@@ -254,10 +263,11 @@ def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
         group = answer.value[4:]
         ctx.data["fixing"], ctx.data["i"] = group, next(i for i, f in enumerate(FORM) if f[0] == GROUPS[group][0])
         return goto("field")
-    if class_problems(ctx._, ctx.data["form"], ctx.locale):
+    form = _form(ctx)
+    if class_problems(ctx._, form, ctx.locale):
         raise Invalid(ctx._("Please correct the problems first."))
     cls = save_class(ctx.session, key=ctx.settings.data_key, unit=ctx.clerk_unit, created_by=ctx.person_id,
-                     form=ctx.data["form"])
+                     form=form)
     core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="training.class_registered",
                     subject=f"class:{cls.code}")
     ctx.data = {"code": cls.code}
@@ -520,7 +530,8 @@ def _on_t_id(ctx: Ctx, answer: Answer) -> Outcome:
     if repo.find_by_id_hash(session=ctx.session, class_id=cls.id or 0,
                             hashed=repo.id_hash(ctx.settings.data_key, value)):
         raise Invalid(ctx._("This person is already on the roster of class {code}.", code=cls.code))
-    ctx.data["t"] = {"id": value}
+    # Conversation state holds nothing personal in clear: the ID number waits there encrypted.
+    ctx.data["t"] = {"id_enc": encrypt(ctx.settings.data_key, value)}
     return goto("t_name")
 
 
@@ -563,7 +574,8 @@ def _on_t_phone(ctx: Ctx, answer: Answer) -> Outcome:
     if text.lower() not in SKIP_WORDS and not is_valid_mobile(text):
         ctx.data["t"] = t
         raise Invalid(ctx._("Please type an 11-digit mobile number, or '-' to skip."))
-    line = repo.RosterLine(name=t["name"], sex=id_sex(t["id"]), id_number=t["id"], category=t["category"],
+    id_number = repo.reveal(ctx.settings.data_key, t["id_enc"]) if "id_enc" in t else t.get("id", "")
+    line = repo.RosterLine(name=t["name"], sex=id_sex(id_number), id_number=id_number, category=t["category"],
                            unit=t["unit"], trade=cls.trade,
                            phone="" if text.lower() in SKIP_WORDS else normalize_mobile(text))
     repo.add_enrolment(session=ctx.session, key=ctx.settings.data_key, class_id=cls.id or 0, line=line)
