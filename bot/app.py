@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from bot.config import ConfigurationError
@@ -15,6 +16,7 @@ from handlers.dispatch import Dispatcher
 from handlers.settings import Settings
 from storage import repositories as repo
 from storage.db import init_db, make_engine, run_in_transaction
+from storage.maintenance import undecryptable
 
 
 @dataclass
@@ -30,8 +32,7 @@ def build_app(settings: Settings, *, upgrade: bool = True) -> App:
         raise ConfigurationError("YUNLING_DATA_KEY is not set: it encrypts ID and phone numbers at rest and is "
                                  "required with a server database")
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    if upgrade:
-        init_db(engine)
+    open_database(engine, settings, upgrade=upgrade)
     sync_clerk_roles(engine, settings)
     logging.getLogger(__name__).debug("app built on %s", engine.dialect.name)
     return App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
@@ -54,6 +55,25 @@ def sync_clerk_roles(engine: Engine, settings: Settings) -> int:
     if changed:
         logging.getLogger(__name__).info("clerk roles: %d changed to follow YUNLING_CLERKS", changed)
     return changed
+
+
+def open_database(engine: Engine, settings: Settings, *, upgrade: bool = True) -> None:
+    """Reach the database (within the connect timeout), upgrade its schema, and check that the data key
+    decrypts what is stored; a :class:`ConfigurationError` naming the setting otherwise."""
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        if upgrade:
+            init_db(engine)
+        else:
+            with engine.connect():
+                pass
+    except OperationalError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
+        raise ConfigurationError(f"YUNLING_DATABASE_URL {where}: the database cannot be reached ({reason})") from exc
+    bad = undecryptable(engine, settings.data_key, limit=1)
+    if bad:
+        raise ConfigurationError(f"YUNLING_DATA_KEY does not decrypt the personal data stored in {where} "
+                                 f"({', '.join(bad)}): set the key this database was created with")
 
 
 def settle() -> None:

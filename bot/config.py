@@ -82,6 +82,11 @@ def with_local_data_key(settings: Settings) -> Settings:
         return replace(settings, data_key=secrets.token_urlsafe(32))
     key_file = Path(db_path + ".key")
     if not key_file.exists():
+        if _holds_encrypted_data(Path(db_path)):
+            raise ConfigurationError(
+                f"YUNLING_DATA_KEY is not set and the key file {key_file} is missing, but the database "
+                f"{db_path} holds personal data encrypted with a key: restore the key file from your backup "
+                "or set YUNLING_DATA_KEY to that key (a new key would not decrypt it)")
         key_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -89,3 +94,24 @@ def with_local_data_key(settings: Settings) -> Settings:
         logging.getLogger(__name__).warning(
             "no YUNLING_DATA_KEY: created %s to encrypt personal data; keep it with the database", key_file)
     return replace(settings, data_key=key_file.read_text().strip())
+
+
+def _holds_encrypted_data(db_path: Path) -> bool:
+    """Whether an existing SQLite file has a value in any encrypted column (read-only, stdlib)."""
+    import sqlite3
+
+    from storage.maintenance import ENCRYPTED_COLUMNS
+
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        return False
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+    try:
+        for table, column in ENCRYPTED_COLUMNS:
+            try:
+                if conn.execute(f"SELECT 1 FROM {table} WHERE {column} <> '' LIMIT 1").fetchone():
+                    return True
+            except sqlite3.OperationalError:  # table not created yet
+                continue
+    finally:
+        conn.close()
+    return False

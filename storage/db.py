@@ -25,6 +25,7 @@ from storage.errors import Busy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+CONNECT_TIMEOUT_S = 5  # per address tried; a host with an IPv4 and an IPv6 address stays under 10 s
 
 MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets",
                  "storage.models_applications", "storage.models_wechat", "storage.models_telegram",
@@ -70,7 +71,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = 2000, echo: bool = False) ->
             finally:
                 raw.close()
         return engine
-    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # An unreachable server fails in seconds with its reason instead of hanging on TCP's own timeout.
+    connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT_S}
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         connect_args=connect_args)
 
 
 def init_db(engine: Engine) -> None:
