@@ -27,7 +27,7 @@ class App:
 
 
 def build_app(settings: Settings, *, upgrade: bool = True) -> App:
-    setup_logging(settings.log_level, settings)
+    setup_logging(settings.log_level, settings, fmt=settings.log_format)
     if not settings.data_key:
         raise ConfigurationError("YUNLING_DATA_KEY is not set: it encrypts ID and phone numbers at rest and is "
                                  "required with a server database")

@@ -25,6 +25,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from bot.logs import message_id, message_id_var
+from bot.metrics import observe_delivery
 from bot.render import render_text
 from bot.senders import Permanent, Recipient, RetryAfter, Sender, Transient, Unreachable
 from handlers.types import Reply, reply_from_dict
@@ -185,8 +187,11 @@ class DeliveryWorker:
         sem = asyncio.Semaphore(self.concurrency)
 
         async def one(row: OutboxMessage) -> None:
+            # A late reply's key is "<message key>:late:<n>": its log lines carry the message's id.
+            message_id_var.set(message_id(row.dedupe_key.split(":late:")[0]))
             async with sem:
                 result = await self._deliver(row, identities.get(row.person_id, []))
+            observe_delivery(result)
             self._results.append(result)
             if len(self._results) >= self.flush_every or time.monotonic() - self._last_flush >= self.flush_interval:
                 self.flush()

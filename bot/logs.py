@@ -1,9 +1,16 @@
 """Logging set-up with a redaction filter: ID numbers, mobile numbers and secrets never reach a log in clear,
 whether in the message, in a formatted traceback or in a library's own line (PTB logs its Bot API URL, which
-holds the bot token; urllib3 logs WeChat's request URLs, which hold the access token or the AppSecret)."""
+holds the bot token; urllib3 logs WeChat's request URLs, which hold the access token or the AppSecret).
+
+``YUNLING_LOG_FORMAT=json`` writes one JSON object a line, with ``request_id`` (the HTTP request, echoed
+as ``X-Request-ID``) and ``message_id`` (one chat message, from its webhook through its late reply's
+delivery: a hash of the channel's message key) when they are known."""
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
+import json
 import logging
 import re
 import threading
@@ -86,23 +93,54 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-_installed = False
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+message_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("message_id", default="")
 
 
-def setup_logging(level: str = "INFO", settings: Settings | None = None, *, verbose: bool = False) -> None:
+def message_id(message_key: str) -> str:
+    """A short id of one chat message for the logs (the key itself may carry an openid)."""
+    return "m" + hashlib.sha256(message_key.encode()).hexdigest()[:12]
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        record.message_id = message_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+                "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        for key in ("request_id", "message_id"):
+            if value := getattr(record, key, ""):
+                line[key] = value
+        if record.exc_info or record.exc_text:
+            line["exception"] = record.exc_text or scrub(self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False)
+
+
+_installed: logging.Handler | None = None
+
+
+def setup_logging(level: str = "INFO", settings: Settings | None = None, *, verbose: bool = False,
+                  fmt: str = "text") -> None:
     """Idempotent: a handler on the root logger with the redaction filter on it; the settings' secrets are
-    masked from now on. APScheduler logs each run of a job at INFO (the 2-second tick: about 86 000 lines a
-    day), so its loggers stay at WARNING unless ``verbose``."""
+    masked from now on; ``fmt`` "json" for JSON lines. APScheduler logs each run of a job at INFO (the
+    2-second tick: about 86 000 lines a day), so its loggers stay at WARNING unless ``verbose``."""
     global _installed
     if settings is not None:
         register_secrets(secrets_of(settings))
     root = logging.getLogger()
-    if not _installed:
+    if _installed is None:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler.addFilter(RedactingFilter())
+        handler.addFilter(ContextFilter())
         root.addHandler(handler)
-        _installed = True
+        _installed = handler
+    _installed.setFormatter(JsonFormatter() if fmt == "json" else
+                            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.setLevel(level.upper())
     logging.getLogger("jieba").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -33,6 +34,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot import downloads
 from bot.app import App
 from bot.delivery import ConsoleSender, DeliveryWorker, Limits
+from bot.metrics import job_listener
 from bot.senders import Sender
 from handlers.notifications import clerk_units, propose_reminders, release_due_broadcasts
 from storage import repositories as repo
@@ -149,6 +151,7 @@ class Background:
                                misfire_grace_time=12 * 3600, coalesce=True, max_instances=1)
         self.scheduler.add_job(self.calendar, "date", run_date=datetime.now(self.tz), id="calendar-startup",
                                misfire_grace_time=12 * 3600)
+        self.scheduler.add_listener(job_listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self.scheduler.start()
         log.info("background started: delivery worker %s, tick every %.0f s", self.worker.worker_id,
                  self.tick_seconds)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -46,7 +47,13 @@ def build_web_app(app: App, providers: Sequence[str] = ROUTE_PROVIDERS, **kwargs
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
 
+    from bot import metrics
+
+    metrics.instrument(app.dispatcher)
     routes: list[BaseRoute] = [Route("/healthz", health)]
+    if app.settings.metrics_token:
+        routes.append(Route("/metrics", metrics.metrics_endpoint(app.engine, app.settings.metrics_token)))
     for name in providers:
         routes.extend(importlib.import_module(name).routes(app))
-    return Starlette(routes=routes, **kwargs)  # type: ignore[arg-type]
+    return Starlette(routes=routes, middleware=[Middleware(metrics.RequestMetrics, wechat_deadline_s=app.settings
+                                                           .wechat_reply_deadline_s)], **kwargs)  # type: ignore[arg-type]

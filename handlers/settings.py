@@ -40,3 +40,7 @@ class Settings:
     public_url: str = ""
     download_ttl_hours: int = 24
     log_level: str = "INFO"
+    # "text" (one line, human-readable) or "json" (one JSON object a line, with request and message ids).
+    log_format: str = "text"
+    # Bearer token a Prometheus scraper presents at /metrics; empty: no /metrics route.
+    metrics_token: str = ""

@@ -25,6 +25,8 @@ from storage.errors import Busy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Called once per busy retry (the metrics count them); storage imports nothing above it.
+BUSY_HOOKS: list[Callable[[], None]] = []
 CONNECT_TIMEOUT_S = 5  # per address tried; a host with an IPv4 and an IPv6 address stays under 10 s
 
 MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets",
@@ -133,6 +135,8 @@ def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts
                 if is_busy_error(exc):
                     raise Busy(str(exc)) from exc
                 raise
+            for hook in BUSY_HOOKS:
+                hook()
             log.warning("database busy (attempt %d/%d), retrying: %s", attempt, attempts,
                         str(getattr(exc, "orig", exc))[:120])
             time.sleep(delay)

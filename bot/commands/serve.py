@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"yunling serve: {problem}", file=sys.stderr)
         return 2
     app = build_app(settings)
-    setup_logging(settings.log_level, settings, verbose=args.verbose)
+    setup_logging(settings.log_level, settings, verbose=args.verbose, fmt=settings.log_format)
     server = build_server(app, host=args.host, port=args.port, polling=args.telegram,
                           webhook_url=args.webhook_url, background=not args.no_background)
     settle()
