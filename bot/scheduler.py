@@ -38,6 +38,7 @@ from bot.metrics import job_listener
 from bot.senders import Sender
 from handlers.notifications import clerk_units, propose_reminders, release_due_broadcasts
 from storage import repositories as repo
+from storage import retention
 from storage.db import run_in_transaction
 from storage.models_telegram import purge_tokens
 
@@ -47,6 +48,7 @@ PROCESSED_KEPT = timedelta(days=7)  # WeChat retries within seconds, Telegram wi
 TOKENS_KEPT = timedelta(days=90)  # buttons older than this answer "no longer valid"
 TICK_SECONDS = 2.0  # how often due broadcasts are released and the worker is woken
 CALENDAR_AT = (7, 30)  # local time of the daily reminder proposals
+RETENTION_AT = (3, 30)  # local time of the daily retention pass (quiet hours)
 
 
 def default_senders(app: App) -> dict[str, Sender]:
@@ -118,7 +120,7 @@ class Background:
         downloads.purge(self.app.engine, now)
 
         def work(s):  # type: ignore[no-untyped-def]
-            keys = repo.purge_processed(session=s, before=now - PROCESSED_KEPT)
+            keys = repo.purge_processed(session=s, before=now - timedelta(days=self.app.settings.retention_delivery_keys_days))
             tokens = purge_tokens(session=s, before=now - TOKENS_KEPT)
             return keys, tokens
 
@@ -127,6 +129,22 @@ class Background:
             log.info("housekeeping: %d delivery keys and %d button tokens forgotten", keys, tokens)
         except Exception:
             log.exception("housekeeping failed")
+
+    def retention(self, now: datetime | None = None) -> dict[str, int]:
+        """Daily: delete or empty what the measures do not require keeping (docs/privacy.md)."""
+        now = now or datetime.now(UTC)
+        st = self.app.settings
+        policy = retention.Policy(conversation_days=st.retention_conversation_days,
+                                  ticket_text_days=st.retention_ticket_text_days,
+                                  delivery_keys_days=st.retention_delivery_keys_days,
+                                  outbox_days=st.retention_outbox_days)
+        try:
+            done = run_in_transaction(self.app.engine, lambda s: retention.apply(session=s, now=now, policy=policy))
+        except Exception:
+            log.exception("retention failed")
+            return {}
+        log.info("retention: %s", ", ".join(f"{n} {what}" for what, n in done.items()))
+        return done
 
     # -- life cycle ------------------------------------------------------------------------------
     def _run_loop(self) -> None:
@@ -148,6 +166,8 @@ class Background:
                                misfire_grace_time=30, coalesce=True, max_instances=1,
                                next_run_time=datetime.now(self.tz))
         self.scheduler.add_job(self.calendar, "cron", hour=CALENDAR_AT[0], minute=CALENDAR_AT[1], id="calendar",
+                               misfire_grace_time=12 * 3600, coalesce=True, max_instances=1)
+        self.scheduler.add_job(self.retention, "cron", hour=RETENTION_AT[0], minute=RETENTION_AT[1], id="retention",
                                misfire_grace_time=12 * 3600, coalesce=True, max_instances=1)
         self.scheduler.add_job(self.calendar, "date", run_date=datetime.now(self.tz), id="calendar-startup",
                                misfire_grace_time=12 * 3600)

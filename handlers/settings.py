@@ -40,6 +40,12 @@ class Settings:
     public_url: str = ""
     download_ttl_hours: int = 24
     log_level: str = "INFO"
+    # Retention (days; docs/privacy.md): idle conversations, free text of answered/closed tickets, delivery
+    # keys, the text of sent outbox messages.
+    retention_conversation_days: int = 30
+    retention_ticket_text_days: int = 365
+    retention_delivery_keys_days: int = 7
+    retention_outbox_days: int = 90
     # "text" (one line, human-readable) or "json" (one JSON object a line, with request and message ids).
     log_format: str = "text"
     # Bearer token a Prometheus scraper presents at /metrics; empty: no /metrics route.
