@@ -47,12 +47,14 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = None,
                   **overrides: Any) -> Settings:
     """Build settings from ``.env`` then the environment (environment wins), then explicit overrides;
     ``data_key_file=False`` (commands without a database) never creates the local key file."""
-    source: dict[str, str] = {}
+    source: dict[str, str] = {}  # any setting may instead be given as NAME_FILE=path of a file holding it
     source.update(_read_dotenv(dotenv or Path(".env")))
     source.update(os.environ if env is None else env)
     values: dict[str, Any] = {}
     for f in fields(Settings):
         key = PREFIX + f.name.upper()
+        if key not in source and key + "_FILE" in source:  # a secret mounted as a file (Docker, systemd)
+            source[key] = _read_secret_file(key + "_FILE", source[key + "_FILE"])
         if key not in source:
             continue
         raw = source[key]
@@ -69,6 +71,13 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = None,
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings(**values)
     return with_local_data_key(settings) if data_key_file else settings
+
+
+def _read_secret_file(setting: str, path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigurationError(f"{setting}: cannot read {path} ({exc.strerror})") from exc
 
 
 def with_local_data_key(settings: Settings) -> Settings:
@@ -115,3 +124,65 @@ def _holds_encrypted_data(db_path: Path) -> bool:
     finally:
         conn.close()
     return False
+
+
+# What each setting means, for .env.example (``python tools/env_example.py``) and the README's table.
+# tests/test_deploy.py fails when a setting has no entry here or .env.example is not regenerated.
+MEANINGS: dict[str, str] = {
+    "database_url": "any SQLAlchemy URL; PostgreSQL as postgresql+psycopg://user:pw@host/db",
+    "timezone": "time zone of dates shown and of the calendar",
+    "default_locale": "zh or en, for people whose platform gives no language",
+    "session_timeout_minutes": "idle time after which an unfinished conversation starts afresh",
+    "sqlite_busy_timeout_ms": "SQLite lock wait, kept well under WeChat's 5-second budget",
+    "clerks": "clerk allow-list: wechat:OPENID=昆明市总工会;telegram:12345=云南省总工会;console:li=…",
+    "data_key": "secret that encrypts ID and phone numbers at rest (required with a server database; with "
+                "SQLite a key file <db>.key is created beside a new database). Keep it apart from backups",
+    "human_contact": "the human contact named when the assistant abstains",
+    "handoff_promise_hours": "promised answer time of a hand-off ticket",
+    "telegram_token": "Telegram bot token from @BotFather",
+    "telegram_base_url": "Bot API server root, for a local Bot API server (empty: Telegram's)",
+    "telegram_webhook_secret": "secret of the Telegram webhook /telegram (set it to serve the webhook)",
+    "telegram_bot_username": "the bot's username, for deep links",
+    "wechat_token": "WeChat official account: server token (set it to serve /wechat)",
+    "wechat_app_id": "WeChat official account: AppID",
+    "wechat_aes_key": "WeChat official account: EncodingAESKey (safe mode; plain mode is then refused)",
+    "wechat_app_secret": "WeChat official account: AppSecret",
+    "wechat_api_base_url": "WeChat API root, for a local stand-in (empty: WeChat's)",
+    "wechat_timestamp_window_s": "webhook calls older or newer than this are refused",
+    "wechat_reply_deadline_s": "after this, answer 'success' and send by customer-service message",
+    "wechat_template_status": "template id for status notifications outside the 48-hour window",
+    "wechat_transfer_to_kf": "hand 人工 over to the account's customer-service seats instead of tickets",
+    "signin_grace_minutes": "sign-in opens this long before a session starts",
+    "public_url": "public root of the web app (https://assistant.example.org): download links and sign-in "
+                  "screens; empty: none",
+    "download_ttl_hours": "how long a download link works",
+    "log_level": "log level of servers",
+    "log_format": "text, or json for one JSON object a line with request_id and message_id",
+    "metrics_token": "bearer token a Prometheus scraper presents at /metrics; empty: no /metrics route",
+    "retention_conversation_days": "idle conversations are deleted after this many days (docs/privacy.md)",
+    "retention_ticket_text_days": "free text of answered/closed tickets is removed after this many days",
+    "retention_delivery_keys_days": "delivery keys (message ids) are forgotten after this many days",
+    "retention_outbox_days": "text of sent outbox messages is emptied after this many days",
+}
+
+
+def env_example() -> str:
+    """The text of .env.example: every setting, its default and its meaning, from :class:`Settings`."""
+    defaults = Settings()
+    lines = ["# Settings of the Yunling Workers' Assistant (generated by tools/env_example.py from",
+             "# handlers/settings.py and bot/config.py; do not edit by hand). Copy to .env or to the",
+             "# environment file of the service; the environment wins over .env. Commented lines show the default.",
+             "# Any setting may be given as NAME_FILE=/path/of/a/file/holding/it instead (secrets: YUNLING_DATA_KEY_FILE).",
+             ""]
+    for f in fields(Settings):
+        value = getattr(defaults, f.name)
+        if f.name == "clerks":
+            shown = ""
+        elif isinstance(value, bool):
+            shown = "true" if value else "false"
+        else:
+            shown = str(value)
+        lines.append(f"# {MEANINGS[f.name]}")
+        lines.append(f"#{PREFIX}{f.name.upper()}={shown}")
+        lines.append("")
+    return "\n".join(lines)
