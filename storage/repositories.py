@@ -98,7 +98,27 @@ def get_or_create_identity(
 
 def _create_identity(session: Session, channel: str, user_key: str, chat_key: str, locale: str,
                      display_name: str) -> tuple[Identity, Person]:
-    """A new person with their first identity (a channel's user seen for the first time)."""
+    """A new person with their first identity (a channel's user seen for the first time).
+
+    Two processes can see a user's first two messages at once (Telegram acknowledges an update before
+    handling it). On a server database the second insert waits for the first transaction and then hits the
+    unique key: inside a savepoint, so that it takes the identity just created instead of failing the
+    message. (SQLite has one writer at a time: the second transaction starts after the first committed.)"""
+    if session.get_bind().dialect.name == "sqlite":
+        return _insert_identity(session, channel, user_key, chat_key, locale, display_name)
+    try:
+        with session.begin_nested():
+            return _insert_identity(session, channel, user_key, chat_key, locale, display_name)
+    except IntegrityError:
+        found = session.exec(select(Identity, Person).join(Person, col(Person.id) == Identity.person_id)
+                             .where(Identity.channel == channel, Identity.user_key == user_key)).first()
+        if found is None:
+            raise
+        return found[0], found[1]
+
+
+def _insert_identity(session: Session, channel: str, user_key: str, chat_key: str, locale: str,
+                     display_name: str) -> tuple[Identity, Person]:
     person = Person(locale=locale, display_name=display_name[:100])
     session.add(person)
     session.flush()
