@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -263,7 +264,7 @@ def outcome(url: str, sent: dict[str, list[str]], acked: set[str], settle_s: flo
     by_channel: dict[str, int] = {"wechat": 0, "telegram": 0}
     for user, keys in sent.items():
         times = [processed[k] for k in keys if k in processed]
-        by_channel[user.split(":")[0]] += sum(1 for a, b in zip(times, times[1:], strict=False) if b < a)  # type: ignore[operator]
+        by_channel[user.split(":")[0]] += sum(1 for a, b in itertools.pairwise(times) if b < a)  # type: ignore[operator]
     return {"lost": lost, "violations": sum(by_channel.values()), "by_channel": by_channel}
 
 
