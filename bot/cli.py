@@ -57,6 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a database that cannot be reached: the reason, not a traceback
+        if type(exc).__name__ != "OperationalError" or not type(exc).__module__.startswith("sqlalchemy"):
+            raise
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
+        print(f"yunling: YUNLING_DATABASE_URL: the database cannot be reached ({reason})", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
 

@@ -183,6 +183,16 @@ def test_an_unreachable_database_fails_within_ten_seconds_with_the_reason(monkey
         assert ":pw@" not in err
 
 
+def test_maintenance_commands_name_an_unreachable_database_too(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("YUNLING_DATA_KEY", KEY)
+    for argv in (["db", "upgrade"], ["db", "check"], ["tickets", "list", "--unit", "x"]):
+        start = time.monotonic()
+        assert main([*argv, "--db", "postgresql+psycopg://yunling:pw@127.0.0.1:9/yunling"]) == 2, argv
+        assert time.monotonic() - start < 10
+        err = capsys.readouterr().err
+        assert "YUNLING_DATABASE_URL: the database cannot be reached (" in err and ":pw@" not in err, argv
+
+
 def test_settings_without_a_key_for_a_new_sqlite_database_still_work(tmp_path: Path) -> None:
     s = load_settings(env={}, dotenv=tmp_path / "none", database_url=f"sqlite:///{tmp_path / 'new.db'}")
     assert isinstance(s, Settings) and s.data_key
