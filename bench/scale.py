@@ -132,7 +132,7 @@ class WeChatClient:
                  "encrypt_type": "aes", "msg_signature": env["MsgSignature"]}, payload.encode(), key)
 
 
-async def drive(bases: list[str], plan: list, connections: int) -> dict:
+async def drive(bases: list[str], plan: list, connections: int, telegram_on_first: bool = False) -> dict:
     wx = WeChatClient()
     latencies: list[float] = []
     by_channel: dict[str, list[float]] = {"wechat": [], "telegram": []}
@@ -149,6 +149,8 @@ async def drive(bases: list[str], plan: list, connections: int) -> dict:
             for kind, body in steps:
                 http = https[turn[0] % len(https)]
                 turn[0] += 1
+                if channel == "telegram" and telegram_on_first:
+                    http = https[0]  # deploy/nginx: /telegram goes to the worker process only
                 if channel == "wechat":
                     if kind == "event":  # one event per user per second (the key has CreateTime in seconds)
                         await asyncio.sleep(max(0.0, 1.05 - (time.monotonic() - last_event)))
@@ -245,7 +247,7 @@ def wait_healthy(base: str, timeout: float = 60) -> None:
     raise SystemExit(f"{base} did not become healthy")
 
 
-def outcome(url: str, sent: dict[str, list[str]], acked: set[str], settle_s: float) -> dict:
+def outcome(url: str, sent: dict[str, list[str]], acked: set[str], settle_s: float, quiet: bool = False) -> dict:
     """Wait for queued (Telegram) messages to be processed, then read the processing order per user."""
     engine = make_engine(url)
     deadline = time.monotonic() + settle_s
@@ -259,7 +261,7 @@ def outcome(url: str, sent: dict[str, list[str]], acked: set[str], settle_s: flo
     engine.dispose()
     missing = acked - processed.keys()
     lost = len(missing)
-    if missing:
+    if missing and not quiet:
         print("    not processed, e.g.: " + ", ".join(sorted(missing)[:4]))
     by_channel: dict[str, int] = {"wechat": 0, "telegram": 0}
     for user, keys in sent.items():
@@ -269,7 +271,7 @@ def outcome(url: str, sent: dict[str, list[str]], acked: set[str], settle_s: flo
 
 
 def run_once(admin_url: str, n: int, plan: list, connections: int, wx_api: str, tg: TelegramStandIn,
-             tmp: Path) -> dict:
+             tmp: Path, telegram_on_first: bool = False) -> dict:
     name = "yunling_scale_" + uuid.uuid4().hex[:8]
     admin = make_engine(admin_url)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -280,15 +282,21 @@ def run_once(admin_url: str, n: int, plan: list, connections: int, wx_api: str, 
     try:
         cpu0 = sum(cpu_seconds(p.pid) for p, _b in servers)
         own0 = time.process_time()
-        result = asyncio.run(drive([b for _p, b in servers], plan, connections))
+        result = asyncio.run(drive([b for _p, b in servers], plan, connections, telegram_on_first))
         result["client_cpu"] = time.process_time() - own0
-        result.update(outcome(url, result["sent"], result["acked"], settle_s=60))
-        result["cpu"] = sum(cpu_seconds(p.pid) for p, _b in servers) - cpu0
+        result["backlog"] = outcome(url, {}, result["acked"], settle_s=0, quiet=True)["lost"]
+        # Queued Telegram updates are still handled: wait (bounded), then stop the servers gracefully
+        # (they finish what they received) and count what was never processed.
+        outcome(url, {}, result["acked"], settle_s=120, quiet=True)
+        result["cpu"] = sum(cpu_seconds(p.pid) for p, _b in servers) - cpu0  # including the queued work
+    finally:
+        stop_servers(servers)
+    try:
+        result.update(outcome(url, result["sent"], result["acked"], settle_s=0))
         tg_updates = sum(len(k) for u, k in result["sent"].items() if u.startswith("telegram:"))
         replies = len(tg.of("sendMessage", "sendDocument", "sendPhoto"))
         result["tg_replies"], result["tg_updates"] = replies, tg_updates
     finally:
-        stop_servers(servers)
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -306,6 +314,9 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=3000, help="total messages (spread over the users)")
     parser.add_argument("--connections", type=int, default=40, help="users active at a time")
     parser.add_argument("--processes", default="1,2", help="process counts to measure (default 1,2)")
+    parser.add_argument("--telegram-on-one", action="store_true", help="send every Telegram update to the first "
+                        "process, as deploy/nginx does (Telegram's updates are acknowledged before they are "
+                        "handled, so a user's updates on two processes can be handled out of order)")
     args = parser.parse_args()
     if not args.db.startswith("postgresql"):
         raise SystemExit("--db must be a PostgreSQL URL: the scale-out is measured on one PostgreSQL server")
@@ -325,7 +336,8 @@ def main() -> int:
         with serve_standin(tg.app()) as tg_url, tempfile.TemporaryDirectory() as tmp:
             tg.url = tg_url  # type: ignore[attr-defined]
             for n in (int(x) for x in args.processes.split(",")):
-                r = run_once(args.db, n, plan, args.connections, wx_standin.base_url, tg, Path(tmp))
+                r = run_once(args.db, n, plan, args.connections, wx_standin.base_url, tg, Path(tmp),
+                             args.telegram_on_one)
                 count = len(r["latencies"])
                 rates[n] = count / r["seconds"]
                 print(f"  {n} process{'es' if n > 1 else ''}: {rates[n]:6.0f} msg/s   p50 {pct(r['latencies'], 50):6.1f} ms"
