@@ -341,7 +341,7 @@ def main() -> int:
                 count = len(r["latencies"])
                 rates[n] = count / r["seconds"]
                 print(f"  {n} process{'es' if n > 1 else ''}: {rates[n]:6.0f} msg/s   p50 {pct(r['latencies'], 50):6.1f} ms"
-                      f"   p99 {pct(r['latencies'], 99):7.1f} ms   errors {len(r['errors'])}   lost {r['lost']}"
+                      f"   p99 {pct(r['latencies'], 99):7.1f} ms   errors {len(r['errors'])}   queued at the end {r['backlog']}   lost {r['lost']}"
                       f"   order violations {r['violations']}   server CPU {r['cpu'] / max(count, 1) * 1000:.1f} ms/msg"
                       f"   Telegram replies {r['tg_replies']} for {r['tg_updates']} updates")
                 print(f"    CPU busy: servers {r['cpu'] / r['seconds']:.2f} cores, this client and the stand-ins "
