@@ -91,15 +91,14 @@ def instrument(dispatcher: Any) -> Any:
         token = message_id_var.set(message_id(incoming.message_key)) if incoming.message_key else None
         try:
             result = handle(incoming, **kw)
+            if not getattr(inner, "batch", False):
+                outcome = _outcome(result)
+                MESSAGES.labels(incoming.channel, outcome).inc()
+                log.debug("message %s on %s: %s", message_id_var.get(), incoming.channel, outcome)
+            return result
         finally:
             if token is not None:
                 message_id_var.reset(token)
-        if getattr(inner, "batch", False):
-            return result
-        outcome = _outcome(result)
-        MESSAGES.labels(incoming.channel, outcome).inc()
-        log.debug("message %s on %s: %s", message_id(incoming.message_key), incoming.channel, outcome)
-        return result
 
     def metered_handle_many(batch: Any) -> Any:
         inner.batch = True
