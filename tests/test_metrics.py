@@ -85,10 +85,11 @@ def test_json_log_lines_carry_the_request_and_message_ids(engine, settings, stan
     handler.addFilter(ContextFilter())
     handler.setLevel(logging.DEBUG)
     watched = [logging.getLogger("bot.metrics"), logging.getLogger("bot.web")]
-    old = [lg.level for lg in watched]
-    for lg in watched:
+    old = [(lg.level, lg.propagate) for lg in watched]
+    for lg in watched:  # debug lines to this handler only (the root's may hold an earlier test's stderr)
         lg.addHandler(handler)
         lg.setLevel(logging.DEBUG)
+        lg.propagate = False
     try:
         s = replace(wx_settings(settings, standin, safe=True), metrics_token=METRICS_TOKEN)
         client = TestClient(web_app(engine, s))
@@ -98,9 +99,10 @@ def test_json_log_lines_carry_the_request_and_message_ids(engine, settings, stan
         assert res.headers["x-request-id"] == "req-abcdef-0001"
         assert len(client.get("/healthz").headers["x-request-id"]) == 16  # a fresh id when none is given
     finally:
-        for lg, level in zip(watched, old, strict=True):
+        for lg, (level, propagate) in zip(watched, old, strict=True):
             lg.removeHandler(handler)
             lg.setLevel(level)
+            lg.propagate = propagate
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines and all({"time", "level", "logger", "message"} <= ln.keys() for ln in lines)
     assert any(ln.get("message_id") == message_id("wx:777") for ln in lines), lines
