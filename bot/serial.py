@@ -16,8 +16,11 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from handlers.dispatch import Dispatcher, Guard
+from sqlmodel import Session
+
+from handlers.dispatch import After, Dispatcher, Guard
 from handlers.types import DispatchResult, Incoming
+from storage.db import run_in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,12 @@ class SerialWorker(Executor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         return self._put(("call", fn, args, kwargs))
 
-    def dispatch(self, incoming: Incoming, guard: Guard | None = None) -> Future[DispatchResult]:
-        return self._put(("dispatch", incoming, guard))
+    def dispatch(self, incoming: Incoming, guard: Guard | None = None, after: After | None = None,
+                 before: Callable[[Session], object] | None = None) -> Future[DispatchResult]:
+        """Handle ``incoming`` in a batch (see :meth:`Dispatcher.handle_many`). ``before`` runs in a transaction
+        of its own that commits before the batch's, with the ``before`` of the batch's other messages (the
+        WeChat webhook records each message in the inbox there)."""
+        return self._put(("dispatch", incoming, guard, after, before))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
@@ -94,8 +101,17 @@ class SerialWorker(Executor):
             return
         self.batches += 1
         self.messages += len(group)
+        befores = [w[4] for _f, w in group if w[4] is not None]
+        if befores:
+            try:
+                run_in_transaction(self.dispatcher.engine, lambda s: [before(s) for before in befores])
+            except BaseException as exc:  # nothing was recorded, so nothing is handled: the callers refuse
+                log.error("batch of %d messages not recorded (%s)", len(group), type(exc).__name__)
+                for future, _w in group:
+                    future.set_exception(exc)
+                return
         try:
-            results = self.dispatcher.handle_many([(w[1], w[2]) for _f, w in group])
+            results = self.dispatcher.handle_many([(w[1], w[2], w[3]) for _f, w in group])
         except BaseException as exc:  # handle_many apologises for failures itself; this is a bug
             log.exception("batch of %d messages failed", len(group))
             for future, _w in group:

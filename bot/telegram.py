@@ -2,7 +2,11 @@
 
 Updates arrive by long polling (PTB's ``Updater``) or through ``POST /telegram`` of our Starlette app,
 following PTB's custom-webhook example: the secret header is checked in constant time, the body is parsed
-with ``Update.de_json`` and put on ``application.update_queue``. One ``TypeHandler`` turns each update
+with ``Update.de_json`` and put on ``application.update_queue``. That queue (:class:`DurableQueue`) records
+each update in the ``inbox`` table (encrypted) before ``put`` returns, so the webhook answers 200, and the
+poller asks for the next offset, only for updates kept durably; the transaction that handles an update
+deletes its row, and a process that starts handles the rows a dead one left, in order, before any new
+update. One ``TypeHandler`` turns each update
 into a neutral :class:`Incoming`, runs the synchronous dispatcher in a worker thread and sends the
 replies. Updates run concurrently, but one at a time per chat and in arrival order
 (:class:`PerChatProcessor`), so a person's messages are never reordered. A repeated update id is
@@ -73,6 +77,9 @@ from handlers.types import (
     clean_field,
 )
 from storage import models_telegram as store
+from storage import repo_inbox
+from storage.crypto import decrypt as decrypt_at_rest
+from storage.crypto import encrypt as encrypt_at_rest
 from storage.db import run_in_transaction
 
 log = logging.getLogger(__name__)
@@ -332,6 +339,39 @@ class PerChatProcessor(BaseUpdateProcessor):
         return None
 
 
+INBOX = "telegram"  # the inbox's channel
+INBOX_RETRY_S = 1.0  # the poller waits this long before recording an update again when the database fails
+
+
+def inbox_key(update: Update) -> str:
+    return f"tg:{update.update_id}"
+
+
+class DurableQueue(asyncio.Queue):
+    """PTB's update queue, whose ``put`` returns once the update is recorded in the inbox. The webhook
+    answers 200 after ``put``; PTB's poller puts a batch before it confirms the batch's offset with the next
+    ``getUpdates``. ``put_nowait`` queues without recording (updates read back from the inbox)."""
+
+    def __init__(self, record: Callable[[Update], Awaitable[None]]) -> None:
+        super().__init__()
+        self._record = record
+        self.polling = False  # set while PTB's poller feeds the queue: it retries instead of raising
+
+    async def put(self, item: Any) -> None:
+        if isinstance(item, Update):
+            while True:
+                try:
+                    await self._record(item)
+                    break
+                except Exception as exc:
+                    if not self.polling:
+                        raise  # the webhook answers 503 and Telegram tries again later
+                    log.error("telegram update %s not recorded (%s); retrying before confirming it",
+                              item.update_id, type(exc).__name__)
+                    await asyncio.sleep(INBOX_RETRY_S)
+        self.put_nowait(item)
+
+
 def api_urls(base: str) -> tuple[str, str]:
     """(base_url, base_file_url) for PTB from the server root of ``YUNLING_TELEGRAM_BASE_URL``
     (a Local Bot API server or a stand-in, e.g. ``http://127.0.0.1:8081``)."""
@@ -363,8 +403,9 @@ class TelegramBot:
         if not s.telegram_token:
             raise ValueError("YUNLING_TELEGRAM_TOKEN is not set")
         self.app, self.settings = app, s
+        self.queue = DurableQueue(self._record)
         builder = Application.builder().token(s.telegram_token).concurrent_updates(
-            PerChatProcessor(max_concurrent_updates))
+            PerChatProcessor(max_concurrent_updates)).update_queue(self.queue)
         if s.telegram_base_url:
             url, file_url = api_urls(s.telegram_base_url)
             builder = builder.base_url(url).base_file_url(file_url)
@@ -377,6 +418,7 @@ class TelegramBot:
         # The dispatcher's own threads: a few are enough (SQLite serialises writers, and more threads only
         # add lock waits and GIL hand-offs); raise it for PostgreSQL.
         self._executor = ThreadPoolExecutor(dispatch_threads, thread_name_prefix="telegram")
+        self._inbox = ThreadPoolExecutor(2, thread_name_prefix="telegram-inbox")  # recording before the 200
         self.polling = False
         # PTB logs whole updates (text, phone numbers) at DEBUG; never let that reach our logs.
         ptb_log = logging.getLogger("telegram")
@@ -396,9 +438,11 @@ class TelegramBot:
                 return
             await self.application.initialize()
             await self.register_commands()
+            await self.recover()
             await self.application.start()
             if polling:
                 assert self.application.updater is not None
+                self.queue.polling = True
                 await self.application.updater.start_polling(
                     poll_interval=poll_interval, timeout=timedelta(seconds=poll_timeout),
                     allowed_updates=list(ALLOWED_UPDATES))
@@ -422,6 +466,7 @@ class TelegramBot:
                 await self.application.stop()
             await self.application.shutdown()
             self._executor.shutdown(wait=False)  # idle: Application.stop() waited for every update
+            self._inbox.shutdown(wait=False)
             _BOTS.pop(id(self.app), None)
             log.info("telegram bot stopped")
 
@@ -439,6 +484,42 @@ class TelegramBot:
                 await self.application.bot.set_my_commands(commands, language_code=code)
             except TelegramError as exc:  # the menu is a convenience; serve anyway
                 log.warning("set_my_commands(%s) failed: %s", code or "default", type(exc).__name__)
+
+    # -- the inbox ---------------------------------------------------------------------------------
+    def _record_sync(self, update: Update) -> None:
+        body = encrypt_at_rest(self.settings.data_key, json.dumps(update.to_dict(), ensure_ascii=False))
+        run_in_transaction(self.app.engine, lambda s: repo_inbox.record(
+            session=s, channel=INBOX, message_key=inbox_key(update), body=body))
+
+    async def _record(self, update: Update) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._inbox, self._record_sync, update)
+
+    def _settle_sync(self, update: Update) -> None:
+        run_in_transaction(self.app.engine, lambda s: repo_inbox.settle(
+            session=s, channel=INBOX, message_key=inbox_key(update)))
+
+    async def _settle(self, update: Update) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._inbox, self._settle_sync, update)
+
+    async def recover(self) -> int:
+        """Queue the updates recorded but not handled (a process died holding them), oldest first, before
+        any new update; returns how many. Their keys make a second handling a dropped duplicate."""
+        rows = await asyncio.get_running_loop().run_in_executor(self._inbox, lambda: run_in_transaction(
+            self.app.engine, lambda s: repo_inbox.pending(session=s, channel=INBOX)))
+        for key, body in rows:
+            try:
+                update = Update.de_json(json.loads(decrypt_at_rest(self.settings.data_key, body)),
+                                        self.application.bot)
+            except Exception as exc:  # a row no key or parser can read: drop it, loudly
+                log.error("telegram inbox row %s unreadable (%s); dropped", key, type(exc).__name__)
+                await asyncio.get_running_loop().run_in_executor(self._inbox, lambda k=key: run_in_transaction(
+                    self.app.engine, lambda s: repo_inbox.settle(session=s, channel=INBOX, message_key=k)))
+                continue
+            self.queue.put_nowait(update)
+        if rows:
+            log.warning("telegram: %d updates received before a restart and not handled; handling them now",
+                        len(rows))
+        return len(rows)
 
     # -- webhook -----------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -473,12 +554,17 @@ class TelegramBot:
             log.warning("telegram webhook: update %s arrived while the bot is not running (503)",
                         update.update_id)
             return PlainTextResponse("not running", status_code=503)
-        await self.application.update_queue.put(update)
+        try:
+            await self.queue.put(update)  # recorded in the inbox when it returns
+        except Exception as exc:
+            log.error("telegram webhook: update %s not recorded (%s); 503", update.update_id, type(exc).__name__)
+            return PlainTextResponse("busy", status_code=503)
         return Response(status_code=200)
 
     # -- handlers ----------------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None and not await self._acknowledge(update.callback_query):
+            await self._settle(update)
             return
         now = datetime.now(UTC)
         upload = None
@@ -487,6 +573,7 @@ class TelegramBot:
             if problem:
                 _ = translator(update.effective_user.language_code if update.effective_user else None)
                 assert update.effective_chat is not None
+                await self._settle(update)
                 await send_items(context.bot, update.effective_chat.id,
                                  [Outgoing("text", html=html.escape(_(problem), quote=False))])
                 return
@@ -527,6 +614,7 @@ class TelegramBot:
 
         incoming = to_incoming(update, now=now, payload_prefixes=self._prefixes, lookup=lookup, upload=upload)
         if incoming is None:
+            self._settle_sync(update)
             query, user = update.callback_query, update.effective_user
             if query is None or not (query.data or "").startswith("t:") or user is None:
                 return None, []
@@ -534,7 +622,11 @@ class TelegramBot:
             _ = translator(user.language_code)
             return DispatchResult(replies=[Reply(text=_(BUTTON_EXPIRED))]), [Outgoing("text", html=html.escape(
                 _(BUTTON_EXPIRED), quote=False))]
-        result = self.app.dispatcher.handle(incoming)
+        key = inbox_key(update)
+        # The inbox row goes in the transaction that handles the update (or, when the step fails and rolls
+        # back, with the guard run on its own): handled once, or still there for the next start.
+        result = self.app.dispatcher.handle(incoming, guard=lambda s: repo_inbox.settle(
+            session=s, channel=INBOX, message_key=key))
         _ = translator(result.locale)
         items = [it for reply in result.replies for it in render(reply, _)]
         tokens = long_values(items)
@@ -572,6 +664,8 @@ class TelegramBot:
         if not isinstance(update, Update):
             log.error("telegram error outside an update: %s", type(err).__name__, exc_info=err)
             return
+        with contextlib.suppress(Exception):  # not handled again at the next start: it failed, we apologise
+            await self._settle(update)
         user, chat = update.effective_user, update.effective_chat
         who = pseudonym("telegram", str(user.id)) if user else "-"
         log.error("telegram update %s of %s failed: %s", update.update_id, who, type(err).__name__,
@@ -678,5 +772,5 @@ def make_sender(app: App) -> TelegramSender | None:
     return TelegramSender(app.settings, app.engine)
 
 
-__all__ = ["Outgoing", "PerChatProcessor", "TelegramBot", "TelegramSender", "callback_data", "deep_link",
+__all__ = ["DurableQueue", "Outgoing", "PerChatProcessor", "TelegramBot", "TelegramSender", "callback_data", "deep_link",
            "make_sender", "render", "routes", "settings_problems", "split_units", "telegram_for", "to_incoming"]

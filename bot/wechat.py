@@ -12,6 +12,12 @@ commits the messages waiting together at once); the replay guard is recorded in 
 transaction. Done within the deadline: one passive reply (encrypted in safe mode). Not done: ``success`` now, and the replies follow as customer-service messages. WeChat retries a
 message it got no answer for; a retry never runs the flow again: it waits for the same job, or gets the
 cached passive reply again, or ``success`` when the answer goes out by the customer-service API.
+
+``success`` is a promise WeChat never asks about again, so it is kept on disk: every message is recorded
+in the ``inbox`` table (encrypted) in a transaction that commits before the one that handles it, which
+deletes the row. A late job's replies go into the outbox in its handling transaction (due a minute later:
+the webhook sends them at once and marks them sent). A process that starts handles the inbox rows a dead
+one left and sends their replies through the outbox.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import binascii
 import contextlib
 import hashlib
 import hmac
+import json
 import logging
 import queue
 import secrets
@@ -65,7 +72,7 @@ from handlers.types import (
     clean_field,
     reply_to_dict,
 )
-from storage import repo_wechat
+from storage import repo_inbox, repo_outbox, repo_wechat
 from storage import repositories as repo
 from storage.crypto import decrypt as decrypt_at_rest
 from storage.crypto import encrypt as encrypt_at_rest
@@ -82,6 +89,8 @@ REPLY_CACHE = timedelta(minutes=5)  # WeChat retries within ~15 s; keep answers 
 # find the answer in the database's reply cache. At 700 messages/s, five minutes would hold 200 000 jobs.
 JOBS_KEPT_S = 30.0
 PURGE_EVERY_S = 60.0
+INBOX = "wechat"  # the inbox's channel
+LATE_GRACE = timedelta(seconds=60)  # a late reply's outbox row waits this long for the webhook's own send
 HANDOFF_WORDS = frozenset({"人工", "转人工", "人工服务", "找人工", "human", "/human", "talk to a person"})
 MENU_PREFIXES = ("flow:", "cmd:", "ask:")
 SILENT_EVENTS = frozenset({"view", "location", "templatesendjobfinish", "masssendjobfinish"})
@@ -259,10 +268,12 @@ _REPLAYED = object()  # the guard's verdict on a (timestamp, nonce) seen before
 class _Job:
     """One message's dispatcher run, shared by WeChat's retries of it."""
 
-    future: Future[DispatchResult]
     openid: str
+    future: Future[DispatchResult] = field(default_factory=Future)
     lock: threading.Lock = field(default_factory=threading.Lock)
     late: bool = False  # an attempt answered "success": the replies go out by the customer-service API
+    committing: bool = False  # handled and not late: its transaction is committing, the answer is passive
+    durable: DispatchResult | None = None  # the result whose replies went into the outbox with its commit
     passive: str | None = None  # the passive reply text, once given
     created: float = 0.0
     done_at: float | None = None
@@ -405,7 +416,7 @@ class WeChatWebhook:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
-    def _guard(self, nonce: _Nonce, *, reachable: bool = False) -> Callable[[Session], object]:
+    def _guard(self, nonce: _Nonce, *, reachable: bool = False, settle: str = "") -> Callable[[Session], object]:
         """The replay guard as a step of a transaction: record the nonce; ``_REPLAYED`` when it was seen
         before. Runs as the dispatcher's guard, so a message costs one transaction, or on its own through
         :meth:`_admit`."""
@@ -413,6 +424,8 @@ class WeChatWebhook:
         expires = datetime.fromtimestamp(nonce.ts + self.settings.wechat_timestamp_window_s + 1, UTC)
 
         def guard(session: Session) -> object:
+            if settle:  # the message's inbox row goes with the transaction that handles (or refuses) it
+                repo_inbox.settle(session=session, channel=INBOX, message_key=settle)
             if not repo_wechat.admit_nonce(session=session, nonce_key=nonce.key, expires_at=expires):
                 return _REPLAYED
             if self.clock() - self._last_purge > PURGE_EVERY_S:
@@ -503,10 +516,11 @@ class WeChatWebhook:
             job = self.jobs.get(key)
             first = job is None
             if job is None:  # the replay guard runs in the dispatcher's own transaction
-                guard = self._guard(nonce, reachable=reachable)
-                future = (self._serial.dispatch(incoming, guard) if self._serial is not None else
-                          self.executor.submit(self.app.dispatcher.handle, incoming, guard=guard))
-                job = _Job(future=future, openid=inbound.openid, created=self.clock())
+                job = _Job(openid=inbound.openid, created=self.clock())
+                guard = self._guard(nonce, reachable=reachable, settle=key)
+                after, before = self._keep_late(job, key), self._recorder(incoming)
+                job.future = (self._serial.dispatch(incoming, guard, after, before) if self._serial is not None
+                              else self.executor.submit(self._record_and_handle, incoming, guard, after, before))
                 self.jobs[key] = job
                 job.future.add_done_callback(lambda _f, k=key, j=job: self._finished(k, j))
         # WeChat's retry while this process still holds the message: its nonce on its own.
@@ -515,7 +529,18 @@ class WeChatWebhook:
         # Waiting, not wait_for: a timeout must not cancel the job (nor need a shield around it).
         waiter = asyncio.wrap_future(job.future)
         done, _pending = await asyncio.wait((waiter,), timeout=self.settings.wechat_reply_deadline_s)
+        if done and waiter.exception() is not None:  # not recorded (database busy): WeChat tries again
+            with self._jobs_guard:
+                if self.jobs.get(key) is job:
+                    del self.jobs[key]
         result = waiter.result() if done else None
+        if result is None:
+            with job.lock:
+                if not job.future.done() and not job.committing:
+                    job.late = True  # the message is in the inbox; its commit puts the replies in the outbox
+            if not job.late:  # done, or its commit is under way (replies not kept for later): a moment more
+                await asyncio.wait((waiter,))
+                result = waiter.result()
         if result is not None and result.held is not None:  # a replay: nothing ran
             with self._jobs_guard:
                 if self.jobs.get(key) is job:
@@ -531,9 +556,6 @@ class WeChatWebhook:
         if result is not None and self.settings.public_url and not result.duplicate and _documents(result.replies):
             links = await self._in_db(self._links_of, job, result)
         with job.lock:
-            if result is None and not job.future.done():
-                job.late = True  # _finished delivers by the customer-service API
-                return self._success()
             if job.late:
                 return self._success()
             if job.passive is not None:  # another attempt of this message rendered it already
@@ -562,10 +584,13 @@ class WeChatWebhook:
             if not job.late or job.future.cancelled() or job.future.exception() is not None:
                 return
             result = job.future.result()
+            durable = job.durable is result
         if not result.duplicate and result.replies:  # API calls off the dispatcher's threads
-            self._outbound.submit(self._deliver, key, job.openid, result.replies)
+            self._outbound.submit(self._deliver, key, job.openid, result.replies, durable)
 
-    def _deliver(self, key: str, openid: str, replies: list[Reply]) -> None:
+    def _deliver(self, key: str, openid: str, replies: list[Reply], durable: bool = False) -> None:
+        """Customer-service messages now. ``durable``: the replies are also in the outbox (``_keep_late``);
+        those sent are marked sent there, and the rest made due at once when a send fails."""
         for i, reply in enumerate(replies):
             try:
                 self.sender.send_sync(_recipient(openid, self._now()), reply, kind="reply",
@@ -573,8 +598,95 @@ class WeChatWebhook:
             except (SendError, RuntimeError) as exc:
                 log.error("wechat late reply %d of %s failed (%s); queued in the outbox",
                           i, pseudonym("wechat", openid), exc)
-                self._queue(key, openid, replies[i:], first=i)
+                if durable:
+                    self._settle_late(key, sent=i, total=len(replies))
+                else:
+                    self._queue(key, openid, replies[i:], first=i)
                 return
+        if durable:
+            self._settle_late(key, sent=len(replies), total=len(replies))
+
+    def _settle_late(self, key: str, *, sent: int, total: int) -> None:
+        keys = [_late_key(key, n) for n in range(total)]
+        now = self._now()
+
+        def work(session: Session) -> None:
+            repo_outbox.mark_sent(session=session, dedupe_keys=keys[:sent], now=now)
+            repo_outbox.make_due(session=session, dedupe_keys=keys[sent:], now=now)
+
+        try:
+            run_in_transaction(self.app.engine, work)
+        except Exception as exc:  # the rows stay pending: the delivery worker sends them (again) after the grace
+            log.error("wechat late replies of %s not marked (%s)", key, type(exc).__name__)
+
+    # -- the inbox: what "success" promised survives the process ------------------------------------
+    def _recorder(self, incoming: Incoming) -> Callable[[Session], object]:
+        body = encrypt_at_rest(self.settings.data_key, _incoming_json(incoming))
+        return lambda session: repo_inbox.record(session=session, channel=INBOX, message_key=incoming.message_key,
+                                                 body=body, at=incoming.received_at)
+
+    def _record_and_handle(self, incoming: Incoming, guard: Callable[[Session], object],
+                           after: Callable[[Session, DispatchResult], None],
+                           before: Callable[[Session], object]) -> DispatchResult:
+        """In a pool thread (PostgreSQL): record the message, commit, then handle it."""
+        run_in_transaction(self.app.engine, before)
+        return self.app.dispatcher.handle(incoming, guard=guard, after=after)
+
+    def _keep_late(self, job: _Job, key: str, grace: timedelta = LATE_GRACE) -> Callable[[Session, DispatchResult],
+                                                                                         None]:
+        """The dispatcher's last step in the handling transaction: when ``success`` was answered already, the
+        replies go into the outbox with the commit (due after ``grace``); otherwise the passive reply is a
+        moment away and the deadline waits for it."""
+
+        def after(session: Session, result: DispatchResult) -> None:
+            with job.lock:
+                if not job.late:
+                    job.committing = True
+                    return
+                job.durable = result
+            identity = repo.find_identity(session=session, channel="wechat", user_key=job.openid)
+            if identity is None:
+                return
+            due = self._now() + grace
+            for n, reply in enumerate(result.replies):
+                repo.enqueue(session=session, person_id=identity.person_id, body=reply_to_dict(reply),
+                             dedupe_key=_late_key(key, n), kind="reply", not_before=due)
+
+        return after
+
+    def recover(self) -> int:
+        """Handle the messages a dead process recorded and did not handle, oldest first; their replies go
+        through the outbox (customer-service messages). Returns how many were found."""
+        rows = run_in_transaction(self.app.engine, lambda s: repo_inbox.pending(session=s, channel=INBOX))
+        for key, body in rows:
+
+            def settle(session: Session, k: str = key) -> None:
+                repo_inbox.settle(session=session, channel=INBOX, message_key=k)
+
+            try:
+                incoming = _incoming_from(decrypt_at_rest(self.settings.data_key, body))
+            except Exception as exc:  # unreadable (another data key?): drop it, loudly
+                log.error("wechat inbox row %s unreadable (%s); dropped", key, type(exc).__name__)
+                run_in_transaction(self.app.engine, settle)
+                continue
+            job = _Job(openid=incoming.user_key, late=True)
+            result = self.app.dispatcher.handle(incoming, guard=settle, after=self._keep_late(job, key, timedelta(0)))
+            if job.durable is not result and not result.duplicate and result.replies:  # an apology
+                self._queue(key, incoming.user_key, result.replies, first=0)
+        if rows:
+            log.warning("wechat: %d messages received before a restart and not handled; handled now", len(rows))
+        return len(rows)
+
+    def start_recovery(self) -> None:
+        """:meth:`recover` on the database thread(s), before or among the first messages."""
+
+        def run() -> None:
+            try:
+                self.recover()
+            except Exception:
+                log.exception("wechat inbox recovery failed; it runs again at the next start")
+
+        self._db.submit(run)
 
     def _queue(self, key: str, openid: str, replies: list[Reply], first: int) -> None:
         def work(session):  # type: ignore[no-untyped-def]
@@ -583,7 +695,7 @@ class WeChatWebhook:
                 return
             for n, reply in enumerate(replies, first):
                 repo.enqueue(session=session, person_id=identity.person_id, body=reply_to_dict(reply),
-                             dedupe_key=f"{key}:late:{n}", kind="reply")
+                             dedupe_key=_late_key(key, n), kind="reply")
 
         run_in_transaction(self.app.engine, work)
 
@@ -631,6 +743,26 @@ class WeChatWebhook:
         return Response(xml, media_type="application/xml", background=background)
 
 
+def _late_key(key: str, n: int) -> str:
+    return f"{key}:late:{n}"
+
+
+_INCOMING_FIELDS = ("channel", "user_key", "message_key", "text", "chat_key", "choice", "payload", "event",
+                    "locale", "display_name")
+
+
+def _incoming_json(incoming: Incoming) -> str:
+    data = {name: getattr(incoming, name) for name in _INCOMING_FIELDS}
+    data["received_at"] = incoming.received_at.isoformat()
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _incoming_from(text: str) -> Incoming:
+    data = json.loads(text)
+    return Incoming(received_at=datetime.fromisoformat(data.pop("received_at")),
+                    **{k: v for k, v in data.items() if k in _INCOMING_FIELDS})
+
+
 def _documents(replies: list[Reply]) -> list[Attachment]:
     return [a for r in replies for a in r.attachments if a.kind == "document"]
 
@@ -676,7 +808,9 @@ def routes(app: App) -> list[BaseRoute]:
     if not app.settings.wechat_token:
         log.info("WeChat webhook off: YUNLING_WECHAT_TOKEN is not set")
         return []
-    return WeChatWebhook(app).routes()
+    webhook = WeChatWebhook(app)
+    webhook.start_recovery()
+    return webhook.routes()
 
 
 __all__ = ["Inbound", "Refused", "WeChatWebhook", "close_webhooks", "make_sender", "parse_inbound", "routes",

@@ -59,6 +59,7 @@ PRIVACY_NOTICE = N_("Privacy: I keep only what the measures' procedures need (yo
 FaqFn = Callable[[Ctx, str], list[Reply]]
 ListenFn = Callable[[Ctx, str], "str | None"]  # free text -> the flow to open for it, or None
 Guard = Callable[[Session], object]
+After = Callable[[Session, DispatchResult], None]
 
 
 _NUMBERED_LINE = re.compile(r"^(\s*)\d{1,2}[.、](?!\d)\s*(?=\S)", re.M)
@@ -165,18 +166,20 @@ class Dispatcher:
         return frozenset(_COMMAND_OF) | frozenset(self._triggers) | frozenset(self._group_words)
 
     # -- public -------------------------------------------------------------------------------
-    def handle(self, incoming: Incoming, *, guard: Guard | None = None) -> DispatchResult:
+    def handle(self, incoming: Incoming, *, guard: Guard | None = None, after: After | None = None) -> DispatchResult:
         """Handle one message; never raises (a failure becomes an apology).
 
         ``guard`` is a channel's own bookkeeping run first in the same transaction, such as WeChat's replay
         guard: one transaction per message instead of two. When it returns something other than None, the
         message is not dispatched and that value comes back as ``held``. When the step fails and its
-        transaction rolls back, the guard runs again on its own, so what it records is kept.
+        transaction rolls back, the guard runs again on its own, so what it records is kept. ``after`` runs
+        last in the transaction of a message that was handled (not a duplicate, not held), with its result:
+        an adapter keeps what must survive a crash (late replies) in the same commit.
         """
         incoming = sanitized(incoming)
         with self._lock_for(incoming):
             try:
-                return run_in_transaction(self.engine, lambda s: self._handle_in(s, incoming, guard))
+                return run_in_transaction(self.engine, lambda s: self._handle_in(s, incoming, guard, after))
             except Busy:
                 log.error("database busy; message %s of %s not processed",
                           incoming.message_key, pseudonym(incoming.channel, incoming.user_key))
@@ -194,30 +197,31 @@ class Dispatcher:
                             return DispatchResult(held=held)
                 return self._apology(incoming, busy=False)
 
-    def handle_many(self, batch: Sequence[tuple[Incoming, Guard | None]]) -> list[DispatchResult]:
+    def handle_many(self, batch: Sequence[tuple[Incoming, Guard | None]]
+                    | Sequence[tuple[Incoming, Guard | None, After | None]]) -> list[DispatchResult]:
         """Several messages, in order, in one transaction: a group commit for the one thread that writes
         to SQLite, which pays for a transaction's set-up and commit once per batch instead of per message.
         If a step fails, the batch is rolled back and every message is handled again on its own, so a
         failing step costs only its own message an apology; if the database stays busy, every message of
         the batch gets the busy apology at once."""
-        batch = [(sanitized(incoming), guard) for incoming, guard in batch]
-        if len(batch) == 1:
-            incoming, guard = batch[0]
-            return [self.handle(incoming, guard=guard)]
+        items = [(sanitized(i[0]), i[1], i[2] if len(i) > 2 else None) for i in batch]  # type: ignore[misc]
+        if len(items) == 1:
+            incoming, guard, after = items[0]
+            return [self.handle(incoming, guard=guard, after=after)]
         # Each person's lock, in one order (no two batches can wait on each other), held to the commit.
-        locks = sorted({(i.channel, i.user_key): self._lock_for(i) for i, _g in batch}.items())
+        locks = sorted({(i.channel, i.user_key): self._lock_for(i) for i, _g, _a in items}.items())
         with contextlib.ExitStack() as held:
             for _key, lock in locks:
                 held.enter_context(lock)
             try:
-                return run_in_transaction(self.engine, lambda s: [self._handle_in(s, i, g) for i, g in batch])
+                return run_in_transaction(self.engine, lambda s: [self._handle_in(s, i, g, a) for i, g, a in items])
             except Busy:  # each on its own would wait as long again, message after message
                 log.error("database busy; batch of %d messages not processed", len(batch))
-                return [self._apology(incoming, busy=True) for incoming, _g in batch]
+                return [self._apology(incoming, busy=True) for incoming, _g, _a in items]
             except Exception as exc:
                 log.warning("batch of %d messages rolled back (%s); handling them one by one",
                             len(batch), type(exc).__name__)
-        return [self.handle(incoming, guard=guard) for incoming, guard in batch]
+        return [self.handle(incoming, guard=guard, after=after) for incoming, guard, after in items]
 
     def _visible(self, ctx: Ctx, name: str) -> Flow | None:
         f = self.flows.get(name)
@@ -269,7 +273,8 @@ class Dispatcher:
                   "or type 'menu' to start over."))
         return DispatchResult(replies=[Reply(text=text)], locale=locale)
 
-    def _handle_in(self, session: Session, incoming: Incoming, guard: Guard | None) -> DispatchResult:
+    def _handle_in(self, session: Session, incoming: Incoming, guard: Guard | None,
+                   after: After | None = None) -> DispatchResult:
         if guard is not None and (held := guard(session)) is not None:
             return DispatchResult(held=held)
         if not repo.mark_processed(session=session, channel=incoming.channel, message_key=incoming.message_key):
@@ -297,7 +302,10 @@ class Dispatcher:
         self._remember(conv, incoming)
         repo.store_conversation(session=session, conv=conv)
         # The locale may have changed during the step (/lang).
-        return DispatchResult(replies=replies, locale=ctx.person_locale)
+        result = DispatchResult(replies=replies, locale=ctx.person_locale)
+        if after is not None:
+            after(session, result)
+        return result
 
     @staticmethod
     def _remember(conv: ConversationState, incoming: Incoming) -> None:

@@ -1,5 +1,6 @@
 """Core tables: people and their platform identities, conversation state, processed message keys,
-the outbox of messages the assistant starts itself, subscriptions and the audit trail.
+the inbox of acknowledged updates, the outbox of messages the assistant starts itself, subscriptions
+and the audit trail.
 
 Feature areas keep their tables in sibling modules (``models_cases``, ``models_training``,
 ``models_tickets``); :func:`storage.db.import_all_models` imports them all so metadata is complete.
@@ -89,6 +90,22 @@ class ProcessedMessage(SQLModel, table=True):
     channel: str = Field(max_length=16)
     message_key: str = Field(max_length=160)
     processed_at: datetime = When(default_now=True, index=True)
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update acknowledged to its platform but not yet fully handled: written before the platform gets
+    its answer (Telegram's 200, WeChat's ``success`` past the reply deadline), deleted in the transaction
+    that handles it. A process that starts handles what it finds here, in ``id`` order.
+
+    ``body`` is the update, encrypted with the data key (it may hold ID or phone numbers)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "message_key", name="uq_inbox_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    message_key: str = Field(max_length=160)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = When(default_now=True)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -185,3 +185,23 @@ def next_due(*, session: Session, lease: timedelta) -> datetime | None:
     stale = session.exec(select(func.min(t.claimed_at)).where(col(t.status) == SENDING)).one()
     candidates = [x for x in (retry, stale + lease if stale else None) if x is not None]
     return min(candidates) if candidates else None
+
+
+def mark_sent(*, session: Session, dedupe_keys: Sequence[str], now: datetime) -> int:
+    """Rows still pending under these keys were delivered by someone else (the WeChat webhook sends late
+    replies at once and keeps these rows only in case it dies first); returns how many."""
+    if not dedupe_keys:
+        return 0
+    result = session.execute(update(OutboxMessage).where(col(OutboxMessage.dedupe_key).in_(list(dedupe_keys)),
+                                                         OutboxMessage.status == PENDING)
+                             .values(status=SENT, sent_at=now, attempts=OutboxMessage.attempts + 1)
+                             .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def make_due(*, session: Session, dedupe_keys: Sequence[str], now: datetime) -> None:
+    """Rows still pending under these keys are due now (their direct delivery failed)."""
+    if dedupe_keys:
+        session.execute(update(OutboxMessage).where(col(OutboxMessage.dedupe_key).in_(list(dedupe_keys)),
+                                                    OutboxMessage.status == PENDING)
+                        .values(next_attempt_at=now).execution_options(synchronize_session=False))
