@@ -87,7 +87,7 @@ async def drive(base: str, standin: TelegramStandIn, updates: int, users: int, c
 
 def run_server(api: str, url: str) -> None:
     """The server process: ``yunling serve``'s server with the echo FAQ; prints its port, runs until SIGTERM."""
-    settings = Settings(database_url=url, telegram_token=TOKEN, telegram_base_url=api,
+    settings = Settings(database_url=url, data_key="bench-key", telegram_token=TOKEN, telegram_base_url=api,
                         telegram_webhook_secret=SECRET, log_level="WARNING")
     engine = make_engine(url)
     init_db(engine)

@@ -6,7 +6,9 @@ with ``Update.de_json`` and put on ``application.update_queue``. That queue (:cl
 each update in the ``inbox`` table (encrypted) before ``put`` returns, so the webhook answers 200, and the
 poller asks for the next offset, only for updates kept durably; the transaction that handles an update
 deletes its row, and a process that starts handles the rows a dead one left, in order, before any new
-update. One ``TypeHandler`` turns each update
+update. The same transaction puts the replies in the outbox, due a minute later (``REPLY_GRACE``); they are
+sent at once from here and marked sent, so only a process that dies in between leaves them to the
+delivery worker. One ``TypeHandler`` turns each update
 into a neutral :class:`Incoming`, runs the synchronous dispatcher in a worker thread and sends the
 replies. Updates run concurrently, but one at a time per chat and in arrival order
 (:class:`PerChatProcessor`), so a person's messages are never reordered. A repeated update id is
@@ -75,9 +77,11 @@ from handlers.types import (
     Reply,
     bounded_key,
     clean_field,
+    reply_to_dict,
 )
 from storage import models_telegram as store
-from storage import repo_inbox
+from storage import repo_inbox, repo_outbox
+from storage import repositories as repo
 from storage.crypto import decrypt as decrypt_at_rest
 from storage.crypto import encrypt as encrypt_at_rest
 from storage.db import run_in_transaction
@@ -341,10 +345,16 @@ class PerChatProcessor(BaseUpdateProcessor):
 
 INBOX = "telegram"  # the inbox's channel
 INBOX_RETRY_S = 1.0  # the poller waits this long before recording an update again when the database fails
+REPLY_GRACE = timedelta(seconds=60)  # a reply's outbox row waits this long for the direct send to mark it sent
+MARK_SENT_EVERY_S = 0.2  # sent replies are marked in the outbox in batches this often
 
 
 def inbox_key(update: Update) -> str:
     return f"tg:{update.update_id}"
+
+
+def reply_key(update: Update, n: int) -> str:
+    return f"tg:{update.update_id}:reply:{n}"
 
 
 class DurableQueue(asyncio.Queue):
@@ -419,6 +429,8 @@ class TelegramBot:
         # add lock waits and GIL hand-offs); raise it for PostgreSQL.
         self._executor = ThreadPoolExecutor(dispatch_threads, thread_name_prefix="telegram")
         self._inbox = ThreadPoolExecutor(2, thread_name_prefix="telegram-inbox")  # recording before the 200
+        self._sent: list[str] = []  # outbox keys of replies sent directly, to be marked sent
+        self._mark_task: asyncio.Task[None] | None = None
         self.polling = False
         # PTB logs whole updates (text, phone numbers) at DEBUG; never let that reach our logs.
         ptb_log = logging.getLogger("telegram")
@@ -464,6 +476,7 @@ class TelegramBot:
             self.polling = False
             if self.running:
                 await self.application.stop()
+            await self._mark_sent()
             await self.application.shutdown()
             self._executor.shutdown(wait=False)  # idle: Application.stop() waited for every update
             self._inbox.shutdown(wait=False)
@@ -585,6 +598,23 @@ class TelegramBot:
             return
         assert update.effective_chat is not None
         await send_items(context.bot, update.effective_chat.id, items)
+        self._sent.extend(reply_key(update, n) for n in range(len(result.replies)))
+        if self._mark_task is None or self._mark_task.done():
+            self._mark_task = asyncio.create_task(self._mark_sent(MARK_SENT_EVERY_S))
+
+    async def _mark_sent(self, after_s: float = 0.0) -> None:
+        """Mark the replies sent since the last time in the outbox (one transaction for all of them)."""
+        if after_s:
+            await asyncio.sleep(after_s)
+        keys, self._sent = self._sent, []
+        if not keys:
+            return
+        now = datetime.now(UTC)
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._inbox, lambda: run_in_transaction(
+                self.app.engine, lambda s: repo_outbox.mark_sent(session=s, dedupe_keys=keys, now=now)))
+        except Exception as exc:  # they stay pending: the delivery worker sends them again after the grace
+            log.error("telegram: %d sent replies not marked in the outbox (%s)", len(keys), type(exc).__name__)
 
     async def _fetch(self, update: Update) -> tuple[Attachment | None, str]:
         """The document a person sent, fetched from Telegram; or the problem to tell them (size, network)."""
@@ -626,13 +656,24 @@ class TelegramBot:
         # The inbox row goes in the transaction that handles the update (or, when the step fails and rolls
         # back, with the guard run on its own): handled once, or still there for the next start.
         result = self.app.dispatcher.handle(incoming, guard=lambda s: repo_inbox.settle(
-            session=s, channel=INBOX, message_key=key))
+            session=s, channel=INBOX, message_key=key), after=lambda s, r: self._keep_replies(s, update, r))
         _ = translator(result.locale)
         items = [it for reply in result.replies for it in render(reply, _)]
         tokens = long_values(items)
         if tokens:
             run_in_transaction(engine, lambda s: store.remember_values(session=s, tokens=tokens))
         return result, items
+
+    def _keep_replies(self, session: Any, update: Update, result: DispatchResult) -> None:
+        """In the handling transaction: the replies, in the outbox, due after the grace (see the module doc)."""
+        user = update.effective_user
+        identity = repo.find_identity(session=session, channel="telegram", user_key=str(user.id)) if user else None
+        if identity is None or not result.replies:
+            return
+        now = datetime.now(UTC)
+        repo_outbox.bulk_enqueue(session=session, kind="reply", now=now, due=now + REPLY_GRACE, rows=[
+            (identity.person_id, json.dumps(reply_to_dict(r), ensure_ascii=False), reply_key(update, n))
+            for n, r in enumerate(result.replies)])
 
     async def _acknowledge(self, query: CallbackQuery) -> bool:
         """Answer the tap and replace the keyboard by a "✓ label" marker. False when the tap is to be

@@ -274,6 +274,7 @@ class _Job:
     late: bool = False  # an attempt answered "success": the replies go out by the customer-service API
     committing: bool = False  # handled and not late: its transaction is committing, the answer is passive
     durable: DispatchResult | None = None  # the result whose replies went into the outbox with its commit
+    cached: bool = False  # its passive reply went into the reply cache with its commit
     passive: str | None = None  # the passive reply text, once given
     created: float = 0.0
     done_at: float | None = None
@@ -565,7 +566,8 @@ class WeChatWebhook:
                 return self._success()
             parts = _passive_parts(result.replies, links)
             job.passive = parts[0]
-            self._cache_writer.put((key, job.passive))  # for WeChat's retries that reach another process
+            if not job.cached:  # for WeChat's retries that reach another process
+                self._cache_writer.put((key, job.passive))
         extra = parts[1:]
         # Images go by the customer-service API after upload; so do documents when links are on but did not
         # make it into the passive reply (the sender links them, or adds today's note).
@@ -636,14 +638,24 @@ class WeChatWebhook:
                                                                                          None]:
         """The dispatcher's last step in the handling transaction: when ``success`` was answered already, the
         replies go into the outbox with the commit (due after ``grace``); otherwise the passive reply is a
-        moment away and the deadline waits for it."""
+        moment away and the deadline waits for it, and it goes into the reply cache with the commit, so that
+        WeChat's retry finds it even when this process dies before it answers."""
 
         def after(session: Session, result: DispatchResult) -> None:
             with job.lock:
-                if not job.late:
+                late = job.late
+                if late:
+                    job.durable = result
+                else:
                     job.committing = True
-                    return
-                job.durable = result
+            if not late:
+                if result.replies and self.settings.data_key and not (
+                        self.settings.public_url and _documents(result.replies)):  # links: made after the commit
+                    text = _passive_parts(result.replies, None)[0]
+                    repo_wechat.cache_replies(session=session, kind="text", expires_at=self._now() + REPLY_CACHE,
+                                              replies=[(key, encrypt_at_rest(self.settings.data_key, text))])
+                    job.cached = True
+                return
             identity = repo.find_identity(session=session, channel="wechat", user_key=job.openid)
             if identity is None:
                 return

@@ -112,9 +112,10 @@ def mark_unreachable(*, session: Session, identity_ids: Iterable[int]) -> None:
 
 def bulk_enqueue(
     *, session: Session, rows: Sequence[tuple[int, str, str]], kind: str, now: datetime,
-    broadcast_id: int | None = None,
+    broadcast_id: int | None = None, due: datetime | None = None,
 ) -> int:
-    """Insert (person_id, body_json, dedupe_key) rows whose dedupe key is not there yet; returns how many."""
+    """Insert (person_id, body_json, dedupe_key) rows whose dedupe key is not there yet, due at ``due``
+    (default ``now``); returns how many."""
     keys = [k for _p, _b, k in rows]
     existing: set[str] = set()
     for i in range(0, len(keys), 500):
@@ -122,7 +123,7 @@ def bulk_enqueue(
         existing.update(session.exec(select(OutboxMessage.dedupe_key)
                                      .where(col(OutboxMessage.dedupe_key).in_(chunk))))
     fresh = [{"person_id": p, "body": b, "dedupe_key": k, "kind": kind, "status": PENDING, "attempts": 0,
-              "next_attempt_at": now, "claimed_by": "", "channel": "", "last_error": "",
+              "next_attempt_at": due or now, "claimed_by": "", "channel": "", "last_error": "",
               "broadcast_id": broadcast_id, "created_at": now}
              for p, b, k in rows if k not in existing]
     if fresh:

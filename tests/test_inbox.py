@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -25,13 +26,14 @@ from wechat_standin import running as wechat_running
 
 from bot.app import App
 from bot.delivery import NO_LIMITS, DeliveryWorker
-from bot.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramBot, telegram_for
+from bot.telegram import REPLY_GRACE, SECRET_HEADER, WEBHOOK_PATH, TelegramBot, TelegramSender, telegram_for
 from bot.web import build_web_app
 from bot.wechat_api import WeChatSender
 from handlers.dispatch import Dispatcher
 from handlers.flows import FLOWS
 from handlers.types import DispatchResult, Incoming
 from storage.models import InboxUpdate, OutboxMessage, ProcessedMessage
+from storage.models_wechat import WechatReplyCache
 
 SECRET = "inbox-Secret_for_tests"
 ALICE, BOB = 700000001, 700000002
@@ -120,6 +122,28 @@ async def test_telegram_webhook_update_acknowledged_then_crash_is_handled_once_a
     keys = sorted(r.message_key for r in _rows(engine, ProcessedMessage) if r.channel == "telegram")
     assert keys == ["tg:101", "tg:102", "tg:103", "tg:104"]
     assert _rows(engine, InboxUpdate) == []
+    # Each reply was kept in the outbox with its commit and marked sent once it went out directly.
+    assert sorted((o.dedupe_key, o.status) for o in _rows(engine, OutboxMessage)) == [
+        (f"tg:{n}:reply:0", "sent") for n in (101, 102, 103, 104)]
+
+
+async def test_telegram_reply_not_sent_when_the_process_dies_goes_out_from_the_outbox(
+        engine, settings, tg) -> None:  # type: ignore[no-untyped-def]
+    standin, _dying, _dead, _revive = tg
+    standin.fail("sendMessage", 500, times=2)  # the direct send (and the apology) never arrive
+    bot = await _webhook_process(engine, settings, standin, [text_update(ALICE, "kept", update_id=301)])
+    await _wait(lambda: _rows(engine, ProcessedMessage) and [c.method for c in standin.calls].count("sendMessage") >= 2)
+    await bot.stop()
+    assert _texts(standin, ALICE) == []
+    (row,) = _rows(engine, OutboxMessage)
+    assert row.dedupe_key == "tg:301:reply:0" and row.status == "pending"
+    # Another process's delivery worker sends it once the grace is over.
+    app = make_app(engine, settings, standin.url)  # type: ignore[attr-defined]
+    later = datetime.now(UTC) + REPLY_GRACE + timedelta(seconds=1)
+    worker = DeliveryWorker(engine, {"telegram": TelegramSender(app.settings, engine)},
+                            limits={"telegram": NO_LIMITS}, clock=lambda: later)
+    assert await worker.drain() == 1
+    assert _texts(standin, ALICE) == ["echo: kept"]
 
 
 async def test_telegram_inbox_keeps_no_text_in_clear(engine, settings, tg) -> None:  # type: ignore[no-untyped-def]
@@ -240,3 +264,18 @@ async def test_wechat_late_replies_are_in_the_outbox_with_the_commit_and_sent_on
     assert late == [("wx:9201:late:0", "sent"), ("wx:9201:late:1", "sent")]  # kept, then marked sent
     assert await _drain(engine, s) == 0 and len(wechat_standin.sent("message/custom/send")) == 2
     assert _rows(engine, InboxUpdate) == []
+
+
+async def test_wechat_passive_reply_is_cached_with_the_commit(engine, settings, wechat_standin) -> None:  # type: ignore[no-untyped-def]
+    """A process that dies between its commit and its answer: WeChat's retry, at another process, finds
+    the passive reply (the message is processed, so it is not handled again)."""
+    s = wx_settings(settings, wechat_standin, safe=True)
+    p = pusher(True)
+    app = App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
+    web = build_web_app(app, providers=("bot.wechat",))
+    params, body = p.safe(push_xml(OPENID, "text", Content="quicktest", MsgId=9301))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://wechat.test") as c:
+        r = await c.post("/wechat", params=params, content=body)
+    assert p.open(r.text)["Content"] == "quick answer"
+    (cached,) = _rows(engine, WechatReplyCache)  # there when the answer left, not a batch later
+    assert cached.message_key == "wx:9301" and "quick answer" not in cached.body
