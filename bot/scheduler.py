@@ -37,8 +37,8 @@ from bot.delivery import ConsoleSender, DeliveryWorker, Limits
 from bot.metrics import job_listener
 from bot.senders import Sender
 from handlers.notifications import clerk_units, propose_reminders, release_due_broadcasts
+from storage import repo_outbox, retention
 from storage import repositories as repo
-from storage import retention
 from storage.db import run_in_transaction
 from storage.models_telegram import purge_tokens
 
@@ -116,17 +116,20 @@ class Background:
         self.housekeeping(now)
 
     def housekeeping(self, now: datetime) -> None:
-        """Daily: expired download links, delivery keys past any platform retry, stale button tokens."""
+        """Daily: expired download links, delivery keys past any platform retry, stale button tokens, sent
+        conversation replies (the outbox keeps them only against a crash)."""
         downloads.purge(self.app.engine, now)
 
         def work(s):  # type: ignore[no-untyped-def]
             keys = repo.purge_processed(session=s, before=now - timedelta(days=self.app.settings.retention_delivery_keys_days))
             tokens = purge_tokens(session=s, before=now - TOKENS_KEPT)
-            return keys, tokens
+            replies = repo_outbox.purge_sent_replies(session=s, before=now - PROCESSED_KEPT)
+            return keys, tokens, replies
 
         try:
-            keys, tokens = run_in_transaction(self.app.engine, work)
-            log.info("housekeeping: %d delivery keys and %d button tokens forgotten", keys, tokens)
+            keys, tokens, replies = run_in_transaction(self.app.engine, work)
+            log.info("housekeeping: %d delivery keys, %d button tokens and %d sent replies forgotten", keys, tokens,
+                     replies)
         except Exception:
             log.exception("housekeeping failed")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -206,3 +206,12 @@ def make_due(*, session: Session, dedupe_keys: Sequence[str], now: datetime) -> 
         session.execute(update(OutboxMessage).where(col(OutboxMessage.dedupe_key).in_(list(dedupe_keys)),
                                                     OutboxMessage.status == PENDING)
                         .values(next_attempt_at=now).execution_options(synchronize_session=False))
+
+
+def purge_sent_replies(*, session: Session, before: datetime) -> int:
+    """Forget conversation replies sent before ``before`` (kept only against a crash between a direct send
+    and its record); notifications and broadcasts stay for their reports."""
+    result = session.execute(delete(OutboxMessage).where(OutboxMessage.kind == "reply", OutboxMessage.status == SENT,
+                                                         col(OutboxMessage.sent_at) < before)
+                             .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from bot.app import App
 from bot.scheduler import PROCESSED_KEPT, TOKENS_KEPT, Background
 from handlers.dispatch import Dispatcher
-from storage.models import ProcessedMessage
+from storage.models import OutboxMessage, Person, ProcessedMessage
 from storage.models_telegram import TelegramChoiceToken
 
 
@@ -20,9 +20,18 @@ def test_old_delivery_keys_and_button_tokens_are_forgotten(engine, settings) -> 
         s.add(ProcessedMessage(channel="wechat", message_key="new", processed_at=now - timedelta(hours=1)))
         s.add(TelegramChoiceToken(token="a" * 32, value="x", created_at=now - TOKENS_KEPT - timedelta(1)))
         s.add(TelegramChoiceToken(token="b" * 32, value="y", created_at=now - timedelta(days=1)))
+        person = Person()
+        s.add(person)
+        s.flush()
+        old = now - PROCESSED_KEPT - timedelta(1)
+        for key, kind, status, sent in (("reply-old", "reply", "sent", old), ("reply-new", "reply", "sent", now),
+                                        ("reply-open", "reply", "pending", None),
+                                        ("notice-old", "notification", "sent", old)):
+            s.add(OutboxMessage(person_id=person.id, kind=kind, body="{}", dedupe_key=key, status=status, sent_at=sent))
         s.commit()
     app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
     Background(app, {}).housekeeping(now)
     with Session(engine) as s:
         assert [m.message_key for m in s.exec(select(ProcessedMessage))] == ["new"]
         assert [t.token for t in s.exec(select(TelegramChoiceToken))] == ["b" * 32]
+        assert sorted(o.dedupe_key for o in s.exec(select(OutboxMessage))) == ["notice-old", "reply-new", "reply-open"]
