@@ -42,11 +42,12 @@ class SerialWorker(Executor):
         return self._put(("call", fn, args, kwargs))
 
     def dispatch(self, incoming: Incoming, guard: Guard | None = None, after: After | None = None,
-                 before: Callable[[Session], object] | None = None) -> Future[DispatchResult]:
+                 before: Callable[[Session], object] | None = None,
+                 recorded: Future[None] | None = None) -> Future[DispatchResult]:
         """Handle ``incoming`` in a batch (see :meth:`Dispatcher.handle_many`). ``before`` runs in a transaction
         of its own that commits before the batch's, with the ``before`` of the batch's other messages (the
-        WeChat webhook records each message in the inbox there)."""
-        return self._put(("dispatch", incoming, guard, after, before))
+        WeChat webhook records each message in the inbox there); ``recorded`` is resolved once it committed."""
+        return self._put(("dispatch", incoming, guard, after, before, recorded))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
@@ -107,9 +108,14 @@ class SerialWorker(Executor):
                 run_in_transaction(self.dispatcher.engine, lambda s: [before(s) for before in befores])
             except BaseException as exc:  # nothing was recorded, so nothing is handled: the callers refuse
                 log.error("batch of %d messages not recorded (%s)", len(group), type(exc).__name__)
-                for future, _w in group:
+                for future, w in group:
                     future.set_exception(exc)
+                    if w[5] is not None:
+                        w[5].set_exception(exc)
                 return
+            for _f, w in group:
+                if w[5] is not None:
+                    w[5].set_result(None)
         try:
             results = self.dispatcher.handle_many([(w[1], w[2], w[3]) for _f, w in group])
         except BaseException as exc:  # handle_many apologises for failures itself; this is a bug

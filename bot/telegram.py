@@ -346,7 +346,7 @@ class PerChatProcessor(BaseUpdateProcessor):
 INBOX = "telegram"  # the inbox's channel
 INBOX_RETRY_S = 1.0  # the poller waits this long before recording an update again when the database fails
 REPLY_GRACE = timedelta(seconds=60)  # a reply's outbox row waits this long for the direct send to mark it sent
-MARK_SENT_EVERY_S = 0.2  # sent replies are marked in the outbox in batches this often
+MARK_SENT_EVERY_S = 0.05  # sent replies are marked in the outbox in batches this often
 
 
 def inbox_key(update: Update) -> str:
@@ -430,6 +430,9 @@ class TelegramBot:
         self._executor = ThreadPoolExecutor(dispatch_threads, thread_name_prefix="telegram")
         self._inbox = ThreadPoolExecutor(2, thread_name_prefix="telegram-inbox")  # recording before the 200
         self._sent: list[str] = []  # outbox keys of replies sent directly, to be marked sent
+        # Marks have a thread of their own: behind the recording of a flood of updates they would lag, and a
+        # reply sent but not marked when the process dies is sent again from the outbox.
+        self._marks = ThreadPoolExecutor(1, thread_name_prefix="telegram-marks")
         self._mark_task: asyncio.Task[None] | None = None
         self.polling = False
         # PTB logs whole updates (text, phone numbers) at DEBUG; never let that reach our logs.
@@ -480,6 +483,7 @@ class TelegramBot:
             await self.application.shutdown()
             self._executor.shutdown(wait=False)  # idle: Application.stop() waited for every update
             self._inbox.shutdown(wait=False)
+            self._marks.shutdown(wait=False)
             _BOTS.pop(id(self.app), None)
             log.info("telegram bot stopped")
 
@@ -611,7 +615,7 @@ class TelegramBot:
             return
         now = datetime.now(UTC)
         try:
-            await asyncio.get_running_loop().run_in_executor(self._inbox, lambda: run_in_transaction(
+            await asyncio.get_running_loop().run_in_executor(self._marks, lambda: run_in_transaction(
                 self.app.engine, lambda s: repo_outbox.mark_sent(session=s, dedupe_keys=keys, now=now)))
         except Exception as exc:  # they stay pending: the delivery worker sends them again after the grace
             log.error("telegram: %d sent replies not marked in the outbox (%s)", len(keys), type(exc).__name__)

@@ -275,6 +275,7 @@ class _Job:
     committing: bool = False  # handled and not late: its transaction is committing, the answer is passive
     durable: DispatchResult | None = None  # the result whose replies went into the outbox with its commit
     cached: bool = False  # its passive reply went into the reply cache with its commit
+    recorded: Future[None] = field(default_factory=Future)  # resolved once the message is in the inbox
     passive: str | None = None  # the passive reply text, once given
     created: float = 0.0
     done_at: float | None = None
@@ -520,8 +521,10 @@ class WeChatWebhook:
                 job = _Job(openid=inbound.openid, created=self.clock())
                 guard = self._guard(nonce, reachable=reachable, settle=key)
                 after, before = self._keep_late(job, key), self._recorder(incoming)
-                job.future = (self._serial.dispatch(incoming, guard, after, before) if self._serial is not None
-                              else self.executor.submit(self._record_and_handle, incoming, guard, after, before))
+                job.future = (self._serial.dispatch(incoming, guard, after, before, job.recorded)
+                              if self._serial is not None else
+                              self.executor.submit(self._record_and_handle, incoming, guard, after, before,
+                                                   job.recorded))
                 self.jobs[key] = job
                 job.future.add_done_callback(lambda _f, k=key, j=job: self._finished(k, j))
         # WeChat's retry while this process still holds the message: its nonce on its own.
@@ -536,6 +539,10 @@ class WeChatWebhook:
                     del self.jobs[key]
         result = waiter.result() if done else None
         if result is None:
+            # "success" promises the answer: not before the message is on disk (it usually is by now).
+            await asyncio.wait((asyncio.wrap_future(job.recorded), waiter), return_when=asyncio.FIRST_COMPLETED)
+            if job.recorded.done() and job.recorded.exception() is not None:
+                raise job.recorded.exception()  # type: ignore[misc]
             with job.lock:
                 if not job.future.done() and not job.committing:
                     job.late = True  # the message is in the inbox; its commit puts the replies in the outbox
@@ -629,9 +636,14 @@ class WeChatWebhook:
 
     def _record_and_handle(self, incoming: Incoming, guard: Callable[[Session], object],
                            after: Callable[[Session, DispatchResult], None],
-                           before: Callable[[Session], object]) -> DispatchResult:
+                           before: Callable[[Session], object], recorded: Future[None]) -> DispatchResult:
         """In a pool thread (PostgreSQL): record the message, commit, then handle it."""
-        run_in_transaction(self.app.engine, before)
+        try:
+            run_in_transaction(self.app.engine, before)
+        except BaseException as exc:
+            recorded.set_exception(exc)
+            raise
+        recorded.set_result(None)
         return self.app.dispatcher.handle(incoming, guard=guard, after=after)
 
     def _keep_late(self, job: _Job, key: str, grace: timedelta = LATE_GRACE) -> Callable[[Session, DispatchResult],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -91,6 +92,23 @@ class ApiClient(WeChatClient):
         self.API_BASE_URL = root + "/"
 
     def fetch_access_token(self):  # type: ignore[no-untyped-def]
+        """One fetch at a time per account in this process, and none within ``TOKEN_REUSE_S`` of the last:
+        a fresh token invalidates the one before it, so threads whose calls failed with the old one and all
+        fetched would invalidate each other's (wechatpy retries a call after a fetch, recursively)."""
+        key = (self.appid, self.API_BASE_URL)
+        with _FETCH_LOCKS.setdefault(key, threading.Lock()):
+            last = _LAST_FETCH.get(key)
+            # Reuse another thread's fresh token once; when this thread's call failed with it too, fetch.
+            if last is not None and time.monotonic() - last[0] < TOKEN_REUSE_S and _REUSED.__dict__.get(key) != last[0]:
+                _REUSED.__dict__[key] = last[0]
+                result = last[1]
+                self.session.set(self.access_token_key, result["access_token"], int(result.get("expires_in", 7200)))
+                return result
+            result = self._fetch_access_token()
+            _LAST_FETCH[key] = (time.monotonic(), result)
+            return result
+
+    def _fetch_access_token(self):  # type: ignore[no-untyped-def]
         # wechatpy's own fetch ignores the base URL and has no timeout.
         res = self._http.get(self.API_BASE_URL + "token", timeout=self.timeout, params={
             "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
@@ -107,6 +125,12 @@ class ApiClient(WeChatClient):
         self.session.set(self.access_token_key, result["access_token"], expires_in)
         self.expires_at = int(time.time()) + expires_in
         return result
+
+
+TOKEN_REUSE_S = 2.0
+_FETCH_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_LAST_FETCH: dict[tuple[str, str], tuple[float, dict]] = {}
+_REUSED = threading.local()  # per thread: the fetch whose token it reused last
 
 
 def make_client(settings: Settings, engine: Engine | None) -> ApiClient:
