@@ -316,6 +316,7 @@ def main() -> int:
     parser.add_argument("--kill-after", type=int, default=500, help="kill -9 after this many acks (default 500)")
     parser.add_argument("--pg", metavar="URL", help="also run every leg on a fresh database of this server")
     parser.add_argument("--legs", default="telegram,wechat,wechat-slow")
+    parser.add_argument("--no-sqlite", action="store_true", help="with --pg: PostgreSQL only")
     args = parser.parse_args()
     if args.kill_after >= args.count:
         parser.error("--kill-after must be below --count")
@@ -335,7 +336,7 @@ def main() -> int:
             logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
             for kind in args.legs.split(","):
                 with contextlib.ExitStack() as stack:
-                    urls = [f"sqlite:///{Path(tmp) / (kind + '.db')}"]
+                    urls = [] if args.no_sqlite and args.pg else [f"sqlite:///{Path(tmp) / (kind + '.db')}"]
                     if args.pg:
                         urls.append(stack.enter_context(fresh_pg(args.pg)))
                     for url in urls:

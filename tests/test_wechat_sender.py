@@ -180,3 +180,31 @@ def test_the_scheduler_finds_the_wechat_sender(wx, engine, settings) -> None:  #
     assert isinstance(make_sender(app), WeChatSender) and isinstance(default_senders(app)["wechat"], WeChatSender)
     bare = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
     assert make_sender(bare) is None and "wechat" not in default_senders(bare)
+
+
+def test_threads_whose_token_expired_together_fetch_one_new_token(wx, engine, standin) -> None:  # type: ignore[no-untyped-def]
+    """A fresh token invalidates the one before it: threads that each fetched one after the old one expired
+    invalidated each other's, and wechatpy's retry-after-fetch recursed until RecursionError (issue 19's
+    crash bench, late replies after a restart)."""
+    import threading
+
+    sender = WeChatSender(wx, engine)
+    sender.send_texts("oTOKENTEST", ["warm-up"])
+    standin.expire_token()
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def send(n: int) -> None:
+        start.wait()
+        try:
+            sender.send_texts("oTOKENTEST", [f"message {n}"])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert len(standin.sent("message/custom/send")) >= 9 and standin.token_fetches <= 3
