@@ -12,7 +12,10 @@ again what was not acknowledged (as the platforms do), waits until the inbox and
 the replies stop, and counts:
 
 * acknowledged but never processed (no ``processed_message`` row): must be 0;
-* processed twice (a person answered more than once): must be 0;
+* processed twice: a person answered more than once other than by a reply row the delivery worker sent
+  again from the outbox (a second handling would send its own replies too): must be 0;
+* answered twice: a reply the dead process sent but had not yet marked sent, sent again from the outbox
+  after the grace (the at-least-once window of a direct send);
 * acknowledged and processed but never answered (the reply was lost between the commit and the send).
 
 Legs: ``telegram`` (webhook: acknowledged = HTTP 200); ``wechat`` (safe mode, the 4-second deadline:
@@ -211,6 +214,18 @@ def reader(url: str):  # type: ignore[no-untyped-def]
     return create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
 
 
+def resent_replies(url: str) -> Counter[str]:
+    """Reply rows the delivery worker sent (claimed), by message key (``tg:<update>``, ``wx:<id>``)."""
+    engine = reader(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT dedupe_key FROM outbox WHERE kind = 'reply' AND status = 'sent' "
+                                     "AND claimed_by <> ''")).all()
+    finally:
+        engine.dispose()
+    return Counter(":".join(k.split(":")[:2]) for (k,) in rows)
+
+
 def db_counts(url: str, channel: str) -> tuple[set[str], int, int]:
     """(processed message keys of ``channel``, inbox rows, open outbox rows)."""
     engine = reader(url)
@@ -284,14 +299,17 @@ async def run_leg(kind: str, db_url: str, count: int, kill_after: int, tg_standi
     got = answers()
     acked = leg.acked
     unprocessed = sum(1 for who in acked if keys[who] not in processed)
-    twice = sum(1 for who in keys if got[who] > 1)
+    resent = resent_replies(db_url)
+    twice = sum(1 for who in keys if got[who] - resent[keys[who]] > 1)
+    answered_twice = sum(1 for who in keys if got[who] > 1)
     unanswered = sum(1 for who in acked if keys[who] in processed and got[who] == 0)
     never = sum(1 for who in keys if keys[who] not in processed)
     extra = f", {leg.late_acks} answered 'success'" if kind.startswith("wechat") else ""
     return (f"{kind:12s} {'postgresql' if db_url.startswith('postgresql') else 'sqlite':10s} "
             f"killed after {leg.killed_at} acks ({leg.ack_rate:.0f} acks/s{extra}); inbox rows left by the dead "
             f"process {left_in_inbox}; after restart: acknowledged {len(acked)}/{count}, acknowledged but "
-            f"unprocessed {unprocessed}, processed twice {twice}, processed but unanswered {unanswered}, never "
+            f"unprocessed {unprocessed}, processed twice {twice}, answered twice {answered_twice}, processed but "
+            f"unanswered {unanswered}, never "
             f"processed {never}; inbox {inbox}, open outbox {outbox}; server CPU {leg.cpu_s:.1f} s "
             f"({leg.cpu_s / max(count, 1) * 1000:.1f} ms/update)")
 
