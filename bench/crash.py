@@ -215,12 +215,13 @@ def reader(url: str):  # type: ignore[no-untyped-def]
 
 
 def resent_replies(url: str) -> Counter[str]:
-    """Reply rows the delivery worker sent (claimed), by message key (``tg:<update>``, ``wx:<id>``)."""
+    """Reply rows the delivery worker sent, by message key (``tg:<update>``, ``wx:<id>``)."""
     engine = reader(url)
     try:
         with engine.connect() as conn:
+            # Rows the worker sent were claimed (claimed_at); rows marked sent after a direct send were not.
             rows = conn.execute(text("SELECT dedupe_key FROM outbox WHERE kind = 'reply' AND status = 'sent' "
-                                     "AND claimed_by <> ''")).all()
+                                     "AND claimed_at IS NOT NULL")).all()
     finally:
         engine.dispose()
     return Counter(":".join(k.split(":")[:2]) for (k,) in rows)
