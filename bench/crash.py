@@ -104,7 +104,7 @@ class Server:
         log = (self.workdir / f"serve{self.starts}.log").open("wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port",
                                       str(self.port)], cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded 2-CPU machine takes a while to load the knowledge index
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"serve exited with {self.proc.returncode}; see {log.name}")
@@ -112,7 +112,7 @@ class Server:
                 if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
                     return
             time.sleep(0.1)
-        raise RuntimeError("serve did not start within 60 s")
+        raise RuntimeError("serve did not start within 180 s")
 
     def kill(self) -> float:
         assert self.proc is not None
