@@ -350,11 +350,11 @@ MARK_SENT_EVERY_S = 0.05  # sent replies are marked in the outbox in batches thi
 
 
 def inbox_key(update: Update) -> str:
-    return f"tg:{update.update_id}"
+    return bounded_key(f"tg:{update.update_id}")
 
 
 def reply_key(update: Update, n: int) -> str:
-    return f"tg:{update.update_id}:reply:{n}"
+    return f"{inbox_key(update)}:reply:{n}"
 
 
 class DurableQueue(asyncio.Queue):
@@ -504,7 +504,8 @@ class TelegramBot:
 
     # -- the inbox ---------------------------------------------------------------------------------
     def _record_sync(self, update: Update) -> None:
-        body = encrypt_at_rest(self.settings.data_key, json.dumps(update.to_dict(), ensure_ascii=False))
+        # ASCII JSON: a lone surrogate in a text stays an escape (the adapter drops it when it reads the update)
+        body = encrypt_at_rest(self.settings.data_key, json.dumps(update.to_dict()))
         run_in_transaction(self.app.engine, lambda s: repo_inbox.record(
             session=s, channel=INBOX, message_key=inbox_key(update), body=body))
 

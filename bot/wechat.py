@@ -778,7 +778,7 @@ _INCOMING_FIELDS = ("channel", "user_key", "message_key", "text", "chat_key", "c
 def _incoming_json(incoming: Incoming) -> str:
     data = {name: getattr(incoming, name) for name in _INCOMING_FIELDS}
     data["received_at"] = incoming.received_at.isoformat()
-    return json.dumps(data, ensure_ascii=False)
+    return json.dumps(data)
 
 
 def _incoming_from(text: str) -> Incoming:
