@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -52,6 +53,7 @@ def _texts(standin: TelegramStandIn, chat: int) -> list[str]:
 @pytest.fixture
 def tg(monkeypatch):  # type: ignore[no-untyped-def]
     """A Telegram stand-in, and a switch that makes bots built while it is on die before handling."""
+    ptb_level = logging.getLogger("telegram").level  # TelegramBot raises it; later tests read PTB's DEBUG
     gen = telegram_running()
     standin = next(gen)
     dead = asyncio.Event()
@@ -65,6 +67,7 @@ def tg(monkeypatch):  # type: ignore[no-untyped-def]
     yield standin, dying, dead, monkeypatch.undo
     with pytest.raises(StopIteration):
         next(gen)
+    logging.getLogger("telegram").setLevel(ptb_level)
 
 
 async def _post(client: httpx.AsyncClient, update: dict) -> int:
