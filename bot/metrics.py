@@ -107,7 +107,7 @@ def instrument(dispatcher: Any) -> Any:
         finally:
             inner.batch = False
         debug = log.isEnabledFor(logging.DEBUG)
-        for (incoming, _guard), result in zip(batch, results, strict=False):
+        for (incoming, *_hooks), result in zip(batch, results, strict=False):
             outcome = _outcome(result)
             MESSAGES.labels(incoming.channel, outcome).inc()
             if debug:
