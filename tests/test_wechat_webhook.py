@@ -248,7 +248,11 @@ def test_wrong_signature_stale_and_replay(engine, settings, standin, safe: bool,
     replay_params = params if not safe else p.safe(other, ts=int(params["timestamp"]), nonce=params["nonce"])[0]
     assert client.post("/wechat", params=replay_params, content=again).status_code == 403
     assert "replayed" in caplog.text
-    assert len(rows(engine, ProcessedMessage)) == 1
+    # One message handled (the replay's MsgId 78 is not kept as handled); its (timestamp, nonce) beside it.
+    kept = rows(engine, ProcessedMessage)
+    (handled,) = [r.message_key for r in kept if r.channel == "wechat"]
+    assert "78" not in handled
+    assert [r.message_key for r in kept if r.channel == "wechat-nonce"] == [f"{params['timestamp']}:{params['nonce']}"]
 
 
 def test_plain_refused_in_safe_mode_and_other_app_id(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
