@@ -37,12 +37,15 @@ class HttpError(Exception):
 class _Response:
     """httptools callbacks: status, body, completion, keep-alive."""
 
-    __slots__ = ("body", "done", "parser")
+    __slots__ = ("body", "done", "keep_alive", "parser")
 
     def __init__(self) -> None:
         self.body: list[bytes] = []
-        self.done = False
+        self.done = self.keep_alive = False
         self.parser = httptools.HttpResponseParser(self)
+
+    def on_headers_complete(self) -> None:
+        self.keep_alive = self.parser.should_keep_alive()  # (reset once the message is complete)
 
     def on_body(self, data: bytes) -> None:
         self.body.append(data)
@@ -66,6 +69,7 @@ class KeepAliveClient:
         self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
         self._slots: asyncio.Semaphore | None = None
         self._ssl: ssl.SSLContext | None = None
+        self.opened = 0  # connections opened so far
 
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         while self._idle:
@@ -75,6 +79,7 @@ class KeepAliveClient:
             writer.close()
         if self.tls and self._ssl is None:
             self._ssl = ssl.create_default_context()
+        self.opened += 1
         return await asyncio.open_connection(self.host, self.port, ssl=self._ssl if self.tls else None)
 
     async def post_json(self, path: str, payload: dict[str, Any]) -> tuple[int, bytes]:
@@ -104,7 +109,7 @@ class KeepAliveClient:
                 if writer is not None:
                     writer.close()
                 raise
-            if response.parser.should_keep_alive():
+            if response.keep_alive:
                 self._idle.append((reader, writer, time.monotonic()))
             else:
                 writer.close()

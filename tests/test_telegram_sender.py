@@ -104,6 +104,9 @@ async def test_text_goes_the_lean_way_and_long_text_resumes_where_it_stopped(set
     await sender.send(TO, Reply("短 <b>"), kind="broadcast", dedupe_key="s1")
     assert standin.of("sendMessage")[-1].text == "短 &lt;b&gt;"
     assert sender._bot is None  # PTB was never needed
+    for i in range(10):
+        await sender.send(TO, Reply(f"第{i}条"), kind="broadcast", dedupe_key=f"k{i}")
+    assert sender.client.opened <= 2  # kept alive (a new one only after the stand-in's 500 closed one)
     await sender.aclose()
 
 
