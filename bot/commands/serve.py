@@ -205,8 +205,8 @@ class Starting:
 
 
 def build_starting_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
-                          polling: bool = False, webhook_url: str = "",
-                          background: bool = True) -> tuple[uvicorn.Server, Starting]:
+                          polling: bool = False, webhook_url: str = "", background: bool = True,
+                          verbose: bool = False) -> tuple[uvicorn.Server, Starting]:
     """The uvicorn server of ``yunling serve``: listening at once, the app built in a thread (see
     :class:`Starting`)."""
     import uvicorn
@@ -215,9 +215,11 @@ def build_starting_server(settings: Settings, *, host: str = "127.0.0.1", port: 
 
     def load() -> tuple[Any, Any]:
         from bot.app import build_app, settle
+        from bot.logs import setup_logging
         from bot.web import build_web_app
 
         app = build_app(settings)
+        setup_logging(settings.log_level, verbose=verbose)  # (build_app set it up without --verbose)
         if polling or webhook_url or settings.telegram_webhook_secret:
             from bot.telegram import telegram_for
 
@@ -251,7 +253,8 @@ def run(args: argparse.Namespace) -> int:
 
     setup_logging(settings.log_level, settings, verbose=args.verbose, fmt=settings.log_format)
     server, starting = build_starting_server(settings, host=args.host, port=args.port, polling=args.telegram,
-                                             webhook_url=args.webhook_url, background=not args.no_background)
+                                             webhook_url=args.webhook_url, background=not args.no_background,
+                                             verbose=args.verbose)
     asyncio.run(server.serve())
     if not server.started or starting.failed:
         print("yunling serve: start-up failed (see the log above)", file=sys.stderr)
