@@ -446,11 +446,11 @@ def test_create_time_is_ascii_digits_and_keys_stay_bounded(engine, settings, sta
     res = send(client, p, xml, safe=False)
     if create_time.isascii():  # a long but ASCII number: answered, its key bounded by hashing
         assert res.status_code == 200 and "云岭职工助手" in p.open(res.text).get("Content", ""), res.text
-        [row] = rows(engine, ProcessedMessage)
+        [row] = [r for r in rows(engine, ProcessedMessage) if r.channel == "wechat"]  # (beside its nonce's)
         assert len(row.message_key) <= 160
         retry = send(client, p, xml, safe=False)  # WeChat's retry: the same key, the same answer, not run again
         assert retry.status_code == 200 and p.open(retry.text) == p.open(res.text)
-        assert len(rows(engine, ProcessedMessage)) == 1
+        assert len([r for r in rows(engine, ProcessedMessage) if r.channel == "wechat"]) == 1
     else:
         assert res.status_code == 400
 
