@@ -219,7 +219,7 @@ def build_starting_server(settings: Settings, *, host: str = "127.0.0.1", port: 
         from bot.web import build_web_app
 
         app = build_app(settings)
-        setup_logging(settings.log_level, settings, verbose=verbose)  # (build_app set it up without --verbose)
+        setup_logging(settings.log_level, settings, verbose=verbose, fmt=settings.log_format)  # (build_app set it up without --verbose)
         if polling or webhook_url or settings.telegram_webhook_secret:
             from bot.telegram import telegram_for
 
