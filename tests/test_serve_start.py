@@ -107,10 +107,10 @@ def test_serve_answers_health_before_and_after_loading(tmp_path: Path) -> None:
         assert proc.wait(20) in (0, -15)  # uvicorn re-raises the signal it handled
 
 
-def test_serve_exits_1_when_start_up_fails(tmp_path: Path) -> None:
+def test_serve_exits_2_naming_the_setting_when_the_database_is_unreachable(tmp_path: Path) -> None:
     port = _free_port()
     db = "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1"  # nothing listens on port 9
     proc = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--no-background"],
                           cwd=ROOT, env=_env(db), capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1
-    assert "start-up failed" in proc.stderr
+    assert proc.returncode == 2
+    assert "YUNLING_DATABASE_URL" in proc.stderr

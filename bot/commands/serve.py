@@ -152,6 +152,7 @@ class Starting:
         self.load, self.wait_s, self.on_failure = load, wait_s, on_failure
         self.inner: Any = None
         self.failed = False
+        self.error: BaseException | None = None
         self._ready: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._work = AsyncExitStack()
@@ -162,9 +163,12 @@ class Starting:
             inner, work = await asyncio.to_thread(self.load)
             await self._work.enter_async_context(work)
             self.inner = inner
-        except Exception:
-            log.exception("start-up failed")
-            self.failed = True
+        except Exception as exc:
+            from bot.config import ConfigurationError
+
+            if not isinstance(exc, ConfigurationError):  # (that one names the setting: the caller says it)
+                log.exception("start-up failed")
+            self.failed, self.error = True, exc
             self.on_failure()
         finally:
             self._ready.set()
@@ -256,6 +260,10 @@ def run(args: argparse.Namespace) -> int:
                                              webhook_url=args.webhook_url, background=not args.no_background,
                                              verbose=args.verbose)
     asyncio.run(server.serve())
+    from bot.config import ConfigurationError
+
+    if isinstance(starting.error, ConfigurationError):  # a wrong data key, an unreachable database: exit 2
+        raise starting.error
     if not server.started or starting.failed:
         print("yunling serve: start-up failed (see the log above)", file=sys.stderr)
         return 1
