@@ -76,13 +76,20 @@ def open_database(engine: Engine, settings: Settings, *, upgrade: bool = True) -
                                  f"({', '.join(bad)}): set the key this database was created with")
 
 
+# Questions that make the search load what plain questions do not need, so that the first person to type
+# a pinyin typo or traditional characters does not wait for it (bench/answer_latency.py: about 1.4 s).
+WARM_QUESTIONS = ("云岭工匠申包要什么材料", "雲嶺工匠評選條件是什麼", "How many Yunling Craftsmen are named each year?")
+
+
 def settle() -> None:
     """For long-running servers, once before serving: load the knowledge index (else the first question
     pays for it), then move every object alive to the collector's permanent generation. Full collections
     then skip the index and the imported libraries; unfrozen, one took up to 115 ms of a loaded webhook
     (bench/wechat.py) and made its p99 latency."""
-    from knowledge.search import index
+    from knowledge.search import index, search
 
     index()
+    for question in WARM_QUESTIONS:  # tables loaded on first use (pinyin, traditional characters, English)
+        search(question)
     gc.collect()
     gc.freeze()

@@ -59,9 +59,14 @@ DEFAULT_LIMITS: dict[str, Limits] = {"telegram": TELEGRAM_LIMITS, "wechat": WECH
 
 
 class RateLimiter:
-    """Reserves send slots in time order: a global spacing, a per-chat spacing and a rolling per-minute
-    quota. Reservation is synchronous (no await between check and reserve), so concurrent tasks on one
-    event loop never exceed the limits."""
+    """Paces sends: a global spacing, a per-chat spacing, a rolling per-second window and a rolling
+    per-minute quota.
+
+    Two steps. Planning reserves a slot in time order (synchronously: no await between check and reserve),
+    so concurrent tasks sleep until distinct moments instead of waking together. Departure then checks the
+    limits against the times sends actually left and records the moment this one leaves: a task woken late
+    (a blocked event loop wakes many at once) waits again rather than leaving in a bunch, so the bound holds
+    at the far end, not only on paper. Call :meth:`acquire` immediately before the send, in the same task."""
 
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
@@ -71,12 +76,21 @@ class RateLimiter:
         self._minute: deque[float] = deque()
         self._second: deque[float] = deque()
         self._paused_until = 0.0
+        # Actual departures: the last one, the last ``per_second`` and ``per_minute`` of them, per chat.
+        self._left_last = -1e18
+        self._left_second: deque[float] = deque()
+        self._left_minute: deque[float] = deque()
+        self._left_chat: dict[str, float] = {}
 
     def pause(self, seconds: float) -> None:
         """The platform said 429: hold every send of this platform for ``seconds``."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
     async def acquire(self, chat: str) -> None:
+        await self._plan(chat)
+        await self._depart(chat)
+
+    async def _plan(self, chat: str) -> None:
         lim = self.limits
         while True:
             now = self.clock()
@@ -106,6 +120,39 @@ class RateLimiter:
                 self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
         if slot > now:
             await self.sleep(slot - now)
+
+    def _earliest_departure(self, chat: str) -> float:
+        lim = self.limits
+        earliest = self._paused_until
+        if lim.per_second:
+            cap = max(1, int(lim.per_second))
+            earliest = max(earliest, self._left_last + 1.0 / lim.per_second)
+            if len(self._left_second) >= cap:
+                earliest = max(earliest, self._left_second[-cap] + 1.0 + lim.jitter)
+        if lim.per_minute and len(self._left_minute) >= lim.per_minute:
+            earliest = max(earliest, self._left_minute[-lim.per_minute] + 60 + lim.jitter)
+        if lim.per_chat_interval and chat in self._left_chat:
+            earliest = max(earliest, self._left_chat[chat] + lim.per_chat_interval + lim.jitter)
+        return earliest
+
+    async def _depart(self, chat: str) -> None:
+        lim = self.limits
+        while (wait := self._earliest_departure(chat) - (now := self.clock())) > 0:
+            await self.sleep(wait)
+        self._left_last = now
+        if lim.per_second:
+            self._left_second.append(now)
+            while len(self._left_second) > max(1, int(lim.per_second)):
+                self._left_second.popleft()
+        if lim.per_minute:
+            self._left_minute.append(now)
+            while len(self._left_minute) > lim.per_minute:
+                self._left_minute.popleft()
+        if lim.per_chat_interval:
+            self._left_chat[chat] = now
+            if len(self._left_chat) > 50_000:
+                spacing = lim.per_chat_interval + lim.jitter
+                self._left_chat = {c: t for c, t in self._left_chat.items() if t > now - spacing}
 
 
 # -- local senders ---------------------------------------------------------------------------------
@@ -259,9 +306,10 @@ class DeliveryWorker:
                                   chat_key=ident.chat_key or ident.user_key, last_inbound_at=ident.last_inbound_at)
             limiter = self.limiters[ident.channel]
             await limiter.acquire(recipient.chat_key)
-            try:
-                await asyncio.wait_for(self.senders[ident.channel].send(
-                    recipient, reply, kind=row.kind, dedupe_key=row.dedupe_key), timeout=self.send_timeout)
+            try:  # in this task, so the send leaves at the moment the limiter recorded (no task hand-off)
+                async with asyncio.timeout(self.send_timeout):
+                    await self.senders[ident.channel].send(recipient, reply, kind=row.kind,
+                                                           dedupe_key=row.dedupe_key)
             except Unreachable as exc:
                 self._unreachable.add(ident.id or 0)
                 self._dead_identities.add(ident.id or 0)

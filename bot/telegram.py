@@ -812,10 +812,13 @@ class TelegramSender:
 
 
 def make_sender(app: App) -> TelegramSender | None:
-    """For :func:`bot.scheduler.default_senders`: a sender when a token is configured."""
+    """For :func:`bot.scheduler.default_senders`: a sender when a token is configured (text-only replies
+    through the lean HTTP path of :mod:`bot.telegram_lean`)."""
     if not app.settings.telegram_token:
         return None
-    return TelegramSender(app.settings, app.engine)
+    from bot.telegram_lean import LeanTelegramSender
+
+    return LeanTelegramSender(app.settings, app.engine)
 
 
 __all__ = ["DurableQueue", "Outgoing", "PerChatProcessor", "TelegramBot", "TelegramSender", "callback_data", "deep_link",

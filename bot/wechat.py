@@ -61,7 +61,7 @@ from bot.senders import Recipient, SendError
 from bot.serial import SerialWorker
 from bot.wechat_api import TEXT_LIMIT_BYTES, WeChatSender, download_links, pack_lines, split_utf8
 from handlers.choices import normalize
-from handlers.dispatch import pseudonym
+from handlers.dispatch import KeyedGuard, pseudonym
 from handlers.i18n import N_, translator
 from handlers.types import (
     Attachment,
@@ -262,6 +262,7 @@ class _Nonce:
 
 
 _REPLAYED = object()  # the guard's verdict on a (timestamp, nonce) seen before
+NONCE_CHANNEL = "wechat-nonce"  # (timestamp, nonce) pairs in processed_message
 
 
 @dataclass
@@ -423,13 +424,13 @@ class WeChatWebhook:
         before. Runs as the dispatcher's guard, so a message costs one transaction, or on its own through
         :meth:`_admit`."""
         now = self._now()
-        expires = datetime.fromtimestamp(nonce.ts + self.settings.wechat_timestamp_window_s + 1, UTC)
 
-        def guard(session: Session) -> object:
-            if settle:  # the message's inbox row goes with the transaction that handles (or refuses) it
-                repo_inbox.settle(session=session, channel=INBOX, message_key=settle)
-            if not repo_wechat.admit_nonce(session=session, nonce_key=nonce.key, expires_at=expires):
-                return _REPLAYED
+        def first(session: Session) -> object:
+            # The message's inbox row goes with the transaction that handles (or refuses) it.
+            repo_inbox.settle(session=session, channel=INBOX, message_key=settle)
+            return None
+
+        def then(session: Session) -> object:
             if self.clock() - self._last_purge > PURGE_EVERY_S:
                 self._last_purge = self.clock()
                 repo_wechat.purge_expired(session=session, now=now)
@@ -437,7 +438,9 @@ class WeChatWebhook:
                 repo.set_reachable(session=session, channel="wechat", user_key=nonce.openid, reachable=True)
             return None
 
-        return guard
+        # The pair is kept with the processed message keys (as long as they are, far beyond the timestamp
+        # window), and recorded in the same statement as the message's key.
+        return KeyedGuard(NONCE_CHANNEL, nonce.key, _REPLAYED, then, first if settle else None)
 
     def _admit(self, nonce: _Nonce) -> object:
         """The replay guard in a transaction of its own (messages that do not reach the dispatcher)."""

@@ -5,6 +5,7 @@ starts fast; the FAQ flow (``handlers.flows.ask``) wraps it."""
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -33,12 +34,38 @@ class Asked:
     composed: Composed
 
 
+SEARCH_TOP = 5  # a few more hits than shown, for related questions
+_prefetched = threading.local()  # .results: {question: SearchResult} searched by prefetch() in this thread
+PREFETCH_KEPT = 64
+
+
+def prefetch(text: str) -> None:
+    """Search ``text`` now, for an :func:`answer` to it later in the same thread: the dispatcher calls this
+    before its write transaction, so the transaction is not held open through the search."""
+    if _PICKED.fullmatch(text.strip()):
+        return
+    results = getattr(_prefetched, "results", None)
+    if results is None:
+        results = _prefetched.results = {}
+    if len(results) >= PREFETCH_KEPT:  # answers not asked for (the message went elsewhere)
+        results.clear()
+    query = to_hanzi(text) or text  # as answer() searches it
+    results[query] = search(query, top=SEARCH_TOP)
+
+
+def _search(text: str, top: int) -> SearchResult:
+    results = getattr(_prefetched, "results", None)
+    if results and top <= SEARCH_TOP and (found := results.pop(text, None)) is not None:
+        return found
+    return search(text, top=max(top, SEARCH_TOP))
+
+
 def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, today: date | None = None) -> Asked:
-    """Search ``text`` and build the reply. The answer is in ``locale`` when given, else in the language
-    the question is written in."""
+    """Search ``text`` (or take the search :func:`prefetch` made) and build the reply. The answer is in
+    ``locale`` when given, else in the language the question is written in."""
     picked = _picked(text)
     hanzi = None if picked else to_hanzi(text)  # a question typed in pinyin, in characters
-    result = picked or search(hanzi or text, top=max(top, 5))  # a few more hits than shown, for related questions
+    result = picked or _search(hanzi or text, top)
     lang = normalize_locale(locale) if locale else result.lang
     composed = compose(result, lang)
     _ = translator(lang)

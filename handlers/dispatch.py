@@ -17,6 +17,7 @@ import re
 import threading
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,6 +61,30 @@ FaqFn = Callable[[Ctx, str], list[Reply]]
 ListenFn = Callable[[Ctx, str], "str | None"]  # free text -> the flow to open for it, or None
 Guard = Callable[[Session], object]
 After = Callable[[Session, DispatchResult], None]
+PrefetchFn = Callable[[str], object]  # free text -> warm what the FAQ will need (runs outside the transaction)
+IN_FLOW_KEPT = 200_000  # people remembered as being in a flow (their free text is not prefetched)
+
+
+@dataclass(frozen=True)
+class KeyedGuard:
+    """A guard whose check is a key seen only once, such as WeChat's (timestamp, nonce): the dispatcher
+    records it in ``processed_message`` under ``channel`` with the message's own key, in one statement.
+    When the key was seen before, ``replayed`` comes back as ``held`` (and the message's key is not kept);
+    otherwise ``then`` runs (its own bookkeeping; a value other than None is ``held`` too). Called on its
+    own, it does the same in the session given."""
+
+    channel: str
+    key: str
+    replayed: object
+    then: Guard | None = None
+    first: Guard | None = None  # runs before the key is checked, replayed or not (e.g. settling an inbox row)
+
+    def __call__(self, session: Session) -> object:
+        if self.first is not None:
+            self.first(session)
+        if not repo.mark_processed(session=session, channel=self.channel, message_key=self.key):
+            return self.replayed
+        return self.then(session) if self.then is not None else None
 
 
 _NUMBERED_LINE = re.compile(r"^(\s*)\d{1,2}[.、](?!\d)\s*(?=\S)", re.M)
@@ -110,15 +135,19 @@ class Dispatcher:
         menu: Sequence[MenuGroup | str] | None = None,
         listen: ListenFn | None = None,
         privacy_notice: bool | None = None,
+        prefetch: PrefetchFn | None = None,
     ) -> None:
         if flows is None or faq is None or menu is None:
-            from handlers.flows import FLOWS, MENU, faq_answer
+            from handlers.flows import FLOWS, MENU, faq_answer, faq_prefetch
             from handlers.flows import listen as default_listen
 
             listen = default_listen if listen is None and flows is None else listen
             flows = FLOWS if flows is None else flows
+            prefetch = faq_prefetch if prefetch is None and faq is None else prefetch
             faq = faq_answer if faq is None else faq
             menu = MENU if menu is None else menu
+        self.prefetch = prefetch
+        self._in_flow: set[tuple[str, str]] = set()  # who was left in a flow by their last message here
         self.listen = listen
         self.engine = engine
         self.settings = settings
@@ -178,6 +207,7 @@ class Dispatcher:
         """
         incoming = sanitized(incoming)
         with self._lock_for(incoming):
+            self._prefetch(incoming)
             try:
                 return run_in_transaction(self.engine, lambda s: self._handle_in(s, incoming, guard, after))
             except Busy:
@@ -213,6 +243,8 @@ class Dispatcher:
         with contextlib.ExitStack() as held:
             for _key, lock in locks:
                 held.enter_context(lock)
+            for incoming, _g, _a in items:
+                self._prefetch(incoming)
             try:
                 return run_in_transaction(self.engine, lambda s: [self._handle_in(s, i, g, a) for i, g, a in items])
             except Busy:  # each on its own would wait as long again, message after message
@@ -273,12 +305,50 @@ class Dispatcher:
                   "or type 'menu' to start over."))
         return DispatchResult(replies=[Reply(text=text)], locale=locale)
 
+    def _prefetch(self, incoming: Incoming) -> None:
+        """Before the transaction: free text from someone not in a flow will likely go to the FAQ, whose
+        search is the costliest step; run it now, so the write transaction (and SQLite's lock) is not held
+        through it. A guess: a message routed elsewhere only wasted the search, an FAQ not prefetched
+        searches inside. Never raises."""
+        if self.prefetch is None or incoming.choice or incoming.payload or incoming.event or incoming.upload:
+            return
+        if (incoming.channel, incoming.user_key) in self._in_flow:
+            return
+        text = clean_text(incoming.text)[:MAX_TEXT]
+        key = normalize(text)
+        if (len(text) < 2 or text.isdigit() or key in _COMMAND_OF or key in self._triggers
+                or key in self._group_words):
+            return
+        try:
+            self.prefetch(text)
+        except Exception:
+            log.exception("prefetch failed for message %s", incoming.message_key)
+
     def _handle_in(self, session: Session, incoming: Incoming, guard: Guard | None,
                    after: After | None = None) -> DispatchResult:
-        if guard is not None and (held := guard(session)) is not None:
-            return DispatchResult(held=held)
-        if not repo.mark_processed(session=session, channel=incoming.channel, message_key=incoming.message_key):
-            return DispatchResult(duplicate=True)
+        if isinstance(guard, KeyedGuard):  # the guard's key and the message's in one statement
+            if guard.first is not None:
+                guard.first(session)
+            fresh, new_message = repo.mark_processed_pair(session=session, first=(guard.channel, guard.key),
+                                                          second=(incoming.channel, incoming.message_key))
+            if not fresh:
+                if new_message:  # a replayed request must not mark its message as handled
+                    repo.forget_processed(session=session, channel=incoming.channel,
+                                          message_key=incoming.message_key)
+                return DispatchResult(held=guard.replayed)
+            if guard.then is not None and (held := guard.then(session)) is not None:
+                if new_message:
+                    repo.forget_processed(session=session, channel=incoming.channel,
+                                          message_key=incoming.message_key)
+                return DispatchResult(held=held)
+            if not new_message:
+                return DispatchResult(duplicate=True)
+        else:
+            if guard is not None and (held := guard(session)) is not None:
+                return DispatchResult(held=held)
+            if not repo.mark_processed(session=session, channel=incoming.channel,
+                                       message_key=incoming.message_key):
+                return DispatchResult(duplicate=True)
         who = repo.identify(
             session=session, channel=incoming.channel, user_key=incoming.user_key, chat_key=incoming.chat,
             locale=normalize_locale(incoming.locale or self.settings.default_locale),
@@ -301,6 +371,13 @@ class Dispatcher:
             replies[0] = dataclasses.replace(replies[0], text=f"{notice}\n\n{replies[0].text}")
         self._remember(conv, incoming)
         repo.store_conversation(session=session, conv=conv)
+        who_key = (incoming.channel, incoming.user_key)
+        if conv.flow:
+            if len(self._in_flow) >= IN_FLOW_KEPT:
+                self._in_flow.clear()  # forgetting only costs a prefetch or two
+            self._in_flow.add(who_key)
+        else:
+            self._in_flow.discard(who_key)
         # The locale may have changed during the step (/lang).
         result = DispatchResult(replies=replies, locale=ctx.person_locale)
         if after is not None:

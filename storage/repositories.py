@@ -74,6 +74,37 @@ def mark_processed(*, session: Session, channel: str, message_key: str) -> bool:
                                                    "processed_at": utcnow()})
 
 
+@cache
+def _pair_once_stmt(dialect: str):  # type: ignore[no-untyped-def]
+    make = sqlite_insert if dialect == "sqlite" else pg_insert
+    t = ProcessedMessage.__table__  # type: ignore[attr-defined]
+    return make(t).values([{"channel": bindparam("c1"), "message_key": bindparam("k1"), "processed_at": bindparam("at")},
+                           {"channel": bindparam("c2"), "message_key": bindparam("k2"), "processed_at": bindparam("at")}]
+                          ).on_conflict_do_nothing().returning(t.c.channel)
+
+
+def mark_processed_pair(*, session: Session, first: tuple[str, str], second: tuple[str, str]) -> tuple[bool, bool]:
+    """Record two (channel, key) pairs -- a replay guard's key and the message's own -- in one statement;
+    for each, True when this call recorded it (False: seen before). The channels must differ."""
+    assert first[0] != second[0]
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        return (mark_processed(session=session, channel=first[0], message_key=first[1]),
+                mark_processed(session=session, channel=second[0], message_key=second[1]))
+    rows = session.connection().execute(_pair_once_stmt(dialect), {
+        "c1": first[0], "k1": first[1], "c2": second[0], "k2": second[1], "at": utcnow()}).all()
+    inserted = {r[0] for r in rows}
+    return first[0] in inserted, second[0] in inserted
+
+
+_FORGET = delete(ProcessedMessage).where(col(ProcessedMessage.channel) == bindparam("c"),
+                                         col(ProcessedMessage.message_key) == bindparam("k"))
+
+
+def forget_processed(*, session: Session, channel: str, message_key: str) -> None:
+    session.connection().execute(_FORGET, {"c": channel, "k": message_key})
+
+
 def purge_processed(*, session: Session, before: datetime) -> int:
     """Forget delivery keys older than ``before``: platforms retry within minutes, not days."""
     result = session.execute(delete(ProcessedMessage).where(ProcessedMessage.processed_at < before))
@@ -194,7 +225,9 @@ def set_reachable(*, session: Session, channel: str, user_key: str, reachable: b
 @dataclass
 class ConversationState:
     """One identity's conversation row as plain values. The dispatcher reads and writes it on every message
-    with two Core statements; the ORM's unit of work cost more than the rest of a menu answer."""
+    with two Core statements; the ORM's unit of work cost more than the rest of a menu answer. The values
+    as loaded are kept, so that :func:`store_conversation` writes only the columns that changed (the JSON
+    of the slots, the choices offered and the recent messages is rewritten only when it is different)."""
 
     identity_id: int
     flow: str = ""
@@ -204,21 +237,32 @@ class ConversationState:
     retries: int = 0
     recent: str = "[]"
     updated_at: datetime = field(default_factory=utcnow)
+    loaded: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     def move_to(self, *, flow: str, state: str, data: dict[str, Any], offered: list[Any], retries: int,
                 now: datetime) -> None:
         """The conversation's next state; :func:`store_conversation` writes it."""
         self.flow, self.state, self.retries, self.updated_at = flow, state, retries, now
-        self.data = json.dumps(data, ensure_ascii=False, default=str)
-        self.offered = json.dumps(offered, ensure_ascii=False)
+        self.data = json.dumps(data, ensure_ascii=False, default=str) if data else "{}"
+        self.offered = json.dumps(offered, ensure_ascii=False) if offered else "[]"
+
+    def changed(self) -> tuple[str, ...]:
+        """The fields that differ from the row as loaded (all of them for a row not loaded)."""
+        if not self.loaded:
+            return _CONV_FIELDS
+        return tuple(f for f, old in zip(_CONV_FIELDS, self.loaded, strict=True) if getattr(self, f) != old)
 
 
 _CONV = Conversation.__table__.c  # type: ignore[attr-defined]
 _CONV_FIELDS = ("flow", "state", "data", "offered", "retries", "recent", "updated_at")
 _CONV_SELECT = select(*(getattr(_CONV, f) for f in _CONV_FIELDS)).where(_CONV.identity_id == bindparam("iid"))
 _CONV_LOCKED = _CONV_SELECT.with_for_update()
-_CONV_UPDATE = update(Conversation.__table__).where(_CONV.identity_id == bindparam("iid")).values(
-    **{f: bindparam(f"v_{f}") for f in _CONV_FIELDS})
+
+
+@cache
+def _conv_update(fields: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    return update(Conversation.__table__).where(_CONV.identity_id == bindparam("iid")).values(
+        **{f: bindparam(f"v_{f}") for f in fields})
 
 
 def load_conversation(*, session: Session, identity_id: int, for_update: bool = False) -> ConversationState:
@@ -234,13 +278,17 @@ def load_conversation(*, session: Session, identity_id: int, for_update: bool = 
                                             **{f: getattr(fresh, f) for f in _CONV_FIELDS}})
         row = conn.execute(stmt, {"iid": identity_id}).first()
     assert row is not None
-    return ConversationState(identity_id, *row)
+    return ConversationState(identity_id, *row, loaded=tuple(row))
 
 
 def store_conversation(*, session: Session, conv: ConversationState) -> None:
-    """Write back what the dispatcher changed (once per message)."""
-    session.connection().execute(_CONV_UPDATE, {"iid": conv.identity_id,
-                                                **{f"v_{f}": getattr(conv, f) for f in _CONV_FIELDS}})
+    """Write back what the dispatcher changed (once per message): only the columns that differ."""
+    fields = conv.changed()
+    if not fields:
+        return
+    session.connection().execute(_conv_update(fields), {"iid": conv.identity_id,
+                                                        **{f"v_{f}": getattr(conv, f) for f in fields}})
+    conv.loaded = tuple(getattr(conv, f) for f in _CONV_FIELDS)
 
 
 def enqueue(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import uvicorn
@@ -89,7 +90,10 @@ class BotApiStandIn:
                                  Route("/stats", self._stats), Route("/dump", self._dump)])
 
     async def _send(self, request: Request) -> JSONResponse:
-        body = await request.json()
+        if request.headers.get("content-type", "").startswith("application/json"):
+            body = await request.json()
+        else:  # python-telegram-bot posts form data
+            body = dict(parse_qsl((await request.body()).decode()))
         chat, text = str(body.get("chat_id", "")), str(body.get("text", ""))
         self.requests += 1
         if self.delay:
@@ -102,7 +106,9 @@ class BotApiStandIn:
         if not chat or not text:
             return JSONResponse({"ok": False, "error_code": 400, "description": "Bad Request: text is empty"}, 400)
         self.hits.append(Hit(chat, text, time.monotonic()))
-        return JSONResponse({"ok": True, "result": {"message_id": len(self.hits), "chat": {"id": chat}}})
+        return JSONResponse({"ok": True, "result": {  # a whole Message: python-telegram-bot parses it
+            "message_id": len(self.hits), "date": int(time.time()), "text": text,
+            "chat": {"id": int(chat) if chat.lstrip("-").isdigit() else chat, "type": "private"}}})
 
     async def _stats(self, _request: Request) -> JSONResponse:
         return JSONResponse({"delivered": len(self.hits), "requests": self.requests})

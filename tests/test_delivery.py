@@ -4,6 +4,8 @@ person unreachable or refuse the message -- and against a local HTTP stand-in of
 from __future__ import annotations
 
 import asyncio
+import bisect
+import heapq
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -221,6 +223,50 @@ def test_rate_limiter_spacing_on_a_virtual_clock() -> None:
     for i, x in enumerate(times):  # no more than 100 in any rolling minute
         assert sum(1 for y in times[: i + 1] if y > x - 60 + 1e-6) <= 100
     assert times[100] >= 60.0  # the 101st waited for the minute to roll
+
+
+def test_rate_limiter_holds_at_departure_when_the_loop_wakes_late() -> None:
+    """A stalled event loop wakes every sleeper whose slot has passed at once: they must not leave in a
+    bunch. Virtual time: the driver wakes sleepers in time order, and every 0.9 s of time stalls for 0.7 s."""
+    t = [0.0]
+    sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+    order = itertools.count()
+
+    async def fake_sleep(d: float) -> None:
+        fut = asyncio.get_running_loop().create_future()
+        heapq.heappush(sleepers, (t[0] + d, next(order), fut))
+        await fut
+
+    limiter = RateLimiter(Limits(per_second=30, per_chat_interval=1.0, jitter=0.0), clock=lambda: t[0],
+                          sleep=fake_sleep)
+    left: list[tuple[str, float]] = []
+
+    async def one(chat: str) -> None:
+        await limiter.acquire(chat)
+        left.append((chat, t[0]))
+
+    async def drive() -> None:
+        tasks = [asyncio.create_task(one(f"c{i % 40}")) for i in range(300)]
+        next_stall = 0.9
+        while not all(task.done() for task in tasks):
+            for _ in range(5):
+                await asyncio.sleep(0)
+            if not sleepers:
+                continue
+            t[0] = max(t[0], sleepers[0][0])
+            if t[0] >= next_stall:
+                t[0], next_stall = t[0] + 0.7, next_stall + 0.9
+            while sleepers and sleepers[0][0] <= t[0]:
+                heapq.heappop(sleepers)[2].set_result(None)
+
+    asyncio.run(drive())
+    times = sorted(x for _c, x in left)
+    assert len(times) == 300
+    assert max(bisect.bisect_left(times, x + 1.0) - i for i, x in enumerate(times)) <= 30
+    per_chat: dict[str, list[float]] = {}
+    for chat, x in left:
+        per_chat.setdefault(chat, []).append(x)
+    assert min(b - a for xs in per_chat.values() for a, b in itertools.pairwise(xs)) >= 1.0 - 1e-9
 
 
 def test_http_stand_in_end_to_end(engine: Engine) -> None:

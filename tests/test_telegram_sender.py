@@ -1,4 +1,5 @@
-"""TelegramSender (outbox sender, ``bot.senders`` contract) against the local Bot API stand-in."""
+"""TelegramSender and its lean text path LeanTelegramSender (outbox senders, ``bot.senders`` contract)
+against the local Bot API stand-in: the same answers map onto the same contract errors."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from telegram_standin import DOCX, LONG_VALUE, QR, TOKEN, running
 
 from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
 from bot.telegram import TelegramSender, make_sender, token_of
+from bot.telegram_lean import LeanTelegramSender
 from handlers.types import Choice, Reply
 from storage import models_telegram
 from storage.db import session_scope
@@ -19,10 +21,10 @@ TO = Recipient(person_id=1, channel="telegram", user_key="4242", chat_key="4242"
 standin = pytest.fixture(running, name="standin")
 
 
-@pytest.fixture
-def sender(settings, engine, standin) -> TelegramSender:  # type: ignore[no-untyped-def]
+@pytest.fixture(params=[TelegramSender, LeanTelegramSender], ids=["ptb", "lean"])
+def sender(request, settings, engine, standin) -> TelegramSender:  # type: ignore[no-untyped-def]
     s = replace(settings, telegram_token=TOKEN, telegram_base_url=standin.url)
-    return TelegramSender(s, engine, timeout=0.5)
+    return request.param(s, engine, timeout=0.5)
 
 
 async def test_sends_text_keyboard_document_and_photo(sender, standin, engine) -> None:
@@ -52,7 +54,8 @@ async def test_429_is_retry_after_with_the_seconds(sender, standin) -> None:
 
 
 @pytest.mark.parametrize(("status", "error"), [(403, Unreachable), (400, Permanent), (500, Transient),
-                                               (502, Transient)])
+                                               (502, Transient), (401, Transient), (404, Transient),
+                                               (409, Permanent), (429, Transient)])  # 429 without retry_after
 async def test_errors_map_onto_the_contract(sender, standin, status, error) -> None:
     standin.fail("sendMessage", status)
     with pytest.raises(error):
@@ -67,9 +70,10 @@ async def test_a_hanging_api_is_transient(sender, standin) -> None:
     await sender.aclose()
 
 
-async def test_unreachable_api_is_transient(settings, engine) -> None:
+@pytest.mark.parametrize("kind", [TelegramSender, LeanTelegramSender])
+async def test_unreachable_api_is_transient(settings, engine, kind) -> None:
     s = replace(settings, telegram_token=TOKEN, telegram_base_url="http://127.0.0.1:9")  # nothing listens
-    sender = TelegramSender(s, engine, timeout=0.5)
+    sender = kind(s, engine, timeout=0.5)
     with pytest.raises(Transient):
         await sender.send(TO, Reply("hi"), kind="broadcast", dedupe_key="u1")
     await sender.aclose()
@@ -85,6 +89,27 @@ async def test_a_retry_does_not_repeat_parts_already_delivered(sender, standin) 
     await sender.aclose()
 
 
+async def test_text_goes_the_lean_way_and_long_text_resumes_where_it_stopped(settings, engine, standin) -> None:
+    sender = LeanTelegramSender(replace(settings, telegram_token=TOKEN, telegram_base_url=standin.url), engine,
+                                timeout=0.5)
+    long = "\n".join(f"第{i}行 " + "字" * 90 for i in range(120))  # about 11 000 characters: three messages
+    # The first part is delivered, the second fails.
+    standin.listener = lambda _call: standin.fail("sendMessage", 500) if len(standin.sent()) == 1 else None
+    with pytest.raises(Transient):
+        await sender.send(TO, Reply(long), kind="broadcast", dedupe_key="L1")
+    standin.listener = None
+    await sender.send(TO, Reply(long), kind="broadcast", dedupe_key="L1")  # the worker's retry
+    parts = [c.text for c in standin.of("sendMessage")]
+    assert len(parts) >= 3 and "".join(parts).replace("\n", "") == long.replace("\n", "")
+    await sender.send(TO, Reply("短 <b>"), kind="broadcast", dedupe_key="s1")
+    assert standin.of("sendMessage")[-1].text == "短 &lt;b&gt;"
+    assert sender._bot is None  # PTB was never needed
+    for i in range(10):
+        await sender.send(TO, Reply(f"第{i}条"), kind="broadcast", dedupe_key=f"k{i}")
+    assert sender.client.opened <= 2  # kept alive (a new one only after the stand-in's 500 closed one)
+    await sender.aclose()
+
+
 def test_make_sender_needs_a_token(settings, engine) -> None:
     from bot.app import App
     from handlers.dispatch import Dispatcher
@@ -93,4 +118,4 @@ def test_make_sender_needs_a_token(settings, engine) -> None:
     assert make_sender(app) is None
     with_token = replace(settings, telegram_token=TOKEN)
     sender = make_sender(App(settings=with_token, engine=engine, dispatcher=app.dispatcher))
-    assert isinstance(sender, TelegramSender) and sender.channel == "telegram"
+    assert isinstance(sender, LeanTelegramSender) and sender.channel == "telegram"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.flow import Flow, MenuGroup
-from handlers.flows.ask import faq_answer
+from handlers.flows.ask import faq_answer, faq_prefetch
 from handlers.flows.broadcast import BROADCAST
 from handlers.flows.clerk_cases import CLERK_CASES
 from handlers.flows.core import AREA, DELETE_DATA, EXPORT_DATA, LANG, ME, PRIVACY
@@ -54,4 +54,4 @@ MENU: tuple[MenuGroup | str, ...] = (
     "lang",
 )
 
-__all__ = ["FLOWS", "MENU", "faq_answer", "listen"]
+__all__ = ["FLOWS", "MENU", "faq_answer", "faq_prefetch", "listen"]

@@ -3,7 +3,7 @@ the assistant abstains and offers a person (see :mod:`handlers.answering`)."""
 
 from __future__ import annotations
 
-from handlers.answering import answer
+from handlers.answering import answer, prefetch
 from handlers.flow import Ctx
 from handlers.types import Reply
 from knowledge.pinyin import to_hanzi
@@ -17,3 +17,9 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
     locale = ("en" if detect_language(normalize(text)) == "en" and to_hanzi(text) is None
               and not text.startswith("§") else ctx.locale)
     return [answer(text, locale=locale, contact=ctx.settings.human_contact).reply]
+
+
+def faq_prefetch(text: str) -> None:
+    """The FAQ's search for ``text``, run by the dispatcher before its transaction (see
+    :func:`handlers.answering.prefetch`)."""
+    prefetch(text)

@@ -1,0 +1,117 @@
+"""The database work of one message: the replay guard's key and the message's key in one INSERT, only the
+conversation columns that changed written back, and the FAQ's search run before the write transaction."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event
+
+from handlers import answering
+from handlers.dispatch import Dispatcher, KeyedGuard
+from handlers.types import Incoming
+from storage import repositories as repo
+from storage.db import run_in_transaction
+
+
+def _msg(key: str, text: str, user: str = "u1") -> Incoming:
+    return Incoming(channel="wechat", user_key=user, message_key=key, received_at=datetime.now(UTC), text=text)
+
+
+@pytest.fixture
+def statements(engine):  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+REPLAYED = object()
+
+
+def test_guard_key_and_message_key_in_one_insert(engine, settings, statements) -> None:
+    d = Dispatcher(engine, settings)
+    d.handle(_msg("m0", "菜单"))  # the person and the conversation exist from now on
+    statements.clear()
+    result = d.handle(_msg("m1", "菜单"), guard=KeyedGuard("wechat-nonce", "100:n1", REPLAYED))
+    assert result.replies
+    inserts = [s for s in statements if s.upper().startswith("INSERT")]
+    assert len(inserts) == 1 and "processed_message" in inserts[0]
+
+    # The same (timestamp, nonce) with another message: held, and that message is not marked as handled.
+    assert d.handle(_msg("m2", "菜单"), guard=KeyedGuard("wechat-nonce", "100:n1", REPLAYED)).held is REPLAYED
+    fresh = d.handle(_msg("m2", "菜单"), guard=KeyedGuard("wechat-nonce", "100:n2", REPLAYED))
+    assert fresh.replies and not fresh.duplicate
+    # A retry of a handled message with a fresh nonce: a duplicate.
+    assert d.handle(_msg("m2", "菜单"), guard=KeyedGuard("wechat-nonce", "100:n3", REPLAYED)).duplicate
+    # Called on its own (messages that skip the dispatcher), the guard does the same.
+    assert run_in_transaction(engine, KeyedGuard("wechat-nonce", "100:n3", REPLAYED)) is REPLAYED
+    assert run_in_transaction(engine, KeyedGuard("wechat-nonce", "100:n4", REPLAYED)) is None
+
+
+def test_only_changed_conversation_columns_are_written(engine, settings, statements) -> None:
+    d = Dispatcher(engine, settings)
+    d.handle(_msg("a1", "菜单"))
+    statements.clear()
+    d.handle(_msg("a2", "菜单"))  # the same menu again: slots and choices unchanged
+    (update,) = [s for s in statements if s.upper().startswith("UPDATE CONVERSATION")]
+    assert "recent=" in update.replace(" ", "") and "offered" not in update and "data" not in update
+    with engine.connect() as c:
+        identity = c.exec_driver_sql("SELECT id FROM identity WHERE user_key='u1'").scalar()
+    state = run_in_transaction(engine, lambda s: repo.load_conversation(session=s, identity_id=identity))
+    assert state.offered != "[]" and len(json.loads(state.recent)) == 2
+    for i in range(10):  # recent stays bounded
+        d.handle(_msg(f"b{i}", f"问题{i}"))
+    state = run_in_transaction(engine, lambda s: repo.load_conversation(session=s, identity_id=identity))
+    assert len(json.loads(state.recent)) == 6
+
+
+def test_the_faq_search_runs_outside_the_write_transaction(engine, settings, monkeypatch) -> None:
+    """While the search runs, another thread can write: no transaction of the dispatcher is open."""
+    d = Dispatcher(engine, settings)
+    searches: list[bool] = []
+    real = answering.search
+
+    def spy(text: str, **kw):  # type: ignore[no-untyped-def]
+        wrote: list[bool] = []
+
+        def write() -> None:
+            run_in_transaction(engine, lambda s: repo.mark_processed(session=s, channel="probe",
+                                                                     message_key=f"{text}{len(searches)}"))
+            wrote.append(True)
+
+        other = threading.Thread(target=write)
+        other.start()
+        other.join(1.5)
+        searches.append(bool(wrote))
+        return real(text, **kw)
+
+    monkeypatch.setattr(answering, "search", spy)
+    result = d.handle(_msg("q1", "云岭工匠的申报条件是什么"))
+    assert result.replies and "云岭工匠" in result.replies[-1].text
+    assert searches == [True]  # searched once, with the database free
+
+
+def test_the_guards_first_step_runs_for_replayed_requests_too(engine, settings) -> None:
+    """WeChat settles a message's inbox row in ``first``: a replayed request must settle it as well, or
+    the row would be handled again by the next process that starts."""
+    d = Dispatcher(engine, settings)
+    ran: list[str] = []
+
+    def first(key: str):  # type: ignore[no-untyped-def]
+        return lambda _session: ran.append(key)
+
+    assert d.handle(_msg("f1", "菜单"), guard=KeyedGuard("wechat-nonce", "200:n1", REPLAYED,
+                                                         first=first("f1"))).replies
+    assert d.handle(_msg("f2", "菜单"), guard=KeyedGuard("wechat-nonce", "200:n1", REPLAYED,
+                                                         first=first("f2"))).held is REPLAYED
+    assert run_in_transaction(engine, KeyedGuard("wechat-nonce", "200:n1", REPLAYED, first=first("f3"))) \
+        is REPLAYED
+    assert ran == ["f1", "f2", "f3"]
