@@ -139,3 +139,15 @@ def test_a_channel_question_opens_the_channel_check_and_other_words_still_work(p
     p.say("我单位没有工会，我能自荐云岭工匠吗？要找哪个部门？")
     p.say("转人工")
     assert _slots(engine)[0] == "handoff"
+
+
+def test_a_new_description_for_another_check_starts_over(person, engine) -> None:
+    p = person()
+    p.say("我们办个脱贫攻坚培训班，20天，30个学员，补贴怎么算")
+    assert "20 天" in p.text and "30" in p.text
+    assert _slots(engine)[0] == "listen_training_subsidy"
+    p.say("我52岁，高级技师，干了30年电焊，是全国技术能手，能评云岭工匠吗")
+    flow, data = _slots(engine)
+    assert flow == "listen_craftsman_eligibility"
+    assert data["facts"]["age"] == 52 and "days" not in data["facts"] and "trainees" not in data["facts"]
+    assert "52 岁" in p.text and "20 天" not in p.text

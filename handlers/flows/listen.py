@@ -209,6 +209,8 @@ def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
     if (other := _other_flow(answer)) is not None:
         return switch(other)
+    if (again := _another_description(ctx, answer)) is not None:
+        return again
     # A correction first: "不对，是48岁" must not be taken for the option "对" it resembles.
     if (kf.is_correction(answer.text) or answer.value is None) and (fixed := _take_correction(ctx, answer.text)):
         return fixed
@@ -232,12 +234,26 @@ def _on_fix(ctx: Ctx, answer: Answer) -> Outcome:
     _in_locale(ctx)
     if (other := _other_flow(answer)) is not None:
         return switch(other)
+    if (again := _another_description(ctx, answer)) is not None:
+        return again
     outcome = _take_correction(ctx, answer.text)
     if outcome is None and answer.value == "yes":
         return _start_check(ctx)
     if outcome is None:
         raise Invalid(ctx._("I could not find a fact in that. Type it like '不对，是48岁' or '干了12年'."))
     return outcome
+
+
+def _another_description(ctx: Ctx, answer: Answer) -> Outcome | None:
+    """A new self-description that asks about another check ("…can I be a Yunling Craftsman?" while a
+    training subsidy is being confirmed) starts over with its own facts; it is not a correction of these."""
+    if answer.value is not None or kf.is_correction(answer.text):
+        return None
+    check = kf.route(answer.text, kf.extract(answer.text))
+    if check is None or check == ctx.data.get("check"):
+        return None
+    flow = listen(ctx, answer.text)
+    return switch(flow) if flow else None
 
 
 def _other_flow(answer: Answer) -> str | None:
