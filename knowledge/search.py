@@ -528,8 +528,9 @@ def _candidates(sig: Signals, named: tuple[str, ...]) -> list[Candidate]:
     """The best articles by either signal, each with the features of :data:`RANK_FEATURES`."""
     combined, examples, lex, en, keyword, intent = (sig.combined, sig.examples, sig.lex, sig.en, sig.keyword,
                                                      sig.intent)
-    lex_order = sorted(combined, key=lambda k: -combined[k])[:CANDIDATES]
-    ex_order = [k for k in sorted((k for k in examples if k is not None), key=lambda k: -examples[k][0])][:CANDIDATES]
+    # Ties broken by the article's key: the same answer whatever the process's hash seed.
+    lex_order = sorted(combined, key=lambda k: (-combined[k], k))[:CANDIDATES]
+    ex_order = sorted((k for k in examples if k is not None), key=lambda k: (-examples[k][0], k))[:CANDIDATES]
     keys = list(dict.fromkeys([*lex_order, *ex_order]))
     lex_max = max((combined.get(k, 0.0) for k in keys), default=0.0) or 1.0
     ex_max = max((examples.get(k, (0.0, 0.0, None))[0] for k in keys), default=0.0) or 1.0
