@@ -52,8 +52,11 @@ def listen(ctx: Ctx, text: str) -> str | None:
     plain question, which goes to the FAQ search unchanged."""
     facts = kf.extract(text)
     check = kf.route(text, facts)
-    if check is None:
-        return None
+    return _open(ctx, text, facts, check) if check is not None else None
+
+
+def _open(ctx: Ctx, text: str, facts: kf.Facts, check: str) -> str:
+    """Put the message's facts in ``ctx.data`` for ``check``; the listening flow's name."""
     locale = "en" if detect_language(kf.normalize(text)) == "en" else ctx.locale
     ctx.data = {"facts": facts.to_json(), "check": check, "locale": locale}
     return PREFIX + check
@@ -249,11 +252,11 @@ def _another_description(ctx: Ctx, answer: Answer) -> Outcome | None:
     training subsidy is being confirmed) starts over with its own facts; it is not a correction of these."""
     if answer.value is not None or kf.is_correction(answer.text):
         return None
-    check = kf.route(answer.text, kf.extract(answer.text))
+    facts = kf.extract(answer.text)
+    check = kf.route(answer.text, facts)
     if check is None or check == ctx.data.get("check"):
         return None
-    flow = listen(ctx, answer.text)
-    return switch(flow) if flow else None
+    return switch(_open(ctx, answer.text, facts, check))
 
 
 def _other_flow(answer: Answer) -> str | None:
