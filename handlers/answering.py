@@ -16,7 +16,7 @@ from handlers.types import Choice, Citation, Reply
 from knowledge import loader
 from knowledge.answer import Composed, compose, direct_answer, same_rule
 from knowledge.pinyin import to_hanzi
-from knowledge.reckon import deadline, reckon
+from knowledge.reckon import Working, deadline, reckon
 from knowledge.search import MAX_QUERY, Hit, SearchResult, search
 
 __all__ = ["Asked", "answer"]
@@ -69,15 +69,18 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
     lang = normalize_locale(locale) if locale else result.lang
     composed = compose(result, lang)
     _ = translator(lang)
+    best = result.hits[0] if result.hits and not picked else None
+    working = reckon(best.measure, best.article, text) if best else None
     if composed.abstained:
         reply = _abstain(_, composed, contact)
-    elif not result.likely and not (result.hits and reckon(result.hits[0].measure, result.hits[0].article, text)):
+    elif not result.likely and working is None:
         # Numbers that fit the best article's rule are evidence enough to answer it.
         reply = _did_you_mean(_, lang, result)
     elif not picked and (programmes := _same_rule_elsewhere(result)):
         reply = _which_programme(_, lang, result.hits[0], programmes)
     else:
-        reply = _answer(_, composed, text if not picked else "", today or _today())
+        reply = _answer(_, composed, working, deadline(best.measure, best.article, text, today or _today())
+                        if best else None)
         if not result.sure and not picked:  # likely, not certain: the runners-up are one tap away
             others = tuple(Choice(pick_value(h), _topic(lang, h)) for h in result.hits[1:3])
             reply = replace(reply, text=reply.text + "\n" + _("Or did you mean:"),
@@ -167,16 +170,14 @@ def _today() -> date:
     return datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the measures' deadlines are Yunnan's dates
 
 
-def _answer(_: Translate, composed: Composed, question: str, today: date) -> Reply:
+def _answer(_: Translate, composed: Composed, *workings: Working | None) -> Reply:
     lang = composed.lang
     cites = [_trim(citation(lang, r)) for r in composed.refs]
     if composed.direct:
         lead = composed.direct.text(lang)
     else:
         lead = _("The provision closest to your question is quoted below.")
-    best = composed.hits[0]
-    for working in (reckon(best.measure, best.article, question), deadline(best.measure, best.article, question,
-                                                                            today)) if question else ():
+    for working in workings:  # lines worked out from the question's numbers and today's date
         if working:  # string values are message ids (a task's title) or figures, which pass through
             params = {k: _(v) if isinstance(v, str) else v for k, v in working.params.items()}
             lead = _(working.text, **params) + "\n" + lead
