@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz  # noqa: E402
 
+from knowledge.answer import same_rule  # noqa: E402
 from knowledge.loader import load_measures  # noqa: E402
 from knowledge.text import squash  # noqa: E402
 
@@ -32,14 +33,6 @@ OUT = ROOT / "tests" / "data" / "blind.jsonl"
 STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
 SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
 SEED = 20261129
-
-
-def equivalents() -> dict[tuple[str, int], tuple[tuple[str, int], ...]]:
-    """Articles of other measures whose text is the same rule (computed from the measures, as the
-    assistant itself does when it asks which programme a question means)."""
-    from knowledge.answer import same_rule
-
-    return same_rule()
 
 
 def paragraph_of(measure: str, article: int, snippet: str | None) -> int | None:
@@ -56,7 +49,7 @@ def paragraph_of(measure: str, article: int, snippet: str | None) -> int | None:
 
 def build(paths: list[Path]) -> list[dict]:
     measures = load_measures()
-    same = equivalents()
+    same = same_rule()  # the assistant's own table of articles stating the same rule
     rows: list[dict] = []
     seen: set[str] = set()
     for path in sorted(paths):
