@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,3 +65,18 @@ def scripts(users: int, per_user: int, seed: int = 21) -> list[list[Step]]:
 def shares(all_scripts: list[list[Step]]) -> str:
     kinds = [s.kind for script in all_scripts for s in script]
     return ", ".join(f"{k} {kinds.count(k) / len(kinds):.0%}" for k in ("question", "flow", "event"))
+
+
+def wait_healthy(base: str, timeout: float = 60.0) -> bool:
+    """Poll ``base``/healthz until it answers 200 (a server started by a bench); False after ``timeout``."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz").status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return False

@@ -97,16 +97,8 @@ def main() -> int:
         server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--no-background"],
                                   cwd=ROOT, env=server_env)
         try:
-            import httpx
-
             base = f"http://127.0.0.1:{port}"
-            for _ in range(600):
-                try:
-                    if httpx.get(base + "/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
+            mix.wait_healthy(base)
             samples: list[tuple[int, float]] = [(0, rss_mb(server.pid))]
             print(f"soak: {len(steps)} messages, {mix.shares(scripts)}; RSS at ready {samples[0][1]:.0f} MB")
             t0 = time.perf_counter()

@@ -284,16 +284,8 @@ def main() -> int:
         server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--db", db_url],
                                   cwd=tmp, env={**os.environ, "PYTHONPATH": str(ROOT)})
         try:
-            import httpx
-
             base = f"http://127.0.0.1:{port}"
-            for _ in range(600):
-                try:
-                    if httpx.get(base + "/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
+            mix.wait_healthy(base)
             # Senders the timed run never uses: its people must write for the first time in it, as in the
             # reference run (a first message carries the privacy notice).
             warm = build_requests(200, 200, "你好", first_user=10**6)
