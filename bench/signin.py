@@ -32,7 +32,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from handlers.dispatch import Dispatcher
-from handlers.flows.signin import current_code
+from handlers.services.signin_codes import current_code
 from handlers.settings import Settings
 from handlers.types import Incoming
 from knowledge.idcard import check_digit

@@ -31,7 +31,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.app import App
 from bot.wechat_api import MissingCredentials, make_client
-from handlers.flows.signin import (
+from handlers.services.signin_codes import (
     code_valid_until,
     current_code,
     payload_for,

@@ -1,16 +1,20 @@
-"""Citations of the measures for replies: a localized label, the Chinese quote and, in English, the gist."""
+"""Citations of the measures for replies: a localized label, the Chinese quote and, in English, the gist.
+
+The one way to build a citation: :func:`citation` (the whole article or paragraph), :func:`citations` (one
+short line per article, what flows show), :func:`cite` (one short citation) and :func:`inline_ref` (the
+"（见第十九条）" inside a sentence)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
 
-from handlers.i18n import normalize_locale
+from handlers.i18n import Translate, normalize_locale
 from handlers.types import Citation
 from knowledge import loader
-from knowledge.models import ArticleRef
+from knowledge.models import ArticleRef, ref
 
-__all__ = ["citation", "citations"]
+__all__ = ["citation", "citations", "cite", "inline_ref"]
 
 
 def citation(locale: str | None, ref_or_measure: ArticleRef | str, article: int | None = None,
@@ -70,3 +74,14 @@ def shorten(quote: str, limit: int) -> str:
         return quote
     cut = max(quote.rfind(mark, 0, limit) for mark in "。；;")
     return quote[: cut + 1 if cut > limit // 3 else limit] + "…"
+
+
+def cite(locale: str | None, measure: str, article: int, paragraph: int | None = None) -> Citation:
+    """One short citation of an article (or of one of its paragraphs), as :func:`citations` makes them."""
+    return citations(locale, [ref(measure, article, paragraph)])[0]
+
+
+def inline_ref(_: Translate, locale: str | None, measure: str, article: int) -> str:
+    """A short reference inside a sentence: "（见第十九条）" / "(see Art. 19)"."""
+    label = loader.article(measure, article).label if normalize_locale(locale) == "zh" else f"Art. {article}"
+    return _("(see {article})", article=label)

@@ -27,7 +27,7 @@ from bot.app import App
 from bot.signin_screen import SigninScreen
 from bot.web import build_web_app
 from handlers.dispatch import Dispatcher
-from handlers.flows.signin import current_code, screen_token
+from handlers.services.signin_codes import current_code, screen_token
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")

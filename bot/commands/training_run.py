@@ -13,14 +13,15 @@ from sqlmodel import Session
 
 from bot.commands.common import settings_from
 from handlers import training_sheets as sheets
-from handlers.flows.signin import code_valid_until, current_code, payload_for, qr_png, session_label
-from handlers.flows.training import class_problems, parse_date, parse_times, save_class, valid_phone
 from handlers.i18n import translator
+from handlers.services import exports, training
+from handlers.services.errors import ServiceError
+from handlers.services.signin_codes import code_valid_until, current_code, payload_for, qr_png, session_label
+from handlers.services.training import class_problems, parse_date, parse_times, valid_phone
 from handlers.settings import Settings
 from knowledge import loader
 from knowledge.rules.training import CATEGORIES
 from storage import repo_training as repo
-from storage import repositories as core_repo
 from storage.db import init_db, make_engine, session_scope
 from storage.models_training import TrainingClass
 
@@ -35,10 +36,10 @@ def _open(args: argparse.Namespace) -> tuple[Settings, Engine]:
 
 
 def _unit_class(session: Session, args: argparse.Namespace) -> TrainingClass:
-    cls = repo.get_class(session=session, code=args.code)
-    if cls is None or cls.unit != args.as_unit:
+    try:
+        return training.class_of_unit(session, code=args.code, unit=args.as_unit)
+    except ServiceError:
         sys.exit(f"error: no class {args.code} belongs to {args.as_unit}")
-    return cls
 
 
 def _now(settings: Settings) -> datetime:
@@ -74,9 +75,7 @@ def run_class_add(args: argparse.Namespace) -> int:
         return 1
     settings, engine = _open(args)
     with session_scope(engine) as s:
-        cls = save_class(s, key=settings.data_key, unit=args.as_unit, created_by=None, form=form)
-        core_repo.audit(session=s, actor_person_id=None, action="training.class_registered",
-                        subject=f"class:{cls.code}", detail="cli")
+        cls = training.register_class(s, key=settings.data_key, unit=args.as_unit, actor=None, form=form, via="cli")
         print(f"class {cls.code} registered for {args.as_unit} (pending approval)")
     return 0
 
@@ -85,9 +84,10 @@ def run_class_approve(args: argparse.Namespace) -> int:
     settings, engine = _open(args)
     with session_scope(engine) as s:
         cls = _unit_class(s, args)
-        repo.approve_class(session=s, cls=cls, approved_by=args.by, at=_now(settings))
-        core_repo.audit(session=s, actor_person_id=None, action="training.class_approved",
-                        subject=f"class:{cls.code}", detail=args.by)
+        try:
+            training.approve_class(s, cls=cls, by=args.by, actor=None, now=_now(settings))
+        except ServiceError as exc:
+            sys.exit(f"error: {exc.text(translator(args.lang))}")
     print(f"class {args.code} approved by {args.by}")
     return 0
 
@@ -111,10 +111,10 @@ def run_session_add(args: argparse.Namespace) -> int:
     _settings, engine = _open(args)
     with session_scope(engine) as s:
         cls = _unit_class(s, args)
-        if not cls.start_date <= day <= cls.end_date:
+        try:
+            sess = training.add_session(s, cls=cls, day=day, start=times[0], end=times[1], place=args.place or "")
+        except ServiceError:
             sys.exit(f"error: the class runs from {cls.start_date} to {cls.end_date}")
-        sess = repo.add_session(session=s, class_id=cls.id or 0, day=day, start=times[0], end=times[1],
-                                place=args.place or cls.class_address)
         print(f"session {sess.id} added to {cls.code}: {session_label(sess)}")
     return 0
 
@@ -128,39 +128,27 @@ def run_import(args: argparse.Namespace) -> int:
     settings, engine = _open(args)
     with session_scope(engine) as s:
         cls = _unit_class(s, args)
-        added, errors = sheets.import_roster(session=s, key=settings.data_key, cls=cls, data=data,
-                                             today=_now(settings).date())
+        added, errors = training.import_roster(s, key=settings.data_key, cls=cls, data=data,
+                                               today=_now(settings).date(), actor=None)
         if errors:
             for line in sheets.format_errors(_, errors):
                 print(line, file=sys.stderr)
             print(f"nothing imported: {len(errors)} bad row(s)", file=sys.stderr)
             return 1
-        core_repo.audit(session=s, actor_person_id=None, action="training.roster_imported",
-                        subject=f"class:{cls.code}", detail=f"{added} rows")
     print(f"{added} trainees imported into {args.code}")
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
     settings, engine = _open(args)
-    today = _now(settings).date()
-    with Session(engine) as s:
+    with session_scope(engine) as s:  # the export's audit row is written with it
         cls = _unit_class(s, args)
-        entries = repo.enrolments_of(session=s, class_id=cls.id or 0)
-        if args.sheet == "roster":
-            data = sheets.roster_xlsx(cls, entries, settings.data_key, today)
-        elif args.sheet == "employment":
-            data = sheets.employment_xlsx(cls, entries, settings.data_key, today)
-        else:
-            sessions = repo.sessions_of(session=s, class_id=cls.id or 0)
-            chosen = [x for x in sessions if args.session in (None, x.id)]
-            if not chosen:
-                sys.exit(f"error: class {cls.code} has no session {args.session or ''}".rstrip())
-            sess = chosen[-1]
-            present = repo.attendance_of_session(session=s, session_id=sess.id or 0)
-            data = sheets.signin_xlsx(cls, sess, entries, present, settings.data_key, ZoneInfo(settings.timezone),
-                                      _now(settings))
-    args.output.write_bytes(data)
+        try:
+            out = exports.training_sheet(s, key=settings.data_key, cls=cls, sheet=args.sheet, now=_now(settings),
+                                         actor=None, session_id=args.session, via="cli")
+        except ServiceError:
+            sys.exit(f"error: class {cls.code} has no session {args.session or ''}".rstrip())
+    args.output.write_bytes(out.data)
     print(f"wrote {args.output}")
     return 0
 

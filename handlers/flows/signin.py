@@ -13,159 +13,37 @@ Sign-in flow::
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import io
-import re
-import unicodedata
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
+from handlers import cite as citing
 from handlers.choices import normalize
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
 from handlers.i18n import N_
-from handlers.settings import Settings
-from handlers.types import Attachment, Citation, Reply
-from knowledge import loader
-from knowledge.idcard import id_problem, normalize_id
+from handlers.services import training
+from handlers.services.errors import InvalidInput, NotFound
+from handlers.services.signin_codes import (
+    CODE_SLOT_SECONDS,
+    PAYLOAD_PREFIX,
+    code_status,
+    local_hhmm,
+    normalize_code,
+    session_label,
+    signin_window,
+)
+from handlers.types import Citation, Reply
 from storage import repo_training as repo
-from storage import repositories as core_repo
 from storage.models_training import ClassSession, Enrolment, TrainingClass
 
 MEASURE = "training"
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud from a screen
-CODE_LENGTH = 6
-CODE_SLOT_SECONDS = 300  # a code rotates every 5 minutes and is accepted for two slots
-EXPIRED_LOOKBACK_SLOTS = 288  # codes of the last 24 hours are reported as expired, not wrong
-PAYLOAD_PREFIX = "signin_"
 SIGNIN_WORDS = ("签到", "/signin", "sign in", "signin", "check in", "打卡", "学员签到")
 
-# The sentences relied on, verbatim from the measure (tests compare them with the source text).
-QUOTES: dict[int, tuple[str, str]] = {
-    6: ("第六条", "助力脱贫攻坚专项技能培训项目的对象为我省易地扶贫搬迁集中安置点和我省“三区三州”有关地区的建档立卡贫困劳动力和农民工。"),
-    7: ("第七条", "助力脱贫攻坚专项技能培训的天数原则上不少于 15 天，且培训后就业率不低于 60%。"),
-    18: ("第十八条", "按照“一班一审批”的原则，对培训项目中具体班次进行审批，填写《云南省工会职工（农民工）技能培训班审批表》"),
-    19: ("第十九条", "组织实施培训的工会应安排工作人员跟班管理，认真落实学员学习签到制度，并收集汇总学员签到表。"),
-    21: ("第二十一条", "培训结束后严格落实“双证”制度"),
-    22: ("第二十二条", "填报《云南省工会职工（农民工）技能培训项目就业情况统计表》"),
-}
 
-
-def cite(ctx: Ctx, article: int, paragraph: int | None = None) -> Citation:
-    """The article with the sentence relied on; the English gist comes from the knowledge data."""
-    if paragraph is not None:
-        quote = loader.quote(MEASURE, article, paragraph)
-    else:
-        quote = QUOTES[article][1] if article in QUOTES else loader.quote(MEASURE, article)
-    gist = loader.article(MEASURE, article).gist_en if ctx.locale == "en" else ""
-    return Citation(measure=MEASURE, article=article, label=loader.label(MEASURE, article, ctx.locale),
-                    quote=quote, gist="" if gist.startswith("Draft") else gist)
+def cite(ctx: Ctx, article: int) -> Citation:
+    return citing.cite(ctx.locale, MEASURE, article)
 
 
 def cite_ref(ctx: Ctx, article: int) -> str:
-    """A short inline reference: "（见第十九条）" / "(see Art. 19)"."""
-    label = loader.article(MEASURE, article).label if ctx.locale == "zh" else f"Art. {article}"
-    return ctx._("(see {article})", article=label)
-
-
-# -- codes ----------------------------------------------------------------------------------------------
-def _slot(when: datetime) -> int:
-    return int(when.timestamp()) // CODE_SLOT_SECONDS
-
-
-def _code(secret: str, session_id: int, slot: int) -> str:
-    digest = hmac.new(secret.encode(), f"{session_id}:{slot}".encode(), hashlib.sha256).digest()
-    number = int.from_bytes(digest[:8], "big")
-    chars = []
-    for _ in range(CODE_LENGTH):
-        number, idx = divmod(number, len(CODE_ALPHABET))
-        chars.append(CODE_ALPHABET[idx])
-    return "".join(chars)
-
-
-def current_code(sess: ClassSession, when: datetime) -> str:
-    return _code(sess.code_secret, sess.id or 0, _slot(when))
-
-
-def code_valid_until(when: datetime) -> datetime:
-    """When a code shown at ``when`` stops being accepted (end of the next slot)."""
-    start = datetime.fromtimestamp((_slot(when) + 2) * CODE_SLOT_SECONDS, tz=when.tzinfo)
-    return start
-
-
-def normalize_code(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
-
-
-def code_status(sess: ClassSession, code: str, when: datetime) -> str:
-    """'valid' (current or previous slot), 'expired' (an older code of the last day) or 'wrong'."""
-    code, now_slot = normalize_code(code), _slot(when)
-    if any(hmac.compare_digest(_code(sess.code_secret, sess.id or 0, s), code) for s in (now_slot, now_slot - 1)):
-        return "valid"
-    for s in range(now_slot - 2, now_slot - EXPIRED_LOOKBACK_SLOTS, -1):
-        if hmac.compare_digest(_code(sess.code_secret, sess.id or 0, s), code):
-            return "expired"
-    return "wrong"
-
-
-def payload_for(cls: TrainingClass, code: str) -> str:
-    return f"{PAYLOAD_PREFIX}{cls.code}_{code}"
-
-
-def qr_png(content: str) -> bytes:
-    import qrcode
-
-    image = qrcode.make(content, border=2)
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def screen_token(sess: ClassSession) -> str:
-    """The capability in the sign-in screen's address: the session id and an HMAC with the session's own
-    secret (nothing else opens the page; a new secret would close it)."""
-    mac = hmac.new(sess.code_secret.encode(), f"screen:{sess.id}".encode(), hashlib.sha256).hexdigest()[:24]
-    return f"{sess.id}-{mac}"
-
-
-_ASCII_DIGITS = re.compile(r"[0-9]{1,12}", re.ASCII)
-_HEX24 = re.compile(r"[0-9a-f]{24}", re.ASCII)
-
-
-def screen_session_id(token: str) -> int | None:
-    """The session id a token claims (to be checked with :func:`screen_token` against its secret)."""
-    head, _sep, mac = token.partition("-")
-    # ASCII only: str.isdigit() is true for "²" (int() fails) and for other scripts' digits (int() reads them).
-    if not (_ASCII_DIGITS.fullmatch(head) and _HEX24.fullmatch(mac)):
-        return None
-    return int(head)
-
-
-def code_reply(ctx: Ctx, cls: TrainingClass, sess: ClassSession) -> Reply:
-    """What the teacher shows: the code, its validity, the deep link and the QR image; with a public address,
-    the link of a screen that shows the current code and refreshes itself."""
-    code = current_code(sess, ctx.now)
-    payload = payload_for(cls, code)
-    until = code_valid_until(ctx.now).astimezone(ctx.now.tzinfo).strftime("%H:%M")
-    if ctx.settings.telegram_bot_username:
-        link = f"https://t.me/{ctx.settings.telegram_bot_username}?start={payload}"
-        text = ctx._("Sign-in code for class {cls}, session {when}: {code}\nValid until {until}. Trainees type "
-                     "'签到', then the class code and this code, or scan the QR code. Telegram link: {link}",
-                     cls=cls.code, when=session_label(sess), code=code, until=until, link=link)
-    else:
-        text = ctx._("Sign-in code for class {cls}, session {when}: {code}\nValid until {until}. Trainees type "
-                     "'签到', then the class code and this code, or scan the QR code.",
-                     cls=cls.code, when=session_label(sess), code=code, until=until)
-    if ctx.settings.public_url:
-        text += "\n" + ctx._("To project in class (the code and QR renew themselves): {url}",
-                             url=f"{ctx.settings.public_url.rstrip('/')}/signin/{screen_token(sess)}")
-    return Reply(text=text, citations=(cite(ctx, 19),),
-                 attachments=(Attachment("image", f"signin-{cls.code}-{sess.id}.png", qr_png(payload), "image/png"),))
-
-
-# -- windows --------------------------------------------------------------------------------------------
-def session_label(sess: ClassSession) -> str:
-    return f"{sess.day:%Y-%m-%d} {sess.start:%H:%M}–{sess.end:%H:%M}"
+    return citing.inline_ref(ctx._, ctx.locale, MEASURE, article)
 
 
 def window(ctx: Ctx, sess: ClassSession) -> tuple[datetime, datetime]:
@@ -173,15 +51,8 @@ def window(ctx: Ctx, sess: ClassSession) -> tuple[datetime, datetime]:
     return signin_window(ctx.settings, sess)
 
 
-def signin_window(settings: Settings, sess: ClassSession) -> tuple[datetime, datetime]:
-    tz = ZoneInfo(settings.timezone)
-    opens = datetime.combine(sess.day, sess.start, tz) - timedelta(minutes=settings.signin_grace_minutes)
-    return opens, datetime.combine(sess.day, sess.end, tz)
-
-
 def local_time(ctx: Ctx, when: datetime | None) -> str:
-    stamp = repo.as_utc(when)
-    return stamp.astimezone(ctx.now.tzinfo).strftime("%H:%M") if stamp else ""
+    return local_hhmm(when, ctx.now.tzinfo)
 
 
 # -- the flow -------------------------------------------------------------------------------------------
@@ -232,45 +103,21 @@ def _on_id(ctx: Ctx, answer: Answer) -> Outcome:
     sess = repo.get_session(session=ctx.session, session_id=int(ctx.data.get("session_id") or 0))
     if cls is None or sess is None:
         return finish(Reply(text=ctx._("This class no longer exists. Please contact the clerk.")))
-    key, value = ctx.settings.data_key, normalize_id(answer.text)
-    if len(value) == 18:
-        if id_problem(value, today=ctx.now.date()):
-            raise Invalid(ctx._("That is not a valid ID number. Please check it and type it again."))
-        found = repo.find_by_id_hash(session=ctx.session, class_id=cls.id or 0, hashed=repo.id_hash(key, value))
-        matches = [found] if found else []
-    elif re.fullmatch(r"\d{5}[\dX]", value):
-        matches = repo.find_by_tail_hash(session=ctx.session, class_id=cls.id or 0,
-                                         hashed=repo.id_tail_hash(key, value))
-    else:
-        raise Invalid(ctx._("Please type the last 6 characters of your ID number (digits, the last may be X), "
-                            "or the whole 18-character number."))
-    if len(matches) > 1:
-        raise Invalid(ctx._("Several trainees share these characters. Please type your whole ID number."))
-    if not matches:
-        core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="signin.bind_failed",
-                        subject=f"class:{cls.code}")
-        return finish(Reply(text=ctx._("You are not on the roster of class {cls}. Only trainees on the class "
-                                       "roster can sign in; please ask the clerk to check the roster.",
-                                       cls=cls.code), citations=(cite(ctx, 19),)))
-    return _bind_and_sign(ctx, cls, sess, matches[0])
+    try:
+        entry = training.match_trainee(ctx.session, key=ctx.settings.data_key, cls=cls, id_text=answer.text,
+                                       today=ctx.now.date(), actor=ctx.person_id)
+    except InvalidInput as exc:
+        raise Invalid(exc.text(ctx._)) from None
+    except NotFound as exc:
+        return finish(Reply(text=exc.text(ctx._), citations=(cite(ctx, 19),)))
+    return _bind_and_sign(ctx, cls, sess, entry)
 
 
 def _bind_and_sign(ctx: Ctx, cls: TrainingClass, sess: ClassSession, entry: Enrolment) -> Outcome:
-    refused = Reply(text=ctx._("This roster entry is already linked to another account, or your account is "
-                               "linked to another trainee. Nobody may sign in for someone else; if this is a "
-                               "mistake, please contact the clerk."), citations=(cite(ctx, 19),))
-    mine = repo.enrolments_of_person(session=ctx.session, person_id=ctx.person_id)
-    if any(e.id_hash != entry.id_hash for e in mine):
-        return finish(refused)
-    if entry.person_id not in (None, ctx.person_id):
-        core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="signin.bind_refused",
-                        subject=f"enrolment:{entry.id}")
-        return finish(refused)
-    if entry.person_id is None:
-        if not repo.bind(session=ctx.session, enrolment=entry, person_id=ctx.person_id, at=ctx.now):
-            return finish(refused)
-        ctx.person.roles = ",".join(sorted(ctx.person.role_set() | {"trainee"}))
-        ctx.session.add(ctx.person)
+    if not training.bind_trainee(ctx.session, entry=entry, person=ctx.person, now=ctx.now):
+        return finish(Reply(text=ctx._("This roster entry is already linked to another account, or your account "
+                                       "is linked to another trainee. Nobody may sign in for someone else; if this "
+                                       "is a mistake, please contact the clerk."), citations=(cite(ctx, 19),)))
     return _sign(ctx, cls, sess, entry)
 
 

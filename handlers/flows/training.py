@@ -7,7 +7,8 @@ A clerk acts only for classes of their own union unit. One flow, entered with "�
     act ─> approve (第十八条) | session | trainee | attendance | code + QR | exports (附件4, 附件6,
            sign-in sheet) | certificates (第二十一条) | employment outcome | employment rate (第七条)
 
-The pieces the command line shares (code generation, rule check, saving) are plain functions here.
+The operations the command line shares (validation, saving, audit, notifications) are in
+:mod:`handlers.services.training`; exports in :mod:`handlers.services.exports`.
 """
 
 from __future__ import annotations
@@ -16,15 +17,23 @@ import re
 from datetime import date, time
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-from sqlmodel import Session
-
-from handlers import dates
+from handlers import cite as citing
 from handlers import training_sheets as sheets
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
-from handlers.flows.signin import cite, cite_ref, code_reply, local_time, session_label
-from handlers.i18n import N_, Translate, translator
-from handlers.types import Attachment, Citation, Reply, reply_to_dict
+from handlers.i18n import N_, Translate
+from handlers.services import exports, training
+from handlers.services.errors import ServiceError
+from handlers.services.signin_codes import (
+    code_valid_until,
+    current_code,
+    local_hhmm,
+    payload_for,
+    qr_png,
+    screen_token,
+    session_label,
+)
+from handlers.services.training import class_problems, parse_date, parse_times, valid_phone, violation_text
+from handlers.types import Attachment, Citation, Reply
 from knowledge.idcard import id_problem, id_sex, is_valid_mobile, mask_id, normalize_id, normalize_mobile
 from knowledge.rules.training import (
     CATEGORIES,
@@ -32,93 +41,51 @@ from knowledge.rules.training import (
     POVERTY,
     PROJECT_LABELS_EN,
     PROJECTS,
-    Violation,
-    check_class,
     class_days,
     employment_rate_check,
 )
 from storage import repo_training as repo
-from storage import repositories as core_repo
 from storage.crypto import encrypt
-from storage.models import Person
 from storage.models_training import ClassSession, Enrolment, TrainingClass
 
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-_TIMES = re.compile(r"^(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](\d{2})$")
+MEASURE = "training"
 SKIP_WORDS = {"-", "—", "无", "没有", "跳过", "skip", "none", "no"}
 UPLOADS = frozenset({"telegram", "console"})  # where a person can send the assistant a file (not WeChat)
 ERRORS_SHOWN = 15  # rows of a bad roster listed in chat
-SIGNED_KEEPS_TIME = N_("{n} trainees have signed in to this session already, so its date and time stay as they "
-                       "are; only its place can change.")  # attendance is a record (第十九条)
 
 
-# -- shared with the command line ------------------------------------------------------------------------
-def valid_phone(raw: str) -> bool:
-    return is_valid_mobile(raw) or bool(_LANDLINE.match(raw.strip()))
+def cite(ctx: Ctx, article: int, paragraph: int | None = None) -> Citation:
+    return citing.cite(ctx.locale, MEASURE, article, paragraph)
 
 
-def parse_date(raw: str) -> date | None:
-    """A full date with its year (class dates are never implied)."""
-    return dates.parse_day(raw)
+def cite_ref(ctx: Ctx, article: int) -> str:
+    return citing.inline_ref(ctx._, ctx.locale, MEASURE, article)
 
 
-def parse_times(raw: str) -> tuple[time, time] | None:
-    m = _TIMES.match(raw.strip().replace(" ", ""))
-    if not m:
-        return None
-    try:
-        start, end = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
-    except ValueError:
-        return None
-    return (start, end) if end > start else None
+def local_time(ctx: Ctx, when: Any) -> str:
+    return local_hhmm(when, ctx.now.tzinfo)
 
 
-def new_class_code(session: Session, unit: str, start: date) -> str:
-    """Initials of the unit's first two characters + yymm of the start, a letter added when taken: KM2603."""
-    initials = "".join(p[:1] for p in lazy_pinyin(unit[:2], style=Style.FIRST_LETTER) if p[:1].isalpha())
-    base = (initials.upper() or "YN")[:2] + f"{start:%y%m}"
-    for suffix in ["", *"ABCDEFGHJKLMNPQRSTUVWXYZ"]:
-        if not repo.code_taken(session=session, code=base + suffix):
-            return base + suffix
-    raise RuntimeError("no free class code for this month")  # 25 classes of one unit in one month
-
-
-def violation_text(_: Translate, v: Violation, locale: str = "zh") -> str:
-    """The violation in the reader's language; label params are msgids themselves (see Violation)."""
-    sep = ", " if locale == "en" else "、"
-    params = {k: sep.join(_(x) for x in p) if isinstance(p, tuple)
-              else _(p) if isinstance(p, str) else p for k, p in v.params.items()}
-    return _(v.message, **params)
-
-
-def class_problems(_: Translate, form: dict[str, Any], locale: str = "zh") -> list[tuple[str, Violation | None]]:
-    """Rule violations (第六、七条 via knowledge.rules.training) and form inconsistencies, as texts."""
-    start, end = date.fromisoformat(form["start_date"]), date.fromisoformat(form["end_date"])
-    cats = {k: int(form.get("cat_" + k, 0)) for k in CATEGORIES}
-    out: list[tuple[str, Violation | None]] = [(violation_text(_, v, locale), v)
-                                               for v in check_class(form["project"], cats, start, end)]
-    total, by_sex = sum(cats.values()), int(form.get("men", 0)) + int(form.get("women", 0))
-    if total and by_sex != total:
-        out.append((_("The numbers by sex ({by_sex}) and by trainee category ({total}) differ.",
-                      by_sex=by_sex, total=total), None))
-    return out
-
-
-def save_class(session: Session, *, key: str, unit: str, created_by: int | None,
-               form: dict[str, Any]) -> TrainingClass:
-    """Store a class from a checked form (the keys of :data:`FORM`)."""
-    start = date.fromisoformat(form["start_date"])
-    fields = {name: form.get(name, "") for name in ("project", "training_unit", "training_unit_address",
-                                                    "class_address", "responsible_person", "head_teacher",
-                                                    "trade", "level")}
-    fields.update(code=new_class_code(session, unit, start), unit=unit, start_date=start,
-                  end_date=date.fromisoformat(form["end_date"]), men=int(form.get("men", 0)),
-                  women=int(form.get("women", 0)), total_hours=int(form.get("total_hours", 0)),
-                  created_by=created_by)
-    cats = {k: int(form.get("cat_" + k, 0)) for k in CATEGORIES}
-    return repo.create_class(session=session, key=key, fields=fields, categories=cats,
-                             responsible_phone=form.get("responsible_phone", ""),
-                             head_teacher_phone=form.get("head_teacher_phone", ""))
+def code_reply(ctx: Ctx, cls: TrainingClass, sess: ClassSession) -> Reply:
+    """What the teacher shows: the code, its validity, the deep link and the QR image; with a public address,
+    the link of a screen that shows the current code and refreshes itself."""
+    code = current_code(sess, ctx.now)
+    payload = payload_for(cls, code)
+    until = code_valid_until(ctx.now).astimezone(ctx.now.tzinfo).strftime("%H:%M")
+    if ctx.settings.telegram_bot_username:
+        link = f"https://t.me/{ctx.settings.telegram_bot_username}?start={payload}"
+        text = ctx._("Sign-in code for class {cls}, session {when}: {code}\nValid until {until}. Trainees type "
+                     "'签到', then the class code and this code, or scan the QR code. Telegram link: {link}",
+                     cls=cls.code, when=session_label(sess), code=code, until=until, link=link)
+    else:
+        text = ctx._("Sign-in code for class {cls}, session {when}: {code}\nValid until {until}. Trainees type "
+                     "'签到', then the class code and this code, or scan the QR code.",
+                     cls=cls.code, when=session_label(sess), code=code, until=until)
+    if ctx.settings.public_url:
+        text += "\n" + ctx._("To project in class (the code and QR renew themselves): {url}",
+                             url=f"{ctx.settings.public_url.rstrip('/')}/signin/{screen_token(sess)}")
+    return Reply(text=text, citations=(cite(ctx, 19),),
+                 attachments=(Attachment("image", f"signin-{cls.code}-{sess.id}.png", qr_png(payload), "image/png"),))
 
 
 def form_of(cls: TrainingClass) -> dict[str, Any]:
@@ -266,10 +233,8 @@ def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
     form = _form(ctx)
     if class_problems(ctx._, form, ctx.locale):
         raise Invalid(ctx._("Please correct the problems first."))
-    cls = save_class(ctx.session, key=ctx.settings.data_key, unit=ctx.clerk_unit, created_by=ctx.person_id,
-                     form=form)
-    core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="training.class_registered",
-                    subject=f"class:{cls.code}")
+    cls = training.register_class(ctx.session, key=ctx.settings.data_key, unit=ctx.clerk_unit, actor=ctx.person_id,
+                                  form=form)
     ctx.data = {"code": cls.code}
     return goto("act", Reply(text=ctx._("Class {code} registered. Record its approval once the approving union "
                                         "has signed the form (one class, one approval).", code=cls.code),
@@ -279,10 +244,10 @@ def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
 # -- picking a class and acting on it ---------------------------------------------------------------------
 def _my_class(ctx: Ctx) -> TrainingClass:
     """The selected class, only when it belongs to the clerk's unit."""
-    cls = repo.get_class(session=ctx.session, code=str(ctx.data.get("code", "")))
-    if cls is None or cls.unit != ctx.clerk_unit:
-        raise Invalid(ctx._("No class with that code belongs to your unit."))
-    return cls
+    try:
+        return training.class_of_unit(ctx.session, code=str(ctx.data.get("code", "")), unit=ctx.clerk_unit)
+    except ServiceError as exc:
+        raise Invalid(exc.text(ctx._)) from None
 
 
 def _ask_pick(ctx: Ctx) -> Reply:
@@ -336,14 +301,8 @@ def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
         return goto("act", Reply(text="\n".join([cls.code, *summary_lines(_, form_of(cls))])))
     if action == "rate":
         return goto("act", _rate_reply(ctx, cls))
-    if action == "x:roster":
-        entries = repo.enrolments_of(session=ctx.session, class_id=cls.id or 0)
-        data = sheets.roster_xlsx(cls, entries, ctx.settings.data_key, ctx.now.date())
-        return goto("act", _export(ctx, cls, "roster", f"附件4-实名制汇总表-{cls.code}.xlsx", data, 21))
-    if action == "x:employment":
-        entries = repo.enrolments_of(session=ctx.session, class_id=cls.id or 0)
-        data = sheets.employment_xlsx(cls, entries, ctx.settings.data_key, ctx.now.date())
-        return goto("act", _export(ctx, cls, "employment", f"附件6-就业情况统计表-{cls.code}.xlsx", data, 22))
+    if action in ("x:roster", "x:employment"):
+        return goto("act", _export(ctx, cls, action[2:]))
     if action == "code" and cls.status != "approved":  # trainees would be refused (第十八条)
         return goto("act", Reply(text=_("Class {code} is not approved yet, so trainees could not sign in with a "
                                         "code: one class, one approval. Record the approval first.", code=cls.code),
@@ -361,11 +320,11 @@ def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
     raise Invalid(_("Please answer with one of the options (a number is enough)."))
 
 
-def _export(ctx: Ctx, cls: TrainingClass, kind: str, filename: str, data: bytes, article: int) -> Reply:
-    core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action=f"training.export_{kind}",
-                    subject=f"class:{cls.code}")
-    return Reply(text=ctx._("Here is the spreadsheet {name}.", name=filename), citations=(cite(ctx, article),),
-                 attachments=(Attachment("document", filename, data, sheets.XLSX_MIME),))
+def _export(ctx: Ctx, cls: TrainingClass, sheet: str, session_id: int | None = None) -> Reply:
+    out = exports.training_sheet(ctx.session, key=ctx.settings.data_key, cls=cls, sheet=sheet, now=ctx.now,
+                                 actor=ctx.person_id, session_id=session_id)
+    return Reply(text=ctx._("Here is the spreadsheet {name}.", name=out.filename), citations=(cite(ctx, out.article),),
+                 attachments=(Attachment("document", out.filename, out.data, out.mime),))
 
 
 def _rate_reply(ctx: Ctx, cls: TrainingClass) -> Reply:
@@ -389,12 +348,8 @@ def _ask_approve(ctx: Ctx) -> Reply:
 
 
 def _on_approve(ctx: Ctx, answer: Answer) -> Outcome:
-    cls, who = _my_class(ctx), answer.text.strip()[:100]
-    if not who:
-        raise Invalid(ctx._("Please type an answer."))
-    repo.approve_class(session=ctx.session, cls=cls, approved_by=who, at=ctx.now)
-    core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="training.class_approved",
-                    subject=f"class:{cls.code}", detail=who)
+    cls = _my_class(ctx)
+    _service(ctx, training.approve_class, ctx.session, cls=cls, by=answer.text, actor=ctx.person_id, now=ctx.now)
     return goto("act", Reply(text=ctx._("Approval of class {code} recorded.", code=cls.code),
                              citations=(cite(ctx, 18),)))
 
@@ -407,9 +362,7 @@ def _on_s_date(ctx: Ctx, answer: Answer) -> Outcome:
     cls, day = _my_class(ctx), parse_date(answer.text)
     if day is None:
         raise Invalid(ctx._("Please type a date like 2026-03-02."))
-    if not cls.start_date <= day <= cls.end_date:
-        raise Invalid(ctx._("The class runs from {start} to {end}; the session must fall within those days.",
-                            start=cls.start_date.isoformat(), end=cls.end_date.isoformat()))
+    _service(ctx, training.check_session_day, cls, day)
     ctx.data["s_date"] = day.isoformat()
     return goto("s_time")
 
@@ -441,23 +394,26 @@ def _on_s_place(ctx: Ctx, answer: Answer) -> Outcome:
         return _apply_change(ctx, sess, sess.day, sess.start, sess.end,
                              cls.class_address if text.lower() in SKIP_WORDS else text[:200])
     start, end = (time.fromisoformat(t) for t in ctx.data.pop("s_time"))
-    sess = repo.add_session(session=ctx.session, class_id=cls.id or 0,
-                            day=date.fromisoformat(ctx.data.pop("s_date")), start=start, end=end,
-                            place=cls.class_address if text.lower() in SKIP_WORDS else text[:200])
+    sess = _service(ctx, training.add_session, ctx.session, cls=cls, day=date.fromisoformat(ctx.data.pop("s_date")),
+                    start=start, end=end, place=cls.class_address if text.lower() in SKIP_WORDS else text[:200])
     return goto("act", Reply(text=ctx._("Session {when} added to class {code}.", when=session_label(sess),
                                         code=cls.code)))
 
 
 def _edited(ctx: Ctx) -> ClassSession:
-    sess = repo.get_session(session=ctx.session, session_id=int(ctx.data.get("edit") or 0))
-    if sess is None or sess.class_id != _my_class(ctx).id:
+    try:
+        return training.session_of_class(ctx.session, cls=_my_class(ctx), session_id=int(ctx.data.get("edit") or 0))
+    except ServiceError as exc:
         ctx.data.pop("edit", None)
-        raise Invalid(ctx._("That session no longer exists."))
-    return sess
+        raise Invalid(exc.text(ctx._)) from None
 
 
-def _signed(ctx: Ctx, sess: ClassSession) -> int:
-    return len(repo.attendance_of_session(session=ctx.session, session_id=sess.id or 0))
+def _service(ctx: Ctx, operation: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a service operation; its refusal is re-asked in the clerk's language."""
+    try:
+        return operation(*args, **kwargs)
+    except ServiceError as exc:
+        raise Invalid(exc.text(ctx._)) from None
 
 
 def _ask_s_change(ctx: Ctx) -> Reply:
@@ -476,45 +432,24 @@ def _on_s_change(ctx: Ctx, answer: Answer) -> Outcome:
         return goto("act")
     if action == "place":
         return goto("s_place")
-    signed = _signed(ctx, sess)
-    if signed:  # attendance is a record (第十九条): its session keeps its date and time
-        raise Invalid(_(SIGNED_KEEPS_TIME, n=signed))
+    _service(ctx, training.check_time_may_change, ctx.session, sess)  # attendance is a record (第十九条)
     if action == "move":
         return goto("s_date")
-    label = session_label(sess)
-    _notify_trainees(ctx, sess, N_("Class {code}: the session of {when} is cancelled."), when=label)
-    repo.delete_session(session=ctx.session, sess=sess)
+    label = _service(ctx, training.cancel_session, ctx.session, cls=_my_class(ctx), sess=sess, now=ctx.now)
     ctx.data.pop("edit", None)
     return goto("act", Reply(text=_("Session {when} cancelled; the trainees who use the assistant are told.",
                                     when=label)))
 
 
 def _apply_change(ctx: Ctx, sess: ClassSession, day: date, start: time, end: time, place: str) -> Outcome:
-    if (day, start, end) != (sess.day, sess.start, sess.end) and (signed := _signed(ctx, sess)):
-        ctx.data.pop("edit", None)  # someone signed in while the clerk typed: the time stays
-        return goto("act", Reply(text=ctx._(SIGNED_KEEPS_TIME, n=signed)))
-    before = f"{session_label(sess)} {sess.place}"
-    repo.move_session(session=ctx.session, sess=sess, day=day, start=start, end=end, place=place)
     ctx.data.pop("edit", None)
-    after = f"{session_label(sess)} {sess.place}"
-    _notify_trainees(ctx, sess, N_("Class {code}: the session of {before} is now {after}."), before=before,
-                     after=after)
+    try:
+        _before, after = training.move_session(ctx.session, cls=_my_class(ctx), sess=sess, day=day, start=start,
+                                               end=end, place=place, now=ctx.now)
+    except ServiceError as exc:  # someone signed in while the clerk typed: the time stays
+        return goto("act", Reply(text=exc.text(ctx._)))
     return goto("act", Reply(text=ctx._("Session changed to {after}; the trainees who use the assistant are told.",
                                         after=after)))
-
-
-def _notify_trainees(ctx: Ctx, sess: ClassSession, message: str, **params: str) -> None:
-    """Tell every trainee whose chat account is bound to the roster, each in their own language."""
-    cls = _my_class(ctx)
-    stamp = f"{ctx.now:%Y%m%d%H%M%S%f}"
-    for entry in repo.enrolments_of(session=ctx.session, class_id=cls.id or 0):
-        if entry.person_id is None:
-            continue
-        person = ctx.session.get(Person, entry.person_id)
-        _t = translator(person.locale if person else "zh")
-        reply = Reply(text=_t(message, code=cls.code, **params))
-        core_repo.enqueue(session=ctx.session, person_id=entry.person_id, body=reply_to_dict(reply),
-                          dedupe_key=f"session-change:{sess.id}:{entry.id}:{stamp}", kind="notification")
 
 
 def _ask_t_id(ctx: Ctx) -> Reply:
@@ -528,7 +463,7 @@ def _on_t_id(ctx: Ctx, answer: Answer) -> Outcome:
         raise Invalid(ctx._("That is not a valid ID number ({why}). Please check it.",
                             why=ctx._(sheets.ID_REASONS[problem])))
     if repo.find_by_id_hash(session=ctx.session, class_id=cls.id or 0,
-                            hashed=repo.id_hash(ctx.settings.data_key, value)):
+                            hashed=repo.id_hash(ctx.settings.data_key, value)):  # said before more is asked
         raise Invalid(ctx._("This person is already on the roster of class {code}.", code=cls.code))
     # Conversation state holds nothing personal in clear: the ID number waits there encrypted.
     ctx.data["t"] = {"id_enc": encrypt(ctx.settings.data_key, value)}
@@ -578,7 +513,10 @@ def _on_t_phone(ctx: Ctx, answer: Answer) -> Outcome:
     line = repo.RosterLine(name=t["name"], sex=id_sex(id_number), id_number=id_number, category=t["category"],
                            unit=t["unit"], trade=cls.trade,
                            phone="" if text.lower() in SKIP_WORDS else normalize_mobile(text))
-    repo.add_enrolment(session=ctx.session, key=ctx.settings.data_key, class_id=cls.id or 0, line=line)
+    try:
+        training.add_trainee(ctx.session, key=ctx.settings.data_key, cls=cls, line=line)
+    except ServiceError as exc:
+        return goto("act", Reply(text=exc.text(ctx._)))
     return goto("act", Reply(text=ctx._("{name} ({id}) added to the roster of class {code}.", name=line.name,
                                         id=mask_id(line.id_number), code=cls.code)))
 
@@ -596,15 +534,13 @@ def _on_import(ctx: Ctx, answer: Answer) -> Outcome:
     if upload is None:
         raise Invalid(_("Please send the .xlsx file itself, as a document (not a photo of it)."))
     cls = _my_class(ctx)
-    added, errors = sheets.import_roster(session=ctx.session, key=ctx.settings.data_key, cls=cls, data=upload.data,
-                                         today=ctx.now.date())
+    added, errors = training.import_roster(ctx.session, key=ctx.settings.data_key, cls=cls, data=upload.data,
+                                           today=ctx.now.date(), actor=ctx.person_id)
     if errors:
         lines = sheets.format_errors(_, errors)
         more = [_("… and {n} more.", n=len(lines) - ERRORS_SHOWN)] if len(lines) > ERRORS_SHOWN else []
         raise Invalid("\n".join([_("Nothing was imported. Please correct the file and send it again:"),
                                  *lines[:ERRORS_SHOWN], *more]))
-    core_repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="training.roster_imported",
-                    subject=f"class:{cls.code}", detail=f"{added} rows")
     return goto("act", Reply(text=_("{n} trainees imported into the roster of class {code}.", n=added,
                                     code=cls.code)))
 
@@ -627,12 +563,10 @@ def _on_pick_session(ctx: Ctx, answer: Answer) -> Outcome:
     if after == "change":
         ctx.data["edit"] = sess.id
         return goto("s_change")
+    if after == "x:signin":
+        return goto("act", _export(ctx, cls, "signin", sess.id))
     entries = repo.enrolments_of(session=ctx.session, class_id=cls.id or 0)
     present = repo.attendance_of_session(session=ctx.session, session_id=sess.id or 0)
-    if after == "x:signin":
-        data = sheets.signin_xlsx(cls, sess, entries, present, ctx.settings.data_key, ctx.now.tzinfo, ctx.now)
-        return goto("act", _export(ctx, cls, "signin", f"签到表-{cls.code}-{sess.day:%Y%m%d}-{sess.id}.xlsx",
-                                   data, 19))
     return goto("act", attendance_reply(ctx, cls, sess, entries, present))
 
 
@@ -670,11 +604,8 @@ def _on_pick_trainee(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 def _entry(ctx: Ctx) -> Enrolment:
-    cls = _my_class(ctx)
-    entry = repo.get_enrolment(session=ctx.session, enrolment_id=int(ctx.data.get("e") or 0))
-    if entry is None or entry.class_id != cls.id:
-        raise Invalid(ctx._("No class with that code belongs to your unit."))
-    return entry
+    return _service(ctx, training.enrolment_of_class, ctx.session, cls=_my_class(ctx),
+                    enrolment_id=int(ctx.data.get("e") or 0))
 
 
 def _ask_cert_level(ctx: Ctx) -> Reply:
@@ -716,8 +647,8 @@ def _on_cert_union(ctx: Ctx, answer: Answer) -> Outcome:
     if not re.fullmatch(r"[0-9A-Za-z\-]{4,60}", answer.text.strip()):
         raise Invalid(ctx._("Please type the certificate number (letters, digits and '-')."))
     entry = _entry(ctx)
-    repo.set_certificate(session=ctx.session, enrolment=entry, level=ctx.data.pop("level"),
-                         hr_no=ctx.data.pop("hr"), union_no=answer.text.strip(), prior_level=ctx.data.pop("prior"))
+    _service(ctx, training.record_certificate, ctx.session, entry=entry, level=ctx.data.pop("level"),
+             hr_no=ctx.data.pop("hr"), union_no=answer.text.strip(), prior_level=ctx.data.pop("prior"))
     return goto("act", Reply(text=ctx._("Certificates of {name} recorded: {level}, HR no. {hr}, union no. {union}.",
                                         name=entry.name, level=entry.cert_level, hr=entry.hr_cert_no,
                                         union=entry.union_cert_no), citations=(cite(ctx, 21),)))
@@ -732,7 +663,7 @@ def _on_out_employed(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.value == "yes":
         return goto("out_place")
     entry = _entry(ctx)
-    repo.set_outcome(session=ctx.session, key=ctx.settings.data_key, enrolment=entry, employed=False)
+    training.record_outcome(ctx.session, key=ctx.settings.data_key, entry=entry, employed=False)
     return goto("act", Reply(text=ctx._("Recorded: {name} is not employed.", name=entry.name)))
 
 
@@ -767,9 +698,9 @@ def _on_out_phone(ctx: Ctx, answer: Answer) -> Outcome:
     if text.lower() not in SKIP_WORDS and not valid_phone(text):
         raise Invalid(ctx._("Please type a mobile number (11 digits) or a landline such as 0871-65123456."))
     entry = _entry(ctx)
-    repo.set_outcome(session=ctx.session, key=ctx.settings.data_key, enrolment=entry, employed=True,
-                     place=ctx.data.pop("place"), employer=ctx.data.pop("employer"),
-                     employer_phone="" if text.lower() in SKIP_WORDS else text)
+    _service(ctx, training.record_outcome, ctx.session, key=ctx.settings.data_key, entry=entry, employed=True,
+             place=ctx.data.pop("place"), employer=ctx.data.pop("employer"),
+             employer_phone="" if text.lower() in SKIP_WORDS else text)
     return goto("act", Reply(text=ctx._("Recorded: {name} works at {employer}, {place}.", name=entry.name,
                                         employer=entry.employer, place=entry.employment_place)))
 

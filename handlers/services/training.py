@@ -1,0 +1,290 @@
+"""Skills-training classes: registration (附件3) and approval (第十八条), sessions, the roster (附件4),
+certificates (第二十一条) and employment outcomes (第二十二条), shared by the chat (``flows/training.py``) and
+``yunling training``. Exports of the sheets are in :mod:`handlers.services.exports`, sign-in codes in
+:mod:`handlers.services.signin_codes`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Any
+
+from pypinyin import Style, lazy_pinyin
+from sqlmodel import Session
+
+from handlers import dates
+from handlers import training_sheets as sheets
+from handlers.i18n import N_, Translate, translator
+from handlers.services.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from handlers.services.signin_codes import session_label
+from handlers.types import Reply, reply_to_dict
+from knowledge.idcard import id_problem, is_valid_mobile, normalize_id
+from knowledge.rules.training import CATEGORIES, Violation, check_class
+from storage import repo_training as repo
+from storage import repositories as core_repo
+from storage.models import Person
+from storage.models_training import ClassSession, Enrolment, TrainingClass
+
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_TIMES = re.compile(r"^(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](\d{2})$")
+SIGNED_KEEPS_TIME = N_("{n} trainees have signed in to this session already, so its date and time stay as they "
+                       "are; only its place can change.")  # attendance is a record (第十九条)
+NOT_YOURS = N_("No class with that code belongs to your unit.")
+
+
+# -- parsing and checks ---------------------------------------------------------------------------------
+def valid_phone(raw: str) -> bool:
+    return is_valid_mobile(raw) or bool(_LANDLINE.match(raw.strip()))
+
+
+def parse_date(raw: str) -> date | None:
+    """A full date with its year (class dates are never implied)."""
+    return dates.parse_day(raw)
+
+
+def parse_times(raw: str) -> tuple[time, time] | None:
+    m = _TIMES.match(raw.strip().replace(" ", ""))
+    if not m:
+        return None
+    try:
+        start, end = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
+    except ValueError:
+        return None
+    return (start, end) if end > start else None
+
+
+def violation_text(_: Translate, v: Violation, locale: str = "zh") -> str:
+    """The violation in the reader's language; label params are msgids themselves (see Violation)."""
+    sep = ", " if locale == "en" else "、"
+    params = {k: sep.join(_(x) for x in p) if isinstance(p, tuple)
+              else _(p) if isinstance(p, str) else p for k, p in v.params.items()}
+    return _(v.message, **params)
+
+
+def class_problems(_: Translate, form: dict[str, Any], locale: str = "zh") -> list[tuple[str, Violation | None]]:
+    """Rule violations (第六、七条 via knowledge.rules.training) and form inconsistencies, as texts."""
+    start, end = date.fromisoformat(form["start_date"]), date.fromisoformat(form["end_date"])
+    cats = {k: int(form.get("cat_" + k, 0)) for k in CATEGORIES}
+    out: list[tuple[str, Violation | None]] = [(violation_text(_, v, locale), v)
+                                               for v in check_class(form["project"], cats, start, end)]
+    total, by_sex = sum(cats.values()), int(form.get("men", 0)) + int(form.get("women", 0))
+    if total and by_sex != total:
+        out.append((_("The numbers by sex ({by_sex}) and by trainee category ({total}) differ.",
+                      by_sex=by_sex, total=total), None))
+    return out
+
+
+def check_session_day(cls: TrainingClass, day: date) -> None:
+    """A session falls within the class's days."""
+    if not cls.start_date <= day <= cls.end_date:
+        raise InvalidInput(N_("The class runs from {start} to {end}; the session must fall within those days."),
+                           start=cls.start_date.isoformat(), end=cls.end_date.isoformat())
+
+
+# -- classes ----------------------------------------------------------------------------------------------
+def new_class_code(session: Session, unit: str, start: date) -> str:
+    """Initials of the unit's first two characters + yymm of the start, a letter added when taken: KM2603."""
+    initials = "".join(p[:1] for p in lazy_pinyin(unit[:2], style=Style.FIRST_LETTER) if p[:1].isalpha())
+    base = (initials.upper() or "YN")[:2] + f"{start:%y%m}"
+    for suffix in ["", *"ABCDEFGHJKLMNPQRSTUVWXYZ"]:
+        if not repo.code_taken(session=session, code=base + suffix):
+            return base + suffix
+    raise RuntimeError("no free class code for this month")  # 25 classes of one unit in one month
+
+
+def save_class(session: Session, *, key: str, unit: str, created_by: int | None,
+               form: dict[str, Any]) -> TrainingClass:
+    """Store a class from a checked form (the keys of ``flows.training.FORM``); not audited (see
+    :func:`register_class`)."""
+    start = date.fromisoformat(form["start_date"])
+    fields = {name: form.get(name, "") for name in ("project", "training_unit", "training_unit_address",
+                                                    "class_address", "responsible_person", "head_teacher",
+                                                    "trade", "level")}
+    fields.update(code=new_class_code(session, unit, start), unit=unit, start_date=start,
+                  end_date=date.fromisoformat(form["end_date"]), men=int(form.get("men", 0)),
+                  women=int(form.get("women", 0)), total_hours=int(form.get("total_hours", 0)),
+                  created_by=created_by)
+    cats = {k: int(form.get("cat_" + k, 0)) for k in CATEGORIES}
+    return repo.create_class(session=session, key=key, fields=fields, categories=cats,
+                             responsible_phone=form.get("responsible_phone", ""),
+                             head_teacher_phone=form.get("head_teacher_phone", ""))
+
+
+def register_class(session: Session, *, key: str, unit: str, actor: int | None, form: dict[str, Any],
+                   via: str = "") -> TrainingClass:
+    """Check the 附件3 form against the rules, store the class (pending approval) and audit it."""
+    if class_problems(translator("en"), form):
+        raise RuleViolation(N_("Please correct the problems first."))
+    cls = save_class(session, key=key, unit=unit, created_by=actor, form=form)
+    core_repo.audit(session=session, actor_person_id=actor, action="training.class_registered",
+                    subject=f"class:{cls.code}", detail=via)
+    return cls
+
+
+def class_of_unit(session: Session, *, code: str, unit: str) -> TrainingClass:
+    """The class ``code`` when it belongs to ``unit``; a clerk acts only for their own unit's classes."""
+    cls = repo.get_class(session=session, code=code)
+    if cls is None or not unit or cls.unit != unit:
+        raise NotFound(NOT_YOURS)
+    return cls
+
+
+def approve_class(session: Session, *, cls: TrainingClass, by: str, actor: int | None, now: datetime) -> None:
+    """Record the class's approval (one class, one approval, 第十八条), audited."""
+    by = by.strip()[:100]
+    if not by:
+        raise InvalidInput(N_("Please type an answer."))
+    repo.approve_class(session=session, cls=cls, approved_by=by, at=now)
+    core_repo.audit(session=session, actor_person_id=actor, action="training.class_approved",
+                    subject=f"class:{cls.code}", detail=by)
+
+
+# -- sessions ---------------------------------------------------------------------------------------------
+def add_session(session: Session, *, cls: TrainingClass, day: date, start: time, end: time,
+                place: str) -> ClassSession:
+    check_session_day(cls, day)
+    return repo.add_session(session=session, class_id=cls.id or 0, day=day, start=start, end=end,
+                            place=place[:200] or cls.class_address)
+
+
+def session_of_class(session: Session, *, cls: TrainingClass, session_id: int) -> ClassSession:
+    sess = repo.get_session(session=session, session_id=session_id)
+    if sess is None or sess.class_id != cls.id:
+        raise NotFound(N_("That session no longer exists."))
+    return sess
+
+
+def signed_count(session: Session, sess: ClassSession) -> int:
+    return len(repo.attendance_of_session(session=session, session_id=sess.id or 0))
+
+
+def check_time_may_change(session: Session, sess: ClassSession) -> None:
+    """Attendance is a record (第十九条): a session someone signed in to keeps its date and time."""
+    if signed := signed_count(session, sess):
+        raise Conflict(SIGNED_KEEPS_TIME, n=signed)
+
+
+def move_session(session: Session, *, cls: TrainingClass, sess: ClassSession, day: date, start: time, end: time,
+                 place: str, now: datetime) -> tuple[str, str]:
+    """Change a session's date, time or place and tell the trainees; returns (before, after) as shown."""
+    if (day, start, end) != (sess.day, sess.start, sess.end):
+        check_time_may_change(session, sess)
+    before = f"{session_label(sess)} {sess.place}"
+    repo.move_session(session=session, sess=sess, day=day, start=start, end=end, place=place)
+    after = f"{session_label(sess)} {sess.place}"
+    notify_trainees(session, cls=cls, sess=sess, now=now,
+                    message=N_("Class {code}: the session of {before} is now {after}."), before=before, after=after)
+    return before, after
+
+
+def cancel_session(session: Session, *, cls: TrainingClass, sess: ClassSession, now: datetime) -> str:
+    """Cancel a session nobody signed in to, and tell the trainees; returns the session as shown."""
+    check_time_may_change(session, sess)
+    label = session_label(sess)
+    notify_trainees(session, cls=cls, sess=sess, now=now,
+                    message=N_("Class {code}: the session of {when} is cancelled."), when=label)
+    repo.delete_session(session=session, sess=sess)
+    return label
+
+
+def notify_trainees(session: Session, *, cls: TrainingClass, sess: ClassSession, now: datetime, message: str,
+                    **params: str) -> None:
+    """Tell every trainee whose chat account is bound to the roster, each in their own language (outbox)."""
+    stamp = f"{now:%Y%m%d%H%M%S%f}"
+    for entry in repo.enrolments_of(session=session, class_id=cls.id or 0):
+        if entry.person_id is None:
+            continue
+        person = session.get(Person, entry.person_id)
+        _t = translator(person.locale if person else "zh")
+        reply = Reply(text=_t(message, code=cls.code, **params))
+        core_repo.enqueue(session=session, person_id=entry.person_id, body=reply_to_dict(reply),
+                          dedupe_key=f"session-change:{sess.id}:{entry.id}:{stamp}", kind="notification")
+
+
+# -- the roster, certificates, outcomes -------------------------------------------------------------------
+def add_trainee(session: Session, *, key: str, cls: TrainingClass, line: repo.RosterLine) -> None:
+    if repo.find_by_id_hash(session=session, class_id=cls.id or 0, hashed=repo.id_hash(key, line.id_number)):
+        raise Conflict(N_("This person is already on the roster of class {code}."), code=cls.code)
+    repo.add_enrolment(session=session, key=key, class_id=cls.id or 0, line=line)
+
+
+def import_roster(session: Session, *, key: str, cls: TrainingClass, data: bytes, today: date,
+                  actor: int | None) -> tuple[int, list[sheets.RowError]]:
+    """Import an 附件4 .xlsx: all rows or none. Audited when rows were imported."""
+    added, errors = sheets.import_roster(session=session, key=key, cls=cls, data=data, today=today)
+    if not errors:
+        core_repo.audit(session=session, actor_person_id=actor, action="training.roster_imported",
+                        subject=f"class:{cls.code}", detail=f"{added} rows")
+    return added, errors
+
+
+def enrolment_of_class(session: Session, *, cls: TrainingClass, enrolment_id: int) -> Enrolment:
+    entry = repo.get_enrolment(session=session, enrolment_id=enrolment_id)
+    if entry is None or entry.class_id != cls.id:
+        raise NotFound(NOT_YOURS)
+    return entry
+
+
+def record_certificate(session: Session, *, entry: Enrolment, level: str, hr_no: str, union_no: str,
+                       prior_level: str) -> None:
+    """The two certificates of 第二十一条 (“双证”)."""
+    for number in (hr_no, union_no):
+        if not re.fullmatch(r"[0-9A-Za-z\-]{4,60}", number):
+            raise InvalidInput(N_("Please type the certificate number (letters, digits and '-')."))
+    repo.set_certificate(session=session, enrolment=entry, level=level, hr_no=hr_no, union_no=union_no,
+                         prior_level=prior_level)
+
+
+def record_outcome(session: Session, *, key: str, entry: Enrolment, employed: bool, place: str = "",
+                   employer: str = "", employer_phone: str = "") -> None:
+    """An employment outcome for 附件6 (第二十二条)."""
+    if employer_phone and not valid_phone(employer_phone):
+        raise InvalidInput(N_("Please type a mobile number (11 digits) or a landline such as 0871-65123456."))
+    repo.set_outcome(session=session, key=key, enrolment=entry, employed=employed, place=place, employer=employer,
+                     employer_phone=employer_phone)
+
+
+# -- a trainee's first sign-in: linking the chat account to the roster line (第十九条) -----------------------
+def match_trainee(session: Session, *, key: str, cls: TrainingClass, id_text: str, today: date,
+                  actor: int | None) -> Enrolment:
+    """The roster line of ``cls`` a trainee names by their whole ID number or its last 6 characters; one that
+    matches nobody is audited (``signin.bind_failed``) and raised as :class:`NotFound`."""
+    value = normalize_id(id_text)
+    if len(value) == 18:
+        if id_problem(value, today=today):
+            raise InvalidInput(N_("That is not a valid ID number. Please check it and type it again."))
+        found = repo.find_by_id_hash(session=session, class_id=cls.id or 0, hashed=repo.id_hash(key, value))
+        matches = [found] if found else []
+    elif re.fullmatch(r"\d{5}[\dX]", value):
+        matches = repo.find_by_tail_hash(session=session, class_id=cls.id or 0, hashed=repo.id_tail_hash(key, value))
+    else:
+        raise InvalidInput(N_("Please type the last 6 characters of your ID number (digits, the last may be X), "
+                              "or the whole 18-character number."))
+    if len(matches) > 1:
+        raise InvalidInput(N_("Several trainees share these characters. Please type your whole ID number."))
+    if not matches:
+        core_repo.audit(session=session, actor_person_id=actor, action="signin.bind_failed",
+                        subject=f"class:{cls.code}")
+        raise NotFound(N_("You are not on the roster of class {cls}. Only trainees on the class roster can sign in; "
+                          "please ask the clerk to check the roster."), cls=cls.code)
+    return matches[0]
+
+
+def bind_trainee(session: Session, *, entry: Enrolment, person: Person, now: datetime) -> bool:
+    """Link ``person`` to the roster line (and give them the trainee role); False when the line is someone
+    else's or the person is linked to another trainee (nobody signs in for someone else; audited when the
+    line belongs to another account)."""
+    mine = repo.enrolments_of_person(session=session, person_id=person.id or 0)
+    if any(e.id_hash != entry.id_hash for e in mine):
+        return False
+    if entry.person_id not in (None, person.id):
+        core_repo.audit(session=session, actor_person_id=person.id, action="signin.bind_refused",
+                        subject=f"enrolment:{entry.id}")
+        return False
+    if entry.person_id is None:
+        if not repo.bind(session=session, enrolment=entry, person_id=person.id or 0, at=now):
+            return False
+        person.roles = ",".join(sorted(person.role_set() | {"trainee"}))
+        session.add(person)
+    return True
