@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from handlers.flows.handoff import escalation_digest
+from handlers.services.tickets import escalation_digest
 from storage.models import OutboxMessage
 from storage.models_tickets import Ticket
 

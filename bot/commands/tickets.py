@@ -37,9 +37,11 @@ def _ticket_id(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from handlers.flows.handoff import age, deliver_answer, escalation_digest, requester, ticket_no
+    from handlers.i18n import translator
+    from handlers.services import tickets as service
+    from handlers.services.errors import ServiceError
+    from handlers.services.tickets import age, escalation_digest, requester, ticket_no
     from storage import repo_tickets as tickets
-    from storage import repositories as repo
     from storage.db import init_db, make_engine, session_scope
 
     engine = make_engine(settings_from(args).database_url)
@@ -57,15 +59,16 @@ def run(args: argparse.Namespace) -> int:
                       f"{t.question[:60]}")
             print(f"{len(rows)} open ticket(s)", file=sys.stderr)
         elif args.tickets_command == "answer":
-            t = tickets.get_ticket(session=session, ticket_id=_ticket_id(args.ticket))
-            if t is None or t.unit != args.unit:
+            try:
+                t = service.ticket_of_unit(session, ticket_id=_ticket_id(args.ticket), unit=args.unit)
+            except ServiceError:
                 print("no such ticket for this unit", file=sys.stderr)
                 return 1
-            msg = tickets.add_message(session=session, ticket=t, author="clerk", author_person_id=None,
-                                      text=args.text, now=now)
-            deliver_answer(session, t, msg.id or 0, args.text)
-            repo.audit(session=session, actor_person_id=None, action="ticket.answer.cli", subject=ticket_no(t),
-                       detail=args.unit)
+            try:
+                service.answer(session, ticket=t, clerk_id=None, text=args.text, now=now, via="cli")
+            except ServiceError as exc:
+                print(f"error: {exc.text(translator('en'))}", file=sys.stderr)
+                return 1
             print(f"answered {ticket_no(t)}")
         elif args.tickets_command == "faq-export":
             out = sys.stdout if args.output == "-" else open(args.output, "w", newline="", encoding="utf-8")  # noqa: SIM115

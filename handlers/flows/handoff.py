@@ -10,20 +10,18 @@ Clerk side (role clerk, own unit only): "/tickets" / "工单" lists open tickets
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 from functools import cache
-
-from sqlmodel import Session
 
 from handlers.choices import normalize, number_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, MenuGroup, Outcome, State, choices_reply, finish, goto
 from handlers.flows.core import keep_area
-from handlers.i18n import N_, translator
-from handlers.types import Choice, Reply, reply_to_dict
+from handlers.i18n import N_
+from handlers.services import tickets as service
+from handlers.services.errors import ServiceError
+from handlers.services.tickets import age, requester, ticket_no
+from handlers.types import Choice, Reply
 from knowledge.places import PROVINCIAL_UNION, Place
-from knowledge.text import redact
 from storage import repo_tickets as tickets
-from storage import repositories as repo
 from storage.models import Person
 from storage.models_tickets import Ticket
 
@@ -34,11 +32,6 @@ PROGRAMMES = (
     ("training", N_("Skills training")),
     ("other", N_("Something else")),
 )
-MAX_QUESTION = 1000
-
-
-def ticket_no(t: Ticket) -> str:
-    return f"GD{t.id:06d}"
 
 
 def _parse_no(text: str) -> int | None:
@@ -81,12 +74,10 @@ def _last_question(ctx: Ctx) -> str:
 def _on_question(ctx: Ctx, a: Answer) -> Outcome:
     _ = ctx._
     text = _last_question(ctx) if a.value == "last" else a.text
-    text = redact(text.strip())
-    if len(text) < 4:
-        raise Invalid(_("Please write your question in a few words."))
-    if len(text) > MAX_QUESTION:
-        raise Invalid(_("Please keep it under {n} characters.", n=MAX_QUESTION))
-    ctx.data["question"] = text
+    try:
+        ctx.data["question"] = service.clean_question(text)
+    except ServiceError as exc:
+        raise Invalid(exc.text(_)) from None
     return goto("programme")
 
 
@@ -121,13 +112,10 @@ def _on_unit(ctx: Ctx, a: Answer) -> Outcome:
 
 def _create(ctx: Ctx) -> Outcome:
     _ = ctx._
-    ticket = tickets.create_ticket(
-        session=ctx.session, person_id=ctx.person_id, unit=ctx.data["unit"],
-        programme=ctx.data.get("programme", "other"), question=ctx.data["question"],
-        context=json.dumps(ctx.recent, ensure_ascii=False),
-        now=ctx.now, promise_hours=ctx.settings.handoff_promise_hours)
-    repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="ticket.create",
-               subject=ticket_no(ticket), detail=ticket.unit)
+    ticket = service.open_ticket(ctx.session, person_id=ctx.person_id, unit=ctx.data["unit"],
+                                 programme=ctx.data.get("programme", "other"), question=ctx.data["question"],
+                                 recent=list(ctx.recent), now=ctx.now,
+                                 promise_hours=ctx.settings.handoff_promise_hours)
     return finish(Reply(text=_(
         "Your ticket {no} has been sent to {unit}. A clerk will answer within {hours} hours on working days; "
         "the answer will reach you here. Type 'my tickets' to follow it.",
@@ -163,10 +151,10 @@ def _ask_pick_mine(ctx: Ctx) -> Reply:
 
 
 def _own_ticket(ctx: Ctx) -> Ticket:
-    t = tickets.get_ticket(session=ctx.session, ticket_id=int(ctx.data["ticket"]))
-    if t is None or t.person_id != ctx.person_id:
-        raise Invalid(ctx._("That ticket is not yours."))
-    return t
+    try:
+        return service.ticket_of_person(ctx.session, ticket_id=int(ctx.data["ticket"]), person_id=ctx.person_id)
+    except ServiceError as exc:
+        raise Invalid(exc.text(ctx._)) from None
 
 
 def _on_pick_mine(ctx: Ctx, a: Answer) -> Outcome:
@@ -200,11 +188,10 @@ def _ask_mine_reply(ctx: Ctx) -> Reply:
 def _on_mine_reply(ctx: Ctx, a: Answer) -> Outcome:
     _ = ctx._
     t = _own_ticket(ctx)
-    text = redact(a.text.strip())
-    if not text:
-        raise Invalid(_("Please type a message."))
-    tickets.add_message(session=ctx.session, ticket=t, author="person", author_person_id=ctx.person_id,
-                        text=text[:MAX_QUESTION], now=ctx.now)
+    try:
+        service.add_person_message(ctx.session, ticket=t, person_id=ctx.person_id, text=a.text, now=ctx.now)
+    except ServiceError as exc:
+        raise Invalid(exc.text(_)) from None
     return finish(Reply(text=_("Added to ticket {no}. The clerk will see it.", no=ticket_no(t))))
 
 
@@ -217,10 +204,7 @@ def _ask_rate(ctx: Ctx) -> Reply:
 def _on_rate(ctx: Ctx, a: Answer) -> Outcome:
     _ = ctx._
     t = _own_ticket(ctx)
-    t.rating, t.status, t.closed_at = int(a.value or 0), "closed", ctx.now
-    ctx.session.add(t)
-    repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="ticket.close",
-               subject=ticket_no(t), detail=f"rating={t.rating}")
+    service.rate_and_close(ctx.session, ticket=t, person_id=ctx.person_id, rating=int(a.value or 0), now=ctx.now)
     return finish(Reply(text=_("Thank you. Ticket {no} is closed.", no=ticket_no(t))))
 
 
@@ -247,20 +231,6 @@ def _queue_enter(ctx: Ctx) -> Outcome | None:
     return None
 
 
-def age(delta: timedelta) -> str:
-    """A ticket's age, short: 35m, 5h, 3d."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    if minutes < 60:
-        return f"{minutes}m"
-    return f"{minutes // 60}h" if minutes < 48 * 60 else f"{minutes // 1440}d"
-
-
-def requester(session: Session, t: Ticket) -> str:
-    """Who asked, for the clerk: the platform's display name, else the person's number (no ID or phone)."""
-    owner = session.get(Person, t.person_id)
-    return owner.display_name if owner is not None and owner.display_name else f"#{t.person_id}"
-
-
 def _ask_queue(ctx: Ctx) -> Reply:
     _ = ctx._
     rows = tickets.tickets_of_unit(session=ctx.session, unit=ctx.clerk_unit)  # soonest due first
@@ -278,10 +248,10 @@ def _ask_queue(ctx: Ctx) -> Reply:
 
 
 def _unit_ticket(ctx: Ctx) -> Ticket:
-    t = tickets.get_ticket(session=ctx.session, ticket_id=int(ctx.data["ticket"]))
-    if t is None or t.unit != ctx.clerk_unit:
-        raise Invalid(ctx._("That ticket belongs to another unit."))
-    return t
+    try:
+        return service.ticket_of_unit(ctx.session, ticket_id=int(ctx.data["ticket"]), unit=ctx.clerk_unit)
+    except ServiceError as exc:
+        raise Invalid(exc.text(ctx._)) from None
 
 
 def _on_queue(ctx: Ctx, a: Answer) -> Outcome:
@@ -308,18 +278,13 @@ def _on_ticket(ctx: Ctx, a: Answer) -> Outcome:
     _ = ctx._
     t = _unit_ticket(ctx)
     if a.value == "answer":
-        t.status, t.claimed_by = "claimed", ctx.person_id
-        ctx.session.add(t)
+        service.claim(ctx.session, ticket=t, clerk_id=ctx.person_id)
         return goto("answer")
     if a.value == "faq":
-        t.faq_candidate = True
-        ctx.session.add(t)
-        repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="ticket.faq", subject=ticket_no(t))
+        service.mark_faq(ctx.session, ticket=t, clerk_id=ctx.person_id)
         return goto("ticket", Reply(text=_("Marked: it will appear in the FAQ review list.")))
     if a.value == "close":
-        t.status, t.closed_at = "closed", ctx.now
-        ctx.session.add(t)
-        repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="ticket.close", subject=ticket_no(t))
+        service.close(ctx.session, ticket=t, clerk_id=ctx.person_id, now=ctx.now)
         return finish(Reply(text=_("Ticket {no} closed.", no=ticket_no(t))))
     return goto("queue")
 
@@ -331,24 +296,11 @@ def _ask_answer(ctx: Ctx) -> Reply:
 def _on_answer(ctx: Ctx, a: Answer) -> Outcome:
     _ = ctx._
     t = _unit_ticket(ctx)
-    text = a.text.strip()
-    if len(text) < 2:
-        raise Invalid(_("Please type the answer."))
-    msg = tickets.add_message(session=ctx.session, ticket=t, author="clerk", author_person_id=ctx.person_id,
-                              text=redact(text)[:2000], now=ctx.now)
-    deliver_answer(ctx.session, t, msg.id or 0, redact(text)[:2000])
-    repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="ticket.answer", subject=ticket_no(t))
+    try:
+        service.answer(ctx.session, ticket=t, clerk_id=ctx.person_id, text=a.text, now=ctx.now)
+    except ServiceError as exc:
+        raise Invalid(exc.text(_)) from None
     return finish(Reply(text=_("Answer sent to the person of ticket {no}.", no=ticket_no(t))))
-
-
-def deliver_answer(session: Session, t: Ticket, message_id: int, text: str) -> None:
-    """Put a clerk's answer in the outbox, in the person's own language (from chat or the CLI)."""
-    owner = session.get(Person, t.person_id)
-    _p = translator(owner.locale if owner else "zh")
-    body = Reply(text=_p("Answer from {unit} to your ticket {no}:\n{text}", unit=t.unit, no=ticket_no(t), text=text),
-                 choices=(Choice("flow:mytickets", _p("Reply or rate")),))
-    repo.enqueue(session=session, person_id=t.person_id, body=reply_to_dict(body),
-                 dedupe_key=f"ticket:{t.id}:msg:{message_id}", kind="ticket")
 
 
 TICKETS = Flow(
@@ -362,30 +314,4 @@ TICKETS = Flow(
 )
 
 
-
-def escalation_digest(session: Session, now: datetime) -> int:
-    """Daily job: for each unit with tickets past their promised time, one digest to each of its clerks.
-
-    A ticket is escalated at most once a day (``escalated_at``); returns the number of digests enqueued.
-    """
-    by_unit: dict[str, list[Ticket]] = {}
-    for t in tickets.overdue(session=session, now=now):
-        if t.escalated_at is None or now - t.escalated_at >= timedelta(hours=23):
-            by_unit.setdefault(t.unit, []).append(t)
-    sent = 0
-    for unit, rows in by_unit.items():
-        for clerk in tickets.clerks_of(session=session, unit=unit):
-            _ = translator(clerk.locale)
-            lines = [_("{n} ticket(s) of {unit} are past the promised answer time:", n=len(rows), unit=unit)]
-            lines += [f"{ticket_no(t)} · {t.question[:40]}" for t in rows]
-            body = Reply(text="\n".join(lines), choices=(Choice("flow:tickets", _("Open the ticket list")),))
-            if repo.enqueue(session=session, person_id=clerk.id or 0, body=reply_to_dict(body), kind="digest",
-                            dedupe_key=f"digest:{unit}:{clerk.id}:{now.date().isoformat()}"):
-                sent += 1
-        for t in rows:
-            t.escalated_at = now
-            session.add(t)
-    return sent
-
-
-__all__ = ["HANDOFF", "MY_TICKETS", "TICKETS", "age", "deliver_answer", "escalation_digest", "requester", "ticket_no"]
+__all__ = ["HANDOFF", "MY_TICKETS", "TICKETS"]
