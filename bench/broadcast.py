@@ -36,7 +36,7 @@ from standins import BotApiStandIn, RawBotApiSender, seed_subscribers  # noqa: E
 from bot.delivery import NO_LIMITS, TELEGRAM_LIMITS, DeliveryWorker  # noqa: E402
 from bot.telegram import TelegramSender  # noqa: E402
 from bot.telegram_lean import LeanTelegramSender  # noqa: E402
-from handlers.notifications import release_due_broadcasts  # noqa: E402
+from handlers.services.broadcasts import release_due_broadcasts  # noqa: E402
 from handlers.settings import Settings  # noqa: E402
 from storage import repo_cases as rc  # noqa: E402
 from storage import repo_outbox as ro  # noqa: E402

@@ -36,7 +36,8 @@ from bot.app import App
 from bot.delivery import ConsoleSender, DeliveryWorker, Limits
 from bot.metrics import job_listener
 from bot.senders import Sender
-from handlers.notifications import clerk_units, propose_reminders, release_due_broadcasts
+from handlers.notifications import clerk_units
+from handlers.services.broadcasts import propose_reminders, release_due_broadcasts
 from storage import repo_outbox, retention
 from storage import repositories as repo
 from storage.db import run_in_transaction

@@ -31,6 +31,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.app import App
 from bot.wechat_api import MissingCredentials, make_client
+from handlers.i18n import N_, normalize_locale, translator
 from handlers.services.signin_codes import (
     code_valid_until,
     current_code,
@@ -41,7 +42,6 @@ from handlers.services.signin_codes import (
     session_label,
     signin_window,
 )
-from handlers.i18n import N_, normalize_locale, translator
 from storage import repo_training, repo_wechat
 from storage.db import run_in_transaction
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
 import re
@@ -30,7 +29,7 @@ from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome
 from handlers.i18n import N_, normalize_locale, translator
 from handlers.settings import Settings
 from handlers.types import Choice, DispatchResult, Incoming, Reply, sanitized
-from knowledge.text import redact
+from knowledge.text import pseudonym, redact
 from storage import repositories as repo
 from storage.db import run_in_transaction
 from storage.errors import Busy
@@ -114,11 +113,6 @@ class _PersonLock:
 
     def __exit__(self, *_exc: object) -> None:
         self._lock.release()
-
-
-def pseudonym(channel: str, user_key: str) -> str:
-    """A stable, non-reversible tag for logs: never log a platform user id in clear."""
-    return hashlib.sha256(f"{channel}:{user_key}".encode()).hexdigest()[:10]
 
 
 def clean_text(text: str) -> str:

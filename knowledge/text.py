@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -45,6 +46,11 @@ def redact(text: str) -> str:
     """Mask ID numbers and mobile numbers inside free text (logs, ticket transcripts, recent history), in the
     forms people type them: with separators, a country code, full-width digits."""
     return _PHONE.sub(_mask_phone, _ID.sub(_mask_id, text))
+
+
+def pseudonym(channel: str, user_key: str) -> str:
+    """A stable, non-reversible tag for logs: never log a platform user id in clear."""
+    return hashlib.sha256(f"{channel}:{user_key}".encode()).hexdigest()[:10]
 
 
 def has_personal_number(text: str) -> bool:

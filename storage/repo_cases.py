@@ -24,7 +24,6 @@ from sqlmodel import Session, col, select
 from storage.errors import StorageError
 from storage.models import Person, Subscription
 from storage.models_cases import Broadcast, Case, CaseEvent, LinkCode
-from storage.repositories import audit
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or typed without confusion
 CODE_LENGTH = 8
@@ -82,9 +81,6 @@ def _event(session: Session, case: Case, actor: int | None, action: str, from_st
                       to_stage=to_stage, reason=reason[:500], created_at=now)
     session.add(event)
     session.flush()
-    audit(session=session, actor_person_id=actor, action=f"case.{action}", subject=f"case:{case.id}",
-          detail=json.dumps({"from": from_stage, "to": to_stage, "reason": reason[:500], "unit": case.unit},
-                            ensure_ascii=False))
     return event
 
 
@@ -193,8 +189,6 @@ def create_broadcast(
                     scheduled_at=scheduled_at)
     session.add(row)
     session.flush()
-    audit(session=session, actor_person_id=author_person_id, action="broadcast.draft", subject=f"broadcast:{row.id}",
-          detail=row.segment)
     return row
 
 
@@ -229,7 +223,6 @@ def set_broadcast_status(
         return False
     for key, value in values.items():
         setattr(broadcast, key, value)
-    audit(session=session, actor_person_id=actor, action=f"broadcast.{status}", subject=f"broadcast:{broadcast.id}")
     return True
 
 

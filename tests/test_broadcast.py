@@ -20,7 +20,7 @@ from bot.delivery import NO_LIMITS, DeliveryWorker, RecordingSender
 from bot.scheduler import Background, start_background
 from bot.senders import Permanent
 from handlers.dispatch import Dispatcher
-from handlers.notifications import propose_reminders, release_due_broadcasts
+from handlers.services.broadcasts import propose_reminders, release_due_broadcasts
 from storage import repo_cases as rc
 from storage import repo_outbox as ro
 from storage import repositories as repo

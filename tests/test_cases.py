@@ -178,7 +178,7 @@ def test_reject_needs_a_reason_and_closes_the_case(person, engine: Engine) -> No
 
 
 def test_disqualification_only_during_publicity(person, engine: Engine) -> None:
-    from handlers.notifications import CaseRuleError, close_case
+    from handlers.services.cases import CaseRuleError, close_case
 
     wang = person("wang")
     bob = person("bob", clerk=KM)

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from standins import BotApiStandIn, seed_subscribers, serve
 
-from handlers.notifications import release_due_broadcasts
+from handlers.services.broadcasts import release_due_broadcasts
 from storage import repo_cases as rc
 from storage import repo_outbox as ro
 from storage.db import session_scope

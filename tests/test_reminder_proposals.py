@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
 
-from handlers.notifications import propose_reminders
+from handlers.services.broadcasts import propose_reminders
 from storage.db import session_scope
 from tests.test_broadcast import KM, TZ, _subscriber
 

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import qrcode
 from sqlmodel import Session, select
 
+from handlers.i18n import translator
 from handlers.services.signin_codes import CODE_ALPHABET, CODE_SLOT_SECONDS, code_status, current_code, qr_png
 from handlers.services.training import save_class
-from handlers.i18n import translator
 from storage import repo_training as repo
 from storage.db import session_scope
 from storage.models_training import Attendance, ClassSession

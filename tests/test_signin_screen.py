@@ -18,8 +18,8 @@ from bot.app import App
 from bot.signin_screen import REFRESH_S
 from bot.web import build_web_app
 from handlers.dispatch import Dispatcher
-from handlers.services.signin_codes import current_code, payload_for, qr_png, screen_token
 from handlers.i18n import translator
+from handlers.services.signin_codes import current_code, payload_for, qr_png, screen_token
 from storage.models_training import ClassSession, TrainingClass
 from tests.conftest import TZ
 

@@ -23,8 +23,8 @@ from telegram_standin import (
 )
 
 from bot.telegram import MAX_MESSAGE, SORRY, TelegramBot, token_of, utf16_len
-from handlers.dispatch import pseudonym
 from handlers.i18n import translator
+from knowledge.text import pseudonym
 from storage import models_telegram
 from storage.db import session_scope
 

@@ -54,7 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from handlers.i18n import translator
-    from handlers.notifications import CaseRuleError, advance_case, close_case, describe_case, open_case
+    from handlers.notifications import describe_case
+    from handlers.services.cases import advance_case, close_case, open_case_for_code
+    from handlers.services.errors import NotFound, ServiceError
     from knowledge.rules import case_stages as cs
     from storage import repo_cases as rc
     from storage.db import init_db, make_engine, session_scope
@@ -74,12 +76,12 @@ def run(args: argparse.Namespace) -> int:
                     print(f"#{c.id}\t{c.programme}\t{where}{extra}\t{c.title}")
                 return 0
             if args.case_command == "create":
-                applicant = rc.redeem_link_code(session=s, code=args.code, now=now)
-                if applicant is None:
+                try:
+                    case = open_case_for_code(session=s, code=args.code, programme=args.programme, title=args.title,
+                                              unit=args.unit, actor_id=None, now=now)
+                except NotFound:
                     print("error: the link code is not valid (mistyped, used or expired)")
                     return 1
-                case = open_case(session=s, programme=args.programme, applicant_id=applicant, title=args.title,
-                                 unit=args.unit, actor_id=None, now=now)
                 print(f"case #{case.id} opened at stage {case.stage}; the applicant will be notified")
                 return 0
             unit = getattr(args, "unit", "")
@@ -106,8 +108,8 @@ def run(args: argparse.Namespace) -> int:
                   + (f" ({case.publicity_start}..{case.publicity_end})" if case.stage == "publicity"
                      and not case.outcome else "") + "; the applicant will be notified")
             return 0
-    except CaseRuleError as exc:
-        print("error: " + _(exc.message, **exc.params))
+    except ServiceError as exc:
+        print("error: " + exc.text(_))
         return 1
     except rc.CaseConflict:
         print("error: the case changed meanwhile; look at it again")

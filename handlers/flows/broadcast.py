@@ -9,11 +9,11 @@ import json
 import re
 from datetime import UTC, datetime
 
+from handlers.dates import parse_day
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
-from handlers.flows.clerk_cases import parse_day
-from handlers.flows.status import PROGRAMME_CHOICES
 from handlers.i18n import N_
-from handlers.notifications import fmt_date, unit_scope
+from handlers.notifications import PROGRAMME_CHOICES, fmt_date, unit_scope
+from handlers.services import broadcasts
 from handlers.types import Reply
 from knowledge.rules import case_stages as cs
 from storage import repo_cases as rc
@@ -145,7 +145,7 @@ def _on_text(ctx: Ctx, answer: Answer) -> Outcome:
     text = answer.text.strip()
     if not 2 <= len(text) <= MAX_TEXT:
         raise Invalid(ctx._("Please write between 2 and {n} characters.", n=MAX_TEXT))
-    b = rc.create_broadcast(session=ctx.session, author_person_id=ctx.person_id, unit=ctx.clerk_unit,
+    b = broadcasts.create_draft(session=ctx.session, author_person_id=ctx.person_id, unit=ctx.clerk_unit,
                             segment=ctx.data["segment"], text=text, now=ctx.now)
     assert b is not None
     ctx.data["broadcast_id"] = b.id
@@ -180,7 +180,7 @@ def _on_preview(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.value == "keep":
         return finish(Reply(text=_("Saved as draft #{id}.", id=b.id)))
     if answer.value == "discard":
-        rc.set_broadcast_status(session=ctx.session, broadcast=b, status="cancelled", from_statuses=("draft",),
+        broadcasts.set_status(session=ctx.session, broadcast=b, status="cancelled", from_statuses=("draft",),
                                 actor=ctx.person_id, now=ctx.now)
         return finish(Reply(text=_("Broadcast #{id} discarded.", id=b.id)))
     return _schedule(ctx, b, ctx.now)
@@ -188,7 +188,7 @@ def _on_preview(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _schedule(ctx: Ctx, b: Broadcast, when: datetime) -> Outcome:
     _ = ctx._
-    if not rc.set_broadcast_status(session=ctx.session, broadcast=b, status="scheduled", from_statuses=("draft",),
+    if not broadcasts.set_status(session=ctx.session, broadcast=b, status="scheduled", from_statuses=("draft",),
                                    actor=ctx.person_id, now=ctx.now, scheduled_at=when.astimezone(UTC)):
         return finish(Reply(text=_("This broadcast has already been handled.")))
     if when <= ctx.now:
@@ -247,7 +247,7 @@ def _on_pick_cancel(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
     b = _pick(ctx, answer, ("scheduled", "sending"))
     held = ro.cancel_open(session=ctx.session, broadcast_id=b.id or 0) if b.status == "sending" else 0
-    rc.set_broadcast_status(session=ctx.session, broadcast=b, status="cancelled",
+    broadcasts.set_status(session=ctx.session, broadcast=b, status="cancelled",
                             from_statuses=("scheduled", "sending"), actor=ctx.person_id, now=ctx.now)
     if held:
         return finish(Reply(text=_("Broadcast #{id} cancelled; {n} messages not yet sent were held back.", id=b.id,

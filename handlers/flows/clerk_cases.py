@@ -10,20 +10,14 @@ import re
 from datetime import date
 
 from handlers import dates
-from handlers.dispatch import pseudonym
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_
-from handlers.notifications import (
-    CaseRuleError,
-    advance_case,
-    close_case,
-    describe_case,
-    fmt_date,
-    open_case,
-    set_publicity,
-)
+from handlers.notifications import describe_case, fmt_date
+from handlers.services.cases import CaseRuleError, advance_case, close_case, open_case_for_code, set_publicity
+from handlers.services.errors import ServiceError
 from handlers.types import Reply
 from knowledge.rules import case_stages as cs
+from knowledge.text import pseudonym
 from storage import repo_cases as rc
 from storage.models_cases import Case
 
@@ -39,8 +33,8 @@ def _case(ctx: Ctx) -> Case | None:
 
 
 def _fail(ctx: Ctx, exc: Exception) -> Outcome:
-    if isinstance(exc, CaseRuleError):
-        return finish(Reply(text=ctx._(exc.message, **exc.params)))
+    if isinstance(exc, ServiceError):
+        return finish(Reply(text=exc.text(ctx._)))
     return finish(Reply(text=ctx._("This case was changed by someone else meanwhile; please look at it again.")))
 
 
@@ -109,13 +103,10 @@ def _on_title(ctx: Ctx, answer: Answer) -> Outcome:
     title = answer.text.strip()
     if not 2 <= len(title) <= 120:
         raise Invalid(_("Please enter a name of 2 to 120 characters."))
-    applicant = rc.redeem_link_code(session=ctx.session, code=ctx.data.get("code", ""), now=ctx.now)
-    if applicant is None:
-        return finish(Reply(text=_("The link code is no longer valid. Ask the applicant for a fresh one.")))
     try:
-        case = open_case(session=ctx.session, programme=ctx.data["programme"], applicant_id=applicant, title=title,
-                         unit=ctx.clerk_unit, actor_id=ctx.person_id, now=ctx.now)
-    except CaseRuleError as exc:
+        case = open_case_for_code(session=ctx.session, code=ctx.data.get("code", ""), programme=ctx.data["programme"],
+                                  title=title, unit=ctx.clerk_unit, actor_id=ctx.person_id, now=ctx.now)
+    except ServiceError as exc:
         return _fail(ctx, exc)
     return finish(Reply(text=_("Case #{id} registered: {line}. The applicant has been notified.", id=case.id,
                                line=_line(ctx, case))))

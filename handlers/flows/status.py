@@ -8,14 +8,12 @@ from datetime import timedelta
 from handlers.cite import citations
 from handlers.flow import Answer, Ctx, Flow, Outcome, State, choices_reply, finish, switch
 from handlers.i18n import N_
-from handlers.notifications import describe_case, fmt_date
+from handlers.notifications import PROGRAMME_CHOICES, describe_case, fmt_date
 from handlers.types import Reply
-from knowledge.rules import case_stages as cs
 from storage import repo_cases as rc
 from storage import repositories as repo
 
 LINK_CODE_TTL = timedelta(days=7)
-PROGRAMME_CHOICES = {**cs.PROGRAMME_TITLES, "training": N_("Skills training")}
 
 
 def _status(ctx: Ctx) -> Outcome:

@@ -1,0 +1,131 @@
+"""Cases and their stage changes (the procedures of the three award measures): every change goes through the
+functions here, from the clerk's case desk in chat (``flows/clerk_cases.py``) or ``yunling case``. Each applies
+the procedure order (``knowledge.rules.case_stages``; 公示 ends after 5 working days), records the event,
+audits it and puts a notification for the applicant in the outbox -- in the applicant's language, with the
+article. Nothing is sent from here; ``bot.delivery`` drains the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from handlers.cite import citations
+from handlers.i18n import N_, translator
+from handlers.notifications import describe_case
+from handlers.services.errors import NotFound, RuleViolation
+from handlers.types import Reply, reply_to_dict
+from knowledge.rules import case_stages as cs
+from storage import repo_cases as rc
+from storage import repositories as repo
+from storage.models import Person
+from storage.models_cases import Case, CaseEvent
+
+CaseConflict = rc.CaseConflict
+
+
+class CaseRuleError(RuleViolation):
+    """A change the procedure does not allow; ``message`` is an N_-marked text for the clerk."""
+
+
+
+def open_case(*, session: Session, programme: str, applicant_id: int, title: str, unit: str,
+              actor_id: int | None, now: datetime) -> Case:
+    if programme not in cs.PROGRAMMES:
+        raise CaseRuleError(N_("Unknown programme {programme}."), programme=programme)
+    if not title.strip() or not unit.strip():
+        raise CaseRuleError(N_("A case needs a title and a unit."))
+    case, event = rc.create_case(session=session, programme=programme, person_id=applicant_id,
+                                 title=title.strip(), unit=unit, actor_person_id=actor_id, now=now)
+    _audit(session, case, event)
+    notify_case_event(session=session, case=case, event=event)
+    return case
+
+
+def advance_case(*, session: Session, case: Case, to_stage: str, actor_id: int | None, reason: str,
+                 now: datetime, publicity_start: date | None = None) -> CaseEvent:
+    """Move an open case to the next stage of its procedure; entering 公示 needs its first day."""
+    if case.outcome:
+        raise CaseRuleError(N_("This case is closed."))
+    if not cs.is_forward_move(case.programme, case.stage, to_stage):
+        nxt = cs.next_stage(case.programme, case.stage)
+        raise CaseRuleError(N_("Cases move one stage at a time; the next stage of this case is {stage}."),
+                            stage=nxt.key if nxt else "-")
+    window = None
+    if to_stage == "publicity":
+        start = publicity_start or now.date()
+        window = (start, cs.publicity_end(start))
+    event = rc.record_move(session=session, case=case, to_stage=to_stage, actor_person_id=actor_id,
+                           reason=reason, now=now, publicity=window)
+    _audit(session, case, event)
+    notify_case_event(session=session, case=case, event=event)
+    return event
+
+
+def set_publicity(*, session: Session, case: Case, start: date, actor_id: int | None, now: datetime) -> CaseEvent:
+    if case.outcome or case.stage != "publicity":
+        raise CaseRuleError(N_("The public notice dates can be set only while the case is at the public notice "
+                               "stage."))
+    event = rc.record_publicity(session=session, case=case, start=start, end=cs.publicity_end(start),
+                                actor_person_id=actor_id, reason="", now=now)
+    _audit(session, case, event)
+    notify_case_event(session=session, case=case, event=event)
+    return event
+
+
+def close_case(*, session: Session, case: Case, outcome: str, reason: str, actor_id: int | None,
+               now: datetime) -> CaseEvent:
+    if outcome not in cs.OUTCOMES:
+        raise CaseRuleError(N_("Unknown outcome {outcome}."), outcome=outcome)
+    if case.outcome:
+        raise CaseRuleError(N_("This case is closed."))
+    if not reason.strip():
+        raise CaseRuleError(N_("Please give a reason; the applicant will see it."))
+    if outcome == "disqualified" and case.stage != "publicity":
+        # 第十六条: disqualification follows an objection upheld during the public notice.
+        raise CaseRuleError(N_("Disqualification follows an objection upheld during the public notice; this "
+                               "case is not at that stage."))
+    event = rc.record_close(session=session, case=case, outcome=outcome, reason=reason.strip(),
+                            actor_person_id=actor_id, now=now)
+    _audit(session, case, event)
+    notify_case_event(session=session, case=case, event=event)
+    return event
+
+
+def notify_case_event(*, session: Session, case: Case, event: CaseEvent) -> None:
+    """Enqueue the applicant's notification, once per event, in the applicant's language."""
+    person = session.get(Person, case.person_id)
+    locale = person.locale if person else "zh"
+    _ = translator(locale)
+    if event.action == "create":
+        intro = _("A case has been opened for your application by {unit}. You will be told of every step; "
+                  "type /status at any time to see where it stands.", unit=case.unit)
+    elif event.action == "publicity":
+        intro = _("The dates of the public notice of your application have been set.")
+    elif event.action == "close":
+        intro = _("Your application has been closed.")
+    else:
+        intro = _("Your application has moved to a new stage.")
+    text, refs = describe_case(_, locale, case)
+    reply = Reply(text=f"{intro}\n{text}", citations=citations(locale, refs))
+    repo.enqueue(session=session, person_id=case.person_id, body=reply_to_dict(reply), kind="status",
+                 dedupe_key=f"case-event:{event.id}")
+
+
+def open_case_for_code(*, session: Session, code: str, programme: str, title: str, unit: str, actor_id: int | None,
+                       now: datetime) -> Case:
+    """Open a case for the applicant whose personal link code (from their /status) is given."""
+    applicant = rc.redeem_link_code(session=session, code=code, now=now)
+    if applicant is None:
+        raise NotFound(N_("The link code is no longer valid. Ask the applicant for a fresh one."))
+    return open_case(session=session, programme=programme, applicant_id=applicant, title=title, unit=unit,
+                     actor_id=actor_id, now=now)
+
+
+def _audit(session: Session, case: Case, event: CaseEvent) -> None:
+    repo.audit(session=session, actor_person_id=event.actor_person_id, action=f"case.{event.action}",
+               subject=f"case:{case.id}",
+               detail=json.dumps({"from": event.from_stage, "to": event.to_stage, "reason": event.reason[:500],
+                                  "unit": case.unit}, ensure_ascii=False))
