@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.config import ConfigurationError
 from bot.logs import setup_logging
 from handlers.dispatch import Dispatcher
+from handlers.services import clerks
 from handlers.settings import Settings
 from storage import repositories as repo
 from storage.db import init_db, make_engine, run_in_transaction
@@ -46,8 +47,8 @@ def sync_clerk_roles(engine: Engine, settings: Settings) -> int:
         changed = 0
         for person in repo.clerk_people(session=session):
             unit = repo.allowed_clerk_unit(session=session, person_id=person.id or 0, clerks=settings.clerks)
-            if repo.set_clerk_unit(session=session, person=person, unit=unit,
-                                   note="not on the allow-list at start" if not unit else "allow-list at start"):
+            if clerks.follow_allow_list(session, person=person, unit=unit,
+                                        note="not on the allow-list at start" if not unit else "allow-list at start"):
                 changed += 1
         return changed
 

@@ -26,10 +26,11 @@ from sqlmodel import Session
 from handlers.choices import normalize, number_of, resolve
 from handlers.errors import Invalid
 from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome
-from handlers.i18n import N_, normalize_locale, translator
+from handlers.i18n import normalize_locale, translator
+from handlers.services.clerks import follow_allow_list
 from handlers.settings import Settings
 from handlers.types import Choice, DispatchResult, Incoming, Reply, sanitized
-from knowledge.text import pseudonym, redact
+from knowledge.text import PRIVACY_NOTICE, pseudonym, redact
 from storage import repositories as repo
 from storage.db import run_in_transaction
 from storage.errors import Busy
@@ -51,11 +52,6 @@ GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
 _COMMAND_OF = {normalize(word): name for name, words in GLOBAL_COMMANDS.items() for word in words}
 
 # Shown once, before the first answer a person ever gets.
-PRIVACY_NOTICE = N_("Privacy: I keep only what the measures' procedures need (your answers in forms, sign-ins, "
-                    "tickets); ID and mobile numbers are stored encrypted and only you and the clerks of the "
-                    "union handling your matter see them. Type 'export my data' to get a copy, 'delete my "
-                    "data' to delete it.")
-
 FaqFn = Callable[[Ctx, str], list[Reply]]
 ListenFn = Callable[[Ctx, str], "str | None"]  # free text -> the flow to open for it, or None
 Guard = Callable[[Session], object]
@@ -399,7 +395,7 @@ class Dispatcher:
             return
         if not unit:  # a clerk writing from an identity that is not listed: another of theirs may be
             unit = repo.allowed_clerk_unit(session=ctx.session, person_id=ctx.person_id, clerks=clerks)
-        action = repo.set_clerk_unit(session=ctx.session, person=ctx.person, unit=unit)
+        action = follow_allow_list(ctx.session, person=ctx.person, unit=unit)
         if action:
             log.info("%s for %s (allow-list)", action, pseudonym(incoming.channel, incoming.user_key))
 

@@ -48,6 +48,12 @@ def redact(text: str) -> str:
     return _PHONE.sub(_mask_phone, _ID.sub(_mask_id, text))
 
 
+PRIVACY_NOTICE = N_("Privacy: I keep only what the measures' procedures need (your answers in forms, sign-ins, "
+                    "tickets); ID and mobile numbers are stored encrypted and only you and the clerks of the "
+                    "union handling your matter see them. Type 'export my data' to get a copy, 'delete my "
+                    "data' to delete it.")
+
+
 def pseudonym(channel: str, user_key: str) -> str:
     """A stable, non-reversible tag for logs: never log a platform user id in clear."""
     return hashlib.sha256(f"{channel}:{user_key}".encode()).hexdigest()[:10]

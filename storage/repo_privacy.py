@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from storage.models import AuditEvent, Conversation, Identity, OutboxMessage, Person, Subscription
+from storage.models import Conversation, Identity, OutboxMessage, Person, Subscription
 from storage.models_applications import ApplicationDraft
 from storage.models_cases import Case, LinkCode
 from storage.models_files import DownloadFile
@@ -115,7 +115,8 @@ def export_person(*, session: Session, person_id: int) -> dict[str, Any]:
 
 def delete_person_data(*, session: Session, person_id: int) -> Kept:
     """Delete or pseudonymise the person's data (see the module's doc); returns what is kept, and why is
-    the caller's to say. Audit events stay (who did what is the unions' record), with no personal detail."""
+    the caller's to say (and to audit: ``handlers.services.privacy``). Audit events stay (who did what is the
+    unions' record), with no personal detail."""
     kept = kept_about(session=session, person_id=person_id)
     identities = session.exec(select(Identity.id).where(Identity.person_id == person_id)).all()
     tickets = session.exec(select(Ticket.id).where(Ticket.person_id == person_id)).all()
@@ -138,7 +139,5 @@ def delete_person_data(*, session: Session, person_id: int) -> Kept:
     session.execute(update(Enrolment).where(col(Enrolment.person_id) == person_id).values(person_id=None))
     session.execute(update(Person).where(col(Person.id) == person_id).values(
         display_name="", roles="", unit="", prefecture="", industry_union=""))
-    session.add(AuditEvent(actor_person_id=person_id, action="privacy.delete", subject=f"person:{person_id}",
-                           detail=f"cases kept {kept.cases}, roster lines kept {kept.enrolments}"))
     session.expire_all()
     return kept

@@ -347,13 +347,14 @@ def allowed_clerk_unit(*, session: Session, person_id: int, clerks: dict[str, st
     return units[0] if units else ""
 
 
-def set_clerk_unit(*, session: Session, person: Person, unit: str, note: str = "") -> str:
+def set_clerk_unit(*, session: Session, person: Person, unit: str) -> tuple[str, str]:
     """Make the stored role and unit say what the allow-list says: ``unit`` ("" = no clerk). Returns the
-    audited action ("clerk.granted", "clerk.unit_changed", "clerk.revoked") or "" when nothing changed."""
+    action ("clerk.granted", "clerk.unit_changed", "clerk.revoked", or "" when nothing changed) and what
+    changed, for the audit row the caller writes (``handlers.services.clerks``)."""
     roles = person.role_set()
     was = person.unit if "clerk" in roles else ""
     if unit == was and (bool(unit) == ("clerk" in roles)):
-        return ""
+        return "", ""
     if unit:
         action = "clerk.unit_changed" if "clerk" in roles else "clerk.granted"
         person.roles, person.unit = ",".join(sorted(roles | {"clerk"})), unit
@@ -363,9 +364,7 @@ def set_clerk_unit(*, session: Session, person: Person, unit: str, note: str = "
         person.roles, person.unit = ",".join(sorted(roles - {"clerk"})), ""
         detail = f"unit: {was}"
     session.add(person)
-    audit(session=session, actor_person_id=None, action=action, subject=f"person:{person.id}",
-          detail=f"{detail}; {note}" if note else detail)
-    return action
+    return action, detail
 
 
 def clerk_people(*, session: Session) -> list[Person]:

@@ -53,3 +53,96 @@ def test_scan_sees_every_layer() -> None:
     # Guard against the scan silently finding nothing (e.g. after a rename).
     for package in ALLOWED:
         assert _modules(package), package
+
+
+# -- the services layer (issue 16) -----------------------------------------------------------------------
+FLOWS_DIR = ROOT / "handlers" / "flows"
+# Modules of handlers/flows that flows may import: the engine's shared steps and the questionnaire engine of
+# the award checks (which joins the form engine when forms become an engine primitive).
+ENGINE = {"core", "awards_common"}
+# Imports still to be replaced by registry look-ups, in a module another piece of work owns right now.
+PENDING = {("listen", "craftsman"), ("listen", "station"), ("listen", "studio"), ("listen", "training_rules")}
+FLOW_MODULES = {p.stem for p in FLOWS_DIR.glob("*.py") if p.stem != "__init__"}
+
+
+def _all_imports(path: Path) -> list[tuple[str, int]]:
+    """Every module an import statement names (``from a.b import c`` gives a.b and a.b.c), nested ones too."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.module, node.lineno))
+            found += [(f"{node.module}.{alias.name}", node.lineno) for alias in node.names]
+    return found
+
+
+def test_no_flow_imports_another_flow() -> None:
+    bad = []
+    for path in sorted(FLOWS_DIR.glob("*.py")):
+        if path.stem == "__init__":
+            continue  # the registry
+        for name, line in _all_imports(path):
+            parts = name.split(".")
+            if parts[:2] == ["handlers", "flows"] and len(parts) > 2 and parts[2] in FLOW_MODULES:
+                target = parts[2]
+                if target not in ENGINE and target != path.stem and (path.stem, target) not in PENDING:
+                    bad.append(f"{path.relative_to(ROOT)}:{line} imports the flow module {target}")
+    assert not bad, "\n".join(bad)
+
+
+def test_only_the_dispatcher_loads_the_flows() -> None:
+    """Outside handlers/flows, only the dispatcher (lazily) imports the registry; bot/ and the services never."""
+    bad = []
+    for package in ("bot", "handlers", "knowledge", "storage"):
+        for path in _modules(package):
+            if FLOWS_DIR in path.parents or path == ROOT / "handlers" / "dispatch.py":
+                continue
+            bad += [f"{path.relative_to(ROOT)}:{line} imports {name}" for name, line in _all_imports(path)
+                    if name == "handlers.flows" or name.startswith("handlers.flows.")]
+    assert not bad, "\n".join(bad)
+
+
+def _audit_writers(path: Path) -> list[int]:
+    """Lines that call an ``audit(...)`` function or build an ``AuditEvent`` row."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in ("audit", "AuditEvent"):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_nothing_outside_the_services_writes_audit_rows() -> None:
+    helper = ROOT / "storage" / "repositories.py"  # defines audit(): the one place an AuditEvent is built
+    services = ROOT / "handlers" / "services"
+    bad, seen = [], 0
+    for package in ("bot", "handlers", "knowledge", "storage", "tools"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            lines = _audit_writers(path)
+            if services in path.parents:
+                seen += len(lines)
+            elif path == helper:
+                assert len(lines) == 1, "storage/repositories.py builds AuditEvent only in audit()"
+            else:
+                bad += [f"{path.relative_to(ROOT)}:{line} writes an audit row" for line in lines]
+    assert not bad, "\n".join(bad)
+    assert seen >= 10  # the scan sees the services' own audit calls
+
+
+def test_a_flow_module_imports_before_the_dispatcher_without_a_cycle() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport handlers.flows.clerk_cases\n"
+            "assert 'handlers.dispatch' not in sys.modules, 'a flow imported the dispatcher'\n"
+            "import handlers.dispatch\nhandlers.dispatch.Dispatcher\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    for path in sorted(FLOWS_DIR.glob("*.py")):  # at module level, no flow imports the dispatcher
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "handlers.dispatch"]
+        assert not top, f"{path.relative_to(ROOT)} imports handlers.dispatch at module level"

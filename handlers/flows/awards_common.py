@@ -66,10 +66,6 @@ def say_step(ctx: Ctx, step: Step) -> str:
     return ctx._(step.text, **translate_params(ctx, step.params))
 
 
-def cite(ctx: Ctx, refs: tuple[ArticleRef, ...] | list[ArticleRef]):  # type: ignore[no-untyped-def]
-    return citations(ctx.locale, refs)
-
-
 def draft_choice(ctx: Ctx, programme: str) -> tuple[Choice, ...]:
     """The hook to the application-draft flow of ``programme``, offered only when that flow is registered."""
     from handlers.flows import FLOWS  # late: the registry imports this module
@@ -326,7 +322,7 @@ def details_reply(ctx: Ctx, qn: Questionnaire, verdict: Verdict, choices: tuple[
         lines.append(f"• {_(q.text)} — {shown}")
     lines += [f"• {say(ctx, r)}" for r in verdict.reasons]
     refs = [*verdict.refs, *(qn.questions[k].ref for k in profile(ctx) if k in qn.questions)]
-    return Reply(text="\n".join(lines), choices=choices, citations=cite(ctx, refs))
+    return Reply(text="\n".join(lines), choices=choices, citations=citations(ctx.locale, refs))
 
 
 def verdict_state(qn: Questionnaire, choices: Callable[[Ctx, Verdict], tuple[Choice, ...]],
@@ -420,7 +416,7 @@ def procedure_replies(ctx: Ctx, programme: str, start: date | None,
     steps = procedure.stages(programme)
     lines = [_("What happens after you file:")]
     lines += [f"{i}. {_(s.title)}: {_(s.explanation)}" for i, s in enumerate(steps, 1)]
-    first = Reply(text="\n".join(lines), citations=cite(ctx, [s.ref for s in steps]))
+    first = Reply(text="\n".join(lines), citations=citations(ctx.locale, [s.ref for s in steps]))
     n = procedure.PUBLICITY_WORKDAYS
     if start is None:
         text = _("The public notice (公示) lasts {n} working days: weekends and statutory holidays do not count, "
@@ -436,7 +432,7 @@ def procedure_replies(ctx: Ctx, programme: str, start: date | None,
             text = _("The public notice (公示) lasts {n} working days, but the official holiday calendar for {year} "
                      "is not published yet, so I cannot give its last day.", n=n, year=start.year)
     last = procedure.stage(programme, "publicity")
-    return [first, Reply(text=text, choices=choices, citations=cite(ctx, [last.ref]))]
+    return [first, Reply(text=text, choices=choices, citations=citations(ctx.locale, [last.ref]))]
 
 
 # -- studio and station: the same conversation over their own measure ---------------------------------------
@@ -458,7 +454,7 @@ def workshop_flows(programme: str, title: str, intro: str, commands: tuple[str, 
         how += [f"• {say(ctx, f)}" for f in ws.MATERIALS[programme]]
         how += ["", _("How it is judged:"), say(ctx, ws.REVIEW_CRITERIA[programme])]
         facts = (hierarchy, *ws.MATERIALS[programme][:2], ws.REVIEW_CRITERIA[programme])
-        return [Reply(text="\n".join(how), citations=cite(ctx, [f.ref for f in facts])),
+        return [Reply(text="\n".join(how), citations=citations(ctx.locale, [f.ref for f in facts])),
                 *procedure_replies(ctx, programme, None)]
 
     def conclude(ctx: Ctx, verdict: Verdict) -> Outcome:
@@ -470,7 +466,7 @@ def workshop_flows(programme: str, title: str, intro: str, commands: tuple[str, 
         _ = ctx._
         facts = [f for f in ws.FACTS[programme] if f.key not in ("batch", "hierarchy")]
         lines = [_("After naming:"), *(f"• {say(ctx, f)}" for f in facts)]
-        return finish(Reply(text="\n".join(lines), citations=cite(ctx, [f.ref for f in facts])))
+        return finish(Reply(text="\n".join(lines), citations=citations(ctx.locale, [f.ref for f in facts])))
 
     qn = Questionnaire(ws.QUESTIONS[programme], lambda p: ws.workshop_eligibility(programme, p), conclude)
     check = Flow(name=programme, title=title, states={**states(qn), "verdict": verdict_state(qn, links, how_to)},

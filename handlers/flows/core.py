@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import json
-
-from handlers.dispatch import PRIVACY_NOTICE
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_, translator
+from handlers.services import exports
+from handlers.services import privacy as privacy_service
 from handlers.types import Attachment, Choice, Reply
 from knowledge.places import DIVISIONS, Place, parse_place
+from knowledge.text import PRIVACY_NOTICE
 from storage import repo_privacy as privacy
 from storage import repositories as repo
 
@@ -144,14 +144,11 @@ def _on_privacy(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _export(ctx: Ctx) -> Outcome:
     _ = ctx._
-    data = privacy.export_person(session=ctx.session, person_id=ctx.person_id)
-    body = json.dumps(data, ensure_ascii=False, indent=2).encode()
-    repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="privacy.export",
-               subject=f"person:{ctx.person_id}")
+    out = exports.person_data(ctx.session, person_id=ctx.person_id)
     return finish(Reply(
         text=_("Here is everything I keep about you, as a JSON file. ID and mobile numbers are shown as "
                "'(stored encrypted)': the union office shows them to you in full on request."),
-        attachments=(Attachment(kind="document", filename="my-data.json", data=body, mime="application/json"),)))
+        attachments=(Attachment(kind="document", filename=out.filename, data=out.data, mime=out.mime),)))
 
 
 def _export_enter(ctx: Ctx) -> Outcome:
@@ -186,7 +183,7 @@ def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
     if answer.value != "yes":
         return finish(Reply(text=_("Nothing was deleted.")))
-    kept = privacy.delete_person_data(session=ctx.session, person_id=ctx.person_id)
+    kept = privacy_service.delete_person_data(ctx.session, person_id=ctx.person_id)
     lines = [_("Your data has been deleted. If you write again, I will treat you as a new person.")]
     lines += _must_keep(ctx, kept)
     return finish(Reply(text="\n".join(lines)))

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from handlers.cite import citations
 from handlers.flow import Answer, Ctx, Flow, Outcome, State, finish, goto, switch
 from handlers.flows import awards_common as common
 from handlers.i18n import N_
@@ -46,7 +47,7 @@ def _plan_reply(ctx: Ctx, plan: ChannelPlan) -> Reply:
     lines += [f"• {common.say(ctx, f)}" for f in plan.materials]
     lines += ["", *(common.say(ctx, r) for r in plan.reasons)]
     refs = [r.ref for r in plan.reasons] + [plan.annexes[0].ref]
-    return Reply(text="\n".join(lines), citations=common.cite(ctx, refs))
+    return Reply(text="\n".join(lines), citations=citations(ctx.locale, refs))
 
 
 def _conclude_channel(ctx: Ctx, plan: ChannelPlan) -> Outcome:
@@ -54,7 +55,7 @@ def _conclude_channel(ctx: Ctx, plan: ChannelPlan) -> Outcome:
     if not plan.valid:
         lines = [_("This way of applying would be refused:")]
         lines += [f"• {common.say(ctx, r)}" for r in plan.reasons]
-        return finish(Reply(text="\n".join(lines), citations=common.cite(ctx, [r.ref for r in plan.reasons]),
+        return finish(Reply(text="\n".join(lines), citations=citations(ctx.locale, [r.ref for r in plan.reasons]),
                             choices=(Choice("flow:craftsman_channel", _("Choose another way")),)))
     ctx.data["body"] = plan.body
     return goto("pub", _plan_reply(ctx, plan))
@@ -97,7 +98,7 @@ def _rules(ctx: Ctx) -> Outcome:
     lines += ["", common.say(ctx, procedure.REVOCATION_INTRO)]
     lines += [f"• {common.say(ctx, f)}" for f in procedure.REVOCATION]
     refs = [f.ref for f in (*procedure.INCENTIVES, procedure.REVOCATION_INTRO)]
-    return finish(Reply(text="\n".join(lines), citations=common.cite(ctx, refs)))
+    return finish(Reply(text="\n".join(lines), citations=citations(ctx.locale, refs)))
 
 
 CRAFTSMAN = Flow(

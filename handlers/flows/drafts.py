@@ -32,10 +32,10 @@ from handlers.forms import (
 )
 from handlers.forms_docx import DOCX_MIME, ZIP_MIME, build_docx, build_export, filename
 from handlers.i18n import N_
+from handlers.services import exports
 from handlers.types import Attachment, Choice, Reply
 from knowledge.idcard import mask_id, mask_mobile
 from storage import repo_applications as apps
-from storage import repositories as repo
 from storage.models_applications import SUBMITTED, ApplicationDraft
 
 SKIP = {"跳过", "skip", "/skip", "略过", "不填"}
@@ -440,14 +440,14 @@ def _export(ctx: Ctx) -> Outcome:
     tz = ZoneInfo(ctx.settings.timezone)
     data = build_export(((d.id or 0, d.programme, _answers(d, ctx, clear=True),
                           d.submitted_at.astimezone(tz) if d.submitted_at else None) for d in confirmed), unit)
-    repo.audit(session=ctx.session, actor_person_id=ctx.person_id, action="drafts.export", subject=unit[:80],
-               detail=",".join(str(d.id) for d in confirmed))
-    name = f"申报表-{unit}-{ctx.now:%Y%m%d}.zip"
+    out = exports.application_forms(ctx.session, unit=unit, draft_ids=[d.id or 0 for d in confirmed], data=data,
+                                    filename=f"申报表-{unit}-{ctx.now:%Y%m%d}.zip", mime=ZIP_MIME,
+                                    actor=ctx.person_id)
     return finish(Reply(
         text=_("{n} confirmed application forms filed with {unit}: one Word file each, and a summary sheet. "
                "They contain ID numbers in full: keep the file safe. ({pending} more are still being filled in "
                "and are not included.)", n=len(confirmed), unit=unit, pending=pending),
-        attachments=(Attachment(kind="document", filename=name, data=data, mime=ZIP_MIME),)))
+        attachments=(Attachment(kind="document", filename=out.filename, data=out.data, mime=out.mime),)))
 
 
 EXPORT = Flow(name="drafts_export", title=N_("Export the application forms of my union"), states={},
