@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.commands.common import (
@@ -55,9 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from handlers.i18n import translator
     from handlers.notifications import describe_case
-    from handlers.services.cases import advance_case, close_case, open_case_for_code
+    from handlers.services.cases import open_case_for_code
     from handlers.services.errors import NotFound, ServiceError
-    from knowledge.rules import case_stages as cs
     from storage import repo_cases as rc
     from storage.db import init_db, make_engine, session_scope
 
@@ -98,15 +98,7 @@ def run(args: argparse.Namespace) -> int:
                     when = rc.as_utc(e.created_at).astimezone(tz).strftime("%Y-%m-%d %H:%M")
                     print(f"  {when}  {e.action:9} {e.from_stage or '-'} -> {e.to_stage}  {e.reason}")
                 return 0
-            if args.stage in cs.OUTCOMES:
-                close_case(session=s, case=case, outcome=args.stage, reason=args.reason, actor_id=None, now=now)
-            else:
-                advance_case(session=s, case=case, to_stage=args.stage, actor_id=None, reason=args.reason, now=now,
-                             publicity_start=args.publicity_start or (now.astimezone(tz).date()
-                                                                      if args.stage == "publicity" else None))
-            print(f"case #{case.id}: {case.outcome or case.stage}"
-                  + (f" ({case.publicity_start}..{case.publicity_end})" if case.stage == "publicity"
-                     and not case.outcome else "") + "; the applicant will be notified")
+            _move(args, s, case, now, tz)
             return 0
     except ServiceError as exc:
         print("error: " + exc.text(_))
@@ -114,3 +106,19 @@ def run(args: argparse.Namespace) -> int:
     except rc.CaseConflict:
         print("error: the case changed meanwhile; look at it again")
         return 1
+
+
+def _move(args: argparse.Namespace, s: Any, case: Any, now: datetime, tz: ZoneInfo) -> None:
+    """``case move``: the next stage, or closed with an outcome."""
+    from handlers.services.cases import advance_case, close_case
+    from knowledge.rules import case_stages as cs
+
+    if args.stage in cs.OUTCOMES:
+        close_case(session=s, case=case, outcome=args.stage, reason=args.reason, actor_id=None, now=now)
+    else:
+        advance_case(session=s, case=case, to_stage=args.stage, actor_id=None, reason=args.reason, now=now,
+                     publicity_start=args.publicity_start or (now.astimezone(tz).date()
+                                                              if args.stage == "publicity" else None))
+    print(f"case #{case.id}: {case.outcome or case.stage}"
+          + (f" ({case.publicity_start}..{case.publicity_end})" if case.stage == "publicity"
+             and not case.outcome else "") + "; the applicant will be notified")
