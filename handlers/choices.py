@@ -1,11 +1,14 @@
-"""Resolve a typed answer to one of the offered choices: tapped value, number (ASCII, full-width,
-一二三), exact label, or a fuzzy match of the label (rapidfuzz)."""
+"""Choices: resolve a typed answer to one of the offered choices (tapped value, number in ASCII, full-width
+or 一二三, exact label, or a fuzzy match of the label with rapidfuzz), and the one codec of choice values
+(:func:`decode` / :func:`encode`) that the dispatcher and the adapters share."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
@@ -57,3 +60,54 @@ def resolve(text: str, choices: Sequence[Choice], tapped: str | None = None, *, 
     if len(scores) > 1 and scores[0] - scores[1] < 3:
         return None
     return choices[best[2]]
+
+
+# -- the codec of choice values -------------------------------------------------------------------------
+# A choice's value says what tapping it does: ``flow:NAME`` opens a flow, ``menu:KEY`` a submenu,
+# ``cmd:WORD`` runs a global word (menu, cancel, help, start), ``ask:TEXT`` asks TEXT as a question;
+# anything else is an option of the current step. Adapters and the dispatcher decode values here only.
+
+
+@dataclass(frozen=True)
+class OpenFlow:
+    name: str
+
+
+@dataclass(frozen=True)
+class OpenMenu:
+    key: str
+
+
+@dataclass(frozen=True)
+class Command:
+    word: str
+
+
+@dataclass(frozen=True)
+class Ask:
+    text: str
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+
+
+Picked = OpenFlow | OpenMenu | Command | Ask | Option
+_KINDS: dict[str, Callable[[str], Picked]] = {"flow": OpenFlow, "menu": OpenMenu, "cmd": Command, "ask": Ask}
+_PREFIX: dict[type, str] = {OpenFlow: "flow", OpenMenu: "menu", Command: "cmd", Ask: "ask"}
+
+
+def decode(value: str) -> Picked:
+    """What a choice value means (an empty argument is a plain option: "flow:" opens nothing)."""
+    head, sep, rest = value.partition(":")
+    make = _KINDS.get(head) if sep and rest else None
+    return make(rest) if make is not None else Option(value)
+
+
+def encode(picked: Picked) -> str:
+    """The value of a choice that does ``picked`` (``decode(encode(p)) == p``)."""
+    arg = next(iter(dataclasses.astuple(picked)))
+    prefix = _PREFIX.get(type(picked))
+    return f"{prefix}:{arg}" if prefix else str(arg)
+
