@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handlers.dispatch import Dispatcher  # noqa: E402
+from handlers.registry import build_dispatcher  # noqa: E402
 from handlers.settings import Settings  # noqa: E402
 from handlers.types import DispatchResult, Incoming  # noqa: E402
 from storage.db import init_db, make_engine  # noqa: E402
@@ -56,7 +56,7 @@ def texts(result: DispatchResult) -> tuple[str, ...]:
 def run(url: str, scripts, threads: int, tag: str, expected=None) -> dict:  # type: ignore[no-untyped-def]
     engine = make_engine(url)
     init_db(engine)
-    d = Dispatcher(engine, Settings(database_url=url))
+    d = build_dispatcher(engine, Settings(database_url=url))
     apologies = {texts(d._apology(Incoming(channel="wechat", user_key="x", message_key="x",
                                            received_at=datetime.now(UTC)), busy=b)) for b in (True, False)}
     latencies: list[float] = []

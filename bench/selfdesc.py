@@ -123,7 +123,7 @@ def turns_to_verdict(rows: list[dict]) -> list[int]:
     from conftest import TZ, Clock, Person  # the transcript driver of the tests
     from sqlmodel import Session
 
-    from handlers.dispatch import Dispatcher
+    from handlers.registry import build_dispatcher
     from handlers.settings import Settings
     from storage import repositories as repo
     from storage.db import init_db, make_engine
@@ -132,7 +132,7 @@ def turns_to_verdict(rows: list[dict]) -> list[int]:
     url = f"sqlite:///{tmp}/bench.db"
     engine = make_engine(url)
     init_db(engine)
-    dispatcher = Dispatcher(engine, Settings(database_url=url, data_key="bench-key-not-secret"))
+    dispatcher = build_dispatcher(engine, Settings(database_url=url, data_key="bench-key-not-secret"))
     clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=TZ))
     out: list[int] = []
     for i, row in enumerate(rows):

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func
 from sqlmodel import select
 
-from handlers.dispatch import Dispatcher
+from handlers.registry import build_dispatcher
 from handlers.services.signin_codes import current_code
 from handlers.settings import Settings
 from handlers.types import Incoming
@@ -71,7 +71,7 @@ def setup(url: str, trainees: int) -> tuple[str, int, int]:
 def run(url: str, trainees: int, threads: int) -> dict[str, float]:
     code, _class_id, session_id = setup(url, trainees)
     engine = make_engine(url)
-    d = Dispatcher(engine, Settings(database_url=url, data_key=KEY))
+    d = build_dispatcher(engine, Settings(database_url=url, data_key=KEY))
     with session_scope(engine) as s:
         sess = repo.get_session(session=s, session_id=session_id)
         assert sess is not None

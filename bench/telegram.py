@@ -39,7 +39,7 @@ from telegram_standin import TOKEN, TelegramStandIn, echo_faq, text_update  # no
 from bot.app import App  # noqa: E402
 from bot.commands.serve import build_server  # noqa: E402
 from bot.telegram import SECRET_HEADER, WEBHOOK_PATH  # noqa: E402
-from handlers.dispatch import Dispatcher  # noqa: E402
+from handlers.registry import build_dispatcher  # noqa: E402
 from handlers.settings import Settings  # noqa: E402
 from storage.db import init_db, make_engine  # noqa: E402
 
@@ -91,7 +91,7 @@ def run_server(api: str, url: str) -> None:
                         telegram_webhook_secret=SECRET, log_level="WARNING")
     engine = make_engine(url)
     init_db(engine)
-    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings, faq=echo_faq))
+    app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings, faq=echo_faq))
     server = build_server(app, port=0, background=False)
 
     async def serve_and_announce() -> None:

@@ -128,14 +128,14 @@ def expected_replies(scripts, db_url: str) -> list[list[str]]:  # type: ignore[n
     from datetime import UTC, datetime
 
     from bot.wechat import _passive_parts
-    from handlers.dispatch import Dispatcher
+    from handlers.registry import build_dispatcher
     from handlers.settings import Settings
     from handlers.types import Incoming
     from storage.db import init_db, make_engine
 
     engine = make_engine(db_url)
     init_db(engine)
-    d = Dispatcher(engine, Settings(database_url=db_url, data_key="bench-key"))
+    d = build_dispatcher(engine, Settings(database_url=db_url, data_key="bench-key"))
     out = []
     for u, script in enumerate(scripts):
         answers = []

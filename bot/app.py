@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.config import ConfigurationError
 from bot.logs import setup_logging
 from handlers.dispatch import Dispatcher
+from handlers.registry import build_dispatcher
 from handlers.services import clerks
 from handlers.settings import Settings
 from storage import repositories as repo
@@ -36,7 +37,7 @@ def build_app(settings: Settings, *, upgrade: bool = True) -> App:
     open_database(engine, settings, upgrade=upgrade)
     sync_clerk_roles(engine, settings)
     logging.getLogger(__name__).debug("app built on %s", engine.dialect.name)
-    return App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    return App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
 
 
 def sync_clerk_roles(engine: Engine, settings: Settings) -> int:

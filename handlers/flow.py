@@ -4,17 +4,27 @@ A :class:`Flow` names its states, entry triggers, the roles allowed in, and per-
 bounded number of re-asks; cancel, menu and help work in every state (the dispatcher handles them) and
 an idle timeout ends a forgotten conversation. Steps return values; they never send, sleep or schedule.
 
-    State(prompt=ask_nationality, handle=on_nationality)
+    State(prompt=ask_nationality, handle=on_nationality, to=("age", "flow:area"))
 
 ``prompt(ctx)`` returns the question (a :class:`Reply`, usually with choices). ``handle(ctx, answer)``
-returns an :class:`Outcome` (``goto``, ``finish``, ``switch``) or raises :class:`Invalid` to re-ask.
-When the prompt offered choices and ``free_text`` is False, an answer matching none of them is
+returns an :class:`Outcome` (``goto``, ``finish``, ``switch``, ``call``) or raises :class:`Invalid` to
+re-ask. When the prompt offered choices and ``free_text`` is False, an answer matching none of them is
 re-asked by the engine before ``handle`` is called.
+
+Transitions are declared: ``to`` names the states a step may go to and, as ``flow:NAME``, the flows it
+may switch to or call (staying in the state and finishing are always allowed); ``Flow.enter_to`` does
+the same for the entry. State targets are checked when the Flow is built, flow targets when the registry
+is (:func:`check_registry`); a step that goes elsewhere at run time is logged and the person gets an
+apology. A state with ``to=None`` has not declared its transitions yet: nothing is checked for it, and
+docs/flows.md lists its flow as "not yet declared".
+
+``call(flow, return_to=state)`` runs another flow as a sub-flow: when it finishes, this flow resumes at
+``return_to`` with its own slots, as they were (PTB's nested ConversationHandler, ``map_to_parent``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +37,10 @@ from handlers.settings import Settings
 from handlers.types import Choice, Incoming, Reply
 from storage.models import Person, role_set
 
-__all__ = ["Answer", "Ctx", "Flow", "Invalid", "MenuGroup", "Outcome", "State", "finish", "goto", "switch"]
+__all__ = ["Answer", "Ctx", "Flow", "Invalid", "MenuGroup", "Outcome", "State", "call", "check_registry", "finish",
+           "goto", "reroute", "switch"]
+
+FLOW_TARGET = "flow:"  # a declared target that is another flow (switch or call), not a state
 
 
 @dataclass
@@ -47,7 +60,11 @@ class Ctx:
     # or a question never needs it, and loading it was the dearest part of a message).
     known_roles: str = ""
     known_unit: str = ""
+    flow_names: frozenset[str] = frozenset()  # the registered flows (a step offers only flows that exist)
     _person: Person | None = field(default=None, repr=False)
+
+    def has_flow(self, name: str) -> bool:
+        return name in self.flow_names
 
     @property
     def person(self) -> Person:
@@ -96,6 +113,14 @@ class Outcome:
     next_state: str | None = None  # None with end=False: stay (re-prompt current state)
     end: bool = False
     next_flow: str | None = None  # switch to another flow (its entry runs)
+    return_to: str | None = None  # with next_flow: a call; this flow resumes in this state when it finishes
+    reroute: bool = False  # end the flow and route the message as if no flow had been active
+
+    def targets(self) -> tuple[str, ...]:
+        """What this outcome goes to, as declared targets are written (state names, ``flow:NAME``)."""
+        if self.next_flow is not None:
+            return (FLOW_TARGET + self.next_flow, *((self.return_to,) if self.return_to else ()))
+        return (self.next_state,) if self.next_state is not None and not self.end else ()
 
 
 def goto(state: str, *replies: Reply) -> Outcome:
@@ -113,6 +138,17 @@ def switch(flow: str, *replies: Reply) -> Outcome:
     return Outcome(replies=replies, end=True, next_flow=flow)
 
 
+def reroute(*replies: Reply) -> Outcome:
+    """End this flow and handle the message as if no flow were active (a flow's words open it, anything
+    else goes to the FAQ): for a step that has nothing more to ask."""
+    return Outcome(replies=replies, end=True, reroute=True)
+
+
+def call(flow: str, *replies: Reply, return_to: str) -> Outcome:
+    """Run ``flow`` as a sub-flow (its slots start empty); when it finishes, come back to ``return_to``."""
+    return Outcome(replies=replies, next_flow=flow, return_to=return_to)
+
+
 Prompt = Callable[[Ctx], Reply]
 Handle = Callable[[Ctx, Answer], Outcome]
 Enter = Callable[[Ctx], Outcome | None]
@@ -124,6 +160,7 @@ class State:
     handle: Handle
     free_text: bool = False  # accept answers that match none of the offered choices
     max_retries: int = 3
+    to: tuple[str, ...] | None = None  # declared targets (states, "flow:NAME"); None: not declared yet
 
 
 @dataclass(frozen=True)
@@ -141,10 +178,42 @@ class Flow:
     in_menu: bool = True
     menu_order: int = 100
     timeout: timedelta | None = None  # None: the settings' session timeout
+    enter_to: tuple[str, ...] | None = None  # declared targets of ``enter`` (besides ``start``)
 
     def __post_init__(self) -> None:
         if self.start is not None and self.start not in self.states:
             raise ValueError(f"flow {self.name}: start state {self.start!r} is not declared")
+        for where, targets in self.declarations():
+            unknown = [t for t in targets if not t.startswith(FLOW_TARGET) and t not in self.states]
+            if unknown:
+                raise ValueError(f"flow {self.name}: {where} declares unknown state(s) {', '.join(unknown)}")
+
+    def declarations(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(where, declared targets) of the entry and of every state that declares them."""
+        out = [("enter", self.entry_targets())] if self.enter is not None and self.enter_to is not None else []
+        return out + [(f"state {n}", s.to) for n, s in self.states.items() if s.to is not None]
+
+    def entry_targets(self) -> tuple[str, ...]:
+        return (*((self.start,) if self.start else ()), *(self.enter_to or ()))
+
+    @property
+    def declared(self) -> bool:
+        """True when the entry and every state declare their transitions."""
+        return (self.enter is None or self.enter_to is not None or not self.states) and all(
+            s.to is not None for s in self.states.values())
+
+    def allowed(self, state: str | None, outcome: Outcome) -> bool:
+        """May ``outcome``, returned by ``state`` (None: the entry), go where it goes?"""
+        targets = outcome.targets()
+        if state is not None and state not in self.states:
+            return False
+        if state is None:
+            declared = self.entry_targets() if self.enter_to is not None else None
+        else:
+            declared = self.states[state].to
+        if any(t not in self.states for t in targets if not t.startswith(FLOW_TARGET)):
+            return False
+        return declared is None or all(t in declared or t == state for t in targets)
 
     def allows(self, roles: frozenset[str]) -> bool:
         return not self.roles or bool(self.roles & roles)
@@ -163,6 +232,20 @@ class MenuGroup:
 
     def allows(self, roles: frozenset[str]) -> bool:
         return not self.roles or bool(self.roles & roles)
+
+
+def check_registry(flows: Sequence[Flow]) -> None:
+    """Every flow name unique, every declared ``flow:NAME`` target registered; ValueError otherwise."""
+    names = [f.name for f in flows]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"flows registered twice: {', '.join(twice)}")
+    known = set(names)
+    for f in flows:
+        for where, targets in f.declarations():
+            unknown = [t for t in targets if t.startswith(FLOW_TARGET) and t[len(FLOW_TARGET):] not in known]
+            if unknown:
+                raise ValueError(f"flow {f.name}: {where} declares unregistered flow(s) {', '.join(unknown)}")
 
 
 def choices_reply(text: str, options: list[tuple[str, str]]) -> Reply:

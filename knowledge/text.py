@@ -1,4 +1,5 @@
-"""Text helpers shared by knowledge modules: the gettext marker and Chinese normalisation."""
+"""Text helpers shared by knowledge modules: the gettext marker, Chinese normalisation, redaction and
+pseudonyms for logs."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from bot.logs import SECRET_FIELDS, RedactingFilter
 from handlers.dispatch import Dispatcher
+from handlers.registry import build_dispatcher
 from handlers.settings import Settings
 from handlers.types import Attachment, Incoming, Reply
 from knowledge.text import has_personal_number
@@ -203,7 +204,7 @@ class Person:
 
 @pytest.fixture
 def dispatcher(engine: Engine, settings: Settings) -> Dispatcher:
-    return Dispatcher(engine, settings)
+    return build_dispatcher(engine, settings)
 
 
 @pytest.fixture

@@ -34,8 +34,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.app import App
-from handlers.dispatch import Dispatcher
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish
+from handlers.registry import build_dispatcher
 from handlers.settings import Settings
 from handlers.types import Attachment, Choice, Reply
 from knowledge.idcard import is_valid_mobile, mask_mobile
@@ -367,4 +367,4 @@ def echo_faq(ctx: Ctx, text: str) -> list[Reply]:
 def make_app(engine: Any, settings: Settings, base_url: str, **overrides: Any) -> App:
     """An :class:`App` whose Telegram settings point at the stand-in, with the test flows."""
     s = replace(settings, telegram_token=TOKEN, telegram_base_url=base_url, **overrides)
-    return App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=TEST_FLOWS, faq=echo_faq))
+    return App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s, flows=TEST_FLOWS, faq=echo_faq))

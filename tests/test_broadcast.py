@@ -19,7 +19,7 @@ from bot.app import App
 from bot.delivery import NO_LIMITS, DeliveryWorker, RecordingSender
 from bot.scheduler import Background, start_background
 from bot.senders import Permanent
-from handlers.dispatch import Dispatcher
+from handlers.registry import build_dispatcher
 from handlers.services.broadcasts import propose_reminders, release_due_broadcasts
 from storage import repo_cases as rc
 from storage import repo_outbox as ro
@@ -199,7 +199,7 @@ def test_scheduler_defaults_and_catch_up_after_a_restart(engine: Engine, setting
         s.add(case)
         s.add(Person(display_name="clerk", roles="clerk", unit=KM))
     sender = RecordingSender("console")
-    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     bg = start_background(app, {"console": sender}, tick_seconds=0.2, limits={"console": NO_LIMITS})
     try:
         assert isinstance(bg, Background)
@@ -226,10 +226,10 @@ def test_default_senders_follow_the_settings(settings, engine: Engine) -> None:
 
     from bot.scheduler import default_senders
 
-    plain = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    plain = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     assert set(default_senders(plain)) == {"console"}
     half = replace(settings, wechat_app_id="wx123")  # no secret: no access token, so no WeChat sender
     assert set(default_senders(App(settings=half, engine=engine, dispatcher=plain.dispatcher))) == {"console"}
     configured = replace(settings, telegram_token="123:ABC", wechat_app_id="wx123", wechat_app_secret="s")
-    app = App(settings=configured, engine=engine, dispatcher=Dispatcher(engine, configured))
+    app = App(settings=configured, engine=engine, dispatcher=build_dispatcher(engine, configured))
     assert set(default_senders(app)) == {"console", "telegram", "wechat"}

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.console import ConsoleChat
-from handlers.dispatch import Dispatcher
+from handlers.registry import build_dispatcher
 from storage import repositories as repo
 from storage.models import OutboxMessage
 
@@ -20,7 +20,7 @@ UNIT = "大理白族自治州总工会"
 
 def _chat(engine, settings, user: str, lines: list[str], locale: str = "zh") -> str:  # type: ignore[no-untyped-def]
     s = replace(settings, clerks={"console:clerk": UNIT})
-    chat = ConsoleChat(App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s)), user=user, locale=locale)
+    chat = ConsoleChat(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s)), user=user, locale=locale)
     out = io.StringIO()
     chat.run(io.StringIO("".join(line + "\n" for line in lines)), out, interactive=False)
     return out.getvalue()

@@ -21,10 +21,10 @@ from bot.downloads import NOT_FOUND, Downloads, purge, store_documents
 from bot.senders import Recipient
 from bot.web import build_web_app
 from bot.wechat_api import TEXT_LIMIT_BYTES, WeChatSender
-from handlers.dispatch import Dispatcher
 from handlers.flow import Flow, finish
 from handlers.flows import FLOWS
 from handlers.i18n import translator
+from handlers.registry import build_dispatcher
 from handlers.types import Attachment, Reply
 
 PUBLIC = "https://assistant.example.org"
@@ -61,7 +61,7 @@ standin = pytest.fixture(running, name="standin")
 
 
 def make_app(engine, s) -> App:  # type: ignore[no-untyped-def]
-    return App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS), privacy_notice=False))
+    return App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS), privacy_notice=False))
 
 
 def store(engine, s, now: datetime = T0, name: str = FORM_NAME) -> str:  # type: ignore[no-untyped-def]

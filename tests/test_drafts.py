@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
-from handlers.dispatch import Dispatcher
 from handlers.errors import Invalid
 from handlers.forms import FORMS, applicable, field_of, parse_answer
 from handlers.forms_docx import DOCX_MIME, ZIP_MIME, application_annex
 from handlers.i18n import translator
+from handlers.registry import build_dispatcher
 from knowledge.loader import quote
 from knowledge.text import squash
 from storage.crypto import lookup_hash
@@ -220,7 +220,7 @@ def test_craftsman_form_conversation(person, engine, settings, clock) -> None:  
     assert "已保存" in alice.text
 
     # A restart: a new dispatcher on the same database; the next entry resumes at the first open field.
-    alice.d = Dispatcher(engine, settings)
+    alice.d = build_dispatcher(engine, settings)
     alice.say("申报表")
     alice.say("1")
     assert "欢迎回来" in alice.text and question(alice) == "户籍属性"
@@ -232,7 +232,7 @@ def test_craftsman_form_conversation(person, engine, settings, clock) -> None:  
     alice.say("否")
     assert question(alice) == "家庭住址"  # back to the first open field
 
-    alice.d = Dispatcher(engine, settings)  # a restart in the middle of the conversation
+    alice.d = build_dispatcher(engine, settings)  # a restart in the middle of the conversation
     answer_until(alice, CRAFTSMAN, stop="简要事迹")
     alice.say(BRIEF + "。")  # 601 characters: re-asked
     assert "601" in alice.text and "600" in alice.text and question(alice) == "简要事迹"
@@ -413,7 +413,7 @@ def test_a_channel_flow_hands_over_the_union_to_file_with(engine, settings, cloc
         return switch("craftsman_draft")
 
     flows = (*FLOWS, Flow(name="t_channel", title="t", states={}, enter=channel, commands=("/t_channel",)))
-    ivy = Person(Dispatcher(engine, settings, flows=flows, faq=faq_answer), clock, "ivy")
+    ivy = Person(build_dispatcher(engine, settings, flows=flows, faq=faq_answer), clock, "ivy")
     ivy.say("/t_channel")
     assert question(ivy) == "申报方式"
     answer_until(ivy, CRAFTSMAN, stop="申报受理单位")

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from handlers.dispatch import Dispatcher
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.flows import FLOWS, faq_answer
+from handlers.registry import build_dispatcher
 from handlers.types import Incoming, Reply
 from storage.models import Conversation, Person, ProcessedMessage
 
@@ -49,7 +50,7 @@ TEST_FLOW = Flow(
 
 @pytest.fixture
 def d(engine, settings) -> Dispatcher:
-    return Dispatcher(engine, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer, privacy_notice=False)
+    return build_dispatcher(engine, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer, privacy_notice=False)
 
 
 @pytest.fixture
@@ -124,14 +125,14 @@ def test_within_timeout_the_flow_continues(alice, clock) -> None:
 def test_conversation_survives_a_restart(engine, settings, clock) -> None:
     from tests.conftest import Person as Driver
 
-    first = Driver(Dispatcher(engine, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer, privacy_notice=False), clock, "bob")
+    first = Driver(build_dispatcher(engine, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer, privacy_notice=False), clock, "bob")
     first.say("/quiz")
     first.say("2")
     # A new process: a new engine and dispatcher on the same database.
     from storage.db import make_engine
 
     engine2 = make_engine(settings.database_url)
-    second = Driver(Dispatcher(engine2, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer, privacy_notice=False), clock, "bob")
+    second = Driver(build_dispatcher(engine2, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer, privacy_notice=False), clock, "bob")
     second.seq = first.seq
     second.say("41")
     assert second.last.text == "done blue 41"
@@ -217,7 +218,7 @@ def test_clerk_only_flow_refuses_workers(engine, settings, clock) -> None:
 
     secret = Flow(name="secret", title="Secret", states={}, commands=("/secret",), roles=frozenset({"clerk"}),
                   enter=lambda ctx: finish(Reply(text="clerk stuff")))
-    d = Dispatcher(engine, settings, flows=(*FLOWS, secret), faq=faq_answer, privacy_notice=False)
+    d = build_dispatcher(engine, settings, flows=(*FLOWS, secret), faq=faq_answer, privacy_notice=False)
     worker = Driver(d, clock, "w")
     worker.say("/secret")
     assert "clerk stuff" not in worker.text and ("clerk" in worker.text or "工作人员" in worker.text)

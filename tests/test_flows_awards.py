@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.dispatch import Dispatcher
+from handlers.registry import build_dispatcher
 from handlers.types import Reply
 
 
@@ -191,7 +191,7 @@ def test_resume_after_restart(person, engine, settings, clock) -> None:
     answer_all(lee, "prefecture", "under2")
     assert "突出贡献" in lee.text
     # The process restarts: a new dispatcher on the same database continues the conversation.
-    lee.d = Dispatcher(engine, settings)
+    lee.d = build_dispatcher(engine, settings)
     answer_all(lee, "yes", "yes")
     assert "创新团队共有多少人" in lee.text
     lee.say("5")

@@ -15,6 +15,7 @@ from test_engine import TEST_FLOW
 from bot.serial import SerialWorker
 from handlers.dispatch import Dispatcher
 from handlers.flows import FLOWS, faq_answer
+from handlers.registry import build_dispatcher
 from handlers.types import Incoming
 from storage.models import Conversation, Identity, Person, ProcessedMessage
 from storage.models_wechat import WechatNonce
@@ -26,7 +27,7 @@ NOW = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
 
 @pytest.fixture
 def d(engine, settings) -> Dispatcher:
-    return Dispatcher(engine, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer)
+    return build_dispatcher(engine, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer)
 
 
 def msg(user: str, key: str, text: str) -> Incoming:
@@ -145,7 +146,7 @@ def test_a_busy_database_gets_the_whole_batch_one_busy_apology_without_waiting_p
     from storage.db import make_engine
 
     quick = make_engine(settings.database_url, busy_timeout_ms=50)
-    d = Dispatcher(quick, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer)
+    d = build_dispatcher(quick, settings, flows=(*FLOWS, TEST_FLOW), faq=faq_answer)
     other = sqlite3.connect(str(engine.url.database), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process writing, for longer than the retries wait
     try:

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import event
 
 from handlers import answering
-from handlers.dispatch import Dispatcher, KeyedGuard
+from handlers.dispatch import KeyedGuard
+from handlers.registry import build_dispatcher
 from handlers.types import Incoming
 from storage import repositories as repo
 from storage.db import run_in_transaction
@@ -37,7 +38,7 @@ REPLAYED = object()
 
 
 def test_guard_key_and_message_key_in_one_insert(engine, settings, statements) -> None:
-    d = Dispatcher(engine, settings)
+    d = build_dispatcher(engine, settings)
     d.handle(_msg("m0", "菜单"))  # the person and the conversation exist from now on
     statements.clear()
     result = d.handle(_msg("m1", "菜单"), guard=KeyedGuard("wechat-nonce", "100:n1", REPLAYED))
@@ -57,7 +58,7 @@ def test_guard_key_and_message_key_in_one_insert(engine, settings, statements) -
 
 
 def test_only_changed_conversation_columns_are_written(engine, settings, statements) -> None:
-    d = Dispatcher(engine, settings)
+    d = build_dispatcher(engine, settings)
     d.handle(_msg("a1", "菜单"))
     statements.clear()
     d.handle(_msg("a2", "菜单"))  # the same menu again: slots and choices unchanged
@@ -75,7 +76,7 @@ def test_only_changed_conversation_columns_are_written(engine, settings, stateme
 
 def test_the_faq_search_runs_outside_the_write_transaction(engine, settings, monkeypatch) -> None:
     """While the search runs, another thread can write: no transaction of the dispatcher is open."""
-    d = Dispatcher(engine, settings)
+    d = build_dispatcher(engine, settings)
     searches: list[bool] = []
     real = answering.search
 
@@ -102,7 +103,7 @@ def test_the_faq_search_runs_outside_the_write_transaction(engine, settings, mon
 def test_the_guards_first_step_runs_for_replayed_requests_too(engine, settings) -> None:
     """WeChat settles a message's inbox row in ``first``: a replayed request must settle it as well, or
     the row would be handled again by the next process that starts."""
-    d = Dispatcher(engine, settings)
+    d = build_dispatcher(engine, settings)
     ran: list[str] = []
 
     def first(key: str):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.scheduler import PROCESSED_KEPT, TOKENS_KEPT, Background
-from handlers.dispatch import Dispatcher
+from handlers.registry import build_dispatcher
 from storage.models import OutboxMessage, Person, ProcessedMessage
 from storage.models_telegram import TelegramChoiceToken
 
@@ -29,7 +29,7 @@ def test_old_delivery_keys_and_button_tokens_are_forgotten(engine, settings) -> 
                                         ("notice-old", "notification", "sent", old)):
             s.add(OutboxMessage(person_id=person.id, kind=kind, body="{}", dedupe_key=key, status=status, sent_at=sent))
         s.commit()
-    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     Background(app, {}).housekeeping(now)
     with Session(engine) as s:
         assert [m.message_key for m in s.exec(select(ProcessedMessage))] == ["new"]

@@ -31,7 +31,8 @@ from bot.telegram import REPLY_GRACE, SECRET_HEADER, WEBHOOK_PATH, TelegramBot, 
 from bot.web import build_web_app
 from bot.wechat_api import WeChatSender
 from handlers.dispatch import Dispatcher
-from handlers.flows import FLOWS
+from handlers.flows import FLOWS, MENU, faq_answer
+from handlers.registry import build_dispatcher
 from handlers.types import DispatchResult, Incoming
 from storage.models import InboxUpdate, OutboxMessage, ProcessedMessage
 from storage.models_wechat import WechatReplyCache
@@ -230,14 +231,14 @@ async def test_wechat_success_past_the_deadline_is_finished_by_a_restarted_proce
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://wechat.test") as c:
             return await c.post("/wechat", params=params, content=body)
 
-    dying = DyingDispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS))
+    dying = DyingDispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS), faq=faq_answer, menu=MENU)
     first = await push(build_web_app(App(settings=s, engine=engine, dispatcher=dying), providers=("bot.wechat",)))
     assert first.status_code == 200 and first.text == "success"  # past the deadline: a promise
     dying.dead.set()  # the process dies before its job ran
     assert RUNS == {}
 
     # A new process: it finds the message, handles it and sends the answer by the customer-service API.
-    app = App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
+    app = App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
     web = build_web_app(app, providers=("bot.wechat",))
     await _wait(lambda: not _rows(engine, InboxUpdate) and _rows(engine, OutboxMessage))
     assert await _drain(engine, s) == 1
@@ -256,7 +257,7 @@ async def test_wechat_late_replies_are_in_the_outbox_with_the_commit_and_sent_on
         engine, settings, wechat_standin) -> None:  # type: ignore[no-untyped-def]
     s = wx_settings(settings, wechat_standin, safe=True, wechat_reply_deadline_s=0.3)
     p = pusher(True)
-    app = App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
+    app = App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
     web = build_web_app(app, providers=("bot.wechat",))
     params, body = p.safe(push_xml(OPENID, "text", Content="slowtest", MsgId=9201))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://wechat.test") as c:
@@ -275,7 +276,7 @@ async def test_wechat_passive_reply_is_cached_with_the_commit(engine, settings, 
     the passive reply (the message is processed, so it is not handled again)."""
     s = wx_settings(settings, wechat_standin, safe=True)
     p = pusher(True)
-    app = App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
+    app = App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
     web = build_web_app(app, providers=("bot.wechat",))
     params, body = p.safe(push_xml(OPENID, "text", Content="quicktest", MsgId=9301))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://wechat.test") as c:

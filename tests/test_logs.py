@@ -72,13 +72,13 @@ def test_sql_errors_carry_no_parameters(db_url) -> None:
 def test_a_failing_step_logs_a_clean_traceback(engine, settings, server_log) -> None:
     from datetime import datetime
 
-    from handlers.dispatch import Dispatcher
+    from handlers.registry import build_dispatcher
     from tests.conftest import TZ
 
     def boom(ctx):  # type: ignore[no-untyped-def]
         raise RuntimeError(f"lookup of {ctx.incoming.text!r} failed")
 
-    d = Dispatcher(engine, settings, flows=(Flow(name="boom", title="b", states={}, enter=boom,
+    d = build_dispatcher(engine, settings, flows=(Flow(name="boom", title="b", states={}, enter=boom,
                                                  commands=(f"boom {ID}",)),), faq=lambda ctx, t: [], menu=())
     result = d.handle(Incoming(channel="console", user_key="u", message_key="m1", text=f"boom {ID}",
                                received_at=datetime(2026, 3, 2, 9, tzinfo=TZ)))

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.scheduler import Background
-from handlers.dispatch import Dispatcher
+from handlers.registry import build_dispatcher
 from handlers.settings import Settings
 from storage.models import Conversation, Identity, OutboxMessage, Person, ProcessedMessage
 from storage.models_tickets import Ticket, TicketMessage
@@ -50,7 +50,7 @@ def _seed(engine) -> None:  # type: ignore[no-untyped-def]
 
 def test_defaults_forget_what_is_past_its_period_and_keep_the_rest(engine, settings) -> None:
     _seed(engine)
-    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     done = Background(app, {}).retention(NOW)
     assert done == {"conversations": 1, "ticket texts": 1, "delivery keys": 1, "outbox bodies": 1}
     with Session(engine) as s:
@@ -73,7 +73,7 @@ def test_periods_are_settings(engine, settings) -> None:
     _seed(engine)
     s2 = replace(settings, retention_conversation_days=10, retention_ticket_text_days=50,
                  retention_delivery_keys_days=1, retention_outbox_days=10)
-    app = App(settings=s2, engine=engine, dispatcher=Dispatcher(engine, s2))
+    app = App(settings=s2, engine=engine, dispatcher=build_dispatcher(engine, s2))
     assert Background(app, {}).retention(NOW) == {"conversations": 2, "ticket texts": 2, "delivery keys": 2,
                                                   "outbox bodies": 2}
 

@@ -12,11 +12,11 @@ from bot.app import App
 from bot.cli import build_parser
 from bot.logs import setup_logging
 from bot.scheduler import start_background
-from handlers.dispatch import Dispatcher
+from handlers.registry import build_dispatcher
 
 
 def _scheduler_lines(engine, settings, caplog, *, verbose: bool) -> list[str]:  # type: ignore[no-untyped-def]
-    app = App(settings, engine, Dispatcher(engine, settings))
+    app = App(settings, engine, build_dispatcher(engine, settings))
     setup_logging("INFO", verbose=verbose)
     caplog.clear()
     with caplog.at_level(logging.INFO):

@@ -17,8 +17,8 @@ from wechat_standin import APP_ID, APP_SECRET, TestClient, running
 from bot.app import App
 from bot.signin_screen import REFRESH_S
 from bot.web import build_web_app
-from handlers.dispatch import Dispatcher
 from handlers.i18n import translator
+from handlers.registry import build_dispatcher
 from handlers.services.signin_codes import current_code, payload_for, qr_png, screen_token
 from storage.models_training import ClassSession, TrainingClass
 from tests.conftest import TZ
@@ -33,7 +33,7 @@ wechat_api = pytest.fixture(running, name="wechat_api")
 def _client(engine, settings, when: datetime) -> TestClient:  # type: ignore[no-untyped-def]
     from bot.signin_screen import SigninScreen
 
-    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     web = build_web_app(app, providers=())
     web.router.routes.extend(SigninScreen(app, clock=lambda: when.timestamp()).routes())
     return TestClient(web)
@@ -129,7 +129,7 @@ def test_the_wechat_qr_is_made_once_per_code_through_the_api(engine, settings, w
 def test_no_route_without_a_public_address(engine, settings) -> None:
     _code, session_id = setup_class(engine)
     sess, _cls = _session(engine, session_id)
-    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     assert TestClient(build_web_app(app, providers=("bot.signin_screen",))).get(
         f"/signin/{screen_token(sess)}").status_code == 404
 

@@ -26,7 +26,7 @@ from wechat_standin import APP_ID, APP_SECRET, running
 from bot.app import App
 from bot.signin_screen import SigninScreen
 from bot.web import build_web_app
-from handlers.dispatch import Dispatcher
+from handlers.registry import build_dispatcher
 from handlers.services.signin_codes import current_code, screen_token
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -71,7 +71,7 @@ def test_the_screen_in_chromium(person, engine, settings, clock, wechat_api, tmp
     sess, cls = _session(engine, session_id)
     s = replace(settings, public_url=PUBLIC, wechat_app_id=APP_ID, wechat_app_secret=APP_SECRET,
                 wechat_api_base_url=wechat_api.base_url, telegram_bot_username="")
-    app = App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s))
+    app = App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s))
     web = build_web_app(app, providers=())
     web.router.routes.extend(SigninScreen(app, clock=lambda: IN_CLASS.timestamp()).routes())
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

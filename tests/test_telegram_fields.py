@@ -17,6 +17,7 @@ from telegram_standin import TEST_FLOWS, TOKEN, echo_faq
 from bot.telegram import render, to_incoming
 from handlers.dispatch import Dispatcher
 from handlers.i18n import translator
+from handlers.registry import build_dispatcher
 from tests.conftest import TZ
 
 WEIRD = st.text(st.characters(categories=["Cs", "Cc", "Lo", "Nd", "No", "Zs", "So", "Ll"]), max_size=60)
@@ -29,7 +30,7 @@ APOLOGIES = {translator(loc)(m) for loc in ("zh", "en") for m in (
 
 @pytest.fixture
 def fuzz_dispatcher(engine, settings) -> Dispatcher:  # type: ignore[no-untyped-def]
-    return Dispatcher(engine, settings, flows=TEST_FLOWS, faq=echo_faq)
+    return build_dispatcher(engine, settings, flows=TEST_FLOWS, faq=echo_faq)
 
 
 @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

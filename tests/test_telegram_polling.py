@@ -164,13 +164,13 @@ async def test_a_clerk_sends_the_roster_as_a_document_and_it_is_imported(engine,
     from test_training_classes import UNIT, _class, good_rows, roster_sheet
 
     from bot.app import App
-    from handlers.dispatch import Dispatcher
+    from handlers.registry import build_dispatcher
     from storage import repo_training
 
     code = _class(engine)
     s = replace(settings, telegram_token=standin.token, telegram_base_url=standin.url,  # type: ignore[attr-defined]
                 clerks={f"telegram:{USER}": UNIT})
-    bot = TelegramBot(App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s)))
+    bot = TelegramBot(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s)))
     await bot.start(polling=True, poll_timeout=1)
 
     def said(part: str):  # type: ignore[no-untyped-def]

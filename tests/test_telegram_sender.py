@@ -112,9 +112,9 @@ async def test_text_goes_the_lean_way_and_long_text_resumes_where_it_stopped(set
 
 def test_make_sender_needs_a_token(settings, engine) -> None:
     from bot.app import App
-    from handlers.dispatch import Dispatcher
+    from handlers.registry import build_dispatcher
 
-    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     assert make_sender(app) is None
     with_token = replace(settings, telegram_token=TOKEN)
     sender = make_sender(App(settings=with_token, engine=engine, dispatcher=app.dispatcher))

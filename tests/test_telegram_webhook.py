@@ -132,10 +132,10 @@ async def test_command_menu_uses_the_real_flows_titles_in_both_languages(engine,
     from dataclasses import replace
 
     from bot.app import App
-    from handlers.dispatch import Dispatcher
+    from handlers.registry import build_dispatcher
 
     s = replace(settings, telegram_token=TOKEN, telegram_base_url=standin.url)
-    bot = TelegramBot(App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s)))
+    bot = TelegramBot(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s)))
     await bot.start()
     await bot.stop()
     menus = {c.params.get("language_code", ""): {d["command"]: d["description"] for d in c.json("commands")}

@@ -444,11 +444,11 @@ def test_the_console_sends_a_local_file_with_slash_file(engine, settings, tmp_pa
 
     from bot.app import App
     from bot.console import ConsoleChat
-    from handlers.dispatch import Dispatcher
+    from handlers.registry import build_dispatcher
 
     code = _class(engine)
     s = replace(settings, clerks={"console:local": UNIT})
-    chat = ConsoleChat(App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s)), locale="en")
+    chat = ConsoleChat(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s)), locale="en")
     (tmp_path / "roster.xlsx").write_bytes(roster_sheet(good_rows()))
     assert "cannot be read" in chat.say(f"/file {tmp_path / 'nope.xlsx'}")[0].text
     chat.say("/classes")

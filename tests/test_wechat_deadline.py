@@ -16,9 +16,9 @@ from wechat_standin import TestClient, push_xml, running
 
 from bot.app import App
 from bot.web import build_web_app
-from handlers.dispatch import Dispatcher
 from handlers.flow import Flow, finish
 from handlers.flows import FLOWS
+from handlers.registry import build_dispatcher
 from handlers.types import Reply
 from storage.models_wechat import WechatReplyCache
 
@@ -68,7 +68,7 @@ def _reset_runs() -> None:
 
 
 def make_web(engine, s):  # type: ignore[no-untyped-def]
-    app = App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS), privacy_notice=False))
+    app = App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS), privacy_notice=False))
     return build_web_app(app, providers=("bot.wechat",))
 
 
@@ -160,7 +160,7 @@ def test_finished_jobs_leave_memory_and_later_retries_are_served_from_the_databa
     s = wx_settings(settings, standin, safe=True)
     p = pusher(True)
     now = [time.time()]
-    hook = WeChatWebhook(App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS), privacy_notice=False)),
+    hook = WeChatWebhook(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS), privacy_notice=False)),
                          clock=lambda: now[0])
     client = TestClient(Starlette(routes=hook.routes()))
     xml = push_xml(OPENID, "text", Content="quicktest", MsgId=7101)

@@ -174,11 +174,11 @@ def test_the_scheduler_finds_the_wechat_sender(wx, engine, settings) -> None:  #
     from bot.app import App
     from bot.scheduler import default_senders
     from bot.wechat import make_sender
-    from handlers.dispatch import Dispatcher
+    from handlers.registry import build_dispatcher
 
-    app = App(settings=wx, engine=engine, dispatcher=Dispatcher(engine, wx))
+    app = App(settings=wx, engine=engine, dispatcher=build_dispatcher(engine, wx))
     assert isinstance(make_sender(app), WeChatSender) and isinstance(default_senders(app)["wechat"], WeChatSender)
-    bare = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    bare = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     assert make_sender(bare) is None and "wechat" not in default_senders(bare)
 
 

@@ -21,10 +21,10 @@ from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from bot.app import App
 from bot.web import build_web_app
 from bot.wechat import MAX_BODY, ONLY_TEXT, VOICE_UNCLEAR, WeChatWebhook, signature_of
-from handlers.dispatch import Dispatcher
 from handlers.flow import Flow, finish
 from handlers.flows import FLOWS
 from handlers.i18n import translator
+from handlers.registry import build_dispatcher
 from handlers.types import Reply
 from storage.models import Identity, ProcessedMessage
 from storage.models_wechat import WechatNonce
@@ -92,7 +92,7 @@ def wx_settings(settings, standin, *, safe: bool, **over):  # type: ignore[no-un
 
 
 def web_app(engine, s) -> Starlette:  # type: ignore[no-untyped-def]
-    app = App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
+    app = App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS)))
     return build_web_app(app, providers=("bot.wechat",))
 
 
@@ -129,7 +129,7 @@ def test_official_encryption_vector() -> None:
 
 def test_official_vector_through_the_webhook(engine, settings) -> None:  # type: ignore[no-untyped-def]
     s = replace(settings, wechat_token=VECTOR_TOKEN, wechat_aes_key=VECTOR_KEY, wechat_app_id=VECTOR_APPID)
-    app = App(settings=s, engine=engine, dispatcher=Dispatcher(engine, s))
+    app = App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s))
     hook = WeChatWebhook(app, clock=lambda: int(VECTOR_TS) + 1)  # the vector is from 2014
     client = TestClient(Starlette(routes=hook.routes()))
     params = {"timestamp": VECTOR_TS, "nonce": VECTOR_NONCE, "encrypt_type": "aes",
@@ -397,7 +397,7 @@ def test_xmltodict_refuses_entities_itself() -> None:
 def test_no_token_no_route(engine, settings) -> None:  # type: ignore[no-untyped-def]
     from bot.wechat import routes
 
-    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     assert routes(app) == []
     assert TestClient(build_web_app(app, providers=("bot.wechat",))).post("/wechat").status_code == 404
 

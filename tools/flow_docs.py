@@ -1,66 +1,37 @@
-"""Generate docs/flows.md: one state diagram per declared flow, read from the flows themselves.
+"""Generate docs/flows.md: one state diagram per registered flow, drawn from its declarations.
 
     python tools/flow_docs.py          # rewrite docs/flows.md
     python tools/flow_docs.py --check  # exit 1 when docs/flows.md is out of date (used by the tests)
 
-States, entry words, payloads and roles come from the :class:`handlers.flow.Flow` declarations; the
-transitions come from the ``goto("…")`` / ``finish(…)`` / ``switch("…")`` calls in each state's handler
-(and in the handlers' functions it calls, one level deep), found with the AST.
+States, entry words, payloads and roles come from the :class:`handlers.flow.Flow` declarations, and the
+transitions from what each state declares (``State.to``, ``Flow.enter_to``): nothing is read from the
+handlers' code. Every declared state may also end the flow. A flow whose states do not all declare their
+transitions yet is listed as "not yet declared", with its states and without arrows.
 """
 
 from __future__ import annotations
 
-import ast
-import inspect
 import sys
-import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handlers.flow import Flow, MenuGroup  # noqa: E402
+from handlers.flow import FLOW_TARGET, Flow, MenuGroup  # noqa: E402
 from handlers.flows import FLOWS, MENU  # noqa: E402
 from handlers.i18n import translator  # noqa: E402
 
 TARGET = ROOT / "docs" / "flows.md"
 
 
-def _calls(func: object) -> tuple[set[str], bool, set[str], set[str]]:
-    """(goto targets, finishes?, switch targets, names of module functions called) of one function."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))  # type: ignore[arg-type]
-    except (OSError, TypeError):
-        return set(), False, set(), set()
-    gotos, switches, called, ends = set(), set(), set(), False
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-            continue
-        name = node.func.id
-        first = node.args[0] if node.args else None
-        literal = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
-        if name == "goto" and literal:
-            gotos.add(literal)
-        elif name == "finish":
-            ends = True
-        elif name == "switch" and literal:
-            switches.add(literal)
+def _arrows(source: str, targets: tuple[str, ...]) -> list[str]:
+    lines = []
+    for t in targets:
+        if t.startswith(FLOW_TARGET):
+            lines.append(f"  {source} --> {t[len(FLOW_TARGET):]}: switch or call")
         else:
-            called.add(name)
-    return gotos, ends, switches, called
-
-
-def transitions(flow: Flow, func: object) -> tuple[set[str], bool, set[str]]:
-    gotos, ends, switches, called = _calls(func)
-    module = sys.modules.get(getattr(func, "__module__", ""), None)
-    for name in called:
-        helper = getattr(module, name, None)
-        if inspect.isfunction(helper) and helper.__module__.startswith("handlers."):
-            g, e, s, _ = _calls(helper)
-            gotos |= g & set(flow.states)
-            ends = ends or e
-            switches |= s
-    return gotos & set(flow.states), ends, switches
+            lines.append(f"  {source} --> {t}")
+    return [*lines, f"  {source} --> [*]"]
 
 
 def render_flow(flow: Flow, _: object) -> str:
@@ -74,25 +45,21 @@ def render_flow(flow: Flow, _: object) -> str:
         facts.append("only for: " + ", ".join(sorted(flow.roles)))
     if not flow.in_menu:
         facts.append("not in the menu (reached by words or from another flow)")
+    if not flow.declared:
+        facts.append("transitions **not yet declared**: states only")
     lines += [f"- {f}" for f in facts] + [""]
     lines += ["```mermaid", "stateDiagram-v2"]
-    if flow.enter is not None:
-        g, e, s = transitions(flow, flow.enter)
+    if not flow.declared:
+        lines.append(f"  [*] --> {flow.start or 'enter'}")
+        lines += [f"  state {name}" for name in flow.states if name != flow.start]
+    elif flow.enter is not None:
         lines.append("  [*] --> enter")
-        if flow.start:
-            lines.append(f"  enter --> {flow.start}")
-        lines += [f"  enter --> {t}" for t in sorted(g - {flow.start})]
-        if e or not flow.start:
-            lines.append("  enter --> [*]")
-        lines += [f"  enter --> {t}: switch" for t in sorted(s)]
+        lines += _arrows("enter", flow.entry_targets())
     elif flow.start:
         lines.append(f"  [*] --> {flow.start}")
-    for name, state in flow.states.items():
-        g, e, s = transitions(flow, state.handle)
-        lines += [f"  {name} --> {t}" for t in sorted(g)]
-        if e:
-            lines.append(f"  {name} --> [*]")
-        lines += [f"  {name} --> {t}: switch" for t in sorted(s)]
+    if flow.declared:
+        for name, state in flow.states.items():
+            lines += _arrows(name, tuple(t for t in state.to or () if t != name))
     lines += ["```", ""]
     return "\n".join(lines)
 
@@ -103,7 +70,7 @@ def render() -> str:
         "# Flows",
         "",
         "Generated by `python tools/flow_docs.py` from the flow declarations (`handlers/flows/`); a test "
-        "fails when this file is out of date. Every state re-asks on an invalid answer (a bounded number of "
+        "fails when this file is out of date. The arrows are the transitions each state declares (`State.to`); the engine refuses, logs and apologises for any other at run time. Every state re-asks on an invalid answer (a bounded number of "
         "times), and `cancel`/`取消`, `menu`/`菜单`, `help`/`帮助` work in every state. The eligibility checks "
         "(`craftsman`, `studio`, `station`, `craftsman_channel`) loop in `ask` over the rules' next open question "
         "and end, through the questionnaire's conclusion, as soon as the verdict is certain.",

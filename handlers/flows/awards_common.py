@@ -18,7 +18,7 @@ from typing import Any
 from handlers import dates
 from handlers.choices import normalize, number_of, resolve
 from handlers.cite import citations
-from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto, switch
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto, reroute, switch
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Citation, Reply
 from knowledge import loader
@@ -68,10 +68,8 @@ def say_step(ctx: Ctx, step: Step) -> str:
 
 def draft_choice(ctx: Ctx, programme: str) -> tuple[Choice, ...]:
     """The hook to the application-draft flow of ``programme``, offered only when that flow is registered."""
-    from handlers.flows import FLOWS  # late: the registry imports this module
-
     name = f"{programme}_draft"
-    if any(f.name == name for f in FLOWS):
+    if ctx.has_flow(name):
         return (Choice(f"flow:{name}", ctx._("Fill in the application form now")),)
     return ()
 
@@ -223,8 +221,9 @@ def _handle(qn: Questionnaire) -> Callable[[Ctx, Answer], Outcome]:
     return handle
 
 
-def states(qn: Questionnaire) -> dict[str, State]:
-    return {"ask": State(prompt=_ask(qn), handle=_handle(qn), free_text=True)}
+def states(qn: Questionnaire, concludes_to: tuple[str, ...]) -> dict[str, State]:
+    """The one state that asks every question; ``concludes_to``: where the conclusion may go."""
+    return {"ask": State(prompt=_ask(qn), handle=_handle(qn), free_text=True, to=("ask", *concludes_to))}
 
 
 def start(qn: Questionnaire, intro: str) -> Callable[[Ctx], Outcome]:
@@ -326,7 +325,7 @@ def details_reply(ctx: Ctx, qn: Questionnaire, verdict: Verdict, choices: tuple[
 
 
 def verdict_state(qn: Questionnaire, choices: Callable[[Ctx, Verdict], tuple[Choice, ...]],
-                  how_to: Callable[[Ctx], list[Reply]] | None = None) -> State:
+                  how_to: Callable[[Ctx], list[Reply]] | None = None, *, links: tuple[str, ...]) -> State:
     """The state after a verdict: "details" shows every condition, "how to apply" the path and materials, a
     "flow:" choice switches; any other message leaves the check and is handled as a new request."""
 
@@ -349,22 +348,10 @@ def verdict_state(qn: Questionnaire, choices: Callable[[Ctx, Verdict], tuple[Cho
                                                choices=(*last.choices, *links)))
         if value and value.startswith("flow:"):
             return switch(value[5:])
-        return _leave(ctx, answer.text)
+        # Not one of its choices: a flow's words start that flow, anything else is a question for the FAQ.
+        return reroute()
 
-    return State(prompt=prompt, handle=handle, free_text=True)
-
-
-def _leave(ctx: Ctx, text: str) -> Outcome:
-    """A message after the verdict that is not one of its choices: a flow's words start that flow, anything
-    else is a question for the FAQ."""
-    from handlers.flows import FLOWS, faq_answer  # late: the registry imports this module
-
-    wanted = normalize(text)
-    target = next((f for f in FLOWS if wanted in {normalize(c) for c in f.commands}), None)
-    if target is not None and target.allows(ctx.roles):
-        ctx.data.clear()
-        return switch(target.name)
-    return finish(*faq_answer(ctx, text)) if wanted else finish()
+    return State(prompt=prompt, handle=handle, free_text=True, to=tuple(f"flow:{name}" for name in links))
 
 
 # -- the entry point for facts already known ------------------------------------------------------------
@@ -469,9 +456,10 @@ def workshop_flows(programme: str, title: str, intro: str, commands: tuple[str, 
         return finish(Reply(text="\n".join(lines), citations=citations(ctx.locale, [f.ref for f in facts])))
 
     qn = Questionnaire(ws.QUESTIONS[programme], lambda p: ws.workshop_eligibility(programme, p), conclude)
-    check = Flow(name=programme, title=title, states={**states(qn), "verdict": verdict_state(qn, links, how_to)},
-                 start="ask", enter=start(qn, intro),
+    targets = (programme, f"{programme}_draft", rules_flow)
+    check = Flow(name=programme, title=title, start="ask", enter=start(qn, intro), enter_to=("verdict",),
+                 states={**states(qn, ("verdict",)), "verdict": verdict_state(qn, links, how_to, links=targets)},
                  commands=commands, menu_order=menu_order)
     rules = Flow(name=rules_flow, title=N_("After naming: re-examination, changes and funds"), states={},
-                 enter=after_naming, commands=rules_commands, in_menu=False)
+                 enter=after_naming, enter_to=(), commands=rules_commands, in_menu=False)
     return check, rules

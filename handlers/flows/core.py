@@ -38,8 +38,8 @@ def _lang_enter(ctx: Ctx) -> Outcome | None:
 
 
 LANG = Flow(
-    name="lang", title=N_("Language / 语言"), start="choose", enter=_lang_enter,
-    states={"choose": State(prompt=_ask_lang, handle=_on_lang)},
+    name="lang", title=N_("Language / 语言"), start="choose", enter=_lang_enter, enter_to=(),
+    states={"choose": State(prompt=_ask_lang, handle=_on_lang, to=())},
     commands=("/lang", "语言", "language", "lang", "切换语言"), menu_order=900,
 )
 
@@ -71,7 +71,7 @@ CHANNEL_NAMES = {"wechat": N_("WeChat"), "telegram": N_("Telegram"), "console": 
 ROLE_LABELS = {"worker": N_("worker"), "trainee": N_("trainee"), "applicant": N_("applicant"),
                "clerk": N_("union clerk")}
 
-ME = Flow(name="me", title=N_("My information"), states={}, enter=_me,
+ME = Flow(name="me", title=N_("My information"), states={}, enter=_me, enter_to=(),
           commands=("/me", "我的信息", "my info", "me"), menu_order=800)
 
 
@@ -104,7 +104,7 @@ def _on_area(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 AREA = Flow(name="area", title=N_("My area"), start="area",
-            states={"area": State(prompt=_ask_area, handle=_on_area, free_text=True)},
+            states={"area": State(prompt=_ask_area, handle=_on_area, free_text=True, to=())},
             commands=("/area", "我的地区", "所在地区", "修改地区", "my area"), in_menu=False)
 
 
@@ -191,15 +191,16 @@ def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
 
 PRIVACY = Flow(
     name="privacy", title=N_("My data: what is kept, export, delete"), start="act",
-    states={"act": State(prompt=_ask_privacy, handle=_on_privacy), "confirm": State(_ask_confirm, _on_confirm)},
+    states={"act": State(prompt=_ask_privacy, handle=_on_privacy, to=("confirm",)),
+            "confirm": State(_ask_confirm, _on_confirm, to=())},
     commands=("/privacy", "隐私", "我的数据", "my data", "privacy"), menu_order=810,
 )
 EXPORT_DATA = Flow(
-    name="export_data", title=N_("Export my data"), states={}, enter=_export_enter, in_menu=False,
+    name="export_data", title=N_("Export my data"), states={}, enter=_export_enter, enter_to=(), in_menu=False,
     commands=("导出我的信息", "导出我的数据", "export my data", "/export_my_data"),
 )
 DELETE_DATA = Flow(
     name="delete_data", title=N_("Delete my data"), start="confirm", in_menu=False,
-    states={"confirm": State(_ask_confirm, _on_confirm)},
+    states={"confirm": State(_ask_confirm, _on_confirm, to=())},
     commands=("删除我的信息", "删除我的数据", "delete my data", "/delete_my_data"),
 )

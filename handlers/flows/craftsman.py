@@ -103,7 +103,10 @@ def _rules(ctx: Ctx) -> Outcome:
 
 CRAFTSMAN = Flow(
     name="craftsman", title=N_("Yunling Craftsman: can I apply?"),
-    states={**common.states(ELIGIBILITY), "verdict": common.verdict_state(ELIGIBILITY, _links)}, start="ask",
+    states={**common.states(ELIGIBILITY, ("verdict",)),
+            "verdict": common.verdict_state(ELIGIBILITY, _links, links=(
+                "craftsman", "craftsman_channel", "craftsman_draft", "craftsman_rules"))},
+    start="ask", enter_to=("verdict",),
     enter=common.start(ELIGIBILITY, N_("Let's check whether you can apply for Yunling Craftsman. I will ask only "
                                        "what matters for your case; answer by number. Type 'cancel' to stop.")),
     commands=("/craftsman", "云岭工匠", "评工匠", "申报云岭工匠", "我能评云岭工匠吗", "craftsman", "yunling craftsman"),
@@ -111,16 +114,18 @@ CRAFTSMAN = Flow(
 )
 CRAFTSMAN_CHANNEL = Flow(
     name="craftsman_channel", title=N_("Yunling Craftsman: where and how to apply"),
-    states={**common.states(CHANNEL), "pub": State(prompt=_ask_pub, handle=_on_pub, free_text=True),
-            "next": State(prompt=_ask_next, handle=_on_next, free_text=True)},
-    start="ask",
+    states={**common.states(CHANNEL, ("pub",)),
+            "pub": State(prompt=_ask_pub, handle=_on_pub, free_text=True, to=("next",)),
+            "next": State(prompt=_ask_next, handle=_on_next, free_text=True,
+                          to=("flow:craftsman_draft", "flow:craftsman_rules"))},
+    start="ask", enter_to=("pub",),
     enter=common.start(CHANNEL, N_("Let's find the way to apply that fits you and exactly where to file. Type "
                                    "'cancel' to stop.")),
     commands=("/channel", "申报渠道", "怎么申报云岭工匠", "在哪里申报", "where to apply", "channel"),
     menu_order=210,
 )
 CRAFTSMAN_RULES = Flow(
-    name="craftsman_rules", title=N_("Yunling Craftsman: benefits and withdrawal"), states={}, enter=_rules,
+    name="craftsman_rules", title=N_("Yunling Craftsman: benefits and withdrawal"), states={}, enter=_rules, enter_to=(),
     commands=("/craftsman_rules", "云岭工匠待遇", "云岭工匠称号撤销", "craftsman benefits"), in_menu=False,
 )
 

@@ -405,25 +405,26 @@ def _on_done(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 STATES = {
-    "pick": State(prompt=_ask_pick, handle=_on_pick),
-    "field": State(prompt=_ask_field, handle=_on_field, free_text=True),
-    "review": State(prompt=_ask_review, handle=_on_review, free_text=True),
-    "which": State(prompt=_ask_which, handle=_on_which, free_text=True),
-    "done": State(prompt=_ask_done, handle=_on_done),
+    "pick": State(prompt=_ask_pick, handle=_on_pick, to=("field", "review", "done")),
+    "field": State(prompt=_ask_field, handle=_on_field, free_text=True, to=("field", "review")),
+    "review": State(prompt=_ask_review, handle=_on_review, free_text=True, to=("field", "which")),
+    "which": State(prompt=_ask_which, handle=_on_which, free_text=True, to=("field", "review")),
+    "done": State(prompt=_ask_done, handle=_on_done, to=("field", "review")),
 }
+ENTER_TO = ("pick", "field", "review", "done")
 TIMEOUT = timedelta(hours=2)  # answers are stored one by one, so a timeout loses nothing
 
 DRAFT = Flow(name="draft", title=N_("Fill in an application form"), states=STATES, start="pick",
-             enter=_enter_any, commands=("/draft", "填申报表", "申报表", "application form"), menu_order=300,
+             enter=_enter_any, enter_to=ENTER_TO, commands=("/draft", "填申报表", "申报表", "application form"), menu_order=300,
              timeout=TIMEOUT)
 CRAFTSMAN_DRAFT = Flow(name="craftsman_draft", title=N_("Yunling Craftsman application form"), states=STATES,
-                       start="field", enter=_enter_for("craftsman"), in_menu=False, timeout=TIMEOUT,
+                       start="field", enter=_enter_for("craftsman"), enter_to=ENTER_TO, in_menu=False, timeout=TIMEOUT,
                        commands=("云岭工匠申报表",))
 STUDIO_DRAFT = Flow(name="studio_draft", title=N_("Innovation studio application form"), states=STATES,
-                    start="field", enter=_enter_for("studio"), in_menu=False, timeout=TIMEOUT,
+                    start="field", enter=_enter_for("studio"), enter_to=ENTER_TO, in_menu=False, timeout=TIMEOUT,
                     commands=("职工创新工作室申报表", "创新工作室申报表"))
 STATION_DRAFT = Flow(name="station_draft", title=N_("Technician workstation application form"), states=STATES,
-                     start="field", enter=_enter_for("station"), in_menu=False, timeout=TIMEOUT,
+                     start="field", enter=_enter_for("station"), enter_to=ENTER_TO, in_menu=False, timeout=TIMEOUT,
                      commands=("职工技师工作站申报表", "技师工作站申报表"))
 
 
@@ -451,7 +452,7 @@ def _export(ctx: Ctx) -> Outcome:
 
 
 EXPORT = Flow(name="drafts_export", title=N_("Export the application forms of my union"), states={},
-              enter=_export, commands=("/drafts", "导出申报表", "export forms"), roles=frozenset({"clerk"}),
+              enter=_export, enter_to=(), commands=("/drafts", "导出申报表", "export forms"), roles=frozenset({"clerk"}),
               menu_order=700)
 
 FLOWS = (DRAFT, CRAFTSMAN_DRAFT, STUDIO_DRAFT, STATION_DRAFT, EXPORT)

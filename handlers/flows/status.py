@@ -39,7 +39,7 @@ def _status(ctx: Ctx) -> Outcome:
     return finish(*replies)
 
 
-STATUS = Flow(name="status", title=N_("My application progress"), states={}, enter=_status,
+STATUS = Flow(name="status", title=N_("My application progress"), states={}, enter=_status, enter_to=(),
               commands=("/status", "我的申报进度", "申报进度", "my application", "application status"),
               menu_order=300)
 
@@ -62,7 +62,7 @@ def _on_subscribe(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 SUBSCRIBE = Flow(name="subscribe", title=N_("Subscribe to reminders"), start="programme",
-                 states={"programme": State(prompt=_ask_subscribe, handle=_on_subscribe)},
+                 states={"programme": State(prompt=_ask_subscribe, handle=_on_subscribe, to=("flow:area",))},
                  commands=("/subscribe", "订阅提醒", "订阅", "subscribe"), menu_order=700)
 
 
@@ -85,5 +85,5 @@ def _on_unsubscribe(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 UNSUBSCRIBE = Flow(name="unsubscribe", title=N_("Stop reminders"), start="programme", enter=_enter_unsubscribe,
-                   states={"programme": State(prompt=_ask_unsubscribe, handle=_on_unsubscribe)},
+                   enter_to=(), states={"programme": State(prompt=_ask_unsubscribe, handle=_on_unsubscribe, to=())},
                    commands=("/unsubscribe", "退订", "取消订阅", "unsubscribe"), in_menu=False)

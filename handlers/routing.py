@@ -1,0 +1,409 @@
+"""Routing: where one message goes, as a tuple of small first-match rules, and running a flow's steps.
+
+A :class:`Turn` is the message as routing sees it (text cut to its limit, the active flow after idle
+timeout and role checks, the offered choices, the global word it is). :data:`RULES` are tried in order;
+the first that returns replies wins. Adding a kind of message (a platform event) is one rule, one line.
+The flows, the main menu and the FAQ are handed in by the composition root (:mod:`handlers.registry`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+
+from handlers.choices import Ask, Command, OpenFlow, OpenMenu, decode, normalize, number_of, resolve
+from handlers.errors import Invalid
+from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
+from handlers.i18n import N_
+from handlers.types import Choice, Reply
+from knowledge.text import pseudonym
+from storage.repositories import ConversationState
+
+log = logging.getLogger("handlers.dispatch")
+
+MAX_TEXT = 2000  # longer messages are cut before routing; the person is told
+RETURN = "_return"  # the slot that keeps the calling flow of a sub-flow (see handlers.flow.call)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
+    "cancel": ("/cancel", "取消", "cancel", "退出", "quit", "exit", "算了"),
+    "menu": ("/menu", "菜单", "menu", "主菜单", "main menu"),
+    "help": ("/help", "帮助", "help", "?", "？", "怎么用"),
+    "start": ("/start", "开始", "start", "你好", "hello", "hi", "您好"),
+}
+COMMAND_OF = {normalize(word): name for name, words in GLOBAL_COMMANDS.items() for word in words}
+INTROS = {
+    "start": N_("Hello! I am the Yunling Workers' Assistant of the Yunnan Federation of Trade Unions. I answer "
+                "questions on the Yunling Craftsman, innovation studio, technician workstation and skills-training "
+                "measures, always citing the article, and guide you through applications and class sign-in."),
+    "help": N_("Type a question in your own words (for example 'who can apply for Yunling Craftsman'), or choose "
+               "from the menu by number. Words that work everywhere: 'menu', 'cancel', 'help', 'language', "
+               "'human' (talk to a person)."),
+}
+
+FaqFn = Callable[[Ctx, str], list[Reply]]
+ListenFn = Callable[[Ctx, str], "str | None"]  # free text -> the flow to open for it, or None
+
+
+def clean_text(text: str) -> str:
+    return _CONTROL.sub("", text or "").strip()
+
+
+@dataclass
+class Turn:
+    """One message on its way through the rules. A rule may refine ``text`` for the rules after it."""
+
+    ctx: Ctx
+    conv: ConversationState
+    text: str
+    offered: list[Choice]
+    flow: Flow | None
+    command: str | None
+    notes: list[Reply] = field(default_factory=list)
+
+    @cached_property
+    def value(self) -> str | None:
+        """Outside a flow: the value of the offered choice the message picks (tap, number, exact label)."""
+        picked = resolve(self.text, self.offered, self.ctx.incoming.choice, fuzzy=False) if self.offered else None
+        return picked.value if picked else self.ctx.incoming.choice
+
+
+Rule = Callable[["Router", Turn], "list[Reply] | None"]
+
+
+class Router:
+    """The flows, the menu and the FAQ, and what a message does with them (the dispatcher is one)."""
+
+    def __init__(self, flows: Sequence[Flow], faq: FaqFn, menu: Sequence[MenuGroup | str],
+                 listen: ListenFn | None = None, rules: Sequence[Rule] | None = None) -> None:
+        check_registry(flows)
+        self.flows: dict[str, Flow] = {f.name: f for f in flows}
+        self.faq = faq
+        self.listen = listen
+        self.rules: tuple[Rule, ...] = tuple(RULES if rules is None else rules)
+        self.menu = tuple(menu)
+        self._triggers = {normalize(word): f.name for f in flows for word in f.commands}
+        self.groups = {g.key: g for g in self.menu if isinstance(g, MenuGroup)}
+        self._group_words = {normalize(w): g.key for g in self.groups.values() for w in g.commands}
+        self._slash = {w.split()[0] for w in self._triggers if w.startswith("/")} | {
+            w for w in COMMAND_OF if w.startswith("/")}
+
+    def trigger(self, text: str) -> tuple[str, str] | None:
+        """What a typed word opens wherever the person is: ``("flow:NAME" | "menu:KEY", argument)`` (``/lang
+        en``: "en"), ``("unknown", "")`` for an unknown ``/command``; None for anything else."""
+        word = normalize(text)
+        if not word:
+            return None
+        if (name := self._triggers.get(word)) is not None:
+            return "flow:" + name, ""
+        if (key := self._group_words.get(word)) is not None:
+            return "menu:" + key, ""
+        if word.startswith("/"):
+            head, _sep, arg = word.partition(" ")
+            if (name := self._triggers.get(head)) is not None:
+                return "flow:" + name, arg.strip()
+            if head not in self._slash and re.fullmatch(r"/[a-z_]{1,32}", head):
+                return "unknown", ""
+        return None
+
+    def is_word(self, key: str) -> bool:
+        """``key`` (normalised) is a global, flow or submenu word."""
+        return key in COMMAND_OF or key in self._triggers or key in self._group_words
+
+    def command_words(self) -> frozenset[str]:
+        """Every word that does something by itself (global words, flow and submenu words), normalised."""
+        return frozenset(COMMAND_OF) | frozenset(self._triggers) | frozenset(self._group_words)
+
+    # -- menus --------------------------------------------------------------------------------------------
+    def _visible(self, ctx: Ctx, name: str) -> Flow | None:
+        f = self.flows.get(name)
+        return f if f is not None and f.in_menu and f.allows(ctx.roles) else None
+
+    def main_menu(self, ctx: Ctx, text: str | None = None) -> Reply:
+        """Submenus and top-level flows the person may use (see ``handlers.flows.MENU``)."""
+        _ = ctx._
+        choices: list[Choice] = []
+        placed: set[str] = set()
+        for entry in self.menu:
+            if isinstance(entry, MenuGroup):
+                placed.update(entry.flows)
+                if entry.allows(ctx.roles) and any(self._visible(ctx, n) for n in entry.flows):
+                    choices.append(Choice(f"menu:{entry.key}", _(entry.title)))
+            else:
+                placed.add(entry)
+                if (f := self._visible(ctx, entry)) is not None:
+                    choices.append(Choice(f"flow:{f.name}", _(f.title)))
+        loose = sorted((f for f in self.flows.values() if f.name not in placed and self._visible(ctx, f.name)),
+                       key=lambda f: (f.menu_order, f.name))
+        choices[-1:-1] = [Choice(f"flow:{f.name}", _(f.title)) for f in loose]  # before the last entry
+        return Reply(text=text or _("What would you like to do? Choose a number, or just type your question."),
+                     choices=tuple(choices))
+
+    def submenu(self, ctx: Ctx, key: str) -> Reply:
+        _ = ctx._
+        flows = [f for n in self.groups[key].flows if (f := self._visible(ctx, n)) is not None]
+        return Reply(text=_(self.groups[key].title), choices=(*(Choice(f"flow:{f.name}", _(f.title)) for f in flows),
+                                                              Choice("cmd:menu", _("Main menu"))))
+
+    def show_menu(self, ctx: Ctx, conv: ConversationState, text: str | None = None) -> list[Reply]:
+        """End any flow and show the main menu (its choices are picked up by the next message)."""
+        menu = self.main_menu(ctx, text)
+        self._save(ctx, conv, "", "", menu.choices)
+        return [menu]
+
+    def show_submenu(self, ctx: Ctx, conv: ConversationState, key: str) -> list[Reply]:
+        sub = self.submenu(ctx, key)
+        self._save(ctx, conv, "", "", sub.choices)
+        return [sub]
+
+    # -- one message ------------------------------------------------------------------------------------
+    def route(self, ctx: Ctx, conv: ConversationState) -> list[Reply]:
+        turn = self._turn(ctx, conv)
+        for rule in self.rules:
+            replies = rule(self, turn)
+            if replies is not None:
+                return [*turn.notes, *replies]
+        return [*turn.notes, *self.show_menu(ctx, conv)]
+
+    def _turn(self, ctx: Ctx, conv: ConversationState) -> Turn:
+        _ = ctx._
+        inc = ctx.incoming
+        text = clean_text(inc.text)
+        notes: list[Reply] = []
+        if len(text) > MAX_TEXT:
+            text = text[:MAX_TEXT]
+            notes.append(Reply(text=_("Your message was very long; I read only its first {n} characters.",
+                                      n=MAX_TEXT)))
+        offered = [Choice(v, lab) for v, lab in json.loads(conv.offered or "[]")]
+        flow = self.flows.get(conv.flow) if conv.flow else None
+        if flow is None and conv.flow:  # a flow that no longer exists (after an upgrade)
+            ctx.data = {}
+        elif flow is not None and ctx.now - conv.updated_at > (
+                flow.timeout or timedelta(minutes=ctx.settings.session_timeout_minutes)):
+            # An idle conversation ends quietly; the next message starts afresh.
+            notes.append(Reply(text=_("Our previous conversation was idle for a while and has been closed. "
+                                      "Let's start again.")))
+            flow, ctx.data, offered = None, {}, []
+            self._save(ctx, conv, "", "", ())
+        elif flow is not None and not flow.allows(ctx.roles):  # a role taken away (allow-list) mid-flow
+            flow, ctx.data, offered = None, {}, []
+            self._save(ctx, conv, "", "", ())
+        command = COMMAND_OF.get(normalize(text)) if text else None
+        tapped = inc.choice
+        if tapped is None and flow is None and offered:  # "1" typed for an offered "cmd:menu" option
+            picked = resolve(text, offered, fuzzy=False)
+            tapped = picked.value if picked else None
+        if tapped is not None and isinstance(kind := decode(tapped), Command):
+            command = kind.word
+        return Turn(ctx=ctx, conv=conv, text=text, offered=offered, flow=flow, command=command, notes=notes)
+
+    def _save(self, ctx: Ctx, conv: ConversationState, flow: str, state: str, offered: Sequence[Choice],
+              retries: int = 0) -> None:
+        conv.move_to(flow=flow, state=state, data=ctx.data if flow else {},
+                     offered=[[c.value, c.label] for c in offered], retries=retries, now=ctx.now)
+
+    def open(self, ctx: Ctx, conv: ConversationState, target: str, arg: str) -> list[Reply]:
+        """Leave whatever step the person is in for what a command word opens."""
+        kind = decode(target)
+        if isinstance(kind, OpenFlow):
+            ctx.data = {"arg": arg} if arg else {}
+            return self.enter(ctx, conv, self.flows[kind.name])
+        if isinstance(kind, OpenMenu) and self.groups[kind.key].allows(ctx.roles):
+            return self.show_submenu(ctx, conv, kind.key)
+        log.info("unknown command from %s", pseudonym(ctx.incoming.channel, ctx.incoming.user_key))
+        return self.show_menu(ctx, conv, ctx._("I do not know that command. Here is what I can do; you can also "
+                                               "just type your question."))
+
+    def enter(self, ctx: Ctx, conv: ConversationState, flow: Flow) -> list[Reply]:
+        if not flow.allows(ctx.roles):
+            log.warning("refused flow %s for %s (roles %s)", flow.name,
+                        pseudonym(ctx.incoming.channel, ctx.incoming.user_key), sorted(ctx.roles) or "-")
+            return self.show_menu(ctx, conv, ctx._("Sorry, this function is only for authorised union clerks. "
+                                                   "If you are one, ask your union to add you."))
+        outcome = flow.enter(ctx) if flow.enter else None
+        if outcome is None:
+            if flow.start is None:
+                raise RuntimeError(f"flow {flow.name} has neither a start state nor an entry outcome")
+            outcome = Outcome(next_state=flow.start)
+        return self._apply(ctx, conv, flow, None, outcome, retries=0)
+
+    def step(self, ctx: Ctx, conv: ConversationState, flow: Flow, state_name: str, text: str,
+             offered: list[Choice]) -> list[Reply]:
+        _ = ctx._
+        state = flow.states.get(state_name)
+        if state is None:
+            return self.show_menu(ctx, conv)
+        # Where the step takes free text, only a tap, a number or an exact label picks an option: a typed
+        # sentence close to an option's label is still the person's own words.
+        choice = resolve(text, offered, ctx.incoming.choice, fuzzy=not state.free_text) if offered else None
+        try:
+            if offered and choice is None and not state.free_text:
+                raise Invalid(_("Please answer with one of the options (a number is enough)."))
+            outcome = state.handle(ctx, Answer(text=text, choice=choice))
+        except Invalid as bad:
+            retries = conv.retries + 1
+            if retries > state.max_retries:
+                return self.show_menu(ctx, conv, _("{why} We seem to be stuck, so I have stopped this step. You can "
+                                                   "start it again from the menu, or type 'human' to reach a person.",
+                                                   why=bad.message))
+            prompt = state.prompt(ctx)
+            self._save(ctx, conv, flow.name, state_name, prompt.choices, retries)
+            return [Reply(text=bad.message), prompt]
+        return self._apply(ctx, conv, flow, state_name, outcome, retries=0)
+
+    def _apply(self, ctx: Ctx, conv: ConversationState, flow: Flow, current: str | None, outcome: Outcome,
+               retries: int) -> list[Reply]:
+        """Carry out ``outcome`` of ``current`` (None: the entry), checked against what it declares."""
+        if not flow.allowed(current, outcome):
+            log.error("flow %s: %s went to %s, which it does not declare", flow.name, current or "enter",
+                      ", ".join(outcome.targets()))
+            return self.show_menu(ctx, conv, ctx._("Sorry, something went wrong on our side in this step, so I "
+                                                   "have stopped it. You can start it again from the menu."))
+        replies = list(outcome.replies)
+        if outcome.reroute:
+            ctx.data = {}
+            self._save(ctx, conv, "", "", ())
+            return [*replies, *self.route(ctx, conv)]
+        if outcome.next_flow is not None and outcome.next_flow in self.flows:
+            if outcome.return_to:  # a call: this flow waits, with its slots, in the called flow's slots
+                ctx.data = {RETURN: {"flow": flow.name, "state": outcome.return_to, "data": ctx.data}}
+            return [*replies, *self.enter(ctx, conv, self.flows[outcome.next_flow])]
+        if outcome.end or outcome.next_flow is not None:
+            caller = ctx.data.get(RETURN)
+            parent = self.flows.get(caller["flow"]) if isinstance(caller, dict) else None
+            if caller is not None and parent is not None and parent.allows(ctx.roles):
+                ctx.data = caller.get("data") or {}
+                return [*replies, *self._resume(ctx, conv, parent, caller["state"])]
+            self._save(ctx, conv, "", "", replies[-1].choices if replies else ())
+            return replies
+        state_name = outcome.next_state or current or flow.start or ""
+        prompt = flow.states[state_name].prompt(ctx)
+        self._save(ctx, conv, flow.name, state_name, prompt.choices, retries)
+        return [*replies, prompt]
+
+    def _resume(self, ctx: Ctx, conv: ConversationState, flow: Flow, state_name: str) -> list[Reply]:
+        if state_name not in flow.states:
+            log.error("flow %s: sub-flow returned to unknown state %s", flow.name, state_name)
+            return self.show_menu(ctx, conv)
+        prompt = flow.states[state_name].prompt(ctx)
+        self._save(ctx, conv, flow.name, state_name, prompt.choices)
+        return [prompt]
+
+
+# -- the rules, in order ----------------------------------------------------------------------------------
+
+def global_word(r: Router, t: Turn) -> list[Reply] | None:
+    """cancel, menu, start, help: in every state."""
+    if t.command == "cancel":
+        return r.show_menu(t.ctx, t.conv, t.ctx._("Cancelled. What would you like to do next?") if t.flow else None)
+    if t.command in ("menu", "start", "help"):
+        intro = [Reply(text=t.ctx._(INTROS[t.command]))] if t.command in INTROS else []
+        return [*intro, *r.show_menu(t.ctx, t.conv)]
+    return None
+
+
+def payload(r: Router, t: Turn) -> list[Reply] | None:
+    """A deep-link or QR payload opens the flow that claims its prefix."""
+    inc = t.ctx.incoming
+    if not inc.payload:
+        return None
+    for f in r.flows.values():
+        if any(inc.payload.startswith(p) for p in f.payload_prefixes):
+            t.ctx.data = {"payload": inc.payload}
+            return r.enter(t.ctx, t.conv, f)
+    return None
+
+
+def platform_menu(r: Router, t: Turn) -> list[Reply] | None:
+    """A platform's own menu (WeChat's custom menu, event "menu") works in every state, like a command."""
+    inc = t.ctx.incoming
+    kind = decode(inc.choice) if inc.event == "menu" and inc.choice else None
+    if isinstance(kind, OpenFlow) and kind.name in r.flows:
+        t.ctx.data = {}
+        return r.enter(t.ctx, t.conv, r.flows[kind.name])
+    return None
+
+
+def flow_word(r: Router, t: Turn) -> list[Reply] | None:
+    """A word that opens a flow or a submenu works in every state, like the global words, unless it is
+    exactly one of the options the step offered (the programme "云岭工匠" in a list of programmes)."""
+    trig = r.trigger(t.text) if t.text and not t.ctx.incoming.choice else None
+    if trig is None or (t.flow is not None and t.conv.state and resolve(t.text, t.offered, fuzzy=False) is not None
+                        and number_of(t.text) is None):
+        return None
+    return r.open(t.ctx, t.conv, *trig)
+
+
+def active_step(r: Router, t: Turn) -> list[Reply] | None:
+    if t.flow is None or not t.conv.state:
+        return None
+    return r.step(t.ctx, t.conv, t.flow, t.conv.state, t.text, t.offered)
+
+
+def menu_pick(r: Router, t: Turn) -> list[Reply] | None:
+    """Outside a flow: an offered (or tapped) flow or submenu, or a submenu's word."""
+    kind = decode(t.value) if t.value else None
+    if isinstance(kind, OpenFlow) and kind.name in r.flows:
+        t.ctx.data = {}
+        return r.enter(t.ctx, t.conv, r.flows[kind.name])
+    key = kind.key if isinstance(kind, OpenMenu) else r._group_words.get(normalize(t.text))
+    if key in r.groups and r.groups[key].allows(t.ctx.roles):
+        return r.show_submenu(t.ctx, t.conv, key)
+    return None
+
+
+def asked(r: Router, t: Turn) -> list[Reply] | None:
+    """A suggested question ("ask:…"): a flow's words open it; otherwise it is the text the FAQ gets."""
+    kind = decode(t.value) if t.value else None
+    if not isinstance(kind, Ask):
+        return None
+    t.text = kind.text
+    target = r._triggers.get(normalize(t.text))
+    if target:
+        t.ctx.data = {}
+        return r.enter(t.ctx, t.conv, r.flows[target])
+    return None
+
+
+def no_text(r: Router, t: Turn) -> list[Reply] | None:
+    if t.text:
+        return None
+    _ = t.ctx._
+    if t.ctx.incoming.upload is not None:
+        return r.show_menu(t.ctx, t.conv, _("I received your file, but I read files only where a step asks for one "
+                                            "(a class roster, under Training classes)."))
+    return r.show_menu(t.ctx, t.conv, _("I did not receive any text. Please type your question, or choose from "
+                                        "the menu."))
+
+
+def listened(r: Router, t: Turn) -> list[Reply] | None:
+    """A message that describes the person and asks about a programme opens the check that fits."""
+    target = r.listen(t.ctx, t.text) if r.listen is not None else None
+    return r.enter(t.ctx, t.conv, r.flows[target]) if target in r.flows else None  # type: ignore[index]
+
+
+def faq(r: Router, t: Turn) -> list[Reply] | None:
+    t.ctx.data = {}
+    replies = r.faq(t.ctx, t.text)
+    # Choices the FAQ offers ("flow:handoff", "ask:…") are picked up by the next message.
+    r._save(t.ctx, t.conv, "", "", replies[-1].choices if replies else ())
+    return replies
+
+
+RULES: tuple[Rule, ...] = (
+    global_word,
+    payload,
+    platform_menu,
+    flow_word,
+    active_step,
+    menu_pick,
+    asked,
+    no_text,
+    listened,
+    faq,
+)
