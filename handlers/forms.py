@@ -9,15 +9,14 @@ Facts of the measures (length limits, at least one criterion, the ways to apply)
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from handlers.choices import number_of
 from handlers.errors import Invalid
+from handlers.fields import KINDS, nfkc
 from handlers.i18n import N_, Translate
-from knowledge.idcard import id_problem, is_valid_mobile, normalize_id, normalize_mobile
 
 PROGRAMMES = ("craftsman", "studio", "station")
 TEXT_MAX = 100  # short text answers (names, addresses)
@@ -203,24 +202,9 @@ def field_of(programme: str, key: str) -> Field:
     raise KeyError(key)
 
 
-# -- validation ---------------------------------------------------------------------------------------
+# -- validation (the parsers of each kind are shared by every form: handlers.fields) -------------------
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_PHONE = re.compile(r"^[0-9()\-+ ]{7,20}$")
 _SPLIT = re.compile(r"[\s,，、;；/和及]+")
-_DATE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})(?:\s*[-./月]\s*(\d{1,2})\s*日?|\s*月?)$")
-ID_PROBLEMS = {
-    "length": N_("An ID card number has 18 characters; please check that none is missing or extra."),
-    "chars": N_("An ID card number is 17 digits followed by a digit or X; please check for other characters."),
-    "birthdate": N_("The birth date inside this ID card number (characters 7 to 14) is not a real date; "
-                    "please check it."),
-    "checksum": N_("The last character of this ID card number does not match the others (GB 11643 check "
-                   "digit); please check for a mistyped digit."),
-}
-
-
-def _nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
 
 
 def parse_answer(f: Field, text: str, _: Translate, *, today: date) -> Any:
@@ -236,37 +220,8 @@ def parse_answer(f: Field, text: str, _: Translate, *, today: date) -> Any:
         return _pick(f, text, _)
     if f.kind == "multi":
         return _pick_many(f, text, _)
-    if f.kind == "id":
-        problem = id_problem(text, today=today)
-        if problem:
-            raise Invalid(_(ID_PROBLEMS[problem]))
-        return normalize_id(text)
-    if f.kind == "mobile":
-        if not is_valid_mobile(text):
-            raise Invalid(_("That is not a mainland mobile number: 11 digits starting with 1 (e.g. 13912345678)."))
-        return normalize_mobile(text)
-    if f.kind == "email":
-        value = _nfkc(text)
-        if not _EMAIL.match(value) or len(value) > 100:
-            raise Invalid(_("That does not look like an e-mail address (name@example.com)."))
-        return value
-    if f.kind == "postcode":
-        value = _nfkc(text)
-        if not re.fullmatch(r"\d{6}", value):
-            raise Invalid(_("A postcode has exactly 6 digits (e.g. 650000)."))
-        return value
-    if f.kind == "phone":
-        value = _nfkc(text)
-        if not _PHONE.match(value) or sum(ch.isdigit() for ch in value) < 7:
-            raise Invalid(_("Please type a telephone number with its area code, e.g. 0871-12345678."))
-        return value
-    if f.kind == "int":
-        value = _nfkc(text).removesuffix("年").removesuffix("项").removesuffix("个").strip()
-        if not value.isdigit() or int(value) > 999:
-            raise Invalid(_("Please type a whole number, e.g. 12."))
-        return int(value)
-    if f.kind == "date":
-        return _date(text, _, today)
+    if (parse := KINDS.get(f.kind)) is not None:
+        return parse(text, _, today)
     limit = f.max_chars or (TEXT_MAX if f.kind in ("text", "unit") else LONG_MAX)
     if len(text) > limit:
         raise Invalid(_("This answer has {n} characters; the limit is {limit}. Please shorten it and send it "
@@ -278,7 +233,7 @@ def _pick(f: Field, text: str, _: Translate) -> str:
     n = number_of(text)
     if n is not None and 1 <= n <= len(f.options):
         return f.options[n - 1][0]
-    wanted = _nfkc(text).lower()
+    wanted = nfkc(text).lower()
     for value, en in f.options:
         if wanted in (value, en.lower()):
             return value
@@ -287,7 +242,7 @@ def _pick(f: Field, text: str, _: Translate) -> str:
 
 def _pick_many(f: Field, text: str, _: Translate) -> list[str]:
     chosen: list[str] = []
-    for token in (t for t in _SPLIT.split(_nfkc(text)) if t):
+    for token in (t for t in _SPLIT.split(nfkc(text)) if t):
         tokens = list(token) if token.isdigit() and len(token) > 1 and len(f.options) < 10 else [token]
         for t in tokens:  # "13" with fewer than 10 options means 1 and 3
             try:
@@ -301,21 +256,6 @@ def _pick_many(f: Field, text: str, _: Translate) -> list[str]:
         raise Invalid(_("Please choose at least one option."))
     order = [v for v, _en in f.options]
     return sorted(chosen, key=order.index)
-
-
-def _date(text: str, _: Translate, today: date) -> str:
-    m = _DATE.match(_nfkc(text))
-    bad = Invalid(_("Please type a date such as 2018-05-20 or 2018年5月."))
-    if not m:
-        raise bad
-    year, month, day = int(m.group(1)), int(m.group(2)), m.group(3)
-    try:
-        when = date(year, month, int(day) if day else 1)
-    except ValueError:
-        raise bad from None
-    if year < 1949 or when > today:
-        raise Invalid(_("That date is in the future or too far back; please check it."))
-    return f"{year}年{month}月{int(day)}日" if day else f"{year}年{month}月"
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")

@@ -18,6 +18,7 @@ from functools import cached_property
 
 from handlers.choices import Ask, Command, OpenFlow, OpenMenu, decode, normalize, number_of, resolve
 from handlers.errors import Invalid
+from handlers.fields import BACK, SAVE, SKIP
 from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
 from handlers.i18n import N_
 from handlers.types import Choice, Reply
@@ -28,6 +29,7 @@ log = logging.getLogger("handlers.dispatch")
 
 MAX_TEXT = 2000  # longer messages are cut before routing; the person is told
 RETURN = "_return"  # the slot that keeps the calling flow of a sub-flow (see handlers.flow.call)
+FORM_WORDS = SKIP | BACK | SAVE
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
@@ -90,8 +92,8 @@ class Router:
         self._triggers = {normalize(word): f.name for f in flows for word in f.commands}
         self.groups = {g.key: g for g in self.menu if isinstance(g, MenuGroup)}
         self._group_words = {normalize(w): g.key for g in self.groups.values() for w in g.commands}
-        self._slash = {w.split()[0] for w in self._triggers if w.startswith("/")} | {
-            w for w in COMMAND_OF if w.startswith("/")}
+        # Slash words that are not unknown commands: flows', global and form words (/back in a form).
+        self._slash = {w.split()[0] for w in (*self._triggers, *COMMAND_OF, *FORM_WORDS) if w.startswith("/")}
 
     def trigger(self, text: str) -> tuple[str, str] | None:
         """What a typed word opens wherever the person is: ``("flow:NAME" | "menu:KEY", argument)`` (``/lang

@@ -18,6 +18,7 @@ from typing import Any
 from handlers import dates
 from handlers.choices import normalize, number_of, resolve
 from handlers.cite import citations
+from handlers.fields import NO, YES, word_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto, reroute, switch
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Citation, Reply
@@ -31,7 +32,6 @@ from knowledge.rules.channels import Step
 from knowledge.workdays import CalendarUnknown
 
 BACK = "back"
-BACK_WORDS = frozenset(normalize(w) for w in ("back", "上一步", "上一题", "返回", "改上一题", "修改上一题"))
 MAX_TEXT = 60
 
 PROGRAMME_NAMES = {
@@ -103,13 +103,39 @@ def _ask(qn: Questionnaire) -> Callable[[Ctx], Reply]:
     return prompt
 
 
-_YES = ("是", "是的", "对", "对的", "有", "有的", "嗯", "没错", "当然", "yes", "y", "yeah", "sure")
-_NO = ("否", "不是", "没有", "无", "不", "没", "不对", "no", "n", "nope", "none")
 _PUNCT = re.compile(r"[\s,.;:!?，。；：！？、…~～]+")
 
 
 def _clean(text: str) -> str:
     return _PUNCT.sub("", normalize(text))
+
+
+def _terms(label: str, synonyms: tuple[str, ...] | list[str]) -> list[str]:
+    """The words that name an option: its synonyms, its label in both languages, the label's brackets."""
+    terms = [_clean(w) for w in synonyms] + [_clean(translator("zh")(label)), _clean(label)]
+    return terms + [_clean(m) for m in re.findall(r"[（(]([^()（）]+)[)）]", label)]
+
+
+def _named(q: Question, t: str) -> str | None:
+    """The option whose longest naming word occurs in ``t`` (not "not sure")."""
+    best: tuple[int, str] | None = None
+    for o in q.options:
+        if o.value == UNSURE:
+            continue
+        for term in _terms(o.label, o.synonyms):
+            if len(term) >= 2 and term in t and (best is None or len(term) > best[0]):
+                best = (len(term), o.value)
+    return best[1] if best is not None else None
+
+
+def _yes_no(values: set[str], t: str) -> str | None:
+    if "none" in values and t in {_clean(w) for w in NO}:
+        return "none"
+    if "no" in values and (t in NO or t.startswith(("不是", "没有", "否"))):
+        return "no"
+    if "yes" in values and (t in YES or t.startswith(("是", "有", "对"))):
+        return "yes"
+    return None
 
 
 def match_option(q: Question, text: str) -> str | None:
@@ -118,38 +144,18 @@ def match_option(q: Question, text: str) -> str | None:
     t = _clean(text)
     if not t:
         return None
-    values = [o.value for o in q.options]
-    by_value = {o.value: o for o in q.options}
-    if UNSURE in by_value and any(_clean(w) in t for w in by_value[UNSURE].synonyms):
+    unsure = next((o for o in q.options if o.value == UNSURE), None)
+    if unsure is not None and any(_clean(w) in t for w in unsure.synonyms):
         return UNSURE
-    zh = translator("zh")
-    best: tuple[int, str] | None = None
-    for o in q.options:
-        if o.value == UNSURE:
-            continue
-        label_zh = _clean(zh(o.label))
-        terms = [_clean(w) for w in o.synonyms] + [label_zh, _clean(o.label)]
-        terms += [_clean(m) for m in re.findall(r"[（(]([^()（）]+)[)）]", o.label)]
-        for term in terms:
-            if len(term) >= 2 and term in t and (best is None or len(term) > best[0]):
-                best = (len(term), o.value)
-    if best is not None:
-        return best[1]
-    if "none" in values and t in {_clean(w) for w in _NO}:
-        return "none"
-    if "no" in values and (t in _NO or t.startswith(("不是", "没有", "否"))):
-        return "no"
-    if "yes" in values and (t in _YES or t.startswith(("是", "有", "对"))):
-        return "yes"
-    return None
+    return _named(q, t) or _yes_no({o.value for o in q.options}, t)
 
 
 def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
     """A choice answer. The engine's fuzzy match is checked against the words people use ("全国劳动模范" is not
     "云南省劳动模范"); free text off an open list ("等") is kept as OTHER with the text."""
     text = answer.text.strip()
-    exact = answer.value is not None and (not text or resolve(text, [answer.choice], fuzzy=False) is not None
-                                          or number_of(text) is not None)
+    exact = answer.choice is not None and (not text or resolve(text, [answer.choice], fuzzy=False) is not None
+                                           or number_of(text) is not None)
     if exact:
         return answer.value
     matched = match_option(q, text)
@@ -207,7 +213,7 @@ def _parse(ctx: Ctx, q: Question, answer: Answer) -> object:
 def _handle(qn: Questionnaire) -> Callable[[Ctx, Answer], Outcome]:
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
         history: list[str] = ctx.data.setdefault("history", [])
-        if answer.value == BACK or (answer.value is None and normalize(answer.text) in BACK_WORDS):
+        if answer.value == BACK or (answer.value is None and word_of(answer.text) == "back"):
             if history:
                 key = history.pop()
                 profile(ctx).pop(key, None)

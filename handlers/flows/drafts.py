@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.choices import normalize, number_of
+from handlers.fields import word_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
 from handlers.forms import (
     PROGRAMME_NAMES,
@@ -38,9 +39,6 @@ from knowledge.idcard import mask_id, mask_mobile
 from storage import repo_applications as apps
 from storage.models_applications import SUBMITTED, ApplicationDraft
 
-SKIP = {"跳过", "skip", "/skip", "略过", "不填"}
-SAVE = {"保存", "save", "/save", "保存退出", "稍后再填", "以后再填"}
-BACK = {"返回", "back", "/back", "上一步", "上一题", "返回上一题"}
 _CORRECT = re.compile(r"^(?:修改|改|更正|correct|edit|fix)\s*第?\s*(\d{1,2})\s*[项个条]?$", re.I)
 PREVIEW = 30
 UNIT_KEYS = ("body", "filing_body", "unit")  # slots a channel flow may hand over (switch keeps them)
@@ -249,12 +247,12 @@ def _on_field(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
     draft = _draft(ctx)
     f = field_of(draft.programme, ctx.data["field"])
-    word = normalize(answer.text)
-    if word in SAVE:
+    word = word_of(answer.text)
+    if word == "save":
         return _saved(ctx)
-    if word in BACK:
+    if word == "back":
         return _back(ctx, draft, f)
-    if word in SKIP:
+    if word == "skip":
         if not f.optional:
             raise Invalid(_("This question cannot be skipped: the form needs it. Type 'save' to stop for now."))
         value: Any = ""
@@ -322,8 +320,7 @@ def _on_review(ctx: Ctx, answer: Answer) -> Outcome:
     m = _CORRECT.match(normalize(answer.text))
     if m:
         return _correct(ctx, int(m.group(1)))
-    word = normalize(answer.text)
-    if answer.value == "save" or word in SAVE:
+    if answer.value == "save" or word_of(answer.text) == "save":
         return _saved(ctx)
     if answer.value == "correct":
         return goto("which")
@@ -338,7 +335,7 @@ def _ask_which(ctx: Ctx) -> Reply:
 
 
 def _on_which(ctx: Ctx, answer: Answer) -> Outcome:
-    if normalize(answer.text) in BACK:
+    if word_of(answer.text) == "back":
         return goto("review")
     n = number_of(answer.text)
     if n is None and answer.text.strip().isdigit():

@@ -1,0 +1,120 @@
+"""Parsing a typed answer to one form field, shared by every form: one set of words (skip, back, save,
+yes, no), one phone rule, one date parser. A parser returns the value to store or raises
+:class:`Invalid` with a message saying what is wrong, in the person's language.
+
+    KINDS["mobile"](text, _, today)  # -> "13912345678" or Invalid
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date
+
+from handlers import dates
+from handlers.choices import normalize
+from handlers.errors import Invalid
+from handlers.i18n import N_, Translate
+from knowledge.idcard import id_problem, is_valid_mobile, normalize_id, normalize_mobile
+
+# -- the words of every form ------------------------------------------------------------------------------
+SKIP = frozenset(normalize(w) for w in ("跳过", "skip", "/skip", "略过", "不填"))
+BACK = frozenset(normalize(w) for w in ("返回", "back", "/back", "上一步", "上一题", "返回上一题", "改上一题",
+                                         "修改上一题"))
+SAVE = frozenset(normalize(w) for w in ("保存", "save", "/save", "保存退出", "稍后再填", "以后再填"))
+YES = ("是", "是的", "对", "对的", "有", "有的", "嗯", "没错", "当然", "yes", "y", "yeah", "sure")
+NO = ("否", "不是", "没有", "无", "不", "没", "不对", "no", "n", "nope", "none")
+
+
+def word_of(text: str) -> str | None:
+    """"skip", "back" or "save" when ``text`` is one of the form words; None otherwise."""
+    key = normalize(text)
+    return "skip" if key in SKIP else "back" if key in BACK else "save" if key in SAVE else None
+
+
+# -- the rules ------------------------------------------------------------------------------------------
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_PHONE = re.compile(r"^[0-9()\-+ ]{7,20}$")
+_MONTH = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?$")
+ID_PROBLEMS = {
+    "length": N_("An ID card number has 18 characters; please check that none is missing or extra."),
+    "chars": N_("An ID card number is 17 digits followed by a digit or X; please check for other characters."),
+    "birthdate": N_("The birth date inside this ID card number (characters 7 to 14) is not a real date; "
+                    "please check it."),
+    "checksum": N_("The last character of this ID card number does not match the others (GB 11643 check "
+                   "digit); please check for a mistyped digit."),
+}
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def is_phone(text: str) -> bool:
+    """A telephone number with its area code, or a mainland mobile number."""
+    value = nfkc(text)
+    return is_valid_mobile(value) or (bool(_PHONE.match(value)) and sum(ch.isdigit() for ch in value) >= 7)
+
+
+def parse_id(text: str, _: Translate, today: date) -> str:
+    problem = id_problem(text, today=today)
+    if problem:
+        raise Invalid(_(ID_PROBLEMS[problem]))
+    return normalize_id(text)
+
+
+def parse_mobile(text: str, _: Translate, today: date) -> str:
+    if not is_valid_mobile(text):
+        raise Invalid(_("That is not a mainland mobile number: 11 digits starting with 1 (e.g. 13912345678)."))
+    return normalize_mobile(text)
+
+
+def parse_email(text: str, _: Translate, today: date) -> str:
+    value = nfkc(text)
+    if not _EMAIL.match(value) or len(value) > 100:
+        raise Invalid(_("That does not look like an e-mail address (name@example.com)."))
+    return value
+
+
+def parse_postcode(text: str, _: Translate, today: date) -> str:
+    value = nfkc(text)
+    if not re.fullmatch(r"\d{6}", value):
+        raise Invalid(_("A postcode has exactly 6 digits (e.g. 650000)."))
+    return value
+
+
+def parse_phone(text: str, _: Translate, today: date) -> str:
+    if not is_phone(text):
+        raise Invalid(_("Please type a telephone number with its area code, e.g. 0871-12345678."))
+    return nfkc(text)
+
+
+def parse_int(text: str, _: Translate, today: date) -> int:
+    value = nfkc(text).removesuffix("年").removesuffix("项").removesuffix("个").strip()
+    if not value.isdigit() or int(value) > 999:
+        raise Invalid(_("Please type a whole number, e.g. 12."))
+    return int(value)
+
+
+def parse_past_date(text: str, _: Translate, today: date) -> str:
+    """A day or a month since 1949, as printed on a form: 2018年5月20日 or 2018年5月."""
+    bad = Invalid(_("Please type a date such as 2018-05-20 or 2018年5月."))
+    day = dates.parse_day(text)
+    if day is not None:
+        year, month, shown = day.year, day.month, f"{day.year}年{day.month}月{day.day}日"
+    elif (m := _MONTH.match(nfkc(text))) is not None and 1 <= int(m[2]) <= 12:
+        year, month, shown = int(m[1]), int(m[2]), f"{int(m[1])}年{int(m[2])}月"
+        day = date(year, month, 1)
+    else:
+        raise bad
+    if year < 1949 or day > today:
+        raise Invalid(_("That date is in the future or too far back; please check it."))
+    return shown
+
+
+Parser = Callable[[str, Translate, date], object]
+KINDS: dict[str, Parser] = {
+    "id": parse_id, "mobile": parse_mobile, "email": parse_email, "postcode": parse_postcode,
+    "phone": parse_phone, "int": parse_int, "date": parse_past_date,
+}
