@@ -24,10 +24,11 @@ docs/flows.md lists its flow as "not yet declared".
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
@@ -40,6 +41,7 @@ from storage.models import Person, role_set
 __all__ = ["Answer", "Ctx", "Flow", "Invalid", "MenuGroup", "Outcome", "State", "call", "check_registry", "finish",
            "goto", "reroute", "switch"]
 
+S = TypeVar("S")
 FLOW_TARGET = "flow:"  # a declared target that is another flow (switch or call), not a state
 
 
@@ -62,6 +64,23 @@ class Ctx:
     known_unit: str = ""
     flow_names: frozenset[str] = frozenset()  # the registered flows (a step offers only flows that exist)
     _person: Person | None = field(default=None, repr=False)
+    _slots: Any = field(default=None, repr=False)  # the typed slots read from ``_slots_data``
+    _slots_data: dict[str, Any] | None = field(default=None, repr=False)
+
+    def slots(self, cls: type[S]) -> S:
+        """The flow's slots as its typed dataclass, read from ``data`` once; changes to it are written back
+        to ``data`` (the same JSON column) when the conversation is saved. Keys it does not name stay."""
+        if isinstance(self._slots, cls) and self._slots_data is self.data:
+            return self._slots
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        typed = cls(**{k: v for k, v in self.data.items() if k in names})
+        self._slots, self._slots_data = typed, self.data
+        return typed
+
+    def flush_slots(self) -> None:
+        """Write the typed slots back into ``data`` (the dispatcher does, before it saves)."""
+        if self._slots is not None and self._slots_data is self.data:
+            self.data.update(dataclasses.asdict(self._slots))
 
     def has_flow(self, name: str) -> bool:
         return name in self.flow_names

@@ -206,6 +206,7 @@ class Router:
 
     def _save(self, ctx: Ctx, conv: ConversationState, flow: str, state: str, offered: Sequence[Choice],
               retries: int = 0) -> None:
+        ctx.flush_slots()
         conv.move_to(flow=flow, state=state, data=ctx.data if flow else {},
                      offered=[[c.value, c.label] for c in offered], retries=retries, now=ctx.now)
 
@@ -261,6 +262,7 @@ class Router:
     def _apply(self, ctx: Ctx, conv: ConversationState, flow: Flow, current: str | None, outcome: Outcome,
                retries: int) -> list[Reply]:
         """Carry out ``outcome`` of ``current`` (None: the entry), checked against what it declares."""
+        ctx.flush_slots()
         if not flow.allowed(current, outcome):
             log.error("flow %s: %s went to %s, which it does not declare", flow.name, current or "enter",
                       ", ".join(outcome.targets()))

@@ -108,3 +108,38 @@ def test_migrated_flows_declare_every_transition() -> None:
                 "delete_data"}
     undeclared = sorted(f.name for f in FLOWS if f.name in migrated and not f.declared)
     assert not undeclared
+
+
+def test_typed_slots_are_kept_in_the_same_json(engine, settings, clock) -> None:
+    """A flow's dataclass slots are written back to the conversation's JSON column when it is saved."""
+    import json
+    from dataclasses import dataclass, field
+
+    from sqlmodel import Session, select
+
+    from storage.models import Conversation
+    from tests.conftest import Person as Driver
+
+    @dataclass
+    class Tally:
+        count: int = 0
+        seen: list[str] = field(default_factory=list)
+
+    def on(ctx: Ctx, a: Answer) -> Outcome:
+        tally = ctx.slots(Tally)
+        tally.count += 1
+        tally.seen.append(a.text)
+        return goto("count") if tally.count < 2 else finish(Reply(text=f"{tally.count} {tally.seen}"))
+
+    counter = Flow(name="counter", title="Counter", start="count", commands=("/counter",), states={
+        "count": State(lambda ctx: Reply(text=f"Count {ctx.slots(Tally).count}"), on, free_text=True, to=("count",))})
+    d = build_dispatcher(engine, settings, flows=(*FLOWS, counter), faq=faq_answer, privacy_notice=False)
+    tom = Driver(d, clock, "tom")
+    tom.say("/counter")
+    tom.say("a b")
+    assert tom.last.text == "Count 1"
+    with Session(engine) as s:
+        (conv,) = s.exec(select(Conversation).where(Conversation.flow == "counter")).all()
+        assert json.loads(conv.data) == {"count": 1, "seen": ["a b"]}
+    tom.say("c")
+    assert tom.last.text == "2 ['a b', 'c']"

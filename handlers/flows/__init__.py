@@ -9,6 +9,7 @@ from handlers.flows.clerk_cases import CLERK_CASES
 from handlers.flows.core import AREA, DELETE_DATA, EXPORT_DATA, LANG, ME, PRIVACY
 from handlers.flows.craftsman import FLOWS as CRAFTSMAN_FLOWS
 from handlers.flows.drafts import FLOWS as DRAFT_FLOWS
+from handlers.flows.drafts_export import EXPORT as DRAFTS_EXPORT
 from handlers.flows.handoff import HANDOFF, MY_TICKETS, TICKETS
 from handlers.flows.listen import FLOWS as LISTEN_FLOWS
 from handlers.flows.listen import listen
@@ -25,7 +26,7 @@ FLOWS: tuple[Flow, ...] = (
     ME,
     AREA,
     PRIVACY, EXPORT_DATA, DELETE_DATA,
-    *DRAFT_FLOWS,
+    *DRAFT_FLOWS, DRAFTS_EXPORT,
     *CRAFTSMAN_FLOWS, *STUDIO_FLOWS, *STATION_FLOWS,
     HANDOFF, MY_TICKETS, TICKETS,
     SUBSIDY, CALENDAR, ELIGIBILITY,

@@ -1,8 +1,8 @@
 """A questionnaire driven by a rule: ask ``rule(profile).unknown[0]`` until nothing is unknown, then conclude.
 
 The rule (from :mod:`knowledge.rules`) decides what to ask next, so a conversation asks only what changes the
-answer and stops as soon as the verdict is certain. Answers live in ``ctx.data["profile"]`` (persisted by
-the dispatcher), with the order they were given in ``ctx.data["history"]`` so that "back" can undo the last.
+answer and stops as soon as the verdict is certain. Answers live in the typed slots :class:`CheckSlots`
+(persisted by the dispatcher), with the order they were given so that "back" can undo the last.
 One state, ``ask``, serves every question: options are matched by the engine, typed answers (number, place,
 text, "back") are validated here.
 """
@@ -11,25 +11,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from handlers import dates
 from handlers.choices import normalize, number_of, resolve
-from handlers.cite import citations
 from handlers.fields import NO, YES, word_of
-from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto, reroute, switch
+from handlers.flow import Answer, Ctx, Invalid, Outcome, State, goto, switch
 from handlers.i18n import N_, translator
-from handlers.types import Choice, Citation, Reply
-from knowledge import loader
-from knowledge.models import ArticleRef
+from handlers.types import Choice, Reply
 from knowledge.places import DIVISIONS, parse_place
-from knowledge.rules import award_workshops as ws
-from knowledge.rules import procedure
-from knowledge.rules.awards import OTHER, UNSURE, Fact, Question, Reason, Verdict
+from knowledge.rules.awards import OTHER, UNSURE, Fact, Question, Reason
 from knowledge.rules.channels import Step
-from knowledge.workdays import CalendarUnknown
 
 BACK = "back"
 MAX_TEXT = 60
@@ -48,8 +42,24 @@ class Questionnaire:
     conclude: Callable[[Ctx, Any], Outcome]  # called with the certain result
 
 
+@dataclass
+class CheckSlots:
+    """The slots of an eligibility or channel check (kept in the conversation's JSON)."""
+
+    profile: dict[str, object] = field(default_factory=dict)  # question key -> answer
+    history: list[str] = field(default_factory=list)  # keys in the order answered ("back" undoes the last)
+    asking: str = ""  # the question open now
+    earlier: dict[str, object] = field(default_factory=dict)  # answers of an earlier check (for the form)
+    prefill: dict[str, object] = field(default_factory=dict)  # facts known before the check starts
+    body: str = ""  # the union to file with, found by the channel check (handed to the draft)
+
+
+def slots(ctx: Ctx) -> CheckSlots:
+    return ctx.slots(CheckSlots)
+
+
 def profile(ctx: Ctx) -> dict[str, object]:
-    return ctx.data.setdefault("profile", {})
+    return slots(ctx).profile
 
 
 def translate_params(ctx: Ctx, params: Mapping[str, object]) -> dict[str, object]:
@@ -81,19 +91,19 @@ def next_step(ctx: Ctx, qn: Questionnaire, *replies: Reply) -> Outcome:
         return Outcome(replies=(*replies, *outcome.replies), next_state=outcome.next_state, end=outcome.end,
                        next_flow=outcome.next_flow)
     key = result.unknown[0]
-    ctx.data["asking"] = key
+    slots(ctx).asking = key
     return goto("ask", *replies)
 
 
 def _ask(qn: Questionnaire) -> Callable[[Ctx], Reply]:
     def prompt(ctx: Ctx) -> Reply:
         _ = ctx._
-        q = qn.questions[ctx.data["asking"]]
+        q = qn.questions[slots(ctx).asking]
         lines = [_(q.text)]
         if q.help:
             lines.append(_(q.help))
         options = [Choice(o.value, _(o.label)) for o in q.options]
-        if ctx.data.get("history"):
+        if slots(ctx).history:
             if q.kind == "choice":
                 options.append(Choice(BACK, _("Change my previous answer")))
             else:
@@ -212,14 +222,14 @@ def _parse(ctx: Ctx, q: Question, answer: Answer) -> object:
 
 def _handle(qn: Questionnaire) -> Callable[[Ctx, Answer], Outcome]:
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
-        history: list[str] = ctx.data.setdefault("history", [])
+        history = slots(ctx).history
         if answer.value == BACK or (answer.value is None and word_of(answer.text) == "back"):
             if history:
                 key = history.pop()
                 profile(ctx).pop(key, None)
                 profile(ctx).pop(f"{key}_text", None)
             return next_step(ctx, qn)
-        key = ctx.data["asking"]
+        key = slots(ctx).asking
         profile(ctx)[key] = _parse(ctx, qn.questions[key], answer)
         history.append(key)
         return next_step(ctx, qn)
@@ -234,130 +244,16 @@ def states(qn: Questionnaire, concludes_to: tuple[str, ...]) -> dict[str, State]
 
 def start(qn: Questionnaire, intro: str) -> Callable[[Ctx], Outcome]:
     def enter(ctx: Ctx) -> Outcome:
-        given = ctx.data.pop("prefill", None) or {}
+        check = slots(ctx)
+        given, check.prefill = check.prefill, {}
         known = {k: v for k, v in ((k, _accepted(qn.questions[k], v)) for k, v in given.items()
                                    if k in qn.questions) if v is not None}
         # Answers of an earlier check in this conversation stay at hand for the next step (the form).
-        ctx.data["earlier"] = {**ctx.data.get("earlier", {}), **ctx.data.get("profile", {})}
-        ctx.data.update({"profile": known, "history": list(known)})
+        check.earlier = {**check.earlier, **check.profile}
+        check.profile, check.history = known, list(known)
         return next_step(ctx, qn, Reply(text=ctx._(intro)))
 
     return enter
-
-
-HEADLINES = {
-    "eligible": N_("Result: you can apply for {programme}."),
-    "direct_recognition": N_("Result: you can be recognised directly as {programme}. You still apply through one "
-                             "of the channels; the review confirms your honour."),
-    "needs_review": N_("Result: you may apply for {programme}; the preliminary review judges the condition."),
-    "conditional": N_("Result: you can apply for {programme} only if the points below turn out well."),
-    "not_eligible": N_("Result: you cannot apply for {programme} at present."),
-}
-WORKSHOP_HEADLINES = {
-    "eligible": N_("Result: it can be recommended as a {programme}."),
-    "conditional": N_("Result: it can be recommended as a {programme} if the points below check out."),
-    "not_eligible": N_("Result: it cannot be recommended as a {programme} at present."),
-}
-NEXT_STEPS = {
-    "eligible": N_("Next: choose how to apply (below)."),
-    "direct_recognition": N_("Next: choose how to apply (below) and keep the certificate of your honour."),
-    "needs_review": N_("Next: gather proof of your skill, leadership or contribution, then choose how to apply."),
-    "conditional": N_("Next: check these points first; then choose how to apply."),
-    "not_eligible": N_("If an answer was wrong, check again; to talk to a person, type 'human'."),
-}
-WORKSHOP_NEXT = {
-    "eligible": N_("Next: ask your prefecture federation or provincial industry union to recommend it (see How to "
-                   "apply)."),
-    "conditional": N_("Next: check these points first; then ask your prefecture federation or provincial industry "
-                      "union to recommend it."),
-    "not_eligible": N_("If an answer was wrong, check again; to talk to a person, type 'human'."),
-}
-MAX_SHOWN = 3  # deciding reasons shown in the short verdict; the rest are one tap away (details)
-SCREEN = 500  # characters of a verdict message (text and article lines; the buttons are apart)
-ARTICLE_LINE = 45  # an article line, e.g. "《云南省职工技师工作站选树管理办法》第十条"
-MORE_LINE = 40
-DETAILS = "details"
-HOW_TO = "howto"
-
-
-def short_citations(ctx: Ctx, refs: list[ArticleRef] | tuple[ArticleRef, ...]) -> tuple[Citation, ...]:
-    """One line per article (no quote, no gist, no repeats): the short verdict's references."""
-    seen: list[tuple[str, int]] = []
-    for r in refs:
-        if (r.measure, r.article) not in seen:
-            seen.append((r.measure, r.article))
-    lang = "en" if ctx.locale.startswith("en") else "zh"
-    return tuple(Citation(measure=m, article=a, label=loader.label(m, a, lang), quote="", gist="") for m, a in seen)
-
-
-def verdict_reply(ctx: Ctx, verdict: Verdict, choices: tuple[Choice, ...]) -> Reply:
-    """The verdict on one phone screen: the decision, at most MAX_SHOWN deciding reasons, what to do next, and
-    the deciding articles one line each. Everything else is behind the "details" choice."""
-    _ = ctx._
-    workshop = verdict.programme != "craftsman"
-    table = WORKSHOP_HEADLINES if workshop else HEADLINES
-    lines = [_(table[verdict.outcome], programme=_(PROGRAMME_NAMES[verdict.programme]))]
-    next_line = _((WORKSHOP_NEXT if workshop else NEXT_STEPS)[verdict.outcome])
-    shown: list[Reason] = []
-    size = len(lines[0]) + len(next_line) + 2 * ARTICLE_LINE  # room for two article lines
-    for r in verdict.decisive[:MAX_SHOWN]:
-        line = f"• {say(ctx, r)}"
-        if shown and size + len(line) > SCREEN - MORE_LINE:
-            break
-        shown.append(r)
-        lines.append(line)
-        size += len(line) + 1
-    if len(verdict.decisive) > len(shown):
-        lines.append(_("…and {n} more (see details).", n=len(verdict.decisive) - len(shown)))
-    lines.append(next_line)
-    refs = [r.ref for r in shown]
-    return Reply(text="\n".join(lines), choices=choices, citations=short_citations(ctx, refs))
-
-
-def details_reply(ctx: Ctx, qn: Questionnaire, verdict: Verdict, choices: tuple[Choice, ...]) -> Reply:
-    """Every reason and note of the verdict, and every answer given, with the full citations."""
-    _ = ctx._
-    lines = [_("All the conditions checked:")]
-    for key, value in profile(ctx).items():
-        q = qn.questions.get(key)
-        if q is None:
-            continue
-        label = next((o.label for o in q.options if o.value == value), None)
-        shown = _(label) if label else str(profile(ctx).get(f"{key}_text", value))
-        lines.append(f"• {_(q.text)} — {shown}")
-    lines += [f"• {say(ctx, r)}" for r in verdict.reasons]
-    refs = [*verdict.refs, *(qn.questions[k].ref for k in profile(ctx) if k in qn.questions)]
-    return Reply(text="\n".join(lines), choices=choices, citations=citations(ctx.locale, refs))
-
-
-def verdict_state(qn: Questionnaire, choices: Callable[[Ctx, Verdict], tuple[Choice, ...]],
-                  how_to: Callable[[Ctx], list[Reply]] | None = None, *, links: tuple[str, ...]) -> State:
-    """The state after a verdict: "details" shows every condition, "how to apply" the path and materials, a
-    "flow:" choice switches; any other message leaves the check and is handled as a new request."""
-
-    def prompt(ctx: Ctx) -> Reply:
-        verdict = qn.rule(profile(ctx))
-        extra = [Choice(DETAILS, ctx._("Details: every condition checked"))]
-        if how_to is not None:
-            extra.insert(0, Choice(HOW_TO, ctx._("How to apply: materials and procedure")))
-        return verdict_reply(ctx, verdict, (*choices(ctx, verdict), *extra))
-
-    def handle(ctx: Ctx, answer: Answer) -> Outcome:
-        value = answer.value
-        links = choices(ctx, qn.rule(profile(ctx)))
-        if value == DETAILS:
-            return finish(details_reply(ctx, qn, qn.rule(profile(ctx)), links))
-        if value == HOW_TO and how_to is not None:
-            replies = how_to(ctx)
-            last = replies[-1]
-            return finish(*replies[:-1], Reply(text=last.text, citations=last.citations,
-                                               choices=(*last.choices, *links)))
-        if value and value.startswith("flow:"):
-            return switch(value[5:])
-        # Not one of its choices: a flow's words start that flow, anything else is a question for the FAQ.
-        return reroute()
-
-    return State(prompt=prompt, handle=handle, free_text=True, to=tuple(f"flow:{name}" for name in links))
 
 
 # -- the entry point for facts already known ------------------------------------------------------------
@@ -375,7 +271,7 @@ def start_check(ctx: Ctx, check: str, facts: Mapping[str, object]) -> Outcome:
     """
     if check not in CHECKS:
         raise ValueError(f"unknown check {check!r}")
-    ctx.data["prefill"] = dict(facts)
+    slots(ctx).prefill = dict(facts)
     return switch(check)
 
 
@@ -400,72 +296,3 @@ def parse_date(ctx: Ctx, text: str) -> date:
     if day is not None:
         return day
     raise Invalid(ctx._("Please type a date such as 2026-09-28, or choose 'Not announced yet'."))
-
-
-def procedure_replies(ctx: Ctx, programme: str, start: date | None,
-                      choices: tuple[Choice, ...] = ()) -> list[Reply]:
-    """The stages ahead, each with what it means, and the 公示 dates when its start is known."""
-    _ = ctx._
-    steps = procedure.stages(programme)
-    lines = [_("What happens after you file:")]
-    lines += [f"{i}. {_(s.title)}: {_(s.explanation)}" for i, s in enumerate(steps, 1)]
-    first = Reply(text="\n".join(lines), citations=citations(ctx.locale, [s.ref for s in steps]))
-    n = procedure.PUBLICITY_WORKDAYS
-    if start is None:
-        text = _("The public notice (公示) lasts {n} working days: weekends and statutory holidays do not count, "
-                 "adjusted working days do. The provincial federation announces when it starts; tell me the date "
-                 "then and I will work out the last day.", n=n)
-    else:
-        try:
-            end = procedure.publicity_end(start)
-            text = _("The public notice (公示) opens on {start} and lasts {n} working days, so objections can be made "
-                     "until {end} (weekends and statutory holidays not counted, adjusted working days counted).",
-                     start=start.isoformat(), n=n, end=end.isoformat())
-        except CalendarUnknown:
-            text = _("The public notice (公示) lasts {n} working days, but the official holiday calendar for {year} "
-                     "is not published yet, so I cannot give its last day.", n=n, year=start.year)
-    last = procedure.stage(programme, "publicity")
-    return [first, Reply(text=text, choices=choices, citations=citations(ctx.locale, [last.ref]))]
-
-
-# -- studio and station: the same conversation over their own measure ---------------------------------------
-
-def workshop_flows(programme: str, title: str, intro: str, commands: tuple[str, ...],
-                   rules_commands: tuple[str, ...], menu_order: int) -> tuple[Flow, Flow]:
-    """The eligibility check of a studio or station (第十条) and the one-shot "after naming" rules."""
-    rules_flow = f"{programme}_rules"
-
-    def links(ctx: Ctx, verdict: Verdict) -> tuple[Choice, ...]:
-        if verdict.outcome == "not_eligible":
-            return (Choice(f"flow:{programme}", ctx._("Check again")),)
-        return (*draft_choice(ctx, programme), Choice(f"flow:{rules_flow}", ctx._("What happens after naming")))
-
-    def how_to(ctx: Ctx) -> list[Reply]:
-        _ = ctx._
-        hierarchy = next(f for f in ws.FACTS[programme] if f.key == "hierarchy")
-        how = [_("How to apply:"), say(ctx, hierarchy), "", _("Materials:")]
-        how += [f"• {say(ctx, f)}" for f in ws.MATERIALS[programme]]
-        how += ["", _("How it is judged:"), say(ctx, ws.REVIEW_CRITERIA[programme])]
-        facts = (hierarchy, *ws.MATERIALS[programme][:2], ws.REVIEW_CRITERIA[programme])
-        return [Reply(text="\n".join(how), citations=citations(ctx.locale, [f.ref for f in facts])),
-                *procedure_replies(ctx, programme, None)]
-
-    def conclude(ctx: Ctx, verdict: Verdict) -> Outcome:
-        if verdict.outcome == "not_eligible":
-            return finish(verdict_reply(ctx, verdict, links(ctx, verdict)))
-        return goto("verdict")
-
-    def after_naming(ctx: Ctx) -> Outcome:
-        _ = ctx._
-        facts = [f for f in ws.FACTS[programme] if f.key not in ("batch", "hierarchy")]
-        lines = [_("After naming:"), *(f"• {say(ctx, f)}" for f in facts)]
-        return finish(Reply(text="\n".join(lines), citations=citations(ctx.locale, [f.ref for f in facts])))
-
-    qn = Questionnaire(ws.QUESTIONS[programme], lambda p: ws.workshop_eligibility(programme, p), conclude)
-    targets = (programme, f"{programme}_draft", rules_flow)
-    check = Flow(name=programme, title=title, start="ask", enter=start(qn, intro), enter_to=("verdict",),
-                 states={**states(qn, ("verdict",)), "verdict": verdict_state(qn, links, how_to, links=targets)},
-                 commands=commands, menu_order=menu_order)
-    rules = Flow(name=rules_flow, title=N_("After naming: re-examination, changes and funds"), states={},
-                 enter=after_naming, enter_to=(), commands=rules_commands, in_menu=False)
-    return check, rules

@@ -12,6 +12,7 @@ from __future__ import annotations
 from handlers.cite import citations
 from handlers.flow import Answer, Ctx, Flow, Outcome, State, finish, goto, switch
 from handlers.flows import awards_common as common
+from handlers.flows import awards_verdict as verdicts
 from handlers.i18n import N_
 from handlers.types import Choice, Reply
 from knowledge.rules import channels, eligibility, procedure
@@ -30,7 +31,7 @@ def _links(ctx: Ctx, verdict: Verdict) -> tuple[Choice, ...]:
 
 def _conclude_eligibility(ctx: Ctx, verdict: Verdict) -> Outcome:
     if verdict.outcome == "not_eligible":
-        return finish(common.verdict_reply(ctx, verdict, _links(ctx, verdict)))
+        return finish(verdicts.verdict_reply(ctx, verdict, _links(ctx, verdict)))
     return goto("verdict")  # the short verdict, with its details one tap away
 
 
@@ -57,7 +58,7 @@ def _conclude_channel(ctx: Ctx, plan: ChannelPlan) -> Outcome:
         lines += [f"• {common.say(ctx, r)}" for r in plan.reasons]
         return finish(Reply(text="\n".join(lines), citations=citations(ctx.locale, [r.ref for r in plan.reasons]),
                             choices=(Choice("flow:craftsman_channel", _("Choose another way")),)))
-    ctx.data["body"] = plan.body
+    common.slots(ctx).body = plan.body
     return goto("pub", _plan_reply(ctx, plan))
 
 
@@ -73,7 +74,7 @@ def _ask_pub(ctx: Ctx) -> Reply:
 
 def _on_pub(ctx: Ctx, answer: Answer) -> Outcome:
     start = None if answer.value == "unknown" else common.parse_date(ctx, answer.text)
-    return goto("next", *common.procedure_replies(ctx, "craftsman", start))
+    return goto("next", *verdicts.procedure_replies(ctx, "craftsman", start))
 
 
 def _ask_next(ctx: Ctx) -> Reply:
@@ -85,7 +86,7 @@ def _ask_next(ctx: Ctx) -> Reply:
 
 
 def _on_next(ctx: Ctx, answer: Answer) -> Outcome:
-    # switch() keeps ctx.data, so the draft flow receives the filing body found here (slot "body").
+    # switch() keeps the slots, so the draft flow receives the filing body found here (slot "body").
     if answer.value and answer.value.startswith("flow:"):
         return switch(answer.value[5:])
     return finish(Reply(text=ctx._("Done. Type 'menu' for more, or ask me a question.")))
@@ -104,7 +105,7 @@ def _rules(ctx: Ctx) -> Outcome:
 CRAFTSMAN = Flow(
     name="craftsman", title=N_("Yunling Craftsman: can I apply?"),
     states={**common.states(ELIGIBILITY, ("verdict",)),
-            "verdict": common.verdict_state(ELIGIBILITY, _links, links=(
+            "verdict": verdicts.verdict_state(ELIGIBILITY, _links, links=(
                 "craftsman", "craftsman_channel", "craftsman_draft", "craftsman_rules"))},
     start="ask", enter_to=("verdict",),
     enter=common.start(ELIGIBILITY, N_("Let's check whether you can apply for Yunling Craftsman. I will ask only "

@@ -1,5 +1,5 @@
 """Application drafts: fill the 申报表 (附件2) in conversation, save and resume, review and correct,
-receive it as a .docx; clerks export the forms filed with their union.
+receive it as a .docx (the clerk's export is :mod:`handlers.flows.drafts_export`).
 
     pick ─▶ field ⟲ (one question per form field; back / skip / save) ─▶ review ─▶ confirm ─▶ .docx
                 ▲                                                       │
@@ -15,15 +15,16 @@ the mobile number go straight to encrypted columns).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from handlers import drafts_view as view
 from handlers.choices import normalize, number_of
 from handlers.fields import word_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
 from handlers.forms import (
-    PROGRAMME_NAMES,
     PROGRAMMES,
     Field,
     applicable,
@@ -31,84 +32,53 @@ from handlers.forms import (
     parse_answer,
     typed_in_english,
 )
-from handlers.forms_docx import DOCX_MIME, ZIP_MIME, build_docx, build_export, filename
+from handlers.forms_docx import DOCX_MIME, build_docx, filename
 from handlers.i18n import N_
-from handlers.services import exports
 from handlers.types import Attachment, Choice, Reply
-from knowledge.idcard import mask_id, mask_mobile
 from storage import repo_applications as apps
 from storage.models_applications import SUBMITTED, ApplicationDraft
 
 _CORRECT = re.compile(r"^(?:修改|改|更正|correct|edit|fix)\s*第?\s*(\d{1,2})\s*[项个条]?$", re.I)
-PREVIEW = 30
-UNIT_KEYS = ("body", "filing_body", "unit")  # slots a channel flow may hand over (switch keeps them)
 
 
-# -- helpers --------------------------------------------------------------------------------------
+@dataclass
+class DraftSlots:
+    """The conversation's slots: which draft and field, never an answer (the draft row holds those)."""
+
+    programme: str = ""
+    draft: int = 0
+    field: str = ""  # the field being asked
+    mode: str = ""  # "correct": one field from the review, then back to it
+    # Handed over by a check that switches here (switch keeps the slots): where to file, earlier answers.
+    body: str = ""
+    filing_body: str = ""
+    unit: str = ""
+    earlier: dict[str, Any] = dataclass_field(default_factory=dict)
+    profile: dict[str, Any] = dataclass_field(default_factory=dict)
+
+    def units(self) -> list[str]:
+        return [u for u in (self.body, self.filing_body, self.unit) if u]
+
+
+def _slots(ctx: Ctx) -> DraftSlots:
+    return ctx.slots(DraftSlots)
+
 
 def _draft(ctx: Ctx) -> ApplicationDraft:
-    draft = apps.get_draft(session=ctx.session, draft_id=int(ctx.data.get("draft") or 0))
+    draft = apps.get_draft(session=ctx.session, draft_id=_slots(ctx).draft)
     if draft is None or draft.person_id != ctx.person_id:
         raise Invalid(ctx._("This form could not be found any more. Type /draft to start again."))
     return draft
 
 
-def _answers(draft: ApplicationDraft, ctx: Ctx, *, clear: bool) -> dict[str, Any]:
-    """Stored answers; personal ones in clear (``clear``) or masked, only where they are filled in."""
-    answers = apps.values(draft)
-    secret = ctx.settings.data_key
-    if draft.id_number_enc:
-        number = apps.id_number(draft, secret=secret)
-        answers["id_number"] = number if clear else mask_id(number)
-    if draft.mobile_enc:
-        phone = apps.mobile(draft, secret=secret)
-        answers["mobile"] = phone if clear else mask_mobile(phone)
-    return answers
-
-
-def _answered(f: Field, draft: ApplicationDraft, answers: dict[str, Any]) -> bool:
-    if f.kind == "id":
-        return bool(draft.id_number_enc)
-    if f.kind == "mobile":
-        return bool(draft.mobile_enc)
-    return f.key in answers
-
-
-def _label(ctx: Ctx, f: Field) -> str:
-    return f.title if ctx.locale == "zh" else ctx._(f.name)
-
-
-def _option_label(ctx: Ctx, value: str, en: str) -> str:
-    return value if ctx.locale == "zh" else f"{ctx._(en)} ({value})"
-
-
-def _shown(ctx: Ctx, f: Field, value: Any) -> str:
-    if value in (None, "", []):
-        return ctx._("(not filled in)")
-    if f.options and ctx.locale != "zh":  # the printed Chinese option, with its English name first
-        names = dict(f.options)
-        picked = value if isinstance(value, list) else [value]
-        return ", ".join(_option_label(ctx, v, names[v]) if v in names else str(v) for v in picked)
-    if isinstance(value, list):
-        return "、".join(value)
-    text = str(value)
-    if f.kind == "long" and len(text) > PREVIEW:
-        return ctx._("{start}… ({n} characters)", start=text[:PREVIEW], n=len(text))
-    return text
-
-
-def _programme_name(ctx: Ctx, programme: str) -> str:
-    return ctx._(PROGRAMME_NAMES[programme])
-
-
 def _next(ctx: Ctx, draft: ApplicationDraft, *replies: Reply) -> Outcome:
     """Ask the first unanswered field; when none is left, show the review."""
-    answers = _answers(draft, ctx, clear=False)
+    answers = view.answers(draft, ctx, clear=False)
     for f in applicable(draft.programme, answers):
-        if not _answered(f, draft, answers):
-            ctx.data["field"] = f.key
+        if not view.answered(f, draft, answers):
+            _slots(ctx).field = f.key
             return goto("field", *replies)
-    ctx.data.pop("field", None)
+    _slots(ctx).field = ""
     return goto("review", *replies)
 
 
@@ -121,31 +91,32 @@ def _saved(ctx: Ctx) -> Outcome:
 
 def _start(ctx: Ctx, programme: str) -> Outcome:
     _ = ctx._
-    ctx.data["programme"] = programme
+    slot = _slots(ctx)
+    slot.programme = programme
     draft = apps.open_draft(session=ctx.session, person_id=ctx.person_id, programme=programme)
     if draft is None:
         latest = apps.latest_draft(session=ctx.session, person_id=ctx.person_id, programme=programme)
         if latest is not None and latest.status == SUBMITTED:
-            ctx.data["draft"] = latest.id
+            slot.draft = latest.id or 0
             return goto("done")
-        unit = next((str(ctx.data[k]) for k in UNIT_KEYS if ctx.data.get(k)), "")
+        unit = next(iter(slot.units()), "")
         draft = apps.create_draft(session=ctx.session, person_id=ctx.person_id, programme=programme, unit=unit)
         carried = _carry_over(ctx, draft)
         intro = _("Let's fill in the application form (附件2) of the {programme}, one question at a time. Every "
                   "answer is saved at once. Words that work at any question: 'back' (previous question), 'skip' "
                   "(optional questions), 'save' (stop now and continue later), 'cancel'.",
-                  programme=_programme_name(ctx, programme))
+                  programme=view.programme_name(ctx, programme))
         if carried:
             intro += "\n" + _("Taken over from the check you just made: {answers}. ('correct' at the review "
                                 "changes them.)", answers="; ".join(carried))
     else:
-        answers = _answers(draft, ctx, clear=False)
+        answers = view.answers(draft, ctx, clear=False)
         fields = applicable(programme, answers)
-        done = sum(_answered(f, draft, answers) for f in fields)
+        done = sum(view.answered(f, draft, answers) for f in fields)
         intro = _("Welcome back. Your {programme} form is saved with {done} of {total} answers; let's continue. "
                   "('back', 'skip', 'save' work at any question.)",
-                  programme=_programme_name(ctx, programme), done=done, total=len(fields))
-    ctx.data["draft"] = draft.id
+                  programme=view.programme_name(ctx, programme), done=done, total=len(fields))
+    slot.draft = draft.id or 0
     return _next(ctx, draft, Reply(text=intro))
 
 
@@ -160,7 +131,7 @@ def _carry_over(ctx: Ctx, draft: ApplicationDraft) -> list[str]:
     them again; returns them as shown."""
     if draft.programme != "craftsman":
         return []
-    known = {**ctx.data.get("earlier", {}), **ctx.data.get("profile", {})}
+    known = {**_slots(ctx).earlier, **_slots(ctx).profile}
     found: list[tuple[str, Any]] = []
     if (way := ROUTE_TO_FORM.get(str(known.get("route", "")))) is not None:
         found.append(("declaration_channel", way))
@@ -170,22 +141,18 @@ def _carry_over(ctx: Ctx, draft: ApplicationDraft) -> list[str]:
     for key, value in found:
         f = field_of(draft.programme, key)
         _store(ctx, draft, f, value)
-        shown.append(_label(ctx, f) + ("：" if ctx.locale == "zh" else ": ") + _shown(ctx, f, value))
+        shown.append(view.label(ctx, f) + ("：" if ctx.locale == "zh" else ": ") + view.shown(ctx, f, value))
     return shown
 
 
 def _enter_any(ctx: Ctx) -> Outcome | None:
-    programme = ctx.data.get("programme")
+    programme = _slots(ctx).programme
     return _start(ctx, programme) if programme in PROGRAMMES else goto("pick")
-
-
-def _enter_for(programme: str):  # type: ignore[no-untyped-def]
-    return lambda ctx: _start(ctx, programme)
 
 
 def _ask_pick(ctx: Ctx) -> Reply:
     return Reply(text=ctx._("Which application form do you want to fill in?"),
-                 choices=tuple(Choice(p, _programme_name(ctx, p)) for p in PROGRAMMES))
+                 choices=tuple(Choice(p, view.programme_name(ctx, p)) for p in PROGRAMMES))
 
 
 def _on_pick(ctx: Ctx, answer: Answer) -> Outcome:
@@ -197,11 +164,11 @@ def _on_pick(ctx: Ctx, answer: Answer) -> Outcome:
 def _ask_field(ctx: Ctx) -> Reply:
     _ = ctx._
     draft = _draft(ctx)
-    answers = _answers(draft, ctx, clear=False)
+    answers = view.answers(draft, ctx, clear=False)
     fields = applicable(draft.programme, answers)
-    f = field_of(draft.programme, ctx.data["field"])
+    f = field_of(draft.programme, _slots(ctx).field)
     position = next((i for i, g in enumerate(fields, 1) if g.key == f.key), len(fields))
-    lines = [_("Question {i} of {n}: {label}", i=position, n=len(fields), label=_label(ctx, f))]
+    lines = [_("Question {i} of {n}: {label}", i=position, n=len(fields), label=view.label(ctx, f))]
     if f.hint:
         lines.append(_(f.hint))
     lines.append({
@@ -220,13 +187,13 @@ def _ask_field(ctx: Ctx) -> Reply:
         lines.append(_("At most {n} characters, in one message.", n=f.max_chars))
     if f.optional:
         lines.append(_("Optional: type 'skip' to leave it empty."))
-    if _answered(f, draft, answers):
-        lines.append(_("Current answer: {value}", value=_shown(ctx, f, answers.get(f.key))))
+    if view.answered(f, draft, answers):
+        lines.append(_("Current answer: {value}", value=view.shown(ctx, f, answers.get(f.key))))
     choices: tuple[Choice, ...] = ()
     if f.options:
-        choices = tuple(Choice(f"opt:{i}", _option_label(ctx, v, en)) for i, (v, en) in enumerate(f.options, 1))
+        choices = tuple(Choice(f"opt:{i}", view.option_label(ctx, v, en)) for i, (v, en) in enumerate(f.options, 1))
     elif f.kind == "unit":
-        known = [str(ctx.data[k]) for k in UNIT_KEYS if ctx.data.get(k)] + [draft.unit]
+        known = [*_slots(ctx).units(), draft.unit]
         choices = tuple(Choice(f"unit:{u}", u) for u in dict.fromkeys(u for u in known if u))
     return Reply(text="\n".join(line for line in lines if line), choices=choices)
 
@@ -246,7 +213,7 @@ def _picked(ctx: Ctx, answer: Answer) -> bool:
 def _on_field(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
     draft = _draft(ctx)
-    f = field_of(draft.programme, ctx.data["field"])
+    f = field_of(draft.programme, _slots(ctx).field)
     word = word_of(answer.text)
     if word == "save":
         return _saved(ctx)
@@ -264,9 +231,14 @@ def _on_field(ctx: Ctx, answer: Answer) -> Outcome:
     else:
         value = parse_answer(f, _raw(ctx, answer), _, today=ctx.now.date())
     _store(ctx, draft, f, value)
-    if ctx.data.pop("mode", "") == "correct":
+    if _take_mode(ctx) == "correct":
         return _next(ctx, draft, Reply(text=_("Corrected.")))
     return _next(ctx, draft)
+
+
+def _take_mode(ctx: Ctx) -> str:
+    mode, _slots(ctx).mode = _slots(ctx).mode, ""
+    return mode
 
 
 def _store(ctx: Ctx, draft: ApplicationDraft, f: Field, value: Any) -> None:
@@ -282,14 +254,14 @@ def _store(ctx: Ctx, draft: ApplicationDraft, f: Field, value: Any) -> None:
 
 
 def _back(ctx: Ctx, draft: ApplicationDraft, f: Field) -> Outcome:
-    if ctx.data.pop("mode", "") == "correct":
+    if _take_mode(ctx) == "correct":
         return goto("review")
-    fields = applicable(draft.programme, _answers(draft, ctx, clear=False))
+    fields = applicable(draft.programme, view.answers(draft, ctx, clear=False))
     keys = [g.key for g in fields]
     at = keys.index(f.key) if f.key in keys else len(keys)
     if at == 0:
         return goto("field", Reply(text=ctx._("This is the first question.")))
-    ctx.data["field"] = keys[at - 1]
+    _slots(ctx).field = keys[at - 1]
     return goto("field")
 
 
@@ -298,16 +270,16 @@ def _back(ctx: Ctx, draft: ApplicationDraft, f: Field) -> Outcome:
 def _ask_review(ctx: Ctx) -> Reply:
     _ = ctx._
     draft = _draft(ctx)
-    answers = _answers(draft, ctx, clear=False)
+    answers = view.answers(draft, ctx, clear=False)
     lines = [_("Please check your answers:")]
     colon = "：" if ctx.locale == "zh" else ": "
     for i, f in enumerate(applicable(draft.programme, answers), 1):
-        lines.append(f"[{i}] {_label(ctx, f)}{colon}{_shown(ctx, f, answers.get(f.key))}")  # not "1.": the choices
+        lines.append(f"[{i}] {view.label(ctx, f)}{colon}{view.shown(ctx, f, answers.get(f.key))}")  # not "1.": the choices
     english = typed_in_english(draft.programme, answers)
     if english:
         lines.append(_("The form is printed in Chinese. Answers typed in English stay as you typed them and are "
                        "marked for the union clerk to check: {fields}.",
-                       fields=", ".join(_label(ctx, f) for f in english)))
+                       fields=", ".join(view.label(ctx, f) for f in english)))
     lines.append(_("To change an answer, type 'correct' and its number (e.g. 'correct 3'), or choose 'Correct an "
                    "answer'."))
     return Reply(text="\n".join(lines), choices=(
@@ -330,7 +302,7 @@ def _on_review(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 def _ask_which(ctx: Ctx) -> Reply:
-    total = len(applicable(_draft(ctx).programme, _answers(_draft(ctx), ctx, clear=False)))
+    total = len(applicable(_draft(ctx).programme, view.answers(_draft(ctx), ctx, clear=False)))
     return Reply(text=ctx._("Type the number of the answer to correct (1–{n}), or 'back' for the review.", n=total))
 
 
@@ -347,15 +319,15 @@ def _on_which(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _correct(ctx: Ctx, n: int) -> Outcome:
     draft = _draft(ctx)
-    fields = applicable(draft.programme, _answers(draft, ctx, clear=False))
+    fields = applicable(draft.programme, view.answers(draft, ctx, clear=False))
     if not 1 <= n <= len(fields):
         raise Invalid(ctx._("There is no answer number {n}; the list goes from 1 to {total}.", n=n, total=len(fields)))
-    ctx.data["field"], ctx.data["mode"] = fields[n - 1].key, "correct"
+    _slots(ctx).field, _slots(ctx).mode = fields[n - 1].key, "correct"
     return goto("field")
 
 
 def _document(ctx: Ctx, draft: ApplicationDraft) -> Attachment:
-    answers = _answers(draft, ctx, clear=True)
+    answers = view.answers(draft, ctx, clear=True)
     return Attachment(kind="document", filename=filename(draft.programme, answers, draft.id or 0),
                       data=build_docx(draft.programme, answers), mime=DOCX_MIME)
 
@@ -363,8 +335,8 @@ def _document(ctx: Ctx, draft: ApplicationDraft) -> Attachment:
 def _confirm(ctx: Ctx) -> Outcome:
     _ = ctx._
     draft = _draft(ctx)
-    answers = _answers(draft, ctx, clear=False)
-    missing = [f for f in applicable(draft.programme, answers) if not _answered(f, draft, answers)]
+    answers = view.answers(draft, ctx, clear=False)
+    missing = [f for f in applicable(draft.programme, answers) if not view.answered(f, draft, answers)]
     if missing:  # e.g. a correction opened a new block
         return _next(ctx, draft)
     apps.submit(session=ctx.session, draft=draft, now=ctx.now)
@@ -382,7 +354,7 @@ def _ask_done(ctx: Ctx) -> Reply:
     _ = ctx._
     draft = _draft(ctx)
     return Reply(text=_("You confirmed your {programme} form on {date}. What would you like to do?",
-                        programme=_programme_name(ctx, draft.programme),
+                        programme=view.programme_name(ctx, draft.programme),
                         date=(draft.submitted_at or draft.updated_at).astimezone(ctx.now.tzinfo).strftime("%Y-%m-%d")),
                  choices=(Choice("resend", _("Send me the form again")), Choice("edit", _("Change my answers")),
                           Choice("new", _("Start a new form"))))
@@ -397,7 +369,7 @@ def _on_done(ctx: Ctx, answer: Answer) -> Outcome:
         return goto("review")
     new = apps.create_draft(session=ctx.session, person_id=ctx.person_id, programme=draft.programme,
                             unit=draft.unit)
-    ctx.data["draft"] = new.id
+    _slots(ctx).draft = new.id or 0
     return _next(ctx, new, Reply(text=ctx._("A new, empty form is started; your confirmed form is kept.")))
 
 
@@ -411,45 +383,17 @@ STATES = {
 ENTER_TO = ("pick", "field", "review", "done")
 TIMEOUT = timedelta(hours=2)  # answers are stored one by one, so a timeout loses nothing
 
-DRAFT = Flow(name="draft", title=N_("Fill in an application form"), states=STATES, start="pick",
-             enter=_enter_any, enter_to=ENTER_TO, commands=("/draft", "填申报表", "申报表", "application form"), menu_order=300,
+DRAFT = Flow(name="draft", title=N_("Fill in an application form"), states=STATES, start="pick", enter=_enter_any,
+             enter_to=ENTER_TO, commands=("/draft", "填申报表", "申报表", "application form"), menu_order=300,
              timeout=TIMEOUT)
-CRAFTSMAN_DRAFT = Flow(name="craftsman_draft", title=N_("Yunling Craftsman application form"), states=STATES,
-                       start="field", enter=_enter_for("craftsman"), enter_to=ENTER_TO, in_menu=False, timeout=TIMEOUT,
-                       commands=("云岭工匠申报表",))
-STUDIO_DRAFT = Flow(name="studio_draft", title=N_("Innovation studio application form"), states=STATES,
-                    start="field", enter=_enter_for("studio"), enter_to=ENTER_TO, in_menu=False, timeout=TIMEOUT,
-                    commands=("职工创新工作室申报表", "创新工作室申报表"))
-STATION_DRAFT = Flow(name="station_draft", title=N_("Technician workstation application form"), states=STATES,
-                     start="field", enter=_enter_for("station"), enter_to=ENTER_TO, in_menu=False, timeout=TIMEOUT,
-                     commands=("职工技师工作站申报表", "技师工作站申报表"))
 
 
-# -- the clerk's export -----------------------------------------------------------------------------
-
-def _export(ctx: Ctx) -> Outcome:
-    _ = ctx._
-    unit = apps.normalize_unit(ctx.clerk_unit)
-    confirmed = apps.drafts_for_unit(session=ctx.session, unit=unit)
-    pending = len(apps.drafts_for_unit(session=ctx.session, unit=unit, status="draft"))
-    if not confirmed:
-        return finish(Reply(text=_("No confirmed application forms are filed with {unit} yet ({pending} still "
-                                   "being filled in by applicants).", unit=unit, pending=pending)))
-    tz = ZoneInfo(ctx.settings.timezone)
-    data = build_export(((d.id or 0, d.programme, _answers(d, ctx, clear=True),
-                          d.submitted_at.astimezone(tz) if d.submitted_at else None) for d in confirmed), unit)
-    out = exports.application_forms(ctx.session, unit=unit, draft_ids=[d.id or 0 for d in confirmed], data=data,
-                                    filename=f"申报表-{unit}-{ctx.now:%Y%m%d}.zip", mime=ZIP_MIME,
-                                    actor=ctx.person_id)
-    return finish(Reply(
-        text=_("{n} confirmed application forms filed with {unit}: one Word file each, and a summary sheet. "
-               "They contain ID numbers in full: keep the file safe. ({pending} more are still being filled in "
-               "and are not included.)", n=len(confirmed), unit=unit, pending=pending),
-        attachments=(Attachment(kind="document", filename=out.filename, data=out.data, mime=out.mime),)))
+def _programme_flow(programme: str, title: str, commands: tuple[str, ...]) -> Flow:
+    return Flow(name=f"{programme}_draft", title=title, states=STATES, start="field", commands=commands,
+                enter=lambda ctx: _start(ctx, programme), enter_to=ENTER_TO, in_menu=False, timeout=TIMEOUT)
 
 
-EXPORT = Flow(name="drafts_export", title=N_("Export the application forms of my union"), states={},
-              enter=_export, enter_to=(), commands=("/drafts", "导出申报表", "export forms"), roles=frozenset({"clerk"}),
-              menu_order=700)
-
-FLOWS = (DRAFT, CRAFTSMAN_DRAFT, STUDIO_DRAFT, STATION_DRAFT, EXPORT)
+FLOWS = (DRAFT, _programme_flow("craftsman", N_("Yunling Craftsman application form"), ("云岭工匠申报表",)),
+         _programme_flow("studio", N_("Innovation studio application form"), ("职工创新工作室申报表", "创新工作室申报表")),
+         _programme_flow("station", N_("Technician workstation application form"),
+                         ("职工技师工作站申报表", "技师工作站申报表")))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from handlers.flows.awards_common import workshop_flows
+from handlers.flows.awards_verdict import workshop_flows
 from handlers.i18n import N_
 
 STATION, STATION_RULES = workshop_flows(
