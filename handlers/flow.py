@@ -64,23 +64,25 @@ class Ctx:
     known_unit: str = ""
     flow_names: frozenset[str] = frozenset()  # the registered flows (a step offers only flows that exist)
     _person: Person | None = field(default=None, repr=False)
-    _slots: Any = field(default=None, repr=False)  # the typed slots read from ``_slots_data``
+    _slots: dict[type, Any] = field(default_factory=dict, repr=False)  # typed slots read from ``_slots_data``
     _slots_data: dict[str, Any] | None = field(default=None, repr=False)
 
     def slots(self, cls: type[S]) -> S:
-        """The flow's slots as its typed dataclass, read from ``data`` once; changes to it are written back
-        to ``data`` (the same JSON column) when the conversation is saved. Keys it does not name stay."""
-        if isinstance(self._slots, cls) and self._slots_data is self.data:
-            return self._slots
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        typed = cls(**{k: v for k, v in self.data.items() if k in names})
-        self._slots, self._slots_data = typed, self.data
-        return typed
+        """The flow's slots as a typed dataclass, read from ``data`` once; changes to it are written back to
+        ``data`` (the same JSON column) when the conversation is saved. Keys it does not name stay, so a
+        flow and the form engine it uses can each have their own class (with distinct keys)."""
+        if self._slots_data is not self.data:
+            self._slots, self._slots_data = {}, self.data
+        if cls not in self._slots:
+            names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+            self._slots[cls] = cls(**{k: v for k, v in self.data.items() if k in names})
+        return self._slots[cls]  # type: ignore[no-any-return]
 
     def flush_slots(self) -> None:
         """Write the typed slots back into ``data`` (the dispatcher does, before it saves)."""
-        if self._slots is not None and self._slots_data is self.data:
-            self.data.update(dataclasses.asdict(self._slots))
+        if self._slots_data is self.data:
+            for typed in self._slots.values():
+                self.data.update(dataclasses.asdict(typed))
 
     def has_flow(self, name: str) -> bool:
         return name in self.flow_names

@@ -39,7 +39,7 @@ AREAS: dict[str, tuple[str, ...]] = {
                "handlers/flows/craftsman.py", "handlers/flows/studio.py", "handlers/flows/station.py",
                "handlers/flows/awards_common.py", "handlers/flows/awards_verdict.py"),
     "listen": ("knowledge/facts.py", "handlers/flows/listen.py"),
-    "drafts": ("handlers/flows/drafts.py", "handlers/flows/drafts_export.py", "handlers/drafts_view.py", "handlers/forms.py", "handlers/fields.py", "handlers/forms_docx.py"),
+    "drafts": ("handlers/flows/drafts.py", "handlers/form.py", "handlers/flows/drafts_export.py", "handlers/drafts_view.py", "handlers/forms.py", "handlers/fields.py", "handlers/forms_docx.py"),
     "training": ("handlers/flows/training.py", "handlers/flows/signin.py", "handlers/training_sheets.py",
                  "bot/commands/training.py", "bot/commands/training_run.py", "bot/signin_screen.py",
                  "handlers/services/training.py", "handlers/services/signin_codes.py"),

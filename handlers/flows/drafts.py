@@ -24,6 +24,7 @@ from handlers import drafts_view as view
 from handlers.choices import normalize, number_of
 from handlers.fields import word_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
+from handlers.form import Form
 from handlers.forms import (
     PROGRAMMES,
     Field,
@@ -43,12 +44,11 @@ _CORRECT = re.compile(r"^(?:修改|改|更正|correct|edit|fix)\s*第?\s*(\d{1,2
 
 @dataclass
 class DraftSlots:
-    """The conversation's slots: which draft and field, never an answer (the draft row holds those)."""
+    """The conversation's slots: which draft, never an answer (the draft row holds those); the field being
+    asked is the form engine's (handlers.form.FormSlots)."""
 
     programme: str = ""
     draft: int = 0
-    field: str = ""  # the field being asked
-    mode: str = ""  # "correct": one field from the review, then back to it
     # Handed over by a check that switches here (switch keeps the slots): where to file, earlier answers.
     body: str = ""
     filing_body: str = ""
@@ -73,13 +73,7 @@ def _draft(ctx: Ctx) -> ApplicationDraft:
 
 def _next(ctx: Ctx, draft: ApplicationDraft, *replies: Reply) -> Outcome:
     """Ask the first unanswered field; when none is left, show the review."""
-    answers = view.answers(draft, ctx, clear=False)
-    for f in applicable(draft.programme, answers):
-        if not view.answered(f, draft, answers):
-            _slots(ctx).field = f.key
-            return goto("field", *replies)
-    _slots(ctx).field = ""
-    return goto("review", *replies)
+    return FORM.next(ctx, *replies)
 
 
 def _saved(ctx: Ctx) -> Outcome:
@@ -161,14 +155,44 @@ def _on_pick(ctx: Ctx, answer: Answer) -> Outcome:
 
 # -- one field ------------------------------------------------------------------------------------
 
-def _ask_field(ctx: Ctx) -> Reply:
+class DraftBook:  # handlers.form.FormBook
+    """The application form's answers live in the draft row (personal numbers encrypted)."""
+
+    def fields(self, ctx: Ctx) -> list[Field]:
+        draft = _draft(ctx)
+        return applicable(draft.programme, view.answers(draft, ctx, clear=False))
+
+    def pending(self, ctx: Ctx) -> list[Field]:
+        draft = _draft(ctx)
+        answers = view.answers(draft, ctx, clear=False)
+        return [f for f in applicable(draft.programme, answers) if not view.answered(f, draft, answers)]
+
+    def field(self, ctx: Ctx, key: str) -> Field:
+        return field_of(_draft(ctx).programme, key)
+
+    def store(self, ctx: Ctx, f: Field, value: Any) -> None:
+        _store(ctx, _draft(ctx), f, value)
+
+    def saved(self, ctx: Ctx) -> Outcome:
+        return _saved(ctx)
+
+    def parse(self, ctx: Ctx, f: Field, answer: Answer) -> Any:
+        if _picked(ctx, answer) and answer.value and answer.value.startswith("unit:"):
+            return answer.value[5:]
+        if _picked(ctx, answer) and answer.value and f.kind in ("choice", "multi"):
+            picked = f.options[int(answer.value[4:]) - 1][0]
+            return [picked] if f.kind == "multi" else picked
+        return parse_answer(f, _raw(ctx, answer), ctx._, today=ctx.now.date())
+
+    def question(self, ctx: Ctx, f: Field, position: int, total: int) -> Reply:
+        return _question(ctx, f, position, total)
+
+
+def _question(ctx: Ctx, f: Field, position: int, total: int) -> Reply:
     _ = ctx._
     draft = _draft(ctx)
     answers = view.answers(draft, ctx, clear=False)
-    fields = applicable(draft.programme, answers)
-    f = field_of(draft.programme, _slots(ctx).field)
-    position = next((i for i, g in enumerate(fields, 1) if g.key == f.key), len(fields))
-    lines = [_("Question {i} of {n}: {label}", i=position, n=len(fields), label=view.label(ctx, f))]
+    lines = [_("Question {i} of {n}: {label}", i=position, n=total, label=view.label(ctx, f))]
     if f.hint:
         lines.append(_(f.hint))
     lines.append({
@@ -210,37 +234,6 @@ def _picked(ctx: Ctx, answer: Answer) -> bool:
     return answer.choice is not None and (ctx.incoming.choice is not None or number_of(answer.text) is not None)
 
 
-def _on_field(ctx: Ctx, answer: Answer) -> Outcome:
-    _ = ctx._
-    draft = _draft(ctx)
-    f = field_of(draft.programme, _slots(ctx).field)
-    word = word_of(answer.text)
-    if word == "save":
-        return _saved(ctx)
-    if word == "back":
-        return _back(ctx, draft, f)
-    if word == "skip":
-        if not f.optional:
-            raise Invalid(_("This question cannot be skipped: the form needs it. Type 'save' to stop for now."))
-        value: Any = ""
-    elif _picked(ctx, answer) and answer.choice.value.startswith("unit:"):  # type: ignore[union-attr]
-        value = answer.choice.value[5:]  # type: ignore[union-attr]
-    elif _picked(ctx, answer) and f.kind in ("choice", "multi"):
-        picked = f.options[int(answer.choice.value[4:]) - 1][0]  # type: ignore[union-attr]
-        value = [picked] if f.kind == "multi" else picked
-    else:
-        value = parse_answer(f, _raw(ctx, answer), _, today=ctx.now.date())
-    _store(ctx, draft, f, value)
-    if _take_mode(ctx) == "correct":
-        return _next(ctx, draft, Reply(text=_("Corrected.")))
-    return _next(ctx, draft)
-
-
-def _take_mode(ctx: Ctx) -> str:
-    mode, _slots(ctx).mode = _slots(ctx).mode, ""
-    return mode
-
-
 def _store(ctx: Ctx, draft: ApplicationDraft, f: Field, value: Any) -> None:
     secret, now = ctx.settings.data_key, ctx.now
     if f.kind == "id":
@@ -251,18 +244,6 @@ def _store(ctx: Ctx, draft: ApplicationDraft, f: Field, value: Any) -> None:
         if f.kind == "unit":
             apps.set_unit(session=ctx.session, draft=draft, unit=value, now=now)
         apps.set_value(session=ctx.session, draft=draft, key=f.key, value=value, now=now)
-
-
-def _back(ctx: Ctx, draft: ApplicationDraft, f: Field) -> Outcome:
-    if _take_mode(ctx) == "correct":
-        return goto("review")
-    fields = applicable(draft.programme, view.answers(draft, ctx, clear=False))
-    keys = [g.key for g in fields]
-    at = keys.index(f.key) if f.key in keys else len(keys)
-    if at == 0:
-        return goto("field", Reply(text=ctx._("This is the first question.")))
-    _slots(ctx).field = keys[at - 1]
-    return goto("field")
 
 
 # -- review, correction, confirmation ---------------------------------------------------------------
@@ -291,7 +272,7 @@ def _on_review(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
     m = _CORRECT.match(normalize(answer.text))
     if m:
-        return _correct(ctx, int(m.group(1)))
+        return FORM.correct(ctx, int(m.group(1)))
     if answer.value == "save" or word_of(answer.text) == "save":
         return _saved(ctx)
     if answer.value == "correct":
@@ -299,31 +280,6 @@ def _on_review(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.value == "confirm":
         return _confirm(ctx)
     raise Invalid(_("Please choose one of the options, or type 'correct' and the number of an answer."))
-
-
-def _ask_which(ctx: Ctx) -> Reply:
-    total = len(applicable(_draft(ctx).programme, view.answers(_draft(ctx), ctx, clear=False)))
-    return Reply(text=ctx._("Type the number of the answer to correct (1–{n}), or 'back' for the review.", n=total))
-
-
-def _on_which(ctx: Ctx, answer: Answer) -> Outcome:
-    if word_of(answer.text) == "back":
-        return goto("review")
-    n = number_of(answer.text)
-    if n is None and answer.text.strip().isdigit():
-        n = int(answer.text.strip())
-    if n is None:
-        raise Invalid(ctx._("Please type a number from the review list."))
-    return _correct(ctx, n)
-
-
-def _correct(ctx: Ctx, n: int) -> Outcome:
-    draft = _draft(ctx)
-    fields = applicable(draft.programme, view.answers(draft, ctx, clear=False))
-    if not 1 <= n <= len(fields):
-        raise Invalid(ctx._("There is no answer number {n}; the list goes from 1 to {total}.", n=n, total=len(fields)))
-    _slots(ctx).field, _slots(ctx).mode = fields[n - 1].key, "correct"
-    return goto("field")
 
 
 def _document(ctx: Ctx, draft: ApplicationDraft) -> Attachment:
@@ -373,11 +329,11 @@ def _on_done(ctx: Ctx, answer: Answer) -> Outcome:
     return _next(ctx, new, Reply(text=ctx._("A new, empty form is started; your confirmed form is kept.")))
 
 
+FORM = Form(DraftBook())
 STATES = {
     "pick": State(prompt=_ask_pick, handle=_on_pick, to=("field", "review", "done")),
-    "field": State(prompt=_ask_field, handle=_on_field, free_text=True, to=("field", "review")),
+    **FORM.states(),
     "review": State(prompt=_ask_review, handle=_on_review, free_text=True, to=("field", "which")),
-    "which": State(prompt=_ask_which, handle=_on_which, free_text=True, to=("field", "review")),
     "done": State(prompt=_ask_done, handle=_on_done, to=("field", "review")),
 }
 ENTER_TO = ("pick", "field", "review", "done")

@@ -1,0 +1,145 @@
+"""A form as a kind of state: fields asked one at a time, with back, skip, save-and-resume and the correction
+of one field from a review, the same words and parsers in every form (:mod:`handlers.fields`).
+
+The flow supplies a :class:`FormBook` (which fields apply now, where answers are stored, how a field is
+asked and parsed, what "save" says) and gets the states::
+
+    form = Form(book)                       # states "field" and "which"; "review" is the flow's own
+    STATES = {**form.states(), "review": State(ask_review, on_review, to=("field", "which"))}
+    form.next(ctx)                          # the first unanswered field, or the review when none is left
+    form.correct(ctx, 3)                    # from the review: answer 3 again, then back to the review
+
+Rasa's forms with ``required_slots`` are the model: the form asks what is missing and nothing else, and
+a stored answer (the book's) is the truth, so a form resumes where it stopped after any interruption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from handlers.choices import number_of
+from handlers.errors import Invalid
+from handlers.fields import word_of
+from handlers.flow import Answer, Ctx, Outcome, State, goto
+from handlers.forms import Field
+from handlers.types import Reply
+
+
+@dataclass
+class FormSlots:
+    """The form's own slots: the field being asked, and whether it is a correction from the review."""
+
+    field: str = ""
+    mode: str = ""  # "correct": one field from the review, then back to it
+
+
+class FormBook(Protocol):
+    def fields(self, ctx: Ctx) -> list[Field]:
+        """The fields that apply now, in order (an answer may open or close a block)."""
+
+    def pending(self, ctx: Ctx) -> list[Field]:
+        """The fields that apply and have no answer yet, in order."""
+
+    def field(self, ctx: Ctx, key: str) -> Field: ...
+
+    def store(self, ctx: Ctx, f: Field, value: Any) -> None: ...
+
+    def question(self, ctx: Ctx, f: Field, position: int, total: int) -> Reply: ...
+
+    def parse(self, ctx: Ctx, f: Field, answer: Answer) -> Any:
+        """The value to store, or :class:`Invalid`."""
+
+    def saved(self, ctx: Ctx) -> Outcome:
+        """What "save" does: usually finish, saying how to resume."""
+
+
+class Form:
+    def __init__(self, book: FormBook, *, field: str = "field", review: str = "review", which: str = "which"):
+        self.book, self.field, self.review, self.which = book, field, review, which
+
+    @staticmethod
+    def slots(ctx: Ctx) -> FormSlots:
+        return ctx.slots(FormSlots)
+
+    def states(self) -> dict[str, State]:
+        return {
+            self.field: State(prompt=self._ask, handle=self._on_field, free_text=True, to=(self.field, self.review)),
+            self.which: State(prompt=self._ask_which, handle=self._on_which, free_text=True,
+                              to=(self.field, self.review)),
+        }
+
+    def next(self, ctx: Ctx, *replies: Reply) -> Outcome:
+        """Ask the first unanswered field; when none is left, go to the review."""
+        pending = self.book.pending(ctx)
+        if pending:
+            self.slots(ctx).field = pending[0].key
+            return goto(self.field, *replies)
+        self.slots(ctx).field = ""
+        return goto(self.review, *replies)
+
+    def correct(self, ctx: Ctx, n: int) -> Outcome:
+        fields = self.book.fields(ctx)
+        if not 1 <= n <= len(fields):
+            raise Invalid(ctx._("There is no answer number {n}; the list goes from 1 to {total}.", n=n,
+                                total=len(fields)))
+        self.slots(ctx).field, self.slots(ctx).mode = fields[n - 1].key, "correct"
+        return goto(self.field)
+
+    def current(self, ctx: Ctx) -> Field:
+        return self.book.field(ctx, self.slots(ctx).field)
+
+    # -- the states ------------------------------------------------------------------------------------------
+    def _ask(self, ctx: Ctx) -> Reply:
+        fields = self.book.fields(ctx)
+        f = self.current(ctx)
+        position = next((i for i, g in enumerate(fields, 1) if g.key == f.key), len(fields))
+        return self.book.question(ctx, f, position, len(fields))
+
+    def _on_field(self, ctx: Ctx, answer: Answer) -> Outcome:
+        _ = ctx._
+        f = self.current(ctx)
+        word = word_of(answer.text)
+        if word == "save":
+            return self.book.saved(ctx)
+        if word == "back":
+            return self._back(ctx, f)
+        if word == "skip":
+            if not f.optional:
+                raise Invalid(_("This question cannot be skipped: the form needs it. Type 'save' to stop for now."))
+            value: Any = ""
+        else:
+            value = self.book.parse(ctx, f, answer)
+        self.book.store(ctx, f, value)
+        if self._take_mode(ctx) == "correct":
+            return self.next(ctx, Reply(text=_("Corrected.")))
+        return self.next(ctx)
+
+    def _take_mode(self, ctx: Ctx) -> str:
+        mode, self.slots(ctx).mode = self.slots(ctx).mode, ""
+        return mode
+
+    def _back(self, ctx: Ctx, f: Field) -> Outcome:
+        if self._take_mode(ctx) == "correct":
+            return goto(self.review)
+        keys = [g.key for g in self.book.fields(ctx)]
+        at = keys.index(f.key) if f.key in keys else len(keys)
+        if at == 0:
+            return goto(self.field, Reply(text=ctx._("This is the first question.")))
+        self.slots(ctx).field = keys[at - 1]
+        return goto(self.field)
+
+    def _ask_which(self, ctx: Ctx) -> Reply:
+        total = len(self.book.fields(ctx))
+        return Reply(text=ctx._("Type the number of the answer to correct (1–{n}), or 'back' for the review.",
+                                n=total))
+
+    def _on_which(self, ctx: Ctx, answer: Answer) -> Outcome:
+        if word_of(answer.text) == "back":
+            return goto(self.review)
+        n = number_of(answer.text)
+        if n is None and answer.text.strip().isdigit():
+            n = int(answer.text.strip())
+        if n is None:
+            raise Invalid(ctx._("Please type a number from the review list."))
+        return self.correct(ctx, n)
