@@ -38,7 +38,7 @@ from handlers.settings import Settings
 from handlers.types import Choice, Incoming, Reply
 from storage.models import Person, role_set
 
-__all__ = ["Answer", "Ctx", "Flow", "Invalid", "MenuGroup", "Outcome", "State", "call", "check_registry", "finish",
+__all__ = ["Answer", "Ctx", "Entry", "Flow", "Invalid", "MenuGroup", "Outcome", "State", "call", "check_registry", "finish",
            "goto", "reroute", "switch"]
 
 S = TypeVar("S")
@@ -116,6 +116,15 @@ class Ctx:
     def person_locale(self) -> str:
         """The person's locale now (a step may have changed it)."""
         return self._person.locale if self._person is not None else self.locale
+
+
+@dataclass
+class Entry:
+    """The slots the router hands to a flow it opens: the argument of its word (``/lang en``: "en") or the
+    deep-link payload that opened it."""
+
+    arg: str = ""
+    payload: str = ""
 
 
 @dataclass(frozen=True)

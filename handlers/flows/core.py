@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
+from handlers.flow import Answer, Ctx, Entry, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_, translator
 from handlers.services import exports
 from handlers.services import privacy as privacy_service
@@ -31,7 +31,7 @@ _LANG_ARGS = {"en": "en", "english": "en", "英文": "en", "英语": "en", "zh":
 
 def _lang_enter(ctx: Ctx) -> Outcome | None:
     """``/lang en`` sets the language at once; ``/lang`` alone asks."""
-    chosen = _LANG_ARGS.get(str(ctx.data.pop("arg", "")).strip().lower())
+    chosen = _LANG_ARGS.get(ctx.slots(Entry).arg.strip().lower())
     if chosen is None:
         return None
     return _on_lang(ctx, Answer(text=chosen, choice=Choice(chosen, chosen)))
