@@ -21,6 +21,7 @@ from handlers.errors import Invalid
 from handlers.fields import BACK, SAVE, SKIP
 from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
 from handlers.i18n import N_
+from handlers.menus import Menus
 from handlers.types import Choice, Reply
 from knowledge.text import pseudonym
 from storage.repositories import ConversationState
@@ -78,7 +79,7 @@ class Turn:
 Rule = Callable[["Router", Turn], "list[Reply] | None"]
 
 
-class Router:
+class Router(Menus):
     """The flows, the menu and the FAQ, and what a message does with them (the dispatcher is one)."""
 
     def __init__(self, flows: Sequence[Flow], faq: FaqFn, menu: Sequence[MenuGroup | str],
@@ -120,37 +121,6 @@ class Router:
     def command_words(self) -> frozenset[str]:
         """Every word that does something by itself (global words, flow and submenu words), normalised."""
         return frozenset(COMMAND_OF) | frozenset(self._triggers) | frozenset(self._group_words)
-
-    # -- menus --------------------------------------------------------------------------------------------
-    def _visible(self, ctx: Ctx, name: str) -> Flow | None:
-        f = self.flows.get(name)
-        return f if f is not None and f.in_menu and f.allows(ctx.roles) else None
-
-    def main_menu(self, ctx: Ctx, text: str | None = None) -> Reply:
-        """Submenus and top-level flows the person may use (see ``handlers.flows.MENU``)."""
-        _ = ctx._
-        choices: list[Choice] = []
-        placed: set[str] = set()
-        for entry in self.menu:
-            if isinstance(entry, MenuGroup):
-                placed.update(entry.flows)
-                if entry.allows(ctx.roles) and any(self._visible(ctx, n) for n in entry.flows):
-                    choices.append(Choice(f"menu:{entry.key}", _(entry.title)))
-            else:
-                placed.add(entry)
-                if (f := self._visible(ctx, entry)) is not None:
-                    choices.append(Choice(f"flow:{f.name}", _(f.title)))
-        loose = sorted((f for f in self.flows.values() if f.name not in placed and self._visible(ctx, f.name)),
-                       key=lambda f: (f.menu_order, f.name))
-        choices[-1:-1] = [Choice(f"flow:{f.name}", _(f.title)) for f in loose]  # before the last entry
-        return Reply(text=text or _("What would you like to do? Choose a number, or just type your question."),
-                     choices=tuple(choices))
-
-    def submenu(self, ctx: Ctx, key: str) -> Reply:
-        _ = ctx._
-        flows = [f for n in self.groups[key].flows if (f := self._visible(ctx, n)) is not None]
-        return Reply(text=_(self.groups[key].title), choices=(*(Choice(f"flow:{f.name}", _(f.title)) for f in flows),
-                                                              Choice("cmd:menu", _("Main menu"))))
 
     def show_menu(self, ctx: Ctx, conv: ConversationState, text: str | None = None) -> list[Reply]:
         """End any flow and show the main menu (its choices are picked up by the next message)."""
