@@ -102,59 +102,50 @@ def _contest(_: Callable[..., str], c: kf.Contest) -> str:
     return head
 
 
+def _person(_: Callable[..., str], f: kf.Facts) -> list[str | None]:
+    return [
+        _("{n} years old", n=f.age) if f.age is not None else None,
+        _("lead expert {n} years old", n=f.lead_age) if f.lead_age is not None else None,
+        _(GRADES[f.skill_grade]) if f.skill_grade else None,
+        _(TITLES[f.title_level]) if f.title_level else None,
+        _("{n} years in the trade", n=f.years_in_trade) if f.years_in_trade is not None else None,
+        _contest(_, f.contest) if f.contest else None,
+        *f.honours,
+        None if f.chinese_national is None else
+        _("Chinese national") if f.chinese_national else _("not a Chinese national"),
+    ]
+
+
+def _standing(_: Callable[..., str], f: kf.Facts) -> list[str | None]:
+    return [
+        _("working in {place}", place=f.work_place) if f.work_place else None,
+        _("unit registered outside Yunnan") if f.unit_in_yunnan is False else None,
+        _("household registered in {place}", place=f.household_place) if f.household_place else None,
+        _("self-employed") if f.self_employed else None,
+        _("head of an enterprise") if f.enterprise_head else None,
+        _("no trade union at your unit") if f.unit_has_union is False else None,
+        _(EXCLUSIONS[f.exclusion]) if f.exclusion else None,
+        _("already named Yunling Craftsman") if f.already_named else None,
+    ]
+
+
+def _group_and_class(_: Callable[..., str], f: kf.Facts) -> list[str | None]:
+    return [
+        _(NAMED[f.named_level]) if f.named_level else None,
+        _("named {n} years ago", n=f.named_years) if f.named_years is not None else None,
+        _("team of {n}", n=f.team_size) if f.team_size is not None else None,
+        _("applying {route}", route=_(ROUTES[f.route])) if f.route else None,
+        _("{n} referrers", n=f.referrer_count) if f.referrer_count is not None else None,
+        _(PROJECTS.get(f.project, N_("another training project"))) if f.project else None,
+        _("{n} days", n=f.days) if f.days is not None else None,
+        _("{n} trainees", n=f.trainees) if f.trainees is not None else None,
+        _(KINDS[f.trainee_kind]) if f.trainee_kind else None,
+    ]
+
+
 def summary(_: Callable[..., str], f: kf.Facts) -> list[str]:
     """The facts in words, one item each, in the reader's language."""
-    items: list[str] = []
-    if f.age is not None:
-        items.append(_("{n} years old", n=f.age))
-    if f.lead_age is not None:
-        items.append(_("lead expert {n} years old", n=f.lead_age))
-    if f.skill_grade:
-        items.append(_(GRADES[f.skill_grade]))
-    if f.title_level:
-        items.append(_(TITLES[f.title_level]))
-    if f.years_in_trade is not None:
-        items.append(_("{n} years in the trade", n=f.years_in_trade))
-    if f.contest:
-        items.append(_contest(_, f.contest))
-    items += list(f.honours)
-    if f.chinese_national is not None:
-        items.append(_("Chinese national") if f.chinese_national else _("not a Chinese national"))
-    if f.work_place:
-        items.append(_("working in {place}", place=f.work_place))
-    if f.unit_in_yunnan is False:
-        items.append(_("unit registered outside Yunnan"))
-    if f.household_place:
-        items.append(_("household registered in {place}", place=f.household_place))
-    if f.self_employed:
-        items.append(_("self-employed"))
-    if f.enterprise_head:
-        items.append(_("head of an enterprise"))
-    if f.unit_has_union is False:
-        items.append(_("no trade union at your unit"))
-    if f.exclusion:
-        items.append(_(EXCLUSIONS[f.exclusion]))
-    if f.already_named:
-        items.append(_("already named Yunling Craftsman"))
-    if f.named_level:
-        items.append(_(NAMED[f.named_level]))
-    if f.named_years is not None:
-        items.append(_("named {n} years ago", n=f.named_years))
-    if f.team_size is not None:
-        items.append(_("team of {n}", n=f.team_size))
-    if f.route:
-        items.append(_("applying {route}", route=_(ROUTES[f.route])))
-    if f.referrer_count is not None:
-        items.append(_("{n} referrers", n=f.referrer_count))
-    if f.project:
-        items.append(_(PROJECTS.get(f.project, N_("another training project"))))
-    if f.days is not None:
-        items.append(_("{n} days", n=f.days))
-    if f.trainees is not None:
-        items.append(_("{n} trainees", n=f.trainees))
-    if f.trainee_kind:
-        items.append(_(KINDS[f.trainee_kind]))
-    return items
+    return [item for part in (_person, _standing, _group_and_class) for item in part(_, f) if item]
 
 
 def problem_text(_: Callable[..., str], p: kf.Problem) -> str:
@@ -303,7 +294,7 @@ def autofill(ctx: Ctx, states: Mapping[str, State], outcome: Outcome) -> Outcome
     """Follow ``outcome`` through the states whose question the facts answer; stop at the first question
     they do not answer (or whose answer the check refuses: then it is asked)."""
     replies = list(outcome.replies)
-    while not outcome.end and outcome.next_state in states:
+    while not outcome.end and outcome.next_state is not None and outcome.next_state in states:
         state = states[outcome.next_state]
         answer = _known_answer(ctx, outcome.next_state, state)
         if answer is None:

@@ -1,0 +1,206 @@
+"""extract(): the facts a message states about the person (or their studio, station or class), section by
+section: programme, the person's numbers, traits, place, standing, the group's numbers, the route of 第九条
+and the training class."""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.facts.model import AGE_RANGE, HONOURS, WORKING_AGE_MIN, YEARS_MAX, Facts, Problem
+from knowledge.facts.numbers import (
+    _AGE,
+    _DAYS,
+    _NAMED_YEARS,
+    _NAMED_YEARS_LOOSE,
+    _REFERRERS,
+    _TEAM,
+    _TEAM_LOOSE,
+    _TRAINEES,
+    _arabic,
+    _first,
+    _first_outside,
+    _years,
+    normalize,
+)
+from knowledge.facts.places import _places, _unit_in_yunnan
+from knowledge.facts.traits import _EXCLUSIONS, _TITLE, _contest, _flag, _named_level, _negated, _skill_grade
+
+Kw = dict[str, object]
+
+_STUDIO_STRONG = r"创新工作室|职工[^，,。]{0,4}工作室|innovation studio"
+_PROGRAMMES = (
+    ("station", r"技师工作站|工作站|workstation|\bstation\b"),
+    ("studio", r"创新工作室|工作室|\bstudio\b"),
+    ("craftsman", r"云岭工匠|工匠|craftsman"),
+    ("training", r"培训|参训|\btraining\b|\btrainees?\b|\bcourse\b"),
+)
+_TRAINEE_KINDS = (
+    ("poverty_migrant", r"搬迁[^，,。]{0,10}农民工|relocat[^,.]{0,20}migrant"),
+    ("poor", r"建档立卡|贫困户|贫困劳动力|贫困人口|registered poor|poor household"),
+    ("unemployed", r"失业|下岗|转岗|待业|unemployed|laid off|changing jobs"),
+    ("migrant", r"农民工|打工|migrant"),
+    ("employed", r"在岗职工|在职|在岗|一线(?:职工|工人|员工)|(?:公司|单位|厂|企业)[^，,。]{0,6}"
+                 r"(?:职工|员工|工人)|employed worker|frontline|employees|"
+                 r"(?:company|factory|plant|firm) has \d+ [a-z ]{0,20}workers"),
+)
+
+
+def extract(text: str) -> Facts:
+    """The facts ``text`` states about the person (or their studio, station or class)."""
+    t = normalize(text)
+    n = _arabic(t)
+    problems: list[Problem] = []
+    # Programme first: it tells whose age a number is and what a head count counts.
+    programme = _programme(t)
+    group = programme in ("station", "studio")
+    kw: Kw = {"programme": programme}
+    kw |= _person_numbers(n, group, problems)
+    kw |= _traits(t, n)
+    kw |= _where(t)
+    kw |= _standing(t)
+    kw |= _group_numbers(t, n, group, problems)
+    kw |= _route(t, n, programme)
+    kw |= _training(t, n, programme)
+    kw["problems"] = tuple(problems)
+    return Facts(**{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
+
+
+def _programme(t: str) -> str | None:
+    programme = next((value for value, pattern in _PROGRAMMES if re.search(pattern, t)), None)
+    if programme == "studio" and not re.search(_STUDIO_STRONG, t) and re.search(_PROGRAMMES[2][1], t):
+        return "craftsman"  # "runs his own pottery studio ... Yunling Craftsman"
+    return programme
+
+
+def _person_numbers(n: str, group: bool, problems: list[Problem]) -> Kw:
+    """Age (a studio's or station's age is its lead expert's) and years in the trade; impossible values and
+    a contradiction between them are problems, not facts."""
+    age = _first(_AGE, n)
+    lead_age = None
+    if age is not None and group:
+        lead_age, age = age, None
+    years = _years(n, group)
+    if age is not None and not AGE_RANGE[0] <= age <= AGE_RANGE[1]:
+        problems.append(Problem("impossible", ("age",), (age,)))
+        age = None
+    if years is not None and not 0 <= years <= YEARS_MAX:
+        problems.append(Problem("impossible", ("years_in_trade",), (years,)))
+        years = None
+    if age is not None and years is not None and years > age - WORKING_AGE_MIN:
+        problems.append(Problem("contradiction", ("age", "years_in_trade"), (age, years)))
+        age = years = None
+    if lead_age is not None and not AGE_RANGE[0] <= lead_age <= AGE_RANGE[1]:
+        problems.append(Problem("impossible", ("lead_age",), (lead_age,)))
+        lead_age = None
+    if lead_age is not None and years is not None and years > lead_age - WORKING_AGE_MIN:
+        problems.append(Problem("contradiction", ("lead_age", "years_in_trade"), (lead_age, years)))
+        lead_age = years = None
+    return {"age": age, "lead_age": lead_age, "years_in_trade": years}
+
+
+def _traits(t: str, n: str) -> Kw:
+    """Skill grade, professional title, honours and contest placing."""
+    title = next((value for value, pattern in _TITLE if re.search(pattern, t)), None)
+    honours = tuple(name for name, pattern in HONOURS if (m := re.search(pattern, t)) and not _negated(t, m.start()))
+    if "全国劳动模范" in honours and "云南省劳动模范" in honours and not re.search(r"(?<!全国)省", t):
+        honours = tuple(h for h in honours if h != "云南省劳动模范")
+    return {"skill_grade": _skill_grade(t), "title_level": title, "honours": honours, "contest": _contest(n)}
+
+
+def _where(t: str) -> Kw:
+    """Nationality, household and work place, and whether the unit is registered in Yunnan."""
+    national = _flag(t, r"中国籍|中国公民|中国国籍|chinese (?:national|citizen)",
+                     r"外籍|外国籍|外国人|(?<!中)(?:缅甸|越南|老挝|泰国|柬埔寨|印度|[\u4e00-\u9fff]国)籍|"
+                     r"foreign (?:national|citizen)|foreigner|not (?:a )?chinese|"
+                     r"(?:myanmar|burmese|vietnamese|lao|laotian|thai) (?:national|citizen)")
+    household, work = _places(t)
+    return {"chinese_national": national, "household_place": household, "work_place": work,
+            "unit_in_yunnan": _unit_in_yunnan(t, work)}
+
+
+def _standing(t: str) -> Kw:
+    """Self-employment, heading an enterprise, the exclusions of 第八条, the unit's union, named before."""
+    kw: Kw = {}
+    kw["self_employed"] = _flag(t, r"个体|自主创业|自己创业|自己开(?:了)?(?:个|一个|一家|家)?[^，,。]{0,4}"
+                                   r"(?:店|厂|公司|工作室|作坊|坊)|自己当老板|self[- ]employed|"
+                                   r"(?:my|his|her|their) own (?:business|shop|company|workshop|studio)|"
+                                   r"runs? (?:my|his|her|their) own")
+    kw["enterprise_head"] = _flag(t, r"法人|法定代表人|老板|总经理|董事长|厂长|企业负责人|(?:公司|企业)的?负责人|"
+                                     r"\bboss\b|general manager|legal representative|owner of (?:the|a|my) "
+                                     r"(?:company|firm)|head of (?:the|an|my) (?:company|enterprise)")
+    kw["exclusion"] = next((value for value, pattern in _EXCLUSIONS
+                            if (m := re.search(pattern, t)) and not _negated(t, m.start())), None)
+    if re.search(r"(?:没有|没|未|未曾|还没)(?:成立|建立|建|设立|组建)?工会|无工会|no (?:trade )?union", t):
+        if kw["enterprise_head"] and kw["exclusion"] is None:
+            kw["exclusion"] = "no_union"
+        else:
+            kw["unit_has_union"] = False
+    elif re.search(r"(?:单位|公司|厂|企业)(?:有|建了|成立了)工会|has a (?:trade )?union", t):
+        kw["unit_has_union"] = True
+    kw["already_named"] = _flag(t, r"(?:已经|已|曾经|曾|去年|前年|之前|早就)(?:被)?(?:评为|评上|评过|命名|当选|是)"
+                                   r"[^，,。]{0,4}(?:云岭工匠|省级(?:的)?(?:职工)?(?:创新工作室|技师工作站|工作室|工作站))|"
+                                   r"already (?:named|a) yunling craftsman|"
+                                   r"(?:was|been) named (?:a )?yunling craftsman")
+    return kw
+
+
+def _team_size(t: str, n: str, group: bool) -> int | None:
+    team = _first(_TEAM, n)
+    if team is None and group:
+        team = _first_outside(_TEAM_LOOSE, n, r"岁|年|year|yr|age")
+        if team is None and re.search(r"(?:我|我们)和[^，,。]{0,6}(?:徒弟|师傅|同事)两个人|就我们?两个", t):
+            team = 2
+    return team
+
+
+def _group_numbers(t: str, n: str, group: bool, problems: list[Problem]) -> Kw:
+    """A studio's or station's team size, years since naming and naming level."""
+    named_years: int | None
+    if group and re.search(r"不到\s*(?:1|一)\s*年|less than (?:a|one) year|under (?:a|one) year", n):
+        named_years = 0
+    else:
+        named_years = _first(_NAMED_YEARS, n) if group or re.search(r"命名|named", t) else None
+    if named_years is None and group:
+        named_years = _first_outside(_NAMED_YEARS_LOOSE, n, r"岁|干了|工作了|从业|old|age|job|trade")
+    if named_years is not None and not 0 <= named_years <= YEARS_MAX:
+        problems.append(Problem("impossible", ("named_years",), (named_years,)))
+        named_years = None
+    return {"team_size": _team_size(t, n, group), "named_years": named_years, "named_level": _named_level(t)}
+
+
+def _route(t: str, n: str, programme: str | None) -> Kw:
+    """The route of 第九条 and the number of referrers (a studio, station or class has no route)."""
+    if programme not in (None, "craftsman"):
+        return {}
+    route = None
+    if re.search(r"举荐|专家推荐|联名推荐|refer(?:red|ral)? by|experts? (?:will )?(?:refer|recommend)", t):
+        route = "referral"
+    elif re.search(r"自荐|自己(?:报|申报)|个人申报|以个人名义|nominate myself|self[- ]nominat", t):
+        route = "self"
+    elif re.search(r"协会|学会|association|society", t):
+        route = "association"
+    elif re.search(r"工会(?:逐级)?推荐|单位推荐|走工会|recommended by (?:my|our|the) union|through (?:my|our|the) union|"
+                   r"(?:我们|我)是[^，,。]{0,6}工会|we are (?:the|a) [a-z ]{0,20}union", t):
+        route = "union"
+    if route != "referral":
+        return {"route": route}
+    count = _first(_REFERRERS, n)
+    if (m := re.search(r"我和(?:另外|其他|其余)?\s*(\d{1,2})\s*(?:个|位|名)", n)) or \
+            (m := re.search(r"\bme and (\d{1,2}) (?:other|more)", n)):
+        count = int(m.group(1)) + 1
+    return {"route": route, "referrer_count": count}
+
+
+def _training(t: str, n: str, programme: str | None) -> Kw:
+    """A training class: trainees, days, the project and the trainees' kind."""
+    kw: Kw = {}
+    if programme == "training" or re.search(r"补贴|补助|学员|参训|subsid|allowance|trainee", t):
+        kw["trainees"] = _first(_TRAINEES, n)
+        kw["days"] = _first(_DAYS, n)
+    if re.search(r"脱贫|扶贫|搬迁|三区三州|poverty", t):
+        kw["project"] = "poverty"
+    elif re.search(r"技能提升|提升培训|upgrad", t):
+        kw["project"] = "upgrade"
+    if programme in (None, "training"):
+        kw["trainee_kind"] = next((value for value, pattern in _TRAINEE_KINDS if re.search(pattern, t)), None)
+    return kw

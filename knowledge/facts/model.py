@@ -1,0 +1,138 @@
+"""The facts' data model: what a person can state about themselves, and the problems of what they stated."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+CHECKS = ("craftsman_eligibility", "craftsman_channel", "studio_eligibility", "station_eligibility",
+          "training_eligibility", "training_subsidy")
+
+WORKING_AGE_MIN = 14  # years_in_trade may not exceed age minus this
+AGE_RANGE = (14, 100)
+YEARS_MAX = 80
+
+SKILL_GRADES = ("初级工", "中级工", "高级工", "技师", "高级技师")
+TITLE_LEVELS = ("初级", "中级", "副高级", "正高级")
+EXCLUSIONS = ("investigation", "violation", "discipline", "credit", "wage_arrears", "no_union", "accident",
+              "insurance")
+
+# Honours as 第六、七条 of the craftsman measure spell them, then others people commonly hold.
+HONOURS: tuple[tuple[str, str], ...] = (  # (canonical name, pattern)
+    ("大国工匠年度人物", r"大国工匠|great craftsman"),
+    ("中国质量工匠", r"中国质量工匠|quality craftsman"),
+    ("中华技能大奖", r"中华技能大奖|china skills? award"),
+    ("全国技术能手", r"全国技术能手|national technical expert"),
+    ("兴滇人才奖", r"兴滇人才|xingdian"),
+    ("云南省劳动模范", r"(?:云南)?省(?:级)?劳(?:动)?模(?:范)?|provincial model worker|yunnan model worker"),
+    ("千人计划专项", r"千人计划|thousand talents"),
+    ("万人计划专项", r"万人计划|ten thousand talents"),
+    ("云岭技能大师", r"云岭技能大师|yunling skill master"),
+    ("云南省职工职业技能大赛技术状元", r"技术状元|technical champion"),
+    ("全国劳动模范", r"全国劳(?:动)?模(?:范)?|national model worker"),
+    ("全国五一劳动奖章", r"全国五一劳动奖章|national may day"),
+    ("云南省五一劳动奖章", r"(?:云南)?省五一劳动奖章"),
+    ("云南省技术能手", r"(?:云南)?省(?:级)?技术能手"),
+    ("州市劳动模范", r"(?:州|市)(?:级)?劳(?:动)?模(?:范)?"),
+    ("国务院特殊津贴", r"国务院(?:政府)?特殊津贴|state council special allowance"),
+    ("首席技师", r"首席技师|chief technician"),
+)
+# Which 第七条 priority honour (knowledge.rules.eligibility.PRIORITY_HONOURS key) a canonical name is.
+PRIORITY_KEYS = {
+    "中华技能大奖": "china_skill_award", "全国技术能手": "national_technical_expert",
+    "兴滇人才奖": "xingdian_talent", "云南省劳动模范": "provincial_model_worker",
+    "千人计划专项": "thousand_talents", "万人计划专项": "ten_thousand_talents",
+    "云岭技能大师": "yunling_skill_master", "云南省职工职业技能大赛技术状元": "provincial_contest_champion",
+}
+DIRECT_KEYS = {"大国工匠年度人物": "great_craftsman", "中国质量工匠": "quality_craftsman"}
+
+
+@dataclass(frozen=True)
+class Contest:
+    level: str | None = None  # world | national | provincial | prefecture
+    klass: str | None = None  # 一类 | 二类
+    rank: int | None = None
+    stage: str | None = None  # final | preliminary
+
+    def as_dict(self) -> dict[str, object]:
+        out = {"level": self.level, "class": self.klass, "rank": self.rank, "stage": self.stage}
+        return {k: v for k, v in out.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A stated fact not believed: ``kind`` is "impossible" or "contradiction"; ``keys`` the facts
+    concerned; ``values`` what was said."""
+
+    kind: str
+    keys: tuple[str, ...]
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Facts:
+    age: int | None = None
+    years_in_trade: int | None = None
+    skill_grade: str | None = None
+    title_level: str | None = None
+    honours: tuple[str, ...] = ()
+    contest: Contest | None = None
+    chinese_national: bool | None = None
+    unit_in_yunnan: bool | None = None
+    household_place: str | None = None  # a Yunnan place as Place.name ("昆明市五华区")
+    work_place: str | None = None
+    self_employed: bool | None = None
+    enterprise_head: bool | None = None
+    unit_has_union: bool | None = None
+    exclusion: str | None = None
+    already_named: bool | None = None
+    programme: str | None = None  # craftsman | studio | station | training
+    team_size: int | None = None
+    lead_age: int | None = None
+    named_level: str | None = None  # prefecture | county | unit
+    named_years: int | None = None
+    route: str | None = None  # union | association | referral | self
+    referrer_count: int | None = None
+    trainees: int | None = None
+    days: int | None = None
+    project: str | None = None  # upgrade | poverty | other
+    trainee_kind: str | None = None  # a key of knowledge.rules.training.CATEGORIES
+    problems: tuple[Problem, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        """The stated facts only (no Nones, no problems); the contest as a dict."""
+        out: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "problems" or value is None or value == ():
+                continue
+            out[f.name] = value.as_dict() if isinstance(value, Contest) else list(value) \
+                if isinstance(value, tuple) else value
+        return out
+
+    @property
+    def personal(self) -> int:
+        """How many facts about the person (or their studio, station or class) the text states."""
+        return len([k for k in self.as_dict() if k not in ("programme", "project")]) + len(self.problems)
+
+    def to_json(self) -> dict[str, object]:
+        data = self.as_dict()
+        data["problems"] = [asdict(p) for p in self.problems]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Facts:
+        kw: dict[str, object] = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            if f.name == "contest" and isinstance(value, dict):
+                value = Contest(value.get("level"), value.get("class"), value.get("rank"), value.get("stage"))
+            elif f.name == "problems" and isinstance(value, list):
+                value = tuple(Problem(p["kind"], tuple(p["keys"]), tuple(p["values"])) for p in value)
+            elif f.name == "honours" and isinstance(value, list):
+                value = tuple(value)
+            kw[f.name] = value
+        return cls(**kw)  # type: ignore[arg-type]
+
+

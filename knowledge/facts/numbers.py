@@ -1,0 +1,158 @@
+"""Numbers in free text: numerals (四十五, 二十来年, ４５, forty-five), and the numbers a person states about
+themselves (age, years in the trade, team size, years since naming, referrers, trainees, days), each read
+by its own patterns; impossible values and contradictions become problems."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from knowledge.text import redact
+
+_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+          "九": 9}
+_CN_NUM = re.compile(r"[零〇一二两三四五六七八九十百]+")
+
+
+def cn_number(s: str) -> int | None:
+    """四十五 -> 45, 十二 -> 12, 一百零五 -> 105, 二二 -> 22; None when it is not a numeral."""
+    if not s or any(ch not in _DIGIT and ch not in "十百" for ch in s):
+        return None
+    if "十" not in s and "百" not in s:
+        return int("".join(str(_DIGIT[ch]) for ch in s))
+    total, current = 0, 0
+    for ch in s:
+        if ch in _DIGIT:
+            current = _DIGIT[ch]
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+    return total + current
+
+
+_EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+           "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30}
+
+
+def _arabic(text: str) -> str:
+    """Chinese numerals and small English number words as Arabic digits; 负3 and minus 3 as -3."""
+    def sub(m: re.Match[str]) -> str:
+        value = cn_number(m.group())
+        return str(value) if value is not None else m.group()
+
+    text = _CN_NUM.sub(sub, text)
+    text = re.sub(r"\b(" + "|".join(_EN_NUM) + r")\b", lambda m: str(_EN_NUM[m.group().lower()]), text, flags=re.I)
+    return re.sub(r"(?:负|minus\s*)(\d)", r"-\1", text, flags=re.I)
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width, ID and mobile numbers masked, lower case."""
+    return redact(unicodedata.normalize("NFKC", text)).lower()
+
+
+# ---------------------------------------------------------------------------------------------- patterns
+
+_N = r"(-?\d{1,4})"  # a plausible small number; longer digit runs (IDs, phones) never match
+_APPROX = r"(?:多|来|几|出头|左右|余)?"
+_NOT_THRESHOLD = r"(?!\s*(?:以上|以下|以内|及以上|及以下|（含）|\(含\)|之前|之后|的人))"
+_NEG = r"(?:没有|没|无|未|从未|从没|不存在|不是|非|并非|never|no|not|without)"
+
+_AGE = (
+    re.compile(r"(?<![从自\d])" + _N + _APPROX + r"\s*(?:周岁|岁)" + _NOT_THRESHOLD),  # not "从十几岁就学"
+    re.compile(r"(?:年龄|今年|age[d]?)\s*(?:是|为|:)?\s*" + _N + r"(?!\s*年)"),
+    re.compile(r"\b" + _N + r"[\s-]*(?:years?|yrs?)[\s-]*old"),
+    re.compile(r"\b(?:i|he|she)(?:'m|'s| am| is)\s+" + _N + r"\b(?!\s*(?:years? (?:in|of|as|on)|days|people))"),
+    re.compile(r"(?:^|[我，,。\s])" + _N + r"出头"),
+    # "站长五十七了", "the lead is 48": the age of a named person, without 岁
+    re.compile(r"(?:站长|室主任|领衔人|领衔专家|带头人|负责人)(?:是|今年|已经)?\s*" + _N + r"(?:了|$|[，,。])"),
+    re.compile(r"\b(?:lead|leader|head)(?: expert)? is\s+" + _N + r"\b(?!\s*(?:years? (?:in|of)|people))"),
+)
+_YEARS = (
+    re.compile(r"(?:干了|做了|从业|工作了|工作|从事[^，,。；;\d]{0,12}?|干[^，,。；;\d]{0,8}?|做[^，,。；;\d]{0,8}?|"
+               r"工龄|教龄)\s*(?:已经|有|了)?\s*" + _N + _APPROX + r"\s*年(?!级|前|后|代|度|的时候)"),
+    re.compile(_N + _APPROX + r"\s*年(?:的)?(?:工龄|经验|从业|教龄)"),
+    re.compile(r"\b" + _N + r"\+?\s*years? (?:of experience|in the trade|in (?:this|the|my) (?:trade|job|field)|"
+               r"as an? |working|of work)"),
+    re.compile(r"(?:worked|working|been)\b[a-z' ]{0,40}?\bfor\s+(?:over |more than |about |nearly |almost |"
+               r"around )?" + _N + r"\+?\s*years?"),
+    re.compile(r"\b" + _N + r"\+?\s*years? (?:on|in) the job"),
+    # "修车修了25年", "搞木雕三十一年": a verb of the trade, then the years
+    re.compile(r"(?:修|搞|干|做|学|开|跑|教|种|绣|雕|烧|织|编|焊|炒|当)[\u4e00-\u9fff]{0,4}?了?\s*" + _N + _APPROX
+               + r"\s*年(?!级|前|后|代|度|的时候)"),
+)
+_TEAM = (
+    re.compile(r"(?:团队|队伍|团队成员|成员|专家团队|创新团队)(?:有|共|一共)?\s*" + _N + r"\s*(?:个|名|位)?人"),
+    re.compile(_N + r"\s*(?:个|名|位)?人的?(?:专家)?(?:团队|队伍)"),
+    re.compile(r"team of " + _N + r"|" + _N + r"[- ](?:person|people|member)s? team|team (?:has|of) " + _N),
+    re.compile(r"(?:团队|队伍)[^，,。；;\d]{0,6}?" + _N + r"\s*(?:个|名|位)?人"),
+)
+_TEAM_LOOSE = (  # a studio's or station's head count said without the word team: "10个人", "4 people"
+    re.compile(r"(?<![\d.])" + _N + r"\s*(?:个|名|位)?人(?![员才次])"),
+    re.compile(r"\b" + _N + r"\s*(?:people|members|persons)\b"),
+)
+_NAMED_YEARS = (
+    re.compile(r"命名(?:的)?[，,\s]*(?:已经|已|了)?\s*(?:有)?\s*" + _N + _APPROX + r"\s*年"),
+    re.compile(_N + _APPROX + r"\s*年前(?:就)?(?:被)?(?:[^，,。]{0,12})?命名"),
+    re.compile(r"named (?:as [^,.]{0,40} )?" + _N + r" years? ago|named for " + _N + r" years?"),
+    re.compile(r"命[^，,。；;\d]{0,8}?" + _N + _APPROX + r"\s*年"),
+    re.compile(r"named\b[^.;]{0,80}?\b" + _N + r" (?:years?|yrs?)(?: ago)?"),
+)
+_NAMED_YEARS_LOOSE = (  # in a studio's or station's message, a bare span of years: "5年了", "2 yrs", "两年半了"
+    re.compile(r"(?:(?<![^，,。；;\s])|(?<=已经)|(?<=到现在)|(?<=有)|(?<=才)|(?<=刚))" + _N + _APPROX
+               + r"\s*年(?:了|多|半)"),
+    re.compile(r"(?:(?<![^，,。；;\s])|(?<=已经)|(?<=到现在))" + _N + _APPROX + r"\s*年(?=$|[，,。；;\s])"),
+    re.compile(r"\b" + _N + r"\s*(?:years?|yrs?)\b"),
+)
+_REFERRERS = (
+    re.compile(_N + r"\s*(?:位|名|个)(?:同专业的?)?(?:专家|高级技师|高工|老师|人|师傅)?[^，,。]{0,6}(?:举荐|推荐|联名)"),
+    re.compile(_N + r"\s*(?:位|名|个)[^，,。\d]{0,6}(?:专家|技师|高工|工程师|老师|师傅|同行|人)[^，,。]{0,8}(?:举荐|推荐|联名)"),
+    re.compile(r"我们\s*" + _N + r"\s*(?:个|位|人)"),
+    re.compile(r"(?:举荐人|推荐人)(?:有|共)?\s*" + _N),
+    re.compile(r"\b" + _N + r" (?:experts|senior technicians|referees|people) (?:will )?(?:refer|recommend)"),
+)
+_TRAINEES = (
+    re.compile(_N + r"\s*(?:个|名|位)?(?:学员|培训学员|人参加|人参训|人培训|个人培训|人的班|人)"),
+    re.compile(_N + r"\s*(?:个|名|位)[\u4e00-\u9fff]{0,6}?(?:劳动力|农民工|工人|职工|学员|年轻人|人员|人)"),
+    re.compile(r"\b" + _N + r" (?:[a-z-]+ ){0,2}(?:workers|trainees|people|participants|learners|labou?rers)\b"),
+    re.compile(r"(?:学员|参训人数|培训人数)(?:有|共)?\s*" + _N),
+)
+_THRESHOLD_BEFORE = (r"(?<!超过)(?<!超出)(?<!不少于)(?<!少于)(?<!低于)(?<!不足)(?<!不满)(?<!多于)(?<!大于)(?<!小于)"
+                     r"(?<!more than )(?<!at least )(?<!over )(?<!under )(?<!less than )")  # "培训超过30天": a rule's bound
+_DAYS = (
+    re.compile(_THRESHOLD_BEFORE + r"(?<!\d)" + _N + r"\s*(?:天|日)(?!以上|以下)"),
+    re.compile(_THRESHOLD_BEFORE + r"\b" + _N + r"[- ]days?\b"),
+)
+def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> int | None:
+    for p in patterns:
+        m = p.search(text)
+        if m:
+            for g in m.groups():
+                if g is not None:
+                    return int(g)
+    return None
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause around text[start:end], between punctuation marks."""
+    head = re.split(r"[，,。；;!?！？]|\.\s", text[:start])[-1]
+    tail = re.split(r"[，,。；;!?！？]|\.\s", text[end:])[0]
+    return head + text[start:end] + tail
+
+
+def _first_outside(patterns: tuple[re.Pattern[str], ...], text: str, avoid: str) -> int | None:
+    """The first number a pattern finds in a clause that does not contain ``avoid``."""
+    for p in patterns:
+        for m in p.finditer(text):
+            value = next((int(g) for g in m.groups() if g is not None), None)
+            if value is not None and not re.search(avoid, _clause(text, m.start(), m.end())):
+                return value
+    return None
+
+
+def _years(n: str, group: bool) -> int | None:
+    """Years in the trade; in a studio's or station's message, not the years since it was named."""
+    return _first_outside(_YEARS, n, r"命|named|ago") if group else _first(_YEARS, n)
+

@@ -1,0 +1,123 @@
+"""Where the person is: Yunnan places named in the text (household or work), and whether the unit is
+registered in Yunnan."""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.places import _COUNTY_KEYS, _PREFECTURE_KEYS, Place, find_roman_places
+
+_OTHER_PROVINCES = ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
+                    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川",
+                    "贵州", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆", "香港", "澳门", "台湾", "深圳", "成都",
+                    "外省", "省外")
+_OTHER_PROV_EN = ("guizhou", "sichuan", "guangdong", "shenzhen", "beijing", "shanghai", "another province",
+                  "outside yunnan", "chongqing", "guangxi", "chengdu", "guiyang", "guangzhou", "nanning", "hangzhou",
+                  "jiangsu", "zhejiang", "hunan", "hubei", "wuhan", "changsha", "tibet", "lhasa")
+
+
+class _Finder:
+    """Places found in one text, and the characters they take (a later pass never reads them again)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.found: list[tuple[int, int, Place]] = []
+        self.taken: set[int] = set()
+
+    def free(self, start: int, end: int) -> bool:
+        return not self.taken & set(range(start, end))
+
+    def add(self, start: int, end: int, place: Place) -> None:
+        self.found.append((start, end, place))
+        self.taken |= set(range(start, end))
+
+    def full_counties(self) -> None:
+        for key, pref, county in _COUNTY_KEYS:
+            if key != county:
+                continue
+            for m in re.finditer(re.escape(key), self.text):
+                if self.free(m.start(), m.end()):
+                    self.add(m.start(), m.end(), Place(pref, county))
+
+    def prefectures(self) -> None:
+        for key, pref in _PREFECTURE_KEYS:
+            for m in re.finditer(re.escape(key), self.text):
+                if self.free(m.start(), m.end()):
+                    self.prefecture(m.start(), m.end(), pref)
+
+    def prefecture(self, start: int, end: int, pref: str) -> None:
+        self.taken |= set(range(start, end))
+        if any(s == end and p.prefecture == pref for s, _e, p in self.found):
+            return  # "昆明市五华区": the county, found already
+        place = Place(pref)
+        for ckey, cpref, county in _COUNTY_KEYS:  # "昆明五华"
+            if cpref == pref and self.text.startswith(ckey, end):
+                place = Place(pref, county)
+                self.taken |= set(range(end, end + len(ckey)))
+                break
+        self.found.append((start, end, place))
+
+    def short_counties(self) -> None:
+        # A bare short name must be followed by a place-ish word or stand alone, to avoid "华宁" and the like
+        # inside other words.
+        text = self.text
+        for key, pref, county in _COUNTY_KEYS:
+            if key == county or len(key) < 2:
+                continue
+            for m in re.finditer(re.escape(key), text):
+                if self.free(m.start(), m.end()) and (
+                        re.match(r"(?:县|区|市|的|人|工作|上班|户口|$|[，,。\s])", text[m.end():])
+                        or re.search(r"(?:在|到|去|住|从|来自)$", text[:m.start()])):
+                    self.add(m.start(), m.end(), Place(pref, county))
+
+
+def _find_places(text: str) -> list[tuple[int, Place]]:
+    """Yunnan places named anywhere in ``text``, with where they start: full county names first (大理市 is
+    the city, not the prefecture), then prefectures (with a county right after them: 昆明五华), then short
+    county names followed by a place-ish word."""
+    finder = _Finder(text)
+    finder.full_counties()
+    finder.prefectures()
+    finder.short_counties()
+    found = finder.found + [f for f in find_roman_places(text) if finder.free(f[0], f[1])]
+    return [(s, p) for s, _e, p in sorted(found, key=lambda t: t[0])]
+
+
+def _places(text: str) -> tuple[str | None, str | None]:
+    household = work = None
+    for start, place in _find_places(text):
+        if re.match(r"[^，,。]{0,6}?(?:总工会|总(?![经裁])|工会|federation|trade union)", text[start:start + 24]) and \
+                re.search(r"(?:被|由|报|向|找|交给|交到|by|to)\s*(?:the\s*)?$", text[max(0, start - 6):start]):
+            continue  # "被玉溪市总工会命名", "报昆明市总": a union acting or addressed, not where one works
+        before = re.split(r"[，,。；;!?！？]", text[max(0, start - 8):start])[-1]
+        after = text[start:start + 16]
+        own = re.search(r"(?:我|他|她)是[^，,。]{0,5}$", before) and re.search(
+            r"^[^，,。]{0,8}?(?:的(?!公司|单位|企业|厂)|人)", after) and not re.match(
+            r"[^，,。]{0,8}?(?:工会|公司|单位|企业|厂|学校|医院)", after)
+        if re.search(r"户口|户籍|老家|籍贯|household|hukou|\bfrom\s*$", before) or own or re.search(
+                r"^[^，,。]{0,10}(?:户口|户籍|人)(?![员])", after):
+            household = household or place.name
+        else:
+            work = work or place.name
+    return household, work
+
+
+def _unit_in_yunnan(text: str, work_place: str | None) -> bool | None:
+    provinces = "|".join(_OTHER_PROVINCES)
+    if re.search(r"(?:单位|公司|企业|厂|工作|上班|注册|登记)[^，,。]{0,8}(?:在|于)(?:" + provinces + r")|(?:" + provinces
+                 + r")的?(?:单位|公司|企业|厂)|(?:在|于)(?:" + provinces + r")(?:注册|登记|工作|上班)", text):
+        return False
+    if any(re.search(r"(?:company|employer|unit|firm|registered|work)[^.,]{0,30}" + p, text) for p in _OTHER_PROV_EN):
+        return False
+    if re.search(r"(?:" + provinces + r")(?:注册|登记)", text):
+        return False
+    if re.search(r"(?:单位|公司|企业|厂)[^，,。]{0,8}(?:在云南|云南注册|云南登记)|在云南(?:注册|登记|工作|上班)|"
+                 r"(?:registered|based|work) in yunnan", text):
+        return True
+    if work_place and re.search(r"(?:单位|公司|企业|厂)[^，,。]{0,8}(?:注册|登记)(?!在外)|在[^，,。]{1,10}(?:注册|登记)|"
+                                r"registered in", text) and \
+            not re.search(r"(?:注册|登记)在外|registered (?:outside|elsewhere)", text):
+        return True  # "单位在昆明注册的": a Yunnan place where the unit is registered
+    return None
+
+

@@ -1,0 +1,124 @@
+"""What the person is and holds: skill grade, professional title, honours, contest placings, exclusions
+(第八条) and the naming level of a studio or station."""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+from knowledge.facts.model import Contest
+from knowledge.places import find_roman_places
+
+_NEG = r"(?:没有|没|无|未|从未|从没|不存在|不是|非|并非|never|no|not|without)"
+_SKILL = (  # most specific first
+    ("高级技师", r"高级技师|senior technician"),
+    ("技师", r"(?<!高级)技师(?!工作站)|\btechnician\b(?! work ?station)"),
+    ("高级工", r"高级工(?!程)|senior (?:skilled )?worker"),
+    ("中级工", r"中级工(?!程)|intermediate (?:skilled )?worker"),
+    ("初级工", r"初级工(?!程)|junior (?:skilled )?worker|entry[- ]level worker"),
+)
+_TITLE = (
+    ("正高级", r"正高(?:级)?|教授级高(?:级)?工(?:程师)?|研究员|full professor|professor-level|senior engineer "
+              r"\(full\)"),
+    ("副高级", r"副高(?:级)?|高级(?:工程师|经济师|会计师|农艺师|讲师|实验师)|高工|副教授|副研究员|"
+              r"senior engineer|associate professor"),
+    ("中级", r"中级(?:职称|工程师)|(?<![高助理])工程师|\bengineer\b|中级(?=职称)"),
+    ("初级", r"初级职称|助理工程师|技术员|assistant engineer"),
+)
+_EXCLUSIONS = (  # (value, pattern); negated mentions ("没受过处分") are ignored
+    ("investigation", r"(?:被)?(?:立案)?(?:调查|审查)|under investigation|being investigated"),
+    ("credit", r"失信|老赖|黑名单|被执行人|dishonest|blacklist"),
+    ("discipline", r"处分|诫勉|记过|记大过|警告处分|留党察看|disciplinary|sanction"),
+    ("violation", r"违法|违纪|违反[^，,。；;]{0,8}纪律|犯罪|判刑|坐过牢|坐牢|刑满|criminal|convicted|broke the law"),
+    ("wage_arrears", r"拖欠(?:职工|员工|工人)?工资|欠薪|欠[^，,。；;]{0,8}工资|owe[ds]? (?:[a-z]+ ){0,3}wages|"
+                     r"wage arrears|unpaid wages"),
+    ("accident", r"(?:安全|生产|重大|较大)事故|职业病(?:危害)?事故|serious accident|safety accident"),
+    ("insurance", r"(?:没|未|没有)(?:按规定)?(?:交|缴|缴纳)社保|欠(?:缴)?社保|社保[^，,。；;]{0,6}(?:没|未)(?:给|有)?(?:交|缴)|"
+                  r"social insurance (?:not|unpaid)|not paid social insurance"),
+)
+def _skill_grade(t: str) -> str | None:
+    """The first grade stated of the person: not one they lack ("还没考技师"), nor that of referrers
+    ("3位高级技师联名举荐我"; but "我们都是高级技师，想联合举荐" is the speakers' own)."""
+    found: list[tuple[int, str]] = []
+    for value, pattern in _SKILL:
+        for m in re.finditer(pattern, t):
+            if any(s <= m.start() < e for s, e, _v in ((f[0], f[0] + 4, f[1]) for f in found if f[1] == "高级技师")):
+                continue
+            before = t[max(0, m.start() - 8):m.start()]
+            if re.search(r"(?:没|没有|未|还没|不是|非)(?:考|拿|评|取得|考到|考过)?[^，,。]{0,1}$", before):
+                continue
+            own = re.search(r"(?:都是|是)$", before)
+            if not own and (re.search(r"(?:举荐|推荐)[^，,。]{0,6}$", before)
+                            or re.match(r"[^，,。]{0,4}(?:举荐|推荐|联名)", t[m.end():])):
+                continue
+            found.append((m.start(), value))
+    return min(found)[1] if found else None
+
+
+def _named_level(t: str) -> str | None:
+    if re.search(r"(?:州|市|州市|州\(市\)|地州|省级产业|产业|系统|行业)(?:级)?(?:总)?工会[^，,。]{0,6}命|"
+                 r"(?:州|市)总(?:工会)?[^，,。]{0,6}命|省[^，,。]{0,8}(?:公司|系统|产业|行业)(?:总)?工会[^，,。]{0,6}命|"
+                 r"(?:州|市)级(?:的)?(?:示范)?(?:创新)?(?:工作室|工作站)|(?:by|from) (?:the )?(?:city|prefecture)", t):
+        return "prefecture"
+    if re.search(r"(?:县|区)(?:级|总工会|工会|总)[^，,。]{0,6}命|县级|by (?:the )?county", t):
+        return "county"
+    if re.search(r"(?:单位|公司|企业|厂里|厂)(?:内部)?(?:自己)?命|by (?:our|the) (?:unit|company|factory|plant)", t):
+        return "unit"
+    m = re.search(r"named by (?:the )?([a-z' -]{0,50}?)\b(?:federation of )?(?:trade )?unions?", t)
+    if m and (find_roman_places(m.group(1)) or re.search(r"prefect|city|municipal", m.group(1))):
+        return "prefecture"  # "named by the Qujing Federation of Trade Unions"
+    return None
+
+
+def _negated(text: str, start: int) -> bool:
+    return re.search(_NEG + r"[^，,。；;]{0,4}$", text[max(0, start - 8):start]) is not None
+
+
+T = TypeVar("T")
+
+_CONTEST = (r"世界技能大赛|世赛|worldskills|world skills|大赛|竞赛|比赛|比武|技能赛|技能大赛|类赛|决赛|初赛|状元|"
+            r"competition|contest")
+_CONTEST_LEVELS = (("world", r"世界|世赛|worldskills|world skills|international"),
+                   ("national", r"全国|国家级|国赛|national"),
+                   ("provincial", r"省|全省|provincial|yunnan"),
+                   ("prefecture", r"州|市|地区|prefecture|city"))
+_CONTEST_CLASSES = (("一类", r"1类|一类|class (?:i|1)\b"), ("二类", r"2类|二类|class (?:ii|2)\b"))
+_RANK = (r"第\s*(\d{1,3})(?!\s*(?:届|次|期|年|个|批|季|轮|天|\d))|前\s*(\d{1,2})\s*名|(\d)\s*等奖|"
+         r"\b(\d{1,3})(?:st|nd|rd|th) place|place[d]? (\d{1,3})|top (\d{1,2})|rank(?:ed)? (\d{1,3})")
+_RANK_WORDS = ((1, r"冠军|金牌|金奖|状元|gold|first prize|champion|won first"), (2, r"亚军|银牌|银奖|silver|second prize"),
+               (3, r"季军|铜牌|铜奖|bronze|third prize"))
+_STAGES = (("preliminary", r"初赛|预赛|选拔赛|preliminar|qualif|selection round"), ("final", r"决赛|\bfinal"))
+
+
+def _label(options: tuple[tuple[T, str], ...], text: str) -> T | None:
+    """The value of the first option whose pattern occurs in ``text``."""
+    return next((value for value, pattern in options if re.search(pattern, text)), None)
+
+
+def _rank(text: str) -> int | None:
+    rm = re.search(_RANK, text)
+    if rm:
+        return int(next(g for g in rm.groups() if g is not None))
+    return _label(_RANK_WORDS, text)
+
+
+def _contest(text: str) -> Contest | None:
+    m = re.search(_CONTEST, text)
+    if not m:
+        return None
+    if re.search(r"技术状元|技能状元", text) and not re.search(r"大赛|竞赛|比赛", text):
+        return None  # an honour (第七条), not a contest placing
+    contest = Contest(_label(_CONTEST_LEVELS, text[max(0, m.start() - 24):m.end() + 4]),
+                      _label(_CONTEST_CLASSES, text), _rank(text), _label(_STAGES, text))
+    return contest if contest != Contest() else None
+
+
+def _flag(text: str, yes: str, no: str | None = None) -> bool | None:
+    if no and re.search(no, text):
+        return False
+    m = re.search(yes, text)
+    if m:
+        return not _negated(text, m.start())
+    return None
+
+
