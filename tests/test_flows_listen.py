@@ -151,3 +151,40 @@ def test_a_new_description_for_another_check_starts_over(person, engine) -> None
     assert flow == "listen_craftsman_eligibility"
     assert data["facts"]["age"] == 52 and "days" not in data["facts"] and "trainees" not in data["facts"]
     assert "52 岁" in p.text and "20 天" not in p.text
+
+
+# -- plain questions: the FAQ answers, and the reply offers the check that fits -----------------------------
+
+def test_a_plain_question_about_applying_offers_the_channel_check(person, engine) -> None:
+    p = person()
+    p.say("请问云岭工匠怎么申报？")
+    assert "我记下了" not in p.text and "线上线下同步申报" in p.text  # the FAQ's answer (第九条)
+    assert _slots(engine)[0] == ""  # nothing opened on its own
+    first = p.last.choices[0]
+    assert (first.value, first.label) == ("flow:craftsman_channel", "想看看您适合哪种渠道？")
+    p.say(choice="flow:craftsman_channel")
+    assert _slots(engine)[0] == "craftsman_channel"
+    assert p.choice_values()  # the channel check's first question, with its options
+
+
+def test_a_plain_question_in_english_is_offered_the_check_in_english(person, engine) -> None:
+    p = person()
+    p.say("What are the requirements to become a Yunling Craftsman?")
+    assert p.last.choices[0].value == "flow:craftsman"
+    assert p.last.choices[0].label == "See whether you can be named a Yunling Craftsman"
+
+
+def test_a_plain_training_question_offers_the_fitting_training_check(person, engine) -> None:
+    p = person()
+    p.say("工会技能培训谁可以参加")
+    assert [(c.value, c.label) for c in p.last.choices][:1] == [("flow:training_eligibility", "看看能不能参加培训")]
+    p.say("办一个培训班工会能给多少钱？")
+    assert p.last.choices[0].value == "flow:training_subsidy"
+    p.say("1")  # the offer's number opens it too
+    assert _slots(engine)[0] == "training_subsidy"
+
+
+def test_a_question_naming_no_programme_is_offered_nothing(person, engine) -> None:
+    p = person()
+    p.say("拖欠工资怎么办")
+    assert not any(c.value.startswith("flow:") and c.value != "flow:handoff" for c in p.last.choices)

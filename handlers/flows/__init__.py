@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from handlers.flow import Flow, MenuGroup
-from handlers.flows.ask import faq_answer, faq_prefetch
+from handlers.flows.ask import faq_answer as plain_faq_answer
+from handlers.flows.ask import faq_prefetch
 from handlers.flows.broadcast import BROADCAST
 from handlers.flows.clerk_cases import CLERK_CASES
 from handlers.flows.core import AREA, DELETE_DATA, EXPORT_DATA, LANG, ME, PRIVACY
@@ -12,7 +13,7 @@ from handlers.flows.drafts import FLOWS as DRAFT_FLOWS
 from handlers.flows.drafts_export import EXPORT as DRAFTS_EXPORT
 from handlers.flows.handoff import HANDOFF, MY_TICKETS, TICKETS
 from handlers.flows.listen import FLOWS as LISTEN_FLOWS
-from handlers.flows.listen import listen
+from handlers.flows.listen import listen, offering
 from handlers.flows.signin import TRAINEE_FLOWS
 from handlers.flows.station import FLOWS as STATION_FLOWS
 from handlers.flows.status import STATUS, SUBSCRIBE, UNSUBSCRIBE
@@ -54,5 +55,9 @@ MENU: tuple[MenuGroup | str, ...] = (
               roles=frozenset({"clerk"}), commands=("工作人员", "管理", "clerk")),
     "lang",
 )
+
+# The FAQ as the dispatcher and the checks' verdicts use it: a plain question about a programme is also
+# offered the check that fits (handlers/flows/listen.py).
+faq_answer = offering(plain_faq_answer)
 
 __all__ = ["FLOWS", "MENU", "faq_answer", "faq_prefetch", "listen"]

@@ -20,6 +20,8 @@ The facts live in the conversation's slots (``data["facts"]``); ID and phone num
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from functools import lru_cache
 
 from handlers.choices import normalize
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, goto, switch
@@ -49,10 +51,36 @@ YES_WORDS = frozenset({"对", "对的", "对了", "是", "是的", "没错", "�
 
 def listen(ctx: Ctx, text: str) -> str | None:
     """The flow to open for ``text`` (a self-description), with its facts put in ``ctx.data``; None for a
-    plain question, which goes to the FAQ search unchanged."""
+    plain question, which goes to the FAQ search (see :func:`offering` for the check it then offers)."""
+    facts, found = _read(text)
+    return _open(ctx, text, facts, found.check) if found is not None and found.opens else None
+
+
+@lru_cache(maxsize=64)
+def _read(text: str) -> tuple[kf.Facts, kf.Lead | None]:
+    """The facts of ``text`` and where it leads, read once for the listener and the FAQ's offer."""
     facts = kf.extract(text)
-    check = kf.route(text, facts)
-    return _open(ctx, text, facts, check) if check is not None else None
+    return facts, kf.lead(text, facts)
+
+
+def offering(faq: Callable[[Ctx, str], list[Reply]]) -> Callable[[Ctx, str], list[Reply]]:
+    """``faq`` whose answer to a plain question about a programme ("请问云岭工匠怎么申报？") also offers the
+    check that fits as its first choice ("想看看您适合哪种渠道？"): one tap opens that check."""
+
+    def answer(ctx: Ctx, text: str) -> list[Reply]:
+        replies = faq(ctx, text)
+        _facts, found = _read(text)
+        if found is None or found.opens or not replies:
+            return replies
+        target = "flow:" + TARGETS[found.check].name
+        last = replies[-1]
+        if any(c.value == target for c in last.choices):
+            return replies
+        locale = "en" if detect_language(kf.normalize(text)) == "en" else ctx.locale
+        offer = Choice(target, translator(locale)(OFFERS[found.check]))
+        return [*replies[:-1], replace(last, choices=(offer, *last.choices))]
+
+    return answer
 
 
 def _open(ctx: Ctx, text: str, facts: kf.Facts, check: str) -> str:
@@ -85,6 +113,15 @@ ROUTES = {"union": N_("through your union"), "association": N_("through an assoc
           "referral": N_("by expert referral"), "self": N_("by self-nomination")}
 NAMED = {"prefecture": N_("named at prefecture level"), "county": N_("named at county level"),
          "unit": N_("named by your unit")}
+# The check a plain question is offered, as the choice that opens it.
+OFFERS = {
+    "craftsman_eligibility": N_("See whether you can be named a Yunling Craftsman"),
+    "craftsman_channel": N_("Which way of applying suits you?"),
+    "studio_eligibility": N_("Check whether your studio can apply at provincial level"),
+    "station_eligibility": N_("Check whether your workstation can apply at provincial level"),
+    "training_eligibility": N_("Check who may join the training"),
+    "training_subsidy": N_("Work out the subsidy for your class"),
+}
 KINDS = {"employed": N_("employed worker"), "migrant": N_("migrant worker"),
          "unemployed": N_("unemployed or changing jobs"), "poor": N_("registered poor labourer"),
          "poverty_migrant": N_("migrant worker of a relocation site")}

@@ -41,7 +41,7 @@ from knowledge.facts.model import (
 )
 from knowledge.facts.numbers import cn_number, normalize
 from knowledge.facts.profile import profile_for
-from knowledge.facts.routing import route
+from knowledge.facts.routing import Lead, lead, route
 
 __all__ = [
     "AGE_RANGE",
@@ -56,11 +56,13 @@ __all__ = [
     "YEARS_MAX",
     "Contest",
     "Facts",
+    "Lead",
     "Problem",
     "cn_number",
     "corrected",
     "extract",
     "is_correction",
+    "lead",
     "normalize",
     "profile_for",
     "route",
