@@ -12,6 +12,7 @@ from knowledge.facts import (
     corrected,
     extract,
     is_correction,
+    lead,
     profile_for,
     route,
 )
@@ -169,7 +170,20 @@ def test_route(text: str, check: str) -> None:
     "培训超过30天生活补助多少钱",  # a bound of the rule, not a class's days
 ])
 def test_plain_questions_are_for_the_faq(text: str) -> None:
-    assert route(text, extract(text)) is None
+    found = lead(text, extract(text))
+    assert found is None or not found.opens  # the FAQ answers (and may offer a check)
+
+
+@pytest.mark.parametrize("text, offered", [
+    ("云岭工匠每年评几个", "craftsman_eligibility"), ("请问云岭工匠怎么申报？", "craftsman_channel"),
+    ("云岭工匠申报材料附件1是谁填？", "craftsman_channel"), ("创新工作室要几个人", "studio_eligibility"),
+    ("技师工作站怎么申报", "station_eligibility"), ("工会技能培训谁可以参加", "training_eligibility"),
+    ("培训补贴怎么算", "training_subsidy"), ("how do I apply for the training subsidy", "training_subsidy"),
+    ("拖欠工资怎么办", None), ("55岁以上能当领衔专家吗", None),
+])
+def test_a_plain_question_reports_the_check_it_is_offered(text: str, offered: str | None) -> None:
+    """route() reports what the person is led to: the check the FAQ's answer offers as a tap."""
+    assert route(text, extract(text)) == offered
 
 
 # -- the mapping to the checks' question keys: one test per mapping --------------------------------------
@@ -271,7 +285,7 @@ def test_the_benchmark_on_our_own_examples(capsys: pytest.CaptureFixture[str]) -
     assert figures["routing_accuracy"] >= 0.9
     assert figures["f1"] >= 0.9
     assert figures["flags_found"] == "2/2"
-    assert figures["conversations_driven"] == 19
+    assert figures["conversations_driven"] == 22  # 19 opened, 3 plain questions offered the check and tapped
     assert 1 <= figures["turns_to_verdict_median"] <= 10
 
 

@@ -188,3 +188,10 @@ def test_a_question_naming_no_programme_is_offered_nothing(person, engine) -> No
     p = person()
     p.say("拖欠工资怎么办")
     assert not any(c.value.startswith("flow:") and c.value != "flow:handoff" for c in p.last.choices)
+
+
+def test_a_plain_question_while_confirming_does_not_start_another_check(person, engine) -> None:
+    p = person()
+    p.say("我们办个脱贫攻坚培训班，20天，30个学员，补贴怎么算")
+    p.say("云岭工匠怎么申报？")
+    assert _slots(engine)[0] == "listen_training_subsidy"

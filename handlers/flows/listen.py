@@ -280,11 +280,10 @@ def _another_description(ctx: Ctx, answer: Answer) -> Outcome | None:
     training subsidy is being confirmed) starts over with its own facts; it is not a correction of these."""
     if answer.value is not None or kf.is_correction(answer.text):
         return None
-    facts = kf.extract(answer.text)
-    check = kf.route(answer.text, facts)
-    if check is None or check == ctx.data.get("check"):
+    facts, found = _read(answer.text)
+    if found is None or not found.opens or found.check == ctx.data.get("check"):
         return None
-    return switch(_open(ctx, answer.text, facts, check))
+    return switch(_open(ctx, answer.text, facts, found.check))
 
 
 def _other_flow(answer: Answer) -> str | None:

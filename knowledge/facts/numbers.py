@@ -19,6 +19,8 @@ def cn_number(s: str) -> int | None:
     if not s or any(ch not in _DIGIT and ch not in "十百" for ch in s):
         return None
     if "十" not in s and "百" not in s:
+        if len(s) == 2 and _DIGIT[s[1]] == _DIGIT[s[0]] + 1 and s[0] not in "零〇":
+            return None  # "七八个人", "三四年": a guess between two, not 78 or 34
         return int("".join(str(_DIGIT[ch]) for ch in s))
     total, current = 0, 0
     for ch in s:
@@ -62,12 +64,21 @@ _NEG = r"(?:没有|没|无|未|从未|从没|不存在|不是|非|并非|never|n
 
 _AGE = (
     re.compile(r"(?<![从自\d])" + _N + _APPROX + r"\s*(?:周岁|岁)" + _NOT_THRESHOLD),  # not "从十几岁就学"
-    re.compile(r"(?:年龄|今年|age[d]?)\s*(?:是|为|:)?\s*" + _N + r"(?!\s*年)"),
+    re.compile(r"(?:年龄|今年|age[d]?)\s*(?:是|为|:|都|已经|已)?\s*" + _N + r"(?!\s*年)"),
     re.compile(r"\b" + _N + r"[\s-]*(?:years?|yrs?)[\s-]*old"),
-    re.compile(r"\b(?:i|he|she)(?:'m|'s| am| is)\s+" + _N + r"\b(?!\s*(?:years? (?:in|of|as|on)|days|people))"),
+    re.compile(r"\b(?:i|he|she|husband|wife|father|dad|mother|mum|mom|son|daughter|brother|sister|cousin|friend|"
+               r"colleague|master|uncle|aunt)(?:'m|'s| am| is)\s+" + _N
+               + r"\b(?!\s*(?:years? (?:in|of|as|on)|days|people|%))"),
     re.compile(r"(?:^|[我，,。\s])" + _N + r"出头"),
     # "站长五十七了", "the lead is 48": the age of a named person, without 岁
-    re.compile(r"(?:站长|室主任|领衔人|领衔专家|带头人|负责人)(?:是|今年|已经)?\s*" + _N + r"(?:了|$|[，,。])"),
+    re.compile(r"(?:站长|室主任|领衔人|领衔专家|带头人|负责人)(?:是|今年|已经)?\s*" + _N + r"(?:了|$|[，,。\s])"),
+    # "我五十一了", "我爸五十五了", "他五十六了": a person's age said with 了
+    re.compile(r"(?:我|他|她|爸|妈|父亲|母亲|师傅|老公|爱人|媳妇)(?:今年|已经|都|也)?\s*" + _N
+               + r"(?:了|多了)(?![\u4e00-\u9fff]{0,2}年)"),
+    re.compile(r"\b(?:turns?|turned)\s+" + _N + r"\b"),
+    # terse: "45 高级技师 22年", "52, senior technician, 30 yrs", "laid off, 41, want ..."
+    re.compile(r"^\s*" + _N + r"(?=\s*[,，\s])(?!\s*[,，]?\s*(?:年|years?|yrs?|天|days?|个|人|people))"),
+    re.compile(r"(?<=[,，]\s)" + _N + r"(?=\s*[,，])"),
     re.compile(r"\b(?:lead|leader|head)(?: expert)? is\s+" + _N + r"\b(?!\s*(?:years? (?:in|of)|people))"),
 )
 _YEARS = (
@@ -79,8 +90,11 @@ _YEARS = (
     re.compile(r"(?:worked|working|been)\b[a-z' ]{0,40}?\bfor\s+(?:over |more than |about |nearly |almost |"
                r"around )?" + _N + r"\+?\s*years?"),
     re.compile(r"\b" + _N + r"\+?\s*years? (?:on|in) the job"),
+    re.compile(r"\b(?:worked|[a-z]+(?:er|ian|ist|or))\s+(?:for\s+)?" + _N + r"\+?\s*years?"),
+    # terse: "22年", "30 yrs" standing alone
+    re.compile(r"(?:^|(?<=[\s,，]))" + _N + r"\s*(?:年|yrs?|years?)(?=\s|[,，]|$)"),
     # "修车修了25年", "搞木雕三十一年": a verb of the trade, then the years
-    re.compile(r"(?:修|搞|干|做|学|开|跑|教|种|绣|雕|烧|织|编|焊|炒|当)[\u4e00-\u9fff]{0,4}?了?\s*" + _N + _APPROX
+    re.compile(r"(?:修|搞|干|做|学|开|跑|教|种|绣|雕|烧|织|编|焊|炒|当|画)[\u4e00-\u9fff]{0,4}?了?\s*" + _N + _APPROX
                + r"\s*年(?!级|前|后|代|度|的时候)"),
 )
 _TEAM = (
@@ -105,6 +119,7 @@ _NAMED_YEARS_LOOSE = (  # in a studio's or station's message, a bare span of yea
                + r"\s*年(?:了|多|半)"),
     re.compile(r"(?:(?<![^，,。；;\s])|(?<=已经)|(?<=到现在))" + _N + _APPROX + r"\s*年(?=$|[，,。；;\s])"),
     re.compile(r"\b" + _N + r"\s*(?:years?|yrs?)\b"),
+    re.compile(r"满\s*" + _N + r"\s*年"),
 )
 _REFERRERS = (
     re.compile(_N + r"\s*(?:位|名|个)(?:同专业的?)?(?:专家|高级技师|高工|老师|人|师傅)?[^，,。]{0,6}(?:举荐|推荐|联名)"),
@@ -112,10 +127,12 @@ _REFERRERS = (
     re.compile(r"我们\s*" + _N + r"\s*(?:个|位|人)"),
     re.compile(r"(?:举荐人|推荐人)(?:有|共)?\s*" + _N),
     re.compile(r"\b" + _N + r" (?:experts|senior technicians|referees|people) (?:will )?(?:refer|recommend)"),
+    re.compile(r"(?:我|我们)\s*" + _N + r"\s*(?:个人|人)(?=[^，,。]{0,4}(?:推荐|举荐))"),
+    re.compile(r"\b(?:the )?" + _N + r" of us (?:can |could |will |would )?(?:jointly )?(?:refer|recommend)"),
 )
 _TRAINEES = (
     re.compile(_N + r"\s*(?:个|名|位)?(?:学员|培训学员|人参加|人参训|人培训|个人培训|人的班|人)"),
-    re.compile(_N + r"\s*(?:个|名|位)[\u4e00-\u9fff]{0,6}?(?:劳动力|农民工|工人|职工|学员|年轻人|人员|人)"),
+    re.compile(r"(?<!是)" + _N + r"\s*(?:个|名|位)[\u4e00-\u9fff]{0,6}?(?:劳动力|农民工|工人|职工|学员|年轻人|人员|人)"),
     re.compile(r"\b" + _N + r" (?:[a-z-]+ ){0,2}(?:workers|trainees|people|participants|learners|labou?rers)\b"),
     re.compile(r"(?:学员|参训人数|培训人数)(?:有|共)?\s*" + _N),
 )
