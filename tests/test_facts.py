@@ -400,3 +400,47 @@ def test_english_place_names() -> None:
     assert parse_place("Menghai") == parse_place("勐海县")
     assert parse_place("Dali") == parse_place("大理州")  # the prefecture before the city of the same name
     assert parse_place("昆明高新区") == parse_place("昆明")  # a zone: its prefecture
+
+
+# -- patterns of round 2 (tuned on selfdesc_train2.jsonl, never on the test set) ----------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("45 高级技师 22年 能评吗", {"age": 45, "years_in_trade": 22, "skill_grade": "高级技师"}),
+    ("52, senior technician, 30 yrs, Yunnan provincial model worker. Yunling Craftsman?",
+     {"age": 52, "years_in_trade": 30}),
+    ("laid off, 41, want a forklift cert, can I join the union training?", {"age": 41}),
+    ("我们厂有个老师傅拿过中华技能大奖，今年都六十三了，还能评云岭工匠不？", {"age": 63}),
+    ("我爸五十五了，在老家种地，能参加工会的培训吗", {"age": 55}),
+    ("My husband is 39, a senior technician, 18 years on the job.", {"age": 39, "years_in_trade": 18}),
+    ("age 200, welder for 15 years, eligible for Yunling Craftsman?", {"years_in_trade": 15}),
+    ("I've worked 10 years for a company registered in Kunming", {"years_in_trade": 10}),
+    ("自己也是唐卡画师，画了二十年，没有单位，想自己报云岭工匠", {"years_in_trade": 20, "self_employed": True}),
+    ("Our technician workstation lead turns 55 this year. Is that within the age limit?", {"lead_age": 55}),
+    ("工作站 领衔人48 高级技师 团队5人 州命名2年 能报省级吗",
+     {"lead_age": 48, "named_level": "prefecture", "named_years": 2, "team_size": 5}),
+    ("我们工作站是县总工会命名的，满三年了，领衔人技师，45岁", {"named_years": 3, "named_level": "county"}),
+    ("我们的职工创新工作室去年刚被市总工会命名，能申报省级吗", {"named_years": 1, "named_level": "prefecture"}),
+    ("我们工作室市总工会命名才半年，能直接报省级创新工作室不", {"named_years": 0}),
+    ("只是单位层面命名的，没有州市命名的创新工作室，能报省级吗", {"named_level": "unit"}),
+    ("工作站团队有七八个人，想报省级技师工作站", {"team_size": None}),  # 7 or 8, never 78
+    ("世界技能大赛决赛第五名，中国籍，能直接认定云岭工匠吗", {"chinese_national": True}),
+    ("I'm a Vietnamese worker at a factory in Hekou. Can I attend the union's training class?",
+     {"chinese_national": False}),
+    ("获过云南省职工职业技能大赛技术状元，评云岭工匠能优先吗", {"contest": None}),
+    ("我是一个矿的矿长，能评云岭工匠吗", {"enterprise_head": True}),
+    ("我一个人推荐别人评云岭工匠可以吗？", {"route": "referral", "referrer_count": 1}),
+    ("Can the two of us recommend a young welder for Yunling Craftsman? His hukou is in Binchuan County, Dali.",
+     {"route": "referral", "referrer_count": 2, "household_place": "大理白族自治州宾川县", "work_place": None}),
+    ("Where do I apply if my employer is in Qujing but my hukou is in Zhaotong?",
+     {"household_place": "昭通市", "work_place": "曲靖市"}),
+    ("I'm a migrant worker from Guizhou working in Kunming. Can I join the training?", {"unit_in_yunnan": None}),
+    ("我家在昭通镇雄的易地扶贫搬迁安置点，是建档立卡贫困户，工会有免费培训吗",
+     {"household_place": "昭通市镇雄县", "project": None, "trainee_kind": "poor"}),
+    ("搬迁安置点的贫困劳动力培训班，50人，培训31天，学员生活补助怎么算", {"project": "poverty", "days": 31}),
+    ("我是一名残疾人，在福利工厂上班，是在岗职工，可以参加培训吗", {"trainees": None}),
+])
+def test_round_two_patterns(text: str, expected: dict) -> None:
+    facts = extract(text)
+    got = {k: (v.as_dict() if isinstance(v, Contest) else v) for k, v in
+           ((k, getattr(facts, k)) for k in expected)}
+    assert got == expected

@@ -110,9 +110,10 @@ def _traits(t: str, n: str) -> Kw:
 def _where(t: str) -> Kw:
     """Nationality, household and work place, and whether the unit is registered in Yunnan."""
     national = _flag(t, r"中国籍|中国公民|中国国籍|chinese (?:national|citizen)",
-                     r"外籍|外国籍|外国人|(?<!中)(?:缅甸|越南|老挝|泰国|柬埔寨|印度|[\u4e00-\u9fff]国)籍|"
+                     r"外籍|外国籍|外国人|(?:缅甸|越南|老挝|泰国|柬埔寨|印度|(?!中)[\u4e00-\u9fff]国)籍|"
                      r"foreign (?:national|citizen)|foreigner|not (?:a )?chinese|"
-                     r"(?:myanmar|burmese|vietnamese|lao|laotian|thai) (?:national|citizen)")
+                     r"(?:myanmar|burmese|vietnamese|lao|laotian|thai|german|american|british|french|japanese|"
+                     r"korean|indian|russian) (?:national|citizen|worker|engineer|technician|man|woman)")
     household, work = _places(t)
     return {"chinese_national": national, "household_place": household, "work_place": work,
             "unit_in_yunnan": _unit_in_yunnan(t, work)}
@@ -124,8 +125,9 @@ def _standing(t: str) -> Kw:
     kw["self_employed"] = _flag(t, r"个体|自主创业|自己创业|自己开(?:了)?(?:个|一个|一家|家)?[^，,。]{0,4}"
                                    r"(?:店|厂|公司|工作室|作坊|坊)|自己当老板|self[- ]employed|"
                                    r"(?:my|his|her|their) own (?:business|shop|company|workshop|studio)|"
-                                   r"runs? (?:my|his|her|their) own")
-    kw["enterprise_head"] = _flag(t, r"法人|法定代表人|老板|总经理|董事长|厂长|企业负责人|(?:公司|企业)的?负责人|"
+                                   r"runs? (?:my|his|her|their) own|开(?:了)?(?:个|一个|一家|家)?民宿|没有单位|"
+                                   r"no employer")
+    kw["enterprise_head"] = _flag(t, r"法人|法定代表人|老板|总经理|董事长|厂长|矿长|场长|企业负责人|(?:公司|企业)的?负责人|"
                                      r"\bboss\b|general manager|legal representative|owner of (?:the|a|my) "
                                      r"(?:company|firm)|head of (?:the|an|my) (?:company|enterprise)")
     kw["exclusion"] = next((value for value, pattern in _EXCLUSIONS
@@ -156,8 +158,11 @@ def _team_size(t: str, n: str, group: bool) -> int | None:
 def _group_numbers(t: str, n: str, group: bool, problems: list[Problem]) -> Kw:
     """A studio's or station's team size, years since naming and naming level."""
     named_years: int | None
-    if group and re.search(r"不到\s*(?:1|一)\s*年|less than (?:a|one) year|under (?:a|one) year", n):
+    if group and re.search(r"不到\s*(?:1|一)\s*年|(?:命名|named)[^，,。]{0,6}(?:才|刚|只有)半年|(?<!大)半年前?[^，,。]{0,6}命名|"
+                           r"less than (?:a|one) year|under (?:a|one) year", n):
         named_years = 0
+    elif group and (m := re.search(r"(去年|前年)[^，,。]{0,10}命名", t)):
+        named_years = 1 if m.group(1) == "去年" else 2
     else:
         named_years = _first(_NAMED_YEARS, n) if group or re.search(r"命名|named", t) else None
     if named_years is None and group:
@@ -173,7 +178,8 @@ def _route(t: str, n: str, programme: str | None) -> Kw:
     if programme not in (None, "craftsman"):
         return {}
     route = None
-    if re.search(r"举荐|专家推荐|联名推荐|refer(?:red|ral)? by|experts? (?:will )?(?:refer|recommend)", t):
+    if re.search(r"举荐|专家推荐|联名推荐|推荐(?:别人|他人)|refer(?:red|ral)? by|experts? (?:will )?(?:refer|recommend)|"
+                 r"of us (?:can |could |will |would )?(?:jointly )?(?:refer|recommend)", t):
         route = "referral"
     elif re.search(r"自荐|自己(?:报|申报)|个人申报|以个人名义|nominate myself|self[- ]nominat", t):
         route = "self"
@@ -197,7 +203,8 @@ def _training(t: str, n: str, programme: str | None) -> Kw:
     if programme == "training" or re.search(r"补贴|补助|学员|参训|subsid|allowance|trainee", t):
         kw["trainees"] = _first(_TRAINEES, n)
         kw["days"] = _first(_DAYS, n)
-    if re.search(r"脱贫|扶贫|搬迁|三区三州|poverty", t):
+    if re.search(r"脱贫|扶贫(?!搬迁)|三区三州|poverty", t) or (
+            re.search(r"搬迁", t) and re.search(r"培训班|办|搞|组织|承接", t)):  # a class at a relocation site
         kw["project"] = "poverty"
     elif re.search(r"技能提升|提升培训|upgrad", t):
         kw["project"] = "upgrade"

@@ -92,7 +92,8 @@ _YEARS = (
     re.compile(r"\b" + _N + r"\+?\s*years? (?:on|in) the job"),
     re.compile(r"\b(?:worked|[a-z]+(?:er|ian|ist|or))\s+(?:for\s+)?" + _N + r"\+?\s*years?"),
     # terse: "22年", "30 yrs" standing alone
-    re.compile(r"(?:^|(?<=[\s,，]))" + _N + r"\s*(?:年|yrs?|years?)(?=\s|[,，]|$)"),
+    re.compile(r"(?:^|(?<=[\s,，]))" + _N + r"\s*年(?=\s|[,，]|$)"),
+    re.compile(r"(?:^|(?<=[\s,，]))" + _N + r"\s*(?:yrs?|years?)(?=\s*[,，]|\s*$)"),
     # "修车修了25年", "搞木雕三十一年": a verb of the trade, then the years
     re.compile(r"(?:修|搞|干|做|学|开|跑|教|种|绣|雕|烧|织|编|焊|炒|当|画)[\u4e00-\u9fff]{0,4}?了?\s*" + _N + _APPROX
                + r"\s*年(?!级|前|后|代|度|的时候)"),

@@ -83,19 +83,43 @@ def _find_places(text: str) -> list[tuple[int, Place]]:
     return [(s, p) for s, _e, p in sorted(found, key=lambda t: t[0])]
 
 
+def _union_named(text: str, start: int) -> bool:
+    """"被玉溪市总工会命名", "是曲靖市总工会命名的", "报昆明市总", "named by the Dali prefecture union": a union
+    acting or addressed, not where one works."""
+    return bool(re.match(r"[^，,。]{0,6}?(?:总工会|总(?![经裁])|工会|federation|trade union|[a-z ]{0,12}\bunion)",
+                         text[start:start + 30])
+                and re.search(r"(?:被|由|报|向|找|交给|交到|是|by|to)\s*(?:the\s*)?$", text[max(0, start - 6):start]))
+
+
+_HOME_BEFORE = (r"户口|户籍|老家|籍贯|(?<![一这那每])家(?:在|住)|住在|household|hukou|\bfrom\s*$|\bliv(?:e|es|ing) (?:at|in)\b|"
+                r"\bhome is\b")
+
+
+def _household(text: str, start: int) -> bool:
+    """The place at ``start`` is where the person's household is (户口, 老家, "我是会泽人", "my hukou is in")."""
+    before = re.split(r"[，,。；;!?！？]", text[max(0, start - 8):start])[-1]
+    before_en = re.split(r"[，,。；;!?！？]", text[max(0, start - 40):start])[-1]
+    after = text[start:start + 16]
+    own = re.search(r"(?:我|他|她)是[^，,。]{0,5}$", before) and re.search(
+        r"^[^，,。]{0,8}?(?:的(?!公司|单位|企业|厂)|人)", after) and not re.match(
+        r"[^，,。]{0,8}?(?:工会|公司|单位|企业|厂|学校|医院|矿|店|站|场|局|所|院)", after)
+    village = re.search(r"村", before)
+    return bool(re.search(_HOME_BEFORE, before) or re.search(r"(?:hukou|household|home|liv(?:e|es|ing))\b[^,.]{0,30}$",
+                                                             before_en)
+                or own or village or re.search(r"^[^，,。]{0,10}(?:户口|户籍|人)(?![员])", after))
+
+
 def _places(text: str) -> tuple[str | None, str | None]:
     household = work = None
+    seen: list[tuple[int, Place]] = []
     for start, place in _find_places(text):
-        if re.match(r"[^，,。]{0,6}?(?:总工会|总(?![经裁])|工会|federation|trade union)", text[start:start + 24]) and \
-                re.search(r"(?:被|由|报|向|找|交给|交到|by|to)\s*(?:the\s*)?$", text[max(0, start - 6):start]):
-            continue  # "被玉溪市总工会命名", "报昆明市总": a union acting or addressed, not where one works
-        before = re.split(r"[，,。；;!?！？]", text[max(0, start - 8):start])[-1]
-        after = text[start:start + 16]
-        own = re.search(r"(?:我|他|她)是[^，,。]{0,5}$", before) and re.search(
-            r"^[^，,。]{0,8}?(?:的(?!公司|单位|企业|厂)|人)", after) and not re.match(
-            r"[^，,。]{0,8}?(?:工会|公司|单位|企业|厂|学校|医院)", after)
-        if re.search(r"户口|户籍|老家|籍贯|household|hukou|\bfrom\s*$", before) or own or re.search(
-                r"^[^，,。]{0,10}(?:户口|户籍|人)(?![员])", after):
+        if _union_named(text, start):
+            continue
+        if not place.county and any(p.county and p.prefecture == place.prefecture and start - s < 30
+                                        for s, p in seen):
+            continue  # "Binchuan County, Dali": the county's own prefecture, not another place
+        seen.append((start, place))
+        if _household(text, start):
             household = household or place.name
         else:
             work = work or place.name
@@ -107,7 +131,8 @@ def _unit_in_yunnan(text: str, work_place: str | None) -> bool | None:
     if re.search(r"(?:单位|公司|企业|厂|工作|上班|注册|登记)[^，,。]{0,8}(?:在|于)(?:" + provinces + r")|(?:" + provinces
                  + r")的?(?:单位|公司|企业|厂)|(?:在|于)(?:" + provinces + r")(?:注册|登记|工作|上班)", text):
         return False
-    if any(re.search(r"(?:company|employer|unit|firm|registered|work)[^.,]{0,30}" + p, text) for p in _OTHER_PROV_EN):
+    if any(re.search(r"\b(?:company|employer|unit|firm|registered|works?|working)\b[^.,]{0,30}" + p, text)
+           for p in _OTHER_PROV_EN):
         return False
     if re.search(r"(?:" + provinces + r")(?:注册|登记)", text):
         return False

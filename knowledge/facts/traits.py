@@ -56,9 +56,13 @@ def _skill_grade(t: str) -> str | None:
 
 
 def _named_level(t: str) -> str | None:
-    if re.search(r"(?:州|市|州市|州\(市\)|地州|省级产业|产业|系统|行业)(?:级)?(?:总)?工会[^，,。]{0,6}命|"
+    t = re.sub(r"(?:没有|没|未|不是)[^，,。]{0,4}命名", "", t)  # "没有州市命名": not a level it was named at
+    if re.search(r"单位层面|企业内部|内部(?:自己)?挂牌", t):
+        return "unit"
+    if re.search(r"(?:州|市|州市)级?命名|(?:州|市|州市|州\(市\)|地州|省级产业|产业|系统|行业)(?:级)?(?:总)?工会[^，,。]{0,6}命|"
                  r"(?:州|市)总(?:工会)?[^，,。]{0,6}命|省[^，,。]{0,8}(?:公司|系统|产业|行业)(?:总)?工会[^，,。]{0,6}命|"
-                 r"(?:州|市)级(?:的)?(?:示范)?(?:创新)?(?:工作室|工作站)|(?:by|from) (?:the )?(?:city|prefecture)", t):
+                 r"(?:州|市)级(?:的)?(?:示范)?(?:创新)?(?:工作室|工作站)|"
+                 r"(?:by|from) (?:the )?(?:city|prefecture)", t):
         return "prefecture"
     if re.search(r"(?:县|区)(?:级|总工会|工会|总)[^，,。]{0,6}命|县级|by (?:the )?county", t):
         return "county"
@@ -106,7 +110,7 @@ def _contest(text: str) -> Contest | None:
     m = re.search(_CONTEST, text)
     if not m:
         return None
-    if re.search(r"技术状元|技能状元", text) and not re.search(r"大赛|竞赛|比赛", text):
+    if re.search(r"技术状元|技能状元", text) and not re.search(r"大赛|竞赛|比赛", re.sub(r"职业技能大赛技术状元", "", text)):
         return None  # an honour (第七条), not a contest placing
     contest = Contest(_label(_CONTEST_LEVELS, text[max(0, m.start() - 24):m.end() + 4]),
                       _label(_CONTEST_CLASSES, text), _rank(text), _label(_STAGES, text))
