@@ -216,14 +216,15 @@ def main(argv: list[str] | None = None) -> int:
                 flags_total += 1
                 flags_found += any(p.kind == flag for p in facts.problems)
     p, r, f1 = _prf(tp, fp, fn)
+    checks = {k: {"n": c["n"], "routing": c["routed_ok"] / c["n"], "f1": _prf(c["tp"], c["fp"], c["fn"])[2]}
+              for k, c in sorted(per_check.items())}
     figures: dict[str, object] = {
         "messages": len(rows),
         "routing_accuracy": sum(c["routed_ok"] for c in per_check.values()) / max(len(rows), 1),
         "precision": p, "recall": r, "f1": f1, "plain_questions": plain,
         "flags_found": f"{flags_found}/{flags_total}",
         "cpu_ms_per_extraction": cpu_ms,
-        "per_check": {k: {"n": c["n"], "routing": c["routed_ok"] / c["n"],
-                          "f1": _prf(c["tp"], c["fp"], c["fn"])[2]} for k, c in sorted(per_check.items())},
+        "per_check": checks,
     }
     if not args.no_turns:
         turns = turns_to_verdict([r for r in rows if r.get("check") in CHECKS])
@@ -239,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
           + (f"; {plain} plain questions scored on routing only" if plain else ""))
     print(f"problems flagged: {figures['flags_found']}")
     print("per check:")
-    for k, v in figures["per_check"].items():  # type: ignore[union-attr]
+    for k, v in checks.items():
         print(f"  {k:24} n={v['n']:3}  routing {v['routing']:.3f}  F1 {v['f1']:.3f}")
     if "turns_to_verdict_median" in figures:
         print(f"turns to a verdict: median {figures['turns_to_verdict_median']}, max "
