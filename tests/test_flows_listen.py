@@ -195,3 +195,12 @@ def test_a_plain_question_while_confirming_does_not_start_another_check(person, 
     p.say("我们办个脱贫攻坚培训班，20天，30个学员，补贴怎么算")
     p.say("云岭工匠怎么申报？")
     assert _slots(engine)[0] == "listen_training_subsidy"
+
+
+def test_an_impossible_head_count_is_asked_again_with_the_reason(person) -> None:
+    p = person()
+    p.say("我们办了个脱贫培训班，学员-20人，培训15天，补助多少")
+    assert "-20 不可能是学员人数（应在 1 到 1000 之间）" in p.text
+    assert "我记下了" not in p.text
+    p.say("学员20人")
+    assert "我记下了：" in p.text and "学员 20 人" in p.text and "15 天" in p.text

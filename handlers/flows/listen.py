@@ -192,10 +192,12 @@ def problem_text(_: Callable[..., str], p: kf.Problem) -> str:
                  age=p.values[0], years=p.values[1], start=p.values[0] - p.values[1],
                  fix=max(p.values[0] - kf.WORKING_AGE_MIN, 0))
     what = {"age": N_("an age"), "lead_age": N_("an age"), "years_in_trade": N_("years in the trade"),
-            "named_years": N_("years since naming")}.get(p.keys[0], N_("a number"))
-    if p.keys[0] in ("age", "lead_age"):
+            "named_years": N_("years since naming"), "trainees": N_("a number of trainees"),
+            "days": N_("a number of days")}.get(p.keys[0], N_("a number"))
+    bounds = kf.AGE_RANGE if p.keys[0] in ("age", "lead_age") else kf.CLASS_RANGES.get(p.keys[0])
+    if bounds is not None:
         return _("{value} cannot be {what} (it must be between {lo} and {hi}). Please type it again.",
-                 value=p.values[0], what=_(what), lo=kf.AGE_RANGE[0], hi=kf.AGE_RANGE[1])
+                 value=p.values[0], what=_(what), lo=bounds[0], hi=bounds[1])
     return _("{value} cannot be {what} (it must be between 0 and {hi}). Please type it again.",
              value=p.values[0], what=_(what), hi=kf.YEARS_MAX)
 

@@ -27,6 +27,7 @@ from knowledge.facts.extract import extract
 from knowledge.facts.model import (
     AGE_RANGE,
     CHECKS,
+    CLASS_RANGES,
     DIRECT_KEYS,
     EXCLUSIONS,
     HONOURS,
@@ -46,6 +47,7 @@ from knowledge.facts.routing import Lead, lead, route
 __all__ = [
     "AGE_RANGE",
     "CHECKS",
+    "CLASS_RANGES",
     "DIRECT_KEYS",
     "EXCLUSIONS",
     "HONOURS",

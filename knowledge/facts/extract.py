@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.facts.model import AGE_RANGE, HONOURS, WORKING_AGE_MIN, YEARS_MAX, Facts, Problem
+from knowledge.facts.model import AGE_RANGE, CLASS_RANGES, HONOURS, WORKING_AGE_MIN, YEARS_MAX, Facts, Problem
 from knowledge.facts.numbers import (
     _AGE,
     _DAYS,
@@ -60,7 +60,7 @@ def extract(text: str) -> Facts:
     kw |= _standing(t)
     kw |= _group_numbers(t, n, group, problems)
     kw |= _route(t, n, programme)
-    kw |= _training(t, n, programme)
+    kw |= _training(t, n, programme, problems)
     kw["problems"] = tuple(problems)
     return Facts(**{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
 
@@ -197,12 +197,18 @@ def _route(t: str, n: str, programme: str | None) -> Kw:
     return {"route": route, "referrer_count": count}
 
 
-def _training(t: str, n: str, programme: str | None) -> Kw:
-    """A training class: trainees, days, the project and the trainees' kind."""
+def _training(t: str, n: str, programme: str | None, problems: list[Problem]) -> Kw:
+    """A training class: trainees, days (a count that cannot be, "学员-20人", is a problem), the project and
+    the trainees' kind."""
     kw: Kw = {}
     if programme == "training" or re.search(r"补贴|补助|学员|参训|subsid|allowance|trainee", t):
-        kw["trainees"] = _first(_TRAINEES, n)
-        kw["days"] = _first(_DAYS, n)
+        for key, patterns in (("trainees", _TRAINEES), ("days", _DAYS)):
+            value = _first(patterns, n)
+            lo, hi = CLASS_RANGES[key]
+            if value is not None and not lo <= value <= hi:
+                problems.append(Problem("impossible", (key,), (value,)))
+                value = None
+            kw[key] = value
     if re.search(r"脱贫|扶贫(?!搬迁)|三区三州|poverty", t) or (
             re.search(r"搬迁", t) and re.search(r"培训班|办|搞|组织|承接", t)):  # a class at a relocation site
         kw["project"] = "poverty"

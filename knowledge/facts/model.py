@@ -10,6 +10,7 @@ CHECKS = ("craftsman_eligibility", "craftsman_channel", "studio_eligibility", "s
 WORKING_AGE_MIN = 14  # years_in_trade may not exceed age minus this
 AGE_RANGE = (14, 100)
 YEARS_MAX = 80
+CLASS_RANGES = {"trainees": (1, 1000), "days": (1, 366)}  # a class's head count and length
 
 SKILL_GRADES = ("初级工", "中级工", "高级工", "技师", "高级技师")
 TITLE_LEVELS = ("初级", "中级", "副高级", "正高级")
