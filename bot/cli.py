@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "case": ("bot.commands.case", "application cases: list, create, move, show"),
     "tickets": ("bot.commands.tickets", "hand-off tickets: list, answer, export FAQ candidates, escalate"),
     "wechat": ("bot.commands.wechat", "WeChat official account tools: custom menu, parametric QR codes"),
+    "console-link": ("bot.commands.console_link", "print a one-time sign-in link to the clerks' web console"),
     "training": ("bot.commands.training", "training classes: register, import roster, sign-in codes, exports"),
 }
 COMMAND_MODULES = tuple(module for module, _help in COMMANDS.values())

@@ -33,6 +33,7 @@ _SHAPES = (
      rf"\1{MASK}"),
     (re.compile(r"(\"(?:access_token|secret)\"\s*:\s*\")[^\"]+"), rf"\1{MASK}"),
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s/]+@"), rf"\1{MASK}@"),
+    (re.compile(r"(/console/signin/)[A-Za-z0-9_-]{20,}"), rf"\1{MASK}"),  # a console sign-in link (one use)
 )
 
 _registered: set[str] = set()

@@ -20,7 +20,7 @@ from bot.app import App
 
 log = logging.getLogger(__name__)
 
-ROUTE_PROVIDERS = ("bot.wechat", "bot.telegram", "bot.downloads", "bot.signin_screen")
+ROUTE_PROVIDERS = ("bot.wechat", "bot.telegram", "bot.downloads", "bot.signin_screen", "bot.backoffice")
 
 
 def database_ok(engine: Engine) -> bool:

@@ -53,6 +53,10 @@ AREAS: dict[str, tuple[str, ...]] = {
     "wechat": ("bot/wechat.py", "bot/wechat_api.py", "bot/commands/wechat.py"),
     "telegram": ("bot/telegram.py", "bot/commands/serve.py"),
     "handoff": ("handlers/flows/handoff.py", "bot/commands/tickets.py", "handlers/services/tickets.py"),
+    "console": ("handlers/flows/console.py", "handlers/services/console_auth.py", "handlers/services/console_actions.py",
+                "bot/backoffice/core.py", "bot/backoffice/signin.py", "bot/backoffice/pages.py",
+                "bot/backoffice/desk.py", *(f"bot/backoffice/templates/{name}.html" for name in (
+                    "base", "message", "signin", "today", "tickets", "ticket", "cases", "case", "audit"))),
 }
 
 
@@ -60,7 +64,8 @@ def extract() -> Catalog:
     catalog = Catalog(project="yunling-assistant", charset="utf-8")
     for package in SOURCES:
         for filename, lineno, message, _comments, _context in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords={"_": None, "N_": None},
+            ROOT / package, method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],  # the console's templates
+            keywords={"_": None, "N_": None},
         ):
             if isinstance(message, str) and message:
                 catalog.add(message, locations=[(f"{package}/{filename}", lineno)])

@@ -7,6 +7,7 @@ from handlers.flows.ask import faq_answer as plain_faq_answer
 from handlers.flows.ask import faq_prefetch
 from handlers.flows.broadcast import BROADCAST
 from handlers.flows.clerk_cases import CLERK_CASES
+from handlers.flows.console import CONSOLE
 from handlers.flows.core import AREA, DELETE_DATA, EXPORT_DATA, LANG, ME, PRIVACY
 from handlers.flows.craftsman import FLOWS as CRAFTSMAN_FLOWS
 from handlers.flows.drafts import FLOWS as DRAFT_FLOWS
@@ -31,7 +32,7 @@ FLOWS: tuple[Flow, ...] = (
     *CRAFTSMAN_FLOWS, *STUDIO_FLOWS, *STATION_FLOWS,
     HANDOFF, MY_TICKETS, TICKETS,
     SUBSIDY, CALENDAR, ELIGIBILITY,
-    STATUS, SUBSCRIBE, UNSUBSCRIBE, CLERK_CASES, BROADCAST,
+    STATUS, SUBSCRIBE, UNSUBSCRIBE, CLERK_CASES, BROADCAST, CONSOLE,
     *TRAINEE_FLOWS, TRAINING_CLERK,
     *LISTEN_FLOWS,
 )

@@ -1,0 +1,38 @@
+"""The clerks' web console (issue 17; docs/console.md): server-rendered pages under ``/console`` on the one
+Starlette app, signed in by a one-time link from the chat (``后台``) or ``yunling console-link``."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.app import App
+from bot.backoffice import desk, pages, signin
+from bot.backoffice.core import HERE, Console
+
+
+def console_routes(console: Console) -> list[BaseRoute]:
+    s = signin.SigninPages(console)
+    p = console.page
+    return [
+        Route("/console", p(pages.today), methods=["GET"]),
+        Route("/console/signin", s.how, methods=["GET"]),
+        Route("/console/signin/{token}", s.confirm, methods=["GET"]),
+        Route("/console/signin/{token}", s.redeem, methods=["POST"]),
+        Route("/console/signout", p(signin.sign_out(False)), methods=["POST"]),
+        Route("/console/signout-everywhere", p(signin.sign_out(True)), methods=["POST"]),
+        Route("/console/lang", p(signin.set_language, action="console.language"), methods=["POST"]),
+        Route("/console/tickets", p(desk.ticket_queue), methods=["GET"]),
+        Route("/console/tickets/{ticket_id}", p(desk.ticket), methods=["GET"]),
+        Route("/console/tickets/{ticket_id}/{action}", p(desk.ticket_action), methods=["POST"]),
+        Route("/console/cases", p(desk.case_board), methods=["GET"]),
+        Route("/console/cases/{case_id}", p(desk.case), methods=["GET"]),
+        Route("/console/cases/{case_id}/move", p(desk.case_move), methods=["POST"]),
+        Route("/console/audit", p(pages.audit), methods=["GET"]),
+        Mount("/console/static", app=StaticFiles(directory=HERE / "static"), name="console-static"),
+    ]
+
+
+def routes(app: App) -> list[BaseRoute]:
+    """The provider named in ``bot.web.ROUTE_PROVIDERS``."""
+    return console_routes(Console(app))

@@ -1,0 +1,133 @@
+"""Read-only queries behind the pages of the clerks' web console, each limited to one union unit
+(``unit``) or, for the provincial federation, to none (``unit=None``). Few statements per page, each
+bounded, so a page stays fast with tens of thousands of cases and sign-ins (bench/console.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Select, and_, func
+from sqlalchemy import case as when_
+from sqlmodel import Session, col, select
+
+from storage.models import AuditEvent, Person
+from storage.models_cases import Case
+from storage.models_tickets import Ticket
+from storage.models_training import Attendance, ClassSession, Enrolment, TrainingClass
+
+OPEN_TICKETS = ("open", "claimed")
+
+
+def _scoped(stmt: Any, column: Any, unit: str | None) -> Any:
+    return stmt if unit is None else stmt.where(column == unit)
+
+
+@dataclass(frozen=True)
+class RunningSession:
+    session_id: int
+    class_code: str
+    unit: str
+    trade: str
+    place: str
+    start: time
+    end: time
+    signed: int
+    expected: int
+
+
+def sessions_running(*, session: Session, unit: str | None, day: date, at: time) -> list[RunningSession]:
+    """Sessions of ``day`` under way at local time ``at``, with sign-ins so far and roster size."""
+    signed = (select(func.count()).select_from(Attendance)
+              .where(Attendance.session_id == ClassSession.id).scalar_subquery())
+    expected = (select(func.count()).select_from(Enrolment)
+                .where(Enrolment.class_id == TrainingClass.id).scalar_subquery())
+    stmt = (select(ClassSession.id, TrainingClass.code, TrainingClass.unit, TrainingClass.trade, ClassSession.place,
+                   ClassSession.start, ClassSession.end, signed, expected)
+            .join(TrainingClass, col(TrainingClass.id) == ClassSession.class_id)
+            .where(ClassSession.day == day, col(ClassSession.start) <= at, col(ClassSession.end) >= at))
+    stmt = _scoped(stmt, TrainingClass.unit, unit).order_by(ClassSession.start, TrainingClass.code).limit(100)
+    return [RunningSession(*row) for row in session.execute(stmt)]
+
+
+def ticket_counts(*, session: Session, unit: str | None, now: datetime) -> tuple[int, int]:
+    """(waiting, overdue) among open and claimed tickets."""
+    overdue = func.sum(when_((col(Ticket.due_at) < now, 1), else_=0))
+    stmt = select(func.count(), overdue).select_from(Ticket).where(col(Ticket.status).in_(OPEN_TICKETS))
+    waiting, late = session.execute(_scoped(stmt, Ticket.unit, unit)).one()
+    return int(waiting or 0), int(late or 0)
+
+
+def ticket_queue(*, session: Session, unit: str | None, limit: int = 200) -> list[Ticket]:
+    stmt = select(Ticket).where(col(Ticket.status).in_(OPEN_TICKETS))
+    return list(session.exec(_scoped(stmt, Ticket.unit, unit).order_by(col(Ticket.due_at)).limit(limit)))
+
+
+def publicity_ending(*, session: Session, unit: str | None, first: date, last: date) -> list[Case]:
+    """Open cases whose 公示 ends between ``first`` and ``last`` (inclusive)."""
+    stmt = select(Case).where(Case.stage == "publicity", Case.outcome == "",
+                              col(Case.publicity_end) >= first, col(Case.publicity_end) <= last)
+    return list(session.exec(_scoped(stmt, Case.unit, unit).order_by(col(Case.publicity_end), col(Case.id))
+                             .limit(200)))
+
+
+def stage_counts(*, session: Session, unit: str | None, programme: str) -> dict[str, int]:
+    """Open cases of a programme by stage."""
+    stmt: Select[Any] = (select(Case.stage, func.count()).where(Case.programme == programme, Case.outcome == "")
+                         .group_by(Case.stage))
+    return {stage: int(n) for stage, n in session.execute(_scoped(stmt, Case.unit, unit))}
+
+
+def board(*, session: Session, unit: str | None, programme: str, per_stage: int = 12) -> list[Case]:
+    """The most recently changed open cases of each stage (at most ``per_stage`` each)."""
+    rank = func.row_number().over(partition_by=Case.stage, order_by=(col(Case.updated_at).desc(),
+                                                                      col(Case.id).desc())).label("rank")
+    inner = select(col(Case.id).label("id"), rank).where(Case.programme == programme, Case.outcome == "")
+    sub = _scoped(inner, Case.unit, unit).subquery()
+    stmt = select(Case).join(sub, and_(col(Case.id) == sub.c.id, sub.c.rank <= per_stage)).order_by(col(Case.id))
+    return list(session.exec(stmt))
+
+
+def closed_count(*, session: Session, unit: str | None, programme: str) -> int:
+    stmt = select(func.count()).select_from(Case).where(Case.programme == programme, Case.outcome != "")
+    return int(session.execute(_scoped(stmt, Case.unit, unit)).scalar_one())
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    created_at: datetime
+    actor: str
+    actor_unit: str
+    action: str
+    subject: str
+    detail: str
+
+
+def audit_rows(*, session: Session, unit: str | None, action: str = "", actor: str = "",
+               since: datetime | None = None, until: datetime | None = None, limit: int = 100) -> list[AuditRow]:
+    """Audit events, newest first: of actors who are (now) of ``unit``, or all; filtered by an action prefix,
+    the actor's name or number, and a time range."""
+    stmt = (select(AuditEvent.id, AuditEvent.created_at, AuditEvent.actor_person_id, Person.display_name,
+                   Person.unit, AuditEvent.action, AuditEvent.subject, AuditEvent.detail)
+            .outerjoin(Person, col(Person.id) == AuditEvent.actor_person_id))
+    stmt = _scoped(stmt, Person.unit, unit)
+    if action:
+        stmt = stmt.where(col(AuditEvent.action).startswith(action, autoescape=True))
+    if actor:
+        stmt = (stmt.where(AuditEvent.actor_person_id == int(actor.lstrip("#"))) if actor.lstrip("#").isdigit()
+                else stmt.where(col(Person.display_name).contains(actor, autoescape=True)))
+    if since is not None:
+        stmt = stmt.where(col(AuditEvent.created_at) >= since)
+    if until is not None:
+        stmt = stmt.where(col(AuditEvent.created_at) < until)
+    rows = session.execute(stmt.order_by(col(AuditEvent.id).desc()).limit(limit))
+    return [AuditRow(r[0], r[1], (r[3] or f"#{r[2]}") if r[2] else "-", r[4] or "", r[5], r[6], r[7]) for r in rows]
+
+
+def person_names(*, session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Person.id, Person.display_name).where(col(Person.id).in_(ids)))
+    return {int(pid): (name or f"#{pid}") for pid, name in rows}
