@@ -47,8 +47,7 @@ def seed(engine, now) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return ids
 
 
-@pytest.fixture
-def desk(engine, settings, clock, person):  # type: ignore[no-untyped-def]
+def make_desk(engine, settings, clock, person):  # type: ignore[no-untyped-def]
     """A clerk li of Kunming in the console chat, the web app on the test clock, the seeded records."""
     li = person("li", clerk=KM)
     li.d.settings = replace(li.d.settings, public_url=PUBLIC)
@@ -57,6 +56,9 @@ def desk(engine, settings, clock, person):  # type: ignore[no-untyped-def]
     console = Console(app, clock=lambda: clock.now.timestamp())
     web.router.routes.extend(console_routes(console))
     return li, web, seed(engine, clock.now)
+
+
+desk = pytest.fixture(make_desk, name="desk")
 
 
 def link_of(li) -> str:  # type: ignore[no-untyped-def]

@@ -1,0 +1,168 @@
+"""The clerks' web console in a real browser: Debian's Chromium driven by Playwright (never `playwright
+install`), against the app served by uvicorn. One browser for the module; each test its own server and
+browser context. Every page is checked with axe-core (vendored): no serious or critical violations.
+Screenshots are kept under pytest's tmp dir (``console-shots``)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+from test_console_auth import link_of, make_desk
+from test_signin_screen_browser import serving
+
+from storage.models import OutboxMessage
+from storage.models_cases import Case
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+PHONE = {"width": 390, "height": 844}
+desk = pytest.fixture(make_desk, name="desk")
+AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                          .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One Chromium for the module; Playwright gives it a profile directory of its own (a fresh temporary
+    one, removed at close), which is why no --user-data-dir is passed."""
+    with playwright_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("console-shots")
+
+
+def accessible(page, base: str, name: str, shots: Path) -> None:  # type: ignore[no-untyped-def]
+    """axe-core over the page as shown, and a screenshot of it."""
+    page.add_script_tag(url=f"{base}/console/static/vendor/axe.min.js")
+    bad = page.evaluate(AXE)
+    assert not bad, f"{name}: {bad}"
+    # The bytes, written here: Playwright's own file writing would start executor threads that outlive the test.
+    (shots / f"{name}.png").write_bytes(page.screenshot(full_page=True))
+
+
+def sign_in(page, base: str, li) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base + link_of(li))
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(base + "/console")
+
+
+def test_sign_in_answer_a_ticket_and_move_a_case(desk, browser, engine, shots) -> None:  # type: ignore[no-untyped-def]
+    li, web, ids = desk
+    with serving(web) as base:
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        page.goto(base + "/console/tickets")  # no cookie: the sign-in page
+        assert page.url == base + "/console/signin"
+        assert "发送“后台”" in page.inner_text("main")
+        accessible(page, base, "signin", shots)
+        sign_in(page, base, li)
+        assert page.get_by_role("heading", name="今天", level=1).is_visible()
+        cookie = next(c for c in context.cookies() if c["name"] == "yl_console")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        accessible(page, base, "today", shots)
+
+        page.get_by_role("link", name="工单", exact=True).click()
+        accessible(page, base, "tickets", shots)
+        page.get_by_role("link", name=f"GD{ids['ticket_km']:06d}").click()
+        page.get_by_role("button", name="认领").click()
+        assert "您已认领此工单" in page.inner_text("main")
+        page.get_by_label("您的回复").fill("请带上技能证书原件到市总工会。")
+        accessible(page, base, "ticket", shots)
+        page.get_by_role("button", name="发送回复").click()
+        assert "您的回复正在发送给提问人" in page.inner_text("[role=status]")
+        with Session(engine) as s:
+            out = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "ticket")).one()
+            body = json.loads(out.body)
+        assert out.person_id == ids["person_km"] and "Answer from 昆明市总工会" in body["text"]
+
+        page.get_by_role("link", name="申报", exact=True).click()
+        accessible(page, base, "cases", shots)
+        page.get_by_role("link", name=f"#{ids['case_km']} ").first.click()
+        page.get_by_role("button", name="推进到：初审").click()
+        assert "已完成，已通知申报人" in page.inner_text("[role=status]")
+        accessible(page, base, "case", shots)
+        with Session(engine) as s:
+            assert s.get(Case, ids["case_km"]).stage == "preliminary"  # type: ignore[union-attr]
+            notes = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "status")).all()
+        assert any("moved to a new stage" in json.loads(n.body)["text"] for n in notes)
+
+        page.get_by_role("link", name="审计").click()
+        page.get_by_label("操作（开头）").fill("ticket.")
+        page.get_by_role("button", name="筛选").click()
+        assert "ticket.answer.web" in page.inner_text("table") and "case.move" not in page.inner_text("table")
+        accessible(page, base, "audit", shots)
+        context.close()
+
+
+def test_security_in_the_browser(desk, browser, clock, shots) -> None:  # type: ignore[no-untyped-def]
+    li, web, ids = desk
+    with serving(web) as base:
+        context = browser.new_context()
+        page = context.new_page()
+        path = link_of(li)
+        page.goto(base + path)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(base + "/console")
+        other = browser.new_context().new_page()  # the same link again, elsewhere
+        other.goto(base + path)
+        other.get_by_role("button", name="登录").click()
+        assert "已被使用" in other.inner_text("main") and "/console/signin/" in other.url
+        other.context.close()
+
+        response = page.goto(f"{base}/console/cases/{ids['case_qj']}")
+        assert response is not None and response.status == 404 and "本单位没有这条记录" in page.inner_text("main")
+        accessible(page, base, "not-found", shots)
+
+        page.goto(f"{base}/console/tickets/{ids['ticket_km']}")
+        page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(i => i.value = 'forged')")
+        page.get_by_label("您的回复").fill("伪造的请求")
+        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            page.get_by_role("button", name="发送回复").click()
+        assert posted.value.status == 403
+        page.goto(f"{base}/console/tickets/{ids['ticket_km']}")
+        assert "伪造的请求" not in page.inner_text("main")
+        assert "&lt;b&gt;" not in page.inner_text("main") and page.locator("main b").count() == 0
+
+        clock.advance(hours=8, minutes=1)
+        page.goto(f"{base}/console/cases")
+        assert page.url.startswith(base + "/console/signin")
+        context.close()
+
+
+def test_phone_width_keyboard_english(desk, browser, person, shots) -> None:  # type: ignore[no-untyped-def]
+    li, web, ids = desk
+    with serving(web) as base:
+        context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+        page = context.new_page()
+        sign_in(page, base, li)
+        page.get_by_role("button", name="English").click()
+        assert page.get_by_role("heading", name="Today", level=1).is_visible()
+        for path in ("/console", "/console/tickets", "/console/cases", f"/console/cases/{ids['case_km']}",
+                     f"/console/tickets/{ids['ticket_km']}", "/console/audit"):
+            page.goto(base + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{path} is {width}px wide on a phone"
+            name = "phone" + path.replace("/", "-")
+            accessible(page, base, name, shots)
+        page.goto(base + "/console")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
+        context.close()
