@@ -59,9 +59,23 @@ def ticket_counts(*, session: Session, unit: str | None, now: datetime) -> tuple
     return int(waiting or 0), int(late or 0)
 
 
-def ticket_queue(*, session: Session, unit: str | None, limit: int = 200) -> list[Ticket]:
-    stmt = select(Ticket).where(col(Ticket.status).in_(OPEN_TICKETS))
-    return list(session.exec(_scoped(stmt, Ticket.unit, unit).order_by(col(Ticket.due_at)).limit(limit)))
+@dataclass(frozen=True)
+class QueuedTicket:
+    id: int
+    status: str
+    due_at: datetime
+    person: str  # display name, or "#id"
+    unit: str
+    question: str  # its first 60 characters
+
+
+def ticket_queue(*, session: Session, unit: str | None, limit: int = 100) -> list[QueuedTicket]:
+    """Open and claimed tickets, soonest due first, with who asked: one statement."""
+    stmt = (select(Ticket.id, Ticket.status, Ticket.due_at, Ticket.person_id, Person.display_name, Ticket.unit,
+                   func.substr(Ticket.question, 1, 60))
+            .outerjoin(Person, col(Person.id) == Ticket.person_id).where(col(Ticket.status).in_(OPEN_TICKETS)))
+    rows = session.execute(_scoped(stmt, Ticket.unit, unit).order_by(col(Ticket.due_at)).limit(limit))
+    return [QueuedTicket(r[0], r[1], r[2], r[4] or f"#{r[3]}", r[5], r[6]) for r in rows]
 
 
 def publicity_ending(*, session: Session, unit: str | None, first: date, last: date) -> list[Case]:
@@ -79,14 +93,24 @@ def stage_counts(*, session: Session, unit: str | None, programme: str) -> dict[
     return {stage: int(n) for stage, n in session.execute(_scoped(stmt, Case.unit, unit))}
 
 
-def board(*, session: Session, unit: str | None, programme: str, per_stage: int = 12) -> list[Case]:
+@dataclass(frozen=True)
+class Card:
+    id: int
+    title: str
+    unit: str
+    stage: str
+    publicity_end: date | None
+
+
+def board(*, session: Session, unit: str | None, programme: str, per_stage: int = 12) -> list[Card]:
     """The most recently changed open cases of each stage (at most ``per_stage`` each)."""
     rank = func.row_number().over(partition_by=Case.stage, order_by=(col(Case.updated_at).desc(),
                                                                       col(Case.id).desc())).label("rank")
     inner = select(col(Case.id).label("id"), rank).where(Case.programme == programme, Case.outcome == "")
     sub = _scoped(inner, Case.unit, unit).subquery()
-    stmt = select(Case).join(sub, and_(col(Case.id) == sub.c.id, sub.c.rank <= per_stage)).order_by(col(Case.id))
-    return list(session.exec(stmt))
+    stmt = (select(Case.id, Case.title, Case.unit, Case.stage, Case.publicity_end)
+            .join(sub, and_(col(Case.id) == sub.c.id, sub.c.rank <= per_stage)).order_by(col(Case.id)))
+    return [Card(*row) for row in session.execute(stmt)]
 
 
 def closed_count(*, session: Session, unit: str | None, programme: str) -> int:

@@ -25,8 +25,9 @@ DONE = {"claimed": N_("You have claimed this ticket."), "answered": N_("Your ans
 
 def ticket_queue(v: View) -> Page:
     rows = q.ticket_queue(session=v.session, unit=v.clerk.scope)
-    names = q.person_names(session=v.session, ids={t.person_id for t in rows})
-    return Page("tickets.html", {"rows": rows, "names": names, "labels": STATUS_LABELS, "no": act.ticket_no,
+    waiting, overdue = q.ticket_counts(session=v.session, unit=v.clerk.scope, now=v.now)
+    return Page("tickets.html", {"rows": rows, "waiting": waiting, "overdue": overdue, "labels": STATUS_LABELS,
+                                 "no": act.ticket_no,
                                  "now": v.now, "tz": v.tz, "tab": "tickets"})
 
 
