@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func
 from sqlalchemy import case as when_
+from sqlalchemy import select as core
 from sqlmodel import Session, col, select
 
 from storage.models import AuditEvent, Person
@@ -39,23 +40,23 @@ class RunningSession:
 
 def sessions_running(*, session: Session, unit: str | None, day: date, at: time) -> list[RunningSession]:
     """Sessions of ``day`` under way at local time ``at``, with sign-ins so far and roster size."""
-    signed = (select(func.count()).select_from(Attendance)
-              .where(Attendance.session_id == ClassSession.id).scalar_subquery())
-    expected = (select(func.count()).select_from(Enrolment)
-                .where(Enrolment.class_id == TrainingClass.id).scalar_subquery())
-    stmt = (select(ClassSession.id, TrainingClass.code, TrainingClass.unit, TrainingClass.trade, ClassSession.place,
-                   ClassSession.start, ClassSession.end, signed, expected)
-            .join(TrainingClass, col(TrainingClass.id) == ClassSession.class_id)
-            .where(ClassSession.day == day, col(ClassSession.start) <= at, col(ClassSession.end) >= at))
-    stmt = _scoped(stmt, TrainingClass.unit, unit).order_by(ClassSession.start, TrainingClass.code).limit(100)
+    signed = (core(func.count()).select_from(Attendance)
+              .where(col(Attendance.session_id) == col(ClassSession.id)).scalar_subquery())
+    expected = (core(func.count()).select_from(Enrolment)
+                .where(col(Enrolment.class_id) == col(TrainingClass.id)).scalar_subquery())
+    stmt = (core(col(ClassSession.id), col(TrainingClass.code), col(TrainingClass.unit), col(TrainingClass.trade), col(ClassSession.place),
+                   col(ClassSession.start), col(ClassSession.end), signed, expected)
+            .join(TrainingClass, col(TrainingClass.id) == col(ClassSession.class_id))
+            .where(col(ClassSession.day) == day, col(ClassSession.start) <= at, col(ClassSession.end) >= at))
+    stmt = _scoped(stmt, col(TrainingClass.unit), unit).order_by(col(ClassSession.start), col(TrainingClass.code)).limit(100)
     return [RunningSession(*row) for row in session.execute(stmt)]
 
 
 def ticket_counts(*, session: Session, unit: str | None, now: datetime) -> tuple[int, int]:
     """(waiting, overdue) among open and claimed tickets."""
     overdue = func.sum(when_((col(Ticket.due_at) < now, 1), else_=0))
-    stmt = select(func.count(), overdue).select_from(Ticket).where(col(Ticket.status).in_(OPEN_TICKETS))
-    waiting, late = session.execute(_scoped(stmt, Ticket.unit, unit)).one()
+    stmt = core(func.count(), overdue).select_from(Ticket).where(col(Ticket.status).in_(OPEN_TICKETS))
+    waiting, late = session.execute(_scoped(stmt, col(Ticket.unit), unit)).one()
     return int(waiting or 0), int(late or 0)
 
 
@@ -71,26 +72,26 @@ class QueuedTicket:
 
 def ticket_queue(*, session: Session, unit: str | None, limit: int = 100) -> list[QueuedTicket]:
     """Open and claimed tickets, soonest due first, with who asked: one statement."""
-    stmt = (select(Ticket.id, Ticket.status, Ticket.due_at, Ticket.person_id, Person.display_name, Ticket.unit,
-                   func.substr(Ticket.question, 1, 60))
-            .outerjoin(Person, col(Person.id) == Ticket.person_id).where(col(Ticket.status).in_(OPEN_TICKETS)))
-    rows = session.execute(_scoped(stmt, Ticket.unit, unit).order_by(col(Ticket.due_at)).limit(limit))
+    stmt = (core(col(Ticket.id), col(Ticket.status), col(Ticket.due_at), col(Ticket.person_id), col(Person.display_name), col(Ticket.unit),
+                   func.substr(col(Ticket.question), 1, 60))
+            .outerjoin(Person, col(Person.id) == col(Ticket.person_id)).where(col(Ticket.status).in_(OPEN_TICKETS)))
+    rows = session.execute(_scoped(stmt, col(Ticket.unit), unit).order_by(col(Ticket.due_at)).limit(limit))
     return [QueuedTicket(r[0], r[1], r[2], r[4] or f"#{r[3]}", r[5], r[6]) for r in rows]
 
 
 def publicity_ending(*, session: Session, unit: str | None, first: date, last: date) -> list[Case]:
     """Open cases whose 公示 ends between ``first`` and ``last`` (inclusive)."""
-    stmt = select(Case).where(Case.stage == "publicity", Case.outcome == "",
+    stmt = select(Case).where(col(Case.stage) == "publicity", col(Case.outcome) == "",
                               col(Case.publicity_end) >= first, col(Case.publicity_end) <= last)
-    return list(session.exec(_scoped(stmt, Case.unit, unit).order_by(col(Case.publicity_end), col(Case.id))
+    return list(session.exec(_scoped(stmt, col(Case.unit), unit).order_by(col(Case.publicity_end), col(Case.id))
                              .limit(200)))
 
 
 def stage_counts(*, session: Session, unit: str | None, programme: str) -> dict[str, int]:
     """Open cases of a programme by stage."""
-    stmt: Select[Any] = (select(Case.stage, func.count()).where(Case.programme == programme, Case.outcome == "")
-                         .group_by(Case.stage))
-    return {stage: int(n) for stage, n in session.execute(_scoped(stmt, Case.unit, unit))}
+    stmt = (core(col(Case.stage), func.count()).where(col(Case.programme) == programme, col(Case.outcome) == "")
+            .group_by(col(Case.stage)))
+    return {stage: int(n) for stage, n in session.execute(_scoped(stmt, col(Case.unit), unit))}
 
 
 @dataclass(frozen=True)
@@ -104,18 +105,18 @@ class Card:
 
 def board(*, session: Session, unit: str | None, programme: str, per_stage: int = 12) -> list[Card]:
     """The most recently changed open cases of each stage (at most ``per_stage`` each)."""
-    rank = func.row_number().over(partition_by=Case.stage, order_by=(col(Case.updated_at).desc(),
+    rank = func.row_number().over(partition_by=col(Case.stage), order_by=(col(Case.updated_at).desc(),
                                                                       col(Case.id).desc())).label("rank")
-    inner = select(col(Case.id).label("id"), rank).where(Case.programme == programme, Case.outcome == "")
-    sub = _scoped(inner, Case.unit, unit).subquery()
-    stmt = (select(Case.id, Case.title, Case.unit, Case.stage, Case.publicity_end)
+    inner: Select[Any] = core(col(Case.id).label("id"), rank).where(col(Case.programme) == programme, col(Case.outcome) == "")
+    sub = _scoped(inner, col(Case.unit), unit).subquery()
+    stmt = (core(col(Case.id), col(Case.title), col(Case.unit), col(Case.stage), col(Case.publicity_end))
             .join(sub, and_(col(Case.id) == sub.c.id, sub.c.rank <= per_stage)).order_by(col(Case.id)))
     return [Card(*row) for row in session.execute(stmt)]
 
 
 def closed_count(*, session: Session, unit: str | None, programme: str) -> int:
-    stmt = select(func.count()).select_from(Case).where(Case.programme == programme, Case.outcome != "")
-    return int(session.execute(_scoped(stmt, Case.unit, unit)).scalar_one())
+    stmt = core(func.count()).select_from(Case).where(col(Case.programme) == programme, col(Case.outcome) != "")
+    return int(session.execute(_scoped(stmt, col(Case.unit), unit)).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -133,14 +134,14 @@ def audit_rows(*, session: Session, unit: str | None, action: str = "", actor: s
                since: datetime | None = None, until: datetime | None = None, limit: int = 100) -> list[AuditRow]:
     """Audit events, newest first: of actors who are (now) of ``unit``, or all; filtered by an action prefix,
     the actor's name or number, and a time range."""
-    stmt = (select(AuditEvent.id, AuditEvent.created_at, AuditEvent.actor_person_id, Person.display_name,
-                   Person.unit, AuditEvent.action, AuditEvent.subject, AuditEvent.detail)
-            .outerjoin(Person, col(Person.id) == AuditEvent.actor_person_id))
-    stmt = _scoped(stmt, Person.unit, unit)
+    stmt = (core(col(AuditEvent.id), col(AuditEvent.created_at), col(AuditEvent.actor_person_id), col(Person.display_name),
+                   col(Person.unit), col(AuditEvent.action), col(AuditEvent.subject), col(AuditEvent.detail))
+            .outerjoin(Person, col(Person.id) == col(AuditEvent.actor_person_id)))
+    stmt = _scoped(stmt, col(Person.unit), unit)
     if action:
         stmt = stmt.where(col(AuditEvent.action).startswith(action, autoescape=True))
     if actor:
-        stmt = (stmt.where(AuditEvent.actor_person_id == int(actor.lstrip("#"))) if actor.lstrip("#").isdigit()
+        stmt = (stmt.where(col(AuditEvent.actor_person_id) == int(actor.lstrip("#"))) if actor.lstrip("#").isdigit()
                 else stmt.where(col(Person.display_name).contains(actor, autoescape=True)))
     if since is not None:
         stmt = stmt.where(col(AuditEvent.created_at) >= since)
@@ -153,5 +154,5 @@ def audit_rows(*, session: Session, unit: str | None, action: str = "", actor: s
 def person_names(*, session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = session.execute(select(Person.id, Person.display_name).where(col(Person.id).in_(ids)))
+    rows = session.execute(core(col(Person.id), col(Person.display_name)).where(col(Person.id).in_(ids)))
     return {int(pid): (name or f"#{pid}") for pid, name in rows}
