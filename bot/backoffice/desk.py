@@ -103,7 +103,14 @@ def case(v: View, *, error: str = "", params: dict[str, object] | None = None, s
                               "stage": cs.stage(c.programme, c.stage), "programmes": cs.PROGRAMME_TITLES,
                               "outcomes": cs.OUTCOME_TITLES, "done": DONE.get(v.query.get("done", ""), ""),
                               "error": error, "error_params": params or {}, "tz": v.tz,
-                              "today": v.local.date().isoformat(), "tab": "cases"}, status=status)
+                              "today": v.local.date().isoformat(), "stage_title": _stage_title(c.programme),
+                              "tab": "cases"}, status=status)
+
+
+def _stage_title(programme: str):  # type: ignore[no-untyped-def]
+    """A stage or outcome key of a case's history as its (N_-marked) title; other keys as they are."""
+    titles = {st.key: st.title for st in cs.stages(programme)} | dict(cs.OUTCOME_TITLES)
+    return lambda key: titles.get(key, key)
 
 
 def case_move(v: View) -> Page | Redirect:
