@@ -26,31 +26,36 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import re
+    import uuid
+    from dataclasses import replace
     from datetime import UTC, datetime
 
+    from handlers.dispatch import Dispatcher
     from handlers.services import console_auth
-    from storage import repositories as repo
-    from storage.db import init_db, make_engine, run_in_transaction
+    from handlers.types import Incoming
+    from storage.db import init_db, make_engine
 
     settings = settings_from(args)
     channel, _sep, user_key = str(args.clerk).partition(":")
-    unit = settings.clerks.get(args.clerk, "")
-    if not user_key or not unit:
+    if not user_key or not settings.clerks.get(args.clerk):
         print(f"yunling: {args.clerk} is not a clerk on the allow-list (YUNLING_CLERKS)", file=sys.stderr)
         return 1
+    base = (args.base or settings.public_url or LOCAL).rstrip("/")
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     init_db(engine)
-
-    def work(session):  # type: ignore[no-untyped-def]
-        _identity, person = repo.get_or_create_identity(session=session, channel=channel, user_key=user_key,
-                                                         locale=settings.default_locale)
-        allowed = repo.allowed_clerk_unit(session=session, person_id=person.id or 0, clerks=settings.clerks)
-        repo.set_clerk_unit(session=session, person=person, unit=allowed, note="console-link")
-        return console_auth.issue_link(session, person_id=person.id or 0, now=datetime.now(UTC), via="cli")
-
     try:
-        token = run_in_transaction(engine, work)
+        # The clerk's own request, as if typed in the chat: the allow-list is applied, the link issued and
+        # audited exactly as there.
+        result = Dispatcher(engine, replace(settings, public_url=base)).handle(Incoming(
+            channel=channel, user_key=user_key, message_key=f"console-link-{uuid.uuid4().hex}",
+            received_at=datetime.now(UTC), text="后台"))
     finally:
         engine.dispose()
-    print(console_auth.link_url(args.base or settings.public_url or LOCAL, token))
+    text = "\n".join(r.text for r in result.replies)
+    found = re.search(re.escape(base + console_auth.LINK_PATH) + r"[A-Za-z0-9_-]+", text)
+    if found is None:
+        print(f"yunling: no link was issued: {text}", file=sys.stderr)
+        return 1
+    print(found.group(0))
     return 0
