@@ -34,7 +34,7 @@ from bot.app import App
 from bot.backoffice import console_routes
 from bot.backoffice.core import COOKIE, Console
 from bot.web import build_web_app
-from handlers.dispatch import Dispatcher
+from handlers.registry import build_dispatcher
 from handlers.services import console_auth
 from handlers.settings import Settings
 from knowledge.places import PROVINCIAL_UNION
@@ -117,7 +117,7 @@ def run(url: str, rounds: int) -> list[tuple[str, str, list[float], float]]:
     t0 = time.perf_counter()
     ids = seed(engine, now)
     print(f"  seeded in {time.perf_counter() - t0:.1f} s", flush=True)
-    app = App(settings=settings, engine=engine, dispatcher=Dispatcher(engine, settings))
+    app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     web = build_web_app(app, providers=())
     web.router.routes.extend(console_routes(Console(app)))
     timings: list[float] = []

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
     from datetime import UTC, datetime
 
-    from handlers.dispatch import Dispatcher
+    from handlers.registry import build_dispatcher
     from handlers.services import console_auth
     from handlers.types import Incoming
     from storage.db import init_db, make_engine
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # The clerk's own request, as if typed in the chat: the allow-list is applied, the link issued and
         # audited exactly as there.
-        result = Dispatcher(engine, replace(settings, public_url=base)).handle(Incoming(
+        result = build_dispatcher(engine, replace(settings, public_url=base)).handle(Incoming(
             channel=channel, user_key=user_key, message_key=f"console-link-{uuid.uuid4().hex}",
             received_at=datetime.now(UTC), text="后台"))
     finally:
