@@ -1,6 +1,6 @@
 """Broadcast throughput through a local HTTP stand-in of the Telegram Bot API (a Starlette app under uvicorn
 in its own process), with the sender production uses: ``bot.telegram.make_sender``'s
-:class:`bot.telegram_lean.LeanTelegramSender`.
+:class:`bot.telegram.sender.LeanTelegramSender`.
 
 1. Limiter lifted: ``--n`` recipients; the pipeline's messages/s from release to the last record, and the
    bench process's CPU per message (the stable figure on a shared machine). Target >= 1 000/s on SQLite.
@@ -34,8 +34,7 @@ sys.path = [str(ROOT), str(ROOT / "tests"), *(p for p in sys.path if Path(p or "
 from standins import BotApiStandIn, RawBotApiSender, seed_subscribers  # noqa: E402
 
 from bot.delivery import NO_LIMITS, TELEGRAM_LIMITS, DeliveryWorker  # noqa: E402
-from bot.telegram import TelegramSender  # noqa: E402
-from bot.telegram_lean import LeanTelegramSender  # noqa: E402
+from bot.telegram.sender import LeanTelegramSender, TelegramSender  # noqa: E402
 from handlers.services.broadcasts import release_due_broadcasts  # noqa: E402
 from handlers.settings import Settings  # noqa: E402
 from storage import repo_cases as rc  # noqa: E402

@@ -38,7 +38,7 @@ from telegram_standin import TOKEN, TelegramStandIn, echo_faq, text_update  # no
 
 from bot.app import App  # noqa: E402
 from bot.commands.serve import build_server  # noqa: E402
-from bot.telegram import SECRET_HEADER, WEBHOOK_PATH  # noqa: E402
+from bot.telegram.app import SECRET_HEADER, WEBHOOK_PATH  # noqa: E402
 from handlers.registry import build_dispatcher  # noqa: E402
 from handlers.settings import Settings  # noqa: E402
 from storage.db import init_db, make_engine  # noqa: E402

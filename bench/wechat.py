@@ -127,7 +127,7 @@ def expected_replies(scripts, db_url: str) -> list[list[str]]:  # type: ignore[n
     built as the webhook builds its Incoming and rendered as its passive reply."""
     from datetime import UTC, datetime
 
-    from bot.wechat import _passive_parts
+    from bot.wechat.protocol import passive_parts
     from handlers.registry import build_dispatcher
     from handlers.settings import Settings
     from handlers.types import Incoming
@@ -147,7 +147,7 @@ def expected_replies(scripts, db_url: str) -> list[list[str]]:  # type: ignore[n
                 kw = {"choice": step.key, "event": "menu"}
             result = d.handle(Incoming(channel="wechat", user_key=openid_of(u), message_key=f"ref{u}:{i}",
                                        received_at=datetime.now(UTC), **kw))
-            answers.append(_passive_parts(result.replies, None)[0] if result.replies else "")
+            answers.append(passive_parts(result.replies, None)[0] if result.replies else "")
         out.append(answers)
     engine.dispose()
     return out

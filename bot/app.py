@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -17,15 +17,26 @@ from handlers.registry import build_dispatcher
 from handlers.services import clerks
 from handlers.settings import Settings
 from storage import repositories as repo
+from storage.channel_store import TelegramStore, WeChatStore
 from storage.db import init_db, make_engine, run_in_transaction
 from storage.maintenance import undecryptable
 
 
-@dataclass
+@dataclass(eq=False)
 class App:
     settings: Settings
     engine: Engine
     dispatcher: Dispatcher
+    # The adapters' long-lived objects of this app (the Telegram bot shared by ``serve`` and the webhook).
+    adapters: dict[str, object] = field(default_factory=dict)
+
+    def wechat_store(self) -> WeChatStore:
+        """What the WeChat webhook keeps in the database (its inbox, reply cache, late replies)."""
+        return WeChatStore(self.engine, self.settings.data_key)
+
+    def telegram_store(self) -> TelegramStore:
+        """What the Telegram adapter keeps in the database (its inbox, replies, long button values)."""
+        return TelegramStore(self.engine, self.settings.data_key)
 
 
 def build_app(settings: Settings, *, upgrade: bool = True) -> App:

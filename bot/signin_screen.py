@@ -30,7 +30,7 @@ from wechatpy.client.api.qrcode import WeChatQRCode
 from wechatpy.exceptions import WeChatClientException
 
 from bot.app import App
-from bot.wechat_api import MissingCredentials, make_client
+from bot.wechat.sender import MissingCredentials, make_client
 from handlers.i18n import N_, normalize_locale, translator
 from handlers.services.signin_codes import (
     code_valid_until,

@@ -111,3 +111,19 @@ def encode(picked: Picked) -> str:
     prefix = _PREFIX.get(type(picked))
     return f"{prefix}:{arg}" if prefix else str(arg)
 
+
+def is_menu_value(value: str | None, kinds: tuple[type, ...] = (Command, OpenFlow, Ask)) -> bool:
+    """True when ``value`` is a routed value of one of ``kinds`` (a platform menu's key the dispatcher takes)."""
+    return bool(value) and isinstance(decode(value or ""), kinds)
+
+
+# -- words every adapter shares -------------------------------------------------------------------
+# The words that ask for a person: the hand-off flow's entry words, and what WeChat hands over to the
+# account's customer-service seats when YUNLING_WECHAT_TRANSFER_TO_KF is on. One definition for both.
+HANDOFF_WORDS: tuple[str, ...] = ("人工", "转人工", "人工服务", "找人工", "human", "/human", "talk to a person")
+_HANDOFF_KEYS = frozenset(normalize(word) for word in HANDOFF_WORDS)
+
+
+def is_handoff(text: str) -> bool:
+    """True when ``text`` (as typed) is one of :data:`HANDOFF_WORDS`."""
+    return normalize(text) in _HANDOFF_KEYS

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from handlers import events
 from handlers.choices import normalize
 from handlers.flow import Ctx, Flow, MenuGroup
 from handlers.i18n import normalize_locale, translator
@@ -260,6 +261,13 @@ class Dispatcher(Router):
                    after: After | None = None) -> DispatchResult:
         if (screened := self._screen(session, incoming, guard)) is not None:
             return screened
+        if events.is_handled_here(incoming):  # a platform event with no conversation behind it
+            result = events.handle(session, incoming, default_locale=self.settings.default_locale,
+                                   who=pseudonym(incoming.channel, incoming.user_key))
+            if after is not None:
+                after(session, result)
+            return result
+        events.before_conversation(session, incoming)
         who = repo.identify(
             session=session, channel=incoming.channel, user_key=incoming.user_key, chat_key=incoming.chat,
             locale=normalize_locale(incoming.locale or self.settings.default_locale),

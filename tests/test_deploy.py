@@ -196,7 +196,8 @@ def size(value: str) -> int:
 
 
 def test_nginx_limits_match_the_webhooks_and_pass_the_client_address() -> None:
-    from bot import telegram, wechat
+    from bot.telegram import app as telegram
+    from bot.wechat import protocol as wechat
 
     text = site()
     for path, limit in (("/wechat", wechat.MAX_BODY), ("/telegram", telegram.MAX_BODY)):

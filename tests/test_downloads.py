@@ -20,7 +20,7 @@ from bot.app import App
 from bot.downloads import NOT_FOUND, Downloads, purge, store_documents
 from bot.senders import Recipient
 from bot.web import build_web_app
-from bot.wechat_api import TEXT_LIMIT_BYTES, WeChatSender
+from bot.wechat.sender import TEXT_LIMIT_BYTES, WeChatSender
 from handlers.flow import Flow, finish
 from handlers.flows import FLOWS
 from handlers.i18n import translator

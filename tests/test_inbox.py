@@ -27,9 +27,10 @@ from wechat_standin import running as wechat_running
 
 from bot.app import App
 from bot.delivery import NO_LIMITS, DeliveryWorker
-from bot.telegram import REPLY_GRACE, SECRET_HEADER, WEBHOOK_PATH, TelegramBot, TelegramSender, telegram_for
+from bot.telegram.app import REPLY_GRACE, SECRET_HEADER, WEBHOOK_PATH, TelegramBot, telegram_for
+from bot.telegram.sender import TelegramSender
 from bot.web import build_web_app
-from bot.wechat_api import WeChatSender
+from bot.wechat.sender import WeChatSender
 from handlers.dispatch import Dispatcher
 from handlers.flows import FLOWS, MENU, faq_answer
 from handlers.registry import build_dispatcher
@@ -144,7 +145,7 @@ async def test_telegram_reply_not_sent_when_the_process_dies_goes_out_from_the_o
     # Another process's delivery worker sends it once the grace is over.
     app = make_app(engine, settings, standin.url)  # type: ignore[attr-defined]
     later = datetime.now(UTC) + REPLY_GRACE + timedelta(seconds=1)
-    worker = DeliveryWorker(engine, {"telegram": TelegramSender(app.settings, engine)},
+    worker = DeliveryWorker(engine, {"telegram": TelegramSender(app.settings, app.telegram_store())},
                             limits={"telegram": NO_LIMITS}, clock=lambda: later)
     assert await worker.drain() == 1
     assert _texts(standin, ALICE) == ["echo: kept"]

@@ -21,7 +21,7 @@ from wechat_standin import APP_ID, APP_SECRET
 from wechat_standin import running as wechat_running
 
 from bot.logs import RedactingFilter, register_secrets, secrets_of, setup_logging
-from bot.telegram import telegram_for
+from bot.telegram.app import telegram_for
 from handlers.flow import Flow
 from handlers.services.signin_codes import screen_token
 from handlers.types import Incoming

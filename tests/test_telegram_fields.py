@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from telegram import Bot, Update
 from telegram_standin import TEST_FLOWS, TOKEN, echo_faq
 
-from bot.telegram import render, to_incoming
+from bot.telegram.inbound import to_incoming
+from bot.telegram.render import render
 from handlers.dispatch import Dispatcher
 from handlers.i18n import translator
 from handlers.registry import build_dispatcher

@@ -22,7 +22,9 @@ from telegram_standin import (
     text_update,
 )
 
-from bot.telegram import MAX_MESSAGE, SORRY, TelegramBot, token_of, utf16_len
+from bot.telegram.app import SORRY, TelegramBot
+from bot.telegram.inbound import token_of
+from bot.telegram.render import MAX_MESSAGE, utf16_len
 from handlers.i18n import translator
 from knowledge.text import pseudonym
 from storage import models_telegram

@@ -9,19 +9,15 @@ import pytest
 from telegram import Update
 from telegram_standin import callback_update, contact_update, text_update
 
-from bot.telegram import (
+from bot.telegram.inbound import (
     MAX_CALLBACK,
-    MAX_MESSAGE,
     callback_data,
     deep_link,
-    long_values,
     normalize_phone,
-    render,
-    split_units,
     to_incoming,
     token_of,
-    utf16_len,
 )
+from bot.telegram.render import MAX_MESSAGE, long_values, render, split_units, utf16_len
 from handlers.i18n import translator
 from handlers.types import Attachment, Choice, Citation, Reply
 

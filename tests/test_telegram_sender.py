@@ -9,10 +9,12 @@ import pytest
 from telegram_standin import DOCX, LONG_VALUE, QR, TOKEN, running
 
 from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
-from bot.telegram import TelegramSender, make_sender, token_of
-from bot.telegram_lean import LeanTelegramSender
+from bot.telegram import make_sender
+from bot.telegram.inbound import token_of
+from bot.telegram.sender import LeanTelegramSender, TelegramSender
 from handlers.types import Choice, Reply
 from storage import models_telegram
+from storage.channel_store import TelegramStore
 from storage.db import session_scope
 
 TO = Recipient(person_id=1, channel="telegram", user_key="4242", chat_key="4242", last_inbound_at=None)
@@ -24,7 +26,7 @@ standin = pytest.fixture(running, name="standin")
 @pytest.fixture(params=[TelegramSender, LeanTelegramSender], ids=["ptb", "lean"])
 def sender(request, settings, engine, standin) -> TelegramSender:  # type: ignore[no-untyped-def]
     s = replace(settings, telegram_token=TOKEN, telegram_base_url=standin.url)
-    return request.param(s, engine, timeout=0.5)
+    return request.param(s, TelegramStore(engine, s.data_key), timeout=0.5)
 
 
 async def test_sends_text_keyboard_document_and_photo(sender, standin, engine) -> None:
@@ -90,7 +92,8 @@ async def test_a_retry_does_not_repeat_parts_already_delivered(sender, standin) 
 
 
 async def test_text_goes_the_lean_way_and_long_text_resumes_where_it_stopped(settings, engine, standin) -> None:
-    sender = LeanTelegramSender(replace(settings, telegram_token=TOKEN, telegram_base_url=standin.url), engine,
+    sender = LeanTelegramSender(replace(settings, telegram_token=TOKEN, telegram_base_url=standin.url),
+                                TelegramStore(engine, settings.data_key),
                                 timeout=0.5)
     long = "\n".join(f"第{i}行 " + "字" * 90 for i in range(120))  # about 11 000 characters: three messages
     # The first part is delivered, the second fails.

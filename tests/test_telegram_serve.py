@@ -13,7 +13,7 @@ from telegram_standin import make_app, running, text_update
 
 from bot.cli import main
 from bot.commands.serve import build_server
-from bot.telegram import SECRET_HEADER, telegram_for
+from bot.telegram.app import SECRET_HEADER, telegram_for
 
 SECRET = "serve-secret"
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from telegram_standin import TOKEN, TelegramStandIn, make_app, running, slow_started, text_update
 
-from bot.telegram import MAX_BODY, SECRET_HEADER, WEBHOOK_PATH, TelegramBot, routes, telegram_for
+from bot.telegram.app import MAX_BODY, SECRET_HEADER, WEBHOOK_PATH, TelegramBot, routes, telegram_for
 from bot.web import build_web_app
 
 SECRET = "s3cret-Token_for_tests"

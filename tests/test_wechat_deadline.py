@@ -155,7 +155,8 @@ def test_retry_after_a_passive_reply_gets_it_again(engine, settings, standin) ->
 def test_finished_jobs_leave_memory_and_later_retries_are_served_from_the_database(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
     from starlette.applications import Starlette
 
-    from bot.wechat import JOBS_KEPT_S, WeChatWebhook
+    from bot.wechat.deadline import JOBS_KEPT_S
+    from bot.wechat.webhook import WeChatWebhook
 
     s = wx_settings(settings, standin, safe=True)
     p = pusher(True)

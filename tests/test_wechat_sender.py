@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from wechat_standin import APP_ID, APP_SECRET, running
 
 from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
-from bot.wechat_api import TEXT_LIMIT_BYTES, MissingCredentials, WeChatSender, client_msg_id, split_utf8
+from bot.wechat.sender import TEXT_LIMIT_BYTES, MissingCredentials, WeChatSender, client_msg_id, split_utf8
 from handlers.types import Attachment, Choice, Citation, Reply
 
 OPENID = "oRECIPIENTaaaaaaaaaaaaaaaaaa"
@@ -154,7 +154,7 @@ def test_split_utf8_keeps_every_character_under_the_limit(text: str, limit: int)
 
 
 def test_token_storage_expires_early(engine) -> None:  # type: ignore[no-untyped-def]
-    from bot.wechat_api import TOKEN_EARLY_REFRESH_S, DbSessionStorage
+    from bot.wechat.sender import TOKEN_EARLY_REFRESH_S, DbSessionStorage
 
     now = [1_800_000_000.0]
     store = DbSessionStorage(engine, clock=lambda: now[0])

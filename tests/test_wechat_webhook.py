@@ -20,7 +20,9 @@ from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from bot.app import App
 from bot.web import build_web_app
-from bot.wechat import MAX_BODY, ONLY_TEXT, VOICE_UNCLEAR, WeChatWebhook, signature_of
+from bot.wechat.protocol import MAX_BODY, signature_of
+from bot.wechat.webhook import WeChatWebhook
+from handlers.events import ONLY_TEXT, VOICE_UNCLEAR
 from handlers.flow import Flow, finish
 from handlers.flows import FLOWS
 from handlers.i18n import translator

@@ -57,7 +57,7 @@ def problems_of(app_settings: Any, *, polling: bool, webhook_url: str) -> list[s
         problems.append("--telegram (polling) and --webhook-url exclude each other: Telegram delivers updates "
                         "one way or the other")
     if polling or webhook_url or app_settings.telegram_webhook_secret:
-        from bot.telegram import settings_problems
+        from bot.telegram.app import settings_problems
 
         problems += settings_problems(app_settings, polling=polling, webhook_url=webhook_url)
     return problems
@@ -82,7 +82,7 @@ async def running_work(app: App, *, polling: bool = False, webhook_url: str = ""
     """The delivery worker and scheduler (``background``) and the Telegram bot, while the context lasts."""
     telegram = None
     if polling or webhook_url or app.settings.telegram_webhook_secret:
-        from bot.telegram import telegram_for
+        from bot.telegram.app import telegram_for
 
         telegram = telegram_for(app)
     work = await asyncio.to_thread(start_background_work, app) if background else None
@@ -121,7 +121,7 @@ def build_server(app: App, *, host: str = "127.0.0.1", port: int = 8000, polling
     from bot.web import build_web_app
 
     if polling or webhook_url or app.settings.telegram_webhook_secret:
-        from bot.telegram import telegram_for
+        from bot.telegram.app import telegram_for
 
         telegram_for(app)  # its routes are part of the web app
 
@@ -225,7 +225,7 @@ def build_starting_server(settings: Settings, *, host: str = "127.0.0.1", port: 
         app = build_app(settings)
         setup_logging(settings.log_level, settings, verbose=verbose, fmt=settings.log_format)  # (build_app set it up without --verbose)
         if polling or webhook_url or settings.telegram_webhook_secret:
-            from bot.telegram import telegram_for
+            from bot.telegram.app import telegram_for
 
             telegram_for(app)
         web = build_web_app(app)

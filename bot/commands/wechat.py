@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _client(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from bot.wechat_api import make_client
+    from bot.wechat.sender import make_client
     from storage.db import init_db, make_engine
 
     settings = settings_from(args)
@@ -53,7 +53,7 @@ def run_menu(args: argparse.Namespace) -> int:
     import requests
     from wechatpy.exceptions import WeChatClientException
 
-    from bot.wechat_api import MissingCredentials
+    from bot.wechat.sender import MissingCredentials
 
     try:
         menu = json.loads(Path(args.file).read_text(encoding="utf-8"))
@@ -82,7 +82,7 @@ def run_qr(args: argparse.Namespace) -> int:
     from wechatpy.client.api.qrcode import WeChatQRCode
     from wechatpy.exceptions import WeChatClientException
 
-    from bot.wechat_api import MissingCredentials
+    from bot.wechat.sender import MissingCredentials
 
     try:
         scene = scene_of(args.payload)

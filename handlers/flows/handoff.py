@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from handlers.choices import normalize, number_of
+from handlers.choices import HANDOFF_WORDS, normalize, number_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, MenuGroup, Outcome, State, choices_reply, finish, goto
 from handlers.flows.core import keep_area
 from handlers.i18n import N_
@@ -129,7 +129,7 @@ HANDOFF = Flow(
         "programme": State(_ask_programme, _on_programme),
         "unit": State(_ask_unit, _on_unit, free_text=True),
     },
-    commands=("人工", "转人工", "人工服务", "找人工", "human", "/human", "talk to a person"), menu_order=700,
+    commands=HANDOFF_WORDS, menu_order=700,
 )
 
 

@@ -26,10 +26,10 @@ from wechatpy.session import SessionStorage
 from bot.downloads import store_documents
 from bot.render import render_text
 from bot.senders import Permanent, Recipient, RetryAfter, Transient, Unreachable
-from handlers.dispatch import pseudonym
 from handlers.i18n import translator
 from handlers.settings import Settings
 from handlers.types import Attachment, Reply
+from knowledge.text import pseudonym
 from storage import repo_wechat
 from storage.db import run_in_transaction
 from storage.errors import StorageError

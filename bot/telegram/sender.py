@@ -1,10 +1,13 @@
-"""The Telegram outbox sender built for broadcasts: text goes out through one keep-alive HTTP/1.1 client on
+"""Telegram replies from the outbox: :class:`TelegramSender` (python-telegram-bot, every kind of reply) and
+:class:`LeanTelegramSender`, the one production uses, with a lean path for text.
+
+The Telegram outbox sender built for broadcasts: text goes out through one keep-alive HTTP/1.1 client on
 asyncio streams (:class:`KeepAliveClient`, responses parsed by httptools), and of the Bot API's answer only
 the status, ``description`` and ``parameters`` are read. python-telegram-bot over httpx spent most of a
 broadcast's CPU in httpcore's per-request pool scan and in parsing every reply into objects
 (``bench/broadcast.py``: 133 messages/s against 1 000+ here).
 
-:class:`LeanTelegramSender` is a :class:`bot.telegram.TelegramSender`: replies with a keyboard or a file
+:class:`LeanTelegramSender` is a :class:`TelegramSender`: replies with a keyboard or a file
 go through it unchanged; replies that render to text only take the lean path. Both keep the same contract
 (:mod:`bot.senders`) and map the Bot API's answers the way PTB's errors are mapped there
 (:func:`error_of`), and both remember how far a reply split into several messages got.
@@ -16,16 +19,96 @@ import asyncio
 import json
 import ssl
 import time
+import warnings
+from collections import OrderedDict
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import httptools
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.error import RetryAfter as TgRetryAfter
+from telegram.request import HTTPXRequest
 
 from bot.senders import Permanent, Recipient, RetryAfter, SendError, Transient, Unreachable
-from bot.telegram import TelegramSender, api_urls, render
+from bot.telegram.render import long_values, render, send_items
 from handlers.i18n import translator
 from handlers.settings import Settings
 from handlers.types import Reply
+from storage.channel_store import TelegramStore
+
+
+def api_urls(base: str) -> tuple[str, str]:
+    """(base_url, base_file_url) for PTB from the server root of ``YUNLING_TELEGRAM_BASE_URL``
+    (a Local Bot API server or a stand-in, e.g. ``http://127.0.0.1:8081``)."""
+    root = base.rstrip("/")
+    root = root.removesuffix("/bot")
+    return f"{root}/bot", f"{root}/file/bot"
+
+
+def _retry_seconds(exc: TgRetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns while moving retry_after from int to timedelta
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """Delivers outbox replies (``bot.senders`` contract, channel "telegram"). No pacing here: the
+    delivery worker paces. A reply split into several calls remembers how far it got, so a retry after
+    a failure in the middle does not repeat the parts already delivered (within this process)."""
+
+    channel = "telegram"
+
+    def __init__(self, settings: Settings, store: TelegramStore | None = None, *, timeout: float = 10.0) -> None:
+        if not settings.telegram_token:
+            raise ValueError("YUNLING_TELEGRAM_TOKEN is not set")
+        self.settings, self.store, self.timeout = settings, store, timeout
+        self._bot: Bot | None = None
+        self._progress: OrderedDict[str, int] = OrderedDict()
+
+    def _make_bot(self) -> Bot:
+        # Created on first use, so its HTTP client belongs to the delivery worker's event loop.
+        request = HTTPXRequest(connection_pool_size=64, connect_timeout=self.timeout,
+                               read_timeout=self.timeout, write_timeout=self.timeout,
+                               pool_timeout=self.timeout, media_write_timeout=self.timeout * 2)
+        url, file_url = api_urls(self.settings.telegram_base_url or "https://api.telegram.org")
+        return Bot(self.settings.telegram_token, base_url=url, base_file_url=file_url, request=request)
+
+    async def send(self, recipient: Recipient, reply: Reply, *, kind: str, dedupe_key: str) -> None:
+        items = render(reply, translator(self.settings.default_locale))
+        tokens = long_values(items)
+        if tokens and self.store is not None:
+            await asyncio.to_thread(self.store.remember_values, tokens)
+        if self._bot is None:
+            self._bot = self._make_bot()
+        done = self._progress.get(dedupe_key, 0)
+        try:
+            for i in range(done, len(items)):
+                await send_items(self._bot, recipient.chat_key, items[i:i + 1])
+                self._progress[dedupe_key] = i + 1
+                while len(self._progress) > 10_000:
+                    self._progress.popitem(last=False)
+        except TgRetryAfter as exc:
+            raise RetryAfter(_retry_seconds(exc), "telegram flood control") from None
+        except Forbidden as exc:
+            raise Unreachable(f"telegram: {exc.message[:120]}") from None
+        except BadRequest as exc:
+            raise Permanent(f"telegram: {exc.message[:120]}") from None
+        except NetworkError as exc:  # includes TimedOut and 5xx answers
+            raise Transient(f"telegram {type(exc).__name__}: {exc.message[:120]}") from None
+        except InvalidToken as exc:  # a configuration error: keep the message until the token is fixed
+            raise Transient(f"telegram {type(exc).__name__}") from None
+        except TelegramError as exc:
+            raise Permanent(f"telegram {type(exc).__name__}: {exc.message[:120]}") from None
+        self._progress.pop(dedupe_key, None)
+
+    async def aclose(self) -> None:
+        if self._bot is not None:
+            await self._bot.shutdown()
+
+
 
 IDLE_S = 20.0  # a pooled connection idle longer than this is closed rather than reused (servers drop them)
 
@@ -123,7 +206,7 @@ class KeepAliveClient:
 
 def error_of(status: int, body: bytes) -> SendError | None:
     """The contract's error for a Bot API answer, None for success: what PTB raises for that answer, mapped
-    as :class:`bot.telegram.TelegramSender` maps it (retry_after -> RetryAfter; migrate_to_chat_id, 400 and
+    as :class:`TelegramSender` maps it (retry_after -> RetryAfter; migrate_to_chat_id, 400 and
     409 -> Permanent; 403 -> Unreachable; 401/404 (a bad token) and anything else -> Transient)."""
     if 200 <= status <= 299:
         return None
@@ -153,9 +236,9 @@ class LeanTelegramSender(TelegramSender):
     """:class:`TelegramSender` with a lean path for replies that render to text only (broadcasts,
     notifications without buttons or files)."""
 
-    def __init__(self, settings: Settings, engine: Any = None, *, timeout: float = 10.0,
+    def __init__(self, settings: Settings, store: TelegramStore | None = None, *, timeout: float = 10.0,
                  connections: int = 32) -> None:
-        super().__init__(settings, engine, timeout=timeout)
+        super().__init__(settings, store, timeout=timeout)
         root, _file_root = api_urls(settings.telegram_base_url or "https://api.telegram.org")
         self.client = KeepAliveClient(root, connections=connections, timeout=timeout)
         self.path = f"{urlsplit(root).path}{settings.telegram_token}/sendMessage"
@@ -192,4 +275,3 @@ class LeanTelegramSender(TelegramSender):
         await super().aclose()
 
 
-__all__ = ["KeepAliveClient", "LeanTelegramSender", "error_of"]

@@ -1,0 +1,197 @@
+"""WeChat's 5-second rule: a push gets one passive reply if its answer is ready within the deadline, else
+``success`` now and the replies later by the customer-service API.
+
+A message's dispatcher run is a :class:`Job`, kept by message key in :class:`Jobs`, so WeChat's retries of
+the message (it tries three times over about 15 s) wait for the same run instead of starting another.
+Finished jobs stay in memory :data:`JOBS_KEPT_S`; a later retry, or one reaching another process, finds
+the passive reply in the database's reply cache, written in batches by :class:`BatchWriter` (a retry
+comes 5 s after the first try at the earliest, so a write a few milliseconds late is as good).
+
+``success`` is a promise WeChat never asks about again, so it is given only once the message is on disk
+(the inbox, :mod:`bot.wechat.webhook`); from then the job is *late* and its handling transaction puts its
+replies in the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from handlers.types import DispatchResult, Incoming
+
+log = logging.getLogger(__name__)
+
+REPLY_CACHE = timedelta(minutes=5)  # WeChat retries within ~15 s; keep answers a little longer
+# A finished job is kept in memory this long for WeChat's retries (its three tries span ~15 s); later ones
+# find the answer in the database's reply cache. At 700 messages/s, five minutes would hold 200 000 jobs.
+JOBS_KEPT_S = 30.0
+
+
+@dataclass
+class Job:
+    """One message's dispatcher run, shared by WeChat's retries of it."""
+
+    openid: str
+    future: Future[DispatchResult] = field(default_factory=Future)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    late: bool = False  # an attempt answered "success": the replies go out by the customer-service API
+    committing: bool = False  # handled and not late: its transaction is committing, the answer is passive
+    durable: DispatchResult | None = None  # the result whose replies went into the outbox with its commit
+    cached: bool = False  # its passive reply went into the reply cache with its commit
+    recorded: Future[None] = field(default_factory=Future)  # resolved once the message is in the inbox
+    passive: str | None = None  # the passive reply text, once given
+    created: float = 0.0
+    done_at: float | None = None
+    links: list[str] | None = None  # download-link lines of its documents, made once (YUNLING_PUBLIC_URL)
+    links_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def commit_now(self) -> bool:
+        """In the handling transaction: True when ``success`` was answered already (the replies go into the
+        outbox with the commit); otherwise the passive reply is a moment away and the deadline waits for it."""
+        with self.lock:
+            if not self.late:
+                self.committing = True
+            return self.late
+
+
+class Jobs:
+    """The jobs of this process by message key, oldest first."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._jobs: dict[str, Job] = {}
+        self._guard = threading.Lock()
+        self._last_forget = 0.0
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._jobs
+
+    def claim(self, key: str, openid: str, start: Callable[[Job], None]) -> tuple[Job, bool]:
+        """The job of ``key``, and whether this attempt is its first (then ``start`` ran with it)."""
+        with self._guard:
+            self._forget_old()
+            job = self._jobs.get(key)
+            if job is not None:
+                return job, False
+            job = Job(openid=openid, created=self.clock())
+            start(job)
+            self._jobs[key] = job
+            return job, True
+
+    def drop(self, key: str, job: Job) -> None:
+        """Forget a job that did not run (not recorded, or a replay), so WeChat's next try starts afresh."""
+        with self._guard:
+            if self._jobs.get(key) is job:
+                del self._jobs[key]
+
+    def _forget_old(self) -> None:
+        now = self.clock()
+        if now - self._last_forget < 1.0:
+            return
+        self._last_forget = now
+        horizon = now - JOBS_KEPT_S
+        stale = []
+        for key, job in self._jobs.items():  # oldest first: stop at the first job that is young enough
+            if job.created >= horizon:
+                break
+            if job.done_at is not None and job.done_at < horizon:
+                stale.append(key)
+        for key in stale:
+            del self._jobs[key]
+
+
+async def within_deadline(job: Job, deadline_s: float) -> DispatchResult | None:
+    """The job's result if it is ready within the deadline (or its commit is under way then); None when it
+    is late: ``success`` may be answered, the message being in the inbox. Raises when the job failed to be
+    recorded or handled (database busy: WeChat tries again)."""
+    # Waiting, not wait_for: a timeout must not cancel the job (nor need a shield around it).
+    waiter = asyncio.wrap_future(job.future)
+    done, _pending = await asyncio.wait((waiter,), timeout=deadline_s)
+    if done:
+        return waiter.result()
+    # "success" promises the answer: not before the message is on disk (it usually is by now).
+    await asyncio.wait((asyncio.wrap_future(job.recorded), waiter), return_when=asyncio.FIRST_COMPLETED)
+    if job.recorded.done() and (failed := job.recorded.exception()) is not None:
+        raise failed
+    with job.lock:
+        if not job.future.done() and not job.committing:
+            job.late = True  # the message is in the inbox; its commit puts the replies in the outbox
+            return None
+    await asyncio.wait((waiter,))  # done, or its commit is under way (replies not kept for later): a moment more
+    return waiter.result()
+
+
+_STOP_WRITER = object()
+
+
+class BatchWriter:
+    """Hands items to ``write`` in batches from one thread (the reply cache)."""
+
+    def __init__(self, write: Callable[[list], None], linger_s: float = 0.2) -> None:
+        self._write, self._linger = write, linger_s
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._started = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def put(self, item: object) -> None:
+        self._queue.put(item)
+        with self._started:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="wechat-cache", daemon=True)
+                self._thread.start()
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        with self._started:
+            thread = self._thread
+        if thread is not None:
+            self._queue.put(_STOP_WRITER)
+            thread.join()
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch = [self._queue.get()]
+            time.sleep(self._linger)
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < 500:
+                    batch.append(self._queue.get_nowait())
+            stop = any(item is _STOP_WRITER for item in batch)
+            batch = [item for item in batch if item is not _STOP_WRITER]
+            if not batch:
+                continue
+            try:
+                self._write(batch)
+            except Exception:  # the cache is an optimisation: log, and keep the writer alive
+                log.exception("wechat reply cache: %d replies not stored", len(batch))
+
+
+# -- the inbox's copy of a message ----------------------------------------------------------------
+_INCOMING_FIELDS = ("channel", "user_key", "message_key", "text", "chat_key", "choice", "payload", "event",
+                    "locale", "display_name")
+
+
+def incoming_json(incoming: Incoming) -> str:
+    data = {name: getattr(incoming, name) for name in _INCOMING_FIELDS}
+    data["received_at"] = incoming.received_at.isoformat()
+    return json.dumps(data)
+
+
+def incoming_from(text: str) -> Incoming:
+    data = json.loads(text)
+    return Incoming(received_at=datetime.fromisoformat(data.pop("received_at")),
+                    **{k: v for k, v in data.items() if k in _INCOMING_FIELDS})
+
+
+def late_key(key: str, n: int) -> str:
+    """The outbox key of a late message's ``n``-th reply."""
+    return f"{key}:late:{n}"

@@ -1,0 +1,149 @@
+"""What a chat platform's adapter keeps in the database, behind one object per adapter.
+
+The composition root (:mod:`bot.app`) builds a :class:`WeChatStore` or :class:`TelegramStore` and hands it to
+the adapter; the adapters hold no engine of their own and run no SQL. Methods named ``*_in`` take the
+session of a transaction that is already open (the dispatcher's ``guard`` and ``after`` hooks, so that the
+adapter's bookkeeping commits with the message); the others run a transaction of their own.
+
+Bodies kept for a crash (the inbox) and passive replies kept for WeChat's retries are encrypted at rest
+with the data key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from storage import models_telegram, repo_inbox, repo_outbox, repo_wechat
+from storage import repositories as repo
+from storage.crypto import decrypt, encrypt
+from storage.db import run_in_transaction
+from storage.models import Person
+
+T = TypeVar("T")
+Unreadable = object()  # an inbox row that does not decrypt (another data key?)
+
+
+class ChannelStore:
+    """The inbox of one channel and its replies in the outbox."""
+
+    def __init__(self, engine: Engine, data_key: str, channel: str) -> None:
+        self.engine, self.data_key, self.channel = engine, data_key, channel
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        """``work`` in a transaction of its own (retried when the database is busy)."""
+        return run_in_transaction(self.engine, work)
+
+    # -- the inbox ---------------------------------------------------------------------------------
+    def inbox_recorder(self, message_key: str, plain: str, at: datetime | None = None) -> Callable[[Session], bool]:
+        """A step recording a message in the inbox (encrypted now, outside the transaction)."""
+        body = encrypt(self.data_key, plain)
+        return lambda session: repo_inbox.record(session=session, channel=self.channel, message_key=message_key,
+                                                 body=body, at=at)
+
+    def record(self, message_key: str, plain: str, at: datetime | None = None) -> None:
+        self.run(self.inbox_recorder(message_key, plain, at))
+
+    def settle_in(self, session: Session, message_key: str) -> None:
+        repo_inbox.settle(session=session, channel=self.channel, message_key=message_key)
+
+    def settle(self, message_key: str) -> None:
+        self.run(lambda s: self.settle_in(s, message_key))
+
+    def pending(self) -> list[tuple[str, str | object]]:
+        """The inbox rows left, oldest first: (key, plain text), or (key, :data:`Unreadable`)."""
+        rows = self.run(lambda s: repo_inbox.pending(session=s, channel=self.channel))
+        out: list[tuple[str, str | object]] = []
+        for key, body in rows:
+            try:
+                out.append((key, decrypt(self.data_key, body)))
+            except Exception:  # another data key, or damage: the caller drops it, loudly
+                out.append((key, Unreadable))
+        return out
+
+    # -- replies in the outbox ---------------------------------------------------------------------
+    def enqueue_in(self, session: Session, user_key: str, replies: Sequence[tuple[dict[str, Any], str]], *,
+                   due: datetime | None = None, now: datetime | None = None) -> bool:
+        """Put ``(body, dedupe_key)`` replies to ``user_key`` in the outbox; False when nobody is known by
+        that key. With ``now``, one statement for all of them (due at ``due``)."""
+        identity = repo.find_identity(session=session, channel=self.channel, user_key=user_key)
+        if identity is None or not replies:
+            return False
+        if now is not None:
+            repo_outbox.bulk_enqueue(session=session, kind="reply", now=now, due=due or now, rows=[
+                (identity.person_id, json.dumps(body, ensure_ascii=False), key) for body, key in replies])
+            return True
+        for body, key in replies:
+            repo.enqueue(session=session, person_id=identity.person_id, body=body, dedupe_key=key, kind="reply",
+                         not_before=due)
+        return True
+
+    def enqueue(self, user_key: str, replies: Sequence[tuple[dict[str, Any], str]]) -> None:
+        self.run(lambda s: self.enqueue_in(s, user_key, replies))
+
+    def mark_sent(self, keys: Sequence[str], now: datetime, *, due_now: Sequence[str] = ()) -> None:
+        """The replies sent directly are marked sent; ``due_now`` ones are made due at once (a send failed)."""
+
+        def work(session: Session) -> None:
+            repo_outbox.mark_sent(session=session, dedupe_keys=keys, now=now)
+            if due_now:
+                repo_outbox.make_due(session=session, dedupe_keys=due_now, now=now)
+
+        self.run(work)
+
+    def locale_of(self, user_key: str, default: str) -> str:
+        def work(session: Session) -> str:
+            identity = repo.find_identity(session=session, channel=self.channel, user_key=user_key)
+            person = session.get(Person, identity.person_id) if identity else None
+            return person.locale if person else default
+
+        return self.run(work)
+
+
+class WeChatStore(ChannelStore):
+    """The WeChat webhook's: its inbox, the reply cache for WeChat's retries, the replay guard's expiry."""
+
+    def __init__(self, engine: Engine, data_key: str) -> None:
+        super().__init__(engine, data_key, "wechat")
+
+    def cache_in(self, session: Session, replies: Sequence[tuple[str, str]], expires_at: datetime) -> bool:
+        """Keep the passive replies ``(message_key, text)``; False without a data key to encrypt them with."""
+        if not self.data_key:
+            return False
+        repo_wechat.cache_replies(session=session, kind="text", expires_at=expires_at,
+                                  replies=[(key, encrypt(self.data_key, text)) for key, text in replies])
+        return True
+
+    def cache(self, replies: Sequence[tuple[str, str]], expires_at: datetime) -> None:
+        if self.data_key:
+            rows = [(key, encrypt(self.data_key, text)) for key, text in replies]
+            self.run(lambda s: repo_wechat.cache_replies(session=s, replies=rows, kind="text", expires_at=expires_at))
+
+    def cached(self, message_key: str, now: datetime) -> str | None:
+        """The passive reply given to a message before, maybe by another process."""
+        row = self.run(lambda s: repo_wechat.cached_reply(session=s, message_key=message_key, now=now))
+        if row is None or not self.data_key:
+            return None
+        return decrypt(self.data_key, row[1])
+
+    @staticmethod
+    def purge_in(session: Session, now: datetime) -> None:
+        repo_wechat.purge_expired(session=session, now=now)
+
+
+class TelegramStore(ChannelStore):
+    """The Telegram adapter's: its inbox, and the values of buttons too long for ``callback_data``."""
+
+    def __init__(self, engine: Engine, data_key: str) -> None:
+        super().__init__(engine, data_key, "telegram")
+
+    def value_of(self, token: str) -> str | None:
+        return self.run(lambda s: models_telegram.value_of(session=s, token=token))
+
+    def remember_values(self, tokens: dict[str, str]) -> None:
+        self.run(lambda s: models_telegram.remember_values(session=s, tokens=tokens))
