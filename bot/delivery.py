@@ -292,44 +292,54 @@ class DeliveryWorker:
 
     # -- one message -------------------------------------------------------------------------
     async def _deliver(self, row: OutboxMessage, identities: list[Identity]) -> ro.Result:
+        """Send one outbox message to the person's most recently used reachable identity; an identity that
+        turns out unreachable is skipped for the next one."""
         attempts = row.attempts + 1
         try:
             reply = reply_from_dict(json.loads(row.body))
         except (ValueError, TypeError, KeyError):
             return ro.Result(row.id or 0, ro.DEAD, attempts, "malformed body")
-        candidates = sorted(
-            (i for i in identities if i.reachable and i.id not in self._dead_identities and i.channel in self.senders),
-            key=lambda i: (i.last_inbound_at or i.created_at).timestamp(), reverse=True)
         last_error = "no reachable identity"
-        for ident in candidates:
-            recipient = Recipient(person_id=row.person_id, channel=ident.channel, user_key=ident.user_key,
-                                  chat_key=ident.chat_key or ident.user_key, last_inbound_at=ident.last_inbound_at)
-            limiter = self.limiters[ident.channel]
-            await limiter.acquire(recipient.chat_key)
-            try:  # in this task, so the send leaves at the moment the limiter recorded (no task hand-off)
-                async with asyncio.timeout(self.send_timeout):
-                    await self.senders[ident.channel].send(recipient, reply, kind=row.kind,
-                                                           dedupe_key=row.dedupe_key)
-            except Unreachable as exc:
-                self._unreachable.add(ident.id or 0)
-                self._dead_identities.add(ident.id or 0)
-                last_error = f"unreachable on {ident.channel}: {exc}"
-                continue
-            except RetryAfter as exc:
-                limiter.pause(exc.seconds)
-                return self._retry(row, attempts, f"rate limited on {ident.channel}: {exc}", ident.channel,
-                                   delay=exc.seconds)
-            except Permanent as exc:
-                return ro.Result(row.id or 0, ro.DEAD, attempts, f"permanent on {ident.channel}: {exc}",
-                                 channel=ident.channel)
-            except (Transient, TimeoutError) as exc:
-                what = str(exc) or "timeout"
-                return self._retry(row, attempts, f"transient on {ident.channel}: {what}", ident.channel)
-            except Exception as exc:  # a sender bug: retry, log the type only (messages may quote data)
-                log.warning("sender %s raised %s", ident.channel, type(exc).__name__)
-                return self._retry(row, attempts, f"error on {ident.channel}: {type(exc).__name__}", ident.channel)
-            return ro.Result(row.id or 0, ro.SENT, attempts, sent_at=self.clock(), channel=ident.channel)
+        for ident in self._candidates(identities):
+            outcome = await self._send_to(row, attempts, reply, ident)
+            if isinstance(outcome, ro.Result):
+                return outcome
+            last_error = outcome
         return ro.Result(row.id or 0, ro.DEAD, attempts, last_error)
+
+    def _candidates(self, identities: list[Identity]) -> list[Identity]:
+        """The identities worth trying, most recently used first."""
+        usable = [i for i in identities
+                  if i.reachable and i.id not in self._dead_identities and i.channel in self.senders]
+        return sorted(usable, key=lambda i: (i.last_inbound_at or i.created_at).timestamp(), reverse=True)
+
+    async def _send_to(self, row: OutboxMessage, attempts: int, reply: Reply, ident: Identity) -> ro.Result | str:
+        """One try on one identity: the message's result, or why this identity cannot be reached (try the next)."""
+        recipient = Recipient(person_id=row.person_id, channel=ident.channel, user_key=ident.user_key,
+                              chat_key=ident.chat_key or ident.user_key, last_inbound_at=ident.last_inbound_at)
+        limiter = self.limiters[ident.channel]
+        await limiter.acquire(recipient.chat_key)
+        try:  # in this task, so the send leaves at the moment the limiter recorded (no task hand-off)
+            async with asyncio.timeout(self.send_timeout):
+                await self.senders[ident.channel].send(recipient, reply, kind=row.kind, dedupe_key=row.dedupe_key)
+        except Unreachable as exc:
+            self._unreachable.add(ident.id or 0)
+            self._dead_identities.add(ident.id or 0)
+            return f"unreachable on {ident.channel}: {exc}"
+        except RetryAfter as exc:
+            limiter.pause(exc.seconds)
+            return self._retry(row, attempts, f"rate limited on {ident.channel}: {exc}", ident.channel,
+                               delay=exc.seconds)
+        except Permanent as exc:
+            return ro.Result(row.id or 0, ro.DEAD, attempts, f"permanent on {ident.channel}: {exc}",
+                             channel=ident.channel)
+        except (Transient, TimeoutError) as exc:
+            what = str(exc) or "timeout"
+            return self._retry(row, attempts, f"transient on {ident.channel}: {what}", ident.channel)
+        except Exception as exc:  # a sender bug: retry, log the type only (messages may quote data)
+            log.warning("sender %s raised %s", ident.channel, type(exc).__name__)
+            return self._retry(row, attempts, f"error on {ident.channel}: {type(exc).__name__}", ident.channel)
+        return ro.Result(row.id or 0, ro.SENT, attempts, sent_at=self.clock(), channel=ident.channel)
 
     def _retry(self, row: OutboxMessage, attempts: int, error: str, channel: str,
                delay: float | None = None) -> ro.Result:

@@ -16,6 +16,7 @@ from wechat_standin import TestClient, push_xml, running
 
 from bot.app import App
 from bot.web import build_web_app
+from handlers.choices import HANDOFF_WORDS
 from handlers.flow import Flow, finish
 from handlers.flows import FLOWS
 from handlers.registry import build_dispatcher
@@ -195,7 +196,7 @@ def test_long_reply_passive_part_then_customer_service(engine, settings, standin
     assert lines == [f"第{i:03d}行：云岭工匠选树管理办法的条文引用测试" for i in range(200)]
 
 
-@pytest.mark.parametrize("word", ["转人工", "人工", "human"])
+@pytest.mark.parametrize("word", [*HANDOFF_WORDS, "HUMAN", " Talk to a person "])
 def test_transfer_to_customer_service_seats(engine, settings, standin, word: str) -> None:  # type: ignore[no-untyped-def]
     s = wx_settings(settings, standin, safe=True, wechat_transfer_to_kf=True)
     p = pusher(True)
