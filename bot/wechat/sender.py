@@ -9,6 +9,7 @@ contract of :mod:`bot.senders`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import threading
@@ -268,7 +269,7 @@ class WeChatSender:
             for part in split_utf8(text):
                 if not part.strip():
                     continue
-                self._call(lambda p=part: self.client.message.send_text(openid, p))
+                self._call(functools.partial(self.client.message.send_text, openid, part))
 
     def _custom(self, openid: str, reply: Reply, person_id: int | None = None) -> None:
         images = [a for a in reply.attachments if a.kind == "image"]
@@ -282,7 +283,7 @@ class WeChatSender:
         self.send_texts(openid, pack_lines(links or []))  # their own messages: a link is never cut
         for image in images:
             media_id = self._upload(image)
-            self._call(lambda m=media_id: self.client.message.send_image(openid, m))
+            self._call(functools.partial(self.client.message.send_image, openid, media_id))
 
     def _upload(self, attachment: Attachment) -> str:
         result = self._call(lambda: self.client.media.upload(

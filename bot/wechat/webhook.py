@@ -22,6 +22,7 @@ composition root gives it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import weakref
@@ -332,7 +333,8 @@ class WeChatWebhook:
                 continue
             incoming = incoming_from(str(plain))
             job = Job(openid=incoming.user_key, late=True)
-            result = self.app.dispatcher.handle(incoming, guard=lambda s, k=key: self.store.settle_in(s, k),
+            result = self.app.dispatcher.handle(incoming, guard=functools.partial(self.store.settle_in,
+                                                                                  message_key=key),
                                                 after=self._keep_late(job, key, timedelta(0)))
             if job.durable is not result and not result.duplicate and result.replies:  # an apology
                 self._queue(key, incoming.user_key, result.replies, first=0)
