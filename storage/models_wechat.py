@@ -1,7 +1,8 @@
-"""Tables of the WeChat adapter: seen (timestamp, nonce) pairs, the shared API access token, and the
-passive replies kept for a few minutes so that a retry of WeChat gets the same answer again.
+"""Tables of the WeChat adapter: the shared API access token, and the passive replies kept for a few
+minutes so that a retry of WeChat gets the same answer again. (Seen (timestamp, nonce) pairs are kept in
+``processed_message``, beside the message keys: the replay guard records both in one statement.)
 
-All three are short-lived caches with an expiry time; :func:`storage.repo_wechat.purge_expired`
+Both are short-lived caches with an expiry time; :func:`storage.repo_wechat.purge_expired`
 removes old rows. None of them holds personal data in clear (replies are encrypted with the data key).
 """
 
@@ -11,15 +12,6 @@ from datetime import datetime
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
-
-
-class WechatNonce(SQLModel, table=True):
-    """A (timestamp, nonce) pair of a verified webhook call: a second call with the same pair is a replay."""
-
-    __tablename__ = "wechat_nonce"
-    id: int | None = Field(default=None, primary_key=True)
-    nonce_key: str = Field(max_length=160, unique=True)  # "<timestamp>:<nonce>"
-    expires_at: datetime = Field(index=True)
 
 
 class WechatKv(SQLModel, table=True):

@@ -10,17 +10,12 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, delete
 from sqlmodel import Session, select
 
-from storage.models_wechat import WechatKv, WechatNonce, WechatReplyCache
-from storage.repositories import insert_many_once, insert_once
+from storage.models_wechat import WechatKv, WechatReplyCache
+from storage.repositories import insert_many_once
 
 
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def admit_nonce(*, session: Session, nonce_key: str, expires_at: datetime) -> bool:
-    """Record a (timestamp, nonce) pair; False when it was recorded before (a replay)."""
-    return insert_once(session, WechatNonce, {"nonce_key": nonce_key, "expires_at": utc(expires_at)})
 
 
 _CACHED_REPLY = select(WechatReplyCache.kind, WechatReplyCache.body).where(
@@ -61,6 +56,5 @@ def kv_delete(*, session: Session, key: str) -> None:
 
 def purge_expired(*, session: Session, now: datetime) -> None:
     cutoff = utc(now)
-    session.exec(delete(WechatNonce).where(WechatNonce.expires_at <= cutoff))  # type: ignore[call-overload]
     session.exec(delete(WechatReplyCache).where(WechatReplyCache.expires_at <= cutoff))  # type: ignore[call-overload]
     session.exec(delete(WechatKv).where(WechatKv.expires_at <= cutoff))  # type: ignore[call-overload, arg-type]

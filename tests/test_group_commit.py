@@ -17,9 +17,8 @@ from handlers.dispatch import Dispatcher
 from handlers.flows import FLOWS, faq_answer
 from handlers.registry import build_dispatcher
 from handlers.types import Incoming
+from storage import repositories as repo
 from storage.models import Conversation, Identity, Person, ProcessedMessage
-from storage.models_wechat import WechatNonce
-from storage.repositories import insert_once
 from tests.conftest import TZ
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
@@ -79,7 +78,7 @@ def test_a_failing_step_rolls_back_the_batch_and_costs_only_its_own_message(d, e
 def test_a_guard_that_holds_a_message_stops_only_that_message(d, engine) -> None:
     def guard(nonce: str):  # type: ignore[no-untyped-def]
         def run(session):  # type: ignore[no-untyped-def]
-            return None if insert_once(session, WechatNonce, {"nonce_key": nonce, "expires_at": NOW}) else "replay"
+            return None if repo.mark_processed(session=session, channel="nonce", message_key=nonce) else "replay"
         return run
 
     first = d.handle_many([(msg("ann", "1", "菜单"), guard("n1")), (msg("bob", "2", "菜单"), guard("n2"))])
@@ -88,7 +87,7 @@ def test_a_guard_that_holds_a_message_stops_only_that_message(d, engine) -> None
     assert again[0].held == "replay" and not again[0].replies
     assert again[1].replies and again[1].held is None
     with Session(engine) as s:
-        assert {p.message_key for p in s.exec(select(ProcessedMessage))} == {"1", "2", "4"}
+        assert {p.message_key for p in s.exec(select(ProcessedMessage))} == {"1", "2", "4", "n1", "n2", "n3"}
 
 
 def test_the_worker_batches_waiting_messages_in_order_with_other_work(d, engine) -> None:

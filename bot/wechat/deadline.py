@@ -4,8 +4,7 @@
 A message's dispatcher run is a :class:`Job`, kept by message key in :class:`Jobs`, so WeChat's retries of
 the message (it tries three times over about 15 s) wait for the same run instead of starting another.
 Finished jobs stay in memory :data:`JOBS_KEPT_S`; a later retry, or one reaching another process, finds
-the passive reply in the database's reply cache, written in batches by :class:`BatchWriter` (a retry
-comes 5 s after the first try at the earliest, so a write a few milliseconds late is as good).
+the passive reply in the database's reply cache, written in the transaction that handled the message.
 
 ``success`` is a promise WeChat never asks about again, so it is given only once the message is on disk
 (the inbox, :mod:`bot.wechat.webhook`); from then the job is *late* and its handling transaction puts its
@@ -15,12 +14,9 @@ replies in the outbox.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import queue
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -128,51 +124,6 @@ async def within_deadline(job: Job, deadline_s: float) -> DispatchResult | None:
             return None
     await asyncio.wait((waiter,))  # done, or its commit is under way (replies not kept for later): a moment more
     return waiter.result()
-
-
-_STOP_WRITER = object()
-
-
-class BatchWriter:
-    """Hands items to ``write`` in batches from one thread (the reply cache)."""
-
-    def __init__(self, write: Callable[[list], None], linger_s: float = 0.2) -> None:
-        self._write, self._linger = write, linger_s
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._started = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def put(self, item: object) -> None:
-        self._queue.put(item)
-        with self._started:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="wechat-cache", daemon=True)
-                self._thread.start()
-
-    def close(self) -> None:
-        """Write what is queued, then stop the thread."""
-        with self._started:
-            thread = self._thread
-        if thread is not None:
-            self._queue.put(_STOP_WRITER)
-            thread.join()
-
-    def _run(self) -> None:
-        stop = False
-        while not stop:
-            batch = [self._queue.get()]
-            time.sleep(self._linger)
-            with contextlib.suppress(queue.Empty):
-                while len(batch) < 500:
-                    batch.append(self._queue.get_nowait())
-            stop = any(item is _STOP_WRITER for item in batch)
-            batch = [item for item in batch if item is not _STOP_WRITER]
-            if not batch:
-                continue
-            try:
-                self._write(batch)
-            except Exception:  # the cache is an optimisation: log, and keep the writer alive
-                log.exception("wechat reply cache: %d replies not stored", len(batch))
 
 
 # -- the inbox's copy of a message ----------------------------------------------------------------

@@ -22,6 +22,7 @@ composition root gives it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -42,7 +43,6 @@ from bot.senders import Recipient, SendError
 from bot.serial import SerialWorker
 from bot.wechat.deadline import (
     REPLY_CACHE,
-    BatchWriter,
     Job,
     Jobs,
     incoming_from,
@@ -86,9 +86,6 @@ class WeChatWebhook:
         self.executor: Executor = self._serial or ThreadPoolExecutor(workers or 8, thread_name_prefix="wechat")
         self._db: Executor = self._serial or ThreadPoolExecutor(2, thread_name_prefix="wechat-db")
         self._outbound = ThreadPoolExecutor(4, thread_name_prefix="wechat-out")  # late customer-service messages
-        # Cached replies are written in batches, through the database thread(s) like everything else.
-        self._cache_writer = BatchWriter(lambda batch: self._db.submit(
-            self.store.cache, batch, self._now() + REPLY_CACHE).result())
         self.jobs = Jobs(clock)
         self._last_purge = 0.0
         self._payload_prefixes = tuple(p for f in app.dispatcher.flows.values() for p in f.payload_prefixes)
@@ -100,7 +97,6 @@ class WeChatWebhook:
         _OPEN.discard(self)
         self.executor.shutdown(wait=True)
         self._outbound.shutdown(wait=True)
-        self._cache_writer.close()
         self._db.shutdown(wait=True)
 
     def routes(self) -> list[BaseRoute]:
@@ -208,8 +204,8 @@ class WeChatWebhook:
                 return self.protocol.success()
             parts = passive_parts(result.replies, links)
             job.passive = parts[0]
-            if not job.cached:  # for WeChat's retries that reach another process
-                self._cache_writer.put((key, job.passive))
+            if not job.cached:  # for WeChat's retries that reach another process (documents with links)
+                self._cache_later(key, job.passive)
         # Images go by the customer-service API after upload; so do documents when links are on but did not
         # make it into the passive reply (the sender links them, or adds today's note).
         by_api = ("image", "document") if links is None and self.settings.public_url else ("image",)
@@ -260,6 +256,20 @@ class WeChatWebhook:
         self.store.enqueue(openid, [(reply_to_dict(r), late_key(key, n)) for n, r in enumerate(replies, first)])
 
     # -- the database's part ---------------------------------------------------------------------
+    def _cache_later(self, key: str, text: str) -> None:
+        """Keep a passive reply its handling transaction could not cache (its download links are made after
+        the commit): on the database thread(s), without waiting. WeChat's retry comes 5 s after its first
+        try at the earliest, so a write a few milliseconds late is as good."""
+
+        def write() -> None:
+            try:
+                self.store.cache([(key, text)], self._now() + REPLY_CACHE)
+            except Exception as exc:  # the cache is an optimisation: log, and go on
+                log.error("wechat reply cache: reply of %s not stored (%s)", key, type(exc).__name__)
+
+        with contextlib.suppress(RuntimeError):  # shutting down: the retry gets "success" or the job
+            self._db.submit(write)
+
     async def _in_db(self, work: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._db, work, *args)
 
