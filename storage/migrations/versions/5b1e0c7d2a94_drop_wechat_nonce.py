@@ -1,7 +1,7 @@
 """drop wechat_nonce: the replay guard keeps WeChat's (timestamp, nonce) pairs in processed_message
 
 Revision ID: 5b1e0c7d2a94
-Revises: 19303cf57d3c
+Revises: f2fc34ec8149
 Create Date: 2026-11-29 15:20:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = '5b1e0c7d2a94'
-down_revision = '19303cf57d3c'
+down_revision = 'f2fc34ec8149'
 branch_labels = None
 depends_on = None
 
