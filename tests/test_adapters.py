@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from handlers import events
-from handlers.choices import HANDOFF_WORDS, ChoiceValue, choice_value, is_handoff, is_menu_value
+from handlers.choices import HANDOFF_WORDS, OpenFlow, Option, decode, is_handoff, is_menu_value
 from handlers.dispatch import Dispatcher
 from handlers.flows import FLOWS
 from handlers.flows.handoff import HANDOFF
@@ -40,15 +40,12 @@ def test_the_handoff_words_are_defined_once_and_open_the_handoff_flow(dispatcher
 
 
 # -- choice values ---------------------------------------------------------------------------------------
-def test_choice_values_round_trip_and_step_values_are_not_routed() -> None:
-    for kind in ("cmd", "flow", "menu", "ask"):
-        value = choice_value(kind, "x:y")  # type: ignore[arg-type]
-        parsed = ChoiceValue.parse(value)
-        assert parsed == ChoiceValue(kind, "x:y") and parsed.encode() == value  # type: ignore[union-attr]
-    for step_value in ("yes", "2", "", None, "flowx", "other:thing", "Flow:x"):
-        assert ChoiceValue.parse(step_value) is None, step_value
+def test_routed_values_and_step_values() -> None:
+    for value in ("yes", "2", "", "flowx", "other:thing", "Flow:x", "flow:"):
+        assert isinstance(decode(value), Option), value
     assert is_menu_value("flow:handoff") and is_menu_value("cmd:menu") and is_menu_value("ask:谁可以申报")
     assert not is_menu_value("menu:training") and not is_menu_value("yes")  # submenus are not custom-menu keys
+    assert not is_menu_value(None) and not is_menu_value("")
 
 
 def test_every_custom_menu_key_and_every_menu_choice_is_a_routed_value(dispatcher: Dispatcher, engine) -> None:  # type: ignore[no-untyped-def]
@@ -56,10 +53,10 @@ def test_every_custom_menu_key_and_every_menu_choice_is_a_routed_value(dispatche
     keys = [b["key"] for top in menu["button"] for b in [top, *top.get("sub_button", [])] if b.get("type") == "click"]
     assert keys and all(is_menu_value(k) for k in keys)
     flows = {f.name for f in FLOWS}
-    assert all(v.arg in flows for v in map(ChoiceValue.parse, keys) if v and v.kind == "flow")
+    assert all(p.name in flows for p in map(decode, keys) if isinstance(p, OpenFlow))
     result = dispatcher.handle(Incoming(channel="console", user_key="m", message_key="m1", text="菜单", received_at=NOW))
     offered = [c.value for r in result.replies for c in r.choices]
-    assert offered and all(ChoiceValue.parse(v) is not None for v in offered), offered
+    assert offered and not any(isinstance(decode(v), Option) for v in offered), offered
 
 
 # -- platform events -------------------------------------------------------------------------------------
