@@ -14,6 +14,8 @@ from knowledge.search import _lexicon, fold
 DATA = Path(__file__).parent / "data"
 LINES = (DATA / "blind.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
 ROWS = [json.loads(line) for line in LINES]
+# The second round of blind writers: train / dev only (tools/blind_set.py --round 2).
+ROUND2 = [json.loads(line) for line in (DATA / "blind_round2.jsonl").read_text(encoding="utf-8").splitlines()]
 # SHA-256 of the test split's lines as tools/blind_set.py wrote them on 2026-11-29. Never change it: a
 # different hash means the test split was edited or re-drawn, and its figures are no longer blind.
 TEST_SPLIT_SHA256 = "5a00fad55e8ac07d2768eb35a8932259c4e84d95b0a85392026edaa6f6aac4b4"
@@ -48,6 +50,30 @@ def test_shape_of_the_set() -> None:
                 assert r["paragraph"] in {p.index for p in art.paragraphs}
 
 
+def test_round2_is_train_and_dev_only_and_valid() -> None:
+    assert len(ROUND2) >= 1400
+    splits = Counter(r["split"] for r in ROUND2)
+    assert set(splits) == {"train", "dev"}
+    assert 0.15 <= splits["dev"] / len(ROUND2) <= 0.25
+    assert sum(not r["expected"] for r in ROUND2) >= 200
+    assert len({r["id"] for r in ROUND2}) == len(ROUND2)
+    assert not {r["id"] for r in ROUND2} & {r["id"] for r in ROWS}
+    measures = load_measures()
+    for r in ROUND2:
+        for m, a in r["expected"] + r["equivalent"]:
+            measures[m].article(a)
+        if r["expected"]:
+            art = measures[r["expected"][0][0]].article(r["expected"][0][1])
+            assert r["deciding_text"] in art.text, r["id"]
+            assert r["paragraph"] is None or r["paragraph"] in {p.index for p in art.paragraphs}
+
+
+def test_round2_repeats_no_earlier_question() -> None:
+    older = [json.loads(line) for line in (DATA / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    round1 = {fold(r["question"]) for r in [*ROWS, *older]}
+    assert [r["question"] for r in ROUND2 if fold(r["question"]) in round1] == []
+
+
 def _phrases() -> set[str]:
     out = {fold(k) for m in load_measures().values() for a in m.articles for k in a.keywords}
     colloquial = _lexicon("colloquial")
@@ -63,7 +89,7 @@ def _phrases() -> set[str]:
 
 def test_no_curated_phrase_was_taken_from_the_test_split() -> None:
     test = [fold(r["question"]) for r in ROWS if r["split"] == "test"]
-    seen_elsewhere = " ".join(fold(r["question"]) for r in ROWS if r["split"] != "test")
+    seen_elsewhere = " ".join(fold(r["question"]) for r in [*ROWS, *ROUND2] if r["split"] != "test")
     source = " ".join(fold(a.text) for m in load_measures().values() for a in m.articles)
     leaked = sorted(p for p in _phrases() - PREDATES_THE_SET
                     if p not in source and p not in seen_elsewhere and any(p in t for t in test))
@@ -77,7 +103,7 @@ def test_no_test_question_is_a_curated_phrase() -> None:
 
 def test_examples_come_from_train_splits_only() -> None:
     examples = _lexicon("examples")["examples"]
-    by_id = {r["id"]: r for r in ROWS}
+    by_id = {r["id"]: r for r in [*ROWS, *ROUND2]}
     older = {json.loads(line)["id"]: json.loads(line)
              for line in (DATA / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line}
     assert examples
@@ -85,7 +111,7 @@ def test_examples_come_from_train_splits_only() -> None:
         row = by_id.get(e["id"]) or older[e["id"]]
         assert row["split"] == "train", e["id"]
         assert e["q"] == row["question"]
-    test_texts = {fold(r["question"]) for r in ROWS if r["split"] != "train"}
+    test_texts = {fold(r["question"]) for r in [*ROWS, *ROUND2] if r["split"] != "train"}
     assert not [e["q"] for e in examples if fold(e["q"]) in test_texts]
 
 

@@ -8,7 +8,13 @@ measures' text, not from the questions), and splits the set ONCE into train / de
 writer and style with a fixed seed. Running it again on the same input gives the same file; the test
 split is then frozen by its hash in tests/test_blind_set.py, so re-splitting is caught.
 
+A second round of writers (same method, more questions) gives training data only: ``--round 2`` writes
+tests/data/blind_round2.jsonl split into train / dev (no test split: round 1's test split stays the
+only one), leaving out any question that repeats a round-1 question, and checks every line (the
+article exists, the deciding snippet occurs verbatim in it) and counts what fails.
+
     .venv/bin/python tools/blind_set.py /tmp/blind/out/w*.jsonl
+    .venv/bin/python tools/blind_set.py --round 2 /tmp/blind2/out/t*.jsonl
 """
 
 from __future__ import annotations
@@ -30,9 +36,13 @@ from knowledge.loader import load_measures  # noqa: E402
 from knowledge.text import squash  # noqa: E402
 
 OUT = ROOT / "tests" / "data" / "blind.jsonl"
+OLDER = ROOT / "tests" / "data" / "questions.jsonl"
+OUT_ROUND2 = ROOT / "tests" / "data" / "blind_round2.jsonl"
 STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
 SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
+SPLITS_ROUND2 = (("train", 0.80), ("dev", 0.20), ("test", 0.0))
 SEED = 20261129
+SEED_ROUND2 = 20261130
 
 
 def paragraph_of(measure: str, article: int, snippet: str | None) -> int | None:
@@ -47,11 +57,25 @@ def paragraph_of(measure: str, article: int, snippet: str | None) -> int | None:
     return max(paras, key=lambda p: fuzz.partial_ratio(s, squash(p.text))).index
 
 
-def build(paths: list[Path]) -> list[dict]:
+def build(paths: list[Path], splits: tuple[tuple[str, float], ...] = SPLITS, seed: int = SEED,
+          prefix: str = "b", known: frozenset[str] = frozenset(),
+          problems: dict[str, int] | None = None) -> list[dict]:
+    """The writers' lines as labelled rows, split once. ``known``: squashed questions to leave out (an
+    earlier round's); ``problems`` counts the lines left out, by reason."""
+    problems = {} if problems is None else problems
+    rows = _read(paths, set(known), problems)
+    _split(rows, splits, seed)
+    rows.sort(key=lambda r: (r["writer"], r["line"]))
+    for i, r in enumerate(rows, 1):
+        r["id"] = f"{prefix}{i:04d}"
+        del r["line"]
+    return rows
+
+
+def _read(paths: list[Path], seen: set[str], problems: dict[str, int]) -> list[dict]:
     measures = load_measures()
     same = same_rule()  # the assistant's own table of articles stating the same rule
     rows: list[dict] = []
-    seen: set[str] = set()
     for path in sorted(paths):
         writer = path.stem
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -60,6 +84,7 @@ def build(paths: list[Path]) -> list[dict]:
             q = json.loads(line)
             text = " ".join(str(q["question"]).split())
             if not text or squash(text) in seen:
+                problems["repeat"] = problems.get("repeat", 0) + 1
                 continue  # an exact repeat of another writer's question adds nothing
             seen.add(squash(text))
             style = q.get("style") if q.get("style") in STYLES else "colloquial"
@@ -67,37 +92,49 @@ def build(paths: list[Path]) -> list[dict]:
                    "line": n}
             if q.get("in_scope") and q.get("measure") in measures:
                 m, a = q["measure"], int(q["article"])
-                measures[m].article(a)  # raises for an article that does not exist
+                article = measures[m].article(a)  # raises for an article that does not exist
+                if q.get("deciding_text") and squash(q["deciding_text"]) not in squash(article.text):
+                    problems["snippet not in article"] = problems.get("snippet not in article", 0) + 1
                 row.update(expected=[[m, a]], paragraph=paragraph_of(m, a, q.get("deciding_text")),
                            deciding_text=q.get("deciding_text"), equivalent=[list(k) for k in same.get((m, a), [])])
             else:
                 row.update(expected=[], paragraph=None, deciding_text=None, equivalent=[])
             rows.append(row)
-    # Stratified split: within each (writer, in/out of scope, style) group, shuffled with a fixed seed.
-    rng = random.Random(SEED)
+    return rows
+
+
+def _split(rows: list[dict], splits: tuple[tuple[str, float], ...], seed: int) -> None:
+    """Stratified split: within each (writer, in/out of scope, style) group, shuffled with a fixed seed."""
+    rng = random.Random(seed)
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         groups[(r["writer"], bool(r["expected"]), r["style"])].append(r)
     for key in sorted(groups):
         g = groups[key]
         rng.shuffle(g)
-        cut1 = round(len(g) * SPLITS[0][1])
-        cut2 = cut1 + round(len(g) * SPLITS[1][1])
+        cut1 = round(len(g) * splits[0][1])
+        cut2 = cut1 + round(len(g) * splits[1][1])
         for i, r in enumerate(g):
             r["split"] = "train" if i < cut1 else "dev" if i < cut2 else "test"
-    rows.sort(key=lambda r: (r["writer"], r["line"]))
-    for i, r in enumerate(rows, 1):
-        r["id"] = f"b{i:04d}"
-        del r["line"]
-    return rows
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+", type=Path)
-    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--round", type=int, choices=(1, 2), default=1)
     args = ap.parse_args()
-    rows = build(args.files)
+    problems: dict[str, int] = {}
+    if args.round == 1:
+        args.out = args.out or OUT
+        rows = build(args.files, problems=problems)
+    else:
+        args.out = args.out or OUT_ROUND2
+        # A repeat of a question of round 1 or of the older set (tests/data/questions.jsonl) is left out.
+        first = [json.loads(line) for path in (OUT, OLDER)
+                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        rows = build(args.files, SPLITS_ROUND2, SEED_ROUND2, "r", frozenset(squash(" ".join(r["question"].split())) for r in first),
+                     problems)
     keys = ("id", "question", "style", "persona", "writer", "expected", "paragraph", "deciding_text",
             "equivalent", "split")
     with args.out.open("w", encoding="utf-8") as fh:
@@ -108,6 +145,7 @@ def main() -> int:
         count[r["split"]] += 1
         count["oos" if not r["expected"] else r["style"]] += 1
     print(f"{len(rows)} questions -> {args.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(count.items())))
+    print("left out or flagged: " + (", ".join(f"{k} {v}" for k, v in sorted(problems.items())) or "none"))
     return 0
 
 
