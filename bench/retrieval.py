@@ -9,6 +9,7 @@ wrote beside its lexicon (tests/data/questions.jsonl: not evidence, kept for com
     .venv/bin/python bench/retrieval.py            # everything
     .venv/bin/python bench/retrieval.py --quick    # accuracy only (no cold-start / memory subprocesses)
     .venv/bin/python bench/retrieval.py --misses dev     # list the misses of a split (tuning aid; never test)
+    .venv/bin/python bench/retrieval.py --dev      # dev lines only (tuning aid: prints nothing of the test split)
 
 Top-1 / top-3 / MRR are over in-scope questions (a question counts as answered at rank r when one of
 its acceptable articles is at rank r and the search did not abstain); abstention accuracy is the share
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 BLIND = ROOT / "tests" / "data" / "blind.jsonl"
+ROUND2 = ROOT / "tests" / "data" / "blind_round2.jsonl"  # the second round of writers: train / dev only
 
 Ranker = Callable[[str], tuple[list[tuple[str, int]], bool]]  # question -> (ranked articles, abstained)
 
@@ -125,10 +127,10 @@ def groups(questions: list[dict], prefix: str, styles_of: str | None = None) -> 
     return dict(out)
 
 
-def load_blind() -> list[dict]:
+def load_blind(path: Path = BLIND) -> list[dict]:
     from tools.blind_set import accepted
 
-    rows = load_questions(BLIND)
+    rows = load_questions(path)
     for r in rows:
         r["accepted"] = accepted(r)
     return rows
@@ -139,6 +141,7 @@ def no_curation() -> Ranker:
     examples and the fitted model stay): what the curation adds."""
     import knowledge.loader as loader
     import knowledge.search as s
+    import knowledge.search.indexing as indexing
 
     measures = {k: m.model_copy(update={"articles": [a.model_copy(update={"keywords": []}) for a in m.articles]})
                 for k, m in loader.load_measures().items()}
@@ -154,19 +157,14 @@ def no_curation() -> Ranker:
             return {**data, "glossary": {}}
         return data
 
-    s.load_measures, s._lexicon = (lambda: measures), lexicon
+    indexing.load_measures, indexing._lexicon = (lambda: measures), lexicon  # type: ignore[assignment]
     try:
         ablated = s.Index()
     finally:
-        s.load_measures, s._lexicon = loader.load_measures, real_lexicon
+        indexing.load_measures, indexing._lexicon = loader.load_measures, real_lexicon  # type: ignore[assignment]
 
     def rank(question: str) -> tuple[list[tuple[str, int]], bool]:
-        saved = s.index
-        s.index = lambda: ablated  # type: ignore[assignment]  # the module looks index() up at each call
-        try:
-            r = s.search(question, top=10)
-        finally:
-            s.index = saved
+        r = s.search(question, top=10, idx=ablated)
         return [(h.measure, h.article) for h in r.hits], r.abstained
 
     return rank
@@ -231,22 +229,40 @@ def _row(name: str, qs: list[dict], rankers: dict[str, Ranker]) -> str:
     return line
 
 
+def dev_lines(blind: list[dict], round2: list[dict]) -> int:
+    """Tuning aid: the dev splits of both rounds, per style, ours only."""
+    rankers = {"ours": ours()}
+    dev1 = [q for q in blind if q["split"] == "dev"]
+    dev2 = [q for q in round2 if q["split"] == "dev"]
+    print(f"{'group':<26}{'n':>4} | {'ours top1':>9} {'top3':>5} {'mrr':>5} {'abst':>5} {'f.abst':>6}")
+    print(_row("dev, both rounds", dev1 + dev2, rankers))
+    print(_row("round-1 dev", dev1, rankers))
+    print(_row("ROUND-2 DEV", dev2, rankers))
+    for name, qs in sorted(groups(dev1 + dev2, "  dev", styles_of="dev").items()):
+        if name.strip() not in ("dev all", "dev dev"):
+            print(_row(name, qs, rankers))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="accuracy only")
     ap.add_argument("--misses", metavar="SPLIT", help="print the misses of a split of the blind set (train|dev)")
+    ap.add_argument("--dev", action="store_true", help="the dev lines only, per style (never the test split)")
     args = ap.parse_args()
     from knowledge.search import search
 
     t = time.perf_counter()
     search("预热")  # build the index once
     build = time.perf_counter() - t
-    blind, older = load_blind(), load_questions()
+    blind, older, round2 = load_blind(), load_questions(), load_blind(ROUND2)
+    if args.dev:
+        return dev_lines(blind, round2)
     if args.misses:
         if args.misses == "test":
             print("the test split is for reporting only: look at train or dev")
             return 2
-        for q in blind:
+        for q in [*blind, *round2]:
             if q["split"] != args.misses:
                 continue
             r = search(q["question"], top=3)
@@ -269,6 +285,8 @@ def main() -> int:
             print(_row(name, qs, rankers))
     for split in ("train", "dev"):
         print(_row(f"blind {split} (tuned on)", [q for q in blind if q["split"] == split], rankers))
+    for split in ("dev", "train"):
+        print(_row(f"round-2 {split} (tuned on)", [q for q in round2 if q["split"] == split], rankers))
     for split in ("train", "heldout"):
         print(_row(f"older {split} (not blind)", [q for q in older if q["split"] == split], rankers))
     print(_row("BLIND TEST, no curation", test, {"ours": no_curation()}))

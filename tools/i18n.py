@@ -32,7 +32,7 @@ AREAS: dict[str, tuple[str, ...]] = {
              "knowledge/text.py", "handlers/services/errors.py", "handlers/services/clerks.py",
              "handlers/services/exports.py"),
     "knowledge": ("knowledge/loader.py", "handlers/cite.py", "knowledge/models.py"),
-    "ask": ("knowledge/search.py", "knowledge/answer.py", "knowledge/reckon.py", "handlers/flows/ask.py",
+    "ask": ("knowledge/search/core.py", "knowledge/answer.py", "knowledge/reckon.py", "handlers/flows/ask.py",
             "bot/commands/ask.py"),
     "awards": ("knowledge/rules/eligibility.py", "knowledge/rules/channels.py", "knowledge/rules/procedure.py",
                "knowledge/rules/awards.py", "knowledge/rules/award_workshops.py", "knowledge/places.py",

@@ -1,0 +1,204 @@
+"""The search: a question prepared into candidates' features, ranked, answered or abstained on."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from knowledge.search.indexing import Index, index
+from knowledge.search.ranking import Candidate, Key, Signals, _candidates, _sigmoid, ranker
+from knowledge.search.text import _LATIN, _TOKEN, MAX_QUERY, _strip, bigrams, detect_language, fold, normalize
+
+W_LEXICON = 0.6  # weight of terms added by the colloquial lexicon or the English glossary
+KEYWORD_BONUS = 2.5  # per curated keyword of the article found in the question
+INTENT_BONUS = 5.0  # per intent of the question ("who may apply", "how much money") the article answers
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    measure: str
+    article: int
+    paragraph: int | None  # 1-based paragraph index of the best-matching paragraph, if any
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str  # the question as searched (normalised, simplified, typos corrected)
+    lang: str  # "zh" | "en"
+    hits: tuple[Hit, ...]  # best first; empty when abstained
+    abstained: bool
+    reason: str = ""  # why we abstained: "empty" | "other_region" | "off_topic" | "low_score"
+    sure: bool = True  # False: not certain; answer the best and offer the next as "or did you mean"
+    likely: bool = True  # False: not even likely; offer the top hits as "did you mean", answer none
+    named: tuple[str, ...] = ()  # the programmes the question names
+    truncated: bool = False  # the question was longer than MAX_QUERY and only its start was searched
+    p_answer: float = 0.0  # the ranking model's probability that the best hit is right
+
+
+def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None = None) -> SearchResult:
+    """Rank the articles of the four measures for ``query``; abstain when nothing is relevant, and mark
+    the result unsure when the best article is plausible but not certain. ``idx``: another index than
+    the process's (an ablation)."""
+    prep = prepare(query, lang, idx=idx)
+    if prep.reason:
+        return SearchResult(prep.text, prep.lang, (), True, prep.reason, named=prep.named,
+                            truncated=prep.truncated)
+    model = ranker()
+    scored = sorted(((model.rank_logit(c.features), c) for c in prep.candidates),
+                    key=lambda lc: (-lc[0], lc[1].key))
+    p_top = _sigmoid(scored[0][0])
+    p_in = model.in_scope(prep.scope_features(scored))
+    common = {"named": prep.named, "truncated": prep.truncated, "p_answer": round(p_top, 3)}
+    if p_in < model.abstain_below:
+        return SearchResult(prep.text, prep.lang, (), True, "low_score", **common)  # type: ignore[arg-type]
+    hits = tuple(Hit(c.key[0], c.key[1], c.paragraph, round(logit, 3)) for logit, c in scored[: max(top, 1)])
+    return SearchResult(prep.text, prep.lang, hits, False, sure=p_top >= model.sure_above,
+                        likely=p_top >= model.likely_above, **common)  # type: ignore[arg-type]
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A question made ready for the ranking model: the candidates' features, or why it was refused."""
+
+    text: str
+    lang: str
+    reason: str = ""
+    named: tuple[str, ...] = ()
+    truncated: bool = False
+    candidates: list[Candidate] = field(default_factory=list)
+    query: dict[str, float] = field(default_factory=dict)  # query-level signals
+    terms: dict[str, float] = field(default_factory=dict)  # the weighted bigrams searched
+    idx: Index | None = None
+
+    def scope_features(self, scored: list[tuple[float, Candidate]]) -> tuple[float, ...]:
+        """Signals that the question is about the measures at all (see :data:`SCOPE_FEATURES`)."""
+        best = scored[0][0]
+        second = scored[1][0] if len(scored) > 1 else best - 4.0
+        q = self.query
+        return (1.0, _sigmoid(best), min(best - second, 6.0), q["lex_max"], q["ex_max"], q["oos_max"],
+                q["ex_max"] - q["oos_max"], _coverage(self.idx or index(), self.terms, scored[0][1].key), float(bool(self.named)),
+                float(self.lang == "en"), q["topic"])
+
+
+
+def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx: Index | None = None) -> Prepared:
+    """Normalise ``query`` and compute, for the articles that any signal ranks high, the features the
+    ranking model weighs. ``exclude`` leaves one example question out (fitting the model on its own
+    examples, leave-one-out)."""
+    idx = idx or index()
+    truncated = len(fold((query or "")[: MAX_QUERY * 2])) > MAX_QUERY
+    text = normalize(query, idx.chars)
+    lang = lang if lang in ("zh", "en") else detect_language(text)
+    if not _TOKEN.search(text):
+        return Prepared(text, lang, "empty", truncated=truncated)
+    raw, text = text, idx.correct(text)
+    home = any(h in t for h in idx.home for t in (raw, text))
+    if not home and any(r in raw for r in idx.regions):
+        return Prepared(text, lang, "other_region", truncated=truncated)
+    translated = _translate(idx, text)
+    named = tuple(sorted(_named(idx, " ".join([text, *translated]))))
+    topic = any(t in raw for t in idx.topics)
+    if not named and topic:
+        return Prepared(text, lang, "off_topic", named, truncated)
+    terms = _terms(idx, text, translated)
+    lex, en = _lexical(idx, terms, text if lang == "en" else "")
+    keyword, intent = _bonuses(idx, text)
+    # The first release's hand-weighted score (BM25 + keyword and intent bonuses): one signal among others.
+    combined = {key: lex.get(key, (0.0, None))[0] + en.get(key, 0.0) + KEYWORD_BONUS * keyword.get(key, 0.0)
+                + INTENT_BONUS * intent.get(key, 0.0) for key in {*lex, *en, *keyword, *intent}}
+    examples = idx.examples.similar(text, exclude)
+    oos_max = examples.pop(None, (0.0, 0.0, None))[0]
+    candidates = _candidates(Signals(combined, examples, lex, en, keyword, intent), named)
+    if not candidates:
+        return Prepared(text, lang, "low_score", named, truncated)
+    signals = {"lex_max": math.log1p(max(combined.values(), default=0.0)),
+               "ex_max": max((v[0] for v in examples.values()), default=0.0), "oos_max": oos_max,
+               "topic": float(topic)}
+    return Prepared(text, lang, "", named, truncated, candidates, signals, terms, idx)
+
+
+def _translate(idx: Index, text: str) -> list[str]:
+    """English words and phrases of the question -> Chinese terms of the measures (longest first)."""
+    latin = " " + " ".join(_LATIN.findall(text)) + " "
+    translated: list[str] = []
+    for phrase, terms in idx.glossary:
+        if f" {phrase} " in latin:
+            translated.extend(terms)
+            latin = latin.replace(f" {phrase} ", " ")
+    return translated
+
+
+def _terms(idx: Index, text: str, translated: list[str]) -> dict[str, float]:
+    """The weighted bigrams searched: the question's own, and (lighter) those the lexicon adds."""
+    terms: dict[str, float] = {}
+    for t in bigrams(_strip(text, idx.fillers)):
+        if not _LATIN.fullmatch(t):  # English words reach the index through the glossary and the gists
+            terms[t] = 1.0
+    added = [m for says, means in idx.entries if any(s in text for s in says) for m in means]
+    for phrase in (*translated, *added):
+        for t in bigrams(phrase):
+            terms[t] = max(terms.get(t, 0.0), W_LEXICON)
+    return terms
+
+
+
+def _lexical(idx: Index, terms: dict[str, float], english: str) -> tuple[dict[Key, tuple[float, int | None]],
+                                                                           dict[Key, float]]:
+    """BM25 per article (its best unit) with its best paragraph; and, for English, BM25 over the gists."""
+    unit_scores = idx.bm25.scores(terms) if terms else {}
+    lex: dict[Key, tuple[float, int | None]] = {}
+    for key, units in idx.article_units.items():
+        score, para, para_score = 0.0, None, 0.0
+        for u in units:
+            s = unit_scores.get(u, 0.0)
+            score = max(score, s)
+            p = idx.units[u].paragraph
+            if p is not None and s > para_score:
+                para, para_score = p, s
+        if score > 0:
+            lex[key] = (score, para)
+    en_scores = idx.en_bm25.scores(dict.fromkeys(idx.en_tokens(english), 1.0)) if english else {}
+    en = {key: en_scores.get(units[0], 0.0) for key, units in idx.article_units.items()} if en_scores else {}
+    return lex, en
+
+
+def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]:
+    """Per article: how many of its curated keywords the question contains, and how many intents it answers."""
+    keyword: dict[Key, float] = defaultdict(float)
+    for kw, key in idx.keywords:
+        if kw in text:
+            keyword[key] += 1.0
+    intents = {name: keys for name, says, keys, _ in idx.intents if any(s in text for s in says)}
+    for name, _, _, over in idx.intents:
+        if name in intents:
+            for other in over:
+                intents.pop(other, None)
+    intent: dict[Key, float] = defaultdict(float)
+    for keys in intents.values():
+        for key in keys:
+            intent[key] += 1.0
+    return keyword, intent
+
+
+
+def _named(idx: Index, text: str) -> set[str]:
+    """The programmes a question names, each span of text counted once (longest cue first)."""
+    named: set[str] = set()
+    for word, measure in idx.cues:
+        if word in text:
+            named.add(measure)
+            text = text.replace(word, " ")
+    return named
+
+
+def _coverage(idx: Index, terms: dict[str, float], key: tuple[str, int]) -> float:
+    """Share of the question's idf-weighted terms that occur in an article (any of its units)."""
+    total = present = 0.0
+    for t, w in terms.items():
+        weight = w * idx.bm25.idf(t)
+        total += weight
+        if key in idx.term_articles.get(t, ()):
+            present += weight
+    return present / total if total else 0.0

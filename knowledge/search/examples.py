@@ -1,0 +1,81 @@
+"""The nearest labelled question: people's own paraphrases, with their articles."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+
+from knowledge.search.text import _CJK, _FUNCTION_CHARS, _TOKEN, _stem
+
+
+class Examples:
+    """Questions people wrote, each labelled with the article that answers it (or none: out of scope):
+    the train split of the blind set (tests/data/blind.jsonl) and of the older set, stored normalised
+    in ``knowledge/lexicon/examples.json`` by tools/fit_ranker.py. A question is compared with each by
+    the cosine of tf-idf vectors of characters, bigrams and English stems; an article's signal is its
+    nearest example (and second nearest), which carries paraphrases that share no words with the text."""
+
+    UNIGRAM = 0.3  # single characters say less than bigrams
+
+    def __init__(self, items: list[dict], stop_en: frozenset[str]) -> None:
+        self.stop_en = stop_en
+        self.ids: list[str] = []
+        self.keys: list[tuple[str, int] | None] = []
+        self.paragraphs: list[int | None] = []
+        vectors: list[dict[str, float]] = []
+        df: Counter[str] = Counter()
+        for item in items:
+            vec = self._tf(item["n"])
+            if not vec:
+                continue
+            measure, _, article = (item.get("ref") or "::").partition(":")
+            self.ids.append(item["id"])
+            self.keys.append((measure, int(article)) if measure else None)
+            self.paragraphs.append(item.get("paragraph"))
+            vectors.append(vec)
+            df.update(vec.keys())
+        n = len(vectors)
+        self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, vec in enumerate(vectors):
+            weighted = {t: w * self.idf[t] for t, w in vec.items()}
+            norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
+            for t, w in weighted.items():
+                self.postings[t].append((i, w / norm))
+
+    def _tf(self, text: str) -> dict[str, float]:
+        vec: dict[str, float] = defaultdict(float)
+        for tok in _TOKEN.findall(text):
+            if _CJK.match(tok):
+                for i, ch in enumerate(tok):
+                    if ch not in _FUNCTION_CHARS:
+                        vec[ch] += self.UNIGRAM
+                    if i + 1 < len(tok):
+                        vec[tok[i:i + 2]] += 1.0
+            elif not tok.isdigit() and tok not in self.stop_en:
+                vec[_stem(tok)] += 1.0
+        return vec
+
+    def similar(self, text: str, exclude: str | None = None) -> dict[tuple[str, int] | None, tuple[float, float, int | None]]:
+        """Article (None: out of scope) -> (best cosine, second best, paragraph of the best example)."""
+        q = {t: w * self.idf[t] for t, w in self._tf(text).items() if t in self.idf}
+        norm = math.sqrt(sum(w * w for w in q.values()))
+        if not norm:
+            return {}
+        dots: dict[int, float] = defaultdict(float)
+        for t, w in q.items():
+            for i, v in self.postings[t]:
+                dots[i] += w * v
+        out: dict[tuple[str, int] | None, tuple[float, float, int | None]] = {}
+        for i, dot in dots.items():
+            if exclude is not None and self.ids[i] == exclude:
+                continue
+            sim = dot / norm
+            key = self.keys[i]
+            best, second, para = out.get(key, (0.0, 0.0, None))
+            if sim > best:
+                out[key] = (sim, best, self.paragraphs[i])
+            elif sim > second:
+                out[key] = (best, sim, para)
+        return out
+

@@ -1,0 +1,153 @@
+"""The index over the measures and the lexicon, built once per process."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+
+from knowledge.loader import load_measures
+from knowledge.search.bm25 import BM25
+from knowledge.search.examples import Examples
+from knowledge.search.text import (
+    _CJK,
+    _FUNCTION_CHARS,
+    _LATIN,
+    _lexicon,
+    _pinyin_of,
+    _stem,
+    _strip,
+    bigrams,
+    fold,
+)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    measure: str
+    article: int
+    paragraph: int | None
+
+
+class Index:
+    """Everything the search needs, built once per process from the measures and the lexicon."""
+
+    def __init__(self) -> None:
+        colloquial, english, oos = _lexicon("colloquial"), _lexicon("english"), _lexicon("out_of_scope")
+        self.fillers = sorted(colloquial["fillers"], key=len, reverse=True)
+        self.stop_en = frozenset(english["stopwords"])
+        self.units: list[_Unit] = []
+        self.article_units: dict[tuple[str, int], list[int]] = defaultdict(list)
+        self.keywords: list[tuple[str, tuple[str, int]]] = []
+        docs, en_docs = self._documents(colloquial["measures"])
+        self.bm25 = BM25(docs)
+        self.en_bm25 = BM25(en_docs)
+        self.term_articles = self._term_articles()
+        self._read_lexicon(colloquial, english, oos)
+        # Bigrams a question may legitimately contain: the measures' own, plus the lexicon's.
+        self.corpus_terms = frozenset(t for doc in docs for t in doc)
+        known = set(self.corpus_terms)
+        for says, means in self.entries:
+            for s in (*says, *means):
+                known.update(bigrams(s))
+        for f in self.fillers:
+            known.update(bigrams(f))
+        self.known = frozenset(known)
+        self.chars = frozenset(c for t in known for c in t)  # text made only of these needs no zhconv
+        self._homophones: dict[str, tuple[str, ...]] | None = None
+        self.examples = Examples(_lexicon("examples")["examples"], self.stop_en)
+
+    def _documents(self, names: dict[str, list[str]]) -> tuple[list[list[str]], list[list[str]]]:
+        """One unit per article and, for articles of several paragraphs, per paragraph: its bigrams, and
+        (for the article's unit) the English stems of its gist."""
+        docs: list[list[str]] = []
+        en_docs: list[list[str]] = []
+        for m in load_measures().values():
+            for a in m.articles:
+                key = (m.key, a.number)
+                zh_keywords = [k for k in a.keywords if _CJK.search(k)]
+                en_keywords = [k for k in a.keywords if not _CJK.search(k)]
+                self.keywords.extend((fold(k), key) for k in zh_keywords if len(k) >= 2)
+                # Every unit carries its programme's name: articles rarely repeat it, questions do.
+                head = " ".join([*names[m.key], a.heading])
+                units = [(None, " ".join([head, a.text, *(_strip(k, self.fillers) for k in zh_keywords)]))]
+                if len(a.paragraphs) > 1:
+                    units += [(p.index, f"{head} {p.text}") for p in a.paragraphs]
+                en_text = " ".join([a.gist_en, *en_keywords])
+                for para, text in units:
+                    self.article_units[key].append(len(self.units))
+                    self.units.append(_Unit(m.key, a.number, para))
+                    docs.append(bigrams(fold(text)))
+                    en_docs.append(self.en_tokens(en_text) if para is None else [])
+        return docs, en_docs
+
+    def _term_articles(self) -> dict[str, frozenset[tuple[str, int]]]:
+        """The articles each term occurs in (any unit), for the coverage of a question by an article."""
+        term_articles: dict[str, set[tuple[str, int]]] = defaultdict(set)
+        for term, posting in self.bm25.postings.items():
+            for doc, _ in posting:
+                u = self.units[doc]
+                term_articles[term].add((u.measure, u.article))
+        return {t: frozenset(v) for t, v in term_articles.items()}
+
+    def _read_lexicon(self, colloquial: dict, english: dict, oos: dict) -> None:
+        self.entries = [(tuple(fold(s) for s in e["say"]), tuple(fold(t) for t in e["means"]))
+                        for e in colloquial["entries"]]
+        self.intents = [(i["name"], tuple(fold(s) for s in i["say"]),
+                         tuple((k.split(":")[0], int(k.split(":")[1])) for k in i["articles"]), tuple(i.get("over", ())))
+                        for i in _lexicon("intents")["intents"]]
+        # Longest cue first, so that "工匠工作室" names the craftsman measure and not the studio one.
+        self.cues = sorted(((w, m) for m, words in colloquial["measures"].items() for w in words),
+                           key=lambda wm: -len(wm[0]))
+        self.glossary = sorted(((k.lower(), tuple(v)) for k, v in english["glossary"].items()),
+                               key=lambda kv: -len(kv[0]))
+        self.regions = tuple(oos["regions"])
+        self.home = tuple(oos["home"])
+        self.topics = tuple(oos["topics"])
+
+    # -- helpers --------------------------------------------------------------------------------
+    def en_tokens(self, text: str) -> list[str]:
+        return [_stem(w) for w in _LATIN.findall(text.lower()) if w not in self.stop_en]
+
+    def homophones(self) -> dict[str, tuple[str, ...]]:
+        """Toneless pinyin -> the measures' characters read that way (built on first use)."""
+        if self._homophones is None:
+            table: dict[str, set[str]] = defaultdict(set)
+            for term in self.corpus_terms:
+                for ch in term:
+                    if _CJK.match(ch):
+                        for reading in _pinyin_of(ch)[:2]:
+                            table[reading].add(ch)
+            self._homophones = {k: tuple(sorted(v)) for k, v in table.items()}
+        return self._homophones
+
+    def correct(self, text: str) -> str:
+        """Fix homophone typos of pinyin input, one character at a time: a character that forms no known
+        bigram with either neighbour is replaced by the character read the same way that forms the most (and
+        most frequent) known bigrams with them. Words of the lexicon count as known."""
+        chars = list(text)
+        for i, ch in enumerate(chars):
+            if not _CJK.match(ch):
+                continue
+            left = chars[i - 1] if i > 0 and _CJK.match(chars[i - 1]) else ""
+            right = chars[i + 1] if i + 1 < len(chars) and _CJK.match(chars[i + 1]) else ""
+            if (ch in _FUNCTION_CHARS or not (left or right) or (left + ch) in self.known
+                    or (ch + right) in self.known):
+                continue
+            best, best_score = ch, 0
+            for reading in _pinyin_of(ch)[:1]:  # the reading the person typed is the common one
+                for cand in self.homophones().get(reading, ()):
+                    pairs = [p for p in ((left + cand) if left else "", (cand + right) if right else "") if p]
+                    # Fitting both neighbours beats fitting one often.
+                    score = sum(1000 * (p in self.known) + len(self.bm25.postings.get(p, ())) for p in pairs)
+                    if score > best_score:
+                        best, best_score = cand, score
+            chars[i] = best
+        return "".join(chars)
+
+
+
+@cache
+def index() -> Index:
+    return Index()
+

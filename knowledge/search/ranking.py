@@ -1,0 +1,94 @@
+"""The ranking model: candidates' features and the two fitted logistic models."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+from knowledge.search.text import _lexicon
+
+Key = tuple[str, int]
+
+
+@dataclass(slots=True)
+class Candidate:
+    key: tuple[str, int]
+    paragraph: int | None
+    features: tuple[float, ...]
+
+
+
+RANK_FEATURES = ("bias", "lex_rel", "lex_log", "ex", "ex_rel", "ex2", "named_in", "named_out", "lex_rr",
+                 "ex_rr", "en_rel", "keyword", "intent", "ex_x_lex")
+SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex_minus_oos", "coverage",
+                  "named", "english", "topic")
+CANDIDATES = 12  # best articles by each signal that the model ranks
+
+
+@dataclass(slots=True)
+class Signals:
+    combined: dict[Key, float]
+    examples: dict[Key | None, tuple[float, float, int | None]]
+    lex: dict[Key, tuple[float, int | None]]
+    en: dict[Key, float]
+    keyword: dict[Key, float]
+    intent: dict[Key, float]
+
+
+def _candidates(sig: Signals, named: tuple[str, ...]) -> list[Candidate]:
+    """The best articles by either signal, each with the features of :data:`RANK_FEATURES`."""
+    combined, examples, lex, en, keyword, intent = (sig.combined, sig.examples, sig.lex, sig.en, sig.keyword,
+                                                     sig.intent)
+    # Ties broken by the article's key: the same answer whatever the process's hash seed.
+    lex_order = sorted(combined, key=lambda k: (-combined[k], k))[:CANDIDATES]
+    ex_order = sorted((k for k in examples if k is not None), key=lambda k: (-examples[k][0], k))[:CANDIDATES]
+    keys = list(dict.fromkeys([*lex_order, *ex_order]))
+    lex_max = max((combined.get(k, 0.0) for k in keys), default=0.0) or 1.0
+    ex_max = max((examples.get(k, (0.0, 0.0, None))[0] for k in keys), default=0.0) or 1.0
+    en_max = max(en.values(), default=0.0) or 1.0
+    lex_rank = {k: i for i, k in enumerate(lex_order)}
+    ex_rank = {k: i for i, k in enumerate(ex_order)}
+    out = []
+    for k in keys:
+        c = combined.get(k, 0.0)
+        ex1, ex2, ex_para = examples.get(k, (0.0, 0.0, None))
+        para = lex.get(k, (0.0, None))[1]
+        out.append(Candidate(k, ex_para if ex_para is not None and ex1 >= 0.5 else para, (
+            1.0, c / lex_max, math.log1p(c), ex1, ex1 / ex_max, ex2,
+            float(bool(named) and k[0] in named), float(bool(named) and k[0] not in named),
+            1 / (1 + lex_rank.get(k, CANDIDATES)), 1 / (1 + ex_rank.get(k, CANDIDATES)),
+            en.get(k, 0.0) / en_max, min(keyword.get(k, 0.0), 3.0), min(intent.get(k, 0.0), 2.0),
+            (c / lex_max) * (ex1 / ex_max))))
+    return out
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(x, 30.0), -30.0)))
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """Two logistic models fitted by tools/fit_ranker.py on the train and dev splits of the blind set
+    (never its test split): one scores an article for a question, one says whether a question is about
+    the measures at all. Thresholds were chosen on the same data."""
+
+    rank: tuple[float, ...]
+    scope: tuple[float, ...]
+    abstain_below: float  # in-scope probability under which the assistant says it does not know
+    sure_above: float  # probability of the best article under which it also offers the next ones
+    likely_above: float  # probability under which it answers none and asks "did you mean"
+
+    def rank_logit(self, f: tuple[float, ...]) -> float:
+        return sum(w * x for w, x in zip(self.rank, f, strict=True))
+
+    def in_scope(self, f: tuple[float, ...]) -> float:
+        return _sigmoid(sum(w * x for w, x in zip(self.scope, f, strict=True)))
+
+
+@cache
+def ranker() -> Ranker:
+    data = _lexicon("ranker")
+    return Ranker(tuple(data["rank"][k] for k in RANK_FEATURES), tuple(data["scope"][k] for k in SCOPE_FEATURES),
+                  data["abstain_below"], data["sure_above"], data["likely_above"])
+

@@ -1,0 +1,89 @@
+"""Text of questions and of the measures: folding, normalising, tokens, and the lexicon's data files."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import cache
+from importlib import resources
+
+MAX_QUERY = 300  # characters of a question that are searched
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z]+(?:-[a-z]+)?|\d+")
+_LATIN = re.compile(r"[a-z]+(?:-[a-z]+)?")
+# Particles and pronouns of everyday questions: right as typed, never taken for a typo.
+_FUNCTION_CHARS = frozenset("的了是在和与要会能都还就吗呢吧啊呀不没我你他她它们这那个些什么哪谁怎为把给让从对向到得"
+                            "地着过又再很太更最已可以也被有啥咋几多少")
+
+
+def fold(text: str) -> str:
+    """NFKC, lower case, control and format characters dropped, whitespace squeezed."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
+    return " ".join(text.split()).lower()
+
+
+def normalize(text: str, chars: frozenset[str] | None = None) -> str:
+    """:func:`fold`, cut to MAX_QUERY characters, traditional -> simplified (only when the text has
+    characters outside ``chars``, by default the index's)."""
+    # Cut before folding too: a 10 000-character message costs no more than a short one.
+    text = fold((text or "")[: MAX_QUERY * 2])[:MAX_QUERY]
+    if chars is None:
+        from knowledge.search.indexing import index
+
+        chars = index().chars
+    if any(_CJK.match(c) and c not in chars for c in text):
+        import zhconv  # loading its tables takes ~0.15 s: only for characters the measures do not use
+
+        text = zhconv.convert(text, "zh-cn")
+    return text
+
+
+def detect_language(text: str) -> str:
+    cjk = len(_CJK.findall(text))
+    latin = sum(len(w) for w in _LATIN.findall(text.lower()))
+    return "en" if latin >= 2 and latin > 2 * cjk else "zh"
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of each run of Chinese (a lone character counts as itself), Latin words, numbers."""
+    out: list[str] = []
+    for tok in _TOKEN.findall(text):
+        if _CJK.match(tok):
+            out.extend([tok] if len(tok) == 1 else [tok[i:i + 2] for i in range(len(tok) - 1)])
+        else:
+            out.append(tok)
+    return out
+
+
+def _lexicon(name: str) -> dict:
+    path = resources.files("knowledge") / "lexicon" / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _pinyin_of(char: str) -> tuple[str, ...]:
+    """Toneless readings of a character, most common first ("长" -> ("zhang", "chang")); () when unknown."""
+    from pypinyin.pinyin_dict import pinyin_dict  # the single-character table only: fast to load
+
+    raw = pinyin_dict.get(ord(char), "")
+    readings = ["".join(c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c))
+                for r in raw.split(",") if r]
+    return tuple(dict.fromkeys(readings))  # most common reading first
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+
+def _strip(text: str, fillers: list[str]) -> str:
+    for f in fillers:
+        text = text.replace(f, " ")
+    return text
+
