@@ -81,14 +81,21 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
     else:
         reply = _answer(_, composed, working, deadline(best.measure, best.article, text, today or _today())
                         if best else None)
-        if not result.sure and not picked:  # likely, not certain: the runners-up are one tap away
-            others = tuple(Choice(pick_value(h), _topic(lang, h)) for h in result.hits[1:3])
-            reply = replace(reply, text=reply.text + "\n" + _("Or did you mean:"),
-                            choices=others + tuple(c for c in reply.choices if not c.value.startswith("ask:")))
-        if result.truncated:
-            reply = replace(reply, text=_("(Your message was long: I searched its first {n} characters.)",
-                                          n=MAX_QUERY) + "\n" + reply.text)
+        reply = _with_notes(_, lang, reply, result, bool(picked))
     return Asked(reply, replace(result, hits=result.hits[:top]), composed)
+
+
+def _with_notes(_: Translate, lang: str, reply: Reply, result: SearchResult, picked: bool) -> Reply:
+    """An answer with the runners-up when the best article is likely but not certain, and a note when
+    only the start of a long question was searched."""
+    if not result.sure and not picked:  # likely, not certain: the runners-up are one tap away
+        others = tuple(Choice(pick_value(h), _topic(lang, h)) for h in result.hits[1:3])
+        reply = replace(reply, text=reply.text + "\n" + _("Or did you mean:"),
+                        choices=others + tuple(c for c in reply.choices if not c.value.startswith("ask:")))
+    if result.truncated:
+        reply = replace(reply, text=_("(Your message was long: I searched its first {n} characters.)",
+                                      n=MAX_QUERY) + "\n" + reply.text)
+    return reply
 
 
 def _picked(text: str) -> SearchResult | None:

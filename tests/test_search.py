@@ -237,3 +237,29 @@ def test_faq_answers_english_questions_in_english(person) -> None:  # type: igno
     dan.say("How many Yunling Craftsmen are named each year?")
     assert "At most 20" in dan.text
     assert dan.last.citations[0].gist
+
+
+# -- the fitted models -----------------------------------------------------------------------------
+
+def test_search_runs_without_the_fitting_libraries() -> None:
+    """numpy / scipy / scikit-learn fit the models offline (tools/fit_ranker.py); a search never loads them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, knowledge.search as s; s.search('云岭工匠申报条件'); s.search('how much is the subsidy'); "
+            "print(','.join(m for m in ('numpy', 'scipy', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True,
+                         capture_output=True, text=True)
+    assert out.stdout.strip() == ""
+
+
+def test_classifier_is_one_of_the_signals() -> None:
+    from knowledge.search import index
+
+    clf = index().classifier
+    assert len(clf.classes) > 100 and None in clf.classes  # every article, and "out of scope"
+    p = clf.probabilities("云岭工匠每年评多少个")
+    assert abs(sum(p.values()) - 1.0) < 1e-6
+    assert max(p, key=lambda k: p[k]) is not None
+    oos = clf.probabilities("公司拖欠工资三个月了怎么讨薪")
+    assert oos[None] > max(v for k, v in oos.items() if k is not None)

@@ -1,23 +1,31 @@
-"""Fit the search's two small models on the blind set's train and dev splits (never its test split).
+"""Fit the search's models on the blind sets' train splits and choose its thresholds on their dev splits
+(never round 1's test split).
 
-1. ``knowledge/lexicon/examples.json``: the train split's questions (and the older set's train split),
-   normalised as the search normalises a question, each with its article, or none when out of scope.
-2. ``knowledge/lexicon/ranker.json``: a logistic model that scores an article for a question from the
-   search's signals (lexical BM25, nearest example, programme named, keywords, intents), fitted on the
-   train split with each question's own example left out and on the dev split; a second one that says
-   whether a question is about the measures at all; and the two thresholds: abstain below
-   ``abstain_below`` (chosen so that at most ABSTAIN_IN of in-scope questions are abstained), ask "did
-   you mean" below ``likely_above`` and answer with alternatives below ``sure_above`` (the best article is
-   right at least LIKELY_PRECISION and SURE_PRECISION of the time above them, on the dev split).
+1. ``knowledge/lexicon/examples.json``: the train questions of both blind rounds (tests/data/blind.jsonl,
+   tests/data/blind_round2.jsonl) and of the older set, normalised as the search normalises a question,
+   each with its article, or none when out of scope (the out-of-scope ones are the negative examples).
+2. ``knowledge/lexicon/classifier.json``: a linear classifier over the articles and "out of scope" on the
+   same train questions and the articles' own text (numpy / scikit-learn here only; the search reads the
+   pruned weights with plain Python). The train questions' own classifier features come from models
+   fitted on the other folds, so that the ranking model does not learn to trust a memorised answer.
+3. ``knowledge/lexicon/ranker.json``: a logistic model that scores an article for a question from the
+   search's signals (lexical BM25, nearest example, classifier, programme named, keywords, intents),
+   fitted on the train questions (each one's own example left out); a second one that says whether a
+   question is about the measures at all; and, chosen on the dev splits, the thresholds: abstain below
+   ``abstain_below`` (at most ABSTAIN_IN of in-scope dev questions abstained), ask "did you mean" below
+   ``likely_above`` and answer with alternatives below ``sure_above``.
 
-    .venv/bin/python tools/fit_ranker.py          # rewrite both files and print the fit's figures
+    PYTHONHASHSEED=0 .venv/bin/python tools/fit_ranker.py             # rewrite the three files, print dev figures
+    PYTHONHASHSEED=0 .venv/bin/python tools/fit_ranker.py --ablation  # dev figures with each part removed (writes nothing)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,124 +33,365 @@ sys.path.insert(0, str(ROOT))
 
 from tools.blind_set import accepted  # noqa: E402
 
-BLIND = ROOT / "tests" / "data" / "blind.jsonl"
-OLDER = ROOT / "tests" / "data" / "questions.jsonl"
+DATA = ROOT / "tests" / "data"
+BLIND, ROUND2, OLDER = DATA / "blind.jsonl", DATA / "blind_round2.jsonl", DATA / "questions.jsonl"
 LEXICON = ROOT / "knowledge" / "lexicon"
-ABSTAIN_IN = 0.02  # share of in-scope fit questions that may be abstained on
+ABSTAIN_IN = 0.02  # share of in-scope dev questions that may be abstained on
 SURE_PRECISION = 0.9
 LIKELY_PRECISION = 0.7
-L2 = 0.01
+LOGISTIC_C = 1.0  # inverse regularisation of the ranking and scope models
+LISTWISE = True  # the ranking model: a softmax over each question's candidates (else one logistic per pair)
+FOLDS = 5
+CLF_C = 10.0  # inverse regularisation of the classifier
+CLF_PRUNE = 0.05  # classifier weights smaller than this are not shipped
+# Parts of the model that must each earn their place on dev (--ablation): feature names to zero.
+PARTS: dict[str, tuple[str, ...]] = {
+    "nearest example": ("ex", "ex_rel", "ex2", "ex_rr", "ex_x_lex", "ex_max", "ex_minus_oos"),
+    "out-of-scope examples": ("oos_max", "ex_minus_oos"),
+    "classifier": ("clf", "clf_rel", "clf_rr", "clf_oos", "clf_max"),
+    "classifier's out-of-scope class": ("clf_oos",),
+    "lexical BM25": ("lex_rel", "lex_log", "lex_rr", "ex_x_lex", "lex_max", "coverage"),
+    "English gists": ("en_rel",),
+    "English weights of their own": ("en_x_lex", "en_x_ex", "en_x_clf"),
+    "keywords + intents": ("keyword", "intent"),
+    "programme named": ("named_in", "named_out", "named"),
+}
 
 
 def rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def fit_logistic(xs: list[tuple[float, ...]], ys: list[int], epochs: int = 400, lr: float = 0.5,
-                 balance: bool = False) -> list[float]:
-    """Batch gradient descent with L2 (not on the bias); optional class balancing."""
-    w = [0.0] * len(xs[0])
-    pos = sum(ys) or 1
-    neg = (len(ys) - sum(ys)) or 1
-    cw = {1: len(ys) / (2 * pos), 0: len(ys) / (2 * neg)} if balance else {1: 1.0, 0: 1.0}
-    for _ in range(epochs):
-        grad = [0.0] * len(w)
-        for x, y in zip(xs, ys, strict=True):
-            z = sum(a * b for a, b in zip(w, x, strict=True))
-            p = 1 / (1 + math.exp(-max(min(z, 30), -30)))
-            g = (p - y) * cw[y]
-            for j, xj in enumerate(x):
-                grad[j] += g * xj
-        for j in range(len(w)):
-            w[j] -= lr * (grad[j] / len(xs) + (L2 * w[j] if j else 0.0))
-    return w
+def fit_logistic(xs: list[tuple[float, ...]], ys: list[int], balance: bool = False) -> list[float]:
+    """L2-regularised logistic regression (the first feature is the bias); optional class balancing."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array(xs, dtype=float)[:, 1:]
+    model = LogisticRegression(C=LOGISTIC_C, max_iter=5000, class_weight="balanced" if balance else None)
+    model.fit(x, ys)
+    return [float(model.intercept_[0]), *(float(v) for v in model.coef_[0])]
 
 
-def write_examples(blind: list[dict], older: list[dict]) -> None:
+def fit_listwise(groups: list[tuple[list[tuple[float, ...]], list[int]]]) -> list[float]:
+    """A softmax over each question's candidates (the right ones' share maximised, L2 on the weights),
+    then scaled and shifted by a logistic fit so that the sigmoid of a score is a probability. The first
+    feature is the bias."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    qs = [(np.array(x, dtype=float)[:, 1:], np.array(y, dtype=bool)) for x, y in groups if any(y) and not all(y)]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.5 * (w @ w) / LOGISTIC_C, w / LOGISTIC_C
+        for x, y in qs:
+            z = x @ w
+            z -= z.max()
+            e = np.exp(z)
+            p_all, p_pos = e / e.sum(), e * y / (e * y).sum()
+            total -= np.log((e * y).sum() / e.sum())
+            grad = grad - (p_pos - p_all) @ x
+        return total, grad
+
+    w = minimize(loss, np.zeros(qs[0][0].shape[1]), jac=True, method="L-BFGS-B").x
+    scores = [(float(z),) for x, _ in groups for z in np.array(x, dtype=float)[:, 1:] @ w]
+    a_b = fit_logistic([(1.0, *z) for z in scores], [v for _, y in groups for v in y])
+    return [a_b[0], *(a_b[1] * float(v) for v in w)]
+
+
+# -- data ------------------------------------------------------------------------------------------
+
+@dataclass
+class Data:
+    train: list[dict]  # the questions the models learn from (examples, classifier, ranking model)
+    dev: list[dict]  # the questions the thresholds are chosen on, and the figures reported
+
+
+def load(with_round2: bool = True) -> Data:
+    blind, older, second = rows(BLIND), rows(OLDER), rows(ROUND2)
+    # The blind test split is never read past this line.
+    train = [r for r in [*blind, *(second if with_round2 else []), *older] if r["split"] == "train"]
+    dev = [r for r in [*blind, *second] if r["split"] == "dev"]
+    return Data(train, dev)
+
+
+def label(r: dict) -> str | None:
+    return f"{r['expected'][0][0]}:{r['expected'][0][1]}" if r["expected"] else None
+
+
+def examples(train: list[dict]) -> list[dict]:
     import knowledge.search as s
 
-    items = [{"id": r["id"], "q": r["question"], "ref": f"{r['expected'][0][0]}:{r['expected'][0][1]}"
-              if r["expected"] else None, "paragraph": r.get("paragraph")}
-             for r in [*blind, *older] if r["split"] == "train"]
-    path = LEXICON / "examples.json"
-    about = ("Questions people wrote, each with the article that answers it (ref null: out of scope): the "
-             "train split of tests/data/blind.jsonl and of tests/data/questions.jsonl. 'n' is the question "
-             "as the search normalises it. Written by tools/fit_ranker.py; never edit by hand.")
-    path.write_text(json.dumps({"_about": about, "examples": [{**i, "n": ""} for i in items]},
-                               ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-    s.index.cache_clear()
     idx = s.index()
-    for i in items:
-        i["n"] = idx.correct(s.normalize(i["q"]))
-    path.write_text(json.dumps({"_about": about, "examples": items}, ensure_ascii=False, indent=0) + "\n",
-                    encoding="utf-8")
-    s.index.cache_clear()
+    return [{"id": r["id"], "q": r["question"], "ref": label(r), "paragraph": r.get("paragraph"),
+             "n": idx.correct(s.normalize(r["question"]))} for r in train]
+
+
+# -- the classifier --------------------------------------------------------------------------------
+
+def classifier_text(normalised: str) -> str:
+    """What the classifier reads: the question as searched plus its English words' glossary terms."""
+    import knowledge.search as s
+    from knowledge.search.core import _translate
+
+    return " ".join([normalised, *_translate(s.index(), normalised)])
+
+
+def article_docs() -> list[tuple[str, str]]:
+    """The articles' own text (each paragraph) and English gists, labelled with their article."""
+    import knowledge.search as s
+    from knowledge.loader import load_measures
+
+    out = []
+    for m in load_measures().values():
+        for a in m.articles:
+            out += [(classifier_text(s.fold(p.text)), f"{m.key}:{a.number}") for p in a.paragraphs]
+            out.append((classifier_text(s.fold(a.gist_en)), f"{m.key}:{a.number}"))
+    return out
+
+
+def fit_classifier(docs: list[tuple[str, str]]) -> dict:
+    """Multinomial logistic regression on :class:`Classifier` vectors; returns its JSON form."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x, idf, vocab = _matrix([text for text, _ in docs])
+    model = LogisticRegression(C=CLF_C, max_iter=1000).fit(x, [y for _, y in docs])
+    classes = [str(c) for c in model.classes_]
+    coef = np.asarray(model.coef_)
+    weights: dict[str, list[list[float]]] = {}
+    for t, j in vocab.items():
+        col = [[k, round(float(coef[k, j]), 3)] for k in range(len(classes)) if abs(coef[k, j]) >= CLF_PRUNE]
+        if col:
+            weights[t] = col
+    return {"classes": [None if c == "OOS" else c for c in classes],
+            "bias": [round(float(b), 4) for b in model.intercept_], "idf": idf, "weights": weights}
+
+
+def _matrix(texts: list[str]) -> tuple[object, dict[str, float], dict[str, int]]:
+    """The texts as rows of :meth:`Classifier.vector` (terms of at least two texts), the idf, the columns."""
+    from scipy.sparse import csr_matrix
+
+    import knowledge.search as s
+    from knowledge.search.examples import term_counts
+
+    counts = [term_counts(text, s.index().stop_en) for text in texts]
+    df: dict[str, int] = {}
+    for c in counts:
+        for t in c:
+            df[t] = df.get(t, 0) + 1
+    idf = {t: round(math.log((len(texts) + 1) / (n + 1)) + 1, 4) for t, n in sorted(df.items()) if n >= 2}
+    vocab = {t: i for i, t in enumerate(idf)}
+    values, rows_, cols = [], [], []
+    for i, c in enumerate(counts):
+        vec = {t: (1 + math.log(v)) * idf[t] for t, v in c.items() if t in idf and v > 0}
+        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+        for t, w in vec.items():
+            rows_.append(i)
+            cols.append(vocab[t])
+            values.append(w / norm)
+    return csr_matrix((values, (rows_, cols)), shape=(len(texts), len(vocab))), idf, vocab
+
+
+def classifiers(train: list[dict], items: list[dict]) -> tuple[dict, dict[str, object]]:
+    """The classifier on all train questions (its JSON), and per train question the runtime classifier
+    fitted without that question's fold."""
+    import knowledge.search as s
+    from knowledge.search.examples import Classifier
+
+    texts = {i["id"]: classifier_text(i["n"]) for i in items}
+    docs = [(texts[r["id"]], label(r) or "OOS") for r in train]
+    articles = article_docs()
+    full = fit_classifier(docs + articles)
+    held: dict[str, object] = {}
+    for k in range(FOLDS):
+        fold = [(d, r) for n, (d, r) in enumerate(zip(docs, train, strict=True)) if n % FOLDS != k]
+        model = Classifier(fit_classifier([d for d, _ in fold] + articles), s.index().stop_en)
+        held.update({r["id"]: model for n, r in enumerate(train) if n % FOLDS == k})
+    return full, held
+
+
+# -- the ranking and scope models ------------------------------------------------------------------
+
+@dataclass
+class Prepared:
+    row: dict
+    prep: object  # knowledge.search.Prepared
+
+
+def prepare_all(data: Data, items: list[dict], full: dict, held: dict[str, object]) -> tuple[list[Prepared],
+                                                                                            list[Prepared]]:
+    import knowledge.search as s
+    from knowledge.search.examples import Classifier, Examples
+
+    idx = s.index()
+    idx.examples = Examples(items, idx.stop_en)
+    clf = Classifier(full, idx.stop_en)
+    train = [Prepared(r, s.prepare(r["question"], exclude=r["id"], classifier=held[r["id"]]))  # type: ignore[arg-type]
+             for r in data.train]
+    dev = [Prepared(r, s.prepare(r["question"], classifier=clf)) for r in data.dev]
+    return train, dev
+
+
+def _mask(names: tuple[str, ...], drop: set[str]) -> tuple[float, ...]:
+    return tuple(0.0 if n in drop else 1.0 for n in names)
+
+
+def _masked(f: tuple[float, ...], mask: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(a * b for a, b in zip(f, mask, strict=True))
+
+
+def fit_models(train: list[Prepared], dev: list[Prepared], drop: set[str]) -> dict:
+    """The two logistic models (on train) and the thresholds (on dev), as ranker.json holds them."""
+    import knowledge.search as s
+
+    rmask, smask = _mask(s.RANK_FEATURES, drop), _mask(s.SCOPE_FEATURES, drop)
+    groups = []
+    for p in train:
+        ok = accepted(p.row)
+        if p.prep.reason or not ok:
+            continue
+        groups.append(([_masked(c.features, rmask) for c in p.prep.candidates],
+                       [int(c.key in ok) for c in p.prep.candidates]))
+    rank = fit_listwise(groups) if LISTWISE else fit_logistic([x for g in groups for x in g[0]],
+                                                               [y for g in groups for y in g[1]])
+    scope_x, scope_y = [], []
+    for p in train:
+        if not p.prep.reason:
+            scope_x.append(_masked(p.prep.scope_features(_scored(rank, p.prep, rmask)), smask))
+            scope_y.append(int(bool(p.row["expected"])))
+    scope = fit_logistic(scope_x, scope_y, balance=True)
+    model = {"rank": dict(zip(s.RANK_FEATURES, (round(w, 4) for w in rank), strict=True)),
+             "scope": dict(zip(s.SCOPE_FEATURES, (round(w, 4) for w in scope), strict=True))}
+    model.update(thresholds(model, dev, drop))
+    model["fitted_on"] = {"train_questions": len(train), "candidate_pairs": sum(len(g[1]) for g in groups), "dev_questions": len(dev)}
+    return model
+
+
+def _scored(rank: list[float] | tuple[float, ...], prep: object, mask: tuple[float, ...]) -> list:
+    scored = [(sum(w * x for w, x in zip(rank, _masked(c.features, mask), strict=True)), c)
+              for c in prep.candidates]  # type: ignore[attr-defined]
+    return sorted(scored, key=lambda lc: (-lc[0], lc[1].key))
+
+
+def _outcomes(model: dict, dev: list[Prepared], drop: set[str]) -> list[tuple[dict, float, float, object]]:
+    """Per dev question: (row, in-scope probability, best article's probability, best key); -1 when refused."""
+    import knowledge.search as s
+
+    rank = [model["rank"][k] for k in s.RANK_FEATURES]
+    scope = [model["scope"][k] for k in s.SCOPE_FEATURES]
+    rmask, smask = _mask(s.RANK_FEATURES, drop), _mask(s.SCOPE_FEATURES, drop)
+    out = []
+    for p in dev:
+        if p.prep.reason:
+            out.append((p.row, -1.0, 0.0, None))
+            continue
+        scored = _scored(rank, p.prep, rmask)
+        f = _masked(p.prep.scope_features(scored), smask)
+        p_in = s._sigmoid(sum(w * x for w, x in zip(scope, f, strict=True)))
+        out.append((p.row, p_in, s._sigmoid(scored[0][0]), [c.key for _, c in scored[:3]]))
+    return out
+
+
+def thresholds(model: dict, dev: list[Prepared], drop: set[str]) -> dict:
+    outcomes = _outcomes(model, dev, drop)
+    p_in = sorted(pi for r, pi, _, _ in outcomes if r["expected"] and pi >= 0)
+    n_in = sum(1 for r, *_ in outcomes if r["expected"])
+    refused = n_in - len(p_in)  # refused before the model (another region, an off-topic subject)
+    allowed = max(int(n_in * ABSTAIN_IN) - refused, 0)
+    abstain_below = p_in[allowed] if p_in else 0.5
+    answered = sorted(((pt, top[0] in accepted(r)) for r, pi, pt, top in outcomes
+                       if r["expected"] and pi >= abstain_below), reverse=True)
+    return {"abstain_below": round(abstain_below, 4), "sure_above": round(_lowest(answered, SURE_PRECISION), 4),
+            "likely_above": round(_lowest(answered, LIKELY_PRECISION), 4)}
+
+
+def _lowest(answered: list[tuple[float, bool]], precision: float) -> float:
+    """Lowest threshold above which the best article is right at least ``precision`` of the time."""
+    best, right_so_far = 1.0, 0
+    for n, (p, right) in enumerate(answered, 1):
+        right_so_far += right
+        if right_so_far / n >= precision and n >= 5:
+            best = p
+    return best
+
+
+def figures(model: dict, dev: list[Prepared], drop: set[str]) -> dict[str, float]:
+    """Dev figures as bench/retrieval.py counts them (refused or below the threshold = abstained)."""
+    n_in = top1 = top3 = abst_in = n_out = abst_out = 0
+    en = en_top1 = coll = coll_top1 = 0
+    for r, p_in, _, top in _outcomes(model, dev, drop):
+        abstained = p_in < model["abstain_below"]
+        if not r["expected"]:
+            n_out, abst_out = n_out + 1, abst_out + abstained
+            continue
+        ok = accepted(r)
+        hit1 = not abstained and top[0] in ok
+        n_in, top1, abst_in = n_in + 1, top1 + hit1, abst_in + abstained
+        top3 += not abstained and bool(set(top) & ok)
+        en, en_top1 = en + (r["style"] == "english"), en_top1 + (hit1 and r["style"] == "english")
+        coll, coll_top1 = coll + (r["style"] == "colloquial"), coll_top1 + (hit1 and r["style"] == "colloquial")
+    return {"top1": top1 / n_in, "top3": top3 / n_in, "abst_in": abst_in / n_in, "abst_oos": abst_out / max(n_out, 1),
+            "english": en_top1 / max(en, 1), "colloquial": coll_top1 / max(coll, 1)}
+
+
+def _line(name: str, f: dict[str, float]) -> str:
+    return (f"| {name} | {f['top1']:.3f} | {f['top3']:.3f} | {100 * f['abst_in']:.1f} % | {f['abst_oos']:.2f} | "
+            f"{f['english']:.3f} | {f['colloquial']:.3f} |")
+
+
+# -- main ------------------------------------------------------------------------------------------
+
+def run(with_round2: bool = True) -> tuple[list[dict], dict, list[Prepared], list[Prepared]]:
+    data = load(with_round2)
+    items = examples(data.train)
+    full, held = classifiers(data.train, items)
+    train, dev = prepare_all(data, items, full, held)
+    return items, full, train, dev
+
+
+def write(items: list[dict], full: dict, model: dict) -> None:
+    about = ("Questions people wrote, each with the article that answers it (ref null: out of scope): the "
+             "train splits of tests/data/blind.jsonl, tests/data/blind_round2.jsonl and "
+             "tests/data/questions.jsonl. 'n' is the question as the search normalises it. Written by "
+             "tools/fit_ranker.py; never edit by hand.")
+    (LEXICON / "examples.json").write_text(json.dumps({"_about": about, "examples": items}, ensure_ascii=False,
+                                                      indent=0) + "\n", encoding="utf-8")
+    full = {"_about": "Fitted by tools/fit_ranker.py on the train questions and the articles' text; weights "
+                      f"under {CLF_PRUNE} pruned. Never edit by hand.", **full}
+    (LEXICON / "classifier.json").write_text(json.dumps(full, ensure_ascii=False, separators=(",", ":")) + "\n",
+                                             encoding="utf-8")
+    model = {"_about": "Fitted by tools/fit_ranker.py: weights on the train splits, thresholds on the dev splits "
+                       "of the blind sets; never edit by hand.", **model}
+    (LEXICON / "ranker.json").write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def ablation() -> None:
+    _, _, train, dev = run()
+    print("| removed | top-1 | top-3 | in-scope abstained | OOS abstained | English top-1 | colloquial top-1 |")
+    print("|---|---|---|---|---|---|---|")
+    print(_line("nothing (the shipped model)", figures(fit_models(train, dev, set()), dev, set())))
+    for name, features in PARTS.items():
+        drop = set(features)
+        print(_line(name, figures(fit_models(train, dev, drop), dev, drop)), flush=True)
+    _, _, train1, dev1 = run(with_round2=False)  # round 2's train questions removed; the same dev questions
+    print(_line("round-2 train questions", figures(fit_models(train1, dev1, set()), dev1, set())))
 
 
 def main() -> int:
-    blind, older = rows(BLIND), rows(OLDER)
-    # The blind test split is never read here. The older set (written beside the lexicon) adds its
-    # out-of-scope questions, which the blind train and dev splits have few of.
-    fit = [r for r in blind if r["split"] in ("train", "dev")] + older
-    write_examples(blind, older)
-    import knowledge.search as s
-
-    if not (LEXICON / "ranker.json").exists():  # a first fit: neutral weights so the search loads
-        (LEXICON / "ranker.json").write_text(json.dumps({
-            "rank": dict.fromkeys(s.RANK_FEATURES, 0.0), "scope": dict.fromkeys(s.SCOPE_FEATURES, 0.0),
-            "abstain_below": 0.0, "sure_above": 0.0, "likely_above": 0.0}), encoding="utf-8")
-    preps = []
-    for r in fit:
-        prep = s.prepare(r["question"], exclude=r["id"] if r["split"] == "train" else None)  # leave-one-out
-        preps.append((r, prep))
-    xs, ys = [], []
-    for r, prep in preps:
-        ok = accepted(r)
-        if prep.reason or not ok:
-            continue
-        for c in prep.candidates:
-            xs.append(c.features)
-            ys.append(int(c.key in ok))
-    rank = fit_logistic(xs, ys)
-    model = s.Ranker(tuple(rank), (0.0,) * len(s.SCOPE_FEATURES), 0.0, 0.0, 0.0)
-    sx, sy, tops = [], [], []
-    for r, prep in preps:
-        if prep.reason:
-            continue
-        scored = sorted(((model.rank_logit(c.features), c) for c in prep.candidates), key=lambda lc: -lc[0])
-        sx.append(prep.scope_features(scored))
-        sy.append(int(bool(r["expected"])))
-        if r["split"] == "dev":  # train questions' own neighbours flatter them: calibrate on dev
-            tops.append((s._sigmoid(scored[0][0]), scored[0][1].key in accepted(r), bool(r["expected"])))
-    scope = fit_logistic(sx, sy, balance=True)
-    model = s.Ranker(tuple(rank), tuple(scope), 0.0, 0.0, 0.0)
-    p_in = sorted(model.in_scope(x) for x, y in zip(sx, sy, strict=True) if y)
-    abstain_below = p_in[int(len(p_in) * ABSTAIN_IN)] if p_in else 0.5
-    # Lowest threshold above which the best article is right at least SURE_PRECISION of the time.
-    answered = sorted(((p, right) for p, right, inscope in tops if inscope), reverse=True)
-
-    def lowest(precision: float) -> float:
-        """Lowest threshold above which the best article is right at least ``precision`` of the time."""
-        best, right_so_far = 1.0, 0
-        for n, (p, right) in enumerate(answered, 1):
-            right_so_far += right
-            if right_so_far / n >= precision and n >= 5:
-                best = p
-        return best
-
-    sure_above, likely_above = lowest(SURE_PRECISION), lowest(LIKELY_PRECISION)
-    oos_out = sum(model.in_scope(x) < abstain_below for x, y in zip(sx, sy, strict=True) if not y)
-    data = {"_about": "Fitted by tools/fit_ranker.py on the train and dev splits of tests/data/blind.jsonl; "
-                      "never edit by hand.",
-            "rank": dict(zip(s.RANK_FEATURES, (round(w, 4) for w in rank), strict=True)),
-            "scope": dict(zip(s.SCOPE_FEATURES, (round(w, 4) for w in scope), strict=True)),
-            "abstain_below": round(abstain_below, 4), "sure_above": round(sure_above, 4),
-            "likely_above": round(likely_above, 4),
-            "fitted_on": {"questions": len(fit), "candidate_pairs": len(xs)}}
-    (LEXICON / "ranker.json").write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    s.ranker.cache_clear()
-    print(f"fitted on {len(fit)} questions ({len(xs)} candidate pairs); abstain below {abstain_below:.3f}, "
-          f"sure above {sure_above:.3f}, likely above {likely_above:.3f}; out-of-scope fit questions abstained {oos_out}/{sy.count(0)}")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ablation", action="store_true", help="dev figures with each part removed; writes nothing")
+    args = ap.parse_args()
+    if args.ablation:
+        ablation()
+        return 0
+    items, full, train, dev = run()
+    model = fit_models(train, dev, set())
+    write(items, full, model)
+    f = figures(model, dev, set())
+    print(f"fitted on {len(train)} train questions; thresholds on {len(dev)} dev questions: abstain below "
+          f"{model['abstain_below']}, sure above {model['sure_above']}, likely above {model['likely_above']}")
+    print(_line("dev", f))
     return 0
 
 

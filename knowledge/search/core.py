@@ -6,6 +6,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from knowledge.search.examples import Classifier
 from knowledge.search.indexing import Index, index
 from knowledge.search.ranking import Candidate, Key, Signals, _candidates, _sigmoid, ranker
 from knowledge.search.text import _LATIN, _TOKEN, MAX_QUERY, _strip, bigrams, detect_language, fold, normalize
@@ -79,11 +80,12 @@ class Prepared:
         q = self.query
         return (1.0, _sigmoid(best), min(best - second, 6.0), q["lex_max"], q["ex_max"], q["oos_max"],
                 q["ex_max"] - q["oos_max"], _coverage(self.idx or index(), self.terms, scored[0][1].key), float(bool(self.named)),
-                float(self.lang == "en"), q["topic"])
+                float(self.lang == "en"), q["topic"], q["clf_oos"], q["clf_max"])
 
 
 
-def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx: Index | None = None) -> Prepared:
+def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx: Index | None = None,
+            classifier: Classifier | None = None) -> Prepared:
     """Normalise ``query`` and compute, for the articles that any signal ranks high, the features the
     ranking model weighs. ``exclude`` leaves one example question out (fitting the model on its own
     examples, leave-one-out)."""
@@ -110,12 +112,14 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
                 + INTENT_BONUS * intent.get(key, 0.0) for key in {*lex, *en, *keyword, *intent}}
     examples = idx.examples.similar(text, exclude)
     oos_max = examples.pop(None, (0.0, 0.0, None))[0]
-    candidates = _candidates(Signals(combined, examples, lex, en, keyword, intent), named)
+    clf = (classifier or idx.classifier).probabilities(" ".join([text, *translated]))
+    clf_oos = clf.pop(None, 0.0)
+    candidates = _candidates(Signals(combined, examples, lex, en, keyword, intent, clf), named, lang == "en")
     if not candidates:
         return Prepared(text, lang, "low_score", named, truncated)
     signals = {"lex_max": math.log1p(max(combined.values(), default=0.0)),
                "ex_max": max((v[0] for v in examples.values()), default=0.0), "oos_max": oos_max,
-               "topic": float(topic)}
+               "topic": float(topic), "clf_oos": clf_oos, "clf_max": max(clf.values(), default=0.0)}
     return Prepared(text, lang, "", named, truncated, candidates, signals, terms, idx)
 
 

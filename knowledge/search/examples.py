@@ -7,6 +7,23 @@ from collections import Counter, defaultdict
 
 from knowledge.search.text import _CJK, _FUNCTION_CHARS, _TOKEN, _stem
 
+UNIGRAM = 0.3  # single characters say less than bigrams
+
+
+def term_counts(text: str, stop_en: frozenset[str]) -> dict[str, float]:
+    """Weighted counts of a text's terms: Chinese characters (light) and bigrams, English stems."""
+    vec: dict[str, float] = defaultdict(float)
+    for tok in _TOKEN.findall(text):
+        if _CJK.match(tok):
+            for i, ch in enumerate(tok):
+                if ch not in _FUNCTION_CHARS:
+                    vec[ch] += UNIGRAM
+                if i + 1 < len(tok):
+                    vec[tok[i:i + 2]] += 1.0
+        elif not tok.isdigit() and tok not in stop_en:
+            vec[_stem(tok)] += 1.0
+    return vec
+
 
 class Examples:
     """Questions people wrote, each labelled with the article that answers it (or none: out of scope):
@@ -14,8 +31,6 @@ class Examples:
     in ``knowledge/lexicon/examples.json`` by tools/fit_ranker.py. A question is compared with each by
     the cosine of tf-idf vectors of characters, bigrams and English stems; an article's signal is its
     nearest example (and second nearest), which carries paraphrases that share no words with the text."""
-
-    UNIGRAM = 0.3  # single characters say less than bigrams
 
     def __init__(self, items: list[dict], stop_en: frozenset[str]) -> None:
         self.stop_en = stop_en
@@ -44,17 +59,7 @@ class Examples:
                 self.postings[t].append((i, w / norm))
 
     def _tf(self, text: str) -> dict[str, float]:
-        vec: dict[str, float] = defaultdict(float)
-        for tok in _TOKEN.findall(text):
-            if _CJK.match(tok):
-                for i, ch in enumerate(tok):
-                    if ch not in _FUNCTION_CHARS:
-                        vec[ch] += self.UNIGRAM
-                    if i + 1 < len(tok):
-                        vec[tok[i:i + 2]] += 1.0
-            elif not tok.isdigit() and tok not in self.stop_en:
-                vec[_stem(tok)] += 1.0
-        return vec
+        return term_counts(text, self.stop_en)
 
     def similar(self, text: str, exclude: str | None = None) -> dict[tuple[str, int] | None, tuple[float, float, int | None]]:
         """Article (None: out of scope) -> (best cosine, second best, paragraph of the best example)."""
@@ -79,3 +84,37 @@ class Examples:
                 out[key] = (best, sim, para)
         return out
 
+
+
+class Classifier:
+    """A linear classifier over the articles and "out of scope", fitted offline by tools/fit_ranker.py on
+    the train questions and the articles' own text (``knowledge/lexicon/classifier.json``): the question's
+    tf-idf vector of :func:`term_counts` (sublinear, l2-normalised) times per-term weights (small ones
+    pruned), a softmax over the classes."""
+
+    def __init__(self, data: dict, stop_en: frozenset[str]) -> None:
+        self.stop_en = stop_en
+        self.classes: list[tuple[str, int] | None] = [
+            (c.split(":")[0], int(c.split(":")[1])) if c else None for c in data.get("classes", [])]
+        self.bias: list[float] = list(data.get("bias", []))
+        self.idf: dict[str, float] = data.get("idf", {})
+        self.weights: dict[str, list[list[float]]] = data.get("weights", {})
+
+    def vector(self, text: str) -> dict[str, float]:
+        vec = {t: (1 + math.log(c)) * self.idf[t] for t, c in term_counts(text, self.stop_en).items()
+               if t in self.idf and c > 0}
+        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+        return {t: w / norm for t, w in vec.items()}
+
+    def probabilities(self, text: str) -> dict[tuple[str, int] | None, float]:
+        """Class (None: out of scope) -> probability; {} when the model is empty."""
+        if not self.classes:
+            return {}
+        logits = list(self.bias)
+        for t, x in self.vector(text).items():
+            for c, w in self.weights.get(t, ()):
+                logits[int(c)] += w * x
+        top = max(logits)
+        exp = [math.exp(v - top) for v in logits]
+        total = sum(exp)
+        return {k: e / total for k, e in zip(self.classes, exp, strict=True)}

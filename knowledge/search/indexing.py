@@ -8,7 +8,7 @@ from functools import cache
 
 from knowledge.loader import load_measures
 from knowledge.search.bm25 import BM25
-from knowledge.search.examples import Examples
+from knowledge.search.examples import Classifier, Examples
 from knowledge.search.text import (
     _CJK,
     _FUNCTION_CHARS,
@@ -56,6 +56,7 @@ class Index:
         self.chars = frozenset(c for t in known for c in t)  # text made only of these needs no zhconv
         self._homophones: dict[str, tuple[str, ...]] | None = None
         self.examples = Examples(_lexicon("examples")["examples"], self.stop_en)
+        self.classifier = Classifier(_optional_lexicon("classifier"), self.stop_en)
 
     def _documents(self, names: dict[str, list[str]]) -> tuple[list[list[str]], list[list[str]]]:
         """One unit per article and, for articles of several paragraphs, per paragraph: its bigrams, and
@@ -145,6 +146,14 @@ class Index:
             chars[i] = best
         return "".join(chars)
 
+
+
+def _optional_lexicon(name: str) -> dict:
+    """A fitted file of the lexicon, or {} before tools/fit_ranker.py first wrote it."""
+    try:
+        return _lexicon(name)
+    except FileNotFoundError:
+        return {}
 
 
 @cache

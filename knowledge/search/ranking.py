@@ -20,9 +20,10 @@ class Candidate:
 
 
 RANK_FEATURES = ("bias", "lex_rel", "lex_log", "ex", "ex_rel", "ex2", "named_in", "named_out", "lex_rr",
-                 "ex_rr", "en_rel", "keyword", "intent", "ex_x_lex")
+                 "ex_rr", "en_rel", "keyword", "intent", "ex_x_lex", "clf", "clf_rel", "clf_rr",
+                 "en_x_lex", "en_x_ex", "en_x_clf")
 SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex_minus_oos", "coverage",
-                  "named", "english", "topic")
+                  "named", "english", "topic", "clf_oos", "clf_max")
 CANDIDATES = 12  # best articles by each signal that the model ranks
 
 
@@ -34,16 +35,20 @@ class Signals:
     en: dict[Key, float]
     keyword: dict[Key, float]
     intent: dict[Key, float]
+    clf: dict[Key, float]  # the classifier's probability of each article
 
 
-def _candidates(sig: Signals, named: tuple[str, ...]) -> list[Candidate]:
+def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> list[Candidate]:
     """The best articles by either signal, each with the features of :data:`RANK_FEATURES`."""
-    combined, examples, lex, en, keyword, intent = (sig.combined, sig.examples, sig.lex, sig.en, sig.keyword,
-                                                     sig.intent)
+    combined, examples, lex, en, keyword, intent, clf = (sig.combined, sig.examples, sig.lex, sig.en, sig.keyword,
+                                                          sig.intent, sig.clf)
     # Ties broken by the article's key: the same answer whatever the process's hash seed.
     lex_order = sorted(combined, key=lambda k: (-combined[k], k))[:CANDIDATES]
     ex_order = sorted((k for k in examples if k is not None), key=lambda k: (-examples[k][0], k))[:CANDIDATES]
-    keys = list(dict.fromkeys([*lex_order, *ex_order]))
+    clf_order = sorted(clf, key=lambda k: (-clf[k], k))[:CANDIDATES]
+    keys = list(dict.fromkeys([*lex_order, *ex_order, *clf_order]))
+    clf_max = max(clf.values(), default=0.0) or 1.0
+    clf_rank = {k: i for i, k in enumerate(clf_order)}
     lex_max = max((combined.get(k, 0.0) for k in keys), default=0.0) or 1.0
     ex_max = max((examples.get(k, (0.0, 0.0, None))[0] for k in keys), default=0.0) or 1.0
     en_max = max(en.values(), default=0.0) or 1.0
@@ -59,7 +64,10 @@ def _candidates(sig: Signals, named: tuple[str, ...]) -> list[Candidate]:
             float(bool(named) and k[0] in named), float(bool(named) and k[0] not in named),
             1 / (1 + lex_rank.get(k, CANDIDATES)), 1 / (1 + ex_rank.get(k, CANDIDATES)),
             en.get(k, 0.0) / en_max, min(keyword.get(k, 0.0), 3.0), min(intent.get(k, 0.0), 2.0),
-            (c / lex_max) * (ex1 / ex_max))))
+            (c / lex_max) * (ex1 / ex_max), clf.get(k, 0.0), clf.get(k, 0.0) / clf_max,
+            1 / (1 + clf_rank.get(k, CANDIDATES)),
+            # English questions reach the articles through the glossary only: their signals weigh differently.
+            english * c / lex_max, english * ex1 / ex_max, english * clf.get(k, 0.0) / clf_max)))
     return out
 
 
@@ -89,6 +97,8 @@ class Ranker:
 @cache
 def ranker() -> Ranker:
     data = _lexicon("ranker")
-    return Ranker(tuple(data["rank"][k] for k in RANK_FEATURES), tuple(data["scope"][k] for k in SCOPE_FEATURES),
+    # A feature the file does not weigh yet (added since the last fit) counts for nothing.
+    return Ranker(tuple(data["rank"].get(k, 0.0) for k in RANK_FEATURES),
+                  tuple(data["scope"].get(k, 0.0) for k in SCOPE_FEATURES),
                   data["abstain_below"], data["sure_above"], data["likely_above"])
 
