@@ -72,7 +72,7 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
     best = result.hits[0] if result.hits and not picked else None
     working = reckon(best.measure, best.article, text) if best else None
     if composed.abstained:
-        reply = _abstain(_, composed, contact)
+        reply = _truncated(_, _abstain(_, composed, contact), result)
     elif not result.likely and working is None:
         # Numbers that fit the best article's rule are evidence enough to answer it.
         reply = _did_you_mean(_, lang, result)
@@ -92,10 +92,15 @@ def _with_notes(_: Translate, lang: str, reply: Reply, result: SearchResult, pic
         others = tuple(Choice(pick_value(h), _topic(lang, h)) for h in result.hits[1:3])
         reply = replace(reply, text=reply.text + "\n" + _("Or did you mean:"),
                         choices=others + tuple(c for c in reply.choices if not c.value.startswith("ask:")))
-    if result.truncated:
-        reply = replace(reply, text=_("(Your message was long: I searched its first {n} characters.)",
-                                      n=MAX_QUERY) + "\n" + reply.text)
-    return reply
+    return _truncated(_, reply, result)
+
+
+def _truncated(_: Translate, reply: Reply, result: SearchResult) -> Reply:
+    """Say so when only the start of a long question was searched (also when nothing was found in it)."""
+    if not result.truncated:
+        return reply
+    return replace(reply, text=_("(Your message was long: I searched its first {n} characters.)", n=MAX_QUERY)
+                   + "\n" + reply.text)
 
 
 def _picked(text: str) -> SearchResult | None:

@@ -25,6 +25,11 @@ def term_counts(text: str, stop_en: frozenset[str]) -> dict[str, float]:
     return vec
 
 
+def sublinear(count: float) -> float:
+    """A term's weight from its (weighted) count: 1 + log for repeats, the count itself below one."""
+    return 1 + math.log(count) if count > 1 else count
+
+
 class Examples:
     """Questions people wrote, each labelled with the article that answers it (or none: out of scope):
     the train split of the blind set (tests/data/blind.jsonl) and of the older set, stored normalised
@@ -101,8 +106,7 @@ class Classifier:
         self.weights: dict[str, list[list[float]]] = data.get("weights", {})
 
     def vector(self, text: str) -> dict[str, float]:
-        vec = {t: (1 + math.log(c)) * self.idf[t] for t, c in term_counts(text, self.stop_en).items()
-               if t in self.idf and c > 0}
+        vec = {t: sublinear(c) * self.idf[t] for t, c in term_counts(text, self.stop_en).items() if t in self.idf}
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         return {t: w / norm for t, w in vec.items()}
 

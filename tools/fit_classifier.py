@@ -1,0 +1,100 @@
+"""The search's linear classifier over the articles and "out of scope" (part of tools/fit_ranker.py):
+fitted with scikit-learn on the train questions and the articles' own text, shipped as pruned weights
+that ``knowledge.search.examples.Classifier`` reads with plain Python."""
+
+from __future__ import annotations
+
+import math
+
+C = 30.0  # inverse regularisation
+PRUNE = 0.1  # weights smaller than this are not shipped
+FOLDS = 5  # the train questions' own features come from the model fitted on the other folds
+
+
+def label(r: dict) -> str | None:
+    """A question's article as the classifier and the examples name it ("measure:article"); None: out of scope."""
+    return f"{r['expected'][0][0]}:{r['expected'][0][1]}" if r["expected"] else None
+
+
+def classifier_text(normalised: str) -> str:
+    """What the classifier reads: the question as searched plus its English words' glossary terms."""
+    import knowledge.search as s
+    from knowledge.search.core import _translate
+
+    return " ".join([normalised, *_translate(s.index(), normalised)])
+
+
+def article_docs() -> list[tuple[str, str]]:
+    """The articles' own text (each paragraph) and English gists, labelled with their article."""
+    import knowledge.search as s
+    from knowledge.loader import load_measures
+
+    out = []
+    for m in load_measures().values():
+        for a in m.articles:
+            out += [(classifier_text(s.fold(p.text)), f"{m.key}:{a.number}") for p in a.paragraphs]
+            out.append((classifier_text(s.fold(a.gist_en)), f"{m.key}:{a.number}"))
+    return out
+
+
+def fit_classifier(docs: list[tuple[str, str]]) -> dict:
+    """Multinomial logistic regression on :class:`Classifier` vectors; returns its JSON form."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x, idf, vocab = _matrix([text for text, _ in docs])
+    model = LogisticRegression(C=C, max_iter=1000).fit(x, [y for _, y in docs])
+    classes = [str(c) for c in model.classes_]
+    coef = np.asarray(model.coef_)
+    weights: dict[str, list[list[float]]] = {}
+    for t, j in vocab.items():
+        col = [[k, round(float(coef[k, j]), 3)] for k in range(len(classes)) if abs(coef[k, j]) >= PRUNE]
+        if col:
+            weights[t] = col
+    return {"classes": [None if c == "OOS" else c for c in classes],
+            "bias": [round(float(b), 4) for b in model.intercept_], "idf": idf, "weights": weights}
+
+
+def _matrix(texts: list[str]) -> tuple[object, dict[str, float], dict[str, int]]:
+    """The texts as rows of :meth:`Classifier.vector` (terms of at least two texts), the idf, the columns."""
+    from scipy.sparse import csr_matrix
+
+    import knowledge.search as s
+    from knowledge.search.examples import sublinear, term_counts
+
+    counts = [term_counts(text, s.index().stop_en) for text in texts]
+    df: dict[str, int] = {}
+    for c in counts:
+        for t in c:
+            df[t] = df.get(t, 0) + 1
+    idf = {t: round(math.log((len(texts) + 1) / (n + 1)) + 1, 4) for t, n in sorted(df.items()) if n >= 2}
+    vocab = {t: i for i, t in enumerate(idf)}
+    values, rows_, cols = [], [], []
+    for i, c in enumerate(counts):
+        vec = {t: sublinear(v) * idf[t] for t, v in c.items() if t in idf}
+        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+        for t, w in vec.items():
+            rows_.append(i)
+            cols.append(vocab[t])
+            values.append(w / norm)
+    return csr_matrix((values, (rows_, cols)), shape=(len(texts), len(vocab))), idf, vocab
+
+
+def classifiers(train: list[dict], items: list[dict]) -> tuple[dict, dict[str, object]]:
+    """The classifier on all train questions (its JSON), and per train question the runtime classifier
+    fitted without that question's fold."""
+    import knowledge.search as s
+    from knowledge.search.examples import Classifier
+
+    texts = {i["id"]: classifier_text(i["n"]) for i in items}
+    docs = [(texts[r["id"]], label(r) or "OOS") for r in train]
+    articles = article_docs()
+    full = fit_classifier(docs + articles)
+    held: dict[str, object] = {}
+    for k in range(FOLDS):
+        fold = [(d, r) for n, (d, r) in enumerate(zip(docs, train, strict=True)) if n % FOLDS != k]
+        model = Classifier(fit_classifier([d for d, _ in fold] + articles), s.index().stop_en)
+        held.update({r["id"]: model for n, r in enumerate(train) if n % FOLDS == k})
+    return full, held
+
+
