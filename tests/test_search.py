@@ -268,3 +268,15 @@ def test_classifier_is_one_of_the_signals() -> None:
     assert max(p, key=lambda k: p[k]) is not None
     oos = clf.probabilities("公司拖欠工资三个月了怎么讨薪")
     assert oos[None] > max(v for k, v in oos.items() if k is not None)
+
+
+@pytest.mark.parametrize("question", ["请问云岭工匠怎么申报？", "怎么报名云岭工匠", "技师工作站的事问一下"])
+def test_a_question_naming_a_programme_is_never_told_the_text_is_silent(question: str) -> None:
+    """The in-scope model may doubt a short question, but one that names a programme by its name is about
+    the measures: it gets an answer or "did you mean", never the abstention."""
+    result = search(question)
+    assert not result.abstained and result.hits
+
+
+def test_a_question_naming_no_programme_may_still_be_abstained() -> None:
+    assert search("工资拖欠了三个月怎么办").abstained

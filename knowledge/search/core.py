@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -52,9 +53,14 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
     p_top = _sigmoid(scored[0][0])
     p_in = model.in_scope(prep.scope_features(scored))
     common = {"named": prep.named, "truncated": prep.truncated, "p_answer": round(p_top, 3)}
-    if p_in < model.abstain_below:
-        return SearchResult(prep.text, prep.lang, (), True, "low_score", **common)  # type: ignore[arg-type]
     hits = tuple(Hit(c.key[0], c.key[1], c.paragraph, round(logit, 3)) for logit, c in scored[: max(top, 1)])
+    if p_in < model.abstain_below:
+        if not _names_programme(prep.text):
+            return SearchResult(prep.text, prep.lang, (), True, "low_score", **common)  # type: ignore[arg-type]
+        # A question that names one of the four programmes by name is about them even when the model
+        # doubts it: answer with the runners-up offered, or ask "did you mean", instead of saying the text is silent.
+        return SearchResult(prep.text, prep.lang, hits, False, sure=False, likely=p_top >= model.likely_above,
+                            **common)  # type: ignore[arg-type]
     return SearchResult(prep.text, prep.lang, hits, False, sure=p_top >= model.sure_above,
                         likely=p_top >= model.likely_above, **common)  # type: ignore[arg-type]
 
@@ -185,6 +191,15 @@ def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]
             intent[key] += 1.0
     return keyword, intent
 
+
+
+# The programmes' own names (not the generic 工匠 / 培训 / 工作室), in Chinese and English.
+_PROGRAMME_NAMES = re.compile(r"云岭工匠|创新工作室|技师工作站|技能培训专项资金|yunling craftsm[ae]n|innovation studio|"
+                              r"technician (?:work)?station", re.IGNORECASE)
+
+
+def _names_programme(text: str) -> bool:
+    return _PROGRAMME_NAMES.search(text) is not None
 
 
 def _named(idx: Index, text: str) -> set[str]:
