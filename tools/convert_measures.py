@@ -21,12 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from measure_annexes import ANNEXES  # noqa: E402
 
 from knowledge.models import Annex, Article, Chapter, FormField, Measure, Paragraph  # noqa: E402
 from knowledge.text import squash  # noqa: E402
+from tools.measure_annexes import ANNEXES  # noqa: E402
 
 DEFAULT_SOURCE = ROOT.parent / "shared" / "source" / "yunnan-union-measures-2020.txt"
 DATA = ROOT / "knowledge" / "data"
