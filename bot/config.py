@@ -1,83 +1,103 @@
-"""Settings: the only place that reads the environment (variables prefixed ``YUNLING_``) or a ``.env`` file."""
+"""Settings: the only place that reads the environment (variables prefixed ``YUNLING_``) or a ``.env`` file.
+
+Loading has no side effects: :func:`load_settings` reads and validates, nothing more. The key file of a
+SQLite database is created by :func:`with_local_data_key`, which the commands that open a database call
+(:func:`settings_for_database`). pydantic is imported when settings are loaded, not when this module is:
+``yunling --help`` stays quick.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from handlers.settings import Settings
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+    from handlers.settings import Settings
 
 PREFIX = "YUNLING_"
+# Settings whose values are never repeated in an error message.
+SECRET_WORDS = ("key", "token", "secret", "clerks")
 
 
 class ConfigurationError(Exception):
     """The settings cannot run the assistant safely; the message says what to set."""
 
 
-def _read_dotenv(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        values[key.strip()] = value.strip().strip('"').strip("'")
-    return values
+def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from ``.env`` (default: in the working directory), then the environment (which wins), then
+    explicit overrides (``None`` ignored). Any setting may instead be given as ``NAME_FILE``, the path of
+    a file holding it. A value that does not fit raises :class:`ConfigurationError` naming the variable
+    and what it expects. Reads only: nothing is written."""
+    from pydantic import ValidationError
+
+    from bot.settings_sources import environment_model
+    from handlers.settings import Settings
+
+    environ = os.environ if env is None else env
+    model = environment_model(environ, dotenv or Path(".env"), _read_secret_file)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        values = model(**given).model_dump()
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigurationError(explain(exc.errors())) from None
 
 
-def _parse_clerks(spec: str) -> dict[str, str]:
-    """``channel:user=unit;channel:user=unit`` -> {"channel:user": "unit"}."""
-    result: dict[str, str] = {}
-    for item in spec.split(";"):
-        item = item.strip()
-        if not item or "=" not in item:
-            continue
-        who, _, unit = item.partition("=")
-        result[who.strip()] = unit.strip()
-    return result
-
-
-def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = None, *, data_key_file: bool = True,
-                  **overrides: Any) -> Settings:
-    """Build settings from ``.env`` then the environment (environment wins), then explicit overrides;
-    ``data_key_file=False`` (commands without a database) never creates the local key file."""
-    source: dict[str, str] = {}  # any setting may instead be given as NAME_FILE=path of a file holding it
-    source.update(_read_dotenv(dotenv or Path(".env")))
-    source.update(os.environ if env is None else env)
-    values: dict[str, Any] = {}
-    for f in fields(Settings):
-        key = PREFIX + f.name.upper()
-        if key not in source and key + "_FILE" in source:  # a secret mounted as a file (Docker, systemd)
-            source[key] = _read_secret_file(key + "_FILE", source[key + "_FILE"])
-        if key not in source:
-            continue
-        raw = source[key]
-        if f.name == "clerks":
-            values[f.name] = _parse_clerks(raw)
-        elif f.type == "int":
-            values[f.name] = int(raw)
-        elif f.type == "float":
-            values[f.name] = float(raw)
-        elif f.type == "bool":
-            values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
-        else:
-            values[f.name] = raw
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    settings = Settings(**values)
+def settings_for_database(*, data_key_file: bool = True, **overrides: Any) -> Settings:
+    """:func:`load_settings`, then the explicit step of the commands that open a database: a SQLite
+    database without ``YUNLING_DATA_KEY`` gets its key file (:func:`with_local_data_key`), unless
+    ``data_key_file=False`` (a restore, which must not make a new key beside the database it restores)."""
+    settings = load_settings(**overrides)
     return with_local_data_key(settings) if data_key_file else settings
+
+
+_EXPECTED = {
+    "int_parsing": "an integer", "int_type": "an integer", "int_from_float": "an integer",
+    "float_parsing": "a number", "float_type": "a number",
+    "bool_parsing": "true or false (also 1/0, yes/no, on/off)", "bool_type": "true or false",
+    "string_type": "text", "dict_type": "channel:user=unit entries separated by ';'",
+}
+
+
+def explain(errors: list[ErrorDetails]) -> str:
+    """One line naming each variable that does not fit, what it expects and (unless secret) what it got."""
+    return "; ".join(_problem(error) for error in errors)
+
+
+def _problem(error: ErrorDetails) -> str:
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "value_error":
+        expected = str(ctx.get("error", error["msg"]))
+    elif kind == "literal_error":
+        expected = f"one of {ctx.get('expected')}"
+    elif kind in ("greater_than_equal", "greater_than", "less_than", "less_than_equal"):
+        bound = {"greater_than_equal": "≥", "greater_than": ">", "less_than": "<", "less_than_equal": "≤"}[kind]
+        limit = next(iter(ctx.values()), "?")
+        expected = f"a number {bound} {limit}"
+    elif kind == "extra_forbidden":
+        return f"{name}: no such setting"
+    else:
+        expected = _EXPECTED.get(kind, error["msg"])
+    if not expected.startswith("expected"):
+        expected = f"expected {expected}"
+    shown = "" if any(w in name for w in SECRET_WORDS) else f", not {str(error.get('input'))[:80]!r}"
+    return f"{PREFIX}{name.upper()}: {expected}{shown}"
 
 
 def _read_secret_file(setting: str, path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise ConfigurationError(f"{setting}: cannot read {path} ({exc.strerror})") from exc
+        raise ConfigurationError(f"{setting}: cannot read {path} ({exc.strerror}); expected the path of a readable "
+                                 "file holding the value") from exc
 
 
 def with_local_data_key(settings: Settings) -> Settings:
@@ -126,51 +146,13 @@ def _holds_encrypted_data(db_path: Path) -> bool:
     return False
 
 
-# What each setting means, for .env.example (``python tools/env_example.py``) and the README's table.
-# tests/test_deploy.py fails when a setting has no entry here or .env.example is not regenerated.
-MEANINGS: dict[str, str] = {
-    "database_url": "any SQLAlchemy URL; PostgreSQL as postgresql+psycopg://user:pw@host/db",
-    "timezone": "time zone of dates shown and of the calendar",
-    "default_locale": "zh or en, for people whose platform gives no language",
-    "session_timeout_minutes": "idle time after which an unfinished conversation starts afresh",
-    "sqlite_busy_timeout_ms": "SQLite lock wait, kept well under WeChat's 5-second budget",
-    "clerks": "clerk allow-list: wechat:OPENID=昆明市总工会;telegram:12345=云南省总工会;console:li=…",
-    "data_key": "secret that encrypts ID and phone numbers at rest (required with a server database; with "
-                "SQLite a key file <db>.key is created beside a new database). Keep it apart from backups",
-    "human_contact": "the human contact named when the assistant abstains",
-    "handoff_promise_hours": "promised answer time of a hand-off ticket",
-    "telegram_token": "Telegram bot token from @BotFather",
-    "telegram_base_url": "Bot API server root, for a local Bot API server (empty: Telegram's)",
-    "telegram_webhook_secret": "secret of the Telegram webhook /telegram (set it to serve the webhook)",
-    "telegram_bot_username": "the bot's username, for deep links",
-    "wechat_token": "WeChat official account: server token (set it to serve /wechat)",
-    "wechat_app_id": "WeChat official account: AppID",
-    "wechat_aes_key": "WeChat official account: EncodingAESKey (safe mode; plain mode is then refused)",
-    "wechat_app_secret": "WeChat official account: AppSecret",
-    "wechat_api_base_url": "WeChat API root, for a local stand-in (empty: WeChat's)",
-    "wechat_timestamp_window_s": "webhook calls older or newer than this are refused",
-    "wechat_reply_deadline_s": "after this, answer 'success' and send by customer-service message",
-    "wechat_template_status": "template id for status notifications outside the 48-hour window",
-    "wechat_transfer_to_kf": "hand 人工 over to the account's customer-service seats instead of tickets",
-    "signin_grace_minutes": "sign-in opens this long before a session starts",
-    "public_url": "public root of the web app (https://assistant.example.org): download links and sign-in "
-                  "screens; empty: none",
-    "download_ttl_hours": "how long a download link works",
-    "log_level": "log level of servers",
-    "log_format": "text, or json for one JSON object a line with request_id and message_id",
-    "metrics_token": "bearer token a Prometheus scraper presents at /metrics; empty: no /metrics route",
-    "retention_conversation_days": "idle conversations are deleted after this many days (docs/privacy.md)",
-    "retention_ticket_text_days": "free text of answered/closed tickets is removed after this many days",
-    "retention_delivery_keys_days": "delivery keys (message ids) are forgotten after this many days",
-    "retention_outbox_days": "text of sent outbox messages is emptied after this many days",
-}
-
-
 def env_example() -> str:
     """The text of .env.example: every setting, its default and its meaning, from :class:`Settings`."""
+    from handlers.settings import Settings
+
     defaults = Settings()
     lines = ["# Settings of the Yunling Workers' Assistant (generated by tools/env_example.py from",
-             "# handlers/settings.py and bot/config.py; do not edit by hand). Copy to .env or to the",
+             "# handlers/settings.py; do not edit by hand). Copy to .env or to the",
              "# environment file of the service; the environment wins over .env. Commented lines show the default.",
              "# Any setting may be given as NAME_FILE=/path/of/a/file/holding/it instead (secrets: YUNLING_DATA_KEY_FILE).",
              ""]
@@ -182,7 +164,7 @@ def env_example() -> str:
             shown = "true" if value else "false"
         else:
             shown = str(value)
-        lines.append(f"# {MEANINGS[f.name]}")
+        lines.append(f"# {Settings.__pydantic_fields__[f.name].description}")
         lines.append(f"#{PREFIX}{f.name.upper()}={shown}")
         lines.append("")
     return "\n".join(lines)

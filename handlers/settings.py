@@ -1,52 +1,135 @@
-"""The assistant's settings as a plain value; ``bot.config`` fills it from the environment."""
+"""The assistant's settings: one typed model, each field with its default and its meaning.
+
+``Settings(...)`` is a plain value (it reads nothing); ``bot.config.load_settings`` fills it from the
+environment and ``.env``, and ``tools/env_example.py`` writes ``.env.example`` from it. A pydantic
+dataclass, so that ``dataclasses.replace`` and ``fields`` keep working and every value is validated.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
+from pydantic.dataclasses import dataclass
+
+# A database URL as SQLAlchemy reads it: dialect[+driver]://…
+_DATABASE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\+[A-Za-z0-9_]+)?://")
 
 
-@dataclass(frozen=True)
+def database_url(value: str) -> str:
+    if not _DATABASE_URL.match(value):
+        raise ValueError("expected a SQLAlchemy database URL such as sqlite:///yunling.db or "
+                         "postgresql+psycopg://user:pw@host/db")
+    return value
+
+
+def http_url_or_empty(value: str) -> str:
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("expected an http:// or https:// URL (or nothing)")
+    return value
+
+
+def time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ValueError, LookupError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError("expected an IANA time zone such as Asia/Shanghai") from None
+    return value
+
+
+def parse_clerks(value: object) -> object:
+    """``channel:user=unit;channel:user=unit`` -> {"channel:user": "unit"} (a mapping passes unchanged)."""
+    if not isinstance(value, str):
+        return value
+    result: dict[str, str] = {}
+    for number, item in enumerate(value.split(";"), start=1):
+        item = item.strip()
+        if not item:
+            continue
+        who, sep, unit = item.partition("=")
+        if not sep or ":" not in who or not who.split(":", 1)[1].strip() or not unit.strip():
+            # (the entry itself is not repeated: it holds a person's platform id)
+            raise ValueError(f"expected channel:user=unit entries separated by ';', such as "
+                             f"console:li=昆明市总工会 (entry {number} is not)")
+        result[who.strip()] = unit.strip()
+    return result
+
+
+def upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+DatabaseUrl = Annotated[str, AfterValidator(database_url)]
+HttpUrl = Annotated[str, AfterValidator(http_url_or_empty)]
+TimeZone = Annotated[str, AfterValidator(time_zone)]
+Clerks = Annotated[dict[str, str], BeforeValidator(parse_clerks)]
+LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(upper)]
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Settings:
-    """Every knob of the assistant, documented in README's configuration table."""
+    """Every knob of the assistant; README's configuration table and .env.example describe the same."""
 
-    database_url: str = "sqlite:///yunling.db"
-    timezone: str = "Asia/Shanghai"
-    default_locale: str = "zh"
-    # Idle time after which an unfinished conversation is dropped (minutes).
-    session_timeout_minutes: int = 30
-    # SQLite busy timeout (ms): well under WeChat's 5 s reply budget.
-    sqlite_busy_timeout_ms: int = 2000
-    # Clerk allow-list: "console:alice=昆明市总工会;telegram:123=云南省总工会".
-    clerks: dict[str, str] = field(default_factory=dict)
-    # Key protecting ID numbers at rest (any string; derived with SHA-256). Empty: a local dev key file.
-    data_key: str = ""
-    human_contact: str = "云南省总工会技术创新和职工素质建设工作办公室"
-    handoff_promise_hours: int = 48
-    telegram_token: str = ""
-    telegram_base_url: str = ""
-    telegram_webhook_secret: str = ""
-    telegram_bot_username: str = ""  # no default: without it, no Telegram links or QR codes
-    wechat_token: str = ""
-    wechat_app_id: str = ""
-    wechat_aes_key: str = ""
-    wechat_app_secret: str = ""
-    wechat_api_base_url: str = ""
-    wechat_timestamp_window_s: int = 300
-    wechat_reply_deadline_s: float = 4.0
-    wechat_template_status: str = ""
-    wechat_transfer_to_kf: bool = False
-    signin_grace_minutes: int = 15
-    # Public root of the web app ("https://assistant.example.org"): files go to WeChat as download links.
-    public_url: str = ""
-    download_ttl_hours: int = 24
-    log_level: str = "INFO"
-    # Retention (days; docs/privacy.md): idle conversations, free text of answered/closed tickets, delivery
-    # keys, the text of sent outbox messages.
-    retention_conversation_days: int = 30
-    retention_ticket_text_days: int = 365
-    retention_delivery_keys_days: int = 7
-    retention_outbox_days: int = 90
-    # "text" (one line, human-readable) or "json" (one JSON object a line, with request and message ids).
-    log_format: str = "text"
-    # Bearer token a Prometheus scraper presents at /metrics; empty: no /metrics route.
-    metrics_token: str = ""
+    database_url: DatabaseUrl = Field(
+        "sqlite:///yunling.db", description="any SQLAlchemy URL; PostgreSQL as postgresql+psycopg://user:pw@host/db")
+    timezone: TimeZone = Field("Asia/Shanghai", description="time zone of dates shown and of the calendar")
+    default_locale: Literal["zh", "en"] = Field(
+        "zh", description="zh or en, for people whose platform gives no language")
+    session_timeout_minutes: int = Field(
+        30, ge=1, description="idle time after which an unfinished conversation starts afresh")
+    sqlite_busy_timeout_ms: int = Field(
+        2000, ge=0, description="SQLite lock wait, kept well under WeChat's 5-second budget")
+    clerks: Clerks = Field(
+        default_factory=dict,
+        description="clerk allow-list: wechat:OPENID=昆明市总工会;telegram:12345=云南省总工会;console:li=…")
+    data_key: str = Field(
+        "", repr=False, description="secret that encrypts ID and phone numbers at rest (required with a server database; "
+        "with SQLite a key file <db>.key is created beside a new database). Keep it apart from backups")
+    human_contact: str = Field(
+        "云南省总工会技术创新和职工素质建设工作办公室", description="the human contact named when the assistant abstains")
+    handoff_promise_hours: int = Field(48, ge=1, description="promised answer time of a hand-off ticket")
+    telegram_token: str = Field("", repr=False, description="Telegram bot token from @BotFather")
+    telegram_base_url: HttpUrl = Field(
+        "", description="Bot API server root, for a local Bot API server (empty: Telegram's)")
+    telegram_webhook_secret: str = Field(
+        "", repr=False, description="secret of the Telegram webhook /telegram (set it to serve the webhook)")
+    telegram_bot_username: str = Field("", description="the bot's username, for deep links")
+    wechat_token: str = Field("", repr=False, description="WeChat official account: server token (set it to serve /wechat)")
+    wechat_app_id: str = Field("", description="WeChat official account: AppID")
+    wechat_aes_key: str = Field(
+        "", repr=False, description="WeChat official account: EncodingAESKey (safe mode; plain mode is then refused)")
+    wechat_app_secret: str = Field("", repr=False, description="WeChat official account: AppSecret")
+    wechat_api_base_url: HttpUrl = Field(
+        "", description="WeChat API root, for a local stand-in (empty: WeChat's)")
+    wechat_timestamp_window_s: int = Field(
+        300, ge=1, description="webhook calls older or newer than this are refused")
+    wechat_reply_deadline_s: float = Field(
+        4.0, gt=0, lt=5, description="after this, answer 'success' and send by customer-service message")
+    wechat_template_status: str = Field(
+        "", description="template id for status notifications outside the 48-hour window")
+    wechat_transfer_to_kf: bool = Field(
+        False, description="hand 人工 over to the account's customer-service seats instead of tickets")
+    signin_grace_minutes: int = Field(15, ge=0, description="sign-in opens this long before a session starts")
+    public_url: HttpUrl = Field(
+        "", description="public root of the web app (https://assistant.example.org): download links and sign-in "
+        "screens; empty: none")
+    download_ttl_hours: int = Field(24, ge=1, description="how long a download link works")
+    log_level: LogLevel = Field("INFO", description="log level of servers")
+    retention_conversation_days: int = Field(
+        30, ge=1, description="idle conversations are deleted after this many days (docs/privacy.md)")
+    retention_ticket_text_days: int = Field(
+        365, ge=1, description="free text of answered/closed tickets is removed after this many days")
+    retention_delivery_keys_days: int = Field(
+        7, ge=1, description="delivery keys (message ids) are forgotten after this many days")
+    retention_outbox_days: int = Field(
+        90, ge=1, description="text of sent outbox messages is emptied after this many days")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text, or json for one JSON object a line with request_id and message_id")
+    metrics_token: str = Field(
+        "", repr=False, description="bearer token a Prometheus scraper presents at /metrics; empty: no /metrics route")

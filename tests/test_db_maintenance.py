@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot.app import build_app
 from bot.cli import main
-from bot.config import ConfigurationError, load_settings
+from bot.config import ConfigurationError, load_settings, settings_for_database
 from handlers.settings import Settings
 from storage.db import init_db, make_engine, run_in_transaction
 from storage.models import AuditEvent, Person
@@ -138,7 +138,7 @@ def test_pg_dump_invocation_round_trips(engine, settings, db_url, monkeypatch, t
 
 def _sqlite_with_personal_data(tmp_path: Path) -> tuple[str, Path, str]:
     url = f"sqlite:///{tmp_path / 'y.db'}"
-    settings = load_settings(env={}, dotenv=tmp_path / "none", database_url=url)  # creates y.db.key
+    settings = settings_for_database(env={}, dotenv=tmp_path / "none", database_url=url)  # creates y.db.key
     app = build_app(settings)
     _write_person_with_file(app.engine, settings.data_key, 1)
     app.engine.dispose()
@@ -194,5 +194,5 @@ def test_maintenance_commands_name_an_unreachable_database_too(monkeypatch, caps
 
 
 def test_settings_without_a_key_for_a_new_sqlite_database_still_work(tmp_path: Path) -> None:
-    s = load_settings(env={}, dotenv=tmp_path / "none", database_url=f"sqlite:///{tmp_path / 'new.db'}")
+    s = settings_for_database(env={}, dotenv=tmp_path / "none", database_url=f"sqlite:///{tmp_path / 'new.db'}")
     assert isinstance(s, Settings) and s.data_key

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | 
     from bot.config import load_settings
 
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    contact = load_settings(data_key_file=False).human_contact  # no database: no key file either
+    contact = load_settings().human_contact  # no database: no key file either
     if args.question is not None:
         stdout.write(_one(args.question, args, contact) + "\n")
         return 0

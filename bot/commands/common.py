@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Callable
+from typing import Any
 
-from bot.config import load_settings
+from bot.config import settings_for_database
 from handlers.settings import Settings
 
 # Keys of the knowledge base offered as choices on the command line, copied here so that building a parser
@@ -40,8 +41,8 @@ def add_db_option(p: argparse.ArgumentParser) -> None:
                    "sqlite:///yunling.db)")
 
 
-def settings_from(args: argparse.Namespace, **overrides: object) -> Settings:
-    return load_settings(database_url=getattr(args, "db", None), **overrides)
+def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
+    return settings_for_database(database_url=getattr(args, "db", None), **overrides)
 
 
 def later(module: str, name: str) -> Callable[[argparse.Namespace], int]:
