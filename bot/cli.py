@@ -24,9 +24,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "console-link": ("bot.commands.console_link", "print a one-time sign-in link to the clerks' web console"),
     "training": ("bot.commands.training", "training classes: register, import roster, sign-in codes, exports"),
 }
-COMMAND_MODULES = tuple(module for module, _help in COMMANDS.values())
-
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or (``only``) one with just that command's real options and stubs for the rest."""
     parser = argparse.ArgumentParser(

@@ -19,7 +19,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -166,28 +166,6 @@ class ConsoleSender:
 
     async def send(self, recipient: Recipient, reply: Reply, *, kind: str, dedupe_key: str) -> None:
         self.write(f"[{kind} -> {recipient.channel}:{recipient.chat_key}]\n{render_text(reply)}")
-
-
-@dataclass
-class RecordingSender:
-    """Records what it is asked to send; ``plan`` makes chosen attempts fail. ``plan[dedupe_key]`` is a list of
-    outcomes used in turn: an exception instance to raise, "timeout" to hang past the worker's timeout, or
-    None to succeed. Used in tests and for dry runs."""
-
-    channel: str = "console"
-    plan: dict[str, list[Any]] = field(default_factory=dict)
-    sent: list[tuple[Recipient, Reply, str, str]] = field(default_factory=list)
-    attempts: list[str] = field(default_factory=list)
-
-    async def send(self, recipient: Recipient, reply: Reply, *, kind: str, dedupe_key: str) -> None:
-        self.attempts.append(dedupe_key)
-        steps = self.plan.get(dedupe_key) or self.plan.get(f"{self.channel}:{recipient.user_key}") or []
-        step = steps.pop(0) if steps else None
-        if step == "timeout":
-            await asyncio.sleep(3600)
-        elif isinstance(step, BaseException):
-            raise step
-        self.sent.append((recipient, reply, kind, dedupe_key))
 
 
 # -- the worker ------------------------------------------------------------------------------------

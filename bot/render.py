@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from handlers.types import Reply
 
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-
 
 def render_text(reply: Reply, *, citations: bool = True, numbered: bool = True) -> str:
     parts = [reply.text]

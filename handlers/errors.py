@@ -13,5 +13,3 @@ class Invalid(HandlerError):
         self.message = message
 
 
-class NotAllowed(HandlerError):
-    """The person lacks the role or unit a capability needs."""

@@ -60,11 +60,6 @@ def unit_scope(unit: str) -> dict[str, str]:
     return {"industry_union": unit}
 
 
-def scope_allowed(unit: str, spec: dict[str, str]) -> bool:
-    scope = unit_scope(unit)
-    return all(spec.get(k) == v for k, v in scope.items())
-
-
 def clerk_units(*, session: Session, extra: tuple[str, ...] = ()) -> list[str]:
     units = set(extra)
     for p in session.exec(select(Person).where(Person.unit != "")):

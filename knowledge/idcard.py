@@ -39,10 +39,6 @@ def id_problem(raw: str, *, today: date | None = None) -> str | None:
     return None
 
 
-def is_valid_id(raw: str) -> bool:
-    return id_problem(raw) is None
-
-
 def id_sex(value: str) -> str:
     """'男' or '女' from the 17th digit."""
     return "男" if int(normalize_id(value)[16]) % 2 else "女"

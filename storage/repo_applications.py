@@ -105,12 +105,6 @@ def drafts_for_unit(*, session: Session, unit: str, status: str | None = SUBMITT
     return list(session.exec(stmt.order_by(col(ApplicationDraft.id))))
 
 
-def find_by_id_number(*, session: Session, secret: str, id_number: str) -> list[ApplicationDraft]:
-    """Forms carrying this ID number, found by its keyed hash (the clear value is never queried)."""
-    stmt = select(ApplicationDraft).where(ApplicationDraft.id_number_hash == lookup_hash(secret, id_number))
-    return list(session.exec(stmt))
-
-
 def _touch(session: Session, draft: ApplicationDraft, now: datetime | None) -> None:
     draft.updated_at = now or utcnow()
     session.add(draft)

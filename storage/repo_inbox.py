@@ -34,6 +34,3 @@ def pending(*, session: Session, channel: str, limit: int = 10_000) -> list[tupl
     return [(key, body) for key, body in rows]
 
 
-def is_pending(*, session: Session, channel: str, message_key: str) -> bool:
-    return session.exec(select(InboxUpdate.id).where(InboxUpdate.channel == channel,
-                                                     InboxUpdate.message_key == message_key)).first() is not None

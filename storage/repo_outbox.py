@@ -179,15 +179,6 @@ def open_count(*, session: Session, broadcast_id: int | None = None) -> int:
     return int(session.exec(stmt).one())
 
 
-def next_due(*, session: Session, lease: timedelta) -> datetime | None:
-    """When the next row becomes claimable (a retry time, or the end of a stale lease)."""
-    t = OutboxMessage
-    retry = session.exec(select(func.min(t.next_attempt_at)).where(col(t.status).in_(CLAIMABLE))).one()
-    stale = session.exec(select(func.min(t.claimed_at)).where(col(t.status) == SENDING)).one()
-    candidates = [x for x in (retry, stale + lease if stale else None) if x is not None]
-    return min(candidates) if candidates else None
-
-
 def mark_sent(*, session: Session, dedupe_keys: Sequence[str], now: datetime) -> int:
     """Rows still pending under these keys were delivered by someone else (the WeChat webhook sends late
     replies at once and keeps these rows only in case it dies first); returns how many."""

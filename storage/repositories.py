@@ -207,14 +207,6 @@ def identities_of(*, session: Session, person_id: int) -> list[Identity]:
     return list(session.exec(select(Identity).where(Identity.person_id == person_id)))
 
 
-def preferred_identity(*, session: Session, person_id: int) -> Identity | None:
-    """The reachable identity the person wrote from most recently."""
-    rows = [i for i in identities_of(session=session, person_id=person_id) if i.reachable]
-    if not rows:
-        return None
-    return max(rows, key=lambda i: (i.last_inbound_at or i.created_at).timestamp())
-
-
 def set_reachable(*, session: Session, channel: str, user_key: str, reachable: bool) -> None:
     identity = find_identity(session=session, channel=channel, user_key=user_key)
     if identity is not None:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.app import App
-from bot.delivery import NO_LIMITS, DeliveryWorker, RecordingSender
+from bot.delivery import NO_LIMITS, DeliveryWorker
 from bot.scheduler import Background, start_background
 from bot.senders import Permanent
 from handlers.registry import build_dispatcher
@@ -27,6 +27,7 @@ from storage import repositories as repo
 from storage.db import session_scope
 from storage.models import OutboxMessage, Person
 from storage.models_cases import Broadcast, Case
+from tests.doubles import RecordingSender
 
 TZ = ZoneInfo("Asia/Shanghai")
 KM = "昆明市总工会"

@@ -14,13 +14,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from standins import BAD, BLOCKED, BROKEN, BotApiHttpSender, BotApiStandIn, retry_after, serve
 
-from bot.delivery import NO_LIMITS, DeliveryWorker, Limits, RateLimiter, RecordingSender
+from bot.delivery import NO_LIMITS, DeliveryWorker, Limits, RateLimiter
 from bot.senders import Permanent, RetryAfter, Transient, Unreachable
 from handlers.types import Reply, reply_to_dict
 from storage import repo_outbox as ro
 from storage import repositories as repo
 from storage.db import session_scope
 from storage.models import Identity, OutboxMessage
+from tests.doubles import RecordingSender
 
 
 class Now:
