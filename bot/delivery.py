@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.logs import message_id, message_id_var
 from bot.metrics import observe_delivery
@@ -259,7 +260,7 @@ class DeliveryWorker:
         if not results and not unreachable:
             return
 
-        def write(s):  # type: ignore[no-untyped-def]
+        def write(s: Session) -> int:
             ro.mark_unreachable(session=s, identity_ids=unreachable)
             return ro.record(session=s, worker_id=self.worker_id, results=results)
 

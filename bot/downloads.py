@@ -19,6 +19,7 @@ from html import escape
 from urllib.parse import quote
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -59,7 +60,7 @@ def store_documents(settings: Settings, engine: Engine, *, channel: str, user_ke
         raise StorageError("no data key configured (YUNLING_DATA_KEY)")
     ttl = timedelta(hours=settings.download_ttl_hours)
 
-    def work(session):  # type: ignore[no-untyped-def]
+    def work(session: Session) -> list[str]:
         owner = person_id
         if not owner:
             identity = repo.find_identity(session=session, channel=channel, user_key=user_key)
@@ -126,7 +127,7 @@ class Downloads:
         now = datetime.fromtimestamp(self.clock(), UTC)
         key = self.app.settings.data_key
 
-        def work(session):  # type: ignore[no-untyped-def]
+        def work(session: Session) -> StoredFile | None:
             found = repo_files.open_file(session=session, data_key=key, token=token, now=now)
             if found is not None and count:
                 repo_files.count_download(session=session, file_id=found.id)

@@ -118,7 +118,7 @@ class JsonFormatter(logging.Formatter):
             if value := getattr(record, key, ""):
                 line[key] = value
         if record.exc_info or record.exc_text:
-            line["exception"] = record.exc_text or scrub(self.formatException(record.exc_info))
+            line["exception"] = record.exc_text or scrub(self.formatException(record.exc_info or (None, None, None)))
         return json.dumps(line, ensure_ascii=False)
 
 

@@ -30,6 +30,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlmodel import Session
 
 from bot import downloads
 from bot.app import App
@@ -41,6 +42,7 @@ from handlers.services.broadcasts import propose_reminders, release_due_broadcas
 from storage import repo_outbox, retention
 from storage import repositories as repo
 from storage.db import run_in_transaction
+from storage.models_cases import Broadcast
 from storage.models_telegram import purge_tokens
 
 log = logging.getLogger(__name__)
@@ -100,7 +102,7 @@ class Background:
 
         skipped: list[str] = []
 
-        def work(s):  # type: ignore[no-untyped-def]
+        def work(s: Session) -> list[Broadcast]:
             skipped.clear()
             units = clerk_units(session=s, extra=tuple(self.app.settings.clerks.values()))
             return propose_reminders(session=s, today=today, now=now, tz=self.tz, units=units,
@@ -121,7 +123,7 @@ class Background:
         conversation replies (the outbox keeps them only against a crash)."""
         downloads.purge(self.app.engine, now)
 
-        def work(s):  # type: ignore[no-untyped-def]
+        def work(s: Session) -> tuple[int, int, int]:
             keys = repo.purge_processed(session=s, before=now - timedelta(days=self.app.settings.retention_delivery_keys_days))
             tokens = purge_tokens(session=s, before=now - TOKENS_KEPT)
             replies = repo_outbox.purge_sent_replies(session=s, before=now - PROCESSED_KEPT)

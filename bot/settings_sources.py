@@ -18,7 +18,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from handlers.settings import Settings
+from handlers.settings import setting_fields
 
 PREFIX = "YUNLING_"
 
@@ -59,7 +59,7 @@ class FileValuesSource(PydanticBaseSettingsSource):
         return values
 
 
-_FIELDS: dict[str, Any] = {name: (info.annotation, info) for name, info in Settings.__pydantic_fields__.items()}
+_FIELDS: dict[str, Any] = {name: (info.annotation, info) for name, info in setting_fields().items()}
 
 
 def environment_model(environ: Mapping[str, str], dotenv: Path,

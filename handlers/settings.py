@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
-from pydantic.dataclasses import dataclass
+from pydantic.dataclasses import dataclass, is_pydantic_dataclass
+from pydantic.fields import FieldInfo
 
 # A database URL as SQLAlchemy reads it: dialect[+driver]://…
 _DATABASE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\+[A-Za-z0-9_]+)?://")
@@ -77,59 +78,65 @@ class Settings:
     """Every knob of the assistant; README's configuration table and .env.example describe the same."""
 
     database_url: DatabaseUrl = Field(
-        "sqlite:///yunling.db", description="any SQLAlchemy URL; PostgreSQL as postgresql+psycopg://user:pw@host/db")
-    timezone: TimeZone = Field("Asia/Shanghai", description="time zone of dates shown and of the calendar")
+        default="sqlite:///yunling.db", description="any SQLAlchemy URL; PostgreSQL as postgresql+psycopg://user:pw@host/db")
+    timezone: TimeZone = Field(default="Asia/Shanghai", description="time zone of dates shown and of the calendar")
     default_locale: Literal["zh", "en"] = Field(
-        "zh", description="zh or en, for people whose platform gives no language")
+        default="zh", description="zh or en, for people whose platform gives no language")
     session_timeout_minutes: int = Field(
-        30, ge=1, description="idle time after which an unfinished conversation starts afresh")
+        default=30, ge=1, description="idle time after which an unfinished conversation starts afresh")
     sqlite_busy_timeout_ms: int = Field(
-        2000, ge=0, description="SQLite lock wait, kept well under WeChat's 5-second budget")
+        default=2000, ge=0, description="SQLite lock wait, kept well under WeChat's 5-second budget")
     clerks: Clerks = Field(
         default_factory=dict,
         description="clerk allow-list: wechat:OPENID=昆明市总工会;telegram:12345=云南省总工会;console:li=…")
     data_key: str = Field(
-        "", repr=False, description="secret that encrypts ID and phone numbers at rest (required with a server database; "
+        default="", repr=False, description="secret that encrypts ID and phone numbers at rest (required with a server database; "
         "with SQLite a key file <db>.key is created beside a new database). Keep it apart from backups")
     human_contact: str = Field(
-        "云南省总工会技术创新和职工素质建设工作办公室", description="the human contact named when the assistant abstains")
-    handoff_promise_hours: int = Field(48, ge=1, description="promised answer time of a hand-off ticket")
-    telegram_token: str = Field("", repr=False, description="Telegram bot token from @BotFather")
+        default="云南省总工会技术创新和职工素质建设工作办公室", description="the human contact named when the assistant abstains")
+    handoff_promise_hours: int = Field(default=48, ge=1, description="promised answer time of a hand-off ticket")
+    telegram_token: str = Field(default="", repr=False, description="Telegram bot token from @BotFather")
     telegram_base_url: HttpUrl = Field(
-        "", description="Bot API server root, for a local Bot API server (empty: Telegram's)")
+        default="", description="Bot API server root, for a local Bot API server (empty: Telegram's)")
     telegram_webhook_secret: str = Field(
-        "", repr=False, description="secret of the Telegram webhook /telegram (set it to serve the webhook)")
-    telegram_bot_username: str = Field("", description="the bot's username, for deep links")
-    wechat_token: str = Field("", repr=False, description="WeChat official account: server token (set it to serve /wechat)")
-    wechat_app_id: str = Field("", description="WeChat official account: AppID")
+        default="", repr=False, description="secret of the Telegram webhook /telegram (set it to serve the webhook)")
+    telegram_bot_username: str = Field(default="", description="the bot's username, for deep links")
+    wechat_token: str = Field(default="", repr=False, description="WeChat official account: server token (set it to serve /wechat)")
+    wechat_app_id: str = Field(default="", description="WeChat official account: AppID")
     wechat_aes_key: str = Field(
-        "", repr=False, description="WeChat official account: EncodingAESKey (safe mode; plain mode is then refused)")
-    wechat_app_secret: str = Field("", repr=False, description="WeChat official account: AppSecret")
+        default="", repr=False, description="WeChat official account: EncodingAESKey (safe mode; plain mode is then refused)")
+    wechat_app_secret: str = Field(default="", repr=False, description="WeChat official account: AppSecret")
     wechat_api_base_url: HttpUrl = Field(
-        "", description="WeChat API root, for a local stand-in (empty: WeChat's)")
+        default="", description="WeChat API root, for a local stand-in (empty: WeChat's)")
     wechat_timestamp_window_s: int = Field(
-        300, ge=1, description="webhook calls older or newer than this are refused")
+        default=300, ge=1, description="webhook calls older or newer than this are refused")
     wechat_reply_deadline_s: float = Field(
-        4.0, gt=0, lt=5, description="after this, answer 'success' and send by customer-service message")
+        default=4.0, gt=0, lt=5, description="after this, answer 'success' and send by customer-service message")
     wechat_template_status: str = Field(
-        "", description="template id for status notifications outside the 48-hour window")
+        default="", description="template id for status notifications outside the 48-hour window")
     wechat_transfer_to_kf: bool = Field(
-        False, description="hand 人工 over to the account's customer-service seats instead of tickets")
-    signin_grace_minutes: int = Field(15, ge=0, description="sign-in opens this long before a session starts")
+        default=False, description="hand 人工 over to the account's customer-service seats instead of tickets")
+    signin_grace_minutes: int = Field(default=15, ge=0, description="sign-in opens this long before a session starts")
     public_url: HttpUrl = Field(
-        "", description="public root of the web app (https://assistant.example.org): download links and sign-in "
+        default="", description="public root of the web app (https://assistant.example.org): download links and sign-in "
         "screens; empty: none")
-    download_ttl_hours: int = Field(24, ge=1, description="how long a download link works")
-    log_level: LogLevel = Field("INFO", description="log level of servers")
+    download_ttl_hours: int = Field(default=24, ge=1, description="how long a download link works")
+    log_level: LogLevel = Field(default="INFO", description="log level of servers")
     retention_conversation_days: int = Field(
-        30, ge=1, description="idle conversations are deleted after this many days (docs/privacy.md)")
+        default=30, ge=1, description="idle conversations are deleted after this many days (docs/privacy.md)")
     retention_ticket_text_days: int = Field(
-        365, ge=1, description="free text of answered/closed tickets is removed after this many days")
+        default=365, ge=1, description="free text of answered/closed tickets is removed after this many days")
     retention_delivery_keys_days: int = Field(
-        7, ge=1, description="delivery keys (message ids) are forgotten after this many days")
+        default=7, ge=1, description="delivery keys (message ids) are forgotten after this many days")
     retention_outbox_days: int = Field(
-        90, ge=1, description="text of sent outbox messages is emptied after this many days")
+        default=90, ge=1, description="text of sent outbox messages is emptied after this many days")
     log_format: Literal["text", "json"] = Field(
-        "text", description="text, or json for one JSON object a line with request_id and message_id")
+        default="text", description="text, or json for one JSON object a line with request_id and message_id")
     metrics_token: str = Field(
-        "", repr=False, description="bearer token a Prometheus scraper presents at /metrics; empty: no /metrics route")
+        default="", repr=False, description="bearer token a Prometheus scraper presents at /metrics; empty: no /metrics route")
+
+
+def setting_fields() -> dict[str, FieldInfo]:
+    """Each setting's type, default and description, in the order of :class:`Settings`."""
+    assert is_pydantic_dataclass(Settings)
+    return Settings.__pydantic_fields__

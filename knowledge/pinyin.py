@@ -96,9 +96,11 @@ def _split(token: str, vocab: dict[str, tuple[str, float]]) -> str | None:
             if hit is None:
                 continue
             cand = (here[0] + 1, here[1] - hit[1], here[2] + hit[0])
-            if best[j] is None or cand[:2] < best[j][:2]:  # type: ignore[index]
+            known = best[j]
+            if known is None or cand[:2] < known[:2]:
                 best[j] = cand
-    return best[n][2] if best[n] is not None else None
+    last = best[n]
+    return last[2] if last is not None else None
 
 
 def to_hanzi(text: str) -> str | None:

@@ -14,10 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, event
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -52,7 +53,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 2000, echo: bool = False) ->
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
@@ -61,7 +62,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 2000, echo: bool = False) ->
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         # WAL is a property of the database file: set it once here. Switching it on every new pooled
@@ -147,3 +148,15 @@ def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts
 def create_all(engine: Engine) -> None:
     import_all_models()
     SQLModel.metadata.create_all(engine)
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel class (SQLModel does not declare ``__table__`` to type checkers)."""
+    found = sa_inspect(model).local_table
+    assert isinstance(found, Table)
+    return found
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (its result is a CursorResult; ``Session.execute`` says Result)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)

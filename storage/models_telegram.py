@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Column, Text, delete, insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.db import rowcount
 from storage.models import When
 
 
@@ -28,7 +29,7 @@ def remember_values(*, session: Session, tokens: dict[str, str]) -> None:
     if not tokens:
         return
     known = set(session.exec(select(TelegramChoiceToken.token).where(
-        TelegramChoiceToken.token.in_(list(tokens)))))  # type: ignore[attr-defined]
+        col(TelegramChoiceToken.token).in_(list(tokens)))))
     for token, value in tokens.items():
         if token in known:
             continue
@@ -47,5 +48,5 @@ def value_of(*, session: Session, token: str) -> str | None:
 
 def purge_tokens(*, session: Session, before: datetime) -> int:
     """Forget button tokens created before ``before``; a tap on such an old button is answered politely."""
-    result = session.execute(delete(TelegramChoiceToken).where(TelegramChoiceToken.created_at < before))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    result = session.execute(delete(TelegramChoiceToken).where(col(TelegramChoiceToken.created_at) < before))
+    return rowcount(result)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage.db import rowcount
 from storage.errors import StorageError
 from storage.models import Person, Subscription
 from storage.models_cases import Broadcast, Case, CaseEvent, LinkCode
@@ -90,7 +91,7 @@ def _conditional(session: Session, case: Case, values: dict[str, Any]) -> None:
         update(Case).where(col(Case.id) == case.id, col(Case.stage) == case.stage, col(Case.outcome) == "")
         .values(**values)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         session.refresh(case)
         raise CaseConflict(f"case {case.id} changed meanwhile")
     for key, value in values.items():
@@ -167,7 +168,7 @@ def redeem_link_code(*, session: Session, code: str, now: datetime) -> int | Non
         return None
     result = session.execute(update(LinkCode).where(col(LinkCode.id) == row.id, col(LinkCode.used_at).is_(None))
                              .values(used_at=now))
-    return row.person_id if result.rowcount == 1 else None  # type: ignore[attr-defined]
+    return row.person_id if rowcount(result) == 1 else None
 
 
 def as_utc(value: datetime) -> datetime:
@@ -219,7 +220,7 @@ def set_broadcast_status(
         values["finished_at"] = now
     result = session.execute(update(Broadcast).where(col(Broadcast.id) == broadcast.id,
                                                      col(Broadcast.status).in_(from_statuses)).values(**values))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         return False
     for key, value in values.items():
         setattr(broadcast, key, value)
@@ -258,7 +259,7 @@ def segment_recipients(*, session: Session, unit: str, spec: dict[str, Any]) -> 
         raise UnknownSegment(str(kind))
     seen: dict[int, str] = {}
     for pid, locale in session.exec(stmt.distinct()):
-        seen.setdefault(int(pid), locale)
+        seen.setdefault(int(pid or 0), locale)
     return sorted(seen.items())
 
 
@@ -297,5 +298,5 @@ def _class_recipients(session: Session, unit: str, spec: dict[str, Any]) -> list
             .where(enrolment.class_id == int(spec.get("class_id", 0)), klass.unit == unit))
     seen: dict[int, str] = {}
     for pid, locale in session.exec(stmt.distinct()):
-        seen.setdefault(int(pid), locale)
+        seen.setdefault(int(pid or 0), locale)
     return sorted(seen.items())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.crypto import decrypt, encrypt
 from storage.models_files import DownloadFile
@@ -60,11 +60,11 @@ def open_file(*, session: Session, data_key: str, token: str, now: datetime) -> 
 
 def count_download(*, session: Session, file_id: int) -> None:
     # One UPDATE, so concurrent downloads do not lose counts.
-    session.exec(update(DownloadFile).where(DownloadFile.id == file_id)  # type: ignore[call-overload, arg-type]
+    session.exec(update(DownloadFile).where(col(DownloadFile.id) == file_id)
                  .values(download_count=DownloadFile.download_count + 1))
 
 
 def purge_expired(*, session: Session, now: datetime) -> int:
     """Delete expired documents; the number deleted."""
-    result = session.exec(delete(DownloadFile).where(DownloadFile.expires_at <= _utc(now)))  # type: ignore[call-overload, arg-type]
+    result = session.exec(delete(DownloadFile).where(col(DownloadFile.expires_at) <= _utc(now)))
     return int(result.rowcount or 0)

@@ -18,6 +18,7 @@ from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, updat
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+from storage.db import rowcount, table
 from storage.models import Identity, OutboxMessage
 
 PENDING, SENDING, SENT, FAILED, DEAD, CANCELLED = "pending", "sending", "sent", "failed", "dead", "cancelled"
@@ -91,13 +92,13 @@ def record(*, session: Session, worker_id: str, results: Iterable[Result]) -> in
                "new_channel": r.channel} for r in results]
     if not params:
         return 0
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    stmt = (table.update()
-            .where(table.c.id == bindparam("rid"), table.c.claimed_by == bindparam("worker"),
-                   table.c.status == SENDING)
+    outbox = table(OutboxMessage)
+    stmt = (outbox.update()
+            .where(outbox.c.id == bindparam("rid"), outbox.c.claimed_by == bindparam("worker"),
+                   outbox.c.status == SENDING)
             .values(status=bindparam("new_status"), attempts=bindparam("new_attempts"),
                     last_error=bindparam("new_error"),
-                    next_attempt_at=func.coalesce(bindparam("new_next", type_=UTCDateTime()), table.c.next_attempt_at),
+                    next_attempt_at=func.coalesce(bindparam("new_next", type_=UTCDateTime()), outbox.c.next_attempt_at),
                     sent_at=bindparam("new_sent"), channel=bindparam("new_channel"), claimed_by=""))
     result = session.connection().execute(stmt, params)
     return int(result.rowcount or 0)
@@ -137,7 +138,7 @@ def cancel_open(*, session: Session, broadcast_id: int) -> int:
         update(OutboxMessage).where(col(OutboxMessage.broadcast_id) == broadcast_id,
                                     col(OutboxMessage.status).in_(CLAIMABLE))
         .values(status=CANCELLED).execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 @dataclass
@@ -185,24 +186,24 @@ def mark_sent(*, session: Session, dedupe_keys: Sequence[str], now: datetime) ->
     if not dedupe_keys:
         return 0
     result = session.execute(update(OutboxMessage).where(col(OutboxMessage.dedupe_key).in_(list(dedupe_keys)),
-                                                         OutboxMessage.status == PENDING)
+                                                         col(OutboxMessage.status) == PENDING)
                              .values(status=SENT, sent_at=now, attempts=OutboxMessage.attempts + 1)
                              .execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def make_due(*, session: Session, dedupe_keys: Sequence[str], now: datetime) -> None:
     """Rows still pending under these keys are due now (their direct delivery failed)."""
     if dedupe_keys:
         session.execute(update(OutboxMessage).where(col(OutboxMessage.dedupe_key).in_(list(dedupe_keys)),
-                                                    OutboxMessage.status == PENDING)
+                                                    col(OutboxMessage.status) == PENDING)
                         .values(next_attempt_at=now).execution_options(synchronize_session=False))
 
 
 def purge_sent_replies(*, session: Session, before: datetime) -> int:
     """Forget conversation replies sent before ``before`` (kept only against a crash between a direct send
     and its record); notifications and broadcasts stay for their reports."""
-    result = session.execute(delete(OutboxMessage).where(OutboxMessage.kind == "reply", OutboxMessage.status == SENT,
+    result = session.execute(delete(OutboxMessage).where(col(OutboxMessage.kind) == "reply", col(OutboxMessage.status) == SENT,
                                                          col(OutboxMessage.sent_at) < before)
                              .execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(result)

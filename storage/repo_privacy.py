@@ -103,7 +103,7 @@ def export_person(*, session: Session, person_id: int) -> dict[str, Any]:
                                                .order_by(col(TicketMessage.id)))]})
     for e in session.exec(select(Enrolment).where(Enrolment.person_id == person_id)):
         klass = session.get(TrainingClass, e.class_id)
-        signed = session.exec(select(ClassSession.day, Attendance.signed_at).join(
+        signed = session.exec(select(col(ClassSession.day), col(Attendance.signed_at)).join(
             Attendance, col(Attendance.session_id) == col(ClassSession.id)).where(
             Attendance.enrolment_id == e.id)).all()
         out["training"].append({

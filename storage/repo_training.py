@@ -179,7 +179,7 @@ def bind(*, session: Session, enrolment: Enrolment, person_id: int, at: datetime
             .values(person_id=person_id, bound_at=at))
     try:
         with session.begin_nested():
-            won = session.exec(stmt).rowcount == 1  # type: ignore[call-overload]
+            won = session.exec(stmt).rowcount == 1
     except IntegrityError:  # the person is already bound to another entry of this class
         won = False
     session.refresh(enrolment)

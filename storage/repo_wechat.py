@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models_wechat import WechatKv, WechatReplyCache
 from storage.repositories import insert_many_once
@@ -51,10 +51,10 @@ def kv_set(*, session: Session, key: str, value: str, expires_at: datetime | Non
 
 
 def kv_delete(*, session: Session, key: str) -> None:
-    session.exec(delete(WechatKv).where(WechatKv.key == key))  # type: ignore[call-overload]
+    session.exec(delete(WechatKv).where(col(WechatKv.key) == key))
 
 
 def purge_expired(*, session: Session, now: datetime) -> None:
     cutoff = utc(now)
-    session.exec(delete(WechatReplyCache).where(WechatReplyCache.expires_at <= cutoff))  # type: ignore[call-overload]
-    session.exec(delete(WechatKv).where(WechatKv.expires_at <= cutoff))  # type: ignore[call-overload, arg-type]
+    session.exec(delete(WechatReplyCache).where(col(WechatReplyCache.expires_at) <= cutoff))
+    session.exec(delete(WechatKv).where(col(WechatKv.expires_at) <= cutoff))

@@ -9,11 +9,13 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, literal_column, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
+from storage.db import rowcount, table
 from storage.models import (
     AuditEvent,
     Conversation,
@@ -26,46 +28,46 @@ from storage.models import (
 )
 
 
-def insert_once(session: Session, table: type, values: dict[str, Any]) -> bool:
+def insert_once(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
     """INSERT unless a unique key already holds the row (decided by the index, also between processes);
     True when this call inserted it. One statement on SQLite and PostgreSQL (ON CONFLICT DO NOTHING …
     RETURNING; rowcount is not reliable there through the ORM session), a savepoint elsewhere."""
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        stmt = _insert_once_stmt(table, dialect, tuple(values))
+        stmt = _insert_once_stmt(model, dialect, tuple(values))
         return session.connection().execute(stmt, values).first() is not None
     try:
         with session.begin_nested():
-            session.execute(insert(table).values(**values))
+            session.execute(insert(model).values(**values))
     except IntegrityError:
         return False
     return True
 
 
-def insert_many_once(session: Session, table: type, rows: list[dict[str, Any]]) -> None:
+def insert_many_once(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
     """:func:`insert_once` for rows of the same columns, in one executemany; where a unique key already
     holds a row, that row stays."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        session.connection().execute(_on_conflict_nothing(table, dialect, tuple(rows[0])), rows)
+        session.connection().execute(_on_conflict_nothing(model, dialect, tuple(rows[0])), rows)
         return
     for row in rows:
-        insert_once(session, table, row)
+        insert_once(session, model, row)
 
 
 @cache
-def _on_conflict_nothing(table: type, dialect: str, columns: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    # Built once per table, dialect and column set: the hot path runs these on every message, and building
+def _on_conflict_nothing(model: type[SQLModel], dialect: str, columns: tuple[str, ...]) -> Any:
+    # Built once per model, dialect and column set: the hot path runs these on every message, and building
     # a statement costs more than executing it.
     make = sqlite_insert if dialect == "sqlite" else pg_insert
-    return make(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing()
+    return make(model).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing()
 
 
 @cache
-def _insert_once_stmt(table: type, dialect: str, columns: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    return _on_conflict_nothing(table, dialect, columns).returning(literal_column("1"))
+def _insert_once_stmt(model: type[SQLModel], dialect: str, columns: tuple[str, ...]) -> Any:
+    return _on_conflict_nothing(model, dialect, columns).returning(literal_column("1"))
 
 
 def mark_processed(*, session: Session, channel: str, message_key: str) -> bool:
@@ -75,9 +77,9 @@ def mark_processed(*, session: Session, channel: str, message_key: str) -> bool:
 
 
 @cache
-def _pair_once_stmt(dialect: str):  # type: ignore[no-untyped-def]
+def _pair_once_stmt(dialect: str) -> Any:
     make = sqlite_insert if dialect == "sqlite" else pg_insert
-    t = ProcessedMessage.__table__  # type: ignore[attr-defined]
+    t = table(ProcessedMessage)
     return make(t).values([{"channel": bindparam("c1"), "message_key": bindparam("k1"), "processed_at": bindparam("at")},
                            {"channel": bindparam("c2"), "message_key": bindparam("k2"), "processed_at": bindparam("at")}]
                           ).on_conflict_do_nothing().returning(t.c.channel)
@@ -107,8 +109,8 @@ def forget_processed(*, session: Session, channel: str, message_key: str) -> Non
 
 def purge_processed(*, session: Session, before: datetime) -> int:
     """Forget delivery keys older than ``before``: platforms retry within minutes, not days."""
-    result = session.execute(delete(ProcessedMessage).where(ProcessedMessage.processed_at < before))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    result = session.execute(delete(ProcessedMessage).where(col(ProcessedMessage.processed_at) < before))
+    return rowcount(result)
 
 
 _IDENTITY_AND_PERSON = (
@@ -172,12 +174,12 @@ class Who:
     unit: str
 
 
-_I, _P = Identity.__table__.c, Person.__table__.c  # type: ignore[attr-defined]
-_WHO = (select(_I.id, _I.person_id, _I.last_inbound_at, _P.locale, _P.roles, _P.unit)
-        .select_from(Identity.__table__.join(Person.__table__, _P.id == _I.person_id))
+_I, _P = table(Identity).c, table(Person).c
+_WHO = (core_select(_I.id, _I.person_id, _I.last_inbound_at, _P.locale, _P.roles, _P.unit)
+        .select_from(table(Identity).join(table(Person), _P.id == _I.person_id))
         .where(_I.channel == bindparam("channel"), _I.user_key == bindparam("user_key")))
-_SEEN_IDENTITY = update(Identity.__table__).where(_I.id == bindparam("iid")).values(last_inbound_at=bindparam("at"))
-_SEEN_PERSON = update(Person.__table__).where(_P.id == bindparam("pid")).values(last_seen_at=bindparam("at"))
+_SEEN_IDENTITY = update(table(Identity)).where(_I.id == bindparam("iid")).values(last_inbound_at=bindparam("at"))
+_SEEN_PERSON = update(table(Person)).where(_P.id == bindparam("pid")).values(last_seen_at=bindparam("at"))
 
 
 def identify(*, session: Session, channel: str, user_key: str, chat_key: str = "", locale: str = "zh",
@@ -245,15 +247,15 @@ class ConversationState:
         return tuple(f for f, old in zip(_CONV_FIELDS, self.loaded, strict=True) if getattr(self, f) != old)
 
 
-_CONV = Conversation.__table__.c  # type: ignore[attr-defined]
+_CONV = table(Conversation).c
 _CONV_FIELDS = ("flow", "state", "data", "offered", "retries", "recent", "updated_at")
 _CONV_SELECT = select(*(getattr(_CONV, f) for f in _CONV_FIELDS)).where(_CONV.identity_id == bindparam("iid"))
 _CONV_LOCKED = _CONV_SELECT.with_for_update()
 
 
 @cache
-def _conv_update(fields: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    return update(Conversation.__table__).where(_CONV.identity_id == bindparam("iid")).values(
+def _conv_update(fields: tuple[str, ...]) -> Any:
+    return update(table(Conversation)).where(_CONV.identity_id == bindparam("iid")).values(
         **{f: bindparam(f"v_{f}") for f in fields})
 
 
@@ -270,7 +272,7 @@ def load_conversation(*, session: Session, identity_id: int, for_update: bool = 
                                             **{f: getattr(fresh, f) for f in _CONV_FIELDS}})
         row = conn.execute(stmt, {"iid": identity_id}).first()
     assert row is not None
-    return ConversationState(identity_id, *row, loaded=tuple(row))
+    return ConversationState(identity_id, **dict(zip(_CONV_FIELDS, row, strict=True)), loaded=tuple(row))
 
 
 def store_conversation(*, session: Session, conv: ConversationState) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, col
 
+from storage.db import table
 from storage.models import Conversation, OutboxMessage, ProcessedMessage
 from storage.models_tickets import Ticket, TicketMessage
 
@@ -43,7 +44,7 @@ def apply(*, session: Session, now: datetime, policy: Policy) -> dict[str, int]:
     old = and_(col(Ticket.status).in_(("answered", "closed")),
                or_(col(Ticket.closed_at) < cut, and_(col(Ticket.closed_at).is_(None), col(Ticket.answered_at) < cut)))
     old_ids = [t for (t,) in session.execute(
-        Ticket.__table__.select().with_only_columns(Ticket.__table__.c.id).where(old)  # type: ignore[attr-defined]
+        table(Ticket).select().with_only_columns(table(Ticket).c.id).where(old)
         .where(col(Ticket.question) != REMOVED))]
     done["ticket texts"] = 0
     if old_ids:

@@ -134,7 +134,7 @@ def measure_spans(lines: list[str]) -> dict[str, tuple[int, int]]:
                     break
         else:
             raise ConversionError(f"title of {key} not found")
-    order = sorted(starts, key=starts.get)
+    order = sorted(starts, key=starts.__getitem__)
     return {k: (starts[k], starts[order[j + 1]] if j + 1 < len(order) else len(lines)) for j, k in enumerate(order)}
 
 

@@ -86,7 +86,7 @@ def translations(locale_dir: str) -> dict[str, str]:
 
 def missing(paths: tuple[str, ...] = ()) -> list[str]:
     zh = translations("zh_Hans")
-    return [m.id for m in extract() if m.id and m.id not in zh
+    return [str(m.id) for m in extract() if m.id and m.id not in zh
             and (not paths or any(loc in paths for loc, _line in m.locations))]
 
 
