@@ -173,48 +173,77 @@ def _min(p: Profile, key: str, least: int, message: str, r: ArticleRef, failures
         failures.append(Reason(message, r, {"n": least, "value": value}))
 
 
+# Numbers with a least value (key -> least, refusal, article), per programme.
+_MINIMA: dict[tuple[str, str], tuple[int, str, ArticleRef]] = {
+    ("studio", "team_size"): (STUDIO_TEAM_MIN, N_("The team must have {n} or more people (you have {value})."),
+                              ref("studio", 10, 3)),
+    ("studio", "projects_per_year"): (STUDIO_PROJECTS_MIN, N_("The team must take on at least {n} project set up "
+                                                              "by the unit each year."), ref("studio", 10, 5)),
+    ("station", "team_size"): (STATION_TEAM_MIN, N_("The lead expert must lead a team of {n} or more people (you "
+                                                    "have {value})."), ref("station", 10, 3)),
+    ("station", "lead_months"): (STATION_MONTHS_MIN, N_("The lead expert must work at the station {n} months a "
+                                                        "year or more (you said {value})."), ref("station", 10, 3)),
+}
+_NAMED_KEYS = ("named_level", "named_years", "outstanding")  # decided by _named
+
+
+def _yes_no(p: Profile, key: str, message: str, where: ArticleRef, failures: list[Reason],
+            open_: list[str]) -> None:
+    answer = truth(p, key)
+    if answer is None and not unsure(p, key):
+        open_.append(key)
+    elif answer is False:
+        failures.append(Reason(message, where))
+
+
+def _lead_age(p: Profile, key: str, failures: list[Reason], open_: list[str]) -> None:
+    age = number(p, key)
+    if age is None:
+        open_.append(key)
+    elif age > STATION_AGE_MAX:
+        failures.append(Reason(N_("The lead expert must be {n} or younger ({n} included); you said {value}."),
+                               ref("station", 10, 3), {"n": STATION_AGE_MAX, "value": age}))
+
+
+def _lead_grade(p: Profile, key: str, failures: list[Reason], open_: list[str]) -> None:
+    grade = p.get(key)
+    if grade is None:
+        open_.append(key)
+    elif grade not in ("senior_technician", "technician", "unsure"):
+        failures.append(Reason(N_("The lead expert must have a skill grade of technician (技师) or above."),
+                               ref("station", 10, 3)))
+
+
+_OTHER_RULES = {("station", "lead_age"): _lead_age, ("station", "lead_grade"): _lead_grade}
+
+
+def _article_10(m: str, p: Profile) -> tuple[list[Reason], list[str]]:
+    """第十条's conditions after the lead-in, in asking order (the host unit, station 第二条, first):
+    (failures, open questions)."""
+    failures: list[Reason] = []
+    open_: list[str] = []
+    checks = {key: (message, where) for key, message, where in (_STUDIO_CHECKS if m == "studio" else _STATION_CHECKS)}
+    for key in QUESTIONS[m]:
+        if key in _NAMED_KEYS:
+            continue
+        if key in checks:
+            _yes_no(p, key, *checks[key], failures, open_)
+        if (m, key) in _MINIMA:
+            least, message, where = _MINIMA[(m, key)]
+            _min(p, key, least, message, where, failures, open_)
+        elif (m, key) in _OTHER_RULES:
+            _OTHER_RULES[(m, key)](p, key, failures, open_)
+    return failures, open_
+
+
 def workshop_eligibility(programme: str, p: Profile) -> Verdict:
     if programme not in PROGRAMMES:
         raise ValueError(f"unknown programme {programme!r}")
     m = programme
     failures, open_, passed = _named(m, p)
-    checks = _STUDIO_CHECKS if m == "studio" else _STATION_CHECKS
-    for key in QUESTIONS[m]:  # in asking order: the host unit (station 第二条) first
-        if key in ("named_level", "named_years", "outstanding"):
-            continue
-        for ck, message, where in checks:
-            if ck == key:
-                answer = truth(p, key)
-                if answer is None and not unsure(p, key):
-                    open_.append(key)
-                elif answer is False:
-                    failures.append(Reason(message, where))
-        if m == "studio" and key == "team_size":
-            _min(p, key, STUDIO_TEAM_MIN, N_("The team must have {n} or more people (you have {value})."),
-                 ref(m, 10, 3), failures, open_)
-        elif m == "studio" and key == "projects_per_year":
-            _min(p, key, STUDIO_PROJECTS_MIN, N_("The team must take on at least {n} project set up by the unit "
-                                                 "each year."), ref(m, 10, 5), failures, open_)
-        elif m == "station" and key == "team_size":
-            _min(p, key, STATION_TEAM_MIN, N_("The lead expert must lead a team of {n} or more people (you have "
-                                              "{value})."), ref(m, 10, 3), failures, open_)
-        elif m == "station" and key == "lead_months":
-            _min(p, key, STATION_MONTHS_MIN, N_("The lead expert must work at the station {n} months a year or "
-                                                "more (you said {value})."), ref(m, 10, 3), failures, open_)
-        elif m == "station" and key == "lead_age":
-            age = number(p, key)
-            if age is None:
-                open_.append(key)
-            elif age > STATION_AGE_MAX:
-                failures.append(Reason(N_("The lead expert must be {n} or younger ({n} included); you said "
-                                          "{value}."), ref(m, 10, 3), {"n": STATION_AGE_MAX, "value": age}))
-        elif m == "station" and key == "lead_grade":
-            grade = p.get(key)
-            if grade is None:
-                open_.append(key)
-            elif grade not in ("senior_technician", "technician", "unsure"):
-                failures.append(Reason(N_("The lead expert must have a skill grade of technician (技师) or "
-                                          "above."), ref(m, 10, 3)))
+    more_failures, more_open = _article_10(m, p)
+    failures += more_failures
+    open_ += more_open
     if failures:
         return Verdict(m, NOT_ELIGIBLE, tuple(failures))
     if open_:

@@ -192,74 +192,102 @@ def _path(first: str, first_role: str, top: str) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+@dataclass(frozen=True)
+class _Route:
+    """What one application route decides: the body to file with and the one above it, the facts still
+    open, refusals, and the reason citing the route's article."""
+
+    reason: Reason
+    body: str = ""
+    top: str = ""
+    open_: tuple[str, ...] = ()
+    refusals: tuple[Reason, ...] = ()
+    role: str = N_("receives your application and passes it up the union hierarchy")
+
+
+_GENERIC_TOP = N_("your prefecture federation of trade unions or provincial industry, system or company union")
+
+
+def _union_route(p: Profile) -> _Route:
+    body, open_ = "", []
+    level = p.get("union_level")
+    if level is None:
+        open_.append("union_level")
+    elif level == "prefecture":
+        place = _place(p, "unit_prefecture")
+        if place is None:
+            open_.append("unit_prefecture")
+        else:
+            body = place.prefecture_union
+    else:
+        name = p.get("industry_union")
+        if not name:
+            open_.append("industry_union")
+        else:
+            body = _union_name(str(name))
+    reason = Reason(N_("Union route: bottom-up through your unit's union to {body}."), ref(M, 9, 3),
+                    {"body": body or _GENERIC_TOP})
+    return _Route(reason, body, body, tuple(open_), role=N_("receives the application from your unit's union"))
+
+
+def _association_route(p: Profile) -> _Route:
+    name, place = p.get("association_name"), _place(p, "association_place")
+    open_ = tuple(k for k, v in (("association_name", name), ("association_place", place)) if not v)
+    body = top = ""
+    if name and place:
+        # 第九条: "向其办公场所所在地工会" -- the union of the county or district where its office is.
+        body, top = place.union, place.prefecture_union
+    reason = Reason(N_("Association route: {name} files with the trade union of the county or district where "
+                       "its office is, that is {body}, which passes it up level by level to {top}. Ask {body} "
+                       "when it collects applications."), ref(M, 9, 4),
+                    {"name": name or N_("the association"), "body": body or N_("that union"),
+                     "top": top or N_("the prefecture federation")})
+    return _Route(reason, body, top, open_)
+
+
+def _referral_route(p: Profile) -> _Route:
+    refusals, open_ = _referral_refusals(p)
+    body = top = ""
+    if not refusals and truth(p, "household_in_yunnan"):
+        place = _place(p, "household_place")
+        if place is None:
+            open_.append("household_place")
+        else:
+            body, top = place.union, place.prefecture_union
+    reason = Reason(N_("Expert referral: at least {n} qualified referrers of your specialty file it with the "
+                       "county union where your household is registered."), ref(M, 9, 5), {"n": MIN_REFERRERS})
+    return _Route(reason, body, top, tuple(open_), tuple(refusals),
+                  role=N_("receives the referral filed by the referrers"))
+
+
+def _self_route(p: Profile) -> _Route:
+    body, top, open_ = _self_body(p)
+    reason = Reason(N_("Self-nomination: file with your unit's union, or, without one, the county union where "
+                       "your unit or business is; it passes it up level by level."), ref(M, 9, 6))
+    return _Route(reason, body, top, tuple(open_))
+
+
+_ROUTE_RULES = {"union": _union_route, "association": _association_route, "referral": _referral_route}
+
+
 def craftsman_channel(p: Profile) -> ChannelPlan:
     route = p.get("route")
     if route not in ROUTES:
         return ChannelPlan(None, None, unknown=("route",))
     route = str(route)
-    generic_top = N_("your prefecture federation of trade unions or provincial industry, system or company union")
-    open_: list[str] = []
-    refusals: list[Reason] = []
-    body = top = ""
-    role = N_("receives your application and passes it up the union hierarchy")
-    if route == "union":
-        level = p.get("union_level")
-        if level is None:
-            open_.append("union_level")
-        elif level == "prefecture":
-            place = _place(p, "unit_prefecture")
-            if place is None:
-                open_.append("unit_prefecture")
-            else:
-                body = top = place.prefecture_union
-        else:
-            name = p.get("industry_union")
-            if not name:
-                open_.append("industry_union")
-            else:
-                body = top = _union_name(str(name))
-        role = N_("receives the application from your unit's union")
-        reason = Reason(N_("Union route: bottom-up through your unit's union to {body}."), ref(M, 9, 3),
-                        {"body": body or generic_top})
-    elif route == "association":
-        name, place = p.get("association_name"), _place(p, "association_place")
-        open_ += [k for k, v in (("association_name", name), ("association_place", place)) if not v]
-        if name and place:
-            # 第九条: "向其办公场所所在地工会" -- the union of the county or district where its office is.
-            body = place.union
-            top = place.prefecture_union
-        reason = Reason(N_("Association route: {name} files with the trade union of the county or district where "
-                           "its office is, that is {body}, which passes it up level by level to {top}. Ask {body} "
-                           "when it collects applications."), ref(M, 9, 4),
-                        {"name": name or N_("the association"), "body": body or N_("that union"),
-                         "top": top or N_("the prefecture federation")})
-    elif route == "referral":
-        refusals, open_ = _referral_refusals(p)
-        if not refusals and truth(p, "household_in_yunnan"):
-            place = _place(p, "household_place")
-            if place is None:
-                open_.append("household_place")
-            else:
-                body, top = place.union, place.prefecture_union
-        role = N_("receives the referral filed by the referrers")
-        reason = Reason(N_("Expert referral: at least {n} qualified referrers of your specialty file it with the "
-                           "county union where your household is registered."), ref(M, 9, 5),
-                        {"n": MIN_REFERRERS})
-    else:
-        body, top, open_ = _self_body(p)
-        reason = Reason(N_("Self-nomination: file with your unit's union, or, without one, the county union where "
-                           "your unit or business is; it passes it up level by level."), ref(M, 9, 6))
-    if refusals:
-        return ChannelPlan(route, False, reasons=tuple(refusals))
-    if open_:
-        return ChannelPlan(route, None, reasons=(reason,), unknown=tuple(open_))
-    top_name = top or generic_top
+    decided = _ROUTE_RULES.get(route, _self_route)(p)
+    if decided.refusals:
+        return ChannelPlan(route, False, reasons=decided.refusals)
+    if decided.open_:
+        return ChannelPlan(route, None, reasons=(decided.reason,), unknown=decided.open_)
+    top_name = decided.top or _GENERIC_TOP
     return ChannelPlan(
-        route, True, body=body, reasons=(
-            reason,
+        route, True, body=decided.body, reasons=(
+            decided.reason,
             Reason(N_("Apply online on the designated website as well: online and offline run at the same time."),
                    ref(M, 9, 2), decisive=False)),
-        path=_path(body, role, top_name), annexes=_annexes(route, top_name), materials=_materials(route))
+        path=_path(decided.body, decided.role, top_name), annexes=_annexes(route, top_name),
+        materials=_materials(route))
 
 
 def _self_body(p: Profile) -> tuple[str, str, list[str]]:
