@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import settings_for_database
-from handlers.settings import Settings
+
+if TYPE_CHECKING:  # (pydantic is imported when settings load, not when a parser is built)
+    from handlers.settings import Settings
 
 # Keys of the knowledge base offered as choices on the command line, copied here so that building a parser
 # does not load the measures (tests/test_cli_start.py checks they equal the knowledge base's).
