@@ -231,7 +231,7 @@ class ConversationState:
     retries: int = 0
     recent: str = "[]"
     updated_at: datetime = field(default_factory=utcnow)
-    loaded: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    loaded: tuple[Any, ...] = field(default=(), repr=False, compare=False, kw_only=True)
 
     def move_to(self, *, flow: str, state: str, data: dict[str, Any], offered: list[Any], retries: int,
                 now: datetime) -> None:
@@ -272,7 +272,7 @@ def load_conversation(*, session: Session, identity_id: int, for_update: bool = 
                                             **{f: getattr(fresh, f) for f in _CONV_FIELDS}})
         row = conn.execute(stmt, {"iid": identity_id}).first()
     assert row is not None
-    return ConversationState(identity_id, **dict(zip(_CONV_FIELDS, row, strict=True)), loaded=tuple(row))
+    return ConversationState(identity_id, *row, loaded=tuple(row))
 
 
 def store_conversation(*, session: Session, conv: ConversationState) -> None:
