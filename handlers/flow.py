@@ -76,7 +76,7 @@ class Ctx:
         if cls not in self._slots:
             names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
             self._slots[cls] = cls(**{k: v for k, v in self.data.items() if k in names})
-        return self._slots[cls]  # type: ignore[no-any-return]
+        return self._slots[cls]
 
     def flush_slots(self) -> None:
         """Write the typed slots back into ``data`` (the dispatcher does, before it saves)."""

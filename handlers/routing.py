@@ -358,7 +358,7 @@ def no_text(r: Router, t: Turn) -> list[Reply] | None:
 def listened(r: Router, t: Turn) -> list[Reply] | None:
     """A message that describes the person and asks about a programme opens the check that fits."""
     target = r.listen(t.ctx, t.text) if r.listen is not None else None
-    return r.enter(t.ctx, t.conv, r.flows[target]) if target in r.flows else None  # type: ignore[index]
+    return r.enter(t.ctx, t.conv, r.flows[target]) if target in r.flows else None
 
 
 def faq(r: Router, t: Turn) -> list[Reply] | None:
