@@ -7,8 +7,6 @@ from handlers.types import Reply
 
 def render_text(reply: Reply, *, citations: bool = True, numbered: bool = True) -> str:
     parts = [reply.text]
-    if reply.choices and numbered:
-        parts.append("\n".join(f"{i}. {c.label}" for i, c in enumerate(reply.choices, 1)))
     if citations and reply.citations:
         lines = []
         for c in reply.citations:
@@ -19,6 +17,11 @@ def render_text(reply: Reply, *, citations: bool = True, numbered: bool = True) 
                 line += f"\n  ({c.gist})"
             lines.append(line)
         parts.append("\n".join(lines))
+    if reply.choices and numbered:
+        parts.append("\n".join([*([reply.prompt] if reply.prompt else []),
+                                *(f"{i}. {c.label}" for i, c in enumerate(reply.choices, 1))]))
+    elif reply.prompt:
+        parts.append(reply.prompt)
     if reply.attachments:
         parts.append("\n".join(f"[{a.kind}: {a.filename}]" for a in reply.attachments))
     return "\n".join(p for p in parts if p)

@@ -90,7 +90,7 @@ def _with_notes(_: Translate, lang: str, reply: Reply, result: SearchResult, pic
     only the start of a long question was searched."""
     if not result.sure and not picked:  # likely, not certain: the runners-up are one tap away
         others = tuple(Choice(pick_value(h), _topic(lang, h)) for h in result.hits[1:3])
-        reply = replace(reply, text=reply.text + "\n" + _("Or did you mean:"),
+        reply = replace(reply, prompt=_("Or did you mean:"),
                         choices=others + tuple(c for c in reply.choices if not c.value.startswith("ask:")))
     return _truncated(_, reply, result)
 
@@ -213,5 +213,5 @@ def _trim(c: Citation) -> Citation:
 
 
 def _length(reply: Reply) -> int:
-    return (len(reply.text) + sum(len(c.label) + 2 for c in reply.choices)
+    return (len(reply.text) + len(reply.prompt) + sum(len(c.label) + 2 for c in reply.choices)
             + sum(len(c.label) + len(c.quote) + len(c.gist) + 6 for c in reply.citations))

@@ -113,6 +113,9 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     citations: tuple[Citation, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    # The line that introduces the choices ("Or did you mean:"), shown after the citations, right above
+    # the choices it introduces; in ``text`` it would be separated from them by the citations.
+    prompt: str = ""
 
 
 @dataclass(slots=True)
@@ -132,6 +135,7 @@ def reply_to_dict(reply: Reply) -> dict:
         "choices": [[c.value, c.label] for c in reply.choices],
         "citations": [[c.measure, c.article, c.label, c.quote, c.gist] for c in reply.citations],
         "attachments": [[a.kind, a.filename, base64.b64encode(a.data).decode(), a.mime] for a in reply.attachments],
+        "prompt": reply.prompt,
     }
 
 
@@ -143,4 +147,5 @@ def reply_from_dict(data: dict) -> Reply:
         choices=tuple(Choice(v, lab) for v, lab in data.get("choices", ())),
         citations=tuple(Citation(m, int(a), lab, q, g) for m, a, lab, q, g in data.get("citations", ())),
         attachments=tuple(Attachment(k, f, base64.b64decode(d), m) for k, f, d, m in data.get("attachments", ())),
+        prompt=data.get("prompt", ""),
     )

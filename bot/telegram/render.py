@@ -119,6 +119,8 @@ def render(reply: Reply, _: Translate, limit: int = MAX_MESSAGE) -> list[Outgoin
     if reply.citations:
         units.append("")
         units.extend(_citation_unit(c.label, c.quote, c.gist) for c in reply.citations)
+    if reply.prompt:
+        units.append(html.escape(reply.prompt, quote=False))
     texts = split_units(units, limit)
     if not texts and reply.choices and not reply.attachments:
         texts = [html.escape(_(PLEASE_CHOOSE), quote=False)]

@@ -11,6 +11,7 @@ timestamp outside the window is refused (a (timestamp, nonce) seen before is ref
 from __future__ import annotations
 
 import binascii
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -284,8 +285,8 @@ def passive_parts(replies: list[Reply], links: list[str] | None) -> list[str]:
     end of the passive reply, before any cut, or -- when there are too many -- in messages of their own."""
     if links is None:
         return split_utf8("\n\n".join(render_text(r) for r in replies))
-    shown = [Reply(text=r.text, choices=r.choices, citations=r.citations,
-                   attachments=tuple(a for a in r.attachments if a.kind != "document")) for r in replies]
+    shown = [dataclasses.replace(r, attachments=tuple(a for a in r.attachments if a.kind != "document"))
+             for r in replies]
     body, block = "\n\n".join(render_text(r) for r in shown), "\n".join(links)
     room = TEXT_LIMIT_BYTES - len(block.encode()) - 2
     if room < TEXT_LIMIT_BYTES // 2:

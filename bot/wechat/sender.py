@@ -274,7 +274,8 @@ class WeChatSender:
     def _custom(self, openid: str, reply: Reply, person_id: int | None = None) -> None:
         images = [a for a in reply.attachments if a.kind == "image"]
         others = [a for a in reply.attachments if a.kind != "image"]
-        text = render_text(Reply(text=reply.text, choices=reply.choices, citations=reply.citations))
+        text = render_text(Reply(text=reply.text, choices=reply.choices, citations=reply.citations,
+                                 prompt=reply.prompt))
         links = download_links(self.settings, self.engine, openid=openid, documents=others, person_id=person_id,
                                locale=self.settings.default_locale, now=datetime.fromtimestamp(self.clock(), UTC))
         if others and links is None:  # customer-service messages cannot carry files: say where to get them

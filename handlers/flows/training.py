@@ -222,7 +222,7 @@ def _ask_confirm(ctx: Ctx) -> Reply:
     options += [("fix:numbers", _("Change the trainee numbers")), ("fix:dates", _("Change the dates")),
                 ("fix:project", _("Change the project type"))]
     reply = choices_reply("\n".join(lines), options)
-    return Reply(text=reply.text, choices=reply.choices, citations=tuple(citations))
+    return Reply(text=reply.text, choices=reply.choices, citations=tuple(citations), prompt=reply.prompt)
 
 
 def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
