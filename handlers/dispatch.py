@@ -270,7 +270,7 @@ class Dispatcher(Router):
         events.before_conversation(session, incoming)
         who = repo.identify(
             session=session, channel=incoming.channel, user_key=incoming.user_key, chat_key=incoming.chat,
-            locale=normalize_locale(incoming.locale or self.settings.default_locale),
+            locale=normalize_locale(incoming.locale or written_in(incoming) or self.settings.default_locale),
             display_name=incoming.display_name,
         )
         now = incoming.received_at.astimezone(self.tz)
@@ -329,3 +329,27 @@ class Dispatcher(Router):
         if action:
             log.info("%s for %s (allow-list)", action, pseudonym(incoming.channel, incoming.user_key))
 
+
+
+# Words that mark a message as English rather than a code (KM2603), a tapped value or toneless pinyin.
+_ENGLISH_WORDS = frozenset((
+    "a", "an", "the", "i", "me", "my", "we", "our", "you", "your", "he", "she", "his", "her", "it", "is", "are",
+    "am", "was", "be", "can", "could", "do", "does", "did", "how", "what", "who", "when", "where", "which",
+    "why", "much", "many", "to", "for", "of", "in", "on", "at", "and", "or", "not", "no", "if", "please",
+    "help", "menu", "human", "cancel", "tickets", "ticket", "apply", "language", "english",
+))  # not "hello" / "hi" / "ok": Chinese speakers type those too
+
+
+def written_in(incoming: Incoming) -> str:
+    """"en" when a typed message is written in English (not toneless pinyin, not a code), else "": the
+    language a person new to the assistant is answered in when their platform does not say (WeChat, the
+    console)."""
+    text = incoming.text or ""
+    if incoming.choice or incoming.payload or text.startswith("/") or any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return ""
+    words = re.findall(r"[a-z]+", text.lower())
+    if not _ENGLISH_WORDS.intersection(words):
+        return ""
+    from knowledge.pinyin import to_hanzi
+
+    return "" if to_hanzi(text) else "en"

@@ -1,0 +1,39 @@
+"""A person new to the assistant whose platform does not say their language (WeChat, the console) is
+answered in the language of their first message; toneless pinyin is Chinese; a platform's own language
+(Telegram's language_code) wins; a later English message does not switch a Chinese speaker."""
+
+from __future__ import annotations
+
+
+def test_a_first_message_in_english_is_answered_in_english(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("eng")
+    p.say("how many craftsmen are named each year")
+    assert "Privacy" in p.text and "20" in p.text and "隐私说明" not in p.text
+    p.say("my tickets")
+    assert "工单" not in p.text
+
+
+def test_a_first_message_in_pinyin_stays_chinese(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("py")
+    p.say("gongjiang zenme shenbao")
+    assert "隐私说明" in p.text
+
+
+def test_the_platform_language_wins_over_the_guess(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("tg", locale="zh")
+    p.say("hello")
+    assert "隐私说明" in p.text
+
+
+def test_english_later_does_not_switch_a_chinese_speaker(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("zh")
+    p.say("你好")
+    p.say("menu")
+    assert "请问您想办理什么" in p.text
+
+
+def test_a_greeting_or_a_code_alone_says_nothing_of_the_language(person) -> None:  # type: ignore[no-untyped-def]
+    for user, first in (("hi", "hello"), ("code", "KM2603"), ("ok", "ok")):
+        p = person(user)
+        p.say(first)
+        assert "隐私说明" in p.text, first
