@@ -1,13 +1,24 @@
 """The FAQ: a free question that no flow claims is answered from the measures, citing the articles, or
-the assistant abstains and offers a person (see :mod:`handlers.answering`)."""
+the assistant abstains and offers a person (see :mod:`handlers.answering`). A short follow-up ("那要交钱吗",
+"and what do I submit?") that is not understood alone is read together with the person's previous question."""
 
 from __future__ import annotations
 
-from handlers.answering import answer, prefetch
+import re
+from dataclasses import replace
+
+from handlers.answering import Asked, answer, prefetch
 from handlers.flow import Ctx
+from handlers.i18n import translator
 from handlers.types import Reply
 from knowledge.pinyin import to_hanzi
 from knowledge.search import detect_language, normalize
+
+# How a follow-up starts: it leans on what was asked before ("那…", "还…", "要…", "and…", "what about…").
+FOLLOW_UP = re.compile(r"^\s*(那|那么|这个|那个|这样|还|还有|另外|它|他|她|要|需要|得|and\b|so\b|then\b|what about\b|"
+                       r"how about\b|also\b|is it\b|does it\b|do i\b|do they\b)", re.IGNORECASE)
+FOLLOW_UP_MAX = 30  # characters: a longer message stands on its own
+PREVIOUS_MAX = 200  # characters of the previous question searched with it
 
 
 def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
@@ -16,7 +27,34 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
     # (Nor is a tapped "did you mean" choice, "§studio:10": it is answered in the person's language.)
     locale = ("en" if detect_language(normalize(text)) == "en" and to_hanzi(text) is None
               and not text.startswith("§") else ctx.locale)
-    return [answer(text, locale=locale, contact=ctx.settings.human_contact).reply]
+    asked = answer(text, locale=locale, contact=ctx.settings.human_contact)
+    unclear = (asked.result.abstained and asked.result.reason == "low_score") or not asked.result.likely
+    if unclear and (previous := _previous_question(ctx, text)):
+        again = answer(f"{previous} {text}", locale=locale, contact=ctx.settings.human_contact)
+        # Better understood with the previous question: found where alone it was not, or answered where
+        # alone it was only "did you mean" -- and not merely the previous question's answer again
+        # ("那加班费怎么算" after "云岭工匠怎么申报" must not repeat how to apply).
+        if (not again.result.abstained and (asked.result.abstained or again.result.likely)
+                and _best(again) != _best(answer(previous, locale=locale, contact=ctx.settings.human_contact))):
+            _ = translator(locale)
+            note = _("(Read together with your previous question: “{previous}”)", previous=previous[:40])
+            return [replace(again.reply, text=f"{note}\n{again.reply.text}")]
+    return [asked.reply]
+
+
+def _best(asked: Asked) -> tuple[str, int, int | None] | None:
+    hits = asked.result.hits
+    return (hits[0].measure, hits[0].article, hits[0].paragraph) if hits else None
+
+
+def _previous_question(ctx: Ctx, text: str) -> str:
+    """The person's previous message when ``text`` reads as a follow-up to it, else ""."""
+    if len(text) > FOLLOW_UP_MAX or not FOLLOW_UP.search(text) or text.startswith("§"):
+        return ""
+    for earlier in reversed(ctx.recent):
+        if earlier.strip() != text.strip() and len(earlier.strip()) >= 4 and not earlier.strip().isdigit():
+            return earlier.strip()[:PREVIOUS_MAX]
+    return ""
 
 
 def faq_prefetch(text: str) -> None:

@@ -1,0 +1,41 @@
+"""A short follow-up that is not understood alone ("那要交钱吗") is read together with the person's previous
+question, and the reply says so; alone, or as a first message, it is still abstained on honestly."""
+
+from __future__ import annotations
+
+NOT_FOUND = "没有找到相关规定"
+
+
+def test_a_follow_up_is_read_with_the_previous_question(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("f1")
+    p.say("云岭工匠怎么申报")
+    p.say("要交什么材料")
+    assert NOT_FOUND not in p.text and "结合您上一个问题" in p.text
+    assert "附件1" in p.text and "附件2" in p.text  # the materials to submit (craftsman art. 10)
+
+
+def test_a_follow_up_without_a_previous_question_is_abstained(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("f2")
+    p.say("要交什么材料")
+    assert NOT_FOUND in p.text
+
+
+def test_a_long_message_stands_on_its_own(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("f3")
+    p.say("云岭工匠怎么申报")
+    p.say("那我们公司今年的年终奖和十三薪到底应该按照什么标准来发放才合理呢")
+    assert "结合您上一个问题" not in p.text
+
+
+def test_an_english_follow_up(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("f4", locale="en")
+    p.say("How do I apply to be a Yunling Craftsman?")
+    p.say("and what documents?")
+    assert "previous question" in p.text and "Annex 1" in p.text
+
+
+def test_a_follow_up_on_another_subject_is_not_answered_with_the_previous_answer(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("f5")
+    p.say("云岭工匠怎么申报")
+    p.say("那加班费怎么算")
+    assert "结合您上一个问题" not in p.text and "线上线下同步申报" not in p.text
