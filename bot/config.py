@@ -16,6 +16,8 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from knowledge.text import HUMAN_CONTACT
+
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
@@ -48,6 +50,27 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         return Settings(**values)
     except ValidationError as exc:
         raise ConfigurationError(explain(exc.errors())) from None
+
+
+DEFAULTS = {"human_contact": HUMAN_CONTACT}  # the settings :func:`one_setting` reads
+
+
+def one_setting(name: str, env: Mapping[str, str] | None = None, dotenv: Path | None = None) -> str:
+    """One text setting read without building the whole model, as the model would read it (environment
+    first, then ``.env``, else the model's default): building the model with pydantic-settings costs about
+    0.3 s of CPU, which `yunling ask` -- needing only the hand-off contact -- does not pay."""
+    variable = f"YUNLING_{name.upper()}"
+    environ = os.environ if env is None else env
+    if variable in environ:
+        return environ[variable]
+    path = dotenv or Path(".env")
+    if path.is_file():
+        from dotenv import dotenv_values
+
+        value = dotenv_values(path).get(variable)
+        if value is not None:
+            return value
+    return DEFAULTS[name]
 
 
 def settings_for_database(*, data_key_file: bool = True, **overrides: Any) -> Settings:

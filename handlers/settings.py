@@ -16,6 +16,8 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 from pydantic.dataclasses import dataclass, is_pydantic_dataclass
 from pydantic.fields import FieldInfo
 
+from knowledge.text import HUMAN_CONTACT
+
 # A database URL as SQLAlchemy reads it: dialect[+driver]://…
 _DATABASE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\+[A-Za-z0-9_]+)?://")
 
@@ -93,7 +95,7 @@ class Settings:
         default="", repr=False, description="secret that encrypts ID and phone numbers at rest (required with a server database; "
         "with SQLite a key file <db>.key is created beside a new database). Keep it apart from backups")
     human_contact: str = Field(
-        default="云南省总工会技术创新和职工素质建设工作办公室", description="the human contact named when the assistant abstains")
+        default=HUMAN_CONTACT, description="the human contact named when the assistant abstains")
     handoff_promise_hours: int = Field(default=48, ge=1, description="promised answer time of a hand-off ticket")
     telegram_token: str = Field(default="", repr=False, description="Telegram bot token from @BotFather")
     telegram_base_url: HttpUrl = Field(

@@ -63,3 +63,7 @@ def pseudonym(channel: str, user_key: str) -> str:
 def has_personal_number(text: str) -> bool:
     """True when ``text`` holds an ID or mobile number in clear (what :func:`redact` would mask)."""
     return bool(_ID.search(text) or _PHONE.search(text))
+
+# The office named when the assistant cannot answer (the settings' default, YUNLING_HUMAN_CONTACT): here so
+# that `yunling ask` knows it without building the settings model.
+HUMAN_CONTACT = "云南省总工会技术创新和职工素质建设工作办公室"

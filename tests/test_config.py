@@ -102,11 +102,17 @@ def test_a_secret_or_a_clerk_id_is_not_repeated_in_the_message(tmp_path) -> None
 
 def test_the_cli_prints_one_line_and_exits_2(tmp_path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "YUNLING_WECHAT_TIMESTAMP_WINDOW_S": "five minutes"}
-    for argv in (["ask", "云岭工匠每年评几个"], ["chat"], ["db", "upgrade"]):
+    for argv in (["chat"], ["db", "upgrade"]):
         done = subprocess.run([sys.executable, "-m", "bot.cli", *argv], cwd=tmp_path, env=env, input="",
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 2, (argv, done.stderr)
         assert done.stderr == "yunling: YUNLING_WECHAT_TIMESTAMP_WINDOW_S: expected an integer, not 'five minutes'\n"
+    # `ask` reads only the hand-off contact (bot.config.one_setting), so a setting it never uses does not
+    # stop it; the contact it names still comes from the environment.
+    env["YUNLING_HUMAN_CONTACT"] = "昆明市总工会职工服务中心"
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "工资拖欠了三个月怎么办"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "昆明市总工会职工服务中心" in done.stdout, done.stderr
     assert list(tmp_path.iterdir()) == []  # and nothing written: no database, no key file
 
 

@@ -37,10 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    from bot.config import load_settings
+    from bot.config import one_setting
 
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    contact = load_settings().human_contact  # no database: no key file either
+    contact = one_setting("human_contact")  # no database, no key file, not the whole settings model
     if args.question is not None:
         stdout.write(_one(args.question, args, contact) + "\n")
         return 0
