@@ -505,3 +505,31 @@ def test_no_phone_in_clear_in_the_conversation_while_a_class_is_registered(perso
     clerk.say(choice="save")
     assert "registered" in clerk.text
     assert columns_holding(engine, "13800001111") == []
+
+
+def test_a_session_is_moved_and_given_a_new_place_by_chat(person, engine) -> None:
+    code = _class(engine)
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    assert "approved by 孙主席 on" in clerk.text
+    clerk.say(choice="session")
+    clerk.say("2026-03-02")
+    clerk.say("09:00-12:00")
+    clerk.say("第一教室")
+    clerk.say(choice="change")
+    (picked,) = [v for v in clerk.choice_values() if v.startswith("s:")]
+    clerk.say(choice=picked)
+    clerk.say(choice="move")
+    clerk.say("2026-03-03")
+    clerk.say("13:00-16:00")
+    assert "Session changed to 2026-03-03 13:00–16:00" in clerk.text
+    clerk.say(choice="change")
+    clerk.say(choice=picked)
+    clerk.say(choice="place")
+    clerk.say("第二教室")
+    assert "Session changed to 2026-03-03 13:00–16:00" in clerk.text
+    with Session(engine) as s:
+        (sess,) = repo.sessions_of(session=s, class_id=repo.get_class(session=s, code=code).id)
+        assert (sess.day.isoformat(), f"{sess.start:%H:%M}", f"{sess.end:%H:%M}", sess.place) == \
+            ("2026-03-03", "13:00", "16:00", "第二教室")
