@@ -11,7 +11,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,14 @@ from sqlmodel import Session, col, select
 
 from storage.crypto import decrypt, encrypt, lookup_hash
 from storage.models_training import Attendance, ClassSession, Enrolment, TrainingClass
+
+
+@overload
+def as_utc(value: datetime) -> datetime: ...
+
+
+@overload
+def as_utc(value: None) -> None: ...
 
 
 def as_utc(value: datetime | None) -> datetime | None:

@@ -19,7 +19,19 @@ from typing import Any
 
 from handlers import cite as citing
 from handlers import training_sheets as sheets
-from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
+from handlers.flow import (
+    Answer,
+    Ctx,
+    Flow,
+    Handle,
+    Invalid,
+    Outcome,
+    Prompt,
+    State,
+    choices_reply,
+    finish,
+    goto,
+)
 from handlers.i18n import N_, Translate
 from handlers.services import exports, training
 from handlers.services.errors import ServiceError
@@ -378,8 +390,8 @@ def _on_s_time(ctx: Ctx, answer: Answer) -> Outcome:
     ctx.data["s_time"] = [t.strftime("%H:%M") for t in times]
     if "edit" in ctx.data:  # moving a session: the place stays
         sess = _edited(ctx)
-        return _apply_change(ctx, sess, date.fromisoformat(ctx.data.pop("s_date")),
-                             *(time.fromisoformat(t) for t in ctx.data.pop("s_time")), sess.place)
+        start, end = (time.fromisoformat(t) for t in ctx.data.pop("s_time"))
+        return _apply_change(ctx, sess, date.fromisoformat(ctx.data.pop("s_date")), start, end, sess.place)
     return goto("s_place")
 
 
@@ -711,7 +723,7 @@ def _enter(ctx: Ctx) -> Outcome | None:
     return None
 
 
-def _s(prompt, handle, free_text: bool = False) -> State:  # type: ignore[no-untyped-def]
+def _s(prompt: Prompt, handle: Handle, free_text: bool = False) -> State:
     return State(prompt=prompt, handle=handle, free_text=free_text)
 
 
