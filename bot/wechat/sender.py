@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import requests
 from sqlalchemy.engine import Engine
@@ -63,11 +64,11 @@ class DbSessionStorage(SessionStorage):
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
-    def get(self, key, default=None):  # type: ignore[no-untyped-def]
+    def get(self, key: str, default: Any = None) -> Any:
         value = run_in_transaction(self.engine, lambda s: repo_wechat.kv_get(session=s, key=key, now=self._now()))
         return default if value is None else value
 
-    def set(self, key, value, ttl=None):  # type: ignore[no-untyped-def]
+    def set(self, key: str, value: Any, ttl: int | None = None) -> None:
         if value is None:
             return
         expires = self._now() + timedelta(seconds=max(int(ttl) - TOKEN_EARLY_REFRESH_S, 1)) if ttl else None
@@ -77,7 +78,7 @@ class DbSessionStorage(SessionStorage):
         except IntegrityError:  # another process stored its fresh token at the same moment: keep theirs
             log.info("wechat token stored concurrently by another process")
 
-    def delete(self, key):  # type: ignore[no-untyped-def]
+    def delete(self, key: str) -> None:
         run_in_transaction(self.engine, lambda s: repo_wechat.kv_delete(session=s, key=key))
 
 
@@ -92,7 +93,7 @@ class ApiClient(WeChatClient):
             root += "/cgi-bin"
         self.API_BASE_URL = root + "/"
 
-    def fetch_access_token(self):  # type: ignore[no-untyped-def]
+    def fetch_access_token(self) -> dict[str, Any]:
         """One fetch at a time per account in this process, and none within ``TOKEN_REUSE_S`` of the last:
         a fresh token invalidates the one before it, so threads whose calls failed with the old one and all
         fetched would invalidate each other's (wechatpy retries a call after a fetch, recursively)."""
@@ -100,8 +101,8 @@ class ApiClient(WeChatClient):
         with _FETCH_LOCKS.setdefault(key, threading.Lock()):
             last = _LAST_FETCH.get(key)
             # Reuse another thread's fresh token once; when this thread's call failed with it too, fetch.
-            if last is not None and time.monotonic() - last[0] < TOKEN_REUSE_S and _REUSED.__dict__.get(key) != last[0]:
-                _REUSED.__dict__[key] = last[0]
+            if last is not None and time.monotonic() - last[0] < TOKEN_REUSE_S and _REUSED.marks.get(key) != last[0]:
+                _REUSED.marks[key] = last[0]
                 result = last[1]
                 self.session.set(self.access_token_key, result["access_token"], int(result.get("expires_in", 7200)))
                 return result
@@ -109,7 +110,7 @@ class ApiClient(WeChatClient):
             _LAST_FETCH[key] = (time.monotonic(), result)
             return result
 
-    def _fetch_access_token(self):  # type: ignore[no-untyped-def]
+    def _fetch_access_token(self) -> dict[str, Any]:
         # wechatpy's own fetch ignores the base URL and has no timeout.
         res = self._http.get(self.API_BASE_URL + "token", timeout=self.timeout, params={
             "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
@@ -131,7 +132,14 @@ class ApiClient(WeChatClient):
 TOKEN_REUSE_S = 2.0
 _FETCH_LOCKS: dict[tuple[str, str], threading.Lock] = {}
 _LAST_FETCH: dict[tuple[str, str], tuple[float, dict]] = {}
-_REUSED = threading.local()  # per thread: the fetch whose token it reused last
+class _Reused(threading.local):
+    """Per thread and account: the time of the fetch whose token this thread reused last."""
+
+    def __init__(self) -> None:
+        self.marks: dict[tuple[str, str], float] = {}
+
+
+_REUSED = _Reused()
 
 
 def make_client(settings: Settings, engine: Engine | None) -> ApiClient:
