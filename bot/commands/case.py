@@ -85,11 +85,12 @@ def run(args: argparse.Namespace) -> int:
                 print(f"case #{case.id} opened at stage {case.stage}; the applicant will be notified")
                 return 0
             unit = getattr(args, "unit", "")
-            case = rc.case_for_unit(session=s, case_id=args.case_id, unit=unit) if unit else \
+            found = rc.case_for_unit(session=s, case_id=args.case_id, unit=unit) if unit else \
                 rc.get_case(session=s, case_id=args.case_id)
-            if case is None:
+            if found is None:
                 print(f"error: no case #{args.case_id}" + (f" in {unit}" if unit else ""))
                 return 1
+            case = found
             if args.case_command == "show":
                 text, _refs = describe_case(_, "en", case)
                 print(text)
