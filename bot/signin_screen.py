@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 
 import requests
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -44,6 +45,7 @@ from handlers.services.signin_codes import (
 )
 from storage import repo_training, repo_wechat
 from storage.db import run_in_transaction
+from storage.models_training import ClassSession, TrainingClass
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,7 @@ class SigninScreen:
         settings = self.app.settings
         now = datetime.fromtimestamp(self.clock(), UTC)
 
-        def load(s):  # type: ignore[no-untyped-def]
+        def load(s: Session) -> tuple[ClassSession, TrainingClass, int, int] | None:
             sess = repo_training.get_session(session=s, session_id=session_id)
             if sess is None or not hmac.compare_digest(screen_token(sess).encode(),
                                                        token.encode("utf-8", "replace")):

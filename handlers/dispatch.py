@@ -181,7 +181,7 @@ class Dispatcher(Router):
         If a step fails, the batch is rolled back and every message is handled again on its own, so a
         failing step costs only its own message an apology; if the database stays busy, every message of
         the batch gets the busy apology at once."""
-        items = [(sanitized(i[0]), i[1], i[2] if len(i) > 2 else None) for i in batch]  # type: ignore[misc]
+        items = [(sanitized(i[0]), i[1], i[2] if len(i) > 2 else None) for i in batch]
         if len(items) == 1:
             incoming, guard, after = items[0]
             return [self.handle(incoming, guard=guard, after=after)]

@@ -27,6 +27,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,6 +35,10 @@ sys.path.insert(0, str(ROOT))
 from tools import fit_classifier  # noqa: E402
 from tools.blind_set import accepted  # noqa: E402
 from tools.fit_classifier import classifiers, label  # noqa: E402
+
+if TYPE_CHECKING:
+    from knowledge.search import Prepared as SearchPrepared
+    from knowledge.search.ranking import Key
 
 DATA = ROOT / "tests" / "data"
 BLIND, ROUND2, OLDER = DATA / "blind.jsonl", DATA / "blind_round2.jsonl", DATA / "questions.jsonl"
@@ -132,7 +137,7 @@ def examples(train: list[dict]) -> list[dict]:
 @dataclass
 class Prepared:
     row: dict
-    prep: object  # knowledge.search.Prepared
+    prep: SearchPrepared
 
 
 def prepare_all(data: Data, items: list[dict], full: dict, held: dict[str, object]) -> tuple[list[Prepared],
@@ -184,23 +189,24 @@ def fit_models(train: list[Prepared], dev: list[Prepared], drop: set[str]) -> di
     return model
 
 
-def _scored(rank: list[float] | tuple[float, ...], prep: object, mask: tuple[float, ...]) -> list:
+def _scored(rank: list[float] | tuple[float, ...], prep: SearchPrepared, mask: tuple[float, ...]) -> list[Any]:
     scored = [(sum(w * x for w, x in zip(rank, _masked(c.features, mask), strict=True)), c)
-              for c in prep.candidates]  # type: ignore[attr-defined]
+              for c in prep.candidates]
     return sorted(scored, key=lambda lc: (-lc[0], lc[1].key))
 
 
-def _outcomes(model: dict, dev: list[Prepared], drop: set[str]) -> list[tuple[dict, float, float, object]]:
-    """Per dev question: (row, in-scope probability, best article's probability, best key); -1 when refused."""
+def _outcomes(model: dict, dev: list[Prepared], drop: set[str]) -> list[tuple[dict, float, float, list[Key]]]:
+    """Per dev question: (row, in-scope probability, best article's probability, best three keys); -1 and no
+    keys when refused."""
     import knowledge.search as s
 
     rank = [model["rank"][k] for k in s.RANK_FEATURES]
     scope = [model["scope"][k] for k in s.SCOPE_FEATURES]
     rmask, smask = _mask(s.RANK_FEATURES, drop), _mask(s.SCOPE_FEATURES, drop)
-    out = []
+    out: list[tuple[dict, float, float, list[Key]]] = []
     for p in dev:
         if p.prep.reason:
-            out.append((p.row, -1.0, 0.0, None))
+            out.append((p.row, -1.0, 0.0, []))
             continue
         scored = _scored(rank, p.prep, rmask)
         f = _masked(p.prep.scope_features(scored), smask)

@@ -4,6 +4,7 @@ board per measure and a case (history, move to the next stage with the applicant
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 
 from bot.backoffice.core import Missing, Page, Redirect, View, url
@@ -107,7 +108,7 @@ def case(v: View, *, error: str = "", params: dict[str, object] | None = None, s
                               "tab": "cases"}, status=status)
 
 
-def _stage_title(programme: str):  # type: ignore[no-untyped-def]
+def _stage_title(programme: str) -> Callable[[str], str]:
     """A stage or outcome key of a case's history as its (N_-marked) title; other keys as they are."""
     titles = {st.key: st.title for st in cs.stages(programme)} | dict(cs.OUTCOME_TITLES)
     return lambda key: titles.get(key, key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -51,7 +52,7 @@ class SigninPages:
         return response
 
 
-def sign_out(everywhere: bool):  # type: ignore[no-untyped-def]
+def sign_out(everywhere: bool) -> Callable[[View], Redirect]:
     def fn(v: View) -> Redirect:
         console_auth.sign_out(v.session, clerk=v.clerk, now=v.now, everywhere=everywhere)
         v.audit = ("console.view", "")  # the sign-out itself is audited by the service

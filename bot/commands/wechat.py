@@ -7,8 +7,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.commands.common import add_db_option, settings_from
+
+if TYPE_CHECKING:  # imported lazily at run time: the CLI starts without wechatpy
+    from bot.wechat.sender import ApiClient
 
 MENU_FILE = Path(__file__).resolve().parent.parent / "wechat_menu.json"
 SCENE_MAX = 64  # WeChat's limit for scene_str
@@ -33,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     qr.set_defaults(func=run_qr)
 
 
-def _client(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _client(args: argparse.Namespace) -> ApiClient:
     from bot.wechat.sender import make_client
     from storage.db import init_db, make_engine
 

@@ -74,7 +74,7 @@ def payload_for(cls: TrainingClass, code: str) -> str:
 
 
 def qr_png(content: str) -> bytes:
-    import qrcode  # type: ignore[import-untyped]
+    import qrcode
 
     image = qrcode.make(content, border=2)
     buf = io.BytesIO()

@@ -6,6 +6,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import cast
 
 from knowledge.search.examples import Classifier
 from knowledge.search.indexing import Index, index
@@ -120,7 +121,9 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     oos_max = examples.pop(None, (0.0, 0.0, None))[0]
     clf = (classifier or idx.classifier).probabilities(" ".join([text, *translated]))
     clf_oos = clf.pop(None, 0.0)
-    candidates = _candidates(Signals(combined, examples, lex, en, keyword, intent, clf), named, lang == "en")
+    # With None popped the keys are articles only (a cast, not a copy: this runs for every question).
+    clf_in = cast(dict[Key, float], clf)
+    candidates = _candidates(Signals(combined, examples, lex, en, keyword, intent, clf_in), named, lang == "en")
     if not candidates:
         return Prepared(text, lang, "low_score", named, truncated)
     signals = {"lex_max": math.log1p(max(combined.values(), default=0.0)),

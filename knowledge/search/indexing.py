@@ -71,7 +71,7 @@ class Index:
                 self.keywords.extend((fold(k), key) for k in zh_keywords if len(k) >= 2)
                 # Every unit carries its programme's name: articles rarely repeat it, questions do.
                 head = " ".join([*names[m.key], a.heading])
-                units = [(None, " ".join([head, a.text, *(_strip(k, self.fillers) for k in zh_keywords)]))]
+                units: list[tuple[int | None, str]] = [(None, " ".join([head, a.text, *(_strip(k, self.fillers) for k in zh_keywords)]))]
                 if len(a.paragraphs) > 1:
                     units += [(p.index, f"{head} {p.text}") for p in a.paragraphs]
                 en_text = " ".join([a.gist_en, *en_keywords])
