@@ -31,6 +31,7 @@ from wechatpy.client.api.qrcode import WeChatQRCode
 from wechatpy.exceptions import WeChatClientException
 
 from bot.app import App
+from bot.telegram.inbound import deep_link
 from bot.wechat.sender import MissingCredentials, make_client
 from handlers.i18n import N_, normalize_locale, translator
 from handlers.services.signin_codes import (
@@ -125,7 +126,7 @@ class SigninScreen:
         screen = await run_in_threadpool(self._screen, request.path_params["token"], False)
         if screen is None or not screen.code or not self.app.settings.telegram_bot_username:
             return Response(status_code=404, headers=PRIVATE)
-        link = f"https://t.me/{self.app.settings.telegram_bot_username}?start={screen.payload}"
+        link = deep_link(self.app.settings.telegram_bot_username, screen.payload)
         return Response(qr_png(link), media_type="image/png", headers=PRIVATE)
 
     # -- in a worker thread ---------------------------------------------------------------------------

@@ -75,6 +75,9 @@ def test_the_screen_shows_the_current_code_and_a_telegram_qr(engine, settings) -
     image = client.get(f"/signin/{src.replace('&amp;', '&')}")
     assert image.headers["content-type"] == "image/png"
     assert image.content == qr_png(f"https://t.me/YunlingBot?start={payload_for(cls, code)}")
+    # The username as Telegram shows it (with its "@") makes the same link.
+    at = _client(engine, replace(s, telegram_bot_username="@YunlingBot"), IN_CLASS)
+    assert at.get(f"/signin/{src.replace('&amp;', '&')}").content == image.content
     # Five minutes later the page carries the next code.
     later = _client(engine, s, IN_CLASS + timedelta(minutes=5))
     assert f"<p class=code>{current_code(sess, IN_CLASS + timedelta(minutes=5))}</p>" in later.get(
