@@ -23,7 +23,6 @@ from storage import models_telegram, repo_inbox, repo_outbox, repo_wechat
 from storage import repositories as repo
 from storage.crypto import decrypt, encrypt
 from storage.db import run_in_transaction
-from storage.models import Person
 
 T = TypeVar("T")
 Unreadable = object()  # an inbox row that does not decrypt (another data key?)
@@ -95,14 +94,6 @@ class ChannelStore:
                 repo_outbox.make_due(session=session, dedupe_keys=due_now, now=now)
 
         self.run(work)
-
-    def locale_of(self, user_key: str, default: str) -> str:
-        def work(session: Session) -> str:
-            identity = repo.find_identity(session=session, channel=self.channel, user_key=user_key)
-            person = session.get(Person, identity.person_id) if identity else None
-            return person.locale if person else default
-
-        return self.run(work)
 
 
 class WeChatStore(ChannelStore):

@@ -124,7 +124,6 @@ class AuditRow:
     id: int
     created_at: datetime
     actor: str
-    actor_unit: str
     action: str
     subject: str
     detail: str
@@ -135,7 +134,7 @@ def audit_rows(*, session: Session, unit: str | None, action: str = "", actor: s
     """Audit events, newest first: of actors who are (now) of ``unit``, or all; filtered by an action prefix,
     the actor's name or number, and a time range."""
     stmt = (core(col(AuditEvent.id), col(AuditEvent.created_at), col(AuditEvent.actor_person_id), col(Person.display_name),
-                   col(Person.unit), col(AuditEvent.action), col(AuditEvent.subject), col(AuditEvent.detail))
+                   col(AuditEvent.action), col(AuditEvent.subject), col(AuditEvent.detail))
             .outerjoin(Person, col(Person.id) == col(AuditEvent.actor_person_id)))
     stmt = _scoped(stmt, col(Person.unit), unit)
     if action:
@@ -148,7 +147,7 @@ def audit_rows(*, session: Session, unit: str | None, action: str = "", actor: s
     if until is not None:
         stmt = stmt.where(col(AuditEvent.created_at) < until)
     rows = session.execute(stmt.order_by(col(AuditEvent.id).desc()).limit(limit))
-    return [AuditRow(r[0], r[1], (r[3] or f"#{r[2]}") if r[2] else "-", r[4] or "", r[5], r[6], r[7]) for r in rows]
+    return [AuditRow(r[0], r[1], (r[3] or f"#{r[2]}") if r[2] else "-", r[4], r[5], r[6]) for r in rows]
 
 
 def person_names(*, session: Session, ids: set[int]) -> dict[int, str]:

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.backoffice.core import COOKIE, HEADERS, PREFIX, Console, Page, Redirect, View, url
+from bot.backoffice.core import HEADERS, PREFIX, Console, Page, Redirect, View, url
 from handlers.i18n import N_, normalize_locale
 from handlers.services import console_auth
 from storage.db import run_in_transaction
@@ -66,8 +66,3 @@ def set_language(v: View) -> Redirect | Page:
     console_auth.set_locale_of(v.session, clerk=v.clerk, locale=locale)
     back = v.form.get("back", "")
     return Redirect(back if back.startswith(PREFIX) and "//" not in back else PREFIX)
-
-
-def clear_cookie(response: Response) -> Response:
-    response.delete_cookie(COOKIE, path=PREFIX)
-    return response
