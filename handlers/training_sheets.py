@@ -90,79 +90,140 @@ def _heading(value: Any) -> str:
     return re.sub(r"\s+", "", _cell_text(value))
 
 
+Reasons = list[tuple[str, dict[str, Any]]]  # (N_ msgid, params)
+END_MARKS = ("汇总情况", "联系人", "注：")  # first cell of the lines under the trainees
+
+
+def _read_rows(data: bytes) -> list[tuple]:
+    """The first rows of the workbook's active sheet (at most ``MAX_ROWS`` + 20, enough to tell a longer one)."""
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    rows = list(islice(book.active.iter_rows(values_only=True), MAX_ROWS + 20)) if book.active is not None else []
+    book.close()
+    return rows
+
+
+def _unpacked_size(data: bytes) -> int:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:  # an .xlsx is a zip: refuse a bomb before unpacking it
+        return sum(i.file_size for i in z.infolist())
+
+
+def _find_header(rows: list[tuple]) -> tuple[int, dict[str, int]]:
+    """The header row among the first ten (index, heading -> column), or (-1, {})."""
+    for i, row in enumerate(rows[:10]):
+        names = [_heading(v) for v in row]
+        if "姓名" in names and "身份证号码" in names:
+            return i, {name: j for j, name in enumerate(names) if name}
+    return -1, {}
+
+
+def _get(columns: dict[str, int], row: tuple, name: str) -> str:
+    j = columns.get(name)
+    return _cell_text(row[j]) if j is not None and j < len(row) else ""
+
+
+def _id_check(raw_id: str, row_no: int, seen: dict[str, int], today: date | None) -> tuple[str, Reasons]:
+    """The ID number's problem ("" when valid) and its reasons; a valid number is remembered in ``seen``."""
+    problem = id_problem(raw_id, today=today) if raw_id else "length"
+    if problem:
+        return problem, [(ID_REASONS[problem], {})]
+    if raw_id in seen:
+        return "", [(N_("the same ID number is already on row {other}"), {"other": seen[raw_id]})]
+    seen[raw_id] = row_no
+    return "", []
+
+
+def _sex_check(sex: str, raw_id: str) -> Reasons:
+    """Checked against a valid ID number only."""
+    if sex and sex not in ("男", "女"):
+        return [(N_("sex must be 男 or 女"), {})]
+    if sex and sex != id_sex(raw_id):
+        return [(N_("the sex does not match the ID number"), {})]
+    return []
+
+
+def _category_check(cat_label: str) -> tuple[str | None, Reasons]:
+    category = CATEGORY_OF_LABEL.get(re.sub(r"\s+", "", cat_label))
+    if category is None:
+        return None, [(N_("unknown trainee category “{value}”"), {"value": cat_label[:40] or "-"})]
+    return category, []
+
+
+def _optional_checks(phone: str, level: str) -> Reasons:
+    reasons: Reasons = []
+    if phone and not is_valid_mobile(phone):
+        reasons.append((N_("the contact phone is not a valid mobile number"), {}))
+    if level and level not in LEVEL_OF:
+        reasons.append((N_("unknown certificate level “{value}”"), {"value": level[:20]}))
+    return reasons
+
+
+def _parse_row(columns: dict[str, int], row: tuple, row_no: int, seen: dict[str, int], *, default_trade: str,
+               today: date | None) -> repo.RosterLine | RowError:
+    """One trainee row: its roster line, or every reason it is refused."""
+    def get(name: str) -> str:
+        return _get(columns, row, name)
+
+    name, raw_id = get("姓名"), normalize_id(get("身份证号码"))
+    phone, level = get("联系方式"), get("取证等级")
+    reasons: Reasons = [] if name else [(N_("the name is missing"), {})]
+    problem, id_reasons = _id_check(raw_id, row_no, seen, today)
+    category, cat_reasons = _category_check(get("职工类别"))
+    reasons += id_reasons + cat_reasons + ([] if problem else _sex_check(get("性别"), raw_id))
+    reasons += _optional_checks(phone, level)
+    if reasons:
+        return RowError(row_no, reasons)
+    return repo.RosterLine(
+        name=name[:50], sex=id_sex(raw_id), id_number=raw_id, category=category or "",
+        unit=get("单位")[:100], trade=(get("培训工种") or default_trade)[:100],
+        phone=normalize_mobile(phone) if phone else "", cert_level=LEVEL_OF.get(level, ""),
+        hr_cert_no=get("人社证书编号")[:60], union_cert_no=get("工会证书编号")[:60])
+
+
+def _load_rows(data: bytes) -> tuple[list[tuple], RowError | None]:
+    """The sheet's rows, or why the file is refused as a whole (bounded before and while it is read)."""
+    try:
+        if _unpacked_size(data) > MAX_UNPACKED:
+            return [], RowError(0, [(N_("The workbook is too large to be a class roster."), {})])
+        rows = _read_rows(data)
+    except Exception:  # zipfile and openpyxl raise many kinds for a file that is not .xlsx
+        return [], RowError(0, [(N_("The file is not a readable .xlsx workbook."), {})])
+    if len(rows) > MAX_ROWS:
+        return [], RowError(0, [(N_("The sheet has more than {n} rows; a class roster is much shorter."),
+                                 {"n": MAX_ROWS})])
+    return rows, None
+
+
+def _trainee_rows(rows: list[tuple], header_at: int) -> list[tuple[int, tuple]]:
+    """(1-based row number, row) of the non-blank rows under the header, up to the 汇总情况 line."""
+    out = []
+    for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+        if _heading(row[0] if row else "").startswith(END_MARKS):
+            break
+        if any(_cell_text(v) for v in row):
+            out.append((i, row))
+    return out
+
+
 def parse_roster(data: bytes, *, default_trade: str = "",
                  today: date | None = None) -> tuple[list[repo.RosterLine], list[RowError]]:
     """Read a 附件4-style sheet: the header row (found among the first rows) then one trainee per row,
     until the 汇总情况 line or the end. Returns the valid lines and the errors (row numbers 1-based)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:  # an .xlsx is a zip: refuse a bomb before unpacking it
-            unpacked = sum(i.file_size for i in z.infolist())
-        if unpacked > MAX_UNPACKED:
-            return [], [RowError(0, [(N_("The workbook is too large to be a class roster."), {})])]
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # zipfile and openpyxl raise many kinds for a file that is not .xlsx
-        return [], [RowError(0, [(N_("The file is not a readable .xlsx workbook."), {})])]
-    rows = list(islice(book.active.iter_rows(values_only=True), MAX_ROWS + 20)) if book.active is not None else []
-    book.close()
-    if len(rows) > MAX_ROWS:
-        return [], [RowError(0, [(N_("The sheet has more than {n} rows; a class roster is much shorter."),
-                                  {"n": MAX_ROWS})])]
-    header_at, columns = -1, {}
-    for i, row in enumerate(rows[:10]):
-        names = [_heading(v) for v in row]
-        if "姓名" in names and "身份证号码" in names:
-            header_at, columns = i, {name: j for j, name in enumerate(names) if name}
-            break
+    rows, refused = _load_rows(data)
+    if refused is not None:
+        return [], [refused]
+    header_at, columns = _find_header(rows)
     if header_at < 0 or "职工类别" not in columns:
         return [], [RowError(0, [(N_("No header row with the columns of Annex 4 (姓名, 身份证号码, 职工类别 ...) "
                                      "was found in the first rows."), {})])]
-
-    def get(row: tuple, name: str) -> str:
-        j = columns.get(name)
-        return _cell_text(row[j]) if j is not None and j < len(row) else ""
-
     lines: list[repo.RosterLine] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
-        first = _heading(row[0] if row else "")
-        if first.startswith(("汇总情况", "联系人", "注：")):
-            break
-        if not any(_cell_text(v) for v in row):
-            continue
-        err = RowError(i)
-        name, raw_id, cat_label = get(row, "姓名"), normalize_id(get(row, "身份证号码")), get(row, "职工类别")
-        if not name:
-            err.reasons.append((N_("the name is missing"), {}))
-        problem = id_problem(raw_id, today=today) if raw_id else "length"
-        if problem:
-            err.reasons.append((ID_REASONS[problem], {}))
-        elif raw_id in seen:
-            err.reasons.append((N_("the same ID number is already on row {other}"), {"other": seen[raw_id]}))
+    for i, row in _trainee_rows(rows, header_at):
+        parsed = _parse_row(columns, row, i, seen, default_trade=default_trade, today=today)
+        if isinstance(parsed, RowError):
+            errors.append(parsed)
         else:
-            seen[raw_id] = i
-        category = CATEGORY_OF_LABEL.get(re.sub(r"\s+", "", cat_label))
-        if category is None:
-            err.reasons.append((N_("unknown trainee category “{value}”"), {"value": cat_label[:40] or "-"}))
-        sex = get(row, "性别")
-        if not problem and sex and sex not in ("男", "女"):
-            err.reasons.append((N_("sex must be 男 or 女"), {}))
-        elif not problem and sex and sex != id_sex(raw_id):
-            err.reasons.append((N_("the sex does not match the ID number"), {}))
-        phone = get(row, "联系方式")
-        if phone and not is_valid_mobile(phone):
-            err.reasons.append((N_("the contact phone is not a valid mobile number"), {}))
-        level = get(row, "取证等级")
-        if level and level not in LEVEL_OF:
-            err.reasons.append((N_("unknown certificate level “{value}”"), {"value": level[:20]}))
-        if err.reasons:
-            errors.append(err)
-            continue
-        lines.append(repo.RosterLine(
-            name=name[:50], sex=id_sex(raw_id), id_number=raw_id, category=category or "",
-            unit=get(row, "单位")[:100], trade=(get(row, "培训工种") or default_trade)[:100],
-            phone=normalize_mobile(phone) if phone else "", cert_level=LEVEL_OF.get(level, ""),
-            hr_cert_no=get(row, "人社证书编号")[:60], union_cert_no=get(row, "工会证书编号")[:60]))
+            lines.append(parsed)
     if not lines and not errors:
         errors.append(RowError(0, [(N_("The sheet has no trainee rows under the header."), {})]))
     return lines, errors
