@@ -17,7 +17,7 @@ from knowledge import loader
 from knowledge.answer import Composed, compose, direct_answer, same_rule
 from knowledge.pinyin import to_hanzi
 from knowledge.reckon import Working, deadline, reckon
-from knowledge.search import MAX_QUERY, Hit, SearchResult, search
+from knowledge.search import MAX_QUERY, Hit, SearchResult, detect_language, normalize, search
 
 __all__ = ["Asked", "answer"]
 
@@ -58,6 +58,11 @@ def _search(text: str, top: int) -> SearchResult:
     if results and top <= SEARCH_TOP and (found := results.pop(text, None)) is not None:
         return found
     return search(text, top=max(top, SEARCH_TOP))
+
+
+def written_in_english(text: str) -> bool:
+    """Text written in English: Latin letters that are not toneless pinyin ("gongjiang zenme shenbao")."""
+    return detect_language(normalize(text)) == "en" and to_hanzi(text) is None
 
 
 def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, today: date | None = None) -> Asked:

@@ -350,6 +350,6 @@ def written_in(incoming: Incoming) -> str:
     words = re.findall(r"[a-z]+", text.lower())
     if not _ENGLISH_WORDS.intersection(words):
         return ""
-    from knowledge.pinyin import to_hanzi
+    from handlers.answering import written_in_english  # the FAQ's own test; loaded with the index
 
-    return "" if to_hanzi(text) else "en"
+    return "en" if written_in_english(text) else ""

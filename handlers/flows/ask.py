@@ -7,12 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from handlers.answering import Asked, answer, prefetch
+from handlers.answering import Asked, answer, prefetch, written_in_english
 from handlers.flow import Ctx
 from handlers.i18n import translator
 from handlers.types import Reply
-from knowledge.pinyin import to_hanzi
-from knowledge.search import detect_language, normalize
 
 # How a follow-up starts: it leans on what was asked before ("那…", "还…", "要…", "and…", "what about…").
 FOLLOW_UP = re.compile(r"^\s*(那|那么|这个|那个|这样|还|还有|另外|它|他|她|要|需要|得|and\b|so\b|then\b|what about\b|"
@@ -25,8 +23,7 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
     # A question written in English gets an English answer whatever the person's language setting.
     # (Pinyin is not English: it is answered in the person's language.)
     # (Nor is a tapped "did you mean" choice, "§studio:10": it is answered in the person's language.)
-    locale = ("en" if detect_language(normalize(text)) == "en" and to_hanzi(text) is None
-              and not text.startswith("§") else ctx.locale)
+    locale = "en" if written_in_english(text) and not text.startswith("§") else ctx.locale
     asked = answer(text, locale=locale, contact=ctx.settings.human_contact)
     unclear = (asked.result.abstained and asked.result.reason == "low_score") or not asked.result.likely
     if unclear and (previous := _previous_question(ctx, text)):
