@@ -56,9 +56,9 @@ DEFAULTS = {"human_contact": HUMAN_CONTACT}  # the settings :func:`one_setting` 
 
 
 def one_setting(name: str, env: Mapping[str, str] | None = None, dotenv: Path | None = None) -> str:
-    """One text setting read without building the whole model, as the model would read it (environment
-    first, then ``.env``, else the model's default): building the model with pydantic-settings costs about
-    0.3 s of CPU, which `yunling ask` -- needing only the hand-off contact -- does not pay."""
+    """One text setting read without building the whole model: the environment first, then ``.env``, else
+    its default (no ``NAME_FILE``, no validation: for plain texts such as the hand-off contact). Building
+    the model with pydantic-settings costs about 0.3 s of CPU, which `yunling ask` does not pay."""
     variable = f"YUNLING_{name.upper()}"
     environ = os.environ if env is None else env
     if variable in environ:
