@@ -13,8 +13,10 @@ import hashlib
 import json
 import logging
 import re
+import sys
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 from handlers.settings import Settings
 from knowledge.text import redact
@@ -125,6 +127,22 @@ class JsonFormatter(logging.Formatter):
 _installed: logging.Handler | None = None
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record, not the one at set-up: a test runner
+    (or a daemoniser) that swaps and closes stderr must not turn every later log line into an I/O error."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def setup_logging(level: str = "INFO", settings: Settings | None = None, *, verbose: bool = False,
                   fmt: str = "text") -> None:
     """Idempotent: a handler on the root logger with the redaction filter on it; the settings' secrets are
@@ -135,7 +153,7 @@ def setup_logging(level: str = "INFO", settings: Settings | None = None, *, verb
         register_secrets(secrets_of(settings))
     root = logging.getLogger()
     if _installed is None:
-        handler = logging.StreamHandler()
+        handler = _CurrentStderr()
         handler.addFilter(RedactingFilter())
         handler.addFilter(ContextFilter())
         root.addHandler(handler)
