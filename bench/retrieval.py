@@ -143,7 +143,7 @@ def no_curation() -> Ranker:
     import knowledge.search as s
     import knowledge.search.indexing as indexing
 
-    measures = {k: m.model_copy(update={"articles": [a.model_copy(update={"keywords": []}) for a in m.articles]})
+    measures = {k: m.replace(articles=tuple(a.replace(keywords=()) for a in m.articles))
                 for k, m in loader.load_measures().items()}
     real_lexicon = s._lexicon
 

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from babel.messages.pofile import read_po
-
+from knowledge.cache import cached
 from knowledge.text import N_
 
 __all__ = ["DEFAULT_LOCALE", "LOCALES", "N_", "Translate", "catalog", "normalize_locale", "translator"]
@@ -38,10 +37,20 @@ def normalize_locale(value: str | None) -> str:
 
 @cache
 def catalog(locale: str) -> dict[str, str]:
-    """All translations of a locale, merged over every ``.po`` file of it (first file wins on conflicts)."""
-    folder = CATALOG_ROOT / LOCALE_DIRS[normalize_locale(locale)] / "LC_MESSAGES"
+    """All translations of a locale, merged over every ``.po`` file of it (first file wins on conflicts).
+    Parsing the catalogs is most of a short command's start, so the merged table is cached between
+    processes (:mod:`knowledge.cache`, keyed by the files' bytes)."""
+    locale = normalize_locale(locale)
+    folder = CATALOG_ROOT / LOCALE_DIRS[locale] / "LC_MESSAGES"
+    paths = sorted(folder.glob("*.po"))
+    return cached(f"catalog-{locale}", [*paths, Path(__file__)], lambda: _merge(paths))
+
+
+def _merge(paths: list[Path]) -> dict[str, str]:
+    from babel.messages.pofile import read_po  # only when the cache misses
+
     merged: dict[str, str] = {}
-    for path in sorted(folder.glob("*.po")):
+    for path in paths:
         with path.open("rb") as fh:
             for message in read_po(fh):
                 if not message.id or not message.string or message.fuzzy:

@@ -16,7 +16,7 @@ __all__ = ["annex", "article", "label", "load_measures", "measure", "quote"]
 def load_measures() -> dict[str, Measure]:
     """All four measures, validated, in the order of :data:`MEASURE_KEYS`. Read once per process."""
     data = resources.files("knowledge") / "data"
-    return {key: Measure.model_validate(json.loads((data / f"{key}.json").read_text(encoding="utf-8")))
+    return {key: Measure.from_dict(json.loads((data / f"{key}.json").read_text(encoding="utf-8")))
             for key in MEASURE_KEYS}
 
 

@@ -3,10 +3,13 @@ a transcript driver that talks to the dispatcher like a person, and a fixed cloc
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -27,6 +30,11 @@ from handlers.settings import Settings
 from handlers.types import Attachment, Incoming, Reply
 from knowledge.text import has_personal_number
 from storage.db import init_db, make_engine
+
+# The run keeps its derived-data cache (knowledge.cache) to itself, shared with the processes it starts.
+if "YUNLING_CACHE_DIR" not in os.environ:
+    os.environ["YUNLING_CACHE_DIR"] = tempfile.mkdtemp(prefix="yunling-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["YUNLING_CACHE_DIR"], ignore_errors=True)
 
 TZ = ZoneInfo("Asia/Shanghai")
 PG_URL = os.environ.get("YUNLING_TEST_DATABASE_URL", "")

@@ -309,7 +309,7 @@ def convert(source: Path) -> dict[str, Measure]:
 
 
 def dump(measure: Measure) -> str:
-    return json.dumps(measure.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(measure.to_dict(), ensure_ascii=False, indent=1) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import struct
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 
 from knowledge.search.text import _CJK, _FUNCTION_CHARS, _TOKEN, _stem
 
@@ -28,6 +30,39 @@ def term_counts(text: str, stop_en: frozenset[str]) -> dict[str, float]:
 def sublinear(count: float) -> float:
     """A term's weight from its (weighted) count: 1 + log for repeats, the count itself below one."""
     return 1 + math.log(count) if count > 1 else count
+
+
+_PAIR = struct.Struct("<id")
+
+
+class Packed:
+    """term -> [(int, weight)], as in memory, but pickled as one byte string per term and decoded on the
+    first lookup of each term: reading the search index from the cache (:mod:`knowledge.cache`) then costs
+    a few milliseconds instead of rebuilding some 150 000 small tuples that one question never touches."""
+
+    def __init__(self, table: Mapping[str, Iterable[tuple[int, float]] | Iterable[list[float]]]) -> None:
+        self._raw: dict[str, bytes] = {}
+        self._decoded: dict[str, list[tuple[int, float]]] = {t: [(int(i), w) for i, w in v] for t, v in table.items()}
+
+    def get(self, term: str) -> list[tuple[int, float]]:
+        found = self._decoded.get(term)
+        if found is None:
+            raw = self._raw.get(term)
+            if raw is None:
+                return []
+            found = self._decoded[term] = list(_PAIR.iter_unpack(raw))  # a race decodes twice, harmlessly
+        return found
+
+    def __len__(self) -> int:
+        return len(self._raw.keys() | self._decoded.keys())
+
+    def __getstate__(self) -> dict[str, bytes]:
+        raw = dict(self._raw)
+        raw.update((t, b"".join(_PAIR.pack(i, w) for i, w in v)) for t, v in self._decoded.items())
+        return raw
+
+    def __setstate__(self, state: dict[str, bytes]) -> None:
+        self._raw, self._decoded = state, {}
 
 
 class Examples:
@@ -56,12 +91,13 @@ class Examples:
             df.update(vec.keys())
         n = len(vectors)
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, vec in enumerate(vectors):
             weighted = {t: w * self.idf[t] for t, w in vec.items()}
             norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
             for t, w in weighted.items():
-                self.postings[t].append((i, w / norm))
+                postings[t].append((i, w / norm))
+        self.postings = Packed(postings)
 
     def _tf(self, text: str) -> dict[str, float]:
         return term_counts(text, self.stop_en)
@@ -74,7 +110,7 @@ class Examples:
             return {}
         dots: dict[int, float] = defaultdict(float)
         for t, w in q.items():
-            for i, v in self.postings[t]:
+            for i, v in self.postings.get(t):
                 dots[i] += w * v
         out: dict[tuple[str, int] | None, tuple[float, float, int | None]] = {}
         for i, dot in dots.items():
@@ -103,7 +139,7 @@ class Classifier:
             (c.split(":")[0], int(c.split(":")[1])) if c else None for c in data.get("classes", [])]
         self.bias: list[float] = list(data.get("bias", []))
         self.idf: dict[str, float] = data.get("idf", {})
-        self.weights: dict[str, list[list[float]]] = data.get("weights", {})
+        self.weights = Packed(data.get("weights", {}))
 
     def vector(self, text: str) -> dict[str, float]:
         vec = {t: sublinear(c) * self.idf[t] for t, c in term_counts(text, self.stop_en).items() if t in self.idf}
@@ -116,8 +152,8 @@ class Classifier:
             return {}
         logits = list(self.bias)
         for t, x in self.vector(text).items():
-            for c, w in self.weights.get(t, ()):
-                logits[int(c)] += w * x
+            for c, w in self.weights.get(t):
+                logits[c] += w * x
         top = max(logits)
         exp = [math.exp(v - top) for v in logits]
         total = sum(exp)
