@@ -15,6 +15,9 @@ article exists, the deciding snippet occurs verbatim in it) and counts what fail
 
     .venv/bin/python tools/blind_set.py /tmp/blind/out/w*.jsonl
     .venv/bin/python tools/blind_set.py --round 2 /tmp/blind2/out/t*.jsonl
+    .venv/bin/python tools/blind_set.py --round 3 /tmp/blind3/out/u*.jsonl
+    .venv/bin/python tools/blind_set.py --round 4 /tmp/blind4/out/v*.jsonl
+    .venv/bin/python tools/blind_set.py --round 5 /tmp/blind5/out/x*.jsonl
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import json
 import random
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,11 +42,17 @@ from knowledge.text import squash  # noqa: E402
 OUT = ROOT / "tests" / "data" / "blind.jsonl"
 OLDER = ROOT / "tests" / "data" / "questions.jsonl"
 OUT_ROUND2 = ROOT / "tests" / "data" / "blind_round2.jsonl"
+OUT_ROUND3 = ROOT / "tests" / "data" / "blind_round3.jsonl"
+OUT_ROUND4 = ROOT / "tests" / "data" / "blind_round4.jsonl"
+OUT_ROUND5 = ROOT / "tests" / "data" / "blind_round5.jsonl"
 STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
 SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
 SPLITS_ROUND2 = (("train", 0.80), ("dev", 0.20), ("test", 0.0))
 SEED = 20261129
 SEED_ROUND2 = 20261130
+# Later rounds: training data only, each split once with its own seed, file and id prefix.
+LATER = {2: (OUT_ROUND2, SEED_ROUND2, "r"), 3: (OUT_ROUND3, 20261201, "s"), 4: (OUT_ROUND4, 20261202, "t"),
+         5: (OUT_ROUND5, 20261203, "u")}
 
 
 def paragraph_of(measure: str, article: int, snippet: str | None) -> int | None:
@@ -59,11 +69,11 @@ def paragraph_of(measure: str, article: int, snippet: str | None) -> int | None:
 
 def build(paths: list[Path], splits: tuple[tuple[str, float], ...] = SPLITS, seed: int = SEED,
           prefix: str = "b", known: frozenset[str] = frozenset(),
-          problems: dict[str, int] | None = None) -> list[dict]:
-    """The writers' lines as labelled rows, split once. ``known``: squashed questions to leave out (an
-    earlier round's); ``problems`` counts the lines left out, by reason."""
+          problems: dict[str, int] | None = None, key: Callable[[str], str] = squash) -> list[dict]:
+    """The writers' lines as labelled rows, split once. ``known``: questions to leave out (an earlier
+    round's), as ``key`` gives them; ``problems`` counts the lines left out, by reason."""
     problems = {} if problems is None else problems
-    rows = _read(paths, set(known), problems)
+    rows = _read(paths, set(known), problems, key)
     _split(rows, splits, seed)
     rows.sort(key=lambda r: (r["writer"], r["line"]))
     for i, r in enumerate(rows, 1):
@@ -72,7 +82,7 @@ def build(paths: list[Path], splits: tuple[tuple[str, float], ...] = SPLITS, see
     return rows
 
 
-def _read(paths: list[Path], seen: set[str], problems: dict[str, int]) -> list[dict]:
+def _read(paths: list[Path], seen: set[str], problems: dict[str, int], key: Callable[[str], str]) -> list[dict]:
     measures = load_measures()
     same = same_rule()  # the assistant's own table of articles stating the same rule
     rows: list[dict] = []
@@ -83,10 +93,10 @@ def _read(paths: list[Path], seen: set[str], problems: dict[str, int]) -> list[d
                 continue
             q = json.loads(line)
             text = " ".join(str(q["question"]).split())
-            if not text or squash(text) in seen:
+            if not text or key(text) in seen:
                 problems["repeat"] = problems.get("repeat", 0) + 1
                 continue  # an exact repeat of another writer's question adds nothing
-            seen.add(squash(text))
+            seen.add(key(text))
             style = q.get("style") if q.get("style") in STYLES else "colloquial"
             row = {"question": text, "style": style, "persona": q.get("persona", ""), "writer": writer,
                    "line": n}
@@ -118,23 +128,34 @@ def _split(rows: list[dict], splits: tuple[tuple[str, float], ...], seed: int) -
             r["split"] = "train" if i < cut1 else "dev" if i < cut2 else "test"
 
 
+def _folded(text: str) -> str:
+    from knowledge.search import fold
+
+    return squash(fold(text))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+", type=Path)
     ap.add_argument("--out", type=Path)
-    ap.add_argument("--round", type=int, choices=(1, 2), default=1)
+    ap.add_argument("--round", type=int, choices=(1, *LATER), default=1)
     args = ap.parse_args()
     problems: dict[str, int] = {}
     if args.round == 1:
         args.out = args.out or OUT
         rows = build(args.files, problems=problems)
     else:
-        args.out = args.out or OUT_ROUND2
-        # A repeat of a question of round 1 or of the older set (tests/data/questions.jsonl) is left out.
-        first = [json.loads(line) for path in (OUT, OLDER)
+        out, seed, prefix = LATER[args.round]
+        args.out = args.out or out
+        # A repeat of a question of an earlier round or of the older set (tests/data/questions.jsonl) is
+        # left out.
+        earlier = [OUT, OLDER, *(LATER[r][0] for r in LATER if r < args.round)]
+        first = [json.loads(line) for path in earlier
                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        rows = build(args.files, SPLITS_ROUND2, SEED_ROUND2, "r", frozenset(squash(" ".join(r["question"].split())) for r in first),
-                     problems)
+        # From round 3 on, a repeat is also one that differs only in case or script (the search's fold).
+        key = squash if args.round == 2 else _folded
+        rows = build(args.files, SPLITS_ROUND2, seed, prefix,
+                     frozenset(key(" ".join(r["question"].split())) for r in first), problems, key)
     keys = ("id", "question", "style", "persona", "writer", "expected", "paragraph", "deciding_text",
             "equivalent", "split")
     with args.out.open("w", encoding="utf-8") as fh:
