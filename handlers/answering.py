@@ -77,7 +77,7 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
     best = result.hits[0] if result.hits and not picked else None
     working = reckon(best.measure, best.article, text) if best else None
     if composed.abstained:
-        reply = _truncated(_, _abstain(_, composed, contact), result)
+        reply = _abstain(_, composed, contact)
     elif not result.likely and working is None:
         # Numbers that fit the best article's rule are evidence enough to answer it.
         reply = _did_you_mean(_, lang, result)
@@ -87,17 +87,17 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
         reply = _answer(_, composed, working, deadline(best.measure, best.article, text, today or _today())
                         if best else None)
         reply = _with_notes(_, lang, reply, result, bool(picked))
-    return Asked(reply, replace(result, hits=result.hits[:top]), composed)
+    # Whatever the reply, say when only the start of a long question was searched.
+    return Asked(_truncated(_, reply, result), replace(result, hits=result.hits[:top]), composed)
 
 
 def _with_notes(_: Translate, lang: str, reply: Reply, result: SearchResult, picked: bool) -> Reply:
-    """An answer with the runners-up when the best article is likely but not certain, and a note when
-    only the start of a long question was searched."""
+    """An answer with the runners-up when the best article is likely but not certain."""
     if not result.sure and not picked:  # likely, not certain: the runners-up are one tap away
         others = tuple(Choice(pick_value(h), _topic(lang, h)) for h in result.hits[1:3])
         reply = replace(reply, prompt=_("Or did you mean:"),
                         choices=others + tuple(c for c in reply.choices if not c.value.startswith("ask:")))
-    return _truncated(_, reply, result)
+    return reply
 
 
 def _truncated(_: Translate, reply: Reply, result: SearchResult) -> Reply:
@@ -158,7 +158,15 @@ def _same_rule_elsewhere(result: SearchResult) -> list[Hit]:
     others = same_rule().get((best.measure, best.article), ())
     if not others:
         return []
-    return [best, *(Hit(m, a, None, best.score) for m, a in others)]  # paragraphs differ between measures
+    hits = [best, *(Hit(m, a, None, best.score) for m, a in others)]  # paragraphs differ between measures
+    # Another programme's article ranked among the best three says the same in other words (the craftsman's
+    # materials, 第十条, beside the studio's and station's 第十二条): offer that programme too.
+    covered = {h.measure for h in hits}
+    for hit in result.hits[1:3]:
+        if hit.measure not in covered:
+            hits.append(hit)
+            covered.add(hit.measure)
+    return hits
 
 
 def _which_programme(_: Translate, lang: str, best: Hit, hits: list[Hit]) -> Reply:
@@ -198,7 +206,9 @@ def _answer(_: Translate, composed: Composed, *workings: Working | None) -> Repl
         if working:  # string values are message ids (a task's title) or figures, which pass through
             params = {k: _(v) if isinstance(v, str) else v for k, v in working.params.items()}
             lead = _(working.text, **params) + "\n" + lead
-    choices = [Choice(f"ask:{q}", q) for q in composed.related]
+    # A related question is tapped to its own article, not searched again (the search may doubt its words).
+    choices = [Choice(pick_value(Hit(d.ref.measure, d.ref.article, d.ref.paragraph, 1.0)), d.question(lang))
+               for d in composed.related]
     choices.append(Choice("cmd:menu", _("Main menu")))
     reply = Reply(text=lead, choices=tuple(choices), citations=tuple(cites))
     while _length(reply) > MAX_REPLY and len(reply.citations) > 1:

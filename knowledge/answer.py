@@ -72,7 +72,7 @@ class Composed:
     lang: str
     direct: DirectAnswer | None
     refs: tuple[ArticleRef, ...]  # what to cite, best first
-    related: tuple[str, ...]  # related questions, in ``lang``
+    related: tuple[DirectAnswer, ...]  # related questions (``.question(lang)``), each with its article
     hits: tuple[Hit, ...]
 
 
@@ -112,11 +112,11 @@ def compose(result: SearchResult, lang: str | None = None, max_refs: int = 2, ma
             break
         refs.append(ref(hit.measure, hit.article, hit.paragraph))
     cited = {(r.measure, r.article) for r in refs}
-    related: list[str] = []
+    related: list[DirectAnswer] = []
     for hit in result.hits[1:]:  # of the same programme: the person asked about that one
         other = direct_answer(hit.measure, hit.article) if hit.measure == best.measure else None
-        if other and (hit.measure, hit.article) not in cited and other.question(lang) not in related:
-            related.append(other.question(lang))
+        if other and (hit.measure, hit.article) not in cited and other not in related:
+            related.append(other)
         if len(related) >= max_related:
             break
     return Composed(False, "", lang, direct, tuple(refs), tuple(related), result.hits)

@@ -1,5 +1,7 @@
-"""A short follow-up that is not understood alone ("那要交钱吗") is read together with the person's previous
-question, and the reply says so; alone, or as a first message, it is still abstained on honestly."""
+"""A short follow-up that is not understood alone ("那要交钱吗"), or that names no programme after a question
+that did ("要交什么材料" after "云岭工匠怎么申报"), is read together with the person's previous question, and the
+reply says so; alone, or as a first message, it gets what any question gets (an answer, "which programme",
+or an honest abstention)."""
 
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ def test_a_follow_up_is_read_with_the_previous_question(person) -> None:  # type
     assert "附件1" in p.text and "附件2" in p.text  # the materials to submit (craftsman art. 10)
 
 
-def test_a_follow_up_without_a_previous_question_is_abstained(person) -> None:  # type: ignore[no-untyped-def]
+def test_a_follow_up_without_a_previous_question_asks_which_programme(person) -> None:  # type: ignore[no-untyped-def]
     p = person("f2")
-    p.say("要交什么材料")
-    assert NOT_FOUND in p.text
+    p.say("要交什么材料")  # each award has its own list of materials: it asks, offering all three
+    assert "结合您上一个问题" not in p.text and "您问的是哪一项" in p.text
+    assert {"云岭工匠", "职工创新工作室", "职工技师工作站"} <= {c.label for c in p.last.choices}
 
 
 def test_a_long_message_stands_on_its_own(person) -> None:  # type: ignore[no-untyped-def]

@@ -190,7 +190,7 @@ def test_compose_cites_best_first_and_offers_related_questions() -> None:
     assert not c.abstained
     assert (c.refs[0].measure, c.refs[0].article, c.refs[0].paragraph) == ("training", 10, 3)
     assert "80" in c.direct.zh and "3600" in c.direct.zh
-    assert len(c.related) <= 2 and all(q.endswith("？") for q in c.related)
+    assert len(c.related) <= 2 and all(d.question("zh").endswith("？") for d in c.related)
 
 
 # -- replies -------------------------------------------------------------------------------------
@@ -280,3 +280,22 @@ def test_a_question_naming_a_programme_is_never_told_the_text_is_silent(question
 
 def test_a_question_naming_no_programme_may_still_be_abstained() -> None:
     assert search("工资拖欠了三个月怎么办").abstained
+
+
+def test_every_faq_question_is_understood() -> None:
+    """A question the assistant offers as a tappable "related question" (knowledge/lexicon/answers.json) is
+    one it understands when typed: its article first (or the same rule's in another programme), never an
+    abstention. tools/fit_ranker.py trains on these questions for that reason."""
+    from knowledge.answer import same_rule
+    from knowledge.search import _lexicon
+
+    same = same_rule()
+    wrong = []
+    for item in _lexicon("answers")["answers"]:
+        measure, article, *_ = item["ref"].split(":")
+        key = (measure, int(article))
+        for q in (item["q_zh"], item["q_en"]):
+            r = search(q)
+            if r.abstained or (r.hits[0].measure, r.hits[0].article) not in {key, *same.get(key, [])}:
+                wrong.append(q)
+    assert wrong == []

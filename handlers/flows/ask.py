@@ -17,6 +17,10 @@ FOLLOW_UP = re.compile(r"^\s*(那|那么|这个|那个|这样|还|还有|另外|
                        r"how about\b|also\b|is it\b|does it\b|do i\b|do they\b)", re.IGNORECASE)
 FOLLOW_UP_MAX = 30  # characters: a longer message stands on its own
 PREVIOUS_MAX = 200  # characters of the previous question searched with it
+# How a follow-up is told which programme the previous question was about: [Chinese, English].
+PROGRAMME_NAMES = ({"craftsman": "云岭工匠", "studio": "职工创新工作室", "station": "职工技师工作站", "training": "工会技能培训"},
+                   {"craftsman": "Yunling Craftsman", "studio": "innovation studio", "station": "technician workstation",
+                    "training": "union skills training"})
 
 
 def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
@@ -26,13 +30,22 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
     locale = "en" if written_in_english(text) and not text.startswith("§") else ctx.locale
     asked = answer(text, locale=locale, contact=ctx.settings.human_contact)
     unclear = (asked.result.abstained and asked.result.reason == "low_score") or not asked.result.likely
-    if unclear and (previous := _previous_question(ctx, text)):
-        again = answer(f"{previous} {text}", locale=locale, contact=ctx.settings.human_contact)
+    if (unclear or not asked.result.named) and (previous := _previous_question(ctx, text)):
+        before = answer(previous, locale=locale, contact=ctx.settings.human_contact)
+        if not asked.result.named and before.result.named:
+            # A follow-up that names no programme, after a question that did ("要交什么材料" after
+            # "云岭工匠怎么申报"): its own words, about that programme.
+            names = " ".join(PROGRAMME_NAMES[locale == "en"][m] for m in before.result.named)
+            again = answer(f"{names} {text}", locale=locale, contact=ctx.settings.human_contact)
+        elif unclear:
+            again = answer(f"{previous} {text}", locale=locale, contact=ctx.settings.human_contact)
+        else:
+            return [asked.reply]
         # Better understood with the previous question: found where alone it was not, or answered where
-        # alone it was only "did you mean" -- and not merely the previous question's answer again
-        # ("那加班费怎么算" after "云岭工匠怎么申报" must not repeat how to apply).
+        # alone it was only "did you mean" or "which programme" -- and not merely the previous question's
+        # answer again ("那加班费怎么算" after "云岭工匠怎么申报" must not repeat how to apply).
         if (not again.result.abstained and (asked.result.abstained or again.result.likely)
-                and _best(again) != _best(answer(previous, locale=locale, contact=ctx.settings.human_contact))):
+                and _best(again) != _best(before)):
             _ = translator(locale)
             note = _("(Read together with your previous question: “{previous}”)", previous=previous[:40])
             return [replace(again.reply, text=f"{note}\n{again.reply.text}")]
