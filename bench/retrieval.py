@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 BLIND = ROOT / "tests" / "data" / "blind.jsonl"
-ROUND2 = ROOT / "tests" / "data" / "blind_round2.jsonl"  # the second round of writers: train / dev only
+# Later rounds of writers: train / dev only.
+LATER = {n: ROOT / "tests" / "data" / f"blind_round{n}.jsonl" for n in (2, 3, 4, 5)}
 
 Ranker = Callable[[str], tuple[list[tuple[str, int]], bool]]  # question -> (ranked articles, abstained)
 
@@ -229,16 +230,17 @@ def _row(name: str, qs: list[dict], rankers: dict[str, Ranker]) -> str:
     return line
 
 
-def dev_lines(blind: list[dict], round2: list[dict]) -> int:
-    """Tuning aid: the dev splits of both rounds, per style, ours only."""
+def dev_lines(blind: list[dict], later: dict[int, list[dict]]) -> int:
+    """Tuning aid: the dev splits of every round, per style, ours only."""
     rankers = {"ours": ours()}
-    dev1 = [q for q in blind if q["split"] == "dev"]
-    dev2 = [q for q in round2 if q["split"] == "dev"]
+    devs = {1: [q for q in blind if q["split"] == "dev"],
+            **{n: [q for q in rows if q["split"] == "dev"] for n, rows in later.items()}}
+    every = [q for qs in devs.values() for q in qs]
     print(f"{'group':<26}{'n':>4} | {'ours top1':>9} {'top3':>5} {'mrr':>5} {'abst':>5} {'f.abst':>6}")
-    print(_row("dev, both rounds", dev1 + dev2, rankers))
-    print(_row("round-1 dev", dev1, rankers))
-    print(_row("ROUND-2 DEV", dev2, rankers))
-    for name, qs in sorted(groups(dev1 + dev2, "  dev", styles_of="dev").items()):
+    print(_row("dev, all rounds", every, rankers))
+    for n, qs in devs.items():
+        print(_row(f"round-{n} dev", qs, rankers))
+    for name, qs in sorted(groups(every, "  dev", styles_of="dev").items()):
         if name.strip() not in ("dev all", "dev dev"):
             print(_row(name, qs, rankers))
     return 0
@@ -255,14 +257,15 @@ def main() -> int:
     t = time.perf_counter()
     search("预热")  # build the index once
     build = time.perf_counter() - t
-    blind, older, round2 = load_blind(), load_questions(), load_blind(ROUND2)
+    blind, older = load_blind(), load_questions()
+    later = {n: load_blind(path) for n, path in LATER.items()}
     if args.dev:
-        return dev_lines(blind, round2)
+        return dev_lines(blind, later)
     if args.misses:
         if args.misses == "test":
             print("the test split is for reporting only: look at train or dev")
             return 2
-        for q in [*blind, *round2]:
+        for q in [*blind, *(q for rows in later.values() for q in rows)]:
             if q["split"] != args.misses:
                 continue
             r = search(q["question"], top=3)
@@ -285,8 +288,9 @@ def main() -> int:
             print(_row(name, qs, rankers))
     for split in ("train", "dev"):
         print(_row(f"blind {split} (tuned on)", [q for q in blind if q["split"] == split], rankers))
-    for split in ("dev", "train"):
-        print(_row(f"round-2 {split} (tuned on)", [q for q in round2 if q["split"] == split], rankers))
+    for n, rows in later.items():
+        for split in ("dev", "train"):
+            print(_row(f"round-{n} {split} (tuned on)", [q for q in rows if q["split"] == split], rankers))
     for split in ("train", "heldout"):
         print(_row(f"older {split} (not blind)", [q for q in older if q["split"] == split], rankers))
     print(_row("BLIND TEST, no curation", test, {"ours": no_curation()}))

@@ -56,10 +56,11 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
     common = {"named": prep.named, "truncated": prep.truncated, "p_answer": round(p_top, 3)}
     hits = tuple(Hit(c.key[0], c.key[1], c.paragraph, round(logit, 3)) for logit, c in scored[: max(top, 1)])
     if p_in < model.abstain_below:
-        if not _names_programme(prep.text):
+        if not _names_programme(prep.text) or prep.query["topic"]:
             return SearchResult(prep.text, prep.lang, (), True, "low_score", **common)  # type: ignore[arg-type]
         # A question that names one of the four programmes by name is about them even when the model
-        # doubts it: answer with the runners-up offered, or ask "did you mean", instead of saying the text is silent.
+        # doubts it: answer with the runners-up offered, or ask "did you mean", instead of saying the text is
+        # silent. Not when it is about a subject the measures leave to others (加班费 in a studio, a tax).
         return SearchResult(prep.text, prep.lang, hits, False, sure=False, likely=p_top >= model.likely_above,
                             **common)  # type: ignore[arg-type]
     return SearchResult(prep.text, prep.lang, hits, False, sure=p_top >= model.sure_above,
@@ -197,8 +198,10 @@ def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]
 
 
 # The programmes' own names (not the generic 工匠 / 培训 / 工作室), in Chinese and English.
-_PROGRAMME_NAMES = re.compile(r"云岭工匠|创新工作室|技师工作站|技能培训专项资金|yunling craftsm[ae]n|innovation studio|"
-                              r"technician (?:work)?station", re.IGNORECASE)
+# The training measure is named after "工会技能培训" (the union's skills training) itself.
+_PROGRAMME_NAMES = re.compile(r"云岭工匠|创新工作室|技师工作站|技能培训专项资金|工会的?(?:职工)?技能培训|yunling craftsm[ae]n|"
+                              r"innovation studio|technician (?:work)?station|union'?s? skills? training|"
+                              r"skills?[- ]training fund", re.IGNORECASE)
 
 
 def _names_programme(text: str) -> bool:
