@@ -24,6 +24,28 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
+# A word that works everywhere, wrapped in the words people put round it ("please show my tickets",
+# "我要转人工", "帮我取消一下吧"): stripped before the word is looked up (a short message only).
+_POLITE_HEAD = re.compile(
+    r"^(?:(?:please|pls|plz|can you|could you|can i|i want to|i'd like to|i would like to|i want|i need|let me|"
+    r"show me|show|open|go to|go back to|back to|take me to|the)(?:\s+|$)"
+    r"|(?:请|麻烦你|麻烦|帮我|给我|我要|我想要|我想|想|打开|查看|看看|看一下|回到|返回|进入)\s*)")
+_POLITE_TAIL = re.compile(r"(?:\s+(?:please|pls|thanks|thank you)|吧|一下|呗|谢谢|了)?[\s。.!！?？~～]*$")
+POLITE_MAX = 32  # characters: a longer message is a sentence, not a word
+
+
+def word_forms(text: str) -> tuple[str, ...]:
+    """The keys under which ``text`` may be a word (global, flow or submenu): as typed (normalised), then
+    without the polite words round it."""
+    key = normalize(text)
+    if len(key) > POLITE_MAX:
+        return (key,)
+    bare = key
+    for _ in range(3):  # "please can you show me the menu"
+        bare = _POLITE_HEAD.sub("", _POLITE_TAIL.sub("", bare), count=1)
+    return (key, bare) if bare and bare != key else (key,)
+
+
 def number_of(text: str) -> int | None:
     m = _ORDINAL.match(normalize(text))
     if not m:
@@ -125,5 +147,5 @@ _HANDOFF_KEYS = frozenset(normalize(word) for word in HANDOFF_WORDS)
 
 
 def is_handoff(text: str) -> bool:
-    """True when ``text`` (as typed) is one of :data:`HANDOFF_WORDS`."""
-    return normalize(text) in _HANDOFF_KEYS
+    """True when ``text`` (as typed, or wrapped in polite words: "我要转人工") is one of :data:`HANDOFF_WORDS`."""
+    return any(key in _HANDOFF_KEYS for key in word_forms(text))

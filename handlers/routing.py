@@ -16,7 +16,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
-from handlers.choices import Ask, Command, OpenFlow, OpenMenu, decode, normalize, number_of, resolve
+from handlers.choices import (
+    Ask,
+    Command,
+    OpenFlow,
+    OpenMenu,
+    decode,
+    normalize,
+    number_of,
+    resolve,
+    word_forms,
+)
 from handlers.errors import Invalid
 from handlers.fields import BACK, SAVE, SKIP
 from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
@@ -102,10 +112,11 @@ class Router(Menus):
         word = normalize(text)
         if not word:
             return None
-        if (name := self._triggers.get(word)) is not None:
-            return "flow:" + name, ""
-        if (key := self._group_words.get(word)) is not None:
-            return "menu:" + key, ""
+        for form in word_forms(text):  # "查看我的工单", "please open the menu"
+            if (name := self._triggers.get(form)) is not None:
+                return "flow:" + name, ""
+            if (key := self._group_words.get(form)) is not None:
+                return "menu:" + key, ""
         if word.startswith("/"):
             head, _sep, arg = word.partition(" ")
             if (name := self._triggers.get(head)) is not None:
@@ -165,7 +176,7 @@ class Router(Menus):
         elif flow is not None and not flow.allows(ctx.roles):  # a role taken away (allow-list) mid-flow
             flow, ctx.data, offered = None, {}, []
             self._save(ctx, conv, "", "", ())
-        command = COMMAND_OF.get(normalize(text)) if text else None
+        command = next((COMMAND_OF[k] for k in word_forms(text) if k in COMMAND_OF), None) if text else None
         tapped = inc.choice
         if tapped is None and flow is None and offered:  # "1" typed for an offered "cmd:menu" option
             picked = resolve(text, offered, fuzzy=False)

@@ -94,6 +94,9 @@ def _where(engine, user: str) -> tuple[str, str]:
 ALL_STATES = [(f.name, st) for f in FLOWS for st in f.states]
 FIXED = ["取消", "cancel", "菜单", "menu", "帮助", "help", "人工", "human", "我的工单", "my tickets", "我的课程",
          "/lang", "/lang en", "我的信息", "/me", "/foo"]
+# The same words wrapped in what people put round them: they work the same (handlers.choices.word_forms).
+POLITE = {"please show my tickets": "my tickets", "我要转人工": "人工", "帮我取消一下吧": "取消",
+          "show me the menu please": "menu", "I want to talk to a person": "human", "请帮我切换语言": "/lang"}
 
 
 def test_every_flow_state_is_enumerated() -> None:
@@ -112,11 +115,12 @@ def test_global_words_work_in_every_state_of_every_flow(person, engine, clock, c
         if i % 4 != chunk:
             continue
         extra = [rotating[(i * 3 + k) % len(rotating)] for k in range(3)]
-        for word in [*FIXED, *extra]:
+        for typed in [*FIXED, *extra, *POLITE]:
+            word = POLITE.get(typed, typed)
             _put_in(engine, "glob", flow, state, clock.now)
-            replies = clerk.say(word)
+            replies = clerk.say(typed)
             where = _where(engine, "glob")
-            seen = f"{flow}.{state} <- {word!r}: now {where}, replied {clerk.text[:120]!r}"
+            seen = f"{flow}.{state} <- {typed!r}: now {where}, replied {clerk.text[:120]!r}"
             assert replies and "went wrong" not in clerk.text, seen
             assert "Please answer with one of the options" not in clerk.text, seen
             assert "请用选项" not in clerk.text, seen
@@ -198,3 +202,15 @@ def test_pinyin_conversion() -> None:
 
 def _json(s: str) -> object:
     return json.loads(s)
+
+
+def test_polite_wrapping_is_stripped_only_round_a_whole_word() -> None:
+    from handlers.choices import word_forms
+
+    assert word_forms("Please show my tickets!") == ("please show my tickets!", "my tickets")
+    assert word_forms("帮我取消一下吧")[-1] == "取消"
+    # Not inside words, not in sentences: these stay what they are (questions for the FAQ).
+    for text in ("thesis", "helpless", "请问云岭工匠的申报材料有哪些要求需要准备多少份复印件", "show the public notice"):
+        assert word_forms(text)[-1] not in ("sis", "less", "menu", "cancel"), text
+    assert word_forms("cancel my class registration for next week please") == (
+        "cancel my class registration for next week please",)  # longer than a word: as typed only
