@@ -34,7 +34,9 @@ sys.path.insert(0, str(ROOT))
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 BLIND = ROOT / "tests" / "data" / "blind.jsonl"
 # Later rounds of writers: train / dev only.
-LATER = {n: ROOT / "tests" / "data" / f"blind_round{n}.jsonl" for n in (2, 3, 4, 5)}
+LATER = {n: ROOT / "tests" / "data" / f"blind_round{n}.jsonl" for n in (2, 3, 4, 5, 6)}
+# A second test set: round 7, written after the search was fitted on rounds 1-6, all test, never tuned on.
+ROUND7 = ROOT / "tests" / "data" / "blind_round7_test.jsonl"
 
 Ranker = Callable[[str], tuple[list[tuple[str, int]], bool]]  # question -> (ranked articles, abstained)
 
@@ -286,6 +288,11 @@ def main() -> int:
     for name, qs in sorted(groups(test, "  test", styles_of="test").items()):
         if name.strip() not in ("test all", "test test"):
             print(_row(name, qs, rankers))
+    test7 = load_blind(ROUND7)
+    print(_row("ROUND-7 TEST (never tuned)", test7, rankers))
+    for name, qs in sorted(groups(test7, "  r7", styles_of="test").items()):
+        if name.strip() not in ("r7 all", "r7 test"):
+            print(_row(name, qs, rankers))
     for split in ("train", "dev"):
         print(_row(f"blind {split} (tuned on)", [q for q in blind if q["split"] == split], rankers))
     for n, rows in later.items():
@@ -294,6 +301,7 @@ def main() -> int:
     for split in ("train", "heldout"):
         print(_row(f"older {split} (not blind)", [q for q in older if q["split"] == split], rankers))
     print(_row("BLIND TEST, no curation", test, {"ours": no_curation()}))
+    print(_row("ROUND-7 TEST, no curation", test7, {"ours": no_curation()}))
     print("blind test: " + paragraph_and_modes(test))
     from handlers.answering import answer
 

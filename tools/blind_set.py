@@ -18,6 +18,8 @@ article exists, the deciding snippet occurs verbatim in it) and counts what fail
     .venv/bin/python tools/blind_set.py --round 3 /tmp/blind3/out/u*.jsonl
     .venv/bin/python tools/blind_set.py --round 4 /tmp/blind4/out/v*.jsonl
     .venv/bin/python tools/blind_set.py --round 5 /tmp/blind5/out/x*.jsonl
+    .venv/bin/python tools/blind_set.py --round 6 /tmp/blind6/out/y*.jsonl
+    .venv/bin/python tools/blind_set.py --round 7 /tmp/blind7/out/z*.jsonl   # a second test set, all test
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ OUT_ROUND2 = ROOT / "tests" / "data" / "blind_round2.jsonl"
 OUT_ROUND3 = ROOT / "tests" / "data" / "blind_round3.jsonl"
 OUT_ROUND4 = ROOT / "tests" / "data" / "blind_round4.jsonl"
 OUT_ROUND5 = ROOT / "tests" / "data" / "blind_round5.jsonl"
+OUT_ROUND6 = ROOT / "tests" / "data" / "blind_round6.jsonl"
+# Round 7 was written for measuring only: all of it is a second test split, frozen by hash, never tuned on.
+OUT_ROUND7 = ROOT / "tests" / "data" / "blind_round7_test.jsonl"
 STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
 SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
 SPLITS_ROUND2 = (("train", 0.80), ("dev", 0.20), ("test", 0.0))
@@ -52,7 +57,8 @@ SEED = 20261129
 SEED_ROUND2 = 20261130
 # Later rounds: training data only, each split once with its own seed, file and id prefix.
 LATER = {2: (OUT_ROUND2, SEED_ROUND2, "r"), 3: (OUT_ROUND3, 20261201, "s"), 4: (OUT_ROUND4, 20261202, "t"),
-         5: (OUT_ROUND5, 20261203, "u")}
+         5: (OUT_ROUND5, 20261203, "u"), 6: (OUT_ROUND6, 20261204, "v"), 7: (OUT_ROUND7, 20261205, "w")}
+TEST_ONLY = (("train", 0.0), ("dev", 0.0), ("test", 1.0))
 
 
 def paragraph_of(measure: str, article: int, snippet: str | None) -> int | None:
@@ -154,7 +160,7 @@ def main() -> int:
                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         # From round 3 on, a repeat is also one that differs only in case or script (the search's fold).
         key = squash if args.round == 2 else _folded
-        rows = build(args.files, SPLITS_ROUND2, seed, prefix,
+        rows = build(args.files, TEST_ONLY if args.round == 7 else SPLITS_ROUND2, seed, prefix,
                      frozenset(key(" ".join(r["question"].split())) for r in first), problems, key)
     keys = ("id", "question", "style", "persona", "writer", "expected", "paragraph", "deciding_text",
             "equivalent", "split")
