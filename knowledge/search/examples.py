@@ -10,6 +10,9 @@ from collections.abc import Iterable, Mapping
 from knowledge.search.text import _CJK, _FUNCTION_CHARS, _TOKEN, _stem
 
 UNIGRAM = 0.3  # single characters say less than bigrams
+# A character in more than this share of the examples (工, 的, 培) is skipped when summing the dot products:
+# it touched most of the examples for almost no difference (the same dev figures, the search twice as fast).
+COMMON_CHAR_DF = 0.05
 
 
 def term_counts(text: str, stop_en: frozenset[str]) -> dict[str, float]:
@@ -91,6 +94,7 @@ class Examples:
             df.update(vec.keys())
         n = len(vectors)
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        self.common_idf = math.log((n + 1) / (COMMON_CHAR_DF * n + 0.5))
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, vec in enumerate(vectors):
             weighted = {t: w * self.idf[t] for t, w in vec.items()}
@@ -110,6 +114,8 @@ class Examples:
             return {}
         dots: dict[int, float] = defaultdict(float)
         for t, w in q.items():
+            if len(t) == 1 and self.idf[t] < self.common_idf:
+                continue  # still in the norm: the cosine keeps its scale
             for i, v in self.postings.get(t):
                 dots[i] += w * v
         out: dict[tuple[str, int] | None, tuple[float, float, int | None]] = {}
