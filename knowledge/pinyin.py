@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections import Counter
 from functools import cache
 from importlib import resources
 
 from knowledge import loader
+from knowledge.text import toneless_readings
 
 __all__ = ["to_hanzi"]
 
@@ -27,14 +27,9 @@ _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _ASCII_QUESTION = re.compile(r"[a-zA-Z' ,.?!;:-]+")
 
 
-@cache
 def _readings(char: str) -> tuple[str, ...]:
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    raw = pinyin_dict.get(ord(char), "")
-    out = ["".join(c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c)).replace("ü", "v")
-           for r in raw.split(",") if r]
-    return tuple(dict.fromkeys(out))[:2]
+    """The two commonest toneless readings."""
+    return toneless_readings(char)[:2]
 
 
 def _texts() -> list[str]:

@@ -4,8 +4,14 @@ pseudonyms for logs."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import json
 import re
 import unicodedata
+from functools import cache
+from pathlib import Path
+
+from knowledge.cache import cached
 
 
 def N_(message: str) -> str:
@@ -67,3 +73,29 @@ def has_personal_number(text: str) -> bool:
 # The office named when the assistant cannot answer (the settings' default, YUNLING_HUMAN_CONTACT): here so
 # that `yunling ask` knows it without building the settings model.
 HUMAN_CONTACT = "云南省总工会技术创新和职工素质建设工作办公室"
+
+
+@cache
+def _pinyin_table() -> dict[int, str]:
+    """pypinyin's single-character table (code point -> "zhǎng,cháng"), read from its JSON file: importing
+    ``pypinyin.pinyin_dict`` runs the package's __init__, which loads the phrase dictionary too (0.45 s
+    that a typo question paid at start). Kept in the cache between processes."""
+    spec = importlib.util.find_spec("pypinyin")  # finds the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
+
+    def load() -> dict[int, str]:
+        return {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+
+    return cached("pinyin", [path], load)
+
+
+@cache
+def toneless_readings(char: str) -> tuple[str, ...]:
+    """Toneless readings of a character, most common first ("长" -> ("zhang", "chang")); () when unknown.
+    Diacritics go, the umlaut too ("绿" -> "lu")."""
+    raw = _pinyin_table().get(ord(char), "")
+    readings = ["".join(c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c))
+                for r in raw.split(",") if r]
+    return tuple(dict.fromkeys(readings))

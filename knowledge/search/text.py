@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from functools import cache
 from importlib import resources
+
+from knowledge.text import toneless_readings
 
 MAX_QUERY = 300  # characters of a question that are searched
 
@@ -63,15 +64,9 @@ def _lexicon(name: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@cache
 def _pinyin_of(char: str) -> tuple[str, ...]:
     """Toneless readings of a character, most common first ("长" -> ("zhang", "chang")); () when unknown."""
-    from pypinyin.pinyin_dict import pinyin_dict  # the single-character table only: fast to load
-
-    raw = pinyin_dict.get(ord(char), "")
-    readings = ["".join(c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c))
-                for r in raw.split(",") if r]
-    return tuple(dict.fromkeys(readings))  # most common reading first
+    return toneless_readings(char)
 
 
 def _stem(word: str) -> str:
