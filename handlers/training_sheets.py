@@ -94,12 +94,24 @@ Reasons = list[tuple[str, dict[str, Any]]]  # (N_ msgid, params)
 END_MARKS = ("汇总情况", "联系人", "注：")  # first cell of the lines under the trainees
 
 
-def _read_rows(data: bytes) -> list[tuple]:
-    """The first rows of the workbook's active sheet (at most ``MAX_ROWS`` + 20, enough to tell a longer one)."""
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: an encrypted .xlsx or an old .xls
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="[A-Z]{1,3}(\d{1,7})(?::[A-Z]{1,3}(\d{1,7}))?"')
+
+
+def _read_rows(data: bytes) -> tuple[list[tuple], list[tuple[int, int]]]:
+    """The first rows of the workbook's active sheet (at most ``MAX_ROWS`` + 20, enough to tell a longer one)
+    and its merged ranges as (first row, last row)."""
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    rows = list(islice(book.active.iter_rows(values_only=True), MAX_ROWS + 20)) if book.active is not None else []
+    sheet = book.active
+    rows = list(islice(sheet.iter_rows(values_only=True), MAX_ROWS + 20)) if sheet is not None else []
+    path = getattr(sheet, "_worksheet_path", "")
     book.close()
-    return rows
+    merged: list[tuple[int, int]] = []
+    if path:  # read-only mode does not read merged ranges: find them in the sheet's XML (size checked before)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            xml = z.read(path)
+        merged = [(int(a), int(b or a)) for a, b in _MERGE.findall(xml)]
+    return rows, merged
 
 
 def _unpacked_size(data: bytes) -> int:
@@ -179,18 +191,28 @@ def _parse_row(columns: dict[str, int], row: tuple, row_no: int, seen: dict[str,
         hr_cert_no=get("人社证书编号")[:60], union_cert_no=get("工会证书编号")[:60])
 
 
-def _load_rows(data: bytes) -> tuple[list[tuple], RowError | None]:
-    """The sheet's rows, or why the file is refused as a whole (bounded before and while it is read)."""
+def _load_rows(data: bytes) -> tuple[list[tuple], list[tuple[int, int]], RowError | None]:
+    """The sheet's rows and merged ranges, or why the file is refused as a whole (bounded before and while it
+    is read)."""
+    if data.startswith(OLE_MAGIC) and "EncryptedPackage".encode("utf-16-le") in data:
+        return [], [], RowError(0, [(N_("The workbook is protected by a password. Save it without a password "
+                                        "and send it again."), {})])
     try:
         if _unpacked_size(data) > MAX_UNPACKED:
-            return [], RowError(0, [(N_("The workbook is too large to be a class roster."), {})])
-        rows = _read_rows(data)
+            return [], [], RowError(0, [(N_("The workbook is too large to be a class roster."), {})])
+        rows, merged = _read_rows(data)
     except Exception:  # zipfile and openpyxl raise many kinds for a file that is not .xlsx
-        return [], RowError(0, [(N_("The file is not a readable .xlsx workbook."), {})])
+        return [], [], RowError(0, [(N_("The file is not a readable .xlsx workbook."), {})])
     if len(rows) > MAX_ROWS:
-        return [], RowError(0, [(N_("The sheet has more than {n} rows; a class roster is much shorter."),
-                                 {"n": MAX_ROWS})])
-    return rows, None
+        return [], [], RowError(0, [(N_("The sheet has more than {n} rows; a class roster is much shorter."),
+                                     {"n": MAX_ROWS})])
+    return rows, merged, None
+
+
+def _merged_in_table(merged: list[tuple[int, int]], first: int, last: int) -> int:
+    """The first row (1-based) of a merged range that touches rows ``first``..``last`` (the header and the
+    trainees), 0 when none does: a merged cell there leaves its value in one cell only."""
+    return min((max(a, first) for a, b in merged if a <= last and b >= first), default=0)
 
 
 def _trainee_rows(rows: list[tuple], header_at: int) -> list[tuple[int, tuple]]:
@@ -208,17 +230,21 @@ def parse_roster(data: bytes, *, default_trade: str = "",
                  today: date | None = None) -> tuple[list[repo.RosterLine], list[RowError]]:
     """Read a 附件4-style sheet: the header row (found among the first rows) then one trainee per row,
     until the 汇总情况 line or the end. Returns the valid lines and the errors (row numbers 1-based)."""
-    rows, refused = _load_rows(data)
+    rows, merged, refused = _load_rows(data)
     if refused is not None:
         return [], [refused]
     header_at, columns = _find_header(rows)
     if header_at < 0 or "职工类别" not in columns:
         return [], [RowError(0, [(N_("No header row with the columns of Annex 4 (姓名, 身份证号码, 职工类别 ...) "
                                      "was found in the first rows."), {})])]
+    trainees = _trainee_rows(rows, header_at)
+    if row := _merged_in_table(merged, header_at + 1, trainees[-1][0] if trainees else header_at + 1):
+        return [], [RowError(row, [(N_("merged cells in the table; unmerge them (one value per cell) and send "
+                                       "the file again"), {})])]
     lines: list[repo.RosterLine] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for i, row in _trainee_rows(rows, header_at):
+    for i, row in trainees:
         parsed = _parse_row(columns, row, i, seen, default_trade=default_trade, today=today)
         if isinstance(parsed, RowError):
             errors.append(parsed)

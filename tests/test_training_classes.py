@@ -335,6 +335,38 @@ def test_oversized_and_bomb_workbooks_are_refused_before_they_are_read(engine) -
         assert len(buf.getvalue()) < 100_000
 
 
+def encrypted(data: bytes, password: str = "roster-pw") -> bytes:
+    """The workbook as Excel saves it with "Encrypt with password" (msoffcrypto-tool, ECMA-376 agile)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(data)).encrypt(password, out)
+    return out.getvalue()
+
+
+def merged_sheet(rows: list[list], merge: str) -> bytes:
+    book = load_workbook(io.BytesIO(roster_sheet(rows)))
+    book.active.merge_cells(merge)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def test_password_protected_and_merged_workbooks_are_refused_with_their_reason(engine) -> None:
+    code = _class(engine)
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        locked = encrypted(roster_sheet(good_rows()))
+        assert locked.startswith(sheets.OLE_MAGIC)
+        _added, errors = sheets.import_roster(session=s, key=KEY, cls=cls, data=locked)
+        assert "protected by a password" in errors[0].reasons[0][0]
+        _added, errors = sheets.import_roster(session=s, key=KEY, cls=cls, data=merged_sheet(good_rows(), "D5:D6"))
+        assert (errors[0].row, errors[0].reasons[0][0][:12]) == (5, "merged cells")
+        # a merged title above the header (as in the exported 附件4) is fine
+        added, errors = sheets.import_roster(session=s, key=KEY, cls=cls, data=merged_sheet(good_rows(), "A1:J1"))
+        assert (added, errors) == (3, [])
+
+
 # -- exports ---------------------------------------------------------------------------------------------
 def _display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
