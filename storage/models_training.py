@@ -19,6 +19,7 @@ class TrainingClass(SQLModel, table=True):
     """One class as approved on 附件3 (一班一审批, 第十八条). ``categories`` is JSON {category key: count}."""
 
     __tablename__ = "training_class"
+    __table_args__ = (UniqueConstraint("request_key", name="uq_training_class_request_key"),)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=16, unique=True)  # short, typed by trainees: "KM2603"
     unit: str = Field(max_length=100, index=True)  # the union unit that owns (and approves) the class
@@ -43,6 +44,8 @@ class TrainingClass(SQLModel, table=True):
     approved_at: datetime | None = When()
     created_by: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = When(default_now=True)
+    # The web console's form token: a form sent twice (a double click, a retry) creates one class.
+    request_key: str | None = Field(default=None, max_length=64)
 
 
 class ClassSession(SQLModel, table=True):

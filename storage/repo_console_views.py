@@ -155,3 +155,39 @@ def person_names(*, session: Session, ids: set[int]) -> dict[int, str]:
         return {}
     rows = session.execute(core(col(Person.id), col(Person.display_name)).where(col(Person.id).in_(ids)))
     return {int(pid): (name or f"#{pid}") for pid, name in rows}
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    id: int
+    code: str
+    unit: str
+    trade: str
+    project: str
+    start_date: date
+    end_date: date
+    status: str
+    enrolled: int
+    sessions: int
+
+
+def class_list(*, session: Session, unit: str | None, status: str = "", limit: int = 100) -> list[ClassRow]:
+    """Classes, the latest start first, with their roster size and number of sessions."""
+    enrolled = (core(func.count()).select_from(Enrolment)
+                .where(col(Enrolment.class_id) == col(TrainingClass.id)).scalar_subquery())
+    sessions = (core(func.count()).select_from(ClassSession)
+                .where(col(ClassSession.class_id) == col(TrainingClass.id)).scalar_subquery())
+    stmt = core(col(TrainingClass.id), col(TrainingClass.code), col(TrainingClass.unit), col(TrainingClass.trade),
+                col(TrainingClass.project), col(TrainingClass.start_date), col(TrainingClass.end_date),
+                col(TrainingClass.status), enrolled, sessions)
+    if status:
+        stmt = stmt.where(col(TrainingClass.status) == status)
+    stmt = _scoped(stmt, col(TrainingClass.unit), unit)
+    stmt = stmt.order_by(col(TrainingClass.start_date).desc(), col(TrainingClass.id).desc()).limit(limit)
+    return [ClassRow(*row) for row in session.execute(stmt)]
+
+
+def class_counts(*, session: Session, unit: str | None) -> dict[str, int]:
+    """Classes by status (pending, approved)."""
+    stmt = core(col(TrainingClass.status), func.count()).group_by(col(TrainingClass.status))
+    return {status: int(n) for status, n in session.execute(_scoped(stmt, col(TrainingClass.unit), unit))}

@@ -76,6 +76,10 @@ def get_class(*, session: Session, code: str) -> TrainingClass | None:
     return session.exec(select(TrainingClass).where(TrainingClass.code == code.strip().upper())).first()
 
 
+def class_by_request(*, session: Session, request_key: str) -> TrainingClass | None:
+    return session.exec(select(TrainingClass).where(TrainingClass.request_key == request_key)).first()
+
+
 def get_class_by_id(*, session: Session, class_id: int) -> TrainingClass | None:
     return session.get(TrainingClass, class_id)
 

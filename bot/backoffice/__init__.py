@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
-from bot.backoffice import desk, pages, signin
+from bot.backoffice import classes, desk, pages, signin
 from bot.backoffice.core import HERE, Console
 
 
@@ -28,6 +28,19 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route("/console/cases", p(desk.case_board), methods=["GET"]),
         Route("/console/cases/{case_id}", p(desk.case), methods=["GET"]),
         Route("/console/cases/{case_id}/move", p(desk.case_move), methods=["POST"]),
+        Route("/console/classes", p(classes.class_list), methods=["GET"]),
+        Route("/console/classes/new", p(classes.class_new), methods=["GET"]),
+        Route("/console/classes/new", p(classes.class_create), methods=["POST"]),
+        Route("/console/classes/{class_id}", p(classes.class_page), methods=["GET"]),
+        Route("/console/classes/{class_id}/approve", p(classes.class_approve), methods=["POST"]),
+        Route("/console/classes/{class_id}/roster", p(classes.roster_upload, upload=True), methods=["POST"]),
+        Route("/console/classes/{class_id}/sessions", p(classes.session_add), methods=["POST"]),
+        Route("/console/classes/{class_id}/sessions/{session_id}", p(classes.session_page), methods=["GET"]),
+        Route("/console/classes/{class_id}/sessions/{session_id}/attendance", p(classes.attendance),
+              methods=["GET"]),
+        Route("/console/classes/{class_id}/sessions/{session_id}/{action}", p(classes.session_change),
+              methods=["POST"]),
+        Route("/console/classes/{class_id}/export/{sheet}", p(classes.export), methods=["GET"]),
         Route("/console/audit", p(pages.audit), methods=["GET"]),
         Mount("/console/static", app=StaticFiles(directory=HERE / "static"), name="console-static"),
     ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -30,6 +30,7 @@ from bot.app import App
 from handlers.i18n import N_, Translate, normalize_locale, translator
 from handlers.services import console_auth
 from handlers.services.console_auth import Clerk
+from handlers.settings import Settings
 from storage.db import run_in_transaction
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,18 @@ class Redirect:
     to: str
 
 
+@dataclass(frozen=True)
+class Download:
+    """A file for the browser to save (an export)."""
+
+    filename: str
+    data: bytes
+    mime: str
+
+
+MAX_UPLOAD = 5 * 1024 * 1024  # a class roster is tens of kilobytes; the sheet's own limits apply after
+
+
 @dataclass
 class View:
     """What a page function gets: the open transaction, the clerk, the time, the request's inputs."""
@@ -73,6 +86,8 @@ class View:
     params: Mapping[str, str]
     form: Mapping[str, str]
     _: Translate
+    files: Mapping[str, bytes | None] = field(default_factory=dict)  # uploads; None: over MAX_UPLOAD
+    settings: Settings | None = None  # the app's (the data key for the training sheets, the public address)
     audit: tuple[str, str] = ("", "")  # (action, subject) recorded for this request; set by the page
 
     @property
@@ -86,7 +101,7 @@ class View:
         return int(value)
 
 
-PageFn = Callable[[View], Page | Redirect]
+PageFn = Callable[[View], Page | Redirect | Download]
 
 
 def url(path: str, **query: object) -> str:
@@ -128,8 +143,9 @@ class Console:
                             httponly=True, samesite="strict", secure=secure)
 
     # -- the guarded request ----------------------------------------------------------------------
-    def page(self, fn: PageFn, *, action: str = "") -> Callable[[Request], Any]:
-        """A route endpoint: session, CSRF (for POST), the page's work and its audit in one transaction."""
+    def page(self, fn: PageFn, *, action: str = "", upload: bool = False) -> Callable[[Request], Any]:
+        """A route endpoint: session, CSRF (for POST), the page's work and its audit in one transaction.
+        ``upload``: the POST may carry one file (read up to :data:`MAX_UPLOAD`)."""
 
         async def endpoint(request: Request) -> Response:
             lang = normalize_locale(request.query_params.get("lang"))
@@ -137,11 +153,16 @@ class Console:
             if token is None:
                 return self.to_signin(request, lang)
             form: dict[str, str] = {}
+            files: dict[str, bytes | None] = {}
             if request.method == "POST":
-                data = await request.form(max_files=0, max_fields=50)
+                data = await request.form(max_files=1 if upload else 0, max_fields=50)
                 form = {k: v for k, v in data.items() if isinstance(v, str)}
+                for k, v in data.items():
+                    if not isinstance(v, str):
+                        body = await v.read(MAX_UPLOAD + 1)
+                        files[k] = body if len(body) <= MAX_UPLOAD else None
             sent_csrf = form.get("csrf") or request.headers.get("X-CSRF-Token", "")
-            inputs = (dict(request.query_params), dict(request.path_params), form, request.method == "POST")
+            inputs = (dict(request.query_params), dict(request.path_params), form, request.method == "POST", files)
             try:
                 result = await run_in_threadpool(self._work, token, fn, action, sent_csrf, inputs, request.url.path)
             except Missing:
@@ -156,6 +177,9 @@ class Console:
                                    title=N_("Not accepted"), message=FORBIDDEN)
             if isinstance(out, Redirect):
                 return RedirectResponse(out.to, status_code=303, headers=HEADERS)
+            if isinstance(out, Download):
+                disposition = "attachment; filename*=UTF-8''" + quote(out.filename)
+                return Response(out.data, media_type=out.mime, headers={**HEADERS, "Content-Disposition": disposition})
             assert isinstance(out, Page)
             return self.render(out.template, clerk.locale, clerk=clerk, status=out.status, path=request.url.path,
                                **out.values)
@@ -163,11 +187,11 @@ class Console:
         return endpoint
 
     def _work(self, token: str, fn: PageFn, action: str, sent_csrf: str,
-              inputs: tuple[dict[str, str], dict[str, str], dict[str, str], bool],
-              path: str) -> tuple[Clerk, Page | Redirect | str] | None:
-        query, params, form, posted = inputs
+              inputs: tuple[dict[str, str], dict[str, str], dict[str, str], bool, dict[str, bytes | None]],
+              path: str) -> tuple[Clerk, Page | Redirect | Download | str] | None:
+        query, params, form, posted, files = inputs
 
-        def work(session: Session) -> tuple[Clerk, Page | Redirect | str] | None:
+        def work(session: Session) -> tuple[Clerk, Page | Redirect | Download | str] | None:
             now = self.now()
             clerk = console_auth.current_clerk(session, token=token, now=now)
             if clerk is None:
@@ -176,7 +200,7 @@ class Console:
                 console_auth.record(session, clerk=clerk, action="console.csrf_refused", subject=path)
                 return clerk, "csrf"
             view = View(session=session, clerk=clerk, now=now, tz=self.tz, query=query, params=params, form=form,
-                        _=translator(clerk.locale))
+                        _=translator(clerk.locale), files=files, settings=self.app.settings)
             out = fn(view)
             what, subject = view.audit
             console_auth.record(session, clerk=clerk, action=what or action or "console.view", subject=subject or path)

@@ -9,7 +9,8 @@ from handlers.i18n import N_
 from knowledge import training_calendar as cal
 from storage import repo_console_views as q
 
-TITLES = {"today": N_("Today"), "tickets": N_("Tickets"), "cases": N_("Cases"), "audit": N_("Audit")}
+TITLES = {"today": N_("Today"), "tickets": N_("Tickets"), "cases": N_("Cases"), "classes": N_("Classes"),
+          "audit": N_("Audit")}
 
 
 def today(v: View) -> Page:

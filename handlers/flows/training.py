@@ -167,27 +167,12 @@ def _parse_field(ctx: Ctx, kind: str, answer: Answer) -> Any:
         return answer.value
     if kind == "level":
         return answer.value or text[:30]
-    if kind == "phone":
-        if not valid_phone(text):
-            raise Invalid(_("Please type a mobile number (11 digits) or a landline such as 0871-65123456."))
-        return normalize_mobile(text) if is_valid_mobile(text) else text
     if kind == "sexes":
         numbers = re.findall(r"\d+", text)
         if len(numbers) != 2:
             raise Invalid(_("Please type two numbers: men then women, for example 30 20."))
         return [int(n) for n in numbers]
-    if kind in ("count", "hours"):
-        if not re.fullmatch(r"\d{1,4}", text):
-            raise Invalid(_("Please type a whole number."))
-        return int(text)
-    if kind == "date":
-        day = parse_date(text)
-        if day is None:
-            raise Invalid(_("Please type a date like 2026-03-02."))
-        return day.isoformat()
-    if not text:
-        raise Invalid(_("Please type an answer."))
-    return text[:200]
+    return _service(ctx, training.parse_field, kind, text)  # the same checks as the web console's form
 
 
 def _on_field(ctx: Ctx, answer: Answer) -> Outcome:

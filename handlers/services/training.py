@@ -6,6 +6,7 @@ certificates (第二十一条) and employment outcomes (第二十二条), shared
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date, datetime, time
 from typing import Any
@@ -19,8 +20,8 @@ from handlers.i18n import N_, Translate, translator
 from handlers.services.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from handlers.services.signin_codes import session_label
 from handlers.types import Reply, reply_to_dict
-from knowledge.idcard import id_problem, is_valid_mobile, normalize_id
-from knowledge.rules.training import CATEGORIES, Violation, check_class
+from knowledge.idcard import id_problem, is_valid_mobile, normalize_id, normalize_mobile
+from knowledge.rules.training import CATEGORIES, PROJECTS, Violation, check_class
 from storage import repo_training as repo
 from storage import repositories as core_repo
 from storage.models import Person
@@ -52,6 +53,61 @@ def parse_times(raw: str) -> tuple[time, time] | None:
     except ValueError:
         return None
     return (start, end) if end > start else None
+
+
+PHONE_FORMAT = N_("Please type a mobile number (11 digits) or a landline such as 0871-65123456.")
+# The 附件3 fields typed as text (the chat asks them one by one, the web console shows them in one form):
+# key -> kind. Kinds: text, phone, count, date, hours; the project and the level are chosen from lists.
+CLASS_FIELDS: dict[str, str] = {
+    "training_unit": "text", "training_unit_address": "text", "class_address": "text",
+    "responsible_person": "text", "responsible_phone": "phone", "head_teacher": "text",
+    "head_teacher_phone": "phone", "trade": "text", "men": "count", "women": "count",
+    **{f"cat_{k}": "count" for k in CATEGORIES}, "start_date": "date", "end_date": "date", "total_hours": "hours"}
+
+
+def parse_field(kind: str, raw: str) -> Any:
+    """One typed field of the class form, checked: text (≤ 200), phone (mobile or landline), count and hours
+    (whole numbers), date (with its year, as ISO text). Raises :class:`InvalidInput`."""
+    text = raw.strip()
+    if kind == "phone":
+        if not valid_phone(text):
+            raise InvalidInput(PHONE_FORMAT)
+        return normalize_mobile(text) if is_valid_mobile(text) else text
+    if kind in ("count", "hours"):
+        if not re.fullmatch(r"\d{1,4}", text):
+            raise InvalidInput(N_("Please type a whole number."))
+        return int(text)
+    if kind == "date":
+        day = parse_date(text)
+        if day is None:
+            raise InvalidInput(N_("Please type a date like 2026-03-02."))
+        return day.isoformat()
+    if not text:
+        raise InvalidInput(N_("Please type an answer."))
+    return text[:200]
+
+
+def read_class_form(raw: dict[str, str]) -> tuple[dict[str, Any], dict[str, InvalidInput]]:
+    """The whole 附件3 form at once (the web console): (the parsed form, the problem of each bad field).
+    The project must be one of the projects; an empty level stays empty. The rules of the measure are
+    checked afterwards by :func:`class_problems` on a form without field problems."""
+    form: dict[str, Any] = {}
+    problems: dict[str, InvalidInput] = {}
+    project = raw.get("project", "")
+    if project in PROJECTS:
+        form["project"] = project
+    else:
+        problems["project"] = InvalidInput(N_("Please choose one of the options."))
+    form["level"] = raw.get("level", "").strip()[:30]
+    for key, kind in CLASS_FIELDS.items():
+        value = raw.get(key, "")
+        if kind == "count" and key.startswith("cat_") and not value.strip():
+            value = "0"
+        try:
+            form[key] = parse_field(kind, value)
+        except InvalidInput as exc:
+            problems[key] = exc
+    return form, problems
 
 
 def violation_text(_: Translate, v: Violation, locale: str = "zh") -> str:
@@ -112,11 +168,18 @@ def save_class(session: Session, *, key: str, unit: str, created_by: int | None,
 
 
 def register_class(session: Session, *, key: str, unit: str, actor: int | None, form: dict[str, Any],
-                   via: str = "") -> TrainingClass:
-    """Check the 附件3 form against the rules, store the class (pending approval) and audit it."""
+                   via: str = "", request_key: str = "") -> TrainingClass:
+    """Check the 附件3 form against the rules, store the class (pending approval) and audit it. A
+    ``request_key`` seen before returns the class it created (a form sent twice creates one class)."""
+    if request_key and (done := repo.class_by_request(session=session, request_key=request_key)) is not None:
+        return done
     if class_problems(translator("en"), form):
         raise RuleViolation(N_("Please correct the problems first."))
     cls = save_class(session, key=key, unit=unit, created_by=actor, form=form)
+    if request_key:
+        cls.request_key = request_key[:64]
+        session.add(cls)
+        session.flush()
     core_repo.audit(session=session, actor_person_id=actor, action="training.class_registered",
                     subject=f"class:{cls.code}", detail=via)
     return cls
@@ -191,7 +254,9 @@ def cancel_session(session: Session, *, cls: TrainingClass, sess: ClassSession, 
 def notify_trainees(session: Session, *, cls: TrainingClass, sess: ClassSession, now: datetime, message: str,
                     **params: str) -> None:
     """Tell every trainee whose chat account is bound to the roster, each in their own language (outbox)."""
-    stamp = f"{now:%Y%m%d%H%M%S%f}"
+    # The change itself is in the key: a move and a cancel at the same instant are two notices, not one.
+    change = hashlib.sha256(repr((message, sorted(params.items()))).encode()).hexdigest()[:12]
+    stamp = f"{now:%Y%m%d%H%M%S%f}:{change}"
     for entry in repo.enrolments_of(session=session, class_id=cls.id or 0):
         if entry.person_id is None:
             continue

@@ -1,0 +1,201 @@
+"""The console's Classes page over HTTP (Starlette's client on the real app): a class from the 附件3 form with
+the chat's checks, approved once however often the form is sent; sessions moved and cancelled with the
+trainees told in their language; the roster upload (every bad row with its reason, nothing imported; bad
+files refused); the live attendance fragment while a trainee signs in through the chat; the exports (audited);
+another unit's class (404), a wrong CSRF token (403), escaped names. In a real browser:
+tests/test_console_browser.py."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+from test_console_auth import KM, QJ, make_desk, signed_in
+from test_signin import ALICE, code_now, setup_class, sign
+from test_training_classes import class_form, encrypted, good_rows, make_id, merged_sheet, roster_sheet
+
+from storage import repo_training as repo
+from storage.db import session_scope
+from storage.models import AuditEvent, OutboxMessage
+from storage.models_training import Enrolment, TrainingClass
+
+desk = pytest.fixture(make_desk, name="desk")
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+def web_form(form: dict) -> dict[str, str]:
+    return {k: str(v) for k, v in form.items()}
+
+
+def class_id(engine, code: str) -> int:  # type: ignore[no-untyped-def]
+    with Session(engine) as s:
+        return repo.get_class(session=s, code=code).id  # type: ignore[union-attr]
+
+
+def test_register_with_the_chats_checks_then_approve_once(desk, engine) -> None:  # type: ignore[no-untyped-def]
+    li, web, _ids = desk
+    client = signed_in(web, li)
+    page = client.get("/console/classes/new")
+    assert page.status_code == 200 and "登记培训班（附件3）" in page.text
+    token = csrf_of(page.text)
+    request = re.search(r'name="request" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+    bad = web_form(class_form()) | {"responsible_phone": "12345", "men": "x", "csrf": token, "request": request}
+    r = client.post("/console/classes/new", data=bad)
+    assert r.status_code == 400
+    assert "请输入11位手机号码" in r.text and "请输入整数" in r.text and 'aria-invalid="true"' in r.text
+    short = web_form(class_form("poverty", days=10)) | {"csrf": token, "request": request}
+    r = client.post("/console/classes/new", data=short)
+    assert r.status_code == 400 and "15" in r.text  # 第七条: a poverty class runs at least 15 days
+    with Session(engine) as s:
+        assert not s.exec(select(TrainingClass)).all()
+
+    good = web_form(class_form()) | {"csrf": token, "request": request}
+    first = client.post("/console/classes/new", data=good, follow_redirects=False)
+    again = client.post("/console/classes/new", data=good, follow_redirects=False)  # a double click
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    with Session(engine) as s:
+        (cls,) = s.exec(select(TrainingClass)).all()
+        assert (cls.code, cls.unit, cls.status, cls.request_key) == ("KM2603", KM, "pending", request)
+    page = client.get(first.headers["location"])
+    assert "已登记" in page.text and "等待审批" in page.text
+
+    for _ in range(2):
+        r = client.post(f"/console/classes/{cls.id}/approve", data={"csrf": token, "by": "孙主席"},
+                        follow_redirects=False)
+        assert r.status_code == 303
+    with Session(engine) as s:
+        assert s.get(TrainingClass, cls.id).status == "approved"  # type: ignore[union-attr]
+        actions = [a.action for a in s.exec(select(AuditEvent)).all()]
+    assert actions.count("training.class_registered") == 1 and actions.count("training.class_approved") == 1
+    assert "console.class.create" in actions and "console.class.approve" in actions
+    listing = client.get("/console/classes")
+    assert "KM2603" in listing.text and "电工" in listing.text
+
+
+def test_roster_upload_bad_rows_then_good(desk, engine) -> None:  # type: ignore[no-untyped-def]
+    li, web, _ids = desk
+    code, _sid = setup_class(engine, roster=())
+    cid = class_id(engine, code)
+    client = signed_in(web, li)
+    token = csrf_of(client.get(f"/console/classes/{cid}").text)
+
+    def upload(data: bytes, name: str = "roster.xlsx"):  # type: ignore[no-untyped-def]
+        return client.post(f"/console/classes/{cid}/roster", data={"csrf": token},
+                           files={"roster": (name, data, "application/octet-stream")})
+
+    rows = good_rows()
+    rows[0][2] = make_id(1)[:-1] + "0"  # a wrong check digit
+    rows[1][4] = "<b>外星人</b>"
+    rows.append(["", "男", make_id(5), "", "在岗职工"])
+    r = upload(roster_sheet(rows))
+    assert r.status_code == 400 and "未导入任何学员" in r.text
+    assert "第4行" in r.text and "校验位" in r.text
+    assert "第5行" in r.text and "&lt;b&gt;外星人&lt;/b&gt;" in r.text and "<b>外星人" not in r.text
+    assert "第7行" in r.text and "姓名" in r.text
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"0" * (30 * 1024 * 1024))
+    big_rows = [["张三", "男", make_id(1), "", "在岗职工"]] * 100_000
+    for data, expected in ((b"%PDF-1.4 not a workbook", "不是可读取的 .xlsx"),
+                           (encrypted(roster_sheet(good_rows())), "设置了密码"),
+                           (merged_sheet(good_rows(), "A4:A5"), "合并单元格"),
+                           (roster_sheet(big_rows), "过大"),
+                           (buf.getvalue(), "过大")):
+        r = upload(data)
+        assert r.status_code == 400 and expected in r.text, expected
+    with Session(engine) as s:
+        assert not s.exec(select(Enrolment)).all()
+
+    r = upload(roster_sheet(good_rows()))
+    assert r.status_code == 200 and "名单已导入" in r.text and "3 名学员" in r.text
+    assert "张三" in r.text and make_id(1) not in r.text  # ID numbers masked on the page
+    with Session(engine) as s:
+        assert len(s.exec(select(Enrolment)).all()) == 3
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "training.roster_imported")).one()
+
+
+def test_sessions_moved_and_cancelled_with_the_trainees_told(desk, engine, person, clock) -> None:  # type: ignore[no-untyped-def]
+    li, web, _ids = desk
+    code, sid = setup_class(engine)
+    cid = class_id(engine, code)
+    alice = person("alice", locale="en")
+    sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
+    client = signed_in(web, li)
+    token = csrf_of(client.get(f"/console/classes/{cid}").text)
+    r = client.post(f"/console/classes/{cid}/sessions", data={"csrf": token, "day": "2026-03-03", "start": "14:00",
+                                                              "end": "17:00", "place": ""}, follow_redirects=False)
+    assert r.status_code == 303
+    with Session(engine) as s:
+        later = repo.sessions_of(session=s, class_id=cid)[-1]
+    r = client.post(f"/console/classes/{cid}/sessions/{sid}/move",
+                    data={"csrf": token, "day": "2026-03-04", "start": "09:00", "end": "12:00", "place": "301教室"})
+    assert r.status_code == 409 and "已有 1 名学员在该课次签到" in r.text  # attendance is a record (第十九条)
+    r = client.post(f"/console/classes/{cid}/sessions/{later.id}/move",
+                    data={"csrf": token, "day": "2026-03-05", "start": "14:00", "end": "16:30", "place": "302教室"})
+    assert r.status_code == 200 and "已通知" in r.text
+    r = client.post(f"/console/classes/{cid}/sessions/{later.id}/cancel", data={"csrf": token})
+    assert r.status_code == 200 and "已取消" in r.text
+    with Session(engine) as s:
+        notes = [json.loads(o.body)["text"] for o in s.exec(select(OutboxMessage)
+                                                          .where(OutboxMessage.kind == "notification")).all()]
+    assert any("is now 2026-03-05 14:00–16:30 302教室" in n for n in notes), notes  # in Alice's English
+    assert any("is cancelled" in n for n in notes)
+
+
+def test_live_attendance_and_exports(desk, engine, person, clock) -> None:  # type: ignore[no-untyped-def]
+    li, web, _ids = desk
+    code, sid = setup_class(engine)
+    cid = class_id(engine, code)
+    client = signed_in(web, li)
+    page = client.get(f"/console/classes/{cid}/sessions/{sid}")
+    assert "0 / 3 已签到" in page.text and 'hx-trigger="every 3s"' in page.text
+    screen = re.search(r'href="(/signin/\d+-[0-9a-f]{24})"', page.text)
+    assert screen, page.text
+    sign(person("alice", locale="en"), code, code_now(engine, sid, clock), ALICE[-6:])
+    fragment = client.get(f"/console/classes/{cid}/sessions/{sid}/attendance")
+    assert "1 / 3 已签到" in fragment.text and "爱丽丝" in fragment.text and "<html" not in fragment.text
+
+    for sheet, name in (("roster", "附件4"), ("employment", "附件6"), ("signin", "签到表")):
+        r = client.get(f"/console/classes/{cid}/export/{sheet}")
+        assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+        assert load_workbook(io.BytesIO(r.content)).active is not None
+        assert name in r.headers["content-disposition"] or "%" in r.headers["content-disposition"]
+    with Session(engine) as s:
+        actions = {a.action for a in s.exec(select(AuditEvent)).all()}
+    assert {"training.export_roster", "training.export_employment", "training.export_signin"} <= actions
+
+
+def test_another_units_class_wrong_csrf_and_escaping(desk, engine) -> None:  # type: ignore[no-untyped-def]
+    li, web, _ids = desk
+    with session_scope(engine) as s:
+        from handlers.services.training import save_class
+        form = class_form() | {"trade": "<script>alert(1)</script>电工"}
+        theirs = save_class(s, key="k", unit=QJ, created_by=None, form=form)
+        mine = save_class(s, key="k", unit=KM, created_by=None, form=form)
+        theirs_id, mine_id = theirs.id, mine.id
+    client = signed_in(web, li)
+    assert client.get(f"/console/classes/{theirs_id}").status_code == 404
+    assert client.get(f"/console/classes/{theirs_id}/export/roster").status_code == 404
+    assert client.post(f"/console/classes/{theirs_id}/approve",
+                       data={"csrf": csrf_of(client.get("/console").text), "by": "x"}).status_code == 404
+    mine_page = client.get(f"/console/classes/{mine_id}")
+    assert "&lt;script&gt;" in mine_page.text and "<script>alert" not in mine_page.text
+    r = client.post(f"/console/classes/{mine_id}/approve", data={"csrf": "forged", "by": "孙主席"})
+    assert r.status_code == 403
+    with Session(engine) as s:
+        assert s.get(TrainingClass, mine_id).status == "pending"  # type: ignore[union-attr]
+    listing = client.get("/console/classes")
+    assert listing.text.count("KM2603") == 1 and "QJ" not in listing.text
