@@ -6,6 +6,7 @@ Screenshots are kept under pytest's tmp dir (``console-shots``)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +14,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 from test_console_auth import link_of, make_desk
+from test_console_classes import class_id
+from test_signin import ALICE, code_now, setup_class, sign
 from test_signin_screen_browser import serving
+from test_training_classes import class_form, good_rows, roster_sheet
 
+from handlers.training_sheets import XLSX_MIME as XLSX
 from storage.models import OutboxMessage
 from storage.models_cases import Case
+from storage.models_training import TrainingClass
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -165,4 +171,77 @@ def test_phone_width_keyboard_english(desk, browser, person, shots) -> None:  # 
         assert page.evaluate("document.activeElement.textContent") == "Skip to content"
         page.keyboard.press("Enter")
         assert page.evaluate("document.activeElement.id") == "main"
+        context.close()
+
+
+def test_classes_register_approve_roster_and_live_attendance(desk, browser, engine, person, clock, shots) -> None:  # type: ignore[no-untyped-def]
+    """Register a class by the form (a double click creates one), approve it, upload a roster with bad rows then
+    a good one, and watch a session's attendance change while a trainee signs in through the chat."""
+    li, web, _ids = desk
+    code, sid = setup_class(engine)  # approved, a session under way (09:00-12:00), three on the roster
+    with serving(web) as base:
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        sign_in(page, base, li)
+        page.get_by_role("link", name="培训班", exact=True).click()
+        assert code in page.inner_text("table")
+        accessible(page, base, "classes", shots)
+        page.get_by_role("link", name="登记培训班（附件3）").click()
+        form = class_form()
+        page.check("input[name=project][value=upgrade]")
+        for key, value in form.items():
+            if key not in ("project",):
+                page.fill(f"#f-{key}", str(value))
+        page.fill("#f-trade", "<i>焊工</i>")
+        accessible(page, base, "class-new", shots)
+        page.get_by_role("button", name="登记培训班").dblclick()
+        page.wait_for_selector("[role=status]")
+        assert "培训班已登记" in page.inner_text("[role=status]")
+        assert "<i>焊工</i>" in page.inner_text("h1") and page.locator("main i").count() == 0
+        with Session(engine) as s:
+            created = s.exec(select(TrainingClass).where(TrainingClass.code != code)).all()
+        assert len(created) == 1 and created[0].status == "pending"
+        page.get_by_label("审批表由谁签批").fill("孙主席")
+        page.get_by_role("button", name="登记审批结果").click()
+        assert "审批已记录" in page.inner_text("[role=status]") and "已审批" in page.inner_text("dd.status")
+
+        rows = good_rows()
+        rows[1][2] = "53010119900101123"  # 17 characters
+        page.set_input_files("#roster", files=[{"name": "名单.xlsx", "mimeType": XLSX, "buffer": roster_sheet(rows)}])
+        page.get_by_role("button", name="上传", exact=True).click()
+        problems = page.inner_text("#problems")
+        assert "未导入任何学员" in problems and "第5行" in problems and "18" in problems
+        accessible(page, base, "class-roster-errors", shots)
+        page.set_input_files("#roster", files=[{"name": "名单.xlsx", "mimeType": XLSX,
+                                                "buffer": roster_sheet(good_rows())}])
+        page.get_by_role("button", name="上传", exact=True).click()
+        assert "名单已导入" in page.inner_text("[role=status]") and "张三" in page.inner_text("table")
+        accessible(page, base, "class", shots)
+
+        page.goto(f"{base}/console/classes/{class_id(engine, code)}/sessions/{sid}")
+        assert "0 / 3 已签到" in page.inner_text("#attendance")
+        assert page.get_by_role("link", name="打开签到投屏页面").get_attribute("href").startswith("/signin/")
+        accessible(page, base, "class-session", shots)
+        sign(person("alice", locale="en"), code, code_now(engine, sid, clock), ALICE[-6:])
+        page.wait_for_selector("#attendance:has-text('1 / 3')", timeout=10_000)  # htmx polls every 3 s
+        assert "爱丽丝" in page.inner_text("#attendance")
+        context.close()
+
+
+def test_classes_at_phone_width_in_english(desk, browser, engine, shots) -> None:  # type: ignore[no-untyped-def]
+    li, web, _ids = desk
+    code, sid = setup_class(engine)
+    cid = class_id(engine, code)
+    with serving(web) as base:
+        context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+        page = context.new_page()
+        sign_in(page, base, li)
+        page.get_by_role("button", name="English").click()
+        for path in ("/console/classes", "/console/classes/new", f"/console/classes/{cid}",
+                     f"/console/classes/{cid}/sessions/{sid}"):
+            page.goto(base + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{path} is {width}px wide on a phone"
+            assert not re.search(r"[\u4e00-\u9fff]{4,}", page.inner_text("h1")), page.inner_text("h1")
+            accessible(page, base, "phone" + path.replace("/", "-"), shots)
         context.close()
