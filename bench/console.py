@@ -39,6 +39,7 @@ from handlers.services import console_auth
 from handlers.settings import Settings
 from knowledge.places import PROVINCIAL_UNION
 from knowledge.rules import case_stages as cs
+from storage.crypto import encrypt
 from storage.db import init_db, make_engine, session_scope
 from storage.models import AuditEvent, Person
 from storage.models_cases import Case, CaseEvent
@@ -50,8 +51,12 @@ UNITS = [f"{name}总工会" for name in ("昆明市", "曲靖市", "玉溪市", 
 KM = UNITS[0]
 
 
+KEY = "bench-console-key"
+
+
 def seed(engine, now: datetime) -> dict[str, int]:  # type: ignore[no-untyped-def]
     rnd = random.Random(17)
+    id_enc = [encrypt(KEY, f"53010119900101{i:04d}") for i in range(20)]  # a class's roster shows them masked
     today = now.date()
     with session_scope(engine) as s:
         s.execute(insert(Person), [{"display_name": f"申请人{i}", "locale": "zh", "roles": "", "unit": "",
@@ -81,7 +86,7 @@ def seed(engine, now: datetime) -> dict[str, int]:  # type: ignore[no-untyped-de
         s.execute(insert(ClassSession), [{"class_id": 1 + i // 5, "day": today + timedelta(days=i % 5 - 2),
                                           "start": clock_time(0, 0), "end": clock_time(23, 59), "place": "教室",
                                           "code_secret": uuid.uuid4().hex} for i in range(2500)])
-        s.execute(insert(Enrolment), [{"class_id": 1 + i // 20, "name": f"学员{i}", "sex": "男", "id_enc": "x",
+        s.execute(insert(Enrolment), [{"class_id": 1 + i // 20, "name": f"学员{i}", "sex": "男", "id_enc": id_enc[i % 20],
                                        "id_hash": f"h{i}", "id_tail_hash": f"t{i}", "category": "employed",
                                        "unit": "", "trade": "", "phone_enc": "", "prior_level": "",
                                        "cert_level": "", "hr_cert_no": "", "union_cert_no": "",
@@ -98,7 +103,7 @@ def seed(engine, now: datetime) -> dict[str, int]:  # type: ignore[no-untyped-de
         s.execute(insert(AuditEvent), [{"actor_person_id": 2001 + i % 2, "action": ("case.move", "ticket.answer",
                                         "console.view")[i % 3], "subject": f"case:{i}", "detail": "",
                                         "created_at": now - timedelta(minutes=i)} for i in range(20_000)])
-    return {"case_km": 1, "ticket_km": 1}  # unit index 0 = Kunming for ids 1, 17, 33…
+    return {"case_km": 1, "ticket_km": 1, "class_km": 1}  # unit index 0 = Kunming for ids 1, 17, 33…
 
 
 def session_cookie(app: App, person_id: int, now: datetime) -> str:
@@ -110,7 +115,7 @@ def session_cookie(app: App, person_id: int, now: datetime) -> str:
 
 
 def run(url: str, rounds: int) -> list[tuple[str, str, list[float], float]]:
-    settings = Settings(database_url=url, data_key="bench-console-key")
+    settings = Settings(database_url=url, data_key=KEY)
     engine = make_engine(url)
     init_db(engine)
     now = datetime.now(UTC)
@@ -133,7 +138,9 @@ def run(url: str, rounds: int) -> list[tuple[str, str, list[float], float]]:
 
     pages = ["/console", "/console/tickets", f"/console/tickets/{ids['ticket_km']}", "/console/cases",
              "/console/cases?programme=studio", f"/console/cases/{ids['case_km']}", "/console/audit",
-             "/console/audit?action=case.&since=" + date.today().isoformat()]
+             "/console/audit?action=case.&since=" + date.today().isoformat(), "/console/classes",
+             "/console/classes?status=approved", "/console/classes/new", f"/console/classes/{ids['class_km']}",
+             f"/console/classes/{ids['class_km']}/sessions/1", f"/console/classes/{ids['class_km']}/sessions/1/attendance"]
     results = []
     for who, person_id in (("province", 2001), ("kunming", 2002)):
         client = TestClient(Timed(web))
