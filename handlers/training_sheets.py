@@ -238,8 +238,8 @@ def parse_roster(data: bytes, *, default_trade: str = "",
         return [], [RowError(0, [(N_("No header row with the columns of Annex 4 (姓名, 身份证号码, 职工类别 ...) "
                                      "was found in the first rows."), {})])]
     trainees = _trainee_rows(rows, header_at)
-    if row := _merged_in_table(merged, header_at + 1, trainees[-1][0] if trainees else header_at + 1):
-        return [], [RowError(row, [(N_("merged cells in the table; unmerge them (one value per cell) and send "
+    if merged_at := _merged_in_table(merged, header_at + 1, trainees[-1][0] if trainees else header_at + 1):
+        return [], [RowError(merged_at, [(N_("merged cells in the table; unmerge them (one value per cell) and send "
                                        "the file again"), {})])]
     lines: list[repo.RosterLine] = []
     errors: list[RowError] = []
