@@ -199,3 +199,49 @@ def test_another_units_class_wrong_csrf_and_escaping(desk, engine) -> None:  # t
         assert s.get(TrainingClass, mine_id).status == "pending"  # type: ignore[union-attr]
     listing = client.get("/console/classes")
     assert listing.text.count("KM2603") == 1 and "QJ" not in listing.text
+
+
+def test_certificates_and_employment_outcome(desk, engine) -> None:  # type: ignore[no-untyped-def]
+    li, web, _ids = desk
+    code, _sid = setup_class(engine)
+    cid = class_id(engine, code)
+    with session_scope(engine) as s:
+        entry = repo.enrolments_of(session=s, class_id=cid)[0]
+        eid = entry.id
+        from handlers.services.training import save_class
+        other = save_class(s, key="k", unit=QJ, created_by=None, form=class_form())
+        theirs = repo.add_enrolment(session=s, key="k", class_id=other.id or 0, line=repo.RosterLine(
+            name="外单位", sex="男", id_number=make_id(9), category="employed", trade="电工"))
+        theirs_id, other_id = theirs.id, other.id
+    client = signed_in(web, li)
+    page = client.get(f"/console/classes/{cid}/trainees/{eid}")
+    assert page.status_code == 200 and "学员 爱丽丝" in page.text
+    token = csrf_of(page.text)
+    base = f"/console/classes/{cid}/trainees/{eid}"
+    r = client.post(base + "/certificate", data={"csrf": token, "level": "中级工", "prior": "初级工", "hr": "编号",
+                                                 "union": "GH-2026-0001"})
+    assert r.status_code == 400 and "证书编号" in r.text and "HR-" not in r.text
+    r = client.post(base + "/certificate", data={"csrf": token, "level": "宇宙级", "prior": "", "hr": "HR-2026-01",
+                                                 "union": "GH-2026-0001"})
+    assert r.status_code == 400
+    r = client.post(base + "/certificate", data={"csrf": token, "level": "中级工", "prior": "初级工",
+                                                 "hr": "HR-2026-01", "union": "GH-2026-0001"})
+    assert r.status_code == 200 and "证书信息已记录" in r.text
+    r = client.post(base + "/outcome", data={"csrf": token, "employed": "yes", "place": "", "employer": ""})
+    assert r.status_code == 400 and "请填写就业地点和就业单位" in r.text
+    r = client.post(base + "/outcome", data={"csrf": token, "employed": "yes", "place": "昆明", "employer": "昆钢",
+                                             "phone": "12"})
+    assert r.status_code == 400 and "请输入11位手机号码" in r.text
+    r = client.post(base + "/outcome", data={"csrf": token, "employed": "yes", "place": "昆明", "employer": "昆钢",
+                                             "phone": "13912345678"})
+    assert r.status_code == 200 and "就业情况已记录" in r.text
+    with Session(engine) as s:
+        e = s.get(Enrolment, eid)
+        assert (e.cert_level, e.prior_level, e.hr_cert_no, e.employed, e.employer) == (  # type: ignore[union-attr]
+            "中级工", "初级工", "HR-2026-01", True, "昆钢")
+        assert "13912345678" not in e.employer_phone_enc  # type: ignore[union-attr]
+    sheet = load_workbook(io.BytesIO(client.get(f"/console/classes/{cid}/export/employment").content)).active
+    assert any("昆钢" in str(c) for row in sheet.iter_rows(values_only=True) for c in row)
+    # another unit's trainee, by its own class's URL or under one of mine: 404
+    assert client.get(f"/console/classes/{other_id}/trainees/{theirs_id}").status_code == 404
+    assert client.get(f"/console/classes/{cid}/trainees/{theirs_id}").status_code == 404

@@ -59,7 +59,7 @@ AREAS: dict[str, tuple[str, ...]] = {
                 "bot/backoffice/core.py", "bot/backoffice/signin.py", "bot/backoffice/pages.py",
                 "bot/backoffice/desk.py", "bot/backoffice/classes.py", *(f"bot/backoffice/templates/{name}.html" for name in (
                     "base", "message", "signin", "today", "tickets", "ticket", "cases", "case", "audit", "classes",
-                    "class", "class_new", "class_session", "attendance"))),
+                    "class", "class_new", "class_session", "attendance", "trainee"))),
 }
 
 

@@ -23,7 +23,7 @@ from knowledge.idcard import mask_id
 from knowledge.rules.training import CATEGORIES, CATEGORY_LABELS_EN, PROJECT_LABELS_EN, PROJECTS, class_days
 from storage import repo_console_views as q
 from storage import repo_training as repo
-from storage.models_training import ClassSession, TrainingClass
+from storage.models_training import ClassSession, Enrolment, TrainingClass
 
 STATUS = {"pending": N_("waiting for approval"), "approved": N_("approved")}
 FIELDS: tuple[tuple[str, str], ...] = (  # (key, label) of the typed 附件3 text fields, in the form's order
@@ -40,7 +40,8 @@ DONE = {"created": N_("The class is registered; record its approval once the for
         "approved": N_("The approval is recorded."), "added": N_("The session is added."),
         "moved": N_("The session is changed; the trainees who use the assistant are told."),
         "cancelled": N_("The session is cancelled; the trainees who use the assistant are told."),
-        "imported": N_("The roster is imported.")}
+        "imported": N_("The roster is imported."), "certificate": N_("The certificates are recorded."),
+        "outcome": N_("The employment outcome is recorded.")}
 ERRORS_SHOWN = 200
 
 
@@ -196,6 +197,45 @@ def roster_upload(v: View) -> Page | Redirect:
                           errors=lines[:ERRORS_SHOWN], status=400)
     v.audit = ("console.roster.import", f"class:{cls.code}")
     return Redirect(url(f"/classes/{cls.id}", done="imported", n=added))
+
+
+# -- a trainee: certificates (第二十一条) and the employment outcome (第二十二条) ----------------------------------
+def _trainee(v: View, cls: TrainingClass) -> Enrolment:
+    try:
+        return svc.enrolment_of_class(v.session, cls=cls, enrolment_id=v.int_param("enrolment_id"))
+    except ServiceError as exc:
+        raise Missing("trainee") from exc
+
+
+def trainee(v: View, *, error: str = "", params: dict[str, Any] | None = None, status: int = 200) -> Page:
+    cls = _class(v)
+    entry = _trainee(v, cls)
+    v.audit = ("console.view", f"enrolment:{entry.id}")
+    return Page("trainee.html", {"c": cls, "e": entry, "masked": mask_id(repo.reveal(_key(v), entry.id_enc)),
+                                 "categories": CATEGORY_LABELS_EN, "levels": sheets.LEVELS, "form": v.form,
+                                 "done": DONE.get(v.query.get("done", ""), ""), "error": error,
+                                 "error_params": params or {}, "tab": "classes"}, status=status)
+
+
+def trainee_record(v: View) -> Page | Redirect:
+    """Record the two certificates or the employment outcome of a trainee, through the training service."""
+    cls = _class(v)
+    entry = _trainee(v, cls)
+    what, f = v.params.get("action", ""), v.form
+    try:
+        if what == "certificate":
+            svc.record_certificate(v.session, entry=entry, level=f.get("level", ""), hr_no=f.get("hr", "").strip(),
+                                   union_no=f.get("union", "").strip(), prior_level=f.get("prior", ""))
+        elif what == "outcome":
+            svc.record_outcome(v.session, key=_key(v), entry=entry, employed=f.get("employed") == "yes",
+                               place=f.get("place", ""), employer=f.get("employer", ""),
+                               employer_phone=f.get("phone", "").strip())
+        else:
+            raise Missing(what)
+    except ServiceError as exc:
+        return trainee(v, error=exc.message, params=exc.params, status=400)
+    v.audit = (f"console.trainee.{what}", f"enrolment:{entry.id}")
+    return Redirect(url(f"/classes/{cls.id}/trainees/{entry.id}", done=what))
 
 
 # -- a session: live attendance, the sign-in screen ---------------------------------------------------------

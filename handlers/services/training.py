@@ -294,6 +294,8 @@ def enrolment_of_class(session: Session, *, cls: TrainingClass, enrolment_id: in
 def record_certificate(session: Session, *, entry: Enrolment, level: str, hr_no: str, union_no: str,
                        prior_level: str) -> None:
     """The two certificates of 第二十一条 (“双证”)."""
+    if level not in sheets.LEVELS or prior_level not in ("", *sheets.LEVELS):
+        raise InvalidInput(N_("Please choose one of the options."))
     for number in (hr_no, union_no):
         if not re.fullmatch(r"[0-9A-Za-z\-]{4,60}", number):
             raise InvalidInput(N_("Please type the certificate number (letters, digits and '-')."))
@@ -303,11 +305,13 @@ def record_certificate(session: Session, *, entry: Enrolment, level: str, hr_no:
 
 def record_outcome(session: Session, *, key: str, entry: Enrolment, employed: bool, place: str = "",
                    employer: str = "", employer_phone: str = "") -> None:
-    """An employment outcome for 附件6 (第二十二条)."""
+    """An employment outcome for 附件6 (第二十二条): where and for whom, when employed."""
+    if employed and not (place.strip() and employer.strip()):
+        raise InvalidInput(N_("Please type where the trainee works and the employer."))
     if employer_phone and not valid_phone(employer_phone):
         raise InvalidInput(N_("Please type a mobile number (11 digits) or a landline such as 0871-65123456."))
-    repo.set_outcome(session=session, key=key, enrolment=entry, employed=employed, place=place, employer=employer,
-                     employer_phone=employer_phone)
+    repo.set_outcome(session=session, key=key, enrolment=entry, employed=employed, place=place.strip()[:200],
+                     employer=employer.strip()[:200], employer_phone=employer_phone)
 
 
 # -- a trainee's first sign-in: linking the chat account to the roster line (第十九条) -----------------------
