@@ -140,7 +140,8 @@ def run(url: str, rounds: int) -> list[tuple[str, str, list[float], float]]:
              "/console/cases?programme=studio", f"/console/cases/{ids['case_km']}", "/console/audit",
              "/console/audit?action=case.&since=" + date.today().isoformat(), "/console/classes",
              "/console/classes?status=approved", "/console/classes/new", f"/console/classes/{ids['class_km']}",
-             f"/console/classes/{ids['class_km']}/sessions/1", f"/console/classes/{ids['class_km']}/sessions/1/attendance"]
+             f"/console/classes/{ids['class_km']}/sessions/1", f"/console/classes/{ids['class_km']}/sessions/1/attendance",
+             f"/console/classes/{ids['class_km']}/trainees/1"]
     results = []
     for who, person_id in (("province", 2001), ("kunming", 2002)):
         client = TestClient(Timed(web))

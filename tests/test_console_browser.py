@@ -238,7 +238,7 @@ def test_classes_at_phone_width_in_english(desk, browser, engine, shots) -> None
         sign_in(page, base, li)
         page.get_by_role("button", name="English").click()
         for path in ("/console/classes", "/console/classes/new", f"/console/classes/{cid}",
-                     f"/console/classes/{cid}/sessions/{sid}"):
+                     f"/console/classes/{cid}/sessions/{sid}", f"/console/classes/{cid}/trainees/1"):
             page.goto(base + path)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], f"{path} is {width}px wide on a phone"
