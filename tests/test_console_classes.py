@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import zipfile
 
 import pytest
@@ -245,3 +246,29 @@ def test_certificates_and_employment_outcome(desk, engine) -> None:  # type: ign
     # another unit's trainee, by its own class's URL or under one of mine: 404
     assert client.get(f"/console/classes/{other_id}/trainees/{theirs_id}").status_code == 404
     assert client.get(f"/console/classes/{cid}/trainees/{theirs_id}").status_code == 404
+
+
+def test_the_same_form_sent_twice_at_once_creates_one_class(desk, engine) -> None:  # type: ignore[no-untyped-def]
+    """Two requests with one form token at the same moment (two threads of the server): one class, and both
+    answered with it (on PostgreSQL the second waits on the unique key, then finds the first)."""
+    li, web, _ids = desk
+    client = signed_in(web, li)
+    page = client.get("/console/classes/new").text
+    request = re.search(r'name="request" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    good = web_form(class_form()) | {"csrf": csrf_of(page), "request": request}
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, str]] = []
+
+    def send() -> None:
+        barrier.wait()
+        r = client.post("/console/classes/new", data=good, follow_redirects=False)
+        answers.append((r.status_code, r.headers.get("location", "")))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(answers) == 2 and answers[0] == answers[1] and answers[0][0] == 303, answers
+    with Session(engine) as s:
+        assert len(s.exec(select(TrainingClass)).all()) == 1

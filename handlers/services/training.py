@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from handlers import dates
@@ -150,7 +151,7 @@ def new_class_code(session: Session, unit: str, start: date) -> str:
 
 
 def save_class(session: Session, *, key: str, unit: str, created_by: int | None,
-               form: dict[str, Any]) -> TrainingClass:
+               form: dict[str, Any], request_key: str | None = None) -> TrainingClass:
     """Store a class from a checked form (the keys of ``flows.training.FORM``); not audited (see
     :func:`register_class`)."""
     start = date.fromisoformat(form["start_date"])
@@ -160,7 +161,7 @@ def save_class(session: Session, *, key: str, unit: str, created_by: int | None,
     fields.update(code=new_class_code(session, unit, start), unit=unit, start_date=start,
                   end_date=date.fromisoformat(form["end_date"]), men=int(form.get("men", 0)),
                   women=int(form.get("women", 0)), total_hours=int(form.get("total_hours", 0)),
-                  created_by=created_by)
+                  created_by=created_by, request_key=request_key)
     cats = {k: int(form.get("cat_" + k, 0)) for k in CATEGORIES}
     return repo.create_class(session=session, key=key, fields=fields, categories=cats,
                              responsible_phone=form.get("responsible_phone", ""),
@@ -175,11 +176,15 @@ def register_class(session: Session, *, key: str, unit: str, actor: int | None, 
         return done
     if class_problems(translator("en"), form):
         raise RuleViolation(N_("Please correct the problems first."))
-    cls = save_class(session, key=key, unit=unit, created_by=actor, form=form)
-    if request_key:
-        cls.request_key = request_key[:64]
-        session.add(cls)
-        session.flush()
+    try:
+        with session.begin_nested():  # the same form sent twice at once: the second waits, then finds the first
+            cls = save_class(session, key=key, unit=unit, created_by=actor, form=form,
+                             request_key=request_key[:64] or None)
+    except IntegrityError:
+        done = repo.class_by_request(session=session, request_key=request_key[:64]) if request_key else None
+        if done is None:
+            raise
+        return done
     core_repo.audit(session=session, actor_person_id=actor, action="training.class_registered",
                     subject=f"class:{cls.code}", detail=via)
     return cls
