@@ -487,3 +487,23 @@ def test_random_fields_in_a_signed_push_never_fail(fuzz_client, kind, content, c
     assert res.status_code in (200, 400), res.status_code
     if res.status_code == 200 and res.text != "success":
         assert p.open(res.text).get("Content") != APOLOGY
+
+
+def test_two_menu_taps_in_one_second_are_two_events_and_a_retry_is_one(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    """Events have no MsgId: WeChat's advice is FromUserName + CreateTime. Two taps of different menu items
+    within one second are still two events (each its own answer); a retry repeats the event and its key."""
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=True)), raise_server_exceptions=False)
+    p = pusher(True)
+    QR_CALLS.clear()
+
+    def tap(key: str) -> dict:
+        res = send(client, p, push_xml(OPENID, "event", Event="CLICK", EventKey=key, create_time=1_700_000_100),
+                   safe=True)
+        assert res.status_code == 200, res.text
+        return p.open(res.text)
+
+    counted = tap("flow:counttest")  # (a first contact: after the privacy notice)
+    menu = tap("cmd:menu")  # the same second, another item
+    assert counted["Content"].endswith("counted") and MENU_MARK in menu["Content"]
+    again = tap("flow:counttest")  # WeChat's retry of the first tap
+    assert again["Content"] == counted["Content"] and QR_CALLS == ["counted"]  # answered again, not run again

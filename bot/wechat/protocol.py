@@ -63,10 +63,11 @@ class Inbound:
     @property
     def dedupe_key(self) -> str:
         # WeChat's advice: MsgId for messages, FromUserName + CreateTime for events; bounded, since a
-        # signed push may carry a CreateTime of any length.
+        # signed push may carry a CreateTime of any length. With the event and its key: two menu taps in
+        # one second are two events (a retry repeats both), not the second answered with the first's reply.
         if self.msg_type != "event":
             return f"wx:{self.msg_id}"
-        return bounded_key(f"wx:{self.openid}:{self.create_time}:{self.event}")
+        return bounded_key(f"wx:{self.openid}:{self.create_time}:{self.event}:{self.key}")
 
 
 def _field(data: dict, name: str, *, required: bool = False) -> str:
