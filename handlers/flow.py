@@ -18,8 +18,9 @@ is (:func:`check_registry`); a step that goes elsewhere at run time is logged an
 apology. A state with ``to=None`` has not declared its transitions yet: nothing is checked for it, and
 docs/flows.md lists its flow as "not yet declared".
 
-``call(flow, return_to=state)`` runs another flow as a sub-flow: when it finishes, this flow resumes at
-``return_to`` with its own slots, as they were (PTB's nested ConversationHandler, ``map_to_parent``).
+``call(flow, return_to=state, args={...})`` runs another flow as a sub-flow, its slots starting as ``args``:
+when it finishes, this flow resumes at ``return_to`` with its own slots, as they were (PTB's nested
+ConversationHandler, ``map_to_parent``).
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ class Outcome:
     end: bool = False
     next_flow: str | None = None  # switch to another flow (its entry runs)
     return_to: str | None = None  # with next_flow: a call; this flow resumes in this state when it finishes
+    args: Mapping[str, Any] | None = None  # with return_to: the called flow's first slots (its arguments)
     reroute: bool = False  # end the flow and route the message as if no flow had been active
 
     def targets(self) -> tuple[str, ...]:
@@ -174,9 +176,10 @@ def reroute(*replies: Reply) -> Outcome:
     return Outcome(replies=replies, end=True, reroute=True)
 
 
-def call(flow: str, *replies: Reply, return_to: str) -> Outcome:
-    """Run ``flow`` as a sub-flow (its slots start empty); when it finishes, come back to ``return_to``."""
-    return Outcome(replies=replies, next_flow=flow, return_to=return_to)
+def call(flow: str, *replies: Reply, return_to: str, args: Mapping[str, Any] | None = None) -> Outcome:
+    """Run ``flow`` as a sub-flow; its slots start as ``args`` (empty by default), so a called flow gets
+    what it works on (a class's code) and nothing else; when it finishes, come back to ``return_to``."""
+    return Outcome(replies=replies, next_flow=flow, return_to=return_to, args=dict(args) if args else None)
 
 
 Prompt = Callable[[Ctx], Reply]

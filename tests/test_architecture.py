@@ -62,7 +62,24 @@ FLOWS_DIR = ROOT / "handlers" / "flows"
 ENGINE = {"core", "awards_common", "awards_verdict"}
 # Imports still to be replaced by registry look-ups, in a module another piece of work owns right now.
 PENDING = {("listen", "craftsman"), ("listen", "station"), ("listen", "studio"), ("listen", "training_rules")}
-FLOW_MODULES = {p.stem for p in FLOWS_DIR.glob("*.py") if p.stem != "__init__"}
+# A flow is a module of handlers/flows or a package there (handlers/flows/training/); a package's modules
+# may import each other.
+FLOW_MODULES = {p.stem for p in FLOWS_DIR.glob("*.py") if p.stem != "__init__"} | {
+    p.parent.name for p in FLOWS_DIR.glob("*/__init__.py")}
+
+
+def _flow_files() -> list[tuple[Path, str]]:
+    """(file, the flow it belongs to) for every module of handlers/flows but the registry."""
+    files = [(p, p.stem) for p in sorted(FLOWS_DIR.glob("*.py")) if p.stem != "__init__"]
+    return files + [(p, p.parent.name) for p in sorted(FLOWS_DIR.glob("*/*.py"))]
+
+
+def test_flow_packages_are_seen_and_import_absolutely() -> None:
+    assert "training" in FLOW_MODULES
+    relative = [f"{path.relative_to(ROOT)}:{n.lineno}" for path, _flow in _flow_files()
+                for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(n, ast.ImportFrom) and n.level]
+    assert not relative, "relative imports hide from these scans: " + ", ".join(relative)
 
 
 def _all_imports(path: Path) -> list[tuple[str, int]]:
@@ -80,14 +97,12 @@ def _all_imports(path: Path) -> list[tuple[str, int]]:
 
 def test_no_flow_imports_another_flow() -> None:
     bad = set()
-    for path in sorted(FLOWS_DIR.glob("*.py")):
-        if path.stem == "__init__":
-            continue  # the registry
+    for path, flow in _flow_files():
         for name, line in _all_imports(path):
             parts = name.split(".")
             if parts[:2] == ["handlers", "flows"] and len(parts) > 2 and parts[2] in FLOW_MODULES:
                 target = parts[2]
-                if target not in ENGINE and target != path.stem and (path.stem, target) not in PENDING:
+                if target not in ENGINE and target != flow and (flow, target) not in PENDING:
                     bad.add(f"{path.relative_to(ROOT)}:{line} imports the flow module {target}")
     assert not bad, "\n".join(sorted(bad))
 
@@ -143,7 +158,7 @@ def test_a_flow_module_imports_before_the_dispatcher_without_a_cycle() -> None:
             "import handlers.dispatch\nhandlers.dispatch.Dispatcher\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    for path in sorted(FLOWS_DIR.glob("*.py")):  # at module level, no flow imports the dispatcher
+    for path, _flow in _flow_files():  # at module level, no flow imports the dispatcher
         tree = ast.parse(path.read_text(encoding="utf-8"))
         top = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "handlers.dispatch"]
         assert not top, f"{path.relative_to(ROOT)} imports handlers.dispatch at module level"

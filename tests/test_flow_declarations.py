@@ -18,15 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _ask(ctx: Ctx) -> Reply:
-    return choices_reply("Which?", [("a", "A"), ("b", "B"), ("sub", "Sub")])
+    return choices_reply("Which?", [("a", "A"), ("b", "B"), ("sub", "Sub"), ("args", "Sub with arguments")])
 
 
 def _on(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.value == "a":
         return goto("second")
-    if answer.value == "sub":
+    if answer.value in ("sub", "args"):
         ctx.data["kept"] = "mine"
-        return call("inner", return_to="second")
+        return call("inner", return_to="second", args={"given": "yours"} if answer.value == "args" else None)
     return goto("thrid")  # a typo: not declared
 
 
@@ -101,11 +101,20 @@ def test_routing_is_a_tuple_of_rules_and_the_dispatcher_imports_no_flow() -> Non
         assert not any(m.startswith("handlers.flows") for m in imported), module
 
 
+def test_a_called_flow_starts_with_the_arguments_it_is_given(quiz) -> None:
+    quiz.say("/outer")
+    quiz.say("4")
+    assert quiz.last.text == "Inner, slots ['_return', 'given']"
+    quiz.say("done")
+    assert quiz.last.text == "Second (mine)."  # the caller's own slots come back, not the arguments
+
+
 def test_migrated_flows_declare_every_transition() -> None:
     migrated = {"craftsman", "craftsman_channel", "craftsman_rules", "studio", "studio_rules", "station",
                 "station_rules", "draft", "craftsman_draft", "studio_draft", "station_draft", "drafts_export",
                 "status", "subscribe", "unsubscribe", "lang", "me", "area", "privacy", "export_data",
-                "delete_data"}
+                "delete_data", "training_classes", "training_session", "training_trainee", "training_certificate",
+                "training_outcome"}
     undeclared = sorted(f.name for f in FLOWS if f.name in migrated and not f.declared)
     assert not undeclared
 

@@ -565,3 +565,20 @@ def test_a_session_is_moved_and_given_a_new_place_by_chat(person, engine) -> Non
         (sess,) = repo.sessions_of(session=s, class_id=repo.get_class(session=s, code=code).id)
         assert (sess.day.isoformat(), f"{sess.start:%H:%M}", f"{sess.end:%H:%M}", sess.place) == \
             ("2026-03-03", "13:00", "16:00", "第二教室")
+
+
+def test_registration_is_a_form_with_back_skip_and_save(person) -> None:
+    """The class form is the engine's form kind: the same back, skip and save words as every form."""
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("培训班管理")
+    clerk.say(choice="new")
+    clerk.say(choice="upgrade")
+    clerk.say("昆明市职业技能培训中心")
+    assert "Address of the training unit" in clerk.text
+    clerk.say("back")
+    assert "Training unit" in clerk.text
+    clerk.say("skip")
+    assert "cannot be skipped" in clerk.text
+    clerk.say("昆明市职业技能培训中心")
+    clerk.say("save")
+    assert "not registered" in clerk.text

@@ -19,7 +19,7 @@ from handlers.flows.signin import TRAINEE_FLOWS
 from handlers.flows.station import FLOWS as STATION_FLOWS
 from handlers.flows.status import STATUS, SUBSCRIBE, UNSUBSCRIBE
 from handlers.flows.studio import FLOWS as STUDIO_FLOWS
-from handlers.flows.training import TRAINING_CLERK
+from handlers.flows.training import FLOWS as TRAINING_FLOWS
 from handlers.flows.training_rules import CALENDAR, ELIGIBILITY, SUBSIDY
 from handlers.i18n import N_
 
@@ -33,7 +33,7 @@ FLOWS: tuple[Flow, ...] = (
     HANDOFF, MY_TICKETS, TICKETS,
     SUBSIDY, CALENDAR, ELIGIBILITY,
     STATUS, SUBSCRIBE, UNSUBSCRIBE, CLERK_CASES, BROADCAST, CONSOLE,
-    *TRAINEE_FLOWS, TRAINING_CLERK,
+    *TRAINEE_FLOWS, *TRAINING_FLOWS,
     *LISTEN_FLOWS,
 )
 

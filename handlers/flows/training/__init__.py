@@ -1,0 +1,159 @@
+"""The clerk's (and head teacher's) side of skills-training classes.
+
+A clerk acts only for classes of their own union unit. One flow, entered with "培训班管理" / "/classes",
+and sub-flows it calls with the selected class (``call(..., args={"code": ...})``)::
+
+    pick ─┬─ new ─> field × 19 (附件3, the form kind) ─> confirm (rule check, 第六、七条) ─> save ─┐
+          └─ class ────────────────────────────────────────────────────────────────────────────> act
+    act ─> approve (第十八条) | details | import (附件4) | exports (附件4, 附件6) | employment rate (第七条)
+         | attendance, code + QR, sign-in sheet, change: a session picked first
+         | training_session (add; or change: move, place, cancel) | training_trainee
+         | training_certificate (第二十一条) | training_outcome
+
+The operations the command line shares (validation, saving, audit, notifications) are in
+:mod:`handlers.services.training`; exports in :mod:`handlers.services.exports`.
+"""
+
+from __future__ import annotations
+
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, choices_reply, goto
+from handlers.flows.training.common import (
+    CLERKS,
+    UPLOADS,
+    ClassSlots,
+    called,
+    cite,
+    enter_clerk,
+    export_reply,
+    form_of,
+    my_class,
+    rate_reply,
+    service,
+    state,
+    summary_lines,
+)
+from handlers.flows.training.register import FORM, FORM_KIND, ask_confirm, on_confirm
+from handlers.flows.training.register import start as start_form
+from handlers.flows.training.sessions import PICK_SESSION, PICK_STATES, SESSION, SESSION_FLOW
+from handlers.flows.training.trainees import (
+    CERTIFICATE,
+    CERTIFICATE_FLOW,
+    OUTCOME,
+    OUTCOME_FLOW,
+    TRAINEE,
+    TRAINEE_FLOW,
+    ask_import,
+    on_import,
+)
+from handlers.i18n import N_
+from handlers.services import training
+from handlers.types import Reply
+from storage import repo_training as repo
+
+__all__ = ["FLOWS", "FORM", "TRAINING_CLERK"]
+
+
+def _ask_pick(ctx: Ctx) -> Reply:
+    classes = repo.classes_of_unit(session=ctx.session, unit=ctx.clerk_unit)
+    options = [("new", ctx._("Register a new class"))]
+    options += [(f"c:{c.code}", f"{c.code} {c.trade} {c.start_date:%Y-%m-%d}") for c in classes[:20]]
+    return choices_reply(ctx._("Training classes of {unit}: choose one, type its code, or register a new one.",
+                               unit=ctx.clerk_unit), options)
+
+
+def _on_pick(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.value == "new":
+        return start_form(ctx)
+    ctx.slots(ClassSlots).code = answer.value[2:] if answer.value else answer.text.strip().upper()
+    my_class(ctx)
+    return goto("act")
+
+
+def _ask_act(ctx: Ctx) -> Reply:
+    _ = ctx._
+    cls = my_class(ctx)
+    status = (_("approved by {who} on {day}", who=cls.approved_by,
+                day=f"{repo.as_utc(cls.approved_at).astimezone(ctx.now.tzinfo):%Y-%m-%d}")
+              if cls.status == "approved" and cls.approved_at
+              else _("not approved yet"))
+    options = [("approve", _("Record the approval"))] if cls.status != "approved" else []
+    options += [("details", _("Class details")), ("session", _("Add a session")),
+                ("trainee", _("Add a trainee to the roster")),
+                *([("import", _("Import the roster from an .xlsx file"))] if ctx.incoming.channel in UPLOADS else []),
+                ("attendance", _("Attendance of a session")), ("change", _("Change or cancel a session")),
+                ("code", _("Show the sign-in code and QR")), ("x:roster", _("Export the roster (Annex 4)")),
+                ("x:signin", _("Export a sign-in sheet")), ("x:employment", _("Export employment (Annex 6)")),
+                ("cert", _("Record certificates")), ("outcome", _("Record an employment outcome")),
+                ("rate", _("Employment rate")), ("back", _("Other classes"))]
+    n = len(repo.enrolments_of(session=ctx.session, class_id=cls.id or 0))
+    return choices_reply(_("Class {code} ({trade}), {status}; {n} trainees on the roster. What next?",
+                           code=cls.code, trade=cls.trade, status=status, n=n), options)
+
+
+STATES_OF = {"approve": "approve_by", "import": "import"}
+SUB_FLOWS = {"session": SESSION_FLOW, "trainee": TRAINEE_FLOW, "cert": CERTIFICATE_FLOW, "outcome": OUTCOME_FLOW}
+NEEDS_TRAINEES = frozenset({"cert", "outcome"})
+
+
+def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    cls, action = my_class(ctx), answer.value or ""
+    if action in STATES_OF:
+        return goto(STATES_OF[action])
+    if action == "back":
+        ctx.data = {}
+        return goto("pick")
+    if action in ("details", "rate", "x:roster", "x:employment"):
+        return goto("act", _class_reply(ctx, action))
+    if action == "code" and cls.status != "approved":  # trainees would be refused (第十八条)
+        return goto("act", Reply(text=_("Class {code} is not approved yet, so trainees could not sign in with a "
+                                        "code: one class, one approval. Record the approval first.", code=cls.code),
+                                 citations=(cite(ctx, 18),)))
+    if action in PICK_SESSION:
+        if not repo.sessions_of(session=ctx.session, class_id=cls.id or 0):
+            return goto("act", Reply(text=_("The class has no sessions yet. Add one first.")))
+        return goto(PICK_SESSION[action])
+    if action in NEEDS_TRAINEES and not repo.enrolments_of(session=ctx.session, class_id=cls.id or 0):
+        return goto("act", Reply(text=_("The roster is empty. Add trainees first.")))
+    if action in SUB_FLOWS:
+        return called(ctx, SUB_FLOWS[action])
+    raise Invalid(_("Please answer with one of the options (a number is enough)."))
+
+
+def _class_reply(ctx: Ctx, action: str) -> Reply:
+    cls = my_class(ctx)
+    if action == "details":
+        return Reply(text="\n".join([cls.code, *summary_lines(ctx._, form_of(cls))]))
+    if action == "rate":
+        return rate_reply(ctx, cls)
+    return export_reply(ctx, cls, action[2:])
+
+
+def _on_approve(ctx: Ctx, answer: Answer) -> Outcome:
+    cls = my_class(ctx)
+    service(ctx, training.approve_class, ctx.session, cls=cls, by=answer.text, actor=ctx.person_id, now=ctx.now)
+    return goto("act", Reply(text=ctx._("Approval of class {code} recorded.", code=cls.code),
+                             citations=(cite(ctx, 18),)))
+
+
+def _ask_approve(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Who signed the approval on the form (the responsible person of the approving union)?"))
+
+
+ACT_TO = ("pick", *STATES_OF.values(), *PICK_SESSION.values(), *(f"flow:{f}" for f in SUB_FLOWS.values()))
+
+TRAINING_CLERK = Flow(
+    name="training_classes", title=N_("Training classes (clerks)"), start="pick", enter=enter_clerk, enter_to=(),
+    roles=CLERKS, menu_order=60,
+    commands=("培训班管理", "培训班", "/classes", "training classes", "manage classes", "班级管理"),
+    states={
+        "pick": state(_ask_pick, _on_pick, "field", "confirm", "act", free_text=True),
+        "field": FORM_KIND.states()["field"],
+        "confirm": state(ask_confirm, on_confirm, "field", "act"),
+        "act": state(_ask_act, _on_act, *ACT_TO),
+        "approve_by": state(_ask_approve, _on_approve, "act", free_text=True),
+        "import": state(ask_import, on_import, "act", free_text=True),
+        **PICK_STATES,
+    },
+)
+FLOWS = (TRAINING_CLERK, SESSION, TRAINEE, CERTIFICATE, OUTCOME)

@@ -1,0 +1,172 @@
+"""Registering a class (附件3) on the form kind: 19 fields asked one at a time (with back, skip and save),
+then a review that checks the rules (第六、七条) and corrects a block of answers (numbers, dates, project)
+by forgetting them, so the form asks just those again and comes back to the review."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers import training_sheets as sheets
+from handlers.flow import Answer, Ctx, Invalid, Outcome, choices_reply, finish, goto
+from handlers.flows.training.common import ClassSlots, cite, cite_ref, not_an_option, service, summary_lines
+from handlers.form import Form
+from handlers.forms import Field
+from handlers.i18n import N_
+from handlers.services import training
+from handlers.services.training import class_problems
+from handlers.types import Citation, Reply
+from knowledge.rules.training import CATEGORIES, CATEGORY_LABELS_EN, PROJECT_LABELS_EN, PROJECTS
+from storage import repo_training as repo
+from storage.crypto import encrypt
+
+# (key, kind, prompt). Kinds: project, text, phone, level, sexes, count, date, hours.
+FORM: tuple[tuple[str, str, str], ...] = (
+    ("project", "project", N_("Register a class (Annex 3). Which project is it?")),
+    ("training_unit", "text", N_("Training unit (培训单位, the school or training centre)?")),
+    ("training_unit_address", "text", N_("Address of the training unit?")),
+    ("class_address", "text", N_("Address where the class is held?")),
+    ("responsible_person", "text", N_("Name of the person responsible (负责人)?")),
+    ("responsible_phone", "phone", N_("Phone of the person responsible?")),
+    ("head_teacher", "text", N_("Name of the head teacher (班主任)?")),
+    ("head_teacher_phone", "phone", N_("Phone of the head teacher?")),
+    ("trade", "text", N_("Trade or specialty taught (培训专业/工种)?")),
+    ("level", "level", N_("Training level (培训等级)? Choose or type it.")),
+    ("sexes", "sexes", N_("Number of trainees by sex: type two numbers, men then women (for example 30 20).")),
+    *((f"cat_{k}", "count", N_("How many trainees are {category}? (0 if none)")) for k in CATEGORIES),
+    ("start_date", "date", N_("First day of the class (for example 2026-03-02)?")),
+    ("end_date", "date", N_("Last day of the class?")),
+    ("total_hours", "hours", N_("Total class hours (总课时)?")),
+)
+FIELDS = tuple(Field(key=key, label=key, name=prompt, kind=kind) for key, kind, prompt in FORM)
+BY_KEY = {f.key: f for f in FIELDS}
+STORED = {"sexes": ("men", "women")}  # a field stored under other keys
+GROUPS = {"project": ("project",), "numbers": ("sexes", *(f"cat_{k}" for k in CATEGORIES)),
+          "dates": ("start_date", "end_date")}
+
+
+@dataclass
+class RegisterSlots:
+    form: dict[str, Any] = field(default_factory=dict)  # the answers; phone numbers encrypted
+
+
+def _answers(ctx: Ctx) -> dict[str, Any]:
+    return ctx.slots(RegisterSlots).form
+
+
+def _keys(f: Field) -> tuple[str, ...]:
+    return STORED.get(f.key, (f.key,))
+
+
+class ClassBook:
+    """The class form for :class:`handlers.form.Form`: every field applies, answers live in the slots."""
+
+    def fields(self, ctx: Ctx) -> list[Field]:
+        return list(FIELDS)
+
+    def pending(self, ctx: Ctx) -> list[Field]:
+        form = _answers(ctx)
+        return [f for f in FIELDS if any(k not in form for k in _keys(f))]
+
+    def field(self, ctx: Ctx, key: str) -> Field:
+        return BY_KEY[key]
+
+    def store(self, ctx: Ctx, f: Field, value: Any) -> None:
+        form = _answers(ctx)
+        if f.kind == "sexes":
+            form["men"], form["women"] = value
+        elif f.kind == "phone":  # conversation state holds no phone number in clear
+            form[f.key] = {"enc": encrypt(ctx.settings.data_key, value)}
+        else:
+            form[f.key] = value
+
+    def question(self, ctx: Ctx, f: Field, position: int, total: int) -> Reply:
+        text = ctx._(f.name, category=ctx._(CATEGORY_LABELS_EN[f.key[4:]]) if f.kind == "count" else "")
+        if f.kind == "project":
+            return choices_reply(text, [(k, ctx._(PROJECT_LABELS_EN[k])) for k in PROJECTS])
+        if f.kind == "level":
+            return choices_reply(text, [(lv, lv) for lv in sheets.LEVELS])
+        return Reply(text=text)
+
+    def parse(self, ctx: Ctx, f: Field, answer: Answer) -> Any:
+        return PARSERS.get(f.kind, _checked("text"))(ctx, answer)
+
+    def saved(self, ctx: Ctx) -> Outcome:
+        return finish(Reply(text=ctx._("The class is not registered: a registration is kept only while you fill "
+                                       "it in. Start again with 培训班管理 when you have the details at hand.")))
+
+
+def _project(ctx: Ctx, answer: Answer) -> Any:
+    if answer.value not in PROJECTS:
+        raise not_an_option(ctx)
+    return answer.value
+
+
+def _checked(kind: str) -> Any:
+    """A typed field checked by the service, as the web console's form checks it (phone, count, hours,
+    date, text)."""
+    return lambda ctx, answer: service(ctx, training.parse_field, kind, answer.text)
+
+
+def _sexes(ctx: Ctx, answer: Answer) -> Any:
+    numbers = re.findall(r"\d+", answer.text)
+    if len(numbers) != 2:
+        raise Invalid(ctx._("Please type two numbers: men then women, for example 30 20."))
+    return [int(n) for n in numbers]
+
+
+PARSERS = {"project": _project, "level": lambda ctx, a: a.value or a.text.strip()[:30], "sexes": _sexes,
+           **{kind: _checked(kind) for kind in ("phone", "count", "hours", "date")}}
+FORM_KIND = Form(ClassBook(), review="confirm")
+
+
+def start(ctx: Ctx) -> Outcome:
+    ctx.data = {}
+    return FORM_KIND.next(ctx)
+
+
+def revealed(ctx: Ctx) -> dict[str, Any]:
+    """The class form of the conversation, with the phone numbers it keeps encrypted revealed."""
+    return {k: repo.reveal(ctx.settings.data_key, v["enc"]) if isinstance(v, dict) and "enc" in v else v
+            for k, v in _answers(ctx).items()}
+
+
+def ask_confirm(ctx: Ctx) -> Reply:
+    _, form = ctx._, revealed(ctx)
+    problems = class_problems(_, form, ctx.locale)
+    lines = [_("Please check the class:"), *summary_lines(_, form)]
+    citations: list[Citation] = []
+    options = []
+    if problems:
+        lines.append(_("It cannot be registered yet:"))
+        for text, v in problems:
+            sep = "" if ctx.locale == "zh" else " "  # Chinese full-width brackets carry their own space
+            lines.append(f"✗ {text}" + (sep + cite_ref(ctx, v.ref.article) if v else ""))
+            if v and all(c.article != v.ref.article for c in citations):
+                citations.append(cite(ctx, v.ref.article, v.ref.paragraph))
+    else:
+        options.append(("save", _("Save the class")))
+    options += [("fix:numbers", _("Change the trainee numbers")), ("fix:dates", _("Change the dates")),
+                ("fix:project", _("Change the project type"))]
+    reply = choices_reply("\n".join(lines), options)
+    return Reply(text=reply.text, choices=reply.choices, citations=tuple(citations), prompt=reply.prompt)
+
+
+def on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.value and answer.value.startswith("fix:"):  # forget the block: the form asks it again
+        form = _answers(ctx)
+        for key in GROUPS[answer.value[4:]]:
+            for stored in _keys(BY_KEY[key]):
+                form.pop(stored, None)
+        return FORM_KIND.next(ctx)
+    form = revealed(ctx)
+    if class_problems(ctx._, form, ctx.locale):
+        raise Invalid(ctx._("Please correct the problems first."))
+    cls = training.register_class(ctx.session, key=ctx.settings.data_key, unit=ctx.clerk_unit, actor=ctx.person_id,
+                                  form=form)
+    ctx.data = {}
+    ctx.slots(ClassSlots).code = cls.code
+    return goto("act", Reply(text=ctx._("Class {code} registered. Record its approval once the approving union "
+                                        "has signed the form (one class, one approval).", code=cls.code),
+                             citations=(cite(ctx, 18),)))

@@ -1,0 +1,267 @@
+"""Trainees of a class: the sub-flows that add one to the roster (``training_trainee``), record their
+certificates (``training_certificate``, 第二十一条) and their employment outcome (``training_outcome``),
+each called with the class; and the class flow's state that imports a roster from a file (附件4)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from handlers import training_sheets as sheets
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
+from handlers.flows.training.common import (
+    CLERKS,
+    ERRORS_SHOWN,
+    cite,
+    enter_clerk,
+    my_class,
+    required_text,
+    service,
+    skipped,
+    state,
+)
+from handlers.i18n import N_
+from handlers.services import training
+from handlers.services.errors import ServiceError
+from handlers.services.training import valid_phone
+from handlers.types import Reply
+from knowledge.idcard import id_problem, id_sex, is_valid_mobile, mask_id, normalize_id, normalize_mobile
+from knowledge.rules.training import CATEGORIES, CATEGORY_LABELS_EN
+from storage import repo_training as repo
+from storage.crypto import encrypt
+from storage.models_training import Enrolment
+
+TRAINEE_FLOW, CERTIFICATE_FLOW, OUTCOME_FLOW = "training_trainee", "training_certificate", "training_outcome"
+
+
+# -- importing a roster (a state of the class flow) -----------------------------------------------------------
+def ask_import(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Send the roster as an .xlsx file laid out like Annex 4 (附件4): a header row with "
+                            "姓名, 身份证号码, 职工类别 …, then one trainee per row. If any row has a problem, I "
+                            "list it and import nothing. Type 'cancel' to stop."))
+
+
+def on_import(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    upload = ctx.incoming.upload
+    if upload is None:
+        raise Invalid(_("Please send the .xlsx file itself, as a document (not a photo of it)."))
+    cls = my_class(ctx)
+    added, errors = training.import_roster(ctx.session, key=ctx.settings.data_key, cls=cls, data=upload.data,
+                                           today=ctx.now.date(), actor=ctx.person_id)
+    if errors:
+        lines = sheets.format_errors(_, errors)
+        more = [_("… and {n} more.", n=len(lines) - ERRORS_SHOWN)] if len(lines) > ERRORS_SHOWN else []
+        raise Invalid("\n".join([_("Nothing was imported. Please correct the file and send it again:"),
+                                 *lines[:ERRORS_SHOWN], *more]))
+    return goto("act", Reply(text=_("{n} trainees imported into the roster of class {code}.", n=added,
+                                    code=cls.code)))
+
+
+# -- adding a trainee --------------------------------------------------------------------------------------
+@dataclass
+class TraineeSlots:
+    id_enc: str = ""  # conversation state holds nothing personal in clear: the ID number waits encrypted
+    name: str = ""
+    category: str = ""
+    unit: str = ""
+
+
+def _trainee(ctx: Ctx) -> TraineeSlots:
+    return ctx.slots(TraineeSlots)
+
+
+def _ask_id(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("ID number of the trainee?"))
+
+
+def _on_id(ctx: Ctx, answer: Answer) -> Outcome:
+    cls, value = my_class(ctx), normalize_id(answer.text)
+    problem = id_problem(value, today=ctx.now.date())
+    if problem:
+        raise Invalid(ctx._("That is not a valid ID number ({why}). Please check it.",
+                            why=ctx._(sheets.ID_REASONS[problem])))
+    if repo.find_by_id_hash(session=ctx.session, class_id=cls.id or 0,
+                            hashed=repo.id_hash(ctx.settings.data_key, value)):  # said before more is asked
+        raise Invalid(ctx._("This person is already on the roster of class {code}.", code=cls.code))
+    _trainee(ctx).id_enc = encrypt(ctx.settings.data_key, value)
+    return goto("name")
+
+
+def _on_name(ctx: Ctx, answer: Answer) -> Outcome:
+    _trainee(ctx).name = required_text(ctx, answer, 50)
+    return goto("category")
+
+
+def _on_category(ctx: Ctx, answer: Answer) -> Outcome:
+    _trainee(ctx).category = answer.value or ""
+    return goto("unit")
+
+
+def _on_unit(ctx: Ctx, answer: Answer) -> Outcome:
+    text = answer.text.strip()
+    _trainee(ctx).unit = "" if skipped(text) else text[:100]
+    return goto("phone")
+
+
+def _on_phone(ctx: Ctx, answer: Answer) -> Outcome:
+    cls, text, t = my_class(ctx), answer.text.strip(), _trainee(ctx)
+    if not skipped(text) and not is_valid_mobile(text):
+        raise Invalid(ctx._("Please type an 11-digit mobile number, or '-' to skip."))
+    id_number = repo.reveal(ctx.settings.data_key, t.id_enc)
+    line = repo.RosterLine(name=t.name, sex=id_sex(id_number), id_number=id_number, category=t.category,
+                           unit=t.unit, trade=cls.trade, phone="" if skipped(text) else normalize_mobile(text))
+    try:
+        training.add_trainee(ctx.session, key=ctx.settings.data_key, cls=cls, line=line)
+    except ServiceError as exc:
+        return finish(Reply(text=exc.text(ctx._)))
+    return finish(Reply(text=ctx._("{name} ({id}) added to the roster of class {code}.", name=line.name,
+                                   id=mask_id(line.id_number), code=cls.code)))
+
+
+TRAINEE = Flow(
+    name=TRAINEE_FLOW, title=N_("Add a trainee to a class"), start="id", enter=enter_clerk, enter_to=(),
+    roles=CLERKS, in_menu=False,
+    states={
+        "id": state(_ask_id, _on_id, "name", free_text=True),
+        "name": state(lambda ctx: Reply(text=ctx._("Name of the trainee?")), _on_name, "category", free_text=True),
+        "category": state(lambda ctx: choices_reply(ctx._("Trainee category?"),
+                                                    [(k, ctx._(CATEGORY_LABELS_EN[k])) for k in CATEGORIES]),
+                          _on_category, "unit"),
+        "unit": state(lambda ctx: Reply(text=ctx._("Work unit of the trainee (type '-' if none)?")), _on_unit,
+                      "phone", free_text=True),
+        "phone": state(lambda ctx: Reply(text=ctx._("Mobile number of the trainee (type '-' to skip)?")),
+                       _on_phone, free_text=True),
+    },
+)
+
+
+# -- certificates and outcomes: a trainee picked first ----------------------------------------------------------
+@dataclass
+class RecordSlots:
+    entry: int = 0  # the enrolment picked
+    level: str = ""
+    prior: str = ""
+    hr: str = ""
+    place: str = ""
+    employer: str = ""
+
+
+def _record(ctx: Ctx) -> RecordSlots:
+    return ctx.slots(RecordSlots)
+
+
+def _ask_pick(ctx: Ctx) -> Reply:
+    cls = my_class(ctx)
+    entries = repo.enrolments_of(session=ctx.session, class_id=cls.id or 0)
+    return choices_reply(ctx._("Which trainee? Choose or type the name."),
+                         [(f"e:{e.id}", f"{e.name} {e.hr_cert_no or ''}".strip()) for e in entries])
+
+
+def _pick(then: str) -> State:
+    def on_pick(ctx: Ctx, answer: Answer) -> Outcome:
+        cls = my_class(ctx)
+        entry = repo.get_enrolment(session=ctx.session, enrolment_id=int(answer.value[2:])) if answer.value else None
+        if entry is None or entry.class_id != cls.id:
+            raise Invalid(ctx._("Please answer with one of the options (a number is enough)."))
+        _record(ctx).entry = entry.id or 0
+        return goto(then)
+    return state(_ask_pick, on_pick, then)
+
+
+def _entry(ctx: Ctx) -> Enrolment:
+    return service(ctx, training.enrolment_of_class, ctx.session, cls=my_class(ctx), enrolment_id=_record(ctx).entry)
+
+
+def _certificate_no(ctx: Ctx, answer: Answer) -> str:
+    if not re.fullmatch(r"[0-9A-Za-z\-]{4,60}", answer.text.strip()):
+        raise Invalid(ctx._("Please type the certificate number (letters, digits and '-')."))
+    return answer.text.strip()
+
+
+def _on_level(ctx: Ctx, answer: Answer) -> Outcome:
+    _record(ctx).level = answer.value or ""
+    return goto("prior")
+
+
+def _on_prior(ctx: Ctx, answer: Answer) -> Outcome:
+    _record(ctx).prior = "" if answer.value == "none" else answer.value or ""
+    return goto("hr")
+
+
+def _on_hr(ctx: Ctx, answer: Answer) -> Outcome:
+    _record(ctx).hr = _certificate_no(ctx, answer)
+    return goto("union")
+
+
+def _on_union(ctx: Ctx, answer: Answer) -> Outcome:
+    union_no, entry, slots = _certificate_no(ctx, answer), _entry(ctx), _record(ctx)
+    service(ctx, training.record_certificate, ctx.session, entry=entry, level=slots.level, hr_no=slots.hr,
+            union_no=union_no, prior_level=slots.prior)
+    return finish(Reply(text=ctx._("Certificates of {name} recorded: {level}, HR no. {hr}, union no. {union}.",
+                                   name=entry.name, level=entry.cert_level, hr=entry.hr_cert_no,
+                                   union=entry.union_cert_no), citations=(cite(ctx, 21),)))
+
+
+CERTIFICATE = Flow(
+    name=CERTIFICATE_FLOW, title=N_("Record the certificates of a trainee"), start="trainee", enter=enter_clerk,
+    enter_to=(), roles=CLERKS, in_menu=False,
+    states={
+        "trainee": _pick("level"),
+        "level": state(lambda ctx: choices_reply(ctx._("Level of the certificate obtained (取证等级)?"),
+                                                 [(lv, lv) for lv in sheets.LEVELS]), _on_level, "prior"),
+        "prior": state(lambda ctx: choices_reply(
+            ctx._("Level the trainee held before the class (for the promotion count)?"),
+            [("none", ctx._("None")), *((lv, lv) for lv in sheets.LEVELS[:4])]), _on_prior, "hr"),
+        "hr": state(lambda ctx: Reply(text=ctx._("Number of the HR certificate (人社证书编号)?")), _on_hr, "union",
+                    free_text=True),
+        "union": state(lambda ctx: Reply(text=ctx._("Number of the union training certificate (工会证书编号)?")),
+                       _on_union, free_text=True),
+    },
+)
+
+
+def _on_employed(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.value == "yes":
+        return goto("place")
+    entry = _entry(ctx)
+    training.record_outcome(ctx.session, key=ctx.settings.data_key, entry=entry, employed=False)
+    return finish(Reply(text=ctx._("Recorded: {name} is not employed.", name=entry.name)))
+
+
+def _on_place(ctx: Ctx, answer: Answer) -> Outcome:
+    _record(ctx).place = required_text(ctx, answer, 200)
+    return goto("employer")
+
+
+def _on_employer(ctx: Ctx, answer: Answer) -> Outcome:
+    _record(ctx).employer = required_text(ctx, answer, 200)
+    return goto("phone")
+
+
+def _on_employer_phone(ctx: Ctx, answer: Answer) -> Outcome:
+    text, slots = answer.text.strip(), _record(ctx)
+    if not skipped(text) and not valid_phone(text):
+        raise Invalid(ctx._("Please type a mobile number (11 digits) or a landline such as 0871-65123456."))
+    entry = _entry(ctx)
+    service(ctx, training.record_outcome, ctx.session, key=ctx.settings.data_key, entry=entry, employed=True,
+            place=slots.place, employer=slots.employer, employer_phone="" if skipped(text) else text)
+    return finish(Reply(text=ctx._("Recorded: {name} works at {employer}, {place}.", name=entry.name,
+                                   employer=entry.employer, place=entry.employment_place)))
+
+
+OUTCOME = Flow(
+    name=OUTCOME_FLOW, title=N_("Record the employment outcome of a trainee"), start="trainee", enter=enter_clerk,
+    enter_to=(), roles=CLERKS, in_menu=False,
+    states={
+        "trainee": _pick("employed"),
+        "employed": state(lambda ctx: choices_reply(ctx._("Is {name} employed after the class?", name=_entry(ctx).name),
+                                                    [("yes", ctx._("Employed")), ("no", ctx._("Not employed"))]),
+                          _on_employed, "place"),
+        "place": state(lambda ctx: Reply(text=ctx._("Where does the trainee work (就业地点)?")), _on_place, "employer",
+                       free_text=True),
+        "employer": state(lambda ctx: Reply(text=ctx._("Employer (就业单位)?")), _on_employer, "phone", free_text=True),
+        "phone": state(lambda ctx: Reply(text=ctx._("Phone of the employer (type '-' to skip)?")), _on_employer_phone,
+                       free_text=True),
+    },
+)
