@@ -1,5 +1,5 @@
-"""Spreadsheets of the training fund (openpyxl): import the roster clerks keep laid out like 附件4, and
-export 附件4 (实名制汇总表, with its summary line), 附件6 (就业情况统计表) and a session's sign-in sheet.
+"""Spreadsheets of the training fund (openpyxl): import the roster clerks keep laid out like 附件4; the
+exports (附件4, 附件6, a session's sign-in sheet) are in :mod:`handlers.training_exports`.
 
 Column headings come from the knowledge data (the annexes as printed), so the sheets match the forms.
 An import is all or nothing: every bad row is reported with its row number and reasons.
@@ -12,22 +12,19 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from itertools import islice
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl import load_workbook
 from sqlmodel import Session
 
 from handlers.i18n import N_, Translate
-from handlers.xlsx_print import print_ready
 from knowledge import loader
-from knowledge.idcard import id_problem, id_sex, is_valid_mobile, mask_id, normalize_id, normalize_mobile
-from knowledge.rules.training import CATEGORIES, POVERTY, employment_rate_check
+from knowledge.idcard import id_problem, id_sex, is_valid_mobile, normalize_id, normalize_mobile
+from knowledge.rules.training import CATEGORIES
 from storage import repo_training as repo
-from storage.models_training import Attendance, ClassSession, Enrolment, TrainingClass
+from storage.models_training import TrainingClass
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A roster sheet comes from a person's chat or a clerk's disk: bounded before it is read. A class has tens
@@ -286,160 +283,3 @@ def _rows_of(data: bytes, lines: list[repo.RosterLine]) -> list[tuple[int, repo.
                 break
     book.close()
     return out
-
-
-# -- export ---------------------------------------------------------------------------------------------
-def _sheet(title: str, columns: Sequence[str]) -> tuple[Workbook, Worksheet]:
-    book = Workbook()
-    ws = book.active
-    assert ws is not None
-    ws.title = title[:31]
-    return book, ws
-
-
-def _title(ws: Worksheet, text: str, width: int) -> None:
-    ws.append([text])
-    ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=width)
-    cell = ws.cell(row=ws.max_row, column=1)
-    cell.font, cell.alignment = Font(bold=True, size=14), Alignment(horizontal="center")
-
-
-def _header(ws: Worksheet, columns: Sequence[str]) -> None:
-    ws.append(list(columns))
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-
-
-def _bytes(book: Workbook) -> bytes:
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
-
-
-@dataclass(frozen=True)
-class RosterSummary:
-    """The figures of 附件4's 汇总情况 line."""
-
-    certified: int
-    junior: int
-    intermediate: int
-    senior: int
-    junior_to_intermediate: int
-    intermediate_to_senior: int
-    women: int
-
-    def figures(self) -> tuple[int, ...]:
-        return (self.certified, self.junior, self.intermediate, self.senior, self.junior_to_intermediate,
-                self.intermediate_to_senior, self.women)
-
-
-def roster_summary(entries: Sequence[Enrolment]) -> RosterSummary:
-    """取证 means an HR certificate number is recorded; promotions compare the level held before."""
-    done = [e for e in entries if e.hr_cert_no]
-    return RosterSummary(
-        certified=len(done),
-        junior=sum(e.cert_level == "初级工" for e in done),
-        intermediate=sum(e.cert_level == "中级工" for e in done),
-        senior=sum(e.cert_level == "高级工" for e in done),
-        junior_to_intermediate=sum(e.prior_level == "初级工" and e.cert_level == "中级工" for e in done),
-        intermediate_to_senior=sum(e.prior_level == "中级工" and e.cert_level == "高级工" for e in done),
-        women=sum(e.sex == "女" for e in done),
-    )
-
-
-def summary_text(summary: RosterSummary) -> tuple[str, str]:
-    """("汇总情况：", the printed sentence with its blanks filled), from the annex's own wording."""
-    printed = next(n for n in annex(4).notes if n.startswith("汇总情况"))
-    lead, _, sentence = printed.partition("：")
-    for figure in summary.figures():
-        sentence = sentence.replace(BLANK, str(figure), 1)
-    return lead + "：", sentence
-
-
-def _footer(ws: Worksheet, cls: TrainingClass, key: str, today: date) -> None:
-    ws.append([f"联系人：{cls.responsible_person}", "",
-               f"联系电话：{repo.reveal(key, cls.responsible_phone_enc)}", "", f"上报时间：{today:%Y-%m-%d}"])
-
-
-def roster_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, today: date) -> bytes:
-    """附件4 实名制汇总表 of one class, with its summary line."""
-    a = annex(4)
-    columns = roster_columns()
-    book, ws = _sheet("附件4", columns)
-    _title(ws, a.printed_title or a.title, len(columns))
-    ws.append([f"上报单位（签章）：{cls.unit}"])
-    _header(ws, columns)
-    for e in entries:
-        values = {"姓名": e.name, "性别": e.sex, "身份证号码": repo.reveal(key, e.id_enc), "单位": e.unit,
-                  "职工类别": CATEGORIES.get(e.category, e.category), "培训工种": e.trade or cls.trade,
-                  "取证等级": e.cert_level, "人社证书编号": e.hr_cert_no, "工会证书编号": e.union_cert_no,
-                  "联系方式": repo.reveal(key, e.phone_enc)}
-        ws.append([values.get(c, "") for c in columns])
-    print_ready(ws, header_row=3, landscape=True)
-    lead, sentence = summary_text(roster_summary(entries))
-    ws.append([lead, sentence])
-    ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=len(columns))
-    _footer(ws, cls, key, today)
-    for note in a.notes:
-        if note.startswith("注"):
-            ws.append([note])
-    return _bytes(book)
-
-
-def employment_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, today: date) -> bytes:
-    """附件6 就业情况统计表 of one class; poverty classes get the employment-rate line (附件6 注, 第七条)."""
-    a = annex(6)
-    columns = employment_columns()
-    book, ws = _sheet("附件6", columns)
-    _title(ws, a.printed_title or a.title, len(columns))
-    ws.append([f"上报单位：{cls.unit}"])
-    _header(ws, columns)
-    period = f"{cls.start_date:%Y-%m-%d}至{cls.end_date:%Y-%m-%d}"
-    for e in entries:
-        remark = "" if e.employed else ("未就业" if e.employed is False else "待跟踪")
-        values = {"姓名": e.name, "身份证号码": repo.reveal(key, e.id_enc),
-                  "职工类别": CATEGORIES.get(e.category, e.category), "培训工种": e.trade or cls.trade,
-                  "培训时间": period, "人社证书编号": e.hr_cert_no, "就业地点": e.employment_place,
-                  "就业单位": e.employer, "本人电话": repo.reveal(key, e.phone_enc),
-                  "就业单位电话": repo.reveal(key, e.employer_phone_enc), "备注": remark}
-        ws.append([values.get(c, "") for c in columns])
-    print_ready(ws, header_row=3, landscape=True)
-    employed = sum(bool(e.employed) for e in entries)
-    if cls.project == POVERTY and entries:
-        verdict = employment_rate_check(cls.project, employed, len(entries))
-        ws.append(["就业率：", f"{employed}/{len(entries)} = {employed * 100 / len(entries):.1f}%"
-                   f"（第七条：不低于60%，{'未达到' if verdict else '已达到'}）"])
-    _footer(ws, cls, key, today)
-    for note in a.notes:
-        ws.append([note])
-    return _bytes(book)
-
-
-SIGNIN_CHANNELS = {"wechat": "微信", "telegram": "Telegram", "console": "本地控制台"}
-SIGNIN_COLUMNS = ("序号", "姓名", "性别", "身份证号码", "单位", "签到时间", "签到方式")
-
-
-def signin_xlsx(cls: TrainingClass, sess: ClassSession, entries: Sequence[Enrolment],
-                present: dict[int, Attendance], key: str, tz: Any, now: datetime) -> bytes:
-    """学员签到表 of one session (第十九条): everyone on the roster, present with the time, or absent; while
-    the session is still running (``now`` before its end) the others have not signed in yet (未签到),
-    and nobody is marked absent."""
-    running = now < datetime.combine(sess.day, sess.end, tzinfo=tz)
-    missing = "未签到" if running else "缺勤"
-    book, ws = _sheet("签到表", SIGNIN_COLUMNS)
-    _title(ws, f"{cls.training_unit} {cls.trade}培训班 学员签到表", len(SIGNIN_COLUMNS))
-    ws.append([f"班级：{cls.code}", "", f"日期：{sess.day:%Y-%m-%d} {sess.start:%H:%M}-{sess.end:%H:%M}", "",
-               f"地点：{sess.place or cls.class_address}"])
-    _header(ws, SIGNIN_COLUMNS)
-    for n, e in enumerate(entries, start=1):
-        row = present.get(e.id or 0)
-        when = repo.as_utc(row.signed_at) if row else None
-        stamp = when.astimezone(tz).strftime("%H:%M") if isinstance(when, datetime) else missing
-        ws.append([n, e.name, e.sex, mask_id(repo.reveal(key, e.id_enc)), e.unit, stamp,
-                   SIGNIN_CHANNELS.get(row.channel, row.channel) if row else ""])
-    print_ready(ws, header_row=3)
-    if running:
-        ws.append([f"应到{len(entries)}人，已签到{len(present)}人，未签到{len(entries) - len(present)}人（签到进行中）"])
-    else:
-        ws.append([f"应到{len(entries)}人，实到{len(present)}人，缺勤{len(entries) - len(present)}人"])
-    return _bytes(book)

@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, select
 
+from handlers import training_exports
 from handlers import training_sheets as sheets
 from handlers.cite import cite
 from handlers.flows.training import FORM
@@ -467,7 +468,7 @@ def test_certificates_recorded_by_chat(person, engine) -> None:
     assert "HR no. HR-003" in clerk.text and clerk.replies[0].citations[0].article == 21
     with Session(engine) as s:
         entries = repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id)
-    summary = sheets.roster_summary(entries)
+    summary = training_exports.roster_summary(entries)
     assert (summary.certified, summary.senior, summary.intermediate_to_senior) == (3, 1, 1)
 
 

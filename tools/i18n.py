@@ -43,7 +43,7 @@ AREAS: dict[str, tuple[str, ...]] = {
                "handlers/flows/listen.py"),
     "drafts": ("handlers/flows/drafts.py", "handlers/form.py", "handlers/flows/drafts_export.py", "handlers/drafts_view.py", "handlers/forms.py", "handlers/fields.py", "handlers/forms_docx.py"),
     "training": (*(f"handlers/flows/training/{m}.py" for m in ("__init__", "common", "register", "sessions", "trainees")),
-                 "handlers/flows/signin.py", "handlers/training_sheets.py",
+                 "handlers/flows/signin.py", "handlers/training_sheets.py", "handlers/training_exports.py",
                  "bot/commands/training.py", "bot/commands/training_run.py", "bot/signin_screen.py",
                  "handlers/services/training.py", "handlers/services/signin_codes.py"),
     "training_rules": ("knowledge/rules/training.py", "knowledge/rules/subsidy.py", "knowledge/training_calendar.py",

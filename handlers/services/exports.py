@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from handlers import training_exports as xlsx
 from handlers import training_sheets as sheets
 from handlers.i18n import N_
 from handlers.services.errors import InvalidInput, NotFound
@@ -37,10 +38,10 @@ def training_sheet(session: Session, *, key: str, cls: TrainingClass, sheet: str
         raise InvalidInput(N_("Unknown sheet {sheet}."), sheet=sheet)
     entries = repo.enrolments_of(session=session, class_id=cls.id or 0)
     if sheet == "roster":
-        out = Export(f"附件4-实名制汇总表-{cls.code}.xlsx", sheets.roster_xlsx(cls, entries, key, now.date()),
+        out = Export(f"附件4-实名制汇总表-{cls.code}.xlsx", xlsx.roster_xlsx(cls, entries, key, now.date()),
                      sheets.XLSX_MIME, 21)
     elif sheet == "employment":
-        out = Export(f"附件6-就业情况统计表-{cls.code}.xlsx", sheets.employment_xlsx(cls, entries, key, now.date()),
+        out = Export(f"附件6-就业情况统计表-{cls.code}.xlsx", xlsx.employment_xlsx(cls, entries, key, now.date()),
                      sheets.XLSX_MIME, 22)
     else:
         chosen = [s for s in repo.sessions_of(session=session, class_id=cls.id or 0)
@@ -50,7 +51,7 @@ def training_sheet(session: Session, *, key: str, cls: TrainingClass, sheet: str
         sess = chosen[-1]
         present = repo.attendance_of_session(session=session, session_id=sess.id or 0)
         out = Export(f"签到表-{cls.code}-{sess.day:%Y%m%d}-{sess.id}.xlsx",
-                     sheets.signin_xlsx(cls, sess, entries, present, key, now.tzinfo, now), sheets.XLSX_MIME, 19)
+                     xlsx.signin_xlsx(cls, sess, entries, present, key, now.tzinfo, now), sheets.XLSX_MIME, 19)
     core_repo.audit(session=session, actor_person_id=actor, action=f"training.export_{sheet}",
                     subject=f"class:{cls.code}", detail=via)
     return out
