@@ -15,8 +15,8 @@ Transitions are declared: ``to`` names the states a step may go to and, as ``flo
 may switch to or call (staying in the state and finishing are always allowed); ``Flow.enter_to`` does
 the same for the entry. State targets are checked when the Flow is built, flow targets when the registry
 is (:func:`check_registry`); a step that goes elsewhere at run time is logged and the person gets an
-apology. A state with ``to=None`` has not declared its transitions yet: nothing is checked for it, and
-docs/flows.md lists its flow as "not yet declared".
+apology. ``to`` is required (keyword-only): a state that does not say where it goes cannot be built, and an
+entry that goes anywhere but ``start`` names it in ``enter_to``.
 
 ``call(flow, return_to=state, args={...})`` runs another flow as a sub-flow, its slots starting as ``args``:
 when it finishes, this flow resumes at ``return_to`` with its own slots, as they were (PTB's nested
@@ -193,7 +193,7 @@ class State:
     handle: Handle
     free_text: bool = False  # accept answers that match none of the offered choices
     max_retries: int = 3
-    to: tuple[str, ...] | None = None  # declared targets (states, "flow:NAME"); None: not declared yet
+    to: tuple[str, ...] = field(kw_only=True)  # declared targets (states, "flow:NAME"); () when it only ends
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ class Flow:
     in_menu: bool = True
     menu_order: int = 100
     timeout: timedelta | None = None  # None: the settings' session timeout
-    enter_to: tuple[str, ...] | None = None  # declared targets of ``enter`` (besides ``start``)
+    enter_to: tuple[str, ...] = ()  # declared targets of ``enter`` (besides ``start``)
 
     def __post_init__(self) -> None:
         if self.start is not None and self.start not in self.states:
@@ -222,31 +222,20 @@ class Flow:
                 raise ValueError(f"flow {self.name}: {where} declares unknown state(s) {', '.join(unknown)}")
 
     def declarations(self) -> list[tuple[str, tuple[str, ...]]]:
-        """(where, declared targets) of the entry and of every state that declares them."""
-        out = [("enter", self.entry_targets())] if self.enter is not None and self.enter_to is not None else []
-        return out + [(f"state {n}", s.to) for n, s in self.states.items() if s.to is not None]
+        """(where, declared targets) of the entry and of every state."""
+        out = [("enter", self.entry_targets())] if self.enter is not None else []
+        return out + [(f"state {n}", s.to) for n, s in self.states.items()]
 
     def entry_targets(self) -> tuple[str, ...]:
-        return (*((self.start,) if self.start else ()), *(self.enter_to or ()))
-
-    @property
-    def declared(self) -> bool:
-        """True when the entry and every state declare their transitions."""
-        return (self.enter is None or self.enter_to is not None or not self.states) and all(
-            s.to is not None for s in self.states.values())
+        return (*((self.start,) if self.start else ()), *self.enter_to)
 
     def allowed(self, state: str | None, outcome: Outcome) -> bool:
         """May ``outcome``, returned by ``state`` (None: the entry), go where it goes?"""
         targets = outcome.targets()
         if state is not None and state not in self.states:
             return False
-        if state is None:
-            declared = self.entry_targets() if self.enter_to is not None else None
-        else:
-            declared = self.states[state].to
-        if any(t not in self.states for t in targets if not t.startswith(FLOW_TARGET)):
-            return False
-        return declared is None or all(t in declared or t == state for t in targets)
+        declared = self.entry_targets() if state is None else self.states[state].to
+        return all(t in declared or t == state for t in targets)
 
     def allows(self, roles: frozenset[str]) -> bool:
         return not self.roles or bool(self.roles & roles)

@@ -351,11 +351,11 @@ TEST_FLOWS = (
          enter=lambda ctx: finish(Reply("\n".join(LONG_LINES), choices=(Choice("flow:pick", "Pick"),)))),
     Flow("files", "files", {}, commands=("/files",), in_menu=False,
          enter=lambda ctx: finish(Reply("files <b>", attachments=(DOCX, QR)))),
-    Flow("phone", "phone", {"ask": State(prompt=lambda ctx: Reply("share your phone"), handle=_phone)},
+    Flow("phone", "phone", {"ask": State(prompt=lambda ctx: Reply("share your phone"), handle=_phone, to=())},
          start="ask", commands=("/phone",), in_menu=False),
     Flow("pick", "Pick", {"choose": State(
         prompt=lambda ctx: Reply("pick one", choices=(Choice("red", "Red"), Choice(LONG_VALUE, "Long one"))),
-        handle=lambda ctx, a: finish(Reply(f"picked {a.value}")))}, start="choose", commands=("/pick",)),
+        handle=lambda ctx, a: finish(Reply(f"picked {a.value}")), to=())}, start="choose", commands=("/pick",)),
     Flow("slow", "slow", {}, commands=("/slow",), in_menu=False, enter=_slow),
 )
 

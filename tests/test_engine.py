@@ -44,7 +44,8 @@ def _on_age(ctx: Ctx, a: Answer) -> Outcome:
 
 TEST_FLOW = Flow(
     name="quiz", title="Quiz", start="colour", commands=("/quiz", "测验"),
-    states={"colour": State(_ask_colour, _on_colour), "age": State(_ask_age, _on_age, free_text=True, max_retries=2)},
+    states={"colour": State(_ask_colour, _on_colour, to=("age",)),
+            "age": State(_ask_age, _on_age, free_text=True, max_retries=2, to=())},
 )
 
 

@@ -5,8 +5,7 @@
 
 States, entry words, payloads and roles come from the :class:`handlers.flow.Flow` declarations, and the
 transitions from what each state declares (``State.to``, ``Flow.enter_to``): nothing is read from the
-handlers' code. Every declared state may also end the flow. A flow whose states do not all declare their
-transitions yet is listed as "not yet declared", with its states and without arrows.
+handlers' code (the engine refuses a state that does not declare them). Every state may also end the flow.
 """
 
 from __future__ import annotations
@@ -45,21 +44,15 @@ def render_flow(flow: Flow, _: object) -> str:
         facts.append("only for: " + ", ".join(sorted(flow.roles)))
     if not flow.in_menu:
         facts.append("not in the menu (reached by words or from another flow)")
-    if not flow.declared:
-        facts.append("transitions **not yet declared**: states only")
     lines += [f"- {f}" for f in facts] + [""]
     lines += ["```mermaid", "stateDiagram-v2"]
-    if not flow.declared:
-        lines.append(f"  [*] --> {flow.start or 'enter'}")
-        lines += [f"  state {name}" for name in flow.states if name != flow.start]
-    elif flow.enter is not None:
+    if flow.enter is not None:
         lines.append("  [*] --> enter")
         lines += _arrows("enter", flow.entry_targets())
     elif flow.start:
         lines.append(f"  [*] --> {flow.start}")
-    if flow.declared:
-        for name, state in flow.states.items():
-            lines += _arrows(name, tuple(t for t in state.to or () if t != name))
+    for name, state in flow.states.items():
+        lines += _arrows(name, tuple(t for t in state.to if t != name))
     lines += ["```", ""]
     return "\n".join(lines)
 

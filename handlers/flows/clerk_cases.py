@@ -233,14 +233,14 @@ def _on_pub_date(ctx: Ctx, answer: Answer) -> Outcome:
 CLERK_CASES = Flow(
     name="cases", title=N_("Case desk (clerks)"), start="menu", roles=frozenset({"clerk"}),
     states={
-        "menu": State(prompt=_ask_menu, handle=_on_menu),
-        "code": State(prompt=_ask_code, handle=_on_code, free_text=True),
-        "programme": State(prompt=_ask_programme, handle=_on_programme),
-        "title": State(prompt=_ask_title, handle=_on_title, free_text=True),
-        "case": State(prompt=_ask_case, handle=_on_case, free_text=True),
-        "action": State(prompt=_ask_action, handle=_on_action),
-        "reason": State(prompt=_ask_reason, handle=_on_reason, free_text=True),
-        "pub_date": State(prompt=_ask_pub_date, handle=_on_pub_date, free_text=True),
+        "menu": State(prompt=_ask_menu, handle=_on_menu, to=("code", "case")),
+        "code": State(prompt=_ask_code, handle=_on_code, free_text=True, to=("programme",)),
+        "programme": State(prompt=_ask_programme, handle=_on_programme, to=("title",)),
+        "title": State(prompt=_ask_title, handle=_on_title, free_text=True, to=()),
+        "case": State(prompt=_ask_case, handle=_on_case, free_text=True, to=("action",)),
+        "action": State(prompt=_ask_action, handle=_on_action, to=("pub_date", "reason")),
+        "reason": State(prompt=_ask_reason, handle=_on_reason, free_text=True, to=()),
+        "pub_date": State(prompt=_ask_pub_date, handle=_on_pub_date, free_text=True, to=()),
     },
     commands=("/cases", "申报管理", "案件管理", "case desk"), menu_order=500,
 )

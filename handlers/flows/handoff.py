@@ -125,9 +125,9 @@ def _create(ctx: Ctx) -> Outcome:
 HANDOFF = Flow(
     name="handoff", title=N_("Talk to a person"), start="question",
     states={
-        "question": State(_ask_question, _on_question, free_text=True),
-        "programme": State(_ask_programme, _on_programme),
-        "unit": State(_ask_unit, _on_unit, free_text=True),
+        "question": State(_ask_question, _on_question, free_text=True, to=("programme",)),
+        "programme": State(_ask_programme, _on_programme, to=("unit",)),
+        "unit": State(_ask_unit, _on_unit, free_text=True, to=()),
     },
     commands=HANDOFF_WORDS, menu_order=700,
 )
@@ -209,12 +209,12 @@ def _on_rate(ctx: Ctx, a: Answer) -> Outcome:
 
 
 MY_TICKETS = Flow(
-    name="mytickets", title=N_("My tickets"), start="pick", enter=_mine_enter,
+    name="mytickets", title=N_("My tickets"), start="pick", enter=_mine_enter, enter_to=(),
     states={
-        "pick": State(_ask_pick_mine, _on_pick_mine),
-        "mine_action": State(_ask_mine_action, _on_mine_action),
-        "mine_reply": State(_ask_mine_reply, _on_mine_reply, free_text=True),
-        "rate": State(_ask_rate, _on_rate),
+        "pick": State(_ask_pick_mine, _on_pick_mine, to=("mine_action",)),
+        "mine_action": State(_ask_mine_action, _on_mine_action, to=("mine_reply", "rate")),
+        "mine_reply": State(_ask_mine_reply, _on_mine_reply, free_text=True, to=()),
+        "rate": State(_ask_rate, _on_rate, to=()),
     },
     commands=("我的工单", "/mytickets", "my tickets", "工单进度"), menu_order=710,
 )
@@ -304,11 +304,11 @@ def _on_answer(ctx: Ctx, a: Answer) -> Outcome:
 
 
 TICKETS = Flow(
-    name="tickets", title=N_("Tickets (clerks)"), start="queue", enter=_queue_enter, roles=frozenset({"clerk"}),
+    name="tickets", title=N_("Tickets (clerks)"), start="queue", enter=_queue_enter, enter_to=(), roles=frozenset({"clerk"}),
     states={
-        "queue": State(_ask_queue, _on_queue),
-        "ticket": State(_ask_ticket, _on_ticket),
-        "answer": State(_ask_answer, _on_answer, free_text=True),
+        "queue": State(_ask_queue, _on_queue, to=("ticket",)),
+        "ticket": State(_ask_ticket, _on_ticket, to=("answer", "queue")),
+        "answer": State(_ask_answer, _on_answer, free_text=True, to=()),
     },
     commands=("/tickets", "工单", "工单列表", "tickets"), menu_order=720,
 )

@@ -19,12 +19,12 @@ The facts live in the conversation's slots (``data["facts"]``); ID and phone num
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
 from handlers.choices import normalize
-from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, goto, switch
+from handlers.flow import FLOW_TARGET, Answer, Ctx, Flow, Invalid, Outcome, State, goto, reroute, switch
 from handlers.flows.craftsman import CRAFTSMAN, CRAFTSMAN_CHANNEL
 from handlers.flows.station import STATION
 from handlers.flows.studio import STUDIO
@@ -240,8 +240,8 @@ def _take_correction(ctx: Ctx, text: str) -> Outcome | None:
 def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
     _in_locale(ctx)
     _ = ctx._
-    if (other := _other_flow(answer)) is not None:
-        return switch(other)
+    if _other_flow(answer):
+        return reroute()
     if (again := _another_description(ctx, answer)) is not None:
         return again
     # A correction first: "不对，是48岁" must not be taken for the option "对" it resembles.
@@ -265,8 +265,8 @@ def _ask_fix(ctx: Ctx) -> Reply:
 
 def _on_fix(ctx: Ctx, answer: Answer) -> Outcome:
     _in_locale(ctx)
-    if (other := _other_flow(answer)) is not None:
-        return switch(other)
+    if _other_flow(answer):
+        return reroute()
     if (again := _another_description(ctx, answer)) is not None:
         return again
     outcome = _take_correction(ctx, answer.text)
@@ -288,14 +288,15 @@ def _another_description(ctx: Ctx, answer: Answer) -> Outcome | None:
     return switch(_open(ctx, answer.text, facts, found.check))
 
 
-def _other_flow(answer: Answer) -> str | None:
-    """While confirming, a flow's own words ("转人工", "human", "申报渠道") still open that flow."""
+def _other_flow(answer: Answer) -> bool:
+    """While confirming, a flow's own words ("转人工", "human", "申报渠道") still open that flow: the message
+    is routed again, as if no flow were active."""
     from handlers.flows import FLOWS  # late: the registry imports this module
 
     if answer.choice is not None:
-        return None
+        return False
     text = normalize(answer.text)
-    return next((f.name for f in FLOWS if any(normalize(w) == text for w in f.commands)), None)
+    return any(normalize(w) == text for f in FLOWS for w in f.commands)
 
 
 def _start_check(ctx: Ctx) -> Outcome:
@@ -343,8 +344,7 @@ def autofill(ctx: Ctx, states: Mapping[str, State], outcome: Outcome) -> Outcome
             break
         replies += nxt.replies
         outcome = nxt
-    return Outcome(replies=tuple(replies), next_state=outcome.next_state, end=outcome.end,
-                   next_flow=outcome.next_flow)
+    return replace(outcome, replies=tuple(replies))
 
 
 def _wrap(states: Mapping[str, State]) -> dict[str, State]:
@@ -359,18 +359,36 @@ def _wrap(states: Mapping[str, State]) -> dict[str, State]:
             _in_locale(ctx)
             return autofill(ctx, states, _s.handle(ctx, answer))
 
-        out[name] = State(prompt=prompt, handle=handle, free_text=state.free_text, max_retries=state.max_retries)
+        out[name] = State(prompt=prompt, handle=handle, free_text=state.free_text, max_retries=state.max_retries,
+                          to=_reach(states, state.to or ()))
     return out
+
+
+def _reach(states: Mapping[str, State], targets: Iterable[str]) -> tuple[str, ...]:
+    """Every target reachable from ``targets`` through what the states declare: one step may answer several
+    questions from the facts (:func:`autofill`) and so land further on."""
+    seen: dict[str, None] = {}
+    todo = list(targets)
+    while todo:
+        target = todo.pop(0)
+        if target not in seen:
+            seen[target] = None
+            todo += states[target].to or () if target in states else ()
+    return tuple(seen)
 
 
 def _flow(check: str, target: Flow) -> Flow:
     if set(OWN_STATES) & set(target.states):
         raise ValueError(f"flow {target.name} has a state named like the listener's own")
+    # confirm and fix go to each other, into the check (wherever its entry and the facts lead), or to another
+    # listening flow (a new self-description about another check).
+    to = ("confirm", "fix", *_reach(target.states, target.entry_targets()),
+          *(FLOW_TARGET + PREFIX + other for other in TARGETS if other != check))
     return Flow(
         name=PREFIX + check, title=target.title, start="confirm", in_menu=False,
         states={**_wrap(target.states),
-                "confirm": State(prompt=_ask_confirm, handle=_on_confirm, free_text=True),
-                "fix": State(prompt=_ask_fix, handle=_on_fix, free_text=True)},
+                "confirm": State(prompt=_ask_confirm, handle=_on_confirm, free_text=True, to=to),
+                "fix": State(prompt=_ask_fix, handle=_on_fix, free_text=True, to=to)},
     )
 
 

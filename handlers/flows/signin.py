@@ -192,11 +192,11 @@ def _enter_signin(ctx: Ctx) -> Outcome | None:
 
 SIGNIN = Flow(
     name="signin", title=N_("Class sign-in"), start="class",
-    states={"class": State(prompt=_ask_class, handle=_on_class, free_text=True),
-            "code": State(prompt=_ask_code, handle=_on_code, free_text=True),
-            "id": State(prompt=_ask_id, handle=_on_id, free_text=True, max_retries=2)},
+    states={"class": State(prompt=_ask_class, handle=_on_class, free_text=True, to=("code",)),
+            "code": State(prompt=_ask_code, handle=_on_code, free_text=True, to=("class", "id")),
+            "id": State(prompt=_ask_id, handle=_on_id, free_text=True, max_retries=2, to=("class",))},
     commands=SIGNIN_WORDS,
-    payload_prefixes=(PAYLOAD_PREFIX,), enter=_enter_signin, menu_order=40,
+    payload_prefixes=(PAYLOAD_PREFIX,), enter=_enter_signin, enter_to=("id",), menu_order=40,
 )
 
 

@@ -139,12 +139,12 @@ def _result(ctx: Ctx) -> Outcome:
 SUBSIDY = Flow(
     name="training_subsidy", title=N_("Training subsidy calculator"), start="project",
     states={
-        "project": State(prompt=_ask_project, handle=_on_project),
-        "standard": State(prompt=_ask_standard, handle=_on_standard, free_text=True),
-        "days": State(prompt=_ask_days, handle=_on_days, free_text=True),
-        "trainees": State(prompt=_ask_trainees, handle=_on_trainees, free_text=True),
-        "tuition": State(prompt=_ask_tuition, handle=_on_tuition, free_text=True),
-        "appraisal": State(prompt=_ask_appraisal, handle=_on_appraisal, free_text=True),
+        "project": State(prompt=_ask_project, handle=_on_project, to=("standard", "days")),
+        "standard": State(prompt=_ask_standard, handle=_on_standard, free_text=True, to=("trainees",)),
+        "days": State(prompt=_ask_days, handle=_on_days, free_text=True, to=("trainees",)),
+        "trainees": State(prompt=_ask_trainees, handle=_on_trainees, free_text=True, to=("tuition",)),
+        "tuition": State(prompt=_ask_tuition, handle=_on_tuition, free_text=True, to=("appraisal",)),
+        "appraisal": State(prompt=_ask_appraisal, handle=_on_appraisal, free_text=True, to=()),
     },
     commands=("/subsidy", "补贴怎么算", "培训补贴", "培训补贴怎么算", "补贴计算", "subsidy",
               "training subsidy", "how is the subsidy calculated"),
@@ -235,7 +235,7 @@ def _note_apply(ctx: Ctx) -> str:
 
 ELIGIBILITY = Flow(
     name="training_eligibility", title=N_("Who can join union skills training"), start="project",
-    states={"project": State(prompt=_ask_who, handle=_on_who)},
+    states={"project": State(prompt=_ask_who, handle=_on_who, to=())},
     commands=("谁能参加培训", "培训对象", "谁可以参加培训", "哪些人可以参加培训", "who can join training",
               "who can attend training", "/trainees"),
     menu_order=410,
