@@ -145,7 +145,7 @@ class Outcome:
     end: bool = False
     next_flow: str | None = None  # switch to another flow (its entry runs)
     return_to: str | None = None  # with next_flow: a call; this flow resumes in this state when it finishes
-    args: Mapping[str, Any] | None = None  # with return_to: the called flow's first slots (its arguments)
+    args: Mapping[str, Any] = field(default_factory=dict)  # with return_to: the called flow's first slots
     reroute: bool = False  # end the flow and route the message as if no flow had been active
 
     def targets(self) -> tuple[str, ...]:
@@ -179,7 +179,7 @@ def reroute(*replies: Reply) -> Outcome:
 def call(flow: str, *replies: Reply, return_to: str, args: Mapping[str, Any] | None = None) -> Outcome:
     """Run ``flow`` as a sub-flow; its slots start as ``args`` (empty by default), so a called flow gets
     what it works on (a class's code) and nothing else; when it finishes, come back to ``return_to``."""
-    return Outcome(replies=replies, next_flow=flow, return_to=return_to, args=dict(args) if args else None)
+    return Outcome(replies=replies, next_flow=flow, return_to=return_to, args=dict(args or {}))
 
 
 Prompt = Callable[[Ctx], Reply]

@@ -256,7 +256,7 @@ class Router(Menus):
             return [*replies, *self.route(ctx, conv)]
         if outcome.next_flow is not None and outcome.next_flow in self.flows:
             if outcome.return_to:  # a call: this flow waits, with its slots, in the called flow's slots
-                ctx.data = {**(outcome.args or {}),
+                ctx.data = {**outcome.args,
                             RETURN: {"flow": flow.name, "state": outcome.return_to, "data": ctx.data}}
             return [*replies, *self.enter(ctx, conv, self.flows[outcome.next_flow])]
         if outcome.end or outcome.next_flow is not None:

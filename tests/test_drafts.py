@@ -412,7 +412,8 @@ def test_a_channel_flow_hands_over_the_union_to_file_with(engine, settings, cloc
         ctx.data["body"] = "昆明市五华区总工会"  # the slot the craftsman channel check fills
         return switch("craftsman_draft")
 
-    flows = (*FLOWS, Flow(name="t_channel", title="t", states={}, enter=channel, commands=("/t_channel",)))
+    flows = (*FLOWS, Flow(name="t_channel", title="t", states={}, enter=channel, enter_to=("flow:craftsman_draft",),
+                          commands=("/t_channel",)))
     ivy = Person(build_dispatcher(engine, settings, flows=flows, faq=faq_answer), clock, "ivy")
     ivy.say("/t_channel")
     assert question(ivy) == "申报方式"

@@ -358,7 +358,8 @@ def test_start_check_asks_only_what_is_missing(person) -> None:
     facts = {"already_named": "no", "chinese_national": "yes", "unit_in_yunnan": "yes", "enterprise_head": "yes",
              "age": 40, "exclusion": "bogus"}  # "age" is not asked; "bogus" is not an option: both dropped
     xia.d.flows["prefill_demo"] = Flow(name="prefill_demo", title="demo", states={},
-                                       enter=lambda c: common.start_check(c, "craftsman", facts))
+                                       enter=lambda c: common.start_check(c, "craftsman", facts),
+                                       enter_to=("flow:craftsman",))
     xia.say(choice="flow:prefill_demo")
     assert "以下情形" in xia.text and "已被命名" not in xia.text and "中国籍" not in xia.text  # exclusion next
     answer_all(xia, "none")
