@@ -106,7 +106,7 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 def _plausible(data: dict, state: str) -> str:
     from knowledge.rules import award_workshops, channels, eligibility
 
-    key = data.get("asking") if state == "ask" else None
+    key = data.get("field") if state == "ask" else None  # the form's field: the open question
     questions = {**eligibility.QUESTIONS, **channels.QUESTIONS, **award_workshops.STATION_QUESTIONS,
                  **award_workshops.STUDIO_QUESTIONS}
     q = questions.get(key) if key else None

@@ -9,13 +9,17 @@ asked and parsed, what "save" says) and gets the states::
     form.next(ctx)                          # the first unanswered field, or the review when none is left
     form.correct(ctx, 3)                    # from the review: answer 3 again, then back to the review
 
+A questionnaire whose next question a rule decides is a form with one pending field at a time and no
+review: ``Form(book, field="ask", done=conclude, undo=forget_last, words={"back"})`` (the award checks).
+
 Rasa's forms with ``required_slots`` are the model: the form asks what is missing and nothing else, and
 a stored answer (the book's) is the truth, so a form resumes where it stopped after any interruption.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from handlers.choices import number_of
@@ -54,15 +58,30 @@ class FormBook(Protocol):
         """What "save" does: usually finish, saying how to resume."""
 
 
+WORDS = frozenset({"skip", "back", "save"})
+BACK = "back"  # the value of an offered "change my previous answer" option
+
+
 class Form:
-    def __init__(self, book: FormBook, *, field: str = "field", review: str = "review", which: str = "which"):
+    """``done``: what the form does when nothing is pending, instead of going to a review (a questionnaire that
+    concludes); ``done_to`` declares where that goes. ``words``: the form words it takes (a questionnaire has
+    no skip or save: "not sure" is an answer). ``undo``: "back" forgets the last answer and asks what is
+    pending then, instead of asking the previous field again with its answer kept."""
+
+    def __init__(self, book: FormBook, *, field: str = "field", review: str = "review", which: str = "which",
+                 done: Callable[[Ctx], Outcome] | None = None, done_to: tuple[str, ...] = (),
+                 words: frozenset[str] = WORDS, undo: Callable[[Ctx], None] | None = None):
         self.book, self.field, self.review, self.which = book, field, review, which
+        self.done, self.done_to, self.words, self.undo = done, done_to, words, undo
 
     @staticmethod
     def slots(ctx: Ctx) -> FormSlots:
         return ctx.slots(FormSlots)
 
     def states(self) -> dict[str, State]:
+        if self.done is not None:
+            return {self.field: State(prompt=self._ask, handle=self._on_field, free_text=True,
+                                      to=(self.field, *self.done_to))}
         return {
             self.field: State(prompt=self._ask, handle=self._on_field, free_text=True, to=(self.field, self.review)),
             self.which: State(prompt=self._ask_which, handle=self._on_which, free_text=True,
@@ -76,6 +95,9 @@ class Form:
             self.slots(ctx).field = pending[0].key
             return goto(self.field, *replies)
         self.slots(ctx).field = ""
+        if self.done is not None:
+            outcome = self.done(ctx)
+            return replace(outcome, replies=(*replies, *outcome.replies))
         return goto(self.review, *replies)
 
     def correct(self, ctx: Ctx, n: int) -> Outcome:
@@ -87,6 +109,9 @@ class Form:
         return goto(self.field)
 
     def current(self, ctx: Ctx) -> Field:
+        if not self.slots(ctx).field:  # kept by an older version under another name: what is pending
+            pending = self.book.pending(ctx) or self.book.fields(ctx)
+            self.slots(ctx).field = pending[0].key
         return self.book.field(ctx, self.slots(ctx).field)
 
     # -- the states ------------------------------------------------------------------------------------------
@@ -99,7 +124,8 @@ class Form:
     def _on_field(self, ctx: Ctx, answer: Answer) -> Outcome:
         _ = ctx._
         f = self.current(ctx)
-        word = word_of(answer.text)
+        word = BACK if answer.value == BACK else word_of(answer.text)
+        word = word if word in self.words else None
         if word == "save":
             return self.book.saved(ctx)
         if word == "back":
@@ -122,6 +148,9 @@ class Form:
     def _back(self, ctx: Ctx, f: Field) -> Outcome:
         if self._take_mode(ctx) == "correct":
             return goto(self.review)
+        if self.undo is not None:
+            self.undo(ctx)
+            return self.next(ctx)
         keys = [g.key for g in self.book.fields(ctx)]
         at = keys.index(f.key) if f.key in keys else len(keys)
         if at == 0:

@@ -370,3 +370,36 @@ def test_start_check_asks_only_what_is_missing(person) -> None:
     assert "中国籍" in xia.text  # the pre-filled facts are part of the conditions checked
     with pytest.raises(ValueError):
         common.start_check(None, "nothing", {})  # type: ignore[arg-type]
+
+
+def test_the_checks_are_the_form_kind() -> None:
+    """The eligibility questionnaires run on the engine's form kind (one form engine, one set of words)."""
+    from handlers.flows import FLOWS
+    from handlers.form import Form
+
+    checks = {f.name: f for f in FLOWS if f.name in ("craftsman", "craftsman_channel", "studio", "station")}
+    assert len(checks) == 4
+    for name, flow in checks.items():
+        assert isinstance(getattr(flow.states["ask"].handle, "__self__", None), Form), name
+
+
+def test_a_check_saved_by_the_older_version_resumes(person, engine) -> None:
+    """A conversation saved before the checks became forms (its open question under "asking") goes on with
+    the rule's open question, rather than failing on a missing field."""
+    import json
+
+    from sqlmodel import Session, select
+
+    from storage.models import Conversation
+
+    lee = person("lee")
+    lee.say("创新工作室")
+    answer_all(lee, "prefecture", "under2")
+    assert "突出贡献" in lee.text
+    with Session(engine) as s, s.begin():
+        conv = s.exec(select(Conversation).where(Conversation.flow == "studio")).one()
+        data = json.loads(conv.data)
+        data["asking"] = data.pop("field")
+        conv.data = json.dumps(data)
+    answer_all(lee, "yes", "yes")
+    assert "创新团队共有多少人" in lee.text

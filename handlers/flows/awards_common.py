@@ -3,8 +3,10 @@
 The rule (from :mod:`knowledge.rules`) decides what to ask next, so a conversation asks only what changes the
 answer and stops as soon as the verdict is certain. Answers live in the typed slots :class:`CheckSlots`
 (persisted by the dispatcher), with the order they were given so that "back" can undo the last.
-One state, ``ask``, serves every question: options are matched by the engine, typed answers (number, place,
-text, "back") are validated here.
+One state, ``ask``, serves every question: the questionnaire is a form (:class:`handlers.form.Form` over
+:class:`CheckBook`) whose one pending field is the rule's first open question, with the form's "back" (which
+forgets the last answer) and no skip or save ("not sure" is an answer); typed answers (number, place, text)
+are validated here.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from typing import Any
 
 from handlers import dates
 from handlers.choices import normalize, number_of, resolve
-from handlers.fields import NO, YES, word_of
+from handlers.fields import NO, YES
 from handlers.flow import Answer, Ctx, Invalid, Outcome, State, goto, switch
+from handlers.form import BACK, Form, FormSlots
+from handlers.forms import Field
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply
 from knowledge.places import DIVISIONS, parse_place
 from knowledge.rules.awards import OTHER, UNSURE, Fact, Question, Reason
 from knowledge.rules.channels import Step
 
-BACK = "back"
+ASK = "ask"  # the one state that asks every question
 MAX_TEXT = 60
 
 PROGRAMME_NAMES = {
@@ -48,7 +52,6 @@ class CheckSlots:
 
     profile: dict[str, object] = field(default_factory=dict)  # question key -> answer
     history: list[str] = field(default_factory=list)  # keys in the order answered ("back" undoes the last)
-    asking: str = ""  # the question open now
     earlier: dict[str, object] = field(default_factory=dict)  # answers of an earlier check (for the form)
     prefill: dict[str, object] = field(default_factory=dict)  # facts known before the check starts
     body: str = ""  # the union to file with, found by the channel check (handed to the draft)
@@ -84,21 +87,36 @@ def draft_choice(ctx: Ctx, programme: str) -> tuple[Choice, ...]:
     return ()
 
 
-def next_step(ctx: Ctx, qn: Questionnaire, *replies: Reply) -> Outcome:
-    result = qn.rule(profile(ctx))
-    if not result.unknown:
-        outcome = qn.conclude(ctx, result)
-        return Outcome(replies=(*replies, *outcome.replies), next_state=outcome.next_state, end=outcome.end,
-                       next_flow=outcome.next_flow)
-    key = result.unknown[0]
-    slots(ctx).asking = key
-    return goto("ask", *replies)
+class CheckBook:
+    """A questionnaire as a form (:class:`handlers.form.Form`): the rule's first open question is the one
+    pending field (Rasa's ``required_slots``, computed); the answers are the check's profile."""
 
+    def __init__(self, qn: Questionnaire):
+        self.qn = qn
+        self._fields = {k: Field(key=k, label=k, name=q.text, kind=q.kind) for k, q in qn.questions.items()}
 
-def _ask(qn: Questionnaire) -> Callable[[Ctx], Reply]:
-    def prompt(ctx: Ctx) -> Reply:
+    def fields(self, ctx: Ctx) -> list[Field]:
+        current = ctx.slots(FormSlots).field
+        keys = [k for k in slots(ctx).history if k != current] + ([current] if current else [])
+        return [self._fields[k] for k in keys]
+
+    def pending(self, ctx: Ctx) -> list[Field]:
+        unknown = self.qn.rule(profile(ctx)).unknown
+        return [self._fields[unknown[0]]] if unknown else []
+
+    def field(self, ctx: Ctx, key: str) -> Field:
+        return self._fields[key]
+
+    def store(self, ctx: Ctx, f: Field, value: Any) -> None:
+        history = slots(ctx).history
+        if f.key in history:
+            history.remove(f.key)
+        profile(ctx)[f.key] = value
+        history.append(f.key)
+
+    def question(self, ctx: Ctx, f: Field, position: int, total: int) -> Reply:
         _ = ctx._
-        q = qn.questions[slots(ctx).asking]
+        q = self.qn.questions[f.key]
         lines = [_(q.text)]
         if q.help:
             lines.append(_(q.help))
@@ -110,7 +128,25 @@ def _ask(qn: Questionnaire) -> Callable[[Ctx], Reply]:
                 lines.append(_("(Type 'back' to change your previous answer.)"))
         return Reply(text="\n".join(lines), choices=tuple(options))
 
-    return prompt
+    def parse(self, ctx: Ctx, f: Field, answer: Answer) -> Any:
+        return _parse(ctx, self.qn.questions[f.key], answer)
+
+    def saved(self, ctx: Ctx) -> Outcome:  # a check takes no "save" word (Form(words=...))
+        return goto(ASK)
+
+    def undo(self, ctx: Ctx) -> None:
+        """"back": forget the last answer; the rule then asks what is open again."""
+        history = slots(ctx).history
+        if history:
+            key = history.pop()
+            profile(ctx).pop(key, None)
+            profile(ctx).pop(f"{key}_text", None)
+
+
+def form(qn: Questionnaire, concludes_to: tuple[str, ...] = ()) -> Form:
+    book = CheckBook(qn)
+    return Form(book, field=ASK, done=lambda ctx: qn.conclude(ctx, qn.rule(profile(ctx))), done_to=concludes_to,
+                words=frozenset({BACK}), undo=book.undo)
 
 
 _PUNCT = re.compile(r"[\s,.;:!?，。；：！？、…~～]+")
@@ -220,29 +256,14 @@ def _parse(ctx: Ctx, q: Question, answer: Answer) -> object:
     return text
 
 
-def _handle(qn: Questionnaire) -> Callable[[Ctx, Answer], Outcome]:
-    def handle(ctx: Ctx, answer: Answer) -> Outcome:
-        history = slots(ctx).history
-        if answer.value == BACK or (answer.value is None and word_of(answer.text) == "back"):
-            if history:
-                key = history.pop()
-                profile(ctx).pop(key, None)
-                profile(ctx).pop(f"{key}_text", None)
-            return next_step(ctx, qn)
-        key = slots(ctx).asking
-        profile(ctx)[key] = _parse(ctx, qn.questions[key], answer)
-        history.append(key)
-        return next_step(ctx, qn)
-
-    return handle
-
-
 def states(qn: Questionnaire, concludes_to: tuple[str, ...]) -> dict[str, State]:
     """The one state that asks every question; ``concludes_to``: where the conclusion may go."""
-    return {"ask": State(prompt=_ask(qn), handle=_handle(qn), free_text=True, to=("ask", *concludes_to))}
+    return form(qn, concludes_to).states()
 
 
 def start(qn: Questionnaire, intro: str) -> Callable[[Ctx], Outcome]:
+    asking = form(qn)
+
     def enter(ctx: Ctx) -> Outcome:
         check = slots(ctx)
         given, check.prefill = check.prefill, {}
@@ -251,7 +272,7 @@ def start(qn: Questionnaire, intro: str) -> Callable[[Ctx], Outcome]:
         # Answers of an earlier check in this conversation stay at hand for the next step (the form).
         check.earlier = {**check.earlier, **check.profile}
         check.profile, check.history = known, list(known)
-        return next_step(ctx, qn, Reply(text=ctx._(intro)))
+        return asking.next(ctx, Reply(text=ctx._(intro)))
 
     return enter
 

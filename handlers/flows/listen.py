@@ -316,7 +316,7 @@ def _start_check(ctx: Ctx) -> Outcome:
 def _known_answer(ctx: Ctx, state_name: str, state: State) -> Answer | None:
     """The answer the facts give to the question ``state`` asks now, taken from ``data["prefill"]``."""
     prefill: dict[str, object] = ctx.data.get("prefill") or {}
-    key = ctx.data.get("asking") if state_name == "ask" else state_name
+    key = ctx.data.get("field") if state_name == "ask" else state_name  # the form's field: the open question
     if not isinstance(key, str) or key not in prefill:
         return None
     value = str(prefill.pop(key))
