@@ -2,7 +2,7 @@
 (Telegram deep link, WeChat QR scene), its QR image, the sign-in window and the sign-in screen's capability.
 
 A code is an HMAC of the session's secret and the current 5-minute slot, accepted for the current and the
-previous slot. The chat (``flows/signin.py``, ``flows/training.py``), ``yunling training code`` and the
+previous slot. The chat (``flows/signin.py``, ``flows/training/``), ``yunling training code`` and the
 sign-in screen (``bot/signin_screen.py``) all use these functions.
 """
 

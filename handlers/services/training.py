@@ -1,5 +1,5 @@
 """Skills-training classes: registration (附件3) and approval (第十八条), sessions, the roster (附件4),
-certificates (第二十一条) and employment outcomes (第二十二条), shared by the chat (``flows/training.py``) and
+certificates (第二十一条) and employment outcomes (第二十二条), shared by the chat (``flows/training/``) and
 ``yunling training``. Exports of the sheets are in :mod:`handlers.services.exports`, sign-in codes in
 :mod:`handlers.services.signin_codes`.
 """
