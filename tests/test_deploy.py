@@ -163,7 +163,9 @@ def test_systemd_units_command_lines_restart_and_hardening() -> None:
         for key, value in (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ProtectHome", "yes"),
                            ("PrivateTmp", "yes"), ("User", "yunling")):
             assert unit[key] == [value], key
-        assert unit["Environment"] == ["YUNLING_DATA_KEY_FILE=%d/data_key"]
+        # the data key as a credential; the derived-data cache in the unit's own cache directory
+        assert sorted(unit["Environment"]) == ["YUNLING_CACHE_DIR=%C/yunling", "YUNLING_DATA_KEY_FILE=%d/data_key"]
+        assert unit["CacheDirectory"] == ["yunling"]
     assert "--no-background" in web["ExecStart"][0] and "--no-background" not in worker["ExecStart"][0]
     parses(shlex.split(worker["ExecStartPre"][0])[1:])
 
