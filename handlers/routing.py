@@ -63,6 +63,11 @@ FaqFn = Callable[[Ctx, str], list[Reply]]
 ListenFn = Callable[[Ctx, str], "str | None"]  # free text -> the flow to open for it, or None
 
 
+def command_of(text: str) -> str | None:
+    """The global command ``text`` is ("cancel", "menu"…), as typed or wrapped in polite words."""
+    return next((COMMAND_OF[k] for k in word_forms(text) if k in COMMAND_OF), None) if text else None
+
+
 def clean_text(text: str) -> str:
     return _CONTROL.sub("", text or "").strip()
 
@@ -176,7 +181,7 @@ class Router(Menus):
         elif flow is not None and not flow.allows(ctx.roles):  # a role taken away (allow-list) mid-flow
             flow, ctx.data, offered = None, {}, []
             self._save(ctx, conv, "", "", ())
-        command = next((COMMAND_OF[k] for k in word_forms(text) if k in COMMAND_OF), None) if text else None
+        command = command_of(text)
         tapped = inc.choice
         if tapped is None and flow is None and offered:  # "1" typed for an offered "cmd:menu" option
             picked = resolve(text, offered, fuzzy=False)
