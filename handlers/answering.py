@@ -65,6 +65,12 @@ def written_in_english(text: str) -> bool:
     return detect_language(normalize(text)) == "en" and to_hanzi(text) is None
 
 
+def reply_locale(text: str, locale: str) -> str:
+    """The language to answer ``text`` in: English when it is written in English, else ``locale`` (the
+    person's). A tapped choice ("§craftsman:10") or pinyin is not English."""
+    return "en" if not text.startswith("§") and written_in_english(text) else locale
+
+
 def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, today: date | None = None) -> Asked:
     """Search ``text`` (or take the search :func:`prefetch` made) and build the reply. The answer is in
     ``locale`` when given, else in the language the question is written in."""

@@ -37,3 +37,15 @@ def test_a_greeting_or_a_code_alone_says_nothing_of_the_language(person) -> None
         p = person(user)
         p.say(first)
         assert "隐私说明" in p.text, first
+
+
+def test_a_tapped_article_is_offered_its_check_in_the_persons_language(person) -> None:  # type: ignore[no-untyped-def]
+    """Tapping "云岭工匠" at "which programme?" sends "§craftsman:10": not English, so the check offered
+    beside the answer is in Chinese like the answer itself."""
+    p = person("tap-zh")
+    p.say("要交什么材料")
+    labels = {c.label: c.value for c in p.last.choices}
+    p.say(choice=labels["云岭工匠"])
+    assert "附件2" in p.text
+    offered = [c.label for c in p.last.choices if c.value.startswith("flow:")]
+    assert offered and all(not label.isascii() for label in offered), offered

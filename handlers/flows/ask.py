@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from handlers.answering import Asked, answer, prefetch, written_in_english
+from handlers.answering import Asked, answer, prefetch, reply_locale
 from handlers.flow import Ctx
 from handlers.i18n import translator
 from handlers.types import Reply
@@ -27,7 +27,7 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
     # A question written in English gets an English answer whatever the person's language setting.
     # (Pinyin is not English: it is answered in the person's language.)
     # (Nor is a tapped "did you mean" choice, "§studio:10": it is answered in the person's language.)
-    locale = "en" if written_in_english(text) and not text.startswith("§") else ctx.locale
+    locale = reply_locale(text, ctx.locale)
     asked = answer(text, locale=locale, contact=ctx.settings.human_contact)
     unclear = (asked.result.abstained and asked.result.reason == "low_score") or not asked.result.likely
     if (unclear or not asked.result.named) and (previous := _previous_question(ctx, text)):

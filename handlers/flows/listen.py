@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
+from handlers.answering import reply_locale
 from handlers.choices import normalize
 from handlers.flow import FLOW_TARGET, Answer, Ctx, Flow, Invalid, Outcome, State, goto, reroute, switch
 from handlers.flows.craftsman import CRAFTSMAN, CRAFTSMAN_CHANNEL
@@ -33,7 +34,6 @@ from handlers.flows.training_rules import SUBSIDY
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply
 from knowledge import facts as kf
-from knowledge.search import detect_language
 
 TARGETS: dict[str, Flow] = {
     "craftsman_eligibility": CRAFTSMAN,
@@ -76,8 +76,7 @@ def offering(faq: Callable[[Ctx, str], list[Reply]]) -> Callable[[Ctx, str], lis
         last = replies[-1]
         if any(c.value == target for c in last.choices):
             return replies
-        locale = "en" if detect_language(kf.normalize(text)) == "en" else ctx.locale
-        offer = Choice(target, translator(locale)(OFFERS[found.check]))
+        offer = Choice(target, translator(reply_locale(text, ctx.locale))(OFFERS[found.check]))
         return [*replies[:-1], replace(last, choices=(offer, *last.choices))]
 
     return answer
@@ -85,8 +84,7 @@ def offering(faq: Callable[[Ctx, str], list[Reply]]) -> Callable[[Ctx, str], lis
 
 def _open(ctx: Ctx, text: str, facts: kf.Facts, check: str) -> str:
     """Put the message's facts in ``ctx.data`` for ``check``; the listening flow's name."""
-    locale = "en" if detect_language(kf.normalize(text)) == "en" else ctx.locale
-    ctx.data = {"facts": facts.to_json(), "check": check, "locale": locale}
+    ctx.data = {"facts": facts.to_json(), "check": check, "locale": reply_locale(text, ctx.locale)}
     return PREFIX + check
 
 
