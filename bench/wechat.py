@@ -83,10 +83,17 @@ class Envelope:
         self.crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
         self.run = time.time_ns() // 1000 % 10**9  # MsgIds and nonces unique to this run (a --db outlives it)
         self.n = 0
+        self.last_event: dict[tuple[str, str], int] = {}  # (openid, event and key) -> its last CreateTime
 
     def xml(self, openid: str, step) -> str:  # type: ignore[no-untyped-def]
         self.n += 1
         now = int(time.time())
+        if step.event:
+            # Events have no MsgId: WeChat (and the webhook) take the same event, key and second from one
+            # person for a retry. A person who taps the same item (or follows) again does so a second later.
+            what = (openid, f"{step.event}:{step.key}")
+            now = max(now, self.last_event.get(what, 0) + 1)
+            self.last_event[what] = now
         head = (f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]>"
                 f"</FromUserName><CreateTime>{now}</CreateTime>")
         if step.event == "subscribe":
