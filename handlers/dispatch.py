@@ -285,6 +285,11 @@ class Dispatcher(Router):
                   flow_names=self.flow_names,
                   data=json.loads(conv.data or "{}"), recent=tuple(json.loads(conv.recent or "[]")))
         self._apply_allow_list(ctx, incoming)
+        if not incoming.locale and ctx.recent and _only_greetings(ctx.recent) and written_in(incoming) == "en":
+            # "hi", then a question in English: the first message that says something decides, as a first
+            # message in English does (the platform gave no language; greetings say nothing of it).
+            ctx.person.locale = ctx.locale = "en"
+            ctx._ = translator("en")
         replies = one_numbering(self.route(ctx, conv))
         if who.last_inbound_at is None and replies and self.privacy_notice:  # the person's first message: the notice leads the answer
             notice = translator(ctx.person_locale)(PRIVACY_NOTICE)
@@ -338,6 +343,13 @@ _ENGLISH_WORDS = frozenset((
     "why", "much", "many", "to", "for", "of", "in", "on", "at", "and", "or", "not", "no", "if", "please",
     "help", "menu", "human", "cancel", "tickets", "ticket", "apply", "language", "english",
 ))  # not "hello" / "hi" / "ok": Chinese speakers type those too
+
+
+_GREETINGS = frozenset(("hi", "hello", "hey", "ok", "okay", "/start", "start", "hi there", "hello there"))
+
+
+def _only_greetings(recent: tuple[str, ...]) -> bool:
+    return len(recent) <= 3 and all(" ".join(m.lower().strip(" !.?~").split()) in _GREETINGS for m in recent)
 
 
 def written_in(incoming: Incoming) -> str:

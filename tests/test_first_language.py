@@ -49,3 +49,17 @@ def test_a_tapped_article_is_offered_its_check_in_the_persons_language(person) -
     assert "附件2" in p.text
     offered = [c.label for c in p.last.choices if c.value.startswith("flow:")]
     assert offered and all(not label.isascii() for label in offered), offered
+
+
+def test_a_greeting_then_english_is_answered_in_english_from_then_on(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("hi-en")
+    p.say("hi")  # says nothing of the language: Chinese, the default
+    assert "隐私说明" in p.text
+    p.say("who can apply to be a yunling craftsman?")
+    p.say("please show my tickets")  # a flow's own reply, not only the FAQ's, is in English now
+    assert "ticket" in p.text.lower() and "工单" not in p.text
+    q = person("hi-zh")
+    q.say("hi")
+    q.say("云岭工匠怎么申报")
+    q.say("menu")
+    assert "请问您想办理什么" in q.text  # Chinese first: English words later do not switch
