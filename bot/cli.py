@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -55,14 +56,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `yunling ask … | head`: the reader has gone; stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 0
     except Exception as exc:  # a database that cannot be reached: the reason, not a traceback
         if type(exc).__name__ != "OperationalError" or not type(exc).__module__.startswith("sqlalchemy"):
             raise
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
         print(f"yunling: YUNLING_DATABASE_URL: the database cannot be reached ({reason})", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":

@@ -101,3 +101,20 @@ def test_quick_commands_do_not_load_the_conversations(command: str) -> None:
             "print(','.join(m for m in heavy if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ""
+
+
+@pytest.mark.parametrize("argv", [["subsidy", "--project", "poverty", "--trainees", "40", "--days", "20"],
+                                  ["ask", "云岭工匠每年评几个"]])
+def test_output_into_a_closed_pipe_ends_quietly(argv: list[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`yunling … | head -1`: the reader goes away after one line; no traceback, exit 0."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    # `true` reads nothing and is gone before the command writes: its first write meets a closed pipe
+    script = f"{sys.executable} -m bot.cli {' '.join(argv)} | true; exit ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
