@@ -198,9 +198,16 @@ def broadcast_for_unit(*, session: Session, broadcast_id: int, unit: str) -> Bro
     return row if row is not None and unit and row.unit == unit else None
 
 
-def broadcasts_of_unit(*, session: Session, unit: str, statuses: tuple[str, ...] = (), limit: int = 10
+def broadcast_by_key(*, session: Session, proposal_key: str) -> Broadcast | None:
+    return session.exec(select(Broadcast).where(Broadcast.proposal_key == proposal_key)).first()
+
+
+def broadcasts_of_unit(*, session: Session, unit: str | None, statuses: tuple[str, ...] = (), limit: int = 10
                        ) -> list[Broadcast]:
-    stmt = select(Broadcast).where(Broadcast.unit == unit)
+    """The unit's latest broadcasts (``unit`` None: every unit's, for the provincial federation)."""
+    stmt = select(Broadcast)
+    if unit is not None:
+        stmt = stmt.where(Broadcast.unit == unit)
     if statuses:
         stmt = stmt.where(col(Broadcast.status).in_(statuses))
     return list(session.exec(stmt.order_by(col(Broadcast.id).desc()).limit(limit)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, update
@@ -141,20 +141,27 @@ def cancel_open(*, session: Session, broadcast_id: int) -> int:
     return rowcount(result)
 
 
+UNREACHABLE = ("unreachable on ", "no reachable identity")  # last_error of a dead message nobody could receive
+
+
 @dataclass
 class Report:
     sent: int = 0
     pending: int = 0  # not attempted yet, being sent, or waiting for a retry
-    failed: int = 0  # dead: given up
+    failed: int = 0  # dead: given up (``unreachable`` of them: no identity of the person could be reached)
     cancelled: int = 0
     reasons: dict[str, int] | None = None  # last error of dead messages -> count
+    unreachable: int = 0
+    timeline: list[tuple[datetime, int, int]] | None = None  # (bucket start, sent, failed) when buckets asked
 
     @property
     def total(self) -> int:
         return self.sent + self.pending + self.failed + self.cancelled
 
 
-def report(*, session: Session, broadcast_id: int) -> Report:
+def report(*, session: Session, broadcast_id: int, buckets: int = 0) -> Report:
+    """Counts by outcome; with ``buckets``, the sent and dead messages over time in that many equal spans
+    from the first to the last (``sent_at``, or for a dead one the time it was last tried)."""
     rep = Report(reasons={})
     t = OutboxMessage
     stmt = (select(t.status, t.last_error, func.count()).where(col(t.broadcast_id) == broadcast_id)
@@ -168,9 +175,37 @@ def report(*, session: Session, broadcast_id: int) -> Report:
             rep.cancelled += n
         else:
             rep.failed += n
+            if (error or "").startswith(UNREACHABLE):
+                rep.unreachable += n
             assert rep.reasons is not None
             rep.reasons[error or "?"] = rep.reasons.get(error or "?", 0) + n
+    if buckets:
+        rep.timeline = _timeline(session, broadcast_id, buckets)
     return rep
+
+
+def _timeline(session: Session, broadcast_id: int, buckets: int) -> list[tuple[datetime, int, int]]:
+    t = OutboxMessage
+    at = func.coalesce(col(t.sent_at), col(t.claimed_at))
+    stmt = (select(t.status, at, func.count()).where(col(t.broadcast_id) == broadcast_id,
+                                                     col(t.status).in_((SENT, DEAD)), at.is_not(None))
+            .group_by(col(t.status), at))
+    points = [(status, _aware(when), int(n)) for status, when, n in session.exec(stmt) if when is not None]
+    if not points:
+        return []
+    first, last = min(p[1] for p in points), max(p[1] for p in points)
+    span = max((last - first) / buckets, timedelta(seconds=1))
+    out = [[first + span * i, 0, 0] for i in range(buckets)]
+    for status, when, n in points:
+        i = min(int((when - first) / span), buckets - 1)
+        out[i][1 if status == SENT else 2] += n
+    return [(b[0], b[1], b[2]) for b in out]
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite returns coalesce() of datetimes as text
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def open_count(*, session: Session, broadcast_id: int | None = None) -> int:

@@ -58,9 +58,10 @@ AREAS: dict[str, tuple[str, ...]] = {
     "handoff": ("handlers/flows/handoff.py", "bot/commands/tickets.py", "handlers/services/tickets.py"),
     "console": ("handlers/flows/console.py", "handlers/services/console_auth.py", "handlers/services/console_actions.py",
                 "bot/backoffice/core.py", "bot/backoffice/signin.py", "bot/backoffice/pages.py",
-                "bot/backoffice/desk.py", "bot/backoffice/classes.py", *(f"bot/backoffice/templates/{name}.html" for name in (
+                "bot/backoffice/desk.py", "bot/backoffice/classes.py", "bot/backoffice/broadcasts.py", *(f"bot/backoffice/templates/{name}.html" for name in (
                     "base", "message", "signin", "today", "tickets", "ticket", "cases", "case", "audit", "classes",
-                    "class", "class_new", "class_session", "attendance", "trainee"))),
+                    "class", "class_new", "class_session", "attendance", "trainee", "broadcasts", "broadcast",
+                    "broadcast_preview"))),
 }
 
 

@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
-from bot.backoffice import classes, desk, pages, signin
+from bot.backoffice import broadcasts, classes, desk, pages, signin
 from bot.backoffice.core import HERE, Console
 
 
@@ -44,6 +44,12 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route("/console/classes/{class_id}/trainees/{enrolment_id}/{action}", p(classes.trainee_record),
               methods=["POST"]),
         Route("/console/classes/{class_id}/export/{sheet}", p(classes.export), methods=["GET"]),
+        Route("/console/broadcasts", p(broadcasts.broadcast_list), methods=["GET"]),
+        Route("/console/broadcasts", p(broadcasts.broadcast_create), methods=["POST"]),
+        Route("/console/broadcasts/recipients", p(broadcasts.recipients, action="console.broadcast.count"),
+              methods=["GET"]),
+        Route("/console/broadcasts/{broadcast_id}", p(broadcasts.broadcast_page), methods=["GET"]),
+        Route("/console/broadcasts/{broadcast_id}/cancel", p(broadcasts.broadcast_cancel), methods=["POST"]),
         Route("/console/audit", p(pages.audit), methods=["GET"]),
         Mount("/console/static", app=StaticFiles(directory=HERE / "static"), name="console-static"),
     ]

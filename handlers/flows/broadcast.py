@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from handlers.dates import parse_day
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_
 from handlers.notifications import PROGRAMME_CHOICES, fmt_date, unit_scope
 from handlers.services import broadcasts
+from handlers.services.errors import InvalidInput
 from handlers.types import Reply
 from knowledge.rules import case_stages as cs
 from storage import repo_cases as rc
 from storage import repo_outbox as ro
 from storage.models_cases import Broadcast
 
-MAX_TEXT = 1000
+MAX_TEXT = broadcasts.MAX_TEXT
 _TIME = re.compile(r"(\d{1,2})[:：](\d{2})\s*$")
 STATUS_TITLES = {"draft": N_("draft"), "scheduled": N_("scheduled"), "sending": N_("sending"), "done": N_("done"),
                  "cancelled": N_("cancelled")}
@@ -142,9 +143,10 @@ def _ask_text(ctx: Ctx) -> Reply:
 
 
 def _on_text(ctx: Ctx, answer: Answer) -> Outcome:
-    text = answer.text.strip()
-    if not 2 <= len(text) <= MAX_TEXT:
-        raise Invalid(ctx._("Please write between 2 and {n} characters.", n=MAX_TEXT))
+    try:
+        text = broadcasts.check_text(answer.text)
+    except InvalidInput as exc:
+        raise Invalid(exc.text(ctx._)) from exc
     b = broadcasts.create_draft(session=ctx.session, author_person_id=ctx.person_id, unit=ctx.clerk_unit,
                             segment=ctx.data["segment"], text=text, now=ctx.now)
     assert b is not None
@@ -157,10 +159,7 @@ def _ask_preview(ctx: Ctx) -> Reply:
     _ = ctx._
     b = _broadcast(ctx)
     assert b is not None
-    try:
-        count = len(rc.segment_recipients(session=ctx.session, unit=b.unit, spec=json.loads(b.segment)))
-    except rc.UnknownSegment:
-        count = 0
+    count = broadcasts.recipient_count(session=ctx.session, unit=b.unit, segment=json.loads(b.segment))
     lines = [_("Preview of broadcast #{id} — {count} recipients:", id=b.id, count=count), "", b.text, ""]
     if b.relevant_until:
         lines.append(_("Relevant until {when}; after that it will not be sent.", when=_local(ctx, b.relevant_until)))
@@ -188,8 +187,7 @@ def _on_preview(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _schedule(ctx: Ctx, b: Broadcast, when: datetime) -> Outcome:
     _ = ctx._
-    if not broadcasts.set_status(session=ctx.session, broadcast=b, status="scheduled", from_statuses=("draft",),
-                                   actor=ctx.person_id, now=ctx.now, scheduled_at=when.astimezone(UTC)):
+    if not broadcasts.schedule(session=ctx.session, broadcast=b, when=when, actor=ctx.person_id, now=ctx.now):
         return finish(Reply(text=_("This broadcast has already been handled.")))
     if when <= ctx.now:
         return finish(Reply(text=_("Broadcast #{id} is on its way. Ask for its delivery report under 'Delivery "
@@ -246,9 +244,9 @@ def _ask_pick_cancel(ctx: Ctx) -> Reply:
 def _on_pick_cancel(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
     b = _pick(ctx, answer, ("scheduled", "sending"))
-    held = ro.cancel_open(session=ctx.session, broadcast_id=b.id or 0) if b.status == "sending" else 0
-    broadcasts.set_status(session=ctx.session, broadcast=b, status="cancelled",
-                            from_statuses=("scheduled", "sending"), actor=ctx.person_id, now=ctx.now)
+    held = broadcasts.cancel(session=ctx.session, broadcast=b, actor=ctx.person_id, now=ctx.now)
+    if held is None:
+        return finish(Reply(text=_("This broadcast has already been handled.")))
     if held:
         return finish(Reply(text=_("Broadcast #{id} cancelled; {n} messages not yet sent were held back.", id=b.id,
                                    n=held)))

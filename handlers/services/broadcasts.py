@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from handlers.i18n import translator
-from handlers.notifications import fmt_date, unit_scope
+from handlers.i18n import N_, translator
+from handlers.notifications import PROGRAMME_CHOICES, fmt_date, unit_scope
+from handlers.services.errors import InvalidInput
 from handlers.types import Reply, reply_to_dict
 from knowledge.rules import case_stages as cs
 from storage import repo_cases as rc
@@ -22,6 +24,10 @@ from storage import repositories as repo
 from storage.models_cases import Broadcast
 
 log = logging.getLogger(__name__)
+
+MAX_TEXT = 1000
+SEGMENT_KINDS = ("applicants", "class", "subscribers")
+WEB_KEY = "web:"  # prefix of the idempotency key of a broadcast composed in the console (``proposal_key``)
 
 
 def create_draft(
@@ -163,3 +169,92 @@ def propose_reminders(*, session: Session, today: date, now: datetime, tz: ZoneI
             if b:
                 made.append(b)
     return made
+
+
+# -- composing, counting, cancelling, reporting (the chat flow and the console) --------------------------
+def build_segment(*, session: Session, unit: str, kind: str, programme: str = "", stage: str = "",
+                  class_code: str = "") -> dict[str, Any]:
+    """A segment spec of ``unit`` from the choices the chat offers: applicants of the unit's cases (by programme
+    and stage), trainees of one of its classes, subscribers of a programme within its scope. Raises
+    :class:`InvalidInput` for a choice that does not exist."""
+    if kind == "applicants":
+        if programme and programme not in cs.PROGRAMME_TITLES:
+            raise InvalidInput(N_("Please choose one of the programmes listed."))
+        if stage and (not programme or stage not in {s.key for s in cs.stages(programme)}):
+            raise InvalidInput(N_("Please choose one of the stages listed."))
+        return {"kind": "applicants", "programme": programme or None, "stage": stage or None}
+    if kind == "subscribers":
+        if programme not in PROGRAMME_CHOICES:
+            raise InvalidInput(N_("Please choose one of the programmes listed."))
+        return {"kind": "subscribers", "programme": programme, **unit_scope(unit)}
+    if kind == "class" and rc.training_available():
+        class_id = rc.class_of_unit(session=session, code=class_code, unit=unit) if class_code.strip() else None
+        if class_id is None:
+            raise InvalidInput(N_("There is no class with that code in {unit}.", unit=unit))
+        return {"kind": "class", "class_id": class_id}
+    raise InvalidInput(N_("Please choose who should receive it."))
+
+
+def recipient_count(*, session: Session, unit: str, segment: dict[str, Any]) -> int:
+    """How many people the segment reaches now (0 for a segment whose tables are absent)."""
+    try:
+        return len(rc.segment_recipients(session=session, unit=unit, spec=segment))
+    except rc.UnknownSegment:
+        return 0
+
+
+def check_text(text: str) -> str:
+    text = text.strip()
+    if not 2 <= len(text) <= MAX_TEXT:
+        raise InvalidInput(N_("Please write between 2 and {n} characters.", n=MAX_TEXT))
+    return text
+
+
+def preview(locale: str, unit: str, text: str) -> Reply:
+    """The message as a person whose language is ``locale`` receives it (channels render it their way)."""
+    _ = translator(locale)
+    return Reply(text=_("Notice from {unit}:", unit=unit) + "\n" + text)
+
+
+def schedule(*, session: Session, broadcast: Broadcast, when: datetime, actor: int | None, now: datetime) -> bool:
+    """A draft to go at ``when`` (now or later); False when it had already been handled."""
+    return set_status(session=session, broadcast=broadcast, status="scheduled", from_statuses=("draft",),
+                      actor=actor, now=now, scheduled_at=max(when, now).astimezone(UTC))
+
+
+def compose(*, session: Session, author_person_id: int | None, unit: str, segment: dict[str, Any], text: str,
+            now: datetime, when: datetime | None, request_key: str) -> Broadcast:
+    """A broadcast written and scheduled in one step (``when`` None: now). The same ``request_key`` sent again
+    -- a double-clicked button, even two requests at once -- returns the broadcast it created."""
+    text = check_text(text)
+    if when is not None and when < now:
+        raise InvalidInput(N_("That time has passed; please choose a later one."))
+    key = (WEB_KEY + request_key)[:160] if request_key else None
+    try:
+        with session.begin_nested():  # the same key twice at once: the second waits, then finds the first
+            row = create_draft(session=session, author_person_id=author_person_id, unit=unit, segment=segment,
+                               text=text, now=now, proposal_key=key)
+    except IntegrityError:
+        row = None
+    if row is None:
+        found = rc.broadcast_by_key(session=session, proposal_key=key or "")
+        if found is None:
+            raise RuntimeError("a broadcast's idempotency key clashed but its row is not visible")
+        return found
+    schedule(session=session, broadcast=row, when=when or now, actor=author_person_id, now=now)
+    return row
+
+
+def cancel(*, session: Session, broadcast: Broadcast, actor: int | None, now: datetime) -> int | None:
+    """Cancel a scheduled broadcast, or one being sent (its messages not yet sent are held back). The number
+    held back, or None when it had already finished or been cancelled."""
+    held = ro.cancel_open(session=session, broadcast_id=broadcast.id or 0) if broadcast.status == "sending" else 0
+    if not set_status(session=session, broadcast=broadcast, status="cancelled", from_statuses=("scheduled", "sending"),
+                      actor=actor, now=now):
+        return None
+    return held
+
+
+def delivery_report(*, session: Session, broadcast_id: int, buckets: int = 12) -> ro.Report:
+    """Sent / failed / unreachable / pending counts and the deliveries over time (see ``repo_outbox.report``)."""
+    return ro.report(session=session, broadcast_id=broadcast_id, buckets=buckets)
