@@ -9,19 +9,23 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
-from test_console_auth import link_of, make_desk
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+from test_console_auth import KM, QJ, link_of, make_desk
 from test_console_classes import class_id
 from test_signin import ALICE, code_now, setup_class, sign
 from test_signin_screen_browser import serving
 from test_training_classes import class_form, good_rows, roster_sheet
 
+from handlers.services import broadcasts
 from handlers.training_sheets import XLSX_MIME as XLSX
+from storage.db import session_scope
 from storage.models import OutboxMessage
-from storage.models_cases import Case
+from storage.models_cases import Broadcast, Case
 from storage.models_training import TrainingClass
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -243,5 +247,93 @@ def test_classes_at_phone_width_in_english(desk, browser, engine, shots) -> None
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], f"{path} is {width}px wide on a phone"
             assert not re.search(r"[\u4e00-\u9fff]{4,}", page.inner_text("h1")), page.inner_text("h1")
+            accessible(page, base, "phone" + path.replace("/", "-"), shots)
+        context.close()
+
+
+def _when(clock, days: int) -> str:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+    return (clock.now + timedelta(days=days)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_broadcast_compose_schedule_cancel_send_and_report(desk, browser, engine, clock, shots) -> None:  # type: ignore[no-untyped-def]
+    """Compose a broadcast to a segment, watch the count and the previews follow it, schedule it (a double click
+    makes one), cancel it; send another now and read its report after the outbox rows were worked."""
+    li, web, _ids = desk
+    with session_scope(engine) as s:
+        other = broadcasts.create_draft(session=s, author_person_id=None, unit=QJ, segment={"kind": "applicants"},
+                                        text="曲靖的通知", now=clock.now)
+        assert other is not None
+        other_id = other.id
+    with serving(web) as base:
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        sign_in(page, base, li)
+        page.get_by_role("link", name="群发通知", exact=True).click()
+        page.get_by_label("项目", exact=True).select_option("studio")
+        page.wait_for_selector("#recipients:has-text('0 位收件人')")
+        page.get_by_label("项目", exact=True).select_option("craftsman")
+        page.wait_for_selector("#recipients:has-text('1 位收件人')")  # Kunming's applicant, not Qujing's
+        page.get_by_label("通知内容").fill("<b>明天</b>上午九点开会")
+        page.wait_for_selector("#recipients:has-text('上午九点开会')")
+        shown = page.inner_text("#recipients")
+        assert "昆明市总工会通知：" in shown and "Notice from 昆明市总工会" in shown and "<b>明天</b>" in shown
+        assert page.locator("#recipients b").count() == 0
+        accessible(page, base, "broadcasts", shots)
+        page.fill("#b-when", _when(clock, 1))
+        page.get_by_role("button", name="发送或定时发送").dblclick()
+        page.wait_for_selector("[role=status]")
+        assert "已安排" in page.inner_text("[role=status]") and "已定时" in page.inner_text("dd.status")
+        with Session(engine) as s:
+            mine = s.exec(select(Broadcast).where(Broadcast.unit == KM)).all()
+        assert len(mine) == 1 and mine[0].status == "scheduled"
+        accessible(page, base, "broadcast-scheduled", shots)
+        page.get_by_role("button", name="取消这条群发通知").click()
+        assert "已取消" in page.inner_text("[role=status]")
+
+        page.get_by_role("link", name="群发通知", exact=True).click()
+        page.get_by_label("通知内容").fill("材料请于周五前提交")
+        page.get_by_role("button", name="发送或定时发送").click()
+        page.wait_for_selector("[role=status]")
+        report_url = page.url
+        with session_scope(engine) as s:  # the scheduler releases it; the test's sender delivers it
+            assert broadcasts.release_due_broadcasts(session=s, now=clock.now) == 1
+            s.execute(update(OutboxMessage).where(col(OutboxMessage.broadcast_id).is_not(None),
+                                                  OutboxMessage.status == "pending")
+                      .values(status="sent", sent_at=clock.now, channel="telegram"))
+        page.goto(report_url)
+        assert page.inner_text("td.sent") == "1" and page.inner_text("td.unreachable") == "0"
+        assert page.locator("figure.chart svg rect").count() == 1
+        accessible(page, base, "broadcast-report", shots)
+
+        response = page.goto(f"{base}/console/broadcasts/{other_id}")
+        assert response is not None and response.status == 404
+        page.goto(base + "/console/broadcasts")
+        page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(i => i.value = 'forged')")
+        page.get_by_label("通知内容").fill("伪造的群发")
+        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            page.get_by_role("button", name="发送或定时发送").click()
+        assert posted.value.status == 403
+        with Session(engine) as s:
+            assert not s.exec(select(Broadcast).where(Broadcast.text == "伪造的群发")).all()
+        context.close()
+
+
+def test_broadcasts_at_phone_width_in_english(desk, browser, engine, clock, shots) -> None:  # type: ignore[no-untyped-def]
+    li, web, _ids = desk
+    with session_scope(engine) as s:
+        b = broadcasts.compose(session=s, author_person_id=None, unit=KM, segment={"kind": "applicants"},
+                               text="A notice " * 40, now=clock.now, when=None, request_key="phone")
+        bid = b.id
+    with serving(web) as base:
+        context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+        page = context.new_page()
+        sign_in(page, base, li)
+        page.get_by_role("button", name="English").click()
+        for path in ("/console/broadcasts", f"/console/broadcasts/{bid}"):
+            page.goto(base + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{path} is {width}px wide on a phone"
+            assert not re.search(r"[\u4e00-\u9fff]{4,}", page.inner_text("h1").replace(KM, "")), page.inner_text("h1")
             accessible(page, base, "phone" + path.replace("/", "-"), shots)
         context.close()
