@@ -25,7 +25,9 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+# bench/telegram.py would shadow the python-telegram-bot package (the Broadcasts page renders a Telegram preview).
+sys.path = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
 from sqlalchemy import insert, text
 from starlette.testclient import TestClient
@@ -41,8 +43,8 @@ from knowledge.places import PROVINCIAL_UNION
 from knowledge.rules import case_stages as cs
 from storage.crypto import encrypt
 from storage.db import init_db, make_engine, session_scope
-from storage.models import AuditEvent, Person
-from storage.models_cases import Case, CaseEvent
+from storage.models import AuditEvent, OutboxMessage, Person
+from storage.models_cases import Broadcast, Case, CaseEvent
 from storage.models_tickets import Ticket
 from storage.models_training import Attendance, ClassSession, Enrolment, TrainingClass
 
@@ -103,7 +105,18 @@ def seed(engine, now: datetime) -> dict[str, int]:  # type: ignore[no-untyped-de
         s.execute(insert(AuditEvent), [{"actor_person_id": 2001 + i % 2, "action": ("case.move", "ticket.answer",
                                         "console.view")[i % 3], "subject": f"case:{i}", "detail": "",
                                         "created_at": now - timedelta(minutes=i)} for i in range(20_000)])
-    return {"case_km": 1, "ticket_km": 1, "class_km": 1}  # unit index 0 = Kunming for ids 1, 17, 33…
+        s.execute(insert(Broadcast), [{"unit": UNITS[i % len(UNITS)], "segment": '{"kind": "applicants"}',
+                                       "text": f"通知{i}", "status": ("done", "scheduled", "cancelled")[i % 3],
+                                       "scheduled_at": now - timedelta(hours=i), "recipients": 2000 if i == 0 else 0,
+                                       "created_at": now, "released_at": now if i == 0 else None}
+                                      for i in range(300)])
+        s.execute(insert(OutboxMessage), [{  # broadcast 1 (Kunming's): 2 000 messages worked over an hour
+            "person_id": 1 + i, "kind": "broadcast", "body": "{}", "dedupe_key": f"broadcast:1:person:{i}",
+            "status": "sent" if i % 10 else "dead", "last_error": "" if i % 10 else "unreachable on wechat: 45015",
+            "attempts": 1, "broadcast_id": 1, "channel": "wechat", "created_at": now, "next_attempt_at": now,
+            "claimed_at": now + timedelta(seconds=2 * i), "sent_at": now + timedelta(seconds=2 * i) if i % 10 else None}
+            for i in range(2000)])
+    return {"case_km": 1, "ticket_km": 1, "class_km": 1, "broadcast_km": 1}  # unit index 0 = Kunming for ids 1, 17, 33…
 
 
 def session_cookie(app: App, person_id: int, now: datetime) -> str:
@@ -141,7 +154,9 @@ def run(url: str, rounds: int) -> list[tuple[str, str, list[float], float]]:
              "/console/audit?action=case.&since=" + date.today().isoformat(), "/console/classes",
              "/console/classes?status=approved", "/console/classes/new", f"/console/classes/{ids['class_km']}",
              f"/console/classes/{ids['class_km']}/sessions/1", f"/console/classes/{ids['class_km']}/sessions/1/attendance",
-             f"/console/classes/{ids['class_km']}/trainees/1"]
+             f"/console/classes/{ids['class_km']}/trainees/1", "/console/broadcasts",
+             "/console/broadcasts/recipients?kind=applicants&programme=craftsman&text=%E9%80%9A%E7%9F%A5",
+             f"/console/broadcasts/{ids['broadcast_km']}"]
     results = []
     for who, person_id in (("province", 2001), ("kunming", 2002)):
         client = TestClient(Timed(web))

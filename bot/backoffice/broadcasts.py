@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.backoffice.core import Missing, Page, Redirect, View, url
 from bot.render import render_text
-from bot.telegram.render import render as telegram_render
 from handlers.i18n import N_, translator
 from handlers.notifications import PROGRAMME_CHOICES
 from handlers.services import broadcasts as svc
@@ -73,6 +72,8 @@ def _preview(v: View, values: dict[str, str]) -> dict[str, Any]:
         problem = ""
     except InvalidInput as exc:
         count, problem = None, exc.text(v._)
+    from bot.telegram.render import render as telegram_render  # here: bot.telegram imports the web app's routes
+
     text = values.get("text", "").strip()[:svc.MAX_TEXT] or v._("(your message)")
     shown = []
     for locale, language in (("zh", N_("Chinese")), ("en", N_("English"))):
