@@ -25,9 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-# bench/telegram.py would shadow the python-telegram-bot package (the Broadcasts page renders a Telegram preview).
-sys.path = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text
 from starlette.testclient import TestClient
@@ -48,6 +46,9 @@ from storage.models_cases import Broadcast, Case, CaseEvent
 from storage.models_tickets import Ticket
 from storage.models_training import Attendance, ClassSession, Enrolment, TrainingClass
 
+# bench/telegram.py would shadow the python-telegram-bot package, which the Broadcasts page imports when it
+# renders its Telegram preview (at the first request, after these imports).
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 UNITS = [f"{name}总工会" for name in ("昆明市", "曲靖市", "玉溪市", "保山市", "昭通市", "丽江市", "普洱市", "临沧市",
                                     "楚雄州", "红河州", "文山州", "西双版纳州", "大理州", "德宏州", "怒江州", "迪庆州")]
 KM = UNITS[0]

@@ -72,7 +72,9 @@ def _preview(v: View, values: dict[str, str]) -> dict[str, Any]:
         problem = ""
     except InvalidInput as exc:
         count, problem = None, exc.text(v._)
-    from bot.telegram.render import render as telegram_render  # here: bot.telegram imports the web app's routes
+    from bot.telegram.render import (
+        render as telegram_render,  # here: bot.telegram imports the web app's routes
+    )
 
     text = values.get("text", "").strip()[:svc.MAX_TEXT] or v._("(your message)")
     shown = []

@@ -109,7 +109,8 @@ def _on_programme(ctx: Ctx, answer: Answer) -> Outcome:
     seg = ctx.data["segment"]
     seg["programme"] = None if answer.value == "any" else answer.value
     if seg["kind"] == "subscribers":
-        seg.update(unit_scope(ctx.clerk_unit))
+        ctx.data["segment"] = broadcasts.build_segment(session=ctx.session, unit=ctx.clerk_unit,
+                                                       kind="subscribers", programme=answer.value or "")
         return goto("text")
     return goto("stage" if seg["programme"] else "text")
 
@@ -130,10 +131,11 @@ def _ask_class(ctx: Ctx) -> Reply:
 
 
 def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
-    class_id = rc.class_of_unit(session=ctx.session, code=answer.text, unit=ctx.clerk_unit)
-    if class_id is None:
-        raise Invalid(ctx._("There is no class with that code in {unit}.", unit=ctx.clerk_unit))
-    ctx.data["segment"]["class_id"] = class_id
+    try:
+        ctx.data["segment"] = broadcasts.build_segment(session=ctx.session, unit=ctx.clerk_unit, kind="class",
+                                                       class_code=answer.text)
+    except InvalidInput as exc:
+        raise Invalid(exc.text(ctx._)) from exc
     return goto("text")
 
 
