@@ -195,11 +195,11 @@ def _timeline(session: Session, broadcast_id: int, buckets: int) -> list[tuple[d
         return []
     first, last = min(p[1] for p in points), max(p[1] for p in points)
     span = max((last - first) / buckets, timedelta(seconds=1))
-    out = [[first + span * i, 0, 0] for i in range(buckets)]
+    sent, dead = [0] * buckets, [0] * buckets
     for status, when, n in points:
         i = min(int((when - first) / span), buckets - 1)
-        out[i][1 if status == SENT else 2] += n
-    return [(b[0], b[1], b[2]) for b in out]
+        (sent if status == SENT else dead)[i] += n
+    return [(first + span * i, sent[i], dead[i]) for i in range(buckets)]
 
 
 def _aware(value: Any) -> datetime:

@@ -119,3 +119,13 @@ def test_another_units_broadcast_is_404_and_a_wrong_csrf_is_403(desk, engine, cl
     assert client.post("/console/broadcasts", data=bad).status_code == 403
     with Session(engine) as s:
         assert [b.unit for b in s.exec(select(Broadcast))] == [QJ]
+
+
+def test_a_class_code_of_no_class_is_named_in_the_message(desk) -> None:  # type: ignore[no-untyped-def]
+    li, web, _ids = desk
+    client = signed_in(web, li)
+    r = client.get("/console/broadcasts/recipients", params={"kind": "class", "class_code": "ZZ9999"})
+    assert r.status_code == 200 and KM in r.text and "{unit}" not in r.text
+    data = form_of(client.get("/console/broadcasts").text) | {"kind": "applicants", "text": "x"}
+    r = client.post("/console/broadcasts", data=data)
+    assert r.status_code == 400 and "1000" in r.text and "{n}" not in r.text

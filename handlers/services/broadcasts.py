@@ -26,7 +26,6 @@ from storage.models_cases import Broadcast
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 1000
-SEGMENT_KINDS = ("applicants", "class", "subscribers")
 WEB_KEY = "web:"  # prefix of the idempotency key of a broadcast composed in the console (``proposal_key``)
 
 
@@ -190,7 +189,7 @@ def build_segment(*, session: Session, unit: str, kind: str, programme: str = ""
     if kind == "class" and rc.training_available():
         class_id = rc.class_of_unit(session=session, code=class_code, unit=unit) if class_code.strip() else None
         if class_id is None:
-            raise InvalidInput(N_("There is no class with that code in {unit}.", unit=unit))
+            raise InvalidInput(N_("There is no class with that code in {unit}."), unit=unit)
         return {"kind": "class", "class_id": class_id}
     raise InvalidInput(N_("Please choose who should receive it."))
 
@@ -206,7 +205,7 @@ def recipient_count(*, session: Session, unit: str, segment: dict[str, Any]) -> 
 def check_text(text: str) -> str:
     text = text.strip()
     if not 2 <= len(text) <= MAX_TEXT:
-        raise InvalidInput(N_("Please write between 2 and {n} characters.", n=MAX_TEXT))
+        raise InvalidInput(N_("Please write between 2 and {n} characters."), n=MAX_TEXT)
     return text
 
 
