@@ -143,7 +143,8 @@ class Background:
         policy = retention.Policy(conversation_days=st.retention_conversation_days,
                                   ticket_text_days=st.retention_ticket_text_days,
                                   delivery_keys_days=st.retention_delivery_keys_days,
-                                  outbox_days=st.retention_outbox_days)
+                                  outbox_days=st.retention_outbox_days,
+                                  questions_days=st.retention_questions_days)
         try:
             done = run_in_transaction(self.app.engine, lambda s: retention.apply(session=s, now=now, policy=policy))
         except Exception:

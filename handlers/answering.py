@@ -32,6 +32,9 @@ class Asked:
     reply: Reply
     result: SearchResult
     composed: Composed
+    # What the reply is: "answered", "abstained" (not in the measures), "unsure" ("did you mean"),
+    # "which" (which programme), "empty" (no words to search).
+    outcome: str = "answered"
 
 
 SEARCH_TOP = 5  # a few more hits than shown, for related questions
@@ -82,19 +85,23 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
     _ = translator(lang)
     best = result.hits[0] if result.hits and not picked else None
     working = reckon(best.measure, best.article, text) if best else None
+    outcome = "answered"
     if composed.abstained:
         reply = _abstain(_, composed, contact)
+        outcome = "empty" if composed.reason == "empty" else "abstained"
     elif not result.likely and working is None:
         # Numbers that fit the best article's rule are evidence enough to answer it.
         reply = _did_you_mean(_, lang, result)
+        outcome = "unsure"
     elif not picked and (programmes := _same_rule_elsewhere(result)):
         reply = _which_programme(_, lang, result.hits[0], programmes)
+        outcome = "which"
     else:
         reply = _answer(_, composed, working, deadline(best.measure, best.article, text, today or _today())
                         if best else None)
         reply = _with_notes(_, lang, reply, result, bool(picked))
     # Whatever the reply, say when only the start of a long question was searched.
-    return Asked(_truncated(_, reply, result), replace(result, hits=result.hits[:top]), composed)
+    return Asked(_truncated(_, reply, result), replace(result, hits=result.hits[:top]), composed, outcome)
 
 
 def _with_notes(_: Translate, lang: str, reply: Reply, result: SearchResult, picked: bool) -> Reply:

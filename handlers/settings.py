@@ -132,6 +132,9 @@ class Settings:
         default=7, ge=1, description="delivery keys (message ids) are forgotten after this many days")
     retention_outbox_days: int = Field(
         default=90, ge=1, description="text of sent outbox messages is emptied after this many days")
+    retention_questions_days: int = Field(
+        default=180, ge=1, description="questions the FAQ abstained on or was unsure of (console Questions page) are "
+        "deleted after this many days")
     log_format: Literal["text", "json"] = Field(
         default="text", description="text, or json for one JSON object a line with request_id and message_id")
     metrics_token: str = Field(

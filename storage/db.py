@@ -32,7 +32,7 @@ CONNECT_TIMEOUT_S = 5  # per address tried; a host with an IPv4 and an IPv6 addr
 
 MODEL_MODULES = ("storage.models", "storage.models_cases", "storage.models_training", "storage.models_tickets",
                  "storage.models_applications", "storage.models_wechat", "storage.models_telegram",
-                 "storage.models_files", "storage.models_console")
+                 "storage.models_files", "storage.models_console", "storage.models_questions")
 
 
 def import_all_models() -> None:

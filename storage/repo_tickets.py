@@ -71,3 +71,13 @@ def clerks_of(*, session: Session, unit: str) -> list[Person]:
 
 def faq_candidates(*, session: Session) -> list[Ticket]:
     return list(session.exec(select(Ticket).where(Ticket.faq_candidate == True).order_by(col(Ticket.id))))  # noqa: E712
+
+
+def ratings(*, session: Session, unit: str | None, since: datetime) -> list[tuple[str, datetime, int]]:
+    """(unit, closed_at, rating) of the tickets rated by their person and closed since ``since``; ``unit``
+    None: every unit's."""
+    stmt = (select(Ticket.unit, Ticket.closed_at, Ticket.rating)
+            .where(col(Ticket.rating).is_not(None), col(Ticket.closed_at) >= since))
+    if unit is not None:
+        stmt = stmt.where(col(Ticket.unit) == unit)
+    return [(u, at, int(r)) for u, at, r in session.exec(stmt) if at is not None and r is not None]

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, col
 
+from storage import repo_questions
 from storage.db import table
 from storage.models import Conversation, OutboxMessage, ProcessedMessage
 from storage.models_tickets import Ticket, TicketMessage
@@ -27,6 +28,7 @@ class Policy:
     ticket_text_days: int = 365
     delivery_keys_days: int = 7
     outbox_days: int = 90
+    questions_days: int = 180
 
 
 def apply(*, session: Session, now: datetime, policy: Policy) -> dict[str, int]:
@@ -64,6 +66,12 @@ def apply(*, session: Session, now: datetime, policy: Policy) -> dict[str, int]:
         update(OutboxMessage).where(col(OutboxMessage.status).in_(("sent", "dead")),
                                     col(OutboxMessage.created_at) < cut, col(OutboxMessage.body) != EMPTY_BODY)
         .values(body=EMPTY_BODY)))
+
+    # Questions the FAQ could not answer (masked, without identity): the console's Questions page.
+    done["questions"] = repo_questions.purge(session=session, before=(now - timedelta(days=policy.questions_days)).date())
+    # The console forms' one-time keys: a second click comes within seconds.
+    done["console request keys"] = repo_questions.purge_requests(
+        session=session, before=now - timedelta(days=policy.delivery_keys_days))
     return done
 
 

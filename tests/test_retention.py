@@ -14,6 +14,7 @@ from bot.scheduler import Background
 from handlers.registry import build_dispatcher
 from handlers.settings import Settings
 from storage.models import Conversation, Identity, OutboxMessage, Person, ProcessedMessage
+from storage.models_questions import AskedQuestion, ConsoleRequest
 from storage.models_tickets import Ticket, TicketMessage
 from storage.retention import EMPTY_BODY, REMOVED
 
@@ -45,6 +46,11 @@ def _seed(engine) -> None:  # type: ignore[no-untyped-def]
         for key, status, days in (("o-old-sent", "sent", 91), ("o-new-sent", "sent", 89), ("o-old-pending", "pending", 91)):
             s.add(OutboxMessage(person_id=p.id, body='{"text": "您的申报已受理"}', dedupe_key=key, status=status,
                                 created_at=NOW - timedelta(days=days)))
+        for day_back, text in ((181, "old question"), (179, "recent question")):
+            s.add(AskedQuestion(text=text, norm=text, channel="wechat", asked_on=(NOW - timedelta(days=day_back)).date(),
+                                lang="zh", outcome="abstained"))
+        for key, days in (("r-old", 8), ("r-new", 6)):
+            s.add(ConsoleRequest(key=key, person_id=p.id, action="case.bulk_move", created_at=NOW - timedelta(days=days)))
         s.commit()
 
 
@@ -52,7 +58,8 @@ def test_defaults_forget_what_is_past_its_period_and_keep_the_rest(engine, setti
     _seed(engine)
     app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     done = Background(app, {}).retention(NOW)
-    assert done == {"conversations": 1, "ticket texts": 1, "delivery keys": 1, "outbox bodies": 1}
+    assert done == {"conversations": 1, "ticket texts": 1, "delivery keys": 1, "outbox bodies": 1, "questions": 1,
+                    "console request keys": 1}
     with Session(engine) as s:
         assert len(s.exec(select(Conversation)).all()) == 1
         tickets = {t.question: t for t in s.exec(select(Ticket))}
@@ -65,23 +72,26 @@ def test_defaults_forget_what_is_past_its_period_and_keep_the_rest(engine, setti
         bodies = {m.dedupe_key: m.body for m in s.exec(select(OutboxMessage))}
         assert bodies["o-old-sent"] == EMPTY_BODY and bodies["o-new-sent"] != EMPTY_BODY
         assert bodies["o-old-pending"] != EMPTY_BODY  # not yet delivered: kept
+        assert [q.text for q in s.exec(select(AskedQuestion))] == ["recent question"]
+        assert [r.key for r in s.exec(select(ConsoleRequest))] == ["r-new"]
     assert Background(app, {}).retention(NOW) == {"conversations": 0, "ticket texts": 0, "delivery keys": 0,
-                                                  "outbox bodies": 0}  # idempotent
+                                                  "outbox bodies": 0, "questions": 0,
+                                                  "console request keys": 0}  # idempotent
 
 
 def test_periods_are_settings(engine, settings) -> None:
     _seed(engine)
     s2 = replace(settings, retention_conversation_days=10, retention_ticket_text_days=50,
-                 retention_delivery_keys_days=1, retention_outbox_days=10)
+                 retention_delivery_keys_days=1, retention_outbox_days=10, retention_questions_days=100)
     app = App(settings=s2, engine=engine, dispatcher=build_dispatcher(engine, s2))
     assert Background(app, {}).retention(NOW) == {"conversations": 2, "ticket texts": 2, "delivery keys": 2,
-                                                  "outbox bodies": 2}
+                                                  "outbox bodies": 2, "questions": 2, "console request keys": 2}
 
 
 def test_privacy_doc_states_the_defaults() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "privacy.md").read_text(encoding="utf-8")
     d = Settings()
-    for name in ("conversation", "ticket_text", "delivery_keys", "outbox"):
+    for name in ("conversation", "ticket_text", "delivery_keys", "outbox", "questions"):
         var = f"YUNLING_RETENTION_{name.upper()}_DAYS"
         m = re.search(rf"`{var}`\s*\|\s*(\d+)", doc)
         assert m, var

@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
-from bot.backoffice import broadcasts, classes, desk, pages, signin
+from bot.backoffice import broadcasts, classes, desk, pages, questions, signin
 from bot.backoffice.core import HERE, Console
 
 
@@ -26,6 +26,8 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route("/console/tickets/{ticket_id}", p(desk.ticket), methods=["GET"]),
         Route("/console/tickets/{ticket_id}/{action}", p(desk.ticket_action), methods=["POST"]),
         Route("/console/cases", p(desk.case_board), methods=["GET"]),
+        Route("/console/cases/bulk", p(desk.bulk_preview, action="console.case.bulk_preview"), methods=["POST"]),
+        Route("/console/cases/bulk/move", p(desk.bulk_move), methods=["POST"]),
         Route("/console/cases/{case_id}", p(desk.case), methods=["GET"]),
         Route("/console/cases/{case_id}/move", p(desk.case_move), methods=["POST"]),
         Route("/console/classes", p(classes.class_list), methods=["GET"]),
@@ -51,6 +53,8 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route("/console/broadcasts/{broadcast_id}", p(broadcasts.broadcast_page), methods=["GET"]),
         Route("/console/broadcasts/{broadcast_id}/cancel", p(broadcasts.broadcast_cancel), methods=["POST"]),
         Route("/console/audit", p(pages.audit), methods=["GET"]),
+        Route("/console/questions", p(questions.questions), methods=["GET"]),
+        Route("/console/questions.csv", p(questions.export), methods=["GET"]),
         Mount("/console/static", app=StaticFiles(directory=HERE / "static"), name="console-static"),
     ]
 

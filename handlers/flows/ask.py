@@ -10,6 +10,7 @@ from dataclasses import replace
 from handlers.answering import Asked, answer, prefetch, reply_locale
 from handlers.flow import Ctx
 from handlers.i18n import translator
+from handlers.services import questions
 from handlers.types import Reply
 
 # How a follow-up starts: it leans on what was asked before ("那…", "还…", "要…", "and…", "what about…").
@@ -40,7 +41,7 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
         elif unclear:
             again = answer(f"{previous} {text}", locale=locale, contact=ctx.settings.human_contact)
         else:
-            return [asked.reply]
+            return _kept(ctx, text, asked)
         # Better understood with the previous question: found where alone it was not, or answered where
         # alone it was only "did you mean" or "which programme" -- and not merely the previous question's
         # answer again ("那加班费怎么算" after "云岭工匠怎么申报" must not repeat how to apply).
@@ -49,6 +50,13 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
             _ = translator(locale)
             note = _("(Read together with your previous question: “{previous}”)", previous=previous[:40])
             return [replace(again.reply, text=f"{note}\n{again.reply.text}")]
+    return _kept(ctx, text, asked)
+
+
+def _kept(ctx: Ctx, text: str, asked: Asked) -> list[Reply]:
+    """The reply; when it abstains or only asks "did you mean", the question is kept (masked, without
+    identity) for the console's Questions page."""
+    questions.record(ctx.session, text=text, asked=asked, channel=ctx.incoming.channel, day=ctx.now.date())
     return [asked.reply]
 
 

@@ -5,7 +5,9 @@ digest of overdue tickets to each unit's clerks. Answers and digests go out thro
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -152,3 +154,42 @@ def escalation_digest(session: Session, now: datetime) -> int:
             t.escalated_at = now
             session.add(t)
     return sent
+
+
+# -- rating statistics (the console's Tickets page) ---------------------------------------------------------
+@dataclass(frozen=True)
+class RatingLine:
+    """Ratings (1-5, 好差评) of a week or a unit: how many, the average, and how many were 4 or 5."""
+
+    key: str  # the week's Monday (ISO date) or the unit
+    count: int
+    average: float
+    satisfied: int
+
+
+RATING_WEEKS = 12
+
+
+def _line(key: str, values: list[int]) -> RatingLine:
+    return RatingLine(key, len(values), round(sum(values) / len(values), 2) if values else 0.0,
+                      sum(1 for v in values if v >= 4))
+
+
+def rating_stats(session: Session, *, unit: str | None, now: datetime, tz: ZoneInfo,
+                 weeks: int = RATING_WEEKS) -> tuple[list[RatingLine], list[RatingLine]]:
+    """How people rated their tickets over the last ``weeks`` weeks (this one included): per week (oldest
+    first, weeks without ratings too) and per unit (most rated first). ``unit`` None: every unit's."""
+    today = now.astimezone(tz).date()
+    first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    since = datetime.combine(first, datetime.min.time(), tz)
+    by_week: dict[date, list[int]] = {first + timedelta(weeks=i): [] for i in range(weeks)}
+    by_unit: dict[str, list[int]] = {}
+    for u, at, rating in tickets.ratings(session=session, unit=unit, since=since):
+        day = at.astimezone(tz).date()
+        monday = day - timedelta(days=day.weekday())
+        if monday in by_week:
+            by_week[monday].append(rating)
+        by_unit.setdefault(u, []).append(rating)
+    per_week = [_line(monday.isoformat(), values) for monday, values in by_week.items()]
+    per_unit = sorted((_line(u, values) for u, values in by_unit.items()), key=lambda line: (-line.count, line.key))
+    return per_week, per_unit
