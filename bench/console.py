@@ -43,6 +43,7 @@ from storage.crypto import encrypt
 from storage.db import init_db, make_engine, session_scope
 from storage.models import AuditEvent, OutboxMessage, Person
 from storage.models_cases import Broadcast, Case, CaseEvent
+from storage.models_questions import AskedQuestion
 from storage.models_tickets import Ticket
 from storage.models_training import Attendance, ClassSession, Enrolment, TrainingClass
 
@@ -102,7 +103,16 @@ def seed(engine, now: datetime) -> dict[str, int]:  # type: ignore[no-untyped-de
                                     "question": f"问题{i}", "context": "[]",
                                     "status": ("open", "claimed", "answered", "closed")[i % 4],
                                     "faq_candidate": False, "created_at": now,
+                                    "rating": 1 + i % 5 if i % 4 == 3 else None,
+                                    "closed_at": now - timedelta(days=i % 90) if i % 4 == 3 else None,
                                     "due_at": now + timedelta(hours=rnd.randint(-72, 48))} for i in range(2000)])
+        # Questions the FAQ could not answer: 20 000 over the 180 days kept, 3 000 distinct.
+        s.execute(insert(AskedQuestion), [{"text": f"问题{i % 3000}怎么办", "norm": f"问题{i % 3000}怎么办",
+                                           "channel": ("wechat", "telegram")[i % 2],
+                                           "asked_on": today - timedelta(days=i % 180), "lang": "zh",
+                                           "outcome": ("abstained", "unsure")[i % 2],
+                                           "best_measure": "craftsman" if i % 2 else "",
+                                           "best_article": 1 + i % 20 if i % 2 else None} for i in range(20_000)])
         s.execute(insert(AuditEvent), [{"actor_person_id": 2001 + i % 2, "action": ("case.move", "ticket.answer",
                                         "console.view")[i % 3], "subject": f"case:{i}", "detail": "",
                                         "created_at": now - timedelta(minutes=i)} for i in range(20_000)])
@@ -158,11 +168,12 @@ def run(url: str, rounds: int) -> list[tuple[str, str, list[float], float]]:
              f"/console/classes/{ids['class_km']}/trainees/1", "/console/broadcasts",
              "/console/broadcasts/recipients?kind=applicants&programme=craftsman&text=%E9%80%9A%E7%9F%A5",
              f"/console/broadcasts/{ids['broadcast_km']}"]
+    provincial = ["/console/questions", "/console/questions?by=article", "/console/questions.csv"]
     results = []
     for who, person_id in (("province", 2001), ("kunming", 2002)):
         client = TestClient(Timed(web))
         client.cookies.set(COOKIE, session_cookie(app, person_id, now), path="/console")
-        for path in pages:
+        for path in pages + (provincial if who == "province" else []):
             assert client.get(path).status_code == 200, path  # warm
             timings.clear()
             cpu = time.process_time()

@@ -61,10 +61,14 @@ def by_article(*, session: Session, first: date, limit: int = 100) -> list[Group
     return [Group(f"{m}:{a}" if m else "", int(c), last, ex, m, a) for m, a, c, last, ex in session.execute(stmt)]
 
 
-def since(*, session: Session, first: date, limit: int = EXPORT_MAX) -> list[AskedQuestion]:
-    stmt = (select(AskedQuestion).where(col(AskedQuestion.asked_on) >= first)
-            .order_by(col(AskedQuestion.asked_on).desc(), col(AskedQuestion.id).desc()).limit(limit))
-    return list(session.exec(stmt))
+def since(*, session: Session, first: date, limit: int = EXPORT_MAX) -> list[tuple[date, str, str, str, str, int | None, str]]:
+    """(day, channel, language, outcome, best measure, best article, text) of each question asked since
+    ``first``, newest first (plain rows: an export of thousands builds no objects)."""
+    q = AskedQuestion
+    stmt = (core(col(q.asked_on), col(q.channel), col(q.lang), col(q.outcome), col(q.best_measure),
+                 col(q.best_article), col(q.text)).where(col(q.asked_on) >= first)
+            .order_by(col(q.asked_on).desc(), col(q.id).desc()).limit(limit))
+    return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
 
 
 # -- console forms' one-time keys ---------------------------------------------------------------------

@@ -9,13 +9,14 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col, select
-from test_console_auth import KM, QJ, link_of, make_desk
+from test_console_auth import KM, PROVINCE, PUBLIC, QJ, link_of, make_desk
 from test_console_classes import class_id
 from test_signin import ALICE, code_now, setup_class, sign
 from test_signin_screen_browser import serving
@@ -24,7 +25,7 @@ from test_training_classes import class_form, good_rows, roster_sheet
 from handlers.services import broadcasts
 from handlers.training_sheets import XLSX_MIME as XLSX
 from storage.db import session_scope
-from storage.models import OutboxMessage
+from storage.models import AuditEvent, OutboxMessage
 from storage.models_cases import Broadcast, Case
 from storage.models_training import TrainingClass
 
@@ -336,4 +337,58 @@ def test_broadcasts_at_phone_width_in_english(desk, browser, engine, clock, shot
             assert width <= PHONE["width"], f"{path} is {width}px wide on a phone"
             assert not re.search(r"[\u4e00-\u9fff]{4,}", page.inner_text("h1").replace(KM, "")), page.inner_text("h1")
             accessible(page, base, "phone" + path.replace("/", "-"), shots)
+
+
+def test_questions_page_and_a_bulk_move_with_preview(desk, browser, engine, person, shots) -> None:  # type: ignore[no-untyped-def]
+    """A question the assistant abstained on in the chat appears on the Questions page of a provincial clerk;
+    two cases moved at once after a preview of who is told (names masked), the confirm button double-clicked:
+    each applicant is told once."""
+    _li, web, ids = desk
+    sun = person("sun", clerk=PROVINCE)
+    sun.d.settings = replace(sun.d.settings, public_url=PUBLIC)
+    person("wang").say("加班费怎么算？电话13912345678")  # not in the four measures: the assistant abstains
+    with serving(web) as base:
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        sign_in(page, base, sun)
+        page.get_by_role("link", name="提问", exact=True).click()
+        assert page.get_by_role("heading", name="助手未能回答的提问", level=1).is_visible()
+        table = page.inner_text("table")
+        assert "加班费怎么算？电话139****5678" in table and "13912345678" not in page.content()
+        assert page.locator("svg.chart rect.bar").count() == 12
+        accessible(page, base, "questions", shots)
+        page.get_by_role("link", name="最可能相关的同一条款").click()
+        accessible(page, base, "questions-by-article", shots)
+
+        page.get_by_role("link", name="申报", exact=True).click()
+        page.get_by_label(f"选择申报 #{ids['case_km']}").check()
+        page.get_by_label(f"选择申报 #{ids['case_qj']}").check()
+        page.get_by_label("将所选申报推进到").select_option("preliminary")
+        page.get_by_role("button", name="预览将通知哪些人").click()
+        who = sorted(page.locator("td.who").all_inner_texts())
+        assert who == ["<***", "李*"]  # "<b>张三</b>" and "李四", masked
+        accessible(page, base, "cases-bulk-preview", shots)
+        sent = page.evaluate("() => Object.fromEntries(new FormData("
+                             "document.querySelector('form[action$=\"/cases/bulk/move\"]')))")
+        page.get_by_role("button", name="确认：推进 2 个申报并通知申报人").dblclick()
+        page.wait_for_url(re.compile(r"moved=2"))
+        # The same form sent again with the browser's cookie (a double click that got through, a resent form).
+        again = page.request.post(base + "/console/cases/bulk/move", form=sent)
+        assert again.ok and "moved=2" in again.url
+        assert "2 个申报已推进" in page.inner_text("[role=status]")
+        accessible(page, base, "cases-bulk-done", shots)
+        with Session(engine) as s:
+            assert {s.get(Case, ids[k]).stage for k in ("case_km", "case_qj")} == {"preliminary"}  # type: ignore[union-attr]
+            notes = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "status")).all()
+        moved = [n.person_id for n in notes if "moved to a new stage" in n.body or "进入新的环节" in n.body]
+        assert sorted(moved) == sorted([ids["person_km"], ids["person_qj"]])  # each applicant once
+        with Session(engine) as s:
+            actions = [a.action for a in s.exec(select(AuditEvent))]
+        assert actions.count("console.case.bulk_move") == 1 and "console.case.bulk_move.again" in actions
+
+        page.get_by_role("button", name="English").click()
+        page.goto(base + "/console/questions")
+        assert page.get_by_role("heading", name="Questions the assistant could not answer", level=1).is_visible()
+        page.set_viewport_size(PHONE)
+        accessible(page, base, "questions-phone-en", shots)
         context.close()

@@ -90,7 +90,11 @@ def export_csv(session: Session, *, today: date, _: Translate, lang: str, weeks:
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow([_("Date"), _("Channel"), _("Language"), _("Outcome"), _("Best guess"), _("Question")])
-    for r in rq.since(session=session, first=first_day(today, weeks)):
-        w.writerow([r.asked_on.isoformat(), r.channel, r.lang, _(OUTCOME_TITLES.get(r.outcome, r.outcome)),
-                    article_label(r.best_measure, r.best_article, lang), _cell(r.text)])
+    outcomes = {k: _(v) for k, v in OUTCOME_TITLES.items()}
+    labels: dict[tuple[str, int | None], str] = {}
+    for day, channel, lang_, outcome, measure, article, text in rq.since(session=session, first=first_day(today, weeks)):
+        if (measure, article) not in labels:
+            labels[(measure, article)] = article_label(measure, article, lang)
+        w.writerow([day.isoformat(), channel, lang_, outcomes.get(outcome, outcome), labels[(measure, article)],
+                    _cell(text)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
