@@ -68,7 +68,7 @@ def since(*, session: Session, first: date, limit: int = EXPORT_MAX) -> list[tup
     stmt = (core(col(q.asked_on), col(q.channel), col(q.lang), col(q.outcome), col(q.best_measure),
                  col(q.best_article), col(q.text)).where(col(q.asked_on) >= first)
             .order_by(col(q.asked_on).desc(), col(q.id).desc()).limit(limit))
-    return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
+    return [tuple(row) for row in session.execute(stmt)]
 
 
 # -- console forms' one-time keys ---------------------------------------------------------------------

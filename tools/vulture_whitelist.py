@@ -56,3 +56,6 @@ _.has_personal_number  # noqa: B018
 # there, not here. knowledge/search.py, knowledge/facts.py, handlers/dispatch.py, handlers/flows/handoff.py.
 _.MIN_SCORE, _.MIN_COVERAGE, _.W_TYPO, _.OTHER_MEASURE, _.p_answer  # noqa: B018
 _.SKILL_GRADES, _.TITLE_LEVELS, _.command_words, _._parse_no  # noqa: B018
+
+# Fields read only by the console's Jinja2 templates (tickets.html: the rating statistics).
+_.average, _.satisfied  # noqa: B018
