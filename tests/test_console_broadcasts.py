@@ -129,3 +129,16 @@ def test_a_class_code_of_no_class_is_named_in_the_message(desk) -> None:  # type
     data = form_of(client.get("/console/broadcasts").text) | {"kind": "applicants", "text": "x"}
     r = client.post("/console/broadcasts", data=data)
     assert r.status_code == 400 and "1000" in r.text and "{n}" not in r.text
+
+
+def test_today_lists_the_units_scheduled_broadcasts(desk, engine, clock) -> None:  # type: ignore[no-untyped-def]
+    li, web, _ids = desk
+    with session_scope(engine) as s:
+        for unit, text in ((KM, "昆明：<i>周五</i>考试"), (QJ, "曲靖的通知")):
+            s.add(Broadcast(unit=unit, text=text, status="scheduled", segment="{}",
+                            scheduled_at=clock.now + timedelta(days=2)))
+        s.add(Broadcast(unit=KM, text="已发送的通知", status="sent", segment="{}"))
+    page = signed_in(web, li).get("/console")
+    assert page.status_code == 200 and "已排期的群发" in page.text
+    assert "昆明：&lt;i&gt;周五&lt;/i&gt;考试" in page.text  # escaped
+    assert "曲靖的通知" not in page.text and "已发送的通知" not in page.text  # another unit's; not scheduled

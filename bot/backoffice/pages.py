@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from bot.backoffice.core import Page, View
 from handlers.i18n import N_
 from knowledge import training_calendar as cal
+from storage import repo_cases as rc
 from storage import repo_console_views as q
 
 TITLES = {"today": N_("Today"), "tickets": N_("Tickets"), "cases": N_("Cases"), "classes": N_("Classes"),
@@ -14,7 +15,8 @@ TITLES = {"today": N_("Today"), "tickets": N_("Tickets"), "cases": N_("Cases"), 
 
 
 def today(v: View) -> Page:
-    """Sessions under way, tickets waiting and overdue, 公示 ending this week, the yearly calendar."""
+    """Sessions under way, tickets waiting and overdue, 公示 ending this week, the yearly calendar, the
+    broadcasts scheduled."""
     local = v.local
     unit = v.clerk.scope
     monday = local.date() - timedelta(days=local.weekday())
@@ -23,9 +25,12 @@ def today(v: View) -> Page:
     waiting, overdue = q.ticket_counts(session=v.session, unit=unit, now=v.now)
     ending = q.publicity_ending(session=v.session, unit=unit, first=monday, last=monday + timedelta(days=6))
     calendar = next_deadlines(local.date())
+    scheduled = sorted(rc.broadcasts_of_unit(session=v.session, unit=unit, statuses=("scheduled",), limit=20),
+                       key=lambda b: rc.as_utc(b.scheduled_at) if b.scheduled_at else v.now)
     return Page("today.html", {"running": running, "waiting": waiting, "overdue": overdue, "ending": ending,
                                "calendar": calendar, "week": (monday, monday + timedelta(days=6)),
-                               "tab": "today"})
+                               "scheduled": [(b, rc.as_utc(b.scheduled_at).astimezone(v.tz) if b.scheduled_at else None)
+                                             for b in scheduled], "tab": "today"})
 
 
 def next_deadlines(day: date) -> list[tuple[cal.Task, date, int]]:
