@@ -392,3 +392,22 @@ def test_questions_page_and_a_bulk_move_with_preview(desk, browser, engine, pers
         page.set_viewport_size(PHONE)
         accessible(page, base, "questions-phone-en", shots)
         context.close()
+
+
+def test_every_page_reflows_at_200_percent_zoom(desk, browser, shots) -> None:  # type: ignore[no-untyped-def]
+    """A laptop window (1280 × 800) at 200 % zoom shows 640 CSS pixels across: every page fits without
+    scrolling sideways (tables scroll inside their own region), and its text keeps its size."""
+    li, web, ids = desk
+    with serving(web) as base:
+        context = browser.new_context(viewport={"width": 640, "height": 400}, device_scale_factor=2)
+        page = context.new_page()
+        sign_in(page, base, li)
+        for path in ("/console", "/console/tickets", "/console/cases", f"/console/cases/{ids['case_km']}",
+                     "/console/classes", "/console/classes/new", "/console/broadcasts", "/console/audit"):
+            page.goto(base + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 640, f"{path} is {width}px wide at 200 % zoom"
+            size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
+            assert size >= 14, f"{path}: text {size}px"
+            accessible(page, base, "zoom200" + path.replace("/", "-"), shots)
+        context.close()
