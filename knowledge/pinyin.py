@@ -27,10 +27,6 @@ _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _ASCII_QUESTION = re.compile(r"[a-zA-Z' ,.?!;:-]+")
 
 
-def _readings(char: str) -> tuple[str, ...]:
-    """The two commonest toneless readings."""
-    return toneless_readings(char)[:2]
-
 
 def _texts() -> list[str]:
     out: list[str] = []
@@ -64,7 +60,7 @@ def _vocabulary() -> dict[str, tuple[str, float]]:
             continue  # a run seen once is as likely noise as a word
         keys = [""]
         for ch in word:
-            readings = _readings(ch)
+            readings = toneless_readings(ch)[:2]  # the two commonest
             if not readings:
                 keys = []
                 break

@@ -16,12 +16,12 @@ from knowledge.search.text import (
     _FUNCTION_CHARS,
     _LATIN,
     _lexicon,
-    _pinyin_of,
     _stem,
     _strip,
     bigrams,
     fold,
 )
+from knowledge.text import toneless_readings
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class Index:
             for term in self.corpus_terms:
                 for ch in term:
                     if _CJK.match(ch):
-                        for reading in _pinyin_of(ch)[:2]:
+                        for reading in toneless_readings(ch)[:2]:
                             table[reading].add(ch)
             self._homophones = {k: tuple(sorted(v)) for k, v in table.items()}
         return self._homophones
@@ -138,7 +138,7 @@ class Index:
                     or (ch + right) in self.known):
                 continue
             best, best_score = ch, 0
-            for reading in _pinyin_of(ch)[:1]:  # the reading the person typed is the common one
+            for reading in toneless_readings(ch)[:1]:  # the reading the person typed is the common one
                 for cand in self.homophones().get(reading, ()):
                     pairs = [p for p in ((left + cand) if left else "", (cand + right) if right else "") if p]
                     # Fitting both neighbours beats fitting one often.

@@ -7,8 +7,6 @@ import re
 import unicodedata
 from importlib import resources
 
-from knowledge.text import toneless_readings
-
 MAX_QUERY = 300  # characters of a question that are searched
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -62,11 +60,6 @@ def bigrams(text: str) -> list[str]:
 def _lexicon(name: str) -> dict:
     path = resources.files("knowledge") / "lexicon" / f"{name}.json"
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _pinyin_of(char: str) -> tuple[str, ...]:
-    """Toneless readings of a character, most common first ("长" -> ("zhang", "chang")); () when unknown."""
-    return toneless_readings(char)
 
 
 def _stem(word: str) -> str:
