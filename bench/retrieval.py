@@ -33,12 +33,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 BLIND = ROOT / "tests" / "data" / "blind.jsonl"
-# Later rounds of writers: train / dev only.
-LATER = {n: ROOT / "tests" / "data" / f"blind_round{n}.jsonl" for n in (2, 3, 4, 5, 6, 8)}
 # A second test set: round 7, written after the search was fitted on rounds 1-6, all test, never tuned on.
 ROUND7 = ROOT / "tests" / "data" / "blind_round7_test.jsonl"
 
 Ranker = Callable[[str], tuple[list[tuple[str, int]], bool]]  # question -> (ranked articles, abstained)
+
+
+def _training_rounds() -> dict[int, Path]:
+    """The later rounds of writers, train / dev only (tools/blind_set.py says which)."""
+    from tools.blind_set import TRAINING_ROUNDS
+
+    return TRAINING_ROUNDS
 
 
 def load_questions(path: Path = QUESTIONS) -> list[dict]:
@@ -260,7 +265,7 @@ def main() -> int:
     search("预热")  # build the index once
     build = time.perf_counter() - t
     blind, older = load_blind(), load_questions()
-    later = {n: load_blind(path) for n, path in LATER.items()}
+    later = {n: load_blind(path) for n, path in _training_rounds().items()}
     if args.dev:
         return dev_lines(blind, later)
     if args.misses:

@@ -12,13 +12,14 @@ import pytest
 
 from knowledge.loader import load_measures
 from knowledge.search import _lexicon, fold
+from tools.blind_set import TRAINING_ROUNDS
 
 DATA = Path(__file__).parent / "data"
 LINES = (DATA / "blind.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
 ROWS = [json.loads(line) for line in LINES]
 # Later rounds of blind writers: train / dev only (tools/blind_set.py --round N).
-LATER = {n: [json.loads(line) for line in (DATA / f"blind_round{n}.jsonl").read_text(encoding="utf-8").splitlines()]
-         for n in (2, 3, 4, 5, 6, 8)}
+LATER = {n: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+         for n, path in TRAINING_ROUNDS.items()}
 LATER_ROWS = [r for n in sorted(LATER) for r in LATER[n]]
 # Round 7: a second test set, written after the search was fitted on rounds 1-6 (tools/blind_set.py --round 7).
 ROUND7_LINES = (DATA / "blind_round7_test.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)

@@ -62,6 +62,9 @@ LATER = {2: (OUT_ROUND2, SEED_ROUND2, "r"), 3: (OUT_ROUND3, 20261201, "s"), 4: (
          5: (OUT_ROUND5, 20261203, "u"), 6: (OUT_ROUND6, 20261204, "v"), 7: (OUT_ROUND7, 20261205, "w"),
          8: (OUT_ROUND8, 20261206, "x")}
 TEST_ONLY = (("train", 0.0), ("dev", 0.0), ("test", 1.0))
+TEST_ROUNDS = frozenset({7})
+# The rounds the search learns from and is tuned on (train / dev), by number: every later round but round 7.
+TRAINING_ROUNDS = {n: out for n, (out, _seed, _prefix) in LATER.items() if n not in TEST_ROUNDS}
 
 
 def paragraph_of(measure: str, article: int, snippet: str | None) -> int | None:
@@ -163,7 +166,7 @@ def main() -> int:
                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         # From round 3 on, a repeat is also one that differs only in case or script (the search's fold).
         key = squash if args.round == 2 else _folded
-        rows = build(args.files, TEST_ONLY if args.round == 7 else SPLITS_ROUND2, seed, prefix,
+        rows = build(args.files, TEST_ONLY if args.round in TEST_ROUNDS else SPLITS_ROUND2, seed, prefix,
                      frozenset(key(" ".join(r["question"].split())) for r in first), problems, key)
     keys = ("id", "question", "style", "persona", "writer", "expected", "paragraph", "deciding_text",
             "equivalent", "split")
