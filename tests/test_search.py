@@ -287,14 +287,12 @@ def test_every_faq_question_is_understood() -> None:
     one it understands when typed: its article first (or the same rule's in another programme), never an
     abstention. tools/fit_ranker.py trains on these questions for that reason."""
     from knowledge.answer import same_rule
-    from knowledge.search import _lexicon
 
     same = same_rule()
     wrong = []
-    for item in _lexicon("answers")["answers"]:
-        measure, article, *_ = item["ref"].split(":")
-        key = (measure, int(article))
-        for q in (item["q_zh"], item["q_en"]):
+    for d in direct_answers().values():
+        key = (d.ref.measure, d.ref.article)
+        for q in (d.question("zh"), d.question("en")):
             r = search(q)
             if r.abstained or (r.hits[0].measure, r.hits[0].article) not in {key, *same.get(key, [])}:
                 wrong.append(q)

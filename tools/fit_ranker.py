@@ -71,17 +71,17 @@ def faq_rows() -> list[dict]:
     """The FAQ's own questions (knowledge/lexicon/answers.json, Chinese and English), as train questions:
     a question the assistant offers as a tappable "related question" must be one it understands. They are
     the team's words, so they only ever train, never measure."""
-    from knowledge.answer import same_rule
-    from knowledge.search import _lexicon
+    from knowledge.answer import direct_answers, same_rule
 
     same = same_rule()
     out = []
-    for item in _lexicon("answers")["answers"]:
-        measure, article, *para = item["ref"].split(":")
-        key = (measure, int(article))
+    for d in direct_answers().values():
+        r = d.ref
+        ref = f"{r.measure}:{r.article}" + (f":{r.paragraph}" if r.paragraph else "")
+        key = (r.measure, r.article)
         for lang in ("zh", "en"):
-            out.append({"id": f"faq:{item['ref']}:{lang}", "question": item[f"q_{lang}"], "style": "formal",
-                        "expected": [list(key)], "paragraph": int(para[0]) if para else None,
+            out.append({"id": f"faq:{ref}:{lang}", "question": d.question(lang), "style": "formal",
+                        "expected": [list(key)], "paragraph": r.paragraph,
                         "equivalent": [list(k) for k in same.get(key, [])], "split": "train"})
     return out
 
