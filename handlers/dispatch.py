@@ -345,7 +345,9 @@ _ENGLISH_WORDS = frozenset((
 ))  # not "hello" / "hi" / "ok": Chinese speakers type those too
 
 
-_GREETINGS = frozenset(("hi", "hello", "hey", "ok", "okay", "/start", "start", "hi there", "hello there"))
+# The global "start" words written in Latin letters (hi, hello, /start…), and a few more that say as little.
+_GREETINGS = frozenset({w for w in GLOBAL_COMMANDS["start"] if w.isascii()} | {"hey", "ok", "okay", "hi there",
+                                                                               "hello there"})
 
 
 def _only_greetings(recent: tuple[str, ...]) -> bool:
