@@ -5,6 +5,7 @@ escaping, and the audit of it all. The same in a real browser: tests/test_consol
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
@@ -66,6 +67,25 @@ def link_of(li) -> str:  # type: ignore[no-untyped-def]
     found = LINK.search(li.text)
     assert found, li.text
     return found.group(1)
+
+
+def posted_twice_at_once(client: TestClient, path: str, data: dict[str, str]) -> list[tuple[int, str]]:
+    """The same form POSTed by two threads released together (a double click reaching two workers): each
+    answer's status and Location."""
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, str]] = []
+
+    def send() -> None:
+        barrier.wait()
+        r = client.post(path, data=data, follow_redirects=False)
+        answers.append((r.status_code, r.headers.get("location", "")))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return answers
 
 
 def signed_in(web, li) -> TestClient:  # type: ignore[no-untyped-def]

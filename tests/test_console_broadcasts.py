@@ -6,13 +6,12 @@ report (sent / failed / unreachable, an SVG chart) after the outbox rows were wo
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col, select
-from test_console_auth import KM, QJ, make_desk, signed_in
+from test_console_auth import KM, QJ, make_desk, posted_twice_at_once, signed_in
 
 from handlers.services import broadcasts as svc
 from storage.db import session_scope
@@ -53,19 +52,7 @@ def test_a_form_sent_twice_at_once_makes_one_broadcast_then_cancel(desk, engine,
     when = (clock.now + timedelta(days=1)).astimezone(svc.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
     data = form_of(client.get("/console/broadcasts").text) | {
         "kind": "applicants", "programme": "craftsman", "text": "请带好材料", "when": when}
-    barrier = threading.Barrier(2)
-    answers: list[tuple[int, str]] = []
-
-    def send() -> None:
-        barrier.wait()
-        r = client.post("/console/broadcasts", data=data, follow_redirects=False)
-        answers.append((r.status_code, r.headers.get("location", "")))
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    answers = posted_twice_at_once(client, "/console/broadcasts", data)
     assert len(answers) == 2 and answers[0] == answers[1] and answers[0][0] == 303, answers
     with Session(engine) as s:
         (b,) = s.exec(select(Broadcast)).all()

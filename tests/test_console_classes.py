@@ -10,13 +10,12 @@ from __future__ import annotations
 import io
 import json
 import re
-import threading
 import zipfile
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
-from test_console_auth import KM, QJ, make_desk, signed_in
+from test_console_auth import KM, QJ, make_desk, posted_twice_at_once, signed_in
 from test_signin import ALICE, code_now, setup_class, sign
 from test_training_classes import class_form, encrypted, good_rows, make_id, merged_sheet, roster_sheet
 
@@ -256,19 +255,7 @@ def test_the_same_form_sent_twice_at_once_creates_one_class(desk, engine) -> Non
     page = client.get("/console/classes/new").text
     request = re.search(r'name="request" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     good = web_form(class_form()) | {"csrf": csrf_of(page), "request": request}
-    barrier = threading.Barrier(2)
-    answers: list[tuple[int, str]] = []
-
-    def send() -> None:
-        barrier.wait()
-        r = client.post("/console/classes/new", data=good, follow_redirects=False)
-        answers.append((r.status_code, r.headers.get("location", "")))
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    answers = posted_twice_at_once(client, "/console/classes/new", good)
     assert len(answers) == 2 and answers[0] == answers[1] and answers[0][0] == 303, answers
     with Session(engine) as s:
         assert len(s.exec(select(TrainingClass)).all()) == 1
