@@ -24,7 +24,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from handlers import events
-from handlers.choices import normalize
 from handlers.flow import Ctx, Flow, MenuGroup
 from handlers.i18n import normalize_locale, translator
 from handlers.routing import (
@@ -229,7 +228,7 @@ class Dispatcher(Router):
         if (incoming.channel, incoming.user_key) in self._in_flow:
             return
         text = clean_text(incoming.text)[:MAX_TEXT]
-        if len(text) < 2 or text.isdigit() or self.is_word(normalize(text)):
+        if len(text) < 2 or text.isdigit() or self.is_word(text):
             return
         try:
             self.prefetch(text)

@@ -130,9 +130,9 @@ class Router(Menus):
                 return "unknown", ""
         return None
 
-    def is_word(self, key: str) -> bool:
-        """``key`` (normalised) is a global, flow or submenu word."""
-        return key in COMMAND_OF or key in self._triggers or key in self._group_words
+    def is_word(self, text: str) -> bool:
+        """``text`` is a global, flow or submenu word, as typed or wrapped in polite words."""
+        return any(k in COMMAND_OF or k in self._triggers or k in self._group_words for k in word_forms(text))
 
     def command_words(self) -> frozenset[str]:
         """Every word that does something by itself (global words, flow and submenu words), normalised."""

@@ -41,6 +41,7 @@ def test_handoff_last_question_skips_commands_and_numbers(person) -> None:
     worker.say("菜单")
     worker.say("1")
     worker.say("我的工单")
+    worker.say("帮我看一下我的工单吧")  # a command wrapped in polite words is no question either
     worker.say("人工")
     labels = [c.label for c in worker.last.choices]
     assert len(labels) == 1 and "焊工培训" in labels[0], labels

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from handlers.choices import HANDOFF_WORDS, normalize, number_of
+from handlers.choices import HANDOFF_WORDS, normalize, number_of, word_forms
 from handlers.flow import Answer, Ctx, Flow, Invalid, MenuGroup, Outcome, State, choices_reply, finish, goto
 from handlers.flows.core import keep_area
 from handlers.i18n import N_
@@ -61,11 +61,12 @@ def _command_words() -> frozenset[str]:
 
 
 def _last_question(ctx: Ctx) -> str:
-    """The person's last message that reads like a question: never a command, a menu word or a number."""
+    """The person's last message that reads like a question: never a command (also wrapped in polite words,
+    "please show my tickets"), a menu word or a number."""
     for text in reversed(ctx.recent):
         word = normalize(text)
-        if (len(word) < 4 or word in _command_words() or word.startswith("/") or number_of(word) is not None
-                or word.isdigit()):
+        if (len(word) < 4 or any(k in _command_words() for k in word_forms(text)) or word.startswith("/")
+                or number_of(word) is not None or word.isdigit()):
             continue
         return text
     return ""
