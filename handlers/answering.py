@@ -87,7 +87,7 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
     working = reckon(best.measure, best.article, text) if best else None
     outcome = "answered"
     if composed.abstained:
-        reply = _abstain(_, composed, contact)
+        reply = _abstain(_, composed, contact, tuple(Choice(pick_value(h), _topic(lang, h)) for h in result.nearby))
         outcome = "empty" if composed.reason == "empty" else "abstained"
     elif not result.likely and working is None:
         # Numbers that fit the best article's rule are evidence enough to answer it.
@@ -191,17 +191,18 @@ def _which_programme(_: Translate, lang: str, best: Hit, hits: list[Hit]) -> Rep
                  choices=tuple(choices))
 
 
-def _abstain(_: Translate, composed: Composed, contact: str) -> Reply:
+def _abstain(_: Translate, composed: Composed, contact: str, nearby: tuple[Choice, ...] = ()) -> Reply:
     if composed.reason == "empty":
         return Reply(text=_("Please type your question in words, for example: “How many Yunling Craftsmen are "
                             "named each year?”"),
                      choices=(Choice("cmd:menu", _("Main menu")),))
-    return Reply(
-        text=_("I could not find this in the four measures I know (Yunling Craftsman, workers' innovation "
-               "studios, technician workstations, union skills-training funds), so I would rather not guess. "
-               "Please ask {contact}, or talk to a person here.", contact=contact),
-        choices=(Choice("flow:handoff", _("Talk to a person")), Choice("cmd:menu", _("Main menu"))),
-    )
+    text = _("I could not find this in the four measures I know (Yunling Craftsman, workers' innovation "
+             "studios, technician workstations, union skills-training funds), so I would rather not guess. "
+             "Please ask {contact}, or talk to a person here.", contact=contact)
+    if nearby:  # the programme it names: its nearest articles, one tap away, not offered as the answer
+        text += "\n" + _("The nearest provisions of the programme you named, in case they help:")
+    return Reply(text=text, choices=(*nearby, Choice("flow:handoff", _("Talk to a person")),
+                                     Choice("cmd:menu", _("Main menu"))))
 
 
 def _today() -> date:

@@ -75,7 +75,8 @@ def test_did_you_mean_offers_three_that_answer_when_tapped(monkeypatch: pytest.M
 
     import knowledge.search.core as core
 
-    unsure = dataclasses.replace(core.ranker(), likely_above=1.01, sure_above=1.01, abstain_below=0.0)
+    unsure = dataclasses.replace(core.ranker(), likely_above=1.01, sure_above=1.01, abstain_below=0.0,
+                                 abstain_below_named=0.0)
     monkeypatch.setattr(core, "ranker", lambda: unsure)
     vague = "这个办法有什么规定"
     r = search(vague)
@@ -86,7 +87,55 @@ def test_did_you_mean_offers_three_that_answer_when_tapped(monkeypatch: pytest.M
     assert [h for h in r.hits[:3]] and answer(picks[0][4:], contact=CONTACT).reply.citations
 
 
-def test_a_likely_answer_offers_the_runners_up() -> None:
+def test_an_abstained_question_naming_a_programme_offers_its_nearest_articles(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "今年的云岭工匠名单" names the programme but asks what the measures never say: abstained, with the
+    # programme's nearest articles one tap away (not quoted as the answer). The model is made to doubt
+    # every question, so the mechanism is tested, not where the fitted thresholds fall.
+    import dataclasses
+
+    import knowledge.search.core as core
+
+    doubting = dataclasses.replace(core.ranker(), abstain_below=1.01, abstain_below_named=1.01, sure_above=1.01)
+    monkeypatch.setattr(core, "ranker", lambda: doubting)
+    named = search("今年的云岭工匠名单能发我一份吗")
+    assert named.abstained and named.reason == "low_score" and named.hits == ()
+    assert named.nearby and {h.measure for h in named.nearby} == {"craftsman"}
+    reply = answer("今年的云岭工匠名单能发我一份吗", contact=CONTACT).reply
+    assert not reply.citations and CONTACT in reply.text and "最接近的条款" in reply.text
+    picks = [c.value[4:] for c in reply.choices if c.value.startswith("ask:§")]
+    assert len(picks) == 2 and "flow:handoff" in [c.value for c in reply.choices]
+    assert answer(picks[0], contact=CONTACT).reply.citations  # a tap answers that article
+    # A question that names no programme gets no articles offered; nor one about a subject the measures
+    # leave to others, even inside a programme (overtime pay in a studio).
+    assert search("工资拖欠了三个月怎么办").nearby == ()
+    english = answer("How do I get this year's list of Yunling Craftsmen?", contact=CONTACT).reply
+    assert "nearest provisions" in english.text and len([c for c in english.choices if c.value.startswith("ask:§")]) == 2
+
+
+def test_a_doubted_question_in_the_programmes_own_words_is_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The in-scope model doubts everything here; a question naming the programme whose other words are the
+    # best article's too is answered (with the runners-up), one asking for what the text lacks is not.
+    import dataclasses
+
+    import knowledge.search.core as core
+
+    doubting = dataclasses.replace(core.ranker(), abstain_below=1.01, abstain_below_named=1.01, sure_above=0.0)
+    monkeypatch.setattr(core, "ranker", lambda: doubting)
+    own_words = search("云岭工匠怎么申报")
+    assert not own_words.abstained and not own_words.sure and own_words.hits[0].article == 9
+    assert search("今年的云岭工匠名单能发我一份吗").abstained
+    assert search("怎么申报").abstained  # no programme named: the in-scope model decides alone
+
+
+def test_a_likely_answer_offers_the_runners_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Likely but not certain: which questions fall there depends on the fitted model, so every answer is
+    # made likely and none sure (the mechanism is tested).
+    import dataclasses
+
+    import knowledge.search.core as core
+
+    likely = dataclasses.replace(core.ranker(), likely_above=0.0, sure_above=1.01)
+    monkeypatch.setattr(core, "ranker", lambda: likely)
     r = search("工匠有什么待遇")
     assert r.likely and not r.sure
     reply = answer("工匠有什么待遇", contact=CONTACT).reply

@@ -42,7 +42,8 @@ def _unsure(monkeypatch: pytest.MonkeyPatch) -> None:
     """The ranker made unsure of everything (as in test_answers_decide): every question is "did you mean"."""
     import knowledge.search.core as core
 
-    unsure = dataclasses.replace(core.ranker(), likely_above=1.01, sure_above=1.01, abstain_below=0.0)
+    unsure = dataclasses.replace(core.ranker(), likely_above=1.01, sure_above=1.01, abstain_below=0.0,
+                                 abstain_below_named=0.0)
     monkeypatch.setattr(core, "ranker", lambda: unsure)
 
 

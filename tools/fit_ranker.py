@@ -45,6 +45,9 @@ BLIND, OLDER = DATA / "blind.jsonl", DATA / "questions.jsonl"
 LATER = tuple(TRAINING_ROUNDS.values())  # train / dev only (round 7 is a test set)
 LEXICON = ROOT / "knowledge" / "lexicon"
 ABSTAIN_IN = 0.02  # share of in-scope dev questions that may be abstained on
+# ... of those that name a programme (without an off-topic subject): a worker who names the programme
+# is more likely asking about it, so fewer of them may be told the text is silent.
+ABSTAIN_IN_NAMED = 0.01
 SURE_PRECISION = 0.9
 LIKELY_BELOW = 0.4  # below likely_above the best article is right at most this often on dev: offer three instead
 LOGISTIC_C = 1.0  # inverse regularisation of the ranking and scope models
@@ -59,7 +62,9 @@ PARTS: dict[str, tuple[str, ...]] = {
     "English gists": ("en_rel",),
     "English weights of their own": ("en_x_lex", "en_x_ex", "en_x_clf"),
     "keywords + intents": ("keyword", "intent"),
-    "programme named": ("named_in", "named_out", "named"),
+    "programme named": ("named_in", "named_out", "named", "in_x_ex_rel", "in_x_clf_rel", "in_x_lex_rel", "in_x_clf",
+                        "in_x_ex", "out_x_ex_rel", "out_x_clf_rel", "out_x_lex_rel", "out_x_clf", "out_x_ex",
+                        "named_x_coverage", "named_x_p_top", "named_x_clf_oos"),
 }
 
 
@@ -224,28 +229,35 @@ def _outcomes(model: dict, dev: list[Prepared], drop: set[str]) -> list[tuple[di
     rank = [model["rank"][k] for k in s.RANK_FEATURES]
     scope = [model["scope"][k] for k in s.SCOPE_FEATURES]
     rmask, smask = _mask(s.RANK_FEATURES, drop), _mask(s.SCOPE_FEATURES, drop)
-    out: list[tuple[dict, float, float, list[Key]]] = []
+    out: list[tuple[dict, float, float, list[Key], bool]] = []
     for p in dev:
         if p.prep.reason:
-            out.append((p.row, -1.0, 0.0, []))
+            out.append((p.row, -1.0, 0.0, [], False))
             continue
         scored = _scored(rank, p.prep, rmask)
         f = _masked(p.prep.scope_features(scored), smask)
         p_in = s._sigmoid(sum(w * x for w, x in zip(scope, f, strict=True)))
-        out.append((p.row, p_in, s._sigmoid(scored[0][0]), [c.key for _, c in scored[:3]]))
+        out.append((p.row, p_in, s._sigmoid(scored[0][0]), [c.key for _, c in scored[:3]], p.prep.protected))
     return out
+
+
+def _abstained(model: dict, p_in: float, protected: bool) -> bool:
+    return p_in < model["abstain_below_named" if protected else "abstain_below"]
 
 
 def thresholds(model: dict, dev: list[Prepared], drop: set[str]) -> dict:
     outcomes = _outcomes(model, dev, drop)
-    p_in = sorted(pi for r, pi, _, _ in outcomes if r["expected"] and pi >= 0)
-    n_in = sum(1 for r, *_ in outcomes if r["expected"])
-    refused = n_in - len(p_in)  # refused before the model (another region, an off-topic subject)
-    allowed = max(int(n_in * ABSTAIN_IN) - refused, 0)
-    abstain_below = p_in[allowed] if p_in else 0.5
-    answered = sorted(((pt, top[0] in accepted(r)) for r, pi, pt, top in outcomes
-                       if r["expected"] and pi >= abstain_below), reverse=True)
-    return {"abstain_below": round(abstain_below, 4), "sure_above": round(_lowest(answered, SURE_PRECISION), 4),
+    cut = {}
+    for protected, share in ((False, ABSTAIN_IN), (True, ABSTAIN_IN_NAMED)):
+        group = [pi for r, pi, _, _, named in outcomes if r["expected"] and named == protected]
+        p_in = sorted(pi for pi in group if pi >= 0)
+        refused = len(group) - len(p_in)  # refused before the model (another region, an off-topic subject)
+        allowed = max(int(len(group) * share) - refused, 0)
+        cut[protected] = p_in[allowed] if p_in else 0.5
+    found = {"abstain_below": round(cut[False], 4), "abstain_below_named": round(cut[True], 4)}
+    answered = sorted(((pt, top[0] in accepted(r)) for r, pi, pt, top, named in outcomes
+                       if r["expected"] and not _abstained(found, pi, named)), reverse=True)
+    return {**found, "sure_above": round(_lowest(answered, SURE_PRECISION), 4),
             "likely_above": round(_highest_below(answered, LIKELY_BELOW), 4)}
 
 
@@ -273,8 +285,8 @@ def figures(model: dict, dev: list[Prepared], drop: set[str]) -> dict[str, float
     """Dev figures as bench/retrieval.py counts them (refused or below the threshold = abstained)."""
     n_in = top1 = top3 = abst_in = n_out = abst_out = 0
     en = en_top1 = coll = coll_top1 = 0
-    for r, p_in, _, top in _outcomes(model, dev, drop):
-        abstained = p_in < model["abstain_below"]
+    for r, p_in, _, top, protected in _outcomes(model, dev, drop):
+        abstained = _abstained(model, p_in, protected)
         if not r["expected"]:
             n_out, abst_out = n_out + 1, abst_out + abstained
             continue
@@ -343,7 +355,7 @@ def main() -> int:
     write(items, full, model)
     f = figures(model, dev, set())
     print(f"fitted on {len(train)} train questions; thresholds on {len(dev)} dev questions: abstain below "
-          f"{model['abstain_below']}, sure above {model['sure_above']}, likely above {model['likely_above']}")
+          f"{model['abstain_below']} ({model['abstain_below_named']} naming a programme), sure above {model['sure_above']}, likely above {model['likely_above']}")
     print(_line("dev", f))
     return 0
 

@@ -21,9 +21,16 @@ class Candidate:
 
 RANK_FEATURES = ("bias", "lex_rel", "lex_log", "ex", "ex_rel", "ex2", "named_in", "named_out", "lex_rr",
                  "ex_rr", "en_rel", "keyword", "intent", "ex_x_lex", "clf", "clf_rel", "clf_rr",
-                 "en_x_lex", "en_x_ex", "en_x_clf")
+                 "en_x_lex", "en_x_ex", "en_x_clf",
+                 # A programme named in the question changes how much each signal is worth (the same rule in
+                 # another measure scores alike on every signal but this one).
+                 "in_x_ex_rel", "in_x_clf_rel", "in_x_lex_rel", "in_x_clf", "in_x_ex",
+                 "out_x_ex_rel", "out_x_clf_rel", "out_x_lex_rel", "out_x_clf", "out_x_ex")
 SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex_minus_oos", "coverage",
-                  "named", "english", "topic", "clf_oos", "clf_max")
+                  "named", "english", "topic", "clf_oos", "clf_max",
+                  # A question naming a programme is about it when the rest of its words are the article's too
+                  # ("云岭工匠怎么报名"), not when they ask for what the text lacks ("云岭工匠名单", "电话").
+                  "named_x_coverage", "named_x_p_top", "named_x_clf_oos")
 CANDIDATES = 12  # best articles by each signal that the model ranks
 
 
@@ -59,15 +66,17 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
         c = combined.get(k, 0.0)
         ex1, ex2, ex_para = examples.get(k, (0.0, 0.0, None))
         para = lex.get(k, (0.0, None))[1]
+        named_in, named_out = float(bool(named) and k[0] in named), float(bool(named) and k[0] not in named)
+        p = clf.get(k, 0.0)
+        rel = (ex1 / ex_max, p / clf_max, c / lex_max, p, ex1)
         out.append(Candidate(k, ex_para if ex_para is not None and ex1 >= 0.5 else para, (
-            1.0, c / lex_max, math.log1p(c), ex1, ex1 / ex_max, ex2,
-            float(bool(named) and k[0] in named), float(bool(named) and k[0] not in named),
+            1.0, c / lex_max, math.log1p(c), ex1, ex1 / ex_max, ex2, named_in, named_out,
             1 / (1 + lex_rank.get(k, CANDIDATES)), 1 / (1 + ex_rank.get(k, CANDIDATES)),
             en.get(k, 0.0) / en_max, min(keyword.get(k, 0.0), 3.0), min(intent.get(k, 0.0), 2.0),
-            (c / lex_max) * (ex1 / ex_max), clf.get(k, 0.0), clf.get(k, 0.0) / clf_max,
-            1 / (1 + clf_rank.get(k, CANDIDATES)),
+            (c / lex_max) * (ex1 / ex_max), p, p / clf_max, 1 / (1 + clf_rank.get(k, CANDIDATES)),
             # English questions reach the articles through the glossary only: their signals weigh differently.
-            english * c / lex_max, english * ex1 / ex_max, english * clf.get(k, 0.0) / clf_max)))
+            english * c / lex_max, english * ex1 / ex_max, english * p / clf_max,
+            *(named_in * v for v in rel), *(named_out * v for v in rel))))
     return out
 
 
@@ -84,6 +93,7 @@ class Ranker:
     rank: tuple[float, ...]
     scope: tuple[float, ...]
     abstain_below: float  # in-scope probability under which the assistant says it does not know
+    abstain_below_named: float  # the same for a question that names a programme (and no off-topic subject)
     sure_above: float  # probability of the best article under which it also offers the next ones
     likely_above: float  # probability under which it answers none and asks "did you mean"
 
@@ -100,5 +110,5 @@ def ranker() -> Ranker:
     # A feature the file does not weigh yet (added since the last fit) counts for nothing.
     return Ranker(tuple(data["rank"].get(k, 0.0) for k in RANK_FEATURES),
                   tuple(data["scope"].get(k, 0.0) for k in SCOPE_FEATURES),
-                  data["abstain_below"], data["sure_above"], data["likely_above"])
+                  data["abstain_below"], data.get("abstain_below_named", 0.0), data["sure_above"], data["likely_above"])
 
