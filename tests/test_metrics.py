@@ -42,7 +42,7 @@ def test_metrics_need_the_token_and_count_a_real_webhook_message(engine, setting
     before = (value("yunling_messages_total", channel="wechat", outcome="replied"),
               value("yunling_reply_seconds_count", channel="wechat"),
               value("yunling_faq_total", result="answered"))
-    xml = push_xml(OPENID, "text", Content="职工创新工作室的补助资金有多少", MsgId=424242)
+    xml = push_xml(OPENID, "text", Content="云岭工匠每年评几个", MsgId=424242)
     assert send(client, pusher(True), xml, safe=True).status_code == 200
     res = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/plain; version=")
@@ -64,7 +64,7 @@ def test_faq_results_are_classified() -> None:
     from handlers.answering import answer
 
     contact = "x"
-    assert metrics.faq_result([answer("职工创新工作室的补助资金有多少", contact=contact).reply]) == "answered"
+    assert metrics.faq_result([answer("云岭工匠每年评几个", contact=contact).reply]) == "answered"
     assert metrics.faq_result([answer("明天天气怎么样", contact=contact).reply]) == "abstained"
 
 

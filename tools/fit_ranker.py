@@ -221,9 +221,9 @@ def _scored(rank: list[float] | tuple[float, ...], prep: SearchPrepared, mask: t
     return sorted(scored, key=lambda lc: (-lc[0], lc[1].key))
 
 
-def _outcomes(model: dict, dev: list[Prepared], drop: set[str]) -> list[tuple[dict, float, float, list[Key]]]:
-    """Per dev question: (row, in-scope probability, best article's probability, best three keys); -1 and no
-    keys when refused."""
+def _outcomes(model: dict, dev: list[Prepared], drop: set[str]) -> list[tuple[dict, float, float, list[Key], bool]]:
+    """Per dev question: (row, in-scope probability, best article's probability, best three keys, whether it
+    names a programme); -1 and no keys when refused."""
     import knowledge.search as s
 
     rank = [model["rank"][k] for k in s.RANK_FEATURES]
