@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from storage import models_telegram, repo_inbox, repo_outbox, repo_wechat
 from storage import repositories as repo
+from storage.chat_order import Held, chat_key, chat_locks
 from storage.crypto import decrypt, encrypt
 from storage.db import run_in_transaction
 
@@ -39,14 +40,21 @@ class ChannelStore:
         return run_in_transaction(self.engine, work)
 
     # -- the inbox ---------------------------------------------------------------------------------
-    def inbox_recorder(self, message_key: str, plain: str, at: datetime | None = None) -> Callable[[Session], bool]:
-        """A step recording a message in the inbox (encrypted now, outside the transaction)."""
+    def chat_of(self, chat: str) -> int:
+        """The lock key (and ``inbox.chat``) of a chat of this channel."""
+        return chat_key(self.channel, chat)
+
+    def inbox_recorder(self, message_key: str, plain: str, at: datetime | None = None, *, chat: int | None = None,
+                       seq: int | None = None) -> Callable[[Session], bool]:
+        """A step recording a message in the inbox (encrypted now, outside the transaction), with its chat's
+        lock key (:meth:`chat_of`) and its place in the chat's order when the platform numbers updates."""
         body = encrypt(self.data_key, plain)
         return lambda session: repo_inbox.record(session=session, channel=self.channel, message_key=message_key,
-                                                 body=body, at=at)
+                                                 body=body, at=at, chat=chat, seq=seq)
 
-    def record(self, message_key: str, plain: str, at: datetime | None = None) -> None:
-        self.run(self.inbox_recorder(message_key, plain, at))
+    def record(self, message_key: str, plain: str, at: datetime | None = None, *, chat: int | None = None,
+               seq: int | None = None) -> None:
+        self.run(self.inbox_recorder(message_key, plain, at, chat=chat, seq=seq))
 
     def settle_in(self, session: Session, message_key: str) -> None:
         repo_inbox.settle(session=session, channel=self.channel, message_key=message_key)
@@ -56,7 +64,38 @@ class ChannelStore:
 
     def pending(self) -> list[tuple[str, str | object]]:
         """The inbox rows left, oldest first: (key, plain text), or (key, :data:`Unreadable`)."""
-        rows = self.run(lambda s: repo_inbox.pending(session=s, channel=self.channel))
+        return self._readable(self.run(lambda s: repo_inbox.pending(session=s, channel=self.channel)))
+
+    def adopt(self, rows: Sequence[tuple[str, int, int | None]]) -> None:
+        """``(message_key, chat, seq)``: rows recorded without their chat (by a version before chat order) get it."""
+        if rows:
+            self.run(lambda s: [repo_inbox.adopt(session=s, channel=self.channel, message_key=key, chat=chat, seq=seq)
+                                for key, chat, seq in rows])
+
+    def lock(self, chat: int) -> Held:
+        """Wait for a chat's lock (see :mod:`storage.chat_order`); release it with ``Held.release``."""
+        return chat_locks(self.engine).acquire(chat)
+
+    def queue_of(self, held: Held, chat: int, message_key: str | None = None) -> list[tuple[str, str | object]] | None:
+        """Under the chat's lock: the chat's rows still in the inbox, in its order, up to and including
+        ``message_key``'s (all of them without one); None when ``message_key``'s row is not there any more:
+        it was handled, with every row before it, by whoever held the lock."""
+        if held.connection is not None:  # the lock's own connection: no second one for the read
+            rows = repo_inbox.pending_of(connection=held.connection, channel=self.channel, chat=chat)
+        else:
+            rows = self.run(lambda s: repo_inbox.pending_of(connection=s, channel=self.channel, chat=chat))
+        if message_key is not None:
+            keys = [key for key, _body in rows]
+            if message_key not in keys:
+                return None
+            rows = rows[:keys.index(message_key) + 1]
+        return self._readable(rows)
+
+    def stale_chats(self, before: datetime) -> list[int]:
+        """Chats with a row recorded before ``before`` still in the inbox (a dead or stalled process's)."""
+        return self.run(lambda s: repo_inbox.stale_chats(session=s, channel=self.channel, before=before))
+
+    def _readable(self, rows: Sequence[tuple[str, str]]) -> list[tuple[str, str | object]]:
         out: list[tuple[str, str | object]] = []
         for key, body in rows:
             try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -97,15 +97,21 @@ class InboxUpdate(SQLModel, table=True):
     its answer (Telegram's 200, WeChat's ``success`` past the reply deadline), deleted in the transaction
     that handles it. A process that starts handles what it finds here, in ``id`` order.
 
-    ``body`` is the update, encrypted with the data key (it may hold ID or phone numbers)."""
+    ``body`` is the update, encrypted with the data key (it may hold ID or phone numbers). ``chat`` is a
+    64-bit hash of the channel and chat (never the chat's id itself): the key of the lock under which one
+    chat's rows are handled, in order of ``seq`` (Telegram's ``update_id``, increasing per bot; empty for
+    WeChat, whose rows go in ``id`` order, the order they were recorded). See :mod:`storage.chat_order`."""
 
     __tablename__ = "inbox"
-    __table_args__ = (UniqueConstraint("channel", "message_key", name="uq_inbox_key"),)
+    __table_args__ = (UniqueConstraint("channel", "message_key", name="uq_inbox_key"),
+                      Index("ix_inbox_chat", "chat"))
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
     message_key: str = Field(max_length=160)
     body: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = When(default_now=True)
+    chat: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class OutboxMessage(SQLModel, table=True):

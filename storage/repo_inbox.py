@@ -2,23 +2,27 @@
 
 Adapters record an update here before they acknowledge it (Telegram's 200 or a polling offset, WeChat's
 ``success`` past the reply deadline), settle it in the transaction that handles it, and on start handle
-whatever a dead process left behind. Bodies are stored as given (the adapter encrypts them)."""
+whatever a dead process left behind. Rows carry their chat's lock key and order (:mod:`storage.chat_order`):
+the rows of one chat are handled in that order by whoever holds the chat's lock. Bodies are stored as given
+(the adapter encrypts them)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, utcnow
 from storage.repositories import insert_once
 
 
-def record(*, session: Session, channel: str, message_key: str, body: str, at: datetime | None = None) -> bool:
+def record(*, session: Session, channel: str, message_key: str, body: str, at: datetime | None = None,
+           chat: int | None = None, seq: int | None = None) -> bool:
     """Keep an update; False when its key is already there (a re-delivery of an update not yet handled)."""
     return insert_once(session, InboxUpdate, {"channel": channel, "message_key": message_key, "body": body,
-                                              "received_at": at or utcnow()})
+                                              "received_at": at or utcnow(), "chat": chat, "seq": seq})
 
 
 def settle(*, session: Session, channel: str, message_key: str) -> None:
@@ -34,3 +38,27 @@ def pending(*, session: Session, channel: str, limit: int = 10_000) -> list[tupl
     return [(key, body) for key, body in rows]
 
 
+def pending_of(*, connection: Connection | Session, channel: str, chat: int,
+               limit: int = 1_000) -> list[tuple[str, str]]:
+    """``(message_key, body)`` of one chat's updates not handled yet, in the chat's order: ``seq`` (Telegram's
+    update_id), then the order recorded."""
+    rows = connection.execute(select(InboxUpdate.message_key, InboxUpdate.body)
+                              .where(col(InboxUpdate.channel) == channel, col(InboxUpdate.chat) == chat)
+                              .order_by(col(InboxUpdate.seq), col(InboxUpdate.id)).limit(limit))
+    return [(key, body) for key, body in rows]
+
+
+def stale_chats(*, session: Session, channel: str, before: datetime, limit: int = 100) -> list[int]:
+    """Chats with an update recorded before ``before`` and not handled yet (its process died, or stalls)."""
+    rows = session.exec(select(InboxUpdate.chat).where(col(InboxUpdate.channel) == channel,
+                                                       col(InboxUpdate.received_at) < before,
+                                                       col(InboxUpdate.chat).is_not(None))
+                        .distinct().limit(limit))
+    return [int(chat) for chat in rows if chat is not None]
+
+
+def adopt(*, session: Session, channel: str, message_key: str, chat: int, seq: int | None) -> None:
+    """Give a row recorded before rows had a chat (schema 2a13eb3cea56) its chat and order."""
+    session.execute(update(InboxUpdate).where(col(InboxUpdate.channel) == channel,
+                                              col(InboxUpdate.message_key) == message_key,
+                                              col(InboxUpdate.chat).is_(None)).values(chat=chat, seq=seq))

@@ -63,6 +63,9 @@ ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 REPLY_GRACE = timedelta(seconds=60)  # a reply's outbox row waits this long for the direct send to mark it sent
 MARK_SENT_EVERY_S = 0.05  # sent replies are marked in the outbox in batches this often
+ORDER_SLOTS = 16  # chats handled at once by one process (each holds a chat lock, on PostgreSQL a connection)
+STALE_AFTER = timedelta(seconds=60)  # an inbox row this old is another (dead) process's: the sweep handles it
+SWEEP_EVERY_S = 30
 
 SORRY = N_("Sorry, something went wrong while answering you. Please send your message again in a moment, "
            "or type /menu to start over.")
@@ -125,6 +128,11 @@ class TelegramBot:
         # reply sent but not marked when the process dies is sent again from the outbox.
         self._marks = ThreadPoolExecutor(1, thread_name_prefix="telegram-marks")
         self._mark_task: asyncio.Task[None] | None = None
+        # Chat locks are waited for on threads of their own (a wait may last as long as another process
+        # handles the chat); at most ORDER_SLOTS chats at once, so a thread is always free to release one.
+        self._locks = ThreadPoolExecutor(ORDER_SLOTS, thread_name_prefix="telegram-order")
+        self._order_slots = asyncio.Semaphore(ORDER_SLOTS)
+        self._sweep_task: asyncio.Task[None] | None = None
         self.polling = False
         # PTB logs whole updates (text, phone numbers) at DEBUG; never let that reach our logs.
         ptb_log = logging.getLogger("telegram")
@@ -146,6 +154,7 @@ class TelegramBot:
             await self.register_commands()
             await self.recover()
             await self.application.start()
+            self._sweep_task = asyncio.create_task(self._sweeping())
             if polling:
                 assert self.application.updater is not None
                 self.queue.polling = True
@@ -168,11 +177,17 @@ class TelegramBot:
             if updater is not None and updater.running:
                 await updater.stop()
             self.polling = False
+            if self._sweep_task is not None:
+                self._sweep_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._sweep_task
+                self._sweep_task = None
             if self.running:
                 await self.application.stop()
             await self._mark_sent()
             await self.application.shutdown()
             self._executor.shutdown(wait=False)  # idle: Application.stop() waited for every update
+            self._locks.shutdown(wait=False)
             self._inbox.shutdown(wait=False)
             self._marks.shutdown(wait=False)
             if self.app.adapters.get("telegram") is self:
@@ -197,7 +212,9 @@ class TelegramBot:
     # -- the inbox ---------------------------------------------------------------------------------
     def _record_sync(self, update: Update) -> None:
         # ASCII JSON: a lone surrogate in a text stays an escape (the adapter drops it when it reads the update)
-        self.store.record(inbox_key(update), json.dumps(update.to_dict()))
+        chat = update.effective_chat
+        self.store.record(inbox_key(update), json.dumps(update.to_dict()), seq=_seq(update),
+                          chat=self.store.chat_of(str(chat.id)) if chat is not None else None)
 
     async def _record(self, update: Update) -> None:
         await asyncio.get_running_loop().run_in_executor(self._inbox, self._record_sync, update)
@@ -213,20 +230,47 @@ class TelegramBot:
         any new update; returns how many. Their keys make a second handling a dropped duplicate."""
         loop = asyncio.get_running_loop()
         rows = await loop.run_in_executor(self._inbox, self.store.pending)
-        for key, plain in rows:
-            try:
-                if plain is Unreadable:
-                    raise ValueError("does not decrypt")
-                update = Update.de_json(json.loads(str(plain)), self.application.bot)
-            except Exception as exc:  # a row no key or parser can read: drop it, loudly
-                log.error("telegram inbox row %s unreadable (%s); dropped", key, type(exc).__name__)
-                await loop.run_in_executor(self._inbox, self.store.settle, key)
-                continue
+        updates = [(key, update) for key, plain in rows if (update := await self._parse(key, plain)) is not None]
+        await loop.run_in_executor(self._inbox, self.store.adopt, [
+            (key, self.store.chat_of(str(u.effective_chat.id)), _seq(u)) for key, u in updates
+            if u.effective_chat is not None])
+        for _key, update in updates:
             self.queue.put_nowait(update)
         if rows:
             log.warning("telegram: %d updates received before a restart and not handled; handling them now",
                         len(rows))
         return len(rows)
+
+    async def _parse(self, key: str, plain: str | object) -> Update | None:
+        """The update of an inbox row; None (and the row dropped, loudly) when no key or parser reads it."""
+        try:
+            if plain is Unreadable:
+                raise ValueError("does not decrypt")
+            return Update.de_json(json.loads(str(plain)), self.application.bot)
+        except Exception as exc:
+            log.error("telegram inbox row %s unreadable (%s); dropped", key, type(exc).__name__)
+            await asyncio.get_running_loop().run_in_executor(self._inbox, self.store.settle, key)
+            return None
+
+    async def sweep(self, older_than: timedelta = STALE_AFTER) -> int:
+        """Handle the chats that have a row recorded more than ``older_than`` ago still in the inbox: its
+        process died or stalls, and the chat has not written since (its next update would handle it).
+        Returns how many chats."""
+        loop = asyncio.get_running_loop()
+        chats = await loop.run_in_executor(self._inbox, self.store.stale_chats, datetime.now(UTC) - older_than)
+        for chat in chats:
+            await self._in_order(chat, None)
+        if chats:
+            log.warning("telegram: updates of %d chats left unhandled by another process; handled now", len(chats))
+        return len(chats)
+
+    async def _sweeping(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_EVERY_S)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("telegram inbox sweep failed; it runs again in %d s", SWEEP_EVERY_S)
 
     # -- webhook -----------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -270,6 +314,39 @@ class TelegramBot:
 
     # -- handlers ----------------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """One update, in its chat's order across processes (see :mod:`storage.chat_order`)."""
+        chat = update.effective_chat
+        if chat is None:  # nothing we answer (to_incoming drops it); no order to keep
+            await self._handle(update)
+            return
+        await self._in_order(self.store.chat_of(str(chat.id)), update)
+
+    async def _in_order(self, chat: int, update: Update | None) -> None:
+        """Under the chat's lock: handle its rows still in the inbox, in update order, up to ``update`` (all of
+        them when None), each with its replies sent, then let the lock go. ``update``'s row gone: another
+        process handled it (with every update before it), and it is dropped here."""
+        loop = asyncio.get_running_loop()
+        async with self._order_slots:
+            held = await loop.run_in_executor(self._locks, self.store.lock, chat)
+            try:
+                own = inbox_key(update) if update is not None else None
+                rows = await loop.run_in_executor(self._locks, self.store.queue_of, held, chat, own)
+                if rows is None:
+                    log.info("telegram update %s was handled by another process; dropped", own)
+                    return
+                for key, plain in rows:
+                    item = update if key == own else await self._parse(key, plain)
+                    if item is None:
+                        continue
+                    try:
+                        await self._handle(item)
+                    except Exception as exc:
+                        await self._failed(item, exc)
+            finally:
+                await loop.run_in_executor(self._locks, held.release)
+
+    async def _handle(self, update: Update) -> None:
+        """One update: acknowledge a tap, fetch a document, dispatch, send the replies."""
         if update.callback_query is not None and not await acknowledge(update.callback_query, self._tapped):
             await self._settle(update)
             return
@@ -281,7 +358,7 @@ class TelegramBot:
                 _ = translator(update.effective_user.language_code if update.effective_user else None)
                 assert update.effective_chat is not None
                 await self._settle(update)
-                await send_items(context.bot, update.effective_chat.id,
+                await send_items(self.application.bot, update.effective_chat.id,
                                  [Outgoing("text", html=html.escape(_(problem), quote=False))])
                 return
         loop = asyncio.get_running_loop()
@@ -291,7 +368,7 @@ class TelegramBot:
                 log.info("telegram update %s was processed before; dropped", update.update_id)
             return
         assert update.effective_chat is not None
-        await send_items(context.bot, update.effective_chat.id, items)
+        await send_items(self.application.bot, update.effective_chat.id, items)
         self._sent.extend(reply_key(update, n) for n in range(len(result.replies)))
         if self._mark_task is None or self._mark_task.done():
             self._mark_task = asyncio.create_task(self._mark_sent(MARK_SENT_EVERY_S))
@@ -346,11 +423,14 @@ class TelegramBot:
                               due=now + REPLY_GRACE, now=now)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log once, with the update id and a pseudonym (never the text or the ids), and apologise."""
         err = context.error
-        if not isinstance(update, Update):
+        if not isinstance(update, Update) or err is None:
             log.error("telegram error outside an update: %s", type(err).__name__, exc_info=err)
             return
+        await self._failed(update, err)
+
+    async def _failed(self, update: Update, err: BaseException) -> None:
+        """Log once, with the update id and a pseudonym (never the text or the ids), and apologise."""
         with contextlib.suppress(Exception):  # not handled again at the next start: it failed, we apologise
             await self._settle(update)
         user, chat = update.effective_user, update.effective_chat
@@ -361,7 +441,13 @@ class TelegramBot:
             return
         _ = translator(user.language_code if user else None)
         with contextlib.suppress(TelegramError):
-            await context.bot.send_message(chat.id, _(SORRY))
+            await self.application.bot.send_message(chat.id, _(SORRY))
+
+
+def _seq(update: Update) -> int | None:
+    """The update's place in its chat's order: its id (a 64-bit column; a larger one, never Telegram's, is
+    kept in the order it was recorded)."""
+    return update.update_id if -(2**63) <= update.update_id < 2**63 else None
 
 
 def telegram_for(app: App) -> TelegramBot:

@@ -64,6 +64,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PURGE_EVERY_S = 60.0
+STALE_AFTER = timedelta(seconds=60)  # an inbox row this old is another (dead) process's: the sweep handles it
+SWEEP_EVERY_S = 30.0
 LATE_GRACE = timedelta(seconds=60)  # a late reply's outbox row waits this long for the webhook's own send
 FOLLOW_EVENTS = ("subscribe", "subscribe_scan", "scan")
 _REPLAYED = object()  # the guard's verdict on a (timestamp, nonce) seen before
@@ -88,6 +90,7 @@ class WeChatWebhook:
         self._outbound = ThreadPoolExecutor(4, thread_name_prefix="wechat-out")  # late customer-service messages
         self.jobs = Jobs(clock)
         self._last_purge = 0.0
+        self._last_sweep = clock()  # the first sweep after SWEEP_EVERY_S: at start, recovery does the same
         self._payload_prefixes = tuple(p for f in app.dispatcher.flows.values() for p in f.payload_prefixes)
         _OPEN.add(self)
 
@@ -182,8 +185,12 @@ class WeChatWebhook:
         """Hand a new message to the database thread(s): record it in the inbox, then handle it."""
         key = incoming.message_key
         guard = self._guard(nonce, settle=key)
-        after, before = self._keep_late(job, key), self.store.inbox_recorder(key, incoming_json(incoming),
-                                                                                incoming.received_at)
+        after = self._keep_late(job, key)
+        before = self.store.inbox_recorder(key, incoming_json(incoming), incoming.received_at,
+                                           chat=self.store.chat_of(incoming.user_key))
+        if self.clock() - self._last_sweep > SWEEP_EVERY_S:
+            self._last_sweep = self.clock()
+            self._db.submit(self._sweep_logged)
         if self._serial is not None:
             job.future = self._serial.dispatch(incoming, guard, after, before, job.recorded)
         else:
@@ -302,14 +309,65 @@ class WeChatWebhook:
     def _record_and_handle(self, incoming: Incoming, guard: KeyedGuard,
                            after: Callable[[Session, DispatchResult], None],
                            before: Callable[[Session], object], recorded: Future[None]) -> DispatchResult:
-        """In a pool thread (PostgreSQL): record the message, commit, then handle it."""
+        """In a pool thread (PostgreSQL): record the message, commit, then handle it in its person's order
+        across processes: under the person's lock, the messages recorded before it and not handled yet
+        (another process's, which had not got the lock yet, or a dead one's) are handled first and their
+        replies sent by the customer-service API (see :mod:`storage.chat_order`)."""
         try:
             self.store.run(before)
         except BaseException as exc:
             recorded.set_exception(exc)
             raise
         recorded.set_result(None)
-        return self.app.dispatcher.handle(incoming, guard=guard, after=after)
+        chat = self.store.chat_of(incoming.user_key)
+        held = self.store.lock(chat)
+        try:
+            for key, plain in (self.store.queue_of(held, chat, incoming.message_key) or [])[:-1]:
+                self._handle_left(key, plain, send_now=True)
+            return self.app.dispatcher.handle(incoming, guard=guard, after=after)
+        finally:
+            held.release()
+
+    def _handle_left(self, key: str, plain: str | object, *, send_now: bool) -> None:
+        """A message recorded by a process that did not handle it (yet): handled as a late one, its replies in
+        the outbox with the commit, and sent now by the customer-service API (``send_now``) or by the
+        delivery worker."""
+        if plain is Unreadable:  # another data key?
+            log.error("wechat inbox row %s unreadable; dropped", key)
+            self.store.settle(key)
+            return
+        incoming = incoming_from(str(plain))
+        job = Job(openid=incoming.user_key, late=True)
+        result = self.app.dispatcher.handle(incoming, guard=functools.partial(self.store.settle_in, message_key=key),
+                                            after=self._keep_late(job, key, LATE_GRACE if send_now else timedelta(0)))
+        if result.duplicate or not result.replies:
+            return
+        if job.durable is not result:  # an apology (the step failed): nothing in the outbox yet
+            self._queue(key, incoming.user_key, result.replies, first=0)
+        elif send_now:
+            self._deliver(key, incoming.user_key, result.replies, durable=True)
+
+    def sweep(self, older_than: timedelta = STALE_AFTER) -> int:
+        """Handle the people with a message recorded more than ``older_than`` ago and still not handled: its
+        process died or stalls, and they have not written since (their next message would handle it).
+        Returns how many people."""
+        chats = self.store.stale_chats(self._now() - older_than)
+        for chat in chats:
+            held = self.store.lock(chat)
+            try:
+                for key, plain in self.store.queue_of(held, chat) or []:
+                    self._handle_left(key, plain, send_now=True)
+            finally:
+                held.release()
+        if chats:
+            log.warning("wechat: messages of %d people left unhandled by another process; handled now", len(chats))
+        return len(chats)
+
+    def _sweep_logged(self) -> None:
+        try:
+            self.sweep()
+        except Exception:
+            log.exception("wechat inbox sweep failed; it runs again in %d s", SWEEP_EVERY_S)
 
     def _keep_late(self, job: Job, key: str, grace: timedelta = LATE_GRACE) -> Callable[[Session, DispatchResult],
                                                                                          None]:
@@ -336,18 +394,21 @@ class WeChatWebhook:
         """Handle the messages a dead process recorded and did not handle, oldest first; their replies go
         through the outbox (customer-service messages). Returns how many were found."""
         rows = self.store.pending()
+        self.store.adopt([(key, self.store.chat_of(incoming_from(str(plain)).user_key), None) for key, plain in rows
+                          if plain is not Unreadable])
         for key, plain in rows:
-            if plain is Unreadable:  # another data key?
-                log.error("wechat inbox row %s unreadable; dropped", key)
-                self.store.settle(key)
+            if plain is Unreadable:
+                self._handle_left(key, plain, send_now=False)
                 continue
-            incoming = incoming_from(str(plain))
-            job = Job(openid=incoming.user_key, late=True)
-            result = self.app.dispatcher.handle(incoming, guard=functools.partial(self.store.settle_in,
-                                                                                  message_key=key),
-                                                after=self._keep_late(job, key, timedelta(0)))
-            if job.durable is not result and not result.duplicate and result.replies:  # an apology
-                self._queue(key, incoming.user_key, result.replies, first=0)
+            # Under the person's lock, with whatever of theirs came before it (handled once: a row handled
+            # meanwhile, here or by another process, is gone from the person's queue).
+            chat = self.store.chat_of(incoming_from(str(plain)).user_key)
+            held = self.store.lock(chat)
+            try:
+                for left, body in self.store.queue_of(held, chat, key) or []:
+                    self._handle_left(left, body, send_now=False)
+            finally:
+                held.release()
         if rows:
             log.warning("wechat: %d messages received before a restart and not handled; handled now", len(rows))
         return len(rows)

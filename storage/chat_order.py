@@ -1,0 +1,146 @@
+"""One chat at a time, in order, across processes: the lock under which a chat's inbox rows are handled.
+
+A platform is told "we have it" (Telegram's 200, WeChat's ``success``) once a message is in the inbox; the
+message is handled afterwards, and with several processes the person's next message may reach another
+process first. So handling goes by chat: the process that handles a message takes the chat's lock, then
+handles every row of that chat still in the inbox up to and including its own, in order (Telegram's
+``update_id``, which increases per bot; for WeChat the order the rows were recorded), and sends their
+replies before it lets the lock go. Whoever holds the lock drains the chat's queue; a message whose row is
+gone when its own process gets the lock was handled by another, and is dropped. A row left by a process
+that died is handled by the chat's next message, whichever process gets it, or by any process that starts;
+nobody waits for a dead process. The lock is
+
+* on PostgreSQL, an advisory transaction lock (``pg_advisory_xact_lock``) on a 64-bit hash of the channel and
+  chat (:func:`chat_key`), taken by a transaction on a connection of its own that stays open through the
+  handling and the sends. It goes with that transaction: at its end, or when the process dies and the
+  connection closes, or when the server ends a session idle in it for ``IDLE_LIMIT_S`` (a process stalled
+  with the lock); a lost connection is discarded, never returned to the pool;
+* on SQLite, a lock of this process only (SQLite serves one process).
+
+Threads of one process queue first on the process's own lock of the chat, so a process holds at most one
+connection per chat, and a process's waiting threads hold none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger(__name__)
+
+IDLE_LIMIT_S = 300  # a lock transaction idle this long (a stalled process) is ended by the server
+LOCK_CONNECTIONS = 8  # connections kept for locks per process (more are opened when needed, up to 32)
+
+
+def chat_key(channel: str, chat: str) -> int:
+    """A chat's lock key and ``inbox.chat``: a signed 64-bit hash (PostgreSQL's ``bigint``) of channel and chat,
+    so the inbox keeps no chat id in clear."""
+    digest = hashlib.blake2b(f"{channel}:{chat}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class _Local:
+    """A process-local lock that can be weakly referenced and released by another thread than its taker."""
+
+    __slots__ = ("__weakref__", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+class Held:
+    """A chat's lock, held until :meth:`release`. ``connection``: the lock's own connection on PostgreSQL
+    (reads made on it see every row committed before the lock was granted), None on SQLite."""
+
+    def __init__(self, local: _Local, connection: Connection | None) -> None:
+        self._local, self.connection = local, connection
+        self._released = False
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        try:
+            if self.connection is not None:
+                try:
+                    self.connection.rollback()  # ends the transaction: the advisory lock goes with it
+                    self.connection.close()
+                except Exception as exc:  # the session is gone (and its lock with it): never pool it again
+                    log.warning("chat lock connection lost (%s); discarded", type(exc).__name__)
+                    try:
+                        self.connection.invalidate()
+                        self.connection.close()
+                    except Exception:
+                        pass
+        finally:
+            self._local.lock.release()
+
+
+class ChatLocks:
+    """The chat locks of one database, for one process (:func:`chat_locks`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._locals: weakref.WeakValueDictionary[int, _Local] = weakref.WeakValueDictionary()
+        self._guard = threading.Lock()
+        self._pool: Engine | None = None
+        if engine.dialect.name == "postgresql":
+            # Connections of their own: a lock's connection is open as long as the chat is being handled,
+            # and must not take the handling transactions' places in the main pool.
+            self._pool = create_engine(
+                engine.url, hide_parameters=True, pool_pre_ping=True, pool_size=LOCK_CONNECTIONS,
+                max_overflow=32 - LOCK_CONNECTIONS,
+                connect_args={"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
+                              "options": f"-c idle_in_transaction_session_timeout={IDLE_LIMIT_S * 1000}"})
+
+    def acquire(self, key: int) -> Held:
+        """Wait for the chat's lock (first this process's, then the database's)."""
+        with self._guard:
+            local = self._locals.get(key)
+            if local is None:
+                local = self._locals[key] = _Local()
+        local.lock.acquire()
+        if self._pool is None:
+            return Held(local, None)
+        try:
+            connection = self._pool.connect()
+            try:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            except BaseException:
+                connection.close()
+                raise
+        except BaseException:
+            local.lock.release()
+            raise
+        return Held(local, connection)
+
+    @contextmanager
+    def hold(self, key: int) -> Iterator[Held]:
+        held = self.acquire(key)
+        try:
+            yield held
+        finally:
+            held.release()
+
+    def dispose(self) -> None:
+        if self._pool is not None:
+            self._pool.dispose()
+
+
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, ChatLocks] = weakref.WeakKeyDictionary()
+_BY_ENGINE_GUARD = threading.Lock()
+
+
+def chat_locks(engine: Engine) -> ChatLocks:
+    """The one :class:`ChatLocks` of ``engine`` in this process (every adapter of the process shares it)."""
+    with _BY_ENGINE_GUARD:
+        locks = _BY_ENGINE.get(engine)
+        if locks is None:
+            locks = _BY_ENGINE[engine] = ChatLocks(engine)
+        return locks
