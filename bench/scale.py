@@ -19,7 +19,10 @@ user's consecutive messages land on different processes (the hard case for order
 Printed per process count: messages/s, p50/p99 of the HTTP answer, errors, and from the database afterwards:
 lost (acknowledged but never processed), duplicated (processed twice: the dedupe table's key is unique, so
 this counts extra replies at the Telegram stand-in), per-user order violations (a user's messages processed
-in another order than sent, from ``processed_message.processed_at``), and server CPU per message.
+in another order than sent, from ``processed_message.processed_at``), and server CPU per message. Where the
+CPU went, in cores over the run: each server process, PostgreSQL (its postmaster and backends, when the
+server runs on this machine), this client with the stand-ins, and the machine's other users (all busy CPU
+of /proc/stat less those), with the load average: on a shared machine, what the CPU allowed.
 """
 
 from __future__ import annotations
@@ -74,6 +77,48 @@ def cpu_seconds(pid: int) -> float:
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def postgres_pid(url: str) -> int | None:
+    """The postmaster of the server at ``url``, when it runs on this machine (its data directory is readable)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            data = conn.execute(text("SHOW data_directory")).scalar()
+        return int((Path(str(data)) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    finally:
+        engine.dispose()
+
+
+def tree_cpu(pid: int | None) -> float:
+    """CPU seconds of a server and its children (PostgreSQL's backends): live ones, and those ended (reaped
+    into the parent's children's time)."""
+    if pid is None:
+        return 0.0
+    f = _stat(pid)
+    if f is None:
+        return 0.0
+    ticks = sum(int(x) for x in f[11:15])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (c := _stat(int(entry.name))) is not None and c[1] == str(pid):
+            ticks += sum(int(x) for x in c[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine since boot, every core (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK"), sum(fields) / os.sysconf("SC_CLK_TCK")
+
+
 def scripts(users: int, messages: int, seed: int = 20) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(channel, user key, [(kind, text)]) per user: the mix drawn per message, flows walked in order."""
     rng = random.Random(seed)
@@ -116,10 +161,12 @@ class WeChatClient:
                 f"<CreateTime>{now}</CreateTime>")
         if kind == "event":
             event = "subscribe" if body == "subscribe" else "CLICK"
-            # Events have no MsgId: WeChat's dedupe key is sender + CreateTime + event; one per second per user.
+            event_key = "" if event == "subscribe" else "cmd:help"
+            # Events have no MsgId: the webhook's dedupe key is sender + CreateTime + event + EventKey
+            # (bot/wechat/protocol.py); one per second per user.
             xml = (f"<xml>{head}<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>"
-                   f"<EventKey><![CDATA[{'' if event == 'subscribe' else 'cmd:help'}]]></EventKey></xml>")
-            key = f"wx:{openid}:{now}:{event.lower()}"
+                   f"<EventKey><![CDATA[{event_key}]]></EventKey></xml>")
+            key = f"wx:{openid}:{now}:{event.lower()}:{event_key}"
         else:
             xml = (f"<xml>{head}<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{body}]]></Content>"
                    f"<MsgId>{self.seq}</MsgId></xml>")
@@ -150,7 +197,7 @@ async def drive(bases: list[str], plan: list, connections: int, telegram_on_firs
                 http = https[turn[0] % len(https)]
                 turn[0] += 1
                 if channel == "telegram" and telegram_on_first:
-                    http = https[0]  # deploy/nginx: /telegram goes to the worker process only
+                    http = https[0]  # --telegram-on-one
                 if channel == "wechat":
                     if kind == "event":  # one event per user per second (the key has CreateTime in seconds)
                         await asyncio.sleep(max(0.0, 1.05 - (time.monotonic() - last_event)))
@@ -280,7 +327,9 @@ def run_once(admin_url: str, n: int, plan: list, connections: int, wx_api: str, 
     tg.calls.clear()
     servers = start_servers(n, url, wx_api, tg.url, tmp)  # type: ignore[attr-defined]
     try:
-        cpu0 = sum(cpu_seconds(p.pid) for p, _b in servers)
+        cpu0 = [cpu_seconds(p.pid) for p, _b in servers]
+        pg_pid = postgres_pid(url)
+        pg0, machine0, wall0 = tree_cpu(pg_pid), machine_cpu(), time.perf_counter()
         own0 = time.process_time()
         result = asyncio.run(drive([b for _p, b in servers], plan, connections, telegram_on_first))
         result["client_cpu"] = time.process_time() - own0
@@ -288,7 +337,15 @@ def run_once(admin_url: str, n: int, plan: list, connections: int, wx_api: str, 
         # Queued Telegram updates are still handled: wait (bounded), then stop the servers gracefully
         # (they finish what they received) and count what was never processed.
         outcome(url, {}, result["acked"], settle_s=120, quiet=True)
-        result["cpu"] = sum(cpu_seconds(p.pid) for p, _b in servers) - cpu0  # including the queued work
+        result["cpu_each"] = [cpu_seconds(p.pid) - c0 for (p, _b), c0 in zip(servers, cpu0, strict=True)]
+        result["cpu"] = sum(result["cpu_each"])  # including the queued work
+        result["window"] = time.perf_counter() - wall0
+        result["client_cpu_all"] = time.process_time() - own0
+        result["pg_cpu"] = tree_cpu(pg_pid) - pg0 if pg_pid else None
+        machine1 = machine_cpu()
+        result["machine_busy"] = machine1[0] - machine0[0]
+        result["machine_all"] = machine1[1] - machine0[1]
+        result["load"] = os.getloadavg()[0]
     finally:
         stop_servers(servers)
     try:
@@ -315,8 +372,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=40, help="users active at a time")
     parser.add_argument("--processes", default="1,2", help="process counts to measure (default 1,2)")
     parser.add_argument("--telegram-on-one", action="store_true", help="send every Telegram update to the first "
-                        "process, as deploy/nginx does (Telegram's updates are acknowledged before they are "
-                        "handled, so a user's updates on two processes can be handled out of order)")
+                        "process (what deploy/nginx did before a chat's order held across processes), to compare")
     args = parser.parse_args()
     if not args.db.startswith("postgresql"):
         raise SystemExit("--db must be a PostgreSQL URL: the scale-out is measured on one PostgreSQL server")
@@ -347,6 +403,15 @@ def main() -> int:
                 print(f"    CPU busy: servers {r['cpu'] / r['seconds']:.2f} cores, this client and the stand-ins "
                       f"{r['client_cpu'] / r['seconds']:.2f} cores (of {os.cpu_count()}); violations by channel: "
                       + ", ".join(f"{c} {v}" for c, v in r["by_channel"].items()))
+                w = r["window"]
+                pg = f"{r['pg_cpu'] / w:.2f}" if r["pg_cpu"] is not None else "? (not on this machine)"
+                others = r["machine_busy"] - r["cpu"] - r["client_cpu_all"] - (r["pg_cpu"] or 0.0)
+                print(f"    over the {w:.0f} s of sending and settling, in cores: servers "
+                      + " + ".join(f"{c / w:.2f}" for c in r["cpu_each"]) + f", PostgreSQL {pg}, this client and the "
+                      f"stand-ins {r['client_cpu_all'] / w:.2f}, other users of the machine {others / w:.2f}; machine "
+                      f"busy {r['machine_busy'] / w:.2f} of {r['machine_all'] / w:.0f} (load average {r['load']:.1f}); "
+                      f"CPU per message: servers {r['cpu'] / max(count, 1) * 1000:.1f} ms, PostgreSQL "
+                      + (f"{r['pg_cpu'] / max(count, 1) * 1000:.1f} ms" if r["pg_cpu"] is not None else "?"))
                 print("    HTTP answer by channel: " + ", ".join(
                     f"{c} p50 {pct(v, 50):.1f} ms p99 {pct(v, 99):.1f} ms" for c, v in r["latency_by_channel"].items()))
                 if r["errors"]:

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class ChatLocks:
             # Connections of their own: a lock's connection is open as long as the chat is being handled,
             # and must not take the handling transactions' places in the main pool.
             self._pool = create_engine(
-                engine.url, hide_parameters=True, pool_pre_ping=True, pool_size=LOCK_CONNECTIONS,
+                engine.url, hide_parameters=True, pool_size=LOCK_CONNECTIONS,
                 max_overflow=32 - LOCK_CONNECTIONS,
                 connect_args={"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
                               "options": f"-c idle_in_transaction_session_timeout={IDLE_LIMIT_S * 1000}"})
@@ -109,16 +110,28 @@ class ChatLocks:
         if self._pool is None:
             return Held(local, None)
         try:
-            connection = self._pool.connect()
-            try:
-                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-            except BaseException:
-                connection.close()
-                raise
+            return Held(local, self._locked(key))
         except BaseException:
             local.lock.release()
             raise
-        return Held(local, connection)
+
+    def _locked(self, key: int) -> Connection:
+        """A connection whose transaction holds the advisory lock. A pooled connection the server closed
+        meanwhile (a restart) fails its first statement and is replaced once, instead of a ping per lock."""
+        assert self._pool is not None
+        for attempt in (1, 2):
+            connection = self._pool.connect()
+            try:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+                return connection
+            except DBAPIError as exc:
+                connection.close()
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+            except BaseException:
+                connection.close()
+                raise
+        raise AssertionError("unreachable")
 
     @contextmanager
     def hold(self, key: int) -> Iterator[Held]:
