@@ -37,7 +37,9 @@ from sqlalchemy.exc import DBAPIError
 log = logging.getLogger(__name__)
 
 IDLE_LIMIT_S = 300  # a lock transaction idle this long (a stalled process) is ended by the server
-LOCK_CONNECTIONS = 8  # connections kept for locks per process (more are opened when needed, up to 32)
+# Connections kept open for locks per process (Telegram holds at most bot.telegram.app.ORDER_SLOTS, the WeChat
+# webhook one per pool thread): opening one per lock would cost more than the lock. Up to 32 when needed.
+LOCK_CONNECTIONS = 16
 
 
 def chat_key(channel: str, chat: str) -> int:

@@ -53,6 +53,7 @@ from handlers.settings import Settings
 from handlers.types import Attachment, DispatchResult, Reply, reply_to_dict
 from knowledge.text import pseudonym
 from storage.channel_store import TelegramStore, Unreadable
+from storage.chat_order import Held
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 REPLY_GRACE = timedelta(seconds=60)  # a reply's outbox row waits this long for the direct send to mark it sent
 MARK_SENT_EVERY_S = 0.05  # sent replies are marked in the outbox in batches this often
-ORDER_SLOTS = 16  # chats handled at once by one process (each holds a chat lock, on PostgreSQL a connection)
+ORDER_SLOTS = 8  # chats handled at once by one process (each holds a chat lock, on PostgreSQL a connection)
 STALE_AFTER = timedelta(seconds=60)  # an inbox row this old is another (dead) process's: the sweep handles it
 SWEEP_EVERY_S = 30
 
@@ -326,11 +327,10 @@ class TelegramBot:
         them when None), each with its replies sent, then let the lock go. ``update``'s row gone: another
         process handled it (with every update before it), and it is dropped here."""
         loop = asyncio.get_running_loop()
+        own = inbox_key(update) if update is not None else None
         async with self._order_slots:
-            held = await loop.run_in_executor(self._locks, self.store.lock, chat)
+            held, rows = await loop.run_in_executor(self._locks, self._lock_and_read, chat, own)
             try:
-                own = inbox_key(update) if update is not None else None
-                rows = await loop.run_in_executor(self._locks, self.store.queue_of, held, chat, own)
                 if rows is None:
                     log.info("telegram update %s was handled by another process; dropped", own)
                     return
@@ -344,6 +344,15 @@ class TelegramBot:
                         await self._failed(item, exc)
             finally:
                 await loop.run_in_executor(self._locks, held.release)
+
+    def _lock_and_read(self, chat: int, own: str | None) -> tuple[Held, list[tuple[str, str | object]] | None]:
+        """On a lock thread: wait for the chat's lock, then read its queue (released again if that fails)."""
+        held = self.store.lock(chat)
+        try:
+            return held, self.store.queue_of(held, chat, own)
+        except BaseException:
+            held.release()
+            raise
 
     async def _handle(self, update: Update) -> None:
         """One update: acknowledge a tap, fetch a document, dispatch, send the replies."""
