@@ -21,7 +21,8 @@ from sqlmodel import Session
 
 from storage import models_telegram, repo_inbox, repo_outbox, repo_wechat
 from storage import repositories as repo
-from storage.chat_order import Held, chat_key, chat_locks
+from storage.chat_order import Held as Held  # re-exported: the adapters reach storage through this module
+from storage.chat_order import chat_key, chat_locks
 from storage.crypto import decrypt, encrypt
 from storage.db import run_in_transaction
 
@@ -68,9 +69,12 @@ class ChannelStore:
 
     def adopt(self, rows: Sequence[tuple[str, int, int | None]]) -> None:
         """``(message_key, chat, seq)``: rows recorded without their chat (by a version before chat order) get it."""
+        def work(session: Session) -> None:
+            for key, chat, seq in rows:
+                repo_inbox.adopt(session=session, channel=self.channel, message_key=key, chat=chat, seq=seq)
+
         if rows:
-            self.run(lambda s: [repo_inbox.adopt(session=s, channel=self.channel, message_key=key, chat=chat, seq=seq)
-                                for key, chat, seq in rows])
+            self.run(work)
 
     def lock(self, chat: int) -> Held:
         """Wait for a chat's lock (see :mod:`storage.chat_order`); release it with ``Held.release``."""

@@ -27,8 +27,6 @@ import hashlib
 import logging
 import threading
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
@@ -134,14 +132,6 @@ class ChatLocks:
                 connection.close()
                 raise
         raise AssertionError("unreachable")
-
-    @contextmanager
-    def hold(self, key: int) -> Iterator[Held]:
-        held = self.acquire(key)
-        try:
-            yield held
-        finally:
-            held.release()
 
     def dispose(self) -> None:
         if self._pool is not None:

@@ -44,6 +44,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.app import App
 from bot.telegram.inbound import fetch_document, inbox_key, reply_key, to_incoming
+from bot.telegram.inbox import InboxQueue
 from bot.telegram.render import Outgoing, acknowledge, long_values, render, send_items
 from bot.telegram.sender import api_urls
 from bot.telegram.updates import DurableQueue, PerChatProcessor
@@ -52,8 +53,7 @@ from handlers.i18n import N_, translator
 from handlers.settings import Settings
 from handlers.types import Attachment, DispatchResult, Reply, reply_to_dict
 from knowledge.text import pseudonym
-from storage.channel_store import TelegramStore, Unreadable
-from storage.chat_order import Held
+from storage.channel_store import TelegramStore
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,6 @@ _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 REPLY_GRACE = timedelta(seconds=60)  # a reply's outbox row waits this long for the direct send to mark it sent
 MARK_SENT_EVERY_S = 0.05  # sent replies are marked in the outbox in batches this often
 ORDER_SLOTS = 8  # chats handled at once by one process (each holds a chat lock, on PostgreSQL a connection)
-STALE_AFTER = timedelta(seconds=60)  # an inbox row this old is another (dead) process's: the sweep handles it
-SWEEP_EVERY_S = 30
 
 SORRY = N_("Sorry, something went wrong while answering you. Please send your message again in a moment, "
            "or type /menu to start over.")
@@ -98,7 +96,7 @@ def settings_problems(settings: Settings, *, polling: bool = False, webhook_url:
     return problems
 
 
-class TelegramBot:
+class TelegramBot(InboxQueue):
     """The PTB application of one :class:`App`, its update handler, error handler and webhook."""
 
     def __init__(self, app: App, *, max_concurrent_updates: int = 128, dispatch_threads: int = 4,
@@ -210,69 +208,6 @@ class TelegramBot:
             except TelegramError as exc:  # the menu is a convenience; serve anyway
                 log.warning("set_my_commands(%s) failed: %s", code or "default", type(exc).__name__)
 
-    # -- the inbox ---------------------------------------------------------------------------------
-    def _record_sync(self, update: Update) -> None:
-        # ASCII JSON: a lone surrogate in a text stays an escape (the adapter drops it when it reads the update)
-        chat = update.effective_chat
-        self.store.record(inbox_key(update), json.dumps(update.to_dict()), seq=_seq(update),
-                          chat=self.store.chat_of(str(chat.id)) if chat is not None else None)
-
-    async def _record(self, update: Update) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._inbox, self._record_sync, update)
-
-    def _settle_sync(self, update: Update) -> None:
-        self.store.settle(inbox_key(update))
-
-    async def _settle(self, update: Update) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._inbox, self._settle_sync, update)
-
-    async def recover(self) -> int:
-        """Queue the updates recorded but not handled (a process died holding them), oldest first, before
-        any new update; returns how many. Their keys make a second handling a dropped duplicate."""
-        loop = asyncio.get_running_loop()
-        rows = await loop.run_in_executor(self._inbox, self.store.pending)
-        updates = [(key, update) for key, plain in rows if (update := await self._parse(key, plain)) is not None]
-        await loop.run_in_executor(self._inbox, self.store.adopt, [
-            (key, self.store.chat_of(str(u.effective_chat.id)), _seq(u)) for key, u in updates
-            if u.effective_chat is not None])
-        for _key, update in updates:
-            self.queue.put_nowait(update)
-        if rows:
-            log.warning("telegram: %d updates received before a restart and not handled; handling them now",
-                        len(rows))
-        return len(rows)
-
-    async def _parse(self, key: str, plain: str | object) -> Update | None:
-        """The update of an inbox row; None (and the row dropped, loudly) when no key or parser reads it."""
-        try:
-            if plain is Unreadable:
-                raise ValueError("does not decrypt")
-            return Update.de_json(json.loads(str(plain)), self.application.bot)
-        except Exception as exc:
-            log.error("telegram inbox row %s unreadable (%s); dropped", key, type(exc).__name__)
-            await asyncio.get_running_loop().run_in_executor(self._inbox, self.store.settle, key)
-            return None
-
-    async def sweep(self, older_than: timedelta = STALE_AFTER) -> int:
-        """Handle the chats that have a row recorded more than ``older_than`` ago still in the inbox: its
-        process died or stalls, and the chat has not written since (its next update would handle it).
-        Returns how many chats."""
-        loop = asyncio.get_running_loop()
-        chats = await loop.run_in_executor(self._inbox, self.store.stale_chats, datetime.now(UTC) - older_than)
-        for chat in chats:
-            await self._in_order(chat, None)
-        if chats:
-            log.warning("telegram: updates of %d chats left unhandled by another process; handled now", len(chats))
-        return len(chats)
-
-    async def _sweeping(self) -> None:
-        while True:
-            await asyncio.sleep(SWEEP_EVERY_S)
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("telegram inbox sweep failed; it runs again in %d s", SWEEP_EVERY_S)
-
     # -- webhook -----------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
         return [Route(WEBHOOK_PATH, self.webhook, methods=["POST"])]
@@ -321,38 +256,6 @@ class TelegramBot:
             await self._handle(update)
             return
         await self._in_order(self.store.chat_of(str(chat.id)), update)
-
-    async def _in_order(self, chat: int, update: Update | None) -> None:
-        """Under the chat's lock: handle its rows still in the inbox, in update order, up to ``update`` (all of
-        them when None), each with its replies sent, then let the lock go. ``update``'s row gone: another
-        process handled it (with every update before it), and it is dropped here."""
-        loop = asyncio.get_running_loop()
-        own = inbox_key(update) if update is not None else None
-        async with self._order_slots:
-            held, rows = await loop.run_in_executor(self._locks, self._lock_and_read, chat, own)
-            try:
-                if rows is None:
-                    log.info("telegram update %s was handled by another process; dropped", own)
-                    return
-                for key, plain in rows:
-                    item = update if key == own else await self._parse(key, plain)
-                    if item is None:
-                        continue
-                    try:
-                        await self._handle(item)
-                    except Exception as exc:
-                        await self._failed(item, exc)
-            finally:
-                await loop.run_in_executor(self._locks, held.release)
-
-    def _lock_and_read(self, chat: int, own: str | None) -> tuple[Held, list[tuple[str, str | object]] | None]:
-        """On a lock thread: wait for the chat's lock, then read its queue (released again if that fails)."""
-        held = self.store.lock(chat)
-        try:
-            return held, self.store.queue_of(held, chat, own)
-        except BaseException:
-            held.release()
-            raise
 
     async def _handle(self, update: Update) -> None:
         """One update: acknowledge a tap, fetch a document, dispatch, send the replies."""
@@ -451,12 +354,6 @@ class TelegramBot:
         _ = translator(user.language_code if user else None)
         with contextlib.suppress(TelegramError):
             await self.application.bot.send_message(chat.id, _(SORRY))
-
-
-def _seq(update: Update) -> int | None:
-    """The update's place in its chat's order: its id (a 64-bit column; a larger one, never Telegram's, is
-    kept in the order it was recorded)."""
-    return update.update_id if -(2**63) <= update.update_id < 2**63 else None
 
 
 def telegram_for(app: App) -> TelegramBot:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 import weakref
@@ -45,11 +44,11 @@ from bot.wechat.deadline import (
     REPLY_CACHE,
     Job,
     Jobs,
-    incoming_from,
     incoming_json,
     late_key,
     within_deadline,
 )
+from bot.wechat.inbox import LATE_GRACE, SWEEP_EVERY_S, WeChatInbox
 from bot.wechat.protocol import Inbound, Nonce, Protocol, Push, Refused, documents, passive_parts
 from bot.wechat.sender import WeChatSender, download_links
 from handlers import events
@@ -57,22 +56,19 @@ from handlers.choices import is_handoff, is_menu_value
 from handlers.dispatch import KeyedGuard
 from handlers.types import DispatchResult, Incoming, Reply, reply_to_dict
 from knowledge.text import pseudonym
-from storage.channel_store import Unreadable, WeChatStore
+from storage.channel_store import WeChatStore
 from storage.errors import Busy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PURGE_EVERY_S = 60.0
-STALE_AFTER = timedelta(seconds=60)  # an inbox row this old is another (dead) process's: the sweep handles it
-SWEEP_EVERY_S = 30.0
-LATE_GRACE = timedelta(seconds=60)  # a late reply's outbox row waits this long for the webhook's own send
 FOLLOW_EVENTS = ("subscribe", "subscribe_scan", "scan")
 _REPLAYED = object()  # the guard's verdict on a (timestamp, nonce) seen before
 NONCE_CHANNEL = "wechat-nonce"  # (timestamp, nonce) pairs in processed_message
 
 
-class WeChatWebhook:
+class WeChatWebhook(WeChatInbox):
     def __init__(self, app: App, *, clock: Callable[[], float] = time.time, sender: WeChatSender | None = None,
                  workers: int | None = None, store: WeChatStore | None = None) -> None:
         s = app.settings
@@ -328,47 +324,6 @@ class WeChatWebhook:
         finally:
             held.release()
 
-    def _handle_left(self, key: str, plain: str | object, *, send_now: bool) -> None:
-        """A message recorded by a process that did not handle it (yet): handled as a late one, its replies in
-        the outbox with the commit, and sent now by the customer-service API (``send_now``) or by the
-        delivery worker."""
-        if plain is Unreadable:  # another data key?
-            log.error("wechat inbox row %s unreadable; dropped", key)
-            self.store.settle(key)
-            return
-        incoming = incoming_from(str(plain))
-        job = Job(openid=incoming.user_key, late=True)
-        result = self.app.dispatcher.handle(incoming, guard=functools.partial(self.store.settle_in, message_key=key),
-                                            after=self._keep_late(job, key, LATE_GRACE if send_now else timedelta(0)))
-        if result.duplicate or not result.replies:
-            return
-        if job.durable is not result:  # an apology (the step failed): nothing in the outbox yet
-            self._queue(key, incoming.user_key, result.replies, first=0)
-        elif send_now:
-            self._deliver(key, incoming.user_key, result.replies, durable=True)
-
-    def sweep(self, older_than: timedelta = STALE_AFTER) -> int:
-        """Handle the people with a message recorded more than ``older_than`` ago and still not handled: its
-        process died or stalls, and they have not written since (their next message would handle it).
-        Returns how many people."""
-        chats = self.store.stale_chats(self._now() - older_than)
-        for chat in chats:
-            held = self.store.lock(chat)
-            try:
-                for key, plain in self.store.queue_of(held, chat) or []:
-                    self._handle_left(key, plain, send_now=True)
-            finally:
-                held.release()
-        if chats:
-            log.warning("wechat: messages of %d people left unhandled by another process; handled now", len(chats))
-        return len(chats)
-
-    def _sweep_logged(self) -> None:
-        try:
-            self.sweep()
-        except Exception:
-            log.exception("wechat inbox sweep failed; it runs again in %d s", SWEEP_EVERY_S)
-
     def _keep_late(self, job: Job, key: str, grace: timedelta = LATE_GRACE) -> Callable[[Session, DispatchResult],
                                                                                          None]:
         """The dispatcher's last step in the handling transaction: when ``success`` was answered already, the
@@ -389,40 +344,6 @@ class WeChatWebhook:
                                   due=self._now() + grace)
 
         return after
-
-    def recover(self) -> int:
-        """Handle the messages a dead process recorded and did not handle, oldest first; their replies go
-        through the outbox (customer-service messages). Returns how many were found."""
-        rows = self.store.pending()
-        self.store.adopt([(key, self.store.chat_of(incoming_from(str(plain)).user_key), None) for key, plain in rows
-                          if plain is not Unreadable])
-        for key, plain in rows:
-            if plain is Unreadable:
-                self._handle_left(key, plain, send_now=False)
-                continue
-            # Under the person's lock, with whatever of theirs came before it (handled once: a row handled
-            # meanwhile, here or by another process, is gone from the person's queue).
-            chat = self.store.chat_of(incoming_from(str(plain)).user_key)
-            held = self.store.lock(chat)
-            try:
-                for left, body in self.store.queue_of(held, chat, key) or []:
-                    self._handle_left(left, body, send_now=False)
-            finally:
-                held.release()
-        if rows:
-            log.warning("wechat: %d messages received before a restart and not handled; handled now", len(rows))
-        return len(rows)
-
-    def start_recovery(self) -> None:
-        """:meth:`recover` on the database thread(s), before or among the first messages."""
-
-        def run() -> None:
-            try:
-                self.recover()
-            except Exception:
-                log.exception("wechat inbox recovery failed; it runs again at the next start")
-
-        self._db.submit(run)
 
     def _links_of(self, job: Job, result: DispatchResult) -> list[str] | None:
         """The download-link lines of a finished job's documents, stored once however many retries ask."""
