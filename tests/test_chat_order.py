@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -47,10 +48,12 @@ wechat_standin = pytest.fixture(wechat_running, name="wechat_standin")
 
 @pytest.fixture
 def tg() -> Iterator[TelegramStandIn]:
+    ptb_level = logging.getLogger("telegram").level  # TelegramBot raises it; later tests read PTB's DEBUG
     gen = telegram_running()
     yield next(gen)
     with pytest.raises(StopIteration):
         next(gen)
+    logging.getLogger("telegram").setLevel(ptb_level)
 
 
 @pytest.fixture
