@@ -11,8 +11,9 @@ due a minute later (``REPLY_GRACE``); they are sent at once from here and marked
 that dies in between leaves them to the delivery worker. One ``TypeHandler`` turns each update into a
 neutral :class:`Incoming` (:mod:`bot.telegram.inbound`), runs the synchronous dispatcher in a worker thread
 and sends the replies (:mod:`bot.telegram.render`). Updates run concurrently, but one at a time per chat
-and in arrival order (:class:`bot.telegram.updates.PerChatProcessor`), so a person's messages are never
-reordered. A repeated update id is dropped by the dispatcher's dedupe on ``message_key`` ("tg:<update_id>").
+(:class:`bot.telegram.updates.PerChatProcessor`), and in update order across processes: a chat's update is
+handled under the chat's lock, after the chat's earlier updates still in the inbox, whichever process
+received them (:mod:`bot.telegram.inbox`, :mod:`storage.chat_order`). A repeated update id is dropped by the dispatcher's dedupe on ``message_key`` ("tg:<update_id>").
 A tapped keyboard is replaced by a single "✓ label" marker, so old buttons cannot be tapped twice.
 
 Pacing is not done here: the delivery worker paces outbox messages (PTB's AIORateLimiter does not keep

@@ -110,7 +110,12 @@ class InboxQueue:
         loop = asyncio.get_running_loop()
         own = inbox_key(update) if update is not None else None
         async with self._order_slots:
-            held, rows = await loop.run_in_executor(self._locks, self._lock_and_read, chat, own)
+            waiting = loop.run_in_executor(self._locks, self._lock_and_read, chat, own)
+            try:
+                held, rows = await asyncio.shield(waiting)
+            except asyncio.CancelledError:  # (the sweep, stopped) a lock granted later is let go at once
+                waiting.add_done_callback(lambda f: f.cancelled() or f.exception() or f.result()[0].release())
+                raise
             try:
                 if rows is None:
                     log.info("telegram update %s was handled by another process; dropped", own)
