@@ -114,7 +114,7 @@ class InboxQueue:
             try:
                 held, rows = await asyncio.shield(waiting)
             except asyncio.CancelledError:  # (the sweep, stopped) a lock granted later is let go at once
-                waiting.add_done_callback(lambda f: f.cancelled() or f.exception() or f.result()[0].release())
+                waiting.add_done_callback(_release_when_granted)
                 raise
             try:
                 if rows is None:
@@ -139,6 +139,11 @@ class InboxQueue:
         except BaseException:
             held.release()
             raise
+
+
+def _release_when_granted(granted: asyncio.Future[tuple[Held, object]]) -> None:
+    if not granted.cancelled() and granted.exception() is None:
+        granted.result()[0].release()
 
 
 def _seq(update: Update) -> int | None:
