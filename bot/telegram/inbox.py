@@ -141,7 +141,7 @@ class InboxQueue:
             raise
 
 
-def _release_when_granted(granted: asyncio.Future[tuple[Held, object]]) -> None:
+def _release_when_granted(granted: asyncio.Future[tuple[Held, list[tuple[str, str | object]] | None]]) -> None:
     if not granted.cancelled() and granted.exception() is None:
         granted.result()[0].release()
 
