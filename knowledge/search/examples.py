@@ -7,6 +7,8 @@ import struct
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 from knowledge.search.text import _CJK, _FUNCTION_CHARS, _TOKEN, _stem
 
 UNIGRAM = 0.3  # single characters say less than bigrams
@@ -36,6 +38,8 @@ def sublinear(count: float) -> float:
 
 
 _PAIR = struct.Struct("<id")
+_PAIR_DTYPE = np.dtype([("i", "<i4"), ("w", "<f8")])  # the same 12 bytes, read as arrays
+_NO_IDS, _NO_WEIGHTS = np.zeros(0, dtype=np.intp), np.zeros(0)
 
 
 class Packed:
@@ -46,6 +50,21 @@ class Packed:
     def __init__(self, table: Mapping[str, Iterable[tuple[int, float]] | Iterable[list[float]]]) -> None:
         self._raw: dict[str, bytes] = {}
         self._decoded: dict[str, list[tuple[int, float]]] = {t: [(int(i), w) for i, w in v] for t, v in table.items()}
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def arrays(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The term's list as two arrays (the ints, the weights), read from the bytes without a loop."""
+        found = self._arrays.get(term)
+        if found is None:
+            raw = self._raw.get(term)
+            if raw is None:
+                pairs = self._decoded.get(term)
+                if pairs is None:
+                    return _NO_IDS, _NO_WEIGHTS
+                raw = b"".join(_PAIR.pack(i, w) for i, w in pairs)
+            table = np.frombuffer(raw, dtype=_PAIR_DTYPE)
+            found = self._arrays[term] = (table["i"].astype(np.intp), table["w"].copy())
+        return found
 
     def get(self, term: str) -> list[tuple[int, float]]:
         found = self._decoded.get(term)
@@ -65,7 +84,7 @@ class Packed:
         return raw
 
     def __setstate__(self, state: dict[str, bytes]) -> None:
-        self._raw, self._decoded = state, {}
+        self._raw, self._decoded, self._arrays = state, {}, {}
 
 
 class Examples:
@@ -102,34 +121,72 @@ class Examples:
             for t, w in weighted.items():
                 postings[t].append((i, w / norm))
         self.postings = Packed(postings)
+        # Each example's article as a small int (in order of first appearance), for grouping with arrays.
+        groups: dict[tuple[str, int] | None, int] = {}
+        self.group_of = np.array([groups.setdefault(k, len(groups)) for k in self.keys], dtype=np.intp)
+        self.group_keys: list[tuple[str, int] | None] = list(groups)
+        self.by_id: dict[str, list[int]] = defaultdict(list)
+        for i, ident in enumerate(self.ids):
+            self.by_id[ident].append(i)
 
     def _tf(self, text: str) -> dict[str, float]:
         return term_counts(text, self.stop_en)
 
     def similar(self, text: str, exclude: str | None = None) -> dict[tuple[str, int] | None, tuple[float, float, int | None]]:
-        """Article (None: out of scope) -> (best cosine, second best, paragraph of the best example)."""
+        """Article (None: out of scope) -> (best cosine, second best, paragraph of the best example).
+
+        Computed with arrays, with the arithmetic of the loop it replaced (for each term, for each example
+        of its list: add the product): the same floats, the same paragraph when two examples of an article
+        tie (the first reached), the same order of the articles in the result (tools/search_fingerprint.py
+        checks it on every question of the data sets)."""
         q = {t: w * self.idf[t] for t, w in self._tf(text).items() if t in self.idf}
         norm = math.sqrt(sum(w * w for w in q.values()))
         if not norm:
             return {}
-        dots: dict[int, float] = defaultdict(float)
+        lists, scales = [], []
         for t, w in q.items():
             if len(t) == 1 and self.idf[t] < self.common_idf:
                 continue  # still in the norm: the cosine keeps its scale
-            for i, v in self.postings.get(t):
-                dots[i] += w * v
-        out: dict[tuple[str, int] | None, tuple[float, float, int | None]] = {}
-        for i, dot in dots.items():
-            if exclude is not None and self.ids[i] == exclude:
-                continue
-            sim = dot / norm
-            key = self.keys[i]
-            best, second, para = out.get(key, (0.0, 0.0, None))
-            if sim > best:
-                out[key] = (sim, best, self.paragraphs[i])
-            elif sim > second:
-                out[key] = (best, sim, para)
-        return out
+            ids, weights = self.postings.arrays(t)
+            if len(ids):
+                lists.append((ids, weights))
+                scales.append(w)
+        if not lists:
+            return {}
+        visited = np.concatenate([ids for ids, _ in lists])
+        terms = np.concatenate([weights for _, weights in lists])
+        terms *= np.repeat(scales, [len(ids) for ids, _ in lists])
+        n, reach = len(self.keys), len(visited)
+        # bincount adds in the order given, from 0.0: each example's dot product summed term by term, as the
+        # loop did.
+        sims_all = np.bincount(visited, weights=terms, minlength=n) / norm
+        first_all = np.full(n, reach)  # where in ``visited`` each example was first reached (reach: never)
+        np.minimum.at(first_all, visited, np.arange(reach))
+        mask = (first_all < reach) & (sims_all > 0.0)
+        if exclude is not None and exclude in self.by_id:
+            mask[self.by_id[exclude]] = False
+        reached = np.flatnonzero(mask)
+        if not len(reached):
+            return {}
+        sims, first, groups = sims_all[reached], first_all[reached], self.group_of[reached]
+        size = len(self.group_keys)
+        best = np.zeros(size)
+        np.maximum.at(best, groups, sims)
+        top = sims == best[groups]
+        # The best example of each article: of those that tie, the first reached (as the loop kept it).
+        where = np.full(size, reach)
+        np.minimum.at(where, groups[top], first[top])
+        second = np.zeros(size)
+        np.maximum.at(second, groups, np.where(top & (first == where[groups]), 0.0, sims))
+        # The loop's result listed the articles in the order their first example was reached: so does this.
+        entered = np.full(size, reach)
+        np.minimum.at(entered, groups, first)
+        present = np.flatnonzero(entered < reach)
+        present = present[np.argsort(entered[present])]
+        keys, paragraphs = self.group_keys, self.paragraphs
+        return {keys[k]: (b, s, paragraphs[i]) for k, b, s, i in zip(
+            present.tolist(), best[present].tolist(), second[present].tolist(), visited[where[present]].tolist(),
+            strict=True)}
 
 
 
@@ -156,10 +213,11 @@ class Classifier:
         """Class (None: out of scope) -> probability; {} when the model is empty."""
         if not self.classes:
             return {}
-        logits = list(self.bias)
+        acc = np.array(self.bias, dtype=float)
         for t, x in self.vector(text).items():
-            for c, w in self.weights.get(t):
-                logits[c] += w * x
+            classes, weights = self.weights.arrays(t)
+            acc[classes] += weights * x  # no class twice in one term's list: the += of a loop, per class
+        logits = acc.tolist()  # the exponentials by math.exp, as before (numpy's may differ in the last bit)
         top = max(logits)
         exp = [math.exp(v - top) for v in logits]
         total = sum(exp)
