@@ -33,7 +33,7 @@ class _Finder:
 
     def full_counties(self) -> None:
         for key, pref, county in _COUNTY_KEYS:
-            if key != county:
+            if key != county or key not in self.text:  # the test in C first: most names are absent
                 continue
             for m in re.finditer(re.escape(key), self.text):
                 if self.free(m.start(), m.end()):
@@ -41,6 +41,8 @@ class _Finder:
 
     def prefectures(self) -> None:
         for key, pref in _PREFECTURE_KEYS:
+            if key not in self.text:
+                continue
             for m in re.finditer(re.escape(key), self.text):
                 if self.free(m.start(), m.end()):
                     self.prefecture(m.start(), m.end(), pref)
@@ -62,7 +64,7 @@ class _Finder:
         # inside other words.
         text = self.text
         for key, pref, county in _COUNTY_KEYS:
-            if key == county or len(key) < 2:
+            if key == county or len(key) < 2 or key not in text:
                 continue
             for m in re.finditer(re.escape(key), text):
                 if self.free(m.start(), m.end()) and (
