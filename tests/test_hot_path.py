@@ -116,3 +116,36 @@ def test_the_guards_first_step_runs_for_replayed_requests_too(engine, settings) 
     assert run_in_transaction(engine, KeyedGuard("wechat-nonce", "200:n1", REPLAYED, first=first("f3"))) \
         is REPLAYED
     assert ran == ["f1", "f2", "f3"]
+
+
+def test_the_hot_paths_statements_are_compiled_once(engine, settings) -> None:
+    """Every statement of a message's transaction (the replay guard's pair insert, the inbox row settled,
+    the conversation) comes from SQLAlchemy's compiled cache after the first message: compiling one costs
+    more than running it. A multi-row VALUES has no cache key, which is why the pair insert is text."""
+    from sqlalchemy.engine.default import CACHE_MISS, NO_CACHE_KEY
+
+    from storage.channel_store import ChannelStore
+
+    d = build_dispatcher(engine, settings)
+    store = ChannelStore(engine, settings.data_key or "test-key", "wechat")
+    misses: list[str] = []
+
+    def watch(_conn, _cursor, statement, _params, context, _many):  # type: ignore[no-untyped-def]
+        if context is not None and context.compiled is not None and context.cache_hit in (CACHE_MISS, NO_CACHE_KEY):
+            misses.append(" ".join(statement.split())[:80])
+
+    def one(n: int, user: str) -> None:
+        key = f"c{user}{n}"
+        store.record(key, "body")
+        guard = KeyedGuard("wechat-nonce", f"300:{key}", REPLAYED, first=lambda s: store.settle_in(s, key))
+        assert d.handle(_msg(key, "菜单", user), guard=guard).replies
+
+    for n in range(2):
+        one(n, "warm")
+    event.listen(engine, "after_cursor_execute", watch)
+    try:
+        for n in range(2, 5):
+            one(n, "warm")
+    finally:
+        event.remove(engine, "after_cursor_execute", watch)
+    assert misses == []
