@@ -89,9 +89,12 @@ def open_database(engine: Engine, settings: Settings, *, upgrade: bool = True) -
                                  f"({', '.join(bad)}): set the key this database was created with")
 
 
-# Questions that make the search load what plain questions do not need, so that the first person to type
-# a pinyin typo or traditional characters does not wait for it (bench/answer_latency.py: about 1.4 s).
-WARM_QUESTIONS = ("云岭工匠申包要什么材料", "雲嶺工匠評選條件是什麼", "How many Yunling Craftsmen are named each year?")
+# Questions that make the answer load what plain questions do not need, so that the first person to type
+# a pinyin typo, traditional characters, English or toneless pinyin does not wait for it
+# (bench/answer_latency.py: about 1.4 s; the pinyin reader's vocabulary alone took a second of the
+# webhook's database thread in bench/wechat.py).
+WARM_QUESTIONS = ("云岭工匠申包要什么材料", "雲嶺工匠評選條件是什麼", "How many Yunling Craftsmen are named each year?",
+                  "yunling gongjiang zenme shenbao")
 
 
 def settle() -> None:
@@ -99,10 +102,11 @@ def settle() -> None:
     pays for it), then move every object alive to the collector's permanent generation. Full collections
     then skip the index and the imported libraries; unfrozen, one took up to 115 ms of a loaded webhook
     (bench/wechat.py) and made its p99 latency."""
-    from knowledge.search import index, search
+    from handlers.answering import answer
+    from knowledge.search import index
 
     index()
-    for question in WARM_QUESTIONS:  # tables loaded on first use (pinyin, traditional characters, English)
-        search(question)
+    for question in WARM_QUESTIONS:  # the person's path: read as pinyin or not, searched, the reply composed
+        answer(question, contact="-")
     gc.collect()
     gc.freeze()

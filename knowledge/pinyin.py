@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from knowledge import loader
 from knowledge.text import toneless_readings
@@ -47,7 +48,20 @@ def _texts() -> list[str]:
 
 @cache
 def _vocabulary() -> dict[str, tuple[str, float]]:
-    """Toneless pinyin (no spaces) -> (the commonest characters read so, their log count)."""
+    """Toneless pinyin (no spaces) -> (the commonest characters read so, their log count). Kept in the
+    cache between processes (:mod:`knowledge.cache`): building it takes about a second."""
+    import importlib.util
+
+    from knowledge.cache import cached
+
+    root = Path(__file__).resolve().parent
+    spec = importlib.util.find_spec("pypinyin")  # its readings table, without running the package
+    table = [Path(p) / "pinyin_dict.json" for p in (spec.submodule_search_locations or [])] if spec else []
+    sources = [p for p in root.rglob("*") if p.suffix in (".py", ".json") and "__pycache__" not in p.parts]
+    return cached("vocabulary", [*sources, *(p for p in table if p.exists())], _build_vocabulary)
+
+
+def _build_vocabulary() -> dict[str, tuple[str, float]]:
     counts: Counter[str] = Counter()
     for text in _texts():
         for run in _HAN.findall(text):

@@ -135,3 +135,19 @@ def test_records_are_frozen_hashable_and_take_lists() -> None:
     assert isinstance(a.paragraphs, tuple) and hash(a) == hash(a.replace())
     with pytest.raises(AttributeError):
         a.number = 10  # type: ignore[misc]
+
+
+def test_the_pinyin_vocabulary_read_back_is_the_one_built(folder: Path) -> None:
+    """The pinyin reader's vocabulary (a second to build) is kept in the cache and read back the same,
+    beside the readings table (whose old versions the cache deletes by name: the names must not clash)."""
+    from knowledge import pinyin
+    from knowledge.text import _pinyin_table
+
+    pinyin._vocabulary.cache_clear()
+    _pinyin_table.cache_clear()
+    built = pinyin._vocabulary()
+    pinyin._vocabulary.cache_clear()
+    assert sorted(p.name.split("-")[0] for p in folder.iterdir()) == ["pinyin", "vocabulary"]
+    assert pinyin._vocabulary() == built == pinyin._build_vocabulary()
+    assert pinyin.to_hanzi("yunling gongjiang zenme shenbao") == "云岭工匠怎么申报"
+    pinyin._vocabulary.cache_clear()

@@ -149,3 +149,15 @@ def test_the_hot_paths_statements_are_compiled_once(engine, settings) -> None:
     finally:
         event.remove(engine, "after_cursor_execute", watch)
     assert misses == []
+
+
+def test_settle_loads_what_the_first_english_or_pinyin_question_would() -> None:
+    """The pinyin reader's vocabulary (about a second to build) is loaded by ``settle`` with the index, not
+    by the first person who writes in English or pinyin while others wait behind them on the database
+    thread."""
+    from bot.app import settle
+    from knowledge import pinyin
+
+    pinyin._vocabulary.cache_clear()
+    settle()
+    assert pinyin._vocabulary.cache_info().currsize == 1
