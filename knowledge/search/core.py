@@ -167,7 +167,7 @@ def _terms(idx: Index, text: str, translated: list[str]) -> dict[str, float]:
     for t in bigrams(_strip(text, idx.fillers)):
         if not _LATIN.fullmatch(t):  # English words reach the index through the glossary and the gists
             terms[t] = 1.0
-    added = [m for says, means in idx.entries if any(s in text for s in says) for m in means]
+    added = [m for says, means in idx.entries if any(map(text.__contains__, says)) for m in means]
     for phrase in (*translated, *added):
         for t in bigrams(phrase):
             terms[t] = max(terms.get(t, 0.0), W_LEXICON)
@@ -179,15 +179,22 @@ def _lexical(idx: Index, terms: dict[str, float], english: str) -> tuple[dict[Ke
                                                                            dict[Key, float]]:
     """BM25 per article (its best unit) with its best paragraph; and, for English, BM25 over the gists."""
     unit_scores = idx.bm25.scores(terms) if terms else {}
+    # Only the units that scored (a unit left out scores 0, which changes no maximum): in the order of the
+    # units, which is the articles' order (an article's units are consecutive), the best paragraph being
+    # the first that reaches the article's highest paragraph score.
     lex: dict[Key, tuple[float, int | None]] = {}
-    for key, units in idx.article_units.items():
-        score, para, para_score = 0.0, None, 0.0
-        for u in units:
-            s = unit_scores.get(u, 0.0)
-            score = max(score, s)
-            p = idx.units[u].paragraph
-            if p is not None and s > para_score:
-                para, para_score = p, s
+    best: dict[Key, tuple[float, int | None, float]] = {}
+    units = idx.units
+    for u in sorted(unit_scores):
+        s = unit_scores[u]
+        unit = units[u]
+        key = (unit.measure, unit.article)
+        score, para, para_score = best.get(key, (0.0, None, 0.0))
+        score = max(score, s)
+        if unit.paragraph is not None and s > para_score:
+            para, para_score = unit.paragraph, s
+        best[key] = (score, para, para_score)
+    for key, (score, para, _) in best.items():
         if score > 0:
             lex[key] = (score, para)
     en_scores = idx.en_bm25.scores(dict.fromkeys(idx.en_tokens(english), 1.0)) if english else {}
@@ -201,7 +208,7 @@ def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]
     for kw, key in idx.keywords:
         if kw in text:
             keyword[key] += 1.0
-    intents = {name: keys for name, says, keys, _ in idx.intents if any(s in text for s in says)}
+    intents = {name: keys for name, says, keys, _ in idx.intents if any(map(text.__contains__, says))}
     for name, _, _, over in idx.intents:
         if name in intents:
             for other in over:
