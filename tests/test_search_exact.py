@@ -66,8 +66,20 @@ def _probabilities_loop(clf: Classifier, text: str) -> dict:
     return {k: e / total for k, e in zip(clf.classes, exp, strict=True)}
 
 
+def _bm25_loop(bm25, terms: dict[str, float]) -> dict[int, float]:  # type: ignore[no-untyped-def]
+    out: dict[int, float] = defaultdict(float)
+    for term, weight in terms.items():
+        posting = bm25.postings.get(term)
+        if not posting:
+            continue
+        idf = bm25.idf_of(len(posting)) * weight
+        for doc, tf in posting:
+            out[doc] += idf * tf * (bm25.k1 + 1) / (tf + bm25.norm[doc])
+    return out
+
+
 def _lexical_loop(idx, terms: dict[str, float], english: str) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
-    unit_scores = idx.bm25.scores(terms) if terms else {}
+    unit_scores = _bm25_loop(idx.bm25, terms) if terms else {}
     lex = {}
     for key, units in idx.article_units.items():
         score, para, para_score = 0.0, None, 0.0
@@ -79,7 +91,7 @@ def _lexical_loop(idx, terms: dict[str, float], english: str) -> tuple[dict, dic
                 para, para_score = p, s
         if score > 0:
             lex[key] = (score, para)
-    en_scores = idx.en_bm25.scores(dict.fromkeys(idx.en_tokens(english), 1.0)) if english else {}
+    en_scores = _bm25_loop(idx.en_bm25, dict.fromkeys(idx.en_tokens(english), 1.0)) if english else {}
     en = {key: en_scores.get(units[0], 0.0) for key, units in idx.article_units.items()} if en_scores else {}
     return lex, en
 
@@ -146,6 +158,7 @@ def test_lexical_and_bonuses_are_the_loops_exactly(texts: list[str]) -> None:
     idx = index()
     for text in texts:
         terms = _terms(idx, text, _translate(idx, text))
+        assert idx.bm25.scores(terms) == _bm25_loop(idx.bm25, terms), text
         for english in ("", text):
             fast, slow = _lexical(idx, terms, english), _lexical_loop(idx, terms, english)
             assert fast == slow and [list(d) for d in fast] == [list(d) for d in slow], text
