@@ -205,9 +205,10 @@ def _lexical(idx: Index, terms: dict[str, float], english: str) -> tuple[dict[Ke
 def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]:
     """Per article: how many of its curated keywords the question contains, and how many intents it answers."""
     keyword: dict[Key, float] = defaultdict(float)
-    for kw, key in idx.keywords:
-        if kw in text:
-            keyword[key] += 1.0
+    # Only keywords starting with a character of the text can occur in it; in the keywords' own order.
+    keywords, by_char = idx.keywords, idx.keywords_by_char
+    for i in sorted(i for ch in {*text, ""} for i in by_char.get(ch, ()) if keywords[i][0] in text):
+        keyword[keywords[i][1]] += 1.0
     intents = {name: keys for name, says, keys, _ in idx.intents if any(map(text.__contains__, says))}
     for name, _, _, over in idx.intents:
         if name in intents:

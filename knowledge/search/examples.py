@@ -203,6 +203,8 @@ class Classifier:
         self.bias: list[float] = list(data.get("bias", []))
         self.idf: dict[str, float] = data.get("idf", {})
         self.weights = Packed(data.get("weights", {}))
+        self._bias = np.array(self.bias, dtype=float)
+        self._all_classes = np.arange(len(self.bias), dtype=np.intp)
 
     def vector(self, text: str) -> dict[str, float]:
         vec = {t: sublinear(c) * self.idf[t] for t, c in term_counts(text, self.stop_en).items() if t in self.idf}
@@ -213,10 +215,17 @@ class Classifier:
         """Class (None: out of scope) -> probability; {} when the model is empty."""
         if not self.classes:
             return {}
-        acc = np.array(self.bias, dtype=float)
+        # The bias first, then each term's products in order, added from 0.0 by bincount: per class, the sums
+        # of the loop that started from the bias (0.0 + bias is the bias).
+        lists, scales = [(self._all_classes, self._bias)], [1.0]
         for t, x in self.vector(text).items():
             classes, weights = self.weights.arrays(t)
-            acc[classes] += weights * x  # no class twice in one term's list: the += of a loop, per class
+            if len(classes):
+                lists.append((classes, weights))
+                scales.append(x)
+        values = np.concatenate([w for _, w in lists])
+        values[len(self._bias):] *= np.repeat(scales[1:], [len(c) for c, _ in lists[1:]])
+        acc = np.bincount(np.concatenate([c for c, _ in lists]), weights=values, minlength=len(self.classes))
         logits = acc.tolist()  # the exponentials by math.exp, as before (numpy's may differ in the last bit)
         top = max(logits)
         exp = [math.exp(v - top) for v in logits]
