@@ -191,9 +191,41 @@ def identify(*, session: Session, channel: str, user_key: str, chat_key: str = "
     row = session.connection().execute(_WHO, {"channel": channel, "user_key": user_key}).first()
     if row is not None:
         return Who(*row)
-    # Not found by the read just made: create, without asking the ORM the same question again.
-    identity, person = _create_identity(session, channel, user_key, chat_key, locale, display_name)
-    return Who(identity.id or 0, person.id or 0, identity.last_inbound_at, person.locale, person.roles, person.unit)
+    # Not found by the read just made: create (Core, like the read: the ORM's flushes of two new objects
+    # cost more than a first message's whole search), without asking the same question again.
+    if session.get_bind().dialect.name == "sqlite":  # one writer at a time: no one else can be creating it
+        return _insert_who(session, channel, user_key, chat_key, locale, display_name)
+    try:  # two processes may see a user's first two messages at once (see _create_identity)
+        with session.begin_nested():
+            return _insert_who(session, channel, user_key, chat_key, locale, display_name)
+    except IntegrityError:
+        row = session.connection().execute(_WHO, {"channel": channel, "user_key": user_key}).first()
+        if row is None:
+            raise
+        return Who(*row)
+
+
+_NEW_PERSON = insert(table(Person)).values(
+    {c: bindparam(c) for c in ("display_name", "locale", "roles", "unit", "prefecture", "industry_union",
+                               "created_at", "last_seen_at")}).returning(_P.id)
+_NEW_IDENTITY = insert(table(Identity)).values(
+    {c: bindparam(c) for c in ("person_id", "channel", "user_key", "chat_key", "reachable", "last_inbound_at",
+                               "created_at")}).returning(_I.id)
+
+
+def _insert_who(session: Session, channel: str, user_key: str, chat_key: str, locale: str,
+                display_name: str) -> Who:
+    """:func:`_insert_identity` in two Core statements, with the models' defaults."""
+    now, conn = utcnow(), session.connection()
+    person = Person(locale=locale, display_name=display_name[:100])  # the model's defaults, not its row
+    person_id = conn.execute(_NEW_PERSON, {
+        "display_name": person.display_name, "locale": person.locale, "roles": person.roles, "unit": person.unit,
+        "prefecture": person.prefecture, "industry_union": person.industry_union, "created_at": now,
+        "last_seen_at": now}).scalar_one()
+    identity_id = conn.execute(_NEW_IDENTITY, {
+        "person_id": person_id, "channel": channel, "user_key": user_key, "chat_key": chat_key or user_key,
+        "reachable": True, "last_inbound_at": None, "created_at": now}).scalar_one()
+    return Who(identity_id, person_id, None, person.locale, person.roles, person.unit)
 
 
 def mark_seen(*, session: Session, who: Who, at: datetime) -> None:

@@ -161,3 +161,23 @@ def test_settle_loads_what_the_first_english_or_pinyin_question_would() -> None:
     pinyin._vocabulary.cache_clear()
     settle()
     assert pinyin._vocabulary.cache_info().currsize == 1
+
+
+def test_a_first_message_creates_person_and_identity_as_the_orm_did(engine, settings, statements) -> None:
+    """The person and identity of a first message are two Core INSERTs (no ORM flush), with the models'
+    defaults: the Who returned is the Who read back, and the rows are what the ORM would have written."""
+    from sqlmodel import Session, select
+
+    from storage.models import Identity, Person
+
+    with Session(engine) as s:
+        who = repo.identify(session=s, channel="wechat", user_key="new-user", locale="en", display_name="x" * 150)
+        s.commit()
+    assert sum(st.upper().startswith("INSERT") for st in statements) == 2
+    with Session(engine) as s:
+        again = repo.identify(session=s, channel="wechat", user_key="new-user")
+        person = s.get(Person, who.person_id)
+        identity = s.exec(select(Identity).where(Identity.user_key == "new-user")).one()
+    assert again == who and who.locale == "en" and (who.roles, who.unit, who.last_inbound_at) == ("", "", None)
+    assert person is not None and person.display_name == "x" * 100 and person.created_at.tzinfo is not None
+    assert (identity.chat_key, identity.reachable, identity.person_id) == ("new-user", True, who.person_id)
