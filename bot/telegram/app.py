@@ -40,7 +40,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import BotCommand, Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.app import App
@@ -281,7 +281,16 @@ class TelegramBot(InboxQueue):
                 log.info("telegram update %s was processed before; dropped", update.update_id)
             return
         assert update.effective_chat is not None
-        await send_items(self.application.bot, update.effective_chat.id, items)
+        try:
+            await send_items(self.application.bot, update.effective_chat.id, items)
+        except (NetworkError, RetryAfter) as exc:
+            if isinstance(exc, BadRequest):  # the reply itself is refused: a failed update (apology, logged)
+                raise
+            # Handled and committed, its replies kept in the outbox: the delivery worker sends them after the
+            # grace. Not a failed update (no apology, no traceback): the network or a rate limit on the way out.
+            log.warning("telegram update %s: direct send failed (%s); its replies go out from the outbox",
+                        update.update_id, type(exc).__name__)
+            return
         self._sent.extend(reply_key(update, n) for n in range(len(result.replies)))
         if self._mark_task is None or self._mark_task.done():
             self._mark_task = asyncio.create_task(self._mark_sent(MARK_SENT_EVERY_S))
