@@ -163,13 +163,14 @@ def _did_you_mean(_: Translate, lang: str, result: SearchResult) -> Reply:
 
 
 def _same_rule_elsewhere(result: SearchResult) -> list[Hit]:
-    """When the question names no programme and the best article's rule is in several measures: one hit
-    per programme, the best one's first."""
+    """When the question names no programme and the best article's rule is in several measures, or the
+    search is unsure and its best three are in several programmes ("要交什么材料"): one hit per programme, the
+    best one's first."""
     best = result.hits[0]
     if result.named:
         return []
     others = same_rule().get((best.measure, best.article), ())
-    if not others:
+    if not others and (result.sure or len({h.measure for h in result.hits[:3]}) < 2):
         return []
     hits = [best, *(Hit(m, a, None, best.score) for m, a in others)]  # paragraphs differ between measures
     # Another programme's article ranked among the best three says the same in other words (the craftsman's
