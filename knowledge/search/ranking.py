@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 from functools import cache
+from operator import mul
 
 from knowledge.search.text import _lexicon
 
@@ -45,38 +47,47 @@ class Signals:
     clf: dict[Key, float]  # the classifier's probability of each article
 
 
+def _top(scores: dict[Key, float]) -> list[Key]:
+    """The :data:`CANDIDATES` best keys, highest score first, ties broken by the key (the same answer
+    whatever the process's hash seed): ``sorted(scores, key=lambda k: (-scores[k], k))[:CANDIDATES]``
+    without a Python call per key."""
+    return [k for _, k in heapq.nsmallest(CANDIDATES, [(-v, k) for k, v in scores.items()])]
+
+
 def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> list[Candidate]:
     """The best articles by either signal, each with the features of :data:`RANK_FEATURES`."""
     combined, examples, lex, en, keyword, intent, clf = (sig.combined, sig.examples, sig.lex, sig.en, sig.keyword,
                                                           sig.intent, sig.clf)
-    # Ties broken by the article's key: the same answer whatever the process's hash seed.
-    lex_order = sorted(combined, key=lambda k: (-combined[k], k))[:CANDIDATES]
-    ex_order = sorted((k for k in examples if k is not None), key=lambda k: (-examples[k][0], k))[:CANDIDATES]
-    clf_order = sorted(clf, key=lambda k: (-clf[k], k))[:CANDIDATES]
+    lex_order = _top(combined)
+    ex_order = [k for _, k in heapq.nsmallest(CANDIDATES, [(-v[0], k) for k, v in examples.items() if k is not None])]
+    clf_order = _top(clf)
     keys = list(dict.fromkeys([*lex_order, *ex_order, *clf_order]))
     clf_max = max(clf.values(), default=0.0) or 1.0
     clf_rank = {k: i for i, k in enumerate(clf_order)}
+    no_example = (0.0, 0.0, None)
     lex_max = max((combined.get(k, 0.0) for k in keys), default=0.0) or 1.0
-    ex_max = max((examples.get(k, (0.0, 0.0, None))[0] for k in keys), default=0.0) or 1.0
+    ex_max = max((examples.get(k, no_example)[0] for k in keys), default=0.0) or 1.0
     en_max = max(en.values(), default=0.0) or 1.0
     lex_rank = {k: i for i, k in enumerate(lex_order)}
     ex_rank = {k: i for i, k in enumerate(ex_order)}
+    has_named = bool(named)
     out = []
     for k in keys:
         c = combined.get(k, 0.0)
-        ex1, ex2, ex_para = examples.get(k, (0.0, 0.0, None))
-        para = lex.get(k, (0.0, None))[1]
-        named_in, named_out = float(bool(named) and k[0] in named), float(bool(named) and k[0] not in named)
+        ex1, ex2, ex_para = examples.get(k, no_example)
+        para = lex[k][1] if k in lex else None
+        named_in, named_out = float(has_named and k[0] in named), float(has_named and k[0] not in named)
         p = clf.get(k, 0.0)
-        rel = (ex1 / ex_max, p / clf_max, c / lex_max, p, ex1)
+        ex_rel, clf_rel, lex_rel = ex1 / ex_max, p / clf_max, c / lex_max
         out.append(Candidate(k, ex_para if ex_para is not None and ex1 >= 0.5 else para, (
-            1.0, c / lex_max, math.log1p(c), ex1, ex1 / ex_max, ex2, named_in, named_out,
+            1.0, lex_rel, math.log1p(c), ex1, ex_rel, ex2, named_in, named_out,
             1 / (1 + lex_rank.get(k, CANDIDATES)), 1 / (1 + ex_rank.get(k, CANDIDATES)),
             en.get(k, 0.0) / en_max, min(keyword.get(k, 0.0), 3.0), min(intent.get(k, 0.0), 2.0),
-            (c / lex_max) * (ex1 / ex_max), p, p / clf_max, 1 / (1 + clf_rank.get(k, CANDIDATES)),
+            lex_rel * ex_rel, p, clf_rel, 1 / (1 + clf_rank.get(k, CANDIDATES)),
             # English questions reach the articles through the glossary only: their signals weigh differently.
             english * c / lex_max, english * ex1 / ex_max, english * p / clf_max,
-            *(named_in * v for v in rel), *(named_out * v for v in rel))))
+            named_in * ex_rel, named_in * clf_rel, named_in * lex_rel, named_in * p, named_in * ex1,
+            named_out * ex_rel, named_out * clf_rel, named_out * lex_rel, named_out * p, named_out * ex1)))
     return out
 
 
@@ -97,11 +108,17 @@ class Ranker:
     sure_above: float  # probability of the best article under which it also offers the next ones
     likely_above: float  # probability under which it answers none and asks "did you mean"
 
+    # sum(map(mul, ...)): the products of the generator it replaced, added in the same order, without a
+    # Python frame per feature; the lengths checked as zip(strict=True) did.
     def rank_logit(self, f: tuple[float, ...]) -> float:
-        return sum(w * x for w, x in zip(self.rank, f, strict=True))
+        if len(f) != len(self.rank):
+            raise ValueError(f"{len(f)} rank features for {len(self.rank)} weights")
+        return sum(map(mul, self.rank, f))
 
     def in_scope(self, f: tuple[float, ...]) -> float:
-        return _sigmoid(sum(w * x for w, x in zip(self.scope, f, strict=True)))
+        if len(f) != len(self.scope):
+            raise ValueError(f"{len(f)} scope features for {len(self.scope)} weights")
+        return _sigmoid(sum(map(mul, self.scope, f)))
 
 
 @cache
