@@ -50,13 +50,18 @@ class BM25:
         """Document -> score, for the documents any term occurs in. The arithmetic of the loop it replaced
         (for each term, for each of its documents: ``idf * tf * (k1 + 1) / (tf + norm)`` added), over
         arrays: the same floats."""
+        touched, totals = self.score_arrays(terms)
+        return dict(zip(touched.tolist(), totals.tolist(), strict=True))
+
+    def score_arrays(self, terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`scores` as two arrays: the documents any term occurs in (ascending) and their scores."""
         parts = []
         for term, weight in terms.items():
             found = self._term_arrays(term)
             if found is not None:
                 parts.append((self.idf_of(len(found[0])) * weight, found))
         if not parts:
-            return {}
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
         docs = np.concatenate([p[1][0] for p in parts])
         tf = np.concatenate([p[1][1] for p in parts])
         norm = np.concatenate([p[1][2] for p in parts])
@@ -65,4 +70,4 @@ class BM25:
         values = idf * tf * (self.k1 + 1) / (tf + norm)
         totals = np.bincount(docs, weights=values, minlength=self.n)
         touched = np.flatnonzero(np.bincount(docs, minlength=self.n))
-        return dict(zip(touched.tolist(), totals[touched].tolist(), strict=True))
+        return touched, totals[touched]

@@ -6,7 +6,9 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import cast
+from typing import NamedTuple, cast
+
+import numpy as np
 
 from knowledge.search.examples import Classifier
 from knowledge.search.indexing import Index, index
@@ -178,28 +180,61 @@ def _terms(idx: Index, text: str, translated: list[str]) -> dict[str, float]:
 def _lexical(idx: Index, terms: dict[str, float], english: str) -> tuple[dict[Key, tuple[float, int | None]],
                                                                            dict[Key, float]]:
     """BM25 per article (its best unit) with its best paragraph; and, for English, BM25 over the gists."""
-    unit_scores = idx.bm25.scores(terms) if terms else {}
-    # Only the units that scored (a unit left out scores 0, which changes no maximum): in the order of the
-    # units, which is the articles' order (an article's units are consecutive), the best paragraph being
-    # the first that reaches the article's highest paragraph score.
     lex: dict[Key, tuple[float, int | None]] = {}
-    best: dict[Key, tuple[float, int | None, float]] = {}
-    units = idx.units
-    for u in sorted(unit_scores):
-        s = unit_scores[u]
-        unit = units[u]
-        key = (unit.measure, unit.article)
-        score, para, para_score = best.get(key, (0.0, None, 0.0))
-        score = max(score, s)
-        if unit.paragraph is not None and s > para_score:
-            para, para_score = unit.paragraph, s
-        best[key] = (score, para, para_score)
-    for key, (score, para, _) in best.items():
-        if score > 0:
-            lex[key] = (score, para)
+    if terms:
+        docs, scores = idx.bm25.score_arrays(terms)
+        if len(docs):
+            lex = _best_units(idx, docs, scores)
     en_scores = idx.en_bm25.scores(dict.fromkeys(idx.en_tokens(english), 1.0)) if english else {}
     en = {key: en_scores.get(units[0], 0.0) for key, units in idx.article_units.items()} if en_scores else {}
     return lex, en
+
+
+class _UnitArrays(NamedTuple):
+    group: np.ndarray  # unit -> position of its article in ``keys``
+    has_paragraph: np.ndarray  # unit -> whether it is one paragraph (not the whole article)
+    paragraphs: list[int | None]  # unit -> its paragraph
+    keys: list[Key]  # the articles, in the order of their units
+
+
+def _unit_arrays(idx: Index) -> _UnitArrays:
+    """The units' articles and paragraphs as arrays (made on first use, kept on the index)."""
+    found = getattr(idx, "_unit_arrays", None)
+    if found is None:
+        keys = list(dict.fromkeys((u.measure, u.article) for u in idx.units))
+        position = {k: i for i, k in enumerate(keys)}
+        found = _UnitArrays(np.array([position[(u.measure, u.article)] for u in idx.units], dtype=np.intp),
+                            np.array([u.paragraph is not None for u in idx.units], dtype=bool),
+                            [u.paragraph for u in idx.units], keys)
+        idx._unit_arrays = found  # type: ignore[attr-defined]
+    return found
+
+
+def _best_units(idx: Index, docs: np.ndarray, scores: np.ndarray) -> dict[Key, tuple[float, int | None]]:
+    """Per article: its best unit's score and the paragraph of its best paragraph unit, for the units that
+    scored (``docs`` ascending). What the loop it replaced kept (for each unit in order: the article's
+    score the maximum so far from 0.0; its paragraph replaced when a paragraph unit scores above the best
+    paragraph so far, from 0.0): the same maxima, the first paragraph unit reaching the highest paragraph
+    score, the articles in the order their first unit scored, only those scoring above 0."""
+    arrays = _unit_arrays(idx)
+    reach, size = len(docs), len(arrays.keys)
+    groups = arrays.group[docs]
+    positions = np.arange(reach)
+    best = np.zeros(size)
+    np.maximum.at(best, groups, scores)
+    paragraph = arrays.has_paragraph[docs] & (scores > 0.0)
+    para_best = np.zeros(size)
+    np.maximum.at(para_best, groups[paragraph], scores[paragraph])
+    top = paragraph & (scores == para_best[groups])
+    where = np.full(size, reach)
+    np.minimum.at(where, groups[top], positions[top])
+    entered = np.full(size, reach)
+    np.minimum.at(entered, groups, positions)
+    present = np.flatnonzero((entered < reach) & (best > 0.0))
+    present = present[np.argsort(entered[present], kind="stable")]
+    keys, paragraphs, doc_list = arrays.keys, arrays.paragraphs, docs.tolist()
+    return {keys[g]: (b, paragraphs[doc_list[w]] if w < reach else None)
+            for g, b, w in zip(present.tolist(), best[present].tolist(), where[present].tolist(), strict=True)}
 
 
 def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]:
