@@ -1,14 +1,183 @@
-"""The search's array paths give what the loops they replaced gave (tools/search_fingerprint.py checks the
-whole search on every question; these check the pieces on their own)."""
+"""The search's fast paths give exactly what the plain loops they replaced gave: the same floats, the same
+paragraph on ties, the same order. The loops are kept here as the reference (tools/search_fingerprint.py
+does the same over every question of the data sets, through the whole search)."""
 
 from __future__ import annotations
 
-from knowledge.search.core import _best_units, _lexical, _terms, _translate
-from knowledge.search.indexing import index
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from knowledge.search import index, normalize
+from knowledge.search.core import _best_units, _bonuses, _lexical, _terms, _translate
+from knowledge.search.examples import Classifier, Examples, Packed
 from knowledge.search.ranking import CANDIDATES, _top
 
+DATA = Path(__file__).parent / "data"
 
-def _loop(idx, unit_scores: dict[int, float]) -> dict:
+
+def _questions(n: int = 400) -> list[str]:
+    out: list[str] = []
+    for name in ("blind.jsonl", "blind_round2.jsonl", "questions.jsonl"):
+        lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+        out += [json.loads(line)["question"] for line in lines[: n // 3] if line]
+    # Edge cases: nothing known, one common character, English, a typo, a long repeat, traditional.
+    return [*out, "", "的", "工", "How much is the subsidy?", "云岭工匠申包", "工匠" * 200, "雲嶺工匠評選條件"]
+
+
+def _similar_loop(ex: Examples, text: str, exclude: str | None = None) -> dict:
+    """Examples.similar as it was written first: a loop over the examples each term reaches."""
+    q = {t: w * ex.idf[t] for t, w in ex._tf(text).items() if t in ex.idf}
+    norm = math.sqrt(sum(w * w for w in q.values()))
+    if not norm:
+        return {}
+    dots: dict[int, float] = defaultdict(float)
+    for t, w in q.items():
+        if len(t) == 1 and ex.idf[t] < ex.common_idf:
+            continue
+        for i, v in ex.postings.get(t):
+            dots[i] += w * v
+    out: dict = {}
+    for i, dot in dots.items():
+        if exclude is not None and ex.ids[i] == exclude:
+            continue
+        sim = dot / norm
+        key = ex.keys[i]
+        best, second, para = out.get(key, (0.0, 0.0, None))
+        if sim > best:
+            out[key] = (sim, best, ex.paragraphs[i])
+        elif sim > second:
+            out[key] = (best, sim, para)
+    return out
+
+
+def _probabilities_loop(clf: Classifier, text: str) -> dict:
+    if not clf.classes:
+        return {}
+    logits = list(clf.bias)
+    for t, x in clf.vector(text).items():
+        for c, w in clf.weights.get(t):
+            logits[c] += w * x
+    top = max(logits)
+    exp = [math.exp(v - top) for v in logits]
+    total = sum(exp)
+    return {k: e / total for k, e in zip(clf.classes, exp, strict=True)}
+
+
+def _bm25_loop(bm25, terms: dict[str, float]) -> dict[int, float]:  # type: ignore[no-untyped-def]
+    out: dict[int, float] = defaultdict(float)
+    for term, weight in terms.items():
+        posting = bm25.postings.get(term)
+        if not posting:
+            continue
+        idf = bm25.idf_of(len(posting)) * weight
+        for doc, tf in posting:
+            out[doc] += idf * tf * (bm25.k1 + 1) / (tf + bm25.norm[doc])
+    return out
+
+
+def _lexical_loop(idx, terms: dict[str, float], english: str) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    unit_scores = _bm25_loop(idx.bm25, terms) if terms else {}
+    lex = {}
+    for key, units in idx.article_units.items():
+        score, para, para_score = 0.0, None, 0.0
+        for u in units:
+            s = unit_scores.get(u, 0.0)
+            score = max(score, s)
+            p = idx.units[u].paragraph
+            if p is not None and s > para_score:
+                para, para_score = p, s
+        if score > 0:
+            lex[key] = (score, para)
+    en_scores = _bm25_loop(idx.en_bm25, dict.fromkeys(idx.en_tokens(english), 1.0)) if english else {}
+    en = {key: en_scores.get(units[0], 0.0) for key, units in idx.article_units.items()} if en_scores else {}
+    return lex, en
+
+
+def _bonuses_loop(idx, text: str) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    keyword: dict = defaultdict(float)
+    for kw, key in idx.keywords:
+        if kw in text:
+            keyword[key] += 1.0
+    intents = {name: keys for name, says, keys, _ in idx.intents if any(s in text for s in says)}
+    for name, _, _, over in idx.intents:
+        if name in intents:
+            for other in over:
+                intents.pop(other, None)
+    intent: dict = defaultdict(float)
+    for keys in intents.values():
+        for key in keys:
+            intent[key] += 1.0
+    return keyword, intent
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    idx = index()
+    return [idx.correct(normalize(q, idx.chars)) for q in _questions()]
+
+
+def test_examples_similar_is_the_loop_exactly(texts: list[str]) -> None:
+    ex = index().examples
+    for text in texts:
+        fast, slow = ex.similar(text), _similar_loop(ex, text)
+        assert fast == slow and list(fast) == list(slow), text
+
+
+def test_examples_similar_leaves_one_out_as_the_loop(texts: list[str]) -> None:
+    ex = index().examples
+    for n, text in enumerate(texts[:60]):
+        exclude = ex.ids[n * 37 % len(ex.ids)]
+        fast, slow = ex.similar(text, exclude), _similar_loop(ex, text, exclude)
+        assert fast == slow and list(fast) == list(slow), (text, exclude)
+
+
+def test_examples_tie_keeps_the_first_reached_paragraph() -> None:
+    """Two examples of one article with the same text but different paragraphs: the loop kept the first one
+    reached (the lower number: both are in the same lists), and so do the arrays."""
+    items = [{"id": "a", "n": "补贴多少钱", "ref": "training:5", "paragraph": 2},
+             {"id": "b", "n": "补贴多少钱", "ref": "training:5", "paragraph": 1},
+             {"id": "c", "n": "补贴什么时候发", "ref": "training:5", "paragraph": 3},
+             {"id": "d", "n": "补贴多少", "ref": "", "paragraph": None}]
+    ex = Examples(items, frozenset())
+    got = ex.similar("补贴多少钱")
+    assert got == _similar_loop(ex, "补贴多少钱") and list(got) == list(_similar_loop(ex, "补贴多少钱"))
+    assert got[("training", 5)][2] == 2 and got[("training", 5)][0] == got[("training", 5)][1]
+    assert ex.similar("补贴多少钱", exclude="a")[("training", 5)][2] == 1
+
+
+def test_classifier_probabilities_are_the_loop_exactly(texts: list[str]) -> None:
+    clf = index().classifier
+    for text in texts:
+        assert clf.probabilities(text) == _probabilities_loop(clf, text), text
+
+
+def test_lexical_and_bonuses_are_the_loops_exactly(texts: list[str]) -> None:
+    idx = index()
+    for text in texts:
+        terms = _terms(idx, text, _translate(idx, text))
+        assert idx.bm25.scores(terms) == _bm25_loop(idx.bm25, terms), text
+        for english in ("", text):
+            fast, slow = _lexical(idx, terms, english), _lexical_loop(idx, terms, english)
+            assert fast == slow and [list(d) for d in fast] == [list(d) for d in slow], text
+        fast_b, slow_b = _bonuses(idx, text), _bonuses_loop(idx, text)
+        assert fast_b == slow_b and [list(d) for d in fast_b] == [list(d) for d in slow_b], text
+
+
+def test_packed_arrays_match_the_lists() -> None:
+    import pickle
+
+    table = {"工匠": [(0, 0.1), (7, -2.5)], "x": [(3, 1e-300)]}
+    for packed in (Packed(table), pickle.loads(pickle.dumps(Packed(table)))):
+        ids, weights = packed.arrays("工匠")
+        assert ids.tolist() == [0, 7] and weights.tolist() == [0.1, -2.5]
+        assert packed.arrays("missing")[0].tolist() == [] and packed.arrays("x")[1].tolist() == [1e-300]
+
+
+def _best_units_loop(idx, unit_scores: dict[int, float]) -> dict:
     lex, best = {}, {}
     for u in sorted(unit_scores):
         s, unit = unit_scores[u], idx.units[u]
@@ -29,7 +198,7 @@ def test_best_units_is_the_loop() -> None:
     for question in ("云岭工匠怎么申报", "劳模创新工作室的补助标准", "技能培训补贴多少钱", "工会会员"):
         terms = _terms(idx, question, _translate(idx, question))
         docs, scores = idx.bm25.score_arrays(terms)
-        expected = _loop(idx, idx.bm25.scores(terms))
+        expected = _best_units_loop(idx, idx.bm25.scores(terms))
         got = _best_units(idx, docs, scores)
         assert expected and list(got.items()) == list(expected.items())
         assert _lexical(idx, terms, "")[0] == expected
