@@ -129,15 +129,25 @@ def _stage_title(programme: str) -> Callable[[str], str]:
     return lambda key: titles.get(key, key)
 
 
+BAD_DATE = N_("Please enter a date such as 2026-04-01.")
+
+
+def _publicity_start(v: View) -> tuple[date | None, bool]:
+    """The publicity's first day that a move to "publicity" names (None for other stages), and whether it
+    could be read."""
+    if v.form.get("to", "") != "publicity":
+        return None, True
+    try:
+        return date.fromisoformat(v.form.get("start", "").strip()), True
+    except ValueError:
+        return None, False
+
+
 def case_move(v: View) -> Page | Redirect:
     c = _case(v)
-    to_stage = v.form.get("to", "")
-    start = None
-    if to_stage == "publicity":
-        try:
-            start = date.fromisoformat(v.form.get("start", "").strip())
-        except ValueError:
-            return case(v, error=N_("Please enter a date such as 2026-04-01."), status=400)
+    to_stage, (start, readable) = v.form.get("to", ""), _publicity_start(v)
+    if not readable:
+        return case(v, error=BAD_DATE, status=400)
     try:
         act.move_case(v.session, clerk=v.clerk, case=c, to_stage=to_stage, now=v.now, publicity_start=start)
     except act.ActionRefused as exc:
@@ -209,13 +219,9 @@ def bulk_move(v: View) -> Page | Redirect:
     key = v.form.get("key", "")
     if programme not in cs.PROGRAMMES or not 16 <= len(key) <= 64:
         raise Missing("bulk")
-    to_stage = v.form.get("to", "")
-    start = None
-    if to_stage == "publicity":
-        try:
-            start = date.fromisoformat(v.form.get("start", "").strip())
-        except ValueError:
-            return bulk_preview(v, error=N_("Please enter a date such as 2026-04-01."), status=400)
+    to_stage, (start, readable) = v.form.get("to", ""), _publicity_start(v)
+    if not readable:
+        return bulk_preview(v, error=BAD_DATE, status=400)
     earlier = requests.claim_request(session=v.session, key=key, person_id=v.clerk.person_id,
                                      action="case.bulk_move", now=v.now)
     if earlier is not None:
