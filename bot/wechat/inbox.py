@@ -72,15 +72,19 @@ class WeChatInbox:
         Returns how many people."""
         chats = self.store.stale_chats(self._now() - older_than)
         for chat in chats:
-            held = self.store.lock(chat)
-            try:
-                for key, plain in self.store.queue_of(held, chat) or []:
-                    self._handle_left(key, plain, send_now=True)
-            finally:
-                held.release()
+            self._drain(chat, send_now=True)
         if chats:
             log.warning("wechat: messages of %d people left unhandled by another process; handled now", len(chats))
         return len(chats)
+
+    def _drain(self, chat: int, until: str | None = None, *, send_now: bool) -> None:
+        """Under the person's lock, handle their rows still in the inbox in order (up to ``until``, a key)."""
+        held = self.store.lock(chat)
+        try:
+            for key, plain in self.store.queue_of(held, chat, until) or []:
+                self._handle_left(key, plain, send_now=send_now)
+        finally:
+            held.release()
 
     def _sweep_logged(self) -> None:
         try:
@@ -100,13 +104,7 @@ class WeChatInbox:
                 continue
             # Under the person's lock, with whatever of theirs came before it (handled once: a row handled
             # meanwhile, here or by another process, is gone from the person's queue).
-            chat = self.store.chat_of(incoming_from(str(plain)).user_key)
-            held = self.store.lock(chat)
-            try:
-                for left, body in self.store.queue_of(held, chat, key) or []:
-                    self._handle_left(left, body, send_now=False)
-            finally:
-                held.release()
+            self._drain(self.store.chat_of(incoming_from(str(plain)).user_key), key, send_now=False)
         if rows:
             log.warning("wechat: %d messages received before a restart and not handled; handled now", len(rows))
         return len(rows)
