@@ -298,3 +298,27 @@ def test_every_faq_question_is_understood() -> None:
             if r.abstained or (r.hits[0].measure, r.hits[0].article) not in {key, *same.get(key, [])}:
                 wrong.append(q)
     assert wrong == []
+
+
+def test_unknown_share_counts_words_no_in_scope_question_or_article_uses() -> None:
+    from knowledge.search.examples import Examples
+
+    items = [{"id": "a", "n": "公积金怎么提取", "ref": "craftsman:1"},
+             {"id": "b", "n": "婚假有几天", "ref": None}]  # out of scope: its words are not in-scope words
+    ex = Examples(items, frozenset())
+    words = ("公积", "积金", "金怎", "怎么", "么提", "提取")
+    assert ex.unknown_share("公积金怎么提取", frozenset()) == 0.0
+    # Left out (as when the model is fitted on that very question), its words are unknown again.
+    assert ex.unknown_share("公积金怎么提取", frozenset(), exclude="a") == 1.0
+    assert ex.unknown_share("公积金怎么提取", frozenset({"怎么"}), exclude="a") == pytest.approx(5 / len(words))
+    assert ex.unknown_share("婚假有几天", frozenset()) == 1.0
+    assert ex.unknown_share("婚假有几天", frozenset(), exclude="b") == 1.0  # an out-of-scope one never counted
+    assert ex.unknown_share("🙂", frozenset()) == 0.0  # no words at all
+
+
+def test_novel_words_lower_the_in_scope_probability() -> None:
+    # The fitted scope model weighs the share of unknown words against being in scope (the measures' world).
+    from knowledge.search.ranking import SCOPE_FEATURES, ranker
+
+    assert ranker().scope[SCOPE_FEATURES.index("novel")] < 0
+    assert search("云岭工匠每年评几个").hits  # its words are the measures' own

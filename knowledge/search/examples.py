@@ -32,6 +32,11 @@ def term_counts(text: str, stop_en: frozenset[str]) -> dict[str, float]:
     return vec
 
 
+def _is_word(term: str) -> bool:
+    """A bigram or an English stem, not a single Chinese character."""
+    return len(term) > 1 or not _CJK.match(term)
+
+
 def sublinear(count: float) -> float:
     """A term's weight from its (weighted) count: 1 + log for repeats, the count itself below one."""
     return 1 + math.log(count) if count > 1 else count
@@ -101,6 +106,9 @@ class Examples:
         self.paragraphs: list[int | None] = []
         vectors: list[dict[str, float]] = []
         df: Counter[str] = Counter()
+        # How many in-scope examples use each word (bigram or English stem): with the measures' own, the
+        # vocabulary in-scope questions are written in (see :meth:`unknown_share`).
+        self.in_scope_df: Counter[str] = Counter()
         for item in items:
             vec = self._tf(item["n"])
             if not vec:
@@ -111,6 +119,8 @@ class Examples:
             self.paragraphs.append(item.get("paragraph"))
             vectors.append(vec)
             df.update(vec.keys())
+            if measure:
+                self.in_scope_df.update(filter(_is_word, vec))
         n = len(vectors)
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         self.common_idf = math.log((n + 1) / (COMMON_CHAR_DF * n + 0.5))
@@ -131,6 +141,23 @@ class Examples:
 
     def _tf(self, text: str) -> dict[str, float]:
         return term_counts(text, self.stop_en)
+
+    def unknown_share(self, text: str, known: frozenset[str], exclude: str | None = None) -> float:
+        """Share of the question's words (bigrams, English stems) found neither in ``known`` (the measures'
+        and the lexicon's) nor in any in-scope example (``exclude`` left out, as when fitting on it).
+
+        A question on a subject nobody asked about before (公积金, 产假) is mostly such words whatever its
+        subject, where the nearest out-of-scope example only knows the subjects seen in training."""
+        words = [t for t in self._tf(text) if _is_word(t)]
+        if not words:
+            return 0.0
+        own: set[str] = set()
+        if exclude is not None:
+            for i in self.by_id.get(exclude, ()):
+                if self.keys[i] is not None:  # its words counted in in_scope_df: take them out
+                    own.update(t for t in words if i in self.postings.arrays(t)[0])
+        unknown = sum(1 for t in words if t not in known and self.in_scope_df.get(t, 0) <= (t in own))
+        return unknown / len(words)
 
     def similar(self, text: str, exclude: str | None = None) -> dict[tuple[str, int] | None, tuple[float, float, int | None]]:
         """Article (None: out of scope) -> (best cosine, second best, paragraph of the best example).

@@ -59,6 +59,9 @@ class Index:
         for f in self.fillers:
             known.update(bigrams(f))
         self.known = frozenset(known)
+        # ... and with the English words of the gists and the glossary: the words of the measures' world.
+        self.words = frozenset(known.union(*en_docs, (_stem(w) for phrase, _ in self.glossary
+                                                      for w in phrase.split() if w not in self.stop_en)))
         self.chars = frozenset(c for t in known for c in t)  # text made only of these needs no zhconv
         self._homophones: dict[str, tuple[str, ...]] | None = None
         self.examples = Examples(_lexicon("examples")["examples"], self.stop_en)

@@ -32,7 +32,10 @@ SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex
                   "named", "english", "topic", "clf_oos", "clf_max",
                   # A question naming a programme is about it when the rest of its words are the article's too
                   # ("云岭工匠怎么报名"), not when they ask for what the text lacks ("云岭工匠名单", "电话").
-                  "named_x_coverage", "named_x_p_top", "named_x_clf_oos")
+                  "named_x_coverage", "named_x_p_top", "named_x_clf_oos",
+                  # Share of its words no in-scope question or article uses: a subject never seen in training
+                  # (公积金, 产假) is out of scope though no out-of-scope example resembles it.
+                  "novel")
 CANDIDATES = 12  # best articles by each signal that the model ranks
 
 
