@@ -87,7 +87,8 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
     working = reckon(best.measure, best.article, text) if best else None
     outcome = "answered"
     if composed.abstained:
-        reply = _abstain(_, composed, contact, tuple(Choice(pick_value(h), _topic(lang, h)) for h in result.nearby))
+        reply = _abstain(_, composed, contact, _nearby(_, lang, result), bare=not result.named,
+                         multi=_several_programmes(result))
         outcome = "empty" if composed.reason == "empty" else "abstained"
     elif not result.likely and working is None:
         # Numbers that fit the best article's rule are evidence enough to answer it.
@@ -180,23 +181,39 @@ def _same_rule_elsewhere(result: SearchResult) -> list[Hit]:
         if hit.measure not in covered:
             hits.append(hit)
             covered.add(hit.measure)
+            # ... and the programmes where that article's rule is the same (the studio's beside the station's).
+            for m, a in same_rule().get((hit.measure, hit.article), ()):
+                if m not in covered:
+                    hits.append(Hit(m, a, None, hit.score))
+                    covered.add(m)
     return hits
 
 
-def _which_programme(_: Translate, lang: str, best: Hit, hits: list[Hit]) -> Reply:
+def _programme(_: Translate, measure: str) -> str:
     names = {"craftsman": _("Yunling Craftsman"), "studio": _("Workers' innovation studio"),
              "station": _("Workers' technician workstation"), "training": _("Union skills training")}
-    choices = [Choice(pick_value(h), names[h.measure]) for h in hits]
+    return names[measure]
+
+
+def _which_programme(_: Translate, lang: str, best: Hit, hits: list[Hit]) -> Reply:
+    choices = [Choice(pick_value(h), _programme(_, h.measure)) for h in hits]
     choices.append(Choice("cmd:menu", _("Main menu")))
     return Reply(text=_("The same rule is in several programmes, with their own details. Which one do you mean?"),
                  choices=tuple(choices))
 
 
-def _abstain(_: Translate, composed: Composed, contact: str, nearby: tuple[Choice, ...] = ()) -> Reply:
+def _abstain(_: Translate, composed: Composed, contact: str, nearby: tuple[Choice, ...] = (),
+             bare: bool = False, multi: bool = False) -> Reply:
     if composed.reason == "empty":
         return Reply(text=_("Please type your question in words, for example: “How many Yunling Craftsmen are "
                             "named each year?”"),
                      choices=(Choice("cmd:menu", _("Main menu")),))
+    if nearby and bare:  # a bare "how much?": which programme's rule (or which of one's), one tap away
+        ask = (_("Your question does not say which programme it is about, and each has its own rule. "
+                 "Which one do you mean?") if multi else _("I am not sure which rule you mean. Did you mean one of these?"))
+        return Reply(text=ask,
+                     choices=(*nearby, Choice("flow:handoff", _("None of these: talk to a person")),
+                              Choice("cmd:menu", _("Main menu"))))
     text = _("I could not find this in the four measures I know (Yunling Craftsman, workers' innovation "
              "studios, technician workstations, union skills-training funds), so I would rather not guess. "
              "Please ask {contact}, or talk to a person here.", contact=contact)
@@ -204,6 +221,20 @@ def _abstain(_: Translate, composed: Composed, contact: str, nearby: tuple[Choic
         text += "\n" + _("The nearest provisions of the programme you named, in case they help:")
     return Reply(text=text, choices=(*nearby, Choice("flow:handoff", _("Talk to a person")),
                                      Choice("cmd:menu", _("Main menu"))))
+
+
+def _several_programmes(result: SearchResult) -> bool:
+    """The taps of an abstention are one article per programme (a bare question's), not one programme's."""
+    return not result.named and len({h.measure for h in result.nearby}) == len(result.nearby) > 1
+
+
+def _nearby(_: Translate, lang: str, result: SearchResult) -> tuple[Choice, ...]:
+    """The taps offered with an abstention: one per programme for a bare question (labelled by programme
+    with what its article says), else the named programme's nearest articles."""
+    multi = _several_programmes(result)
+    return tuple(Choice(pick_value(h), _("{programme}: {topic}", programme=_programme(_, h.measure),
+                                         topic=_topic(lang, h)) if multi else _topic(lang, h))
+                 for h in result.nearby)
 
 
 def _today() -> date:

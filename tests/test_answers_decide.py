@@ -68,6 +68,19 @@ def test_a_rule_of_several_programmes_asks_which() -> None:
     assert named.citations and named.citations[0].article == 16  # a named programme is answered at once
 
 
+def test_a_runner_up_of_another_programme_brings_the_programmes_with_its_rule() -> None:
+    # Unsure, no programme named, the best three in two programmes: the station's article on its grant is
+    # the studio's too (the same rule), so the studio is offered beside the station, not left out.
+    from handlers.answering import _same_rule_elsewhere
+    from knowledge.answer import same_rule
+    from knowledge.search import Hit, SearchResult
+
+    assert ("studio", 27) in same_rule()[("station", 27)]
+    result = SearchResult("补多少钱啊", "zh", (Hit("craftsman", 21, None, 1.0), Hit("station", 27, None, 0.9),
+                                              Hit("training", 15, None, 0.5)), False, sure=False)
+    assert [h.measure for h in _same_rule_elsewhere(result)] == ["craftsman", "station", "studio", "training"]
+
+
 def test_did_you_mean_offers_three_that_answer_when_tapped(monkeypatch: pytest.MonkeyPatch) -> None:
     # Relevant to the measures, but to which article? Whether a given vague question falls there depends on
     # the fitted model, so the model is made unsure of everything: the mechanism is what is tested.
@@ -110,6 +123,39 @@ def test_an_abstained_question_naming_a_programme_offers_its_nearest_articles(mo
     assert search("工资拖欠了三个月怎么办").nearby == ()
     english = answer("How do I get this year's list of Yunling Craftsmen?", contact=CONTACT).reply
     assert "nearest provisions" in english.text and len([c for c in english.choices if c.value.startswith("ask:§")]) == 2
+
+
+def test_a_bare_question_of_what_kind_asks_which_programme(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "补多少钱啊" says what it asks (how much money) but not of which programme: when abstained on, each
+    # programme's article on money is offered as a tap, labelled by programme; a tap answers it. The model
+    # doubts every question here, so the mechanism is tested, not where the fitted thresholds fall.
+    import dataclasses
+
+    import knowledge.search.core as core
+
+    doubting = dataclasses.replace(core.ranker(), abstain_below=1.01, abstain_below_named=1.01, sure_above=1.01)
+    monkeypatch.setattr(core, "ranker", lambda: doubting)
+    bare = search("补多少钱啊")
+    assert bare.abstained and bare.hits == () and not bare.named
+    assert len({h.measure for h in bare.nearby}) == len(bare.nearby) >= 3  # one per programme
+    for h in bare.nearby:  # each is an article about money in its own measure
+        assert any(w in squash(article(h.measure, h.article).text) for w in ("补助", "资金", "奖励", "经费"))
+    reply = answer("补多少钱啊", contact=CONTACT).reply
+    assert not reply.citations and "哪一项" in reply.text
+    labels = {c.label for c in reply.choices if c.value.startswith("ask:§")}
+    assert any(label.startswith("云岭工匠：") for label in labels)
+    picks = [c.value[4:] for c in reply.choices if c.value.startswith("ask:§")]
+    assert "flow:handoff" in [c.value for c in reply.choices]
+    assert answer(picks[0], contact=CONTACT).reply.citations
+    english = answer("how much money", contact=CONTACT).reply
+    assert "which programme" in english.text and any(c.label.startswith("Yunling Craftsman: ")
+                                                     for c in english.choices)
+    # A question with words from outside the measures' world, or a long one, is not offered these.
+    assert search("婚假补多少钱").nearby == ()
+    # One programme's articles answer "when": offered as "did you mean", not as a choice of programme.
+    when = answer("啥时候截止", contact=CONTACT).reply
+    assert "哪一项" not in when.text and len([c for c in when.choices if c.value.startswith("ask:§training")]) >= 2
+    assert search("我们厂里上个月搞了一次很大的技能比赛，给获奖的师傅补多少钱啊").nearby == ()
 
 
 def test_a_doubted_question_in_the_programmes_own_words_is_answered(monkeypatch: pytest.MonkeyPatch) -> None:

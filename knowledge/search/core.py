@@ -10,6 +10,7 @@ from typing import NamedTuple, cast
 
 import numpy as np
 
+from knowledge.models import MEASURE_KEYS
 from knowledge.search.examples import Classifier
 from knowledge.search.indexing import Index, index
 from knowledge.search.ranking import SCOPE_FEATURES, Candidate, Key, Signals, _candidates, _sigmoid, ranker
@@ -22,6 +23,9 @@ INTENT_BONUS = 5.0  # per intent of the question ("who may apply", "how much mon
 # is answered even when the in-scope model doubts it (see search()). On dev (bench/retrieval.py --dev): 3 of
 # the 462 out-of-scope questions answered for it, 2 in-scope ones no longer abstained on.
 COVERED = 0.5
+# A question of at most this many bigrams that asks only what kind of thing ("补多少钱啊", "啥时候截止") and uses
+# no word outside the measures' world is offered the articles that answer that kind of question.
+BARE = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,8 @@ class SearchResult:
     named: tuple[str, ...] = ()  # the programmes the question names
     truncated: bool = False  # the question was longer than MAX_QUERY and only its start was searched
     p_answer: float = 0.0  # the ranking model's probability that the best hit is right
-    # Abstained on a question that names a programme: its nearest articles, offered as taps, never answered.
+    # Abstained on a question that names a programme: its nearest articles; on a bare question of what kind
+    # ("补多少钱啊"): the articles answering that kind, one per programme. Offered as taps, never answered.
     nearby: tuple[Hit, ...] = ()
 
 
@@ -72,7 +77,7 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
         # A question that names a programme but asks what the measures do not say (this year's winners, a
         # phone number, another province's scheme) is abstained on, with the programme's nearest articles
         # offered as taps, not as the answer (its threshold is fitted on its own, on dev).
-        nearby = hits[:2] if prep.protected else ()
+        nearby = hits[:2] if prep.protected else _bare_choices(prep, scored)
         return SearchResult(prep.text, prep.lang, (), True, "low_score", nearby=nearby,
                             **common)  # type: ignore[arg-type]
     return SearchResult(prep.text, prep.lang, hits, False, sure=p_top >= model.sure_above,
@@ -107,7 +112,8 @@ class Prepared:
         coverage, named = _coverage(self.idx or index(), self.terms, scored[0][1].key), float(self.protected)
         return (1.0, _sigmoid(best), min(best - second, 6.0), q["lex_max"], q["ex_max"], q["oos_max"],
                 q["ex_max"] - q["oos_max"], coverage, float(bool(self.named)), float(self.lang == "en"), q["topic"],
-                q["clf_oos"], q["clf_max"], named * coverage, named * _sigmoid(best), named * q["clf_oos"])
+                q["clf_oos"], q["clf_max"], named * coverage, named * _sigmoid(best), named * q["clf_oos"],
+                q["novel"])
 
 
 
@@ -148,7 +154,8 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
         return Prepared(text, lang, "low_score", named, truncated)
     signals = {"lex_max": math.log1p(max(combined.values(), default=0.0)),
                "ex_max": max((v[0] for v in examples.values()), default=0.0), "oos_max": oos_max,
-               "topic": float(topic), "clf_oos": clf_oos, "clf_max": max(clf.values(), default=0.0)}
+               "topic": float(topic), "clf_oos": clf_oos, "clf_max": max(clf.values(), default=0.0),
+               "novel": idx.examples.unknown_share(text, idx.words, exclude)}
     return Prepared(text, lang, "", named, truncated, candidates, signals, terms, idx)
 
 
@@ -237,6 +244,29 @@ def _best_units(idx: Index, docs: np.ndarray, scores: np.ndarray) -> dict[Key, t
             for g, b, w in zip(present.tolist(), best[present].tolist(), where[present].tolist(), strict=True)}
 
 
+def _bare_choices(prep: Prepared, scored: list[tuple[float, Candidate]]) -> tuple[Hit, ...]:
+    """For a short question that says only what it asks (how much, when, what to submit) and of which
+    programme at most by a loose word: the articles the measures' intents say answer it, the best-ranked of
+    each programme in the programmes' order (several programmes), or the best three (one programme)."""
+    idx = prep.idx or index()
+    if prep.query["novel"] > 0 or len(bigrams(_strip(prep.text, idx.fillers))) > BARE:
+        return ()
+    _, intent = _bonuses(idx, prep.text)
+    rank = {c.key: (logit, c.paragraph) for logit, c in scored}
+    keys = sorted((k for k in intent if not prep.named or k[0] in prep.named),
+                  key=lambda k: (-rank.get(k, (-math.inf, None))[0], k))
+    best: dict[str, Key] = {}
+    for key in keys:
+        best.setdefault(key[0], key)
+    chosen = keys[:3] if len(best) < 2 else [best[m] for m in MEASURE_KEYS if m in best]
+    return tuple(Hit(k[0], k[1], *_paragraph_logit(rank.get(k))) for k in chosen)
+
+
+def _paragraph_logit(ranked: tuple[float, int | None] | None) -> tuple[int | None, float]:
+    """A hit's paragraph and score from its ranked candidate; an intent's article not among them has neither."""
+    return (ranked[1], round(ranked[0], 3)) if ranked else (None, 0.0)
+
+
 def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]:
     """Per article: how many of its curated keywords the question contains, and how many intents it answers."""
     keyword: dict[Key, float] = defaultdict(float)
@@ -259,8 +289,8 @@ def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]
 
 # The programmes' own names (not the generic 工匠 / 培训 / 工作室), in Chinese and English.
 # The training measure is named after "工会技能培训" (the union's skills training) itself.
-_PROGRAMME_NAMES = re.compile(r"云岭工匠|创新工作室|技师工作站|技能培训专项资金|工会的?(?:职工)?技能培训|yunling craftsm[ae]n|"
-                              r"innovation studio|technician (?:work)?station|union'?s? skills? training|"
+_PROGRAMME_NAMES = re.compile(r"云岭工匠|创新工作室|技师工作站|技能培训专项资金|工会的?(?:职工)?(?:技能)?培训|yunling craftsm[ae]n|"
+                              r"innovation studio|technician (?:work)?station|union'?s? (?:skills? )?training|"
                               r"skills?[- ]training fund", re.IGNORECASE)
 
 
