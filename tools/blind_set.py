@@ -26,6 +26,7 @@ article exists, the deciding snippet occurs verbatim in it) and counts what fail
     .venv/bin/python tools/blind_set.py --round 11 /tmp/blind11/out/u*.jsonl
     .venv/bin/python tools/blind_set.py --round 12 /tmp/blind12/out/t*.jsonl
     .venv/bin/python tools/blind_set.py --round 13 /tmp/blind13/out/d*.jsonl
+    .venv/bin/python tools/blind_set.py --round 14 /tmp/blind14/out/e*.jsonl
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ OUT_ROUND10 = ROOT / "tests" / "data" / "blind_round10.jsonl"
 OUT_ROUND11 = ROOT / "tests" / "data" / "blind_round11.jsonl"
 OUT_ROUND12 = ROOT / "tests" / "data" / "blind_round12.jsonl"
 OUT_ROUND13 = ROOT / "tests" / "data" / "blind_round13.jsonl"
+OUT_ROUND14 = ROOT / "tests" / "data" / "blind_round14.jsonl"
 STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
 SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
 SPLITS_ROUND2 = (("train", 0.80), ("dev", 0.20), ("test", 0.0))
@@ -72,7 +74,8 @@ LATER = {2: (OUT_ROUND2, SEED_ROUND2, "r"), 3: (OUT_ROUND3, 20261201, "s"), 4: (
          5: (OUT_ROUND5, 20261203, "u"), 6: (OUT_ROUND6, 20261204, "v"), 7: (OUT_ROUND7, 20261205, "w"),
          8: (OUT_ROUND8, 20261206, "x"), 9: (OUT_ROUND9, 20261207, "y"),
          10: (OUT_ROUND10, 20261208, "z"), 11: (OUT_ROUND11, 20261209, "a"),
-         12: (OUT_ROUND12, 20261210, "c"), 13: (OUT_ROUND13, 20261211, "d")}
+         12: (OUT_ROUND12, 20261210, "c"), 13: (OUT_ROUND13, 20261211, "d"),
+         14: (OUT_ROUND14, 20261212, "e")}
 TEST_ONLY = (("train", 0.0), ("dev", 0.0), ("test", 1.0))
 TEST_ROUNDS = frozenset({7})
 # The rounds the search learns from and is tuned on (train / dev), by number: every later round but round 7.
