@@ -97,6 +97,9 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
     elif not picked and (programmes := _same_rule_elsewhere(result)):
         reply = _which_programme(_, lang, result.hits[0], programmes)
         outcome = "which"
+    elif not picked and _several_programmes(result):  # "补多少钱啊": which programme's rule
+        reply = _which_of(_, _nearby(_, lang, result), multi=True)
+        outcome = "which"
     else:
         reply = _answer(_, composed, working, deadline(best.measure, best.article, text, today or _today())
                         if best else None)
@@ -209,11 +212,7 @@ def _abstain(_: Translate, composed: Composed, contact: str, nearby: tuple[Choic
                             "named each year?”"),
                      choices=(Choice("cmd:menu", _("Main menu")),))
     if nearby and bare:  # a bare "how much?": which programme's rule (or which of one's), one tap away
-        ask = (_("Your question does not say which programme it is about, and each has its own rule. "
-                 "Which one do you mean?") if multi else _("I am not sure which rule you mean. Did you mean one of these?"))
-        return Reply(text=ask,
-                     choices=(*nearby, Choice("flow:handoff", _("None of these: talk to a person")),
-                              Choice("cmd:menu", _("Main menu"))))
+        return _which_of(_, nearby, multi)
     text = _("I could not find this in the four measures I know (Yunling Craftsman, workers' innovation "
              "studios, technician workstations, union skills-training funds), so I would rather not guess. "
              "Please ask {contact}, or talk to a person here.", contact=contact)
@@ -221,6 +220,14 @@ def _abstain(_: Translate, composed: Composed, contact: str, nearby: tuple[Choic
         text += "\n" + _("The nearest provisions of the programme you named, in case they help:")
     return Reply(text=text, choices=(*nearby, Choice("flow:handoff", _("Talk to a person")),
                                      Choice("cmd:menu", _("Main menu"))))
+
+
+def _which_of(_: Translate, nearby: tuple[Choice, ...], multi: bool) -> Reply:
+    """A bare question's choices: one article per programme (``multi``), else one programme's articles."""
+    ask = (_("Your question does not say which programme it is about, and each has its own rule. "
+             "Which one do you mean?") if multi else _("I am not sure which rule you mean. Did you mean one of these?"))
+    return Reply(text=ask, choices=(*nearby, Choice("flow:handoff", _("None of these: talk to a person")),
+                                    Choice("cmd:menu", _("Main menu"))))
 
 
 def _several_programmes(result: SearchResult) -> bool:

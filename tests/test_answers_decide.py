@@ -68,6 +68,23 @@ def test_a_rule_of_several_programmes_asks_which() -> None:
     assert named.citations and named.citations[0].article == 16  # a named programme is answered at once
 
 
+def test_a_bare_question_is_asked_which_programme_even_when_the_model_is_sure(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Sure of every question, the model would answer "补多少钱啊" with one programme's article; the person
+    # did not say which programme, so they are asked. A question naming one is answered at once.
+    import dataclasses
+
+    import knowledge.search.core as core
+
+    sure = dataclasses.replace(core.ranker(), abstain_below=0.0, abstain_below_named=0.0, sure_above=0.0,
+                               likely_above=0.0)
+    monkeypatch.setattr(core, "ranker", lambda: sure)
+    asked = answer("补多少钱啊", contact=CONTACT)
+    assert asked.outcome == "which" and not asked.reply.citations
+    assert len({c.value.split(":")[1] for c in asked.reply.choices if c.value.startswith("ask:§")}) >= 3
+    named = answer("评上云岭工匠补多少钱啊", contact=CONTACT).reply
+    assert named.citations and named.citations[0].measure == "craftsman"
+
+
 def test_a_runner_up_of_another_programme_brings_the_programmes_with_its_rule() -> None:
     # Unsure, no programme named, the best three in two programmes: the station's article on its grant is
     # the studio's too (the same rule), so the studio is offered beside the station, not left out.

@@ -49,7 +49,7 @@ class SearchResult:
     truncated: bool = False  # the question was longer than MAX_QUERY and only its start was searched
     p_answer: float = 0.0  # the ranking model's probability that the best hit is right
     # Abstained on a question that names a programme: its nearest articles; on a bare question of what kind
-    # ("补多少钱啊"): the articles answering that kind, one per programme. Offered as taps, never answered.
+    # ("补多少钱啊"), abstained or not: the articles answering that kind, one per programme. Offered as taps.
     nearby: tuple[Hit, ...] = ()
 
 
@@ -80,8 +80,12 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
         nearby = hits[:2] if prep.protected else _bare_choices(prep, scored)
         return SearchResult(prep.text, prep.lang, (), True, "low_score", nearby=nearby,
                             **common)  # type: ignore[arg-type]
+    # A bare question of what kind ("补多少钱啊") is asked which programme even when one article ranks well:
+    # the programme it does not name is the person's to say.
+    bare = () if prep.named else _bare_choices(prep, scored)
     return SearchResult(prep.text, prep.lang, hits, False, sure=p_top >= model.sure_above,
-                        likely=p_top >= model.likely_above, **common)  # type: ignore[arg-type]
+                        likely=p_top >= model.likely_above,
+                        nearby=bare if len({h.measure for h in bare}) > 1 else (), **common)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
