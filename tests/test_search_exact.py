@@ -208,3 +208,76 @@ def test_top_is_sorted_with_ties_by_key() -> None:
     scores = {("b", i): float(i % 3) for i in range(40)} | {("a", i): 1.0 for i in range(5)}
     assert _top(scores) == sorted(scores, key=lambda k: (-scores[k], k))[:CANDIDATES]
     assert _top({}) == []
+
+
+def _fold_loop(text: str) -> str:
+    """fold() as it was written first: every character's category looked up."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
+    return " ".join(text.split()).lower()
+
+
+def test_fold_is_the_loop_for_every_character() -> None:
+    """The printable fast path: every code point, alone and beside letters, folds as the loop folds it."""
+    from knowledge.search.text import fold
+
+    for start in range(0, 0x110000, 4096):
+        chunk = "".join(chr(c) for c in range(start, min(start + 4096, 0x110000)))
+        assert fold(chunk) == _fold_loop(chunk), hex(start)
+    for text in ("云岭\u200b工匠", "a\tb\u3000c", "x\u00a0y", "ＡＢＣ１２３", "工匠\n怎么报", "", "  "):
+        assert fold(text) == _fold_loop(text), repr(text)
+
+
+def _correct_loop(idx, text: str) -> str:  # type: ignore[no-untyped-def]
+    """Index.correct as it was written first: the regular expression per neighbour, a list of pairs per
+    candidate."""
+    import re
+
+    from knowledge.search.text import _FUNCTION_CHARS
+    from knowledge.text import toneless_readings
+
+    cjk = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+    chars = list(text)
+    for i, ch in enumerate(chars):
+        if not cjk.match(ch):
+            continue
+        left = chars[i - 1] if i > 0 and cjk.match(chars[i - 1]) else ""
+        right = chars[i + 1] if i + 1 < len(chars) and cjk.match(chars[i + 1]) else ""
+        if ch in _FUNCTION_CHARS or not (left or right) or (left + ch) in idx.known or (ch + right) in idx.known:
+            continue
+        best, best_score = ch, 0
+        for reading in toneless_readings(ch)[:1]:
+            for cand in idx.homophones().get(reading, ()):
+                pairs = [p for p in ((left + cand) if left else "", (cand + right) if right else "") if p]
+                score = sum(1000 * (p in idx.known) + len(idx.bm25.postings.get(p, ())) for p in pairs)
+                if score > best_score:
+                    best, best_score = cand, score
+        chars[i] = best
+    return "".join(chars)
+
+
+def test_correct_is_the_loop() -> None:
+    idx = index()
+    for q in [*_questions(), "云岭工匠申包要什么才料", "技师工做站的经非", "工", "工会会原", "x工y匠z"]:
+        text = normalize(q, idx.chars)
+        assert idx.correct(text) == _correct_loop(idx, text), text
+
+
+def test_top_is_sorted_with_ties_by_key_at_the_cut() -> None:
+    """Ties at the CANDIDATES-th score: all of them compete, the lowest keys win."""
+    for scores in ({("m", i): float(i // 5) for i in range(60)}, {("m", i): 1.0 for i in range(30)},
+                   {("m", i): [0.0, -0.0, 2.0][i % 3] for i in range(13)}, {("a", 1): 1.0, ("a", 0): 1.0}):
+        assert _top(scores) == sorted(scores, key=lambda k: (-scores[k], k))[:CANDIDATES]
+
+
+def test_term_counts_kept_are_the_counts() -> None:
+    """The counts kept for the classifier are those of a fresh count, and reading them changes nothing."""
+    from knowledge.search.examples import _term_counts, term_counts
+
+    stop = index().stop_en
+    first = term_counts("云岭工匠怎么申报 how much", stop)
+    assert "没有" not in first and first.get("没有") is None and "没有" not in term_counts("云岭工匠怎么申报 how much", stop)
+    _term_counts.cache_clear()
+    assert term_counts("云岭工匠怎么申报 how much", stop) == first

@@ -14,7 +14,7 @@ from knowledge.models import MEASURE_KEYS
 from knowledge.search.examples import Classifier
 from knowledge.search.indexing import Index, index
 from knowledge.search.ranking import SCOPE_FEATURES, Candidate, Key, Signals, _candidates, _sigmoid, ranker
-from knowledge.search.text import _LATIN, _TOKEN, MAX_QUERY, _strip, bigrams, detect_language, fold, normalize
+from knowledge.search.text import _LATIN, _TOKEN, _strip, bigrams, detect_language, folded_query, simplified
 
 W_LEXICON = 0.6  # weight of terms added by the colloquial lexicon or the English glossary
 KEYWORD_BONUS = 2.5  # per curated keyword of the article found in the question
@@ -127,8 +127,8 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     ranking model weighs. ``exclude`` leaves one example question out (fitting the model on its own
     examples, leave-one-out)."""
     idx = idx or index()
-    truncated = len(fold((query or "")[: MAX_QUERY * 2])) > MAX_QUERY
-    text = normalize(query, idx.chars)
+    folded, truncated = folded_query(query)
+    text = simplified(folded, idx.chars)
     lang = lang if lang in ("zh", "en") else detect_language(text)
     if not _TOKEN.search(text):
         return Prepared(text, lang, "empty", truncated=truncated)

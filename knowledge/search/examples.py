@@ -6,6 +6,7 @@ import math
 import struct
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import numpy as np
 
@@ -18,7 +19,14 @@ COMMON_CHAR_DF = 0.05
 
 
 def term_counts(text: str, stop_en: frozenset[str]) -> dict[str, float]:
-    """Weighted counts of a text's terms: Chinese characters (light) and bigrams, English stems."""
+    """Weighted counts of a text's terms: Chinese characters (light) and bigrams, English stems. The last
+    few texts' counts are kept: the nearest examples and the classifier count the same question (a pure
+    function of its arguments, so the kept dict is the one a fresh count would give; callers only read it)."""
+    return _term_counts(text, stop_en)
+
+
+@lru_cache(maxsize=8)
+def _term_counts(text: str, stop_en: frozenset[str]) -> dict[str, float]:
     vec: dict[str, float] = defaultdict(float)
     for tok in _TOKEN.findall(text):
         if _CJK.match(tok):
@@ -29,7 +37,7 @@ def term_counts(text: str, stop_en: frozenset[str]) -> dict[str, float]:
                     vec[tok[i:i + 2]] += 1.0
         elif not tok.isdigit() and tok not in stop_en:
             vec[_stem(tok)] += 1.0
-    return vec
+    return dict(vec)  # a plain dict: reading a missing term cannot add it to the kept one
 
 
 def _is_word(term: str) -> bool:

@@ -136,20 +136,28 @@ class Index:
         bigram with either neighbour is replaced by the character read the same way that forms the most (and
         most frequent) known bigrams with them. Words of the lexicon count as known."""
         chars = list(text)
+        # Whether each character is Chinese, tested once (a replacement is Chinese too: homophones() holds
+        # only Chinese characters); the left neighbour is read after its own correction, as it always was.
+        cjk = [_CJK.match(c) is not None for c in chars]
+        known, postings, last = self.known, self.bm25.postings, len(chars) - 1
         for i, ch in enumerate(chars):
-            if not _CJK.match(ch):
+            if not cjk[i] or ch in _FUNCTION_CHARS:
                 continue
-            left = chars[i - 1] if i > 0 and _CJK.match(chars[i - 1]) else ""
-            right = chars[i + 1] if i + 1 < len(chars) and _CJK.match(chars[i + 1]) else ""
-            if (ch in _FUNCTION_CHARS or not (left or right) or (left + ch) in self.known
-                    or (ch + right) in self.known):
+            left = chars[i - 1] if i > 0 and cjk[i - 1] else ""
+            right = chars[i + 1] if i < last and cjk[i + 1] else ""
+            if not (left or right) or (left + ch) in known or (ch + right) in known:
                 continue
             best, best_score = ch, 0
             for reading in toneless_readings(ch)[:1]:  # the reading the person typed is the common one
                 for cand in self.homophones().get(reading, ()):
-                    pairs = [p for p in ((left + cand) if left else "", (cand + right) if right else "") if p]
                     # Fitting both neighbours beats fitting one often.
-                    score = sum(1000 * (p in self.known) + len(self.bm25.postings.get(p, ())) for p in pairs)
+                    score = 0
+                    if left:
+                        pair = left + cand
+                        score += 1000 * (pair in known) + len(postings.get(pair, ()))
+                    if right:
+                        pair = cand + right
+                        score += 1000 * (pair in known) + len(postings.get(pair, ()))
                     if score > best_score:
                         best, best_score = cand, score
             chars[i] = best

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass
 from functools import cache
 from operator import mul
+
+import numpy as np
 
 from knowledge.search.text import _lexicon
 
@@ -52,9 +53,19 @@ class Signals:
 
 def _top(scores: dict[Key, float]) -> list[Key]:
     """The :data:`CANDIDATES` best keys, highest score first, ties broken by the key (the same answer
-    whatever the process's hash seed): ``sorted(scores, key=lambda k: (-scores[k], k))[:CANDIDATES]``
-    without a Python call per key."""
-    return [k for _, k in heapq.nsmallest(CANDIDATES, [(-v, k) for k, v in scores.items()])]
+    whatever the process's hash seed): ``sorted(scores, key=lambda k: (-scores[k], k))[:CANDIDATES]``.
+    Only the keys scoring at least the CANDIDATES-th highest score can be among them (ties included): those
+    are found by numpy's partition and sorted alone."""
+    n = len(scores)
+    if n > CANDIDATES:
+        cut = float(np.partition(np.fromiter(scores.values(), float, n), n - CANDIDATES)[n - CANDIDATES])
+        return [k for _, k in sorted([(-v, k) for k, v in scores.items() if v >= cut])][:CANDIDATES]
+    return [k for _, k in sorted([(-v, k) for k, v in scores.items()])]
+
+
+def _top_examples(examples: dict[Key | None, tuple[float, float, int | None]]) -> list[Key]:
+    """:func:`_top` of the articles' nearest examples (out of scope, the key None, left out)."""
+    return _top({k: v[0] for k, v in examples.items() if k is not None})
 
 
 def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> list[Candidate]:
@@ -62,7 +73,7 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
     combined, examples, lex, en, keyword, intent, clf = (sig.combined, sig.examples, sig.lex, sig.en, sig.keyword,
                                                           sig.intent, sig.clf)
     lex_order = _top(combined)
-    ex_order = [k for _, k in heapq.nsmallest(CANDIDATES, [(-v[0], k) for k, v in examples.items() if k is not None])]
+    ex_order = _top_examples(examples)
     clf_order = _top(clf)
     keys = list(dict.fromkeys([*lex_order, *ex_order, *clf_order]))
     clf_max = max(clf.values(), default=0.0) or 1.0

@@ -20,20 +20,34 @@ _FUNCTION_CHARS = frozenset("的了是在和与要会能都还就吗呢吧啊呀
 def fold(text: str) -> str:
     """NFKC, lower case, control and format characters dropped, whitespace squeezed."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
+    # str.isprintable() is False exactly when a character is of category C* or Z* other than the ASCII space
+    # (which becomes a space anyway): a printable text has nothing to replace, and skips the loop.
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
     return " ".join(text.split()).lower()
+
+
+def folded_query(text: str) -> tuple[str, bool]:
+    """A question folded once: its :func:`fold` cut to MAX_QUERY characters, and whether it was longer.
+    Cut before folding too: a 10 000-character message costs no more than a short one."""
+    folded = fold((text or "")[: MAX_QUERY * 2])
+    return folded[:MAX_QUERY], len(folded) > MAX_QUERY
 
 
 def normalize(text: str, chars: frozenset[str] | None = None) -> str:
     """:func:`fold`, cut to MAX_QUERY characters, traditional -> simplified (only when the text has
     characters outside ``chars``, by default the index's)."""
-    # Cut before folding too: a 10 000-character message costs no more than a short one.
-    text = fold((text or "")[: MAX_QUERY * 2])[:MAX_QUERY]
+    return simplified(folded_query(text)[0], chars)
+
+
+def simplified(text: str, chars: frozenset[str] | None = None) -> str:
+    """Folded ``text`` traditional -> simplified, only when it has characters outside ``chars`` (by default
+    the index's)."""
     if chars is None:
         from knowledge.search.indexing import index
 
         chars = index().chars
-    if any(_CJK.match(c) and c not in chars for c in text):
+    if any(_CJK.match(c) for c in set(text).difference(chars)):
         import zhconv  # loading its tables takes ~0.15 s: only for characters the measures do not use
 
         text = zhconv.convert(text, "zh-cn")
