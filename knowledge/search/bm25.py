@@ -55,19 +55,31 @@ class BM25:
 
     def score_arrays(self, terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`scores` as two arrays: the documents any term occurs in (ascending) and their scores."""
+        found = self._dense(terms)
+        if found is None:
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        docs, totals = found
+        touched = np.flatnonzero(np.bincount(docs, minlength=self.n))
+        return touched, totals[touched]
+
+    def score_dense(self, terms: dict[str, float]) -> np.ndarray | None:
+        """Every document's score, 0.0 for those no term occurs in (the same sums as :meth:`scores`); None
+        when no term occurs anywhere."""
+        found = self._dense(terms)
+        return None if found is None else found[1]
+
+    def _dense(self, terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray] | None:
         parts = []
         for term, weight in terms.items():
             found = self._term_arrays(term)
             if found is not None:
                 parts.append((self.idf_of(len(found[0])) * weight, found))
         if not parts:
-            return np.zeros(0, dtype=np.intp), np.zeros(0)
+            return None
         docs = np.concatenate([p[1][0] for p in parts])
         tf = np.concatenate([p[1][1] for p in parts])
         norm = np.concatenate([p[1][2] for p in parts])
         idf = np.repeat([p[0] for p in parts], [len(p[1][0]) for p in parts])
         # Left to right as the loop: ((idf * tf) * (k1 + 1)) / (tf + norm); then added in order from 0.0.
         values = idf * tf * (self.k1 + 1) / (tf + norm)
-        totals = np.bincount(docs, weights=values, minlength=self.n)
-        touched = np.flatnonzero(np.bincount(docs, minlength=self.n))
-        return touched, totals[touched]
+        return docs, np.bincount(docs, weights=values, minlength=self.n)

@@ -193,9 +193,9 @@ def _lexical(idx: Index, terms: dict[str, float], english: str) -> tuple[dict[Ke
     """BM25 per article (its best unit) with its best paragraph; and, for English, BM25 over the gists."""
     lex: dict[Key, tuple[float, int | None]] = {}
     if terms:
-        docs, scores = idx.bm25.score_arrays(terms)
-        if len(docs):
-            lex = _best_units(idx, docs, scores)
+        scores = idx.bm25.score_dense(terms)
+        if scores is not None:
+            lex = _best_units(idx, scores)
     en_scores = idx.en_bm25.scores(dict.fromkeys(idx.en_tokens(english), 1.0)) if english else {}
     en = {key: en_scores.get(units[0], 0.0) for key, units in idx.article_units.items()} if en_scores else {}
     return lex, en
@@ -203,6 +203,7 @@ def _lexical(idx: Index, terms: dict[str, float], english: str) -> tuple[dict[Ke
 
 class _UnitArrays(NamedTuple):
     group: np.ndarray  # unit -> position of its article in ``keys``
+    starts: np.ndarray  # article (position in ``keys``) -> its first unit: an article's units are consecutive
     has_paragraph: np.ndarray  # unit -> whether it is one paragraph (not the whole article)
     paragraphs: list[int | None]  # unit -> its paragraph
     keys: list[Key]  # the articles, in the order of their units
@@ -214,38 +215,38 @@ def _unit_arrays(idx: Index) -> _UnitArrays:
     if found is None:
         keys = list(dict.fromkeys((u.measure, u.article) for u in idx.units))
         position = {k: i for i, k in enumerate(keys)}
-        found = _UnitArrays(np.array([position[(u.measure, u.article)] for u in idx.units], dtype=np.intp),
+        group = np.array([position[(u.measure, u.article)] for u in idx.units], dtype=np.intp)
+        if len(group) and np.any(np.diff(group) < 0):
+            raise ValueError("the index's units of one article must be consecutive")
+        found = _UnitArrays(group, np.searchsorted(group, np.arange(len(keys))),
                             np.array([u.paragraph is not None for u in idx.units], dtype=bool),
                             [u.paragraph for u in idx.units], keys)
         idx._unit_arrays = found  # type: ignore[attr-defined]
     return found
 
 
-def _best_units(idx: Index, docs: np.ndarray, scores: np.ndarray) -> dict[Key, tuple[float, int | None]]:
-    """Per article: its best unit's score and the paragraph of its best paragraph unit, for the units that
-    scored (``docs`` ascending). What the loop it replaced kept (for each unit in order: the article's
+def _best_units(idx: Index, scores: np.ndarray) -> dict[Key, tuple[float, int | None]]:
+    """Per article: its best unit's score and the paragraph of its best paragraph unit, from every unit's
+    score (0.0: no term). What the loop it replaced kept (for each unit that scored, in order: the article's
     score the maximum so far from 0.0; its paragraph replaced when a paragraph unit scores above the best
     paragraph so far, from 0.0): the same maxima, the first paragraph unit reaching the highest paragraph
-    score, the articles in the order their first unit scored, only those scoring above 0."""
+    score, only the articles scoring above 0, in the order their first unit scored. An article's units are
+    consecutive and the articles in the order of their units, so each maximum is one ``reduceat`` over its
+    slice, a unit that did not score counts as the 0.0 the loop started from, and the articles' order is
+    their order in the index."""
     arrays = _unit_arrays(idx)
-    reach, size = len(docs), len(arrays.keys)
-    groups = arrays.group[docs]
-    positions = np.arange(reach)
-    best = np.zeros(size)
-    np.maximum.at(best, groups, scores)
-    paragraph = arrays.has_paragraph[docs] & (scores > 0.0)
-    para_best = np.zeros(size)
-    np.maximum.at(para_best, groups[paragraph], scores[paragraph])
-    top = paragraph & (scores == para_best[groups])
-    where = np.full(size, reach)
-    np.minimum.at(where, groups[top], positions[top])
-    entered = np.full(size, reach)
-    np.minimum.at(entered, groups, positions)
-    present = np.flatnonzero((entered < reach) & (best > 0.0))
-    present = present[np.argsort(entered[present], kind="stable")]
-    keys, paragraphs, doc_list = arrays.keys, arrays.paragraphs, docs.tolist()
-    return {keys[g]: (b, paragraphs[doc_list[w]] if w < reach else None)
-            for g, b, w in zip(present.tolist(), best[present].tolist(), where[present].tolist(), strict=True)}
+    best = np.maximum.reduceat(scores, arrays.starts)
+    paragraph = arrays.has_paragraph & (scores > 0.0)
+    para_best = np.maximum.reduceat(np.where(paragraph, scores, 0.0), arrays.starts)
+    top = np.flatnonzero(paragraph & (scores == para_best[arrays.group]))
+    top_groups = arrays.group[top]
+    first = np.ones(len(top), dtype=bool)  # the first top unit of each article (units ascending)
+    first[1:] = top_groups[1:] != top_groups[:-1]
+    where = dict(zip(top_groups[first].tolist(), top[first].tolist(), strict=True))
+    present = np.flatnonzero(best > 0.0)
+    keys, paragraphs = arrays.keys, arrays.paragraphs
+    return {keys[g]: (b, paragraphs[where[g]] if g in where else None)
+            for g, b in zip(present.tolist(), best[present].tolist(), strict=True)}
 
 
 def _bare_choices(prep: Prepared, scored: list[tuple[float, Candidate]]) -> tuple[Hit, ...]:
