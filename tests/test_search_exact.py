@@ -298,3 +298,36 @@ def test_best_units_is_the_loop_on_ties() -> None:
             dense[u] = s
         got, expected = _best_units(idx, dense), _best_units_loop(idx, touched)
         assert list(got.items()) == list(expected.items())
+
+
+def _terms_loop(idx, text: str, translated: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """core._terms as it was written first: every bigram tested, every lexicon entry scanned."""
+    from knowledge.search.core import W_LEXICON
+    from knowledge.search.text import _LATIN, _strip, bigrams
+
+    terms: dict[str, float] = {}
+    for t in bigrams(_strip(text, idx.fillers)):
+        if not _LATIN.fullmatch(t):
+            terms[t] = 1.0
+    added = [m for says, means in idx.entries if any(s in text for s in says) for m in means]
+    for phrase in (*translated, *added):
+        for t in bigrams(phrase):
+            terms[t] = max(terms.get(t, 0.0), W_LEXICON)
+    return terms
+
+
+def test_terms_are_the_loop(texts: list[str]) -> None:
+    idx = index()
+    for text in [*texts, "我" * 300, "没钱 没钱 没钱 how much money"]:
+        translated = _translate(idx, text)
+        fast, slow = _terms(idx, text, translated), _terms_loop(idx, text, translated)
+        assert list(fast.items()) == list(slow.items()), text
+
+
+def test_groups_in_is_any_phrase_in_order() -> None:
+    from knowledge.search.indexing import _by_first_char, groups_in
+
+    groups = [("工匠", "工作室"), ("补贴",), ("", "x"), ("贴",), ("工匠",)]
+    table = _by_first_char(groups)
+    for text in ("云岭工匠补贴", "工作", "", "贴", "abc"):
+        assert groups_in(table, text) == [i for i, g in enumerate(groups) if any(p in text for p in g)], text

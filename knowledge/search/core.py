@@ -12,7 +12,7 @@ import numpy as np
 
 from knowledge.models import MEASURE_KEYS
 from knowledge.search.examples import Classifier
-from knowledge.search.indexing import Index, index
+from knowledge.search.indexing import Index, groups_in, index
 from knowledge.search.ranking import SCOPE_FEATURES, Candidate, Key, Signals, _candidates, _sigmoid, ranker
 from knowledge.search.text import _LATIN, _TOKEN, _strip, bigrams, detect_language, folded_query, simplified
 
@@ -177,10 +177,11 @@ def _translate(idx: Index, text: str) -> list[str]:
 def _terms(idx: Index, text: str, translated: list[str]) -> dict[str, float]:
     """The weighted bigrams searched: the question's own, and (lighter) those the lexicon adds."""
     terms: dict[str, float] = {}
-    for t in bigrams(_strip(text, idx.fillers)):
+    for t in dict.fromkeys(bigrams(_strip(text, idx.fillers))):  # each bigram once, in order
         if not _LATIN.fullmatch(t):  # English words reach the index through the glossary and the gists
             terms[t] = 1.0
-    added = [m for says, means in idx.entries if any(map(text.__contains__, says)) for m in means]
+    entries = idx.entries
+    added = [m for i in groups_in(idx.entries_by_char, text) for m in entries[i][1]]
     for phrase in (*translated, *added):
         for t in bigrams(phrase):
             terms[t] = max(terms.get(t, 0.0), W_LEXICON)
@@ -279,7 +280,7 @@ def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]
     keywords, by_char = idx.keywords, idx.keywords_by_char
     for i in sorted(i for ch in {*text, ""} for i in by_char.get(ch, ()) if keywords[i][0] in text):
         keyword[keywords[i][1]] += 1.0
-    intents = {name: keys for name, says, keys, _ in idx.intents if any(map(text.__contains__, says))}
+    intents = {name: keys for name, _, keys, _ in (idx.intents[i] for i in groups_in(idx.intents_by_char, text))}
     for name, _, _, over in idx.intents:
         if name in intents:
             for other in over:

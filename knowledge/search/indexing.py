@@ -13,6 +13,7 @@ from knowledge.search.bm25 import BM25
 from knowledge.search.examples import Classifier, Examples
 from knowledge.search.text import (
     _CJK,
+    _CJK_RUN,
     _FUNCTION_CHARS,
     _LATIN,
     _lexicon,
@@ -111,6 +112,9 @@ class Index:
                            key=lambda wm: -len(wm[0]))
         self.glossary = sorted(((k.lower(), tuple(v)) for k, v in english["glossary"].items()),
                                key=lambda kv: -len(kv[0]))
+        # Their phrases by first character, as the keywords: a question is tested only for those it could contain.
+        self.entries_by_char = _by_first_char([says for says, _ in self.entries])
+        self.intents_by_char = _by_first_char([says for _, says, _, _ in self.intents])
         self.regions = tuple(oos["regions"])
         self.home = tuple(oos["home"])
         self.topics = tuple(oos["topics"])
@@ -138,7 +142,9 @@ class Index:
         chars = list(text)
         # Whether each character is Chinese, tested once (a replacement is Chinese too: homophones() holds
         # only Chinese characters); the left neighbour is read after its own correction, as it always was.
-        cjk = [_CJK.match(c) is not None for c in chars]
+        cjk = [False] * len(chars)
+        for run in _CJK_RUN.finditer(text):
+            cjk[run.start():run.end()] = [True] * (run.end() - run.start())
         known, postings, last = self.known, self.bm25.postings, len(chars) - 1
         for i, ch in enumerate(chars):
             if not cjk[i] or ch in _FUNCTION_CHARS:
@@ -163,6 +169,22 @@ class Index:
             chars[i] = best
         return "".join(chars)
 
+
+
+def _by_first_char(groups: list[tuple[str, ...]]) -> dict[str, list[tuple[int, str]]]:
+    """Each group's phrases (group i) under their first character ("" for an empty phrase)."""
+    table: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for i, phrases in enumerate(groups):
+        for phrase in phrases:
+            table[phrase[:1]].append((i, phrase))
+    return dict(table)
+
+
+def groups_in(table: dict[str, list[tuple[int, str]]], text: str) -> list[int]:
+    """The groups of :func:`_by_first_char` with a phrase in ``text``, in their order: ``[i for i, phrases
+    in enumerate(groups) if any(p in text for p in phrases)]``, testing only the phrases that start with a
+    character of the text."""
+    return sorted({i for ch in {*text, ""} for i, phrase in table.get(ch, ()) if phrase in text})
 
 
 def _optional_lexicon(name: str) -> dict:

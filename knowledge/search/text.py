@@ -10,6 +10,7 @@ from importlib import resources
 MAX_QUERY = 300  # characters of a question that are searched
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # a run of what _CJK matches
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z]+(?:-[a-z]+)?|\d+")
 _LATIN = re.compile(r"[a-z]+(?:-[a-z]+)?")
 # Particles and pronouns of everyday questions: right as typed, never taken for a typo.
@@ -55,7 +56,7 @@ def simplified(text: str, chars: frozenset[str] | None = None) -> str:
 
 
 def detect_language(text: str) -> str:
-    cjk = len(_CJK.findall(text))
+    cjk = sum(map(len, _CJK_RUN.findall(text)))  # the characters _CJK finds, counted by runs
     latin = sum(len(w) for w in _LATIN.findall(text.lower()))
     return "en" if latin >= 2 and latin > 2 * cjk else "zh"
 
