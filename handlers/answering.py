@@ -84,7 +84,9 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
     composed = compose(result, lang)
     _ = translator(lang)
     best = result.hits[0] if result.hits and not picked else None
-    working = reckon(best.measure, best.article, text) if best else None
+    # Numbers and dates are read where the search read (a 10 000-character message is not scanned whole).
+    said = text[: MAX_QUERY * 2]
+    working = reckon(best.measure, best.article, said) if best else None
     outcome = "answered"
     if composed.abstained:
         reply = _abstain(_, composed, contact, _nearby(_, lang, result), bare=not result.named,
@@ -101,7 +103,7 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
         reply = _which_of(_, _nearby(_, lang, result), multi=True)
         outcome = "which"
     else:
-        reply = _answer(_, composed, working, deadline(best.measure, best.article, text, today or _today())
+        reply = _answer(_, composed, working, deadline(best.measure, best.article, said, today or _today())
                         if best else None)
         reply = _with_notes(_, lang, reply, result, bool(picked))
     # Whatever the reply, say when only the start of a long question was searched.

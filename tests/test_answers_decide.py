@@ -231,3 +231,17 @@ def test_a_long_message_with_nothing_found_in_its_start_says_what_was_searched()
     asked = answer("我" * 10_000 + "能评云岭工匠吗", contact=CONTACT)
     assert asked.result.truncated
     assert str(MAX_QUERY) in asked.reply.text
+
+
+def test_a_long_message_is_read_for_dates_only_where_it_was_searched() -> None:
+    """The deadline line (and the numbers worked out) come from the start that was searched, as the answer
+    says, not from words thousands of characters later: no pass over the whole message."""
+    from datetime import date
+
+    today = date(2026, 11, 30)
+    within = answer("培训计划什么时候报" + "。" * 1_000, contact=CONTACT, today=today)
+    beyond = answer("培训计划报给谁" + "。" * 1_000 + "什么时候报", contact=CONTACT, today=today)
+    assert within.result.truncated and beyond.result.truncated
+    assert within.result.hits[0].article == beyond.result.hits[0].article == 11
+    assert "2026-12-05" in within.reply.text
+    assert "2026-12-05" not in beyond.reply.text
