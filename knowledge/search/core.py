@@ -145,8 +145,11 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     lex, en = _lexical(idx, terms, text if lang == "en" else "")
     keyword, intent = _bonuses(idx, text)
     # The first release's hand-weighted score (BM25 + keyword and intent bonuses): one signal among others.
-    combined = {key: lex.get(key, (0.0, None))[0] + en.get(key, 0.0) + KEYWORD_BONUS * keyword.get(key, 0.0)
-                + INTENT_BONUS * intent.get(key, 0.0) for key in {*lex, *en, *keyword, *intent}}
+    # An article only BM25 scored (above 0) gets its BM25 score: x + 0.0 + 2.5 * 0.0 + 5.0 * 0.0 is x for x > 0.
+    combined = {key: score for key, (score, _) in lex.items()}
+    for key in {*en, *keyword, *intent}:
+        combined[key] = (lex.get(key, (0.0, None))[0] + en.get(key, 0.0) + KEYWORD_BONUS * keyword.get(key, 0.0)
+                         + INTENT_BONUS * intent.get(key, 0.0))
     examples = idx.examples.similar(text, exclude)
     oos_max = examples.pop(None, (0.0, 0.0, None))[0]
     clf = (classifier or idx.classifier).probabilities(" ".join([text, *translated]))
