@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
 
@@ -21,7 +22,16 @@ class BM25:
             for term, tf in Counter(doc).items():
                 self.postings[term].append((i, tf))
         self.max_idf = self.idf_of(1)
-        self._arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # Every term's documents, counts and length norms, term after term in three flat arrays, with each
+        # term's slice and idf: a term's arrays are views, made without a loop, for a question's first term
+        # as for any other.
+        self._slots = {term: k for k, term in enumerate(self.postings)}
+        flat = [pair for posting in self.postings.values() for pair in posting]
+        self._bounds = [0, *itertools.accumulate(map(len, self.postings.values()))]
+        self._idfs = [self.idf_of(len(posting)) for posting in self.postings.values()]
+        self._docs = np.array([d for d, _ in flat], dtype=np.intp)
+        self._tfs = np.array([tf for _, tf in flat], dtype=float)
+        self._norms = np.array([self.norm[d] for d, _ in flat])
 
     def idf_of(self, df: int) -> float:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
@@ -31,20 +41,13 @@ class BM25:
         posting = self.postings.get(term)
         return self.idf_of(len(posting)) if posting else self.max_idf
 
-    def _term_arrays(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """A term's documents, its counts in them and their length norms, as arrays (made on first use)."""
-        arrays = getattr(self, "_arrays", None)
-        if arrays is None:  # an index pickled before the arrays existed
-            arrays = self._arrays = {}
-        found = arrays.get(term)
-        if found is None:
-            posting = self.postings.get(term)
-            if not posting:
-                return None
-            docs = np.array([d for d, _ in posting], dtype=np.intp)
-            found = arrays[term] = (docs, np.array([tf for _, tf in posting], dtype=float),
-                                    np.array([self.norm[d] for d, _ in posting]))
-        return found
+    def _term_arrays(self, term: str) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
+        """A term's idf, its documents, its counts in them and their length norms (views: not to be written)."""
+        k = self._slots.get(term)
+        if k is None:
+            return None
+        start, end = self._bounds[k], self._bounds[k + 1]
+        return self._idfs[k], self._docs[start:end], self._tfs[start:end], self._norms[start:end]
 
     def scores(self, terms: dict[str, float]) -> dict[int, float]:
         """Document -> score, for the documents any term occurs in. The arithmetic of the loop it replaced
@@ -73,13 +76,13 @@ class BM25:
         for term, weight in terms.items():
             found = self._term_arrays(term)
             if found is not None:
-                parts.append((self.idf_of(len(found[0])) * weight, found))
+                parts.append((found[0] * weight, found))  # idf_of(df) * weight, as the loop
         if not parts:
             return None
-        docs = np.concatenate([p[1][0] for p in parts])
-        tf = np.concatenate([p[1][1] for p in parts])
-        norm = np.concatenate([p[1][2] for p in parts])
-        idf = np.repeat([p[0] for p in parts], [len(p[1][0]) for p in parts])
+        docs = np.concatenate([p[1][1] for p in parts])
+        tf = np.concatenate([p[1][2] for p in parts])
+        norm = np.concatenate([p[1][3] for p in parts])
+        idf = np.repeat([p[0] for p in parts], [len(p[1][1]) for p in parts])
         # Left to right as the loop: ((idf * tf) * (k1 + 1)) / (tf + norm); then added in order from 0.0.
         values = idf * tf * (self.k1 + 1) / (tf + norm)
         return docs, np.bincount(docs, weights=values, minlength=self.n)

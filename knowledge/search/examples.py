@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import struct
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -50,54 +49,61 @@ def sublinear(count: float) -> float:
     return 1 + math.log(count) if count > 1 else count
 
 
-_PAIR = struct.Struct("<id")
-_PAIR_DTYPE = np.dtype([("i", "<i4"), ("w", "<f8")])  # the same 12 bytes, read as arrays
 _NO_IDS, _NO_WEIGHTS = np.zeros(0, dtype=np.intp), np.zeros(0)
 
 
 class Packed:
-    """term -> [(int, weight)], as in memory, but pickled as one byte string per term and decoded on the
-    first lookup of each term: reading the search index from the cache (:mod:`knowledge.cache`) then costs
-    a few milliseconds instead of rebuilding some 150 000 small tuples that one question never touches."""
+    """term -> [(int, weight)], held as two flat arrays (every term's ints, then every term's weights, term
+    after term) and each term's slice of them: a term's lists are two views, made without a loop or a copy,
+    the first time as every other (an unseen question decodes nothing), and reading the search index from
+    the cache (:mod:`knowledge.cache`) restores two byte strings and one dict instead of some 150 000 small
+    tuples. Weights are float64: the floats the lists held."""
 
     def __init__(self, table: Mapping[str, Iterable[tuple[int, float]] | Iterable[list[float]]]) -> None:
-        self._raw: dict[str, bytes] = {}
-        self._decoded: dict[str, list[tuple[int, float]]] = {t: [(int(i), w) for i, w in v] for t, v in table.items()}
-        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        index: dict[str, int] = {}
+        bounds, ids, weights = [0], [], []
+        for term, pairs in table.items():
+            index[term] = len(index)
+            for i, w in pairs:
+                ids.append(int(i))
+                weights.append(float(w))
+            bounds.append(len(ids))
+        self._set(index, bounds, np.array(ids, dtype=np.intp), np.array(weights, dtype=np.float64))
+
+    def _set(self, index: dict[str, int], bounds: list[int], ids: np.ndarray, weights: np.ndarray) -> None:
+        ids.setflags(write=False)
+        weights.setflags(write=False)
+        self._index, self._bounds, self._ids, self._weights = index, bounds, ids, weights
+
+    def _slice(self, term: str) -> tuple[int, int] | None:
+        k = self._index.get(term)
+        return None if k is None else (self._bounds[k], self._bounds[k + 1])
 
     def arrays(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """The term's list as two arrays (the ints, the weights), read from the bytes without a loop."""
-        found = self._arrays.get(term)
+        """The term's list as two arrays (the ints, the weights): views of the flat arrays, read only."""
+        found = self._slice(term)
         if found is None:
-            raw = self._raw.get(term)
-            if raw is None:
-                pairs = self._decoded.get(term)
-                if pairs is None:
-                    return _NO_IDS, _NO_WEIGHTS
-                raw = b"".join(_PAIR.pack(i, w) for i, w in pairs)
-            table = np.frombuffer(raw, dtype=_PAIR_DTYPE)
-            found = self._arrays[term] = (table["i"].astype(np.intp), table["w"].copy())
-        return found
+            return _NO_IDS, _NO_WEIGHTS
+        start, end = found
+        return self._ids[start:end], self._weights[start:end]
 
     def get(self, term: str) -> list[tuple[int, float]]:
-        found = self._decoded.get(term)
-        if found is None:
-            raw = self._raw.get(term)
-            if raw is None:
-                return []
-            found = self._decoded[term] = list(_PAIR.iter_unpack(raw))  # a race decodes twice, harmlessly
-        return found
+        ids, weights = self.arrays(term)
+        return list(zip(ids.tolist(), weights.tolist(), strict=True))
 
     def __len__(self) -> int:
-        return len(self._raw.keys() | self._decoded.keys())
+        return len(self._index)
 
-    def __getstate__(self) -> dict[str, bytes]:
-        raw = dict(self._raw)
-        raw.update((t, b"".join(_PAIR.pack(i, w) for i, w in v)) for t, v in self._decoded.items())
-        return raw
+    def __getstate__(self) -> dict[str, object]:
+        if len(self._ids) and not -2**31 <= int(self._ids.min()) <= int(self._ids.max()) < 2**31:
+            raise ValueError("Packed stores its ints in 32 bits")
+        return {"index": self._index, "bounds": self._bounds, "ids": self._ids.astype("<i4").tobytes(),
+                "weights": self._weights.astype("<f8").tobytes()}
 
-    def __setstate__(self, state: dict[str, bytes]) -> None:
-        self._raw, self._decoded, self._arrays = state, {}, {}
+    def __setstate__(self, state: dict) -> None:
+        ids = np.frombuffer(state["ids"], dtype="<i4").astype(np.intp)
+        weights = np.frombuffer(state["weights"], dtype="<f8")  # read-only, as the views handed out
+        self._set(state["index"], state["bounds"], ids, weights)
 
 
 class Examples:
