@@ -331,3 +331,25 @@ def test_groups_in_is_any_phrase_in_order() -> None:
     table = _by_first_char(groups)
     for text in ("云岭工匠补贴", "工作", "", "贴", "abc"):
         assert groups_in(table, text) == [i for i, g in enumerate(groups) if any(p in text for p in g)], text
+
+
+def test_bm25_idf_kept_is_idf_of_df() -> None:
+    idx = index()
+    for bm25 in (idx.bm25, idx.en_bm25):
+        for term, posting in list(bm25.postings.items())[:3000]:
+            assert bm25.idf(term) == bm25.idf_of(len(posting)), term
+        assert bm25.idf("never a term") == bm25.max_idf
+
+
+def test_packed_gather_is_the_concatenated_lists() -> None:
+    import numpy as np
+
+    table = {"a": [(0, 0.1), (7, -2.5)], "b": [], "c": [(3, 1e-300), (4, 2.0), (9, 3.0)]}
+    packed = Packed(table)
+    for terms in (["a", "c"], ["c", "missing", "a", "b", "a"], [], ["missing"]):
+        ids, weights, lengths = packed.gather(terms)
+        assert lengths == [len(table.get(t, [])) for t in terms]
+        assert ids.tolist() == [i for t in terms for i, _ in table.get(t, [])]
+        assert weights.tolist() == [w for t in terms for _, w in table.get(t, [])]
+        weights *= 2.0  # new arrays: the packed lists stay as they were
+    assert np.array_equal(packed.arrays("a")[1], [0.1, -2.5])

@@ -38,8 +38,8 @@ class BM25:
 
     def idf(self, term: str) -> float:
         """IDF of a term; an unknown term is as informative as the rarest known one."""
-        posting = self.postings.get(term)
-        return self.idf_of(len(posting)) if posting else self.max_idf
+        k = self._slots.get(term)  # a known term's idf_of(df), computed once
+        return self.max_idf if k is None else self._idfs[k]
 
     def _term_arrays(self, term: str) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
         """A term's idf, its documents, its counts in them and their length norms (views: not to be written)."""

@@ -87,6 +87,27 @@ class Packed:
         start, end = found
         return self._ids[start:end], self._weights[start:end]
 
+    def gather(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """The lists of ``terms`` one after the other, as two new arrays (the ints, the weights): what
+        concatenating each term's :meth:`arrays` gives, taken in one step; and each term's length (0: none)."""
+        index, bounds = self._index, self._bounds
+        starts, lengths = [], []
+        for term in terms:
+            k = index.get(term)
+            if k is None:
+                starts.append(0)
+                lengths.append(0)
+            else:
+                starts.append(bounds[k])
+                lengths.append(bounds[k + 1] - bounds[k])
+        total = sum(lengths)
+        if not total:
+            return _NO_IDS.copy(), _NO_WEIGHTS.copy(), lengths
+        # Position i of the result is element (i - where its term begins in the result) of that term's slice.
+        shift = np.repeat(np.array(starts) - (np.cumsum(lengths) - lengths), lengths)
+        where = shift + np.arange(total)
+        return self._ids[where], self._weights[where], lengths
+
     def get(self, term: str) -> list[tuple[int, float]]:
         ids, weights = self.arrays(term)
         return list(zip(ids.tolist(), weights.tolist(), strict=True))
@@ -184,19 +205,13 @@ class Examples:
         norm = math.sqrt(sum(w * w for w in q.values()))
         if not norm:
             return {}
-        lists, scales = [], []
-        for t, w in q.items():
-            if len(t) == 1 and self.idf[t] < self.common_idf:
-                continue  # still in the norm: the cosine keeps its scale
-            ids, weights = self.postings.arrays(t)
-            if len(ids):
-                lists.append((ids, weights))
-                scales.append(w)
-        if not lists:
+        idf, common = self.idf, self.common_idf
+        # A common character is still in the norm (the cosine keeps its scale) but not summed.
+        summed = [(t, w) for t, w in q.items() if len(t) != 1 or idf[t] >= common]
+        visited, terms, lengths = self.postings.gather([t for t, _ in summed])
+        if not len(visited):
             return {}
-        visited = np.concatenate([ids for ids, _ in lists])
-        terms = np.concatenate([weights for _, weights in lists])
-        terms *= np.repeat(scales, [len(ids) for ids, _ in lists])
+        terms *= np.repeat([w for _, w in summed], lengths)
         n, reach = len(self.keys), len(visited)
         # bincount adds in the order given, from 0.0: each example's dot product summed term by term, as the
         # loop did.
@@ -258,15 +273,11 @@ class Classifier:
             return {}
         # The bias first, then each term's products in order, added from 0.0 by bincount: per class, the sums
         # of the loop that started from the bias (0.0 + bias is the bias).
-        lists, scales = [(self._all_classes, self._bias)], [1.0]
-        for t, x in self.vector(text).items():
-            classes, weights = self.weights.arrays(t)
-            if len(classes):
-                lists.append((classes, weights))
-                scales.append(x)
-        values = np.concatenate([w for _, w in lists])
-        values[len(self._bias):] *= np.repeat(scales[1:], [len(c) for c, _ in lists[1:]])
-        acc = np.bincount(np.concatenate([c for c, _ in lists]), weights=values, minlength=len(self.classes))
+        vec = self.vector(text)
+        classes, weights, lengths = self.weights.gather(list(vec))
+        weights *= np.repeat(list(vec.values()), lengths)
+        acc = np.bincount(np.concatenate([self._all_classes, classes]), weights=np.concatenate([self._bias, weights]),
+                          minlength=len(self.classes))
         logits = acc.tolist()  # the exponentials by math.exp, as before (numpy's may differ in the last bit)
         top = max(logits)
         exp = [math.exp(v - top) for v in logits]
