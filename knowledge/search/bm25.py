@@ -82,7 +82,7 @@ class BM25:
         docs = np.concatenate([p[1][1] for p in parts])
         tf = np.concatenate([p[1][2] for p in parts])
         norm = np.concatenate([p[1][3] for p in parts])
-        idf = np.repeat([p[0] for p in parts], [len(p[1][1]) for p in parts])
+        idf = np.repeat(np.array([p[0] for p in parts]), np.array([len(p[1][1]) for p in parts], dtype=np.intp))
         # Left to right as the loop: ((idf * tf) * (k1 + 1)) / (tf + norm); then added in order from 0.0.
         values = idf * tf * (self.k1 + 1) / (tf + norm)
         return docs, np.bincount(docs, weights=values, minlength=self.n)

@@ -104,8 +104,9 @@ class Packed:
         if not total:
             return _NO_IDS.copy(), _NO_WEIGHTS.copy(), lengths
         # Position i of the result is element (i - where its term begins in the result) of that term's slice.
-        shift = np.repeat(np.array(starts) - (np.cumsum(lengths) - lengths), lengths)
-        where = shift + np.arange(total)
+        counts = np.array(lengths, dtype=np.intp)
+        where = np.repeat(np.array(starts, dtype=np.intp) - (counts.cumsum() - counts), counts)
+        where += np.arange(total)
         return self._ids[where], self._weights[where], lengths
 
     def get(self, term: str) -> list[tuple[int, float]]:
@@ -211,7 +212,7 @@ class Examples:
         visited, terms, lengths = self.postings.gather([t for t, _ in summed])
         if not len(visited):
             return {}
-        terms *= np.repeat([w for _, w in summed], lengths)
+        terms *= np.repeat(np.array([w for _, w in summed]), np.array(lengths, dtype=np.intp))
         n, reach = len(self.keys), len(visited)
         # bincount adds in the order given, from 0.0: each example's dot product summed term by term, as the
         # loop did.
@@ -275,7 +276,7 @@ class Classifier:
         # of the loop that started from the bias (0.0 + bias is the bias).
         vec = self.vector(text)
         classes, weights, lengths = self.weights.gather(list(vec))
-        weights *= np.repeat(list(vec.values()), lengths)
+        weights *= np.repeat(np.fromiter(vec.values(), float, len(vec)), np.array(lengths, dtype=np.intp))
         acc = np.bincount(np.concatenate([self._all_classes, classes]), weights=np.concatenate([self._bias, weights]),
                           minlength=len(self.classes))
         logits = acc.tolist()  # the exponentials by math.exp, as before (numpy's may differ in the last bit)
