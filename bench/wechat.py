@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,6 +165,69 @@ def openid_of(u: int) -> str:
     return f"oBENCH{u:022d}"
 
 
+# One person's messages whose database statements are counted: what each costs once the person is known
+# (their first message, with the privacy notice and the new person's rows, is left out).
+COUNTED = (("first message (not counted)", "question", "你好", "", ""),
+           ("free-text question", "question", "云岭工匠申报需要什么材料", "", ""),
+           ("question the FAQ abstains on", "question", "技能培训的生活补助是多少", "", ""),
+           ("flow entry", "flow", "云岭工匠", "", ""),
+           ("flow step", "flow", "2", "", ""),
+           ("flow step", "flow", "1", "", ""),
+           ("flow cancel", "flow", "取消", "", ""),
+           ("event: menu click", "event", "", "click", "cmd:help"),
+           ("event: follow", "event", "", "subscribe", ""))
+
+
+def statement_counts(db_url: str) -> list[tuple[str, int, int]]:
+    """(message, statements, commits) of :data:`COUNTED`, sent one after the other through the real webhook
+    in this process (the same app as the server's, SQLite's database thread or PostgreSQL's pool): every
+    statement sent to the database counts (a SQLAlchemy ``before_cursor_execute`` listener on every engine,
+    the chat locks' own included); transaction ends (commits and rollbacks) apart."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    with warnings.catch_warnings():  # Starlette prefers httpx2 for its TestClient; httpx is what we have
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from bot.app import build_app
+    from bot.web import build_web_app
+    from handlers.settings import Settings
+
+    mix = _load_mix()
+    settings = Settings(database_url=db_url, data_key="bench-key", wechat_token=TOKEN, wechat_app_id=APP_ID,
+                        wechat_aes_key=AES_KEY, log_level="WARNING")
+    app = build_app(settings)
+    web = build_web_app(app, providers=("bot.wechat",))
+    counts = [0, 0]
+
+    def statement(*_args: object) -> None:
+        counts[0] += 1
+
+    def end(*_args: object) -> None:
+        counts[1] += 1
+
+    env, out = Envelope(), []
+    openid = f"oCOUNT{env.run:022d}"
+    with TestClient(web) as client:
+        client.get("/healthz")
+        event.listen(Engine, "before_cursor_execute", statement)
+        event.listen(Engine, "commit", end)
+        event.listen(Engine, "rollback", end)
+        try:
+            for label, kind, text, what, key in COUNTED:
+                counts[:] = [0, 0]
+                params, body = env.request(env.xml(openid, mix.Step(kind, text=text, event=what, key=key)))
+                res = client.post("/wechat", params={**params, "openid": openid}, content=body)
+                assert res.status_code == 200 and env.content(res.text), (label, res.status_code, res.text[:200])
+                out.append((label, *counts))
+        finally:
+            event.remove(Engine, "before_cursor_execute", statement)
+            event.remove(Engine, "commit", end)
+            event.remove(Engine, "rollback", end)
+    app.engine.dispose()
+    return out[1:]
+
+
 
 async def run_clients(base: str, concurrency: int, worker) -> float:  # type: ignore[no-untyped-def]
     """``concurrency`` keep-alive clients, each connected (and the client's collector frozen) before the
@@ -279,6 +343,7 @@ def main() -> int:
     mix = _load_mix()
     with tempfile.TemporaryDirectory() as tmp:
         db_url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        counted = statement_counts(db_url if args.db else f"sqlite:///{Path(tmp) / 'count.db'}")
         scripts = mix.scripts(args.users, args.per_user)
         expected = None
         if not args.text:
@@ -326,6 +391,8 @@ def main() -> int:
     print(f"  server CPU per message  : /wechat {hook_cpu / n * 1000:.2f} ms (target <= 2.5 ms on SQLite, "
           f"<= 4 ms on PostgreSQL); bare {bare_cpu / len(bare_reqs) * 1000:.2f} ms")
     print(f"  ratio to bare {hook_rate / bare_rate:.0%}; p99 {pct(hook_lat, 99):.1f} ms (target <= 100 ms)")
+    print("  database statements per message of a known person (+ commits and rollbacks): " +
+          "; ".join(f"{label} {n} (+{c})" for label, n, c in counted))
     for u, i, status, got, want in wrong[:5]:
         at = next((k for k, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), min(len(got), len(want)))
         at = max(at, 20)  # a slice from at - 20 must not wrap around
