@@ -70,11 +70,16 @@ class KeyedGuard:
     key: str
     replayed: object
     then: Guard | None = None
-    first: Guard | None = None  # runs before the key is checked, replayed or not (e.g. settling an inbox row)
+    first: Guard | None = None  # runs before the key is checked, replayed or not
+    # An inbox row (channel, message_key) settled before the key is checked, replayed or not: with the keys'
+    # INSERT in one statement on PostgreSQL, one DELETE for a whole batch in handle_many.
+    settle: tuple[str, str] | None = None
 
     def __call__(self, session: Session) -> object:
         if self.first is not None:
             self.first(session)
+        if self.settle is not None:
+            repo.settle_inbox(session=session, channel=self.settle[0], message_keys=(self.settle[1],))
         if not repo.mark_processed(session=session, channel=self.channel, message_key=self.key):
             return self.replayed
         return self.then(session) if self.then is not None else None
@@ -191,8 +196,12 @@ class Dispatcher(Router):
                 held.enter_context(lock)
             for incoming, _g, _a in items:
                 self._prefetch(incoming)
+            def work(session: Session) -> list[DispatchResult]:
+                settled = self._settle_batch(session, [g for _i, g, _a in items])
+                return [self._handle_in(session, i, g, a, settled=settled) for i, g, a in items]
+
             try:
-                return run_in_transaction(self.engine, lambda s: [self._handle_in(s, i, g, a) for i, g, a in items])
+                return run_in_transaction(self.engine, work)
             except Busy:  # each on its own would wait as long again, message after message
                 log.error("database busy; batch of %d messages not processed", len(batch))
                 return [self._apology(incoming, busy=True) for incoming, _g, _a in items]
@@ -236,8 +245,22 @@ class Dispatcher(Router):
             log.exception("prefetch failed for message %s", incoming.message_key)
 
     @staticmethod
-    def _screen(session: Session, incoming: Incoming, guard: Guard | None) -> DispatchResult | None:
-        """The guard and the duplicate check: a result when the message must not be dispatched."""
+    def _settle_batch(session: Session, guards: Sequence[Guard | None]) -> bool:
+        """The inbox rows of a batch's keyed guards, settled in one DELETE per channel (each guard would
+        otherwise settle its own); True when it ran."""
+        by_channel: dict[str, list[str]] = {}
+        for g in guards:
+            if isinstance(g, KeyedGuard) and g.settle is not None:
+                by_channel.setdefault(g.settle[0], []).append(g.settle[1])
+        for channel, keys in by_channel.items():
+            repo.settle_inbox(session=session, channel=channel, message_keys=keys)
+        return bool(by_channel)
+
+    @staticmethod
+    def _screen(session: Session, incoming: Incoming, guard: Guard | None, *,
+                settled: bool = False) -> DispatchResult | None:
+        """The guard and the duplicate check: a result when the message must not be dispatched.
+        ``settled``: the guard's inbox row was settled already (with the rest of its batch)."""
         if not isinstance(guard, KeyedGuard):
             if guard is not None and (held := guard(session)) is not None:
                 return DispatchResult(held=held)
@@ -248,7 +271,8 @@ class Dispatcher(Router):
         if guard.first is not None:
             guard.first(session)
         fresh, new_message = repo.mark_processed_pair(session=session, first=(guard.channel, guard.key),
-                                                      second=(incoming.channel, incoming.message_key))
+                                                      second=(incoming.channel, incoming.message_key),
+                                                      settle=None if settled else guard.settle)
         held = guard.then(session) if fresh and guard.then is not None else None
         if not fresh or held is not None:
             if new_message:  # a replayed or held request must not mark its message as handled
@@ -257,8 +281,8 @@ class Dispatcher(Router):
         return None if new_message else DispatchResult(duplicate=True)
 
     def _handle_in(self, session: Session, incoming: Incoming, guard: Guard | None,
-                   after: After | None = None) -> DispatchResult:
-        if (screened := self._screen(session, incoming, guard)) is not None:
+                   after: After | None = None, *, settled: bool = False) -> DispatchResult:
+        if (screened := self._screen(session, incoming, guard, settled=settled)) is not None:
             return screened
         if events.is_handled_here(incoming):  # a platform event with no conversation behind it
             result = events.handle(session, incoming, default_locale=self.settings.default_locale,
@@ -267,7 +291,8 @@ class Dispatcher(Router):
                 after(session, result)
             return result
         events.before_conversation(session, incoming)
-        who = repo.identify(
+        # Who wrote and their conversation (row locked on PostgreSQL) in one statement once they are known.
+        who, conv = repo.identify_and_load(
             session=session, channel=incoming.channel, user_key=incoming.user_key, chat_key=incoming.chat,
             locale=normalize_locale(incoming.locale or written_in(incoming) or self.settings.default_locale),
             display_name=incoming.display_name,
@@ -278,7 +303,6 @@ class Dispatcher(Router):
         # UPDATEs within a burst of messages keeps the hot path short.
         if who.last_inbound_at is None or seen - who.last_inbound_at > SEEN_PRECISION:
             repo.mark_seen(session=session, who=who, at=seen)
-        conv = repo.load_conversation(session=session, identity_id=who.identity_id, for_update=True)
         ctx = Ctx(session=session, settings=self.settings, incoming=incoming, person_id=who.person_id,
                   locale=who.locale, _=translator(who.locale), now=now, known_roles=who.roles, known_unit=who.unit,
                   flow_names=self.flow_names,

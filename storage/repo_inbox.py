@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from storage.db import table
 from storage.models import InboxUpdate, utcnow
-from storage.repositories import insert_once
+from storage.repositories import insert_once, settle_inbox
 
 
 def record(*, session: Session, channel: str, message_key: str, body: str, at: datetime | None = None,
@@ -26,14 +25,10 @@ def record(*, session: Session, channel: str, message_key: str, body: str, at: d
                                               "received_at": at or utcnow(), "chat": chat, "seq": seq})
 
 
-# Built once, run through Core: on every WeChat message, building an ORM DELETE cost more than running it.
-_SETTLE = delete(table(InboxUpdate)).where(table(InboxUpdate).c.channel == bindparam("c"),
-                                           table(InboxUpdate).c.message_key == bindparam("k"))
-
-
 def settle(*, session: Session, channel: str, message_key: str) -> None:
-    """The update is handled (call it in the transaction that handles it)."""
-    session.connection().execute(_SETTLE, {"c": channel, "k": message_key})
+    """The update is handled (call it in the transaction that handles it). The dispatcher settles WeChat's
+    rows itself, with the message's keys (:class:`handlers.dispatch.KeyedGuard`'s ``settle``)."""
+    settle_inbox(session=session, channel=channel, message_keys=(message_key,))
 
 
 def pending(*, session: Session, channel: str, limit: int = 10_000) -> list[tuple[str, str]]:

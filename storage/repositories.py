@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -20,6 +21,7 @@ from storage.models import (
     AuditEvent,
     Conversation,
     Identity,
+    InboxUpdate,
     OutboxMessage,
     Person,
     ProcessedMessage,
@@ -87,18 +89,51 @@ def _pair_once_stmt(dialect: str) -> Any:
         bindparam("at", type_=t.c.processed_at.type)).columns(t.c.channel)
 
 
-def mark_processed_pair(*, session: Session, first: tuple[str, str], second: tuple[str, str]) -> tuple[bool, bool]:
+@cache
+def _settle_and_pair_stmt() -> Any:
+    # PostgreSQL runs a data-modifying WITH whatever the INSERT does: the inbox row goes in the same statement.
+    t, inbox = table(ProcessedMessage), table(InboxUpdate)
+    return text(f"WITH settled AS (DELETE FROM {inbox.name} WHERE channel = :sc AND message_key = :sk) "
+                f"INSERT INTO {t.name} (channel, message_key, processed_at) VALUES (:c1, :k1, :at), (:c2, :k2, :at) "
+                "ON CONFLICT DO NOTHING RETURNING channel").bindparams(
+        bindparam("at", type_=t.c.processed_at.type)).columns(t.c.channel)
+
+
+def mark_processed_pair(*, session: Session, first: tuple[str, str], second: tuple[str, str],
+                        settle: tuple[str, str] | None = None) -> tuple[bool, bool]:
     """Record two (channel, key) pairs -- a replay guard's key and the message's own -- in one statement;
-    for each, True when this call recorded it (False: seen before). The channels must differ."""
+    for each, True when this call recorded it (False: seen before). The channels must differ. ``settle``:
+    an inbox row (channel, message_key) deleted first, whatever the keys say (in the same statement on
+    PostgreSQL)."""
     assert first[0] != second[0]
     dialect = session.get_bind().dialect.name
+    if settle is not None and dialect != "postgresql":
+        settle_inbox(session=session, channel=settle[0], message_keys=(settle[1],))
     if dialect not in ("sqlite", "postgresql"):
         return (mark_processed(session=session, channel=first[0], message_key=first[1]),
                 mark_processed(session=session, channel=second[0], message_key=second[1]))
-    rows = session.connection().execute(_pair_once_stmt(dialect), {
-        "c1": first[0], "k1": first[1], "c2": second[0], "k2": second[1], "at": utcnow()}).all()
+    values = {"c1": first[0], "k1": first[1], "c2": second[0], "k2": second[1], "at": utcnow()}
+    if settle is not None and dialect == "postgresql":
+        rows = session.connection().execute(_settle_and_pair_stmt(),
+                                            {**values, "sc": settle[0], "sk": settle[1]}).all()
+    else:
+        rows = session.connection().execute(_pair_once_stmt(dialect), values).all()
     inserted = {r[0] for r in rows}
     return first[0] in inserted, second[0] in inserted
+
+
+_INBOX = table(InboxUpdate).c
+_SETTLE_ONE = delete(table(InboxUpdate)).where(_INBOX.channel == bindparam("c"), _INBOX.message_key == bindparam("k"))
+_SETTLE_MANY = delete(table(InboxUpdate)).where(_INBOX.channel == bindparam("c"),
+                                                 _INBOX.message_key.in_(bindparam("keys", expanding=True)))
+
+
+def settle_inbox(*, session: Session, channel: str, message_keys: Sequence[str]) -> None:
+    """Inbox rows handled (:mod:`storage.repo_inbox`): one DELETE for one row or for a batch's."""
+    if len(message_keys) == 1:
+        session.connection().execute(_SETTLE_ONE, {"c": channel, "k": message_keys[0]})
+    elif message_keys:
+        session.connection().execute(_SETTLE_MANY, {"c": channel, "keys": list(message_keys)})
 
 
 _FORGET = delete(ProcessedMessage).where(col(ProcessedMessage.channel) == bindparam("c"),
@@ -307,6 +342,33 @@ def load_conversation(*, session: Session, identity_id: int, for_update: bool = 
         row = conn.execute(stmt, {"iid": identity_id}).first()
     assert row is not None
     return ConversationState(identity_id, *row, loaded=tuple(row))
+
+
+_WHO_AND_CONV = (core_select(_I.id, _I.person_id, _I.last_inbound_at, _P.locale, _P.roles, _P.unit,
+                             *(getattr(_CONV, f) for f in _CONV_FIELDS))
+                 .select_from(table(Identity).join(table(Person), _P.id == _I.person_id)
+                              .join(table(Conversation), _CONV.identity_id == _I.id))
+                 .where(_I.channel == bindparam("channel"), _I.user_key == bindparam("user_key")))
+_WHO_AND_CONV_LOCKED = _WHO_AND_CONV.with_for_update(of=table(Conversation))
+
+
+def identify_and_load(*, session: Session, channel: str, user_key: str, chat_key: str = "", locale: str = "zh",
+                      display_name: str = "") -> tuple[Who, ConversationState]:
+    """:func:`identify` and :func:`load_conversation` (``for_update``) in one statement for a person who
+    has written before: identity, person and conversation joined, the conversation's row locked on
+    PostgreSQL. What the row lock waits for is the same as with the two reads: the person's columns are
+    read as of the statement's start, as :func:`identify` read them before the lock. On a first message
+    (no identity or no conversation row yet) the two steps run as before."""
+    session.flush()  # a Core read: pending ORM changes of an earlier message in the transaction first
+    conn = session.connection()
+    stmt = _WHO_AND_CONV_LOCKED if conn.dialect.name == "postgresql" else _WHO_AND_CONV
+    row = conn.execute(stmt, {"channel": channel, "user_key": user_key}).first()
+    if row is not None:
+        who = Who(*row[:6])
+        return who, ConversationState(who.identity_id, *row[6:], loaded=tuple(row[6:]))
+    who = identify(session=session, channel=channel, user_key=user_key, chat_key=chat_key, locale=locale,
+                   display_name=display_name)
+    return who, load_conversation(session=session, identity_id=who.identity_id, for_update=True)
 
 
 def store_conversation(*, session: Session, conv: ConversationState) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from handlers import answering
 from handlers.dispatch import KeyedGuard
@@ -181,3 +182,69 @@ def test_a_first_message_creates_person_and_identity_as_the_orm_did(engine, sett
     assert again == who and who.locale == "en" and (who.roles, who.unit, who.last_inbound_at) == ("", "", None)
     assert person is not None and person.display_name == "x" * 100 and person.created_at.tzinfo is not None
     assert (identity.chat_key, identity.reachable, identity.person_id) == ("new-user", True, who.person_id)
+
+
+# What one message of a known person may cost in database statements through the real webhook (commits and
+# rollbacks apart; SQLite's BEGIN IMMEDIATE counts, PostgreSQL's chat lock and queue read count). A guard
+# against statements creeping back in: bench/wechat.py prints the same counts for every kind of message.
+STATEMENTS_PER_QUESTION = {"sqlite": 8, "postgresql": 7}
+
+
+def test_a_plain_question_through_the_webhook_costs_at_most_so_many_statements(engine, settings) -> None:
+    from dataclasses import replace
+
+    from wechat_standin import Pusher, TestClient, push_xml
+
+    from bot.app import App
+    from bot.web import build_web_app
+
+    token, aes, app_id = "hot-path-token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxhotpath0000000"
+    s = replace(settings, wechat_token=token, wechat_app_id=app_id, wechat_aes_key=aes)
+    web = build_web_app(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s)),
+                        providers=("bot.wechat",))
+    pusher, seen = Pusher(token, aes, app_id), []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split())[:90])
+
+    def ask(client: TestClient, text: str, n: int) -> str:
+        params, body = pusher.safe(push_xml("oHOTPATH0000000000000000000", "text", Content=text, MsgId=n))
+        res = client.post("/wechat", params=params, content=body)
+        assert res.status_code == 200
+        return str(pusher.open(res.text).get("Content", ""))
+
+    with TestClient(web) as client:
+        assert ask(client, "你好", 1)  # the person is known from now on
+        event.listen(Engine, "before_cursor_execute", record)
+        try:
+            answer = ask(client, "云岭工匠申报需要什么材料", 2)
+        finally:
+            event.remove(Engine, "before_cursor_execute", record)
+    assert "云岭工匠" in answer
+    limit = STATEMENTS_PER_QUESTION[engine.dialect.name]
+    assert len(seen) <= limit, "\n".join([f"{len(seen)} statements (at most {limit}):", *seen])
+
+
+def test_the_guards_inbox_row_is_settled_replayed_or_not_alone_or_in_a_batch(engine, settings) -> None:
+    """``KeyedGuard.settle`` deletes the message's inbox row in the handling transaction (in the keys' INSERT on
+    PostgreSQL, one DELETE per batch in handle_many), and for a replayed request too: a row left would be
+    handled again by the next process that starts."""
+    from storage.channel_store import ChannelStore
+
+    d = build_dispatcher(engine, settings)
+    store = ChannelStore(engine, settings.data_key or "test-key", "wechat")
+
+    def guard(nonce: str, key: str) -> KeyedGuard:
+        store.record(key, "body")
+        return KeyedGuard("wechat-nonce", nonce, REPLAYED, settle=("wechat", key))
+
+    assert d.handle(_msg("s1", "菜单"), guard=guard("400:n1", "s1")).replies
+    assert d.handle(_msg("s2", "菜单"), guard=guard("400:n1", "s2")).held is REPLAYED  # the nonce again
+    batch = d.handle_many([(_msg("s3", "菜单"), guard("400:n3", "s3")), (_msg("s4", "菜单", "u2"), guard("400:n4", "s4")),
+                           (_msg("s5", "菜单", "u3"), guard("400:n3", "s5"))])
+    assert [bool(r.replies) for r in batch] == [True, True, False] and batch[2].held is REPLAYED
+    assert run_in_transaction(engine, guard("400:n1", "s6")) is REPLAYED  # the guard on its own
+    assert store.pending() == []
+    # The handled messages are marked, the replayed ones not.
+    assert not run_in_transaction(engine, lambda s: repo.mark_processed(session=s, channel="wechat", message_key="s4"))
+    assert run_in_transaction(engine, lambda s: repo.mark_processed(session=s, channel="wechat", message_key="s5"))

@@ -286,17 +286,15 @@ class WeChatWebhook(WeChatInbox):
         the timestamp window), and recorded in the same statement as the message's key."""
         now = self._now()
 
-        def first(session: Session) -> object:  # the message's inbox row goes with the transaction handling it
-            self.store.settle_in(session, settle)
-            return None
-
         def then(session: Session) -> object:
             if self.clock() - self._last_purge > PURGE_EVERY_S:
                 self._last_purge = self.clock()
                 self.store.purge_in(session, now)
             return None
 
-        return KeyedGuard(NONCE_CHANNEL, nonce.key, _REPLAYED, then, first if settle else None)
+        # The message's inbox row goes with the transaction handling it, deleted with the keys' insert.
+        return KeyedGuard(NONCE_CHANNEL, nonce.key, _REPLAYED, then,
+                          settle=(self.store.channel, settle) if settle else None)
 
     def _admit(self, nonce: Nonce) -> object:
         """The replay guard in a transaction of its own (messages that do not reach the dispatcher)."""
