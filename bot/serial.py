@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from handlers.dispatch import After, Dispatcher, Guard
 from handlers.types import DispatchResult, Incoming
+from storage.channel_store import run_steps
 from storage.db import run_in_transaction
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class SerialWorker(Executor):
         befores = [w[4] for _f, w in group if w[4] is not None]
         if befores:
             try:
-                run_in_transaction(self.dispatcher.engine, lambda s: [before(s) for before in befores])
+                run_in_transaction(self.dispatcher.engine, lambda s: run_steps(s, befores))
             except BaseException as exc:  # nothing was recorded, so nothing is handled: the callers refuse
                 log.error("batch of %d messages not recorded (%s)", len(group), type(exc).__name__)
                 for future, w in group:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -28,6 +29,36 @@ from storage.db import run_in_transaction
 
 T = TypeVar("T")
 Unreadable = object()  # an inbox row that does not decrypt (another data key?)
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A step recording one message in the inbox (:meth:`ChannelStore.inbox_recorder`); the rows of a
+    group-committed batch are recorded in one statement by :func:`run_steps`."""
+
+    channel: str
+    message_key: str
+    body: str  # encrypted
+    at: datetime | None = None
+    chat: int | None = None
+    seq: int | None = None
+
+    def __call__(self, session: Session) -> bool:
+        return repo_inbox.record(session=session, channel=self.channel, message_key=self.message_key,
+                                 body=self.body, at=self.at, chat=self.chat, seq=self.seq)
+
+
+def run_steps(session: Session, steps: Sequence[Callable[[Session], object]]) -> None:
+    """Steps of one transaction, in order; when they all record inbox rows, in one executemany (in that
+    order: the rows' ids are their chats' order)."""
+    if steps and all(isinstance(step, InboxRow) for step in steps):
+        rows = [step for step in steps if isinstance(step, InboxRow)]
+        repo_inbox.record_many(session=session, rows=[
+            {"channel": r.channel, "message_key": r.message_key, "body": r.body, "received_at": r.at, "chat": r.chat,
+             "seq": r.seq} for r in rows])
+        return
+    for step in steps:
+        step(session)
 
 
 class ChannelStore:
@@ -46,12 +77,10 @@ class ChannelStore:
         return chat_key(self.channel, chat)
 
     def inbox_recorder(self, message_key: str, plain: str, at: datetime | None = None, *, chat: int | None = None,
-                       seq: int | None = None) -> Callable[[Session], bool]:
+                       seq: int | None = None) -> InboxRow:
         """A step recording a message in the inbox (encrypted now, outside the transaction), with its chat's
         lock key (:meth:`chat_of`) and its place in the chat's order when the platform numbers updates."""
-        body = encrypt(self.data_key, plain)
-        return lambda session: repo_inbox.record(session=session, channel=self.channel, message_key=message_key,
-                                                 body=body, at=at, chat=chat, seq=seq)
+        return InboxRow(self.channel, message_key, encrypt(self.data_key, plain), at, chat, seq)
 
     def record(self, message_key: str, plain: str, at: datetime | None = None, *, chat: int | None = None,
                seq: int | None = None) -> None:

@@ -9,13 +9,14 @@ the rows of one chat are handled in that order by whoever holds the chat's lock.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, utcnow
-from storage.repositories import insert_once, settle_inbox
+from storage.repositories import insert_many_once, insert_once, settle_inbox
 
 
 def record(*, session: Session, channel: str, message_key: str, body: str, at: datetime | None = None,
@@ -23,6 +24,13 @@ def record(*, session: Session, channel: str, message_key: str, body: str, at: d
     """Keep an update; False when its key is already there (a re-delivery of an update not yet handled)."""
     return insert_once(session, InboxUpdate, {"channel": channel, "message_key": message_key, "body": body,
                                               "received_at": at or utcnow(), "chat": chat, "seq": seq})
+
+
+def record_many(*, session: Session, rows: list[dict[str, Any]]) -> None:
+    """:func:`record` for several updates in one executemany, in the order given (``received_at`` None:
+    now); a key already there keeps its row."""
+    now = utcnow()
+    insert_many_once(session, InboxUpdate, [{**row, "received_at": row["received_at"] or now} for row in rows])
 
 
 def settle(*, session: Session, channel: str, message_key: str) -> None:

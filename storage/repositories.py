@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -317,7 +317,8 @@ class ConversationState:
 
 
 _CONV = table(Conversation).c
-_CONV_FIELDS = ("flow", "state", "data", "offered", "retries", "recent", "updated_at")
+_CONV_FIELDS = ("flow", "state", "data", "offered", "retries", "recent", "updated_at")  # updated_at last
+TOUCH_PRECISION = timedelta(minutes=1)
 _CONV_SELECT = select(*(getattr(_CONV, f) for f in _CONV_FIELDS)).where(_CONV.identity_id == bindparam("iid"))
 _CONV_LOCKED = _CONV_SELECT.with_for_update()
 
@@ -372,9 +373,12 @@ def identify_and_load(*, session: Session, channel: str, user_key: str, chat_key
 
 
 def store_conversation(*, session: Session, conv: ConversationState) -> None:
-    """Write back what the dispatcher changed (once per message): only the columns that differ."""
+    """Write back what the dispatcher changed (once per message): only the columns that differ, and nothing
+    when only ``updated_at`` moved by less than :data:`TOUCH_PRECISION` (a menu tap, a follow: the session
+    timeout and the retention pass count in minutes and days)."""
     fields = conv.changed()
-    if not fields:
+    if not fields or (fields == ("updated_at",) and conv.loaded
+                      and conv.updated_at - conv.loaded[-1] < TOUCH_PRECISION):
         return
     session.connection().execute(_conv_update(fields), {"iid": conv.identity_id,
                                                         **{f"v_{f}": getattr(conv, f) for f in fields}})

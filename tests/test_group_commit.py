@@ -109,6 +109,39 @@ def test_the_worker_batches_waiting_messages_in_order_with_other_work(d, engine)
         worker.submit(time.time)
 
 
+def test_the_worker_records_a_batchs_inbox_rows_in_one_statement_in_order(d, engine, settings) -> None:
+    from sqlalchemy import event
+
+    from storage.channel_store import ChannelStore
+
+    store = ChannelStore(engine, settings.data_key, "console")
+    worker = SerialWorker(d)
+    gate = threading.Event()
+    inserts: list[bool] = []
+
+    def watch(_conn, _cursor, statement, _params, _context, many):  # type: ignore[no-untyped-def]
+        if statement.upper().startswith("INSERT INTO INBOX"):
+            inserts.append(many)
+
+    blocker = worker.submit(gate.wait, 5)
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        futures = [worker.dispatch(msg(f"u{n}", f"i{n}", "菜单"), before=store.inbox_recorder(f"i{n}", f"body {n}"))
+                   for n in range(4)]
+        gate.set()
+        assert blocker.result(5) is True
+        assert all(f.result(5).replies for f in futures)
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+        worker.shutdown()
+    assert inserts == [True]  # one executemany
+    with Session(engine) as s:
+        from storage.models import InboxUpdate
+
+        rows = s.exec(select(InboxUpdate.message_key).order_by(InboxUpdate.id)).all()  # type: ignore[arg-type]
+    assert list(rows) == [f"i{n}" for n in range(4)]  # nothing settles them here: no keyed guard
+
+
 def test_the_worker_hands_exceptions_of_other_work_to_the_caller(d) -> None:
     worker = SerialWorker(d)
 

@@ -248,3 +248,23 @@ def test_the_guards_inbox_row_is_settled_replayed_or_not_alone_or_in_a_batch(eng
     # The handled messages are marked, the replayed ones not.
     assert not run_in_transaction(engine, lambda s: repo.mark_processed(session=s, channel="wechat", message_key="s4"))
     assert run_in_transaction(engine, lambda s: repo.mark_processed(session=s, channel="wechat", message_key="s5"))
+
+
+def test_a_tap_that_changes_nothing_writes_no_conversation_row_within_a_minute(engine, settings, statements) -> None:
+    from datetime import timedelta
+
+    d = build_dispatcher(engine, settings)
+    start = datetime.now(UTC)
+
+    def tap(key: str, at: datetime) -> None:
+        assert d.handle(Incoming(channel="wechat", user_key="u1", message_key=key, received_at=at,
+                                 choice="cmd:help", event="menu")).replies
+
+    tap("t1", start)
+    tap("t2", start + timedelta(seconds=1))  # the same help again: its choices as before
+    statements.clear()
+    tap("t3", start + timedelta(seconds=30))
+    assert not [s for s in statements if s.upper().startswith("UPDATE CONVERSATION")]
+    tap("t4", start + timedelta(minutes=2))  # the row's time moves on, in minutes
+    (update,) = [s for s in statements if s.upper().startswith("UPDATE CONVERSATION")]
+    assert "updated_at" in update and "recent" not in update
