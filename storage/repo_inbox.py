@@ -9,9 +9,10 @@ the rows of one chat are handled in that order by whoever holds the chat's lock.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
@@ -46,13 +47,20 @@ def pending(*, session: Session, channel: str, limit: int = 10_000) -> list[tupl
     return [(key, body) for key, body in rows]
 
 
+@cache
+def _pending_of(limit: int) -> Any:
+    # Built once (per limit): it runs under the chat's lock for every Telegram update and every WeChat
+    # message on PostgreSQL, and building a select cost more than running it.
+    return (select(InboxUpdate.message_key, InboxUpdate.body)
+            .where(col(InboxUpdate.channel) == bindparam("channel"), col(InboxUpdate.chat) == bindparam("chat"))
+            .order_by(col(InboxUpdate.seq), col(InboxUpdate.id)).limit(limit))
+
+
 def pending_of(*, connection: Connection | Session, channel: str, chat: int,
                limit: int = 1_000) -> list[tuple[str, str]]:
     """``(message_key, body)`` of one chat's updates not handled yet, in the chat's order: ``seq`` (Telegram's
     update_id), then the order recorded."""
-    rows = connection.execute(select(InboxUpdate.message_key, InboxUpdate.body)
-                              .where(col(InboxUpdate.channel) == channel, col(InboxUpdate.chat) == chat)
-                              .order_by(col(InboxUpdate.seq), col(InboxUpdate.id)).limit(limit))
+    rows = connection.execute(_pending_of(limit), {"channel": channel, "chat": chat})
     return [(key, body) for key, body in rows]
 
 
