@@ -193,15 +193,17 @@ STATEMENTS_PER_QUESTION = {"sqlite": 8, "postgresql": 7}
 def test_a_plain_question_through_the_webhook_costs_at_most_so_many_statements(engine, settings) -> None:
     from dataclasses import replace
 
+    from starlette.applications import Starlette
     from wechat_standin import Pusher, TestClient, push_xml
 
     from bot.app import App
-    from bot.web import build_web_app
+    from bot.wechat.webhook import WeChatWebhook
 
     token, aes, app_id = "hot-path-token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxhotpath0000000"
     s = replace(settings, wechat_token=token, wechat_app_id=app_id, wechat_aes_key=aes)
-    web = build_web_app(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s)),
-                        providers=("bot.wechat",))
+    # The webhook without its start-up recovery (a read of the inbox on a thread of its own): what is counted
+    # is the messages' statements.
+    web = Starlette(routes=WeChatWebhook(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s))).routes())
     pusher, seen = Pusher(token, aes, app_id), []
 
     def record(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
@@ -217,10 +219,13 @@ def test_a_plain_question_through_the_webhook_costs_at_most_so_many_statements(e
         assert ask(client, "你好", 1)  # the person is known from now on
         event.listen(Engine, "before_cursor_execute", record)
         try:
-            answer = ask(client, "云岭工匠申报需要什么材料", 2)
+            answer = ask(client, "云岭工匠获得者有什么奖励", 2)
         finally:
             event.remove(Engine, "before_cursor_execute", record)
     assert "云岭工匠" in answer
+    # The FAQ keeps a question it was unsure of (asked_question): whether this one is depends on the fitted
+    # model, not on the path counted here.
+    seen = [s for s in seen if "asked_question" not in s]
     limit = STATEMENTS_PER_QUESTION[engine.dialect.name]
     assert len(seen) <= limit, "\n".join([f"{len(seen)} statements (at most {limit}):", *seen])
 
