@@ -89,8 +89,7 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
     working = reckon(best.measure, best.article, said) if best else None
     outcome = "answered"
     if composed.abstained:
-        reply = _abstain(_, composed, contact, _nearby(_, lang, result), bare=not result.named,
-                         multi=_several_programmes(result))
+        reply = _abstain(_, lang, composed, result, contact)
         outcome = "empty" if composed.reason == "empty" else "abstained"
     elif not result.likely and working is None:
         # Numbers that fit the best article's rule are evidence enough to answer it.
@@ -163,9 +162,7 @@ def _topic(lang: str, hit: Hit) -> str:
 
 def _did_you_mean(_: Translate, lang: str, result: SearchResult) -> Reply:
     """Plausible but not certain: the best three as choices, instead of guessing or abstaining."""
-    choices = [Choice(pick_value(h), _topic(lang, h)) for h in result.hits[:3]]
-    choices += [Choice("flow:handoff", _("None of these: talk to a person")), Choice("cmd:menu", _("Main menu"))]
-    return Reply(text=_("I am not sure which rule you mean. Did you mean one of these?"), choices=tuple(choices))
+    return _which_of(_, tuple(Choice(pick_value(h), _topic(lang, h)) for h in result.hits[:3]), multi=False)
 
 
 def _same_rule_elsewhere(result: SearchResult) -> list[Hit]:
@@ -207,14 +204,14 @@ def _which_programme(_: Translate, lang: str, best: Hit, hits: list[Hit]) -> Rep
                  choices=tuple(choices))
 
 
-def _abstain(_: Translate, composed: Composed, contact: str, nearby: tuple[Choice, ...] = (),
-             bare: bool = False, multi: bool = False) -> Reply:
+def _abstain(_: Translate, lang: str, composed: Composed, result: SearchResult, contact: str) -> Reply:
     if composed.reason == "empty":
         return Reply(text=_("Please type your question in words, for example: “How many Yunling Craftsmen are "
                             "named each year?”"),
                      choices=(Choice("cmd:menu", _("Main menu")),))
-    if nearby and bare:  # a bare "how much?": which programme's rule (or which of one's), one tap away
-        return _which_of(_, nearby, multi)
+    nearby = _nearby(_, lang, result)
+    if nearby and not result.named:  # a bare "how much?": which programme's rule (or which of one's), one tap away
+        return _which_of(_, nearby, _several_programmes(result))
     text = _("I could not find this in the four measures I know (Yunling Craftsman, workers' innovation "
              "studios, technician workstations, union skills-training funds), so I would rather not guess. "
              "Please ask {contact}, or talk to a person here.", contact=contact)

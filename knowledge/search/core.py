@@ -101,6 +101,7 @@ class Prepared:
     query: dict[str, float] = field(default_factory=dict)  # query-level signals
     terms: dict[str, float] = field(default_factory=dict)  # the weighted bigrams searched
     idx: Index | None = None
+    intent: dict[Key, float] = field(default_factory=dict)  # the articles answering what the question asks
 
     @property
     def protected(self) -> bool:
@@ -163,7 +164,7 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
                "ex_max": max((v[0] for v in examples.values()), default=0.0), "oos_max": oos_max,
                "topic": float(topic), "clf_oos": clf_oos, "clf_max": max(clf.values(), default=0.0),
                "novel": idx.examples.unknown_share(text, idx.words, exclude)}
-    return Prepared(text, lang, "", named, truncated, candidates, signals, terms, idx)
+    return Prepared(text, lang, "", named, truncated, candidates, signals, terms, idx, intent)
 
 
 def _translate(idx: Index, text: str) -> list[str]:
@@ -260,9 +261,8 @@ def _bare_choices(prep: Prepared, scored: list[tuple[float, Candidate]]) -> tupl
     idx = prep.idx or index()
     if prep.query["novel"] > 0 or len(bigrams(_strip(prep.text, idx.fillers))) > BARE:
         return ()
-    _, intent = _bonuses(idx, prep.text)
     rank = {c.key: (logit, c.paragraph) for logit, c in scored}
-    keys = sorted((k for k in intent if not prep.named or k[0] in prep.named),
+    keys = sorted((k for k in prep.intent if not prep.named or k[0] in prep.named),
                   key=lambda k: (-rank.get(k, (-math.inf, None))[0], k))
     best: dict[str, Key] = {}
     for key in keys:
