@@ -280,9 +280,8 @@ def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]
     """Per article: how many of its curated keywords the question contains, and how many intents it answers."""
     keyword: dict[Key, float] = defaultdict(float)
     # Only keywords starting with a character of the text can occur in it; in the keywords' own order.
-    keywords, by_char = idx.keywords, idx.keywords_by_char
-    for i in sorted(i for ch in {*text, ""} for i in by_char.get(ch, ()) if keywords[i][0] in text):
-        keyword[keywords[i][1]] += 1.0
+    for i in groups_in(idx.keywords_by_char, text):
+        keyword[idx.keywords[i][1]] += 1.0
     intents = {name: keys for name, _, keys, _ in (idx.intents[i] for i in groups_in(idx.intents_by_char, text))}
     for name, _, _, over in idx.intents:
         if name in intents:

@@ -47,9 +47,7 @@ class Index:
         self.en_bm25 = BM25(en_docs)
         self.term_articles = self._term_articles()
         # The curated keywords by their first character: a question is tested only for those it could contain.
-        self.keywords_by_char: dict[str, list[int]] = defaultdict(list)
-        for i, (kw, _) in enumerate(self.keywords):
-            self.keywords_by_char[kw[:1]].append(i)  # an empty keyword (in every text) under ""
+        self.keywords_by_char = _by_first_char([(kw,) for kw, _ in self.keywords])
         self._read_lexicon(colloquial, english, oos)
         # Bigrams a question may legitimately contain: the measures' own, plus the lexicon's.
         self.corpus_terms = frozenset(t for doc in docs for t in doc)
