@@ -25,7 +25,7 @@ from knowledge.rules.award_workshops import (
 from knowledge.rules.training import POVERTY_MIN_DAYS, POVERTY_MIN_EMPLOYMENT_PERCENT
 from knowledge.text import N_
 
-__all__ = ["Working", "deadline", "numbers", "reckon"]
+__all__ = ["Working", "deadline", "digits", "numbers", "reckon"]
 
 TRANCHE_SHARE = Decimal("0.50")  # training 第十六条: 分两次下拨 … 按50%的比例 … 剩余50%
 SPOT_CHECK_SHARE = Decimal("0.30")  # training 第二十二条: 不低于年度培训班次30%的比例进行随机抽查
@@ -62,10 +62,15 @@ def _cn_to_int(s: str) -> int | None:
     return value if value or s in ("零", "〇") else None
 
 
+def digits(text: str) -> str:
+    """``text`` with its Chinese numerals written in digits: 五十八 -> 58, 三万 -> 30000."""
+    return _CN_NUMBER.sub(lambda m: str(v) if (v := _cn_to_int(m.group())) is not None else m.group(), text)
+
+
 def numbers(text: str) -> list[tuple[Decimal, str]]:
     """The numbers of a question with the few characters after each (its unit), in order. Chinese
     numerals are read too; 30万 is 300 000."""
-    text = _CN_NUMBER.sub(lambda m: str(v) if (v := _cn_to_int(m.group())) is not None else m.group(), text)
+    text = digits(text)
     out = []
     for m in _NUMBER.finditer(text):
         value = Decimal(m.group(1))
