@@ -25,7 +25,7 @@ from knowledge.rules.award_workshops import (
 from knowledge.rules.training import POVERTY_MIN_DAYS, POVERTY_MIN_EMPLOYMENT_PERCENT
 from knowledge.text import N_
 
-__all__ = ["Working", "deadline", "digits", "numbers", "reckon"]
+__all__ = ["AGE", "Working", "deadline", "digits", "numbers", "reckon", "stated_age"]
 
 TRANCHE_SHARE = Decimal("0.50")  # training 第十六条: 分两次下拨 … 按50%的比例 … 剩余50%
 SPOT_CHECK_SHARE = Decimal("0.30")  # training 第二十二条: 不低于年度培训班次30%的比例进行随机抽查
@@ -34,6 +34,11 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万|千|w|k)?")
+# An age as people give it, in a question whose numerals are digits: "58岁", "我58了", "五十多了", "I am 57",
+# "61 years old". The first group that matched is the age.
+AGE = re.compile(r"(\d{2})\s*周?岁|(?:我|他|她|今年|已经|都|快|满|年满)\s*(\d{2})\s*(?:了|岁)"
+                 r"|(\d{2})\s*(?:多|出头)\s*(?:了|岁)|\b(\d{2})\s*(?:years?|yrs?)[\s-]*old\b"
+                 r"|\b(?:i am|i'm|im|he is|she is|aged?|turning|turn)\s+(\d{2})\b")
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,12 @@ def digits(text: str) -> str:
     return _CN_NUMBER.sub(lambda m: str(v) if (v := _cn_to_int(m.group())) is not None else m.group(), text)
 
 
+def stated_age(text: str) -> int | None:
+    """The age a question gives ("我58了" -> 58), or None."""
+    m = AGE.search(digits(text.lower()))
+    return int(next(g for g in m.groups() if g)) if m else None
+
+
 def numbers(text: str) -> list[tuple[Decimal, str]]:
     """The numbers of a question with the few characters after each (its unit), in order. Chinese
     numerals are read too; 30万 is 300 000."""
@@ -92,8 +103,8 @@ def _first(nums: list[tuple[Decimal, str]], *units: str, near: bool = False) -> 
     return None
 
 
-def _age(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
-    age = _first(nums, "岁", "周岁", "years old", "year-old")
+def _age(question: str, m: str, a: int) -> Working | None:
+    age = stated_age(question)
     if age is None:
         return None
     if age <= STATION_AGE_MAX:
@@ -165,18 +176,33 @@ def _poverty_days(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | 
     return None
 
 
-def _workshop(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
-    if m == "station" and (w := _age(nums, m, a)):
+def _workshop(nums: list[tuple[Decimal, str]], m: str, a: int, question: str) -> Working | None:
+    if m == "station" and (w := _age(question, m, a)):
         return w
     return _team(nums, m, a) or _named_years(nums, m, a)
 
 
-_RULES: dict[tuple[str, int], Callable[[list[tuple[Decimal, str]], str, int], Working | None]] = {
+def _any_age(nums: list[tuple[Decimal, str]], m: str, a: int, question: str) -> Working | None:
+    # craftsman 第五条: "不受年龄、性别、学历、职级、职称、技能等级、工作年限等条件限制".
+    age = stated_age(question)
+    if age is None:
+        return None
+    return Working(N_("{value} years old: the Yunling Craftsman measure sets no age limit."), {"value": age},
+                   ref(m, a, 1))
+
+
+def _numbers_only(rule: Callable[[list[tuple[Decimal, str]], str, int], Working | None]) -> _Rule:
+    return lambda nums, m, a, _question: rule(nums, m, a)
+
+
+_Rule = Callable[[list[tuple[Decimal, str]], str, int, str], Working | None]
+_RULES: dict[tuple[str, int], _Rule] = {
+    ("craftsman", 5): _any_age,
     ("station", 10): _workshop,
     ("studio", 10): _workshop,
-    ("training", 7): _poverty_days,
-    ("training", 16): _tranches,
-    ("training", 22): _spot_checks,
+    ("training", 7): _numbers_only(_poverty_days),
+    ("training", 16): _numbers_only(_tranches),
+    ("training", 22): _numbers_only(_spot_checks),
 }
 
 
@@ -186,7 +212,7 @@ def reckon(measure: str, article: int, question: str) -> Working | None:
     if rule is None:
         return None
     nums = numbers(question)
-    return rule(nums, measure, article) if nums else None
+    return rule(nums, measure, article, question) if nums else None
 
 
 # Words of a question about time: when something is due, whether one is still in time.

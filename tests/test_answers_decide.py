@@ -50,6 +50,20 @@ def test_working_lines() -> None:
     assert reckon("craftsman", 3, "20个") is None  # no rule for that article
 
 
+@pytest.mark.parametrize(("question", "age"), [("我58了还能当领衔人吗", 58), ("我都五十八了", 58), ("I am 57, still ok?", 57),
+                                              ("my dad is 61 years old", 61), ("我们有58个人", None)])
+def test_an_age_is_read_as_people_give_it(question: str, age: int | None) -> None:
+    w = reckon("station", 10, question)
+    assert (w.params["value"] if w and "limit" in w.params else None) == age
+
+
+def test_the_craftsman_measure_sets_no_age_limit() -> None:
+    assert "不受年龄" in squash(article("craftsman", 5).paragraphs[0].text)
+    w = reckon("craftsman", 5, "我58了还能评云岭工匠吗")
+    assert w and w.params == {"value": 58} and "no age limit" in w.text and w.ref.paragraph == 1
+    assert reckon("craftsman", 5, "我干了12年能评吗") is None  # no age given
+
+
 def test_the_answer_shows_the_working() -> None:
     text = render_text(answer("培训预算30万怎么拨付", contact=CONTACT).reply)
     assert "15" in text and "150,000" in text and "第十六条" in text

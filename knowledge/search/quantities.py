@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.reckon import digits
+from knowledge.reckon import AGE, digits
 
 __all__ = ["KINDS", "article_kinds", "question_kinds"]
 
@@ -23,14 +23,12 @@ _COUNT = r"(?<!\d)(?:[2-9]|[1-9]\d)(?!\d)"
 
 # What a question gives, on its folded text with Chinese numerals made digits ("五十八" -> 58).
 _QUESTION = {
-    "age": re.compile(
-        r"\d{2}\s*周?岁|(?:我|他|她|今年|已经|都|快|满|年满)\s*\d{2}\s*(?:了|岁)|\d{2}\s*(?:多|出头)\s*(?:了|岁)"
-        r"|\b\d{2}\s*(?:years?|yrs?)[\s-]*old\b|\b(?:i am|i'm|im|he is|she is|aged?|turning|turn)\s+\d{2}\b"),
+    "age": AGE,
     "years": re.compile(_COUNT + r"\s*(?:多|来)?\s*年(?!龄|度|底|初|前|后|级|纪)"
                         r"|\b\d{1,2}\s*\+?\s*years?\b(?![\s-]*old)|工龄\s*\d"),
     "money": re.compile(r"\d\s*(?:来|多)?\s*(?:万|千|百)?\s*(?:元|块|rmb|yuan)|\d\s*(?:来|多)?\s*万|[¥￥$]\s*\d"
                         r"|\b(?:rmb|yuan|cny)\s*\d|\d\s*k\b"),
-    "share": re.compile(r"%|百分之|\bpercent|\d\s*成(?![员本果立绩])"),
+    "share": re.compile(r"%|百分之|分之\s*\d|\bpercent|\d\s*成(?![员本果立绩])"),
     "days": re.compile(_COUNT + r"\s*(?:个)?\s*(?:工作日|天|日(?!期))|\b\d+\s*(?:working\s+)?days?\b"),
     "months": re.compile(r"\d\s*个\s*月|半年|\b\d+\s*months?\b"),
     "date": re.compile(r"\d\s*月\s*(?:\d+\s*(?:日|号)|底|初|份|中旬|上旬|下旬)|\d+\s*号(?![码楼])"
