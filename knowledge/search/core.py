@@ -13,7 +13,6 @@ import numpy as np
 from knowledge.models import MEASURE_KEYS
 from knowledge.search.examples import Classifier
 from knowledge.search.indexing import Index, groups_in, index
-from knowledge.search.quantities import question_kinds
 from knowledge.search.ranking import SCOPE_FEATURES, Candidate, Key, Signals, _candidates, _sigmoid, ranker
 from knowledge.search.text import _LATIN, _TOKEN, _strip, bigrams, detect_language, folded_query, simplified
 
@@ -158,10 +157,7 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     clf_oos = clf.pop(None, 0.0)
     # With None popped the keys are articles only (a cast, not a copy: this runs for every question).
     clf_in = cast(dict[Key, float], clf)
-    kinds = question_kinds(raw)
-    quantity = {k: 1.0 for k, ruled in idx.quantities.items() if kinds & ruled} if kinds else {}
-    candidates = _candidates(Signals(combined, examples, lex, en, keyword, intent, clf_in, quantity), named,
-                             lang == "en")
+    candidates = _candidates(Signals(combined, examples, lex, en, keyword, intent, clf_in), named, lang == "en")
     if not candidates:
         return Prepared(text, lang, "low_score", named, truncated)
     signals = {"lex_max": math.log1p(max(combined.values(), default=0.0)),

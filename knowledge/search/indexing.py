@@ -11,7 +11,6 @@ from knowledge.cache import cached
 from knowledge.loader import load_measures
 from knowledge.search.bm25 import BM25
 from knowledge.search.examples import Classifier, Examples
-from knowledge.search.quantities import article_kinds
 from knowledge.search.text import (
     _CJK,
     _CJK_RUN,
@@ -43,7 +42,6 @@ class Index:
         self.units: list[_Unit] = []
         self.article_units: dict[tuple[str, int], list[int]] = defaultdict(list)
         self.keywords: list[tuple[str, tuple[str, int]]] = []
-        self.quantities: dict[tuple[str, int], frozenset[str]] = {}  # the kinds of quantity each article rules on
         docs, en_docs = self._documents(colloquial["measures"])
         self.bm25 = BM25(docs)
         self.en_bm25 = BM25(en_docs)
@@ -76,8 +74,6 @@ class Index:
         for m in load_measures().values():
             for a in m.articles:
                 key = (m.key, a.number)
-                if kinds := article_kinds(a.text):
-                    self.quantities[key] = kinds
                 zh_keywords = [k for k in a.keywords if _CJK.search(k)]
                 en_keywords = [k for k in a.keywords if not _CJK.search(k)]
                 self.keywords.extend((fold(k), key) for k in zh_keywords if len(k) >= 2)

@@ -28,9 +28,7 @@ RANK_FEATURES = ("bias", "lex_rel", "lex_log", "ex", "ex_rel", "ex2", "named_in"
                  # A programme named in the question changes how much each signal is worth (the same rule in
                  # another measure scores alike on every signal but this one).
                  "in_x_ex_rel", "in_x_clf_rel", "in_x_lex_rel", "in_x_clf", "in_x_ex",
-                 "out_x_ex_rel", "out_x_clf_rel", "out_x_lex_rel", "out_x_clf", "out_x_ex",
-                 # The article rules on a kind of quantity the question gives ("我58了" and an age limit).
-                 "quantity")
+                 "out_x_ex_rel", "out_x_clf_rel", "out_x_lex_rel", "out_x_clf", "out_x_ex")
 SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex_minus_oos", "coverage",
                   "named", "english", "topic", "clf_oos", "clf_max",
                   # A question naming a programme is about it when the rest of its words are the article's too
@@ -51,7 +49,6 @@ class Signals:
     keyword: dict[Key, float]
     intent: dict[Key, float]
     clf: dict[Key, float]  # the classifier's probability of each article
-    quantity: dict[Key, float]  # 1.0 for the articles ruling on a kind of quantity the question gives
 
 
 def _top(scores: dict[Key, float]) -> list[Key]:
@@ -73,8 +70,8 @@ def _top_examples(examples: dict[Key | None, tuple[float, float, int | None]]) -
 
 def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> list[Candidate]:
     """The best articles by either signal, each with the features of :data:`RANK_FEATURES`."""
-    combined, examples, lex, en, keyword, intent, clf, quantity = (sig.combined, sig.examples, sig.lex, sig.en,
-                                                                    sig.keyword, sig.intent, sig.clf, sig.quantity)
+    combined, examples, lex, en, keyword, intent, clf = (sig.combined, sig.examples, sig.lex, sig.en, sig.keyword,
+                                                          sig.intent, sig.clf)
     lex_order = _top(combined)
     ex_order = _top_examples(examples)
     clf_order = _top(clf)
@@ -104,8 +101,7 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
             # English questions reach the articles through the glossary only: their signals weigh differently.
             english * c / lex_max, english * ex1 / ex_max, english * p / clf_max,
             named_in * ex_rel, named_in * clf_rel, named_in * lex_rel, named_in * p, named_in * ex1,
-            named_out * ex_rel, named_out * clf_rel, named_out * lex_rel, named_out * p, named_out * ex1,
-            quantity.get(k, 0.0))))
+            named_out * ex_rel, named_out * clf_rel, named_out * lex_rel, named_out * p, named_out * ex1)))
     return out
 
 
