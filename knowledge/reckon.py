@@ -30,10 +30,11 @@ __all__ = ["AGE", "Working", "deadline", "digits", "numbers", "reckon", "stated_
 TRANCHE_SHARE = Decimal("0.50")  # training 第十六条: 分两次下拨 … 按50%的比例 … 剩余50%
 SPOT_CHECK_SHARE = Decimal("0.30")  # training 第二十二条: 不低于年度培训班次30%的比例进行随机抽查
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "仨": 3, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
-_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万|千|w|k)?")
+_CN_NUMBER = re.compile(r"[零〇一二两俩仨三四五六七八九十百千万]+")
+# "30来万" / "30多万" (about 300 000) is read as 300 000.
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:来|多|余)?\s*(万|千|w|k)?")
 # An age as people give it, in a question whose numerals are digits: "58岁", "我58了", "五十多了", "I am 57",
 # "61 years old". The first group that matched is the age.
 AGE = re.compile(r"(\d{2})\s*周?岁|(?:我|他|她|今年|已经|都|快|满|年满)\s*(\d{2})\s*(?:了|岁)"
@@ -108,10 +109,10 @@ def _age(question: str, m: str, a: int) -> Working | None:
     if age is None:
         return None
     if age <= STATION_AGE_MAX:
-        return Working(N_("{value} years old: within the limit of {limit} or under (inclusive)."),
+        return Working(N_("{value} years old: within the age limit ({limit} or younger)."),
                        {"value": int(age), "limit": STATION_AGE_MAX}, ref(m, a, 3))
-    return Working(N_("{value} years old: over the limit of {limit} or under, so the lead expert must be "
-                      "someone else."), {"value": int(age), "limit": STATION_AGE_MAX}, ref(m, a, 3))
+    return Working(N_("{value} years old: over the age limit ({limit} or younger), so the lead expert must "
+                      "be someone else."), {"value": int(age), "limit": STATION_AGE_MAX}, ref(m, a, 3))
 
 
 def _team(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:

@@ -47,6 +47,10 @@ def test_working_lines() -> None:
     assert reckon("studio", 10, "团队就2个人行不行").params == {"value": 2, "n": 3}  # type: ignore[union-attr]
     assert reckon("training", 7, "培训12天可以吗").params == {"value": 12, "n": 15}  # type: ignore[union-attr]
     assert reckon("training", 16, "怎么拨付") is None
+    # As people write them: "30来万" is about 300 000, "俩人" two people.
+    assert reckon("training", 16, "培训预算差不多30来万 钱咋拨下来").params["total"] == "300,000"  # type: ignore[union-attr]
+    assert reckon("studio", 10, "工作室就俩人能报省级不").params == {"value": 2, "n": 3}  # type: ignore[union-attr]
+    assert reckon("training", 22, "30多个班抽查几个").params == {"value": 30, "n": 9}  # type: ignore[union-attr]
     assert reckon("craftsman", 3, "20个") is None  # no rule for that article
 
 
