@@ -353,3 +353,76 @@ def test_packed_gather_is_the_concatenated_lists() -> None:
         assert weights.tolist() == [w for t in terms for _, w in table.get(t, [])]
         weights *= 2.0  # new arrays: the packed lists stay as they were
     assert np.array_equal(packed.arrays("a")[1], [0.1, -2.5])
+
+
+def _vector_loop(clf: Classifier, text: str) -> dict:
+    """Classifier.vector as it was written first: sublinear() called per term."""
+    from knowledge.search.examples import sublinear, term_counts
+
+    vec = {t: sublinear(c) * clf.idf[t] for t, c in term_counts(text, clf.stop_en).items() if t in clf.idf}
+    norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+    return {t: w / norm for t, w in vec.items()}
+
+
+def test_classifier_vector_is_the_loop(texts: list[str]) -> None:
+    clf = index().classifier
+    for text in [*texts, "没钱 没钱 没钱 没钱 how much money money"]:
+        fast, slow = clf.vector(text), _vector_loop(clf, text)
+        assert list(fast.items()) == list(slow.items()), text
+
+
+def _translate_loop(idx, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """core._translate as it was written first: every phrase of the glossary tested."""
+    from knowledge.search.text import _LATIN
+
+    latin = " " + " ".join(_LATIN.findall(text)) + " "
+    translated: list[str] = []
+    for phrase, terms in idx.glossary:
+        if f" {phrase} " in latin:
+            translated.extend(terms)
+            latin = latin.replace(f" {phrase} ", " ")
+    return translated
+
+
+def test_translate_is_the_loop(texts: list[str]) -> None:
+    from types import SimpleNamespace
+
+    idx = index()
+    for text in [*texts, "how much is the subsidy for a craftsman studio", "工匠 studio", "  "]:
+        assert _translate(idx, text) == _translate_loop(idx, text), text
+    # An empty phrase (none today) is found in any text, English words or not: the short cut does not apply.
+    odd = SimpleNamespace(glossary=[("studio", ("工作室",)), ("", ("空",))])
+    for text in ("云岭工匠", "studio", ""):
+        assert _translate(odd, text) == _translate_loop(odd, text), text  # type: ignore[arg-type]
+
+
+def test_bm25_weights_other_than_one_are_the_loop() -> None:
+    """The scores of a term of weight 1.0 are kept from the build; other weights are computed as the loop."""
+    from knowledge.search.bm25 import BM25
+
+    docs = [["工匠", "补贴", "工匠"], ["补贴"], ["工作", "室", "工匠"], [], ["x"] * 7]
+    bm25 = BM25(docs)
+    for terms in ({"工匠": 1.0, "补贴": 0.6}, {"补贴": 1, "x": 2.5, "missing": 1.0}, {"室": 0.3, "工匠": 1.0000001}, {}):
+        assert bm25.scores(terms) == _bm25_loop(bm25, terms), terms
+    idx = index()
+    for text in ("云岭工匠补贴多少", "技师工作站 经费"):
+        terms = {t: w for t, w in _terms(idx, text, []).items()}
+        for scale in (1.0, 0.6, 1.7):
+            weighted = {t: w * scale for t, w in terms.items()}
+            assert idx.bm25.scores(weighted) == _bm25_loop(idx.bm25, weighted), (text, scale)
+
+
+def test_examples_similar_on_many_ties_is_the_loop() -> None:
+    """Few distinct texts over many examples and articles (ties everywhere, paragraphs differing), some left
+    out: the same cosines, paragraphs and order of articles as the loop."""
+    import random
+
+    rng = random.Random(24)
+    texts = ["补贴多少钱", "补贴什么时候发", "工匠怎么评", "工作室经费", "补贴", "how much money"]
+    items = [{"id": f"q{i % 40}", "n": rng.choice(texts), "ref": rng.choice(["", "a:1", "a:2", "b:1"]),
+              "paragraph": rng.choice([None, 1, 2])} for i in range(120)]
+    ex = Examples(items, frozenset())
+    for query in ["补贴多少钱", "补贴", "工匠 补贴 经费", "money", "无关"]:
+        for exclude in (None, "q3", "q17", "nobody"):
+            fast, slow = ex.similar(query, exclude), _similar_loop(ex, query, exclude)
+            assert fast == slow and list(fast) == list(slow), (query, exclude)

@@ -170,6 +170,10 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
 def _translate(idx: Index, text: str) -> list[str]:
     """English words and phrases of the question -> Chinese terms of the measures (longest first)."""
     latin = " " + " ".join(_LATIN.findall(text)) + " "
+    if latin == "  " and (not idx.glossary or idx.glossary[-1][0]):
+        # No English word: only an empty phrase would be " " + "" + " " in it, and there is none (the longest
+        # first: an empty one would be the last).
+        return []
     translated: list[str] = []
     for phrase, terms in idx.glossary:
         if f" {phrase} " in latin:

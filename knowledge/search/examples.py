@@ -90,24 +90,27 @@ class Packed:
     def gather(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """The lists of ``terms`` one after the other, as two new arrays (the ints, the weights): what
         concatenating each term's :meth:`arrays` gives, taken in one step; and each term's length (0: none)."""
-        index, bounds = self._index, self._bounds
-        starts, lengths = [], []
+        lengths: list[int] = []
+        id_parts, weight_parts = self._parts(terms, lengths)
+        if not id_parts:
+            return _NO_IDS.copy(), _NO_WEIGHTS.copy(), lengths
+        return np.concatenate(id_parts), np.concatenate(weight_parts), lengths
+
+    def _parts(self, terms: list[str], lengths: list[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The slices of the terms' lists (views), each term's length appended to ``lengths`` (0: none)."""
+        index, bounds, ids, weights = self._index, self._bounds, self._ids, self._weights
+        id_parts, weight_parts = [], []
         for term in terms:
             k = index.get(term)
             if k is None:
-                starts.append(0)
                 lengths.append(0)
             else:
-                starts.append(bounds[k])
-                lengths.append(bounds[k + 1] - bounds[k])
-        total = sum(lengths)
-        if not total:
-            return _NO_IDS.copy(), _NO_WEIGHTS.copy(), lengths
-        # Position i of the result is element (i - where its term begins in the result) of that term's slice.
-        counts = np.array(lengths, dtype=np.intp)
-        where = np.repeat(np.array(starts, dtype=np.intp) - (counts.cumsum() - counts), counts)
-        where += np.arange(total)
-        return self._ids[where], self._weights[where], lengths
+                start, end = bounds[k], bounds[k + 1]
+                lengths.append(end - start)
+                if end > start:
+                    id_parts.append(ids[start:end])
+                    weight_parts.append(weights[start:end])
+        return id_parts, weight_parts
 
     def get(self, term: str) -> list[tuple[int, float]]:
         ids, weights = self.arrays(term)
@@ -216,16 +219,20 @@ class Examples:
         n, reach = len(self.keys), len(visited)
         # bincount adds in the order given, from 0.0: each example's dot product summed term by term, as the
         # loop did.
-        sims_all = np.bincount(visited, weights=terms, minlength=n) / norm
-        first_all = np.full(n, reach)  # where in ``visited`` each example was first reached (reach: never)
-        np.minimum.at(first_all, visited, np.arange(reach))
-        mask = (first_all < reach) & (sims_all > 0.0)
+        dots = np.bincount(visited, weights=terms, minlength=n)
+        # The loop kept the examples whose cosine is above 0.0; one no term reached is 0.0 exactly: those kept
+        # are among those whose dot product is above 0.0 (ascending), their cosines divided once chosen.
+        reached = np.flatnonzero(dots > 0.0)
         if exclude is not None and exclude in self.by_id:
-            mask[self.by_id[exclude]] = False
-        reached = np.flatnonzero(mask)
+            reached = reached[~np.isin(reached, self.by_id[exclude])]
+        sims = dots[reached] / norm
+        if not sims.all():  # a quotient below the smallest float: 0.0, not kept
+            reached, sims = reached[sims > 0.0], sims[sims > 0.0]
         if not len(reached):
             return {}
-        sims, first, groups = sims_all[reached], first_all[reached], self.group_of[reached]
+        first_all = np.full(n, reach)  # where in ``visited`` each example was first reached (reach: never)
+        np.minimum.at(first_all, visited, np.arange(reach))
+        first, groups = first_all[reached], self.group_of[reached]
         size = len(self.group_keys)
         best = np.zeros(size)
         np.maximum.at(best, groups, sims)
@@ -264,7 +271,9 @@ class Classifier:
         self._all_classes = np.arange(len(self.bias), dtype=np.intp)
 
     def vector(self, text: str) -> dict[str, float]:
-        vec = {t: sublinear(c) * self.idf[t] for t, c in term_counts(text, self.stop_en).items() if t in self.idf}
+        idf = self.idf  # sublinear(c), written out: 1 + log(c) above one, c itself below
+        vec = {t: (1 + math.log(c) if c > 1 else c) * idf[t] for t, c in term_counts(text, self.stop_en).items()
+               if t in idf}
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         return {t: w / norm for t, w in vec.items()}
 
@@ -275,10 +284,13 @@ class Classifier:
         # The bias first, then each term's products in order, added from 0.0 by bincount: per class, the sums
         # of the loop that started from the bias (0.0 + bias is the bias).
         vec = self.vector(text)
-        classes, weights, lengths = self.weights.gather(list(vec))
+        lengths: list[int] = []
+        class_parts, weight_parts = self.weights._parts(list(vec), lengths)
+        # Each term's weights times its value: np.repeat of the values over the terms' lengths, as one product.
+        weights = np.concatenate(weight_parts) if weight_parts else _NO_WEIGHTS.copy()
         weights *= np.repeat(np.fromiter(vec.values(), float, len(vec)), np.array(lengths, dtype=np.intp))
-        acc = np.bincount(np.concatenate([self._all_classes, classes]), weights=np.concatenate([self._bias, weights]),
-                          minlength=len(self.classes))
+        acc = np.bincount(np.concatenate([self._all_classes, *class_parts]),
+                          weights=np.concatenate([self._bias, weights]), minlength=len(self.classes))
         logits = acc.tolist()  # the exponentials by math.exp, as before (numpy's may differ in the last bit)
         top = max(logits)
         exp = [math.exp(v - top) for v in logits]
