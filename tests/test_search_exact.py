@@ -426,3 +426,19 @@ def test_examples_similar_on_many_ties_is_the_loop() -> None:
         for exclude in (None, "q3", "q17", "nobody"):
             fast, slow = ex.similar(query, exclude), _similar_loop(ex, query, exclude)
             assert fast == slow and list(fast) == list(slow), (query, exclude)
+
+
+def test_unknown_share_is_the_loop(texts: list[str]) -> None:
+    from knowledge.search.examples import _is_word
+
+    idx = index()
+    ex = idx.examples
+
+    def loop(text: str) -> float:
+        words = [t for t in ex._tf(text) if _is_word(t)]
+        if not words:
+            return 0.0
+        return sum(1 for t in words if t not in idx.words and ex.in_scope_df.get(t, 0) <= 0) / len(words)
+
+    for text in [*texts, "公积金 产假 how much money", "的了吗"]:
+        assert ex.unknown_share(text, idx.words) == loop(text), text

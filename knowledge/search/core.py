@@ -148,9 +148,10 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     # The first release's hand-weighted score (BM25 + keyword and intent bonuses): one signal among others.
     # An article only BM25 scored (above 0) gets its BM25 score: x + 0.0 + 2.5 * 0.0 + 5.0 * 0.0 is x for x > 0.
     combined = {key: score for key, (score, _) in lex.items()}
-    for key in {*en, *keyword, *intent}:
-        combined[key] = (lex.get(key, (0.0, None))[0] + en.get(key, 0.0) + KEYWORD_BONUS * keyword.get(key, 0.0)
-                         + INTENT_BONUS * intent.get(key, 0.0))
+    lex_of, en_of, keyword_of, intent_of, no_lex = lex.get, en.get, keyword.get, intent.get, (0.0, None)
+    for key in {*en, *keyword, *intent}:  # every article for an English question: the lookups bound once
+        combined[key] = (lex_of(key, no_lex)[0] + en_of(key, 0.0) + KEYWORD_BONUS * keyword_of(key, 0.0)
+                         + INTENT_BONUS * intent_of(key, 0.0))
     examples = idx.examples.similar(text, exclude)
     oos_max = examples.pop(None, (0.0, 0.0, None))[0]
     clf = (classifier or idx.classifier).probabilities(" ".join([text, *translated]))
@@ -186,7 +187,9 @@ def _terms(idx: Index, text: str, translated: list[str]) -> dict[str, float]:
     """The weighted bigrams searched: the question's own, and (lighter) those the lexicon adds."""
     terms: dict[str, float] = {}
     for t in dict.fromkeys(bigrams(_strip(text, idx.fillers))):  # each bigram once, in order
-        if not _LATIN.fullmatch(t):  # English words reach the index through the glossary and the gists
+        # English words reach the index through the glossary and the gists: of the tokens bigrams() makes
+        # (Chinese, Latin words, numbers), the words _LATIN matches whole are those starting with a-z.
+        if not "a" <= t[0] <= "z":
             terms[t] = 1.0
     entries = idx.entries
     added = [m for i in groups_in(idx.entries_by_char, text) for m in entries[i][1]]

@@ -187,7 +187,8 @@ class Examples:
 
         A question on a subject nobody asked about before (公积金, 产假) is mostly such words whatever its
         subject, where the nearest out-of-scope example only knows the subjects seen in training."""
-        words = [t for t in self._tf(text) if _is_word(t)]
+        cjk = _CJK.match  # _is_word, written out
+        words = [t for t in self._tf(text) if len(t) > 1 or not cjk(t)]
         if not words:
             return 0.0
         own: set[str] = set()
