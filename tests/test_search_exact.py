@@ -397,7 +397,7 @@ def test_translate_is_the_loop(texts: list[str]) -> None:
 
 
 def test_bm25_weights_other_than_one_are_the_loop() -> None:
-    """The scores of a term of weight 1.0 are kept from the build; other weights are computed as the loop."""
+    """Query weights other than the lexicon's (1.0 and 0.6), an int among them: the loop's floats."""
     from knowledge.search.bm25 import BM25
 
     docs = [["工匠", "补贴", "工匠"], ["补贴"], ["工作", "室", "工匠"], [], ["x"] * 7]

@@ -32,9 +32,6 @@ class BM25:
         self._docs = np.array([d for d, _ in flat], dtype=np.intp)
         self._tfs = np.array([tf for _, tf in flat], dtype=float)
         self._norms = np.array([self.norm[d] for d, _ in flat])
-        # Every posting's term score for a query weight of 1.0 (idf * 1.0 is idf): what _dense computes for it.
-        idfs = np.repeat(np.array(self._idfs), np.diff(np.array(self._bounds, dtype=np.intp)))
-        self._unit_values = idfs * self._tfs * (k1 + 1) / (self._tfs + self._norms)
 
     def idf_of(self, df: int) -> float:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
@@ -75,22 +72,17 @@ class BM25:
         return None if found is None else found[1]
 
     def _dense(self, terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray] | None:
-        docs, values = [], []
-        slots, bounds = self._slots, self._bounds
+        parts = []
         for term, weight in terms.items():
-            k = slots.get(term)
-            if k is None:
-                continue
-            start, end = bounds[k], bounds[k + 1]
-            docs.append(self._docs[start:end])
-            if weight == 1.0:  # computed once, when the index was built
-                values.append(self._unit_values[start:end])
-            else:
-                # Left to right as the loop: ((idf * weight * tf) * (k1 + 1)) / (tf + norm).
-                tf = self._tfs[start:end]
-                values.append(self._idfs[k] * weight * tf * (self.k1 + 1) / (tf + self._norms[start:end]))
-        if not docs:
+            found = self._term_arrays(term)
+            if found is not None:
+                parts.append((found[0] * weight, found))  # idf_of(df) * weight, as the loop
+        if not parts:
             return None
-        # Added in order from 0.0, as the loop.
-        touched = np.concatenate(docs)
-        return touched, np.bincount(touched, weights=np.concatenate(values), minlength=self.n)
+        docs = np.concatenate([p[1][1] for p in parts])
+        tf = np.concatenate([p[1][2] for p in parts])
+        norm = np.concatenate([p[1][3] for p in parts])
+        idf = np.repeat(np.array([p[0] for p in parts]), np.array([len(p[1][1]) for p in parts], dtype=np.intp))
+        # Left to right as the loop: ((idf * tf) * (k1 + 1)) / (tf + norm); then added in order from 0.0.
+        values = idf * tf * (self.k1 + 1) / (tf + norm)
+        return docs, np.bincount(docs, weights=values, minlength=self.n)
