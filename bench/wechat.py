@@ -41,14 +41,13 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 def serve(port: int, db_url: str) -> None:
     """``yunling serve``'s own server (no background worker), plus the bare endpoint beside it."""
-    import asyncio
 
     from starlette.requests import Request
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
     from bot.app import build_app, settle
-    from bot.commands.serve import build_server
+    from bot.commands.serve import build_server, run_server
     from handlers.settings import Settings
 
     settings = Settings(database_url=db_url, data_key="bench-key", wechat_token=TOKEN, wechat_app_id=APP_ID,
@@ -61,7 +60,7 @@ def serve(port: int, db_url: str) -> None:
 
     server.config.app.router.routes.append(Route("/bare", bare, methods=["POST"]))
     settle()
-    asyncio.run(server.serve())
+    run_server(server)
 
 
 def _load_mix():  # type: ignore[no-untyped-def]

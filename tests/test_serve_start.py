@@ -114,3 +114,24 @@ def test_serve_exits_2_naming_the_setting_when_the_database_is_unreachable(tmp_p
                           cwd=ROOT, env=_env(db), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "YUNLING_DATABASE_URL" in proc.stderr
+
+
+def test_the_server_runs_on_uvloop() -> None:
+    """``yunling serve`` (and the benches that run its server) take uvicorn's loop (uvloop), not asyncio's:
+    ``asyncio.run(server.serve())`` would skip uvicorn's loop set-up."""
+    import asyncio
+
+    import uvicorn
+    import uvloop
+
+    from bot.commands.serve import run_server
+
+    server = uvicorn.Server(uvicorn.Config(_inner(), lifespan="off"))
+    loops: list[type] = []
+
+    async def serve(sockets: object = None) -> None:
+        loops.append(type(asyncio.get_running_loop()))
+
+    server.serve = serve  # type: ignore[method-assign]
+    run_server(server)
+    assert loops == [uvloop.Loop]
