@@ -25,7 +25,7 @@ from storage import repositories as repo
 from storage.chat_order import Held as Held  # re-exported: the adapters reach storage through this module
 from storage.chat_order import chat_key, chat_locks
 from storage.crypto import decrypt, encrypt
-from storage.db import run_in_transaction
+from storage.db import at_commit, run_in_transaction
 
 T = TypeVar("T")
 Unreadable = object()  # an inbox row that does not decrypt (another data key?)
@@ -178,8 +178,9 @@ class WeChatStore(ChannelStore):
         """Keep the passive replies ``(message_key, text)``; False without a data key to encrypt them with."""
         if not self.data_key:
             return False
-        repo_wechat.cache_replies(session=session, kind="text", expires_at=expires_at,
-                                  replies=[(key, encrypt(self.data_key, text)) for key, text in replies])
+        # Written with the commit: a batch's messages (bot.serial) share one INSERT.
+        at_commit(session, "wechat_reply_cache", _cache_rows).extend(
+            (key, encrypt(self.data_key, text), expires_at) for key, text in replies)
         return True
 
     def cache(self, replies: Sequence[tuple[str, str]], expires_at: datetime) -> None:
@@ -197,6 +198,11 @@ class WeChatStore(ChannelStore):
     @staticmethod
     def purge_in(session: Session, now: datetime) -> None:
         repo_wechat.purge_expired(session=session, now=now)
+
+
+def _cache_rows(session: Session, rows: list[tuple[str, str, datetime]]) -> None:
+    """The passive replies ``(message_key, encrypted text, expiry)`` a transaction cached, in one statement."""
+    repo_wechat.cache_replies_each(session=session, kind="text", rows=rows)
 
 
 class TelegramStore(ChannelStore):

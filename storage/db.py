@@ -80,6 +80,36 @@ def make_engine(url: str, *, busy_timeout_ms: int = 2000, echo: bool = False) ->
                          connect_args=connect_args)
 
 
+_AT_COMMIT = "yunling.at_commit"  # session.info: {key: (flush, rows)}, written just before the commit
+
+
+def at_commit(session: Session, key: object, flush: Callable[[Session, list[Any]], None]) -> list[Any]:
+    """A list of rows kept with ``session``'s transaction under ``key``: whatever the transaction's steps add
+    to it is handed to ``flush`` just before the commit (in the same transaction), once, in one statement
+    instead of one per step: the messages of a group-committed batch cache their passive replies this way.
+    A rollback drops the rows. They do not follow savepoints: rows added inside a savepoint that is rolled
+    back are written all the same."""
+    pending: dict[object, tuple[Callable[[Session, list[Any]], None], list[Any]]] = session.info.setdefault(
+        _AT_COMMIT, {})
+    entry = pending.get(key)
+    if entry is None:
+        entry = pending[key] = (flush, [])
+    return entry[1]
+
+
+@event.listens_for(Session, "before_commit")
+def _write_at_commit(session: Session) -> None:
+    pending = session.info.pop(_AT_COMMIT, None)
+    for flush, rows in (pending or {}).values():
+        if rows:
+            flush(session, rows)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_at_rollback(session: Session, _previous: Any) -> None:
+    session.info.pop(_AT_COMMIT, None)
+
+
 def init_db(engine: Engine) -> None:
     """Bring the schema to the newest version (Alembic migrations; see :mod:`storage.migrate`)."""
     from storage.migrate import upgrade

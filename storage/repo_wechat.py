@@ -35,6 +35,12 @@ def cache_replies(*, session: Session, replies: list[tuple[str, str]], kind: str
         {"message_key": key, "kind": kind, "body": body, "expires_at": utc(expires_at)} for key, body in replies])
 
 
+def cache_replies_each(*, session: Session, kind: str, rows: list[tuple[str, str, datetime]]) -> None:
+    """:func:`cache_replies` for rows ``(message_key, body, expires_at)`` that each expire at their own time."""
+    insert_many_once(session, WechatReplyCache, [
+        {"message_key": key, "kind": kind, "body": body, "expires_at": utc(expires_at)} for key, body, expires_at in rows])
+
+
 def kv_get(*, session: Session, key: str, now: datetime) -> str | None:
     row = session.get(WechatKv, key)
     if row is None or (row.expires_at is not None and row.expires_at <= utc(now)):

@@ -273,3 +273,36 @@ def test_a_tap_that_changes_nothing_writes_no_conversation_row_within_a_minute(e
     tap("t4", start + timedelta(minutes=2))  # the row's time moves on, in minutes
     (update,) = [s for s in statements if s.upper().startswith("UPDATE CONVERSATION")]
     assert "updated_at" in update and "recent" not in update
+
+
+def test_a_batchs_passive_replies_are_cached_in_one_insert_with_its_commit(engine, settings, statements) -> None:
+    """The WeChat webhook caches each message's passive reply in its handling transaction (``after``); the
+    messages of a group-committed batch share one INSERT (an executemany) issued before the commit, and
+    nothing is cached when the batch rolls back."""
+    from datetime import timedelta
+
+    from storage.channel_store import WeChatStore
+
+    d = build_dispatcher(engine, settings)
+    store = WeChatStore(engine, settings.data_key or "test-key")
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+
+    def after(key: str):  # type: ignore[no-untyped-def]
+        return lambda session, result: store.cache_in(session, [(key, f"reply of {key}")], expires)
+
+    d.handle_many([(_msg(f"r{i}", "菜单", f"u{i}"), None) for i in range(3)])  # people and conversations exist
+    statements.clear()
+    results = d.handle_many([(_msg(f"c{i}", "菜单", f"u{i}"), None, after(f"c{i}")) for i in range(3)])
+    assert all(r.replies for r in results)
+    cache_inserts = [s for s in statements if s.upper().startswith("INSERT INTO WECHAT_REPLY_CACHE")]
+    assert len(cache_inserts) == 1
+    assert statements.index(cache_inserts[0]) == len(statements) - 1  # the last statement before the commit
+    now = datetime.now(UTC)
+    assert [store.cached(f"c{i}", now) for i in range(3)] == [f"reply of c{i}" for i in range(3)]
+
+    def failing(session, result) -> None:  # type: ignore[no-untyped-def]
+        store.cache_in(session, [("f1", "never kept")], expires)
+        raise RuntimeError("a step after the cache failed")
+
+    d.handle(_msg("f1", "菜单", "u0"), after=failing)  # rolled back and apologised for
+    assert store.cached("f1", now) is None
