@@ -130,9 +130,16 @@ def _roman_keys() -> tuple[tuple[re.Pattern[str], str, str], ...]:
     return tuple((re.compile(r"\b" + k + r"\b", re.I), p, c) for k, p, c in ordered)
 
 
+@cache
+def _any_roman_key() -> re.Pattern[str]:
+    """One pattern matching wherever any of :func:`_roman_keys` matches: most English texts name no place,
+    and one search then replaces a search per prefecture and county."""
+    return re.compile("|".join(f"(?:{rx.pattern})" for rx, _p, _c in _roman_keys()), re.I)
+
+
 def find_roman_places(text: str) -> list[tuple[int, int, Place]]:
     """Yunnan places written in pinyin in English text, with where each starts and ends."""
-    if not re.search(r"[a-z]{2}", text, re.I):
+    if not re.search(r"[a-z]{2}", text, re.I) or not _any_roman_key().search(text):
         return []
     found: list[tuple[int, int, Place]] = []
     taken: set[int] = set()

@@ -4,6 +4,7 @@ registered in Yunnan."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from knowledge.places import _COUNTY_KEYS, _PREFECTURE_KEYS, Place, find_roman_places
 
@@ -16,6 +17,23 @@ _OTHER_PROV_EN = ("guizhou", "sichuan", "guangdong", "shenzhen", "beijing", "sha
                   "jiangsu", "zhejiang", "hunan", "hubei", "wuhan", "changsha", "tibet", "lhasa")
 
 
+@cache
+def _county_keys_by_first() -> dict[str, tuple[int, ...]]:
+    """Where in ``_COUNTY_KEYS`` the keys starting with each character are."""
+    index: dict[str, list[int]] = {}
+    for i, (key, _pref, _county) in enumerate(_COUNTY_KEYS):
+        index.setdefault(key[0], []).append(i)
+    return {first: tuple(at) for first, at in index.items()}
+
+
+def _county_keys_in(text: str) -> list[tuple[str, str, str]]:
+    """The entries of ``_COUNTY_KEYS`` whose key occurs in ``text``, in their order: only the keys starting
+    with one of the text's characters are tried (a few, instead of every county's two names)."""
+    index = _county_keys_by_first()
+    at = sorted({i for ch in set(text) for i in index.get(ch, ())})
+    return [_COUNTY_KEYS[i] for i in at if _COUNTY_KEYS[i][0] in text]
+
+
 class _Finder:
     """Places found in one text, and the characters they take (a later pass never reads them again)."""
 
@@ -23,6 +41,7 @@ class _Finder:
         self.text = text
         self.found: list[tuple[int, int, Place]] = []
         self.taken: set[int] = set()
+        self.county_keys = _county_keys_in(text)
 
     def free(self, start: int, end: int) -> bool:
         return not self.taken & set(range(start, end))
@@ -32,8 +51,8 @@ class _Finder:
         self.taken |= set(range(start, end))
 
     def full_counties(self) -> None:
-        for key, pref, county in _COUNTY_KEYS:
-            if key != county or key not in self.text:  # the test in C first: most names are absent
+        for key, pref, county in self.county_keys:
+            if key != county:
                 continue
             for m in re.finditer(re.escape(key), self.text):
                 if self.free(m.start(), m.end()):
@@ -52,7 +71,7 @@ class _Finder:
         if any(s == end and p.prefecture == pref for s, _e, p in self.found):
             return  # "昆明市五华区": the county, found already
         place = Place(pref)
-        for ckey, cpref, county in _COUNTY_KEYS:  # "昆明五华"
+        for ckey, cpref, county in self.county_keys:  # "昆明五华"
             if cpref == pref and self.text.startswith(ckey, end):
                 place = Place(pref, county)
                 self.taken |= set(range(end, end + len(ckey)))
@@ -63,8 +82,8 @@ class _Finder:
         # A bare short name must be followed by a place-ish word or stand alone, to avoid "华宁" and the like
         # inside other words.
         text = self.text
-        for key, pref, county in _COUNTY_KEYS:
-            if key == county or len(key) < 2 or key not in text:
+        for key, pref, county in self.county_keys:
+            if key == county or len(key) < 2:
                 continue
             for m in re.finditer(re.escape(key), text):
                 if self.free(m.start(), m.end()) and (
