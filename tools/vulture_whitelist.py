@@ -59,3 +59,6 @@ _.SKILL_GRADES, _.TITLE_LEVELS, _.command_words, _._parse_no  # noqa: B018
 
 # Fields read only by the console's Jinja2 templates (tickets.html: the rating statistics).
 _.average, _.satisfied  # noqa: B018
+
+# SQLAlchemy session event listeners (storage/db.py, at_commit), registered by their decorators.
+_._write_at_commit, _._drop_at_rollback  # noqa: B018
