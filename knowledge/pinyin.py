@@ -26,6 +26,15 @@ MAX_WORD = 4  # characters in one vocabulary word
 MAX_SYLLABLE = 6  # letters of the longest pinyin syllable ("zhuang", "shuang")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _ASCII_QUESTION = re.compile(r"[a-zA-Z' ,.?!;:-]+")
+# Every toneless syllable is an initial (or none) and a final (a superset: some pairs are not Mandarin). A word
+# that does not split into them cannot split into the vocabulary's words either (tests/test_pinyin.py checks
+# every vocabulary key splits), so an English question is told apart before the vocabulary is loaded (0.17 s).
+_INITIALS = ("", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "zh", "ch", "sh", "r", "z",
+             "c", "s", "y", "w")
+_FINALS = ("a", "o", "e", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "ong", "er", "i", "ia", "ie", "iao", "iu",
+           "ian", "in", "iang", "ing", "iong", "u", "ua", "uo", "uai", "ui", "uan", "un", "uang", "ueng", "v", "ve",
+           "van", "vn", "ue", "io")
+SYLLABLES = frozenset(i + f for i in _INITIALS for f in _FINALS)
 
 
 
@@ -108,6 +117,17 @@ def _split(token: str, vocab: dict[str, tuple[str, float]]) -> str | None:
     return last[2] if last is not None else None
 
 
+def syllabic(token: str) -> bool:
+    """Whether ``token`` splits wholly into :data:`SYLLABLES` (linear: no regex backtracking on long input)."""
+    reach = [True] + [False] * len(token)
+    for i in range(len(token)):
+        if reach[i]:
+            for j in range(i + 1, min(len(token), i + MAX_SYLLABLE) + 1):
+                if token[i:j] in SYLLABLES:
+                    reach[j] = True
+    return reach[-1]
+
+
 def to_hanzi(text: str) -> str | None:
     """The question in characters when it is written wholly in toneless pinyin, else None."""
     if not text or not _ASCII_QUESTION.fullmatch(text.strip()):
@@ -115,6 +135,8 @@ def to_hanzi(text: str) -> str | None:
     tokens = re.findall(r"[a-z]+", text.lower().replace("'", ""))
     if sum(map(len, tokens)) < 6 or (len(tokens) < 2 and len(tokens[0]) < 8):
         return None  # "hi", "menu", "a an": too short to tell from English
+    if not all(map(syllabic, tokens)):
+        return None  # English ("how many craftsmen"): no need to load the vocabulary
     vocab = _vocabulary()
     out: list[str] = []
     for token in tokens:

@@ -210,6 +210,20 @@ def test_pinyin_conversion() -> None:
     assert to_hanzi("menu") is None or to_hanzi("hello") is None
 
 
+def test_english_is_told_from_pinyin_before_the_vocabulary_is_loaded() -> None:
+    from knowledge import pinyin
+
+    # The syllable check may only ever refuse what the vocabulary could not convert: every key splits.
+    assert all(pinyin.syllabic(key) for key in pinyin._vocabulary())
+    assert pinyin.syllabic("yunlinggongjiang") and pinyin.syllabic("zhuangshuang")
+    assert not pinyin.syllabic("craftsmen") and not pinyin.syllabic("how")
+    assert not pinyin.syllabic("an" * 5000 + "x")  # linear, however long
+    pinyin._vocabulary.cache_clear()
+    assert pinyin.to_hanzi("How many Yunling Craftsmen are named each year?") is None
+    assert pinyin._vocabulary.cache_info().currsize == 0  # an English question did not load it
+    assert pinyin.to_hanzi("yunling gongjiang zenme shenbao") == "云岭工匠怎么申报"
+
+
 def _json(s: str) -> object:
     return json.loads(s)
 
