@@ -27,8 +27,8 @@ MAX_SYLLABLE = 6  # letters of the longest pinyin syllable ("zhuang", "shuang")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _ASCII_QUESTION = re.compile(r"[a-zA-Z' ,.?!;:-]+")
 # Every toneless syllable is an initial (or none) and a final (a superset: some pairs are not Mandarin). A word
-# that does not split into them cannot split into the vocabulary's words either (tests/test_pinyin.py checks
-# every vocabulary key splits), so an English question is told apart before the vocabulary is loaded (0.17 s).
+# that does not split into them cannot split into the vocabulary's words either (tests/test_global_words.py
+# checks every vocabulary key splits), so an English question is told apart before the vocabulary is loaded (0.17 s).
 _INITIALS = ("", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "zh", "ch", "sh", "r", "z",
              "c", "s", "y", "w")
 _FINALS = ("a", "o", "e", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "ong", "er", "i", "ia", "ie", "iao", "iu",

@@ -25,7 +25,7 @@ from knowledge.rules.award_workshops import (
 from knowledge.rules.training import POVERTY_MIN_DAYS, POVERTY_MIN_EMPLOYMENT_PERCENT
 from knowledge.text import N_
 
-__all__ = ["AGE", "Working", "deadline", "digits", "numbers", "reckon", "stated_age"]
+__all__ = ["Working", "deadline", "numbers", "reckon", "stated_age"]
 
 TRANCHE_SHARE = Decimal("0.50")  # training 第十六条: 分两次下拨 … 按50%的比例 … 剩余50%
 SPOT_CHECK_SHARE = Decimal("0.30")  # training 第二十二条: 不低于年度培训班次30%的比例进行随机抽查
@@ -37,7 +37,7 @@ _CN_NUMBER = re.compile(r"[零〇一二两俩仨三四五六七八九十百千�
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:来|多|余)?\s*(万|千|w|k)?")
 # An age as people give it, in a question whose numerals are digits: "58岁", "我58了", "五十多了", "I am 57",
 # "61 years old". The first group that matched is the age.
-AGE = re.compile(r"(\d{2})\s*周?岁|(?:我|他|她|今年|已经|都|快|满|年满)\s*(\d{2})\s*(?:了|岁)"
+_AGE = re.compile(r"(\d{2})\s*周?岁|(?:我|他|她|今年|已经|都|快|满|年满)\s*(\d{2})\s*(?:了|岁)"
                  r"|(\d{2})\s*(?:多|出头)\s*(?:了|岁)|\b(\d{2})\s*(?:years?|yrs?)[\s-]*old\b"
                  r"|\b(?:i am|i'm|im|he is|she is|aged?|turning|turn)\s+(\d{2})\b")
 
@@ -68,21 +68,21 @@ def _cn_to_int(s: str) -> int | None:
     return value if value or s in ("零", "〇") else None
 
 
-def digits(text: str) -> str:
+def _digits(text: str) -> str:
     """``text`` with its Chinese numerals written in digits: 五十八 -> 58, 三万 -> 30000."""
     return _CN_NUMBER.sub(lambda m: str(v) if (v := _cn_to_int(m.group())) is not None else m.group(), text)
 
 
 def stated_age(text: str) -> int | None:
     """The age a question gives ("我58了" -> 58), or None."""
-    m = AGE.search(digits(text.lower()))
+    m = _AGE.search(_digits(text.lower()))
     return int(next(g for g in m.groups() if g)) if m else None
 
 
 def numbers(text: str) -> list[tuple[Decimal, str]]:
     """The numbers of a question with the few characters after each (its unit), in order. Chinese
     numerals are read too; 30万 is 300 000."""
-    text = digits(text)
+    text = _digits(text)
     out = []
     for m in _NUMBER.finditer(text):
         value = Decimal(m.group(1))
@@ -110,9 +110,9 @@ def _age(question: str, m: str, a: int) -> Working | None:
         return None
     if age <= STATION_AGE_MAX:
         return Working(N_("{value} years old: within the age limit ({limit} or younger)."),
-                       {"value": int(age), "limit": STATION_AGE_MAX}, ref(m, a, 3))
+                       {"value": age, "limit": STATION_AGE_MAX}, ref(m, a, 3))
     return Working(N_("{value} years old: over the age limit ({limit} or younger), so the lead expert must "
-                      "be someone else."), {"value": int(age), "limit": STATION_AGE_MAX}, ref(m, a, 3))
+                      "be someone else."), {"value": age, "limit": STATION_AGE_MAX}, ref(m, a, 3))
 
 
 def _team(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
@@ -192,11 +192,14 @@ def _any_age(nums: list[tuple[Decimal, str]], m: str, a: int, question: str) -> 
                    ref(m, a, 1))
 
 
+# A rule reads the question's numbers, and the question itself for what numbers alone do not say (an age).
+_Rule = Callable[[list[tuple[Decimal, str]], str, int, str], Working | None]
+
+
 def _numbers_only(rule: Callable[[list[tuple[Decimal, str]], str, int], Working | None]) -> _Rule:
     return lambda nums, m, a, _question: rule(nums, m, a)
 
 
-_Rule = Callable[[list[tuple[Decimal, str]], str, int, str], Working | None]
 _RULES: dict[tuple[str, int], _Rule] = {
     ("craftsman", 5): _any_age,
     ("station", 10): _workshop,
