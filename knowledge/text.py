@@ -8,6 +8,7 @@ import importlib.util
 import json
 import re
 import unicodedata
+from collections import defaultdict
 from functools import cache
 from pathlib import Path
 
@@ -99,3 +100,19 @@ def toneless_readings(char: str) -> tuple[str, ...]:
     readings = ["".join(c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c))
                 for r in raw.split(",") if r]
     return tuple(dict.fromkeys(readings))
+
+
+def by_first_char(groups: list[tuple[str, ...]]) -> dict[str, list[tuple[int, str]]]:
+    """Each group's phrases (group i) under their first character ("" for an empty phrase)."""
+    table: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for i, phrases in enumerate(groups):
+        for phrase in phrases:
+            table[phrase[:1]].append((i, phrase))
+    return dict(table)
+
+
+def groups_in(table: dict[str, list[tuple[int, str]]], text: str) -> list[int]:
+    """The groups of :func:`by_first_char` with a phrase in ``text``, in their order: ``[i for i, phrases
+    in enumerate(groups) if any(p in text for p in phrases)]``, testing only the phrases that start with a
+    character of the text."""
+    return sorted({i for ch in {*text, ""} for i, phrase in table.get(ch, ()) if phrase in text})

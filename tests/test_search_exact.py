@@ -325,10 +325,10 @@ def test_terms_are_the_loop(texts: list[str]) -> None:
 
 
 def test_groups_in_is_any_phrase_in_order() -> None:
-    from knowledge.search.indexing import _by_first_char, groups_in
+    from knowledge.text import by_first_char, groups_in
 
     groups = [("工匠", "工作室"), ("补贴",), ("", "x"), ("贴",), ("工匠",)]
-    table = _by_first_char(groups)
+    table = by_first_char(groups)
     for text in ("云岭工匠补贴", "工作", "", "贴", "abc"):
         assert groups_in(table, text) == [i for i, g in enumerate(groups) if any(p in text for p in g)], text
 

@@ -7,6 +7,7 @@ import re
 from functools import cache
 
 from knowledge.places import _COUNTY_KEYS, _PREFECTURE_KEYS, Place, find_roman_places
+from knowledge.text import by_first_char, groups_in
 
 _OTHER_PROVINCES = ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
                     "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川",
@@ -18,20 +19,10 @@ _OTHER_PROV_EN = ("guizhou", "sichuan", "guangdong", "shenzhen", "beijing", "sha
 
 
 @cache
-def _county_keys_by_first() -> dict[str, tuple[int, ...]]:
-    """Where in ``_COUNTY_KEYS`` the keys starting with each character are."""
-    index: dict[str, list[int]] = {}
-    for i, (key, _pref, _county) in enumerate(_COUNTY_KEYS):
-        index.setdefault(key[0], []).append(i)
-    return {first: tuple(at) for first, at in index.items()}
-
-
-def _county_keys_in(text: str) -> list[tuple[str, str, str]]:
-    """The entries of ``_COUNTY_KEYS`` whose key occurs in ``text``, in their order: only the keys starting
-    with one of the text's characters are tried (a few, instead of every county's two names)."""
-    index = _county_keys_by_first()
-    at = sorted({i for ch in set(text) for i in index.get(ch, ())})
-    return [_COUNTY_KEYS[i] for i in at if _COUNTY_KEYS[i][0] in text]
+def _county_keys_by_first() -> dict[str, list[tuple[int, str]]]:
+    """Each county key under its first character: a text tries only the keys starting with one of its
+    characters (a few, instead of every county's two names)."""
+    return by_first_char([(key,) for key, _pref, _county in _COUNTY_KEYS])
 
 
 class _Finder:
@@ -41,7 +32,7 @@ class _Finder:
         self.text = text
         self.found: list[tuple[int, int, Place]] = []
         self.taken: set[int] = set()
-        self.county_keys = _county_keys_in(text)
+        self.county_keys = [_COUNTY_KEYS[i] for i in groups_in(_county_keys_by_first(), text)]
 
     def free(self, start: int, end: int) -> bool:
         return not self.taken & set(range(start, end))

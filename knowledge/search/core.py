@@ -12,9 +12,10 @@ import numpy as np
 
 from knowledge.models import MEASURE_KEYS
 from knowledge.search.examples import Classifier
-from knowledge.search.indexing import Index, groups_in, index
+from knowledge.search.indexing import Index, index
 from knowledge.search.ranking import SCOPE_FEATURES, Candidate, Key, Signals, _candidates, _sigmoid, ranker
 from knowledge.search.text import _LATIN, _TOKEN, _strip, bigrams, detect_language, folded_query, simplified
+from knowledge.text import groups_in
 
 W_LEXICON = 0.6  # weight of terms added by the colloquial lexicon or the English glossary
 KEYWORD_BONUS = 2.5  # per curated keyword of the article found in the question

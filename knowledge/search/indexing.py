@@ -22,7 +22,7 @@ from knowledge.search.text import (
     bigrams,
     fold,
 )
-from knowledge.text import toneless_readings
+from knowledge.text import by_first_char, toneless_readings
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Index:
         self.en_bm25 = BM25(en_docs)
         self.term_articles = self._term_articles()
         # The curated keywords by their first character: a question is tested only for those it could contain.
-        self.keywords_by_char = _by_first_char([(kw,) for kw, _ in self.keywords])
+        self.keywords_by_char = by_first_char([(kw,) for kw, _ in self.keywords])
         self._read_lexicon(colloquial, english, oos)
         # Bigrams a question may legitimately contain: the measures' own, plus the lexicon's.
         self.corpus_terms = frozenset(t for doc in docs for t in doc)
@@ -111,8 +111,8 @@ class Index:
         self.glossary = sorted(((k.lower(), tuple(v)) for k, v in english["glossary"].items()),
                                key=lambda kv: -len(kv[0]))
         # Their phrases by first character, as the keywords: a question is tested only for those it could contain.
-        self.entries_by_char = _by_first_char([says for says, _ in self.entries])
-        self.intents_by_char = _by_first_char([says for _, says, _, _ in self.intents])
+        self.entries_by_char = by_first_char([says for says, _ in self.entries])
+        self.intents_by_char = by_first_char([says for _, says, _, _ in self.intents])
         self.regions = tuple(oos["regions"])
         self.home = tuple(oos["home"])
         self.topics = tuple(oos["topics"])
@@ -167,22 +167,6 @@ class Index:
             chars[i] = best
         return "".join(chars)
 
-
-
-def _by_first_char(groups: list[tuple[str, ...]]) -> dict[str, list[tuple[int, str]]]:
-    """Each group's phrases (group i) under their first character ("" for an empty phrase)."""
-    table: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for i, phrases in enumerate(groups):
-        for phrase in phrases:
-            table[phrase[:1]].append((i, phrase))
-    return dict(table)
-
-
-def groups_in(table: dict[str, list[tuple[int, str]]], text: str) -> list[int]:
-    """The groups of :func:`_by_first_char` with a phrase in ``text``, in their order: ``[i for i, phrases
-    in enumerate(groups) if any(p in text for p in phrases)]``, testing only the phrases that start with a
-    character of the text."""
-    return sorted({i for ch in {*text, ""} for i, phrase in table.get(ch, ()) if phrase in text})
 
 
 def _optional_lexicon(name: str) -> dict:
