@@ -32,6 +32,7 @@ article exists, the deciding snippet occurs verbatim in it) and counts what fail
     .venv/bin/python tools/blind_set.py --round 17 /tmp/blind17/out/h*.jsonl
     .venv/bin/python tools/blind_set.py --round 18 /tmp/blind18/out/k*.jsonl
     .venv/bin/python tools/blind_set.py --round 19 /tmp/blind19/out/m*.jsonl
+    .venv/bin/python tools/blind_set.py --round 20 /tmp/blind20/out/p*.jsonl
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ OUT_ROUND16 = ROOT / "tests" / "data" / "blind_round16.jsonl"
 OUT_ROUND17 = ROOT / "tests" / "data" / "blind_round17.jsonl"
 OUT_ROUND18 = ROOT / "tests" / "data" / "blind_round18.jsonl"
 OUT_ROUND19 = ROOT / "tests" / "data" / "blind_round19.jsonl"
+OUT_ROUND20 = ROOT / "tests" / "data" / "blind_round20.jsonl"
 STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
 SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
 SPLITS_ROUND2 = (("train", 0.80), ("dev", 0.20), ("test", 0.0))
@@ -87,7 +89,8 @@ LATER = {2: (OUT_ROUND2, SEED_ROUND2, "r"), 3: (OUT_ROUND3, 20261201, "s"), 4: (
          12: (OUT_ROUND12, 20261210, "c"), 13: (OUT_ROUND13, 20261211, "d"),
          14: (OUT_ROUND14, 20261212, "e"), 15: (OUT_ROUND15, 20261213, "f"),
          16: (OUT_ROUND16, 20261214, "g"), 17: (OUT_ROUND17, 20261215, "h"),
-         18: (OUT_ROUND18, 20261216, "k"), 19: (OUT_ROUND19, 20261217, "m")}
+         18: (OUT_ROUND18, 20261216, "k"), 19: (OUT_ROUND19, 20261217, "m"),
+         20: (OUT_ROUND20, 20261218, "p")}
 TEST_ONLY = (("train", 0.0), ("dev", 0.0), ("test", 1.0))
 TEST_ROUNDS = frozenset({7})
 # The rounds the search learns from and is tuned on (train / dev), by number: every later round but round 7.
