@@ -41,6 +41,7 @@ log = logging.getLogger("handlers.dispatch")
 MAX_TEXT = 2000  # longer messages are cut before routing; the person is told
 RETURN = "_return"  # the slot that keeps the calling flow of a sub-flow (see handlers.flow.call)
 FORM_WORDS = SKIP | BACK | SAVE
+_BARE_NUMBER = re.compile(r"\d{1,3}")  # after normalize(): full-width digits are ASCII
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
@@ -361,6 +362,19 @@ def asked(r: Router, t: Turn) -> list[Reply] | None:
     return None
 
 
+def stray_number(r: Router, t: Turn) -> list[Reply] | None:
+    """A bare number that picks nothing (no list on screen, or not one of its numbers) is no question: the
+    main menu, whose numbers the next message can pick."""
+    if t.value is not None or not _BARE_NUMBER.fullmatch(normalize(t.text)):
+        return None
+    _ = t.ctx._
+    n = int(normalize(t.text))
+    return r.show_menu(t.ctx, t.conv, _("There is no option {n} on the list. Here is the main menu: choose a number "
+                                        "from it, or type your question.", n=n) if t.offered else
+                       _("There is no list on screen to choose from. Here is the main menu: choose a number from "
+                         "it, or type your question."))
+
+
 def no_text(r: Router, t: Turn) -> list[Reply] | None:
     if t.text:
         return None
@@ -394,6 +408,7 @@ RULES: tuple[Rule, ...] = (
     active_step,
     menu_pick,
     asked,
+    stray_number,
     no_text,
     listened,
     faq,

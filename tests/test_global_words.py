@@ -168,6 +168,27 @@ def test_an_offered_label_equal_to_a_trigger_is_still_an_answer(person, engine) 
     assert _where(engine, "opt") != ("craftsman", "ask")
 
 
+@pytest.mark.parametrize(("locale", "first"), [("en", "/lang en"), ("zh", "/lang zh")])
+def test_a_bare_number_with_no_list_on_screen_gets_the_menu(person, engine, locale: str, first: str) -> None:
+    p = person(f"num-{locale}")
+    p.say(first)  # no numbered list on screen after the language is set
+    p.say("3")
+    assert not any(c.value.startswith("ask:") for c in p.last.choices), p.text  # not searched as a question
+    assert any(c.value.startswith("menu:") for c in p.last.choices), p.text
+    assert ("no list" in p.text) if locale == "en" else ("没有" in p.text and "What" not in p.text), p.text
+    p.say("3")  # now it picks the menu's third entry
+    assert _where(engine, f"num-{locale}") == ("", "")
+    assert "My application progress" in p.text or "我的申报进度" in p.text, p.text
+
+
+def test_a_number_not_on_the_list_gets_the_menu(person) -> None:
+    p = person("num-far", locale="en")
+    p.say("menu")
+    p.say("９９")  # full-width, and not one of the menu's numbers
+    assert "no option 99" in p.text, p.text
+    assert any(c.value.startswith("menu:") for c in p.last.choices), p.text
+
+
 # -- 3. real sentences --------------------------------------------------------------------------
 def test_unknown_command_gets_the_menu_in_the_persons_language(person, engine) -> None:
     p = person("foo", locale="zh")
