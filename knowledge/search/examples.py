@@ -191,12 +191,12 @@ class Examples:
         words = [t for t in self._tf(text) if len(t) > 1 or not cjk(t)]
         if not words:
             return 0.0
-        own: set[str] = set()
+        own: dict[str, int] = {}  # how many of the in-scope examples left out have the word
         if exclude is not None:
-            for i in self.by_id.get(exclude, ()):
-                if self.keys[i] is not None:  # its words counted in in_scope_df: take them out
-                    own.update(t for t in words if i in self.postings.arrays(t)[0])
-        unknown = sum(1 for t in words if t not in known and self.in_scope_df.get(t, 0) <= (t in own))
+            left_out = [i for i in self.by_id.get(exclude, ()) if self.keys[i] is not None]
+            if left_out:  # their words are counted in in_scope_df: take them out
+                own = {t: int(np.isin(self.postings.arrays(t)[0], left_out).sum()) for t in words}
+        unknown = sum(1 for t in words if t not in known and self.in_scope_df.get(t, 0) <= own.get(t, 0))
         return unknown / len(words)
 
     def similar(self, text: str, exclude: str | None = None) -> dict[tuple[str, int] | None, tuple[float, float, int | None]]:
