@@ -7,10 +7,12 @@
 2. ``knowledge/lexicon/classifier.json``: a linear classifier over the articles and "out of scope" on the
    same train questions and the articles' own text (numpy / scikit-learn here only; the search reads the
    pruned weights with plain Python). The train questions' own classifier features come from models
-   fitted on the other folds, so that the ranking model does not learn to trust a memorised answer.
+   fitted on the other folds (split by writer), so that the ranking model does not learn to trust a
+   memorised answer.
 3. ``knowledge/lexicon/ranker.json``: a logistic model that scores an article for a question from the
    search's signals (lexical BM25, nearest example, classifier, programme named, keywords, intents),
-   fitted on the train questions (each one's own example left out); a second one that says whether a
+   fitted on the train questions (each one's writer's examples left out, as for a new writer, and so for
+   the dev questions the thresholds are chosen on); a second one that says whether a
    question is about the measures at all; and, chosen on the dev splits, the thresholds: abstain below
    ``abstain_below`` (at most ABSTAIN_IN of in-scope dev questions abstained), ask "did you mean" below
    ``likely_above`` (where the best article is right at most LIKELY_BELOW of the time) and answer with
@@ -18,6 +20,7 @@
 
     PYTHONHASHSEED=0 .venv/bin/python tools/fit_ranker.py             # rewrite the three files, print dev figures
     PYTHONHASHSEED=0 .venv/bin/python tools/fit_ranker.py --ablation  # dev figures with each part removed (writes nothing)
+    PYTHONHASHSEED=0 .venv/bin/python tools/fit_ranker.py --hold p    # round 20 (ids p…) left out, to measure it unseen
 """
 
 from __future__ import annotations
