@@ -121,23 +121,24 @@ async def test_telegram_one_chat_on_two_processes_is_handled_in_update_order(
     b = await Process.start(second_engine, settings, tg)
     try:
         # Alice's 1 and 2 reach process A, which is slow to handle them; her 3 reaches B before her 2 reached A.
-        await a.post(text_update(ALICE, "1", update_id=501))
-        await b.post(text_update(ALICE, "3", update_id=503))
-        await a.post(text_update(ALICE, "2", update_id=502))
+        # (Not bare numbers: with no list on screen those get the menu, not the echo.)
+        await a.post(text_update(ALICE, "q1", update_id=501))
+        await b.post(text_update(ALICE, "q3", update_id=503))
+        await a.post(text_update(ALICE, "q2", update_id=502))
         await b.post(text_update(BOB, "b1", update_id=504))  # another chat is not held up by Alice's
         b.go.set()  # B handles Alice's 1 and 2 (A's, waiting in the inbox) before her 3
         await _wait(lambda: len(_texts(tg, ALICE)) >= 3 and _texts(tg, BOB))
-        assert _texts(tg, ALICE) == ["echo: 1", "echo: 2", "echo: 3"]
+        assert _texts(tg, ALICE) == ["echo: q1", "echo: q2", "echo: q3"]
         a.go.set()  # A comes round to 1 and 2: handled already, dropped
         # Then both run freely, Alice's updates alternating between them.
         for n, proc in zip(range(4, 10), (a, b, a, b, a, b), strict=True):
-            await proc.post(text_update(ALICE, str(n), update_id=500 + 10 + n))
+            await proc.post(text_update(ALICE, f"q{n}", update_id=500 + 10 + n))
         await _wait(lambda: len(_texts(tg, ALICE)) >= 9 and not _rows(engine, InboxUpdate))
         await asyncio.sleep(0.3)
     finally:
         await a.stop()
         await b.stop()
-    assert _texts(tg, ALICE) == [f"echo: {n}" for n in range(1, 10)]  # each once, in update order
+    assert _texts(tg, ALICE) == [f"echo: q{n}" for n in range(1, 10)]  # each once, in update order
     assert _texts(tg, BOB) == ["echo: b1"]
     assert len([r for r in _rows(engine, ProcessedMessage) if r.channel == "telegram"]) == 10
 
@@ -147,15 +148,16 @@ async def test_telegram_updates_recorded_out_of_order_are_handled_in_update_orde
     was handled, still goes first."""
     p = await Process.start(engine, settings, tg)
     try:
-        await p.post(text_update(ALICE, "2", update_id=602))
-        await p.post(text_update(ALICE, "1", update_id=601))
-        await p.post(text_update(ALICE, "3", update_id=603))
+        # Not bare numbers: with no list on screen those get the menu, not the echo.
+        await p.post(text_update(ALICE, "q2", update_id=602))
+        await p.post(text_update(ALICE, "q1", update_id=601))
+        await p.post(text_update(ALICE, "q3", update_id=603))
         p.go.set()
         await _wait(lambda: len(_texts(tg, ALICE)) >= 3 and not _rows(engine, InboxUpdate))
         await asyncio.sleep(0.2)
     finally:
         await p.stop()
-    assert _texts(tg, ALICE) == ["echo: 1", "echo: 2", "echo: 3"]
+    assert _texts(tg, ALICE) == ["echo: q1", "echo: q2", "echo: q3"]
 
 
 async def test_telegram_update_left_by_a_dead_process_is_handled_by_a_live_one(engine, settings, tg) -> None:  # type: ignore[no-untyped-def]
