@@ -6,14 +6,29 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 import numpy as np
 
 from knowledge.models import MEASURE_KEYS
 from knowledge.search.examples import Classifier
 from knowledge.search.indexing import Index, index
-from knowledge.search.ranking import SCOPE_FEATURES, Candidate, Key, Signals, _candidates, _sigmoid, ranker
+from knowledge.search.ranking import (
+    CLF,
+    COMBINED,
+    EN,
+    EX,
+    EX2,
+    INTENT,
+    KEYWORD,
+    SCOPE_FEATURES,
+    Candidate,
+    Key,
+    Signals,
+    _candidates,
+    _sigmoid,
+    ranker,
+)
 from knowledge.search.text import _LATIN, _TOKEN, _strip, bigrams, detect_language, folded_query, simplified
 from knowledge.text import groups_in
 
@@ -63,8 +78,9 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
         return SearchResult(prep.text, prep.lang, (), True, prep.reason, named=prep.named,
                             truncated=prep.truncated)
     model = ranker()
-    scored = sorted(((model.rank_logit(c.features), c) for c in prep.candidates),
-                    key=lambda lc: (-lc[0], lc[1].key))
+    logits = model.rank_logits(prep.matrix) if prep.matrix is not None else [
+        model.rank_logit(c.features) for c in prep.candidates]
+    scored = sorted(zip(logits, prep.candidates, strict=True), key=lambda lc: (-lc[0], lc[1].key))
     p_top = _sigmoid(scored[0][0])
     scope = prep.scope_features(scored)
     p_in = model.in_scope(scope)
@@ -103,6 +119,7 @@ class Prepared:
     terms: dict[str, float] = field(default_factory=dict)  # the weighted bigrams searched
     idx: Index | None = None
     intent: dict[Key, float] = field(default_factory=dict)  # the articles answering what the question asks
+    matrix: np.ndarray | None = None  # the candidates' features, a column each (as their tuples)
 
     @property
     def protected(self) -> bool:
@@ -144,29 +161,65 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     if not named and topic:
         return Prepared(text, lang, "off_topic", named, truncated)
     terms = _terms(idx, text, translated)
-    lex, en = _lexical(idx, terms, text if lang == "en" else "")
     keyword, intent = _bonuses(idx, text)
+    model = classifier or idx.classifier
+    arts = _articles(idx, model)
+    n = len(arts.keys)
+    # Every signal as a column of a table over the articles (Signals): what the dicts keyed by article held, the
+    # same floats, 0.0 for an article a dict did not hold; which articles each dict held, in ``present``.
+    table, present = np.zeros((7, n)), np.zeros((3, n), dtype=bool)
+    lex, lex_paragraph = np.zeros(n), {}
+    if terms and (scores := idx.bm25.score_dense(terms)) is not None:
+        best, paragraph_unit = _best_unit_arrays(idx, scores)
+        lex[arts.of_index] = best
+        paragraphs, of_index = _unit_arrays(idx).paragraphs, arts.index_positions
+        lex_paragraph = {of_index[g]: paragraphs[u] for g, u in paragraph_unit.items()}
+    combined_in = present[0]
+    np.greater(lex, 0.0, out=combined_in)
+    en = table[EN]
+    if lang == "en" and (en_scores := idx.en_bm25.score_dense(dict.fromkeys(idx.en_tokens(text), 1.0))) is not None:
+        en[arts.of_index] = en_scores[_unit_arrays(idx).starts]  # an article's gist is its first unit's
+        combined_in |= arts.in_index  # every article of the index named, 0.0 or not
+    position = arts.position
+    kw, it = table[KEYWORD], table[INTENT]
+    for key, count in keyword.items():
+        kw[position[key]] = count
+        combined_in[position[key]] = True
+    for key, count in intent.items():
+        it[position[key]] = count
+        combined_in[position[key]] = True
     # The first release's hand-weighted score (BM25 + keyword and intent bonuses): one signal among others.
-    # An article only BM25 scored (above 0) gets its BM25 score: x + 0.0 + 2.5 * 0.0 + 5.0 * 0.0 is x for x > 0.
-    combined = {key: score for key, (score, _) in lex.items()}
-    lex_of, en_of, keyword_of, intent_of, no_lex = lex.get, en.get, keyword.get, intent.get, (0.0, None)
-    for key in {*en, *keyword, *intent}:  # every article for an English question: the lookups bound once
-        combined[key] = (lex_of(key, no_lex)[0] + en_of(key, 0.0) + KEYWORD_BONUS * keyword_of(key, 0.0)
-                         + INTENT_BONUS * intent_of(key, 0.0))
-    examples = idx.examples.similar(text, exclude)
-    oos_max = examples.pop(None, (0.0, 0.0, None))[0]
-    clf = (classifier or idx.classifier).probabilities(" ".join([text, *translated]))
-    clf_oos = clf.pop(None, 0.0)
-    # With None popped the keys are articles only (a cast, not a copy: this runs for every question).
-    clf_in = cast(dict[Key, float], clf)
-    candidates = _candidates(Signals(combined, examples, lex, en, keyword, intent, clf_in), named, lang == "en")
+    # Elementwise, the operations of the dict's: lex + en + 2.5 * keyword + 5.0 * intent, left to right; an
+    # article only BM25 scored (above 0) keeps its BM25 score (x + 0.0 + 0.0 + 0.0 is x for x > 0).
+    table[COMBINED] = lex + en + KEYWORD_BONUS * kw + INTENT_BONUS * it
+    ex_paragraph, oos_max = {}, 0.0
+    if (near := idx.examples.nearest(text, exclude)) is not None:
+        at = arts.of_group[near.groups]
+        ex_paragraph = dict(zip(at.tolist(), near.paragraphs, strict=True))  # -1: out of scope, never read
+        inside = at >= 0
+        if not inside.all():  # the out-of-scope examples' group
+            oos_max = float(near.best[~inside][0])
+        table[EX, at[inside]] = near.best[inside]
+        table[EX2, at[inside]] = near.second[inside]
+        present[1, at[inside]] = True  # an example's cosine is above 0.0 (Examples.nearest)
+    clf_oos = 0.0
+    probabilities = model.probability_array(" ".join([text, *translated]))
+    if probabilities is not None:
+        inside = arts.of_class >= 0
+        table[CLF, arts.of_class[inside]] = probabilities[inside]
+        present[2] = arts.of_class_in
+        if arts.oos_class >= 0:
+            clf_oos = float(probabilities[arts.oos_class])
+    candidates, matrix = _candidates(Signals(arts.keys, table, present, ex_paragraph, lex_paragraph), named,
+                                     lang == "en")
     if not candidates:
         return Prepared(text, lang, "low_score", named, truncated)
-    signals = {"lex_max": math.log1p(max(combined.values(), default=0.0)),
-               "ex_max": max((v[0] for v in examples.values()), default=0.0), "oos_max": oos_max,
-               "topic": float(topic), "clf_oos": clf_oos, "clf_max": max(clf.values(), default=0.0),
+    # The maxima over the articles named; 0.0 where none is (every signal >= 0.0).
+    lex_max, ex_max, clf_max = table[:3].max(axis=1).tolist()
+    signals = {"lex_max": math.log1p(lex_max), "ex_max": ex_max, "oos_max": oos_max,
+               "topic": float(topic), "clf_oos": clf_oos, "clf_max": clf_max,
                "novel": idx.examples.unknown_share(text, idx.words, exclude)}
-    return Prepared(text, lang, "", named, truncated, candidates, signals, terms, idx, intent)
+    return Prepared(text, lang, "", named, truncated, candidates, signals, terms, idx, intent, matrix)
 
 
 def _translate(idx: Index, text: str) -> list[str]:
@@ -247,6 +300,16 @@ def _best_units(idx: Index, scores: np.ndarray) -> dict[Key, tuple[float, int | 
     consecutive and the articles in the order of their units, so each maximum is one ``reduceat`` over its
     slice, a unit that did not score counts as the 0.0 the loop started from, and the articles' order is
     their order in the index."""
+    best, paragraph_unit = _best_unit_arrays(idx, scores)
+    keys, paragraphs = _unit_arrays(idx).keys, _unit_arrays(idx).paragraphs
+    present = np.flatnonzero(best > 0.0)
+    return {keys[g]: (b, paragraphs[paragraph_unit[g]] if g in paragraph_unit else None)
+            for g, b in zip(present.tolist(), best[present].tolist(), strict=True)}
+
+
+def _best_unit_arrays(idx: Index, scores: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
+    """:func:`_best_units` as an array of every article's best score (in the order of the index's articles,
+    0.0: none) and, per article with a paragraph that scored, the unit of its best paragraph."""
     arrays = _unit_arrays(idx)
     best = np.maximum.reduceat(scores, arrays.starts)
     paragraph = arrays.has_paragraph & (scores > 0.0)
@@ -255,11 +318,46 @@ def _best_units(idx: Index, scores: np.ndarray) -> dict[Key, tuple[float, int | 
     top_groups = arrays.group[top]
     first = np.ones(len(top), dtype=bool)  # the first top unit of each article (units ascending)
     first[1:] = top_groups[1:] != top_groups[:-1]
-    where = dict(zip(top_groups[first].tolist(), top[first].tolist(), strict=True))
-    present = np.flatnonzero(best > 0.0)
-    keys, paragraphs = arrays.keys, arrays.paragraphs
-    return {keys[g]: (b, paragraphs[where[g]] if g in where else None)
-            for g, b in zip(present.tolist(), best[present].tolist(), strict=True)}
+    return best, dict(zip(top_groups[first].tolist(), top[first].tolist(), strict=True))
+
+
+class _Articles(NamedTuple):
+    """The articles any signal may name, in ascending order (:attr:`Signals.keys`), and where each source's
+    articles are among them."""
+
+    keys: list[Key]
+    position: dict[Key, int]
+    of_index: np.ndarray  # an article of the index (position in _unit_arrays(idx).keys) -> its position
+    index_positions: list[int]  # the same as a list
+    in_index: np.ndarray  # bool: an article of the index
+    of_group: np.ndarray  # a group of the examples -> its position (-1: out of scope)
+    of_class: np.ndarray  # a class of the classifier -> its position (-1: out of scope)
+    oos_class: int  # the classifier's out-of-scope class (-1: none)
+    of_class_in: np.ndarray  # bool: a class of the classifier
+
+
+def _articles(idx: Index, classifier: Classifier) -> _Articles:
+    """The articles of the index, its examples, intents and ``classifier`` (made once per pair, kept on
+    the classifier: tools/fit_ranker.py prepares with classifiers of its own)."""
+    found = getattr(classifier, "_articles", None)
+    if found is not None and found[0] is idx:
+        return found[1]
+    units = _unit_arrays(idx)
+    keys = sorted({*units.keys, *(k for k in idx.examples.group_keys if k is not None),
+                   *(k for _, _, ks, _ in idx.intents for k in ks), *(k for _, k in idx.keywords),
+                   *(k for k in classifier.classes if k is not None)})
+    position = {k: i for i, k in enumerate(keys)}
+    of_index = np.array([position[k] for k in units.keys], dtype=np.intp)
+    in_index = np.zeros(len(keys), dtype=bool)
+    in_index[of_index] = True
+    of_class = np.array([-1 if k is None else position[k] for k in classifier.classes], dtype=np.intp)
+    of_class_in = np.zeros(len(keys), dtype=bool)
+    of_class_in[of_class[of_class >= 0]] = True
+    arts = _Articles(keys, position, of_index, of_index.tolist(), in_index,
+                     np.array([-1 if k is None else position[k] for k in idx.examples.group_keys], dtype=np.intp),
+                     of_class, classifier.classes.index(None) if None in classifier.classes else -1, of_class_in)
+    classifier._articles = (idx, arts)  # type: ignore[attr-defined]
+    return arts
 
 
 def _bare_choices(prep: Prepared, scored: list[tuple[float, Candidate]]) -> tuple[Hit, ...]:

@@ -6,6 +6,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -131,6 +132,46 @@ class Packed:
         self._set(state["index"], state["bounds"], ids, weights)
 
 
+class _ByGroup(NamedTuple):
+    postings: Packed  # the posting lists with the examples' new numbers (in order of their article)
+    new: np.ndarray  # old number -> new
+    group: np.ndarray  # new number -> its article (a group of Examples.group_keys), ascending
+    paragraphs: list[int | None]  # new number -> its paragraph
+
+
+class Nearest(NamedTuple):
+    """The nearest examples of the articles they reached: the groups (ascending), the best and second
+    cosines and the best example's paragraph of each."""
+
+    groups: np.ndarray
+    best: np.ndarray
+    second: np.ndarray
+    paragraphs: list[int | None]
+
+
+def _first_reached(visited: np.ndarray, reached: np.ndarray, top: np.ndarray, run: np.ndarray,
+                   runs: int) -> np.ndarray:
+    """Of each run (an article's examples reached), the one of its best examples (``top``, positions in
+    ``reached``; ``run``: the run of each) reached first in ``visited``: the chosen position in ``reached``
+    per run. The posting lists renumbered keep their order, so a position in ``visited`` is the position
+    in the lists under the old numbers too: "first reached" is the same example."""
+    counts = np.bincount(run, minlength=runs)
+    chosen = np.empty(runs, dtype=np.intp)
+    single = counts[run] == 1
+    chosen[run[single]] = top[single]
+    tied = top[~single]
+    ids = reached[tied]
+    where = np.flatnonzero(np.isin(visited, ids))
+    values, first = np.unique(visited[where], return_index=True)  # each example's first position
+    position = where[first][np.searchsorted(values, ids)]
+    tied_runs = run[~single]
+    order = np.lexsort((position, tied_runs))  # by run, then first reached
+    keep = np.ones(len(order), dtype=bool)
+    keep[1:] = tied_runs[order][1:] != tied_runs[order][:-1]
+    chosen[tied_runs[order][keep]] = tied[order][keep]
+    return chosen
+
+
 class Examples:
     """Questions people wrote, each labelled with the article that answers it (or none: out of scope):
     the train split of the blind set (tests/data/blind.jsonl) and of the older set, stored normalised
@@ -198,6 +239,68 @@ class Examples:
                 own = {t: int(np.isin(self.postings.arrays(t)[0], left_out).sum()) for t in words}
         unknown = sum(1 for t in words if t not in known and self.in_scope_df.get(t, 0) <= own.get(t, 0))
         return unknown / len(words)
+
+    def _by_group(self) -> _ByGroup:
+        """The examples renumbered by article (then by number), made on first use and kept."""
+        found: _ByGroup | None = getattr(self, "_by_group_arrays", None)
+        if found is None:
+            n = len(self.keys)
+            old = np.lexsort((np.arange(n), self.group_of)).astype(np.intp)  # new number -> old
+            new = np.empty(n, dtype=np.intp)
+            new[old] = np.arange(n)
+            postings = Packed.__new__(Packed)
+            p = self.postings
+            postings._set(p._index, p._bounds, new[p._ids], p._weights)
+            found = _ByGroup(postings, new, self.group_of[old], [self.paragraphs[i] for i in old.tolist()])
+            self._by_group_arrays = found
+        return found
+
+    def nearest(self, text: str, exclude: str | None = None) -> Nearest | None:
+        """:meth:`similar` as arrays over the articles present (groups of :attr:`group_keys`, ascending):
+        the same best and second cosines and the same paragraph of the best example (None: no example near).
+
+        The examples are renumbered by article, so that those an article's examples reached are one run of
+        the ascending numbers and its maxima one ``reduceat``. Each example's dot product is the same sum as
+        in :meth:`similar` (bincount adds in the order given: term after term, whatever an example's number
+        within a term's list). Of several examples tying at an article's best, :meth:`similar` keeps the
+        first reached in the concatenated lists (under the old numbers): looked up only when there is a tie."""
+        q = {t: w * self.idf[t] for t, w in self._tf(text).items() if t in self.idf}
+        norm = math.sqrt(sum(w * w for w in q.values()))
+        if not norm:
+            return None
+        idf, common = self.idf, self.common_idf
+        summed = [(t, w) for t, w in q.items() if len(t) != 1 or idf[t] >= common]
+        by = self._by_group()
+        visited, terms, lengths = by.postings.gather([t for t, _ in summed])
+        if not len(visited):
+            return None
+        terms *= np.repeat(np.array([w for _, w in summed]), np.array(lengths, dtype=np.intp))
+        dots = np.bincount(visited, weights=terms, minlength=len(self.keys))
+        if exclude is not None and exclude in self.by_id:
+            dots[by.new[self.by_id[exclude]]] = 0.0  # not reached
+        reached = np.flatnonzero(dots > 0.0)
+        sims = dots[reached] / norm
+        if not sims.all():  # a quotient below the smallest float: 0.0, not kept
+            reached, sims = reached[sims > 0.0], sims[sims > 0.0]
+        if not len(reached):
+            return None
+        groups = by.group[reached]  # ascending
+        counts = np.bincount(groups)
+        present = np.flatnonzero(counts)
+        counts = counts[present]
+        starts = np.cumsum(counts) - counts
+        best = np.maximum.reduceat(sims, starts)
+        top = np.flatnonzero(sims == np.repeat(best, counts))
+        if len(top) == len(starts):  # one best example per article
+            chosen = top
+        else:  # ties: the first reached, as similar() keeps it
+            chosen = _first_reached(visited, reached, top, np.searchsorted(starts, top, side="right") - 1,
+                                    len(starts))
+        rest = sims.copy()
+        rest[chosen] = 0.0
+        second = np.maximum.reduceat(rest, starts)
+        paragraphs = by.paragraphs
+        return Nearest(present, best, second, [paragraphs[i] for i in reached[chosen].tolist()])
 
     def similar(self, text: str, exclude: str | None = None) -> dict[tuple[str, int] | None, tuple[float, float, int | None]]:
         """Article (None: out of scope) -> (best cosine, second best, paragraph of the best example).
@@ -280,8 +383,13 @@ class Classifier:
 
     def probabilities(self, text: str) -> dict[tuple[str, int] | None, float]:
         """Class (None: out of scope) -> probability; {} when the model is empty."""
+        found = self.probability_array(text)
+        return {} if found is None else dict(zip(self.classes, found.tolist(), strict=True))
+
+    def probability_array(self, text: str) -> np.ndarray | None:
+        """:meth:`probabilities` as an array in the order of :attr:`classes`; None when the model is empty."""
         if not self.classes:
-            return {}
+            return None
         # The bias first, then each term's products in order, added from 0.0 by bincount: per class, the sums
         # of the loop that started from the bias (0.0 + bias is the bias).
         vec = self.vector(text)
@@ -295,5 +403,6 @@ class Classifier:
         logits = acc.tolist()  # the exponentials by math.exp, as before (numpy's may differ in the last bit)
         top = max(logits)
         exp = [math.exp(v - top) for v in logits]
-        total = sum(exp)
-        return {k: e / total for k, e in zip(self.classes, exp, strict=True)}
+        total = sum(exp)  # in the classes' order, as before
+        # Each e / total, one correctly rounded division as before.
+        return np.array(exp) / total

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from functools import cache
 from operator import mul
+from typing import NamedTuple
 
 import numpy as np
 
@@ -40,69 +42,83 @@ SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex
 CANDIDATES = 12  # best articles by each signal that the model ranks
 
 
-@dataclass(slots=True)
-class Signals:
-    combined: dict[Key, float]
-    examples: dict[Key | None, tuple[float, float, int | None]]
-    lex: dict[Key, tuple[float, int | None]]
-    en: dict[Key, float]
-    keyword: dict[Key, float]
-    intent: dict[Key, float]
-    clf: dict[Key, float]  # the classifier's probability of each article
+# The columns of Signals.table.
+COMBINED, EX, CLF, EN, EX2, KEYWORD, INTENT = range(7)
 
 
-def _top(scores: dict[Key, float]) -> list[Key]:
-    """The :data:`CANDIDATES` best keys, highest score first, ties broken by the key (the same answer
-    whatever the process's hash seed): ``sorted(scores, key=lambda k: (-scores[k], k))[:CANDIDATES]``.
-    Only the keys scoring at least the CANDIDATES-th highest score can be among them (ties included): those
-    are found by numpy's partition and sorted alone."""
-    n = len(scores)
-    if n > CANDIDATES:
-        cut = float(np.partition(np.fromiter(scores.values(), float, n), n - CANDIDATES)[n - CANDIDATES])
-        return [k for _, k in sorted([(-v, k) for k, v in scores.items() if v >= cut])][:CANDIDATES]
-    return [k for _, k in sorted([(-v, k) for k, v in scores.items()])]
+class Signals(NamedTuple):
+    """Every signal of one question over :attr:`keys`, the articles in ascending order (a tie broken by the
+    key is a tie broken by the position): a row per signal, a column per article. An article a signal does
+    not name holds 0.0 there (every signal is >= 0.0)."""
+
+    keys: list[Key]
+    # COMBINED: BM25 + keyword and intent bonuses (+ BM25 of the gists for English); EX, EX2: the nearest and
+    # second nearest example's cosine; CLF: the classifier's probability; EN: BM25 of the English gists;
+    # KEYWORD: curated keywords found; INTENT: intents answered.
+    table: np.ndarray
+    # The articles each of COMBINED, EX, CLF names (bool, a row each): the keys of the dicts they were.
+    named: np.ndarray
+    ex_paragraph: dict[int, int | None]  # position -> the nearest example's paragraph (EX above 0.0)
+    lex_paragraph: dict[int, int]  # position -> the best BM25 paragraph of the article (if it has one that scored)
 
 
-def _top_examples(examples: dict[Key | None, tuple[float, float, int | None]]) -> list[Key]:
-    """:func:`_top` of the articles' nearest examples (out of scope, the key None, left out)."""
-    return _top({k: v[0] for k, v in examples.items() if k is not None})
+def _orders(table: np.ndarray, named: np.ndarray) -> list[list[int]]:
+    """For each of COMBINED, EX, CLF, the positions of the :data:`CANDIDATES` best articles among those it
+    names, highest value first, ties by position (= by key): ``sorted(keys, key=lambda k: (-value,
+    k))[:CANDIDATES]``. A stable sort of the negated values per column, the articles not named placed last
+    by +inf (the values are finite)."""
+    order = np.argsort(np.where(named, -table[:3], np.inf), axis=1, kind="stable")[:, :CANDIDATES]
+    counts = named.sum(axis=1).tolist()
+    return [row[:count] for row, count in zip(order.tolist(), counts, strict=True)]
 
 
-def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> list[Candidate]:
-    """The best articles by either signal, each with the features of :data:`RANK_FEATURES`."""
-    combined, examples, lex, en, keyword, intent, clf = (sig.combined, sig.examples, sig.lex, sig.en, sig.keyword,
-                                                          sig.intent, sig.clf)
-    lex_order = _top(combined)
-    ex_order = _top_examples(examples)
-    clf_order = _top(clf)
-    keys = list(dict.fromkeys([*lex_order, *ex_order, *clf_order]))
-    clf_max = max(clf.values(), default=0.0) or 1.0
-    clf_rank = {k: i for i, k in enumerate(clf_order)}
-    no_example = (0.0, 0.0, None)
-    lex_max = max((combined.get(k, 0.0) for k in keys), default=0.0) or 1.0
-    ex_max = max((examples.get(k, no_example)[0] for k in keys), default=0.0) or 1.0
-    en_max = max(en.values(), default=0.0) or 1.0
-    lex_rank = {k: i for i, k in enumerate(lex_order)}
-    ex_rank = {k: i for i, k in enumerate(ex_order)}
-    has_named = bool(named)
-    out = []
-    for k in keys:
-        c = combined.get(k, 0.0)
-        ex1, ex2, ex_para = examples.get(k, no_example)
-        para = lex[k][1] if k in lex else None
-        named_in, named_out = float(has_named and k[0] in named), float(has_named and k[0] not in named)
-        p = clf.get(k, 0.0)
-        ex_rel, clf_rel, lex_rel = ex1 / ex_max, p / clf_max, c / lex_max
-        out.append(Candidate(k, ex_para if ex_para is not None and ex1 >= 0.5 else para, (
-            1.0, lex_rel, math.log1p(c), ex1, ex_rel, ex2, named_in, named_out,
-            1 / (1 + lex_rank.get(k, CANDIDATES)), 1 / (1 + ex_rank.get(k, CANDIDATES)),
-            en.get(k, 0.0) / en_max, min(keyword.get(k, 0.0), 3.0), min(intent.get(k, 0.0), 2.0),
-            lex_rel * ex_rel, p, clf_rel, 1 / (1 + clf_rank.get(k, CANDIDATES)),
-            # English questions reach the articles through the glossary only: their signals weigh differently.
-            english * c / lex_max, english * ex1 / ex_max, english * p / clf_max,
-            named_in * ex_rel, named_in * clf_rel, named_in * lex_rel, named_in * p, named_in * ex1,
-            named_out * ex_rel, named_out * clf_rel, named_out * lex_rel, named_out * p, named_out * ex1)))
-    return out
+# Where each feature of RANK_FEATURES 0-16 is in _candidates' working matrix: rows 0-6 the table's (the
+# signals), 7-10 lex_rel, ex_rel, clf_rel, en_rel, 11-17 bias, lex_log, named_in, named_out, lex_rr, ex_rr,
+# clf_rr, 18-19 keyword and intent capped, 20 ex_x_lex.
+_FIRST = [11, 7, 12, EX, 8, EX2, 13, 14, 15, 16, 10, 18, 19, 20, CLF, 9, 17]
+_BY_NAMED = [8, 9, 7, CLF, EX]  # ex_rel, clf_rel, lex_rel, clf, ex: times named_in (20-24), named_out (25-29)
+
+
+def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> tuple[list[Candidate], np.ndarray]:
+    """The best articles by either signal (BM25 and bonuses, nearest examples, classifier), each with the
+    features of :data:`RANK_FEATURES`; and the features as a matrix, a column per candidate. Computed for all
+    candidates at once with the arithmetic of the loop over them that it replaced: each feature the same
+    operations on the same floats (the reference in tests/test_search_exact.py)."""
+    table = sig.table
+    lex_order, ex_order, clf_order = _orders(table, sig.named)
+    chosen = list(dict.fromkeys([*lex_order, *ex_order, *clf_order]))
+    if not chosen:
+        return [], np.zeros((len(RANK_FEATURES), 0))
+    m = len(chosen)
+    raw = table[:, chosen]
+    # The maxima of COMBINED and EX over the candidates are those over every article: the best article each
+    # names is a candidate, and an article it does not name holds 0.0, below or equal to any it names. CLF and
+    # EN: over every article, as before. ``x or 1.0``: 1.0 for 0.0.
+    maxima = table[:4].max(axis=1)
+    rel = raw[:4] / np.where(maxima == 0.0, 1.0, maxima)[:, None]  # lex_rel, ex_rel, clf_rel, en_rel
+    keys = sig.keys
+    named_in = [float(keys[i][0] in named) for i in chosen] if named else [0.0] * m
+    named_out = [1.0 - x for x in named_in] if named else [0.0] * m  # the complement, or 0.0 with none named
+    lex_rank, ex_rank, clf_rank = ({k: i for i, k in enumerate(order)} for order in (lex_order, ex_order, clf_order))
+    extra = np.array([[1.0] * m, [math.log1p(x) for x in raw[COMBINED].tolist()], named_in, named_out,
+                      # 1 / (1 + rank) of ints, as before; CANDIDATES for the unranked
+                      [1 / (1 + lex_rank.get(k, CANDIDATES)) for k in chosen],
+                      [1 / (1 + ex_rank.get(k, CANDIDATES)) for k in chosen],
+                      [1 / (1 + clf_rank.get(k, CANDIDATES)) for k in chosen]])
+    work = np.concatenate([raw, rel, extra, np.minimum(raw[KEYWORD:INTENT + 1], [[3.0], [2.0]]),
+                           (rel[0] * rel[1])[None]])
+    f = np.empty((len(RANK_FEATURES), m))
+    f[:17] = work[_FIRST]
+    # English questions reach the articles through the glossary only: their signals weigh differently.
+    # english * x / y is x / y (lex_rel, ex_rel, clf_rel) for English, 0.0 / y = 0.0 otherwise.
+    f[17:20] = rel[:3] if english else 0.0
+    # named_in, named_out are 0.0 or 1.0 and every factor finite and >= 0: 1.0 * x is x, 0.0 * x is 0.0.
+    by_named = work[_BY_NAMED]
+    f[20:25] = extra[2] * by_named
+    f[25:30] = extra[3] * by_named
+    ex_para, lex_para = sig.ex_paragraph, sig.lex_paragraph
+    return [Candidate(keys[i], p if (p := ex_para.get(i)) is not None and e >= 0.5 else lex_para.get(i), tuple(row))
+            for i, e, row in zip(chosen, raw[EX].tolist(), f.T.tolist(), strict=True)], f
 
 
 def _sigmoid(x: float) -> float:
@@ -128,6 +144,17 @@ class Ranker:
         if len(f) != len(self.rank):
             raise ValueError(f"{len(f)} rank features for {len(self.rank)} weights")
         return sum(map(mul, self.rank, f))
+
+    def rank_logits(self, matrix: np.ndarray) -> list[float]:
+        """:meth:`rank_logit` of each column (a candidate's features). Python's sum adds left to right from 0
+        (0 + x is x) up to 3.11, and ``np.add.accumulate`` down a column is that sequence of additions (a
+        scan, never pairwise), over the same products; from 3.12 sum() compensates its additions, and the
+        columns go through rank_logit."""
+        if matrix.shape[0] != len(self.rank):
+            raise ValueError(f"{matrix.shape[0]} rank features for {len(self.rank)} weights")
+        if sys.version_info >= (3, 12) or not matrix.shape[1]:
+            return [self.rank_logit(tuple(column)) for column in matrix.T.tolist()]
+        return np.add.accumulate(matrix * np.array(self.rank)[:, None], axis=0)[-1].tolist()
 
     def in_scope(self, f: tuple[float, ...]) -> float:
         if len(f) != len(self.scope):
