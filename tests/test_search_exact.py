@@ -14,7 +14,7 @@ import pytest
 from knowledge.search import index, normalize
 from knowledge.search.core import _best_units, _bonuses, _lexical, _terms, _translate
 from knowledge.search.examples import Classifier, Examples, Packed
-from knowledge.search.ranking import CANDIDATES, _top
+from knowledge.search.ranking import CANDIDATES, COMBINED, _orders
 
 DATA = Path(__file__).parent / "data"
 
@@ -203,10 +203,25 @@ def test_best_units_is_the_loop() -> None:
         assert _lexical(idx, terms, "")[0] == expected
 
 
+def _top(scores: dict, absent: tuple = ()) -> list:
+    """_orders over one signal (COMBINED): the keys of ``scores`` in ascending order, and ``absent`` among
+    them not named (0.0), as an article a dict did not hold."""
+    import numpy as np
+
+    keys = sorted({*scores, *absent})
+    table, named = np.zeros((7, len(keys))), np.zeros((3, len(keys)), dtype=bool)
+    table[COMBINED] = [scores.get(k, 0.0) for k in keys]
+    named[COMBINED] = [k in scores for k in keys]
+    return [keys[i] for i in _orders(table, named)[COMBINED]]
+
+
 def test_top_is_sorted_with_ties_by_key() -> None:
     scores = {("b", i): float(i % 3) for i in range(40)} | {("a", i): 1.0 for i in range(5)}
     assert _top(scores) == sorted(scores, key=lambda k: (-scores[k], k))[:CANDIDATES]
     assert _top({}) == []
+    # Articles a signal does not name are never among its best, even below 12 named.
+    few = {("b", i): float(i) for i in range(5)}
+    assert _top(few, absent=tuple(("a", i) for i in range(20))) == sorted(few, key=lambda k: (-few[k], k))
 
 
 def _fold_loop(text: str) -> str:
@@ -442,3 +457,167 @@ def test_unknown_share_is_the_loop(texts: list[str]) -> None:
 
     for text in [*texts, "公积金 产假 how much money", "的了吗"]:
         assert ex.unknown_share(text, idx.words) == loop(text), text
+
+
+def _nearest_as_similar(ex: Examples, text: str, exclude: str | None = None) -> dict:
+    """Examples.nearest as the dict Examples.similar returns (its order aside)."""
+    near = ex.nearest(text, exclude)
+    if near is None:
+        return {}
+    return {ex.group_keys[g]: (b, s, p) for g, b, s, p in zip(
+        near.groups.tolist(), near.best.tolist(), near.second.tolist(), near.paragraphs, strict=True)}
+
+
+def test_examples_nearest_is_the_loop_exactly(texts: list[str]) -> None:
+    ex = index().examples
+    for n, text in enumerate(texts):
+        assert _nearest_as_similar(ex, text) == _similar_loop(ex, text), text
+        exclude = ex.ids[n * 37 % len(ex.ids)]
+        assert _nearest_as_similar(ex, text, exclude) == _similar_loop(ex, text, exclude), (text, exclude)
+
+
+def test_examples_nearest_on_ties_is_the_loop() -> None:
+    """Ties everywhere (few texts over many examples and articles, paragraphs differing), some examples left
+    out; and ties whose first reached is not the lowest number (its first term comes earlier)."""
+    import random
+
+    items = [{"id": "a", "n": "补贴多少钱", "ref": "training:5", "paragraph": 2},
+             {"id": "b", "n": "补贴多少钱", "ref": "training:5", "paragraph": 1},
+             {"id": "c", "n": "补贴什么时候发", "ref": "training:5", "paragraph": 3},
+             {"id": "d", "n": "补贴多少", "ref": "", "paragraph": None}]
+    ex = Examples(items, frozenset())
+    for exclude in (None, "a", "b"):
+        assert _nearest_as_similar(ex, "补贴多少钱", exclude) == _similar_loop(ex, "补贴多少钱", exclude)
+    # "经费" and "补贴" tie for "补贴 经费" (symmetric weights); the first reached is the higher number, "补贴",
+    # whose term comes first in the question; for "经费 补贴" it is "经费".
+    items = [{"id": "x", "n": "经费", "ref": "a:1", "paragraph": 1},
+             {"id": "y", "n": "补贴", "ref": "a:1", "paragraph": 2},
+             {"id": "z", "n": "别的", "ref": "b:1", "paragraph": 3}]
+    ex = Examples(items, frozenset())
+    for query, paragraph in (("补贴 经费", 2), ("经费 补贴", 1)):
+        got = _nearest_as_similar(ex, query)
+        assert got == _similar_loop(ex, query) and got[("a", 1)][2] == paragraph, query
+        assert got[("a", 1)][0] == got[("a", 1)][1]  # a tie
+    rng = random.Random(24)
+    texts = ["补贴多少钱", "补贴什么时候发", "工匠怎么评", "工作室经费", "补贴", "how much money", "钱 补贴"]
+    for seed in range(5):
+        rng = random.Random(seed)
+        items = [{"id": f"q{i % 40}", "n": rng.choice(texts), "ref": rng.choice(["", "a:1", "a:2", "b:1", "c:3"]),
+                  "paragraph": rng.choice([None, 1, 2])} for i in range(150)]
+        ex = Examples(items, frozenset())
+        for query in ["补贴多少钱", "补贴", "工匠 补贴 经费", "money", "无关", "钱 补贴 工作室"]:
+            for exclude in (None, "q3", "q17", "nobody"):
+                assert _nearest_as_similar(ex, query, exclude) == _similar_loop(ex, query, exclude), (seed, query)
+
+
+# -- prepare() as it was written with dicts keyed by article: the reference of the table of signals --------
+
+def _top_dict(scores: dict) -> list:
+    return [k for _, k in sorted([(-v, k) for k, v in scores.items()])][:CANDIDATES]
+
+
+def _candidates_dicts(combined: dict, examples: dict, lex: dict, en: dict, keyword: dict, intent: dict, clf: dict,
+                      named: tuple[str, ...], english: bool) -> list[tuple]:
+    """_candidates as it was: a loop over the candidates reading each signal's dict."""
+    lex_order = _top_dict(combined)
+    ex_order = _top_dict({k: v[0] for k, v in examples.items() if k is not None})
+    clf_order = _top_dict(clf)
+    keys = list(dict.fromkeys([*lex_order, *ex_order, *clf_order]))
+    clf_max = max(clf.values(), default=0.0) or 1.0
+    clf_rank = {k: i for i, k in enumerate(clf_order)}
+    no_example = (0.0, 0.0, None)
+    lex_max = max((combined.get(k, 0.0) for k in keys), default=0.0) or 1.0
+    ex_max = max((examples.get(k, no_example)[0] for k in keys), default=0.0) or 1.0
+    en_max = max(en.values(), default=0.0) or 1.0
+    lex_rank = {k: i for i, k in enumerate(lex_order)}
+    ex_rank = {k: i for i, k in enumerate(ex_order)}
+    has_named = bool(named)
+    out = []
+    for k in keys:
+        c = combined.get(k, 0.0)
+        ex1, ex2, ex_para = examples.get(k, no_example)
+        para = lex[k][1] if k in lex else None
+        named_in, named_out = float(has_named and k[0] in named), float(has_named and k[0] not in named)
+        p = clf.get(k, 0.0)
+        ex_rel, clf_rel, lex_rel = ex1 / ex_max, p / clf_max, c / lex_max
+        out.append((k, ex_para if ex_para is not None and ex1 >= 0.5 else para, (
+            1.0, lex_rel, math.log1p(c), ex1, ex_rel, ex2, named_in, named_out,
+            1 / (1 + lex_rank.get(k, CANDIDATES)), 1 / (1 + ex_rank.get(k, CANDIDATES)),
+            en.get(k, 0.0) / en_max, min(keyword.get(k, 0.0), 3.0), min(intent.get(k, 0.0), 2.0),
+            lex_rel * ex_rel, p, clf_rel, 1 / (1 + clf_rank.get(k, CANDIDATES)),
+            english * c / lex_max, english * ex1 / ex_max, english * p / clf_max,
+            named_in * ex_rel, named_in * clf_rel, named_in * lex_rel, named_in * p, named_in * ex1,
+            named_out * ex_rel, named_out * clf_rel, named_out * lex_rel, named_out * p, named_out * ex1)))
+    return out
+
+
+def _prepare_dicts(query: str, exclude: str | None = None) -> tuple:
+    """prepare() with a dict per signal, keyed by article: (reason, [(key, paragraph, features)], signals)."""
+    from knowledge.search.core import INTENT_BONUS, KEYWORD_BONUS, _named, prepare
+    from knowledge.search.text import _TOKEN, folded_query, simplified
+
+    idx = index()
+    first = prepare(query, exclude=exclude)
+    if first.reason and first.reason != "low_score":  # refused before any signal: not what this compares
+        return first.reason, [], {}
+    text = idx.correct(simplified(folded_query(query)[0], idx.chars))
+    assert _TOKEN.search(text) and text == first.text
+    lang = first.lang
+    translated = _translate(idx, text)
+    named = tuple(sorted(_named(idx, " ".join([text, *translated]))))
+    terms = _terms(idx, text, translated)
+    lex, en = _lexical(idx, terms, text if lang == "en" else "")
+    keyword, intent = _bonuses(idx, text)
+    combined = {key: score for key, (score, _) in lex.items()}
+    for key in {*en, *keyword, *intent}:
+        combined[key] = (lex.get(key, (0.0, None))[0] + en.get(key, 0.0) + KEYWORD_BONUS * keyword.get(key, 0.0)
+                         + INTENT_BONUS * intent.get(key, 0.0))
+    examples = idx.examples.similar(text, exclude)
+    oos_max = examples.pop(None, (0.0, 0.0, None))[0]
+    clf = idx.classifier.probabilities(" ".join([text, *translated]))
+    clf_oos = clf.pop(None, 0.0)
+    candidates = _candidates_dicts(combined, examples, lex, en, keyword, intent, clf, named, lang == "en")
+    if not candidates:
+        return "low_score", [], {}
+    signals = {"lex_max": math.log1p(max(combined.values(), default=0.0)),
+               "ex_max": max((v[0] for v in examples.values()), default=0.0), "oos_max": oos_max,
+               "topic": first.query.get("topic", 0.0), "clf_oos": clf_oos, "clf_max": max(clf.values(), default=0.0),
+               "novel": idx.examples.unknown_share(text, idx.words, exclude)}
+    return "", candidates, signals
+
+
+def _english_and_named() -> list[str]:
+    return ["How much is the Yunling Craftsman subsidy?", "innovation studio funding application", "technician station",
+            "union skills training fund how to apply", "what documents do I need", "云岭工匠和创新工作室哪个钱多",
+            "技师工作站 经费", "补多少钱啊", "啥时候截止"]
+
+
+def test_prepare_is_the_dicts_exactly(texts: list[str]) -> None:
+    """The table of signals gives the candidates, paragraphs, features (every float) and query signals the
+    dicts gave, in the same order; the matrix holds the same features, a column per candidate."""
+    from knowledge.search.core import prepare
+
+    ex = index().examples
+    for n, question in enumerate([*_questions(), *_english_and_named()]):
+        for exclude in (None, ex.ids[n * 37 % len(ex.ids)]) if n % 5 == 0 else (None,):
+            p = prepare(question, exclude=exclude)
+            reason, candidates, signals = _prepare_dicts(question, exclude)
+            assert p.reason == reason, question
+            got = [(c.key, c.paragraph, c.features) for c in p.candidates]
+            assert got == candidates, question
+            assert all(type(f) is float for c in p.candidates for f in c.features)
+            if candidates:
+                assert p.query == signals, question
+                assert p.matrix is not None and p.matrix.T.tolist() == [list(c.features) for c in p.candidates]
+
+
+def test_rank_logits_are_rank_logit(texts: list[str]) -> None:
+    from knowledge.search import ranker
+    from knowledge.search.core import prepare
+
+    model = ranker()
+    for question in [*_questions(120), *_english_and_named()]:
+        p = prepare(question)
+        if p.candidates:
+            assert p.matrix is not None
+            assert model.rank_logits(p.matrix) == [model.rank_logit(c.features) for c in p.candidates], question

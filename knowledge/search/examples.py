@@ -149,19 +149,22 @@ class Nearest(NamedTuple):
     paragraphs: list[int | None]
 
 
-def _first_reached(visited: np.ndarray, reached: np.ndarray, top: np.ndarray, run: np.ndarray,
-                   runs: int) -> np.ndarray:
+def _first_reached(visited: np.ndarray, reached: np.ndarray, top: np.ndarray, run: np.ndarray, runs: int,
+                   size: int) -> np.ndarray:
     """Of each run (an article's examples reached), the one of its best examples (``top``, positions in
     ``reached``; ``run``: the run of each) reached first in ``visited``: the chosen position in ``reached``
-    per run. The posting lists renumbered keep their order, so a position in ``visited`` is the position
-    in the lists under the old numbers too: "first reached" is the same example."""
+    per run (``size``: how many examples there are). The posting lists renumbered keep their order, so a
+    position in ``visited`` is the position in the lists under the old numbers too: "first reached" is the
+    same example."""
     counts = np.bincount(run, minlength=runs)
     chosen = np.empty(runs, dtype=np.intp)
     single = counts[run] == 1
     chosen[run[single]] = top[single]
     tied = top[~single]
     ids = reached[tied]
-    where = np.flatnonzero(np.isin(visited, ids))
+    mark = np.zeros(size, dtype=bool)  # the tied examples
+    mark[ids] = True
+    where = np.flatnonzero(mark[visited])  # where in ``visited`` they are, in order
     values, first = np.unique(visited[where], return_index=True)  # each example's first position
     position = where[first][np.searchsorted(values, ids)]
     tied_runs = run[~single]
@@ -295,7 +298,7 @@ class Examples:
             chosen = top
         else:  # ties: the first reached, as similar() keeps it
             chosen = _first_reached(visited, reached, top, np.searchsorted(starts, top, side="right") - 1,
-                                    len(starts))
+                                    len(starts), len(self.keys))
         rest = sims.copy()
         rest[chosen] = 0.0
         second = np.maximum.reduceat(rest, starts)
