@@ -106,7 +106,8 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
                         if best else None)
         reply = _with_notes(_, lang, reply, result, bool(picked))
     # Whatever the reply, say when only the start of a long question was searched.
-    return Asked(_truncated(_, reply, result), replace(result, hits=result.hits[:top]), composed, outcome)
+    kept = result if len(result.hits) <= top else replace(result, hits=result.hits[:top])
+    return Asked(_truncated(_, reply, result), kept, composed, outcome)
 
 
 def _with_notes(_: Translate, lang: str, reply: Reply, result: SearchResult, picked: bool) -> Reply:

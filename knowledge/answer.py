@@ -96,8 +96,19 @@ def direct_answer(measure: str, article: int, paragraph: int | None = None) -> D
         return table[(measure, article, paragraph)]
     if (measure, article, None) in table:
         return table[(measure, article, None)]
-    candidates = sorted((k for k in table if k[0] == measure and k[1] == article), key=lambda k: k[2] or 0)
-    return table[candidates[0]] if candidates else None
+    return _first_of_article().get((measure, article))
+
+
+@cache
+def _first_of_article() -> dict[tuple[str, int], DirectAnswer]:
+    """Per article, its direct answer of the lowest paragraph (None counting as 0; of equal ones the first in
+    the table): what ``sorted(keys of the article, key=paragraph or 0)[0]`` picked, the table scanned once."""
+    first: dict[tuple[str, int], tuple[str, int, int | None]] = {}
+    for k in direct_answers():
+        if (k[0], k[1]) not in first or (k[2] or 0) < (first[(k[0], k[1])][2] or 0):
+            first[(k[0], k[1])] = k
+    table = direct_answers()
+    return {article: table[k] for article, k in first.items()}
 
 
 def compose(result: SearchResult, lang: str | None = None, max_refs: int = 2, max_related: int = 2) -> Composed:

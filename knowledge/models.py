@@ -10,6 +10,7 @@ cost about a tenth of a second at every start of ``yunling ask`` for data that n
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -92,10 +93,17 @@ class _Record:
 
 def _tuples(record: object) -> None:
     """Accept lists where a tuple is declared (as the data's JSON gives them), keeping records hashable."""
-    for f in dataclasses.fields(record):  # type: ignore[arg-type]
-        value = getattr(record, f.name)
+    for name in _field_names(type(record)):
+        value = getattr(record, name)
         if isinstance(value, list):
-            object.__setattr__(record, f.name, tuple(value))
+            object.__setattr__(record, name, tuple(value))
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A record class's fields (dataclasses.fields() looks them up on every call; a reference is made per
+    answer)."""
+    return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, kw_only=True)

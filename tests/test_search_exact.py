@@ -621,3 +621,28 @@ def test_rank_logits_are_rank_logit(texts: list[str]) -> None:
         if p.candidates:
             assert p.matrix is not None
             assert model.rank_logits(p.matrix) == [model.rank_logit(c.features) for c in p.candidates], question
+
+
+def test_direct_answer_is_the_scan() -> None:
+    """direct_answer() reads each article's first paragraph-level answer from a table made once; the scan it
+    replaced sorted the article's keys by paragraph on every call."""
+    from knowledge.answer import direct_answer, direct_answers
+    from knowledge.loader import load_measures
+
+    def scan(measure: str, article: int, paragraph: int | None) -> object:
+        table = direct_answers()
+        if paragraph is not None and (measure, article, paragraph) in table:
+            return table[(measure, article, paragraph)]
+        if (measure, article, None) in table:
+            return table[(measure, article, None)]
+        keys = sorted((k for k in table if k[0] == measure and k[1] == article), key=lambda k: k[2] or 0)
+        return table[keys[0]] if keys else None
+
+    seen = 0
+    for m in load_measures().values():
+        for a in m.articles:
+            for paragraph in (None, 1, 2, 3, 7, 99):
+                got = direct_answer(m.key, a.number, paragraph)
+                assert got is scan(m.key, a.number, paragraph), (m.key, a.number, paragraph)
+                seen += got is not None and (m.key, a.number, None) not in direct_answers()
+    assert seen  # some articles answered at paragraph level only
