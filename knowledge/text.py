@@ -116,3 +116,9 @@ def groups_in(table: dict[str, list[tuple[int, str]]], text: str) -> list[int]:
     in enumerate(groups) if any(p in text for p in phrases)]``, testing only the phrases that start with a
     character of the text."""
     return sorted({i for ch in {*text, ""} for i, phrase in table.get(ch, ()) if phrase in text})
+
+
+def any_in(table: dict[str, list[tuple[int, str]]], text: str) -> bool:
+    """Whether a phrase of :func:`by_first_char`'s table occurs in ``text``: ``any(p in text for p in
+    phrases)``, testing only the phrases that start with a character of the text (or are empty)."""
+    return any(phrase in text for ch in {*text, ""} for _, phrase in table.get(ch, ()))

@@ -646,3 +646,15 @@ def test_direct_answer_is_the_scan() -> None:
                 assert got is scan(m.key, a.number, paragraph), (m.key, a.number, paragraph)
                 seen += got is not None and (m.key, a.number, None) not in direct_answers()
     assert seen  # some articles answered at paragraph level only
+
+
+def test_any_in_is_any_phrase_in() -> None:
+    """The other regions and off-topic subjects found by their first character: any(p in text for p in ...)."""
+    from knowledge.text import any_in, by_first_char
+
+    idx = index()
+    for phrases, table in ((idx.regions, idx.regions_by_char), (idx.topics, idx.topics_by_char)):
+        for text in [*_questions(150), "昆明", "北京市总工会", "加班费怎么算", "", "x"]:
+            assert any_in(table, text) == any(p in text for p in phrases), text
+    odd = by_first_char([("",), ("ab",)])
+    assert any_in(odd, "zz") and not any_in(by_first_char([("ab",)]), "ba")

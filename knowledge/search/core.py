@@ -30,7 +30,7 @@ from knowledge.search.ranking import (
     ranker,
 )
 from knowledge.search.text import _LATIN, _TOKEN, _strip, bigrams, detect_language, folded_query, simplified
-from knowledge.text import groups_in
+from knowledge.text import any_in, groups_in
 
 W_LEXICON = 0.6  # weight of terms added by the colloquial lexicon or the English glossary
 KEYWORD_BONUS = 2.5  # per curated keyword of the article found in the question
@@ -153,11 +153,11 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
         return Prepared(text, lang, "empty", truncated=truncated)
     raw, text = text, idx.correct(text)
     home = any(h in t for h in idx.home for t in (raw, text))
-    if not home and any(r in raw for r in idx.regions):
+    if not home and any_in(idx.regions_by_char, raw):
         return Prepared(text, lang, "other_region", truncated=truncated)
     translated = _translate(idx, text)
     named = tuple(sorted(_named(idx, " ".join([text, *translated]))))
-    topic = any(t in raw for t in idx.topics)
+    topic = any_in(idx.topics_by_char, raw)
     if not named and topic:
         return Prepared(text, lang, "off_topic", named, truncated)
     terms = _terms(idx, text, translated)

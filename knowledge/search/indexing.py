@@ -116,6 +116,8 @@ class Index:
         self.regions = tuple(oos["regions"])
         self.home = tuple(oos["home"])
         self.topics = tuple(oos["topics"])
+        self.regions_by_char = by_first_char([(r,) for r in self.regions])
+        self.topics_by_char = by_first_char([(t,) for t in self.topics])
 
     # -- helpers --------------------------------------------------------------------------------
     def en_tokens(self, text: str) -> list[str]:
