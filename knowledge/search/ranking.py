@@ -65,7 +65,7 @@ class Signals(NamedTuple):
 def _orders(table: np.ndarray, named: np.ndarray) -> list[list[int]]:
     """For each of COMBINED, EX, CLF, the positions of the :data:`CANDIDATES` best articles among those it
     names, highest value first, ties by position (= by key): ``sorted(keys, key=lambda k: (-value,
-    k))[:CANDIDATES]``. A stable sort of the negated values per column, the articles not named placed last
+    k))[:CANDIDATES]``. A stable sort of the negated values of each row, the articles not named placed last
     by +inf (the values are finite)."""
     order = np.argsort(np.where(named, -table[:3], np.inf), axis=1, kind="stable")[:, :CANDIDATES]
     counts = named.sum(axis=1).tolist()
@@ -88,7 +88,7 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
     lex_order, ex_order, clf_order = _orders(table, sig.named)
     chosen = list(dict.fromkeys([*lex_order, *ex_order, *clf_order]))
     if not chosen:
-        return [], np.zeros((len(RANK_FEATURES), 0))
+        return [], np.zeros((30, 0))
     m = len(chosen)
     raw = table[:, chosen]
     # The maxima of COMBINED and EX over the candidates are those over every article: the best article each
@@ -107,7 +107,7 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
                       [1 / (1 + clf_rank.get(k, CANDIDATES)) for k in chosen]])
     work = np.concatenate([raw, rel, extra, np.minimum(raw[KEYWORD:INTENT + 1], [[3.0], [2.0]]),
                            (rel[0] * rel[1])[None]])
-    f = np.empty((len(RANK_FEATURES), m))
+    f = np.empty((30, m))  # the 30 features written below: rank_logits() checks them against the weights
     f[:17] = work[_FIRST]
     # English questions reach the articles through the glossary only: their signals weigh differently.
     # english * x / y is x / y (lex_rel, ex_rel, clf_rel) for English, 0.0 / y = 0.0 otherwise.
