@@ -10,7 +10,6 @@ cost about a tenth of a second at every start of ``yunling ask`` for data that n
 from __future__ import annotations
 
 import dataclasses
-import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -91,7 +90,7 @@ class _Record:
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
 
-def _tuples(record: object) -> None:
+def _tuples(record: Any) -> None:
     """Accept lists where a tuple is declared (as the data's JSON gives them), keeping records hashable."""
     for name in _field_names(type(record)):
         value = getattr(record, name)
@@ -99,11 +98,16 @@ def _tuples(record: object) -> None:
             object.__setattr__(record, name, tuple(value))
 
 
-@functools.cache
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _field_names(cls: type) -> tuple[str, ...]:
-    """A record class's fields (dataclasses.fields() looks them up on every call; a reference is made per
-    answer)."""
-    return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    """A record class's fields, looked up once (dataclasses.fields() looks them up on every call, and a
+    reference is made per answer)."""
+    found = _FIELD_NAMES.get(cls)
+    if found is None:
+        found = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return found
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -254,19 +254,6 @@ def _terms(idx: Index, text: str, translated: list[str]) -> dict[str, float]:
 
 
 
-def _lexical(idx: Index, terms: dict[str, float], english: str) -> tuple[dict[Key, tuple[float, int | None]],
-                                                                           dict[Key, float]]:
-    """BM25 per article (its best unit) with its best paragraph; and, for English, BM25 over the gists."""
-    lex: dict[Key, tuple[float, int | None]] = {}
-    if terms:
-        scores = idx.bm25.score_dense(terms)
-        if scores is not None:
-            lex = _best_units(idx, scores)
-    en_scores = idx.en_bm25.scores(dict.fromkeys(idx.en_tokens(english), 1.0)) if english else {}
-    en = {key: en_scores.get(units[0], 0.0) for key, units in idx.article_units.items()} if en_scores else {}
-    return lex, en
-
-
 class _UnitArrays(NamedTuple):
     group: np.ndarray  # unit -> position of its article in ``keys``
     starts: np.ndarray  # article (position in ``keys``) -> its first unit: an article's units are consecutive
@@ -291,25 +278,14 @@ def _unit_arrays(idx: Index) -> _UnitArrays:
     return found
 
 
-def _best_units(idx: Index, scores: np.ndarray) -> dict[Key, tuple[float, int | None]]:
-    """Per article: its best unit's score and the paragraph of its best paragraph unit, from every unit's
-    score (0.0: no term). What the loop it replaced kept (for each unit that scored, in order: the article's
-    score the maximum so far from 0.0; its paragraph replaced when a paragraph unit scores above the best
-    paragraph so far, from 0.0): the same maxima, the first paragraph unit reaching the highest paragraph
-    score, only the articles scoring above 0, in the order their first unit scored. An article's units are
-    consecutive and the articles in the order of their units, so each maximum is one ``reduceat`` over its
-    slice, a unit that did not score counts as the 0.0 the loop started from, and the articles' order is
-    their order in the index."""
-    best, paragraph_unit = _best_unit_arrays(idx, scores)
-    keys, paragraphs = _unit_arrays(idx).keys, _unit_arrays(idx).paragraphs
-    present = np.flatnonzero(best > 0.0)
-    return {keys[g]: (b, paragraphs[paragraph_unit[g]] if g in paragraph_unit else None)
-            for g, b in zip(present.tolist(), best[present].tolist(), strict=True)}
-
-
 def _best_unit_arrays(idx: Index, scores: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
-    """:func:`_best_units` as an array of every article's best score (in the order of the index's articles,
-    0.0: none) and, per article with a paragraph that scored, the unit of its best paragraph."""
+    """Per article, its best unit's score (an array in the order of the index's articles, 0.0: none) and, per
+    article with a paragraph unit that scored above 0.0, its first unit reaching the highest paragraph score.
+    What the loop over the units it replaced kept (for each unit that scored, in order: the article's score
+    the maximum so far from 0.0; its paragraph replaced when a paragraph unit scores above the best paragraph
+    so far, from 0.0). An article's units are consecutive and the articles in the order of their units, so
+    each maximum is one ``reduceat`` over its slice, and a unit that did not score counts as the 0.0 the loop
+    started from (the reference, as the dict it gave, in tests/test_search_exact.py)."""
     arrays = _unit_arrays(idx)
     best = np.maximum.reduceat(scores, arrays.starts)
     paragraph = arrays.has_paragraph & (scores > 0.0)

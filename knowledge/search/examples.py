@@ -259,14 +259,20 @@ class Examples:
         return found
 
     def nearest(self, text: str, exclude: str | None = None) -> Nearest | None:
-        """:meth:`similar` as arrays over the articles present (groups of :attr:`group_keys`, ascending):
-        the same best and second cosines and the same paragraph of the best example (None: no example near).
+        """Per article (a group of :attr:`group_keys`, out of scope included) that an example reached, the
+        best and second best cosine and the paragraph of the best example; None when no example is near.
+        ``exclude``: an example's id left out (fitting on the examples, leave-one-out).
+
+        Computed with arrays, with the arithmetic of the loop it replaced (for each term, for each example of
+        its list: add the product; an article's best and second from 0.0, the best replaced only by a higher
+        cosine): the same floats, and of examples tying at an article's best, the paragraph of the first
+        reached (the loop is kept in tests/test_search_exact.py).
 
         The examples are renumbered by article, so that those an article's examples reached are one run of
         the ascending numbers and its maxima one ``reduceat``. Each example's dot product is the same sum as
-        in :meth:`similar` (bincount adds in the order given: term after term, whatever an example's number
-        within a term's list). Of several examples tying at an article's best, :meth:`similar` keeps the
-        first reached in the concatenated lists (under the old numbers): looked up only when there is a tie."""
+        in the loop (bincount adds in the order given: term after term, whatever an example's number within a
+        term's list). The first reached of tied examples (in the concatenated lists, under the old numbers) is
+        looked up only when there is a tie."""
         q = {t: w * self.idf[t] for t, w in self._tf(text).items() if t in self.idf}
         norm = math.sqrt(sum(w * w for w in q.values()))
         if not norm:
@@ -296,7 +302,7 @@ class Examples:
         top = np.flatnonzero(sims == np.repeat(best, counts))
         if len(top) == len(starts):  # one best example per article
             chosen = top
-        else:  # ties: the first reached, as similar() keeps it
+        else:  # ties: the first reached, as the loop kept it
             chosen = _first_reached(visited, reached, top, np.searchsorted(starts, top, side="right") - 1,
                                     len(starts), len(self.keys))
         rest = sims.copy()
@@ -304,60 +310,6 @@ class Examples:
         second = np.maximum.reduceat(rest, starts)
         paragraphs = by.paragraphs
         return Nearest(present, best, second, [paragraphs[i] for i in reached[chosen].tolist()])
-
-    def similar(self, text: str, exclude: str | None = None) -> dict[tuple[str, int] | None, tuple[float, float, int | None]]:
-        """Article (None: out of scope) -> (best cosine, second best, paragraph of the best example).
-
-        Computed with arrays, with the arithmetic of the loop it replaced (for each term, for each example
-        of its list: add the product): the same floats, the same paragraph when two examples of an article
-        tie (the first reached), the same order of the articles in the result (tools/search_fingerprint.py
-        checks it on every question of the data sets)."""
-        q = {t: w * self.idf[t] for t, w in self._tf(text).items() if t in self.idf}
-        norm = math.sqrt(sum(w * w for w in q.values()))
-        if not norm:
-            return {}
-        idf, common = self.idf, self.common_idf
-        # A common character is still in the norm (the cosine keeps its scale) but not summed.
-        summed = [(t, w) for t, w in q.items() if len(t) != 1 or idf[t] >= common]
-        visited, terms, lengths = self.postings.gather([t for t, _ in summed])
-        if not len(visited):
-            return {}
-        terms *= np.repeat(np.array([w for _, w in summed]), np.array(lengths, dtype=np.intp))
-        n, reach = len(self.keys), len(visited)
-        # bincount adds in the order given, from 0.0: each example's dot product summed term by term, as the
-        # loop did.
-        dots = np.bincount(visited, weights=terms, minlength=n)
-        # The loop kept the examples whose cosine is above 0.0; one no term reached is 0.0 exactly: those kept
-        # are among those whose dot product is above 0.0 (ascending), their cosines divided once chosen.
-        reached = np.flatnonzero(dots > 0.0)
-        if exclude is not None and exclude in self.by_id:
-            reached = reached[~np.isin(reached, self.by_id[exclude])]
-        sims = dots[reached] / norm
-        if not sims.all():  # a quotient below the smallest float: 0.0, not kept
-            reached, sims = reached[sims > 0.0], sims[sims > 0.0]
-        if not len(reached):
-            return {}
-        first_all = np.full(n, reach)  # where in ``visited`` each example was first reached (reach: never)
-        np.minimum.at(first_all, visited, np.arange(reach))
-        first, groups = first_all[reached], self.group_of[reached]
-        size = len(self.group_keys)
-        best = np.zeros(size)
-        np.maximum.at(best, groups, sims)
-        top = sims == best[groups]
-        # The best example of each article: of those that tie, the first reached (as the loop kept it).
-        where = np.full(size, reach)
-        np.minimum.at(where, groups[top], first[top])
-        second = np.zeros(size)
-        np.maximum.at(second, groups, np.where(top & (first == where[groups]), 0.0, sims))
-        # The loop's result listed the articles in the order their first example was reached: so does this.
-        entered = np.full(size, reach)
-        np.minimum.at(entered, groups, first)
-        present = np.flatnonzero(entered < reach)
-        present = present[np.argsort(entered[present])]
-        keys, paragraphs = self.group_keys, self.paragraphs
-        return {keys[k]: (b, s, paragraphs[i]) for k, b, s, i in zip(
-            present.tolist(), best[present].tolist(), second[present].tolist(), visited[where[present]].tolist(),
-            strict=True)}
 
 
 

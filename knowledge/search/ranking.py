@@ -59,7 +59,7 @@ class Signals(NamedTuple):
     # The articles each of COMBINED, EX, CLF names (bool, a row each): the keys of the dicts they were.
     named: np.ndarray
     ex_paragraph: dict[int, int | None]  # position -> the nearest example's paragraph (EX above 0.0)
-    lex_paragraph: dict[int, int]  # position -> the best BM25 paragraph of the article (if it has one that scored)
+    lex_paragraph: dict[int, int | None]  # position -> the best BM25 paragraph of the article (one that scored)
 
 
 def _orders(table: np.ndarray, named: np.ndarray) -> list[list[int]]:
