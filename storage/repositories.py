@@ -28,6 +28,7 @@ from storage.models import (
     Subscription,
     utcnow,
 )
+from storage.prepared import Prepared
 
 
 def insert_once(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
@@ -79,24 +80,25 @@ def mark_processed(*, session: Session, channel: str, message_key: str) -> bool:
 
 
 @cache
-def _pair_once_stmt(dialect: str) -> Any:
+def _pair_once_stmt(dialect: str) -> Prepared:
     # Text, not insert().values([...]): SQLAlchemy has no cache key for a multi-row VALUES and compiled it
     # again on every message (a twentieth of the webhook's CPU). SQLite and PostgreSQL read the same SQL.
     assert dialect in ("sqlite", "postgresql")
     t = table(ProcessedMessage)
-    return text(f"INSERT INTO {t.name} (channel, message_key, processed_at) VALUES (:c1, :k1, :at), (:c2, :k2, :at) "
-                "ON CONFLICT DO NOTHING RETURNING channel").bindparams(
-        bindparam("at", type_=t.c.processed_at.type)).columns(t.c.channel)
+    return Prepared(text(f"INSERT INTO {t.name} (channel, message_key, processed_at) VALUES (:c1, :k1, :at), "
+                         "(:c2, :k2, :at) ON CONFLICT DO NOTHING RETURNING channel").bindparams(
+        bindparam("at", type_=t.c.processed_at.type)).columns(t.c.channel))
 
 
 @cache
-def _settle_and_pair_stmt() -> Any:
+def _settle_and_pair_stmt() -> Prepared:
     # PostgreSQL runs a data-modifying WITH whatever the INSERT does: the inbox row goes in the same statement.
     t, inbox = table(ProcessedMessage), table(InboxUpdate)
-    return text(f"WITH settled AS (DELETE FROM {inbox.name} WHERE channel = :sc AND message_key = :sk) "
-                f"INSERT INTO {t.name} (channel, message_key, processed_at) VALUES (:c1, :k1, :at), (:c2, :k2, :at) "
-                "ON CONFLICT DO NOTHING RETURNING channel").bindparams(
-        bindparam("at", type_=t.c.processed_at.type)).columns(t.c.channel)
+    return Prepared(text(
+        f"WITH settled AS (DELETE FROM {inbox.name} WHERE channel = :sc AND message_key = :sk) "
+        f"INSERT INTO {t.name} (channel, message_key, processed_at) VALUES (:c1, :k1, :at), (:c2, :k2, :at) "
+        "ON CONFLICT DO NOTHING RETURNING channel").bindparams(
+        bindparam("at", type_=t.c.processed_at.type)).columns(t.c.channel))
 
 
 def mark_processed_pair(*, session: Session, first: tuple[str, str], second: tuple[str, str],
@@ -114,16 +116,16 @@ def mark_processed_pair(*, session: Session, first: tuple[str, str], second: tup
                 mark_processed(session=session, channel=second[0], message_key=second[1]))
     values = {"c1": first[0], "k1": first[1], "c2": second[0], "k2": second[1], "at": utcnow()}
     if settle is not None and dialect == "postgresql":
-        rows = session.connection().execute(_settle_and_pair_stmt(),
-                                            {**values, "sc": settle[0], "sk": settle[1]}).all()
+        rows = _settle_and_pair_stmt().run(session.connection(), {**values, "sc": settle[0], "sk": settle[1]})
     else:
-        rows = session.connection().execute(_pair_once_stmt(dialect), values).all()
+        rows = _pair_once_stmt(dialect).run(session.connection(), values)
     inserted = {r[0] for r in rows}
     return first[0] in inserted, second[0] in inserted
 
 
 _INBOX = table(InboxUpdate).c
-_SETTLE_ONE = delete(table(InboxUpdate)).where(_INBOX.channel == bindparam("c"), _INBOX.message_key == bindparam("k"))
+_SETTLE_ONE = Prepared(delete(table(InboxUpdate)).where(_INBOX.channel == bindparam("c"),
+                                                          _INBOX.message_key == bindparam("k")))
 _SETTLE_MANY = delete(table(InboxUpdate)).where(_INBOX.channel == bindparam("c"),
                                                  _INBOX.message_key.in_(bindparam("keys", expanding=True)))
 
@@ -131,7 +133,7 @@ _SETTLE_MANY = delete(table(InboxUpdate)).where(_INBOX.channel == bindparam("c")
 def settle_inbox(*, session: Session, channel: str, message_keys: Sequence[str]) -> None:
     """Inbox rows handled (:mod:`storage.repo_inbox`): one DELETE for one row or for a batch's."""
     if len(message_keys) == 1:
-        session.connection().execute(_SETTLE_ONE, {"c": channel, "k": message_keys[0]})
+        _SETTLE_ONE.run(session.connection(), {"c": channel, "k": message_keys[0]})
     elif message_keys:
         session.connection().execute(_SETTLE_MANY, {"c": channel, "keys": list(message_keys)})
 
@@ -215,8 +217,9 @@ _I, _P = table(Identity).c, table(Person).c
 _WHO = (core_select(_I.id, _I.person_id, _I.last_inbound_at, _P.locale, _P.roles, _P.unit)
         .select_from(table(Identity).join(table(Person), _P.id == _I.person_id))
         .where(_I.channel == bindparam("channel"), _I.user_key == bindparam("user_key")))
-_SEEN_IDENTITY = update(table(Identity)).where(_I.id == bindparam("iid")).values(last_inbound_at=bindparam("at"))
-_SEEN_PERSON = update(table(Person)).where(_P.id == bindparam("pid")).values(last_seen_at=bindparam("at"))
+_SEEN_IDENTITY = Prepared(update(table(Identity)).where(_I.id == bindparam("iid"))
+                          .values(last_inbound_at=bindparam("at")))
+_SEEN_PERSON = Prepared(update(table(Person)).where(_P.id == bindparam("pid")).values(last_seen_at=bindparam("at")))
 
 
 def identify(*, session: Session, channel: str, user_key: str, chat_key: str = "", locale: str = "zh",
@@ -266,8 +269,8 @@ def _insert_who(session: Session, channel: str, user_key: str, chat_key: str, lo
 def mark_seen(*, session: Session, who: Who, at: datetime) -> None:
     """The identity's last inbound message and the person's last seen time."""
     conn = session.connection()
-    conn.execute(_SEEN_IDENTITY, {"iid": who.identity_id, "at": at})
-    conn.execute(_SEEN_PERSON, {"pid": who.person_id, "at": at})
+    _SEEN_IDENTITY.run(conn, {"iid": who.identity_id, "at": at})
+    _SEEN_PERSON.run(conn, {"pid": who.person_id, "at": at})
 
 
 def find_identity(*, session: Session, channel: str, user_key: str) -> Identity | None:
@@ -324,9 +327,9 @@ _CONV_LOCKED = _CONV_SELECT.with_for_update()
 
 
 @cache
-def _conv_update(fields: tuple[str, ...]) -> Any:
-    return update(table(Conversation)).where(_CONV.identity_id == bindparam("iid")).values(
-        **{f: bindparam(f"v_{f}") for f in fields})
+def _conv_update(fields: tuple[str, ...]) -> Prepared:
+    return Prepared(update(table(Conversation)).where(_CONV.identity_id == bindparam("iid")).values(
+        **{f: bindparam(f"v_{f}") for f in fields}))
 
 
 def load_conversation(*, session: Session, identity_id: int, for_update: bool = False) -> ConversationState:
@@ -351,6 +354,7 @@ _WHO_AND_CONV = (core_select(_I.id, _I.person_id, _I.last_inbound_at, _P.locale,
                               .join(table(Conversation), _CONV.identity_id == _I.id))
                  .where(_I.channel == bindparam("channel"), _I.user_key == bindparam("user_key")))
 _WHO_AND_CONV_LOCKED = _WHO_AND_CONV.with_for_update(of=table(Conversation))
+_WHO_AND_CONV_RUN = {False: Prepared(_WHO_AND_CONV), True: Prepared(_WHO_AND_CONV_LOCKED)}
 
 
 def identify_and_load(*, session: Session, channel: str, user_key: str, chat_key: str = "", locale: str = "zh",
@@ -362,8 +366,8 @@ def identify_and_load(*, session: Session, channel: str, user_key: str, chat_key
     (no identity or no conversation row yet) the two steps run as before."""
     session.flush()  # a Core read: pending ORM changes of an earlier message in the transaction first
     conn = session.connection()
-    stmt = _WHO_AND_CONV_LOCKED if conn.dialect.name == "postgresql" else _WHO_AND_CONV
-    row = conn.execute(stmt, {"channel": channel, "user_key": user_key}).first()
+    rows = _WHO_AND_CONV_RUN[conn.dialect.name == "postgresql"].run(conn, {"channel": channel, "user_key": user_key})
+    row = rows[0] if rows else None
     if row is not None:
         who = Who(*row[:6])
         return who, ConversationState(who.identity_id, *row[6:], loaded=tuple(row[6:]))
@@ -380,8 +384,8 @@ def store_conversation(*, session: Session, conv: ConversationState) -> None:
     if not fields or (fields == ("updated_at",) and conv.loaded
                       and conv.updated_at - conv.loaded[-1] < TOUCH_PRECISION):
         return
-    session.connection().execute(_conv_update(fields), {"iid": conv.identity_id,
-                                                        **{f"v_{f}": getattr(conv, f) for f in fields}})
+    _conv_update(fields).run(session.connection(), {"iid": conv.identity_id,
+                                                    **{f"v_{f}": getattr(conv, f) for f in fields}})
     conv.loaded = tuple(getattr(conv, f) for f in _CONV_FIELDS)
 
 
