@@ -6,7 +6,7 @@ session of a transaction that is already open (the dispatcher's ``guard`` and ``
 adapter's bookkeeping commits with the message); the others run a transaction of their own.
 
 Bodies kept for a crash (the inbox) and passive replies kept for WeChat's retries are encrypted at rest
-with the data key.
+with the data key (sealed: :func:`storage.crypto.seal`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from storage import models_telegram, repo_inbox, repo_outbox, repo_wechat
 from storage import repositories as repo
 from storage.chat_order import Held as Held  # re-exported: the adapters reach storage through this module
 from storage.chat_order import chat_key, chat_locks
-from storage.crypto import decrypt, encrypt
+from storage.crypto import decrypt, seal
 from storage.db import at_commit, run_in_transaction
 
 T = TypeVar("T")
@@ -80,7 +80,7 @@ class ChannelStore:
                        seq: int | None = None) -> InboxRow:
         """A step recording a message in the inbox (encrypted now, outside the transaction), with its chat's
         lock key (:meth:`chat_of`) and its place in the chat's order when the platform numbers updates."""
-        return InboxRow(self.channel, message_key, encrypt(self.data_key, plain), at, chat, seq)
+        return InboxRow(self.channel, message_key, seal(self.data_key, plain), at, chat, seq)
 
     def record(self, message_key: str, plain: str, at: datetime | None = None, *, chat: int | None = None,
                seq: int | None = None) -> None:
@@ -180,12 +180,12 @@ class WeChatStore(ChannelStore):
             return False
         # Written with the commit: a batch's messages (bot.serial) share one INSERT.
         at_commit(session, "wechat_reply_cache", _cache_rows).extend(
-            (key, encrypt(self.data_key, text), expires_at) for key, text in replies)
+            (key, seal(self.data_key, text), expires_at) for key, text in replies)
         return True
 
     def cache(self, replies: Sequence[tuple[str, str]], expires_at: datetime) -> None:
         if self.data_key:
-            rows = [(key, encrypt(self.data_key, text)) for key, text in replies]
+            rows = [(key, seal(self.data_key, text)) for key, text in replies]
             self.run(lambda s: repo_wechat.cache_replies(session=s, replies=rows, kind="text", expires_at=expires_at))
 
     def cached(self, message_key: str, now: datetime) -> str | None:
