@@ -32,7 +32,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from storage.prepared import Prepared
+
 log = logging.getLogger(__name__)
+_LOCK = Prepared(text("SELECT pg_advisory_xact_lock(:k)"))
 
 IDLE_LIMIT_S = 300  # a lock transaction idle this long (a stalled process) is ended by the server
 # Connections kept open for locks per process (Telegram holds at most bot.telegram.app.ORDER_SLOTS, the WeChat
@@ -122,7 +125,7 @@ class ChatLocks:
         for attempt in (1, 2):
             connection = self._pool.connect()
             try:
-                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+                _LOCK.run(connection, {"k": key})
                 return connection
             except DBAPIError as exc:
                 connection.close()

@@ -16,6 +16,7 @@ inside its transaction. What the rest of the code relies on stays:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ class _Plan:
     names: tuple[str, ...] | None  # positional parameters in this order; None: named (a dict)
     binds: Mapping[str, Callable[[Any], Any]]  # bind name -> the type's bind processor
     results: tuple[Callable[[Any], Any] | None, ...]  # per result column: the type's result processor
+    defaults: Mapping[str, Any]  # the values bound in the statement itself (a LIMIT's number)
 
 
 class Prepared:
@@ -49,21 +51,27 @@ class Prepared:
                 raise ValueError("Prepared takes only plain bind parameters")
             names = tuple(compiled.positiontup) if compiled.positional else None
             results = tuple(rc[3]._cached_result_processor(dialect, None) for rc in compiled._result_columns)
+            defaults = {name: b.effective_value for b, name in compiled.bind_names.items() if not b.required}
             found = self._plans[dialect.name] = _Plan(compiled.string, names, dict(compiled._bind_processors),
-                                                      results)
+                                                      results, defaults)
         return found
 
     def run(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Execute in ``conn``'s transaction; the rows it returns (none for a statement without rows)."""
         plan = self.plan(conn.dialect)
         binds = plan.binds
+        if plan.defaults:
+            params = {**plan.defaults, **params}
         args: Sequence[Any] | dict[str, Any]
         if plan.names is not None:
             args = tuple(binds[n](params[n]) if n in binds else params[n] for n in plan.names)
         else:
             args = {n: binds[n](v) if n in binds else v for n, v in params.items()}
+        if not conn.in_transaction():  # as Connection.execute would begin it (a rollback must end it)
+            conn.begin()
         events = conn._has_events or conn.engine._has_events
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi_conn: Any = conn.connection.dbapi_connection
+        cursor = dbapi_conn.cursor()
         try:
             if events:
                 conn.dispatch.before_cursor_execute(conn, cursor, plan.sql, args, None, False)
@@ -72,12 +80,18 @@ class Prepared:
                 cursor.execute(plan.sql, args)
                 raw = cursor.fetchall() if cursor.description is not None else []
             except dbapi_error as exc:
+                # A connection the server closed (a restart) is invalidated, as SQLAlchemy does, so that the
+                # caller can tell (``connection_invalidated``) and the pool does not hand it out again.
+                lost = bool(conn.dialect.is_disconnect(exc, dbapi_conn, cursor))
+                if lost:
+                    conn.invalidate(exc)
                 raise DBAPIError.instance(plan.sql, None, exc, dbapi_error, hide_parameters=True,
-                                          dialect=conn.dialect) from exc
+                                          dialect=conn.dialect, connection_invalidated=lost) from exc
             if events:
                 conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, False)
         finally:
-            cursor.close()
+            with contextlib.suppress(Exception):
+                cursor.close()
         procs = plan.results
         if not raw or not any(procs):
             return [tuple(row) for row in raw]

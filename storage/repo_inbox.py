@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, utcnow
+from storage.prepared import Prepared
 from storage.repositories import insert_many_once, insert_once, settle_inbox
 
 
@@ -48,20 +49,21 @@ def pending(*, session: Session, channel: str, limit: int = 10_000) -> list[tupl
 
 
 @cache
-def _pending_of(limit: int) -> Any:
+def _pending_of(limit: int) -> Prepared:
     # Built once (per limit): it runs under the chat's lock for every Telegram update and every WeChat
-    # message on PostgreSQL, and building a select cost more than running it.
-    return (select(InboxUpdate.message_key, InboxUpdate.body)
-            .where(col(InboxUpdate.channel) == bindparam("channel"), col(InboxUpdate.chat) == bindparam("chat"))
-            .order_by(col(InboxUpdate.seq), col(InboxUpdate.id)).limit(limit))
+    # message on PostgreSQL, and building a select cost more than running it; run on the cursor.
+    return Prepared(select(InboxUpdate.message_key, InboxUpdate.body)
+                    .where(col(InboxUpdate.channel) == bindparam("channel"),
+                           col(InboxUpdate.chat) == bindparam("chat"))
+                    .order_by(col(InboxUpdate.seq), col(InboxUpdate.id)).limit(limit))
 
 
 def pending_of(*, connection: Connection | Session, channel: str, chat: int,
                limit: int = 1_000) -> list[tuple[str, str]]:
     """``(message_key, body)`` of one chat's updates not handled yet, in the chat's order: ``seq`` (Telegram's
     update_id), then the order recorded."""
-    rows = connection.execute(_pending_of(limit), {"channel": channel, "chat": chat})
-    return [(key, body) for key, body in rows]
+    conn = connection.connection() if isinstance(connection, Session) else connection
+    return [(key, body) for key, body in _pending_of(limit).run(conn, {"channel": channel, "chat": chat})]
 
 
 def stale_chats(*, session: Session, channel: str, before: datetime, limit: int = 100) -> list[int]:

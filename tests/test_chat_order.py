@@ -254,3 +254,29 @@ async def test_wechat_message_another_process_holds_is_handled_before_the_next_o
     assert len(wechat_standin.sent("message/custom/send")) == 1  # A dropped it: handled once
     assert sorted(r.message_key for r in _rows(engine, ProcessedMessage) if r.channel == "wechat") == [
         "wx:9501", "wx:9502"]
+
+
+@two_processes
+def test_a_pooled_lock_connection_the_server_closed_is_replaced(engine, second_engine) -> None:  # type: ignore[no-untyped-def]
+    """The lock's statement runs on the cursor (storage.prepared): a pooled connection the server closed
+    meanwhile (a restart) fails it as a lost connection, and the lock is taken on a fresh one."""
+    locks = ChatLocks(engine)
+    key = chat_key("wechat", "o-replaced")
+    held = locks.acquire(key)
+    assert held.connection is not None
+    pid = held.connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    held.release()  # back in the lock pool, its transaction (and the lock) ended
+    with second_engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+    again = locks.acquire(key)
+    assert again.connection is not None
+    assert again.connection.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+    # The lock is held: another pool cannot take it now.
+    other = ChatLocks(second_engine)
+    with second_engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar() is False
+    again.release()
+    with second_engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar() is True
+    locks.dispose()
+    other.dispose()
