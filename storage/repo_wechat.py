@@ -31,8 +31,7 @@ def cached_reply(*, session: Session, message_key: str, now: datetime) -> tuple[
 def cache_replies(*, session: Session, replies: list[tuple[str, str]], kind: str, expires_at: datetime) -> None:
     """Keep the passive replies ``(message_key, body)`` of messages, in one statement; where one is cached
     already, the first one stays."""
-    insert_many_once(session, WechatReplyCache, [
-        {"message_key": key, "kind": kind, "body": body, "expires_at": utc(expires_at)} for key, body in replies])
+    cache_replies_each(session=session, kind=kind, rows=[(key, body, expires_at) for key, body in replies])
 
 
 def cache_replies_each(*, session: Session, kind: str, rows: list[tuple[str, str, datetime]]) -> None:
