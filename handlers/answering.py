@@ -16,7 +16,7 @@ from handlers.types import Choice, Citation, Reply
 from knowledge import loader
 from knowledge.answer import Composed, compose, direct_answer, same_rule
 from knowledge.pinyin import to_hanzi
-from knowledge.reckon import Working, deadline, reckon
+from knowledge.reckon import Working, age_rule, deadline, reckon
 from knowledge.search import MAX_QUERY, Hit, SearchResult, detect_language, normalize, search
 
 __all__ = ["Asked", "answer"]
@@ -102,7 +102,10 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
         reply = _which_of(_, _nearby(_, lang, result), multi=True)
         outcome = "which"
     else:
-        reply = _answer(_, composed, working, deadline(best.measure, best.article, said, today or _today())
+        # An age given under a measure with an age rule is answered by that rule, whichever article answers
+        # the rest (cited beside it).
+        aside = age_rule(best.measure, said) if best and working is None else None
+        reply = _answer(_, composed, working or aside, deadline(best.measure, best.article, said, today or _today())
                         if best else None)
         reply = _with_notes(_, lang, reply, result, bool(picked))
     # Whatever the reply, say when only the start of a long question was searched.
@@ -251,6 +254,8 @@ def _today() -> date:
 def _answer(_: Translate, composed: Composed, *workings: Working | None) -> Reply:
     lang = composed.lang
     cites = [_trim(citation(lang, r)) for r in composed.refs]
+    cited = {(r.measure, r.article) for r in composed.refs}
+    cites += [_trim(citation(lang, w.ref)) for w in workings if w and (w.ref.measure, w.ref.article) not in cited]
     if composed.direct:
         lead = composed.direct.text(lang)
     else:

@@ -25,7 +25,7 @@ from knowledge.rules.award_workshops import (
 from knowledge.rules.training import POVERTY_MIN_DAYS, POVERTY_MIN_EMPLOYMENT_PERCENT
 from knowledge.text import N_
 
-__all__ = ["Working", "deadline", "numbers", "reckon", "stated_age"]
+__all__ = ["Working", "age_rule", "deadline", "numbers", "reckon", "stated_age"]
 
 TRANCHE_SHARE = Decimal("0.50")  # training 第十六条: 分两次下拨 … 按50%的比例 … 剩余50%
 SPOT_CHECK_SHARE = Decimal("0.30")  # training 第二十二条: 不低于年度培训班次30%的比例进行随机抽查
@@ -217,6 +217,21 @@ def reckon(measure: str, article: int, question: str) -> Working | None:
         return None
     nums = numbers(question)
     return rule(nums, measure, article, question) if nums else None
+
+
+# The article of each measure that rules on a person's age: the craftsman's 第五条 (no age limit), the
+# station's 第十条 (its lead expert 55 or younger). The studio and training measures set none.
+_AGE_ARTICLES = {"craftsman": 5, "station": 10}
+
+
+def age_rule(measure: str, question: str) -> Working | None:
+    """For a question that gives the person's age, under a measure with an age rule: that rule's line of
+    working, whichever article the question is answered with ("我58了还能评云岭工匠吗" quotes the
+    exclusions of 第八条; the age is 第五条's)."""
+    article = _AGE_ARTICLES.get(measure)
+    if article is None or stated_age(question) is None:
+        return None
+    return reckon(measure, article, question)
 
 
 # Words of a question about time: when something is due, whether one is still in time.
