@@ -365,10 +365,11 @@ def asked(r: Router, t: Turn) -> list[Reply] | None:
 def stray_number(r: Router, t: Turn) -> list[Reply] | None:
     """A bare number that picks nothing (no list on screen, or not one of its numbers) is no question: the
     main menu, whose numbers the next message can pick."""
-    if t.value is not None or not _BARE_NUMBER.fullmatch(normalize(t.text)):
+    bare = _BARE_NUMBER.fullmatch(normalize(t.text)) if t.value is None else None
+    if bare is None:
         return None
     _ = t.ctx._
-    n = int(normalize(t.text))
+    n = int(bare.group())
     return r.show_menu(t.ctx, t.conv, _("There is no option {n} on the list. Here is the main menu: choose a number "
                                         "from it, or type your question.", n=n) if t.offered else
                        _("There is no list on screen to choose from. Here is the main menu: choose a number from "

@@ -103,11 +103,11 @@ def direct_answer(measure: str, article: int, paragraph: int | None = None) -> D
 def _first_of_article() -> dict[tuple[str, int], DirectAnswer]:
     """Per article, its direct answer of the lowest paragraph (None counting as 0; of equal ones the first in
     the table): what ``sorted(keys of the article, key=paragraph or 0)[0]`` picked, the table scanned once."""
+    table = direct_answers()
     first: dict[tuple[str, int], tuple[str, int, int | None]] = {}
-    for k in direct_answers():
+    for k in table:
         if (k[0], k[1]) not in first or (k[2] or 0) < (first[(k[0], k[1])][2] or 0):
             first[(k[0], k[1])] = k
-    table = direct_answers()
     return {article: table[k] for article, k in first.items()}
 
 

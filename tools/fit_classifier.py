@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Sequence
 
 C = 10.0  # inverse regularisation
 PRUNE = 0.1  # weights smaller than this are not shipped
@@ -92,7 +93,7 @@ def fold_of(r: dict) -> int:
     return zlib.crc32(group(r).encode()) % FOLDS
 
 
-def classifiers(train: list[dict], items: list[dict], dev: list[dict] = ()) -> tuple[dict, dict[str, object]]:  # type: ignore[assignment]
+def classifiers(train: list[dict], items: list[dict], dev: Sequence[dict] = ()) -> tuple[dict, dict[str, object]]:
     """The classifier on all train questions (its JSON), and per train or dev question the runtime
     classifier fitted without the train questions of its writer's fold."""
     import knowledge.search as s

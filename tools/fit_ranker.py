@@ -171,8 +171,7 @@ class Prepared:
     prep: SearchPrepared
 
 
-def prepare_all(data: Data, items: list[dict], full: dict, held: dict[str, object]) -> tuple[list[Prepared],
-                                                                                            list[Prepared]]:
+def prepare_all(data: Data, items: list[dict], held: dict[str, object]) -> tuple[list[Prepared], list[Prepared]]:
     """Every train and dev question's search signals as a question of a new writer would have them: its
     writer's own questions left out of the nearest examples and of the classifier that scores it (the
     fitted model and the thresholds are then chosen on the signals the search will meet, not on those of
@@ -185,11 +184,11 @@ def prepare_all(data: Data, items: list[dict], full: dict, held: dict[str, objec
     writer = {r["id"]: group(r) for r in data.train}
     for i, ident in enumerate(idx.examples.ids):
         idx.examples.by_id["writer:" + writer[ident]].append(i)
-    train = [Prepared(r, s.prepare(r["question"], exclude="writer:" + group(r), classifier=held[r["id"]]))  # type: ignore[arg-type]
-             for r in data.train]
-    dev = [Prepared(r, s.prepare(r["question"], exclude="writer:" + group(r), classifier=held[r["id"]]))  # type: ignore[arg-type]
-           for r in data.dev]
-    return train, dev
+
+    def as_new_writer(r: dict) -> Prepared:
+        return Prepared(r, s.prepare(r["question"], exclude="writer:" + group(r), classifier=held[r["id"]]))  # type: ignore[arg-type]
+
+    return [as_new_writer(r) for r in data.train], [as_new_writer(r) for r in data.dev]
 
 
 def _mask(names: tuple[str, ...], drop: set[str]) -> tuple[float, ...]:
@@ -323,7 +322,7 @@ def run(with_later: bool = True, hold: tuple[str, ...] = ()) -> tuple[list[dict]
     data = load(with_later, hold)
     items = examples(data.train)
     full, held = classifiers(data.train, items, data.dev)
-    train, dev = prepare_all(data, items, full, held)
+    train, dev = prepare_all(data, items, held)
     return items, full, train, dev
 
 
