@@ -35,11 +35,15 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "仨":
 _CN_NUMBER = re.compile(r"[零〇一二两俩仨三四五六七八九十百千万]+")
 # "30来万" / "30多万" (about 300 000) is read as 300 000.
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:来|多|余)?\s*(万|千|w|k)?")
-# An age as people give it, in a question whose numerals are digits: "58岁", "我58了", "五十多了", "I am 57",
-# "61 years old". The first group that matched is the age.
-_AGE = re.compile(r"(\d{2})\s*周?岁|(?:我|他|她|今年|已经|都|快|满|年满)\s*(\d{2})\s*(?:了|岁)"
-                 r"|(\d{2})\s*(?:多|出头)\s*(?:了|岁)|\b(\d{2})\s*(?:years?|yrs?)[\s-]*old\b"
-                 r"|\b(?:i am|i'm|im|he is|she is|aged?|turning|turn)\s+(\d{2})\b")
+# An age as people give it, in a question whose numerals are digits: "58岁", "我58了", "我师傅58了", "五十多了",
+# "I am 57", "my master is 58", "61 years old". The first group that matched is the age. "了" after a number
+# is an age only after a person ("我们班58了" is a count).
+_PERSON = (r"我|他|她|今年|已经|都|快|满|年满|师傅|师父|父亲|母亲|爸爸?|妈妈?|老爸|老妈|老公|老婆|爱人|媳妇|丈夫|妻子"
+           r"|同事|领导|老板|主任|本人|老师")
+_PERSON_EN = r"father|dad|mother|mom|mum|husband|wife|boss|master|mentor|colleague|teacher|uncle|aunt"
+_AGE = re.compile(rf"(\d{{2}})\s*周?岁|(?:{_PERSON})\s*(\d{{2}})\s*(?:了|岁)"
+                  r"|(\d{2})\s*(?:多|出头)\s*(?:了|岁)|\b(\d{2})\s*(?:years?|yrs?)[\s-]*old\b"
+                  rf"|\b(?:i am|i'm|im|he is|she is|he's|she's|aged?|turning|turn|(?:{_PERSON_EN})\s+is)\s+(\d{{2}})\b")
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,9 @@ def test_working_lines() -> None:
 
 
 @pytest.mark.parametrize(("question", "age"), [("我58了还能当领衔人吗", 58), ("我都五十八了", 58), ("I am 57, still ok?", 57),
-                                              ("my dad is 61 years old", 61), ("我们有58个人", None)])
+                                              ("my dad is 61 years old", 61), ("我们有58个人", None),
+                                              ("我师傅58了还能评吗", 58), ("my master is 58, can he lead it?", 58),
+                                              ("我们班58了", None), ("our team is 12 people", None)])
 def test_an_age_is_read_as_people_give_it(question: str, age: int | None) -> None:
     w = reckon("station", 10, question)
     assert (w.params["value"] if w and "limit" in w.params else None) == age

@@ -9,9 +9,9 @@ from dataclasses import replace
 
 from handlers.answering import Asked, answer, prefetch, reply_locale
 from handlers.flow import Ctx
-from handlers.i18n import translator
+from handlers.i18n import N_, translator
 from handlers.services import questions
-from handlers.types import Reply
+from handlers.types import Choice, Reply
 
 # How a follow-up starts: it leans on what was asked before ("那…", "还…", "要…", "and…", "what about…").
 FOLLOW_UP = re.compile(r"^\s*(那|那么|这个|那个|这样|还|还有|另外|它|他|她|要|需要|得|and\b|so\b|then\b|what about\b|"
@@ -49,15 +49,53 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
                 and _best(again) != _best(before)):
             _ = translator(locale)
             note = _("(Read together with your previous question: “{previous}”)", previous=previous[:40])
-            return [replace(again.reply, text=f"{note}\n{again.reply.text}")]
+            return [_with_next_steps(ctx, again, locale, replace(again.reply, text=f"{note}\n{again.reply.text}"))]
     return _kept(ctx, text, asked)
+
+
+# What a person can do here about what an article says, offered with its answer ("how do I sign in to my
+# class" is answered by the training measure's 第十九条, and the sign-in itself is one tap away). The checks
+# a plain question is offered (eligibility, channel, subsidy) are handlers/flows/listen.py's.
+NEXT_STEPS: dict[tuple[str, int], tuple[str, ...]] = {
+    ("training", 19): ("signin", "my_schedule"),  # 学员学习签到制度
+    ("training", 21): ("my_certificate",),  # 双证书
+    ("training", 11): ("training_calendar",), ("training", 13): ("training_calendar",),  # the year's dates
+    ("training", 16): ("training_calendar",),
+    ("craftsman", 10): ("craftsman_draft",), ("studio", 12): ("studio_draft",),  # the materials: the forms
+    ("station", 12): ("station_draft",),
+    # The steps after filing (review, public notice, approval): where one's own case stands.
+    **{(m, a): ("status",) for m, arts in (("craftsman", (11, 13, 14, 15, 16, 17)), ("studio", (14, 16, 17)),
+                                           ("station", (14, 16, 17))) for a in arts},
+}
+NEXT_LABELS = {
+    "signin": N_("Sign in to my class now"), "my_schedule": N_("See my classes"),
+    "my_certificate": N_("See my certificates"), "training_calendar": N_("See what is due this year"),
+    "craftsman_draft": N_("Fill in the application form here"), "studio_draft": N_("Fill in the application form here"),
+    "station_draft": N_("Fill in the application form here"), "status": N_("Check my application's progress"),
+}
+
+
+def _with_next_steps(ctx: Ctx, asked: Asked, locale: str, reply: Reply) -> Reply:
+    """An answer (not a "did you mean", a "which programme" or an abstention) with what the person can do
+    about it, before the main menu."""
+    if asked.outcome != "answered" or not asked.result.hits:
+        return reply
+    best = asked.result.hits[0]
+    have = {c.value for c in reply.choices}
+    _ = translator(locale)
+    steps = tuple(Choice(f"flow:{name}", _(NEXT_LABELS[name])) for name in NEXT_STEPS.get((best.measure, best.article), ())
+                  if ctx.has_flow(name) and f"flow:{name}" not in have)
+    if not steps:
+        return reply
+    menu = tuple(c for c in reply.choices if c.value == "cmd:menu")
+    return replace(reply, choices=(*(c for c in reply.choices if c.value != "cmd:menu"), *steps, *menu))
 
 
 def _kept(ctx: Ctx, text: str, asked: Asked) -> list[Reply]:
     """The reply; when it abstains or only asks "did you mean", the question is kept (masked, without
     identity) for the console's Questions page."""
     questions.record(ctx.session, text=text, asked=asked, channel=ctx.incoming.channel, day=ctx.now.date())
-    return [asked.reply]
+    return [_with_next_steps(ctx, asked, reply_locale(text, ctx.locale), asked.reply)]
 
 
 def _best(asked: Asked) -> tuple[str, int, int | None] | None:

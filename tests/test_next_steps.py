@@ -1,0 +1,48 @@
+"""An answer offers what the person can do about it: the sign-in article offers the sign-in, the materials
+article the form, the review steps the person's own progress; one tap opens the flow."""
+
+from __future__ import annotations
+
+from handlers.flows import FLOWS
+from handlers.flows.ask import NEXT_LABELS, NEXT_STEPS
+from knowledge import loader
+
+
+def test_the_sign_in_article_offers_the_sign_in(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("n1")
+    p.say(choice="ask:§training:19")  # as tapped from a "did you mean" or a related question
+    assert [(c.measure, c.article) for c in p.last.citations] == [("training", 19)]
+    assert "flow:signin" in p.choice_values()
+    assert p.choice_values()[-1] == "cmd:menu"  # the main menu stays last
+    p.say(choice="flow:signin")
+    assert not p.last.citations and "班" in p.text  # the sign-in asks for the class, not another answer
+
+
+def test_in_english_the_offer_is_in_english(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("n2", locale="en")
+    p.say(choice="ask:§training:21")
+    labels = {c.value: c.label for c in p.last.choices}
+    assert labels["flow:my_certificate"] == "See my certificates"
+
+
+def test_the_materials_article_offers_the_form_and_the_review_the_progress(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("n3")
+    p.say(choice="ask:§craftsman:10")
+    assert "flow:craftsman_draft" in p.choice_values()
+    p.say(choice="ask:§studio:16")
+    assert "flow:status" in p.choice_values() and "flow:studio_draft" not in p.choice_values()
+
+
+def test_an_abstention_offers_no_next_step(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("n4")
+    p.say("昆明今天天气怎么样")
+    assert not any(v.startswith("flow:") and v != "flow:handoff" for v in p.choice_values())
+
+
+def test_every_next_step_is_a_flow_anyone_may_open_about_an_article_that_exists() -> None:
+    flows = {f.name: f for f in FLOWS}
+    for (measure, number), names in NEXT_STEPS.items():
+        loader.article(measure, number)  # raises KeyError for an article that does not exist
+        for name in names:
+            assert name in flows and not flows[name].roles, name
+            assert name in NEXT_LABELS
