@@ -14,7 +14,7 @@ from handlers.cite import citation
 from handlers.i18n import Translate, normalize_locale, translator
 from handlers.types import Choice, Citation, Reply
 from knowledge import loader
-from knowledge.answer import Composed, compose, direct_answer, same_rule
+from knowledge.answer import Composed, DirectAnswer, compose, direct_answer, same_rule
 from knowledge.pinyin import to_hanzi
 from knowledge.reckon import Working, age_rule, deadline, reckon
 from knowledge.search import MAX_QUERY, Hit, SearchResult, detect_language, normalize, search
@@ -204,8 +204,39 @@ def _programme(_: Translate, measure: str) -> str:
 def _which_programme(_: Translate, lang: str, best: Hit, hits: list[Hit]) -> Reply:
     choices = [Choice(pick_value(h), _programme(_, h.measure)) for h in hits]
     choices.append(Choice("cmd:menu", _("Main menu")))
+    answers = _same_answers(best, hits)
+    if answers:  # "公示几天": every programme's answer, one line each, instead of a question back
+        lines = [_("{programme}: {answer}", programme=_programme(_, h.measure), answer=d.text(lang))
+                 for h, d in zip(hits, answers, strict=True)]
+        # Each line's source: the article's words it rests on (the line is already the gist in English).
+        cites = tuple(replace(citation(lang, h.measure, h.article), quote=d.fact, gist="")
+                      for h, d in zip(hits, answers, strict=True))
+        return Reply(text=_("Each programme has this rule in its own measure:") + "\n" + "\n".join(lines),
+                     prompt=_("Tap a programme for its article in full:"), choices=tuple(choices), citations=cites)
     return Reply(text=_("The same rule is in several programmes, with their own details. Which one do you mean?"),
                  choices=tuple(choices))
+
+
+SAME_FACT = 80  # rapidfuzz ratio of two direct answers' facts (the article words they rest on) that say the same
+
+
+def _same_answers(best: Hit, hits: list[Hit]) -> list[DirectAnswer]:
+    """Each programme's direct answer, when every programme has one resting on the same words as the best
+    article's ("公示时间为5个工作日" in all three award measures); else [] (the programme is asked). The best
+    article's answer is its paragraph's: the craftsman's 第十六条 answers both how long the notice lasts and
+    how to object, and only the first is what the other measures' direct answers say."""
+    from rapidfuzz import fuzz
+
+    first = direct_answer(best.measure, best.article, best.paragraph)
+    if first is None:
+        return []
+    answers = [first]
+    for h in hits[1:]:
+        d = direct_answer(h.measure, h.article, h.paragraph)
+        if d is None or fuzz.ratio(d.fact, first.fact) < SAME_FACT:
+            return []
+        answers.append(d)
+    return answers
 
 
 def _abstain(_: Translate, lang: str, composed: Composed, result: SearchResult, contact: str) -> Reply:

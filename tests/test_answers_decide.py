@@ -116,15 +116,45 @@ def test_an_age_is_answered_by_the_age_rule_whichever_article_answers(
     assert cites not in render_text(answer("有什么条件", contact=CONTACT).reply)
 
 
-def test_a_rule_of_several_programmes_asks_which() -> None:
+def test_a_rule_every_programme_states_alike_is_answered_one_line_each() -> None:
+    # The public notice lasts 5 working days in all three award measures: each programme's line, each cited,
+    # and the programmes still one tap away for the article in full.
     asked = answer("公示几天", contact=CONTACT)
+    assert asked.outcome == "which"
     values = {c.value.split(":")[1] for c in asked.reply.choices if c.value.startswith("ask:§")}
     assert values == {"§craftsman", "§studio", "§station"}
-    assert not asked.reply.citations  # nothing cited before the person says which
+    assert {(c.measure, c.article) for c in asked.reply.citations} == {("craftsman", 16), ("studio", 16), ("station", 16)}
+    assert asked.reply.text.count("5个工作日") == 3
+    for c in asked.reply.citations:  # each line's source is the article's own words
+        assert c.quote in squash(article(c.measure, c.article).text)
     picked = answer("§craftsman:16", contact=CONTACT).reply
     assert picked.citations[0].label == "《云岭工匠选树管理办法》第十六条" and "5个工作日" in picked.text
     named = answer("云岭工匠公示几天", contact=CONTACT).reply
-    assert named.citations and named.citations[0].article == 16  # a named programme is answered at once
+    assert [c.article for c in named.citations][:1] == [16] and len({c.measure for c in named.citations}) == 1
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_rule_whose_details_differ_asks_which(monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    # The craftsman's 第十六条 also says how to object; the studio's and the station's direct answers say how
+    # long the notice lasts. Lines would answer two questions: the person is asked which programme.
+    import dataclasses
+
+    import handlers.answering as answering
+    from knowledge.search import Hit, SearchResult
+
+    found = SearchResult("公示期间有人提意见怎么办", "zh", (Hit("craftsman", 16, 2, 3.0), Hit("studio", 16, None, 1.0)),
+                         False, sure=True)
+    monkeypatch.setattr(answering, "_search", lambda _text, _top: found)
+    asked = answer("公示期间有人提意见怎么办", locale=lang, contact=CONTACT)
+    assert asked.outcome == "which" and not asked.reply.citations  # nothing cited before the person says which
+    assert {c.value.split(":")[1] for c in asked.reply.choices if c.value.startswith("ask:§")} == {
+        "§craftsman", "§studio", "§station"}
+    # The same result with the notice's paragraph as the best: every programme's line, in the person's language.
+    notice = dataclasses.replace(found, hits=(Hit("craftsman", 16, 1, 3.0), Hit("studio", 16, None, 1.0)))
+    monkeypatch.setattr(answering, "_search", lambda _text, _top: notice)
+    lines = answer("公示多久", locale=lang, contact=CONTACT).reply
+    assert len(lines.citations) == 3
+    assert ("5 working days" if lang == "en" else "5个工作日") in lines.text.splitlines()[1]
 
 
 def test_a_bare_question_is_asked_which_programme_even_when_the_model_is_sure(monkeypatch: pytest.MonkeyPatch) -> None:
