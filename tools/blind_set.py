@@ -34,6 +34,7 @@ article exists, the deciding snippet occurs verbatim in it) and counts what fail
     .venv/bin/python tools/blind_set.py --round 19 /tmp/blind19/out/m*.jsonl
     .venv/bin/python tools/blind_set.py --round 20 /tmp/blind20/out/p*.jsonl
     .venv/bin/python tools/blind_set.py --round 21 /tmp/blind21/out/n*.jsonl
+    .venv/bin/python tools/blind_set.py --round 22 /tmp/blind22/out/j*.jsonl
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ OUT_ROUND18 = ROOT / "tests" / "data" / "blind_round18.jsonl"
 OUT_ROUND19 = ROOT / "tests" / "data" / "blind_round19.jsonl"
 OUT_ROUND20 = ROOT / "tests" / "data" / "blind_round20.jsonl"
 OUT_ROUND21 = ROOT / "tests" / "data" / "blind_round21.jsonl"
+OUT_ROUND22 = ROOT / "tests" / "data" / "blind_round22.jsonl"
 STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
 SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
 SPLITS_ROUND2 = (("train", 0.80), ("dev", 0.20), ("test", 0.0))
@@ -92,7 +94,8 @@ LATER = {2: (OUT_ROUND2, SEED_ROUND2, "r"), 3: (OUT_ROUND3, 20261201, "s"), 4: (
          14: (OUT_ROUND14, 20261212, "e"), 15: (OUT_ROUND15, 20261213, "f"),
          16: (OUT_ROUND16, 20261214, "g"), 17: (OUT_ROUND17, 20261215, "h"),
          18: (OUT_ROUND18, 20261216, "k"), 19: (OUT_ROUND19, 20261217, "m"),
-         20: (OUT_ROUND20, 20261218, "p"), 21: (OUT_ROUND21, 20261219, "n")}
+         20: (OUT_ROUND20, 20261218, "p"), 21: (OUT_ROUND21, 20261219, "n"),
+         22: (OUT_ROUND22, 20261220, "j")}
 TEST_ONLY = (("train", 0.0), ("dev", 0.0), ("test", 1.0))
 TEST_ROUNDS = frozenset({7})
 # The rounds the search learns from and is tuned on (train / dev), by number: every later round but round 7.
