@@ -184,6 +184,18 @@ def test_a_plain_training_question_offers_the_fitting_training_check(person, eng
     assert _slots(engine)[0] == "training_subsidy"
 
 
+def test_an_answer_on_another_subject_is_not_offered_the_check(person, engine) -> None:
+    from handlers.flows.listen import ABOUT, OFFERS
+
+    assert set(ABOUT) == set(OFFERS)
+    p = person()
+    p.say("云岭工匠公示几天")  # names the programme, but the notice period is not what the check is about
+    assert [c.article for c in p.last.citations][:1] == [16]
+    assert "flow:craftsman" not in p.choice_values()
+    p.say(choice="ask:§training:22")  # a tapped article on spot checks: no training check offered
+    assert not {"flow:training_eligibility", "flow:training_subsidy"} & set(p.choice_values())
+
+
 def test_a_question_naming_no_programme_is_offered_nothing(person, engine) -> None:
     p = person()
     p.say("拖欠工资怎么办")

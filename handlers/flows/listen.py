@@ -76,6 +76,9 @@ def offering(faq: Callable[[Ctx, str], list[Reply]]) -> Callable[[Ctx, str], lis
         last = replies[-1]
         if any(c.value == target for c in last.choices):
             return replies
+        cited = {(c.measure, c.article) for c in last.citations}
+        if cited and not cited & ABOUT[found.check]:  # an answer on another subject (公示几天, 抽查比例)
+            return replies
         offer = Choice(target, translator(reply_locale(text, ctx.locale))(OFFERS[found.check]))
         return [*replies[:-1], replace(last, choices=(offer, *last.choices))]
 
@@ -119,6 +122,16 @@ OFFERS = {
     "station_eligibility": N_("Check whether your workstation can apply at provincial level"),
     "training_eligibility": N_("Check who may join the training"),
     "training_subsidy": N_("Work out the subsidy for your class"),
+}
+# The articles each check is about: an answer citing none of them (the notice period, the spot checks) is
+# not offered the check, however plainly its question names the programme.
+ABOUT: dict[str, frozenset[tuple[str, int]]] = {
+    "craftsman_eligibility": frozenset(("craftsman", n) for n in (2, 5, 6, 7, 8)),  # who, direct, priority, not
+    "craftsman_channel": frozenset(("craftsman", n) for n in (9, 10, 11)),  # channels, materials, first review
+    "studio_eligibility": frozenset(("studio", n) for n in (2, 9, 10, 13)),  # what, levels, conditions, route
+    "station_eligibility": frozenset(("station", n) for n in (2, 9, 10, 13)),
+    "training_eligibility": frozenset(("training", n) for n in (5, 6, 7)),  # projects, who, length
+    "training_subsidy": frozenset(("training", n) for n in (8, 9, 10, 16)),  # budgets, rates, allowances, tranches
 }
 KINDS = {"employed": N_("employed worker"), "migrant": N_("migrant worker"),
          "unemployed": N_("unemployed or changing jobs"), "poor": N_("registered poor labourer"),
