@@ -35,6 +35,9 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 BLIND = ROOT / "tests" / "data" / "blind.jsonl"
 # A second test set: round 7, written after the search was fitted on rounds 1-6, all test, never tuned on.
 ROUND7 = ROOT / "tests" / "data" / "blind_round7_test.jsonl"
+# A third: round 23, the plain first question ("云岭工匠评选条件是什么"), written by six new writers after the
+# search was fitted on rounds 1-20, all test, never tuned on (the model was fitted on rounds 1-22).
+ROUND23 = ROOT / "tests" / "data" / "blind_round23_test.jsonl"
 
 Ranker = Callable[[str], tuple[list[tuple[str, int]], bool]]  # question -> (ranked articles, abstained)
 
@@ -298,6 +301,11 @@ def main() -> int:
     for name, qs in sorted(groups(test7, "  r7", styles_of="test").items()):
         if name.strip() not in ("r7 all", "r7 test"):
             print(_row(name, qs, rankers))
+    test23 = load_blind(ROUND23)
+    print(_row("ROUND-23 PLAIN TEST (never tuned)", test23, rankers))
+    for name, qs in sorted(groups(test23, "  r23", styles_of="test").items()):
+        if name.strip() not in ("r23 all", "r23 test"):
+            print(_row(name, qs, rankers))
     for split in ("train", "dev"):
         print(_row(f"blind {split} (tuned on)", [q for q in blind if q["split"] == split], rankers))
     for n, rows in later.items():
@@ -307,6 +315,7 @@ def main() -> int:
         print(_row(f"older {split} (not blind)", [q for q in older if q["split"] == split], rankers))
     print(_row("BLIND TEST, no curation", test, {"ours": no_curation()}))
     print(_row("ROUND-7 TEST, no curation", test7, {"ours": no_curation()}))
+    print(_row("ROUND-23 PLAIN TEST, no curation", test23, {"ours": no_curation()}))
     print("blind test: " + paragraph_and_modes(test))
     from handlers.answering import answer
 

@@ -247,11 +247,14 @@ def _abstain(_: Translate, lang: str, composed: Composed, result: SearchResult, 
     nearby = _nearby(_, lang, result)
     if nearby and not result.named:  # a bare "how much?": which programme's rule (or which of one's), one tap away
         return _which_of(_, nearby, _several_programmes(result))
-    text = _("I could not find this in the four measures I know (Yunling Craftsman, workers' innovation "
-             "studios, technician workstations, union skills-training funds), so I would rather not guess. "
-             "Please ask {contact}, or talk to a person here.", contact=contact)
     if nearby:  # the programme it names: its nearest articles, one tap away, not offered as the answer
-        text += "\n" + _("The nearest provisions of the programme you named, in case they help:")
+        text = _("I am not sure the four measures I know answer this, so I would rather not guess. Please ask "
+                 "{contact}, or talk to a person here.", contact=contact)
+        text += "\n" + _("The nearest provisions of the programme you named, in case one is what you mean:")
+    else:
+        text = _("I could not find this in the four measures I know (Yunling Craftsman, workers' innovation "
+                 "studios, technician workstations, union skills-training funds), so I would rather not guess. "
+                 "Please ask {contact}, or talk to a person here.", contact=contact)
     return Reply(text=text, choices=(*nearby, Choice("flow:handoff", _("Talk to a person")),
                                      Choice("cmd:menu", _("Main menu"))))
 

@@ -81,7 +81,7 @@ OUT_ROUND19 = ROOT / "tests" / "data" / "blind_round19.jsonl"
 OUT_ROUND20 = ROOT / "tests" / "data" / "blind_round20.jsonl"
 OUT_ROUND21 = ROOT / "tests" / "data" / "blind_round21.jsonl"
 OUT_ROUND22 = ROOT / "tests" / "data" / "blind_round22.jsonl"
-OUT_ROUND23 = ROOT / "tests" / "data" / "blind_round23.jsonl"
+OUT_ROUND23 = ROOT / "tests" / "data" / "blind_round23_test.jsonl"
 STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
 SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
 SPLITS_ROUND2 = (("train", 0.80), ("dev", 0.20), ("test", 0.0))
@@ -99,7 +99,7 @@ LATER = {2: (OUT_ROUND2, SEED_ROUND2, "r"), 3: (OUT_ROUND3, 20261201, "s"), 4: (
          20: (OUT_ROUND20, 20261218, "p"), 21: (OUT_ROUND21, 20261219, "n"),
          22: (OUT_ROUND22, 20261220, "j"), 23: (OUT_ROUND23, 20261221, "i")}
 TEST_ONLY = (("train", 0.0), ("dev", 0.0), ("test", 1.0))
-TEST_ROUNDS = frozenset({7})
+TEST_ROUNDS = frozenset({7, 23})  # written blind, measured, never trained or tuned on
 # The rounds the search learns from and is tuned on (train / dev), by number: every later round but round 7.
 TRAINING_ROUNDS = {n: out for n, (out, _seed, _prefix) in LATER.items() if n not in TEST_ROUNDS}
 

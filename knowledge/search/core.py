@@ -94,7 +94,10 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
         # A question that names a programme but asks what the measures do not say (this year's winners, a
         # phone number, another province's scheme) is abstained on, with the programme's nearest articles
         # offered as taps, not as the answer (its threshold is fitted on its own, on dev).
-        nearby = hits[:2] if prep.protected else _bare_choices(prep, scored)
+        # So is one whose loose programme word (培训, 工作室) and best article make a likely question ("学员怎么签
+        # 到", "培训补贴多少钱": the out-of-scope examples are full of other schemes' sign-ins and subsidies).
+        nearby = hits[:2] if prep.protected or (prep.named and not prep.query.get("topic")
+                                                and p_top >= model.sure_above) else _bare_choices(prep, scored)
         return SearchResult(prep.text, prep.lang, (), True, "low_score", nearby=nearby,
                             **common)  # type: ignore[arg-type]
     # A bare question of what kind ("补多少钱啊") is asked which programme even when one article ranks well:
