@@ -302,7 +302,7 @@ def main() -> int:
         if name.strip() not in ("r7 all", "r7 test"):
             print(_row(name, qs, rankers))
     test23 = load_blind(ROUND23)
-    print(_row("ROUND-23 PLAIN TEST (never tuned)", test23, rankers))
+    print(_row("R-23 PLAIN (never tuned)", test23, rankers))
     for name, qs in sorted(groups(test23, "  r23", styles_of="test").items()):
         if name.strip() not in ("r23 all", "r23 test"):
             print(_row(name, qs, rankers))
@@ -315,7 +315,7 @@ def main() -> int:
         print(_row(f"older {split} (not blind)", [q for q in older if q["split"] == split], rankers))
     print(_row("BLIND TEST, no curation", test, {"ours": no_curation()}))
     print(_row("ROUND-7 TEST, no curation", test7, {"ours": no_curation()}))
-    print(_row("ROUND-23 PLAIN TEST, no curation", test23, {"ours": no_curation()}))
+    print(_row("R-23 PLAIN, no curation", test23, {"ours": no_curation()}))
     print("blind test: " + paragraph_and_modes(test))
     from handlers.answering import answer
 
