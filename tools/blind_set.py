@@ -36,6 +36,7 @@ article exists, the deciding snippet occurs verbatim in it) and counts what fail
     .venv/bin/python tools/blind_set.py --round 21 /tmp/blind21/out/n*.jsonl
     .venv/bin/python tools/blind_set.py --round 22 /tmp/blind22/out/j*.jsonl
     .venv/bin/python tools/blind_set.py --round 23 /tmp/blind23/out/i*.jsonl
+    .venv/bin/python tools/blind_set.py --round 24 /tmp/blind24/out/o*.jsonl
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ OUT_ROUND20 = ROOT / "tests" / "data" / "blind_round20.jsonl"
 OUT_ROUND21 = ROOT / "tests" / "data" / "blind_round21.jsonl"
 OUT_ROUND22 = ROOT / "tests" / "data" / "blind_round22.jsonl"
 OUT_ROUND23 = ROOT / "tests" / "data" / "blind_round23_test.jsonl"
+OUT_ROUND24 = ROOT / "tests" / "data" / "blind_round24.jsonl"
 STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
 SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
 SPLITS_ROUND2 = (("train", 0.80), ("dev", 0.20), ("test", 0.0))
@@ -97,7 +99,8 @@ LATER = {2: (OUT_ROUND2, SEED_ROUND2, "r"), 3: (OUT_ROUND3, 20261201, "s"), 4: (
          16: (OUT_ROUND16, 20261214, "g"), 17: (OUT_ROUND17, 20261215, "h"),
          18: (OUT_ROUND18, 20261216, "k"), 19: (OUT_ROUND19, 20261217, "m"),
          20: (OUT_ROUND20, 20261218, "p"), 21: (OUT_ROUND21, 20261219, "n"),
-         22: (OUT_ROUND22, 20261220, "j"), 23: (OUT_ROUND23, 20261221, "i")}
+         22: (OUT_ROUND22, 20261220, "j"), 23: (OUT_ROUND23, 20261221, "i"),
+         24: (OUT_ROUND24, 20261222, "o")}
 TEST_ONLY = (("train", 0.0), ("dev", 0.0), ("test", 1.0))
 TEST_ROUNDS = frozenset({7, 23})  # written blind, measured, never trained or tuned on
 # The rounds the search learns from and is tuned on (train / dev), by number: every later round but round 7.
