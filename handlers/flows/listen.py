@@ -126,10 +126,11 @@ OFFERS = {
 # The articles each check is about: an answer citing none of them (the notice period, the spot checks) is
 # not offered the check, however plainly its question names the programme.
 ABOUT: dict[str, frozenset[tuple[str, int]]] = {
-    "craftsman_eligibility": frozenset(("craftsman", n) for n in (2, 5, 6, 7, 8)),  # who, direct, priority, not
+    # what, how many a year, who, direct, priority, not
+    "craftsman_eligibility": frozenset(("craftsman", n) for n in (2, 3, 5, 6, 7, 8)),
     "craftsman_channel": frozenset(("craftsman", n) for n in (9, 10, 11)),  # channels, materials, first review
-    "studio_eligibility": frozenset(("studio", n) for n in (2, 9, 10, 13)),  # what, levels, conditions, route
-    "station_eligibility": frozenset(("station", n) for n in (2, 9, 10, 13)),
+    "studio_eligibility": frozenset(("studio", n) for n in (2, 4, 9, 10, 13)),  # what, how many, levels, conditions, route
+    "station_eligibility": frozenset(("station", n) for n in (2, 4, 9, 10, 13)),
     "training_eligibility": frozenset(("training", n) for n in (5, 6, 7)),  # projects, who, length
     "training_subsidy": frozenset(("training", n) for n in (8, 9, 10, 16)),  # budgets, rates, allowances, tranches
 }
