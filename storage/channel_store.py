@@ -34,7 +34,10 @@ Unreadable = object()  # an inbox row that does not decrypt (another data key?)
 @dataclass(frozen=True)
 class InboxRow:
     """A step recording one message in the inbox (:meth:`ChannelStore.inbox_recorder`); the rows of a
-    group-committed batch are recorded in one statement by :func:`run_steps`."""
+    group-committed batch are recorded together by :func:`run_steps`. With a ``guard`` -- a key seen once,
+    such as WeChat's (timestamp, nonce), kept in ``processed_message`` under its channel -- the row is
+    recorded only when the key is new, and the step returns ``replayed`` when it is not (None otherwise):
+    the replay guard decides in the transaction that commits before the platform is told anything."""
 
     channel: str
     message_key: str
@@ -42,23 +45,34 @@ class InboxRow:
     at: datetime | None = None
     chat: int | None = None
     seq: int | None = None
+    guard: tuple[str, str] | None = None
+    replayed: object = None
 
-    def __call__(self, session: Session) -> bool:
-        return repo_inbox.record(session=session, channel=self.channel, message_key=self.message_key,
-                                 body=self.body, at=self.at, chat=self.chat, seq=self.seq)
+    def row(self) -> dict[str, Any]:
+        return {"channel": self.channel, "message_key": self.message_key, "body": self.body, "received_at": self.at,
+                "chat": self.chat, "seq": self.seq}
+
+    def __call__(self, session: Session) -> object:
+        if self.guard is not None:
+            (admitted,) = repo_inbox.admit(session=session, rows=[self.row()], guards=[self.guard])
+            return None if admitted else self.replayed
+        repo_inbox.record(session=session, channel=self.channel, message_key=self.message_key,
+                          body=self.body, at=self.at, chat=self.chat, seq=self.seq)
+        return None
 
 
-def run_steps(session: Session, steps: Sequence[Callable[[Session], object]]) -> None:
-    """Steps of one transaction, in order; when they all record inbox rows, in one executemany (in that
-    order: the rows' ids are their chats' order)."""
+def run_steps(session: Session, steps: Sequence[Callable[[Session], object]]) -> list[object]:
+    """Steps of one transaction, in order, and what each returned; when they all record inbox rows, in one
+    executemany (in that order: the rows' ids are their chats' order), after one INSERT of their guards'
+    keys."""
     if steps and all(isinstance(step, InboxRow) for step in steps):
         rows = [step for step in steps if isinstance(step, InboxRow)]
-        repo_inbox.record_many(session=session, rows=[
-            {"channel": r.channel, "message_key": r.message_key, "body": r.body, "received_at": r.at, "chat": r.chat,
-             "seq": r.seq} for r in rows])
-        return
-    for step in steps:
-        step(session)
+        if any(r.guard is not None for r in rows):
+            admitted = repo_inbox.admit(session=session, rows=[r.row() for r in rows], guards=[r.guard for r in rows])
+            return [None if ok else r.replayed for r, ok in zip(rows, admitted, strict=True)]
+        repo_inbox.record_many(session=session, rows=[r.row() for r in rows])
+        return [None] * len(rows)
+    return [step(session) for step in steps]
 
 
 class ChannelStore:
@@ -77,10 +91,12 @@ class ChannelStore:
         return chat_key(self.channel, chat)
 
     def inbox_recorder(self, message_key: str, plain: str, at: datetime | None = None, *, chat: int | None = None,
-                       seq: int | None = None) -> InboxRow:
+                       seq: int | None = None, guard: tuple[str, str] | None = None,
+                       replayed: object = None) -> InboxRow:
         """A step recording a message in the inbox (encrypted now, outside the transaction), with its chat's
-        lock key (:meth:`chat_of`) and its place in the chat's order when the platform numbers updates."""
-        return InboxRow(self.channel, message_key, seal(self.data_key, plain), at, chat, seq)
+        lock key (:meth:`chat_of`) and its place in the chat's order when the platform numbers updates; behind
+        ``guard`` when given (see :class:`InboxRow`)."""
+        return InboxRow(self.channel, message_key, seal(self.data_key, plain), at, chat, seq, guard, replayed)
 
     def record(self, message_key: str, plain: str, at: datetime | None = None, *, chat: int | None = None,
                seq: int | None = None) -> None:
