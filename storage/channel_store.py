@@ -25,7 +25,7 @@ from storage import repositories as repo
 from storage.chat_order import Held as Held  # re-exported: the adapters reach storage through this module
 from storage.chat_order import chat_key, chat_locks
 from storage.crypto import decrypt, seal
-from storage.db import at_commit, run_in_transaction
+from storage.db import at_commit, run_alone, run_in_transaction
 
 T = TypeVar("T")
 Unreadable = object()  # an inbox row that does not decrypt (another data key?)
@@ -97,6 +97,15 @@ class ChannelStore:
         lock key (:meth:`chat_of`) and its place in the chat's order when the platform numbers updates; behind
         ``guard`` when given (see :class:`InboxRow`)."""
         return InboxRow(self.channel, message_key, seal(self.data_key, plain), at, chat, seq, guard, replayed)
+
+    def admit(self, step: InboxRow) -> object:
+        """Run a recording step on its own (what it returns): on PostgreSQL a guarded row is one statement, run
+        in autocommit (:func:`storage.db.run_alone`), which commits it as a transaction would."""
+        if step.guard is None or self.engine.dialect.name != "postgresql":
+            return self.run(step)
+        guard = step.guard
+        admitted = run_alone(self.engine, lambda c: repo_inbox.admit_one(connection=c, row=step.row(), guard=guard))
+        return None if admitted else step.replayed
 
     def record(self, message_key: str, plain: str, at: datetime | None = None, *, chat: int | None = None,
                seq: int | None = None) -> None:

@@ -60,6 +60,15 @@ def _guard_keys(n: int) -> Prepared:
         bindparam("at", type_=t.c.processed_at.type)).columns(t.c.channel, t.c.message_key))
 
 
+def admit_one(*, connection: Connection, row: dict[str, Any], guard: tuple[str, str]) -> bool:
+    """:func:`admit` for one row on PostgreSQL, in one statement on ``connection`` (which may be in autocommit:
+    :func:`storage.db.run_alone`)."""
+    now = utcnow()
+    (count,), = _admit_one().run(connection, {**row, "received_at": row["received_at"] or now, "gc": guard[0],
+                                              "gk": guard[1], "at": now})
+    return bool(count)
+
+
 def admit(*, session: Session, rows: list[dict[str, Any]], guards: list[tuple[str, str] | None]) -> list[bool]:
     """:func:`record_many`, each row behind its guard: a key seen once, such as WeChat's (timestamp, nonce),
     recorded in ``processed_message`` (``guards[i]``: its channel and key; None: no guard). A row whose key
@@ -75,8 +84,7 @@ def admit(*, session: Session, rows: list[dict[str, Any]], guards: list[tuple[st
                 record(session=session, **{k: v for k, v in row.items() if k != "received_at"}, at=row["received_at"])
                 out.append(True)
                 continue
-            (count,), = _admit_one().run(conn, {**row, "gc": guard[0], "gk": guard[1], "at": now})
-            out.append(bool(count))
+            out.append(admit_one(connection=conn, row=row, guard=guard))
         return out
     keys = [g for g in guards if g is not None]
     fresh: set[tuple[str, str]] = set()

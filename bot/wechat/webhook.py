@@ -56,7 +56,7 @@ from handlers.choices import is_handoff, is_menu_value
 from handlers.dispatch import KeyedGuard
 from handlers.types import DispatchResult, Incoming, Reply, reply_to_dict
 from knowledge.text import pseudonym
-from storage.channel_store import WeChatStore
+from storage.channel_store import InboxRow, WeChatStore
 from storage.errors import Busy
 
 log = logging.getLogger(__name__)
@@ -312,7 +312,7 @@ class WeChatWebhook(WeChatInbox):
         (another process's, which had not got the lock yet, or a dead one's) are handled first and their
         replies sent by the customer-service API (see :mod:`storage.chat_order`)."""
         try:
-            held = self.store.run(before)
+            held = self.store.admit(before) if isinstance(before, InboxRow) else self.store.run(before)
         except BaseException as exc:
             recorded.set_exception(exc)
             raise
