@@ -131,14 +131,18 @@ class ChannelStore:
             self.run(work)
 
     def lock(self, chat: int) -> Held:
-        """Wait for a chat's lock (see :mod:`storage.chat_order`); release it with ``Held.release``."""
-        return chat_locks(self.engine).acquire(chat)
+        """Wait for a chat's lock (see :mod:`storage.chat_order`); release it with ``Held.release``. On
+        PostgreSQL the chat's queue is read with the lock, in the same round trip (:meth:`queue_of`)."""
+        return chat_locks(self.engine).acquire(chat, repo_inbox.pending_of_read(channel=self.channel, chat=chat))
 
     def queue_of(self, held: Held, chat: int, message_key: str | None = None) -> list[tuple[str, str | object]] | None:
         """Under the chat's lock: the chat's rows still in the inbox, in its order, up to and including
         ``message_key``'s (all of them without one); None when ``message_key``'s row is not there any more:
         it was handled, with every row before it, by whoever held the lock."""
-        if held.connection is not None:  # the lock's own connection: no second one for the read
+        if held.rows is not None:  # read with the lock
+            rows = [(key, body) for key, body in held.rows]
+            held.rows = None
+        elif held.connection is not None:  # the lock's own connection: no second one for the read
             rows = repo_inbox.pending_of(connection=held.connection, channel=self.channel, chat=chat)
         else:
             rows = self.run(lambda s: repo_inbox.pending_of(connection=s, channel=self.channel, chat=chat))

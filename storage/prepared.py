@@ -56,43 +56,66 @@ class Prepared:
                                                       results, defaults)
         return found
 
-    def run(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Execute in ``conn``'s transaction; the rows it returns (none for a statement without rows)."""
-        plan = self.plan(conn.dialect)
+    def args(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[_Plan, Sequence[Any] | dict[str, Any]]:
+        """The plan and the DBAPI parameters of ``params``, through the types' bind processors."""
+        plan = self.plan(dialect)
         binds = plan.binds
         if plan.defaults:
             params = {**plan.defaults, **params}
-        args: Sequence[Any] | dict[str, Any]
         if plan.names is not None:
-            args = tuple(binds[n](params[n]) if n in binds else params[n] for n in plan.names)
-        else:
-            args = {n: binds[n](v) if n in binds else v for n, v in params.items()}
-        if not conn.in_transaction():  # as Connection.execute would begin it (a rollback must end it)
-            conn.begin()
-        events = conn._has_events or conn.engine._has_events
-        dbapi_conn: Any = conn.connection.dbapi_connection
-        cursor = dbapi_conn.cursor()
-        try:
-            if events:
-                conn.dispatch.before_cursor_execute(conn, cursor, plan.sql, args, None, False)
-            dbapi_error = conn.dialect.loaded_dbapi.Error
-            try:
-                cursor.execute(plan.sql, args)
-                raw = cursor.fetchall() if cursor.description is not None else []
-            except dbapi_error as exc:
-                # A connection the server closed (a restart) is invalidated, as SQLAlchemy does, so that the
-                # caller can tell (``connection_invalidated``) and the pool does not hand it out again.
-                lost = bool(conn.dialect.is_disconnect(exc, dbapi_conn, cursor))
-                if lost:
-                    conn.invalidate(exc)
-                raise DBAPIError.instance(plan.sql, None, exc, dbapi_error, hide_parameters=True,
-                                          dialect=conn.dialect, connection_invalidated=lost) from exc
-            if events:
-                conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, False)
-        finally:
-            with contextlib.suppress(Exception):
-                cursor.close()
+            return plan, tuple(binds[n](params[n]) if n in binds else params[n] for n in plan.names)
+        return plan, {n: binds[n](v) if n in binds else v for n, v in params.items()}
+
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Execute in ``conn``'s transaction; the rows it returns (none for a statement without rows)."""
+        return run_together(conn, [(self, params)])[0]
+
+    @staticmethod
+    def rows(plan: _Plan, raw: Sequence[Any]) -> list[tuple[Any, ...]]:
         procs = plan.results
         if not raw or not any(procs):
             return [tuple(row) for row in raw]
         return [tuple(p(v) if p is not None else v for p, v in zip(procs, row, strict=True)) for row in raw]
+
+
+def run_together(conn: Connection, steps: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> list[list[tuple[Any, ...]]]:
+    """Statements executed one after the other in ``conn``'s transaction, and the rows of each. On psycopg
+    (PostgreSQL) several go in one round trip (pipeline mode, with the transaction's BEGIN when it is the
+    first): each runs when the one before it is done, with its own snapshot, as if sent alone. A failure
+    raises as :meth:`Prepared.run` does."""
+    planned = [step.args(conn.dialect, params) for step, params in steps]
+    if not conn.in_transaction():  # as Connection.execute would begin it (a rollback must end it)
+        conn.begin()
+    events = conn._has_events or conn.engine._has_events
+    dbapi_conn: Any = conn.connection.dbapi_connection
+    cursors = [dbapi_conn.cursor() for _ in planned]
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    out: list[list[tuple[Any, ...]]] = []
+    try:
+        if events:
+            for cursor, (plan, args) in zip(cursors, planned, strict=True):
+                conn.dispatch.before_cursor_execute(conn, cursor, plan.sql, args, None, False)
+        try:
+            pipeline = dbapi_conn.pipeline() if len(planned) > 1 and hasattr(dbapi_conn, "pipeline") \
+                else contextlib.nullcontext()
+            with pipeline:
+                for cursor, (plan, args) in zip(cursors, planned, strict=True):
+                    cursor.execute(plan.sql, args)
+            for cursor, (plan, _args) in zip(cursors, planned, strict=True):
+                out.append(Prepared.rows(plan, cursor.fetchall() if cursor.description is not None else []))
+        except dbapi_error as exc:
+            # A connection the server closed (a restart) is invalidated, as SQLAlchemy does, so that the
+            # caller can tell (``connection_invalidated``) and the pool does not hand it out again.
+            lost = bool(conn.dialect.is_disconnect(exc, dbapi_conn, cursors[-1]))
+            if lost:
+                conn.invalidate(exc)
+            raise DBAPIError.instance(planned[-1][0].sql, None, exc, dbapi_error, hide_parameters=True,
+                                      dialect=conn.dialect, connection_invalidated=lost) from exc
+        if events:
+            for cursor, (plan, args) in zip(cursors, planned, strict=True):
+                conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, False)
+    finally:
+        for cursor in cursors:
+            with contextlib.suppress(Exception):
+                cursor.close()
+    return out

@@ -131,6 +131,11 @@ def _pending_of(limit: int) -> Prepared:
                     .order_by(col(InboxUpdate.seq), col(InboxUpdate.id)).limit(limit))
 
 
+def pending_of_read(*, channel: str, chat: int, limit: int = 1_000) -> tuple[Prepared, dict[str, Any]]:
+    """:func:`pending_of` as a statement and its parameters, for :meth:`storage.chat_order.ChatLocks.acquire`."""
+    return _pending_of(limit), {"channel": channel, "chat": chat}
+
+
 def pending_of(*, connection: Connection | Session, channel: str, chat: int,
                limit: int = 1_000) -> list[tuple[str, str]]:
     """``(message_key, body)`` of one chat's updates not handled yet, in the chat's order: ``seq`` (Telegram's
