@@ -34,11 +34,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from storage.prepared import Prepared, run_together
+from storage.prepared import Prepared, pipelined_begins, run_together
 
 log = logging.getLogger(__name__)
 _LOCK = Prepared(text("SELECT pg_advisory_xact_lock(:k)"))
-_BEGIN = Prepared(text("BEGIN"))
 
 IDLE_LIMIT_S = 300  # a lock transaction idle this long (a stalled process) is ended by the server
 # Connections kept open for locks per process (Telegram holds at most bot.telegram.app.ORDER_SLOTS, the WeChat
@@ -80,9 +79,6 @@ class Held:
             if self.connection is not None:
                 try:
                     self.connection.rollback()  # ends the transaction: the advisory lock goes with it
-                    dbapi: Any = self.connection.connection.dbapi_connection
-                    if dbapi is not None and getattr(dbapi, "autocommit", False):
-                        dbapi.autocommit = False  # as the pool handed it out (ChatLocks._locked)
                     self.connection.close()
                 except Exception as exc:  # the session is gone (and its lock with it): never pool it again
                     log.warning("chat lock connection lost (%s); discarded", type(exc).__name__)
@@ -110,6 +106,7 @@ class ChatLocks:
                 max_overflow=32 - LOCK_CONNECTIONS,
                 connect_args={"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
                               "options": f"-c idle_in_transaction_session_timeout={IDLE_LIMIT_S * 1000}"})
+            pipelined_begins(self._pool)  # BEGIN, the lock and the read in one round trip
 
     def acquire(self, key: int, read: tuple[Prepared, Mapping[str, Any]] | None = None) -> Held:
         """Wait for the chat's lock (first this process's, then the database's). ``read``: a statement run on
@@ -142,11 +139,7 @@ class ChatLocks:
                 if read is None:
                     _LOCK.run(connection, {"k": key})
                     return connection, None
-                # psycopg waits for the BEGIN it sends itself; sent as a statement of the pipeline (the
-                # connection in autocommit until the transaction ends, Held.release), it costs no round trip.
-                dbapi: Any = connection.connection.dbapi_connection
-                dbapi.autocommit = True
-                return connection, run_together(connection, [(_BEGIN, {}), (_LOCK, {"k": key}), read])[2]
+                return connection, run_together(connection, [(_LOCK, {"k": key}), read])[1]
             except DBAPIError as exc:
                 connection.close()
                 if attempt == 2 or not exc.connection_invalidated:

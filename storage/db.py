@@ -81,6 +81,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = 2000, echo: bool = False) ->
     engine = create_engine(url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=20, pool_use_lifo=True,
                            connect_args=connect_args)
     _ping_when_idle(engine)
+    from storage.prepared import pipelined_begins
+
+    pipelined_begins(engine)  # a transaction's BEGIN with its first hot statement, in one round trip
     return engine
 
 

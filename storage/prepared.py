@@ -17,11 +17,12 @@ inside its transaction. What the rest of the code relies on stays:
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
@@ -78,6 +79,44 @@ class Prepared:
         return [tuple(p(v) if p is not None else v for p, v in zip(procs, row, strict=True)) for row in raw]
 
 
+_PIPELINED_BEGIN = "_yunling_pipelined_begin"  # set on the dialect of an engine made by pipelined_begins
+_BEGIN = _Plan("BEGIN", None, {}, (), {})
+_BEGUN_HERE: weakref.WeakSet[Any] = weakref.WeakSet()  # psycopg connections in autocommit for our BEGIN
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+
+
+def pipelined_begins(engine: Engine) -> None:
+    """On psycopg, a transaction whose first statement goes through this module sends its BEGIN with that
+    statement, in one round trip: psycopg would send its own BEGIN and wait for it. The connection is put in
+    autocommit for the explicit BEGIN and taken out of it when the transaction ends (the dialect's commit and
+    rollback, which the pool's reset uses too)."""
+    dialect: Any = engine.dialect
+    if dialect.driver != "psycopg" or getattr(dialect, _PIPELINED_BEGIN, False):
+        return
+    setattr(dialect, _PIPELINED_BEGIN, True)
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def ended(connection: Any) -> None:
+        raw = getattr(connection, "dbapi_connection", connection)  # SQLAlchemy passes the pool's proxy
+        if raw is not None and raw in _BEGUN_HERE and raw.info.transaction_status == _IDLE:
+            _BEGUN_HERE.discard(raw)
+            raw.autocommit = False
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            ended(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            ended(dbapi_connection)
+
+    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+
+
 def run_together(conn: Connection, steps: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> list[list[tuple[Any, ...]]]:
     """Statements executed one after the other in ``conn``'s transaction, and the rows of each. On psycopg
     (PostgreSQL) several go in one round trip (pipeline mode, with the transaction's BEGIN when it is the
@@ -88,12 +127,18 @@ def run_together(conn: Connection, steps: Sequence[tuple[Prepared, Mapping[str, 
         conn.begin()
     events = conn._has_events or conn.engine._has_events
     dbapi_conn: Any = conn.connection.dbapi_connection
+    first = 0
+    if getattr(conn.dialect, _PIPELINED_BEGIN, False) and not dbapi_conn.autocommit \
+            and dbapi_conn.info.transaction_status == _IDLE:  # the transaction's first statement
+        dbapi_conn.autocommit = True
+        _BEGUN_HERE.add(dbapi_conn)
+        planned, first = [(_BEGIN, ()), *planned], 1
     cursors = [dbapi_conn.cursor() for _ in planned]
     dbapi_error = conn.dialect.loaded_dbapi.Error
     out: list[list[tuple[Any, ...]]] = []
     try:
-        if events:
-            for cursor, (plan, args) in zip(cursors, planned, strict=True):
+        if events:  # (not the BEGIN: it is the one psycopg would have sent, which nobody sees either)
+            for cursor, (plan, args) in zip(cursors[first:], planned[first:], strict=True):
                 conn.dispatch.before_cursor_execute(conn, cursor, plan.sql, args, None, False)
         try:
             pipeline = dbapi_conn.pipeline() if len(planned) > 1 and hasattr(dbapi_conn, "pipeline") \
@@ -101,7 +146,7 @@ def run_together(conn: Connection, steps: Sequence[tuple[Prepared, Mapping[str, 
             with pipeline:
                 for cursor, (plan, args) in zip(cursors, planned, strict=True):
                     cursor.execute(plan.sql, args)
-            for cursor, (plan, _args) in zip(cursors, planned, strict=True):
+            for cursor, (plan, _args) in zip(cursors[first:], planned[first:], strict=True):
                 out.append(Prepared.rows(plan, cursor.fetchall() if cursor.description is not None else []))
         except dbapi_error as exc:
             # A connection the server closed (a restart) is invalidated, as SQLAlchemy does, so that the
@@ -112,7 +157,7 @@ def run_together(conn: Connection, steps: Sequence[tuple[Prepared, Mapping[str, 
             raise DBAPIError.instance(planned[-1][0].sql, None, exc, dbapi_error, hide_parameters=True,
                                       dialect=conn.dialect, connection_invalidated=lost) from exc
         if events:
-            for cursor, (plan, args) in zip(cursors, planned, strict=True):
+            for cursor, (plan, args) in zip(cursors[first:], planned[first:], strict=True):
                 conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, False)
     finally:
         for cursor in cursors:

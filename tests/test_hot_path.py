@@ -190,9 +190,8 @@ def test_a_first_message_creates_person_and_identity_as_the_orm_did(engine, sett
 # against statements creeping back in: bench/wechat.py prints the same counts for every kind of message.
 # SQLite's 9: the replay guard's key is recorded before the inbox row, in the transaction that commits before
 # "success" may be answered (one INSERT per group-committed batch, not per message); PostgreSQL does both in
-# one statement. PostgreSQL's 8: the chat lock's BEGIN is a statement of its own, sent in one round trip with
-# the lock and the queue's read (round trips, the figure that counts there, are checked below).
-STATEMENTS_PER_QUESTION = {"sqlite": 9, "postgresql": 8}
+# one statement. PostgreSQL's round trips, the figure that counts there, are checked below.
+STATEMENTS_PER_QUESTION = {"sqlite": 9, "postgresql": 7}
 
 
 def test_a_plain_question_through_the_webhook_costs_at_most_so_many_statements(engine, settings) -> None:
@@ -316,8 +315,8 @@ def test_a_batchs_passive_replies_are_cached_in_one_insert_with_its_commit(engin
 # What one such question may cost in round trips to PostgreSQL (every wait for the server: statements, BEGIN,
 # COMMIT, ROLLBACK, pings), counted on the wire (libpq's trace: one ReadyForQuery per round trip): the inbox
 # row with its replay guard 1 (autocommit), the chat lock and its queue 2 (BEGIN, lock and read in one pipeline;
-# ROLLBACK), the handling transaction 6.
-ROUND_TRIPS_PER_QUESTION = 9
+# ROLLBACK), the handling transaction 5 (BEGIN with its first statement: storage.prepared.pipelined_begins).
+ROUND_TRIPS_PER_QUESTION = 8
 
 
 @pytest.mark.skipif(not PG_URL, reason="round trips to PostgreSQL")

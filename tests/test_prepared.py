@@ -93,3 +93,37 @@ def test_statements_run_together_give_what_each_gives_alone_and_fail_alike(engin
         s.rollback()
     with Session(engine) as s, pytest.raises(exc.IntegrityError):
         run_together(s.connection(), [(count, {"c": "c"}), (add, {"c": "c", "k": "k1"})])
+
+
+def test_a_transaction_begun_with_its_first_statement_ends_as_any_other(engine) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL the BEGIN goes with the first statement (the connection in autocommit for it): committed
+    or rolled back, through the session or the pool's reset, the connection comes back out of autocommit, and
+    the next transaction on it is one (a savepoint needs a transaction block)."""
+    from sqlalchemy import text
+
+    one = Prepared(text("SELECT 1"))
+    raws = []
+
+    def first(session: Session) -> None:
+        assert one.run(session.connection(), {}) == [(1,)]
+        raws.append(session.connection().connection.dbapi_connection)
+
+    def failing(session: Session) -> None:
+        first(session)
+        raise RuntimeError("rolled back")
+
+    run_in_transaction(engine, first)
+    with pytest.raises(RuntimeError):
+        run_in_transaction(engine, failing)
+    with Session(engine) as s:  # ended by the pool's reset, not by the session
+        first(s)
+    for raw in raws:
+        assert not getattr(raw, "autocommit", False)
+
+    def nested(session: Session) -> None:
+        with session.begin_nested():
+            repo.mark_processed(session=session, channel="c", message_key="nested")
+
+    run_in_transaction(engine, first)
+    run_in_transaction(engine, lambda s: repo.mark_processed(session=s, channel="c", message_key="k0"))
+    run_in_transaction(engine, nested)
