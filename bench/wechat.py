@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/wechat.py [--users 500] [--per-user 6] [--concurrency 20] [--db URL]
     .venv/bin/python bench/wechat.py --text 菜单 [--count 2000]      # the old single-text run
+    .venv/bin/python bench/wechat.py --py-spy /tmp/wechat.raw         # the server profiled over the timed run
 
 Starts ``yunling serve``'s server in a subprocess (the real ``/wechat`` webhook with the dispatcher and a
 SQLite database in a temporary directory, unless ``--db`` is given; no delivery worker) plus a bare
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import gc
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -328,6 +330,18 @@ def server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds per thread of the server (thread id -> user + system), from /proc."""
+    out: dict[int, float] = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(task.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
@@ -341,6 +355,8 @@ def main() -> int:
     parser.add_argument("--text", default="", help="instead of the mix, every message says this (e.g. 菜单); "
                         "replies are then only checked to be encrypted")
     parser.add_argument("--count", type=int, default=2000, help="messages with --text")
+    parser.add_argument("--py-spy", metavar="FILE", help="record the server with py-spy (collapsed stacks, "
+                        "--format raw) during the timed run")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -378,6 +394,13 @@ def main() -> int:
             cpu = server_cpu(server.pid)
             bare_rate, bare_lat, bare_fail = asyncio.run(drive(base, "/bare", bare_reqs, args.concurrency, False))
             bare_cpu, cpu = server_cpu(server.pid) - cpu, server_cpu(server.pid)
+            spy = None
+            if args.py_spy:
+                spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(server.pid),
+                                        "--format", "raw", "-r", "200", "--nonblocking", "-o", args.py_spy],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(1.0)  # attached before the clock starts
+            threads = thread_cpu(server.pid)
             if args.text:
                 timed = build_requests(args.count, args.users, args.text)
                 hook_rate, hook_lat, hook_fail = asyncio.run(drive(base, "/wechat", timed, args.concurrency, True))
@@ -387,6 +410,10 @@ def main() -> int:
                 hook_rate, hook_lat, wrong = asyncio.run(drive_mix(base, scripts, expected, args.concurrency))
                 hook_fail, n = len(wrong), len(hook_lat)
             hook_cpu = server_cpu(server.pid) - cpu
+            threads = {tid: t - threads.get(tid, 0.0) for tid, t in thread_cpu(server.pid).items()}
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -401,6 +428,10 @@ def main() -> int:
           ("" if args.text else " (each reply decrypted and compared with the reference answer)"))
     print(f"  server CPU per message  : /wechat {hook_cpu / n * 1000:.2f} ms (target <= 2.5 ms on SQLite, "
           f"<= 4 ms on PostgreSQL); bare {bare_cpu / len(bare_reqs) * 1000:.2f} ms")
+    loop_cpu = threads.get(server.pid, 0.0)
+    busiest = sorted((t for tid, t in threads.items() if tid != server.pid), reverse=True)
+    print(f"  per thread per message  : event loop {loop_cpu / n * 1000:.2f} ms; other threads " +
+          ", ".join(f"{t / n * 1000:.2f}" for t in busiest[:3] if t > 0) + " ms")
     print(f"  ratio to bare {hook_rate / bare_rate:.0%}; p99 {pct(hook_lat, 99):.1f} ms (target <= 100 ms)")
     print("  database statements per message of a known person (+ commits and rollbacks): " +
           "; ".join(f"{label} {n} (+{c})" for label, n, c in counted))

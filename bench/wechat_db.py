@@ -4,9 +4,9 @@
 
 What the webhook does with a message of a person it knows, minus HTTP, crypto of the envelope and the FAQ's
 search (the messages are menu words, menu taps and flow steps): the message recorded in the inbox (on
-SQLite a batch's rows in one transaction, as the database thread does; on PostgreSQL one transaction per
-message, then the chat's lock and queue), then handled with the replay guard (``KeyedGuard``: nonce and
-message key, the inbox row settled) in one transaction per batch (SQLite, ``handle_many``) or per message
+SQLite a batch's rows in one transaction, as the database thread does; on PostgreSQL one statement per
+message), behind the replay guard (the nonce), then the chat's lock and queue, then handled (``KeyedGuard``:
+the message key, the inbox row settled) in one transaction per batch (SQLite, ``handle_many``) or per message
 (PostgreSQL, ``handle``), the passive reply put in the reply cache (encrypted) in that transaction. ``bench/wechat.py`` measures the whole webhook, but on a shared machine its CPU
 per message varies by more than what a statement costs; this isolates the part that statements cost.
 """
@@ -66,13 +66,15 @@ def main() -> int:
         items, steps = [], []
         for n in range(n0, n0 + batch):
             key, user = f"b{run}:{n}", f"o{run}:{n % args.users}"
-            steps.append(store.inbox_recorder(key, "x" * 200, chat=store.chat_of(user)))
+            steps.append(store.inbox_recorder(key, "x" * 200, chat=store.chat_of(user), guard=("wechat-nonce", f"n{key}"),
+                                              replayed="replayed"))
             items.append((Incoming(channel="wechat", user_key=user, message_key=key, received_at=datetime.now(UTC),
                                    **KINDS[n // args.users % len(KINDS)]),  # type: ignore[arg-type]
-                          KeyedGuard("wechat-nonce", f"n{key}", "replayed", settle=("wechat", key)), cache(key)))
-        run_in_transaction(engine, lambda s: run_steps(s, steps))
+                          KeyedGuard("wechat-nonce", None, "replayed", settle=("wechat", key)), cache(key)))
         if sqlite:
+            assert run_in_transaction(engine, lambda s: run_steps(s, steps)) == [None] * len(steps)
             return d.handle_many(items)
+        assert store.admit(steps[0]) is None
         incoming, guard, after = items[0]
         held = store.lock(store.chat_of(incoming.user_key))
         try:

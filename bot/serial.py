@@ -44,10 +44,12 @@ class SerialWorker(Executor):
 
     def dispatch(self, incoming: Incoming, guard: Guard | None = None, after: After | None = None,
                  before: Callable[[Session], object] | None = None,
-                 recorded: Future[None] | None = None) -> Future[DispatchResult]:
+                 recorded: Future[object] | None = None) -> Future[DispatchResult]:
         """Handle ``incoming`` in a batch (see :meth:`Dispatcher.handle_many`). ``before`` runs in a transaction
         of its own that commits before the batch's, with the ``before`` of the batch's other messages (the
-        WeChat webhook records each message in the inbox there); ``recorded`` is resolved once it committed."""
+        WeChat webhook records each message in the inbox there, behind its replay guard); ``recorded`` is
+        resolved once it committed, with what ``before`` returned. When that is not None the message is held:
+        not handled, its result ``DispatchResult(held=...)``."""
         return self._put(("dispatch", incoming, guard, after, before, recorded))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -106,7 +108,7 @@ class SerialWorker(Executor):
         befores = [w[4] for _f, w in group if w[4] is not None]
         if befores:
             try:
-                run_in_transaction(self.dispatcher.engine, lambda s: run_steps(s, befores))
+                verdicts = iter(run_in_transaction(self.dispatcher.engine, lambda s: run_steps(s, befores)))
             except BaseException as exc:  # nothing was recorded, so nothing is handled: the callers refuse
                 log.error("batch of %d messages not recorded (%s)", len(group), type(exc).__name__)
                 for future, w in group:
@@ -114,9 +116,18 @@ class SerialWorker(Executor):
                     if w[5] is not None:
                         w[5].set_exception(exc)
                 return
-            for _f, w in group:
+            admitted = []
+            for future, w in group:
+                held = next(verdicts) if w[4] is not None else None
+                if held is not None:  # its ``before`` held it (a replayed request): not handled
+                    future.set_result(DispatchResult(held=held))
+                else:
+                    admitted.append((future, w))
                 if w[5] is not None:
-                    w[5].set_result(None)
+                    w[5].set_result(held)
+            group = admitted
+            if not group:
+                return
         try:
             results = self.dispatcher.handle_many([(w[1], w[2], w[3]) for _f, w in group])
         except BaseException as exc:  # handle_many apologises for failures itself; this is a bug

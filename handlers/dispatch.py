@@ -64,10 +64,12 @@ class KeyedGuard:
     records it in ``processed_message`` under ``channel`` with the message's own key, in one statement.
     When the key was seen before, ``replayed`` comes back as ``held`` (and the message's key is not kept);
     otherwise ``then`` runs (its own bookkeeping; a value other than None is ``held`` too). Called on its
-    own, it does the same in the session given."""
+    own, it does the same in the session given. ``key`` None: the key was checked already, before this
+    transaction (WeChat's, with the message's inbox row: :class:`storage.channel_store.InboxRow`); only the
+    message's own key is recorded, its inbox row settled in the same statement on PostgreSQL."""
 
     channel: str
-    key: str
+    key: str | None
     replayed: object
     then: Guard | None = None
     first: Guard | None = None  # runs before the key is checked, replayed or not
@@ -80,7 +82,8 @@ class KeyedGuard:
             self.first(session)
         if self.settle is not None:
             repo.settle_inbox(session=session, channel=self.settle[0], message_keys=(self.settle[1],))
-        if not repo.mark_processed(session=session, channel=self.channel, message_key=self.key):
+        if self.key is not None and not repo.mark_processed(session=session, channel=self.channel,
+                                                            message_key=self.key):
             return self.replayed
         return self.then(session) if self.then is not None else None
 
@@ -267,9 +270,19 @@ class Dispatcher(Router):
             if not repo.mark_processed(session=session, channel=incoming.channel, message_key=incoming.message_key):
                 return DispatchResult(duplicate=True)
             return None
-        # The guard's key and the message's in one statement.
         if guard.first is not None:
             guard.first(session)
+        if guard.key is None:  # checked before this transaction: the message's key only
+            new_message = repo.mark_processed_settling(session=session, channel=incoming.channel,
+                                                       message_key=incoming.message_key,
+                                                       settle=None if settled else guard.settle)
+            held = guard.then(session) if guard.then is not None else None
+            if held is not None:
+                if new_message:
+                    repo.forget_processed(session=session, channel=incoming.channel, message_key=incoming.message_key)
+                return DispatchResult(held=held)
+            return None if new_message else DispatchResult(duplicate=True)
+        # The guard's key and the message's in one statement.
         fresh, new_message = repo.mark_processed_pair(session=session, first=(guard.channel, guard.key),
                                                       second=(incoming.channel, incoming.message_key),
                                                       settle=None if settled else guard.settle)

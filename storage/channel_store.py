@@ -25,7 +25,7 @@ from storage import repositories as repo
 from storage.chat_order import Held as Held  # re-exported: the adapters reach storage through this module
 from storage.chat_order import chat_key, chat_locks
 from storage.crypto import decrypt, seal
-from storage.db import at_commit, run_in_transaction
+from storage.db import at_commit, run_alone, run_in_transaction
 
 T = TypeVar("T")
 Unreadable = object()  # an inbox row that does not decrypt (another data key?)
@@ -34,7 +34,10 @@ Unreadable = object()  # an inbox row that does not decrypt (another data key?)
 @dataclass(frozen=True)
 class InboxRow:
     """A step recording one message in the inbox (:meth:`ChannelStore.inbox_recorder`); the rows of a
-    group-committed batch are recorded in one statement by :func:`run_steps`."""
+    group-committed batch are recorded together by :func:`run_steps`. With a ``guard`` -- a key seen once,
+    such as WeChat's (timestamp, nonce), kept in ``processed_message`` under its channel -- the row is
+    recorded only when the key is new, and the step returns ``replayed`` when it is not (None otherwise):
+    the replay guard decides in the transaction that commits before the platform is told anything."""
 
     channel: str
     message_key: str
@@ -42,23 +45,34 @@ class InboxRow:
     at: datetime | None = None
     chat: int | None = None
     seq: int | None = None
+    guard: tuple[str, str] | None = None
+    replayed: object = None
 
-    def __call__(self, session: Session) -> bool:
-        return repo_inbox.record(session=session, channel=self.channel, message_key=self.message_key,
-                                 body=self.body, at=self.at, chat=self.chat, seq=self.seq)
+    def row(self) -> dict[str, Any]:
+        return {"channel": self.channel, "message_key": self.message_key, "body": self.body, "received_at": self.at,
+                "chat": self.chat, "seq": self.seq}
+
+    def __call__(self, session: Session) -> object:
+        if self.guard is not None:
+            (admitted,) = repo_inbox.admit(session=session, rows=[self.row()], guards=[self.guard])
+            return None if admitted else self.replayed
+        repo_inbox.record(session=session, channel=self.channel, message_key=self.message_key,
+                          body=self.body, at=self.at, chat=self.chat, seq=self.seq)
+        return None
 
 
-def run_steps(session: Session, steps: Sequence[Callable[[Session], object]]) -> None:
-    """Steps of one transaction, in order; when they all record inbox rows, in one executemany (in that
-    order: the rows' ids are their chats' order)."""
+def run_steps(session: Session, steps: Sequence[Callable[[Session], object]]) -> list[object]:
+    """Steps of one transaction, in order, and what each returned; when they all record inbox rows, in one
+    executemany (in that order: the rows' ids are their chats' order), after one INSERT of their guards'
+    keys."""
     if steps and all(isinstance(step, InboxRow) for step in steps):
         rows = [step for step in steps if isinstance(step, InboxRow)]
-        repo_inbox.record_many(session=session, rows=[
-            {"channel": r.channel, "message_key": r.message_key, "body": r.body, "received_at": r.at, "chat": r.chat,
-             "seq": r.seq} for r in rows])
-        return
-    for step in steps:
-        step(session)
+        if any(r.guard is not None for r in rows):
+            admitted = repo_inbox.admit(session=session, rows=[r.row() for r in rows], guards=[r.guard for r in rows])
+            return [None if ok else r.replayed for r, ok in zip(rows, admitted, strict=True)]
+        repo_inbox.record_many(session=session, rows=[r.row() for r in rows])
+        return [None] * len(rows)
+    return [step(session) for step in steps]
 
 
 class ChannelStore:
@@ -77,10 +91,21 @@ class ChannelStore:
         return chat_key(self.channel, chat)
 
     def inbox_recorder(self, message_key: str, plain: str, at: datetime | None = None, *, chat: int | None = None,
-                       seq: int | None = None) -> InboxRow:
+                       seq: int | None = None, guard: tuple[str, str] | None = None,
+                       replayed: object = None) -> InboxRow:
         """A step recording a message in the inbox (encrypted now, outside the transaction), with its chat's
-        lock key (:meth:`chat_of`) and its place in the chat's order when the platform numbers updates."""
-        return InboxRow(self.channel, message_key, seal(self.data_key, plain), at, chat, seq)
+        lock key (:meth:`chat_of`) and its place in the chat's order when the platform numbers updates; behind
+        ``guard`` when given (see :class:`InboxRow`)."""
+        return InboxRow(self.channel, message_key, seal(self.data_key, plain), at, chat, seq, guard, replayed)
+
+    def admit(self, step: InboxRow) -> object:
+        """Run a recording step on its own (what it returns): on PostgreSQL a guarded row is one statement, run
+        in autocommit (:func:`storage.db.run_alone`), which commits it as a transaction would."""
+        if step.guard is None or self.engine.dialect.name != "postgresql":
+            return self.run(step)
+        guard = step.guard
+        admitted = run_alone(self.engine, lambda c: repo_inbox.admit_one(connection=c, row=step.row(), guard=guard))
+        return None if admitted else step.replayed
 
     def record(self, message_key: str, plain: str, at: datetime | None = None, *, chat: int | None = None,
                seq: int | None = None) -> None:
@@ -106,14 +131,18 @@ class ChannelStore:
             self.run(work)
 
     def lock(self, chat: int) -> Held:
-        """Wait for a chat's lock (see :mod:`storage.chat_order`); release it with ``Held.release``."""
-        return chat_locks(self.engine).acquire(chat)
+        """Wait for a chat's lock (see :mod:`storage.chat_order`); release it with ``Held.release``. On
+        PostgreSQL the chat's queue is read with the lock, in the same round trip (:meth:`queue_of`)."""
+        return chat_locks(self.engine).acquire(chat, repo_inbox.pending_of_read(channel=self.channel, chat=chat))
 
     def queue_of(self, held: Held, chat: int, message_key: str | None = None) -> list[tuple[str, str | object]] | None:
         """Under the chat's lock: the chat's rows still in the inbox, in its order, up to and including
         ``message_key``'s (all of them without one); None when ``message_key``'s row is not there any more:
         it was handled, with every row before it, by whoever held the lock."""
-        if held.connection is not None:  # the lock's own connection: no second one for the read
+        if held.rows is not None:  # read with the lock
+            rows = [(key, body) for key, body in held.rows]
+            held.rows = None
+        elif held.connection is not None:  # the lock's own connection: no second one for the read
             rows = repo_inbox.pending_of(connection=held.connection, channel=self.channel, chat=chat)
         else:
             rows = self.run(lambda s: repo_inbox.pending_of(connection=s, channel=self.channel, chat=chat))

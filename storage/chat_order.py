@@ -27,12 +27,14 @@ import hashlib
 import logging
 import threading
 import weakref
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from storage.prepared import Prepared
+from storage.prepared import Prepared, pipelined_begins, run_together
 
 log = logging.getLogger(__name__)
 _LOCK = Prepared(text("SELECT pg_advisory_xact_lock(:k)"))
@@ -63,8 +65,10 @@ class Held:
     """A chat's lock, held until :meth:`release`. ``connection``: the lock's own connection on PostgreSQL
     (reads made on it see every row committed before the lock was granted), None on SQLite."""
 
-    def __init__(self, local: _Local, connection: Connection | None) -> None:
+    def __init__(self, local: _Local, connection: Connection | None,
+                 rows: list[tuple[Any, ...]] | None = None) -> None:
         self._local, self.connection = local, connection
+        self.rows = rows  # what the read given to ChatLocks.acquire returned, read under the lock
         self._released = False
 
     def release(self) -> None:
@@ -102,9 +106,12 @@ class ChatLocks:
                 max_overflow=32 - LOCK_CONNECTIONS,
                 connect_args={"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
                               "options": f"-c idle_in_transaction_session_timeout={IDLE_LIMIT_S * 1000}"})
+            pipelined_begins(self._pool)  # BEGIN, the lock and the read in one round trip
 
-    def acquire(self, key: int) -> Held:
-        """Wait for the chat's lock (first this process's, then the database's)."""
+    def acquire(self, key: int, read: tuple[Prepared, Mapping[str, Any]] | None = None) -> Held:
+        """Wait for the chat's lock (first this process's, then the database's). ``read``: a statement run on
+        the lock's connection once the lock is granted, in the same round trip as the lock (and its BEGIN),
+        its rows in ``Held.rows`` (on PostgreSQL; None on SQLite)."""
         with self._guard:
             local = self._locals.get(key)
             if local is None:
@@ -113,20 +120,26 @@ class ChatLocks:
         if self._pool is None:
             return Held(local, None)
         try:
-            return Held(local, self._locked(key))
+            connection, rows = self._locked(key, read)
+            return Held(local, connection, rows)
         except BaseException:
             local.lock.release()
             raise
 
-    def _locked(self, key: int) -> Connection:
-        """A connection whose transaction holds the advisory lock. A pooled connection the server closed
-        meanwhile (a restart) fails its first statement and is replaced once, instead of a ping per lock."""
+    def _locked(self, key: int, read: tuple[Prepared, Mapping[str, Any]] | None
+                ) -> tuple[Connection, list[tuple[Any, ...]] | None]:
+        """A connection whose transaction holds the advisory lock, and the rows of ``read``: BEGIN, the lock and
+        the read go in one round trip (psycopg's pipeline), the read running once the lock is granted, with
+        a snapshot taken then. A pooled connection the server closed meanwhile (a restart) fails its first
+        statement and is replaced once, instead of a ping per lock."""
         assert self._pool is not None
         for attempt in (1, 2):
             connection = self._pool.connect()
             try:
-                _LOCK.run(connection, {"k": key})
-                return connection
+                if read is None:
+                    _LOCK.run(connection, {"k": key})
+                    return connection, None
+                return connection, run_together(connection, [(_LOCK, {"k": key}), read])[1]
             except DBAPIError as exc:
                 connection.close()
                 if attempt == 2 or not exc.connection_invalidated:

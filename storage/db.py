@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from storage.errors import Busy
@@ -76,8 +76,42 @@ def make_engine(url: str, *, busy_timeout_ms: int = 2000, echo: bool = False) ->
         return engine
     # An unreachable server fails in seconds with its reason instead of hanging on TCP's own timeout.
     connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT_S}
-    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         connect_args=connect_args)
+    # LIFO: the connection used last is handed out next, so under any load the same few stay warm (and are not
+    # pinged, below) while the rest age out.
+    engine = create_engine(url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=20, pool_use_lifo=True,
+                           connect_args=connect_args)
+    _ping_when_idle(engine)
+    from storage.prepared import pipelined_begins
+
+    pipelined_begins(engine)  # a transaction's BEGIN with its first hot statement, in one round trip
+    return engine
+
+
+PING_IDLE_S = 2.0  # a pooled connection unused this long is pinged before it is handed out
+_IDLE_SINCE = "yunling.idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """The pool's pre-ping, for connections that sat idle: a server restart (or a dropped session) leaves the
+    pool's connections dead, and the next transaction on one would fail. SQLAlchemy's ``pool_pre_ping`` pings
+    at every checkout -- a round trip per transaction; under load a connection comes back to the pool within
+    milliseconds, so only one unused for ``PING_IDLE_S`` is pinged, and a dead one is replaced before it is
+    handed out (``DisconnectionError``: the pool discards it and connects anew)."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)  # None: connected for this checkout
+        if since is None or time.monotonic() - since < PING_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("pooled connection did not answer its ping") from exc
 
 
 _AT_COMMIT = "yunling.at_commit"  # session.info: {key: (flush, rows)}, written just before the commit
@@ -161,6 +195,38 @@ def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts
         try:
             with session_scope(engine) as session:
                 return work(session)
+        except Exception as exc:
+            if not is_busy_error(exc) or attempt == attempts:
+                if is_busy_error(exc):
+                    raise Busy(str(exc)) from exc
+                raise
+            for hook in BUSY_HOOKS:
+                hook()
+            log.warning("database busy (attempt %d/%d), retrying: %s", attempt, attempts,
+                        str(getattr(exc, "orig", exc))[:120])
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+def run_alone(engine: Engine, work: Callable[[Connection], T], *, attempts: int = 4) -> T:
+    """``work``'s one statement on its own, retried when the database is busy: on PostgreSQL in autocommit (a
+    statement on its own is a transaction: no BEGIN and COMMIT round trips), elsewhere in a transaction."""
+    if engine.dialect.name != "postgresql":
+        return run_in_transaction(engine, lambda session: work(session.connection()), attempts=attempts)
+    delay = 0.05
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.connect() as connection:
+                dbapi: Any = connection.connection.dbapi_connection
+                dbapi.autocommit = True
+                try:
+                    result = work(connection)
+                    connection.commit()  # (nothing to commit: it ends SQLAlchemy's transaction)
+                finally:
+                    if not dbapi.closed:
+                        dbapi.autocommit = False
+                return result
         except Exception as exc:
             if not is_busy_error(exc) or attempt == attempts:
                 if is_busy_error(exc):

@@ -17,11 +17,12 @@ inside its transaction. What the rest of the code relies on stays:
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
@@ -56,43 +57,110 @@ class Prepared:
                                                       results, defaults)
         return found
 
-    def run(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Execute in ``conn``'s transaction; the rows it returns (none for a statement without rows)."""
-        plan = self.plan(conn.dialect)
+    def args(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[_Plan, Sequence[Any] | dict[str, Any]]:
+        """The plan and the DBAPI parameters of ``params``, through the types' bind processors."""
+        plan = self.plan(dialect)
         binds = plan.binds
         if plan.defaults:
             params = {**plan.defaults, **params}
-        args: Sequence[Any] | dict[str, Any]
         if plan.names is not None:
-            args = tuple(binds[n](params[n]) if n in binds else params[n] for n in plan.names)
-        else:
-            args = {n: binds[n](v) if n in binds else v for n, v in params.items()}
-        if not conn.in_transaction():  # as Connection.execute would begin it (a rollback must end it)
-            conn.begin()
-        events = conn._has_events or conn.engine._has_events
-        dbapi_conn: Any = conn.connection.dbapi_connection
-        cursor = dbapi_conn.cursor()
-        try:
-            if events:
-                conn.dispatch.before_cursor_execute(conn, cursor, plan.sql, args, None, False)
-            dbapi_error = conn.dialect.loaded_dbapi.Error
-            try:
-                cursor.execute(plan.sql, args)
-                raw = cursor.fetchall() if cursor.description is not None else []
-            except dbapi_error as exc:
-                # A connection the server closed (a restart) is invalidated, as SQLAlchemy does, so that the
-                # caller can tell (``connection_invalidated``) and the pool does not hand it out again.
-                lost = bool(conn.dialect.is_disconnect(exc, dbapi_conn, cursor))
-                if lost:
-                    conn.invalidate(exc)
-                raise DBAPIError.instance(plan.sql, None, exc, dbapi_error, hide_parameters=True,
-                                          dialect=conn.dialect, connection_invalidated=lost) from exc
-            if events:
-                conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, False)
-        finally:
-            with contextlib.suppress(Exception):
-                cursor.close()
+            return plan, tuple(binds[n](params[n]) if n in binds else params[n] for n in plan.names)
+        return plan, {n: binds[n](v) if n in binds else v for n, v in params.items()}
+
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Execute in ``conn``'s transaction; the rows it returns (none for a statement without rows)."""
+        return run_together(conn, [(self, params)])[0]
+
+    @staticmethod
+    def rows(plan: _Plan, raw: Sequence[Any]) -> list[tuple[Any, ...]]:
         procs = plan.results
         if not raw or not any(procs):
             return [tuple(row) for row in raw]
         return [tuple(p(v) if p is not None else v for p, v in zip(procs, row, strict=True)) for row in raw]
+
+
+_PIPELINED_BEGIN = "_yunling_pipelined_begin"  # set on the dialect of an engine made by pipelined_begins
+_BEGIN = _Plan("BEGIN", None, {}, (), {})
+_BEGUN_HERE: weakref.WeakSet[Any] = weakref.WeakSet()  # psycopg connections in autocommit for our BEGIN
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+
+
+def pipelined_begins(engine: Engine) -> None:
+    """On psycopg, a transaction whose first statement goes through this module sends its BEGIN with that
+    statement, in one round trip: psycopg would send its own BEGIN and wait for it. The connection is put in
+    autocommit for the explicit BEGIN and taken out of it when the transaction ends (the dialect's commit and
+    rollback, which the pool's reset uses too)."""
+    dialect: Any = engine.dialect
+    if dialect.driver != "psycopg" or getattr(dialect, _PIPELINED_BEGIN, False):
+        return
+    setattr(dialect, _PIPELINED_BEGIN, True)
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def ended(connection: Any) -> None:
+        raw = getattr(connection, "dbapi_connection", connection)  # SQLAlchemy passes the pool's proxy
+        if raw is not None and raw in _BEGUN_HERE and raw.info.transaction_status == _IDLE:
+            _BEGUN_HERE.discard(raw)
+            raw.autocommit = False
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            ended(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            ended(dbapi_connection)
+
+    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+
+
+def run_together(conn: Connection, steps: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> list[list[tuple[Any, ...]]]:
+    """Statements executed one after the other in ``conn``'s transaction, and the rows of each. On psycopg
+    (PostgreSQL) several go in one round trip (pipeline mode, with the transaction's BEGIN when it is the
+    first): each runs when the one before it is done, with its own snapshot, as if sent alone. A failure
+    raises as :meth:`Prepared.run` does."""
+    planned = [step.args(conn.dialect, params) for step, params in steps]
+    if not conn.in_transaction():  # as Connection.execute would begin it (a rollback must end it)
+        conn.begin()
+    events = conn._has_events or conn.engine._has_events
+    dbapi_conn: Any = conn.connection.dbapi_connection
+    first = 0
+    if getattr(conn.dialect, _PIPELINED_BEGIN, False) and not dbapi_conn.autocommit \
+            and dbapi_conn.info.transaction_status == _IDLE:  # the transaction's first statement
+        dbapi_conn.autocommit = True
+        _BEGUN_HERE.add(dbapi_conn)
+        planned, first = [(_BEGIN, ()), *planned], 1
+    cursors = [dbapi_conn.cursor() for _ in planned]
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    out: list[list[tuple[Any, ...]]] = []
+    try:
+        if events:  # (not the BEGIN: it is the one psycopg would have sent, which nobody sees either)
+            for cursor, (plan, args) in zip(cursors[first:], planned[first:], strict=True):
+                conn.dispatch.before_cursor_execute(conn, cursor, plan.sql, args, None, False)
+        try:
+            pipeline = dbapi_conn.pipeline() if len(planned) > 1 and hasattr(dbapi_conn, "pipeline") \
+                else contextlib.nullcontext()
+            with pipeline:
+                for cursor, (plan, args) in zip(cursors, planned, strict=True):
+                    cursor.execute(plan.sql, args)
+            for cursor, (plan, _args) in zip(cursors[first:], planned[first:], strict=True):
+                out.append(Prepared.rows(plan, cursor.fetchall() if cursor.description is not None else []))
+        except dbapi_error as exc:
+            # A connection the server closed (a restart) is invalidated, as SQLAlchemy does, so that the
+            # caller can tell (``connection_invalidated``) and the pool does not hand it out again.
+            lost = bool(conn.dialect.is_disconnect(exc, dbapi_conn, cursors[-1]))
+            if lost:
+                conn.invalidate(exc)
+            raise DBAPIError.instance(planned[-1][0].sql, None, exc, dbapi_error, hide_parameters=True,
+                                      dialect=conn.dialect, connection_invalidated=lost) from exc
+        if events:
+            for cursor, (plan, args) in zip(cursors[first:], planned[first:], strict=True):
+                conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, False)
+    finally:
+        for cursor in cursors:
+            with contextlib.suppress(Exception):
+                cursor.close()
+    return out

@@ -12,11 +12,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from storage.models import InboxUpdate, utcnow
+from storage.db import table
+from storage.models import InboxUpdate, ProcessedMessage, utcnow
 from storage.prepared import Prepared
 from storage.repositories import insert_many_once, insert_once, settle_inbox
 
@@ -33,6 +34,78 @@ def record_many(*, session: Session, rows: list[dict[str, Any]]) -> None:
     now); a key already there keeps its row."""
     now = utcnow()
     insert_many_once(session, InboxUpdate, [{**row, "received_at": row["received_at"] or now} for row in rows])
+
+
+@cache
+def _admit_one() -> Prepared:
+    # PostgreSQL: the guard's key and, when it is new, the row, in one statement (one round trip).
+    t, inbox = table(ProcessedMessage), table(InboxUpdate)
+    return Prepared(text(
+        f"WITH fresh AS (INSERT INTO {t.name} (channel, message_key, processed_at) VALUES (:gc, :gk, :at) "
+        "ON CONFLICT DO NOTHING RETURNING 1), "
+        f"kept AS (INSERT INTO {inbox.name} (channel, message_key, body, received_at, chat, seq) "
+        "SELECT :channel, :message_key, :body, :received_at, CAST(:chat AS BIGINT), CAST(:seq AS BIGINT) FROM fresh "
+        "ON CONFLICT DO NOTHING) SELECT count(*) FROM fresh").bindparams(
+        bindparam("at", type_=t.c.processed_at.type), bindparam("received_at", type_=inbox.c.received_at.type))
+        .columns(count=t.c.id.type))
+
+
+@cache
+def _guard_keys(n: int) -> Prepared:
+    # SQLite: the batch's guard keys in one multi-row INSERT (text: a multi-row VALUES has no cache key).
+    t = table(ProcessedMessage)
+    values = ", ".join(f"(:c{i}, :k{i}, :at)" for i in range(n))
+    return Prepared(text(f"INSERT INTO {t.name} (channel, message_key, processed_at) VALUES {values} "
+                         "ON CONFLICT DO NOTHING RETURNING channel, message_key").bindparams(
+        bindparam("at", type_=t.c.processed_at.type)).columns(t.c.channel, t.c.message_key))
+
+
+def admit_one(*, connection: Connection, row: dict[str, Any], guard: tuple[str, str]) -> bool:
+    """:func:`admit` for one row on PostgreSQL, in one statement on ``connection`` (which may be in autocommit:
+    :func:`storage.db.run_alone`)."""
+    now = utcnow()
+    (count,), = _admit_one().run(connection, {**row, "received_at": row["received_at"] or now, "gc": guard[0],
+                                              "gk": guard[1], "at": now})
+    return bool(count)
+
+
+def admit(*, session: Session, rows: list[dict[str, Any]], guards: list[tuple[str, str] | None]) -> list[bool]:
+    """:func:`record_many`, each row behind its guard: a key seen once, such as WeChat's (timestamp, nonce),
+    recorded in ``processed_message`` (``guards[i]``: its channel and key; None: no guard). A row whose key
+    was seen before (or earlier in ``rows``) is not recorded; True per row when it was admitted. On
+    PostgreSQL one statement per row; on SQLite one INSERT for the batch's keys and one executemany."""
+    now = utcnow()
+    rows = [{**row, "received_at": row["received_at"] or now} for row in rows]
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        out = []
+        for row, guard in zip(rows, guards, strict=True):
+            if guard is None:
+                record(session=session, **{k: v for k, v in row.items() if k != "received_at"}, at=row["received_at"])
+                out.append(True)
+                continue
+            out.append(admit_one(connection=conn, row=row, guard=guard))
+        return out
+    keys = [g for g in guards if g is not None]
+    fresh: set[tuple[str, str]] = set()
+    if keys:
+        if conn.dialect.name == "sqlite" and len(keys) <= 64:
+            params: dict[str, Any] = {"at": now}
+            for i, (channel, key) in enumerate(keys):
+                params[f"c{i}"], params[f"k{i}"] = channel, key
+            fresh = {(c, k) for c, k in _guard_keys(len(keys)).run(conn, params)}
+        else:
+            from storage.repositories import mark_processed
+
+            fresh = {g for g in dict.fromkeys(keys) if mark_processed(session=session, channel=g[0], message_key=g[1])}
+    out, seen = [], set()
+    for guard in guards:
+        ok = guard is None or (guard in fresh and guard not in seen)
+        if guard is not None:
+            seen.add(guard)
+        out.append(ok)
+    insert_many_once(session, InboxUpdate, [row for row, ok in zip(rows, out, strict=True) if ok])
+    return out
 
 
 def settle(*, session: Session, channel: str, message_key: str) -> None:
@@ -56,6 +129,11 @@ def _pending_of(limit: int) -> Prepared:
                     .where(col(InboxUpdate.channel) == bindparam("channel"),
                            col(InboxUpdate.chat) == bindparam("chat"))
                     .order_by(col(InboxUpdate.seq), col(InboxUpdate.id)).limit(limit))
+
+
+def pending_of_read(*, channel: str, chat: int, limit: int = 1_000) -> tuple[Prepared, dict[str, Any]]:
+    """:func:`pending_of` as a statement and its parameters, for :meth:`storage.chat_order.ChatLocks.acquire`."""
+    return _pending_of(limit), {"channel": channel, "chat": chat}
 
 
 def pending_of(*, connection: Connection | Session, channel: str, chat: int,

@@ -123,6 +123,35 @@ def mark_processed_pair(*, session: Session, first: tuple[str, str], second: tup
     return first[0] in inserted, second[0] in inserted
 
 
+@cache
+def _one_once_stmt(dialect: str, settling: bool) -> Prepared:
+    # PostgreSQL runs a data-modifying WITH whatever the INSERT does: the inbox row goes in the same statement.
+    t, inbox = table(ProcessedMessage), table(InboxUpdate)
+    settle = (f"WITH settled AS (DELETE FROM {inbox.name} WHERE channel = :sc AND message_key = :sk) "
+              if settling else "")
+    return Prepared(text(
+        f"{settle}INSERT INTO {t.name} (channel, message_key, processed_at) VALUES (:c1, :k1, :at) "
+        "ON CONFLICT DO NOTHING RETURNING channel").bindparams(
+        bindparam("at", type_=t.c.processed_at.type)).columns(t.c.channel))
+
+
+def mark_processed_settling(*, session: Session, channel: str, message_key: str,
+                            settle: tuple[str, str] | None = None) -> bool:
+    """:func:`mark_processed`, after deleting the inbox row ``settle`` (channel, message_key) whatever the key
+    says: in one statement on PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    if settle is not None and dialect != "postgresql":
+        settle_inbox(session=session, channel=settle[0], message_keys=(settle[1],))
+    if dialect not in ("sqlite", "postgresql"):
+        return mark_processed(session=session, channel=channel, message_key=message_key)
+    values: dict[str, Any] = {"c1": channel, "k1": message_key, "at": utcnow()}
+    settling = settle is not None and dialect == "postgresql"
+    if settling:
+        assert settle is not None
+        values["sc"], values["sk"] = settle
+    return bool(_one_once_stmt(dialect, settling).run(session.connection(), values))
+
+
 _INBOX = table(InboxUpdate).c
 _SETTLE_ONE = Prepared(delete(table(InboxUpdate)).where(_INBOX.channel == bindparam("c"),
                                                           _INBOX.message_key == bindparam("k")))

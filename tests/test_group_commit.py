@@ -18,6 +18,7 @@ from handlers.flows import FLOWS, faq_answer
 from handlers.registry import build_dispatcher
 from handlers.types import Incoming
 from storage import repositories as repo
+from storage.db import run_in_transaction
 from storage.models import Conversation, Identity, Person, ProcessedMessage
 from tests.conftest import TZ
 
@@ -140,6 +141,38 @@ def test_the_worker_records_a_batchs_inbox_rows_in_one_statement_in_order(d, eng
 
         rows = s.exec(select(InboxUpdate.message_key).order_by(InboxUpdate.id)).all()  # type: ignore[arg-type]
     assert list(rows) == [f"i{n}" for n in range(4)]  # nothing settles them here: no keyed guard
+
+
+def test_a_batchs_replay_guards_decide_before_its_rows_are_recorded(d, engine, settings) -> None:
+    """Inbox rows behind a guard key (WeChat's (timestamp, nonce)): a key seen before, or earlier in the same
+    batch, holds its message -- not recorded, not handled, ``recorded`` resolved with the guard's verdict."""
+    from concurrent.futures import Future
+
+    from storage.channel_store import ChannelStore
+    from storage.models import InboxUpdate, ProcessedMessage
+
+    store = ChannelStore(engine, settings.data_key, "console")
+    replayed = object()
+    worker = SerialWorker(d)
+    run_in_transaction(engine, lambda s: repo.mark_processed(session=s, channel="nonce", message_key="old"))
+    gate = threading.Event()
+    blocker = worker.submit(gate.wait, 5)
+    nonces = ["n1", "old", "n2", "n1"]
+    recorded: list[Future[object]] = [Future() for _ in nonces]
+    futures = [worker.dispatch(msg(f"u{n}", f"g{n}", "菜单"), before=store.inbox_recorder(
+        f"g{n}", f"body {n}", guard=("nonce", nonce), replayed=replayed), recorded=recorded[n])
+        for n, nonce in enumerate(nonces)]
+    gate.set()
+    assert blocker.result(5) is True
+    results = [f.result(5) for f in futures]
+    worker.shutdown()
+    assert [r.held is replayed for r in results] == [False, True, False, True]
+    assert results[0].replies and results[2].replies and not results[1].replies
+    assert [r.result(5) is replayed for r in recorded] == [False, True, False, True]
+    with Session(engine) as s:
+        kept = s.exec(select(InboxUpdate.message_key).order_by(InboxUpdate.id)).all()  # type: ignore[arg-type]
+        keys = set(s.exec(select(ProcessedMessage.message_key)).all())
+    assert list(kept) == ["g0", "g2"] and {"n1", "n2", "old"} <= keys and "g1" not in keys
 
 
 def test_the_worker_hands_exceptions_of_other_work_to_the_caller(d) -> None:

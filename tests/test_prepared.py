@@ -73,3 +73,57 @@ def test_errors_are_sqlalchemys_with_parameters_hidden(engine) -> None:  # type:
 def test_expanding_parameters_are_refused(engine) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError):
         Prepared(repo._SETTLE_MANY).plan(engine.dialect)
+
+
+def test_statements_run_together_give_what_each_gives_alone_and_fail_alike(engine) -> None:  # type: ignore[no-untyped-def]
+    """``run_together`` (one round trip on PostgreSQL: psycopg's pipeline) returns each statement's rows, runs
+    them in order (the second sees the first's write), and a failing one raises SQLAlchemy's error."""
+    from sqlalchemy import text
+
+    from storage.prepared import run_together
+
+    run_in_transaction(engine, lambda s: repo.mark_processed(session=s, channel="c", message_key="k1"))
+    count = Prepared(text("SELECT count(*) FROM processed_message WHERE channel = :c"))
+    add = Prepared(text("INSERT INTO processed_message (channel, message_key, processed_at) "
+                        "VALUES (:c, :k, CURRENT_TIMESTAMP)"))
+    with Session(engine) as s:
+        conn = s.connection()
+        got = run_together(conn, [(count, {"c": "c"}), (add, {"c": "c", "k": "k2"}), (count, {"c": "c"})])
+        assert got == [[(1,)], [], [(2,)]]
+        s.rollback()
+    with Session(engine) as s, pytest.raises(exc.IntegrityError):
+        run_together(s.connection(), [(count, {"c": "c"}), (add, {"c": "c", "k": "k1"})])
+
+
+def test_a_transaction_begun_with_its_first_statement_ends_as_any_other(engine) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL the BEGIN goes with the first statement (the connection in autocommit for it): committed
+    or rolled back, through the session or the pool's reset, the connection comes back out of autocommit, and
+    the next transaction on it is one (a savepoint needs a transaction block)."""
+    from sqlalchemy import text
+
+    one = Prepared(text("SELECT 1"))
+    raws = []
+
+    def first(session: Session) -> None:
+        assert one.run(session.connection(), {}) == [(1,)]
+        raws.append(session.connection().connection.dbapi_connection)
+
+    def failing(session: Session) -> None:
+        first(session)
+        raise RuntimeError("rolled back")
+
+    run_in_transaction(engine, first)
+    with pytest.raises(RuntimeError):
+        run_in_transaction(engine, failing)
+    with Session(engine) as s:  # ended by the pool's reset, not by the session
+        first(s)
+    for raw in raws:
+        assert not getattr(raw, "autocommit", False)
+
+    def nested(session: Session) -> None:
+        with session.begin_nested():
+            repo.mark_processed(session=session, channel="c", message_key="nested")
+
+    run_in_transaction(engine, first)
+    run_in_transaction(engine, lambda s: repo.mark_processed(session=s, channel="c", message_key="k0"))
+    run_in_transaction(engine, nested)

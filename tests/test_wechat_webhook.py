@@ -256,6 +256,31 @@ def test_wrong_signature_stale_and_replay(engine, settings, standin, safe: bool,
     assert [r.message_key for r in kept if r.channel == "wechat-nonce"] == [f"{params['timestamp']}:{params['nonce']}"]
 
 
+@pytest.mark.parametrize("safe", [False, True], ids=["plain", "safe"])
+def test_a_replayed_nonce_is_refused_even_when_the_deadline_passes_first(engine, settings, standin,
+                                                                        safe: bool) -> None:  # type: ignore[no-untyped-def]
+    """The replay guard decides before ``success`` can be promised: with a deadline of 1 ms every message is
+    late (``success`` once it is on disk), and a new message under a (timestamp, nonce) seen before still gets
+    403, is not kept in the inbox and is not handled. (Under load, a slow search before the guard let the
+    deadline pass first and the replay was answered 200.)"""
+    from storage.models import InboxUpdate
+
+    client = TestClient(web_app(engine, wx_settings(settings, standin, safe=safe, wechat_reply_deadline_s=0.001)))
+    p = pusher(safe)
+    params, body = (p.safe if safe else p.plain)(push_xml(OPENID, "text", Content="菜单", MsgId=81))
+    first = client.post("/wechat", params=params, content=body)
+    assert first.status_code == 200 and first.text == "success"
+    other = push_xml(OPENID, "text", Content="云岭工匠有什么奖励", MsgId=82)
+    replay_params, again = (p.safe if safe else p.plain)(other, ts=int(params["timestamp"]), nonce=params["nonce"])
+    assert client.post("/wechat", params=replay_params, content=again).status_code == 403
+    deadline = time.monotonic() + 10
+    while rows(engine, InboxUpdate):  # the first message's row goes when it is handled
+        assert time.monotonic() < deadline, "inbox not drained"
+        time.sleep(0.05)
+    handled = [r.message_key for r in rows(engine, ProcessedMessage) if r.channel == "wechat"]
+    assert handled == ["wx:81"]
+
+
 def test_plain_refused_in_safe_mode_and_other_app_id(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
     client = TestClient(web_app(engine, wx_settings(settings, standin, safe=True)))
     xml = push_xml(OPENID, "text", Content="hi", MsgId=5)

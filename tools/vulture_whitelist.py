@@ -11,7 +11,7 @@ _ = Mock()
 _.down_revision, _.branch_labels, _.depends_on, _.downgrade, _.autogen_context  # noqa: B018
 
 # SQLAlchemy event listeners (storage/db.py) and DB-API attributes set on a connection.
-_._sqlite_pragmas, _._sqlite_begin, _.isolation_level  # noqa: B018
+_._sqlite_pragmas, _._sqlite_begin, _.isolation_level, _._returned, _._ping_if_idle  # noqa: B018
 
 # SQLModel columns kept in the schema (read by exports, migrations and tests).
 _.recipients, _.released_at, _.head_teacher_phone_enc, _.total_hours, _.bound_at  # noqa: B018

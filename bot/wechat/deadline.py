@@ -43,7 +43,8 @@ class Job:
     committing: bool = False  # handled and not late: its transaction is committing, the answer is passive
     durable: DispatchResult | None = None  # the result whose replies went into the outbox with its commit
     cached: bool = False  # its passive reply went into the reply cache with its commit
-    recorded: Future[None] = field(default_factory=Future)  # resolved once the message is in the inbox
+    # Resolved once the message is in the inbox (None), or its replay guard held it (what the guard said).
+    recorded: Future[object] = field(default_factory=Future)
     passive: str | None = None  # the passive reply text, once given
     created: float = 0.0
     done_at: float | None = None
@@ -118,6 +119,9 @@ async def within_deadline(job: Job, deadline_s: float) -> DispatchResult | None:
     await asyncio.wait((asyncio.wrap_future(job.recorded), waiter), return_when=asyncio.FIRST_COMPLETED)
     if job.recorded.done() and (failed := job.recorded.exception()) is not None:
         raise failed
+    if job.recorded.done() and job.recorded.result() is not None:  # held (a replay): not on disk, no "success"
+        await asyncio.wait((waiter,))
+        return waiter.result()
     with job.lock:
         if not job.future.done() and not job.committing:
             job.late = True  # the message is in the inbox; its commit puts the replies in the outbox

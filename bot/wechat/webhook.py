@@ -56,7 +56,7 @@ from handlers.choices import is_handoff, is_menu_value
 from handlers.dispatch import KeyedGuard
 from handlers.types import DispatchResult, Incoming, Reply, reply_to_dict
 from knowledge.text import pseudonym
-from storage.channel_store import WeChatStore
+from storage.channel_store import InboxRow, WeChatStore
 from storage.errors import Busy
 
 log = logging.getLogger(__name__)
@@ -180,10 +180,13 @@ class WeChatWebhook(WeChatInbox):
     def _start(self, job: Job, incoming: Incoming, nonce: Nonce) -> None:
         """Hand a new message to the database thread(s): record it in the inbox, then handle it."""
         key = incoming.message_key
-        guard = self._guard(nonce, settle=key)
-        after = self._keep_late(job, key)
+        # The replay guard decides in the recording transaction, before anything (the search, ``success``
+        # past the deadline) can happen: a replayed request is neither recorded nor handled.
         before = self.store.inbox_recorder(key, incoming_json(incoming), incoming.received_at,
-                                           chat=self.store.chat_of(incoming.user_key))
+                                           chat=self.store.chat_of(incoming.user_key),
+                                           guard=(NONCE_CHANNEL, nonce.key), replayed=_REPLAYED)
+        guard = self._guard(None, settle=key)
+        after = self._keep_late(job, key)
         if self.clock() - self._last_sweep > SWEEP_EVERY_S:
             self._last_sweep = self.clock()
             self._db.submit(self._sweep_logged)
@@ -279,11 +282,12 @@ class WeChatWebhook(WeChatInbox):
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
-    def _guard(self, nonce: Nonce, *, settle: str = "") -> KeyedGuard:
+    def _guard(self, nonce: Nonce | None, *, settle: str = "") -> KeyedGuard:
         """The replay guard as a step of a transaction: record the nonce; ``_REPLAYED`` when it was seen
-        before. Runs as the dispatcher's guard, so a message costs one transaction, or on its own through
-        :meth:`_admit`. The pair is kept with the processed message keys (as long as they are, far beyond
-        the timestamp window), and recorded in the same statement as the message's key."""
+        before. On its own through :meth:`_admit` (messages that do not reach the dispatcher, WeChat's
+        retries); a message's nonce is recorded with its inbox row (``nonce`` None here: the dispatcher's
+        guard then settles the row and records the message's key). The pair is kept with the processed
+        message keys (as long as they are, far beyond the timestamp window)."""
         now = self._now()
 
         def then(session: Session) -> object:
@@ -293,7 +297,7 @@ class WeChatWebhook(WeChatInbox):
             return None
 
         # The message's inbox row goes with the transaction handling it, deleted with the keys' insert.
-        return KeyedGuard(NONCE_CHANNEL, nonce.key, _REPLAYED, then,
+        return KeyedGuard(NONCE_CHANNEL, nonce.key if nonce is not None else None, _REPLAYED, then,
                           settle=(self.store.channel, settle) if settle else None)
 
     def _admit(self, nonce: Nonce) -> object:
@@ -302,17 +306,19 @@ class WeChatWebhook(WeChatInbox):
 
     def _record_and_handle(self, incoming: Incoming, guard: KeyedGuard,
                            after: Callable[[Session, DispatchResult], None],
-                           before: Callable[[Session], object], recorded: Future[None]) -> DispatchResult:
+                           before: Callable[[Session], object], recorded: Future[object]) -> DispatchResult:
         """In a pool thread (PostgreSQL): record the message, commit, then handle it in its person's order
         across processes: under the person's lock, the messages recorded before it and not handled yet
         (another process's, which had not got the lock yet, or a dead one's) are handled first and their
         replies sent by the customer-service API (see :mod:`storage.chat_order`)."""
         try:
-            self.store.run(before)
+            held = self.store.admit(before) if isinstance(before, InboxRow) else self.store.run(before)
         except BaseException as exc:
             recorded.set_exception(exc)
             raise
-        recorded.set_result(None)
+        recorded.set_result(held)
+        if held is not None:  # a replayed request: not recorded, not handled
+            return DispatchResult(held=held)
         chat = self.store.chat_of(incoming.user_key)
         held = self.store.lock(chat)
         try:
