@@ -322,3 +322,15 @@ def test_novel_words_lower_the_in_scope_probability() -> None:
 
     assert ranker().scope[SCOPE_FEATURES.index("novel")] < 0
     assert search("云岭工匠每年评几个").hits  # its words are the measures' own
+
+
+def test_a_traditional_question_does_not_import_pkg_resources() -> None:
+    # zhconv tries pkg_resources first to find its table; importing that costs ~0.2 s of a cold start.
+    import subprocess
+    import sys
+
+    code = ("import sys; from knowledge.search.text import simplified; "
+            "print(simplified('雲嶺工匠評選條件', frozenset()), 'pkg_resources' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(Path(__file__).resolve().parent.parent)).stdout.split()
+    assert out == ["云岭工匠评选条件", "False"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from importlib import resources
+from types import ModuleType
 
 MAX_QUERY = 300  # characters of a question that are searched
 
@@ -49,10 +51,25 @@ def simplified(text: str, chars: frozenset[str] | None = None) -> str:
 
         chars = index().chars
     if any(_CJK.match(c) for c in set(text).difference(chars)):
-        import zhconv  # loading its tables takes ~0.15 s: only for characters the measures do not use
-
-        text = zhconv.convert(text, "zh-cn")
+        # Loading its tables takes ~0.15 s: only for characters the measures do not use.
+        text = _zhconv().convert(text, "zh-cn")
     return text
+
+
+def _zhconv() -> ModuleType:
+    """zhconv, imported without pkg_resources: zhconv tries it first to find its table, and importing it
+    costs ~0.2 s of a cold start; without it zhconv opens the same file beside its module."""
+    if (loaded := sys.modules.get("zhconv")) is not None:
+        return loaded
+    hide = "pkg_resources" not in sys.modules
+    if hide:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # (an import of it raises ImportError)
+    try:
+        import zhconv
+    finally:
+        if hide:
+            del sys.modules["pkg_resources"]
+    return zhconv
 
 
 def detect_language(text: str) -> str:
