@@ -190,11 +190,21 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = 4) -> T:
     """Run ``work`` in a transaction, retrying the whole of it when the database is busy."""
+
+    def once() -> T:
+        with session_scope(engine) as session:
+            return work(session)
+
+    return _retrying(once, attempts)
+
+
+def _retrying(once: Callable[[], T], attempts: int) -> T:
+    """``once()``, run again after a growing pause while the database is busy; :class:`Busy` after the last
+    attempt, any other error at once."""
     delay = 0.05
     for attempt in range(1, attempts + 1):
         try:
-            with session_scope(engine) as session:
-                return work(session)
+            return once()
         except Exception as exc:
             if not is_busy_error(exc) or attempt == attempts:
                 if is_busy_error(exc):
@@ -214,31 +224,20 @@ def run_alone(engine: Engine, work: Callable[[Connection], T], *, attempts: int 
     statement on its own is a transaction: no BEGIN and COMMIT round trips), elsewhere in a transaction."""
     if engine.dialect.name != "postgresql":
         return run_in_transaction(engine, lambda session: work(session.connection()), attempts=attempts)
-    delay = 0.05
-    for attempt in range(1, attempts + 1):
-        try:
-            with engine.connect() as connection:
-                dbapi: Any = connection.connection.dbapi_connection
-                dbapi.autocommit = True
-                try:
-                    result = work(connection)
-                    connection.commit()  # (nothing to commit: it ends SQLAlchemy's transaction)
-                finally:
-                    if not dbapi.closed:
-                        dbapi.autocommit = False
-                return result
-        except Exception as exc:
-            if not is_busy_error(exc) or attempt == attempts:
-                if is_busy_error(exc):
-                    raise Busy(str(exc)) from exc
-                raise
-            for hook in BUSY_HOOKS:
-                hook()
-            log.warning("database busy (attempt %d/%d), retrying: %s", attempt, attempts,
-                        str(getattr(exc, "orig", exc))[:120])
-            time.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
+
+    def once() -> T:
+        with engine.connect() as connection:
+            dbapi: Any = connection.connection.dbapi_connection
+            dbapi.autocommit = True
+            try:
+                result = work(connection)
+                connection.commit()  # (nothing to commit: it ends SQLAlchemy's transaction)
+            finally:
+                if not dbapi.closed:
+                    dbapi.autocommit = False
+            return result
+
+    return _retrying(once, attempts)
 
 
 def create_all(engine: Engine) -> None:
