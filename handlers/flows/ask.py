@@ -41,7 +41,7 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
         elif unclear:
             again = answer(f"{previous} {text}", locale=locale, contact=ctx.settings.human_contact)
         else:
-            return _kept(ctx, text, asked)
+            return _kept(ctx, text, asked, locale)
         # Better understood with the previous question: found where alone it was not, or answered where
         # alone it was only "did you mean" or "which programme" -- and not merely the previous question's
         # answer again ("那加班费怎么算" after "云岭工匠怎么申报" must not repeat how to apply).
@@ -50,7 +50,7 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
             _ = translator(locale)
             note = _("(Read together with your previous question: “{previous}”)", previous=previous[:40])
             return [_with_next_steps(ctx, again, locale, replace(again.reply, text=f"{note}\n{again.reply.text}"))]
-    return _kept(ctx, text, asked)
+    return _kept(ctx, text, asked, locale)
 
 
 # What a person can do here about what an article says, offered with its answer ("how do I sign in to my
@@ -70,8 +70,8 @@ NEXT_STEPS: dict[tuple[str, int], tuple[str, ...]] = {
 NEXT_LABELS = {
     "signin": N_("Sign in to my class now"), "my_schedule": N_("See my classes"),
     "my_certificate": N_("See my certificates"), "training_calendar": N_("See what is due this year"),
-    "craftsman_draft": N_("Fill in the application form here"), "studio_draft": N_("Fill in the application form here"),
-    "station_draft": N_("Fill in the application form here"), "status": N_("Check my application's progress"),
+    "status": N_("Check my application's progress"),
+    **dict.fromkeys(("craftsman_draft", "studio_draft", "station_draft"), N_("Fill in the application form here")),
 }
 
 
@@ -91,11 +91,11 @@ def _with_next_steps(ctx: Ctx, asked: Asked, locale: str, reply: Reply) -> Reply
     return replace(reply, choices=(*(c for c in reply.choices if c.value != "cmd:menu"), *steps, *menu))
 
 
-def _kept(ctx: Ctx, text: str, asked: Asked) -> list[Reply]:
+def _kept(ctx: Ctx, text: str, asked: Asked, locale: str) -> list[Reply]:
     """The reply; when it abstains or only asks "did you mean", the question is kept (masked, without
     identity) for the console's Questions page."""
     questions.record(ctx.session, text=text, asked=asked, channel=ctx.incoming.channel, day=ctx.now.date())
-    return [_with_next_steps(ctx, asked, reply_locale(text, ctx.locale), asked.reply)]
+    return [_with_next_steps(ctx, asked, locale, asked.reply)]
 
 
 def _best(asked: Asked) -> tuple[str, int, int | None] | None:
