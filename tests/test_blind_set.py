@@ -55,33 +55,26 @@ def test_test_split_is_frozen() -> None:
     assert hashlib.sha256("".join(test_lines).encode("utf-8")).hexdigest() == TEST_SPLIT_SHA256
 
 
-def test_the_plain_test_set_is_frozen_whole_and_never_learned_from() -> None:
-    assert hashlib.sha256("".join(ROUND23_LINES).encode("utf-8")).hexdigest() == ROUND23_SHA256
-    assert len(ROUND23) >= 1000 and {r["split"] for r in ROUND23} == {"test"}
-    assert sum(not r["expected"] for r in ROUND23) >= 170
+def _frozen_whole_and_never_learned_from(lines: list[str], sha256: str, name: str, size: int, oos: int) -> None:
+    """A test set written after a fit: its file unchanged, all of it test, never among the rounds the search
+    learns from, and none of its questions a learned example."""
+    rows = [json.loads(line) for line in lines]
+    assert hashlib.sha256("".join(lines).encode("utf-8")).hexdigest() == sha256
+    assert len(rows) >= size and {r["split"] for r in rows} == {"test"}
+    assert sum(not r["expected"] for r in rows) >= oos
     from tools import fit_ranker
 
-    assert all("round23" not in path.name for path in fit_ranker.LATER)
+    assert all(name not in path.name for path in fit_ranker.LATER)
     learned = {fold(e["q"]) for e in _lexicon("examples")["examples"]}
-    assert not [r["question"] for r in ROUND23 if fold(r["question"]) in learned]
-    # No curated phrase (keyword, lexicon, FAQ question) was taken from it: each one it contains is in the
-    # measures' text or in a question of another set too.
-    seen_elsewhere = " ".join(fold(r["question"]) for r in [*ROWS, *LATER_ROWS, *ROUND7])
-    source = " ".join(fold(a.text) for m in load_measures().values() for a in m.articles)
-    questions = [fold(r["question"]) for r in ROUND23]
-    assert sorted(p for p in _phrases() - PREDATES_ROUND23 if p not in source and p not in seen_elsewhere
-                  and any(p in q for q in questions)) == []
+    assert not [r["question"] for r in rows if fold(r["question"]) in learned]
 
 
 def test_the_second_test_set_is_frozen_whole_and_never_learned_from() -> None:
-    assert hashlib.sha256("".join(ROUND7_LINES).encode("utf-8")).hexdigest() == ROUND7_SHA256
-    assert len(ROUND7) >= 1600 and {r["split"] for r in ROUND7} == {"test"}
-    assert sum(not r["expected"] for r in ROUND7) >= 200
-    from tools import fit_ranker
+    _frozen_whole_and_never_learned_from(ROUND7_LINES, ROUND7_SHA256, "round7", 1600, 200)
 
-    assert all("round7" not in path.name for path in fit_ranker.LATER)
-    learned = {fold(e["q"]) for e in _lexicon("examples")["examples"]}
-    assert not [r["question"] for r in ROUND7 if fold(r["question"]) in learned]
+
+def test_the_plain_test_set_is_frozen_whole_and_never_learned_from() -> None:
+    _frozen_whole_and_never_learned_from(ROUND23_LINES, ROUND23_SHA256, "round23", 1000, 170)
 
 
 def test_shape_of_the_set() -> None:
@@ -145,10 +138,10 @@ def _phrases() -> set[str]:
 
 
 def test_no_curated_phrase_was_taken_from_the_test_split() -> None:
-    test = [fold(r["question"]) for r in [*ROWS, *ROUND7] if r["split"] == "test"]
+    test = [fold(r["question"]) for r in [*ROWS, *ROUND7, *ROUND23] if r["split"] == "test"]
     seen_elsewhere = " ".join(fold(r["question"]) for r in [*ROWS, *LATER_ROWS] if r["split"] != "test")
     source = " ".join(fold(a.text) for m in load_measures().values() for a in m.articles)
-    leaked = sorted(p for p in _phrases() - PREDATES_THE_SET - PREDATES_ROUND7
+    leaked = sorted(p for p in _phrases() - PREDATES_THE_SET - PREDATES_ROUND7 - PREDATES_ROUND23
                     if p not in source and p not in seen_elsewhere and any(p in t for t in test))
     assert leaked == []
 
@@ -157,6 +150,7 @@ def test_no_test_question_is_a_curated_phrase() -> None:
     phrases = _phrases()
     assert [r["question"] for r in ROWS if r["split"] == "test" and fold(r["question"]) in phrases] == []
     assert sorted(fold(r["question"]) for r in ROUND7 if fold(r["question"]) in phrases - PREDATES_ROUND7) == []
+    assert sorted(fold(r["question"]) for r in ROUND23 if fold(r["question"]) in phrases - PREDATES_ROUND23) == []
 
 
 def test_examples_come_from_train_splits_only() -> None:
