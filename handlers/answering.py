@@ -16,7 +16,7 @@ from handlers.types import Choice, Citation, Reply
 from knowledge import loader
 from knowledge.answer import Composed, DirectAnswer, compose, direct_answer, same_rule
 from knowledge.pinyin import to_hanzi
-from knowledge.reckon import Working, age_rule, deadline, reckon
+from knowledge.reckon import Working, age_rule, claim, deadline, reckon
 from knowledge.search import MAX_QUERY, Hit, SearchResult, detect_language, normalize, search
 
 __all__ = ["Asked", "answer"]
@@ -105,8 +105,11 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
         # An age given under a measure with an age rule is answered by that rule, whichever article answers
         # the rest (cited beside it).
         aside = age_rule(best.measure, said) if best and working is None else None
-        reply = _answer(_, composed, working or aside, deadline(best.measure, best.article, said, today or _today())
-                        if best else None)
+        # Something heard, checked ("听说公示要一个月"): held against the figure of the provision quoted first.
+        cited = composed.refs[0] if best and composed.refs and working is None else None
+        heard = claim(said, loader.quote(cited.measure, cited.article, cited.paragraph), cited) if cited else None
+        reply = _answer(_, composed, working or aside, heard, deadline(best.measure, best.article, said,
+                                                                       today or _today()) if best else None)
         reply = _with_notes(_, lang, reply, result, bool(picked))
     # Whatever the reply, say when only the start of a long question was searched.
     kept = result if len(result.hits) <= top else replace(result, hits=result.hits[:top])

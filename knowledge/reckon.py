@@ -25,7 +25,7 @@ from knowledge.rules.award_workshops import (
 from knowledge.rules.training import POVERTY_MIN_DAYS, POVERTY_MIN_EMPLOYMENT_PERCENT
 from knowledge.text import N_
 
-__all__ = ["Working", "age_rule", "deadline", "numbers", "reckon", "stated_age"]
+__all__ = ["Working", "age_rule", "claim", "deadline", "numbers", "reckon", "stated_age"]
 
 TRANCHE_SHARE = Decimal("0.50")  # training 第十六条: 分两次下拨 … 按50%的比例 … 剩余50%
 SPOT_CHECK_SHARE = Decimal("0.30")  # training 第二十二条: 不低于年度培训班次30%的比例进行随机抽查
@@ -34,7 +34,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "仨":
               "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两俩仨三四五六七八九十百千万]+")
 # "30来万" / "30多万" (about 300 000) is read as 300 000.
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:来|多|余)?\s*(万|千|w|k)?")
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:来|多|余)?\s*(万|千|[wk](?![a-z]))?")  # not "7 working days"
 # An age as people give it, in a question whose numerals are digits: "58岁", "我58了", "我师傅58了", "五十多了",
 # "I am 57", "my master is 58", "61 years old". The first group that matched is the age. "了" after a number
 # is an age only after a person ("我们班58了" is a count).
@@ -260,3 +260,61 @@ def deadline(measure: str, article: int, question: str, today: date) -> Working 
             return Working(N_("Today ({today}) is the last day for “{task}”."), params, task.ref)
         return Working(N_("Today is {today}: “{task}” is due {due}; days left: {n}."), params, task.ref)
     return None
+
+
+# A question that checks something heard ("听说公示要一个月，是真的吗", "I heard it's 50 a year, true?").
+_HEARD = re.compile(r"听说|据说|听人说|有人说|传言|都说|是真的吗|真的吗|是不是真的|真的假的|对吗|对不对|没错吧"
+                    r"|i heard|heard that|is it true|someone said|they say|people say|true\?|right\?|correct\?")
+# The kinds of quantity a heard claim is checked on, by the words after the number. The message ids are the
+# units as the reply names them. A bare 个 counts people only where nothing else follows ("评50个吗").
+_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"个?工作日|working days?|business days?"), N_("working days")),
+    (re.compile(r"个?月(?!\d)|months?"), N_("months")),
+    (re.compile(r"天|days?"), N_("days")),
+    (re.compile(r"[%％]|percent|per cent"), N_("percent")),
+    (re.compile(r"名|人|个(?:[^\u4e00-\u9fff]|$|是|吗|啊|呀|呢|吧|人|名|工匠)"
+                r"|(?:[a-z]+ )?(?:people|persons?|craftsm[ae]n|winners?)"),
+     N_("people")),
+    (re.compile(r"元|块|yuan|rmb"), N_("yuan")),
+    (re.compile(r"学时|课时|class hours?"), N_("class hours")),
+)
+
+
+def _quantities(text: str) -> list[tuple[Decimal, str]]:
+    """The numbers of ``text`` that have a unit the claim check knows, with that unit's message id."""
+    text = _digits(re.sub(r"百分之([零〇一二两三四五六七八九十百\d.]+)", r"\1%", text.lower()))
+    out = []
+    for m in _NUMBER.finditer(text):
+        if m.group(2):  # 30万: an amount, never a count of people or days
+            continue
+        after = text[m.end(): m.end() + 20].lstrip()
+        unit = next((u for pattern, u in _UNITS if pattern.match(after)), None)
+        if unit:
+            out.append((Decimal(m.group(1)), unit))
+    return out
+
+
+def claim(question: str, provision: str, cited: ArticleRef) -> Working | None:
+    """For a question checking something heard, with a number the quoted provision also gives in the same
+    unit: whether what was heard is what the text says. None when the question is no such check, or the
+    provision gives no single figure to hold it against (silence beats a wrong correction)."""
+    if not _HEARD.search(question.lower()):
+        return None
+    given = _quantities(provision)
+    heard = [(v, u) for v, u in _quantities(question) if any(u == unit for _v, unit in given)]
+    if len(heard) != 1:
+        return None
+    value, unit = heard[0]
+    said = {v for v, u in given if u == unit}
+    params = {"heard": _plain(value), "unit": unit}
+    if value in said:
+        return Working(N_("What you heard matches the text: {heard} {unit}."), params, cited)
+    if len(said) != 1:
+        return None
+    return Working(N_("Not as you heard: the text says {said} {unit}, not {heard}."),
+                   {**params, "said": _plain(next(iter(said)))}, cited)
+
+
+def _plain(value: Decimal) -> str:
+    """20 -> "20", 0.5 -> "0.5" (no trailing zeros, no exponent)."""
+    return format(value.normalize(), "f")

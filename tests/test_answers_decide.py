@@ -334,3 +334,48 @@ def test_a_long_message_is_read_for_dates_only_where_it_was_searched() -> None:
     assert within.result.hits[0].article == beyond.result.hits[0].article == 11
     assert "2026-12-05" in within.reply.text
     assert "2026-12-05" not in beyond.reply.text
+
+
+# Something heard, checked against the provision quoted: the figures come from the articles' own text.
+@pytest.mark.parametrize(("question", "measure", "number", "verdict"), [
+    ("听说云岭工匠每年评50个，是真的吗", "craftsman", 3, ("Not as you heard", {"said": "20", "heard": "50"})),
+    ("听说云岭工匠每年能评二十个？", "craftsman", 3, ("What you heard matches", {"heard": "20"})),
+    ("I heard 50 craftsmen are named each year, true?", "craftsman", 3,
+     ("Not as you heard", {"said": "20", "heard": "50"})),
+    ("听说工作室公示7个工作日是真的吗", "studio", 16, ("Not as you heard", {"said": "5", "heard": "7"})),
+    ("is it true the public notice lasts 5 working days", "studio", 16, ("What you heard matches", {"heard": "5"})),
+])
+def test_a_claim_heard_is_held_against_the_text(question: str, measure: str, number: int,
+                                                verdict: tuple[str, dict[str, str]]) -> None:
+    from knowledge.loader import quote
+    from knowledge.models import ref
+    from knowledge.reckon import claim
+
+    w = claim(question, quote(measure, number, None), ref(measure, number))
+    assert w is not None and w.text.startswith(verdict[0])
+    assert {k: w.params[k] for k in verdict[1]} == verdict[1]
+    assert w.params["said" if "said" in verdict[1] else "heard"] in squash(article(measure, number).text)
+
+
+def test_no_claim_no_verdict() -> None:
+    from knowledge.loader import quote
+    from knowledge.models import ref
+    from knowledge.reckon import claim
+
+    text = quote("craftsman", 3, None)
+    assert claim("云岭工匠每年评50个吗", text, ref("craftsman", 3)) is None  # a question, not something heard
+    assert claim("听说要交50元报名费，是真的吗", text, ref("craftsman", 3)) is None  # no such figure in the provision
+    # Two figures of one unit in the provision (70% and 30%) and a third heard: silence, not a guess.
+    assert claim("听说省总工会补助百分之八十对吗", quote("training", 9, None), ref("training", 9)) is None
+    assert numbers("I heard the notice lasts 7 working days")[0][0] == 7  # "7 w…" is not 70 000
+
+
+@pytest.mark.parametrize(("question", "lang", "line"), [
+    ("听说云岭工匠一年评50个，真的假的", "zh", "和您听说的不一样：条文写的是20名，不是50名。"),
+    ("I heard 50 Yunling Craftsmen are named every year, is it true?", "en",
+     "Not as you heard: the text says 20 people, not 50."),
+])
+def test_a_rumour_is_answered_yes_or_no(question: str, lang: str, line: str) -> None:
+    asked = answer(question, contact=CONTACT)
+    assert asked.outcome == "answered"
+    assert render_text(asked.reply).splitlines()[0] == line
