@@ -265,54 +265,80 @@ def deadline(measure: str, article: int, question: str, today: date) -> Working 
 # A question that checks something heard ("听说公示要一个月，是真的吗", "I heard it's 50 a year, true?").
 _HEARD = re.compile(r"听说|据说|听人说|有人说|传言|都说|是真的吗|真的吗|是不是真的|真的假的|对吗|对不对|没错吧"
                     r"|i heard|heard that|is it true|someone said|they say|people say|true\?|right\?|correct\?")
-# The kinds of quantity a heard claim is checked on, by the words after the number. The message ids are the
-# units as the reply names them. A bare 个 counts people only where nothing else follows ("评50个吗").
-_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"个?工作日|working days?|business days?"), N_("working days")),
-    (re.compile(r"个?月(?!\d)|months?"), N_("months")),
-    (re.compile(r"天|days?"), N_("days")),
-    (re.compile(r"[%％]|percent|per cent"), N_("percent")),
-    (re.compile(r"名|人|个(?:[^\u4e00-\u9fff]|$|是|吗|啊|呀|呢|吧|人|名|工匠)"
-                r"|(?:[a-z]+ )?(?:people|persons?|craftsm[ae]n|winners?)"),
-     N_("people")),
-    (re.compile(r"元|块|yuan|rmb"), N_("yuan")),
-    (re.compile(r"学时|课时|class hours?"), N_("class hours")),
+# The kinds of quantity a heard claim is checked on, by the words after the number. A bare 个 is a count only
+# where no other word follows ("评50个吗", not "六个一").
+_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"个?工作日|working days?|business days?"), "working days"),
+    (re.compile(r"个?月(?!\d)|months?"), "months"),  # not a date's 3月31日
+    (re.compile(r"天|days?"), "days"),
+    (re.compile(r"[%％]|percent|per cent"), "percent"),
+    (re.compile(r"名|人|个(?:[^\u4e00-\u9fff\d]|$|是|吗|啊|呀|呢|吧|人|名|工匠)"
+                r"|(?:[a-z]+ )?(?:people|persons?|craftsm[ae]n|winners?|studios?|workstations?|stations?)"), "count"),
+    (re.compile(r"元|块|yuan|rmb"), "yuan"),
+    (re.compile(r"学时|课时|class hours?"), "class hours"),
 )
+# How the reply names each kind (message ids); a count as the provision counts it: people (名, 人) or not (个).
+_UNIT_NAMES = {"working days": N_("working days"), "months": N_("months"), "days": N_("days"),
+               "percent": N_("percent"), "yuan": N_("yuan"), "class hours": N_("class hours")}
+_PEOPLE, _PLACES = N_("people"), N_("places")
+# A bound on the provision's figure, in the words just before or after it ("不超过20名", "3人以上").
+_AT_MOST = re.compile(r"(?:不超过|不高于|最多|最高|至多)[^，。；,;]{0,8}$")
+_AT_LEAST = re.compile(r"(?:不低于|不少于|至少|最少|最低)[^，。；,;]{0,8}$")
 
 
-def _quantities(text: str) -> list[tuple[Decimal, str]]:
-    """The numbers of ``text`` that have a unit the claim check knows, with that unit's message id."""
+@dataclass(frozen=True)
+class _Figure:
+    value: Decimal
+    kind: str
+    name: str  # the unit's message id
+    bound: str = ""  # "most" | "least" | "" (exactly)
+
+
+def _figures(text: str) -> list[_Figure]:
+    """The numbers of ``text`` of a kind the claim check knows, with their unit and bound."""
     text = _digits(re.sub(r"百分之([零〇一二两三四五六七八九十百\d.]+)", r"\1%", text.lower()))
     out = []
     for m in _NUMBER.finditer(text):
         if m.group(2):  # 30万: an amount, never a count of people or days
             continue
         after = text[m.end(): m.end() + 20].lstrip()
-        unit = next((u for pattern, u in _UNITS if pattern.match(after)), None)
-        if unit:
-            out.append((Decimal(m.group(1)), unit))
+        kind = next((k for pattern, k in _KINDS if pattern.match(after)), None)
+        if kind is None:
+            continue
+        before, tail = text[max(0, m.start() - 12): m.start()], after[:6]
+        bound = ("most" if _AT_MOST.search(before) or re.match(r"[^，。；]{0,4}以(?:下|内)", tail)
+                 else "least" if _AT_LEAST.search(before) or re.match(r"[^，。；]{0,4}以上", tail) else "")
+        name = _UNIT_NAMES.get(kind) or (_PLACES if after.startswith("个") else _PEOPLE)
+        out.append(_Figure(Decimal(m.group(1)), kind, name, bound))
     return out
 
 
 def claim(question: str, provision: str, cited: ArticleRef) -> Working | None:
     """For a question checking something heard, with a number the quoted provision also gives in the same
-    unit: whether what was heard is what the text says. None when the question is no such check, or the
-    provision gives no single figure to hold it against (silence beats a wrong correction)."""
+    unit: whether what was heard is what the text says, bounds included ("至多20名" is a ceiling, not a
+    quota). None when the question is no such check, or the provision gives no single figure of that kind
+    to hold it against (silence beats a wrong correction)."""
     if not _HEARD.search(question.lower()):
         return None
-    given = _quantities(provision)
-    heard = [(v, u) for v, u in _quantities(question) if any(u == unit for _v, unit in given)]
+    given = _figures(provision)
+    heard = [f for f in _figures(question) if any(f.kind == g.kind for g in given)]
     if len(heard) != 1:
         return None
-    value, unit = heard[0]
-    said = {v for v, u in given if u == unit}
-    params = {"heard": _plain(value), "unit": unit}
-    if value in said:
-        return Working(N_("What you heard matches the text: {heard} {unit}."), params, cited)
-    if len(said) != 1:
+    value, kind = heard[0].value, heard[0].kind
+    figures = {(g.value, g.bound): g for g in given if g.kind == kind}
+    if len(figures) != 1:
         return None
-    return Working(N_("Not as you heard: the text says {said} {unit}, not {heard}."),
-                   {**params, "said": _plain(next(iter(said)))}, cited)
+    fig = next(iter(figures.values()))
+    params = {"heard": _plain(value), "said": _plain(fig.value), "unit": fig.name}
+    if fig.bound == "most":
+        return Working(N_("Not as you heard: the text says at most {said} {unit}, not {heard}.") if value > fig.value
+                       else N_("The text sets a ceiling, not a fixed number: at most {said} {unit}."), params, cited)
+    if fig.bound == "least":
+        return Working(N_("Not as you heard: the text says at least {said} {unit}, not {heard}.") if value < fig.value
+                       else N_("The text sets a minimum: at least {said} {unit}."), params, cited)
+    if value == fig.value:
+        return Working(N_("What you heard matches the text: {heard} {unit}."), params, cited)
+    return Working(N_("Not as you heard: the text says {said} {unit}, not {heard}."), params, cited)
 
 
 def _plain(value: Decimal) -> str:

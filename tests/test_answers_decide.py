@@ -338,23 +338,28 @@ def test_a_long_message_is_read_for_dates_only_where_it_was_searched() -> None:
 
 # Something heard, checked against the provision quoted: the figures come from the articles' own text.
 @pytest.mark.parametrize(("question", "measure", "number", "verdict"), [
-    ("听说云岭工匠每年评50个，是真的吗", "craftsman", 3, ("Not as you heard", {"said": "20", "heard": "50"})),
-    ("听说云岭工匠每年能评二十个？", "craftsman", 3, ("What you heard matches", {"heard": "20"})),
+    # 第三条: 每年命名人数不超过20名 (a ceiling)
+    ("听说云岭工匠每年评50个，是真的吗", "craftsman", 3, ("Not as you heard: the text says at most", "20", "50")),
+    ("听说今年肯定凑满二十个？", "craftsman", 3, ("The text sets a ceiling", "20", "20")),
     ("I heard 50 craftsmen are named each year, true?", "craftsman", 3,
-     ("Not as you heard", {"said": "20", "heard": "50"})),
-    ("听说工作室公示7个工作日是真的吗", "studio", 16, ("Not as you heard", {"said": "5", "heard": "7"})),
-    ("is it true the public notice lasts 5 working days", "studio", 16, ("What you heard matches", {"heard": "5"})),
+     ("Not as you heard: the text says at most", "20", "50")),
+    # 第十六条: 公示时间为5个工作日 (exact)
+    ("听说工作室公示7个工作日是真的吗", "studio", 16, ("Not as you heard: the text says {said}", "5", "7")),
+    ("is it true the public notice lasts 5 working days", "studio", 16, ("What you heard matches", "5", "5")),
+    # 第十条（二）: 领衔一个5人以上专家团队 (a minimum), in the third paragraph
+    ("听说技师工作站3个人的团队就能报，对吗", "station", 10, ("Not as you heard: the text says at least", "5", "3")),
 ])
 def test_a_claim_heard_is_held_against_the_text(question: str, measure: str, number: int,
-                                                verdict: tuple[str, dict[str, str]]) -> None:
+                                                verdict: tuple[str, str, str]) -> None:
     from knowledge.loader import quote
     from knowledge.models import ref
     from knowledge.reckon import claim
 
-    w = claim(question, quote(measure, number, None), ref(measure, number))
-    assert w is not None and w.text.startswith(verdict[0])
-    assert {k: w.params[k] for k in verdict[1]} == verdict[1]
-    assert w.params["said" if "said" in verdict[1] else "heard"] in squash(article(measure, number).text)
+    w = claim(question, quote(measure, number, 3 if (measure, number) == ("station", 10) else None),
+              ref(measure, number))
+    assert w is not None and w.text.startswith(verdict[0]), w
+    assert (w.params["said"], w.params["heard"]) == verdict[1:]
+    assert w.params["said"] in squash(article(measure, number).text)
 
 
 def test_no_claim_no_verdict() -> None:
@@ -365,17 +370,22 @@ def test_no_claim_no_verdict() -> None:
     text = quote("craftsman", 3, None)
     assert claim("云岭工匠每年评50个吗", text, ref("craftsman", 3)) is None  # a question, not something heard
     assert claim("听说要交50元报名费，是真的吗", text, ref("craftsman", 3)) is None  # no such figure in the provision
-    # Two figures of one unit in the provision (70% and 30%) and a third heard: silence, not a guess.
+    # Two figures of one kind in the provision (70 % and at least 30 %) and a third heard: silence, not a guess.
     assert claim("听说省总工会补助百分之八十对吗", quote("training", 9, None), ref("training", 9)) is None
+    # Two minimums in one paragraph (有3人以上 … 至少有1人): which one was heard is not known.
+    assert claim("听说工作室2个人就能报，对吗", quote("studio", 10, 3), ref("studio", 10)) is None
+    # "六个一" is a slogan, not six of anything.
+    assert claim("听说工作室要搞四技五小六个一，是真的吗", quote("studio", 7, None), ref("studio", 7)) is None
     assert numbers("I heard the notice lasts 7 working days")[0][0] == 7  # "7 w…" is not 70 000
 
 
-@pytest.mark.parametrize(("question", "lang", "line"), [
-    ("听说云岭工匠一年评50个，真的假的", "zh", "和您听说的不一样：条文写的是20名，不是50名。"),
-    ("I heard 50 Yunling Craftsmen are named every year, is it true?", "en",
-     "Not as you heard: the text says 20 people, not 50."),
+@pytest.mark.parametrize(("question", "line"), [
+    ("听说云岭工匠一年评50个，真的假的", "和您听说的不一样：条文写的是最多20名，不是50名。"),
+    ("听说技师工作站每批评50个，是这样吗", "和您听说的不一样：条文写的是最多30个，不是50个。"),
+    ("I heard 50 Yunling Craftsmen are named every year, is it true?",
+     "Not as you heard: the text says at most 20 people, not 50."),
 ])
-def test_a_rumour_is_answered_yes_or_no(question: str, lang: str, line: str) -> None:
+def test_a_rumour_is_answered_yes_or_no(question: str, line: str) -> None:
     asked = answer(question, contact=CONTACT)
     assert asked.outcome == "answered"
     assert render_text(asked.reply).splitlines()[0] == line
