@@ -38,6 +38,9 @@ ROUND7 = ROOT / "tests" / "data" / "blind_round7_test.jsonl"
 # A third: round 23, the plain first question ("云岭工匠评选条件是什么"), written by six new writers after the
 # search was fitted on rounds 1-20, all test, never tuned on (the model was fitted on rounds 1-22).
 ROUND23 = ROOT / "tests" / "data" / "blind_round23_test.jsonl"
+# A fourth: round 27, the edge of the measures in pairs (a question an article answers and its near miss that
+# none does), written after the search was fitted on rounds 1-25, all test, never tuned on.
+ROUND27 = ROOT / "tests" / "data" / "blind_round27_test.jsonl"
 
 Ranker = Callable[[str], tuple[list[tuple[str, int]], bool]]  # question -> (ranked articles, abstained)
 
@@ -306,6 +309,11 @@ def main() -> int:
     for name, qs in sorted(groups(test23, "  r23", styles_of="test").items()):
         if name.strip() not in ("r23 all", "r23 test"):
             print(_row(name, qs, rankers))
+    test27 = load_blind(ROUND27)
+    print(_row("R-27 EDGE (never tuned)", test27, rankers))
+    for name, qs in sorted(groups(test27, "  r27", styles_of="test").items()):
+        if name.strip() not in ("r27 all", "r27 test"):
+            print(_row(name, qs, rankers))
     for split in ("train", "dev"):
         print(_row(f"blind {split} (tuned on)", [q for q in blind if q["split"] == split], rankers))
     for n, rows in later.items():
@@ -316,6 +324,7 @@ def main() -> int:
     print(_row("BLIND TEST, no curation", test, {"ours": no_curation()}))
     print(_row("ROUND-7 TEST, no curation", test7, {"ours": no_curation()}))
     print(_row("R-23 PLAIN, no curation", test23, {"ours": no_curation()}))
+    print(_row("R-27 EDGE, no curation", test27, {"ours": no_curation()}))
     print("blind test: " + paragraph_and_modes(test))
     from handlers.answering import answer
 
