@@ -329,7 +329,7 @@ def claim(question: str, provision: str, cited: ArticleRef) -> Working | None:
     if len(figures) != 1:
         return None
     fig = next(iter(figures.values()))
-    params = {"heard": _plain(value), "said": _plain(fig.value), "unit": fig.name}
+    params: dict[str, object] = {"heard": _plain(value), "said": _plain(fig.value), "unit": fig.name}
     if fig.bound == "most":
         return Working(N_("Not as you heard: the text says at most {said} {unit}, not {heard}.") if value > fig.value
                        else N_("The text sets a ceiling, not a fixed number: at most {said} {unit}."), params, cited)
