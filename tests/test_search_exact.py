@@ -529,6 +529,45 @@ def test_examples_nearest_on_ties_is_the_loop() -> None:
                 assert _nearest_as_similar(ex, query, exclude) == _similar_loop(ex, query, exclude), (seed, query)
 
 
+def _nearest_from(ex: Examples, text: str, exclude: str | None, at_least: float) -> dict:
+    """Examples.nearest with its paragraphs only from ``at_least``, as a dict like :func:`_nearest_as_similar`."""
+    near = ex.nearest(text, exclude, at_least)
+    if near is None:
+        return {}
+    return {ex.group_keys[g]: (b, s, p) for g, b, s, p in zip(
+        near.groups.tolist(), near.best.tolist(), near.second.tolist(), near.paragraphs, strict=True)}
+
+
+def _paragraphs_from(full: dict, at_least: float) -> dict:
+    """The loop's answer with the paragraphs of the articles below ``at_least`` dropped (None)."""
+    return {k: (b, s, p if b >= at_least else None) for k, (b, s, p) in full.items()}
+
+
+def test_examples_nearest_paragraphs_from_is_the_loop(texts: list[str]) -> None:
+    """The paragraphs resolved only from a cosine on (ties below it never looked at): the same best and second
+    cosines, and the same paragraph where the best reaches it, on the index's examples and on ties."""
+    import random
+
+    ex = index().examples
+    for n, text in enumerate(texts):
+        exclude = (None, ex.ids[n * 37 % len(ex.ids)])[n % 2]
+        full = _similar_loop(ex, text, exclude)
+        for at_least in (0.0, 0.3, 0.5, 0.9):
+            assert _nearest_from(ex, text, exclude, at_least) == _paragraphs_from(full, at_least), (text, at_least)
+    texts_ = ["补贴多少钱", "补贴什么时候发", "工匠怎么评", "工作室经费", "补贴", "how much money", "钱 补贴"]
+    for seed in range(6):
+        rng = random.Random(seed)
+        items = [{"id": f"q{i % 40}", "n": rng.choice(texts_), "ref": rng.choice(["", "a:1", "a:2", "b:1", "c:3"]),
+                  "paragraph": rng.choice([None, 1, 2])} for i in range(150)]
+        small = Examples(items, frozenset())
+        for query in ["补贴多少钱", "补贴", "工匠 补贴 经费", "money", "无关", "钱 补贴 工作室"]:
+            for exclude in (None, "q3", "nobody"):
+                full = _similar_loop(small, query, exclude)
+                for at_least in (0.0, 0.5, 0.7, 1.1):
+                    assert _nearest_from(small, query, exclude, at_least) == _paragraphs_from(full, at_least), (
+                        seed, query, exclude, at_least)
+
+
 # -- prepare() as it was written with dicts keyed by article: the reference of the table of signals --------
 
 def _top_dict(scores: dict) -> list:

@@ -19,6 +19,7 @@ from knowledge.search.ranking import (
     EN,
     EX,
     EX2,
+    EX_PARAGRAPH,
     INTENT,
     KEYWORD,
     SCOPE_FEATURES,
@@ -196,7 +197,8 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     # article only BM25 scored (above 0) keeps its BM25 score (x + 0.0 + 0.0 + 0.0 is x for x > 0).
     table[COMBINED] = lex + en + KEYWORD_BONUS * kw + INTENT_BONUS * it
     ex_paragraph, oos_max = {}, 0.0
-    if (near := idx.examples.nearest(text, exclude)) is not None:
+    # The nearest examples' paragraphs only where _candidates reads them (the best cosine >= EX_PARAGRAPH).
+    if (near := idx.examples.nearest(text, exclude, EX_PARAGRAPH)) is not None:
         at = arts.of_group[near.groups]
         ex_paragraph = dict(zip(at.tolist(), near.paragraphs, strict=True))  # -1: out of scope, never read
         inside = at >= 0

@@ -258,10 +258,12 @@ class Examples:
             self._by_group_arrays = found
         return found
 
-    def nearest(self, text: str, exclude: str | None = None) -> Nearest | None:
+    def nearest(self, text: str, exclude: str | None = None, paragraphs_from: float | None = None) -> Nearest | None:
         """Per article (a group of :attr:`group_keys`, out of scope included) that an example reached, the
         best and second best cosine and the paragraph of the best example; None when no example is near.
-        ``exclude``: an example's id left out (fitting on the examples, leave-one-out).
+        ``exclude``: an example's id left out (fitting on the examples, leave-one-out). ``paragraphs_from``:
+        the paragraph only of the articles whose best cosine is at least this (None for the others: the
+        search reads no other), so that ties below it are never resolved.
 
         Computed with arrays, with the arithmetic of the loop it replaced (for each term, for each example of
         its list: add the product; an article's best and second from 0.0, the best replaced only by a higher
@@ -300,16 +302,40 @@ class Examples:
         starts = np.cumsum(counts) - counts
         best = np.maximum.reduceat(sims, starts)
         top = np.flatnonzero(sims == np.repeat(best, counts))
-        if len(top) == len(starts):  # one best example per article
-            chosen = top
-        else:  # ties: the first reached, as the loop kept it
-            chosen = _first_reached(visited, reached, top, np.searchsorted(starts, top, side="right") - 1,
-                                    len(starts), len(self.keys))
-        rest = sims.copy()
-        rest[chosen] = 0.0
-        second = np.maximum.reduceat(rest, starts)
         paragraphs = by.paragraphs
-        return Nearest(present, best, second, [paragraphs[i] for i in reached[chosen].tolist()])
+        if len(top) == len(starts):  # one best example per article
+            rest = sims.copy()
+            rest[top] = 0.0
+            second = np.maximum.reduceat(rest, starts)
+            if paragraphs_from is None:
+                return Nearest(present, best, second, [paragraphs[i] for i in reached[top].tolist()])
+            wanted = np.flatnonzero(best >= paragraphs_from)
+            out: list[int | None] = [None] * len(starts)
+            for g, i in zip(wanted.tolist(), reached[top[wanted]].tolist(), strict=True):
+                out[g] = paragraphs[i]
+            return Nearest(present, best, second, out)
+        # Ties. The second of an article whose best is tied is that best (the loop kept the first reached and
+        # the other tied ones are the second); the others' as without ties. Zeroing every tied best and
+        # putting the best back where two or more tie gives both without knowing which is the first reached.
+        run = np.searchsorted(starts, top, side="right") - 1
+        rest = sims.copy()
+        rest[top] = 0.0
+        second = np.maximum.reduceat(rest, starts)
+        tied = np.bincount(run, minlength=len(starts)) > 1
+        second[tied] = best[tied]
+        if paragraphs_from is None:
+            chosen = _first_reached(visited, reached, top, run, len(starts), len(self.keys))
+            return Nearest(present, best, second, [paragraphs[i] for i in reached[chosen].tolist()])
+        # The first reached of tied examples only where the paragraph is read.
+        keep = best[run] >= paragraphs_from
+        top, run = top[keep], run[keep]
+        out = [None] * len(starts)
+        if len(top):
+            chosen = _first_reached(visited, reached, top, run, len(starts), len(self.keys))
+            groups_wanted = np.unique(run)
+            for g, i in zip(groups_wanted.tolist(), reached[chosen[groups_wanted]].tolist(), strict=True):
+                out[g] = paragraphs[i]
+        return Nearest(present, best, second, out)
 
 
 

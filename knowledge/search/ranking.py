@@ -40,6 +40,8 @@ SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex
                   # (公积金, 产假) is out of scope though no out-of-scope example resembles it.
                   "novel")
 CANDIDATES = 12  # best articles by each signal that the model ranks
+# A candidate's paragraph is its nearest example's when that example's cosine is at least this (else BM25's).
+EX_PARAGRAPH = 0.5
 
 
 # The columns of Signals.table.
@@ -58,7 +60,7 @@ class Signals(NamedTuple):
     table: np.ndarray
     # The articles each of COMBINED, EX, CLF names (bool, a row each): the keys of the dicts they were.
     named: np.ndarray
-    ex_paragraph: dict[int, int | None]  # position -> the nearest example's paragraph (EX above 0.0)
+    ex_paragraph: dict[int, int | None]  # position -> the nearest example's paragraph (EX >= EX_PARAGRAPH)
     lex_paragraph: dict[int, int | None]  # position -> the best BM25 paragraph of the article (one that scored)
 
 
@@ -117,7 +119,7 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
     f[20:25] = extra[2] * by_named
     f[25:30] = extra[3] * by_named
     ex_para, lex_para = sig.ex_paragraph, sig.lex_paragraph
-    return [Candidate(keys[i], p if (p := ex_para.get(i)) is not None and e >= 0.5 else lex_para.get(i), tuple(row))
+    return [Candidate(keys[i], p if (p := ex_para.get(i)) is not None and e >= EX_PARAGRAPH else lex_para.get(i), tuple(row))
             for i, e, row in zip(chosen, raw[EX].tolist(), f.T.tolist(), strict=True)], f
 
 
