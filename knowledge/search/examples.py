@@ -275,17 +275,36 @@ class Examples:
         in the loop (bincount adds in the order given: term after term, whatever an example's number within a
         term's list). The first reached of tied examples (in the concatenated lists, under the old numbers) is
         looked up only when there is a tie."""
-        q = {t: w * self.idf[t] for t, w in self._tf(text).items() if t in self.idf}
-        norm = math.sqrt(sum(w * w for w in q.values()))
-        if not norm:
-            return None
+        # One pass over the question's terms: each weight w * idf, its square for the norm (every known term, in
+        # order, as sum() over them), and the posting lists summed (common single characters skipped) with the
+        # weight of each, a list that reached no example left out as its zero repeats did.
         idf, common = self.idf, self.common_idf
-        summed = [(t, w) for t, w in q.items() if len(t) != 1 or idf[t] >= common]
         by = self._by_group()
-        visited, terms, lengths = by.postings.gather([t for t, _ in summed])
-        if not len(visited):
+        index, bounds, ids, weights = by.postings._index, by.postings._bounds, by.postings._ids, by.postings._weights
+        squares: list[float] = []
+        summed: list[float] = []
+        lengths: list[int] = []
+        id_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
+        for t, count in self._tf(text).items():
+            f = idf.get(t)
+            if f is None:
+                continue
+            w = count * f
+            squares.append(w * w)
+            if (len(t) == 1 and f < common) or (k := index.get(t)) is None:
+                continue
+            start, end = bounds[k], bounds[k + 1]
+            if end > start:
+                summed.append(w)
+                lengths.append(end - start)
+                id_parts.append(ids[start:end])
+                weight_parts.append(weights[start:end])
+        norm = math.sqrt(sum(squares))
+        if not norm or not id_parts:
             return None
-        terms *= np.repeat(np.array([w for _, w in summed]), np.array(lengths, dtype=np.intp))
+        visited, terms = np.concatenate(id_parts), np.concatenate(weight_parts)
+        terms *= np.repeat(np.array(summed), np.array(lengths, dtype=np.intp))
         dots = np.bincount(visited, weights=terms, minlength=len(self.keys))
         if exclude is not None and exclude in self.by_id:
             dots[by.new[self.by_id[exclude]]] = 0.0  # not reached
@@ -373,12 +392,31 @@ class Classifier:
             return None
         # The bias first, then each term's products in order, added from 0.0 by bincount: per class, the sums
         # of the loop that started from the bias (0.0 + bias is the bias).
-        vec = self.vector(text)
+        # :meth:`vector` and the terms' weight lists in one pass: each value sublinear(count) * idf, the norm over
+        # every value in order (as vector's sum), and value / norm by one division each (numpy's is correctly
+        # rounded, as Python's) for the terms with a list (a term without one repeated zero times before).
+        idf, packed = self.idf, self.weights
+        index, bounds, classes, all_weights = packed._index, packed._bounds, packed._ids, packed._weights
+        values: list[float] = []
+        used: list[float] = []
         lengths: list[int] = []
-        class_parts, weight_parts = self.weights._parts(list(vec), lengths)
+        class_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
+        for t, c in term_counts(text, self.stop_en).items():
+            f = idf.get(t)
+            if f is None:
+                continue
+            v = (1 + math.log(c) if c > 1 else c) * f
+            values.append(v)
+            if (k := index.get(t)) is not None and (end := bounds[k + 1]) > (start := bounds[k]):
+                used.append(v)
+                lengths.append(end - start)
+                class_parts.append(classes[start:end])
+                weight_parts.append(all_weights[start:end])
+        norm = math.sqrt(sum(w * w for w in values)) or 1.0
         # Each term's weights times its value: np.repeat of the values over the terms' lengths, as one product.
         weights = np.concatenate(weight_parts) if weight_parts else _NO_WEIGHTS.copy()
-        weights *= np.repeat(np.fromiter(vec.values(), float, len(vec)), np.array(lengths, dtype=np.intp))
+        weights *= np.repeat(np.array(used) / norm, np.array(lengths, dtype=np.intp))
         acc = np.bincount(np.concatenate([self._all_classes, *class_parts]),
                           weights=np.concatenate([self._bias, weights]), minlength=len(self.classes))
         logits = acc.tolist()  # the exponentials by math.exp, as before (numpy's may differ in the last bit)
