@@ -137,6 +137,9 @@ class _ByGroup(NamedTuple):
     new: np.ndarray  # old number -> new
     group: np.ndarray  # new number -> its article (a group of Examples.group_keys), ascending
     paragraphs: list[int | None]  # new number -> its paragraph
+    starts: np.ndarray  # group -> its first example's new number (every group has one)
+    counts: np.ndarray  # group -> how many examples it has
+    numbers: np.ndarray  # 0 .. n - 1: the new numbers, for _first_reached (every example "reached")
 
 
 class Nearest(NamedTuple):
@@ -254,7 +257,10 @@ class Examples:
             postings = Packed.__new__(Packed)
             p = self.postings
             postings._set(p._index, p._bounds, new[p._ids], p._weights)
-            found = _ByGroup(postings, new, self.group_of[old], [self.paragraphs[i] for i in old.tolist()])
+            group = self.group_of[old]
+            counts = np.bincount(group, minlength=len(self.group_keys))
+            found = _ByGroup(postings, new, group, [self.paragraphs[i] for i in old.tolist()], np.cumsum(counts) - counts,
+                             counts, np.arange(n, dtype=np.intp))
             self._by_group_arrays = found
         return found
 
@@ -308,51 +314,49 @@ class Examples:
         dots = np.bincount(visited, weights=terms, minlength=len(self.keys))
         if exclude is not None and exclude in self.by_id:
             dots[by.new[self.by_id[exclude]]] = 0.0  # not reached
-        reached = np.flatnonzero(dots > 0.0)
-        sims = dots[reached] / norm
-        if not sims.all():  # a quotient below the smallest float: 0.0, not kept
-            reached, sims = reached[sims > 0.0], sims[sims > 0.0]
-        if not len(reached):
+        # Over every example at once, an article's examples one slice of the new numbers: an example not reached
+        # (or whose quotient is below the smallest float) holds 0.0, which neither beats the 0.0 the loop's
+        # maxima start from nor equals a best above it.
+        sims = dots / norm
+        best_all = np.maximum.reduceat(sims, by.starts)
+        has = best_all > 0.0
+        present = np.flatnonzero(has)
+        if not len(present):
             return None
-        groups = by.group[reached]  # ascending
-        counts = np.bincount(groups)
-        present = np.flatnonzero(counts)
-        counts = counts[present]
-        starts = np.cumsum(counts) - counts
-        best = np.maximum.reduceat(sims, starts)
-        top = np.flatnonzero(sims == np.repeat(best, counts))
+        best = best_all[present]
+        # The examples at their article's best (NaN for an article nobody reached: equal to nothing).
+        top = np.flatnonzero(sims == np.repeat(np.where(has, best_all, np.nan), by.counts))
+        run = by.group[top]  # their articles, ascending
+        sims[top] = 0.0
+        second_all = np.maximum.reduceat(sims, by.starts)
         paragraphs = by.paragraphs
-        if len(top) == len(starts):  # one best example per article
-            rest = sims.copy()
-            rest[top] = 0.0
-            second = np.maximum.reduceat(rest, starts)
+        if len(top) == len(present):  # one best example per article
+            second = second_all[present]
             if paragraphs_from is None:
-                return Nearest(present, best, second, [paragraphs[i] for i in reached[top].tolist()])
+                return Nearest(present, best, second, [paragraphs[i] for i in top.tolist()])
             wanted = np.flatnonzero(best >= paragraphs_from)
-            out: list[int | None] = [None] * len(starts)
-            for g, i in zip(wanted.tolist(), reached[top[wanted]].tolist(), strict=True):
+            out: list[int | None] = [None] * len(present)
+            for g, i in zip(wanted.tolist(), top[wanted].tolist(), strict=True):
                 out[g] = paragraphs[i]
             return Nearest(present, best, second, out)
         # Ties. The second of an article whose best is tied is that best (the loop kept the first reached and
         # the other tied ones are the second); the others' as without ties. Zeroing every tied best and
         # putting the best back where two or more tie gives both without knowing which is the first reached.
-        run = np.searchsorted(starts, top, side="right") - 1
-        rest = sims.copy()
-        rest[top] = 0.0
-        second = np.maximum.reduceat(rest, starts)
-        tied = np.bincount(run, minlength=len(starts)) > 1
-        second[tied] = best[tied]
+        tied = np.bincount(run, minlength=len(best_all)) > 1
+        second_all[tied] = best_all[tied]
+        second = second_all[present]
+        size = len(self.keys)
         if paragraphs_from is None:
-            chosen = _first_reached(visited, reached, top, run, len(starts), len(self.keys))
-            return Nearest(present, best, second, [paragraphs[i] for i in reached[chosen].tolist()])
+            chosen = _first_reached(visited, by.numbers, top, run, len(best_all), size)
+            return Nearest(present, best, second, [paragraphs[i] for i in chosen[present].tolist()])
         # The first reached of tied examples only where the paragraph is read.
-        keep = best[run] >= paragraphs_from
+        keep = best_all[run] >= paragraphs_from
         top, run = top[keep], run[keep]
-        out = [None] * len(starts)
+        out = [None] * len(present)
         if len(top):
-            chosen = _first_reached(visited, reached, top, run, len(starts), len(self.keys))
-            groups_wanted = np.unique(run)
-            for g, i in zip(groups_wanted.tolist(), reached[chosen[groups_wanted]].tolist(), strict=True):
+            chosen = _first_reached(visited, by.numbers, top, run, len(best_all), size)
+            wanted = np.unique(run)
+            for g, i in zip(np.searchsorted(present, wanted).tolist(), chosen[wanted].tolist(), strict=True):
                 out[g] = paragraphs[i]
         return Nearest(present, best, second, out)
 
