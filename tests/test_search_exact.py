@@ -554,6 +554,17 @@ def test_examples_nearest_paragraphs_from_is_the_loop(texts: list[str]) -> None:
         full = _similar_loop(ex, text, exclude)
         for at_least in (0.0, 0.3, 0.5, 0.9):
             assert _nearest_from(ex, text, exclude, at_least) == _paragraphs_from(full, at_least), (text, at_least)
+    # Tied examples of differing paragraphs whose first reached is not the lowest number (see the test above),
+    # and tied ones sharing a paragraph.
+    items = [{"id": "x", "n": "经费", "ref": "a:1", "paragraph": 1}, {"id": "y", "n": "补贴", "ref": "a:1", "paragraph": 2},
+             {"id": "z", "n": "别的", "ref": "b:1", "paragraph": 3}, {"id": "u", "n": "经费", "ref": "b:2", "paragraph": 4},
+             {"id": "v", "n": "补贴", "ref": "b:2", "paragraph": 4}]
+    small = Examples(items, frozenset())
+    for query in ("补贴 经费", "经费 补贴"):
+        full = _similar_loop(small, query)
+        assert full[("a", 1)][0] == full[("a", 1)][1] and full[("b", 2)][0] == full[("b", 2)][1]  # ties
+        for at_least in (0.0, 0.5, 1.1):
+            assert _nearest_from(small, query, None, at_least) == _paragraphs_from(full, at_least), (query, at_least)
     texts_ = ["补贴多少钱", "补贴什么时候发", "工匠怎么评", "工作室经费", "补贴", "how much money", "钱 补贴"]
     for seed in range(6):
         rng = random.Random(seed)
@@ -716,3 +727,20 @@ def test_any_in_is_any_phrase_in() -> None:
             assert any_in(table, text) == any(p in text for p in phrases), text
     odd = by_first_char([("",), ("ab",)])
     assert any_in(odd, "zz") and not any_in(by_first_char([("ab",)]), "ba")
+
+
+def test_candidate_features_read_from_the_matrix_are_its_column() -> None:
+    """A candidate made from the matrix gives its column as the tuple of floats a candidate made with the tuple
+    holds, and compares equal to it (the search never asks; the fitting tools and the fingerprint do)."""
+    import numpy as np
+
+    from knowledge.search.ranking import Candidate
+
+    f = np.arange(12, dtype=float).reshape(4, 3) / 7.0
+    lazy = [Candidate(("craftsman", j), None, matrix=f, column=j) for j in range(3)]
+    eager = [Candidate(("craftsman", j), None, tuple(f.T.tolist()[j])) for j in range(3)]
+    assert lazy == eager and [c.features for c in lazy] == [tuple(col) for col in f.T.tolist()]
+    assert all(type(x) is float for c in lazy for x in c.features)
+    assert lazy[0] != Candidate(("craftsman", 0), 1, lazy[0].features) and repr(lazy[1]) == repr(eager[1])
+    with pytest.raises(ValueError):
+        Candidate(("craftsman", 1), None)

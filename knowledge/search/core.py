@@ -124,12 +124,15 @@ class Prepared:
     idx: Index | None = None
     intent: dict[Key, float] = field(default_factory=dict)  # the articles answering what the question asks
     matrix: np.ndarray | None = None  # the candidates' features, a column each (as their tuples)
+    names_programme: bool | None = field(default=None, repr=False, compare=False)  # the text's, found once
 
     @property
     def protected(self) -> bool:
         """It names one of the programmes by name, and no subject the measures leave to others (加班费 in a
         studio, a tax)."""
-        return _names_programme(self.text) and not self.query.get("topic")
+        if self.names_programme is None:
+            self.names_programme = _names_programme(self.text)  # the text is not changed once prepared
+        return self.names_programme and not self.query.get("topic")
 
     def scope_features(self, scored: list[tuple[float, Candidate]]) -> tuple[float, ...]:
         """Signals that the question is about the measures at all (see :data:`SCOPE_FEATURES`)."""

@@ -349,15 +349,24 @@ class Examples:
         if paragraphs_from is None:
             chosen = _first_reached(visited, by.numbers, top, run, len(best_all), size)
             return Nearest(present, best, second, [paragraphs[i] for i in chosen[present].tolist()])
-        # The first reached of tied examples only where the paragraph is read.
+        # The first reached of tied examples only where the paragraph is read, and only where the tied examples'
+        # paragraphs differ (which of them is first cannot change one they share).
         keep = best_all[run] >= paragraphs_from
         top, run = top[keep], run[keep]
         out = [None] * len(present)
-        if len(top):
-            chosen = _first_reached(visited, by.numbers, top, run, len(best_all), size)
-            wanted = np.unique(run)
-            for g, i in zip(np.searchsorted(present, wanted).tolist(), chosen[wanted].tolist(), strict=True):
-                out[g] = paragraphs[i]
+        found: dict[int, set[int | None]] = {}
+        for g, i in zip(run.tolist(), top.tolist(), strict=True):
+            found.setdefault(g, set()).add(paragraphs[i])
+        differ = [g for g, kinds in found.items() if len(kinds) > 1]
+        at = dict(zip(found, np.searchsorted(present, list(found)).tolist(), strict=True))
+        for g, kinds in found.items():
+            if len(kinds) == 1:
+                out[at[g]] = next(iter(kinds))
+        if differ:
+            keep = np.isin(run, differ)
+            chosen = _first_reached(visited, by.numbers, top[keep], run[keep], len(best_all), size)
+            for g, i in zip(differ, chosen[differ].tolist(), strict=True):
+                out[at[g]] = paragraphs[i]
         return Nearest(present, best, second, out)
 
 

@@ -16,11 +16,35 @@ from knowledge.search.text import _lexicon
 Key = tuple[str, int]
 
 
-@dataclass(slots=True)
 class Candidate:
-    key: tuple[str, int]
-    paragraph: int | None
-    features: tuple[float, ...]
+    """An article the ranking model weighs for a question: its key, the paragraph to cite, its features (of
+    :data:`RANK_FEATURES`). The search reads the features from the matrix :func:`_candidates` returns: a
+    candidate made from it makes the tuple only when asked (the floats of its column)."""
+
+    __slots__ = ("_column", "_features", "_matrix", "key", "paragraph")
+
+    def __init__(self, key: tuple[str, int], paragraph: int | None, features: tuple[float, ...] | None = None, *,
+                 matrix: np.ndarray | None = None, column: int = 0) -> None:
+        if features is None and matrix is None:
+            raise ValueError("a candidate needs its features or the matrix holding them")
+        self.key, self.paragraph = key, paragraph
+        self._features, self._matrix, self._column = features, matrix, column
+
+    @property
+    def features(self) -> tuple[float, ...]:
+        if self._features is None:
+            self._features = tuple(self._matrix[:, self._column].tolist())  # type: ignore[index]
+        return self._features
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.key, self.paragraph, self.features) == (other.key, other.paragraph, other.features)  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as the dataclass it was)
+
+    def __repr__(self) -> str:
+        return f"Candidate(key={self.key!r}, paragraph={self.paragraph!r}, features={self.features!r})"
 
 
 
@@ -119,8 +143,10 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
     f[20:25] = extra[2] * by_named
     f[25:30] = extra[3] * by_named
     ex_para, lex_para = sig.ex_paragraph, sig.lex_paragraph
-    return [Candidate(keys[i], p if (p := ex_para.get(i)) is not None and e >= EX_PARAGRAPH else lex_para.get(i), tuple(row))
-            for i, e, row in zip(chosen, raw[EX].tolist(), f.T.tolist(), strict=True)], f
+    # Each candidate's features stay in f (a column each) until asked for: the search ranks by the matrix.
+    return [Candidate(keys[i], p if (p := ex_para.get(i)) is not None and e >= EX_PARAGRAPH else lex_para.get(i),
+                      matrix=f, column=j)
+            for j, (i, e) in enumerate(zip(chosen, raw[EX].tolist(), strict=True))], f
 
 
 def _sigmoid(x: float) -> float:
