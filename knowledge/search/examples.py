@@ -51,6 +51,7 @@ def sublinear(count: float) -> float:
 
 
 _NO_IDS, _NO_WEIGHTS = np.zeros(0, dtype=np.intp), np.zeros(0)
+_ONE = np.ones(1)
 
 
 class Packed:
@@ -427,11 +428,13 @@ class Classifier:
                 class_parts.append(classes[start:end])
                 weight_parts.append(all_weights[start:end])
         norm = math.sqrt(sum(w * w for w in values)) or 1.0
-        # Each term's weights times its value: np.repeat of the values over the terms' lengths, as one product.
-        weights = np.concatenate(weight_parts) if weight_parts else _NO_WEIGHTS.copy()
-        weights *= np.repeat(np.array(used) / norm, np.array(lengths, dtype=np.intp))
-        acc = np.bincount(np.concatenate([self._all_classes, *class_parts]),
-                          weights=np.concatenate([self._bias, weights]), minlength=len(self.classes))
+        # The bias, then each term's weights times its value, in one array: np.repeat of 1.0 over the classes (the
+        # bias times 1.0 is the bias) and of the values over the terms' lengths, as one product.
+        weights = np.concatenate([self._bias, *weight_parts])
+        weights *= np.repeat(np.concatenate([_ONE, np.array(used) / norm]),
+                             np.array([len(self._bias), *lengths], dtype=np.intp))
+        acc = np.bincount(np.concatenate([self._all_classes, *class_parts]), weights=weights,
+                          minlength=len(self.classes))
         logits = acc.tolist()  # the exponentials by math.exp, as before (numpy's may differ in the last bit)
         top = max(logits)
         exp = [math.exp(v - top) for v in logits]

@@ -94,9 +94,11 @@ def _orders(table: np.ndarray, named: np.ndarray) -> list[list[int]]:
     k))[:CANDIDATES]``. A stable sort of the negated values of each row, the articles not named placed last
     by +inf (the values are finite)."""
     order = np.argsort(np.where(named, -table[:3], np.inf), axis=1, kind="stable")[:, :CANDIDATES]
-    counts = named.sum(axis=1).tolist()
+    counts = np.count_nonzero(named, axis=1).tolist()
     return [row[:count] for row, count in zip(order.tolist(), counts, strict=True)]
 
+
+_RR = tuple(1 / (1 + k) for k in range(CANDIDATES + 1))  # 1 / (1 + rank) of each rank, computed once
 
 # Where each feature of RANK_FEATURES 0-16 is in _candidates' working matrix: rows 0-6 the table's (the
 # signals), 7-10 lex_rel, ex_rel, clf_rel, en_rel, 11-17 bias, lex_log, named_in, named_out, lex_rr, ex_rr,
@@ -125,12 +127,12 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
     keys = sig.keys
     named_in = [float(keys[i][0] in named) for i in chosen] if named else [0.0] * m
     named_out = [1.0 - x for x in named_in] if named else [0.0] * m  # the complement, or 0.0 with none named
-    lex_rank, ex_rank, clf_rank = ({k: i for i, k in enumerate(order)} for order in (lex_order, ex_order, clf_order))
+    # 1 / (1 + rank) of ints, as before (_RR); CANDIDATES for the unranked.
+    lex_rr, ex_rr, clf_rr = (dict(zip(order, _RR, strict=False)) for order in (lex_order, ex_order, clf_order))
+    unranked = _RR[CANDIDATES]
     extra = np.array([[1.0] * m, [math.log1p(x) for x in raw[COMBINED].tolist()], named_in, named_out,
-                      # 1 / (1 + rank) of ints, as before; CANDIDATES for the unranked
-                      [1 / (1 + lex_rank.get(k, CANDIDATES)) for k in chosen],
-                      [1 / (1 + ex_rank.get(k, CANDIDATES)) for k in chosen],
-                      [1 / (1 + clf_rank.get(k, CANDIDATES)) for k in chosen]])
+                      [lex_rr.get(k, unranked) for k in chosen], [ex_rr.get(k, unranked) for k in chosen],
+                      [clf_rr.get(k, unranked) for k in chosen]])
     work = np.concatenate([raw, rel, extra, np.minimum(raw[KEYWORD:INTENT + 1], [[3.0], [2.0]]),
                            (rel[0] * rel[1])[None]])
     f = np.empty((30, m))  # the 30 features written below: rank_logits() checks them against the weights
