@@ -41,14 +41,6 @@ class BM25:
         k = self._slots.get(term)  # a known term's idf_of(df), computed once
         return self.max_idf if k is None else self._idfs[k]
 
-    def _term_arrays(self, term: str) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
-        """A term's idf, its documents, its counts in them and their length norms (views: not to be written)."""
-        k = self._slots.get(term)
-        if k is None:
-            return None
-        start, end = self._bounds[k], self._bounds[k + 1]
-        return self._idfs[k], self._docs[start:end], self._tfs[start:end], self._norms[start:end]
-
     def scores(self, terms: dict[str, float]) -> dict[int, float]:
         """Document -> score, for the documents any term occurs in. The arithmetic of the loop it replaced
         (for each term, for each of its documents: ``idf * tf * (k1 + 1) / (tf + norm)`` added), over
@@ -72,7 +64,7 @@ class BM25:
         return None if found is None else found[1]
 
     def _dense(self, terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray] | None:
-        # _term_arrays of each term, written out (no call and no tuple per term).
+        # Each term's idf, documents, counts and length norms: slices of the flat arrays (no call per term).
         slots, bounds, idfs, all_docs, all_tfs, all_norms = (self._slots, self._bounds, self._idfs, self._docs,
                                                              self._tfs, self._norms)
         weighted: list[float] = []

@@ -388,13 +388,6 @@ class Classifier:
         self._bias = np.array(self.bias, dtype=float)
         self._all_classes = np.arange(len(self.bias), dtype=np.intp)
 
-    def vector(self, text: str) -> dict[str, float]:
-        idf = self.idf  # sublinear(c), written out: 1 + log(c) above one, c itself below
-        vec = {t: (1 + math.log(c) if c > 1 else c) * idf[t] for t, c in term_counts(text, self.stop_en).items()
-               if t in idf}
-        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
-        return {t: w / norm for t, w in vec.items()}
-
     def probabilities(self, text: str) -> dict[tuple[str, int] | None, float]:
         """Class (None: out of scope) -> probability; {} when the model is empty."""
         found = self.probability_array(text)
@@ -406,9 +399,10 @@ class Classifier:
             return None
         # The bias first, then each term's products in order, added from 0.0 by bincount: per class, the sums
         # of the loop that started from the bias (0.0 + bias is the bias).
-        # :meth:`vector` and the terms' weight lists in one pass: each value sublinear(count) * idf, the norm over
-        # every value in order (as vector's sum), and value / norm by one division each (numpy's is correctly
-        # rounded, as Python's) for the terms with a list (a term without one repeated zero times before).
+        # The question's tf-idf vector and the terms' weight lists in one pass: each value sublinear(count) * idf
+        # (written out), the l2 norm over every value in order, and value / norm by one division each (numpy's is
+        # correctly rounded, as Python's) for the terms with a list (the reference: _vector_loop in
+        # tests/test_search_exact.py).
         idf, packed = self.idf, self.weights
         index, bounds, classes, all_weights = packed._index, packed._bounds, packed._ids, packed._weights
         values: list[float] = []

@@ -39,7 +39,7 @@ class Candidate:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.key, self.paragraph, self.features) == (other.key, other.paragraph, other.features)  # type: ignore[attr-defined]
+        return (self.key, self.paragraph, self.features) == (other.key, other.paragraph, other.features)
 
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as the dataclass it was)
 
