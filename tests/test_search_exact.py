@@ -58,7 +58,7 @@ def _probabilities_loop(clf: Classifier, text: str) -> dict:
     if not clf.classes:
         return {}
     logits = list(clf.bias)
-    for t, x in clf.vector(text).items():
+    for t, x in _vector_loop(clf, text).items():
         for c, w in clf.weights.get(t):
             logits[c] += w * x
     top = max(logits)
@@ -391,19 +391,13 @@ def test_packed_gather_is_the_concatenated_lists() -> None:
 
 
 def _vector_loop(clf: Classifier, text: str) -> dict:
-    """Classifier.vector as it was written first: sublinear() called per term."""
+    """The classifier's vector of a question as it was written first (Classifier.vector, sublinear() called per
+    term): probability_array computes it in its pass over the terms."""
     from knowledge.search.examples import sublinear, term_counts
 
     vec = {t: sublinear(c) * clf.idf[t] for t, c in term_counts(text, clf.stop_en).items() if t in clf.idf}
     norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
     return {t: w / norm for t, w in vec.items()}
-
-
-def test_classifier_vector_is_the_loop(texts: list[str]) -> None:
-    clf = index().classifier
-    for text in [*texts, "没钱 没钱 没钱 没钱 how much money money"]:
-        fast, slow = clf.vector(text), _vector_loop(clf, text)
-        assert list(fast.items()) == list(slow.items()), text
 
 
 def _translate_loop(idx, text: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -527,6 +521,56 @@ def test_examples_nearest_on_ties_is_the_loop() -> None:
         for query in ["补贴多少钱", "补贴", "工匠 补贴 经费", "money", "无关", "钱 补贴 工作室"]:
             for exclude in (None, "q3", "q17", "nobody"):
                 assert _nearest_as_similar(ex, query, exclude) == _similar_loop(ex, query, exclude), (seed, query)
+
+
+def _nearest_from(ex: Examples, text: str, exclude: str | None, at_least: float) -> dict:
+    """Examples.nearest with its paragraphs only from ``at_least``, as a dict like :func:`_nearest_as_similar`."""
+    near = ex.nearest(text, exclude, at_least)
+    if near is None:
+        return {}
+    return {ex.group_keys[g]: (b, s, p) for g, b, s, p in zip(
+        near.groups.tolist(), near.best.tolist(), near.second.tolist(), near.paragraphs, strict=True)}
+
+
+def _paragraphs_from(full: dict, at_least: float) -> dict:
+    """The loop's answer with the paragraphs of the articles below ``at_least`` dropped (None)."""
+    return {k: (b, s, p if b >= at_least else None) for k, (b, s, p) in full.items()}
+
+
+def test_examples_nearest_paragraphs_from_is_the_loop(texts: list[str]) -> None:
+    """The paragraphs resolved only from a cosine on (ties below it never looked at): the same best and second
+    cosines, and the same paragraph where the best reaches it, on the index's examples and on ties."""
+    import random
+
+    ex = index().examples
+    for n, text in enumerate(texts):
+        exclude = (None, ex.ids[n * 37 % len(ex.ids)])[n % 2]
+        full = _similar_loop(ex, text, exclude)
+        for at_least in (0.0, 0.3, 0.5, 0.9):
+            assert _nearest_from(ex, text, exclude, at_least) == _paragraphs_from(full, at_least), (text, at_least)
+    # Tied examples of differing paragraphs whose first reached is not the lowest number (see the test above),
+    # and tied ones sharing a paragraph.
+    items = [{"id": "x", "n": "经费", "ref": "a:1", "paragraph": 1}, {"id": "y", "n": "补贴", "ref": "a:1", "paragraph": 2},
+             {"id": "z", "n": "别的", "ref": "b:1", "paragraph": 3}, {"id": "u", "n": "经费", "ref": "b:2", "paragraph": 4},
+             {"id": "v", "n": "补贴", "ref": "b:2", "paragraph": 4}]
+    small = Examples(items, frozenset())
+    for query in ("补贴 经费", "经费 补贴"):
+        full = _similar_loop(small, query)
+        assert full[("a", 1)][0] == full[("a", 1)][1] and full[("b", 2)][0] == full[("b", 2)][1]  # ties
+        for at_least in (0.0, 0.5, 1.1):
+            assert _nearest_from(small, query, None, at_least) == _paragraphs_from(full, at_least), (query, at_least)
+    texts_ = ["补贴多少钱", "补贴什么时候发", "工匠怎么评", "工作室经费", "补贴", "how much money", "钱 补贴"]
+    for seed in range(6):
+        rng = random.Random(seed)
+        items = [{"id": f"q{i % 40}", "n": rng.choice(texts_), "ref": rng.choice(["", "a:1", "a:2", "b:1", "c:3"]),
+                  "paragraph": rng.choice([None, 1, 2])} for i in range(150)]
+        small = Examples(items, frozenset())
+        for query in ["补贴多少钱", "补贴", "工匠 补贴 经费", "money", "无关", "钱 补贴 工作室"]:
+            for exclude in (None, "q3", "nobody"):
+                full = _similar_loop(small, query, exclude)
+                for at_least in (0.0, 0.5, 0.7, 1.1):
+                    assert _nearest_from(small, query, exclude, at_least) == _paragraphs_from(full, at_least), (
+                        seed, query, exclude, at_least)
 
 
 # -- prepare() as it was written with dicts keyed by article: the reference of the table of signals --------
@@ -677,3 +721,20 @@ def test_any_in_is_any_phrase_in() -> None:
             assert any_in(table, text) == any(p in text for p in phrases), text
     odd = by_first_char([("",), ("ab",)])
     assert any_in(odd, "zz") and not any_in(by_first_char([("ab",)]), "ba")
+
+
+def test_candidate_features_read_from_the_matrix_are_its_column() -> None:
+    """A candidate made from the matrix gives its column as the tuple of floats a candidate made with the tuple
+    holds, and compares equal to it (the search never asks; the fitting tools and the fingerprint do)."""
+    import numpy as np
+
+    from knowledge.search.ranking import Candidate
+
+    f = np.arange(12, dtype=float).reshape(4, 3) / 7.0
+    lazy = [Candidate(("craftsman", j), None, matrix=f, column=j) for j in range(3)]
+    eager = [Candidate(("craftsman", j), None, tuple(f.T.tolist()[j])) for j in range(3)]
+    assert lazy == eager and [c.features for c in lazy] == [tuple(col) for col in f.T.tolist()]
+    assert all(type(x) is float for c in lazy for x in c.features)
+    assert lazy[0] != Candidate(("craftsman", 0), 1, lazy[0].features) and repr(lazy[1]) == repr(eager[1])
+    with pytest.raises(ValueError):
+        Candidate(("craftsman", 1), None)

@@ -41,14 +41,6 @@ class BM25:
         k = self._slots.get(term)  # a known term's idf_of(df), computed once
         return self.max_idf if k is None else self._idfs[k]
 
-    def _term_arrays(self, term: str) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
-        """A term's idf, its documents, its counts in them and their length norms (views: not to be written)."""
-        k = self._slots.get(term)
-        if k is None:
-            return None
-        start, end = self._bounds[k], self._bounds[k + 1]
-        return self._idfs[k], self._docs[start:end], self._tfs[start:end], self._norms[start:end]
-
     def scores(self, terms: dict[str, float]) -> dict[int, float]:
         """Document -> score, for the documents any term occurs in. The arithmetic of the loop it replaced
         (for each term, for each of its documents: ``idf * tf * (k1 + 1) / (tf + norm)`` added), over
@@ -72,17 +64,27 @@ class BM25:
         return None if found is None else found[1]
 
     def _dense(self, terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray] | None:
-        parts = []
+        # Each term's idf, documents, counts and length norms: slices of the flat arrays (no call per term).
+        slots, bounds, idfs, all_docs, all_tfs, all_norms = (self._slots, self._bounds, self._idfs, self._docs,
+                                                             self._tfs, self._norms)
+        weighted: list[float] = []
+        lengths: list[int] = []
+        doc_parts: list[np.ndarray] = []
+        tf_parts: list[np.ndarray] = []
+        norm_parts: list[np.ndarray] = []
         for term, weight in terms.items():
-            found = self._term_arrays(term)
-            if found is not None:
-                parts.append((found[0] * weight, found))  # idf_of(df) * weight, as the loop
-        if not parts:
+            k = slots.get(term)
+            if k is not None:
+                start, end = bounds[k], bounds[k + 1]
+                weighted.append(idfs[k] * weight)  # idf_of(df) * weight, as the loop
+                lengths.append(end - start)
+                doc_parts.append(all_docs[start:end])
+                tf_parts.append(all_tfs[start:end])
+                norm_parts.append(all_norms[start:end])
+        if not doc_parts:
             return None
-        docs = np.concatenate([p[1][1] for p in parts])
-        tf = np.concatenate([p[1][2] for p in parts])
-        norm = np.concatenate([p[1][3] for p in parts])
-        idf = np.repeat(np.array([p[0] for p in parts]), np.array([len(p[1][1]) for p in parts], dtype=np.intp))
+        docs, tf, norm = np.concatenate(doc_parts), np.concatenate(tf_parts), np.concatenate(norm_parts)
+        idf = np.repeat(np.array(weighted), np.array(lengths, dtype=np.intp))
         # Left to right as the loop: ((idf * tf) * (k1 + 1)) / (tf + norm); then added in order from 0.0.
         values = idf * tf * (self.k1 + 1) / (tf + norm)
         return docs, np.bincount(docs, weights=values, minlength=self.n)

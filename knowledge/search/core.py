@@ -19,6 +19,7 @@ from knowledge.search.ranking import (
     EN,
     EX,
     EX2,
+    EX_PARAGRAPH,
     INTENT,
     KEYWORD,
     SCOPE_FEATURES,
@@ -123,12 +124,15 @@ class Prepared:
     idx: Index | None = None
     intent: dict[Key, float] = field(default_factory=dict)  # the articles answering what the question asks
     matrix: np.ndarray | None = None  # the candidates' features, a column each (as their tuples)
+    names_programme: bool | None = field(default=None, repr=False, compare=False)  # the text's, found once
 
     @property
     def protected(self) -> bool:
         """It names one of the programmes by name, and no subject the measures leave to others (加班费 in a
         studio, a tax)."""
-        return _names_programme(self.text) and not self.query.get("topic")
+        if self.names_programme is None:
+            self.names_programme = _names_programme(self.text)  # the text is not changed once prepared
+        return self.names_programme and not self.query.get("topic")
 
     def scope_features(self, scored: list[tuple[float, Candidate]]) -> tuple[float, ...]:
         """Signals that the question is about the measures at all (see :data:`SCOPE_FEATURES`)."""
@@ -196,7 +200,8 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     # article only BM25 scored (above 0) keeps its BM25 score (x + 0.0 + 0.0 + 0.0 is x for x > 0).
     table[COMBINED] = lex + en + KEYWORD_BONUS * kw + INTENT_BONUS * it
     ex_paragraph, oos_max = {}, 0.0
-    if (near := idx.examples.nearest(text, exclude)) is not None:
+    # The nearest examples' paragraphs only where _candidates reads them (the best cosine >= EX_PARAGRAPH).
+    if (near := idx.examples.nearest(text, exclude, EX_PARAGRAPH)) is not None:
         at = arts.of_group[near.groups]
         ex_paragraph = dict(zip(at.tolist(), near.paragraphs, strict=True))  # -1: out of scope, never read
         inside = at >= 0

@@ -51,6 +51,7 @@ def sublinear(count: float) -> float:
 
 
 _NO_IDS, _NO_WEIGHTS = np.zeros(0, dtype=np.intp), np.zeros(0)
+_ONE = np.ones(1)
 
 
 class Packed:
@@ -137,6 +138,9 @@ class _ByGroup(NamedTuple):
     new: np.ndarray  # old number -> new
     group: np.ndarray  # new number -> its article (a group of Examples.group_keys), ascending
     paragraphs: list[int | None]  # new number -> its paragraph
+    starts: np.ndarray  # group -> its first example's new number (every group has one)
+    counts: np.ndarray  # group -> how many examples it has
+    numbers: np.ndarray  # 0 .. n - 1: the new numbers, for _first_reached (every example "reached")
 
 
 class Nearest(NamedTuple):
@@ -254,14 +258,19 @@ class Examples:
             postings = Packed.__new__(Packed)
             p = self.postings
             postings._set(p._index, p._bounds, new[p._ids], p._weights)
-            found = _ByGroup(postings, new, self.group_of[old], [self.paragraphs[i] for i in old.tolist()])
+            group = self.group_of[old]
+            counts = np.bincount(group, minlength=len(self.group_keys))
+            found = _ByGroup(postings, new, group, [self.paragraphs[i] for i in old.tolist()], np.cumsum(counts) - counts,
+                             counts, np.arange(n, dtype=np.intp))
             self._by_group_arrays = found
         return found
 
-    def nearest(self, text: str, exclude: str | None = None) -> Nearest | None:
+    def nearest(self, text: str, exclude: str | None = None, paragraphs_from: float | None = None) -> Nearest | None:
         """Per article (a group of :attr:`group_keys`, out of scope included) that an example reached, the
         best and second best cosine and the paragraph of the best example; None when no example is near.
-        ``exclude``: an example's id left out (fitting on the examples, leave-one-out).
+        ``exclude``: an example's id left out (fitting on the examples, leave-one-out). ``paragraphs_from``:
+        the paragraph only of the articles whose best cosine is at least this (None for the others: the
+        search reads no other), so that ties below it are never resolved.
 
         Computed with arrays, with the arithmetic of the loop it replaced (for each term, for each example of
         its list: add the product; an article's best and second from 0.0, the best replaced only by a higher
@@ -273,43 +282,93 @@ class Examples:
         in the loop (bincount adds in the order given: term after term, whatever an example's number within a
         term's list). The first reached of tied examples (in the concatenated lists, under the old numbers) is
         looked up only when there is a tie."""
-        q = {t: w * self.idf[t] for t, w in self._tf(text).items() if t in self.idf}
-        norm = math.sqrt(sum(w * w for w in q.values()))
-        if not norm:
-            return None
+        # One pass over the question's terms: each weight w * idf, its square for the norm (every known term, in
+        # order, as sum() over them), and the posting lists summed (common single characters skipped) with the
+        # weight of each, a list that reached no example left out as its zero repeats did.
         idf, common = self.idf, self.common_idf
-        summed = [(t, w) for t, w in q.items() if len(t) != 1 or idf[t] >= common]
         by = self._by_group()
-        visited, terms, lengths = by.postings.gather([t for t, _ in summed])
-        if not len(visited):
+        index, bounds, ids, weights = by.postings._index, by.postings._bounds, by.postings._ids, by.postings._weights
+        squares: list[float] = []
+        summed: list[float] = []
+        lengths: list[int] = []
+        id_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
+        for t, count in self._tf(text).items():
+            f = idf.get(t)
+            if f is None:
+                continue
+            w = count * f
+            squares.append(w * w)
+            if (len(t) == 1 and f < common) or (k := index.get(t)) is None:
+                continue
+            start, end = bounds[k], bounds[k + 1]
+            if end > start:
+                summed.append(w)
+                lengths.append(end - start)
+                id_parts.append(ids[start:end])
+                weight_parts.append(weights[start:end])
+        norm = math.sqrt(sum(squares))
+        if not norm or not id_parts:
             return None
-        terms *= np.repeat(np.array([w for _, w in summed]), np.array(lengths, dtype=np.intp))
+        visited, terms = np.concatenate(id_parts), np.concatenate(weight_parts)
+        terms *= np.repeat(np.array(summed), np.array(lengths, dtype=np.intp))
         dots = np.bincount(visited, weights=terms, minlength=len(self.keys))
         if exclude is not None and exclude in self.by_id:
             dots[by.new[self.by_id[exclude]]] = 0.0  # not reached
-        reached = np.flatnonzero(dots > 0.0)
-        sims = dots[reached] / norm
-        if not sims.all():  # a quotient below the smallest float: 0.0, not kept
-            reached, sims = reached[sims > 0.0], sims[sims > 0.0]
-        if not len(reached):
+        # Over every example at once, an article's examples one slice of the new numbers: an example not reached
+        # (or whose quotient is below the smallest float) holds 0.0, which neither beats the 0.0 the loop's
+        # maxima start from nor equals a best above it.
+        sims = dots / norm
+        best_all = np.maximum.reduceat(sims, by.starts)
+        has = best_all > 0.0
+        present = np.flatnonzero(has)
+        if not len(present):
             return None
-        groups = by.group[reached]  # ascending
-        counts = np.bincount(groups)
-        present = np.flatnonzero(counts)
-        counts = counts[present]
-        starts = np.cumsum(counts) - counts
-        best = np.maximum.reduceat(sims, starts)
-        top = np.flatnonzero(sims == np.repeat(best, counts))
-        if len(top) == len(starts):  # one best example per article
-            chosen = top
-        else:  # ties: the first reached, as the loop kept it
-            chosen = _first_reached(visited, reached, top, np.searchsorted(starts, top, side="right") - 1,
-                                    len(starts), len(self.keys))
-        rest = sims.copy()
-        rest[chosen] = 0.0
-        second = np.maximum.reduceat(rest, starts)
+        best = best_all[present]
+        # The examples at their article's best (NaN for an article nobody reached: equal to nothing).
+        top = np.flatnonzero(sims == np.repeat(np.where(has, best_all, np.nan), by.counts))
+        run = by.group[top]  # their articles, ascending
+        sims[top] = 0.0
+        second_all = np.maximum.reduceat(sims, by.starts)
         paragraphs = by.paragraphs
-        return Nearest(present, best, second, [paragraphs[i] for i in reached[chosen].tolist()])
+        if len(top) == len(present):  # one best example per article
+            second = second_all[present]
+            if paragraphs_from is None:
+                return Nearest(present, best, second, [paragraphs[i] for i in top.tolist()])
+            wanted = np.flatnonzero(best >= paragraphs_from)
+            out: list[int | None] = [None] * len(present)
+            for g, i in zip(wanted.tolist(), top[wanted].tolist(), strict=True):
+                out[g] = paragraphs[i]
+            return Nearest(present, best, second, out)
+        # Ties. The second of an article whose best is tied is that best (the loop kept the first reached and
+        # the other tied ones are the second); the others' as without ties. Zeroing every tied best and
+        # putting the best back where two or more tie gives both without knowing which is the first reached.
+        tied = np.bincount(run, minlength=len(best_all)) > 1
+        second_all[tied] = best_all[tied]
+        second = second_all[present]
+        size = len(self.keys)
+        if paragraphs_from is None:
+            chosen = _first_reached(visited, by.numbers, top, run, len(best_all), size)
+            return Nearest(present, best, second, [paragraphs[i] for i in chosen[present].tolist()])
+        # The first reached of tied examples only where the paragraph is read, and only where the tied examples'
+        # paragraphs differ (which of them is first cannot change one they share).
+        keep = best_all[run] >= paragraphs_from
+        top, run = top[keep], run[keep]
+        out = [None] * len(present)
+        found: dict[int, set[int | None]] = {}
+        for g, i in zip(run.tolist(), top.tolist(), strict=True):
+            found.setdefault(g, set()).add(paragraphs[i])
+        differ = [g for g, kinds in found.items() if len(kinds) > 1]
+        at = dict(zip(found, np.searchsorted(present, list(found)).tolist(), strict=True))
+        for g, kinds in found.items():
+            if len(kinds) == 1:
+                out[at[g]] = next(iter(kinds))
+        if differ:
+            keep = np.isin(run, differ)
+            chosen = _first_reached(visited, by.numbers, top[keep], run[keep], len(best_all), size)
+            for g, i in zip(differ, chosen[differ].tolist(), strict=True):
+                out[at[g]] = paragraphs[i]
+        return Nearest(present, best, second, out)
 
 
 
@@ -329,13 +388,6 @@ class Classifier:
         self._bias = np.array(self.bias, dtype=float)
         self._all_classes = np.arange(len(self.bias), dtype=np.intp)
 
-    def vector(self, text: str) -> dict[str, float]:
-        idf = self.idf  # sublinear(c), written out: 1 + log(c) above one, c itself below
-        vec = {t: (1 + math.log(c) if c > 1 else c) * idf[t] for t, c in term_counts(text, self.stop_en).items()
-               if t in idf}
-        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
-        return {t: w / norm for t, w in vec.items()}
-
     def probabilities(self, text: str) -> dict[tuple[str, int] | None, float]:
         """Class (None: out of scope) -> probability; {} when the model is empty."""
         found = self.probability_array(text)
@@ -347,14 +399,36 @@ class Classifier:
             return None
         # The bias first, then each term's products in order, added from 0.0 by bincount: per class, the sums
         # of the loop that started from the bias (0.0 + bias is the bias).
-        vec = self.vector(text)
+        # The question's tf-idf vector and the terms' weight lists in one pass: each value sublinear(count) * idf
+        # (written out), the l2 norm over every value in order, and value / norm by one division each (numpy's is
+        # correctly rounded, as Python's) for the terms with a list (the reference: _vector_loop in
+        # tests/test_search_exact.py).
+        idf, packed = self.idf, self.weights
+        index, bounds, classes, all_weights = packed._index, packed._bounds, packed._ids, packed._weights
+        values: list[float] = []
+        used: list[float] = []
         lengths: list[int] = []
-        class_parts, weight_parts = self.weights._parts(list(vec), lengths)
-        # Each term's weights times its value: np.repeat of the values over the terms' lengths, as one product.
-        weights = np.concatenate(weight_parts) if weight_parts else _NO_WEIGHTS.copy()
-        weights *= np.repeat(np.fromiter(vec.values(), float, len(vec)), np.array(lengths, dtype=np.intp))
-        acc = np.bincount(np.concatenate([self._all_classes, *class_parts]),
-                          weights=np.concatenate([self._bias, weights]), minlength=len(self.classes))
+        class_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
+        for t, c in term_counts(text, self.stop_en).items():
+            f = idf.get(t)
+            if f is None:
+                continue
+            v = (1 + math.log(c) if c > 1 else c) * f
+            values.append(v)
+            if (k := index.get(t)) is not None and (end := bounds[k + 1]) > (start := bounds[k]):
+                used.append(v)
+                lengths.append(end - start)
+                class_parts.append(classes[start:end])
+                weight_parts.append(all_weights[start:end])
+        norm = math.sqrt(sum(w * w for w in values)) or 1.0
+        # The bias, then each term's weights times its value, in one array: np.repeat of 1.0 over the classes (the
+        # bias times 1.0 is the bias) and of the values over the terms' lengths, as one product.
+        weights = np.concatenate([self._bias, *weight_parts])
+        weights *= np.repeat(np.concatenate([_ONE, np.array(used) / norm]),
+                             np.array([len(self._bias), *lengths], dtype=np.intp))
+        acc = np.bincount(np.concatenate([self._all_classes, *class_parts]), weights=weights,
+                          minlength=len(self.classes))
         logits = acc.tolist()  # the exponentials by math.exp, as before (numpy's may differ in the last bit)
         top = max(logits)
         exp = [math.exp(v - top) for v in logits]

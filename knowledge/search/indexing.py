@@ -139,13 +139,18 @@ class Index:
         """Fix homophone typos of pinyin input, one character at a time: a character that forms no known
         bigram with either neighbour is replaced by the character read the same way that forms the most (and
         most frequent) known bigrams with them. Words of the lexicon count as known."""
+        known = self.known
+        # Every bigram of every run of Chinese known: each character of a run of two or more forms a known bigram
+        # with a neighbour, and a lone one has none, so the loop below would change nothing.
+        if all(run[i:i + 2] in known for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)):
+            return text
         chars = list(text)
         # Whether each character is Chinese, tested once (a replacement is Chinese too: homophones() holds
         # only Chinese characters); the left neighbour is read after its own correction, as it always was.
         cjk = [False] * len(chars)
         for run in _CJK_RUN.finditer(text):
             cjk[run.start():run.end()] = [True] * (run.end() - run.start())
-        known, postings, last = self.known, self.bm25.postings, len(chars) - 1
+        postings, last = self.bm25.postings, len(chars) - 1
         for i, ch in enumerate(chars):
             if not cjk[i] or ch in _FUNCTION_CHARS:
                 continue

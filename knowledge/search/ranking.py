@@ -16,11 +16,35 @@ from knowledge.search.text import _lexicon
 Key = tuple[str, int]
 
 
-@dataclass(slots=True)
 class Candidate:
-    key: tuple[str, int]
-    paragraph: int | None
-    features: tuple[float, ...]
+    """An article the ranking model weighs for a question: its key, the paragraph to cite, its features (of
+    :data:`RANK_FEATURES`). The search reads the features from the matrix :func:`_candidates` returns: a
+    candidate made from it makes the tuple only when asked (the floats of its column)."""
+
+    __slots__ = ("_column", "_features", "_matrix", "key", "paragraph")
+
+    def __init__(self, key: tuple[str, int], paragraph: int | None, features: tuple[float, ...] | None = None, *,
+                 matrix: np.ndarray | None = None, column: int = 0) -> None:
+        if features is None and matrix is None:
+            raise ValueError("a candidate needs its features or the matrix holding them")
+        self.key, self.paragraph = key, paragraph
+        self._features, self._matrix, self._column = features, matrix, column
+
+    @property
+    def features(self) -> tuple[float, ...]:
+        if self._features is None:
+            self._features = tuple(self._matrix[:, self._column].tolist())  # type: ignore[index]
+        return self._features
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.key, self.paragraph, self.features) == (other.key, other.paragraph, other.features)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as the dataclass it was)
+
+    def __repr__(self) -> str:
+        return f"Candidate(key={self.key!r}, paragraph={self.paragraph!r}, features={self.features!r})"
 
 
 
@@ -40,6 +64,8 @@ SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex
                   # (公积金, 产假) is out of scope though no out-of-scope example resembles it.
                   "novel")
 CANDIDATES = 12  # best articles by each signal that the model ranks
+# A candidate's paragraph is its nearest example's when that example's cosine is at least this (else BM25's).
+EX_PARAGRAPH = 0.5
 
 
 # The columns of Signals.table.
@@ -58,7 +84,7 @@ class Signals(NamedTuple):
     table: np.ndarray
     # The articles each of COMBINED, EX, CLF names (bool, a row each): the keys of the dicts they were.
     named: np.ndarray
-    ex_paragraph: dict[int, int | None]  # position -> the nearest example's paragraph (EX above 0.0)
+    ex_paragraph: dict[int, int | None]  # position -> the nearest example's paragraph (EX >= EX_PARAGRAPH)
     lex_paragraph: dict[int, int | None]  # position -> the best BM25 paragraph of the article (one that scored)
 
 
@@ -68,9 +94,11 @@ def _orders(table: np.ndarray, named: np.ndarray) -> list[list[int]]:
     k))[:CANDIDATES]``. A stable sort of the negated values of each row, the articles not named placed last
     by +inf (the values are finite)."""
     order = np.argsort(np.where(named, -table[:3], np.inf), axis=1, kind="stable")[:, :CANDIDATES]
-    counts = named.sum(axis=1).tolist()
+    counts = np.count_nonzero(named, axis=1).tolist()
     return [row[:count] for row, count in zip(order.tolist(), counts, strict=True)]
 
+
+_RR = tuple(1 / (1 + k) for k in range(CANDIDATES + 1))  # 1 / (1 + rank) of each rank, computed once
 
 # Where each feature of RANK_FEATURES 0-16 is in _candidates' working matrix: rows 0-6 the table's (the
 # signals), 7-10 lex_rel, ex_rel, clf_rel, en_rel, 11-17 bias, lex_log, named_in, named_out, lex_rr, ex_rr,
@@ -99,12 +127,12 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
     keys = sig.keys
     named_in = [float(keys[i][0] in named) for i in chosen] if named else [0.0] * m
     named_out = [1.0 - x for x in named_in] if named else [0.0] * m  # the complement, or 0.0 with none named
-    lex_rank, ex_rank, clf_rank = ({k: i for i, k in enumerate(order)} for order in (lex_order, ex_order, clf_order))
+    # 1 / (1 + rank) of ints, as before (_RR); CANDIDATES for the unranked.
+    lex_rr, ex_rr, clf_rr = (dict(zip(order, _RR, strict=False)) for order in (lex_order, ex_order, clf_order))
+    unranked = _RR[CANDIDATES]
     extra = np.array([[1.0] * m, [math.log1p(x) for x in raw[COMBINED].tolist()], named_in, named_out,
-                      # 1 / (1 + rank) of ints, as before; CANDIDATES for the unranked
-                      [1 / (1 + lex_rank.get(k, CANDIDATES)) for k in chosen],
-                      [1 / (1 + ex_rank.get(k, CANDIDATES)) for k in chosen],
-                      [1 / (1 + clf_rank.get(k, CANDIDATES)) for k in chosen]])
+                      [lex_rr.get(k, unranked) for k in chosen], [ex_rr.get(k, unranked) for k in chosen],
+                      [clf_rr.get(k, unranked) for k in chosen]])
     work = np.concatenate([raw, rel, extra, np.minimum(raw[KEYWORD:INTENT + 1], [[3.0], [2.0]]),
                            (rel[0] * rel[1])[None]])
     f = np.empty((30, m))  # the 30 features written below: rank_logits() checks them against the weights
@@ -117,8 +145,10 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
     f[20:25] = extra[2] * by_named
     f[25:30] = extra[3] * by_named
     ex_para, lex_para = sig.ex_paragraph, sig.lex_paragraph
-    return [Candidate(keys[i], p if (p := ex_para.get(i)) is not None and e >= 0.5 else lex_para.get(i), tuple(row))
-            for i, e, row in zip(chosen, raw[EX].tolist(), f.T.tolist(), strict=True)], f
+    # Each candidate's features stay in f (a column each) until asked for: the search ranks by the matrix.
+    return [Candidate(keys[i], p if (p := ex_para.get(i)) is not None and e >= EX_PARAGRAPH else lex_para.get(i),
+                      matrix=f, column=j)
+            for j, (i, e) in enumerate(zip(chosen, raw[EX].tolist(), strict=True))], f
 
 
 def _sigmoid(x: float) -> float:
