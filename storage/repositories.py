@@ -28,7 +28,7 @@ from storage.models import (
     Subscription,
     utcnow,
 )
-from storage.prepared import Prepared
+from storage.prepared import Prepared, run_later
 
 
 def insert_once(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
@@ -413,8 +413,9 @@ def store_conversation(*, session: Session, conv: ConversationState) -> None:
     if not fields or (fields == ("updated_at",) and conv.loaded
                       and conv.updated_at - conv.loaded[-1] < TOUCH_PRECISION):
         return
-    _conv_update(fields).run(session.connection(), {"iid": conv.identity_id,
-                                                    **{f"v_{f}": getattr(conv, f) for f in fields}})
+    # Nothing reads its outcome: on PostgreSQL it goes with the transaction's next statement or its COMMIT.
+    run_later(session.connection(), [(_conv_update(fields), {"iid": conv.identity_id,
+                                                            **{f"v_{f}": getattr(conv, f) for f in fields}})])
     conv.loaded = tuple(getattr(conv, f) for f in _CONV_FIELDS)
 
 

@@ -3,6 +3,7 @@ conversation columns that changed written back, and the FAQ's search run before 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from datetime import UTC, datetime
@@ -315,8 +316,9 @@ def test_a_batchs_passive_replies_are_cached_in_one_insert_with_its_commit(engin
 # What one such question may cost in round trips to PostgreSQL (every wait for the server: statements, BEGIN,
 # COMMIT, ROLLBACK, pings), counted on the wire (libpq's trace: one ReadyForQuery per round trip): the inbox
 # row with its replay guard 1 (autocommit), the chat lock and its queue 2 (BEGIN, lock and read in one pipeline;
-# ROLLBACK), the handling transaction 5 (BEGIN with its first statement: storage.prepared.pipelined_begins).
-ROUND_TRIPS_PER_QUESTION = 8
+# ROLLBACK), the handling transaction 3 (BEGIN with its first statement: storage.prepared.pipelined_begins; the
+# joined read; the conversation UPDATE and the reply-cache INSERT with the COMMIT: storage.prepared.run_later).
+ROUND_TRIPS_PER_QUESTION = 6
 
 
 @pytest.mark.skipif(not PG_URL, reason="round trips to PostgreSQL")
@@ -394,3 +396,80 @@ def test_a_pooled_connection_the_server_dropped_is_replaced_once_it_sat_idle(eng
     monkeypatch.setattr(db, "PING_IDLE_S", 0.0)
     again = run_in_transaction(engine, lambda s: s.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar())
     assert again != pid
+
+
+def test_writes_run_later_are_kept_in_order_dropped_on_rollback_and_fail_the_commit(engine, statements) -> None:
+    """``run_later``'s writes (the conversation UPDATE, the reply cache) behave as if sent at once: any later
+    statement of the transaction (a Core read, a savepoint) sees them, a rollback (of the transaction or of a
+    savepoint taken after them) drops them, and one that fails fails the commit with SQLAlchemy's error, the
+    whole transaction undone. On PostgreSQL they are sent with the COMMIT (after the transaction's work)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.prepared import Prepared, run_later
+
+    put = Prepared(text("INSERT INTO processed_message (channel, message_key, processed_at) "
+                        "VALUES (:c, :k, CURRENT_TIMESTAMP)"))
+    count = Prepared(text("SELECT count(*) FROM processed_message WHERE channel = 'later'"))
+
+    def keys() -> list[str]:
+        with engine.connect() as c:
+            return sorted(c.exec_driver_sql("SELECT message_key FROM processed_message WHERE channel = 'later'")
+                          .scalars())
+
+    def kept_for_commit(session) -> int:  # type: ignore[no-untyped-def]
+        conn = session.connection()
+        count.run(conn, {})  # the transaction begun, as the dispatcher's first statement begins it
+        run_later(conn, [(put, {"c": "later", "k": "k1"}), (put, {"c": "later", "k": "k2"})])
+        return len(statements)
+
+    statements.clear()
+    sent_before_commit = run_in_transaction(engine, kept_for_commit)
+    assert len([s for s in statements if not s.startswith("BEGIN")]) == 3 and keys() == ["k1", "k2"]
+    if engine.dialect.name == "postgresql":
+        assert sent_before_commit == 1  # the two INSERTs went with the COMMIT
+
+    def seen_by_what_follows(session) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+        conn = session.connection()
+        count.run(conn, {})
+        run_later(conn, [(put, {"c": "later", "k": "k3"})])
+        by_prepared = count.run(conn, {})[0][0]
+        run_later(conn, [(put, {"c": "later", "k": "k4"})])
+        by_core = conn.exec_driver_sql("SELECT count(*) FROM processed_message WHERE channel = 'later'").scalar()
+        return by_prepared, by_core
+
+    assert run_in_transaction(engine, seen_by_what_follows) == (3, 4)
+
+    def rolled_back(session) -> None:  # type: ignore[no-untyped-def]
+        conn = session.connection()
+        count.run(conn, {})
+        run_later(conn, [(put, {"c": "later", "k": "k5"})])
+        with contextlib.suppress(RuntimeError), session.begin_nested():
+            run_later(session.connection(), [(put, {"c": "later", "k": "k6"})])  # (the SAVEPOINT sent here)
+            raise RuntimeError("the savepoint is rolled back")
+        run_later(conn, [(put, {"c": "later", "k": "k7"})])
+
+    run_in_transaction(engine, rolled_back)
+    assert keys() == ["k1", "k2", "k3", "k4", "k5", "k7"]
+
+    def dropped(session) -> None:  # type: ignore[no-untyped-def]
+        conn = session.connection()
+        count.run(conn, {})
+        run_later(conn, [(put, {"c": "later", "k": "k8"})])
+        raise RuntimeError("the step failed")
+
+    with pytest.raises(RuntimeError):
+        run_in_transaction(engine, dropped)
+
+    def failing(session) -> None:  # type: ignore[no-untyped-def]
+        conn = session.connection()
+        count.run(conn, {})
+        conn.exec_driver_sql("INSERT INTO processed_message (channel, message_key, processed_at) "
+                             "VALUES ('later', 'k9', CURRENT_TIMESTAMP)")
+        run_later(conn, [(put, {"c": "later", "k": "k1"})])  # already there: the commit fails
+
+    with pytest.raises(IntegrityError):
+        run_in_transaction(engine, failing)
+    assert keys() == ["k1", "k2", "k3", "k4", "k5", "k7"]
+    # The connection is usable again, and nothing queued is left on it.
+    assert run_in_transaction(engine, lambda s: count.run(s.connection(), {})[0][0]) == 6
