@@ -15,8 +15,10 @@ from sqlalchemy.engine import Engine
 
 from handlers import answering
 from handlers.dispatch import KeyedGuard
+from handlers.i18n import translator
 from handlers.registry import build_dispatcher
 from handlers.types import Incoming
+from knowledge.text import PRIVACY_NOTICE
 from storage import repositories as repo
 from storage.db import run_in_transaction
 
@@ -232,6 +234,57 @@ def test_a_plain_question_through_the_webhook_costs_at_most_so_many_statements(e
     # model, not on the path counted here.
     seen = [s for s in seen if "asked_question" not in s]
     limit = STATEMENTS_PER_QUESTION[engine.dialect.name]
+    assert len(seen) <= limit, "\n".join([f"{len(seen)} statements (at most {limit}):", *seen])
+
+
+# A person's first message (person, identity and conversation created): the same and, on creation, what the
+# read found missing is not read again: the person, the identity (with its first message's time: no UPDATEs
+# of "last seen" after it) and an empty conversation, three INSERTs, no read back. SQLite's outer join tells a
+# known person without a conversation from an unknown one; PostgreSQL's read is locking (an inner join), so
+# it asks once more, and creates the person in a savepoint (another process may create them at once).
+STATEMENTS_FIRST_MESSAGE = {"sqlite": 12, "postgresql": 13}
+
+
+def test_a_first_message_through_the_webhook_costs_at_most_so_many_statements(engine, settings) -> None:
+    from dataclasses import replace
+
+    from starlette.applications import Starlette
+    from wechat_standin import Pusher, TestClient, push_xml
+
+    from bot.app import App
+    from bot.wechat.webhook import WeChatWebhook
+
+    token, aes, app_id = "hot-path-token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxhotpath0000000"
+    s = replace(settings, wechat_token=token, wechat_app_id=app_id, wechat_aes_key=aes)
+    web = Starlette(routes=WeChatWebhook(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s))).routes())
+    pusher, seen = Pusher(token, aes, app_id), []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split())[:90])
+
+    def ask(client: TestClient, user: str, text: str, n: int) -> str:
+        params, body = pusher.safe(push_xml(user, "text", Content=text, MsgId=n))
+        res = client.post("/wechat", params=params, content=body)
+        assert res.status_code == 200
+        return str(pusher.open(res.text).get("Content", ""))
+
+    with TestClient(web) as client:
+        assert ask(client, "oOTHER000000000000000000000", "菜单", 1)  # the database warm, someone else known
+        event.listen(Engine, "before_cursor_execute", record)
+        try:
+            first = ask(client, "oFIRST000000000000000000000", "菜单", 2)
+        finally:
+            event.remove(Engine, "before_cursor_execute", record)
+        second = ask(client, "oFIRST000000000000000000000", "菜单", 3)
+    # The person's first message gets the privacy notice, their second one not: "last seen" was written.
+    notice = translator("zh")(PRIVACY_NOTICE)
+    assert first.startswith(notice) and "1." in first and not second.startswith(notice)
+    with engine.connect() as c:
+        row = c.exec_driver_sql("SELECT i.last_inbound_at, p.last_seen_at, c.recent FROM identity i JOIN person p "
+                                "ON p.id = i.person_id JOIN conversation c ON c.identity_id = i.id "
+                                "WHERE i.user_key = 'oFIRST000000000000000000000'").one()
+    assert row[0] is not None and row[1] is not None and len(json.loads(row[2])) == 2
+    limit = STATEMENTS_FIRST_MESSAGE[engine.dialect.name]
     assert len(seen) <= limit, "\n".join([f"{len(seen)} statements (at most {limit}):", *seen])
 
 
