@@ -124,13 +124,15 @@ def pipelined_begins(engine: Engine) -> None:
 
     dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _send_later_first(conn: Connection, cursor: Any, *_args: Any) -> None:
-        # Any other statement of the transaction (ORM flushes, savepoints, Core, driver SQL) runs after the
-        # writes queued before it, as it would have if they had been sent at once.
-        raw = getattr(cursor, "connection", None)
-        if raw is not None and raw in _LATER:
-            _send_later(raw, commit=False)
+    event.listen(engine, "before_cursor_execute", _send_later_first)
+
+
+def _send_later_first(_conn: Connection, cursor: Any, *_args: Any) -> None:
+    """Any other statement of the transaction (ORM flushes, savepoints, Core, driver SQL) runs after the writes
+    queued before it, as it would have if they had been sent at once."""
+    raw = getattr(cursor, "connection", None)
+    if raw is not None and raw in _LATER:
+        _send_later(raw, commit=False)
 
 
 # Writes whose outcome nobody reads (run_later), per psycopg connection, with the SQLAlchemy connection that
