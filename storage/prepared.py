@@ -173,13 +173,14 @@ def _send_later(dbapi_conn: Any, *, commit: bool) -> None:
                     cursor.execute(plan.sql, args)
                 if commit:  # (in autocommit since our BEGIN: not psycopg's own transaction)
                     dbapi_conn.execute("COMMIT")
-        except dbapi_error as exc:  # raised as run_together raises (the busy retries read SQLAlchemy's error)
+        except dbapi_error as exc:
+            if commit:  # as the driver's commit would raise it: SQLAlchemy's commit wraps it (and sees a disconnect)
+                raise
+            # Before another statement: raised as run_together raises (the busy retries read SQLAlchemy's error;
+            # a lost connection is found and discarded by the rollback that follows).
             lost = bool(conn.dialect.is_disconnect(exc, dbapi_conn, None))
-            if lost and not commit:  # (a commit's failure is handled by SQLAlchemy's own commit)
-                conn.invalidate(exc)
-            raise DBAPIError.instance(queued[-1][0].sql if queued else "COMMIT", None, exc, dbapi_error,
-                                      hide_parameters=True, dialect=conn.dialect,
-                                      connection_invalidated=lost) from exc
+            raise DBAPIError.instance(queued[-1][0].sql, None, exc, dbapi_error, hide_parameters=True,
+                                      dialect=conn.dialect, connection_invalidated=lost) from exc
         if events:
             for cursor, (plan, args) in zip(cursors, queued, strict=True):
                 conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, False)

@@ -526,3 +526,20 @@ def test_writes_run_later_are_kept_in_order_dropped_on_rollback_and_fail_the_com
     assert keys() == ["k1", "k2", "k3", "k4", "k5", "k7"]
     # The connection is usable again, and nothing queued is left on it.
     assert run_in_transaction(engine, lambda s: count.run(s.connection(), {})[0][0]) == 6
+
+
+def test_a_person_known_without_a_conversation_gets_one_at_their_next_message(engine, settings) -> None:
+    """An identity made elsewhere (a sign-in, the console) has no conversation row: the next message reads it
+    (SQLite's outer join; PostgreSQL's second read) and creates the conversation, "last seen" written."""
+    from sqlmodel import Session
+
+    with Session(engine) as s:
+        who = repo.identify(session=s, channel="wechat", user_key="known-elsewhere")
+        s.commit()
+    d = build_dispatcher(engine, settings)
+    assert d.handle(_msg("k1", "菜单", "known-elsewhere")).replies
+    assert d.handle(_msg("k2", "菜单", "known-elsewhere")).replies
+    with engine.connect() as c:
+        seen_at = c.exec_driver_sql(f"SELECT last_inbound_at FROM identity WHERE id = {who.identity_id}").scalar()
+        recent = c.exec_driver_sql(f"SELECT recent FROM conversation WHERE identity_id = {who.identity_id}").scalar()
+    assert seen_at is not None and json.loads(recent) == ["菜单", "菜单"]
