@@ -305,16 +305,17 @@ class Dispatcher(Router):
             return result
         events.before_conversation(session, incoming)
         # Who wrote and their conversation (row locked on PostgreSQL) in one statement once they are known.
+        seen = incoming.received_at.astimezone(UTC)
+        # A person created here is created "seen" at this message (no UPDATEs of it below).
         who, conv = repo.identify_and_load(
             session=session, channel=incoming.channel, user_key=incoming.user_key, chat_key=incoming.chat,
             locale=normalize_locale(incoming.locale or written_in(incoming) or self.settings.default_locale),
-            display_name=incoming.display_name,
+            display_name=incoming.display_name, seen=seen,
         )
         now = incoming.received_at.astimezone(self.tz)
-        seen = incoming.received_at.astimezone(UTC)
         # Minute precision is enough for "last seen" and WeChat's 48-hour window; skipping the two
         # UPDATEs within a burst of messages keeps the hot path short.
-        if who.last_inbound_at is None or seen - who.last_inbound_at > SEEN_PRECISION:
+        if not who.created and (who.last_inbound_at is None or seen - who.last_inbound_at > SEEN_PRECISION):
             repo.mark_seen(session=session, who=who, at=seen)
         ctx = Ctx(session=session, settings=self.settings, incoming=incoming, person_id=who.person_id,
                   locale=who.locale, _=translator(who.locale), now=now, known_roles=who.roles, known_unit=who.unit,

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
@@ -104,17 +105,89 @@ def pipelined_begins(engine: Engine) -> None:
 
     def do_commit(dbapi_connection: Any) -> None:
         try:
-            commit(dbapi_connection)
+            raw = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
+            if raw is not None and raw in _LATER:
+                _send_later(raw, commit=True)  # the transaction's last writes and its COMMIT, one round trip
+            else:
+                commit(dbapi_connection)
         finally:
             ended(dbapi_connection)
 
     def do_rollback(dbapi_connection: Any) -> None:
+        raw = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
+        if raw is not None:
+            _LATER.pop(raw, None)  # never sent: nothing to undo
         try:
             rollback(dbapi_connection)
         finally:
             ended(dbapi_connection)
 
     dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+
+    event.listen(engine, "before_cursor_execute", _send_later_first)
+
+
+def _send_later_first(_conn: Connection, cursor: Any, *_args: Any) -> None:
+    """Any other statement of the transaction (ORM flushes, savepoints, Core, driver SQL) runs after the writes
+    queued before it, as it would have if they had been sent at once."""
+    raw = getattr(cursor, "connection", None)
+    if raw is not None and raw in _LATER:
+        _send_later(raw, commit=False)
+
+
+# Writes whose outcome nobody reads (run_later), per psycopg connection, with the SQLAlchemy connection that
+# queued them (its events see them when they are sent).
+_LATER: weakref.WeakKeyDictionary[Any, tuple[Connection, list[tuple[_Plan, Any]]]] = weakref.WeakKeyDictionary()
+
+
+def run_later(conn: Connection, steps: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> None:
+    """Statements whose rows and row counts nobody reads (an UPDATE of the conversation, an INSERT … ON CONFLICT
+    DO NOTHING), executed in ``conn``'s transaction in order. On psycopg, inside a transaction begun by
+    :func:`run_together`, they are not sent now: they go in one round trip with the transaction's next
+    statement or with its COMMIT (``pipelined_begins``' commit), whichever comes first; a rollback drops
+    them. Their parameters are taken now. A failure then raises from that statement or from the commit,
+    which rolls the transaction back: nothing of it is kept. Elsewhere they run at once."""
+    dbapi_conn: Any = conn.connection.dbapi_connection if conn.in_transaction() else None
+    if dbapi_conn is None or dbapi_conn not in _BEGUN_HERE or dbapi_conn.info.transaction_status == _IDLE:
+        run_together(conn, steps)
+        return
+    queued = _LATER.get(dbapi_conn)
+    if queued is None:
+        queued = _LATER[dbapi_conn] = (conn, [])
+    queued[1].extend(step.args(conn.dialect, params) for step, params in steps)
+
+
+def _send_later(dbapi_conn: Any, *, commit: bool) -> None:
+    """The writes queued on ``dbapi_conn`` (and its COMMIT), in one pipeline: one round trip."""
+    conn, queued = _LATER.pop(dbapi_conn)
+    events = conn._has_events or conn.engine._has_events
+    cursors = [dbapi_conn.cursor() for _ in queued]
+    try:
+        if events:
+            for cursor, (plan, args) in zip(cursors, queued, strict=True):
+                conn.dispatch.before_cursor_execute(conn, cursor, plan.sql, args, None, False)
+        dbapi_error = conn.dialect.loaded_dbapi.Error
+        try:
+            with dbapi_conn.pipeline():
+                for cursor, (plan, args) in zip(cursors, queued, strict=True):
+                    cursor.execute(plan.sql, args)
+                if commit:  # (in autocommit since our BEGIN: not psycopg's own transaction)
+                    dbapi_conn.execute("COMMIT")
+        except dbapi_error as exc:
+            if commit:  # as the driver's commit would raise it: SQLAlchemy's commit wraps it (and sees a disconnect)
+                raise
+            # Before another statement: raised as run_together raises (the busy retries read SQLAlchemy's error;
+            # a lost connection is found and discarded by the rollback that follows).
+            lost = bool(conn.dialect.is_disconnect(exc, dbapi_conn, None))
+            raise DBAPIError.instance(queued[-1][0].sql, None, exc, dbapi_error, hide_parameters=True,
+                                      dialect=conn.dialect, connection_invalidated=lost) from exc
+        if events:
+            for cursor, (plan, args) in zip(cursors, queued, strict=True):
+                conn.dispatch.after_cursor_execute(conn, cursor, plan.sql, args, None, False)
+    finally:
+        for cursor in cursors:
+            with contextlib.suppress(Exception):
+                cursor.close()
 
 
 def run_together(conn: Connection, steps: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> list[list[tuple[Any, ...]]]:
@@ -127,7 +200,10 @@ def run_together(conn: Connection, steps: Sequence[tuple[Prepared, Mapping[str, 
         conn.begin()
     events = conn._has_events or conn.engine._has_events
     dbapi_conn: Any = conn.connection.dbapi_connection
-    first = 0
+    first = later = 0
+    if dbapi_conn in _LATER:  # the writes queued before these statements, sent first in the same round trip
+        _owner, queued = _LATER.pop(dbapi_conn)
+        planned, later = [*queued, *planned], len(queued)
     if getattr(conn.dialect, _PIPELINED_BEGIN, False) and not dbapi_conn.autocommit \
             and dbapi_conn.info.transaction_status == _IDLE:  # the transaction's first statement
         dbapi_conn.autocommit = True
@@ -146,7 +222,7 @@ def run_together(conn: Connection, steps: Sequence[tuple[Prepared, Mapping[str, 
             with pipeline:
                 for cursor, (plan, args) in zip(cursors, planned, strict=True):
                     cursor.execute(plan.sql, args)
-            for cursor, (plan, _args) in zip(cursors[first:], planned[first:], strict=True):
+            for cursor, (plan, _args) in zip(cursors[first + later:], planned[first + later:], strict=True):
                 out.append(Prepared.rows(plan, cursor.fetchall() if cursor.description is not None else []))
         except dbapi_error as exc:
             # A connection the server closed (a restart) is invalidated, as SQLAlchemy does, so that the

@@ -28,7 +28,7 @@ from storage.models import (
     Subscription,
     utcnow,
 )
-from storage.prepared import Prepared
+from storage.prepared import Prepared, run_later
 
 
 def insert_once(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
@@ -240,6 +240,9 @@ class Who:
     locale: str
     roles: str
     unit: str
+    # Created by this call (:func:`identify`): ``last_inbound_at`` is None (never wrote before), while the row
+    # holds the ``seen`` it was created with.
+    created: bool = field(default=False, compare=False)
 
 
 _I, _P = table(Identity).c, table(Person).c
@@ -252,8 +255,10 @@ _SEEN_PERSON = Prepared(update(table(Person)).where(_P.id == bindparam("pid")).v
 
 
 def identify(*, session: Session, channel: str, user_key: str, chat_key: str = "", locale: str = "zh",
-             display_name: str = "") -> Who:
-    """:class:`Who` of a channel's user, created (person and identity) on their first message."""
+             display_name: str = "", seen: datetime | None = None) -> Who:
+    """:class:`Who` of a channel's user, created (person and identity) on their first message; ``seen``: the
+    time of that message, written as the identity's last inbound message and the person's last seen time
+    (``Who.created`` tells that nothing else needs writing)."""
     session.flush()  # a Core read: pending ORM changes of an earlier message in the transaction first
     row = session.connection().execute(_WHO, {"channel": channel, "user_key": user_key}).first()
     if row is not None:
@@ -261,10 +266,10 @@ def identify(*, session: Session, channel: str, user_key: str, chat_key: str = "
     # Not found by the read just made: create (Core, like the read: the ORM's flushes of two new objects
     # cost more than a first message's whole search), without asking the same question again.
     if session.get_bind().dialect.name == "sqlite":  # one writer at a time: no one else can be creating it
-        return _insert_who(session, channel, user_key, chat_key, locale, display_name)
+        return _insert_who(session, channel, user_key, chat_key, locale, display_name, seen)
     try:  # two processes may see a user's first two messages at once (see _create_identity)
         with session.begin_nested():
-            return _insert_who(session, channel, user_key, chat_key, locale, display_name)
+            return _insert_who(session, channel, user_key, chat_key, locale, display_name, seen)
     except IntegrityError:
         row = session.connection().execute(_WHO, {"channel": channel, "user_key": user_key}).first()
         if row is None:
@@ -281,18 +286,18 @@ _NEW_IDENTITY = insert(table(Identity)).values(
 
 
 def _insert_who(session: Session, channel: str, user_key: str, chat_key: str, locale: str,
-                display_name: str) -> Who:
+                display_name: str, seen: datetime | None = None) -> Who:
     """:func:`_insert_identity` in two Core statements, with the models' defaults."""
     now, conn = utcnow(), session.connection()
     person = Person(locale=locale, display_name=display_name[:100])  # the model's defaults, not its row
     person_id = conn.execute(_NEW_PERSON, {
         "display_name": person.display_name, "locale": person.locale, "roles": person.roles, "unit": person.unit,
         "prefecture": person.prefecture, "industry_union": person.industry_union, "created_at": now,
-        "last_seen_at": now}).scalar_one()
+        "last_seen_at": seen or now}).scalar_one()
     identity_id = conn.execute(_NEW_IDENTITY, {
         "person_id": person_id, "channel": channel, "user_key": user_key, "chat_key": chat_key or user_key,
-        "reachable": True, "last_inbound_at": None, "created_at": now}).scalar_one()
-    return Who(identity_id, person_id, None, person.locale, person.roles, person.unit)
+        "reachable": True, "last_inbound_at": seen, "created_at": now}).scalar_one()
+    return Who(identity_id, person_id, None, person.locale, person.roles, person.unit, created=seen is not None)
 
 
 def mark_seen(*, session: Session, who: Who, at: datetime) -> None:
@@ -383,26 +388,47 @@ _WHO_AND_CONV = (core_select(_I.id, _I.person_id, _I.last_inbound_at, _P.locale,
                               .join(table(Conversation), _CONV.identity_id == _I.id))
                  .where(_I.channel == bindparam("channel"), _I.user_key == bindparam("user_key")))
 _WHO_AND_CONV_LOCKED = _WHO_AND_CONV.with_for_update(of=table(Conversation))
-_WHO_AND_CONV_RUN = {False: Prepared(_WHO_AND_CONV), True: Prepared(_WHO_AND_CONV_LOCKED)}
+# SQLite (no row locks): an outer join, which tells a person known without a conversation row (None in its
+# columns) from nobody (no row). PostgreSQL cannot lock the nullable side of an outer join.
+_WHO_AND_MAYBE_CONV = (core_select(_I.id, _I.person_id, _I.last_inbound_at, _P.locale, _P.roles, _P.unit,
+                                   *(getattr(_CONV, f) for f in _CONV_FIELDS))
+                       .select_from(table(Identity).join(table(Person), _P.id == _I.person_id)
+                                    .outerjoin(table(Conversation), _CONV.identity_id == _I.id))
+                       .where(_I.channel == bindparam("channel"), _I.user_key == bindparam("user_key")))
+_WHO_AND_CONV_RUN = {False: Prepared(_WHO_AND_MAYBE_CONV), True: Prepared(_WHO_AND_CONV_LOCKED)}
 
 
 def identify_and_load(*, session: Session, channel: str, user_key: str, chat_key: str = "", locale: str = "zh",
-                      display_name: str = "") -> tuple[Who, ConversationState]:
+                      display_name: str = "", seen: datetime | None = None) -> tuple[Who, ConversationState]:
     """:func:`identify` and :func:`load_conversation` (``for_update``) in one statement for a person who
     has written before: identity, person and conversation joined, the conversation's row locked on
     PostgreSQL. What the row lock waits for is the same as with the two reads: the person's columns are
     read as of the statement's start, as :func:`identify` read them before the lock. On a first message
-    (no identity or no conversation row yet) the two steps run as before."""
+    (no identity or no conversation row yet) the two steps run as before, except what the read found
+    missing: a person created here (``seen``: see :func:`identify`) gets an empty conversation without
+    reading it first or back (nobody else sees the identity before the commit)."""
     session.flush()  # a Core read: pending ORM changes of an earlier message in the transaction first
     conn = session.connection()
-    rows = _WHO_AND_CONV_RUN[conn.dialect.name == "postgresql"].run(conn, {"channel": channel, "user_key": user_key})
+    postgresql = conn.dialect.name == "postgresql"
+    rows = _WHO_AND_CONV_RUN[postgresql].run(conn, {"channel": channel, "user_key": user_key})
     row = rows[0] if rows else None
-    if row is not None:
+    if row is not None and row[-1] is not None:
         who = Who(*row[:6])
         return who, ConversationState(who.identity_id, *row[6:], loaded=tuple(row[6:]))
-    who = identify(session=session, channel=channel, user_key=user_key, chat_key=chat_key, locale=locale,
-                   display_name=display_name)
-    return who, load_conversation(session=session, identity_id=who.identity_id, for_update=True)
+    if row is not None:  # (SQLite) known, without a conversation yet
+        who = Who(*row[:6])
+    elif postgresql:  # unknown or without a conversation: the locking read cannot tell which
+        who = identify(session=session, channel=channel, user_key=user_key, chat_key=chat_key, locale=locale,
+                       display_name=display_name, seen=seen)
+    else:  # (SQLite) unknown, and no one else can be creating them: one writer at a time
+        who = _insert_who(session, channel, user_key, chat_key, locale, display_name, seen)
+    if not who.created:
+        return who, load_conversation(session=session, identity_id=who.identity_id, for_update=True)
+    conv = ConversationState(who.identity_id)
+    values = tuple(getattr(conv, f) for f in _CONV_FIELDS)
+    insert_once(session, Conversation, {"identity_id": conv.identity_id, **dict(zip(_CONV_FIELDS, values, strict=True))})
+    conv.loaded = values
+    return who, conv
 
 
 def store_conversation(*, session: Session, conv: ConversationState) -> None:
@@ -413,8 +439,9 @@ def store_conversation(*, session: Session, conv: ConversationState) -> None:
     if not fields or (fields == ("updated_at",) and conv.loaded
                       and conv.updated_at - conv.loaded[-1] < TOUCH_PRECISION):
         return
-    _conv_update(fields).run(session.connection(), {"iid": conv.identity_id,
-                                                    **{f"v_{f}": getattr(conv, f) for f in fields}})
+    # Nothing reads its outcome: on PostgreSQL it goes with the transaction's next statement or its COMMIT.
+    run_later(session.connection(), [(_conv_update(fields), {"iid": conv.identity_id,
+                                                            **{f"v_{f}": getattr(conv, f) for f in fields}})])
     conv.loaded = tuple(getattr(conv, f) for f in _CONV_FIELDS)
 
 

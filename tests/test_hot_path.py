@@ -3,6 +3,7 @@ conversation columns that changed written back, and the FAQ's search run before 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from datetime import UTC, datetime
@@ -14,8 +15,10 @@ from sqlalchemy.engine import Engine
 
 from handlers import answering
 from handlers.dispatch import KeyedGuard
+from handlers.i18n import translator
 from handlers.registry import build_dispatcher
 from handlers.types import Incoming
+from knowledge.text import PRIVACY_NOTICE
 from storage import repositories as repo
 from storage.db import run_in_transaction
 
@@ -234,6 +237,57 @@ def test_a_plain_question_through_the_webhook_costs_at_most_so_many_statements(e
     assert len(seen) <= limit, "\n".join([f"{len(seen)} statements (at most {limit}):", *seen])
 
 
+# A person's first message (person, identity and conversation created): the same and, on creation, what the
+# read found missing is not read again: the person, the identity (with its first message's time: no UPDATEs
+# of "last seen" after it) and an empty conversation, three INSERTs, no read back. SQLite's outer join tells a
+# known person without a conversation from an unknown one; PostgreSQL's read is locking (an inner join), so
+# it asks once more, and creates the person in a savepoint (another process may create them at once).
+STATEMENTS_FIRST_MESSAGE = {"sqlite": 12, "postgresql": 13}
+
+
+def test_a_first_message_through_the_webhook_costs_at_most_so_many_statements(engine, settings) -> None:
+    from dataclasses import replace
+
+    from starlette.applications import Starlette
+    from wechat_standin import Pusher, TestClient, push_xml
+
+    from bot.app import App
+    from bot.wechat.webhook import WeChatWebhook
+
+    token, aes, app_id = "hot-path-token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxhotpath0000000"
+    s = replace(settings, wechat_token=token, wechat_app_id=app_id, wechat_aes_key=aes)
+    web = Starlette(routes=WeChatWebhook(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s))).routes())
+    pusher, seen = Pusher(token, aes, app_id), []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split())[:90])
+
+    def ask(client: TestClient, user: str, text: str, n: int) -> str:
+        params, body = pusher.safe(push_xml(user, "text", Content=text, MsgId=n))
+        res = client.post("/wechat", params=params, content=body)
+        assert res.status_code == 200
+        return str(pusher.open(res.text).get("Content", ""))
+
+    with TestClient(web) as client:
+        assert ask(client, "oOTHER000000000000000000000", "菜单", 1)  # the database warm, someone else known
+        event.listen(Engine, "before_cursor_execute", record)
+        try:
+            first = ask(client, "oFIRST000000000000000000000", "菜单", 2)
+        finally:
+            event.remove(Engine, "before_cursor_execute", record)
+        second = ask(client, "oFIRST000000000000000000000", "菜单", 3)
+    # The person's first message gets the privacy notice, their second one not: "last seen" was written.
+    notice = translator("zh")(PRIVACY_NOTICE)
+    assert first.startswith(notice) and "1." in first and not second.startswith(notice)
+    with engine.connect() as c:
+        row = c.exec_driver_sql("SELECT i.last_inbound_at, p.last_seen_at, c.recent FROM identity i JOIN person p "
+                                "ON p.id = i.person_id JOIN conversation c ON c.identity_id = i.id "
+                                "WHERE i.user_key = 'oFIRST000000000000000000000'").one()
+    assert row[0] is not None and row[1] is not None and len(json.loads(row[2])) == 2
+    limit = STATEMENTS_FIRST_MESSAGE[engine.dialect.name]
+    assert len(seen) <= limit, "\n".join([f"{len(seen)} statements (at most {limit}):", *seen])
+
+
 def test_the_guards_inbox_row_is_settled_replayed_or_not_alone_or_in_a_batch(engine, settings) -> None:
     """``KeyedGuard.settle`` deletes the message's inbox row in the handling transaction (in the keys' INSERT on
     PostgreSQL, one DELETE per batch in handle_many), and for a replayed request too: a row left would be
@@ -315,8 +369,9 @@ def test_a_batchs_passive_replies_are_cached_in_one_insert_with_its_commit(engin
 # What one such question may cost in round trips to PostgreSQL (every wait for the server: statements, BEGIN,
 # COMMIT, ROLLBACK, pings), counted on the wire (libpq's trace: one ReadyForQuery per round trip): the inbox
 # row with its replay guard 1 (autocommit), the chat lock and its queue 2 (BEGIN, lock and read in one pipeline;
-# ROLLBACK), the handling transaction 5 (BEGIN with its first statement: storage.prepared.pipelined_begins).
-ROUND_TRIPS_PER_QUESTION = 8
+# ROLLBACK), the handling transaction 3 (BEGIN with its first statement: storage.prepared.pipelined_begins; the
+# joined read; the conversation UPDATE and the reply-cache INSERT with the COMMIT: storage.prepared.run_later).
+ROUND_TRIPS_PER_QUESTION = 6
 
 
 @pytest.mark.skipif(not PG_URL, reason="round trips to PostgreSQL")
@@ -394,3 +449,97 @@ def test_a_pooled_connection_the_server_dropped_is_replaced_once_it_sat_idle(eng
     monkeypatch.setattr(db, "PING_IDLE_S", 0.0)
     again = run_in_transaction(engine, lambda s: s.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar())
     assert again != pid
+
+
+def test_writes_run_later_are_kept_in_order_dropped_on_rollback_and_fail_the_commit(engine, statements) -> None:
+    """``run_later``'s writes (the conversation UPDATE, the reply cache) behave as if sent at once: any later
+    statement of the transaction (a Core read, a savepoint) sees them, a rollback (of the transaction or of a
+    savepoint taken after them) drops them, and one that fails fails the commit with SQLAlchemy's error, the
+    whole transaction undone. On PostgreSQL they are sent with the COMMIT (after the transaction's work)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.prepared import Prepared, run_later
+
+    put = Prepared(text("INSERT INTO processed_message (channel, message_key, processed_at) "
+                        "VALUES (:c, :k, CURRENT_TIMESTAMP)"))
+    count = Prepared(text("SELECT count(*) FROM processed_message WHERE channel = 'later'"))
+
+    def keys() -> list[str]:
+        with engine.connect() as c:
+            return sorted(c.exec_driver_sql("SELECT message_key FROM processed_message WHERE channel = 'later'")
+                          .scalars())
+
+    def kept_for_commit(session) -> int:  # type: ignore[no-untyped-def]
+        conn = session.connection()
+        count.run(conn, {})  # the transaction begun, as the dispatcher's first statement begins it
+        run_later(conn, [(put, {"c": "later", "k": "k1"}), (put, {"c": "later", "k": "k2"})])
+        return len(statements)
+
+    statements.clear()
+    sent_before_commit = run_in_transaction(engine, kept_for_commit)
+    assert len([s for s in statements if not s.startswith("BEGIN")]) == 3 and keys() == ["k1", "k2"]
+    if engine.dialect.name == "postgresql":
+        assert sent_before_commit == 1  # the two INSERTs went with the COMMIT
+
+    def seen_by_what_follows(session) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+        conn = session.connection()
+        count.run(conn, {})
+        run_later(conn, [(put, {"c": "later", "k": "k3"})])
+        by_prepared = count.run(conn, {})[0][0]
+        run_later(conn, [(put, {"c": "later", "k": "k4"})])
+        by_core = conn.exec_driver_sql("SELECT count(*) FROM processed_message WHERE channel = 'later'").scalar()
+        return by_prepared, by_core
+
+    assert run_in_transaction(engine, seen_by_what_follows) == (3, 4)
+
+    def rolled_back(session) -> None:  # type: ignore[no-untyped-def]
+        conn = session.connection()
+        count.run(conn, {})
+        run_later(conn, [(put, {"c": "later", "k": "k5"})])
+        with contextlib.suppress(RuntimeError), session.begin_nested():
+            run_later(session.connection(), [(put, {"c": "later", "k": "k6"})])  # (the SAVEPOINT sent here)
+            raise RuntimeError("the savepoint is rolled back")
+        run_later(conn, [(put, {"c": "later", "k": "k7"})])
+
+    run_in_transaction(engine, rolled_back)
+    assert keys() == ["k1", "k2", "k3", "k4", "k5", "k7"]
+
+    def dropped(session) -> None:  # type: ignore[no-untyped-def]
+        conn = session.connection()
+        count.run(conn, {})
+        run_later(conn, [(put, {"c": "later", "k": "k8"})])
+        raise RuntimeError("the step failed")
+
+    with pytest.raises(RuntimeError):
+        run_in_transaction(engine, dropped)
+
+    def failing(session) -> None:  # type: ignore[no-untyped-def]
+        conn = session.connection()
+        count.run(conn, {})
+        conn.exec_driver_sql("INSERT INTO processed_message (channel, message_key, processed_at) "
+                             "VALUES ('later', 'k9', CURRENT_TIMESTAMP)")
+        run_later(conn, [(put, {"c": "later", "k": "k1"})])  # already there: the commit fails
+
+    with pytest.raises(IntegrityError):
+        run_in_transaction(engine, failing)
+    assert keys() == ["k1", "k2", "k3", "k4", "k5", "k7"]
+    # The connection is usable again, and nothing queued is left on it.
+    assert run_in_transaction(engine, lambda s: count.run(s.connection(), {})[0][0]) == 6
+
+
+def test_a_person_known_without_a_conversation_gets_one_at_their_next_message(engine, settings) -> None:
+    """An identity made elsewhere (a sign-in, the console) has no conversation row: the next message reads it
+    (SQLite's outer join; PostgreSQL's second read) and creates the conversation, "last seen" written."""
+    from sqlmodel import Session
+
+    with Session(engine) as s:
+        who = repo.identify(session=s, channel="wechat", user_key="known-elsewhere")
+        s.commit()
+    d = build_dispatcher(engine, settings)
+    assert d.handle(_msg("k1", "菜单", "known-elsewhere")).replies
+    assert d.handle(_msg("k2", "菜单", "known-elsewhere")).replies
+    with engine.connect() as c:
+        seen_at = c.exec_driver_sql(f"SELECT last_inbound_at FROM identity WHERE id = {who.identity_id}").scalar()
+        recent = c.exec_driver_sql(f"SELECT recent FROM conversation WHERE identity_id = {who.identity_id}").scalar()
+    assert seen_at is not None and json.loads(recent) == ["菜单", "菜单"]
