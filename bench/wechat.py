@@ -356,7 +356,8 @@ def main() -> int:
                         "replies are then only checked to be encrypted")
     parser.add_argument("--count", type=int, default=2000, help="messages with --text")
     parser.add_argument("--py-spy", metavar="FILE", help="record the server with py-spy (collapsed stacks, "
-                        "--format raw) during the timed run")
+                        "--format raw) during the timed run; only threads holding the GIL are sampled (a thread "
+                        "waiting on the database in C would otherwise count as busy)")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -397,7 +398,7 @@ def main() -> int:
             spy = None
             if args.py_spy:
                 spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(server.pid),
-                                        "--format", "raw", "-r", "200", "--nonblocking", "-o", args.py_spy],
+                                        "--format", "raw", "-r", "200", "--nonblocking", "--gil", "-o", args.py_spy],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(1.0)  # attached before the clock starts
             threads = thread_cpu(server.pid)
