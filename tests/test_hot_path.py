@@ -27,16 +27,25 @@ def _msg(key: str, text: str, user: str = "u1") -> Incoming:
     return Incoming(channel="wechat", user_key=user, message_key=key, received_at=datetime.now(UTC), text=text)
 
 
-@pytest.fixture
-def statements(engine):  # type: ignore[no-untyped-def]
+@contextlib.contextmanager
+def _statements_seen(target: object = Engine):  # type: ignore[no-untyped-def]
+    """The statements ``target`` (an engine; by default every engine) runs inside the block."""
     seen: list[str] = []
 
     def record(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
         seen.append(" ".join(statement.split()))
 
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    event.listen(target, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(target, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def statements(engine):  # type: ignore[no-untyped-def]
+    with _statements_seen(engine) as seen:
+        yield seen
 
 
 REPLAYED = object()
@@ -197,7 +206,10 @@ def test_a_first_message_creates_person_and_identity_as_the_orm_did(engine, sett
 STATEMENTS_PER_QUESTION = {"sqlite": 9, "postgresql": 7}
 
 
-def test_a_plain_question_through_the_webhook_costs_at_most_so_many_statements(engine, settings) -> None:
+def _webhook(engine, settings):  # type: ignore[no-untyped-def]
+    """The real WeChat webhook (safe mode) without its start-up recovery (a read of the inbox on a thread of
+    its own: what is counted is the messages' statements), and ``ask(client, user, text, msg_id)``, which
+    posts one encrypted text message and returns the decrypted reply."""
     from dataclasses import replace
 
     from starlette.applications import Starlette
@@ -208,27 +220,25 @@ def test_a_plain_question_through_the_webhook_costs_at_most_so_many_statements(e
 
     token, aes, app_id = "hot-path-token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxhotpath0000000"
     s = replace(settings, wechat_token=token, wechat_app_id=app_id, wechat_aes_key=aes)
-    # The webhook without its start-up recovery (a read of the inbox on a thread of its own): what is counted
-    # is the messages' statements.
     web = Starlette(routes=WeChatWebhook(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s))).routes())
-    pusher, seen = Pusher(token, aes, app_id), []
+    pusher = Pusher(token, aes, app_id)
 
-    def record(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
-        seen.append(" ".join(statement.split())[:90])
-
-    def ask(client: TestClient, text: str, n: int) -> str:
-        params, body = pusher.safe(push_xml("oHOTPATH0000000000000000000", "text", Content=text, MsgId=n))
+    def ask(client: TestClient, user: str, text: str, n: int) -> str:
+        params, body = pusher.safe(push_xml(user, "text", Content=text, MsgId=n))
         res = client.post("/wechat", params=params, content=body)
         assert res.status_code == 200
         return str(pusher.open(res.text).get("Content", ""))
 
-    with TestClient(web) as client:
-        assert ask(client, "你好", 1)  # the person is known from now on
-        event.listen(Engine, "before_cursor_execute", record)
-        try:
-            answer = ask(client, "云岭工匠获得者有什么奖励", 2)
-        finally:
-            event.remove(Engine, "before_cursor_execute", record)
+    return TestClient(web), ask
+
+
+def test_a_plain_question_through_the_webhook_costs_at_most_so_many_statements(engine, settings) -> None:
+    client, ask = _webhook(engine, settings)
+    user = "oHOTPATH0000000000000000000"
+    with client:
+        assert ask(client, user, "你好", 1)  # the person is known from now on
+        with _statements_seen() as seen:
+            answer = ask(client, user, "云岭工匠获得者有什么奖励", 2)
     assert "云岭工匠" in answer
     # The FAQ keeps a question it was unsure of (asked_question): whether this one is depends on the fitted
     # model, not on the path counted here.
@@ -246,35 +256,11 @@ STATEMENTS_FIRST_MESSAGE = {"sqlite": 12, "postgresql": 13}
 
 
 def test_a_first_message_through_the_webhook_costs_at_most_so_many_statements(engine, settings) -> None:
-    from dataclasses import replace
-
-    from starlette.applications import Starlette
-    from wechat_standin import Pusher, TestClient, push_xml
-
-    from bot.app import App
-    from bot.wechat.webhook import WeChatWebhook
-
-    token, aes, app_id = "hot-path-token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxhotpath0000000"
-    s = replace(settings, wechat_token=token, wechat_app_id=app_id, wechat_aes_key=aes)
-    web = Starlette(routes=WeChatWebhook(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s))).routes())
-    pusher, seen = Pusher(token, aes, app_id), []
-
-    def record(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
-        seen.append(" ".join(statement.split())[:90])
-
-    def ask(client: TestClient, user: str, text: str, n: int) -> str:
-        params, body = pusher.safe(push_xml(user, "text", Content=text, MsgId=n))
-        res = client.post("/wechat", params=params, content=body)
-        assert res.status_code == 200
-        return str(pusher.open(res.text).get("Content", ""))
-
-    with TestClient(web) as client:
+    client, ask = _webhook(engine, settings)
+    with client:
         assert ask(client, "oOTHER000000000000000000000", "菜单", 1)  # the database warm, someone else known
-        event.listen(Engine, "before_cursor_execute", record)
-        try:
+        with _statements_seen() as seen:
             first = ask(client, "oFIRST000000000000000000000", "菜单", 2)
-        finally:
-            event.remove(Engine, "before_cursor_execute", record)
         second = ask(client, "oFIRST000000000000000000000", "菜单", 3)
     # The person's first message gets the privacy notice, their second one not: "last seen" was written.
     notice = translator("zh")(PRIVACY_NOTICE)
