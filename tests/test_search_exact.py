@@ -489,10 +489,24 @@ def test_examples_nearest_is_the_loop_exactly(texts: list[str]) -> None:
         assert _nearest_as_similar(ex, text, exclude) == _similar_loop(ex, text, exclude), (text, exclude)
 
 
+TIED_QUERIES = ("补贴多少钱", "补贴", "工匠 补贴 经费", "money", "无关", "钱 补贴 工作室")
+
+
+def _tied_examples(seed: int) -> Examples:
+    """150 examples of seven texts over four articles and none (ties everywhere, paragraphs differing), ids
+    repeating every 40."""
+    import random
+
+    rng = random.Random(seed)
+    texts = ["补贴多少钱", "补贴什么时候发", "工匠怎么评", "工作室经费", "补贴", "how much money", "钱 补贴"]
+    items = [{"id": f"q{i % 40}", "n": rng.choice(texts), "ref": rng.choice(["", "a:1", "a:2", "b:1", "c:3"]),
+              "paragraph": rng.choice([None, 1, 2])} for i in range(150)]
+    return Examples(items, frozenset())
+
+
 def test_examples_nearest_on_ties_is_the_loop() -> None:
     """Ties everywhere (few texts over many examples and articles, paragraphs differing), some examples left
     out; and ties whose first reached is not the lowest number (its first term comes earlier)."""
-    import random
 
     items = [{"id": "a", "n": "补贴多少钱", "ref": "training:5", "paragraph": 2},
              {"id": "b", "n": "补贴多少钱", "ref": "training:5", "paragraph": 1},
@@ -511,14 +525,9 @@ def test_examples_nearest_on_ties_is_the_loop() -> None:
         got = _nearest_as_similar(ex, query)
         assert got == _similar_loop(ex, query) and got[("a", 1)][2] == paragraph, query
         assert got[("a", 1)][0] == got[("a", 1)][1]  # a tie
-    rng = random.Random(24)
-    texts = ["补贴多少钱", "补贴什么时候发", "工匠怎么评", "工作室经费", "补贴", "how much money", "钱 补贴"]
     for seed in range(5):
-        rng = random.Random(seed)
-        items = [{"id": f"q{i % 40}", "n": rng.choice(texts), "ref": rng.choice(["", "a:1", "a:2", "b:1", "c:3"]),
-                  "paragraph": rng.choice([None, 1, 2])} for i in range(150)]
-        ex = Examples(items, frozenset())
-        for query in ["补贴多少钱", "补贴", "工匠 补贴 经费", "money", "无关", "钱 补贴 工作室"]:
+        ex = _tied_examples(seed)
+        for query in TIED_QUERIES:
             for exclude in (None, "q3", "q17", "nobody"):
                 assert _nearest_as_similar(ex, query, exclude) == _similar_loop(ex, query, exclude), (seed, query)
 
@@ -540,7 +549,6 @@ def _paragraphs_from(full: dict, at_least: float) -> dict:
 def test_examples_nearest_paragraphs_from_is_the_loop(texts: list[str]) -> None:
     """The paragraphs resolved only from a cosine on (ties below it never looked at): the same best and second
     cosines, and the same paragraph where the best reaches it, on the index's examples and on ties."""
-    import random
 
     ex = index().examples
     for n, text in enumerate(texts):
@@ -559,13 +567,9 @@ def test_examples_nearest_paragraphs_from_is_the_loop(texts: list[str]) -> None:
         assert full[("a", 1)][0] == full[("a", 1)][1] and full[("b", 2)][0] == full[("b", 2)][1]  # ties
         for at_least in (0.0, 0.5, 1.1):
             assert _nearest_from(small, query, None, at_least) == _paragraphs_from(full, at_least), (query, at_least)
-    texts_ = ["补贴多少钱", "补贴什么时候发", "工匠怎么评", "工作室经费", "补贴", "how much money", "钱 补贴"]
     for seed in range(6):
-        rng = random.Random(seed)
-        items = [{"id": f"q{i % 40}", "n": rng.choice(texts_), "ref": rng.choice(["", "a:1", "a:2", "b:1", "c:3"]),
-                  "paragraph": rng.choice([None, 1, 2])} for i in range(150)]
-        small = Examples(items, frozenset())
-        for query in ["补贴多少钱", "补贴", "工匠 补贴 经费", "money", "无关", "钱 补贴 工作室"]:
+        small = _tied_examples(seed)
+        for query in TIED_QUERIES:
             for exclude in (None, "q3", "nobody"):
                 full = _similar_loop(small, query, exclude)
                 for at_least in (0.0, 0.5, 0.7, 1.1):
