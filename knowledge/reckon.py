@@ -137,7 +137,7 @@ def _named_years(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | N
     ok = years >= NAMED_YEARS_MIN
     msg = (N_("Named {value} years ago: meets the {n} years or more required.") if ok
            else N_("Named {value} years ago: short of the {n} years or more required."))
-    return Working(msg, {"value": years.normalize(), "n": NAMED_YEARS_MIN}, ref(m, a, 1))
+    return Working(msg, {"value": _plain(years), "n": NAMED_YEARS_MIN}, ref(m, a, 1))
 
 
 def _money(value: Decimal) -> str:
@@ -177,7 +177,7 @@ def _poverty_days(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | 
         ok = rate >= POVERTY_MIN_EMPLOYMENT_PERCENT
         msg = (N_("An employment rate of {value} %: meets the {n} % or more required.") if ok
                else N_("An employment rate of {value} %: below the {n} % required."))
-        return Working(msg, {"value": rate.normalize(), "n": POVERTY_MIN_EMPLOYMENT_PERCENT}, ref(m, a))
+        return Working(msg, {"value": _plain(rate), "n": POVERTY_MIN_EMPLOYMENT_PERCENT}, ref(m, a))
     return None
 
 

@@ -389,3 +389,16 @@ def test_a_rumour_is_answered_yes_or_no(question: str, line: str) -> None:
     asked = answer(question, contact=CONTACT)
     assert asked.outcome == "answered"
     assert render_text(asked.reply).splitlines()[0] == line
+
+
+@pytest.mark.parametrize(("question", "measure", "article", "shown"), [
+    ("我们工作室命名10年了能报省级吗", "studio", 10, "10"), ("工作站命名2.5年了", "station", 10, "2.5"),
+    ("贫困劳动力就业率20%的班能办吗", "training", 7, "20")])
+def test_figures_worked_are_written_as_people_write_them(question: str, measure: str, article: int,
+                                                         shown: str) -> None:
+    """Decimal's normalize() writes 10 as 1E+1: a round figure is shown in plain digits."""
+    from handlers.i18n import translator
+
+    w = reckon(measure, article, question)
+    assert w is not None and w.params["value"] == shown
+    assert "E+" not in translator("en")(w.text, **w.params)
