@@ -402,3 +402,4 @@ def test_figures_worked_are_written_as_people_write_them(question: str, measure:
     w = reckon(measure, article, question)
     assert w is not None and w.params["value"] == shown
     assert "E+" not in translator("en")(w.text, **w.params)
+

@@ -1,10 +1,13 @@
 """An answer offers what the person can do about it: the sign-in article offers the sign-in, the materials
-article the form, the review steps the person's own progress; one tap opens the flow."""
+article the form, the review steps the person's own progress; one tap opens the flow. A question that asks
+for something done here ("学员怎么签到啊") is offered it whatever the answer."""
 
 from __future__ import annotations
 
+import pytest
+
 from handlers.flows import FLOWS
-from handlers.flows.ask import NEXT_LABELS, NEXT_STEPS
+from handlers.flows.ask import ASKED_FOR, NEXT_LABELS, NEXT_STEPS
 from knowledge import loader
 
 
@@ -46,3 +49,37 @@ def test_every_next_step_is_a_flow_anyone_may_open_about_an_article_that_exists(
         for name in names:
             assert name in flows and not flows[name].roles, name
             assert name in NEXT_LABELS
+    for name, *_ in ASKED_FOR:
+        assert name in flows and not flows[name].roles and name in NEXT_LABELS, name
+
+
+@pytest.mark.parametrize(("question", "flow", "locale"), [
+    ("学员怎么签到啊", "signin", None), ("How do I check in to my training class?", "signin", "en"),
+    ("培训班几点上课", "my_schedule", None), ("我的申报进度怎么查", "status", None)])
+def test_a_question_asking_for_what_is_done_here_is_offered_it(person, question: str, flow: str,  # type: ignore[no-untyped-def]
+                                                                locale: str | None) -> None:
+    p = person("n5", locale=locale)
+    p.say(question)
+    values = p.choice_values()
+    assert f"flow:{flow}" in values
+    assert values.index(f"flow:{flow}") < values.index("cmd:menu")  # before the menu (and a hand-off)
+    label = next(c.label for c in p.last.choices if c.value == f"flow:{flow}")
+    assert f"“{label}”" in p.text  # and said, in the person's language
+    assert ("You can do this here" in p.text) == (locale == "en")
+
+
+def test_a_question_about_the_measures_alone_is_not_told_to_do_something_here(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("n6")
+    for question in ("云岭工匠每年评几个", "How many Yunling Craftsmen are named each year?", "学员生活补助一天多少钱",
+                     "昆明今天天气怎么样"):
+        p.say(question)
+        assert "本助手里办理" not in p.text and "You can do this here" not in p.text, question
+
+
+def test_the_offered_sign_in_opens_it(person) -> None:  # type: ignore[no-untyped-def]
+    eve, ann = person("eve"), person("ann")
+    eve.say("学员怎么签到啊")
+    eve.say(choice="flow:signin")
+    ann.say("菜单")  # past the first message's privacy note, as eve is
+    ann.say("签到")  # the word that opens sign-in anywhere
+    assert eve.text == ann.text and eve.last.choices == ann.last.choices

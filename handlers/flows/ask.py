@@ -49,7 +49,7 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
                 and _best(again) != _best(before)):
             _ = translator(locale)
             note = _("(Read together with your previous question: “{previous}”)", previous=previous[:40])
-            return [_with_next_steps(ctx, again, locale, replace(again.reply, text=f"{note}\n{again.reply.text}"))]
+            return [_with_next_steps(ctx, again, locale, replace(again.reply, text=f"{note}\n{again.reply.text}"), text)]
     return _kept(ctx, text, asked, locale)
 
 
@@ -67,6 +67,16 @@ NEXT_STEPS: dict[tuple[str, int], tuple[str, ...]] = {
     **{(m, a): ("status",) for m, arts in (("craftsman", (11, 13, 14, 15, 16, 17)), ("studio", (14, 16, 17)),
                                            ("station", (14, 16, 17))) for a in arts},
 }
+# What a person can do here that the question names in so many words ("学员怎么签到啊", "how do I check in"):
+# offered whatever the measures say (the measures do not say how to sign in in this chat), and said first when
+# they give no answer. (flow, Chinese words, English words)
+ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("signin", ("签到", "打卡"), ("sign in", "sign-in", "check in", "check-in")),
+    ("my_schedule", ("课表", "课程表", "上课时间", "几点上课", "哪天上课", "课程安排"), ("schedule", "timetable")),
+    ("my_certificate", ("我的证书", "查证书", "证书查询", "证书发了", "证书下来"), ("my certificate",)),
+    ("status", ("申报进度", "审核进度", "评审进度", "到哪一步", "办到哪"),
+     ("my application progress", "status of my application", "application status")),
+)
 NEXT_LABELS = {
     "signin": N_("Sign in to my class now"), "my_schedule": N_("See my classes"),
     "my_certificate": N_("See my certificates"), "training_calendar": N_("See what is due this year"),
@@ -75,27 +85,35 @@ NEXT_LABELS = {
 }
 
 
-def _with_next_steps(ctx: Ctx, asked: Asked, locale: str, reply: Reply) -> Reply:
-    """An answer (not a "did you mean", a "which programme" or an abstention) with what the person can do
-    about it, before the main menu."""
-    if asked.outcome != "answered" or not asked.result.hits:
-        return reply
-    best = asked.result.hits[0]
+def _with_next_steps(ctx: Ctx, asked: Asked, locale: str, reply: Reply, text: str) -> Reply:
+    """The reply with what the person can do here about it, before "talk to a person" and the main menu: what
+    the question asks for (:data:`ASKED_FOR`), with a line that says so; and, under an answer (not a "did you
+    mean", a "which programme" or an abstention), what its article is about (:data:`NEXT_STEPS`)."""
+    low = text.lower()
+    asked_for = () if asked.outcome == "empty" else tuple(
+        name for name, zh, en in ASKED_FOR if any(w in text for w in zh) or any(w in low for w in en))
+    best = asked.result.hits[0] if asked.outcome == "answered" and asked.result.hits else None
+    about = NEXT_STEPS.get((best.measure, best.article), ()) if best else ()
     have = {c.value for c in reply.choices}
     _ = translator(locale)
-    steps = tuple(Choice(f"flow:{name}", _(NEXT_LABELS[name])) for name in NEXT_STEPS.get((best.measure, best.article), ())
+    steps = tuple(Choice(f"flow:{name}", _(NEXT_LABELS[name])) for name in dict.fromkeys((*asked_for, *about))
                   if ctx.has_flow(name) and f"flow:{name}" not in have)
     if not steps:
         return reply
-    menu = tuple(c for c in reply.choices if c.value == "cmd:menu")
-    return replace(reply, choices=(*(c for c in reply.choices if c.value != "cmd:menu"), *steps, *menu))
+    if asked_for and steps[0].value == f"flow:{asked_for[0]}":
+        line = _("You can do this here in the chat: tap “{step}”.", step=steps[0].label)
+        # First when the measures gave no answer, else after it.
+        body = f"{line}\n{reply.text}" if asked.outcome != "answered" else f"{reply.text}\n{line}"
+        reply = replace(reply, text=body)
+    at = next((i for i, c in enumerate(reply.choices) if c.value in ("flow:handoff", "cmd:menu")), len(reply.choices))
+    return replace(reply, choices=(*reply.choices[:at], *steps, *reply.choices[at:]))
 
 
 def _kept(ctx: Ctx, text: str, asked: Asked, locale: str) -> list[Reply]:
     """The reply; when it abstains or only asks "did you mean", the question is kept (masked, without
     identity) for the console's Questions page."""
     questions.record(ctx.session, text=text, asked=asked, channel=ctx.incoming.channel, day=ctx.now.date())
-    return [_with_next_steps(ctx, asked, locale, asked.reply)]
+    return [_with_next_steps(ctx, asked, locale, asked.reply, text)]
 
 
 def _best(asked: Asked) -> tuple[str, int, int | None] | None:
