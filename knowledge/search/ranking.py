@@ -62,7 +62,10 @@ SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex
                   "named_x_coverage", "named_x_p_top", "named_x_clf_oos",
                   # Share of its words no in-scope question or article uses: a subject never seen in training
                   # (公积金, 产假) is out of scope though no out-of-scope example resembles it.
-                  "novel")
+                  "novel",
+                  # English goes through the glossary: its words match an article's even when it asks for what
+                  # the text lacks, so the same signals are worth less from an English question.
+                  "en_x_coverage", "en_x_p_top", "en_x_clf_oos")
 CANDIDATES = 12  # best articles by each signal that the model ranks
 # A candidate's paragraph is its nearest example's when that example's cosine is at least this (else BM25's).
 EX_PARAGRAPH = 0.5
