@@ -71,8 +71,10 @@ NEXT_STEPS: dict[tuple[str, int], tuple[str, ...]] = {
 # offered whatever the measures say (the measures do not say how to sign in in this chat), and said first when
 # they give no answer. (flow, Chinese words, English words)
 ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("signin", ("签到", "打卡"), ("sign in", "sign-in", "check in", "check-in")),
-    ("my_schedule", ("课表", "课程表", "上课时间", "几点上课", "哪天上课", "课程安排"), ("schedule", "timetable")),
+    # Not 打卡 (clocking in at work) nor a bare "schedule" (of a review, of payments).
+    ("signin", ("签到",), ("sign in", "sign-in", "check in", "check-in")),
+    ("my_schedule", ("课表", "课程表", "上课时间", "几点上课", "哪天上课", "课程安排"),
+     ("class schedule", "training schedule", "my schedule", "timetable", "my classes")),
     ("my_certificate", ("我的证书", "查证书", "证书查询", "证书发了", "证书下来"), ("my certificate",)),
     ("status", ("申报进度", "审核进度", "评审进度", "到哪一步", "办到哪"),
      ("my application progress", "status of my application", "application status")),
