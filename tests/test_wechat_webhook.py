@@ -259,8 +259,8 @@ def test_wrong_signature_stale_and_replay(engine, settings, standin, safe: bool,
 @pytest.mark.parametrize("safe", [False, True], ids=["plain", "safe"])
 def test_a_replayed_nonce_is_refused_even_when_the_deadline_passes_first(engine, settings, standin,
                                                                         safe: bool) -> None:  # type: ignore[no-untyped-def]
-    """The replay guard decides before ``success`` can be promised: with a deadline of 1 ms every message is
-    late (``success`` once it is on disk), and a new message under a (timestamp, nonce) seen before still gets
+    """The replay guard decides before ``success`` can be promised: with a deadline of 1 ms a message is late
+    (``success`` once it is on disk), and a new message under a (timestamp, nonce) seen before still gets
     403, is not kept in the inbox and is not handled. (Under load, a slow search before the guard let the
     deadline pass first and the replay was answered 200.)"""
     from storage.models import InboxUpdate
@@ -269,7 +269,9 @@ def test_a_replayed_nonce_is_refused_even_when_the_deadline_passes_first(engine,
     p = pusher(safe)
     params, body = (p.safe if safe else p.plain)(push_xml(OPENID, "text", Content="菜单", MsgId=81))
     first = client.post("/wechat", params=params, content=body)
-    assert first.status_code == 200 and first.text == "success"
+    # "success", or the reply itself when its commit was already under way at the deadline (a loaded machine
+    # can stall the event loop past it): within_deadline waits that moment rather than drop kept replies.
+    assert first.status_code == 200 and (first.text == "success" or "<xml>" in first.text)
     other = push_xml(OPENID, "text", Content="云岭工匠有什么奖励", MsgId=82)
     replay_params, again = (p.safe if safe else p.plain)(other, ts=int(params["timestamp"]), nonce=params["nonce"])
     assert client.post("/wechat", params=replay_params, content=again).status_code == 403
