@@ -111,6 +111,9 @@ def test_english_questions() -> None:
     assert r.lang == "en"
     assert (r.hits[0].measure, r.hits[0].article) == ("training", 10)
     assert top("Who can apply for the Yunling Craftsman title?") == ("craftsman", 5)
+    # "check in" is signing in (签到), not a check (检查, 抽查): the sign-in article, not the spot checks.
+    for text in ("How do I check in to my class?", "class check-in how?"):
+        assert top(text) == ("training", 19), text
 
 
 def test_keyword_fragments() -> None:
