@@ -140,11 +140,11 @@ class Prepared:
         second = scored[1][0] if len(scored) > 1 else best - 4.0
         q = self.query
         coverage, named = _coverage(self.idx or index(), self.terms, scored[0][1].key), float(self.protected)
-        en = float(self.lang == "en")
-        return (1.0, _sigmoid(best), min(best - second, 6.0), q["lex_max"], q["ex_max"], q["oos_max"],
+        en, p_top = float(self.lang == "en"), _sigmoid(best)
+        return (1.0, p_top, min(best - second, 6.0), q["lex_max"], q["ex_max"], q["oos_max"],
                 q["ex_max"] - q["oos_max"], coverage, float(bool(self.named)), en, q["topic"],
-                q["clf_oos"], q["clf_max"], named * coverage, named * _sigmoid(best), named * q["clf_oos"],
-                q["novel"], en * coverage, en * _sigmoid(best), en * q["clf_oos"])
+                q["clf_oos"], q["clf_max"], named * coverage, named * p_top, named * q["clf_oos"],
+                q["novel"], en * coverage, en * p_top, en * q["clf_oos"])
 
 
 
