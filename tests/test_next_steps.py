@@ -69,9 +69,11 @@ def test_a_question_asking_for_what_is_done_here_is_offered_it(person, question:
 
 
 def test_a_question_about_the_measures_alone_is_not_told_to_do_something_here(person) -> None:  # type: ignore[no-untyped-def]
-    p = person("n6")
-    for question in ("云岭工匠每年评几个", "How many Yunling Craftsmen are named each year?", "学员生活补助一天多少钱",
-                     "昆明今天天气怎么样", "上班打卡迟到会扣钱吗", "What is the schedule of the craftsman review?"):
+    for i, question in enumerate(("云岭工匠每年评几个", "How many Yunling Craftsmen are named each year?",
+                                  "学员生活补助一天多少钱", "昆明今天天气怎么样", "上班打卡迟到会扣钱吗",
+                                  "What is the schedule of the craftsman review?",
+                                  "Can the design in our studio be patented?")):  # "sign in" inside "design in"
+        p = person(f"n6-{i}")  # each question on its own: not read together with the one before
         p.say(question)
         assert "本助手里办理" not in p.text and "You can do this here" not in p.text, question
 

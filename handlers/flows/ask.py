@@ -79,6 +79,8 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("status", ("申报进度", "审核进度", "评审进度", "到哪一步", "办到哪"),
      ("my application progress", "status of my application", "application status")),
 )
+# The English words as whole words ("sign in" is not in "the design in the studio").
+_ASKED_FOR_EN = {name: re.compile(r"\b(?:" + "|".join(map(re.escape, en)) + r")\b") for name, _zh, en in ASKED_FOR}
 NEXT_LABELS = {
     "signin": N_("Sign in to my class now"), "my_schedule": N_("See my classes"),
     "my_certificate": N_("See my certificates"), "training_calendar": N_("See what is due this year"),
@@ -93,7 +95,7 @@ def _with_next_steps(ctx: Ctx, asked: Asked, locale: str, reply: Reply, text: st
     mean", a "which programme" or an abstention), what its article is about (:data:`NEXT_STEPS`)."""
     low = text.lower()
     asked_for = () if asked.outcome == "empty" else tuple(
-        name for name, zh, en in ASKED_FOR if any(w in text for w in zh) or any(w in low for w in en))
+        name for name, zh, _en in ASKED_FOR if any(w in text for w in zh) or _ASKED_FOR_EN[name].search(low))
     best = asked.result.hits[0] if asked.outcome == "answered" and asked.result.hits else None
     about = NEXT_STEPS.get((best.measure, best.article), ()) if best else ()
     have = {c.value for c in reply.choices}
