@@ -649,8 +649,26 @@ def _prepare_dicts(query: str, exclude: str | None = None) -> tuple:
     signals = {"lex_max": math.log1p(max(combined.values(), default=0.0)),
                "ex_max": max((v[0] for v in examples.values()), default=0.0), "oos_max": oos_max,
                "topic": first.query.get("topic", 0.0), "clf_oos": clf_oos, "clf_max": max(clf.values(), default=0.0),
-               "novel": idx.examples.unknown_share(text, idx.words, exclude)}
+               "novel": idx.examples.unknown_share(text, idx.words, exclude),
+               "grams_in": _grams_logit(idx.classifier.scope_grams.bias, idx.classifier.scope_grams.grams,
+                                        " ".join([text, *translated]))}
     return "", candidates, signals
+
+
+def _grams_logit(bias: float, table: dict[str, list[float]], text: str) -> float:
+    """The character-gram model's logit written from its definition: scikit-learn's char_wb 1-3-grams of the
+    lower-cased words, sublinear tf times idf, l2-normalised, dot the weights, plus the bias, clipped at 8."""
+    from collections import Counter
+
+    if not table:
+        return 0.0
+    counts = Counter(w[i:i + n] for word in text.lower().split() for w in [" " + word + " "]
+                     for n in (1, 2, 3) for i in range(len(w) - n + 1))
+    counts.pop(" ", None)
+    vec = {g: (1 + math.log(c) if c > 1 else c) * table[g][0] for g, c in counts.items() if g in table}
+    norm = math.sqrt(sum(v * v for v in vec.values()))
+    z = bias + (sum(v * table[g][1] for g, v in vec.items()) / norm if norm else 0.0)
+    return max(-8.0, min(8.0, z))
 
 
 def _english_and_named() -> list[str]:

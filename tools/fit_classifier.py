@@ -9,6 +9,11 @@ import zlib
 from collections.abc import Sequence
 
 C = 10.0  # inverse regularisation
+# The character-gram in / out model (knowledge.search.grams), chosen on the dev splits (5-fold over their
+# scope features): grams of at least GRAMS_MIN_DF texts, inverse regularisation GRAMS_C, classes balanced.
+GRAMS_MIN_DF = 5
+GRAMS_C = 4.0
+GRAMS_PRUNE = 0.05  # a smaller weight is shipped as 0 (its gram still counts in the norm)
 PRUNE = 0.1  # weights smaller than this are not shipped
 FOLDS = 5  # the train questions' own features come from the model fitted on the other folds
 
@@ -54,7 +59,41 @@ def fit_classifier(docs: list[tuple[str, str]]) -> dict:
         if col:
             weights[t] = col
     return {"classes": [None if c == "OOS" else c for c in classes],
-            "bias": [round(float(b), 4) for b in model.intercept_], "idf": idf, "weights": weights}
+            "bias": [round(float(b), 4) for b in model.intercept_], "idf": idf, "weights": weights,
+            "in_scope": fit_scope_grams(docs)}
+
+
+def fit_scope_grams(docs: list[tuple[str, str]]) -> dict:
+    """Binary logistic regression (in scope or not) on :func:`knowledge.search.grams.grams` tf-idf vectors, in
+    the JSON form :class:`knowledge.search.grams.ScopeGrams` reads."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    from knowledge.search.grams import grams
+
+    counts = [grams(text) for text, _ in docs]
+    df: dict[str, int] = {}
+    for c in counts:
+        for g in c:
+            df[g] = df.get(g, 0) + 1
+    idf = {g: round(math.log((len(docs) + 1) / (n + 1)) + 1, 4) for g, n in sorted(df.items()) if n >= GRAMS_MIN_DF}
+    vocab = {g: i for i, g in enumerate(idf)}
+    values, rows_, cols = [], [], []
+    for i, c in enumerate(counts):  # the arithmetic of ScopeGrams.logit
+        vec = {g: (1 + math.log(k) if k > 1 else k) * idf[g] for g, k in c.items() if g in idf}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        for g, v in vec.items():
+            rows_.append(i)
+            cols.append(vocab[g])
+            values.append(v / norm)
+    x = csr_matrix((values, (rows_, cols)), shape=(len(docs), len(vocab)))
+    y = [int(label != "OOS") for _, label in docs]
+    model = LogisticRegression(C=GRAMS_C, max_iter=3000, class_weight="balanced").fit(x, y)
+    coef = np.asarray(model.coef_)[0]
+    return {"bias": round(float(model.intercept_[0]), 4),
+            "grams": {g: [f, round(float(w), 3) if abs(w) >= GRAMS_PRUNE else 0.0]
+                      for g, f, w in zip(idf, idf.values(), coef, strict=True)}}
 
 
 def _matrix(texts: list[str]) -> tuple[object, dict[str, float], dict[str, int]]:

@@ -61,6 +61,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "out-of-scope examples": ("oos_max", "ex_minus_oos"),
     "classifier": ("clf", "clf_rel", "clf_rr", "clf_oos", "clf_max"),
     "classifier's out-of-scope class": ("clf_oos",),
+    "character grams in scope": ("grams_in",),
     "lexical BM25": ("lex_rel", "lex_log", "lex_rr", "ex_x_lex", "lex_max", "coverage"),
     "English gists": ("en_rel",),
     "English weights of their own": ("en_x_lex", "en_x_ex", "en_x_clf"),
@@ -359,6 +360,8 @@ def main() -> int:
     ap.add_argument("--ablation", action="store_true", help="dev figures with each part removed; writes nothing")
     ap.add_argument("--hold", default="", help="id letters of rounds to leave out whole (e.g. 'mp'), to measure "
                     "them unseen after")
+    ap.add_argument("--without", choices=sorted(PARTS), action="append", default=[],
+                    help="also print the dev figures of the same fit with this part removed (writes the full one)")
     args = ap.parse_args()
     if args.ablation:
         ablation()
@@ -370,6 +373,9 @@ def main() -> int:
     print(f"fitted on {len(train)} train questions; thresholds on {len(dev)} dev questions: abstain below "
           f"{model['abstain_below']} ({model['abstain_below_named']} naming a programme), sure above {model['sure_above']}, likely above {model['likely_above']}")
     print(_line("dev", f))
+    for name in args.without:
+        drop = set(PARTS[name])
+        print(_line(f"dev without {name}", figures(fit_models(train, dev, drop), dev, drop)))
     return 0
 
 

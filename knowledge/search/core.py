@@ -144,7 +144,7 @@ class Prepared:
         return (1.0, p_top, min(best - second, 6.0), q["lex_max"], q["ex_max"], q["oos_max"],
                 q["ex_max"] - q["oos_max"], coverage, float(bool(self.named)), en, q["topic"],
                 q["clf_oos"], q["clf_max"], named * coverage, named * p_top, named * q["clf_oos"],
-                q["novel"], en * coverage, en * p_top, en * q["clf_oos"])
+                q["novel"], en * coverage, en * p_top, en * q["clf_oos"], q["grams_in"])
 
 
 
@@ -212,7 +212,8 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
         table[EX2, at[inside]] = near.second[inside]
         present[1, at[inside]] = True  # an example's cosine is above 0.0 (Examples.nearest)
     clf_oos = 0.0
-    probabilities = model.probability_array(" ".join([text, *translated]))
+    read = " ".join([text, *translated])
+    probabilities = model.probability_array(read)
     if probabilities is not None:
         inside = arts.of_class >= 0
         table[CLF, arts.of_class[inside]] = probabilities[inside]
@@ -227,7 +228,7 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     lex_max, ex_max, clf_max = table[:3].max(axis=1).tolist()
     signals = {"lex_max": math.log1p(lex_max), "ex_max": ex_max, "oos_max": oos_max,
                "topic": float(topic), "clf_oos": clf_oos, "clf_max": clf_max,
-               "novel": idx.examples.unknown_share(text, idx.words, exclude)}
+               "novel": idx.examples.unknown_share(text, idx.words, exclude), "grams_in": model.in_scope_logit(read)}
     return Prepared(text, lang, "", named, truncated, candidates, signals, terms, idx, intent, matrix)
 
 

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from knowledge.search.grams import ScopeGrams
 from knowledge.search.text import _CJK, _FUNCTION_CHARS, _TOKEN, _stem
 
 UNIGRAM = 0.3  # single characters say less than bigrams
@@ -387,6 +388,11 @@ class Classifier:
         self.weights = Packed(data.get("weights", {}))
         self._bias = np.array(self.bias, dtype=float)
         self._all_classes = np.arange(len(self.bias), dtype=np.intp)
+        self.scope_grams = ScopeGrams(data.get("in_scope", {}))  # fitted with it, on the same questions
+
+    def in_scope_logit(self, text: str) -> float:
+        """The character-gram model's logit that ``text`` is about the measures (:mod:`knowledge.search.grams`)."""
+        return self.scope_grams.logit(text)
 
     def probabilities(self, text: str) -> dict[tuple[str, int] | None, float]:
         """Class (None: out of scope) -> probability; {} when the model is empty."""

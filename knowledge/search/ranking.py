@@ -65,7 +65,10 @@ SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex
                   "novel",
                   # English goes through the glossary: its words match an article's even when it asks for what
                   # the text lacks, so the same signals are worth less from an English question.
-                  "en_x_coverage", "en_x_p_top", "en_x_clf_oos")
+                  "en_x_coverage", "en_x_p_top", "en_x_clf_oos",
+                  # How much the question reads like those asked about the measures, by its characters alone
+                  # (knowledge.search.grams): whatever article is nearest.
+                  "grams_in")
 CANDIDATES = 12  # best articles by each signal that the model ranks
 # A candidate's paragraph is its nearest example's when that example's cosine is at least this (else BM25's).
 EX_PARAGRAPH = 0.5

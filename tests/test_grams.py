@@ -1,0 +1,39 @@
+"""The character-gram in / out model (knowledge.search.grams): its grams, its arithmetic, the shipped model."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from knowledge.search.grams import LIMIT, ScopeGrams, grams
+
+
+def test_grams_are_char_wb_one_to_three_grams_of_each_padded_word() -> None:
+    # scikit-learn's char_wb analyzer on "Ab 工会" (ngram_range=(1, 3)), written out by hand.
+    assert grams("Ab 工会") == {
+        "a": 1, "b": 1, " a": 1, "ab": 1, "b ": 1, " ab": 1, "ab ": 1,
+        "工": 1, "会": 1, " 工": 1, "工会": 1, "会 ": 1, " 工会": 1, "工会 ": 1}
+    assert grams("aa aa")["a"] == 4 and grams("aa aa")[" aa"] == 2
+    assert grams("") == {} and grams("   ") == {}
+
+
+def test_logit_is_the_normalised_dot_product_plus_the_bias() -> None:
+    model = ScopeGrams({"bias": -0.5, "grams": {"工": [2.0, 1.5], "会": [1.0, 0.0], "工会": [3.0, -2.0]}})
+    v = {"工": 2.0, "会": 1.0, "工会": 3.0}  # each count 1: the idf itself
+    norm = math.sqrt(sum(x * x for x in v.values()))
+    assert model.logit("工会") == pytest.approx(-0.5 + (2.0 * 1.5 + 3.0 * -2.0) / norm)
+    assert model.logit("xyz") == -0.5  # no known gram: the bias alone
+    assert ScopeGrams({}).logit("工会") == 0.0  # no model: no signal
+    big = ScopeGrams({"bias": 100.0, "grams": {"a": [1.0, 1.0]}})
+    assert big.logit("a") == LIMIT and ScopeGrams({"bias": -100.0, "grams": {"a": [1.0, 1.0]}}).logit("a") == -LIMIT
+
+
+def test_the_shipped_model_reads_the_measures_own_words_as_in_scope() -> None:
+    """Fitted with the classifier (tools/fit_classifier.py): present, and an article's own sentence reads as
+    about the measures far more than a question about holiday gifts."""
+    from knowledge.search import index
+
+    model = index().classifier.scope_grams
+    assert len(model.grams) > 1000 and all(f > 0 for f, _ in model.grams.values())
+    assert model.logit("云岭工匠 每年 评选 不超过 20名") > model.logit("周末 去 哪里 钓鱼 好")
