@@ -10,19 +10,21 @@ from knowledge.search.grams import LIMIT, ScopeGrams, grams
 
 
 def test_grams_are_char_wb_one_to_three_grams_of_each_padded_word() -> None:
-    # scikit-learn's char_wb analyzer on "Ab 工会" (ngram_range=(1, 3)), written out by hand.
-    assert grams("Ab 工会") == {
-        "a": 1, "b": 1, " a": 1, "ab": 1, "b ": 1, " ab": 1, "ab ": 1,
-        "工": 1, "会": 1, " 工": 1, "工会": 1, "会 ": 1, " 工会": 1, "工会 ": 1}
-    assert grams("aa aa")["a"] == 4 and grams("aa aa")[" aa"] == 2
-    assert grams("") == {} and grams("   ") == {}
+    # scikit-learn's char_wb analyzer on "Ab 工会" (ngram_range=(1, 3)), written out by hand, less the bare
+    # padding space; each gram once.
+    assert sorted(grams("Ab 工会")) == sorted([
+        "a", "b", " a", "ab", "b ", " ab", "ab ",
+        "工", "会", " 工", "工会", "会 ", " 工会", "工会 "])
+    assert grams("aa aa") == ["a", " a", "aa", "a ", " aa", "aa "]  # distinct, in the order first met
+    assert grams("x") == ["x", " x", "x ", " x "]
+    assert grams("") == [] and grams("   ") == []
 
 
 def test_logit_is_the_normalised_dot_product_plus_the_bias() -> None:
     model = ScopeGrams({"bias": -0.5, "grams": {"工": [2.0, 1.5], "会": [1.0, 0.0], "工会": [3.0, -2.0]}})
-    v = {"工": 2.0, "会": 1.0, "工会": 3.0}  # each count 1: the idf itself
-    norm = math.sqrt(sum(x * x for x in v.values()))
+    norm = math.sqrt(2.0 ** 2 + 1.0 ** 2 + 3.0 ** 2)  # each known gram's idf, once
     assert model.logit("工会") == pytest.approx(-0.5 + (2.0 * 1.5 + 3.0 * -2.0) / norm)
+    assert model.logit("工会工会") == pytest.approx(model.logit("工会"))  # presence, not counts
     assert model.logit("xyz") == -0.5  # no known gram: the bias alone
     assert ScopeGrams({}).logit("工会") == 0.0  # no model: no signal
     big = ScopeGrams({"bias": 100.0, "grams": {"a": [1.0, 1.0]}})

@@ -657,17 +657,16 @@ def _prepare_dicts(query: str, exclude: str | None = None) -> tuple:
 
 def _grams_logit(bias: float, table: dict[str, list[float]], text: str) -> float:
     """The character-gram model's logit written from its definition: scikit-learn's char_wb 1-3-grams of the
-    lower-cased words, sublinear tf times idf, l2-normalised, dot the weights, plus the bias, clipped at 8."""
-    from collections import Counter
-
+    lower-cased words (less the bare padding space), each known one's idf once, l2-normalised, dot the
+    weights (sum() over the grams in the order first met), plus the bias, clipped at 8."""
     if not table:
         return 0.0
-    counts = Counter(w[i:i + n] for word in text.lower().split() for w in [" " + word + " "]
-                     for n in (1, 2, 3) for i in range(len(w) - n + 1))
-    counts.pop(" ", None)
-    vec = {g: (1 + math.log(c) if c > 1 else c) * table[g][0] for g, c in counts.items() if g in table}
-    norm = math.sqrt(sum(v * v for v in vec.values()))
-    z = bias + (sum(v * table[g][1] for g, v in vec.items()) / norm if norm else 0.0)
+    # Per word: its characters, then its padded bigrams, then trigrams; a gram met again is not counted again.
+    found = dict.fromkeys(w[i:i + n] for word in text.lower().split() for w in [" " + word + " "]
+                          for n in (1, 2, 3) for i in range(len(w) - n + 1) if w[i:i + n] != " ")
+    known = [g for g in found if g in table]
+    square = sum(table[g][0] * table[g][0] for g in known)
+    z = bias + (sum(table[g][0] * table[g][1] for g in known) / math.sqrt(square) if square else 0.0)
     return max(-8.0, min(8.0, z))
 
 

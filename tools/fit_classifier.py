@@ -64,8 +64,9 @@ def fit_classifier(docs: list[tuple[str, str]]) -> dict:
 
 
 def fit_scope_grams(docs: list[tuple[str, str]]) -> dict:
-    """Binary logistic regression (in scope or not) on :func:`knowledge.search.grams.grams` tf-idf vectors, in
-    the JSON form :class:`knowledge.search.grams.ScopeGrams` reads."""
+    """Binary logistic regression (in scope or not) on the idf of each gram a text has
+    (:func:`knowledge.search.grams.grams`), l2-normalised, in the JSON form :class:`knowledge.search.grams.ScopeGrams`
+    reads."""
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
@@ -80,13 +81,13 @@ def fit_scope_grams(docs: list[tuple[str, str]]) -> dict:
     idf = {g: round(math.log((len(docs) + 1) / (n + 1)) + 1, 4) for g, n in sorted(df.items()) if n >= GRAMS_MIN_DF}
     vocab = {g: i for i, g in enumerate(idf)}
     values, rows_, cols = [], [], []
-    for i, c in enumerate(counts):  # the arithmetic of ScopeGrams.logit
-        vec = {g: (1 + math.log(k) if k > 1 else k) * idf[g] for g, k in c.items() if g in idf}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        for g, v in vec.items():
+    for i, found in enumerate(counts):  # what ScopeGrams.logit computes: idf over the l2 norm of the idfs
+        vec = [g for g in found if g in idf]
+        norm = math.sqrt(sum(idf[g] * idf[g] for g in vec)) or 1.0
+        for g in vec:
             rows_.append(i)
             cols.append(vocab[g])
-            values.append(v / norm)
+            values.append(idf[g] / norm)
     x = csr_matrix((values, (rows_, cols)), shape=(len(docs), len(vocab)))
     y = [int(label != "OOS") for _, label in docs]
     model = LogisticRegression(C=GRAMS_C, max_iter=3000, class_weight="balanced").fit(x, y)
