@@ -39,3 +39,31 @@ def test_the_shipped_model_reads_the_measures_own_words_as_in_scope() -> None:
     model = index().classifier.scope_grams
     assert len(model.grams) > 1000 and all(f > 0 for f, _ in model.grams.values())
     assert model.logit("云岭工匠 每年 评选 不超过 20名") > model.logit("周末 去 哪里 钓鱼 好")
+
+
+def test_reading_the_gram_logit_only_when_it_can_decide_changes_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """search() computes the character-gram logit only when the other scope features leave the in-scope
+    probability within its reach of the cut. Over a whole blind round (in scope and out), every result is the
+    one computed with the logit always read; and it is skipped for most questions, or there is no point."""
+    import json
+    from pathlib import Path
+
+    from knowledge.search import search
+    from knowledge.search.ranking import Ranker
+
+    questions = [json.loads(line)["question"] for line in
+                 (Path(__file__).parent / "data" / "blind_round21.jsonl").read_text(encoding="utf-8").splitlines()]
+    lazily = [search(q, top=3) for q in questions]
+    decided = []
+    real = Ranker.grams_decide
+
+    def counted(self: Ranker, f: tuple[float, ...], cut: float) -> bool:
+        decided.append(real(self, f, cut))
+        return True  # always read
+
+    monkeypatch.setattr(Ranker, "grams_decide", counted)
+    always = [search(q, top=3) for q in questions]
+    assert [(r.abstained, r.hits, r.sure, r.nearby) for r in lazily] == [
+        (r.abstained, r.hits, r.sure, r.nearby) for r in always]
+    assert any(r.abstained for r in always) and not all(r.abstained for r in always)
+    assert 0 < sum(decided) < len(decided) / 3

@@ -651,7 +651,7 @@ def _prepare_dicts(query: str, exclude: str | None = None) -> tuple:
                "topic": first.query.get("topic", 0.0), "clf_oos": clf_oos, "clf_max": max(clf.values(), default=0.0),
                "novel": idx.examples.unknown_share(text, idx.words, exclude),
                "grams_in": _grams_logit(idx.classifier.scope_grams.bias, idx.classifier.scope_grams.grams,
-                                        " ".join([text, *translated]))}
+                                        " ".join([text, *translated]))}  # Prepared.grams_in(), read lazily
     return "", candidates, signals
 
 
@@ -691,6 +691,7 @@ def test_prepare_is_the_dicts_exactly(texts: list[str]) -> None:
             assert got == candidates, question
             assert all(type(f) is float for c in p.candidates for f in c.features)
             if candidates:
+                assert p.grams_in() == signals.pop("grams_in"), question
                 assert p.query == signals, question
                 assert p.matrix is not None and p.matrix.T.tolist() == [list(c.features) for c in p.candidates]
 

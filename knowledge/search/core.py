@@ -83,11 +83,16 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
         model.rank_logit(c.features) for c in prep.candidates]
     scored = sorted(zip(logits, prep.candidates, strict=True), key=lambda lc: (-lc[0], lc[1].key))
     p_top = _sigmoid(scored[0][0])
-    scope = prep.scope_features(scored)
+    cut = model.abstain_below_named if prep.protected else model.abstain_below
+    # The character-gram logit (the last scope feature) is read only when it can change the answer: for most
+    # questions the others put the in-scope probability beyond its reach on one side of the cut.
+    scope = prep.scope_features(scored, grams=0.0)
+    if model.grams_decide(scope, cut):
+        scope = (*scope[:-1], prep.grams_in())
     p_in = model.in_scope(scope)
     common = {"named": prep.named, "truncated": prep.truncated, "p_answer": round(p_top, 3)}
     hits = tuple(Hit(c.key[0], c.key[1], c.paragraph, round(logit, 3)) for logit, c in scored[: max(top, 1)])
-    if p_in < (model.abstain_below_named if prep.protected else model.abstain_below):
+    if p_in < cut:
         if prep.protected and p_top >= model.sure_above and scope[SCOPE_FEATURES.index("coverage")] >= COVERED:
             # It names the programme and the rest of its words are the best article's too ("云岭工匠怎么
             # 报名"): answered, with the runners-up offered, even though the in-scope model doubts it.
@@ -125,6 +130,9 @@ class Prepared:
     intent: dict[Key, float] = field(default_factory=dict)  # the articles answering what the question asks
     matrix: np.ndarray | None = None  # the candidates' features, a column each (as their tuples)
     names_programme: bool | None = field(default=None, repr=False, compare=False)  # the text's, found once
+    read: str = field(default="", repr=False)  # what the classifier read: the question and its glossary terms
+    classifier: Classifier | None = field(default=None, repr=False, compare=False)  # the one that read it
+    grams: float | None = field(default=None, repr=False, compare=False)  # grams_in(), once computed
 
     @property
     def protected(self) -> bool:
@@ -134,8 +142,16 @@ class Prepared:
             self.names_programme = _names_programme(self.text)  # the text is not changed once prepared
         return self.names_programme and not self.query.get("topic")
 
-    def scope_features(self, scored: list[tuple[float, Candidate]]) -> tuple[float, ...]:
-        """Signals that the question is about the measures at all (see :data:`SCOPE_FEATURES`)."""
+    def grams_in(self) -> float:
+        """The character-gram model's logit that the question is about the measures (computed once, when
+        first asked: :func:`search` asks only when it can change the answer)."""
+        if self.grams is None:
+            self.grams = self.classifier.in_scope_logit(self.read) if self.classifier is not None else 0.0
+        return self.grams
+
+    def scope_features(self, scored: list[tuple[float, Candidate]], grams: float | None = None) -> tuple[float, ...]:
+        """Signals that the question is about the measures at all (see :data:`SCOPE_FEATURES`). ``grams``: the
+        value put in the last one, the character-gram logit, instead of computing it (:meth:`grams_in`)."""
         best = scored[0][0]
         second = scored[1][0] if len(scored) > 1 else best - 4.0
         q = self.query
@@ -144,7 +160,8 @@ class Prepared:
         return (1.0, p_top, min(best - second, 6.0), q["lex_max"], q["ex_max"], q["oos_max"],
                 q["ex_max"] - q["oos_max"], coverage, float(bool(self.named)), en, q["topic"],
                 q["clf_oos"], q["clf_max"], named * coverage, named * p_top, named * q["clf_oos"],
-                q["novel"], en * coverage, en * p_top, en * q["clf_oos"], q["grams_in"])
+                q["novel"], en * coverage, en * p_top, en * q["clf_oos"],
+                self.grams_in() if grams is None else grams)
 
 
 
@@ -228,8 +245,9 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     lex_max, ex_max, clf_max = table[:3].max(axis=1).tolist()
     signals = {"lex_max": math.log1p(lex_max), "ex_max": ex_max, "oos_max": oos_max,
                "topic": float(topic), "clf_oos": clf_oos, "clf_max": clf_max,
-               "novel": idx.examples.unknown_share(text, idx.words, exclude), "grams_in": model.in_scope_logit(read)}
-    return Prepared(text, lang, "", named, truncated, candidates, signals, terms, idx, intent, matrix)
+               "novel": idx.examples.unknown_share(text, idx.words, exclude)}
+    return Prepared(text, lang, "", named, truncated, candidates, signals, terms, idx, intent, matrix,
+                    read=read, classifier=model)
 
 
 def _translate(idx: Index, text: str) -> list[str]:

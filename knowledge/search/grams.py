@@ -37,15 +37,18 @@ class ScopeGrams:
     def __init__(self, data: dict) -> None:
         self.bias = float(data.get("bias", 0.0))
         self.grams: dict[str, list[float]] = data.get("grams", {})
-        self._square = {g: f * f for g, (f, _) in self.grams.items()}
-        self._product = {g: f * w for g, (f, w) in self.grams.items()}
+        # One probe of a gram -> position table per gram, then two list reads: the table is large (tens of
+        # thousands of grams) and a second table's probe cost as much as the rest of the logit.
+        self._at = {g: i for i, g in enumerate(self.grams)}
+        self._square = [f * f for f, _ in self.grams.values()] + [0.0]  # the last: a gram not in the model
+        self._product = [f * w for f, w in self.grams.values()] + [0.0]
 
     def logit(self, text: str) -> float:
         """The model's logit that ``text`` (the question as the classifier reads it) is about the measures,
         clipped to [-LIMIT, LIMIT]; 0.0 when the model is empty."""
-        if not self._square:
+        if not self._at:
             return 0.0
-        found = grams(text)
-        square = sum(map(self._square.get, found, repeat(0.0)))
-        dot = sum(map(self._product.get, found, repeat(0.0))) / math.sqrt(square) if square else 0.0
+        at = list(map(self._at.get, grams(text), repeat(len(self._at))))
+        square = sum(map(self._square.__getitem__, at))
+        dot = sum(map(self._product.__getitem__, at)) / math.sqrt(square) if square else 0.0
         return max(-LIMIT, min(LIMIT, self.bias + dot))

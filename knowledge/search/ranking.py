@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from knowledge.search.grams import LIMIT as GRAMS_LIMIT
 from knowledge.search.text import _lexicon
 
 Key = tuple[str, int]
@@ -69,6 +70,7 @@ SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex
                   # How much the question reads like those asked about the measures, by its characters alone
                   # (knowledge.search.grams): whatever article is nearest.
                   "grams_in")
+assert SCOPE_FEATURES[-1] == "grams_in"  # Ranker.grams_decide and search() read it last, and only when needed
 CANDIDATES = 12  # best articles by each signal that the model ranks
 # A candidate's paragraph is its nearest example's when that example's cosine is at least this (else BM25's).
 EX_PARAGRAPH = 0.5
@@ -196,6 +198,20 @@ class Ranker:
         if len(f) != len(self.scope):
             raise ValueError(f"{len(f)} scope features for {len(self.scope)} weights")
         return _sigmoid(sum(map(mul, self.scope, f)))
+
+    def grams_decide(self, f: tuple[float, ...], cut: float) -> bool:
+        """Whether the last scope feature (the character-gram logit, ``f`` holding 0.0 there) can put the
+        in-scope probability on the other side of ``cut``: the others' sum, plus or minus the most the
+        clipped logit can add (and a little more, for rounding), on both sides of it. Adding, multiplying
+        and the sigmoid are monotone in floating point, so a False never changes what search() decides
+        (tests/test_grams.py checks it on a whole blind round)."""
+        if len(f) != len(self.scope):
+            raise ValueError(f"{len(f)} scope features for {len(self.scope)} weights")
+        reach = abs(self.scope[-1]) * GRAMS_LIMIT * (1 + 1e-9) + 1e-12
+        if not self.scope[-1]:
+            return False
+        others = sum(map(mul, self.scope[:-1], f[:-1]))
+        return (_sigmoid(others - reach) < cut) != (_sigmoid(others + reach) < cut)
 
 
 @cache
