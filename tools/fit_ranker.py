@@ -6,7 +6,8 @@
    each with its article, or none when out of scope (the out-of-scope ones are the negative examples).
 2. ``knowledge/lexicon/classifier.json``: a linear classifier over the articles and "out of scope" on the
    same train questions and the articles' own text (numpy / scikit-learn here only; the search reads the
-   pruned weights with plain Python). The train questions' own classifier features come from models
+   pruned weights with plain Python), and beside it the character-gram in / out model
+   (``knowledge/search/grams.py``). The train questions' own classifier features come from models
    fitted on the other folds (split by writer), so that the ranking model does not learn to trust a
    memorised answer.
 3. ``knowledge/lexicon/ranker.json``: a logistic model that scores an article for a question from the
@@ -21,6 +22,7 @@
     PYTHONHASHSEED=0 .venv/bin/python tools/fit_ranker.py             # rewrite the three files, print dev figures
     PYTHONHASHSEED=0 .venv/bin/python tools/fit_ranker.py --ablation  # dev figures with each part removed (writes nothing)
     PYTHONHASHSEED=0 .venv/bin/python tools/fit_ranker.py --hold p    # round 20 (ids p…) left out, to measure it unseen
+    PYTHONHASHSEED=0 .venv/bin/python tools/fit_ranker.py --without "character grams in scope"  # also that fit's dev line
 """
 
 from __future__ import annotations
