@@ -68,27 +68,12 @@ def fit_scope_grams(docs: list[tuple[str, str]]) -> dict:
     (:func:`knowledge.search.grams.grams`), l2-normalised, in the JSON form :class:`knowledge.search.grams.ScopeGrams`
     reads."""
     import numpy as np
-    from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
     from knowledge.search.grams import grams
 
-    counts = [grams(text) for text, _ in docs]
-    df: dict[str, int] = {}
-    for c in counts:
-        for g in c:
-            df[g] = df.get(g, 0) + 1
-    idf = {g: round(math.log((len(docs) + 1) / (n + 1)) + 1, 4) for g, n in sorted(df.items()) if n >= GRAMS_MIN_DF}
-    vocab = {g: i for i, g in enumerate(idf)}
-    values, rows_, cols = [], [], []
-    for i, found in enumerate(counts):  # what ScopeGrams.logit computes: idf over the l2 norm of the idfs
-        vec = [g for g in found if g in idf]
-        norm = math.sqrt(sum(idf[g] * idf[g] for g in vec)) or 1.0
-        for g in vec:
-            rows_.append(i)
-            cols.append(vocab[g])
-            values.append(idf[g] / norm)
-    x = csr_matrix((values, (rows_, cols)), shape=(len(docs), len(vocab)))
+    # Each gram counted once: its value is then its idf (sublinear(1) is 1), as ScopeGrams.logit computes.
+    x, idf, _vocab = _tfidf([dict.fromkeys(grams(text), 1) for text, _ in docs], GRAMS_MIN_DF)
     y = [int(label != "OOS") for _, label in docs]
     model = LogisticRegression(C=GRAMS_C, max_iter=3000, class_weight="balanced").fit(x, y)
     coef = np.asarray(model.coef_)[0]
@@ -99,17 +84,24 @@ def fit_scope_grams(docs: list[tuple[str, str]]) -> dict:
 
 def _matrix(texts: list[str]) -> tuple[object, dict[str, float], dict[str, int]]:
     """The texts as rows of :meth:`Classifier.vector` (terms of at least two texts), the idf, the columns."""
+    import knowledge.search as s
+    from knowledge.search.examples import term_counts
+
+    return _tfidf([term_counts(text, s.index().stop_en) for text in texts], 2)
+
+
+def _tfidf(counts: list[dict[str, float]], min_df: int) -> tuple[object, dict[str, float], dict[str, int]]:
+    """Rows of sublinear counts times idf (terms of at least ``min_df`` rows), l2-normalised; the idf; the
+    columns."""
     from scipy.sparse import csr_matrix
 
-    import knowledge.search as s
-    from knowledge.search.examples import sublinear, term_counts
+    from knowledge.search.examples import sublinear
 
-    counts = [term_counts(text, s.index().stop_en) for text in texts]
     df: dict[str, int] = {}
     for c in counts:
         for t in c:
             df[t] = df.get(t, 0) + 1
-    idf = {t: round(math.log((len(texts) + 1) / (n + 1)) + 1, 4) for t, n in sorted(df.items()) if n >= 2}
+    idf = {t: round(math.log((len(counts) + 1) / (n + 1)) + 1, 4) for t, n in sorted(df.items()) if n >= min_df}
     vocab = {t: i for i, t in enumerate(idf)}
     values, rows_, cols = [], [], []
     for i, c in enumerate(counts):
@@ -119,7 +111,7 @@ def _matrix(texts: list[str]) -> tuple[object, dict[str, float], dict[str, int]]
             rows_.append(i)
             cols.append(vocab[t])
             values.append(w / norm)
-    return csr_matrix((values, (rows_, cols)), shape=(len(texts), len(vocab))), idf, vocab
+    return csr_matrix((values, (rows_, cols)), shape=(len(counts), len(vocab))), idf, vocab
 
 
 def group(r: dict) -> str:
