@@ -207,9 +207,9 @@ class Ranker:
         (tests/test_grams.py checks it on a whole blind round)."""
         if len(f) != len(self.scope):
             raise ValueError(f"{len(f)} scope features for {len(self.scope)} weights")
-        reach = abs(self.scope[-1]) * GRAMS_LIMIT * (1 + 1e-9) + 1e-12
         if not self.scope[-1]:
             return False
+        reach = abs(self.scope[-1]) * GRAMS_LIMIT * (1 + 1e-9) + 1e-12
         others = sum(map(mul, self.scope[:-1], f[:-1]))
         return (_sigmoid(others - reach) < cut) != (_sigmoid(others + reach) < cut)
 
