@@ -95,8 +95,10 @@ def numbers(text: str) -> list[tuple[Decimal, str]]:
             value *= 10000
         elif mult in ("千", "k"):
             value *= 1000
-        after = text[m.end(): m.end() + 5].lstrip()
-        out.append((value, re.split(r"\d", after, maxsplit=1)[0][:4]))  # up to the next number
+        after = re.split(r"\d", text[m.end(): m.end() + 24].lstrip(), maxsplit=1)[0]  # up to the next number
+        # A Chinese unit is a character or two ("岁", "个班"); an English one is a word or two ("people",
+        # "training classes"), which four characters cut short ("peop", "trai").
+        out.append((value, " ".join(after.split()[:2]) if after[:1].isascii() and after[:1].isalpha() else after[:4]))
     return out
 
 

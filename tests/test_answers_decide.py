@@ -47,6 +47,14 @@ def test_working_lines() -> None:
     assert reckon("studio", 10, "团队就2个人行不行").params == {"value": 2, "n": 3}  # type: ignore[union-attr]
     assert reckon("training", 7, "培训12天可以吗").params == {"value": 12, "n": 15}  # type: ignore[union-attr]
     assert reckon("training", 16, "怎么拨付") is None
+    # English units are words, longer than the Chinese ones: each rule reads them too.
+    assert reckon("training", 22, "We run 10 training classes a year, how many get spot-checked?").params == {  # type: ignore[union-attr]
+        "value": 10, "n": 3}
+    assert reckon("studio", 10, "our team is only 2 people, ok?").params == {"value": 2, "n": 3}  # type: ignore[union-attr]
+    from knowledge.rules.award_workshops import STATION_TEAM_MIN
+
+    assert reckon("station", 10, "we have 4 members").params == {"value": 4, "n": STATION_TEAM_MIN}  # type: ignore[union-attr]
+    assert reckon("training", 7, "is a 12 days class ok").params == {"value": 12, "n": 15}  # type: ignore[union-attr]
     # As people write them: "30来万" is about 300 000, "俩人" two people.
     assert reckon("training", 16, "培训预算差不多30来万 钱咋拨下来").params["total"] == "300,000"  # type: ignore[union-attr]
     assert reckon("studio", 10, "工作室就俩人能报省级不").params == {"value": 2, "n": 3}  # type: ignore[union-attr]
