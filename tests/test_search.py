@@ -319,11 +319,75 @@ def test_unknown_share_counts_words_no_in_scope_question_or_article_uses() -> No
     assert ex.unknown_share("🙂", frozenset()) == 0.0  # no words at all
 
 
+def test_unseen_share_counts_words_neither_the_article_nor_its_askers_used() -> None:
+    from knowledge.search.examples import Examples
+
+    items = [{"id": "a1", "n": "牌子多大", "ref": "studio:17"},          # writer a, about studio 17
+             {"id": "b1", "n": "牌子挂哪里", "ref": "studio:17"},        # writer b, the same article
+             {"id": "c1", "n": "电话多少", "ref": "studio:5"},           # another article's word
+             {"id": "d1", "n": "奖金多少钱", "ref": None}]              # out of scope
+    ex = Examples(items, frozenset())
+    ex.by_id["writer:a"].append(0)  # as tools/fit_ranker.py groups a writer's examples
+    key, own = ("studio", 17), frozenset({"命名"})
+    assert ex.unseen_share("牌子多大", key, own) == 0.0  # both of its bigrams asked about this article
+    # Left out (its writer's own questions, as when the model is fitted on them), "子多" and "多大" are unseen.
+    assert ex.unseen_share("牌子多大", key, own, exclude="writer:a") == pytest.approx(2 / 3)
+    assert ex.unseen_share("电话多少", key, own) == 1.0  # asked, but of another article
+    assert ex.unseen_share("奖金多少钱", key, own) == 1.0  # asked, but out of scope
+    assert ex.unseen_share("命名牌子", key, own) == pytest.approx(1 / 3)  # "命名" is the article's own, "名牌" nobody's
+    # An article nobody asked about: its own words only.
+    assert ex.unseen_share("牌子", ("craftsman", 1), own) == 1.0
+    assert ex.unseen_share("牌子", ("craftsman", 1), frozenset({"牌子"})) == 0.0
+    assert ex.unseen_share("🙂", key, own) == 0.0  # no words at all
+
+
+def test_unseen_share_is_the_share_of_words_outside_the_articles_vocabulary() -> None:
+    """Against a plain reference: each article's vocabulary as a set (its own words and every word of its
+    examples), over questions of a blind round, for the article the search ranks first."""
+    import json
+    from collections import defaultdict
+    from pathlib import Path
+
+    from knowledge.search import index, prepare
+    from knowledge.search.ranking import SCOPE_FEATURES, ranker
+
+    idx = index()
+    vocab: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for key, own in idx.article_words.items():
+        vocab[key] |= own
+    examples = json.loads((Path(__file__).resolve().parent.parent / "knowledge" / "lexicon" / "examples.json")
+                          .read_text(encoding="utf-8"))["examples"]
+    for item in examples:
+        if item.get("ref"):
+            m, _, a = item["ref"].partition(":")
+            vocab[(m, int(a))] |= idx.examples.words(item["n"])
+    rows = [json.loads(line) for line in (Path(__file__).resolve().parent / "data" / "blind_round21.jsonl")
+            .read_text(encoding="utf-8").splitlines()[:300]]
+    at, model, checked = SCOPE_FEATURES.index("unseen_top"), ranker(), 0
+    for r in rows:
+        prep = prepare(r["question"])
+        if prep.reason:
+            continue
+        logits = model.rank_logits(prep.matrix)
+        scored = sorted(zip(logits, prep.candidates, strict=True), key=lambda lc: (-lc[0], lc[1].key))
+        words = idx.examples.words(prep.text)
+        want = sum(t not in vocab[scored[0][1].key] for t in words) / len(words) if words else 0.0
+        assert prep.scope_features(scored)[at] == pytest.approx(want, abs=1e-12), r["question"]
+        # The fitting path (the words' example lists, someone's examples left out) agrees when nobody's are.
+        for _, c in scored[:3]:
+            own = idx.article_words[c.key]
+            assert idx.examples.unseen_share(prep.text, c.key, own, exclude="writer:nobody") == pytest.approx(
+                idx.examples.unseen_share(prep.text, c.key, own), abs=1e-12)
+        checked += 1
+    assert checked > 250
+
+
 def test_novel_words_lower_the_in_scope_probability() -> None:
     # The fitted scope model weighs the share of unknown words against being in scope (the measures' world).
     from knowledge.search.ranking import SCOPE_FEATURES, ranker
 
     assert ranker().scope[SCOPE_FEATURES.index("novel")] < 0
+    assert ranker().scope[SCOPE_FEATURES.index("unseen_top")] < 0  # and words unseen for the best article
     assert search("云岭工匠每年评几个").hits  # its words are the measures' own
 
 

@@ -68,6 +68,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "classifier": ("clf", "clf_rel", "clf_rr", "clf_oos", "clf_max"),
     "classifier's out-of-scope class": ("clf_oos",),
     "character grams in scope": ("grams_in",),
+    "words unseen for the best article": ("unseen_top",),
     "lexical BM25": ("lex_rel", "lex_log", "lex_rr", "ex_x_lex", "lex_max", "coverage"),
     "English gists": ("en_rel",),
     "English weights of their own": ("en_x_lex", "en_x_ex", "en_x_clf"),

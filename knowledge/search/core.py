@@ -133,6 +133,7 @@ class Prepared:
     read: str = field(default="", repr=False)  # what the classifier read: the question and its glossary terms
     classifier: Classifier | None = field(default=None, repr=False, compare=False)  # the one that read it
     grams: float | None = field(default=None, repr=False, compare=False)  # grams_in(), once computed
+    exclude: str | None = field(default=None, repr=False, compare=False)  # the example left out (fitting)
 
     @property
     def protected(self) -> bool:
@@ -155,12 +156,14 @@ class Prepared:
         best = scored[0][0]
         second = scored[1][0] if len(scored) > 1 else best - 4.0
         q = self.query
-        coverage, named = _coverage(self.idx or index(), self.terms, scored[0][1].key), float(self.protected)
+        idx, top = self.idx or index(), scored[0][1].key
+        coverage, named = _coverage(idx, self.terms, top), float(self.protected)
         en, p_top = float(self.lang == "en"), _sigmoid(best)
+        unseen = idx.examples.unseen_share(self.text, top, idx.article_words.get(top, frozenset()), self.exclude)
         return (1.0, p_top, min(best - second, 6.0), q["lex_max"], q["ex_max"], q["oos_max"],
                 q["ex_max"] - q["oos_max"], coverage, float(bool(self.named)), en, q["topic"],
                 q["clf_oos"], q["clf_max"], named * coverage, named * p_top, named * q["clf_oos"],
-                q["novel"], en * coverage, en * p_top, en * q["clf_oos"],
+                q["novel"], en * coverage, en * p_top, en * q["clf_oos"], unseen,
                 self.grams_in() if grams is None else grams)
 
 
@@ -247,7 +250,7 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
                "topic": float(topic), "clf_oos": clf_oos, "clf_max": clf_max,
                "novel": idx.examples.unknown_share(text, idx.words, exclude)}
     return Prepared(text, lang, "", named, truncated, candidates, signals, terms, idx, intent, matrix,
-                    read=read, classifier=model)
+                    read=read, classifier=model, exclude=exclude)
 
 
 def _translate(idx: Index, text: str) -> list[str]:

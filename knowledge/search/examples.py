@@ -248,6 +248,64 @@ class Examples:
         unknown = sum(1 for t in words if t not in known and self.in_scope_df.get(t, 0) <= own.get(t, 0))
         return unknown / len(words)
 
+    def words(self, text: str) -> frozenset[str]:
+        """A text's words as the examples count them: bigrams and English stems."""
+        return frozenset(filter(_is_word, self._tf(text)))
+
+    def unseen_share(self, text: str, key: tuple[str, int], own: frozenset[str], exclude: str | None = None) -> float:
+        """Share of the question's words (bigrams, English stems) that neither the article ``key`` uses (``own``:
+        the words of its text and English gist) nor any example it answers (``exclude``'s left out, as when
+        fitting on it).
+
+        A near miss starts from an article's subject in its words and asks what it does not say (the plaque's
+        size, this year's date, the office's phone): words that nobody asking about that article wrote, though
+        the question reads like one about the measures."""
+        words = self.words(text)
+        if not words:
+            return 0.0
+        group = self._group_index().get(key)
+        asked = [t for t in words if t not in own]
+        if group is None:  # nobody asked about this article
+            return len(asked) / len(words)
+        by = self._by_group()
+        index = by.postings._index
+        if exclude is None:  # the search: a bit per article in each word's mask
+            masks = self._article_masks()
+            used = sum(masks[k] >> group & 1 for t in asked if (k := index.get(t)) is not None)
+            return (len(asked) - used) / len(words)
+        # Fitting: the words' example lists, the left-out examples taken out.
+        lo, hi = int(by.starts[group]), int(by.starts[group] + by.counts[group])
+        left_out = by.new[self.by_id[exclude]] if exclude in self.by_id else np.empty(0, dtype=np.intp)
+        bounds, ids = by.postings._bounds, by.postings._ids
+        unseen = 0
+        for t in asked:
+            k = index.get(t)
+            reached = ids[bounds[k]:bounds[k + 1]] if k is not None else ids[:0]
+            if not np.any((reached >= lo) & (reached < hi) & ~np.isin(reached, left_out)):
+                unseen += 1
+        return unseen / len(words)
+
+    def _article_masks(self) -> list[int]:
+        """Which articles' examples use each word: per word (as the posting lists are numbered) an int whose bit
+        ``g`` is set when an example of group ``g`` uses it; made on first use (about 20 ms) and kept."""
+        found: list[int] | None = getattr(self, "_article_mask_list", None)
+        if found is None:
+            by = self._by_group()
+            bounds = by.postings._bounds
+            terms = len(bounds) - 1
+            used = np.zeros((terms, len(self.group_keys)), dtype=bool)
+            used[np.repeat(np.arange(terms), np.diff(bounds)), by.group[by.postings._ids]] = True
+            packed = np.packbits(used, axis=1, bitorder="little")
+            found = self._article_mask_list = [int.from_bytes(row, "little") for row in map(bytes, packed)]
+        return found
+
+    def _group_index(self) -> dict[tuple[str, int] | None, int]:
+        """Article -> its group (of :attr:`group_keys`), made on first use and kept."""
+        found: dict[tuple[str, int] | None, int] | None = getattr(self, "_group_of_key", None)
+        if found is None:
+            found = self._group_of_key = {k: g for g, k in enumerate(self.group_keys)}
+        return found
+
     def _by_group(self) -> _ByGroup:
         """The examples renumbered by article (then by number), made on first use and kept."""
         found: _ByGroup | None = getattr(self, "_by_group_arrays", None)

@@ -64,6 +64,9 @@ class Index:
         self.chars = frozenset(c for t in known for c in t)  # text made only of these needs no zhconv
         self._homophones: dict[str, tuple[str, ...]] | None = None
         self.examples = Examples(_lexicon("examples")["examples"], self.stop_en)
+        # Each article's own words (its text and English gist) for Examples.unseen_share.
+        self.article_words = {(m.key, a.number): self.examples.words(f"{a.text} {a.gist_en}")
+                              for m in load_measures().values() for a in m.articles}
         self.classifier = Classifier(_optional_lexicon("classifier"), self.stop_en)
 
     def _documents(self, names: dict[str, list[str]]) -> tuple[list[list[str]], list[list[str]]]:

@@ -67,6 +67,9 @@ SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex
                   # English goes through the glossary: its words match an article's even when it asks for what
                   # the text lacks, so the same signals are worth less from an English question.
                   "en_x_coverage", "en_x_p_top", "en_x_clf_oos",
+                  # Share of its words that neither the best article nor anyone asking about it used: a near
+                  # miss asks in the article's words for what it does not say (the plaque's size, a date).
+                  "unseen_top",
                   # How much the question reads like those asked about the measures, by its characters alone
                   # (knowledge.search.grams): whatever article is nearest.
                   "grams_in")
