@@ -260,19 +260,24 @@ class Examples:
         A near miss starts from an article's subject in its words and asks what it does not say (the plaque's
         size, this year's date, the office's phone): words that nobody asking about that article wrote, though
         the question reads like one about the measures."""
+        group = self._group_index().get(key)
+        if exclude is None and group is not None:  # the search: one pass, a bit per article in each word's mask
+            masks, cjk = self._article_masks(), _CJK.match
+            words = unseen = 0
+            for t in self._tf(text):
+                if len(t) > 1 or not cjk(t):  # _is_word, written out
+                    words += 1
+                    if t not in own and not masks.get(t, 0) >> group & 1:
+                        unseen += 1
+            return unseen / words if words else 0.0
         words = self.words(text)
         if not words:
             return 0.0
-        group = self._group_index().get(key)
         asked = [t for t in words if t not in own]
         if group is None:  # nobody asked about this article
             return len(asked) / len(words)
         by = self._by_group()
         index = by.postings._index
-        if exclude is None:  # the search: a bit per article in each word's mask
-            masks = self._article_masks()
-            used = sum(masks[k] >> group & 1 for t in asked if (k := index.get(t)) is not None)
-            return (len(asked) - used) / len(words)
         # Fitting: the words' example lists, the left-out examples taken out.
         lo, hi = int(by.starts[group]), int(by.starts[group] + by.counts[group])
         left_out = by.new[self.by_id[exclude]] if exclude in self.by_id else np.empty(0, dtype=np.intp)
@@ -285,18 +290,18 @@ class Examples:
                 unseen += 1
         return unseen / len(words)
 
-    def _article_masks(self) -> list[int]:
-        """Which articles' examples use each word: per word (as the posting lists are numbered) an int whose bit
-        ``g`` is set when an example of group ``g`` uses it; made on first use (about 20 ms) and kept."""
-        found: list[int] | None = getattr(self, "_article_mask_list", None)
+    def _article_masks(self) -> dict[str, int]:
+        """Which articles' examples use each word: per word an int whose bit ``g`` is set when an example of group
+        ``g`` uses it; made on first use (about 30 ms) and kept."""
+        found: dict[str, int] | None = getattr(self, "_article_mask_of", None)
         if found is None:
             by = self._by_group()
             bounds = by.postings._bounds
             terms = len(bounds) - 1
             used = np.zeros((terms, len(self.group_keys)), dtype=bool)
             used[np.repeat(np.arange(terms), np.diff(bounds)), by.group[by.postings._ids]] = True
-            packed = np.packbits(used, axis=1, bitorder="little")
-            found = self._article_mask_list = [int.from_bytes(row, "little") for row in map(bytes, packed)]
+            packed = [int.from_bytes(row, "little") for row in map(bytes, np.packbits(used, axis=1, bitorder="little"))]
+            found = self._article_mask_of = {t: packed[k] for t, k in by.postings._index.items()}
         return found
 
     def _group_index(self) -> dict[tuple[str, int] | None, int]:
