@@ -320,7 +320,7 @@ def figures(model: dict, dev: list[Prepared], drop: set[str]) -> dict[str, float
 
 
 def _line(name: str, f: dict[str, float]) -> str:
-    return (f"| {name} | {f['top1']:.3f} | {f['top3']:.3f} | {100 * f['abst_in']:.1f} % | {f['abst_oos']:.2f} | "
+    return (f"| {name} | {f['top1']:.3f} | {f['top3']:.3f} | {100 * f['abst_in']:.1f} % | {f['abst_oos']:.3f} | "
             f"{f['english']:.3f} | {f['colloquial']:.3f} |")
 
 
