@@ -16,7 +16,7 @@ from handlers.types import Choice, Citation, Reply
 from knowledge import loader
 from knowledge.answer import Composed, DirectAnswer, compose, direct_answer, same_rule
 from knowledge.pinyin import to_hanzi
-from knowledge.reckon import Working, age_rule, claim, deadline, reckon
+from knowledge.reckon import Working, age_rule, claim, deadline, reckon, unstated_amount
 from knowledge.search import MAX_QUERY, Hit, SearchResult, detect_language, normalize, search
 
 __all__ = ["Asked", "answer"]
@@ -107,9 +107,13 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
         aside = age_rule(best.measure, said) if best and working is None else None
         # Something heard, checked ("听说公示要一个月"): held against the figure of the provision quoted first.
         cited = composed.refs[0] if best and composed.refs and working is None else None
-        heard = claim(said, loader.quote(cited.measure, cited.article, cited.paragraph), cited) if cited else None
-        reply = _answer(_, composed, working or aside, heard, deadline(best.measure, best.article, said,
-                                                                       today or _today()) if best else None)
+        provision = loader.quote(cited.measure, cited.article, cited.paragraph) if cited else ""
+        heard = claim(said, provision, cited) if cited else None
+        # "奖金多少钱" answered surely by a provision that names no figure: say so first.
+        direct = composed.direct.text(lang) if composed.direct else ""
+        unstated = unstated_amount(said, f"{provision} {direct}", cited) if cited and result.sure and not heard else None
+        reply = _answer(_, composed, working or aside, heard or unstated,
+                        deadline(best.measure, best.article, said, today or _today()) if best else None)
         reply = _with_notes(_, lang, reply, result, bool(picked))
     # Whatever the reply, say when only the start of a long question was searched.
     kept = result if len(result.hits) <= top else replace(result, hits=result.hits[:top])

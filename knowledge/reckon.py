@@ -25,7 +25,7 @@ from knowledge.rules.award_workshops import (
 from knowledge.rules.training import POVERTY_MIN_DAYS, POVERTY_MIN_EMPLOYMENT_PERCENT
 from knowledge.text import N_
 
-__all__ = ["Working", "age_rule", "claim", "deadline", "numbers", "reckon", "stated_age"]
+__all__ = ["Working", "age_rule", "claim", "deadline", "numbers", "reckon", "stated_age", "unstated_amount"]
 
 TRANCHE_SHARE = Decimal("0.50")  # training 第十六条: 分两次下拨 … 按50%的比例 … 剩余50%
 SPOT_CHECK_SHARE = Decimal("0.30")  # training 第二十二条: 不低于年度培训班次30%的比例进行随机抽查
@@ -341,6 +341,23 @@ def claim(question: str, provision: str, cited: ArticleRef) -> Working | None:
     if value == fig.value:
         return Working(N_("What you heard matches the text: {heard} {unit}."), params, cited)
     return Working(N_("Not as you heard: the text says {said} {unit}, not {heard}."), params, cited)
+
+
+# A question asking how much money ("云岭工匠奖金多少钱", "补贴能给多少", "how much is the grant"); not "how much time".
+_ASKS_AMOUNT = re.compile(r"多少钱|多少元|多少块|几[千万]块|金额|数额|(?:奖金|奖励|补助|补贴|经费|资助|资金|钱)[^，。？?]{0,4}多少"
+                          r"|(?:给|发|拨|补)多少|\bhow much\b(?!\s+(?:time|notice|training|work|experience|of the))"
+                          r"|\bamount\b|\bhow many (?:yuan|rmb)\b", re.IGNORECASE)
+# A figure in the provision or its plain answer: any digit, or a Chinese numeral of money or a share.
+_A_FIGURE = re.compile(r"\d|[零〇一二两三四五六七八九十百千万]+\s*(?:元|万|%|％)|百分之")
+
+
+def unstated_amount(question: str, provision: str, cited: ArticleRef) -> Working | None:
+    """For a question asking how much money, when the provision answering it (with its plain answer) gives no
+    figure at all ("一次性工作经费补助"): say that the text states no amount, instead of leaving the person to
+    look for one in the quote. None when the question asks no amount or the provision has a figure."""
+    if not _ASKS_AMOUNT.search(question) or _A_FIGURE.search(provision):
+        return None
+    return Working(N_("The provision does not state an amount; reply “human” to ask a union clerk."), {}, cited)
 
 
 def _plain(value: Decimal) -> str:

@@ -124,6 +124,49 @@ def test_an_age_is_answered_by_the_age_rule_whichever_article_answers(
     assert cites not in render_text(answer("有什么条件", contact=CONTACT).reply)
 
 
+@pytest.mark.parametrize(("question", "asks"), [
+    ("云岭工匠奖金多少钱", True), ("评上工作室补助能有多少", True), ("给多少经费啊", True), ("补贴金额是多少", True),
+    ("How much is the grant?", True), ("what amount do we get", True),
+    ("云岭工匠每年评多少个", False), ("公示多少天", False), ("how much time does the notice take?", False),
+    ("How many craftsmen a year?", False),
+])
+def test_a_question_asking_how_much_money(question: str, asks: bool) -> None:
+    from knowledge.models import ref
+    from knowledge.reckon import unstated_amount
+
+    silent = "由云南省总工会颁发奖章、证书和给予一次性工作经费补助。"  # craftsman 第二十一条: no figure
+    assert (unstated_amount(question, silent, ref("craftsman", 21)) is not None) is asks
+    # A provision with a figure of any kind answers for itself ("70%", "50%", "12月").
+    for figure in ("省总工会按照培训补助标准70%的比例补助", "按百分之五十下拨", "每人补助三千元"):
+        assert unstated_amount(question, figure, ref("training", 9)) is None
+
+
+@pytest.mark.parametrize(("lang", "question", "note"), [
+    ("zh", "云岭工匠奖金多少钱", "所引条文没有写明具体金额"),
+    ("en", "How much money does a Yunling Craftsman get?", "The provision does not state an amount"),
+])
+def test_an_amount_the_provision_does_not_state_is_said_so(monkeypatch: pytest.MonkeyPatch, lang: str, question: str,
+                                                           note: str) -> None:
+    import dataclasses
+
+    import handlers.answering as answering
+    from knowledge.search import Hit
+
+    sure = dataclasses.replace(search(question), hits=(Hit("craftsman", 21, None, 0.9),), abstained=False,
+                               sure=True, likely=True, nearby=())
+    with monkeypatch.context() as m:
+        m.setattr(answering, "_search", lambda _text, _top: sure)
+        text = render_text(answer(question, locale=lang, contact=CONTACT).reply)
+        assert text.startswith(note)
+        assert "21" in text or "二十一" in text
+        # Not when the answer is only the closest provision (the article may not be the one asked about).
+        unsure = dataclasses.replace(sure, sure=False)
+        m.setattr(answering, "_search", lambda _text, _top: unsure)
+        assert note not in render_text(answer(question, locale=lang, contact=CONTACT).reply)
+    # Nor when the provision gives the figure: the training subsidy's 70 %.
+    assert "所引条文没有写明具体金额" not in render_text(answer("技能提升培训补贴多少钱", contact=CONTACT).reply)
+
+
 def test_a_rule_every_programme_states_alike_is_answered_one_line_each() -> None:
     # The public notice lasts 5 working days in all three award measures: each programme's line, each cited,
     # and the programmes still one tap away for the article in full.
