@@ -263,13 +263,13 @@ class Examples:
         group = self._group_index().get(key)
         if exclude is None and group is not None:  # the search: one pass, a bit per article in each word's mask
             masks, cjk = self._article_masks(), _CJK.match
-            words = unseen = 0
+            counted = unseen = 0
             for t in self._tf(text):
                 if len(t) > 1 or not cjk(t):  # _is_word, written out
-                    words += 1
+                    counted += 1
                     if t not in own and not masks.get(t, 0) >> group & 1:
                         unseen += 1
-            return unseen / words if words else 0.0
+            return unseen / counted if counted else 0.0
         words = self.words(text)
         if not words:
             return 0.0
