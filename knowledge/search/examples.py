@@ -223,6 +223,7 @@ class Examples:
         groups: dict[tuple[str, int] | None, int] = {}
         self.group_of = np.array([groups.setdefault(k, len(groups)) for k in self.keys], dtype=np.intp)
         self.group_keys: list[tuple[str, int] | None] = list(groups)
+        self.group_of_key = groups  # article (None: out of scope) -> its group
         self.by_id: dict[str, list[int]] = defaultdict(list)
         for i, ident in enumerate(self.ids):
             self.by_id[ident].append(i)
@@ -260,7 +261,7 @@ class Examples:
         A near miss starts from an article's subject in its words and asks what it does not say (the plaque's
         size, this year's date, the office's phone): words that nobody asking about that article wrote, though
         the question reads like one about the measures."""
-        group = self._group_index().get(key)
+        group = self.group_of_key.get(key)
         if exclude is None and group is not None:  # the search: one pass, a bit per article in each word's mask
             masks, cjk = self._article_masks(), _CJK.match
             counted = unseen = 0
@@ -302,13 +303,6 @@ class Examples:
             used[np.repeat(np.arange(terms), np.diff(bounds)), by.group[by.postings._ids]] = True
             packed = [int.from_bytes(row, "little") for row in map(bytes, np.packbits(used, axis=1, bitorder="little"))]
             found = self._article_mask_of = {t: packed[k] for t, k in by.postings._index.items()}
-        return found
-
-    def _group_index(self) -> dict[tuple[str, int] | None, int]:
-        """Article -> its group (of :attr:`group_keys`), made on first use and kept."""
-        found: dict[tuple[str, int] | None, int] | None = getattr(self, "_group_of_key", None)
-        if found is None:
-            found = self._group_of_key = {k: g for g, k in enumerate(self.group_keys)}
         return found
 
     def _by_group(self) -> _ByGroup:
