@@ -263,12 +263,12 @@ class Examples:
         the question reads like one about the measures."""
         group = self.group_of_key.get(key)
         if exclude is None and group is not None:  # the search: one pass, a bit per article in each word's mask
-            masks, cjk = self._article_masks(), _CJK.match
+            rows, cjk = self._rows(), _CJK.match
             counted = unseen = 0
             for t in self._tf(text):
                 if len(t) > 1 or not cjk(t):  # _is_word, written out
                     counted += 1
-                    if t not in own and not masks.get(t, 0) >> group & 1:
+                    if t not in own and ((row := rows.get(t)) is None or not row[3] >> group & 1):
                         unseen += 1
             return unseen / counted if counted else 0.0
         words = self.words(text)
@@ -303,6 +303,23 @@ class Examples:
             used[np.repeat(np.arange(terms), np.diff(bounds)), by.group[by.postings._ids]] = True
             packed = [int.from_bytes(row, "little") for row in map(bytes, np.packbits(used, axis=1, bitorder="little"))]
             found = self._article_mask_of = {t: packed[k] for t, k in by.postings._index.items()}
+        return found
+
+    def _rows(self) -> dict[str, tuple[float, int, int, int]]:
+        """Per term, what the search reads of it in one look-up instead of four (the dicts are large and each
+        look-up a cache miss): its idf, its slice of the renumbered posting lists (empty for a common single
+        character, which :meth:`nearest` does not sum) and its article mask (:meth:`_article_masks`). Made on
+        first use and kept."""
+        found: dict[str, tuple[float, int, int, int]] | None = getattr(self, "_row_of", None)
+        if found is None:
+            by, masks, idf, common = self._by_group(), self._article_masks(), self.idf, self.common_idf
+            bounds = by.postings._bounds
+            found = {}
+            for t, k in by.postings._index.items():
+                f = idf[t]
+                start, end = bounds[k], bounds[k + 1]
+                found[t] = (f, end if len(t) == 1 and f < common else start, end, masks[t])
+            self._row_of = found
         return found
 
     def _by_group(self) -> _ByGroup:
@@ -343,24 +360,20 @@ class Examples:
         # One pass over the question's terms: each weight w * idf, its square for the norm (every known term, in
         # order, as sum() over them), and the posting lists summed (common single characters skipped) with the
         # weight of each, a list that reached no example left out as its zero repeats did.
-        idf, common = self.idf, self.common_idf
-        by = self._by_group()
-        index, bounds, ids, weights = by.postings._index, by.postings._bounds, by.postings._ids, by.postings._weights
+        by, rows = self._by_group(), self._rows()
+        ids, weights = by.postings._ids, by.postings._weights
         squares: list[float] = []
         summed: list[float] = []
         lengths: list[int] = []
         id_parts: list[np.ndarray] = []
         weight_parts: list[np.ndarray] = []
         for t, count in self._tf(text).items():
-            f = idf.get(t)
-            if f is None:
+            if (row := rows.get(t)) is None:  # every term with an idf has a list
                 continue
+            f, start, end, _ = row
             w = count * f
             squares.append(w * w)
-            if (len(t) == 1 and f < common) or (k := index.get(t)) is None:
-                continue
-            start, end = bounds[k], bounds[k + 1]
-            if end > start:
+            if end > start:  # not a common single character
                 summed.append(w)
                 lengths.append(end - start)
                 id_parts.append(ids[start:end])
@@ -447,6 +460,19 @@ class Classifier:
         self._all_classes = np.arange(len(self.bias), dtype=np.intp)
         self.scope_grams = ScopeGrams(data.get("in_scope", {}))  # fitted with it, on the same questions
 
+    def _rows(self) -> dict[str, tuple[float, int, int]]:
+        """Per term of the idf, its idf and its slice of the weight lists (empty when pruned): one look-up
+        instead of two in the large dicts. Made on first use and kept."""
+        found: dict[str, tuple[float, int, int]] | None = getattr(self, "_row_of", None)
+        if found is None:
+            index, bounds = self.weights._index, self.weights._bounds
+            found = {}
+            for t, f in self.idf.items():
+                k = index.get(t)
+                found[t] = (f, 0, 0) if k is None else (f, bounds[k], bounds[k + 1])
+            self._row_of = found
+        return found
+
     def in_scope_logit(self, text: str) -> float:
         """The character-gram model's logit that ``text`` is about the measures (:mod:`knowledge.search.grams`)."""
         return self.scope_grams.logit(text)
@@ -466,20 +492,19 @@ class Classifier:
         # (written out), the l2 norm over every value in order, and value / norm by one division each (numpy's is
         # correctly rounded, as Python's) for the terms with a list (the reference: _vector_loop in
         # tests/test_search_exact.py).
-        idf, packed = self.idf, self.weights
-        index, bounds, classes, all_weights = packed._index, packed._bounds, packed._ids, packed._weights
+        rows, classes, all_weights = self._rows(), self.weights._ids, self.weights._weights
         values: list[float] = []
         used: list[float] = []
         lengths: list[int] = []
         class_parts: list[np.ndarray] = []
         weight_parts: list[np.ndarray] = []
         for t, c in term_counts(text, self.stop_en).items():
-            f = idf.get(t)
-            if f is None:
+            if (row := rows.get(t)) is None:
                 continue
+            f, start, end = row
             v = (1 + math.log(c) if c > 1 else c) * f
             values.append(v)
-            if (k := index.get(t)) is not None and (end := bounds[k + 1]) > (start := bounds[k]):
+            if end > start:
                 used.append(v)
                 lengths.append(end - start)
                 class_parts.append(classes[start:end])
