@@ -51,6 +51,7 @@ article exists, the deciding snippet occurs verbatim in it) and counts what fail
     .venv/bin/python tools/blind_set.py --round 36 /tmp/blind36/out/K*.jsonl   # the same
     .venv/bin/python tools/blind_set.py --round 37 /tmp/blind37/out/L*.jsonl   # the same, new personas
     .venv/bin/python tools/blind_set.py --round 38 /tmp/blind38/out/M*.jsonl   # near the measures' world, new topics
+    .venv/bin/python tools/blind_set.py --round 39 /tmp/blind39/out/N*.jsonl   # pairs at the edge, mostly English
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ OUT_ROUND35 = ROOT / "tests" / "data" / "blind_round35.jsonl"
 OUT_ROUND36 = ROOT / "tests" / "data" / "blind_round36.jsonl"
 OUT_ROUND37 = ROOT / "tests" / "data" / "blind_round37.jsonl"
 OUT_ROUND38 = ROOT / "tests" / "data" / "blind_round38.jsonl"
+OUT_ROUND39 = ROOT / "tests" / "data" / "blind_round39.jsonl"
 STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
 SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
 SPLITS_ROUND2 = (("train", 0.80), ("dev", 0.20), ("test", 0.0))
@@ -137,7 +139,8 @@ LATER = {2: (OUT_ROUND2, SEED_ROUND2, "r"), 3: (OUT_ROUND3, 20261201, "s"), 4: (
          35: (OUT_ROUND35, 20270102, "J"),
          36: (OUT_ROUND36, 20270103, "K"),
          37: (OUT_ROUND37, 20270104, "L"),
-         38: (OUT_ROUND38, 20270105, "M")}  # every lower-case letter is taken
+         38: (OUT_ROUND38, 20270105, "M"),
+         39: (OUT_ROUND39, 20270106, "N")}  # every lower-case letter is taken
 TEST_ONLY = (("train", 0.0), ("dev", 0.0), ("test", 1.0))
 TEST_ROUNDS = frozenset({7, 23, 27})  # written blind, measured, never trained or tuned on
 # The rounds the search learns from and is tuned on (train / dev), by number: every later round but round 7.
