@@ -177,8 +177,8 @@ def _poverty_days(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | 
     rate = _first(nums, "%", "％", "percent")
     if rate is not None:
         ok = rate >= POVERTY_MIN_EMPLOYMENT_PERCENT
-        msg = (N_("An employment rate of {value} %: meets the {n} % or more required.") if ok
-               else N_("An employment rate of {value} %: below the {n} % required."))
+        msg = (N_("An employment rate of {value}%: meets the minimum of {n}%.") if ok
+               else N_("An employment rate of {value}%: below the minimum of {n}%."))
         return Working(msg, {"value": _plain(rate), "n": POVERTY_MIN_EMPLOYMENT_PERCENT}, ref(m, a))
     return None
 
