@@ -113,7 +113,8 @@ def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, 
         direct = composed.direct.text(lang) if composed.direct else ""
         unstated = unstated_amount(said, f"{provision} {direct}", cited) if cited and result.sure and not heard else None
         reply = _answer(_, composed, working or aside, heard or unstated,
-                        deadline(best.measure, best.article, said, today or _today()) if best else None)
+                        deadline(best.measure, best.article, said, today or _today()) if best else None,
+                        aside=aside is not None)
         reply = _with_notes(_, lang, reply, result, bool(picked))
     # Whatever the reply, say when only the start of a long question was searched.
     kept = result if len(result.hits) <= top else replace(result, hits=result.hits[:top])
@@ -292,19 +293,25 @@ def _today() -> date:
     return datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the measures' deadlines are Yunnan's dates
 
 
-def _answer(_: Translate, composed: Composed, *workings: Working | None) -> Reply:
+def _answer(_: Translate, composed: Composed, *workings: Working | None, aside: bool = False) -> Reply:
+    """``aside``: the first working is an age rule from another article than the best one (a 58-year-old asking
+    whether they can still apply): that line is the answer, so its article is quoted first and the best
+    article's own one-line answer (how many are named a year) is left out; the best article follows as context."""
     lang = composed.lang
     cites = [_trim(citation(lang, r)) for r in composed.refs]
     cited = {(r.measure, r.article) for r in composed.refs}
-    cites += [_trim(citation(lang, w.ref)) for w in workings if w and (w.ref.measure, w.ref.article) not in cited]
-    if composed.direct:
+    extra = [_trim(citation(lang, w.ref)) for w in workings if w and (w.ref.measure, w.ref.article) not in cited]
+    cites = [*extra, *cites] if aside else [*cites, *extra]
+    if composed.direct and not aside:
         lead = composed.direct.text(lang)
+    elif aside:
+        lead = ""
     else:
         lead = _("The provision closest to your question is quoted below.")
     for working in workings:  # lines worked out from the question's numbers and today's date
         if working:  # string values are message ids (a task's title) or figures, which pass through
             params = {k: _(v) if isinstance(v, str) else v for k, v in working.params.items()}
-            lead = _(working.text, **params) + "\n" + lead
+            lead = _(working.text, **params) + ("\n" + lead if lead else "")
     # A related question is tapped to its own article, not searched again (the search may doubt its words).
     choices = [Choice(pick_value(Hit(d.ref.measure, d.ref.article, d.ref.paragraph, 1.0)), d.question(lang))
                for d in composed.related]

@@ -35,9 +35,28 @@ def citation(locale: str | None, ref_or_measure: ArticleRef | str, article: int 
         measure=key,
         article=number,
         label=loader.label(key, number, lang),
-        quote=loader.quote(key, number, paragraph),
+        quote=_with_lead_in(key, number, paragraph),
         gist=loader.article(key, number).gist_en if lang == "en" else "",
     )
+
+
+LEAD_IN_MAX = 60  # characters of a list's lead-in put before one of its items (a longer one would crowd it out)
+
+
+def _with_lead_in(key: str, number: int, paragraph: int | None) -> str:
+    """The quote of a paragraph; an item of a list ("（一）有严重违纪违法行为的；") with the list's short lead-in
+    before it ("有下列情形之一的，不得列为评选对象：……"), without which the item says nothing."""
+    text = loader.quote(key, number, paragraph)
+    if paragraph is None:
+        return text
+    paragraphs = loader.article(key, number).paragraphs
+    at = next(i for i, p in enumerate(paragraphs) if p.index == paragraph)
+    if paragraphs[at].item is None:
+        return text
+    lead = next((p for p in reversed(paragraphs[:at]) if p.item is None), None)
+    if lead is None or not lead.text.endswith(("：", ":")) or len(lead.text) > LEAD_IN_MAX:
+        return text
+    return f"{lead.text}……{text}"
 
 
 SHORT_QUOTE = 120  # characters of a flow's quote: the conversation explains, the quote shows the source

@@ -9,6 +9,7 @@ import pytest
 
 from bot.render import render_text
 from handlers.answering import answer
+from handlers.cite import LEAD_IN_MAX, citation
 from knowledge.loader import article
 from knowledge.reckon import SPOT_CHECK_SHARE, TRANCHE_SHARE, numbers, reckon
 from knowledge.search import MAX_QUERY, search
@@ -118,6 +119,12 @@ def test_an_age_is_answered_by_the_age_rule_whichever_article_answers(
     monkeypatch.setattr(answering, "_search", lambda _text, _top: found)
     text = render_text(answer(question, contact=CONTACT).reply)
     assert says in text and cites in text, text
+    # The age line is the answer: its article is quoted first, right under it, and the picked article's own
+    # one-line answer (how many are named a year) does not stand between them.
+    lines = text.splitlines()
+    assert says in lines[0] and lines[1].startswith("— " + cites), text
+    label = citation("en" if question.isascii() else "zh", measure, article).label
+    assert text.index(cites) < text.index(label), text
     # Without an age, no such line and no such citation.
     plain = dataclasses.replace(found, query="云岭工匠有什么条件")
     monkeypatch.setattr(answering, "_search", lambda _text, _top: plain)
@@ -454,3 +461,18 @@ def test_figures_worked_are_written_as_people_write_them(question: str, measure:
     assert w is not None and w.params["value"] == shown
     assert "E+" not in translator("en")(w.text, **w.params)
 
+
+
+def test_an_item_of_a_list_is_quoted_after_the_lists_lead_in() -> None:
+    # "（一）有严重违纪违法行为的；" alone says nothing; after "有下列情形之一的，不得列为评选对象：" it says who may not apply.
+    paragraphs = article("craftsman", 8).paragraphs
+    lead, item = paragraphs[0], paragraphs[1]
+    assert lead.item is None and item.item == 1 and lead.text.endswith("：") and len(lead.text) <= LEAD_IN_MAX
+    assert citation("zh", "craftsman", 8, item.index).quote == f"{lead.text}……{item.text}"
+    # A paragraph that is no item, and the whole article, are quoted as they are.
+    assert citation("zh", "craftsman", 8, lead.index).quote == lead.text
+    assert citation("zh", "craftsman", 8).quote == article("craftsman", 8).text
+    # A long lead-in (第五条's, on who may apply) would crowd its item out of a short quote: the item alone.
+    five = article("craftsman", 5).paragraphs
+    assert len(five[0].text) > LEAD_IN_MAX and five[1].item == 1
+    assert citation("zh", "craftsman", 5, five[1].index).quote == five[1].text
