@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlmodel import Session
 
 from storage import repositories as repo
@@ -194,6 +195,50 @@ def test_an_answer_on_another_subject_is_not_offered_the_check(person, engine) -
     assert "flow:craftsman" not in p.choice_values()
     p.say(choice="ask:§training:22")  # a tapped article on spot checks: no training check offered
     assert not {"flow:training_eligibility", "flow:training_subsidy"} & set(p.choice_values())
+
+
+@pytest.mark.parametrize(("said", "check"), [
+    ("我想申请云岭工匠", "craftsman_eligibility"),  # its words alone rank 申请设立云岭工匠创新工作室 (第二十四条) first
+    ("我想评云岭工匠", "craftsman_eligibility"),
+    ("我想申请技师工作站", "station_eligibility"),  # alone: abstained on
+    ("我们厂打算申报省级创新工作室", "studio_eligibility"),
+    ("想参加工会的技能培训", "training_eligibility"),
+    ("I want to apply for Yunling Craftsman", "craftsman_eligibility"),
+    ("we'd like to apply for a provincial technician workstation", "station_eligibility"),
+])
+def test_saying_one_wants_to_apply_gets_what_the_check_is_about_and_the_check(person, engine, said: str,
+                                                                              check: str) -> None:
+    from handlers.flows.listen import ABOUT, TARGETS
+
+    p = person()
+    p.say(said)
+    assert (p.last.citations[0].measure, p.last.citations[0].article) in ABOUT[check], p.text
+    first = p.last.choices[0]
+    assert first.value == "flow:" + TARGETS[check].name
+    assert f"“{first.label}”" in p.last.text  # and the reply says so, in the question's language
+    assert ("step by step" in p.last.text) == said.isascii()
+    p.say(choice=first.value)
+    assert _slots(engine)[0] == TARGETS[check].name
+
+
+@pytest.mark.parametrize(("said", "wants"), [
+    ("我想申请云岭工匠", True), ("俺想报名参加培训", True), ("I would like to join the union training", True),
+    ("想报云岭工匠，公示几天", False),  # asks about the notice period
+    ("我想申请云岭工匠，要准备多少份材料", False),
+    ("云岭工匠怎么申报", False),  # a question, answered by the search (and offered the channel check)
+    ("I want to know how much the living allowance is", False),
+    ("我想申请云岭工匠" + "，我在厂里干了很多年" * 5, False),  # a longer message says more than that
+])
+def test_wanting_to_apply_is_told_from_asking_something_particular(said: str, wants: bool) -> None:
+    from handlers.flows.listen import wants_to_apply
+
+    assert wants_to_apply(said) is wants
+
+
+def test_wanting_to_apply_and_asking_something_particular_is_answered_on_that(person) -> None:
+    p = person()
+    p.say("想报云岭工匠，公示几天")
+    assert [c.article for c in p.last.citations][:1] == [16] and "一步步" not in p.text
 
 
 def test_a_question_naming_no_programme_is_offered_nothing(person, engine) -> None:

@@ -19,6 +19,7 @@ The facts live in the conversation's slots (``data["facts"]``); ID and phone num
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -77,9 +78,21 @@ def offering(faq: Callable[[Ctx, str], list[Reply]]) -> Callable[[Ctx, str], lis
         if any(c.value == target for c in last.choices):
             return replies
         cited = {(c.measure, c.article) for c in last.citations}
+        locale = reply_locale(text, ctx.locale)
+        _ = translator(locale)
+        wants = wants_to_apply(text)
+        if wants and not cited & ABOUT[found.check]:
+            # "我想申请云岭工匠": what the person wants is plain, whatever article its words rank first (申请 is
+            # also in "申请设立云岭工匠创新工作室"): the article its check is about, and the check one tap away.
+            measure, number = FIRST_ARTICLE[found.check]
+            replies = faq(replace(ctx, locale=locale), f"§{measure}:{number}")
+            last, cited = replies[-1], {(measure, number)}
         if cited and not cited & ABOUT[found.check]:  # an answer on another subject (公示几天, 抽查比例)
             return replies
-        offer = Choice(target, translator(reply_locale(text, ctx.locale))(OFFERS[found.check]))
+        offer = Choice(target, _(OFFERS[found.check]))
+        if wants:
+            last = replace(last, text=last.text + "\n" + _("I can go through it with you here, step by step: "
+                                                           "tap “{step}”.", step=offer.label))
         return [*replies[:-1], replace(last, choices=(offer, *last.choices))]
 
     return answer
@@ -123,6 +136,34 @@ OFFERS = {
     "training_eligibility": N_("Check who may join the training"),
     "training_subsidy": N_("Work out the subsidy for your class"),
 }
+# The article that answers "I want to apply" for each check: the conditions (craftsman, studio, workstation), how
+# to apply (its channel check), who may be trained, how the subsidy is paid.
+FIRST_ARTICLE: dict[str, tuple[str, int]] = {
+    "craftsman_eligibility": ("craftsman", 5), "craftsman_channel": ("craftsman", 9),
+    "studio_eligibility": ("studio", 10), "station_eligibility": ("station", 10),
+    "training_eligibility": ("training", 6), "training_subsidy": ("training", 9),
+}
+# A short message that says the person (or their unit) wants to apply, be named or join: "我想申请云岭工匠",
+# "我们厂打算报省级技师工作站", "想参加工会培训", "I'd like to apply for Yunling Craftsman".
+# A longer message asks something more particular, which the search answers.
+WANTS_MAX = 40  # characters
+WANTS_MAX_WORDS = 12  # in English
+_WANTS_ZH = re.compile(r"(?:想|要|打算|准备|希望|计划)(?:去|来|给)?(?:申请|申报|报名|参评|参选|参加|评|报)")
+_WANTS_EN = re.compile(r"\b(?:i|we)\s*(?:'d|would)?\s*(?:want|wanna|like|plan|hope|intend|wish)\s*(?:to\s+)?"
+                       r"(?:apply|join|enter|sign up|be named|be nominated|nominate)\b")
+
+
+# ... that asks nothing more particular than how ("想报云岭工匠，公示几天" is about the notice period).
+_PARTICULAR = re.compile(r"几|多少|哪|谁|什么时候|何时|多久|多长|截止|\b(?:when|where|who|which|how (?:much|many|long))\b")
+
+
+def wants_to_apply(text: str) -> bool:
+    t = text.strip().lower()
+    if t.isascii():
+        return len(t.split()) <= WANTS_MAX_WORDS and bool(_WANTS_EN.search(t)) and not _PARTICULAR.search(t)
+    return len(t) <= WANTS_MAX and bool(_WANTS_ZH.search(t)) and not _PARTICULAR.search(t)
+
+
 # The articles each check is about: an answer citing none of them (the notice period, the spot checks) is
 # not offered the check, however plainly its question names the programme.
 ABOUT: dict[str, frozenset[tuple[str, int]]] = {
