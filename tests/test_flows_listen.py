@@ -254,6 +254,29 @@ def test_a_plain_question_while_confirming_does_not_start_another_check(person, 
     assert _slots(engine)[0] == "listen_training_subsidy"
 
 
+def test_a_question_while_confirming_is_answered_and_the_facts_still_wait(person, engine) -> None:
+    p = person()
+    p.say("我们办个脱贫攻坚培训班，20天，30个学员，补贴怎么算")
+    confirm = p.last.text.split("\n\n")[-1]  # (the first reply also carries the privacy note)
+    p.say("云岭工匠怎么申报？")
+    assert [(c.measure, c.article) for c in p.replies[0].citations][:1] == [("craftsman", 9)]  # answered
+    assert not p.replies[0].choices  # its own taps would be numbered against the confirmation's
+    assert p.last.text == confirm and p.choice_values() == ["yes", "fix"]
+    assert _slots(engine)[0] == "listen_training_subsidy"
+    p.say("对")  # the facts are still there to confirm
+    assert "学费" in p.text
+    # A slip is no question: the hint, as before.
+    q = person("bob")
+    q.say("我们办个脱贫攻坚培训班，20天，30个学员，补贴怎么算")
+    q.say("对吧")
+    assert "不对，是48岁" in q.text and not q.last.citations
+    # While correcting too.
+    q.say(choice="fix")
+    q.say("云岭工匠公示几天")
+    assert [c.article for c in q.replies[0].citations][:1] == [16]
+    assert q.choice_values() == ["yes"]  # the correction's prompt again
+
+
 def test_an_impossible_head_count_is_asked_again_with_the_reason(person) -> None:
     p = person()
     p.say("我们办了个脱贫培训班，学员-20人，培训15天，补助多少")
