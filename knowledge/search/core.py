@@ -186,7 +186,7 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     translated = _translate(idx, text)
     named = tuple(sorted(_named(idx, " ".join([text, *translated]))))
     topic = any_in(idx.topics_by_char, raw)
-    if not named and topic:
+    if not named and topic and any_in(idx.foreign_topics_by_char, raw):
         return Prepared(text, lang, "off_topic", named, truncated)
     terms = _terms(idx, text, translated)
     keyword, intent = _bonuses(idx, text)

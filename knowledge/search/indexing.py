@@ -121,6 +121,10 @@ class Index:
         self.topics = tuple(oos["topics"])
         self.regions_by_char = by_first_char([(r,) for r in self.regions])
         self.topics_by_char = by_first_char([(t,) for t in self.topics])
+        # Those the measures never use refuse a question that names no programme outright; those they use
+        # (户口 in "户口所在地", 退休年龄) are left to the model: "我户口在曲靖，专业人士举荐去哪交" is article 9's.
+        text = " ".join(a.text for m in load_measures().values() for a in m.articles)
+        self.foreign_topics_by_char = by_first_char([(t,) for t in self.topics if t not in text])
 
     # -- helpers --------------------------------------------------------------------------------
     def en_tokens(self, text: str) -> list[str]:
