@@ -14,7 +14,10 @@ nobody waits for a dead process. The lock is
   chat (:func:`chat_key`), taken by a transaction on a connection of its own that stays open through the
   handling and the sends. It goes with that transaction: at its end, or when the process dies and the
   connection closes, or when the server ends a session idle in it for ``IDLE_LIMIT_S`` (a process stalled
-  with the lock); a lost connection is discarded, never returned to the pool;
+  with the lock); a lost connection is discarded, never returned to the pool. These connections are
+  psycopg's own, kept by :class:`_Connections`, not SQLAlchemy's: a lock and its release are two round
+  trips per message, and SQLAlchemy's pool and transaction bookkeeping around them cost more CPU than the
+  statements (``bench/wechat_db.py``);
 * on SQLite, a lock of this process only (SQLite serves one process).
 
 Threads of one process queue first on the process's own lock of the chat, so a process holds at most one
@@ -23,6 +26,7 @@ connection per chat, and a process's waiting threads hold none.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
@@ -30,14 +34,13 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from storage.prepared import Prepared, pipelined_begins, run_together
+from storage.prepared import Prepared
 
 log = logging.getLogger(__name__)
-_LOCK = Prepared(text("SELECT pg_advisory_xact_lock(:k)"))
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(%(k)s)"
 
 IDLE_LIMIT_S = 300  # a lock transaction idle this long (a stalled process) is ended by the server
 # Connections kept open for locks per process (Telegram holds at most bot.telegram.app.ORDER_SLOTS, the WeChat
@@ -61,32 +64,81 @@ class _Local:
         self.lock = threading.Lock()
 
 
-class Held:
-    """A chat's lock, held until :meth:`release`. ``connection``: the lock's own connection on PostgreSQL
-    (reads made on it see every row committed before the lock was granted), None on SQLite."""
+class _Connections:
+    """psycopg connections in autocommit, for the chat locks of one database: the idle ones kept (the last
+    returned is the next handed out), at most ``LOCK_CONNECTIONS`` of them; more are opened when needed."""
 
-    def __init__(self, local: _Local, connection: Connection | None,
-                 rows: list[tuple[Any, ...]] | None = None) -> None:
-        self._local, self.connection = local, connection
+    def __init__(self, engine: Engine) -> None:
+        _args, params = engine.dialect.create_connect_args(engine.url)
+        self._params = {**params, "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
+                        "options": f"-c idle_in_transaction_session_timeout={IDLE_LIMIT_S * 1000}"}
+        self._dialect = engine.dialect
+        self.Error: type[Exception] = engine.dialect.loaded_dbapi.Error  # psycopg's
+        self._idle: list[Any] = []
+        self._guard = threading.Lock()
+
+    def get(self) -> tuple[Any, bool]:
+        """A connection, and whether it was pooled (it may have been closed by the server since)."""
+        with self._guard:
+            if self._idle:
+                return self._idle.pop(), True
+        import psycopg
+
+        return psycopg.connect(**self._params, autocommit=True), False
+
+    def put(self, connection: Any) -> None:
+        with self._guard:
+            if not connection.closed and len(self._idle) < LOCK_CONNECTIONS:
+                self._idle.append(connection)
+                return
+        connection.close()
+
+    def dispose(self) -> None:
+        with self._guard:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+    def error(self, exc: Exception, sql: str, connection: Any) -> DBAPIError:
+        """``exc`` as SQLAlchemy raises a driver's error (parameters hidden), so that callers see one kind."""
+        lost = bool(connection.closed or connection.broken)
+        return DBAPIError.instance(sql, None, exc, self.Error, hide_parameters=True, dialect=self._dialect,
+                                   connection_invalidated=lost)
+
+
+class Held:
+    """A chat's lock, held until :meth:`release`. ``connection``: the lock's own psycopg connection on
+    PostgreSQL (reads made on it see every row committed before the lock was granted), None on SQLite."""
+
+    def __init__(self, local: _Local, connection: Any = None, rows: list[tuple[Any, ...]] | None = None,
+                 pool: _Connections | None = None) -> None:
+        self._local, self.connection, self._pool = local, connection, pool
         self.rows = rows  # what the read given to ChatLocks.acquire returned, read under the lock
         self._released = False
+
+    def read(self, statement: Prepared, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """``statement``'s rows, read on the lock's connection, in its transaction."""
+        assert self.connection is not None and self._pool is not None
+        plan, args = statement.args(self._pool._dialect, params)
+        try:
+            return Prepared.rows(plan, self.connection.execute(plan.sql, args).fetchall())
+        except self._pool.Error as exc:
+            raise self._pool.error(exc, plan.sql, self.connection) from exc
 
     def release(self) -> None:
         if self._released:
             return
         self._released = True
         try:
-            if self.connection is not None:
+            if self.connection is not None and self._pool is not None:
                 try:
-                    self.connection.rollback()  # ends the transaction: the advisory lock goes with it
-                    self.connection.close()
+                    self.connection.execute("ROLLBACK")  # ends the transaction: the advisory lock goes with it
+                    self._pool.put(self.connection)
                 except Exception as exc:  # the session is gone (and its lock with it): never pool it again
                     log.warning("chat lock connection lost (%s); discarded", type(exc).__name__)
-                    try:
-                        self.connection.invalidate()
+                    with contextlib.suppress(Exception):
                         self.connection.close()
-                    except Exception:
-                        pass
         finally:
             self._local.lock.release()
 
@@ -97,16 +149,9 @@ class ChatLocks:
     def __init__(self, engine: Engine) -> None:
         self._locals: weakref.WeakValueDictionary[int, _Local] = weakref.WeakValueDictionary()
         self._guard = threading.Lock()
-        self._pool: Engine | None = None
-        if engine.dialect.name == "postgresql":
-            # Connections of their own: a lock's connection is open as long as the chat is being handled,
-            # and must not take the handling transactions' places in the main pool.
-            self._pool = create_engine(
-                engine.url, hide_parameters=True, pool_size=LOCK_CONNECTIONS,
-                max_overflow=32 - LOCK_CONNECTIONS,
-                connect_args={"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
-                              "options": f"-c idle_in_transaction_session_timeout={IDLE_LIMIT_S * 1000}"})
-            pipelined_begins(self._pool)  # BEGIN, the lock and the read in one round trip
+        # Connections of their own: a lock's connection is open as long as the chat is being handled, and
+        # must not take the handling transactions' places in the main pool.
+        self._pool = _Connections(engine) if engine.dialect.name == "postgresql" else None
 
     def acquire(self, key: int, read: tuple[Prepared, Mapping[str, Any]] | None = None) -> Held:
         """Wait for the chat's lock (first this process's, then the database's). ``read``: a statement run on
@@ -121,31 +166,39 @@ class ChatLocks:
             return Held(local, None)
         try:
             connection, rows = self._locked(key, read)
-            return Held(local, connection, rows)
+            return Held(local, connection, rows, self._pool)
         except BaseException:
             local.lock.release()
             raise
 
     def _locked(self, key: int, read: tuple[Prepared, Mapping[str, Any]] | None
-                ) -> tuple[Connection, list[tuple[Any, ...]] | None]:
+                ) -> tuple[Any, list[tuple[Any, ...]] | None]:
         """A connection whose transaction holds the advisory lock, and the rows of ``read``: BEGIN, the lock and
         the read go in one round trip (psycopg's pipeline), the read running once the lock is granted, with
         a snapshot taken then. A pooled connection the server closed meanwhile (a restart) fails its first
         statement and is replaced once, instead of a ping per lock."""
-        assert self._pool is not None
+        pool = self._pool
+        assert pool is not None
+        plan, args = read[0].args(pool._dialect, read[1]) if read is not None else (None, None)
         for attempt in (1, 2):
-            connection = self._pool.connect()
+            connection, pooled = pool.get()
             try:
-                if read is None:
-                    _LOCK.run(connection, {"k": key})
-                    return connection, None
-                return connection, run_together(connection, [(_LOCK, {"k": key}), read])[1]
-            except DBAPIError as exc:
-                connection.close()
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
+                with connection.pipeline():
+                    connection.execute("BEGIN")
+                    connection.execute(_LOCK_SQL, {"k": key})
+                    cursor = connection.execute(plan.sql, args) if plan is not None else None
+                return connection, (Prepared.rows(plan, cursor.fetchall())
+                                    if plan is not None and cursor is not None else None)
+            except pool.Error as exc:
+                lost = connection.closed or connection.broken
+                with contextlib.suppress(Exception):
+                    connection.close()
+                if attempt == 2 or not (lost and pooled):
+                    raise pool.error(exc, plan.sql if plan is not None else _LOCK_SQL, connection) from exc
+                pool.dispose()  # the server went away (a restart): the other idle ones are gone too
             except BaseException:
-                connection.close()
+                with contextlib.suppress(Exception):
+                    connection.close()
                 raise
         raise AssertionError("unreachable")
 

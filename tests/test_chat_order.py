@@ -194,7 +194,7 @@ def test_a_chat_lock_is_one_holder_at_a_time_across_pools_and_freed_when_its_hol
     second.acquire(chat_key("telegram", str(BOB))).release()  # another chat does not
     # The holder's process dies: its connection goes, and its lock with it.
     assert held.connection is not None
-    pid = held.connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    pid = held.connection.execute("SELECT pg_backend_pid()").fetchone()[0]
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
     assert got.wait(10)
@@ -258,19 +258,19 @@ async def test_wechat_message_another_process_holds_is_handled_before_the_next_o
 
 @two_processes
 def test_a_pooled_lock_connection_the_server_closed_is_replaced(engine, second_engine) -> None:  # type: ignore[no-untyped-def]
-    """The lock's statement runs on the cursor (storage.prepared): a pooled connection the server closed
-    meanwhile (a restart) fails it as a lost connection, and the lock is taken on a fresh one."""
+    """A pooled lock connection the server closed meanwhile (a restart) fails the lock's statement as a lost
+    connection, and the lock is taken on a fresh one."""
     locks = ChatLocks(engine)
     key = chat_key("wechat", "o-replaced")
     held = locks.acquire(key)
     assert held.connection is not None
-    pid = held.connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    pid = held.connection.execute("SELECT pg_backend_pid()").fetchone()[0]
     held.release()  # back in the lock pool, its transaction (and the lock) ended
     with second_engine.connect() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
     again = locks.acquire(key)
     assert again.connection is not None
-    assert again.connection.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+    assert again.connection.execute("SELECT pg_backend_pid()").fetchone()[0] != pid
     # The lock is held: another pool cannot take it now.
     other = ChatLocks(second_engine)
     with second_engine.connect() as conn:
