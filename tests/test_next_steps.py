@@ -68,6 +68,20 @@ def test_a_question_asking_for_what_is_done_here_is_offered_it(person, question:
     assert ("You can do this here" in p.text) == (locale == "en")
 
 
+def test_asking_for_what_is_done_here_in_words_the_search_half_matches_gets_the_offer_alone(person) -> None:  # type: ignore[no-untyped-def]
+    # "我想查一下我的申报进度": the search is unsure (its "did you mean" are on honesty and recusal); what is
+    # wanted is plain, so the reply is the offer, a person and the menu, not three articles to pick from.
+    from handlers.answering import answer
+
+    question = "我想查一下我的申报进度"
+    assert answer(question, contact="x").outcome in ("unsure", "abstained")  # (else this tests nothing)
+    p = person("n7")
+    p.say(question)
+    assert p.last.text.split("\n\n")[-1].startswith("这件事可以直接在本助手里办理") and not p.last.citations  # (after the privacy note)
+    assert [c.value for c in p.last.choices] == ["flow:status", "flow:handoff", "cmd:menu"]
+    assert [c.label for c in p.last.choices][1] == "转人工服务"
+
+
 def test_a_question_about_the_measures_alone_is_not_told_to_do_something_here(person) -> None:  # type: ignore[no-untyped-def]
     for i, question in enumerate(("云岭工匠每年评几个", "How many Yunling Craftsmen are named each year?",
                                   "学员生活补助一天多少钱", "昆明今天天气怎么样", "上班打卡迟到会扣钱吗",

@@ -106,9 +106,15 @@ def _with_next_steps(ctx: Ctx, asked: Asked, locale: str, reply: Reply, text: st
         return reply
     if asked_for and steps[0].value == f"flow:{asked_for[0]}":
         line = _("You can do this here in the chat: tap “{step}”.", step=steps[0].label)
-        # First when the measures gave no answer, else after it.
-        body = f"{line}\n{reply.text}" if asked.outcome != "answered" else f"{reply.text}\n{line}"
-        reply = replace(reply, text=body)
+        if asked.outcome in ("unsure", "abstained"):
+            # "我想查一下我的申报进度": what is wanted is plain; the articles the search half-matched ("did you
+            # mean" 第二十条…) and "not in the measures" would only bury it.
+            kept = tuple(Choice(c.value, _("Talk to a person")) if c.value == "flow:handoff" else c
+                         for c in reply.choices if not c.value.startswith("ask:"))
+            reply = Reply(text=line, choices=kept)
+        else:  # after the answer ("学员怎么签到": 第十九条, then the sign-in)
+            reply = replace(reply, text=f"{reply.text}\n{line}" if asked.outcome == "answered"
+                            else f"{line}\n{reply.text}")
     at = next((i for i, c in enumerate(reply.choices) if c.value in ("flow:handoff", "cmd:menu")), len(reply.choices))
     return replace(reply, choices=(*reply.choices[:at], *steps, *reply.choices[at:]))
 
