@@ -60,6 +60,9 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def accessible(page, base: str, name: str, shots: Path) -> None:  # type: ignore[no-untyped-def]
     """axe-core over the page as shown, and a screenshot of it."""
+    # A click on a link returns once the navigation has committed, before the new document has a head to
+    # add the script to ("Cannot read properties of null (reading 'appendChild')", seen once in a full run).
+    page.wait_for_load_state("load")
     page.add_script_tag(url=f"{base}/console/static/vendor/axe.min.js")
     bad = page.evaluate(AXE)
     assert not bad, f"{name}: {bad}"
