@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property
 
@@ -42,6 +42,10 @@ MAX_TEXT = 2000  # longer messages are cut before routing; the person is told
 RETURN = "_return"  # the slot that keeps the calling flow of a sub-flow (see handlers.flow.call)
 FORM_WORDS = SKIP | BACK | SAVE
 _BARE_NUMBER = re.compile(r"\d{1,3}")  # after normalize(): full-width digits are ASCII
+# What a question or a request looks like, typed where a step wanted its answer (Router._answered_aside).
+ASIDE_MIN = 4  # characters
+_ASKS = re.compile(r"[吗？?]|什么|怎么|怎样|如何|哪|几|多少|能不能|能否|可不可以|可以|是否|要不要|需不需要|想|"
+                   r"^(?:how|what|when|where|who|which|why|can|could|do|does|is|are|will|should|may)\b")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
@@ -236,6 +240,12 @@ class Router(Menus):
                 raise Invalid(_("Please answer with one of the options (a number is enough)."))
             outcome = state.handle(ctx, Answer(text=text, choice=choice))
         except Invalid as bad:
+            if choice is None and (aside := self._answered_aside(ctx, text)) is not None:
+                # Not an answer to the step but a question the measures answer: answered, and the step asked
+                # again where it was (no retry counted).
+                prompt = state.prompt(ctx)
+                self._save(ctx, conv, flow.name, state_name, prompt.choices, conv.retries)
+                return [*aside, prompt]
             retries = conv.retries + 1
             if retries > state.max_retries:
                 return self.show_menu(ctx, conv, _("{why} We seem to be stuck, so I have stopped this step. You can "
@@ -245,6 +255,21 @@ class Router(Menus):
             self._save(ctx, conv, flow.name, state_name, prompt.choices, retries)
             return [Reply(text=bad.message), prompt]
         return self._apply(ctx, conv, flow, state_name, outcome, retries=0)
+
+    def _answered_aside(self, ctx: Ctx, text: str) -> list[Reply] | None:
+        """A question typed where a step wanted its answer ("培训班最少要办几天" while asked whether one was named
+        before): the measures' answer, without its choices (the step's own follow it), or None when it reads
+        as no question or the measures do not answer it (then the step says what it wants, as before)."""
+        if len(text.strip()) < ASIDE_MIN or not _ASKS.search(text.lower()):
+            return None
+        data = ctx.data
+        try:
+            replies = self.faq(ctx, text)
+        finally:
+            ctx.data = data
+        if not any(r.citations for r in replies):
+            return None
+        return [replace(r, choices=(), prompt="") for r in replies]
 
     def _apply(self, ctx: Ctx, conv: ConversationState, flow: Flow, current: str | None, outcome: Outcome,
                retries: int) -> list[Reply]:

@@ -12,6 +12,7 @@ from handlers.dispatch import GLOBAL_COMMANDS
 from handlers.flow import MenuGroup
 from handlers.flows import FLOWS, MENU
 from storage import repositories as repo
+from storage.models import Conversation
 from storage.models import Person as PersonRow
 from storage.models_tickets import Ticket
 
@@ -57,6 +58,29 @@ def test_free_text_step_never_fuzzy_matches_an_option(person, engine) -> None:
     worker.say("大理州")
     with Session(engine) as s:
         assert s.exec(select(Ticket)).one().question == "云岭工匠的评选条件是什么？我单位没有工会"
+
+
+@pytest.mark.parametrize(("question", "measure", "article", "locale"), [
+    ("培训班最少要办几天", "training", 7, None),
+    ("How many Yunling Craftsmen are named each year?", "craftsman", 3, "en"),
+])
+def test_a_question_typed_where_options_are_offered_is_answered_and_the_options_asked_again(
+        person, engine, question: str, measure: str, article: int, locale: str | None) -> None:
+    p = person("sun", locale=locale)
+    p.say(choice="flow:craftsman")  # the eligibility check's first question, with its options
+    step, values = p.last.text, p.choice_values()
+    assert len(values) >= 3
+    p.say(question)
+    assert [(c.measure, c.article) for c in p.replies[0].citations][:1] == [(measure, article)]
+    assert not p.replies[0].choices  # its taps would be numbered against the step's options
+    assert p.last.text == step and p.choice_values() == values
+    with Session(engine) as s:  # the step is where it was, its retries untouched
+        conv = s.exec(select(Conversation)).one()
+        assert conv.flow == "craftsman" and conv.retries == 0
+    p.say("哈哈")  # no question: the options are asked for, as before
+    assert p.replies[0].text != step and not p.replies[0].citations and p.last.text == step
+    p.say("1")  # and its options still pick
+    assert p.last.text != step
 
 
 # -- 2. global words in every state of every flow ----------------------------------------------------

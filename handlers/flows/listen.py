@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
-from handlers.answering import answer as answer_question
 from handlers.answering import reply_locale
 from handlers.choices import normalize
 from handlers.flow import FLOW_TARGET, Answer, Ctx, Flow, Invalid, Outcome, State, goto, reroute, switch
@@ -308,23 +307,8 @@ def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.value == "drop":
         ctx.data["facts"] = kf.without_problems(_facts(ctx)).to_json()
         return goto("confirm")
-    if answer.value is None and (answered := _answered(ctx, answer.text)) is not None:
-        return goto("confirm", answered)
+    # (A question typed here instead is answered by the router, and this step asked again.)
     raise Invalid(_("Please choose an option, or type what to correct, for example '不对，是48岁'."))
-
-
-QUESTION_MIN = 4  # characters: shorter free text while confirming is a slip ("对吧"), not a question
-
-
-def _answered(ctx: Ctx, text: str) -> Reply | None:
-    """A question asked while the facts wait to be confirmed ("云岭工匠怎么申报？"): the measures' answer, its
-    choices left out (the confirmation's own follow it), or None when the measures do not answer it."""
-    if len(text.strip()) < QUESTION_MIN:
-        return None
-    asked = answer_question(text, locale=reply_locale(text, ctx.locale), contact=ctx.settings.human_contact)
-    if asked.outcome != "answered":
-        return None
-    return replace(asked.reply, choices=(), prompt="")
 
 
 def _ask_fix(ctx: Ctx) -> Reply:
@@ -342,8 +326,6 @@ def _on_fix(ctx: Ctx, answer: Answer) -> Outcome:
     outcome = _take_correction(ctx, answer.text)
     if outcome is None and answer.value == "yes":
         return _start_check(ctx)
-    if outcome is None and answer.value is None and (answered := _answered(ctx, answer.text)) is not None:
-        return goto("fix", answered)
     if outcome is None:
         raise Invalid(ctx._("I could not find a fact in that. Type it like '不对，是48岁' or '干了12年'."))
     return outcome
