@@ -143,7 +143,7 @@ class ChannelStore:
             rows = [(key, body) for key, body in held.rows]
             held.rows = None
         elif held.connection is not None:  # the lock's own connection: no second one for the read
-            rows = held.read(*repo_inbox.pending_of_read(channel=self.channel, chat=chat))  # type: ignore[misc]
+            rows = held.read(*repo_inbox.pending_of_read(channel=self.channel, chat=chat))
         else:
             rows = self.run(lambda s: repo_inbox.pending_of(connection=s, channel=self.channel, chat=chat))
         if message_key is not None:

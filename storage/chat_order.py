@@ -100,7 +100,7 @@ class _Connections:
             with contextlib.suppress(Exception):
                 connection.close()
 
-    def error(self, exc: Exception, sql: str, connection: Any) -> DBAPIError:
+    def error(self, exc: Exception, sql: str, connection: Any) -> Exception:
         """``exc`` as SQLAlchemy raises a driver's error (parameters hidden), so that callers see one kind."""
         lost = bool(connection.closed or connection.broken)
         return DBAPIError.instance(sql, None, exc, self.Error, hide_parameters=True, dialect=self._dialect,
