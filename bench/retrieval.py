@@ -41,6 +41,9 @@ ROUND23 = ROOT / "tests" / "data" / "blind_round23_test.jsonl"
 # A fourth: round 27, the edge of the measures in pairs (a question an article answers and its near miss that
 # none does), written after the search was fitted on rounds 1-25, all test, never tuned on.
 ROUND27 = ROOT / "tests" / "data" / "blind_round27_test.jsonl"
+# A fifth: round 40, the plain first question again with new writers, personas and topics, written after the
+# search was fitted on rounds 1-22, 24-26 and 28-39, all test, never tuned on.
+ROUND40 = ROOT / "tests" / "data" / "blind_round40_test.jsonl"
 
 Ranker = Callable[[str], tuple[list[tuple[str, int]], bool]]  # question -> (ranked articles, abstained)
 
@@ -314,6 +317,11 @@ def main() -> int:
     for name, qs in sorted(groups(test27, "  r27", styles_of="test").items()):
         if name.strip() not in ("r27 all", "r27 test"):
             print(_row(name, qs, rankers))
+    test40 = load_blind(ROUND40)
+    print(_row("R-40 PLAIN (never tuned)", test40, rankers))
+    for name, qs in sorted(groups(test40, "  r40", styles_of="test").items()):
+        if name.strip() not in ("r40 all", "r40 test"):
+            print(_row(name, qs, rankers))
     for split in ("train", "dev"):
         print(_row(f"blind {split} (tuned on)", [q for q in blind if q["split"] == split], rankers))
     for n, rows in later.items():
@@ -325,6 +333,7 @@ def main() -> int:
     print(_row("ROUND-7 TEST, no curation", test7, {"ours": no_curation()}))
     print(_row("R-23 PLAIN, no curation", test23, {"ours": no_curation()}))
     print(_row("R-27 EDGE, no curation", test27, {"ours": no_curation()}))
+    print(_row("R-40 PLAIN, no curation", test40, {"ours": no_curation()}))
     print("blind test: " + paragraph_and_modes(test))
     from handlers.answering import answer
 

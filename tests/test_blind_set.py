@@ -36,11 +36,19 @@ ROUND23_SHA256 = "53a397f2250c6979818414fcda7049863c747ab3deb2aecdce1f6da727844b
 ROUND27_LINES = (DATA / "blind_round27_test.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
 ROUND27 = [json.loads(line) for line in ROUND27_LINES]
 ROUND27_SHA256 = "3fab1afff1adeebd59764f933750c1f4cd22c0016de75238d9e51f55db5ff770"
+# Round 40: a fifth test set, the plain first question again (round 23's brief, new personas and topics),
+# written after the search was fitted on rounds 1-22, 24-26 and 28-39 and measured once, before any fit saw it
+# (tools/blind_set.py --round 40).
+ROUND40_LINES = (DATA / "blind_round40_test.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+ROUND40 = [json.loads(line) for line in ROUND40_LINES]
+ROUND40_SHA256 = "1266c6571dbec2e86a3a9a24c0a1a4fcfcdb8df3295280ee00a03766fa91abca"
 # Curated phrases in the project since 2026-11-26 (commit 6cbdf53), before round 23 was written, that occur
 # in its questions and nowhere else: they cannot have been learned from it.
 PREDATES_ROUND23 = frozenset({"丧假", "每天补", "计划什么时候"})
 # The same for round 27 (curated in commit 987b72a, the first week).
 PREDATES_ROUND27 = frozenset({"创建原则"})
+# The same for round 40 (curated in commit 6cbdf53, the first day).
+PREDATES_ROUND40 = frozenset({"交通费"})
 # Curated phrases that were in the lexicon before round 7 was written and occur in its questions (short
 # questions such as "公示几天" among them): they cannot have been learned from it. A phrase added later that
 # occurs there fails the leak tests below.
@@ -87,6 +95,10 @@ def test_the_plain_test_set_is_frozen_whole_and_never_learned_from() -> None:
 
 def test_the_edge_test_set_is_frozen_whole_and_never_learned_from() -> None:
     _frozen_whole_and_never_learned_from(ROUND27_LINES, ROUND27_SHA256, "round27", 500, 250)
+
+
+def test_the_fifth_test_set_is_frozen_whole_and_never_learned_from() -> None:
+    _frozen_whole_and_never_learned_from(ROUND40_LINES, ROUND40_SHA256, "round40", 900, 170)
 
 
 def test_shape_of_the_set() -> None:
@@ -154,10 +166,11 @@ def _phrases() -> set[str]:
 
 
 def test_no_curated_phrase_was_taken_from_the_test_split() -> None:
-    test = [fold(r["question"]) for r in [*ROWS, *ROUND7, *ROUND23, *ROUND27] if r["split"] == "test"]
+    test = [fold(r["question"]) for r in [*ROWS, *ROUND7, *ROUND23, *ROUND27, *ROUND40] if r["split"] == "test"]
     seen_elsewhere = " ".join(fold(r["question"]) for r in [*ROWS, *LATER_ROWS] if r["split"] != "test")
     source = " ".join(fold(a.text) for m in load_measures().values() for a in m.articles)
     leaked = sorted(p for p in _phrases() - PREDATES_THE_SET - PREDATES_ROUND7 - PREDATES_ROUND23 - PREDATES_ROUND27
+                    - PREDATES_ROUND40
                     if p not in source and p not in seen_elsewhere and any(p in t for t in test))
     assert leaked == []
 
@@ -168,6 +181,7 @@ def test_no_test_question_is_a_curated_phrase() -> None:
     assert sorted(fold(r["question"]) for r in ROUND7 if fold(r["question"]) in phrases - PREDATES_ROUND7) == []
     assert sorted(fold(r["question"]) for r in ROUND23 if fold(r["question"]) in phrases - PREDATES_ROUND23) == []
     assert sorted(fold(r["question"]) for r in ROUND27 if fold(r["question"]) in phrases) == []
+    assert sorted(fold(r["question"]) for r in ROUND40 if fold(r["question"]) in phrases) == []
 
 
 def test_examples_come_from_train_splits_only() -> None:
