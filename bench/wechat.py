@@ -434,7 +434,9 @@ def main() -> int:
     print(f"  per thread per message  : event loop {loop_cpu / n * 1000:.2f} ms; other threads " +
           ", ".join(f"{t / n * 1000:.2f}" for t in busiest[:3] if t > 0) + " ms")
     print(f"  ratio to bare {hook_rate / bare_rate:.0%}; p99 {pct(hook_lat, 99):.1f} ms (target <= 100 ms)")
-    print("  database statements per message of a known person (+ commits and rollbacks): " +
+    lock = " (PostgreSQL: not counting the chat lock's own connection, BEGIN + lock + read, then ROLLBACK)" \
+        if db_url.startswith("postgresql") else ""
+    print(f"  database statements per message of a known person (+ commits and rollbacks){lock}: " +
           "; ".join(f"{label} {n} (+{c})" for label, n, c in counted))
     for u, i, status, got, want in wrong[:5]:
         at = next((k for k, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), min(len(got), len(want)))
