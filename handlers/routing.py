@@ -110,9 +110,9 @@ class Router(Menus):
         self.listen = listen
         self.rules: tuple[Rule, ...] = tuple(RULES if rules is None else rules)
         self.menu = tuple(menu)
-        self._triggers = {normalize(word): f.name for f in flows for word in f.commands}
+        self._triggers = _with_other_number({normalize(word): f.name for f in flows for word in f.commands})
         self.groups = {g.key: g for g in self.menu if isinstance(g, MenuGroup)}
-        self._group_words = {normalize(w): g.key for g in self.groups.values() for w in g.commands}
+        self._group_words = _with_other_number({normalize(w): g.key for g in self.groups.values() for w in g.commands})
         # Slash words that are not unknown commands: flows', global and form words (/back in a form).
         self._slash = {w.split()[0] for w in (*self._triggers, *COMMAND_OF, *FORM_WORDS) if w.startswith("/")}
 
@@ -416,6 +416,16 @@ def listened(r: Router, t: Turn) -> list[Reply] | None:
     """A message that describes the person and asks about a programme opens the check that fits."""
     target = r.listen(t.ctx, t.text) if r.listen is not None else None
     return r.enter(t.ctx, t.conv, r.flows[target]) if target in r.flows else None
+
+
+def _with_other_number(words: dict[str, str]) -> dict[str, str]:
+    """English words also in their other number, as people type a menu's label ("broadcasts" for
+    "broadcast", "ticket" for "tickets"), unless that form is another word already."""
+    out = dict(words)
+    for word, target in words.items():
+        if word.isascii() and word[-1:].isalpha() and len(word) >= 4 and not word.startswith("/"):
+            out.setdefault(word[:-1] if word.endswith("s") else word + "s", target)
+    return out
 
 
 def faq(r: Router, t: Turn) -> list[Reply] | None:

@@ -83,6 +83,22 @@ def test_a_question_typed_where_options_are_offered_is_answered_and_the_options_
     assert p.last.text != step
 
 
+def test_an_english_word_opens_its_function_in_either_number(person, engine) -> None:
+    # The clerk's menu says "Broadcasts (clerks)"; the flow's word is "broadcast". The worker's "my ticket".
+    clerk = person("li-en", clerk="昆明市总工会", locale="en")
+    for typed, flow in (("broadcasts", "broadcast"), ("Broadcast", "broadcast"), ("case desks", "cases")):
+        clerk.say("cancel")
+        clerk.say(typed)
+        with Session(engine) as s:
+            assert repo.load_conversation(session=s, identity_id=repo.identify(
+                session=s, channel="console", user_key="li-en", chat_key=None, locale="en").identity_id).flow == flow
+    worker = person("wang-en", locale="en")
+    worker.say("my ticket")
+    assert "no open tickets" in worker.text.lower()
+    worker.say("cancels")  # a global word is as typed only: this one is a question, not "cancel"
+    assert "Cancelled" not in worker.text
+
+
 # -- 2. global words in every state of every flow ----------------------------------------------------
 def _flow_words() -> dict[str, str]:
     """Every word that opens a flow or a submenu, with what it opens ("flow:name" / "menu:key")."""
