@@ -19,7 +19,7 @@ from knowledge.pinyin import to_hanzi
 from knowledge.reckon import Working, age_rule, claim, deadline, reckon, unstated_amount
 from knowledge.search import MAX_QUERY, Hit, SearchResult, detect_language, normalize, search
 
-__all__ = ["Asked", "answer"]
+__all__ = ["PROGRAMME_NAMES", "Asked", "answer"]
 
 MAX_REPLY = 1500  # characters of a rendered reply (WeChat shows about this much comfortably)
 MAX_QUOTE = 300  # characters of a quoted article; longer quotes are cut at a sentence end
@@ -37,6 +37,11 @@ class Asked:
     outcome: str = "answered"
 
 
+# A programme as a question is searched with it, when the question is about it without naming it (a follow-up
+# to a question that named it, a question asked inside its check): [Chinese, English].
+PROGRAMME_NAMES = ({"craftsman": "云岭工匠", "studio": "职工创新工作室", "station": "职工技师工作站", "training": "工会技能培训"},
+                   {"craftsman": "Yunling Craftsman", "studio": "innovation studio", "station": "technician workstation",
+                    "training": "union skills training"})
 SEARCH_TOP = 5  # a few more hits than shown, for related questions
 _prefetched = threading.local()  # .results: {question: SearchResult} searched by prefetch() in this thread
 PREFETCH_KEPT = 64

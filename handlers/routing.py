@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property
 
+from handlers.answering import PROGRAMME_NAMES, written_in_english
 from handlers.choices import (
     Ask,
     Command,
@@ -33,6 +34,7 @@ from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
 from handlers.i18n import N_
 from handlers.menus import Menus
 from handlers.types import Choice, Reply
+from knowledge.search import search
 from knowledge.text import pseudonym
 from storage.repositories import ConversationState
 
@@ -240,7 +242,7 @@ class Router(Menus):
                 raise Invalid(_("Please answer with one of the options (a number is enough)."))
             outcome = state.handle(ctx, Answer(text=text, choice=choice))
         except Invalid as bad:
-            if choice is None and (aside := self._answered_aside(ctx, text)) is not None:
+            if choice is None and (aside := self._answered_aside(ctx, text, flow.name)) is not None:
                 # Not an answer to the step but a question the measures answer: answered, and the step asked
                 # again where it was (no retry counted).
                 prompt = state.prompt(ctx)
@@ -256,20 +258,27 @@ class Router(Menus):
             return [Reply(text=bad.message), prompt]
         return self._apply(ctx, conv, flow, state_name, outcome, retries=0)
 
-    def _answered_aside(self, ctx: Ctx, text: str) -> list[Reply] | None:
+    def _answered_aside(self, ctx: Ctx, text: str, flow: str) -> list[Reply] | None:
         """A question typed where a step wanted its answer ("培训班最少要办几天" while asked whether one was named
         before): the measures' answer, without its choices (the step's own follow it), or None when it reads
-        as no question or the measures do not answer it (then the step says what it wants, as before)."""
+        as no question or the measures do not answer it (then the step says what it wants, as before). A
+        question that names no programme, asked in a programme's check ("what documents do I need?" in the
+        craftsman's), is about that programme."""
         if len(text.strip()) < ASIDE_MIN or not _ASKS.search(text.lower()):
             return None
+        asked = [text]
+        programme = next((p for p in PROGRAMME_NAMES[0] if p in flow), None)
+        if programme is not None and not search(text).named:
+            asked.insert(0, f"{PROGRAMME_NAMES[written_in_english(text)][programme]} {text}")
         data = ctx.data
-        try:
-            replies = self.faq(ctx, text)
-        finally:
-            ctx.data = data
-        if not any(r.citations for r in replies):
-            return None
-        return [replace(r, choices=(), prompt="") for r in replies]
+        for question in asked:
+            try:
+                replies = self.faq(ctx, question)
+            finally:
+                ctx.data = data
+            if any(r.citations for r in replies):
+                return [replace(r, choices=(), prompt="") for r in replies]
+        return None
 
     def _apply(self, ctx: Ctx, conv: ConversationState, flow: Flow, current: str | None, outcome: Outcome,
                retries: int) -> list[Reply]:

@@ -83,6 +83,20 @@ def test_a_question_typed_where_options_are_offered_is_answered_and_the_options_
     assert p.last.text != step
 
 
+@pytest.mark.parametrize(("question", "locale"), [("要交什么材料", None), ("what documents do I need?", "en")])
+def test_a_question_in_a_programmes_check_that_names_no_programme_is_about_that_programme(
+        person, question: str, locale: str | None) -> None:
+    from handlers.answering import answer
+
+    assert answer(question, contact="x").outcome != "answered"  # alone: which programme? (else this tests nothing)
+    p = person("zhou", locale=locale)
+    p.say(choice="flow:craftsman")
+    step = p.last.text
+    p.say(question)
+    assert [(c.measure, c.article) for c in p.replies[0].citations][:1] == [("craftsman", 10)]
+    assert p.last.text == step
+
+
 def test_an_english_word_opens_its_function_in_either_number(person, engine) -> None:
     # The clerk's menu says "Broadcasts (clerks)"; the flow's word is "broadcast". The worker's "my ticket".
     clerk = person("li-en", clerk="昆明市总工会", locale="en")

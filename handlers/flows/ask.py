@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from handlers.answering import Asked, answer, prefetch, reply_locale
+from handlers.answering import PROGRAMME_NAMES, Asked, answer, prefetch, reply_locale
 from handlers.flow import Ctx
 from handlers.i18n import N_, translator
 from handlers.services import questions
@@ -18,10 +18,6 @@ FOLLOW_UP = re.compile(r"^\s*(那|那么|这个|那个|这样|还|还有|另外|
                        r"how about\b|also\b|is it\b|does it\b|do i\b|do they\b)", re.IGNORECASE)
 FOLLOW_UP_MAX = 30  # characters: a longer message stands on its own
 PREVIOUS_MAX = 200  # characters of the previous question searched with it
-# How a follow-up is told which programme the previous question was about: [Chinese, English].
-PROGRAMME_NAMES = ({"craftsman": "云岭工匠", "studio": "职工创新工作室", "station": "职工技师工作站", "training": "工会技能培训"},
-                   {"craftsman": "Yunling Craftsman", "studio": "innovation studio", "station": "technician workstation",
-                    "training": "union skills training"})
 
 
 def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
