@@ -268,8 +268,12 @@ class Router(Menus):
             return None
         asked = [text]
         programme = next((p for p in PROGRAMME_NAMES[0] if p in flow), None)
-        if programme is not None and not search(text).named:
-            asked.insert(0, f"{PROGRAMME_NAMES[written_in_english(text)][programme]} {text}")
+        if programme is not None:
+            found = search(text)
+            # Only a question the measures answer in some programme: the programme's name alone would make
+            # anything ("随便说点什么") read as a question about it.
+            if not found.named and not found.abstained and found.likely:
+                asked.insert(0, f"{PROGRAMME_NAMES[written_in_english(text)][programme]} {text}")
         data = ctx.data
         for question in asked:
             try:
