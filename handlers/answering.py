@@ -19,7 +19,7 @@ from knowledge.pinyin import to_hanzi
 from knowledge.reckon import Working, age_rule, claim, deadline, reckon, unstated_amount
 from knowledge.search import MAX_QUERY, Hit, SearchResult, detect_language, normalize, search
 
-__all__ = ["PROGRAMME_NAMES", "Asked", "answer"]
+__all__ = ["PROGRAMME_NAMES", "Asked", "answer", "prefetch"]
 
 MAX_REPLY = 1500  # characters of a rendered reply (WeChat shows about this much comfortably)
 MAX_QUOTE = 300  # characters of a quoted article; longer quotes are cut at a sentence end
@@ -47,18 +47,20 @@ _prefetched = threading.local()  # .results: {question: SearchResult} searched b
 PREFETCH_KEPT = 64
 
 
-def prefetch(text: str) -> None:
+def prefetch(text: str) -> SearchResult | None:
     """Search ``text`` now, for an :func:`answer` to it later in the same thread: the dispatcher calls this
-    before its write transaction, so the transaction is not held open through the search."""
+    before its write transaction, so the transaction is not held open through the search. The result (None
+    for a tapped choice, which is not searched), for a caller that reads it before answering."""
     if _PICKED.fullmatch(text.strip()):
-        return
+        return None
     results = getattr(_prefetched, "results", None)
     if results is None:
         results = _prefetched.results = {}
     if len(results) >= PREFETCH_KEPT:  # answers not asked for (the message went elsewhere)
         results.clear()
     query = to_hanzi(text) or text  # as answer() searches it
-    results[query] = search(query, top=SEARCH_TOP)
+    found = results[query] = search(query, top=SEARCH_TOP)
+    return found
 
 
 def _search(text: str, top: int) -> SearchResult:
@@ -307,10 +309,10 @@ def _answer(_: Translate, composed: Composed, *workings: Working | None, aside: 
     cited = {(r.measure, r.article) for r in composed.refs}
     extra = [_trim(citation(lang, w.ref)) for w in workings if w and (w.ref.measure, w.ref.article) not in cited]
     cites = [*extra, *cites] if aside else [*cites, *extra]
-    if composed.direct and not aside:
-        lead = composed.direct.text(lang)
-    elif aside:
+    if aside:
         lead = ""
+    elif composed.direct:
+        lead = composed.direct.text(lang)
     else:
         lead = _("The provision closest to your question is quoted below.")
     for working in workings:  # lines worked out from the question's numbers and today's date

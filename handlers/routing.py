@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property
 
-from handlers.answering import PROGRAMME_NAMES, written_in_english
+from handlers.answering import PROGRAMME_NAMES, prefetch, written_in_english
 from handlers.choices import (
     Ask,
     Command,
@@ -34,7 +34,6 @@ from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
 from handlers.i18n import N_
 from handlers.menus import Menus
 from handlers.types import Choice, Reply
-from knowledge.search import search
 from knowledge.text import pseudonym
 from storage.repositories import ConversationState
 
@@ -268,12 +267,12 @@ class Router(Menus):
             return None
         asked = [text]
         programme = next((p for p in PROGRAMME_NAMES[0] if p in flow), None)
-        if programme is not None:
-            found = search(text)
-            # Only a question the measures answer in some programme: the programme's name alone would make
-            # anything ("随便说点什么") read as a question about it.
-            if not found.named and not found.abstained and found.likely:
-                asked.insert(0, f"{PROGRAMME_NAMES[written_in_english(text)][programme]} {text}")
+        # Only a question the measures answer in some programme: the programme's name alone would make anything
+        # ("随便说点什么") read as a question about it. Searched once: the answer to the question as typed below
+        # takes this search (a prefetch).
+        found = prefetch(text) if programme is not None else None
+        if programme is not None and found is not None and not found.named and not found.abstained and found.likely:
+            asked.insert(0, f"{PROGRAMME_NAMES[written_in_english(text)][programme]} {text}")
         data = ctx.data
         for question in asked:
             try:
