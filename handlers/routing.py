@@ -78,6 +78,13 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text or "").strip()
 
 
+def _without_choices(reply: Reply) -> Reply:
+    """``reply`` without its choices, and without the lines that say to tap one of them ("点“现在签到”")."""
+    taps = [f"“{c.label}”" for c in reply.choices]
+    lines = [line for line in reply.text.split("\n") if not any(tap in line for tap in taps)]
+    return replace(reply, text="\n".join(lines), choices=(), prompt="")
+
+
 @dataclass
 class Turn:
     """One message on its way through the rules. A rule may refine ``text`` for the rules after it."""
@@ -280,7 +287,7 @@ class Router(Menus):
             finally:
                 ctx.data = data
             if any(r.citations for r in replies):
-                return [replace(r, choices=(), prompt="") for r in replies]
+                return [_without_choices(r) for r in replies]
         return None
 
     def _apply(self, ctx: Ctx, conv: ConversationState, flow: Flow, current: str | None, outcome: Outcome,

@@ -113,6 +113,20 @@ def test_an_english_word_opens_its_function_in_either_number(person, engine) -> 
     assert "Cancelled" not in worker.text
 
 
+@pytest.mark.parametrize(("question", "locale"), [("我想参加技能培训，可以吗", None),
+                                               ("I want to join the skills training, can I?", "en")])
+def test_a_question_answered_in_a_step_says_nothing_of_taps_it_does_not_show(person, question: str,
+                                                                            locale: str | None) -> None:
+    p = person("zhou", locale=locale)
+    p.say(choice="flow:craftsman")
+    step = p.last.text
+    p.say(question)  # alone, answered with who may be trained and "tap 'Check who may join the training'"
+    aside = p.replies[0]
+    assert [(c.measure, c.article) for c in aside.citations][:1] == [("training", 6)]
+    assert not aside.choices and "点“" not in aside.text and "tap “" not in aside.text
+    assert p.last.text == step
+
+
 # -- 2. global words in every state of every flow ----------------------------------------------------
 def _flow_words() -> dict[str, str]:
     """Every word that opens a flow or a submenu, with what it opens ("flow:name" / "menu:key")."""
