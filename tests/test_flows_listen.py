@@ -228,6 +228,11 @@ def test_saying_one_wants_to_apply_gets_what_the_check_is_about_and_the_check(pe
     ("云岭工匠怎么申报", False),  # a question, answered by the search (and offered the channel check)
     ("I want to know how much the living allowance is", False),
     ("我想申请云岭工匠" + "，我在厂里干了很多年" * 5, False),  # a longer message says more than that
+    ("我想申请云岭工匠，可以吗", True), ("我想评云岭工匠，有什么要求吗", True),  # how, or whether it can
+    ("我想申请云岭工匠，我在厂里干了30年", True),  # says more of the person, asks nothing more
+    ("我想参加技能培训，要自己出钱吗", False),  # a clause of its own asks about the cost
+    ("I want to apply for the training, do I have to pay?", False),
+    ("I want to apply for Yunling Craftsman, how?", True),
 ])
 def test_wanting_to_apply_is_told_from_asking_something_particular(said: str, wants: bool) -> None:
     from handlers.flows.listen import wants_to_apply

@@ -153,15 +153,32 @@ _WANTS_EN = re.compile(r"\b(?:i|we)\s*(?:'d|would)?\s*(?:want|wanna|like|plan|ho
                        r"(?:apply|join|enter|sign up|be named|be nominated|nominate)\b")
 
 
-# ... that asks nothing more particular than how ("想报云岭工匠，公示几天" is about the notice period).
+# ... that asks nothing more particular than how ("想报云岭工匠，公示几天" is about the notice period), in no
+# clause of its own ("我想参加技能培训，要自己出钱吗" asks about the cost) beyond asking how or whether it can.
 _PARTICULAR = re.compile(r"几|多少|哪|谁|什么时候|何时|多久|多长|截止|\b(?:when|where|who|which|how (?:much|many|long))\b")
+_CLAUSES = re.compile(r"[，,；;。！!？?\n]+")
+_ASKS = re.compile(r"[吗呢]|什么|怎么|咋|如何|能不能|能否|可不可以|是否|要不要|需不需要|有没有|"
+                   r"^(?:how|what|can|could|do|does|is|are|will|should|may|must)\b")
+_ONLY_HOW = re.compile(r"(?:请问|那)?(?:我|我们)?(?:可以|行|能|好|成|可不可以|能不能|行不行|有戏)[吗不么呢]?|"
+                       r"(?:要|该|应该|需要)?(?:怎么|咋|如何)(?:办|弄|做|搞|整|申请|申报|报名|报|参加|操作)?|"
+                       r"(?:需要|要|有)?(?:什么|啥)(?:条件|要求)|条件是(?:什么|啥)|"
+                       r"(?:how|how do i|how do we|how can i|how can we|how to do it|can i|can we|may i|is it possible|"
+                       r"is that possible|what should i do|what do i do|what are the requirements|what do i need to do)")
+_PARTICLES = "吗呀啊呢吧嘛哦哈啦么 "
 
 
 def wants_to_apply(text: str) -> bool:
     t = text.strip().lower()
     if t.isascii():
-        return len(t.split()) <= WANTS_MAX_WORDS and bool(_WANTS_EN.search(t)) and not _PARTICULAR.search(t)
-    return len(t) <= WANTS_MAX and bool(_WANTS_ZH.search(t)) and not _PARTICULAR.search(t)
+        said = len(t.split()) <= WANTS_MAX_WORDS and _WANTS_EN.search(t) is not None
+    else:
+        said = len(t) <= WANTS_MAX and _WANTS_ZH.search(t) is not None
+    if not said or _PARTICULAR.search(t):
+        return False
+    wanting = _WANTS_EN if t.isascii() else _WANTS_ZH
+    clauses = (c.strip() for c in _CLAUSES.split(t))
+    return not any(_ASKS.search(c) and not _ONLY_HOW.fullmatch(c.strip(_PARTICLES))
+                   for c in clauses if c and not wanting.search(c))
 
 
 # The articles each check is about: an answer citing none of them (the notice period, the spot checks) is
