@@ -124,6 +124,33 @@ def test_wrong_and_expired_codes(person, engine, clock) -> None:
     assert attendance_count(engine, sid) == 0
 
 
+def test_a_sign_in_asked_for_in_a_sentence_with_its_codes(person, engine, clock) -> None:
+    code, sid = setup_class(engine)
+    clock.advance(minutes=2)
+    alice = person("alice")
+    alice.say(f"我要签到，班级编号是{code.lower()}")  # the class is taken from the sentence: the sign-in code is asked
+    assert "6位签到码" in alice.text and "班级编号" not in alice.text
+    alice.say(code_now(engine, sid, clock))
+    alice.say(ALICE[-6:])
+    assert "签到成功" in alice.text and attendance_count(engine, sid) == 1
+    bob = person("bob", locale="en")
+    now = code_now(engine, sid, clock)
+    bob.say(f"please sign me in, class {code} code {now}")  # both codes: signed in after the ID's check
+    assert "last 6 characters of your ID number" in bob.text
+    bob.say(BOB[-6:])
+    assert "Signed in at 09:02" in bob.text and attendance_count(engine, sid) == 2
+    carol = person("carol", locale="en")
+    wrong = next(c for c in ("ABC234", "ABC235") if c != now)
+    carol.say(f"check in {code} {wrong}")  # a wrong sign-in code: said, and asked for again
+    assert "not correct" in carol.text and "6-character sign-in code" in carol.text
+    carol.say("签到")  # the class step also takes a sentence round the code
+    carol.say(f"my class is {code}")
+    assert "6-character sign-in code" in carol.text
+    dave = person("dave")
+    dave.say("我要签到，班级编号是XX9999")  # no such class: the sign-in is offered as before
+    assert "flow:signin" in dave.choice_values() and attendance_count(engine, sid) == 2
+
+
 def test_not_on_roster_and_not_approved(person, engine, clock) -> None:
     code, sid = setup_class(engine)
     eve = person("eve", locale="en")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.flow import Flow, MenuGroup
+from handlers.flow import Ctx, Flow, MenuGroup
 from handlers.flows.ask import faq_answer as plain_faq_answer
 from handlers.flows.ask import faq_prefetch
 from handlers.flows.broadcast import BROADCAST
@@ -14,8 +14,10 @@ from handlers.flows.drafts import FLOWS as DRAFT_FLOWS
 from handlers.flows.drafts_export import EXPORT as DRAFTS_EXPORT
 from handlers.flows.handoff import HANDOFF, MY_TICKETS, TICKETS
 from handlers.flows.listen import FLOWS as LISTEN_FLOWS
-from handlers.flows.listen import listen, offering
+from handlers.flows.listen import listen as listen_for_checks
+from handlers.flows.listen import offering
 from handlers.flows.signin import TRAINEE_FLOWS
+from handlers.flows.signin import said as signin_said
 from handlers.flows.station import FLOWS as STATION_FLOWS
 from handlers.flows.status import STATUS, SUBSCRIBE, UNSUBSCRIBE
 from handlers.flows.studio import FLOWS as STUDIO_FLOWS
@@ -60,5 +62,12 @@ MENU: tuple[MenuGroup | str, ...] = (
 # The FAQ as the dispatcher and the checks' verdicts use it: a plain question about a programme is also
 # offered the check that fits (handlers/flows/listen.py).
 faq_answer = offering(plain_faq_answer)
+
+
+def listen(ctx: Ctx, text: str) -> str | None:
+    """The flow a free-text message opens by itself, its facts in ``ctx.data``: a sign-in that carries its
+    class's code, or a self-description that fits a check; None for the FAQ."""
+    return signin_said(ctx, text) or listen_for_checks(ctx, text)
+
 
 __all__ = ["FLOWS", "MENU", "faq_answer", "faq_prefetch", "listen"]

@@ -7,12 +7,16 @@ current time slot, accepted for the current and the previous slot. It also trave
 Sign-in flow::
 
     签到 ─> class code ─> session code ─┬─ bound to the roster ───────────────> signed | already signed
+    "签到 KM2603" ────────┘              │
+    "sign in KM2603 7H3KQ9" ────────────┤  (a sentence that asks to sign in with its codes: see said())
     payload signin_<C>_<K> ─────────────┤
                                         └─ first time: last 6 of the ID number ─> bind ─> signed
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 
 from handlers import cite as citing
@@ -22,6 +26,8 @@ from handlers.i18n import N_
 from handlers.services import training
 from handlers.services.errors import InvalidInput, NotFound
 from handlers.services.signin_codes import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
     CODE_SLOT_SECONDS,
     PAYLOAD_PREFIX,
     code_status,
@@ -36,6 +42,11 @@ from storage.models_training import ClassSession, Enrolment, TrainingClass
 
 MEASURE = "training"
 SIGNIN_WORDS = ("签到", "/signin", "sign in", "signin", "check in", "打卡", "学员签到")
+# A sign-in asked for in a sentence that carries its codes ("我要签到，班级编号是KM2603", "sign in KM2603 7H3KQ9"):
+# not 打卡 (clocking in at work).
+_SIGNIN_SAID = re.compile(r"签到|\b(?:sign|check)(?:\s+me)?[\s-]?in\b", re.IGNORECASE)
+_TOKEN = re.compile(r"(?<![A-Z0-9])[A-Z0-9][A-Z0-9-]{1,15}(?![A-Z0-9])")
+_ALPHABET = frozenset(CODE_ALPHABET)
 
 
 def cite(ctx: Ctx, article: int) -> Citation:
@@ -66,15 +77,55 @@ def _restart(answer: Answer) -> bool:
     return normalize(answer.text) in {normalize(w) for w in SIGNIN_WORDS}
 
 
+def _codes_in(ctx: Ctx, text: str) -> tuple[TrainingClass | None, str | None]:
+    """The class whose code ``text`` carries among its words (a word with a digit, as class codes have), and a
+    sign-in code typed beside it (six characters of the codes' alphabet, a digit among them, so that no English
+    word is taken for one; one without a digit is asked for)."""
+    words = _TOKEN.findall(unicodedata.normalize("NFKC", text).upper())
+    for word in dict.fromkeys(w for w in words if any(ch.isdigit() for ch in w)):
+        cls = repo.get_class(session=ctx.session, code=word)
+        if cls is not None:
+            signin = [w for w in words if w != word and len(w) == CODE_LENGTH and set(w) <= _ALPHABET
+                      and any(ch.isdigit() for ch in w)]
+            return cls, signin[0] if signin else None
+    return None, None
+
+
+def said(ctx: Ctx, text: str) -> str | None:
+    """"signin" for a message that asks to sign in and carries a class's code, with the class (and the sign-in
+    code, when typed too) put in ``ctx.data`` for the flow's entry; None otherwise."""
+    if not _SIGNIN_SAID.search(text):
+        return None
+    cls, code = _codes_in(ctx, text)
+    if cls is None:
+        return None
+    ctx.data = {"said_class": cls.id, "said_code": code or ""}
+    return SIGNIN.name
+
+
 def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
     if _restart(answer):
         return goto("class")
     cls = repo.get_class(session=ctx.session, code=normalize_code(answer.text))
+    code = None
+    if cls is None:  # a sentence round the code ("班级编号是KM2603"), maybe with the sign-in code too
+        cls, code = _codes_in(ctx, answer.text)
     if cls is None:
         raise Invalid(ctx._("There is no class with code {code}. Please check the code on your notice.",
                             code=normalize_code(answer.text)[:16] or "-"))
     ctx.data["class_id"] = cls.id
-    return goto("code")
+    return _attempt_typed(ctx, cls, code)
+
+
+def _attempt_typed(ctx: Ctx, cls: TrainingClass, code: str | None) -> Outcome:
+    """The sign-in code typed in the sentence that named the class; asked for when there was none, and again
+    (with what was wrong) when it was not right."""
+    if not code:
+        return goto("code")
+    try:
+        return _attempt(ctx, cls, code, retry=True)
+    except Invalid as bad:
+        return goto("code", Reply(text=bad.message))
 
 
 def _ask_code(ctx: Ctx) -> Reply:
@@ -179,6 +230,13 @@ def _sign(ctx: Ctx, cls: TrainingClass, sess: ClassSession, entry: Enrolment) ->
 
 
 def _enter_signin(ctx: Ctx) -> Outcome | None:
+    if "said_class" in ctx.data:  # see said()
+        class_id, code = int(ctx.data.pop("said_class") or 0), str(ctx.data.pop("said_code", "") or "")
+        cls = repo.get_class_by_id(session=ctx.session, class_id=class_id)
+        if cls is None:
+            return None
+        ctx.data["class_id"] = cls.id
+        return _attempt_typed(ctx, cls, code)
     payload = str(ctx.data.pop("payload", "") or "")
     if not payload:
         return None
@@ -192,11 +250,11 @@ def _enter_signin(ctx: Ctx) -> Outcome | None:
 
 SIGNIN = Flow(
     name="signin", title=N_("Class sign-in"), start="class",
-    states={"class": State(prompt=_ask_class, handle=_on_class, free_text=True, to=("code",)),
+    states={"class": State(prompt=_ask_class, handle=_on_class, free_text=True, to=("code", "id")),
             "code": State(prompt=_ask_code, handle=_on_code, free_text=True, to=("class", "id")),
             "id": State(prompt=_ask_id, handle=_on_id, free_text=True, max_retries=2, to=("class",))},
     commands=SIGNIN_WORDS,
-    payload_prefixes=(PAYLOAD_PREFIX,), enter=_enter_signin, enter_to=("id",), menu_order=40,
+    payload_prefixes=(PAYLOAD_PREFIX,), enter=_enter_signin, enter_to=("code", "id"), menu_order=40,
 )
 
 

@@ -26,7 +26,7 @@ CODE_SLOT_SECONDS = 300  # a code rotates every 5 minutes and is accepted for tw
 EXPIRED_LOOKBACK_SLOTS = 288  # codes of the last 24 hours are reported as expired, not wrong
 PAYLOAD_PREFIX = "signin_"
 
-__all__ = ["CODE_ALPHABET", "CODE_SLOT_SECONDS", "PAYLOAD_PREFIX", "code_status", "code_valid_until",
+__all__ = ["CODE_ALPHABET", "CODE_LENGTH", "CODE_SLOT_SECONDS", "PAYLOAD_PREFIX", "code_status", "code_valid_until",
            "current_code", "local_hhmm", "normalize_code", "payload_for", "qr_png", "screen_session_id",
            "screen_token", "session_label", "signin_window"]
 
