@@ -139,6 +139,13 @@ def test_a_sign_in_asked_for_in_a_sentence_with_its_codes(person, engine, clock)
     assert "last 6 characters of your ID number" in bob.text
     bob.say(BOB[-6:])
     assert "Signed in at 09:02" in bob.text and attendance_count(engine, sid) == 2
+    erin = person("erin", locale="en")
+    erin.say(f"sign me in: {code.lower()} {now.lower()}")  # a code in small letters is taken when it has a digit
+    assert ("last 6 characters of your ID number" in erin.text) == any(ch.isdigit() for ch in now)
+    erin.say("cancel")
+    erin.say(f"sign in {code} please")  # no English word is taken for a sign-in code
+    assert "6-character sign-in code" in erin.text and "not correct" not in erin.text
+    erin.say("cancel")
     carol = person("carol", locale="en")
     wrong = next(c for c in ("ABC234", "ABC235") if c != now)
     carol.say(f"check in {code} {wrong}")  # a wrong sign-in code: said, and asked for again

@@ -45,7 +45,7 @@ SIGNIN_WORDS = ("签到", "/signin", "sign in", "signin", "check in", "打卡", 
 # A sign-in asked for in a sentence that carries its codes ("我要签到，班级编号是KM2603", "sign in KM2603 7H3KQ9"):
 # not 打卡 (clocking in at work).
 _SIGNIN_SAID = re.compile(r"签到|\b(?:sign|check)(?:\s+me)?[\s-]?in\b", re.IGNORECASE)
-_TOKEN = re.compile(r"(?<![A-Z0-9])[A-Z0-9][A-Z0-9-]{1,15}(?![A-Z0-9])")
+_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9][A-Za-z0-9-]{1,15}(?![A-Za-z0-9])")
 _ALPHABET = frozenset(CODE_ALPHABET)
 
 
@@ -79,14 +79,17 @@ def _restart(answer: Answer) -> bool:
 
 def _codes_in(ctx: Ctx, text: str) -> tuple[TrainingClass | None, str | None]:
     """The class whose code ``text`` carries among its words (a word with a digit, as class codes have), and a
-    sign-in code typed beside it (six characters of the codes' alphabet, a digit among them, so that no English
-    word is taken for one; one without a digit is asked for)."""
-    words = _TOKEN.findall(unicodedata.normalize("NFKC", text).upper())
+    sign-in code typed beside it: six characters of the codes' alphabet, with a digit, or typed in capitals as
+    the screen shows them, or in a sentence that is not English ("签到 KM2603 ABCDEF"), so that no English word
+    ("please") is taken for one. One that is not taken is asked for."""
+    typed = _TOKEN.findall(unicodedata.normalize("NFKC", text))
+    words = [w.upper() for w in typed]
     for word in dict.fromkeys(w for w in words if any(ch.isdigit() for ch in w)):
         cls = repo.get_class(session=ctx.session, code=word)
         if cls is not None:
-            signin = [w for w in words if w != word and len(w) == CODE_LENGTH and set(w) <= _ALPHABET
-                      and any(ch.isdigit() for ch in w)]
+            signin = [w.upper() for w in typed if w.upper() != word and len(w) == CODE_LENGTH
+                      and set(w.upper()) <= _ALPHABET
+                      and (any(ch.isdigit() for ch in w) or w.isupper() or not text.isascii())]
             return cls, signin[0] if signin else None
     return None, None
 
