@@ -169,13 +169,11 @@ _PARTICLES = "吗呀啊呢吧嘛哦哈啦么 "
 
 def wants_to_apply(text: str) -> bool:
     t = text.strip().lower()
-    if t.isascii():
-        said = len(t.split()) <= WANTS_MAX_WORDS and _WANTS_EN.search(t) is not None
-    else:
-        said = len(t) <= WANTS_MAX and _WANTS_ZH.search(t) is not None
-    if not said or _PARTICULAR.search(t):
+    english = t.isascii()
+    wanting = _WANTS_EN if english else _WANTS_ZH
+    if (len(t.split()) > WANTS_MAX_WORDS if english else len(t) > WANTS_MAX) or not wanting.search(t) \
+            or _PARTICULAR.search(t):
         return False
-    wanting = _WANTS_EN if t.isascii() else _WANTS_ZH
     clauses = (c.strip() for c in _CLAUSES.split(t))
     return not any(_ASKS.search(c) and not _ONLY_HOW.fullmatch(c.strip(_PARTICLES))
                    for c in clauses if c and not wanting.search(c))

@@ -82,14 +82,13 @@ def _codes_in(ctx: Ctx, text: str) -> tuple[TrainingClass | None, str | None]:
     sign-in code typed beside it: six characters of the codes' alphabet, with a digit, or typed in capitals as
     the screen shows them, or in a sentence that is not English ("签到 KM2603 ABCDEF"), so that no English word
     ("please") is taken for one. One that is not taken is asked for."""
-    typed = _TOKEN.findall(unicodedata.normalize("NFKC", text))
-    words = [w.upper() for w in typed]
-    for word in dict.fromkeys(w for w in words if any(ch.isdigit() for ch in w)):
+    typed = [(w, w.upper(), any(ch.isdigit() for ch in w))
+             for w in _TOKEN.findall(unicodedata.normalize("NFKC", text))]
+    for word in dict.fromkeys(up for _w, up, digit in typed if digit):
         cls = repo.get_class(session=ctx.session, code=word)
         if cls is not None:
-            signin = [w.upper() for w in typed if w.upper() != word and len(w) == CODE_LENGTH
-                      and set(w.upper()) <= _ALPHABET
-                      and (any(ch.isdigit() for ch in w) or w.isupper() or not text.isascii())]
+            signin = [up for w, up, digit in typed if up != word and len(up) == CODE_LENGTH and set(up) <= _ALPHABET
+                      and (digit or w.isupper() or not text.isascii())]
             return cls, signin[0] if signin else None
     return None, None
 
