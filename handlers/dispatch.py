@@ -37,6 +37,7 @@ from handlers.routing import (
 )
 from handlers.services.clerks import follow_allow_list
 from handlers.settings import Settings
+from handlers.smalltalk import kind_of
 from handlers.types import DispatchResult, Incoming, Reply, sanitized
 from knowledge.text import PRIVACY_NOTICE, pseudonym, redact
 from storage import repositories as repo
@@ -240,7 +241,7 @@ class Dispatcher(Router):
         if (incoming.channel, incoming.user_key) in self._in_flow:
             return
         text = clean_text(incoming.text)[:MAX_TEXT]
-        if len(text) < 2 or text.isdigit() or self.is_word(text):
+        if len(text) < 2 or text.isdigit() or self.is_word(text) or kind_of(text) is not None:
             return
         try:
             self.prefetch(text)

@@ -31,8 +31,9 @@ from handlers.choices import (
 from handlers.errors import Invalid
 from handlers.fields import BACK, SAVE, SKIP
 from handlers.flow import Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
-from handlers.i18n import N_
+from handlers.i18n import N_, translator
 from handlers.menus import Menus
+from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, REPLIES, THANKS, THANKS_AT_STEP, kind_of, locale_of
 from handlers.types import Choice, Reply
 from knowledge.text import pseudonym
 from storage.repositories import ConversationState
@@ -248,6 +249,15 @@ class Router(Menus):
                 raise Invalid(_("Please answer with one of the options (a number is enough)."))
             outcome = state.handle(ctx, Answer(text=text, choice=choice))
         except Invalid as bad:
+            if choice is None and (talk := kind_of(text)) in (THANKS, BYE):
+                # Thanks or a goodbye typed at a step is no wrong answer (no retry counted): thanked, the step asked
+                # again; after a goodbye the step waits as it is. "好的" or "对吧" gets the step's hint, as before.
+                said = translator(locale_of(text, ctx.locale))
+                if talk == BYE:
+                    return [Reply(text=said(REPLIES[BYE]))]
+                prompt = state.prompt(ctx)
+                self._save(ctx, conv, flow.name, state_name, prompt.choices, conv.retries)
+                return [Reply(text=said(THANKS_AT_STEP)), prompt]
             if choice is None and (aside := self._answered_aside(ctx, text, flow.name)) is not None:
                 # Not an answer to the step but a question the measures answer: answered, and the step asked
                 # again where it was (no retry counted).
@@ -431,6 +441,19 @@ def no_text(r: Router, t: Turn) -> list[Reply] | None:
                                         "the menu."))
 
 
+def small_talk(r: Router, t: Turn) -> list[Reply] | None:
+    """Thanks, "好的", a goodbye: answered as such, not searched; after "好的" the choices last offered are
+    offered again (:mod:`handlers.smalltalk`)."""
+    kind = kind_of(t.text) if t.value is None else None
+    if kind is None:
+        return None
+    said = translator(locale_of(t.text, t.ctx.locale))
+    if kind == ACK and t.offered:
+        r._save(t.ctx, t.conv, "", "", t.offered)
+        return [Reply(text=said(ACK_WITH_CHOICES), choices=tuple(t.offered))]
+    return [Reply(text=said(REPLIES[kind]))]
+
+
 def listened(r: Router, t: Turn) -> list[Reply] | None:
     """A message that describes the person and asks about a programme opens the check that fits."""
     target = r.listen(t.ctx, t.text) if r.listen is not None else None
@@ -465,6 +488,7 @@ RULES: tuple[Rule, ...] = (
     asked,
     stray_number,
     no_text,
+    small_talk,
     listened,
     faq,
 )

@@ -28,7 +28,7 @@ SOURCES = ("bot", "handlers", "knowledge")
 # Which source files each catalog area covers: `add AREA` only takes msgids found in them, so
 # engineers working on different areas at the same time never fill each other's catalogs.
 AREAS: dict[str, tuple[str, ...]] = {
-    "core": ("handlers/dispatch.py", "handlers/routing.py", "handlers/menus.py", "handlers/flow.py", "handlers/flows/core.py", "bot/console.py",
+    "core": ("handlers/dispatch.py", "handlers/routing.py", "handlers/smalltalk.py", "handlers/menus.py", "handlers/flow.py", "handlers/flows/core.py", "bot/console.py",
              "knowledge/text.py", "handlers/services/errors.py", "handlers/services/clerks.py",
              "handlers/services/exports.py"),
     "knowledge": ("knowledge/loader.py", "handlers/cite.py", "knowledge/models.py"),

@@ -1,0 +1,95 @@
+"""Thanks, "好的" and goodbyes are answered as such: never searched (the measures have no article on "好的",
+and "did you mean" lists under them read as if the assistant had not listened), in a step or out of one."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.i18n import translator
+from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, DONE, REPLIES, THANKS, kind_of
+
+ZH, EN = translator("zh"), translator("en")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("谢谢", THANKS), ("谢谢！", THANKS), ("好的谢谢", THANKS), ("知道了，谢谢🙏", THANKS), ("🙏", THANKS),
+    ("thank you very much!", THANKS), ("ok thanks", THANKS), ("Thanks for your help", THANKS),
+    ("好的", ACK), ("嗯嗯", ACK), ("OK", ACK), ("👍", ACK), ("got it", ACK), ("好的呀~", ACK),
+    ("再见", BYE), ("好的，再见", BYE), ("88", BYE), ("Thanks, bye!", BYE),
+    ("没有了", DONE), ("不用了", DONE), ("no thanks", DONE),
+])
+def test_small_talk_is_read_from_the_whole_message(text: str, kind: str) -> None:
+    assert kind_of(text) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "好的，那材料交到哪里", "谢谢，培训补贴多少钱", "ok so how do I apply", "好的88元", "8", "对不对", "不用交材料吗",
+    "thanks to the union I learned welding", "", "   ", "云岭工匠",
+])
+def test_a_message_that_says_more_is_not_small_talk(text: str) -> None:
+    assert kind_of(text) is None
+
+
+def test_thanks_after_an_answer_is_thanked_not_searched(person) -> None:
+    worker = person("li")
+    worker.say("云岭工匠每年评几个")
+    assert worker.last.citations
+    worker.say("谢谢")
+    assert worker.text == ZH(REPLIES[THANKS])
+    assert not any(r.citations for r in worker.replies)
+
+
+def test_ok_after_an_answer_offers_its_choices_again_and_a_number_still_picks_one(person) -> None:
+    worker = person("wang")
+    worker.say("云岭工匠怎么申报")
+    offered = worker.choice_values()
+    assert offered and offered[0].startswith("flow:")  # the channel check, offered with the answer
+    worker.say("好的")
+    assert worker.choice_values() == offered
+    assert not any(r.citations for r in worker.replies)
+    worker.say("1")
+    assert "申报" in worker.text and worker.last.choices  # the check's first question, not the main menu
+
+
+def test_thanks_in_a_step_asks_the_step_again_without_counting_a_retry(person) -> None:
+    worker = person("zhao")
+    worker.say("云岭工匠")
+    question = worker.last.text
+    for _ in range(6):  # more than any step's retries: counted, they would stop the step
+        worker.say("谢谢")
+        assert worker.replies[0].text == ZH("You're welcome!")
+        assert worker.last.text == question
+    worker.say("好的")  # no answer to the step: its hint, as for any other word
+    assert "没能把您的回答对应到选项" in worker.text and worker.last.text == question
+    worker.say("2")  # the step still holds: it takes its answer
+    assert worker.last.text != question
+
+
+def test_a_goodbye_in_a_step_leaves_the_step_waiting(person) -> None:
+    worker = person("sun")
+    worker.say("云岭工匠")
+    question = worker.last.text
+    worker.say("再见")
+    assert worker.text == ZH(REPLIES[BYE])
+    worker.say("3")  # "不确定": the step's own answer, as if never left
+    assert worker.last.text != question and "没能把您的回答对应到选项" not in worker.text
+
+
+def test_english_words_are_answered_in_english_and_ok_in_the_persons_language(person) -> None:
+    worker = person("zhou")
+    worker.say("你好")
+    worker.say("thank you!")
+    assert worker.text == EN(REPLIES[THANKS])
+    worker.say("ok")  # the menu "你好" showed is offered again
+    assert worker.last.text == ZH(ACK_WITH_CHOICES) and worker.last.choices
+    clerk = person("amy", locale="en")
+    clerk.say("好的")
+    assert clerk.last.text.endswith(EN(REPLIES[ACK]))
+
+
+def test_small_talk_is_not_searched_before_the_transaction(dispatcher, person, monkeypatch) -> None:
+    searched: list[str] = []
+    monkeypatch.setattr(dispatcher, "prefetch", searched.append)
+    person("wu").say("好的谢谢")
+    person("wu").say("培训补贴多少钱")
+    assert searched == ["培训补贴多少钱"]
