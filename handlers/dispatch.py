@@ -384,7 +384,8 @@ _ENGLISH_WORDS = frozenset((
 
 
 # The global "start" words written in Latin letters (hi, hello, /start…), and a few more that say as little.
-_GREETINGS = frozenset({w for w in GLOBAL_COMMANDS["start"] if w.isascii()} | {"hey", "ok", "okay", "hi there",
+# ("what can you do" is English: a sentence, not a greeting.)
+_GREETINGS = frozenset({w for w in GLOBAL_COMMANDS["start"] if w.isascii() and " " not in w} | {"hey", "ok", "okay", "hi there",
                                                                                "hello there"})
 
 

@@ -205,6 +205,9 @@ class Flow:
     states: Mapping[str, State]
     start: str | None = None  # first state; None for one-shot flows whose ``enter`` always finishes
     commands: tuple[str, ...] = ()  # exact texts that start it: "/status", "我的申报进度"
+    # Words that, inside a sentence ("broadcast a reminder", "怎么导出申报表"), name this function: the reply
+    # to the sentence offers it first (a clerk's function, typed in their own words, is no FAQ question).
+    mentions: tuple[str, ...] = ()
     payload_prefixes: tuple[str, ...] = ()  # deep-link / QR payloads: "signin_"
     roles: frozenset[str] = frozenset()  # empty: everyone
     enter: Enter | None = None  # runs on entry; may finish at once or goto a state

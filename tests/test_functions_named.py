@@ -1,0 +1,72 @@
+"""A function typed in one's own words ("broadcast a reminder", "怎么导出申报表") is offered, to those who may use
+it, instead of (or beside) the measures' answer; "what can you do" is answered by the introduction."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from handlers.flows import FLOWS
+from handlers.i18n import translator
+from handlers.routing import INTROS
+from storage.models import Conversation
+
+UNIT = "昆明市总工会"
+
+
+@pytest.mark.parametrize(("text", "flow"), [
+    ("broadcast a reminder", "broadcast"), ("怎么群发提醒", "broadcast"), ("how do I send reminders to trainees", "broadcast"),
+    ("how do I record a case status", "cases"), ("我想更新申报状态", "cases"),
+    ("export the annex forms", "drafts_export"), ("怎么导出申报表", "drafts_export"),
+    ("upload the class roster", "training_classes"), ("我要看看待处理工单", "tickets"),
+])
+def test_a_clerk_is_offered_the_function_named_first(person, text: str, flow: str) -> None:
+    clerk = person("bob", clerk=UNIT)
+    clerk.say("菜单")
+    clerk.say(text)
+    assert clerk.choice_values()[0] == f"flow:{flow}", clerk.text
+    clerk.say("1")  # picks it: the function opens (a one-shot one, such as the export, ends at once)
+    with Session(clerk.d.engine) as s:
+        conv = s.exec(select(Conversation)).one()
+    assert conv.flow in (flow, ""), clerk.text  # ("暂无待处理工单": the tickets end at once too)
+    assert "请问您想办理什么" not in clerk.text and "这件事可以" not in clerk.text  # neither the menu nor the offer
+
+
+def test_where_the_measures_say_nothing_the_function_is_the_answer(person) -> None:
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("menu")
+    clerk.say("broadcast a reminder")
+    assert not any(r.citations for r in clerk.replies)
+    assert "Broadcasts (clerks)" in clerk.last.text and "four measures" not in clerk.text
+
+
+def test_an_answered_question_keeps_its_answer_and_gains_the_function(person) -> None:
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("menu")
+    clerk.say("export the annex forms")  # the annexes' article (第十条), and the export
+    assert any(r.citations for r in clerk.replies)
+    assert clerk.choice_values()[0] == "flow:drafts_export"
+
+
+@pytest.mark.parametrize("text", ["broadcast a reminder", "怎么群发提醒", "how do I record a case status"])
+def test_a_worker_is_never_offered_a_clerks_function(person, text: str) -> None:
+    worker = person("wu")
+    worker.say(text)
+    clerk_flows = {f"flow:{f.name}" for f in FLOWS if f.roles}
+    assert not clerk_flows & set(worker.choice_values()), worker.choice_values()
+
+
+def test_mentions_are_whole_english_words(dispatcher) -> None:
+    class _Ctx:  # only the roles are read
+        roles = frozenset({"clerk"})
+
+    assert [f.name for f in dispatcher.mentioned(_Ctx(), "a showcase of studios")] == []  # not "cases"
+    assert [f.name for f in dispatcher.mentioned(_Ctx(), "open cases please")] == ["cases"]
+
+
+@pytest.mark.parametrize(("text", "locale"), [("你能做什么", "zh"), ("what can you do?", "en"), ("你是谁", "zh")])
+def test_what_can_you_do_is_answered_by_the_introduction(person, text: str, locale: str) -> None:
+    worker = person("li")
+    worker.say(text)
+    assert translator(locale)(INTROS["start"]) in worker.text
+    assert not any(r.citations for r in worker.replies)
