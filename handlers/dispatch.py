@@ -145,7 +145,7 @@ class Dispatcher(Router):
         self._locks: weakref.WeakValueDictionary[tuple[str, str], _PersonLock] = weakref.WeakValueDictionary()
         self._locks_guard = threading.Lock()
         # The first-contact notice names the words that export and delete one's data: only where they work.
-        self.flow_names = frozenset(self.flows)
+        self.flow_roles = {name: f.roles for name, f in self.flows.items()}
         self.privacy_notice = ("delete_data" in self.flows and "export_data" in self.flows
                                if privacy_notice is None else privacy_notice)
 
@@ -320,7 +320,7 @@ class Dispatcher(Router):
             repo.mark_seen(session=session, who=who, at=seen)
         ctx = Ctx(session=session, settings=self.settings, incoming=incoming, person_id=who.person_id,
                   locale=who.locale, _=translator(who.locale), now=now, known_roles=who.roles, known_unit=who.unit,
-                  flow_names=self.flow_names,
+                  flow_roles=self.flow_roles,
                   data=json.loads(conv.data or "{}"), recent=tuple(json.loads(conv.recent or "[]")))
         self._apply_allow_list(ctx, incoming)
         if not incoming.locale and ctx.recent and _only_greetings(ctx.recent) and written_in(incoming) == "en":

@@ -63,7 +63,8 @@ class Ctx:
     # or a question never needs it, and loading it was the dearest part of a message).
     known_roles: str = ""
     known_unit: str = ""
-    flow_names: frozenset[str] = frozenset()  # the registered flows (a step offers only flows that exist)
+    # The registered flows and the roles each needs (a step offers only flows that exist and the person may use).
+    flow_roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _person: Person | None = field(default=None, repr=False)
     _slots: dict[type, Any] = field(default_factory=dict, repr=False)  # typed slots read from ``_slots_data``
     _slots_data: dict[str, Any] | None = field(default=None, repr=False)
@@ -86,7 +87,9 @@ class Ctx:
                 self.data.update(dataclasses.asdict(typed))
 
     def has_flow(self, name: str) -> bool:
-        return name in self.flow_names
+        """The flow exists and the person may use it (no roles needed, or one of them held)."""
+        needs = self.flow_roles.get(name)
+        return needs is not None and (not needs or bool(needs & self.roles))
 
     @property
     def person(self) -> Person:
@@ -205,9 +208,6 @@ class Flow:
     states: Mapping[str, State]
     start: str | None = None  # first state; None for one-shot flows whose ``enter`` always finishes
     commands: tuple[str, ...] = ()  # exact texts that start it: "/status", "我的申报进度"
-    # Words that, inside a sentence ("broadcast a reminder", "怎么导出申报表"), name this function: the reply
-    # to the sentence offers it first (a clerk's function, typed in their own words, is no FAQ question).
-    mentions: tuple[str, ...] = ()
     payload_prefixes: tuple[str, ...] = ()  # deep-link / QR payloads: "signin_"
     roles: frozenset[str] = frozenset()  # empty: everyone
     enter: Enter | None = None  # runs on entry; may finish at once or goto a state

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property
 
-from handlers.answering import PROGRAMME_NAMES, prefetch, reply_locale, written_in_english
+from handlers.answering import PROGRAMME_NAMES, prefetch, written_in_english
 from handlers.choices import (
     Ask,
     Command,
@@ -41,7 +41,6 @@ from storage.repositories import ConversationState
 log = logging.getLogger("handlers.dispatch")
 
 MAX_TEXT = 2000  # longer messages are cut before routing; the person is told
-MENTIONED_MAX = 2  # functions offered for one sentence
 RETURN = "_return"  # the slot that keeps the calling flow of a sub-flow (see handlers.flow.call)
 FORM_WORDS = SKIP | BACK | SAVE
 _BARE_NUMBER = re.compile(r"\d{1,3}")  # after normalize(): full-width digits are ASCII
@@ -128,7 +127,6 @@ class Router(Menus):
         self._group_words = _with_other_number({normalize(w): g.key for g in self.groups.values() for w in g.commands})
         # Slash words that are not unknown commands: flows', global and form words (/back in a form).
         self._slash = {w.split()[0] for w in (*self._triggers, *COMMAND_OF, *FORM_WORDS) if w.startswith("/")}
-        self._mentions = [(f, _mention_pattern(f.mentions)) for f in flows if f.mentions]
 
     def trigger(self, text: str) -> tuple[str, str] | None:
         """What a typed word opens wherever the person is: ``("flow:NAME" | "menu:KEY", argument)`` (``/lang
@@ -152,26 +150,6 @@ class Router(Menus):
     def is_word(self, text: str) -> bool:
         """``text`` is a global, flow or submenu word, as typed or wrapped in polite words."""
         return any(k in COMMAND_OF or k in self._triggers or k in self._group_words for k in word_forms(text))
-
-    def mentioned(self, ctx: Ctx, text: str) -> list[Flow]:
-        """The functions (flows the person may use) a sentence names in its own words (:attr:`Flow.mentions`)."""
-        key = normalize(text)
-        return [f for f, pattern in self._mentions if f.allows(ctx.roles) and pattern.search(key)][:MENTIONED_MAX]
-
-    def offer_functions(self, ctx: Ctx, text: str, replies: list[Reply]) -> list[Reply]:
-        """The FAQ's ``replies`` to ``text`` with the functions it names offered first; where the measures
-        say nothing of it ("broadcast a reminder"), the function instead of the measures' silence."""
-        found = self.mentioned(ctx, text) if replies else []
-        if not found:
-            return replies
-        _ = translator(reply_locale(text, ctx.locale))
-        offers = tuple(Choice(f"flow:{f.name}", _(f.title)) for f in found)
-        last = replies[-1]
-        rest = tuple(c for c in last.choices if c.value not in {o.value for o in offers})
-        if any(r.citations for r in replies):
-            return [*replies[:-1], replace(last, choices=(*offers, *rest))]
-        return [Reply(text=_("That sounds like something you can do here: tap “{name}” to start.",
-                             name=offers[0].label), choices=(*offers, *rest))]
 
     def command_words(self) -> frozenset[str]:
         """Every word that does something by itself (global words, flow and submenu words), normalised."""
@@ -485,12 +463,6 @@ def listened(r: Router, t: Turn) -> list[Reply] | None:
     return r.enter(t.ctx, t.conv, r.flows[target]) if target in r.flows else None
 
 
-def _mention_pattern(words: Sequence[str]) -> re.Pattern[str]:
-    """One pattern for a flow's mentions: English ones as whole words (either number), Chinese ones anywhere."""
-    parts = [rf"\b{re.escape(normalize(w))}s?\b" if w.isascii() else re.escape(normalize(w)) for w in words]
-    return re.compile("|".join(parts))
-
-
 def _with_other_number(words: dict[str, str]) -> dict[str, str]:
     """English words also in their other number, as people type a menu's label ("broadcasts" for
     "broadcast", "ticket" for "tickets"), unless that form is another word already."""
@@ -503,7 +475,7 @@ def _with_other_number(words: dict[str, str]) -> dict[str, str]:
 
 def faq(r: Router, t: Turn) -> list[Reply] | None:
     t.ctx.data = {}
-    replies = r.offer_functions(t.ctx, t.text, r.faq(t.ctx, t.text))
+    replies = r.faq(t.ctx, t.text)
     # Choices the FAQ offers ("flow:handoff", "ask:…") are picked up by the next message.
     r._save(t.ctx, t.conv, "", "", replies[-1].choices if replies else ())
     return replies

@@ -74,6 +74,20 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("my_certificate", ("我的证书", "查证书", "证书查询", "证书发了", "证书下来"), ("my certificate",)),
     ("status", ("申报进度", "审核进度", "评审进度", "到哪一步", "办到哪"),
      ("my application progress", "status of my application", "application status")),
+    # A clerk's functions (offered only to those whose role allows them: Ctx.has_flow).
+    ("broadcast", ("群发", "发通知", "发提醒", "提醒大家", "通知大家", "通知所有"),
+     ("broadcast", "broadcasts", "send a reminder", "send reminders", "remind everyone", "remind all", "notify all",
+      "notify everyone", "deadline reminder", "deadline reminders")),
+    ("cases", ("申报管理", "案件", "申报状态", "更新状态", "录入状态", "记录状态", "改状态"),
+     ("case desk", "case", "cases", "case status")),
+    ("drafts_export", ("导出申报表", "导出附件", "下载申报表"),
+     ("export forms", "export the forms", "export the annex", "export annex", "export the annexes",
+      "export the application forms", "download the forms")),
+    ("training_classes", ("培训班管理", "花名册", "学员名单", "新建培训班", "录入学员", "添加学员"),
+     ("class roster", "roster", "manage classes", "new class", "add a class", "create a class", "add a trainee",
+      "add trainees", "training classes")),
+    ("tickets", ("工单列表", "待处理工单", "待回复"), ("open tickets", "tickets", "answer a ticket", "reply to a ticket")),
+    ("console", ("管理后台", "网页后台"), ("web console", "console", "dashboard")),
 )
 # The English words as whole words ("sign in" is not in "the design in the studio").
 _ASKED_FOR_EN = {name: re.compile(r"\b(?:" + "|".join(map(re.escape, en)) + r")\b") for name, _zh, en in ASKED_FOR}
@@ -81,6 +95,9 @@ NEXT_LABELS = {
     "signin": N_("Sign in to my class now"), "my_schedule": N_("See my classes"),
     "my_certificate": N_("See my certificates"), "training_calendar": N_("See what is due this year"),
     "status": N_("Check my application's progress"),
+    "broadcast": N_("Send a broadcast"), "cases": N_("Open the case desk"),
+    "drafts_export": N_("Export my union's application forms"), "training_classes": N_("Manage training classes"),
+    "tickets": N_("Answer tickets"), "console": N_("Open the web console"),
     **dict.fromkeys(("craftsman_draft", "studio_draft", "station_draft"), N_("Fill in the application form here")),
 }
 

@@ -290,6 +290,4 @@ BROADCAST = Flow(
         "pick_report": State(prompt=_ask_pick_report, handle=_on_pick_report, free_text=True, to=()),
     },
     commands=("/broadcast", "群发通知", "群发", "broadcast"), menu_order=510,
-    mentions=("群发", "发通知", "发提醒", "提醒大家", "通知大家", "通知所有", "broadcast", "send a reminder",
-              "send reminders", "remind everyone", "remind all", "notify all", "notify everyone", "deadline reminder"),
 )

@@ -243,6 +243,4 @@ CLERK_CASES = Flow(
         "pub_date": State(prompt=_ask_pub_date, handle=_on_pub_date, free_text=True, to=()),
     },
     commands=("/cases", "申报管理", "案件管理", "case desk"), menu_order=500,
-    mentions=("申报管理", "案件", "申报状态", "更新状态", "录入状态", "记录状态", "改状态", "公示日期", "case desk", "cases",
-              "case status", "record a case", "update a case", "status of a case", "status of the case"),
 )

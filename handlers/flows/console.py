@@ -28,5 +28,4 @@ def _link(ctx: Ctx) -> Outcome:
 CONSOLE = Flow(
     name="console", title=N_("Web console (clerks)"), states={}, enter=_link, roles=frozenset({"clerk"}),
     commands=("/console", "后台", "console", "管理后台", "web console"), in_menu=False, menu_order=790,
-    mentions=("管理后台", "网页后台", "web console", "console", "dashboard"),
 )

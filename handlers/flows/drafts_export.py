@@ -37,8 +37,6 @@ def _export(ctx: Ctx) -> Outcome:
 
 EXPORT = Flow(name="drafts_export", title=N_("Export the application forms of my union"), states={},
               enter=_export, enter_to=(), commands=("/drafts", "导出申报表", "export forms"), roles=frozenset({"clerk"}),
-              mentions=("导出申报表", "导出附件", "下载申报表", "export forms", "export the forms", "export the annex",
-                        "export annex", "export the application forms", "download the forms"),
               menu_order=700)
 
 FLOWS = (EXPORT,)

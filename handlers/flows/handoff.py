@@ -312,7 +312,6 @@ TICKETS = Flow(
         "answer": State(_ask_answer, _on_answer, free_text=True, to=()),
     },
     commands=("/tickets", "工单", "工单列表", "tickets"), menu_order=720,
-    mentions=("工单列表", "待处理工单", "待回复", "open tickets", "tickets", "answer a ticket", "reply to a ticket"),
 )
 
 

@@ -146,9 +146,6 @@ TRAINING_CLERK = Flow(
     name="training_classes", title=N_("Training classes (clerks)"), start="pick", enter=enter_clerk, enter_to=(),
     roles=CLERKS, menu_order=60,
     commands=("培训班管理", "培训班", "/classes", "training classes", "manage classes", "班级管理"),
-    mentions=("培训班管理", "花名册", "学员名单", "新建培训班", "录入学员", "添加学员", "class roster", "roster",
-              "manage classes", "new class", "add a class", "create a class", "add a trainee", "add trainees",
-              "training classes"),
     states={
         "pick": state(_ask_pick, _on_pick, "field", "confirm", "act", free_text=True),
         "field": FORM_KIND.states()["field"],
