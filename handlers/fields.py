@@ -16,6 +16,7 @@ from handlers import dates
 from handlers.choices import normalize
 from handlers.errors import Invalid
 from handlers.i18n import N_, Translate
+from knowledge.facts.numbers import typed_number
 from knowledge.idcard import id_problem, is_valid_mobile, normalize_id, normalize_mobile
 
 # -- the words of every form ------------------------------------------------------------------------------
@@ -91,10 +92,10 @@ def parse_phone(text: str, _: Translate, today: date) -> str:
 
 
 def parse_int(text: str, _: Translate, today: date) -> int:
-    value = nfkc(text).removesuffix("年").removesuffix("项").removesuffix("个").strip()
-    if not value.isdigit() or int(value) > 999:
+    value = typed_number(text)  # "12", "12年", "十二项"
+    if value is None or not 0 <= value <= 999:
         raise Invalid(_("Please type a whole number, e.g. 12."))
-    return int(value)
+    return value
 
 
 def parse_past_date(text: str, _: Translate, today: date) -> str:

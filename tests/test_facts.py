@@ -444,3 +444,15 @@ def test_round_two_patterns(text: str, expected: dict) -> None:
     got = {k: (v.as_dict() if isinstance(v, Contest) else v) for k, v in
            ((k, getattr(facts, k)) for k in expected)}
     assert got == expected
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("5", 5), ("５", 5), ("两位", 2), ("二十五年", 25), ("three people", 3), ("我们一共两位", 2), ("1,200", 1200),
+    ("负3", -3), ("一百零五", 105), ("30人", 30),
+    ("十几个", None), ("20多人", None), ("about 30", None), ("2到3个", None), ("三四个", None), ("都是", None),
+    ("3年，5个", None),  # two counts: which one?
+])
+def test_typed_number_is_the_one_whole_number_an_answer_states(typed: str, value: int | None) -> None:
+    from knowledge.facts.numbers import typed_number
+
+    assert typed_number(typed) == value

@@ -403,3 +403,16 @@ def test_a_check_saved_by_the_older_version_resumes(person, engine) -> None:
         conv.data = json.dumps(data)
     answer_all(lee, "yes", "yes")
     assert "创新团队共有多少人" in lee.text
+
+
+@pytest.mark.parametrize(("typed", "accepted"), [("两位", True), ("一共三个人", True), ("two", True),
+                                                  ("两三个", False), ("十几个", False), ("都是", False)])
+def test_a_count_is_taken_in_words_as_people_type_it(person, typed: str, accepted: bool) -> None:
+    """"两位" is two referrers (the channel check asks how many); a vague or missing count is asked again."""
+    ivy = person("ivy")
+    ivy.say("申报渠道")
+    answer_all(ivy, "referral")
+    asked = ivy.last.text
+    ivy.say(typed)
+    assert ("请输入一个数字" not in ivy.text) == accepted, ivy.text
+    assert (ivy.last.text != asked) == accepted

@@ -39,9 +39,10 @@ def test_subsidy_poverty_with_re_asks(person) -> None:  # type: ignore[no-untype
     bob.say("/subsidy")
     bob.say("助力脱贫攻坚专项技能培训")
     assert "多少天" in bob.text
-    bob.say("三十一天")
-    assert "整数" in bob.text  # not understood: asked again
-    bob.say("31")
+    bob.say("一个月左右")
+    assert "整数" in bob.text  # no number of days: asked again
+    bob.say("三十一天")  # in words, with its unit
+    assert "整数" not in bob.text and "多少人" in bob.text
     bob.say("0")
     assert "不小于1" in bob.text
     bob.say("20")

@@ -25,6 +25,7 @@ from handlers.form import BACK, Form, FormSlots
 from handlers.forms import Field
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply
+from knowledge.facts.numbers import typed_number
 from knowledge.places import DIVISIONS, parse_place
 from knowledge.rules.awards import OTHER, UNSURE, Fact, Question, Reason
 from knowledge.rules.channels import Step
@@ -216,17 +217,15 @@ def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
                         "'Not sure' if you do not know."))
 
 
-_MINUS = re.compile(r"(?:^|[^\d])[-−－负](?=\s*\d)")
-
-
 def _number(ctx: Ctx, q: Question, text: str) -> int:
     _ = ctx._
-    digits = re.search(r"\d+", normalize(text))
-    value = int(digits.group()) if digits else number_of(text)
+    value = typed_number(text.replace("−", "-").replace("－", "-"))  # "两位", "25年", "three"
+    if value is None:
+        value = number_of(text)  # "第二个"
     if value is None:
         raise Invalid(_("Please type a number, for example 5."))
-    if _MINUS.search(" " + text):
-        raise Invalid(_("{value} cannot be right: it cannot be below zero. Please type it again.", value=-value))
+    if value < 0:
+        raise Invalid(_("{value} cannot be right: it cannot be below zero. Please type it again.", value=value))
     lo, hi = q.minimum if q.minimum is not None else 0, q.maximum if q.maximum is not None else 10**6
     if not lo <= value <= hi:
         raise Invalid(_("{value} cannot be right here: it must be from {lo} to {hi}. Please check it and type it "

@@ -22,6 +22,7 @@ from handlers.i18n import N_
 from handlers.training_text import breakdown_lines
 from handlers.types import Reply
 from knowledge import training_calendar as cal
+from knowledge.facts.numbers import typed_number
 from knowledge.rules import subsidy as sub
 from knowledge.rules import training as tr
 
@@ -54,8 +55,8 @@ def _amount(ctx: Ctx, answer: Answer) -> Decimal:
 
 
 def _count(ctx: Ctx, answer: Answer, what: str) -> int:
-    value = parse_number(answer.text)
-    if value is None or value != value.to_integral_value() or value < 1:
+    value = typed_number(answer.text)  # "30", "30人", "三十个学员"
+    if value is None or value < 1:
         raise Invalid(ctx._("Please send a whole number of at least 1 ({what}).", what=ctx._(what)))
     if value > 100_000:
         raise Invalid(ctx._("That number looks too large; please check it."))

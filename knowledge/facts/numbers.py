@@ -50,6 +50,23 @@ def _arabic(text: str) -> str:
     return re.sub(r"(?:负|minus\s*)(\d)", r"-\1", text, flags=re.I)
 
 
+# A count or amount answered in words: "两位", "十二个", "3 people". A number followed by one of these words is the
+# one the answer gives ("一共两位": not the 一 of 一共).
+_MEASURED = re.compile(r"(-?\d+)\s*(?:个|位|名|人|家|天|日|年|项|次|岁|元|块|people|persons?|trainees?|days?|years?)")
+_VAGUE = re.compile(r"\d\s*(?:几|多|来|余)|\d\s*(?:到|至|或|~|～|-|\bto\b|\bor\b)\s*-?\d|[几好]\s*[十百个位名人]|左右|上下|\babout\b|\bover\b|\bor so\b")
+
+
+def typed_number(text: str) -> int | None:
+    """The one whole number a typed answer states: "5", "５", "两位", "二十五年", "three people", "一共三个";
+    None when it states none, several, or a vague one ("十几个", "20多人", "about 30")."""
+    t = _arabic(unicodedata.normalize("NFKC", text).lower().replace(",", ""))
+    if _VAGUE.search(t):
+        return None
+    measured = _MEASURED.findall(t)
+    found = measured if len(measured) == 1 else re.findall(r"-?\d+", t)
+    return int(found[0]) if len(found) == 1 else None
+
+
 def normalize(text: str) -> str:
     """Full-width to half-width, ID and mobile numbers masked, lower case."""
     return redact(unicodedata.normalize("NFKC", text)).lower()
