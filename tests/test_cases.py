@@ -301,6 +301,10 @@ def test_the_area_can_be_skipped_and_set_later(person) -> None:
     li.say("昆明五华")
     assert ZH("Saved: you work in {area}. Reminders from {union} will reach you.", area="昆明市",
               union="昆明市总工会") in li.text
+    li.say("我的地区")
+    li.say("我现在在大理上班")  # in a sentence
+    assert ZH("Saved: you work in {area}. Reminders from {union} will reach you.", area="大理白族自治州",
+              union="大理白族自治州总工会") in li.text
 
 
 # -- command line ------------------------------------------------------------------------------------

@@ -416,3 +416,16 @@ def test_a_count_is_taken_in_words_as_people_type_it(person, typed: str, accepte
     ivy.say(typed)
     assert ("请输入一个数字" not in ivy.text) == accepted, ivy.text
     assert (ivy.last.text != asked) == accepted
+
+
+def test_a_place_typed_in_a_sentence_is_read(person) -> None:
+    """The referral's county union from "我户口在曲靖市麒麟区", as from "曲靖市麒麟区"; two places are asked again."""
+    jack = person("jack")
+    jack.say("申报渠道")
+    answer_all(jack, "referral")
+    jack.say("两位")
+    answer_all(jack, "yes", "yes", "yes", "yes")
+    jack.say("昆明或者曲靖")
+    assert "没有识别出这是云南省内的地名" in jack.text
+    jack.say("我户口在曲靖市麒麟区")
+    assert "受理单位：曲靖市麒麟区总工会" in jack.text

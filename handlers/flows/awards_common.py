@@ -26,6 +26,7 @@ from handlers.forms import Field
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply
 from knowledge.facts.numbers import typed_number
+from knowledge.facts.places import read_place
 from knowledge.places import DIVISIONS, parse_place
 from knowledge.rules.awards import OTHER, UNSURE, Fact, Question, Reason
 from knowledge.rules.channels import Step
@@ -241,7 +242,7 @@ def _parse(ctx: Ctx, q: Question, answer: Answer) -> object:
     if q.kind == "number":
         return _number(ctx, q, text)
     if q.kind == "place":
-        place = parse_place(text)
+        place = read_place(text)  # "曲靖市麒麟区", or "我户口在曲靖市麒麟区"
         if place is None:
             raise Invalid(_("I do not recognise that as a place in Yunnan. Please type the prefecture and the "
                             "county or district, for example 昆明市五华区 or 曲靖市会泽县."))

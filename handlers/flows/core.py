@@ -8,7 +8,8 @@ from handlers.i18n import N_, translator
 from handlers.services import exports
 from handlers.services import privacy as privacy_service
 from handlers.types import Attachment, Choice, Reply
-from knowledge.places import DIVISIONS, Place, parse_place
+from knowledge.facts.places import read_place
+from knowledge.places import DIVISIONS, Place
 from knowledge.text import PRIVACY_NOTICE
 from storage import repo_privacy as privacy
 from storage import repositories as repo
@@ -79,7 +80,7 @@ ME = Flow(name="me", title=N_("My information"), states={}, enter=_me, enter_to=
 def keep_area(ctx: Ctx, text: str) -> Place:
     """The Yunnan place the person typed, kept as their prefecture (Person.prefecture, which broadcast
     segments use); Invalid when it is not recognisably one."""
-    place = parse_place(text)
+    place = read_place(text)  # "大理州", or "我在大理上班"
     if place is None:
         raise Invalid(ctx._("I do not recognise that as a prefecture of Yunnan. Examples: {examples}.",
                             examples="、".join(list(DIVISIONS)[:6])))

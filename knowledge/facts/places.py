@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from knowledge.places import _COUNTY_KEYS, _PREFECTURE_KEYS, Place, find_roman_places
+from knowledge.facts.numbers import normalize
+from knowledge.places import _COUNTY_KEYS, _PREFECTURE_KEYS, Place, find_roman_places, parse_place
 from knowledge.text import by_first_char, groups_in
 
 _OTHER_PROVINCES = ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
@@ -93,6 +94,21 @@ def _find_places(text: str) -> list[tuple[int, Place]]:
     finder.short_counties()
     found = finder.found + [f for f in find_roman_places(text) if finder.free(f[0], f[1])]
     return [(s, p) for s, _e, p in sorted(found, key=lambda t: t[0])]
+
+
+def read_place(text: str) -> Place | None:
+    """The Yunnan place an answer names: the place itself ("曲靖市麒麟区", "Qujing") or a sentence round it
+    ("我户口在曲靖市麒麟区", "I work in Menghai"), as precise as it goes; None when it names none, or two that
+    are not one within the other ("昆明或者大理")."""
+    place = parse_place(text)
+    if place is not None:
+        return place
+    found = {p for _s, p in _find_places(normalize(text))}
+    prefectures = {p.prefecture for p in found}
+    counties = {p.county for p in found if p.county}
+    if len(prefectures) != 1 or len(counties) > 1:
+        return None
+    return Place(prefectures.pop(), counties.pop() if counties else "")
 
 
 def _union_named(text: str, start: int) -> bool:
