@@ -456,3 +456,13 @@ def test_typed_number_is_the_one_whole_number_an_answer_states(typed: str, value
     from knowledge.facts.numbers import typed_number
 
     assert typed_number(typed) == value
+
+
+@pytest.mark.parametrize(("text", "rank"), [
+    ("I won second place in a national class II contest", 2), ("I placed third in the national contest", 3),
+    ("I came 2nd in the national class II contest final", 2), ("I came first in the provincial skills contest", 1),
+    ("我获得全国二类大赛决赛第二名", 2), ("I took part in a national contest", None),
+])
+def test_a_contest_place_is_read_in_english_words_too(text: str, rank: int | None) -> None:
+    contest = extract(text).contest
+    assert contest is not None and contest.rank == rank

@@ -88,7 +88,12 @@ _CONTEST_LEVELS = (("world", r"世界|世赛|worldskills|world skills|internatio
                    ("prefecture", r"州|市|地区|prefecture|city"))
 _CONTEST_CLASSES = (("一类", r"1类|一类|class (?:i|1)\b"), ("二类", r"2类|二类|class (?:ii|2)\b"))
 _RANK = (r"第\s*(\d{1,3})(?!\s*(?:届|次|期|年|个|批|季|轮|天|\d))|前\s*(\d{1,2})\s*名|(\d)\s*等奖|"
-         r"\b(\d{1,3})(?:st|nd|rd|th) place|place[d]? (\d{1,3})|top (\d{1,2})|rank(?:ed)? (\d{1,3})")
+         r"\b(\d{1,3})(?:st|nd|rd|th) place|place[d]? (\d{1,3})|top (\d{1,2})|rank(?:ed)? (\d{1,3})|"
+         r"\b(?:came|placed|finished|took|got)\s+(\d{1,3})(?:st|nd|rd|th)\b")
+# "second place", "came third": English ordinals in words.
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+_RANK_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+place\b|\b(?:came|placed|finished|took|got)\s+("
+                           + "|".join(_ORDINALS) + r")\b")
 _RANK_WORDS = ((1, r"冠军|金牌|金奖|状元|gold|first prize|champion|won first"), (2, r"亚军|银牌|银奖|silver|second prize"),
                (3, r"季军|铜牌|铜奖|bronze|third prize"))
 _STAGES = (("preliminary", r"初赛|预赛|选拔赛|preliminar|qualif|selection round"), ("final", r"决赛|\bfinal"))
@@ -103,6 +108,8 @@ def _rank(text: str) -> int | None:
     rm = re.search(_RANK, text)
     if rm:
         return int(next(g for g in rm.groups() if g is not None))
+    if om := _RANK_ORDINAL.search(text):
+        return _ORDINALS.index(om.group(1) or om.group(2)) + 1
     return _label(_RANK_WORDS, text)
 
 
