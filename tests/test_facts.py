@@ -31,6 +31,10 @@ def test_the_opening_example() -> None:
 
 @pytest.mark.parametrize(("text", "value"), [
     ("四十五", 45), ("二十", 20), ("十二", 12), ("一百零五", 105), ("两百", 200), ("二二", 22), ("五华", None),
+    # amounts as people say them: a last digit right after 百, 千 or 万 is of the next unit down
+    ("一百二", 120), ("一千二", 1200), ("两千五", 2500), ("一万二", 12000), ("一千零五十", 1050),
+    ("两万三千四百五十", 23450), ("十万", 100000),
+    ("千", None), ("万人", None),  # 千人计划, 万人计划: honours, not numbers
 ])
 def test_chinese_numerals(text: str, value: int | None) -> None:
     assert cn_number(text) == value

@@ -137,4 +137,5 @@ def test_violation_text_in_both_languages() -> None:
 def test_parse_number() -> None:
     assert parse_number("1,200元") == 1200 and parse_number("¥1200.50") == parse_number("1200.5")
     assert parse_number("３０天") == 30 and parse_number("-3") == -3
-    assert parse_number("三十") is None and parse_number("") is None and parse_number("1e9") is None
+    assert parse_number("三十") == 30 and parse_number("一千二") == 1200 and parse_number("两千五百块") == 2500
+    assert parse_number("千") is None and parse_number("") is None and parse_number("1e9") is None

@@ -22,7 +22,7 @@ from handlers.i18n import N_
 from handlers.training_text import breakdown_lines
 from handlers.types import Reply
 from knowledge import training_calendar as cal
-from knowledge.facts.numbers import typed_number
+from knowledge.facts.numbers import cn_number, typed_number
 from knowledge.rules import subsidy as sub
 from knowledge.rules import training as tr
 
@@ -34,9 +34,11 @@ _UNITS = re.compile(r"(元|块|人民币|yuan|rmb|¥|人|名|people|persons?|tra
 
 
 def parse_number(text: str) -> Decimal | None:
-    """ "1,200元", "１２００", "¥1200.50", "30天" → Decimal; None when it is not a plain number."""
+    """ "1,200元", "１２００", "¥1200.50", "30天", "一千二" → Decimal; None when it is not a plain number."""
     t = unicodedata.normalize("NFKC", text).strip().lower().replace(",", "").replace("，", "")
     t = _UNITS.sub("", t).strip()
+    if (spoken := cn_number(t)) is not None:  # "一千二", "两千五百块"
+        return Decimal(spoken)
     if not re.fullmatch(r"-?\d+(\.\d+)?", t):
         return None
     try:

@@ -14,10 +14,19 @@ _DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, 
 _CN_NUM = re.compile(r"[零〇一二两三四五六七八九十百]+")
 
 
+_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+
+
 def cn_number(s: str) -> int | None:
-    """四十五 -> 45, 十二 -> 12, 一百零五 -> 105, 二二 -> 22; None when it is not a numeral."""
-    if not s or any(ch not in _DIGIT and ch not in "十百" for ch in s):
+    """四十五 -> 45, 十二 -> 12, 一百零五 -> 105, 二二 -> 22, 两千五 -> 2500, 一万二 -> 12000 (a last digit
+    right after 百, 千 or 万 is of the next unit down, as people say amounts); None when it is not a numeral."""
+    if not s or any(ch not in _DIGIT and ch not in _UNITS for ch in s):
         return None
+    if "千" in s or "万" in s:
+        return _large(s)
+    if len(s) >= 3 and s[-2] == "百" and s[-1] not in "零〇":  # 一百二 (120)
+        head = cn_number(s[:-1])
+        return None if head is None else head + _DIGIT[s[-1]] * 10
     if "十" not in s and "百" not in s:
         if len(s) == 2 and _DIGIT[s[1]] == _DIGIT[s[0]] + 1 and s[0] not in "零〇":
             return None  # "七八个人", "三四年": a guess between two, not 78 or 34
@@ -33,6 +42,35 @@ def cn_number(s: str) -> int | None:
             total += (current or 1) * 10
             current = 0
     return total + current
+
+
+def _large(s: str) -> int | None:
+    """A numeral with 千 or 万 (see :func:`cn_number`); None when it does not start with a digit ("千人计划")."""
+    if s[0] not in _DIGIT and s[0] != "十":
+        return None
+    high, _sep, low = s.partition("万") if "万" in s else ("", "", s)
+    total = 0
+    if high:
+        value = cn_number(high)
+        if value is None:
+            return None
+        total = value * 10000
+        if low and low in _DIGIT and low not in "零〇":  # 一万二
+            return total + _DIGIT[low] * 1000
+    if not low:
+        return total
+    if "千" in low:
+        thousands, _sep, rest = low.partition("千")
+        if len(thousands) != 1 or thousands not in _DIGIT:
+            return None
+        total += _DIGIT[thousands] * 1000
+        if rest and rest in _DIGIT and rest not in "零〇":  # 两千五
+            return total + _DIGIT[rest] * 100
+        low = rest.lstrip("零〇")
+    if not low:
+        return total
+    rest_value = cn_number(low)
+    return None if rest_value is None else total + rest_value
 
 
 _EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
