@@ -93,3 +93,14 @@ def test_small_talk_is_not_searched_before_the_transaction(dispatcher, person, m
     person("wu").say("好的谢谢")
     person("wu").say("培训补贴多少钱")
     assert searched == ["培训补贴多少钱"]
+
+
+def test_thanks_is_no_question_for_a_clerk(person) -> None:
+    worker = person("qian")
+    worker.say("云岭工匠的评选条件是什么")
+    worker.say("好的谢谢")
+    worker.say("人工")
+    assert [c.label for c in worker.last.choices] and "好的谢谢" not in worker.text  # the last question is the real one
+    worker.say("谢谢你")  # typed where the question is asked: thanked, and asked again
+    assert worker.replies[0].text == ZH("You're welcome!") and worker.last.choices
+    assert "哪个" not in worker.text  # not on to the programme step with "谢谢你" as the question

@@ -19,6 +19,7 @@ from handlers.i18n import N_
 from handlers.services import tickets as service
 from handlers.services.errors import ServiceError
 from handlers.services.tickets import age, requester, ticket_no
+from handlers.smalltalk import kind_of
 from handlers.types import Choice, Reply
 from knowledge.places import PROVINCIAL_UNION, Place
 from storage import repo_tickets as tickets
@@ -66,7 +67,7 @@ def _last_question(ctx: Ctx) -> str:
     for text in reversed(ctx.recent):
         word = normalize(text)
         if (len(word) < 4 or any(k in _command_words() for k in word_forms(text)) or word.startswith("/")
-                or number_of(word) is not None or word.isdigit()):
+                or number_of(word) is not None or word.isdigit() or kind_of(text) is not None):
             continue
         return text
     return ""
