@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session
 
 from handlers.errors import Invalid
-from handlers.i18n import Translate
+from handlers.i18n import N_, Translate, translator
 from handlers.settings import Settings
 from handlers.types import Choice, Incoming, Reply
 from storage.models import Person, role_set
@@ -44,6 +44,7 @@ __all__ = ["Answer", "Ctx", "Entry", "Flow", "Invalid", "MenuGroup", "Outcome", 
 
 S = TypeVar("S")
 FLOW_TARGET = "flow:"  # a declared target that is another flow (switch or call), not a state
+LANGUAGE_SET = N_("Language set to English.")  # said in the language just set
 
 
 @dataclass
@@ -85,6 +86,12 @@ class Ctx:
         if self._slots_data is self.data:
             for typed in self._slots.values():
                 self.data.update(dataclasses.asdict(typed))
+
+    def set_locale(self, locale: str) -> None:
+        """The person's language, kept, and this turn's replies in it."""
+        self.person.locale = locale
+        self.session.add(self.person)
+        self.locale, self._ = locale, translator(locale)
 
     def has_flow(self, name: str) -> bool:
         """The flow exists and the person may use it (no roles needed, or one of them held)."""

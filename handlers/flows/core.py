@@ -3,8 +3,20 @@
 
 from __future__ import annotations
 
-from handlers.flow import Answer, Ctx, Entry, Flow, Invalid, Outcome, State, choices_reply, finish, goto
-from handlers.i18n import N_, translator
+from handlers.flow import (
+    LANGUAGE_SET,
+    Answer,
+    Ctx,
+    Entry,
+    Flow,
+    Invalid,
+    Outcome,
+    State,
+    choices_reply,
+    finish,
+    goto,
+)
+from handlers.i18n import N_
 from handlers.services import exports
 from handlers.services import privacy as privacy_service
 from handlers.types import Attachment, Choice, Reply
@@ -20,10 +32,8 @@ def _ask_lang(ctx: Ctx) -> Reply:
 
 
 def _on_lang(ctx: Ctx, answer: Answer) -> Outcome:
-    ctx.person.locale = answer.value or "zh"
-    ctx.session.add(ctx.person)
-    ctx.locale, ctx._ = ctx.person.locale, translator(ctx.person.locale)
-    return finish(Reply(text=ctx._("Language set to English.")))
+    ctx.set_locale(answer.value or "zh")
+    return finish(Reply(text=ctx._(LANGUAGE_SET)))
 
 
 _LANG_ARGS = {"en": "en", "english": "en", "英文": "en", "英语": "en", "zh": "zh", "cn": "zh", "中文": "zh",
