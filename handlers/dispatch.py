@@ -26,6 +26,7 @@ from sqlmodel import Session
 from handlers import events
 from handlers.flow import Ctx, Flow, MenuGroup
 from handlers.i18n import normalize_locale, translator
+from handlers.own_words import asked_language, asked_word
 from handlers.routing import (
     GLOBAL_COMMANDS,
     MAX_TEXT,
@@ -241,7 +242,8 @@ class Dispatcher(Router):
         if (incoming.channel, incoming.user_key) in self._in_flow:
             return
         text = clean_text(incoming.text)[:MAX_TEXT]
-        if len(text) < 2 or text.isdigit() or self.is_word(text) or kind_of(text) is not None:
+        if (len(text) < 2 or text.isdigit() or self.is_word(text) or kind_of(text) or asked_word(text)
+                or asked_language(text)):
             return
         try:
             self.prefetch(text)

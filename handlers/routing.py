@@ -33,6 +33,7 @@ from handlers.fields import BACK, SAVE, SKIP
 from handlers.flow import LANGUAGE_SET, Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
 from handlers.i18n import N_, translator
 from handlers.menus import Menus
+from handlers.own_words import CANCEL, MENU, asked_language, asked_word
 from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, REPLIES, THANKS, THANKS_AT_STEP, kind_of, locale_of
 from handlers.types import Choice, Reply
 from knowledge.text import pseudonym
@@ -55,7 +56,7 @@ GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
     "menu": ("/menu", "菜单", "menu", "主菜单", "main menu"),
     "help": ("/help", "帮助", "help", "?", "？", "怎么用", "how does this work", "how do i use this"),
     # "What can you do" is answered by the introduction, which says what the assistant is for.
-    "start": ("/start", "开始", "start", "你好", "hello", "hi", "您好", "你能做什么", "你能干什么", "你会什么", "你能干嘛",
+    "start": ("/start", "开始", "start", "你好", "hello", "hi", "您好", "在吗", "在么", "在不在", "有人吗", "你能做什么", "你能干什么", "你会什么", "你能干嘛",
               "你是谁", "有什么功能", "有哪些功能", "能办什么", "都能办什么", "what can you do", "what do you do",
               "who are you"),
 }
@@ -71,39 +72,6 @@ INTROS = {
 
 FaqFn = Callable[[Ctx, str], list[Reply]]
 ListenFn = Callable[[Ctx, str], "str | None"]  # free text -> the flow to open for it, or None
-
-
-# A language asked for in one's own words ("说中文", "我想用英文", "switch to English", "do you speak English?"):
-# a short message whose whole point is the language. Its code, for the language flow's argument.
-_LANGUAGES = {"中文": "zh", "汉语": "zh", "普通话": "zh", "华语": "zh", "英文": "en", "英语": "en",
-              "chinese": "zh", "mandarin": "zh", "english": "en"}
-_LANGUAGE_ZH = re.compile(
-    r"(?:我|我们)?(?:想|要|希望)?(?:请|麻烦)?(?:你)?(?:能不能|可不可以|可以|能否|能)?(?:用|说|讲|换成|换到|换|切换到|切换成|切换|"
-    r"改成|改用|改为|转成|转到|设置成|设为)?(中文|汉语|普通话|华语|英文|英语)(?:说|讲|回答|回复|交流|聊|聊天|模式|版|界面)?"
-    r"(?:吧|吗|呢|好吗|可以吗|行吗|谢谢)?")
-_LANGUAGE_EN = re.compile(
-    r"(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:(?:switch|change|set)(?:\s+(?:the\s+)?language)?\s+(?:to|into)\s+|"
-    r"(?:speak|talk|reply|answer|write|use)\s+(?:in\s+)?|go\s+(?:to\s+)?)?(?:the\s+)?(chinese|mandarin|english)"
-    r"(?:\s+(?:please|language|mode|version))?(?:\s+please)?"
-    r"|do you speak (chinese|mandarin|english)|in (chinese|mandarin|english),? please")
-# "我看不懂英文", "I don't read Chinese": the other language.
-_NOT_UNDERSTOOD = re.compile(r"(?:我)?(?:看不懂|不懂|不会|听不懂|不认识)(英文|英语|中文|汉字|汉语)|"
-                             r"(?:i\s+)?(?:don'?t|do not|can'?t|cannot)\s+(?:read|understand|speak)\s+(chinese|english)")
-_OTHER = {"英文": "zh", "英语": "zh", "english": "zh", "中文": "en", "汉字": "en", "汉语": "en", "chinese": "en"}
-LANGUAGE_MAX = 24  # characters (Chinese) or 48 (English): a longer message asks more than the language
-
-
-def asked_language(text: str) -> str | None:
-    """"zh" or "en" when the whole message asks for that language; None otherwise ("英语培训有补贴吗" asks
-    about training)."""
-    key = normalize(text).strip(" 。.!！?？~～,，")
-    if not key or len(key) > LANGUAGE_MAX * (2 if key.isascii() else 1):
-        return None
-    m = _LANGUAGE_EN.fullmatch(key) if key.isascii() else _LANGUAGE_ZH.fullmatch(key.replace(" ", ""))
-    if m is not None:
-        return _LANGUAGES[next(g for g in m.groups() if g)]
-    other = _NOT_UNDERSTOOD.fullmatch(key)
-    return _OTHER[next(g for g in other.groups() if g)] if other else None
 
 
 def command_of(text: str) -> str | None:
@@ -405,6 +373,21 @@ def language(r: Router, t: Turn) -> list[Reply] | None:
     return [Reply(text=t.ctx._(LANGUAGE_SET)), prompt]
 
 
+def said_word(r: Router, t: Turn) -> list[Reply] | None:
+    """A word that works everywhere said in other words ("不想弄了", "回到首页", "我要找人工客服", "did anyone answer
+    my question"): as the word itself, in every state, unless it is exactly one of the options a step offered or
+    a word of its own ("工作人员" opens the clerks' submenu)."""
+    what = asked_word(t.text) if t.text and t.command is None and not t.ctx.incoming.choice else None
+    if what is not None and r.is_word(t.text):
+        return None
+    if what is None or (t.flow is not None and t.conv.state and resolve(t.text, t.offered, fuzzy=False) is not None):
+        return None
+    if what in (CANCEL, MENU):
+        t.command = what
+        return global_word(r, t)
+    return r.open(t.ctx, t.conv, f"flow:{what}", "") if what in r.flows else None
+
+
 def payload(r: Router, t: Turn) -> list[Reply] | None:
     """A deep-link or QR payload opens the flow that claims its prefix."""
     inc = t.ctx.incoming
@@ -533,6 +516,7 @@ def faq(r: Router, t: Turn) -> list[Reply] | None:
 RULES: tuple[Rule, ...] = (
     global_word,
     language,
+    said_word,
     payload,
     platform_menu,
     flow_word,

@@ -165,7 +165,9 @@ FIXED = ["取消", "cancel", "菜单", "menu", "帮助", "help", "人工", "huma
          "/lang", "/lang en", "我的信息", "/me", "/foo"]
 # The same words wrapped in what people put round them: they work the same (handlers.choices.word_forms).
 POLITE = {"please show my tickets": "my tickets", "我要转人工": "人工", "帮我取消一下吧": "取消",
-          "show me the menu please": "menu", "I want to talk to a person": "human", "请帮我切换语言": "/lang"}
+          "show me the menu please": "menu", "I want to talk to a person": "human", "请帮我切换语言": "/lang",
+          # ... and said in other words (handlers.own_words)
+          "不想弄了": "取消", "回到首页": "菜单", "我要找人工客服": "人工", "never mind": "cancel"}
 
 
 def test_every_flow_state_is_enumerated() -> None:

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from handlers.flow import LANGUAGE_SET
 from handlers.i18n import translator
-from handlers.routing import asked_language
+from handlers.own_words import asked_language
 from storage.models import Conversation
 
 

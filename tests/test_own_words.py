@@ -1,0 +1,60 @@
+"""The words that work everywhere, said in other words: "不想弄了" cancels, "我要找人工客服" reaches a person,
+"回到首页" shows the menu, "我提交的问题有回复了吗" shows one's tickets, "stop sending me messages" stops
+reminders, in every state; a question about the measures that uses such words is still a question."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from handlers.own_words import CANCEL, HUMAN, MENU, TICKETS, UNSUBSCRIBE, asked_word
+from storage.models import Conversation
+
+
+@pytest.mark.parametrize(("text", "what"), [
+    ("我要找人工客服", HUMAN), ("能不能找个真人？", HUMAN), ("麻烦帮我转接工作人员", HUMAN),
+    ("I want to talk to a real person", HUMAN), ("connect me to staff please", HUMAN), ("real person please", HUMAN),
+    ("不想弄了", CANCEL), ("我不想申报了", CANCEL), ("算了吧", CANCEL), ("never mind", CANCEL), ("stop", CANCEL),
+    ("回到首页", MENU), ("重新开始", MENU), ("back to the main menu", MENU), ("start over", MENU),
+    ("我提交的问题有回复了吗", TICKETS), ("有人回复我了吗", TICKETS), ("did anyone answer my question?", TICKETS),
+    ("别再给我发消息了", UNSUBSCRIBE), ("取消提醒", UNSUBSCRIBE), ("stop sending me reminders", UNSUBSCRIBE),
+])
+def test_a_word_that_works_everywhere_said_in_other_words(text: str, what: str) -> None:
+    assert asked_word(text) == what
+
+
+@pytest.mark.parametrize("text", [
+    "工作人员的补贴怎么算", "客服电话多少", "我想找工作", "我要申报", "不填了",  # 不填: a form's "skip"
+    "培训结束后多久能拿到证书，我提交的材料有问题吗", "stop the training early, is that allowed?", "首页上的通知在哪看",
+])
+def test_a_question_with_such_words_is_still_a_question(text: str) -> None:
+    assert asked_word(text) is None
+
+
+def _flow(engine) -> str:
+    with Session(engine) as s:
+        return s.exec(select(Conversation)).one().flow
+
+
+def test_in_a_step_cancel_in_other_words_leaves_the_step(person, engine) -> None:
+    worker = person("li")
+    worker.say("云岭工匠")
+    assert _flow(engine) == "craftsman"
+    worker.say("不想弄了")
+    assert _flow(engine) == "" and "已取消" in worker.text and not any(r.citations for r in worker.replies)
+
+
+def test_in_a_step_a_person_asked_for_in_other_words_opens_the_hand_off(person, engine) -> None:
+    worker = person("wang")
+    worker.say("云岭工匠")
+    worker.say("能不能找个真人")
+    assert _flow(engine) == "handoff" and not any(r.citations for r in worker.replies)
+
+
+@pytest.mark.parametrize(("text", "flow"), [("我提交的问题有回复了吗", "我的工单"), ("取消提醒", "订阅")])
+def test_tickets_and_reminders_in_other_words(person, text: str, flow: str) -> None:
+    worker = person("zhao")
+    worker.say("你好")
+    worker.say(text)
+    assert not any(r.citations for r in worker.replies)
+    assert ("工单" if flow == "我的工单" else "提醒") in worker.text
