@@ -363,13 +363,14 @@ def language(r: Router, t: Turn) -> list[Reply] | None:
     code = asked_language(t.text) if t.text and not t.ctx.incoming.choice and "lang" in r.flows else None
     if code is None:
         return None
-    state = t.flow.states.get(t.conv.state) if t.flow is not None and t.conv.state else None
-    if state is None:
+    flow = t.flow
+    state = flow.states.get(t.conv.state) if flow is not None and t.conv.state else None
+    if flow is None or state is None:
         return r.open(t.ctx, t.conv, "flow:lang", code)
     # In a step: the step goes on, asked again in the language chosen.
     t.ctx.set_locale(code)
     prompt = state.prompt(t.ctx)
-    r._save(t.ctx, t.conv, t.flow.name, t.conv.state, prompt.choices, t.conv.retries)
+    r._save(t.ctx, t.conv, flow.name, t.conv.state, prompt.choices, t.conv.retries)
     return [Reply(text=t.ctx._(LANGUAGE_SET)), prompt]
 
 
