@@ -12,6 +12,17 @@ import re
 
 from handlers.choices import normalize
 
+WORD_MAX = 24  # characters (Chinese) or 48 (English): a longer message asks more than a word
+
+
+def _key(text: str) -> str | None:
+    """The message as matched: normalised, its end's punctuation off; None when too long to be only a word."""
+    key = normalize(text).strip(" 。.!！?？~～,，")
+    if not key or len(key) > WORD_MAX * (2 if key.isascii() else 1):
+        return None
+    return key if key.isascii() else key.replace(" ", "")
+
+
 # A language asked for in one's own words ("说中文", "我想用英文", "switch to English", "do you speak English?"):
 # a short message whose whole point is the language. Its code, for the language flow's argument.
 _LANGUAGES = {"中文": "zh", "汉语": "zh", "普通话": "zh", "华语": "zh", "英文": "en", "英语": "en",
@@ -45,7 +56,6 @@ def asked_language(text: str) -> str | None:
 
 
 CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE = "cancel", "menu", "handoff", "mytickets", "unsubscribe"
-WORD_MAX = 24  # characters (Chinese) or 48 (English), as for the language
 
 _SAID: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     # (what, Chinese, English): each matched against the whole message.
@@ -82,14 +92,6 @@ _SAID: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
                 r"(?:on|to|about|for)\s+my\s+(?:question|ticket)|(?:what is\s+|what's\s+)?(?:the\s+)?status of my "
                 r"(?:ticket|question)")),
 )
-
-
-def _key(text: str) -> str | None:
-    """The message as matched: normalised, its end's punctuation off; None when too long to be only a word."""
-    key = normalize(text).strip(" 。.!！?？~～,，")
-    if not key or len(key) > WORD_MAX * (2 if key.isascii() else 1):
-        return None
-    return key if key.isascii() else key.replace(" ", "")
 
 
 def asked_word(text: str) -> str | None:
