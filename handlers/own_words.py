@@ -1,106 +1,265 @@
-"""The words that work everywhere, as people say them: "说中文" or "switch to English" for the language,
-"我要找人工客服" or "connect me to staff" for a person, "不想弄了" or "never mind" to cancel, "回到首页" for the
-menu, "我提交的问题有回复了吗" for one's tickets. Each is a short message whose whole point is that word; a longer
-one, or one that asks about the measures ("英语培训有补贴吗", "工作人员的补贴怎么算"), is not.
+"""The words that work everywhere and small talk, as people say them: "说中文" or "switch to English" for the
+language, "能不能让真人来回答我" for a person, "算了 这个表我不弄了" to cancel, "回首页吧 我搞乱了" for the menu,
+"我那个问题人工回了没" for one's tickets, "退订退订 天天发烦死了" to stop reminders, "谢谢你啊 帮大忙了",
+"好的", "再见" and "没别的事了".
 
-:func:`asked_word` gives what the global word or the function's own word would (routing treats it so).
+A message is read clause by clause (split at punctuation, and at spaces between Chinese words). Each clause
+is one of:
+
+- a **word** clause: an intent's cue ("换回中文", "转接人工", "不弄了", "回首页", "人工回了没", "退订") with
+  nothing in it about the measures' subjects and no question but the cue's own ("能不能", "咋还没人理");
+- **small talk**: thanks, "ok", a goodbye, "nothing else" (whole clauses of those words);
+- **content**: the measures' subjects (培训, 补贴, 工匠, 证书 …) or a question of its own ("会不会保存",
+  "what documents");
+- **aside**: anything else, a reason or a feeling ("机器人说半天说不清楚", "等好久了", "我女儿要看").
+
+The message means a word when a clause says it and no clause is content ("谢啦 那签到忘了咋办" asks about the
+sign-in; "刚才那个问卷要是中途不填了，之前填的会不会保存啊" asks whether it is kept). Small talk alone (with
+asides) is small talk. Measured on a blind set: ``bench/words.py``.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 
 from handlers.choices import normalize
 
-WORD_MAX = 24  # characters (Chinese) or 48 (English): a longer message asks more than a word
+# Small talk
+THANKS, ACK, BYE, DONE = "thanks", "ack", "bye", "done"
+# The words that work everywhere (and the flows of the last three)
+LANGUAGE_ZH, LANGUAGE_EN = "language_zh", "language_en"
+CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE = "cancel", "menu", "handoff", "mytickets", "unsubscribe"
+TALK = frozenset({THANKS, ACK, BYE, DONE})
+MESSAGE_MAX = 80  # characters (Chinese) or 160 (English): a longer message says more than a word
+
+# -- small talk words ---------------------------------------------------------------------------------------
+_THANKS = ("谢谢", "谢谢你", "谢谢您", "谢谢啦", "谢啦", "谢了", "多谢", "多谢你", "多谢晒", "唔该", "唔该晒", "感谢", "感谢你",
+           "感谢您", "非常感谢", "太感谢了", "十分感谢", "万分感谢", "辛苦了", "辛苦", "麻烦了", "麻烦你了", "谢谢你的帮助",
+           "谢谢帮助", "谢谢解答", "谢谢你的解答", "谢谢您的解答", "谢谢回复", "谢谢老师", "thanks", "thank you", "thank u",
+           "thx", "ty", "tks", "many thanks", "thanks a lot", "thanks so much", "thank you so much", "thank you very much",
+           "thanks for your help", "thanks for the help", "thank you for your help", "cheers", "appreciate it",
+           "much appreciated")
+_ACK = ("好", "好的", "好滴", "好嘞", "好吧", "好了", "嗯", "嗯嗯", "嗯呢", "哦", "哦哦", "噢", "喔", "知道了", "晓得了", "明白",
+        "明白了", "了解", "了解了", "清楚了", "收到", "懂了", "行", "行吧", "可以", "是的", "是", "对", "对的", "没问题", "要得",
+        "得", "okk", "ok", "okay", "k", "kk", "got it", "i see", "understood", "alright", "all right", "sure", "cool",
+        "great", "fine", "yes", "yep", "yeah", "noted", "good")
+_BYE = ("再见", "拜拜", "拜", "拜了", "88", "886", "回头见", "下次见", "再会", "告辞", "告辞了", "下次再聊", "我下了", "先这样",
+        "bye", "bye bye", "goodbye", "see you", "see ya", "have a good day", "have a nice day")
+_DONE = ("没有了", "没了", "没有", "没事了", "没事", "不用了", "不用", "不需要了", "暂时没有", "就这些", "就这样", "没别的事了",
+         "没别的了", "没啥了", "没得了", "没得啥子了", "没有其他问题了", "没有其他需要了", "暂时没有其他问题了", "冇啦", "暂时唔使",
+         "no", "nope", "no thanks", "no thank you", "nothing", "nothing else", "that's all", "that is all",
+         "i'm good", "im good", "all good")
+_TALK_WORDS: dict[str, str] = {w: kind for kind, words in ((THANKS, _THANKS), (ACK, _ACK), (BYE, _BYE), (DONE, _DONE))
+                               for w in words}
+_THANKS_SYMBOLS = frozenset("🙏💐🌹❤♥")
+_PARTICLES = re.compile(r"[啊呀哈啦了哦噢么嘛呢吧咯喔～~]+$")
+
+# -- what a clause is about ----------------------------------------------------------------------------------
+# The measures' subjects (and the neighbouring ones people ask about): a clause naming one is content.
+_TOPIC = re.compile(
+    r"工匠|工作室|工作站|培训|补贴|补助|经费|资金|拨款|证书|拿证|考试|补考|课|开班|学员|学时|签到|申报材料|材料|条件|资格|公示|评审|"
+    r"审批|审核|名额|截止|社保|工资|欠薪|加班|会费|会员|食堂|伙食|饭|发票|报销|表彰|称号|证明|评优|评委|专家|举报|挂牌|牌子|"
+    r"技师|论文|岗位|手艺|派人|盯班|班车|"
+    r"(?<!不)(?<!别)(?<!不想)(?<!不要)(?<!不打算)申(?:请|报)|"
+    r"training|course|class|subsid|fund|certificat|exam|studio|workstation|craftsman|deadline|document|eligib|"
+    r"canteen|salary|wage|insurance|union member|application|apply|applicant|hukou|attendance|title|award|prize|"
+    r"patent|rule|station|leader|team|judge|review|committee|equity|material|company|morals")
+# A question of its own (once the cue's words are taken out).
+_ASKS = re.compile(
+    r"什么|啥|哪|多少|(?<![好前这那])几[点天次个号岁年时张位]|为什么|为啥|是否|会不会|要不要|能不能|可不可以|有没有|是不是|怎么|咋|如何|多久|"
+    r"(.)不\1|吗|还是|不$|\?|？|"
+    r"\b(?:what|which|when|where|why|who|whom|how)\b|"
+    r"^(?:is|are|does|do|did|will|would|should|may|can|could|shouldn'?t|isn'?t|aren'?t)\b")
+
+# The words a request is wrapped in ("能不能…", "…可以吗", "please…"): no question of their own.
+_WRAPPERS = re.compile(r"请问|能不能|可不可以|可唔可以|能否|可以吗?|行吗|好吗|行不行|好不好|吗|呢|嘛|\?|？|麻烦(?:你|您)?|请|帮我|"
+                       r"\b(?:please|pls|can you|could you|can u|would you|can i|could i)\b")
+_LANG_WORD = r"(中文|汉语|普通话|华语|中国话|国语|英文|英语|english|chinese|mandarin)"
+_LANG_CODES = {"中文": "zh", "汉语": "zh", "普通话": "zh", "华语": "zh", "中国话": "zh", "国语": "zh", "english": "en",
+               "英文": "en", "英语": "en", "chinese": "zh", "mandarin": "zh"}
+# Cues, searched in a clause: each takes the words of its own question with it ("能不能讲中文", "咋还没人理").
+_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("language", re.compile(
+        r"(?:能不能|可不可以|可唔可以|可以|能否|请|麻烦|劳驾|帮我)?(?:以后|从现在起|今后)?(?:都|全部)?"
+        r"(?:用|说|讲|换成?|换回|切换(?:到|成)?|改(?:成|用|为|回)?|转(?:成|做|返|回)?|设(?:置)?(?:成|为)?|弄成|回复?我?用?)"
+        r"(?:回)?" + _LANG_WORD + r"(?:的|版|模式|界面|回复|回答|说|讲|交流)?|"
+        + _LANG_WORD + r"(?:版|模式|界面)|^" + _LANG_WORD + r"$|"
+        r"(?:(?:can|could|would) (?:you|u) )?(?:please )?(?:switch|change|set|go|turn)(?: (?:it|the|language|back|over))*"
+        r" (?:to|into) " + _LANG_WORD + r"|(?:(?:can|could|would) (?:you|u) |please )*(?:speak|talk|reply|respond|answer|"
+        r"write|use)(?: to me)? (?:in )?" + _LANG_WORD + r"|do (?:you|u) speak " + _LANG_WORD + r"|"
+        r"(?:in )?" + _LANG_WORD + r" please|" + _LANG_WORD + r" (?:please|mode|version)")),
+    ("not_understood", re.compile(
+        r"(?:看不懂|不懂|不会|听不懂|不认得|不认识|睇得好辛苦|睇唔明|看不明白)" + _LANG_WORD + r"?|"
+        + _LANG_WORD + r"(?:我)?(?:实在|真的|根本)?(?:看不懂|不懂|不认得|睇得好辛苦|睇唔明)|"
+        r"(?:i )?(?:don'?t|do not|can'?t|cannot) (?:read|understand|speak)(?: much)? " + _LANG_WORD)),
+    (UNSUBSCRIBE, re.compile(
+        r"退订|取消(?:订阅|提醒|通知|推送)|(?<!要)(?:不要|别|不用|不必)(?:再)?(?:给我)?(?:发|推送?)(?:给我)?(?:消息|通知|提醒)?|"
+        r"(?:提醒|通知|推送|消息)[^，,]{0,8}(?:关掉|关了|不要了|去掉|停了|停掉)|(?:关掉|关闭)(?:提醒|通知|推送)|"
+        r"从(?:提醒|通知)名单里?(?:去掉|删掉|拿掉)|unsubscribe|opt (?:me )?out|"
+        r"stop (?:sending (?:me )?)?(?:the |these |all |your )?(?:messages|reminders|notifications|alerts)|"
+        r"(?:don'?t|no longer|do not) want (?:to receive )?(?:these|the|any|your)? ?(?:more )?"
+        r"(?:messages|notifications|reminders)|no more (?:messages|reminders|notifications)|remove me")),
+    (TICKETS, re.compile(
+        r"(?:问题|工单|留言|留的言|咨询|事情|事项|那个事)[^，,]{0,10}?(?:有没有人?|有人)?(?:回复|答复|回|理|看到|处理|进度|办理)"
+        r"(?:得|到)?(?:进度)?(?:怎么样了?|如何|到?哪一?步了?|了没有?|没有|了吗|没)?|(?:有没有|有无)(?:人)?(?:答复|回复|回音)|"
+        r"(?:人工|工作人员|办事员|经办人|clerk)[^，,]{0,6}(?:回|答复|回复|看到)(?:了)?(?:没|吗|没有)?|"
+        r"(?:咋|怎么)?还?没(?:有)?人(?:理|回)|有人回复我|(?:我的)?工单|"
+        r"(?:has|did|have) (?:the |a |any )?(?:clerk|staff|anyone|someone|somebody|the union)[^,.]{0,20}"
+        r"(?:answer|repl|respond|look)|(?:any )?(?:update|news|reply|answer) (?:on|to|about|for) (?:the |my )"
+        r"(?:ticket|question|request|message)|my (?:open )?(?:requests|tickets)|(?:show|see|check) my (?:open )?"
+        r"(?:requests|tickets)")),
+    (HUMAN, re.compile(
+        r"(?:找|转|转接|接|联系|叫|换|让|要|跟|和|同|请|转个|搵)[^，,]{0,10}"
+        r"(?:人工(?!智能)|客服|真人|活人|工作人员|同志|办事员|经办人员?|real person|human|agent|staff)|"
+        r"(?:找|叫|联系|转)(?:一)?个人(?:来)?|(?:找|联系|转)工会的人|"
+        r"(?:人工(?!智能)|客服|真人)(?:服务)?(?:在吗|在不在|呢)?$|"
+        r"(?:talk|speak|chat)(?: directly)? (?:to|with) (?:a |an |the |some |one of the |someone from )?"
+        r"(?:real |actual |live )?(?:person|human|people|agent|staff|staff member|someone|somebody|clerk|operator|officer|"
+        r"union officers?)|(?:connect|put|transfer|get) me (?:to |through to |with )?(?:a |an |the |one of the )?"
+        r"(?:real |actual |live )?(?:person|human|agent|staff|staff member|someone|clerk|operator|officer|union officers?)|"
+        r"(?:a |an )?(?:real|actual|live) (?:person|human)|(?:an? )?(?:agent|operator|human) please|speak with staff|"
+        r"not (?:a )?(?:robot|bot)")),
+    (CANCEL, re.compile(
+        r"取消|不(?:想|要|打算)?(?:填|做|弄|答|问|申请|申报|报|搞|测|继续|往下)了|别(?:再)?(?:往下)?(?:问|填)了|"
+        r"停(?:一下|掉|止|下|了)|中止|终止|退出|作废|算了|不要了|不玩了|"
+        r"(?:退出|取消|停止|中止)(?:这个|当前|刚才的?)?(?:申报|申请|报名|填报)?(?:流程|问卷|表格?|检查|测试)|"
+        r"(?:quit|stop|abort|cancel|exit|leave)(?: the| this| my)?(?: eligibility| application)? "
+        r"(?:check|form|questionnaire|survey|test)|quit|stop (?:this|it)|^stop$|abort|cancel|never ?mind|nvm|forget it|"
+        r"give up|"
+        r"i don'?t want to continue")),
+    (MENU, re.compile(
+        r"(?:回到?|返回|去|带我回到?|给我看下?)(?:最)?(?:首页|主页|主菜单|菜单|开头|开始|最开始|最开头|起点|那个菜单)|"
+        r"主菜单|首页|重新开始|从头(?:开始|再来)|"
+        r"(?:back|return|go back|take me back|take me|go) (?:me )?to (?:the )?(?:home|start|beginning|main menu|menu|"
+        r"home screen|home page|first screen)|^(?:main )?menu$|back to home|start over|restart|main page")),
+)
+# When clauses say different words: one's tickets first ("上次转人工留的言 办事员看到没" asks about the answer), a
+# person, the language, the reminders.
+_ORDER = (TICKETS, HUMAN, LANGUAGE_ZH, LANGUAGE_EN, UNSUBSCRIBE, CANCEL, MENU)
+_CLAUSES = re.compile(r"[，,。.!！?？;；、~～…—\n]+|(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 
 
-def _key(text: str) -> str | None:
-    """The message as matched: normalised, its end's punctuation off; None when too long to be only a word."""
-    key = normalize(text).strip(" 。.!！?？~～,，")
-    if not key or len(key) > WORD_MAX * (2 if key.isascii() else 1):
+def _is_symbol(ch: str) -> bool:
+    return unicodedata.category(ch) in ("So", "Sk", "Mn", "Cf") or ch in "\u200d\ufe0f"
+
+
+def _talk(clause: str) -> str | None:
+    """The small-talk kind of a whole clause ("谢谢你啊", "ok thanks", "好的谢谢"), or None."""
+    kind = _TALK_WORDS.get(clause) or _TALK_WORDS.get(_PARTICLES.sub("", clause))
+    if kind is not None:
+        return kind
+    pieces = clause.split() if clause.isascii() else list(clause)
+    joiner = " " if clause.isascii() else ""
+    kinds: list[str] = []
+    i = 0
+    while i < len(pieces):
+        for size in range(min(6, len(pieces) - i), 0, -1):
+            word = joiner.join(pieces[i:i + size])
+            if word in _TALK_WORDS and (clause.isascii() or not word.isascii()):
+                kinds.append(_TALK_WORDS[word])
+                i += size
+                break
+        else:
+            if not clause.isascii() and _PARTICLES.fullmatch(pieces[i]):  # "我下了啊再见"
+                i += 1
+                continue
+            return _said_in_a_sentence(clause)
+    return _strongest(kinds)
+
+
+_THANKING = re.compile(r"谢|感谢|thank(?!s to)|thx|appreciate")
+_LEAVING = re.compile(r"再见|拜拜|告辞|下次见|\b(?:good)?bye\b|see you")
+
+
+def _said_in_a_sentence(clause: str) -> str | None:
+    """Thanks or a goodbye in a sentence of one's own ("非常感谢您的耐心解答", "Many thanks for your help"), when
+    it asks nothing and names none of the measures' subjects."""
+    if _ASKS.search(clause) or _TOPIC.search(clause) or any(ch.isdigit() for ch in clause):
         return None
-    return key if key.isascii() else key.replace(" ", "")
+    return BYE if _LEAVING.search(clause) else THANKS if _THANKING.search(clause) else None
 
 
-# A language asked for in one's own words ("说中文", "我想用英文", "switch to English", "do you speak English?"):
-# a short message whose whole point is the language. Its code, for the language flow's argument.
-_LANGUAGES = {"中文": "zh", "汉语": "zh", "普通话": "zh", "华语": "zh", "英文": "en", "英语": "en",
-              "chinese": "zh", "mandarin": "zh", "english": "en"}
-_LANGUAGE_ZH = re.compile(
-    r"(?:我|我们)?(?:想|要|希望)?(?:请|麻烦)?(?:你)?(?:能不能|可不可以|可以|能否|能)?(?:用|说|讲|换成|换到|换|切换到|切换成|切换|"
-    r"改成|改用|改为|转成|转到|设置成|设为)?(中文|汉语|普通话|华语|英文|英语)(?:说|讲|回答|回复|交流|聊|聊天|模式|版|界面)?"
-    r"(?:吧|吗|呢|好吗|可以吗|行吗|谢谢)?")
-_LANGUAGE_EN = re.compile(
-    r"(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:(?:switch|change|set)(?:\s+(?:the\s+)?language)?\s+(?:to|into)\s+|"
-    r"(?:speak|talk|reply|answer|write|use)\s+(?:in\s+)?|go\s+(?:to\s+)?)?(?:the\s+)?(chinese|mandarin|english)"
-    r"(?:\s+(?:please|language|mode|version))?(?:\s+please)?"
-    r"|do you speak (chinese|mandarin|english)|in (chinese|mandarin|english),? please")
-# "我看不懂英文", "I don't read Chinese": the other language.
-_NOT_UNDERSTOOD = re.compile(r"(?:我)?(?:看不懂|不懂|不会|听不懂|不认识)(英文|英语|中文|汉字|汉语)|"
-                             r"(?:i\s+)?(?:don'?t|do not|can'?t|cannot)\s+(?:read|understand|speak)\s+(chinese|english)")
-_OTHER = {"英文": "zh", "英语": "zh", "english": "zh", "中文": "en", "汉字": "en", "汉语": "en", "chinese": "en"}
+def _strongest(kinds: list[str]) -> str | None:
+    """A goodbye ends it, thanks is thanked, "没有了" answers "anything else?"; then an acknowledgement."""
+    return next((k for k in (BYE, THANKS, DONE, ACK) if k in kinds), None)
+
+
+def _word(clause: str) -> str | None:
+    """The word a clause says, or None: the first cue found, when what it leaves names none of the measures'
+    subjects and asks nothing ("退出这个申报流程" cancels; "培训班报名以后还能取消吗" asks)."""
+    for what, cue in _CUES:
+        m = cue.search(clause)
+        if m is None:
+            continue
+        rest = _WRAPPERS.sub(" ", clause[:m.start()] + " " + clause[m.end():]).strip()
+        if _TOPIC.search(rest) or _ASKS.search(rest):
+            return None
+        if what in ("language", "not_understood"):
+            code = _LANG_CODES.get(next((g for g in m.groups() if g), ""))
+            if code is None:
+                return None
+            if what == "not_understood":
+                code = "zh" if code == "en" else "en"
+            return LANGUAGE_ZH if code == "zh" else LANGUAGE_EN
+        return what
+    return None
+
+
+@lru_cache(maxsize=256)
+def meaning(text: str) -> str | None:
+    """What the whole message says, if it is one of the words that work everywhere (LANGUAGE_ZH, LANGUAGE_EN,
+    CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE) or small talk (THANKS, ACK, BYE, DONE); None for a question or
+    anything else (see the module's docstring)."""
+    key = normalize(text)
+    if not key or len(key) > MESSAGE_MAX * (2 if key.isascii() else 1):
+        return None
+    if all(_is_symbol(ch) or ch.isspace() for ch in key):  # 👍, 🙏
+        return THANKS if any(ch in _THANKS_SYMBOLS for ch in key) else ACK
+    if not key.isascii():
+        key = _simplified(key)  # 謝謝, 轉人工
+    words: list[str] = []
+    talk: list[str] = []
+    asides = 0
+    for raw in _CLAUSES.split(key):
+        clause = " ".join("".join(ch for ch in raw if not _is_symbol(ch)).split()).strip(" '\"“”")
+        if not clause:
+            continue
+        if (kind := _talk(clause)) is not None:
+            if kind in (ACK, DONE) and asides:
+                return None  # "拿我的名字挂门上那种，可以吧", "judge is my brother-in-law, ok?": asking
+            talk.append(kind)
+        elif (word := _word(clause)) is not None:
+            words.append(word)
+        elif _TOPIC.search(clause) or _ASKS.search(clause) or any(ch.isdigit() for ch in clause):
+            return None  # content: a question of its own, or a subject of the measures
+        else:
+            asides += 1
+    if words:
+        return next(w for w in _ORDER if w in words)
+    return _strongest(talk)
+
+
+def _simplified(text: str) -> str:
+    from knowledge.search.text import simplified  # (the index's characters: loaded with the FAQ)
+
+    return simplified(text)
 
 
 def asked_language(text: str) -> str | None:
-    """"zh" or "en" when the whole message asks for that language; None otherwise ("英语培训有补贴吗" asks
-    about training)."""
-    key = _key(text)
-    if key is None:
-        return None
-    m = _LANGUAGE_EN.fullmatch(key) if key.isascii() else _LANGUAGE_ZH.fullmatch(key)
-    if m is not None:
-        return _LANGUAGES[next(g for g in m.groups() if g)]
-    other = _NOT_UNDERSTOOD.fullmatch(key)
-    return _OTHER[next(g for g in other.groups() if g)] if other else None
-
-
-CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE = "cancel", "menu", "handoff", "mytickets", "unsubscribe"
-
-_SAID: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
-    # (what, Chinese, English): each matched against the whole message.
-    (HUMAN, re.compile(
-        r"(?:我|我们)?(?:要|想|想要|需要|希望)?(?:请|麻烦|帮我)?(?:你)?(?:能不能|可不可以|可以|能否|能)?(?:帮我)?"
-        r"(?:找|转|转接|接|联系|叫|呼叫|换)?(?:一?个|一?位)?"
-        r"(?:人工|人工客服|客服|真人|活人|工作人员|工会的人|工会工作人员|经办人)(?:服务|来|来回答|回答|处理)?"
-        r"(?:吧|吗|呢|可以吗|行吗|好吗)?"),
-     re.compile(r"(?:(?:i|we)\s+(?:want|need|would like|'d like)\s+to\s+|can i\s+|could i\s+|let me\s+|please\s+)?"
-                r"(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|the\s+|some\s+)?(?:real\s+)?"
-                r"(?:person|human|people|agent|staff|staff member|someone|somebody|clerk|operator|officer)(?:\s+please)?"
-                r"|(?:please\s+)?(?:connect|put|transfer)\s+me\s+(?:to|through to|with)\s+(?:a\s+|an\s+|the\s+)?"
-                r"(?:real\s+)?(?:person|human|agent|staff|staff member|someone|clerk|operator)(?:\s+please)?"
-                r"|(?:a\s+)?real (?:person|human)(?:\s+please)?|(?:an?\s+)?(?:agent|operator)\s+please")),
-    (UNSUBSCRIBE, re.compile(
-        r"(?:请)?(?:不要|别|不用)(?:再)?(?:给我)?(?:发|推送|推)(?:消息|通知|提醒)?了?(?:吧)?|(?:我)?不(?:想|要)(?:再)?(?:收|接收)"
-        r"(?:到)?(?:消息|通知|提醒)了?|(?:取消|关闭|关掉)(?:所有)?(?:提醒|通知|推送)"),
-     re.compile(r"(?:please\s+)?stop\s+(?:sending\s+(?:me\s+)?)?(?:the\s+|all\s+|these\s+)?"
-                r"(?:messages|reminders|notifications|alerts)(?:\s+please)?|unsubscribe me|"
-                r"no more (?:messages|reminders|notifications)|i don'?t want (?:any more |more )?(?:messages|reminders)")),
-    (CANCEL, re.compile(
-        r"(?:我)?(?:不想|不打算|不用|不)(?:弄|办|做|测|查|问|申报|报|继续)了?(?:了|吧|啦)?|(?:我)?不要了|"
-        r"(?:先)?(?:停止|停下|结束|中止|终止)(?:吧|了)?|(?:先)?不(?:弄|办|做)了|算了(?:吧|算了)?|不玩了"),
-     re.compile(r"never\s*mind|forget it|stop(?: it| this| please)?|i'?m done|i give up|abort|leave it|no more")),
-    (MENU, re.compile(r"(?:回到|返回|回|去)(?:首页|主页|主菜单|开头|最开始)|首页|主页|重新开始|从头开始|从头再来"),
-     re.compile(r"(?:go\s+)?back to (?:the\s+)?(?:start|beginning|home|main menu|menu)|home(?:\s+page)?|start over|"
-                r"restart|main page")),
-    (TICKETS, re.compile(
-        r"(?:我)?(?:提交|问|留|反映)的(?:问题|事)(?:有人|有)?(?:回复|答复|回|处理|解决)(?:了)?(?:吗|没有|没)?|"
-        r"(?:有人)?(?:回复|答复)我了?(?:吗|没有|没)|我的(?:问题|工单)(?:有人)?(?:回复|答复|处理|怎么样)了?(?:吗|没有|没)?|"
-        r"工单(?:怎么样了|有回复吗|处理了吗)"),
-     re.compile(r"(?:did|has)\s+(?:anyone|someone|somebody|a clerk|the union)\s+(?:answer(?:ed)?|repl(?:y|ied)|"
-                r"respond(?:ed)?)(?:\s+to)?\s+my\s+(?:question|ticket|message)|any\s+(?:reply|answer|news|update)\s+"
-                r"(?:on|to|about|for)\s+my\s+(?:question|ticket)|(?:what is\s+|what's\s+)?(?:the\s+)?status of my "
-                r"(?:ticket|question)")),
-)
+    """"zh" or "en" when the message asks for that language."""
+    said = meaning(text)
+    return "zh" if said == LANGUAGE_ZH else "en" if said == LANGUAGE_EN else None
 
 
 def asked_word(text: str) -> str | None:
-    """CANCEL, MENU (global words), HUMAN or TICKETS (the flows they open) when the whole message says it in
-    other words than the word itself; None otherwise."""
-    key = _key(text)
-    if key is None:
-        return None
-    for what, zh, en in _SAID:
-        if (en if key.isascii() else zh).fullmatch(key):
-            return what
-    return None
+    """CANCEL, MENU (global words), HUMAN, TICKETS or UNSUBSCRIBE (the flows they open) when the message says it."""
+    said = meaning(text)
+    return said if said in (CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE) else None
+
+
+def small_talk(text: str) -> str | None:
+    """THANKS, ACK, BYE or DONE when the message is only that (with asides)."""
+    said = meaning(text)
+    return said if said in TALK else None

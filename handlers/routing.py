@@ -375,12 +375,12 @@ def language(r: Router, t: Turn) -> list[Reply] | None:
 
 
 def said_word(r: Router, t: Turn) -> list[Reply] | None:
-    """A word that works everywhere said in other words ("不想弄了", "回到首页", "我要找人工客服", "did anyone answer
+    """A word that works everywhere said in other words ("不想弄了", "回到首页", "能不能让真人来回答我", "did anyone answer
     my question"): as the word itself, in every state, unless it is exactly one of the options a step offered or
     a word of its own ("工作人员" opens the clerks' submenu)."""
     what = asked_word(t.text) if t.text and t.command is None and not t.ctx.incoming.choice else None
-    if what is not None and r.is_word(t.text):
-        return None
+    if what is not None and (r.is_word(t.text) or any(k in FORM_WORDS for k in word_forms(t.text))):
+        return None  # ("不填了" skips a form's question)
     if what is None or (t.flow is not None and t.conv.state and resolve(t.text, t.offered, fuzzy=False) is not None):
         return None
     if what in (CANCEL, MENU):
@@ -524,9 +524,9 @@ RULES: tuple[Rule, ...] = (
     active_step,
     menu_pick,
     asked,
+    small_talk,  # ("88", "886": a goodbye, not a number on no list)
     stray_number,
     no_text,
-    small_talk,
     listened,
     faq,
 )

@@ -4,11 +4,16 @@ reminders, in every state; a question about the measures that uses such words is
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from sqlmodel import Session, select
 
 from handlers.own_words import CANCEL, HUMAN, MENU, TICKETS, UNSUBSCRIBE, asked_word
 from storage.models import Conversation
+
+WORDS = Path(__file__).parent / "data" / "words_blind.jsonl"
 
 
 @pytest.mark.parametrize(("text", "what"), [
@@ -24,7 +29,7 @@ def test_a_word_that_works_everywhere_said_in_other_words(text: str, what: str) 
 
 
 @pytest.mark.parametrize("text", [
-    "工作人员的补贴怎么算", "客服电话多少", "我想找工作", "我要申报", "不填了",  # 不填: a form's "skip"
+    "工作人员的补贴怎么算", "客服电话多少", "我想找工作", "我要申报",
     "培训结束后多久能拿到证书，我提交的材料有问题吗", "stop the training early, is that allowed?", "首页上的通知在哪看",
 ])
 def test_a_question_with_such_words_is_still_a_question(text: str) -> None:
@@ -58,3 +63,36 @@ def test_tickets_and_reminders_in_other_words(person, text: str, flow: str) -> N
     worker.say(text)
     assert not any(r.citations for r in worker.replies)
     assert ("工单" if flow == "我的工单" else "提醒") in worker.text
+
+
+_LABELS = {"human": HUMAN, "cancel": CANCEL, "menu": MENU, "tickets": TICKETS, "unsubscribe": UNSUBSCRIBE,
+           "language_zh": "language_zh", "language_en": "language_en", "thanks": "thanks", "ack": "ack", "bye": "bye",
+           "done": "done", "question": None}
+
+
+def test_the_dev_split_of_the_blind_words_is_read_and_no_question_is_taken() -> None:
+    """A floor on the split tuned on (the test split is only reported, by bench/words.py)."""
+    from handlers.own_words import meaning
+
+    rows = [json.loads(line) for line in WORDS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    dev = [r for r in rows if r["split"] == "dev"]
+    right = sum(meaning(r["message"]) == _LABELS[r["intent"]] for r in dev)
+    taken = [r["message"] for r in dev if r["intent"] == "question" and meaning(r["message"]) is not None]
+    assert right / len(dev) >= 0.97 and not taken, (right, taken)
+
+
+def test_no_question_of_the_blind_question_sets_is_taken_for_a_word() -> None:
+    """Some 47 000 questions people wrote about the measures (every blind round, the self-descriptions): none is
+    read as cancel, thanks or a request for a person."""
+    from handlers.own_words import meaning
+
+    taken = []
+    for path in sorted((WORDS.parent).glob("*.jsonl")):
+        if path.name == WORDS.name:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            text = row.get("question") or row.get("message")
+            if text and meaning(text) is not None:
+                taken.append((path.name, text))
+    assert not taken, taken[:10]
