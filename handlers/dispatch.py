@@ -26,7 +26,7 @@ from sqlmodel import Session
 from handlers import events
 from handlers.flow import Ctx, Flow, MenuGroup
 from handlers.i18n import normalize_locale, translator
-from handlers.own_words import asked_language, asked_word
+from handlers.own_words import meaning
 from handlers.routing import (
     GLOBAL_COMMANDS,
     MAX_TEXT,
@@ -38,7 +38,6 @@ from handlers.routing import (
 )
 from handlers.services.clerks import follow_allow_list
 from handlers.settings import Settings
-from handlers.smalltalk import kind_of
 from handlers.types import DispatchResult, Incoming, Reply, sanitized
 from knowledge.text import PRIVACY_NOTICE, pseudonym, redact
 from storage import repositories as repo
@@ -242,8 +241,7 @@ class Dispatcher(Router):
         if (incoming.channel, incoming.user_key) in self._in_flow:
             return
         text = clean_text(incoming.text)[:MAX_TEXT]
-        if (len(text) < 2 or text.isdigit() or self.is_word(text) or kind_of(text) or asked_word(text)
-                or asked_language(text)):
+        if len(text) < 2 or text.isdigit() or self.is_word(text) or meaning(text) is not None:
             return
         try:
             self.prefetch(text)

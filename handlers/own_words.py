@@ -247,6 +247,32 @@ def _simplified(text: str) -> str:
     return simplified(text)
 
 
+def without_talk(text: str) -> str:
+    """``text`` without the small talk before and after its question ("好的，那培训补贴多少钱" -> "那培训补贴多少钱",
+    "Got it. And who approves it?" -> "And who approves it?"): what the FAQ searches. Unchanged when nothing else
+    is left, or when it has no small talk."""
+    parts = _CLAUSES.split(text)
+    seps = _CLAUSES.findall(text)
+
+    def talk(part: str) -> bool:
+        clause = " ".join("".join(ch for ch in normalize(part) if not _is_symbol(ch)).split())
+        return not clause or _talk(clause) is not None
+
+    first, last = 0, len(parts)
+    while first < last and talk(parts[first]):
+        first += 1
+    while last > first and talk(parts[last - 1]):
+        last -= 1
+    if first == last or (first == 0 and last == len(parts)):
+        return text
+    out = parts[first]
+    for i in range(first + 1, last):
+        out += seps[i - 1] + parts[i]
+    if last - 1 < len(seps) and ("?" in seps[last - 1] or "？" in seps[last - 1]):
+        out += seps[last - 1].strip()  # the question's own mark
+    return out.strip()
+
+
 def asked_language(text: str) -> str | None:
     """"zh" or "en" when the message asks for that language."""
     said = meaning(text)

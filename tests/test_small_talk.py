@@ -104,3 +104,28 @@ def test_thanks_is_no_question_for_a_clerk(person) -> None:
     worker.say("谢谢你")  # typed where the question is asked: thanked, and asked again
     assert worker.replies[0].text == ZH("You're welcome!") and worker.last.choices
     assert "哪个" not in worker.text  # not on to the programme step with "谢谢你" as the question
+
+
+@pytest.mark.parametrize(("text", "question"), [
+    ("好的，那培训补贴多少钱", "那培训补贴多少钱"), ("谢谢 请问证书怎么领，谢谢！", "请问证书怎么领"),
+    ("Got it. And who approves it?", "And who approves it?"), ("培训补贴多少钱", "培训补贴多少钱"), ("好的", "好的"),
+])
+def test_the_faq_searches_the_question_without_the_small_talk_round_it(text: str, question: str) -> None:
+    from handlers.own_words import without_talk
+
+    assert without_talk(text) == question
+
+
+def test_ok_before_a_question_does_not_spoil_its_answer(person) -> None:
+    worker = person("feng")
+    worker.say("云岭工匠每年评几个")
+    worker.say("好的，那培训补贴多少钱")  # alone, "好的，" made the search unsure
+    assert [(c.measure, c.article) for c in worker.replies[0].citations][:1] == [("training", 9)]
+
+
+def test_a_word_is_never_offered_as_the_question_for_a_clerk(person) -> None:
+    worker = person("chen")
+    worker.say("云岭工匠")
+    worker.say("算了 这个表我不弄了")  # a cancel, in other words
+    worker.say("人工")
+    assert not any("不弄了" in c.label for c in worker.last.choices), worker.text

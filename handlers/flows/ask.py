@@ -10,6 +10,7 @@ from dataclasses import replace
 from handlers.answering import PROGRAMME_NAMES, Asked, answer, prefetch, reply_locale
 from handlers.flow import Ctx
 from handlers.i18n import N_, translator
+from handlers.own_words import without_talk
 from handlers.services import questions
 from handlers.types import Choice, Reply
 
@@ -21,6 +22,7 @@ PREVIOUS_MAX = 200  # characters of the previous question searched with it
 
 
 def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
+    text = without_talk(text)  # "好的，那培训补贴多少钱": the question, not the "ok" before it
     # A question written in English gets an English answer whatever the person's language setting.
     # (Pinyin is not English: it is answered in the person's language.)
     # (Nor is a tapped "did you mean" choice, "§studio:10": it is answered in the person's language.)
@@ -157,4 +159,4 @@ def _previous_question(ctx: Ctx, text: str) -> str:
 def faq_prefetch(text: str) -> None:
     """The FAQ's search for ``text``, run by the dispatcher before its transaction (see
     :func:`handlers.answering.prefetch`)."""
-    prefetch(text)
+    prefetch(without_talk(text))

@@ -16,10 +16,10 @@ from handlers.choices import HANDOFF_WORDS, normalize, number_of, word_forms
 from handlers.flow import Answer, Ctx, Flow, Invalid, MenuGroup, Outcome, State, choices_reply, finish, goto
 from handlers.flows.core import keep_area
 from handlers.i18n import N_
+from handlers.own_words import meaning
 from handlers.services import tickets as service
 from handlers.services.errors import ServiceError
 from handlers.services.tickets import age, requester, ticket_no
-from handlers.smalltalk import kind_of
 from handlers.types import Choice, Reply
 from knowledge.places import PROVINCIAL_UNION, Place
 from storage import repo_tickets as tickets
@@ -67,7 +67,7 @@ def _last_question(ctx: Ctx) -> str:
     for text in reversed(ctx.recent):
         word = normalize(text)
         if (len(word) < 4 or any(k in _command_words() for k in word_forms(text)) or word.startswith("/")
-                or number_of(word) is not None or word.isdigit() or kind_of(text) is not None):
+                or number_of(word) is not None or word.isdigit() or meaning(text) is not None):
             continue
         return text
     return ""

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from handlers.i18n import N_, translator
+from handlers.own_words import meaning
 from handlers.services.errors import InvalidInput, NotFound
-from handlers.smalltalk import kind_of
 from handlers.types import Choice, Reply, reply_to_dict
 from knowledge.text import redact
 from storage import repo_tickets as tickets
@@ -46,9 +46,9 @@ def requester(session: Session, t: Ticket) -> str:
 # -- the person's side --------------------------------------------------------------------------------
 def clean_question(text: str) -> str:
     """A question as kept: ID and phone numbers masked, between 4 and MAX_QUESTION characters, and more than
-    thanks or "好的" (small talk, which a clerk cannot answer)."""
+    thanks, "好的" or "不弄了" (small talk or a word, which a clerk cannot answer: :func:`meaning`)."""
     text = redact(text.strip())
-    if len(text) < 4 or kind_of(text) is not None:
+    if len(text) < 4 or meaning(text) is not None:
         raise InvalidInput(N_("Please write your question in a few words."))
     if len(text) > MAX_QUESTION:
         raise InvalidInput(N_("Please keep it under {n} characters."), n=MAX_QUESTION)
