@@ -78,7 +78,7 @@ def test_the_dev_split_of_the_blind_words_is_read_and_no_question_is_taken() -> 
     dev = [r for r in rows if r["split"] == "dev"]
     right = sum(meaning(r["message"]) == _LABELS[r["intent"]] for r in dev)
     taken = [r["message"] for r in dev if r["intent"] == "question" and meaning(r["message"]) is not None]
-    assert right / len(dev) >= 0.97 and not taken, (right, taken)
+    assert right / len(dev) >= 0.95 and not taken, (right, taken)
 
 
 def test_no_question_of_the_blind_question_sets_is_taken_for_a_word() -> None:

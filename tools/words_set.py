@@ -2,10 +2,12 @@
 talk, in people's own words (bench/words.py).
 
     python tools/words_set.py WRITER.jsonl [WRITER.jsonl ...] > tests/data/words_blind.jsonl
+    python tools/words_set.py --dev WRITER.jsonl ... >> tests/data/words_blind.jsonl   # a later round: all dev
 
 Each writer's lines are kept as written (id, message, intent, lang, persona); a line with an unknown intent or
-an empty message is dropped and reported on stderr. The set is split once, half dev (tuned on) and half test
-(frozen: tests/test_words_blind.py checks its hash), stratified by writer and intent, with a fixed seed.
+an empty message is dropped and reported on stderr. Round 1 was split once, half dev (tuned on) and half test
+(frozen: tests/test_words_blind.py checks its hash), stratified by writer and intent, with a fixed seed; a
+later round (``--dev``) is all dev, so the test split stays as it was.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ INTENTS = frozenset({"human", "cancel", "menu", "tickets", "unsubscribe", "langu
 
 
 def main(paths: list[str]) -> int:
+    all_dev = paths[:1] == ["--dev"]
+    paths = paths[1:] if all_dev else paths
     rows: list[dict] = []
     for path in paths:
         for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
@@ -43,7 +47,7 @@ def main(paths: list[str]) -> int:
         members = sorted(groups[key], key=lambda r: r["id"])
         rng.shuffle(members)
         for i, row in enumerate(members):
-            row["split"] = "dev" if i % 2 == 0 else "test"
+            row["split"] = "dev" if all_dev or i % 2 == 0 else "test"
     for row in sorted(rows, key=lambda r: r["id"]):
         print(json.dumps(row, ensure_ascii=False))
     return 0
