@@ -33,6 +33,7 @@ LANGUAGE_ZH, LANGUAGE_EN = "language_zh", "language_en"
 CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE = "cancel", "menu", "handoff", "mytickets", "unsubscribe"
 TALK = frozenset({THANKS, ACK, BYE, DONE})
 MESSAGE_MAX = 80  # characters (Chinese) or 160 (English): a longer message says more than a word
+TALK_RUN_MAX = 16  # characters: a longer clause is no run of small-talk words ("好的谢谢再见")
 
 # -- small talk words ---------------------------------------------------------------------------------------
 _THANKS = ("谢谢", "谢谢你", "谢谢您", "谢谢啦", "谢啦", "谢了", "多谢", "多谢你", "多谢晒", "唔该", "唔该晒", "感谢", "感谢你",
@@ -68,6 +69,8 @@ _TOPIC = re.compile(
     r"training|course|class|subsid|fund|certificat|exam|studio|workstation|craftsman|deadline|document|eligib|"
     r"canteen|salary|wage|insurance|union member|application|apply|applicant|hukou|attendance|title|award|prize|"
     r"patent|rule|station|leader|team|judge|review|committee|equity|material|company|morals")
+# The subjects a cue may name itself ("退出这个申报流程", "abort this application").
+_CUE_TOPIC = re.compile(r"申报|申请|application|eligib")
 # A question of its own (once the cue's words are taken out).
 _ASKS = re.compile(
     r"什么|啥|哪|多少|(?<![好前这那])几[点天次个号岁年时张位]|为什么|为啥|是否|会不会|要不要|能不能|可不可以|有没有|是不是|怎么|咋|如何|多久|"
@@ -167,11 +170,18 @@ def _is_symbol(ch: str) -> bool:
     return unicodedata.category(ch) in ("So", "Sk", "Mn", "Cf") or ch in "\u200d\ufe0f"
 
 
+# Emoji and the marks that join them: taken out of a clause before it is read.
+_SYMBOLS = re.compile(r"[\u2190-\u21ff\u2300-\u23ff\u2460-\u27bf\u2b00-\u2bff\u3030\u303d\u3297\u3299"
+                      r"\ufe00-\ufe0f\u200b-\u200f\u20e3\U0001f000-\U0001faff]")
+
+
 def _talk(clause: str) -> str | None:
     """The small-talk kind of a whole clause ("谢谢你啊", "ok thanks", "好的谢谢"), or None."""
     kind = _TALK_WORDS.get(clause) or _TALK_WORDS.get(_PARTICLES.sub("", clause))
     if kind is not None:
         return kind
+    if len(clause) > TALK_RUN_MAX:
+        return _said_in_a_sentence(clause)
     pieces = clause.split() if clause.isascii() else list(clause)
     joiner = " " if clause.isascii() else ""
     kinds: list[str] = []
@@ -221,6 +231,8 @@ def _strongest(kinds: list[str]) -> str | None:
 def _word(clause: str) -> str | None:
     """The word a clause says, or None: the first cue found, when what it leaves names none of the measures'
     subjects and asks nothing ("退出这个申报流程" cancels; "培训班报名以后还能取消吗" asks)."""
+    if _TOPIC.search(clause) and not _CUE_TOPIC.search(clause):
+        return None  # a subject no cue names: whatever cue it holds, it is content (and most questions stop here)
     for what, cue in _CUES:
         m = cue.search(clause)
         if m is None:
@@ -262,7 +274,7 @@ def meaning(text: str) -> str | None:
     talk: list[str] = []
     asides = 0
     for raw in _CLAUSES.split(key):
-        clause = " ".join("".join(ch for ch in raw if not _is_symbol(ch)).split()).strip(" '\"“”")
+        clause = " ".join(_SYMBOLS.sub("", raw).split()).strip(" '\"“”")
         if not clause:
             continue
         if (word := _word(clause)) is not None:  # (before small talk: "唔该用中文同我讲" asks for Chinese)
@@ -281,9 +293,23 @@ def meaning(text: str) -> str | None:
 
 
 def _simplified(text: str) -> str:
-    from knowledge.search.text import simplified  # (the index's characters: loaded with the FAQ)
+    """Traditional characters as simplified (謝謝, 轉人工), converted only when there is one."""
+    if not any(ch in _traditional() for ch in text):
+        return text
+    from knowledge.search.text import _zhconv
 
-    return simplified(text)
+    return str(_zhconv().convert(text, "zh-cn"))
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> frozenset[str]:
+    """The characters zhconv writes otherwise in simplified Chinese (its table, loaded once)."""
+    from knowledge.search.text import _zhconv
+
+    _zhconv()
+    from zhconv.zhconv import getdict
+
+    return frozenset(k for k, v in getdict("zh-cn").items() if len(k) == 1 and v != k)
 
 
 def without_talk(text: str) -> str:
@@ -294,7 +320,7 @@ def without_talk(text: str) -> str:
     seps = _CLAUSES.findall(text)
 
     def talk(part: str) -> bool:
-        clause = " ".join("".join(ch for ch in normalize(part) if not _is_symbol(ch)).split())
+        clause = " ".join(_SYMBOLS.sub("", normalize(part)).split())
         return not clause or _talk(clause) is not None
 
     first, last = 0, len(parts)
