@@ -418,6 +418,10 @@ def flow_word(r: Router, t: Turn) -> list[Reply] | None:
     if trig is None or (t.flow is not None and t.conv.state and resolve(t.text, t.offered, fuzzy=False) is not None
                         and number_of(t.text) is None):
         return None
+    if trig == ("flow:lang", "") and t.flow is not None and t.conv.state in t.flow.states and t.flow.name != "lang":
+        # The language chooser in the middle of a step is a call: once chosen, the step is asked again, in it.
+        t.ctx.data = {RETURN: {"flow": t.flow.name, "state": t.conv.state, "data": t.ctx.data}}
+        return r.enter(t.ctx, t.conv, r.flows["lang"])
     return r.open(t.ctx, t.conv, *trig)
 
 

@@ -52,3 +52,18 @@ def test_in_a_step_the_step_goes_on_in_the_language_chosen(person, engine) -> No
     assert conv.flow == "craftsman" and conv.retries == 0
     worker.say("2")  # its options still pick
     assert "Chinese national" in worker.text
+
+
+def test_the_language_chooser_in_a_step_returns_to_the_step(person, engine) -> None:
+    worker = person("zhou")
+    worker.say("云岭工匠")
+    worker.say("2")  # not named before: on to the next question
+    zh_question, values = worker.last.text, worker.choice_values()
+    worker.say("语言")
+    assert worker.choice_values() == ["zh", "en"]
+    worker.say("2")
+    assert worker.replies[0].text == translator("en")(LANGUAGE_SET)
+    assert worker.last.text != zh_question and worker.choice_values() == values  # the same question, in English
+    with Session(engine) as s:
+        conv = s.exec(select(Conversation)).one()
+    assert conv.flow == "craftsman"
