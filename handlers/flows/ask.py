@@ -70,6 +70,9 @@ NEXT_STEPS: dict[tuple[str, int], tuple[str, ...]] = {
 # they give no answer. (flow, Chinese words, English words)
 ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     # Not 打卡 (clocking in at work) nor a bare "schedule" (of a review, of payments).
+    # "我今天签到了没有": whether one is signed in, before the sign-in itself.
+    ("signed_today", ("签到了没", "签到了吗", "签上了吗", "签上了没", "签到成功了", "签没签到", "签到没有"),
+     ("did i sign in", "am i signed in", "was i signed in", "did my sign-in work", "did i check in")),
     ("signin", ("签到",), ("sign in", "sign-in", "check in", "check-in")),
     ("my_schedule", ("课表", "课程表", "上课时间", "几点上课", "哪天上课", "课程安排"),
      ("class schedule", "training schedule", "my schedule", "timetable", "my classes")),
@@ -95,7 +98,7 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 _ASKED_FOR_EN = {name: re.compile(r"\b(?:" + "|".join(map(re.escape, en)) + r")\b") for name, _zh, en in ASKED_FOR}
 NEXT_LABELS = {
     "signin": N_("Sign in to my class now"), "my_schedule": N_("See my classes"),
-    "my_certificate": N_("See my certificates"), "training_calendar": N_("See what is due this year"),
+    "my_certificate": N_("See my certificates"), "signed_today": N_("Did I sign in today?"), "training_calendar": N_("See what is due this year"),
     "status": N_("Check my application's progress"),
     "broadcast": N_("Send a broadcast"), "cases": N_("Open the case desk"),
     "drafts_export": N_("Export my union's application forms"), "training_classes": N_("Manage training classes"),
