@@ -203,6 +203,9 @@ class State:
     handle: Handle
     free_text: bool = False  # accept answers that match none of the offered choices
     max_retries: int = 3
+    # Takes a message as written (a ticket's question or answer, a broadcast): a sentence typed here is that text,
+    # whatever words it uses ("已经帮您转给工作人员了" answers a ticket); only a short word still acts as one.
+    prose: bool = False
     to: tuple[str, ...] = field(kw_only=True)  # declared targets (states, "flow:NAME"); () when it only ends
 
 

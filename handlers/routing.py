@@ -47,6 +47,7 @@ FORM_WORDS = SKIP | BACK | SAVE
 _BARE_NUMBER = re.compile(r"\d{1,3}")  # after normalize(): full-width digits are ASCII
 # What a question or a request looks like, typed where a step wanted its answer (Router._answered_aside).
 ASIDE_MIN = 4  # characters
+PROSE_WORD_MAX = 8  # characters (or 3 English words): where a step takes prose, a longer message is that prose
 _ASKS = re.compile(r"[吗？?]|什么|怎么|怎样|如何|哪|几|多少|能不能|能否|可不可以|可以|是否|要不要|需不需要|想|"
                    r"^(?:how|what|when|where|who|which|why|can|could|do|does|is|are|will|should|may)\b")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -361,7 +362,7 @@ def language(r: Router, t: Turn) -> list[Reply] | None:
     """A language asked for in words ("说中文", "switch to English"): set at once, in every state, as the global
     word "language" works everywhere (its chooser is one tap longer)."""
     code = asked_language(t.text) if t.text and not t.ctx.incoming.choice and "lang" in r.flows else None
-    if code is None:
+    if code is None or _typing_prose(t):
         return None
     flow = t.flow
     state = flow.states.get(t.conv.state) if flow is not None and t.conv.state else None
@@ -374,12 +375,20 @@ def language(r: Router, t: Turn) -> list[Reply] | None:
     return [Reply(text=t.ctx._(LANGUAGE_SET)), prompt]
 
 
+def _typing_prose(t: Turn) -> bool:
+    """The step takes a message as written (a ticket's question or answer, a broadcast: :attr:`State.prose`) and
+    this one is longer than a word: it is that text, whatever it says ("好的，已经帮您转给县总工会的工作人员了")."""
+    state = t.flow.states.get(t.conv.state) if t.flow is not None and t.conv.state else None
+    key = normalize(t.text)
+    return state is not None and state.prose and (len(key.split()) > 3 if key.isascii() else len(key) > PROSE_WORD_MAX)
+
+
 def said_word(r: Router, t: Turn) -> list[Reply] | None:
     """A word that works everywhere said in other words ("不想弄了", "回到首页", "能不能让真人来回答我", "did anyone answer
     my question"): as the word itself, in every state, unless it is exactly one of the options a step offered or
     a word of its own ("工作人员" opens the clerks' submenu)."""
     what = asked_word(t.text) if t.text and t.command is None and not t.ctx.incoming.choice else None
-    if what is not None and (r.is_word(t.text) or any(k in FORM_WORDS for k in word_forms(t.text))):
+    if what is not None and (r.is_word(t.text) or _typing_prose(t) or any(k in FORM_WORDS for k in word_forms(t.text))):
         return None  # ("不填了" skips a form's question)
     if what is None or (t.flow is not None and t.conv.state and resolve(t.text, t.offered, fuzzy=False) is not None):
         return None

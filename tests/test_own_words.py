@@ -96,3 +96,16 @@ def test_no_question_of_the_blind_question_sets_is_taken_for_a_word() -> None:
             if text and meaning(text) is not None:
                 taken.append((path.name, text))
     assert not taken, taken[:10]
+
+
+def test_in_a_free_text_step_a_sentence_is_the_text_asked_for(person, engine) -> None:
+    """"我已经联系过县总工会的工作人员了…" typed as the question for a clerk is that question, not a request for a
+    person (which would ask for the question again, for ever); a short word still works ("不想弄了")."""
+    worker = person("hu")
+    worker.say("人工")
+    worker.say("我已经联系过县总工会的工作人员了，他们让我问这里")
+    assert _flow(engine) == "handoff" and "哪个项目" in worker.text  # on to the programme step
+    worker.say("取消")
+    worker.say("人工")
+    worker.say("不想弄了")  # a short word is still one
+    assert _flow(engine) == "" and "已取消" in worker.text

@@ -282,7 +282,7 @@ BROADCAST = Flow(
         "programme": State(prompt=_ask_programme, handle=_on_programme, to=("stage", "text")),
         "stage": State(prompt=_ask_stage, handle=_on_stage, to=("text",)),
         "class_code": State(prompt=_ask_class, handle=_on_class, free_text=True, to=("text",)),
-        "text": State(prompt=_ask_text, handle=_on_text, free_text=True, to=("preview",)),
+        "text": State(prompt=_ask_text, handle=_on_text, free_text=True, prose=True, to=("preview",)),
         "preview": State(prompt=_ask_preview, handle=_on_preview, to=("when",)),
         "when": State(prompt=_ask_when, handle=_on_when, free_text=True, to=()),
         "pick_draft": State(prompt=_ask_pick_draft, handle=_on_pick_draft, free_text=True, to=("preview",)),

@@ -239,7 +239,7 @@ CLERK_CASES = Flow(
         "title": State(prompt=_ask_title, handle=_on_title, free_text=True, to=()),
         "case": State(prompt=_ask_case, handle=_on_case, free_text=True, to=("action",)),
         "action": State(prompt=_ask_action, handle=_on_action, to=("pub_date", "reason")),
-        "reason": State(prompt=_ask_reason, handle=_on_reason, free_text=True, to=()),
+        "reason": State(prompt=_ask_reason, handle=_on_reason, free_text=True, prose=True, to=()),
         "pub_date": State(prompt=_ask_pub_date, handle=_on_pub_date, free_text=True, to=()),
     },
     commands=("/cases", "申报管理", "案件管理", "case desk"), menu_order=500,

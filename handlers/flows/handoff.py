@@ -127,7 +127,7 @@ def _create(ctx: Ctx) -> Outcome:
 HANDOFF = Flow(
     name="handoff", title=N_("Talk to a person"), start="question",
     states={
-        "question": State(_ask_question, _on_question, free_text=True, to=("programme",)),
+        "question": State(_ask_question, _on_question, free_text=True, prose=True, to=("programme",)),
         "programme": State(_ask_programme, _on_programme, to=("unit",)),
         "unit": State(_ask_unit, _on_unit, free_text=True, to=()),
     },
@@ -215,7 +215,7 @@ MY_TICKETS = Flow(
     states={
         "pick": State(_ask_pick_mine, _on_pick_mine, to=("mine_action",)),
         "mine_action": State(_ask_mine_action, _on_mine_action, to=("mine_reply", "rate")),
-        "mine_reply": State(_ask_mine_reply, _on_mine_reply, free_text=True, to=()),
+        "mine_reply": State(_ask_mine_reply, _on_mine_reply, free_text=True, prose=True, to=()),
         "rate": State(_ask_rate, _on_rate, to=()),
     },
     commands=("我的工单", "/mytickets", "my tickets", "工单进度"), menu_order=710,
@@ -310,7 +310,7 @@ TICKETS = Flow(
     states={
         "queue": State(_ask_queue, _on_queue, to=("ticket",)),
         "ticket": State(_ask_ticket, _on_ticket, to=("answer", "queue")),
-        "answer": State(_ask_answer, _on_answer, free_text=True, to=()),
+        "answer": State(_ask_answer, _on_answer, free_text=True, prose=True, to=()),
     },
     commands=("/tickets", "工单", "工单列表", "tickets"), menu_order=720,
 )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from handlers.i18n import N_, translator
-from handlers.own_words import meaning
+from handlers.own_words import small_talk
 from handlers.services.errors import InvalidInput, NotFound
 from handlers.types import Choice, Reply, reply_to_dict
 from knowledge.text import redact
@@ -46,9 +46,9 @@ def requester(session: Session, t: Ticket) -> str:
 # -- the person's side --------------------------------------------------------------------------------
 def clean_question(text: str) -> str:
     """A question as kept: ID and phone numbers masked, between 4 and MAX_QUESTION characters, and more than
-    thanks, "好的" or "不弄了" (small talk or a word, which a clerk cannot answer: :func:`meaning`)."""
+    thanks or "好的" (small talk, which a clerk cannot answer)."""
     text = redact(text.strip())
-    if len(text) < 4 or meaning(text) is not None:
+    if len(text) < 4 or small_talk(text) is not None:
         raise InvalidInput(N_("Please write your question in a few words."))
     if len(text) > MAX_QUESTION:
         raise InvalidInput(N_("Please keep it under {n} characters."), n=MAX_QUESTION)
