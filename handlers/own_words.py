@@ -38,26 +38,28 @@ TALK_RUN_MAX = 16  # characters: a longer clause is no run of small-talk words (
 # -- small talk words ---------------------------------------------------------------------------------------
 _THANKS = ("谢谢", "谢谢你", "谢谢您", "谢谢啦", "谢啦", "谢了", "多谢", "多谢你", "多谢晒", "唔该", "唔该晒", "感谢", "感谢你",
            "感谢您", "非常感谢", "太感谢了", "十分感谢", "万分感谢", "辛苦了", "辛苦", "麻烦了", "麻烦你了", "谢谢你的帮助",
-           "谢谢帮助", "谢谢解答", "谢谢你的解答", "谢谢您的解答", "谢谢回复", "谢谢老师", "thanks", "thank you", "thank u",
+           "谢谢帮助", "谢谢解答", "谢谢你的解答", "谢谢您的解答", "谢谢回复", "谢谢老师", "salamat", "salamat po", "thanks po", "thanks", "thank you", "thank u",
            "thx", "ty", "tks", "many thanks", "thanks a lot", "thanks so much", "thank you so much", "thank you very much",
            "thanks for your help", "thanks for the help", "thank you for your help", "cheers", "appreciate it",
            "much appreciated")
 _ACK = ("好", "好的", "好滴", "好嘞", "好吧", "好了", "嗯", "嗯嗯", "嗯呢", "哦", "哦哦", "噢", "喔", "知道了", "晓得了", "明白",
         "明白了", "了解", "了解了", "清楚了", "收到", "懂了", "行", "行吧", "可以", "是的", "是", "对", "对的", "没问题", "要得",
-        "得", "知道咗", "明白咗", "收到晒", "晓得", "okk", "ok", "okay", "k", "kk", "got it", "i see", "understood",
+        "得", "知道咗", "明白咗", "收到晒", "晓得", "好哒", "okk", "ok", "okay", "k", "kk", "got it", "i see", "understood",
         "understand", "ok understand", "alright", "all right", "sure", "cool", "great", "fine", "yes", "yep", "yeah",
         "noted", "good")
 _BYE = ("再见", "拜拜", "拜", "拜了", "88", "886", "回头见", "下次见", "再会", "告辞", "告辞了", "下次再聊", "我下了", "先这样",
-        "走了", "我走了", "先走了", "bye", "bye bye", "goodbye", "see you", "see ya", "catch you later",
+        "走了", "我走了", "先走了", "下了", "先下了", "下线了", "下线", "回见", "明天见", "bye", "bye bye", "goodbye", "see you", "see ya", "catch you later",
         "will catch you later", "have a good day", "have a nice day")
 _DONE = ("没有了", "没了", "没有", "没事了", "没事", "不用了", "不用", "不需要了", "暂时没有", "就这些", "就这样", "没别的事了",
-         "没别的了", "没啥了", "没得了", "没得啥子了", "没有其他问题了", "没有其他需要了", "暂时没有其他问题了", "冇啦", "暂时唔使",
+         "没别的了", "没啥了", "没得了", "没得啥子了", "莫得了", "莫得", "别的没啥了", "none", "没有其他问题了", "没有其他需要了", "暂时没有其他问题了", "冇啦", "暂时唔使",
          "no", "nope", "no thanks", "no thank you", "nothing", "nothing else", "that's all", "that is all",
          "i'm good", "im good", "all good")
 _TALK_WORDS: dict[str, str] = {w: kind for kind, words in ((THANKS, _THANKS), (ACK, _ACK), (BYE, _BYE), (DONE, _DONE))
                                for w in words}
 _THANKS_SYMBOLS = frozenset("🙏💐🌹❤♥")
 _PARTICLES = re.compile(r"[啊呀哈啦了哦噢么嘛呢吧咯喔～~]+$")
+# Words said round small talk that add nothing: 亲 (dear), and the fillers of Filipino English.
+_FILLERS = re.compile(r"^亲|亲$|(?:\s+(?:po|naman|na po|na|lah|pls|please))+$")
 
 # -- what a clause is about ----------------------------------------------------------------------------------
 # The measures' subjects (and the neighbouring ones people ask about): a clause naming one is content.
@@ -70,12 +72,13 @@ _TOPIC = re.compile(
     r"canteen|salary|wage|insurance|union member|application|apply|applicant|hukou|attendance|title|award|prize|"
     r"patent|rule|station|leader|team|judge|review|committee|equity|material|company|morals")
 # The subjects a cue may name itself ("退出这个申报流程", "abort this application").
-_CUE_TOPIC = re.compile(r"申报|申请|application|eligib")
+_CUE_TOPIC = re.compile(r"申报|申请|资格|截止|application|eligib")
 # A question of its own (once the cue's words are taken out).
 _ASKS = re.compile(
     r"什么|啥|哪|多少|(?<![好前这那])几[点天次个号岁年时张位]|为什么|为啥|是否|会不会|要不要|能不能|可不可以|有没有|是不是|怎么|咋|如何|多久|"
-    r"(.)不\1|吗|还是|不$|\?|？|"
-    r"\b(?:what|which|when|where|why|who|whom|how)\b|"
+    r"(?!烦不烦|累不累)(.)不\1|吗|还是|不$|\?|？|"
+    r"\b(?:what|which|when|where|why|who|whom|how|whether)\b|want to know|wondering|\bif (?:i|we) can\b|"
+    r"\b(?:don'?t|do not) want to (?:cancel|stop|quit)\b|"
     r"^(?:is|are|does|do|did|will|would|should|may|can|could|shouldn'?t|isn'?t|aren'?t)\b")
 
 # Questions no cue carries: found inside a cue's match too ("工单一般多久会有回复" asks how long).
@@ -83,11 +86,14 @@ _NEVER_A_CUE = re.compile(r"多久|什么(?!状态|情况|进度)|啥(?!子)|多
                           r"\b(?:how long|how much|how many|when|why|which)\b")
 # "怎么回首页", "how do I get back to the menu": asking how to do what the word does is asking for it (not for a
 # cancel: "取消了怎么恢复" asks something else).
-_HOW = re.compile(r"怎么|咋个?|如何|\bhow (?:do|can|could) (?:i|we)\b|\bhow to\b|\bwhat(?:'s| is)(?: the)?\b")
+_HOW = re.compile(r"怎么|咋个?|如何|\bhow (?:do|can|could) (?:i|we)\b|\bhow to\b|\bwhat(?:'s| is)(?: the)?\b|"
+                  r"\bwhat i (?:asked|sent|submitted)\b")
 _HOW_ASKS_FOR = frozenset({"language", MENU, HUMAN, UNSUBSCRIBE, TICKETS})
 # The words a request is wrapped in ("能不能…", "…可以吗", "please…"): no question of their own.
 _WRAPPERS = re.compile(r"请问|唔该|能不能|可不可以|可唔可以|能否|可以吗?|行吗|好吗|行不行|好不好|吗|呢|嘛|\?|？|麻烦(?:你|您)?|请|帮我|"
-                       r"\b(?:please|pls|kindly|just|can you|could you|can u|would you|can i|could i|may i|can we|could we)\b")
+                       r"^\s*能|(?<=[\u4e00-\u9fff])\s*不\s*$|"
+                       r"\b(?:please|pls|kindly|just|po|naman|salamat|can you|could you|can u|would you|can i|could i|may i|"
+                       r"can we|could we|i would prefer(?: that)?(?: you)?|i would like to|i request to)\b")
 # What a question round a cue says beyond it: characters other than pronouns and particles.
 _CONTENT = re.compile(r"[\u4e00-\u9fff](?<![我你您他她它的了个这那们吗呢吧啊呀嘛哦])")
 CONTENT_MAX = 5
@@ -100,37 +106,47 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:能不能|可不可以|可唔可以|可以|能否|请|麻烦|劳驾|帮我)?(?:以后|从现在起|今后)?(?:都|全部)?"
         r"(?:用|说|讲|要|换成?|换回|切换(?:到|成|为)?|改(?:成|用|为|回)?|转(?:成|做|返|回)?|设(?:置)?(?:成|为)?|弄成|回复?我?用?)"
         r"(?:回)?" + _LANG_WORD + r"(?:的|版|模式|界面|回复|回答|说|讲|交流)?|"
-        + _LANG_WORD + r"(?:版|模式|界面)|^" + _LANG_WORD + r"(?:" + _LANG_WORD + r")?$|"
+        + _LANG_WORD + r"(?:版|模式|界面)|^" + _LANG_WORD + r"(?:" + _LANG_WORD + r")*$|"
         r"(?:(?:can|could|would) (?:you|u) )?(?:please )?(?:switch|change|set|go|turn)(?: (?:it|the|language|back|over))*"
         r" (?:to|into) " + _LANG_WORD + r"|(?:(?:can|could|would) (?:you|u) |please )*(?:speak|talk|reply|respond|answer|"
         r"write|use)(?: to me)? (?:in )?" + _LANG_WORD + r"|do (?:you|u) speak " + _LANG_WORD + r"|"
-        r"(?:in )?" + _LANG_WORD + r" please|" + _LANG_WORD + r" (?:please|mode|version)")),
+        r"(?:in )?" + _LANG_WORD + r" please|" + _LANG_WORD + r" (?:please|pls|mode|version|language)|"
+        + _LANG_WORD + r" only(?: from now(?: on)?)?|(?:communicate|talk|write|reply|respond|speak)(?: to me)? in "
+        + _LANG_WORD)),
     ("not_understood", re.compile(
         r"(?:看不懂|不懂|不会|听不懂|不认得|不认识|睇得好辛苦|睇唔明|看不明白)" + _LANG_WORD + r"?|"
         + _LANG_WORD + r"(?:我)?(?:实在|真的|根本)?(?:看不懂|不懂|不认得|睇得好辛苦|睇唔明)|"
         r"(?:i )?(?:don'?t|do not|can'?t|cannot) (?:read|understand|speak)(?: much)? " + _LANG_WORD)),
     (UNSUBSCRIBE, re.compile(
-        r"退[订定]|取消(?:订阅|提醒|通知|推送)|(?<!要)(?:不要|别|不用|不必|莫|唔好)(?:再)?(?:给(?:我|老朽|本人))?(?:发|推送?|send)(?:给我)?"
+        r"退[订定]|unsub(?:scribe|cribe)?\b|取消(?:我)?(?:订阅)?(?:的)?(?:所有|全部)?[^，,]{0,6}(?:提醒|通知|推送|订阅)|"
+        r"(?<!要)(?:不要|别|不用|不必|莫要?|唔好)(?:再)?(?:给(?:我|老朽|本人))?(?:发|推送?|send|提醒)(?:给我|我)?"
         r"(?:消息|通知|提醒)?|(?:提醒|通知)[^，,]{0,4}(?:关|不想收|不要收)|(?:不想|不要)(?:再)?收(?:到)?(?:提醒|通知|消息)?了?|"
-        r"(?:提醒|通知|推送|消息)[^，,]{0,8}(?:关掉|关了|不要了|去掉|停了|停掉)|(?:关掉|关闭)(?:所有)?(?:提醒|通知|推送)|"
+        r"(?:提醒|通知|推送|消息)[^，,]{0,8}(?:关掉|关了|不要了|去掉|停了|停掉)|(?:关掉|关闭|关了)(?:所有)?(?:消息)?(?:提醒|通知|推送)|"
+        r"不再需要(?:这些)?(?:提醒|通知|消息)|"
         r"从(?:提醒|通知)名单里?(?:去掉|删掉|拿掉)|unsubscribe|opt (?:me )?out|"
         r"stop (?:sending (?:me )?(?:the |these |all |your )?(?:messages|reminders|notifications|alerts)?|messaging me|"
         r"texting me|(?:the |these |all |your )?(?:messages|reminders|notifications|alerts))|turn off (?:these |the |all |my )?(?:alerts|notifications|reminders)|"
         r"no more notifications?(?: to me)?|"
-        r"(?:don'?t|no longer|do not) want (?:to receive )?(?:these|the|any|your)? ?(?:more )?"
+        r"(?:don'?t|no longer|do not) (?:want|wish|need) (?:to (?:receive|get) )?(?:these|the|any|your)? ?(?:more )?"
         r"(?:messages|notifications|reminders)|no more (?:messages|reminders|notifications)|remove me")),
     (TICKETS, re.compile(
-        r"(?:问题|工单|留言|留的言|咨询|事情|事项|那个事|问的那个|请求)[^，,]{0,10}?(?:有没有人?|有冇人|有人)?"
-        r"(?:回复|答复|回|理|看到|处理|进度|办理|覆|状态)"
+        r"(?:问题|工单|留言|留的言|咨询|事情|事项|那个事|问的那个|请求|单子)[^，,]{0,10}?(?:有没有人?|有冇人|有人)?"
+        r"(?:回复|答复|回|理|看到|看|处理|进度|办理|覆|状态)"
         r"(?:得|到)?(?:进度)?(?:怎么样了?|如何|到?哪一?步了?|了没有?|没有|了吗|没)?|(?:有没有|有无)(?:人)?(?:答复|回复|回音)|"
-        r"(?:人工|工作人员|办事员|经办人|clerk)[^，,]{0,6}(?:回|答复|回复|看到)(?:了)?(?:没|吗|没有)?|"
+        r"(?:人工|工作人员|办事员|经办人|工会的人|clerk)[^，,]{0,6}(?:回|答复|回复|看到)(?:了)?(?:没得|没|吗|没有)?|"
+        r"(?:尚未|还没|没|未)(?:结案|办结|处理完)的?(?:询问|咨询单?|问题|单子|工单|请求)|"
+        r"(?:看|查)(?:下|一下|看)?我(?:提|提交|交)的(?:那些|那几个)?(?:单子|咨询|问题|留言)|"
+        r"^(?:现在)?(?:处理|办理?)(?:到|得)(?:哪一?步|怎么样)了?$|"
         r"(?:咋|怎么)?还?没(?:有)?人(?:理|回)|有人回复我|有(?:人)?(?:回复|答复|回)了?(?:吗|没有?)|"
         r"^(?:有)?(?:人)?回(?:复)?了(?:没有?|吗)$|我(?:的|提交的)工单|(?:看|查)(?:哈|下|一下)?我(?:提交|问)的|"
         r"没处理完的(?:请求|问题|工单)|"
         r"(?:has|did|have) (?:the |a |any )?(?:clerk|staff|anyone|someone|somebody|the union)[^,.]{0,20}"
         r"(?:answer|repl|respond|look)|(?:any )?(?:update|news|reply|answer) (?:on|to|about|for) (?:the |my )"
         r"(?:ticket|question|request|message|query)|my (?:open )?(?:requests|tickets)|(?:show|see|check) my (?:open )?"
-        r"(?:requests|tickets)|status of (?:the |my )(?:tickets?|requests?|query|question)")),
+        r"(?:requests|tickets)|status of (?:the |my )(?:pending |open |earlier )?(?:tickets?|requests?|query|question)|"
+        r"(?:see|list|show)(?: me)? (?:the list of |all )?(?:my )?(?:requests|tickets|questions) i'?ve (?:submitted|sent)|"
+        r"(?:my|the) (?:earlier |previous |last )?(?:inquiry|enquiry|question|request|ticket|message)[^,.]{0,30}"
+        r"(?:answered|replied|looked at)|^any (?:reply|answer|news|update)(?: yet| or not)?$")),
     (HUMAN, re.compile(
         r"(?:找|转|转接|接|联系|叫|换|让|要|跟|和|同|请|转个|搵|揾)[^，,]{0,10}"
         r"(?:人工(?!智能)|客服|真人|活人|工作人员|同志|办事员|经办人员?|real person|human|agent|staff|union officer)|"
@@ -140,29 +156,35 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:talk|speak|chat|discuss)(?: directly)? (?:to|with) (?:a |an |the |some |one of the |someone from |"
         r"a member of )?(?:real |actual |live |human )?(?:person|human|people|agent|staff|staff member|someone|somebody|"
         r"clerk|operator|officer|union officers?)|is there (?:an? )?(?:real |actual |live )?(?:human|person)|"
+        r"is there (?:someone|somebody|anyone)(?: from the union)?(?: (?:i|we) can (?:chat|talk|speak) (?:with|to)|$)|"
+        r"(?:be )?connected to (?:a |an |the )?(?:real |human |live )?(?:person|human|staff|staff member|clerk|agent)|"
         r"(?:(?:connect|put|transfer)(?: me)?|get me) (?:to |through to |with )?(?:a |an |the |one of the |some )?"
-        r"(?:real |actual |live |human )?(?:person|human|agent|staff|staff member|someone|clerk|operator|officer|"
+        r"(?:real |actual |live |human |responsible )?(?:person|human|agent|staff|staff member|someone|clerk|operator|officer|"
         r"union officers?)|"
         r"(?:a |an )?(?:real|actual|live) (?:person|human)|(?:an? )?(?:agent|operator|human) please|speak with staff|"
         r"not (?:a )?(?:robot|bot)")),
     (CANCEL, re.compile(
-        r"取消|不(?:想|要|打算)?(?:填|做|弄|答|问|申请|申报|报|搞|测|继续|往下)了|别(?:再)?(?:往下)?(?:问|填)了|"
+        r"取消|(?:不|莫|别)(?:想|要|打算)?(?:填|做|弄|答|问|申请|申报|报|搞|测|继续|往下)了|别(?:再)?(?:往下)?(?:问|填)了|"
         r"停(?:一下|掉|止|下|了)|中止|终止|退出|作废|算了|不要了|不玩了|不搞了|不办了|(?:这一步|这步|它)撤了|暂不提交|"
-        r"(?:退出|取消|停止|中止)(?:这个|当前|刚才的?)?(?:申报|申请|报名|填报)?(?:流程|问卷|表格?|检查|测试)|"
-        r"(?:quit|stop|abort|cancel|exit|leave)(?: the| this| my)?(?: eligibility| application)?(?: check| form)? "
-        r"(?:check|form|questionnaire|survey|test|application)|quit|stop (?:this|it)|^stop$|abort|cancel|never ?mind|nvm|forget it|"
+        r"(?:退出|取消|停止|中止)(?:这个|当前|本次|刚才的?)?(?:申报|申请|报名|填报|资格)?(?:流程|问卷|表格?|检查|测试|自测)|"
+        r"(?:quit|stop|abort|cancel|exit|leave|discontinue)(?: the| this| my)?(?: current)?(?: eligibility| application)?"
+        r"(?: check| form)? (?:check|form|questionnaire|survey|test|application|procedure|process)|quit|stop (?:this|it)|^stop$|abort|cancel|never ?mind|nvm|forget it|"
         r"give up|"
         r"i don'?t want to continue")),
     (MENU, re.compile(
-        r"(?:回到?|返回|去|带我回到?|给我看下?)(?:最)?(?:首页|主页|主菜单|菜单|开头|开始|最开始|最开头|起点|那个菜单)|"
-        r"主菜单|首页|重新开始|从头(?:开始|再来)|"
+        r"(?:回到?|返回|退回|去|带我回到?|给我看下?)(?:最初的?|最)?(?:首页|主页|主菜单|菜单|主选单|选单|主界面|主页面|开头|开始|"
+        r"最开始|最开头|起点|那个菜单)(?:画面|界面)?|主菜单|主选单|首页|重新开始|从头(?:开始|再来)|"
         r"(?:back|return|go back|take me back|take me|go|get back) (?:me )?to (?:the )?(?:home|start|beginning|main menu|"
-        r"menu|home screen|home page|first screen)|^(?:main )?menu$|back to home|go home(?: screen)?|start over|restart|"
-        r"main page")),
+        r"menu|home screen|home page|first screen|initial menu|first menu)|^(?:main )?menu$|back to home|"
+        r"go home(?: screen)?|^home(?: screen| page)?$|start over|restart|main page")),
 )
 # When clauses say different words: one's tickets first ("上次转人工留的言 办事员看到没" asks about the answer), a
 # person, the language, the reminders.
 _ORDER = (TICKETS, HUMAN, LANGUAGE_ZH, LANGUAGE_EN, UNSUBSCRIBE, CANCEL, MENU)
+# A complaint about the assistant or the language it speaks ("这个机器人咋个说不清楚嘛", "你咋突然蹦英文了"): an
+# aside, though it asks "why" (it asks nothing the measures answer).
+_COMPLAINT = re.compile(r"机器人|bot\b|robot|(?:咋个?|怎么|为什么|为啥|why)[^，,]{0,8}(?:英文|英语|中文|洋文|chinese|english)|"
+                        r"烦不烦|(?:绕|转)了半天")
 _CLAUSES = re.compile(r"[，,。.!！?？;；、~～…—\n]+|(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 
 
@@ -177,6 +199,7 @@ _SYMBOLS = re.compile(r"[\u2190-\u21ff\u2300-\u23ff\u2460-\u27bf\u2b00-\u2bff\u3
 
 def _talk(clause: str) -> str | None:
     """The small-talk kind of a whole clause ("谢谢你啊", "ok thanks", "好的谢谢"), or None."""
+    clause = _FILLERS.sub("", clause).strip() or clause
     kind = _TALK_WORDS.get(clause) or _TALK_WORDS.get(_PARTICLES.sub("", clause))
     if kind is not None:
         return kind
@@ -205,8 +228,9 @@ _THANKING = re.compile(r"谢|感谢|thank(?!s to)|thx|appreciate")
 _LEAVING = re.compile(r"再见|拜拜|告辞|下次见|\b(?:good)?bye\b|see you|catch you later")
 # "nothing else", in a sentence of its own: "莫得啥子要问的了", "暂无其他事项", "That will be all", "no more queries".
 _NOTHING_MORE = re.compile(
-    r"^(?:我|老朽|本人|咱)?(?:也)?(?:暂时|暂|目前|现在)?(?:没有|没|莫得|冇|木有|无|别无)(?:得)?(?:别的|其他|其它|啥子?|嘢|什么|他)?"
-    r"(?:事|问题|事项|要问的|需要|要办的)?(?:了|啦|喇|咯)?$|"
+    r"^(?:我|老朽|本人|咱)?(?:也)?(?:暂时|暂|目前|现在)?(?:没有|没|莫得|冇|木有|无|别无)(?:得)?(?:别的|其他|其它|啥子?|嘢|什么|他|哪样)?"
+    r"(?:事|问题|事项|要问的|需要|需求|要办的)?(?:了|啦|喇|咯)?$|"
+    r"^i have no (?:further|more|other) (?:questions?|queries)$|"
     r"^(?:that(?:'s| is| will be| would be)|this is) (?:it|all)$|^nothing (?:else|more)(?: for now)?$|"
     r"^no (?:more|other|further) (?:questions?|queries|query)(?: for now)?$")
 
@@ -239,14 +263,15 @@ def _word(clause: str) -> str | None:
             continue
         if _NEVER_A_CUE.search(m.group()):
             return None
-        rest = clause[:m.start()] + " " + clause[m.end():]
+        rest = cue.sub(" ", clause)
+        after = clause[m.end():]
         if what in _HOW_ASKS_FOR:
             rest = _HOW.sub(" ", rest)
         stripped = _WRAPPERS.sub(" ", rest).strip()
         if _TOPIC.search(stripped) or _ASKS.search(stripped) or _NEVER_A_CUE.search(stripped):
             return None
-        if re.search(r"吗|？|\?", rest) and len(_CONTENT.findall(stripped)) >= CONTENT_MAX:
-            return None  # "退订了提醒之后还能重新订阅吗": a question round the cue
+        if re.search(r"吗|？|\?|不$", after) and len(_CONTENT.findall(_WRAPPERS.sub(" ", after))) >= CONTENT_MAX:
+            return None  # "退订了提醒之后还能重新订阅吗": a question after the cue
         if what in ("language", "not_understood"):
             code = _LANG_CODES.get(next((g for g in m.groups() if g), ""))
             if code is None:
@@ -280,10 +305,11 @@ def meaning(text: str) -> str | None:
         if (word := _word(clause)) is not None:  # (before small talk: "唔该用中文同我讲" asks for Chinese)
             words.append(word)
         elif (kind := _talk(clause)) is not None:
-            if kind in (ACK, DONE) and asides:
+            if asides and (kind == ACK or clause in ("no", "没有", "不", "nope")):
                 return None  # "拿我的名字挂门上那种，可以吧", "judge is my brother-in-law, ok?": asking
             talk.append(kind)
-        elif _TOPIC.search(clause) or _ASKS.search(clause) or any(ch.isdigit() for ch in clause):
+        elif _TOPIC.search(clause) or (_ASKS.search(clause) and not _COMPLAINT.search(clause)) \
+                or any(ch.isdigit() for ch in clause):
             return None  # content: a question of its own, or a subject of the measures
         else:
             asides += 1

@@ -25,6 +25,6 @@ def test_the_test_split_is_frozen() -> None:
 
 def test_every_line_is_labelled_and_split_once() -> None:
     rows = _rows()
-    assert len({r["id"] for r in rows}) == len(rows) == 1040  # round 1 (520, split once) and round 2 (520, dev)
+    assert len({r["id"] for r in rows}) == len(rows) == 1560  # round 1 (520, split once), rounds 2 and 3 (520 each, dev)
     assert {r["intent"] for r in rows} == INTENTS and {r["split"] for r in rows} == {"dev", "test"}
     assert all(r["message"].strip() and r["lang"] in ("zh", "en") for r in rows)
