@@ -21,6 +21,15 @@ def answer_all(p, *values: str) -> None:  # type: ignore[no-untyped-def]
         pick(p, v)
 
 
+def to_household(p, referrers: str) -> None:  # type: ignore[no-untyped-def]
+    """The channel check by expert referral, ``referrers`` typed as their number, qualified referrers in Yunnan and
+    a household there: up to the question of the household's county."""
+    p.say("申报渠道")
+    answer_all(p, "referral")
+    p.say(referrers)
+    answer_all(p, "yes", "yes", "yes", "yes")
+
+
 def cited(p) -> list[str]:  # type: ignore[no-untyped-def]
     return [c.label for r in p.replies for c in r.citations]
 
@@ -137,10 +146,7 @@ def test_correcting_answers_and_reasking_invalid_input(person) -> None:
     assert "以下哪一项最符合" in gina.text
 
     henry = person("henry")
-    henry.say("申报渠道")
-    answer_all(henry, "referral")
-    henry.say("3")
-    answer_all(henry, "yes", "yes", "yes", "yes")
+    to_household(henry, "3")
     henry.say("北京市朝阳区")
     assert "没有识别出这是云南省内的地名" in henry.text
     henry.say("昆明")
@@ -421,10 +427,7 @@ def test_a_count_is_taken_in_words_as_people_type_it(person, typed: str, accepte
 def test_a_place_typed_in_a_sentence_is_read(person) -> None:
     """The referral's county union from "我户口在曲靖市麒麟区", as from "曲靖市麒麟区"; two places are asked again."""
     jack = person("jack")
-    jack.say("申报渠道")
-    answer_all(jack, "referral")
-    jack.say("两位")
-    answer_all(jack, "yes", "yes", "yes", "yes")
+    to_household(jack, "两位")
     jack.say("昆明或者曲靖")
     assert "没有识别出这是云南省内的地名" in jack.text
     jack.say("我户口在曲靖市麒麟区")
