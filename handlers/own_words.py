@@ -338,6 +338,7 @@ def _traditional() -> frozenset[str]:
     return frozenset(k for k, v in getdict("zh-cn").items() if len(k) == 1 and v != k)
 
 
+@lru_cache(maxsize=256)
 def without_talk(text: str) -> str:
     """``text`` without the small talk before and after its question ("好的，那培训补贴多少钱" -> "那培训补贴多少钱",
     "Got it. And who approves it?" -> "And who approves it?"): what the FAQ searches. Unchanged when nothing else

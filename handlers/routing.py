@@ -34,7 +34,8 @@ from handlers.flow import LANGUAGE_SET, Answer, Ctx, Flow, MenuGroup, Outcome, c
 from handlers.i18n import N_, translator
 from handlers.menus import Menus
 from handlers.own_words import CANCEL, MENU, asked_language, asked_word
-from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, REPLIES, THANKS, THANKS_AT_STEP, kind_of, locale_of
+from handlers.own_words import small_talk as talk_of
+from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, REPLIES, THANKS, THANKS_AT_STEP, locale_of
 from handlers.types import Choice, Reply
 from knowledge.text import pseudonym
 from storage.repositories import ConversationState
@@ -209,6 +210,12 @@ class Router(Menus):
             command = kind.word
         return Turn(ctx=ctx, conv=conv, text=text, offered=offered, flow=flow, command=command, notes=notes)
 
+    def _ask(self, ctx: Ctx, conv: ConversationState, flow: Flow, state_name: str, retries: int = 0) -> Reply:
+        """The step's question, asked now: its prompt, and the conversation kept there with its choices offered."""
+        prompt = flow.states[state_name].prompt(ctx)
+        self._save(ctx, conv, flow.name, state_name, prompt.choices, retries)
+        return prompt
+
     def _save(self, ctx: Ctx, conv: ConversationState, flow: str, state: str, offered: Sequence[Choice],
               retries: int = 0) -> None:
         ctx.flush_slots()
@@ -254,29 +261,23 @@ class Router(Menus):
                 raise Invalid(_("Please answer with one of the options (a number is enough)."))
             outcome = state.handle(ctx, Answer(text=text, choice=choice))
         except Invalid as bad:
-            if choice is None and (talk := kind_of(text)) in (THANKS, BYE):
+            if choice is None and (talk := talk_of(text)) in (THANKS, BYE):
                 # Thanks or a goodbye typed at a step is no wrong answer (no retry counted): thanked, the step asked
                 # again; after a goodbye the step waits as it is. "好的" or "对吧" gets the step's hint, as before.
                 said = translator(locale_of(text, ctx.locale))
                 if talk == BYE:
                     return [Reply(text=said(REPLIES[BYE]))]
-                prompt = state.prompt(ctx)
-                self._save(ctx, conv, flow.name, state_name, prompt.choices, conv.retries)
-                return [Reply(text=said(THANKS_AT_STEP)), prompt]
+                return [Reply(text=said(THANKS_AT_STEP)), self._ask(ctx, conv, flow, state_name, conv.retries)]
             if choice is None and (aside := self._answered_aside(ctx, text, flow.name)) is not None:
                 # Not an answer to the step but a question the measures answer: answered, and the step asked
                 # again where it was (no retry counted).
-                prompt = state.prompt(ctx)
-                self._save(ctx, conv, flow.name, state_name, prompt.choices, conv.retries)
-                return [*aside, prompt]
+                return [*aside, self._ask(ctx, conv, flow, state_name, conv.retries)]
             retries = conv.retries + 1
             if retries > state.max_retries:
                 return self.show_menu(ctx, conv, _("{why} We seem to be stuck, so I have stopped this step. You can "
                                                    "start it again from the menu, or type 'human' to reach a person.",
                                                    why=bad.message))
-            prompt = state.prompt(ctx)
-            self._save(ctx, conv, flow.name, state_name, prompt.choices, retries)
-            return [Reply(text=bad.message), prompt]
+            return [Reply(text=bad.message), self._ask(ctx, conv, flow, state_name, retries)]
         return self._apply(ctx, conv, flow, state_name, outcome, retries=0)
 
     def _answered_aside(self, ctx: Ctx, text: str, flow: str) -> list[Reply] | None:
@@ -333,17 +334,13 @@ class Router(Menus):
             self._save(ctx, conv, "", "", replies[-1].choices if replies else ())
             return replies
         state_name = outcome.next_state or current or flow.start or ""
-        prompt = flow.states[state_name].prompt(ctx)
-        self._save(ctx, conv, flow.name, state_name, prompt.choices, retries)
-        return [*replies, prompt]
+        return [*replies, self._ask(ctx, conv, flow, state_name, retries)]
 
     def _resume(self, ctx: Ctx, conv: ConversationState, flow: Flow, state_name: str) -> list[Reply]:
         if state_name not in flow.states:
             log.error("flow %s: sub-flow returned to unknown state %s", flow.name, state_name)
             return self.show_menu(ctx, conv)
-        prompt = flow.states[state_name].prompt(ctx)
-        self._save(ctx, conv, flow.name, state_name, prompt.choices)
-        return [prompt]
+        return [self._ask(ctx, conv, flow, state_name)]
 
 
 # -- the rules, in order ----------------------------------------------------------------------------------
@@ -364,15 +361,11 @@ def language(r: Router, t: Turn) -> list[Reply] | None:
     code = asked_language(t.text) if t.text and not t.ctx.incoming.choice and "lang" in r.flows else None
     if code is None or _typing_prose(t):
         return None
-    flow = t.flow
-    state = flow.states.get(t.conv.state) if flow is not None and t.conv.state else None
-    if flow is None or state is None:
+    if t.flow is None or t.conv.state not in t.flow.states:
         return r.open(t.ctx, t.conv, "flow:lang", code)
     # In a step: the step goes on, asked again in the language chosen.
     t.ctx.set_locale(code)
-    prompt = state.prompt(t.ctx)
-    r._save(t.ctx, t.conv, flow.name, t.conv.state, prompt.choices, t.conv.retries)
-    return [Reply(text=t.ctx._(LANGUAGE_SET)), prompt]
+    return [Reply(text=t.ctx._(LANGUAGE_SET)), r._ask(t.ctx, t.conv, t.flow, t.conv.state, t.conv.retries)]
 
 
 def _typing_prose(t: Turn) -> bool:
@@ -493,7 +486,7 @@ def no_text(r: Router, t: Turn) -> list[Reply] | None:
 def small_talk(r: Router, t: Turn) -> list[Reply] | None:
     """Thanks, "好的", a goodbye: answered as such, not searched; after "好的" the choices last offered are
     offered again (:mod:`handlers.smalltalk`)."""
-    kind = kind_of(t.text) if t.value is None else None
+    kind = talk_of(t.text) if t.value is None else None
     if kind is None:
         return None
     said = translator(locale_of(t.text, t.ctx.locale))

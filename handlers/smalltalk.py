@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from handlers.choices import normalize
 from handlers.i18n import N_
-from handlers.own_words import ACK, BYE, DONE, THANKS, small_talk
+from handlers.own_words import ACK, BYE, DONE, THANKS
 
-__all__ = ["ACK", "ACK_WITH_CHOICES", "BYE", "DONE", "REPLIES", "THANKS", "THANKS_AT_STEP", "kind_of", "locale_of"]
+__all__ = ["ACK", "ACK_WITH_CHOICES", "BYE", "DONE", "REPLIES", "THANKS", "THANKS_AT_STEP", "locale_of"]
 
 REPLIES = {
     THANKS: N_("You're welcome! Ask me anything else about the four measures, or type 'menu' to see what I can do."),
@@ -24,12 +24,6 @@ REPLIES = {
 }
 ACK_WITH_CHOICES = N_("OK. To go on, choose a number:")
 THANKS_AT_STEP = N_("You're welcome!")
-
-
-def kind_of(text: str) -> str | None:
-    """THANKS, ACK, BYE or DONE when the message is only that (:func:`handlers.own_words.meaning`: "好的谢谢" is
-    thanks, "好的，那材料交到哪里" a question); None for anything else."""
-    return small_talk(text)
 
 
 _SHORT_ASCII = frozenset({"ok", "okay", "k", "kk", "88", "886", "ty", "thx"})

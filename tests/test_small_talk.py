@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from handlers.i18n import translator
-from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, DONE, REPLIES, THANKS, kind_of
+from handlers.own_words import small_talk as kind_of
+from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, DONE, REPLIES, THANKS
 
 ZH, EN = translator("zh"), translator("en")
 
