@@ -3,11 +3,12 @@
     .venv/bin/python bench/wechat_db.py [--batch 4] [--messages 2400] [--db URL]
 
 What the webhook does with a message of a person it knows, minus HTTP, crypto of the envelope and the FAQ's
-search (the messages are menu words, menu taps and flow steps): the message recorded in the inbox (on
-SQLite a batch's rows in one transaction, as the database thread does; on PostgreSQL one statement per
-message), behind the replay guard (the nonce), then the chat's lock and queue, then handled (``KeyedGuard``:
-the message key, the inbox row settled) in one transaction per batch (SQLite, ``handle_many``) or per message
-(PostgreSQL, ``handle``), the passive reply put in the reply cache (encrypted) in that transaction. ``bench/wechat.py`` measures the whole webhook, but on a shared machine its CPU
+search (the messages are menu words, menu taps and flow steps): the message recorded in the inbox (a batch's rows in one transaction, as the
+webhook's thread does), behind the replay guard (the nonce), then the chat's lock and queue, then handled (``KeyedGuard``:
+the message key, the inbox row settled) in one transaction per batch (``handle_many``), the passive reply put
+in the reply cache (encrypted) in that transaction: what ``bot.serial`` does with a batch. On PostgreSQL the
+batch's rows are recorded behind their guards, one statement each, and the batch's chats locked together,
+their queues read with the locks (``ChannelStore.lock_all``), before the batch is handled. ``bench/wechat.py`` measures the whole webhook, but on a shared machine its CPU
 per message varies by more than what a statement costs; this isolates the part that statements cost.
 """
 
@@ -39,7 +40,7 @@ def main() -> int:
     from storage.db import init_db, make_engine, run_in_transaction
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--batch", type=int, default=4, help="messages per transaction on SQLite (default 4)")
+    ap.add_argument("--batch", type=int, default=4, help="messages per transaction (default 4)")
     ap.add_argument("--messages", type=int, default=2400)
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--db", default="", help="database URL (default: SQLite in a temporary directory)")
@@ -51,7 +52,7 @@ def main() -> int:
     store = WeChatStore(engine, "bench-key")
     cached = datetime.now(UTC) + timedelta(minutes=5)
     sqlite = engine.dialect.name == "sqlite"
-    batch = args.batch if sqlite else 1
+    batch = args.batch
     run = time.time_ns() // 1000 % 10**9  # keys unique to this run (a --db outlives it)
     statements = [0]
 
@@ -71,15 +72,15 @@ def main() -> int:
             items.append((Incoming(channel="wechat", user_key=user, message_key=key, received_at=datetime.now(UTC),
                                    **KINDS[n // args.users % len(KINDS)]),  # type: ignore[arg-type]
                           KeyedGuard("wechat-nonce", None, "replayed", settle=("wechat", key)), cache(key)))
+        assert run_in_transaction(engine, lambda s: run_steps(s, steps)) == [None] * len(steps)
         if sqlite:
-            assert run_in_transaction(engine, lambda s: run_steps(s, steps)) == [None] * len(steps)
             return d.handle_many(items)
-        assert store.admit(steps[0]) is None
-        incoming, guard, after = items[0]
-        held = store.lock(store.chat_of(incoming.user_key))
+        first = {store.chat_of(i.user_key): i.message_key for i, _g, _a in reversed(items)}
+        held = store.lock_all(first)
         try:
-            store.queue_of(held, store.chat_of(incoming.user_key), incoming.message_key)
-            return [d.handle(incoming, guard=guard, after=after)]
+            for chat, key in first.items():
+                assert store.queue_of(held, chat, key) is not None
+            return d.handle_many(items)
         finally:
             held.release()
 

@@ -12,7 +12,7 @@ with the data key (sealed: :func:`storage.crypto.seal`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -25,7 +25,7 @@ from storage import repositories as repo
 from storage.chat_order import Held as Held  # re-exported: the adapters reach storage through this module
 from storage.chat_order import chat_key, chat_locks
 from storage.crypto import decrypt, seal
-from storage.db import at_commit, run_alone, run_in_transaction
+from storage.db import at_commit, run_in_transaction
 
 T = TypeVar("T")
 Unreadable = object()  # an inbox row that does not decrypt (another data key?)
@@ -98,15 +98,6 @@ class ChannelStore:
         ``guard`` when given (see :class:`InboxRow`)."""
         return InboxRow(self.channel, message_key, seal(self.data_key, plain), at, chat, seq, guard, replayed)
 
-    def admit(self, step: InboxRow) -> object:
-        """Run a recording step on its own (what it returns): on PostgreSQL a guarded row is one statement, run
-        in autocommit (:func:`storage.db.run_alone`), which commits it as a transaction would."""
-        if step.guard is None or self.engine.dialect.name != "postgresql":
-            return self.run(step)
-        guard = step.guard
-        admitted = run_alone(self.engine, lambda c: repo_inbox.admit_one(connection=c, row=step.row(), guard=guard))
-        return None if admitted else step.replayed
-
     def record(self, message_key: str, plain: str, at: datetime | None = None, *, chat: int | None = None,
                seq: int | None = None) -> None:
         self.run(self.inbox_recorder(message_key, plain, at, chat=chat, seq=seq))
@@ -133,15 +124,19 @@ class ChannelStore:
     def lock(self, chat: int) -> Held:
         """Wait for a chat's lock (see :mod:`storage.chat_order`); release it with ``Held.release``. On
         PostgreSQL the chat's queue is read with the lock, in the same round trip (:meth:`queue_of`)."""
-        return chat_locks(self.engine).acquire(chat, repo_inbox.pending_of_read(channel=self.channel, chat=chat))
+        return self.lock_all([chat])
+
+    def lock_all(self, chats: Iterable[int]) -> Held:
+        """:meth:`lock` for several chats at once (a batch of messages), each chat's queue read with the locks."""
+        return chat_locks(self.engine).acquire_all(
+            {chat: repo_inbox.pending_of_read(channel=self.channel, chat=chat) for chat in chats})
 
     def queue_of(self, held: Held, chat: int, message_key: str | None = None) -> list[tuple[str, str | object]] | None:
         """Under the chat's lock: the chat's rows still in the inbox, in its order, up to and including
         ``message_key``'s (all of them without one); None when ``message_key``'s row is not there any more:
         it was handled, with every row before it, by whoever held the lock."""
-        if held.rows is not None:  # read with the lock
-            rows = [(key, body) for key, body in held.rows]
-            held.rows = None
+        if (taken := held.take(chat)) is not None:  # read with the lock
+            rows = [(key, body) for key, body in taken]
         elif held.connection is not None:  # the lock's own connection: no second one for the read
             rows = held.read(*repo_inbox.pending_of_read(channel=self.channel, chat=chat))
         else:

@@ -21,7 +21,8 @@ nobody waits for a dead process. The lock is
 * on SQLite, a lock of this process only (SQLite serves one process).
 
 Threads of one process queue first on the process's own lock of the chat, so a process holds at most one
-connection per chat, and a process's waiting threads hold none.
+connection per chat, and a process's waiting threads hold none. A batch of messages (the WeChat webhook's,
+:mod:`bot.serial`) takes its chats' locks together, in ascending order of key, on one connection.
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ from storage.prepared import Prepared
 
 log = logging.getLogger(__name__)
 _LOCK_SQL = "SELECT pg_advisory_xact_lock(%(k)s)"
+Read = tuple[Prepared, Mapping[str, Any]]  # a statement and its parameters, read under a lock
 
 IDLE_LIMIT_S = 300  # a lock transaction idle this long (a stalled process) is ended by the server
 # Connections kept open for locks per process (Telegram holds at most bot.telegram.app.ORDER_SLOTS, the WeChat
-# webhook one per pool thread): opening one per lock would cost more than the lock. Up to 32 when needed.
+# webhook one for its batch and one per sweep): opening one per lock would cost more than the lock.
 LOCK_CONNECTIONS = 16
 
 
@@ -108,14 +110,18 @@ class _Connections:
 
 
 class Held:
-    """A chat's lock, held until :meth:`release`. ``connection``: the lock's own psycopg connection on
-    PostgreSQL (reads made on it see every row committed before the lock was granted), None on SQLite."""
+    """Chats' locks, held until :meth:`release`. ``connection``: the locks' own psycopg connection on
+    PostgreSQL (reads made on it see every row committed before the locks were granted), None on SQLite."""
 
-    def __init__(self, local: _Local, connection: Any = None, rows: list[tuple[Any, ...]] | None = None,
-                 pool: _Connections | None = None) -> None:
-        self._local, self.connection, self._pool = local, connection, pool
-        self.rows = rows  # what the read given to ChatLocks.acquire returned, read under the lock
+    def __init__(self, locals_: list[_Local], connection: Any = None,
+                 rows: dict[int, list[tuple[Any, ...]]] | None = None, pool: _Connections | None = None) -> None:
+        self._locals, self.connection, self._pool = locals_, connection, pool
+        self._rows = rows or {}  # per chat, what the read given to ChatLocks.acquire_all returned, under the lock
         self._released = False
+
+    def take(self, key: int) -> list[tuple[Any, ...]] | None:
+        """The rows read with chat ``key``'s lock (None: none, or taken already: they are read once)."""
+        return self._rows.pop(key, None)
 
     def read(self, statement: Prepared, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """``statement``'s rows, read on the lock's connection, in its transaction."""
@@ -133,14 +139,15 @@ class Held:
         try:
             if self.connection is not None and self._pool is not None:
                 try:
-                    self.connection.execute("ROLLBACK")  # ends the transaction: the advisory lock goes with it
+                    self.connection.execute("ROLLBACK")  # ends the transaction: the advisory locks go with it
                     self._pool.put(self.connection)
-                except Exception as exc:  # the session is gone (and its lock with it): never pool it again
+                except Exception as exc:  # the session is gone (and its locks with it): never pool it again
                     log.warning("chat lock connection lost (%s); discarded", type(exc).__name__)
                     with contextlib.suppress(Exception):
                         self.connection.close()
         finally:
-            self._local.lock.release()
+            for local in reversed(self._locals):
+                local.lock.release()
 
 
 class ChatLocks:
@@ -153,48 +160,62 @@ class ChatLocks:
         # must not take the handling transactions' places in the main pool.
         self._pool = _Connections(engine) if engine.dialect.name == "postgresql" else None
 
-    def acquire(self, key: int, read: tuple[Prepared, Mapping[str, Any]] | None = None) -> Held:
+    def acquire(self, key: int, read: Read | None = None) -> Held:
         """Wait for the chat's lock (first this process's, then the database's). ``read``: a statement run on
         the lock's connection once the lock is granted, in the same round trip as the lock (and its BEGIN),
-        its rows in ``Held.rows`` (on PostgreSQL; None on SQLite)."""
-        with self._guard:
-            local = self._locals.get(key)
-            if local is None:
-                local = self._locals[key] = _Local()
-        local.lock.acquire()
-        if self._pool is None:
-            return Held(local, None)
+        its rows in ``Held.take(key)`` (on PostgreSQL; None on SQLite)."""
+        return self.acquire_all({key: read})
+
+    def acquire_all(self, reads: Mapping[int, Read | None]) -> Held:
+        """The locks of several chats (the keys of ``reads``), held together, as :meth:`acquire` takes one: in
+        ascending order of key, so that two holders of several never wait on each other, and on PostgreSQL in
+        one transaction on one connection, whose BEGIN, locks and reads go in one round trip (a batch of
+        messages pays one lock and one release, not one per chat)."""
+        keys = sorted(reads)
+        taken: list[_Local] = []
         try:
-            connection, rows = self._locked(key, read)
-            return Held(local, connection, rows, self._pool)
+            for key in keys:
+                with self._guard:
+                    local = self._locals.get(key)
+                    if local is None:
+                        local = self._locals[key] = _Local()
+                local.lock.acquire()
+                taken.append(local)
+            if self._pool is None:
+                return Held(taken)
+            connection, rows = self._locked([(key, reads[key]) for key in keys])
+            return Held(taken, connection, rows, self._pool)
         except BaseException:
-            local.lock.release()
+            for local in reversed(taken):
+                local.lock.release()
             raise
 
-    def _locked(self, key: int, read: tuple[Prepared, Mapping[str, Any]] | None
-                ) -> tuple[Any, list[tuple[Any, ...]] | None]:
-        """A connection whose transaction holds the advisory lock, and the rows of ``read``: BEGIN, the lock and
-        the read go in one round trip (psycopg's pipeline), the read running once the lock is granted, with
-        a snapshot taken then. A pooled connection the server closed meanwhile (a restart) fails its first
+    def _locked(self, reads: list[tuple[int, Read | None]]) -> tuple[Any, dict[int, list[tuple[Any, ...]]]]:
+        """A connection whose transaction holds the advisory locks, and the rows of each read: BEGIN, the locks
+        and the reads go in one round trip (psycopg's pipeline), the reads running once every lock is granted,
+        with a snapshot taken then. A pooled connection the server closed meanwhile (a restart) fails its first
         statement and is replaced once, instead of a ping per lock."""
         pool = self._pool
         assert pool is not None
-        plan, args = read[0].args(pool._dialect, read[1]) if read is not None else (None, None)
+        plans = [(key, *read[0].args(pool._dialect, read[1])) for key, read in reads if read is not None]
+        sql = plans[0][1].sql if plans else _LOCK_SQL  # what an error names (the pipeline fails as a whole)
         for attempt in (1, 2):
             connection, pooled = pool.get()
             try:
                 with connection.pipeline():
                     connection.execute("BEGIN")
-                    connection.execute(_LOCK_SQL, {"k": key})
-                    cursor = connection.execute(plan.sql, args) if plan is not None else None
-                return connection, (Prepared.rows(plan, cursor.fetchall())
-                                    if plan is not None and cursor is not None else None)
+                    for key, _read in reads:
+                        connection.execute(_LOCK_SQL, {"k": key})
+                    cursors = []
+                    for key, plan, args in plans:
+                        cursors.append((key, plan, connection.execute(plan.sql, args)))
+                return connection, {key: Prepared.rows(plan, cursor.fetchall()) for key, plan, cursor in cursors}
             except pool.Error as exc:
                 lost = connection.closed or connection.broken
                 with contextlib.suppress(Exception):
                     connection.close()
                 if attempt == 2 or not (lost and pooled):
-                    raise pool.error(exc, plan.sql if plan is not None else _LOCK_SQL, connection) from exc
+                    raise pool.error(exc, sql, connection) from exc
                 pool.dispose()  # the server went away (a restart): the other idle ones are gone too
             except BaseException:
                 with contextlib.suppress(Exception):

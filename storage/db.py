@@ -219,27 +219,6 @@ def _retrying(once: Callable[[], T], attempts: int) -> T:
     raise AssertionError("unreachable")
 
 
-def run_alone(engine: Engine, work: Callable[[Connection], T], *, attempts: int = 4) -> T:
-    """``work``'s one statement on its own, retried when the database is busy: on PostgreSQL in autocommit (a
-    statement on its own is a transaction: no BEGIN and COMMIT round trips), elsewhere in a transaction."""
-    if engine.dialect.name != "postgresql":
-        return run_in_transaction(engine, lambda session: work(session.connection()), attempts=attempts)
-
-    def once() -> T:
-        with engine.connect() as connection:
-            dbapi: Any = connection.connection.dbapi_connection
-            dbapi.autocommit = True
-            try:
-                result = work(connection)
-                connection.commit()  # (nothing to commit: it ends SQLAlchemy's transaction)
-            finally:
-                if not dbapi.closed:
-                    dbapi.autocommit = False
-            return result
-
-    return _retrying(once, attempts)
-
-
 def create_all(engine: Engine) -> None:
     import_all_models()
     SQLModel.metadata.create_all(engine)

@@ -52,7 +52,7 @@ def _admit_one() -> Prepared:
 
 @cache
 def _guard_keys(n: int) -> Prepared:
-    # SQLite: the batch's guard keys in one multi-row INSERT (text: a multi-row VALUES has no cache key).
+    # The batch's guard keys in one multi-row INSERT (text: a multi-row VALUES has no cache key).
     t = table(ProcessedMessage)
     values = ", ".join(f"(:c{i}, :k{i}, :at)" for i in range(n))
     return Prepared(text(f"INSERT INTO {t.name} (channel, message_key, processed_at) VALUES {values} "
@@ -61,8 +61,7 @@ def _guard_keys(n: int) -> Prepared:
 
 
 def admit_one(*, connection: Connection, row: dict[str, Any], guard: tuple[str, str]) -> bool:
-    """:func:`admit` for one row on PostgreSQL, in one statement on ``connection`` (which may be in autocommit:
-    :func:`storage.db.run_alone`)."""
+    """:func:`admit` for one row on PostgreSQL, in one statement on ``connection``."""
     now = utcnow()
     (count,), = _admit_one().run(connection, {**row, "received_at": row["received_at"] or now, "gc": guard[0],
                                               "gk": guard[1], "at": now})
@@ -72,24 +71,17 @@ def admit_one(*, connection: Connection, row: dict[str, Any], guard: tuple[str, 
 def admit(*, session: Session, rows: list[dict[str, Any]], guards: list[tuple[str, str] | None]) -> list[bool]:
     """:func:`record_many`, each row behind its guard: a key seen once, such as WeChat's (timestamp, nonce),
     recorded in ``processed_message`` (``guards[i]``: its channel and key; None: no guard). A row whose key
-    was seen before (or earlier in ``rows``) is not recorded; True per row when it was admitted. On
-    PostgreSQL one statement per row; on SQLite one INSERT for the batch's keys and one executemany."""
+    was seen before (or earlier in ``rows``) is not recorded; True per row when it was admitted. One INSERT for
+    the batch's keys and one executemany (on PostgreSQL a single guarded row in one statement)."""
     now = utcnow()
     rows = [{**row, "received_at": row["received_at"] or now} for row in rows]
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        out = []
-        for row, guard in zip(rows, guards, strict=True):
-            if guard is None:
-                record(session=session, **{k: v for k, v in row.items() if k != "received_at"}, at=row["received_at"])
-                out.append(True)
-                continue
-            out.append(admit_one(connection=conn, row=row, guard=guard))
-        return out
+    if conn.dialect.name == "postgresql" and len(rows) == 1 and guards[0] is not None:
+        return [admit_one(connection=conn, row=rows[0], guard=guards[0])]
     keys = [g for g in guards if g is not None]
     fresh: set[tuple[str, str]] = set()
     if keys:
-        if conn.dialect.name == "sqlite" and len(keys) <= 64:
+        if conn.dialect.name in ("sqlite", "postgresql") and len(keys) <= 64:
             params: dict[str, Any] = {"at": now}
             for i, (channel, key) in enumerate(keys):
                 params[f"c{i}"], params[f"k{i}"] = channel, key

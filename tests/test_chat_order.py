@@ -35,7 +35,8 @@ from bot.app import App
 from bot.telegram.app import SECRET_HEADER, WEBHOOK_PATH, TelegramBot, telegram_for
 from bot.web import build_web_app
 from handlers.registry import build_dispatcher
-from storage.chat_order import ChatLocks, chat_key
+from storage.channel_store import WeChatStore
+from storage.chat_order import ChatLocks, chat_key, chat_locks
 from storage.db import make_engine
 from storage.models import InboxUpdate, ProcessedMessage
 
@@ -221,13 +222,13 @@ async def test_wechat_message_another_process_holds_is_handled_before_the_next_o
     s_b = replace(s_a, wechat_reply_deadline_s=4.0)
     app_a, app_b = _wechat_app(engine, s_a), _wechat_app(second_engine, s_b)
     store_a, go = app_a.wechat_store(), threading.Event()
-    lock_a = store_a.lock
+    lock_a = store_a.lock_all
 
-    def slow_lock(chat: int):  # type: ignore[no-untyped-def]
+    def slow_lock(chats):  # type: ignore[no-untyped-def]
         go.wait(10)  # A is busy: its thread reaches the lock late
-        return lock_a(chat)
+        return lock_a(chats)
 
-    store_a.lock = slow_lock  # type: ignore[method-assign]
+    store_a.lock_all = slow_lock  # type: ignore[method-assign]
     app_a.wechat_store = lambda: store_a  # type: ignore[method-assign]
     web_a = build_web_app(app_a, providers=("bot.wechat",))
     web_b = build_web_app(app_b, providers=("bot.wechat",))
@@ -280,3 +281,54 @@ def test_a_pooled_lock_connection_the_server_closed_is_replaced(engine, second_e
         assert conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar() is True
     locks.dispose()
     other.dispose()
+
+
+@two_processes
+def test_a_batch_holds_its_chats_locks_together_reads_each_queue_and_never_deadlocks(
+        engine, second_engine) -> None:  # type: ignore[no-untyped-def]
+    """The WeChat webhook's batches (bot.serial) lock all their chats at once on one connection: another process
+    waits for any of them, not for a chat outside the batch, and two processes locking overlapping sets of
+    chats in a loop both finish (the keys are taken in one order; crossed orders would deadlock)."""
+    store, other = WeChatStore(engine, "k"), WeChatStore(second_engine, "k")
+    alice, bob, cat = (store.chat_of(f"o-batch-{n}") for n in "abc")
+    store.record("wx:b1", "for alice", chat=alice)
+    store.record("wx:b2", "for bob", chat=bob)
+    held = store.lock_all([bob, alice])
+    assert held.connection is not None
+    assert store.queue_of(held, alice, "wx:b1") == [("wx:b1", "for alice")]
+    assert store.queue_of(held, bob) == [("wx:b2", "for bob")]
+    granted: list[int] = []
+
+    def take(chat: int) -> None:
+        other.lock(chat).release()
+        granted.append(chat)
+
+    waiters = [threading.Thread(target=take, args=(chat,)) for chat in (alice, bob)]
+    for w in waiters:
+        w.start()
+    other.lock(cat).release()  # a chat outside the batch is free
+    time.sleep(0.5)
+    assert granted == []  # both of the batch's chats are held
+    held.release()
+    for w in waiters:
+        w.join(10)
+    assert sorted(granted) == sorted([alice, bob])
+
+    errors: list[BaseException] = []
+
+    def loop(s: WeChatStore, chats: list[int]) -> None:
+        try:
+            for _ in range(200):
+                s.lock_all(chats).release()
+        except BaseException as exc:  # a deadlock is an error PostgreSQL raises in one of them
+            errors.append(exc)
+
+    crossed = [threading.Thread(target=loop, args=(store, [alice, bob, cat])),
+               threading.Thread(target=loop, args=(other, [cat, bob, alice]))]
+    for t in crossed:
+        t.start()
+    for t in crossed:
+        t.join(30)
+    assert errors == [] and not any(t.is_alive() for t in crossed)
+    chat_locks(engine).dispose()
+    chat_locks(second_engine).dispose()

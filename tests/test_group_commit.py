@@ -1,5 +1,5 @@
 """Group commit: several messages in one transaction (Dispatcher.handle_many) and the one-thread worker
-that batches them on SQLite (bot.serial). A batch must answer exactly as the messages would one by one,
+that batches them (bot.serial). A batch must answer exactly as the messages would one by one,
 and a failing step must cost only its own message."""
 
 from __future__ import annotations
@@ -239,3 +239,32 @@ def test_per_person_locks_do_not_pile_up(d) -> None:
     assert len(d._locks) == 0  # nobody is being served: no lock is kept
     lock = d._lock_for(msg("ann", "x", ""))
     assert d._lock_for(msg("ann", "y", "")) is lock  # while one is in use, the same person gets the same one
+
+
+def test_ordered_surrounds_each_batch_and_its_failure_fails_only_that_batch(d, engine) -> None:
+    """On PostgreSQL the webhook's worker takes a batch's chat locks around its handling (``ordered``): it sees
+    the batch's messages, the handling runs inside it, and when it fails (the locks could not be taken) the
+    batch's callers get the error and the next batch is handled."""
+    calls: list[list[str]] = []
+
+    def ordered(incomings, handle):  # type: ignore[no-untyped-def]
+        calls.append([i.message_key for i in incomings])
+        if len(calls) == 2:
+            raise RuntimeError("locks not taken")
+        return handle()
+
+    worker = SerialWorker(d, ordered=ordered)
+    gate = threading.Event()
+    worker.submit(gate.wait, 5)
+    first = [worker.dispatch(msg(f"u{n}", f"o{n}", "菜单")) for n in range(3)]
+    gate.set()
+    assert all(f.result(5).replies for f in first)
+    second = worker.dispatch(msg("u9", "o9", "菜单"))
+    with pytest.raises(RuntimeError):
+        second.result(5)
+    third = worker.dispatch(msg("u9", "o10", "菜单"))
+    assert third.result(5).replies
+    assert calls == [["o0", "o1", "o2"], ["o9"], ["o10"]]
+    worker.shutdown()
+    with Session(engine) as s:  # the failed batch was not handled
+        assert {p.message_key for p in s.exec(select(ProcessedMessage))} == {"o0", "o1", "o2", "o10"}

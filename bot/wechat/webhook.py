@@ -27,7 +27,7 @@ import logging
 import time
 import weakref
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -56,14 +56,13 @@ from handlers.choices import is_handoff, is_menu_value
 from handlers.dispatch import KeyedGuard
 from handlers.types import DispatchResult, Incoming, Reply, reply_to_dict
 from knowledge.text import pseudonym
-from storage.channel_store import InboxRow, WeChatStore
+from storage.channel_store import WeChatStore
 from storage.errors import Busy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PURGE_EVERY_S = 60.0
-WORKERS = 3  # handling threads on PostgreSQL (see WeChatWebhook.__init__)
 FOLLOW_EVENTS = ("subscribe", "subscribe_scan", "scan")
 _REPLAYED = object()  # the guard's verdict on a (timestamp, nonce) seen before
 NONCE_CHANNEL = "wechat-nonce"  # (timestamp, nonce) pairs in processed_message
@@ -71,22 +70,19 @@ NONCE_CHANNEL = "wechat-nonce"  # (timestamp, nonce) pairs in processed_message
 
 class WeChatWebhook(WeChatInbox):
     def __init__(self, app: App, *, clock: Callable[[], float] = time.time, sender: WeChatSender | None = None,
-                 workers: int | None = None, store: WeChatStore | None = None) -> None:
+                 store: WeChatStore | None = None) -> None:
         s = app.settings
         self.app, self.settings, self.clock = app, s, clock
         self.protocol = Protocol(s, clock)
         self.store = store or app.wechat_store()
         self.sender = sender or WeChatSender(s, app.engine, clock=clock)
-        # SQLite runs one write transaction at a time: every database call of the webhook goes through one
-        # thread, instead of threads waiting on its lock, and messages waiting together are committed
-        # together (bot.serial).
+        # Messages are handled by one thread, in batches that share a transaction (bot.serial): on SQLite, which
+        # runs one write transaction at a time, every database call of the webhook goes through it instead of
+        # threads waiting on its lock; on PostgreSQL each batch takes its chats' locks across processes
+        # (_in_chat_order), and other database work has threads of its own.
         sqlite = app.engine.dialect.name == "sqlite"
-        self._serial = SerialWorker(app.dispatcher, name="wechat-db") if sqlite else None
-        # PostgreSQL: a few threads. Handling is Python under the GIL; more threads than this only wait for it and
-        # switch (bench/wechat.py --db on 2 cores: 8 threads 7.7-9.1 ms of CPU per message, of it 1.5 ms system;
-        # 3 threads 6.8-7.4 ms, 0.8 ms system, and more messages per second).
-        self.executor: Executor = self._serial or ThreadPoolExecutor(workers or WORKERS, thread_name_prefix="wechat")
-        self._db: Executor = self._serial or ThreadPoolExecutor(2, thread_name_prefix="wechat-db")
+        self._serial = SerialWorker(app.dispatcher, name="wechat-db", ordered=None if sqlite else self._in_chat_order)
+        self._db: Executor = self._serial if sqlite else ThreadPoolExecutor(2, thread_name_prefix="wechat-db")
         self._outbound = ThreadPoolExecutor(4, thread_name_prefix="wechat-out")  # late customer-service messages
         self.jobs = Jobs(clock)
         self._last_purge = 0.0
@@ -98,7 +94,7 @@ class WeChatWebhook(WeChatInbox):
         """Stop the webhook's threads once the messages in hand are answered and their replies stored
         (server shutdown; tests, whose databases are dropped next)."""
         _OPEN.discard(self)
-        self.executor.shutdown(wait=True)
+        self._serial.shutdown(wait=True)
         self._outbound.shutdown(wait=True)
         self._db.shutdown(wait=True)
 
@@ -194,10 +190,7 @@ class WeChatWebhook(WeChatInbox):
         if self.clock() - self._last_sweep > SWEEP_EVERY_S:
             self._last_sweep = self.clock()
             self._db.submit(self._sweep_logged)
-        if self._serial is not None:
-            job.future = self._serial.dispatch(incoming, guard, after, before, job.recorded)
-        else:
-            job.future = self.executor.submit(self._record_and_handle, incoming, guard, after, before, job.recorded)
+        job.future = self._serial.dispatch(incoming, guard, after, before, job.recorded)
         job.future.add_done_callback(lambda _f: self._finished(key, job))
 
     async def _respond(self, push: Push, key: str, job: Job, result: DispatchResult) -> Response:
@@ -308,27 +301,21 @@ class WeChatWebhook(WeChatInbox):
         """The replay guard in a transaction of its own (messages that do not reach the dispatcher)."""
         return self.store.run(self._guard(nonce))
 
-    def _record_and_handle(self, incoming: Incoming, guard: KeyedGuard,
-                           after: Callable[[Session, DispatchResult], None],
-                           before: Callable[[Session], object], recorded: Future[object]) -> DispatchResult:
-        """In a pool thread (PostgreSQL): record the message, commit, then handle it in its person's order
-        across processes: under the person's lock, the messages recorded before it and not handled yet
-        (another process's, which had not got the lock yet, or a dead one's) are handled first and their
-        replies sent by the customer-service API (see :mod:`storage.chat_order`)."""
+    def _in_chat_order(self, incomings: list[Incoming], handle: Callable[[], list[DispatchResult]]
+                       ) -> list[DispatchResult]:
+        """A batch's handling (PostgreSQL), recorded already, in its people's order across processes: under their
+        chats' locks, the messages recorded before a chat's first of the batch and not handled yet (another
+        process's, which had not got the lock yet, or a dead one's) are handled first and their replies sent by
+        the customer-service API (see :mod:`storage.chat_order`); then ``handle()``, before the locks go."""
+        first: dict[int, str] = {}
+        for incoming in incomings:
+            first.setdefault(self.store.chat_of(incoming.user_key), incoming.message_key)
+        held = self.store.lock_all(first)
         try:
-            held = self.store.admit(before) if isinstance(before, InboxRow) else self.store.run(before)
-        except BaseException as exc:
-            recorded.set_exception(exc)
-            raise
-        recorded.set_result(held)
-        if held is not None:  # a replayed request: not recorded, not handled
-            return DispatchResult(held=held)
-        chat = self.store.chat_of(incoming.user_key)
-        held = self.store.lock(chat)
-        try:
-            for key, plain in (self.store.queue_of(held, chat, incoming.message_key) or [])[:-1]:
-                self._handle_left(key, plain, send_now=True)
-            return self.app.dispatcher.handle(incoming, guard=guard, after=after)
+            for chat, key in first.items():
+                for left, plain in (self.store.queue_of(held, chat, key) or [])[:-1]:
+                    self._handle_left(left, plain, send_now=True)
+            return handle()
         finally:
             held.release()
 
