@@ -3,13 +3,14 @@
     .venv/bin/python bench/wechat_db.py [--batch 4] [--messages 2400] [--db URL]
 
 What the webhook does with a message of a person it knows, minus HTTP, crypto of the envelope and the FAQ's
-search (the messages are menu words, menu taps and flow steps): the message recorded in the inbox (a batch's rows in one transaction, as the
-webhook's thread does), behind the replay guard (the nonce), then the chat's lock and queue, then handled (``KeyedGuard``:
-the message key, the inbox row settled) in one transaction per batch (``handle_many``), the passive reply put
-in the reply cache (encrypted) in that transaction: what ``bot.serial`` does with a batch. On PostgreSQL the
-batch's rows are recorded behind their guards, one statement each, and the batch's chats locked together,
-their queues read with the locks (``ChannelStore.lock_all``), before the batch is handled. ``bench/wechat.py`` measures the whole webhook, but on a shared machine its CPU
-per message varies by more than what a statement costs; this isolates the part that statements cost.
+search (the messages are menu words, menu taps and flow steps), batch after batch as its thread
+(``bot.serial``) does: the batch's messages recorded in the inbox in one transaction, behind their replay
+guards (the nonces, in one multi-row INSERT); on PostgreSQL the batch's chats then locked together, their
+queues read with the locks (``ChannelStore.lock_all``); then the batch handled in one transaction
+(``handle_many``; ``KeyedGuard``: the message key, the inbox row settled), each passive reply put in the
+reply cache (encrypted) in that transaction. ``bench/wechat.py`` measures the whole webhook, but on a shared
+machine its CPU per message varies by more than what a statement costs; this isolates the part that
+statements cost.
 """
 
 from __future__ import annotations

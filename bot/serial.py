@@ -8,8 +8,8 @@ commit are paid once per batch. Other work runs on its own, in arrival order wit
 On PostgreSQL the handling is Python under the GIL, so threads add little but switching, and a
 transaction's bookkeeping (SQLAlchemy's session and pool, the commit's round trip) costs more than on SQLite:
 batches cost a quarter to a third less CPU per message than a pool of threads each handling one message
-(``bench/wechat.py --db``: 4.9 ms against 6.8-7.6 ms). There ``ordered`` wraps each batch's handling, to take its chats' locks across
-processes (:mod:`storage.chat_order`).
+(``bench/wechat.py --db``: 4.9 ms against 6.8-7.6 ms). There ``ordered`` wraps each batch's handling, to
+take its chats' locks across processes (:mod:`storage.chat_order`).
 """
 
 from __future__ import annotations
