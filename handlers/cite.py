@@ -6,13 +6,14 @@ short line per article, what flows show), :func:`cite` (one short citation) and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from itertools import takewhile
 
 from handlers.i18n import Translate, normalize_locale
 from handlers.types import Citation
 from knowledge import loader
-from knowledge.models import ArticleRef, ref
+from knowledge.models import ArticleRef, Paragraph, ref
 
 __all__ = ["citation", "citations", "cite", "inline_ref"]
 
@@ -41,22 +42,40 @@ def citation(locale: str | None, ref_or_measure: ArticleRef | str, article: int 
 
 
 LEAD_IN_MAX = 60  # characters of a list's lead-in put before one of its items (a longer one would crowd it out)
+LIST_MAX = 300  # characters of a lead-in with its items in full; beyond, each item by its first sentence
 
 
 def _with_lead_in(key: str, number: int, paragraph: int | None) -> str:
     """The quote of a paragraph; an item of a list ("（一）有严重违纪违法行为的；") with the list's short lead-in
-    before it ("有下列情形之一的，不得列为评选对象：……"), without which the item says nothing."""
+    before it ("有下列情形之一的，不得列为评选对象：……"), without which the item says nothing; and a list's
+    lead-in with its items after it (:func:`_with_items`)."""
     text = loader.quote(key, number, paragraph)
     if paragraph is None:
         return text
     paragraphs = loader.article(key, number).paragraphs
     at = next(i for i, p in enumerate(paragraphs) if p.index == paragraph)
     if paragraphs[at].item is None:
-        return text
+        return _with_items(text, paragraphs[at + 1:])
     lead = next((p for p in reversed(paragraphs[:at]) if p.item is None), None)
     if lead is None or not lead.text.endswith(("：", ":")) or len(lead.text) > LEAD_IN_MAX:
         return text
     return f"{lead.text}……{text}"
+
+
+def _with_items(lead: str, after: Sequence[Paragraph]) -> str:
+    """A list's lead-in ("有下列情形之一的，不得列为评选对象：") quoted alone says nothing: the items that follow it
+    (``after``: the article's next paragraphs) go with it, whole when short, else each by its first sentence
+    ("（一）技艺精湛高超。"), as the article's own lines."""
+    items = [p.text for p in takewhile(lambda p: p.item is not None, after)]
+    if not items or not lead.endswith(("：", ":")):
+        return lead
+    whole = "\n".join([lead, *items])
+    return whole if len(whole) <= LIST_MAX else "\n".join([lead, *map(_first_sentence, items)])
+
+
+def _first_sentence(text: str) -> str:
+    ends = [i for i in (text.find(mark) for mark in "。；;") if i >= 0]
+    return text[: min(ends) + 1] if ends else text
 
 
 SHORT_QUOTE = 120  # characters of a flow's quote: the conversation explains, the quote shows the source

@@ -469,10 +469,29 @@ def test_an_item_of_a_list_is_quoted_after_the_lists_lead_in() -> None:
     lead, item = paragraphs[0], paragraphs[1]
     assert lead.item is None and item.item == 1 and lead.text.endswith("：") and len(lead.text) <= LEAD_IN_MAX
     assert citation("zh", "craftsman", 8, item.index).quote == f"{lead.text}……{item.text}"
-    # A paragraph that is no item, and the whole article, are quoted as they are.
-    assert citation("zh", "craftsman", 8, lead.index).quote == lead.text
+    # The whole article is quoted as it is; a paragraph that is neither an item nor a lead-in too.
     assert citation("zh", "craftsman", 8).quote == article("craftsman", 8).text
+    plain = article("craftsman", 9).paragraphs[0]
+    assert plain.item is None and not plain.text.endswith("：")
+    assert citation("zh", "craftsman", 9, plain.index).quote == plain.text
     # A long lead-in (第五条's, on who may apply) would crowd its item out of a short quote: the item alone.
     five = article("craftsman", 5).paragraphs
     assert len(five[0].text) > LEAD_IN_MAX and five[1].item == 1
     assert citation("zh", "craftsman", 5, five[1].index).quote == five[1].text
+
+
+def test_a_lists_lead_in_is_quoted_with_its_items() -> None:
+    """"有下列情形之一的，不得列为评选对象：" quoted alone (the answer to "哪些人不能评") says nothing: its items follow
+    as the article has them; items too long to quote whole follow by their first sentence (第五条's three
+    conditions, 技艺精湛高超 …); the paragraph after the list (第六条 of the training fund) stays out."""
+    eight = article("craftsman", 8)
+    quoted = citation("zh", "craftsman", 8, eight.paragraphs[0].index).quote
+    assert quoted == eight.text  # the lead-in and all six items are the whole article
+    assert quoted.count("\n") == 6 and "（六）其他原因不宜作为评选对象的。" in quoted
+    five = article("craftsman", 5).paragraphs
+    quoted = citation("zh", "craftsman", 5, five[0].index).quote
+    assert quoted.split("\n") == [five[0].text, "（一）技艺精湛高超。", "（二）领军作用突出。", "（三）贡献卓越显著。"]
+    assert all(p.text.startswith(line) for p, line in zip(five[1:], quoted.split("\n")[1:], strict=True))
+    six = article("training", 6).paragraphs
+    quoted = citation("zh", "training", 6, six[0].index).quote
+    assert quoted == "\n".join(p.text for p in six[:3]) and six[3].text not in quoted
