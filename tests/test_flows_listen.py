@@ -154,6 +154,39 @@ def test_a_new_description_for_another_check_starts_over(person, engine) -> None
     assert "52 岁" in p.text and "20 天" not in p.text
 
 
+# -- asked to be checked, nothing said yet: the check itself opens ------------------------------------------
+
+@pytest.mark.parametrize(("message", "flow", "first"), [
+    ("看看能不能评云岭工匠", "craftsman", "您以前是否已被命名为“云岭工匠”？"),
+    ("想看看自己够不够格当云岭工匠", "craftsman", "您以前是否已被命名为“云岭工匠”？"),
+    ("我們工作室有沒有資格申報省級職工創新工作室？", "studio", "是否已被州（市）总工会或省级产业、系统、公司工会命名？"),
+    ("工会办的陪训班 我得不得去", "training_eligibility", "请问您想了解哪一类培训项目？"),
+    ("check if I can apply for Yunling Craftsman", "craftsman", "Have you already been named a Yunling Craftsman before?"),
+])
+def test_asking_to_be_checked_opens_the_check_at_its_first_question(person, engine, message: str, flow: str,
+                                                                   first: str) -> None:
+    """Nothing to confirm (no fact was said): the check's own first question, in the message's language, and
+    not the FAQ's quote of the conditions (which "想看看自己够不够格当云岭工匠" ranked as 第十一条's 资格复审)."""
+    p = person()
+    p.say(message)
+    assert _slots(engine)[0] == flow
+    assert p.last.text.endswith(first) and not p.last.citations
+    assert "我记下了" not in p.text and "I noted" not in p.text
+
+
+@pytest.mark.parametrize("message", [
+    "我能当云岭工匠评委吗",  # a judge's seat
+    "我能评云岭工匠吗？要交哪些材料",  # and something more particular
+    "哪些人不能评云岭工匠",  # people in general
+    "能不能拿我们厂的烟牌子当工作室名字",  # another subject, with the words of an ask
+    "Can I apply for the studio title as an individual?",  # the channel, not eligibility
+])
+def test_a_question_that_only_sounds_like_it_is_answered(person, engine, message: str) -> None:
+    p = person()
+    p.say(message)
+    assert _slots(engine)[0] == "" and any(r.citations for r in p.replies)
+
+
 # -- plain questions: the FAQ answers, and the reply offers the check that fits -----------------------------
 
 def test_a_plain_question_about_applying_offers_the_channel_check(person, engine) -> None:

@@ -54,7 +54,12 @@ def listen(ctx: Ctx, text: str) -> str | None:
     """The flow to open for ``text`` (a self-description), with its facts put in ``ctx.data``; None for a
     plain question, which goes to the FAQ search (see :func:`offering` for the check it then offers)."""
     facts, found = _read(text)
-    return _open(ctx, text, facts, found.check) if found is not None and found.opens else None
+    if found is None or not found.opens:
+        return None
+    if not facts.personal:  # asked to be checked, nothing said yet ("帮我看看能不能评云岭工匠"): the check itself
+        ctx.data = {}
+        return TARGETS[found.check].name
+    return _open(ctx, text, facts, found.check)
 
 
 @lru_cache(maxsize=64)

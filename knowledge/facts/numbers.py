@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from knowledge.search.text import simplified
 from knowledge.text import redact
 
 _DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -106,8 +107,9 @@ def typed_number(text: str) -> int | None:
 
 
 def normalize(text: str) -> str:
-    """Full-width to half-width, ID and mobile numbers masked, lower case."""
-    return redact(unicodedata.normalize("NFKC", text)).lower()
+    """Full-width to half-width, ID and mobile numbers masked, lower case, traditional characters simplified
+    ("我們工作室有沒有資格" reads as the patterns are written)."""
+    return simplified(redact(unicodedata.normalize("NFKC", text)).lower())
 
 
 # ---------------------------------------------------------------------------------------------- patterns

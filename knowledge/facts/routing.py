@@ -25,7 +25,8 @@ _SOMEONE = re.compile(_FIRST_PERSON.pattern + r"|他|她|同事|师傅|徒弟|�
                       r"\b(?:he|she|his|her|they|their)\b|colleague|father|mother|friend")
 # A rule asked about people in general: "老板拖欠工资的能评吗", "什么人可以参加", "if someone ...".
 _GENERIC = re.compile(r"的人|的话|如果|假如|要是|有人|什么人|哪些人|的(?:能|可以|还能|也能|可不可以|算不算)|"
-                      r"\bsomeone\b|\banyone\b|whoever|people who|\bif (?:a|an|someone|you)\b")
+                      r"(?:人员|户|者)(?=能|可以|可不可以|能不能|也能|还能)|"
+                      r"\bsomeone\b|\bsomebody\b|\banyone\b|whoever|people who|a person who|\bif (?:a|an|someone|you)\b")
 # How and where to apply (第九条 and the procedure): the channel check helps most.
 _CHANNEL = re.compile(r"怎么报|怎么申报|如何申报|向哪|找哪|在哪|哪里报|哪个工会|报给|交给|交到|渠道|途径|举荐|自荐|推荐别人|"
                       r"推荐(?:一个|个)?(?:徒弟|同事|他|她)|材料|附件|什么时候[^，,。？?]{0,6}(?:申报|报)|(?:网上|线上)[^，,。]{0,4}(?:报|提交|填)|入口|"
@@ -36,6 +37,90 @@ _SUBSIDY = re.compile(r"补贴|补助|多少钱|能拿多少|拿多少|给多少
                       r"subsid|allowance|how much|share|cost|fee")
 _JOINING = re.compile(r"我能不能去|能不能去报名|我可以去|我能去|can i join|may i join")
 _NUMBERS = ("age", "years_in_trade", "team_size", "lead_age", "named_years", "referrer_count", "trainees", "days")
+
+# Asked to be checked, with nothing said of the case yet: "帮我看看能不能评云岭工匠", "我够不够格当云岭工匠",
+# "我们工作室能报省级的不", "am I eligible for the Yunling Craftsman award?". The check is what is asked for,
+# and its questions gather the facts: it opens (the FAQ would quote the conditions and offer it one tap away).
+SELF_CHECK_MAX = 60  # characters (voice input runs on)
+SELF_CHECK_MAX_WORDS = 40  # in English
+# Looking into the case: asked of the assistant ("帮我看看", "check if"), or the writer's own or one they speak for.
+_LOOK = re.compile(r"看看|看一下|看下|瞧瞧|查查|查一下|查下|测测|测一下|测一哈|评估|判断|对一下|过一遍|帮我|帮忙|想知道|想晓得|"
+                   r"\b(?:check|see|find out|tell me|let me know|wondering|want to know|assess|run the)\b")
+_OWN = re.compile(_FIRST_PERSON.pattern + r"|自己|自个|\bmyself\b|\bus\b")
+# Whether one may: a modal then a verb of being named or joining ("能不能评", "得不得报", "格可以被评成", "可不可以
+# 报", "有没有可能被命名"), or a phrase complete in itself ("够不够格", "有没得资格", "有戏不"), or asked to be
+# asked ("你问我答").
+_MAY = (r"(?:能不能|能否|可不可以|可否|能|可以|得不得|可得|有没有可能|有可能|格(?=可以|能|够|评|报|去|算|得|有))"
+        r"[^，,。？?！!]{0,8}?(?:评|报|申|参评|参选|当|入选|选上|评上|参加|参训|去|上|学|算|拿|升|命名|认定|够)")
+_QUALIFIED = (r"(?:评|选|报)得(?:上|了|成)|属不属于|是否属于|(?:测|评估|确认|判断|看看|查|对照)[^，,。？?！!]{0,12}(?:资格|条件|标准)|"
+              r"(?:资格|条件|标准)[^，,。？?！!]{0,4}(?:评估|测|对照)|行不行|行吗|够不够|符合[吗不么]|够格|够不够格|够条件|够不够条件|够资格|够不够资格|有没有资格|有没得资格|有资格|具备[^，,。？?！!]{0,12}资格|资格评估|符不符合|有戏|有没有戏|有没得戏|"
+              r"有希望|有没有希望|符合[^，,。？?！!]{0,12}(?:条件|要求|标准)|你问[嘛吧]?我答|问我答")
+_MAY_EN = (r"\b(?:eligible|possible|qualif(?:y|ies|ied)|(?:meets?|fulfil(?:l|s|ls)?|satisf(?:y|ies)) the "
+           r"(?:requirements|conditions|criteria)|stand a chance|"
+           r"(?:allowed|able|entitled|good enough) to (?:apply|attend|join|take part|enter|be named)|"
+           r"(?:(?:can|could|may|might) (?:i|we|he|she|they|it|my \w+|our \w+)|"
+           r"(?:i|we|he|she|they|it|my \w+|our \w+) (?:can|could|may|might)) "
+           r"(?:apply|get|take|be (?:a |named |nominated |selected |recognised |recognized |considered )?(?:as )?(?:a )?"
+           r"(?:yunling|named|nominated|selected|recognised|recognized|considered)|join|attend|take part|"
+           r"sign up|enter|participate|become)|(?:can|could) be (?:named|nominated|selected|recognised|recognized|considered)|"
+           r"run the check)\b")
+_ELIGIBLE = re.compile(f"{_MAY}|{_QUALIFIED}|{_MAY_EN}")
+# ... about something else than being named or joining: a judge or expert's seat, money, documents, a date.
+# Who may not ("不能申报"), applying as an individual, directly or again, and priority are other articles'
+# questions (exclusions, channels, repeats).
+_NOT_SELF_CHECK = re.compile(r"评委|评审|专家|裁判|奖金|奖励|补贴|补助|多少钱|费用|学费|经费|材料|附件|证书|时间|时候|截止|期限|"
+                             r"公示|名额|几|多少|哪(?!样)|谁|多久|多长|什么条件|啥条件|哪些条件|条件是|要求是|什么要求|"
+                             r"(?<!能)不能|(?<!可)不可以|(?<!得)不得|不准|个人|直接(?![帮给告])|越级|跳过|不经过|再次|再报|重新|优先|网上|线上|不是|"
+                             r"\b(?:judge|expert|panel|referee|bonus|money|subsid\w*|allowance|fee|cost|document|paper|"
+                             r"form|deadline|when|where|who|which|how many|how much|how long|what|individual|by myself|"
+                             r"on my own|own name|direct|directly|straight|skip\w*|without|again|twice|second time|"
+                             r"priority|online|fund|funding|grant)\b")
+# What a message that only asks to be checked is made of: the ask, the programme, the person or whom they speak
+# for, greetings, thanks and fillers. More than RESIDUE_MAX characters (English: words) left over is a
+# particular of the case or another subject ("能不能拿我们厂的牌子当工作室名字"): the FAQ answers it.
+RESIDUE_MAX = 1  # a slip of the keyboard
+_ZH_WORDS = """
+云南省 云南 省级 省里面 省里头 省里 省上 省一级 省总工会 省总 全省 职工 云岭工匠 云岭 工匠 称号 荣誉 技师工作站 工作站
+创新工作室 工作室 工会 技能提升 技能 培训班 培训 班 脱贫攻坚 助力 专项 免费 出钱 办的 搞的 组织的 举办 项目 课程 学技术 技术
+那种 取证 评选 选树 申报条件 条件 要求 标准 资格
+我们 我家 我 咱们 咱 俺 本人 自己 自个 他 她 他们 她们 儿子 女儿 闺女 娃 孩子 老公 老婆 爱人 媳妇 丈夫 妻子 先生 太太 父亲
+母亲 爸爸 妈妈 爸 妈 爹 娘 老爸 老妈 哥哥 哥 弟弟 弟 兄弟 姐姐 姐 妹妹 妹 老表 表哥 表弟 亲戚 朋友 同事 师傅 徒弟 班长
+队长 组长 站长 主任 领导 单位 厂里 厂 公司 车间 班组 团队 站 这种 这样 这类 像 一个 有个 那个 这个 个 的 你们 们 带的
+你好 您好 请问 请教 请 打扰了 打扰 麻烦 劳驾 谢谢 多谢 谢了 感谢 小助手 助手 喂 哎 想 问问 问一下 问下 问 了解 知道 晓得
+帮忙 帮我 帮 给 替 让 叫 喊 托 看看 看一下 看下 看 瞧瞧 瞧 瞄一下 瞄 查查 查一下 查 测一下 测测 测 评估 判断 确认 核实 核
+对一下 过一遍 做个 整一哈 整 弄 一下 一哈 下 就行 就好 吧 你问我答 你问 我答 要得 是 就是 那 嗯 哦 啊 呀 吗 呢 嘛 哈 么 不
+没 没得 了 啦 到底 究竟 一直 先帮 是否 具备 够 格 你 您 一 得
+烦请 敬请 告知 答复 回复 指导 指点 咨询 协助 帮助 请您 想请 您的 贵 老人家 老伴 家父 家母 岳父 岳母 公公 婆婆 丈夫 儿媳 女婿
+侄子 外甥 孙子 爷爷 奶奶 外公 外婆 叔叔 阿姨 舅舅 伯伯 大伯 科室 部门 分厂 工段 矿上 矿里 所在 负责 下面 手下
+姐夫 妹夫 嫂子 老伴 老头子 老太婆 老乡 学生 老师 尊敬 工作人员 同志 儿 呗 瞅瞅 瞅 当上 考证 情况 属于 对象 对照 希望 属不属于 是否属于 有没有希望
+能不能 能否 可不可以 可否 能 可以 得不得 可得 有没有可能 有可能 够不够格 够格 够不够 有没有资格 有没得资格 有资格 符不符合
+符合 有戏 有没有戏 有希望 行不行 行 机会 有没有 有没得 有
+评为 评成 评上 评得上 评得了 评 报名 申报 申请 报 参评 参选 当 入选 选上 参加 参训 去 上 学 拿 升 被 命名为 命名 认定
+"""
+_EN_WORDS = """
+yunling craftsman craftsmen award title named nominated selected recognised recognized considered provincial province
+provincial-level province-level level status innovation studio studios worker workers workers' technician workstation
+station union trade union's union-funded union-run skills skill training class classes course courses program programme
+upskilling upgrading organised organized the a an of for to as at in on be is am are was can could would will may might
+i we my our me us he she his her they their it its myself
+wife husband father mother dad mum mom son daughter brother sister friend colleague supervisor boss team team's
+please pls plz kindly check see help find out figure whether if or not know want wanna like inquire ask assess tell let
+hi hello hey there dear sir madam thanks thank you u very much so po revert run do does did am
+eligible qualify qualifies qualified apply join attend take part participate sign up enter become get allowed able
+possible meet meets requirements criteria conditions good enough this that one asked him them
+i'd i'm we're we'd he's she's it's i'll would like love wonder wondering wondered enquire enquiring inquiring query
+regarding concerning about grateful appreciate appreciated advise advice look into go through evaluate determine confirm
+just really actually maybe perhaps scheme honour honor recognition rank put forward nominate nomination candidate
+application applying applied grandfather grandmother uncle aunt cousin spouse partner father-in-law mother-in-law
+workshop department unit company factory plant group staff employee employees member members with by
+excuse quick happy whatever need needed verify lot chance stand her for fulfil fulfils fulfill fulfills satisfy
+"""
+_ZH_VOCAB = re.compile("|".join(sorted(set(_ZH_WORDS.split()), key=len, reverse=True)))
+_EN_VOCAB = frozenset(_EN_WORDS.split())
+_LEVEL = re.compile(r"省级的|省里的|省一级的")
+_LIKE_ME = re.compile(r"像?我(?:这种|这样|这类|这号)(?:人|情况)?的?")
+# A unit asking to run a class is a training provider, whose questions the FAQ answers; the check is a trainee's.
+_PROVIDER = re.compile(r"单位|企业|公司|学校|机构|办班|举办|承办|开班|我们厂|\b(?:company|school|organi[sz]ation|run a class)\b")
 
 
 @dataclass(frozen=True)
@@ -53,7 +138,40 @@ def lead(text: str, facts: Facts) -> Lead | None:
     check = _fitting_check(t, facts)
     if check is None:
         return None
-    return Lead(check, _describes_someone(t, facts) and _useful(check, facts))
+    return Lead(check, (_describes_someone(t, facts) and _useful(check, facts)) or asks_to_check(t, facts, check))
+
+
+def asks_to_check(t: str, facts: Facts, check: str) -> bool:
+    """``t`` (normalised) asks whether the writer, or one they speak for, qualifies for the programme of
+    ``check`` (an eligibility check), states nothing of the case and asks nothing more particular."""
+    if not check.endswith("_eligibility") or facts.personal or facts.problems:
+        return False
+    english = t.isascii()
+    t = _LIKE_ME.sub("我", t)  # "我这种的能不能参加" is the writer's own case, not people in general ("的能")
+    t = _LEVEL.sub("省级", t)  # "省级的能不能报": the level, not people in general either
+    if (len(t.split()) > SELF_CHECK_MAX_WORDS if english else len(t) > SELF_CHECK_MAX) or _GENERIC.search(t) \
+            or _NOT_SELF_CHECK.search(t) or (check == "training_eligibility" and _PROVIDER.search(t)):
+        return False
+    if not _ELIGIBLE.search(t):
+        return False
+    left = _residue(t, english)
+    # Whose case: said ("我", "my father", "帮我看看"), or, in a message that is nothing but the ask ("云岭工匠能报
+    # 吗"), the writer's own, as a first message means it.
+    return left <= RESIDUE_MAX and (bool(_OWN.search(t) or _LOOK.search(t)) or left == 0)
+
+
+def _residue(t: str, english: bool) -> int:
+    """What is left of ``t`` beyond the words a bare "check me" message is made of: characters, or English words."""
+    if english:
+        return sum(w not in _EN_VOCAB for w in re.findall(r"[a-z][a-z'-]*", t))
+    for slip, word in _SLIPS:
+        t = slip.sub(word, t)
+    return len(re.sub(r"[\W\d_a-z]+", "", _ZH_VOCAB.sub("", t)))
+
+
+# Slips of pinyin input in the programmes' names (the facts read them too: knowledge.facts.extract).
+_SLIPS = tuple((re.compile(a), b) for a, b in ((r"[云芸][岭玲领]", "云岭"), (r"云岭(?:公匠|工将)", "云岭工匠"),
+                                              (r"[培陪赔]训", "培训"), (r"工做", "工作"), (r"创心", "创新")))
 
 
 def route(text: str, facts: Facts) -> str | None:
