@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from knowledge.search.text import simplified
 from knowledge.text import redact
@@ -106,9 +107,11 @@ def typed_number(text: str) -> int | None:
     return int(found[0]) if len(found) == 1 else None
 
 
+@lru_cache(maxsize=64)
 def normalize(text: str) -> str:
     """Full-width to half-width, ID and mobile numbers masked, lower case, traditional characters simplified
-    ("我們工作室有沒有資格" reads as the patterns are written)."""
+    ("我們工作室有沒有資格" reads as the patterns are written). Kept for the last texts: the extraction and the
+    routing of one message both read it, and the simplification takes ~20 us."""
     return simplified(redact(unicodedata.normalize("NFKC", text)).lower())
 
 
