@@ -418,3 +418,25 @@ def test_a_traditional_question_does_not_import_pkg_resources() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(Path(__file__).resolve().parent.parent)).stdout.split()
     assert out == ["云岭工匠评选条件", "False"]
+
+
+@pytest.mark.parametrize(("question", "expected", "other"), [
+    ("工作室评上了省里给多少钱", ("studio", 27), ("station", 27)),
+    ("有人乱告我小姨的工作站咋办，会不会有人管那个人", ("station", 16), ("craftsman", 16)),
+])
+def test_the_programme_named_answers_where_another_measure_states_the_same_rule(
+        question: str, expected: tuple[str, int], other: tuple[str, int]) -> None:
+    """The workstation's 第二十七条 says what the studio's does, and ranked first for a question about a studio:
+    the named programme's article answers, and the other's is no runner-up beside it."""
+    r = search(question)
+    assert len(r.named) == 1 and r.named[0] == expected[0]
+    assert top(question) == expected
+    assert other not in {(h.measure, h.article) for h in r.hits}
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("我们站去年升成劳模创新工作室了，以后按啥规矩来管", ("station", 25)),  # its words are the workstation's too
+    ("能不能从工作室经费里给成员每月发点补贴", ("craftsman", 31)),  # a 云岭工匠创新工作室's funds, in the craftsman measure
+])
+def test_a_question_with_the_other_programmes_words_keeps_its_best(question: str, expected: tuple[str, int]) -> None:
+    assert top(question) == expected

@@ -91,7 +91,8 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
         scope = (*scope[:-1], prep.grams_in())
     p_in = model.in_scope(scope)
     common = {"named": prep.named, "truncated": prep.truncated, "p_answer": round(p_top, 3)}
-    hits = tuple(Hit(c.key[0], c.key[1], c.paragraph, round(logit, 3)) for logit, c in scored[: max(top, 1)])
+    hits = _own_programme_first(prep, tuple(Hit(c.key[0], c.key[1], c.paragraph, round(logit, 3))
+                                            for logit, c in scored[: max(top, 1)]))
     if p_in < cut:
         if prep.protected and p_top >= model.sure_above and scope[SCOPE_FEATURES.index("coverage")] >= COVERED:
             # It names the programme and the rest of its words are the best article's too ("云岭工匠怎么
@@ -413,6 +414,30 @@ def _bonuses(idx: Index, text: str) -> tuple[dict[Key, float], dict[Key, float]]
 _PROGRAMME_NAMES = re.compile(r"云岭工匠|创新工作室|技师工作站|技能培训专项资金|工会的?(?:职工)?(?:技能)?培训|yunling craftsm[ae]n|"
                               r"innovation studio|technician (?:work)?station|union'?s? (?:skills? )?training|"
                               r"skills?[- ]training fund", re.IGNORECASE)
+
+
+# Each programme's words, named or not ("站" for a workstation): a question with them is about that one too.
+_PROGRAMME_WORDS = {"craftsman": re.compile(r"工匠|craftsm"), "studio": re.compile(r"工作室|studio"),
+                    "station": re.compile(r"站|station"), "training": re.compile(r"培训|train")}
+
+
+def _own_programme_first(prep: Prepared, hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
+    """A question that names one programme ("工作室评上了省里给多少钱") is answered from that programme's
+    measure where the best article is another's stating the same rule (the workstation's 第二十七条 beside the
+    studio's): the named one's article, ranked among the best, takes its place. Not when the question has the
+    other programme's words too, nor for a studio ranked under the craftsman measure, which governs the
+    云岭工匠创新工作室 (a bare 工作室 may be either)."""
+    if len(prep.named) != 1 or not hits:
+        return hits
+    named, best = prep.named[0], hits[0]
+    if best.measure == named or (named == "studio" and best.measure == "craftsman") \
+            or _PROGRAMME_WORDS[best.measure].search(prep.text):
+        return hits
+    from knowledge.answer import same_rule  # late: the answer composes search results
+
+    alike = same_rule().get((best.measure, best.article), ())
+    own = next((h for h in hits[1:] if h.measure == named and (h.measure, h.article) in alike), None)
+    return hits if own is None else (own, *(h for h in hits[1:] if h is not own))
 
 
 def _names_programme(text: str) -> bool:
