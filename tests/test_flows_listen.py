@@ -266,6 +266,8 @@ def test_saying_one_wants_to_apply_gets_what_the_check_is_about_and_the_check(pe
     ("我想参加技能培训，要自己出钱吗", False),  # a clause of its own asks about the cost
     ("I want to apply for the training, do I have to pay?", False),
     ("I want to apply for Yunling Craftsman, how?", True),
+    ("我是焊工，想评云岭工匠，但是我们厂没有工会，怎么办", False),  # a circumstance of its own: where to file (第九条)
+    ("I want to apply for Yunling Craftsman but I am retired", False),
 ])
 def test_wanting_to_apply_is_told_from_asking_something_particular(said: str, wants: bool) -> None:
     from handlers.flows.listen import wants_to_apply

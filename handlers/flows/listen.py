@@ -160,7 +160,9 @@ _WANTS_EN = re.compile(r"\b(?:i|we)\s*(?:'d|would)?\s*(?:want|wanna|like|plan|ho
 
 # ... that asks nothing more particular than how ("想报云岭工匠，公示几天" is about the notice period), in no
 # clause of its own ("我想参加技能培训，要自己出钱吗" asks about the cost) beyond asking how or whether it can.
-_PARTICULAR = re.compile(r"几|多少|哪|谁|什么时候|何时|多久|多长|截止|\b(?:when|where|who|which|how (?:much|many|long))\b")
+# A "but" ("想评云岭工匠，但是我们厂没有工会，怎么办") brings a circumstance of its own, which the search answers too.
+_PARTICULAR = re.compile(r"几|多少|哪|谁|什么时候|何时|多久|多长|截止|但是|可是|不过|只是|"
+                         r"\b(?:when|where|who|which|how (?:much|many|long)|but|however)\b")
 _CLAUSES = re.compile(r"[，,；;。！!？?\n]+")
 _ASKS = re.compile(r"[吗呢]|什么|怎么|咋|如何|能不能|能否|可不可以|是否|要不要|需不需要|有没有|"
                    r"^(?:how|what|can|could|do|does|is|are|will|should|may|must)\b")
