@@ -8,7 +8,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from knowledge.search.text import simplified
+from knowledge.search.text import traditional_simplified
 from knowledge.text import redact
 
 _DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -111,8 +111,8 @@ def typed_number(text: str) -> int | None:
 def normalize(text: str) -> str:
     """Full-width to half-width, ID and mobile numbers masked, lower case, traditional characters simplified
     ("我們工作室有沒有資格" reads as the patterns are written). Kept for the last texts: the extraction and the
-    routing of one message both read it, and the simplification takes ~20 us."""
-    return simplified(redact(unicodedata.normalize("NFKC", text)).lower())
+    routing of one message both read it."""
+    return traditional_simplified(redact(unicodedata.normalize("NFKC", text)).lower())
 
 
 # ---------------------------------------------------------------------------------------------- patterns

@@ -6,6 +6,7 @@ import json
 import re
 import sys
 import unicodedata
+from functools import cache
 from importlib import resources
 from types import ModuleType
 
@@ -54,6 +55,21 @@ def simplified(text: str, chars: frozenset[str] | None = None) -> str:
         # Loading its tables takes ~0.15 s: only for characters the measures do not use.
         text = _zhconv().convert(text, "zh-cn")
     return text
+
+
+def traditional_simplified(text: str) -> str:
+    """``text`` traditional -> simplified, only when it has a character zhconv turns into another (for matching
+    patterns written in simplified characters; :func:`simplified` also converts the phrases zhconv converts)."""
+    return text if _traditional().isdisjoint(text) else _zhconv().convert(text, "zh-cn")
+
+
+@cache
+def _traditional() -> frozenset[str]:
+    """The characters zhconv's zh-cn table turns into others (some 4 700)."""
+    _zhconv()
+    from zhconv import zhconv as tables
+
+    return frozenset(k for k, v in tables.getdict("zh-cn").items() if len(k) == 1 and k != v)
 
 
 def _zhconv() -> ModuleType:
