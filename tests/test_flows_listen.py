@@ -180,6 +180,7 @@ def test_asking_to_be_checked_opens_the_check_at_its_first_question(person, engi
     "哪些人不能评云岭工匠",  # people in general
     "能不能拿我们厂的烟牌子当工作室名字",  # another subject, with the words of an ask
     "Can I apply for the studio title as an individual?",  # the channel, not eligibility
+    "If somebody got a disciplinary warning, can they still be selected as Yunling Craftsman?",  # supposed: 第八条
 ])
 def test_a_question_that_only_sounds_like_it_is_answered(person, engine, message: str) -> None:
     p = person()

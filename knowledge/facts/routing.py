@@ -27,6 +27,10 @@ _SOMEONE = re.compile(_FIRST_PERSON.pattern + r"|他|她|同事|师傅|徒弟|�
 _GENERIC = re.compile(r"的人|的话|如果|假如|要是|有人|什么人|哪些人|的(?:能|可以|还能|也能|可不可以|算不算)|"
                       r"(?:人员|户|者)(?=能|可以|可不可以|能不能|也能|还能)|"
                       r"\bsomeone\b|\bsomebody\b|\banyone\b|whoever|people who|a person who|\bif (?:a|an|someone|you)\b")
+# A case supposed, whatever pronoun then stands for it ("If somebody got a warning, can they still be selected"):
+# a rule asked about people in general.
+_HYPOTHETICAL = re.compile(r"如果有人|假如有人|要是有人|万一有人|\bif (?:a|an|someone|somebody|anyone|anybody)\b|"
+                           r"a person who|people who|anyone who|someone who|somebody who")
 # How and where to apply (第九条 and the procedure): the channel check helps most.
 _CHANNEL = re.compile(r"怎么报|怎么申报|如何申报|向哪|找哪|在哪|哪里报|哪个工会|报给|交给|交到|渠道|途径|举荐|自荐|推荐别人|"
                       r"推荐(?:一个|个)?(?:徒弟|同事|他|她)|材料|附件|什么时候[^，,。？?]{0,6}(?:申报|报)|(?:网上|线上)[^，,。]{0,4}(?:报|提交|填)|入口|"
@@ -208,7 +212,7 @@ def _fitting_check(t: str, facts: Facts) -> str | None:
 
 def _describes_someone(t: str, facts: Facts) -> bool:
     """The message asks about someone's own case and states a fact about them."""
-    if facts.personal == 0 or (not _ASKS.search(t) and facts.personal < 2):
+    if facts.personal == 0 or (not _ASKS.search(t) and facts.personal < 2) or _HYPOTHETICAL.search(t):
         return False
     numbers = [k for k in _NUMBERS if getattr(facts, k) is not None] or facts.problems
     # "老板拖欠工资的能评吗" asks about someone in general: the FAQ answers it
