@@ -37,6 +37,7 @@ from handlers.own_words import CANCEL, MENU, asked_language, asked_word
 from handlers.own_words import small_talk as talk_of
 from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, REPLIES, THANKS, THANKS_AT_STEP, locale_of
 from handlers.types import Choice, Reply
+from knowledge.facts import for_someone_else
 from knowledge.text import pseudonym
 from storage.repositories import ConversationState
 
@@ -496,10 +497,22 @@ def small_talk(r: Router, t: Turn) -> list[Reply] | None:
     return [Reply(text=said(REPLIES[kind]))]
 
 
+# The checks of a person's own case (the studio's and the workstation's are a unit's), opened or listening.
+PERSONAL_CHECKS = frozenset({"craftsman", "training_eligibility", "listen_craftsman_eligibility",
+                             "listen_training_eligibility"})
+FOR_SOMEONE_ELSE = N_("You are asking for someone else: answer each question as it applies to them.")
+
+
 def listened(r: Router, t: Turn) -> list[Reply] | None:
-    """A message that describes the person and asks about a programme opens the check that fits."""
+    """A message that describes the person, or asks to be checked, opens the check that fits; asked for another
+    person ("我爸能评云岭工匠吗"), it says first that the check's "you" is that person."""
     target = r.listen(t.ctx, t.text) if r.listen is not None else None
-    return r.enter(t.ctx, t.conv, r.flows[target]) if target in r.flows else None
+    if target not in r.flows:
+        return None
+    replies = r.enter(t.ctx, t.conv, r.flows[target])
+    if target in PERSONAL_CHECKS and for_someone_else(t.text):
+        replies = [Reply(text=translator(locale_of(t.text, t.ctx.locale))(FOR_SOMEONE_ELSE)), *replies]
+    return replies
 
 
 def _with_other_number(words: dict[str, str]) -> dict[str, str]:

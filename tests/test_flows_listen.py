@@ -174,6 +174,27 @@ def test_asking_to_be_checked_opens_the_check_at_its_first_question(person, engi
     assert "我记下了" not in p.text and "I noted" not in p.text
 
 
+@pytest.mark.parametrize(("message", "flow", "note"), [
+    ("您好，请问我父亲能否申报云岭工匠？麻烦帮忙看看", "craftsman", "您是替别人问的：下面每个问题请按其本人的情况回答。"),
+    ("我爸今年52，高级技师，能评云岭工匠吗", "listen_craftsman_eligibility", "您是替别人问的：下面每个问题请按其本人的情况回答。"),
+    ("can my wife attend the union skills training?", "training_eligibility",
+     "You are asking for someone else: answer each question as it applies to them."),
+    ("帮我看看我能不能评云岭工匠", "craftsman", None),  # the writer's own case
+    ("帮他们看看他们工作室能不能报省级创新工作室", "studio", None),  # a unit's check asks about the unit
+])
+def test_a_check_asked_for_someone_else_says_whose_answers_it_wants(person, engine, message: str, flow: str,
+                                                                   note: str | None) -> None:
+    """The checks ask "您以前是否已被命名…": asked for a father, the person is told to answer for him."""
+    p = person()
+    p.say(message)
+    assert _slots(engine)[0] == flow
+    texts = [r.text for r in p.replies]
+    if note:  # the first reply (after the privacy notice a new person gets), before the check's first question
+        assert texts[0].endswith(note) and len(texts) > 1
+    else:
+        assert not [t for t in texts if "替别人" in t or "someone else" in t]
+
+
 @pytest.mark.parametrize("message", [
     "我能当云岭工匠评委吗",  # a judge's seat
     "我能评云岭工匠吗？要交哪些材料",  # and something more particular

@@ -42,7 +42,7 @@ from knowledge.facts.model import (
 )
 from knowledge.facts.numbers import cn_number, normalize
 from knowledge.facts.profile import profile_for
-from knowledge.facts.routing import Lead, lead, route
+from knowledge.facts.routing import Lead, for_someone_else, lead, route
 
 __all__ = [
     "AGE_RANGE",
@@ -63,6 +63,7 @@ __all__ = [
     "cn_number",
     "corrected",
     "extract",
+    "for_someone_else",
     "is_correction",
     "lead",
     "normalize",

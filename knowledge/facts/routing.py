@@ -167,6 +167,19 @@ def asks_to_check(t: str, facts: Facts, check: str) -> bool:
     return left <= RESIDUE_MAX and (bool(_OWN.search(t) or _LOOK.search(t)) or left == 0)
 
 
+# One other person's case, asked by the writer ("我爸能评吗", "can my wife join"): not a team's or a unit's.
+_ANOTHER = re.compile(r"他|她|(?:我|俺)的?(?:爸|妈|父亲|母亲|老公|老婆|爱人|丈夫|妻子|媳妇|儿子|女儿|哥|弟|姐|妹|兄弟|老表|"
+                      r"老伴|家老头|家老爷子)|父亲|母亲|家父|家母|同事|师傅|徒弟|老[王李张刘陈杨赵黄周吴]|\b(?:he|she|his|her|"
+                      r"my (?:husband|wife|father|mother|dad|mum|mom|son|daughter|brother|sister|friend|colleague|"
+                      r"supervisor|boss))\b")
+
+
+def for_someone_else(text: str) -> bool:
+    """``text`` asks about another person's case (a check then asks its questions of "you": they are that
+    person's to answer)."""
+    return _ANOTHER.search(normalize(text)) is not None
+
+
 def _residue(t: str, english: bool) -> int:
     """What is left of ``t`` beyond the words a bare "check me" message is made of: characters, or English words."""
     if english:
