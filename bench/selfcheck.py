@@ -20,16 +20,14 @@ instead of being answered, with what the routing makes of each (no dispatcher: 4
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
-import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 FILES = {"dev": ROOT / "tests" / "data" / "selfcheck_dev.jsonl", "test": ROOT / "tests" / "data" / "selfcheck_test.jsonl"}
 # The checks a message may open, by the programme they are about.
@@ -40,36 +38,23 @@ def rows(split: str) -> list[dict]:
     return [json.loads(line) for line in FILES[split].read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-class Probe:
-    """A dispatcher on a fresh database; each message is a new person's first."""
+def _words_probe() -> type:
+    """bench/words.py's Probe: a dispatcher on a fresh database, its people and their conversations' flow."""
+    spec = importlib.util.spec_from_file_location("bench_words", ROOT / "bench" / "words.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Probe
 
-    def __init__(self) -> None:
-        from conftest import TZ, Clock  # the transcript driver of the tests
 
-        from handlers.registry import build_dispatcher
-        from handlers.settings import Settings
-        from storage.db import init_db, make_engine
-
-        url = f"sqlite:///{tempfile.mkdtemp()}/selfcheck.db"
-        self.engine = make_engine(url)
-        init_db(self.engine)
-        self.dispatcher = build_dispatcher(self.engine, Settings(database_url=url, data_key="bench-key-not-secret"))
-        self.clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=TZ))
-        self.n = 0
+class Probe(_words_probe()):  # type: ignore[misc]
+    """Each message is a new person's first."""
 
     def opened(self, message: str, lang: str) -> str | None:
         """The programme of the check the message opened, or None (answered, or anything else)."""
-        from conftest import Person
-        from sqlmodel import Session
-
-        from storage import repositories as repo
-
-        self.n += 1
-        p = Person(self.dispatcher, self.clock, f"s{self.n}", locale=lang)
+        p = self.person(lang)
         p.say(message)
-        with Session(self.engine) as s:
-            who = repo.identify(session=s, channel="console", user_key=p.user)
-            flow = repo.load_conversation(session=s, identity_id=who.identity_id).flow or ""
+        flow = self._flow(p.user)
         flow = flow.removeprefix("listen_").removesuffix("_eligibility") if flow.startswith("listen_") else flow
         return CHECKS.get(flow, CHECKS.get(f"{flow}_eligibility")) if flow else None
 
