@@ -28,12 +28,12 @@ from knowledge.facts.traits import _EXCLUSIONS, _TITLE, _contest, _flag, _named_
 Kw = dict[str, object]
 
 _STUDIO_STRONG = r"创新工作室|职工[^，,。]{0,4}工作室|innovation studio"
-# With the slips of pinyin input people leave in them (工做站, 云岭公匠, 陪训班).
+# (Slips of pinyin input in the names, 工做站 or 陪训班, are read as the names: numbers.SLIPS.)
 _PROGRAMMES = (
-    ("station", r"技师工[作做]站|工[作做]站|workstation|\bstation\b"),
-    ("studio", r"创[新心]工[作做]室|工[作做]室|\bstudio\b"),
-    ("craftsman", r"[云芸]?[岭玲领][工公]匠|云岭工将|工匠|craftsman"),
-    ("training", r"[培陪赔]训|参训|学技术的班|技能班|技术班|\btraining\b|\btrainees?\b|\bcourse\b"),
+    ("station", r"技师工作站|工作站|workstation|\bstation\b"),
+    ("studio", r"创新工作室|工作室|\bstudio\b"),
+    ("craftsman", r"云岭工匠|工匠|craftsman"),
+    ("training", r"培训|参训|学技术的班|技能班|技术班|\btraining\b|\btrainees?\b|\bcourse\b"),
 )
 _TRAINEE_KINDS = (
     ("poverty_migrant", r"搬迁[^，,。]{0,10}农民工|relocat[^,.]{0,20}migrant"),

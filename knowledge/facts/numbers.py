@@ -107,12 +107,21 @@ def typed_number(text: str) -> int | None:
     return int(found[0]) if len(found) == 1 else None
 
 
+# Slips of pinyin input in the programmes' names (云岭公匠, 陪训班, 工做站, 创心工作室), read as the names.
+SLIPS = tuple((re.compile(slip), name) for slip, name in (
+    (r"[云芸][岭玲领]", "云岭"), (r"云?[岭玲领]公匠|云岭工将", "云岭工匠"), (r"[陪赔]训", "培训"), (r"工做(?=[站室])", "工作"),
+    (r"创心(?=工作室)", "创新")))
+
+
 @lru_cache(maxsize=64)
 def normalize(text: str) -> str:
     """Full-width to half-width, ID and mobile numbers masked, lower case, traditional characters simplified
-    ("我們工作室有沒有資格" reads as the patterns are written). Kept for the last texts: the extraction and the
-    routing of one message both read it."""
-    return traditional_simplified(redact(unicodedata.normalize("NFKC", text)).lower())
+    ("我們工作室有沒有資格" reads as the patterns are written), slips in the programmes' names read as the names.
+    Kept for the last texts: the extraction and the routing of one message both read it."""
+    text = traditional_simplified(redact(unicodedata.normalize("NFKC", text)).lower())
+    for slip, name in SLIPS:
+        text = slip.sub(name, text)
+    return text
 
 
 # ---------------------------------------------------------------------------------------------- patterns

@@ -184,14 +184,8 @@ def _residue(t: str, english: bool) -> int:
     """What is left of ``t`` beyond the words a bare "check me" message is made of: characters, or English words."""
     if english:
         return sum(w not in _EN_VOCAB for w in re.findall(r"[a-z][a-z'-]*", t))
-    for slip, word in _SLIPS:
-        t = slip.sub(word, t)
     return len(re.sub(r"[\W\d_a-z]+", "", _ZH_VOCAB.sub("", t)))
 
-
-# Slips of pinyin input in the programmes' names (the facts read them too: knowledge.facts.extract).
-_SLIPS = tuple((re.compile(a), b) for a, b in ((r"[云芸][岭玲领]", "云岭"), (r"云岭(?:公匠|工将)", "云岭工匠"),
-                                              (r"[培陪赔]训", "培训"), (r"工做", "工作"), (r"创心", "创新")))
 
 
 def route(text: str, facts: Facts) -> str | None:
