@@ -21,7 +21,8 @@ _ASKS = re.compile(r"能不能|能否|可以|可不可以|能评|能报|能申�
                    r"where|what|which|do i|does|is it")
 _FIRST_PERSON = re.compile(r"我|本人|咱|俺|\bi\b|\bi'm\b|\bmy\b|\bwe\b|\bour\b|\bme\b")
 # Someone in particular: the writer, or a person, team or class they speak for ("帮我表弟问问", "he's 63").
-_SOMEONE = re.compile(_FIRST_PERSON.pattern + r"|他|她|同事|师傅|徒弟|老[王李张刘陈杨赵黄周吴]|领衔人|站长|团队|"
+_OTHER_PERSON = r"他|她|同事|师傅|徒弟|老[王李张刘陈杨赵黄周吴]"  # one person, not the writer
+_SOMEONE = re.compile(_FIRST_PERSON.pattern + "|" + _OTHER_PERSON + r"|领衔人|站长|团队|"
                       r"\b(?:he|she|his|her|they|their)\b|colleague|father|mother|friend")
 # A rule asked about people in general: "老板拖欠工资的能评吗", "什么人可以参加", "if someone ...".
 _GENERIC = re.compile(r"的人|的话|如果|假如|要是|有人|什么人|哪些人|的(?:能|可以|还能|也能|可不可以|算不算)|"
@@ -168,8 +169,8 @@ def asks_to_check(t: str, facts: Facts, check: str) -> bool:
 
 
 # One other person's case, asked by the writer ("我爸能评吗", "can my wife join"): not a team's or a unit's.
-_ANOTHER = re.compile(r"他|她|(?:我|俺)的?(?:爸|妈|父亲|母亲|老公|老婆|爱人|丈夫|妻子|媳妇|儿子|女儿|哥|弟|姐|妹|兄弟|老表|"
-                      r"老伴|家老头|家老爷子)|父亲|母亲|家父|家母|同事|师傅|徒弟|老[王李张刘陈杨赵黄周吴]|\b(?:he|she|his|her|"
+_ANOTHER = re.compile(_OTHER_PERSON + r"|(?:我|俺)的?(?:爸|妈|父亲|母亲|老公|老婆|爱人|丈夫|妻子|媳妇|儿子|女儿|哥|弟|姐|妹|"
+                      r"兄弟|老表|老伴|家老头|家老爷子)|父亲|母亲|家父|家母|\b(?:he|she|his|her|"
                       r"my (?:husband|wife|father|mother|dad|mum|mom|son|daughter|brother|sister|friend|colleague|"
                       r"supervisor|boss))\b")
 
