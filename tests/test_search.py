@@ -167,6 +167,21 @@ def test_hits_are_ranked_and_carry_paragraphs() -> None:
     assert (r.hits[0].measure, r.hits[0].article, r.hits[0].paragraph) == ("training", 10, 3)
 
 
+@pytest.mark.parametrize(("question", "item"), [
+    # Craftsman article 8's items: (三) 受到诫勉、组织处理或党纪政务处分等影响期未届满的, (五) … 无故拖欠职工工资 …
+    ("If somebody got a disciplinary warning, can they still be selected as Yunling Craftsman?", "（三）"),
+    ("I was admonished by the party last year. Can I still apply for Yunling Craftsman?", "（三）"),
+    ("My boss owes wages to workers, can he be a Yunling Craftsman?", "（五）"),
+    ("受过处分还能评云岭工匠吗", "（三）"),
+])
+def test_an_exclusion_is_quoted_at_its_own_item(question: str, item: str) -> None:
+    """The paragraph quoted is the item that decides, not the list's first one (严重违纪违法)."""
+    hit = search(question).hits[0]
+    assert (hit.measure, hit.article) == ("craftsman", 8)
+    quoted = next(p.text for p in article("craftsman", 8).paragraphs if p.index == hit.paragraph)
+    assert quoted.lstrip("- ").startswith(item), quoted
+
+
 def test_long_and_odd_input_is_searched_safely() -> None:
     assert search("问" * 10_000).query == "问" * 300
     assert search("\x00云岭\x1b工匠\u200b每年评几个").hits[0].article == 3
