@@ -1,6 +1,7 @@
 """The search's fast paths give exactly what the plain loops they replaced gave: the same floats, the same
 paragraph on ties, the same order. The loops are kept here as the reference (tools/search_fingerprint.py
-does the same over every question of the data sets, through the whole search)."""
+does the same over every question of the data sets, through the whole search). Every test runs twice: with
+the compiled posting-list sums (knowledge/search/_postings.c) and with the numpy code they replace."""
 
 from __future__ import annotations
 
@@ -11,12 +12,21 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.search import index, normalize
+from knowledge.search import index, normalize, postings
 from knowledge.search.core import _best_unit_arrays, _bonuses, _terms, _translate, _unit_arrays
 from knowledge.search.examples import Classifier, Examples, Packed
 from knowledge.search.ranking import CANDIDATES, COMBINED, _orders
 
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def _sums(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The posting-list sums in C, then in numpy (tests/test_postings.py checks that the C module is built)."""
+    if request.param == "numpy":
+        monkeypatch.setattr(postings, "native", None)
+    elif postings.native is None:
+        pytest.skip("knowledge.search._postings is not built")
 
 
 def _questions(n: int = 400) -> list[str]:

@@ -8,6 +8,8 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
+from knowledge.search import postings
+
 
 class BM25:
     """Okapi BM25 over pre-tokenised documents, with weighted query terms."""
@@ -60,6 +62,21 @@ class BM25:
     def score_dense(self, terms: dict[str, float]) -> np.ndarray | None:
         """Every document's score, 0.0 for those no term occurs in (the same sums as :meth:`scores`); None
         when no term occurs anywhere."""
+        if postings.native is not None:
+            slots, bounds, idfs = self._slots, self._bounds, self._idfs
+            starts: list[int] = []
+            ends: list[int] = []
+            weighted: list[float] = []
+            for term, weight in terms.items():
+                if (k := slots.get(term)) is not None:
+                    starts.append(bounds[k])
+                    ends.append(bounds[k + 1])
+                    weighted.append(idfs[k] * weight)  # idf_of(df) * weight, as the loop
+            if not starts:
+                return None
+            out = np.zeros(self.n)
+            postings.native.bm25(out, self._docs, self._tfs, self._norms, starts, ends, weighted, self.k1 + 1)
+            return out
         found = self._dense(terms)
         return None if found is None else found[1]
 

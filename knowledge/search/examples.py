@@ -6,10 +6,12 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
 
+from knowledge.search import postings
 from knowledge.search.grams import ScopeGrams
 from knowledge.search.text import _CJK, _FUNCTION_CHARS, _TOKEN, _stem
 
@@ -359,9 +361,8 @@ class Examples:
         ids, weights = by.postings._ids, by.postings._weights
         squares: list[float] = []
         summed: list[float] = []
-        lengths: list[int] = []
-        id_parts: list[np.ndarray] = []
-        weight_parts: list[np.ndarray] = []
+        starts: list[int] = []
+        ends: list[int] = []
         for t, count in self._tf(text).items():
             if (row := rows.get(t)) is None:  # every term with an idf has a list
                 continue
@@ -370,13 +371,16 @@ class Examples:
             squares.append(w * w)
             if end > start:  # not a common single character
                 summed.append(w)
-                lengths.append(end - start)
-                id_parts.append(ids[start:end])
-                weight_parts.append(weights[start:end])
+                starts.append(start)
+                ends.append(end)
         norm = math.sqrt(sum(squares))
-        if not norm or not id_parts:
+        if not norm or not starts:
             return None
-        visited, terms = np.concatenate(id_parts), np.concatenate(weight_parts)
+        if (native := postings.native) is not None and exclude is None:
+            return self._nearest_native(native, starts, ends, summed, norm, paragraphs_from)
+        visited = np.concatenate([ids[a:b] for a, b in zip(starts, ends, strict=True)])
+        terms = np.concatenate([weights[a:b] for a, b in zip(starts, ends, strict=True)])
+        lengths = [b - a for a, b in zip(starts, ends, strict=True)]
         terms *= np.repeat(np.array(summed), np.array(lengths, dtype=np.intp))
         dots = np.bincount(visited, weights=terms, minlength=len(self.keys))
         if exclude is not None and exclude in self.by_id:
@@ -436,6 +440,37 @@ class Examples:
                 out[at[g]] = paragraphs[i]
         return Nearest(present, best, second, out)
 
+    def _nearest_native(self, native: ModuleType, starts: list[int], ends: list[int], scales: list[float],
+                        norm: float, paragraphs_from: float | None) -> Nearest | None:
+        """:meth:`nearest` by the C module (:mod:`knowledge.search.postings`): the same dot products and
+        quotients, each article's best, second and the first reached of its best examples in one pass over
+        the examples reached; the arrays the numpy code passes over every example not made."""
+        by = self._by_group()
+        scratch = self._scratch()
+        groups = len(by.starts)
+        best_all, second_all, top = np.empty(groups), np.empty(groups), np.empty(groups, dtype=np.intp)
+        native.nearest(by.postings._ids, by.postings._weights, starts, ends, scales, norm, by.group,
+                       *scratch, best_all, second_all, top)
+        present = np.flatnonzero(best_all > 0.0)
+        if not len(present):
+            return None
+        best = best_all[present]
+        paragraphs = by.paragraphs
+        if paragraphs_from is None:
+            chosen = [paragraphs[i] for i in top[present].tolist()]
+        else:
+            chosen = [paragraphs[i] if b >= paragraphs_from else None
+                      for i, b in zip(top[present].tolist(), best.tolist(), strict=True)]
+        return Nearest(present, best, second_all[present], chosen)
+
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The C nearest's scratch arrays, one item per example (zero between calls), made once."""
+        found: tuple[np.ndarray, np.ndarray, np.ndarray] | None = getattr(self, "_scratch_arrays", None)
+        if found is None:
+            n = len(self.keys)
+            found = (np.zeros(n), np.zeros(n, dtype=np.uint8), np.zeros(n, dtype=np.intp))
+            self._scratch_arrays = found
+        return found
 
 
 class Classifier:
@@ -490,9 +525,8 @@ class Classifier:
         rows, classes, all_weights = self._rows(), self.weights._ids, self.weights._weights
         values: list[float] = []
         used: list[float] = []
-        lengths: list[int] = []
-        class_parts: list[np.ndarray] = []
-        weight_parts: list[np.ndarray] = []
+        starts: list[int] = []
+        ends: list[int] = []
         for t, c in term_counts(text, self.stop_en).items():
             if (row := rows.get(t)) is None:
                 continue
@@ -501,17 +535,23 @@ class Classifier:
             values.append(v)
             if end > start:
                 used.append(v)
-                lengths.append(end - start)
-                class_parts.append(classes[start:end])
-                weight_parts.append(all_weights[start:end])
+                starts.append(start)
+                ends.append(end)
         norm = math.sqrt(sum(w * w for w in values)) or 1.0
-        # The bias, then each term's weights times its value, in one array: np.repeat of 1.0 over the classes (the
-        # bias times 1.0 is the bias) and of the values over the terms' lengths, as one product.
-        weights = np.concatenate([self._bias, *weight_parts])
-        weights *= np.repeat(np.concatenate([_ONE, np.array(used) / norm]),
-                             np.array([len(self._bias), *lengths], dtype=np.intp))
-        acc = np.bincount(np.concatenate([self._all_classes, *class_parts]), weights=weights,
-                          minlength=len(self.classes))
+        if postings.native is not None:
+            # From the bias (0.0 + bias is the bias), each term's weights times value / norm added in order.
+            acc = self._bias.copy()
+            postings.native.accumulate(acc, classes, all_weights, starts, ends, [v / norm for v in used])
+        else:
+            # The bias, then each term's weights times its value, in one array: np.repeat of 1.0 over the classes
+            # (the bias times 1.0 is the bias) and of the values over the terms' lengths, as one product.
+            weights = np.concatenate([self._bias, *(all_weights[a:b] for a, b in zip(starts, ends, strict=True))])
+            weights *= np.repeat(np.concatenate([_ONE, np.array(used) / norm]),
+                                 np.array([len(self._bias), *(b - a for a, b in zip(starts, ends, strict=True))],
+                                          dtype=np.intp))
+            acc = np.bincount(np.concatenate([self._all_classes,
+                                              *(classes[a:b] for a, b in zip(starts, ends, strict=True))]),
+                              weights=weights, minlength=len(self.classes))
         logits = acc.tolist()  # the exponentials by math.exp, as before (numpy's may differ in the last bit)
         top = max(logits)
         exp = [math.exp(v - top) for v in logits]
