@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 from test_wechat_webhook import OPENID, pusher, rows, web_app, wx_settings
 from wechat_standin import TestClient, push_xml, running
 
@@ -182,6 +183,34 @@ def test_finished_jobs_leave_memory_and_later_retries_are_served_from_the_databa
     assert "wx:7101" not in hook.jobs and "wx:7102" in hook.jobs
     assert push(xml)["Content"] == "quick answer"  # a late retry of the first message: from the database
     assert RUNS == {"quick": 2}
+
+
+def test_an_answered_job_is_kept_as_its_passive_reply_alone(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    """Once an attempt got its answer, the job (futures, locks, callbacks, the replies) is let go: what WeChat's
+    retries get is kept as a tuple the garbage collector does not walk; a retry gets the same answer, without
+    a second run."""
+    import gc
+
+    from bot.wechat.deadline import Answered
+    from bot.wechat.webhook import WeChatWebhook
+
+    s = wx_settings(settings, standin, safe=True)
+    p = pusher(True)
+    hook = WeChatWebhook(App(settings=s, engine=engine, dispatcher=build_dispatcher(engine, s, flows=(*TEST_FLOWS, *FLOWS), privacy_notice=False)))
+    client = TestClient(Starlette(routes=hook.routes()))
+    xml = push_xml(OPENID, "text", Content="quicktest", MsgId=7301)
+
+    def push(msg: str) -> dict:
+        q, b = p.safe(msg)
+        return p.open(client.post("/wechat", params=q, content=b).text)
+
+    assert push(xml)["Content"] == "quick answer"
+    answer, first = hook.jobs.claim("wx:7301", OPENID, lambda job: pytest.fail("a second run"))
+    assert isinstance(answer, Answered) and not first and answer.passive == "quick answer"
+    gc.collect()
+    assert not gc.is_tracked(hook.jobs._answered["wx:7301"]) and "wx:7301" not in hook.jobs._jobs
+    assert push(xml)["Content"] == "quick answer"
+    assert RUNS == {"quick": 1}
 
 
 def test_long_reply_passive_part_then_customer_service(engine, settings, standin) -> None:  # type: ignore[no-untyped-def]

@@ -3,8 +3,9 @@
 
 A message's dispatcher run is a :class:`Job`, kept by message key in :class:`Jobs`, so WeChat's retries of
 the message (it tries three times over about 15 s) wait for the same run instead of starting another.
-Finished jobs stay in memory :data:`JOBS_KEPT_S`; a later retry, or one reaching another process, finds
-the passive reply in the database's reply cache, written in the transaction that handled the message.
+Once answered, a job is kept as an :class:`Answered`, the passive reply alone, for :data:`JOBS_KEPT_S`; a
+later retry, or one reaching another process, finds the passive reply in the database's reply cache,
+written in the transaction that handled the message.
 
 ``success`` is a promise WeChat never asks about again, so it is given only once the message is on disk
 (the inbox, :mod:`bot.wechat.webhook`); from then the job is *late* and its handling transaction puts its
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from handlers.types import DispatchResult, Incoming
 
@@ -60,29 +62,52 @@ class Job:
             return self.late
 
 
+class Answered(NamedTuple):
+    """A job whose attempt got its answer: what a retry of the message gets, instead of the job. Kept as a
+    plain tuple of a float and a string, which the garbage collector stops tracking (it untracks exact tuples
+    of untracked items, not a NamedTuple's): a job (its futures, their locks and callbacks, the replies and
+    their choices) is some sixty objects that every full collection walked, and at a few hundred messages a
+    second the jobs of the last half-minute made those collections take 30-50 ms of the webhook's time
+    (bench/wechat.py)."""
+
+    done_at: float
+    passive: str | None  # the passive reply given; None: ``success`` (late, or nothing to say)
+
+
 class Jobs:
-    """The jobs of this process by message key, oldest first."""
+    """The jobs of this process by message key, oldest first; and those answered, oldest first."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self._jobs: dict[str, Job] = {}
+        self._answered: dict[str, tuple[float, str | None]] = {}  # Answered's fields
         self._guard = threading.Lock()
         self._last_forget = 0.0
 
     def __contains__(self, key: str) -> bool:
-        return key in self._jobs
+        return key in self._jobs or key in self._answered
 
-    def claim(self, key: str, openid: str, start: Callable[[Job], None]) -> tuple[Job, bool]:
-        """The job of ``key``, and whether this attempt is its first (then ``start`` ran with it)."""
+    def claim(self, key: str, openid: str, start: Callable[[Job], None]) -> tuple[Job | Answered, bool]:
+        """The job of ``key`` (or its answer, when an attempt got it), and whether this attempt is its first
+        (then ``start`` ran with it)."""
         with self._guard:
             self._forget_old()
-            job = self._jobs.get(key)
-            if job is not None:
+            if (job := self._jobs.get(key)) is not None:
                 return job, False
+            if (answer := self._answered.get(key)) is not None:
+                return Answered(*answer), False
             job = Job(openid=openid, created=self.clock())
             start(job)
             self._jobs[key] = job
             return job, True
+
+    def answered(self, key: str, job: Job, passive: str | None) -> None:
+        """``job`` got its answer (the passive reply, or None for ``success``): keep that alone. A retry still
+        waiting on the job has the job itself and gets the same answer from it."""
+        with self._guard:
+            if self._jobs.get(key) is job:
+                del self._jobs[key]
+                self._answered[key] = (self.clock(), passive)
 
     def drop(self, key: str, job: Job) -> None:
         """Forget a job that did not run (not recorded, or a replay), so WeChat's next try starts afresh."""
@@ -104,6 +129,13 @@ class Jobs:
                 stale.append(key)
         for key in stale:
             del self._jobs[key]
+        stale = []
+        for key, (done_at, _passive) in self._answered.items():  # in the order answered
+            if done_at >= horizon:
+                break
+            stale.append(key)
+        for key in stale:
+            del self._answered[key]
 
 
 async def within_deadline(job: Job, deadline_s: float) -> DispatchResult | None:

@@ -42,6 +42,7 @@ from bot.senders import Recipient, SendError
 from bot.serial import SerialWorker
 from bot.wechat.deadline import (
     REPLY_CACHE,
+    Answered,
     Job,
     Jobs,
     incoming_json,
@@ -159,6 +160,8 @@ class WeChatWebhook(WeChatInbox):
         # WeChat's retry while this process still holds the message: its nonce on its own.
         if not first and await self._in_db(self._admit, push.nonce) is _REPLAYED:
             raise Refused(403, "replayed (timestamp, nonce)")
+        if isinstance(job, Answered):  # a retry of a message an attempt got the answer to
+            return self.protocol.passive(push, job.passive) if job.passive is not None else self.protocol.success()
         try:
             result = await within_deadline(job, self.settings.wechat_reply_deadline_s)
         except BaseException:  # not recorded or not handled (database busy): WeChat tries again
@@ -174,6 +177,7 @@ class WeChatWebhook(WeChatInbox):
         if result.duplicate and first:
             # Handled before, but not by this process (or long ago): a retry whose answer was lost.
             cached = await self._in_db(self.store.cached, key, self._now())
+            self.jobs.answered(key, job, cached or None)
             return self.protocol.passive(push, cached) if cached else self.protocol.success()
         return await self._respond(push, key, job, result)
 
@@ -204,11 +208,13 @@ class WeChatWebhook(WeChatInbox):
             if job.passive is not None:  # another attempt of this message rendered it already
                 return self.protocol.passive(push, job.passive)
             if result.duplicate or not result.replies:
+                self.jobs.answered(key, job, None)
                 return self.protocol.success()
             parts = passive_parts(result.replies, links)
             job.passive = parts[0]
             if not job.cached:  # for WeChat's retries that reach another process (documents with links)
                 self._cache_later(key, job.passive)
+        self.jobs.answered(key, job, job.passive)
         # Images go by the customer-service API after upload; so do documents when links are on but did not
         # make it into the passive reply (the sender links them, or adds today's note).
         by_api = ("image", "document") if links is None and self.settings.public_url else ("image",)
@@ -227,6 +233,7 @@ class WeChatWebhook(WeChatInbox):
                 return
             result = job.future.result()
             durable = job.durable is result
+        self.jobs.answered(key, job, None)  # its attempt answered ``success``; so do its retries
         if not result.duplicate and result.replies:  # API calls off the dispatcher's threads
             self._outbound.submit(self._deliver, key, job.openid, result.replies, durable)
 
