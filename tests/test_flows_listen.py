@@ -339,6 +339,27 @@ def test_a_question_while_confirming_is_answered_and_the_facts_still_wait(person
     assert q.choice_values() == ["yes"]  # the correction's prompt again
 
 
+def test_a_rule_asked_of_people_in_general_while_confirming_is_no_fact_of_this_case(person, engine) -> None:
+    """"受过警告处分的能评工匠吗" states a sanction of nobody in particular: answered (article 8, item (三)), and the
+    boss's facts wait unchanged; his own sanction, said of him, is taken."""
+    p = person()
+    p.say("我们老板拖欠工资，他能评云岭工匠吗")
+    confirm = p.last.text.split("\n\n")[-1]
+    assert "拖欠职工工资" in confirm
+    p.say("受过警告处分的能评工匠吗")
+    assert [(c.measure, c.article) for c in p.replies[0].citations][:1] == [("craftsman", 8)]
+    assert "（三）" in p.replies[0].citations[0].quote
+    assert p.last.text == confirm and _slots(engine)[0] == "listen_craftsman_eligibility"
+    p.say("If someone is on the dishonest list, can they be selected?")
+    assert p.last.text == confirm
+    p.say(choice="fix")  # and while correcting
+    p.say("受过处分的人还能评云岭工匠吗")
+    assert [(c.measure, c.article) for c in p.replies[0].citations][:1] == [("craftsman", 8)]
+    assert p.choice_values() == ["yes"]  # the correction's prompt again
+    p.say("他受过处分")
+    assert "处分影响期未满" in p.last.text
+
+
 def test_an_impossible_head_count_is_asked_again_with_the_reason(person) -> None:
     p = person()
     p.say("我们办了个脱贫培训班，学员-20人，培训15天，补助多少")

@@ -319,8 +319,10 @@ def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
         return reroute()
     if (again := _another_description(ctx, answer)) is not None:
         return again
-    # A correction first: "不对，是48岁" must not be taken for the option "对" it resembles.
-    if (kf.is_correction(answer.text) or answer.value is None) and (fixed := _take_correction(ctx, answer.text)):
+    # A correction first: "不对，是48岁" must not be taken for the option "对" it resembles. A rule asked of people
+    # in general ("受过处分的能评工匠吗") is a question, not a fact of this case.
+    if (kf.is_correction(answer.text) or (answer.value is None and not kf.asks_in_general(answer.text))) \
+            and (fixed := _take_correction(ctx, answer.text)):
         return fixed
     if answer.value == "yes" or (answer.value is None and answer.text.strip().strip("。.!！").lower() in YES_WORDS):
         return _start_check(ctx)
@@ -345,7 +347,8 @@ def _on_fix(ctx: Ctx, answer: Answer) -> Outcome:
         return reroute()
     if (again := _another_description(ctx, answer)) is not None:
         return again
-    outcome = _take_correction(ctx, answer.text)
+    general = kf.asks_in_general(answer.text) and not kf.is_correction(answer.text)  # a question, answered aside
+    outcome = None if general else _take_correction(ctx, answer.text)
     if outcome is None and answer.value == "yes":
         return _start_check(ctx)
     if outcome is None:

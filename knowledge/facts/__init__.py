@@ -42,7 +42,7 @@ from knowledge.facts.model import (
 )
 from knowledge.facts.numbers import cn_number, normalize
 from knowledge.facts.profile import profile_for
-from knowledge.facts.routing import Lead, for_someone_else, lead, route
+from knowledge.facts.routing import Lead, asks_in_general, for_someone_else, lead, route
 
 __all__ = [
     "AGE_RANGE",
@@ -60,6 +60,7 @@ __all__ = [
     "Facts",
     "Lead",
     "Problem",
+    "asks_in_general",
     "cn_number",
     "corrected",
     "extract",

@@ -181,6 +181,14 @@ def for_someone_else(text: str) -> bool:
     return _ANOTHER.search(normalize(text)) is not None
 
 
+def asks_in_general(text: str) -> bool:
+    """``text`` asks a rule of people in general ("受过处分的能评工匠吗", "if someone got a warning, can they…"),
+    of no one in particular: what it states is nobody's case, neither the writer's nor one they speak for."""
+    t = normalize(text)
+    return bool(_ASKS.search(t)) and (bool(_HYPOTHETICAL.search(t))
+                                      or (bool(_GENERIC.search(t)) and not _SOMEONE.search(t)))
+
+
 def _residue(t: str, english: bool) -> int:
     """What is left of ``t`` beyond the words a bare "check me" message is made of: characters, or English words."""
     if english:
