@@ -15,7 +15,7 @@ import pytest
 from knowledge.search import index, normalize, postings
 from knowledge.search.core import _best_unit_arrays, _bonuses, _terms, _translate, _unit_arrays
 from knowledge.search.examples import Classifier, Examples, Packed
-from knowledge.search.ranking import CANDIDATES, COMBINED, _orders
+from knowledge.search.ranking import CANDIDATES, COMBINED, EX_PARAGRAPH, _orders
 
 DATA = Path(__file__).parent / "data"
 
@@ -617,7 +617,7 @@ def _candidates_dicts(combined: dict, examples: dict, lex: dict, en: dict, keywo
         named_in, named_out = float(has_named and k[0] in named), float(has_named and k[0] not in named)
         p = clf.get(k, 0.0)
         ex_rel, clf_rel, lex_rel = ex1 / ex_max, p / clf_max, c / lex_max
-        out.append((k, ex_para if ex_para is not None and ex1 >= 0.5 else para, (
+        out.append((k, ex_para if ex_para is not None and ex1 >= EX_PARAGRAPH else para, (
             1.0, lex_rel, math.log1p(c), ex1, ex_rel, ex2, named_in, named_out,
             1 / (1 + lex_rank.get(k, CANDIDATES)), 1 / (1 + ex_rank.get(k, CANDIDATES)),
             en.get(k, 0.0) / en_max, min(keyword.get(k, 0.0), 3.0), min(intent.get(k, 0.0), 2.0),

@@ -76,7 +76,10 @@ SCOPE_FEATURES = ("bias", "p_top", "margin", "lex_max", "ex_max", "oos_max", "ex
 assert SCOPE_FEATURES[-1] == "grams_in"  # Ranker.grams_decide and search() read it last, and only when needed
 CANDIDATES = 12  # best articles by each signal that the model ranks
 # A candidate's paragraph is its nearest example's when that example's cosine is at least this (else BM25's).
-EX_PARAGRAPH = 0.5
+# Chosen on the blind rounds' dev splits (questions whose article is right and whose deciding paragraph is
+# labelled): 0.5 quoted that paragraph for 0.795 of them, 0.3 for 0.889, 0.1 (and 0.0) for 0.913; the test
+# splits, never tuned on: 0.841 -> 0.925. Even a loosely similar example was asked about the same item.
+EX_PARAGRAPH = 0.1
 
 
 # The columns of Signals.table.
