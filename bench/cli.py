@@ -1,6 +1,7 @@
 """Start-up of the ``yunling`` command: ``--help`` of each command and one ``ask``, each in a fresh
 interpreter (as a person at a terminal meets it). Prints the median wall time and CPU time of N runs.
 
+Processes start as an installation starts them, the project's bytecode compiled (``bench/installed.py``).
 ``ask`` is measured twice: the first run on a machine (an empty cache directory: it builds the search
 index and the message catalog and stores them, :mod:`knowledge.cache`), then later runs reading them.
 
@@ -21,11 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from installed import installed_env  # noqa: E402  (bench/installed.py)
+
 from bot.cli import COMMANDS  # noqa: E402
 
 
 def measure(argv: list[str], runs: int, cwd: str, cache: str, *, fresh: bool = False) -> tuple[float, float]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "YUNLING_CACHE_DIR": cache}
+    env = installed_env(YUNLING_CACHE_DIR=cache)
     walls, cpus = [], []
     for _ in range(runs):
         if fresh:

@@ -31,6 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from installed import installed_env  # noqa: E402  (bench/installed.py: fresh processes as installed)
+
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 BLIND = ROOT / "tests" / "data" / "blind.jsonl"
 # A second test set: round 7, written after the search was fitted on rounds 1-6, all test, never tuned on.
@@ -222,7 +225,7 @@ def cold_start(runs: int = 5, whole_cli: bool = True, question: str = "云岭工
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run(exe, cwd=ROOT, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        subprocess.run(exe, cwd=ROOT, check=True, capture_output=True, env=installed_env())
         times.append(time.perf_counter() - t)
     return times
 
