@@ -62,46 +62,37 @@ class BM25:
     def score_dense(self, terms: dict[str, float]) -> np.ndarray | None:
         """Every document's score, 0.0 for those no term occurs in (the same sums as :meth:`scores`); None
         when no term occurs anywhere."""
-        if postings.native is not None:
-            slots, bounds, idfs = self._slots, self._bounds, self._idfs
-            starts: list[int] = []
-            ends: list[int] = []
-            weighted: list[float] = []
-            for term, weight in terms.items():
-                if (k := slots.get(term)) is not None:
-                    starts.append(bounds[k])
-                    ends.append(bounds[k + 1])
-                    weighted.append(idfs[k] * weight)  # idf_of(df) * weight, as the loop
-            if not starts:
-                return None
-            out = np.zeros(self.n)
-            postings.native.bm25(out, self._docs, self._tfs, self._norms, starts, ends, weighted, self.k1 + 1)
-            return out
-        found = self._dense(terms)
-        return None if found is None else found[1]
+        if postings.native is None:
+            found = self._dense(terms)
+            return None if found is None else found[1]
+        starts, ends, weighted = self._slices(terms)
+        if not starts:
+            return None
+        out = np.zeros(self.n)
+        postings.native.bm25(out, self._docs, self._tfs, self._norms, starts, ends, weighted, self.k1 + 1)
+        return out
+
+    def _slices(self, terms: dict[str, float]) -> tuple[list[int], list[int], list[float]]:
+        """Of each term that occurs anywhere, in order: its slice of the flat arrays and ``idf * weight``."""
+        slots, bounds, idfs = self._slots, self._bounds, self._idfs
+        starts: list[int] = []
+        ends: list[int] = []
+        weighted: list[float] = []
+        for term, weight in terms.items():
+            if (k := slots.get(term)) is not None:
+                starts.append(bounds[k])
+                ends.append(bounds[k + 1])
+                weighted.append(idfs[k] * weight)  # idf_of(df) * weight, as the loop
+        return starts, ends, weighted
 
     def _dense(self, terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray] | None:
-        # Each term's idf, documents, counts and length norms: slices of the flat arrays (no call per term).
-        slots, bounds, idfs, all_docs, all_tfs, all_norms = (self._slots, self._bounds, self._idfs, self._docs,
-                                                             self._tfs, self._norms)
-        weighted: list[float] = []
-        lengths: list[int] = []
-        doc_parts: list[np.ndarray] = []
-        tf_parts: list[np.ndarray] = []
-        norm_parts: list[np.ndarray] = []
-        for term, weight in terms.items():
-            k = slots.get(term)
-            if k is not None:
-                start, end = bounds[k], bounds[k + 1]
-                weighted.append(idfs[k] * weight)  # idf_of(df) * weight, as the loop
-                lengths.append(end - start)
-                doc_parts.append(all_docs[start:end])
-                tf_parts.append(all_tfs[start:end])
-                norm_parts.append(all_norms[start:end])
-        if not doc_parts:
+        # Each term's documents, counts and length norms: slices of the flat arrays, joined.
+        starts, ends, weighted = self._slices(terms)
+        if not starts:
             return None
-        docs, tf, norm = np.concatenate(doc_parts), np.concatenate(tf_parts), np.concatenate(norm_parts)
-        idf = np.repeat(np.array(weighted), np.array(lengths, dtype=np.intp))
+        cut = [slice(a, b) for a, b in zip(starts, ends, strict=True)]
+        docs, tf, norm = (np.concatenate([flat[c] for c in cut]) for flat in (self._docs, self._tfs, self._norms))
+        idf = np.repeat(np.array(weighted), np.subtract(ends, starts, dtype=np.intp))
         # Left to right as the loop: ((idf * tf) * (k1 + 1)) / (tf + norm); then added in order from 0.0.
         values = idf * tf * (self.k1 + 1) / (tf + norm)
         return docs, np.bincount(docs, weights=values, minlength=self.n)
