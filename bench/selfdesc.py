@@ -36,7 +36,8 @@ KEYS = ("age", "years_in_trade", "skill_grade", "title_level", "honours", "conte
         "unit_in_yunnan", "household_place", "work_place", "self_employed", "enterprise_head", "exclusion",
         "already_named", "programme", "team_size", "lead_age", "named_level", "named_years", "route",
         "referrer_count", "trainees", "days", "project", "trainee_kind")
-ALIASES = {"title": "title_level", "title level": "title_level", "years": "years_in_trade"}
+# The briefs' one "exclusion" holds the assistant's two (the person's, and the enterprise's that excludes its head).
+ALIASES = {"title": "title_level", "title level": "title_level", "years": "years_in_trade", "head_issue": "exclusion"}
 PLACES = ("household_place", "work_place")
 CLASSES = {"class1": "一类", "i": "一类", "1": "一类", "class i": "一类", "class2": "二类", "ii": "二类", "2": "二类",
            "class ii": "二类"}

@@ -99,8 +99,24 @@ def test_exclusions_and_their_negation() -> None:
     assert extract("我被列为失信被执行人").exclusion == "credit"
     assert extract("我没有受过处分").exclusion is None
     f = extract("我是公司法人，公司没建工会")
-    assert (f.enterprise_head, f.exclusion) == (True, "no_union")
+    assert (f.enterprise_head, f.exclusion, f.head_issue) == (True, None, "no_union")
     assert extract("我们单位没有工会，我想自荐").unit_has_union is False
+
+
+def test_the_persons_exclusion_and_the_enterprises_are_two_facts() -> None:
+    """第八条 (一)-(四) exclude the person, (五) an enterprise's head for the enterprise's doings: a boss can be
+    both, and each answers its own question of the check."""
+    f = extract("我们老板拖欠工资，还受过处分")
+    assert (f.exclusion, f.head_issue) == ("discipline", "wage_arrears")
+    profile = profile_for("craftsman_eligibility", f)
+    assert (profile["exclusion"], profile["head_issue"]) == ("discipline", "wages")
+    # one said, then the other: both kept
+    merged = corrected(extract("我们老板拖欠工资，他能评云岭工匠吗"), extract("对了他还受过处分"))
+    assert (merged.exclusion, merged.head_issue, merged.enterprise_head) == ("discipline", "wage_arrears", True)
+    # facts stored before the two were apart read as they were meant
+    assert Facts.from_json({"exclusion": "wage_arrears"}).head_issue == "wage_arrears"
+    assert Facts.from_json({"exclusion": "wage_arrears"}).exclusion is None
+    assert Facts.from_json(f.to_json()) == f
 
 
 def test_studio_station_and_training_facts() -> None:
@@ -334,8 +350,8 @@ def test_an_investigation_answers_the_exclusion_question_with_its_own_option() -
     ("世赛决赛第五名", "contest", Contest("world", None, 5, "final")),
     ("二类赛决赛第一", "contest", Contest(None, "二类", 1, "final")),
     ("拿过省能源局技能比武一等奖", "contest", Contest("provincial", None, 1, None)),
-    ("欠了工人几个月工资", "exclusion", "wage_arrears"),
-    ("厂里有几个工人的社保一直没给交", "exclusion", "insurance"),
+    ("欠了工人几个月工资", "head_issue", "wage_arrears"),
+    ("厂里有几个工人的社保一直没给交", "head_issue", "insurance"),
     ("发表过违反政治纪律的言论", "exclusion", "violation"),
     ("我2022年已经被命名过云岭工匠了", "already_named", True),
     ("我们工作室前年已经是省级职工创新工作室了", "already_named", True),

@@ -23,7 +23,16 @@ from knowledge.facts.numbers import (
     normalize,
 )
 from knowledge.facts.places import _places, _unit_in_yunnan
-from knowledge.facts.traits import _EXCLUSIONS, _TITLE, _contest, _flag, _named_level, _negated, _skill_grade
+from knowledge.facts.traits import (
+    _EXCLUSIONS,
+    _HEAD_ISSUES,
+    _TITLE,
+    _contest,
+    _flag,
+    _named_level,
+    _negated,
+    _skill_grade,
+)
 
 Kw = dict[str, object]
 
@@ -131,11 +140,12 @@ def _standing(t: str) -> Kw:
     kw["enterprise_head"] = _flag(t, r"法人|法定代表人|老板|总经理|董事长|厂长|矿长|场长|企业负责人|(?:公司|企业)的?负责人|"
                                      r"\bboss\b|general manager|legal representative|owner of (?:the|a|my) "
                                      r"(?:company|firm)|head of (?:the|an|my) (?:company|enterprise)")
-    kw["exclusion"] = next((value for value, pattern in _EXCLUSIONS
-                            if (m := re.search(pattern, t)) and not _negated(t, m.start())), None)
+    kw["exclusion"], kw["head_issue"] = (next((value for value, pattern in patterns if (m := re.search(pattern, t))
+                                               and not _negated(t, m.start())), None)
+                                         for patterns in (_EXCLUSIONS, _HEAD_ISSUES))
     if re.search(r"(?:没有|没|未|未曾|还没)(?:成立|建立|建|设立|组建)?工会|无工会|no (?:trade )?union", t):
-        if kw["enterprise_head"] and kw["exclusion"] is None:
-            kw["exclusion"] = "no_union"
+        if kw["enterprise_head"] and kw["head_issue"] is None:
+            kw["head_issue"] = "no_union"
         else:
             kw["unit_has_union"] = False
     elif re.search(r"(?:单位|公司|厂|企业)(?:有|建了|成立了)工会|has a (?:trade )?union", t):

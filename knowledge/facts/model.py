@@ -14,8 +14,11 @@ CLASS_RANGES = {"trainees": (1, 1000), "days": (1, 366)}  # a class's head count
 
 SKILL_GRADES = ("初级工", "中级工", "高级工", "技师", "高级技师")
 TITLE_LEVELS = ("初级", "中级", "副高级", "正高级")
-EXCLUSIONS = ("investigation", "violation", "discipline", "credit", "wage_arrears", "no_union", "accident",
-              "insurance")
+# 第八条 of the craftsman measure: what excludes the person (一)-(四), and what excludes an enterprise's head
+# only (五). Two facts, not one: "老板拖欠工资" and "他还受过处分" are both true of the same boss.
+PERSON_EXCLUSIONS = ("investigation", "violation", "discipline", "credit")
+HEAD_ISSUES = ("wage_arrears", "no_union", "accident", "insurance")
+EXCLUSIONS = PERSON_EXCLUSIONS + HEAD_ISSUES
 
 # Honours as 第六、七条 of the craftsman measure spell them, then others people commonly hold.
 HONOURS: tuple[tuple[str, str], ...] = (  # (canonical name, pattern)
@@ -84,7 +87,8 @@ class Facts:
     self_employed: bool | None = None
     enterprise_head: bool | None = None
     unit_has_union: bool | None = None
-    exclusion: str | None = None
+    exclusion: str | None = None  # one of PERSON_EXCLUSIONS
+    head_issue: str | None = None  # one of HEAD_ISSUES: the enterprise's, which excludes its head
     already_named: bool | None = None
     programme: str | None = None  # craftsman | studio | station | training
     team_size: int | None = None
@@ -134,6 +138,8 @@ class Facts:
             elif f.name == "honours" and isinstance(value, list):
                 value = tuple(value)
             kw[f.name] = value
+        if kw.get("exclusion") in HEAD_ISSUES and "head_issue" not in kw:  # stored before the two were apart
+            kw["head_issue"] = kw.pop("exclusion")
         return cls(**kw)  # type: ignore[arg-type]
 
 

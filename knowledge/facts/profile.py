@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from knowledge.facts.model import DIRECT_KEYS, PRIORITY_KEYS, Facts
+from knowledge.facts.model import DIRECT_KEYS, PERSON_EXCLUSIONS, PRIORITY_KEYS, Facts
 
 Profile = dict[str, object]
 
@@ -13,7 +13,6 @@ _YES_NO = {True: "yes", False: "no"}
 _GRADE_TO_STATION = {"高级技师": "senior_technician", "技师": "technician", "高级工": "below", "中级工": "below",
                      "初级工": "below"}
 _HEAD_ISSUES = {"wage_arrears": "wages", "no_union": "no_union", "accident": "accident", "insurance": "insurance"}
-_CRAFTSMAN_EXCLUSIONS = ("violation", "discipline", "credit", "investigation")  # 第八条 options of the same name
 _CLASS = {"一类": "class1", "二类": "class2"}
 _STATION_AWARDS = ("中华技能大奖", "全国技术能手", "云南省技术能手", "云南省职工职业技能大赛技术状元", "云岭技能大师")
 
@@ -32,10 +31,10 @@ def _craftsman_gates(facts: Facts) -> Profile:
             p[key] = _YES_NO[value]
     if facts.unit_in_yunnan is None and facts.work_place:
         p["unit_in_yunnan"] = "yes"  # working at a Yunnan place, no other province named for the unit
-    if facts.exclusion in _CRAFTSMAN_EXCLUSIONS:
+    if facts.exclusion in PERSON_EXCLUSIONS:  # 第八条's options of the same name
         p["exclusion"] = facts.exclusion
-    elif facts.exclusion in _HEAD_ISSUES:  # 第八条（五）: these exclude enterprise heads only
-        p["head_issue"] = _HEAD_ISSUES[facts.exclusion]
+    if facts.head_issue in _HEAD_ISSUES:  # 第八条（五）: these exclude enterprise heads only
+        p["head_issue"] = _HEAD_ISSUES[facts.head_issue]
     return p
 
 

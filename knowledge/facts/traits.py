@@ -25,17 +25,21 @@ _TITLE = (
     ("中级", r"中级(?:职称|工程师)|(?<![高助理])工程师|\bengineer\b|中级(?=职称)"),
     ("初级", r"初级职称|助理工程师|技术员|assistant engineer"),
 )
-_EXCLUSIONS = (  # (value, pattern); negated mentions ("没受过处分") are ignored
+_EXCLUSIONS = (  # (value, pattern) of the person's; negated mentions ("没受过处分") are ignored
     ("investigation", r"(?:被)?(?:立案)?(?:调查|审查)|under investigation|being investigated"),
     ("credit", r"失信|老赖|黑名单|被执行人|dishonest|blacklist"),
     ("discipline", r"处分|诫勉|记过|记大过|警告处分|留党察看|disciplinary|sanction"),
     ("violation", r"违法|违纪|违反[^，,。；;]{0,8}纪律|犯罪|判刑|坐过牢|坐牢|刑满|criminal|convicted|broke the law"),
+)
+_HEAD_ISSUES = (  # (value, pattern) of an enterprise's, which exclude its head; negated mentions are ignored
     ("wage_arrears", r"拖欠(?:职工|员工|工人)?工资|欠薪|欠[^，,。；;]{0,8}工资|owe[ds]? (?:[a-z]+ ){0,3}wages|"
                      r"wage arrears|unpaid wages"),
     ("accident", r"(?:安全|生产|重大|较大)事故|职业病(?:危害)?事故|serious accident|safety accident"),
     ("insurance", r"(?:没|未|没有)(?:按规定)?(?:交|缴|缴纳)社保|欠(?:缴)?社保|社保[^，,。；;]{0,6}(?:没|未)(?:给|有)?(?:交|缴)|"
                   r"social insurance (?:not|unpaid)|not paid social insurance"),
 )
+
+
 def _skill_grade(t: str) -> str | None:
     """The first grade stated of the person: not one they lack ("还没考技师"), nor that of referrers
     ("3位高级技师联名举荐我"; but "我们都是高级技师，想联合举荐" is the speakers' own)."""
