@@ -38,6 +38,8 @@ KEYS = ("age", "years_in_trade", "skill_grade", "title_level", "honours", "conte
         "referrer_count", "trainees", "days", "project", "trainee_kind")
 # The briefs' one "exclusion" holds the assistant's two (the person's, and the enterprise's that excludes its head).
 ALIASES = {"title": "title_level", "title level": "title_level", "years": "years_in_trade", "head_issue": "exclusion"}
+# A sanction received at a past time, its period of effect not said: the briefs label the sanction itself.
+VALUES = {("exclusion", "discipline_dated"): "discipline"}
 PLACES = ("household_place", "work_place")
 CLASSES = {"class1": "一类", "i": "一类", "1": "一类", "class i": "一类", "class2": "二类", "ii": "二类", "2": "二类",
            "class ii": "二类"}
@@ -82,7 +84,7 @@ def pairs(facts: dict) -> set[tuple[str, str]]:
         elif key == "trainee_kind":
             out.add((key, KINDS.get(str(value), str(value).lower())))
         else:
-            out.add((key, str(value).lower()))
+            out.add((key, VALUES.get((key, str(value)), str(value).lower())))
     return out
 
 

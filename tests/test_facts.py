@@ -119,6 +119,28 @@ def test_the_persons_exclusion_and_the_enterprises_are_two_facts() -> None:
     assert Facts.from_json(f.to_json()) == f
 
 
+@pytest.mark.parametrize(("text", "value"), [
+    ("我受过记过处分", "discipline"),  # no time said: taken as in effect, and shown to be confirmed
+    ("我受过处分，现在影响期还没满", "discipline"),
+    ("去年受了个党内警告处分，影响期还没过，今年还能评云岭工匠吗", "discipline"),
+    ("不过我受过警告、记过处分", "discipline"),  # 不过 "but", 记过 a sanction: neither says the period is over
+    ("I was given a disciplinary warning in 2023, it is still in effect", "discipline"),
+    ("我前年受过警告处分，影响期已经过了", "discipline_ended"),
+    ("处分已经解除了，能报云岭工匠吗", "discipline_ended"),
+    ("I was disciplined years ago but the period is over", "discipline_ended"),
+    ("我去年受过记过处分，四十岁，钳工，还能评工匠吗", "discipline_dated"),
+    ("I got a disciplinary warning last year, can I still be a Yunling Craftsman?", "discipline_dated"),
+    ("我没受过处分", None),
+])
+def test_a_sanction_excludes_while_its_period_runs(text: str, value: str | None) -> None:
+    """第八条（三）: "影响期未届满". A sanction said to be over, or received at a past time with nothing said of its
+    period, is noted, and the check asks the exclusion question instead of answering it."""
+    f = extract(text)
+    assert f.exclusion == value
+    profile = profile_for("craftsman_eligibility", f)
+    assert profile.get("exclusion") == ("discipline" if value == "discipline" else None)
+
+
 def test_studio_station_and_training_facts() -> None:
     f = extract("我们工作室是昆明市总工会命名的，命名3年了，团队有8个人")
     assert (f.programme, f.named_level, f.named_years, f.team_size) == ("studio", "prefecture", 3, 8)

@@ -122,6 +122,9 @@ CLASSES = {"一类": N_("Class I"), "二类": N_("Class II")}
 EXCLUSIONS = {
     "investigation": N_("under investigation"), "violation": N_("a violation of discipline or law"),
     "discipline": N_("a disciplinary sanction in effect"), "credit": N_("listed for dishonesty (失信)"),
+    "discipline_ended": N_("a disciplinary sanction whose period of effect has ended"),
+    "discipline_dated": N_("a disciplinary sanction received earlier (I will ask whether its period of effect "
+                           "has ended)"),
     "wage_arrears": N_("wages owed to workers"), "no_union": N_("no trade union in the enterprise"),
     "accident": N_("a work-safety accident"), "insurance": N_("social insurance not paid"),
 }

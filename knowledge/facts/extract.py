@@ -32,6 +32,7 @@ from knowledge.facts.traits import (
     _named_level,
     _negated,
     _skill_grade,
+    sanction_period,
 )
 
 Kw = dict[str, object]
@@ -140,9 +141,12 @@ def _standing(t: str) -> Kw:
     kw["enterprise_head"] = _flag(t, r"法人|法定代表人|老板|总经理|董事长|厂长|矿长|场长|企业负责人|(?:公司|企业)的?负责人|"
                                      r"\bboss\b|general manager|legal representative|owner of (?:the|a|my) "
                                      r"(?:company|firm)|head of (?:the|an|my) (?:company|enterprise)")
-    kw["exclusion"], kw["head_issue"] = (next((value for value, pattern in patterns if (m := re.search(pattern, t))
-                                               and not _negated(t, m.start())), None)
-                                         for patterns in (_EXCLUSIONS, _HEAD_ISSUES))
+    found = [next(((value, m.start()) for value, pattern in patterns
+                   if (m := re.search(pattern, t)) and not _negated(t, m.start())), (None, 0))
+             for patterns in (_EXCLUSIONS, _HEAD_ISSUES)]
+    (kw["exclusion"], at), (kw["head_issue"], _at) = found
+    if kw["exclusion"] == "discipline":
+        kw["exclusion"] = sanction_period(t, at)
     if re.search(r"(?:没有|没|未|未曾|还没)(?:成立|建立|建|设立|组建)?工会|无工会|no (?:trade )?union", t):
         if kw["enterprise_head"] and kw["head_issue"] is None:
             kw["head_issue"] = "no_union"

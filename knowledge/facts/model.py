@@ -18,7 +18,10 @@ TITLE_LEVELS = ("初级", "中级", "副高级", "正高级")
 # only (五). Two facts, not one: "老板拖欠工资" and "他还受过处分" are both true of the same boss.
 PERSON_EXCLUSIONS = ("investigation", "violation", "discipline", "credit")
 HEAD_ISSUES = ("wage_arrears", "no_union", "accident", "insurance")
-EXCLUSIONS = PERSON_EXCLUSIONS + HEAD_ISSUES
+# A sanction excludes only while its period of effect runs (第八条（三）): one said to be over, or received at a
+# past time with nothing said of its period, is noted but answers none of the check's questions.
+SANCTIONS_NOT_IN_EFFECT = ("discipline_ended", "discipline_dated")
+EXCLUSIONS = PERSON_EXCLUSIONS + SANCTIONS_NOT_IN_EFFECT + HEAD_ISSUES
 
 # Honours as 第六、七条 of the craftsman measure spell them, then others people commonly hold.
 HONOURS: tuple[tuple[str, str], ...] = (  # (canonical name, pattern)
@@ -87,7 +90,7 @@ class Facts:
     self_employed: bool | None = None
     enterprise_head: bool | None = None
     unit_has_union: bool | None = None
-    exclusion: str | None = None  # one of PERSON_EXCLUSIONS
+    exclusion: str | None = None  # one of PERSON_EXCLUSIONS or SANCTIONS_NOT_IN_EFFECT
     head_issue: str | None = None  # one of HEAD_ISSUES: the enterprise's, which excludes its head
     already_named: bool | None = None
     programme: str | None = None  # craftsman | studio | station | training

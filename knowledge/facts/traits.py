@@ -28,7 +28,7 @@ _TITLE = (
 _EXCLUSIONS = (  # (value, pattern) of the person's; negated mentions ("没受过处分") are ignored
     ("investigation", r"(?:被)?(?:立案)?(?:调查|审查)|under investigation|being investigated"),
     ("credit", r"失信|老赖|黑名单|被执行人|dishonest|blacklist"),
-    ("discipline", r"处分|诫勉|记过|记大过|警告处分|留党察看|disciplinary|sanction"),
+    ("discipline", r"处分|诫勉|记过|记大过|警告处分|留党察看|disciplin(?:ary|ed)|sanction"),
     ("violation", r"违法|违纪|违反[^，,。；;]{0,8}纪律|犯罪|判刑|坐过牢|坐牢|刑满|criminal|convicted|broke the law"),
 )
 _HEAD_ISSUES = (  # (value, pattern) of an enterprise's, which exclude its head; negated mentions are ignored
@@ -38,6 +38,34 @@ _HEAD_ISSUES = (  # (value, pattern) of an enterprise's, which exclude its head;
     ("insurance", r"(?:没|未|没有)(?:按规定)?(?:交|缴|缴纳)社保|欠(?:缴)?社保|社保[^，,。；;]{0,6}(?:没|未)(?:给|有)?(?:交|缴)|"
                   r"social insurance (?:not|unpaid)|not paid social insurance"),
 )
+
+
+# 第八条（三） excludes a sanction's holder only "影响期未届满": while its period of effect runs. What the person
+# says of that period, in the sentence that names the sanction.
+_PERIOD_RUNS = (r"(?:没|未|尚未|还没|没有)(?:有)?(?:过|满|结束|届满|到期|解除|撤销)|还在|仍在|尚在|仍然有效|"
+                r"still (?:in effect|in force|running|valid|active)|not (?:yet )?(?:over|ended|expired|lifted)")
+_PERIOD_ENDED = (r"(?:影响期|期限|处分|诫勉|警告)[^，,。；;]{0,6}(?:(?:已经?|早就?|都)(?:过|满|结束|届满|到期|解除|撤销)|"
+                 r"(?:过|满|结束)了|届满|到期|解除|撤销)|"
+                 r"(?:已经?|早就?)(?:过了?|满了?)(?:影响期|期限)|(?:影响期|期限)(?:已经?)?过|"
+                 r"(?:period|sanction|warning|it)[^.,;]{0,25}(?:ended|expired|is over|was over|has passed|"
+                 r"was lifted|has been lifted)|no longer in effect")
+_PERIOD_DATED = (r"去年|前年|[0-9一二两三四五六七八九十几]+年(?:前|以前)|(?:19|20)\d\d年|以前|之前|早年|曾经|"
+                 r"last year|years? ago|(?:in|back in) (?:19|20)\d\d|long ago|a while ago")
+
+
+def sanction_period(t: str, start: int) -> str:
+    """"discipline": a sanction in effect, or said with no time ("我受过处分"); "discipline_ended": its period
+    of effect is said to be over ("影响期已经过了"); "discipline_dated": received at a time in the past and
+    nothing said of its period ("去年受过记过处分"): whether it still runs is the person's to say. ``start``:
+    where the sanction is named in ``t``; only its sentence is read."""
+    bounds = [m.end() for m in re.finditer(r"[。；;.!?！？\n]", t[:start])]
+    end = re.search(r"[。；;.!?！？\n]", t[start:])
+    sentence = t[bounds[-1] if bounds else 0:start + end.start() if end else len(t)]
+    if re.search(_PERIOD_RUNS, sentence):
+        return "discipline"
+    if re.search(_PERIOD_ENDED, sentence):
+        return "discipline_ended"
+    return "discipline_dated" if re.search(_PERIOD_DATED, sentence) else "discipline"
 
 
 def _skill_grade(t: str) -> str | None:
