@@ -367,3 +367,22 @@ def test_an_impossible_head_count_is_asked_again_with_the_reason(person) -> None
     assert "我记下了" not in p.text
     p.say("学员20人")
     assert "我记下了：" in p.text and "学员 20 人" in p.text and "15 天" in p.text
+
+
+@pytest.mark.parametrize(("text", "locale", "verdict"), [
+    ("我表弟是建档立卡贫困户，能参加工会的技能培训吗", "zh",
+     "可以：贫困劳动力属于助力脱贫攻坚专项技能培训项目的培训对象。"),
+    ("我是在岗职工，能参加助力脱贫攻坚专项技能培训吗", "zh",
+     "不可以：在岗职工不属于助力脱贫攻坚专项技能培训项目的培训对象；职工（农民工）技能提升培训项目面向他们。"),
+    ("can my colleague apply for the skills training? he was laid off last year", "en",
+     "Yes: unemployed urban residents and workers changing jobs are among those Skills upgrading for workers "
+     "(incl. migrant workers) is for."),
+])
+def test_a_described_trainee_gets_a_plain_yes_or_no(person, text: str, locale: str, verdict: str) -> None:
+    """第六条: who each project is for. Described in one's own words, the trainee's category is answered first,
+    before the project's whole list."""
+    p = person("ann", locale=locale)
+    p.say(text)
+    p.say(choice="yes")
+    assert p.last.text.splitlines()[0] == verdict
+    assert 6 in [c.article for c in p.last.citations]

@@ -223,9 +223,25 @@ def _project_lines(ctx: Ctx, project: str) -> list[str]:
     return lines
 
 
+def _verdict(ctx: Ctx, project: str, kind: str) -> str:
+    """Whether the trainee the person described (a 附件3 category) may be trained in ``project`` (第六条)."""
+    _ = ctx._
+    names = {"category": _(tr.CATEGORY_LABELS_EN[kind]), "project": _(tr.PROJECT_LABELS_EN[project])}
+    if kind in tr.ALLOWED_CATEGORIES[project]:
+        return _("Yes: {category} are among those {project} is for.", **names)
+    other = next((p for p in tr.PROJECTS if p != project and kind in tr.ALLOWED_CATEGORIES[p]), None)
+    if other is None:
+        return _("No: {category} are not among those {project} is for.", **names)
+    return _("No: {category} are not among those {project} is for; {other} is for them.", **names,
+             other=_(tr.PROJECT_LABELS_EN[other]))
+
+
 def _on_who(ctx: Ctx, answer: Answer) -> Outcome:
     projects = list(tr.PROJECTS) if answer.value == "both" else [answer.value or tr.UPGRADE]
-    lines = [line for p in projects for line in _project_lines(ctx, p)]
+    # The trainee the person described, when the check was opened from their own words ("他去年下岗了").
+    kind = (ctx.data.get("facts") or {}).get("trainee_kind")
+    lines = [_verdict(ctx, p, kind) for p in projects] if kind in tr.CATEGORIES else []
+    lines += [line for p in projects for line in _project_lines(ctx, p)]
     lines.append(_note_apply(ctx))
     refs = [tr.REF_CATEGORIES[p] for p in projects] + [tr.REF_DAYS_AND_EMPLOYMENT]
     return finish(Reply(text="\n".join(lines), citations=citations(ctx.locale, refs)))
