@@ -146,3 +146,18 @@ def test_cli_lists_answers_and_exports_faq_candidates(person, engine, settings, 
     text = out.read_text(encoding="utf-8")
     assert "GD000001" in text and "请向县总工会申报" in text
     assert clerk.user == "li"
+
+
+def test_a_long_last_question_is_offered_by_its_beginning_and_sent_whole(person, engine) -> None:
+    """The offer's label is a line on a phone; the ticket keeps the question as it was asked."""
+    question = "我单位没有工会，我能自荐云岭工匠吗？" + "我在大理做木雕二十多年了，" * 8 + "要找哪个部门？"
+    worker = person("wang")
+    worker.say(question)
+    worker.say("转人工")
+    label = worker.last.choices[0].label
+    assert label.endswith("…") and len(label) < 80 and question[:40] in label
+    worker.say("1")
+    worker.say("1")
+    worker.say("大理州")
+    with Session(engine) as s:
+        assert s.exec(select(Ticket)).one().question == question

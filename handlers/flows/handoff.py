@@ -44,7 +44,8 @@ def _parse_no(text: str) -> int | None:
 def _ask_question(ctx: Ctx) -> Reply:
     _ = ctx._
     last = _last_question(ctx)
-    options = [("last", _("Send my last question: {q}", q=last[:60]))] if last else []
+    shown = last if len(last) <= 60 else last[:59] + "…"  # a label, not the whole message
+    options = [("last", _("Send my last question: {q}", q=shown))] if last else []
     return choices_reply(_("I will pass your question to a union clerk. Please describe it in one message "
                            "(no ID numbers needed)."), options)
 
