@@ -141,6 +141,23 @@ def test_a_sanction_excludes_while_its_period_runs(text: str, value: str | None)
     assert profile.get("exclusion") == ("discipline" if value == "discipline" else None)
 
 
+@pytest.mark.parametrize(("text", "route", "count", "qualified"), [
+    ("我是个体户，户口在大理剑川，有两个高级技师师傅愿意推荐我，怎么申报云岭工匠", "referral", 2, True),
+    ("两位老师推荐我报云岭工匠", "referral", 2, None),  # who they are is not said: asked
+    ("有3位副高职称的专家愿意联名举荐我", "referral", 3, True),
+    ("2 senior technicians will recommend me for Yunling Craftsman", "referral", 2, True),
+    ("我们单位工会推荐了我", "union", None, None),
+    ("我们3个人在一个车间，云岭工匠怎么报", None, None, None),  # people, recommending nobody
+])
+def test_people_recommending_the_nominee_are_the_expert_referral(text: str, route: str | None, count: int | None,
+                                                                 qualified: bool | None) -> None:
+    """第九条: 2 or more referrers of the same specialty who are 高级技师 or of deputy-senior title or above."""
+    f = extract(text)
+    assert (f.route, f.referrer_count, f.referrers_qualified) == (route, count, qualified)
+    profile = profile_for("craftsman_channel", f)
+    assert profile.get("referrers_qualified") == ("yes" if qualified else None)
+
+
 def test_studio_station_and_training_facts() -> None:
     f = extract("我们工作室是昆明市总工会命名的，命名3年了，团队有8个人")
     assert (f.programme, f.named_level, f.named_years, f.team_size) == ("studio", "prefecture", 3, 8)
@@ -281,7 +298,7 @@ def test_map_unit_nationality_named() -> None:
 
 def test_map_channel_facts() -> None:
     p = profile_for("craftsman_channel", extract("有2位高级技师举荐我，我户口在曲靖会泽"))
-    assert p == {"route": "referral", "referrer_count": 2, "household_in_yunnan": "yes",
+    assert p == {"route": "referral", "referrer_count": 2, "referrers_qualified": "yes", "household_in_yunnan": "yes",
                  "household_place": "曲靖市会泽县"}
     _valid(channels.QUESTIONS, p)
     p = profile_for("craftsman_channel", extract("我自己开店，个体户，店在大理市，想自荐"))

@@ -188,6 +188,10 @@ def _group_numbers(t: str, n: str, group: bool, problems: list[Problem]) -> Kw:
     return {"team_size": _team_size(t, n, group), "named_years": named_years, "named_level": _named_level(t)}
 
 
+# The referrer counts of _REFERRERS that name people recommending (not "我们3个人", which may be anything).
+_PEOPLE_RECOMMEND = tuple(p for p in _REFERRERS if re.search(r"举荐|推荐|refer", p.pattern))
+
+
 def _route(t: str, n: str, programme: str | None) -> Kw:
     """The route of 第九条 and the number of referrers (a studio, station or class has no route)."""
     if programme not in (None, "craftsman"):
@@ -203,13 +207,19 @@ def _route(t: str, n: str, programme: str | None) -> Kw:
     elif re.search(r"工会(?:逐级)?推荐|单位推荐|走工会|recommended by (?:my|our|the) union|through (?:my|our|the) union|"
                    r"(?:我们|我)是[^，,。]{0,6}工会|we are (?:the|a) [a-z ]{0,20}union", t):
         route = "union"
+    count = _first(_REFERRERS, n)
+    if route is None and count is not None and _first(_PEOPLE_RECOMMEND, n) is not None:
+        route = "referral"  # "有两个高级技师师傅愿意推荐我": people, not a union or association, put the nominee forward
     if route != "referral":
         return {"route": route}
-    count = _first(_REFERRERS, n)
+    said = next((m.group(0) for p in _PEOPLE_RECOMMEND if (m := p.search(n))), "")
+    # 第九条: referrers are 高级技师 or hold 副高级 titles or above. Only a yes is read ("两个技师" may be loose talk).
+    qualified = True if re.search(r"高级技师|副高|正高|高级工程师|高工|教授|senior technician|senior engineer|"
+                                  r"professor", said) else None
     if (m := re.search(r"我和(?:另外|其他|其余)?\s*(\d{1,2})\s*(?:个|位|名)", n)) or \
             (m := re.search(r"\bme and (\d{1,2}) (?:other|more)", n)):
         count = int(m.group(1)) + 1
-    return {"route": route, "referrer_count": count}
+    return {"route": route, "referrer_count": count, "referrers_qualified": qualified}
 
 
 def _training(t: str, n: str, programme: str | None, problems: list[Problem]) -> Kw:

@@ -100,6 +100,7 @@ class Facts:
     named_years: int | None = None
     route: str | None = None  # union | association | referral | self
     referrer_count: int | None = None
+    referrers_qualified: bool | None = None  # True: said to be 高级技师 or of deputy-senior title or above
     trainees: int | None = None
     days: int | None = None
     project: str | None = None  # upgrade | poverty | other

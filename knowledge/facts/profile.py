@@ -62,6 +62,8 @@ def _craftsman(facts: Facts) -> Profile:
 
 def _channel(facts: Facts) -> Profile:
     p: Profile = {"route": facts.route, "referrer_count": facts.referrer_count}
+    if facts.referrers_qualified:
+        p["referrers_qualified"] = "yes"
     if facts.household_place:
         p["household_in_yunnan"] = "yes"
         p["household_place"] = facts.household_place
