@@ -35,11 +35,14 @@ from knowledge.places import parse_place  # noqa: E402
 KEYS = ("age", "years_in_trade", "skill_grade", "title_level", "honours", "contest", "chinese_national",
         "unit_in_yunnan", "household_place", "work_place", "self_employed", "enterprise_head", "exclusion",
         "already_named", "programme", "team_size", "lead_age", "named_level", "named_years", "route",
-        "referrer_count", "trainees", "days", "project", "trainee_kind")
+        "referrer_count", "referrers_qualified", "trainees", "days", "project", "trainee_kind")
 # The briefs' one "exclusion" holds the assistant's two (the person's, and the enterprise's that excludes its head).
+LATER_KEYS = ("referrers_qualified",)
 ALIASES = {"title": "title_level", "title level": "title_level", "years": "years_in_trade", "head_issue": "exclusion"}
-# A sanction received at a past time, its period of effect not said: the briefs label the sanction itself.
-VALUES = {("exclusion", "discipline_dated"): "discipline"}
+# A sanction received at a past time, its period of effect not said: the briefs label the sanction itself; one
+# said to be over is no exclusion (round 3's brief leaves it out).
+VALUES: dict[tuple[str, str], str | None] = {("exclusion", "discipline_dated"): "discipline",
+                                            ("exclusion", "discipline_ended"): None}
 PLACES = ("household_place", "work_place")
 CLASSES = {"class1": "一类", "i": "一类", "1": "一类", "class i": "一类", "class2": "二类", "ii": "二类", "2": "二类",
            "class ii": "二类"}
@@ -83,8 +86,8 @@ def pairs(facts: dict) -> set[tuple[str, str]]:
             out.add((key, _place(value)))
         elif key == "trainee_kind":
             out.add((key, KINDS.get(str(value), str(value).lower())))
-        else:
-            out.add((key, VALUES.get((key, str(value)), str(value).lower())))
+        elif (found := VALUES.get((key, str(value)), str(value).lower())) is not None:
+            out.add((key, found))
     return out
 
 
@@ -195,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     tp = fp = fn = 0
     flags_total = flags_found = plain = 0
     misses: list[str] = []
+    # A key of a later brief (round 3 asked for referrers_qualified) is scored only in a file that labels it.
+    labelled = {ALIASES.get(k, k) for row in rows for k in (row.get("facts") or {})}
+    unscored = {k for k in LATER_KEYS if k not in labelled}
     for row, facts, got in zip(rows, predicted, routed, strict=True):
         want = row.get("check")
         want = None if want in NO_CHECK else want
@@ -207,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             if got != want:
                 misses.append(f"route {got} != {want}: {row['message'][:60]}")
             continue
-        gold, pred = pairs(row.get("facts") or {}), pairs(stated(facts))
+        gold = pairs(row.get("facts") or {})
+        pred = {pair for pair in pairs(stated(facts)) if pair[0] not in unscored}
         c["tp"] += len(gold & pred)
         c["fp"] += len(pred - gold)
         c["fn"] += len(gold - pred)
