@@ -375,12 +375,15 @@ def _another_description(ctx: Ctx, answer: Answer) -> Outcome | None:
 def _other_flow(answer: Answer) -> bool:
     """While confirming, a flow's own words ("转人工", "human", "申报渠道") still open that flow: the message
     is routed again, as if no flow were active."""
+    return answer.choice is None and normalize(answer.text) in _flow_words()
+
+
+@lru_cache(maxsize=1)
+def _flow_words() -> frozenset[str]:
+    """Every flow's own words, normalised (the flows are fixed once imported)."""
     from handlers.flows import FLOWS  # late: the registry imports this module
 
-    if answer.choice is not None:
-        return False
-    text = normalize(answer.text)
-    return any(normalize(w) == text for f in FLOWS for w in f.commands)
+    return frozenset(normalize(w) for f in FLOWS for w in f.commands)
 
 
 def _start_check(ctx: Ctx) -> Outcome:
