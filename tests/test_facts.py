@@ -158,6 +158,23 @@ def test_people_recommending_the_nominee_are_the_expert_referral(text: str, rout
     assert profile.get("referrers_qualified") == ("yes" if qualified else None)
 
 
+@pytest.mark.parametrize(("text", "count", "grade", "title"), [
+    ("学院里三个副教授（都是机械专业的）想联合举荐一个老钳工报云岭工匠", 3, None, None),
+    ("Two senior engineers (高级工程师) from our design institute want to jointly recommend our foreman", 2, None, None),
+    ("我和另一个同事都是高级技师，跟老张是一个专业的，想联名推荐他评云岭工匠", 2, None, None),
+    ("我师父是高级技师，他一个人举荐我评云岭工匠够不够", 1, None, None),
+    ("我是高级技师，有两个专家推荐我", 2, "高级技师", None),  # the nominee's own grade; the experts' unsaid
+    ("有2位副高职称的专家愿意举荐我，我自己是技师", 2, "技师", None),
+])
+def test_a_grade_said_of_the_referrers_is_theirs(text: str, count: int, grade: str | None, title: str | None) -> None:
+    """On the expert referral (第九条), a grade or title said where the referrers are spoken of answers whether
+    they qualify (高级技师, 副高级 or above), and is no fact of the nominee."""
+    f = extract(text)
+    assert (f.route, f.referrer_count) == ("referral", count)
+    assert f.referrers_qualified is (None if text.startswith("我是高级技师") else True)
+    assert (f.skill_grade, f.title_level) == (grade, title)
+
+
 def test_studio_station_and_training_facts() -> None:
     f = extract("我们工作室是昆明市总工会命名的，命名3年了，团队有8个人")
     assert (f.programme, f.named_level, f.named_years, f.team_size) == ("studio", "prefecture", 3, 8)

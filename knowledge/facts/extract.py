@@ -26,6 +26,7 @@ from knowledge.facts.places import _places, _unit_in_yunnan
 from knowledge.facts.traits import (
     _EXCLUSIONS,
     _HEAD_ISSUES,
+    _SKILL,
     _TITLE,
     _contest,
     _flag,
@@ -71,6 +72,8 @@ def extract(text: str) -> Facts:
     kw |= _standing(t)
     kw |= _group_numbers(t, n, group, problems)
     kw |= _route(t, n, programme)
+    if kw.get("route") == "referral":
+        _theirs_not_nominees(kw, n)
     kw |= _training(t, n, programme, problems)
     kw["problems"] = tuple(problems)
     return Facts(**{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
@@ -192,13 +195,48 @@ def _group_numbers(t: str, n: str, group: bool, problems: list[Problem]) -> Kw:
 _PEOPLE_RECOMMEND = tuple(p for p in _REFERRERS if re.search(r"举荐|推荐|refer", p.pattern))
 
 
+# The speakers recommending someone else ("我和另一个同事都是高级技师，想联名推荐他", "本人…正高职称，想推荐我以前带过的
+# 学生", "we are both senior technicians and want to recommend…"), not "…推荐我" (the speaker is the nominee); or
+# the speaker's master recommending them ("我师父是高级技师，他一个人举荐我").
+_SPEAKERS_RECOMMEND = re.compile(r"(?:我们|我(?:的)?(?:师父|师傅|老师|同事|领导)|我|本人)[^。！？!?；;]{0,40}?(?:举荐|推荐)|"
+                                 r"\b(?:we|i)\b[^.!?;]{0,80}?\b(?:co-)?(?:recommend|nominat|refer)")
+_NOMINEE_ME = re.compile(r"(?:我|[a-z]* ?me)(?:[，,。！!？?\s]|$|评|报|参|申|去|当|为|做|成为|to\b|for\b)")
+
+
+def _referrer_spans(n: str) -> list[tuple[int, int]]:
+    """Where ``n`` speaks of the referrers (a grade or title said there is theirs, not the nominee's)."""
+    spans = [m.span() for p in _PEOPLE_RECOMMEND for m in p.finditer(n)]
+    for m in _SPEAKERS_RECOMMEND.finditer(n):
+        # "我师父…举荐我": the master recommends the speaker; "我们…推荐我" is no such sentence
+        someone = re.match(r"我的?(?:师父|师傅|老师|同事|领导)", m.group(0))
+        if someone or not _NOMINEE_ME.match(n[m.end():m.end() + 6].lstrip("s ")):
+            spans.append(m.span())
+    return spans
+
+
+def _theirs_not_nominees(kw: Kw, n: str) -> None:
+    """On the expert referral, a grade or title said only where the referrers are spoken of is theirs."""
+    spans = _referrer_spans(n)
+    if not spans:
+        return
+    chars = list(n)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    outside = "".join(chars)
+    if kw.get("title_level") and not any(re.search(p, outside) for v, p in _TITLE if v == kw["title_level"]):
+        kw["title_level"] = None
+    if kw.get("skill_grade") and not any(re.search(p, outside) for v, p in _SKILL if v == kw["skill_grade"]):
+        kw["skill_grade"] = None
+
+
 def _route(t: str, n: str, programme: str | None) -> Kw:
     """The route of 第九条 and the number of referrers (a studio, station or class has no route)."""
     if programme not in (None, "craftsman"):
         return {}
     route = None
-    if re.search(r"举荐|专家推荐|联名推荐|推荐(?:别人|他人)|refer(?:red|ral)? by|experts? (?:will )?(?:refer|recommend)|"
-                 r"of us (?:can |could |will |would )?(?:jointly )?(?:refer|recommend)", t):
+    if re.search(r"举荐|专家推荐|联名推荐|联合推荐|一起推荐|推荐(?:别人|他人)|refer(?:red|ral)? by|"
+                 r"experts? (?:will )?(?:refer|recommend)|of us (?:can |could |will |would )?(?:jointly )?(?:refer|recommend)|"
+                 r"\b(?:jointly|co-?)[- ]?(?:recommend|nominate|refer)|co-nominat", t):
         route = "referral"
     elif re.search(r"自荐|自己(?:报|申报)|个人申报|以个人名义|nominate myself|self[- ]nominat", t):
         route = "self"
@@ -212,11 +250,11 @@ def _route(t: str, n: str, programme: str | None) -> Kw:
         route = "referral"  # "有两个高级技师师傅愿意推荐我": people, not a union or association, put the nominee forward
     if route != "referral":
         return {"route": route}
-    said = next((m.group(0) for p in _PEOPLE_RECOMMEND if (m := p.search(n))), "")
+    said = " ".join(n[a:b] for a, b in _referrer_spans(n))
     # 第九条: referrers are 高级技师 or hold 副高级 titles or above. Only a yes is read ("两个技师" may be loose talk).
     qualified = True if re.search(r"高级技师|副高|正高|高级工程师|高工|教授|senior technician|senior engineer|"
-                                  r"professor", said) else None
-    if (m := re.search(r"我和(?:另外|其他|其余)?\s*(\d{1,2})\s*(?:个|位|名)", n)) or \
+                                  r"professor|associate-senior|deputy-senior", said) else None
+    if (m := re.search(r"我和(?:另外|另|其他|其余)?\s*(\d{1,2})\s*(?:个|位|名)", n)) or \
             (m := re.search(r"\bme and (\d{1,2}) (?:other|more)", n)):
         count = int(m.group(1)) + 1
     return {"route": route, "referrer_count": count, "referrers_qualified": qualified}

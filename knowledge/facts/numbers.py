@@ -193,10 +193,12 @@ _NAMED_YEARS_LOOSE = (  # in a studio's or station's message, a bare span of yea
 )
 _REFERRERS = (
     re.compile(_N + r"\s*(?:位|名|个)(?:同专业的?)?(?:专家|高级技师|高工|老师|人|师傅)?[^，,。]{0,6}(?:举荐|推荐|联名)"),
-    re.compile(_N + r"\s*(?:位|名|个)[^，,。\d]{0,6}(?:专家|技师|高工|工程师|老师|师傅|同行|人)[^，,。]{0,8}(?:举荐|推荐|联名)"),
+    re.compile(_N + r"\s*(?:位|名|个)[^，,。\d]{0,6}(?:专家|技师|高工|工程师|老师|师傅|同行|同事|教授|研究员|专业人士|人)"
+               r"[^，,。\d]{0,12}(?:举荐|推荐|联名)"),
     re.compile(r"我们\s*" + _N + r"\s*(?:个|位|人)"),
     re.compile(r"(?:举荐人|推荐人)(?:有|共)?\s*" + _N),
-    re.compile(r"\b" + _N + r" (?:experts|senior technicians|referees|people) (?:will )?(?:refer|recommend)"),
+    re.compile(r"\b" + _N + r" (?:of (?:our|my|the) )?(?:[a-z\u4e00-\u9fff()\-]+,? ){0,12}?(?:will |want to |wants to |"
+               r"would like to |plan to |are going to |can |could )?(?:jointly |co-)?(?:refer|recommend|nominate|co-nominate)"),
     re.compile(r"(?:我|我们)\s*" + _N + r"\s*(?:个人|人)(?=[^，,。]{0,4}(?:推荐|举荐))"),
     re.compile(r"\b(?:the )?" + _N + r" of us (?:can |could |will |would )?(?:jointly )?(?:refer|recommend)"),
 )

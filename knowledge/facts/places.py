@@ -112,11 +112,16 @@ def read_place(text: str) -> Place | None:
 
 
 def _union_named(text: str, start: int) -> bool:
-    """"被玉溪市总工会命名", "是曲靖市总工会命名的", "报昆明市总", "named by the Dali prefecture union": a union
-    acting or addressed, not where one works."""
-    return bool(re.match(r"[^，,。]{0,6}?(?:总工会|总(?![经裁])|工会|federation|trade union|[a-z ]{0,12}\bunion)",
-                         text[start:start + 30])
-                and re.search(r"(?:被|由|报|向|找|交给|交到|是|by|to)\s*(?:the\s*)?$", text[max(0, start - 6):start]))
+    """"被玉溪市总工会命名", "是曲靖市总工会命名的", "报昆明市总", "红河州总工会命名三年了", "named by the Dali
+    prefecture union", "named by Yuxi Municipal Federation of Trade Unions": a union acting or addressed, not
+    where one works."""
+    union = re.match(r"[^，,。]{0,6}?(?:总工会|总(?![经裁])|工会)|[a-z .'-]{0,30}?\b(?:federation|trade union|union)\b",
+                     text[start:start + 40])
+    if not union:
+        return False
+    acting = re.match(r"[^，,。]{0,4}?(?:命名|推荐|审核|认定|挂牌|管)", text[start + union.end():start + union.end() + 12])
+    return bool(acting or re.search(r"(?:被|由|报|向|找|交给|交到|是|归|by|to|from)\s*(?:the\s*)?$",
+                                    text[max(0, start - 6):start]))
 
 
 _HOME_BEFORE = (r"户口|户籍|老家|籍贯|(?<![一这那每])家(?:在|住)|住在|household|hukou|\bfrom\s*$|\bliv(?:e|es|ing) (?:at|in)\b|"
