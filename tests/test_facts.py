@@ -422,6 +422,23 @@ def test_an_investigation_answers_the_exclusion_question_with_its_own_option() -
     ("Our company has 30 frontline workers. Can they join the training?", "trainee_kind", "employed"),
     ("He runs his own pottery studio. Yunling Craftsman?", "programme", "craftsman"),
     ("He runs his own pottery studio. Yunling Craftsman?", "self_employed", True),
+    # round 3 dev (tuned on selfdesc_round3_dev.jsonl, never on its test split)
+    ("技能鉴定费可以报不？我们是脱贫攻坚的班，60个人", "programme", "training"),
+    ("技能鉴定费可以报不？我们是脱贫攻坚的班，60个人", "trainees", 60),
+    ("We are running a skills upgrade class for 18 migrant workers", "trainees", 18),
+    ("We are 5 welders at a hydropower station in Nujiang, can we join the union training?", "programme", "training"),
+    ("Can our in-service staff sign up for a union-funded skills class?", "trainee_kind", "employed"),
+    ("工地上的工人都是外地来的农民工，不是建档立卡户，能参加培训吗", "trainee_kind", "migrant"),
+    ("We've got 25 laid-off workers from a cement plant, can they join a union class?", "trainee_kind", "unemployed"),
+    ("老师傅技术好，就是三年前酒驾被判过刑，能评云岭工匠吗", "exclusion", "violation"),
+    ("去年有两个月工资拖着没发，我还能申报云岭工匠吗", "head_issue", "wage_arrears"),
+    ("we also delayed workers' salary for 4 months", "head_issue", "wage_arrears"),
+    ("有半年多员工社保没按时交齐", "head_issue", "insurance"),
+    ("I am the managing director of a small mining equipment company", "enterprise_head", True),
+    ("自己开了个汽修厂，32年老手了", "enterprise_head", True),
+    ("One of our guys was already named a Yunling Craftsman back in 2021", "already_named", True),
+    ("One of our guys was already named a Yunling Craftsman back in 2021", "age", None),
+    ("Our lead fitter is 52, been on the tools 34 years", "age", 52),
 ])
 def test_self_description_patterns(text: str, key: str, value: object) -> None:
     assert getattr(extract(text), key) == value

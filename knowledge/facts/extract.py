@@ -41,18 +41,22 @@ Kw = dict[str, object]
 _STUDIO_STRONG = r"创新工作室|职工[^，,。]{0,4}工作室|innovation studio"
 # (Slips of pinyin input in the names, 工做站 or 陪训班, are read as the names: numbers.SLIPS.)
 _PROGRAMMES = (
-    ("station", r"技师工作站|工作站|workstation|\bstation\b"),
+    ("station", r"技师工作站|工作站|workstation|(?<!power )(?<!hydropower )(?<!gas )(?<!bus )(?<!railway )(?<!police )"
+                r"\bstation\b"),
     ("studio", r"创新工作室|工作室|\bstudio\b"),
     ("craftsman", r"云岭工匠|工匠|craftsman"),
-    ("training", r"培训|参训|学技术的班|技能班|技术班|\btraining\b|\btrainees?\b|\bcourse\b"),
+    ("training", r"培训|参训|学技术的班|技能班|技术班|(?:这期|那期|一期|一个|的|个)班(?=[，,。？?！!上里的]|$)|鉴定费|"
+                 r"\btraining\b|\btrainees?\b|\bcourses?\b|\bclass(?:es)?\b(?! (?:i|ii|1|2|one|two)\b)|"
+                 r"upgrad(?:e|ing) (?:class|course|program)|skills? (?:class|course|upgrad)"),
 )
 _TRAINEE_KINDS = (
     ("poverty_migrant", r"搬迁[^，,。]{0,10}农民工|relocat[^,.]{0,20}migrant"),
     ("poor", r"建档立卡|贫困户|贫困劳动力|贫困人口|registered poor|poor household"),
-    ("unemployed", r"失业|下岗|转岗|待业|unemployed|laid off|changing jobs"),
+    ("unemployed", r"失业|下岗|转岗|待业|unemployed|laid[- ]off|changing jobs|lost (?:their|his|her|my) jobs?"),
     ("migrant", r"农民工|打工|migrant"),
     ("employed", r"在岗职工|在职|在岗|一线(?:职工|工人|员工)|(?:公司|单位|厂|企业)[^，,。]{0,6}"
-                 r"(?:职工|员工|工人)|employed worker|frontline|employees|"
+                 r"(?:职工|员工|工人)|(?:给|让|帮|带)(?:我们)?的?(?:员工|职工|工人)|(?:在|去)[^，,。]{0,8}上班|"
+                 r"employed worker|frontline|employees|in-service|on-the-job|on the job|"
                  r"(?:company|factory|plant|firm) has \d+ [a-z ]{0,20}workers"),
 )
 
@@ -142,7 +146,8 @@ def _standing(t: str) -> Kw:
                                    r"runs? (?:my|his|her|their) own|开(?:了)?(?:个|一个|一家|家)?民宿|没有单位|"
                                    r"no employer")
     kw["enterprise_head"] = _flag(t, r"法人|法定代表人|老板|总经理|董事长|厂长|矿长|场长|企业负责人|(?:公司|企业)的?负责人|"
-                                     r"\bboss\b|general manager|legal representative|owner of (?:the|a|my) "
+                                     r"自己开(?:了)?(?:个|一个|一家|家)?[^，,。]{0,4}(?:厂|公司)|"
+                                     r"\bboss\b|general manager|managing director|\bceo\b|legal representative|owner of (?:the|a|my) "
                                      r"(?:company|firm)|head of (?:the|an|my) (?:company|enterprise)")
     found = [next(((value, m.start()) for value, pattern in patterns
                    if (m := re.search(pattern, t)) and not _negated(t, m.start())), (None, 0))
@@ -159,7 +164,7 @@ def _standing(t: str) -> Kw:
         kw["unit_has_union"] = True
     kw["already_named"] = _flag(t, r"(?:已经|已|曾经|曾|去年|前年|之前|早就)(?:被)?(?:评为|评上|评过|命名|当选|是)"
                                    r"[^，,。]{0,4}(?:云岭工匠|省级(?:的)?(?:职工)?(?:创新工作室|技师工作站|工作室|工作站))|"
-                                   r"already (?:named|a) yunling craftsman|"
+                                   r"already (?:been )?(?:named|a) (?:as )?(?:a )?yunling craftsm|"
                                    r"(?:was|been) named (?:a )?yunling craftsman")
     return kw
 
@@ -277,6 +282,7 @@ def _training(t: str, n: str, programme: str | None, problems: list[Problem]) ->
         kw["project"] = "poverty"
     elif re.search(r"技能提升|提升培训|upgrad", t):
         kw["project"] = "upgrade"
-    if programme in (None, "training"):
-        kw["trainee_kind"] = next((value for value, pattern in _TRAINEE_KINDS if re.search(pattern, t)), None)
+    if programme in (None, "training"):  # a kind denied ("不是建档立卡户") is not the trainees'
+        kw["trainee_kind"] = next((value for value, pattern in _TRAINEE_KINDS
+                                   if (m := re.search(pattern, t)) and not _negated(t, m.start())), None)
     return kw

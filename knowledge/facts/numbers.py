@@ -136,7 +136,8 @@ _AGE = (
     re.compile(r"(?:年龄|今年|age[d]?)\s*(?:是|为|:|都|已经|已)?\s*" + _N + r"(?!\s*年)"),
     re.compile(r"\b" + _N + r"[\s-]*(?:years?|yrs?)[\s-]*old"),
     re.compile(r"\b(?:i|he|she|husband|wife|father|dad|mother|mum|mom|son|daughter|brother|sister|cousin|friend|"
-               r"colleague|master|uncle|aunt)(?:'m|'s| am| is)\s+" + _N
+               r"colleague|master|uncle|aunt|fitter|welder|machinist|electrician|mechanic|carpenter|foreman|lineman|"
+               r"guy|worker|technician|engineer|operator)(?:'m|'s| am| is)\s+" + _N
                + r"\b(?!\s*(?:years? (?:in|of|as|on)|days|people|%))"),
     re.compile(r"(?:^|[我，,。\s])" + _N + r"出头"),
     # "站长五十七了", "the lead is 48": the age of a named person, without 岁
@@ -146,7 +147,7 @@ _AGE = (
                + r"(?:了|多了)(?![\u4e00-\u9fff]{0,2}年)"),
     re.compile(r"\b(?:turns?|turned)\s+" + _N + r"\b"),
     # terse: "45 高级技师 22年", "52, senior technician, 30 yrs", "laid off, 41, want ..."
-    re.compile(r"^\s*" + _N + r"(?=\s*[,，\s])(?!\s*[,，]?\s*(?:年|years?|yrs?|天|days?|个|人|people))"),
+    re.compile(r"^\s*" + _N + r"(?=\s*[,，\s])(?!\s*[,，]?\s*(?:年|years?|yrs?|天|days?|个|人|people|of\b))"),
     re.compile(r"(?<=[,，]\s)" + _N + r"(?=\s*[,，])"),
     re.compile(r"\b(?:lead|leader|head)(?: expert)? is\s+" + _N + r"\b(?!\s*(?:years? (?:in|of)|people))"),
 )

@@ -29,13 +29,16 @@ _EXCLUSIONS = (  # (value, pattern) of the person's; negated mentions ("没受�
     ("investigation", r"(?:被)?(?:立案)?(?:调查|审查)|under investigation|being investigated"),
     ("credit", r"失信|老赖|黑名单|被执行人|dishonest|blacklist"),
     ("discipline", r"处分|诫勉|记过|记大过|警告处分|留党察看|disciplin(?:ary|ed)|sanction"),
-    ("violation", r"违法|违纪|违反[^，,。；;]{0,8}纪律|犯罪|判刑|坐过牢|坐牢|刑满|criminal|convicted|broke the law"),
+    ("violation", r"违法|违纪|违反[^，,。；;]{0,8}纪律|犯罪|判刑|判过刑|被判(?:了|过)?(?:刑|缓刑|有期)|服过刑|坐过牢|坐牢|刑满|"
+                  r"criminal|convicted|broke the law|jail|prison"),
 )
 _HEAD_ISSUES = (  # (value, pattern) of an enterprise's, which exclude its head; negated mentions are ignored
-    ("wage_arrears", r"拖欠(?:职工|员工|工人)?工资|欠薪|欠[^，,。；;]{0,8}工资|owe[ds]? (?:[a-z]+ ){0,3}wages|"
-                     r"wage arrears|unpaid wages"),
+    ("wage_arrears", r"拖欠(?:职工|员工|工人)?工资|欠薪|欠[^，,。；;]{0,8}工资|工资[^，,。；;]{0,6}(?:拖着|拖了|没发|未发|欠着|发不出)|"
+                     r"owe[ds]? (?:[a-z]+ ){0,3}wages|wage arrears|unpaid wages|"
+                     r"(?:delayed|withheld|held back|not paid|didn't pay|did not pay)[^.,;]{0,20}(?:wages?|salar(?:y|ies))"),
     ("accident", r"(?:安全|生产|重大|较大)事故|职业病(?:危害)?事故|serious accident|safety accident"),
-    ("insurance", r"(?:没|未|没有)(?:按规定)?(?:交|缴|缴纳)社保|欠(?:缴)?社保|社保[^，,。；;]{0,6}(?:没|未)(?:给|有)?(?:交|缴)|"
+    ("insurance", r"(?:没|未|没有)(?:按规定|按时)?(?:交|缴|缴纳)社保|欠(?:缴)?社保|"
+                  r"社保[^，,。；;]{0,6}(?:没|未)(?:给|有)?(?:按规定|按时|足额)?(?:交|缴)|"
                   r"social insurance (?:not|unpaid)|not paid social insurance"),
 )
 
