@@ -175,6 +175,20 @@ def test_a_grade_said_of_the_referrers_is_theirs(text: str, count: int, grade: s
     assert (f.skill_grade, f.title_level) == (grade, title)
 
 
+@pytest.mark.parametrize(("text", "key", "value"), [
+    ("想咨询下，我42，不对，上个月过了生日43了，高级工，做钳工做了二十来年", "age", 43),
+    ("领衔人48岁，哦说错了是46，高级技师，团队五个人，技师工作站", "lead_age", 46),
+    ("班上学员30个，哦不是，后来又加了几个，现在是34个，都是在岗职工，能申请工会的培训吗", "trainees", 34),
+    ("这个班是28天，不对，算上鉴定那两天是30天，60个学员，脱贫攻坚那个", "days", 30),
+    ("I am 45, sorry, 46 years old, senior technician", "age", 46),
+    ("我45岁，不是46岁", "age", 45),  # "not 46": no correction
+    ("工作室是市总工会命名的，三年前，不对，是2022年底", "named_years", 3),  # a year for a count: left as said
+])
+def test_a_number_taken_back_in_the_same_message(text: str, key: str, value: int) -> None:
+    """People correct themselves as they type (voice input above all): the number said instead is the fact."""
+    assert getattr(extract(text), key) == value
+
+
 def test_studio_station_and_training_facts() -> None:
     f = extract("我们工作室是昆明市总工会命名的，命名3年了，团队有8个人")
     assert (f.programme, f.named_level, f.named_years, f.team_size) == ("studio", "prefecture", 3, 8)
@@ -439,6 +453,17 @@ def test_an_investigation_answers_the_exclusion_question_with_its_own_option() -
     ("One of our guys was already named a Yunling Craftsman back in 2021", "already_named", True),
     ("One of our guys was already named a Yunling Craftsman back in 2021", "age", None),
     ("Our lead fitter is 52, been on the tools 34 years", "age", 52),
+    ("工作室只是我们公司自己挂的牌，州总工会没有命名过", "named_level", "unit"),
+    ("领衔人是技师，团队6人，企业工会命名满三年了，能直接报省级吗", "named_level", "unit"),
+    ("Our technicians workstation is named only at county level (Luliang County union)", "named_level", "county"),
+    ("Our studio lead is 58 and the team is 4 blokes, named at prefecture level back in 2021", "named_level",
+     "prefecture"),
+    ("Our studio lead is 58 and the team is 4 blokes, named at prefecture level back in 2021", "team_size", 4),
+    ("领衔人46岁，团队五个人，市里命名刚满一年，这个技师工作站能报省级吗", "named_level", "prefecture"),
+    ("厂里自己命名的创新工作室，挂牌四年了，有十几个技术骨干", "named_years", 4),
+    ("傣陶技师工作站领衔的是玉波罕老师今年五十三岁站里头有八个人", "team_size", 8),
+    ("Our innovation studio was named four years back. Team strength 5, lead is 44", "team_size", 5),
+    ("How much has the county union got to put in for a skill-upgrade training class?", "named_level", None),
 ])
 def test_self_description_patterns(text: str, key: str, value: object) -> None:
     assert getattr(extract(text), key) == value

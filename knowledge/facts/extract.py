@@ -21,6 +21,7 @@ from knowledge.facts.numbers import (
     _first_outside,
     _years,
     normalize,
+    taken_back,
 )
 from knowledge.facts.places import _places, _unit_in_yunnan
 from knowledge.facts.traits import (
@@ -64,7 +65,7 @@ _TRAINEE_KINDS = (
 def extract(text: str) -> Facts:
     """The facts ``text`` states about the person (or their studio, station or class)."""
     t = normalize(text)
-    n = _arabic(t)
+    n = taken_back(_arabic(t))  # "我42，不对，43了": the numbers as finally said
     problems: list[Problem] = []
     # Programme first: it tells whose age a number is and what a head count counts.
     programme = _programme(t)

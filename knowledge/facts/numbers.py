@@ -171,7 +171,9 @@ _YEARS = (
 _TEAM = (
     re.compile(r"(?:团队|队伍|团队成员|成员|专家团队|创新团队)(?:有|共|一共)?\s*" + _N + r"\s*(?:个|名|位)?人"),
     re.compile(_N + r"\s*(?:个|名|位)?人的?(?:专家)?(?:团队|队伍)"),
-    re.compile(r"team of " + _N + r"|" + _N + r"[- ](?:person|people|member)s? team|team (?:has|of) " + _N),
+    re.compile(r"team of " + _N + r"|" + _N + r"[- ](?:person|people|member)s? team|team (?:has|of|is) " + _N
+               + r"|team (?:strength|size)(?: is| of|:)? ?" + _N),
+    re.compile(r"(?:站里|室里|工作室里|工作站里)(?:头|面)?(?:有|共|一共)?\s*" + _N + r"\s*(?:个|名|位)?人"),
     re.compile(r"(?:团队|队伍)[^，,。；;\d]{0,6}?" + _N + r"\s*(?:个|名|位)?人"),
 )
 _TEAM_LOOSE = (  # a studio's or station's head count said without the word team: "10个人", "4 people"
@@ -183,6 +185,7 @@ _NAMED_YEARS = (
     re.compile(_N + _APPROX + r"\s*年前(?:就)?(?:被)?(?:[^，,。]{0,12})?命名"),
     re.compile(r"named (?:as [^,.]{0,40} )?" + _N + r" years? ago|named for " + _N + r" years?"),
     re.compile(r"命[^，,。；;\d]{0,8}?" + _N + _APPROX + r"\s*年"),
+    re.compile(r"挂牌(?:已经|已|了)?\s*(?:有)?\s*" + _N + _APPROX + r"\s*年"),
     re.compile(r"named\b[^.;]{0,80}?\b" + _N + r" (?:years?|yrs?)(?: ago)?"),
 )
 _NAMED_YEARS_LOOSE = (  # in a studio's or station's message, a bare span of years: "5年了", "2 yrs", "两年半了"
@@ -215,6 +218,40 @@ _DAYS = (
     re.compile(_THRESHOLD_BEFORE + r"(?<!\d)" + _N + r"\s*(?:天|日)(?!以上|以下)"),
     re.compile(_THRESHOLD_BEFORE + r"\b" + _N + r"[- ]days?\b"),
 )
+# A number taken back in the same message: "我42，不对，上个月过了生日43了", "领衔人48岁，哦说错了是46", "学员30个，
+# 哦不是，后来又加了几个，现在是34个", "28天，不对，算上鉴定那两天是30天", "age 45, sorry, 46".
+_TAKEN_BACK = re.compile(r"(-?\d{1,4})\s*(岁|个|人|天|年|名|位|years?|days?|people)?\s*[，,]\s*(?:哦|噢|呃|啊)?\s*"
+                         r"(?:不对|不是(?=\s*[，,])|说错了|打错了|写错了|更正一下|sorry|i mean|no wait|correction)[，,:]?\s*")
+_CLAUSE = re.compile(r"[^，,。；;!?！？]+")
+_NUMBER_UNIT = re.compile(r"(-?\d{1,4})\s*(岁|个|人|天|年|名|位|years?|days?|people)?")
+
+
+def taken_back(n: str) -> str:
+    """``n`` (digits already Arabic) with each number taken back replaced by the one said instead: the last number
+    of the first clause after the correction that has one, of the same unit (or none) when the first had one. A
+    year said for a count ("三年前，不对，是2022年底") is left as it was."""
+    out, at = [], 0
+    for m in _TAKEN_BACK.finditer(n):
+        if m.start() < at:
+            continue
+        unit = m.group(2)
+        instead = None
+        for clause in _CLAUSE.finditer(n, m.end(), min(len(n), m.end() + 40)):
+            numbers = [x for x in _NUMBER_UNIT.finditer(clause.group()) if unit is None or x.group(2) in (None, unit)]
+            if numbers:
+                instead = (numbers[-1], clause.start())
+                break
+        if instead is None:
+            continue
+        x, base = instead
+        if (int(m.group(1)) < 200) != (int(x.group(1)) < 200):  # a count and a year are not the same kind of number
+            continue
+        # the first number (and its unit) now says the second; what follows the second goes on from there
+        out.append(n[at:m.start(1)] + x.group(1) + (unit or ""))
+        at = base + (x.end() if unit and x.group(2) else x.end(1))
+    return "".join(out) + n[at:]
+
+
 def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> int | None:
     for p in patterns:
         m = p.search(text)

@@ -92,14 +92,18 @@ def _skill_grade(t: str) -> str | None:
 
 def _named_level(t: str) -> str | None:
     t = re.sub(r"(?:没有|没|未|不是)[^，,。]{0,4}命名", "", t)  # "没有州市命名": not a level it was named at
-    if re.search(r"单位层面|企业内部|内部(?:自己)?挂牌", t):
+    if re.search(r"单位层面|企业内部|内部(?:自己)?挂牌|(?:公司|单位|企业|厂里|厂)自己挂的?牌|企业工会命名|单位工会命名|"
+                 r"(?:named|plaque) (?:only )?(?:by|from) (?:our|the) (?:company|unit|enterprise|factory) ?(?:union)?\b", t):
         return "unit"
     if re.search(r"(?:州|市|州市)级?命名|(?:州|市|州市|州\(市\)|地州|省级产业|产业|系统|行业)(?:级)?(?:总)?工会[^，,。]{0,6}命|"
                  r"(?:州|市)总(?:工会)?[^，,。]{0,6}命|省[^，,。]{0,8}(?:公司|系统|产业|行业)(?:总)?工会[^，,。]{0,6}命|"
                  r"(?:州|市)级(?:的)?(?:示范)?(?:创新)?(?:工作室|工作站)|"
-                 r"(?:by|from) (?:the )?(?:city|prefecture)", t):
+                 r"(?:州|市)里(?:给)?(?:命名|挂的?牌)|"
+                 r"(?:by|from) (?:the )?(?:city|prefecture)|prefecture[- ]level|prefectural|prefecture (?:plaque|union)|"
+                 r"city[- ]level", t):
         return "prefecture"
-    if re.search(r"(?:县|区)(?:级|总工会|工会|总)[^，,。]{0,6}命|县级|by (?:the )?county", t):
+    if re.search(r"(?:县|区)(?:级|总工会|工会|总)[^，,。]{0,6}命|县级|by (?:the )?county|county[- ]level|"
+                 r"(?:named|plaque)[^.;]{0,40}county union", t):
         return "county"
     if re.search(r"(?:单位|公司|企业|厂里|厂)(?:内部)?(?:自己)?命|by (?:our|the) (?:unit|company|factory|plant)", t):
         return "unit"
