@@ -246,6 +246,14 @@ def test_correcting_one_side_of_a_contradiction_keeps_the_other() -> None:
     ("脱贫攻坚培训31天，30个学员，补贴能拿多少", "training_subsidy"),
     ("I'm a senior technician and won the national contest. Can I apply for Yunling Craftsman?",
      "craftsman_eligibility"),
+    # round 3 dev: where to file is the channel's; what share is paid is the subsidy's
+    ("厂里有工会的，我是高级技师，想报云岭工匠，是找我们厂工会报还是直接去州总工会报哦", "craftsman_channel"),
+    ("我是高级技师，县总工会的同志，我们是直接报省总还是先报州总？云岭工匠", "craftsman_channel"),
+    ("What documents are required for a Yunling Craftsman application? I am a senior technician", "craftsman_channel"),
+    ("技能提升培训30个学员，省总工会补百分之多少，州市要配套多少？", "training_subsidy"),
+    ("A skills upgrade class for 18 migrant workers: the provincial union pays 70%, who pays the rest?",
+     "training_subsidy"),
+    ("我是高级技师，能不能去申报那个云岭工匠哦", "craftsman_eligibility"),  # whether, not where
 ])
 def test_route(text: str, check: str) -> None:
     assert route(text, extract(text)) == check
@@ -464,6 +472,9 @@ def test_an_investigation_answers_the_exclusion_question_with_its_own_option() -
     ("傣陶技师工作站领衔的是玉波罕老师今年五十三岁站里头有八个人", "team_size", 8),
     ("Our innovation studio was named four years back. Team strength 5, lead is 44", "team_size", 5),
     ("How much has the county union got to put in for a skill-upgrade training class?", "named_level", None),
+    ("这期班一共60个人，能不能全部按脱贫攻坚项目报", "programme", "training"),
+    ("Our master has his own small shop in Xizhou, Dali. He wants to nominate himself for Yunling Craftsman",
+     "route", "self"),
 ])
 def test_self_description_patterns(text: str, key: str, value: object) -> None:
     assert getattr(extract(text), key) == value

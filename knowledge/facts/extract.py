@@ -46,7 +46,7 @@ _PROGRAMMES = (
                 r"\bstation\b"),
     ("studio", r"创新工作室|工作室|\bstudio\b"),
     ("craftsman", r"云岭工匠|工匠|craftsman"),
-    ("training", r"培训|参训|学技术的班|技能班|技术班|(?:这期|那期|一期|一个|的|个)班(?=[，,。？?！!上里的]|$)|鉴定费|"
+    ("training", r"培训|参训|学技术的班|技能班|技术班|(?:这期|那期|一期)班|(?:一个|的|个)班(?=[，,。？?！!上里的]|$)|鉴定费|"
                  r"\btraining\b|\btrainees?\b|\bcourses?\b|\bclass(?:es)?\b(?! (?:i|ii|1|2|one|two)\b)|"
                  r"upgrad(?:e|ing) (?:class|course|program)|skills? (?:class|course|upgrad)"),
 )
@@ -244,7 +244,7 @@ def _route(t: str, n: str, programme: str | None) -> Kw:
                  r"experts? (?:will )?(?:refer|recommend)|of us (?:can |could |will |would )?(?:jointly )?(?:refer|recommend)|"
                  r"\b(?:jointly|co-?)[- ]?(?:recommend|nominate|refer)|co-nominat", t):
         route = "referral"
-    elif re.search(r"自荐|自己(?:报|申报)|个人申报|以个人名义|nominate myself|self[- ]nominat", t):
+    elif re.search(r"自荐|自己(?:报|申报)|个人申报|以个人名义|nominate (?:myself|himself|herself)|self[- ]nominat", t):
         route = "self"
     elif re.search(r"协会|学会|association|society", t):
         route = "association"

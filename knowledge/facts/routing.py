@@ -36,10 +36,12 @@ _HYPOTHETICAL = re.compile(r"如果有人|假如有人|要是有人|万一有人
 _CHANNEL = re.compile(r"怎么报|怎么申报|如何申报|向哪|找哪|在哪|哪里报|哪个工会|报给|交给|交到|渠道|途径|举荐|自荐|推荐别人|"
                       r"推荐(?:一个|个)?(?:徒弟|同事|他|她)|材料|附件|什么时候[^，,。？?]{0,6}(?:申报|报)|(?:网上|线上)[^，,。]{0,4}(?:报|提交|填)|入口|"
                       r"where (?:do|can|should) i|how (?:do|can|should) i apply|how to apply|apply online|which union|"
-                      r"file with|hand in|refer|recommend (?:a|an|my|our|someone)\b")
+                      r"file with|hand in|refer|recommend (?:a|an|my|our|someone)\b|"
+                      r"(?:直接|先)(?:报|交|去)(?:到)?(?:州|市|县|省|区)|找[^，,。]{0,8}报|(?:去|到)(?:哪|那点|哪点)|(?:去|到)[^，,。]{0,6}(?:总工会|工会)(?:报|申报)|咋个报|documents?|"
+                      r"where (?:to|do (?:i|we|they|he|she)) (?:submit|apply|file)")
 # What a class is paid: the subsidy check; a trainee asking to join ("能不能去报名") is asking about eligibility.
 _SUBSIDY = re.compile(r"补贴|补助|多少钱|能拿多少|拿多少|给多少|补多少|比例|学费|费用|经费|差旅费|鉴定费|按什么标准补|补\s*\d{1,3}%|分担|"
-                      r"subsid|allowance|how much|share|cost|fee")
+                      r"百分之|配套|subsid|allowance|how much|share|cost|fee|\bpays?\b|percent|\d+\s*%|per head|yuan")
 _JOINING = re.compile(r"我能不能去|能不能去报名|我可以去|我能去|can i join|may i join")
 _NUMBERS = ("age", "years_in_trade", "team_size", "lead_age", "named_years", "referrer_count", "trainees", "days")
 
