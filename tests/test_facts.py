@@ -475,6 +475,11 @@ def test_an_investigation_answers_the_exclusion_question_with_its_own_option() -
     ("这期班一共60个人，能不能全部按脱贫攻坚项目报", "programme", "training"),
     ("Our master has his own small shop in Xizhou, Dali. He wants to nominate himself for Yunling Craftsman",
      "route", "self"),
+    ("我是昭通人，户口在昭通市镇雄县，现在在广东东莞一家电子厂当班组长", "household_place", "昭通市镇雄县"),
+    ("我是昭通人，户口在昭通市镇雄县，现在在广东东莞一家电子厂当班组长", "unit_in_yunnan", False),
+    ("户口在曲靖麒麟区，人在贵州六盘水煤矿上班，单位是贵州那边注册的", "unit_in_yunnan", False),
+    ("我在昆明五华区上班，户口在昆明", "household_place", "昆明市"),
+    ("我户口在宾川县，大理的", "work_place", None),
 ])
 def test_self_description_patterns(text: str, key: str, value: object) -> None:
     assert getattr(extract(text), key) == value

@@ -144,19 +144,30 @@ def _household(text: str, start: int) -> bool:
 
 def _places(text: str) -> tuple[str | None, str | None]:
     household = work = None
-    seen: list[tuple[int, Place]] = []
+    seen: list[tuple[int, Place, bool]] = []
     for start, place in _find_places(text):
         if _union_named(text, start):
             continue
+        home = _household(text, start)
+        # "Binchuan County, Dali", "宾川县，大理的": the county's own prefecture, not another place; but "我在昆明五华区
+        # 上班，户口在昆明" names the household's
         if not place.county and any(p.county and p.prefecture == place.prefecture and start - s < 30
-                                        for s, p in seen):
-            continue  # "Binchuan County, Dali": the county's own prefecture, not another place
-        seen.append((start, place))
-        if _household(text, start):
-            household = household or place.name
+                                    and (h == home or re.fullmatch(r"[^，,。；;]*?[\s，,、]*", text[s:start]))
+                                    for s, p, h in seen):
+            continue
+        seen.append((start, place, home))
+        if home:
+            household = _finer(household, place)
         else:
-            work = work or place.name
+            work = _finer(work, place)
     return household, work
+
+
+def _finer(known: str | None, place: Place) -> str:
+    """The first place said, or a county of it said later ("我是昭通人，户口在昭通市镇雄县": 镇雄县)."""
+    if known is None or (place.county and known == place.prefecture and place.name != known):
+        return place.name
+    return known
 
 
 _PROVINCES = "|".join(_OTHER_PROVINCES)
@@ -166,7 +177,8 @@ _ELSEWHERE = re.compile(r"(?:单位|公司|企业|厂|工作|上班|注册|登�
 # One pattern for the English names (a match of any one of them is a match of the alternation).
 _ELSEWHERE_EN = re.compile(r"\b(?:company|employer|unit|firm|registered|works?|working)\b[^.,]{0,30}(?:"
                            + "|".join(_OTHER_PROV_EN) + ")")
-_REGISTERED_ELSEWHERE = re.compile(r"(?:" + _PROVINCES + r")(?:注册|登记)")
+_REGISTERED_ELSEWHERE = re.compile(r"(?:" + _PROVINCES + r")[^，,。]{0,4}(?:注册|登记)|(?:在|于)(?:" + _PROVINCES
+                                   + r")[^，,。]{0,8}(?:单位|公司|企业|厂|工地|矿)")
 
 
 def _unit_in_yunnan(text: str, work_place: str | None) -> bool | None:
