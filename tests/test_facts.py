@@ -480,6 +480,15 @@ def test_an_investigation_answers_the_exclusion_question_with_its_own_option() -
     ("户口在曲靖麒麟区，人在贵州六盘水煤矿上班，单位是贵州那边注册的", "unit_in_yunnan", False),
     ("我在昆明五华区上班，户口在昆明", "household_place", "昆明市"),
     ("我户口在宾川县，大理的", "work_place", None),
+    ("我两个师傅都是高级技师，他们想联名举荐我报云岭工匠", "referrer_count", 2),
+    ("我两个师傅都是高级技师，他们想联名举荐我报云岭工匠", "referrers_qualified", True),
+    ("我两个师傅都是高级技师，他们想联名举荐我报云岭工匠", "skill_grade", None),
+    ("两个同事说要举荐我评云岭工匠，不是高级技师，也没得职称", "referrers_qualified", None),
+    ("开了个傣陶作坊，请了十几个工人，社保也没给他们全部买起", "head_issue", "insurance"),
+    ("我是厂长，工会一直没成立", "head_issue", "no_union"),
+    ("他在大理鹤庆新华村打银器打了四十三年了，今年六十八", "years_in_trade", 43),
+    ("我是外省户口的农民工，在云南打工三年了", "years_in_trade", None),
+    ("I'm a Filipino welding engineer, 38 y/o, working at a hydropower company", "title_level", None),
 ])
 def test_self_description_patterns(text: str, key: str, value: object) -> None:
     assert getattr(extract(text), key) == value

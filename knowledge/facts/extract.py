@@ -156,7 +156,8 @@ def _standing(t: str) -> Kw:
     (kw["exclusion"], at), (kw["head_issue"], _at) = found
     if kw["exclusion"] == "discipline":
         kw["exclusion"] = sanction_period(t, at)
-    if re.search(r"(?:没有|没|未|未曾|还没)(?:成立|建立|建|设立|组建)?工会|无工会|no (?:trade )?union", t):
+    if re.search(r"(?:没有|没|未|未曾|还没)(?:成立|建立|建|设立|组建)?工会|无工会|no (?:trade )?union|"
+                 r"工会[^，,。]{0,4}(?:没|未|没有)(?:成立|建立|建|设立|组建)", t):
         if kw["enterprise_head"] and kw["head_issue"] is None:
             kw["head_issue"] = "no_union"
         else:
@@ -204,7 +205,7 @@ _PEOPLE_RECOMMEND = tuple(p for p in _REFERRERS if re.search(r"举荐|推荐|ref
 # The speakers recommending someone else ("我和另一个同事都是高级技师，想联名推荐他", "本人…正高职称，想推荐我以前带过的
 # 学生", "we are both senior technicians and want to recommend…"), not "…推荐我" (the speaker is the nominee); or
 # the speaker's master recommending them ("我师父是高级技师，他一个人举荐我").
-_SPEAKERS_RECOMMEND = re.compile(r"(?:我们|我(?:的)?(?:师父|师傅|老师|同事|领导)|我|本人)[^。！？!?；;]{0,40}?(?:举荐|推荐)|"
+_SPEAKERS_RECOMMEND = re.compile(r"(?:我们|我(?:的)?(?:\d{1,2}\s*(?:个|位|名))?(?:师父|师傅|老师|同事|领导)|我|本人)[^。！？!?；;]{0,40}?(?:举荐|推荐)|"
                                  r"\b(?:we|i)\b[^.!?;]{0,80}?\b(?:co-)?(?:recommend|nominat|refer)")
 _NOMINEE_ME = re.compile(r"(?:我|[a-z]* ?me)(?:[，,。！!？?\s]|$|评|报|参|申|去|当|为|做|成为|to\b|for\b)")
 
@@ -214,7 +215,7 @@ def _referrer_spans(n: str) -> list[tuple[int, int]]:
     spans = [m.span() for p in _PEOPLE_RECOMMEND for m in p.finditer(n)]
     for m in _SPEAKERS_RECOMMEND.finditer(n):
         # "我师父…举荐我": the master recommends the speaker; "我们…推荐我" is no such sentence
-        someone = re.match(r"我的?(?:师父|师傅|老师|同事|领导)", m.group(0))
+        someone = re.match(r"我的?(?:\d{1,2}\s*(?:个|位|名))?(?:师父|师傅|老师|同事|领导)", m.group(0))
         if someone or not _NOMINEE_ME.match(n[m.end():m.end() + 6].lstrip("s ")):
             spans.append(m.span())
     return spans
@@ -258,8 +259,9 @@ def _route(t: str, n: str, programme: str | None) -> Kw:
         return {"route": route}
     said = " ".join(n[a:b] for a, b in _referrer_spans(n))
     # 第九条: referrers are 高级技师 or hold 副高级 titles or above. Only a yes is read ("两个技师" may be loose talk).
-    qualified = True if re.search(r"高级技师|副高|正高|高级工程师|高工|教授|senior technician|senior engineer|"
-                                  r"professor|associate-senior|deputy-senior", said) else None
+    qualified = True if any(not _negated(said, m.start()) for m in re.finditer(
+        r"高级技师|副高|正高|高级工程师|高工|教授|senior technician|senior engineer|professor|associate-senior|"
+        r"deputy-senior", said)) else None
     if (m := re.search(r"我和(?:另外|另|其他|其余)?\s*(\d{1,2})\s*(?:个|位|名)", n)) or \
             (m := re.search(r"\bme and (\d{1,2}) (?:other|more)", n)):
         count = int(m.group(1)) + 1

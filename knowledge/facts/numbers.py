@@ -165,7 +165,8 @@ _YEARS = (
     re.compile(r"(?:^|(?<=[\s,，]))" + _N + r"\s*年(?=\s|[,，]|$)"),
     re.compile(r"(?:^|(?<=[\s,，]))" + _N + r"\s*(?:yrs?|years?)(?=\s*[,，]|\s*$)"),
     # "修车修了25年", "搞木雕三十一年": a verb of the trade, then the years
-    re.compile(r"(?:修|搞|干|做|学|开|跑|教|种|绣|雕|烧|织|编|焊|炒|当|画)[\u4e00-\u9fff]{0,4}?了?\s*" + _N + _APPROX
+    re.compile(r"(?:修|搞|干|做|学|开|跑|教|种|绣|雕|烧|织|编|焊|炒|当|画|打(?!工)|敲|锻|铸|砌|染|酿|制)[\u4e00-\u9fff]{0,4}?了?\s*"
+               + _N + _APPROX
                + r"\s*年(?!级|前|后|代|度|的时候)"),
 )
 _TEAM = (
@@ -204,6 +205,8 @@ _REFERRERS = (
     re.compile(r"\b" + _N + r" (?:of (?:our|my|the) )?(?:[a-z\u4e00-\u9fff()\-]+,? ){0,12}?(?:will |want to |wants to |"
                r"would like to |plan to |are going to |can |could )?(?:jointly |co-)?(?:refer|recommend|nominate|co-nominate)"),
     re.compile(r"(?:我|我们)\s*" + _N + r"\s*(?:个人|人)(?=[^，,。]{0,4}(?:推荐|举荐))"),
+    # "我两个师傅都是高级技师，他们想联名举荐我": the speaker's masters, named before what they do
+    re.compile(r"我的?\s*" + _N + r"\s*(?:个|位|名)(?:师父|师傅|老师|同事|领导|朋友|同行)(?=[^。！？!?]{0,30}(?:举荐|推荐|联名))"),
     re.compile(r"\b(?:the )?" + _N + r" of us (?:can |could |will |would )?(?:jointly )?(?:refer|recommend)"),
 )
 _TRAINEES = (

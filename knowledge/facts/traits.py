@@ -22,7 +22,8 @@ _TITLE = (
               r"\(full\)"),
     ("副高级", r"副高(?:级)?|高级(?:工程师|经济师|会计师|农艺师|讲师|实验师)|高工|副教授|副研究员|"
               r"senior engineer|associate professor"),
-    ("中级", r"中级(?:职称|工程师)|(?<![高助理])工程师|\bengineer\b|中级(?=职称)"),
+    # "an electrical engineer" is a job in English, not the 工程师 title
+    ("中级", r"中级(?:职称|工程师)|(?<![高助理])工程师|engineer title|intermediate (?:title|engineer)|中级(?=职称)"),
     ("初级", r"初级职称|助理工程师|技术员|assistant engineer"),
 )
 _EXCLUSIONS = (  # (value, pattern) of the person's; negated mentions ("没受过处分") are ignored
@@ -38,7 +39,7 @@ _HEAD_ISSUES = (  # (value, pattern) of an enterprise's, which exclude its head;
                      r"(?:delayed|withheld|held back|not paid|didn't pay|did not pay)[^.,;]{0,20}(?:wages?|salar(?:y|ies))"),
     ("accident", r"(?:安全|生产|重大|较大)事故|职业病(?:危害)?事故|serious accident|safety accident"),
     ("insurance", r"(?:没|未|没有)(?:按规定|按时)?(?:交|缴|缴纳)社保|欠(?:缴)?社保|"
-                  r"社保[^，,。；;]{0,6}(?:没|未)(?:给|有)?(?:按规定|按时|足额)?(?:交|缴)|"
+                  r"社保[^，,。；;]{0,6}(?:没|未)(?:给|有)?[^，,。；;]{0,6}?(?:按规定|按时|足额)?(?:交|缴|买)|"
                   r"social insurance (?:not|unpaid)|not paid social insurance"),
 )
 
