@@ -489,6 +489,9 @@ def test_an_investigation_answers_the_exclusion_question_with_its_own_option() -
     ("他在大理鹤庆新华村打银器打了四十三年了，今年六十八", "years_in_trade", 43),
     ("我是外省户口的农民工，在云南打工三年了", "years_in_trade", None),
     ("I'm a Filipino welding engineer, 38 y/o, working at a hydropower company", "title_level", None),
+    ("我两个师傅都是高级技师，跟我一个专业，他们想联名举荐我", "referrers_same_specialty", True),
+    ("两位专家想联合举荐我，不过他们俩专业不一样", "referrers_same_specialty", None),
+    ("two of our senior engineers (same field) want to co-nominate a welder", "referrers_same_specialty", True),
 ])
 def test_self_description_patterns(text: str, key: str, value: object) -> None:
     assert getattr(extract(text), key) == value

@@ -253,6 +253,7 @@ def _group_and_class(_: Callable[..., str], f: kf.Facts) -> list[str | None]:
         _("applying {route}", route=_(ROUTES[f.route])) if f.route else None,
         _("{n} referrers", n=f.referrer_count) if f.referrer_count is not None else None,
         _("referrers are senior technicians or of deputy-senior title or above") if f.referrers_qualified else None,
+        _("referrers of your specialty") if f.referrers_same_specialty else None,
         _(PROJECTS.get(f.project, N_("another training project"))) if f.project else None,
         _("{n} days", n=f.days) if f.days is not None else None,
         _("{n} trainees", n=f.trainees) if f.trainees is not None else None,

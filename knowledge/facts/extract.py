@@ -265,7 +265,12 @@ def _route(t: str, n: str, programme: str | None) -> Kw:
     if (m := re.search(r"我和(?:另外|另|其他|其余)?\s*(\d{1,2})\s*(?:个|位|名)", n)) or \
             (m := re.search(r"\bme and (\d{1,2}) (?:other|more)", n)):
         count = int(m.group(1)) + 1
-    return {"route": route, "referrer_count": count, "referrers_qualified": qualified}
+    # 第九条 "同专业": the referrers of the nominee's specialty (only a yes is read)
+    same = True if re.search(r"(?:跟|和|与)(?:我|他|她)(?:是)?(?:一个|同一个|同一|同)(?:个)?专业|同专业|专业(?:都)?(?:一样|相同)|"
+                             r"same (?:specialty|speciality|field|trade)", t) and not re.search(
+        r"专业不(?:一样|同)|不是(?:一个|同一个|同)专业|different (?:specialt|field|trade)", t) else None
+    return {"route": route, "referrer_count": count, "referrers_qualified": qualified,
+            "referrers_same_specialty": same}
 
 
 def _training(t: str, n: str, programme: str | None, problems: list[Problem]) -> Kw:

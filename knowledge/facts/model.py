@@ -101,6 +101,7 @@ class Facts:
     route: str | None = None  # union | association | referral | self
     referrer_count: int | None = None
     referrers_qualified: bool | None = None  # True: said to be 高级技师 or of deputy-senior title or above
+    referrers_same_specialty: bool | None = None  # True: said to be of the nominee's specialty
     trainees: int | None = None
     days: int | None = None
     project: str | None = None  # upgrade | poverty | other

@@ -64,6 +64,8 @@ def _channel(facts: Facts) -> Profile:
     p: Profile = {"route": facts.route, "referrer_count": facts.referrer_count}
     if facts.referrers_qualified:
         p["referrers_qualified"] = "yes"
+    if facts.referrers_same_specialty:
+        p["referrers_same_specialty"] = "yes"
     if facts.household_place:
         p["household_in_yunnan"] = "yes"
         p["household_place"] = facts.household_place
