@@ -43,7 +43,27 @@ def test_every_line_is_labelled() -> None:
 
 def test_the_routing_keeps_its_measured_level() -> None:
     # Measured 2026-12-01: dev 0.967 (tuned on), test 0.833 (never tuned on); a regression shows here. Later the
-    # same day, after tuning the facts and the routing on round 3's self-descriptions (dev only): dev 0.978, test
-    # 0.817 (one line of 120 fewer at each of two commits; the lines were not looked at: the test is never tuned on).
+    # same day, after tuning the facts and the routing on round 3's self-descriptions (dev only) and taking back
+    # the facts that tuning read into rule questions: test 0.825 here (lead() alone; 0.817 in between, its lines
+    # unread) and 0.842 through the dispatcher (bench/selfcheck.py; dev 0.983 there).
     assert _accuracy(_rows("dev")) >= 0.95
-    assert _accuracy(_rows("test")) >= 0.81
+    assert _accuracy(_rows("test")) >= 0.82
+
+
+def test_rule_questions_are_seldom_read_as_a_case() -> None:
+    """The blind FAQ questions (train and dev splits; each was written to be answered by an article) that the
+    facts read as a case described and open a check for. Some are ("两个高级技师愿意一起推荐我，材料要交到哪");
+    a rise is facts read into rule questions: tuning the facts on round 3 first added 419 of them (技师站 read as
+    the grade 技师, "class", "prefecture union", "on the job"...), all taken back. Measured 2026-12-01: 2 645 of
+    42 015 (2 684 before that tuning)."""
+    opened = 0
+    for path in sorted(DATA.glob("blind*.jsonl")):
+        if "test" in path.name:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line) if line.strip() else {}
+            if r and r.get("split") != "test":
+                facts = extract(r["question"])
+                found = lead(r["question"], facts)
+                opened += found is not None and found.opens and bool(facts.personal)
+    assert opened <= 2700

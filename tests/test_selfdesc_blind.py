@@ -37,9 +37,11 @@ def test_every_line_is_labelled_and_the_writers_are_apart() -> None:
 
 @pytest.mark.parametrize(("split", "routing", "f1"), [
     # Measured 2026-12-01 (bench/selfdesc.py). Unseen, first: dev routing 0.894, F1 0.877; test 0.925, 0.858.
-    # After tuning on dev alone: dev 0.994, 0.951; test (never tuned on, measured once) 0.956, 0.885.
+    # After tuning on dev alone: dev 0.994, 0.951; test (never tuned on) 0.956, 0.885. Then facts read into the
+    # blind FAQ questions were taken back (test_selfcheck_blind.test_rule_questions_are_seldom_read_as_a_case):
+    # dev 0.994, 0.949; test 0.944, 0.878.
     ("dev", 0.99, 0.94),
-    ("test", 0.95, 0.88),
+    ("test", 0.94, 0.87),
 ])
 def test_the_extraction_keeps_its_measured_level(split: str, routing: float, f1: float, capsys) -> None:
     assert selfdesc.main(["--file", str(DATA / f"selfdesc_round3_{split}.jsonl"), "--json", "--no-turns"]) == 0

@@ -42,13 +42,13 @@ Kw = dict[str, object]
 _STUDIO_STRONG = r"创新工作室|职工[^，,。]{0,4}工作室|innovation studio"
 # (Slips of pinyin input in the names, 工做站 or 陪训班, are read as the names: numbers.SLIPS.)
 _PROGRAMMES = (
-    ("station", r"技师工作站|工作站|workstation|(?<!power )(?<!hydropower )(?<!gas )(?<!bus )(?<!railway )(?<!police )"
+    ("station", r"技师工作站|工作站|技师站|workstation|(?<!power )(?<!hydropower )(?<!gas )(?<!bus )(?<!railway )(?<!police )"
                 r"\bstation\b"),
     ("studio", r"创新工作室|工作室|\bstudio\b"),
     ("craftsman", r"云岭工匠|工匠|craftsman"),
-    ("training", r"培训|参训|学技术的班|技能班|技术班|(?:这期|那期|一期)班|(?:一个|的|个)班(?=[，,。？?！!上里的]|$)|鉴定费|"
-                 r"\btraining\b|\btrainees?\b|\bcourses?\b|\bclass(?:es)?\b(?! (?:i|ii|1|2|one|two)\b)|"
-                 r"upgrad(?:e|ing) (?:class|course|program)|skills? (?:class|course|upgrad)"),
+    ("training", r"培训|参训|学技术的班|技能班|技术班|(?:这期|那期|一期)班|的班(?=[，,。？?！!])|鉴定费|"
+                 r"\btraining\b|\btrainees?\b|\bcourse\b|upgrad(?:e|ing) (?:class|course|program)|"
+                 r"skills? (?:class|course|upgrad)"),
 )
 _TRAINEE_KINDS = (
     ("poverty_migrant", r"搬迁[^，,。]{0,10}农民工|relocat[^,.]{0,20}migrant"),
@@ -56,8 +56,8 @@ _TRAINEE_KINDS = (
     ("unemployed", r"失业|下岗|转岗|待业|unemployed|laid[- ]off|changing jobs|lost (?:their|his|her|my) jobs?"),
     ("migrant", r"农民工|打工|migrant"),
     ("employed", r"在岗职工|在职|在岗|一线(?:职工|工人|员工)|(?:公司|单位|厂|企业)[^，,。]{0,6}"
-                 r"(?:职工|员工|工人)|(?:给|让|帮|带)(?:我们)?的?(?:员工|职工|工人)|(?:在|去)[^，,。]{0,8}上班|"
-                 r"employed worker|frontline|employees|in-service|on-the-job|on the job|"
+                 r"(?:职工|员工|工人)|(?:想|要)给(?:我们)?的?(?:员工|职工|工人)办|"
+                 r"employed worker|frontline|employees|in-service (?:staff|workers)|on-the-job (?:staff|workers)|"
                  r"(?:company|factory|plant|firm) has \d+ [a-z ]{0,20}workers"),
 )
 

@@ -202,8 +202,12 @@ _REFERRERS = (
                r"[^，,。\d]{0,12}(?:举荐|推荐|联名)"),
     re.compile(r"我们\s*" + _N + r"\s*(?:个|位|人)"),
     re.compile(r"(?:举荐人|推荐人)(?:有|共)?\s*" + _N),
-    re.compile(r"\b" + _N + r" (?:of (?:our|my|the) )?(?:[a-z\u4e00-\u9fff()\-]+,? ){0,12}?(?:will |want to |wants to |"
-               r"would like to |plan to |are going to |can |could )?(?:jointly |co-)?(?:refer|recommend|nominate|co-nominate)"),
+    # "2 senior engineers (高级工程师) from our design institute want to jointly recommend", "two of our senior
+    # engineers (both hold associate-senior titles, same field) want to co-nominate": people, then what they do
+    re.compile(r"\b" + _N + r" (?:of (?:our|my|the) )?(?:[a-z\-]+ ){0,2}?(?:senior technicians?|technicians?|experts?|"
+               r"engineers?|colleagues?|coworkers?|masters?|referees?|professors?|people)\b(?: \([^)]{0,60}\))?"
+               r"(?: [a-z]+){0,5}? (?:will |want to |wants to |would like to |plan to |are going to |can |could )?"
+               r"(?:jointly |co-)?(?:refer|recommend|nominate|co-nominate)\b"),
     re.compile(r"(?:我|我们)\s*" + _N + r"\s*(?:个人|人)(?=[^，,。]{0,4}(?:推荐|举荐))"),
     # "我两个师傅都是高级技师，他们想联名举荐我": the speaker's masters, named before what they do
     re.compile(r"我的?\s*" + _N + r"\s*(?:个|位|名)(?:师父|师傅|老师|同事|领导|朋友|同行)(?=[^。！？!?]{0,30}(?:举荐|推荐|联名))"),

@@ -37,7 +37,7 @@ _CHANNEL = re.compile(r"怎么报|怎么申报|如何申报|向哪|找哪|在哪
                       r"推荐(?:一个|个)?(?:徒弟|同事|他|她)|材料|附件|什么时候[^，,。？?]{0,6}(?:申报|报)|(?:网上|线上)[^，,。]{0,4}(?:报|提交|填)|入口|"
                       r"where (?:do|can|should) i|how (?:do|can|should) i apply|how to apply|apply online|which union|"
                       r"file with|hand in|refer|recommend (?:a|an|my|our|someone)\b|"
-                      r"(?:直接|先)(?:报|交|去)(?:到)?(?:州|市|县|省|区)|找[^，,。]{0,8}报|(?:去|到)(?:哪|那点|哪点)|(?:去|到)[^，,。]{0,6}(?:总工会|工会)(?:报|申报)|咋个报|documents?|"
+                      r"(?:直接|先)(?:报|交|去)(?:到)?(?:州|市|县|省|区)|(?:去|到)[^，,。]{0,6}(?:总工会|工会)(?:报|申报)|咋个报|documents?[^.?!]{0,40}(?:craftsman|apply|application)|"
                       r"where (?:to|do (?:i|we|they|he|she)) (?:submit|apply|file)")
 # What a class is paid: the subsidy check; a trainee asking to join ("能不能去报名") is asking about eligibility.
 _SUBSIDY = re.compile(r"补贴|补助|多少钱|能拿多少|拿多少|给多少|补多少|比例|学费|费用|经费|差旅费|鉴定费|按什么标准补|补\s*\d{1,3}%|分担|"
@@ -228,9 +228,18 @@ def _fitting_check(t: str, facts: Facts) -> str | None:
     return None
 
 
+# A title already held, kept or taken back ("评上工匠后被判了缓刑，称号还能留着吗", "his title will cancel?"): the
+# articles on revoking it answer, not a check of whether one may apply.
+_TITLE_HELD = re.compile(r"称号[^，,。？?]{0,10}(?:留|保|收回|撤|取消|拿掉|还在|有效)|(?:撤销|收回|取消|撤掉)[^，,。？?]{0,6}称号|"
+                         r"\b(?:title|medal|plaque)\b[^.?!]{0,30}(?:keep|kept|cancel|revok|taken|remov|withdraw|still hang)|"
+                         r"\bkeep (?:the|his|her|their) (?:title|medal)|"
+                         r"(?:有个|那个|一个|这个|的)云岭工匠[^，,。？?]{0,8}(?:被判|判了|犯事|酒驾)")
+
+
 def _describes_someone(t: str, facts: Facts) -> bool:
     """The message asks about someone's own case and states a fact about them."""
-    if facts.personal == 0 or (not _ASKS.search(t) and facts.personal < 2) or _HYPOTHETICAL.search(t):
+    if facts.personal == 0 or (not _ASKS.search(t) and facts.personal < 2) or _HYPOTHETICAL.search(t) \
+            or _TITLE_HELD.search(t):
         return False
     numbers = [k for k in _NUMBERS if getattr(facts, k) is not None] or facts.problems
     # "老板拖欠工资的能评吗" asks about someone in general: the FAQ answers it

@@ -12,7 +12,7 @@ from knowledge.places import find_roman_places
 _NEG = r"(?:没有|没|无|未|从未|从没|不存在|不是|非|并非|never|no|not|without)"
 _SKILL = (  # most specific first
     ("高级技师", r"高级技师|senior technician"),
-    ("技师", r"(?<!高级)技师(?!工作站)|\btechnician\b(?! work ?station)"),
+    ("技师", r"(?<!高级)技师(?!工作站|站)|\btechnician\b(?! work ?station)"),  # 技师站: the station, said short
     ("高级工", r"高级工(?!程)|senior (?:skilled )?worker"),
     ("中级工", r"中级工(?!程)|intermediate (?:skilled )?worker"),
     ("初级工", r"初级工(?!程)|junior (?:skilled )?worker|entry[- ]level worker"),
@@ -100,11 +100,13 @@ def _named_level(t: str) -> str | None:
                  r"(?:州|市)总(?:工会)?[^，,。]{0,6}命|省[^，,。]{0,8}(?:公司|系统|产业|行业)(?:总)?工会[^，,。]{0,6}命|"
                  r"(?:州|市)级(?:的)?(?:示范)?(?:创新)?(?:工作室|工作站)|"
                  r"(?:州|市)里(?:给)?(?:命名|挂的?牌)|"
-                 r"(?:by|from) (?:the )?(?:city|prefecture)|prefecture[- ]level|prefectural|prefecture (?:plaque|union)|"
-                 r"city[- ]level", t):
+                 r"(?:by|from) (?:the )?(?:city|prefecture)|prefecture plaque|"
+                 r"\b(?:our|my|we)\b[^.;?]{0,80}(?:named|plaque|recogni[sz]ed|designated)[^.;?]{0,40}"
+                 r"(?:prefecture|city)[- ]level", t):
         return "prefecture"
-    if re.search(r"(?:县|区)(?:级|总工会|工会|总)[^，,。]{0,6}命|县级|by (?:the )?county|county[- ]level|"
-                 r"(?:named|plaque)[^.;]{0,40}county union", t):
+    if re.search(r"(?:县|区)(?:级|总工会|工会|总)[^，,。]{0,6}命|县级|by (?:the )?county|"
+                 r"\b(?:our|my|we)\b[^.;?]{0,80}(?:named|plaque|recogni[sz]ed|designated)[^.;?]{0,40}"
+                 r"county(?:[- ]level| union)", t):
         return "county"
     if re.search(r"(?:单位|公司|企业|厂里|厂)(?:内部)?(?:自己)?命|by (?:our|the) (?:unit|company|factory|plant)", t):
         return "unit"
