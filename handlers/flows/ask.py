@@ -77,6 +77,11 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("my_schedule", ("课表", "课程表", "上课时间", "几点上课", "哪天上课", "课程安排"),
      ("class schedule", "training schedule", "my schedule", "timetable", "my classes")),
     ("my_certificate", ("我的证书", "查证书", "证书查询", "证书发了", "证书下来"), ("my certificate",)),
+    # The fund's yearly dates, asked in one's own words; with the training named ("截止" or "deadline" alone may be
+    # the craftsman's filing).
+    ("training_calendar", ("培训什么时候截止", "培训截止", "培训的截止", "培训时间节点", "培训的时间节点", "培训啥时候截止"),
+     ("training deadline", "training deadlines", "deadlines for the training", "deadline for the training",
+      "deadlines of the training", "training fund deadline", "training fund deadlines")),
     ("status", ("申报进度", "审核进度", "评审进度", "到哪一步", "办到哪"),
      ("my application progress", "status of my application", "application status")),
     # A clerk's functions (offered only to those whose role allows them: Ctx.has_flow).
