@@ -205,7 +205,8 @@ _PEOPLE_RECOMMEND = tuple(p for p in _REFERRERS if re.search(r"举荐|推荐|ref
 # The speakers recommending someone else ("我和另一个同事都是高级技师，想联名推荐他", "本人…正高职称，想推荐我以前带过的
 # 学生", "we are both senior technicians and want to recommend…"), not "…推荐我" (the speaker is the nominee); or
 # the speaker's master recommending them ("我师父是高级技师，他一个人举荐我").
-_SPEAKERS_RECOMMEND = re.compile(r"(?:我们|我(?:的)?(?:\d{1,2}\s*(?:个|位|名))?(?:师父|师傅|老师|同事|领导)|我|本人)[^。！？!?；;]{0,40}?(?:举荐|推荐)|"
+_SPEAKERS_OWN = r"我的?(?:\d{1,2}\s*(?:个|位|名))?(?:师父|师傅|老师|同事|领导)"  # "我师父", "我两个师傅"
+_SPEAKERS_RECOMMEND = re.compile(r"(?:我们|" + _SPEAKERS_OWN + r"|我|本人)[^。！？!?；;]{0,40}?(?:举荐|推荐)|"
                                  r"\b(?:we|i)\b[^.!?;]{0,80}?\b(?:co-)?(?:recommend|nominat|refer)")
 _NOMINEE_ME = re.compile(r"(?:我|[a-z]* ?me)(?:[，,。！!？?\s]|$|评|报|参|申|去|当|为|做|成为|to\b|for\b)")
 
@@ -215,7 +216,7 @@ def _referrer_spans(n: str) -> list[tuple[int, int]]:
     spans = [m.span() for p in _PEOPLE_RECOMMEND for m in p.finditer(n)]
     for m in _SPEAKERS_RECOMMEND.finditer(n):
         # "我师父…举荐我": the master recommends the speaker; "我们…推荐我" is no such sentence
-        someone = re.match(r"我的?(?:\d{1,2}\s*(?:个|位|名))?(?:师父|师傅|老师|同事|领导)", m.group(0))
+        someone = re.match(_SPEAKERS_OWN, m.group(0))
         if someone or not _NOMINEE_ME.match(n[m.end():m.end() + 6].lstrip("s ")):
             spans.append(m.span())
     return spans

@@ -227,10 +227,11 @@ _DAYS = (
 )
 # A number taken back in the same message: "我42，不对，上个月过了生日43了", "领衔人48岁，哦说错了是46", "学员30个，
 # 哦不是，后来又加了几个，现在是34个", "28天，不对，算上鉴定那两天是30天", "age 45, sorry, 46".
-_TAKEN_BACK = re.compile(r"(-?\d{1,4})\s*(岁|个|人|天|年|名|位|years?|days?|people)?\s*[，,]\s*(?:哦|噢|呃|啊)?\s*"
+_SAID_UNITS = r"(岁|个|人|天|年|名|位|years?|days?|people)"
+_TAKEN_BACK = re.compile(r"(-?\d{1,4})\s*" + _SAID_UNITS + r"?\s*[，,]\s*(?:哦|噢|呃|啊)?\s*"
                          r"(?:不对|不是(?=\s*[，,])|说错了|打错了|写错了|更正一下|sorry|i mean|no wait|correction)[，,:]?\s*")
 _CLAUSE = re.compile(r"[^，,。；;!?！？]+")
-_NUMBER_UNIT = re.compile(r"(-?\d{1,4})\s*(岁|个|人|天|年|名|位|years?|days?|people)?")
+_NUMBER_UNIT = re.compile(r"(-?\d{1,4})\s*" + _SAID_UNITS + "?")
 
 
 def taken_back(n: str) -> str:
@@ -269,10 +270,14 @@ def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> int | None:
     return None
 
 
-def _clause(text: str, start: int, end: int) -> str:
-    """The clause around text[start:end], between punctuation marks."""
-    head = re.split(r"[，,。；;!?！？]|\.\s", text[:start])[-1]
-    tail = re.split(r"[，,。；;!?！？]|\.\s", text[end:])[0]
+CLAUSE_MARKS = r"[，,。；;!?！？]|\.\s"
+SENTENCE_MARKS = r"[。；;!?！？\n]|\.(?:\s|$)"
+
+
+def _clause(text: str, start: int, end: int, marks: str = CLAUSE_MARKS) -> str:
+    """The clause around text[start:end], between punctuation marks (``SENTENCE_MARKS``: the sentence)."""
+    head = re.split(marks, text[:start])[-1]
+    tail = re.split(marks, text[end:])[0]
     return head + text[start:end] + tail
 
 

@@ -7,6 +7,7 @@ import re
 from typing import TypeVar
 
 from knowledge.facts.model import Contest
+from knowledge.facts.numbers import SENTENCE_MARKS, _clause
 from knowledge.places import find_roman_places
 
 _NEG = r"(?:没有|没|无|未|从未|从没|不存在|不是|非|并非|never|no|not|without)"
@@ -62,9 +63,7 @@ def sanction_period(t: str, start: int) -> str:
     of effect is said to be over ("影响期已经过了"); "discipline_dated": received at a time in the past and
     nothing said of its period ("去年受过记过处分"): whether it still runs is the person's to say. ``start``:
     where the sanction is named in ``t``; only its sentence is read."""
-    bounds = [m.end() for m in re.finditer(r"[。；;.!?！？\n]", t[:start])]
-    end = re.search(r"[。；;.!?！？\n]", t[start:])
-    sentence = t[bounds[-1] if bounds else 0:start + end.start() if end else len(t)]
+    sentence = _clause(t, start, start, SENTENCE_MARKS)
     if re.search(_PERIOD_RUNS, sentence):
         return "discipline"
     if re.search(_PERIOD_ENDED, sentence):
