@@ -5,6 +5,7 @@ and the training class."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from knowledge.facts.model import AGE_RANGE, CLASS_RANGES, HONOURS, WORKING_AGE_MIN, YEARS_MAX, Facts, Problem
 from knowledge.facts.numbers import (
@@ -30,6 +31,7 @@ from knowledge.facts.traits import (
     _SKILL,
     _TITLE,
     _contest,
+    _first_said,
     _flag,
     _named_level,
     _negated,
@@ -150,10 +152,8 @@ def _standing(t: str) -> Kw:
                                      r"自己开(?:了)?(?:个|一个|一家|家)?[^，,。]{0,4}(?:厂|公司)|"
                                      r"\bboss\b|general manager|managing director|\bceo\b|legal representative|owner of (?:the|a|my) "
                                      r"(?:company|firm)|head of (?:the|an|my) (?:company|enterprise)")
-    found = [next(((value, m.start()) for value, pattern in patterns
-                   if (m := re.search(pattern, t)) and not _negated(t, m.start())), (None, 0))
-             for patterns in (_EXCLUSIONS, _HEAD_ISSUES)]
-    (kw["exclusion"], at), (kw["head_issue"], _at) = found
+    kw["exclusion"], at = _first_said(_EXCLUSIONS, t)
+    kw["head_issue"] = _first_said(_HEAD_ISSUES, t)[0]
     if kw["exclusion"] == "discipline":
         kw["exclusion"] = sanction_period(t, at)
     if re.search(r"(?:没有|没|未|未曾|还没)(?:成立|建立|建|设立|组建)?工会|无工会|no (?:trade )?union|"
@@ -211,7 +211,8 @@ _SPEAKERS_RECOMMEND = re.compile(r"(?:我们|" + _SPEAKERS_OWN + r"|我|本人)[
 _NOMINEE_ME = re.compile(r"(?:我|[a-z]* ?me)(?:[，,。！!？?\s]|$|评|报|参|申|去|当|为|做|成为|to\b|for\b)")
 
 
-def _referrer_spans(n: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=4)  # read by _route (the qualification) and _theirs_not_nominees (the grades): once
+def _referrer_spans(n: str) -> tuple[tuple[int, int], ...]:
     """Where ``n`` speaks of the referrers (a grade or title said there is theirs, not the nominee's)."""
     spans = [m.span() for p in _PEOPLE_RECOMMEND for m in p.finditer(n)]
     for m in _SPEAKERS_RECOMMEND.finditer(n):
@@ -219,7 +220,7 @@ def _referrer_spans(n: str) -> list[tuple[int, int]]:
         someone = re.match(_SPEAKERS_OWN, m.group(0))
         if someone or not _NOMINEE_ME.match(n[m.end():m.end() + 6].lstrip("s ")):
             spans.append(m.span())
-    return spans
+    return tuple(spans)
 
 
 def _theirs_not_nominees(kw: Kw, n: str) -> None:
@@ -292,6 +293,5 @@ def _training(t: str, n: str, programme: str | None, problems: list[Problem]) ->
     elif re.search(r"技能提升|提升培训|upgrad", t):
         kw["project"] = "upgrade"
     if programme in (None, "training"):  # a kind denied ("不是建档立卡户") is not the trainees'
-        kw["trainee_kind"] = next((value for value, pattern in _TRAINEE_KINDS
-                                   if (m := re.search(pattern, t)) and not _negated(t, m.start())), None)
+        kw["trainee_kind"] = _first_said(_TRAINEE_KINDS, t)[0]
     return kw

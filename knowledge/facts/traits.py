@@ -119,6 +119,13 @@ def _negated(text: str, start: int) -> bool:
     return re.search(_NEG + r"[^，,。；;]{0,4}$", text[max(0, start - 8):start]) is not None
 
 
+def _first_said(patterns: tuple[tuple[str, str], ...], text: str) -> tuple[str, int] | tuple[None, int]:
+    """The value of the first (value, pattern) whose pattern ``text`` says and does not deny ("没受过处分",
+    "不是建档立卡户"), and where it says it; (None, 0) when none."""
+    return next(((value, m.start()) for value, pattern in patterns
+                 if (m := re.search(pattern, text)) and not _negated(text, m.start())), (None, 0))
+
+
 T = TypeVar("T")
 
 _CONTEST = (r"世界技能大赛|世赛|worldskills|world skills|大赛|竞赛|比赛|比武|技能赛|技能大赛|类赛|决赛|初赛|状元|"
