@@ -20,6 +20,7 @@ import importlib
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -58,6 +59,13 @@ def _old_package(ref: str, into: Path) -> str:
             text = subprocess.run(["git", "show", f"{ref}:knowledge/search/{f}"], cwd=ROOT, capture_output=True,
                                   text=True, check=True).stdout
             (pkg / f).write_text(re.sub(r"\bknowledge\.search\b", name, text), encoding="utf-8")
+    # The compiled sums too, when ``ref``'s C source is this tree's: both sides then run the same native code
+    # (otherwise the old side runs the numpy code, and the comparison says so).
+    source = subprocess.run(["git", "show", f"{ref}:knowledge/search/_postings.c"], cwd=ROOT, capture_output=True)
+    here = ROOT / "knowledge" / "search" / "_postings.c"
+    built = sorted((ROOT / "knowledge" / "search").glob("_postings*.so"))
+    if source.returncode == 0 and here.exists() and source.stdout == here.read_bytes() and built:
+        shutil.copy(built[0], pkg / built[0].name)
     return name
 
 
@@ -103,7 +111,9 @@ def main() -> int:
         if args.stages:
             for label, mod in mods.items():
                 _timed(mod.__name__, spent[label])
-        for mod in mods.values():
+        for label, mod in mods.items():
+            native = importlib.import_module(f"{mod.__name__}.postings").native is not None
+            print(f"{label}: {'the compiled sums' if native else 'the numpy sums'}")
             mod.index()
             for q in questions[:20]:  # warm the code paths, not the questions (their caches hold 8)
                 mod.search(q)
