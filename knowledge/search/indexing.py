@@ -157,7 +157,7 @@ class Index:
         cjk = [False] * len(chars)
         for run in _CJK_RUN.finditer(text):
             cjk[run.start():run.end()] = [True] * (run.end() - run.start())
-        postings, last = self.bm25.postings, len(chars) - 1
+        worth, last = None, len(chars) - 1
         for i, ch in enumerate(chars):
             if not cjk[i] or ch in _FUNCTION_CHARS:
                 continue
@@ -166,20 +166,28 @@ class Index:
             if not (left or right) or (left + ch) in known or (ch + right) in known:
                 continue
             best, best_score = ch, 0
+            worth = worth or self._pair_worth()
             for reading in toneless_readings(ch)[:1]:  # the reading the person typed is the common one
-                for cand in self.homophones().get(reading, ()):
-                    # Fitting both neighbours beats fitting one often.
-                    score = 0
-                    if left:
-                        pair = left + cand
-                        score += 1000 * (pair in known) + len(postings.get(pair, ()))
-                    if right:
-                        pair = cand + right
-                        score += 1000 * (pair in known) + len(postings.get(pair, ()))
+                for cand in self.homophones().get(reading, ()):  # (made on first use: the pinyin table)
+                    # Fitting both neighbours beats fitting one often. (A side without a neighbour: "" + cand
+                    # is one character, never a bigram, so it adds 0.)
+                    score = worth.get(left + cand, 0) + worth.get(cand + right, 0)
                     if score > best_score:
                         best, best_score = cand, score
             chars[i] = best
         return "".join(chars)
+
+    def _pair_worth(self) -> dict[str, int]:
+        """What a bigram adds to a replacement's score in :meth:`correct`: 1000 when it is known, plus how many
+        units use it (one look-up per side instead of two; made on first use and kept). Only pairs: a term of one
+        character (a lone character indexed) is left out: ``"" + cand`` must add nothing."""
+        found: dict[str, int] | None = getattr(self, "_pair_worth_of", None)
+        if found is None:
+            postings = self.bm25.postings
+            found = {t: 1000 * (t in self.known) + len(postings.get(t, ()))
+                     for t in (*self.known, *postings) if len(t) == 2}
+            self._pair_worth_of = found
+        return found
 
 
 
