@@ -113,6 +113,7 @@ def _orders(table: np.ndarray, named: np.ndarray) -> list[list[int]]:
 
 
 _RR = tuple(1 / (1 + k) for k in range(CANDIDATES + 1))  # 1 / (1 + rank) of each rank, computed once
+_RR_ARRAY = np.array(_RR)
 
 # Where each feature of RANK_FEATURES 0-16 is in _candidates' working matrix: rows 0-6 the table's (the
 # signals), 7-10 lex_rel, ex_rel, clf_rel, en_rel, 11-17 bias, lex_log, named_in, named_out, lex_rr, ex_rr,
@@ -139,14 +140,21 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
     maxima = table[:4].max(axis=1)
     rel = raw[:4] / np.where(maxima == 0.0, 1.0, maxima)[:, None]  # lex_rel, ex_rel, clf_rel, en_rel
     keys = sig.keys
-    named_in = [float(keys[i][0] in named) for i in chosen] if named else [0.0] * m
-    named_out = [1.0 - x for x in named_in] if named else [0.0] * m  # the complement, or 0.0 with none named
-    # 1 / (1 + rank) of ints, as before (_RR); CANDIDATES for the unranked.
-    lex_rr, ex_rr, clf_rr = (dict(zip(order, _RR, strict=False)) for order in (lex_order, ex_order, clf_order))
-    unranked = _RR[CANDIDATES]
-    extra = np.array([[1.0] * m, [math.log1p(x) for x in raw[COMBINED].tolist()], named_in, named_out,
-                      [lex_rr.get(k, unranked) for k in chosen], [ex_rr.get(k, unranked) for k in chosen],
-                      [clf_rr.get(k, unranked) for k in chosen]])
+    # bias, lex_log, named_in, named_out, lex_rr, ex_rr, clf_rr
+    extra = np.empty((7, m))
+    extra[0] = 1.0
+    extra[1] = [math.log1p(x) for x in raw[COMBINED].tolist()]  # math's, as before (numpy's may differ)
+    if named:
+        extra[2] = [keys[i][0] in named for i in chosen]
+        np.subtract(1.0, extra[2], out=extra[3])  # the complement (1.0 - x of 0.0 or 1.0 is exact)
+    else:
+        extra[2:4] = 0.0  # no programme named: neither in nor out
+    # 1 / (1 + rank) of ints, as before (_RR); CANDIDATES for the unranked. ``chosen`` starts with lex_order.
+    extra[4:7] = _RR[CANDIDATES]
+    extra[4, :len(lex_order)] = _RR_ARRAY[:len(lex_order)]
+    at = {k: j for j, k in enumerate(chosen)}
+    extra[5, [at[k] for k in ex_order]] = _RR_ARRAY[:len(ex_order)]
+    extra[6, [at[k] for k in clf_order]] = _RR_ARRAY[:len(clf_order)]
     work = np.concatenate([raw, rel, extra, np.minimum(raw[KEYWORD:INTENT + 1], [[3.0], [2.0]]),
                            (rel[0] * rel[1])[None]])
     f = np.empty((30, m))  # the 30 features written below: rank_logits() checks them against the weights
@@ -160,9 +168,20 @@ def _candidates(sig: Signals, named: tuple[str, ...], english: bool = False) -> 
     f[25:30] = extra[3] * by_named
     ex_para, lex_para = sig.ex_paragraph, sig.lex_paragraph
     # Each candidate's features stay in f (a column each) until asked for: the search ranks by the matrix.
-    return [Candidate(keys[i], p if (p := ex_para.get(i)) is not None and e >= EX_PARAGRAPH else lex_para.get(i),
-                      matrix=f, column=j)
+    return [_in_matrix(keys[i], p if (p := ex_para.get(i)) is not None and e >= EX_PARAGRAPH else lex_para.get(i),
+                       f, j)
             for j, (i, e) in enumerate(zip(chosen, raw[EX].tolist(), strict=True))], f
+
+
+_new_candidate = Candidate.__new__
+
+
+def _in_matrix(key: Key, paragraph: int | None, matrix: np.ndarray, column: int) -> Candidate:
+    """``Candidate(key, paragraph, matrix=matrix, column=column)`` without the checks of the keywords (a few
+    dozen per search)."""
+    c = _new_candidate(Candidate)
+    c.key, c.paragraph, c._features, c._matrix, c._column = key, paragraph, None, matrix, column
+    return c
 
 
 def _sigmoid(x: float) -> float:
