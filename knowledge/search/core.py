@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import defaultdict
@@ -73,7 +74,44 @@ class SearchResult:
 def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None = None) -> SearchResult:
     """Rank the articles of the four measures for ``query``; abstain when nothing is relevant, and mark
     the result unsure when the best article is plausible but not certain. ``idx``: another index than
-    the process's (an ablation)."""
+    the process's (an ablation).
+
+    A question told after what the person says of themselves ("我是个电焊工，干了15年了，厂里让我报云岭工匠，
+    要准备啥") reads as off the measures' subject as a whole; when it is abstained on, its question alone, from
+    the clause naming the programme, is searched again (:func:`_focused`), and answered if that is likely."""
+    found = _search(query, top, lang, idx)
+    if found.abstained and found.reason == "low_score" and (focused := _focused(found.query, found.named)):
+        again = _search(focused, top, lang, idx)
+        if not again.abstained and again.likely:  # a likely answer: a mere "did you mean" keeps the abstention
+            return dataclasses.replace(again, query=found.query)
+    return found
+
+
+# A clause that asks (its question word or mark); the clauses of a Chinese question.
+_ASKING = re.compile(r"[吗呢？?]|什么|啥|怎么|咋|如何|多少|几|哪|谁|多久|能不能|能否|可不可以|是否|要不要|需不需要|有没有")
+_ZH_CLAUSES = re.compile(r"[，,；;。！!？?\n]+")
+_PROGRAMME_CUES = re.compile(r"工匠|工作室|工作站|技师站|培训|专项资金|学员|开班")
+
+
+def _focused(text: str, named: tuple[str, ...]) -> str | None:
+    """The question of a Chinese message that says other things before it: from the last clause naming a
+    programme through the one clause that asks. None when the message names no programme, when it asks in no
+    clause or in more than one (then all of it is the question), when the asking clause names the programme
+    itself, or when nothing before the naming clause is left out."""
+    if not named or not re.search(r"[\u4e00-\u9fff]", text):
+        return None
+    clauses = [c.strip() for c in _ZH_CLAUSES.split(text) if c.strip()]
+    asking = [i for i, c in enumerate(clauses) if _ASKING.search(c)]
+    if len(asking) != 1:
+        return None
+    q = asking[0]
+    naming = [i for i in range(q + 1) if _PROGRAMME_CUES.search(clauses[i])]
+    if not naming or naming[-1] == q or naming[-1] == 0:
+        return None
+    return "，".join(clauses[naming[-1]:q + 1])
+
+
+def _search(query: str, top: int, lang: str | None, idx: Index | None) -> SearchResult:
     prep = prepare(query, lang, idx=idx)
     if prep.reason:
         return SearchResult(prep.text, prep.lang, (), True, prep.reason, named=prep.named,
