@@ -175,6 +175,19 @@ def test_a_grade_said_of_the_referrers_is_theirs(text: str, count: int, grade: s
     assert (f.skill_grade, f.title_level) == (grade, title)
 
 
+@pytest.mark.parametrize("text", [
+    "老师傅说要两个高工推荐，我们县没有高工咋办",
+    "听说专家举荐要两个副高职称的人，我们这没有",
+    "要两个高级技师推荐，我找不到",
+])
+def test_referrers_as_the_rule_asks_them_are_no_fact_of_the_case(text: str) -> None:
+    """The rule of 第九条 said or heard ("要两个高工推荐") is what the person asks about: neither their referrers
+    (counted, qualified) nor their own title; nor is a title the person says there is none of ("没有高工")."""
+    f = extract(text)
+    assert f.route == "referral"
+    assert (f.referrer_count, f.referrers_qualified, f.title_level, f.skill_grade) == (None, None, None, None)
+
+
 @pytest.mark.parametrize(("text", "key", "value"), [
     ("想咨询下，我42，不对，上个月过了生日43了，高级工，做钳工做了二十来年", "age", 43),
     ("领衔人48岁，哦说错了是46，高级技师，团队五个人，技师工作站", "lead_age", 46),

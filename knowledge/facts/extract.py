@@ -121,7 +121,7 @@ def _person_numbers(n: str, group: bool, problems: list[Problem]) -> Kw:
 
 def _traits(t: str, n: str) -> Kw:
     """Skill grade, professional title, honours and contest placing."""
-    title = next((value for value, pattern in _TITLE if re.search(pattern, t)), None)
+    title = next((value for value, pattern in _TITLE if _said(pattern, t)), None)  # not "我们县没有高工"
     honours = tuple(name for name, pattern in HONOURS if (m := re.search(pattern, t)) and not _negated(t, m.start()))
     if "全国劳动模范" in honours and "云南省劳动模范" in honours and not re.search(r"(?<!全国)省", t):
         honours = tuple(h for h in honours if h != "云南省劳动模范")
@@ -232,10 +232,35 @@ def _theirs_not_nominees(kw: Kw, n: str) -> None:
     for a, b in spans:
         chars[a:b] = " " * (b - a)
     outside = "".join(chars)
-    if kw.get("title_level") and not any(re.search(p, outside) for v, p in _TITLE if v == kw["title_level"]):
+    if kw.get("title_level") and not any(_said(p, outside) for v, p in _TITLE if v == kw["title_level"]):
         kw["title_level"] = None
-    if kw.get("skill_grade") and not any(re.search(p, outside) for v, p in _SKILL if v == kw["skill_grade"]):
+    if kw.get("skill_grade") and not any(_said(p, outside) for v, p in _SKILL if v == kw["skill_grade"]):
         kw["skill_grade"] = None
+
+
+def _said(pattern: str, text: str) -> bool:
+    """Whether ``text`` says ``pattern`` of someone somewhere: not denied ("我们县没有高工"), nor as what the rule
+    asks of people ("要两个副高职称的人")."""
+    return any(not _negated(text, m.start()) and not _REQUIRED.search(text[max(0, m.start() - 10):m.start()])
+               for m in re.finditer(pattern, text))
+
+
+_REQUIRED = re.compile(r"(?:要|需要|得|必须|须|要求)(?:有|找|请)?[^，,。；;]{0,4}(?:个|位|名)[^，,。；;]{0,2}$")
+
+
+# The referrers as the rule has them, or as heard ("老师傅说要两个高工推荐", "听说得有两个高级技师举荐"): what the
+# person asks about, not who recommends them.
+_RULE_BEFORE = re.compile(r"(?:要|需要|得|必须|须|要求|规定)(?:有|找|请)?\s*$|听说|据说|说是|说要|听人说|"
+                          r"\b(?:need|needs|require[sd]?|must have|have to (?:get|find))\b[^.,;]{0,12}$")
+
+
+def _referrers_of_the_rule(n: str) -> bool:
+    """The first count of referrers is said as the rule's (or heard), in the clause before it."""
+    for p in _REFERRERS:
+        if (m := p.search(n)) is not None:
+            head = re.split(r"[，,。；;!?！？]", n[:m.start()])[-1]
+            return _RULE_BEFORE.search(head) is not None
+    return False
 
 
 def _route(t: str, n: str, programme: str | None) -> Kw:
@@ -258,6 +283,8 @@ def _route(t: str, n: str, programme: str | None) -> Kw:
     if route is None and count is not None and _first(_PEOPLE_RECOMMEND, n) is not None:
         route = "referral"  # "有两个高级技师师傅愿意推荐我": people, not a union or association, put the nominee forward
     if route != "referral":
+        return {"route": route}
+    if _referrers_of_the_rule(n):
         return {"route": route}
     said = " ".join(n[a:b] for a, b in _referrer_spans(n))
     # 第九条: referrers are 高级技师 or hold 副高级 titles or above. Only a yes is read ("两个技师" may be loose talk).
