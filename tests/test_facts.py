@@ -175,6 +175,18 @@ def test_a_grade_said_of_the_referrers_is_theirs(text: str, count: int, grade: s
     assert (f.skill_grade, f.title_level) == (grade, title)
 
 
+@pytest.mark.parametrize(("text", "trainees", "days"), [
+    ("培训补贴一个人一天多少钱", None, None),
+    ("how much is the subsidy per trainee a day", None, None),
+    ("30个学员，培训一天给多少", 30, None),
+    ("我办了个1天的班，就1个人", 1, 1),  # a class of one, one day: said as the class, not as a rate
+])
+def test_a_rate_asked_is_no_class_of_one(text: str, trainees: int | None, days: int | None) -> None:
+    """"一个人一天多少钱" asks the subsidy's rate: its one person and one day are units, not the class's size."""
+    f = extract(text)
+    assert (f.trainees, f.days) == (trainees, days)
+
+
 @pytest.mark.parametrize("text", [
     "老师傅说要两个高工推荐，我们县没有高工咋办",
     "听说专家举荐要两个副高职称的人，我们这没有",

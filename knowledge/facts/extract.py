@@ -302,18 +302,27 @@ def _route(t: str, n: str, programme: str | None) -> Kw:
             "referrers_same_specialty": same}
 
 
+# A question of the subsidy per person or per day ("培训补贴一个人一天多少钱", "每人每天补多少", "how much per trainee
+# a day"): its one person and one day are the rate's units.
+_RATE = re.compile(r"(?:1|每)\s*(?:个|名|位)?(?:人|学员)\s*(?:1|每)?\s*(?:天|日)?[^，,。？?]{0,6}(?:多少|几|补|给|发)|"
+                   r"(?:1|每)\s*(?:天|日)[^，,。？?]{0,6}(?:多少|几)|人均|\bper (?:person|head|trainee|day)\b|"
+                   r"\b(?:a|each|one) (?:person|trainee|day)\b[^.,;?]{0,12}\b(?:how much|what)|\bhow much\b[^.,;?]{0,30}"
+                   r"\b(?:a|each) (?:person|trainee|day)\b")
+
+
 def _training(t: str, n: str, programme: str | None, problems: list[Problem]) -> Kw:
     """A training class: trainees, days (a count that cannot be, "学员-20人", is a problem), the project and
     the trainees' kind."""
     kw: Kw = {}
     if programme == "training" or re.search(r"补贴|补助|学员|参训|subsid|allowance|trainee", t):
+        rate = _RATE.search(n) is not None
         for key, patterns in (("trainees", _TRAINEES), ("days", _DAYS)):
             value = _first(patterns, n)
             lo, hi = CLASS_RANGES[key]
             if value is not None and not lo <= value <= hi:
                 problems.append(Problem("impossible", (key,), (value,)))
                 value = None
-            kw[key] = value
+            kw[key] = None if rate and value == 1 else value  # "一个人一天多少钱": the rate, not a class of one
     if re.search(r"脱贫|扶贫(?!搬迁)|三区三州|poverty", t) or (
             re.search(r"搬迁", t) and re.search(r"培训班|办|搞|组织|承接", t)):  # a class at a relocation site
         kw["project"] = "poverty"
