@@ -47,6 +47,11 @@ ROUND27 = ROOT / "tests" / "data" / "blind_round27_test.jsonl"
 # A fifth: round 40, the plain first question again with new writers, personas and topics, written after the
 # search was fitted on rounds 1-22, 24-26 and 28-39, all test, never tuned on.
 ROUND40 = ROOT / "tests" / "data" / "blind_round40_test.jsonl"
+# A sixth: questions told after a few words about oneself ("我在个旧锡矿井下放炮，干了二十三年…格可以报云岭工匠"),
+# written blind by two writers (tests/data/blind_sources/intro_brief.md) after the search was fitted: one writer's
+# lines dev, the other's test, never tuned on.
+INTRO_DEV = ROOT / "tests" / "data" / "intro_blind_dev.jsonl"
+INTRO_TEST = ROOT / "tests" / "data" / "intro_blind_test.jsonl"
 
 Ranker = Callable[[str], tuple[list[tuple[str, int]], bool]]  # question -> (ranked articles, abstained)
 
@@ -277,7 +282,8 @@ def main() -> int:
     search("预热")  # build the index once
     build = time.perf_counter() - t
     blind, older = load_blind(), load_questions()
-    later = {n: load_blind(path) for n, path in _training_rounds().items()}
+    later: dict[int | str, list[dict]] = {n: load_blind(path) for n, path in _training_rounds().items()}
+    later["intro"] = load_blind(INTRO_DEV)  # (never fitted on: a dev split for the search's own rules)
     if args.dev:
         return dev_lines(blind, later)
     if args.misses:
@@ -325,11 +331,15 @@ def main() -> int:
     for name, qs in sorted(groups(test40, "  r40", styles_of="test").items()):
         if name.strip() not in ("r40 all", "r40 test"):
             print(_row(name, qs, rankers))
+    intro = load_blind(INTRO_TEST)
+    print(_row("INTRO TEST (never tuned)", intro, rankers))
     for split in ("train", "dev"):
         print(_row(f"blind {split} (tuned on)", [q for q in blind if q["split"] == split], rankers))
+
     for n, rows in later.items():
         for split in ("dev", "train"):
-            print(_row(f"round-{n} {split} (tuned on)", [q for q in rows if q["split"] == split], rankers))
+            if any(q["split"] == split for q in rows):
+                print(_row(f"round-{n} {split} (tuned on)", [q for q in rows if q["split"] == split], rankers))
     for split in ("train", "heldout"):
         print(_row(f"older {split} (not blind)", [q for q in older if q["split"] == split], rankers))
     print(_row("BLIND TEST, no curation", test, {"ours": no_curation()}))
