@@ -17,6 +17,9 @@ from handlers.types import Choice
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _ORDINAL = re.compile(r"^(?:第|no\.?|#|option\s*)?\s*(\d{1,2}|[一二两三四五六七八九十])\s*(?:个|项|条|号|\.|、|\)|）)?$", re.I)
 FUZZY_CUTOFF = 80
+# A typed answer this much longer than every label (and longer than SENTENCE_MIN characters) is matched exactly
+# or by number only.
+SENTENCE_RATIO, SENTENCE_MIN = 1.5, 24
 
 
 def normalize(text: str) -> str:
@@ -74,6 +77,9 @@ def resolve(text: str, choices: Sequence[Choice], tapped: str | None = None, *, 
     if not fuzzy:
         return None
     labels = [normalize(c.label) for c in choices]
+    if len(wanted) > max(SENTENCE_MIN, SENTENCE_RATIO * max(map(len, labels))):
+        # A sentence, not a label mistyped: WRatio gives a long text sharing one word with a label ("and") 85.
+        return None
     best = process.extractOne(wanted, labels, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF)
     if best is None:
         return None

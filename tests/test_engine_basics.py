@@ -39,6 +39,21 @@ def test_choice_resolution_accepts_numbers_fullwidth_chinese_and_text() -> None:
     assert resolve("x", options, tapped="a").value == "a"
 
 
+def test_a_sentence_sharing_a_word_with_an_option_is_no_choice(person) -> None:
+    """WRatio scores a long text that shares one word ("and") with a label 85: a broadcast typed where the
+    broadcast menu is shown is not its "Drafts and proposed reminders"; a mistyped label still is its option."""
+    options = [Choice("new", "Write a new message"), Choice("drafts", "Drafts and proposed reminders"),
+               Choice("cancel", "Cancel a scheduled message"), Choice("reports", "Delivery reports")]
+    assert resolve("Reminder: training summaries and the 附件4 roster are due 10 December.", options) is None
+    assert resolve("drafts and proposed remnders", options).value == "drafts"
+    clerk = person("clerk", clerk="昆明市总工会")
+    clerk.say("/lang en")
+    clerk.say("broadcast a reminder about the December 10 deadline")
+    clerk.say("1")
+    clerk.say("Reminder: training summaries and the 附件4 roster are due 10 December.")
+    assert "Write a new message" in clerk.text and "nothing here yet" not in clerk.text
+
+
 def test_every_menu_flow_is_reachable_through_the_menu(person, dispatcher) -> None:
     """The main menu leads to every capability: each in-menu flow is one or two taps away for its roles."""
     for who in (person("worker"), person("clerk", clerk="昆明市总工会")):
