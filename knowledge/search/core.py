@@ -80,7 +80,7 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
     要准备啥") reads as off the measures' subject as a whole; when it is abstained on, its question alone, from
     the clause naming the programme, is searched again (:func:`_focused`), and answered if that is likely."""
     found = _search(query, top, lang, idx)
-    if found.abstained and found.reason == "low_score" and (focused := _focused(found.query, found.named)):
+    if found.abstained and found.reason == "low_score" and (focused := _focused(query, found.named)):
         again = _search(focused, top, lang, idx)
         if not again.abstained and again.likely:  # a likely answer: a mere "did you mean" keeps the abstention
             return dataclasses.replace(again, query=found.query)
@@ -88,16 +88,17 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
 
 
 # A clause that asks (its question word or mark); the clauses of a Chinese question.
-_ASKING = re.compile(r"[吗呢？?]|什么|啥|怎么|咋|如何|多少|几|哪|谁|多久|能不能|能否|可不可以|是否|要不要|需不需要|有没有")
+_ASKING = re.compile(r"[吗呢？?]|什么|啥|怎么|咋|如何|多少|好多钱|几|哪|谁|多久|能不能|能否|可不可以|是否|要不要|需不需要|有没有|"
+                     r"(?:能|可以|可|行|得|会|算|够)[^，,。；;]{0,15}不$")  # "能建职工技师工作站不"
 _ZH_CLAUSES = re.compile(r"[，,；;。！!？?\n]+")
 _PROGRAMME_CUES = re.compile(r"工匠|工作室|工作站|技师站|培训|专项资金|学员|开班")
 
 
 def _focused(text: str, named: tuple[str, ...]) -> str | None:
     """The question of a Chinese message that says other things before it: from the last clause naming a
-    programme through the one clause that asks. None when the message names no programme, when it asks in no
-    clause or in more than one (then all of it is the question), when the asking clause names the programme
-    itself, or when nothing before the naming clause is left out."""
+    programme (the asking one itself, "…，今年52了，评云岭工匠年龄有没有限制") through the one clause that asks. None when
+    the message names no programme, when it asks in no clause or in more than one (then all of it is the
+    question), or when nothing before the naming clause is left out."""
     if not named or not re.search(r"[\u4e00-\u9fff]", text):
         return None
     clauses = [c.strip() for c in _ZH_CLAUSES.split(text) if c.strip()]
@@ -106,9 +107,19 @@ def _focused(text: str, named: tuple[str, ...]) -> str | None:
         return None
     q = asking[0]
     naming = [i for i in range(q + 1) if _PROGRAMME_CUES.search(clauses[i])]
-    if not naming or naming[-1] == q or naming[-1] == 0:
+    if not naming or naming[-1] == 0:
+        return None
+    # Only what the person says of themselves is left out: a clause naming a thing the question then asks about
+    # ("送清凉发的绿豆和藿香正气水，技师工作站的人有份吗") is part of the question.
+    if not all(_OF_ONESELF.search(c) for c in clauses[:naming[-1]]):
         return None
     return "，".join(clauses[naming[-1]:q + 1])
+
+
+# A clause the person says of themselves (or of one they speak for): "我是个电焊工", "干了15年了", "今年52了".
+# "园区工会的", "从怒江搬出来住安置点的": who one is; "原来在烟厂开叉车", "以前在工地焊了二十年": what one did.
+_OF_ONESELF = re.compile(r"^(?:我|俺|本人|咱)|^(?:今年|已经|都|干了|做了|工作了|上班|在|原来|以前|之前|现在|目前)|"
+                         r"[\d一二两三四五六七八九十几]+\s*(?:多|来)?(?:岁|年)|的$")
 
 
 def _search(query: str, top: int, lang: str | None, idx: Index | None) -> SearchResult:
