@@ -175,6 +175,15 @@ def test_a_grade_said_of_the_referrers_is_theirs(text: str, count: int, grade: s
     assert (f.skill_grade, f.title_level) == (grade, title)
 
 
+@pytest.mark.parametrize(("text", "opens"), [
+    ("我在个旧锡矿干了二十年钳工，今年52了，评云岭工匠年龄有没有限制", False),  # the rule asked: answered, check offered
+    ("我52岁，干了二十年钳工，高级技师，能评云岭工匠吗", True),
+])
+def test_a_rule_asked_by_someone_describing_themselves_is_answered(text: str, opens: bool) -> None:
+    found = lead(text, extract(text))
+    assert found is not None and found.check == "craftsman_eligibility" and found.opens is opens
+
+
 @pytest.mark.parametrize(("text", "trainees", "days"), [
     ("培训补贴一个人一天多少钱", None, None),
     ("how much is the subsidy per trainee a day", None, None),

@@ -148,7 +148,15 @@ def lead(text: str, facts: Facts) -> Lead | None:
     check = _fitting_check(t, facts)
     if check is None:
         return None
-    return Lead(check, (_describes_someone(t, facts) and _useful(check, facts)) or asks_to_check(t, facts, check))
+    opens = (_describes_someone(t, facts) and _useful(check, facts)) or asks_to_check(t, facts, check)
+    # A rule asked about ("干了二十年钳工，今年52了，评云岭工匠年龄有没有限制"): its article answers, and the check is offered
+    return Lead(check, opens and not _RULE_ASKED.search(t))
+
+
+# A question of one of the programme's rules: its limit or requirement ("年龄有没有限制", "对学历有没得要求").
+_RULE_ASKED = re.compile(r"(?:限制|要求|门槛)[^，,。；;]{0,3}(?:吗|么|不|没|没有|没得|呢|啥|什么)|"
+                         r"(?:有没有|有没得|有无|有什么|有啥|有啥子|什么|哪些)[^，,。；;]{0,6}(?:限制|要求|门槛)|"
+                         r"\b(?:age limit|is there a limit|any limit|requirements? (?:on|for) (?:age|education|degree))\b")
 
 
 def asks_to_check(t: str, facts: Facts, check: str) -> bool:
