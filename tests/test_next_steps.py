@@ -102,3 +102,18 @@ def test_the_offered_sign_in_opens_it(person) -> None:  # type: ignore[no-untype
     ann.say("菜单")  # past the first message's privacy note, as eve is
     ann.say("签到")  # the word that opens sign-in anywhere
     assert eve.text == ann.text and eve.last.choices == ann.last.choices
+
+
+def test_a_clerks_task_asked_by_someone_else_says_who_does_it(person) -> None:  # type: ignore[no-untyped-def]
+    """"培训班的学员名单咋上传" from someone not on the clerk list: the answer says clerks do it here and how one
+    becomes one; a clerk is offered the function instead; asking what the roster must hold is no such task."""
+    worker, clerk = person("n30"), person("n31", clerk="昆明市总工会")
+    worker.say("培训班的学员名单咋上传")
+    assert "工会工作人员" in worker.text and "开通" in worker.text
+    clerk.say("培训班的学员名单咋上传")
+    assert "开通" not in clerk.text and any(c.value == "flow:training_classes" for r in clerk.replies for c in r.choices)
+    worker.say("学员名单有啥要求")
+    assert "开通" not in worker.text
+    english = person("n32", locale="en")
+    english.say("How do I add trainees to a class roster?")
+    assert "ask your union to add you" in english.text
