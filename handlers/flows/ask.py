@@ -99,7 +99,6 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("tickets", ("工单列表", "待处理工单", "待回复"), ("open tickets", "tickets", "answer a ticket", "reply to a ticket")),
     ("console", ("管理后台", "网页后台"), ("web console", "console", "dashboard")),
 )
-_CLERKS_ONLY = frozenset(("broadcast", "cases", "drafts_export", "training_classes", "tickets", "console"))
 # Asking how to do it (not what it must hold: "学员名单有啥要求").
 _HOW_TO_DO = re.compile(r"怎么|咋|如何|在哪|哪里|\bhow (?:do|can|to|should)\b|\bwhere (?:do|can)\b")
 # The English words as whole words ("sign in" is not in "the design in the studio").
@@ -128,8 +127,8 @@ def _with_next_steps(ctx: Ctx, asked: Asked, locale: str, reply: Reply, text: st
     _ = translator(locale)
     steps = tuple(Choice(f"flow:{name}", _(NEXT_LABELS[name])) for name in dict.fromkeys((*asked_for, *about))
                   if ctx.has_flow(name) and f"flow:{name}" not in have)
-    if asked_for and not any(ctx.has_flow(name) for name in asked_for) and set(asked_for) <= _CLERKS_ONLY \
-            and _HOW_TO_DO.search(low):
+    if asked_for and not any(ctx.has_flow(name) for name in asked_for) \
+            and all("clerk" in ctx.flow_roles.get(name, ()) for name in asked_for) and _HOW_TO_DO.search(low):
         # "培训班的学员名单咋上传" from someone not on the clerk list: what the measures say, and who does it here.
         reply = replace(reply, text=f"{reply.text}\n" + _(
             "This is done here by union clerks whose union has registered them with the assistant; if you "
