@@ -245,12 +245,14 @@ def _said(pattern: str, text: str) -> bool:
                for m in re.finditer(pattern, text))
 
 
-_REQUIRED = re.compile(r"(?:要|需要|得|必须|须|要求)(?:有|找|请)?[^，,。；;]{0,4}(?:个|位|名)[^，,。；;]{0,2}$")
+# What the rule asks for ("要两个", "需要找3位"): read by _said (a title) and _referrers_of_the_rule (the referrers).
+_MUST = r"(?:要|需要|得|必须|须|要求)(?:有|找|请)?"
+_REQUIRED = re.compile(_MUST + r"[^，,。；;]{0,4}(?:个|位|名)[^，,。；;]{0,2}$")
 
 
 # The referrers as the rule has them, or as heard ("老师傅说要两个高工推荐", "听说得有两个高级技师举荐"): what the
 # person asks about, not who recommends them.
-_RULE_BEFORE = re.compile(r"(?:要|需要|得|必须|须|要求|规定)(?:有|找|请)?\s*$|听说|据说|说是|说要|听人说|"
+_RULE_BEFORE = re.compile(r"(?:" + _MUST + r"|规定(?:有|找|请)?)\s*$|听说|据说|说是|说要|听人说|"
                           r"\b(?:need|needs|require[sd]?|must have|have to (?:get|find))\b[^.,;]{0,12}$")
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -83,7 +82,7 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
     if found.abstained and found.reason == "low_score" and (focused := _focused(query, found.named)):
         again = _search(focused, top, lang, idx)
         if not again.abstained and again.likely:  # a likely answer: a mere "did you mean" keeps the abstention
-            return dataclasses.replace(again, query=found.query)
+            return replace(again, query=found.query)
     return found
 
 
