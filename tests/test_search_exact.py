@@ -276,7 +276,7 @@ def test_fold_is_the_loop_for_every_character() -> None:
 
 def _correct_loop(idx, text: str) -> str:  # type: ignore[no-untyped-def]
     """Index.correct as it was written first: the regular expression per neighbour, a list of pairs per
-    candidate."""
+    candidate (and everyday words left as typed)."""
     import re
 
     from knowledge.search.text import _FUNCTION_CHARS
@@ -291,6 +291,8 @@ def _correct_loop(idx, text: str) -> str:  # type: ignore[no-untyped-def]
         right = chars[i + 1] if i + 1 < len(chars) and cjk.match(chars[i + 1]) else ""
         if ch in _FUNCTION_CHARS or not (left or right) or (left + ch) in idx.known or (ch + right) in idx.known:
             continue
+        if (left + ch) in idx.everyday or (ch + right) in idx.everyday:
+            continue
         best, best_score = ch, 0
         for reading in toneless_readings(ch)[:1]:
             for cand in idx.homophones().get(reading, ()):
@@ -304,7 +306,7 @@ def _correct_loop(idx, text: str) -> str:  # type: ignore[no-untyped-def]
 
 def test_correct_is_the_loop() -> None:
     idx = index()
-    for q in [*_questions(), "云岭工匠申包要什么才料", "技师工做站的经非", "工", "工会会原", "x工y匠z"]:
+    for q in [*_questions(), "云岭工匠申包要什么才料", "技师工做站的经非", "工", "工会会原", "x工y匠z", "我是钳工今年52"]:
         text = normalize(q, idx.chars)
         assert idx.correct(text) == _correct_loop(idx, text), text
 
