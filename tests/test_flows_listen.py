@@ -280,6 +280,7 @@ def test_saying_one_wants_to_apply_gets_what_the_check_is_about_and_the_check(pe
     ("我想申请云岭工匠", True), ("俺想报名参加培训", True), ("I would like to join the union training", True),
     ("想报云岭工匠，公示几天", False),  # asks about the notice period
     ("我想申请云岭工匠，要准备多少份材料", False),
+    ("我们单位想申报职工创新工作室，需要啥材料", False),  # 啥 is 什么: the materials (第十二条), not the conditions
     ("云岭工匠怎么申报", False),  # a question, answered by the search (and offered the channel check)
     ("I want to know how much the living allowance is", False),
     ("我想申请云岭工匠" + "，我在厂里干了很多年" * 5, False),  # a longer message says more than that

@@ -167,7 +167,7 @@ _WANTS_EN = re.compile(r"\b(?:i|we)\s*(?:'d|would)?\s*(?:want|wanna|like|plan|ho
 _PARTICULAR = re.compile(r"几|多少|哪|谁|什么时候|何时|多久|多长|截止|但是|可是|不过|只是|"
                          r"\b(?:when|where|who|which|how (?:much|many|long)|but|however)\b")
 _CLAUSES = re.compile(r"[，,；;。！!？?\n]+")
-_ASKS = re.compile(r"[吗呢]|什么|怎么|咋|如何|能不能|能否|可不可以|是否|要不要|需不需要|有没有|"
+_ASKS = re.compile(r"[吗呢]|什么|啥|怎么|咋|如何|能不能|能否|可不可以|是否|要不要|需不需要|有没有|"
                    r"^(?:how|what|can|could|do|does|is|are|will|should|may|must)\b")
 _ONLY_HOW = re.compile(r"(?:请问|那)?(?:我|我们)?(?:可以|行|能|好|成|可不可以|能不能|行不行|有戏)[吗不么呢]?|"
                        r"(?:要|该|应该|需要)?(?:怎么|咋|如何)(?:办|弄|做|搞|整|申请|申报|报名|报|参加|操作)?|"
