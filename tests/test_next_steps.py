@@ -117,3 +117,5 @@ def test_a_clerks_task_asked_by_someone_else_says_who_does_it(person) -> None:  
     english = person("n32", locale="en")
     english.say("How do I add trainees to a class roster?")
     assert "ask your union to add you" in english.text
+    english.say("How do I register a training class as a clerk?")
+    assert "ask your union to add you" in english.text

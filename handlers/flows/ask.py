@@ -93,9 +93,10 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("drafts_export", ("导出申报表", "导出附件", "下载申报表"),
      ("export forms", "export the forms", "export the annex", "export annex", "export the annexes",
       "export the application forms", "download the forms")),
-    ("training_classes", ("培训班管理", "花名册", "学员名单", "新建培训班", "录入学员", "添加学员"),
+    ("training_classes", ("培训班管理", "花名册", "学员名单", "新建培训班", "录入学员", "添加学员", "登记培训班", "培训班登记"),
      ("class roster", "roster", "manage classes", "new class", "add a class", "create a class", "add a trainee",
-      "add trainees", "training classes")),
+      "add trainees", "training classes", "register a class", "register a training class", "register the class",
+      "register classes", "set up a class", "set up a training class")),
     ("tickets", ("工单列表", "待处理工单", "待回复"), ("open tickets", "tickets", "answer a ticket", "reply to a ticket")),
     ("console", ("管理后台", "网页后台"), ("web console", "console", "dashboard")),
 )
