@@ -387,3 +387,31 @@ def test_a_described_trainee_gets_a_plain_yes_or_no(person, text: str, locale: s
     p.say(choice="yes")
     assert p.last.text.splitlines()[0] == verdict
     assert 6 in [c.article for c in p.last.citations]
+
+
+def test_the_check_offered_under_an_answer_starts_from_what_the_question_said(person) -> None:  # type: ignore[no-untyped-def]
+    """A rule asked by someone who says who they are is answered, and the check offered; tapped (or its number
+    typed), the check confirms what the question said instead of asking it all again."""
+    worker = person("offer1")
+    worker.say("我在个旧锡矿干了二十年钳工，今年52了，评云岭工匠年龄有没有限制")
+    assert "不设年龄限制" in worker.text
+    assert worker.choice_values()[0] == "flow:listen_craftsman_eligibility"
+    worker.say("1")
+    assert "52 岁" in worker.text and "从业 20 年" in worker.text and "对吗" in worker.text
+    worker.say("对")
+    assert "云岭工匠" in worker.text and "52 岁" not in worker.text  # on into the check's own questions
+    # For someone else: said so first, as when the description opens the check by itself.
+    son = person("offer2")
+    son.say("我爸今年60了，干木匠40年，评云岭工匠有年龄限制没")
+    son.say(choice=son.choice_values()[0])
+    assert "替别人问" in son.text and "60 岁" in son.text
+    # A plain question states nothing: its offer is the check itself, which starts at its first question.
+    plain = person("offer3")
+    plain.say("云岭工匠有年龄限制吗")
+    assert plain.choice_values()[0] == "flow:craftsman"
+    plain.say("1")
+    assert "对吗" not in plain.text and "是否已被命名" in plain.text
+    # The listening check entered with nothing to carry (no earlier message): the check's first question.
+    fresh = person("offer4")
+    fresh.say(choice="flow:listen_craftsman_eligibility")
+    assert "对吗" not in fresh.text and "是否已被命名" in fresh.text

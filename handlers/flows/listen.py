@@ -33,6 +33,7 @@ from handlers.flows.studio import STUDIO
 from handlers.flows.training_rules import ELIGIBILITY as TRAINING_ELIGIBILITY
 from handlers.flows.training_rules import SUBSIDY
 from handlers.i18n import N_, translator
+from handlers.routing import FOR_SOMEONE_ELSE, PERSONAL_CHECKS
 from handlers.types import Choice, Reply
 from knowledge import facts as kf
 
@@ -94,6 +95,8 @@ def offering(faq: Callable[[Ctx, str], list[Reply]]) -> Callable[[Ctx, str], lis
             last, cited = replies[-1], {(measure, number)}
         if cited and not cited & ABOUT[found.check]:  # an answer on another subject (公示几天, 抽查比例)
             return replies
+        if _facts.personal:  # "我52了，年龄有没有限制": the check starts from what the message said
+            target = "flow:" + PREFIX + found.check
         offer = Choice(target, _(OFFERS[found.check]))
         if wants:
             last = replace(last, text=last.text + "\n" + _("I can go through it with you here, step by step: "
@@ -465,6 +468,28 @@ def _reach(states: Mapping[str, State], targets: Iterable[str]) -> tuple[str, ..
     return tuple(seen)
 
 
+def _from_the_question(check: str) -> Callable[[Ctx], Outcome | None]:
+    """The listening flow entered by its offer under an answer (a tap, not :func:`listen`): the facts are read
+    again from the message that answer replied to, the person's last one (the offer lasts one message), and
+    confirmed; when it states none that fit, the check itself starts."""
+
+    def enter(ctx: Ctx) -> Outcome | None:
+        if "facts" in ctx.data:  # opened by listen() with them
+            return None
+        said = ctx.recent[-1] if ctx.recent else ""
+        facts, found = _read(said)
+        if found is not None and found.check == check and facts.personal:
+            _open(ctx, said, facts, check)
+            if PREFIX + check in PERSONAL_CHECKS and kf.for_someone_else(said):
+                return Outcome(next_state="confirm", replies=(Reply(text=translator(ctx.data["locale"])(
+                    FOR_SOMEONE_ELSE)),))
+            return None
+        ctx.data = {"check": check, "locale": ctx.locale}
+        return _start_check(ctx)
+
+    return enter
+
+
 def _flow(check: str, target: Flow) -> Flow:
     if set(OWN_STATES) & set(target.states):
         raise ValueError(f"flow {target.name} has a state named like the listener's own")
@@ -473,7 +498,8 @@ def _flow(check: str, target: Flow) -> Flow:
     to = ("confirm", "fix", *_reach(target.states, target.entry_targets()),
           *(FLOW_TARGET + PREFIX + other for other in TARGETS if other != check))
     return Flow(
-        name=PREFIX + check, title=target.title, start="confirm", in_menu=False,
+        name=PREFIX + check, title=target.title, start="confirm", in_menu=False, enter=_from_the_question(check),
+        enter_to=_reach(target.states, target.entry_targets()),  # the check itself, when no fact is carried
         states={**_wrap(target.states),
                 "confirm": State(prompt=_ask_confirm, handle=_on_confirm, free_text=True, to=to),
                 "fix": State(prompt=_ask_fix, handle=_on_fix, free_text=True, to=to)},
