@@ -57,6 +57,12 @@ def number_of(text: str) -> int | None:
     return int(token) if token.isdigit() else _CN_DIGITS[token]
 
 
+def is_sentence(text: str, choices: Sequence[Choice]) -> bool:
+    """Whether ``text`` is much longer than every option's label: something said, not an option mistyped."""
+    return bool(choices) and len(normalize(text)) > max(
+        SENTENCE_MIN, SENTENCE_RATIO * max(len(normalize(c.label)) for c in choices))
+
+
 def resolve(text: str, choices: Sequence[Choice], tapped: str | None = None, *, fuzzy: bool = True) -> Choice | None:
     """The chosen option, or None when the answer matches none of them (``fuzzy=False``: no fuzzy match)."""
     if not choices:
@@ -77,7 +83,7 @@ def resolve(text: str, choices: Sequence[Choice], tapped: str | None = None, *, 
     if not fuzzy:
         return None
     labels = [normalize(c.label) for c in choices]
-    if len(wanted) > max(SENTENCE_MIN, SENTENCE_RATIO * max(map(len, labels))):
+    if is_sentence(text, choices):
         # A sentence, not a label mistyped: WRatio gives a long text sharing one word with a label ("and") 85.
         return None
     best = process.extractOne(wanted, labels, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF)

@@ -51,7 +51,20 @@ def test_a_sentence_sharing_a_word_with_an_option_is_no_choice(person) -> None:
     clerk.say("broadcast a reminder about the December 10 deadline")
     clerk.say("1")
     clerk.say("Reminder: training summaries and the 附件4 roster are due 10 December.")
-    assert "Write a new message" in clerk.text and "nothing here yet" not in clerk.text
+    assert "nothing here yet" not in clerk.text
+    # The message typed at the menu is the new message's text: whom to send it to, then its preview.
+    assert "as the message" in clerk.text and "Who should receive it?" in clerk.text
+    clerk.say("3")  # subscribers of a programme
+    clerk.say("4")  # skills training
+    assert "Preview of broadcast" in clerk.text and "附件4 roster are due 10 December." in clerk.text
+    # A label typed near enough is still its option; a short word that is none is asked again.
+    clerk.say("cancel")
+    clerk.say("broadcast")
+    clerk.say("delivery reprts")
+    assert "Report of which broadcast" in clerk.text or "nothing here yet" in clerk.text
+    clerk.say("broadcast")
+    clerk.say("the second one maybe")
+    assert "Please answer with one of the options" in clerk.text and "Write a new message" in clerk.text
 
 
 def test_every_menu_flow_is_reachable_through_the_menu(person, dispatcher) -> None:

@@ -9,6 +9,7 @@ import json
 import re
 from datetime import datetime
 
+from handlers.choices import is_sentence, resolve
 from handlers.dates import parse_day
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_
@@ -64,6 +65,23 @@ def _ask_menu(ctx: Ctx) -> Reply:
     ])
 
 
+def _menu_pick(ctx: Ctx, answer: Answer) -> str:
+    """The menu's option the answer picks (tapped, numbered, or a label typed near enough); the message itself
+    typed here, longer than any option ("提醒：12月10日前报培训总结"), is a new message with that text."""
+    if answer.value is not None:
+        return answer.value
+    offered = _ask_menu(ctx).choices
+    if (picked := resolve(answer.text, offered)) is not None:
+        return picked.value
+    if is_sentence(answer.text, offered):
+        try:
+            ctx.data["pending_text"] = broadcasts.check_text(answer.text)
+        except InvalidInput as exc:
+            raise Invalid(exc.text(ctx._)) from exc
+        return "new"
+    raise Invalid(ctx._("Please answer with one of the options (a number is enough)."))
+
+
 def _listing(ctx: Ctx, statuses: tuple[str, ...], question: str) -> Reply:
     rows = rc.broadcasts_of_unit(session=ctx.session, unit=ctx.clerk_unit, statuses=statuses)
     return Reply(text="\n".join([question, *(_line(ctx, b) for b in rows)]))
@@ -71,8 +89,11 @@ def _listing(ctx: Ctx, statuses: tuple[str, ...], question: str) -> Reply:
 
 def _on_menu(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
-    value = answer.value or "report"
+    value = _menu_pick(ctx, answer)
     if value == "new":
+        if "pending_text" in ctx.data:
+            return Outcome(next_state="segment", replies=(Reply(text=_(
+                "I will use what you typed as the message; you will see it before it goes."),),))
         return goto("segment")
     statuses = {"drafts": ("draft",), "cancel": ("scheduled", "sending"),
                 "report": ("sending", "done", "cancelled")}[value]
@@ -111,8 +132,8 @@ def _on_programme(ctx: Ctx, answer: Answer) -> Outcome:
     if seg["kind"] == "subscribers":
         ctx.data["segment"] = broadcasts.build_segment(session=ctx.session, unit=ctx.clerk_unit,
                                                        kind="subscribers", programme=answer.value or "")
-        return goto("text")
-    return goto("stage" if seg["programme"] else "text")
+        return _to_text(ctx)
+    return goto("stage") if seg["programme"] else _to_text(ctx)
 
 
 def _ask_stage(ctx: Ctx) -> Reply:
@@ -123,7 +144,7 @@ def _ask_stage(ctx: Ctx) -> Reply:
 
 def _on_stage(ctx: Ctx, answer: Answer) -> Outcome:
     ctx.data["segment"]["stage"] = None if answer.value == "any" else answer.value
-    return goto("text")
+    return _to_text(ctx)
 
 
 def _ask_class(ctx: Ctx) -> Reply:
@@ -136,6 +157,13 @@ def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
                                                        class_code=answer.text)
     except InvalidInput as exc:
         raise Invalid(exc.text(ctx._)) from exc
+    return _to_text(ctx)
+
+
+def _to_text(ctx: Ctx) -> Outcome:
+    """On to the message's text: asked, or the one typed at the menu, made into the draft to preview."""
+    if (text := ctx.data.pop("pending_text", None)) is not None:
+        return _draft(ctx, text)
     return goto("text")
 
 
@@ -149,6 +177,10 @@ def _on_text(ctx: Ctx, answer: Answer) -> Outcome:
         text = broadcasts.check_text(answer.text)
     except InvalidInput as exc:
         raise Invalid(exc.text(ctx._)) from exc
+    return _draft(ctx, text)
+
+
+def _draft(ctx: Ctx, text: str) -> Outcome:
     b = broadcasts.create_draft(session=ctx.session, author_person_id=ctx.person_id, unit=ctx.clerk_unit,
                             segment=ctx.data["segment"], text=text, now=ctx.now)
     assert b is not None
@@ -277,11 +309,13 @@ def _on_pick_report(ctx: Ctx, answer: Answer) -> Outcome:
 BROADCAST = Flow(
     name="broadcast", title=N_("Broadcasts (clerks)"), start="menu", roles=frozenset({"clerk"}),
     states={
-        "menu": State(prompt=_ask_menu, handle=_on_menu, to=("segment", "pick_draft", "pick_cancel", "pick_report")),
+        # Free text: the message itself may be typed at the menu (_menu_pick).
+        "menu": State(prompt=_ask_menu, handle=_on_menu, free_text=True, prose=True,
+                      to=("segment", "pick_draft", "pick_cancel", "pick_report")),
         "segment": State(prompt=_ask_segment, handle=_on_segment, to=("class_code", "programme")),
-        "programme": State(prompt=_ask_programme, handle=_on_programme, to=("stage", "text")),
-        "stage": State(prompt=_ask_stage, handle=_on_stage, to=("text",)),
-        "class_code": State(prompt=_ask_class, handle=_on_class, free_text=True, to=("text",)),
+        "programme": State(prompt=_ask_programme, handle=_on_programme, to=("stage", "text", "preview")),
+        "stage": State(prompt=_ask_stage, handle=_on_stage, to=("text", "preview")),
+        "class_code": State(prompt=_ask_class, handle=_on_class, free_text=True, to=("text", "preview")),
         "text": State(prompt=_ask_text, handle=_on_text, free_text=True, prose=True, to=("preview",)),
         "preview": State(prompt=_ask_preview, handle=_on_preview, to=("when",)),
         "when": State(prompt=_ask_when, handle=_on_when, free_text=True, to=()),
