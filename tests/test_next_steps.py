@@ -58,7 +58,8 @@ def test_every_next_step_is_a_flow_anyone_may_open_about_an_article_that_exists_
     ("培训班几点上课", "my_schedule", None), ("我的申报进度怎么查", "status", None),
     ("我今天签到了没有", "signed_today", None), ("did I sign in this morning?", "signed_today", "en"),
     ("培训什么时候截止", "training_calendar", None),
-    ("what are the deadlines for the training fund", "training_calendar", "en")])
+    ("what are the deadlines for the training fund", "training_calendar", "en"),
+    ("我想订阅培训提醒", "subscribe", None), ("Can you remind me before the deadlines?", "subscribe", "en")])
 def test_a_question_asking_for_what_is_done_here_is_offered_it(person, question: str, flow: str,  # type: ignore[no-untyped-def]
                                                                 locale: str | None) -> None:
     p = person("n5", locale=locale)

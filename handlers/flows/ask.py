@@ -84,6 +84,9 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
       "deadlines of the training", "training fund deadline", "training fund deadlines")),
     ("status", ("申报进度", "审核进度", "评审进度", "到哪一步", "办到哪"),
      ("my application progress", "status of my application", "application status")),
+    # Reminders asked for in one's own words ("我想订阅培训提醒"); stopping them is a global word (own_words).
+    ("subscribe", ("订阅", "接收提醒", "收到提醒", "提醒我", "截止前提醒", "到期提醒"),
+     ("subscribe", "get reminders", "receive reminders", "remind me", "send me reminders", "notify me")),
     # A clerk's functions (offered only to those whose role allows them: Ctx.has_flow).
     ("broadcast", ("群发", "发通知", "发提醒", "提醒大家", "通知大家", "通知所有"),
      ("broadcast", "broadcasts", "send a reminder", "send reminders", "remind everyone", "remind all", "notify all",
@@ -107,7 +110,7 @@ _ASKED_FOR_EN = {name: re.compile(r"\b(?:" + "|".join(map(re.escape, en)) + r")\
 NEXT_LABELS = {
     "signin": N_("Sign in to my class now"), "my_schedule": N_("See my classes"),
     "my_certificate": N_("See my certificates"), "signed_today": N_("Did I sign in today?"), "training_calendar": N_("See what is due this year"),
-    "status": N_("Check my application's progress"),
+    "status": N_("Check my application's progress"), "subscribe": N_("Subscribe to reminders"),
     "broadcast": N_("Send a broadcast"), "cases": N_("Open the case desk"),
     "drafts_export": N_("Export my union's application forms"), "training_classes": N_("Manage training classes"),
     "tickets": N_("Answer tickets"), "console": N_("Open the web console"),
