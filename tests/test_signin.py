@@ -325,6 +325,9 @@ def test_trainee_questions(person, engine, clock) -> None:
     assert "HR certificate no. HR-9" in alice.text and "GH-9" in alice.text
     alice.say("我的课程")
     assert code in alice.text and "signed in at 09:05" in alice.text and "upcoming" in alice.text
+    schedule = alice.text
+    alice.say("我的课表")  # as people also call it: the schedule itself, not a tap to it
+    assert alice.text == schedule
     clock.now = clock.now.replace(day=3, hour=8)
     alice.say("did I sign in today")
     assert "not signed in yet; sign-in opens at 13:45" in alice.text

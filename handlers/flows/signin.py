@@ -369,7 +369,7 @@ MY_CERTIFICATE = Flow(name="my_certificate", title=N_("My certificates"), states
                       commands=_variants("我的证书编号是多少", "我的证书编号", "我的证书", "证书编号", "my certificate",
                                          "my certificates", "/cert"), in_menu=False)
 MY_SCHEDULE = Flow(name="my_schedule", title=N_("My classes"), states={}, enter=_schedule,
-                   commands=_variants("我的课程", "我的课程表", "课程表", "我的培训班", "my classes", "my schedule",
+                   commands=_variants("我的课程", "我的课程表", "课程表", "我的课表", "课表", "我的培训班", "my classes", "my schedule",
                                       "/schedule"), menu_order=45)
 
 TRAINEE_FLOWS = (SIGNIN, SIGNED_TODAY, NEXT_CLASS, MY_CERTIFICATE, MY_SCHEDULE)
