@@ -20,6 +20,10 @@ def N_(message: str) -> str:
     return message
 
 
+# Where a message's clauses break: the search's second look and the listener's "wants to apply" read clause by clause.
+CLAUSE_BREAKS = re.compile(r"[，,；;。！!？?\n]+")
+
+
 def squash(text: str) -> str:
     """NFKC-normalise and drop all whitespace: how article text is compared with the source."""
     return "".join(unicodedata.normalize("NFKC", text).split())

@@ -36,6 +36,7 @@ from handlers.i18n import N_, translator
 from handlers.routing import FOR_SOMEONE_ELSE, PERSONAL_CHECKS
 from handlers.types import Choice, Reply
 from knowledge import facts as kf
+from knowledge.text import CLAUSE_BREAKS
 
 TARGETS: dict[str, Flow] = {
     "craftsman_eligibility": CRAFTSMAN,
@@ -169,7 +170,6 @@ _WANTS_EN = re.compile(r"\b(?:i|we)\s*(?:'d|would)?\s*(?:want|wanna|like|plan|ho
 # A "but" ("想评云岭工匠，但是我们厂没有工会，怎么办") brings a circumstance of its own, which the search answers too.
 _PARTICULAR = re.compile(r"几|多少|哪|谁|什么时候|何时|多久|多长|截止|但是|可是|不过|只是|"
                          r"\b(?:when|where|who|which|how (?:much|many|long)|but|however)\b")
-_CLAUSES = re.compile(r"[，,；;。！!？?\n]+")
 _ASKS = re.compile(r"[吗呢]|什么|啥|怎么|咋|如何|能不能|能否|可不可以|是否|要不要|需不需要|有没有|"
                    r"^(?:how|what|can|could|do|does|is|are|will|should|may|must)\b")
 _ONLY_HOW = re.compile(r"(?:请问|那)?(?:我|我们)?(?:可以|行|能|好|成|可不可以|能不能|行不行|有戏)[吗不么呢]?|"
@@ -187,7 +187,7 @@ def wants_to_apply(text: str) -> bool:
     if (len(t.split()) > WANTS_MAX_WORDS if english else len(t) > WANTS_MAX) or not wanting.search(t) \
             or _PARTICULAR.search(t):
         return False
-    clauses = (c.strip() for c in _CLAUSES.split(t))
+    clauses = (c.strip() for c in CLAUSE_BREAKS.split(t))
     return not any(_ASKS.search(c) and not _ONLY_HOW.fullmatch(c.strip(_PARTICLES))
                    for c in clauses if c and not wanting.search(c))
 

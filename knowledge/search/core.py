@@ -31,7 +31,7 @@ from knowledge.search.ranking import (
     ranker,
 )
 from knowledge.search.text import _LATIN, _TOKEN, _strip, bigrams, detect_language, folded_query, simplified
-from knowledge.text import any_in, groups_in
+from knowledge.text import CLAUSE_BREAKS, any_in, groups_in
 
 W_LEXICON = 0.6  # weight of terms added by the colloquial lexicon or the English glossary
 KEYWORD_BONUS = 2.5  # per curated keyword of the article found in the question
@@ -86,10 +86,9 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
     return found
 
 
-# A clause that asks (its question word or mark); the clauses of a Chinese question.
+# A clause that asks (its question word or mark).
 _ASKING = re.compile(r"[吗呢？?]|什么|啥|怎么|咋|如何|多少|好多钱|几|哪|谁|多久|能不能|能否|可不可以|是否|要不要|需不需要|有没有|"
                      r"(?:能|可以|可|行|得|会|算|够)[^，,。；;]{0,15}不$")  # "能建职工技师工作站不"
-_ZH_CLAUSES = re.compile(r"[，,；;。！!？?\n]+")
 _PROGRAMME_CUES = re.compile(r"工匠|工作室|工作站|技师站|培训|专项资金|学员|开班")
 
 
@@ -100,7 +99,7 @@ def _focused(text: str, named: tuple[str, ...]) -> str | None:
     question), or when nothing before the naming clause is left out."""
     if not named or not re.search(r"[\u4e00-\u9fff]", text):
         return None
-    clauses = [c.strip() for c in _ZH_CLAUSES.split(text) if c.strip()]
+    clauses = [c.strip() for c in CLAUSE_BREAKS.split(text) if c.strip()]
     asking = [i for i, c in enumerate(clauses) if _ASKING.search(c)]
     if len(asking) != 1:
         return None
