@@ -503,6 +503,13 @@ PERSONAL_CHECKS = frozenset({"craftsman", "training_eligibility", "listen_crafts
 FOR_SOMEONE_ELSE = N_("You are asking for someone else: answer each question as it applies to them.")
 
 
+def for_someone_else_note(flow: str, text: str, locale: str) -> list[Reply]:
+    """Said before a personal check ``text`` opens for another person ("我爸能评云岭工匠吗"): its "you" is them."""
+    if flow in PERSONAL_CHECKS and for_someone_else(text):
+        return [Reply(text=translator(locale)(FOR_SOMEONE_ELSE))]
+    return []
+
+
 def listened(r: Router, t: Turn) -> list[Reply] | None:
     """A message that describes the person, or asks to be checked, opens the check that fits; asked for another
     person ("我爸能评云岭工匠吗"), it says first that the check's "you" is that person."""
@@ -510,9 +517,7 @@ def listened(r: Router, t: Turn) -> list[Reply] | None:
     if target not in r.flows:
         return None
     replies = r.enter(t.ctx, t.conv, r.flows[target])
-    if target in PERSONAL_CHECKS and for_someone_else(t.text):
-        replies = [Reply(text=translator(locale_of(t.text, t.ctx.locale))(FOR_SOMEONE_ELSE)), *replies]
-    return replies
+    return [*for_someone_else_note(target, t.text, locale_of(t.text, t.ctx.locale)), *replies]
 
 
 def _with_other_number(words: dict[str, str]) -> dict[str, str]:

@@ -33,7 +33,7 @@ from handlers.flows.studio import STUDIO
 from handlers.flows.training_rules import ELIGIBILITY as TRAINING_ELIGIBILITY
 from handlers.flows.training_rules import SUBSIDY
 from handlers.i18n import N_, translator
-from handlers.routing import FOR_SOMEONE_ELSE, PERSONAL_CHECKS
+from handlers.routing import for_someone_else_note
 from handlers.types import Choice, Reply
 from knowledge import facts as kf
 from knowledge.text import CLAUSE_BREAKS
@@ -480,10 +480,8 @@ def _from_the_question(check: str) -> Callable[[Ctx], Outcome | None]:
         facts, found = _read(said)
         if found is not None and found.check == check and facts.personal:
             _open(ctx, said, facts, check)
-            if PREFIX + check in PERSONAL_CHECKS and kf.for_someone_else(said):
-                return Outcome(next_state="confirm", replies=(Reply(text=translator(ctx.data["locale"])(
-                    FOR_SOMEONE_ELSE)),))
-            return None
+            note = for_someone_else_note(PREFIX + check, said, ctx.data["locale"])
+            return Outcome(next_state="confirm", replies=tuple(note)) if note else None
         ctx.data = {"check": check, "locale": ctx.locale}
         return _start_check(ctx)
 
@@ -495,11 +493,11 @@ def _flow(check: str, target: Flow) -> Flow:
         raise ValueError(f"flow {target.name} has a state named like the listener's own")
     # confirm and fix go to each other, into the check (wherever its entry and the facts lead), or to another
     # listening flow (a new self-description about another check).
-    to = ("confirm", "fix", *_reach(target.states, target.entry_targets()),
-          *(FLOW_TARGET + PREFIX + other for other in TARGETS if other != check))
+    check_states = _reach(target.states, target.entry_targets())
+    to = ("confirm", "fix", *check_states, *(FLOW_TARGET + PREFIX + other for other in TARGETS if other != check))
     return Flow(
         name=PREFIX + check, title=target.title, start="confirm", in_menu=False, enter=_from_the_question(check),
-        enter_to=_reach(target.states, target.entry_targets()),  # the check itself, when no fact is carried
+        enter_to=check_states,  # the check itself, when no fact is carried
         states={**_wrap(target.states),
                 "confirm": State(prompt=_ask_confirm, handle=_on_confirm, free_text=True, to=to),
                 "fix": State(prompt=_ask_fix, handle=_on_fix, free_text=True, to=to)},
