@@ -61,6 +61,7 @@ class Index:
         # Bigrams of everyday words the measures lack ("钳工", "今年"): left as typed by correct(), which would
         # otherwise turn "钳工" into "欠工" (of 拖欠工资), not counted as the measures' words anywhere else.
         self.everyday = frozenset(b for w in colloquial.get("everyday", ()) for b in bigrams(w))
+        self.as_typed = self.known | self.everyday  # what correct() leaves alone: one look-up per bigram
         # ... and with the English words of the gists and the glossary: the words of the measures' world.
         self.words = frozenset(known.union(*en_docs, (_stem(w) for phrase, _ in self.glossary
                                                       for w in phrase.split() if w not in self.stop_en)))
@@ -149,12 +150,10 @@ class Index:
         """Fix homophone typos of pinyin input, one character at a time: a character that forms no known
         bigram with either neighbour is replaced by the character read the same way that forms the most (and
         most frequent) known bigrams with them. Words of the lexicon count as known."""
-        known = self.known
-        everyday = self.everyday
+        known = self.as_typed
         # Every bigram of every run of Chinese known: each character of a run of two or more forms a known bigram
         # with a neighbour, and a lone one has none, so the loop below would change nothing.
-        if all(run[i:i + 2] in known or run[i:i + 2] in everyday
-               for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)):
+        if all(run[i:i + 2] in known for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)):
             return text
         chars = list(text)
         # Whether each character is Chinese, tested once (a replacement is Chinese too: homophones() holds
@@ -168,8 +167,7 @@ class Index:
                 continue
             left = chars[i - 1] if i > 0 and cjk[i - 1] else ""
             right = chars[i + 1] if i < last and cjk[i + 1] else ""
-            if not (left or right) or (left + ch) in known or (ch + right) in known \
-                    or (left + ch) in everyday or (ch + right) in everyday:
+            if not (left or right) or (left + ch) in known or (ch + right) in known:
                 continue
             best, best_score = ch, 0
             worth = worth or self._pair_worth()
