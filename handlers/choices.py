@@ -59,8 +59,11 @@ def number_of(text: str) -> int | None:
 
 def is_sentence(text: str, choices: Sequence[Choice]) -> bool:
     """Whether ``text`` is much longer than every option's label: something said, not an option mistyped."""
-    return bool(choices) and len(normalize(text)) > max(
-        SENTENCE_MIN, SENTENCE_RATIO * max(len(normalize(c.label)) for c in choices))
+    return bool(choices) and _longer_than(normalize(text), [normalize(c.label) for c in choices])
+
+
+def _longer_than(wanted: str, labels: Sequence[str]) -> bool:
+    return len(wanted) > max(SENTENCE_MIN, SENTENCE_RATIO * max(map(len, labels)))
 
 
 def resolve(text: str, choices: Sequence[Choice], tapped: str | None = None, *, fuzzy: bool = True) -> Choice | None:
@@ -83,7 +86,7 @@ def resolve(text: str, choices: Sequence[Choice], tapped: str | None = None, *, 
     if not fuzzy:
         return None
     labels = [normalize(c.label) for c in choices]
-    if is_sentence(text, choices):
+    if _longer_than(wanted, labels):
         # A sentence, not a label mistyped: WRatio gives a long text sharing one word with a label ("and") 85.
         return None
     best = process.extractOne(wanted, labels, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF)
