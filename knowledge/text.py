@@ -35,6 +35,7 @@ _SEP = "[ \t\u3000\\-\u2010-\u2014\uff0d]"
 # between any two of them ("530102 19900307 325X"), not inside a longer run of digits.
 _ID = re.compile(rf"(?<!\d)\d(?:{_SEP}?\d){{16}}{_SEP}?[\dXxＸｘ](?!{_SEP}?\d)")
 # Mainland mobile numbers, with or without the country code (+86, 86, 0086, (+86)) and separators.
+_DIGIT = re.compile(r"\d")
 _PHONE = re.compile(rf"(?<!\d)((?:[(（]?(?:\+|＋|00|００)?[8８][6６][)）]?{_SEP}?)?)([1１]{_SEP}?[3-9３-９](?:{_SEP}?\d){{9}})"
                     rf"(?!{_SEP}?\d)")
 
@@ -57,6 +58,8 @@ def _mask_phone(m: re.Match[str]) -> str:
 def redact(text: str) -> str:
     """Mask ID numbers and mobile numbers inside free text (logs, ticket transcripts, recent history), in the
     forms people type them: with separators, a country code, full-width digits."""
+    if not _DIGIT.search(text):  # both need eleven digits or more; most messages have none (a scan saved)
+        return text
     return _PHONE.sub(_mask_phone, _ID.sub(_mask_id, text))
 
 

@@ -86,8 +86,18 @@ def _arabic(text: str) -> str:
         return str(value) if value is not None else m.group()
 
     text = _CN_NUM.sub(sub, text)
-    text = re.sub(r"\b(" + "|".join(_EN_NUM) + r")\b", lambda m: str(_EN_NUM[m.group().lower()]), text, flags=re.I)
-    return re.sub(r"(?:负|minus\s*)(\d)", r"-\1", text, flags=re.I)
+    # Only a text with Latin letters can hold an English number word or "minus" (most hold none: a Chinese
+    # message skips both scans).
+    if _LATIN.search(text):
+        text = _EN_WORD.sub(lambda m: str(_EN_NUM[m.group().lower()]), text)
+    elif "负" not in text:
+        return text
+    return _MINUS.sub(r"-\1", text)
+
+
+_LATIN = re.compile(r"[a-z]", re.I)
+_EN_WORD = re.compile(r"\b(" + "|".join(_EN_NUM) + r")\b", re.I)
+_MINUS = re.compile(r"(?:负|minus\s*)(\d)", re.I)
 
 
 # A count or amount answered in words: "两位", "十二个", "3 people". A number followed by one of these words is the
@@ -221,9 +231,11 @@ _TRAINEES = (
 )
 _THRESHOLD_BEFORE = (r"(?<!超过)(?<!超出)(?<!不少于)(?<!少于)(?<!低于)(?<!不足)(?<!不满)(?<!多于)(?<!大于)(?<!小于)"
                      r"(?<!more than )(?<!at least )(?<!over )(?<!under )(?<!less than )")  # "培训超过30天": a rule's bound
+# Each starts by looking ahead at the number's first character: the ten lookbehinds then run only where a
+# number starts, not at every character of the message (the same matches).
 _DAYS = (
-    re.compile(_THRESHOLD_BEFORE + r"(?<!\d)" + _N + r"\s*(?:天|日)(?!以上|以下)"),
-    re.compile(_THRESHOLD_BEFORE + r"\b" + _N + r"[- ]days?\b"),
+    re.compile(r"(?=[-\d])" + _THRESHOLD_BEFORE + r"(?<!\d)" + _N + r"\s*(?:天|日)(?!以上|以下)"),
+    re.compile(r"(?=[-\d])" + _THRESHOLD_BEFORE + r"\b" + _N + r"[- ]days?\b"),
 )
 # A number taken back in the same message: "我42，不对，上个月过了生日43了", "领衔人48岁，哦说错了是46", "学员30个，
 # 哦不是，后来又加了几个，现在是34个", "28天，不对，算上鉴定那两天是30天", "age 45, sorry, 46".
