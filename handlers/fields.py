@@ -16,7 +16,7 @@ from handlers import dates
 from handlers.choices import normalize
 from handlers.errors import Invalid
 from handlers.i18n import N_, Translate
-from knowledge.facts.numbers import typed_number
+from knowledge.facts.numbers import typed_number, typed_span
 from knowledge.idcard import id_problem, is_valid_mobile, normalize_id, normalize_mobile
 
 # -- the words of every form ------------------------------------------------------------------------------
@@ -82,6 +82,24 @@ def parse_postcode(text: str, _: Translate, today: date) -> str:
     value = nfkc(text)
     if not re.fullmatch(r"\d{6}", value):
         raise Invalid(_("A postcode has exactly 6 digits (e.g. 650000)."))
+    return value
+
+
+# Asked when a span is typed in a unit that does not convert exactly into the one asked.
+_SPAN_ASK = {
+    "day": N_("How many days exactly? Please type the number of training days, for example 30: a month or a "
+              "week of training can be a different number of days."),
+    "month": N_("How many months is that? Please type the number of months, for example 8."),
+}
+
+
+def parse_span(text: str, unit: str, _: Translate) -> int | None:
+    """A span of time typed in answer to "how many ``unit``s" ("day" or "month"; see typed_span: "一年到头" is 12
+    months); None when the text says none, for the caller to read a bare number; Invalid when it names only
+    another unit ("一个月" asked in days)."""
+    value, said = typed_span(text, unit)
+    if said is not None:
+        raise Invalid(_(_SPAN_ASK[unit]))
     return value
 
 

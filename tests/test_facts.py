@@ -638,6 +638,21 @@ def test_typed_number_is_the_one_whole_number_an_answer_states(typed: str, value
     assert typed_number(typed) == value
 
 
+@pytest.mark.parametrize(("typed", "unit", "read"), [
+    ("30", "day", (None, None)), ("30天", "day", (30, None)), ("三十一天", "day", (31, None)),
+    ("一个月", "day", (None, "month")), ("两周", "day", (None, "week")), ("1 month", "day", (None, "month")),
+    ("20多天", "day", (None, None)),
+    ("一年到头都在站里", "month", (12, None)), ("全年", "month", (12, None)), ("all year round", "month", (12, None)),
+    ("半年", "month", (6, None)), ("每年8个月", "month", (8, None)), ("一年", "month", (12, None)),
+    ("three months", "month", (3, None)), ("两周", "month", (None, "week")), ("五个月左右", "month", (None, None)),
+])
+def test_a_span_typed_in_another_unit_is_converted_only_when_exact(typed: str, unit: str,
+                                                                    read: tuple[int | None, str | None]) -> None:
+    from knowledge.facts.numbers import typed_span
+
+    assert typed_span(typed, unit) == read
+
+
 @pytest.mark.parametrize(("text", "rank"), [
     ("I won second place in a national class II contest", 2), ("I placed third in the national contest", 3),
     ("I came 2nd in the national class II contest final", 2), ("I came first in the provincial skills contest", 1),

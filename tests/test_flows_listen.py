@@ -108,6 +108,27 @@ def test_a_station_check_skips_what_the_message_said(person) -> None:
     assert not any("几岁" in q or "多大" in q or "命名" in q for q in asked)
 
 
+def test_a_span_typed_in_words_is_the_months_asked(person) -> None:
+    """"一年到头都在站里" asked in months is 12, not the 1 of 一年; a span in weeks is asked again."""
+    p = person()
+    p.say("技师工作站能不能评")
+    for _ in range(12):
+        if "几个月" in p.text:
+            break
+        p.say("45" if "年龄" in p.text else "1")  # the first option: yes, or the highest grade
+    assert "几个月" in p.text
+    p.say("两周")
+    assert "那是几个月" in p.text
+    p.say("一年到头都在站里")
+    assert "团队共有多少人" in p.text
+    p.say("6")
+    for _ in range(8):
+        if "结论：" in p.text:
+            break
+        p.say("1")
+    assert "结论：可以推荐申报" in p.text  # 12 months meet 每年在工作站工作6个月以上
+
+
 def test_training_subsidy_from_the_message(person) -> None:
     p = person()
     p.say("脱贫攻坚培训31天，30个学员，补贴能拿多少")

@@ -41,6 +41,10 @@ def test_subsidy_poverty_with_re_asks(person) -> None:  # type: ignore[no-untype
     assert "多少天" in bob.text
     bob.say("一个月左右")
     assert "整数" in bob.text  # no number of days: asked again
+    bob.say("一个月")  # a month is not 1 day, nor a number of days the calculator may guess
+    assert "具体是多少天" in bob.text and "多少人" not in bob.text
+    bob.say("两周")
+    assert "具体是多少天" in bob.text
     bob.say("三十一天")  # in words, with its unit
     assert "整数" not in bob.text and "多少人" in bob.text
     bob.say("0")

@@ -19,7 +19,7 @@ from typing import Any
 
 from handlers import dates
 from handlers.choices import normalize, number_of, resolve
-from handlers.fields import NO, YES
+from handlers.fields import NO, YES, parse_span
 from handlers.flow import Answer, Ctx, Invalid, Outcome, State, goto, switch
 from handlers.form import BACK, Form, FormSlots
 from handlers.forms import Field
@@ -220,7 +220,9 @@ def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
 
 def _number(ctx: Ctx, q: Question, text: str) -> int:
     _ = ctx._
-    value = typed_number(text.replace("−", "-").replace("－", "-"))  # "两位", "25年", "three"
+    value = parse_span(text, q.unit, _) if q.unit else None  # "一年到头" is 12 months, "一个月" no number of days
+    if value is None:
+        value = typed_number(text.replace("−", "-").replace("－", "-"))  # "两位", "25年", "three"
     if value is None:
         value = number_of(text)  # "第二个"
     if value is None:

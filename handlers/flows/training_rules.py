@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from handlers.cite import citations
+from handlers.fields import parse_span
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_
 from handlers.training_text import breakdown_lines
@@ -56,8 +57,10 @@ def _amount(ctx: Ctx, answer: Answer) -> Decimal:
     return value
 
 
-def _count(ctx: Ctx, answer: Answer, what: str) -> int:
-    value = typed_number(answer.text)  # "30", "30人", "三十个学员"
+def _count(ctx: Ctx, answer: Answer, what: str, value: int | None = None) -> int:
+    """The count typed (``value`` when the caller read it already)."""
+    if value is None:
+        value = typed_number(answer.text)  # "30", "30人", "三十个学员"
     if value is None or value < 1:
         raise Invalid(ctx._("Please send a whole number of at least 1 ({what}).", what=ctx._(what)))
     if value > 100_000:
@@ -96,7 +99,8 @@ def _ask_days(ctx: Ctx) -> Reply:
 
 
 def _on_days(ctx: Ctx, answer: Answer) -> Outcome:
-    ctx.data["days"] = _count(ctx, answer, N_("days"))
+    # "一个月" is asked again, not read as 1 day
+    ctx.data["days"] = _count(ctx, answer, N_("days"), parse_span(answer.text, "day", ctx._))
     return goto("trainees")
 
 

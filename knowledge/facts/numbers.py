@@ -117,6 +117,47 @@ def typed_number(text: str) -> int | None:
     return int(found[0]) if len(found) == 1 else None
 
 
+# A span of time typed with its unit: "一个月", "两周", "8个月", "1 year". Read before typed_number(), which keeps the
+# number and drops the unit: "一个月" asked for days is not 1 day, "一年到头" asked for months is not 1 month.
+_SPAN = re.compile(r"(\d+)\s*(个月|个星期|个礼拜|月|星期|礼拜|周|天|日|年|months?\b|weeks?\b|days?\b|years?\b)")
+_SPAN_UNITS = {"个月": "month", "月": "month", "month": "month", "months": "month", "个星期": "week", "个礼拜": "week",
+               "星期": "week", "礼拜": "week", "周": "week", "week": "week", "weeks": "week", "天": "day", "日": "day",
+               "day": "day", "days": "day", "年": "year", "year": "year", "years": "year"}
+# Said without a number: the whole year, half of it.
+_WHOLE_YEAR = re.compile(r"一年到头|一年四季|全年|常年|长年|整年|一整年|天天|每个月都|一直都?在|year[- ]round|all (?:the )?year|"
+                         r"(?:the )?whole year|every month|full[- ]time|all the time")
+_HALF_YEAR = re.compile(r"半年|half (?:a|the) year")
+# How many of one unit another holds, where that is exact (a month's days vary; a week of training may be 5 or 7).
+_EXACT = {("month", "year"): 12}
+
+
+def typed_span(text: str, unit: str) -> tuple[int | None, str | None]:
+    """A span of time typed in answer to "how many ``unit``s" ("day" or "month"): (the whole number of ``unit``s,
+    None) when it says one: "30", "30天", "一年到头" (12 months), "半年" (6), "1年" (12 months); (None, the unit
+    said) when it names a span only in another unit that does not convert exactly ("一个月" of days: months
+    differ); (None, None) when it says no span, leaving the number to typed_number()."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    per_year = {"month": 12}.get(unit)
+    if per_year is not None:
+        if _WHOLE_YEAR.search(t):
+            return per_year, None
+        if _HALF_YEAR.search(t) and not re.search(r"\d|[一二两三四五六七八九十]", _HALF_YEAR.sub("", t)):
+            return per_year // 2, None
+    a = _arabic(t.replace(",", ""))
+    if _VAGUE.search(a):  # "五个月左右": typed_number() asks for a number too
+        return None, None
+    spans = [(int(n), _SPAN_UNITS[u]) for n, u in _SPAN.findall(a)]
+    # "每年8个月": the span said in the unit asked wins over the period it is counted in
+    same = [n for n, u in spans if u == unit]
+    if len(same) == 1:
+        return same[0], None
+    if len(spans) == 1:
+        n, said = spans[0]
+        factor = _EXACT.get((unit, said))
+        return (n * factor, None) if factor else (None, said)
+    return None, None
+
+
 # Slips of pinyin input in the programmes' names (云岭公匠, 陪训班, 工做站, 创心工作室), read as the names.
 SLIPS = tuple((re.compile(slip), name) for slip, name in (
     (r"[云芸][岭玲领]", "云岭"), (r"云?[岭玲领]公匠|云岭工将", "云岭工匠"), (r"[陪赔]训", "培训"), (r"工做(?=[站室])", "工作"),

@@ -101,7 +101,7 @@ STATION_QUESTIONS: dict[str, Question] = {q.key: q for q in (
     Question("lead_age", N_("How old is the lead expert (full years)? Type a number."), ref("station", 10, 3),
              kind="number", minimum=16, maximum=100),
     Question("lead_months", N_("How many months a year does the lead expert work at the station? Type a number."),
-             ref("station", 10, 3), kind="number", minimum=0, maximum=12),
+             ref("station", 10, 3), kind="number", minimum=0, maximum=12, unit="month"),
     Question("team_size", N_("How many people are in the expert team the lead expert leads? Type a number."),
              ref("station", 10, 3), kind="number", minimum=0, maximum=10000),
     Question("lead_abilities", N_("Does the lead expert use special skills for technical innovation, solve hard "

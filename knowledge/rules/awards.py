@@ -65,6 +65,7 @@ class Question:
     level: Literal["prefecture", "county"] = "county"  # for places
     whom: str = ""  # N_-marked: with whom to check the fact when the person is not sure
     open_list: bool = False  # the measure's list ends in "等": an answer off the list is kept as OTHER
+    unit: Literal["day", "month"] | None = None  # a number that is a span of time: "一年到头" is 12 months
 
 
 @dataclass(frozen=True)
