@@ -64,6 +64,8 @@ GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
               "who are you"),
 }
 COMMAND_OF = {normalize(word): name for name, words in GLOBAL_COMMANDS.items() for word in words}
+STEP_HELP = N_("You are in “{title}”: answer the question below to go on. Words that work everywhere: 'menu' "
+               "(leaves this for the main menu), 'cancel', 'language', 'human' (talk to a person).")
 INTROS = {
     "start": N_("Hello! I am the Yunling Workers' Assistant of the Yunnan Federation of Trade Unions. I answer "
                 "questions on the Yunling Craftsman, innovation studio, technician workstation and skills-training "
@@ -350,6 +352,11 @@ def global_word(r: Router, t: Turn) -> list[Reply] | None:
     """cancel, menu, start, help: in every state."""
     if t.command == "cancel":
         return r.show_menu(t.ctx, t.conv, t.ctx._("Cancelled. What would you like to do next?") if t.flow else None)
+    if t.command == "help" and t.flow is not None and t.conv.state in t.flow.states:
+        # In a step, help is about going on (a clerk 16 answers into a class form loses nothing): the step stays
+        # and is asked again; "menu" is the word that leaves it.
+        return [Reply(text=t.ctx._(STEP_HELP, title=t.ctx._(t.flow.title))),
+                r._ask(t.ctx, t.conv, t.flow, t.conv.state, t.conv.retries)]
     if t.command in ("menu", "start", "help"):
         intro = [Reply(text=t.ctx._(INTROS[t.command]))] if t.command in INTROS else []
         return [*intro, *r.show_menu(t.ctx, t.conv)]

@@ -120,3 +120,28 @@ def test_a_clerks_task_asked_by_someone_else_says_who_does_it(person) -> None:  
     assert "ask your union to add you" in english.text
     english.say("How do I register a training class as a clerk?")
     assert "ask your union to add you" in english.text
+
+
+@pytest.mark.parametrize(("typed", "opened"), [
+    ("管理培训班", "登记新培训班"), ("Manage training classes", "Register a new class"),
+    ("处理工单", "暂无待处理工单"), ("导出本单位的申报表", "报送并确认"), ("打开申报管理", "请选择操作"),
+])
+def test_a_label_the_assistant_says_to_tap_opens_its_function_when_typed(person, typed: str,  # type: ignore[no-untyped-def]
+                                                                        opened: str) -> None:
+    """"这件事可以直接在本助手里办理：点“管理培训班”": on WeChat the label is typed, and it opens what it names."""
+    clerk = person("n40", clerk="昆明市总工会", locale="en" if typed.isascii() else "zh")
+    clerk.say(typed)
+    assert opened in clerk.text and not clerk.last.citations, clerk.text
+
+
+def test_help_in_the_middle_of_a_class_form_keeps_what_was_typed(person) -> None:  # type: ignore[no-untyped-def]
+    clerk = person("n41", clerk="昆明市总工会")
+    clerk.say("管理培训班")
+    clerk.say("1")
+    clerk.say("1")
+    clerk.say("昆明市技工学校")
+    assert "培训单位地址" in clerk.text
+    clerk.say("帮助")
+    assert "菜单" in clerk.text and "培训单位地址" in clerk.text  # the words that work, and the same question
+    clerk.say("昆明市五华区1号")
+    assert "培训班地址" in clerk.text

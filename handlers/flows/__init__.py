@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
+
 from handlers.flow import Ctx, Flow, MenuGroup
+from handlers.flows.ask import NEXT_LABELS, faq_prefetch
 from handlers.flows.ask import faq_answer as plain_faq_answer
-from handlers.flows.ask import faq_prefetch
 from handlers.flows.broadcast import BROADCAST
 from handlers.flows.clerk_cases import CLERK_CASES
 from handlers.flows.console import CONSOLE
@@ -23,9 +26,9 @@ from handlers.flows.status import STATUS, SUBSCRIBE, UNSUBSCRIBE
 from handlers.flows.studio import FLOWS as STUDIO_FLOWS
 from handlers.flows.training import FLOWS as TRAINING_FLOWS
 from handlers.flows.training_rules import CALENDAR, ELIGIBILITY, SUBSIDY
-from handlers.i18n import N_
+from handlers.i18n import N_, translator
 
-FLOWS: tuple[Flow, ...] = (
+_FLOWS: tuple[Flow, ...] = (
     LANG,
     ME,
     AREA,
@@ -38,6 +41,20 @@ FLOWS: tuple[Flow, ...] = (
     *TRAINEE_FLOWS, *TRAINING_FLOWS,
     *LISTEN_FLOWS,
 )
+
+
+def _with_labels(flows: tuple[Flow, ...]) -> tuple[Flow, ...]:
+    """Each flow that a reply offers by its label ("这件事可以直接在本助手里办理：点“管理培训班”") opens when that label is
+    typed, in either language, as its own words do: on WeChat people type what they are told to tap. A label
+    three flows share ("Fill in the application form here") opens none of them."""
+    counts = Counter(NEXT_LABELS.values())
+    words = {name: tuple(translator(loc)(label) for loc in ("zh_Hans", "en"))
+             for name, label in NEXT_LABELS.items() if counts[label] == 1}
+    return tuple(replace(f, commands=(*f.commands, *(w for w in words[f.name] if w not in f.commands)))
+                 if f.name in words else f for f in flows)
+
+
+FLOWS = _with_labels(_FLOWS)
 
 # The main menu: submenus and top-level flows, in order. A flow shown in the menu (in_menu=True) that is
 # placed nowhere here is listed at the top level, so nothing becomes unreachable by omission.
