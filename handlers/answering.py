@@ -75,10 +75,25 @@ def written_in_english(text: str) -> bool:
     return detect_language(normalize(text)) == "en" and to_hanzi(text) is None
 
 
+ENGLISH_WORDS = frozenset((
+    "a", "an", "the", "i", "me", "my", "we", "our", "you", "your", "he", "she", "his", "her", "it", "is", "are",
+    "am", "was", "be", "can", "could", "do", "does", "did", "how", "what", "who", "when", "where", "which",
+    "why", "much", "many", "to", "for", "of", "in", "on", "at", "and", "or", "not", "no", "if", "please",
+    "help", "menu", "human", "cancel", "tickets", "ticket", "apply", "language", "english",
+))  # not "hello" / "hi" / "ok": Chinese speakers type those too
+
+
+def reads_as_english(text: str) -> bool:
+    """Written in English and saying so with a common English word: not a code, an acronym or a borrowed
+    word ("KM2612", "PDF", "ok")."""
+    return bool(ENGLISH_WORDS.intersection(re.findall(r"[a-z]+", text.lower()))) and written_in_english(text)
+
+
 def reply_locale(text: str, locale: str) -> str:
     """The language to answer ``text`` in: English when it is written in English, else ``locale`` (the
-    person's). A tapped choice ("§craftsman:10") or pinyin is not English."""
-    return "en" if not text.startswith("§") and written_in_english(text) else locale
+    person's). A tapped choice ("§craftsman:10") or pinyin is not English, nor a code or an acronym typed by
+    someone who speaks Chinese ("KM2612", "PDF")."""
+    return "en" if not text.startswith("§") and reads_as_english(text) else locale
 
 
 def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, today: date | None = None) -> Asked:

@@ -375,12 +375,6 @@ class Dispatcher(Router):
 
 
 # Words that mark a message as English rather than a code (KM2603), a tapped value or toneless pinyin.
-_ENGLISH_WORDS = frozenset((
-    "a", "an", "the", "i", "me", "my", "we", "our", "you", "your", "he", "she", "his", "her", "it", "is", "are",
-    "am", "was", "be", "can", "could", "do", "does", "did", "how", "what", "who", "when", "where", "which",
-    "why", "much", "many", "to", "for", "of", "in", "on", "at", "and", "or", "not", "no", "if", "please",
-    "help", "menu", "human", "cancel", "tickets", "ticket", "apply", "language", "english",
-))  # not "hello" / "hi" / "ok": Chinese speakers type those too
 
 
 # The global "start" words written in Latin letters (hi, hello, /start…), and a few more that say as little.
@@ -400,9 +394,6 @@ def written_in(incoming: Incoming) -> str:
     text = incoming.text or ""
     if incoming.choice or incoming.payload or text.startswith("/") or any("\u4e00" <= ch <= "\u9fff" for ch in text):
         return ""
-    words = re.findall(r"[a-z]+", text.lower())
-    if not _ENGLISH_WORDS.intersection(words):
-        return ""
-    from handlers.answering import written_in_english  # the FAQ's own test; loaded with the index
+    from handlers.answering import reads_as_english  # the FAQ's own test; loaded with the index
 
-    return "en" if written_in_english(text) else ""
+    return "en" if reads_as_english(text) else ""

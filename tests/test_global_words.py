@@ -4,6 +4,7 @@ every flow, and real sentences (English, pinyin, unknown commands) are not refus
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlmodel import Session, select
@@ -296,6 +297,18 @@ def test_english_sentences_are_read_as_questions(person) -> None:
             assert "could not find" not in p.text and "training" in p.text.lower(), p.text
         elif "could not find" in p.text:
             assert "flow:handoff" in p.choice_values(), p.text
+
+
+def test_a_code_or_an_acronym_is_answered_in_the_persons_language(person) -> None:
+    """"KM2612", "PDF" from someone who speaks Chinese are no English question: the reply stays in Chinese;
+    a sentence in English from the same person is answered in English."""
+    p = person("code", locale="zh")
+    for typed in ("KM2612", "PDF"):
+        p.say(typed)
+        assert not re.search(r"\b(?:the|Please|Which|could)\b", p.text), p.text
+        assert all(not c.label.isascii() for c in p.last.choices), p.text
+    p.say("how do I apply for yunling craftsman")
+    assert "Applications are made" in p.text, p.text
 
 
 def test_pinyin_conversion() -> None:
