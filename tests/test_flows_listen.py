@@ -201,6 +201,9 @@ def test_asking_to_be_checked_opens_the_check_at_its_first_question(person, engi
     ("can my wife attend the union skills training?", "training_eligibility",
      "You are asking for someone else: answer each question as it applies to them."),
     ("帮我看看我能不能评云岭工匠", "craftsman", None),  # the writer's own case
+    ("我45岁 高级技师 干了20年 带了十几个徒弟 能评云岭工匠不", "listen_craftsman_eligibility", None),  # apprentices he trains
+    ("我师傅今年50岁，高级技师，他能评云岭工匠吗", "listen_craftsman_eligibility",
+     "您是替别人问的：下面每个问题请按其本人的情况回答。"),
     ("帮他们看看他们工作室能不能报省级创新工作室", "studio", None),  # a unit's check asks about the unit
 ])
 def test_a_check_asked_for_someone_else_says_whose_answers_it_wants(person, engine, message: str, flow: str,

@@ -185,10 +185,16 @@ _ANOTHER = re.compile(_OTHER_PERSON + r"|(?:我|俺)的?(?:爸|妈|父亲|母亲
                       r"supervisor|boss))\b")
 
 
+# Another person named only as what the writer does with them ("带了十几个徒弟", "跟同事一起", "教徒弟"): the case is
+# still the writer's.
+_OTHERS_AS_OBJECT = re.compile(r"(?:带|教|培养|收|招|指导)(?:了|过|出|出了)?[^，,。？?！!]{0,6}?(?:徒弟|学徒|同事)|"
+                               r"(?:和|跟|与|同|帮)(?:我的?)?(?:同事|师傅|徒弟)们?")
+
+
 def for_someone_else(text: str) -> bool:
     """``text`` asks about another person's case (a check then asks its questions of "you": they are that
     person's to answer)."""
-    return _ANOTHER.search(normalize(text)) is not None
+    return _ANOTHER.search(_OTHERS_AS_OBJECT.sub("", normalize(text))) is not None
 
 
 def asks_in_general(text: str) -> bool:
