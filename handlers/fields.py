@@ -28,6 +28,17 @@ YES = ("是", "是的", "对", "对的", "有", "有的", "嗯", "没错", "当�
 NO = ("否", "不是", "没有", "无", "不", "没", "不对", "no", "n", "nope", "none")
 
 
+# A question, not a short value (a name, a post, an address): a question mark, a question word or particle.
+_QUESTION = re.compile(r"[吗呢？?]|几[份个次天年]|多少|怎么|怎样|如何|什么|啥|哪里|哪些|哪个|是否|要不要|需不需要|能不能|可不可以|"
+                       r"^(?:how|what|when|where|who|which|why|can|could|do|does|is|are|will|should)\b", re.I)
+
+
+def reads_as_question(text: str) -> bool:
+    """``text`` asks something ("申报表要交几份", "what is a post?"): no answer to a field of a name, a post or an
+    address."""
+    return _QUESTION.search(text.strip()) is not None
+
+
 def word_of(text: str) -> str | None:
     """"skip", "back" or "save" when ``text`` is one of the form words; None otherwise."""
     key = normalize(text)

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from handlers.choices import number_of
 from handlers.errors import Invalid
-from handlers.fields import word_of
+from handlers.fields import reads_as_question, word_of
 from handlers.flow import Answer, Ctx, Outcome, State, goto
 from handlers.forms import Field
 from handlers.types import Reply
@@ -134,6 +134,11 @@ class Form:
             if not f.optional:
                 raise Invalid(_("This question cannot be skipped: the form needs it. Type 'save' to stop for now."))
             value: Any = ""
+        elif f.kind in ("text", "unit") and answer.choice is None and reads_as_question(answer.text):
+            # "申报表要交几份" typed at 职务 is not the person's post: the router answers it from the measures when
+            # they do and asks this field again; this message is what it says when they do not.
+            raise Invalid(_("That reads as a question, so I have not filled it in here, and I found no answer to it "
+                            "in the measures ('human' reaches a person). Please type the answer to the question below."))
         else:
             value = self.book.parse(ctx, f, answer)
         self.book.store(ctx, f, value)

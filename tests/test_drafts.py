@@ -200,6 +200,20 @@ def test_answers_are_parsed_and_normalised() -> None:
 
 # -- the conversation ------------------------------------------------------------------------------
 
+def test_a_question_typed_at_a_short_field_is_not_stored_as_its_answer(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("quiz")
+    p.say("填申报表")
+    p.say("1")
+    answer_until(p, CRAFTSMAN, stop="职务")
+    p.say("申报表要交几份")
+    assert question(p) == "职务" and "当前填写" not in p.text  # asked again, nothing stored
+    p.say("评上云岭工匠有什么奖励")  # one the measures answer: answered, and the field asked again
+    assert any(c.article == 21 for r in p.replies for c in r.citations) and question(p) == "职务"
+    p.say("班组长")
+    assert question(p) == "身份证号"
+
+
+
 def test_craftsman_form_conversation(person, engine, settings, clock) -> None:  # type: ignore[no-untyped-def]
     alice = person("alice")
     alice.say("填申报表")
