@@ -145,3 +145,17 @@ def test_help_in_the_middle_of_a_class_form_keeps_what_was_typed(person) -> None
     assert "菜单" in clerk.text and "培训单位地址" in clerk.text  # the words that work, and the same question
     clerk.say("昆明市五华区1号")
     assert "培训班地址" in clerk.text
+
+
+@pytest.mark.parametrize(("typed", "offered", "not_offered"), [
+    ("更新一下申报的状态", "flow:cases", None), ("把1号申报改到复审阶段", "flow:cases", None),
+    ("给KM2612班的学员发个提醒 明天早上8点上课", "flow:broadcast", None),
+    ("导出KM2612的实名制汇总表", "flow:training_classes", "flow:drafts_export"),
+    ("导出附件4", "flow:training_classes", "flow:drafts_export"),  # the training fund's roster, not an award's form
+    ("导出附件2", "flow:drafts_export", "flow:training_classes"),
+])
+def test_a_clerks_task_in_chinese_offers_its_function(person, typed: str, offered: str,  # type: ignore[no-untyped-def]
+                                                     not_offered: str | None) -> None:
+    clerk = person("n42", clerk="昆明市总工会")
+    clerk.say(typed)
+    assert offered in clerk.choice_values() and not_offered not in clerk.choice_values(), clerk.text
