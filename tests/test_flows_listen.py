@@ -413,6 +413,22 @@ def test_a_described_trainee_gets_a_plain_yes_or_no(person, text: str, locale: s
     assert 6 in [c.article for c in p.last.citations]
 
 
+@pytest.mark.parametrize(("text", "article"), [
+    ("我52了 干了20年钳工 评云岭工匠要交啥材料", 10),
+    ("我在楚雄烟厂当了二十多年机修工，高级技师，想报云岭工匠，要交哪些材料啊", 10),
+])
+def test_a_question_asked_beside_the_facts_is_answered_and_the_check_offered(person, text: str,  # type: ignore[no-untyped-def]
+                                                                            article: int) -> None:
+    """What the check cannot tell (the materials) was dropped for "我记下了…对吗"; the article answers it, and the
+    check that fits is offered with what the message said."""
+    p = person("aside-facts")
+    p.say(text)
+    assert article in [c.article for r in p.replies for c in r.citations] and "对吗" not in p.text
+    assert p.choice_values()[0].startswith("flow:listen_craftsman")
+    p.say("1")
+    assert "对吗" in p.text
+
+
 def test_the_check_offered_under_an_answer_starts_from_what_the_question_said(person) -> None:  # type: ignore[no-untyped-def]
     """A rule asked by someone who says who they are is answered, and the check offered; tapped (or its number
     typed), the check confirms what the question said instead of asking it all again."""

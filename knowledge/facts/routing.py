@@ -149,10 +149,19 @@ def lead(text: str, facts: Facts) -> Lead | None:
     if check is None:
         return None
     opens = (_describes_someone(t, facts) and _useful(check, facts)) or asks_to_check(t, facts, check)
-    # A rule asked about ("干了二十年钳工，今年52了，评云岭工匠年龄有没有限制"): its article answers, and the check is offered
-    return Lead(check, opens and not _RULE_ASKED.search(t))
+    # A rule asked about ("干了二十年钳工，今年52了，评云岭工匠年龄有没有限制") or something the check does not tell
+    # ("我52了 干了20年钳工 评云岭工匠要交啥材料"): its article answers, and the check is offered with the facts
+    asked = _RULE_ASKED.search(t) or (check != "training_subsidy" and _OTHER_ASKED.search(t))
+    return Lead(check, opens and not asked)
 
 
+# A question a check does not answer, asked beside the facts: the materials, the dates, the money, the public
+# notice, the number named ("要交啥材料", "什么时候截止", "奖金多少").
+_OTHER_ASKED = re.compile(r"(?:交|提交|准备|需要|要)[^，,。；;]{0,3}(?:啥|什么|哪些)[^，,。；;]{0,2}(?:材料|资料|附件)|"
+                          r"(?:啥|什么|哪些)材料|(?:什么|啥)时候(?:报|申报|截止|开始|公示|评)|截止(?:时间|日期)|几号截止|"
+                          r"奖金|(?:给|发|奖)多少钱|公示(?:多久|几天)|每年评几个|评多少个|"
+                          r"\b(?:what (?:documents|papers|materials)|which documents|deadline|when (?:is|are) (?:the )?"
+                          r"(?:deadline|applications?))\b")
 # A question of one of the programme's rules: its limit or requirement ("年龄有没有限制", "对学历有没得要求").
 _RULE_ASKED = re.compile(r"(?:限制|要求|门槛)[^，,。；;]{0,3}(?:吗|么|不|没|没有|没得|呢|啥|什么)|"
                          r"(?:有没有|有没得|有无|有什么|有啥|有啥子|什么|哪些)[^，,。；;]{0,6}(?:限制|要求|门槛)|"
