@@ -41,6 +41,7 @@ def test_full_handoff_round_trip(person, engine) -> None:
     assert any("GD000001" in c.label for c in clerk.last.choices)
     clerk.say("1")  # the ticket
     assert "自荐" in clerk.text
+    assert "GD000001 · 云岭工匠 ·" in clerk.text  # the programme named, not its key ("craftsman")
     clerk.say("1")  # claim and answer
     clerk.say("可以向单位所在地的县（市、区）总工会申报，见第九条。")
     assert "GD000001" in clerk.text

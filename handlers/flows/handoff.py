@@ -266,7 +266,8 @@ def _ask_ticket(ctx: Ctx) -> Reply:
     _ = ctx._
     t = _unit_ticket(ctx)
     owner = ctx.session.get(Person, t.person_id)
-    lines = [_("Ticket {no} · {programme} · due {due}", no=ticket_no(t), programme=t.programme,
+    lines = [_("Ticket {no} · {programme} · due {due}", no=ticket_no(t),
+               programme=_(dict(PROGRAMMES).get(t.programme, t.programme)),
                due=t.due_at.astimezone(ctx.now.tzinfo).strftime("%Y-%m-%d %H:%M")),
              _("Recent conversation (masked): {recent}", recent=" / ".join(json.loads(t.context or "[]")))]
     for m in tickets.thread(session=ctx.session, ticket_id=t.id or 0):
