@@ -431,3 +431,16 @@ def test_signed_sessions_keep_their_time_and_empty_ones_can_be_cancelled(person,
     assert "Session 2026-03-04 09:00–12:00 cancelled" in clerk.text
     with Session(engine) as s:
         assert s.get(ClassSession, other_id) is None and s.get(ClassSession, sid) is not None
+
+
+def test_a_sign_in_asked_for_a_relative_is_the_trainees_own(person, engine, clock) -> None:
+    """"帮我妈签个到 她不会用手机 KM… 码": signed in, the mother's attendance would be bound to the son's account;
+    the reply says the trainee signs in, or the class's staff record it on the sign-in sheet (第十九条)."""
+    code, sid = setup_class(engine)
+    clock.advance(minutes=2)
+    son = person("son")
+    son.say(f"帮我妈签个到 她不会用手机 {code} {code_now(engine, sid, clock)}")
+    assert "本人" in son.text and "签到表" in son.text and son.last.citations[0].article == 19
+    assert attendance_count(engine, sid) == 0
+    son.say(f"帮我签到 {code}")  # his own: the sign-in goes on
+    assert "6位签到码" in son.text

@@ -44,7 +44,11 @@ MEASURE = "training"
 SIGNIN_WORDS = ("签到", "/signin", "sign in", "signin", "check in", "打卡", "学员签到")
 # A sign-in asked for in a sentence that carries its codes ("我要签到，班级编号是KM2603", "sign in KM2603 7H3KQ9"):
 # not 打卡 (clocking in at work).
-_SIGNIN_SAID = re.compile(r"签到|\b(?:sign|check)(?:\s+me)?[\s-]?in\b", re.IGNORECASE)
+_SIGNIN_SAID = re.compile(r"签到|签个到|\b(?:sign|check)(?:\s+me)?[\s-]?in\b", re.IGNORECASE)
+# A sign-in asked for someone else: "帮我妈签个到", "替她签到", "代签", "sign in for my mother" (not "帮我签到",
+# "帮忙签到一下": the writer's own).
+_FOR_ANOTHER = re.compile(r"(?:帮|替|代|给)(?!我签|忙|一下)[^，,。？?！!\s]{1,6}?签个?到|代签|替签|"
+                          r"\b(?:sign|check) (?:in )?(?:for|on behalf of) (?!me\b)", re.IGNORECASE)
 _TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9][A-Za-z0-9-]{1,15}(?![A-Za-z0-9])")
 _ALPHABET = frozenset(CODE_ALPHABET)
 
@@ -98,6 +102,9 @@ def said(ctx: Ctx, text: str) -> str | None:
     code, when typed too) put in ``ctx.data`` for the flow's entry; None otherwise."""
     if not _SIGNIN_SAID.search(text):
         return None
+    if _FOR_ANOTHER.search(text):  # "帮我妈签个到 她不会用手机": a sign-in is the trainee's own (see _enter_signin)
+        ctx.data = {"for_other": True}
+        return SIGNIN.name
     cls, code = _codes_in(ctx, text)
     if cls is None:
         return None
@@ -232,6 +239,13 @@ def _sign(ctx: Ctx, cls: TrainingClass, sess: ClassSession, entry: Enrolment) ->
 
 
 def _enter_signin(ctx: Ctx) -> Outcome | None:
+    if ctx.data.pop("for_other", False):
+        # The first sign-in binds the chat to the trainee's roster entry: one made for a mother would make her
+        # attendance the writer's account's. The measure's own way is the class's staff and its sign-in sheet.
+        return finish(Reply(text=ctx._("Each trainee signs in with their own phone: the first sign-in links that "
+                                       "phone's account to the trainee's own entry in the roster. If a trainee "
+                                       "cannot use a phone, the class's staff record their attendance on the "
+                                       "class sign-in sheet."), citations=(cite(ctx, 19),)))
     if "said_class" in ctx.data:  # see said()
         class_id, code = int(ctx.data.pop("said_class") or 0), str(ctx.data.pop("said_code", "") or "")
         cls = repo.get_class_by_id(session=ctx.session, class_id=class_id)
