@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from knowledge.facts.numbers import NOT_THRESHOLD
 from knowledge.models import ArticleRef, ref
 from knowledge.rules.award_workshops import (
     NAMED_YEARS_MIN,
@@ -41,7 +42,8 @@ _NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:来|多|余)?\s*(万|千|[wk](?![a-z
 _PERSON = (r"我|他|她|今年|已经|都|快|满|年满|师傅|师父|父亲|母亲|爸爸?|妈妈?|老爸|老妈|老公|老婆|爱人|媳妇|丈夫|妻子"
            r"|同事|领导|老板|主任|本人|老师")
 _PERSON_EN = r"father|dad|mother|mom|mum|husband|wife|boss|master|mentor|colleague|teacher|uncle|aunt"
-_AGE = re.compile(rf"(\d{{2}})\s*周?岁|(?:{_PERSON})\s*(\d{{2}})\s*(?:了|岁)"
+# "领头的要60岁以下", "55周岁（含）以下": a bound of a rule (heard or read), not anyone's age.
+_AGE = re.compile(rf"(\d{{2}})\s*周?岁{NOT_THRESHOLD}|(?:{_PERSON})\s*(\d{{2}})\s*(?:了|岁{NOT_THRESHOLD})"
                   r"|(\d{2})\s*(?:多|出头)\s*(?:了|岁)|\b(\d{2})\s*(?:years?|yrs?)[\s-]*old\b"
                   rf"|\b(?:i am|i'm|im|he is|she is|he's|she's|aged?|turning|turn|(?:{_PERSON_EN})\s+is)\s+(\d{{2}})\b")
 

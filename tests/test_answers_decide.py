@@ -66,7 +66,10 @@ def test_working_lines() -> None:
 @pytest.mark.parametrize(("question", "age"), [("我58了还能当领衔人吗", 58), ("我都五十八了", 58), ("I am 57, still ok?", 57),
                                               ("my dad is 61 years old", 61), ("我们有58个人", None),
                                               ("我师傅58了还能评吗", 58), ("my master is 58, can he lead it?", 58),
-                                              ("我们班58了", None), ("our team is 12 people", None)])
+                                              ("我们班58了", None), ("our team is 12 people", None),
+                                              # a bound heard of, not anyone's age
+                                              ("听说技师工作站领头的要60岁以下", None), ("是不是55周岁（含）以下", None),
+                                              ("我今年60岁以上了", None), ("我60岁", 60)])
 def test_an_age_is_read_as_people_give_it(question: str, age: int | None) -> None:
     w = reckon("station", 10, question)
     assert (w.params["value"] if w and "limit" in w.params else None) == age

@@ -179,11 +179,11 @@ def normalize(text: str) -> str:
 
 _N = r"(-?\d{1,4})"  # a plausible small number; longer digit runs (IDs, phones) never match
 _APPROX = r"(?:多|来|几|出头|左右|余)?"
-_NOT_THRESHOLD = r"(?!\s*(?:以上|以下|以内|及以上|及以下|（含）|\(含\)|之前|之后|的人))"
+NOT_THRESHOLD = r"(?!\s*(?:以上|以下|以内|及以上|及以下|（含）|\(含\)|之前|之后|的人))"
 _NEG = r"(?:没有|没|无|未|从未|从没|不存在|不是|非|并非|never|no|not|without)"
 
 _AGE = (
-    re.compile(r"(?<![从自\d])" + _N + _APPROX + r"\s*(?:周岁|岁)" + _NOT_THRESHOLD),  # not "从十几岁就学"
+    re.compile(r"(?<![从自\d])" + _N + _APPROX + r"\s*(?:周岁|岁)" + NOT_THRESHOLD),  # not "从十几岁就学"
     re.compile(r"(?:年龄|今年|age[d]?)\s*(?:是|为|:|都|已经|已)?\s*" + _N + r"(?!\s*年)"),
     re.compile(r"\b" + _N + r"[\s-]*(?:years?|yrs?)[\s-]*old"),
     re.compile(r"\b(?:i|he|she|husband|wife|father|dad|mother|mum|mom|son|daughter|brother|sister|cousin|friend|"
