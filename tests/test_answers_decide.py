@@ -75,6 +75,14 @@ def test_an_age_is_read_as_people_give_it(question: str, age: int | None) -> Non
     assert (w.params["value"] if w and "limit" in w.params else None) == age
 
 
+@pytest.mark.parametrize(("question", "words"), [("can a foreigner apply for yunling craftsman", "Chinese nationals"),
+                                                ("云岭工匠有年龄限制吗", "中国籍")])
+def test_who_may_apply_says_the_nationality_the_article_requires(question: str, words: str) -> None:
+    """第五条's first line lists what is not limited; a foreigner asking must also read that 中国籍 is required."""
+    assert "中国籍" in squash(article("craftsman", 5).paragraphs[0].text)
+    assert words in render_text(answer(question, contact=CONTACT).reply).splitlines()[0]
+
+
 def test_the_craftsman_measure_sets_no_age_limit() -> None:
     assert "不受年龄" in squash(article("craftsman", 5).paragraphs[0].text)
     w = reckon("craftsman", 5, "我58了还能评云岭工匠吗")
