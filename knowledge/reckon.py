@@ -353,11 +353,19 @@ _ASKS_AMOUNT = re.compile(r"多少钱|多少元|多少块|几[千万]块|金额|
 _A_FIGURE = re.compile(r"\d|[零〇一二两三四五六七八九十百千万]+\s*(?:元|万|%|％)|百分之")
 
 
+# A sum of money said in a question ("奖5万块", "50000元", "5 万"): one heard of, when the question checks it.
+_MONEY_SAID = re.compile(r"\d+(?:\.\d+)?\s*(?:万|千)?\s*(?:元|块|rmb|yuan)|\d+(?:\.\d+)?\s*万(?![人名个])", re.IGNORECASE)
+_CHECKS = re.compile(r"吗|是不是|对不对|真的|\?|？|\bis it\b|\bright\b")
+
+
 def unstated_amount(question: str, provision: str, cited: ArticleRef) -> Working | None:
-    """For a question asking how much money, when the provision answering it (with its plain answer) gives no
-    figure at all ("一次性工作经费补助"): say that the text states no amount, instead of leaving the person to
-    look for one in the quote. None when the question asks no amount or the provision has a figure."""
-    if not _ASKS_AMOUNT.search(question) or _A_FIGURE.search(provision):
+    """For a question asking how much money, or checking a sum heard of ("听说奖5万块是真的吗"), when the
+    provision answering it (with its plain answer) gives no figure at all ("一次性工作经费补助"): say that the
+    text states no amount, instead of leaving the person to look for one in the quote. None when the question
+    asks no amount or the provision has a figure."""
+    digits = _digits(question.lower())
+    checked = _MONEY_SAID.search(digits) is not None and _CHECKS.search(digits) is not None
+    if not (_ASKS_AMOUNT.search(question) or checked) or _A_FIGURE.search(provision):
         return None
     return Working(N_("The provision does not state an amount; reply “human” to ask a union clerk."), {}, cited)
 

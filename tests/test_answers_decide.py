@@ -147,6 +147,9 @@ def test_an_age_is_answered_by_the_age_rule_whichever_article_answers(
     ("How much is the grant?", True), ("what amount do we get", True),
     ("云岭工匠每年评多少个", False), ("公示多少天", False), ("how much time does the notice take?", False),
     ("How many craftsmen a year?", False),
+    # a sum heard of, checked
+    ("听说评上云岭工匠奖5万块是真的吗", True), ("云岭工匠奖金是5万吗", True), ("is it 50000 yuan?", True),
+    ("我们有5万人吗", False), ("工作室有5万块经费", False),  # a count; a sum stated, not checked
 ])
 def test_a_question_asking_how_much_money(question: str, asks: bool) -> None:
     from knowledge.models import ref
