@@ -129,6 +129,19 @@ def test_a_span_typed_in_words_is_the_months_asked(person) -> None:
     assert "结论：可以推荐申报" in p.text  # 12 months meet 每年在工作站工作6个月以上
 
 
+@pytest.mark.parametrize(("said", "moves_on"), [("19年就命名了", True), ("2025年命名的", True), ("命名三年了", True),
+                                             ("2024年", False)])  # two calendar years back: maybe under two years
+def test_how_long_ago_a_station_was_named_may_be_said_as_the_year(person, clock, said: str, moves_on: bool) -> None:
+    p = person()
+    p.say("技师工作站能不能评")
+    p.say("1")
+    p.say("1")
+    asked = p.last.text
+    assert "命名" in asked and "多长时间" in asked
+    p.say(said)
+    assert (p.last.text != asked) is moves_on, p.text
+
+
 def test_training_subsidy_from_the_message(person) -> None:
     p = person()
     p.say("脱贫攻坚培训31天，30个学员，补贴能拿多少")

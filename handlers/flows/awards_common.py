@@ -12,6 +12,7 @@ are validated here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -198,6 +199,26 @@ def match_option(q: Question, text: str) -> str | None:
     return _named(q, t) or _yes_no({o.value for o in q.options}, t)
 
 
+_YEAR_NAMED = re.compile(r"(?<!\d)((?:19|20)\d{2}|\d{2})\s*年(?!前|以前|之前|了|多|半)")
+
+
+def _named_years_option(text: str, this_year: int) -> str | None:
+    """"2plus" or "under2" for how long ago a studio or station was named, said as a span ("命名三年了",
+    "一年半") or as the year ("19年就命名了", "2025年命名的"); None when it cannot tell (two calendar years back
+    may be less than two years)."""
+    t = unicodedata.normalize("NFKC", text)
+    if (m := _YEAR_NAMED.search(t)) is not None:
+        year = int(m[1]) + (2000 if len(m[1]) == 2 else 0)
+        if not 1949 <= year <= this_year:
+            return None
+        ago = this_year - year
+        return "2plus" if ago >= 3 else "under2" if ago <= 1 else None
+    years = typed_number(t) if re.search(r"年|\byears?\b", t, re.I) else None  # a span, not a head count
+    if years is None or not 0 <= years <= 100:
+        return None
+    return "2plus" if years >= 2 else "under2"
+
+
 def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
     """A choice answer. The engine's fuzzy match is checked against the words people use ("全国劳动模范" is not
     "云南省劳动模范"); free text off an open list ("等") is kept as OTHER with the text."""
@@ -207,6 +228,8 @@ def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
     if exact:
         return answer.value
     matched = match_option(q, text)
+    if matched is None and q.key == "named_years":
+        matched = _named_years_option(text, ctx.now.year)
     if matched is not None:
         return matched
     if q.open_list and 2 <= len(text) <= MAX_TEXT:
