@@ -75,6 +75,7 @@ def written_in_english(text: str) -> bool:
     return detect_language(normalize(text)) == "en" and to_hanzi(text) is None
 
 
+# Words that mark a message as English rather than a code (KM2603), a tapped value or toneless pinyin.
 ENGLISH_WORDS = frozenset((
     "a", "an", "the", "i", "me", "my", "we", "our", "you", "your", "he", "she", "his", "her", "it", "is", "are",
     "am", "was", "be", "can", "could", "do", "does", "did", "how", "what", "who", "when", "where", "which",

@@ -374,9 +374,6 @@ class Dispatcher(Router):
 
 
 
-# Words that mark a message as English rather than a code (KM2603), a tapped value or toneless pinyin.
-
-
 # The global "start" words written in Latin letters (hi, hello, /start…), and a few more that say as little.
 # ("what can you do" is English: a sentence, not a greeting.)
 _GREETINGS = frozenset({w for w in GLOBAL_COMMANDS["start"] if w.isascii() and " " not in w} | {"hey", "ok", "okay", "hi there",
