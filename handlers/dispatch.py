@@ -373,7 +373,6 @@ class Dispatcher(Router):
             log.info("%s for %s (allow-list)", action, pseudonym(incoming.channel, incoming.user_key))
 
 
-
 # The global "start" words written in Latin letters (hi, hello, /start…), and a few more that say as little.
 # ("what can you do" is English: a sentence, not a greeting.)
 _GREETINGS = frozenset({w for w in GLOBAL_COMMANDS["start"] if w.isascii() and " " not in w} | {"hey", "ok", "okay", "hi there",
