@@ -94,6 +94,22 @@ def test_places_nationality_and_unit() -> None:
     assert extract("我是外籍").chinese_national is False
 
 
+@pytest.mark.parametrize(("text", "head", "issue"), [
+    ("我是厂长，厂里没有工会，能评云岭工匠吗", True, "no_union"),
+    ("老板兼法人，自己也是高级技师，前年厂里出过一次较大的安全事故", True, "accident"),
+    ("我在景洪开了个傣陶作坊，请了十几个工人，社保也没给他们全部买起", True, "insurance"),
+    # a boss named is not the writer (第八条（五） is for enterprise heads); what the enterprise did is read alike
+    ("我们老板拖欠工资三个月了，我能评云岭工匠吗", None, "wage_arrears"),
+    ("我是车间主任，厂长说厂里没有成立工会，让我自己去报云岭工匠", None, None),
+    ("车间主任，厂里没有成立工会，老板不管，能不能自己去报云岭工匠", None, None),
+    ("我自己开了个银器作坊，在鹤庆，没单位，算个体户", None, None),  # self-employed, heading no one
+    ("my boss owes us two months of wages", None, None), ("我不是老板", False, None),
+])
+def test_an_enterprise_head_is_the_writer_not_a_boss_named(text: str, head: bool | None, issue: str | None) -> None:
+    f = extract(text)
+    assert (f.enterprise_head, f.head_issue) == (head, issue)
+
+
 def test_exclusions_and_their_negation() -> None:
     assert extract("我受过记过处分").exclusion == "discipline"
     assert extract("我被列为失信被执行人").exclusion == "credit"

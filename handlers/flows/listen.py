@@ -243,7 +243,7 @@ def _standing(_: Callable[..., str], f: kf.Facts) -> list[str | None]:
         _("head of an enterprise") if f.enterprise_head else None,
         _("no trade union at your unit") if f.unit_has_union is False else None,
         _(EXCLUSIONS[f.exclusion]) if f.exclusion else None,
-        _(EXCLUSIONS[f.head_issue]) if f.head_issue else None,
+        _(EXCLUSIONS[f.head_issue]) if f.head_issue and f.enterprise_head else None,  # (五): heads' only
         _("already named Yunling Craftsman") if f.already_named else None,
     ]
 

@@ -140,6 +140,44 @@ def _where(t: str) -> Kw:
             "unit_in_yunnan": _unit_in_yunnan(t, work)}
 
 
+_HEAD = re.compile(r"法人|法定代表人|老板|总经理|董事长|厂长|矿长|场长|企业负责人|(?:公司|企业)的?负责人|"
+                   r"\bboss\b|general manager|managing director|\bceo\b|legal representative|"
+                   r"owner of (?:the|a|my) (?:company|firm)|head of (?:the|an|my) (?:company|enterprise)")
+# Heading one's own: "自己开了个汽修厂", "我在景洪开了个傣陶作坊，请了十几个工人" (a workshop of one's own hands alone
+# is self-employment), "I run my own company".
+_OWN_ENTERPRISE = re.compile(r"自己开(?:了)?(?:个|一个|一家|家)?[^，,。]{0,4}(?:厂|公司)|自己当老板|"
+                             r"(?:我|本人)[^，,。；;]{0,12}开了?(?:个|一个|一家|家)[^，,。]{0,6}(?:厂|公司)|"
+                             r"(?:我|自己|本人)[^，,。；;]{0,12}开了?(?:个|一个|一家|家)?[^，,。]{0,6}作坊[，,]?"
+                             r"(?:请|雇|招)了?[^，,。]{0,4}(?:工人|员工|人)|"
+                             r"\b(?:i|we) (?:run|own) (?:a|an|my|our) (?:own )?(?:company|firm|factory|business)\b")
+# The writer says it of themself in the clause: "我是个小建筑公司老板", "我是一家矿山企业的法人", "是老板也是技术带头人"
+# (the subject left out), "I am the managing director of …".
+_SELF_BEFORE = re.compile(r"(?:我|本人|自己|俺)[^，,。；;]{0,3}(?:是|当|任|担任|做)[^，,。；;]{0,14}$|^(?:也|就|还)?是[^，,。；;]{0,14}$|"
+                          r"^(?:身为|作为)[^，,。；;]{0,14}$|\b(?:i am|i'm|im|as) (?:[a-z-]+ ){0,6}$")
+
+
+# The case asked about is another's ("他能评吗"): a head named is then whom the check is for.
+_ASKED_OF_HIM = re.compile(r"(?:他|她)[^，,。；;]{0,4}(?:能|可以|能不能|可不可以|够不够|有没有资格|算不算)|"
+                           r"\b(?:can|could|may) (?:he|she)\b")
+
+
+def _heads_it(t: str) -> bool | None:
+    """Whether the one the check is for heads the enterprise (第八条（五）): a head's title said of oneself ("我是厂长",
+    "老板兼法人，自己也是高级技师", "I'm the boss"), one's own enterprise, or a boss asked about ("我们老板…，他能评吗");
+    not a boss named by a worker asking for themself ("我们老板拖欠工资，我能评吗", "厂长说让我自己报"). None when
+    nothing says so; False when denied ("我不是老板")."""
+    if _OWN_ENTERPRISE.search(t):
+        return True
+    if _HEAD.search(t) and _ASKED_OF_HIM.search(t):  # "我们老板拖欠工资，他能评云岭工匠吗": the check is the boss's
+        return True
+    for m in _HEAD.finditer(t):
+        head = re.split(r"[，,。；;!?！？]", t[:m.start()])[-1]
+        own = _SELF_BEFORE.search(head) or (not head.strip() and re.match(r"\s*(?:兼|[，,、]|$)", t[m.end():]))
+        if own:
+            return not _negated(t, m.start())
+    return None
+
+
 def _standing(t: str) -> Kw:
     """Self-employment, heading an enterprise, the exclusions of 第八条, the unit's union, named before."""
     kw: Kw = {}
@@ -148,11 +186,9 @@ def _standing(t: str) -> Kw:
                                    r"(?:my|his|her|their) own (?:business|shop|company|workshop|studio)|"
                                    r"runs? (?:my|his|her|their) own|开(?:了)?(?:个|一个|一家|家)?民宿|没有单位|"
                                    r"no employer")
-    kw["enterprise_head"] = _flag(t, r"法人|法定代表人|老板|总经理|董事长|厂长|矿长|场长|企业负责人|(?:公司|企业)的?负责人|"
-                                     r"自己开(?:了)?(?:个|一个|一家|家)?[^，,。]{0,4}(?:厂|公司)|"
-                                     r"\bboss\b|general manager|managing director|\bceo\b|legal representative|owner of (?:the|a|my) "
-                                     r"(?:company|firm)|head of (?:the|an|my) (?:company|enterprise)")
+    kw["enterprise_head"] = _heads_it(t)
     kw["exclusion"], at = _first_said(_EXCLUSIONS, t)
+    # Read whoever is said to head the enterprise: a head's next message ("欠了工人几个月工资") adds to the first.
     kw["head_issue"] = _first_said(_HEAD_ISSUES, t)[0]
     if kw["exclusion"] == "discipline":
         kw["exclusion"] = sanction_period(t, at)
