@@ -110,6 +110,17 @@ def test_an_enterprise_head_is_the_writer_not_a_boss_named(text: str, head: bool
     assert (f.enterprise_head, f.head_issue) == (head, issue)
 
 
+def test_a_prefecture_alone_does_not_answer_the_channels_county_questions() -> None:
+    """第九条 sends a self-nomination without a union to the county union of the unit's place: "曲靖" alone must
+    leave the county to be asked (it gave 曲靖市总工会 as the body to file with)."""
+    prefecture = profile_for("craftsman_channel", extract("我在曲靖工作，单位没有工会，想个人自荐云岭工匠"))
+    assert prefecture.get("unit_prefecture") == "曲靖市" and "unit_place" not in prefecture
+    county = profile_for("craftsman_channel", extract("我在曲靖市麒麟区工作，单位没有工会，想个人自荐云岭工匠"))
+    assert county.get("unit_place") == "曲靖市麒麟区"
+    home = profile_for("craftsman_channel", extract("我户口在曲靖，想请两位专家举荐我评云岭工匠"))
+    assert home.get("household_in_yunnan") == "yes" and "household_place" not in home
+
+
 def test_exclusions_and_their_negation() -> None:
     assert extract("我受过记过处分").exclusion == "discipline"
     assert extract("我被列为失信被执行人").exclusion == "credit"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from knowledge.facts.model import DIRECT_KEYS, PERSON_EXCLUSIONS, PRIORITY_KEYS, Facts
+from knowledge.places import parse_place
 
 Profile = dict[str, object]
 
@@ -68,15 +69,23 @@ def _channel(facts: Facts) -> Profile:
         p["referrers_same_specialty"] = "yes"
     if facts.household_place:
         p["household_in_yunnan"] = "yes"
-        p["household_place"] = facts.household_place
+        if _county_named(facts.household_place):  # asked by county: "曲靖" alone names no union to file with
+            p["household_place"] = facts.household_place
     if facts.self_employed is not None:
         p["self_employed"] = _YES_NO[facts.self_employed]
     if facts.unit_has_union is not None:
         p["unit_has_union"] = _YES_NO[facts.unit_has_union]
     if facts.work_place:
         p["unit_prefecture"] = facts.work_place
-        p["premises_place" if facts.self_employed else "unit_place"] = facts.work_place
+        if _county_named(facts.work_place):  # 第九条: the county union of the unit's place, never the prefecture's
+            p["premises_place" if facts.self_employed else "unit_place"] = facts.work_place
     return p
+
+
+def _county_named(place: str) -> bool:
+    """``place`` names a county or district, not only its prefecture ("曲靖市麒麟区", not "曲靖市")."""
+    found = parse_place(place)
+    return found is not None and bool(found.county)
 
 
 def _group(facts: Facts) -> Profile:
