@@ -33,6 +33,12 @@ _QUESTION = re.compile(r"[吗呢？?]|几[份个次天年]|多少|怎么|怎样|
                        r"^(?:how|what|when|where|who|which|why|can|could|do|does|is|are|will|should)\b", re.I)
 
 
+# Said when a question was typed where a step wanted its answer and the measures do not answer it (the router
+# answers the ones they do, and asks the step again).
+NOT_AN_ANSWER = N_("That reads as a question, so I have not taken it as your answer here, and I found no answer to "
+                   "it in the measures ('human' reaches a person). Please answer the question below.")
+
+
 def reads_as_question(text: str) -> bool:
     """``text`` asks something ("申报表要交几份", "what is a post?"): no answer to a field of a name, a post or an
     address."""

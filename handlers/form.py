@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from handlers.choices import number_of
 from handlers.errors import Invalid
-from handlers.fields import reads_as_question, word_of
+from handlers.fields import NOT_AN_ANSWER, reads_as_question, word_of
 from handlers.flow import Answer, Ctx, Outcome, State, goto
 from handlers.forms import Field
 from handlers.types import Reply
@@ -137,8 +137,7 @@ class Form:
         elif f.kind in ("text", "unit") and answer.choice is None and reads_as_question(answer.text):
             # "申报表要交几份" typed at 职务 is not the person's post: the router answers it from the measures when
             # they do and asks this field again; this message is what it says when they do not.
-            raise Invalid(_("That reads as a question, so I have not filled it in here, and I found no answer to it "
-                            "in the measures ('human' reaches a person). Please type the answer to the question below."))
+            raise Invalid(_(NOT_AN_ANSWER))
         else:
             value = self.book.parse(ctx, f, answer)
         self.book.store(ctx, f, value)

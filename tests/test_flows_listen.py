@@ -142,6 +142,21 @@ def test_how_long_ago_a_station_was_named_may_be_said_as_the_year(person, clock,
     assert (p.last.text != asked) is moves_on, p.text
 
 
+def test_a_question_typed_at_a_yes_or_no_step_is_answered_not_taken_for_yes(person, engine) -> None:
+    """"对了 申报要交几份材料" at "您是否为中国籍？" was recorded as 是 and the question dropped."""
+    p = person()
+    p.say("看看我能不能评云岭工匠")
+    p.say("2")  # not named before
+    asked = p.last.text
+    assert "中国籍" in asked
+    p.say("对了 申报要交几份材料")
+    assert 10 in [c.article for r in p.replies for c in r.citations] and p.last.text == asked
+    p.say("是的 不过我想问下公示几天")
+    assert 16 in [c.article for r in p.replies for c in r.citations] and p.last.text == asked
+    p.say("不知道呢")  # a short answer with a particle is still an answer ("not sure")
+    assert p.last.text != asked
+
+
 def test_training_subsidy_from_the_message(person) -> None:
     p = person()
     p.say("脱贫攻坚培训31天，30个学员，补贴能拿多少")

@@ -20,7 +20,7 @@ from typing import Any
 
 from handlers import dates
 from handlers.choices import normalize, number_of, resolve
-from handlers.fields import NO, YES, parse_span
+from handlers.fields import NO, NOT_AN_ANSWER, YES, parse_span, reads_as_question
 from handlers.flow import Answer, Ctx, Invalid, Outcome, State, goto, switch
 from handlers.form import BACK, Form, FormSlots
 from handlers.forms import Field
@@ -199,6 +199,7 @@ def match_option(q: Question, text: str) -> str | None:
     return _named(q, t) or _yes_no({o.value for o in q.options}, t)
 
 
+ANSWER_WORDS_MAX = 6  # characters: "不知道呢", "是的吧" answer; a longer message that asks something is a question
 _YEAR_NAMED = re.compile(r"(?<!\d)((?:19|20)\d{2}|\d{2})\s*年(?!前|以前|之前|了|多|半)")
 
 
@@ -227,6 +228,9 @@ def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
                                            or number_of(text) is not None)
     if exact:
         return answer.value
+    if len(text) > ANSWER_WORDS_MAX and reads_as_question(text):
+        # "对了 申报要交几份材料" is no "yes" (是否为中国籍): the router answers it from the measures when they do
+        raise Invalid(ctx._(NOT_AN_ANSWER))
     matched = match_option(q, text)
     if matched is None and q.key == "named_years":
         matched = _named_years_option(text, ctx.now.year)
