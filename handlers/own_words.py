@@ -31,6 +31,8 @@ THANKS, ACK, BYE, DONE = "thanks", "ack", "bye", "done"
 # The words that work everywhere (and the flows of the last three)
 LANGUAGE_ZH, LANGUAGE_EN = "language_zh", "language_en"
 CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE = "cancel", "menu", "handoff", "mytickets", "unsubscribe"
+# One's own data (the privacy flows): what is kept, a copy, its deletion (which still asks to confirm).
+MY_DATA, EXPORT_DATA, DELETE_DATA = "privacy", "export_data", "delete_data"
 TALK = frozenset({THANKS, ACK, BYE, DONE})
 MESSAGE_MAX = 80  # characters (Chinese) or 160 (English): a longer message says more than a word
 TALK_RUN_MAX = 16  # characters: a longer clause is no run of small-talk words ("好的谢谢再见")
@@ -163,6 +165,19 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"union officers?)|"
         r"(?:a |an )?(?:real|actual|live) (?:person|human)|(?:an? )?(?:agent|operator|human) please|speak with staff|"
         r"not (?:a )?(?:robot|bot)")),
+    (DELETE_DATA, re.compile(
+        r"(?:把|将)?我的?(?:个人)?(?:信息|数据|资料|记录)[^，,]{0,4}(?:都|全部|全)?(?:删|删除|删掉|清除|清空|注销)|"
+        r"(?:删|删除|删掉|清除|清空)(?:掉)?我的?(?:所有|全部)?(?:个人)?(?:信息|数据|资料|记录)|"
+        r"(?:delete|erase|remove|wipe)(?: all)?(?: of)? my (?:personal )?(?:data|info|information|stuff|records|details)")),
+    (EXPORT_DATA, re.compile(
+        r"(?:把|将)?我的?(?:个人)?(?:信息|数据|资料)[^，,]{0,4}(?:导出|发给我|发我|给我一份)|"
+        r"(?:导出|下载)我的?(?:个人)?(?:信息|数据|资料)|"
+        r"(?:send|give|export|download)(?: me)? (?:a copy of )?(?:all )?my (?:personal )?(?:data|info|information|records)")),
+    (MY_DATA, re.compile(
+        r"(?:存|保存|留|收集|记录|掌握)了?(?:我的?)?(?:哪些|什么|啥)(?:个人)?(?:信息|数据|资料)|"
+        r"我的?(?:个人)?(?:信息|数据|资料)[^，,]{0,6}(?:存|保存|收集|记录)(?:了)?(?:哪些|什么|啥|在哪)|"
+        r"what (?:personal )?(?:data|information|info) (?:do|did|have) you (?:keep|have|store|hold|collect|kept|stored)|"
+        r"what do you (?:know|keep|store|have) about me|(?:data|information) (?:do )?you (?:keep|have|store|hold) (?:about|on) me")),
     (CANCEL, re.compile(
         r"取消|(?:不|莫|别)(?:想|要|打算)?(?:填|做|弄|答|问|申请|申报|报|搞|测|继续|往下)了|别(?:再)?(?:往下)?(?:问|填)了|"
         r"停(?:一下|掉|止|下|了)|中止|终止|退出|作废|算了|不要了|不玩了|不搞了|不办了|(?:这一步|这步|它)撤了|暂不提交|"
@@ -180,7 +195,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # When clauses say different words: one's tickets first ("上次转人工留的言 办事员看到没" asks about the answer), a
 # person, the language, the reminders.
-_ORDER = (TICKETS, HUMAN, LANGUAGE_ZH, LANGUAGE_EN, UNSUBSCRIBE, CANCEL, MENU)
+_ORDER = (TICKETS, HUMAN, LANGUAGE_ZH, LANGUAGE_EN, UNSUBSCRIBE, DELETE_DATA, EXPORT_DATA, MY_DATA, CANCEL, MENU)
 # A complaint about the assistant or the language it speaks ("这个机器人咋个说不清楚嘛", "你咋突然蹦英文了"): an
 # aside, though it asks "why" (it asks nothing the measures answer).
 _COMPLAINT = re.compile(r"机器人|bot\b|robot|(?:咋个?|怎么|为什么|为啥|why)[^，,]{0,8}(?:英文|英语|中文|洋文|chinese|english)|"
@@ -372,9 +387,10 @@ def asked_language(text: str) -> str | None:
 
 
 def asked_word(text: str) -> str | None:
-    """CANCEL, MENU (global words), HUMAN, TICKETS or UNSUBSCRIBE (the flows they open) when the message says it."""
+    """CANCEL, MENU (global words), HUMAN, TICKETS, UNSUBSCRIBE or one's data (the flows they open) when the message
+    says it."""
     said = meaning(text)
-    return said if said in (CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE) else None
+    return said if said in (CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE, MY_DATA, EXPORT_DATA, DELETE_DATA) else None
 
 
 def small_talk(text: str) -> str | None:

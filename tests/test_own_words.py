@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from handlers.own_words import CANCEL, HUMAN, MENU, TICKETS, UNSUBSCRIBE, asked_word
+from handlers.own_words import (
+    CANCEL,
+    DELETE_DATA,
+    EXPORT_DATA,
+    HUMAN,
+    MENU,
+    MY_DATA,
+    TICKETS,
+    UNSUBSCRIBE,
+    asked_word,
+)
 from storage.models import Conversation
 
 WORDS = Path(__file__).parent / "data" / "words_blind.jsonl"
@@ -23,6 +33,9 @@ WORDS = Path(__file__).parent / "data" / "words_blind.jsonl"
     ("回到首页", MENU), ("重新开始", MENU), ("back to the main menu", MENU), ("start over", MENU),
     ("我提交的问题有回复了吗", TICKETS), ("有人回复我了吗", TICKETS), ("did anyone answer my question?", TICKETS),
     ("别再给我发消息了", UNSUBSCRIBE), ("取消提醒", UNSUBSCRIBE), ("stop sending me reminders", UNSUBSCRIBE),
+    ("你们存了我哪些信息", MY_DATA), ("what data do you keep about me?", MY_DATA),
+    ("把我的信息都删了", DELETE_DATA), ("delete all my stuff pls", DELETE_DATA),  # (deleting still asks to confirm)
+    ("把我的数据导出给我", EXPORT_DATA), ("send me a copy of my data", EXPORT_DATA),
 ])
 def test_a_word_that_works_everywhere_said_in_other_words(text: str, what: str) -> None:
     assert asked_word(text) == what
@@ -31,6 +44,7 @@ def test_a_word_that_works_everywhere_said_in_other_words(text: str, what: str) 
 @pytest.mark.parametrize("text", [
     "工作人员的补贴怎么算", "客服电话多少", "我想找工作", "我要申报",
     "培训结束后多久能拿到证书，我提交的材料有问题吗", "stop the training early, is that allowed?", "首页上的通知在哪看",
+    "云岭工匠申报要存哪些材料", "删除这个培训班的学员记录", "申报材料都删了吗",
 ])
 def test_a_question_with_such_words_is_still_a_question(text: str) -> None:
     assert asked_word(text) is None
@@ -109,3 +123,11 @@ def test_in_a_free_text_step_a_sentence_is_the_text_asked_for(person, engine) ->
     worker.say("人工")
     worker.say("不想弄了")  # a short word is still one
     assert _flow(engine) == "" and "已取消" in worker.text
+
+
+@pytest.mark.parametrize(("text", "shown"), [("你们存了我哪些信息", "导出"), ("把我的信息都删了", "确定删除您的信息吗")])
+def test_ones_data_asked_for_in_other_words_opens_the_privacy_functions(person, text: str, shown: str) -> None:
+    p = person()
+    p.say("菜单")  # past the first message's privacy note
+    p.say(text)
+    assert shown in p.text and not p.last.citations, p.text
