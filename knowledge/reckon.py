@@ -85,10 +85,15 @@ def stated_age(text: str) -> int | None:
     return int(next(g for g in m.groups() if g)) if m else None
 
 
+_DATE = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,2})?|年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)"
+                   r"(?!\d)")
+
+
 def numbers(text: str) -> list[tuple[Decimal, str]]:
     """The numbers of a question with the few characters after each (its unit), in order. Chinese
-    numerals are read too; 30万 is 300 000."""
-    text = _digits(text)
+    numerals are read too; 30万 is 300 000. A date is no number of anything ("2026-12-21", "2026年12月").
+    """
+    text = _DATE.sub(" ", _digits(text))
     out = []
     for m in _NUMBER.finditer(text):
         value = Decimal(m.group(1))

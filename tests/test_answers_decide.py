@@ -61,6 +61,9 @@ def test_working_lines() -> None:
     assert reckon("studio", 10, "工作室就俩人能报省级不").params == {"value": 2, "n": 3}  # type: ignore[union-attr]
     assert reckon("training", 22, "30多个班抽查几个").params == {"value": 30, "n": 9}  # type: ignore[union-attr]
     assert reckon("craftsman", 3, "20个") is None  # no rule for that article
+    # A date typed (a clerk's "2026-12-21") is no budget of 2 026 yuan.
+    assert reckon("training", 16, "2026-12-21") is None and reckon("training", 16, "2026年12月21日") is None
+    assert reckon("training", 16, "2026年12月开班，预算30万").params["total"] == "300,000"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(("question", "age"), [("我58了还能当领衔人吗", 58), ("我都五十八了", 58), ("I am 57, still ok?", 57),
