@@ -328,6 +328,14 @@ def test_trainee_questions(person, engine, clock) -> None:
     schedule = alice.text
     alice.say("我的课表")  # as people also call it: the schedule itself, not a tap to it
     assert alice.text == schedule
+    alice.say("课程表发我看看")  # asked in a sentence: shown too, not answered with an article and a tap
+    assert alice.text == schedule
+    alice.say("我今天签到了没")
+    assert "signed in at 09:05" in alice.text
+    alice.say("证书编号是多少")
+    assert "HR-9" in alice.text
+    alice.say("课程表有什么要求")  # a question of the rules: the measures answer it
+    assert alice.text != schedule and alice.last.citations
     clock.now = clock.now.replace(day=3, hour=8)
     alice.say("did I sign in today")
     assert "not signed in yet; sign-in opens at 13:45" in alice.text

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import replace
 
 from handlers.flow import Ctx, Flow, MenuGroup
-from handlers.flows.ask import NEXT_LABELS, faq_prefetch
+from handlers.flows.ask import NEXT_LABELS, faq_prefetch, shown_at_once
 from handlers.flows.ask import faq_answer as plain_faq_answer
 from handlers.flows.broadcast import BROADCAST
 from handlers.flows.clerk_cases import CLERK_CASES
@@ -83,8 +83,9 @@ faq_answer = offering(plain_faq_answer)
 
 def listen(ctx: Ctx, text: str) -> str | None:
     """The flow a free-text message opens by itself, its facts in ``ctx.data``: a sign-in that carries its
-    class's code, or a self-description that fits a check; None for the FAQ."""
-    return signin_said(ctx, text) or listen_for_checks(ctx, text)
+    class's code, a trainee's own record asked to be seen, or a self-description that fits a check; None for
+    the FAQ."""
+    return signin_said(ctx, text) or shown_at_once(ctx, text) or listen_for_checks(ctx, text)
 
 
 __all__ = ["FLOWS", "MENU", "faq_answer", "faq_prefetch", "listen"]

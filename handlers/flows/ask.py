@@ -76,7 +76,7 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("signin", ("签到",), ("sign in", "sign-in", "check in", "check-in")),
     ("my_schedule", ("课表", "课程表", "上课时间", "几点上课", "哪天上课", "课程安排"),
      ("class schedule", "training schedule", "my schedule", "timetable", "my classes")),
-    ("my_certificate", ("我的证书", "查证书", "证书查询", "证书发了", "证书下来"), ("my certificate",)),
+    ("my_certificate", ("我的证书", "查证书", "证书查询", "证书发了", "证书下来", "证书编号"), ("my certificate",)),
     # The fund's yearly dates, asked in one's own words; with the training named ("截止" or "deadline" alone may be
     # the craftsman's filing).
     ("training_calendar", ("培训什么时候截止", "培训截止", "培训的截止", "培训时间节点", "培训的时间节点", "培训啥时候截止"),
@@ -107,6 +107,26 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("tickets", ("工单列表", "待处理工单", "待回复"), ("open tickets", "tickets", "answer a ticket", "reply to a ticket")),
     ("console", ("管理后台", "网页后台"), ("web console", "console", "dashboard")),
 )
+# What a trainee asks to see of their own ("我今天签到了没", "课程表发我看看", "证书编号是多少"): shown at once, as the
+# function's own word shows it, when the message asks nothing of the rules and is short.
+SHOWN_AT_ONCE = ("signed_today", "my_schedule", "my_certificate")
+SHOWN_MAX = 20  # characters, or SHOWN_MAX_WORDS English words
+SHOWN_MAX_WORDS = 8
+_OF_THE_RULES = re.compile(r"要求|规定|必须|需要|条件|怎么|咋|如何|为什么|为啥|能不能|可以|\b(?:how|why|must|rule|required)\b")
+
+
+def shown_at_once(ctx: Ctx, text: str) -> str | None:
+    """The trainee's function a short message asks to see (:data:`SHOWN_AT_ONCE`), or None."""
+    low = text.lower().strip()
+    if (len(low.split()) > SHOWN_MAX_WORDS if low.isascii() else len(low) > SHOWN_MAX) or _OF_THE_RULES.search(low):
+        return None
+    for name, zh, _en in ASKED_FOR:
+        if name in SHOWN_AT_ONCE and (any(w in text for w in zh) or _ASKED_FOR_EN[name].search(low)) \
+                and ctx.has_flow(name):
+            return name
+    return None
+
+
 # Asking how to do it (not what it must hold: "学员名单有啥要求").
 _HOW_TO_DO = re.compile(r"怎么|咋|如何|在哪|哪里|\bhow (?:do|can|to|should)\b|\bwhere (?:do|can)\b")
 # The English words as whole words ("sign in" is not in "the design in the studio").
