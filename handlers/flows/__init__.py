@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
 
+from handlers.fields import reads_as_question
 from handlers.flow import Ctx, Flow, MenuGroup
 from handlers.flows.ask import NEXT_LABELS, faq_prefetch, shown_at_once
 from handlers.flows.ask import faq_answer as plain_faq_answer
@@ -44,13 +46,18 @@ _FLOWS: tuple[Flow, ...] = (
 
 
 def _with_labels(flows: tuple[Flow, ...]) -> tuple[Flow, ...]:
-    """Each flow that a reply offers by its label ("这件事可以直接在本助手里办理：点“管理培训班”") opens when that label is
-    typed, in either language, as its own words do: on WeChat people type what they are told to tap. A label
-    three flows share ("Fill in the application form here") opens none of them."""
+    """Each flow that a reply offers by its label ("这件事可以直接在本助手里办理：点“管理培训班”"), or the menu shows by its
+    title ("填写申报表"), opens when that label is typed, in either language, as its own words do: on WeChat people
+    type what they are told to tap. A label three flows share ("Fill in the application form here") opens none
+    of them; a title that asks a question ("谁能参加工会技能培训", "云岭工匠：我能申报吗？") stays a question."""
     counts = Counter(NEXT_LABELS.values())
-    words = {name: tuple(translator(loc)(label) for loc in ("zh_Hans", "en"))
-             for name, label in NEXT_LABELS.items() if counts[label] == 1}
-    return tuple(replace(f, commands=(*f.commands, *(w for w in words[f.name] if w not in f.commands)))
+    labels: dict[str, list[str]] = {name: [label] for name, label in NEXT_LABELS.items() if counts[label] == 1}
+    for f in flows:
+        if f.in_menu and not reads_as_question(f.title) and not re.search(r"\bwho\b|谁", f.title.lower()):
+            labels.setdefault(f.name, []).append(f.title)
+    words = {name: tuple(translator(loc)(label) for label in names for loc in ("zh_Hans", "en"))
+             for name, names in labels.items()}
+    return tuple(replace(f, commands=(*f.commands, *dict.fromkeys(w for w in words[f.name] if w not in f.commands)))
                  if f.name in words else f for f in flows)
 
 
