@@ -39,6 +39,18 @@ NOT_AN_ANSWER = N_("That reads as a question, so I have not taken it as your ans
                    "it in the measures ('human' reaches a person). Please answer the question below.")
 
 
+# What cannot stand on a printed form in place of the answer: "同上", "same as above", "不知道".
+_NO_VALUE = re.compile(r"^(?:同上|同前|同上面|和上面一样|跟上面一样|一样|同左|同右|ditto|same|same as (?:above|before)|"
+                       r"不知道|不清楚|不晓得|不记得|没想好|don'?t know|not sure|no idea)(?:\W|$)", re.I)
+NO_VALUE = N_("Please type the answer itself: the form is printed as it is typed, and 'same as above' or 'I do "
+              "not know' cannot stand on it ('human' reaches a person if you need help with it).")
+
+
+def is_no_value(text: str) -> bool:
+    """``text`` stands for no answer on a printed form ("同上", "same", "不知道 我们单位有工会")."""
+    return _NO_VALUE.search(text.strip()) is not None
+
+
 def reads_as_question(text: str) -> bool:
     """``text`` asks something ("申报表要交几份", "what is a post?"): no answer to a field of a name, a post or an
     address."""

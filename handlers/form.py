@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from handlers.choices import number_of
 from handlers.errors import Invalid
-from handlers.fields import NOT_AN_ANSWER, reads_as_question, word_of
+from handlers.fields import NO_VALUE, NOT_AN_ANSWER, is_no_value, reads_as_question, word_of
 from handlers.flow import Answer, Ctx, Outcome, State, goto
 from handlers.forms import Field
 from handlers.types import Reply
@@ -134,6 +134,8 @@ class Form:
             if not f.optional:
                 raise Invalid(_("This question cannot be skipped: the form needs it. Type 'save' to stop for now."))
             value: Any = ""
+        elif f.kind in ("text", "unit") and answer.choice is None and is_no_value(answer.text):
+            raise Invalid(_(NO_VALUE))
         elif f.kind in ("text", "unit") and answer.choice is None and reads_as_question(answer.text):
             # "申报表要交几份" typed at 职务 is not the person's post: the router answers it from the measures when
             # they do and asks this field again; this message is what it says when they do not.

@@ -211,6 +211,12 @@ def test_a_question_typed_at_a_short_field_is_not_stored_as_its_answer(person) -
     assert any(c.article == 21 for r in p.replies for c in r.citations) and question(p) == "职务"
     p.say("班组长")
     assert question(p) == "身份证号"
+    answer_until(p, CRAFTSMAN, stop="单位地址")
+    for no_value in ("同上", "不知道 我们单位有工会"):  # nothing a printed form can carry
+        p.say(no_value)
+        assert question(p) == "单位地址" and "不能作为填写内容" in p.text
+    p.say("昆明市官渡区工业路8号")
+    assert question(p) != "单位地址"
 
 
 
