@@ -282,11 +282,22 @@ def test_subscribe_and_unsubscribe(person, engine: Engine) -> None:
     assert wang.choice_values() == []  # the area is known: not asked again
     wang.say("我的信息")
     assert ZH("Area: {area} (type 'my area' to change it)", area="大理白族自治州") in wang.text
-    wang.say("退订")
-    assert "craftsman" in wang.choice_values()
+    wang.say("/subscribe")
+    wang.say(choice="training")
+    wang.say("我订阅了哪些")  # named in the person's language, not by their keys
+    assert ZH("Reminder subscriptions: {subs}", subs="云岭工匠、技能培训") in wang.text
+    wang.say("退订")  # two: which one
+    assert {"craftsman", "training"} <= set(wang.choice_values())
     wang.say(choice="craftsman")
+    wang.say("退订")  # one left: nothing to choose
+    assert ZH("Unsubscribed from {programme}.", programme="技能培训") in wang.text
     wang.say("/unsubscribe")
     assert ZH("You have no reminder subscriptions.") in wang.text
+    for key in ("craftsman", "studio"):
+        wang.say("/subscribe")
+        wang.say(choice=key)
+    wang.say("全部退订")  # all of them at once
+    assert ZH("Unsubscribed from {programme}.", programme="云岭工匠、云南省职工创新工作室") in wang.text
 
 
 def test_the_area_can_be_skipped_and_set_later(person) -> None:

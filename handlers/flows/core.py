@@ -17,6 +17,7 @@ from handlers.flow import (
     goto,
 )
 from handlers.i18n import N_
+from handlers.notifications import PROGRAMME_CHOICES
 from handlers.services import exports
 from handlers.services import privacy as privacy_service
 from handlers.types import Attachment, Choice, Reply
@@ -72,7 +73,8 @@ def _me(ctx: Ctx) -> Outcome:
     lines.append(_("Linked platforms: {channels}", channels=", ".join(_(CHANNEL_NAMES.get(c, c)) for c in channels)))
     subs = repo.subscriptions_of(session=ctx.session, person_id=p.id or 0)
     if subs:
-        lines.append(_("Reminder subscriptions: {subs}", subs=", ".join(subs)))
+        joined = ("、" if ctx.locale.startswith("zh") else ", ").join(_(PROGRAMME_CHOICES.get(k, k)) for k in subs)
+        lines.append(_("Reminder subscriptions: {subs}", subs=joined))
     lines.append(_("We keep only what the measures' forms need; ID numbers are stored encrypted and shown "
                    "masked."))
     return finish(Reply(text="\n".join(lines)))
@@ -83,7 +85,8 @@ ROLE_LABELS = {"worker": N_("worker"), "trainee": N_("trainee"), "applicant": N_
                "clerk": N_("union clerk")}
 
 ME = Flow(name="me", title=N_("My information"), states={}, enter=_me, enter_to=(),
-          commands=("/me", "我的信息", "my info", "me"), menu_order=800)
+          commands=("/me", "我的信息", "my info", "me", "我订阅了哪些", "我订阅了什么", "我的订阅", "my subscriptions"),
+          menu_order=800)
 
 
 # -- the person's area: the prefecture whose union's broadcasts reach them (Person.prefecture) ------------

@@ -3,6 +3,7 @@ comes next and its article, plus a personal link code for the clerk; subscriptio
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from handlers.cite import citations
@@ -67,9 +68,18 @@ SUBSCRIBE = Flow(name="subscribe", title=N_("Subscribe to reminders"), start="pr
 
 
 def _enter_unsubscribe(ctx: Ctx) -> Outcome | None:
-    if not repo.subscriptions_of(session=ctx.session, person_id=ctx.person_id):
+    subs = repo.subscriptions_of(session=ctx.session, person_id=ctx.person_id)
+    if not subs:
         return finish(Reply(text=ctx._("You have no reminder subscriptions.")))
+    if len(subs) == 1 or _ALL.search(ctx.incoming.text or ""):  # nothing to choose ("全部退订", "stop all reminders")
+        for key in subs:
+            repo.unsubscribe(session=ctx.session, person_id=ctx.person_id, programme=key)
+        names = ("、" if ctx.locale.startswith("zh") else ", ").join(ctx._(PROGRAMME_CHOICES.get(k, k)) for k in subs)
+        return finish(Reply(text=ctx._("Unsubscribed from {programme}.", programme=names)))
     return None
+
+
+_ALL = re.compile(r"全部|所有|都(?:不要|退|取消)|\ball\b|everything", re.IGNORECASE)
 
 
 def _ask_unsubscribe(ctx: Ctx) -> Reply:
