@@ -306,6 +306,7 @@ def test_trainee_questions(person, engine, clock) -> None:
     alice = person("alice", locale="en")
     alice.say("did I sign in today")
     assert "don't know your class yet" in alice.text
+    assert "'sign in'" in alice.text and "签到" not in alice.text  # the word she can type, in her language
     clock.advance(minutes=5)
     sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
     alice.say("我今天签到了吗？")
