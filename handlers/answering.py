@@ -18,6 +18,7 @@ from knowledge.answer import Composed, DirectAnswer, compose, direct_answer, sam
 from knowledge.pinyin import to_hanzi
 from knowledge.reckon import Working, age_rule, claim, deadline, reckon, unstated_amount
 from knowledge.search import MAX_QUERY, Hit, SearchResult, detect_language, normalize, search
+from knowledge.text import contact_named
 
 __all__ = ["PROGRAMME_NAMES", "Asked", "answer", "prefetch"]
 
@@ -280,12 +281,12 @@ def _abstain(_: Translate, lang: str, composed: Composed, result: SearchResult, 
         return _which_of(_, nearby, _several_programmes(result))
     if nearby:  # the programme it names: its nearest articles, one tap away, not offered as the answer
         text = _("I am not sure the four measures I know answer this, so I would rather not guess. Please ask "
-                 "{contact}, or talk to a person here.", contact=contact)
+                 "{contact}, or talk to a person here.", contact=contact_named(contact, lang))
         text += "\n" + _("The nearest provisions of the programme you named, in case one is what you mean:")
     else:
         text = _("I could not find this in the four measures I know (Yunling Craftsman, workers' innovation "
                  "studios, technician workstations, union skills-training funds), so I would rather not guess. "
-                 "Please ask {contact}, or talk to a person here.", contact=contact)
+                 "Please ask {contact}, or talk to a person here.", contact=contact_named(contact, lang))
     return Reply(text=text, choices=(*nearby, Choice("flow:handoff", _("Talk to a person")),
                                      Choice("cmd:menu", _("Main menu"))))
 

@@ -81,6 +81,15 @@ def has_personal_number(text: str) -> bool:
 # The office named when the assistant cannot answer (the settings' default, YUNLING_HUMAN_CONTACT): here so
 # that `yunling ask` knows it without building the settings model.
 HUMAN_CONTACT = "云南省总工会技术创新和职工素质建设工作办公室"
+# The same office named in an English reply: what it does, and its Chinese name to find it by.
+HUMAN_CONTACT_EN = ("the Technical Innovation and Workforce Quality Office of the Yunnan Federation of Trade Unions "
+                    "(云南省总工会技术创新和职工素质建设工作办公室)")
+
+
+def contact_named(contact: str, lang: str) -> str:
+    """The human contact as a reply in ``lang`` names it: the default office in English words in an English reply
+    (a configured contact is named as configured)."""
+    return HUMAN_CONTACT_EN if lang == "en" and contact == HUMAN_CONTACT else contact
 
 
 @cache

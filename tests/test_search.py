@@ -266,6 +266,11 @@ def test_faq_abstains_with_a_person_to_talk_to(person) -> None:  # type: ignore[
     assert "云南省总工会技术创新和职工素质建设工作办公室" in bob.text
     assert not bob.last.citations
     assert bob.choice_values() == ["flow:handoff", "cmd:menu"]
+    # In English the office is named in English words, its Chinese name beside them to find it by.
+    ann = person("ann", locale="en")
+    ann.say("How do I withdraw my housing provident fund?")
+    assert "Please ask the Technical Innovation and Workforce Quality Office" in ann.text
+    assert "(云南省总工会技术创新和职工素质建设工作办公室)" in ann.text
 
 
 def test_faq_related_question_can_be_picked(person) -> None:  # type: ignore[no-untyped-def]
