@@ -169,3 +169,16 @@ def test_a_clerks_task_in_chinese_offers_its_function(person, typed: str, offere
     clerk = person("n42", clerk="昆明市总工会")
     clerk.say(typed)
     assert offered in clerk.choice_values() and not_offered not in clerk.choice_values(), clerk.text
+
+
+def test_an_english_clerk_reads_the_class_forms_levels_explained(person) -> None:  # type: ignore[no-untyped-def]
+    """附件3 is printed in Chinese, so a level's value stays "初级工"; its option says what it is in English."""
+    clerk = person("n43", clerk="昆明市总工会", locale="en")
+    clerk.say("Manage training classes")
+    clerk.say("1")  # a new class
+    clerk.say("1")  # the project
+    for typed in ("Kunming Technician College", "1 Qingnian Road, Kunming", "Workshop 3", "Li Ming", "13987654321",
+                  "Wang Fang", "13987654322", "welding"):
+        clerk.say(typed)
+    labels = [c.label for c in clerk.last.choices]
+    assert "初级工 (entry level, grade 5)" in labels and "高级技师 (senior technician, grade 1)" in labels, clerk.text

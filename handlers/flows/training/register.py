@@ -39,6 +39,13 @@ FORM: tuple[tuple[str, str, str], ...] = (
     ("end_date", "date", N_("Last day of the class?")),
     ("total_hours", "hours", N_("Total class hours (总课时)?")),
 )
+# How an English-speaking clerk reads the levels of 附件3 (the option's value stays the form's Chinese word).
+LEVEL_LABELS = {
+    "初级工": N_("初级工 (entry level, grade 5)"), "中级工": N_("中级工 (intermediate, grade 4)"),
+    "高级工": N_("高级工 (advanced, grade 3)"), "技师": N_("技师 (technician, grade 2)"),
+    "高级技师": N_("高级技师 (senior technician, grade 1)"), "专项职业能力": N_("专项职业能力 (special vocational skill)"),
+    "培训合格": N_("培训合格 (training completed)"),
+}
 FIELDS = tuple(Field(key=key, label=key, name=prompt, kind=kind) for key, kind, prompt in FORM)
 BY_KEY = {f.key: f for f in FIELDS}
 STORED = {"sexes": ("men", "women")}  # a field stored under other keys
@@ -85,8 +92,8 @@ class ClassBook:
         text = ctx._(f.name, category=ctx._(CATEGORY_LABELS_EN[f.key[4:]]) if f.kind == "count" else "")
         if f.kind == "project":
             return choices_reply(text, [(k, ctx._(PROJECT_LABELS_EN[k])) for k in PROJECTS])
-        if f.kind == "level":
-            return choices_reply(text, [(lv, lv) for lv in sheets.LEVELS])
+        if f.kind == "level":  # the form's own words (it is printed in Chinese), explained in English
+            return choices_reply(text, [(lv, ctx._(LEVEL_LABELS.get(lv, lv))) for lv in sheets.LEVELS])
         return Reply(text=text)
 
     def parse(self, ctx: Ctx, f: Field, answer: Answer) -> Any:
