@@ -22,6 +22,11 @@ log = logging.getLogger(__name__)
 PROGRAMME_CHOICES = {**cs.PROGRAMME_TITLES, "training": N_("Skills training")}  # what a person may subscribe to
 
 
+def programme_names(_: Translate, locale: str, keys: list[str]) -> str:
+    """Subscribed programmes named in the person's language, listed as it lists them ("云岭工匠、技能培训")."""
+    return ("、" if locale.startswith("zh") else ", ").join(_(PROGRAMME_CHOICES.get(k, k)) for k in keys)
+
+
 # -- formatting shared with /status ----------------------------------------------------------------
 def fmt_date(locale: str, day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if locale == "zh" else day.strftime("%d %b %Y").lstrip("0")

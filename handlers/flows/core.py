@@ -17,7 +17,7 @@ from handlers.flow import (
     goto,
 )
 from handlers.i18n import N_
-from handlers.notifications import PROGRAMME_CHOICES
+from handlers.notifications import programme_names
 from handlers.services import exports
 from handlers.services import privacy as privacy_service
 from handlers.types import Attachment, Choice, Reply
@@ -73,8 +73,7 @@ def _me(ctx: Ctx) -> Outcome:
     lines.append(_("Linked platforms: {channels}", channels=", ".join(_(CHANNEL_NAMES.get(c, c)) for c in channels)))
     subs = repo.subscriptions_of(session=ctx.session, person_id=p.id or 0)
     if subs:
-        joined = ("、" if ctx.locale.startswith("zh") else ", ").join(_(PROGRAMME_CHOICES.get(k, k)) for k in subs)
-        lines.append(_("Reminder subscriptions: {subs}", subs=joined))
+        lines.append(_("Reminder subscriptions: {subs}", subs=programme_names(_, ctx.locale, subs)))
     lines.append(_("We keep only what the measures' forms need; ID numbers are stored encrypted and shown "
                    "masked."))
     return finish(Reply(text="\n".join(lines)))

@@ -9,7 +9,7 @@ from datetime import timedelta
 from handlers.cite import citations
 from handlers.flow import Answer, Ctx, Flow, Outcome, State, choices_reply, finish, switch
 from handlers.i18n import N_
-from handlers.notifications import PROGRAMME_CHOICES, describe_case, fmt_date
+from handlers.notifications import PROGRAMME_CHOICES, describe_case, fmt_date, programme_names
 from handlers.types import Reply
 from storage import repo_cases as rc
 from storage import repositories as repo
@@ -74,8 +74,8 @@ def _enter_unsubscribe(ctx: Ctx) -> Outcome | None:
     if len(subs) == 1 or _ALL.search(ctx.incoming.text or ""):  # nothing to choose ("全部退订", "stop all reminders")
         for key in subs:
             repo.unsubscribe(session=ctx.session, person_id=ctx.person_id, programme=key)
-        names = ("、" if ctx.locale.startswith("zh") else ", ").join(ctx._(PROGRAMME_CHOICES.get(k, k)) for k in subs)
-        return finish(Reply(text=ctx._("Unsubscribed from {programme}.", programme=names)))
+        return finish(Reply(text=ctx._("Unsubscribed from {programme}.",
+                                       programme=programme_names(ctx._, ctx.locale, subs))))
     return None
 
 
