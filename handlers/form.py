@@ -134,13 +134,14 @@ class Form:
             if not f.optional:
                 raise Invalid(_("This question cannot be skipped: the form needs it. Type 'save' to stop for now."))
             value: Any = ""
-        elif f.kind in ("text", "unit") and answer.choice is None and is_no_value(answer.text):
-            raise Invalid(_(NO_VALUE))
-        elif f.kind in ("text", "unit") and answer.choice is None and reads_as_question(answer.text):
-            # "申报表要交几份" typed at 职务 is not the person's post: the router answers it from the measures when
-            # they do and asks this field again; this message is what it says when they do not.
-            raise Invalid(_(NOT_AN_ANSWER))
         else:
+            if f.kind in ("text", "unit") and answer.choice is None:  # a short value, printed as typed
+                if is_no_value(answer.text):
+                    raise Invalid(_(NO_VALUE))
+                if reads_as_question(answer.text):
+                    # "申报表要交几份" typed at 职务 is not the person's post: the router answers it from the measures
+                    # when they do and asks this field again; this message is what it says when they do not.
+                    raise Invalid(_(NOT_AN_ANSWER))
             value = self.book.parse(ctx, f, answer)
         self.book.store(ctx, f, value)
         if self._take_mode(ctx) == "correct":

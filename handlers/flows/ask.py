@@ -120,11 +120,13 @@ def shown_at_once(ctx: Ctx, text: str) -> str | None:
     low = text.lower().strip()
     if (len(low.split()) > SHOWN_MAX_WORDS if low.isascii() else len(low) > SHOWN_MAX) or _OF_THE_RULES.search(low):
         return None
-    for name, zh, _en in ASKED_FOR:
-        if name in SHOWN_AT_ONCE and (any(w in text for w in zh) or _ASKED_FOR_EN[name].search(low)) \
-                and ctx.has_flow(name):
-            return name
-    return None
+    return next((name for name in asked_for(text) if name in SHOWN_AT_ONCE and ctx.has_flow(name)), None)
+
+
+def asked_for(text: str) -> tuple[str, ...]:
+    """The functions of :data:`ASKED_FOR` that ``text`` names, in their order."""
+    low = text.lower()
+    return tuple(name for name, zh, _en in ASKED_FOR if any(w in text for w in zh) or _ASKED_FOR_EN[name].search(low))
 
 
 # Asking how to do it (not what it must hold: "学员名单有啥要求").
@@ -147,23 +149,22 @@ def _with_next_steps(ctx: Ctx, asked: Asked, locale: str, reply: Reply, text: st
     the question asks for (:data:`ASKED_FOR`), with a line that says so; and, under an answer (not a "did you
     mean", a "which programme" or an abstention), what its article is about (:data:`NEXT_STEPS`)."""
     low = text.lower()
-    asked_for = () if asked.outcome == "empty" else tuple(
-        name for name, zh, _en in ASKED_FOR if any(w in text for w in zh) or _ASKED_FOR_EN[name].search(low))
+    named = () if asked.outcome == "empty" else asked_for(text)
     best = asked.result.hits[0] if asked.outcome == "answered" and asked.result.hits else None
     about = NEXT_STEPS.get((best.measure, best.article), ()) if best else ()
     have = {c.value for c in reply.choices}
     _ = translator(locale)
-    steps = tuple(Choice(f"flow:{name}", _(NEXT_LABELS[name])) for name in dict.fromkeys((*asked_for, *about))
+    steps = tuple(Choice(f"flow:{name}", _(NEXT_LABELS[name])) for name in dict.fromkeys((*named, *about))
                   if ctx.has_flow(name) and f"flow:{name}" not in have)
-    if asked_for and not any(ctx.has_flow(name) for name in asked_for) \
-            and all("clerk" in ctx.flow_roles.get(name, ()) for name in asked_for) and _HOW_TO_DO.search(low):
+    if named and not any(ctx.has_flow(name) for name in named) \
+            and all("clerk" in ctx.flow_roles.get(name, ()) for name in named) and _HOW_TO_DO.search(low):
         # "培训班的学员名单咋上传" from someone not on the clerk list: what the measures say, and who does it here.
         reply = replace(reply, text=f"{reply.text}\n" + _(
             "This is done here by union clerks whose union has registered them with the assistant; if you "
             "handle it for your union, ask your union to add you."))
     if not steps:
         return reply
-    if asked_for and steps[0].value == f"flow:{asked_for[0]}":
+    if named and steps[0].value == f"flow:{named[0]}":
         line = _("You can do this here in the chat: tap “{step}”.", step=steps[0].label)
         if asked.outcome in ("unsure", "abstained"):
             # "我想查一下我的申报进度": what is wanted is plain; the articles the search half-matched ("did you

@@ -26,7 +26,7 @@ from handlers.form import BACK, Form, FormSlots
 from handlers.forms import Field
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply
-from knowledge.facts.numbers import typed_number
+from knowledge.facts.numbers import typed_number, typed_span
 from knowledge.facts.places import read_place
 from knowledge.places import DIVISIONS, parse_place
 from knowledge.rules.awards import OTHER, UNSURE, Fact, Question, Reason
@@ -214,7 +214,7 @@ def _named_years_option(text: str, this_year: int) -> str | None:
             return None
         ago = this_year - year
         return "2plus" if ago >= 3 else "under2" if ago <= 1 else None
-    years = typed_number(t) if re.search(r"年|\byears?\b", t, re.I) else None  # a span, not a head count
+    years = typed_span(t, "year")[0]  # a span in years ("命名三年了", "三年前"), not a head count
     if years is None or not 0 <= years <= 100:
         return None
     return "2plus" if years >= 2 else "under2"

@@ -137,7 +137,7 @@ def typed_span(text: str, unit: str) -> tuple[int | None, str | None]:
     said) when it names a span only in another unit that does not convert exactly ("一个月" of days: months
     differ); (None, None) when it says no span, leaving the number to typed_number()."""
     t = unicodedata.normalize("NFKC", text).lower()
-    per_year = {"month": 12}.get(unit)
+    per_year = _EXACT.get((unit, "year"))
     if per_year is not None:
         if _WHOLE_YEAR.search(t):
             return per_year, None
