@@ -3,6 +3,7 @@
     .venv/bin/python bench/wechat.py [--users 500] [--per-user 6] [--concurrency 20] [--db URL]
     .venv/bin/python bench/wechat.py --text 菜单 [--count 2000]      # the old single-text run
     .venv/bin/python bench/wechat.py --py-spy /tmp/wechat.raw         # the server profiled over the timed run
+    .venv/bin/python bench/wechat.py --search-cache 0                 # no question taken from the search cache
 
 Starts ``yunling serve``'s server in a subprocess (the real ``/wechat`` webhook with the dispatcher and a
 SQLite database in a temporary directory, unless ``--db`` is given; no delivery worker) plus a bare
@@ -13,6 +14,9 @@ each. Every reply is decrypted and compared with the answer the same script gets
 in-process (a reference run on its own database); a reply that differs, an apology, a bare ``success``
 (the 4-second deadline missed) or a non-200 is a failure. Prints messages/s, p50/p99 latency, the
 server's CPU per message (from /proc: the stable figure on a shared machine) and the bare endpoint's.
+The mix draws its questions at random from the blind set, so many repeat (the share is printed): the
+search cache answers those without searching, and ``--search-cache 0`` gives the figure of a mix in which
+no question repeats.
 Targets: server CPU <= 2.5 ms per message on SQLite (<= 4 ms on PostgreSQL), p99 <= 100 ms at 20 in
 flight, no failure.
 """
@@ -41,7 +45,10 @@ TOKEN, APP_ID = "bench-token", "wxbench000000000"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
-def serve(port: int, db_url: str) -> None:
+METRICS_TOKEN = "bench-metrics-token"
+
+
+def serve(port: int, db_url: str, search_cache: int) -> None:
     """``yunling serve``'s own server (no background worker), plus the bare endpoint beside it."""
 
     from starlette.requests import Request
@@ -53,7 +60,8 @@ def serve(port: int, db_url: str) -> None:
     from handlers.settings import Settings
 
     settings = Settings(database_url=db_url, data_key="bench-key", wechat_token=TOKEN, wechat_app_id=APP_ID,
-                        wechat_aes_key=AES_KEY, log_level="WARNING")
+                        wechat_aes_key=AES_KEY, log_level="WARNING", search_cache_entries=search_cache,
+                        metrics_token=METRICS_TOKEN)
     server = build_server(build_app(settings), host="127.0.0.1", port=port, background=False)
 
     async def bare(request: Request) -> PlainTextResponse:
@@ -343,11 +351,28 @@ def thread_cpu(pid: int) -> dict[int, float]:
     return out
 
 
+def search_cache(base: str) -> tuple[int, int]:
+    """The server's FAQ search cache (hits, misses) so far, from its /metrics."""
+    import urllib.request
+
+    req = urllib.request.Request(f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    with urllib.request.urlopen(req, timeout=10) as res:
+        body = res.read().decode()
+    found = dict.fromkeys(("hit", "miss"), 0)
+    for line in body.splitlines():
+        for result in found:
+            if line.startswith(f'yunling_search_cache_total{{result="{result}"}}'):
+                found[result] = int(float(line.split()[-1]))
+    return found["hit"], found["miss"]
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
 
 def main() -> int:
+    from handlers.settings import Settings
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=500, help="simulated people (default 500)")
     parser.add_argument("--per-user", type=int, default=6, help="messages of each person's script (default 6)")
@@ -359,10 +384,13 @@ def main() -> int:
     parser.add_argument("--py-spy", metavar="FILE", help="record the server with py-spy (collapsed stacks, "
                         "--format raw) during the timed run; only threads holding the GIL are sampled (a thread "
                         "waiting on the database in C would otherwise count as busy)")
+    parser.add_argument("--search-cache", type=int, default=Settings.search_cache_entries, metavar="N",
+                        help="the server's YUNLING_SEARCH_CACHE_ENTRIES (default %(default)s; 0: every question "
+                        "searched, as if no question were asked twice)")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.db)
+        serve(args.serve, args.db, args.search_cache)
         return 0
 
     if os.environ.get("PYTHONHASHSEED") != "0":
@@ -382,7 +410,8 @@ def main() -> int:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--db", db_url],
+        server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--db", db_url,
+                                   "--search-cache", str(args.search_cache)],
                                   cwd=tmp, env={**os.environ, "PYTHONPATH": str(ROOT)})
         try:
             base = f"http://127.0.0.1:{port}"
@@ -403,6 +432,7 @@ def main() -> int:
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(1.0)  # attached before the clock starts
             threads, sys_cpu = thread_cpu(server.pid), server_cpu(server.pid, system=True)
+            cache_before = search_cache(base)
             if args.text:
                 timed = build_requests(args.count, args.users, args.text)
                 hook_rate, hook_lat, hook_fail = asyncio.run(drive(base, "/wechat", timed, args.concurrency, True))
@@ -413,6 +443,7 @@ def main() -> int:
                 hook_fail, n = len(wrong), len(hook_lat)
             hook_cpu, sys_cpu = server_cpu(server.pid) - cpu, server_cpu(server.pid, system=True) - sys_cpu
             threads = {tid: t - threads.get(tid, 0.0) for tid, t in thread_cpu(server.pid).items()}
+            hits, misses = (a - b for a, b in zip(search_cache(base), cache_before, strict=True))
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=60)
@@ -435,6 +466,10 @@ def main() -> int:
     busiest = sorted((t for tid, t in threads.items() if tid != server.pid), reverse=True)
     print(f"  per thread per message  : event loop {loop_cpu / n * 1000:.2f} ms; other threads " +
           ", ".join(f"{t / n * 1000:.2f}" for t in busiest[:3] if t > 0) + " ms")
+    questions = [st.text for sc in scripts for st in sc if st.kind == "question"]
+    print(f"  FAQ search cache        : {hits} of {hits + misses} searches taken from it (entries "
+          f"{args.search_cache}); {1 - len(set(questions)) / max(len(questions), 1):.0%} of this mix's questions "
+          "repeat an earlier one" + ("" if args.search_cache else " (--search-cache 0: every question searched)"))
     print(f"  ratio to bare {hook_rate / bare_rate:.0%}; p99 {pct(hook_lat, 99):.1f} ms (target <= 100 ms)")
     lock = " (PostgreSQL: not counting the chat lock's own connection, BEGIN + lock + read, then ROLLBACK)" \
         if db_url.startswith("postgresql") else ""

@@ -9,7 +9,8 @@ What is measured, and where it is hooked (so the adapters themselves stay unawar
 * deliveries by platform, result and error kind: :func:`observe_delivery`, called by the delivery worker;
 * scheduler job lag: an APScheduler listener (:func:`job_listener`);
 * database busy retries: a hook of :mod:`storage.db`;
-* outbox depth and the age of its oldest undelivered message: read from the database at each scrape.
+* outbox depth and the age of its oldest undelivered message: read from the database at each scrape;
+* the FAQ search's cache hits and misses: read from the cache at each scrape.
 
 Each process has its own counters; Prometheus sums them across processes (scrape each one).
 """
@@ -27,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.requests import Request
@@ -184,9 +185,26 @@ class OutboxCollector:
         yield oldest
 
 
+class SearchCacheCollector:
+    """The FAQ search's cache (:func:`handlers.answering.search_cache_info`): how many questions it answered
+    without searching, how many it searched, and how many results it holds."""
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        from handlers.answering import search_cache_info
+
+        hits, misses, entries = search_cache_info()
+        found = CounterMetricFamily("yunling_search_cache", "FAQ searches by cache result (hit: not searched again)",
+                                    labels=["result"])
+        found.add_metric(["hit"], hits)
+        found.add_metric(["miss"], misses)
+        yield found
+        yield GaugeMetricFamily("yunling_search_cache_entries", "Search results held in memory", value=entries)
+
+
 def metrics_endpoint(engine: Engine, token: str) -> Callable[[Request], Any]:
     registry = CollectorRegistry()
     registry.register(OutboxCollector(engine))
+    registry.register(SearchCacheCollector())
     expected = f"Bearer {token}".encode()
 
     def metrics(request: Request) -> Response:

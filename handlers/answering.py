@@ -8,6 +8,7 @@ import re
 import threading
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from handlers.cite import citation
@@ -44,8 +45,35 @@ PROGRAMME_NAMES = ({"craftsman": "云岭工匠", "studio": "职工创新工作�
                    {"craftsman": "Yunling Craftsman", "studio": "innovation studio", "station": "technician workstation",
                     "training": "union skills training"})
 SEARCH_TOP = 5  # a few more hits than shown, for related questions
+SEARCH_CACHE_ENTRIES = 4096  # the default of Settings.search_cache_entries
+# A question longer than this is searched each time (its key would cost more memory than its search costs time).
+CACHED_QUESTION_MAX = MAX_QUERY * 2
 _prefetched = threading.local()  # .results: {question: SearchResult} searched by prefetch() in this thread
 PREFETCH_KEPT = 64
+
+
+def _search_top(query: str) -> SearchResult:
+    return search(query, top=SEARCH_TOP)
+
+
+# The same question searched once: the search is a pure function of the text (the index and the models are
+# read-only), its results are immutable, and people ask the same things (the FAQ's own wording, a question
+# forwarded in a group, a clerk's reminder quoted back).
+_searched = lru_cache(maxsize=SEARCH_CACHE_ENTRIES)(_search_top)
+
+
+def configure_search_cache(entries: int) -> None:
+    """Keep the results of the last ``entries`` distinct questions (0: search every time); a new size starts
+    an empty cache."""
+    global _searched
+    if _searched.cache_parameters()["maxsize"] != max(entries, 0):
+        _searched = lru_cache(maxsize=max(entries, 0))(_search_top)
+
+
+def search_cache_info() -> tuple[int, int, int]:
+    """(hits, misses, entries) of the search cache since it was configured."""
+    info = _searched.cache_info()
+    return info.hits, info.misses, info.currsize
 
 
 def prefetch(text: str) -> SearchResult | None:
@@ -60,7 +88,7 @@ def prefetch(text: str) -> SearchResult | None:
     if len(results) >= PREFETCH_KEPT:  # answers not asked for (the message went elsewhere)
         results.clear()
     query = to_hanzi(text) or text  # as answer() searches it
-    found = results[query] = search(query, top=SEARCH_TOP)
+    found = results[query] = _cached(query)
     return found
 
 
@@ -68,7 +96,11 @@ def _search(text: str, top: int) -> SearchResult:
     results = getattr(_prefetched, "results", None)
     if results and top <= SEARCH_TOP and (found := results.pop(text, None)) is not None:
         return found
-    return search(text, top=max(top, SEARCH_TOP))
+    return _cached(text) if top <= SEARCH_TOP else search(text, top=top)
+
+
+def _cached(query: str) -> SearchResult:
+    return _searched(query) if len(query) <= CACHED_QUESTION_MAX else search(query, top=SEARCH_TOP)
 
 
 def written_in_english(text: str) -> bool:
@@ -99,7 +131,7 @@ def reply_locale(text: str, locale: str) -> str:
 
 
 def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, today: date | None = None) -> Asked:
-    """Search ``text`` (or take the search :func:`prefetch` made) and build the reply. The answer is in
+    """Search ``text`` (or take the search :func:`prefetch` made, or the result of the same question's last search) and build the reply. The answer is in
     ``locale`` when given, else in the language the question is written in."""
     picked = _picked(text)
     hanzi = None if picked else to_hanzi(text)  # a question typed in pinyin, in characters

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from handlers.answering import configure_search_cache
 from handlers.dispatch import Dispatcher
 from handlers.flow import Flow, MenuGroup
 from handlers.flows import FLOWS, MENU, faq_answer, faq_prefetch, listen
@@ -27,5 +28,6 @@ def build_dispatcher(engine: Engine, settings: Settings, *, flows: Sequence[Flow
         options["listen"] = listen
     if "prefetch" not in options and faq is None:
         options["prefetch"] = faq_prefetch
+    configure_search_cache(settings.search_cache_entries)
     return Dispatcher(engine, settings, flows=FLOWS if flows is None else flows,
                       faq=faq_answer if faq is None else faq, menu=MENU if menu is None else menu, **options)

@@ -25,6 +25,11 @@ def value(name: str, **labels: str) -> float:
     return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
 
 
+def cache_hits(body: str) -> float:
+    line = next(x for x in body.splitlines() if x.startswith('yunling_search_cache_total{result="hit"}'))
+    return float(line.split()[-1])
+
+
 def test_metrics_need_the_token_and_count_a_real_webhook_message(engine, settings, standin) -> None:
     s = wx_settings(settings, standin, safe=True, metrics_token=METRICS_TOKEN)
     client = TestClient(web_app(engine, s))
@@ -51,6 +56,11 @@ def test_metrics_need_the_token_and_count_a_real_webhook_message(engine, setting
     assert value("yunling_faq_total", result="answered") == before[2] + 1
     body = res.text
     assert 'yunling_outbox_depth{status="pending"} 1.0' in body
+    # The question searched once (before the transaction), its answer taken from the search cache.
+    hits = cache_hits(body)
+    assert send(client, pusher(True), xml.replace("424242", "424243"), safe=True).status_code == 200
+    again = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
+    assert cache_hits(again) >= hits + 1 and "yunling_search_cache_entries" in again
     assert "yunling_outbox_oldest_age_seconds" in body and "yunling_db_busy_retries_total" in body
     assert "# TYPE yunling_reply_seconds histogram" in body
 
