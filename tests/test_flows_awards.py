@@ -119,11 +119,46 @@ def test_refused_as_soon_as_certain(person) -> None:
     answer_all(erin, "no", "yes", "yes", "none", "yes", "no_union")
     assert "目前不能申报" in erin.text and "未依法建立工会" in erin.text
     assert "《云岭工匠选树管理办法》第八条" in cited(erin)
-    assert erin.choice_values() == ["flow:craftsman"]
+    assert erin.choice_values() == ["change", "flow:craftsman", "details"]
     frank = person("frank")
     frank.say("云岭工匠")
     answer_all(frank, "yes")
     assert "不重复命名" in frank.text and "《云岭工匠选树管理办法》第三条" in cited(frank)
+
+
+def test_a_refusal_lets_the_deciding_answer_be_changed_keeping_the_others(person) -> None:
+    erin = person("erin")
+    erin.say("云岭工匠")
+    answer_all(erin, "no", "yes", "yes", "none", "yes", "no_union")
+    pick(erin, "change")  # the enterprise's issue is asked again; never named, Chinese, in Yunnan, a head: kept
+    assert "您的企业是否有以下情形" in erin.text and "no_union" in erin.choice_values()
+    pick(erin, "none")
+    assert "结论：您目前不能申报" not in erin.text and "已被命名" not in erin.text
+    for typed in ("我刚才选错了", "back", "点错了 改一下"):
+        p = person(f"erin-{typed}")
+        p.say("云岭工匠")
+        answer_all(p, "no", "yes", "yes", "none", "yes", "no_union")
+        p.say(typed)
+        assert "您的企业是否有以下情形" in p.text, typed
+    for typed in ("重新检查", "再查一次", "check again"):
+        p = person(f"again-{typed}")
+        p.say("云岭工匠")
+        answer_all(p, "no", "yes", "yes", "none", "yes", "no_union")
+        p.say(typed)
+        assert "已被命名" in p.text and p.choice_values()[:2] == ["yes", "no"], typed
+    p.say("2")  # never named: the next question, not the earlier answers
+    assert "中国籍" in p.text
+
+
+def test_a_refused_station_lets_the_deciding_answer_be_changed(person) -> None:
+    p = person()
+    p.say("技师工作站")
+    answer_all(p, "yes", "prefecture", "2plus", "yes", "yes", "technician")
+    p.say("56")
+    assert "目前不能推荐" in p.text and p.choice_values()[:2] == ["change", "flow:station"]
+    pick(p, "change")  # the lead expert's age asked again
+    p.say("50")
+    assert "目前不能推荐" not in p.text and "领衔专家每年在工作站" in p.text  # the next question
 
 
 def test_correcting_answers_and_reasking_invalid_input(person) -> None:

@@ -3,13 +3,16 @@ ahead, and the studio and station conversations built from the questionnaire of 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
 from handlers.cite import citations
 from handlers.flow import Answer, Ctx, Flow, Outcome, State, finish, goto, reroute, switch
 from handlers.flows.awards_common import (
+    ASK,
     PROGRAMME_NAMES,
+    CheckBook,
     Questionnaire,
     draft_choice,
     profile,
@@ -59,6 +62,7 @@ ARTICLE_LINE = 45  # an article line, e.g. "《云南省职工技师工作站选
 MORE_LINE = 40
 DETAILS = "details"
 HOW_TO = "howto"
+CHANGE = "change"  # after a refusal: answer again the question that decided it, the other answers kept
 
 
 def short_citations(ctx: Ctx, refs: list[ArticleRef] | tuple[ArticleRef, ...]) -> tuple[Citation, ...]:
@@ -111,6 +115,15 @@ def details_reply(ctx: Ctx, qn: Questionnaire, verdict: Verdict, choices: tuple[
     return Reply(text="\n".join(lines), choices=choices, citations=citations(ctx.locale, refs))
 
 
+# Said at a refusal: to answer again the question that decided it ("我刚才选错了", "back"), or to start over.
+_CHANGE_SAID = re.compile(r"^(?:返回|上一步|上一题|back)$|选错|答错|点错|填错|说错|弄错|改一?下|改(?:刚才|上一|之前|回答|答案)|"
+                          r"刚才.{0,4}(?:不对|错)|change (?:my )?(?:last )?answer|wrong (?:answer|option|choice)|"
+                          r"pressed the wrong|go back")
+_AGAIN_SAID = re.compile(r"(?:从头)?(?:重新|再)(?:检查|查|测|评估|来)(?:一[次遍下])?|重查|重来|"
+                         r"(?:check|start|try) (?:it )?(?:again|over)|restart")
+_PUNCT = re.compile(r"[\s,.;:!?，。；：！？、…~～]+$|^[\s]+")
+
+
 def verdict_state(qn: Questionnaire, choices: Callable[[Ctx, Verdict], tuple[Choice, ...]],
                   how_to: Callable[[Ctx], list[Reply]] | None = None, *, links: tuple[str, ...]) -> State:
     """The state after a verdict: "details" shows every condition, "how to apply" the path and materials, a
@@ -119,13 +132,23 @@ def verdict_state(qn: Questionnaire, choices: Callable[[Ctx, Verdict], tuple[Cho
     def prompt(ctx: Ctx) -> Reply:
         verdict = qn.rule(profile(ctx))
         extra = [Choice(DETAILS, ctx._("Details: every condition checked"))]
-        if how_to is not None:
+        first: tuple[Choice, ...] = ()
+        if verdict.outcome == "not_eligible":
+            # The check stops at the answer that makes the refusal certain: the last one given.
+            first = (Choice(CHANGE, ctx._("Change my last answer")),)
+        elif how_to is not None:
             extra.insert(0, Choice(HOW_TO, ctx._("How to apply: materials and procedure")))
-        return verdict_reply(ctx, verdict, (*choices(ctx, verdict), *extra))
+        return verdict_reply(ctx, verdict, (*first, *choices(ctx, verdict), *extra))
 
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
         value = answer.value
         links = choices(ctx, qn.rule(profile(ctx)))
+        refused = qn.rule(profile(ctx)).outcome == "not_eligible"
+        if value == CHANGE or (refused and value is None and _CHANGE_SAID.search(answer.text.lower())):
+            CheckBook(qn).undo(ctx)
+            return goto(ASK)
+        if refused and value is None and _AGAIN_SAID.fullmatch(_PUNCT.sub("", answer.text.lower())):
+            value = next((c.value for c in links if c.value.startswith("flow:")), None)  # the check's own start
         if value == DETAILS:
             return finish(details_reply(ctx, qn, qn.rule(profile(ctx)), links))
         if value == HOW_TO and how_to is not None:
@@ -138,7 +161,7 @@ def verdict_state(qn: Questionnaire, choices: Callable[[Ctx, Verdict], tuple[Cho
         # Not one of its choices: a flow's words start that flow, anything else is a question for the FAQ.
         return reroute()
 
-    return State(prompt=prompt, handle=handle, free_text=True, to=tuple(f"flow:{name}" for name in links))
+    return State(prompt=prompt, handle=handle, free_text=True, to=(ASK, *(f"flow:{name}" for name in links)))
 
 
 def procedure_replies(ctx: Ctx, programme: str, start: date | None,
@@ -176,7 +199,7 @@ def workshop_flows(programme: str, title: str, intro: str, commands: tuple[str, 
 
     def links(ctx: Ctx, verdict: Verdict) -> tuple[Choice, ...]:
         if verdict.outcome == "not_eligible":
-            return (Choice(f"flow:{programme}", ctx._("Check again")),)
+            return (Choice(f"flow:{programme}", ctx._("Check again from the start")),)
         return (*draft_choice(ctx, programme), Choice(f"flow:{rules_flow}", ctx._("What happens after naming")))
 
     def how_to(ctx: Ctx) -> list[Reply]:
@@ -190,8 +213,6 @@ def workshop_flows(programme: str, title: str, intro: str, commands: tuple[str, 
                 *procedure_replies(ctx, programme, None)]
 
     def conclude(ctx: Ctx, verdict: Verdict) -> Outcome:
-        if verdict.outcome == "not_eligible":
-            return finish(verdict_reply(ctx, verdict, links(ctx, verdict)))
         return goto("verdict")
 
     def after_naming(ctx: Ctx) -> Outcome:

@@ -23,15 +23,13 @@ from knowledge.rules.channels import ChannelPlan
 def _links(ctx: Ctx, verdict: Verdict) -> tuple[Choice, ...]:
     _ = ctx._
     if verdict.outcome == "not_eligible":
-        return (Choice("flow:craftsman", _("Check again with other answers")),)
+        return (Choice("flow:craftsman", _("Check again from the start")),)
     return (Choice("flow:craftsman_channel", _("Choose how to apply and where to file")),
             *common.draft_choice(ctx, "craftsman"),
             Choice("flow:craftsman_rules", _("What the title brings, and when it is withdrawn")))
 
 
 def _conclude_eligibility(ctx: Ctx, verdict: Verdict) -> Outcome:
-    if verdict.outcome == "not_eligible":
-        return finish(verdicts.verdict_reply(ctx, verdict, _links(ctx, verdict)))
     return goto("verdict")  # the short verdict, with its details one tap away
 
 
