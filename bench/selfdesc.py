@@ -168,6 +168,8 @@ def turns_to_verdict(rows: list[dict]) -> list[int]:
             if (flow not in checks and not flow.startswith("listen_")) or state in ("pub", "next"):
                 break
             values = [v for v in p.choice_values() if v != "back"]
+            if state == "verdict" and "change" in values:  # a refusal (it offers to change the deciding answer)
+                break
             turns += 1
             if state == "confirm" and "yes" in values:
                 p.say(choice="yes")

@@ -290,6 +290,15 @@ def test_a_correction_replaces_one_fact() -> None:
     assert (new.age, new.years_in_trade, new.skill_grade) == (48, 22, "高级技师")
 
 
+def test_a_bare_age_corrects_the_lead_expert_described_before() -> None:
+    old = extract("我们厂想申报技师工作站 领头的师傅今年五十六岁 高级技师")
+    assert (old.age, old.lead_age) == (None, 56)
+    new = corrected(old, extract("说错了 换个师傅 四十八岁的 技师"))
+    assert (new.age, new.lead_age, new.skill_grade) == (None, 48, "技师")
+    own = corrected(extract("我52岁 干了20年"), extract("不对，是48岁"))  # the writer's own age stays theirs
+    assert (own.age, own.lead_age) == (48, None)
+
+
 def test_correcting_one_side_of_a_contradiction_keeps_the_other() -> None:
     old = extract("我30岁，干了40年")
     new = corrected(old, extract("干了10年"))
