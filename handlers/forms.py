@@ -15,7 +15,7 @@ from typing import Any
 
 from handlers.choices import number_of
 from handlers.errors import Invalid
-from handlers.fields import KINDS, nfkc
+from handlers.fields import KINDS, NO, YES, nfkc
 from handlers.i18n import N_, Translate
 
 PROGRAMMES = ("craftsman", "studio", "station")
@@ -233,11 +233,29 @@ def _pick(f: Field, text: str, _: Translate) -> str:
     n = number_of(text)
     if n is not None and 1 <= n <= len(f.options):
         return f.options[n - 1][0]
-    wanted = nfkc(text).lower()
+    wanted = nfkc(text).lower().strip(_ENDS)
     for value, en in f.options:
         if wanted in (value, en.lower()):
             return value
+    if f.options == YES_NO:  # "有", "没有", "不是"
+        if wanted in YES:
+            return "是"
+        if wanted in NO:
+            return "否"
+    # The start of one option only ("农业" for 农业户口, "agri"), or one option said in a sentence ("我是非农业户口的":
+    # the longest named, since 非农业户口 holds 农业户口), unless the sentence denies ("不是农业户口").
+    starts = {v for v, en in f.options if (len(wanted) >= 2 and v.startswith(wanted))
+              or (len(wanted) >= 3 and en.lower().startswith(wanted))}
+    if len(starts) == 1:
+        return starts.pop()
+    named = sorted((v for v, _en in f.options if len(v) >= 2 and v in wanted), key=len, reverse=True)
+    if named and not _DENIED.search(wanted) and (len(named) == 1 or len(named[0]) > len(named[1])):
+        return named[0]
     raise Invalid(_("Please answer with one of the options (a number is enough)."))
+
+
+_ENDS = " 。.!！~～的啊呀吧"
+_DENIED = re.compile(r"不|没|未|\bnot?\b")
 
 
 def _pick_many(f: Field, text: str, _: Translate) -> list[str]:

@@ -185,11 +185,19 @@ def test_answers_are_parsed_and_normalised() -> None:
     assert parse_answer(f("skill_level"), "6 1 6", _, today=TODAY) == ["高级技师", "高级职称"]
     assert parse_answer(f("criteria"), "13", _, today=TODAY) == ["技艺精湛高超", "贡献卓越显著"]
     assert parse_answer(f("gender"), "女", _, today=TODAY) == "女"
+    # An option said as people say it: its start, in a sentence, or yes and no in words.
+    for key, raw, value in [("household_type", "农业", "农业户口"), ("household_type", "非农", "非农业户口"),
+                            ("household_type", "我是非农业户口的", "非农业户口"), ("household_type", "agri", "农业户口"),
+                            ("identity", "普通工人吧", "普通工人"), ("identity", "专业技术", "专业技术人员"),
+                            ("migrant_worker", "有", "是"), ("migrant_worker", "不是", "否"), ("has_patent", "没有", "否"),
+                            ("gender", "男的", "男"), ("technical_level", "国内", "国内领先")]:
+        assert parse_answer(f(key), raw, _, today=TODAY) == value, raw
     assert parse_answer(f("years_of_service"), "１８年", _, today=TODAY) == 18
     assert parse_answer(f("founded", "studio"), "2017-6-5", _, today=TODAY) == "2017年6月5日"
     assert parse_answer(f("founded", "studio"), "2017年6月", _, today=TODAY) == "2017年6月"
     for key, raw in [("mobile", "1398765432"), ("email", "zhang@"), ("home_postcode", "65003"),
                      ("years_of_service", "很多"), ("gender", "3"), ("skill_level", "1 0"), ("skill_level", "1 天"),
+                     ("household_type", "不是农业户口"), ("identity", "工人"), ("skill_level", "高级"),  # denied, ambiguous
                      ("brief_deeds", "字" * 601)]:
         with pytest.raises(Invalid):
             parse_answer(f(key), raw, _, today=TODAY)
