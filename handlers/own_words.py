@@ -28,12 +28,13 @@ from handlers.choices import normalize
 
 # Small talk
 THANKS, ACK, BYE, DONE = "thanks", "ack", "bye", "done"
+BOT = "bot"  # "你是机器人吗": asked whether a person is answering
 # The words that work everywhere (and the flows of the last three)
 LANGUAGE_ZH, LANGUAGE_EN = "language_zh", "language_en"
 CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE = "cancel", "menu", "handoff", "mytickets", "unsubscribe"
 # One's own data (the privacy flows): what is kept, a copy, its deletion (which still asks to confirm).
 MY_DATA, EXPORT_DATA, DELETE_DATA = "privacy", "export_data", "delete_data"
-TALK = frozenset({THANKS, ACK, BYE, DONE})
+TALK = frozenset({THANKS, ACK, BYE, DONE, BOT})
 MESSAGE_MAX = 80  # characters (Chinese) or 160 (English): a longer message says more than a word
 TALK_RUN_MAX = 16  # characters: a longer clause is no run of small-talk words ("好的谢谢再见")
 
@@ -56,7 +57,16 @@ _DONE = ("没有了", "没了", "没有", "没事了", "没事", "不用了", "�
          "没别的了", "没啥了", "没得了", "没得啥子了", "莫得了", "莫得", "别的没啥了", "none", "没有其他问题了", "没有其他需要了", "暂时没有其他问题了", "冇啦", "暂时唔使",
          "no", "nope", "no thanks", "no thank you", "nothing", "nothing else", "that's all", "that is all",
          "i'm good", "im good", "all good")
-_TALK_WORDS: dict[str, str] = {w: kind for kind, words in ((THANKS, _THANKS), (ACK, _ACK), (BYE, _BYE), (DONE, _DONE))
+_BOT = ("你是机器人吗", "你是机器人吧", "你是机器人", "是机器人吗", "机器人吗", "你是不是机器人", "是不是机器人", "你是真人吗",
+        "是真人吗", "真人吗", "你是人吗", "你是人工吗", "是人工吗", "你是ai吗", "你是人工智能吗", "是自动回复吗", "自动回复吗",
+        "有真人吗", "are you a bot", "are you a robot", "are you human", "are you a human", "are you a real person",
+        "are you real", "are you ai", "are you an ai", "is this a bot", "is this a real person", "is this automated",
+        "am i talking to a bot", "am i talking to a real person", "am i talking to a human", "bot?")
+# Praise is acknowledged: "你好厉害" is no question about the measures.
+_PRAISE = ("你好厉害", "好厉害", "厉害", "真厉害", "太厉害了", "真棒", "太棒了", "好棒", "棒", "真好", "给力", "牛", "很牛", "赞",
+           "点赞", "good job", "great job", "well done", "awesome", "nice", "you're great", "you are great", "amazing")
+_TALK_WORDS: dict[str, str] = {w: kind for kind, words in ((THANKS, _THANKS), (ACK, (*_ACK, *_PRAISE)), (BYE, _BYE),
+                                                           (DONE, _DONE), (BOT, _BOT))
                                for w in words}
 _THANKS_SYMBOLS = frozenset("🙏💐🌹❤♥")
 _PARTICLES = re.compile(r"[啊呀哈啦了哦噢么嘛呢吧咯喔～~]+$")
@@ -263,8 +273,9 @@ def _said_in_a_sentence(clause: str) -> str | None:
 
 
 def _strongest(kinds: list[str]) -> str | None:
-    """A goodbye ends it, thanks is thanked, "没有了" answers "anything else?"; then an acknowledgement."""
-    return next((k for k in (BYE, THANKS, DONE, ACK) if k in kinds), None)
+    """Whether a person answers is answered; a goodbye ends it, thanks is thanked, "没有了" answers "anything
+    else?"; then an acknowledgement."""
+    return next((k for k in (BOT, BYE, THANKS, DONE, ACK) if k in kinds), None)
 
 
 def _word(clause: str) -> str | None:

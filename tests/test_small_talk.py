@@ -7,7 +7,7 @@ import pytest
 
 from handlers.i18n import translator
 from handlers.own_words import small_talk as kind_of
-from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, DONE, REPLIES, THANKS
+from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BOT, BYE, DONE, REPLIES, THANKS
 
 ZH, EN = translator("zh"), translator("en")
 
@@ -18,6 +18,8 @@ ZH, EN = translator("zh"), translator("en")
     ("好的", ACK), ("嗯嗯", ACK), ("OK", ACK), ("👍", ACK), ("got it", ACK), ("好的呀~", ACK),
     ("再见", BYE), ("好的，再见", BYE), ("88", BYE), ("Thanks, bye!", BYE),
     ("没有了", DONE), ("不用了", DONE), ("no thanks", DONE),
+    ("你是机器人吗", BOT), ("你是真人吗？", BOT), ("Are you a real person?", BOT), ("are you a bot", BOT),
+    ("你好厉害", ACK), ("太棒了 谢谢", THANKS), ("good job", ACK),
 ])
 def test_small_talk_is_read_from_the_whole_message(text: str, kind: str) -> None:
     assert kind_of(text) == kind
@@ -26,6 +28,7 @@ def test_small_talk_is_read_from_the_whole_message(text: str, kind: str) -> None
 @pytest.mark.parametrize("text", [
     "好的，那材料交到哪里", "谢谢，培训补贴多少钱", "ok so how do I apply", "好的88元", "8", "对不对", "不用交材料吗",
     "thanks to the union I learned welding", "", "   ", "云岭工匠",
+    "你是机器人吗 云岭工匠怎么申报", "机器人操作工能评云岭工匠吗",
 ])
 def test_a_message_that_says_more_is_not_small_talk(text: str) -> None:
     assert kind_of(text) is None
@@ -130,3 +133,11 @@ def test_a_word_is_never_offered_as_the_question_for_a_clerk(person) -> None:
     worker.say("算了 这个表我不弄了")  # a cancel, in other words
     worker.say("人工")
     assert not any("不弄了" in c.label for c in worker.last.choices), worker.text
+
+
+def test_asked_whether_a_person_answers_it_says_it_is_an_assistant(person) -> None:
+    worker = person("wang")
+    worker.say("你是机器人吗")
+    assert worker.text.endswith(ZH(REPLIES[BOT])) and "不是真人" in worker.text and "人工" in worker.text
+    worker.say("are you a real person?")
+    assert worker.last.text == EN(REPLIES[BOT]) and not any(r.citations for r in worker.replies)
