@@ -65,6 +65,13 @@ def test_a_sentence_sharing_a_word_with_an_option_is_no_choice(person) -> None:
     clerk.say("broadcast")
     clerk.say("the second one maybe")
     assert "Please answer with one of the options" in clerk.text and "Write a new message" in clerk.text
+    # Typed one step later, where whom to send it to is asked: kept the same way, and that question asked again.
+    clerk.say("1")
+    clerk.say("Dear trainees: class starts at 8 tomorrow at the Workers' Cultural Palace, bring your ID card.")
+    assert "as the message" in clerk.text and "Who should receive it?" in clerk.text
+    clerk.say("3")
+    clerk.say("4")
+    assert "Preview of broadcast" in clerk.text and "bring your ID card." in clerk.text
 
 
 def test_every_menu_flow_is_reachable_through_the_menu(person, dispatcher) -> None:

@@ -16,7 +16,7 @@ from handlers.i18n import N_
 from handlers.notifications import PROGRAMME_CHOICES, fmt_date, unit_scope
 from handlers.services import broadcasts
 from handlers.services.errors import InvalidInput
-from handlers.types import Reply
+from handlers.types import Choice, Reply
 from knowledge.rules import case_stages as cs
 from storage import repo_cases as rc
 from storage import repo_outbox as ro
@@ -65,12 +65,12 @@ def _ask_menu(ctx: Ctx) -> Reply:
     ])
 
 
-def _menu_pick(ctx: Ctx, answer: Answer) -> str:
-    """The menu's option the answer picks (tapped, numbered, or a label typed near enough); the message itself
-    typed here, longer than any option ("提醒：12月10日前报培训总结"), is a new message with that text."""
+def _option_or_text(ctx: Ctx, answer: Answer, offered: tuple[Choice, ...]) -> str | None:
+    """The option the answer picks (tapped, numbered, or a label typed near enough); None when it is the message
+    itself, typed before its step ("提醒：12月10日前报培训总结", longer than any option), which is kept as the
+    message's text (the preview shows it before anything is sent)."""
     if answer.value is not None:
         return answer.value
-    offered = _ask_menu(ctx).choices
     if (picked := resolve(answer.text, offered)) is not None:
         return picked.value
     if is_sentence(answer.text, offered):
@@ -78,8 +78,16 @@ def _menu_pick(ctx: Ctx, answer: Answer) -> str:
             ctx.data["pending_text"] = broadcasts.check_text(answer.text)
         except InvalidInput as exc:
             raise Invalid(exc.text(ctx._)) from exc
-        return "new"
+        return None
     raise Invalid(ctx._("Please answer with one of the options (a number is enough)."))
+
+
+TEXT_KEPT = N_("I will use what you typed as the message; you will see it before it goes.")
+
+
+def _menu_pick(ctx: Ctx, answer: Answer) -> str:
+    """The menu's option the answer picks; the message itself typed here is a new message with that text."""
+    return _option_or_text(ctx, answer, _ask_menu(ctx).choices) or "new"
 
 
 def _listing(ctx: Ctx, statuses: tuple[str, ...], question: str) -> Reply:
@@ -92,8 +100,7 @@ def _on_menu(ctx: Ctx, answer: Answer) -> Outcome:
     value = _menu_pick(ctx, answer)
     if value == "new":
         if "pending_text" in ctx.data:
-            return Outcome(next_state="segment", replies=(Reply(text=_(
-                "I will use what you typed as the message; you will see it before it goes."),),))
+            return goto("segment", Reply(text=_(TEXT_KEPT)))
         return goto("segment")
     statuses = {"drafts": ("draft",), "cancel": ("scheduled", "sending"),
                 "report": ("sending", "done", "cancelled")}[value]
@@ -114,8 +121,11 @@ def _ask_segment(ctx: Ctx) -> Reply:
 
 
 def _on_segment(ctx: Ctx, answer: Answer) -> Outcome:
-    ctx.data["segment"] = {"kind": answer.value}
-    return goto("class_code" if answer.value == "class" else "programme")
+    kind = _option_or_text(ctx, answer, _ask_segment(ctx).choices)
+    if kind is None:  # the message typed here: kept, and whom to send it to asked again
+        return goto("segment", Reply(text=ctx._(TEXT_KEPT)))
+    ctx.data["segment"] = {"kind": kind}
+    return goto("class_code" if kind == "class" else "programme")
 
 
 def _ask_programme(ctx: Ctx) -> Reply:
@@ -312,7 +322,8 @@ BROADCAST = Flow(
         # Free text: the message itself may be typed at the menu (_menu_pick).
         "menu": State(prompt=_ask_menu, handle=_on_menu, free_text=True, prose=True,
                       to=("segment", "pick_draft", "pick_cancel", "pick_report")),
-        "segment": State(prompt=_ask_segment, handle=_on_segment, to=("class_code", "programme")),
+        "segment": State(prompt=_ask_segment, handle=_on_segment, free_text=True, prose=True,
+                         to=("segment", "class_code", "programme")),
         "programme": State(prompt=_ask_programme, handle=_on_programme, to=("stage", "text", "preview")),
         "stage": State(prompt=_ask_stage, handle=_on_stage, to=("text", "preview")),
         "class_code": State(prompt=_ask_class, handle=_on_class, free_text=True, to=("text", "preview")),
