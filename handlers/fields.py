@@ -30,6 +30,7 @@ NO = ("否", "不是", "没有", "无", "不", "没", "不对", "no", "n", "nope
 
 # A question, not a short value (a name, a post, an address): a question mark, a question word or particle.
 _QUESTION = re.compile(r"[吗呢？?]|几[份个次天年]|多少|怎么|怎样|如何|什么|啥|哪里|哪些|哪个|是否|要不要|需不需要|能不能|可不可以|"
+                       r"是不是|有没有|会不会|算不算|行不行|(?:有|能|会|行|算|要|可以)[^，,。；;\s]{0,8}不$|"
                        r"^(?:how|what|when|where|who|which|why|can|could|do|does|is|are|will|should)\b", re.I)
 
 

@@ -28,6 +28,7 @@ from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply
 from knowledge.facts.numbers import typed_number, typed_span
 from knowledge.facts.places import read_place
+from knowledge.facts.traits import sanction_period
 from knowledge.places import DIVISIONS, parse_place
 from knowledge.rules.awards import OTHER, UNSURE, Fact, Question, Reason
 from knowledge.rules.channels import Step
@@ -199,6 +200,21 @@ def match_option(q: Question, text: str) -> str | None:
     return _named(q, t) or _yes_no({o.value for o in q.options}, t)
 
 
+SANCTION_ENDED = N_("A sanction whose period of effect is over does not bar you: Article 8 (3) excludes only one still "
+                    "in effect. If none of the other cases applies, choose 'None of these'.")
+SANCTION_DATED = N_("Article 8 (3) excludes only a sanction still within its period of effect. Is its period over? If "
+                    "it is still in effect, choose that option; if it is over and nothing else applies, choose 'None "
+                    "of these'.")
+
+
+def _sanction_said(text: str) -> str:
+    """How a sanction named in ``text`` stands: "discipline" (in effect, or no time said), "discipline_ended",
+    "discipline_dated" (:func:`knowledge.facts.traits.sanction_period`)."""
+    at = min((i for i in (text.find(w) for w in ("处分", "诫勉", "组织处理", "sanction", "admonish")) if i >= 0),
+             default=0)
+    return sanction_period(text, at)
+
+
 ANSWER_WORDS_MAX = 6  # characters: "不知道呢", "是的吧" answer; a longer message that asks something is a question
 _YEAR_NAMED = re.compile(r"(?<!\d)((?:19|20)\d{2}|\d{2})\s*年(?!前|以前|之前|了|多|半)")
 
@@ -234,6 +250,11 @@ def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
     matched = match_option(q, text)
     if matched is None and q.key == "named_years":
         matched = _named_years_option(text, ctx.now.year)
+    if matched == "discipline" and (said := _sanction_said(text)) != "discipline":
+        # 第八条（三） excludes only a sanction still in effect: one said to be over, or received at a time with its
+        # period unsaid, is not that option; the question is asked again with what decides it.
+        why = SANCTION_ENDED if said == "discipline_ended" else SANCTION_DATED
+        raise Invalid(ctx._(why))
     if matched is not None:
         return matched
     if q.open_list and 2 <= len(text) <= MAX_TEXT:

@@ -83,8 +83,9 @@ class Fact:
 
 YES_NO = (Option("yes", "Yes"), Option("no", "No"))
 UNSURE_OPTION = Option(UNSURE, N_("Not sure"), ("不确定", "不知道", "不清楚", "说不准", "不好说", "不太清楚", "不晓得",
-                                               "没把握", "不一定", "not sure", "unsure", "don't know", "dont know",
-                                               "no idea", "maybe"))
+                                               "没把握", "不一定", "不是很清楚", "不大清楚", "不是很确定", "不太确定",
+                                               "记不清", "记不得", "好像", "也许", "not sure", "unsure", "don't know",
+                                               "dont know", "no idea", "maybe", "i think so", "probably"))
 YES_NO_UNSURE = (*YES_NO, UNSURE_OPTION)
 
 
