@@ -47,6 +47,8 @@ def test_subsidy_poverty_with_re_asks(person) -> None:  # type: ignore[no-untype
     assert "具体是多少天" in bob.text
     bob.say("三十一天")  # in words, with its unit
     assert "整数" not in bob.text and "多少人" in bob.text
+    bob.say("不对 是40天")  # the days corrected where the trainees are asked: no 40 trainees
+    assert "培训天数改为 40 天" in bob.text and "多少人" in bob.text and "学费" not in bob.text
     bob.say("0")
     assert "不小于1" in bob.text
     bob.say("20")
@@ -62,6 +64,17 @@ def test_subsidy_poverty_with_re_asks(person) -> None:  # type: ignore[no-untype
     assert "基本建设" in text  # what tuition may not include
     assert articles(bob.last) == [10]  # paragraphs 2, 3, 4, 1 of Art. 10 on one line
     assert all(w in bob.last.citations[0].quote for w in ("学员生活", "培训学费", "技能鉴定"))
+
+
+def test_days_beside_the_head_count_are_both_taken(person) -> None:  # type: ignore[no-untyped-def]
+    dan = person("dan")
+    dan.say("/subsidy")
+    dan.say("助力脱贫攻坚专项技能培训")
+    dan.say("20")
+    dan.say("30人 25天")
+    dan.say("0")
+    dan.say("0")
+    assert "学员30人" in dan.text and "培训25天" in dan.text
 
 
 def test_subsidy_in_english_short_poverty_class(person) -> None:  # type: ignore[no-untyped-def]

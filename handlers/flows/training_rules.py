@@ -23,7 +23,7 @@ from handlers.i18n import N_
 from handlers.training_text import breakdown_lines
 from handlers.types import Reply
 from knowledge import training_calendar as cal
-from knowledge.facts.numbers import cn_number, typed_number
+from knowledge.facts.numbers import cn_number, typed_number, typed_span
 from knowledge.rules import subsidy as sub
 from knowledge.rules import training as tr
 
@@ -55,6 +55,11 @@ def _amount(ctx: Ctx, answer: Answer) -> Decimal:
     if value < 0:
         raise Invalid(ctx._("The amount cannot be negative."))
     return value
+
+
+# Days said ("20天", "twenty days" is read by typed_span): taken out, what is left shows whether a head count
+# was said beside them ("30人 20天").
+_DAYS_SAID = re.compile(r"[\d一二两三四五六七八九十百千]+\s*(?:天|日|days?\b)", re.I)
 
 
 def _count(ctx: Ctx, answer: Answer, what: str, value: int | None = None) -> int:
@@ -109,7 +114,14 @@ def _ask_trainees(ctx: Ctx) -> Reply:
 
 
 def _on_trainees(ctx: Ctx, answer: Answer) -> Outcome:
-    ctx.data["trainees"] = _count(ctx, answer, N_("trainees"))
+    heads = None
+    if "days" in ctx.data and (days := typed_span(answer.text, "day")[0]) is not None:
+        # Days said here correct the days said before ("不对 是40天"): no head count. Beside one ("30人 20天"), both
+        # are taken; alone, the trainees are asked again.
+        ctx.data["days"] = _count(ctx, answer, N_("days"), days)
+        if (heads := typed_number(_DAYS_SAID.sub(" ", answer.text))) is None:
+            return goto("trainees", Reply(text=ctx._("Noted: the training lasts {days} days.", days=days)))
+    ctx.data["trainees"] = _count(ctx, answer, N_("trainees"), heads)
     if ctx.data.get("project") == tr.UPGRADE:
         return _result(ctx)
     return goto("tuition")
