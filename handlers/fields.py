@@ -24,6 +24,9 @@ SKIP = frozenset(normalize(w) for w in ("跳过", "skip", "/skip", "略过", "�
 BACK = frozenset(normalize(w) for w in ("返回", "back", "/back", "上一步", "上一题", "返回上一题", "改上一题",
                                          "修改上一题"))
 SAVE = frozenset(normalize(w) for w in ("保存", "save", "/save", "保存退出", "稍后再填", "以后再填"))
+# Keep the answer already given (a field reached again by "back" or from the review shows it).
+KEEP = frozenset(normalize(w) for w in ("不变", "不改", "不用改", "不修改", "不用修改", "保持", "保持不变", "没变", "照旧", "原样",
+                                         "维持原样", "就这样", "keep", "keep it", "unchanged", "no change", "leave it"))
 YES = ("是", "是的", "对", "对的", "有", "有的", "嗯", "没错", "当然", "yes", "y", "yeah", "sure")
 NO = ("否", "不是", "没有", "无", "不", "没", "不对", "no", "n", "nope", "none")
 
@@ -59,9 +62,10 @@ def reads_as_question(text: str) -> bool:
 
 
 def word_of(text: str) -> str | None:
-    """"skip", "back" or "save" when ``text`` is one of the form words; None otherwise."""
+    """"skip", "back", "save" or "keep" when ``text`` is one of the form words; None otherwise."""
     key = normalize(text)
-    return "skip" if key in SKIP else "back" if key in BACK else "save" if key in SAVE else None
+    return next((word for word, said in (("skip", SKIP), ("back", BACK), ("save", SAVE), ("keep", KEEP))
+                 if key in said), None)
 
 
 # -- the rules ------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ class FormBook(Protocol):
         """What "save" does: usually finish, saying how to resume."""
 
 
-WORDS = frozenset({"skip", "back", "save"})
+WORDS = frozenset({"skip", "back", "save", "keep"})
 BACK = "back"  # the value of an offered "change my previous answer" option
 
 
@@ -130,6 +130,10 @@ class Form:
             return self.book.saved(ctx)
         if word == "back":
             return self._back(ctx, f)
+        if word == "keep":
+            if f.key in {g.key for g in self.book.pending(ctx)}:
+                raise Invalid(_("There is no answer here yet to keep; please type it."))
+            return self._after(ctx, f, _("Kept as it was."))
         if word == "skip":
             if not f.optional:
                 raise Invalid(_("This question cannot be skipped: the form needs it. Type 'save' to stop for now."))
@@ -144,8 +148,22 @@ class Form:
                     raise Invalid(_(NOT_AN_ANSWER))
             value = self.book.parse(ctx, f, answer)
         self.book.store(ctx, f, value)
-        if self._take_mode(ctx) == "correct":
-            return self.next(ctx, Reply(text=_("Corrected.")))
+        return self._after(ctx, f, _("Corrected."))
+
+    def _after(self, ctx: Ctx, f: Field, done: str) -> Outcome:
+        """After an answer to ``f`` (or keeping it): back to the review when it was corrected from there; reached
+        by "back", on to the next field when it has an answer too (shown, to keep or change, as on paper);
+        else the first field still open."""
+        mode = self._take_mode(ctx)
+        if mode == "correct":
+            return self.next(ctx, Reply(text=done))
+        if mode == "back":
+            keys = [g.key for g in self.book.fields(ctx)]
+            pending = {g.key for g in self.book.pending(ctx)}
+            at = keys.index(f.key) + 1 if f.key in keys else len(keys)
+            if at < len(keys) and keys[at] not in pending:
+                self.slots(ctx).field, self.slots(ctx).mode = keys[at], "back"
+                return goto(self.field)
         return self.next(ctx)
 
     def _take_mode(self, ctx: Ctx) -> str:
@@ -162,7 +180,7 @@ class Form:
         at = keys.index(f.key) if f.key in keys else len(keys)
         if at == 0:
             return goto(self.field, Reply(text=ctx._("This is the first question.")))
-        self.slots(ctx).field = keys[at - 1]
+        self.slots(ctx).field, self.slots(ctx).mode = keys[at - 1], "back"
         return goto(self.field)
 
     def _ask_which(self, ctx: Ctx) -> Reply:

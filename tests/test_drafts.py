@@ -208,6 +208,24 @@ def test_answers_are_parsed_and_normalised() -> None:
 
 # -- the conversation ------------------------------------------------------------------------------
 
+def test_going_back_two_fields_walks_forward_through_the_answered_ones_and_keep_keeps(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("walk")
+    p.say("填申报表")
+    p.say("1")
+    answer_until(p, CRAFTSMAN, stop="身份证号")
+    p.say("返回")
+    p.say("返回")
+    assert question(p) == "学历" and "不改请回复“不变”" in p.text
+    p.say("本科")
+    assert question(p) == "职务" and "当前填写：班组长" in p.text  # the next answered field, not 身份证号 at once
+    p.say("不变")
+    assert question(p) == "身份证号"
+    p.say("不变")  # nothing to keep yet
+    assert "还没有填写" in p.text and question(p) == "身份证号"
+    answer_until(p, CRAFTSMAN)
+    assert "学历：本科" in p.last.text and "职务：班组长" in p.last.text and "职务：不变" not in p.last.text
+
+
 def test_a_question_typed_at_a_short_field_is_not_stored_as_its_answer(person) -> None:  # type: ignore[no-untyped-def]
     p = person("quiz")
     p.say("填申报表")

@@ -212,7 +212,8 @@ def _question(ctx: Ctx, f: Field, position: int, total: int) -> Reply:
     if f.optional:
         lines.append(_("Optional: type 'skip' to leave it empty."))
     if view.answered(f, draft, answers):
-        lines.append(_("Current answer: {value}", value=view.shown(ctx, f, answers.get(f.key))))
+        lines.append(_("Current answer: {value} (type 'keep' to leave it as it is)",
+                       value=view.shown(ctx, f, answers.get(f.key))))
     choices: tuple[Choice, ...] = ()
     if f.options:
         choices = tuple(Choice(f"opt:{i}", view.option_label(ctx, v, en)) for i, (v, en) in enumerate(f.options, 1))
