@@ -374,6 +374,19 @@ def test_a_question_typed_at_a_yes_no_step_is_not_taken_as_yes(person) -> None:
     assert "您可以申报" not in unsure.text and "已被命名" in unsure.text  # not sure of it: said so in the verdict
 
 
+def test_a_bare_yes_or_no_picks_the_one_option_that_says_it() -> None:
+    from handlers.flows.awards_common import match_option
+    from knowledge.rules import award_workshops as ws
+    from knowledge.rules import eligibility
+
+    level = ws.QUESTIONS["studio"]["named_level"]  # "是，已获州（市）…命名", "仅获本单位或县级…", "尚未命名"
+    assert (match_option(level, "是"), match_option(level, "没有")) == ("prefecture", "none")
+    stage = eligibility.QUESTIONS["contest_stage"]  # "是，进入了决赛" / "没有，只参加了选拔赛或预赛"
+    assert (match_option(stage, "是的"), match_option(stage, "没有")) == ("final", "preliminary")
+    assert match_option(ws.QUESTIONS["studio"]["named_years"], "没有") is None  # "多长时间" is no yes-or-no question
+    assert match_option(eligibility.QUESTIONS["exclusion"], "是") is None  # several cases: which one is not said
+
+
 def test_impossible_numbers_are_reasked_with_the_reason(person) -> None:
     uma = person("uma")
     uma.say("技师工作站")

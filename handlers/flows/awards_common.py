@@ -197,7 +197,20 @@ def match_option(q: Question, text: str) -> str | None:
     unsure = next((o for o in q.options if o.value == UNSURE), None)
     if unsure is not None and any(_clean(w) in t for w in unsure.synonyms):
         return UNSURE
-    return _named(q, t) or _yes_no({o.value for o in q.options}, t)
+    return _named(q, t) or _yes_no({o.value for o in q.options}, t) or _yes_no_label(q, t)
+
+
+def _yes_no_label(q: Question, t: str) -> str | None:
+    """A bare yes or no for the one option that says it ("是" for "是，已获州（市）…命名", "没有" for "尚未命名")."""
+    starts = ("是",) if t in YES else ("否", "不", "没有", "尚未", "未") if t in NO else ()
+    if not starts:
+        return None
+    zh = translator("zh")
+    labels = {o.value: zh(o.label) for o in q.options if o.value != UNSURE}
+    if not any(label.startswith("是") for label in labels.values()):  # no yes-or-no question ("多长时间")
+        return None
+    said = [value for value, label in labels.items() if label.startswith(starts)]
+    return said[0] if len(said) == 1 else None
 
 
 SANCTION_ENDED = N_("A sanction whose period of effect is over does not bar you: Article 8 (3) excludes only one still "
