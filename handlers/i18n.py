@@ -20,6 +20,7 @@ __all__ = ["DEFAULT_LOCALE", "LOCALES", "N_", "Translate", "catalog", "normalize
 LOCALES = ("zh", "en")
 DEFAULT_LOCALE = "zh"
 LOCALE_DIRS = {"zh": "zh_Hans", "en": "en"}
+BABEL_LOCALES = {"zh": "zh_Hans_CN", "en": "en"}  # for Babel's formats (dates, durations)
 CATALOG_ROOT = Path(__file__).resolve().parent / "locales"
 
 Translate = Callable[..., str]

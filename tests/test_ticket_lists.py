@@ -19,6 +19,10 @@ def test_chat_ticket_list_shows_age_due_and_requester(person, clock) -> None:
     (label,) = [c.label for c in clerk.last.choices]
     assert "GD000001" in label and "5h" in label and "due 03-04 09:00" in label and "#" in label, label
     assert "soonest due first" in clerk.text
+    zh = person("zhao", clerk=UNIT)  # in Chinese words, not "5h"
+    zh.say("处理工单")
+    (label,) = [c.label for c in zh.last.choices]
+    assert "5小时前提问" in label and "5h" not in label, label
 
 
 def test_cli_ticket_list_has_age_due_requester_and_both_option_names(person, settings, capsys, monkeypatch) -> None:

@@ -244,7 +244,7 @@ def _ask_queue(ctx: Ctx) -> Reply:
             _("due {due}", due=f"{due:%m-%d %H:%M}")
         labels.append((str(t.id), _("{no} · {status} · {when} · asked {age} ago by {who} · {question}",
                                      no=ticket_no(t), status=_(STATUS_LABELS[t.status]), when=when,
-                                     age=age(ctx.now - t.created_at), who=requester(ctx.session, t),
+                                     age=age(ctx.now - t.created_at, ctx.locale), who=requester(ctx.session, t),
                                      question=t.question[:30])))
     return Reply(text=_("Open tickets of {unit} (soonest due first):", unit=ctx.clerk_unit),
                  choices=tuple(Choice(v, lab) for v, lab in labels))

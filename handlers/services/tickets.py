@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from handlers.i18n import N_, translator
+from handlers.i18n import BABEL_LOCALES, N_, normalize_locale, translator
 from handlers.own_words import small_talk
 from handlers.services.errors import InvalidInput, NotFound
 from handlers.types import Choice, Reply, reply_to_dict
@@ -29,12 +29,17 @@ def ticket_no(t: Ticket) -> str:
     return f"GD{t.id:06d}"
 
 
-def age(delta: timedelta) -> str:
-    """A ticket's age, short: 35m, 5h, 3d."""
+def age(delta: timedelta, locale: str | None = None) -> str:
+    """A ticket's age, short: 35m, 5h, 3d; in ``locale``'s words when given (35分钟, 5小时, 3天)."""
     minutes = max(int(delta.total_seconds() // 60), 0)
-    if minutes < 60:
-        return f"{minutes}m"
-    return f"{minutes // 60}h" if minutes < 48 * 60 else f"{minutes // 1440}d"
+    value, unit = (minutes, "minute") if minutes < 60 else (minutes // 60, "hour") if minutes < 48 * 60 else \
+        (minutes // 1440, "day")
+    if locale is None:
+        return f"{value}{unit[0]}"
+    from babel.dates import format_timedelta
+
+    return format_timedelta(timedelta(minutes=value * {"minute": 1, "hour": 60, "day": 1440}[unit]), granularity=unit,
+                            threshold=10**6, format="narrow", locale=BABEL_LOCALES[normalize_locale(locale)])
 
 
 def requester(session: Session, t: Ticket) -> str:
