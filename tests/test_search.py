@@ -126,6 +126,11 @@ def test_english_questions() -> None:
 
 def test_keyword_fragments() -> None:
     assert top("双证") == ("training", 21)
+    # 双证 exists only in the training measure: asked what it means, no "which programme?" over the Articles 2.
+    from handlers.answering import answer
+
+    asked = answer("双证是啥意思", contact="x")
+    assert asked.outcome == "answered" and [c.article for c in asked.reply.citations][:1] == [21]
     assert top("一班一审批") == ("training", 18)
     assert top("工匠名额") == ("craftsman", 3)
 
