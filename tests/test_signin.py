@@ -453,3 +453,6 @@ def test_a_sign_in_asked_for_a_relative_is_the_trainees_own(person, engine, cloc
     assert attendance_count(engine, sid) == 0
     son.say(f"帮我签到 {code}")  # his own: the sign-in goes on
     assert "6位签到码" in son.text
+    own = person("own", locale="en")  # "for class" names the class, not someone signed in for
+    own.say("hi i want to sign in for class")
+    assert "cannot use a phone" not in own.text and "Sign in to my class now" in own.text

@@ -48,7 +48,8 @@ _SIGNIN_SAID = re.compile(r"签到|签个到|\b(?:sign|check)(?:\s+me)?[\s-]?in\
 # A sign-in asked for someone else: "帮我妈签个到", "替她签到", "代签", "sign in for my mother" (not "帮我签到",
 # "帮忙签到一下": the writer's own).
 _FOR_ANOTHER = re.compile(r"(?:帮|替|代|给)(?!我签|忙|一下)[^，,。？?！!\s]{1,6}?签个?到|代签|替签|"
-                          r"\b(?:sign|check) (?:in )?(?:for|on behalf of) (?!me\b)", re.IGNORECASE)
+                          r"\b(?:sign|check) (?:in )?(?:for|on behalf of) (?!me\b|(?:the |my |our |this |today'?s )?"
+                          r"(?:class|course|lesson|session|training)\b)", re.IGNORECASE)
 _TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9][A-Za-z0-9-]{1,15}(?![A-Za-z0-9])")
 _ALPHABET = frozenset(CODE_ALPHABET)
 
