@@ -71,7 +71,8 @@ def test_a_question_asking_for_what_is_done_here_is_offered_it(person, question:
 
 
 @pytest.mark.parametrize(("question", "locale"), [
-    ("培训班几点上课", None), ("我今天签到了没有", None), ("did I sign in this morning?", "en"), ("证书编号是多少", None)])
+    ("培训班几点上课", None), ("我今天签到了没有", None), ("did I sign in this morning?", "en"), ("证书编号是多少", None),
+    ("我啥时候上课", None), ("where is my class", "en")])
 def test_a_trainee_asking_to_see_their_own_record_is_shown_it(person, question: str,  # type: ignore[no-untyped-def]
                                                              locale: str | None) -> None:
     """Schedule, today's sign-in, certificates: what the function shows, at once (here: no class known yet),
@@ -93,6 +94,12 @@ def test_asking_for_what_is_done_here_in_words_the_search_half_matches_gets_the_
     assert p.last.text.split("\n\n")[-1].startswith("这件事可以直接在本助手里办理") and not p.last.citations  # (after the privacy note)
     assert [c.value for c in p.last.choices] == ["flow:status", "flow:handoff", "cmd:menu"]
     assert [c.label for c in p.last.choices][1] == "转人工服务"
+    # Answered with "which programme?" (the same rule in several), the offer alone too: the progress is the person's.
+    question = "my application status"
+    assert answer(question, contact="x").outcome == "which"  # (else this tests nothing)
+    en = person("n8", locale="en")
+    en.say(question)
+    assert "Which one do you mean" not in en.text and en.choice_values()[0] == "flow:status"
 
 
 def test_a_question_about_the_measures_alone_is_not_told_to_do_something_here(person) -> None:  # type: ignore[no-untyped-def]

@@ -331,6 +331,9 @@ def test_trainee_questions(person, engine, clock) -> None:
     assert alice.text == schedule
     alice.say("课程表发我看看")  # asked in a sentence: shown too, not answered with an article and a tap
     assert alice.text == schedule
+    for asked in ("我啥时候上课", "明天还上课吗", "上课地点在哪", "when is my class"):
+        alice.say(asked)
+        assert alice.text == schedule, asked
     alice.say("我今天签到了没")
     assert "signed in at 09:05" in alice.text
     alice.say("证书编号是多少")

@@ -74,16 +74,19 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("signed_today", ("签到了没", "签到了吗", "签上了吗", "签上了没", "签到成功了", "签没签到", "签到没有"),
      ("did i sign in", "am i signed in", "was i signed in", "did my sign-in work", "did i check in")),
     ("signin", ("签到",), ("sign in", "sign-in", "check in", "check-in")),
-    ("my_schedule", ("课表", "课程表", "上课时间", "几点上课", "哪天上课", "课程安排"),
-     ("class schedule", "training schedule", "my schedule", "timetable", "my classes")),
+    ("my_schedule", ("课表", "课程表", "上课时间", "几点上课", "哪天上课", "课程安排", "什么时候上课", "啥时候上课", "明天上课",
+                     "还上课吗", "上课地点", "在哪上课", "在哪里上课", "哪里上课"),
+     ("class schedule", "training schedule", "my schedule", "timetable", "my classes", "when is my class",
+      "when is class", "where is my class", "where is the class")),
     ("my_certificate", ("我的证书", "查证书", "证书查询", "证书发了", "证书下来", "证书编号"), ("my certificate",)),
     # The fund's yearly dates, asked in one's own words; with the training named ("截止" or "deadline" alone may be
     # the craftsman's filing).
     ("training_calendar", ("培训什么时候截止", "培训截止", "培训的截止", "培训时间节点", "培训的时间节点", "培训啥时候截止"),
      ("training deadline", "training deadlines", "deadlines for the training", "deadline for the training",
       "deadlines of the training", "training fund deadline", "training fund deadlines")),
-    ("status", ("申报进度", "审核进度", "评审进度", "到哪一步", "办到哪"),
-     ("my application progress", "status of my application", "application status")),
+    ("status", ("申报进度", "审核进度", "评审进度", "到哪一步", "办到哪", "申报到哪", "审到哪", "评到哪"),
+     ("my application progress", "status of my application", "application status", "where is my application",
+      "how is my application", "track my application")),
     # Reminders asked for in one's own words ("我想订阅培训提醒"); stopping them is a global word (own_words).
     ("subscribe", ("订阅", "接收提醒", "收到提醒", "提醒我", "截止前提醒", "到期提醒"),
      ("subscribe", "get reminders", "receive reminders", "remind me", "send me reminders", "notify me")),
@@ -166,7 +169,7 @@ def _with_next_steps(ctx: Ctx, asked: Asked, locale: str, reply: Reply, text: st
         return reply
     if named and steps[0].value == f"flow:{named[0]}":
         line = _("You can do this here in the chat: tap “{step}”.", step=steps[0].label)
-        if asked.outcome in ("unsure", "abstained"):
+        if asked.outcome in ("unsure", "abstained", "which"):
             # "我想查一下我的申报进度": what is wanted is plain; the articles the search half-matched ("did you
             # mean" 第二十条…) and "not in the measures" would only bury it.
             kept = tuple(Choice(c.value, _("Talk to a person")) if c.value == "flow:handoff" else c
