@@ -94,6 +94,9 @@ def _act(clerk, case_id: int, action: str) -> None:  # type: ignore[no-untyped-d
     clerk.say(str(case_id))
     assert action in clerk.choice_values(), (action, clerk.choice_values())
     clerk.say(choice=action)
+    if action.startswith("move:") and action != "move:publicity":  # asked first: the applicant is told at once
+        assert "立即通知申报人" in clerk.text or "notified at once" in clerk.text, clerk.text
+        clerk.say(choice="yes")
 
 
 def _notes(engine: Engine, person_name: str | None = None) -> list[dict]:
@@ -147,7 +150,7 @@ def test_studio_skips_public_vote_and_notifies_in_chinese(person, engine: Engine
     for key in ("preliminary", "review", "expert_review"):
         _act(bob, case_id, f"move:{key}")
     _act(bob, case_id, "history")
-    assert "expert_review" in bob.text
+    assert "资格复审 → 专家评审" in bob.text  # the stages by their titles
     bob.say("/cases")
     bob.say(choice="act")
     bob.say(str(case_id))
@@ -188,6 +191,24 @@ def test_disqualification_only_during_publicity(person, engine: Engine) -> None:
         with pytest.raises(CaseRuleError):
             close_case(session=s, case=case, outcome="disqualified", reason="异议属实", actor_id=None,
                        now=bob.clock.now)
+
+
+def test_a_move_is_confirmed_before_the_applicant_is_told_and_the_history_is_readable(engine: Engine, person) -> None:
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang)
+    before = len(_notes(engine, "wang"))
+    bob.say("/cases")
+    bob.say(choice="act")
+    bob.say(str(case_id))
+    bob.say(choice="move:preliminary")
+    assert "初审" in bob.text and len(_notes(engine, "wang")) == before  # nothing moved, nobody told yet
+    bob.say(choice="no")
+    assert "没有做任何改动" in bob.text and len(_notes(engine, "wang")) == before
+    _act(bob, case_id, "move:preliminary")
+    assert len(_notes(engine, "wang")) == before + 1
+    _act(bob, case_id, "history")
+    assert "登记" in bob.text and "推进" in bob.text and "→ 初审" in bob.text and "submitted" not in bob.text
 
 
 def test_stale_change_is_refused(engine: Engine, person) -> None:

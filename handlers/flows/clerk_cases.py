@@ -164,21 +164,57 @@ def _on_action(ctx: Ctx, answer: Answer) -> Outcome:
         lines = [_("History of case #{id}:", id=case.id)]
         for e in rc.events_of(session=ctx.session, case_id=case.id or 0):
             when = fmt_date(ctx.locale, rc.as_utc(e.created_at).astimezone(ctx.now.tzinfo).date())
-            lines.append(f"{when} · {e.action} · {e.from_stage or '-'} → {e.to_stage}" + (f" · {e.reason}"
-                                                                                         if e.reason else ""))
+            what = _(EVENT_TITLES.get(e.action, e.action))
+            moved = f"{_stage_title(ctx, case, e.from_stage)} → {_stage_title(ctx, case, e.to_stage)}" \
+                if e.from_stage and e.from_stage != e.to_stage else _stage_title(ctx, case, e.to_stage)
+            lines.append(f"{when} · {what} · {moved}" + (f" · {e.reason}" if e.reason else ""))
         return finish(Reply(text="\n".join(lines)))
+    ctx.data["action"] = value
     if value in ("move:publicity", "dates"):
-        ctx.data["action"] = value
         return goto("pub_date")
     if value.startswith("move:"):
-        try:
-            advance_case(session=ctx.session, case=case, to_stage=value[5:], actor_id=ctx.person_id, reason="",
-                         now=ctx.now)
-        except (CaseRuleError, rc.CaseConflict) as exc:
-            return _fail(ctx, exc)
-        return finish(Reply(text=_("Done: {line}. The applicant has been notified.", line=_line(ctx, case))))
-    ctx.data["action"] = value
+        return goto("confirm_move")  # the applicant is notified at once: a slip of the finger is asked about
     return goto("reason")
+
+
+# What each event of a case's history records (storage.repo_cases).
+EVENT_TITLES = {"create": N_("recorded"), "move": N_("moved"), "publicity": N_("public notice dates set"),
+                "close": N_("closed")}
+
+
+def _stage_title(ctx: Ctx, case: Case, key: str) -> str:
+    """A stage's or an outcome's title in the clerk's language (the key itself when unknown)."""
+    if key in cs.OUTCOME_TITLES:
+        return ctx._(cs.OUTCOME_TITLES[key])
+    try:
+        return ctx._(cs.stage(case.programme, key).title)
+    except KeyError:
+        return key
+
+
+def _ask_confirm_move(ctx: Ctx) -> Reply:
+    _ = ctx._
+    case = _case(ctx)
+    assert case is not None
+    target = str(ctx.data.get("action", ""))[5:]
+    return choices_reply(_("Move {line} to “{stage}”? The applicant is notified at once.", line=_line(ctx, case),
+                           stage=_stage_title(ctx, case, target)),
+                         [("yes", _("Yes, move it")), ("no", _("No, leave it as it is"))])
+
+
+def _on_confirm_move(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    case = _case(ctx)
+    if case is None:
+        return finish(Reply(text=_("This case is no longer available.")))
+    if answer.value != "yes":
+        return finish(Reply(text=_("Nothing was changed.")))
+    try:
+        advance_case(session=ctx.session, case=case, to_stage=str(ctx.data.get("action", ""))[5:],
+                     actor_id=ctx.person_id, reason="", now=ctx.now)
+    except (CaseRuleError, rc.CaseConflict) as exc:
+        return _fail(ctx, exc)
+    return finish(Reply(text=_("Done: {line}. The applicant has been notified.", line=_line(ctx, case))))
 
 
 def _ask_reason(ctx: Ctx) -> Reply:
@@ -238,7 +274,8 @@ CLERK_CASES = Flow(
         "programme": State(prompt=_ask_programme, handle=_on_programme, to=("title",)),
         "title": State(prompt=_ask_title, handle=_on_title, free_text=True, to=()),
         "case": State(prompt=_ask_case, handle=_on_case, free_text=True, to=("action",)),
-        "action": State(prompt=_ask_action, handle=_on_action, to=("pub_date", "reason")),
+        "action": State(prompt=_ask_action, handle=_on_action, to=("pub_date", "reason", "confirm_move")),
+        "confirm_move": State(prompt=_ask_confirm_move, handle=_on_confirm_move, to=()),
         "reason": State(prompt=_ask_reason, handle=_on_reason, free_text=True, prose=True, to=()),
         "pub_date": State(prompt=_ask_pub_date, handle=_on_pub_date, free_text=True, to=()),
     },
