@@ -60,7 +60,7 @@ def test_craftsman_eligible_with_priority_then_channel_and_dates(person) -> None
     alice.say("玉溪红塔")
     assert "受理单位：玉溪市红塔区总工会" in alice.text
     assert "玉溪市总工会" in alice.text and "附件1" in alice.text and "附件2" in alice.text
-    assert "600字以内" in alice.text and "一式三份" in alice.text
+    assert "600字以内" in alice.text and "一式三份" in alice.text and "线上申报可登录指定网站完成" in alice.text
     assert "《云岭工匠选树管理办法》第十条" in cited(alice)
     pick(alice, "unknown")
     assert "5个工作日" in alice.text and "公众投票" in alice.text and "谁推荐、谁初审" in alice.text

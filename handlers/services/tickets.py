@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -32,8 +33,8 @@ def ticket_no(t: Ticket) -> str:
 def age(delta: timedelta, locale: str | None = None) -> str:
     """A ticket's age, short: 35m, 5h, 3d; in ``locale``'s words when given (35分钟, 5小时, 3天)."""
     minutes = max(int(delta.total_seconds() // 60), 0)
-    value, unit = (minutes, "minute") if minutes < 60 else (minutes // 60, "hour") if minutes < 48 * 60 else \
-        (minutes // 1440, "day")
+    unit: Literal["minute", "hour", "day"] = "minute" if minutes < 60 else "hour" if minutes < 48 * 60 else "day"
+    value = minutes // {"minute": 1, "hour": 60, "day": 1440}[unit]
     if locale is None:
         return f"{value}{unit[0]}"
     from babel.dates import format_timedelta

@@ -284,7 +284,9 @@ def craftsman_channel(p: Profile) -> ChannelPlan:
     return ChannelPlan(
         route, True, body=decided.body, reasons=(
             decided.reason,
-            Reason(N_("Apply online on the designated website as well: online and offline run at the same time."),
+            # 第九条: "采取线上线下同步申报的方式进行。线上申报可登陆指定网站完成。"
+            Reason(N_("Filing runs online and offline at the same time; the online filing can be done on the "
+                      "designated website."),
                    ref(M, 9, 2), decisive=False)),
         path=_path(decided.body, decided.role, top_name), annexes=_annexes(route, top_name),
         materials=_materials(route))
