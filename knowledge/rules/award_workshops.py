@@ -55,8 +55,8 @@ def _named_questions(m: str) -> tuple[Question, ...]:
         Question("named_years", N_("How long ago was it named at that level?"), ref(m, 10, 1), options=(
             Option("2plus", N_("2 years or more")), Option("under2", N_("Less than 2 years")), UNSURE_OPTION),
                  whom=N_("the naming document of the prefecture or industry union")),
-        Question("outstanding", N_("Has it made an outstanding contribution with wide social influence (for "
-                                   "example a national award or a breakthrough widely reported)?"),
+        # 第十条: "做出突出贡献、社会影响力较大的工作室不受本级命名2年以上条件限制" (the measure gives no examples).
+        Question("outstanding", N_("Has it made an outstanding contribution, with a wide social influence?"),
                  ref(m, 10, 1), options=YES_NO_UNSURE, whom=WHOM_UNION),
     )
 
