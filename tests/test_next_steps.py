@@ -142,6 +142,7 @@ def test_a_clerks_task_asked_by_someone_else_says_who_does_it(person) -> None:  
     ("管理培训班", "登记新培训班"), ("Manage training classes", "Register a new class"),
     ("处理工单", "暂无待处理工单"), ("导出本单位的申报表", "报送并确认"), ("打开申报管理", "请选择操作"),
     ("填写申报表", "您要填写哪一份申报表"), ("Fill in an application form", "Which application form"),  # menu titles
+    ("登记培训班", "登记新培训班"), ("register a training class", "Register a new class"),  # what a clerk says
 ])
 def test_a_label_the_assistant_says_to_tap_opens_its_function_when_typed(person, typed: str,  # type: ignore[no-untyped-def]
                                                                         opened: str) -> None:

@@ -145,7 +145,8 @@ ACT_TO = ("pick", *STATES_OF.values(), *PICK_SESSION.values(), *(f"flow:{f}" for
 TRAINING_CLERK = Flow(
     name="training_classes", title=N_("Training classes (clerks)"), start="pick", enter=enter_clerk, enter_to=(),
     roles=CLERKS, menu_order=60,
-    commands=("培训班管理", "培训班", "/classes", "training classes", "manage classes", "班级管理"),
+    commands=("培训班管理", "培训班", "/classes", "training classes", "manage classes", "班级管理", "登记培训班", "登记新培训班",
+              "新建培训班", "register a training class", "register a class"),
     states={
         "pick": state(_ask_pick, _on_pick, "field", "confirm", "act", free_text=True),
         "field": FORM_KIND.states()["field"],
