@@ -72,6 +72,18 @@ def test_a_sentence_sharing_a_word_with_an_option_is_no_choice(person) -> None:
     clerk.say("3")
     clerk.say("4")
     assert "Preview of broadcast" in clerk.text and "bring your ID card." in clerk.text
+    # A typo seen in the preview: the text typed again, for the same recipients; the first draft dropped.
+    clerk.say(choice="edit")
+    assert "Type the message" in clerk.text
+    clerk.say("Dear trainees: class starts at 8:30 tomorrow.")
+    assert "Preview of broadcast" in clerk.text and "8:30 tomorrow." in clerk.text and "ID card" not in clerk.text
+    clerk.say(choice="discard")
+    # "back" at the class code is no code: whom to send it to, asked again.
+    clerk.say("broadcast")
+    clerk.say("1")
+    clerk.say("2")
+    clerk.say("back")
+    assert "Who should receive it?" in clerk.text and "no class" not in clerk.text
 
 
 def test_every_menu_flow_is_reachable_through_the_menu(person, dispatcher) -> None:

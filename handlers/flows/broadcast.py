@@ -11,6 +11,7 @@ from datetime import datetime
 
 from handlers.choices import is_sentence, resolve
 from handlers.dates import parse_day
+from handlers.fields import word_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_
 from handlers.notifications import PROGRAMME_CHOICES, fmt_date, unit_scope
@@ -162,6 +163,8 @@ def _ask_class(ctx: Ctx) -> Reply:
 
 
 def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
+    if word_of(answer.text) == "back":  # "返回" is no class code: whom to send it to, asked again
+        return goto("segment")
     try:
         ctx.data["segment"] = broadcasts.build_segment(session=ctx.session, unit=ctx.clerk_unit, kind="class",
                                                        class_code=answer.text)
@@ -208,8 +211,8 @@ def _ask_preview(ctx: Ctx) -> Reply:
     if b.relevant_until:
         lines.append(_("Relevant until {when}; after that it will not be sent.", when=_local(ctx, b.relevant_until)))
     return choices_reply("\n".join(lines), [
-        ("now", _("Send now")), ("later", _("Schedule for a time")), ("keep", _("Keep as draft")),
-        ("discard", _("Discard")),
+        ("now", _("Send now")), ("later", _("Schedule for a time")), ("edit", _("Change the text")),
+        ("keep", _("Keep as draft")), ("discard", _("Discard")),
     ])
 
 
@@ -222,6 +225,11 @@ def _on_preview(ctx: Ctx, answer: Answer) -> Outcome:
         return goto("when")
     if answer.value == "keep":
         return finish(Reply(text=_("Saved as draft #{id}.", id=b.id)))
+    if answer.value == "edit":  # the text typed again makes a new draft for the same recipients; this one is dropped
+        broadcasts.set_status(session=ctx.session, broadcast=b, status="cancelled", from_statuses=("draft",),
+                              actor=ctx.person_id, now=ctx.now)
+        ctx.data["segment"] = json.loads(b.segment)
+        return goto("text")
     if answer.value == "discard":
         broadcasts.set_status(session=ctx.session, broadcast=b, status="cancelled", from_statuses=("draft",),
                                 actor=ctx.person_id, now=ctx.now)
@@ -326,9 +334,9 @@ BROADCAST = Flow(
                          to=("segment", "class_code", "programme")),
         "programme": State(prompt=_ask_programme, handle=_on_programme, to=("stage", "text", "preview")),
         "stage": State(prompt=_ask_stage, handle=_on_stage, to=("text", "preview")),
-        "class_code": State(prompt=_ask_class, handle=_on_class, free_text=True, to=("text", "preview")),
+        "class_code": State(prompt=_ask_class, handle=_on_class, free_text=True, to=("segment", "text", "preview")),
         "text": State(prompt=_ask_text, handle=_on_text, free_text=True, prose=True, to=("preview",)),
-        "preview": State(prompt=_ask_preview, handle=_on_preview, to=("when",)),
+        "preview": State(prompt=_ask_preview, handle=_on_preview, to=("when", "text")),
         "when": State(prompt=_ask_when, handle=_on_when, free_text=True, to=()),
         "pick_draft": State(prompt=_ask_pick_draft, handle=_on_pick_draft, free_text=True, to=("preview",)),
         "pick_cancel": State(prompt=_ask_pick_cancel, handle=_on_pick_cancel, free_text=True, to=()),
