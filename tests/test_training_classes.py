@@ -583,3 +583,16 @@ def test_registration_is_a_form_with_back_skip_and_save(person) -> None:
     clerk.say("昆明市职业技能培训中心")
     clerk.say("save")
     assert "not registered" in clerk.text
+
+
+def test_a_name_field_takes_a_name_not_a_phone_number_or_a_digit() -> None:
+    """A phone number typed one field early ("13812345678" as 负责人), or "1", is no name on 附件3/附件4."""
+    from handlers.services.errors import InvalidInput
+    from handlers.services.training import CLASS_FIELDS, parse_field
+
+    assert CLASS_FIELDS["responsible_person"] == CLASS_FIELDS["head_teacher"] == "name"
+    assert parse_field("name", " 李四 ") == "李四" and parse_field("name", "Zhao Wu") == "Zhao Wu"
+    for typed in ("13812345678", "1", "李", "王5"):
+        with pytest.raises(InvalidInput):
+            parse_field("name", typed)
+    assert parse_field("text", "13812345678") == "13812345678"  # an address or a trade may hold digits

@@ -61,15 +61,24 @@ PHONE_FORMAT = N_("Please type a mobile number (11 digits) or a landline such as
 # key -> kind. Kinds: text, phone, count, date, hours; the project and the level are chosen from lists.
 CLASS_FIELDS: dict[str, str] = {
     "training_unit": "text", "training_unit_address": "text", "class_address": "text",
-    "responsible_person": "text", "responsible_phone": "phone", "head_teacher": "text",
+    "responsible_person": "name", "responsible_phone": "phone", "head_teacher": "name",
     "head_teacher_phone": "phone", "trade": "text", "men": "count", "women": "count",
     **{f"cat_{k}": "count" for k in CATEGORIES}, "start_date": "date", "end_date": "date", "total_hours": "hours"}
 
 
+NAME_MAX = 30
+NAME_FORMAT = N_("Please type the person's name (2 to 30 characters, no digits).")
+
+
 def parse_field(kind: str, raw: str) -> Any:
-    """One typed field of the class form, checked: text (≤ 200), phone (mobile or landline), count and hours
-    (whole numbers), date (with its year, as ISO text). Raises :class:`InvalidInput`."""
+    """One typed field of the class form, checked: text (≤ 200), a person's name (2 to 30 characters, no digit:
+    a phone number typed one field early is no name), phone (mobile or landline), count and hours (whole numbers),
+    date (with its year, as ISO text). Raises :class:`InvalidInput`."""
     text = raw.strip()
+    if kind == "name":
+        if not 2 <= len(text) <= NAME_MAX or any(ch.isdigit() for ch in text):
+            raise InvalidInput(NAME_FORMAT)
+        return text
     if kind == "phone":
         if not valid_phone(text):
             raise InvalidInput(PHONE_FORMAT)

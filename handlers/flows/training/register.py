@@ -21,15 +21,15 @@ from knowledge.rules.training import CATEGORIES, CATEGORY_LABELS_EN, PROJECT_LAB
 from storage import repo_training as repo
 from storage.crypto import encrypt
 
-# (key, kind, prompt). Kinds: project, text, phone, level, sexes, count, date, hours.
+# (key, kind, prompt). Kinds: project, text, name, phone, level, sexes, count, date, hours.
 FORM: tuple[tuple[str, str, str], ...] = (
     ("project", "project", N_("Register a class (Annex 3). Which project is it?")),
     ("training_unit", "text", N_("Training unit (培训单位, the school or training centre)?")),
     ("training_unit_address", "text", N_("Address of the training unit?")),
     ("class_address", "text", N_("Address where the class is held?")),
-    ("responsible_person", "text", N_("Name of the person responsible (负责人)?")),
+    ("responsible_person", "name", N_("Name of the person responsible (负责人)?")),
     ("responsible_phone", "phone", N_("Phone of the person responsible?")),
-    ("head_teacher", "text", N_("Name of the head teacher (班主任)?")),
+    ("head_teacher", "name", N_("Name of the head teacher (班主任)?")),
     ("head_teacher_phone", "phone", N_("Phone of the head teacher?")),
     ("trade", "text", N_("Trade or specialty taught (培训专业/工种)?")),
     ("level", "level", N_("Training level (培训等级)? Choose or type it.")),
@@ -124,7 +124,7 @@ def _sexes(ctx: Ctx, answer: Answer) -> Any:
 
 
 PARSERS = {"project": _project, "level": lambda ctx, a: a.value or a.text.strip()[:30], "sexes": _sexes,
-           **{kind: _checked(kind) for kind in ("phone", "count", "hours", "date")}}
+           **{kind: _checked(kind) for kind in ("name", "phone", "count", "hours", "date")}}
 FORM_KIND = Form(ClassBook(), review="confirm")
 
 

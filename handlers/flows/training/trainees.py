@@ -89,7 +89,7 @@ def _on_id(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 def _on_name(ctx: Ctx, answer: Answer) -> Outcome:
-    _trainee(ctx).name = required_text(ctx, answer, 50)
+    _trainee(ctx).name = service(ctx, training.parse_field, "name", answer.text)
     return goto("category")
 
 
