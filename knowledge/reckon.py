@@ -223,10 +223,17 @@ _RULES: dict[tuple[str, int], _Rule] = {
 }
 
 
+# A number said against a bound ("超过55岁", "不到5个人", "不满两年", "fewer than 5 people"; not "差不多30万", which
+# is about it): no value to check,
+# and checked as if it were one, the line would say the opposite; the rule is quoted without a line of working.
+_COMPARED = re.compile(r"(?:超过|超出|不到|没到|未到|不满|未满|没满|少于|低于|小于|多于|高于|大于|不足|不够)\s*\d|"
+                       r"\b(?:fewer|less|more|older|younger|under|over|below|above)\s+(?:than\s+)?\d", re.IGNORECASE)
+
+
 def reckon(measure: str, article: int, question: str) -> Working | None:
     """One line of working for ``question`` under the article, or None."""
     rule = _RULES.get((measure, article))
-    if rule is None:
+    if rule is None or _COMPARED.search(_digits(question)):
         return None
     nums = numbers(question)
     return rule(nums, measure, article, question) if nums else None

@@ -66,6 +66,17 @@ def test_working_lines() -> None:
     assert reckon("training", 16, "2026年12月开班，预算30万").params["total"] == "300,000"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(("measure", "article", "question"), [
+    ("station", 10, "技师工作站领衔人超过55岁了还能报吗"), ("station", 10, "团队不到5个人能报技师工作站吗"),
+    ("training", 7, "脱贫培训不到15天行不行"), ("studio", 10, "命名不满两年能报省级创新工作室吗"),
+    ("station", 10, "our team has fewer than 5 people, can we apply?")])
+def test_a_number_said_against_a_bound_gets_no_line_of_working(measure: str, article: int, question: str) -> None:
+    """"不到5个人" checked as 5 people would read "meets the minimum of 5": the rule is quoted, no working."""
+    assert reckon(measure, article, question) is None
+    assert reckon(measure, article, question.replace("不到", "只有").replace("超过", "").replace("fewer than ", "")) \
+        is not None or measure == "studio"
+
+
 @pytest.mark.parametrize(("question", "age"), [("我58了还能当领衔人吗", 58), ("我都五十八了", 58), ("I am 57, still ok?", 57),
                                               ("my dad is 61 years old", 61), ("我们有58个人", None),
                                               ("我师傅58了还能评吗", 58), ("my master is 58, can he lead it?", 58),
