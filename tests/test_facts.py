@@ -290,6 +290,16 @@ def test_a_correction_replaces_one_fact() -> None:
     assert (new.age, new.years_in_trade, new.skill_grade) == (48, 22, "高级技师")
 
 
+@pytest.mark.parametrize(("text", "key", "value"), [
+    ("我们想报技师工作站 团队不到5个人", "team_size", 4), ("我们厂想申报技师工作站 领头的师傅不到55岁", "lead_age", 54),
+    ("脱贫培训不到15天", "days", 14), ("创新工作室被州总工会命名还不到一年", "named_years", 0),
+    ("工作站团队超过5个人", "team_size", 6), ("领衔人超过55岁了", "age", 56),
+    ("干了超过20年", "years_in_trade", 20)])  # how long one worked is said roughly: as said
+def test_a_number_said_against_a_bound_is_the_whole_number_past_it(text: str, key: str, value: int) -> None:
+    """Read as the bound itself, "不到5个人" would meet the workstation's 5 and "超过55岁" its age limit."""
+    assert getattr(extract(text), key) == value
+
+
 def test_a_bare_age_corrects_the_lead_expert_described_before() -> None:
     old = extract("我们厂想申报技师工作站 领头的师傅今年五十六岁 高级技师")
     assert (old.age, old.lead_age) == (None, 56)

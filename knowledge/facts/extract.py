@@ -64,10 +64,28 @@ _TRAINEE_KINDS = (
 )
 
 
+_BOUNDED = re.compile(r"(超过|超出|不到|没到|未到|不满|未满|没满|少于|低于|小于|多于|高于|大于|不足|不够|"
+                      r"\b(?:fewer|less|more|older|younger|under|over|below|above)\s+(?:than\s+)?)\s*(\d+)(?![.\d])"
+                      r"(\s*(?:周?岁|个?人|名|天|日|days?|people|persons|members|years old)?)")
+_BELOW = re.compile(r"不到|没到|未到|不满|未满|没满|少于|低于|小于|不足|不够|fewer|less|younger|under|below")
+
+
+def _past_the_bound(m: re.Match[str]) -> str:
+    """Below a bound, the number under it; above one, the number over it when it is an age, a head count or
+    days (checked against a rule's bound). "干了超过20年", "over 40 years" stay as said: how long one has
+    worked is said roughly and bounds nothing."""
+    below = _BELOW.match(m[1]) is not None
+    if not below and not m[3].strip():
+        return m[0]
+    return f"{m[1]}{max(int(m[2]) + (-1 if below else 1), 0)}{m[3]}"
+
+
 def extract(text: str) -> Facts:
     """The facts ``text`` states about the person (or their studio, station or class)."""
     t = normalize(text)
-    n = taken_back(_arabic(t))  # "我42，不对，43了": the numbers as finally said
+    # "我42，不对，43了": the numbers as finally said; one said against a bound is the nearest whole number past it
+    # ("团队不到5个人" 4, "超过55岁" 56, "不到一年" 0): read as the bound itself, the check would find it met.
+    n = _BOUNDED.sub(_past_the_bound, taken_back(_arabic(t)))
     problems: list[Problem] = []
     # Programme first: it tells whose age a number is and what a head count counts.
     programme = _programme(t)
