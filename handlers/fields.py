@@ -24,6 +24,10 @@ SKIP = frozenset(normalize(w) for w in ("跳过", "skip", "/skip", "略过", "�
 BACK = frozenset(normalize(w) for w in ("返回", "back", "/back", "上一步", "上一题", "返回上一题", "改上一题",
                                          "修改上一题"))
 SAVE = frozenset(normalize(w) for w in ("保存", "save", "/save", "保存退出", "稍后再填", "以后再填"))
+# "我刚才选错了", "上一题点错了": the previous answer to change, said in a short sentence.
+_BACK_SAID = re.compile(r"(?:选|点|按|答|填|打)错了?|上一题错了|wrong (?:answer|option|choice|button)|pressed the wrong")
+BACK_SAID_MAX = 12
+
 # Keep the answer already given (a field reached again by "back" or from the review shows it).
 KEEP = frozenset(normalize(w) for w in ("不变", "不改", "不用改", "不修改", "不用修改", "保持", "保持不变", "没变", "照旧", "原样",
                                          "维持原样", "就这样", "keep", "keep it", "unchanged", "no change", "leave it"))
@@ -33,7 +37,7 @@ NO = ("否", "不是", "没有", "无", "不", "没", "不对", "no", "n", "nope
 
 # A question, not a short value (a name, a post, an address): a question mark, a question word or particle.
 _QUESTION = re.compile(r"[吗呢？?]|几[份个次天年]|多少|怎么|怎样|如何|什么|啥|哪里|哪些|哪个|是否|要不要|需不需要|能不能|可不可以|"
-                       r"是不是|有没有|会不会|算不算|行不行|(?:有|能|会|行|算|要|可以)[^，,。；;\s]{0,8}不$|"
+                       r"是不是|有没有|会不会|算不算|行不行|多久|多长时间|多长|(?:有|能|会|行|算|要|可以)[^，,。；;\s]{0,8}不$|"
                        r"^(?:how|what|when|where|who|which|why|can|could|do|does|is|are|will|should)\b", re.I)
 
 
@@ -64,8 +68,10 @@ def reads_as_question(text: str) -> bool:
 def word_of(text: str) -> str | None:
     """"skip", "back", "save" or "keep" when ``text`` is one of the form words; None otherwise."""
     key = normalize(text)
-    return next((word for word, said in (("skip", SKIP), ("back", BACK), ("save", SAVE), ("keep", KEEP))
-                 if key in said), None)
+    found = next((word for word, said in (("skip", SKIP), ("back", BACK), ("save", SAVE), ("keep", KEEP))
+                  if key in said), None)
+    short = len(key) <= BACK_SAID_MAX * (3 if key.isascii() else 1)
+    return found or ("back" if short and _BACK_SAID.search(key) else None)
 
 
 # -- the rules ------------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ _ACK = ("好", "好的", "好滴", "好嘞", "好吧", "好了", "嗯", "嗯嗯"
         "understand", "ok understand", "alright", "all right", "sure", "cool", "great", "fine", "yes", "yep", "yeah",
         "noted", "good")
 _BYE = ("再见", "拜拜", "拜", "拜了", "88", "886", "回头见", "下次见", "再会", "告辞", "告辞了", "下次再聊", "我下了", "先这样",
-        "走了", "我走了", "先走了", "下了", "先下了", "下线了", "下线", "回见", "明天见", "bye", "bye bye", "goodbye", "see you", "see ya", "catch you later",
+        "走了", "我走了", "先走了", "下了", "先下了", "下线了", "下线", "回见", "明天见", "晚安", "good night", "bye", "bye bye", "goodbye", "see you", "see ya", "catch you later",
         "will catch you later", "have a good day", "have a nice day")
 _DONE = ("没有了", "没了", "没有", "没事了", "没事", "不用了", "不用", "不需要了", "暂时没有", "就这些", "就这样", "没别的事了",
          "没别的了", "没啥了", "没得了", "没得啥子了", "莫得了", "莫得", "别的没啥了", "none", "没有其他问题了", "没有其他需要了", "暂时没有其他问题了", "冇啦", "暂时唔使",
@@ -61,9 +61,12 @@ _BOT = ("你是机器人吗", "你是机器人吧", "你是机器人", "是机�
         "是真人吗", "真人吗", "你是人吗", "你是人工吗", "是人工吗", "你是ai吗", "你是人工智能吗", "是自动回复吗", "自动回复吗",
         "有真人吗", "are you a bot", "are you a robot", "are you human", "are you a human", "are you a real person",
         "are you real", "are you ai", "are you an ai", "is this a bot", "is this a real person", "is this automated",
-        "am i talking to a bot", "am i talking to a real person", "am i talking to a human", "bot?")
+        "am i talking to a bot", "am i talking to a real person", "am i talking to a human", "bot?", "r u a bot",
+        "r u a real person", "r u real", "r u human", "are u a bot", "are u a real person", "are u real", "are u human",
+        "你叫什么名字", "你叫啥名字", "你叫啥", "你是哪个")
 # Praise is acknowledged: "你好厉害" is no question about the measures.
 _PRAISE = ("你好厉害", "好厉害", "厉害", "真厉害", "太厉害了", "真棒", "太棒了", "好棒", "棒", "真好", "给力", "牛", "很牛", "赞",
+           "你好聪明", "好聪明", "真聪明", "聪明",
            "点赞", "good job", "great job", "well done", "awesome", "nice", "you're great", "you are great", "amazing")
 _TALK_WORDS: dict[str, str] = {w: kind for kind, words in ((THANKS, _THANKS), (ACK, (*_ACK, *_PRAISE)), (BYE, _BYE),
                                                            (DONE, _DONE), (BOT, _BOT))
@@ -328,7 +331,9 @@ def meaning(text: str) -> str | None:
         clause = " ".join(_SYMBOLS.sub("", raw).split()).strip(" '\"“”")
         if not clause:
             continue
-        if (word := _word(clause)) is not None:  # (before small talk: "唔该用中文同我讲" asks for Chinese)
+        if _TALK_WORDS.get(_PARTICLES.sub("", clause)) == BOT:  # "r u a real person": asked, not asking for one
+            talk.append(BOT)
+        elif (word := _word(clause)) is not None:  # (before small talk: "唔该用中文同我讲" asks for Chinese)
             words.append(word)
         elif (kind := _talk(clause)) is not None:
             if asides and (kind == ACK or clause in ("no", "没有", "不", "nope")):

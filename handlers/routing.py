@@ -60,7 +60,7 @@ GLOBAL_COMMANDS: dict[str, tuple[str, ...]] = {
     "help": ("/help", "帮助", "help", "?", "？", "怎么用", "how does this work", "how do i use this"),
     # "What can you do" is answered by the introduction, which says what the assistant is for.
     "start": ("/start", "开始", "start", "你好", "hello", "hi", "您好", "在吗", "在么", "在不在", "有人吗", "你能做什么", "你能干什么", "你会什么", "你能干嘛", "你能干啥", "你能做啥", "你会干啥", "你到底能干啥", "你到底能干什么", "你都能干啥",
-              "你是谁", "有什么功能", "有哪些功能", "能办什么", "都能办什么", "what can you do", "what do you do",
+              "你是谁", "有什么功能", "有哪些功能", "能办什么", "都能办什么", "what can you do", "what can u do", "what do you do",
               "who are you"),
 }
 COMMAND_OF = {normalize(word): name for name, words in GLOBAL_COMMANDS.items() for word in words}

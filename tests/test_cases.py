@@ -211,6 +211,17 @@ def test_a_move_is_confirmed_before_the_applicant_is_told_and_the_history_is_rea
     assert "登记" in bob.text and "推进" in bob.text and "→ 初审" in bob.text and "submitted" not in bob.text
 
 
+def test_back_at_the_reason_closes_nothing(engine: Engine, person) -> None:
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang)
+    _act(bob, case_id, "withdrawn")
+    bob.say("返回")
+    assert "请选择操作" in bob.text or "What do you want to do" in bob.text or "要做什么" in bob.text, bob.text
+    with session_scope(engine) as s:
+        assert s.get(Case, case_id).outcome in ("", None)
+
+
 def test_stale_change_is_refused(engine: Engine, person) -> None:
     wang = person("wang")
     bob = person("bob", clerk=KM)

@@ -134,6 +134,11 @@ def test_a_refusal_lets_the_deciding_answer_be_changed_keeping_the_others(person
     assert "您的企业是否有以下情形" in erin.text and "no_union" in erin.choice_values()
     pick(erin, "none")
     assert "结论：您目前不能申报" not in erin.text and "已被命名" not in erin.text
+    mid = person("mid")  # said before the verdict: the previous question again
+    mid.say("技师工作站")
+    answer_all(mid, "yes")
+    mid.say("我刚才选错了")
+    assert "依托单位" in mid.text and "已被州（市）" not in mid.text
     for typed in ("我刚才选错了", "back", "点错了 改一下"):
         p = person(f"erin-{typed}")
         p.say("云岭工匠")
@@ -361,6 +366,11 @@ def test_a_sanction_said_to_be_over_is_no_exclusion(person) -> None:
 
 
 def test_a_question_typed_at_a_yes_no_step_is_not_taken_as_yes(person) -> None:
+    asked = person("asked")  # a question that names an exclusion's word is no choice of it
+    asked.say("云岭工匠")
+    answer_all(asked, "no", "yes", "yes")
+    asked.say("诫勉的影响期是多久")
+    assert "目前不能申报" not in asked.text and "以下情形" in asked.text
     for typed in ("是不是要求是党员啊", "对了户口不在云南有影响不"):
         p = person(typed)
         p.say("云岭工匠")

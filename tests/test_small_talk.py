@@ -19,7 +19,8 @@ ZH, EN = translator("zh"), translator("en")
     ("再见", BYE), ("好的，再见", BYE), ("88", BYE), ("Thanks, bye!", BYE),
     ("没有了", DONE), ("不用了", DONE), ("no thanks", DONE),
     ("你是机器人吗", BOT), ("你是真人吗？", BOT), ("Are you a real person?", BOT), ("are you a bot", BOT),
-    ("你好厉害", ACK), ("太棒了 谢谢", THANKS), ("good job", ACK),
+    ("你好厉害", ACK), ("太棒了 谢谢", THANKS), ("good job", ACK), ("r u a real person?", BOT), ("你好聪明啊😂", ACK),
+    ("晚安", BYE),
 ])
 def test_small_talk_is_read_from_the_whole_message(text: str, kind: str) -> None:
     assert kind_of(text) == kind

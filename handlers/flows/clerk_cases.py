@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 from handlers import dates
+from handlers.fields import word_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_
 from handlers.notifications import describe_case, fmt_date
@@ -223,6 +224,8 @@ def _ask_reason(ctx: Ctx) -> Reply:
 
 def _on_reason(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
+    if word_of(answer.text) == "back":  # "返回" is no reason: nothing closed, the actions again
+        return goto("action")
     reason = answer.text.strip()
     if len(reason) < 2:
         raise Invalid(_("Please give a reason; the applicant will see it."))
@@ -276,7 +279,7 @@ CLERK_CASES = Flow(
         "case": State(prompt=_ask_case, handle=_on_case, free_text=True, to=("action",)),
         "action": State(prompt=_ask_action, handle=_on_action, to=("pub_date", "reason", "confirm_move")),
         "confirm_move": State(prompt=_ask_confirm_move, handle=_on_confirm_move, to=()),
-        "reason": State(prompt=_ask_reason, handle=_on_reason, free_text=True, prose=True, to=()),
+        "reason": State(prompt=_ask_reason, handle=_on_reason, free_text=True, prose=True, to=("action",)),
         "pub_date": State(prompt=_ask_pub_date, handle=_on_pub_date, free_text=True, to=()),
     },
     commands=("/cases", "申报管理", "案件管理", "case desk"), menu_order=500,
