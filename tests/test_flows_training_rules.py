@@ -73,8 +73,21 @@ def test_days_beside_the_head_count_are_both_taken(person) -> None:  # type: ign
     dan.say("20")
     dan.say("30人 25天")
     dan.say("0")
+    dan.say("不对 是20天")  # at the appraisal fee: the days corrected, the fee asked again
+    assert "培训天数改为 20 天" in dan.text and "鉴定费" in dan.text
     dan.say("0")
-    assert "学员30人" in dan.text and "培训25天" in dan.text
+    assert "学员30人" in dan.text and "培训20天" in dan.text
+    eve = person("eve")  # the days and the head count at the days step
+    eve.say("/subsidy")
+    eve.say("助力脱贫攻坚专项技能培训")
+    eve.say("30人 25天")
+    assert "学费" in eve.text and "多少人" not in eve.text
+    fay = person("fay")  # the upgrade project counts no days: said, and the head count asked again
+    fay.say("/subsidy")
+    fay.say("职工（农民工）技能提升培训")
+    fay.say("1800")
+    fay.say("不对 是40天")
+    assert "与培训天数无关" in fay.text and "多少人" in fay.text
 
 
 def test_subsidy_in_english_short_poverty_class(person) -> None:  # type: ignore[no-untyped-def]

@@ -59,6 +59,7 @@ def _amount(ctx: Ctx, answer: Answer) -> Decimal:
 
 # Days said ("20天", "twenty days" is read by typed_span): taken out, what is left shows whether a head count
 # was said beside them ("30人 20天").
+_HEADS_SAID = re.compile(r"\d+\s*(?:人|名|个?学员|位)|\d+\s+(?:people|trainees|persons|learners)", re.I)
 _DAYS_SAID = re.compile(r"[\d一二两三四五六七八九十百千]+\s*(?:天|日|days?\b)", re.I)
 
 
@@ -106,6 +107,10 @@ def _ask_days(ctx: Ctx) -> Reply:
 def _on_days(ctx: Ctx, answer: Answer) -> Outcome:
     # "一个月" is asked again, not read as 1 day
     ctx.data["days"] = _count(ctx, answer, N_("days"), parse_span(answer.text, "day", ctx._))
+    rest = _DAYS_SAID.sub(" ", answer.text)
+    if _HEADS_SAID.search(rest) and (heads := typed_number(rest)) is not None:  # "30人 25天": both at once
+        ctx.data["trainees"] = _count(ctx, answer, N_("trainees"), heads)
+        return goto("tuition")
     return goto("trainees")
 
 
@@ -113,14 +118,26 @@ def _ask_trainees(ctx: Ctx) -> Reply:
     return Reply(text=ctx._("How many trainees?"))
 
 
+def _days_corrected(ctx: Ctx, answer: Answer, state: str) -> Outcome | None:
+    """Days said at a later step ("不对 是40天") correct the days said before, and the step is asked again; the
+    upgrade project's subsidy counts no days, which is said. None when no days are said."""
+    days = typed_span(answer.text, "day")[0]
+    if days is None or (state == "trainees" and typed_number(_DAYS_SAID.sub(" ", answer.text)) is not None):
+        return None
+    if "days" not in ctx.data:
+        raise Invalid(ctx._("The subsidy of this project does not depend on the number of days."))
+    ctx.data["days"] = _count(ctx, answer, N_("days"), days)
+    return goto(state, Reply(text=ctx._("Noted: the training lasts {days} days.", days=days)))
+
+
 def _on_trainees(ctx: Ctx, answer: Answer) -> Outcome:
+    if (corrected := _days_corrected(ctx, answer, "trainees")) is not None:
+        return corrected
     heads = None
     if "days" in ctx.data and (days := typed_span(answer.text, "day")[0]) is not None:
-        # Days said here correct the days said before ("不对 是40天"): no head count. Beside one ("30人 20天"), both
-        # are taken; alone, the trainees are asked again.
+        # Beside a head count ("30人 20天"), both are taken.
         ctx.data["days"] = _count(ctx, answer, N_("days"), days)
-        if (heads := typed_number(_DAYS_SAID.sub(" ", answer.text))) is None:
-            return goto("trainees", Reply(text=ctx._("Noted: the training lasts {days} days.", days=days)))
+        heads = typed_number(_DAYS_SAID.sub(" ", answer.text))
     ctx.data["trainees"] = _count(ctx, answer, N_("trainees"), heads)
     if ctx.data.get("project") == tr.UPGRADE:
         return _result(ctx)
@@ -133,6 +150,8 @@ def _ask_tuition(ctx: Ctx) -> Reply:
 
 
 def _on_tuition(ctx: Ctx, answer: Answer) -> Outcome:
+    if (corrected := _days_corrected(ctx, answer, "tuition")) is not None:
+        return corrected
     ctx.data["tuition"] = str(_amount(ctx, answer))
     return goto("appraisal")
 
@@ -143,6 +162,8 @@ def _ask_appraisal(ctx: Ctx) -> Reply:
 
 
 def _on_appraisal(ctx: Ctx, answer: Answer) -> Outcome:
+    if (corrected := _days_corrected(ctx, answer, "appraisal")) is not None:
+        return corrected
     ctx.data["appraisal"] = str(_amount(ctx, answer))
     return _result(ctx)
 
@@ -160,10 +181,10 @@ SUBSIDY = Flow(
     states={
         "project": State(prompt=_ask_project, handle=_on_project, to=("standard", "days")),
         "standard": State(prompt=_ask_standard, handle=_on_standard, free_text=True, to=("trainees",)),
-        "days": State(prompt=_ask_days, handle=_on_days, free_text=True, to=("trainees",)),
-        "trainees": State(prompt=_ask_trainees, handle=_on_trainees, free_text=True, to=("tuition",)),
-        "tuition": State(prompt=_ask_tuition, handle=_on_tuition, free_text=True, to=("appraisal",)),
-        "appraisal": State(prompt=_ask_appraisal, handle=_on_appraisal, free_text=True, to=()),
+        "days": State(prompt=_ask_days, handle=_on_days, free_text=True, to=("trainees", "tuition")),
+        "trainees": State(prompt=_ask_trainees, handle=_on_trainees, free_text=True, to=("trainees", "tuition")),
+        "tuition": State(prompt=_ask_tuition, handle=_on_tuition, free_text=True, to=("tuition", "appraisal")),
+        "appraisal": State(prompt=_ask_appraisal, handle=_on_appraisal, free_text=True, to=("appraisal",)),
     },
     commands=("/subsidy", "补贴怎么算", "培训补贴", "培训补贴怎么算", "补贴计算", "subsidy",
               "training subsidy", "how is the subsidy calculated"),
