@@ -57,6 +57,7 @@ def test_a_sentence_sharing_a_word_with_an_option_is_no_choice(person) -> None:
     clerk.say("3")  # subscribers of a programme
     clerk.say("4")  # skills training
     assert "Preview of broadcast" in clerk.text and "附件4 roster are due 10 December." in clerk.text
+    assert "0 recipients" in clerk.text and "it would reach no one" in clerk.text  # nobody has subscribed yet
     # A label typed near enough is still its option; a short word that is none is asked again.
     clerk.say("cancel")
     clerk.say("broadcast")

@@ -208,6 +208,8 @@ def _ask_preview(ctx: Ctx) -> Reply:
     assert b is not None
     count = broadcasts.recipient_count(session=ctx.session, unit=b.unit, segment=json.loads(b.segment))
     lines = [_("Preview of broadcast #{id} — {count} recipients:", id=b.id, count=count), "", b.text, ""]
+    if count == 0:
+        lines.append(_("Nobody matches these recipients yet: sent now, it would reach no one."))
     if b.relevant_until:
         lines.append(_("Relevant until {when}; after that it will not be sent.", when=_local(ctx, b.relevant_until)))
     return choices_reply("\n".join(lines), [
