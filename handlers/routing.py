@@ -29,7 +29,7 @@ from handlers.choices import (
     word_forms,
 )
 from handlers.errors import Invalid
-from handlers.fields import BACK, SAVE, SKIP
+from handlers.fields import BACK, SAVE, SKIP, word_of
 from handlers.flow import LANGUAGE_SET, Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
 from handlers.i18n import N_, translator
 from handlers.menus import Menus
@@ -480,6 +480,13 @@ def stray_number(r: Router, t: Turn) -> list[Reply] | None:
                          "it, or type your question."))
 
 
+def stray_back(r: Router, t: Turn) -> list[Reply] | None:
+    """"返回" / "back" with no step open is no question of the measures: the main menu."""
+    if t.value is not None or word_of(t.text) != "back":
+        return None
+    return r.show_menu(t.ctx, t.conv, t.ctx._("There is no step open to go back in. Here is the main menu."))
+
+
 def no_text(r: Router, t: Turn) -> list[Reply] | None:
     if t.text:
         return None
@@ -557,6 +564,7 @@ RULES: tuple[Rule, ...] = (
     asked,
     small_talk,  # ("88", "886": a goodbye, not a number on no list)
     stray_number,
+    stray_back,
     no_text,
     listened,
     faq,

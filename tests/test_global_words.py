@@ -347,3 +347,11 @@ def test_polite_wrapping_is_stripped_only_round_a_whole_word() -> None:
         assert word_forms(text)[-1] not in ("sis", "less", "menu", "cancel"), text
     assert word_forms("cancel my class registration for next week please") == (
         "cancel my class registration for next week please",)  # longer than a word: as typed only
+
+
+def test_back_with_no_step_open_shows_the_main_menu(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("stray-back")
+    p.say("云岭工匠每年评几个")
+    p.say("返回")
+    assert "没有正在办理的步骤可以返回" in p.text and "cmd:menu" not in p.choice_values() and not p.last.citations
+    assert any(v.startswith(("menu:", "flow:")) for v in p.choice_values())
