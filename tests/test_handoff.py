@@ -61,6 +61,26 @@ def test_full_handoff_round_trip(person, engine) -> None:
         assert (ticket.status, ticket.rating) == ("closed", 5)
 
 
+def test_an_unanswered_ticket_is_closed_only_when_confirmed_and_the_person_is_told(person, engine) -> None:
+    _open_ticket(person)
+    clerk = person("li", clerk="大理白族自治州总工会")
+    clerk.say("工单")
+    clerk.say("1")
+    clerk.say(choice="close")
+    assert "还没有答复" in clerk.text and "close" in clerk.choice_values()
+    clerk.say(choice="back")  # a slip: nothing closed
+    with Session(engine) as s:
+        assert s.exec(select(Ticket)).one().status == "open"
+    clerk.say("1")
+    clerk.say(choice="close")
+    clerk.say(choice="close")
+    assert "已通知提问人" in clerk.text
+    with Session(engine) as s:
+        assert s.exec(select(Ticket)).one().status == "closed"
+    told = [json.loads(m.body)["text"] for m in _outbox(engine) if m.kind == "ticket"]
+    assert any("已关闭您的工单 GD000001" in t and "人工" in t for t in told), told
+
+
 def test_person_can_continue_the_thread(person, engine) -> None:
     worker = _open_ticket(person)
     clerk = person("li", clerk="大理白族自治州总工会")

@@ -288,8 +288,33 @@ def _on_ticket(ctx: Ctx, a: Answer) -> Outcome:
         service.mark_faq(ctx.session, ticket=t, clerk_id=ctx.person_id)
         return goto("ticket", Reply(text=_("Marked: it will appear in the FAQ review list.")))
     if a.value == "close":
-        service.close(ctx.session, ticket=t, clerk_id=ctx.person_id, now=ctx.now)
-        return finish(Reply(text=_("Ticket {no} closed.", no=ticket_no(t))))
+        if not service.answered(ctx.session, t):  # closed unanswered by a slip, the question would be lost
+            return goto("confirm_close")
+        return _close(ctx, t)
+    return goto("queue")
+
+
+def _close(ctx: Ctx, t: Ticket) -> Outcome:
+    service.close(ctx.session, ticket=t, clerk_id=ctx.person_id, now=ctx.now)
+    return finish(Reply(text=ctx._("Ticket {no} closed; the person has been told.", no=ticket_no(t))))
+
+
+def _ask_confirm_close(ctx: Ctx) -> Reply:
+    _ = ctx._
+    t = _unit_ticket(ctx)
+    return choices_reply(_("Ticket {no} has no answer yet. Close it anyway? The person is told it was closed.",
+                           no=ticket_no(t)),
+                         [("answer", _("Claim and answer")), ("close", _("Close it unanswered")),
+                          ("back", _("Back to the list"))])
+
+
+def _on_confirm_close(ctx: Ctx, a: Answer) -> Outcome:
+    t = _unit_ticket(ctx)
+    if a.value == "answer":
+        service.claim(ctx.session, ticket=t, clerk_id=ctx.person_id)
+        return goto("answer")
+    if a.value == "close":
+        return _close(ctx, t)
     return goto("queue")
 
 
@@ -311,7 +336,8 @@ TICKETS = Flow(
     name="tickets", title=N_("Tickets (clerks)"), start="queue", enter=_queue_enter, enter_to=(), roles=frozenset({"clerk"}),
     states={
         "queue": State(_ask_queue, _on_queue, to=("ticket",)),
-        "ticket": State(_ask_ticket, _on_ticket, to=("answer", "queue")),
+        "ticket": State(_ask_ticket, _on_ticket, to=("answer", "queue", "confirm_close")),
+        "confirm_close": State(_ask_confirm_close, _on_confirm_close, to=("answer", "queue")),
         "answer": State(_ask_answer, _on_answer, free_text=True, prose=True, to=()),
     },
     commands=("/tickets", "工单", "工单列表", "tickets"), menu_order=720,

@@ -112,10 +112,24 @@ def mark_faq(session: Session, *, ticket: Ticket, clerk_id: int | None) -> None:
     repo.audit(session=session, actor_person_id=clerk_id, action="ticket.faq", subject=ticket_no(ticket))
 
 
+CLOSED_NOTE = N_("{unit} closed your ticket {no}. If your question is still open, type 'human' to ask again.")
+
+
 def close(session: Session, *, ticket: Ticket, clerk_id: int | None, now: datetime) -> None:
+    """A clerk closes the ticket; the person is told, in their language, and how to ask again."""
     ticket.status, ticket.closed_at = "closed", now
     session.add(ticket)
+    owner = session.get(Person, ticket.person_id)
+    _p = translator(owner.locale if owner else "zh")
+    body = Reply(text=_p(CLOSED_NOTE, unit=ticket.unit, no=ticket_no(ticket)))
+    repo.enqueue(session=session, person_id=ticket.person_id, body=reply_to_dict(body),
+                 dedupe_key=f"ticket:{ticket.id}:closed", kind="ticket")
     repo.audit(session=session, actor_person_id=clerk_id, action="ticket.close", subject=ticket_no(ticket))
+
+
+def answered(session: Session, ticket: Ticket) -> bool:
+    """Whether a clerk has written in the ticket's thread."""
+    return any(m.author == "clerk" for m in tickets.thread(session=session, ticket_id=ticket.id or 0))
 
 
 def answer(session: Session, *, ticket: Ticket, clerk_id: int | None, text: str, now: datetime,
