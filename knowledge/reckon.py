@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from knowledge.facts.numbers import NOT_THRESHOLD
+from knowledge.facts.numbers import BOUND, NOT_THRESHOLD
 from knowledge.models import ArticleRef, ref
 from knowledge.rules.award_workshops import (
     NAMED_YEARS_MIN,
@@ -226,8 +226,7 @@ _RULES: dict[tuple[str, int], _Rule] = {
 # A number said against a bound ("超过55岁", "不到5个人", "不满两年", "fewer than 5 people"; not "差不多30万", which
 # is about it): no value to check,
 # and checked as if it were one, the line would say the opposite; the rule is quoted without a line of working.
-_COMPARED = re.compile(r"(?:超过|超出|不到|没到|未到|不满|未满|没满|少于|低于|小于|多于|高于|大于|不足|不够)\s*\d|"
-                       r"\b(?:fewer|less|more|older|younger|under|over|below|above)\s+(?:than\s+)?\d", re.IGNORECASE)
+_COMPARED = re.compile(rf"(?:{BOUND})\s*\d", re.IGNORECASE)
 
 
 def reckon(measure: str, article: int, question: str) -> Working | None:

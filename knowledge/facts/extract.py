@@ -17,6 +17,7 @@ from knowledge.facts.numbers import (
     _TEAM,
     _TEAM_LOOSE,
     _TRAINEES,
+    BOUND,
     _arabic,
     _first,
     _first_outside,
@@ -64,8 +65,7 @@ _TRAINEE_KINDS = (
 )
 
 
-_BOUNDED = re.compile(r"(超过|超出|不到|没到|未到|不满|未满|没满|少于|低于|小于|多于|高于|大于|不足|不够|"
-                      r"\b(?:fewer|less|more|older|younger|under|over|below|above)\s+(?:than\s+)?)\s*(\d+)(?![.\d])"
+_BOUNDED = re.compile(rf"({BOUND})\s*(\d+)(?![.\d])"
                       r"(\s*(?:周?岁|个?人|名|天|日|days?|people|persons|members|years old)?)")
 _BELOW = re.compile(r"不到|没到|未到|不满|未满|没满|少于|低于|小于|不足|不够|fewer|less|younger|under|below")
 

@@ -180,6 +180,10 @@ def normalize(text: str) -> str:
 _N = r"(-?\d{1,4})"  # a plausible small number; longer digit runs (IDs, phones) never match
 _APPROX = r"(?:多|来|几|出头|左右|余)?"
 NOT_THRESHOLD = r"(?!\s*(?:以上|以下|以内|及以上|及以下|（含）|\(含\)|之前|之后|的人))"
+# The words that put a number against a bound ("超过55岁", "不到5个人", "fewer than 5"), before the number: the
+# facts take the number past the bound (extract), a line of working takes none (knowledge.reckon).
+BOUND = (r"超过|超出|不到|没到|未到|不满|未满|没满|少于|低于|小于|多于|高于|大于|不足|不够|"
+         r"\b(?:fewer|less|more|older|younger|under|over|below|above)\s+(?:than\s+)?")
 _NEG = r"(?:没有|没|无|未|从未|从没|不存在|不是|非|并非|never|no|not|without)"
 
 _AGE = (
