@@ -123,11 +123,26 @@ def reads_as_english(text: str) -> bool:
     return bool(ENGLISH_WORDS.intersection(re.findall(r"[a-z]+", text.lower()))) and written_in_english(text)
 
 
+# A message in Chinese characters only, at least this long, is written in Chinese ("云岭工匠怎么申报"); a shorter
+# one may be a word copied from a notice ("菜单", "签到") by someone who reads English.
+CHINESE_SENTENCE = 4
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
 def reply_locale(text: str, locale: str) -> str:
-    """The language to answer ``text`` in: English when it is written in English, else ``locale`` (the
-    person's). A tapped choice ("§craftsman:10") or pinyin is not English, nor a code or an acronym typed by
-    someone who speaks Chinese ("KM2612", "PDF")."""
-    return "en" if not text.startswith("§") and reads_as_english(text) else locale
+    """The language to answer ``text`` in: the one it is written in, else ``locale`` (the person's). English
+    when it is written in English: a tapped choice ("§craftsman:10") or pinyin is not, nor a code or an acronym
+    typed by someone who speaks Chinese ("KM2612", "PDF"). Chinese when it is a sentence in Chinese characters
+    with no Latin word ("what is 云岭工匠" is English): a person first answered in English who then writes in
+    Chinese reads Chinese."""
+    if text.startswith("§"):
+        return locale
+    if reads_as_english(text):
+        return "en"
+    if locale != "zh" and len(_HAN.findall(text)) >= CHINESE_SENTENCE and not _LATIN_LETTER.search(text):
+        return "zh"
+    return locale
 
 
 def answer(text: str, *, locale: str | None = None, contact: str, top: int = 3, today: date | None = None) -> Asked:

@@ -63,3 +63,16 @@ def test_a_greeting_then_english_is_answered_in_english_from_then_on(person) -> 
     q.say("云岭工匠怎么申报")
     q.say("menu")
     assert "请问您想办理什么" in q.text  # Chinese first: English words later do not switch
+
+
+def test_a_question_written_in_chinese_is_answered_in_chinese_whatever_came_first(person) -> None:  # type: ignore[no-untyped-def]
+    """A person first answered in English who then writes a sentence in Chinese reads Chinese: that answer
+    (and the check it opens) is in Chinese. A Chinese word inside English, or one copied alone, is not."""
+    p = person("en-then-zh")
+    p.say("how many craftsmen are named each year")
+    p.say("云岭工匠怎么申报")
+    assert "线上线下同步申报" in p.text and "online" not in p.text
+    p.say("what is 云岭工匠")
+    assert "Yunling Craftsman" in p.text and "主菜单" not in p.text
+    p.say("我今年45岁 高级技师 能评云岭工匠吗")
+    assert "我记下了" in p.text
