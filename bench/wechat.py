@@ -15,8 +15,8 @@ in-process (a reference run on its own database); a reply that differs, an apolo
 (the 4-second deadline missed) or a non-200 is a failure. Prints messages/s, p50/p99 latency, the
 server's CPU per message (from /proc: the stable figure on a shared machine) and the bare endpoint's.
 The mix draws its questions at random from the blind set, so many repeat (the share is printed): the
-search cache answers those without searching, and ``--search-cache 0`` gives the figure of a mix in which
-no question repeats.
+search cache answers those without searching (and the facts cache, sized by the same setting, without reading
+them again), and ``--search-cache 0`` gives the figure of a mix in which no question repeats.
 Targets: server CPU <= 2.5 ms per message on SQLite (<= 4 ms on PostgreSQL), p99 <= 100 ms at 20 in
 flight, no failure.
 """
@@ -351,19 +351,20 @@ def thread_cpu(pid: int) -> dict[int, float]:
     return out
 
 
-def search_cache(base: str) -> tuple[int, int]:
-    """The server's FAQ search cache (hits, misses) so far, from its /metrics."""
+def search_cache(base: str) -> tuple[int, int, int, int]:
+    """The server's FAQ search cache (hits, misses) and facts cache (hits, misses) so far, from its /metrics."""
     import urllib.request
 
     req = urllib.request.Request(f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     with urllib.request.urlopen(req, timeout=10) as res:
         body = res.read().decode()
-    found = dict.fromkeys(("hit", "miss"), 0)
+    found = dict.fromkeys(("search hit", "search miss", "facts hit", "facts miss"), 0)
     for line in body.splitlines():
-        for result in found:
-            if line.startswith(f'yunling_search_cache_total{{result="{result}"}}'):
-                found[result] = int(float(line.split()[-1]))
-    return found["hit"], found["miss"]
+        for key in found:
+            cache, result = key.split()
+            if line.startswith(f'yunling_{cache}_cache_total{{result="{result}"}}'):
+                found[key] = int(float(line.split()[-1]))
+    return found["search hit"], found["search miss"], found["facts hit"], found["facts miss"]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -443,7 +444,8 @@ def main() -> int:
                 hook_fail, n = len(wrong), len(hook_lat)
             hook_cpu, sys_cpu = server_cpu(server.pid) - cpu, server_cpu(server.pid, system=True) - sys_cpu
             threads = {tid: t - threads.get(tid, 0.0) for tid, t in thread_cpu(server.pid).items()}
-            hits, misses = (a - b for a, b in zip(search_cache(base), cache_before, strict=True))
+            hits, misses, facts_hits, facts_misses = (
+                a - b for a, b in zip(search_cache(base), cache_before, strict=True))
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=60)
@@ -470,6 +472,8 @@ def main() -> int:
     print(f"  FAQ search cache        : {hits} of {hits + misses} searches taken from it (entries "
           f"{args.search_cache}); {1 - len(set(questions)) / max(len(questions), 1):.0%} of this mix's questions "
           "repeat an earlier one" + ("" if args.search_cache else " (--search-cache 0: every question searched)"))
+    print(f"  facts cache             : {facts_hits} of {facts_hits + facts_misses} readings of a message taken from it "
+          "(the same setting; at least the few texts one message reads twice)")
     print(f"  ratio to bare {hook_rate / bare_rate:.0%}; p99 {pct(hook_lat, 99):.1f} ms (target <= 100 ms)")
     lock = " (PostgreSQL: not counting the chat lock's own connection, BEGIN + lock + read, then ROLLBACK)" \
         if db_url.startswith("postgresql") else ""

@@ -185,9 +185,16 @@ class OutboxCollector:
         yield oldest
 
 
+def _facts_cache_info() -> tuple[int, int, int]:
+    import importlib
+
+    return importlib.import_module("handlers.flows.listen").facts_cache_info()  # the package's listen() shadows it
+
+
 class SearchCacheCollector:
     """The FAQ search's cache (:func:`handlers.answering.search_cache_info`): how many questions it answered
-    without searching, how many it searched, and how many results it holds."""
+    without searching, how many it searched, and how many results it holds; and the same counts of the facts
+    cache beside it."""
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         from handlers.answering import search_cache_info
@@ -199,6 +206,13 @@ class SearchCacheCollector:
         found.add_metric(["miss"], misses)
         yield found
         yield GaugeMetricFamily("yunling_search_cache_entries", "Search results held in memory", value=entries)
+        # The listener's facts of a message (handlers/flows/listen.py), kept by the same setting.
+        hits, misses, entries = _facts_cache_info()
+        read = CounterMetricFamily("yunling_facts_cache", "Messages' facts by cache result (hit: not read again)",
+                                   labels=["result"])
+        read.add_metric(["hit"], hits)
+        read.add_metric(["miss"], misses)
+        yield read
 
 
 def metrics_endpoint(engine: Engine, token: str) -> Callable[[Request], Any]:

@@ -13,6 +13,7 @@ from handlers.answering import configure_search_cache
 from handlers.dispatch import Dispatcher
 from handlers.flow import Flow, MenuGroup
 from handlers.flows import FLOWS, MENU, faq_answer, faq_prefetch, listen
+from handlers.flows.listen import configure_facts_cache
 from handlers.routing import FaqFn
 from handlers.settings import Settings
 
@@ -29,5 +30,6 @@ def build_dispatcher(engine: Engine, settings: Settings, *, flows: Sequence[Flow
     if "prefetch" not in options and faq is None:
         options["prefetch"] = faq_prefetch
     configure_search_cache(settings.search_cache_entries)
+    configure_facts_cache(settings.search_cache_entries)
     return Dispatcher(engine, settings, flows=FLOWS if flows is None else flows,
                       faq=faq_answer if faq is None else faq, menu=MENU if menu is None else menu, **options)

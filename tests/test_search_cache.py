@@ -83,3 +83,37 @@ def test_the_setting_sizes_the_cache(engine, settings, searches: list[str]) -> N
     for _ in range(3):
         answer(QUESTIONS[0], contact="x")
     assert len(searches) == 3
+
+
+def test_facts_of_a_repeated_message_are_read_once_and_sized_by_the_setting(
+        engine, settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The listener's facts of a message follow the same setting: a repeated self-description is not read
+    again, the reading is the same, and 0 keeps only the few texts one message reads more than once."""
+    import importlib
+    from dataclasses import replace
+
+    from handlers.registry import build_dispatcher
+    from knowledge import facts as kf
+
+    listening = importlib.import_module("handlers.flows.listen")  # the package's listen() shadows it
+
+    read: list[str] = []
+    real = kf.extract
+
+    def counted(text: str) -> kf.Facts:
+        read.append(text)
+        return real(text)
+
+    monkeypatch.setattr(kf, "extract", counted)
+    said = [f"我是电焊工，今年{age}岁，高级技师，能评云岭工匠吗" for age in range(30, 30 + listening.READ_KEPT_MIN + 6)]
+    build_dispatcher(engine, replace(settings, search_cache_entries=listening.READ_KEPT_MIN + 10))
+    first = [listening._read(t) for t in said]
+    again = [listening._read(t) for t in said]
+    assert read == said and again == first and first[0][0].age == 30
+    assert listening.facts_cache_info()[2] == len(said)
+    build_dispatcher(engine, replace(settings, search_cache_entries=0))  # the minimum: the oldest are read again
+    [listening._read(t) for t in said]
+    [listening._read(t) for t in said[:3]]
+    assert read[len(said):] == [*said, *said[:3]]
+    assert listening.facts_cache_info()[2] == listening.READ_KEPT_MIN
+    build_dispatcher(engine, settings)

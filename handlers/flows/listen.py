@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
-from handlers.answering import reply_locale
+from handlers.answering import CACHED_QUESTION_MAX, SEARCH_CACHE_ENTRIES, reply_locale
 from handlers.choices import normalize
 from handlers.flow import FLOW_TARGET, Answer, Ctx, Flow, Invalid, Outcome, State, goto, reroute, switch
 from handlers.flows.craftsman import CRAFTSMAN, CRAFTSMAN_CHANNEL
@@ -64,11 +64,39 @@ def listen(ctx: Ctx, text: str) -> str | None:
     return _open(ctx, text, facts, found.check)
 
 
-@lru_cache(maxsize=64)
-def _read(text: str) -> tuple[kf.Facts, kf.Lead | None]:
-    """The facts of ``text`` and where it leads, read once for the listener and the FAQ's offer."""
+def _read_text(text: str) -> tuple[kf.Facts, kf.Lead | None]:
     facts = kf.extract(text)
     return facts, kf.lead(text, facts)
+
+
+# Within one message the listener, the FAQ's offer and a confirmation read the same text: at least this many
+# texts are kept whatever the setting (the cache the listener always had).
+READ_KEPT_MIN = 64
+# The facts of a text and where it leads are a pure function of the text (no clock, no state) and frozen, so a
+# kept pair is the one a new reading gives; people send the same words (the FAQ's wording, a forwarded
+# question), and a repeated one is not read again. Sized with the search cache (configure_facts_cache).
+_kept = lru_cache(maxsize=max(SEARCH_CACHE_ENTRIES, READ_KEPT_MIN))(_read_text)
+_kept_long = lru_cache(maxsize=8)(_read_text)  # long texts: their keys would cost more than reading them
+
+
+def _read(text: str) -> tuple[kf.Facts, kf.Lead | None]:
+    """The facts of ``text`` and where it leads, read once for the listener and the FAQ's offer."""
+    return (_kept if len(text) <= CACHED_QUESTION_MAX else _kept_long)(text)
+
+
+def configure_facts_cache(entries: int) -> None:
+    """Keep the facts of the last ``entries`` distinct messages (at least :data:`READ_KEPT_MIN`); a new size
+    starts an empty cache."""
+    global _kept
+    size = max(entries, READ_KEPT_MIN)
+    if _kept.cache_parameters()["maxsize"] != size:
+        _kept = lru_cache(maxsize=size)(_read_text)
+
+
+def facts_cache_info() -> tuple[int, int, int]:
+    """(hits, misses, entries) of the facts cache since it was configured."""
+    info = _kept.cache_info()
+    return info.hits, info.misses, info.currsize
 
 
 def offering(faq: Callable[[Ctx, str], list[Reply]]) -> Callable[[Ctx, str], list[Reply]]:
