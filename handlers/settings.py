@@ -89,7 +89,7 @@ class Settings:
     sqlite_busy_timeout_ms: int = Field(
         default=2000, ge=0, description="SQLite lock wait, kept well under WeChat's 5-second budget")
     search_cache_entries: int = Field(
-        default=4096, ge=0, description="distinct questions whose search results are kept in memory (0: none)")
+        default=4096, ge=0, description="distinct questions whose search results and facts are kept in memory (0: none)")
     clerks: Clerks = Field(
         default_factory=dict,
         description="clerk allow-list: wechat:OPENID=昆明市总工会;telegram:12345=云南省总工会;console:li=…")
