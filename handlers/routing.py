@@ -45,6 +45,9 @@ log = logging.getLogger("handlers.dispatch")
 
 MAX_TEXT = 2000  # longer messages are cut before routing; the person is told
 RETURN = "_return"  # the slot that keeps the calling flow of a sub-flow (see handlers.flow.call)
+# Flows that a word opens from the middle of another flow's step as a call, the step asked again when they end.
+CALLED_FROM_STEPS = frozenset({"lang", "handoff", "mytickets"})
+BACK_TO_STEP = N_("Back to where you were: {title}.")
 FORM_WORDS = SKIP | BACK | SAVE
 _BARE_NUMBER = re.compile(r"\d{1,3}")  # after normalize(): full-width digits are ASCII
 # What a question or a request looks like, typed where a step wanted its answer (Router._answered_aside).
@@ -333,17 +336,33 @@ class Router(Menus):
             parent = self.flows.get(caller["flow"]) if isinstance(caller, dict) else None
             if caller is not None and parent is not None and parent.allows(ctx.roles):
                 ctx.data = caller.get("data") or {}
-                return [*replies, *self._resume(ctx, conv, parent, caller["state"])]
+                return [*replies, *self._resume(ctx, conv, parent, caller["state"], bool(caller.get("note")))]
             self._save(ctx, conv, "", "", replies[-1].choices if replies else ())
             return replies
         state_name = outcome.next_state or current or flow.start or ""
         return [*replies, self._ask(ctx, conv, flow, state_name, retries)]
 
-    def _resume(self, ctx: Ctx, conv: ConversationState, flow: Flow, state_name: str) -> list[Reply]:
+    def _resume(self, ctx: Ctx, conv: ConversationState, flow: Flow, state_name: str, note: bool = False) -> list[Reply]:
         if state_name not in flow.states:
             log.error("flow %s: sub-flow returned to unknown state %s", flow.name, state_name)
             return self.show_menu(ctx, conv)
-        return [self._ask(ctx, conv, flow, state_name)]
+        back = [Reply(text=ctx._(BACK_TO_STEP, title=ctx._(flow.title)))] if note else []
+        return [*back, self._ask(ctx, conv, flow, state_name)]
+
+    def call_from_step(self, t: Turn, target: str) -> list[Reply] | None:
+        """The language chooser, a person ("人工") or one's tickets asked for in the middle of a step: a call, so
+        that nothing typed so far is lost (a class form's answers live only in the conversation). Once the
+        language is chosen, the ticket sent or the tickets seen, the step is asked again. None when the person
+        is in no step, or ``target`` is not one of these."""
+        kind = decode(target)
+        name = kind.name if isinstance(kind, OpenFlow) else ""
+        if (name not in CALLED_FROM_STEPS or name not in self.flows or t.flow is None or t.flow.name == name
+                or t.conv.state not in t.flow.states or not self.flows[name].allows(t.ctx.roles)):
+            return None
+        # The language chooser asks the step again in the language chosen, which says where the person is.
+        caller = {"flow": t.flow.name, "state": t.conv.state, "data": t.ctx.data, "note": name != "lang"}
+        t.ctx.data = {RETURN: caller}
+        return self.enter(t.ctx, t.conv, self.flows[name])
 
 
 # -- the rules, in order ----------------------------------------------------------------------------------
@@ -396,7 +415,9 @@ def said_word(r: Router, t: Turn) -> list[Reply] | None:
     if what in (CANCEL, MENU):
         t.command = what
         return global_word(r, t)
-    return r.open(t.ctx, t.conv, f"flow:{what}", "") if what in r.flows else None
+    if what not in r.flows:
+        return None
+    return r.call_from_step(t, f"flow:{what}") or r.open(t.ctx, t.conv, f"flow:{what}", "")
 
 
 def payload(r: Router, t: Turn) -> list[Reply] | None:
@@ -428,11 +449,22 @@ def flow_word(r: Router, t: Turn) -> list[Reply] | None:
     if trig is None or (t.flow is not None and t.conv.state and resolve(t.text, t.offered, fuzzy=False) is not None
                         and number_of(t.text) is None):
         return None
-    if trig == ("flow:lang", "") and t.flow is not None and t.conv.state in t.flow.states and t.flow.name != "lang":
-        # The language chooser in the middle of a step is a call: once chosen, the step is asked again, in it.
-        t.ctx.data = {RETURN: {"flow": t.flow.name, "state": t.conv.state, "data": t.ctx.data}}
-        return r.enter(t.ctx, t.conv, r.flows["lang"])
+    if (called := r.call_from_step(t, trig[0])) is not None:
+        return called
     return r.open(t.ctx, t.conv, *trig)
+
+
+def back_from_call(r: Router, t: Turn) -> list[Reply] | None:
+    """"返回" / "back" in a flow called from another's step (the tickets looked at in the middle of a form): the
+    call ends and the step is asked again, as it is once the call is done."""
+    caller = t.ctx.data.get(RETURN) if t.flow is not None and t.conv.state else None
+    if not isinstance(caller, dict) or t.value is not None or word_of(t.text) != "back":
+        return None
+    parent = r.flows.get(caller.get("flow", ""))
+    if parent is None or not parent.allows(t.ctx.roles):
+        return None
+    t.ctx.data = caller.get("data") or {}
+    return r._resume(t.ctx, t.conv, parent, caller.get("state", ""), note=True)
 
 
 def active_step(r: Router, t: Turn) -> list[Reply] | None:
@@ -559,6 +591,7 @@ RULES: tuple[Rule, ...] = (
     payload,
     platform_menu,
     flow_word,
+    back_from_call,
     active_step,
     menu_pick,
     asked,

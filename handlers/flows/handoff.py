@@ -13,10 +13,12 @@ import json
 from functools import cache
 
 from handlers.choices import HANDOFF_WORDS, normalize, number_of, word_forms
+from handlers.fields import reads_as_question
 from handlers.flow import Answer, Ctx, Flow, Invalid, MenuGroup, Outcome, State, choices_reply, finish, goto
 from handlers.flows.core import keep_area
 from handlers.i18n import N_
 from handlers.own_words import meaning
+from handlers.routing import RETURN
 from handlers.services import tickets as service
 from handlers.services.errors import ServiceError
 from handlers.services.tickets import age, requester, ticket_no
@@ -64,11 +66,14 @@ def _command_words() -> frozenset[str]:
 
 def _last_question(ctx: Ctx) -> str:
     """The person's last message that reads like a question: never a command (also wrapped in polite words,
-    "please show my tickets"), a menu word or a number."""
+    "please show my tickets"), a menu word or a number. Asked for in the middle of a step (a call), the last
+    messages are answers to it ("昆明技师学院"): only one that asks something."""
+    in_step = RETURN in ctx.data
     for text in reversed(ctx.recent):
         word = normalize(text)
         if (len(word) < 4 or any(k in _command_words() for k in word_forms(text)) or word.startswith("/")
-                or number_of(word) is not None or word.isdigit() or meaning(text) is not None):
+                or number_of(word) is not None or word.isdigit() or meaning(text) is not None
+                or (in_step and not reads_as_question(text))):
             continue
         return text
     return ""
