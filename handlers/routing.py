@@ -29,7 +29,7 @@ from handlers.choices import (
     word_forms,
 )
 from handlers.errors import Invalid
-from handlers.fields import BACK, SAVE, SKIP, word_of
+from handlers.fields import BACK, SAVE, SKIP, reads_as_question, word_of
 from handlers.flow import LANGUAGE_SET, Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
 from handlers.i18n import N_, translator
 from handlers.menus import Menus
@@ -262,6 +262,11 @@ class Router(Menus):
         # Where the step takes free text, only a tap, a number or an exact label picks an option: a typed
         # sentence close to an option's label is still the person's own words.
         choice = resolve(text, offered, ctx.incoming.choice, fuzzy=not state.free_text) if offered else None
+        if (choice is not None and ctx.incoming.choice is None and reads_as_question(text)
+                and resolve(text, offered, fuzzy=False) is None):
+            # A question close to an option only by a shared word ("Is online training counted?" and "…skills
+            # training") picks nothing: it is answered aside below, and the step asked again.
+            choice = None
         try:
             if offered and choice is None and not state.free_text:
                 raise Invalid(_("Please answer with one of the options (a number is enough)."))

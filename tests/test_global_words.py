@@ -392,3 +392,15 @@ def test_a_person_asked_for_in_a_step_returns_to_it_with_the_answers_kept(person
     worker.say("大理州")
     assert "回到刚才的步骤" in worker.text and _where(engine, "check-human")[0] == "training_subsidy", worker.text
 
+
+def test_a_question_sharing_a_word_with_an_option_picks_nothing(person, engine) -> None:
+    """"Is online training counted?" at "which project?" is close to "…special skills training" only by the
+    word "training": answered aside, the project asked again; "poverty" still picks its option. The English
+    words for the calculator open it."""
+    p = person("fuzzy-q", locale="en")
+    p.say("subsidy calculator")
+    assert _where(engine, "fuzzy-q") == ("training_subsidy", "project"), p.text
+    p.say("Is online training counted?")
+    assert _where(engine, "fuzzy-q") == ("training_subsidy", "project") and "Which training project" in p.text
+    p.say("poverty")
+    assert _where(engine, "fuzzy-q") == ("training_subsidy", "days")

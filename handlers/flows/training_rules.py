@@ -186,8 +186,10 @@ SUBSIDY = Flow(
         "tuition": State(prompt=_ask_tuition, handle=_on_tuition, free_text=True, to=("tuition", "appraisal")),
         "appraisal": State(prompt=_ask_appraisal, handle=_on_appraisal, free_text=True, to=("appraisal",)),
     },
-    commands=("/subsidy", "补贴怎么算", "培训补贴", "培训补贴怎么算", "补贴计算", "subsidy",
-              "training subsidy", "how is the subsidy calculated"),
+    commands=("/subsidy", "补贴怎么算", "培训补贴", "培训补贴怎么算", "补贴计算", "补贴计算器", "计算补贴", "算补贴", "算一下补贴",
+              "subsidy", "training subsidy", "how is the subsidy calculated", "how is the training subsidy calculated",
+              "subsidy calculator", "training subsidy calculator", "calculate the subsidy", "calculate my subsidy",
+              "work out the subsidy"),
     menu_order=420,
 )
 
