@@ -29,6 +29,7 @@ WORDS = Path(__file__).parent / "data" / "words_blind.jsonl"
 @pytest.mark.parametrize(("text", "what"), [
     ("我要找人工客服", HUMAN), ("能不能找个真人？", HUMAN), ("麻烦帮我转接工作人员", HUMAN),
     ("I want to talk to a real person", HUMAN), ("connect me to staff please", HUMAN), ("real person please", HUMAN),
+    ("can I get a person please", HUMAN), ("I want a human", HUMAN), ("could we have a clerk", HUMAN),
     ("不想弄了", CANCEL), ("我不想申报了", CANCEL), ("算了吧", CANCEL), ("never mind", CANCEL), ("stop", CANCEL),
     ("回到首页", MENU), ("重新开始", MENU), ("back to the main menu", MENU), ("start over", MENU),
     ("我提交的问题有回复了吗", TICKETS), ("有人回复我了吗", TICKETS), ("did anyone answer my question?", TICKETS),
@@ -45,6 +46,7 @@ def test_a_word_that_works_everywhere_said_in_other_words(text: str, what: str) 
     "工作人员的补贴怎么算", "客服电话多少", "我想找工作", "我要申报",
     "培训结束后多久能拿到证书，我提交的材料有问题吗", "stop the training early, is that allowed?", "首页上的通知在哪看",
     "云岭工匠申报要存哪些材料", "删除这个培训班的学员记录", "申报材料都删了吗",
+    "can I get a subsidy for this class", "I want a certificate", "can i have the form",
 ])
 def test_a_question_with_such_words_is_still_a_question(text: str) -> None:
     assert asked_word(text) is None
