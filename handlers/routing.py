@@ -454,7 +454,7 @@ def flow_word(r: Router, t: Turn) -> list[Reply] | None:
     if trig is None or (t.flow is not None and t.conv.state and resolve(t.text, t.offered, fuzzy=False) is not None
                         and number_of(t.text) is None):
         return None
-    if (called := r.call_from_step(t, trig[0])) is not None:
+    if not trig[1] and (called := r.call_from_step(t, trig[0])) is not None:  # "/lang en" sets it at once
         return called
     return r.open(t.ctx, t.conv, *trig)
 
