@@ -707,3 +707,13 @@ def test_a_span_typed_in_another_unit_is_converted_only_when_exact(typed: str, u
 def test_a_contest_place_is_read_in_english_words_too(text: str, rank: int | None) -> None:
     contest = extract(text).contest
     assert contest is not None and contest.rank == rank
+
+
+def test_a_bounded_number_keeps_the_words_it_was_said_in_apart_from_the_facts() -> None:
+    f = extract("技师工作站团队不到5个人，领头的超过55岁")
+    assert (f.team_size, f.lead_age) == (4, 56)
+    assert f.said_as(4) == "不到5个人" and f.said_as(56) == "超过55岁" and f.said_as(5) is None
+    assert "said" not in f.as_dict() and Facts.from_json(f.to_json()) == f  # kept with the facts, not one of them
+    assert extract("干了超过20年").said == ()  # years worked: said roughly, kept as said
+    fixed = corrected(f, extract("技师工作站 团队6人"))
+    assert fixed.team_size == 6 and fixed.said_as(6) is None and fixed.said_as(56) == "超过55岁"

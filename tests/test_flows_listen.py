@@ -483,3 +483,30 @@ def test_the_check_offered_under_an_answer_starts_from_what_the_question_said(pe
     fresh = person("offer4")
     fresh.say(choice="flow:listen_craftsman_eligibility")
     assert "对吗" not in fresh.text and "是否已被命名" in fresh.text
+
+
+@pytest.mark.parametrize(("text", "shown", "locale"), [
+    ("团队不到5个人能报技师工作站吗", "团队 4 人（您说的是“不到5个人”）", "zh"),
+    ("领头的师傅超过55岁了 还能报技师工作站吗", "领衔专家 56 岁（您说的是“超过55岁”）", "zh"),
+    ("我们脱贫培训班不到15天 补贴怎么算", "14 天（您说的是“不到15天”）", "zh"),
+    ("our studio team has fewer than 5 people, can we apply?", "team of 4 (you said “fewer than 5 people”)", "en"),
+])
+def test_a_number_said_against_a_bound_is_confirmed_with_the_words_said(person, text: str, shown: str,
+                                                                       locale: str) -> None:
+    """"不到5个人" is read as 4 (the check must not find the bound met), and the confirmation says so in the
+    person's own words too, not a bare number they never said."""
+    p = person(f"bound-{len(text)}", locale=locale)
+    p.say(text)
+    assert shown in p.text, p.text
+
+
+def test_a_bare_number_corrects_what_the_programme_counts(person) -> None:  # type: ignore[no-untyped-def]
+    """"不对 是6个人" at the confirmation of a station's team is the team (a class's trainees, its days)."""
+    p = person("bare-fix")
+    p.say("团队不到5个人能报技师工作站吗")
+    p.say("不对 是6个人")
+    assert "团队 6 人。" in p.text and "不到" not in p.text, p.text
+    q = person("bare-fix-days")
+    q.say("我们脱贫培训班不到15天 补贴怎么算")
+    q.say("不对，是20天")
+    assert "20 天。" in q.text, q.text

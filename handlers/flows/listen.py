@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
-from handlers.answering import CACHED_QUESTION_MAX, SEARCH_CACHE_ENTRIES, reply_locale
+from handlers.answering import CACHED_QUESTION_MAX, PROGRAMME_NAMES, SEARCH_CACHE_ENTRIES, reply_locale
 from handlers.choices import normalize
 from handlers.flow import FLOW_TARGET, Answer, Ctx, Flow, Invalid, Outcome, State, goto, reroute, switch
 from handlers.flows.craftsman import CRAFTSMAN, CRAFTSMAN_CHANNEL
@@ -248,10 +248,20 @@ def _contest(_: Callable[..., str], c: kf.Contest) -> str:
     return head
 
 
+def _as_said(_: Callable[..., str], f: kf.Facts, value: int | None, item: str) -> str | None:
+    """``item`` (a number in words: "团队 4 人") with the words it was said in when they put it against a bound
+    ("团队 4 人（您说的是“不到5个人”）"): the number is the nearest whole one past the bound, which the person
+    did not say."""
+    if value is None:
+        return None
+    words = f.said_as(value)
+    return item if words is None else _("{fact} (you said “{words}”)", fact=item, words=words)
+
+
 def _person(_: Callable[..., str], f: kf.Facts) -> list[str | None]:
     return [
-        _("{n} years old", n=f.age) if f.age is not None else None,
-        _("lead expert {n} years old", n=f.lead_age) if f.lead_age is not None else None,
+        _as_said(_, f, f.age, _("{n} years old", n=f.age)),
+        _as_said(_, f, f.lead_age, _("lead expert {n} years old", n=f.lead_age)),
         _(GRADES[f.skill_grade]) if f.skill_grade else None,
         _(TITLES[f.title_level]) if f.title_level else None,
         _("{n} years in the trade", n=f.years_in_trade) if f.years_in_trade is not None else None,
@@ -279,15 +289,15 @@ def _standing(_: Callable[..., str], f: kf.Facts) -> list[str | None]:
 def _group_and_class(_: Callable[..., str], f: kf.Facts) -> list[str | None]:
     return [
         _(NAMED[f.named_level]) if f.named_level else None,
-        _("named {n} years ago", n=f.named_years) if f.named_years is not None else None,
-        _("team of {n}", n=f.team_size) if f.team_size is not None else None,
+        _as_said(_, f, f.named_years, _("named {n} years ago", n=f.named_years)),
+        _as_said(_, f, f.team_size, _("team of {n}", n=f.team_size)),
         _("applying {route}", route=_(ROUTES[f.route])) if f.route else None,
         _("{n} referrers", n=f.referrer_count) if f.referrer_count is not None else None,
         _("referrers are senior technicians or of deputy-senior title or above") if f.referrers_qualified else None,
         _("referrers of your specialty") if f.referrers_same_specialty else None,
         _(PROJECTS.get(f.project, N_("another training project"))) if f.project else None,
-        _("{n} days", n=f.days) if f.days is not None else None,
-        _("{n} trainees", n=f.trainees) if f.trainees is not None else None,
+        _as_said(_, f, f.days, _("{n} days", n=f.days)),
+        _as_said(_, f, f.trainees, _("{n} trainees", n=f.trainees)),
         _(KINDS[f.trainee_kind]) if f.trainee_kind else None,
     ]
 
@@ -342,10 +352,15 @@ def _ask_confirm(ctx: Ctx) -> Reply:
 
 
 def _take_correction(ctx: Ctx, text: str) -> Outcome | None:
+    old = _facts(ctx)
     new = kf.extract(text)
+    if new.personal == 0 and old.programme in PROGRAMME_NAMES[0]:
+        # "不对，是6个人": a number told without what it counts; the programme the facts are about says (a
+        # station's team, a class's trainees), as it does in a first message that names it.
+        new = kf.extract(f"{PROGRAMME_NAMES[0][old.programme]} {text}")
     if new.personal == 0:
         return None
-    ctx.data["facts"] = kf.corrected(_facts(ctx), new).to_json()
+    ctx.data["facts"] = kf.corrected(old, new).to_json()
     return goto("confirm")
 
 

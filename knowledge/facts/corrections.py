@@ -22,6 +22,8 @@ def corrected(old: Facts, new: Facts) -> Facts:
     """``old`` with the facts ``new`` states replaced (the others kept); problems are re-checked."""
     changes = {f.name: getattr(new, f.name) for f in fields(new)
                if f.name != "problems" and getattr(new, f.name) not in (None, ())}
+    if new.said:  # how the numbers were said, the newest first (a number is shown with the words it matches)
+        changes["said"] = new.said + old.said
     if old.lead_age is not None and old.age is None and "age" in changes and "lead_age" not in changes:
         # A bare age corrects the one described before: the lead expert ("领头的师傅五十六岁", then "说错了 换个师傅
         # 四十八岁的"), not the writer, whose age was never given.

@@ -70,14 +70,17 @@ _BOUNDED = re.compile(rf"({BOUND})\s*(\d+)(?![.\d])"
 _BELOW = re.compile(r"不到|没到|未到|不满|未满|没满|少于|低于|小于|不足|不够|fewer|less|younger|under|below")
 
 
-def _past_the_bound(m: re.Match[str]) -> str:
+def _past_the_bound(m: re.Match[str], said: list[tuple[int, str]]) -> str:
     """Below a bound, the number under it; above one, the number over it when it is an age, a head count or
     days (checked against a rule's bound). "干了超过20年", "over 40 years" stay as said: how long one has
-    worked is said roughly and bounds nothing."""
+    worked is said roughly and bounds nothing. Each number changed, with the words it was said in, is added
+    to ``said``."""
     below = _BELOW.match(m[1]) is not None
     if not below and not m[3].strip():
         return m[0]
-    return f"{m[1]}{max(int(m[2]) + (-1 if below else 1), 0)}{m[3]}"
+    number = max(int(m[2]) + (-1 if below else 1), 0)
+    said.append((number, m[0].strip()))
+    return f"{m[1]}{number}{m[3]}"
 
 
 def extract(text: str) -> Facts:
@@ -85,7 +88,8 @@ def extract(text: str) -> Facts:
     t = normalize(text)
     # "我42，不对，43了": the numbers as finally said; one said against a bound is the nearest whole number past it
     # ("团队不到5个人" 4, "超过55岁" 56, "不到一年" 0): read as the bound itself, the check would find it met.
-    n = _BOUNDED.sub(_past_the_bound, taken_back(_arabic(t)))
+    bounded: list[tuple[int, str]] = []
+    n = _BOUNDED.sub(lambda m: _past_the_bound(m, bounded), taken_back(_arabic(t)))
     problems: list[Problem] = []
     # Programme first: it tells whose age a number is and what a head count counts.
     programme = _programme(t)
@@ -101,6 +105,7 @@ def extract(text: str) -> Facts:
         _theirs_not_nominees(kw, n)
     kw |= _training(t, n, programme, problems)
     kw["problems"] = tuple(problems)
+    kw["said"] = tuple(bounded)
     return Facts(**{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
 
 

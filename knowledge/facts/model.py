@@ -107,13 +107,17 @@ class Facts:
     project: str | None = None  # upgrade | poverty | other
     trainee_kind: str | None = None  # a key of knowledge.rules.training.CATEGORIES
     problems: tuple[Problem, ...] = ()
+    # A number said against a bound, as said: (the number read, the words), "团队不到5个人" (4, "不到5个人"). The
+    # number is the nearest whole one past the bound (the check must not find the bound met); shown, the words
+    # are too, so that the person is not told a number they did not say.
+    said: tuple[tuple[int, str], ...] = ()
 
     def as_dict(self) -> dict[str, object]:
-        """The stated facts only (no Nones, no problems); the contest as a dict."""
+        """The stated facts only (no Nones, no problems, not how a number was said); the contest as a dict."""
         out: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "problems" or value is None or value == ():
+            if f.name in ("problems", "said") or value is None or value == ():
                 continue
             out[f.name] = value.as_dict() if isinstance(value, Contest) else list(value) \
                 if isinstance(value, tuple) else value
@@ -127,7 +131,13 @@ class Facts:
     def to_json(self) -> dict[str, object]:
         data = self.as_dict()
         data["problems"] = [asdict(p) for p in self.problems]
+        if self.said:
+            data["said"] = [list(pair) for pair in self.said]
         return data
+
+    def said_as(self, value: int | None) -> str | None:
+        """The words a number was said in against a bound ("不到5个人"), or None when it was said as it is."""
+        return next((words for number, words in self.said if number == value), None) if value is not None else None
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Facts:
@@ -142,6 +152,8 @@ class Facts:
                 value = tuple(Problem(p["kind"], tuple(p["keys"]), tuple(p["values"])) for p in value)
             elif f.name == "honours" and isinstance(value, list):
                 value = tuple(value)
+            elif f.name == "said" and isinstance(value, list):
+                value = tuple((int(number), str(words)) for number, words in value)
             kw[f.name] = value
         if kw.get("exclusion") in HEAD_ISSUES and "head_issue" not in kw:  # stored before the two were apart
             kw["head_issue"] = kw.pop("exclusion")
