@@ -85,10 +85,11 @@ def _event(session: Session, case: Case, actor: int | None, action: str, from_st
     return event
 
 
-def _conditional(session: Session, case: Case, values: dict[str, Any]) -> None:
-    """Apply ``values`` only if the case is still open and at the stage the caller saw."""
+def _conditional(session: Session, case: Case, values: dict[str, Any], outcome: str = "") -> None:
+    """Apply ``values`` only if the case is still at the stage and with the outcome the caller saw (open, unless
+    ``outcome`` is given)."""
     result = session.execute(
-        update(Case).where(col(Case.id) == case.id, col(Case.stage) == case.stage, col(Case.outcome) == "")
+        update(Case).where(col(Case.id) == case.id, col(Case.stage) == case.stage, col(Case.outcome) == outcome)
         .values(**values)
     )
     if rowcount(result) != 1:
@@ -126,6 +127,16 @@ def record_close(
         raise ValueError("closing a case needs a reason")
     _conditional(session, case, {"outcome": outcome, "outcome_reason": reason[:500], "updated_at": now})
     return _event(session, case, actor_person_id, "close", case.stage, outcome, reason, now)
+
+
+def record_reopen(*, session: Session, case: Case, reason: str, actor_person_id: int | None, now: datetime) -> CaseEvent:
+    """A closed case open again at the stage it was closed in (closed by mistake); its outcome is kept in the
+    event, as the closing reason is in the closing event."""
+    if not case.outcome or not reason.strip():
+        raise ValueError("reopening needs a closed case and a reason")
+    outcome = case.outcome
+    _conditional(session, case, {"outcome": "", "outcome_reason": "", "updated_at": now}, outcome=outcome)
+    return _event(session, case, actor_person_id, "reopen", outcome, case.stage, reason, now)
 
 
 def open_publicity_cases(*, session: Session, today: date) -> list[Case]:

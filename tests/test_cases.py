@@ -180,6 +180,36 @@ def test_reject_needs_a_reason_and_closes_the_case(person, engine: Engine) -> No
         assert (case.outcome, case.outcome_reason) == ("rejected", "申报材料不全，未按附件2填写")
 
 
+def test_a_case_closed_by_mistake_is_opened_again_with_a_reason_and_the_applicant_told(person, engine: Engine) -> None:
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang)
+    _act(bob, case_id, "move:preliminary")
+    _act(bob, case_id, "rejected")
+    bob.say("申报材料不全")
+    bob.say("/cases")
+    bob.say(choice="act")
+    assert f"#{case_id}" in bob.text and "已办结" in bob.text, bob.text  # closed cases are listed by number
+    bob.say(str(case_id))
+    assert "reopen" in bob.choice_values() and not any(v.startswith("move:") for v in bob.choice_values())
+    bob.say(choice="reopen")
+    assert "为什么重新开启" in bob.text
+    bob.say("误点了不予受理，材料已补齐")
+    with session_scope(engine) as s:
+        case = s.get(Case, case_id)
+        assert (case.outcome, case.outcome_reason, case.stage) == ("", "", "preliminary")
+    assert "重新开启" in _notes(engine)[-1]["text"] and "材料已补齐" in _notes(engine)[-1]["text"]
+    wang.say("/status")
+    assert "初审" in wang.text and "未通过" not in wang.text, wang.text
+    _act(bob, case_id, "move:review")  # it moves on from where it was
+    _act(bob, case_id, "history")
+    assert "重新开启 · 未通过 → 初审 · 误点了不予受理" in bob.text, bob.text
+    from handlers.services.cases import CaseRuleError, reopen_case
+
+    with session_scope(engine) as s, pytest.raises(CaseRuleError):
+        reopen_case(session=s, case=s.get(Case, case_id), reason="x", actor_id=None, now=bob.clock.now)
+
+
 def test_disqualification_only_during_publicity(person, engine: Engine) -> None:
     from handlers.services.cases import CaseRuleError, close_case
 

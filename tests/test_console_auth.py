@@ -187,6 +187,8 @@ def test_another_units_records_are_404_and_the_province_sees_all(desk, person, e
     assert r.status_code == 404
     board = client.get("/console/cases").text
     assert f"#{ids['case_km']} " in board and f"#{ids['case_qj']} " not in board
+    page = client.get(f"/console/cases/{ids['case_km']}").text
+    assert "登记 ·" in page and "create ·" not in page  # the history's events in the clerk's language
     sun = person("sun", clerk=PROVINCE)
     sun.d.settings = replace(sun.d.settings, public_url=PUBLIC)
     province = signed_in(web, sun)

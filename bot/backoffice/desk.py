@@ -115,7 +115,7 @@ def case(v: View, *, error: str = "", params: dict[str, object] | None = None, s
     names = q.person_names(session=v.session, ids={e.actor_person_id for e in events if e.actor_person_id})
     nxt = None if c.outcome else cs.next_stage(c.programme, c.stage)
     v.audit = ("console.view", f"case:{c.id}")
-    return Page("case.html", {"c": c, "events": events, "names": names, "next": nxt,
+    return Page("case.html", {"c": c, "events": events, "events_titles": cs.EVENT_TITLES, "names": names, "next": nxt,
                               "stage": cs.stage(c.programme, c.stage), "programmes": cs.PROGRAMME_TITLES,
                               "outcomes": cs.OUTCOME_TITLES, "done": DONE.get(v.query.get("done", ""), ""),
                               "error": error, "error_params": params or {}, "tz": v.tz,

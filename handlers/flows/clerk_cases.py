@@ -14,7 +14,14 @@ from handlers.fields import word_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_
 from handlers.notifications import describe_case, fmt_date
-from handlers.services.cases import CaseRuleError, advance_case, close_case, open_case_for_code, set_publicity
+from handlers.services.cases import (
+    CaseRuleError,
+    advance_case,
+    close_case,
+    open_case_for_code,
+    reopen_case,
+    set_publicity,
+)
 from handlers.services.errors import ServiceError
 from handlers.types import Reply
 from knowledge.rules import case_stages as cs
@@ -119,6 +126,10 @@ def _ask_case(ctx: Ctx) -> Reply:
     _ = ctx._
     open_cases = rc.cases_of_unit(session=ctx.session, unit=ctx.clerk_unit, open_only=True)[-10:]
     lines = [_("Which case? Type its number (e.g. 12).")] + [_line(ctx, c) for c in open_cases]
+    closed = [c for c in rc.cases_of_unit(session=ctx.session, unit=ctx.clerk_unit) if c.outcome][-10:]
+    if closed:  # a case closed by mistake is opened again from its own page
+        lines.append(_("Closed: {cases} (type one's number to see it or open it again).",
+                       cases=_("、").join(f"#{c.id}" for c in closed)))
     return Reply(text="\n".join(lines))
 
 
@@ -151,6 +162,8 @@ def _ask_action(ctx: Ctx) -> Reply:
             options.append(("dates", _("Change the public notice dates")))
             options.append(("disqualified", _("Disqualify (objection upheld)")))
         options += [("rejected", _("Not accepted")), ("withdrawn", _("Withdrawn by the applicant"))]
+    else:
+        options.append(("reopen", _("Open it again (closed by mistake)")))
     options.append(("history", _("Show the history")))
     return choices_reply(text + "\n\n" + _("What do you want to do?"), options)
 
@@ -165,7 +178,7 @@ def _on_action(ctx: Ctx, answer: Answer) -> Outcome:
         lines = [_("History of case #{id}:", id=case.id)]
         for e in rc.events_of(session=ctx.session, case_id=case.id or 0):
             when = fmt_date(ctx.locale, rc.as_utc(e.created_at).astimezone(ctx.now.tzinfo).date())
-            what = _(EVENT_TITLES.get(e.action, e.action))
+            what = _(cs.EVENT_TITLES.get(e.action, e.action))
             moved = f"{_stage_title(ctx, case, e.from_stage)} → {_stage_title(ctx, case, e.to_stage)}" \
                 if e.from_stage and e.from_stage != e.to_stage else _stage_title(ctx, case, e.to_stage)
             lines.append(f"{when} · {what} · {moved}" + (f" · {e.reason}" if e.reason else ""))
@@ -178,9 +191,6 @@ def _on_action(ctx: Ctx, answer: Answer) -> Outcome:
     return goto("reason")
 
 
-# What each event of a case's history records (storage.repo_cases).
-EVENT_TITLES = {"create": N_("recorded"), "move": N_("moved"), "publicity": N_("public notice dates set"),
-                "close": N_("closed")}
 
 
 def _stage_title(ctx: Ctx, case: Case, key: str) -> str:
@@ -219,6 +229,8 @@ def _on_confirm_move(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 def _ask_reason(ctx: Ctx) -> Reply:
+    if ctx.data.get("action") == "reopen":
+        return Reply(text=ctx._("Why is it opened again? The applicant will see it (e.g. closed by a slip of the finger)."))
     return Reply(text=ctx._("Please give the reason (the applicant will see it):"))
 
 
@@ -233,8 +245,11 @@ def _on_reason(ctx: Ctx, answer: Answer) -> Outcome:
     if case is None:
         return finish(Reply(text=_("This case is no longer available.")))
     try:
-        close_case(session=ctx.session, case=case, outcome=ctx.data.get("action", ""), reason=reason[:500],
-                   actor_id=ctx.person_id, now=ctx.now)
+        if ctx.data.get("action") == "reopen":
+            reopen_case(session=ctx.session, case=case, reason=reason[:500], actor_id=ctx.person_id, now=ctx.now)
+        else:
+            close_case(session=ctx.session, case=case, outcome=ctx.data.get("action", ""), reason=reason[:500],
+                       actor_id=ctx.person_id, now=ctx.now)
     except (CaseRuleError, rc.CaseConflict) as exc:
         return _fail(ctx, exc)
     return finish(Reply(text=_("Done: {line}. The applicant has been notified.", line=_line(ctx, case))))

@@ -94,6 +94,18 @@ def close_case(*, session: Session, case: Case, outcome: str, reason: str, actor
     return event
 
 
+def reopen_case(*, session: Session, case: Case, reason: str, actor_id: int | None, now: datetime) -> CaseEvent:
+    """Open a case closed by mistake again, at the stage it was closed in; the applicant is told why."""
+    if not case.outcome:
+        raise CaseRuleError(N_("This case is open."))
+    if not reason.strip():
+        raise CaseRuleError(N_("Please give a reason; the applicant will see it."))
+    event = rc.record_reopen(session=session, case=case, reason=reason.strip(), actor_person_id=actor_id, now=now)
+    _audit(session, case, event)
+    notify_case_event(session=session, case=case, event=event)
+    return event
+
+
 def notify_case_event(*, session: Session, case: Case, event: CaseEvent) -> None:
     """Enqueue the applicant's notification, once per event, in the applicant's language."""
     person = session.get(Person, case.person_id)
@@ -106,6 +118,8 @@ def notify_case_event(*, session: Session, case: Case, event: CaseEvent) -> None
         intro = _("The dates of the public notice of your application have been set.")
     elif event.action == "close":
         intro = _("Your application has been closed.")
+    elif event.action == "reopen":
+        intro = _("Your application is open again: it had been closed by mistake ({reason}).", reason=event.reason)
     else:
         intro = _("Your application has moved to a new stage.")
     text, refs = describe_case(_, locale, case)

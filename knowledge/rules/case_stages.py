@@ -16,7 +16,7 @@ from knowledge.rules.procedure import PUBLICITY_WORKDAYS, Stage
 from knowledge.text import N_
 
 PROGRAMMES = procedure.PROGRAMMES
-__all__ = ["OBJECTION_MEANS", "OBJECTION_REF", "OUTCOMES", "OUTCOME_TITLES", "PROGRAMMES", "PROGRAMME_TITLES",
+__all__ = ["EVENT_TITLES", "OBJECTION_MEANS", "OBJECTION_REF", "OUTCOMES", "OUTCOME_TITLES", "PROGRAMMES", "PROGRAMME_TITLES",
            "PUBLICITY_WORKDAYS", "Stage", "is_forward_move", "next_stage", "outcome_refs", "publicity_end",
            "stage", "stage_refs", "stages"]
 PROGRAMME_TITLES = {
@@ -28,6 +28,10 @@ PROGRAMME_TITLES = {
 # 第十六条 (each award measure): "公示时间为5个工作日" (PUBLICITY_WORKDAYS, from the procedure);
 # objections "可采取电话或邮件方式提出异议".
 OBJECTION_MEANS = ("电话", "邮件")
+
+# What each event of a case's history records (storage.repo_cases), for the chat's and the web console's history.
+EVENT_TITLES = {"create": N_("recorded"), "move": N_("moved"), "publicity": N_("public notice dates set"),
+                "close": N_("closed"), "reopen": N_("opened again")}
 
 OUTCOMES = ("rejected", "withdrawn", "disqualified")
 OUTCOME_TITLES = {
