@@ -409,3 +409,9 @@ def test_cli_create_move_list_show(person, engine: Engine, db_url: str, capsys) 
     out = capsys.readouterr().out
     assert "材料齐全" in out and "submitted -> preliminary" in out
     assert len(_notes(engine)) == 2
+    assert cli(["case", "move", str(case_id), "reopen", "--unit", KM, "--reason", "误办结", *db]) == 1  # open
+    assert "is open" in capsys.readouterr().out
+    assert cli(["case", "move", str(case_id), "withdrawn", "--unit", KM, "--reason", "本人撤回", *db]) == 0
+    assert cli(["case", "move", str(case_id), "reopen", "--unit", KM, "--reason", "撤回有误", *db]) == 0
+    assert "preliminary" in capsys.readouterr().out.splitlines()[-1]
+    assert len(_notes(engine)) == 4
