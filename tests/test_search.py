@@ -224,6 +224,15 @@ def test_direct_answer_rests_on_its_article(key: tuple[str, int, int | None]) ->
     assert d.en and d.q_zh and d.q_en
 
 
+def test_the_living_allowance_is_said_to_be_the_poverty_projects() -> None:
+    """第十条 pays the allowance in 助力脱贫攻坚专项技能培训 only; 第九条 (skills upgrading) sets none: an answer of
+    80 yuan a day to a worker in upgrading training would promise money the measure does not give."""
+    d = direct_answer("training", 10)
+    assert "助力脱贫攻坚专项技能培训" in d.zh and "助力脱贫攻坚专项技能培训" in squash(article("training", 10).text)
+    assert "生活补助" not in squash(article("training", 9).text) and "未规定学员生活补助" in d.zh
+    assert "poverty-alleviation" in d.en and "no living allowance" in d.en
+
+
 def test_direct_answer_prefers_the_paragraph() -> None:
     assert direct_answer("training", 10, 3).ref.paragraph == 3
     assert direct_answer("training", 10).ref.paragraph == 3  # the article's only direct answer
