@@ -91,6 +91,20 @@ def test_publicity_dates_over_national_day(person) -> None:
     assert "2026-09-28" in bob.text and "2026-10-09" in bob.text
 
 
+def test_a_question_with_a_date_at_the_notice_step_announces_no_date(person) -> None:
+    """"截止日期是12月5号吗" at "has the 公示 start been announced?" asks: no notice is counted from 12月5日
+    (no date of the source is a 公示 date), and the step is asked again; a date typed is counted, the end day
+    included."""
+    bob = person("bob-q")
+    bob.say("申报渠道")
+    answer_all(bob, "union", "prefecture")
+    bob.say("曲靖")
+    bob.say("截止日期是12月5号吗")
+    assert "12-05" not in bob.text and "公示的开始日期" in bob.text, bob.text
+    bob.say("2026年9月28日")
+    assert "2026-10-09（含当日）" in bob.text, bob.text
+
+
 def test_direct_recognition_stops_without_asking_the_three_conditions(person) -> None:
     carol = person("carol")
     carol.say("评工匠")

@@ -375,7 +375,10 @@ def _accepted(q: Question, value: object) -> object | None:
 
 
 def parse_date(ctx: Ctx, text: str) -> date:
-    """2026-09-28, 2026/9/28, 2026年9月28日, or 9月28日 (this year), also inside a sentence."""
+    """2026-09-28, 2026/9/28, 2026年9月28日, or 9月28日 (this year), also inside a sentence, but not inside a
+    question ("截止日期是12月5号吗" asks; it announces nothing)."""
+    if reads_as_question(text):
+        raise Invalid(ctx._(NOT_AN_ANSWER))
     day = dates.parse_day(text, ctx.now.date(), anywhere=True)
     if day is not None:
         return day
