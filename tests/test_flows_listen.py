@@ -510,3 +510,22 @@ def test_a_bare_number_corrects_what_the_programme_counts(person) -> None:  # ty
     q.say("我们脱贫培训班不到15天 补贴怎么算")
     q.say("不对，是20天")
     assert "20 天。" in q.text, q.text
+
+
+def test_a_question_or_a_supposition_at_the_confirmation_changes_no_fact(person) -> None:  # type: ignore[no-untyped-def]
+    """"55岁是周岁还是虚岁" asks and "what if I get Chinese citizenship later?" supposes: neither is a fact of
+    the case (the age stays 56); "对头" (Yunnan: right) and "yep" confirm; English is shown English examples."""
+    p = person("ask-at-confirm")
+    p.say("我今年56岁了 高级技师 还能报云岭工匠吗")
+    p.say("55岁是周岁还是虚岁")
+    assert "56 岁" in p.text and "55 岁" not in p.text, p.text
+    p.say("对头")
+    assert "云岭工匠" in p.text and "我记下了" not in p.text, p.text
+    q = person("suppose-at-confirm", locale="en")
+    q.say("I am 40, a senior technician, can I be a Yunling Craftsman?")
+    q.say("What if I get Chinese citizenship later?")
+    assert "Chinese national" not in q.text and "reads as a question" in q.text, q.text
+    q.say("hmm")
+    assert "不对" not in q.text and "no, I am 48" in q.text, q.text
+    q.say("yep")
+    assert "I noted" not in q.text, q.text

@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from handlers.answering import CACHED_QUESTION_MAX, PROGRAMME_NAMES, SEARCH_CACHE_ENTRIES, reply_locale
 from handlers.choices import normalize
+from handlers.fields import NOT_AN_ANSWER, reads_as_question
 from handlers.flow import FLOW_TARGET, Answer, Ctx, Flow, Invalid, Outcome, State, goto, reroute, switch
 from handlers.flows.craftsman import CRAFTSMAN, CRAFTSMAN_CHANNEL
 from handlers.flows.station import STATION
@@ -48,8 +49,9 @@ TARGETS: dict[str, Flow] = {
 }
 PREFIX = "listen_"
 OWN_STATES = ("confirm", "fix")
-YES_WORDS = frozenset({"对", "对的", "对了", "是", "是的", "没错", "正确", "嗯", "好", "好的", "yes", "y", "ok", "okay",
-                       "right", "correct", "yes that's right", "that's right"})
+YES_WORDS = frozenset({"对", "对的", "对了", "是", "是的", "没错", "正确", "嗯", "好", "好的", "对头", "对头的", "是嘞", "没问题",
+                       "yes", "y", "ok", "okay", "right", "correct", "yes that's right", "that's right", "yep", "yeah",
+                       "yup", "that's correct", "all correct"})
 
 
 def listen(ctx: Ctx, text: str) -> str | None:
@@ -373,7 +375,8 @@ def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
         return again
     # A correction first: "不对，是48岁" must not be taken for the option "对" it resembles. A rule asked of people
     # in general ("受过处分的能评工匠吗") is a question, not a fact of this case.
-    if (kf.is_correction(answer.text) or (answer.value is None and not kf.asks_in_general(answer.text))) \
+    if (kf.is_correction(answer.text) or (answer.value is None and not kf.asks_in_general(answer.text)
+                                          and not _asks_or_supposes(answer.text))) \
             and (fixed := _take_correction(ctx, answer.text)):
         return fixed
     if answer.value == "yes" or (answer.value is None and answer.text.strip().strip("。.!！").lower() in YES_WORDS):
@@ -383,7 +386,10 @@ def _on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.value == "drop":
         ctx.data["facts"] = kf.without_problems(_facts(ctx)).to_json()
         return goto("confirm")
-    # (A question typed here instead is answered by the router, and this step asked again.)
+    # (A question typed here instead is answered by the router, and this step asked again; one the measures do
+    # not answer is said to be taken for no answer.)
+    if answer.value is None and _asks_or_supposes(answer.text):
+        raise Invalid(_(NOT_AN_ANSWER))
     raise Invalid(_("Please choose an option, or type what to correct, for example '不对，是48岁'."))
 
 
@@ -399,13 +405,24 @@ def _on_fix(ctx: Ctx, answer: Answer) -> Outcome:
         return reroute()
     if (again := _another_description(ctx, answer)) is not None:
         return again
-    general = kf.asks_in_general(answer.text) and not kf.is_correction(answer.text)  # a question, answered aside
+    # A question ("55岁是周岁还是虚岁") or a supposition ("what if I get Chinese citizenship later?") is no fact of
+    # this case: answered aside, the facts as they were.
+    general = (kf.asks_in_general(answer.text) or _asks_or_supposes(answer.text)) and not kf.is_correction(answer.text)
     outcome = None if general else _take_correction(ctx, answer.text)
     if outcome is None and answer.value == "yes":
         return _start_check(ctx)
     if outcome is None:
         raise Invalid(ctx._("I could not find a fact in that. Type it like '不对，是48岁' or '干了12年'."))
     return outcome
+
+
+_SUPPOSES = re.compile(r"还是|假如|如果|要是|万一|\bwhat if\b|\bif\b|\bsuppose\b|\bin case\b", re.I)
+
+
+def _asks_or_supposes(text: str) -> bool:
+    """``text`` asks something or supposes it ("55岁是周岁还是虚岁", "如果我拿了中国籍呢", "what if…"): what it names
+    is not a fact of the person's case, though it has a number or a trait in it."""
+    return reads_as_question(text) or _SUPPOSES.search(text) is not None
 
 
 def _another_description(ctx: Ctx, answer: Answer) -> Outcome | None:
