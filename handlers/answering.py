@@ -120,7 +120,9 @@ ENGLISH_WORDS = frozenset((
 def reads_as_english(text: str) -> bool:
     """Written in English and saying so with a common English word: not a code, an acronym or a borrowed
     word ("KM2612", "PDF", "ok")."""
-    return bool(ENGLISH_WORDS.intersection(re.findall(r"[a-z]+", text.lower()))) and written_in_english(text)
+    # Whole words only: the letters of a code ("QMYR5A", "a1b2") are no words.
+    return bool(ENGLISH_WORDS.intersection(re.findall(r"(?<![a-z0-9])[a-z]+(?![a-z0-9])", text.lower()))) \
+        and written_in_english(text)
 
 
 # A message in Chinese characters only, at least this long, is written in Chinese ("云岭工匠怎么申报"); a shorter

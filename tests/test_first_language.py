@@ -33,7 +33,7 @@ def test_english_later_does_not_switch_a_chinese_speaker(person) -> None:  # typ
 
 
 def test_a_greeting_or_a_code_alone_says_nothing_of_the_language(person) -> None:  # type: ignore[no-untyped-def]
-    for user, first in (("hi", "hello"), ("code", "KM2603"), ("ok", "ok")):
+    for user, first in (("hi", "hello"), ("code", "KM2603"), ("ok", "ok"), ("signin-code", "QMYR5A")):
         p = person(user)
         p.say(first)
         assert "隐私说明" in p.text, first
