@@ -31,8 +31,9 @@ BACK_SAID_MAX = 12
 # Keep the answer already given (a field reached again by "back" or from the review shows it).
 KEEP = frozenset(normalize(w) for w in ("不变", "不改", "不用改", "不修改", "不用修改", "保持", "保持不变", "没变", "照旧", "原样",
                                          "维持原样", "就这样", "keep", "keep it", "unchanged", "no change", "leave it"))
-YES = ("是", "是的", "对", "对的", "有", "有的", "嗯", "没错", "当然", "yes", "y", "yeah", "sure")
-NO = ("否", "不是", "没有", "无", "不", "没", "不对", "no", "n", "nope", "none")
+# With the Southwestern Mandarin of Yunnan: 对头 (right), 是嘞 (yes), 没得 (there is none), 莫得, 不得 (no).
+YES = ("是", "是的", "对", "对的", "有", "有的", "嗯", "没错", "当然", "对头", "是嘞", "yes", "y", "yeah", "yep", "sure")
+NO = ("否", "不是", "没有", "无", "不", "没", "不对", "没得", "莫得", "没得过", "no", "n", "nope", "none")
 
 
 # A question, not a short value (a name, a post, an address): a question mark, a question word or particle.

@@ -45,7 +45,7 @@ _THANKS = ("谢谢", "谢谢你", "谢谢您", "谢谢啦", "谢啦", "谢了", 
            "thx", "ty", "tks", "many thanks", "thanks a lot", "thanks so much", "thank you so much", "thank you very much",
            "thanks for your help", "thanks for the help", "thank you for your help", "cheers", "appreciate it",
            "much appreciated")
-_ACK = ("好", "好的", "好滴", "好嘞", "好吧", "好了", "嗯", "嗯嗯", "嗯呢", "哦", "哦哦", "噢", "喔", "知道了", "晓得了", "明白",
+_ACK = ("好", "好的", "对头", "对头的", "要得", "要得嘛", "好滴", "好嘞", "好吧", "好了", "嗯", "嗯嗯", "嗯呢", "哦", "哦哦", "噢", "喔", "知道了", "晓得了", "明白",
         "明白了", "了解", "了解了", "清楚了", "收到", "懂了", "行", "行吧", "可以", "是的", "是", "对", "对的", "没问题", "要得",
         "得", "知道咗", "明白咗", "收到晒", "晓得", "好哒", "okk", "ok", "okay", "k", "kk", "got it", "i see", "understood",
         "understand", "ok understand", "alright", "all right", "sure", "cool", "great", "fine", "yes", "yep", "yeah",
@@ -163,10 +163,10 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:my|the) (?:earlier |previous |last )?(?:inquiry|enquiry|question|request|ticket|message)[^,.]{0,30}"
         r"(?:answered|replied|looked at)|^any (?:reply|answer|news|update)(?: yet| or not)?$")),
     (HUMAN, re.compile(
-        r"(?:找|转|转接|接|联系|叫|换|让|要|跟|和|同|请|转个|搵|揾)[^，,]{0,10}"
+        r"(?:找|转|转接|接|联系|叫|喊|换|让|要|跟|和|同|请|转个|搵|揾)[^，,]{0,10}"
         r"(?:人工(?!智能)|客服|真人|活人|工作人员|同志|办事员|经办人员?|real person|human|agent|staff|union officer)|"
         r"有没有(?:活人|真人|人工|工作人员)(?:在)?|"
-        r"(?:找|叫|联系|转)(?:一)?个人(?:来)?|(?:找|联系|转)工会的人|"
+        r"(?:找|叫|喊|联系|转)(?:一)?个人(?:来)?|(?:找|联系|转)工会的人|"
         r"(?:人工(?!智能)|客服|真人)(?:服务)?(?:在吗|在不在|呢)?$|"
         r"(?:talk|speak|chat|discuss)(?: directly)? (?:to|with) (?:a |an |the |some |one of the |someone from |"
         r"a member of )?(?:real |actual |live |human )?(?:person|human|people|agent|staff|staff member|someone|somebody|"

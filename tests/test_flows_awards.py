@@ -540,3 +540,14 @@ def test_a_place_typed_in_a_sentence_is_read(person) -> None:
     assert "没有识别出这是云南省内的地名" in jack.text
     jack.say("我户口在曲靖市麒麟区")
     assert "受理单位：曲靖市麒麟区总工会" in jack.text
+
+
+def test_yunnan_yes_and_no_answer_a_check(person) -> None:  # type: ignore[no-untyped-def]
+    """"没得" (Yunnan: there is none) is no and "对头" (right) yes, at a check's yes/no question."""
+    p = person("dialect")
+    p.say("帮我看看我能不能评云岭工匠")
+    assert "是否已被命名" in p.text
+    p.say("没得")
+    assert "是否为中国籍" in p.text, p.text
+    p.say("对头")
+    assert "云南登记注册" in p.text, p.text

@@ -30,6 +30,7 @@ WORDS = Path(__file__).parent / "data" / "words_blind.jsonl"
     ("我要找人工客服", HUMAN), ("能不能找个真人？", HUMAN), ("麻烦帮我转接工作人员", HUMAN),
     ("I want to talk to a real person", HUMAN), ("connect me to staff please", HUMAN), ("real person please", HUMAN),
     ("can I get a person please", HUMAN), ("I want a human", HUMAN), ("could we have a clerk", HUMAN),
+    ("喊个工作人员来跟我说", HUMAN),  # 喊: Yunnan for 叫
     ("不想弄了", CANCEL), ("我不想申报了", CANCEL), ("算了吧", CANCEL), ("never mind", CANCEL), ("stop", CANCEL),
     ("回到首页", MENU), ("重新开始", MENU), ("back to the main menu", MENU), ("start over", MENU),
     ("我提交的问题有回复了吗", TICKETS), ("有人回复我了吗", TICKETS), ("did anyone answer my question?", TICKETS),

@@ -15,7 +15,7 @@ ZH, EN = translator("zh"), translator("en")
 @pytest.mark.parametrize(("text", "kind"), [
     ("谢谢", THANKS), ("谢谢！", THANKS), ("好的谢谢", THANKS), ("知道了，谢谢🙏", THANKS), ("🙏", THANKS),
     ("thank you very much!", THANKS), ("ok thanks", THANKS), ("Thanks for your help", THANKS),
-    ("好的", ACK), ("嗯嗯", ACK), ("OK", ACK), ("👍", ACK), ("got it", ACK), ("好的呀~", ACK),
+    ("好的", ACK), ("嗯嗯", ACK), ("OK", ACK), ("👍", ACK), ("got it", ACK), ("好的呀~", ACK), ("对头", ACK), ("要得", ACK),
     ("再见", BYE), ("好的，再见", BYE), ("88", BYE), ("Thanks, bye!", BYE),
     ("没有了", DONE), ("不用了", DONE), ("no thanks", DONE),
     ("你是机器人吗", BOT), ("你是真人吗？", BOT), ("Are you a real person?", BOT), ("are you a bot", BOT),
