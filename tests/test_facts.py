@@ -216,6 +216,8 @@ def test_a_rule_asked_by_someone_describing_themselves_is_answered(text: str, op
     ("how much is the subsidy per trainee a day", None, None),
     ("30个学员，培训一天给多少", 30, None),
     ("我办了个1天的班，就1个人", 1, 1),  # a class of one, one day: said as the class, not as a rate
+    ("培训期间一天有80块生活补助吗", None, None),  # a day with an amount is the rate
+    ("我们培训班办了20天 一天80块补助对不对", None, 20),
 ])
 def test_a_rate_asked_is_no_class_of_one(text: str, trainees: int | None, days: int | None) -> None:
     """"一个人一天多少钱" asks the subsidy's rate: its one person and one day are units, not the class's size."""

@@ -366,7 +366,7 @@ def _route(t: str, n: str, programme: str | None) -> Kw:
 # A question of the subsidy per person or per day ("培训补贴一个人一天多少钱", "每人每天补多少", "how much per trainee
 # a day"): its one person and one day are the rate's units.
 _RATE = re.compile(r"(?:1|每)\s*(?:个|名|位)?(?:人|学员)\s*(?:1|每)?\s*(?:天|日)?[^，,。？?]{0,6}(?:多少|几|补|给|发)|"
-                   r"(?:1|每)\s*(?:天|日)[^，,。？?]{0,6}(?:多少|几)|人均|\bper (?:person|head|trainee|day)\b|"
+                   r"(?:1|每)\s*(?:天|日)[^，,。？?]{0,6}(?:多少|几)|(?:1|每)\s*(?:天|日)[^，,。？?\d]{0,4}\d+\s*(?:块|元)|人均|\bper (?:person|head|trainee|day)\b|"
                    r"\b(?:a|each|one) (?:person|trainee|day)\b[^.,;?]{0,12}\b(?:how much|what)|\bhow much\b[^.,;?]{0,30}"
                    r"\b(?:a|each) (?:person|trainee|day)\b")
 
