@@ -122,6 +122,10 @@ def test_wrong_and_expired_codes(person, engine, clock) -> None:
     alice.say("XX9999")
     assert "no class with code XX9999" in alice.text
     assert attendance_count(engine, sid) == 0
+    bob = person("bob-nocode")
+    bob.say("签到")
+    bob.say("我没得签到码 老师没给")  # no code in it: not echoed back as one
+    assert "没有编号为" not in bob.text and "向跟班的工作人员索取" in bob.text, bob.text
 
 
 def test_a_sign_in_asked_for_in_a_sentence_with_its_codes(person, engine, clock) -> None:

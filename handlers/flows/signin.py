@@ -113,6 +113,9 @@ def said(ctx: Ctx, text: str) -> str | None:
     return SIGNIN.name
 
 
+_CODE_LIKE = re.compile(r"[A-Za-z]{1,6}\s*-?\s*\d{2,}|\d{4,}")  # a class code as typed: KM2603, km 2603, 2603
+
+
 def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
     if _restart(answer):
         return goto("class")
@@ -120,6 +123,9 @@ def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
     code = None
     if cls is None:  # a sentence round the code ("班级编号是KM2603"), maybe with the sign-in code too
         cls, code = _codes_in(ctx, answer.text)
+    if cls is None and not _CODE_LIKE.search(answer.text):  # "我没得签到码 老师没给": no code in it to echo back
+        raise Invalid(ctx._("Please type the class code from your notice (for example KM2603). If you have none, "
+                            "ask the staff who follow your class, or type 'human' to reach a person."))
     if cls is None:
         raise Invalid(ctx._("There is no class with code {code}. Please check the code on your notice.",
                             code=normalize_code(answer.text)[:16] or "-"))
