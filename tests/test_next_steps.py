@@ -190,3 +190,14 @@ def test_an_english_clerk_reads_the_class_forms_levels_explained(person) -> None
         clerk.say(typed)
     labels = [c.label for c in clerk.last.choices]
     assert "初级工 (entry level, grade 5)" in labels and "高级技师 (senior technician, grade 1)" in labels, clerk.text
+
+
+@pytest.mark.parametrize("text", ["我昨天那节没签到 能不能现在补", "我昨天有事没来上课咋办",
+                                  "I missed the class yesterday, what should I do?"])
+def test_a_missed_class_is_not_offered_a_sign_in_now(person, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Signing in now cannot make up a day past, and the measures say nothing of it: who keeps the sign-ins
+    (第十九条) is named, and no "sign in now" is offered."""
+    p = person(f"missed-{len(text)}")
+    p.say(text)
+    assert "第十九条" in p.text or "Art. 19" in p.text, p.text
+    assert "flow:signin" not in [c.value for c in p.last.choices], p.last.choices

@@ -147,16 +147,29 @@ NEXT_LABELS = {
 }
 
 
+# A class or a sign-in missed, asked about: the measures neither allow nor forbid making it up.
+_MISSED = re.compile(r"补签|补个?签到|补一?下签到|没签到|没签上|忘了签|忘记签|漏签|没来上课|没去上课|缺课|缺了.{0,3}课|请假|"
+                     r"\bmissed (?:the |a |my |one |two )?(?:class|classes|lesson|session|sign[- ]?in)\b|\bforgot to (?:sign|check) in\b")
+MISSED_NOTE = N_("The measures say nothing about making up a missed class or sign-in. Sign-in sheets are kept by "
+                 "the union that runs the class, whose staff follow each class (skills-training fund measures, "
+                 "Art. 19): tell them what happened, or type 'human' to reach a person.")
+
+
 def _with_next_steps(ctx: Ctx, asked: Asked, locale: str, reply: Reply, text: str) -> Reply:
     """The reply with what the person can do here about it, before "talk to a person" and the main menu: what
     the question asks for (:data:`ASKED_FOR`), with a line that says so; and, under an answer (not a "did you
     mean", a "which programme" or an abstention), what its article is about (:data:`NEXT_STEPS`)."""
     low = text.lower()
     named = () if asked.outcome == "empty" else asked_for(text)
+    _ = translator(locale)
+    if _MISSED.search(low):
+        # "我昨天那节没签到 能不能现在补", "我昨天有事没来上课咋办": signing in now cannot make up a day past, and the
+        # measures say nothing of it; who keeps the sign-ins (第十九条) can.
+        named = tuple(n for n in named if n != "signin")
+        reply = replace(reply, text=_(MISSED_NOTE) + "\n" + reply.text)
     best = asked.result.hits[0] if asked.outcome == "answered" and asked.result.hits else None
     about = NEXT_STEPS.get((best.measure, best.article), ()) if best else ()
     have = {c.value for c in reply.choices}
-    _ = translator(locale)
     steps = tuple(Choice(f"flow:{name}", _(NEXT_LABELS[name])) for name in dict.fromkeys((*named, *about))
                   if ctx.has_flow(name) and f"flow:{name}" not in have)
     if named and not any(ctx.has_flow(name) for name in named) \
