@@ -551,3 +551,16 @@ def test_yunnan_yes_and_no_answer_a_check(person) -> None:  # type: ignore[no-un
     assert "是否为中国籍" in p.text, p.text
     p.say("对头")
     assert "云南登记注册" in p.text, p.text
+
+
+def test_not_sure_is_suggested_only_where_it_is_an_option(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("no-unsure")
+    p.say("申报渠道")
+    assert "不确定" not in p.text
+    p.say("随便吧")
+    assert "没能把您的回答对应到选项" in p.text and "不确定" not in p.text, p.text
+    q = person("with-unsure")
+    q.say("帮我看看我能不能评云岭工匠")
+    assert "不确定" in q.text
+    q.say("随便吧")
+    assert "不清楚的话请选“不确定”" in q.text, q.text

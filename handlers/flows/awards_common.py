@@ -275,8 +275,10 @@ def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
         return OTHER
     if answer.value is not None:
         return answer.value
-    raise Invalid(ctx._("I could not match that to an option. Please choose one (a number is enough), or "
-                        "'Not sure' if you do not know."))
+    if any(o.value == UNSURE for o in q.options):
+        raise Invalid(ctx._("I could not match that to an option. Please choose one (a number is enough), or "
+                            "'Not sure' if you do not know."))
+    raise Invalid(ctx._("I could not match that to an option. Please choose one (a number is enough)."))
 
 
 def _number(ctx: Ctx, q: Question, text: str) -> int:
