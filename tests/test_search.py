@@ -503,3 +503,20 @@ def test_a_question_told_after_what_one_does_is_answered(question: str, article:
 ])
 def test_a_question_off_the_measures_stays_abstained_after_an_intro(question: str) -> None:
     assert search(question).abstained
+
+
+@pytest.mark.parametrize("question", ["我是农民工能评云岭工匠不", "农民工可以当云岭工匠吗", "女的能评云岭工匠吗",
+                                      "我是临时工 能报云岭工匠吗", "can a migrant worker be a Yunling Craftsman?"])
+def test_a_trait_asked_as_a_bar_is_answered_by_who_may_apply(question: str) -> None:
+    """第五条 says age, sex, education, rank, title, skill grade and years of work are no bar: a person asking
+    whether what they are bars them is not answered by the exclusions (第八条) or the national honours (第六条)."""
+    assert "不受年龄、性别、学历、职级、职称、技能等级、工作年限等条件限制" in squash(article("craftsman", 5).text)
+    r = search(question)
+    assert not r.abstained and r.sure and (r.hits[0].measure, r.hits[0].article) == ("craftsman", 5), r.hits
+
+
+@pytest.mark.parametrize(("question", "expected"), [("受过处分的农民工能评云岭工匠吗", ("craftsman", 8)),
+                                                    ("云岭工匠评委要什么职称", ("craftsman", 12))])
+def test_a_trait_with_a_sanction_or_the_judges_is_another_question(question: str, expected: tuple[str, int]) -> None:
+    r = search(question)
+    assert (r.hits[0].measure, r.hits[0].article) == expected, r.hits

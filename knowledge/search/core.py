@@ -83,7 +83,37 @@ def search(query: str, top: int = 3, lang: str | None = None, idx: Index | None 
         again = _search(focused, top, lang, idx)
         if not again.abstained and again.likely:  # a likely answer: a mere "did you mean" keeps the abstention
             return replace(again, query=found.query)
-    return found
+    return _trait_asked(query, found)
+
+
+# Whether a trait of one's own bars one from the Yunling Craftsman title ("我是农民工能评云岭工匠不", "女的能评云岭工匠吗",
+# "can a migrant worker be a Yunling Craftsman?"): 第五条 says who may apply and that age, sex, education, rank,
+# title, skill grade and years of work are no bar. The ranking put the exclusions (第八条) or the national honours
+# (第六条) first for such words, which reads as a refusal. Not a question about sanctions (第八条), the judges
+# (第十二条) or a class (the training measure).
+_TRAIT = re.compile(r"农民工|外来务工|打工的|临时工|合同工|劳务派遣|女的|女性|女工|学历|文凭|初中|高中|小学|中专|大专|没读过|"
+                    r"没文化|年纪|岁数|年龄|职称|职级|技能等级|没有等级|工龄|工作年限|普通工人|一线工人|"
+                    r"migrant worker|\bwom[ae]n\b|\bfemale\b|\beducation\b|\bdegree\b|job title|skill grade|"
+                    r"years of work|temporary worker|contract worker", re.I)
+_MAY_I = re.compile(r"能评|能不能评|可以评|可不可以评|能申报|能不能申报|可以申报|能报|能不能报|可以报|能当|可以当|有资格|够格|"
+                    r"评得上|\bcan (?:i|a|an|women|she|he|someone|somebody|people)\b|\beligible\b|\bqualify\b", re.I)
+_NOT_A_TRAIT = re.compile(r"处分|违纪|违法|失信|拖欠|事故|警告|记过|判刑|犯罪|诫勉|审查|调查|评委|评审|专家|培训|班|学费|"
+                          r"disciplin|sanction|crim|arrear|accident|judge|panel|training|class", re.I)
+WHO_MAY_APPLY = ("craftsman", 5, 1)
+
+
+def _trait_asked(query: str, found: SearchResult) -> SearchResult:
+    """``found`` with 第五条's first paragraph first when the question asks whether a trait bars one from the
+    craftsman title (see :data:`_TRAIT`)."""
+    if found.abstained or "craftsman" not in found.named or not _TRAIT.search(query) or not _MAY_I.search(query) \
+            or _NOT_A_TRAIT.search(query):
+        return found
+    m, a, p = WHO_MAY_APPLY
+    if found.hits and (found.hits[0].measure, found.hits[0].article) == (m, a):
+        return found
+    score = found.hits[0].score if found.hits else 0.0
+    hits = (Hit(m, a, p, score), *(h for h in found.hits if (h.measure, h.article) != (m, a)))[:len(found.hits) or 1]
+    return replace(found, hits=hits, sure=True, likely=True)
 
 
 # A clause that asks (its question word or mark).
