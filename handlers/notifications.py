@@ -42,6 +42,10 @@ def describe_case(_: Translate, locale: str, case: Case) -> tuple[str, tuple[Art
         return "\n".join(lines), cs.outcome_refs(case.programme, case.outcome)
     st = cs.stage(case.programme, case.stage)
     lines = [head, _("Current stage: {stage}.", stage=_(st.title)), _(st.explanation)]
+    if case.stage == "publicity" and case.publicity_start and not case.publicity_end:
+        lines.append(_("The public notice opens on {start} and lasts 5 working days; its last day will be known when "
+                       "the official holiday calendar of {year} is published.",
+                       start=fmt_date(locale, case.publicity_start), year=case.publicity_start.year))
     if case.stage == "publicity" and case.publicity_start and case.publicity_end:
         lines.append(_("The public notice runs from {start} to {end} (5 working days). During it, anyone with an "
                        "objection may raise it by phone or e-mail; if the objection proves true, the candidacy "

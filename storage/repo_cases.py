@@ -101,7 +101,7 @@ def _conditional(session: Session, case: Case, values: dict[str, Any], outcome: 
 
 def record_move(
     *, session: Session, case: Case, to_stage: str, actor_person_id: int | None, reason: str, now: datetime,
-    publicity: tuple[date, date] | None = None,
+    publicity: tuple[date, date | None] | None = None,
 ) -> CaseEvent:
     from_stage = case.stage
     values: dict[str, Any] = {"stage": to_stage, "updated_at": now}
@@ -112,12 +112,13 @@ def record_move(
 
 
 def record_publicity(
-    *, session: Session, case: Case, start: date, end: date, actor_person_id: int | None, reason: str,
+    *, session: Session, case: Case, start: date, end: date | None, actor_person_id: int | None, reason: str,
     now: datetime,
 ) -> CaseEvent:
+    """The 公示's dates (``end`` None: not known while its year's holiday calendar is not published)."""
     _conditional(session, case, {"publicity_start": start, "publicity_end": end, "updated_at": now})
     return _event(session, case, actor_person_id, "publicity", case.stage, case.stage,
-                  reason or f"{start.isoformat()}..{end.isoformat()}", now)
+                  reason or f"{start.isoformat()}..{end.isoformat() if end else '?'}", now)
 
 
 def record_close(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -115,6 +115,14 @@ def test_craftsman_case_through_every_stage_with_english_notifications(person, e
     _act(bob, case_id, "move:publicity")
     bob.say("2026-09-29")
     assert "2026年10月10日" in bob.text  # the clerk reads Chinese; end over the National Day holiday
+    bob.clock.now = datetime(2026, 10, 10, 17, tzinfo=bob.clock.now.tzinfo)
+    bob.say("/cases")
+    bob.say(choice="act")
+    bob.say(str(case_id))
+    bob.say(choice="move:named")
+    bob.say(choice="yes")  # the notice's last day: the decision comes after it (第十六条, 第十七条)
+    assert "公示至 2026-10-10 结束" in bob.text, bob.text
+    bob.clock.advance(days=1)
     _act(bob, case_id, "move:named")
     notes = _notes(engine)
     assert [n["dedupe"] for n in notes] == [f"case-event:{i}" for i in range(1, 10)]  # create + 8 moves
@@ -415,3 +423,46 @@ def test_cli_create_move_list_show(person, engine: Engine, db_url: str, capsys) 
     assert cli(["case", "move", str(case_id), "reopen", "--unit", KM, "--reason", "撤回有误", *db]) == 0
     assert "preliminary" in capsys.readouterr().out.splitlines()[-1]
     assert len(_notes(engine)) == 4
+
+
+def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person, engine: Engine, db_url: str,
+                                                                          capsys) -> None:
+    """The installed holiday calendar stops at 2026: a 公示 in January 2027 is recorded with its start, its
+    end said to be known once that year's calendar is published (no date made up, no crash), and the case
+    moves on only after the earliest day the notice can end (five weekdays)."""
+    from datetime import timedelta
+
+    import chinese_calendar
+
+    with pytest.raises(NotImplementedError):  # the premise: no 2027 data installed
+        chinese_calendar.is_workday(date(2027, 1, 4))
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang)
+    for key in ("preliminary", "review", "expert_review", "public_vote", "inspection", "leading_group"):
+        _act(bob, case_id, f"move:{key}")
+    _act(bob, case_id, "move:publicity")
+    bob.say("2027年1月4日")
+    assert "2027年法定节假日安排公布后即可确定截止日" in bob.text, bob.text
+    with session_scope(engine) as s:
+        case = s.get(Case, case_id)
+        assert (case.publicity_start, case.publicity_end) == (date(2027, 1, 4), None)
+    bob.clock.now = datetime(2027, 1, 8, 12, tzinfo=bob.clock.now.tzinfo)  # Friday: the fifth weekday
+    bob.say("/cases")
+    bob.say(choice="act")
+    bob.say(str(case_id))
+    bob.say(choice="move:named")
+    bob.say(choice="yes")
+    assert "公示至 2027-01-08 结束" in bob.text, bob.text
+    bob.clock.advance(days=3)
+    _act(bob, case_id, "move:named")
+    with session_scope(engine) as s:
+        assert s.get(Case, case_id).stage == "named"
+    # The command line: no traceback for a date past the calendar.
+    other = _open_case(bob, person("li"))
+    for key in ("preliminary", "review", "expert_review", "public_vote", "inspection", "leading_group"):
+        assert cli(["case", "move", str(other), key, "--unit", KM, "--db", db_url]) == 0
+    assert cli(["case", "move", str(other), "publicity", "--unit", KM, "--publicity-start", "2027-03-01",
+                "--db", db_url]) == 0
+    assert "2027-03-01" in capsys.readouterr().out
+    assert timedelta(days=1)  # (imported for the reader: weekdays only)

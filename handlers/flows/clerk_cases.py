@@ -276,9 +276,11 @@ def _on_pub_date(ctx: Ctx, answer: Answer) -> Outcome:
                          now=ctx.now, publicity_start=start)
     except (CaseRuleError, rc.CaseConflict) as exc:
         return _fail(ctx, exc)
-    except ValueError:  # outside the years the holiday calendar knows
-        raise Invalid(_("I cannot count working days for that date; please choose a nearer date.")) from None
-    assert case.publicity_end is not None
+    if case.publicity_end is None:  # the year's holiday calendar is not published: no end made up
+        return finish(Reply(text=_("Public notice of case #{id}: from {start}, 5 working days; its last day will be "
+                                   "known when the official holiday calendar of {year} is published. The applicant "
+                                   "has been notified.", id=case.id, start=fmt_date(ctx.locale, start),
+                                   year=start.year)))
     return finish(Reply(text=_("Public notice of case #{id}: from {start} to {end}. The applicant has been notified.",
                                id=case.id, start=fmt_date(ctx.locale, start),
                                end=fmt_date(ctx.locale, case.publicity_end))))

@@ -18,6 +18,7 @@ from handlers.notifications import describe_case
 from handlers.services.errors import NotFound, RuleViolation
 from handlers.types import Reply, reply_to_dict
 from knowledge.rules import case_stages as cs
+from knowledge.workdays import CalendarUnknown, weekdays_end
 from storage import repo_cases as rc
 from storage import repositories as repo
 from storage.models import Person
@@ -53,10 +54,12 @@ def advance_case(*, session: Session, case: Case, to_stage: str, actor_id: int |
         nxt = cs.next_stage(case.programme, case.stage)
         raise CaseRuleError(N_("Cases move one stage at a time; the next stage of this case is {stage}."),
                             stage=nxt.key if nxt else "-")
+    if case.stage == "publicity" and (why := _notice_running(case, now.date())) is not None:
+        raise why
     window = None
     if to_stage == "publicity":
         start = publicity_start or now.date()
-        window = (start, cs.publicity_end(start))
+        window = (start, _end_or_none(start))
     event = rc.record_move(session=session, case=case, to_stage=to_stage, actor_person_id=actor_id,
                            reason=reason, now=now, publicity=window)
     _audit(session, case, event)
@@ -64,11 +67,33 @@ def advance_case(*, session: Session, case: Case, to_stage: str, actor_id: int |
     return event
 
 
+def _end_or_none(start: date) -> date | None:
+    """The 公示's last day, or None while the holiday calendar of its year is not published (no date is made up;
+    the case says the end is to be confirmed)."""
+    try:
+        return cs.publicity_end(start)
+    except CalendarUnknown:
+        return None
+
+
+def _notice_running(case: Case, today: date) -> CaseRuleError | None:
+    """Why a case in 公示 cannot move on yet: the naming decision comes after the 5 working days of notice
+    (第十六条, 第十七条). With the end unknown, not before the earliest it can be (Monday to Friday counted)."""
+    start = case.publicity_start
+    if start is None:
+        return CaseRuleError(N_("Set the public notice dates first: the decision comes after the notice."))
+    end = case.publicity_end or weekdays_end(start, cs.PUBLICITY_WORKDAYS)
+    if today <= end:
+        return CaseRuleError(N_("The public notice runs until {end}: the case moves on only after it ends "
+                                "(articles 16 and 17)."), end=end.isoformat())
+    return None
+
+
 def set_publicity(*, session: Session, case: Case, start: date, actor_id: int | None, now: datetime) -> CaseEvent:
     if case.outcome or case.stage != "publicity":
         raise CaseRuleError(N_("The public notice dates can be set only while the case is at the public notice "
                                "stage."))
-    event = rc.record_publicity(session=session, case=case, start=start, end=cs.publicity_end(start),
+    event = rc.record_publicity(session=session, case=case, start=start, end=_end_or_none(start),
                                 actor_person_id=actor_id, reason="", now=now)
     _audit(session, case, event)
     notify_case_event(session=session, case=case, event=event)

@@ -79,5 +79,3 @@ def move_case(session: Session, *, clerk: Clerk, case: Case, to_stage: str, now:
     except rc.CaseConflict as exc:
         raise ActionRefused(N_("This case was changed by someone else meanwhile; please look at it again.")) \
             from exc
-    except ValueError as exc:  # outside the years the holiday calendar knows
-        raise ActionRefused(N_("I cannot count working days for that date; please choose a nearer date.")) from exc
