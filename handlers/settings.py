@@ -71,7 +71,15 @@ def upper(value: object) -> object:
 DatabaseUrl = Annotated[str, AfterValidator(database_url)]
 HttpUrl = Annotated[str, AfterValidator(http_url_or_empty)]
 TimeZone = Annotated[str, AfterValidator(time_zone)]
-Clerks = Annotated[dict[str, str], BeforeValidator(parse_clerks)]
+def canonical_units(value: dict[str, str]) -> dict[str, str]:
+    """Each clerk's unit as the assistant names it ("大理州总工会" is 大理白族自治州总工会, where tickets and subscribers
+    of that prefecture go)."""
+    from knowledge.places import canonical_unit
+
+    return {who: canonical_unit(unit) for who, unit in value.items()}
+
+
+Clerks = Annotated[dict[str, str], BeforeValidator(parse_clerks), AfterValidator(canonical_units)]
 LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(upper)]
 
 

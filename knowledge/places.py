@@ -151,6 +151,20 @@ def find_roman_places(text: str) -> list[tuple[int, int, Place]]:
     return sorted(found, key=lambda f: f[0])
 
 
+def canonical_unit(unit: str) -> str:
+    """A prefecture federation's name as the assistant writes it ("大理州总工会", "大理总工会" -> "大理白族自治州总工会"),
+    so that a clerk's unit and the union a worker's place routes a ticket to are one string; any other unit
+    (云南省总工会, an industry union, a county's) as given."""
+    u = unit.strip()
+    if not u.endswith("总工会"):
+        return u
+    s = squash(u).removeprefix("云南省").removeprefix("云南").removesuffix("总工会")
+    for key, official in _PREFECTURE_KEYS:
+        if s in (key, official):
+            return f"{official}总工会"
+    return u
+
+
 def parse_place(text: str) -> Place | None:
     """The Yunnan place named in ``text``, as precise as it goes (the county when one is named), or None
     when it is not recognisably a place in Yunnan. Pinyin names are read too ("Qujing", "Menghai")."""

@@ -182,3 +182,15 @@ def test_a_long_last_question_is_offered_by_its_beginning_and_sent_whole(person,
     worker.say("大理州")
     with Session(engine) as s:
         assert s.exec(select(Ticket)).one().question == question
+
+
+def test_a_clerk_listed_under_the_short_name_sees_the_prefectures_tickets(person, engine) -> None:
+    """A clerk put on the list as 大理州总工会 is the clerk of 大理白族自治州总工会, where a worker who says 大理 is
+    routed: one name, or the ticket waits where nobody looks."""
+    from handlers.settings import Settings
+
+    assert Settings(clerks="console:li2=大理州总工会").clerks == {"console:li2": "大理白族自治州总工会"}
+    _open_ticket(person)
+    clerk = person("li2", clerk="大理州总工会")
+    clerk.say("工单")
+    assert any("GD000001" in c.label for c in clerk.last.choices), clerk.text
