@@ -596,3 +596,18 @@ def test_a_name_field_takes_a_name_not_a_phone_number_or_a_digit() -> None:
         with pytest.raises(InvalidInput):
             parse_field("name", typed)
     assert parse_field("text", "13812345678") == "13812345678"  # an address or a trade may hold digits
+
+
+@pytest.mark.parametrize(("typed", "kept"), [
+    ("0871-65123456", "0871-65123456"), ("0871-6512-3456", "0871-65123456"), ("0871 6512 3456", "0871-65123456"),
+    ("(0871)65123456", "0871-65123456"), ("0871－65123456", "0871-65123456"), ("010-12345678", "010-12345678"),
+    ("0871-123", None), ("6512345", None),
+])
+def test_a_landline_is_read_as_letterheads_write_it(typed: str, kept: str | None) -> None:
+    """The 附件3 contact's phone as clerks copy it from letterheads: one form kept, a number without its area
+    code refused (the form is filed upward, out of the area)."""
+    from handlers.services.training import landline, parse_field
+
+    assert landline(typed) == kept
+    if kept is not None:
+        assert parse_field("phone", typed) == kept

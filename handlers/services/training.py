@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from datetime import date, datetime, time
 from typing import Any
 
@@ -28,7 +29,6 @@ from storage import repositories as core_repo
 from storage.models import Person
 from storage.models_training import ClassSession, Enrolment, TrainingClass
 
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _TIMES = re.compile(r"^(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](\d{2})$")
 SIGNED_KEEPS_TIME = N_("{n} trainees have signed in to this session already, so its date and time stay as they "
                        "are; only its place can change.")  # attendance is a record (第十九条)
@@ -36,8 +36,18 @@ NOT_YOURS = N_("No class with that code belongs to your unit.")
 
 
 # -- parsing and checks ---------------------------------------------------------------------------------
+def landline(raw: str) -> str | None:
+    """A landline as written on letterheads ("0871-65123456", "0871-6512-3456", "(0871)65123456", "0871 6512 3456",
+    a full-width dash), in one form: area code, a dash, the number; None when it is none."""
+    t = unicodedata.normalize("NFKC", raw).strip()
+    m = re.fullmatch(r"\(?(0\d{2,3})\)?[\s\-—–]*(\d{3,4})[\s\-—–]*(\d{4})", t)
+    if m is None or not 7 <= len(m[2] + m[3]) <= 8:
+        return None
+    return f"{m[1]}-{m[2]}{m[3]}"
+
+
 def valid_phone(raw: str) -> bool:
-    return is_valid_mobile(raw) or bool(_LANDLINE.match(raw.strip()))
+    return is_valid_mobile(raw) or landline(raw) is not None
 
 
 def parse_date(raw: str) -> date | None:
@@ -82,7 +92,7 @@ def parse_field(kind: str, raw: str) -> Any:
     if kind == "phone":
         if not valid_phone(text):
             raise InvalidInput(PHONE_FORMAT)
-        return normalize_mobile(text) if is_valid_mobile(text) else text
+        return normalize_mobile(text) if is_valid_mobile(text) else landline(text)
     if kind in ("count", "hours"):
         if not re.fullmatch(r"\d{1,4}", text):
             raise InvalidInput(N_("Please type a whole number."))
@@ -324,6 +334,9 @@ def record_outcome(session: Session, *, key: str, entry: Enrolment, employed: bo
         raise InvalidInput(N_("Please type where the trainee works and the employer."))
     if employer_phone and not valid_phone(employer_phone):
         raise InvalidInput(N_("Please type a mobile number (11 digits) or a landline such as 0871-65123456."))
+    if employer_phone:  # one form, as the class form's phones
+        employer_phone = normalize_mobile(employer_phone) if is_valid_mobile(employer_phone) else \
+            (landline(employer_phone) or employer_phone)
     repo.set_outcome(session=session, key=key, enrolment=entry, employed=employed, place=place.strip()[:200],
                      employer=employer.strip()[:200], employer_phone=employer_phone)
 
