@@ -96,23 +96,27 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
      ("broadcast", "broadcasts", "send a reminder", "send reminders", "remind everyone", "remind all", "notify all",
       "notify everyone", "deadline reminder", "deadline reminders")),
     ("cases", ("申报管理", "案件", "申报状态", "申报的状态", "更新状态", "录入状态", "记录状态", "改状态", "录个案",
-               "录入申报", "改到复审", "改到初审", "改到公示", "推进到"),
-     ("case desk", "case", "cases", "case status")),
+               "录入申报", "改到复审", "改到初审", "改到公示", "推进到", "申报列表"),
+     ("case desk", "case", "cases", "case status", "list my cases", "list cases", "my cases")),
     # The awards' annexes (附件1, 2); the training fund's (附件3-6: the class forms and roster) are the classes'.
     ("drafts_export", ("导出申报表", "导出附件1", "导出附件2", "导出附件一", "导出附件二", "导出推荐承诺书", "下载申报表"),
      ("export forms", "export the forms", "export the annex", "export annex", "export the annexes",
       "export the application forms", "download the forms")),
     ("training_classes", ("培训班管理", "花名册", "学员名单", "新建培训班", "录入学员", "添加学员", "登记培训班", "培训班登记",
-                          "实名制汇总表", "导出附件3", "导出附件4", "导出附件三", "导出附件四", "导出签到表"),
+                          "实名制汇总表", "导出附件3", "导出附件4", "导出附件三", "导出附件四", "导出签到表", "登记一个培训班",
+                          "开个新班", "开新班", "新开一个班", "新开培训班", "开个培训班"),
      ("class roster", "roster", "manage classes", "new class", "add a class", "create a class", "add a trainee",
       "add trainees", "training classes", "register a class", "register a training class", "register the class",
       "register classes", "set up a class", "set up a training class")),
-    ("tickets", ("工单列表", "待处理工单", "待回复"), ("open tickets", "tickets", "answer a ticket", "reply to a ticket")),
+    ("tickets", ("工单列表", "待处理工单", "待回复", "有哪些工单", "新的工单", "新工单", "看看工单", "我的待办", "待办"),
+     ("open tickets", "tickets", "answer a ticket", "reply to a ticket")),
     ("console", ("管理后台", "网页后台"), ("web console", "console", "dashboard")),
 )
 # What a trainee asks to see of their own ("我今天签到了没", "课程表发我看看", "证书编号是多少"): shown at once, as the
 # function's own word shows it, when the message asks nothing of the rules and is short.
-SHOWN_AT_ONCE = ("signed_today", "my_schedule", "my_certificate")
+# A clerk's desk asked for in a few words ("帮我看看有哪些工单", "我的待办", "开个新班", "list my cases") opens too: an
+# article its words half-match would only be in the way.
+SHOWN_AT_ONCE = ("signed_today", "my_schedule", "my_certificate", "tickets", "cases", "training_classes")
 SHOWN_MAX = 20  # characters, or SHOWN_MAX_WORDS English words
 SHOWN_MAX_WORDS = 8
 _OF_THE_RULES = re.compile(r"要求|规定|必须|需要|条件|怎么|咋|如何|为什么|为啥|能不能|可以|\b(?:how|why|must|rule|required)\b")
