@@ -140,8 +140,15 @@ def employment_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, 
     employed = sum(bool(e.employed) for e in entries)
     if cls.project == POVERTY and entries:
         verdict = employment_rate_check(cls.project, employed, len(entries))
+        pending = sum(e.employed is None for e in entries)
+        if verdict is None:
+            said = "已达到"
+        elif pending and employment_rate_check(cls.project, employed + pending, len(entries)) is None:
+            said = f"尚有{pending}人待跟踪，暂不能判断"  # those not yet followed up may still reach it
+        else:
+            said = "未达到"
         ws.append(["就业率：", f"{employed}/{len(entries)} = {employed * 100 / len(entries):.1f}%"
-                   f"（第七条：不低于60%，{'未达到' if verdict else '已达到'}）"])
+                   f"（第七条：不低于60%，{said}）"])
     _footer(ws, cls, key, today)
     for note in a.notes:
         ws.append([note])
