@@ -234,3 +234,19 @@ def test_default_senders_follow_the_settings(settings, engine: Engine) -> None:
     configured = replace(settings, telegram_token="123:ABC", wechat_app_id="wx123", wechat_app_secret="s")
     app = App(settings=configured, engine=engine, dispatcher=build_dispatcher(engine, configured))
     assert set(default_senders(app)) == {"console", "telegram", "wechat"}
+
+
+def test_a_class_broadcast_before_any_sign_in_says_why_nobody_would_get_it(person, engine: Engine) -> None:
+    """The roster reaches a trainee's chat only once their first sign-in binds it: the preview says so, not a
+    bare 0."""
+    from tests.test_signin import setup_class
+    from tests.test_training_classes import UNIT
+
+    code, _sid = setup_class(engine)
+    clerk = person("bc-class", clerk=UNIT)
+    clerk.say("群发通知")
+    clerk.say(choice="new")
+    clerk.say(choice="class")
+    clerk.say(code)
+    clerk.say("明天上午8点开班，请带身份证。")
+    assert "0" in clerk.text and "首次签到后才能收到通知" in clerk.text, clerk.text

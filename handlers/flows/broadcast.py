@@ -210,6 +210,10 @@ def _ask_preview(ctx: Ctx) -> Reply:
     lines = [_("Preview of broadcast #{id} — {count} recipients:", id=b.id, count=count), "", b.text, ""]
     if count == 0:
         lines.append(_("Nobody matches these recipients yet: sent now, it would reach no one."))
+        if json.loads(b.segment).get("kind") == "class":
+            # A roster line reaches a trainee's chat only once their first sign-in binds it to the account.
+            lines.append(_("A trainee on the roster is reached here only after their first sign-in in this chat; "
+                           "before the class starts, send the notice through the training unit."))
     if b.relevant_until:
         lines.append(_("Relevant until {when}; after that it will not be sent.", when=_local(ctx, b.relevant_until)))
     return choices_reply("\n".join(lines), [
