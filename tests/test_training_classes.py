@@ -619,3 +619,25 @@ def test_a_landline_is_read_as_letterheads_write_it(typed: str, kept: str | None
     assert landline(typed) == kept
     if kept is not None:
         assert parse_field("phone", typed) == kept
+
+
+def test_a_question_at_the_level_is_no_level(person) -> None:  # type: ignore[no-untyped-def]
+    """"这个培训最少要几天？" typed where the class form asks the level is answered or said to be no answer, and
+    the level asked again: it was stored and printed on 附件3 as the level."""
+    clerk = person("lvl", clerk=UNIT)
+    form = class_form()
+    clerk.say("培训班管理")
+    clerk.say(choice="new")
+    for key, kind, _prompt in FORM:
+        if key == "level":
+            clerk.say("这个培训最少要几天？")
+            assert "等级" in clerk.last.text, clerk.text  # asked again
+            clerk.say("初级工")
+            continue
+        if kind == "project":
+            clerk.say(choice=form["project"])
+        elif kind == "sexes":
+            clerk.say(f"{form['men']} {form['women']}")
+        else:
+            clerk.say(str(form.get(key, 0)))
+    assert "初级工" in clerk.text and "几天" not in clerk.text.split("等级")[-1], clerk.text

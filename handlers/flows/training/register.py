@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers import training_sheets as sheets
+from handlers.fields import NOT_AN_ANSWER, reads_as_question
 from handlers.flow import Answer, Ctx, Invalid, Outcome, choices_reply, finish, goto
 from handlers.flows.training.common import ClassSlots, cite, cite_ref, not_an_option, service, summary_lines
 from handlers.form import Form
@@ -123,7 +124,17 @@ def _sexes(ctx: Ctx, answer: Answer) -> Any:
     return [int(n) for n in numbers]
 
 
-PARSERS = {"project": _project, "level": lambda ctx, a: a.value or a.text.strip()[:30], "sexes": _sexes,
+def _level(ctx: Ctx, answer: Answer) -> Any:
+    """An offered level, or one typed; a question typed here ("这个培训最少要几天？") is no level (the router answers
+    it when the measures do, and the field is asked again)."""
+    if answer.value:
+        return answer.value
+    if reads_as_question(answer.text):
+        raise Invalid(ctx._(NOT_AN_ANSWER))
+    return answer.text.strip()[:30]
+
+
+PARSERS = {"project": _project, "level": _level, "sexes": _sexes,
            **{kind: _checked(kind) for kind in ("name", "phone", "count", "hours", "date")}}
 FORM_KIND = Form(ClassBook(), review="confirm")
 
