@@ -111,6 +111,18 @@ def record_move(
     return _event(session, case, actor_person_id, "move", from_stage, to_stage, reason, now)
 
 
+def record_back(*, session: Session, case: Case, to_stage: str, reason: str, actor_person_id: int | None,
+                now: datetime) -> CaseEvent:
+    """A move made by mistake taken back: the case at the stage before, the 公示 dates dropped when it leaves
+    the 公示 (they are set again when it is entered again)."""
+    from_stage = case.stage
+    values: dict[str, Any] = {"stage": to_stage, "updated_at": now}
+    if from_stage == "publicity":
+        values["publicity_start"] = values["publicity_end"] = None
+    _conditional(session, case, values)
+    return _event(session, case, actor_person_id, "back", from_stage, to_stage, reason, now)
+
+
 def record_publicity(
     *, session: Session, case: Case, start: date, end: date | None, actor_person_id: int | None, reason: str,
     now: datetime,

@@ -218,6 +218,32 @@ def test_a_case_closed_by_mistake_is_opened_again_with_a_reason_and_the_applican
         reopen_case(session=s, case=s.get(Case, case_id), reason="x", actor_id=None, now=bob.clock.now)
 
 
+def test_a_move_made_by_mistake_is_taken_back_with_a_reason_and_the_applicant_told(person, engine: Engine) -> None:
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang)
+    _act(bob, case_id, "move:preliminary")
+    _act(bob, case_id, "move:review")
+    bob.say("/cases")
+    bob.say(choice="act")
+    bob.say(str(case_id))
+    assert "back" in bob.choice_values() and "退回：初审（误推进）" in bob.text, bob.text
+    bob.say(choice="back")
+    assert "为什么退回" in bob.text
+    bob.say("点错了，材料还在初审")
+    with session_scope(engine) as s:
+        assert s.get(Case, case_id).stage == "preliminary"
+    note = _notes(engine)[-1]["text"]
+    assert "退回上一阶段" in note and "点错了" in note and "初审" in note, note
+    _act(bob, case_id, "history")
+    assert "退回 · 资格复审 → 初审 · 点错了" in bob.text, bob.text
+    first = _open_case(bob, person("li"))  # at its first stage: nothing to go back to
+    bob.say("/cases")
+    bob.say(choice="act")
+    bob.say(str(first))
+    assert "back" not in bob.choice_values()
+
+
 def test_disqualification_only_during_publicity(person, engine: Engine) -> None:
     from handlers.services.cases import CaseRuleError, close_case
 
@@ -419,10 +445,13 @@ def test_cli_create_move_list_show(person, engine: Engine, db_url: str, capsys) 
     assert len(_notes(engine)) == 2
     assert cli(["case", "move", str(case_id), "reopen", "--unit", KM, "--reason", "误办结", *db]) == 1  # open
     assert "is open" in capsys.readouterr().out
+    assert cli(["case", "move", str(case_id), "back", "--unit", KM, "--reason", "误推进", *db]) == 0
+    assert "submitted" in capsys.readouterr().out.splitlines()[-1]
+    assert cli(["case", "move", str(case_id), "preliminary", "--unit", KM, *db]) == 0
     assert cli(["case", "move", str(case_id), "withdrawn", "--unit", KM, "--reason", "本人撤回", *db]) == 0
     assert cli(["case", "move", str(case_id), "reopen", "--unit", KM, "--reason", "撤回有误", *db]) == 0
     assert "preliminary" in capsys.readouterr().out.splitlines()[-1]
-    assert len(_notes(engine)) == 4
+    assert len(_notes(engine)) == 6
 
 
 def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person, engine: Engine, db_url: str,

@@ -6,6 +6,7 @@ notifications as in chat; the actor is recorded as the command line).
     yunling case move 12 preliminary --unit 昆明市总工会 [--reason ...] [--publicity-start 2026-04-01]
     yunling case move 12 rejected --unit 昆明市总工会 --reason "材料不全"
     yunling case move 12 reopen --unit 昆明市总工会 --reason "误点了不予受理"     # closed by mistake
+    yunling case move 12 back --unit 昆明市总工会 --reason "误推进"               # moved on by mistake
     yunling case show 12 [--unit 昆明市总工会]
 """
 
@@ -38,12 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     cr.add_argument("--title", required=True, help="applicant or studio/workstation name")
     cr.add_argument("--code", required=True, help="the applicant's personal link code")
     stage_keys = "; ".join(f"{programme}: {' '.join(keys)}" for programme, keys in STAGE_KEYS.items())
-    mv = csub.add_parser("move", help="move to the next stage, close as rejected/withdrawn/disqualified, or "
-                         "reopen a case closed by mistake",
+    mv = csub.add_parser("move", help="move to the next stage, close as rejected/withdrawn/disqualified, "
+                         "reopen a case closed by mistake, or take back a move made by mistake",
                          description=f"Stage keys, in order — {stage_keys}. Closing outcomes: "
                                      f"{' | '.join(OUTCOME_KEYS)}.")
     mv.add_argument("case_id", type=int)
-    mv.add_argument("stage", help=f"the next stage key ({stage_keys}), or {' | '.join(OUTCOME_KEYS)}, or reopen")
+    mv.add_argument("stage", help=f"the next stage key ({stage_keys}), or {' | '.join(OUTCOME_KEYS)}, or reopen, or back")
     mv.add_argument(*UNIT_OPTION, required=True, help=UNIT_HELP)
     mv.add_argument("--reason", default="")
     mv.add_argument("--publicity-start", type=date.fromisoformat, help="first day of 公示 (default: today)")
@@ -113,10 +114,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _move(args: argparse.Namespace, s: Any, case: Any, now: datetime, tz: ZoneInfo) -> None:
     """``case move``: the next stage, or closed with an outcome."""
-    from handlers.services.cases import advance_case, close_case, reopen_case
+    from handlers.services.cases import advance_case, close_case, reopen_case, step_back
     from knowledge.rules import case_stages as cs
 
-    if args.stage == "reopen":
+    if args.stage == "back":
+        step_back(session=s, case=case, reason=args.reason, actor_id=None, now=now)
+    elif args.stage == "reopen":
         reopen_case(session=s, case=case, reason=args.reason, actor_id=None, now=now)
     elif args.stage in cs.OUTCOMES:
         close_case(session=s, case=case, outcome=args.stage, reason=args.reason, actor_id=None, now=now)

@@ -10,7 +10,8 @@ import re
 from datetime import date
 
 from handlers import dates
-from handlers.fields import word_of
+from handlers.choices import normalize
+from handlers.fields import BACK
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_
 from handlers.notifications import describe_case, fmt_date
@@ -21,6 +22,7 @@ from handlers.services.cases import (
     open_case_for_code,
     reopen_case,
     set_publicity,
+    step_back,
 )
 from handlers.services.errors import ServiceError
 from handlers.types import Reply
@@ -162,6 +164,8 @@ def _ask_action(ctx: Ctx) -> Reply:
             options.append(("dates", _("Change the public notice dates")))
             options.append(("disqualified", _("Disqualify (objection upheld)")))
         options += [("rejected", _("Not accepted")), ("withdrawn", _("Withdrawn by the applicant"))]
+        if (before := cs.previous_stage(case.programme, case.stage)) is not None:
+            options.append(("back", _("Back to: {stage} (moved on by mistake)", stage=_(before.title))))
     else:
         options.append(("reopen", _("Open it again (closed by mistake)")))
     options.append(("history", _("Show the history")))
@@ -231,12 +235,16 @@ def _on_confirm_move(ctx: Ctx, answer: Answer) -> Outcome:
 def _ask_reason(ctx: Ctx) -> Reply:
     if ctx.data.get("action") == "reopen":
         return Reply(text=ctx._("Why is it opened again? The applicant will see it (e.g. closed by a slip of the finger)."))
+    if ctx.data.get("action") == "back":
+        return Reply(text=ctx._("Why is it moved back? The applicant will see it (e.g. moved on by a slip of the finger)."))
     return Reply(text=ctx._("Please give the reason (the applicant will see it):"))
 
 
 def _on_reason(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
-    if word_of(answer.text) == "back":  # "返回" is no reason: nothing closed, the actions again
+    # "返回" is no reason: nothing changed, the actions again. Only the word itself: "点错了，材料还在初审" is a
+    # reason (the form's "我刚才选错了" reads as back).
+    if normalize(answer.text) in BACK:
         return goto("action")
     reason = answer.text.strip()
     if len(reason) < 2:
@@ -247,6 +255,8 @@ def _on_reason(ctx: Ctx, answer: Answer) -> Outcome:
     try:
         if ctx.data.get("action") == "reopen":
             reopen_case(session=ctx.session, case=case, reason=reason[:500], actor_id=ctx.person_id, now=ctx.now)
+        elif ctx.data.get("action") == "back":
+            step_back(session=ctx.session, case=case, reason=reason[:500], actor_id=ctx.person_id, now=ctx.now)
         else:
             close_case(session=ctx.session, case=case, outcome=ctx.data.get("action", ""), reason=reason[:500],
                        actor_id=ctx.person_id, now=ctx.now)

@@ -119,6 +119,22 @@ def close_case(*, session: Session, case: Case, outcome: str, reason: str, actor
     return event
 
 
+def step_back(*, session: Session, case: Case, reason: str, actor_id: int | None, now: datetime) -> CaseEvent:
+    """Take back a move made by mistake: the case at the stage before, with a reason the applicant is told."""
+    if case.outcome:
+        raise CaseRuleError(N_("This case is closed."))
+    before = cs.previous_stage(case.programme, case.stage)
+    if before is None:
+        raise CaseRuleError(N_("This case is at its first stage."))
+    if not reason.strip():
+        raise CaseRuleError(N_("Please give a reason; the applicant will see it."))
+    event = rc.record_back(session=session, case=case, to_stage=before.key, reason=reason.strip(),
+                           actor_person_id=actor_id, now=now)
+    _audit(session, case, event)
+    notify_case_event(session=session, case=case, event=event)
+    return event
+
+
 def reopen_case(*, session: Session, case: Case, reason: str, actor_id: int | None, now: datetime) -> CaseEvent:
     """Open a case closed by mistake again, at the stage it was closed in; the applicant is told why."""
     if not case.outcome:
@@ -143,6 +159,9 @@ def notify_case_event(*, session: Session, case: Case, event: CaseEvent) -> None
         intro = _("The dates of the public notice of your application have been set.")
     elif event.action == "close":
         intro = _("Your application has been closed.")
+    elif event.action == "back":
+        intro = _("Your application has been moved back to the stage before: it had been moved on by mistake "
+                  "({reason}).", reason=event.reason)
     elif event.action == "reopen":
         intro = _("Your application is open again: it had been closed by mistake ({reason}).", reason=event.reason)
     else:

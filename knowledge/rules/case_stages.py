@@ -17,7 +17,7 @@ from knowledge.text import N_
 
 PROGRAMMES = procedure.PROGRAMMES
 __all__ = ["EVENT_TITLES", "OBJECTION_MEANS", "OBJECTION_REF", "OUTCOMES", "OUTCOME_TITLES", "PROGRAMMES", "PROGRAMME_TITLES",
-           "PUBLICITY_WORKDAYS", "Stage", "is_forward_move", "next_stage", "outcome_refs", "publicity_end",
+           "PUBLICITY_WORKDAYS", "Stage", "is_forward_move", "next_stage", "outcome_refs", "previous_stage", "publicity_end",
            "stage", "stage_refs", "stages"]
 PROGRAMME_TITLES = {
     "craftsman": N_("Yunling Craftsman"),
@@ -31,7 +31,7 @@ OBJECTION_MEANS = ("电话", "邮件")
 
 # What each event of a case's history records (storage.repo_cases), for the chat's and the web console's history.
 EVENT_TITLES = {"create": N_("recorded"), "move": N_("moved"), "publicity": N_("public notice dates set"),
-                "close": N_("closed"), "reopen": N_("opened again")}
+                "close": N_("closed"), "reopen": N_("opened again"), "back": N_("moved back")}
 
 OUTCOMES = ("rejected", "withdrawn", "disqualified")
 OUTCOME_TITLES = {
@@ -61,6 +61,13 @@ def next_stage(programme: str, key: str) -> Stage | None:
     order = procedure.stages(programme)
     i = [s.key for s in order].index(key)
     return order[i + 1] if i + 1 < len(order) else None
+
+
+def previous_stage(programme: str, key: str) -> Stage | None:
+    """The stage before ``key``, or None at the first (submitted)."""
+    order = procedure.stages(programme)
+    i = [s.key for s in order].index(key)
+    return order[i - 1] if i > 0 else None
 
 
 def is_forward_move(programme: str, current: str, target: str) -> bool:
