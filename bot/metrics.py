@@ -200,19 +200,18 @@ class SearchCacheCollector:
         from handlers.answering import search_cache_info
 
         hits, misses, entries = search_cache_info()
-        found = CounterMetricFamily("yunling_search_cache", "FAQ searches by cache result (hit: not searched again)",
-                                    labels=["result"])
-        found.add_metric(["hit"], hits)
-        found.add_metric(["miss"], misses)
-        yield found
+        yield _by_result("yunling_search_cache", "FAQ searches by cache result (hit: not searched again)", hits, misses)
         yield GaugeMetricFamily("yunling_search_cache_entries", "Search results held in memory", value=entries)
         # The listener's facts of a message (handlers/flows/listen.py), kept by the same setting.
-        hits, misses, entries = _facts_cache_info()
-        read = CounterMetricFamily("yunling_facts_cache", "Messages' facts by cache result (hit: not read again)",
-                                   labels=["result"])
-        read.add_metric(["hit"], hits)
-        read.add_metric(["miss"], misses)
-        yield read
+        hits, misses, _entries = _facts_cache_info()
+        yield _by_result("yunling_facts_cache", "Messages' facts by cache result (hit: not read again)", hits, misses)
+
+
+def _by_result(name: str, documentation: str, hits: int, misses: int) -> CounterMetricFamily:
+    found = CounterMetricFamily(name, documentation, labels=["result"])
+    found.add_metric(["hit"], hits)
+    found.add_metric(["miss"], misses)
+    return found
 
 
 def metrics_endpoint(engine: Engine, token: str) -> Callable[[Request], Any]:
