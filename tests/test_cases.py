@@ -88,10 +88,15 @@ def _open_case(clerk, applicant, programme: str = "craftsman", title: str = "张
     return int(m[1])
 
 
-def _act(clerk, case_id: int, action: str) -> None:  # type: ignore[no-untyped-def]
+def _at_case(clerk, case_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The case desk open at one case's actions."""
     clerk.say("/cases")
     clerk.say(choice="act")
     clerk.say(str(case_id))
+
+
+def _act(clerk, case_id: int, action: str) -> None:  # type: ignore[no-untyped-def]
+    _at_case(clerk, case_id)
     assert action in clerk.choice_values(), (action, clerk.choice_values())
     clerk.say(choice=action)
     if action.startswith("move:") and action != "move:publicity":  # asked first: the applicant is told at once
@@ -116,9 +121,7 @@ def test_craftsman_case_through_every_stage_with_english_notifications(person, e
     bob.say("2026-09-29")
     assert "2026年10月10日" in bob.text  # the clerk reads Chinese; end over the National Day holiday
     bob.clock.now = datetime(2026, 10, 10, 17, tzinfo=bob.clock.now.tzinfo)
-    bob.say("/cases")
-    bob.say(choice="act")
-    bob.say(str(case_id))
+    _at_case(bob, case_id)
     bob.say(choice="move:named")
     bob.say(choice="yes")  # the notice's last day: the decision comes after it (第十六条, 第十七条)
     assert "公示至 2026-10-10 结束" in bob.text, bob.text
@@ -159,9 +162,7 @@ def test_studio_skips_public_vote_and_notifies_in_chinese(person, engine: Engine
         _act(bob, case_id, f"move:{key}")
     _act(bob, case_id, "history")
     assert "资格复审 → 专家评审" in bob.text  # the stages by their titles
-    bob.say("/cases")
-    bob.say(choice="act")
-    bob.say(str(case_id))
+    _at_case(bob, case_id)
     assert "move:publicity" in bob.choice_values() and "move:public_vote" not in bob.choice_values()
     last = _notes(engine)[-1]["text"]
     assert "专家评审" in last and "公示" in last  # what comes next, in the applicant's language
@@ -179,9 +180,7 @@ def test_reject_needs_a_reason_and_closes_the_case(person, engine: Engine) -> No
     assert "申报材料不全" in note
     wang.say("/status")
     assert "申报材料不全" in wang.text
-    bob.say("/cases")
-    bob.say(choice="act")
-    bob.say(str(case_id))
+    _at_case(bob, case_id)
     assert not any(v.startswith("move:") for v in bob.choice_values())  # closed: no more moves
     with session_scope(engine) as s:
         case = s.get(Case, case_id)
@@ -224,9 +223,7 @@ def test_a_move_made_by_mistake_is_taken_back_with_a_reason_and_the_applicant_to
     case_id = _open_case(bob, wang)
     _act(bob, case_id, "move:preliminary")
     _act(bob, case_id, "move:review")
-    bob.say("/cases")
-    bob.say(choice="act")
-    bob.say(str(case_id))
+    _at_case(bob, case_id)
     assert "back" in bob.choice_values() and "退回：初审（误推进）" in bob.text, bob.text
     bob.say(choice="back")
     assert "为什么退回" in bob.text
@@ -238,9 +235,7 @@ def test_a_move_made_by_mistake_is_taken_back_with_a_reason_and_the_applicant_to
     _act(bob, case_id, "history")
     assert "退回 · 资格复审 → 初审 · 点错了" in bob.text, bob.text
     first = _open_case(bob, person("li"))  # at its first stage: nothing to go back to
-    bob.say("/cases")
-    bob.say(choice="act")
-    bob.say(str(first))
+    _at_case(bob, first)
     assert "back" not in bob.choice_values()
 
 
@@ -262,9 +257,7 @@ def test_a_move_is_confirmed_before_the_applicant_is_told_and_the_history_is_rea
     bob = person("bob", clerk=KM)
     case_id = _open_case(bob, wang)
     before = len(_notes(engine, "wang"))
-    bob.say("/cases")
-    bob.say(choice="act")
-    bob.say(str(case_id))
+    _at_case(bob, case_id)
     bob.say(choice="move:preliminary")
     assert "初审" in bob.text and len(_notes(engine, "wang")) == before  # nothing moved, nobody told yet
     bob.say(choice="no")
@@ -477,9 +470,7 @@ def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person
         case = s.get(Case, case_id)
         assert (case.publicity_start, case.publicity_end) == (date(2027, 1, 4), None)
     bob.clock.now = datetime(2027, 1, 8, 12, tzinfo=bob.clock.now.tzinfo)  # Friday: the fifth weekday
-    bob.say("/cases")
-    bob.say(choice="act")
-    bob.say(str(case_id))
+    _at_case(bob, case_id)
     bob.say(choice="move:named")
     bob.say(choice="yes")
     assert "公示至 2027-01-08 结束" in bob.text, bob.text
