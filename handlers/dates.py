@@ -24,3 +24,29 @@ def parse_day(text: str, today: date | None = None, *, anywhere: bool = False) -
         return date(int(m[1]) if m[1] else today.year, int(m[2]), int(m[3]))  # type: ignore[union-attr]
     except ValueError:
         return None
+
+
+# A date typed without its year for something being planned ("3月20日" for a class) is the nearest such day
+# from a month back on: a class registered late may have started days ago, and one in March is next March.
+PLANNED_LOOKBACK_DAYS = 31
+
+
+def planned_day(text: str, today: date) -> date | None:
+    """:func:`parse_day` for a day being planned: with its year as typed, or without one the nearest such day
+    on or after ``today`` less :data:`PLANNED_LOOKBACK_DAYS`. None when ``text`` is no date."""
+    day = parse_day(text)
+    if day is not None:
+        return day
+    t = unicodedata.normalize("NFKC", text).strip().lower()
+    m = _DATE.fullmatch(t)
+    if m is None or m[1] is not None:
+        return None
+    earliest = date.fromordinal(today.toordinal() - PLANNED_LOOKBACK_DAYS)
+    for year in (earliest.year, earliest.year + 1):
+        try:
+            day = date(year, int(m[2]), int(m[3]))
+        except ValueError:  # 2月29日 in a year without it
+            continue
+        if day >= earliest:
+            return day
+    return None

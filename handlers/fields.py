@@ -28,6 +28,16 @@ SAVE = frozenset(normalize(w) for w in ("保存", "save", "/save", "保存退出
 _BACK_SAID = re.compile(r"(?:选|点|按|答|填|打)错了?|上一题错了|wrong (?:answer|option|choice|button)|pressed the wrong")
 BACK_SAID_MAX = 12
 
+# "改3", "修改第3项", "correct 3": one answer of a review to change, by its number.
+_CORRECT = re.compile(r"^(?:修改|改|更正|correct|edit|fix|change)\s*第?\s*(\d{1,2})\s*[项个条]?$", re.I)
+
+
+def correction_number(text: str) -> int | None:
+    """The number of the answer a review's "改3" / "correct 3" names, or None."""
+    m = _CORRECT.match(normalize(text))
+    return int(m.group(1)) if m else None
+
+
 # Keep the answer already given (a field reached again by "back" or from the review shows it).
 KEEP = frozenset(normalize(w) for w in ("不变", "不改", "不用改", "不修改", "不用修改", "保持", "保持不变", "没变", "照旧", "原样",
                                          "维持原样", "就这样", "keep", "keep it", "unchanged", "no change", "leave it"))

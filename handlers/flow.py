@@ -195,6 +195,9 @@ def call(flow: str, *replies: Reply, return_to: str, args: Mapping[str, Any] | N
 Prompt = Callable[[Ctx], Reply]
 Handle = Callable[[Ctx, Answer], Outcome]
 Enter = Callable[[Ctx], Outcome | None]
+# What a flow keeps when the conversation leaves it from a step (the step's name and its slots as stored): the
+# note that says where it is kept, or None when there is nothing worth keeping.
+Park = Callable[[Ctx, str, dict[str, Any]], Reply | None]
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,7 @@ class Flow:
     menu_order: int = 100
     timeout: timedelta | None = None  # None: the settings' session timeout
     enter_to: tuple[str, ...] = ()  # declared targets of ``enter`` (besides ``start``)
+    park: Park | None = None  # left from a step (a word that works everywhere, another flow, an idle chat)
 
     def __post_init__(self) -> None:
         if self.start is not None and self.start not in self.states:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property
+from typing import Any
 
 from handlers.answering import PROGRAMME_NAMES, prefetch, written_in_english
 from handlers.choices import (
@@ -177,12 +178,28 @@ class Router(Menus):
 
     # -- one message ------------------------------------------------------------------------------------
     def route(self, ctx: Ctx, conv: ConversationState) -> list[Reply]:
+        before = (conv.flow, conv.state, conv.data)  # as stored: a step left by this message may be kept
         turn = self._turn(ctx, conv)
-        for rule in self.rules:
-            replies = rule(self, turn)
-            if replies is not None:
-                return [*turn.notes, *replies]
-        return [*turn.notes, *self.show_menu(ctx, conv)]
+        replies = next((found for rule in self.rules if (found := rule(self, turn)) is not None), None)
+        if replies is None:
+            replies = self.show_menu(ctx, conv)
+        kept = self._park(ctx, conv, *before)
+        if kept is not None:  # said before the last reply, which holds the choices of where the person is now
+            replies = [*replies[:-1], kept, *replies[-1:]]
+        return [*turn.notes, *replies]
+
+    def _park(self, ctx: Ctx, conv: ConversationState, flow_name: str, state: str, data: str) -> Reply | None:
+        """A flow left from one of its steps by this message (a word that works everywhere, another flow, an
+        idle conversation closed), or a flow waiting for a call that was left so, keeps what it wants to
+        (:attr:`Flow.park`: a class form's answers). A call ("人工" in the step) leaves nothing."""
+        if not flow_name or conv.flow == flow_name:
+            return None
+        still = {name for name, _state, _data in _chain(conv.flow, conv.state, conv.data)} if conv.flow else set()
+        for name, at, slots in _chain(flow_name, state, data):
+            flow = self.flows.get(name)
+            if flow is not None and flow.park is not None and at in flow.states and name not in still:
+                return flow.park(ctx, at, slots)
+        return None
 
     def _turn(self, ctx: Ctx, conv: ConversationState) -> Turn:
         _ = ctx._
@@ -368,6 +385,19 @@ class Router(Menus):
         caller = {"flow": t.flow.name, "state": t.conv.state, "data": t.ctx.data, "note": name != "lang"}
         t.ctx.data = {RETURN: caller}
         return self.enter(t.ctx, t.conv, self.flows[name])
+
+
+def _chain(flow: str, state: str, data: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """A conversation's flow, then the flows waiting for its calls (:data:`RETURN`), each with its step and slots."""
+    slots = json.loads(data or "{}")
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    while isinstance(slots, dict) and flow:
+        out.append((flow, state, slots))
+        caller = slots.get(RETURN)
+        if not isinstance(caller, dict):
+            break
+        flow, state, slots = str(caller.get("flow") or ""), str(caller.get("state") or ""), caller.get("data") or {}
+    return out
 
 
 # -- the rules, in order ----------------------------------------------------------------------------------

@@ -26,6 +26,16 @@ from knowledge.rules.training import CATEGORIES
 from storage import repo_training as repo
 from storage.models_training import TrainingClass
 
+CLASS_TEXT_FIELDS: tuple[tuple[str, str], ...] = (  # (key, label) of the typed 附件3 text fields, in the form's order
+    ("training_unit", N_("Training unit (培训单位)")),
+    ("training_unit_address", N_("Address of the training unit")),
+    ("class_address", N_("Address where the class is held")),
+    ("responsible_person", N_("Person responsible (负责人)")),
+    ("responsible_phone", N_("Phone of the person responsible")),
+    ("head_teacher", N_("Head teacher (班主任)")),
+    ("head_teacher_phone", N_("Phone of the head teacher")),
+    ("trade", N_("Trade or specialty (培训专业/工种)")),
+)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A roster sheet comes from a person's chat or a clerk's disk: bounded before it is read. A class has tens
 # of trainees; these limits leave room for a thousand.

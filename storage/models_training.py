@@ -48,6 +48,19 @@ class TrainingClass(SQLModel, table=True):
     request_key: str | None = Field(default=None, max_length=64)
 
 
+class ClassFormDraft(SQLModel, table=True):
+    """A class form (附件3) a clerk left before saving it ("保存", "菜单", another function, an idle chat): its
+    answers as the conversation held them (phones encrypted), one per clerk, until the clerk goes on with it,
+    registers a class or lets it age out under the retention policy."""
+
+    __tablename__ = "class_form_draft"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True)
+    unit: str = Field(max_length=100)  # the clerk's unit when it was left
+    answers: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    updated_at: datetime = When(default_now=True, index=True)
+
+
 class ClassSession(SQLModel, table=True):
     """One teaching session. ``code_secret`` keys the rotating sign-in code shown by the teacher."""
 

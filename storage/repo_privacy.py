@@ -20,7 +20,7 @@ from storage.models_applications import ApplicationDraft
 from storage.models_cases import Case, LinkCode
 from storage.models_files import DownloadFile
 from storage.models_tickets import Ticket, TicketMessage
-from storage.models_training import Attendance, ClassSession, Enrolment, TrainingClass
+from storage.models_training import Attendance, ClassFormDraft, ClassSession, Enrolment, TrainingClass
 
 __all__ = ["Kept", "delete_person_data", "export_person", "kept_about"]
 
@@ -128,6 +128,7 @@ def delete_person_data(*, session: Session, person_id: int) -> Kept:
     session.execute(delete(DownloadFile).where(col(DownloadFile.person_id) == person_id))
     session.execute(delete(ApplicationDraft).where(col(ApplicationDraft.person_id) == person_id,
                                                    col(ApplicationDraft.status) == "draft"))
+    session.execute(delete(ClassFormDraft).where(col(ClassFormDraft.person_id) == person_id))
     session.execute(delete(OutboxMessage).where(col(OutboxMessage.person_id) == person_id,
                                                 col(OutboxMessage.status) != "sent"))
     session.execute(update(OutboxMessage).where(col(OutboxMessage.person_id) == person_id)

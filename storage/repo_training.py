@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.crypto import decrypt, encrypt, lookup_hash
-from storage.models_training import Attendance, ClassSession, Enrolment, TrainingClass
+from storage.models_training import Attendance, ClassFormDraft, ClassSession, Enrolment, TrainingClass
 
 
 @overload
@@ -92,6 +92,24 @@ def classes_of_unit(*, session: Session, unit: str) -> list[TrainingClass]:
 def approve_class(*, session: Session, cls: TrainingClass, approved_by: str, at: datetime) -> None:
     cls.status, cls.approved_by, cls.approved_at = "approved", approved_by, at
     session.add(cls)
+
+
+# -- a class form left before it was saved ------------------------------------------------------------------
+def park_class_form(*, session: Session, person_id: int, unit: str, answers: dict[str, Any], at: datetime) -> None:
+    """Keep a clerk's unfinished class form (replacing the one kept before)."""
+    row = parked_class_form(session=session, person_id=person_id) or ClassFormDraft(person_id=person_id, unit=unit)
+    row.unit, row.answers, row.updated_at = unit, json.dumps(answers, ensure_ascii=False, default=str), at
+    session.add(row)
+
+
+def parked_class_form(*, session: Session, person_id: int) -> ClassFormDraft | None:
+    return session.exec(select(ClassFormDraft).where(ClassFormDraft.person_id == person_id)).first()
+
+
+def drop_class_form(*, session: Session, person_id: int) -> None:
+    row = parked_class_form(session=session, person_id=person_id)
+    if row is not None:
+        session.delete(row)
 
 
 # -- sessions -------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from storage import repo_questions
 from storage.db import table
 from storage.models import Conversation, OutboxMessage, ProcessedMessage
 from storage.models_tickets import Ticket, TicketMessage
+from storage.models_training import ClassFormDraft
 
 REMOVED = "[removed under the retention policy]"
 EMPTY_BODY = "{}"
@@ -39,6 +40,9 @@ def apply(*, session: Session, now: datetime, policy: Policy) -> dict[str, int]:
     # starts afresh anyway after the session timeout.
     cut = now - timedelta(days=policy.conversation_days)
     done["conversations"] = _count(session.execute(delete(Conversation).where(col(Conversation.updated_at) < cut)))
+    # A class form a clerk left unfinished is kept as long as the conversation it came from would be.
+    done["class form drafts"] = _count(session.execute(
+        delete(ClassFormDraft).where(col(ClassFormDraft.updated_at) < cut)))
 
     # Tickets closed or answered that long ago keep their programme, unit, dates, status and rating (the
     # service statistics) and lose their free text: the question, the context and the messages.

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from handlers.dates import parse_day
+from handlers.dates import parse_day, planned_day
 
 TODAY = date(2026, 9, 1)
 
@@ -23,3 +23,16 @@ TODAY = date(2026, 9, 1)
 ])
 def test_parse_day(text, today, anywhere, expected) -> None:
     assert parse_day(text, today, anywhere=anywhere) == expected
+
+
+@pytest.mark.parametrize(("text", "today", "expected"), [
+    ("3月20日", date(2026, 12, 2), date(2027, 3, 20)),  # planned in December: next March
+    ("11月30日", date(2026, 12, 2), date(2026, 11, 30)),  # two days back: a class registered late
+    ("11月1日", date(2026, 12, 2), date(2026, 11, 1)),  # 31 days back: still this year
+    ("10月31日", date(2026, 12, 2), date(2027, 10, 31)),  # further back: next year's
+    ("2026-03-20", date(2026, 12, 2), date(2026, 3, 20)),  # a year typed is the year
+    ("2月29日", date(2027, 3, 1), date(2028, 2, 29)),  # the next year that has it
+    ("下周一", date(2026, 12, 2), None),
+])
+def test_planned_day(text, today, expected) -> None:
+    assert planned_day(text, today) == expected

@@ -84,3 +84,21 @@ def test_my_data_shows_what_is_kept_in_chinese(person, engine, clock) -> None:
     p.say("1")
     p.say("我的数据")
     assert "订阅" in p.text and "导出" in p.text and "删除" in p.text
+
+
+def test_delete_my_data_takes_a_class_form_left_unsaved(person, engine) -> None:
+    from storage.models_training import ClassFormDraft
+
+    clerk = person("bob", clerk="昆明市总工会", locale="en")
+    clerk.say("培训班管理")
+    clerk.say(choice="new")
+    clerk.say(choice="upgrade")
+    clerk.say("昆明市职业技能培训中心")
+    clerk.say("menu")
+    assert "kept with its 2 of 19 answers" in clerk.text
+    with Session(engine) as s:
+        assert len(s.exec(select(ClassFormDraft)).all()) == 1
+    clerk.say("delete my data")
+    clerk.say("1")
+    with Session(engine) as s:
+        assert s.exec(select(ClassFormDraft)).all() == []

@@ -16,6 +16,7 @@ from handlers.settings import Settings
 from storage.models import Conversation, Identity, OutboxMessage, Person, ProcessedMessage
 from storage.models_questions import AskedQuestion, ConsoleRequest
 from storage.models_tickets import Ticket, TicketMessage
+from storage.models_training import ClassFormDraft
 from storage.retention import EMPTY_BODY, REMOVED
 
 NOW = datetime(2026, 11, 26, 3, 30, tzinfo=UTC)
@@ -26,6 +27,12 @@ def _seed(engine) -> None:  # type: ignore[no-untyped-def]
         p = Person(display_name="w")
         s.add(p)
         s.flush()
+        other = Person(display_name="clerk")
+        s.add(other)
+        s.flush()
+        for who, days in ((p, 31), (other, 29)):  # class forms left unsaved
+            s.add(ClassFormDraft(person_id=who.id, unit="昆明市总工会", answers=f'{{"trade": "{days}"}}',
+                                 updated_at=NOW - timedelta(days=days)))
         for n, days in (("old", 31), ("new", 29)):
             ident = Identity(person_id=p.id, channel="console", user_key=n)
             s.add(ident)
@@ -58,10 +65,11 @@ def test_defaults_forget_what_is_past_its_period_and_keep_the_rest(engine, setti
     _seed(engine)
     app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     done = Background(app, {}).retention(NOW)
-    assert done == {"conversations": 1, "ticket texts": 1, "delivery keys": 1, "outbox bodies": 1, "questions": 1,
+    assert done == {"conversations": 1, "class form drafts": 1, "ticket texts": 1, "delivery keys": 1, "outbox bodies": 1, "questions": 1,
                     "console request keys": 1}
     with Session(engine) as s:
         assert len(s.exec(select(Conversation)).all()) == 1
+        assert [d.answers for d in s.exec(select(ClassFormDraft))] == ['{"trade": "29"}']
         tickets = {t.question: t for t in s.exec(select(Ticket))}
         assert set(tickets) == {REMOVED, "recent closed", "old open"}
         gone = tickets[REMOVED]
@@ -74,7 +82,7 @@ def test_defaults_forget_what_is_past_its_period_and_keep_the_rest(engine, setti
         assert bodies["o-old-pending"] != EMPTY_BODY  # not yet delivered: kept
         assert [q.text for q in s.exec(select(AskedQuestion))] == ["recent question"]
         assert [r.key for r in s.exec(select(ConsoleRequest))] == ["r-new"]
-    assert Background(app, {}).retention(NOW) == {"conversations": 0, "ticket texts": 0, "delivery keys": 0,
+    assert Background(app, {}).retention(NOW) == {"conversations": 0, "class form drafts": 0, "ticket texts": 0, "delivery keys": 0,
                                                   "outbox bodies": 0, "questions": 0,
                                                   "console request keys": 0}  # idempotent
 
@@ -84,7 +92,7 @@ def test_periods_are_settings(engine, settings) -> None:
     s2 = replace(settings, retention_conversation_days=10, retention_ticket_text_days=50,
                  retention_delivery_keys_days=1, retention_outbox_days=10, retention_questions_days=100)
     app = App(settings=s2, engine=engine, dispatcher=build_dispatcher(engine, s2))
-    assert Background(app, {}).retention(NOW) == {"conversations": 2, "ticket texts": 2, "delivery keys": 2,
+    assert Background(app, {}).retention(NOW) == {"conversations": 2, "class form drafts": 2, "ticket texts": 2, "delivery keys": 2,
                                                   "outbox bodies": 2, "questions": 2, "console request keys": 2}
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import columns_holding
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, select
 
@@ -525,8 +526,6 @@ def test_no_id_number_in_clear_in_the_conversation_while_a_trainee_is_added(pers
 
 
 def test_no_phone_in_clear_in_the_conversation_while_a_class_is_registered(person, engine) -> None:
-    from conftest import columns_holding
-
     clerk = person("bob", clerk=UNIT, locale="en")
     form = class_form()
 
@@ -593,7 +592,101 @@ def test_registration_is_a_form_with_back_skip_and_save(person) -> None:
     assert "cannot be skipped" in clerk.text
     clerk.say("昆明市职业技能培训中心")
     clerk.say("save")
-    assert "not registered" in clerk.text
+    assert "kept with its 2 of 19 answers" in clerk.text and "not registered" in clerk.text
+
+
+def _answer(clerk, form: dict, key: str, kind: str) -> None:  # type: ignore[no-untyped-def]
+    if kind == "project":
+        clerk.say(choice=form["project"])
+    elif kind == "sexes":
+        clerk.say(f"{form['men']} {form['women']}")
+    else:
+        clerk.say(str(form.get(key, 0)))
+
+
+@pytest.mark.parametrize("leave", ["menu", "取消", "/cases", "idle", "handoff then menu"])
+def test_a_form_left_unsaved_is_kept_and_goes_on_where_it_stopped(person, engine, clock, leave) -> None:
+    """A clerk 12 answers into the class form who leaves it (a word that works everywhere, another function,
+    an idle chat, a hand-off and then the menu) finds it again: offered at 培训班管理, the next question
+    where it stopped, and the class registered with every answer given before."""
+    clerk = person("bob", clerk=UNIT, locale="en")
+    form = class_form()
+    clerk.say("培训班管理")
+    clerk.say(choice="new")
+    stop = [k for k, _kind, _p in FORM].index("cat_employed")
+    for key, kind, _prompt in FORM[:stop]:
+        _answer(clerk, form, key, kind)
+    if leave == "idle":
+        clock.advance(hours=3)
+        clerk.say("hello")
+        assert "idle for a while" in clerk.text
+    elif leave == "handoff then menu":
+        clerk.say("人工")
+        clerk.say("menu")
+    else:
+        clerk.say(leave)
+    assert f"kept with its {stop} of 19 answers" in clerk.text, clerk.text
+    assert columns_holding(engine, "13800001111") == []  # kept as the conversation held it: encrypted
+    clerk.say("培训班管理")
+    assert clerk.choice_values()[0] == "resume" and f"{stop} of 19 answers" in clerk.text
+    clerk.say(choice="resume")
+    assert "How many trainees are" in clerk.text  # the first question not answered
+    for key, kind, _prompt in FORM[stop:]:
+        _answer(clerk, form, key, kind)
+    clerk.say(choice="save")
+    assert "registered" in clerk.text
+    clerk.say(choice="details")
+    assert "赵主任" in clerk.text and "电工" in clerk.text
+    clerk.say("menu")
+    clerk.say("培训班管理")
+    assert "resume" not in clerk.choice_values()  # registered: nothing kept any more
+
+
+def test_a_form_finished_or_never_started_keeps_nothing(person, engine) -> None:
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("培训班管理")
+    clerk.say("menu")  # at the pick list: no form yet
+    assert "kept" not in clerk.text
+    clerk.say("培训班管理")
+    clerk.say(choice="new")
+    clerk.say("menu")  # asked the project, nothing answered
+    assert "kept" not in clerk.text
+    clerk.say("培训班管理")
+    assert "resume" not in clerk.choice_values()
+
+
+def test_any_answer_is_corrected_from_the_review_by_its_number(person, engine) -> None:
+    """A mistyped unit, address or phone is corrected from the review (by "Change another answer" and its
+    number, or "改5" typed), without the rest asked again."""
+    clerk = person("bob", clerk=UNIT, locale="en")
+    register_by_chat(clerk, class_form())
+    clerk.say(choice="fix:other")
+    listed = clerk.text
+    assert "[2] Training unit (培训单位): 昆明市职业技能培训中心" in listed
+    assert "[6] Phone of the person responsible: 13800001111" in listed  # the clerk's own entry, to check it
+    clerk.say("2")
+    assert "Training unit" in clerk.text
+    clerk.say("昆明市第二职业技能培训中心")
+    assert "Corrected." in clerk.text and "昆明市第二职业技能培训中心" in clerk.text and "save" in clerk.choice_values()
+    clerk.say("改 5")
+    assert "Name of the person responsible" in clerk.text
+    clerk.say("孙主任")
+    clerk.say("just some words")  # no option: asked again, nothing registered
+    assert "save" in clerk.choice_values()
+    clerk.say(choice="save")
+    with Session(engine) as s:
+        (cls,) = repo.classes_of_unit(session=s, unit=UNIT)
+    assert (cls.training_unit, cls.responsible_person, cls.trade) == ("昆明市第二职业技能培训中心", "孙主任", "电工")
+
+
+def test_class_dates_typed_without_a_year_are_the_coming_ones(person, clock) -> None:
+    """"3月20日" typed in December is next March; a day a few days back stays this year (a class registered
+    late); the review shows the year."""
+    clock.now = clock.now.replace(year=2026, month=12, day=2)
+    clerk = person("bob", clerk=UNIT, locale="en")
+    form = class_form() | {"start_date": "11月30日", "end_date": "1月5日"}
+    register_by_chat(clerk, form)
+    assert "2026-11-30 to 2027-01-05" in clerk.text, clerk.text
 
 
 def test_a_name_field_takes_a_name_not_a_phone_number_or_a_digit() -> None:

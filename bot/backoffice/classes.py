@@ -26,16 +26,7 @@ from storage import repo_training as repo
 from storage.models_training import ClassSession, Enrolment, TrainingClass
 
 STATUS = {"pending": N_("waiting for approval"), "approved": N_("approved")}
-FIELDS: tuple[tuple[str, str], ...] = (  # (key, label) of the typed 附件3 text fields, in the form's order
-    ("training_unit", N_("Training unit (培训单位)")),
-    ("training_unit_address", N_("Address of the training unit")),
-    ("class_address", N_("Address where the class is held")),
-    ("responsible_person", N_("Person responsible (负责人)")),
-    ("responsible_phone", N_("Phone of the person responsible")),
-    ("head_teacher", N_("Head teacher (班主任)")),
-    ("head_teacher_phone", N_("Phone of the head teacher")),
-    ("trade", N_("Trade or specialty (培训专业/工种)")),
-)
+FIELDS = sheets.CLASS_TEXT_FIELDS
 DONE = {"created": N_("The class is registered; record its approval once the form is signed."),
         "approved": N_("The approval is recorded."), "added": N_("The session is added."),
         "moved": N_("The session is changed; the trainees who use the assistant are told."),

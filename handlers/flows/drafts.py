@@ -14,15 +14,14 @@ the mobile number go straight to encrypted columns).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import timedelta
 from typing import Any
 
 from handlers import drafts_view as view
-from handlers.choices import normalize, number_of
-from handlers.fields import word_of
+from handlers.choices import number_of
+from handlers.fields import correction_number, word_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
 from handlers.form import Form
 from handlers.forms import (
@@ -38,8 +37,6 @@ from handlers.i18n import N_
 from handlers.types import Attachment, Choice, Reply
 from storage import repo_applications as apps
 from storage.models_applications import SUBMITTED, ApplicationDraft
-
-_CORRECT = re.compile(r"^(?:修改|改|更正|correct|edit|fix)\s*第?\s*(\d{1,2})\s*[项个条]?$", re.I)
 
 
 @dataclass
@@ -271,9 +268,9 @@ def _ask_review(ctx: Ctx) -> Reply:
 
 def _on_review(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
-    m = _CORRECT.match(normalize(answer.text))
-    if m:
-        return FORM.correct(ctx, int(m.group(1)))
+    n = correction_number(answer.text)
+    if n is not None:
+        return FORM.correct(ctx, n)
     if answer.value == "save" or word_of(answer.text) == "save":
         return _saved(ctx)
     if answer.value == "correct":

@@ -50,9 +50,10 @@ def valid_phone(raw: str) -> bool:
     return is_valid_mobile(raw) or landline(raw) is not None
 
 
-def parse_date(raw: str) -> date | None:
-    """A full date with its year (class dates are never implied)."""
-    return dates.parse_day(raw)
+def parse_date(raw: str, today: date | None = None) -> date | None:
+    """A full date with its year; with ``today`` (a clerk typing in the chat), also one without it ("3月20日"),
+    read as the nearest such day from a month back (:func:`handlers.dates.planned_day`)."""
+    return dates.parse_day(raw) if today is None else dates.planned_day(raw, today)
 
 
 def parse_times(raw: str) -> tuple[time, time] | None:
@@ -80,10 +81,11 @@ NAME_MAX = 30
 NAME_FORMAT = N_("Please type the person's name (2 to 30 characters, no digits).")
 
 
-def parse_field(kind: str, raw: str) -> Any:
+def parse_field(kind: str, raw: str, today: date | None = None) -> Any:
     """One typed field of the class form, checked: text (≤ 200), a person's name (2 to 30 characters, no digit:
     a phone number typed one field early is no name), phone (mobile or landline), count and hours (whole numbers),
-    date (with its year, as ISO text). Raises :class:`InvalidInput`."""
+    date (as ISO text: with its year, or with ``today`` also without it, see :func:`parse_date`). Raises
+    :class:`InvalidInput`."""
     text = raw.strip()
     if kind == "name":
         if not 2 <= len(text) <= NAME_MAX or any(ch.isdigit() for ch in text):
@@ -98,7 +100,7 @@ def parse_field(kind: str, raw: str) -> Any:
             raise InvalidInput(N_("Please type a whole number."))
         return int(text)
     if kind == "date":
-        day = parse_date(text)
+        day = parse_date(text, today)
         if day is None:
             raise InvalidInput(N_("Please type a date like 2026-03-02."))
         return day.isoformat()

@@ -3,8 +3,11 @@
 A clerk acts only for classes of their own union unit. One flow, entered with "培训班管理" / "/classes",
 and sub-flows it calls with the selected class (``call(..., args={"code": ...})``)::
 
-    pick ─┬─ new ─> field × 19 (附件3, the form kind) ─> confirm (rule check, 第六、七条) ─> save ─┐
-          └─ class ────────────────────────────────────────────────────────────────────────────> act
+    pick ─┬─ new | resume ─> field × 19 (附件3, the form kind) ─> confirm (rule check, 第六、七条) ─> save ─┐
+          │                     (which: one answer to change, by its number) <─┘                         │
+          └─ class ─────────────────────────────────────────────────────────────────────────────────────> act
+    A form left before it is saved ("保存", "菜单", another function, an idle chat) is kept for the clerk
+    (``Flow.park``: :func:`handlers.flows.training.register.park`) and offered at ``pick`` as "resume".
     act ─> approve (第十八条) | details | import (附件4) | exports (附件4, 附件6) | employment rate (第七条)
          | attendance, code + QR, sign-in sheet, change: a session picked first
          | training_session (add; or change: move, place, cancel) | training_trainee
@@ -32,7 +35,17 @@ from handlers.flows.training.common import (
     state,
     summary_lines,
 )
-from handlers.flows.training.register import FORM, FORM_KIND, ask_confirm, on_confirm
+from handlers.flows.training.register import (
+    FORM,
+    FORM_KIND,
+    ask_confirm,
+    ask_which,
+    kept_form,
+    on_confirm,
+    on_which,
+    park,
+    resume,
+)
 from handlers.flows.training.register import start as start_form
 from handlers.flows.training.sessions import PICK_SESSION, PICK_STATES, SESSION, SESSION_FLOW
 from handlers.flows.training.trainees import (
@@ -55,7 +68,8 @@ __all__ = ["FLOWS", "FORM", "TRAINING_CLERK"]
 
 def _ask_pick(ctx: Ctx) -> Reply:
     classes = repo.classes_of_unit(session=ctx.session, unit=ctx.clerk_unit)
-    options = [("new", ctx._("Register a new class"))]
+    kept = kept_form(ctx)
+    options = [*([kept] if kept else []), ("new", ctx._("Register a new class"))]
     options += [(f"c:{c.code}", f"{c.code} {c.trade} {c.start_date:%Y-%m-%d}") for c in classes[:20]]
     return choices_reply(ctx._("Training classes of {unit}: choose one, type its code, or register a new one.",
                                unit=ctx.clerk_unit), options)
@@ -64,6 +78,8 @@ def _ask_pick(ctx: Ctx) -> Reply:
 def _on_pick(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.value == "new":
         return start_form(ctx)
+    if answer.value == "resume":
+        return resume(ctx)
     ctx.slots(ClassSlots).code = answer.value[2:] if answer.value else answer.text.strip().upper()
     my_class(ctx)
     return goto("act")
@@ -144,13 +160,14 @@ ACT_TO = ("pick", *STATES_OF.values(), *PICK_SESSION.values(), *(f"flow:{f}" for
 
 TRAINING_CLERK = Flow(
     name="training_classes", title=N_("Training classes (clerks)"), start="pick", enter=enter_clerk, enter_to=(),
-    roles=CLERKS, menu_order=60,
+    roles=CLERKS, menu_order=60, park=park,
     commands=("培训班管理", "培训班", "/classes", "training classes", "manage classes", "班级管理", "登记培训班", "登记新培训班",
               "新建培训班", "register a training class", "register a class"),
     states={
         "pick": state(_ask_pick, _on_pick, "field", "confirm", "act", free_text=True),
         "field": FORM_KIND.states()["field"],
-        "confirm": state(ask_confirm, on_confirm, "field", "act"),
+        "confirm": state(ask_confirm, on_confirm, "field", "which", "act", free_text=True),  # "改5" typed
+        "which": state(ask_which, on_which, "field", "confirm", free_text=True),
         "act": state(_ask_act, _on_act, *ACT_TO),
         "approve_by": state(_ask_approve, _on_approve, "act", free_text=True),
         "import": state(ask_import, on_import, "act", free_text=True),

@@ -4,12 +4,14 @@ by forgetting them, so the form asks just those again and comes back to the revi
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from handlers import training_sheets as sheets
-from handlers.fields import NOT_AN_ANSWER, reads_as_question
+from handlers.choices import number_of
+from handlers.fields import NOT_AN_ANSWER, correction_number, reads_as_question, word_of
 from handlers.flow import Answer, Ctx, Invalid, Outcome, choices_reply, finish, goto
 from handlers.flows.training.common import ClassSlots, cite, cite_ref, not_an_option, service, summary_lines
 from handlers.form import Form
@@ -101,8 +103,7 @@ class ClassBook:
         return PARSERS.get(f.kind, _checked("text"))(ctx, answer)
 
     def saved(self, ctx: Ctx) -> Outcome:
-        return finish(Reply(text=ctx._("The class is not registered: a registration is kept only while you fill "
-                                       "it in. Start again with 培训班管理 when you have the details at hand.")))
+        return finish()  # the router keeps the answers as the flow is left (park), and says so
 
 
 def _project(ctx: Ctx, answer: Answer) -> Any:
@@ -113,8 +114,8 @@ def _project(ctx: Ctx, answer: Answer) -> Any:
 
 def _checked(kind: str) -> Any:
     """A typed field checked by the service, as the web console's form checks it (phone, count, hours,
-    date, text)."""
-    return lambda ctx, answer: service(ctx, training.parse_field, kind, answer.text)
+    date, text); a date typed without its year is the nearest such day (the review shows the year)."""
+    return lambda ctx, answer: service(ctx, training.parse_field, kind, answer.text, ctx.now.date())
 
 
 def _sexes(ctx: Ctx, answer: Answer) -> Any:
@@ -144,6 +145,77 @@ def start(ctx: Ctx) -> Outcome:
     return FORM_KIND.next(ctx)
 
 
+def answered(form: dict[str, Any]) -> int:
+    return sum(all(k in form for k in _keys(f)) for f in FIELDS)
+
+
+def park(ctx: Ctx, state: str, slots: dict[str, Any]) -> Reply | None:
+    """:attr:`Flow.park` of the class flow: a form left before it was saved ("保存", "菜单", another function,
+    an idle chat) is kept for the clerk (phones encrypted as in the conversation), replacing one kept before."""
+    form = slots.get("form")
+    if state not in ("field", "confirm", "which") or not isinstance(form, dict) or not form or not ctx.clerk_unit:
+        return None
+    repo.park_class_form(session=ctx.session, person_id=ctx.person_id, unit=ctx.clerk_unit, answers=form, at=ctx.now)
+    return Reply(text=ctx._("The class form is kept with its {n} of {total} answers (not registered yet). To go on "
+                            "with it, open 培训班管理 and choose 'Go on with the class form'.",
+                            n=answered(form), total=len(FIELDS)))
+
+
+def kept_form(ctx: Ctx) -> tuple[str, str] | None:
+    """The pick list's option to go on with a kept form, or None."""
+    row = repo.parked_class_form(session=ctx.session, person_id=ctx.person_id)
+    if row is None:
+        return None
+    when = f"{repo.as_utc(row.updated_at).astimezone(ctx.now.tzinfo):%m-%d %H:%M}"
+    return ("resume", ctx._("Go on with the class form ({n} of {total} answers, kept {when})",
+                            n=answered(json.loads(row.answers)), total=len(FIELDS), when=when))
+
+
+def resume(ctx: Ctx) -> Outcome:
+    """The kept form back in the conversation (and no longer kept apart): its first open question, or the
+    review when every answer is there."""
+    row = repo.parked_class_form(session=ctx.session, person_id=ctx.person_id)
+    if row is None:
+        raise Invalid(ctx._("There is no kept class form any more. Choose 'Register a new class'."))
+    ctx.data = {}
+    _answers(ctx).update(json.loads(row.answers))
+    repo.drop_class_form(session=ctx.session, person_id=ctx.person_id)
+    return FORM_KIND.next(ctx)
+
+
+# The review lists every answer under a short name, to correct one by its number.
+LABELS: dict[str, str] = {"project": N_("Project"), **dict(sheets.CLASS_TEXT_FIELDS),
+                          "level": N_("Training level (培训等级)"), "sexes": N_("Trainees: men, women"),
+                          "start_date": N_("First day of the class"), "end_date": N_("Last day of the class"),
+                          "total_hours": N_("Total class hours (总课时)")}
+
+
+def _shown(ctx: Ctx, f: Field, form: dict[str, Any]) -> str:
+    if f.kind == "sexes":
+        return f"{form.get('men', '-')}, {form.get('women', '-')}"
+    value = form.get(f.key, "-")
+    return ctx._(PROJECT_LABELS_EN[value]) if f.kind == "project" and value in PROJECT_LABELS_EN else str(value)
+
+
+def ask_which(ctx: Ctx) -> Reply:
+    _, form = ctx._, revealed(ctx)
+    colon = "：" if ctx.locale == "zh" else ": "
+    lines = [_("Type the number of the answer to change (or 'back' for the review):")]
+    for i, f in enumerate(FIELDS, 1):
+        label = _(CATEGORY_LABELS_EN[f.key[4:]]) if f.kind == "count" else _(LABELS[f.key])
+        lines.append(f"[{i}] {label}{colon}{_shown(ctx, f, form)}")
+    return Reply(text="\n".join(lines))
+
+
+def on_which(ctx: Ctx, answer: Answer) -> Outcome:
+    if word_of(answer.text) == "back":
+        return goto("confirm")
+    n = correction_number(answer.text) or number_of(answer.text)
+    if n is None:
+        raise Invalid(ctx._("Please type a number from the list."))
+    return FORM_KIND.correct(ctx, n)
+
+
 def revealed(ctx: Ctx) -> dict[str, Any]:
     """The class form of the conversation, with the phone numbers it keeps encrypted revealed."""
     return {k: repo.reveal(ctx.settings.data_key, v["enc"]) if isinstance(v, dict) and "enc" in v else v
@@ -166,24 +238,31 @@ def ask_confirm(ctx: Ctx) -> Reply:
     else:
         options.append(("save", _("Save the class")))
     options += [("fix:numbers", _("Change the trainee numbers")), ("fix:dates", _("Change the dates")),
-                ("fix:project", _("Change the project type"))]
+                ("fix:project", _("Change the project type")), ("fix:other", _("Change another answer"))]
     reply = choices_reply("\n".join(lines), options)
     return Reply(text=reply.text, choices=reply.choices, citations=tuple(citations), prompt=reply.prompt)
 
 
 def on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
+    if (n := correction_number(answer.text)) is not None:  # "改5": one answer, by its number on the list
+        return FORM_KIND.correct(ctx, n)
+    if answer.value == "fix:other":
+        return goto("which")
     if answer.value and answer.value.startswith("fix:"):  # forget the block: the form asks it again
         form = _answers(ctx)
         for key in GROUPS[answer.value[4:]]:
             for stored in _keys(BY_KEY[key]):
                 form.pop(stored, None)
         return FORM_KIND.next(ctx)
+    if answer.value != "save":
+        raise not_an_option(ctx)
     form = revealed(ctx)
     if class_problems(ctx._, form, ctx.locale):
         raise Invalid(ctx._("Please correct the problems first."))
     cls = training.register_class(ctx.session, key=ctx.settings.data_key, unit=ctx.clerk_unit, actor=ctx.person_id,
                                   form=form)
     ctx.data = {}
+    repo.drop_class_form(session=ctx.session, person_id=ctx.person_id)  # a form kept before is this one or moot
     ctx.slots(ClassSlots).code = cls.code
     return goto("act", Reply(text=ctx._("Class {code} registered. Record its approval once the approving union "
                                         "has signed the form (one class, one approval).", code=cls.code),

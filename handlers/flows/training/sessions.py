@@ -138,7 +138,8 @@ def _ask_date(ctx: Ctx) -> Reply:
 
 
 def _on_date(ctx: Ctx, answer: Answer) -> Outcome:
-    cls, day = my_class(ctx), parse_date(answer.text)
+    cls = my_class(ctx)
+    day = parse_date(answer.text, cls.start_date)  # "3月20日": the year that puts it in (or near) the class
     if day is None:
         raise Invalid(ctx._("Please type a date like 2026-03-02."))
     service(ctx, training.check_session_day, cls, day)
