@@ -256,6 +256,14 @@ def sign_in(*, session: Session, enrolment_id: int, session_id: int, at: datetim
     return row, True
 
 
+def signins_of(*, session: Session, enrolment_id: int) -> int:
+    return len(session.exec(select(Attendance.id).where(Attendance.enrolment_id == enrolment_id)).all())
+
+
+def remove_enrolment(*, session: Session, enrolment: Enrolment) -> None:
+    session.delete(enrolment)
+
+
 def attendance_of_session(*, session: Session, session_id: int) -> dict[int, Attendance]:
     """{enrolment id: attendance} for one session."""
     rows = session.exec(select(Attendance).where(Attendance.session_id == session_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -192,6 +192,39 @@ def test_approval_session_and_trainee_by_chat(person, engine) -> None:
         assert cls.status == "approved" and cls.approved_by == "孙主席"
         assert e.sex == "男" and e.category == "employed" and repo.reveal(KEY, e.phone_enc) == "13912345678"
         assert e.id_hash == repo.id_hash(KEY, make_id(1)) and make_id(1) not in e.id_enc
+
+
+def test_a_trainee_added_by_mistake_is_taken_off_but_not_one_with_sign_ins(person, engine) -> None:
+    code = _class(engine)
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        lines = [repo.RosterLine(name=n, sex="男", id_number=make_id(i), category="employed", trade="电工")
+                 for i, n in ((1, "张三"), (2, "李四"))]
+        first, _second = (repo.add_enrolment(session=s, key=KEY, class_id=cls.id, line=ln) for ln in lines)
+        sess = repo.add_session(session=s, class_id=cls.id, day=date(2026, 3, 2), start=time(9), end=time(12),
+                                place="")
+        repo.sign_in(session=s, enrolment_id=first.id, session_id=sess.id, at=datetime.now(UTC), channel="wechat")
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="remove")
+    picks = {c.label: c.value for c in clerk.replies[-1].choices}
+    clerk.say(choice=picks["张三"])
+    assert make_id(1) not in clerk.text and make_id(1)[-4:] in clerk.text  # masked
+    clerk.say(choice="yes")
+    assert "cannot be taken off" in clerk.text and "sign-ins (1)" in clerk.text and "stay (Art. 19, 21)" in clerk.text
+    clerk.say(choice="remove")
+    clerk.say(choice=picks["李四"])
+    clerk.say(choice="no")
+    assert "stays on the roster" in clerk.text
+    clerk.say(choice="remove")
+    clerk.say(choice=picks["李四"])
+    clerk.say(choice="yes")
+    assert "李四 is taken off the roster" in clerk.text
+    with Session(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        assert [e.name for e in repo.enrolments_of(session=s, class_id=cls.id)] == ["张三"]
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "training.trainee_removed")).one()
 
 
 def test_clerk_of_another_unit_sees_and_changes_nothing(person, engine) -> None:

@@ -317,6 +317,21 @@ def enrolment_of_class(session: Session, *, cls: TrainingClass, enrolment_id: in
     return entry
 
 
+def remove_trainee(session: Session, *, cls: TrainingClass, entry: Enrolment, actor: int | None) -> None:
+    """Take a line added by mistake off the roster, audited. Not one with sign-ins, certificates or an
+    employment outcome: those are the fund's records of the class (第十九条, 第二十一条, 第七条)."""
+    if entry.class_id != cls.id:
+        raise NotFound(NOT_YOURS)
+    signed = repo.signins_of(session=session, enrolment_id=entry.id or 0)
+    if signed or entry.hr_cert_no or entry.union_cert_no or entry.employed is not None:
+        raise Conflict(N_("{name} cannot be taken off the roster: sign-ins ({n}), certificates or an employment "
+                          "outcome are recorded for them, and these records of the class stay (Art. 19, 21)."),
+                       name=entry.name, n=signed)
+    repo.remove_enrolment(session=session, enrolment=entry)
+    core_repo.audit(session=session, actor_person_id=actor, action="training.trainee_removed",
+                    subject=f"class:{cls.code}", detail=f"enrolment {entry.id}")
+
+
 def record_certificate(session: Session, *, entry: Enrolment, level: str, hr_no: str, union_no: str,
                        prior_level: str) -> None:
     """The two certificates of 第二十一条 (“双证”)."""

@@ -10,7 +10,7 @@ and sub-flows it calls with the selected class (``call(..., args={"code": ...})`
     (``Flow.park``: :func:`handlers.flows.training.register.park`) and offered at ``pick`` as "resume".
     act ─> approve (第十八条) | details | import (附件4) | exports (附件4, 附件6) | employment rate (第七条)
          | attendance, code + QR, sign-in sheet, change: a session picked first
-         | training_session (add; or change: move, place, cancel) | training_trainee
+         | training_session (add; or change: move, place, cancel) | training_trainee | training_remove
          | training_certificate (第二十一条) | training_outcome
 
 The operations the command line shares (validation, saving, audit, notifications) are in
@@ -53,6 +53,8 @@ from handlers.flows.training.trainees import (
     CERTIFICATE_FLOW,
     OUTCOME,
     OUTCOME_FLOW,
+    REMOVE,
+    REMOVE_FLOW,
     TRAINEE,
     TRAINEE_FLOW,
     ask_import,
@@ -94,7 +96,7 @@ def _ask_act(ctx: Ctx) -> Reply:
               else _("not approved yet"))
     options = [("approve", _("Record the approval"))] if cls.status != "approved" else []
     options += [("details", _("Class details")), ("session", _("Add a session")),
-                ("trainee", _("Add a trainee to the roster")),
+                ("trainee", _("Add a trainee to the roster")), ("remove", _("Take a trainee off the roster")),
                 *([("import", _("Import the roster from an .xlsx file"))] if ctx.incoming.channel in UPLOADS else []),
                 ("attendance", _("Attendance of a session")), ("change", _("Change or cancel a session")),
                 ("code", _("Show the sign-in code and QR")), ("x:roster", _("Export the roster (Annex 4)")),
@@ -107,8 +109,9 @@ def _ask_act(ctx: Ctx) -> Reply:
 
 
 STATES_OF = {"approve": "approve_by", "import": "import"}
-SUB_FLOWS = {"session": SESSION_FLOW, "trainee": TRAINEE_FLOW, "cert": CERTIFICATE_FLOW, "outcome": OUTCOME_FLOW}
-NEEDS_TRAINEES = frozenset({"cert", "outcome"})
+SUB_FLOWS = {"session": SESSION_FLOW, "trainee": TRAINEE_FLOW, "cert": CERTIFICATE_FLOW, "outcome": OUTCOME_FLOW,
+             "remove": REMOVE_FLOW}
+NEEDS_TRAINEES = frozenset({"cert", "outcome", "remove"})
 
 
 def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
@@ -174,4 +177,4 @@ TRAINING_CLERK = Flow(
         **PICK_STATES,
     },
 )
-FLOWS = (TRAINING_CLERK, SESSION, TRAINEE, CERTIFICATE, OUTCOME)
+FLOWS = (TRAINING_CLERK, SESSION, TRAINEE, REMOVE, CERTIFICATE, OUTCOME)

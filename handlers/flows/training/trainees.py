@@ -1,5 +1,6 @@
-"""Trainees of a class: the sub-flows that add one to the roster (``training_trainee``), record their
-certificates (``training_certificate``, 第二十一条) and their employment outcome (``training_outcome``),
+"""Trainees of a class: the sub-flows that add one to the roster (``training_trainee``), take one added by
+mistake off it (``training_remove``), record their certificates (``training_certificate``, 第二十一条) and
+their employment outcome (``training_outcome``),
 each called with the class; and the class flow's state that imports a roster from a file (附件4)."""
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from storage.crypto import encrypt
 from storage.models_training import Enrolment
 
 TRAINEE_FLOW, CERTIFICATE_FLOW, OUTCOME_FLOW = "training_trainee", "training_certificate", "training_outcome"
+REMOVE_FLOW = "training_remove"
 
 
 # -- importing a roster (a state of the class flow) -----------------------------------------------------------
@@ -264,4 +266,32 @@ OUTCOME = Flow(
         "phone": state(lambda ctx: Reply(text=ctx._("Phone of the employer (type '-' to skip)?")), _on_employer_phone,
                        free_text=True),
     },
+)
+
+
+# -- a line added by mistake taken off the roster ----------------------------------------------------------------
+def _ask_remove(ctx: Ctx) -> Reply:
+    entry = _entry(ctx)
+    id_number = repo.reveal(ctx.settings.data_key, entry.id_enc)
+    return choices_reply(ctx._("Take {name} ({id}) off the roster of class {code}?", name=entry.name,
+                               id=mask_id(id_number), code=my_class(ctx).code),
+                         [("yes", ctx._("Yes, take them off")), ("no", ctx._("No, keep them"))])
+
+
+def _on_remove(ctx: Ctx, answer: Answer) -> Outcome:
+    entry, cls = _entry(ctx), my_class(ctx)
+    if answer.value != "yes":
+        return finish(Reply(text=ctx._("Nothing changed: {name} stays on the roster.", name=entry.name)))
+    name = entry.name
+    try:
+        training.remove_trainee(ctx.session, cls=cls, entry=entry, actor=ctx.person_id)
+    except ServiceError as exc:
+        return finish(Reply(text=exc.text(ctx._), citations=(cite(ctx, 19),)))
+    return finish(Reply(text=ctx._("{name} is taken off the roster of class {code}.", name=name, code=cls.code)))
+
+
+REMOVE = Flow(
+    name=REMOVE_FLOW, title=N_("Take a trainee off the roster"), start="trainee", enter=enter_clerk, enter_to=(),
+    roles=CLERKS, in_menu=False,
+    states={"trainee": _pick("confirm"), "confirm": state(_ask_remove, _on_remove)},
 )
