@@ -124,6 +124,50 @@ def test_sign_in_answer_a_ticket_and_move_a_case(desk, browser, engine, shots) -
         context.close()
 
 
+def test_a_case_closed_taken_back_and_opened_again_in_the_browser(desk, browser, engine, shots) -> None:  # type: ignore[no-untyped-def]
+    """What the chat and the CLI could do, the case page does too: a move taken back, the case closed with an
+    outcome, then opened again, each with a reason the applicant is told; a reason is required."""
+    li, web, ids = desk
+    with serving(web) as base:
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        sign_in(page, base, li)
+        page.goto(f"{base}/console/cases/{ids['case_km']}")
+        page.get_by_role("button", name="推进到：初审").click()
+        page.get_by_text("结案，或撤回误操作的推进").click()
+        page.get_by_label("情况").select_option("back")
+        page.get_by_label("原因（申报人会看到）").fill("点错了，材料仍在受理")
+        accessible(page, base, "case-change", shots)
+        page.get_by_role("button", name="记录并通知申报人").click()
+        assert "已完成，已通知申报人" in page.inner_text("[role=status]")
+        page.get_by_text("结案，或撤回误操作的推进").click()
+        page.get_by_label("情况").select_option("withdrawn")
+        page.get_by_label("原因（申报人会看到）").fill("本人申请撤回")
+        page.get_by_role("button", name="记录并通知申报人").click()
+        with Session(engine) as s:
+            c = s.get(Case, ids["case_km"])
+            assert c is not None and c.outcome == "withdrawn" and c.stage == "submitted"
+        reopen = page.get_by_label(re.compile("为什么重新开启"))
+        reopen.fill("x")  # one character: the browser and the service both want a reason
+        page.evaluate("document.getElementById('reopen-reason').removeAttribute('minlength')")
+        page.get_by_role("button", name="重新开启（误办结）").click()
+        assert "原因" in page.inner_text("[role=alert]") or "reason" in page.inner_text("[role=alert]")
+        page.get_by_label(re.compile("为什么重新开启")).fill("误操作，申请人并未撤回")
+        page.get_by_role("button", name="重新开启（误办结）").click()
+        assert "已完成，已通知申报人" in page.inner_text("[role=status]")
+        accessible(page, base, "case-reopened", shots)
+        with Session(engine) as s:
+            c = s.get(Case, ids["case_km"])
+            assert c is not None and not c.outcome and c.stage == "submitted"
+            texts = [json.loads(n.body)["text"] for n in s.exec(select(OutboxMessage).where(
+                OutboxMessage.kind == "status", OutboxMessage.person_id == ids["person_km"]))]
+            actions = [a.action for a in s.exec(select(AuditEvent).where(
+                col(AuditEvent.action).like("console.case.change%")))]
+        assert any("点错了，材料仍在受理" in t for t in texts) and any("误操作，申请人并未撤回" in t for t in texts)
+        assert len(actions) == 3
+        context.close()
+
+
 def test_security_in_the_browser(desk, browser, clock, shots) -> None:  # type: ignore[no-untyped-def]
     li, web, ids = desk
     with serving(web) as base:

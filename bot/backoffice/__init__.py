@@ -30,6 +30,7 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route("/console/cases/bulk/move", p(desk.bulk_move), methods=["POST"]),
         Route("/console/cases/{case_id}", p(desk.case), methods=["GET"]),
         Route("/console/cases/{case_id}/move", p(desk.case_move), methods=["POST"]),
+        Route("/console/cases/{case_id}/change", p(desk.case_change), methods=["POST"]),
         Route("/console/classes", p(classes.class_list), methods=["GET"]),
         Route("/console/classes/new", p(classes.class_new), methods=["GET"]),
         Route("/console/classes/new", p(classes.class_create), methods=["POST"]),

@@ -27,7 +27,7 @@ STATUS_LABELS = {"open": N_("waiting"), "claimed": N_("being handled"), "answere
                  "closed": N_("closed")}
 DONE = {"claimed": N_("You have claimed this ticket."), "answered": N_("Your answer is on its way to the person."),
         "closed": N_("The ticket is closed."), "faq": N_("Marked: it will appear in the FAQ review list."),
-        "moved": N_("Done. The applicant has been notified.")}
+        "moved": N_("Done. The applicant has been notified."), "changed": N_("Done. The applicant has been notified.")}
 BULK_MAX = 40  # cases in one bulk move (the form's fields are limited to 50)
 
 
@@ -114,8 +114,12 @@ def case(v: View, *, error: str = "", params: dict[str, object] | None = None, s
     events = rc.events_of(session=v.session, case_id=c.id or 0)
     names = q.person_names(session=v.session, ids={e.actor_person_id for e in events if e.actor_person_id})
     nxt = None if c.outcome else cs.next_stage(c.programme, c.stage)
+    before = None if c.outcome else cs.previous_stage(c.programme, c.stage)
+    # What the case can be closed as here: disqualified only during the 公示 (第十六条), as the service checks.
+    closing = [] if c.outcome else [o for o in cs.OUTCOMES if o != "disqualified" or c.stage == "publicity"]
     v.audit = ("console.view", f"case:{c.id}")
     return Page("case.html", {"c": c, "events": events, "events_titles": cs.EVENT_TITLES, "names": names, "next": nxt,
+                              "before": before, "closing": closing,
                               "stage": cs.stage(c.programme, c.stage), "programmes": cs.PROGRAMME_TITLES,
                               "outcomes": cs.OUTCOME_TITLES, "done": DONE.get(v.query.get("done", ""), ""),
                               "error": error, "error_params": params or {}, "tz": v.tz,
@@ -154,6 +158,18 @@ def case_move(v: View) -> Page | Redirect:
         return case(v, error=exc.message, params=exc.params, status=409)
     v.audit = ("console.case.move", f"case:{c.id}")
     return Redirect(url(f"/cases/{c.id}", done="moved"))
+
+
+def case_change(v: View) -> Page | Redirect:
+    """Closed with an outcome, a move taken back or a closed case opened again, each with its reason."""
+    c = _case(v)
+    change = v.form.get("change", "")
+    try:
+        act.change_case(v.session, clerk=v.clerk, case=c, change=change, reason=v.form.get("reason", ""), now=v.now)
+    except act.ActionRefused as exc:
+        return case(v, error=exc.message, params=exc.params, status=409)
+    v.audit = ("console.case.change", f"case:{c.id} {change}")
+    return Redirect(url(f"/cases/{c.id}", done="changed"))
 
 
 # -- bulk moves ---------------------------------------------------------------------------------------

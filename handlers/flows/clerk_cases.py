@@ -18,11 +18,9 @@ from handlers.notifications import describe_case, fmt_date
 from handlers.services.cases import (
     CaseRuleError,
     advance_case,
-    close_case,
+    change_case,
     open_case_for_code,
-    reopen_case,
     set_publicity,
-    step_back,
 )
 from handlers.services.errors import ServiceError
 from handlers.types import Reply
@@ -253,13 +251,8 @@ def _on_reason(ctx: Ctx, answer: Answer) -> Outcome:
     if case is None:
         return finish(Reply(text=_("This case is no longer available.")))
     try:
-        if ctx.data.get("action") == "reopen":
-            reopen_case(session=ctx.session, case=case, reason=reason[:500], actor_id=ctx.person_id, now=ctx.now)
-        elif ctx.data.get("action") == "back":
-            step_back(session=ctx.session, case=case, reason=reason[:500], actor_id=ctx.person_id, now=ctx.now)
-        else:
-            close_case(session=ctx.session, case=case, outcome=ctx.data.get("action", ""), reason=reason[:500],
-                       actor_id=ctx.person_id, now=ctx.now)
+        change_case(session=ctx.session, case=case, change=str(ctx.data.get("action", "")), reason=reason[:500],
+                    actor_id=ctx.person_id, now=ctx.now)
     except (CaseRuleError, rc.CaseConflict) as exc:
         return _fail(ctx, exc)
     return finish(Reply(text=_("Done: {line}. The applicant has been notified.", line=_line(ctx, case))))

@@ -100,13 +100,16 @@ def set_publicity(*, session: Session, case: Case, start: date, actor_id: int | 
     return event
 
 
+REASON_MIN = 2  # characters: "x" or "." tells the applicant nothing
+
+
 def close_case(*, session: Session, case: Case, outcome: str, reason: str, actor_id: int | None,
                now: datetime) -> CaseEvent:
     if outcome not in cs.OUTCOMES:
         raise CaseRuleError(N_("Unknown outcome {outcome}."), outcome=outcome)
     if case.outcome:
         raise CaseRuleError(N_("This case is closed."))
-    if not reason.strip():
+    if len(reason.strip()) < REASON_MIN:
         raise CaseRuleError(N_("Please give a reason; the applicant will see it."))
     if outcome == "disqualified" and case.stage != "publicity":
         # 第十六条: disqualification follows an objection upheld during the public notice.
@@ -126,7 +129,7 @@ def step_back(*, session: Session, case: Case, reason: str, actor_id: int | None
     before = cs.previous_stage(case.programme, case.stage)
     if before is None:
         raise CaseRuleError(N_("This case is at its first stage."))
-    if not reason.strip():
+    if len(reason.strip()) < REASON_MIN:
         raise CaseRuleError(N_("Please give a reason; the applicant will see it."))
     event = rc.record_back(session=session, case=case, to_stage=before.key, reason=reason.strip(),
                            actor_person_id=actor_id, now=now)
@@ -139,12 +142,25 @@ def reopen_case(*, session: Session, case: Case, reason: str, actor_id: int | No
     """Open a case closed by mistake again, at the stage it was closed in; the applicant is told why."""
     if not case.outcome:
         raise CaseRuleError(N_("This case is open."))
-    if not reason.strip():
+    if len(reason.strip()) < REASON_MIN:
         raise CaseRuleError(N_("Please give a reason; the applicant will see it."))
     event = rc.record_reopen(session=session, case=case, reason=reason.strip(), actor_person_id=actor_id, now=now)
     _audit(session, case, event)
     notify_case_event(session=session, case=case, event=event)
     return event
+
+
+REASONED = ("back", "reopen", *cs.OUTCOMES)  # the changes that need a reason the applicant is told
+
+
+def change_case(*, session: Session, case: Case, change: str, reason: str, actor_id: int | None,
+                now: datetime) -> CaseEvent:
+    """One of :data:`REASONED`: closing with an outcome, a move taken back, or a closed case opened again."""
+    if change == "reopen":
+        return reopen_case(session=session, case=case, reason=reason, actor_id=actor_id, now=now)
+    if change == "back":
+        return step_back(session=session, case=case, reason=reason, actor_id=actor_id, now=now)
+    return close_case(session=session, case=case, outcome=change, reason=reason, actor_id=actor_id, now=now)
 
 
 def notify_case_event(*, session: Session, case: Case, event: CaseEvent) -> None:

@@ -5,6 +5,8 @@ into :class:`ActionRefused` for the page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -71,9 +73,26 @@ def case_for(session: Session, *, clerk: Clerk, case_id: int) -> Case | None:
 def move_case(session: Session, *, clerk: Clerk, case: Case, to_stage: str, now: datetime,
               publicity_start: date | None) -> None:
     """The next stage of the procedure (公示 ends after 5 working days); the applicant is notified."""
-    try:
+    with _refused():
         case_service.advance_case(session=session, case=case, to_stage=to_stage, actor_id=clerk.person_id,
                                   reason="", now=now, publicity_start=publicity_start)
+
+
+def change_case(session: Session, *, clerk: Clerk, case: Case, change: str, reason: str, now: datetime) -> None:
+    """Close with an outcome, take back a move made by mistake, or open a case closed by mistake again: each
+    with a reason the applicant is told (:func:`handlers.services.cases.change_case`)."""
+    if change not in case_service.REASONED:
+        raise ActionRefused(N_("Please choose one of the options."))
+    with _refused():
+        case_service.change_case(session=session, case=case, change=change, reason=reason.strip()[:500],
+                                 actor_id=clerk.person_id, now=now)
+
+
+@contextmanager
+def _refused() -> Iterator[None]:
+    """A service's refusal, or a change made meanwhile by someone else, as the page's message."""
+    try:
+        yield
     except ServiceError as exc:
         raise ActionRefused(exc.message, **exc.params) from exc
     except rc.CaseConflict as exc:
