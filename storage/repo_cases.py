@@ -55,18 +55,20 @@ def get_case(*, session: Session, case_id: int) -> Case | None:
     return session.get(Case, case_id)
 
 
-def case_for_unit(*, session: Session, case_id: int, unit: str) -> Case | None:
-    """The case if it belongs to ``unit``; None otherwise (a clerk never learns of other units' cases)."""
+def case_for_unit(*, session: Session, case_id: int, unit: str | None) -> Case | None:
+    """The case if it belongs to ``unit`` (None: any unit's, for the provincial federation); None otherwise (a
+    clerk never learns of other units' cases)."""
     case = session.get(Case, case_id)
-    return case if case is not None and unit and case.unit == unit else None
+    return case if case is not None and (unit is None or (unit and case.unit == unit)) else None
 
 
 def cases_of_person(*, session: Session, person_id: int) -> list[Case]:
     return list(session.exec(select(Case).where(Case.person_id == person_id).order_by(col(Case.id))))
 
 
-def cases_of_unit(*, session: Session, unit: str, open_only: bool = False) -> list[Case]:
-    stmt = select(Case).where(Case.unit == unit)
+def cases_of_unit(*, session: Session, unit: str | None, open_only: bool = False) -> list[Case]:
+    """The cases of ``unit``; None: of every unit (the provincial federation's view)."""
+    stmt = select(Case) if unit is None else select(Case).where(Case.unit == unit)
     if open_only:
         stmt = stmt.where(Case.outcome == "")
     return list(session.exec(stmt.order_by(col(Case.id))))

@@ -330,6 +330,26 @@ def test_clerk_of_another_unit_sees_and_changes_nothing(person, engine: Engine, 
         assert s.get(Case, case_id).stage == "submitted"
 
 
+def test_the_provincial_federation_sees_and_moves_every_units_cases_in_chat(person, engine: Engine) -> None:
+    """As in the web console: the provincial federation's clerks list and act on the prefectures' cases (the
+    unit shown on each line); a prefecture's clerk still sees only their own."""
+    wang, li = person("wang"), person("li")
+    bob, carol = person("bob", clerk=KM, locale="en"), person("carol", clerk="曲靖市总工会", locale="en")
+    km_case, qj_case = _open_case(bob, wang, title="张三"), _open_case(carol, li, title="李四")
+    prov = person("pat", clerk="云南省总工会", locale="en")
+    prov.say("/cases")
+    prov.say(choice="list")
+    assert f"#{km_case} 张三" in prov.text and f"#{qj_case} 李四" in prov.text
+    assert f"· {KM}" in prov.text and "· 曲靖市总工会" in prov.text
+    _act(prov, qj_case, "move:preliminary")
+    assert "notified" in prov.text
+    with session_scope(engine) as s:
+        assert s.get(Case, qj_case).stage == "preliminary"  # type: ignore[union-attr]
+    bob.say("/cases")
+    bob.say(choice="list")
+    assert "李四" not in bob.text and "· " + KM not in bob.text  # one unit: no unit on the lines
+
+
 def test_a_worker_is_refused_politely_and_it_is_logged(person, caplog) -> None:
     worker = person("worker")
     with caplog.at_level(logging.WARNING):

@@ -24,6 +24,7 @@ from handlers.services.cases import (
 )
 from handlers.services.errors import ServiceError
 from handlers.types import Reply
+from knowledge.places import PROVINCIAL_UNION
 from knowledge.rules import case_stages as cs
 from knowledge.text import pseudonym
 from storage import repo_cases as rc
@@ -36,8 +37,16 @@ def parse_day(text: str, today: date) -> date | None:
     return dates.parse_day(text, today)
 
 
+LISTED = 30  # cases listed in a chat message
+
+def _scope(ctx: Ctx) -> str | None:
+    """The unit whose cases the clerk sees; None for the provincial federation's clerks, who see every unit's
+    (as in the web console)."""
+    return None if ctx.clerk_unit == PROVINCIAL_UNION else ctx.clerk_unit
+
+
 def _case(ctx: Ctx) -> Case | None:
-    return rc.case_for_unit(session=ctx.session, case_id=int(ctx.data.get("case_id", 0)), unit=ctx.clerk_unit)
+    return rc.case_for_unit(session=ctx.session, case_id=int(ctx.data.get("case_id", 0)), unit=_scope(ctx))
 
 
 def _fail(ctx: Ctx, exc: Exception) -> Outcome:
@@ -60,11 +69,14 @@ def _on_menu(ctx: Ctx, answer: Answer) -> Outcome:
         return goto("code")
     if answer.value == "act":
         return goto("case")
-    cases = rc.cases_of_unit(session=ctx.session, unit=ctx.clerk_unit)
+    cases = rc.cases_of_unit(session=ctx.session, unit=_scope(ctx))
     if not cases:
         return finish(Reply(text=_("No cases registered for {unit} yet.", unit=ctx.clerk_unit)))
-    lines = [_("Cases of {unit}:", unit=ctx.clerk_unit)]
-    lines += [_line(ctx, c) for c in cases]
+    lines = [_("Cases of {unit}:", unit=ctx.clerk_unit) if _scope(ctx) else _("Cases of every unit:")]
+    lines += [_line(ctx, c) for c in cases[-LISTED:]]
+    if len(cases) > LISTED:  # a chat message is no register: the console's board holds them all
+        lines.append(_("… the {n} most recent of {total}; every case is on the web console's board (后台).",
+                       n=LISTED, total=len(cases)))
     return finish(Reply(text="\n".join(lines)))
 
 
@@ -73,7 +85,8 @@ def _line(ctx: Ctx, c: Case) -> str:
     where = _(cs.OUTCOME_TITLES[c.outcome]) if c.outcome else _(cs.stage(c.programme, c.stage).title)
     if not c.outcome and c.stage == "publicity" and c.publicity_end:
         where += " " + _("(until {end})", end=fmt_date(ctx.locale, c.publicity_end))
-    return f"#{c.id} {c.title} · {_(cs.PROGRAMME_TITLES[c.programme])} · {where}"
+    unit = f" · {c.unit}" if _scope(ctx) is None else ""  # the provincial federation's list spans every unit
+    return f"#{c.id} {c.title} · {_(cs.PROGRAMME_TITLES[c.programme])} · {where}{unit}"
 
 
 # -- new case --------------------------------------------------------------------------------------
@@ -124,9 +137,9 @@ def _on_title(ctx: Ctx, answer: Answer) -> Outcome:
 def _ask_case(ctx: Ctx) -> Reply:
     # Listed as text, not as numbered choices: a typed "3" must mean case #3, not the third option.
     _ = ctx._
-    open_cases = rc.cases_of_unit(session=ctx.session, unit=ctx.clerk_unit, open_only=True)[-10:]
+    open_cases = rc.cases_of_unit(session=ctx.session, unit=_scope(ctx), open_only=True)[-10:]
     lines = [_("Which case? Type its number (e.g. 12).")] + [_line(ctx, c) for c in open_cases]
-    closed = [c for c in rc.cases_of_unit(session=ctx.session, unit=ctx.clerk_unit) if c.outcome][-10:]
+    closed = [c for c in rc.cases_of_unit(session=ctx.session, unit=_scope(ctx)) if c.outcome][-10:]
     if closed:  # a case closed by mistake is opened again from its own page
         lines.append(_("Closed: {cases} (type one's number to see it or open it again).",
                        cases=_("、").join(f"#{c.id}" for c in closed)))
@@ -139,7 +152,7 @@ def _on_case(ctx: Ctx, answer: Answer) -> Outcome:
     if not digits:
         raise Invalid(_("Please type the case number, e.g. 12."))
     number = int(digits[:9])
-    case = rc.case_for_unit(session=ctx.session, case_id=number, unit=ctx.clerk_unit)
+    case = rc.case_for_unit(session=ctx.session, case_id=number, unit=_scope(ctx))
     if case is None:
         log.warning("clerk %s asked for case %s outside their unit or missing",
                     pseudonym(ctx.incoming.channel, ctx.incoming.user_key), number)
