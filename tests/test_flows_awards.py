@@ -564,3 +564,32 @@ def test_not_sure_is_suggested_only_where_it_is_an_option(person) -> None:  # ty
     assert "不确定" in q.text
     q.say("随便吧")
     assert "不清楚的话请选“不确定”" in q.text, q.text
+
+
+@pytest.mark.parametrize(("said", "body"), [("我户口在大理州宾川县", "宾川县总工会"),
+                                            ("户口在曲靖市麒麟区的", "曲靖市麒麟区总工会")])
+def test_a_yes_no_question_answered_in_a_sentence_takes_what_else_it_says(person, said, body) -> None:
+    """"我户口在大理州宾川县" at "is your household registered in Yunnan?" is a yes, and names the county asked next
+    (第九条: the county union of the household's place), which is then not asked."""
+    kim = person("kim")
+    kim.say("申报渠道")
+    answer_all(kim, "referral")
+    kim.say("两位")
+    answer_all(kim, "yes", "yes", "yes")
+    assert "户口是否在云南省" in kim.text
+    kim.say(said)
+    assert f"受理单位：{body}" in kim.text, kim.text
+    assert "哪个县" not in kim.text
+
+
+def test_a_sentence_about_another_question_answers_nothing(person) -> None:
+    """At "do all the referrers work in Yunnan?", "他们都在昆明上班" says where *they* work, which the facts read as the
+    applicant's unit: nothing is taken, and the question is asked again."""
+    lee = person("lee")
+    lee.say("申报渠道")
+    answer_all(lee, "referral")
+    lee.say("两位")
+    answer_all(lee, "yes", "yes")
+    assert "是否都在云南省工作" in lee.text, lee.text
+    lee.say("他们都在昆明上班")
+    assert "是否都在云南省工作" in lee.text and "受理单位" not in lee.text

@@ -26,8 +26,10 @@ from handlers.form import BACK, Form, FormSlots
 from handlers.forms import Field
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply
+from knowledge.facts.extract import extract
 from knowledge.facts.numbers import typed_number, typed_span
 from knowledge.facts.places import read_place
+from knowledge.facts.profile import profile_for
 from knowledge.facts.traits import sanction_period
 from knowledge.places import DIVISIONS, parse_place
 from knowledge.rules.awards import OTHER, UNSURE, Fact, Question, Reason
@@ -48,6 +50,7 @@ class Questionnaire:
     questions: Mapping[str, Question]
     rule: Callable[[Mapping[str, object]], Any]  # -> an object with ``unknown``
     conclude: Callable[[Ctx, Any], Outcome]  # called with the certain result
+    check: str = ""  # its name among :data:`CHECKS`: what facts said in one's own words answer (profile_for)
 
 
 @dataclass
@@ -133,7 +136,31 @@ class CheckBook:
         return Reply(text="\n".join(lines), choices=tuple(options))
 
     def parse(self, ctx: Ctx, f: Field, answer: Answer) -> Any:
-        return _parse(ctx, self.qn.questions[f.key], answer)
+        try:
+            return _parse(ctx, self.qn.questions[f.key], answer)
+        except Invalid:
+            said = self._said(ctx, f, answer)
+            if said is None:
+                raise
+            return said
+
+    def _said(self, ctx: Ctx, f: Field, answer: Answer) -> object | None:
+        """The answer to ``f`` a sentence gives in one's own words where no option fits ("我户口在大理州宾川县" at
+        "is your household registered in Yunnan?": yes), read as the facts the check starts from are; what
+        the same sentence answers of questions not yet asked (the county) is kept, and they are not asked. None when it
+        does not answer ``f``: what it says of other questions alone is not taken ("他们都在昆明上班" at
+        "do they all work in Yunnan?" names no unit of the applicant's)."""
+        if answer.choice is not None or not self.qn.check or reads_as_question(answer.text):
+            return None
+        known = {k: v for k, v in ((k, _accepted(self.qn.questions[k], v))
+                                   for k, v in profile_for(self.qn.check, extract(answer.text)).items()
+                                   if k in self.qn.questions) if v is not None}
+        if f.key not in known:
+            return None
+        for key, value in known.items():
+            if key != f.key and key not in profile(ctx):  # never asked, as it was said
+                self.store(ctx, self._fields[key], value)
+        return known[f.key]
 
     def saved(self, ctx: Ctx) -> Outcome:  # a check takes no "save" word (Form(words=...))
         return goto(ASK)

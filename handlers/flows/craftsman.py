@@ -33,7 +33,8 @@ def _conclude_eligibility(ctx: Ctx, verdict: Verdict) -> Outcome:
     return goto("verdict")  # the short verdict, with its details one tap away
 
 
-ELIGIBILITY = common.Questionnaire(eligibility.QUESTIONS, eligibility.craftsman_eligibility, _conclude_eligibility)
+ELIGIBILITY = common.Questionnaire(eligibility.QUESTIONS, eligibility.craftsman_eligibility, _conclude_eligibility,
+                                    "craftsman")
 
 
 def _plan_reply(ctx: Ctx, plan: ChannelPlan) -> Reply:
@@ -60,7 +61,7 @@ def _conclude_channel(ctx: Ctx, plan: ChannelPlan) -> Outcome:
     return goto("pub", _plan_reply(ctx, plan))
 
 
-CHANNEL = common.Questionnaire(channels.QUESTIONS, channels.craftsman_channel, _conclude_channel)
+CHANNEL = common.Questionnaire(channels.QUESTIONS, channels.craftsman_channel, _conclude_channel, "craftsman_channel")
 
 
 def _ask_pub(ctx: Ctx) -> Reply:
