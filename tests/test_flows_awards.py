@@ -593,3 +593,22 @@ def test_a_sentence_about_another_question_answers_nothing(person) -> None:
     assert "是否都在云南省工作" in lee.text, lee.text
     lee.say("他们都在昆明上班")
     assert "是否都在云南省工作" in lee.text and "受理单位" not in lee.text
+
+
+def test_an_honour_named_where_the_direct_ones_are_listed_answers_none_and_gives_priority(person) -> None:
+    """"我拿过云南省劳动模范" at the direct-recognition question (第六条's list) is none of them; the honour gives
+    priority (第七条), and the priority question is not asked again."""
+    mia = person("mia")
+    mia.say("云岭工匠")
+    answer_all(mia, *GATES)
+    assert "可能直接认定" in mia.text
+    mia.say("我拿过云南省劳动模范")
+    assert "技艺精湛高超" in mia.text, mia.text  # on to the three indicators of 第五条
+    answer_all(mia, "skill")
+    assert "结论：您可以申报“云岭工匠”" in mia.text and "云南省劳动模范" in mia.text and "优先评定" in mia.text
+    mia.say("菜单")
+    nia = person("nia")
+    nia.say("云岭工匠")
+    answer_all(nia, *GATES)
+    nia.say("我得过世界技能大赛金牌")  # one of the list, with its place: the stage is what is asked next
+    assert "决赛" in nia.text

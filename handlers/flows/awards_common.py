@@ -50,7 +50,7 @@ class Questionnaire:
     questions: Mapping[str, Question]
     rule: Callable[[Mapping[str, object]], Any]  # -> an object with ``unknown``
     conclude: Callable[[Ctx, Any], Outcome]  # called with the certain result
-    check: str = ""  # its name among :data:`CHECKS`: what facts said in one's own words answer (profile_for)
+    check: str = ""  # its name in knowledge.facts.profile_for: what facts said in one's own words answer
 
 
 @dataclass
@@ -155,6 +155,10 @@ class CheckBook:
         known = {k: v for k, v in ((k, _accepted(self.qn.questions[k], v))
                                    for k, v in profile_for(self.qn.check, extract(answer.text)).items()
                                    if k in self.qn.questions) if v is not None}
+        if f.key == "direct_honour" and "direct_honour" not in known and known.get("priority_honour"):
+            # An honour named where the direct ones are listed, and it is none of them ("我拿过云南省劳动模范"):
+            # none of these; the honour itself is kept for the priority it gives (第七条).
+            known["direct_honour"] = "none"
         if f.key not in known:
             return None
         for key, value in known.items():

@@ -221,7 +221,8 @@ def workshop_flows(programme: str, title: str, intro: str, commands: tuple[str, 
         lines = [_("After naming:"), *(f"• {say(ctx, f)}" for f in facts)]
         return finish(Reply(text="\n".join(lines), citations=citations(ctx.locale, [f.ref for f in facts])))
 
-    qn = Questionnaire(ws.QUESTIONS[programme], lambda p: ws.workshop_eligibility(programme, p), conclude, programme)
+    qn = Questionnaire(ws.QUESTIONS[programme], lambda p: ws.workshop_eligibility(programme, p), conclude,
+                       f"{programme}_eligibility")
     targets = (programme, f"{programme}_draft", rules_flow)
     check = Flow(name=programme, title=title, start="ask", enter=start(qn, intro), enter_to=("verdict",),
                  states={**states(qn, ("verdict",)), "verdict": verdict_state(qn, links, how_to, links=targets)},

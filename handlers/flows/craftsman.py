@@ -34,7 +34,7 @@ def _conclude_eligibility(ctx: Ctx, verdict: Verdict) -> Outcome:
 
 
 ELIGIBILITY = common.Questionnaire(eligibility.QUESTIONS, eligibility.craftsman_eligibility, _conclude_eligibility,
-                                    "craftsman")
+                                    "craftsman_eligibility")
 
 
 def _plan_reply(ctx: Ctx, plan: ChannelPlan) -> Reply:
