@@ -612,3 +612,16 @@ def test_an_honour_named_where_the_direct_ones_are_listed_answers_none_and_gives
     answer_all(nia, *GATES)
     nia.say("我得过世界技能大赛金牌")  # one of the list, with its place: the stage is what is asked next
     assert "决赛" in nia.text
+
+
+def test_a_question_at_the_channel_plans_last_step_is_answered_not_taken_for_no(person) -> None:
+    """"…不" is how a Yunnan speaker asks a yes/no question: at "what next?" it is a question (the measures say
+    nothing of fees: not found, and a person offered), not "that's all for now"."""
+    sam = person("sam")
+    sam.say("申报渠道")
+    answer_all(sam, "self", "yes")
+    sam.say("大理市")
+    pick(sam, "unknown")
+    sam.say("报这个要交报名费不")
+    assert "没有找到相关规定" in sam.text and "好的。回复“菜单”" not in sam.text
+    assert any(v.endswith("handoff") for v in sam.choice_values()), sam.choice_values()

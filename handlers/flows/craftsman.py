@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from handlers.cite import citations
-from handlers.flow import Answer, Ctx, Flow, Outcome, State, finish, goto, switch
+from handlers.flow import Answer, Ctx, Flow, Outcome, State, finish, goto, reroute, switch
 from handlers.flows import awards_common as common
 from handlers.flows import awards_verdict as verdicts
 from handlers.i18n import N_
@@ -88,7 +88,11 @@ def _on_next(ctx: Ctx, answer: Answer) -> Outcome:
     # switch() keeps the slots, so the draft flow receives the filing body found here (slot "body").
     if answer.value and answer.value.startswith("flow:"):
         return switch(answer.value[5:])
-    return finish(Reply(text=ctx._("Done. Type 'menu' for more, or ask me a question.")))
+    if answer.value == "done":
+        return finish(Reply(text=ctx._("Done. Type 'menu' for more, or ask me a question.")))
+    # Anything typed is the person's next message, read as if the plan had ended: "报这个要交报名费不" is a question
+    # (the Yunnan "…不" asks, it does not decline), "不用了" a goodbye.
+    return reroute()
 
 
 def _rules(ctx: Ctx) -> Outcome:
