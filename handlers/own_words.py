@@ -32,6 +32,7 @@ BOT = "bot"  # "你是机器人吗": asked whether a person is answering
 # The words that work everywhere (and the flows of the last three)
 LANGUAGE_ZH, LANGUAGE_EN = "language_zh", "language_en"
 CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE = "cancel", "menu", "handoff", "mytickets", "unsubscribe"
+STATUS = "status"  # one's application's progress (the status flow)
 # One's own data (the privacy flows): what is kept, a copy, its deletion (which still asks to confirm).
 MY_DATA, EXPORT_DATA, DELETE_DATA = "privacy", "export_data", "delete_data"
 TALK = frozenset({THANKS, ACK, BYE, DONE, BOT})
@@ -87,7 +88,7 @@ _TOPIC = re.compile(
     r"canteen|salary|wage|insurance|union member|application|apply|applicant|hukou|attendance|title|award|prize|"
     r"patent|rule|station|leader|team|judge|review|committee|equity|material|company|morals")
 # The subjects a cue may name itself ("退出这个申报流程", "abort this application").
-_CUE_TOPIC = re.compile(r"申报|申请|资格|截止|application|eligib")
+_CUE_TOPIC = re.compile(r"申报|申请|资格|截止|我(?:报|交)的|application|eligib")
 # A question of its own (once the cue's words are taken out).
 _ASKS = re.compile(
     r"什么|啥|哪|多少|(?<![好前这那])几[点天次个号岁年时张位]|为什么|为啥|是否|会不会|要不要|能不能|可不可以|有没有|是不是|怎么|咋|如何|多久|"
@@ -97,13 +98,13 @@ _ASKS = re.compile(
     r"^(?:is|are|does|do|did|will|would|should|may|can|could|shouldn'?t|isn'?t|aren'?t)\b")
 
 # Questions no cue carries: found inside a cue's match too ("工单一般多久会有回复" asks how long).
-_NEVER_A_CUE = re.compile(r"多久|什么(?!状态|情况|进度)|啥(?!子)|多少|为什么|为啥|会不会|一般|是否|(?<![好前这那])几[点天次个号岁年时张位]|"
+_NEVER_A_CUE = re.compile(r"多久|什么(?!状态|情况|进度|阶段)|啥(?!子)|多少|为什么|为啥|会不会|一般|是否|(?<![好前这那])几[点天次个号岁年时张位]|"
                           r"\b(?:how long|how much|how many|when|why|which)\b")
 # "怎么回首页", "how do I get back to the menu": asking how to do what the word does is asking for it (not for a
 # cancel: "取消了怎么恢复" asks something else).
 _HOW = re.compile(r"怎么|咋个?|如何|\bhow (?:do|can|could) (?:i|we)\b|\bhow to\b|\bwhat(?:'s| is)(?: the)?\b|"
                   r"\bwhat i (?:asked|sent|submitted)\b")
-_HOW_ASKS_FOR = frozenset({"language", MENU, HUMAN, UNSUBSCRIBE, TICKETS})
+_HOW_ASKS_FOR = frozenset({"language", MENU, HUMAN, UNSUBSCRIBE, TICKETS, STATUS})
 # The words a request is wrapped in ("能不能…", "…可以吗", "please…"): no question of their own.
 _WRAPPERS = re.compile(r"请问|唔该|能不能|可不可以|可唔可以|能否|可以吗?|行吗|好吗|行不行|好不好|吗|呢|嘛|\?|？|麻烦(?:你|您)?|请|帮我|"
                        r"^\s*能|(?<=[\u4e00-\u9fff])\s*不\s*$|"
@@ -162,6 +163,17 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:see|list|show)(?: me)? (?:the list of |all )?(?:my )?(?:requests|tickets|questions) i'?ve (?:submitted|sent)|"
         r"(?:my|the) (?:earlier |previous |last )?(?:inquiry|enquiry|question|request|ticket|message)[^,.]{0,30}"
         r"(?:answered|replied|looked at)|^any (?:reply|answer|news|update)(?: yet| or not)?$")),
+    (STATUS, re.compile(
+        r"我(?:们)?的?(?:那个|这个)?(?:申请|申报|报名|评选|案件|案子)[^，,]{0,6}?(?:到|走到|办到|弄到|进行到|在)?"
+        r"(?:哪一?步|什么阶段|哪个阶段|哪一关|怎么样|咋个?样)了?$|"
+        r"我(?:们)?的?(?:申请|申报)(?:的)?(?:进度|状态|进展|结果)|"
+        r"(?:查|看|问)(?:一下|一哈|下|哈)?我(?:们)?的?(?:申请|申报)(?:进度|状态|进展|情况|结果)?|^我(?:们)?的(?:申请|申报)$|"
+        r"我(?:报|申报|申请|交)的(?:那个|这个)?[^，,]{0,6}?(?:咋个?样了?|怎么样了?|到哪一?步了?|有(?:没有)?结果了?|"
+        r"批了?没|过了?没|评上了?没|有消息了?没)|"
+        r"(?:where|how) (?:is|are) my (?:application|case|nomination)s?|(?:status|progress) of my "
+        r"(?:application|case|nomination)|(?:my )?application(?:'s)? (?:status|progress)|my (?:case|nomination)(?:'s)? "
+        r"(?:status|progress)|(?:check|see|track|follow)(?: on| up on)? my (?:application|case)|^status$|"
+        r"^my applications?$")),
     (HUMAN, re.compile(
         r"(?:找|转|转接|接|联系|叫|喊|换|让|要|跟|和|同|请|转个|搵|揾)[^，,]{0,10}"
         r"(?:人工(?!智能)|客服|真人|活人|工作人员|同志|办事员|经办人员?|real person|human|agent|staff|union officer)|"
@@ -209,7 +221,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # When clauses say different words: one's tickets first ("上次转人工留的言 办事员看到没" asks about the answer), a
 # person, the language, the reminders.
-_ORDER = (TICKETS, HUMAN, LANGUAGE_ZH, LANGUAGE_EN, UNSUBSCRIBE, DELETE_DATA, EXPORT_DATA, MY_DATA, CANCEL, MENU)
+_ORDER = (TICKETS, STATUS, HUMAN, LANGUAGE_ZH, LANGUAGE_EN, UNSUBSCRIBE, DELETE_DATA, EXPORT_DATA, MY_DATA, CANCEL, MENU)
 # A complaint about the assistant or the language it speaks ("这个机器人咋个说不清楚嘛", "你咋突然蹦英文了"): an
 # aside, though it asks "why" (it asks nothing the measures answer).
 _COMPLAINT = re.compile(r"机器人|bot\b|robot|(?:咋个?|怎么|为什么|为啥|why)[^，,]{0,8}(?:英文|英语|中文|洋文|chinese|english)|"
@@ -404,10 +416,11 @@ def asked_language(text: str) -> str | None:
 
 
 def asked_word(text: str) -> str | None:
-    """CANCEL, MENU (global words), HUMAN, TICKETS, UNSUBSCRIBE or one's data (the flows they open) when the message
-    says it."""
+    """CANCEL, MENU (global words), HUMAN, TICKETS, STATUS, UNSUBSCRIBE or one's data (the flows they open) when the
+    message says it."""
     said = meaning(text)
-    return said if said in (CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE, MY_DATA, EXPORT_DATA, DELETE_DATA) else None
+    return said if said in (CANCEL, MENU, HUMAN, TICKETS, STATUS, UNSUBSCRIBE, MY_DATA, EXPORT_DATA, DELETE_DATA) \
+        else None
 
 
 def small_talk(text: str) -> str | None:

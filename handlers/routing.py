@@ -47,7 +47,7 @@ log = logging.getLogger("handlers.dispatch")
 MAX_TEXT = 2000  # longer messages are cut before routing; the person is told
 RETURN = "_return"  # the slot that keeps the calling flow of a sub-flow (see handlers.flow.call)
 # Flows that a word opens from the middle of another flow's step as a call, the step asked again when they end.
-CALLED_FROM_STEPS = frozenset({"lang", "handoff", "mytickets"})
+CALLED_FROM_STEPS = frozenset({"lang", "handoff", "mytickets", "status"})
 BACK_TO_STEP = N_("Back to where you were: {title}.")
 FORM_WORDS = SKIP | BACK | SAVE
 _BARE_NUMBER = re.compile(r"\d{1,3}")  # after normalize(): full-width digits are ASCII
@@ -368,7 +368,9 @@ class Router(Menus):
         if state_name not in flow.states:
             log.error("flow %s: sub-flow returned to unknown state %s", flow.name, state_name)
             return self.show_menu(ctx, conv)
-        back = [Reply(text=ctx._(BACK_TO_STEP, title=ctx._(flow.title)))] if note else []
+        # (a title that ends in its own question mark takes no full stop after it)
+        back = [Reply(text=ctx._(BACK_TO_STEP, title=ctx._(flow.title)).replace("？。", "？").replace("?.", "?"))] \
+            if note else []
         return [*back, self._ask(ctx, conv, flow, state_name)]
 
     def call_from_step(self, t: Turn, target: str) -> list[Reply] | None:

@@ -368,6 +368,21 @@ def test_applicant_sees_only_their_own_cases(person) -> None:
     assert "王五" in wang.text and "李四" not in wang.text
 
 
+@pytest.mark.parametrize("asked", ["我报的那个工匠咋个样了", "我的申请到哪一步了", "查一下我的申报", "status?",
+                                   "Where is my application?", "what is the status of my application"])
+def test_ones_application_asked_for_in_ones_own_words_shows_it(person, asked) -> None:
+    """However the applicant asks for their application's progress, they see it, in the middle of a check too
+    (and the check goes on after); once registered, the link code is one line, not the first-time explanation."""
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    _open_case(bob, wang, title="王五")
+    wang.say("云岭工匠")  # a check started
+    wang.say(asked)
+    assert "王五" in wang.text and ("当前阶段：提交申报" in wang.text or "Submitted" in wang.text), wang.text
+    assert "只需要这个关联码" not in wang.text and "the code is all they need" not in wang.text
+    assert "已被命名" in wang.text or "named" in wang.text  # the check's question again
+
+
 def test_subscribe_and_unsubscribe(person, engine: Engine) -> None:
     wang = person("wang")
     wang.say("订阅提醒")

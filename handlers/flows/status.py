@@ -30,18 +30,21 @@ def _status(ctx: Ctx) -> Outcome:
         replies.append(Reply(text=text, citations=citations(ctx.locale, refs)))
     code = rc.issue_link_code(session=ctx.session, person_id=pid, now=ctx.now, ttl=LINK_CODE_TTL)
     shown = f"{code.code[:4]}-{code.code[4:]}"
-    replies.append(Reply(text=_("Your personal link code: {code} (valid until {until}). Give it to your union clerk "
-                                "so they can register your application: the code is all they need, and it works "
-                                "once. ID and mobile numbers you enter in the application form are stored "
-                                "encrypted; only you and the clerks of the union you file with see them in full.",
-                                code=shown,
-                                until=fmt_date(ctx.locale, rc.as_utc(code.expires_at).astimezone(ctx.now.tzinfo)
-                                               .date()))))
+    until = fmt_date(ctx.locale, rc.as_utc(code.expires_at).astimezone(ctx.now.tzinfo).date())
+    if cases:  # registered already: the code only matters for another application, said in one line
+        replies.append(Reply(text=_("For another application, your personal link code is {code} (valid until "
+                                    "{until}).", code=shown, until=until)))
+    else:
+        replies.append(Reply(text=_("Your personal link code: {code} (valid until {until}). Give it to your union "
+                                    "clerk so they can register your application: the code is all they need, and "
+                                    "it works once. ID and mobile numbers you enter in the application form are "
+                                    "stored encrypted; only you and the clerks of the union you file with see them "
+                                    "in full.", code=shown, until=until)))
     return finish(*replies)
 
 
 STATUS = Flow(name="status", title=N_("My application progress"), states={}, enter=_status, enter_to=(),
-              commands=("/status", "我的申报进度", "申报进度", "my application", "application status"),
+              commands=("/status", "我的申报进度", "申报进度", "我的申请", "my application", "application status"),
               menu_order=300)
 
 
