@@ -14,6 +14,7 @@ from handlers.i18n import N_, Translate
 from knowledge import places
 from knowledge.models import ArticleRef
 from knowledge.rules import case_stages as cs
+from knowledge.workdays import missing_year
 from storage.models import Person
 from storage.models_cases import Case
 
@@ -45,7 +46,8 @@ def describe_case(_: Translate, locale: str, case: Case) -> tuple[str, tuple[Art
     if case.stage == "publicity" and case.publicity_start and not case.publicity_end:
         lines.append(_("The public notice opens on {start} and lasts 5 working days; its last day will be known when "
                        "the official holiday calendar of {year} is published.",
-                       start=fmt_date(locale, case.publicity_start), year=case.publicity_start.year))
+                       start=fmt_date(locale, case.publicity_start),
+                       year=missing_year(case.publicity_start, cs.PUBLICITY_WORKDAYS) or case.publicity_start.year))
     if case.stage == "publicity" and case.publicity_start and case.publicity_end:
         lines.append(_("The public notice runs from {start} to {end} (5 working days). During it, anyone with an "
                        "objection may raise it by phone or e-mail; if the objection proves true, the candidacy "

@@ -9,14 +9,28 @@ import chinese_calendar
 
 
 class CalendarUnknown(ValueError):
-    """The date lies outside the years the installed holiday calendar covers."""
+    """The date lies outside the years the installed holiday calendar covers; ``year`` is its year."""
+
+    def __init__(self, message: str, year: int) -> None:
+        super().__init__(message)
+        self.year = year
 
 
 def is_workday(day: date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError as exc:
-        raise CalendarUnknown(str(exc)) from exc
+        raise CalendarUnknown(str(exc), day.year) from exc
+
+
+def missing_year(start: date, n: int) -> int | None:
+    """The year whose holiday calendar a window of ``n`` working days from ``start`` needs and the installed
+    one lacks (a 公示 opening on 2026-12-28 runs into 2027); None when it is covered."""
+    try:
+        add_workdays(start, n)
+    except CalendarUnknown as exc:
+        return exc.year
+    return None
 
 
 def add_workdays(start: date, n: int) -> date:

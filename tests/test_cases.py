@@ -521,3 +521,21 @@ def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person
                 "--db", db_url]) == 0
     assert "2027-03-01" in capsys.readouterr().out
     assert timedelta(days=1)  # (imported for the reader: weekdays only)
+
+
+def test_a_notice_that_runs_into_the_next_year_names_that_years_calendar(person, engine: Engine) -> None:
+    """A 公示 from Monday 2026-12-28 has four working days in 2026: its end waits for 2027's holiday calendar,
+    and that is the year named (to the clerk and in the applicant's status), not 2026's, which is published."""
+    from knowledge.workdays import missing_year
+
+    assert missing_year(date(2026, 12, 28), 5) == 2027 and missing_year(date(2026, 12, 1), 5) is None
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang)
+    for key in ("preliminary", "review", "expert_review", "public_vote", "inspection", "leading_group"):
+        _act(bob, case_id, f"move:{key}")
+    _act(bob, case_id, "move:publicity")
+    bob.say("2026-12-28")
+    assert "2027年法定节假日安排公布后" in bob.text and "2026年法定" not in bob.text, bob.text
+    wang.say("/status")
+    assert "2027年法定节假日安排公布后" in wang.text, wang.text

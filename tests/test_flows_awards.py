@@ -215,7 +215,7 @@ def test_invalid_referral_is_refused_with_the_reason(person) -> None:
     ivy.say("申报渠道")
     answer_all(ivy, "referral")
     ivy.say("1")
-    assert "将不被受理" in ivy.text and "2名以上" in ivy.text
+    assert "这种申报方式不适用于您的情况" in ivy.text and "2名以上" in ivy.text
     assert "《云岭工匠选树管理办法》第九条" in cited(ivy)
     assert ivy.choice_values() == ["flow:craftsman_channel"]
     ivy.say("申报渠道")

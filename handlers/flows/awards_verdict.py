@@ -183,9 +183,9 @@ def procedure_replies(ctx: Ctx, programme: str, start: date | None,
             text = _("The public notice (公示) opens on {start} and lasts {n} working days, so objections can be made "
                      "until {end} (weekends and statutory holidays not counted, adjusted working days counted).",
                      start=start.isoformat(), n=n, end=end.isoformat())
-        except CalendarUnknown:
+        except CalendarUnknown as exc:  # (the year the window runs into: a notice from 12-28 needs the next one)
             text = _("The public notice (公示) lasts {n} working days, but the official holiday calendar for {year} "
-                     "is not published yet, so I cannot give its last day.", n=n, year=start.year)
+                     "is not published yet, so I cannot give its last day.", n=n, year=exc.year)
     last = procedure.stage(programme, "publicity")
     return [first, Reply(text=text, choices=choices, citations=citations(ctx.locale, [last.ref]))]
 

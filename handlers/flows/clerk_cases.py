@@ -27,6 +27,7 @@ from handlers.types import Reply
 from knowledge.places import PROVINCIAL_UNION
 from knowledge.rules import case_stages as cs
 from knowledge.text import pseudonym
+from knowledge.workdays import missing_year
 from storage import repo_cases as rc
 from storage.models_cases import Case
 
@@ -296,7 +297,7 @@ def _on_pub_date(ctx: Ctx, answer: Answer) -> Outcome:
         return finish(Reply(text=_("Public notice of case #{id}: from {start}, 5 working days; its last day will be "
                                    "known when the official holiday calendar of {year} is published. The applicant "
                                    "has been notified.", id=case.id, start=fmt_date(ctx.locale, start),
-                                   year=start.year)))
+                                   year=missing_year(start, cs.PUBLICITY_WORKDAYS) or start.year)))
     return finish(Reply(text=_("Public notice of case #{id}: from {start} to {end}. The applicant has been notified.",
                                id=case.id, start=fmt_date(ctx.locale, start),
                                end=fmt_date(ctx.locale, case.publicity_end))))

@@ -53,7 +53,7 @@ def _plan_reply(ctx: Ctx, plan: ChannelPlan) -> Reply:
 def _conclude_channel(ctx: Ctx, plan: ChannelPlan) -> Outcome:
     _ = ctx._
     if not plan.valid:
-        lines = [_("This way of applying would be refused:")]
+        lines = [_("This way of applying does not fit your case:")]
         lines += [f"• {common.say(ctx, r)}" for r in plan.reasons]
         return finish(Reply(text="\n".join(lines), citations=citations(ctx.locale, [r.ref for r in plan.reasons]),
                             choices=(Choice("flow:craftsman_channel", _("Choose another way")),)))

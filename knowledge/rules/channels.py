@@ -127,8 +127,9 @@ def _referral_refusals(p: Profile) -> tuple[list[Reason], list[str]]:
                                    "professional title (副高级职称) or higher.")),
         ("referrers_in_yunnan", N_("The referrers must be experts of Yunnan (我省).")),
         ("household_in_yunnan", N_("A referral is filed with the county union where the nominee's household "
-                                   "(户口) is registered, which must be in Yunnan; with a household elsewhere, "
-                                   "choose another way, such as your unit's union or self-nomination.")),
+                                   "(户口) is registered (Art. 9); the measures name no union for a household "
+                                   "outside Yunnan. Choose another way, such as your unit's union or "
+                                   "self-nomination, or type 'human' to ask.")),
     )
     for key, message in checks:
         answer = truth(p, key)

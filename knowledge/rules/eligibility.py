@@ -202,12 +202,11 @@ def _conditions(p: Profile) -> list[Reason]:
     if truth(p, "enterprise_head") and unsure(p, "head_issue"):
         out.append(unsure_reason(QUESTIONS["head_issue"]))
     if p.get("exclusion") == INVESTIGATION:
-        out.append(Reason(N_("You are under investigation. If it is concluded before you apply and finds nothing "
-                             "against you, you may apply; a finding of a serious violation of discipline or law "
-                             "rules you out. Ask the discipline-inspection office of your unit and the union that "
-                             "would recommend you before you apply."), ref(M, 8, 2)))
-        out.append(Reason(N_("While a case is open, the union may also judge you unsuitable for other reasons."),
-                          ref(M, 8, 7)))
+        # 第八条 names no investigation: only what a finding would mean, and that the text leaves the rest open.
+        out.append(Reason(N_("The measures do not say whether an investigation still under way rules you out; a "
+                             "serious violation of discipline or law does."), ref(M, 8, 2)))
+        out.append(Reason(N_("So do other reasons that make a person unsuitable. Ask the union that would recommend "
+                             "you, or type 'human'."), ref(M, 8, 7)))
     return out
 
 
