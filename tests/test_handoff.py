@@ -194,3 +194,15 @@ def test_a_clerk_listed_under_the_short_name_sees_the_prefectures_tickets(person
     clerk = person("li2", clerk="大理州总工会")
     clerk.say("工单")
     assert any("GD000001" in c.label for c in clerk.last.choices), clerk.text
+
+
+def test_a_clerks_my_tickets_is_their_desk_when_they_asked_nothing_themselves(person) -> None:
+    """"我的工单" from a clerk who opened no ticket of their own shows the unit's queue (not "no open tickets"
+    while a ticket waits); from a worker it stays their own tickets."""
+    _open_ticket(person)
+    clerk = person("li", clerk="大理白族自治州总工会")
+    clerk.say("我的工单")
+    assert "大理白族自治州总工会" in clerk.text and any("GD000001" in c.label for c in clerk.last.choices), clerk.text
+    other = person("zhao", clerk="曲靖市总工会")  # nothing waiting there
+    other.say("我的工单")
+    assert "GD000001" not in other.text

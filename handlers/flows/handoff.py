@@ -14,7 +14,19 @@ from functools import cache
 
 from handlers.choices import HANDOFF_WORDS, normalize, number_of, word_forms
 from handlers.fields import reads_as_question
-from handlers.flow import Answer, Ctx, Flow, Invalid, MenuGroup, Outcome, State, choices_reply, finish, goto
+from handlers.flow import (
+    Answer,
+    Ctx,
+    Flow,
+    Invalid,
+    MenuGroup,
+    Outcome,
+    State,
+    choices_reply,
+    finish,
+    goto,
+    switch,
+)
 from handlers.flows.core import keep_area
 from handlers.i18n import N_
 from handlers.own_words import meaning
@@ -145,6 +157,11 @@ HANDOFF = Flow(
 def _mine_enter(ctx: Ctx) -> Outcome | None:
     _ = ctx._
     mine = tickets.tickets_of_person(session=ctx.session, person_id=ctx.person_id)
+    if not mine and ctx.clerk_unit and ctx.has_flow("tickets") and \
+            tickets.tickets_of_unit(session=ctx.session, unit=ctx.clerk_unit):
+        # A clerk who asked nothing themselves means their desk by "我的工单": the unit's queue.
+        return switch("tickets", Reply(text=_("You have asked nothing yourself; here are the open tickets of "
+                                              "{unit}.", unit=ctx.clerk_unit)))
     if not mine:
         return finish(Reply(text=_("You have no open tickets. Type 'human' to ask a union clerk."),
                             choices=(Choice("flow:handoff", _("Talk to a person")),)))
@@ -217,7 +234,7 @@ def _on_rate(ctx: Ctx, a: Answer) -> Outcome:
 
 
 MY_TICKETS = Flow(
-    name="mytickets", title=N_("My tickets"), start="pick", enter=_mine_enter, enter_to=(),
+    name="mytickets", title=N_("My tickets"), start="pick", enter=_mine_enter, enter_to=("flow:tickets",),
     states={
         "pick": State(_ask_pick_mine, _on_pick_mine, to=("mine_action",)),
         "mine_action": State(_ask_mine_action, _on_mine_action, to=("mine_reply", "rate")),
