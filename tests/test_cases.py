@@ -539,3 +539,17 @@ def test_a_notice_that_runs_into_the_next_year_names_that_years_calendar(person,
     assert "2027年法定节假日安排公布后" in bob.text and "2026年法定" not in bob.text, bob.text
     wang.say("/status")
     assert "2027年法定节假日安排公布后" in wang.text, wang.text
+
+
+def test_the_command_line_names_a_prefecture_union_as_the_chat_does(person, db_url: str, capsys) -> None:
+    """A case the chat keeps under 大理白族自治州总工会 is listed and moved by `--unit 大理州总工会`: one ledger per
+    union, whichever short name a clerk types."""
+    wang = person("wang")
+    clerk = person("li", clerk="大理州总工会")
+    case_id = _open_case(clerk, wang, title="赵六")
+    capsys.readouterr()
+    assert cli(["case", "list", "--unit", "大理州总工会", "--db", db_url]) == 0
+    assert "赵六" in capsys.readouterr().out
+    assert cli(["case", "move", str(case_id), "preliminary", "--unit", "大理州总工会", "--db", db_url]) == 0
+    assert cli(["case", "list", "--unit", "昆明市总工会", "--db", db_url]) == 0
+    assert "赵六" not in capsys.readouterr().out

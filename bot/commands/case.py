@@ -25,6 +25,7 @@ from bot.commands.common import (
     UNIT_OPTION,
     add_db_option,
     settings_from,
+    unit_name,
 )
 
 
@@ -32,9 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("case", help="award cases: list, create, move, show")
     csub = p.add_subparsers(dest="case_command", metavar="ACTION", required=True)
     ls = csub.add_parser("list", help="the unit's cases")
-    ls.add_argument(*UNIT_OPTION, required=True, help=UNIT_HELP)
+    ls.add_argument(*UNIT_OPTION, type=unit_name, required=True, help=UNIT_HELP)
     cr = csub.add_parser("create", help="open a case for the applicant whose link code (from /status) is given")
-    cr.add_argument(*UNIT_OPTION, required=True, help=UNIT_HELP)
+    cr.add_argument(*UNIT_OPTION, type=unit_name, required=True, help=UNIT_HELP)
     cr.add_argument("--programme", required=True, choices=PROGRAMME_KEYS)
     cr.add_argument("--title", required=True, help="applicant or studio/workstation name")
     cr.add_argument("--code", required=True, help="the applicant's personal link code")
@@ -45,12 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                                      f"{' | '.join(OUTCOME_KEYS)}.")
     mv.add_argument("case_id", type=int)
     mv.add_argument("stage", help=f"the next stage key ({stage_keys}), or {' | '.join(OUTCOME_KEYS)}, or reopen, or back")
-    mv.add_argument(*UNIT_OPTION, required=True, help=UNIT_HELP)
+    mv.add_argument(*UNIT_OPTION, type=unit_name, required=True, help=UNIT_HELP)
     mv.add_argument("--reason", default="")
     mv.add_argument("--publicity-start", type=date.fromisoformat, help="first day of 公示 (default: today)")
     sh = csub.add_parser("show", help="a case with its history")
     sh.add_argument("case_id", type=int)
-    sh.add_argument(*UNIT_OPTION, default="", help=UNIT_HELP)
+    sh.add_argument(*UNIT_OPTION, type=unit_name, default="", help=UNIT_HELP)
     for q in (ls, cr, mv, sh):
         add_db_option(q)
         q.set_defaults(func=run)

@@ -38,6 +38,14 @@ UNIT_OPTION = ("--unit", "--as-unit")
 UNIT_HELP = "the union unit you act for, e.g. 昆明市总工会 (--as-unit is an alias)"
 
 
+def unit_name(text: str) -> str:
+    """The ``--unit`` as the chat and the console name it: "大理州总工会" is 大理白族自治州总工会 (the records the
+    chat keeps under the one name are found by the command line too). Imported when a command runs."""
+    from knowledge.places import canonical_unit
+
+    return canonical_unit(text)
+
+
 def add_db_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: YUNLING_DATABASE_URL or "
                    "sqlite:///yunling.db)")

@@ -8,17 +8,17 @@ import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.commands.common import UNIT_HELP, UNIT_OPTION, add_db_option, settings_from
+from bot.commands.common import UNIT_HELP, UNIT_OPTION, add_db_option, settings_from, unit_name
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tickets", help="hand-off tickets: list, answer, export FAQ candidates, escalate")
     tsub = p.add_subparsers(dest="tickets_command", metavar="ACTION", required=True)
     ls = tsub.add_parser("list", help="open tickets of a unit")
-    ls.add_argument(*UNIT_OPTION, required=True, help=UNIT_HELP)
+    ls.add_argument(*UNIT_OPTION, type=unit_name, required=True, help=UNIT_HELP)
     ans = tsub.add_parser("answer", help="answer a ticket (delivered to the person through the outbox)")
     ans.add_argument("ticket", help="ticket number, e.g. GD000012 or 12")
-    ans.add_argument(*UNIT_OPTION, required=True, help=UNIT_HELP + "; it must own the ticket")
+    ans.add_argument(*UNIT_OPTION, type=unit_name, required=True, help=UNIT_HELP + "; it must own the ticket")
     ans.add_argument("--text", required=True)
     exp = tsub.add_parser("faq-export", help="tickets marked worth a FAQ entry, as CSV for the knowledge base")
     exp.add_argument("-o", "--output", default="-", help="file (default: standard output)")

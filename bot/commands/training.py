@@ -14,14 +14,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.commands.common import CATEGORY_KEYS, PROJECT_KEYS, UNIT_HELP, UNIT_OPTION, add_db_option, later
+from bot.commands.common import (
+    CATEGORY_KEYS,
+    PROJECT_KEYS,
+    UNIT_HELP,
+    UNIT_OPTION,
+    add_db_option,
+    later,
+    unit_name,
+)
 
 RUN = "bot.commands.training_run"
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_db_option(p)
-    p.add_argument(*UNIT_OPTION, dest="as_unit", required=True, metavar="UNIT", help=UNIT_HELP)
+    p.add_argument(*UNIT_OPTION, type=unit_name, dest="as_unit", required=True, metavar="UNIT", help=UNIT_HELP)
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of rule messages")
 
 
