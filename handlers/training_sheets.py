@@ -22,7 +22,7 @@ from sqlmodel import Session
 from handlers.i18n import N_, Translate
 from knowledge import loader
 from knowledge.idcard import id_problem, id_sex, is_valid_mobile, normalize_id, normalize_mobile
-from knowledge.rules.training import CATEGORIES
+from knowledge.rules.training import CATEGORIES, CATEGORY_LABELS_EN, trainee_category_problem
 from storage import repo_training as repo
 from storage.models_training import TrainingClass
 
@@ -266,6 +266,12 @@ def import_roster(*, session: Session, key: str, cls: TrainingClass, data: bytes
                   today: date | None = None) -> tuple[int, list[RowError]]:
     """Add every row of the sheet to the class roster, or none of them when any row is bad."""
     lines, errors = parse_roster(data, default_trade=cls.trade, today=today)
+    # 第六条: only the categories the class's project trains.
+    wrong = [ln for ln in lines if trainee_category_problem(cls.project, ln.category) is not None]
+    for row_no, ln in _rows_of(data, wrong) if wrong else ():
+        errors.append(RowError(row_no, [(N_("{category} is not trained in this class's project (Art. 6)"),
+                                         {"category": CATEGORY_LABELS_EN[ln.category]})]))
+    errors.sort(key=lambda e: e.row)
     existing = repo.existing_id_hashes(session=session, class_id=cls.id or 0)
     # Row numbers of valid lines are not kept by the parser; find them again for the duplicate report.
     clash = {repo.id_hash(key, ln.id_number) for ln in lines} & existing

@@ -18,7 +18,8 @@ from handlers import training_exports
 from handlers import training_sheets as sheets
 from handlers.cite import cite
 from handlers.flows.training import FORM
-from handlers.services.training import save_class
+from handlers.services.errors import RuleViolation
+from handlers.services.training import add_trainee, save_class
 from handlers.types import Attachment
 from knowledge import loader
 from knowledge.idcard import check_digit
@@ -275,6 +276,30 @@ def test_import_good_sheet(engine) -> None:
     assert [(e.name, e.sex, e.category, e.trade) for e in entries] == [
         ("张三", "男", "employed", "电工"), ("李四", "女", "migrant", "电工"), ("王五", "男", "unemployed", "电工")]
     assert entries[2].cert_level == "中级工"
+
+
+def test_the_roster_takes_only_the_categories_the_project_trains(person, engine) -> None:
+    """第六条: an upgrading class trains employed workers, migrant workers and the unemployed; a poverty-project
+    class registered poor labourers and the project's migrant workers. A sheet with another category imports
+    nothing and names the row; the chat offers only the project's categories, and the service refuses others."""
+    code, poverty = _class(engine), _class(engine, "poverty")
+    rows = [*good_rows(), ["赵六", "男", make_id(4), "", "建档立卡贫困劳动力", "", "", "", "", ""]]
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        added, errors = sheets.import_roster(session=s, key=KEY, cls=cls, data=roster_sheet(rows))
+        assert added == 0 and [e.row for e in errors] == [7]  # after the title, header rows and three good rows
+        assert "Art. 6" in sheets.format_errors(lambda m, **k: m.format(**k), errors)[0]
+        pclass = repo.get_class(session=s, code=poverty)
+        with pytest.raises(RuleViolation):
+            add_trainee(s, key=KEY, cls=pclass, line=repo.RosterLine(name="钱七", sex="男", id_number=make_id(5),
+                                                                     category="employed"))
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(poverty)
+    clerk.say(choice="trainee")
+    clerk.say(make_id(6))
+    clerk.say("孙八")
+    assert set(clerk.choice_values()) == {"poor", "poverty_migrant"}, clerk.choice_values()
 
 
 def test_import_bad_rows_reported_and_nothing_imported(engine) -> None:

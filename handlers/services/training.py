@@ -23,7 +23,7 @@ from handlers.services.errors import Conflict, InvalidInput, NotFound, RuleViola
 from handlers.services.signin_codes import session_label
 from handlers.types import Reply, reply_to_dict
 from knowledge.idcard import id_problem, is_valid_mobile, normalize_id, normalize_mobile
-from knowledge.rules.training import CATEGORIES, PROJECTS, Violation, check_class
+from knowledge.rules.training import CATEGORIES, PROJECTS, Violation, check_class, trainee_category_problem
 from storage import repo_training as repo
 from storage import repositories as core_repo
 from storage.models import Person
@@ -295,6 +295,9 @@ def notify_trainees(session: Session, *, cls: TrainingClass, sess: ClassSession,
 
 # -- the roster, certificates, outcomes -------------------------------------------------------------------
 def add_trainee(session: Session, *, key: str, cls: TrainingClass, line: repo.RosterLine) -> None:
+    """One trainee on the roster: once per class, and of a category the class's project trains (第六条)."""
+    if trainee_category_problem(cls.project, line.category) is not None:
+        raise RuleViolation(N_("This trainee's category is not one the class's project trains (Art. 6)."))
     if repo.find_by_id_hash(session=session, class_id=cls.id or 0, hashed=repo.id_hash(key, line.id_number)):
         raise Conflict(N_("This person is already on the roster of class {code}."), code=cls.code)
     repo.add_enrolment(session=session, key=key, class_id=cls.id or 0, line=line)

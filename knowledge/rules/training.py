@@ -97,6 +97,25 @@ def _require_project(project: str) -> None:
         raise ValueError(f"unknown training project {project!r}; expected one of {sorted(PROJECTS)}")
 
 
+def category_not_allowed(project: str, key: str, count: int = 1) -> Violation:
+    """第六条: ``key`` (a category of :data:`CATEGORIES`) is not among those ``project`` trains."""
+    allowed = ALLOWED_CATEGORIES[project]
+    return Violation(
+        "category_not_allowed",
+        N_("{category} cannot be trained in a {project} class (the project is for: {allowed})."),
+        {"category": CATEGORY_LABELS_EN[key], "category_key": key, "count": count,
+         "project": PROJECT_LABELS_EN[project],
+         "allowed": tuple(CATEGORY_LABELS_EN[k] for k in CATEGORIES if k in allowed)},
+        REF_CATEGORIES[project],
+    )
+
+
+def trainee_category_problem(project: str, key: str) -> Violation | None:
+    """A trainee of category ``key`` on the roster of a ``project`` class: None when 第六条 allows it."""
+    _require_project(project)
+    return None if key in ALLOWED_CATEGORIES[project] else category_not_allowed(project, key)
+
+
 def check_class(project: str, categories: Mapping[str, int], start: date, end: date) -> list[Violation]:
     """Violations of a class as registered on 附件3: trainee categories by head count and the dates.
 
@@ -114,14 +133,7 @@ def check_class(project: str, categories: Mapping[str, int], start: date, end: d
             out.append(Violation("negative_count", N_("The number of {category} cannot be negative."),
                                  {"category": CATEGORY_LABELS_EN[key], "count": count}, REF_ONE_CLASS_ONE_APPROVAL))
         elif count > 0 and key not in allowed:
-            out.append(Violation(
-                "category_not_allowed",
-                N_("{category} cannot be trained in a {project} class (the project is for: {allowed})."),
-                {"category": CATEGORY_LABELS_EN[key], "category_key": key, "count": count,
-                 "project": PROJECT_LABELS_EN[project],
-                 "allowed": tuple(CATEGORY_LABELS_EN[k] for k in CATEGORIES if k in allowed)},
-                REF_CATEGORIES[project],
-            ))
+            out.append(category_not_allowed(project, key, count))
     if sum(c for k, c in categories.items() if k in CATEGORIES and c > 0) == 0:
         out.append(Violation("no_trainees", N_("The class has no trainees."), {}, REF_ONE_CLASS_ONE_APPROVAL))
     if end < start:

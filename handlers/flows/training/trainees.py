@@ -27,7 +27,7 @@ from handlers.services.errors import ServiceError
 from handlers.services.training import valid_phone
 from handlers.types import Reply
 from knowledge.idcard import id_problem, id_sex, is_valid_mobile, mask_id, normalize_id, normalize_mobile
-from knowledge.rules.training import CATEGORIES, CATEGORY_LABELS_EN
+from knowledge.rules.training import ALLOWED_CATEGORIES, CATEGORIES, CATEGORY_LABELS_EN
 from storage import repo_training as repo
 from storage.crypto import encrypt
 from storage.models_training import Enrolment
@@ -95,6 +95,13 @@ def _on_name(ctx: Ctx, answer: Answer) -> Outcome:
     return goto("category")
 
 
+def _ask_category(ctx: Ctx) -> Reply:
+    """Only the categories the class's project trains (第六条) are offered."""
+    allowed = ALLOWED_CATEGORIES[my_class(ctx).project]
+    return choices_reply(ctx._("Trainee category?"),
+                         [(k, ctx._(CATEGORY_LABELS_EN[k])) for k in CATEGORIES if k in allowed])
+
+
 def _on_category(ctx: Ctx, answer: Answer) -> Outcome:
     _trainee(ctx).category = answer.value or ""
     return goto("unit")
@@ -127,9 +134,7 @@ TRAINEE = Flow(
     states={
         "id": state(_ask_id, _on_id, "name", free_text=True),
         "name": state(lambda ctx: Reply(text=ctx._("Name of the trainee?")), _on_name, "category", free_text=True),
-        "category": state(lambda ctx: choices_reply(ctx._("Trainee category?"),
-                                                    [(k, ctx._(CATEGORY_LABELS_EN[k])) for k in CATEGORIES]),
-                          _on_category, "unit"),
+        "category": state(_ask_category, _on_category, "unit"),
         "unit": state(lambda ctx: Reply(text=ctx._("Work unit of the trainee (type '-' if none)?")), _on_unit,
                       "phone", free_text=True),
         "phone": state(lambda ctx: Reply(text=ctx._("Mobile number of the trainee (type '-' to skip)?")),
