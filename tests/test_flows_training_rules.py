@@ -169,3 +169,24 @@ def test_parse_number() -> None:
     assert parse_number("３０天") == 30 and parse_number("-3") == -3
     assert parse_number("三十") == 30 and parse_number("一千二") == 1200 and parse_number("两千五百块") == 2500
     assert parse_number("千") is None and parse_number("") is None and parse_number("1e9") is None
+
+
+def test_a_head_count_typed_a_step_early_is_kept_not_read_as_days_or_yuan(person) -> None:  # type: ignore[no-untyped-def]
+    """"20人" where the days are asked is the number of trainees (kept; the days asked again), never 20 days;
+    "45 trainees" where the upgrade standard in yuan is asked is no amount of 45 yuan."""
+    dan = person("dan")
+    dan.say("/subsidy")
+    dan.say("2")
+    dan.say("20人")
+    assert "20" in dan.text and "培训共多少天" in dan.text
+    dan.say("15")
+    dan.say("0")
+    dan.say("0")
+    assert "学员20人" in dan.last.text and "80元 × 15天" in dan.last.text, dan.last.text
+    eve = person("eve", locale="en")
+    eve.say("/subsidy")
+    eve.say("1")
+    eve.say("45 trainees")
+    assert "Noted: 45 trainees" in eve.text and "subsidy standard per trainee" in eve.text
+    eve.say("1000")
+    assert "45,000.00" in eve.last.text, eve.last.text  # 45 × 1 000, not 45 yuan × 45

@@ -96,8 +96,11 @@ def _ask_standard(ctx: Ctx) -> Reply:
 
 
 def _on_standard(ctx: Ctx, answer: Answer) -> Outcome:
+    if _HEADS_SAID.search(answer.text):  # "45 trainees" is no amount of yuan: kept, and the standard asked again
+        ctx.data["trainees"] = _count(ctx, answer, N_("trainees"))
+        return goto("standard", Reply(text=ctx._("Noted: {n} trainees.", n=ctx.data["trainees"])))
     ctx.data["standard"] = str(_amount(ctx, answer))
-    return goto("trainees")
+    return _result(ctx) if "trainees" in ctx.data else goto("trainees")
 
 
 def _ask_days(ctx: Ctx) -> Reply:
@@ -105,13 +108,16 @@ def _ask_days(ctx: Ctx) -> Reply:
 
 
 def _on_days(ctx: Ctx, answer: Answer) -> Outcome:
+    if _HEADS_SAID.search(answer.text) and not _DAYS_SAID.search(answer.text):
+        # "20人" is the head count, said a step early: kept, and the days asked again (not read as 20 days).
+        ctx.data["trainees"] = _count(ctx, answer, N_("trainees"))
+        return goto("days", Reply(text=ctx._("Noted: {n} trainees.", n=ctx.data["trainees"])))
     # "一个月" is asked again, not read as 1 day
     ctx.data["days"] = _count(ctx, answer, N_("days"), parse_span(answer.text, "day", ctx._))
     rest = _DAYS_SAID.sub(" ", answer.text)
     if _HEADS_SAID.search(rest) and (heads := typed_number(rest)) is not None:  # "30人 25天": both at once
         ctx.data["trainees"] = _count(ctx, answer, N_("trainees"), heads)
-        return goto("tuition")
-    return goto("trainees")
+    return goto("tuition" if "trainees" in ctx.data else "trainees")
 
 
 def _ask_trainees(ctx: Ctx) -> Reply:
@@ -180,8 +186,8 @@ SUBSIDY = Flow(
     name="training_subsidy", title=N_("Training subsidy calculator"), start="project",
     states={
         "project": State(prompt=_ask_project, handle=_on_project, to=("standard", "days")),
-        "standard": State(prompt=_ask_standard, handle=_on_standard, free_text=True, to=("trainees",)),
-        "days": State(prompt=_ask_days, handle=_on_days, free_text=True, to=("trainees", "tuition")),
+        "standard": State(prompt=_ask_standard, handle=_on_standard, free_text=True, to=("standard", "trainees")),
+        "days": State(prompt=_ask_days, handle=_on_days, free_text=True, to=("days", "trainees", "tuition")),
         "trainees": State(prompt=_ask_trainees, handle=_on_trainees, free_text=True, to=("trainees", "tuition")),
         "tuition": State(prompt=_ask_tuition, handle=_on_tuition, free_text=True, to=("tuition", "appraisal")),
         "appraisal": State(prompt=_ask_appraisal, handle=_on_appraisal, free_text=True, to=("appraisal",)),
