@@ -256,6 +256,12 @@ def sign_in(*, session: Session, enrolment_id: int, session_id: int, at: datetim
     return row, True
 
 
+def unbind(*, session: Session, enrolment: Enrolment) -> None:
+    """The roster line no longer linked to a chat account (the next one to prove the ID number takes it)."""
+    enrolment.person_id, enrolment.bound_at = None, None
+    session.add(enrolment)
+
+
 def signins_of(*, session: Session, enrolment_id: int) -> int:
     return len(session.exec(select(Attendance.id).where(Attendance.enrolment_id == enrolment_id)).all())
 

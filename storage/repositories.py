@@ -491,8 +491,19 @@ def subscriptions_of(*, session: Session, person_id: int) -> list[str]:
     return [s.programme for s in session.exec(select(Subscription).where(Subscription.person_id == person_id))]
 
 
-def audit(*, session: Session, actor_person_id: int | None, action: str, subject: str = "", detail: str = "") -> None:
-    session.add(AuditEvent(actor_person_id=actor_person_id, action=action, subject=subject, detail=detail))
+def audit(*, session: Session, actor_person_id: int | None, action: str, subject: str = "", detail: str = "",
+          at: datetime | None = None) -> None:
+    event = AuditEvent(actor_person_id=actor_person_id, action=action, subject=subject, detail=detail)
+    if at is not None:
+        event.created_at = at
+    session.add(event)
+
+
+def audits_since(*, session: Session, actor_person_id: int, action: str, since: datetime) -> int:
+    """How many ``action`` events ``actor_person_id`` caused since ``since`` (a limit on repeated attempts)."""
+    return len(session.exec(select(AuditEvent.id).where(
+        AuditEvent.actor_person_id == actor_person_id, AuditEvent.action == action,
+        col(AuditEvent.created_at) >= since)).all())
 
 
 # -- the clerk allow-list ----------------------------------------------------------------------------------

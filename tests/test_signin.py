@@ -15,7 +15,8 @@ from handlers.services.signin_codes import CODE_ALPHABET, CODE_SLOT_SECONDS, cod
 from handlers.services.training import save_class
 from storage import repo_training as repo
 from storage.db import session_scope
-from storage.models_training import Attendance, ClassSession
+from storage.models import AuditEvent
+from storage.models_training import Attendance, ClassSession, Enrolment
 from tests.test_training_classes import KEY, UNIT, class_form, make_id
 
 ALICE, BOB, CAROL = make_id(1), make_id(2, female=True), make_id(3)
@@ -463,3 +464,55 @@ def test_a_sign_in_asked_for_a_relative_is_the_trainees_own(person, engine, cloc
     own = person("own", locale="en")  # "for class" names the class, not someone signed in for
     own.say("hi i want to sign in for class")
     assert "cannot use a phone" not in own.text and "Sign in to my class now" in own.text
+
+
+def test_id_tails_cannot_be_guessed_from_one_account(person, engine, clock) -> None:
+    """Six characters are not to be guessed, nor another trainee's tried: after five ID numbers that match
+    nobody in a day, an account is told to ask the head teacher, even for a right one; each failure is audited
+    (第十九条: nobody signs in for someone else)."""
+    code, sid = setup_class(engine)
+    clock.now = clock.now.replace(hour=9, minute=30)
+    mallory = person("mallory")
+    for n in range(5):
+        sign(mallory, code, code_now(engine, sid, clock), f"00000{n}")
+        assert "not on the roster" in mallory.text or "不在" in mallory.text, mallory.text
+    sign(mallory, code, code_now(engine, sid, clock), ALICE[-6:])
+    assert "班主任" in mallory.text or "head teacher" in mallory.text, mallory.text
+    assert attendance_count(engine, sid) == 0
+    alice = person("alice")  # another account is not held back
+    sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
+    assert attendance_count(engine, sid) == 1
+    with Session(engine) as s:
+        failed = s.exec(select(AuditEvent).where(AuditEvent.action == "signin.bind_failed")).all()
+    assert len(failed) == 5
+
+
+def test_a_roster_line_taken_by_another_account_is_freed_by_the_clerk(person, engine, clock) -> None:
+    """Someone who knew Alice's six characters signed in as her: the clerk unlinks that account (audited; the
+    sign-in stays on the record to check), and Alice then signs in with her own."""
+    code, sid = setup_class(engine)
+    clock.now = clock.now.replace(hour=9, minute=30)
+    mallory, alice = person("mallory"), person("alice")
+    sign(mallory, code, code_now(engine, sid, clock), ALICE[-6:])
+    sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
+    assert "another account" in alice.text or "其他账号" in alice.text, alice.text
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="remove")
+    picks = {c.label: c.value for c in clerk.replies[-1].choices}
+    clerk.say(choice=picks["爱丽丝"])
+    clerk.say(choice="unlink")
+    assert "no longer linked" in clerk.text and "1 sign-ins" in clerk.text, clerk.text
+    sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
+    assert "无需重复签到" in alice.text, alice.text  # her line now: this session's sign-in is on the record
+    with Session(engine) as s:
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "training.trainee_unlinked")).one()
+        line = s.exec(select(Enrolment).where(Enrolment.name == "爱丽丝")).one()
+        assert line.person_id is not None and line.person_id == alice_person(s)
+
+
+def alice_person(s: Session) -> int | None:
+    from storage.models import Identity
+
+    return s.exec(select(Identity.person_id).where(Identity.user_key == "alice")).one()

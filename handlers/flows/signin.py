@@ -24,7 +24,7 @@ from handlers.choices import normalize
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
 from handlers.i18n import N_
 from handlers.services import training
-from handlers.services.errors import InvalidInput, NotFound
+from handlers.services.errors import InvalidInput, NotFound, RuleViolation
 from handlers.services.signin_codes import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -172,10 +172,10 @@ def _on_id(ctx: Ctx, answer: Answer) -> Outcome:
         return finish(Reply(text=ctx._("This class no longer exists. Please contact the clerk.")))
     try:
         entry = training.match_trainee(ctx.session, key=ctx.settings.data_key, cls=cls, id_text=answer.text,
-                                       today=ctx.now.date(), actor=ctx.person_id)
+                                       today=ctx.now.date(), actor=ctx.person_id, now=ctx.now)
     except InvalidInput as exc:
         raise Invalid(exc.text(ctx._)) from None
-    except NotFound as exc:
+    except (NotFound, RuleViolation) as exc:
         return finish(Reply(text=exc.text(ctx._), citations=(cite(ctx, 19),)))
     return _bind_and_sign(ctx, cls, sess, entry)
 

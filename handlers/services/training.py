@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
@@ -335,6 +335,20 @@ def remove_trainee(session: Session, *, cls: TrainingClass, entry: Enrolment, ac
                     subject=f"class:{cls.code}", detail=f"enrolment {entry.id}")
 
 
+def unlink_trainee(session: Session, *, cls: TrainingClass, entry: Enrolment, actor: int | None) -> int:
+    """Free a roster line linked to the wrong chat account (someone else proved the ID number), audited, so
+    that the trainee can link their own; the sign-ins made meanwhile stay on the record for the clerk to check
+    against the paper sheet. Returns how many there are."""
+    if entry.class_id != cls.id:
+        raise NotFound(NOT_YOURS)
+    if entry.person_id is None:
+        raise Conflict(N_("{name} is not linked to any chat account."), name=entry.name)
+    repo.unbind(session=session, enrolment=entry)
+    core_repo.audit(session=session, actor_person_id=actor, action="training.trainee_unlinked",
+                    subject=f"class:{cls.code}", detail=f"enrolment {entry.id}")
+    return repo.signins_of(session=session, enrolment_id=entry.id or 0)
+
+
 def record_certificate(session: Session, *, entry: Enrolment, level: str, hr_no: str, union_no: str,
                        prior_level: str) -> None:
     """The two certificates of 第二十一条 (“双证”)."""
@@ -362,10 +376,21 @@ def record_outcome(session: Session, *, key: str, entry: Enrolment, employed: bo
 
 
 # -- a trainee's first sign-in: linking the chat account to the roster line (第十九条) -----------------------
+BIND_ATTEMPTS = 5  # ID numbers that match nobody, per account and day: then the head teacher is asked
+BIND_WINDOW = timedelta(days=1)
+
+
 def match_trainee(session: Session, *, key: str, cls: TrainingClass, id_text: str, today: date,
-                  actor: int | None) -> Enrolment:
+                  actor: int | None, now: datetime | None = None) -> Enrolment:
     """The roster line of ``cls`` a trainee names by their whole ID number or its last 6 characters; one that
-    matches nobody is audited (``signin.bind_failed``) and raised as :class:`NotFound`."""
+    matches nobody is audited (``signin.bind_failed``) and raised as :class:`NotFound`. After
+    :data:`BIND_ATTEMPTS` of those in a day an account is refused (:class:`RuleViolation`): six characters are
+    not to be guessed, nor someone else's tried (nobody signs in for someone else, 第十九条)."""
+    if actor is not None and now is not None and core_repo.audits_since(
+            session=session, actor_person_id=actor, action="signin.bind_failed", since=now - BIND_WINDOW) \
+            >= BIND_ATTEMPTS:
+        raise RuleViolation(N_("Too many ID numbers that match nobody on the roster were tried from this account "
+                               "today. Please ask the head teacher or the clerk of the class to check the roster."))
     value = normalize_id(id_text)
     if len(value) == 18:
         if id_problem(value, today=today):
@@ -381,7 +406,7 @@ def match_trainee(session: Session, *, key: str, cls: TrainingClass, id_text: st
         raise InvalidInput(N_("Several trainees share these characters. Please type your whole ID number."))
     if not matches:
         core_repo.audit(session=session, actor_person_id=actor, action="signin.bind_failed",
-                        subject=f"class:{cls.code}")
+                        subject=f"class:{cls.code}", at=now)
         raise NotFound(N_("You are not on the roster of class {cls}. Only trainees on the class roster can sign in; "
                           "please ask the clerk to check the roster."), cls=cls.code)
     return matches[0]

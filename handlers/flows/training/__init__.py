@@ -96,7 +96,7 @@ def _ask_act(ctx: Ctx) -> Reply:
               else _("not approved yet"))
     options = [("approve", _("Record the approval"))] if cls.status != "approved" else []
     options += [("details", _("Class details")), ("session", _("Add a session")),
-                ("trainee", _("Add a trainee to the roster")), ("remove", _("Take a trainee off the roster")),
+                ("trainee", _("Add a trainee to the roster")), ("remove", _("Take a trainee off the roster, or unlink their chat account")),
                 *([("import", _("Import the roster from an .xlsx file"))] if ctx.incoming.channel in UPLOADS else []),
                 ("attendance", _("Attendance of a session")), ("change", _("Change or cancel a session")),
                 ("code", _("Show the sign-in code and QR")), ("x:roster", _("Export the roster (Annex 4)")),

@@ -278,13 +278,24 @@ OUTCOME = Flow(
 def _ask_remove(ctx: Ctx) -> Reply:
     entry = _entry(ctx)
     id_number = repo.reveal(ctx.settings.data_key, entry.id_enc)
+    options = [("yes", ctx._("Yes, take them off")), ("no", ctx._("No, keep them"))]
+    if entry.person_id is not None:  # someone else may have proved this ID number: the line freed, not removed
+        options.insert(1, ("unlink", ctx._("Keep them, but unlink the chat account that signed in as them")))
     return choices_reply(ctx._("Take {name} ({id}) off the roster of class {code}?", name=entry.name,
-                               id=mask_id(id_number), code=my_class(ctx).code),
-                         [("yes", ctx._("Yes, take them off")), ("no", ctx._("No, keep them"))])
+                               id=mask_id(id_number), code=my_class(ctx).code), options)
 
 
 def _on_remove(ctx: Ctx, answer: Answer) -> Outcome:
     entry, cls = _entry(ctx), my_class(ctx)
+    if answer.value == "unlink":
+        try:
+            signed = training.unlink_trainee(ctx.session, cls=cls, entry=entry, actor=ctx.person_id)
+        except ServiceError as exc:
+            return finish(Reply(text=exc.text(ctx._)))
+        return finish(Reply(text=ctx._("{name} is no longer linked to that chat account: the trainee can sign in "
+                                       "with their own ID number now. The {n} sign-ins made meanwhile stay on the "
+                                       "record; please check them against the paper sheet.", name=entry.name,
+                                       n=signed), citations=(cite(ctx, 19),)))
     if answer.value != "yes":
         return finish(Reply(text=ctx._("Nothing changed: {name} stays on the roster.", name=entry.name)))
     name = entry.name
@@ -296,7 +307,7 @@ def _on_remove(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 REMOVE = Flow(
-    name=REMOVE_FLOW, title=N_("Take a trainee off the roster"), start="trainee", enter=enter_clerk, enter_to=(),
+    name=REMOVE_FLOW, title=N_("Take a trainee off the roster, or unlink their chat account"), start="trainee", enter=enter_clerk, enter_to=(),
     roles=CLERKS, in_menu=False,
     states={"trainee": _pick("confirm"), "confirm": state(_ask_remove, _on_remove)},
 )
