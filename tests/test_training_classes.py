@@ -786,3 +786,27 @@ def test_a_question_at_the_level_is_no_level(person) -> None:  # type: ignore[no
 
     register_by_chat(clerk, {**class_form(), "level": "初级工"}, before={"level": ask})
     assert "初级工" in clerk.text and "几天" not in clerk.text.split("等级")[-1], clerk.text
+
+
+def test_the_class_menus_keep_their_numbers(person, engine) -> None:
+    """A clerk types the number they remember: "add a trainee" is the same number before and after the
+    approval, and the review's corrections the same whether or not the class can be saved yet."""
+    code = _class(engine, approved=False)
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    before = clerk.choice_values()
+    clerk.say(choice="approve")
+    clerk.say("孙主席")
+    after = clerk.choice_values()
+    assert "approve" in before and "approve" not in after
+    assert before.index("trainee") == after.index("trainee") and before.index("remove") == after.index("remove")
+    other = person("carol", clerk=UNIT, locale="en")
+    register_by_chat(other, class_form("poverty", days=10))  # too short: no save
+    blocked = other.choice_values()
+    other.say(choice="fix:dates")
+    other.say("2026-03-02")
+    other.say("2026-03-16")
+    ready = other.choice_values()
+    assert "save" not in blocked and "save" in ready
+    assert blocked.index("fix:other") == ready.index("fix:other") and blocked == ready[:len(blocked)]

@@ -94,15 +94,18 @@ def _ask_act(ctx: Ctx) -> Reply:
                 day=f"{repo.as_utc(cls.approved_at).astimezone(ctx.now.tzinfo):%Y-%m-%d}")
               if cls.status == "approved" and cls.approved_at
               else _("not approved yet"))
-    options = [("approve", _("Record the approval"))] if cls.status != "approved" else []
-    options += [("details", _("Class details")), ("session", _("Add a session")),
-                ("trainee", _("Add a trainee to the roster")), ("remove", _("Take a trainee off the roster, or unlink their chat account")),
-                *([("import", _("Import the roster from an .xlsx file"))] if ctx.incoming.channel in UPLOADS else []),
-                ("attendance", _("Attendance of a session")), ("change", _("Change or cancel a session")),
-                ("code", _("Show the sign-in code and QR")), ("x:roster", _("Export the roster (Annex 4)")),
-                ("x:signin", _("Export a sign-in sheet")), ("x:employment", _("Export employment (Annex 6)")),
-                ("cert", _("Record certificates")), ("outcome", _("Record an employment outcome")),
-                ("rate", _("Employment rate")), ("back", _("Other classes"))]
+    # Every option keeps its number whatever the class's state or the channel (a clerk types the number they
+    # remember): the ones offered only sometimes come last.
+    options = [("details", _("Class details")), ("session", _("Add a session")),
+               ("trainee", _("Add a trainee to the roster")),
+               ("remove", _("Take a trainee off the roster, or unlink their chat account")),
+               ("attendance", _("Attendance of a session")), ("change", _("Change or cancel a session")),
+               ("code", _("Show the sign-in code and QR")), ("x:roster", _("Export the roster (Annex 4)")),
+               ("x:signin", _("Export a sign-in sheet")), ("x:employment", _("Export employment (Annex 6)")),
+               ("cert", _("Record certificates")), ("outcome", _("Record an employment outcome")),
+               ("rate", _("Employment rate")), ("back", _("Other classes")),
+               *([("import", _("Import the roster from an .xlsx file"))] if ctx.incoming.channel in UPLOADS else []),
+               *([("approve", _("Record the approval"))] if cls.status != "approved" else [])]
     n = len(repo.enrolments_of(session=ctx.session, class_id=cls.id or 0))
     return choices_reply(_("Class {code} ({trade}), {status}; {n} trainees on the roster. What next?",
                            code=cls.code, trade=cls.trade, status=status, n=n), options)

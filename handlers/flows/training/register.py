@@ -235,10 +235,11 @@ def ask_confirm(ctx: Ctx) -> Reply:
             lines.append(f"✗ {text}" + (sep + cite_ref(ctx, v.ref.article) if v else ""))
             if v and all(c.article != v.ref.article for c in citations):
                 citations.append(cite(ctx, v.ref.article, v.ref.paragraph))
-    else:
-        options.append(("save", _("Save the class")))
+    # The changes keep their numbers; "save" comes last, offered once nothing stands in the way.
     options += [("fix:numbers", _("Change the trainee numbers")), ("fix:dates", _("Change the dates")),
                 ("fix:project", _("Change the project type")), ("fix:other", _("Change another answer"))]
+    if not problems:
+        options.append(("save", _("Save the class")))
     reply = choices_reply("\n".join(lines), options)
     return Reply(text=reply.text, choices=reply.choices, citations=tuple(citations), prompt=reply.prompt)
 
