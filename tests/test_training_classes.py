@@ -147,6 +147,24 @@ def test_bad_answers_are_asked_again(person) -> None:
     assert "head teacher" in clerk.text
 
 
+def test_a_negative_head_count_and_a_class_of_no_hours_are_asked_again(person) -> None:
+    clerk = person("bob", clerk=UNIT, locale="en")
+    form = class_form()
+
+    def at(key: str):  # type: ignore[no-untyped-def]
+        def check(c) -> None:  # type: ignore[no-untyped-def]
+            if key == "sexes":
+                c.say("20 -1")
+                assert "two numbers" in c.text, c.text
+            else:
+                c.say("0")
+                assert "at least 1" in c.text, c.text
+        return check
+
+    register_by_chat(clerk, form, before={"sexes": at("sexes"), "total_hours": at("total_hours")})
+    assert "save" in clerk.choice_values(), clerk.text
+
+
 # -- a class fixture ---------------------------------------------------------------------------------------
 def _class(engine, project: str = "upgrade", approved: bool = True, unit: str = UNIT) -> str:  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
@@ -810,3 +828,21 @@ def test_the_class_menus_keep_their_numbers(person, engine) -> None:
     ready = other.choice_values()
     assert "save" not in blocked and "save" in ready
     assert blocked.index("fix:other") == ready.index("fix:other") and blocked == ready[:len(blocked)]
+
+
+def test_a_roster_line_pasted_whole_at_the_id_question(person, engine) -> None:
+    """"王小明 530102199003070016 13812345678" pasted where the ID number is asked: the ID number and the name are
+    taken from it (the ID shown masked), and the form goes on to the category; never "an ID has 18 characters"."""
+    code = _class(engine)
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="trainee")
+    clerk.say(f"王小明 {make_id(7)} 13812345678")
+    assert "Noted: 王小明" in clerk.text and make_id(7) not in clerk.text and "employed" in clerk.choice_values()
+    clerk.say(choice="employed")
+    clerk.say("-")
+    clerk.say("13812345678")
+    with Session(engine) as s:
+        (e,) = repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id)
+        assert e.name == "王小明" and e.id_hash == repo.id_hash(KEY, make_id(7))

@@ -98,6 +98,8 @@ def parse_field(kind: str, raw: str, today: date | None = None) -> Any:
     if kind in ("count", "hours"):
         if not re.fullmatch(r"\d{1,4}", text):
             raise InvalidInput(N_("Please type a whole number."))
+        if kind == "hours" and int(text) == 0:  # a class of no hours is no class (a count may be 0)
+            raise InvalidInput(N_("Please type the class hours: a whole number of at least 1."))
         return int(text)
     if kind == "date":
         day = parse_date(text, today)

@@ -119,8 +119,8 @@ def _checked(kind: str) -> Any:
 
 
 def _sexes(ctx: Ctx, answer: Answer) -> Any:
-    numbers = re.findall(r"\d+", answer.text)
-    if len(numbers) != 2:
+    numbers = re.findall(r"-?\d+", answer.text)  # "20 -1" is no count of women
+    if len(numbers) != 2 or any(n.startswith("-") for n in numbers):
         raise Invalid(ctx._("Please type two numbers: men then women, for example 30 20."))
     return [int(n) for n in numbers]
 

@@ -77,8 +77,16 @@ def _ask_id(ctx: Ctx) -> Reply:
     return Reply(text=ctx._("ID number of the trainee?"))
 
 
+# A roster line pasted whole ("王小明 530102199003070016 13812345678"): the ID number in it, and the name before it.
+_ID_IN_LINE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
+_NAME_IN_LINE = re.compile(r"^\s*([\u4e00-\u9fff·]{2,10})[\s,，、:：]")
+
+
 def _on_id(ctx: Ctx, answer: Answer) -> Outcome:
     cls, value = my_class(ctx), normalize_id(answer.text)
+    pasted = _ID_IN_LINE.search(re.sub(r"[\s-]", " ", answer.text)) if len(value) != 18 else None
+    if pasted is not None:
+        value = normalize_id(pasted.group())
     problem = id_problem(value, today=ctx.now.date())
     if problem:
         raise Invalid(ctx._("That is not a valid ID number ({why}). Please check it.",
@@ -87,6 +95,10 @@ def _on_id(ctx: Ctx, answer: Answer) -> Outcome:
                             hashed=repo.id_hash(ctx.settings.data_key, value)):  # said before more is asked
         raise Invalid(ctx._("This person is already on the roster of class {code}.", code=cls.code))
     _trainee(ctx).id_enc = encrypt(ctx.settings.data_key, value)
+    if pasted is not None and (name := _NAME_IN_LINE.match(answer.text)) is not None:
+        _trainee(ctx).name = service(ctx, training.parse_field, "name", name.group(1))
+        return goto("category", Reply(text=ctx._("Noted: {name}, ID number {id}.", name=_trainee(ctx).name,
+                                                 id=mask_id(value))))
     return goto("name")
 
 
@@ -132,7 +144,7 @@ TRAINEE = Flow(
     name=TRAINEE_FLOW, title=N_("Add a trainee to a class"), start="id", enter=enter_clerk, enter_to=(),
     roles=CLERKS, in_menu=False,
     states={
-        "id": state(_ask_id, _on_id, "name", free_text=True),
+        "id": state(_ask_id, _on_id, "name", "category", free_text=True),
         "name": state(lambda ctx: Reply(text=ctx._("Name of the trainee?")), _on_name, "category", free_text=True),
         "category": state(_ask_category, _on_category, "unit"),
         "unit": state(lambda ctx: Reply(text=ctx._("Work unit of the trainee (type '-' if none)?")), _on_unit,
