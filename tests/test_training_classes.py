@@ -842,7 +842,8 @@ def test_a_roster_line_pasted_whole_at_the_id_question(person, engine) -> None:
     assert "Noted: 王小明" in clerk.text and make_id(7) not in clerk.text and "employed" in clerk.choice_values()
     clerk.say(choice="employed")
     clerk.say("-")
-    clerk.say("13812345678")
+    clerk.say("0871 6512 3456")  # 附件4's 联系方式 may be a landline
     with Session(engine) as s:
         (e,) = repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id)
         assert e.name == "王小明" and e.id_hash == repo.id_hash(KEY, make_id(7))
+        assert repo.reveal(KEY, e.phone_enc) == "0871-65123456"

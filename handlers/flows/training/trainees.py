@@ -26,7 +26,7 @@ from handlers.services import training
 from handlers.services.errors import ServiceError
 from handlers.services.training import valid_phone
 from handlers.types import Reply
-from knowledge.idcard import id_problem, id_sex, is_valid_mobile, mask_id, normalize_id, normalize_mobile
+from knowledge.idcard import id_problem, id_sex, mask_id, normalize_id
 from knowledge.rules.training import ALLOWED_CATEGORIES, CATEGORIES, CATEGORY_LABELS_EN
 from storage import repo_training as repo
 from storage.crypto import encrypt
@@ -127,11 +127,13 @@ def _on_unit(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _on_phone(ctx: Ctx, answer: Answer) -> Outcome:
     cls, text, t = my_class(ctx), answer.text.strip(), _trainee(ctx)
-    if not skipped(text) and not is_valid_mobile(text):
-        raise Invalid(ctx._("Please type an 11-digit mobile number, or '-' to skip."))
+    if not skipped(text) and not valid_phone(text):  # 附件4's 联系方式: a mobile, or a landline as written
+        raise Invalid(ctx._("Please type a mobile number (11 digits) or a landline such as 0871-65123456, or '-' "
+                            "to skip."))
+    phone = "" if skipped(text) else service(ctx, training.parse_field, "phone", text)
     id_number = repo.reveal(ctx.settings.data_key, t.id_enc)
     line = repo.RosterLine(name=t.name, sex=id_sex(id_number), id_number=id_number, category=t.category,
-                           unit=t.unit, trade=cls.trade, phone="" if skipped(text) else normalize_mobile(text))
+                           unit=t.unit, trade=cls.trade, phone=phone)
     try:
         training.add_trainee(ctx.session, key=ctx.settings.data_key, cls=cls, line=line)
     except ServiceError as exc:
@@ -149,7 +151,7 @@ TRAINEE = Flow(
         "category": state(_ask_category, _on_category, "unit"),
         "unit": state(lambda ctx: Reply(text=ctx._("Work unit of the trainee (type '-' if none)?")), _on_unit,
                       "phone", free_text=True),
-        "phone": state(lambda ctx: Reply(text=ctx._("Mobile number of the trainee (type '-' to skip)?")),
+        "phone": state(lambda ctx: Reply(text=ctx._("Phone of the trainee, mobile or landline (type '-' to skip)?")),
                        _on_phone, free_text=True),
     },
 )
