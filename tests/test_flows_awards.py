@@ -172,7 +172,7 @@ def test_a_refusal_lets_the_deciding_answer_be_changed_keeping_the_others(person
 def test_a_refused_station_lets_the_deciding_answer_be_changed(person) -> None:
     p = person()
     p.say("技师工作站")
-    answer_all(p, "yes", "prefecture", "2plus", "yes", "yes", "technician")
+    answer_all(p, "yes", "prefecture", "2plus", "yes", "yes", "yes", "technician")
     p.say("56")
     assert "目前不能推荐" in p.text and p.choice_values()[:2] == ["change", "flow:station"]
     pick(p, "change")  # the lead expert's age asked again
@@ -252,7 +252,7 @@ def test_resume_after_restart(person, engine, settings, clock) -> None:
     assert "突出贡献" in lee.text
     # The process restarts: a new dispatcher on the same database continues the conversation.
     lee.d = build_dispatcher(engine, settings)
-    answer_all(lee, "yes", "yes")
+    answer_all(lee, "yes", "yes", "yes")  # outstanding, notable results, lead person
     assert "创新团队共有多少人" in lee.text
     lee.say("5")
     answer_all(lee, "yes", "yes")
@@ -274,7 +274,7 @@ def test_resume_after_restart(person, engine, settings, clock) -> None:
 def test_station_refused_for_the_lead_experts_age(person) -> None:
     may = person("may")
     may.say("技师工作站")
-    answer_all(may, "yes", "prefecture", "2plus", "yes", "yes", "technician")
+    answer_all(may, "yes", "prefecture", "2plus", "yes", "yes", "yes", "technician")
     may.say("56")
     assert "目前不能推荐" in may.text and "55周岁（含）以下" in may.text
     assert "《云南省职工技师工作站选树管理办法》第十条" in cited(may)
@@ -283,7 +283,7 @@ def test_station_refused_for_the_lead_experts_age(person) -> None:
 def test_station_eligible(person) -> None:
     ned = person("ned")
     ned.say("/station")
-    answer_all(ned, "yes", "prefecture", "2plus", "yes", "yes", "senior_technician")
+    answer_all(ned, "yes", "prefecture", "2plus", "yes", "yes", "yes", "senior_technician")
     ned.say("55")
     ned.say("6")
     ned.say("5")
@@ -414,7 +414,7 @@ def test_a_bare_yes_or_no_picks_the_one_option_that_says_it() -> None:
 def test_impossible_numbers_are_reasked_with_the_reason(person) -> None:
     uma = person("uma")
     uma.say("技师工作站")
-    answer_all(uma, "yes", "prefecture", "2plus", "yes", "yes", "technician")
+    answer_all(uma, "yes", "prefecture", "2plus", "yes", "yes", "yes", "technician")
     uma.say("200")
     assert "200不可能" in uma.text and "16至100" in uma.text and "年龄" in uma.text
     uma.say("40")
@@ -442,11 +442,11 @@ def _verdict_text(p) -> str:  # type: ignore[no-untyped-def]
     ("/craftsman", (*GATES, "none", "unsure", "none")),  # needs review
     ("/craftsman", ("no", "yes", "unsure", "investigation", "unsure", "none", "unsure", "unsure")),  # conditional
     ("/craftsman", ("no", "yes", "yes", "none", "yes", "no_union")),  # not eligible
-    ("/studio", ("prefecture", "2plus", "yes", "5", "yes", "yes", "2", "yes", "yes")),
-    ("/studio", ("prefecture", "2plus", "unsure", "5", "unsure", "unsure", "2", "unsure", "unsure")),
+    ("/studio", ("prefecture", "2plus", "yes", "yes", "5", "yes", "yes", "2", "yes", "yes")),
+    ("/studio", ("prefecture", "2plus", "unsure", "unsure", "5", "unsure", "unsure", "2", "unsure", "unsure")),
     ("/studio", ("lower",)),
-    ("/station", ("yes", "prefecture", "2plus", "yes", "yes", "technician", "40", "6", "5", "yes", "yes")),
-    ("/station", ("unsure", "unsure", "unsure", "unsure", "unsure", "40", "6", "5", "unsure", "unsure")),
+    ("/station", ("yes", "prefecture", "2plus", "yes", "yes", "yes", "technician", "40", "6", "5", "yes", "yes")),
+    ("/station", ("unsure", "unsure", "unsure", "unsure", "unsure", "unsure", "40", "6", "5", "unsure", "unsure")),
 ])
 def test_every_verdict_fits_one_phone_screen(person, locale: str, command: str, answers: tuple[str, ...]) -> None:
     wes = person("wes", locale=locale)
@@ -515,7 +515,7 @@ def test_a_check_saved_by_the_older_version_resumes(person, engine) -> None:
         data = json.loads(conv.data)
         data["asking"] = data.pop("field")
         conv.data = json.dumps(data)
-    answer_all(lee, "yes", "yes")
+    answer_all(lee, "yes", "yes", "yes")
     assert "创新团队共有多少人" in lee.text
 
 

@@ -150,10 +150,12 @@ def test_answering_the_first_option_always_ends_with_a_certain_verdict(programme
 
 
 # -- studio and station, 第十条 -------------------------------------------------------------------------
-STUDIO_OK = {"named_level": "prefecture", "named_years": "2plus", "lead_person": "yes", "team_size": 3,
+STUDIO_OK = {"named_level": "prefecture", "named_years": "2plus", "notable_results": "yes", "lead_person": "yes",
+             "team_size": 3,
              "team_commended": "yes", "work_system": "yes", "projects_per_year": 1, "recognised_result": "yes",
              "premises_funds": "yes"}
-STATION_OK = {"host_in_yunnan": "yes", "named_level": "prefecture", "named_years": "2plus", "unit_conditions": "yes", "lead_award": "yes",
+STATION_OK = {"host_in_yunnan": "yes", "named_level": "prefecture", "named_years": "2plus", "notable_results": "yes",
+              "unit_conditions": "yes", "lead_award": "yes",
               "lead_grade": "technician", "lead_age": 55, "lead_months": 6, "team_size": 5, "lead_abilities": "yes",
               "lead_conduct": "yes"}
 
@@ -164,6 +166,7 @@ STATION_OK = {"host_in_yunnan": "yes", "named_level": "prefecture", "named_years
     ({"named_level": "none"}, "not_eligible", 1),
     ({"named_years": "under2", "outstanding": "yes"}, "eligible", 1),
     ({"named_years": "under2", "outstanding": "no"}, "not_eligible", 1),
+    ({"notable_results": "no"}, "not_eligible", 1),  # 第十条: "且创新成效显著"
     ({"lead_person": "no"}, "not_eligible", 2),
     ({"team_size": 2}, "not_eligible", 3),
     ({"team_size": 12}, "eligible", 1),
@@ -187,6 +190,7 @@ def test_studio_conditions(changes: dict, outcome: str, para: int) -> None:
     ({"named_level": "lower"}, "not_eligible", 1),
     ({"named_years": "under2", "outstanding": "yes"}, "eligible", 1),
     ({"named_years": "under2", "outstanding": "no"}, "not_eligible", 1),
+    ({"notable_results": "no"}, "not_eligible", 1),  # 第十条: "且带徒传技、攻关革新改造成效特别显著"
     ({"unit_conditions": "no"}, "not_eligible", 2),
     ({"lead_award": "no"}, "not_eligible", 3),
     ({"lead_grade": "senior_technician"}, "eligible", 1),
@@ -484,3 +488,14 @@ def test_station_host_must_be_registered_in_yunnan_and_is_asked_first() -> None:
     assert ws.workshop_eligibility("station", {"host_in_yunnan": "no"}).certain  # ends the check at once
     # studio 第二条 sets no such condition, so the studio check does not ask it
     assert "云南登记注册" not in text_of(ref("studio", 2)) and "host_in_yunnan" not in ws.STUDIO_QUESTIONS
+
+
+def test_article_10s_lead_in_asks_for_results_and_the_check_asks_it() -> None:
+    """第十条's lead-in: a studio "且创新成效显著", a station "且带徒传技、攻关革新改造成效特别显著"; 第十条（二） lists the
+    lead expert's abilities one after another (each required)."""
+    assert "创新成效显著" in text_of(ref("studio", 10, 1))
+    assert "带徒传技、攻关革新改造成效特别显著" in text_of(ref("station", 10, 1))
+    assert "能够通过专家团队解决生产中的技术难题" in text_of(ref("station", 10, 2))
+    for programme, ok in (("studio", STUDIO_OK), ("station", STATION_OK)):
+        assert "notable_results" in ws.workshop_eligibility(
+            programme, {k: v for k, v in ok.items() if k != "notable_results"}).unknown

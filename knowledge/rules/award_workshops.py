@@ -58,6 +58,11 @@ def _named_questions(m: str) -> tuple[Question, ...]:
         # 第十条: "做出突出贡献、社会影响力较大的工作室不受本级命名2年以上条件限制" (the measure gives no examples).
         Question("outstanding", N_("Has it made an outstanding contribution, with a wide social influence?"),
                  ref(m, 10, 1), options=YES_NO_UNSURE, whom=WHOM_UNION),
+        # 第十条's lead-in also asks for results: 工作室 "且创新成效显著", 工作站 "且带徒传技、攻关革新改造成效特别显著".
+        Question("notable_results", N_("Has its innovation been clearly effective (创新成效显著)?") if m == "studio"
+                 else N_("Has it been particularly effective in passing skills on to apprentices and in tackling "
+                         "technical problems, innovation and improvements (带徒传技、攻关革新改造成效特别显著)?"),
+                 ref(m, 10, 1), options=YES_NO_UNSURE, whom=WHOM_UNION),
     )
 
 
@@ -88,8 +93,9 @@ STATION_QUESTIONS: dict[str, Question] = {q.key: q for q in (
              options=YES_NO_UNSURE, whom=WHOM_HR),
     *_named_questions("station"),
     Question("unit_conditions", N_("Does the host unit value highly skilled workers (training, evaluation and "
-                                   "reward rules in place) and provide the money, space and equipment the "
-                                   "station needs?"), ref("station", 10, 2), options=YES_NO_UNSURE),
+                                   "reward rules in place), provide the money, space and equipment the station "
+                                   "needs, solve production problems through its expert team and train highly "
+                                   "skilled workers through mentoring?"), ref("station", 10, 2), options=YES_NO_UNSURE),
     Question("lead_award", N_("Has the lead expert won a skill award from a provincial industry authority or "
                               "higher?"), ref("station", 10, 3), options=YES_NO_UNSURE),
     Question("lead_grade", N_("What is the lead expert's skill grade?"), ref("station", 10, 3), options=(
@@ -104,9 +110,11 @@ STATION_QUESTIONS: dict[str, Question] = {q.key: q for q in (
              ref("station", 10, 3), kind="number", minimum=0, maximum=12, unit="month"),
     Question("team_size", N_("How many people are in the expert team the lead expert leads? Type a number."),
              ref("station", 10, 3), kind="number", minimum=0, maximum=10000),
-    Question("lead_abilities", N_("Does the lead expert use special skills for technical innovation, solve hard "
-                                  "technical problems, train skilled workers or pass on traditional crafts?"),
-             ref("station", 10, 3), options=YES_NO_UNSURE),
+    # 第十条（二） lists these one after another, each required: all of them, not any one.
+    Question("lead_abilities", N_("Does the lead expert do all of these: use special skills for technical "
+                                  "innovation and improvement, solve hard technical problems to raise productivity, "
+                                  "train a number of highly skilled workers, and develop and pass on traditional "
+                                  "crafts?"), ref("station", 10, 3), options=YES_NO_UNSURE),
     Question("lead_conduct", N_("Is the lead expert in good health, law-abiding, upright and devoted to the job?"),
              ref("station", 10, 3), options=YES_NO_UNSURE),
 )}
@@ -114,6 +122,8 @@ STATION_QUESTIONS: dict[str, Question] = {q.key: q for q in (
 QUESTIONS = {"studio": STUDIO_QUESTIONS, "station": STATION_QUESTIONS}
 
 _STUDIO_CHECKS: tuple[tuple[str, str, ArticleRef], ...] = (  # yes/no conditions: key, refusal, article
+    ("notable_results", N_("A studio is recommended when its innovation has been clearly effective."),
+     ref("studio", 10, 1)),
     ("lead_person", N_("A studio needs a lead person with expertise and innovation results."), ref("studio", 10, 2)),
     ("team_commended", N_("At least one team member must have been commended by a higher body for "
                           "innovation in recent years."), ref("studio", 10, 3)),
@@ -125,12 +135,15 @@ _STUDIO_CHECKS: tuple[tuple[str, str, ArticleRef], ...] = (  # yes/no conditions
 _STATION_CHECKS: tuple[tuple[str, str, ArticleRef], ...] = (
     ("host_in_yunnan", N_("A technician workstation must rest on an organisation registered in Yunnan."),
      ref("station", 2)),
-    ("unit_conditions", N_("The host unit must value highly skilled workers and provide money, space and "
-                           "equipment."), ref("station", 10, 2)),
+    ("notable_results", N_("A station is recommended when it has been particularly effective in passing skills "
+                           "on and in tackling technical problems and innovation."), ref("station", 10, 1)),
+    ("unit_conditions", N_("The host unit must value highly skilled workers, provide money, space and equipment, "
+                           "and solve technical problems and train skilled workers through the station."),
+     ref("station", 10, 2)),
     ("lead_award", N_("The lead expert must hold a skill award from a provincial industry authority or higher."),
      ref("station", 10, 3)),
-    ("lead_abilities", N_("The lead expert must use special skills to innovate, solve technical problems and "
-                          "train skilled workers."), ref("station", 10, 3)),
+    ("lead_abilities", N_("The lead expert must use special skills to innovate, solve technical problems, train "
+                          "skilled workers and pass on traditional crafts."), ref("station", 10, 3)),
     ("lead_conduct", N_("The lead expert must be healthy, law-abiding and devoted to the job."), ref("station", 10, 3)),
 )
 
@@ -184,7 +197,7 @@ _MINIMA: dict[tuple[str, str], tuple[int, str, ArticleRef]] = {
     ("station", "lead_months"): (STATION_MONTHS_MIN, N_("The lead expert must work at the station {n} months a "
                                                         "year or more (you said {value})."), ref("station", 10, 3)),
 }
-_NAMED_KEYS = ("named_level", "named_years", "outstanding")  # decided by _named
+_NAMED_KEYS = ("named_level", "named_years", "outstanding")  # decided by _named (notable_results: a check)
 
 
 def _yes_no(p: Profile, key: str, message: str, where: ArticleRef, failures: list[Reason],
