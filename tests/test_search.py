@@ -520,3 +520,14 @@ def test_a_trait_asked_as_a_bar_is_answered_by_who_may_apply(question: str) -> N
 def test_a_trait_with_a_sanction_or_the_judges_is_another_question(question: str, expected: tuple[str, int]) -> None:
     r = search(question)
     assert (r.hits[0].measure, r.hits[0].article) == expected, r.hits
+
+
+def test_yunnan_question_words_are_read_as_mandarin() -> None:
+    """"咋个报" asks what "怎么报" asks; "哪样" is "什么", "好多钱" "多少钱", a final "不" a question's "吗"."""
+    from knowledge.search.text import mandarin
+
+    assert mandarin("云岭工匠咋个报") == "云岭工匠怎么报" and mandarin("培训完有哪样证") == "培训完有什么证"
+    assert mandarin("评上了给好多钱") == "评上了给多少钱" and mandarin("能评不？") == "能评吗？"
+    assert mandarin("不能评") == "不能评" and mandarin("要不要交钱") == "要不要交钱"  # a 不 inside is kept
+    first = [(h.measure, h.article) for h in (search("云岭工匠咋个报").hits[0], search("云岭工匠怎么报").hits[0])]
+    assert first == [("craftsman", 9)] * 2

@@ -30,7 +30,16 @@ from knowledge.search.ranking import (
     _sigmoid,
     ranker,
 )
-from knowledge.search.text import _LATIN, _TOKEN, _strip, bigrams, detect_language, folded_query, simplified
+from knowledge.search.text import (
+    _LATIN,
+    _TOKEN,
+    _strip,
+    bigrams,
+    detect_language,
+    folded_query,
+    mandarin,
+    simplified,
+)
 from knowledge.text import CLAUSE_BREAKS, any_in, groups_in
 
 W_LEXICON = 0.6  # weight of terms added by the colloquial lexicon or the English glossary
@@ -257,7 +266,7 @@ def prepare(query: str, lang: str | None = None, exclude: str | None = None, idx
     lang = lang if lang in ("zh", "en") else detect_language(text)
     if not _TOKEN.search(text):
         return Prepared(text, lang, "empty", truncated=truncated)
-    raw, text = text, idx.correct(text)
+    raw, text = text, idx.correct(mandarin(text))
     home = any(h in t for h in idx.home for t in (raw, text))
     if not home and any_in(idx.regions_by_char, raw):
         return Prepared(text, lang, "other_region", truncated=truncated)

@@ -21,6 +21,18 @@ _FUNCTION_CHARS = frozenset("的了是在和与要会能都还就吗呢吧啊呀
                             "地着过又再很太更最已可以也被有啥咋几多少")
 
 
+# Yunnan (Southwestern Mandarin) question words as the measures' Mandarin has them: "咋个报" asks "怎么报", "哪样"
+# is "什么", "好多钱" is "多少钱", "莫得/没得" is "没有", and a yes/no question ends in "不" ("能评不": "能评吗").
+_DIALECT = re.compile(r"咋个|咋样|咋|哪样|好多钱|莫得|没得|(?<=[\u4e00-\u9fff])不(?=[\s?？。!！]*$)")
+_MANDARIN = {"咋个": "怎么", "咋样": "怎样", "咋": "怎么", "哪样": "什么", "好多钱": "多少钱", "莫得": "没有",
+             "没得": "没有", "不": "吗"}
+
+
+def mandarin(text: str) -> str:
+    """``text`` with the Yunnan question words of :data:`_DIALECT` in Mandarin (unchanged when it has none)."""
+    return _DIALECT.sub(lambda m: _MANDARIN[m.group()], text) if _DIALECT.search(text) else text
+
+
 def fold(text: str) -> str:
     """NFKC, lower case, control and format characters dropped, whitespace squeezed."""
     text = unicodedata.normalize("NFKC", text or "")
