@@ -118,3 +118,14 @@ def test_output_into_a_closed_pipe_ends_quietly(argv: list[str], tmp_path) -> No
     done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_the_help_states_the_shares_as_the_measure_does(capsys) -> None:  # type: ignore[no-untyped-def]
+    """第九条's 70% and 30%, printed as such (not "70%%")."""
+    from knowledge.rules.subsidy import PROVINCE_RATE
+
+    with pytest.raises(SystemExit):
+        main(["subsidy", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"pays {int(PROVINCE_RATE * 100)}% of the catalogue" in out and "at least 30% (Art. 9)" in out
+    assert "%%" not in out

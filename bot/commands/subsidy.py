@@ -36,8 +36,8 @@ def _positive_int(text: str) -> int:
 def register(sub_parsers: argparse._SubParsersAction) -> None:
     p = sub_parsers.add_parser(
         "subsidy", help="compute a training class's subsidy (training measure, Art. 9-10)",
-        description="Skills upgrading (upgrade): the province pays 70%% of the catalogue standard, local unions "
-        "at least 30%% (Art. 9). Poverty-alleviation training (poverty): approved tuition + living allowance "
+        description="Skills upgrading (upgrade): the province pays 70% of the catalogue standard, local unions "
+        "at least 30% (Art. 9). Poverty-alleviation training (poverty): approved tuition + living allowance "
         "(80 yuan/person/day up to 30 days, a 3600 yuan lump sum beyond) + appraisal fee (Art. 10).")
     p.add_argument("--project", required=True, choices=PROJECT_KEYS, help="training project type")
     p.add_argument("--trainees", required=True, type=_positive_int, metavar="N", help="number of trainees")
