@@ -38,8 +38,10 @@ def describe_case(_: Translate, locale: str, case: Case) -> tuple[str, tuple[Art
     programme = _(cs.PROGRAMME_TITLES[case.programme])
     head = _("#{id} {title} — {programme}", id=case.id, title=case.title, programme=programme)
     if case.outcome:
+        # The measures name no appeal: where to ask, not a procedure made up.
         lines = [head, _("Closed: {outcome}.", outcome=_(cs.OUTCOME_TITLES[case.outcome])),
-                 _("Reason: {reason}", reason=case.outcome_reason)]
+                 _("Reason: {reason}", reason=case.outcome_reason),
+                 _("Questions about it go to {unit}, the union you filed with; or type 'human'.", unit=case.unit)]
         return "\n".join(lines), cs.outcome_refs(case.programme, case.outcome)
     st = cs.stage(case.programme, case.stage)
     lines = [head, _("Current stage: {stage}.", stage=_(st.title)), _(st.explanation)]

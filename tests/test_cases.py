@@ -179,7 +179,7 @@ def test_reject_needs_a_reason_and_closes_the_case(person, engine: Engine) -> No
     note = _notes(engine)[-1]["text"]
     assert "申报材料不全" in note
     wang.say("/status")
-    assert "申报材料不全" in wang.text
+    assert "申报材料不全" in wang.text and f"请向受理您申报的{KM}咨询" in wang.text
     _at_case(bob, case_id)
     assert not any(v.startswith("move:") for v in bob.choice_values())  # closed: no more moves
     with session_scope(engine) as s:
