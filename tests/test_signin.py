@@ -516,3 +516,19 @@ def alice_person(s: Session) -> int | None:
     from storage.models import Identity
 
     return s.exec(select(Identity.person_id).where(Identity.user_key == "alice")).one()
+
+
+def test_an_expired_code_at_the_code_step_waits_for_the_code_shown_now(person, engine, clock) -> None:
+    """Codes change every few minutes: one that expired while the trainee typed keeps them at the code step,
+    and the code the teacher shows now signs them in (not read as a question, not "签到" again)."""
+    code, sid = setup_class(engine)
+    old = code_now(engine, sid, clock)
+    dan = person("dan", locale="en")
+    dan.say("签到")
+    dan.say(code)
+    clock.advance(seconds=3 * CODE_SLOT_SECONDS)
+    dan.say(old)
+    assert "expired" in dan.text and "type the code the teacher shows now" in dan.text, dan.text
+    dan.say(code_now(engine, sid, clock))
+    dan.say(ALICE[-6:])
+    assert attendance_count(engine, sid) == 1, dan.text

@@ -197,6 +197,9 @@ def _attempt(ctx: Ctx, cls: TrainingClass, code: str, *, retry: bool) -> Outcome
     sess = next((s for s, st in statuses if st == "valid"), None)
     if sess is None:
         if any(st == "expired" for _s, st in statuses):
+            if retry:  # typed at the code step: the step waits for the code shown now
+                raise Invalid(ctx._("This sign-in code has expired (codes change every {m} minutes). Please type "
+                                    "the code the teacher shows now.", m=CODE_SLOT_SECONDS // 60))
             return finish(Reply(text=ctx._("This sign-in code has expired (codes change every {m} minutes). "
                                            "Please type '签到' again with the code the teacher shows now.",
                                            m=CODE_SLOT_SECONDS // 60)))
