@@ -42,3 +42,21 @@ def test_a_follow_up_on_another_subject_is_not_answered_with_the_previous_answer
     p.say("云岭工匠怎么申报")
     p.say("那加班费怎么算")
     assert "结合您上一个问题" not in p.text and "线上线下同步申报" not in p.text
+
+
+def test_a_follow_up_naming_only_another_programme_asks_it_the_same_question(person) -> None:  # type: ignore[no-untyped-def]
+    """"那创新工作室呢" after "评上云岭工匠给多少钱" asks the studio's money (工作室 第二十七条), "技师工作站呢" the
+    station's, each saying how it was read; an answer from another programme's measure is not given as one."""
+    p = person("f9")
+    p.say("评上云岭工匠给多少钱")
+    p.say("那创新工作室呢")
+    labels = [c.label for r in p.replies for c in r.citations]
+    assert "按“职工创新工作室 评上 给多少钱”理解" in p.text and any("创新工作室选树管理办法》第二十七条" in x for x in labels), p.text
+    p.say("技师工作站呢")  # after a follow-up of the same kind: the question before it
+    labels = [c.label for r in p.replies for c in r.citations]
+    assert any("技师工作站选树管理办法》第二十七条" in x for x in labels), p.text
+    q = person("f10")
+    q.say("云岭工匠有年龄限制吗")
+    q.say("那技师工作站呢")
+    assert any("技师工作站选树管理办法》第十条" in c.label for r in q.replies for c in r.citations), q.text
+    assert "55" in q.text

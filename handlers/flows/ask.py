@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from handlers.answering import PROGRAMME_NAMES, Asked, answer, prefetch, reply_locale
+from handlers.answering import PROGRAMME_NAMES, Asked, answer, prefetch, reply_locale, written_in_english
 from handlers.flow import Ctx
 from handlers.i18n import N_, translator
 from handlers.own_words import without_talk
@@ -27,6 +27,8 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
     # (Pinyin is not English: it is answered in the person's language.)
     # (Nor is a tapped "did you mean" choice, "§studio:10": it is answered in the person's language.)
     locale = reply_locale(text, ctx.locale)
+    if (swapped := _same_question_of(ctx, text, locale)) is not None:
+        return swapped
     asked = answer(text, locale=locale, contact=ctx.settings.human_contact)
     unclear = (asked.result.abstained and asked.result.reason == "low_score") or not asked.result.likely
     if (unclear or not asked.result.named) and (previous := _previous_question(ctx, text)):
@@ -215,10 +217,66 @@ def _previous_question(ctx: Ctx, text: str) -> str:
     """The person's previous message when ``text`` reads as a follow-up to it, else ""."""
     if len(text) > FOLLOW_UP_MAX or not FOLLOW_UP.search(text) or text.startswith("§"):
         return ""
+    return _previous(ctx, text)
+
+
+def _previous(ctx: Ctx, text: str) -> str:
     for earlier in reversed(ctx.recent):
         if earlier.strip() != text.strip() and len(earlier.strip()) >= 4 and not earlier.strip().isdigit():
             return earlier.strip()[:PREVIOUS_MAX]
     return ""
+
+
+# A follow-up that names another programme and nothing else ("那创新工作室呢", "技师工作站呢", "and for the
+# craftsman?") asks the previous question of that programme.
+_EN_CUES = (("yunling craftsmen", "craftsman"), ("yunling craftsman", "craftsman"), ("craftsmen", "craftsman"),
+            ("craftsman", "craftsman"), ("innovation studios", "studio"), ("innovation studio", "studio"),
+            ("studios", "studio"), ("studio", "studio"), ("technician workstations", "station"),
+            ("technician workstation", "station"), ("workstations", "station"), ("workstation", "station"))
+_FILLER = re.compile(r"\b(?:and|for|the|what|about|how|of|a|an|then|so|in|case)\b|[\s呢吗嘛啊呀的？?！!。.,，、]",
+                     re.IGNORECASE)
+
+
+def _programmes_in(text: str) -> tuple[set[str], str]:
+    """The programmes ``text`` names (its cue words, Chinese and English, longest first) and what is left."""
+    from knowledge.search import index
+
+    rest, named = text.lower(), set()
+    for word, measure in (*index().cues, *_EN_CUES):
+        if word in rest:
+            named.add(measure)
+            rest = rest.replace(word, " ")
+    return named, rest
+
+
+def _named_alone(text: str) -> set[str]:
+    """The programmes ``text`` names when it says nothing else ("那创新工作室呢"); empty otherwise."""
+    named, rest = _programmes_in(FOLLOW_UP.sub("", text.strip(), count=1))
+    return set() if _FILLER.sub("", rest) else named
+
+
+def _same_question_of(ctx: Ctx, text: str, locale: str) -> list[Reply] | None:
+    """The previous question asked again of the one programme ``text`` names and nothing else, or None."""
+    if len(text) > FOLLOW_UP_MAX or text.startswith("§"):
+        return None
+    named = _named_alone(text)
+    if len(named) != 1:
+        return None
+    # The question before (not another follow-up of this kind: "技师工作站呢" after "那创新工作室呢" asks the same).
+    previous = next((t.strip()[:PREVIOUS_MAX] for t in reversed(ctx.recent)
+                     if t.strip() != text.strip() and len(t.strip()) >= 4 and not _named_alone(t)), "")
+    before, question = _programmes_in(previous) if previous else (set(), "")
+    if not before or named <= before:
+        return None
+    (programme,) = named
+    # The programme's name in the previous question's language: its words are what is searched.
+    swapped = f"{PROGRAMME_NAMES[written_in_english(previous)][programme]} {' '.join(question.split())}"
+    again = answer(swapped, locale=locale, contact=ctx.settings.human_contact)
+    if again.result.abstained or not again.result.hits or again.result.hits[0].measure != programme:
+        return None  # (an answer from another programme's measure would read as this one's)
+    _ = translator(locale)
+    note = _("(Read as: “{question}”)", question=swapped[:60])
+    return [_with_next_steps(ctx, again, locale, replace(again.reply, text=f"{note}\n{again.reply.text}"), swapped)]
 
 
 def faq_prefetch(text: str) -> None:
