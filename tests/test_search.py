@@ -105,8 +105,11 @@ def test_pinyin_typos_are_corrected() -> None:
 
 
 def test_typo_correction_leaves_plain_words_alone() -> None:
+    from knowledge.search.text import mandarin
+
+    # (a Yunnan question's final 不 is read as 吗 before: not a typo correction)
     for text in ("我都五十多岁了还能报云岭工匠不", "没有职称也没有技能等级可以申请工匠吗", "创新工作室换了领衔人要改名吗"):
-        assert search(text).query == fold(text)
+        assert search(text).query == mandarin(fold(text))
     # Everyday words the measures lack: a fitter (钳工) was read as wages owed (欠工, of 拖欠工资) and told about
     # the exclusions of 第八条.
     for text in ("我是钳工，干了18年，能评云岭工匠吗", "我今年52了还能报云岭工匠吗"):

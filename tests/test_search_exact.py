@@ -633,13 +633,13 @@ def _candidates_dicts(combined: dict, examples: dict, lex: dict, en: dict, keywo
 def _prepare_dicts(query: str, exclude: str | None = None) -> tuple:
     """prepare() with a dict per signal, keyed by article: (reason, [(key, paragraph, features)], signals)."""
     from knowledge.search.core import INTENT_BONUS, KEYWORD_BONUS, _named, prepare
-    from knowledge.search.text import _TOKEN, folded_query, simplified
+    from knowledge.search.text import _TOKEN, folded_query, mandarin, simplified
 
     idx = index()
     first = prepare(query, exclude=exclude)
     if first.reason and first.reason != "low_score":  # refused before any signal: not what this compares
         return first.reason, [], {}
-    text = idx.correct(simplified(folded_query(query)[0], idx.chars))
+    text = idx.correct(mandarin(simplified(folded_query(query)[0], idx.chars)))
     assert _TOKEN.search(text) and text == first.text
     lang = first.lang
     translated = _translate(idx, text)
