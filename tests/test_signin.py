@@ -532,3 +532,16 @@ def test_an_expired_code_at_the_code_step_waits_for_the_code_shown_now(person, e
     dan.say(code_now(engine, sid, clock))
     dan.say(ALICE[-6:])
     assert attendance_count(engine, sid) == 1, dan.text
+
+
+def test_a_trainee_not_yet_linked_sees_the_sessions_of_the_class_by_its_code(person, engine) -> None:
+    """Before the first sign-in the assistant does not know the trainee's class: "我的课表" asks for the class
+    code and shows its sessions (no personal data in them), and how to sign in."""
+    code, _sid = setup_class(engine)
+    eve = person("eve")
+    eve.say("我的课表")
+    assert "暂未查到您所在的培训班" in eve.text
+    eve.say("KM0000")
+    assert "没有编号为 KM0000 的培训班" in eve.text
+    eve.say(code.lower())
+    assert "2026-03-02 09:00–12:00 301教室" in eve.text and "签到" in eve.text, eve.text

@@ -368,8 +368,8 @@ def _certificate(ctx: Ctx) -> Outcome:
 
 def _schedule(ctx: Ctx) -> Outcome:
     mine = _mine(ctx)
-    if not mine:
-        return _not_linked(ctx)
+    if not mine:  # before the first sign-in: a class's sessions are no one's personal data, its code is enough
+        return goto("class")
     lines = []
     for entry, cls in mine:
         lines.append(ctx._("Class {cls}: {trade}, {start} to {end}, {address}.", cls=cls.code, trade=cls.trade,
@@ -392,7 +392,32 @@ NEXT_CLASS = Flow(name="next_class", title=N_("My next session"), states={}, ent
 MY_CERTIFICATE = Flow(name="my_certificate", title=N_("My certificates"), states={}, enter=_certificate,
                       commands=_variants("我的证书编号是多少", "我的证书编号", "我的证书", "证书编号", "my certificate",
                                          "my certificates", "/cert"), in_menu=False)
-MY_SCHEDULE = Flow(name="my_schedule", title=N_("My classes"), states={}, enter=_schedule,
+def _ask_schedule_class(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("I don't know your class yet (your account is linked to your roster entry at your first "
+                            "sign-in). Type the class code from your enrolment notice (for example KM2603) to see "
+                            "its sessions."))
+
+
+def _on_schedule_class(ctx: Ctx, answer: Answer) -> Outcome:
+    cls = repo.get_class(session=ctx.session, code=normalize_code(answer.text))
+    if cls is None:
+        cls, _code = _codes_in(ctx, answer.text)
+    if cls is None:
+        raise Invalid(ctx._("There is no class with code {code}. Please check the code on your notice.",
+                            code=normalize_code(answer.text)[:16] or "-"))
+    lines = [ctx._("Class {cls}: {trade}, {start} to {end}, {address}.", cls=cls.code, trade=cls.trade,
+                   start=f"{cls.start_date:%Y-%m-%d}", end=f"{cls.end_date:%Y-%m-%d}",
+                   address=cls.class_address or cls.training_unit)]
+    sessions = repo.sessions_of(session=ctx.session, class_id=cls.id or 0)
+    lines += [f"  · {session_label(sess)} {sess.place}" for sess in sessions] or [
+        ctx._("No sessions are scheduled yet; ask the staff who follow your class.")]
+    lines.append(ctx._("At each session, type '签到' with the code the teacher shows."))
+    return finish(Reply(text="\n".join(lines), citations=(cite(ctx, 19),)))
+
+
+MY_SCHEDULE = Flow(name="my_schedule", title=N_("My classes"), start="class", enter_to=("class",),
+                   states={"class": State(prompt=_ask_schedule_class, handle=_on_schedule_class, free_text=True, to=())},
+                   enter=_schedule,
                    commands=_variants("我的课程", "我的课程表", "课程表", "我的课表", "课表", "我的培训班", "my classes", "my schedule",
                                       "/schedule"), menu_order=45)
 
