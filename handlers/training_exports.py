@@ -155,7 +155,7 @@ def employment_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, 
     return _bytes(book)
 
 
-SIGNIN_CHANNELS = {"wechat": "微信", "telegram": "Telegram", "console": "本地控制台"}
+SIGNIN_CHANNELS = {"wechat": "微信", "telegram": "Telegram", "console": "本地控制台", "paper": "纸质签到表（工作人员补录）"}
 SIGNIN_COLUMNS = ("序号", "姓名", "性别", "身份证号码", "单位", "签到时间", "签到方式")
 
 

@@ -545,3 +545,36 @@ def test_a_trainee_not_yet_linked_sees_the_sessions_of_the_class_by_its_code(per
     assert "没有编号为 KM0000 的培训班" in eve.text
     eve.say(code.lower())
     assert "2026-03-02 09:00–12:00 301教室" in eve.text and "签到" in eve.text, eve.text
+
+
+def test_a_clerk_records_a_sign_in_from_the_paper_sheet(person, engine, clock) -> None:
+    """A trainee who signed the class's paper sheet but not in the chat ("please tell the head teacher"): the clerk
+    records it once the session has begun, with a reason (audited), and the sign-in sheet marks it as from the
+    paper sheet; twice is refused."""
+    from handlers.training_exports import SIGNIN_CHANNELS
+
+    code, sid = setup_class(engine)
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clock.now = clock.now.replace(hour=8, minute=0)  # before the session: nothing to record yet
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="paper")
+    assert "No session of the class has begun yet" in clerk.text
+    clock.now = clock.now.replace(hour=13, minute=0)
+    clerk.say("/classes")  # (the idle conversation was closed meanwhile)
+    clerk.say(code)
+    clerk.say(choice="paper")
+    clerk.say(choice=f"s:{sid}")
+    picks = {c.label: c.value for c in clerk.replies[-1].choices}
+    assert set(picks) == {"爱丽丝", "鲍勃", "卡罗"}, clerk.text
+    clerk.say(choice=picks["鲍勃"])
+    clerk.say("签了纸质签到表，手机没电")
+    assert "Recorded from the paper sheet: 鲍勃" in clerk.text
+    with Session(engine) as s:
+        (row,) = s.exec(select(Attendance).where(Attendance.session_id == sid)).all()
+        assert row.channel == "paper" and SIGNIN_CHANNELS["paper"].startswith("纸质签到表")
+        event = s.exec(select(AuditEvent).where(AuditEvent.action == "signin.paper_recorded")).one()
+        assert "手机没电" in event.detail
+    clerk.say(choice="paper")
+    clerk.say(choice=f"s:{sid}")
+    assert "鲍勃" not in {c.label for c in clerk.replies[-1].choices}  # signed in now: not offered again

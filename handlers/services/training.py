@@ -20,7 +20,8 @@ from handlers import dates
 from handlers import training_sheets as sheets
 from handlers.i18n import N_, Translate, translator
 from handlers.services.errors import Conflict, InvalidInput, NotFound, RuleViolation
-from handlers.services.signin_codes import session_label
+from handlers.services.signin_codes import session_label, signin_window
+from handlers.settings import Settings
 from handlers.types import Reply, reply_to_dict
 from knowledge.idcard import id_problem, is_valid_mobile, normalize_id, normalize_mobile
 from knowledge.rules.training import CATEGORIES, PROJECTS, Violation, check_class, trainee_category_problem
@@ -335,6 +336,27 @@ def remove_trainee(session: Session, *, cls: TrainingClass, entry: Enrolment, ac
     repo.remove_enrolment(session=session, enrolment=entry)
     core_repo.audit(session=session, actor_person_id=actor, action="training.trainee_removed",
                     subject=f"class:{cls.code}", detail=f"enrolment {entry.id}")
+
+
+PAPER_CHANNEL = "paper"  # a sign-in the clerk recorded from the class's paper sheet
+
+
+def record_paper_signin(session: Session, *, settings: Settings, cls: TrainingClass, sess: ClassSession,
+                        entry: Enrolment, reason: str, actor: int | None, now: datetime) -> None:
+    """A trainee who signed the class's paper sheet (第十九条: the sheet the union keeps) but not in the chat,
+    recorded by the clerk once the session has begun, with the reason, audited; marked as from the sheet."""
+    if sess.class_id != cls.id or entry.class_id != cls.id:
+        raise NotFound(NOT_YOURS)
+    if now < signin_window(settings, sess)[0]:
+        raise RuleViolation(N_("This session has not begun yet: a sign-in is recorded from the sheet afterwards."))
+    if len(reason.strip()) < 2:
+        raise InvalidInput(N_("Please give the reason (for example: signed the paper sheet, phone flat)."))
+    _row, created = repo.sign_in(session=session, enrolment_id=entry.id or 0, session_id=sess.id or 0, at=now,
+                                 channel=PAPER_CHANNEL)
+    if not created:
+        raise Conflict(N_("{name} is already signed in for this session."), name=entry.name)
+    core_repo.audit(session=session, actor_person_id=actor, action="signin.paper_recorded",
+                    subject=f"class:{cls.code}", detail=f"session {sess.id} enrolment {entry.id}: {reason.strip()[:200]}")
 
 
 def unlink_trainee(session: Session, *, cls: TrainingClass, entry: Enrolment, actor: int | None) -> int:

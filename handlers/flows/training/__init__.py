@@ -10,7 +10,8 @@ and sub-flows it calls with the selected class (``call(..., args={"code": ...})`
     (``Flow.park``: :func:`handlers.flows.training.register.park`) and offered at ``pick`` as "resume".
     act ─> approve (第十八条) | details | import (附件4) | exports (附件4, 附件6) | employment rate (第七条)
          | attendance, code + QR, sign-in sheet, change: a session picked first
-         | training_session (add; or change: move, place, cancel) | training_trainee | training_remove
+         | training_session (add; or change: move, place, cancel) | training_paper_signin (from the sheet)
+         | training_trainee | training_remove
          | training_certificate (第二十一条) | training_outcome
 
 The operations the command line shares (validation, saving, audit, notifications) are in
@@ -47,7 +48,14 @@ from handlers.flows.training.register import (
     resume,
 )
 from handlers.flows.training.register import start as start_form
-from handlers.flows.training.sessions import PICK_SESSION, PICK_STATES, SESSION, SESSION_FLOW
+from handlers.flows.training.sessions import (
+    PAPER,
+    PAPER_FLOW,
+    PICK_SESSION,
+    PICK_STATES,
+    SESSION,
+    SESSION_FLOW,
+)
 from handlers.flows.training.trainees import (
     CERTIFICATE,
     CERTIFICATE_FLOW,
@@ -62,6 +70,7 @@ from handlers.flows.training.trainees import (
 )
 from handlers.i18n import N_
 from handlers.services import training
+from handlers.services.signin_codes import signin_window
 from handlers.types import Reply
 from storage import repo_training as repo
 
@@ -99,7 +108,8 @@ def _ask_act(ctx: Ctx) -> Reply:
     options = [("details", _("Class details")), ("session", _("Add a session")),
                ("trainee", _("Add a trainee to the roster")),
                ("remove", _("Take a trainee off the roster, or unlink their chat account")),
-               ("attendance", _("Attendance of a session")), ("change", _("Change or cancel a session")),
+               ("attendance", _("Attendance of a session")), ("paper", _("Record a sign-in from the paper sheet")),
+               ("change", _("Change or cancel a session")),
                ("code", _("Show the sign-in code and QR")), ("x:roster", _("Export the roster (Annex 4)")),
                ("x:signin", _("Export a sign-in sheet")), ("x:employment", _("Export employment (Annex 6)")),
                ("cert", _("Record certificates")), ("outcome", _("Record an employment outcome")),
@@ -113,8 +123,8 @@ def _ask_act(ctx: Ctx) -> Reply:
 
 STATES_OF = {"approve": "approve_by", "import": "import"}
 SUB_FLOWS = {"session": SESSION_FLOW, "trainee": TRAINEE_FLOW, "cert": CERTIFICATE_FLOW, "outcome": OUTCOME_FLOW,
-             "remove": REMOVE_FLOW}
-NEEDS_TRAINEES = frozenset({"cert", "outcome", "remove"})
+             "remove": REMOVE_FLOW, "paper": PAPER_FLOW}
+NEEDS_TRAINEES = frozenset({"cert", "outcome", "remove", "paper"})
 
 
 def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
@@ -135,6 +145,9 @@ def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
         if not repo.sessions_of(session=ctx.session, class_id=cls.id or 0):
             return goto("act", Reply(text=_("The class has no sessions yet. Add one first.")))
         return goto(PICK_SESSION[action])
+    if action == "paper" and not any(signin_window(ctx.settings, s)[0] <= ctx.now
+                                     for s in repo.sessions_of(session=ctx.session, class_id=cls.id or 0)):
+        return goto("act", Reply(text=_("No session of the class has begun yet.")))
     if action in NEEDS_TRAINEES and not repo.enrolments_of(session=ctx.session, class_id=cls.id or 0):
         return goto("act", Reply(text=_("The roster is empty. Add trainees first.")))
     if action in SUB_FLOWS:
@@ -180,4 +193,4 @@ TRAINING_CLERK = Flow(
         **PICK_STATES,
     },
 )
-FLOWS = (TRAINING_CLERK, SESSION, TRAINEE, REMOVE, CERTIFICATE, OUTCOME)
+FLOWS = (TRAINING_CLERK, SESSION, PAPER, TRAINEE, REMOVE, CERTIFICATE, OUTCOME)

@@ -23,7 +23,7 @@ from handlers.flows.training.common import (
 from handlers.i18n import N_
 from handlers.services import training
 from handlers.services.errors import ServiceError
-from handlers.services.signin_codes import session_label
+from handlers.services.signin_codes import session_label, signin_window
 from handlers.services.training import parse_date, parse_times
 from handlers.types import Reply
 from storage import repo_training as repo
@@ -190,3 +190,72 @@ SESSION = Flow(
     },
 )
 
+
+
+# -- a sign-in recorded from the class's paper sheet ----------------------------------------------------------
+PAPER_FLOW = "training_paper_signin"
+
+
+@dataclass
+class PaperSlots:
+    session_id: int = 0
+    entry: int = 0
+
+
+def _paper(ctx: Ctx) -> PaperSlots:
+    return ctx.slots(PaperSlots)
+
+
+def _ask_paper_session(ctx: Ctx) -> Reply:
+    cls = my_class(ctx)
+    begun = [s for s in repo.sessions_of(session=ctx.session, class_id=cls.id or 0)
+             if signin_window(ctx.settings, s)[0] <= ctx.now]  # a sheet is signed in class: none ahead
+    return choices_reply(ctx._("A trainee signed the paper sheet but not here: which session?"),
+                         [(f"s:{s.id}", f"{session_label(s)} {s.place}") for s in begun[-30:]])
+
+
+def _on_paper_session(ctx: Ctx, answer: Answer) -> Outcome:
+    _cls, sess = _picked(ctx, answer)
+    _paper(ctx).session_id = sess.id or 0
+    return goto("trainee")
+
+
+def _ask_paper_trainee(ctx: Ctx) -> Reply:
+    cls = my_class(ctx)
+    present = repo.attendance_of_session(session=ctx.session, session_id=_paper(ctx).session_id)
+    missing = [e for e in repo.enrolments_of(session=ctx.session, class_id=cls.id or 0) if (e.id or 0) not in present]
+    return choices_reply(ctx._("Who? (the trainees not signed in for this session)"),
+                         [(f"e:{e.id}", e.name) for e in missing])
+
+
+def _on_paper_trainee(ctx: Ctx, answer: Answer) -> Outcome:
+    entry = repo.get_enrolment(session=ctx.session, enrolment_id=int((answer.value or "e:0")[2:]))
+    if entry is None or entry.class_id != my_class(ctx).id:
+        raise not_an_option(ctx)
+    _paper(ctx).entry = entry.id or 0
+    return goto("reason")
+
+
+def _on_paper_reason(ctx: Ctx, answer: Answer) -> Outcome:
+    cls = my_class(ctx)
+    sess = repo.get_session(session=ctx.session, session_id=_paper(ctx).session_id)
+    entry = repo.get_enrolment(session=ctx.session, enrolment_id=_paper(ctx).entry)
+    if sess is None or entry is None:
+        return finish(Reply(text=ctx._("This session or trainee is no longer there.")))
+    service(ctx, training.record_paper_signin, ctx.session, settings=ctx.settings, cls=cls, sess=sess, entry=entry,
+            reason=answer.text, actor=ctx.person_id, now=ctx.now)
+    return finish(Reply(text=ctx._("Recorded from the paper sheet: {name}, session {when}. The sign-in sheet marks it "
+                                   "as such.", name=entry.name, when=session_label(sess))))
+
+
+PAPER = Flow(
+    name=PAPER_FLOW, title=N_("Record a sign-in from the paper sheet"), start="session", enter=enter_clerk,
+    enter_to=(), roles=CLERKS, in_menu=False,
+    states={
+        "session": state(_ask_paper_session, _on_paper_session, "trainee"),
+        "trainee": state(_ask_paper_trainee, _on_paper_trainee, "reason"),
+        "reason": state(lambda ctx: Reply(text=ctx._("Why was it not signed here? (for example: signed the paper "
+                                                     "sheet, phone flat) It is kept in the audit trail.")),
+                        _on_paper_reason, free_text=True),
+    },
+)
