@@ -409,6 +409,11 @@ def without_talk(text: str) -> str:
     return out.strip()
 
 
+def names_a_subject(text: str) -> bool:
+    """``text`` names one of the measures' subjects (training, a studio, a certificate, a deadline ...)."""
+    return _TOPIC.search(text.lower()) is not None
+
+
 def asked_language(text: str) -> str | None:
     """"zh" or "en" when the message asks for that language."""
     said = meaning(text)

@@ -30,11 +30,11 @@ from handlers.choices import (
     word_forms,
 )
 from handlers.errors import Invalid
-from handlers.fields import BACK, SAVE, SKIP, reads_as_question, word_of
+from handlers.fields import BACK, NOT_AN_ANSWER, SAVE, SKIP, reads_as_question, word_of
 from handlers.flow import LANGUAGE_SET, Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
 from handlers.i18n import N_, translator
 from handlers.menus import Menus
-from handlers.own_words import CANCEL, MENU, asked_language, asked_word
+from handlers.own_words import CANCEL, MENU, asked_language, asked_word, names_a_subject
 from handlers.own_words import small_talk as talk_of
 from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, REPLIES, THANKS, THANKS_AT_STEP, locale_of
 from handlers.types import Choice, Reply
@@ -300,6 +300,12 @@ class Router(Menus):
                 # Not an answer to the step but a question the measures answer: answered, and the step asked
                 # again where it was (no retry counted).
                 return [*aside, self._ask(ctx, conv, flow, state_name, conv.retries)]
+            if choice is None and len(text.strip()) >= ASIDE_MIN and reads_as_question(text) \
+                    and names_a_subject(text) and bad.message != _(NOT_AN_ANSWER):
+                # A question on a subject of the measures that they do not answer ("签到要带什么" at the class
+                # code): said so, not met with the step's own complaint as if it were a wrong answer (no retry
+                # counted). ("随便说点什么" names no subject: the step's complaint, as before.)
+                return [Reply(text=_(NOT_AN_ANSWER)), self._ask(ctx, conv, flow, state_name, conv.retries)]
             retries = conv.retries + 1
             if retries > state.max_retries:
                 return self.show_menu(ctx, conv, _("{why} We seem to be stuck, so I have stopped this step. You can "

@@ -578,3 +578,15 @@ def test_a_clerk_records_a_sign_in_from_the_paper_sheet(person, engine, clock) -
     clerk.say(choice="paper")
     clerk.say(choice=f"s:{sid}")
     assert "鲍勃" not in {c.label for c in clerk.replies[-1].choices}  # signed in now: not offered again
+
+
+def test_a_question_at_the_class_code_is_said_to_be_one_not_a_wrong_code(person) -> None:
+    """"签到要带什么" where the class code is asked: a question the measures do not answer is said to be one (and a
+    person offered), not met with "type the class code" as if it were a wrong code; the step waits."""
+    from handlers.fields import NOT_AN_ANSWER
+    from handlers.i18n import translator
+
+    fay = person("fay")
+    fay.say("签到")
+    fay.say("签到要带什么")
+    assert translator("zh")(NOT_AN_ANSWER) in fay.text and "班级编号" in fay.text, fay.text
