@@ -88,7 +88,7 @@ _TOPIC = re.compile(
     r"canteen|salary|wage|insurance|union member|application|apply|applicant|hukou|attendance|title|award|prize|"
     r"patent|rule|station|leader|team|judge|review|committee|equity|material|company|morals")
 # The subjects a cue may name itself ("退出这个申报流程", "abort this application").
-_CUE_TOPIC = re.compile(r"申报|申请|资格|截止|我(?:报|交)的|application|eligib")
+_CUE_TOPIC = re.compile(r"申报|申请|资格|截止|我(?:报|交)的|我那个|application|eligib")
 # A question of its own (once the cue's words are taken out).
 _ASKS = re.compile(
     r"什么|啥|哪|多少|(?<![好前这那])几[点天次个号岁年时张位]|为什么|为啥|是否|会不会|要不要|能不能|可不可以|有没有|是不是|怎么|咋|如何|多久|"
@@ -173,7 +173,11 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:where|how) (?:is|are) my (?:application|case|nomination)s?|(?:status|progress) of my "
         r"(?:application|case|nomination)|(?:my )?application(?:'s)? (?:status|progress)|my (?:case|nomination)(?:'s)? "
         r"(?:status|progress)|(?:check|see|track|follow)(?: on| up on)? my (?:application|case)|^status$|"
-        r"^my applications?$")),
+        r"^my applications?$|how'?s my (?:application|case|nomination)|(?:any )?(?:news|update) (?:on|about|of) my "
+        r"(?:application|case|nomination)|what stage is my (?:application|case)|has my [^,.]{0,30}?"
+        r"(?:application|nomination) been (?:approved|accepted|reviewed|rejected|decided)|"
+        r"(?:申请|申报)[^，,]{0,4}有(?:没有)?(?:消息|结果|进展)了?(?:没得|没有|没|吗)?$|"
+        r"我(?:那个|的)[^，,]{0,6}?(?:评上|批下来|通过|选上)了?(?:没得|没有|没|吗)$")),
     (HUMAN, re.compile(
         r"(?:找|转|转接|接|联系|叫|喊|换|让|要|跟|和|同|请|转个|搵|揾)[^，,]{0,10}"
         r"(?:人工(?!智能)|客服|真人|活人|工作人员|同志|办事员|经办人员?|real person|human|agent|staff|union officer)|"

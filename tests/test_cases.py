@@ -369,7 +369,9 @@ def test_applicant_sees_only_their_own_cases(person) -> None:
 
 
 @pytest.mark.parametrize("asked", ["我报的那个工匠咋个样了", "我的申请到哪一步了", "查一下我的申报", "status?",
-                                   "Where is my application?", "what is the status of my application"])
+                                   "Where is my application?", "what is the status of my application",
+                                   "how's my application going", "any news on my application?", "我的申报有消息没得",
+                                   "我那个工匠评上没有", "what stage is my application at"])
 def test_ones_application_asked_for_in_ones_own_words_shows_it(person, asked) -> None:
     """However the applicant asks for their application's progress, they see it, in the middle of a check too
     (and the check goes on after); once registered, the link code is one line, not the first-time explanation."""

@@ -186,6 +186,8 @@ def test_a_head_count_typed_a_step_early_is_kept_not_read_as_days_or_yuan(person
     eve = person("eve", locale="en")
     eve.say("/subsidy")
     eve.say("1")
+    eve.say("10 days")  # no amount of yuan either
+    assert "does not depend on the number of days" in eve.text
     eve.say("45 trainees")
     assert "Noted: 45 trainees" in eve.text and "subsidy standard per trainee" in eve.text
     eve.say("1000")

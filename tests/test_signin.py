@@ -541,6 +541,8 @@ def test_a_trainee_not_yet_linked_sees_the_sessions_of_the_class_by_its_code(per
     eve = person("eve")
     eve.say("我的课表")
     assert "暂未查到您所在的培训班" in eve.text
+    eve.say("班级编号在哪里看")  # no code in it: not echoed back as one
+    assert "没有编号为" not in eve.text and "向跟班的工作人员索取" in eve.text, eve.text
     eve.say("KM0000")
     assert "没有编号为 KM0000 的培训班" in eve.text
     eve.say(code.lower())
@@ -573,6 +575,7 @@ def test_a_clerk_records_a_sign_in_from_the_paper_sheet(person, engine, clock) -
     with Session(engine) as s:
         (row,) = s.exec(select(Attendance).where(Attendance.session_id == sid)).all()
         assert row.channel == "paper" and SIGNIN_CHANNELS["paper"].startswith("纸质签到表")
+        assert repo.as_utc(row.signed_at).astimezone(clock.now.tzinfo).strftime("%H:%M") == "09:00"  # the session's
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "signin.paper_recorded")).one()
         assert "手机没电" in event.detail
     clerk.say(choice="paper")

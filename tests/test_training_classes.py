@@ -230,8 +230,9 @@ def test_a_trainee_added_by_mistake_is_taken_off_but_not_one_with_sign_ins(perso
     picks = {c.label: c.value for c in clerk.replies[-1].choices}
     clerk.say(choice=picks["张三"])
     assert make_id(1) not in clerk.text and make_id(1)[-4:] in clerk.text  # masked
-    clerk.say(choice="yes")
-    assert "cannot be taken off" in clerk.text and "sign-ins (1)" in clerk.text and "stay (Art. 19, 21)" in clerk.text
+    # Said before anything is asked: no "take them off?" that is then refused.
+    assert "sign-ins (1)" in clerk.text and "stay on the roster" in clerk.text and "yes" not in clerk.choice_values()
+    clerk.say(choice="no")
     clerk.say(choice="remove")
     clerk.say(choice=picks["李四"])
     clerk.say(choice="no")
@@ -704,7 +705,7 @@ def test_a_form_left_unsaved_is_kept_and_goes_on_where_it_stopped(person, engine
     assert f"kept with its {stop} of 19 answers" in clerk.text, clerk.text
     assert columns_holding(engine, "13800001111") == []  # kept as the conversation held it: encrypted
     clerk.say("培训班管理")
-    assert clerk.choice_values()[0] == "resume" and f"{stop} of 19 answers" in clerk.text
+    assert clerk.choice_values()[-1] == "resume" and f"{stop} of 19 answers" in clerk.text  # last: classes keep their numbers
     clerk.say(choice="resume")
     assert "How many trainees are" in clerk.text  # the first question not answered
     for key, kind, _prompt in FORM[stop:]:
@@ -842,8 +843,28 @@ def test_a_roster_line_pasted_whole_at_the_id_question(person, engine) -> None:
     assert "Noted: 王小明" in clerk.text and make_id(7) not in clerk.text and "employed" in clerk.choice_values()
     clerk.say(choice="employed")
     clerk.say("-")
+    assert "王小明" in clerk.text and "added to the roster" in clerk.text  # the phone pasted is not asked again
+    clerk.say("/classes")
+    clerk.say(code)
+    clerk.say(choice="trainee")
+    clerk.say(f"Wang Lei, {make_id(8)}")  # a name in Latin letters, no phone
+    assert "Noted: Wang Lei" in clerk.text
+    clerk.say(choice="migrant")
+    clerk.say("-")
     clerk.say("0871 6512 3456")  # 附件4's 联系方式 may be a landline
     with Session(engine) as s:
-        (e,) = repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id)
-        assert e.name == "王小明" and e.id_hash == repo.id_hash(KEY, make_id(7))
-        assert repo.reveal(KEY, e.phone_enc) == "0871-65123456"
+        first, second = repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id)
+        assert first.name == "王小明" and first.id_hash == repo.id_hash(KEY, make_id(7))
+        assert repo.reveal(KEY, first.phone_enc) == "13812345678"
+        assert second.name == "Wang Lei" and repo.reveal(KEY, second.phone_enc) == "0871-65123456"
+
+
+def test_a_new_class_form_says_it_will_replace_the_one_kept(person) -> None:
+    clerk = person("bob", clerk=UNIT, locale="en")
+    clerk.say("培训班管理")
+    clerk.say(choice="new")
+    clerk.say(choice="upgrade")
+    clerk.say("menu")
+    clerk.say("培训班管理")
+    clerk.say(choice="new")
+    assert "kept before stays until this one is registered or left unsaved" in clerk.text

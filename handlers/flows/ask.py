@@ -249,6 +249,29 @@ def _programmes_in(text: str) -> tuple[set[str], str]:
     return named, rest
 
 
+def _swapped(question: str, name: str) -> str:
+    """``question`` with the first programme it names replaced by ``name`` where it stood ("is there an age limit
+    for craftsman?" -> "... for technician workstation?"), and any other named left out."""
+    from knowledge.search import index
+
+    text = question.lower() if question.isascii() else question
+    spans = []
+    for word, _measure in (*index().cues, *_EN_CUES):  # longest first, as _programmes_in reads them
+        at = text.find(word)
+        while at >= 0:
+            if not any(a < at + len(word) and at < b for a, b in spans):
+                spans.append((at, at + len(word)))
+            at = text.find(word, at + len(word))
+    if not spans:
+        return f"{name} {text}"
+    spans.sort()
+    out, last = [], 0
+    for i, (a, b) in enumerate(spans):
+        out += [text[last:a], name if i == 0 else ""]
+        last = b
+    return " ".join("".join([*out, text[last:]]).split())
+
+
 def _named_alone(text: str) -> set[str]:
     """The programmes ``text`` names when it says nothing else ("那创新工作室呢"); empty otherwise."""
     named, rest = _programmes_in(FOLLOW_UP.sub("", text.strip(), count=1))
@@ -265,12 +288,11 @@ def _same_question_of(ctx: Ctx, text: str, locale: str) -> list[Reply] | None:
     # The question before (not another follow-up of this kind: "技师工作站呢" after "那创新工作室呢" asks the same).
     previous = next((t.strip()[:PREVIOUS_MAX] for t in reversed(ctx.recent)
                      if t.strip() != text.strip() and len(t.strip()) >= 4 and not _named_alone(t)), "")
-    before, question = _programmes_in(previous) if previous else (set(), "")
+    before, _rest = _programmes_in(previous) if previous else (set(), "")
     if not before or named <= before:
         return None
     (programme,) = named
-    # The programme's name in the previous question's language: its words are what is searched.
-    swapped = f"{PROGRAMME_NAMES[written_in_english(previous)][programme]} {' '.join(question.split())}"
+    swapped = _swapped(previous, PROGRAMME_NAMES[written_in_english(previous)][programme])
     again = answer(swapped, locale=locale, contact=ctx.settings.human_contact)
     if again.result.abstained or not again.result.hits or again.result.hits[0].measure != programme:
         return None  # (an answer from another programme's measure would read as this one's)

@@ -402,6 +402,9 @@ def _on_schedule_class(ctx: Ctx, answer: Answer) -> Outcome:
     cls = repo.get_class(session=ctx.session, code=normalize_code(answer.text))
     if cls is None:
         cls, _code = _codes_in(ctx, answer.text)
+    if cls is None and not _CODE_LIKE.search(answer.text):  # "班级编号在哪里看": no code in it to echo back
+        raise Invalid(ctx._("Please type the class code from your notice (for example KM2603). If you have none, "
+                            "ask the staff who follow your class, or type 'human' to reach a person."))
     if cls is None:
         raise Invalid(ctx._("There is no class with code {code}. Please check the code on your notice.",
                             code=normalize_code(answer.text)[:16] or "-"))

@@ -96,6 +96,8 @@ def _ask_standard(ctx: Ctx) -> Reply:
 
 
 def _on_standard(ctx: Ctx, answer: Answer) -> Outcome:
+    if _DAYS_SAID.search(answer.text):  # "10天" is no amount of yuan either
+        raise Invalid(ctx._("The subsidy of this project does not depend on the number of days."))
     if _HEADS_SAID.search(answer.text):  # "45 trainees" is no amount of yuan: kept, and the standard asked again
         ctx.data["trainees"] = _count(ctx, answer, N_("trainees"))
         return goto("standard", Reply(text=ctx._("Noted: {n} trainees.", n=ctx.data["trainees"])))

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy.exc import IntegrityError
@@ -351,7 +352,9 @@ def record_paper_signin(session: Session, *, settings: Settings, cls: TrainingCl
         raise RuleViolation(N_("This session has not begun yet: a sign-in is recorded from the sheet afterwards."))
     if len(reason.strip()) < 2:
         raise InvalidInput(N_("Please give the reason (for example: signed the paper sheet, phone flat)."))
-    _row, created = repo.sign_in(session=session, enrolment_id=entry.id or 0, session_id=sess.id or 0, at=now,
+    # Signed on paper in class: the session's start is the time of record, not the clerk's typing.
+    started = datetime.combine(sess.day, sess.start, ZoneInfo(settings.timezone))
+    _row, created = repo.sign_in(session=session, enrolment_id=entry.id or 0, session_id=sess.id or 0, at=started,
                                  channel=PAPER_CHANNEL)
     if not created:
         raise Conflict(N_("{name} is already signed in for this session."), name=entry.name)

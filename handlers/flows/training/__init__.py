@@ -20,6 +20,8 @@ The operations the command line shares (validation, saving, audit, notifications
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, choices_reply, goto
 from handlers.flows.training.common import (
     CLERKS,
@@ -80,15 +82,21 @@ __all__ = ["FLOWS", "FORM", "TRAINING_CLERK"]
 def _ask_pick(ctx: Ctx) -> Reply:
     classes = repo.classes_of_unit(session=ctx.session, unit=ctx.clerk_unit)
     kept = kept_form(ctx)
-    options = [*([kept] if kept else []), ("new", ctx._("Register a new class"))]
+    options = [("new", ctx._("Register a new class"))]
     options += [(f"c:{c.code}", f"{c.code} {c.trade} {c.start_date:%Y-%m-%d}") for c in classes[:20]]
+    options += [kept] if kept else []  # last: the classes keep their numbers
     return choices_reply(ctx._("Training classes of {unit}: choose one, type its code, or register a new one.",
                                unit=ctx.clerk_unit), options)
 
 
 def _on_pick(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.value == "new":
-        return start_form(ctx)
+        outcome = start_form(ctx)
+        if repo.parked_class_form(session=ctx.session, person_id=ctx.person_id) is None:
+            return outcome
+        return replace(outcome, replies=(Reply(text=ctx._(
+            "The class form kept before stays until this one is registered or left unsaved, which replaces it.")),
+            *outcome.replies))
     if answer.value == "resume":
         return resume(ctx)
     ctx.slots(ClassSlots).code = answer.value[2:] if answer.value else answer.text.strip().upper()

@@ -67,6 +67,7 @@ class TraineeSlots:
     name: str = ""
     category: str = ""
     unit: str = ""
+    phone_enc: str = ""  # a phone pasted with the ID number, encrypted as the ID is
 
 
 def _trainee(ctx: Ctx) -> TraineeSlots:
@@ -77,9 +78,10 @@ def _ask_id(ctx: Ctx) -> Reply:
     return Reply(text=ctx._("ID number of the trainee?"))
 
 
-# A roster line pasted whole ("王小明 530102199003070016 13812345678"): the ID number in it, and the name before it.
+# A roster line pasted whole ("王小明 530102199003070016 13812345678"): the ID number in it, the name before it, a
+# phone after it.
 _ID_IN_LINE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
-_NAME_IN_LINE = re.compile(r"^\s*([\u4e00-\u9fff·]{2,10})[\s,，、:：]")
+_SEPARATORS = " \t,，、:：;；|"
 
 
 def _on_id(ctx: Ctx, answer: Answer) -> Outcome:
@@ -94,12 +96,19 @@ def _on_id(ctx: Ctx, answer: Answer) -> Outcome:
     if repo.find_by_id_hash(session=ctx.session, class_id=cls.id or 0,
                             hashed=repo.id_hash(ctx.settings.data_key, value)):  # said before more is asked
         raise Invalid(ctx._("This person is already on the roster of class {code}.", code=cls.code))
-    _trainee(ctx).id_enc = encrypt(ctx.settings.data_key, value)
-    if pasted is not None and (name := _NAME_IN_LINE.match(answer.text)) is not None:
-        _trainee(ctx).name = service(ctx, training.parse_field, "name", name.group(1))
-        return goto("category", Reply(text=ctx._("Noted: {name}, ID number {id}.", name=_trainee(ctx).name,
-                                                 id=mask_id(value))))
-    return goto("name")
+    t = _trainee(ctx)
+    t.id_enc = encrypt(ctx.settings.data_key, value)
+    if pasted is None:
+        return goto("name")
+    line = re.sub(r"[\s-]", " ", answer.text)
+    before, after = line[:pasted.start()].strip(_SEPARATORS), line[pasted.end():].strip(_SEPARATORS)
+    if after and valid_phone(after):
+        t.phone_enc = encrypt(ctx.settings.data_key, service(ctx, training.parse_field, "phone", after))
+    try:
+        t.name = training.parse_field("name", before)
+    except ServiceError:
+        return goto("name")  # no name before it: asked
+    return goto("category", Reply(text=ctx._("Noted: {name}, ID number {id}.", name=t.name, id=mask_id(value))))
 
 
 def _on_name(ctx: Ctx, answer: Answer) -> Outcome:
@@ -122,15 +131,21 @@ def _on_category(ctx: Ctx, answer: Answer) -> Outcome:
 def _on_unit(ctx: Ctx, answer: Answer) -> Outcome:
     text = answer.text.strip()
     _trainee(ctx).unit = "" if skipped(text) else text[:100]
+    if _trainee(ctx).phone_enc:  # pasted with the ID number: not asked again
+        return _added(ctx, repo.reveal(ctx.settings.data_key, _trainee(ctx).phone_enc))
     return goto("phone")
 
 
 def _on_phone(ctx: Ctx, answer: Answer) -> Outcome:
-    cls, text, t = my_class(ctx), answer.text.strip(), _trainee(ctx)
+    text = answer.text.strip()
     if not skipped(text) and not valid_phone(text):  # 附件4's 联系方式: a mobile, or a landline as written
         raise Invalid(ctx._("Please type a mobile number (11 digits) or a landline such as 0871-65123456, or '-' "
                             "to skip."))
-    phone = "" if skipped(text) else service(ctx, training.parse_field, "phone", text)
+    return _added(ctx, "" if skipped(text) else service(ctx, training.parse_field, "phone", text))
+
+
+def _added(ctx: Ctx, phone: str) -> Outcome:
+    cls, t = my_class(ctx), _trainee(ctx)
     id_number = repo.reveal(ctx.settings.data_key, t.id_enc)
     line = repo.RosterLine(name=t.name, sex=id_sex(id_number), id_number=id_number, category=t.category,
                            unit=t.unit, trade=cls.trade, phone=phone)
@@ -292,9 +307,15 @@ OUTCOME = Flow(
 def _ask_remove(ctx: Ctx) -> Reply:
     entry = _entry(ctx)
     id_number = repo.reveal(ctx.settings.data_key, entry.id_enc)
-    options = [("yes", ctx._("Yes, take them off")), ("no", ctx._("No, keep them"))]
-    if entry.person_id is not None:  # someone else may have proved this ID number: the line freed, not removed
-        options.insert(1, ("unlink", ctx._("Keep them, but unlink the chat account that signed in as them")))
+    unlink = [("unlink", ctx._("Keep them, but unlink the chat account that signed in as them"))] \
+        if entry.person_id is not None else []  # someone else may have proved this ID number: the line freed
+    signed = repo.signins_of(session=ctx.session, enrolment_id=entry.id or 0)
+    if signed or entry.hr_cert_no or entry.union_cert_no or entry.employed is not None:  # said before asked
+        return choices_reply(ctx._("{name} ({id}) has sign-ins ({n}), certificates or an employment outcome on "
+                                   "record, so they stay on the roster of class {code} (Art. 19, 21).",
+                                   name=entry.name, id=mask_id(id_number), n=signed, code=my_class(ctx).code),
+                             [*unlink, ("no", ctx._("No, keep them"))])
+    options = [("yes", ctx._("Yes, take them off")), *unlink, ("no", ctx._("No, keep them"))]
     return choices_reply(ctx._("Take {name} ({id}) off the roster of class {code}?", name=entry.name,
                                id=mask_id(id_number), code=my_class(ctx).code), options)
 
