@@ -670,6 +670,9 @@ def test_registration_is_a_form_with_back_skip_and_save(person) -> None:
     clerk.say("昆明市职业技能培训中心")
     clerk.say("save")
     assert "kept with its 2 of 19 answers" in clerk.text and "not registered" in clerk.text
+    clerk.say("培训班管理")
+    clerk.say(choice="new")  # a second form: the one kept is said to be replaced if this one is left unsaved
+    assert "kept before stays until this one is registered or left unsaved" in clerk.text
 
 
 def _answer(clerk, form: dict, key: str, kind: str) -> None:  # type: ignore[no-untyped-def]
@@ -858,13 +861,3 @@ def test_a_roster_line_pasted_whole_at_the_id_question(person, engine) -> None:
         assert repo.reveal(KEY, first.phone_enc) == "13812345678"
         assert second.name == "Wang Lei" and repo.reveal(KEY, second.phone_enc) == "0871-65123456"
 
-
-def test_a_new_class_form_says_it_will_replace_the_one_kept(person) -> None:
-    clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("培训班管理")
-    clerk.say(choice="new")
-    clerk.say(choice="upgrade")
-    clerk.say("menu")
-    clerk.say("培训班管理")
-    clerk.say(choice="new")
-    assert "kept before stays until this one is registered or left unsaved" in clerk.text
