@@ -255,7 +255,7 @@ def _swapped(question: str, name: str) -> str:
     from knowledge.search import index
 
     text = question.lower() if question.isascii() else question
-    spans = []
+    spans: list[tuple[int, int]] = []
     for word, _measure in (*index().cues, *_EN_CUES):  # longest first, as _programmes_in reads them
         at = text.find(word)
         while at >= 0:
