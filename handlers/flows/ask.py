@@ -5,7 +5,9 @@ the assistant abstains and offers a person (see :mod:`handlers.answering`). A sh
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 
 from handlers.answering import PROGRAMME_NAMES, Asked, answer, prefetch, reply_locale, written_in_english
 from handlers.flow import Ctx
@@ -220,9 +222,11 @@ def _previous_question(ctx: Ctx, text: str) -> str:
     return _previous(ctx, text)
 
 
-def _previous(ctx: Ctx, text: str) -> str:
+def _previous(ctx: Ctx, text: str, skip: Callable[[str], object] | None = None) -> str:
+    """The person's last message before ``text`` that is a question of its own (and not one ``skip`` names)."""
     for earlier in reversed(ctx.recent):
-        if earlier.strip() != text.strip() and len(earlier.strip()) >= 4 and not earlier.strip().isdigit():
+        if earlier.strip() != text.strip() and len(earlier.strip()) >= 4 and not earlier.strip().isdigit() \
+                and not (skip and skip(earlier)):
             return earlier.strip()[:PREVIOUS_MAX]
     return ""
 
@@ -237,12 +241,18 @@ _FILLER = re.compile(r"\b(?:and|for|the|what|about|how|of|a|an|then|so|in|case)\
                      re.IGNORECASE)
 
 
-def _programmes_in(text: str) -> tuple[set[str], str]:
-    """The programmes ``text`` names (its cue words, Chinese and English, longest first) and what is left."""
+@cache
+def _cues() -> tuple[tuple[str, str], ...]:
+    """The programmes' cue words, the index's Chinese ones (longest first) then the English ones."""
     from knowledge.search import index
 
+    return (*index().cues, *_EN_CUES)
+
+
+def _programmes_in(text: str) -> tuple[set[str], str]:
+    """The programmes ``text`` names (its cue words, Chinese and English, longest first) and what is left."""
     rest, named = text.lower(), set()
-    for word, measure in (*index().cues, *_EN_CUES):
+    for word, measure in _cues():
         if word in rest:
             named.add(measure)
             rest = rest.replace(word, " ")
@@ -252,11 +262,9 @@ def _programmes_in(text: str) -> tuple[set[str], str]:
 def _swapped(question: str, name: str) -> str:
     """``question`` with the first programme it names replaced by ``name`` where it stood ("is there an age limit
     for craftsman?" -> "... for technician workstation?"), and any other named left out."""
-    from knowledge.search import index
-
     text = question.lower() if question.isascii() else question
     spans: list[tuple[int, int]] = []
-    for word, _measure in (*index().cues, *_EN_CUES):  # longest first, as _programmes_in reads them
+    for word, _measure in _cues():  # longest first, as _programmes_in reads them
         at = text.find(word)
         while at >= 0:
             if not any(a < at + len(word) and at < b for a, b in spans):
@@ -286,8 +294,7 @@ def _same_question_of(ctx: Ctx, text: str, locale: str) -> list[Reply] | None:
     if len(named) != 1:
         return None
     # The question before (not another follow-up of this kind: "技师工作站呢" after "那创新工作室呢" asks the same).
-    previous = next((t.strip()[:PREVIOUS_MAX] for t in reversed(ctx.recent)
-                     if t.strip() != text.strip() and len(t.strip()) >= 4 and not _named_alone(t)), "")
+    previous = _previous(ctx, text, skip=_named_alone)
     before, _rest = _programmes_in(previous) if previous else (set(), "")
     if not before or named <= before:
         return None

@@ -116,19 +116,26 @@ def said(ctx: Ctx, text: str) -> str | None:
 _CODE_LIKE = re.compile(r"[A-Za-z]{1,6}\s*-?\s*\d{2,}|\d{4,}")  # a class code as typed: KM2603, km 2603, 2603
 
 
-def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
-    if _restart(answer):
-        return goto("class")
-    cls = repo.get_class(session=ctx.session, code=normalize_code(answer.text))
+def _class_typed(ctx: Ctx, text: str) -> tuple[TrainingClass, str | None]:
+    """The class whose code ``text`` is or carries ("班级编号是KM2603"), and a sign-in code typed beside it; Invalid,
+    saying what is wanted, when there is none ("我没得签到码 老师没给", "班级编号在哪里看": no code to echo back)."""
+    cls = repo.get_class(session=ctx.session, code=normalize_code(text))
     code = None
-    if cls is None:  # a sentence round the code ("班级编号是KM2603"), maybe with the sign-in code too
-        cls, code = _codes_in(ctx, answer.text)
-    if cls is None and not _CODE_LIKE.search(answer.text):  # "我没得签到码 老师没给": no code in it to echo back
+    if cls is None:  # a sentence round the code, maybe with the sign-in code too
+        cls, code = _codes_in(ctx, text)
+    if cls is None and not _CODE_LIKE.search(text):
         raise Invalid(ctx._("Please type the class code from your notice (for example KM2603). If you have none, "
                             "ask the staff who follow your class, or type 'human' to reach a person."))
     if cls is None:
         raise Invalid(ctx._("There is no class with code {code}. Please check the code on your notice.",
-                            code=normalize_code(answer.text)[:16] or "-"))
+                            code=normalize_code(text)[:16] or "-"))
+    return cls, code
+
+
+def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
+    if _restart(answer):
+        return goto("class")
+    cls, code = _class_typed(ctx, answer.text)
     ctx.data["class_id"] = cls.id
     return _attempt_typed(ctx, cls, code)
 
@@ -366,15 +373,19 @@ def _certificate(ctx: Ctx) -> Outcome:
     return finish(Reply(text="\n".join(lines), citations=(cite(ctx, 21),)))
 
 
+def _class_line(ctx: Ctx, cls: TrainingClass) -> str:
+    return ctx._("Class {cls}: {trade}, {start} to {end}, {address}.", cls=cls.code, trade=cls.trade,
+                 start=f"{cls.start_date:%Y-%m-%d}", end=f"{cls.end_date:%Y-%m-%d}",
+                 address=cls.class_address or cls.training_unit)
+
+
 def _schedule(ctx: Ctx) -> Outcome:
     mine = _mine(ctx)
     if not mine:  # before the first sign-in: a class's sessions are no one's personal data, its code is enough
         return goto("class")
     lines = []
     for entry, cls in mine:
-        lines.append(ctx._("Class {cls}: {trade}, {start} to {end}, {address}.", cls=cls.code, trade=cls.trade,
-                           start=f"{cls.start_date:%Y-%m-%d}", end=f"{cls.end_date:%Y-%m-%d}",
-                           address=cls.class_address or cls.training_unit))
+        lines.append(_class_line(ctx, cls))
         for sess in repo.sessions_of(session=ctx.session, class_id=cls.id or 0):
             row = repo.attendance_of(session=ctx.session, enrolment_id=entry.id or 0, session_id=sess.id or 0)
             mark = (ctx._("signed in at {time}", time=local_time(ctx, row.signed_at)) if row else
@@ -399,18 +410,8 @@ def _ask_schedule_class(ctx: Ctx) -> Reply:
 
 
 def _on_schedule_class(ctx: Ctx, answer: Answer) -> Outcome:
-    cls = repo.get_class(session=ctx.session, code=normalize_code(answer.text))
-    if cls is None:
-        cls, _code = _codes_in(ctx, answer.text)
-    if cls is None and not _CODE_LIKE.search(answer.text):  # "班级编号在哪里看": no code in it to echo back
-        raise Invalid(ctx._("Please type the class code from your notice (for example KM2603). If you have none, "
-                            "ask the staff who follow your class, or type 'human' to reach a person."))
-    if cls is None:
-        raise Invalid(ctx._("There is no class with code {code}. Please check the code on your notice.",
-                            code=normalize_code(answer.text)[:16] or "-"))
-    lines = [ctx._("Class {cls}: {trade}, {start} to {end}, {address}.", cls=cls.code, trade=cls.trade,
-                   start=f"{cls.start_date:%Y-%m-%d}", end=f"{cls.end_date:%Y-%m-%d}",
-                   address=cls.class_address or cls.training_unit)]
+    cls, _code = _class_typed(ctx, answer.text)
+    lines = [_class_line(ctx, cls)]
     sessions = repo.sessions_of(session=ctx.session, class_id=cls.id or 0)
     lines += [f"  · {session_label(sess)} {sess.place}" for sess in sessions] or [
         ctx._("No sessions are scheduled yet; ask the staff who follow your class.")]
