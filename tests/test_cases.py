@@ -104,6 +104,17 @@ def _act(clerk, case_id: int, action: str) -> None:  # type: ignore[no-untyped-d
         clerk.say(choice="yes")
 
 
+# The craftsman's stages between the filing and the 公示 (第十一条 to 第十五条).
+BEFORE_PUBLICITY = ("preliminary", "review", "expert_review", "public_vote", "inspection", "leading_group")
+
+
+def _to_publicity(clerk, case_id: int) -> None:  # type: ignore[no-untyped-def]
+    """A craftsman case moved stage by stage up to the 公示, whose first day is asked next."""
+    for key in BEFORE_PUBLICITY:
+        _act(clerk, case_id, f"move:{key}")
+    _act(clerk, case_id, "move:publicity")
+
+
 def _notes(engine: Engine, person_name: str | None = None) -> list[dict]:
     with session_scope(engine) as s:
         rows = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "status").order_by(OutboxMessage.id)).all()
@@ -114,7 +125,7 @@ def test_craftsman_case_through_every_stage_with_english_notifications(person, e
     alice = person("alice", locale="en")
     bob = person("bob", clerk=KM)
     case_id = _open_case(bob, alice)
-    for key in ("preliminary", "review", "expert_review", "public_vote", "inspection", "leading_group"):
+    for key in BEFORE_PUBLICITY:
         _act(bob, case_id, f"move:{key}")
         assert "已办理" in bob.text and "已通知申报人" in bob.text
     _act(bob, case_id, "move:publicity")
@@ -498,9 +509,7 @@ def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person
     wang = person("wang")
     bob = person("bob", clerk=KM)
     case_id = _open_case(bob, wang)
-    for key in ("preliminary", "review", "expert_review", "public_vote", "inspection", "leading_group"):
-        _act(bob, case_id, f"move:{key}")
-    _act(bob, case_id, "move:publicity")
+    _to_publicity(bob, case_id)
     bob.say("2027年1月4日")
     assert "2027年法定节假日安排公布后即可确定截止日" in bob.text, bob.text
     with session_scope(engine) as s:
@@ -517,7 +526,7 @@ def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person
         assert s.get(Case, case_id).stage == "named"
     # The command line: no traceback for a date past the calendar.
     other = _open_case(bob, person("li"))
-    for key in ("preliminary", "review", "expert_review", "public_vote", "inspection", "leading_group"):
+    for key in BEFORE_PUBLICITY:
         assert cli(["case", "move", str(other), key, "--unit", KM, "--db", db_url]) == 0
     assert cli(["case", "move", str(other), "publicity", "--unit", KM, "--publicity-start", "2027-03-01",
                 "--db", db_url]) == 0
@@ -534,9 +543,7 @@ def test_a_notice_that_runs_into_the_next_year_names_that_years_calendar(person,
     wang = person("wang")
     bob = person("bob", clerk=KM)
     case_id = _open_case(bob, wang)
-    for key in ("preliminary", "review", "expert_review", "public_vote", "inspection", "leading_group"):
-        _act(bob, case_id, f"move:{key}")
-    _act(bob, case_id, "move:publicity")
+    _to_publicity(bob, case_id)
     bob.say("2026-12-28")
     assert "2027年法定节假日安排公布后" in bob.text and "2026年法定" not in bob.text, bob.text
     wang.say("/status")

@@ -17,7 +17,7 @@ from storage import repo_training as repo
 from storage.db import session_scope
 from storage.models import AuditEvent
 from storage.models_training import Attendance, ClassSession, Enrolment
-from tests.test_training_classes import KEY, UNIT, class_form, make_id
+from tests.test_training_classes import KEY, UNIT, at_class, class_form, make_id
 
 ALICE, BOB, CAROL = make_id(1), make_id(2, female=True), make_id(3)
 
@@ -210,9 +210,7 @@ def test_same_id_in_another_class_binds_without_asking(person, engine, clock) ->
 def test_payload_from_qr_or_deep_link(person, engine, clock) -> None:
     code, sid = setup_class(engine)
     clerk = person("teacher", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="code")
+    at_class(clerk, code, "code")
     clerk.say("1")
     shown = code_now(engine, sid, clock)
     (image,) = clerk.replies[0].attachments
@@ -243,9 +241,7 @@ def test_live_attendance_and_signin_sheet(person, engine, clock) -> None:
     clock.advance(minutes=2)
     sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
     clerk = person("teacher", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="attendance")
+    at_class(clerk, code, "attendance")
     clerk.say("1")
     assert "1 of 3 signed in" in clerk.text and "Present: 爱丽丝 09:02" in clerk.text
     assert "Missing: 鲍勃, 卡罗" in clerk.text
@@ -266,9 +262,7 @@ def test_live_attendance_and_signin_sheet(person, engine, clock) -> None:
     assert_printable(ws, header_row=3, rows=3, landscape=False)
 
     clock.advance(hours=3)  # 12:02, the session is over: now they are absent
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="x:signin")
+    at_class(clerk, code, "x:signin")
     clerk.say("1")
     rows = list(load_workbook(io.BytesIO(clerk.replies[0].attachments[0].data)).active.iter_rows(values_only=True))
     assert rows[4][5] == "缺勤" and rows[-1][0] == "应到3人，实到1人，缺勤2人"
@@ -497,9 +491,7 @@ def test_a_roster_line_taken_by_another_account_is_freed_by_the_clerk(person, en
     sign(alice, code, code_now(engine, sid, clock), ALICE[-6:])
     assert "another account" in alice.text or "其他账号" in alice.text, alice.text
     clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="remove")
+    at_class(clerk, code, "remove")
     picks = {c.label: c.value for c in clerk.replies[-1].choices}
     clerk.say(choice=picks["爱丽丝"])
     clerk.say(choice="unlink")
@@ -558,14 +550,10 @@ def test_a_clerk_records_a_sign_in_from_the_paper_sheet(person, engine, clock) -
     code, sid = setup_class(engine)
     clerk = person("bob", clerk=UNIT, locale="en")
     clock.now = clock.now.replace(hour=8, minute=0)  # before the session: nothing to record yet
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="paper")
+    at_class(clerk, code, "paper")
     assert "No session of the class has begun yet" in clerk.text
     clock.now = clock.now.replace(hour=13, minute=0)
-    clerk.say("/classes")  # (the idle conversation was closed meanwhile)
-    clerk.say(code)
-    clerk.say(choice="paper")
+    at_class(clerk, code, "paper")  # (the idle conversation was closed meanwhile)
     clerk.say(choice=f"s:{sid}")
     picks = {c.label: c.value for c in clerk.replies[-1].choices}
     assert set(picks) == {"爱丽丝", "鲍勃", "卡罗"}, clerk.text

@@ -84,6 +84,14 @@ def test_quotes_and_annex_columns_match_the_source() -> None:
     assert "学员学习签到制度" in loader.article("training", 19).text
 
 
+def at_class(clerk, code: str, action: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """The class flow open at class ``code``'s actions, and ``action`` chosen there."""
+    clerk.say("/classes")
+    clerk.say(code)
+    if action is not None:
+        clerk.say(choice=action)
+
+
 # -- registration through the flow -------------------------------------------------------------------------
 @pytest.mark.parametrize(("project", "days", "cats", "expect"), [
     ("upgrade", 3, {"employed": 2, "migrant": 1}, None),
@@ -177,8 +185,7 @@ def _class(engine, project: str = "upgrade", approved: bool = True, unit: str = 
 def test_approval_session_and_trainee_by_chat(person, engine) -> None:
     code = _class(engine, approved=False)
     clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
+    at_class(clerk, code)
     assert "not approved yet" in clerk.text
     clerk.say(choice="approve")
     clerk.say("孙主席")
@@ -224,9 +231,7 @@ def test_a_trainee_added_by_mistake_is_taken_off_but_not_one_with_sign_ins(perso
                                 place="")
         repo.sign_in(session=s, enrolment_id=first.id, session_id=sess.id, at=datetime.now(UTC), channel="wechat")
     clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="remove")
+    at_class(clerk, code, "remove")
     picks = {c.label: c.value for c in clerk.replies[-1].choices}
     clerk.say(choice=picks["张三"])
     assert make_id(1) not in clerk.text and make_id(1)[-4:] in clerk.text  # masked
@@ -313,9 +318,7 @@ def test_the_roster_takes_only_the_categories_the_project_trains(person, engine)
             add_trainee(s, key=KEY, cls=pclass, line=repo.RosterLine(name="钱七", sex="男", id_number=make_id(5),
                                                                      category="employed"))
     clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(poverty)
-    clerk.say(choice="trainee")
+    at_class(clerk, poverty, "trainee")
     clerk.say(make_id(6))
     clerk.say("孙八")
     assert set(clerk.choice_values()) == {"poor", "poverty_migrant"}, clerk.choice_values()
@@ -484,9 +487,7 @@ def test_roster_export_laid_out_like_annex4(person, engine) -> None:
     code = _class(engine)
     _fill(engine, code)
     clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="x:roster")
+    at_class(clerk, code, "x:roster")
     (doc,) = clerk.replies[0].attachments
     assert doc.filename.endswith(".xlsx") and clerk.replies[0].citations[0].article == 21
     ws = load_workbook(io.BytesIO(doc.data)).active
@@ -510,9 +511,7 @@ def test_employment_export_and_rate(person, engine) -> None:
         for e in repo.enrolments_of(session=s, class_id=cls.id)[:3]:  # 3 of 5 = 60 %: passes exactly
             repo.set_outcome(session=s, key=KEY, enrolment=e, employed=True, place="昆明", employer="某厂")
     clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="rate")
+    at_class(clerk, code, "rate")
     assert "3 of 5" in clerk.text and "meets the minimum of 60%" in clerk.text
     assert clerk.replies[0].citations[0].article == 7
     clerk.say(choice="outcome")
@@ -544,9 +543,7 @@ def test_certificates_recorded_by_chat(person, engine) -> None:
     code = _class(engine)
     _fill(engine, code)
     clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="cert")
+    at_class(clerk, code, "cert")
     clerk.say("王五")
     clerk.say(choice="高级工")
     clerk.say(choice="中级工")
@@ -586,9 +583,7 @@ def test_no_id_number_in_clear_in_the_conversation_while_a_trainee_is_added(pers
 
     code = _class(engine)
     clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="trainee")
+    at_class(clerk, code, "trainee")
     clerk.say(make_id(7))
     clerk.say("李四")
     assert columns_holding(engine, make_id(7)) == []
@@ -630,8 +625,7 @@ def test_no_phone_in_clear_in_the_conversation_while_a_class_is_registered(perso
 def test_a_session_is_moved_and_given_a_new_place_by_chat(person, engine) -> None:
     code = _class(engine)
     clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
+    at_class(clerk, code)
     assert "approved by 孙主席 on" in clerk.text
     clerk.say(choice="session")
     clerk.say("2026-03-02")
@@ -815,8 +809,7 @@ def test_the_class_menus_keep_their_numbers(person, engine) -> None:
     approval, and the review's corrections the same whether or not the class can be saved yet."""
     code = _class(engine, approved=False)
     clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
+    at_class(clerk, code)
     before = clerk.choice_values()
     clerk.say(choice="approve")
     clerk.say("孙主席")
@@ -839,17 +832,13 @@ def test_a_roster_line_pasted_whole_at_the_id_question(person, engine) -> None:
     taken from it (the ID shown masked), and the form goes on to the category; never "an ID has 18 characters"."""
     code = _class(engine)
     clerk = person("bob", clerk=UNIT, locale="en")
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="trainee")
+    at_class(clerk, code, "trainee")
     clerk.say(f"王小明 {make_id(7)} 13812345678")
     assert "Noted: 王小明" in clerk.text and make_id(7) not in clerk.text and "employed" in clerk.choice_values()
     clerk.say(choice="employed")
     clerk.say("-")
     assert "王小明" in clerk.text and "added to the roster" in clerk.text  # the phone pasted is not asked again
-    clerk.say("/classes")
-    clerk.say(code)
-    clerk.say(choice="trainee")
+    at_class(clerk, code, "trainee")
     clerk.say(f"Wang Lei, {make_id(8)}")  # a name in Latin letters, no phone
     assert "Noted: Wang Lei" in clerk.text
     clerk.say(choice="migrant")
