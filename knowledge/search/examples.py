@@ -458,9 +458,11 @@ class Examples:
         paragraphs = by.paragraphs
         if paragraphs_from is None:
             chosen = [paragraphs[i] for i in top[present].tolist()]
-        else:
-            chosen = [paragraphs[i] if b >= paragraphs_from else None
-                      for i, b in zip(top[present].tolist(), best.tolist(), strict=True)]
+        else:  # only the few articles at or above the bar: most that an example reached are far below it
+            chosen = [None] * len(present)
+            wanted = np.flatnonzero(best >= paragraphs_from)
+            for j, i in zip(wanted.tolist(), top[present[wanted]].tolist(), strict=True):
+                chosen[j] = paragraphs[i]
         return Nearest(present, best, second_all[present], chosen)
 
     def _scratch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
