@@ -413,6 +413,9 @@ def _chain(flow: str, state: str, data: str) -> list[tuple[str, str, dict[str, A
 def global_word(r: Router, t: Turn) -> list[Reply] | None:
     """cancel, menu, start, help: in every state."""
     if t.command == "cancel":
+        called = t.flow.title if t.flow is not None else ""
+        if (back := _end_call(r, t)) is not None:  # "人工" in a check, then "取消": the check goes on, answers kept
+            return [Reply(text=t.ctx._("Cancelled: {title}.", title=t.ctx._(called))), *back]
         return r.show_menu(t.ctx, t.conv, t.ctx._("Cancelled. What would you like to do next?") if t.flow else None)
     if t.command == "help" and t.flow is not None and t.conv.state in t.flow.states:
         # In a step, help is about going on (a clerk 16 answers into a class form loses nothing): the step stays
@@ -500,8 +503,16 @@ def flow_word(r: Router, t: Turn) -> list[Reply] | None:
 def back_from_call(r: Router, t: Turn) -> list[Reply] | None:
     """"返回" / "back" in a flow called from another's step (the tickets looked at in the middle of a form): the
     call ends and the step is asked again, as it is once the call is done."""
+    if t.value is not None or word_of(t.text) != "back":
+        return None
+    return _end_call(r, t)
+
+
+def _end_call(r: Router, t: Turn) -> list[Reply] | None:
+    """The flow called from another's step ends and that step is asked again, its answers kept; None when the
+    person is in no such call."""
     caller = t.ctx.data.get(RETURN) if t.flow is not None and t.conv.state else None
-    if not isinstance(caller, dict) or t.value is not None or word_of(t.text) != "back":
+    if not isinstance(caller, dict):
         return None
     parent = r.flows.get(caller.get("flow", ""))
     if parent is None or not parent.allows(t.ctx.roles):

@@ -393,6 +393,27 @@ def test_a_person_asked_for_in_a_step_returns_to_it_with_the_answers_kept(person
     assert "回到刚才的步骤" in worker.text and _where(engine, "check-human")[0] == "training_subsidy", worker.text
 
 
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_cancel_in_a_call_from_a_step_ends_the_call_not_the_step(person, engine, locale: str) -> None:
+    """"人工" in the middle of an eligibility check, then "取消" (the person changed their mind about the
+    ticket): the check goes on at the same question with its answers; a second "取消" leaves it."""
+    worker = person(f"check-cancel-{locale}", locale=locale)
+    worker.say("我能评云岭工匠吗" if locale == "zh" else "Can I apply to be a Yunling Craftsman?")
+    worker.say("2")  # not named before
+    worker.say("1")  # Chinese national
+    asked = worker.text
+    worker.say("人工" if locale == "zh" else "human")
+    assert _where(engine, f"check-cancel-{locale}")[0] == "handoff"
+    worker.say("取消" if locale == "zh" else "cancel")
+    assert asked in worker.text and ("已取消：转人工服务" in worker.text or "Cancelled: Talk to a person" in worker.text), \
+        worker.text
+    assert _where(engine, f"check-cancel-{locale}")[0] == "craftsman"
+    worker.say("1")  # the next answer goes on from there: nothing typed before was lost
+    assert "不能申报" not in worker.text and "not eligible" not in worker.text.lower(), worker.text
+    worker.say("取消" if locale == "zh" else "cancel")
+    assert _where(engine, f"check-cancel-{locale}") == ("", "")
+
+
 def test_a_question_sharing_a_word_with_an_option_picks_nothing(person, engine) -> None:
     """"Is online training counted?" at "which project?" is close to "…special skills training" only by the
     word "training": answered aside, the project asked again; "poverty" still picks its option. The English
