@@ -701,6 +701,22 @@ def test_a_span_typed_in_another_unit_is_converted_only_when_exact(typed: str, u
     assert typed_span(typed, unit) == read
 
 
+@pytest.mark.parametrize(("typed", "unit", "span"), [
+    ("十几个", None, (11, 19, 11)), ("20多人", None, (21, 29, 21)), ("五十出头", None, (50, 54, 50)),
+    ("7到8个月", "month", (7, 8, 7)), ("8个月左右", "month", (7, 9, 8)), ("about 30", None, (27, 33, 30)),
+    ("大概五六个人", None, (5, 6, 5)), ("三四年", None, (3, 4, 3)),
+    ("5个多月", "month", (5, 5, 5)),  # more than 5 months is not 6: the 6 months of 第十条 are whole ones
+    ("十来个", None, (9, 11, 10)),
+    ("8年左右", "month", None),  # years, asked in months: not read as 8 months
+    ("5", None, None), ("都是", None, None), ("5-3000", None, None), ("一二三四五六个", None, None),
+])
+def test_a_vague_number_is_the_range_it_may_mean(typed: str, unit: str | None,
+                                                 span: tuple[int, int, int] | None) -> None:
+    from knowledge.facts.numbers import typed_range
+
+    assert typed_range(typed, unit) == span
+
+
 @pytest.mark.parametrize(("text", "rank"), [
     ("I won second place in a national class II contest", 2), ("I placed third in the national contest", 3),
     ("I came 2nd in the national class II contest final", 2), ("I came first in the provincial skills contest", 1),

@@ -210,6 +210,20 @@ def test_station_conditions(changes: dict, outcome: str, para: int) -> None:
     assert cited(v, ref("station", 10, para)), v.refs
 
 
+@pytest.mark.parametrize(("programme", "key"), [(m, q.key) for m, qs in ws.QUESTIONS.items() for q in qs.values()
+                                                  if q.kind == "number"])
+def test_a_number_questions_bound_is_where_its_rule_turns(programme: str, key: str) -> None:
+    """The bound a number question declares (read by the chat for vague answers: "8个月左右") is where the
+    rule's verdict changes: the bound passes and one beyond it fails (the rule's own constant, 第十条)."""
+    q = ws.QUESTIONS[programme][key]
+    assert q.bound is not None, key
+    kind, n = q.bound
+    ok = STUDIO_OK if programme == "studio" else STATION_OK
+    beyond = n + 1 if kind == "most" else n - 1
+    assert ws.workshop_eligibility(programme, {**ok, key: n}).outcome == "eligible"
+    assert ws.workshop_eligibility(programme, {**ok, key: beyond}).outcome == "not_eligible"
+
+
 def test_workshop_stops_at_the_first_failure() -> None:
     v = ws.workshop_eligibility("station", {"named_level": "none"})
     assert v.outcome == "not_eligible" and v.unknown == ()
@@ -300,6 +314,14 @@ def test_channel_names_the_body(profile: dict, body: str, top: str | None, para:
         assert plan.annexes[0].params["top"] == top
     assert [f.key for f in plan.annexes] == ["annex1", "annex2"]
     assert all(f.ref == ref(C, 10) for f in plan.annexes)
+
+
+def test_the_referrer_counts_bound_is_where_article_9_turns() -> None:
+    """The bound the chat reads a vague count against ("十几个" referrers) is 第九条's "2名以上"."""
+    kind, n = channels.QUESTIONS["referrer_count"].bound or ("", 0)
+    referral = {**_CHANNEL_OK["referral"]}
+    assert kind == "least" and channels.craftsman_channel({**referral, "referrer_count": n}).valid is True
+    assert channels.craftsman_channel({**referral, "referrer_count": n - 1}).valid is False
 
 
 @pytest.mark.parametrize(("changes", "words"), [

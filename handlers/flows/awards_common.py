@@ -27,7 +27,7 @@ from handlers.forms import Field
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply
 from knowledge.facts.extract import extract
-from knowledge.facts.numbers import typed_number, typed_span
+from knowledge.facts.numbers import Vague, typed_number, typed_range, typed_span
 from knowledge.facts.places import read_place
 from knowledge.facts.profile import profile_for
 from knowledge.facts.traits import sanction_period
@@ -152,6 +152,10 @@ class CheckBook:
         "do they all work in Yunnan?" names no unit of the applicant's)."""
         if answer.choice is not None or not self.qn.check or reads_as_question(answer.text):
             return None
+        q = self.qn.questions.get(f.key)
+        if q is not None and q.kind == "number" and typed_number(answer.text) is None \
+                and typed_range(answer.text, q.unit) is not None:
+            return None  # a vague number ("50多岁") is read against the rule's bound by _number, not as its least
         known = {k: v for k, v in ((k, _accepted(self.qn.questions[k], v))
                                    for k, v in profile_for(self.qn.check, extract(answer.text)).items()
                                    if k in self.qn.questions) if v is not None}
@@ -319,6 +323,8 @@ def _number(ctx: Ctx, q: Question, text: str) -> int:
         value = typed_number(text.replace("−", "-").replace("－", "-"))  # "两位", "25年", "three"
     if value is None:
         value = number_of(text)  # "第二个"
+    if value is None and q.bound is not None and (span := typed_range(text, q.unit)) is not None:
+        value = _beyond_doubt(ctx, q.bound, span)
     if value is None:
         raise Invalid(_("Please type a number, for example 5."))
     if value < 0:
@@ -328,6 +334,16 @@ def _number(ctx: Ctx, q: Question, text: str) -> int:
         raise Invalid(_("{value} cannot be right here: it must be from {lo} to {hi}. Please check it and type it "
                         "again.", value=value, lo=lo, hi=hi))
     return value
+
+
+def _beyond_doubt(ctx: Ctx, bound: tuple[str, int], span: Vague) -> int:
+    """A vague number ("8个月左右", "十几个人") wholly on one side of the rule's bound, as the number it names (any it
+    may mean decides the same); asked for exactly when it may fall either side."""
+    kind, n = bound
+    if (kind == "least" and (span.least >= n or span.most < n)) or (kind == "most" and (span.most <= n or span.least > n)):
+        return span.said
+    raise Invalid(ctx._("That may be on either side of the limit the measures set here ({n}), so I need the exact "
+                        "number. Please type it.", n=n))
 
 
 def _parse(ctx: Ctx, q: Question, answer: Answer) -> object:

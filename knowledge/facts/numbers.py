@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 from knowledge.search.text import traditional_simplified
 from knowledge.text import redact
@@ -115,6 +116,58 @@ def typed_number(text: str) -> int | None:
     measured = _MEASURED.findall(t)
     found = measured if len(measured) == 1 else re.findall(r"-?\d+", t)
     return int(found[0]) if len(found) == 1 else None
+
+
+# A vague number and the whole numbers it may mean: "7到8个月" (7-8), "20多人" / "20几个" (21-29), "8个多月" (8-9),
+# "五十出头" (50-54), "8个月左右" / "about 30" / "十来个" (within a tenth, at least 1, either side).
+_RANGE_BETWEEN = re.compile(r"(\d{1,4})\s*(?:到|至|~|～|-|—|或|\bto\b|\bor\b)\s*(\d{1,4})")
+_RANGE_MORE = re.compile(r"(\d{1,4})\s*(个|岁|人|位|名|年|项|周岁)?\s*(多|余|几|出头)")
+# Two neighbouring digits: "五六个", "一两个", "两三年".
+_NEIGHBOURS = re.compile(r"(?<![一二两三四五六七八九十百])([一二两三四五六七八])([二两三四五六七八九])(?=个|人|岁|位|名|项|月|年)")
+_ROUGHLY = re.compile(r"\babout\b|\baround\b|大概|大约|差不多|约")
+_RANGE_ABOUT = re.compile(r"(?:\babout\s*|\baround\s*|大概|大约|差不多|约)?(\d{1,4})\s*(来)?\s*(?:个|岁|人|位|名|年|项|月|周岁)*"
+                          r"\s*(左右|上下|\bor so\b)?")
+
+
+class Vague(NamedTuple):
+    """A vague number: the whole numbers it may mean, ``least`` to ``most``, and the one it names (``said``: 8 of
+    "8个月左右", the least of "十几个", whose 10 it is not)."""
+
+    least: int
+    most: int
+    said: int
+
+
+def typed_range(text: str, unit: str | None = None) -> Vague | None:
+    """The whole numbers a vague answer may mean: what :func:`typed_number` refuses ("十几个", "8个月左右"), for a
+    check that only needs to know which side of a bound it is on. None when the text states no vague number,
+    more than one, or (``unit``: "day" or "month", asked for) a span in another unit ("8年左右" asked in months)."""
+    t = unicodedata.normalize("NFKC", text).lower().replace(",", "")
+    t = _NEIGHBOURS.sub(lambda m: f"{_DIGIT[m[1]]}到{_DIGIT[m[2]]}" if _DIGIT[m[2]] == _DIGIT[m[1]] + 1 else m[0], t)
+    t = _arabic(t)
+    if unit is not None and any(_SPAN_UNITS[u] != unit for _n, u in _SPAN.findall(t)):
+        return None
+    if len(re.findall(r"\d+", t)) > 2:
+        return None
+    if (m := _RANGE_BETWEEN.search(t)) is not None:
+        a, b = sorted((int(m[1]), int(m[2])))
+        return Vague(a, b, a) if b - a <= max(2, a) else None  # "5-3000" is no range anyone says of a head count
+    if (m := _RANGE_MORE.search(t)) is not None:
+        n, word = int(m[1]), m[3]
+        if word == "出头":
+            return Vague(n, n + (4 if n >= 10 else 1), n)
+        if word == "几" and n % 10:
+            return None  # "3几" is no number
+        if n >= 10 and n % 10 == 0 and not m[2]:  # "20多人", "10几个": the tens above
+            return Vague(n + 1, n + 9, n + 1)
+        return Vague(n, n, n)  # "8个多月", "3年多": n and a part, n whole ones (as typed_number reads "8个多月")
+    if len(re.findall(r"\d+", t)) != 1:
+        return None
+    if (m := _RANGE_ABOUT.search(t)) is not None and (m[2] or m[3] or _ROUGHLY.search(t)):
+        n = int(m[1])
+        d = max(1, round(n / 10))
+        return Vague(max(0, n - d), n + d, n)
+    return None
 
 
 # A span of time typed with its unit: "一个月", "两周", "8个月", "1 year". Read before typed_number(), which keeps the

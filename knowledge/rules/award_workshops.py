@@ -71,14 +71,14 @@ STUDIO_QUESTIONS: dict[str, Question] = {q.key: q for q in (
     Question("lead_person", N_("Does the studio have a lead person with expertise, practical experience, "
                                "innovation ability and results of their own?"), ref("studio", 10, 2), options=YES_NO_UNSURE),
     Question("team_size", N_("How many people are in the innovation team? Type a number."), ref("studio", 10, 3),
-             kind="number", minimum=0, maximum=10000),
+             kind="number", minimum=0, maximum=10000, bound=("least", STUDIO_TEAM_MIN)),
     Question("team_commended", N_("In recent years, has at least one team member been commended by a higher "
                                   "body for innovation?"), ref("studio", 10, 3), options=YES_NO_UNSURE),
     Question("work_system", N_("Does the studio have clear goals, working rules and regular activities tied to "
                                "the unit's production, research or training?"), ref("studio", 10, 4), options=YES_NO_UNSURE),
     Question("projects_per_year", N_("How many innovation or problem-solving projects set up by the unit does "
                                      "the team take on each year? Type a number."), ref("studio", 10, 5),
-             kind="number", minimum=0, maximum=1000),
+             kind="number", minimum=0, maximum=1000, bound=("least", STUDIO_PROJECTS_MIN)),
     Question("recognised_result", N_("In every three years, has at least one result been recognised (award, "
                                      "patent, technical appraisal, adoption) with economic or social benefit?"),
              ref("studio", 10, 6), options=YES_NO_UNSURE),
@@ -105,11 +105,12 @@ STATION_QUESTIONS: dict[str, Question] = {q.key: q for q in (
         Option("title_only", N_("Only a professional title, no skill grade")), UNSURE_OPTION),
              whom=N_("the lead expert's skill-grade certificate")),
     Question("lead_age", N_("How old is the lead expert (full years)? Type a number."), ref("station", 10, 3),
-             kind="number", minimum=16, maximum=100),
+             kind="number", minimum=16, maximum=100, bound=("most", STATION_AGE_MAX)),
     Question("lead_months", N_("How many months a year does the lead expert work at the station? Type a number."),
-             ref("station", 10, 3), kind="number", minimum=0, maximum=12, unit="month"),
+             ref("station", 10, 3), kind="number", minimum=0, maximum=12, unit="month",
+             bound=("least", STATION_MONTHS_MIN)),
     Question("team_size", N_("How many people are in the expert team the lead expert leads? Type a number."),
-             ref("station", 10, 3), kind="number", minimum=0, maximum=10000),
+             ref("station", 10, 3), kind="number", minimum=0, maximum=10000, bound=("least", STATION_TEAM_MIN)),
     # 第十条（二） lists these one after another, each required: all of them, not any one.
     Question("lead_abilities", N_("Does the lead expert do all of these: use special skills for technical "
                                   "innovation and improvement, solve hard technical problems to raise productivity, "

@@ -66,6 +66,9 @@ class Question:
     whom: str = ""  # N_-marked: with whom to check the fact when the person is not sure
     open_list: bool = False  # the measure's list ends in "等": an answer off the list is kept as OTHER
     unit: Literal["day", "month"] | None = None  # a number that is a span of time: "一年到头" is 12 months
+    # The bound a rule puts on a number, ("least" or "most", n): a vague answer wholly on one side of it ("8个月左右"
+    # where 6 is the least) decides as well as an exact one; one that straddles it is asked for exactly.
+    bound: tuple[Literal["least", "most"], int] | None = None
 
 
 @dataclass(frozen=True)

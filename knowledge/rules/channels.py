@@ -47,7 +47,7 @@ QUESTIONS: dict[str, Question] = {q.key: q for q in (
     Question("association_place", N_("In which county or district is its office? Type it, e.g. 昆明市盘龙区."),
              ref(M, 9, 4), kind="place"),
     Question("referrer_count", N_("How many experts will refer you? Type a number."), ref(M, 9, 5),
-             kind="number", minimum=0, maximum=50),
+             kind="number", minimum=0, maximum=50, bound=("least", MIN_REFERRERS)),
     Question("referrers_same_specialty", N_("Are all of them of the same specialty as each other and as you?"),
              ref(M, 9, 5), options=YES_NO),
     Question("referrers_qualified", N_("Is each of them a senior technician (高级技师) or holder of a "

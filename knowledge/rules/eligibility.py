@@ -115,7 +115,9 @@ _CRITERIA_HELP = N_(
     "brought major economic or social benefit. Example: a technician whose improvement cut waste by 20%.")
 
 INVESTIGATION = "investigation"  # 第八条（一）（六）: not decided yet, so the verdict is conditional
-_NONE = ("没有", "都没有", "无", "都不是", "none", "no")
+# With the Southwestern Mandarin of Yunnan: 没得 / 莫得 (there is none).
+_NONE = ("没有", "都没有", "无", "都不是", "没得", "都没得", "莫得", "都莫得", "一个都没有", "一样都没有", "none",
+         "no", "none of them", "nothing")
 _FINAL = Option("final", N_("Yes, in the final"), ("决赛",))
 _PRELIMINARY = Option("preliminary", N_("No, only in selection or preliminary rounds"), ("选拔赛", "预赛", "初赛"))
 
