@@ -31,15 +31,8 @@ def same_rule() -> dict[tuple[str, int], tuple[tuple[str, int], ...]]:
     from rapidfuzz import fuzz
 
     from knowledge.loader import load_measures
-    from knowledge.text import squash
 
-    def masked(text: str) -> str:
-        text = squash(text)
-        for name in _PROGRAMME_NAMES:
-            text = text.replace(name, "X")
-        return text
-
-    arts = [((m.key, a.number), masked(a.text)) for m in load_measures().values() for a in m.articles]
+    arts = [((m.key, a.number), _masked(a.text)) for m in load_measures().values() for a in m.articles]
     out: dict[tuple[str, int], list[tuple[str, int]]] = {}
     for i, (k1, t1) in enumerate(arts):
         for k2, t2 in arts[i + 1:]:
@@ -47,6 +40,33 @@ def same_rule() -> dict[tuple[str, int], tuple[tuple[str, int], ...]]:
                 out.setdefault(k1, []).append(k2)
                 out.setdefault(k2, []).append(k1)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _masked(text: str) -> str:
+    from knowledge.text import squash
+
+    text = squash(text)
+    for name in _PROGRAMME_NAMES:
+        text = text.replace(name, "X")
+    return text
+
+
+@cache
+def same_paragraph(a: tuple[str, int, int | None], b: tuple[str, int, int | None]) -> bool:
+    """Whether two paragraphs (measure, article, paragraph index) of different measures state the same rule:
+    the expert panel of the craftsman's 第十二条（一） and the studio's 第十五条（一）, in articles that differ
+    elsewhere."""
+    from rapidfuzz import fuzz
+
+    from knowledge.loader import load_measures
+
+    def text(key: tuple[str, int, int | None]) -> str:
+        article = next((x for x in load_measures()[key[0]].articles if x.number == key[1]), None)
+        found = next((p.text for p in article.paragraphs if p.index == key[2]), "") if article is not None else ""
+        return _masked(found)
+
+    first, second = text(a), text(b)
+    return bool(first and second) and a[0] != b[0] and fuzz.ratio(first, second) >= SAME_RULE
 
 
 @dataclass(frozen=True)

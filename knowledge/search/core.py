@@ -510,7 +510,8 @@ _PROGRAMME_WORDS = {"craftsman": re.compile(r"工匠|craftsm"), "studio": re.com
 def _own_programme_first(prep: Prepared, hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
     """A question that names one programme ("工作室评上了省里给多少钱") is answered from that programme's
     measure where the best article is another's stating the same rule (the workstation's 第二十七条 beside the
-    studio's): the named one's article, ranked among the best, takes its place. Not when the question has the
+    studio's), or the best paragraph is (the expert panel, 第十二条（一） beside the studio's 第十五条（一）): the named
+    one's article, ranked among the best, takes its place. Not when the question has the
     other programme's words too, nor for a studio ranked under the craftsman measure, which governs the
     云岭工匠创新工作室 (a bare 工作室 may be either)."""
     if len(prep.named) != 1 or not hits:
@@ -519,10 +520,11 @@ def _own_programme_first(prep: Prepared, hits: tuple[Hit, ...]) -> tuple[Hit, ..
     if best.measure == named or (named == "studio" and best.measure == "craftsman") \
             or _PROGRAMME_WORDS[best.measure].search(prep.text):
         return hits
-    from knowledge.answer import same_rule  # late: the answer composes search results
+    from knowledge.answer import same_paragraph, same_rule  # late: the answer composes search results
 
     alike = same_rule().get((best.measure, best.article), ())
-    own = next((h for h in hits[1:] if h.measure == named and (h.measure, h.article) in alike), None)
+    own = next((h for h in hits[1:] if h.measure == named and ((h.measure, h.article) in alike or same_paragraph(
+        (best.measure, best.article, best.paragraph), (h.measure, h.article, h.paragraph)))), None)
     return hits if own is None else (own, *(h for h in hits[1:] if h is not own))
 
 
