@@ -67,6 +67,16 @@ def test_skill_grade_and_title(text: str, grade: str | None, title: str | None) 
     assert (f.skill_grade, f.title_level) == (grade, title)
 
 
+@pytest.mark.parametrize(("text", "honours"), [
+    ("已经是省劳模创新工作室了还能报云岭工匠创新工作室不", ()),  # a studio's name (第三十二条), no one's honour
+    ("全国劳模和工匠人才创新工作室", ()), ("市劳模创新工作室的领衔人", ()),
+    ("我是省劳模", ("云南省劳动模范",)), ("我是省劳模，厂里有个创新工作室", ("云南省劳动模范",)),
+    ("我是州级劳模 想报工作室", ("州市劳动模范",)),
+])
+def test_a_model_workers_studio_is_not_the_model_workers_honour(text: str, honours: tuple[str, ...]) -> None:
+    assert extract(text).honours == honours
+
+
 def test_honours_as_the_measure_spells_them_and_others_as_typed() -> None:
     f = extract("我是全国技术能手、省劳模，还拿过全国五一劳动奖章")
     assert f.honours == ("全国技术能手", "云南省劳动模范", "全国五一劳动奖章")

@@ -23,6 +23,9 @@ HEAD_ISSUES = ("wage_arrears", "no_union", "accident", "insurance")
 SANCTIONS_NOT_IN_EFFECT = ("discipline_ended", "discipline_dated")
 EXCLUSIONS = PERSON_EXCLUSIONS + SANCTIONS_NOT_IN_EFFECT + HEAD_ISSUES
 
+# "省劳模创新工作室", "劳模工匠创新工作室": a studio's name, not a person's honour.
+_NOT_A_STUDIO = r"(?![^，。,；;！？!?\s]{0,8}工作室)"
+
 # Honours as 第六、七条 of the craftsman measure spell them, then others people commonly hold.
 HONOURS: tuple[tuple[str, str], ...] = (  # (canonical name, pattern)
     ("大国工匠年度人物", r"大国工匠|great craftsman"),
@@ -30,16 +33,16 @@ HONOURS: tuple[tuple[str, str], ...] = (  # (canonical name, pattern)
     ("中华技能大奖", r"中华技能大奖|china skills? award"),
     ("全国技术能手", r"全国技术能手|national technical expert"),
     ("兴滇人才奖", r"兴滇人才|xingdian"),
-    ("云南省劳动模范", r"(?:云南)?省(?:级)?劳(?:动)?模(?:范)?|provincial model worker|yunnan model worker"),
+    ("云南省劳动模范", r"(?:云南)?省(?:级)?劳(?:动)?模(?:范)?" + _NOT_A_STUDIO + "|provincial model worker|yunnan model worker"),
     ("千人计划专项", r"千人计划|thousand talents"),
     ("万人计划专项", r"万人计划|ten thousand talents"),
     ("云岭技能大师", r"云岭技能大师|yunling skill master"),
     ("云南省职工职业技能大赛技术状元", r"技术状元|technical champion"),
-    ("全国劳动模范", r"全国劳(?:动)?模(?:范)?|national model worker"),
+    ("全国劳动模范", r"全国劳(?:动)?模(?:范)?" + _NOT_A_STUDIO + "|national model worker"),
     ("全国五一劳动奖章", r"全国五一劳动奖章|national may day"),
     ("云南省五一劳动奖章", r"(?:云南)?省五一劳动奖章"),
     ("云南省技术能手", r"(?:云南)?省(?:级)?技术能手"),
-    ("州市劳动模范", r"(?:州|市)(?:级)?劳(?:动)?模(?:范)?"),
+    ("州市劳动模范", r"(?:州|市)(?:级)?劳(?:动)?模(?:范)?" + _NOT_A_STUDIO),
     ("国务院特殊津贴", r"国务院(?:政府)?特殊津贴|state council special allowance"),
     ("首席技师", r"首席技师|chief technician"),
 )
