@@ -139,9 +139,13 @@ def _team(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
     return Working(msg, {"value": int(size), "n": minimum}, ref(m, a, para))
 
 
-def _named_years(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | None:
+# Words that make a number of years the time since naming ("命名3年了"), not a span in a year ("一年要在站里呆好久").
+_NAMING = re.compile(r"命名|评上|挂牌|授牌|批下来|认定|named|designated", re.I)
+
+
+def _named_years(nums: list[tuple[Decimal, str]], m: str, a: int, question: str) -> Working | None:
     years = _first(nums, "年", "years", "year")
-    if years is None or years > 50:
+    if years is None or years > 50 or not _NAMING.search(question):
         return None
     ok = years >= NAMED_YEARS_MIN
     msg = (N_("Named {value} years ago: meets the {n} years or more required.") if ok
@@ -193,7 +197,7 @@ def _poverty_days(nums: list[tuple[Decimal, str]], m: str, a: int) -> Working | 
 def _workshop(nums: list[tuple[Decimal, str]], m: str, a: int, question: str) -> Working | None:
     if m == "station" and (w := _age(question, m, a)):
         return w
-    return _team(nums, m, a) or _named_years(nums, m, a)
+    return _team(nums, m, a) or _named_years(nums, m, a, question)
 
 
 def _any_age(nums: list[tuple[Decimal, str]], m: str, a: int, question: str) -> Working | None:

@@ -491,6 +491,16 @@ def test_figures_worked_are_written_as_people_write_them(question: str, measure:
 
 
 
+@pytest.mark.parametrize("question", ["技师工作站专家一年要在站里呆好久", "工作室一年要接几个项目",
+                                      "工作站专家团队5年要考核几次"])
+def test_a_span_of_years_that_is_no_time_since_naming_is_not_worked_as_one(question: str) -> None:
+    """"一年" in "一年要在站里呆好久" is the year the months are counted in: no "named only 1 year" verdict."""
+    for measure in ("studio", "station"):
+        w = reckon(measure, 10, question)
+        assert w is None or "Named" not in w.text, (measure, w)
+    assert "命名仅" not in render_text(answer(question, contact=CONTACT).reply)
+
+
 def test_an_item_of_a_list_is_quoted_after_the_lists_lead_in() -> None:
     # "（一）有严重违纪违法行为的；" alone says nothing; after "有下列情形之一的，不得列为评选对象：" it says who may not apply.
     paragraphs = article("craftsman", 8).paragraphs
