@@ -39,6 +39,7 @@ from handlers.own_words import small_talk as talk_of
 from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, REPLIES, THANKS, THANKS_AT_STEP, locale_of
 from handlers.types import Choice, Reply
 from knowledge.facts import for_someone_else
+from knowledge.search import SearchResult
 from knowledge.text import pseudonym
 from storage.repositories import ConversationState
 
@@ -320,16 +321,21 @@ class Router(Menus):
         as no question or the measures do not answer it (then the step says what it wants, as before). A
         question that names no programme, asked in a programme's check ("what documents do I need?" in the
         craftsman's), is about that programme."""
-        if len(text.strip()) < ASIDE_MIN or not _ASKS.search(text.lower()):
-            return None
+        if len(text.strip()) < ASIDE_MIN or not (_ASKS.search(text.lower()) or reads_as_question(text)):
+            return None  # (reads_as_question: "这个算优先不", "举荐人要啥子条件")
         asked = [text]
         programme = next((p for p in PROGRAMME_NAMES[0] if p in flow), None)
         # Only a question the measures answer in some programme: the programme's name alone would make anything
         # ("随便说点什么") read as a question about it. Searched once: the answer to the question as typed below
         # takes this search (a prefetch).
         found = prefetch(text) if programme is not None else None
-        if programme is not None and found is not None and not found.named and not found.abstained and found.likely:
-            asked.insert(0, f"{PROGRAMME_NAMES[written_in_english(text)][programme]} {text}")
+        if programme is not None and found is not None and not found.named and not found.abstained:
+            about = f"{PROGRAMME_NAMES[written_in_english(text)][programme]} {text}"
+            # Likely as typed, or unsure only of its programme: "可以自己个人报吗" ranks the station's and the studio's
+            # 第十三条 first, and in the studio's check it is the studio's ("随便说点什么吧" under the programme's
+            # name reads as its definition, an article its own search never ranked).
+            if found.likely or _top_of(prefetch(about)) in {(h.measure, h.article) for h in found.hits}:
+                asked.insert(0, about)
         data = ctx.data
         for question in asked:
             try:
@@ -393,6 +399,10 @@ class Router(Menus):
         caller = {"flow": t.flow.name, "state": t.conv.state, "data": t.ctx.data, "note": name != "lang"}
         t.ctx.data = {RETURN: caller}
         return self.enter(t.ctx, t.conv, self.flows[name])
+
+
+def _top_of(found: SearchResult | None) -> tuple[str, int] | None:
+    return (found.hits[0].measure, found.hits[0].article) if found is not None and found.hits else None
 
 
 def _chain(flow: str, state: str, data: str) -> list[tuple[str, str, dict[str, Any]]]:

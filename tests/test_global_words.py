@@ -85,18 +85,35 @@ def test_a_question_typed_where_options_are_offered_is_answered_and_the_options_
     assert p.last.text != step
 
 
-@pytest.mark.parametrize(("question", "locale"), [("要交什么材料", None), ("what documents do I need?", "en")])
+@pytest.mark.parametrize(("question", "locale", "flow", "expected"), [
+    ("要交什么材料", None, "craftsman", ("craftsman", 10)), ("what documents do I need?", "en", "craftsman", ("craftsman", 10)),
+    # unsure of its programme alone (the station's and the studio's 第十三条), the studio's in the studio's check
+    ("可以自己个人报吗", None, "studio", ("studio", 13)),
+])
 def test_a_question_in_a_programmes_check_that_names_no_programme_is_about_that_programme(
-        person, question: str, locale: str | None) -> None:
+        person, question: str, locale: str | None, flow: str, expected: tuple[str, int]) -> None:
     from handlers.answering import answer
 
     assert answer(question, contact="x").outcome != "answered"  # alone: which programme? (else this tests nothing)
     p = person("zhou", locale=locale)
-    p.say(choice="flow:craftsman")
+    p.say(choice=f"flow:{flow}")
     step = p.last.text
     p.say(question)
-    assert [(c.measure, c.article) for c in p.replies[0].citations][:1] == [("craftsman", 10)]
+    assert [(c.measure, c.article) for c in p.replies[0].citations][:1] == [expected]
     assert p.last.text == step
+
+
+def test_a_question_ending_in_the_dialects_bu_is_answered_in_a_check(person) -> None:
+    """"我得过全国技术能手 这个算优先不": a question by its final 不 (no 吗), answered from 第七条 in the check, and
+    the step asked again; words that ask nothing under the programme's name are no question about it."""
+    p = person("qian")
+    p.say(choice="flow:craftsman")
+    step = p.last.text
+    p.say("我得过全国技术能手 这个算优先不")
+    assert [(c.measure, c.article) for c in p.replies[0].citations][:1] == [("craftsman", 7)], p.text
+    assert p.last.text == step
+    p.say("随便说点什么吧")
+    assert not any(r.citations for r in p.replies) and p.last.text == step, p.text
 
 
 def test_an_english_word_opens_its_function_in_either_number(person, engine) -> None:
