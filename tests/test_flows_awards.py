@@ -325,6 +325,18 @@ def test_station_vague_numbers_decide_when_they_are_on_one_side_of_the_rule(pers
     assert "企业负责人" in cal.text, cal.text
 
 
+def test_an_applicant_who_does_not_know_whom_their_union_reports_to_is_not_stuck(person) -> None:
+    """"您单位的工会隶属于哪一级工会？" offers "not sure": the plan then names both kinds of union 第九条（三）
+    allows, and goes on to the materials."""
+    dan = person("dan")
+    dan.say("申报渠道")
+    answer_all(dan, "union")
+    assert "不确定" in [c.label for c in dan.last.choices], dan.text
+    dan.say("不晓得 我们是华能下面的电厂")
+    assert "受理单位：所属州（市）总工会或省级产业、系统、公司工会" in dan.text, dan.text
+    assert "一式三份" in dan.text and "《云岭工匠选树管理办法》第九条" in cited(dan)
+
+
 def test_english_run(person) -> None:
     olga = person("olga", locale="en")
     olga.say("/craftsman")

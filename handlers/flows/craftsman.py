@@ -39,7 +39,7 @@ ELIGIBILITY = common.Questionnaire(eligibility.QUESTIONS, eligibility.craftsman_
 
 def _plan_reply(ctx: Ctx, plan: ChannelPlan) -> Reply:
     _ = ctx._
-    lines = [_("Where to file: {body}", body=plan.body), "", _("How it goes up:")]
+    lines = [_("Where to file: {body}", body=_(plan.body)), "", _("How it goes up:")]
     lines += [f"{i}. {common.say_step(ctx, s)}" for i, s in enumerate(plan.path, 1)]
     lines += ["", _("Who fills in which form:")]
     lines += [f"• {common.say(ctx, f)}" for f in plan.annexes]

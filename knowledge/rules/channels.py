@@ -14,7 +14,19 @@ from dataclasses import dataclass
 
 from knowledge.models import ref
 from knowledge.places import Place, parse_place
-from knowledge.rules.awards import YES_NO, Fact, Option, Profile, Question, Reason, number, truth
+from knowledge.rules.awards import (
+    UNSURE,
+    UNSURE_OPTION,
+    WHOM_UNION,
+    YES_NO,
+    Fact,
+    Option,
+    Profile,
+    Question,
+    Reason,
+    number,
+    truth,
+)
 from knowledge.text import N_
 
 M = "craftsman"
@@ -37,7 +49,7 @@ QUESTIONS: dict[str, Question] = {q.key: q for q in (
                      "senior experts of your specialty refer you.\n4. You file it yourself.")),
     Question("union_level", N_("Which union does your unit's union report to?"), ref(M, 9, 3), options=(
         Option("prefecture", N_("A prefecture (州/市) federation of trade unions")),
-        Option("industry", N_("A provincial industry, system or company union")))),
+        Option("industry", N_("A provincial industry, system or company union")), UNSURE_OPTION), whom=WHOM_UNION),
     Question("unit_prefecture", N_("In which prefecture (州/市) is your unit? Type its name, e.g. 曲靖市."),
              ref(M, 9, 3), kind="place", level="prefecture"),
     Question("industry_union", N_("What is the name of that provincial industry, system or company union? "
@@ -214,6 +226,8 @@ def _union_route(p: Profile) -> _Route:
     level = p.get("union_level")
     if level is None:
         open_.append("union_level")
+    elif level == UNSURE:  # your unit's union knows whom it reports to: the plan names both kinds (第九条（三）)
+        body = _GENERIC_TOP
     elif level == "prefecture":
         place = _place(p, "unit_prefecture")
         if place is None:
