@@ -325,6 +325,24 @@ def test_station_vague_numbers_decide_when_they_are_on_one_side_of_the_rule(pers
     assert "企业负责人" in cal.text, cal.text
 
 
+def test_a_birth_year_answers_the_age_question_when_it_decides(person, clock) -> None:
+    """"他是1970年生的" at the lead expert's age: 55 or 56 in full years, either side of 第十条's 55, so asked
+    exactly; born 25 years before this year is within it, born 64 years before is over it."""
+    year = clock.now.year
+    eve = person("eve")
+    eve.say("/station")
+    answer_all(eve, "yes", "prefecture", "2plus", "yes", "yes", "yes", "technician")
+    eve.say(f"他是{year - 56}年生的")
+    assert "界限（55）" in eve.text, eve.text
+    eve.say(f"{year - 25}年出生")
+    assert "工作几个月" in eve.text, eve.text
+    fay = person("fay", locale="en")
+    fay.say("/station")
+    answer_all(fay, "yes", "prefecture", "2plus", "yes", "yes", "yes", "technician")
+    fay.say(f"born in {year - 64}")
+    assert "55" in fay.text and "months" not in fay.text, fay.text
+
+
 def test_an_applicant_who_does_not_know_whom_their_union_reports_to_is_not_stuck(person) -> None:
     """"您单位的工会隶属于哪一级工会？" offers "not sure": the plan then names both kinds of union 第九条（三）
     allows, and goes on to the materials."""

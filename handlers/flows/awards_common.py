@@ -319,6 +319,11 @@ def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
 def _number(ctx: Ctx, q: Question, text: str) -> int:
     _ = ctx._
     value = parse_span(text, q.unit, _) if q.unit else None  # "一年到头" is 12 months, "一个月" no number of days
+    if value is None and q.key in _AGES and q.bound is not None and (
+            born := _BORN.search(unicodedata.normalize("NFKC", text))) and 0 < (years := ctx.now.year - int(
+                born[1] or born[2])) < 120:
+        # "他是1970年生的": in full years, this year's difference or one less (before the birthday)
+        value = _beyond_doubt(ctx, q.bound, Vague(years - 1, years, years - 1))
     if value is None:
         value = typed_number(text.replace("−", "-").replace("－", "-"))  # "两位", "25年", "three"
     if value is None:
@@ -334,6 +339,11 @@ def _number(ctx: Ctx, q: Question, text: str) -> int:
         raise Invalid(_("{value} cannot be right here: it must be from {lo} to {hi}. Please check it and type it "
                         "again.", value=value, lo=lo, hi=hi))
     return value
+
+
+_AGES = frozenset({"lead_age"})  # the number questions that ask a person's age
+_BORN = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*[日号])?)?\s*(?:出生|生的|生人|生)|"
+                   r"born in ((?:19|20)\d{2})", re.I)
 
 
 def _beyond_doubt(ctx: Ctx, bound: tuple[str, int], span: Vague) -> int:
