@@ -18,6 +18,7 @@ from handlers.errors import Invalid
 from handlers.i18n import N_, Translate
 from knowledge.facts.numbers import typed_number, typed_span
 from knowledge.idcard import id_problem, is_valid_mobile, normalize_id, normalize_mobile
+from knowledge.search.text import mandarin
 
 # -- the words of every form ------------------------------------------------------------------------------
 SKIP = frozenset(normalize(w) for w in ("跳过", "skip", "/skip", "略过", "不填"))
@@ -73,7 +74,7 @@ def is_no_value(text: str) -> bool:
 def reads_as_question(text: str) -> bool:
     """``text`` asks something ("申报表要交几份", "what is a post?"): no answer to a field of a name, a post or an
     address."""
-    return _QUESTION.search(text.strip()) is not None
+    return _QUESTION.search(mandarin(text.strip())) is not None  # ("领衔人退休了工作室咋个办", "省里给好多钱")
 
 
 def word_of(text: str) -> str | None:

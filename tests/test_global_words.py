@@ -114,6 +114,13 @@ def test_a_question_ending_in_the_dialects_bu_is_answered_in_a_check(person) -> 
     assert p.last.text == step
     p.say("随便说点什么吧")
     assert not any(r.citations for r in p.replies) and p.last.text == step, p.text
+    q = person("qian2")  # asked with the dialect's 咋个 and 好多钱, no question word of Mandarin
+    q.say("我们工作室是州里命名的 才一年 能报省级的不")  # the facts read, and a confirmation asked
+    step = q.last.text.splitlines()[-1]  # (after the privacy note of a first message)
+    for question, article in (("领衔人退休了工作室咋个办", 24), ("省里给好多钱补助", 27)):
+        q.say(question)
+        assert [(c.measure, c.article) for c in q.replies[0].citations][:1] == [("studio", article)], q.text
+        assert q.last.text == step
 
 
 def test_an_english_word_opens_its_function_in_either_number(person, engine) -> None:
