@@ -68,3 +68,24 @@ def test_an_english_follow_up_naming_another_programme_reads_as_a_sentence(perso
     p.say("and for the workstation?")
     assert "Read as: “is there an age limit for technician workstation?”" in p.text, p.text
     assert any("Art. 10" in c.label for r in p.replies for c in r.citations)
+
+
+def test_questions_of_no_programme_after_one_of_a_programme_are_about_it(person) -> None:  # type: ignore[no-untyped-def]
+    """No follow-up word, yet "which programme?" alone (the studio's 第四条 and 第十条 have their like in the other
+    measures): after questions of one programme, that programme's, said as such; the same article again where it
+    answers ("一批最多几个" is in 第四条 as "几年评一次" was). A question the measures do not answer stays unanswered."""
+    from handlers.answering import answer
+
+    assert answer("一批最多几个", contact="x").outcome == "which"  # (else this tests nothing)
+    p = person("f6")
+    p.say("创新工作室几年评一次")
+    for question, article in (("一批最多几个", 4), ("团队要几个人", 10), ("材料交给哪个", 13)):
+        p.say(question)
+        assert "结合您上一个问题“创新工作室几年评一次”" in p.text, p.text
+        assert [(c.measure, c.article) for c in p.replies[-1].citations][:1] == [("studio", article)], p.text
+    p.say("加班费怎么算")
+    assert "结合您上一个问题" not in p.text and NOT_FOUND in p.text
+    q = person("f7")
+    q.say("云岭工匠一年评几个")
+    q.say("我年纪50多了还能报不")
+    assert "不设年龄限制" in q.text and "结合您上一个问题" in q.text, q.text

@@ -33,7 +33,13 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
         return swapped
     asked = answer(text, locale=locale, contact=ctx.settings.human_contact)
     unclear = (asked.result.abstained and asked.result.reason == "low_score") or not asked.result.likely
-    if (unclear or not asked.result.named) and (previous := _previous_question(ctx, text)):
+    previous = _previous_question(ctx, text)
+    carried = not previous and asked.outcome == "which" and len(text) <= FOLLOW_UP_MAX
+    if carried:
+        # Asked of no programme after questions of one programme ("创新工作室几年评一次", then "一批最多几个", "团队要几
+        # 个人"): that programme, said as such, rather than "which programme?".
+        previous = _previous(ctx, text, skip=lambda earlier: len(_programmes_in(earlier)[0]) != 1)
+    if (unclear or not asked.result.named) and previous:
         before = answer(previous, locale=locale, contact=ctx.settings.human_contact)
         if not asked.result.named and before.result.named:
             # A follow-up that names no programme, after a question that did ("要交什么材料" after
@@ -47,8 +53,10 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
         # Better understood with the previous question: found where alone it was not, or answered where
         # alone it was only "did you mean" or "which programme" -- and not merely the previous question's
         # answer again ("那加班费怎么算" after "云岭工匠怎么申报" must not repeat how to apply).
+        # (Carried over to the programme, the previous answer's article again is an answer: "一批最多几个" is in the
+        # studio's 第四条 as "几年评一次" was.)
         if (not again.result.abstained and (asked.result.abstained or again.result.likely)
-                and _best(again) != _best(before)):
+                and (_best(again) != _best(before) or (carried and again.result.sure))):
             _ = translator(locale)
             note = _("(Read together with your previous question: “{previous}”)", previous=previous[:40])
             return [_with_next_steps(ctx, again, locale, replace(again.reply, text=f"{note}\n{again.reply.text}"), text)]
