@@ -23,6 +23,7 @@ from knowledge.rules.award_workshops import (
     STATION_TEAM_MIN,
     STUDIO_TEAM_MIN,
 )
+from knowledge.rules.eligibility import NATIONAL_CONTEST_TOP, WORLDSKILLS_TOP
 from knowledge.rules.training import POVERTY_MIN_DAYS, POVERTY_MIN_EMPLOYMENT_PERCENT
 from knowledge.text import N_
 
@@ -217,8 +218,39 @@ def _numbers_only(rule: Callable[[list[tuple[Decimal, str]], str, int], Working 
     return lambda nums, m, a, _question: rule(nums, m, a)
 
 
+def _contest_place(nums: list[tuple[Decimal, str]], m: str, a: int, question: str) -> Working | None:
+    """第六条: a WorldSkills final's top 6, a class I national contest final's top 3, recognised directly."""
+    from knowledge.facts.extract import extract  # late: the facts load their patterns on first use
+
+    contest = extract(question).contest
+    if contest is None or contest.rank is None or contest.level not in ("world", "national"):
+        return None
+    world = contest.level == "world"
+    top = WORLDSKILLS_TOP if world else NATIONAL_CONTEST_TOP
+    params: dict[str, object] = {"rank": contest.rank, "n": top}
+    if contest.stage == "preliminary":
+        return Working(N_("A place in a selection or preliminary round: Art. 6 recognises only a place in the final; "
+                          "you may still apply under the conditions of Art. 5."), params, ref(m, a))
+    if contest.rank > top or (not world and contest.klass == "二类"):
+        msg = (N_("Place {rank} at the WorldSkills Competition: outside the top {n} of the final, so not recognised "
+                  "directly under Art. 6; you may still apply under the conditions of Art. 5.") if world else
+               N_("Place {rank} at the National Vocational Skills Contest: Art. 6 recognises directly only the top "
+                  "{n} of a class I contest's final, so not this one; you may still apply under the conditions of "
+                  "Art. 5."))
+        return Working(msg, params, ref(m, a))
+    if contest.stage == "final" and (world or contest.klass == "一类"):
+        return Working(N_("Place {rank} in the final: within the top {n}, recognised directly under Art. 6."), params,
+                       ref(m, a))
+    msg = (N_("Place {rank} at the WorldSkills Competition: within the top {n}, recognised directly under Art. 6 if "
+              "it was the final.") if world else
+           N_("Place {rank} at the National Vocational Skills Contest: within the top {n}, recognised directly under "
+              "Art. 6 if it was the final of a class I contest."))
+    return Working(msg, params, ref(m, a))
+
+
 _RULES: dict[tuple[str, int], _Rule] = {
     ("craftsman", 5): _any_age,
+    ("craftsman", 6): _contest_place,
     ("station", 10): _workshop,
     ("studio", 10): _workshop,
     ("training", 7): _numbers_only(_poverty_days),

@@ -533,3 +533,18 @@ def test_a_lists_lead_in_is_quoted_with_its_items() -> None:
     six = article("training", 6).paragraphs
     quoted = citation("zh", "training", 6, six[0].index).quote
     assert quoted == "\n".join(p.text for p in six[:3]) and six[3].text not in quoted
+
+
+@pytest.mark.parametrize(("contest", "top"), [("世界技能大赛决赛", "WORLDSKILLS_TOP"), ("全国职业技能大赛一类决赛", "NATIONAL_CONTEST_TOP")])
+def test_a_contest_place_is_worked_against_article_6(contest: str, top: str) -> None:
+    """"世界技能大赛拿了第8名能直接认定不": the place against 第六条's top 6 (top 3 of a class I national final),
+    said yes or no on the first line, before the article."""
+    from knowledge.rules import eligibility
+
+    n = getattr(eligibility, top)
+    inside = render_text(answer(f"{contest}第{n}名能直接认定吗", contact=CONTACT).reply).splitlines()[0]
+    outside = render_text(answer(f"{contest}拿了第{n + 1}名能直接认定不", contact=CONTACT).reply).splitlines()[0]
+    assert f"第{n}名" in inside and "可以直接认定" in inside, inside
+    assert f"第{n + 1}名" in outside and ("不能按第六条直接认定" in outside or "不在其内" in outside), outside
+    early = render_text(answer("世赛预赛第3名能直接认定吗", contact=CONTACT).reply).splitlines()[0]
+    assert "只认定决赛名次" in early, early
