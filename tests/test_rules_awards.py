@@ -521,3 +521,17 @@ def test_article_10s_lead_in_asks_for_results_and_the_check_asks_it() -> None:
     for programme, ok in (("studio", STUDIO_OK), ("station", STATION_OK)):
         assert "notable_results" in ws.workshop_eligibility(
             programme, {k: v for k, v in ok.items() if k != "notable_results"}).unknown
+
+
+def test_the_criteria_help_gives_no_example_the_measures_do_not() -> None:
+    """第五条 names its three criteria in words and sets no figure for them: the help quotes no invented example
+    ("a technician whose improvement cut waste by 20%" read as a threshold), and says the form asks for one."""
+    from handlers.i18n import translator
+    from tests.test_knowledge_data import SOURCE
+
+    help_zh = translator("zh")(eligibility.QUESTIONS["criterion"].help)
+    source = SOURCE.read_text(encoding="utf-8")
+    assert "例如" not in help_zh and "Example" not in eligibility.QUESTIONS["criterion"].help
+    for name in ("技艺精湛高超", "领军作用突出", "贡献卓越显著"):
+        assert name in help_zh and f"{name}。" in source
+    assert "三项指标至少选填一项" in source and "至少选填一项" in help_zh

@@ -105,14 +105,16 @@ DIRECT_HONOURS = {  # 第六条
     "national_contest": N_("National Vocational Skills Contest (全国职业技能大赛)"),
 }
 
-_CRITERIA_HELP = N_(
+_CRITERIA_HELP = N_(  # 第五条（一）（二）（三）, and the form's notes (附件2 填报要求 1, 2); no examples: the text gives none
     "Meeting any one of the three is enough:\n"
     "1. Superb craftsmanship: your skill leads your trade in Yunnan or China, you created your own working "
-    "methods and pass them on. Example: a welder whose welding method is used across the province.\n"
+    "methods and pass them on.\n"
     "2. Outstanding leading role: you lead a team to solve hard problems, created an operating method the "
-    "trade recognises, and train apprentices. Example: a fitter whose apprentices won contests.\n"
+    "trade recognises, and train apprentices.\n"
     "3. Remarkable contribution: you solved key production problems or achieved technical results that "
-    "brought major economic or social benefit. Example: a technician whose improvement cut waste by 20%.")
+    "brought major economic or social benefit.\n"
+    "The measures set no figures for them: on the application form you fill in at least one and prove it with "
+    "evidence stamped by your unit.")
 
 INVESTIGATION = "investigation"  # 第八条（一）（六）: not decided yet, so the verdict is conditional
 # With the Southwestern Mandarin of Yunnan: 没得 / 莫得 (there is none).
