@@ -66,6 +66,9 @@ class Ctx:
     known_unit: str = ""
     # The registered flows and the roles each needs (a step offers only flows that exist and the person may use).
     flow_roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # The flows this message brought to their own end (finished, switched on, rerouted): not left half done, so
+    # nothing of them is kept (:attr:`Flow.park`).
+    ended: set[str] = field(default_factory=set, repr=False)
     _person: Person | None = field(default=None, repr=False)
     _slots: dict[type, Any] = field(default_factory=dict, repr=False)  # typed slots read from ``_slots_data``
     _slots_data: dict[str, Any] | None = field(default=None, repr=False)

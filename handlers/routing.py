@@ -198,7 +198,8 @@ class Router(Menus):
         still = {name for name, _state, _data in _chain(conv.flow, conv.state, conv.data)} if conv.flow else set()
         for name, at, slots in _chain(flow_name, state, data):
             flow = self.flows.get(name)
-            if flow is not None and flow.park is not None and at in flow.states and name not in still:
+            if flow is not None and flow.park is not None and at in flow.states and name not in still \
+                    and name not in ctx.ended:
                 return flow.park(ctx, at, slots)
         return None
 
@@ -356,6 +357,8 @@ class Router(Menus):
             return self.show_menu(ctx, conv, ctx._("Sorry, something went wrong on our side in this step, so I "
                                                    "have stopped it. You can start it again from the menu."))
         replies = list(outcome.replies)
+        if outcome.reroute or outcome.end or outcome.next_flow is not None:
+            ctx.ended.add(flow.name)
         if outcome.reroute:
             ctx.data = {}
             self._save(ctx, conv, "", "", ())

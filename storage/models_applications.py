@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, text
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.models import When
@@ -37,3 +37,17 @@ class ApplicationDraft(SQLModel, table=True):
     created_at: datetime = When(default_now=True)
     updated_at: datetime = When(default_now=True)
     submitted_at: datetime | None = When()
+
+
+class CheckDraft(SQLModel, table=True):
+    """An eligibility or channel check left before its conclusion ("菜单", "取消", another function, an idle chat):
+    its answers as the conversation held them (no ID or phone number: the checks ask none), one per person and
+    check, until the person goes on with it, finishes it, or it ages out under the retention policy."""
+
+    __tablename__ = "check_draft"
+    __table_args__ = (UniqueConstraint("person_id", "flow", name="uq_check_draft"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    flow: str = Field(max_length=40)  # craftsman | craftsman_channel | studio | station
+    answers: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    updated_at: datetime = When(default_now=True, index=True)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from storage.crypto import decrypt, encrypt, lookup_hash
 from storage.models import utcnow
-from storage.models_applications import DRAFT, SUBMITTED, ApplicationDraft
+from storage.models_applications import DRAFT, SUBMITTED, ApplicationDraft, CheckDraft
 
 
 def normalize_unit(unit: str) -> str:
@@ -108,3 +108,21 @@ def drafts_for_unit(*, session: Session, unit: str, status: str | None = SUBMITT
 def _touch(session: Session, draft: ApplicationDraft, now: datetime | None) -> None:
     draft.updated_at = now or utcnow()
     session.add(draft)
+
+
+# -- checks left before their conclusion ------------------------------------------------------------------
+def park_check(*, session: Session, person_id: int, flow: str, answers: dict[str, Any], at: datetime) -> None:
+    """Keep a check's answers (replacing the ones kept before for the same check)."""
+    row = parked_check(session=session, person_id=person_id, flow=flow) or CheckDraft(person_id=person_id, flow=flow)
+    row.answers, row.updated_at = json.dumps(answers, ensure_ascii=False, default=str), at
+    session.add(row)
+
+
+def parked_check(*, session: Session, person_id: int, flow: str) -> CheckDraft | None:
+    return session.exec(select(CheckDraft).where(CheckDraft.person_id == person_id, CheckDraft.flow == flow)).first()
+
+
+def drop_check(*, session: Session, person_id: int, flow: str) -> None:
+    row = parked_check(session=session, person_id=person_id, flow=flow)
+    if row is not None:
+        session.delete(row)

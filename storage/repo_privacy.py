@@ -16,7 +16,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from storage.models import Conversation, Identity, OutboxMessage, Person, Subscription
-from storage.models_applications import ApplicationDraft
+from storage.models_applications import ApplicationDraft, CheckDraft
 from storage.models_cases import Case, LinkCode
 from storage.models_files import DownloadFile
 from storage.models_tickets import Ticket, TicketMessage
@@ -129,6 +129,7 @@ def delete_person_data(*, session: Session, person_id: int) -> Kept:
     session.execute(delete(ApplicationDraft).where(col(ApplicationDraft.person_id) == person_id,
                                                    col(ApplicationDraft.status) == "draft"))
     session.execute(delete(ClassFormDraft).where(col(ClassFormDraft.person_id) == person_id))
+    session.execute(delete(CheckDraft).where(col(CheckDraft.person_id) == person_id))
     session.execute(delete(OutboxMessage).where(col(OutboxMessage.person_id) == person_id,
                                                 col(OutboxMessage.status) != "sent"))
     session.execute(update(OutboxMessage).where(col(OutboxMessage.person_id) == person_id)

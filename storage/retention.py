@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from storage import repo_questions
 from storage.db import table
 from storage.models import Conversation, OutboxMessage, ProcessedMessage
+from storage.models_applications import CheckDraft
 from storage.models_tickets import Ticket, TicketMessage
 from storage.models_training import ClassFormDraft
 
@@ -43,6 +44,7 @@ def apply(*, session: Session, now: datetime, policy: Policy) -> dict[str, int]:
     # A class form a clerk left unfinished is kept as long as the conversation it came from would be.
     done["class form drafts"] = _count(session.execute(
         delete(ClassFormDraft).where(col(ClassFormDraft.updated_at) < cut)))
+    done["check drafts"] = _count(session.execute(delete(CheckDraft).where(col(CheckDraft.updated_at) < cut)))
 
     # Tickets closed or answered that long ago keep their programme, unit, dates, status and rating (the
     # service statistics) and lose their free text: the question, the context and the messages.

@@ -4,6 +4,7 @@ Answers are given the way people give them: by number, by typing a place or a da
 from __future__ import annotations
 
 import pytest
+from sqlmodel import Session, select
 
 from handlers.registry import build_dispatcher
 from handlers.types import Reply
@@ -42,7 +43,7 @@ def test_craftsman_eligible_with_priority_then_channel_and_dates(person) -> None
     alice.say("云岭工匠")
     assert "云岭工匠" in alice.text and "已被命名" in alice.text
     answer_all(alice, *GATES, "none")
-    assert "技艺精湛高超" in alice.text and "焊工" in alice.text  # plain words and examples
+    assert "技艺精湛高超" in alice.text and "至少选填一项" in alice.text  # plain words, no invented example
     answer_all(alice, "leading", "xingdian_talent")
     assert "结论：您可以申报“云岭工匠”" in alice.text
     assert "领军作用突出" in alice.text and "兴滇人才奖" in alice.text and "优先评定" in alice.text
@@ -353,6 +354,50 @@ def test_an_applicant_who_does_not_know_whom_their_union_reports_to_is_not_stuck
     dan.say("不晓得 我们是华能下面的电厂")
     assert "受理单位：所属州（市）总工会或省级产业、系统、公司工会" in dan.text, dan.text
     assert "一式三份" in dan.text and "《云岭工匠选树管理办法》第九条" in cited(dan)
+
+
+@pytest.mark.parametrize("leave", ["菜单", "取消", "idle", "/subsidy"])
+def test_a_check_left_half_done_is_offered_back_with_its_answers(person, engine, clock, leave: str) -> None:
+    """Three answers into the craftsman check, the person leaves it (a word that works everywhere, an idle chat,
+    another function): the answers are kept and said so; opened again, the check offers to go on, and goes on at
+    the fourth question, or starts again. Concluded, nothing stays kept."""
+    from storage.models_applications import CheckDraft
+
+    kim = person(f"kim-{leave}")
+    kim.say("我能评云岭工匠吗")
+    answer_all(kim, "no", "yes", "yes")
+    fourth = kim.last.text
+    if leave == "idle":
+        clock.advance(hours=3)
+        kim.say("你好")
+    else:
+        kim.say(leave)
+    assert "的回答已为您保留（已答 3 题）" in kim.text, kim.text
+    kim.say("我能评云岭工匠吗")
+    assert "已回答 3 题" in kim.text and kim.choice_values() == ["go_on", "again"], kim.text
+    kim.say("1")
+    assert kim.last.text.endswith(fourth), kim.text
+    with Session(engine) as s:
+        assert s.exec(select(CheckDraft)).all() == []  # taken up: back in the conversation only
+    answer_all(kim, "none", "no", "none", "leading", "xingdian_talent")
+    assert "结论：您可以申报“云岭工匠”" in kim.text, kim.text
+    kim.say("菜单")
+    kim.say("我能评云岭工匠吗")
+    assert "已回答" not in kim.text and "已被命名" in kim.text, kim.text  # a finished check starts afresh
+
+
+def test_a_check_kept_is_set_aside_by_starting_again_or_by_a_new_self_description(person, engine) -> None:
+    lee = person("lee2")
+    lee.say("我能评云岭工匠吗")
+    answer_all(lee, "no", "yes")
+    lee.say("菜单")
+    lee.say("我能评云岭工匠吗")
+    lee.say("2")  # start again
+    assert "已被命名" in lee.text and "接着" not in lee.text
+    answer_all(lee, "no")
+    lee.say("菜单")
+    lee.say("我今年45岁，是焊工，在昆明的国企上班，想评云岭工匠")  # what is said now starts it, kept or not
+    assert "已回答" not in lee.text, lee.text
 
 
 def test_english_run(person) -> None:

@@ -86,6 +86,21 @@ def test_my_data_shows_what_is_kept_in_chinese(person, engine, clock) -> None:
     assert "订阅" in p.text and "导出" in p.text and "删除" in p.text
 
 
+def test_delete_my_data_takes_a_check_left_half_done(person, engine) -> None:
+    from storage.models_applications import CheckDraft
+
+    p = person("kept-check")
+    p.say("我能评云岭工匠吗")
+    p.say("2")
+    p.say("菜单")
+    with Session(engine) as s:
+        assert len(s.exec(select(CheckDraft)).all()) == 1
+    p.say("删除我的信息")
+    p.say("1")
+    with Session(engine) as s:
+        assert s.exec(select(CheckDraft)).all() == []
+
+
 def test_delete_my_data_takes_a_class_form_left_unsaved(person, engine) -> None:
     from storage.models_training import ClassFormDraft
 

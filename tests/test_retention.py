@@ -14,6 +14,7 @@ from bot.scheduler import Background
 from handlers.registry import build_dispatcher
 from handlers.settings import Settings
 from storage.models import Conversation, Identity, OutboxMessage, Person, ProcessedMessage
+from storage.models_applications import CheckDraft
 from storage.models_questions import AskedQuestion, ConsoleRequest
 from storage.models_tickets import Ticket, TicketMessage
 from storage.models_training import ClassFormDraft
@@ -33,6 +34,8 @@ def _seed(engine) -> None:  # type: ignore[no-untyped-def]
         for who, days in ((p, 31), (other, 29)):  # class forms left unsaved
             s.add(ClassFormDraft(person_id=who.id, unit="昆明市总工会", answers=f'{{"trade": "{days}"}}',
                                  updated_at=NOW - timedelta(days=days)))
+            s.add(CheckDraft(person_id=who.id, flow="craftsman", answers=f'{{"profile": {{"age": {days}}}}}',
+                             updated_at=NOW - timedelta(days=days)))  # checks left before their conclusion
         for n, days in (("old", 31), ("new", 29)):
             ident = Identity(person_id=p.id, channel="console", user_key=n)
             s.add(ident)
@@ -65,11 +68,12 @@ def test_defaults_forget_what_is_past_its_period_and_keep_the_rest(engine, setti
     _seed(engine)
     app = App(settings=settings, engine=engine, dispatcher=build_dispatcher(engine, settings))
     done = Background(app, {}).retention(NOW)
-    assert done == {"conversations": 1, "class form drafts": 1, "ticket texts": 1, "delivery keys": 1, "outbox bodies": 1, "questions": 1,
+    assert done == {"conversations": 1, "class form drafts": 1, "check drafts": 1, "ticket texts": 1, "delivery keys": 1, "outbox bodies": 1, "questions": 1,
                     "console request keys": 1}
     with Session(engine) as s:
         assert len(s.exec(select(Conversation)).all()) == 1
         assert [d.answers for d in s.exec(select(ClassFormDraft))] == ['{"trade": "29"}']
+        assert [d.answers for d in s.exec(select(CheckDraft))] == ['{"profile": {"age": 29}}']
         tickets = {t.question: t for t in s.exec(select(Ticket))}
         assert set(tickets) == {REMOVED, "recent closed", "old open"}
         gone = tickets[REMOVED]
@@ -82,7 +86,7 @@ def test_defaults_forget_what_is_past_its_period_and_keep_the_rest(engine, setti
         assert bodies["o-old-pending"] != EMPTY_BODY  # not yet delivered: kept
         assert [q.text for q in s.exec(select(AskedQuestion))] == ["recent question"]
         assert [r.key for r in s.exec(select(ConsoleRequest))] == ["r-new"]
-    assert Background(app, {}).retention(NOW) == {"conversations": 0, "class form drafts": 0, "ticket texts": 0, "delivery keys": 0,
+    assert Background(app, {}).retention(NOW) == {"conversations": 0, "class form drafts": 0, "check drafts": 0, "ticket texts": 0, "delivery keys": 0,
                                                   "outbox bodies": 0, "questions": 0,
                                                   "console request keys": 0}  # idempotent
 
@@ -92,7 +96,7 @@ def test_periods_are_settings(engine, settings) -> None:
     s2 = replace(settings, retention_conversation_days=10, retention_ticket_text_days=50,
                  retention_delivery_keys_days=1, retention_outbox_days=10, retention_questions_days=100)
     app = App(settings=s2, engine=engine, dispatcher=build_dispatcher(engine, s2))
-    assert Background(app, {}).retention(NOW) == {"conversations": 2, "class form drafts": 2, "ticket texts": 2, "delivery keys": 2,
+    assert Background(app, {}).retention(NOW) == {"conversations": 2, "class form drafts": 2, "check drafts": 2, "ticket texts": 2, "delivery keys": 2,
                                                   "outbox bodies": 2, "questions": 2, "console request keys": 2}
 
 

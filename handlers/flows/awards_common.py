@@ -11,17 +11,18 @@ are validated here.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from handlers import dates
 from handlers.choices import normalize, number_of, resolve
 from handlers.fields import NO, NOT_AN_ANSWER, YES, parse_span, reads_as_question
-from handlers.flow import Answer, Ctx, Invalid, Outcome, State, goto, switch
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, goto, switch
 from handlers.form import BACK, Form, FormSlots
 from handlers.forms import Field
 from handlers.i18n import N_, translator
@@ -34,6 +35,7 @@ from knowledge.facts.traits import sanction_period
 from knowledge.places import DIVISIONS, parse_place
 from knowledge.rules.awards import OTHER, UNSURE, Fact, Question, Reason
 from knowledge.rules.channels import Step
+from storage import repo_applications as apps
 
 ASK = "ask"  # the one state that asks every question
 MAX_TEXT = 60
@@ -397,6 +399,64 @@ def start(qn: Questionnaire, intro: str) -> Callable[[Ctx], Outcome]:
         return asking.next(ctx, Reply(text=ctx._(intro)))
 
     return enter
+
+
+# -- a check left before its conclusion, and taken up again --------------------------------------------
+
+RESUME = "resume"  # the step that offers a check's kept answers back
+
+
+def resumable(flow: Flow, qn: Questionnaire) -> Flow:
+    """``flow`` (a check) keeping its answers when it is left before its conclusion ("菜单", "取消", another
+    function, an idle chat: :attr:`Flow.park`), and offering them back when it is opened again with nothing new
+    said of the case (a self-description starts afresh from what it says). The kept answers go once taken up
+    or set aside."""
+    asking = form(qn)
+    begin = flow.enter
+    assert begin is not None, flow.name
+
+    def park(ctx: Ctx, state: str, kept: dict[str, Any]) -> Reply | None:
+        answers = kept.get("profile")
+        if state != ASK or not isinstance(answers, dict) or not any(k in qn.questions for k in answers):
+            return None
+        apps.park_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name, at=ctx.now,
+                        answers={"profile": answers, "history": list(kept.get("history") or [])})
+        return Reply(text=ctx._("Your answers to “{title}” are kept ({n} so far). Open it again to go on where you "
+                                "left off.", title=ctx._(flow.title), n=_answered(qn, answers)))
+
+    def enter(ctx: Ctx) -> Outcome | None:
+        row = apps.parked_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
+        if row is not None and not slots(ctx).prefill:
+            return goto(RESUME)
+        apps.drop_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
+        return begin(ctx)
+
+    def ask_resume(ctx: Ctx) -> Reply:
+        row = apps.parked_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
+        n = _answered(qn, json.loads(row.answers).get("profile") or {}) if row is not None else 0
+        return Reply(text=ctx._("You left “{title}” with {n} answers. Go on from there?", title=ctx._(flow.title),
+                                n=n),
+                     choices=(Choice("go_on", ctx._("Go on where I left off")), Choice("again", ctx._("Start again"))))
+
+    def on_resume(ctx: Ctx, answer: Answer) -> Outcome:
+        row = apps.parked_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
+        apps.drop_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
+        if answer.value != "go_on" or row is None:
+            return begin(ctx) or goto(ASK)
+        kept = json.loads(row.answers)
+        check = slots(ctx)
+        check.profile = {k: v for k, v in (kept.get("profile") or {}).items()
+                         if k in qn.questions or k.removesuffix("_text") in qn.questions}
+        check.history = [k for k in kept.get("history") or [] if k in check.profile]
+        return asking.next(ctx, Reply(text=ctx._("Going on where you left off.")))
+
+    return replace(flow, enter=enter, enter_to=(*flow.enter_to, RESUME), park=park,
+                   states={**flow.states, RESUME: State(prompt=ask_resume, handle=on_resume,
+                                                        to=flow.entry_targets())})
+
+
+def _answered(qn: Questionnaire, answers: Mapping[str, object]) -> int:
+    return sum(1 for k in answers if k in qn.questions)
 
 
 # -- the entry point for facts already known ------------------------------------------------------------

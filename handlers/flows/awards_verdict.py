@@ -16,6 +16,7 @@ from handlers.flows.awards_common import (
     Questionnaire,
     draft_choice,
     profile,
+    resumable,
     say,
     start,
     states,
@@ -224,9 +225,9 @@ def workshop_flows(programme: str, title: str, intro: str, commands: tuple[str, 
     qn = Questionnaire(ws.QUESTIONS[programme], lambda p: ws.workshop_eligibility(programme, p), conclude,
                        f"{programme}_eligibility")
     targets = (programme, f"{programme}_draft", rules_flow)
-    check = Flow(name=programme, title=title, start="ask", enter=start(qn, intro), enter_to=("verdict",),
-                 states={**states(qn, ("verdict",)), "verdict": verdict_state(qn, links, how_to, links=targets)},
-                 commands=commands, menu_order=menu_order)
+    check = resumable(Flow(name=programme, title=title, start="ask", enter=start(qn, intro), enter_to=("verdict",),
+                           states={**states(qn, ("verdict",)), "verdict": verdict_state(qn, links, how_to, links=targets)},
+                           commands=commands, menu_order=menu_order), qn)
     rules = Flow(name=rules_flow, title=N_("After naming: re-examination, changes and funds"), states={},
                  enter=after_naming, enter_to=(), commands=rules_commands, in_menu=False)
     return check, rules

@@ -105,7 +105,7 @@ def _rules(ctx: Ctx) -> Outcome:
     return finish(Reply(text="\n".join(lines), citations=citations(ctx.locale, refs)))
 
 
-CRAFTSMAN = Flow(
+CRAFTSMAN = common.resumable(Flow(
     name="craftsman", title=N_("Yunling Craftsman: can I apply?"),
     states={**common.states(ELIGIBILITY, ("verdict",)),
             "verdict": verdicts.verdict_state(ELIGIBILITY, _links, links=(
@@ -115,8 +115,8 @@ CRAFTSMAN = Flow(
                                        "what matters for your case; answer by number. Type 'cancel' to stop.")),
     commands=("/craftsman", "云岭工匠", "评工匠", "申报云岭工匠", "我能评云岭工匠吗", "craftsman", "yunling craftsman"),
     menu_order=200,
-)
-CRAFTSMAN_CHANNEL = Flow(
+), ELIGIBILITY)
+CRAFTSMAN_CHANNEL = common.resumable(Flow(
     name="craftsman_channel", title=N_("Yunling Craftsman: where and how to apply"),
     states={**common.states(CHANNEL, ("pub",)),
             "pub": State(prompt=_ask_pub, handle=_on_pub, free_text=True, to=("next",)),
@@ -127,7 +127,7 @@ CRAFTSMAN_CHANNEL = Flow(
                                    "'cancel' to stop.")),
     commands=("/channel", "申报渠道", "怎么申报云岭工匠", "在哪里申报", "where to apply", "channel"),
     menu_order=210,
-)
+), CHANNEL)
 CRAFTSMAN_RULES = Flow(
     name="craftsman_rules", title=N_("Yunling Craftsman: benefits and withdrawal"), states={}, enter=_rules, enter_to=(),
     commands=("/craftsman_rules", "云岭工匠待遇", "云岭工匠称号撤销", "craftsman benefits"), in_menu=False,

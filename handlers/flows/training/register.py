@@ -103,7 +103,8 @@ class ClassBook:
         return PARSERS.get(f.kind, _checked("text"))(ctx, answer)
 
     def saved(self, ctx: Ctx) -> Outcome:
-        return finish()  # the router keeps the answers as the flow is left (park), and says so
+        kept = park(ctx, "field", ctx.data)  # kept as when the form is left, and said so
+        return finish(*((kept,) if kept is not None else ()))
 
 
 def _project(ctx: Ctx, answer: Answer) -> Any:
