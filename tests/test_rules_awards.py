@@ -14,6 +14,7 @@ from knowledge.rules import award_workshops as ws
 from knowledge.rules import channels, eligibility, procedure
 from knowledge.rules.awards import Fact, Verdict
 from knowledge.text import squash
+from tests.test_knowledge_data import SOURCE, needs_source
 
 
 def text_of(r: ArticleRef) -> str:
@@ -523,11 +524,11 @@ def test_article_10s_lead_in_asks_for_results_and_the_check_asks_it() -> None:
             programme, {k: v for k, v in ok.items() if k != "notable_results"}).unknown
 
 
+@needs_source
 def test_the_criteria_help_gives_no_example_the_measures_do_not() -> None:
     """第五条 names its three criteria in words and sets no figure for them: the help quotes no invented example
     ("a technician whose improvement cut waste by 20%" read as a threshold), and says the form asks for one."""
     from handlers.i18n import translator
-    from tests.test_knowledge_data import SOURCE
 
     help_zh = translator("zh")(eligibility.QUESTIONS["criterion"].help)
     source = SOURCE.read_text(encoding="utf-8")
