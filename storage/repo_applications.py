@@ -122,6 +122,13 @@ def parked_check(*, session: Session, person_id: int, flow: str) -> CheckDraft |
     return session.exec(select(CheckDraft).where(CheckDraft.person_id == person_id, CheckDraft.flow == flow)).first()
 
 
+def latest_parked_check(*, session: Session, person_id: int) -> CheckDraft | None:
+    """The check the person left most recently, of those kept."""
+    stmt = (select(CheckDraft).where(CheckDraft.person_id == person_id)
+            .order_by(col(CheckDraft.updated_at).desc(), col(CheckDraft.id).desc()))
+    return session.exec(stmt).first()
+
+
 def drop_check(*, session: Session, person_id: int, flow: str) -> None:
     row = parked_check(session=session, person_id=person_id, flow=flow)
     if row is not None:

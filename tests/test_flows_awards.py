@@ -386,6 +386,22 @@ def test_a_check_left_half_done_is_offered_back_with_its_answers(person, engine,
     assert "已回答" not in kim.text and "已被命名" in kim.text, kim.text  # a finished check starts afresh
 
 
+@pytest.mark.parametrize(("word", "locale"), [("继续", "zh"), ("接着刚才的", "zh"), ("continue", "en")])
+def test_continue_takes_up_the_check_left_last(person, word: str, locale: str) -> None:
+    """"继续" where nothing is under way: the check left most recently is offered back; with none kept, it says so
+    (not an article that happens to contain the word)."""
+    ned = person(f"ned-{word}", locale=locale)
+    ned.say(word)
+    assert "没有办到一半" in ned.text or "nothing left half done" in ned.text, ned.text
+    ned.say("/station")
+    answer_all(ned, "yes", "prefecture")
+    ned.say("/subsidy")  # another function: the station check is kept
+    ned.say(word)
+    assert ned.choice_values() == ["go_on", "again"] and "“" in ned.text, ned.text
+    ned.say("1")
+    assert ("多长时间" in ned.text or "How long" in ned.text), ned.text  # the third question of the station check
+
+
 def test_a_check_kept_is_set_aside_by_starting_again_or_by_a_new_self_description(person, engine) -> None:
     lee = person("lee2")
     lee.say("我能评云岭工匠吗")

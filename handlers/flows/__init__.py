@@ -10,6 +10,7 @@ from handlers.fields import reads_as_question
 from handlers.flow import Ctx, Flow, MenuGroup
 from handlers.flows.ask import NEXT_LABELS, faq_prefetch, shown_at_once
 from handlers.flows.ask import faq_answer as plain_faq_answer
+from handlers.flows.awards_common import GO_ON
 from handlers.flows.broadcast import BROADCAST
 from handlers.flows.clerk_cases import CLERK_CASES
 from handlers.flows.console import CONSOLE
@@ -41,7 +42,7 @@ _FLOWS: tuple[Flow, ...] = (
     SUBSIDY, CALENDAR, ELIGIBILITY,
     STATUS, SUBSCRIBE, UNSUBSCRIBE, CLERK_CASES, BROADCAST, CONSOLE,
     *TRAINEE_FLOWS, *TRAINING_FLOWS,
-    *LISTEN_FLOWS,
+    *LISTEN_FLOWS, GO_ON,
 )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from handlers import dates
 from handlers.choices import normalize, number_of, resolve
 from handlers.fields import NO, NOT_AN_ANSWER, YES, parse_span, reads_as_question
-from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, goto, switch
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto, switch
 from handlers.form import BACK, Form, FormSlots
 from handlers.forms import Field
 from handlers.i18n import N_, translator
@@ -36,6 +36,7 @@ from knowledge.places import DIVISIONS, parse_place
 from knowledge.rules.awards import OTHER, UNSURE, Fact, Question, Reason
 from knowledge.rules.channels import Step
 from storage import repo_applications as apps
+from storage.repo_training import parked_class_form
 
 ASK = "ask"  # the one state that asks every question
 MAX_TEXT = 60
@@ -421,8 +422,8 @@ def resumable(flow: Flow, qn: Questionnaire) -> Flow:
             return None
         apps.park_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name, at=ctx.now,
                         answers={"profile": answers, "history": list(kept.get("history") or [])})
-        return Reply(text=ctx._("Your answers to “{title}” are kept ({n} so far). Open it again to go on where you "
-                                "left off.", title=ctx._(flow.title), n=_answered(qn, answers)))
+        return Reply(text=ctx._("Your answers to “{title}” are kept ({n} so far). Type 'continue' or open it again "
+                                "to go on where you left off.", title=ctx._(flow.title), n=_answered(qn, answers)))
 
     def enter(ctx: Ctx) -> Outcome | None:
         row = apps.parked_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
@@ -453,6 +454,25 @@ def resumable(flow: Flow, qn: Questionnaire) -> Flow:
     return replace(flow, enter=enter, enter_to=(*flow.enter_to, RESUME), park=park,
                    states={**flow.states, RESUME: State(prompt=ask_resume, handle=on_resume,
                                                         to=flow.entry_targets())})
+
+
+def _go_on(ctx: Ctx) -> Outcome:
+    """"继续" / "continue" said where nothing is under way: the check left most recently, offered back (its own
+    entry asks whether to go on), or a clerk's class form kept; else that nothing is left half done."""
+    row = apps.latest_parked_check(session=ctx.session, person_id=ctx.person_id)
+    if row is not None and row.flow in CHECKS and ctx.has_flow(row.flow):
+        return switch(row.flow)
+    if ctx.has_flow("training_classes") and parked_class_form(session=ctx.session, person_id=ctx.person_id):
+        return switch("training_classes")  # its list offers the kept form last
+    return finish(Reply(text=ctx._("There is nothing left half done to go on with. Type 'menu' to see what I can "
+                                   "do, or ask your question.")))
+
+
+GO_ON = Flow(name="go_on", title=N_("Go on where I left off"), states={}, enter=_go_on, in_menu=False,
+             enter_to=tuple(f"flow:{name}" for name in ("craftsman", "craftsman_channel", "studio", "station",
+                                                         "training_classes")),
+             commands=("继续", "接着刚才的", "接着刚才", "接着做", "继续刚才的", "继续上次的", "go on", "continue",
+                       "resume"))
 
 
 def _answered(qn: Questionnaire, answers: Mapping[str, object]) -> int:
