@@ -251,8 +251,14 @@ class Router(Menus):
         """Leave whatever step the person is in for what a command word opens."""
         kind = decode(target)
         if isinstance(kind, OpenFlow):
+            flow = self.flows[kind.name]
+            kept = None
+            if conv.flow == flow.name and conv.state in flow.states and flow.park is not None:
+                # Its own word typed at one of its steps ("我能评云岭工匠吗" three answers into that check): what
+                # it holds is kept, and its entry offers it back, rather than starting afresh over it.
+                kept = flow.park(ctx, conv.state, ctx.data)
             ctx.data = {"arg": arg} if arg else {}
-            return self.enter(ctx, conv, self.flows[kind.name])
+            return [*((kept,) if kept is not None else ()), *self.enter(ctx, conv, flow)]
         if isinstance(kind, OpenMenu) and self.groups[kind.key].allows(ctx.roles):
             return self.show_submenu(ctx, conv, kind.key)
         log.info("unknown command from %s", pseudonym(ctx.incoming.channel, ctx.incoming.user_key))

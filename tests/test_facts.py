@@ -719,6 +719,10 @@ def test_a_span_typed_in_another_unit_is_converted_only_when_exact(typed: str, u
     ("十来个", None, (9, 11, 10)),
     ("8年左右", "month", None),  # years, asked in months: not read as 8 months
     ("5", None, None), ("都是", None, None), ("5-3000", None, None), ("一二三四五六个", None, None),
+    # said against a bound: below it (any number under it, or just under: "快56了" is 55), above it, at least it
+    ("不到两年", "year", (0, 1, 1)), ("快两年了", "year", (1, 1, 1)), ("快56了", None, (55, 55, 55)),
+    ("nearly 56", None, (55, 55, 55)), ("fewer than 5", None, (0, 4, 4)), ("快半年了", "month", (5, 5, 5)),
+    ("超过50岁", None, (51, 10**6, 51)), ("5个以上", None, (5, 10**6, 5)), ("五十五六", None, (55, 56, 55)),
 ])
 def test_a_vague_number_is_the_range_it_may_mean(typed: str, unit: str | None,
                                                  span: tuple[int, int, int] | None) -> None:

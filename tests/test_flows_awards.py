@@ -317,6 +317,17 @@ def test_station_vague_numbers_decide_when_they_are_on_one_side_of_the_rule(pers
     bob.say("about 50")
     bob.say("around 4 months")
     assert "Not eligible" in bob.text or "cannot" in bob.text.lower() or "6 months" in bob.text, bob.text
+    gus = person("gus")  # said against the bound: below it ("不到", "快"), which the rule decides
+    gus.say("/station")
+    answer_all(gus, "yes", "prefecture")
+    gus.say("不到两年")  # under 2 years: the exception of 第十条 is asked
+    assert "突出贡献" in gus.text, gus.text
+    gus.say("1")
+    answer_all(gus, "yes", "yes", "yes", "technician")
+    gus.say("快56了")  # 55 in full years: within 第十条's 55
+    assert "工作几个月" in gus.text, gus.text
+    gus.say("不到6个月")
+    assert "结论：目前不能推荐" in gus.text and "6个月以上" in gus.text, gus.text
     cal = person("cal")
     cal.say("我能评云岭工匠吗")
     cal.say("否")
@@ -400,6 +411,34 @@ def test_continue_takes_up_the_check_left_last(person, word: str, locale: str) -
     assert ned.choice_values() == ["go_on", "again"] and "“" in ned.text, ned.text
     ned.say("1")
     assert ("多长时间" in ned.text or "How long" in ned.text), ned.text  # the third question of the station check
+
+
+def test_the_checks_own_words_typed_in_it_offer_its_answers_back(person) -> None:
+    """"我能评云岭工匠吗" typed two answers into that check: not a fresh start over them, but the offer to go on;
+    "继续" there is the option (not the word that opens the offer again), "从头来过" starts again."""
+    amy = person("amy")
+    amy.say("我能评云岭工匠吗")
+    answer_all(amy, "no", "yes")
+    third = amy.last.text
+    amy.say("我能评云岭工匠吗")
+    assert "已回答 2 题" in amy.text and amy.choice_values() == ["go_on", "again"], amy.text
+    amy.say("继续")
+    assert amy.last.text.endswith(third), amy.text
+    amy.say("我能评云岭工匠吗")
+    amy.say("从头来过")
+    assert "已被命名" in amy.text and "已回答" not in amy.text, amy.text
+
+
+def test_a_question_at_the_open_list_of_honours_is_no_honour(person) -> None:
+    """第七条's list ends in "等": a title typed off it counts; "劳模算优先不" asks, and is not kept as a title."""
+    bo = person("bo")
+    bo.say("我能评云岭工匠吗")
+    answer_all(bo, *GATES, "none", "leading")
+    asked = bo.last.text
+    bo.say("劳模算优先不")
+    assert "结论" not in bo.text and bo.last.text == asked, bo.text
+    bo.say("全国五一劳动奖章")
+    assert "结论：您可以申报“云岭工匠”" in bo.text, bo.text
 
 
 def test_a_check_kept_is_set_aside_by_starting_again_or_by_a_new_self_description(person, engine) -> None:

@@ -156,9 +156,8 @@ class CheckBook:
         if answer.choice is not None or not self.qn.check or reads_as_question(answer.text):
             return None
         q = self.qn.questions.get(f.key)
-        if q is not None and q.kind == "number" and typed_number(answer.text) is None \
-                and typed_range(answer.text, q.unit) is not None:
-            return None  # a vague number ("50多岁") is read against the rule's bound by _number, not as its least
+        if q is not None and q.kind == "number" and typed_range(answer.text, q.unit) is not None:
+            return None  # a vague number ("50多岁", "快56了") is read against the rule's bound by _number
         known = {k: v for k, v in ((k, _accepted(self.qn.questions[k], v))
                                    for k, v in profile_for(self.qn.check, extract(answer.text)).items()
                                    if k in self.qn.questions) if v is not None}
@@ -275,6 +274,13 @@ def _named_years_option(text: str, this_year: int) -> str | None:
     "一年半") or as the year ("19年就命名了", "2025年命名的"); None when it cannot tell (two calendar years back
     may be less than two years)."""
     t = unicodedata.normalize("NFKC", text)
+    if (span := typed_range(t, "year")) is not None:  # "不到两年", "快两年了", "两年以上", "三年左右"
+        return "2plus" if span.least >= 2 else "under2" if span.most < 2 else None
+    months = typed_range(t, "month") or typed_span(t, "month")[0]  # "8个月", "十个月左右", "半年"
+    if months is not None:
+        most = months.most if isinstance(months, Vague) else months
+        least = months.least if isinstance(months, Vague) else months
+        return "2plus" if least >= 24 else "under2" if most < 24 else None
     if (m := _YEAR_NAMED.search(t)) is not None:
         year = int(m[1]) + (2000 if len(m[1]) == 2 else 0)
         if not 1949 <= year <= this_year:
@@ -309,6 +315,8 @@ def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
     if matched is not None:
         return matched
     if q.open_list and 2 <= len(text) <= MAX_TEXT:
+        if reads_as_question(text):  # "这个算优先不", "劳模算优先不": asked, not an honour off the list
+            raise Invalid(ctx._(NOT_AN_ANSWER))
         profile(ctx)[f"{q.key}_text"] = text
         return OTHER
     if answer.value is not None:
@@ -321,6 +329,9 @@ def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
 
 def _number(ctx: Ctx, q: Question, text: str) -> int:
     _ = ctx._
+    if q.bound is not None and (span := typed_range(text, q.unit)) is not None:
+        # Vague or put against a bound ("8个月左右", "不到5个", "快56了"): decided when wholly on one side of the rule's.
+        return _in_range(ctx, q, _beyond_doubt(ctx, q.bound, span))
     value = parse_span(text, q.unit, _) if q.unit else None  # "一年到头" is 12 months, "一个月" no number of days
     if value is None and q.key in _AGES and q.bound is not None and (
             born := _BORN.search(unicodedata.normalize("NFKC", text))) and 0 < (years := ctx.now.year - int(
@@ -331,10 +342,18 @@ def _number(ctx: Ctx, q: Question, text: str) -> int:
         value = typed_number(text.replace("−", "-").replace("－", "-"))  # "两位", "25年", "three"
     if value is None:
         value = number_of(text)  # "第二个"
-    if value is None and q.bound is not None and (span := typed_range(text, q.unit)) is not None:
-        value = _beyond_doubt(ctx, q.bound, span)
+    if value is None and _NONE_SAID.fullmatch(normalize(text)):
+        value = 0  # "莫得", "没有", "none" where a count is asked
     if value is None:
         raise Invalid(_("Please type a number, for example 5."))
+    return _in_range(ctx, q, value)
+
+
+_NONE_SAID = re.compile(r"(?:一个)?(?:都)?(?:没有|没得|莫得|无|零|没)(?:的|呢|啊)?|none|zero|no")
+
+
+def _in_range(ctx: Ctx, q: Question, value: int) -> int:
+    _ = ctx._
     if value < 0:
         raise Invalid(_("{value} cannot be right: it cannot be below zero. Please type it again.", value=value))
     lo, hi = q.minimum if q.minimum is not None else 0, q.maximum if q.maximum is not None else 10**6
@@ -435,14 +454,18 @@ def resumable(flow: Flow, qn: Questionnaire) -> Flow:
     def ask_resume(ctx: Ctx) -> Reply:
         row = apps.parked_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
         n = _answered(qn, json.loads(row.answers).get("profile") or {}) if row is not None else 0
+        # "继续" is the option itself, not the word that would open this offer again.
         return Reply(text=ctx._("You left “{title}” with {n} answers. Go on from there?", title=ctx._(flow.title),
                                 n=n),
-                     choices=(Choice("go_on", ctx._("Go on where I left off")), Choice("again", ctx._("Start again"))))
+                     choices=(Choice("go_on", ctx._("Continue")), Choice("again", ctx._("Start again"))))
 
     def on_resume(ctx: Ctx, answer: Answer) -> Outcome:
+        choice = answer.value or _resume_said(answer.text)
+        if choice is None:
+            raise Invalid(ctx._("Please choose: go on with your answers, or start again."))
         row = apps.parked_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
         apps.drop_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
-        if answer.value != "go_on" or row is None:
+        if choice != "go_on" or row is None:
             return begin(ctx) or goto(ASK)
         kept = json.loads(row.answers)
         check = slots(ctx)
@@ -452,8 +475,18 @@ def resumable(flow: Flow, qn: Questionnaire) -> Flow:
         return asking.next(ctx, Reply(text=ctx._("Going on where you left off.")))
 
     return replace(flow, enter=enter, enter_to=(*flow.enter_to, RESUME), park=park,
-                   states={**flow.states, RESUME: State(prompt=ask_resume, handle=on_resume,
+                   states={**flow.states, RESUME: State(prompt=ask_resume, handle=on_resume, free_text=True,
                                                         to=flow.entry_targets())})
+
+
+_AGAIN = re.compile(r"重新|从头|重来|再来一遍|again|restart|start over|afresh|from scratch", re.I)
+_GO_ON = re.compile(r"继续|接着|要得|好的?|是的?|对|可以|嗯|行|ok|yes|go on|continue|resume|carry on", re.I)
+
+
+def _resume_said(text: str) -> str | None:
+    """"从头来过" / "重来" / "start over", or "接着来" / "要得" / "yes": the choice typed in words."""
+    t = text.strip()
+    return "again" if _AGAIN.search(t) else "go_on" if _GO_ON.search(t) else None
 
 
 def _go_on(ctx: Ctx) -> Outcome:

@@ -122,7 +122,17 @@ def typed_number(text: str) -> int | None:
 # "五十出头" (50-54), "8个月左右" / "about 30" / "十来个" (within a tenth, at least 1, either side).
 _RANGE_BETWEEN = re.compile(r"(\d{1,4})\s*(?:到|至|~|～|-|—|或|\bto\b|\bor\b)\s*(\d{1,4})")
 _RANGE_MORE = re.compile(r"(\d{1,4})\s*(个|岁|人|位|名|年|项|周岁)?\s*(多|余|几|出头)")
-# Two neighbouring digits: "五六个", "一两个", "两三年".
+# A number said against a bound: below it (any number under it, or just under it: "快56了" is 55), above it, or
+# at least it.
+_BELOW_ANY = ("不到", "没到", "未到", "不满", "未满", "没满", "少于", "低于", "小于", "不足", "不够", "less than",
+              "fewer than", "under", "below", "younger than")
+_BELOW = re.compile(r"(" + "|".join(re.escape(w) for w in _BELOW_ANY) +
+                    r"|快要|快|将近|接近|差一点|差点|almost|nearly|close to)\s*(\d{1,4})", re.I)
+_ABOVE = re.compile(r"(?:超过|超出|多于|高于|大于|more than|over|above|older than)\s*(\d{1,4})", re.I)
+_AT_LEAST = re.compile(r"(\d{1,4})\s*(?:个|岁|人|位|名|年|项|月|周岁|个月)?\s*(?:以上|及以上|or more|plus\b|\+)", re.I)
+_NO_MOST = 10**6  # "超过50": no most said
+# Two neighbouring digits: "五六个", "一两个", "两三年"; "五十五六" (55 or 56).
+_TENS_NEIGHBOURS = re.compile(r"([一二三四五六七八九])十([一二三四五六七八])([二三四五六七八九])(?=个|人|岁|位|名|项|月|年|$|了)")
 _NEIGHBOURS = re.compile(r"(?<![一二两三四五六七八九十百])([一二两三四五六七八])([二两三四五六七八九])(?=个|人|岁|位|名|项|月|年)")
 _ROUGHLY = re.compile(r"\babout\b|\baround\b|大概|大约|差不多|约")
 _RANGE_ABOUT = re.compile(r"(?:\babout\s*|\baround\s*|大概|大约|差不多|约)?(\d{1,4})\s*(来)?\s*(?:个|岁|人|位|名|年|项|月|周岁)*"
@@ -143,12 +153,24 @@ def typed_range(text: str, unit: str | None = None) -> Vague | None:
     check that only needs to know which side of a bound it is on. None when the text states no vague number,
     more than one, or (``unit``: "day" or "month", asked for) a span in another unit ("8年左右" asked in months)."""
     t = unicodedata.normalize("NFKC", text).lower().replace(",", "")
+    t = _TENS_NEIGHBOURS.sub(lambda m: f"{_DIGIT[m[1]]}{_DIGIT[m[2]]}到{_DIGIT[m[1]]}{_DIGIT[m[3]]}"
+                             if _DIGIT[m[3]] == _DIGIT[m[2]] + 1 else m[0], t)
     t = _NEIGHBOURS.sub(lambda m: f"{_DIGIT[m[1]]}到{_DIGIT[m[2]]}" if _DIGIT[m[2]] == _DIGIT[m[1]] + 1 else m[0], t)
-    t = _arabic(t)
+    t = _arabic(t.replace("半年", "6个月") if unit == "month" else t)
     if unit is not None and any(_SPAN_UNITS[u] != unit for _n, u in _SPAN.findall(t)):
         return None
     if len(re.findall(r"\d+", t)) > 2:
         return None
+    if (m := _BELOW.search(t)) is not None:  # "不到5个", "快56了", "less than two years"
+        n = int(m[2])
+        close = m[1] not in _BELOW_ANY
+        return Vague(max(0, n - 1) if close else 0, max(0, n - 1), max(0, n - 1)) if n > 0 else None
+    if (m := _ABOVE.search(t)) is not None:  # "超过50岁", "more than 5"
+        n = int(m[1])
+        return Vague(n + 1, _NO_MOST, n + 1)
+    if (m := _AT_LEAST.search(t)) is not None:  # "5个以上": the measures' 以上 counts the number itself
+        n = int(m[1])
+        return Vague(n, _NO_MOST, n)
     if (m := _RANGE_BETWEEN.search(t)) is not None:
         a, b = sorted((int(m[1]), int(m[2])))
         return Vague(a, b, a) if b - a <= max(2, a) else None  # "5-3000" is no range anyone says of a head count
