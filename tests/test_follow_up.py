@@ -89,3 +89,11 @@ def test_questions_of_no_programme_after_one_of_a_programme_are_about_it(person)
     q.say("云岭工匠一年评几个")
     q.say("我年纪50多了还能报不")
     assert "不设年龄限制" in q.text and "结合您上一个问题" in q.text, q.text
+
+
+def test_english_questions_of_no_programme_after_one_of_a_programme_are_about_it(person) -> None:  # type: ignore[no-untyped-def]
+    p = person("f8", locale="en")
+    p.say("How often are innovation studios named?")
+    p.say("How many people does the team need?")  # 35 characters, 7 words: short in English
+    assert "previous question" in p.text, p.text
+    assert [(c.measure, c.article) for c in p.replies[-1].citations][:1] == [("studio", 10)], p.text

@@ -20,6 +20,7 @@ from handlers.types import Choice, Reply
 FOLLOW_UP = re.compile(r"^\s*(那|那么|这个|那个|这样|还|还有|另外|它|他|她|要|需要|得|and\b|so\b|then\b|what about\b|"
                        r"how about\b|also\b|is it\b|does it\b|do i\b|do they\b)", re.IGNORECASE)
 FOLLOW_UP_MAX = 30  # characters: a longer message stands on its own
+FOLLOW_UP_WORDS = 8  # the same for English, in words ("How many people does the team need?")
 PREVIOUS_MAX = 200  # characters of the previous question searched with it
 
 
@@ -34,7 +35,8 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
     asked = answer(text, locale=locale, contact=ctx.settings.human_contact)
     unclear = (asked.result.abstained and asked.result.reason == "low_score") or not asked.result.likely
     previous = _previous_question(ctx, text)
-    carried = not previous and asked.outcome == "which" and len(text) <= FOLLOW_UP_MAX
+    carried = not previous and asked.outcome == "which" and (
+        len(text) <= FOLLOW_UP_MAX or (text.isascii() and len(text.split()) <= FOLLOW_UP_WORDS))
     if carried:
         # Asked of no programme after questions of one programme ("创新工作室几年评一次", then "一批最多几个", "团队要几
         # 个人"): that programme, said as such, rather than "which programme?".
