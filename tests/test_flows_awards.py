@@ -455,6 +455,19 @@ def test_a_check_kept_is_set_aside_by_starting_again_or_by_a_new_self_descriptio
     assert "已回答" not in lee.text, lee.text
 
 
+@pytest.mark.parametrize("said", ["不晓得", "还没公布", "not sure"])
+def test_the_public_notice_date_not_known_is_said_in_words(person, said: str) -> None:
+    """At the end of the channel plan the 公示's start is asked only to date the later steps: "不晓得" is the
+    option "not announced / not known", not a wrong date."""
+    joe = person(f"joe-{said}")
+    joe.say("申报渠道")
+    answer_all(joe, "union", "prefecture")
+    joe.say("昆明市")
+    assert "unknown" in joe.choice_values(), joe.text
+    joe.say(said)
+    assert "请输入日期" not in joe.text and "flow:craftsman_draft" in joe.choice_values(), joe.text
+
+
 def test_english_run(person) -> None:
     olga = person("olga", locale="en")
     olga.say("/craftsman")

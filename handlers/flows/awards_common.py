@@ -554,4 +554,4 @@ def parse_date(ctx: Ctx, text: str) -> date:
     day = dates.parse_day(text, ctx.now.date(), anywhere=True)
     if day is not None:
         return day
-    raise Invalid(ctx._("Please type a date such as 2026-09-28, or choose 'Not announced yet'."))
+    raise Invalid(ctx._("Please type a date such as 2026-09-28, or choose 'Not announced / not known'."))

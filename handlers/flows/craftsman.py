@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.cite import citations
 from handlers.flow import Answer, Ctx, Flow, Outcome, State, finish, goto, reroute, switch
 from handlers.flows import awards_common as common
@@ -66,13 +68,20 @@ CHANNEL = common.Questionnaire(channels.QUESTIONS, channels.craftsman_channel, _
 
 def _ask_pub(ctx: Ctx) -> Reply:
     _ = ctx._
-    return Reply(text=_("Has the provincial federation announced when the public notice (公示) starts? If so, type "
-                        "the date (for example 2026-09-28); otherwise choose 'Not announced yet'."),
-                 choices=(Choice("unknown", _("Not announced yet")),))
+    return Reply(text=_("To date the later steps: has the provincial federation announced when this year's public "
+                        "notice (公示) starts? If so, type the date (for example 2026-09-28); if not, or you do not "
+                        "know, choose 'Not announced / not known'."),
+                 choices=(Choice("unknown", _("Not announced / not known")),))
+
+
+# "不晓得", "还没公布", "not sure": the date is not known (a date typed is read as one).
+_NOT_KNOWN = re.compile(r"不知道|不晓得|不清楚|不确定|不知|没公布|未公布|还没|没有|尚未|没得|莫得|not sure|don'?t know|no idea|"
+                        r"not yet|not announced|unknown|^no\b", re.I)
 
 
 def _on_pub(ctx: Ctx, answer: Answer) -> Outcome:
-    start = None if answer.value == "unknown" else common.parse_date(ctx, answer.text)
+    unknown = answer.value == "unknown" or (answer.value is None and _NOT_KNOWN.search(answer.text) is not None)
+    start = None if unknown else common.parse_date(ctx, answer.text)
     return goto("next", *verdicts.procedure_replies(ctx, "craftsman", start))
 
 
