@@ -129,7 +129,5 @@ def latest_parked_check(*, session: Session, person_id: int) -> CheckDraft | Non
     return session.exec(stmt).first()
 
 
-def drop_check(*, session: Session, person_id: int, flow: str) -> None:
-    row = parked_check(session=session, person_id=person_id, flow=flow)
-    if row is not None:
-        session.delete(row)
+def drop_check(*, session: Session, row: CheckDraft) -> None:
+    session.delete(row)

@@ -448,7 +448,8 @@ def resumable(flow: Flow, qn: Questionnaire) -> Flow:
         row = apps.parked_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
         if row is not None and not slots(ctx).prefill:
             return goto(RESUME)
-        apps.drop_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
+        if row is not None:  # what is said now starts the check: the answers kept before are moot
+            apps.drop_check(session=ctx.session, row=row)
         return begin(ctx)
 
     def ask_resume(ctx: Ctx) -> Reply:
@@ -464,7 +465,8 @@ def resumable(flow: Flow, qn: Questionnaire) -> Flow:
         if choice is None:
             raise Invalid(ctx._("Please choose: go on with your answers, or start again."))
         row = apps.parked_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
-        apps.drop_check(session=ctx.session, person_id=ctx.person_id, flow=flow.name)
+        if row is not None:  # taken up or set aside: kept no longer
+            apps.drop_check(session=ctx.session, row=row)
         if choice != "go_on" or row is None:
             return begin(ctx) or goto(ASK)
         kept = json.loads(row.answers)
