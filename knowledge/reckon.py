@@ -17,6 +17,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from knowledge.facts.numbers import BOUND, NOT_THRESHOLD
 from knowledge.models import ArticleRef, ref
+from knowledge.rules import subsidy
 from knowledge.rules.award_workshops import (
     NAMED_YEARS_MIN,
     STATION_AGE_MAX,
@@ -248,12 +249,27 @@ def _contest_place(nums: list[tuple[Decimal, str]], m: str, a: int, question: st
     return Working(msg, params, ref(m, a))
 
 
+# The living allowance asked about per trainee ("培训20天生活补助每人多少钱", "living allowance for 20 days").
+_ALLOWANCE = re.compile(r"生活补助|生活补贴|生活费|living allowance|daily allowance", re.I)
+
+
+def _living_allowance(nums: list[tuple[Decimal, str]], m: str, a: int, question: str) -> Working | None:
+    """第十条第三款: 80 元 a day up to 30 days, a 3 600 元 lump sum from 31 days, per trainee."""
+    days = _first(nums, "天", "days", "day")
+    if not _ALLOWANCE.search(question) or days is None or days < 1 or days != days.to_integral_value():
+        return None
+    n = int(days)
+    step = subsidy.poverty(n, 1).steps[1]  # the calculator's own line for one trainee
+    return Working(step.message, dict(step.params), step.ref)
+
+
 _RULES: dict[tuple[str, int], _Rule] = {
     ("craftsman", 5): _any_age,
     ("craftsman", 6): _contest_place,
     ("station", 10): _workshop,
     ("studio", 10): _workshop,
     ("training", 7): _numbers_only(_poverty_days),
+    ("training", 10): _living_allowance,
     ("training", 16): _numbers_only(_tranches),
     ("training", 22): _numbers_only(_spot_checks),
 }

@@ -548,3 +548,19 @@ def test_a_contest_place_is_worked_against_article_6(contest: str, top: str) -> 
     assert f"第{n + 1}名" in outside and ("不能按第六条直接认定" in outside or "不在其内" in outside), outside
     early = render_text(answer("世赛预赛第3名能直接认定吗", contact=CONTACT).reply).splitlines()[0]
     assert "只认定决赛名次" in early, early
+
+
+@pytest.mark.parametrize(("question", "line"), [
+    ("培训20天生活补助每人多少钱", "80元 × 20天 = 每人1600.00元"),
+    ("脱贫培训45天生活补助好多钱", "一次性补助3600元/人"),
+    ("training living allowance for 20 days training per person?", "80 yuan × 20 days = 1600.00 yuan per trainee"),
+])
+def test_a_trainees_living_allowance_is_worked_not_sent_to_the_calculator(person, question: str, line: str) -> None:
+    """第十条第三款 answers it for one trainee (80 元 a day up to 30 days, 3 600 元 from 31): worked on the first
+    line, the calculator offered, not opened to ask a class's project, trainees and budget."""
+    from knowledge.rules.subsidy import DAILY_ALLOWANCE, LUMP_SUM_ALLOWANCE
+
+    assert DAILY_ALLOWANCE == 80 and LUMP_SUM_ALLOWANCE == 3600  # (traced to the article in test_rules_training)
+    p = person(f"allow-{len(question)}", locale="en" if question.isascii() else None)
+    p.say(question)
+    assert line in p.text and {"flow:training_subsidy", "flow:listen_training_subsidy"} & set(p.choice_values()), p.text

@@ -151,8 +151,16 @@ def lead(text: str, facts: Facts) -> Lead | None:
     opens = (_describes_someone(t, facts) and _useful(check, facts)) or asks_to_check(t, facts, check)
     # A rule asked about ("干了二十年钳工，今年52了，评云岭工匠年龄有没有限制") or something the check does not tell
     # ("我52了 干了20年钳工 评云岭工匠要交啥材料"): its article answers, and the check is offered with the facts
-    asked = _RULE_ASKED.search(t) or (check != "training_subsidy" and _OTHER_ASKED.search(t))
+    asked = _RULE_ASKED.search(t) or (check != "training_subsidy" and _OTHER_ASKED.search(t)) or (
+        check == "training_subsidy" and facts.trainees is None and _ALLOWANCE_ASKED.search(t))
     return Lead(check, opens and not asked)
+
+
+# A trainee's living allowance asked about ("培训20天生活补助每人多少钱"): 第十条 answers it with the working, where
+# the calculator would ask a class's project, trainees and budget.
+_ALLOWANCE_ASKED = re.compile(r"(?:生活补助|生活补贴|生活费)[^，,。；;]{0,6}(?:多少|几|好多)|"
+                              r"\b(?:how much|what)\b.{0,30}\b(?:living|daily) allowance\b|"
+                              r"\b(?:living|daily) allowance\b.{0,30}\b(?:per person|each|how much)\b")
 
 
 # A question a check does not answer, asked beside the facts: the materials, the dates, the money, the public
