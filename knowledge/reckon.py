@@ -224,6 +224,10 @@ def _contest_place(nums: list[tuple[Decimal, str]], m: str, a: int, question: st
     from knowledge.facts.extract import extract  # late: the facts load their patterns on first use
 
     contest = extract(question).contest
+    if contest is not None and contest.level in ("provincial", "prefecture"):
+        return Working(N_("A provincial or local contest is not among those Art. 6 recognises directly (a WorldSkills "
+                          "final's top 6, a class I national final's top 3); Art. 7 gives priority to the champion "
+                          "(技术状元) of the Yunnan workers' vocational skills contest."), {}, ref(m, a))
     if contest is None or contest.rank is None or contest.level not in ("world", "national"):
         return None
     world = contest.level == "world"

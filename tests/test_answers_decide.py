@@ -548,6 +548,16 @@ def test_a_contest_place_is_worked_against_article_6(contest: str, top: str) -> 
     assert f"第{n + 1}名" in outside and ("不能按第六条直接认定" in outside or "不在其内" in outside), outside
     early = render_text(answer("世赛预赛第3名能直接认定吗", contact=CONTACT).reply).splitlines()[0]
     assert "只认定决赛名次" in early, early
+    local = render_text(answer("省赛第一名能直接认定不", contact=CONTACT).reply).splitlines()[0]
+    assert "不在第六条直接认定的范围内" in local and "技术状元" in local, local
+    second = render_text(answer("国赛二类第1名能直接认定吗", contact=CONTACT).reply).splitlines()[0]
+    assert "一类" in second and "不在其内" in second, second
+
+
+def test_a_contest_place_asked_in_english_is_answered_not_taken_for_a_case(person) -> None:
+    p = person("wsk", locale="en")
+    p.say("I came 8th at the WorldSkills Competition, can I be recognised directly?")
+    assert "\nPlace 8 at the WorldSkills Competition: outside the top 6" in p.text, p.text
 
 
 @pytest.mark.parametrize(("question", "line"), [

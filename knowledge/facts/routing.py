@@ -152,10 +152,14 @@ def lead(text: str, facts: Facts) -> Lead | None:
     # A rule asked about ("干了二十年钳工，今年52了，评云岭工匠年龄有没有限制") or something the check does not tell
     # ("我52了 干了20年钳工 评云岭工匠要交啥材料"): its article answers, and the check is offered with the facts
     asked = _RULE_ASKED.search(t) or (check != "training_subsidy" and _OTHER_ASKED.search(t)) or (
-        check == "training_subsidy" and facts.trainees is None and _ALLOWANCE_ASKED.search(t))
+        check == "training_subsidy" and facts.trainees is None and _ALLOWANCE_ASKED.search(t)) or (
+        facts.contest is not None and facts.contest.rank is not None and _DIRECT_ASKED.search(t))
     return Lead(check, opens and not asked)
 
 
+# Whether a contest place is recognised directly ("I came 8th at WorldSkills, can I be recognised directly?"):
+# 第六条 answers it, its place worked against the article (knowledge.reckon).
+_DIRECT_ASKED = re.compile(r"直接认定|recogni[sz]ed directly|directly recogni[sz]ed|direct recognition")
 # A trainee's living allowance asked about ("培训20天生活补助每人多少钱"): 第十条 answers it with the working, where
 # the calculator would ask a class's project, trainees and budget.
 _ALLOWANCE_ASKED = re.compile(r"(?:生活补助|生活补贴|生活费)[^，,。；;]{0,6}(?:多少|几|好多)|"

@@ -128,7 +128,7 @@ def _first_said(patterns: tuple[tuple[str, str], ...], text: str) -> tuple[str, 
 
 T = TypeVar("T")
 
-_CONTEST = (r"世界技能大赛|世赛|worldskills|world skills|大赛|竞赛|比赛|比武|技能赛|技能大赛|类赛|决赛|初赛|状元|"
+_CONTEST = (r"世界技能大赛|世赛|国赛|省赛|州赛|市赛|worldskills|world skills|大赛|竞赛|比赛|比武|技能赛|技能大赛|类赛|决赛|初赛|状元|"
             r"competition|contest")
 _CONTEST_LEVELS = (("world", r"世界|世赛|worldskills|world skills|international"),
                    ("national", r"全国|国家级|国赛|national"),
