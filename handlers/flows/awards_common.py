@@ -274,6 +274,12 @@ def _named_years_option(text: str, this_year: int) -> str | None:
     "一年半") or as the year ("19年就命名了", "2025年命名的"); None when it cannot tell (two calendar years back
     may be less than two years)."""
     t = unicodedata.normalize("NFKC", text)
+    if (m := _YEAR_NAMED.search(t)) is not None:
+        year = int(m[1]) + (2000 if len(m[1]) == 2 else 0)
+        if not 1949 <= year <= this_year:
+            return None
+        ago = this_year - year
+        return "2plus" if ago >= 3 else "under2" if ago <= 1 else None
     if (span := typed_range(t, "year")) is not None:  # "不到两年", "快两年了", "两年以上", "三年左右"
         return "2plus" if span.least >= 2 else "under2" if span.most < 2 else None
     months = typed_range(t, "month") or typed_span(t, "month")[0]  # "8个月", "十个月左右", "半年"
@@ -281,12 +287,6 @@ def _named_years_option(text: str, this_year: int) -> str | None:
         most = months.most if isinstance(months, Vague) else months
         least = months.least if isinstance(months, Vague) else months
         return "2plus" if least >= 24 else "under2" if most < 24 else None
-    if (m := _YEAR_NAMED.search(t)) is not None:
-        year = int(m[1]) + (2000 if len(m[1]) == 2 else 0)
-        if not 1949 <= year <= this_year:
-            return None
-        ago = this_year - year
-        return "2plus" if ago >= 3 else "under2" if ago <= 1 else None
     years = typed_span(t, "year")[0]  # a span in years ("命名三年了", "三年前"), not a head count
     if years is None or not 0 <= years <= 100:
         return None

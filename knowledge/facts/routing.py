@@ -153,12 +153,13 @@ def lead(text: str, facts: Facts) -> Lead | None:
     # ("我52了 干了20年钳工 评云岭工匠要交啥材料"): its article answers, and the check is offered with the facts
     asked = _RULE_ASKED.search(t) or (check != "training_subsidy" and _OTHER_ASKED.search(t)) or (
         check == "training_subsidy" and facts.trainees is None and _ALLOWANCE_ASKED.search(t)) or (
-        facts.contest is not None and facts.contest.rank is not None and _DIRECT_ASKED.search(t))
+        facts.contest is not None and facts.contest.rank is not None and facts.personal == 1 and _DIRECT_ASKED.search(t))
     return Lead(check, opens and not asked)
 
 
-# Whether a contest place is recognised directly ("I came 8th at WorldSkills, can I be recognised directly?"):
-# 第六条 answers it, its place worked against the article (knowledge.reckon).
+# Whether a contest place is recognised directly ("I came 8th at WorldSkills, can I be recognised directly?"), said
+# with nothing else of the person: 第六条 answers it, its place worked against the article (knowledge.reckon); with
+# more ("…决赛拿了第3名，是技师，能直接认定吗") the check opens, which asks the gates of 第五、八条 too.
 _DIRECT_ASKED = re.compile(r"直接认定|recogni[sz]ed directly|directly recogni[sz]ed|direct recognition")
 # A trainee's living allowance asked about ("培训20天生活补助每人多少钱"): 第十条 answers it with the working, where
 # the calculator would ask a class's project, trainees and budget.
