@@ -337,6 +337,17 @@ def test_station_vague_numbers_decide_when_they_are_on_one_side_of_the_rule(pers
     assert "企业负责人" in cal.text, cal.text
 
 
+@pytest.mark.parametrize(("said", "two_or_more"), [("命名3年零2个月", True), ("命名8个月", False), ("30个月", True),
+                                                 ("不到两年", False)])
+def test_the_time_since_naming_is_read_in_years_before_months(person, said: str, two_or_more: bool) -> None:
+    """第十条's "命名2年以上": "3年零2个月" is three years (its months are not the span), "8个月" under two."""
+    pat = person(f"pat-{said}")
+    pat.say("/station")
+    answer_all(pat, "yes", "prefecture")
+    pat.say(said)
+    assert ("成效是否特别显著" in pat.text) is two_or_more and ("突出贡献" in pat.text) is not two_or_more, pat.text
+
+
 def test_a_birth_year_answers_the_age_question_when_it_decides(person, clock) -> None:
     """"他是1970年生的" at the lead expert's age: 55 or 56 in full years, either side of 第十条's 55, so asked
     exactly; born 25 years before this year is within it, born 64 years before is over it."""

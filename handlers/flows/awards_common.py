@@ -282,15 +282,15 @@ def _named_years_option(text: str, this_year: int) -> str | None:
         return "2plus" if ago >= 3 else "under2" if ago <= 1 else None
     if (span := typed_range(t, "year")) is not None:  # "不到两年", "快两年了", "两年以上", "三年左右"
         return "2plus" if span.least >= 2 else "under2" if span.most < 2 else None
-    months = typed_range(t, "month") or typed_span(t, "month")[0]  # "8个月", "十个月左右", "半年"
-    if months is not None:
-        most = months.most if isinstance(months, Vague) else months
-        least = months.least if isinstance(months, Vague) else months
-        return "2plus" if least >= 24 else "under2" if most < 24 else None
-    years = typed_span(t, "year")[0]  # a span in years ("命名三年了", "三年前"), not a head count
-    if years is None or not 0 <= years <= 100:
+    years = typed_span(t, "year")[0]  # a span in years ("命名三年了", "三年前", "3年零2个月"), not a head count
+    if years is not None:
+        return None if not 0 <= years <= 100 else "2plus" if years >= 2 else "under2"
+    months = typed_range(t, "month")  # said in months only: "十个月左右", "8个月", "半年"
+    if months is None and (exact := typed_span(t, "month")[0]) is not None:
+        months = Vague(exact, exact, exact)
+    if months is None:
         return None
-    return "2plus" if years >= 2 else "under2"
+    return "2plus" if months.least >= 24 else "under2" if months.most < 24 else None
 
 
 def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
