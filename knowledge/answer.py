@@ -58,12 +58,10 @@ def same_paragraph(a: tuple[str, int, int | None], b: tuple[str, int, int | None
     elsewhere."""
     from rapidfuzz import fuzz
 
-    from knowledge.loader import load_measures
+    from knowledge.loader import article
 
     def text(key: tuple[str, int, int | None]) -> str:
-        article = next((x for x in load_measures()[key[0]].articles if x.number == key[1]), None)
-        found = next((p.text for p in article.paragraphs if p.index == key[2]), "") if article is not None else ""
-        return _masked(found)
+        return _masked(next((p.text for p in article(key[0], key[1]).paragraphs if p.index == key[2]), ""))
 
     first, second = text(a), text(b)
     return bool(first and second) and a[0] != b[0] and fuzz.ratio(first, second) >= SAME_RULE

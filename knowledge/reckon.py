@@ -262,8 +262,7 @@ def _living_allowance(nums: list[tuple[Decimal, str]], m: str, a: int, question:
     days = _first(nums, "天", "days", "day")
     if not _ALLOWANCE.search(question) or days is None or days < 1 or days != days.to_integral_value():
         return None
-    n = int(days)
-    step = subsidy.poverty(n, 1).steps[1]  # the calculator's own line for one trainee
+    step = subsidy.living_step(int(days))  # the calculator's own line
     return Working(step.message, dict(step.params), step.ref)
 
 

@@ -135,6 +135,16 @@ def living_allowance_per_person(days: int) -> Decimal:
     return yuan(LUMP_SUM_ALLOWANCE)
 
 
+def living_step(days: int) -> Step:
+    """The living allowance of one trainee as a line of working (the calculator's, and a question's answer)."""
+    allowance = living_allowance_per_person(days)
+    if days <= DAILY_ALLOWANCE_MAX_DAYS:
+        return Step(N_("Living allowance (transport included): {days} days ≤ 30 days, so 80 yuan × {days} days "
+                       "= {per_person} yuan per trainee."), {"days": days, "per_person": allowance}, REF_LIVING)
+    return Step(N_("Living allowance (transport included): {days} days > 30 days, so a lump sum of 3600 "
+                   "yuan per trainee."), {"days": days, "per_person": allowance}, REF_LIVING)
+
+
 def poverty(days: int, trainees: int, tuition: Decimal = Decimal(0),
             appraisal_fee: Decimal = Decimal(0)) -> Breakdown:
     """第十条: tuition (approved budget, whole class) + living allowance + appraisal fee (per trainee)."""
@@ -148,16 +158,9 @@ def poverty(days: int, trainees: int, tuition: Decimal = Decimal(0),
     fee = yuan(appraisal_fee)
     fee_total = yuan(fee * trainees)
     total = tuition_y + allowance_total + fee_total
-    if days <= DAILY_ALLOWANCE_MAX_DAYS:
-        living = Step(N_("Living allowance (transport included): {days} days ≤ 30 days, so 80 yuan × {days} days "
-                         "= {per_person} yuan per trainee."),
-                      {"days": days, "per_person": allowance}, REF_LIVING)
-    else:
-        living = Step(N_("Living allowance (transport included): {days} days > 30 days, so a lump sum of 3600 "
-                         "yuan per trainee."), {"days": days, "per_person": allowance}, REF_LIVING)
     steps = (
         Step(N_("Tuition per the approved project budget: {tuition} yuan."), {"tuition": tuition_y}, REF_TUITION),
-        living,
+        living_step(days),
         Step(N_("Living allowance for {trainees} trainees: {per_person} × {trainees} = {total} yuan."),
              {"trainees": trainees, "per_person": allowance, "total": allowance_total}, REF_LIVING),
         Step(N_("Skills appraisal fee per the HR standard: {fee} yuan × {trainees} = {total} yuan."),
