@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from handlers.types import Choice
+from knowledge.search.text import mandarin
 
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _ORDINAL = re.compile(r"^(?:第|no\.?|#|option\s*)?\s*(\d{1,2}|[一二两三四五六七八九十])\s*(?:个|项|条|号|\.|、|\)|）)?$", re.I)
@@ -33,7 +34,7 @@ _POLITE_HEAD = re.compile(
     r"^(?:(?:please|pls|plz|can you|could you|can i|i want to|i'd like to|i would like to|i want|i need|let me|"
     r"show me|show|open|go to|go back to|back to|take me to|the)(?:\s+|$)"
     r"|(?:请|麻烦你|麻烦|帮我|给我|我要|我想要|我想|想|打开|查看|看看|看一下|回到|返回|进入)\s*)")
-_POLITE_TAIL = re.compile(r"(?:\s+(?:please|pls|thanks|thank you)|吧|一下|呗|谢谢|了)?[\s。.!！?？~～]*$")
+_POLITE_TAIL = re.compile(r"(?:\s+(?:please|pls|thanks|thank you)|吧|一下|呗|谢谢|了|嘛|噻|哦|喽|咯)?[\s。.!！?？~～]*$")
 POLITE_MAX = 32  # characters: a longer message is a sentence, not a word
 
 
@@ -46,7 +47,10 @@ def word_forms(text: str) -> tuple[str, ...]:
     bare = key
     for _ in range(3):  # "please can you show me the menu"
         bare = _POLITE_HEAD.sub("", _POLITE_TAIL.sub("", bare), count=1)
-    return (key, bare) if bare and bare != key else (key,)
+    forms = (key, bare) if bare and bare != key else (key,)
+    # Said in Yunnan speech ("补贴咋个算", "补贴咋个算嘛"): the word as the Mandarin it stands for.
+    said = [m for f in forms if (m := mandarin(f)) != f]
+    return forms + tuple(m for m in dict.fromkeys(_POLITE_TAIL.sub("", m) for m in said) if m and m not in forms)
 
 
 def number_of(text: str) -> int | None:

@@ -139,6 +139,18 @@ def test_an_english_word_opens_its_function_in_either_number(person, engine) -> 
     assert "Cancelled" not in worker.text
 
 
+@pytest.mark.parametrize("typed", ["补贴咋个算", "培训补贴咋算", "补贴咋个算嘛", "补贴怎么算嘛"])
+def test_a_function_word_said_in_yunnan_speech_opens_it(person, engine, typed: str) -> None:
+    # "补贴怎么算" opens the subsidy calculator; the same said with 咋个 or a final 嘛 once fell to the FAQ,
+    # which abstained.
+    worker = person("yn-" + typed)
+    worker.say(typed)
+    with Session(engine) as s:
+        conv = repo.load_conversation(session=s, identity_id=repo.identify(
+            session=s, channel="console", user_key="yn-" + typed, chat_key=None).identity_id)
+    assert conv.flow == "training_subsidy", worker.text
+
+
 @pytest.mark.parametrize(("question", "locale"), [("我想参加技能培训，可以吗", None),
                                                ("I want to join the skills training, can I?", "en")])
 def test_a_question_answered_in_a_step_says_nothing_of_taps_it_does_not_show(person, question: str,
