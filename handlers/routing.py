@@ -433,8 +433,10 @@ def global_word(r: Router, t: Turn) -> list[Reply] | None:
     """cancel, menu, start, help: in every state."""
     if t.command == "cancel":
         called = t.flow.title if t.flow is not None else ""
-        if (back := _end_call(r, t)) is not None:  # "人工" in a check, then "取消": the check goes on, answers kept
-            return [Reply(text=t.ctx._("Cancelled: {title}.", title=t.ctx._(called))), *back]
+        # "人工" in a check, then "取消": the check goes on, answers kept. "Left", not "Cancelled": "已取消：培训班的
+        # 一次课" read as the session itself cancelled.
+        if (back := _end_call(r, t)) is not None:
+            return [Reply(text=t.ctx._("Left \u201c{title}\u201d.", title=t.ctx._(called))), *back]
         return r.show_menu(t.ctx, t.conv, t.ctx._("Cancelled. What would you like to do next?") if t.flow else None)
     if t.command == "help" and t.flow is not None and t.conv.state in t.flow.states:
         # In a step, help is about going on (a clerk 16 answers into a class form loses nothing): the step stays

@@ -441,8 +441,10 @@ def test_cancel_in_a_call_from_a_step_ends_the_call_not_the_step(person, engine,
     worker.say("人工" if locale == "zh" else "human")
     assert _where(engine, f"check-cancel-{locale}")[0] == "handoff"
     worker.say("取消" if locale == "zh" else "cancel")
-    assert asked in worker.text and ("已取消：转人工服务" in worker.text or "Cancelled: Talk to a person" in worker.text), \
+    # Left, not cancelled: "已取消：培训班的一次课" read as the session itself cancelled.
+    assert asked in worker.text and ("已退出“转人工服务”" in worker.text or "Left “Talk to a person”" in worker.text), \
         worker.text
+    assert "取消" not in worker.text.split(asked)[0] and "Cancelled" not in worker.text, worker.text
     assert _where(engine, f"check-cancel-{locale}")[0] == "craftsman"
     worker.say("1")  # the next answer goes on from there: nothing typed before was lost
     assert "不能申报" not in worker.text and "not eligible" not in worker.text.lower(), worker.text
