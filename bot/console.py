@@ -16,7 +16,9 @@ from bot.delivery import DeliveryWorker
 from bot.render import render_text
 from bot.senders import Recipient
 from handlers.i18n import normalize_locale, translator
+from handlers.services.broadcasts import release_due_broadcasts
 from handlers.types import MAX_UPLOAD, Attachment, Incoming, Reply
+from storage.db import run_in_transaction
 
 
 class ConsoleChat:
@@ -103,8 +105,13 @@ class ConsoleChat:
             async def send(self, recipient: Recipient, reply: Reply, *, kind: str, dedupe_key: str) -> None:
                 inbox.append((recipient.user_key, reply))
 
+        # A broadcast sent now (or due) is released into the outbox by the server's scheduler tick, which the console
+        # does not run: without this, "立即发送" stayed "scheduled" and reached nobody here.
+        release = lambda s: release_due_broadcasts(session=s, now=datetime.now(UTC))  # noqa: E731
+        run_in_transaction(self.app.engine, release)
         worker = DeliveryWorker(self.app.engine, {"console": _Inbox()}, own_channels_only=True)
         asyncio.run(worker.drain(max_rounds=5))
+        run_in_transaction(self.app.engine, release)  # and a broadcast whose messages all went out is closed
         return inbox
 
     def print_deliveries(self, out: TextIO) -> None:

@@ -13,7 +13,8 @@ from bot.app import App
 from bot.console import ConsoleChat
 from handlers.registry import build_dispatcher
 from storage import repositories as repo
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Person
+from storage.models_cases import Broadcast
 
 UNIT = "大理白族自治州总工会"
 
@@ -39,3 +40,19 @@ def test_ticket_answer_reaches_the_console_user(engine, settings) -> None:
         rows = {r.dedupe_key: r.status for r in s.exec(select(OutboxMessage))}
     assert rows["x:1"] == "pending"
     assert [st for k, st in rows.items() if k.startswith("ticket:")] == ["sent"]
+
+
+def test_a_broadcast_sent_now_in_the_console_reaches_console_subscribers_and_is_closed(engine, settings) -> None:
+    # The server's scheduler releases due broadcasts into the outbox; the console runs none, and "立即发送"
+    # once stayed "scheduled" there, reaching nobody and leaving the delivery report empty.
+    with Session(engine) as s, s.begin():
+        who = repo.identify(session=s, channel="console", user_key="li")
+        person = s.get(Person, who.person_id)
+        assert person is not None
+        person.prefecture = "大理白族自治州"
+        repo.subscribe(session=s, person_id=who.person_id, programme="craftsman")
+    out = _chat(engine, settings, "clerk", ["群发通知", "1", "3", "1", "申报材料请于4月1日前报送。", "1"])
+    assert "给本地控制台用户 li 的消息" in out and "4月1日前报送" in out.split("给本地控制台用户 li")[1], out
+    with Session(engine) as s:
+        (b,) = s.exec(select(Broadcast)).all()
+    assert b.status == "done", b.status
