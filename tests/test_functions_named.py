@@ -19,6 +19,12 @@ UNIT = "昆明市总工会"
     ("how do I record a case status", "cases"), ("我想更新申报状态", "cases"),
     ("export the annex forms", "drafts_export"), ("怎么导出申报表", "drafts_export"),
     ("upload the class roster", "training_classes"), ("我要看看待处理工单", "tickets"),
+    # A clerk's first words in a trial, each once answered by an article or declined:
+    ("我要办个培训班", "training_classes"), ("remind trainees", "broadcast"), ("送达报告", "broadcast"),
+    ("帮我把张三的申报改成已推荐", "cases"),
+    # A class's papers: not the trainee's sign-in, nor the awards' annexes 1-2.
+    ("export the sign-in sheet", "training_classes"), ("export annex 4", "training_classes"),
+    ("导出签到表", "training_classes"),
 ])
 def test_a_clerk_is_offered_the_function_named(person, text: str, flow: str) -> None:
     """Offered; or, a desk asked for in a few words (handlers/flows/ask.SHOWN_AT_ONCE), opened at once."""

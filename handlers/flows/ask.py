@@ -102,15 +102,17 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
      ("my application progress", "status of my application", "application status", "where is my application",
       "how is my application", "track my application")),
     # Reminders asked for in one's own words ("我想订阅培训提醒"); stopping them is a global word (own_words).
-    ("subscribe", ("订阅", "接收提醒", "收到提醒", "提醒我", "截止前提醒", "到期提醒"),
-     ("subscribe", "get reminders", "receive reminders", "remind me", "send me reminders", "notify me")),
+    ("subscribe", ("订阅", "接收提醒", "收到提醒", "提醒我", "截止前提醒", "到期提醒", "我的提醒"),
+     ("subscribe", "get reminders", "receive reminders", "remind me", "send me reminders", "notify me", "my reminders")),
     # A clerk's functions (offered only to those whose role allows them: Ctx.has_flow).
     ("broadcast", ("群发", "发通知", "发提醒", "发个提醒", "发个通知", "发条通知", "发条提醒", "提醒大家", "通知大家",
-                   "通知所有", "通知学员", "提醒学员", "给学员发"),
+                   "通知所有", "通知学员", "提醒学员", "给学员发", "送达报告", "送达情况"),
      ("broadcast", "broadcasts", "send a reminder", "send reminders", "remind everyone", "remind all", "notify all",
-      "notify everyone", "deadline reminder", "deadline reminders")),
+      "notify everyone", "deadline reminder", "deadline reminders", "remind trainees", "remind the trainees",
+      "remind students", "notify trainees", "notify the trainees", "delivery report")),
     ("cases", ("申报管理", "案件", "申报状态", "申报的状态", "更新状态", "录入状态", "记录状态", "改状态", "录个案",
-               "录入申报", "改到复审", "改到初审", "改到公示", "推进到", "申报列表"),
+               "录入申报", "改到复审", "改到初审", "改到公示", "推进到", "申报列表",
+               "申报改成", "申报改为", "申报改到", "改成已推荐", "改为已推荐"),
      ("case desk", "case", "cases", "case status", "list my cases", "list cases", "my cases")),
     # The awards' annexes (附件1, 2); the training fund's (附件3-6: the class forms and roster) are the classes'.
     ("drafts_export", ("导出申报表", "导出附件1", "导出附件2", "导出附件一", "导出附件二", "导出推荐承诺书", "下载申报表"),
@@ -118,8 +120,10 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
       "export the application forms", "download the forms")),
     ("training_classes", ("培训班管理", "花名册", "学员名单", "新建培训班", "录入学员", "添加学员", "登记培训班", "培训班登记",
                           "实名制汇总表", "导出附件3", "导出附件4", "导出附件三", "导出附件四", "导出签到表", "登记一个培训班",
-                          "开个新班", "开新班", "新开一个班", "新开培训班", "开个培训班"),
+                          "开个新班", "开新班", "新开一个班", "新开培训班", "开个培训班", "办个培训班", "办培训班",
+                          "办一个培训班", "举办培训班", "导出附件6", "导出附件六", "打印签到表"),
      ("class roster", "roster", "manage classes", "new class", "add a class", "create a class", "add a trainee",
+      "sign-in sheet", "sign in sheet", "signin sheet", "attendance sheet", "annex 3", "annex 4", "annex 6",
       "add trainees", "training classes", "register a class", "register a training class", "register the class",
       "register classes", "set up a class", "set up a training class")),
     ("tickets", ("工单列表", "待处理工单", "待回复", "有哪些工单", "新的工单", "新工单", "看看工单", "我的待办", "待办"),
@@ -147,7 +151,15 @@ def shown_at_once(ctx: Ctx, text: str) -> str | None:
 def asked_for(text: str) -> tuple[str, ...]:
     """The functions of :data:`ASKED_FOR` that ``text`` names, in their order."""
     low = text.lower()
-    return tuple(name for name, zh, _en in ASKED_FOR if any(w in text for w in zh) or _ASKED_FOR_EN[name].search(low))
+    named = tuple(name for name, zh, _en in ASKED_FOR if any(w in text for w in zh) or _ASKED_FOR_EN[name].search(low))
+    if "training_classes" in named and _CLASS_PAPERS.search(low):
+        # "export the sign-in sheet", "导出签到表", "export annex 4": a class's papers, not signing in oneself nor the
+        # awards' annexes 1-2.
+        named = tuple(n for n in named if n not in ("signin", "signed_today", "drafts_export"))
+    return named
+
+
+_CLASS_PAPERS = re.compile(r"签到表|附件[3-6三四五六]|\b(?:sign-? ?in|attendance) sheet|\bannex [3-6]\b")
 
 
 # Asking how to do it (not what it must hold: "学员名单有啥要求").
