@@ -212,6 +212,8 @@ class State:
     # Takes a message as written (a ticket's question or answer, a broadcast): a sentence typed here is that text,
     # whatever words it uses ("已经帮您转给工作人员了" answers a ticket); only a short word still acts as one.
     prose: bool = False
+    # Words that work everywhere this step reads as its own answer ("重新开始" where it offers to start again).
+    claims: Callable[[str], bool] | None = None
     to: tuple[str, ...] = field(kw_only=True)  # declared targets (states, "flow:NAME"); () when it only ends
 
 

@@ -479,6 +479,9 @@ def said_word(r: Router, t: Turn) -> list[Reply] | None:
         return None  # ("不填了" skips a form's question)
     if what is None or (t.flow is not None and t.conv.state and resolve(t.text, t.offered, fuzzy=False) is not None):
         return None
+    state = t.flow.states.get(t.conv.state) if t.flow is not None and t.conv.state else None
+    if state is not None and state.claims is not None and state.claims(t.text):
+        return None  # the step's own answer ("重新开始" at an offer to start again)
     if what in (CANCEL, MENU):
         t.command = what
         return global_word(r, t)

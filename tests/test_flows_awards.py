@@ -440,6 +440,26 @@ def test_the_checks_own_words_typed_in_it_offer_its_answers_back(person) -> None
     assert "已被命名" in amy.text and "已回答" not in amy.text, amy.text
 
 
+@pytest.mark.parametrize(("word", "locale"), [("重新开始", "zh"), ("从头开始吧", "zh"), ("重来", "zh"),
+                                            ("restart", "en"), ("start over", "en"), ("start again", "en")])
+def test_starting_again_at_the_offer_to_go_on_starts_the_check_again(person, word: str, locale: str) -> None:
+    """"重新开始" at the offer of kept answers starts the check again (it says the main menu elsewhere); naming the
+    menu still leaves for it."""
+    sam = person(f"sam-{word}", locale=locale)
+    sam.say("/craftsman")
+    answer_all(sam, "no", "yes")
+    sam.say("菜单")
+    sam.say("/craftsman")
+    assert sam.choice_values() == ["go_on", "again"], sam.text
+    sam.say(word)
+    assert sam.choice_values()[:3] == ["yes", "no", "unsure"] and "go_on" not in sam.choice_values(), sam.text
+    answer_all(sam, "no")
+    sam.say("菜单")
+    sam.say("/craftsman")
+    sam.say("回菜单重新开始")
+    assert "yes" not in sam.choice_values() and "go_on" not in sam.choice_values(), sam.text
+
+
 def test_a_question_at_the_open_list_of_honours_is_no_honour(person) -> None:
     """第七条's list ends in "等": a title typed off it counts; "劳模算优先不" asks, and is not kept as a title."""
     bo = person("bo")

@@ -478,7 +478,7 @@ def resumable(flow: Flow, qn: Questionnaire) -> Flow:
 
     return replace(flow, enter=enter, enter_to=(*flow.enter_to, RESUME), park=park,
                    states={**flow.states, RESUME: State(prompt=ask_resume, handle=on_resume, free_text=True,
-                                                        to=flow.entry_targets())})
+                                                        claims=_restart_said, to=flow.entry_targets())})
 
 
 _AGAIN = re.compile(r"重新|从头|重来|再来一遍|again|restart|start over|afresh|from scratch", re.I)
@@ -489,6 +489,15 @@ def _resume_said(text: str) -> str | None:
     """"从头来过" / "重来" / "start over", or "接着来" / "要得" / "yes": the choice typed in words."""
     t = text.strip()
     return "again" if _AGAIN.search(t) else "go_on" if _GO_ON.search(t) else None
+
+
+_LEAVE = re.compile(r"菜单|首页|主页|menu|home", re.I)
+
+
+def _restart_said(text: str) -> bool:
+    """"重新开始" / "restart" at the offer to go on: starting the check again, not the main menu (which is still
+    reached by naming it: "回菜单重新开始")."""
+    return _resume_said(text) == "again" and not _LEAVE.search(text)
 
 
 def _go_on(ctx: Ctx) -> Outcome:
