@@ -378,6 +378,24 @@ def test_an_applicant_who_does_not_know_whom_their_union_reports_to_is_not_stuck
     assert "一式三份" in dan.text and "《云岭工匠选树管理办法》第九条" in cited(dan)
 
 
+@pytest.mark.parametrize(("said", "locale"), [("不晓得", "zh"), ("不知道", "zh"), ("not sure", "en")])
+def test_an_applicant_who_does_not_know_the_prefecture_is_not_stuck(person, said: str, locale: str) -> None:
+    """At "您的单位在哪个州（市）？", "不晓得" is "not sure", as at the union's level: the plan names the generic body.
+    A place said with a doubt is still that place."""
+    ida = person(f"ida-{said}", locale=locale)
+    ida.say("/channel")
+    answer_all(ida, "union", "prefecture")
+    assert "unsure" in ida.choice_values(), ida.text
+    ida.say(said)
+    assert ("受理单位：所属州（市）总工会或省级产业、系统、公司工会" in ida.text
+            or "Where to file: your prefecture federation of trade unions or provincial" in ida.text), ida.text
+    jon = person(f"jon-{said}")
+    jon.say("/channel")
+    answer_all(jon, "union", "prefecture")
+    jon.say("好像是曲靖")
+    assert "受理单位：曲靖市总工会" in jon.text, jon.text
+
+
 @pytest.mark.parametrize("leave", ["菜单", "取消", "idle", "/subsidy"])
 def test_a_check_left_half_done_is_offered_back_with_its_answers(person, engine, clock, leave: str) -> None:
     """Three answers into the craftsman check, the person leaves it (a word that works everywhere, an idle chat,

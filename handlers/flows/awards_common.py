@@ -387,6 +387,9 @@ def _parse(ctx: Ctx, q: Question, answer: Answer) -> object:
         return _number(ctx, q, text)
     if q.kind == "place":
         place = read_place(text)  # "曲靖市麒麟区", or "我户口在曲靖市麒麟区"
+        if place is None and any(o.value == UNSURE for o in q.options) and (
+                answer.value == UNSURE or match_option(q, text) == UNSURE):  # "不晓得" (a place said wins: "好像是曲靖")
+            return UNSURE
         if place is None:
             raise Invalid(_("I do not recognise that as a place in Yunnan. Please type the prefecture and the "
                             "county or district, for example 昆明市五华区 or 曲靖市会泽县."))

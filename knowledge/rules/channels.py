@@ -51,7 +51,7 @@ QUESTIONS: dict[str, Question] = {q.key: q for q in (
         Option("prefecture", N_("A prefecture (州/市) federation of trade unions")),
         Option("industry", N_("A provincial industry, system or company union")), UNSURE_OPTION), whom=WHOM_UNION),
     Question("unit_prefecture", N_("In which prefecture (州/市) is your unit? Type its name, e.g. 曲靖市."),
-             ref(M, 9, 3), kind="place", level="prefecture"),
+             ref(M, 9, 3), kind="place", level="prefecture", options=(UNSURE_OPTION,)),
     Question("industry_union", N_("What is the name of that provincial industry, system or company union? "
                                   "Type it, e.g. 云南省能源化工产业工会."), ref(M, 9, 3), kind="text"),
     Question("association_name", N_("What is the name of the association or society? Type it."), ref(M, 9, 4),
@@ -230,7 +230,9 @@ def _union_route(p: Profile) -> _Route:
         body = _GENERIC_TOP
     elif level == "prefecture":
         place = _place(p, "unit_prefecture")
-        if place is None:
+        if p.get("unit_prefecture") == UNSURE:  # as an unsure level: your unit's union knows which one
+            body = _GENERIC_TOP
+        elif place is None:
             open_.append("unit_prefecture")
         else:
             body = place.prefecture_union
