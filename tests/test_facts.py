@@ -703,6 +703,7 @@ def test_typed_number_is_the_one_whole_number_an_answer_states(typed: str, value
     ("一年到头都在站里", "month", (12, None)), ("全年", "month", (12, None)), ("all year round", "month", (12, None)),
     ("半年", "month", (6, None)), ("每年8个月", "month", (8, None)), ("一年", "month", (12, None)),
     ("three months", "month", (3, None)), ("两周", "month", (None, "week")), ("五个月左右", "month", (None, None)),
+    ("一年半", "month", (18, None)), ("1.5年", "month", (18, None)), ("a year and a half", "month", (18, None)),
 ])
 def test_a_span_typed_in_another_unit_is_converted_only_when_exact(typed: str, unit: str,
                                                                     read: tuple[int | None, str | None]) -> None:
@@ -723,6 +724,7 @@ def test_a_span_typed_in_another_unit_is_converted_only_when_exact(typed: str, u
     ("不到两年", "year", (0, 1, 1)), ("快两年了", "year", (1, 1, 1)), ("快56了", None, (55, 55, 55)),
     ("nearly 56", None, (55, 55, 55)), ("fewer than 5", None, (0, 4, 4)), ("快半年了", "month", (5, 5, 5)),
     ("超过50岁", None, (51, 10**6, 51)), ("5个以上", None, (5, 10**6, 5)), ("五十五六", None, (55, 56, 55)),
+    ("一年半左右", "month", (16, 20, 18)), ("about a year and a half", "month", (16, 20, 18)),
 ])
 def test_a_vague_number_is_the_range_it_may_mean(typed: str, unit: str | None,
                                                  span: tuple[int, int, int] | None) -> None:

@@ -634,6 +634,28 @@ def test_a_bare_yes_or_no_picks_the_one_option_that_says_it() -> None:
     assert match_option(eligibility.QUESTIONS["exclusion"], "是") is None  # several cases: which one is not said
 
 
+@pytest.mark.parametrize(("said", "option"), [
+    ("一年半左右", "under2"), ("一年半", "under2"), ("大概一年半", "under2"), ("1.5年", "under2"),
+    ("about a year and a half", "under2"), ("1.5 years", "under2"), ("两年半左右", "2plus"),
+    ("two and a half years", "2plus"), ("一年半以上", None), ("命名三年了", "2plus"), ("半年", "under2")])
+def test_years_and_a_half_since_the_naming_are_read(said: str, option: str | None) -> None:
+    from handlers.flows.awards_common import _named_years_option
+
+    assert _named_years_option(said, 2026) == option
+
+
+@pytest.mark.parametrize(("said", "locale"), [("一年半左右", "zh"), ("about a year and a half", "en")])
+def test_a_naming_a_year_and_a_half_ago_is_answered_in_the_check(person, said: str, locale: str) -> None:
+    """At "获得该级命名已有多长时间？", "一年半左右" is under two years: the check goes on to what makes up for it."""
+    kay = person(f"kay-{said}", locale=locale)
+    kay.say("/studio")
+    answer_all(kay, "prefecture")
+    asked = kay.last.text
+    kay.say(said)
+    assert kay.last.text != asked, kay.text
+    assert "突出贡献" in kay.text or "outstanding contribution" in kay.text, kay.text
+
+
 def test_impossible_numbers_are_reasked_with_the_reason(person) -> None:
     uma = person("uma")
     uma.say("技师工作站")

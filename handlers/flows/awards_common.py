@@ -28,7 +28,7 @@ from handlers.forms import Field
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply
 from knowledge.facts.extract import extract
-from knowledge.facts.numbers import Vague, typed_number, typed_range, typed_span
+from knowledge.facts.numbers import Vague, half_years_as_months, typed_number, typed_range, typed_span
 from knowledge.facts.places import read_place
 from knowledge.facts.profile import profile_for
 from knowledge.facts.traits import sanction_period
@@ -273,7 +273,7 @@ def _named_years_option(text: str, this_year: int) -> str | None:
     """"2plus" or "under2" for how long ago a studio or station was named, said as a span ("命名三年了",
     "一年半") or as the year ("19年就命名了", "2025年命名的"); None when it cannot tell (two calendar years back
     may be less than two years)."""
-    t = unicodedata.normalize("NFKC", text)
+    t = half_years_as_months(unicodedata.normalize("NFKC", text))  # "一年半左右" is read in months
     if (m := _YEAR_NAMED.search(t)) is not None:
         year = int(m[1]) + (2000 if len(m[1]) == 2 else 0)
         if not 1949 <= year <= this_year:

@@ -156,7 +156,7 @@ def typed_range(text: str, unit: str | None = None) -> Vague | None:
     t = _TENS_NEIGHBOURS.sub(lambda m: f"{_DIGIT[m[1]]}{_DIGIT[m[2]]}到{_DIGIT[m[1]]}{_DIGIT[m[3]]}"
                              if _DIGIT[m[3]] == _DIGIT[m[2]] + 1 else m[0], t)
     t = _NEIGHBOURS.sub(lambda m: f"{_DIGIT[m[1]]}到{_DIGIT[m[2]]}" if _DIGIT[m[2]] == _DIGIT[m[1]] + 1 else m[0], t)
-    t = _arabic(t.replace("半年", "6个月") if unit == "month" else t)
+    t = _arabic(half_years_as_months(t).replace("半年", "6个月") if unit == "month" else t)
     if unit is not None and any(_SPAN_UNITS[u] != unit for _n, u in _SPAN.findall(t)):
         return None
     if len(re.findall(r"\d+", t)) > 2:
@@ -202,6 +202,26 @@ _SPAN_UNITS = {"个月": "month", "月": "month", "month": "month", "months": "m
 _WHOLE_YEAR = re.compile(r"一年到头|一年四季|全年|常年|长年|整年|一整年|天天|每个月都|一直都?在|year[- ]round|all (?:the )?year|"
                          r"(?:the )?whole year|every month|full[- ]time|all the time")
 _HALF_YEAR = re.compile(r"半年|half (?:a|the) year")
+# Years and a half: "一年半", "1.5年", "a year and a half", "two and a half years" (read in months).
+_EN_COUNT = r"(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
+_YEARS_AND_A_HALF = re.compile(
+    r"(?<![\d.])([零〇一二两三四五六七八九十]+|\d{1,2})\s*(?:个)?\s*年半(?!年)|(?<![\d.])(\d{1,2})\.5\s*年|"
+    r"(?<![\d.])(\d{1,2})\.5\s*(?:years?|yrs?)\b|\b" + _EN_COUNT + r"\s+years?\s+and\s+a\s+half\b|"
+    r"\b" + _EN_COUNT + r"\s+and\s+a\s+half\s+(?:years?|yrs?)\b", re.I)
+
+
+def half_years_as_months(text: str) -> str:
+    """``text`` with its years and a half said in months ("一年半左右" -> "18个月左右", "about a year and a half" ->
+    "about 18 months"): the whole years alone are half a year short, and 1.5年 is no 5 years."""
+    def months(m: re.Match[str]) -> str:
+        at = next(i for i, g in enumerate(m.groups()) if g is not None)
+        word = m.groups()[at].lower()
+        n = 1 if word in ("a", "an") else int(word) if word.isdigit() else _EN_NUM.get(word, cn_number(word))
+        if n is None:
+            return m[0]
+        return f"{n * 12 + 6}个月" if at < 2 else f"{n * 12 + 6} months"
+
+    return _YEARS_AND_A_HALF.sub(months, text)
 # How many of one unit another holds, where that is exact (a month's days vary; a week of training may be 5 or 7).
 _EXACT = {("month", "year"): 12}
 
@@ -212,6 +232,8 @@ def typed_span(text: str, unit: str) -> tuple[int | None, str | None]:
     said) when it names a span only in another unit that does not convert exactly ("一个月" of days: months
     differ); (None, None) when it says no span, leaving the number to typed_number()."""
     t = unicodedata.normalize("NFKC", text).lower()
+    if unit == "month":
+        t = half_years_as_months(t)  # "一年半" is 18 months, not 12
     per_year = _EXACT.get((unit, "year"))
     if per_year is not None:
         if _WHOLE_YEAR.search(t):
