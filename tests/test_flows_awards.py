@@ -366,6 +366,35 @@ def test_a_birth_year_answers_the_age_question_when_it_decides(person, clock) ->
     assert "55" in fay.text and "months" not in fay.text, fay.text
 
 
+@pytest.mark.parametrize(("said", "today", "age"), [
+    ("他是1960年生的", (2026, 12, 2), (65, 66, 66)),  # the birthday likelier past in December
+    ("他是1960年生的", (2026, 3, 2), (65, 66, 65)),
+    ("1960年5月出生", (2026, 3, 2), (65, 65, 65)), ("1960年1月出生", (2026, 3, 2), (66, 66, 66)),
+    ("1960年3月出生", (2026, 3, 2), (65, 66, 65)),  # this month: before or after the birthday
+    ("1960年3月5日出生", (2026, 3, 2), (65, 65, 65)), ("1960年3月2日生", (2026, 3, 2), (66, 66, 66)),
+    ("born in 1970", (2026, 12, 2), (55, 56, 56)),
+])
+def test_the_age_of_a_birth_date_is_the_age_today(said: str, today: tuple[int, int, int],
+                                                  age: tuple[int, int, int]) -> None:
+    from datetime import date
+
+    from handlers.flows.awards_common import _BORN, _age_on
+
+    born = _BORN.search(said)
+    assert born is not None and tuple(_age_on(date(*today), born)) == age
+
+
+def test_a_birth_year_is_told_back_as_the_age_today(person, clock) -> None:
+    """Born in 1960, told back in December 2026 as 66 (the birthday likelier past), not 65."""
+    clock.advance(days=275)
+    assert (clock.now.year, clock.now.month) == (2026, 12)
+    gus = person("gus")
+    gus.say("/station")
+    answer_all(gus, "yes", "prefecture", "2plus", "yes", "yes", "yes", "technician")
+    gus.say("他是1960年生的")
+    assert "您填写的是66周岁" in gus.text, gus.text
+
+
 def test_an_applicant_who_does_not_know_whom_their_union_reports_to_is_not_stuck(person) -> None:
     """"您单位的工会隶属于哪一级工会？" offers "not sure": the plan then names both kinds of union 第九条（三）
     allows, and goes on to the materials."""

@@ -334,10 +334,10 @@ def _number(ctx: Ctx, q: Question, text: str) -> int:
         return _in_range(ctx, q, _beyond_doubt(ctx, q.bound, span))
     value = parse_span(text, q.unit, _) if q.unit else None  # "一年到头" is 12 months, "一个月" no number of days
     if value is None and q.key in _AGES and q.bound is not None and (
-            born := _BORN.search(unicodedata.normalize("NFKC", text))) and 0 < (years := ctx.now.year - int(
-                born[1] or born[2])) < 120:
-        # "他是1970年生的": in full years, this year's difference or one less (before the birthday)
-        value = _beyond_doubt(ctx, q.bound, Vague(years - 1, years, years - 1))
+            born := _BORN.search(unicodedata.normalize("NFKC", text))) and 0 < ctx.now.year - int(
+                born[1] or born[4]) < 120:
+        # "他是1970年生的": the age in full years today
+        value = _beyond_doubt(ctx, q.bound, _age_on(ctx.now.date(), born))
     if value is None:
         value = typed_number(text.replace("−", "-").replace("－", "-"))  # "两位", "25年", "three"
     if value is None:
@@ -364,8 +364,21 @@ def _in_range(ctx: Ctx, q: Question, value: int) -> int:
 
 
 _AGES = frozenset({"lead_age"})  # the number questions that ask a person's age
-_BORN = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*[日号])?)?\s*(?:出生|生的|生人|生)|"
+_BORN = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号])?)?\s*(?:出生|生的|生人|生)|"
                    r"born in ((?:19|20)\d{2})", re.I)
+
+
+def _age_on(today: date, born: re.Match[str]) -> Vague:
+    """The age in full years on ``today`` of one born as ``born`` says: exact when the birthday (or its month, not
+    this one) is said; else this year's difference or one less, told back as the likelier today (from July on, the
+    birthday has more likely passed)."""
+    years = today.year - int(born[1] or born[4])
+    month = int(born[2]) if born[2] and 1 <= int(born[2]) <= 12 else None
+    day = int(born[3]) if month and born[3] and 1 <= int(born[3]) <= 31 else None
+    if month is not None and (day is not None or month != today.month):
+        age = years - ((month, day or 1) > (today.month, today.day))
+        return Vague(age, age, age)
+    return Vague(years - 1, years, years if today.month > 6 else years - 1)
 
 
 def _beyond_doubt(ctx: Ctx, bound: tuple[str, int], span: Vague) -> int:
