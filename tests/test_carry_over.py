@@ -36,3 +36,17 @@ def test_tapped_did_you_mean_is_answered_in_the_persons_language(person) -> None
     p = person("dym")
     p.say("§studio:10")
     assert "A provincial studio" not in p.text and "创新工作室" in p.text
+
+
+def test_form_takes_over_the_criterion_after_the_verdicts_details(person) -> None:
+    """"详细" at the craftsman verdict shows every condition, and the form picked there still takes over the
+    criterion the check established (the details no longer end the check's conversation)."""
+    from tests.test_flows_awards import GATES, answer_all, pick
+
+    p = person("carry-details")
+    p.say("我能评云岭工匠吗")
+    answer_all(p, *GATES, "none", "leading", "xingdian_talent")
+    pick(p, "details")
+    assert "已核对的全部条件" in p.text and "flow:craftsman_draft" in p.choice_values(), p.text
+    pick(p, "flow:craftsman_draft")
+    assert "已沿用您刚才检查中的回答" in p.text and "领军作用突出" in p.text, p.text

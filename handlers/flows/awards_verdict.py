@@ -64,6 +64,9 @@ MORE_LINE = 40
 DETAILS = "details"
 HOW_TO = "howto"
 CHANGE = "change"  # after a refusal: answer again the question that decided it, the other answers kept
+# What the verdict step shows in its place (details, how to apply): the step stays, so that a "flow:" choice picked
+# there still switches with the check's answers (the application form takes them over).
+SHOWN = "verdict_shown"
 
 
 def short_citations(ctx: Ctx, refs: list[ArticleRef] | tuple[ArticleRef, ...]) -> tuple[Citation, ...]:
@@ -132,6 +135,12 @@ def verdict_state(qn: Questionnaire, choices: Callable[[Ctx, Verdict], tuple[Cho
 
     def prompt(ctx: Ctx) -> Reply:
         verdict = qn.rule(profile(ctx))
+        shown = ctx.data.get(SHOWN)
+        if shown == DETAILS:
+            return details_reply(ctx, qn, verdict, choices(ctx, verdict))
+        if shown == HOW_TO and how_to is not None:
+            last = how_to(ctx)[-1]
+            return Reply(text=last.text, citations=last.citations, choices=(*last.choices, *choices(ctx, verdict)))
         extra = [Choice(DETAILS, ctx._("Details: every condition checked"))]
         first: tuple[Choice, ...] = ()
         if verdict.outcome == "not_eligible":
@@ -143,6 +152,7 @@ def verdict_state(qn: Questionnaire, choices: Callable[[Ctx, Verdict], tuple[Cho
 
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
         value = answer.value
+        ctx.data.pop(SHOWN, None)
         links = choices(ctx, qn.rule(profile(ctx)))
         refused = qn.rule(profile(ctx)).outcome == "not_eligible"
         if value == CHANGE or (refused and value is None and _CHANGE_SAID.search(answer.text.lower())):
@@ -151,12 +161,11 @@ def verdict_state(qn: Questionnaire, choices: Callable[[Ctx, Verdict], tuple[Cho
         if refused and value is None and _AGAIN_SAID.fullmatch(_PUNCT.sub("", answer.text.lower())):
             value = next((c.value for c in links if c.value.startswith("flow:")), None)  # the check's own start
         if value == DETAILS:
-            return finish(details_reply(ctx, qn, qn.rule(profile(ctx)), links))
+            ctx.data[SHOWN] = DETAILS  # the step, asked again, shows them (its prompt)
+            return Outcome()
         if value == HOW_TO and how_to is not None:
-            replies = how_to(ctx)
-            last = replies[-1]
-            return finish(*replies[:-1], Reply(text=last.text, citations=last.citations,
-                                               choices=(*last.choices, *links)))
+            ctx.data[SHOWN] = HOW_TO
+            return Outcome(replies=tuple(how_to(ctx)[:-1]))
         if value and value.startswith("flow:"):
             return switch(value[5:])
         # Not one of its choices: a flow's words start that flow, anything else is a question for the FAQ.
