@@ -510,8 +510,8 @@ def _wrap(states: Mapping[str, State]) -> dict[str, State]:
             _in_locale(ctx)
             return autofill(ctx, states, _s.handle(ctx, answer))
 
-        out[name] = State(prompt=prompt, handle=handle, free_text=state.free_text, max_retries=state.max_retries,
-                          to=_reach(states, state.to or ()))
+        # Everything else the step declares (its free text, its own words: claims) is kept as it is.
+        out[name] = replace(state, prompt=prompt, handle=handle, to=_reach(states, state.to or ()))
     return out
 
 
