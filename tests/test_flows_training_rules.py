@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from handlers.flows.training_rules import parse_number
 from handlers.i18n import translator
 from handlers.training_text import step_text, violation_text
@@ -192,3 +194,16 @@ def test_a_head_count_typed_a_step_early_is_kept_not_read_as_days_or_yuan(person
     assert "Noted: 45 trainees" in eve.text and "subsidy standard per trainee" in eve.text
     eve.say("1000")
     assert "45,000.00" in eve.last.text, eve.last.text  # 45 × 1 000, not 45 yuan × 45
+
+
+@pytest.mark.parametrize("typed", ["时间节点", "培训有哪些截止日期", "专项资金有啥子截止日期"])
+def test_the_calendar_asked_for_in_the_words_of_the_menu_and_of_people(person, clock, typed: str) -> None:  # type: ignore[no-untyped-def]
+    # The training submenu says "签到、我的课程、补贴、时间节点"; "时间节点" typed once got "did you mean" three articles.
+    clock.now = datetime(2026, 12, 2, 10, 0, tzinfo=TZ)
+    fay = person("fay")
+    fay.say(typed)
+    shown = "向省总工会报送下一年度技能培训计划" in fay.text
+    if not shown:  # offered beside the answer: one tap shows it
+        assert "flow:training_calendar" in fay.choice_values(), fay.text
+        fay.say(str(fay.choice_values().index("flow:training_calendar") + 1))
+    assert "向省总工会报送下一年度技能培训计划" in fay.text, fay.text

@@ -95,7 +95,9 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("my_certificate", ("我的证书", "查证书", "证书查询", "证书发了", "证书下来", "证书编号"), ("my certificate",)),
     # The fund's yearly dates, asked in one's own words; with the training named ("截止" or "deadline" alone may be
     # the craftsman's filing).
-    ("training_calendar", ("培训什么时候截止", "培训截止", "培训的截止", "培训时间节点", "培训的时间节点", "培训啥时候截止"),
+    ("training_calendar", ("培训什么时候截止", "培训截止", "培训的截止", "培训时间节点", "培训的时间节点", "培训啥时候截止",
+                           "培训有哪些截止", "培训有什么截止", "培训有啥截止", "专项资金有哪些截止", "专项资金有什么截止",
+                           "专项资金有啥截止", "专项资金的截止", "资金有啥子截止"),
      ("training deadline", "training deadlines", "deadlines for the training", "deadline for the training",
       "deadlines of the training", "training fund deadline", "training fund deadlines")),
     ("status", ("申报进度", "审核进度", "评审进度", "到哪一步", "办到哪", "申报到哪", "审到哪", "评到哪"),

@@ -243,8 +243,9 @@ def _calendar(ctx: Ctx) -> Outcome:
 
 CALENDAR = Flow(
     name="training_calendar", title=N_("Training calendar: what is due"), states={}, enter=_calendar,
+    # "时间节点": the training submenu's own word for it ("技能培训：签到、我的课程、补贴、时间节点").
     commands=("/calendar", "培训日历", "培训截止时间", "培训有什么要交的", "what is due", "training calendar",
-              "am i late", "calendar"),
+              "am i late", "calendar", "时间节点", "培训时间节点", "培训截止日期", "培训的截止日期", "training deadlines"),
     menu_order=430,
 )
 
