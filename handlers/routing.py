@@ -24,6 +24,7 @@ from handlers.choices import (
     OpenFlow,
     OpenMenu,
     decode,
+    encode,
     normalize,
     number_of,
     resolve,
@@ -380,6 +381,12 @@ class Router(Menus):
             if caller is not None and parent is not None and parent.allows(ctx.roles):
                 ctx.data = caller.get("data") or {}
                 return [*replies, *self._resume(ctx, conv, parent, caller["state"], bool(caller.get("note")))]
+            if flow.roles and replies and not replies[-1].choices and not outcome.reroute:
+                # A clerk's desk that ends without options ("已办理", "正在发送", an empty list): its desk again and
+                # the menu, so that the next "1" is not met with "no list on screen".
+                replies[-1] = replace(replies[-1], choices=(
+                    Choice(encode(OpenFlow(flow.name)), ctx._("Back to “{title}”", title=_BRACKETED.sub("", ctx._(flow.title)))),
+                    Choice("cmd:menu", ctx._("Main menu"))))
             self._save(ctx, conv, "", "", replies[-1].choices if replies else ())
             return replies
         state_name = outcome.next_state or current or flow.start or ""
@@ -530,6 +537,9 @@ def back_from_call(r: Router, t: Turn) -> list[Reply] | None:
     if t.value is not None or word_of(t.text) != "back":
         return None
     return _end_call(r, t)
+
+
+_BRACKETED = re.compile(r"\s*[（(][^（()）]*[）)]$")  # "群发通知（工会工作人员）": whom a desk is for, said in the menu
 
 
 def _end_call(r: Router, t: Turn) -> list[Reply] | None:
