@@ -1,4 +1,5 @@
-"""The filled 申报表 as a Word document laid out like the printed annex, and the clerk's export bundle.
+"""The filled 申报表 as a Word document laid out like the printed annex, and the clerk's export bundle; the
+training fund's 技能培训班审批表 (附件3) of one class the same way.
 
 The printed title, the 填报要求/注 notes and the review-opinion rows come from the annex data of
 ``knowledge`` (one source of truth); the review rows are left blank for the unions to fill in.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -192,15 +193,21 @@ def _fill(cell: Any, item: Cell, width: float) -> None:
             run.font.size = Pt(size)
 
 
-def _opinion(cell: Any, signer: str) -> None:
-    """A review box: blank, with the stamp and date lines at its foot on the right."""
+def _opinion(cell: Any, signer: str, printed: str = "") -> None:
+    """A review box: blank, with the stamp and date lines at its foot on the right; ``printed``: what the form
+    prints in it for the signer to sign under (附件3: "已具备开班条件，申请开班。"), on the left above them."""
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
-    cell.text = f"{signer}\n年　　月　　日"
-    for para in cell.paragraphs:
+    cell.text = printed or f"{signer}\n年　　月　　日"
+    if printed:
+        cell.paragraphs[0].paragraph_format.space_after = Pt(BODY_PT * 2)  # room for what is written by hand
+        cell.add_paragraph(f"{signer}\n年　　月　　日")
+    for para in cell.paragraphs[1 if printed else 0:]:
         para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def _table(doc: Any, layout: Layout, opinions: Sequence[tuple[str, str]]) -> None:
+def _table(doc: Any, layout: Layout, opinions: Sequence[tuple[str, str]],
+           printed: Mapping[str, str] | None = None) -> None:
+    """``opinions``: (label, signer line) of each review box; ``printed``: label -> text printed in that box."""
     widths, rows, vmerges = layout
     cols = len(widths)
     body = len(rows)
@@ -208,15 +215,18 @@ def _table(doc: Any, layout: Layout, opinions: Sequence[tuple[str, str]]) -> Non
     table = doc.add_table(rows=len(rows), cols=cols)
     table.style = "Table Grid"
     _fixed(table, widths)
+    filled: dict[tuple[int, int], tuple[Cell, float]] = {}  # (row, column) -> what went there, and its width
     for r, cells in enumerate(rows):
         c = 0
         for item in cells:
             cell = table.cell(r, c)
             if item.span > 1:
                 cell = cell.merge(table.cell(r, c + item.span - 1))
-            _fill(cell, item, sum(widths[c:c + item.span]))
+            filled[r, c] = item, sum(widths[c:c + item.span])
+            _fill(cell, item, filled[r, c][1])
             if r >= body and item.kind != "label":
-                _opinion(cell, opinions[r - body][1])
+                label, signer = opinions[r - body]
+                _opinion(cell, signer, (printed or {}).get(label, ""))
             if r >= body - 1 and r < len(rows) - 1:  # the review boxes go over a page break together
                 for para in cell.paragraphs:
                     para.paragraph_format.keep_with_next = True
@@ -228,9 +238,8 @@ def _table(doc: Any, layout: Layout, opinions: Sequence[tuple[str, str]]) -> Non
             box = OPINION_HEIGHT if len(opinions) <= 4 else OPINION_HEIGHT_MANY
             row.height = Cm(box if r >= body else LONG_HEIGHT)
     for first, last, col in vmerges:
-        keep = table.cell(first, col).text
         merged = table.cell(first, col).merge(table.cell(last, col))
-        merged.text = keep
+        _fill(merged, *filled[first, col])  # the first row's text, sized again (merging joins the rows' texts)
         merged.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         for para in merged.paragraphs:
             para.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -257,13 +266,7 @@ def build_docx(programme: str, answers: dict[str, Any]) -> bytes:
     """The filled form. ``answers`` holds every stored answer, personal ones in clear (the caller decides
     who may receive them: the applicant, or a clerk of the unit the form is filed with)."""
     annex = application_annex(programme)
-    doc = Document()
-    _a4(doc)
-    _set_font(doc)
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(annex.printed_title)
-    run.bold, run.font.size = True, Pt(16)
+    doc = _form(annex.printed_title)
     if programme == "craftsman":
         channel = doc.add_paragraph(f"申报方式：{boxes(programme, 'declaration_channel', answers.get('declaration_channel'))}")
         channel.paragraph_format.space_after = Pt(4)
@@ -274,9 +277,73 @@ def build_docx(programme: str, answers: dict[str, Any]) -> bytes:
     _notes(doc, annex.notes)
     if answers.get("deeds"):
         _deeds(doc, programme, answers)
+    return _bytes(doc)
+
+
+def _form(printed_title: str) -> Any:
+    """A new A4 form with its printed title."""
+    doc = Document()
+    _a4(doc)
+    _set_font(doc)
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run(printed_title)
+    run.bold, run.font.size = True, Pt(16)
+    return doc
+
+
+def _bytes(doc: Any) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+# -- 附件3 of the training fund: one class's approval form (一班一审批, 第十八条) ------------------------------
+APPROVAL_COLUMNS = (2.8, 5.7, 2.8, 5.7)  # cm: label, value, label, value (17 cm, the text width)
+APPROVAL_SIGNER = "经办人：__________　　负责人：__________\n（单位签章）"  # 附件3 prints both names and the seal
+COUNTY_REQUEST = "已具备开班条件，申请开班。"  # printed in the county union's box
+PERSONS = "人"  # each head count of 附件3 is printed "____人"
+APPROVAL_ROW, APPROVAL_OPINION = 0.9, 4.0  # cm, at least
+
+
+def approval_docx(values: Mapping[str, Any]) -> bytes:
+    """附件3 技能培训班审批表 filled with ``values`` (the annex's field key -> value, phones in clear: the caller
+    decides who receives them), its rows in the annex's order, the reviewing unions' boxes left blank for
+    their opinion, signatures, seal and date."""
+    form = next(a for a in measure("training").annexes if a.number == 3)
+    label = {f.key: f.label for f in form.fields}
+    group = {f.key: f.group for f in form.fields}
+
+    def v(key: str) -> Cell:
+        value = text_of(values.get(key))
+        return V(f"{value}{PERSONS}" if key.startswith("trainees_") and value else value)
+
+    who = [f.key for f in form.fields if f.group == "培训对象"]  # its five rows, one label beside them
+    head: list[list[Cell]] = [
+        [L(label["training_type"]), V(text_of(values.get("training_type")), 3)],
+        # A long training unit's name wraps in its box of two lines rather than shrinking to fit one.
+        [L(label["training_provider"]), T(text_of(values.get("training_provider"))), L(label["provider_address"]),
+         v("provider_address")],
+        [L(""), V(""), L(label["class_address"]), v("class_address")],
+        [L(label["person_in_charge"]), v("person_in_charge"), L(label["person_in_charge_phone"]),
+         v("person_in_charge_phone")],
+        [L(label["head_teacher"]), v("head_teacher"), L(label["head_teacher_phone"]), v("head_teacher_phone")],
+        [L(label["specialty"]), v("specialty"), L(label["level"]), v("level")],
+        [L(label["trainees_total"]), v("trainees_total"), L(label["trainees_male"]), v("trainees_male")],
+        [L(""), V(""), L(label["trainees_female"]), v("trainees_female")],
+    ]
+    rows = [*head, *([L(group[key] if n == 0 else ""), L(label[key], 2), v(key)] for n, key in enumerate(who)),
+            [L(label["training_period"]), v("training_period"), L(label["total_hours"]), v("total_hours")]]
+    # The two-line boxes: 培训单位 beside its two addresses, 培训人数 beside 男 and 女, 培训对象 beside its rows.
+    vmerges = [(1, 2, 0), (1, 2, 1), (6, 7, 0), (6, 7, 1), (len(head), len(head) + len(who) - 1, 0)]
+    opinions = [(f.label, APPROVAL_SIGNER) for f in form.fields if f.kind == "opinion"]
+    doc = _form(form.printed_title or form.title)
+    _table(doc, (APPROVAL_COLUMNS, rows, vmerges), opinions, printed={opinions[0][0]: COUNTY_REQUEST})
+    for n, row in enumerate(doc.tables[0].rows):  # one page with room to spare: rows as roomy as the printed form's
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        row.height = Cm(APPROVAL_ROW if n < len(rows) else APPROVAL_OPINION)
+    _notes(doc, form.notes)
+    return _bytes(doc)
 
 
 def _notes(doc: Any, notes: Sequence[str]) -> None:

@@ -1,5 +1,6 @@
 """Exports of the training fund (openpyxl): 附件4 (实名制汇总表, with its summary line), 附件6 (就业情况统计表)
-and a session's sign-in sheet, laid out as printed (column headings from the knowledge data).
+and a session's sign-in sheet, laid out as printed (column headings from the knowledge data); and the values of
+a class's 附件3 (技能培训班审批表), a form printed as a Word table (:func:`handlers.forms_docx.approval_docx`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from handlers.training_sheets import BLANK, annex, employment_columns, roster_columns
 from handlers.xlsx_print import print_ready
 from knowledge.idcard import mask_id
-from knowledge.rules.training import CATEGORIES, POVERTY, employment_rate_check
+from knowledge.rules.training import CATEGORIES, POVERTY, PROJECTS, employment_rate_check
 from storage import repo_training as repo
 from storage.models_training import Attendance, ClassSession, Enrolment, TrainingClass
 
@@ -153,6 +154,29 @@ def employment_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, 
     for note in a.notes:
         ws.append([note])
     return _bytes(book)
+
+
+# 附件3's 培训对象 rows (the annex's field keys) and the class's trainee categories they count.
+APPROVAL_CATEGORIES = {"trainees_on_job": "employed", "trainees_migrant": "migrant",
+                       "trainees_unemployed": "unemployed", "trainees_poor": "poor",
+                       "trainees_poverty_migrant": "poverty_migrant"}
+
+
+def approval_values(cls: TrainingClass, key: str) -> dict[str, Any]:
+    """The value of each field of 附件3 the class form collected, by the annex's field key (the phones in clear,
+    as the form filed with the approving union prints them); the reviewing unions' boxes are theirs to fill."""
+    counts = repo.class_categories(cls)
+    return {
+        "training_type": PROJECTS.get(cls.project, cls.project), "training_provider": cls.training_unit,
+        "provider_address": cls.training_unit_address, "class_address": cls.class_address,
+        "person_in_charge": cls.responsible_person,
+        "person_in_charge_phone": repo.reveal(key, cls.responsible_phone_enc),
+        "head_teacher": cls.head_teacher, "head_teacher_phone": repo.reveal(key, cls.head_teacher_phone_enc),
+        "specialty": cls.trade, "level": cls.level,
+        "trainees_total": cls.men + cls.women, "trainees_male": cls.men, "trainees_female": cls.women,
+        **{field: counts.get(category, 0) for field, category in APPROVAL_CATEGORIES.items()},
+        "training_period": f"{cls.start_date:%Y-%m-%d}至{cls.end_date:%Y-%m-%d}", "total_hours": cls.total_hours,
+    }
 
 
 SIGNIN_CHANNELS = {"wechat": "微信", "telegram": "Telegram", "console": "本地控制台", "paper": "纸质签到表（工作人员补录）"}

@@ -1,9 +1,10 @@
-"""The 申报表 as printed: each .docx rendered to PDF by LibreOffice, then read back with pdftotext.
+"""The 申报表 and the training class's 审批表 (附件3) as printed: each .docx rendered to PDF by LibreOffice, then
+read back with pdftotext.
 
 A4 pages, the annex's rows (with the 推荐意见 box its 填报要求3 refers to), each single-line field on one
 printed line, the notes on the page of the last review box (not spilled onto a page of their own), and the
-full account on pages of its own. Skipped only when LibreOffice (``soffice``) is not installed; .ci/run
-installs it.
+full account on pages of its own; 附件3 on one page with both reviewing unions' boxes. Skipped only when
+LibreOffice (``soffice``) is not installed; .ci/run installs it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.forms_docx import build_docx
+from handlers.forms_docx import approval_docx, build_docx
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
@@ -50,6 +51,18 @@ CRAFTSMAN_LINES = ["张三丰", "13987654321", "53010219850317002X", "zhangsanfe
                    "☐干部☐专业技术人员☑普通工人☐职员☐其他",
                    "☑高级技师☐技师☐高级工☐中级工☐初级工☑高级职称☐中级职称☐初级职称☐其他",
                    "申报方式：☐工会逐级推荐☐行业协会推荐☐专业人士举荐☑个人自荐"]
+APPROVAL = {
+    "training_type": "助力脱贫攻坚专项技能培训", "training_provider": "云南省红河哈尼族彝族自治州职业技能培训中心",
+    "provider_address": "红河州蒙自市天马路88号职业教育园区3栋", "class_address": "红河州元阳县新街镇易地扶贫搬迁安置点",
+    "person_in_charge": "赵主任", "person_in_charge_phone": "13800001111", "head_teacher": "钱老师",
+    "head_teacher_phone": "0871-65123456", "specialty": "中式烹调师", "level": "初级工", "trainees_total": 50,
+    "trainees_male": 30, "trainees_female": 20, "trainees_on_job": 0, "trainees_migrant": 0, "trainees_unemployed": 0,
+    "trainees_poor": 35, "trainees_poverty_migrant": 15, "training_period": "2026-03-02至2026-03-21",
+    "total_hours": 160,
+}
+APPROVAL_LINES = ["助力脱贫攻坚专项技能培训", "红河州蒙自市天马路88号职业教育园区3栋",
+                  "红河州元阳县新街镇易地扶贫搬迁安置点", "13800001111", "0871-65123456", "助力脱贫攻坚专项技能培训项目农民工15人",
+                  "2026-03-02至2026-03-21", "总课时160", "已具备开班条件，申请开班。"]
 TEAM_LINES = ["云南某电力公司王五职工创新工作室", "云南某电力有限责任公司", "王五", "赵六", "0871-63123456",
               "13987654321", "innovation.studio@example.com", "2017年6月"]
 
@@ -85,6 +98,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, li
         "craftsman_deeds": build_docx("craftsman", {**CRAFTSMAN, "deeds": DEEDS}),
         "studio": build_docx("studio", TEAM),
         "station": build_docx("station", {**TEAM, "deeds": "工作站事迹。" * 30}),
+        "approval": approval_docx(APPROVAL),
     })
 
 
@@ -96,7 +110,7 @@ def _on_one_line(pages: list[str], value: str) -> bool:
     return any(value in line for page in pages for line in _squashed(page))
 
 
-@pytest.mark.parametrize("name", ["craftsman", "craftsman_deeds", "studio", "station"])
+@pytest.mark.parametrize("name", ["craftsman", "craftsman_deeds", "studio", "station", "approval"])
 def test_a4_pages(printed, name: str) -> None:  # type: ignore[no-untyped-def]
     size, _pages = printed[name]
     assert "(A4)" in size, size
@@ -137,4 +151,15 @@ def test_team_forms(printed, name: str) -> None:  # type: ignore[no-untyped-def]
     assert "意见" in last and "盖章" in last and ("注：" in last or name == "station")
     assert len(form) == 1 or len(form[-1].strip().splitlines()) > 20  # not a page of notes and a box
     for value in TEAM_LINES:
+        assert _on_one_line(pages, value), value
+
+
+def test_the_class_approval_form_fits_one_page_with_both_reviewing_boxes(printed) -> None:  # type: ignore[no-untyped-def]
+    _size, pages = printed["approval"]
+    assert len(pages) == 1, [p[:200] for p in pages]
+    text = "".join(_squashed(pages[0]))
+    assert text.startswith("云南省工会职工（农民工）技能培训班审批表")
+    assert text.count("（单位签章）") == 2 and text.count("经办人：") == 2 and text.count("负责人：") == 2
+    assert text.index("县（市、区）") < text.index("州（市）或省级") < text.index("备注：若属省级产业")
+    for value in APPROVAL_LINES:
         assert _on_one_line(pages, value), value

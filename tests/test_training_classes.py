@@ -1,5 +1,5 @@
 """Training classes through the clerk's flow: registration with the rules of 第六、七条, approval, sessions,
-the roster (one by one and from .xlsx), exports of 附件4 / 附件6 / the sign-in sheet, certificates,
+the roster (one by one and from .xlsx), exports of 附件3 / 附件4 / 附件6 / the sign-in sheet, certificates,
 outcomes and the employment rate; a clerk of another unit sees nothing."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import zipfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import docx
 import pytest
 from conftest import columns_holding
 from openpyxl import Workbook, load_workbook
@@ -18,6 +19,8 @@ from handlers import training_exports
 from handlers import training_sheets as sheets
 from handlers.cite import cite
 from handlers.flows.training import FORM
+from handlers.forms_docx import DOCX_MIME, approval_docx
+from handlers.services import exports
 from handlers.services.errors import RuleViolation
 from handlers.services.training import add_trainee, save_class
 from handlers.types import Attachment
@@ -537,6 +540,76 @@ def test_employment_export_and_rate(person, engine) -> None:
     rows = list(load_workbook(io.BytesIO(clerk.replies[0].attachments[0].data)).active.iter_rows(values_only=True))
     rate = next(r for r in rows if r[0] == "就业率：")
     assert rate[1].startswith("2/5 = 40.0%") and "未达到" in rate[1]
+
+
+# 附件3 filled from class_form(): the annex's boxes in its order (label, value; 培训对象 once beside its rows).
+ANNEX3_FILLED = [
+    "培训类型", "职工（农民工）技能提升培训", "培训单位", "昆明市职业技能培训中心", "培训单位地址", "昆明市盘龙区",
+    "培训班地址", "昆明市盘龙区北京路1号", "负责人", "赵主任", "联系电话", "13800001111", "班主任", "钱老师",
+    "联系电话", "0871-65123456", "培训专业", "电工", "培训等级", "中级工", "培训人数", "3人", "男", "2人", "女", "1人",
+    "培训对象", "在岗职工", "2人", "农民工", "1人", "城镇失业人员和转岗职工", "0人", "贫困劳动力", "0人",
+    "助力脱贫攻坚专项技能培训项目农民工", "0人", "培训时间", "2026-03-02至2026-03-21", "总课时", "120",
+]
+ANNEX3_OPINIONS = ("县（市、区）总工会意见", "州（市）或省级产业、系统、公司工会审批意见")
+
+
+def form_cells(document) -> list[str]:  # type: ignore[no-untyped-def]
+    """Texts of the form's boxes in reading order, a merged box (across or down) once."""
+    seen: list = []
+    out = []
+    for row in document.tables[0].rows:
+        for cell in row.cells:
+            if not any(cell._tc is tc for tc in seen):
+                seen.append(cell._tc)
+                out.append(cell.text)
+    return out
+
+
+def approval_export(engine, code: str):  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        cls = repo.get_class(session=s, code=code)
+        return exports.training_sheet(s, key=KEY, cls=cls, sheet="approval", now=datetime.now(UTC), actor=None)
+
+
+def assert_annex3(data: bytes) -> None:
+    """The class of class_form() on 附件3: title, boxes in the annex's order, blank reviewing boxes, the note."""
+    document = docx.Document(io.BytesIO(data))
+    paragraphs = [p.text for p in document.paragraphs if p.text]
+    assert paragraphs[0] == "云南省工会职工（农民工）技能培训班审批表"
+    texts = form_cells(document)
+    assert texts[:len(ANNEX3_FILLED)] == ANNEX3_FILLED
+    county_label, county, approving_label, approving = texts[len(ANNEX3_FILLED):]
+    assert (county_label, approving_label) == ANNEX3_OPINIONS
+    assert county.startswith("已具备开班条件，申请开班。\n")  # printed for the county union to sign under
+    for box in (county.removeprefix("已具备开班条件，申请开班。"), approving):  # nothing filled in for the unions
+        assert "经办人：" in box and "负责人：" in box and "（单位签章）" in box
+        for printed in ("经办人：", "负责人：", "（单位签章）", "年", "月", "日", "_"):
+            box = box.replace(printed, "")
+        assert not box.split(), box
+    assert paragraphs[-1] == loader.annex("training", 3).notes[0]
+
+
+def test_approval_form_export_laid_out_like_annex3(engine) -> None:
+    code = _class(engine, approved=False)  # filed before the approval (第十八条)
+    out = approval_export(engine, code)
+    assert out.filename == f"附件3-培训班审批表-{code}.docx" and out.mime == DOCX_MIME and out.article == 18
+    assert_annex3(out.data)
+    with Session(engine) as s:
+        (row,) = s.exec(select(AuditEvent).where(AuditEvent.action == "training.export_approval"))
+    assert row.subject == f"class:{code}" and row.actor_person_id is None
+
+
+def test_the_approval_form_follows_the_annex_as_printed() -> None:
+    """The labels of the form, in its order, are the annex's (the source's 附件3), and so is its county box."""
+    source = squash(SOURCE.read_text(encoding="utf-8"))
+    annex3 = source[source.index(squash("附件 3 云南省工会职工（农民工）技能培训班审批表")):source.index(squash("附件 4 云南省"))]
+    blank = form_cells(docx.Document(io.BytesIO(approval_docx({}))))
+    labels = [t for t in blank if t and "经办人" not in t]
+    assert labels == [t for t in ANNEX3_FILLED if t in labels] + list(ANNEX3_OPINIONS)
+    at = 0
+    for label in labels:
+        at = annex3.index(squash(label), at) + 1  # each after the one before
+    assert squash("已具备开班条件，申请开班。") in annex3 and squash("（单位签章）") in annex3
 
 
 def test_certificates_recorded_by_chat(person, engine) -> None:

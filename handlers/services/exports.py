@@ -1,6 +1,7 @@
 """Every export of personal data, from every entry point (chat, ``yunling`` commands, web pages), builds its
-file here and writes one audit row: the training sheets (附件4 roster and 附件6 employment with ID numbers,
-sign-in sheets), a person's own data, and the application forms filed with a unit."""
+file here and writes one audit row: the training sheets (附件3 approval form with the class's contact phones,
+附件4 roster and 附件6 employment with ID numbers, sign-in sheets), a person's own data, and the application
+forms filed with a unit."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 from handlers import training_exports as xlsx
 from handlers import training_sheets as sheets
+from handlers.forms_docx import DOCX_MIME, approval_docx
 from handlers.i18n import N_
 from handlers.services.errors import InvalidInput, NotFound
 from storage import repo_privacy as privacy
@@ -19,7 +21,7 @@ from storage import repo_training as repo
 from storage import repositories as core_repo
 from storage.models_training import TrainingClass
 
-SHEETS = ("roster", "employment", "signin")
+SHEETS = ("roster", "employment", "signin", "approval")
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,13 @@ class Export:
 def training_sheet(session: Session, *, key: str, cls: TrainingClass, sheet: str, now: datetime,
                    actor: int | None, session_id: int | None = None, via: str = "") -> Export:
     """An 附件4 roster, 附件6 employment sheet or a session's sign-in sheet of ``cls`` (``session_id``: the
-    session, default the last), audited as ``training.export_<sheet>``."""
+    session, default the last), or its 附件3 approval form, audited as ``training.export_<sheet>``."""
     if sheet not in SHEETS:
         raise InvalidInput(N_("Unknown sheet {sheet}."), sheet=sheet)
     entries = repo.enrolments_of(session=session, class_id=cls.id or 0)
-    if sheet == "roster":
+    if sheet == "approval":  # a form, printed and signed like the award forms (.docx), before the class opens
+        out = Export(f"附件3-培训班审批表-{cls.code}.docx", approval_docx(xlsx.approval_values(cls, key)), DOCX_MIME, 18)
+    elif sheet == "roster":
         out = Export(f"附件4-实名制汇总表-{cls.code}.xlsx", xlsx.roster_xlsx(cls, entries, key, now.date()),
                      sheets.XLSX_MIME, 21)
     elif sheet == "employment":
