@@ -612,6 +612,43 @@ def test_the_approval_form_follows_the_annex_as_printed() -> None:
     assert squash("已具备开班条件，申请开班。") in annex3 and squash("（单位签章）") in annex3
 
 
+@pytest.mark.parametrize(("locale", "asked", "said"), [
+    ("en", {"choice": "x:approval"}, "Here is the approval form 附件3-培训班审批表-"),
+    ("en", {"text": "export annex 3"}, "Print it for the unions to sign and seal"),
+    ("zh", {"text": "导出附件3"}, "已按本班登记信息填好审批表（附件3）"),
+    ("zh", {"text": "审批表"}, "并存档备查"),
+    ("zh", {"text": "导出 附件三"}, "请打印后交审批单位签署、盖章"),
+])
+def test_a_clerk_gets_the_approval_form_from_the_class_menu(person, engine, locale: str, asked: dict,  # type: ignore[no-untyped-def]
+                                                            said: str) -> None:
+    code = _class(engine, approved=False)
+    clerk = person("bob", clerk=UNIT, locale=locale)
+    at_class(clerk, code)
+    offered = {c.value: c.label for c in clerk.last.choices}
+    assert offered["x:approval"] == {"en": "Export the approval form (Annex 3)", "zh": "导出培训班审批表（附件3）"}[locale]
+    clerk.say(**asked)
+    (doc,) = clerk.replies[0].attachments
+    assert doc.filename == f"附件3-培训班审批表-{code}.docx" and doc.mime == DOCX_MIME
+    assert said in clerk.replies[0].text and clerk.replies[0].citations[0].article == 18
+    assert {"en": "record the approval here", "zh": "请在此登记审批结果"}[locale] in clerk.replies[0].text
+    assert_annex3(doc.data)
+    assert "x:approval" in clerk.choice_values()  # back at the class menu
+
+
+def test_the_other_exports_are_asked_for_by_their_annex_too_and_an_approved_class_is_not_told_to_record_it(  # type: ignore[no-untyped-def]
+        person, engine) -> None:
+    code = _class(engine)
+    clerk = person("bob", clerk=UNIT, locale="zh")
+    at_class(clerk, code)
+    for typed, name in (("导出附件4", "附件4-实名制汇总表"), ("export annex 6", "附件6-就业情况统计表"),
+                        ("导出审批表", "附件3-培训班审批表")):
+        clerk.say(typed)
+        assert clerk.replies[0].attachments[0].filename.startswith(name), (typed, clerk.text)
+    assert "请在此登记审批结果" not in clerk.replies[0].text  # approved already
+    clerk.say("导出附件5")  # the certificate is printed by the provincial federation: no export of it
+    assert not clerk.replies[0].attachments and "请从选项中选择一项" in clerk.text
+
+
 def test_certificates_recorded_by_chat(person, engine) -> None:
     code = _class(engine)
     _fill(engine, code)

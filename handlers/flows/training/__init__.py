@@ -8,7 +8,8 @@ and sub-flows it calls with the selected class (``call(..., args={"code": ...})`
           └─ class ─────────────────────────────────────────────────────────────────────────────────────> act
     A form left before it is saved ("保存", "菜单", another function, an idle chat) is kept for the clerk
     (``Flow.park``: :func:`handlers.flows.training.register.park`) and offered at ``pick`` as "resume".
-    act ─> approve (第十八条) | details | import (附件4) | exports (附件4, 附件6) | employment rate (第七条)
+    act ─> approve (第十八条) | details | import (附件4) | exports (附件3, 附件4, 附件6; also typed: "导出附件3",
+         "审批表", "export annex 3") | employment rate (第七条)
          | attendance, code + QR, sign-in sheet, change: a session picked first
          | training_session (add; or change: move, place, cancel) | training_paper_signin (from the sheet)
          | training_trainee | training_remove
@@ -20,8 +21,11 @@ The operations the command line shares (validation, saving, audit, notifications
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
+from handlers.choices import resolve, word_forms
+from handlers.fields import reads_as_question
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, choices_reply, goto
 from handlers.flows.training.common import (
     CLERKS,
@@ -33,6 +37,7 @@ from handlers.flows.training.common import (
     export_reply,
     form_of,
     my_class,
+    not_an_option,
     rate_reply,
     service,
     state,
@@ -122,6 +127,7 @@ def _ask_act(ctx: Ctx) -> Reply:
                ("x:signin", _("Export a sign-in sheet")), ("x:employment", _("Export employment (Annex 6)")),
                ("cert", _("Record certificates")), ("outcome", _("Record an employment outcome")),
                ("rate", _("Employment rate")), ("back", _("Other classes")),
+               ("x:approval", _("Export the approval form (Annex 3)")),
                *([("import", _("Import the roster from an .xlsx file"))] if ctx.incoming.channel in UPLOADS else []),
                *([("approve", _("Record the approval"))] if cls.status != "approved" else [])]
     n = len(repo.enrolments_of(session=ctx.session, class_id=cls.id or 0))
@@ -135,15 +141,50 @@ SUB_FLOWS = {"session": SESSION_FLOW, "trainee": TRAINEE_FLOW, "cert": CERTIFICA
 NEEDS_TRAINEES = frozenset({"cert", "outcome", "remove", "paper"})
 
 
+# An export asked for in the class menu by its annex or its name ("导出附件3", "审批表", "export annex 3"): the
+# words, spaces removed, after what asks for it (导出, export ...).
+EXPORT_WORDS: dict[str, tuple[str, ...]] = {
+    "x:approval": ("附件3", "附件三", "审批表", "培训班审批表", "技能培训班审批表", "开班审批表", "附件3审批表", "annex3",
+                   "approvalform", "classapprovalform", "annex3approvalform"),
+    "x:roster": ("附件4", "附件四", "实名制汇总表", "annex4"),
+    "x:employment": ("附件6", "附件六", "就业情况统计表", "annex6"),
+}
+EXPORT_OF_WORD = {word: action for action, words in EXPORT_WORDS.items() for word in words}
+_ASKS_FOR = re.compile(r"^(?:导出|下载|生成|打印|给我|一份|export|download|print|get|the)+")
+
+
+def typed_export(text: str) -> str | None:
+    """The export action the words ask for, or None."""
+    for form in word_forms(text):
+        key = _ASKS_FOR.sub("", re.sub(r"\s+", "", form))
+        if key in EXPORT_OF_WORD:
+            return EXPORT_OF_WORD[key]
+    return None
+
+
+def _action(ctx: Ctx, answer: Answer) -> str:
+    """The option picked (tapped, numbered, a label typed near enough) or the export asked for in words. The
+    step takes free text for those words only: anything else is no option, as before."""
+    if answer.value is not None:
+        return answer.value
+    if (action := typed_export(answer.text)) is not None:
+        return action
+    # A question close to an option only by a shared word picks nothing (as the engine's own matching).
+    picked = resolve(answer.text, _ask_act(ctx).choices, fuzzy=not reads_as_question(answer.text))
+    if picked is None:
+        raise not_an_option(ctx)
+    return picked.value
+
+
 def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
-    cls, action = my_class(ctx), answer.value or ""
+    cls, action = my_class(ctx), _action(ctx, answer)
     if action in STATES_OF:
         return goto(STATES_OF[action])
     if action == "back":
         ctx.data = {}
         return goto("pick")
-    if action in ("details", "rate", "x:roster", "x:employment"):
+    if action in ("details", "rate", "x:roster", "x:employment", "x:approval"):
         return goto("act", _class_reply(ctx, action))
     if action == "code" and cls.status != "approved":  # trainees would be refused (第十八条)
         return goto("act", Reply(text=_("Class {code} is not approved yet, so trainees could not sign in with a "
@@ -195,7 +236,7 @@ TRAINING_CLERK = Flow(
         "field": FORM_KIND.states()["field"],
         "confirm": state(ask_confirm, on_confirm, "field", "which", "act", free_text=True),  # "改5" typed
         "which": state(ask_which, on_which, "field", "confirm", free_text=True),
-        "act": state(_ask_act, _on_act, *ACT_TO),
+        "act": state(_ask_act, _on_act, *ACT_TO, free_text=True),  # "导出附件3" typed
         "approve_by": state(_ask_approve, _on_approve, "act", free_text=True),
         "import": state(ask_import, on_import, "act", free_text=True),
         **PICK_STATES,

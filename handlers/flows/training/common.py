@@ -166,7 +166,14 @@ def attendance_reply(ctx: Ctx, cls: TrainingClass, sess: ClassSession, entries: 
 def export_reply(ctx: Ctx, cls: TrainingClass, sheet: str, session_id: int | None = None) -> Reply:
     out = exports.training_sheet(ctx.session, key=ctx.settings.data_key, cls=cls, sheet=sheet, now=ctx.now,
                                  actor=ctx.person_id, session_id=session_id)
-    return Reply(text=ctx._("Here is the spreadsheet {name}.", name=out.filename), citations=(cite(ctx, out.article),),
+    if sheet == "approval":  # a form to be signed and kept, not a sheet to send on
+        text = ctx._("Here is the approval form {name} (Annex 3), filled in from the class. Print it for the "
+                     "unions to sign and seal, and file it for inspection.", name=out.filename)
+        if cls.status != "approved":
+            text += "\n" + ctx._("Once it is signed, record the approval here.")
+    else:
+        text = ctx._("Here is the spreadsheet {name}.", name=out.filename)
+    return Reply(text=text, citations=(cite(ctx, out.article),),
                  attachments=(Attachment("document", out.filename, out.data, out.mime),))
 
 

@@ -266,6 +266,7 @@ def on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
     ctx.data = {}
     repo.drop_class_form(session=ctx.session, person_id=ctx.person_id)  # a form kept before is this one or moot
     ctx.slots(ClassSlots).code = cls.code
-    return goto("act", Reply(text=ctx._("Class {code} registered. Record its approval once the approving union "
-                                        "has signed the form (one class, one approval).", code=cls.code),
+    return goto("act", Reply(text=ctx._("Class {code} registered. Export its approval form (Annex 3) from the class "
+                                        "menu for the approving union to sign, then record the approval here (one "
+                                        "class, one approval).", code=cls.code),
                              citations=(cite(ctx, 18),)))
