@@ -1,6 +1,6 @@
 """Every entry point that exports personal data writes one audit row per export: the clerk's chat and
 ``yunling training export`` (the 附件4 roster and 附件6 employment sheet carry ID numbers, the sign-in sheet
-names), a person's own data, the application forms filed with a union. The sign-in screen, the only web
+names, the 附件3 approval form the class's contact phones), a person's own data, the application forms filed with a union. The sign-in screen, the only web
 page about a class, shows no personal data and writes nothing."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import Session, select
 from test_drafts import fill_craftsman
 from test_signin_screen import IN_CLASS, PUBLIC, _client
-from test_training_classes import KEY, UNIT, _class, _fill
+from test_training_classes import KEY, UNIT, _class, _fill, assert_annex3
 
 from bot.cli import main as cli
 from handlers.services.signin_codes import screen_token
@@ -21,7 +21,8 @@ from storage import repo_training as repo
 from storage.db import session_scope
 from storage.models import AuditEvent
 
-SHEETS = {"roster": "x:roster", "employment": "x:employment", "signin": "x:signin"}
+SHEETS = {"roster": "x:roster", "employment": "x:employment", "signin": "x:signin", "approval": "x:approval"}
+SUFFIX = {"approval": ".docx"}  # a form to print and sign; the others are .xlsx sheets
 
 
 def _exports(engine, action: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
@@ -52,14 +53,16 @@ def test_the_chat_and_the_cli_each_audit_a_training_export(sheet, person, engine
     if sheet == "signin":
         clerk.say("1")  # the session
     (doc,) = clerk.replies[0].attachments
-    assert doc.filename.endswith(".xlsx")
+    assert doc.filename.endswith(SUFFIX.get(sheet, ".xlsx"))
     (chat,) = _exports(engine, action)
     assert chat.subject == f"class:{code}" and chat.actor_person_id is not None and chat.detail == ""
 
     monkeypatch.setenv("YUNLING_DATA_KEY", KEY)
-    out = tmp_path / "sheet.xlsx"
+    out = tmp_path / f"sheet{SUFFIX.get(sheet, '.xlsx')}"
     assert cli(["training", "export", code, "--sheet", sheet, "-o", str(out), "--unit", UNIT, "--db", db_url]) == 0
     assert out.read_bytes()[:2] == b"PK"
+    if sheet == "approval":  # the file written is the class's form, as the chat's
+        assert_annex3(out.read_bytes())
     rows = _exports(engine, action)
     assert len(rows) == 2
     assert rows[1].subject == f"class:{code}" and rows[1].actor_person_id is None and rows[1].detail == "cli"
@@ -74,7 +77,11 @@ def test_a_refused_cli_export_writes_nothing(engine, db_url, tmp_path: Path, mon
     with pytest.raises(SystemExit):  # another unit's class
         cli(["training", "export", code, "--sheet", "roster", "-o", str(tmp_path / "x.xlsx"), "--unit", "曲靖市总工会",
              "--db", db_url])
+    with pytest.raises(SystemExit):  # nor its approval form
+        cli(["training", "export", code, "--sheet", "approval", "-o", str(tmp_path / "x.docx"), "--unit",
+             "曲靖市总工会", "--db", db_url])
     assert not _exports(engine, "training.export_signin") and not _exports(engine, "training.export_roster")
+    assert not _exports(engine, "training.export_approval") and not (tmp_path / "x.docx").exists()
 
 
 def test_own_data_and_application_forms_exports_are_audited(person, engine) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@
     yunling training session add KM2603 --date 2026-03-02 --time 09:00-12:00 --place 301 --unit ...
     yunling training import-roster KM2603 roster.xlsx --unit 昆明市总工会
     yunling training export KM2603 --sheet roster|signin|employment [--session ID] -o out.xlsx --unit ...
+    yunling training export KM2603 --sheet approval -o 附件3.docx --unit ...   (the class's 附件3 form)
     yunling training code SESSION [-o qr.png] --unit 昆明市总工会
 """
 
@@ -83,10 +84,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("file", type=Path)
     imp.set_defaults(func=later(RUN, "run_import"))
 
-    exp = tsub.add_parser("export", help="export Annex 4, Annex 6 or a session's sign-in sheet as .xlsx")
+    exp = tsub.add_parser("export", help="export Annex 4, Annex 6 or a session's sign-in sheet as .xlsx, or the "
+                                         "class's approval form (Annex 3) as .docx")
     _common(exp)
     exp.add_argument("code")
-    exp.add_argument("--sheet", required=True, choices=["roster", "signin", "employment"])
+    exp.add_argument("--sheet", required=True, choices=["roster", "signin", "employment", "approval"],
+                     help="approval: the Annex 3 form filled from the class, to print, sign and file (Art. 18)")
     exp.add_argument("--session", type=int, help="session id (for --sheet signin; default: the latest)")
     exp.add_argument("-o", "--output", type=Path, required=True)
     exp.set_defaults(func=later(RUN, "run_export"))
