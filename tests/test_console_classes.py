@@ -12,6 +12,7 @@ import json
 import re
 import zipfile
 
+import docx
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
@@ -19,6 +20,7 @@ from test_console_auth import KM, QJ, make_desk, posted_twice_at_once, signed_in
 from test_signin import ALICE, code_now, setup_class, sign
 from test_training_classes import class_form, encrypted, good_rows, make_id, merged_sheet, roster_sheet
 
+from handlers.forms_docx import DOCX_MIME
 from storage import repo_training as repo
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage
@@ -173,9 +175,15 @@ def test_live_attendance_and_exports(desk, engine, person, clock) -> None:  # ty
         assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
         assert load_workbook(io.BytesIO(r.content)).active is not None
         assert name in r.headers["content-disposition"] or "%" in r.headers["content-disposition"]
+    page = client.get(f"/console/classes/{cid}")
+    assert f"/console/classes/{cid}/export/approval" in page.text and "附件3 培训班审批表" in page.text
+    r = client.get(f"/console/classes/{cid}/export/approval")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    assert r.headers["content-type"].startswith(DOCX_MIME) and docx.Document(io.BytesIO(r.content)).tables
     with Session(engine) as s:
         actions = {a.action for a in s.exec(select(AuditEvent)).all()}
-    assert {"training.export_roster", "training.export_employment", "training.export_signin"} <= actions
+    assert {"training.export_roster", "training.export_employment", "training.export_signin",
+            "training.export_approval"} <= actions
 
 
 def test_another_units_class_wrong_csrf_and_escaping(desk, engine) -> None:  # type: ignore[no-untyped-def]

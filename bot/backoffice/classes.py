@@ -1,7 +1,7 @@
 """The Classes page of the console (skills-training fund, 技能培训资金办法): the unit's classes; a new class
 from the 附件3 fields, checked as the chat checks them, and its approval (第十八条); sessions moved or
 cancelled with the trainees told; the roster uploaded as an .xlsx (all rows or none); a session's live
-attendance and its sign-in screen (第十九条); the exports (附件4, 附件6, sign-in sheet).
+attendance and its sign-in screen (第十九条); the exports (附件3, 附件4, 附件6, sign-in sheet).
 
 Everything goes through :mod:`handlers.services.training` and :mod:`handlers.services.exports`; a class of
 another unit is 404 (:class:`Missing`)."""
@@ -257,7 +257,8 @@ def attendance(v: View) -> Page:
 
 
 def export(v: View) -> Download:
-    """附件4 roster, 附件6 employment or a session's sign-in sheet, audited by the export service."""
+    """附件4 roster, 附件6 employment, a session's sign-in sheet or the 附件3 approval form, audited by the export
+    service."""
     cls = _class(v)
     sheet = v.params.get("sheet", "")
     if sheet not in exports.SHEETS:
