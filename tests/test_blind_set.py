@@ -123,7 +123,7 @@ def test_shape_of_the_set() -> None:
                                                (26, 500, 250), (28, 500, 250), (29, 450, 230), (30, 450, 230), (31, 450, 230),
                                                (32, 650, 340), (33, 700, 340), (34, 480, 250), (35, 480, 250), (36, 480, 250),
                                                (37, 480, 250), (38, 700, 340),
-                                               (39, 480, 250)])
+                                               (39, 480, 250), (41, 1000, 140)])
 def test_later_rounds_are_train_and_dev_only_and_valid(n: int, size: int, oos: int) -> None:
     rows = LATER[n]
     assert len(rows) >= size
