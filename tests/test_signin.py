@@ -7,6 +7,7 @@ import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 import qrcode
 from sqlmodel import Session, select
 
@@ -458,6 +459,17 @@ def test_a_sign_in_asked_for_a_relative_is_the_trainees_own(person, engine, cloc
     own = person("own", locale="en")  # "for class" names the class, not someone signed in for
     own.say("hi i want to sign in for class")
     assert "cannot use a phone" not in own.text and "Sign in to my class now" in own.text
+
+
+@pytest.mark.parametrize(("text", "locale"), [("我莫得智能手机咋个签到", "zh"), ("我没有智能手机怎么签到", "zh"),
+                                           ("I don't have a smartphone, how do I sign in?", "en")])
+def test_no_smartphone_is_told_the_sheet_not_tap_sign_in(person, text: str, locale: str) -> None:
+    # A trial's trainee: "我莫得智能手机咋个签到" got "点“现在签到”". The class's staff keep the sheet (第十九条).
+    t = person("nophone-" + locale, locale=locale)
+    t.say(text)
+    assert t.last.citations and t.last.citations[0].article == 19, t.text
+    assert "签到表" in t.text or "sign-in sheet" in t.text, t.text
+    assert "flow:signin" not in t.choice_values(), t.choice_values()
 
 
 def test_id_tails_cannot_be_guessed_from_one_account(person, engine, clock) -> None:

@@ -50,6 +50,9 @@ _SIGNIN_SAID = re.compile(r"签到|签个到|\b(?:sign|check)(?:\s+me)?[\s-]?in\
 _FOR_ANOTHER = re.compile(r"(?:帮|替|代|给)(?!我签|忙|一下)[^，,。？?！!\s]{1,6}?签个?到|代签|替签|"
                           r"\b(?:sign|check) (?:in )?(?:for|on behalf of) (?!me\b|(?:the |my |our |this |today'?s )?"
                           r"(?:class|course|lesson|session|training)\b)", re.IGNORECASE)
+_NO_PHONE = re.compile(r"(?:没有|没|莫得|没得|冇得)(?:智能)?手机|不会(?:用|玩)(?:智能)?手机|手机(?:坏了|丢了|没电)|老人机|"
+                       r"\b(?:no|without a|don'?t have a|do not have a|can'?t use a|cannot use a) (?:smart ?)?phone\b",
+                       re.IGNORECASE)
 _TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9][A-Za-z0-9-]{1,15}(?![A-Za-z0-9])")
 _ALPHABET = frozenset(CODE_ALPHABET)
 
@@ -103,7 +106,9 @@ def said(ctx: Ctx, text: str) -> str | None:
     code, when typed too) put in ``ctx.data`` for the flow's entry; None otherwise."""
     if not _SIGNIN_SAID.search(text):
         return None
-    if _FOR_ANOTHER.search(text):  # "帮我妈签个到 她不会用手机": a sign-in is the trainee's own (see _enter_signin)
+    # "帮我妈签个到 她不会用手机": a sign-in is the trainee's own; "我莫得智能手机咋个签到": the class's staff sign
+    # them in on the sheet (see _enter_signin), not "tap sign in".
+    if _FOR_ANOTHER.search(text) or _NO_PHONE.search(text):
         ctx.data = {"for_other": True}
         return SIGNIN.name
     cls, code = _codes_in(ctx, text)
