@@ -89,9 +89,12 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
      ("did i sign in", "am i signed in", "was i signed in", "did my sign-in work", "did i check in")),
     ("signin", ("签到",), ("sign in", "sign-in", "check in", "check-in")),
     ("my_schedule", ("课表", "课程表", "上课时间", "几点上课", "哪天上课", "课程安排", "什么时候上课", "啥时候上课", "明天上课",
-                     "还上课吗", "上课地点", "在哪上课", "在哪里上课", "哪里上课"),
+                     "还上课吗", "上课地点", "在哪上课", "在哪里上课", "哪里上课", "哪点上课", "在哪点上课",
+                     # one's attendance, shown with the classes
+                     "签到了几", "签了几回", "签了几次", "出勤记录", "考勤记录", "我的考勤", "我的出勤"),
      ("class schedule", "training schedule", "my schedule", "timetable", "my classes", "when is my class",
-      "when is class", "where is my class", "where is the class")),
+      "when is class", "where is my class", "where is the class", "my attendance", "attendance record",
+      "how many times did i sign in", "how many sessions did i attend")),
     ("my_certificate", ("我的证书", "查证书", "证书查询", "证书发了", "证书下来", "证书编号"), ("my certificate",)),
     # The fund's yearly dates, asked in one's own words; with the training named ("截止" or "deadline" alone may be
     # the craftsman's filing).
