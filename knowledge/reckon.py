@@ -257,10 +257,16 @@ def _contest_place(nums: list[tuple[Decimal, str]], m: str, a: int, question: st
 _ALLOWANCE = re.compile(r"生活补助|生活补贴|生活费|living allowance|daily allowance", re.I)
 
 
+_A_DAY = re.compile(r"(?:钱|多少|好多|几)\s*(?:一|1)\s*天|(?:一|1)\s*天\s*(?:多少|好多|几|能补|补多少|补好多|给多少)|"
+                    r"\b(?:per|a|each) day\b", re.IGNORECASE)
+
+
 def _living_allowance(nums: list[tuple[Decimal, str]], m: str, a: int, question: str) -> Working | None:
     """第十条第三款: 80 元 a day up to 30 days, a 3 600 元 lump sum from 31 days, per trainee."""
     days = _first(nums, "天", "days", "day")
     if not _ALLOWANCE.search(question) or days is None or days < 1 or days != days.to_integral_value():
+        return None
+    if days == 1 and _A_DAY.search(question):  # "生活补助好多钱一天" asks the daily rate, of no 1-day class
         return None
     step = subsidy.living_step(int(days))  # the calculator's own line
     return Working(step.message, dict(step.params), step.ref)

@@ -574,3 +574,18 @@ def test_a_trainees_living_allowance_is_worked_not_sent_to_the_calculator(person
     p = person(f"allow-{len(question)}", locale="en" if question.isascii() else None)
     p.say(question)
     assert line in p.text and {"flow:training_subsidy", "flow:listen_training_subsidy"} & set(p.choice_values()), p.text
+
+
+@pytest.mark.parametrize("question", ["生活补助咋个算", "生活补助好多钱一天", "living allowance per day for trainees"])
+def test_the_living_allowance_named_without_the_programme_is_the_trainings(question: str) -> None:
+    """学员生活补助 is only in the training measure (第十条): asked without the programme, no "which programme?"
+    (it once offered the craftsman's reward and the studios' subsidy), and "好多钱一天" asks the daily rate, of no
+    one-day class ("培训1天…80元 × 1天")."""
+    from handlers.answering import answer
+    from knowledge.loader import load_measures
+
+    assert "生活补助" in load_measures()["training"].article(10).text
+    assert not any("生活补助" in a.text for m in ("craftsman", "studio", "station") for a in load_measures()[m].articles)
+    asked = answer(question, contact="x")
+    assert asked.outcome == "answered" and (asked.result.hits[0].measure, asked.result.hits[0].article) == ("training", 10)
+    assert "1天" not in asked.reply.text and "1 day" not in asked.reply.text, asked.reply.text
