@@ -41,7 +41,9 @@ class Asked:
 
 # A programme as a question is searched with it, when the question is about it without naming it (a follow-up
 # to a question that named it, a question asked inside its check): [Chinese, English].
-PROGRAMME_NAMES = ({"craftsman": "云岭工匠", "studio": "职工创新工作室", "station": "职工技师工作站", "training": "工会技能培训"},
+# A programme as people name it, put before a question that names none to search it of that programme (a follow-up,
+# a question at a check's step): the everyday names, as the people whose questions the search learned from wrote.
+PROGRAMME_NAMES = ({"craftsman": "云岭工匠", "studio": "创新工作室", "station": "技师工作站", "training": "技能培训"},
                    {"craftsman": "Yunling Craftsman", "studio": "innovation studio", "station": "technician workstation",
                     "training": "union skills training"})
 SEARCH_TOP = 5  # a few more hits than shown, for related questions

@@ -51,7 +51,7 @@ def test_a_follow_up_naming_only_another_programme_asks_it_the_same_question(per
     p.say("评上云岭工匠给多少钱")
     p.say("那创新工作室呢")
     labels = [c.label for r in p.replies for c in r.citations]
-    assert "按“评上职工创新工作室给多少钱”理解" in p.text and any("创新工作室选树管理办法》第二十七条" in x for x in labels), p.text
+    assert "按“评上创新工作室给多少钱”理解" in p.text and any("创新工作室选树管理办法》第二十七条" in x for x in labels), p.text
     p.say("技师工作站呢")  # after a follow-up of the same kind: the question before it
     labels = [c.label for r in p.replies for c in r.citations]
     assert any("技师工作站选树管理办法》第二十七条" in x for x in labels), p.text
