@@ -12,6 +12,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -121,6 +122,22 @@ def test_applicants_by_stage_and_scheduling_then_cancelling(person, engine: Engi
     assert _release(engine, (bob.clock.now + timedelta(days=2)).astimezone(UTC)) == 0  # cancelled: never goes
     with session_scope(engine) as s:
         assert s.get(Broadcast, bid).status == "cancelled"
+
+
+@pytest.mark.parametrize(("locale", "typed", "when"), [
+    ("zh", "明天上午9点", "2026-03-03 09:00"), ("zh", "3月5号 下午3点半", "2026-03-05 15:30"),
+    ("en", "tomorrow 9am", "2026-03-03 09:00"), ("en", "Mar 5 9:30pm", "2026-03-05 21:30"),
+])
+def test_a_broadcast_is_scheduled_at_a_time_said_as_people_say_it(person, locale, typed, when) -> None:
+    bob = person(f"b{typed}", clerk=KM, locale=locale)
+    bob.say("/broadcast")
+    bob.say(choice="new")
+    bob.say(choice="subscribers")
+    bob.say(choice="training")
+    bob.say("培训报名下周截止。")
+    bob.say(choice="later")
+    bob.say(typed)
+    assert when in bob.text, bob.text
 
 
 def test_a_worker_cannot_broadcast(person, caplog) -> None:

@@ -550,6 +550,17 @@ def test_a_notice_that_runs_into_the_next_year_names_that_years_calendar(person,
     assert "2027年法定节假日安排公布后" in wang.text, wang.text
 
 
+@pytest.mark.parametrize("typed", ["3月9号", "Mar 9", "9 March 2026"])
+def test_the_notice_start_is_read_as_people_say_it(person, engine: Engine, typed: str) -> None:
+    bob = person(f"bob{typed}", clerk=KM)
+    case_id = _open_case(bob, person(f"wang{typed}"))
+    _to_publicity(bob, case_id)
+    bob.say(typed)
+    with session_scope(engine) as s:
+        case = s.get(Case, case_id)
+        assert (case.publicity_start, case.publicity_end) == (date(2026, 3, 9), date(2026, 3, 13)), bob.text
+
+
 def test_the_command_line_names_a_prefecture_union_as_the_chat_does(person, db_url: str, capsys) -> None:
     """A case the chat keeps under 大理白族自治州总工会 is listed and moved by `--unit 大理州总工会`: one ledger per
     union, whichever short name a clerk types."""

@@ -960,3 +960,32 @@ def test_a_roster_line_pasted_whole_at_the_id_question(person, engine) -> None:
         assert repo.reveal(KEY, first.phone_enc) == "13812345678"
         assert second.name == "Wang Lei" and repo.reveal(KEY, second.phone_enc) == "0871-65123456"
 
+
+
+@pytest.mark.parametrize(("locale", "start", "end", "shown"), [
+    ("zh", "今天", "12月8号", "2026-12-02"),
+    ("en", "Dec 10", "Dec 24", "2026-12-10"),
+    ("en", "10 December 2026", "December 24", "2026-12-10"),
+])
+def test_class_dates_typed_as_people_say_them(person, clock, locale, start, end, shown) -> None:
+    """今天, 号 for 日 and English month names are dates at the class form, as at every date step."""
+    clock.now = clock.now.replace(year=2026, month=12, day=2)
+    clerk = person(f"d{start}", clerk=UNIT, locale=locale)
+    register_by_chat(clerk, class_form() | {"start_date": start, "end_date": end})
+    assert shown in clerk.text and "2026-03-02" not in clerk.text, clerk.text
+
+
+@pytest.mark.parametrize(("locale", "day", "times", "added"), [
+    ("en", "Mar 3", "9am to 12", "2026-03-03 09:00–12:00"),
+    ("en", "tomorrow", "2 to 4:30pm", "2026-03-03 14:00–16:30"),
+    ("zh", "3月4号", "下午2点到4点半", "2026-03-04 14:00–16:30"),
+    ("zh", "明天", "上午9点至11点", "2026-03-03 09:00–11:00"),
+])
+def test_a_session_takes_dates_and_times_as_people_say_them(person, engine, locale, day, times, added) -> None:
+    code = _class(engine)
+    clerk = person(f"s{day}", clerk=UNIT, locale=locale)
+    at_class(clerk, code, "session")
+    clerk.say(day)
+    clerk.say(times)
+    clerk.say("-")
+    assert added in clerk.text, clerk.text

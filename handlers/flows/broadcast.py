@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from handlers.choices import is_sentence, resolve
-from handlers.dates import parse_day
+from handlers.dates import parse_moment
 from handlers.fields import word_of
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, goto
 from handlers.i18n import N_
@@ -24,7 +24,6 @@ from storage import repo_outbox as ro
 from storage.models_cases import Broadcast
 
 MAX_TEXT = broadcasts.MAX_TEXT
-_TIME = re.compile(r"(\d{1,2})[:：](\d{2})\s*$")
 STATUS_TITLES = {"draft": N_("draft"), "scheduled": N_("scheduled"), "sending": N_("sending"), "done": N_("done"),
                  "cancelled": N_("cancelled")}
 
@@ -260,12 +259,11 @@ def _ask_when(ctx: Ctx) -> Reply:
 
 def _on_when(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
-    text = answer.text.strip()
-    m = _TIME.search(text)
-    day = parse_day(text[: m.start()] if m else "", ctx.now.date()) if m else None
-    if day is None or m is None or int(m[1]) > 23 or int(m[2]) > 59:
+    moment = parse_moment(answer.text, ctx.now.date())  # "2026-04-01 09:00", "明天上午9点", "Dec 10 9am"
+    if moment is None:
         raise Invalid(_("Please type a date and time such as 2026-04-01 09:00."))
-    when = datetime(day.year, day.month, day.day, int(m[1]), int(m[2]), tzinfo=ctx.now.tzinfo)
+    day, at = moment
+    when = datetime(day.year, day.month, day.day, at.hour, at.minute, tzinfo=ctx.now.tzinfo)
     if when <= ctx.now:
         raise Invalid(_("That time has passed; please choose a later one."))
     b = _broadcast(ctx)

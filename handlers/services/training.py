@@ -31,7 +31,6 @@ from storage import repositories as core_repo
 from storage.models import Person
 from storage.models_training import ClassSession, Enrolment, TrainingClass
 
-_TIMES = re.compile(r"^(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](\d{2})$")
 SIGNED_KEEPS_TIME = N_("{n} trainees have signed in to this session already, so its date and time stay as they "
                        "are; only its place can change.")  # attendance is a record (第十九条)
 NOT_YOURS = N_("No class with that code belongs to your unit.")
@@ -52,21 +51,16 @@ def valid_phone(raw: str) -> bool:
     return is_valid_mobile(raw) or landline(raw) is not None
 
 
-def parse_date(raw: str, today: date | None = None) -> date | None:
-    """A full date with its year; with ``today`` (a clerk typing in the chat), also one without it ("3月20日"),
-    read as the nearest such day from a month back (:func:`handlers.dates.planned_day`)."""
-    return dates.parse_day(raw) if today is None else dates.planned_day(raw, today)
+def parse_date(raw: str, today: date | None = None, *, near: date | None = None) -> date | None:
+    """A full date with its year; with ``today`` (a clerk typing in the chat), also 今天/明天 and one without
+    its year ("3月20日"), read as the nearest such day from a month before ``near`` (default ``today``; see
+    :func:`handlers.dates.planned_day`)."""
+    return dates.parse_day(raw) if today is None else dates.planned_day(raw, today, near=near)
 
 
 def parse_times(raw: str) -> tuple[time, time] | None:
-    m = _TIMES.match(raw.strip().replace(" ", ""))
-    if not m:
-        return None
-    try:
-        start, end = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
-    except ValueError:
-        return None
-    return (start, end) if end > start else None
+    """A start and an end time, the end after the start (see :func:`handlers.dates.parse_time_range`)."""
+    return dates.parse_time_range(raw)
 
 
 PHONE_FORMAT = N_("Please type a mobile number (11 digits) or a landline such as 0871-65123456.")

@@ -139,7 +139,8 @@ def _ask_date(ctx: Ctx) -> Reply:
 
 def _on_date(ctx: Ctx, answer: Answer) -> Outcome:
     cls = my_class(ctx)
-    day = parse_date(answer.text, cls.start_date)  # "3月20日": the year that puts it in (or near) the class
+    # "3月20日": the year that puts it in (or near) the class; "明天": from today
+    day = parse_date(answer.text, ctx.now.date(), near=cls.start_date)
     if day is None:
         raise Invalid(ctx._("Please type a date like 2026-03-02."))
     service(ctx, training.check_session_day, cls, day)
