@@ -16,10 +16,24 @@ class CalendarUnknown(ValueError):
         self.year = year
 
 
+# Holidays on fixed dates by law, every year, whatever the year's published schedule adds or shifts:
+# 《全国年节及纪念日放假办法》第二条 (as revised in 2024, in force from 2025): 元旦 1月1日, 劳动节 5月1日、2日,
+# 国庆节 10月1日、2日、3日. Only used for years the installed calendar lacks (older years had other rules).
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+
+def is_fixed_holiday(day: date) -> bool:
+    return (day.month, day.day) in FIXED_HOLIDAYS
+
+
 def is_workday(day: date) -> bool:
+    """Whether ``day`` is a working day; :class:`CalendarUnknown` when its year's schedule is not installed,
+    unless it is a fixed holiday (1 January is never a working day)."""
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError as exc:
+        if is_fixed_holiday(day):
+            return False
         raise CalendarUnknown(str(exc), day.year) from exc
 
 
@@ -50,14 +64,14 @@ def add_workdays(start: date, n: int) -> date:
 
 
 def weekdays_end(start: date, n: int) -> date:
-    """The n-th Monday-to-Friday day counted from ``start``: the earliest a window of n working days can end
-    in a year whose holiday calendar is not published yet (its holidays only push the end later, unless a
-    Saturday is made a working day)."""
+    """The n-th Monday-to-Friday day counted from ``start`` that is no fixed holiday: the earliest a window of n
+    working days can end in a year whose holiday calendar is not published yet (its other holidays only push the
+    end later, unless a Saturday is made a working day)."""
     if n < 1:
         raise ValueError("n must be >= 1")
     day, counted = start, 0
     while True:
-        if day.weekday() < 5:
+        if day.weekday() < 5 and not is_fixed_holiday(day):
             counted += 1
             if counted == n:
                 return day

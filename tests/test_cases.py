@@ -561,6 +561,22 @@ def test_the_notice_start_is_read_as_people_say_it(person, engine: Engine, typed
         assert (case.publicity_start, case.publicity_end) == (date(2026, 3, 9), date(2026, 3, 13)), bob.text
 
 
+def test_fixed_holidays_are_no_working_days_in_a_year_without_a_calendar() -> None:
+    """元旦, 劳动节 and 国庆节 fall on fixed dates by law (全国年节及纪念日放假办法 第二条), whatever the year's
+    schedule: never working days, also in 2027, whose schedule is not installed; other days stay unknown."""
+    from knowledge.workdays import CalendarUnknown, add_workdays, is_workday, weekdays_end
+
+    for day in (date(2027, 1, 1), date(2027, 5, 1), date(2027, 5, 2), date(2027, 10, 1), date(2027, 10, 3)):
+        assert is_workday(day) is False, day
+    with pytest.raises(CalendarUnknown):
+        is_workday(date(2027, 1, 4))
+    with pytest.raises(CalendarUnknown) as unknown:  # 28-31 Dec count, 1 Jan does not: 2027's schedule needed
+        add_workdays(date(2026, 12, 28), cs.PUBLICITY_WORKDAYS)
+    assert unknown.value.year == 2027
+    assert is_workday(date(2026, 5, 2)) is False and is_workday(date(2012, 5, 2)) is True  # the installed years
+    assert weekdays_end(date(2026, 12, 28), cs.PUBLICITY_WORKDAYS) == date(2027, 1, 4)  # not 元旦
+
+
 def test_the_command_line_names_a_prefecture_union_as_the_chat_does(person, db_url: str, capsys) -> None:
     """A case the chat keeps under 大理白族自治州总工会 is listed and moved by `--unit 大理州总工会`: one ledger per
     union, whichever short name a clerk types."""
