@@ -62,18 +62,3 @@ def add_workdays(start: date, n: int) -> date:
                 return day
         day += timedelta(days=1)
 
-
-def weekdays_end(start: date, n: int) -> date:
-    """The n-th Monday-to-Friday day counted from ``start`` that is no fixed holiday: the earliest a window of n
-    working days can end in a year whose holiday calendar is not published yet (its other holidays only push the
-    end later, unless a Saturday is made a working day)."""
-    if n < 1:
-        raise ValueError("n must be >= 1")
-    day, counted = start, 0
-    while True:
-        if day.weekday() < 5 and not is_fixed_holiday(day):
-            counted += 1
-            if counted == n:
-                return day
-        day += timedelta(days=1)
-

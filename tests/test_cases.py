@@ -499,7 +499,7 @@ def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person
                                                                           capsys) -> None:
     """The installed holiday calendar stops at 2026: a 公示 in January 2027 is recorded with its start, its
     end said to be known once that year's calendar is published (no date made up, no crash), and the case
-    moves on only after the earliest day the notice can end (five weekdays)."""
+    does not move on while that end is unknown: nobody can tell the notice has ended."""
     from datetime import timedelta
 
     import chinese_calendar
@@ -515,15 +515,14 @@ def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person
     with session_scope(engine) as s:
         case = s.get(Case, case_id)
         assert (case.publicity_start, case.publicity_end) == (date(2027, 1, 4), None)
-    bob.clock.now = datetime(2027, 1, 8, 12, tzinfo=bob.clock.now.tzinfo)  # Friday: the fifth weekday
-    _at_case(bob, case_id)
-    bob.say(choice="move:named")
-    bob.say(choice="yes")
-    assert "公示至 2027-01-08 结束" in bob.text, bob.text
-    bob.clock.advance(days=3)
-    _act(bob, case_id, "move:named")
+    for now in (datetime(2027, 1, 8, 12), datetime(2027, 1, 11, 12)):  # the fifth weekday, and after it
+        bob.clock.now = now.replace(tzinfo=bob.clock.now.tzinfo)
+        _at_case(bob, case_id)
+        bob.say(choice="move:named")
+        bob.say(choice="yes")
+        assert "截止日尚不能确定" in bob.text and "2027-01-08" not in bob.text, bob.text
     with session_scope(engine) as s:
-        assert s.get(Case, case_id).stage == "named"
+        assert s.get(Case, case_id).stage == "publicity"
     # The command line: no traceback for a date past the calendar.
     other = _open_case(bob, person("li"))
     for key in BEFORE_PUBLICITY:
@@ -564,7 +563,7 @@ def test_the_notice_start_is_read_as_people_say_it(person, engine: Engine, typed
 def test_fixed_holidays_are_no_working_days_in_a_year_without_a_calendar() -> None:
     """元旦, 劳动节 and 国庆节 fall on fixed dates by law (全国年节及纪念日放假办法 第二条), whatever the year's
     schedule: never working days, also in 2027, whose schedule is not installed; other days stay unknown."""
-    from knowledge.workdays import CalendarUnknown, add_workdays, is_workday, weekdays_end
+    from knowledge.workdays import CalendarUnknown, add_workdays, is_workday
 
     for day in (date(2027, 1, 1), date(2027, 5, 1), date(2027, 5, 2), date(2027, 10, 1), date(2027, 10, 3)):
         assert is_workday(day) is False, day
@@ -574,7 +573,33 @@ def test_fixed_holidays_are_no_working_days_in_a_year_without_a_calendar() -> No
         add_workdays(date(2026, 12, 28), cs.PUBLICITY_WORKDAYS)
     assert unknown.value.year == 2027
     assert is_workday(date(2026, 5, 2)) is False and is_workday(date(2012, 5, 2)) is True  # the installed years
-    assert weekdays_end(date(2026, 12, 28), cs.PUBLICITY_WORKDAYS) == date(2027, 1, 4)  # not 元旦
+
+
+@pytest.mark.parametrize(("locale", "unknown"), [("zh", "截止日尚不能确定：2027年法定节假日安排尚未公布"),
+                                              ("en", "is not known yet: the official holiday calendar of 2027")])
+def test_the_end_of_a_notice_over_new_year_is_said_to_be_unknown_not_made_up(person, engine: Engine, locale: str,
+                                                                             unknown: str) -> None:
+    """A 公示 from Monday 2026-12-28 ends on a day 2027's holiday calendar decides: asked to move on, on 30
+    December or on 5 January, the refusal says the end is not known yet and why, and names no end (1 January,
+    元旦, is no fifth working day)."""
+    from handlers.services.cases import CaseRuleError, advance_case
+    from storage import repositories as repo
+
+    wang = person("wang")
+    with session_scope(engine) as s:
+        _identity, applicant = repo.get_or_create_identity(session=s, channel="console", user_key="wang")
+        pid = applicant.id
+        case, _event = rc.create_case(session=s, programme="craftsman", person_id=pid, title="张三", unit=KM,
+                                      actor_person_id=None, now=wang.clock.now, first_stage="leading_group")
+        advance_case(session=s, case=case, to_stage="publicity", actor_id=None, reason="", now=wang.clock.now,
+                     publicity_start=date(2026, 12, 28))
+        assert case.publicity_end is None
+        for today in (date(2026, 12, 30), date(2027, 1, 5)):
+            with pytest.raises(CaseRuleError) as refused:
+                advance_case(session=s, case=case, to_stage="named", actor_id=None, reason="",
+                             now=datetime(today.year, today.month, today.day, 10, tzinfo=wang.clock.now.tzinfo))
+            said = refused.value.text(translator(locale))
+            assert unknown in said and "2027-01-01" not in said and ("第十六条" in said or "articles 16" in said), said
 
 
 def test_the_command_line_names_a_prefecture_union_as_the_chat_does(person, db_url: str, capsys) -> None:

@@ -18,7 +18,7 @@ from handlers.notifications import describe_case
 from handlers.services.errors import NotFound, RuleViolation
 from handlers.types import Reply, reply_to_dict
 from knowledge.rules import case_stages as cs
-from knowledge.workdays import CalendarUnknown, weekdays_end
+from knowledge.workdays import CalendarUnknown, missing_year
 from storage import repo_cases as rc
 from storage import repositories as repo
 from storage.models import Person
@@ -54,7 +54,7 @@ def advance_case(*, session: Session, case: Case, to_stage: str, actor_id: int |
         nxt = cs.next_stage(case.programme, case.stage)
         raise CaseRuleError(N_("Cases move one stage at a time; the next stage of this case is {stage}."),
                             stage=nxt.key if nxt else "-")
-    if case.stage == "publicity" and (why := _notice_running(case, now.date())) is not None:
+    if case.stage == "publicity" and (why := notice_running(case, now.date())) is not None:
         raise why
     window = None
     if to_stage == "publicity":
@@ -76,13 +76,20 @@ def _end_or_none(start: date) -> date | None:
         return None
 
 
-def _notice_running(case: Case, today: date) -> CaseRuleError | None:
+def notice_running(case: Case, today: date) -> CaseRuleError | None:
     """Why a case in 公示 cannot move on yet: the naming decision comes after the 5 working days of notice
-    (第十六条, 第十七条). With the end unknown, not before the earliest it can be (Monday to Friday counted)."""
+    (第十六条, 第十七条). With the end unknown (its year's holiday calendar not published) no end is guessed:
+    the notice has not ended as far as anyone can tell."""
     start = case.publicity_start
     if start is None:
         return CaseRuleError(N_("Set the public notice dates first: the decision comes after the notice."))
-    end = case.publicity_end or weekdays_end(start, cs.PUBLICITY_WORKDAYS)
+    end = case.publicity_end or _end_or_none(start)  # the calendar may have been installed since
+    if end is None:
+        year = missing_year(start, cs.PUBLICITY_WORKDAYS) or start.year
+        return CaseRuleError(N_("The public notice opened on {start} lasts {n} working days, and its last day is not "
+                                "known yet: the official holiday calendar of {year} is not published. The case "
+                                "moves on only after the notice ends (articles 16 and 17)."),
+                             start=start.isoformat(), n=cs.PUBLICITY_WORKDAYS, year=year)
     if today <= end:
         return CaseRuleError(N_("The public notice runs until {end}: the case moves on only after it ends "
                                 "(articles 16 and 17)."), end=end.isoformat())
