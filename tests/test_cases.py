@@ -518,9 +518,7 @@ def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person
     for now in (datetime(2027, 1, 8, 12), datetime(2027, 1, 11, 12)):  # the fifth weekday, and after it
         bob.clock.now = now.replace(tzinfo=bob.clock.now.tzinfo)
         _at_case(bob, case_id)
-        bob.say(choice="move:named")
-        bob.say(choice="yes")
-        assert "截止日尚不能确定" in bob.text and "2027-01-08" not in bob.text, bob.text
+        assert "move:named" not in bob.choice_values() and "截止日尚不能确定" in bob.text, bob.text
     with session_scope(engine) as s:
         assert s.get(Case, case_id).stage == "publicity"
     # The command line: no traceback for a date past the calendar.
@@ -600,6 +598,66 @@ def test_the_end_of_a_notice_over_new_year_is_said_to_be_unknown_not_made_up(per
                              now=datetime(today.year, today.month, today.day, 10, tzinfo=wang.clock.now.tzinfo))
             said = refused.value.text(translator(locale))
             assert unknown in said and "2027-01-01" not in said and ("第十六条" in said or "articles 16" in said), said
+
+
+@pytest.mark.parametrize(("locale", "unknown"), [("zh", "截止日尚不能确定"), ("en", "is not known yet")])
+def test_a_notice_over_new_year_is_no_case_to_move_while_its_end_is_unknown(person, engine: Engine, locale: str,
+                                                                            unknown: str) -> None:
+    """A 公示 from Monday 2026-12-28 ends on a day 2027's holiday calendar decides: on 30 December, and on
+    5 January, the move on is not offered, the screen says the end is not known yet and why, no end is made up
+    (1 January is 元旦, never the fifth working day), and the clerk still has the case's options."""
+    bob = person(f"bob{locale}", clerk=KM, locale=locale)
+    case_id = _open_case(bob, person(f"wang{locale}", locale=locale))
+    bob.clock.now = datetime(2026, 12, 2, 10, tzinfo=bob.clock.now.tzinfo)
+    _to_publicity(bob, case_id)
+    bob.say("12月28号")
+    for now in (datetime(2026, 12, 30, 10), datetime(2027, 1, 5, 10)):
+        bob.clock.now = now.replace(tzinfo=bob.clock.now.tzinfo)
+        _at_case(bob, case_id)
+        assert "move:named" not in bob.choice_values(), bob.choice_values()
+        assert unknown in bob.text and "2027" in bob.text and "2027-01-01" not in bob.text, bob.text
+        assert {"dates", "disqualified", "history"} <= set(bob.choice_values())
+    with session_scope(engine) as s:
+        assert s.get(Case, case_id).stage == "publicity"
+
+
+def test_a_move_during_the_notice_is_refused_before_it_is_confirmed(person, engine: Engine) -> None:
+    """The next stage is offered only once the 公示 has ended; chosen from a screen shown earlier (the notice
+    still running), it is refused at once, not after a confirmation, and the case's options follow."""
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, person("wang"))
+    _to_publicity(bob, case_id)
+    bob.say("2026-03-02")  # to 2026-03-06
+    _at_case(bob, case_id)
+    assert "move:named" not in bob.choice_values() and "公示至 2026-03-06 结束" in bob.text, bob.text
+    bob.clock.now = datetime(2026, 3, 9, 10, tzinfo=bob.clock.now.tzinfo)
+    _at_case(bob, case_id)
+    assert "move:named" in bob.choice_values()
+    bob.clock.now = datetime(2026, 3, 6, 10, tzinfo=bob.clock.now.tzinfo)  # the screen was shown, the day is not over
+    bob.say(choice="move:named")
+    assert "公示至 2026-03-06 结束" in bob.text and "立即通知申报人" not in bob.text, bob.text
+    assert "history" in bob.choice_values()
+    bob.say(choice="history")
+    with session_scope(engine) as s:
+        assert s.get(Case, case_id).stage == "publicity"
+
+
+def test_a_refused_change_gives_the_options_again(person, engine: Engine) -> None:
+    """No dead end: "no" at the confirmation, and a change refused by the rules, are followed by the case's
+    options."""
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, person("wang"))
+    _at_case(bob, case_id)
+    bob.say(choice="move:preliminary")
+    bob.say(choice="no")
+    assert "没有做任何改动" in bob.text and "move:preliminary" in bob.choice_values(), bob.text
+    with session_scope(engine) as s:  # someone else closed it meanwhile
+        rc.record_close(session=s, case=s.get(Case, case_id), outcome="withdrawn", reason="本人撤回",
+                        actor_person_id=None, now=bob.clock.now)
+    bob.say(choice="move:preliminary")
+    bob.say(choice="yes")
+    assert "该申报已办结" in bob.text, bob.text
+    assert "reopen" in bob.choice_values(), bob.choice_values()
 
 
 def test_the_command_line_names_a_prefecture_union_as_the_chat_does(person, db_url: str, capsys) -> None:

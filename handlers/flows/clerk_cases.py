@@ -19,6 +19,7 @@ from handlers.services.cases import (
     CaseRuleError,
     advance_case,
     change_case,
+    notice_running,
     open_case_for_code,
     set_publicity,
 )
@@ -51,9 +52,16 @@ def _case(ctx: Ctx) -> Case | None:
 
 
 def _fail(ctx: Ctx, exc: Exception) -> Outcome:
+    """A change refused: said, then the case's actions again (or the menu, with no case), never a dead end."""
     if isinstance(exc, ServiceError):
-        return finish(Reply(text=exc.text(ctx._)))
-    return finish(Reply(text=ctx._("This case was changed by someone else meanwhile; please look at it again.")))
+        said = Reply(text=exc.text(ctx._))
+    else:
+        said = Reply(text=ctx._("This case was changed by someone else meanwhile; please look at it again."))
+    return goto("action", said) if _case(ctx) is not None else goto("menu", said)
+
+
+def _gone(ctx: Ctx) -> Outcome:
+    return goto("menu", Reply(text=ctx._("This case is no longer available.")))
 
 
 # -- menu ------------------------------------------------------------------------------------------
@@ -169,7 +177,11 @@ def _ask_action(ctx: Ctx) -> Reply:
     text, _refs = describe_case(_, ctx.locale, case)
     options: list[tuple[str, str]] = []
     nxt = None if case.outcome else cs.next_stage(case.programme, case.stage)
-    if nxt is not None:
+    # While the 公示 runs the next stage is not offered; the screen says why (第十六条, 第十七条).
+    running = notice_running(case, ctx.now.date()) if nxt is not None and case.stage == "publicity" else None
+    if running is not None:
+        text += "\n\n" + running.text(_)
+    elif nxt is not None:
         options.append((f"move:{nxt.key}", _("Move to: {stage}", stage=_(nxt.title))))
     if not case.outcome:
         if case.stage == "publicity":
@@ -189,7 +201,7 @@ def _on_action(ctx: Ctx, answer: Answer) -> Outcome:
     case = _case(ctx)
     value = answer.value or ""
     if case is None:
-        return finish(Reply(text=_("This case is no longer available.")))
+        return _gone(ctx)
     if value == "history":
         lines = [_("History of case #{id}:", id=case.id)]
         for e in rc.events_of(session=ctx.session, case_id=case.id or 0):
@@ -203,6 +215,8 @@ def _on_action(ctx: Ctx, answer: Answer) -> Outcome:
     if value in ("move:publicity", "dates"):
         return goto("pub_date")
     if value.startswith("move:"):
+        if case.stage == "publicity" and (running := notice_running(case, ctx.now.date())) is not None:
+            return goto("action", Reply(text=running.text(_)))  # refused before the confirmation is asked
         return goto("confirm_move")  # the applicant is notified at once: a slip of the finger is asked about
     return goto("reason")
 
@@ -233,9 +247,9 @@ def _on_confirm_move(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
     case = _case(ctx)
     if case is None:
-        return finish(Reply(text=_("This case is no longer available.")))
+        return _gone(ctx)
     if answer.value != "yes":
-        return finish(Reply(text=_("Nothing was changed.")))
+        return goto("action", Reply(text=_("Nothing was changed.")))
     try:
         advance_case(session=ctx.session, case=case, to_stage=str(ctx.data.get("action", ""))[5:],
                      actor_id=ctx.person_id, reason="", now=ctx.now)
@@ -263,7 +277,7 @@ def _on_reason(ctx: Ctx, answer: Answer) -> Outcome:
         raise Invalid(_("Please give a reason; the applicant will see it."))
     case = _case(ctx)
     if case is None:
-        return finish(Reply(text=_("This case is no longer available.")))
+        return _gone(ctx)
     try:
         change_case(session=ctx.session, case=case, change=str(ctx.data.get("action", "")), reason=reason[:500],
                     actor_id=ctx.person_id, now=ctx.now)
@@ -284,7 +298,7 @@ def _on_pub_date(ctx: Ctx, answer: Answer) -> Outcome:
         raise Invalid(_("Please enter a date such as 2026-04-01."))
     case = _case(ctx)
     if case is None:
-        return finish(Reply(text=_("This case is no longer available.")))
+        return _gone(ctx)
     try:
         if ctx.data.get("action") == "dates":
             set_publicity(session=ctx.session, case=case, start=start, actor_id=ctx.person_id, now=ctx.now)
@@ -309,12 +323,12 @@ CLERK_CASES = Flow(
         "menu": State(prompt=_ask_menu, handle=_on_menu, to=("code", "case")),
         "code": State(prompt=_ask_code, handle=_on_code, free_text=True, to=("programme",)),
         "programme": State(prompt=_ask_programme, handle=_on_programme, to=("title",)),
-        "title": State(prompt=_ask_title, handle=_on_title, free_text=True, to=()),
+        "title": State(prompt=_ask_title, handle=_on_title, free_text=True, to=("menu",)),
         "case": State(prompt=_ask_case, handle=_on_case, free_text=True, to=("action",)),
-        "action": State(prompt=_ask_action, handle=_on_action, to=("pub_date", "reason", "confirm_move")),
-        "confirm_move": State(prompt=_ask_confirm_move, handle=_on_confirm_move, to=()),
-        "reason": State(prompt=_ask_reason, handle=_on_reason, free_text=True, prose=True, to=("action",)),
-        "pub_date": State(prompt=_ask_pub_date, handle=_on_pub_date, free_text=True, to=()),
+        "action": State(prompt=_ask_action, handle=_on_action, to=("pub_date", "reason", "confirm_move", "menu")),
+        "confirm_move": State(prompt=_ask_confirm_move, handle=_on_confirm_move, to=("action", "menu")),
+        "reason": State(prompt=_ask_reason, handle=_on_reason, free_text=True, prose=True, to=("action", "menu")),
+        "pub_date": State(prompt=_ask_pub_date, handle=_on_pub_date, free_text=True, to=("action", "menu")),
     },
     commands=("/cases", "申报管理", "案件管理", "case desk"), menu_order=500,
 )
