@@ -97,6 +97,7 @@ def test_poverty_class_length_boundary(days: int, ok: bool) -> None:
         v = next(v for v in tr.check_class(tr.POVERTY, {"poor": 20}, START, end) if v.code == "poverty_too_short")
         assert v.params["days"] == days and v.params["min_days"] == 15
         assert v.ref.article == 7
+        assert v.soft  # 原则上: the approving union may allow the exception, so it only warns
 
 
 def test_class_days_counts_both_ends() -> None:
@@ -139,7 +140,10 @@ def test_zero_count_of_a_refused_category_is_fine() -> None:
     ({"employed": 3}, START, START + timedelta(days=3), ["category_not_allowed", "poverty_too_short"]),
 ])
 def test_other_class_violations(categories: dict[str, int], start: date, end: date, codes: list[str]) -> None:
-    assert [v.code for v in tr.check_class(tr.POVERTY, categories, start, end)] == codes
+    violations = tr.check_class(tr.POVERTY, categories, start, end)
+    assert [v.code for v in violations] == codes
+    # Only the "in principle" length is soft; every other rule refuses the class.
+    assert all(v.soft == (v.code == "poverty_too_short") for v in violations)
 
 
 def test_violation_messages_format_with_their_params() -> None:

@@ -7,8 +7,9 @@ Decisions taken where the text leaves room:
 
 * Class length counts calendar days inclusive of both ends: a class running 1–15 March is 15 days
   (``(end - start).days + 1``), the natural reading of 培训天数.
-* "原则上不少于 15 天" is reported as a violation; "原则上" means the approving union may still justify an
-  exception, which the message says.
+* "原则上不少于 15 天" is reported as a soft violation (``Violation.soft``): "原则上" means the approving union
+  may grant an exception, so a shorter class is warned about and may still be registered once the clerk says
+  the exception is granted (every other violation refuses the class).
 * "就业率不低于 60%" is compared exactly in integers (``employed * 100 >= 60 * total``), so 60 % passes.
 """
 
@@ -79,12 +80,16 @@ class Violation:
     String params that are labels (category, project) are themselves ``N_``-marked English msgids and a
     tuple param is a list of such labels: translate them before formatting (the zh catalog maps them to
     the official Chinese names of 附件3). Dates are ISO strings, counts are ints.
+
+    ``soft``: the rule holds "in principle" (原则上) and the approving union may grant an exception, so the class
+    may be registered once the clerk says so; a violation that is not soft refuses the class.
     """
 
     code: str
     message: str
     params: dict = field(default_factory=dict)
     ref: ArticleRef = REF_ONE_CLASS_ONE_APPROVAL
+    soft: bool = False
 
 
 def class_days(start: date, end: date) -> int:
@@ -147,6 +152,7 @@ def check_class(project: str, categories: Mapping[str, int], start: date, end: d
             {"min_days": POVERTY_MIN_DAYS, "days": class_days(start, end),
              "start": start.isoformat(), "end": end.isoformat()},
             REF_DAYS_AND_EMPLOYMENT,
+            soft=True,  # 原则上: the approving union may allow a shorter class
         ))
     return out
 
