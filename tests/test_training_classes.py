@@ -22,7 +22,7 @@ from handlers.flows.training import FORM
 from handlers.forms_docx import DOCX_MIME, approval_docx
 from handlers.services import exports
 from handlers.services.errors import RuleViolation
-from handlers.services.training import add_trainee, save_class
+from handlers.services.training import add_trainee, register_class, save_class
 from handlers.types import Attachment
 from knowledge import loader
 from knowledge.idcard import check_digit
@@ -143,6 +143,50 @@ def test_chinese_registration_messages(person) -> None:
     clerk = person("bob", clerk=UNIT)
     register_by_chat(clerk, class_form("poverty", days=10))
     assert "15" in clerk.text and "第七条" in "".join(c.label for c in clerk.last.citations)
+
+
+@pytest.mark.parametrize(("locale", "warning", "anyway", "registered"), [
+    ("zh", "提示（审批单位可同意例外）：", "仍然登记（审批单位同意例外）", "已登记"),
+    ("en", "Warning (the approving union may allow an exception):",
+     "Register anyway (the approving union allows the exception)", "registered"),
+])
+def test_a_short_poverty_class_is_registered_only_by_choosing_the_exception(  # type: ignore[no-untyped-def]
+        person, engine, locale, warning, anyway, registered) -> None:
+    """第七条: 15 days "原则上" (in principle), so the approving union may allow a shorter class: it is warned
+    about with the article, saved only by the explicit choice, and the audit row records the exception."""
+    clerk = person("bob", clerk=UNIT, locale=locale)
+    register_by_chat(clerk, class_form("poverty", days=8))
+    assert warning in clerk.text and anyway in clerk.text and "✗" not in clerk.text
+    assert any(c.article == 7 for c in clerk.last.citations)
+    assert "save" not in clerk.choice_values() and "save_anyway" in clerk.choice_values()
+    clerk.say(choice="save")  # a plain save is no acknowledgement
+    with Session(engine) as s:
+        assert repo.classes_of_unit(session=s, unit=UNIT) == []
+    clerk.say(choice="save_anyway")
+    assert registered in clerk.text, clerk.text
+    with Session(engine) as s:
+        (cls,) = repo.classes_of_unit(session=s, unit=UNIT)
+        (row,) = s.exec(select(AuditEvent).where(AuditEvent.action == "training.class_registered")).all()
+    assert (cls.end_date - cls.start_date).days + 1 == 8 and row.subject == f"class:{cls.code}"
+    assert "poverty_too_short" in row.detail and "days=8" in row.detail and "Art. 7" in row.detail
+
+
+def test_a_hard_violation_still_refuses_even_with_a_short_poverty_class(person, engine) -> None:
+    """Only the 15 days are "in principle": a category the project does not train (第六条) refuses the class,
+    with no choice to register it anyway, in the chat and in the service."""
+    form = class_form("poverty", days=8, cats={"poor": 2, "employed": 1})
+    clerk = person("bob", clerk=UNIT, locale="en")
+    register_by_chat(clerk, form)
+    assert "cannot be registered yet" in clerk.text and "cannot be trained" in clerk.text
+    assert "save" not in clerk.choice_values() and "save_anyway" not in clerk.choice_values()
+    clerk.say(choice="save_anyway")  # not offered: refused all the same
+    assert "KM2603" not in clerk.text and "cannot be registered yet" in clerk.text
+    with session_scope(engine) as s:
+        with pytest.raises(RuleViolation):
+            register_class(s, key=KEY, unit=UNIT, actor=None, form=form, allow_exception=True)
+        with pytest.raises(RuleViolation):  # the soft one alone is refused without the acknowledgement
+            register_class(s, key=KEY, unit=UNIT, actor=None, form=class_form("poverty", days=8))
+        assert repo.classes_of_unit(session=s, unit=UNIT) == []
 
 
 def test_bad_answers_are_asked_again(person) -> None:
@@ -927,14 +971,20 @@ def test_the_class_menus_keep_their_numbers(person, engine) -> None:
     assert "approve" in before and "approve" not in after
     assert before.index("trainee") == after.index("trainee") and before.index("remove") == after.index("remove")
     other = person("carol", clerk=UNIT, locale="en")
-    register_by_chat(other, class_form("poverty", days=10))  # too short: no save
+    register_by_chat(other, class_form("poverty", days=10, cats={"poor": 2, "employed": 1}))  # refused: no save
     blocked = other.choice_values()
+    other.say(choice="fix:numbers")
+    other.say("2 1")
+    for key in CATEGORIES:
+        other.say("3" if key == "poor" else "0")
+    warned = other.choice_values()  # still short: only the explicit exception
     other.say(choice="fix:dates")
     other.say("2026-03-02")
     other.say("2026-03-16")
     ready = other.choice_values()
-    assert "save" not in blocked and "save" in ready
+    assert "save" not in blocked and "save" not in warned and "save" in ready
     assert blocked.index("fix:other") == ready.index("fix:other") and blocked == ready[:len(blocked)]
+    assert warned[:-1] == blocked and warned[-1] == "save_anyway"
 
 
 def test_a_roster_line_pasted_whole_at_the_id_question(person, engine) -> None:

@@ -151,6 +151,18 @@ def class_problems(_: Translate, form: dict[str, Any], locale: str = "zh") -> li
     return out
 
 
+def refuses(problem: tuple[str, Violation | None]) -> bool:
+    """A problem of :func:`class_problems` that refuses the class; a soft violation (第七条's 15 days "in principle")
+    only warns, and the class may be registered when the clerk says the approving union allows the exception."""
+    return problem[1] is None or not problem[1].soft
+
+
+def _exception_note(v: Violation) -> str:
+    """The audit's words for a soft violation registered as an exception: code, article, its counts."""
+    counts = ", ".join(f"{k}={p}" for k, p in v.params.items() if isinstance(p, int))
+    return f"exception allowed by the approving union: {v.code} (Art. {v.ref.article}; {counts})"
+
+
 def check_session_day(cls: TrainingClass, day: date) -> None:
     """A session falls within the class's days."""
     if not cls.start_date <= day <= cls.end_date:
@@ -188,12 +200,15 @@ def save_class(session: Session, *, key: str, unit: str, created_by: int | None,
 
 
 def register_class(session: Session, *, key: str, unit: str, actor: int | None, form: dict[str, Any],
-                   via: str = "", request_key: str = "") -> TrainingClass:
+                   via: str = "", request_key: str = "", allow_exception: bool = False) -> TrainingClass:
     """Check the 附件3 form against the rules, store the class (pending approval) and audit it. A
-    ``request_key`` seen before returns the class it created (a form sent twice creates one class)."""
+    ``request_key`` seen before returns the class it created (a form sent twice creates one class).
+    ``allow_exception``: the clerk says the approving union allows the soft violations (see :func:`refuses`);
+    they are then recorded in the audit row, and without it they refuse the class like the others."""
     if request_key and (done := repo.class_by_request(session=session, request_key=request_key)) is not None:
         return done
-    if class_problems(translator("en"), form):
+    problems = class_problems(translator("en"), form)
+    if any(refuses(p) for p in problems) or (problems and not allow_exception):
         raise RuleViolation(N_("Please correct the problems first."))
     try:
         with session.begin_nested():  # the same form sent twice at once: the second waits, then finds the first
@@ -204,8 +219,9 @@ def register_class(session: Session, *, key: str, unit: str, actor: int | None, 
         if done is None:
             raise
         return done
+    notes = [_exception_note(v) for _text, v in problems if v is not None]  # only soft ones are left
     core_repo.audit(session=session, actor_person_id=actor, action="training.class_registered",
-                    subject=f"class:{cls.code}", detail=via)
+                    subject=f"class:{cls.code}", detail="; ".join(x for x in (via, *notes) if x))
     return cls
 
 

@@ -1,6 +1,7 @@
 """Registering a class (附件3) on the form kind: 19 fields asked one at a time (with back, skip and save),
 then a review that checks the rules (第六、七条) and corrects a block of answers (numbers, dates, project)
-by forgetting them, so the form asks just those again and comes back to the review."""
+by forgetting them, so the form asks just those again and comes back to the review. A class short of 第七条's
+15 days "in principle" (the only soft rule) is warned about and registered only by choosing the exception."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from handlers.form import Form
 from handlers.forms import Field
 from handlers.i18n import N_
 from handlers.services import training
-from handlers.services.training import class_problems
+from handlers.services.training import class_problems, refuses
 from handlers.types import Citation, Reply
 from knowledge.rules.training import CATEGORIES, CATEGORY_LABELS_EN, PROJECT_LABELS_EN, PROJECTS
 from storage import repo_training as repo
@@ -226,21 +227,28 @@ def revealed(ctx: Ctx) -> dict[str, Any]:
 def ask_confirm(ctx: Ctx) -> Reply:
     _, form = ctx._, revealed(ctx)
     problems = class_problems(_, form, ctx.locale)
+    hard = [p for p in problems if refuses(p)]
+    soft = [p for p in problems if not refuses(p)]
     lines = [_("Please check the class:"), *summary_lines(_, form)]
     citations: list[Citation] = []
     options = []
-    if problems:
-        lines.append(_("It cannot be registered yet:"))
-        for text, v in problems:
+    for mark, heading, shown in (("✗", _("It cannot be registered yet:"), hard),
+                                 ("⚠", _("Warning (the approving union may allow an exception):"), soft)):
+        if shown:
+            lines.append(heading)
+        for text, v in shown:
             sep = "" if ctx.locale == "zh" else " "  # Chinese full-width brackets carry their own space
-            lines.append(f"✗ {text}" + (sep + cite_ref(ctx, v.ref.article) if v else ""))
+            lines.append(f"{mark} {text}" + (sep + cite_ref(ctx, v.ref.article) if v else ""))
             if v and all(c.article != v.ref.article for c in citations):
                 citations.append(cite(ctx, v.ref.article, v.ref.paragraph))
-    # The changes keep their numbers; "save" comes last, offered once nothing stands in the way.
+    # The changes keep their numbers; "save" comes last, offered once nothing stands in the way, and a class
+    # with only warnings is registered by an explicit choice that the approving union allows the exception.
     options += [("fix:numbers", _("Change the trainee numbers")), ("fix:dates", _("Change the dates")),
                 ("fix:project", _("Change the project type")), ("fix:other", _("Change another answer"))]
     if not problems:
         options.append(("save", _("Save the class")))
+    elif not hard:
+        options.append(("save_anyway", _("Register anyway (the approving union allows the exception)")))
     reply = choices_reply("\n".join(lines), options)
     return Reply(text=reply.text, choices=reply.choices, citations=tuple(citations), prompt=reply.prompt)
 
@@ -256,13 +264,15 @@ def on_confirm(ctx: Ctx, answer: Answer) -> Outcome:
             for stored in _keys(BY_KEY[key]):
                 form.pop(stored, None)
         return FORM_KIND.next(ctx)
-    if answer.value != "save":
+    if answer.value not in ("save", "save_anyway"):
         raise not_an_option(ctx)
     form = revealed(ctx)
-    if class_problems(ctx._, form, ctx.locale):
+    anyway = answer.value == "save_anyway"
+    problems = class_problems(ctx._, form, ctx.locale)
+    if any(refuses(p) for p in problems) or (problems and not anyway):
         raise Invalid(ctx._("Please correct the problems first."))
     cls = training.register_class(ctx.session, key=ctx.settings.data_key, unit=ctx.clerk_unit, actor=ctx.person_id,
-                                  form=form)
+                                  form=form, allow_exception=anyway)
     ctx.data = {}
     repo.drop_class_form(session=ctx.session, person_id=ctx.person_id)  # a form kept before is this one or moot
     ctx.slots(ClassSlots).code = cls.code
