@@ -86,6 +86,34 @@ def test_register_with_the_chats_checks_then_approve_once(desk, engine) -> None:
     assert "KM2603" in listing.text and "电工" in listing.text
 
 
+def test_a_short_poverty_class_is_registered_only_with_the_exception_ticked(desk, engine) -> None:  # type: ignore[no-untyped-def]
+    """第七条's 15 days hold "in principle": the console warns (with the article) and registers the class once the
+    exception is ticked, recorded in the audit row; a category the project does not train refuses it, tick or not."""
+    li, web, _ids = desk
+    client = signed_in(web, li)
+    page = client.get("/console/classes/new")
+    token = csrf_of(page.text)
+    request = re.search(r'name="request" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    tick = 'name="allow_exception"'
+    assert tick not in page.text
+    hard = web_form(class_form("poverty", days=8, cats={"poor": 2, "employed": 1}))
+    r = client.post("/console/classes/new", data=hard | {"csrf": token, "request": request, "allow_exception": "yes"})
+    assert r.status_code == 400 and "暂不能登记" in r.text and tick not in r.text
+    short = web_form(class_form("poverty", days=8)) | {"csrf": token, "request": request}
+    r = client.post("/console/classes/new", data=short)
+    assert r.status_code == 400 and "提示（审批单位可同意例外）" in r.text and "（见第七条）" in r.text
+    assert tick in r.text and "仍然登记（审批单位同意例外）" in r.text and "暂不能登记" not in r.text
+    with Session(engine) as s:
+        assert not s.exec(select(TrainingClass)).all()
+    r = client.post("/console/classes/new", data=short | {"allow_exception": "yes"}, follow_redirects=False)
+    assert r.status_code == 303
+    with Session(engine) as s:
+        (cls,) = s.exec(select(TrainingClass)).all()
+        (row,) = s.exec(select(AuditEvent).where(AuditEvent.action == "training.class_registered")).all()
+    assert (cls.end_date - cls.start_date).days == 7
+    assert row.detail.startswith("web; ") and "poverty_too_short" in row.detail and "days=8" in row.detail
+
+
 def test_roster_upload_bad_rows_then_good(desk, engine) -> None:  # type: ignore[no-untyped-def]
     li, web, _ids = desk
     code, _sid = setup_class(engine, roster=())

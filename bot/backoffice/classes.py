@@ -13,6 +13,7 @@ from datetime import date, time
 from typing import Any
 
 from bot.backoffice.core import Download, Missing, Page, Redirect, View, url
+from handlers import cite as citing
 from handlers import training_sheets as sheets
 from handlers.i18n import N_
 from handlers.services import exports
@@ -20,7 +21,14 @@ from handlers.services import training as svc
 from handlers.services.errors import InvalidInput, ServiceError
 from handlers.services.signin_codes import screen_token, session_label
 from knowledge.idcard import mask_id
-from knowledge.rules.training import CATEGORIES, CATEGORY_LABELS_EN, PROJECT_LABELS_EN, PROJECTS, class_days
+from knowledge.rules.training import (
+    CATEGORIES,
+    CATEGORY_LABELS_EN,
+    MEASURE,
+    PROJECT_LABELS_EN,
+    PROJECTS,
+    class_days,
+)
 from storage import repo_console_views as q
 from storage import repo_training as repo
 from storage.models_training import ClassSession, Enrolment, TrainingClass
@@ -66,8 +74,9 @@ def class_list(v: View) -> Page:
 
 # -- a new class ------------------------------------------------------------------------------------------
 def _form_page(v: View, *, values: dict[str, str], problems: dict[str, str] | None = None,
-               rules: list[str] | None = None, status: int = 200) -> Page:
+               rules: list[str] | None = None, warnings: list[str] | None = None, status: int = 200) -> Page:
     return Page("class_new.html", {"values": values, "problems": problems or {}, "rules": rules or [],
+                                   "warnings": warnings or [],
                                    "fields": FIELDS, "projects": [(k, PROJECT_LABELS_EN[k]) for k in PROJECTS],
                                    "categories": [(k, CATEGORY_LABELS_EN[k]) for k in CATEGORIES],
                                    "levels": sheets.LEVELS, "tab": "classes"}, status=status)
@@ -80,17 +89,24 @@ def class_new(v: View) -> Page:
 
 
 def class_create(v: View) -> Page | Redirect:
-    """Check the fields, then the rules of the measure (第六、七条); store the class once per form token."""
-    values = {k: str(val)[:200] for k, val in v.form.items() if k != "csrf"}
+    """Check the fields, then the rules of the measure (第六、七条); store the class once per form token. A class
+    short of 第七条's 15 days "in principle" only is warned about, and registered when the clerk ticks the
+    exception the approving union allows."""
+    values = {k: str(val)[:200] for k, val in v.form.items() if k not in ("csrf", "allow_exception")}
     form, bad = svc.read_class_form(values)
     if bad:
         return _form_page(v, values=values, problems={k: e.text(v._) for k, e in bad.items()}, status=400)
-    rules = [text for text, _rule in svc.class_problems(v._, form, v.clerk.locale)]
-    if rules:
-        return _form_page(v, values=values, rules=rules, status=400)
+    problems = svc.class_problems(v._, form, v.clerk.locale)
+    rules = [p[0] for p in problems if svc.refuses(p)]
+    sep = "" if v.clerk.locale == "zh" else " "  # Chinese full-width brackets carry their own space
+    warnings = [p[0] + sep + citing.inline_ref(v._, v.clerk.locale, MEASURE, p[1].ref.article)
+                for p in problems if not svc.refuses(p) and p[1] is not None]
+    anyway = v.form.get("allow_exception") == "yes"
+    if rules or (warnings and not anyway):  # the tick is asked for on the page that shows the warning
+        return _form_page(v, values=values, rules=rules, warnings=warnings, status=400)
     try:
         cls = svc.register_class(v.session, key=_key(v), unit=v.clerk.unit, actor=v.clerk.person_id, form=form,
-                                 via="web", request_key=values.get("request", ""))
+                                 via="web", request_key=values.get("request", ""), allow_exception=anyway)
     except ServiceError as exc:
         return _form_page(v, values=values, rules=[exc.text(v._)], status=400)
     v.audit = ("console.class.create", f"class:{cls.code}")
