@@ -189,6 +189,28 @@ def test_a_hard_violation_still_refuses_even_with_a_short_poverty_class(person, 
         assert repo.classes_of_unit(session=s, unit=UNIT) == []
 
 
+def test_the_command_line_registers_a_short_poverty_class_only_with_allow_short(  # type: ignore[no-untyped-def]
+        settings, engine, capsys, monkeypatch) -> None:
+    from bot.cli import main
+    monkeypatch.setenv("YUNLING_DATA_KEY", settings.data_key)
+    args = ["training", "class", "add", "--unit", UNIT, "--db", settings.database_url, "--lang", "en",
+            "--project", "poverty", "--training-unit", "中心", "--training-unit-address", "盘龙区",
+            "--class-address", "北京路1号", "--responsible", "赵主任", "--responsible-phone", "13800001111",
+            "--head-teacher", "钱老师", "--head-teacher-phone", "0871-65123456", "--trade", "电工",
+            "--men", "2", "--women", "1", "--start", "2026-03-02", "--end", "2026-03-09", "--hours", "120"]
+    assert main([*args, "--category", "poor=3"]) == 1
+    assert "--allow-short" in capsys.readouterr().err
+    assert main([*args, "--category", "poor=2", "--category", "employed=1", "--allow-short"]) == 1  # Art. 6 refuses
+    assert "cannot be trained" in capsys.readouterr().err
+    with Session(engine) as s:
+        assert repo.classes_of_unit(session=s, unit=UNIT) == []
+    assert main([*args, "--category", "poor=3", "--allow-short"]) == 0
+    assert "Art. 7" in capsys.readouterr().err
+    with Session(engine) as s:
+        (row,) = s.exec(select(AuditEvent).where(AuditEvent.action == "training.class_registered")).all()
+    assert row.detail.startswith("cli; ") and "poverty_too_short" in row.detail
+
+
 def test_bad_answers_are_asked_again(person) -> None:
     clerk = person("bob", clerk=UNIT, locale="en")
     clerk.say("培训班管理")

@@ -17,7 +17,7 @@ from handlers.i18n import translator
 from handlers.services import exports, training
 from handlers.services.errors import ServiceError
 from handlers.services.signin_codes import code_valid_until, current_code, payload_for, qr_png, session_label
-from handlers.services.training import class_problems, parse_date, parse_times, valid_phone
+from handlers.services.training import class_problems, parse_date, parse_times, refuses, valid_phone
 from handlers.settings import Settings
 from knowledge import loader
 from knowledge.rules.training import CATEGORIES
@@ -69,13 +69,19 @@ def run_class_add(args: argparse.Namespace) -> int:
     problems = class_problems(_, {k: v for k, v in form.items() if k[4:] not in unknown}, args.lang)
     lines = [_("Unknown trainee category: {category}.", category=k) for k in unknown]
     lines += [text + (f" ({loader.label('training', v.ref.article, args.lang)})" if v else "")
-              for text, v in problems]
-    if lines:
-        print("\n".join(f"✗ {line}" for line in lines), file=sys.stderr)
+              for text, v in problems if refuses((text, v))]
+    warnings = [f"{text} ({loader.label('training', v.ref.article, args.lang)})"
+                for text, v in problems if v is not None and not refuses((text, v))]
+    if lines or warnings:
+        print("\n".join([*(f"✗ {line}" for line in lines), *(f"⚠ {line}" for line in warnings)]), file=sys.stderr)
+    if lines or (warnings and not args.allow_short):
+        if warnings and not lines:  # in principle only: the approving union may allow it
+            print("not registered: add --allow-short if the approving union allows the exception", file=sys.stderr)
         return 1
     settings, engine = _open(args)
     with session_scope(engine) as s:
-        cls = training.register_class(s, key=settings.data_key, unit=args.as_unit, actor=None, form=form, via="cli")
+        cls = training.register_class(s, key=settings.data_key, unit=args.as_unit, actor=None, form=form, via="cli",
+                                      allow_exception=args.allow_short)
         print(f"class {cls.code} registered for {args.as_unit} (pending approval)")
     return 0
 
