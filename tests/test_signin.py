@@ -472,6 +472,25 @@ def test_no_smartphone_is_told_the_sheet_not_tap_sign_in(person, text: str, loca
     assert "flow:signin" not in t.choice_values(), t.choice_values()
 
 
+@pytest.mark.parametrize(("step", "text", "expect"), [
+    ("class", "I don't have a smartphone, how do I sign in?", "sign-in sheet"),
+    ("class", "我莫得智能手机咋个办", "签到表"),
+    ("code", "我妈不会用手机 帮她签个到", "签到表")])
+def test_no_smartphone_at_a_step_is_told_the_sheet_in_its_language(person, engine, step: str, text: str,
+                                                                   expect: str) -> None:
+    """Said at the class code's or the sign-in code's step, it is no code typed wrong ("请输入班级编号"): the
+    sheet (第十九条), in the language of the message, whatever the person's."""
+    code, _sid = setup_class(engine)
+    t = person("nophone-step-" + step + str(len(text)))
+    t.say("签到")
+    if step == "code":
+        t.say(code)
+        assert "6位签到码" in t.text, t.text
+    t.say(text)
+    assert expect in t.text and t.last.citations[0].article == 19, t.text
+    assert "KM2603" not in t.text  # not asked for a code again
+
+
 def test_id_tails_cannot_be_guessed_from_one_account(person, engine, clock) -> None:
     """Six characters are not to be guessed, nor another trainee's tried: after five ID numbers that match
     nobody in a day, an account is told to ask the head teacher, even for a right one; each failure is audited

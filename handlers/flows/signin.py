@@ -22,7 +22,7 @@ from datetime import datetime
 from handlers import cite as citing
 from handlers.choices import normalize
 from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, finish, goto
-from handlers.i18n import N_
+from handlers.i18n import N_, translator
 from handlers.services import training
 from handlers.services.errors import InvalidInput, NotFound, RuleViolation
 from handlers.services.signin_codes import (
@@ -109,7 +109,7 @@ def said(ctx: Ctx, text: str) -> str | None:
     # "帮我妈签个到 她不会用手机": a sign-in is the trainee's own; "我莫得智能手机咋个签到": the class's staff sign
     # them in on the sheet (see _enter_signin), not "tap sign in".
     if _FOR_ANOTHER.search(text) or _NO_PHONE.search(text):
-        ctx.data = {"for_other": True}
+        ctx.data = {"for_other": _asked_in(text, ctx.locale)}
         return SIGNIN.name
     cls, code = _codes_in(ctx, text)
     if cls is None:
@@ -140,6 +140,8 @@ def _class_typed(ctx: Ctx, text: str) -> tuple[TrainingClass, str | None]:
 def _on_class(ctx: Ctx, answer: Answer) -> Outcome:
     if _restart(answer):
         return goto("class")
+    if (own := _another_or_no_phone(ctx, answer.text)) is not None:
+        return own
     cls, code = _class_typed(ctx, answer.text)
     ctx.data["class_id"] = cls.id
     return _attempt_typed(ctx, cls, code)
@@ -163,6 +165,8 @@ def _ask_code(ctx: Ctx) -> Reply:
 def _on_code(ctx: Ctx, answer: Answer) -> Outcome:
     if _restart(answer):
         return goto("class")
+    if (own := _another_or_no_phone(ctx, answer.text)) is not None:
+        return own
     cls = repo.get_class_by_id(session=ctx.session, class_id=int(ctx.data.get("class_id") or 0))
     if cls is None:
         return finish(Reply(text=ctx._("This class no longer exists. Please contact the clerk.")))
@@ -260,14 +264,34 @@ def _sign(ctx: Ctx, cls: TrainingClass, sess: ClassSession, entry: Enrolment) ->
                         citations=(cite(ctx, 19),)))
 
 
+def _asked_in(text: str, locale: str) -> str:
+    from handlers.answering import reply_locale  # the FAQ's own test, loaded with the index
+
+    return reply_locale(text, locale)
+
+
+def _own_phone(ctx: Ctx, locale: str) -> Outcome:
+    """The answer to a sign-in for someone else or without a smartphone, in the language it was asked in."""
+    if locale != ctx.locale:
+        ctx.locale, ctx._ = locale, translator(locale)
+    # The first sign-in binds the chat to the trainee's roster entry: one made for a mother would make her
+    # attendance the writer's account's. The measure's own way is the class's staff and its sign-in sheet.
+    return finish(Reply(text=ctx._("Each trainee signs in with their own phone: the first sign-in links that "
+                                   "phone's account to the trainee's own entry in the roster. If a trainee "
+                                   "cannot use a phone, the class's staff record their attendance on the "
+                                   "class sign-in sheet."), citations=(cite(ctx, 19),)))
+
+
+def _another_or_no_phone(ctx: Ctx, text: str) -> Outcome | None:
+    """Said at the class's or the code's step ("我没有智能手机", "I don't have a smartphone"): no code to type."""
+    if _FOR_ANOTHER.search(text) or _NO_PHONE.search(text):
+        return _own_phone(ctx, _asked_in(text, ctx.locale))
+    return None
+
+
 def _enter_signin(ctx: Ctx) -> Outcome | None:
-    if ctx.data.pop("for_other", False):
-        # The first sign-in binds the chat to the trainee's roster entry: one made for a mother would make her
-        # attendance the writer's account's. The measure's own way is the class's staff and its sign-in sheet.
-        return finish(Reply(text=ctx._("Each trainee signs in with their own phone: the first sign-in links that "
-                                       "phone's account to the trainee's own entry in the roster. If a trainee "
-                                       "cannot use a phone, the class's staff record their attendance on the "
-                                       "class sign-in sheet."), citations=(cite(ctx, 19),)))
+    if locale := ctx.data.pop("for_other", ""):
+        return _own_phone(ctx, locale if isinstance(locale, str) else ctx.locale)
     if "said_class" in ctx.data:  # see said()
         class_id, code = int(ctx.data.pop("said_class") or 0), str(ctx.data.pop("said_code", "") or "")
         cls = repo.get_class_by_id(session=ctx.session, class_id=class_id)
