@@ -239,3 +239,12 @@ def test_asking_how_to_check_ones_own_progress_shows_it(person) -> None:  # type
     p = person("n6")
     p.say("我的申报进度怎么查")
     assert "您目前还没有登记的申报" in p.text
+
+
+@pytest.mark.parametrize("text", ["I need to update the status of an application",
+                                  "how do I change the status of a case?"])
+def test_a_clerk_updating_a_status_in_english_is_offered_the_case_desk(person, text: str) -> None:  # type: ignore[no-untyped-def]
+    """A clerk's trial: "I need to update the status of an application" got "which programme?" about the rules."""
+    clerk = person(f"status-en-{len(text)}", clerk="昆明市总工会", locale="en")
+    clerk.say(text)
+    assert "flow:cases" in [c.value for c in clerk.last.choices], clerk.text

@@ -118,7 +118,10 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("cases", ("申报管理", "案件", "申报状态", "申报的状态", "更新状态", "录入状态", "记录状态", "改状态", "录个案",
                "录入申报", "改到复审", "改到初审", "改到公示", "推进到", "申报列表",
                "申报改成", "申报改为", "申报改到", "改成已推荐", "改为已推荐"),
-     ("case desk", "case", "cases", "case status", "list my cases", "list cases", "my cases")),
+     ("case desk", "case", "cases", "case status", "list my cases", "list cases", "my cases",
+      # a clerk's "I need to update the status of an application" (not an applicant's "status of my application")
+      "update the status", "update status", "update a status", "change the status", "change status",
+      "record the status", "set the status", "update an application", "update the application")),
     # The awards' annexes (附件1, 2); the training fund's (附件3-6: the class forms and roster) are the classes'.
     ("drafts_export", ("导出申报表", "导出附件1", "导出附件2", "导出附件一", "导出附件二", "导出推荐承诺书", "下载申报表"),
      ("export forms", "export the forms", "export the annex", "export annex", "export the annexes",
