@@ -1,9 +1,11 @@
 """Dates and times typed by people, read in one place for every step that asks for them.
 
 Dates: 2026-09-28, 2026/9/28, 2026.9.28, 2026年9月28日 or 号, full-width digits, English month names or their
-abbreviations in either order (Dec 10, 10 December 2026, December 10th, 2026); and -- when ``today`` is given --
-今天/明天/后天/today/tomorrow and a date without its year (9月28日: this year; :func:`planned_day` reads it as the
-nearest such day instead).
+abbreviations in either order (Dec 10, 10 December 2026, December 10th, 2026), Chinese numerals (十二月八号,
+二〇二六年十二月八日; a lunar 初八 is no date); and -- when ``today`` is given -- 今天/明天/后天/大后天/today/tomorrow,
+weekdays (周五, 这周五, 下周一, 礼拜天, Friday, next Monday), 下个月3号, 月底, and a date without its year (9月28日: this
+year; :func:`planned_day` reads it as the nearest such day instead). 12/10 is month first, as dates are written in
+Chinese.
 
 Times: 09:00, 9am, 9:30pm, 9点, 上午9点, 下午3点半, 晚上11点; ranges with 到/至/-/~/to (9am to 12, 晚上11点到12点).
 """
@@ -25,17 +27,67 @@ _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?(?![\d:])"
 _EN_MONTH_DAY = re.compile(rf"(?<![a-z]){_MONTH}\s*{_ORDINAL}(?:\s*,?\s*(\d{{4}}))?")
 _EN_DAY_MONTH = re.compile(rf"(?<![\d.]){_ORDINAL}\s*(?:of\s+)?{_MONTH}(?:\s*,?\s*(\d{{4}}))?")
 # Days named relative to today; a whole answer only ("公示明天开始" is a sentence, not a date).
-_RELATIVE = {"today": 0, "今天": 0, "今日": 0, "tomorrow": 1, "明天": 1, "明日": 1, "后天": 2,
+_RELATIVE = {"today": 0, "今天": 0, "今日": 0, "tomorrow": 1, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
              "day after tomorrow": 2, "the day after tomorrow": 2}
 
 
 def _clean(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().lower()
+    t = unicodedata.normalize("NFKC", text).strip().lower()
+    return _CN_DATE_PART.sub(lambda m: _cn_part(m[1]), t) if "月" in t else t
+
+
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "1": 0, "2": 1, "3": 2, "4": 3,
+             "5": 4, "6": 5, "7": 6, "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+# 周五 (the next Friday, today included), 这周五/本周五 (this week's, Monday first), 下周五/下个星期五 (next week's);
+# "Friday", "on Friday", "this Friday", "next Friday". "next Friday" is read as 下周五, next week's: said on a
+# Tuesday, English speakers differ on whether it is three days off or ten, and the clerk sees the date back.
+_ZH_WEEKDAY = re.compile(r"(下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
+_EN_WEEKDAY = re.compile(r"(?:(next|this|on)\s+)?(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?")
+# 下个月3号, 下月3日; 月底 (the last day of this month), 下个月底.
+_NEXT_MONTH_DAY = re.compile(r"下个?月\s*(\d{1,2})\s*[日号]")
+_MONTH_END = re.compile(r"(下个?|这个?|本)?月底")
+# Chinese numerals in a date ("十二月八号", "二〇二六年十二月八日"), turned into digits before it is read.
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DATE_PART = re.compile(r"([〇零一二两三四五六七八九十]{1,4})(?=\s*[年月日号])")
+
+
+def _cn_part(numeral: str) -> str:
+    """"十二" -> "12", "二十八" -> "28", "二〇二六" -> "2026" (a year digit by digit); unchanged when no number."""
+    if "十" not in numeral:
+        return "".join(str(_CN_DIGITS[ch]) for ch in numeral)
+    tens, _, ones = numeral.partition("十")
+    if len(tens) > 1 or len(ones) > 1:
+        return numeral
+    return str((_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0))
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _relative(t: str, today: date | None) -> date | None:
-    shift = _RELATIVE.get(t)
-    return None if shift is None or today is None else today + timedelta(days=shift)
+    """A day named from today: 今天, 大后天, 周五, 下周一, next Monday, 下个月3号, 月底; None otherwise."""
+    if today is None:
+        return None
+    if (shift := _RELATIVE.get(t)) is not None:
+        return today + timedelta(days=shift)
+    if (m := _ZH_WEEKDAY.fullmatch(t)) or (m := _EN_WEEKDAY.fullmatch(t)):
+        which, weekday = m[1] or "", _WEEKDAYS[m[2]]
+        monday = today - timedelta(days=today.weekday())
+        if which.startswith(("下", "next")):
+            return monday + timedelta(days=7 + weekday)
+        if which.startswith(("这", "本", "this")):
+            return monday + timedelta(days=weekday)
+        return today + timedelta(days=(weekday - today.weekday()) % 7)
+    if m := _NEXT_MONTH_DAY.fullmatch(t):
+        first = _month_end(today) + timedelta(days=1)
+        try:
+            return first.replace(day=int(m[1]))
+        except ValueError:
+            return None
+    if m := _MONTH_END.fullmatch(t):
+        return _month_end(_month_end(today) + timedelta(days=1)) if (m[1] or "").startswith("下") else _month_end(today)
+    return None
 
 
 def _ymd(t: str, anywhere: bool) -> tuple[int | None, int, int] | None:

@@ -43,7 +43,31 @@ TODAY = date(2026, 9, 1)
     ("Dec 45", TODAY, False, None),
     ("Decimal 10", TODAY, False, None),
     ("may I", TODAY, False, None),
-    ("下周一", TODAY, False, None),
+    # TODAY is a Tuesday: weekdays named from it (Monday first), and other days said from today
+    ("下周一", TODAY, False, date(2026, 9, 7)),
+    ("下个星期三", TODAY, False, date(2026, 9, 9)),
+    ("周五", TODAY, False, date(2026, 9, 4)),
+    ("礼拜天", TODAY, False, date(2026, 9, 6)),
+    ("星期二", TODAY, False, TODAY),  # today is the nearest Tuesday
+    ("这周一", TODAY, False, date(2026, 8, 31)),  # this week's, though past: the step says a past date is wrong
+    ("本周六", TODAY, False, date(2026, 9, 5)),
+    ("Friday", TODAY, False, date(2026, 9, 4)),
+    ("next Monday", TODAY, False, date(2026, 9, 7)),
+    ("this Sat", TODAY, False, date(2026, 9, 5)),
+    ("大后天", TODAY, False, date(2026, 9, 4)),
+    ("月底", TODAY, False, date(2026, 9, 30)),
+    ("下个月3号", TODAY, False, date(2026, 10, 3)),
+    ("下月底", date(2027, 1, 15), False, date(2027, 2, 28)),
+    ("下周一", None, False, None),  # nothing is relative without today
+    # Chinese numerals; month first in 12/10 as dates are written in Chinese
+    ("十二月八号", TODAY, False, date(2026, 12, 8)),
+    ("二〇二六年十二月二十八日", None, False, date(2026, 12, 28)),
+    ("十月三十一日", TODAY, False, date(2026, 10, 31)),
+    ("12/10", TODAY, False, date(2026, 12, 10)),
+    ("十二月初八", TODAY, False, None),  # a lunar date is not read as a solar one
+    ("二月三十号", TODAY, False, None),
+    ("下周八", TODAY, False, None),
+    ("下个月32号", TODAY, False, None),
 ])
 def test_parse_day(text, today, anywhere, expected) -> None:
     assert parse_day(text, today, anywhere=anywhere) == expected
@@ -56,7 +80,7 @@ def test_parse_day(text, today, anywhere, expected) -> None:
     ("10月31日", date(2026, 12, 2), date(2027, 10, 31)),  # further back: next year's
     ("2026-03-20", date(2026, 12, 2), date(2026, 3, 20)),  # a year typed is the year
     ("2月29日", date(2027, 3, 1), date(2028, 2, 29)),  # the next year that has it
-    ("下周一", date(2026, 12, 2), None),
+    ("下周一", date(2026, 12, 2), date(2026, 12, 7)),
     ("12月8号", date(2026, 12, 2), date(2026, 12, 8)),
     ("1月8号", date(2026, 12, 2), date(2027, 1, 8)),
     ("Dec 28", date(2026, 12, 2), date(2026, 12, 28)),

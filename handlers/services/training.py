@@ -100,7 +100,7 @@ def parse_field(kind: str, raw: str, today: date | None = None) -> Any:
     if kind == "date":
         day = parse_date(text, today)
         if day is None:
-            raise InvalidInput(N_("Please type a date like 2026-03-02."))
+            raise InvalidInput(N_("Please type a date, for example 2026-03-02, 2 March or next Monday."))
         return day.isoformat()
     if not text:
         raise InvalidInput(N_("Please type an answer."))

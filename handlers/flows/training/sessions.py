@@ -142,7 +142,7 @@ def _on_date(ctx: Ctx, answer: Answer) -> Outcome:
     # "3月20日": the year that puts it in (or near) the class; "明天": from today
     day = parse_date(answer.text, ctx.now.date(), near=cls.start_date)
     if day is None:
-        raise Invalid(ctx._("Please type a date like 2026-03-02."))
+        raise Invalid(ctx._("Please type a date, for example 2026-03-02, 2 March or next Monday."))
     service(ctx, training.check_session_day, cls, day)
     _slots(ctx).day = day.isoformat()
     return goto("time")
