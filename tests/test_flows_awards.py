@@ -226,6 +226,20 @@ def test_invalid_referral_is_refused_with_the_reason(person) -> None:
     assert "高级技师或具有副高级及以上职称" in ivy.text
 
 
+@pytest.mark.parametrize(("said", "next_question"), [
+    ("他们一个是高级工程师 一个是高级技师 都是焊接的", "同一专业"),
+    ("一个是高工，另一个是我们厂的高级技师", "同一专业"),
+    ("只有一个 是高级技师", "您只有1名")])  # one is one
+def test_referrers_described_one_by_one_are_counted(person, said: str, next_question: str) -> None:
+    """A trial's welder answered "how many experts will refer you?" by describing them; he was told to type a
+    number."""
+    p = person(f"listed-{len(said)}")
+    p.say("申报渠道")
+    answer_all(p, "referral")
+    p.say(said)
+    assert next_question in p.text, p.text
+
+
 def test_association_route_names_the_union_of_its_office(person) -> None:
     jack = person("jack")
     jack.say("申报渠道")

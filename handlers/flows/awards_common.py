@@ -338,6 +338,8 @@ def _number(ctx: Ctx, q: Question, text: str) -> int:
                 born[1] or born[4]) < 120:
         # "他是1970年生的": the age in full years today
         value = _beyond_doubt(ctx, q.bound, _age_on(ctx.now.date(), born))
+    if value is None and q.key in _PEOPLE_LISTED:
+        value = _listed(text)  # "一个是高级工程师 一个是高级技师": two
     if value is None:
         value = typed_number(text.replace("−", "-").replace("－", "-"))  # "两位", "25年", "three"
     if value is None:
@@ -347,6 +349,19 @@ def _number(ctx: Ctx, q: Question, text: str) -> int:
     if value is None:
         raise Invalid(_("Please type a number, for example 5."))
     return _in_range(ctx, q, value)
+
+
+# Counts of people that may be answered by describing each ("他们一个是高级工程师 一个是高级技师 都是焊接的").
+_PEOPLE_LISTED = frozenset({"referrer_count"})
+_ONE_OF_THEM = re.compile(r"(?<![几第])(?:一|另一|另外一|还有一|再一)(?:个|位|名)(?:是|呢|在|搞|干|做|为)|"
+                          r"\b(?:one|another|the other)(?: one)? (?:is|works|has)\b", re.IGNORECASE)
+
+
+def _listed(text: str) -> int | None:
+    """The number of people a sentence describes one by one ("一个是…一个是…", "one is…, the other is…"); None for
+    fewer than two so described."""
+    n = len(_ONE_OF_THEM.findall(unicodedata.normalize("NFKC", text)))
+    return n if n >= 2 else None
 
 
 _NONE_SAID = re.compile(r"(?:一个)?(?:都)?(?:没有|没得|莫得|无|零|没)(?:的|呢|啊)?|none|zero|no")
