@@ -108,6 +108,29 @@ def test_a_station_check_skips_what_the_message_said(person) -> None:
     assert not any("几岁" in q or "多大" in q or "命名" in q for q in asked)
 
 
+@pytest.mark.parametrize(("before", "said", "noted"), [
+    ("Hi, I work in HR at a company in Yuxi. What is a technician workstation?",
+     "our lead is 45, a senior technician, team of 6", "lead expert 45 years old"),
+    ("创新工作室要什么条件", "我们带头人48岁 高级技师 团队8个人", "领衔专家 48 岁")])
+def test_a_team_described_after_asking_of_its_programme_is_that_programmes(person, before: str, said: str,
+                                                                          noted: str) -> None:
+    """A trial's HR officer asked about technician workstations, then described the station's lead expert and
+    team without naming it again: the Yunling Craftsman check opened on the expert's grade."""
+    p = person(f"team-{len(said)}")
+    p.say(before)
+    p.say(said)
+    assert noted in p.text, p.text
+    p.say("yes" if said.isascii() else "对")
+    assert "Yunling Craftsman" not in p.text and "云岭工匠" not in p.text, p.text
+
+
+def test_a_description_naming_its_programme_is_not_read_in_an_earlier_ones(person) -> None:
+    p = person("own-programme")
+    p.say("创新工作室要什么条件")
+    p.say("我52了 高级技师 能评云岭工匠不")
+    assert "我记下了：52 岁、高级技师" in p.text, p.text
+
+
 def test_a_span_typed_in_words_is_the_months_asked(person) -> None:
     """"一年到头都在站里" asked in months is 12, not the 1 of 一年; a span in weeks is asked again."""
     p = person()

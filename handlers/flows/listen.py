@@ -58,12 +58,29 @@ def listen(ctx: Ctx, text: str) -> str | None:
     """The flow to open for ``text`` (a self-description), with its facts put in ``ctx.data``; None for a
     plain question, which goes to the FAQ search (see :func:`offering` for the check it then offers)."""
     facts, found = _read(text)
+    if facts.programme is None and (found is None or found.check.startswith("craftsman")) \
+            and (group := _group_talked_of(ctx)) is not None:
+        # "What is a technician workstation?", then "our lead is 45, a senior technician, team of 6": the lead
+        # expert's facts, not a craftsman's (a grade alone would make them the applicant's own).
+        in_context = _read(f"{PROGRAMME_NAMES[False][group]} {text}")
+        if in_context[1] is not None and in_context[1].opens:
+            facts, found = in_context
     if found is None or not found.opens:
         return None
     if not facts.personal:  # asked to be checked, nothing said yet ("帮我看看能不能评云岭工匠"): the check itself
         ctx.data = {}
         return TARGETS[found.check].name
     return _open(ctx, text, facts, found.check)
+
+
+def _group_talked_of(ctx: Ctx) -> str | None:
+    """"studio" or "station" when the last of the person's earlier messages that names a programme names it."""
+    from knowledge.facts.extract import programme_named
+
+    for earlier in reversed(ctx.recent):
+        if (named := programme_named(earlier)) is not None:
+            return named if named in ("studio", "station") else None
+    return None
 
 
 def _read_text(text: str) -> tuple[kf.Facts, kf.Lead | None]:

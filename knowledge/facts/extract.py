@@ -109,6 +109,11 @@ def extract(text: str) -> Facts:
     return Facts(**{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
 
 
+def programme_named(text: str) -> str | None:
+    """The programme ``text`` names in so many words ("技师工作站", "innovation studio"), or None."""
+    return _programme(normalize(text))
+
+
 def _programme(t: str) -> str | None:
     programme = next((value for value, pattern in _PROGRAMMES if re.search(pattern, t)), None)
     if programme == "studio" and not re.search(_STUDIO_STRONG, t) and re.search(_PROGRAMMES[2][1], t):
