@@ -52,6 +52,20 @@ def test_public_vote_inspection_and_leading_group_only_for_craftsman() -> None:
 
 
 @pytest.mark.parametrize("programme", cs.PROGRAMMES)
+def test_who_records_which_stage_is_in_the_review_article(programme: str) -> None:
+    """The recommending union does the 初审 ("谁推荐、谁初审" in the craftsman measure); the 复审 is the leading group's
+    office's, and it is the first stage a recommending union's clerk may not record."""
+    art = squash(loader.article(programme, cs.REVIEW_ARTICLE[programme]).text)
+    assert "初审" in art and "领导小组办公室" in art and "复审" in art
+    assert art.index("初审") < art.index("复审")
+    if programme == "craftsman":
+        assert "谁推荐、谁初审" in art
+    keys = [st.key for st in cs.stages(programme)]
+    assert [k for k in keys if cs.recommender_may_record(k)] == ["submitted", "preliminary"]
+    assert cs.stage(programme, "review").ref.article == cs.REVIEW_ARTICLE[programme]
+
+
+@pytest.mark.parametrize("programme", cs.PROGRAMMES)
 def test_publicity_facts_are_in_article_16(programme: str) -> None:
     art = squash(loader.article(programme, 16).text)
     assert f"公示时间为{cs.PUBLICITY_WORKDAYS}个工作日" in art
@@ -108,6 +122,15 @@ def _act(clerk, case_id: int, action: str) -> None:  # type: ignore[no-untyped-d
 BEFORE_PUBLICITY = ("preliminary", "review", "expert_review", "public_vote", "inspection", "leading_group")
 
 
+PROV = "云南省总工会"
+
+
+def _provincial(person, clerk, name: str = "pat"):  # type: ignore[no-untyped-def]
+    """A clerk of the provincial federation, in ``clerk``'s language: the re-check and every stage after it are
+    recorded by its leading group's office (第十一条, 第十四条), not by the recommending union."""
+    return person(name + (clerk.locale or ""), clerk=PROV, locale=clerk.locale)
+
+
 def _to_publicity(clerk, case_id: int) -> None:  # type: ignore[no-untyped-def]
     """A craftsman case moved stage by stage up to the 公示, whose first day is asked next."""
     for key in BEFORE_PUBLICITY:
@@ -125,7 +148,12 @@ def test_craftsman_case_through_every_stage_with_english_notifications(person, e
     alice = person("alice", locale="en")
     bob = person("bob", clerk=KM)
     case_id = _open_case(bob, alice)
-    for key in BEFORE_PUBLICITY:
+    _act(bob, case_id, "move:preliminary")  # the recommending union's own stage
+    assert "已办理" in bob.text and "已通知申报人" in bob.text
+    _at_case(bob, case_id)  # the re-check is not offered to it
+    assert not any(v.startswith("move:") for v in bob.choice_values()) and "省总工会领导小组办公室" in bob.text
+    bob = _provincial(person, bob)
+    for key in BEFORE_PUBLICITY[1:]:
         _act(bob, case_id, f"move:{key}")
         assert "已办理" in bob.text and "已通知申报人" in bob.text
     _act(bob, case_id, "move:publicity")
@@ -169,7 +197,9 @@ def test_studio_skips_public_vote_and_notifies_in_chinese(person, engine: Engine
     wang = person("wang")
     bob = person("bob", clerk=KM)
     case_id = _open_case(bob, wang, "studio", "王师傅创新工作室")
-    for key in ("preliminary", "review", "expert_review"):
+    _act(bob, case_id, "move:preliminary")
+    bob = _provincial(person, bob)
+    for key in ("review", "expert_review"):
         _act(bob, case_id, f"move:{key}")
     _act(bob, case_id, "history")
     assert "资格复审 → 专家评审" in bob.text  # the stages by their titles
@@ -219,6 +249,7 @@ def test_a_case_closed_by_mistake_is_opened_again_with_a_reason_and_the_applican
     assert "重新开启" in _notes(engine)[-1]["text"] and "材料已补齐" in _notes(engine)[-1]["text"]
     wang.say("/status")
     assert "初审" in wang.text and "未通过" not in wang.text, wang.text
+    bob = _provincial(person, bob)
     _act(bob, case_id, "move:review")  # it moves on from where it was
     _act(bob, case_id, "history")
     assert "重新开启 · 未通过 → 初审 · 误点了不予受理" in bob.text, bob.text
@@ -233,6 +264,7 @@ def test_a_move_made_by_mistake_is_taken_back_with_a_reason_and_the_applicant_to
     bob = person("bob", clerk=KM)
     case_id = _open_case(bob, wang)
     _act(bob, case_id, "move:preliminary")
+    km, bob = bob, _provincial(person, bob)
     _act(bob, case_id, "move:review")
     _at_case(bob, case_id)
     assert "back" in bob.choice_values() and "退回：初审（误推进）" in bob.text, bob.text
@@ -245,6 +277,7 @@ def test_a_move_made_by_mistake_is_taken_back_with_a_reason_and_the_applicant_to
     assert "退回上一阶段" in note and "点错了" in note and "初审" in note, note
     _act(bob, case_id, "history")
     assert "退回 · 资格复审 → 初审 · 点错了" in bob.text, bob.text
+    bob = km
     first = _open_case(bob, person("li"))  # at its first stage: nothing to go back to
     _at_case(bob, first)
     assert "back" not in bob.choice_values()
@@ -509,6 +542,7 @@ def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person
     wang = person("wang")
     bob = person("bob", clerk=KM)
     case_id = _open_case(bob, wang)
+    bob = _provincial(person, bob)  # from the re-check on
     _to_publicity(bob, case_id)
     bob.say("2027年1月4日")
     assert "2027年法定节假日安排公布后即可确定截止日" in bob.text, bob.text
@@ -522,7 +556,7 @@ def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person
     with session_scope(engine) as s:
         assert s.get(Case, case_id).stage == "publicity"
     # The command line: no traceback for a date past the calendar.
-    other = _open_case(bob, person("li"))
+    other = _open_case(person("bob2", clerk=KM), person("li"))
     for key in BEFORE_PUBLICITY:
         assert cli(["case", "move", str(other), key, "--unit", KM, "--db", db_url]) == 0
     assert cli(["case", "move", str(other), "publicity", "--unit", KM, "--publicity-start", "2027-03-01",
@@ -540,6 +574,7 @@ def test_a_notice_that_runs_into_the_next_year_names_that_years_calendar(person,
     wang = person("wang")
     bob = person("bob", clerk=KM)
     case_id = _open_case(bob, wang)
+    bob = _provincial(person, bob)  # from the re-check on
     _to_publicity(bob, case_id)
     bob.say("2026-12-28")
     assert "2027年法定节假日安排公布后" in bob.text and "2026年法定" not in bob.text, bob.text
@@ -551,6 +586,7 @@ def test_a_notice_that_runs_into_the_next_year_names_that_years_calendar(person,
 def test_the_notice_start_is_read_as_people_say_it(person, engine: Engine, typed: str) -> None:
     bob = person(f"bob{typed}", clerk=KM)
     case_id = _open_case(bob, person(f"wang{typed}"))
+    bob = _provincial(person, bob)  # from the re-check on
     _to_publicity(bob, case_id)
     bob.say(typed)
     with session_scope(engine) as s:
@@ -608,6 +644,7 @@ def test_a_notice_over_new_year_is_no_case_to_move_while_its_end_is_unknown(pers
     (1 January is 元旦, never the fifth working day), and the clerk still has the case's options."""
     bob = person(f"bob{locale}", clerk=KM, locale=locale)
     case_id = _open_case(bob, person(f"wang{locale}", locale=locale))
+    bob = _provincial(person, bob)  # from the re-check on
     bob.clock.now = datetime(2026, 12, 2, 10, tzinfo=bob.clock.now.tzinfo)
     _to_publicity(bob, case_id)
     bob.say("12月28号")
@@ -626,6 +663,7 @@ def test_a_move_during_the_notice_is_refused_before_it_is_confirmed(person, engi
     still running), it is refused at once, not after a confirmation, and the case's options follow."""
     bob = person("bob", clerk=KM)
     case_id = _open_case(bob, person("wang"))
+    bob = _provincial(person, bob)  # from the re-check on
     _to_publicity(bob, case_id)
     bob.say("2026-03-02")  # to 2026-03-06
     _at_case(bob, case_id)
@@ -672,3 +710,52 @@ def test_the_command_line_names_a_prefecture_union_as_the_chat_does(person, db_u
     assert cli(["case", "move", str(case_id), "preliminary", "--unit", "大理州总工会", "--db", db_url]) == 0
     assert cli(["case", "list", "--unit", "昆明市总工会", "--db", db_url]) == 0
     assert "赵六" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("programme", "article"), [("craftsman", "第十一条"), ("studio", "第十四条")])
+def test_a_recommending_union_records_its_own_stages_only(person, engine: Engine, programme: str,
+                                                          article: str) -> None:
+    """A trial's 昆明市 clerk moved a case alone through the re-check, expert review, vote and leading group: the
+    provincial federation's stages. Refused in the service (chat, web console), not offered in the chat; the
+    provincial federation's clerks and the server's operator (the command line) record them."""
+    from handlers.services.cases import CaseRuleError, advance_case, change_case
+
+    bob = person(f"bob-{programme}", clerk=KM)
+    case_id = _open_case(bob, person(f"wang-{programme}"), programme, "王师傅")
+    _act(bob, case_id, "move:preliminary")
+    _at_case(bob, case_id)
+    assert "move:review" not in bob.choice_values() and article in bob.text, bob.text
+    with session_scope(engine) as s:
+        case = s.get(Case, case_id)
+        with pytest.raises(CaseRuleError) as refused:
+            advance_case(session=s, case=case, to_stage="review", actor_id=None, reason="", now=bob.clock.now,
+                         by_unit=KM)
+        assert article in refused.value.text(translator("zh")) and KM in refused.value.text(translator("zh"))
+        advance_case(session=s, case=case, to_stage="review", actor_id=None, reason="", now=bob.clock.now,
+                     by_unit=PROV)
+        for change in ("back", "rejected"):  # nor taken back or closed at the federation's stages
+            with pytest.raises(CaseRuleError):
+                change_case(session=s, case=case, change=change, reason="点错了", actor_id=None,
+                            now=bob.clock.now, by_unit=KM)
+        advance_case(session=s, case=case, to_stage="expert_review", actor_id=None, reason="",
+                     now=bob.clock.now)  # the operator
+    _at_case(bob, case_id)  # followed, not changed
+    assert bob.choice_values() == ["history"] and article in bob.text, bob.choice_values()
+    bob.say(choice="history")
+    assert "专家评审" in bob.text
+
+
+def test_the_console_refuses_a_recommending_union_the_federations_stages(engine: Engine, person) -> None:
+    from handlers.services import console_actions as act
+    from handlers.services.console_auth import Clerk
+
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, person("wang"))
+    _act(bob, case_id, "move:preliminary")
+    with session_scope(engine) as s:
+        case = s.get(Case, case_id)
+        clerk = Clerk(person_id=case.person_id, unit=KM, name="bob", locale="zh", session_id=0, csrf="")
+        with pytest.raises(act.ActionRefused) as refused:
+            act.move_case(s, clerk=clerk, case=case, to_stage="review", now=bob.clock.now, publicity_start=None)
+        assert "第十一条" in translator("zh")(refused.value.message, **refused.value.params)
+        assert case.stage == "preliminary"

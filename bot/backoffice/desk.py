@@ -15,6 +15,7 @@ from bot.backoffice.core import Missing, Page, Redirect, View, url
 from handlers.i18n import N_
 from handlers.services import console_actions as act
 from handlers.services import tickets as ticket_service
+from handlers.services.cases import may_change, may_record
 from knowledge.rules import case_stages as cs
 from storage import repo_cases as rc
 from storage import repo_console_views as q
@@ -117,9 +118,15 @@ def case(v: View, *, error: str = "", params: dict[str, object] | None = None, s
     before = None if c.outcome else cs.previous_stage(c.programme, c.stage)
     # What the case can be closed as here: disqualified only during the 公示 (第十六条), as the service checks.
     closing = [] if c.outcome else [o for o in cs.OUTCOMES if o != "disqualified" or c.stage == "publicity"]
+    # A recommending union records the application and its 初审 only (第十一条, 第十四条), as the service checks.
+    changeable = may_change(c, v.clerk.unit)
+    if not changeable:
+        nxt, before, closing = None, None, []
+    elif nxt is not None and not may_record(nxt.key, v.clerk.unit):
+        nxt = None
     v.audit = ("console.view", f"case:{c.id}")
     return Page("case.html", {"c": c, "events": events, "events_titles": cs.EVENT_TITLES, "names": names, "next": nxt,
-                              "before": before, "closing": closing,
+                              "before": before, "closing": closing, "changeable": changeable,
                               "stage": cs.stage(c.programme, c.stage), "programmes": cs.PROGRAMME_TITLES,
                               "outcomes": cs.OUTCOME_TITLES, "done": DONE.get(v.query.get("done", ""), ""),
                               "error": error, "error_params": params or {}, "tz": v.tz,
@@ -203,6 +210,8 @@ def _bulk_rows(v: View, ids: list[int], to_stage: str) -> list[BulkRow]:
         nxt = None if c.outcome else cs.next_stage(c.programme, c.stage)
         refused = "" if nxt is not None and nxt.key == to_stage else \
             N_("Not at the stage before this one: cases move one stage at a time.")
+        if not refused and not may_record(to_stage, v.clerk.unit):
+            refused = N_("The provincial federation's leading group office records this stage.")
         rows.append(BulkRow(c, mask_name(names.get(c.person_id, "")), refused))
     return rows
 

@@ -19,6 +19,8 @@ from handlers.services.cases import (
     CaseRuleError,
     advance_case,
     change_case,
+    may_change,
+    may_record,
     notice_running,
     open_case_for_code,
     set_publicity,
@@ -170,6 +172,21 @@ def _on_case(ctx: Ctx, answer: Answer) -> Outcome:
     return goto("action")
 
 
+# The provincial federation's stages, seen by a recommending union's clerk (第十一条, 第十四条), by article.
+_FOLLOW_ONLY = {
+    11: N_("This case is at the provincial federation's stages: its leading group's office records them "
+           "(article 11). You can follow it here."),
+    14: N_("This case is at the provincial federation's stages: its leading group's office records them "
+           "(article 14). You can follow it here."),
+}
+_SENT_UP = {
+    11: N_("Next, the leading group's office at the provincial federation re-checks it and records the stages "
+           "from there (article 11)."),
+    14: N_("Next, the leading group's office at the provincial federation re-checks it and records the stages "
+           "from there (article 14)."),
+}
+
+
 def _ask_action(ctx: Ctx) -> Reply:
     _ = ctx._
     case = _case(ctx)
@@ -177,6 +194,12 @@ def _ask_action(ctx: Ctx) -> Reply:
     text, _refs = describe_case(_, ctx.locale, case)
     options: list[tuple[str, str]] = []
     nxt = None if case.outcome else cs.next_stage(case.programme, case.stage)
+    if not may_change(case, ctx.clerk_unit):  # the provincial federation's stages (第十一条, 第十四条)
+        text += "\n\n" + _(_FOLLOW_ONLY[cs.REVIEW_ARTICLE[case.programme]])
+        return choices_reply(text, [("history", _("Show the history"))])
+    if nxt is not None and not may_record(nxt.key, ctx.clerk_unit):
+        nxt = None  # recommended up: the re-check is recorded by the provincial federation
+        text += "\n\n" + _(_SENT_UP[cs.REVIEW_ARTICLE[case.programme]])
     # While the 公示 runs the next stage is not offered; the screen says why (第十六条, 第十七条).
     running = notice_running(case, ctx.now.date()) if nxt is not None and case.stage == "publicity" else None
     if running is not None:
@@ -252,7 +275,7 @@ def _on_confirm_move(ctx: Ctx, answer: Answer) -> Outcome:
         return goto("action", Reply(text=_("Nothing was changed.")))
     try:
         advance_case(session=ctx.session, case=case, to_stage=str(ctx.data.get("action", ""))[5:],
-                     actor_id=ctx.person_id, reason="", now=ctx.now)
+                     actor_id=ctx.person_id, reason="", now=ctx.now, by_unit=ctx.clerk_unit)
     except (CaseRuleError, rc.CaseConflict) as exc:
         return _fail(ctx, exc)
     return finish(Reply(text=_("Done: {line}. The applicant has been notified.", line=_line(ctx, case))))
@@ -280,7 +303,7 @@ def _on_reason(ctx: Ctx, answer: Answer) -> Outcome:
         return _gone(ctx)
     try:
         change_case(session=ctx.session, case=case, change=str(ctx.data.get("action", "")), reason=reason[:500],
-                    actor_id=ctx.person_id, now=ctx.now)
+                    actor_id=ctx.person_id, now=ctx.now, by_unit=ctx.clerk_unit)
     except (CaseRuleError, rc.CaseConflict) as exc:
         return _fail(ctx, exc)
     return finish(Reply(text=_("Done: {line}. The applicant has been notified.", line=_line(ctx, case))))
@@ -301,10 +324,11 @@ def _on_pub_date(ctx: Ctx, answer: Answer) -> Outcome:
         return _gone(ctx)
     try:
         if ctx.data.get("action") == "dates":
-            set_publicity(session=ctx.session, case=case, start=start, actor_id=ctx.person_id, now=ctx.now)
+            set_publicity(session=ctx.session, case=case, start=start, actor_id=ctx.person_id, now=ctx.now,
+                          by_unit=ctx.clerk_unit)
         else:
             advance_case(session=ctx.session, case=case, to_stage="publicity", actor_id=ctx.person_id, reason="",
-                         now=ctx.now, publicity_start=start)
+                         now=ctx.now, publicity_start=start, by_unit=ctx.clerk_unit)
     except (CaseRuleError, rc.CaseConflict) as exc:
         return _fail(ctx, exc)
     if case.publicity_end is None:  # the year's holiday calendar is not published: no end made up

@@ -17,6 +17,7 @@ from handlers.i18n import N_, translator
 from handlers.notifications import describe_case
 from handlers.services.errors import NotFound, RuleViolation
 from handlers.types import Reply, reply_to_dict
+from knowledge.places import PROVINCIAL_UNION
 from knowledge.rules import case_stages as cs
 from knowledge.workdays import CalendarUnknown, missing_year
 from storage import repo_cases as rc
@@ -29,6 +30,34 @@ CaseConflict = rc.CaseConflict
 
 class CaseRuleError(RuleViolation):
     """A change the procedure does not allow; ``message`` is an N_-marked text for the clerk."""
+
+
+def may_record(stage: str, by_unit: str | None) -> bool:
+    """Whether a clerk of ``by_unit`` records a case at, or into, ``stage`` (None: the server's operator; the
+    provincial federation's clerks record every stage, a recommending union's only its own)."""
+    return by_unit is None or by_unit == PROVINCIAL_UNION or cs.recommender_may_record(stage)
+
+
+def may_change(case: Case, by_unit: str | None) -> bool:
+    """Whether a clerk of ``by_unit`` records changes to ``case`` as it stands."""
+    return may_record(case.stage, by_unit)
+
+
+def _recorder(case: Case, by_unit: str | None, to_stage: str | None = None) -> None:
+    """Refuse a change a recommending union's clerk may not record (:func:`may_record`)."""
+    if may_change(case, by_unit) and (to_stage is None or may_record(to_stage, by_unit)):
+        return
+    raise CaseRuleError(_PROVINCIAL_STAGES[cs.REVIEW_ARTICLE[case.programme]], unit=by_unit)
+
+
+_PROVINCIAL_STAGES = {  # by the article that says so (the number in the text: params are not translated)
+    11: N_("From the eligibility re-check on, a case is recorded by the leading group's office at the provincial "
+           "federation (云南省总工会), not by {unit}: the recommending union records the application and its "
+           "preliminary review (article 11)."),
+    14: N_("From the eligibility re-check on, a case is recorded by the leading group's office at the provincial "
+           "federation (云南省总工会), not by {unit}: the recommending union records the application and its "
+           "preliminary review (article 14)."),
+}
 
 
 
@@ -46,10 +75,12 @@ def open_case(*, session: Session, programme: str, applicant_id: int, title: str
 
 
 def advance_case(*, session: Session, case: Case, to_stage: str, actor_id: int | None, reason: str,
-                 now: datetime, publicity_start: date | None = None) -> CaseEvent:
-    """Move an open case to the next stage of its procedure; entering 公示 needs its first day."""
+                 now: datetime, publicity_start: date | None = None, by_unit: str | None = None) -> CaseEvent:
+    """Move an open case to the next stage of its procedure; entering 公示 needs its first day. ``by_unit``: the
+    clerk's union (None: the server's operator)."""
     if case.outcome:
         raise CaseRuleError(N_("This case is closed."))
+    _recorder(case, by_unit, to_stage)
     if not cs.is_forward_move(case.programme, case.stage, to_stage):
         nxt = cs.next_stage(case.programme, case.stage)
         raise CaseRuleError(N_("Cases move one stage at a time; the next stage of this case is {stage}."),
@@ -96,7 +127,9 @@ def notice_running(case: Case, today: date) -> CaseRuleError | None:
     return None
 
 
-def set_publicity(*, session: Session, case: Case, start: date, actor_id: int | None, now: datetime) -> CaseEvent:
+def set_publicity(*, session: Session, case: Case, start: date, actor_id: int | None, now: datetime,
+                  by_unit: str | None = None) -> CaseEvent:
+    _recorder(case, by_unit)
     if case.outcome or case.stage != "publicity":
         raise CaseRuleError(N_("The public notice dates can be set only while the case is at the public notice "
                                "stage."))
@@ -111,7 +144,8 @@ REASON_MIN = 2  # characters: "x" or "." tells the applicant nothing
 
 
 def close_case(*, session: Session, case: Case, outcome: str, reason: str, actor_id: int | None,
-               now: datetime) -> CaseEvent:
+               now: datetime, by_unit: str | None = None) -> CaseEvent:
+    _recorder(case, by_unit)
     if outcome not in cs.OUTCOMES:
         raise CaseRuleError(N_("Unknown outcome {outcome}."), outcome=outcome)
     if case.outcome:
@@ -129,8 +163,10 @@ def close_case(*, session: Session, case: Case, outcome: str, reason: str, actor
     return event
 
 
-def step_back(*, session: Session, case: Case, reason: str, actor_id: int | None, now: datetime) -> CaseEvent:
+def step_back(*, session: Session, case: Case, reason: str, actor_id: int | None, now: datetime,
+              by_unit: str | None = None) -> CaseEvent:
     """Take back a move made by mistake: the case at the stage before, with a reason the applicant is told."""
+    _recorder(case, by_unit)
     if case.outcome:
         raise CaseRuleError(N_("This case is closed."))
     before = cs.previous_stage(case.programme, case.stage)
@@ -145,8 +181,10 @@ def step_back(*, session: Session, case: Case, reason: str, actor_id: int | None
     return event
 
 
-def reopen_case(*, session: Session, case: Case, reason: str, actor_id: int | None, now: datetime) -> CaseEvent:
+def reopen_case(*, session: Session, case: Case, reason: str, actor_id: int | None, now: datetime,
+                by_unit: str | None = None) -> CaseEvent:
     """Open a case closed by mistake again, at the stage it was closed in; the applicant is told why."""
+    _recorder(case, by_unit)
     if not case.outcome:
         raise CaseRuleError(N_("This case is open."))
     if len(reason.strip()) < REASON_MIN:
@@ -161,13 +199,14 @@ REASONED = ("back", "reopen", *cs.OUTCOMES)  # the changes that need a reason th
 
 
 def change_case(*, session: Session, case: Case, change: str, reason: str, actor_id: int | None,
-                now: datetime) -> CaseEvent:
+                now: datetime, by_unit: str | None = None) -> CaseEvent:
     """One of :data:`REASONED`: closing with an outcome, a move taken back, or a closed case opened again."""
     if change == "reopen":
-        return reopen_case(session=session, case=case, reason=reason, actor_id=actor_id, now=now)
+        return reopen_case(session=session, case=case, reason=reason, actor_id=actor_id, now=now, by_unit=by_unit)
     if change == "back":
-        return step_back(session=session, case=case, reason=reason, actor_id=actor_id, now=now)
-    return close_case(session=session, case=case, outcome=change, reason=reason, actor_id=actor_id, now=now)
+        return step_back(session=session, case=case, reason=reason, actor_id=actor_id, now=now, by_unit=by_unit)
+    return close_case(session=session, case=case, outcome=change, reason=reason, actor_id=actor_id, now=now,
+                      by_unit=by_unit)
 
 
 def notify_case_event(*, session: Session, case: Case, event: CaseEvent) -> None:

@@ -75,7 +75,7 @@ def move_case(session: Session, *, clerk: Clerk, case: Case, to_stage: str, now:
     """The next stage of the procedure (公示 ends after 5 working days); the applicant is notified."""
     with _refused():
         case_service.advance_case(session=session, case=case, to_stage=to_stage, actor_id=clerk.person_id,
-                                  reason="", now=now, publicity_start=publicity_start)
+                                  reason="", now=now, publicity_start=publicity_start, by_unit=clerk.unit)
 
 
 def change_case(session: Session, *, clerk: Clerk, case: Case, change: str, reason: str, now: datetime) -> None:
@@ -85,7 +85,7 @@ def change_case(session: Session, *, clerk: Clerk, case: Case, change: str, reas
         raise ActionRefused(N_("Please choose one of the options."))
     with _refused():
         case_service.change_case(session=session, case=case, change=change, reason=reason.strip()[:500],
-                                 actor_id=clerk.person_id, now=now)
+                                 actor_id=clerk.person_id, now=now, by_unit=clerk.unit)
 
 
 @contextmanager

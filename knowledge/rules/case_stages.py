@@ -16,9 +16,28 @@ from knowledge.rules.procedure import PUBLICITY_WORKDAYS, Stage
 from knowledge.text import N_
 
 PROGRAMMES = procedure.PROGRAMMES
-__all__ = ["EVENT_TITLES", "OBJECTION_MEANS", "OBJECTION_REF", "OUTCOMES", "OUTCOME_TITLES", "PROGRAMMES", "PROGRAMME_TITLES",
-           "PUBLICITY_WORKDAYS", "Stage", "is_forward_move", "next_stage", "outcome_refs", "previous_stage", "publicity_end",
-           "stage", "stage_refs", "stages"]
+__all__ = [
+    "EVENT_TITLES",
+    "OBJECTION_MEANS",
+    "OBJECTION_REF",
+    "OUTCOMES",
+    "OUTCOME_TITLES",
+    "PROGRAMMES",
+    "PROGRAMME_TITLES",
+    "PUBLICITY_WORKDAYS",
+    "RECOMMENDER_STAGES",
+    "REVIEW_ARTICLE",
+    "Stage",
+    "is_forward_move",
+    "next_stage",
+    "outcome_refs",
+    "previous_stage",
+    "publicity_end",
+    "recommender_may_record",
+    "stage",
+    "stage_refs",
+    "stages",
+]
 PROGRAMME_TITLES = {
     "craftsman": N_("Yunling Craftsman"),
     "studio": N_("Yunnan Workers' Innovation Studio"),
@@ -74,6 +93,18 @@ def is_forward_move(programme: str, current: str, target: str) -> bool:
     """Cases move one stage at a time in procedure order."""
     nxt = next_stage(programme, current)
     return nxt is not None and nxt.key == target
+
+
+# 第十一条 (craftsman) and 第十四条 (studio, station): "谁推荐、谁初审" -- the recommending union (a prefecture federation or
+# a provincial industry, system or company union) records the application and its 初审; the 复审 and all after it are
+# the leading group's office's, at the provincial federation.
+RECOMMENDER_STAGES = ("submitted", "preliminary")
+REVIEW_ARTICLE = {"craftsman": 11, "studio": 14, "station": 14}
+
+
+def recommender_may_record(key: str) -> bool:
+    """Whether the recommending union's clerks may record a case at, or into, stage ``key``."""
+    return key in RECOMMENDER_STAGES
 
 
 def outcome_refs(programme: str, outcome: str) -> tuple[ArticleRef, ...]:
