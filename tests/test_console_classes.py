@@ -238,7 +238,7 @@ def test_another_units_class_wrong_csrf_and_escaping(desk, engine) -> None:  # t
     assert listing.text.count("KM2603") == 1 and "QJ2603" not in listing.text
 
 
-def test_certificates_and_employment_outcome(desk, engine) -> None:  # type: ignore[no-untyped-def]
+def test_certificates_and_employment_outcome(desk, engine, clock) -> None:  # type: ignore[no-untyped-def]
     li, web, _ids = desk
     code, _sid = setup_class(engine)
     cid = class_id(engine, code)
@@ -250,11 +250,19 @@ def test_certificates_and_employment_outcome(desk, engine) -> None:  # type: ign
         theirs = repo.add_enrolment(session=s, key="k", class_id=other.id or 0, line=repo.RosterLine(
             name="外单位", sex="男", id_number=make_id(9), category="employed", trade="电工"))
         theirs_id, other_id = theirs.id, other.id
+    base = f"/console/classes/{cid}/trainees/{eid}"
+    during = signed_in(web, li)  # the class runs until 2026-03-21: nothing to record yet (第二十一条, 第二十二条)
+    token = csrf_of(during.get(base).text)
+    r = during.post(base + "/certificate", data={"csrf": token, "level": "中级工", "prior": "初级工",
+                                                 "hr": "HR-2026-01", "union": "GH-2026-0001"})
+    assert r.status_code == 400 and "培训结束后才能登记证书" in r.text and "第二十一条" in r.text, r.text
+    r = during.post(base + "/outcome", data={"csrf": token, "employed": "no"})
+    assert r.status_code == 400 and "培训结束后才能登记就业情况" in r.text
+    clock.now = clock.now.replace(month=3, day=21, hour=17)  # its last day
     client = signed_in(web, li)
-    page = client.get(f"/console/classes/{cid}/trainees/{eid}")
+    page = client.get(base)
     assert page.status_code == 200 and "学员 爱丽丝" in page.text
     token = csrf_of(page.text)
-    base = f"/console/classes/{cid}/trainees/{eid}"
     r = client.post(base + "/certificate", data={"csrf": token, "level": "中级工", "prior": "初级工", "hr": "编号",
                                                  "union": "GH-2026-0001"})
     assert r.status_code == 400 and "证书编号" in r.text and "HR-" not in r.text

@@ -571,8 +571,9 @@ def test_roster_export_laid_out_like_annex4(person, engine) -> None:
                           "中级工晋升为高级工的有0人；3.女职工（农民工）培训取证的有1人。")
 
 
-def test_employment_export_and_rate(person, engine) -> None:
+def test_employment_export_and_rate(person, engine, clock) -> None:
     code = _class(engine, project="poverty")
+    clock.now = clock.now.replace(month=4, day=1)  # after the class: outcomes are recorded (第二十二条)
     with session_scope(engine) as s:
         cls = repo.get_class(session=s, code=code)
         rows = [[n, "", make_id(i), "", "贫困劳动力"] for i, n in enumerate(["甲", "乙", "丙", "丁", "戊"], 1)]
@@ -715,10 +716,18 @@ def test_the_other_exports_are_asked_for_by_their_annex_too_and_an_approved_clas
     assert not clerk.replies[0].attachments and "请从选项中选择一项" in clerk.text
 
 
-def test_certificates_recorded_by_chat(person, engine) -> None:
+def test_certificates_recorded_by_chat(person, engine, clock) -> None:
     code = _class(engine)
     _fill(engine, code)
     clerk = person("bob", clerk=UNIT, locale="en")
+    at_class(clerk, code, "cert")  # the class runs until 2026-03-21: refused before a trainee is asked for
+    assert "certificates are recorded after the training ends (Art. 21)" in clerk.text and "Which trainee" not in \
+        clerk.text, clerk.text
+    assert clerk.replies[0].citations[0].article == 21 and "cert" in clerk.choice_values()
+    clerk.say(choice="outcome")
+    assert "employment outcome is recorded after the training (Art. 22)" in clerk.text, clerk.text
+    clock.now = clock.now.replace(month=3, day=21, hour=18)  # its last day
+    clerk.say("菜单")
     at_class(clerk, code, "cert")
     clerk.say("王五")
     clerk.say(choice="高级工")

@@ -232,9 +232,11 @@ def trainee_record(v: View) -> Page | Redirect:
     try:
         if what == "certificate":
             svc.record_certificate(v.session, entry=entry, level=f.get("level", ""), hr_no=f.get("hr", "").strip(),
-                                   union_no=f.get("union", "").strip(), prior_level=f.get("prior", ""))
+                                   union_no=f.get("union", "").strip(), prior_level=f.get("prior", ""),
+                                   today=v.local.date())
         elif what == "outcome":
             svc.record_outcome(v.session, key=_key(v), entry=entry, employed=f.get("employed") == "yes",
+                               today=v.local.date(),
                                place=f.get("place", ""), employer=f.get("employer", ""),
                                employer_phone=f.get("phone", "").strip())
         else:

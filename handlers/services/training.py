@@ -386,9 +386,29 @@ def unlink_trainee(session: Session, *, cls: TrainingClass, entry: Enrolment, ac
     return repo.signins_of(session=session, enrolment_id=entry.id or 0)
 
 
+def before_the_end(cls: TrainingClass, today: date, what: str) -> RuleViolation | None:
+    """Why certificates (``what`` "certificates": 第二十一条, "培训结束后") or an employment outcome ("outcome":
+    第二十二条, the employment rate after the training) are not recorded yet: the class has not reached its last
+    day. None from that day on."""
+    if today >= cls.end_date:
+        return None
+    if what == "certificates":
+        return RuleViolation(N_("The class runs until {end}: certificates are recorded after the training ends "
+                                "(Art. 21)."), end=cls.end_date.isoformat())
+    return RuleViolation(N_("The class runs until {end}: an employment outcome is recorded after the training "
+                            "(Art. 22)."), end=cls.end_date.isoformat())
+
+
+def _after_the_class(session: Session, entry: Enrolment, today: date, what: str) -> None:
+    cls = repo.get_class_by_id(session=session, class_id=entry.class_id)
+    if cls is not None and (why := before_the_end(cls, today, what)) is not None:
+        raise why
+
+
 def record_certificate(session: Session, *, entry: Enrolment, level: str, hr_no: str, union_no: str,
-                       prior_level: str) -> None:
-    """The two certificates of 第二十一条 (“双证”)."""
+                       prior_level: str, today: date) -> None:
+    """The two certificates of 第二十一条 (“双证”), from the class's last day on."""
+    _after_the_class(session, entry, today, "certificates")
     if level not in sheets.LEVELS or prior_level not in ("", *sheets.LEVELS):
         raise InvalidInput(N_("Please choose one of the options."))
     for number in (hr_no, union_no):
@@ -398,9 +418,10 @@ def record_certificate(session: Session, *, entry: Enrolment, level: str, hr_no:
                          prior_level=prior_level)
 
 
-def record_outcome(session: Session, *, key: str, entry: Enrolment, employed: bool, place: str = "",
+def record_outcome(session: Session, *, key: str, entry: Enrolment, employed: bool, today: date, place: str = "",
                    employer: str = "", employer_phone: str = "") -> None:
-    """An employment outcome for 附件6 (第二十二条): where and for whom, when employed."""
+    """An employment outcome for 附件6 (第二十二条): where and for whom, when employed; from the class's last day on."""
+    _after_the_class(session, entry, today, "outcome")
     if employed and not (place.strip() and employer.strip()):
         raise InvalidInput(N_("Please type where the trainee works and the employer."))
     if employer_phone and not valid_phone(employer_phone):

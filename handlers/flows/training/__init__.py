@@ -199,6 +199,9 @@ def _on_act(ctx: Ctx, answer: Answer) -> Outcome:
         return goto("act", Reply(text=_("No session of the class has begun yet.")))
     if action in NEEDS_TRAINEES and not repo.enrolments_of(session=ctx.session, class_id=cls.id or 0):
         return goto("act", Reply(text=_("The roster is empty. Add trainees first.")))
+    if action in ("cert", "outcome") and (
+            early := training.before_the_end(cls, ctx.now.date(), "certificates" if action == "cert" else "outcome")):
+        return goto("act", Reply(text=early.text(_), citations=(cite(ctx, 21 if action == "cert" else 22),)))
     if action in SUB_FLOWS:
         return called(ctx, SUB_FLOWS[action])
     raise Invalid(_("Please answer with one of the options (a number is enough)."))

@@ -233,7 +233,7 @@ def _on_hr(ctx: Ctx, answer: Answer) -> Outcome:
 def _on_union(ctx: Ctx, answer: Answer) -> Outcome:
     union_no, entry, slots = _certificate_no(ctx, answer), _entry(ctx), _record(ctx)
     service(ctx, training.record_certificate, ctx.session, entry=entry, level=slots.level, hr_no=slots.hr,
-            union_no=union_no, prior_level=slots.prior)
+            union_no=union_no, prior_level=slots.prior, today=ctx.now.date())
     return finish(Reply(text=ctx._("Certificates of {name} recorded: {level}, HR no. {hr}, union no. {union}.",
                                    name=entry.name, level=entry.cert_level, hr=entry.hr_cert_no,
                                    union=entry.union_cert_no), citations=(cite(ctx, 21),)))
@@ -261,7 +261,8 @@ def _on_employed(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.value == "yes":
         return goto("place")
     entry = _entry(ctx)
-    training.record_outcome(ctx.session, key=ctx.settings.data_key, entry=entry, employed=False)
+    service(ctx, training.record_outcome, ctx.session, key=ctx.settings.data_key, entry=entry, employed=False,
+            today=ctx.now.date())
     return finish(Reply(text=ctx._("Recorded: {name} is not employed.", name=entry.name)))
 
 
@@ -281,7 +282,7 @@ def _on_employer_phone(ctx: Ctx, answer: Answer) -> Outcome:
         raise Invalid(ctx._("Please type a mobile number (11 digits) or a landline such as 0871-65123456."))
     entry = _entry(ctx)
     service(ctx, training.record_outcome, ctx.session, key=ctx.settings.data_key, entry=entry, employed=True,
-            place=slots.place, employer=slots.employer, employer_phone="" if skipped(text) else text)
+            today=ctx.now.date(), place=slots.place, employer=slots.employer, employer_phone="" if skipped(text) else text)
     return finish(Reply(text=ctx._("Recorded: {name} works at {employer}, {place}.", name=entry.name,
                                    employer=entry.employer, place=entry.employment_place)))
 
