@@ -187,9 +187,11 @@ def signin_xlsx(cls: TrainingClass, sess: ClassSession, entries: Sequence[Enrolm
                 present: dict[int, Attendance], key: str, tz: Any, now: datetime) -> bytes:
     """学员签到表 of one session (第十九条): everyone on the roster, present with the time, or absent; while
     the session is still running (``now`` before its end) the others have not signed in yet (未签到),
-    and nobody is marked absent."""
+    and nobody is marked absent; before it begins (a sheet printed ahead to sign on paper) the times are blank
+    and the sheet says the session has not begun."""
     running = now < datetime.combine(sess.day, sess.end, tzinfo=tz)
-    missing = "未签到" if running else "缺勤"
+    ahead = now < datetime.combine(sess.day, sess.start, tzinfo=tz)
+    missing = "" if ahead else "未签到" if running else "缺勤"
     book, ws = _sheet("签到表", SIGNIN_COLUMNS)
     _title(ws, f"{cls.training_unit} {cls.trade}培训班 学员签到表", len(SIGNIN_COLUMNS))
     ws.append([f"班级：{cls.code}", "", f"日期：{sess.day:%Y-%m-%d} {sess.start:%H:%M}-{sess.end:%H:%M}", "",
@@ -202,7 +204,9 @@ def signin_xlsx(cls: TrainingClass, sess: ClassSession, entries: Sequence[Enrolm
         ws.append([n, e.name, e.sex, mask_id(repo.reveal(key, e.id_enc)), e.unit, stamp,
                    SIGNIN_CHANNELS.get(row.channel, row.channel) if row else ""])
     print_ready(ws, header_row=3)
-    if running:
+    if ahead:
+        ws.append([f"应到{len(entries)}人（本次课尚未开始）"])
+    elif running:
         ws.append([f"应到{len(entries)}人，已签到{len(present)}人，未签到{len(entries) - len(present)}人（签到进行中）"])
     else:
         ws.append([f"应到{len(entries)}人，实到{len(present)}人，缺勤{len(entries) - len(present)}人"])

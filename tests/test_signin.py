@@ -269,6 +269,23 @@ def test_live_attendance_and_signin_sheet(person, engine, clock) -> None:
     assert rows[4][5] == "缺勤" and rows[-1][0] == "应到3人，实到1人，缺勤2人"
 
 
+def test_a_sheet_printed_before_the_session_says_it_has_not_begun(person, engine, clock) -> None:
+    """A trial's clerk printed the sheet the evening before to sign on paper: it said "签到进行中" and "未签到"."""
+    import io
+
+    from openpyxl import load_workbook
+
+    code, _sid = setup_class(engine)
+    clock.now = clock.now.replace(hour=7, minute=30)  # the session begins at 09:00
+    clerk = person("teacher", clerk=UNIT, locale="en")
+    at_class(clerk, code, "x:signin")
+    clerk.say("1")
+    rows = list(load_workbook(io.BytesIO(clerk.replies[0].attachments[0].data)).active.iter_rows(values_only=True))
+    assert rows[-1][0] == "应到3人（本次课尚未开始）", rows[-1]
+    assert "未签到" not in str(rows) and "缺勤" not in str(rows) and "进行中" not in str(rows)
+    assert [r[1] for r in rows[3:6]] == ["爱丽丝", "鲍勃", "卡罗"]  # every name, a blank to sign beside
+
+
 def test_two_trainees_at_once(person, engine, clock) -> None:
     code, sid = setup_class(engine)
     people = {"alice": (person("alice", locale="en"), ALICE), "bob": (person("bob", locale="en"), BOB)}
