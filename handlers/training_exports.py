@@ -90,9 +90,10 @@ def summary_text(summary: RosterSummary) -> tuple[str, str]:
     return lead + "：", sentence
 
 
-def _footer(ws: Worksheet, cls: TrainingClass, key: str, today: date) -> None:
-    ws.append([f"联系人：{cls.responsible_person}", "",
-               f"联系电话：{repo.reveal(key, cls.responsible_phone_enc)}", "", f"上报时间：{today:%Y-%m-%d}"])
+def _footer(ws: Worksheet, today: date) -> None:
+    # 附件4 and 附件6 are the reporting union's (上报单位（签章）): its contact is written in by the union, not the
+    # training unit's head stored with the class (附件3's 负责人).
+    ws.append([f"联系人：{BLANK_LINE}", "", f"联系电话：{BLANK_LINE}", "", f"上报时间：{today:%Y-%m-%d}"])
 
 
 def roster_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, today: date) -> bytes:
@@ -113,7 +114,7 @@ def roster_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, toda
     lead, sentence = summary_text(roster_summary(entries))
     ws.append([lead, sentence])
     ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=len(columns))
-    _footer(ws, cls, key, today)
+    _footer(ws, today)
     for note in a.notes:
         if note.startswith("注"):
             ws.append([note])
@@ -150,7 +151,7 @@ def employment_xlsx(cls: TrainingClass, entries: Sequence[Enrolment], key: str, 
             said = "未达到"
         ws.append(["就业率：", f"{employed}/{len(entries)} = {employed * 100 / len(entries):.1f}%"
                    f"（第七条：不低于60%，{said}）"])
-    _footer(ws, cls, key, today)
+    _footer(ws, today)
     for note in a.notes:
         ws.append([note])
     return _bytes(book)
@@ -177,6 +178,9 @@ def approval_values(cls: TrainingClass, key: str) -> dict[str, Any]:
         **{field: counts.get(category, 0) for field, category in APPROVAL_CATEGORIES.items()},
         "training_period": f"{cls.start_date:%Y-%m-%d}至{cls.end_date:%Y-%m-%d}", "total_hours": cls.total_hours,
     }
+
+
+BLANK_LINE = "＿＿＿＿＿＿＿＿"  # a field the reporting union fills in by hand
 
 
 SIGNIN_CHANNELS = {"wechat": "微信", "telegram": "Telegram", "console": "本地控制台", "paper": "纸质签到表（工作人员补录）"}

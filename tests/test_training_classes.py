@@ -569,6 +569,9 @@ def test_roster_export_laid_out_like_annex4(person, engine) -> None:
     # 2 certified: 1 junior, 1 intermediate, 0 senior; 1 promotion junior->intermediate; 1 woman.
     assert summary[1] == ("本次共有2人取证，其中：1.初级工1人；中级工1人；高级工0人；2.初级工晋升为中级工的有1人，"
                           "中级工晋升为高级工的有0人；3.女职工（农民工）培训取证的有1人。")
+    # The reporting union's contact, written in by hand: not the training unit's head (附件3's 负责人) nor a phone.
+    footer = next(r for r in rows if str(r[0]).startswith("联系人"))
+    assert "赵主任" not in str(footer) and "13800001111" not in str(footer) and "上报时间" in str(footer), footer
 
 
 def test_employment_export_and_rate(person, engine, clock) -> None:
