@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.db import rowcount
@@ -316,6 +317,12 @@ def training_available() -> bool:
     return True
 
 
+def roster_size(*, session: Session, class_id: int) -> int:
+    """How many trainees the roster of a class lists."""
+    _klass, enrolment = _training()
+    return len(list(session.exec(select(enrolment.id).where(enrolment.class_id == class_id))))
+
+
 def class_of_unit(*, session: Session, code: str, unit: str) -> int | None:
     """The id of the class with ``code`` owned by ``unit``, or None."""
     klass, _enrolment = _training()
@@ -324,12 +331,21 @@ def class_of_unit(*, session: Session, code: str, unit: str) -> int | None:
 
 
 def _class_recipients(session: Session, unit: str, spec: dict[str, Any]) -> list[tuple[int, str]]:
-    """Trainees bound to a person in a class of ``unit``."""
+    """Trainees of a class of ``unit`` whose chat is known: bound to a person at their first sign-in in this
+    class, or, not yet, by the same ID number (its keyed hash) bound in another class, where that person proved it."""
     klass, enrolment = _training()
-    stmt = (select(Person.id, Person.locale).join(enrolment, enrolment.person_id == col(Person.id))
-            .join(klass, klass.id == enrolment.class_id)
-            .where(enrolment.class_id == int(spec.get("class_id", 0)), klass.unit == unit))
+    class_id = int(spec.get("class_id", 0))
+    bound = (select(Person.id, Person.locale).join(enrolment, enrolment.person_id == col(Person.id))
+             .join(klass, klass.id == enrolment.class_id)
+             .where(enrolment.class_id == class_id, klass.unit == unit))
+    elsewhere = aliased(enrolment)
+    by_id_number = (select(Person.id, Person.locale).join(elsewhere, elsewhere.person_id == col(Person.id))
+                    .join(enrolment, enrolment.id_hash == elsewhere.id_hash)
+                    .join(klass, klass.id == enrolment.class_id)
+                    .where(enrolment.class_id == class_id, klass.unit == unit, col(enrolment.person_id).is_(None),
+                           elsewhere.class_id != class_id))
     seen: dict[int, str] = {}
-    for pid, locale in session.exec(stmt.distinct()):
-        seen.setdefault(int(pid or 0), locale)
+    for stmt in (bound, by_id_number):
+        for pid, locale in session.exec(stmt.distinct()):
+            seen.setdefault(int(pid or 0), locale)
     return sorted(seen.items())

@@ -43,6 +43,12 @@ def _subscriber(engine: Engine, user: str, programme: str, prefecture: str = "",
         return p.id or 0
 
 
+def _person_of(s, user_key: str) -> int:  # type: ignore[no-untyped-def]
+    from storage.models import Identity
+
+    return s.exec(select(Identity.person_id).where(Identity.user_key == user_key)).one()
+
+
 def _release(engine: Engine, now: datetime) -> int:
     with session_scope(engine) as s:
         return release_due_broadcasts(session=s, now=now)
@@ -266,4 +272,32 @@ def test_a_class_broadcast_before_any_sign_in_says_why_nobody_would_get_it(perso
     clerk.say(choice="class")
     clerk.say(code)
     clerk.say("明天上午8点开班，请带身份证。")
-    assert "0" in clerk.text and "首次签到后才能收到通知" in clerk.text, clerk.text
+    assert "花名册上的3名学员中，有0名可在此收到通知" in clerk.text and "首次签到" in clerk.text, clerk.text
+
+
+def test_a_class_broadcast_reaches_a_trainee_known_by_the_same_id_number_from_another_class(
+        person, engine: Engine, clock) -> None:  # type: ignore[no-untyped-def]
+    """A trial's trainee, linked by her ID number through an earlier class, got nothing of the new class's notices
+    until she signed in there: the same ID number (its keyed hash) proved in a sign-in is the same trainee."""
+    from tests.test_signin import ALICE, BOB, code_now, setup_class, sign
+    from tests.test_training_classes import UNIT
+
+    first, sid = setup_class(engine)
+    alice = person("alice-twice", locale="en")
+    clock.advance(minutes=2)
+    sign(alice, first, code_now(engine, sid, clock), ALICE[-6:])
+    assert "Signed in" in alice.text, alice.text
+    second, _sid2 = setup_class(engine, roster=(("爱丽丝", ALICE), ("鲍勃", BOB)))
+    clerk = person("bc-second", clerk=UNIT)
+    clerk.say("群发通知")
+    clerk.say(choice="new")
+    clerk.say(choice="class")
+    clerk.say(second)
+    clerk.say("下周一开班，请带身份证。")
+    assert "花名册上的2名学员中，有1名可在此收到通知" in clerk.text, clerk.text
+    clerk.say(choice="now")
+    assert _release(engine, clerk.clock.now.astimezone(UTC)) == 1
+    with session_scope(engine) as s:
+        sent = s.exec(select(OutboxMessage).where(OutboxMessage.broadcast_id.is_not(None))).all()  # type: ignore[union-attr]
+        assert [m.person_id for m in sent] == [_person_of(s, "alice-twice")], [m.body for m in sent]
+    assert "下周一开班" in sent[0].body

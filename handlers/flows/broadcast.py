@@ -207,12 +207,14 @@ def _ask_preview(ctx: Ctx) -> Reply:
     assert b is not None
     count = broadcasts.recipient_count(session=ctx.session, unit=b.unit, segment=json.loads(b.segment))
     lines = [_("Preview of broadcast #{id} — {count} recipients:", id=b.id, count=count), "", b.text, ""]
+    roster = broadcasts.roster_size(session=ctx.session, segment=json.loads(b.segment))
     if count == 0:
         lines.append(_("Nobody matches these recipients yet: sent now, it would reach no one."))
-        if json.loads(b.segment).get("kind") == "class":
-            # A roster line reaches a trainee's chat only once their first sign-in binds it to the account.
-            lines.append(_("A trainee on the roster is reached here only after their first sign-in in this chat; "
-                           "before the class starts, send the notice through the training unit."))
+    if roster is not None and count < roster:
+        # A roster line reaches a trainee's chat once a sign-in (in this class or another) proved the ID number.
+        lines.append(_("{count} of the {roster} trainees on the roster can be reached here: a trainee's chat is "
+                       "known from their first sign-in, in this class or an earlier one. Send the others the "
+                       "notice through the training unit.", count=count, roster=roster))
     if b.relevant_until:
         lines.append(_("Relevant until {when}; after that it will not be sent.", when=_local(ctx, b.relevant_until)))
     return choices_reply("\n".join(lines), [

@@ -202,6 +202,13 @@ def recipient_count(*, session: Session, unit: str, segment: dict[str, Any]) -> 
         return 0
 
 
+def roster_size(*, session: Session, segment: dict[str, Any]) -> int | None:
+    """The number of trainees on the roster of a class segment (None for other segments)."""
+    if segment.get("kind") != "class" or not rc.training_available():
+        return None
+    return rc.roster_size(session=session, class_id=int(segment.get("class_id", 0)))
+
+
 def check_text(text: str) -> str:
     text = text.strip()
     if not 2 <= len(text) <= MAX_TEXT:
