@@ -26,6 +26,7 @@ from knowledge.text import N_
 MEASURE = "training"
 SOON_DAYS = 14  # a deadline this close is "due soon" even before its window opens
 LATE_DAYS = 31  # how long a missed deadline is still reported as overdue
+AHEAD_DAYS = 62  # deadlines this far off are named as coming next (附件6 by 31 January, seen in December)
 REMINDER_OFFSETS = (7, 1, 0)  # days before a deadline when reminders go out (plus the opening day)
 
 
@@ -126,6 +127,15 @@ def dated_tasks() -> tuple[Task, ...]:
 
 def undated_tasks() -> tuple[Task, ...]:
     return tuple(t for t in TASKS if not t.due)
+
+
+def coming_items(today: date) -> list[CalendarItem]:
+    """Deadlines within :data:`AHEAD_DAYS` not yet due now or soon (:func:`due_items`): the next ones to plan for,
+    nearest first. Not what the province does (``expect``)."""
+    now = {i.key for i in due_items(today)}
+    out = [item for task in dated_tasks() if task.kind != "expect"
+           and (item := _next(task, today)).key not in now and item.days_left <= AHEAD_DAYS]
+    return sorted(out, key=lambda i: (i.due, i.key))
 
 
 def due_items(today: date) -> list[CalendarItem]:

@@ -266,6 +266,27 @@ def test_calendar_due_and_late(today: date, due: dict[str, int], late: dict[str,
     assert keys(cal.overdue(today, set())) == late
 
 
+@pytest.mark.parametrize(("today", "coming"), [
+    (date(2026, 12, 2), {"employment_stats": 60}),  # 第二十二条's 附件6, by 31 January: seen in December
+    (date(2026, 12, 31), {"employment_stats": 31}),
+    (date(2027, 1, 5), {}),  # its window is open: due now
+    (date(2026, 10, 1), {"survey": 60}),  # the survey's window (November) and the plan's deadline ahead
+    (date(2026, 6, 15), {}),
+])
+def test_the_calendar_names_the_next_deadlines_before_they_open(today: date, coming: dict[str, int]) -> None:
+    assert keys(cal.coming_items(today)) == coming
+    assert not set(coming) & set(keys(cal.due_items(today)))
+
+
+def test_the_calendar_reply_in_december_names_the_employment_statistics(person) -> None:  # type: ignore[no-untyped-def]
+    """A trial's clerk asked in December what was due: 附件6 (31 January, 第二十二条) was not said."""
+    clerk = person("cal-dec")
+    clerk.clock.now = clerk.clock.now.replace(year=2026, month=12, day=2, hour=10)
+    clerk.say("培训时间节点")
+    assert "接下来" in clerk.text and "附件6" in clerk.text and "2027-01-31" in clerk.text, clerk.text
+    assert any(c.article == 22 for r in clerk.replies for c in r.citations)
+
+
 def test_done_tasks_are_not_late() -> None:
     today = date(2026, 12, 11)
     assert keys(cal.overdue(today, {"plan", "survey@2026-11-30"})) == {"summary": -1}

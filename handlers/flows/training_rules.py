@@ -231,9 +231,12 @@ def calendar_reply(ctx: Ctx, today: date) -> Reply:
     if late:
         lines.append(_("Late unless already done:"))
         lines += [f"• {_(i.task.title)} — {_when(ctx, i)}" for i in late]
+    if coming := cal.coming_items(today):
+        lines.append(_("Coming next:"))
+        lines += [f"• {_(i.task.title)} — {_when(ctx, i)}" for i in coming]
     lines.append(_("Whenever the occasion arises:"))
     lines += [f"• {_(t.title)}" for t in cal.undated_tasks()]
-    refs = [i.ref for i in due + late] + [t.ref for t in cal.undated_tasks()]
+    refs = [i.ref for i in due + late + coming] + [t.ref for t in cal.undated_tasks()]
     return Reply(text="\n".join(lines), citations=citations(ctx.locale, refs))
 
 
