@@ -705,6 +705,24 @@ def test_a_clerk_gets_the_approval_form_from_the_class_menu(person, engine, loca
     assert "x:approval" in clerk.choice_values()  # back at the class menu
 
 
+@pytest.mark.parametrize(("typed", "name"), [("导出附件3", "附件3-培训班审批表"), ("export annex 4", "附件4-实名制汇总表")])
+def test_a_class_paper_asked_for_at_the_top_level_is_given(person, engine, typed: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A trial's clerk typed `导出附件3` at the main menu and got only the class desk: with one class, its paper at
+    once; with two, the class is asked, then the paper comes."""
+    code = _class(engine, approved=False)
+    clerk = person(f"top-{len(typed)}", clerk=UNIT)
+    clerk.say(typed)
+    assert clerk.replies[0].attachments and clerk.replies[0].attachments[0].filename.startswith(name), clerk.text
+    assert code in clerk.replies[0].attachments[0].filename
+    other = _class(engine)
+    again = person(f"top2-{len(typed)}", clerk=UNIT)
+    again.say(typed)
+    assert not any(r.attachments for r in again.replies) and f"c:{other}" in again.choice_values(), again.text
+    again.say(choice=f"c:{other}")
+    assert again.replies[0].attachments[0].filename.startswith(name) and other in \
+        again.replies[0].attachments[0].filename, again.text
+
+
 def test_the_other_exports_are_asked_for_by_their_annex_too_and_an_approved_class_is_not_told_to_record_it(  # type: ignore[no-untyped-def]
         person, engine) -> None:
     code = _class(engine)

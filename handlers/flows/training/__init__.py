@@ -84,6 +84,26 @@ from storage import repo_training as repo
 __all__ = ["FLOWS", "FORM", "TRAINING_CLERK"]
 
 
+def _enter(ctx: Ctx) -> Outcome | None:
+    """The desk opened by asking for a class's paper at the top level ("导出附件3", "export annex 4"): that paper,
+    of the unit's one class at once, or of the class picked next."""
+    if (refused := enter_clerk(ctx)) is not None:
+        return refused
+    wanted = typed_export(ctx.incoming.text) if ctx.incoming.text else None
+    if wanted is None:
+        return None
+    classes = repo.classes_of_unit(session=ctx.session, unit=ctx.clerk_unit)
+    if len(classes) == 1:
+        ctx.slots(ClassSlots).code = classes[0].code
+        return goto("act", _class_reply(ctx, wanted))
+    if classes:
+        ctx.data[EXPORT_NEXT] = wanted
+    return None
+
+
+EXPORT_NEXT = "export_next"  # the export asked for before the class was picked
+
+
 def _ask_pick(ctx: Ctx) -> Reply:
     classes = repo.classes_of_unit(session=ctx.session, unit=ctx.clerk_unit)
     kept = kept_form(ctx)
@@ -106,6 +126,8 @@ def _on_pick(ctx: Ctx, answer: Answer) -> Outcome:
         return resume(ctx)
     ctx.slots(ClassSlots).code = answer.value[2:] if answer.value else answer.text.strip().upper()
     my_class(ctx)
+    if wanted := ctx.data.pop(EXPORT_NEXT, None):
+        return goto("act", _class_reply(ctx, str(wanted)))
     return goto("act")
 
 
@@ -230,7 +252,7 @@ def _ask_approve(ctx: Ctx) -> Reply:
 ACT_TO = ("pick", *STATES_OF.values(), *PICK_SESSION.values(), *(f"flow:{f}" for f in SUB_FLOWS.values()))
 
 TRAINING_CLERK = Flow(
-    name="training_classes", title=N_("Training classes (clerks)"), start="pick", enter=enter_clerk, enter_to=(),
+    name="training_classes", title=N_("Training classes (clerks)"), start="pick", enter=_enter, enter_to=("act",),
     roles=CLERKS, menu_order=60, park=park,
     commands=("培训班管理", "培训班", "/classes", "training classes", "manage classes", "班级管理", "登记培训班", "登记新培训班",
               "新建培训班", "register a training class", "register a class"),
