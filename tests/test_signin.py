@@ -508,6 +508,17 @@ def test_no_smartphone_at_a_step_is_told_the_sheet_in_its_language(person, engin
     assert "KM2603" not in t.text  # not asked for a code again
 
 
+@pytest.mark.parametrize(("text", "said"), [("签到码在哪点看", "投屏显示"), ("班级编号在哪里看", "开班通知上"),
+                                           ("where do I find the sign-in code?", "the teacher projects"),
+                                           ("签到码看不到咋个办", "跟班管理的工作人员")])
+def test_where_the_codes_are_is_told_with_the_sign_in_one_tap_away(person, text: str, said: str) -> None:
+    """A trial's trainee asked where the sign-in code is: "没有找到相关规定". It is how signing in works here."""
+    t = person(f"where-{len(text)}")
+    t.say(text)
+    assert said in t.text and t.last.citations[0].article == 19, t.text
+    assert "flow:signin" in t.choice_values()
+
+
 def test_id_tails_cannot_be_guessed_from_one_account(person, engine, clock) -> None:
     """Six characters are not to be guessed, nor another trainee's tried: after five ID numbers that match
     nobody in a day, an account is told to ask the head teacher, even for a right one; each failure is audited

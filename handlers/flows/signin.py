@@ -36,7 +36,7 @@ from handlers.services.signin_codes import (
     session_label,
     signin_window,
 )
-from handlers.types import Citation, Reply
+from handlers.types import Choice, Citation, Reply
 from storage import repo_training as repo
 from storage.models_training import ClassSession, Enrolment, TrainingClass
 
@@ -101,9 +101,21 @@ def _codes_in(ctx: Ctx, text: str) -> tuple[TrainingClass | None, str | None]:
     return None, None
 
 
+# Where the codes are found ("签到码在哪点看", "where do I find the sign-in code"): not in the measures, but how
+# signing in works here.
+_WHERE_CODE = re.compile(r"(?:签到码|签到的码|签到二维码|班级编号|班级代码)[^，,。？?]{0,6}(?:哪|找不到|看不到|没看到|怎么看|咋个?看)|"
+                         r"(?:哪|怎么|咋个?)[^，,。？?]{0,6}(?:看|找|拿|要)[^，,。？?]{0,3}(?:签到码|班级编号)|"
+                         r"\b(?:where|how)\b[^.?!]{0,30}\b(?:sign-?in|check-?in|class) code\b|"
+                         r"\b(?:sign-?in|check-?in|class) code\b[^.?!]{0,20}\bwhere\b", re.IGNORECASE)
+
+
 def said(ctx: Ctx, text: str) -> str | None:
     """"signin" for a message that asks to sign in and carries a class's code, with the class (and the sign-in
-    code, when typed too) put in ``ctx.data`` for the flow's entry; None otherwise."""
+    code, when typed too) put in ``ctx.data`` for the flow's entry; or one that asks where the codes are found;
+    None otherwise."""
+    if _WHERE_CODE.search(text) and not _codes_in(ctx, text)[0]:
+        ctx.data = {"where_code": _asked_in(text, ctx.locale)}
+        return SIGNIN.name
     if not _SIGNIN_SAID.search(text):
         return None
     # "帮我妈签个到 她不会用手机": a sign-in is the trainee's own; "我莫得智能手机咋个签到": the class's staff sign
@@ -289,7 +301,20 @@ def _another_or_no_phone(ctx: Ctx, text: str) -> Outcome | None:
     return None
 
 
+def _where_the_codes_are(ctx: Ctx, locale: str) -> Outcome:
+    if locale != ctx.locale:
+        ctx.locale, ctx._ = locale, translator(locale)
+    return finish(Reply(text=ctx._(
+        "The class code (for example KM2603) is on your enrolment notice. The 6-character sign-in code is shown "
+        "in class during each session, on the screen the teacher projects with its QR code; it changes every few "
+        "minutes, so it is typed or scanned there. During the session type '签到' and enter both. No code? Ask "
+        "the staff who follow your class: they can record you on the sign-in sheet."), citations=(cite(ctx, 19),),
+        choices=(Choice("flow:signin", ctx._("Sign in to my class now")),)))
+
+
 def _enter_signin(ctx: Ctx) -> Outcome | None:
+    if locale := ctx.data.pop("where_code", ""):
+        return _where_the_codes_are(ctx, str(locale))
     if locale := ctx.data.pop("for_other", ""):
         return _own_phone(ctx, locale if isinstance(locale, str) else ctx.locale)
     if "said_class" in ctx.data:  # see said()
