@@ -535,3 +535,21 @@ def test_yunnan_question_words_are_read_as_mandarin() -> None:
     assert mandarin("不能评") == "不能评" and mandarin("要不要交钱") == "要不要交钱"  # a 不 inside is kept
     first = [(h.measure, h.article) for h in (search("云岭工匠咋个报").hits[0], search("云岭工匠怎么报").hits[0])]
     assert first == [("craftsman", 9)] * 2
+
+
+def test_more_yunnan_words_are_read_as_mandarin() -> None:
+    """A trial's dialect: "啥子" is "什么", "哪阵子" "什么时候", "哪点" "哪里", and "好多" asked ("补贴好多", "要好多人")
+    "多少" -- not "好多人都说" (a lot of people)."""
+    from knowledge.search.text import mandarin
+
+    assert mandarin("举荐人要啥子条件") == "举荐人要什么条件" and mandarin("我哪阵子能拿到证") == "我什么时候能拿到证"
+    assert mandarin("签到码在哪点看") == "签到码在哪里看"
+    assert mandarin("补贴好多") == "补贴多少" and mandarin("要好多人才能开班") == "要多少人才能开班"
+    assert mandarin("好多人都说能评") == "好多人都说能评"
+
+
+def test_referral_names_the_craftsman_programme() -> None:
+    """举荐 and 自荐 are in the craftsman measure only (第九条): "举荐人要啥子条件" was declined, then asked which
+    programme."""
+    found = search("举荐人要啥子条件")
+    assert found.named == ("craftsman",) and not found.abstained and found.hits[0].measure == "craftsman"

@@ -23,9 +23,14 @@ _FUNCTION_CHARS = frozenset("的了是在和与要会能都还就吗呢吧啊呀
 
 # Yunnan (Southwestern Mandarin) question words as the measures' Mandarin has them: "咋个报" asks "怎么报", "哪样"
 # is "什么", "好多钱" is "多少钱", "莫得/没得" is "没有", and a yes/no question ends in "不" ("能评不": "能评吗").
-_DIALECT = re.compile(r"咋个|咋样|咋|哪样|好多钱|莫得|没得|(?<=[\u4e00-\u9fff])不(?=[\s?？。!！]*$)")
+# Also "啥子" is "什么", "哪阵子" is "什么时候", "哪点" is "哪里", and "好多" asked ("补贴好多", "要好多人") is "多少"
+# (not "好多人都说", a lot of people).
+_DIALECT = re.compile(r"咋个|咋样|咋|哪样|好多钱|莫得|没得|啥子|哪阵子|哪阵|哪点|"
+                      r"(?<=[要有给补发拿是])好多|好多(?=[\s?？。!！啊嘛呢噻哦]*$)|"
+                      r"(?<=[\u4e00-\u9fff])不(?=[\s?？。!！]*$)")
 _MANDARIN = {"咋个": "怎么", "咋样": "怎样", "咋": "怎么", "哪样": "什么", "好多钱": "多少钱", "莫得": "没有",
-             "没得": "没有", "不": "吗"}
+             "没得": "没有", "啥子": "什么", "哪阵子": "什么时候", "哪阵": "什么时候", "哪点": "哪里", "好多": "多少",
+             "不": "吗"}
 
 
 def mandarin(text: str) -> str:
