@@ -1091,3 +1091,26 @@ def test_a_session_takes_dates_and_times_as_people_say_them(person, engine, loca
     clerk.say(times)
     clerk.say("-")
     assert added in clerk.text, clerk.text
+
+
+def test_an_english_class_form_reads_the_level_and_notes_the_chinese_print(person, engine) -> None:  # type: ignore[no-untyped-def]
+    """A trial's English-speaking clerk typed "intermediate" (stored as such on the Chinese 附件3) and English names:
+    the level is the form's 中级工, and the review says the forms are printed in Chinese."""
+    clerk = person("bob-en-form", clerk=UNIT, locale="en")
+    clerk.say("Manage training classes")
+    clerk.say(choice="new")
+    clerk.say(choice="upgrade")
+    for typed in ("Kunming Technician College", "1 Qingnian Road", "Workshop 3", "Li Ming", "13987654321",
+                  "Wang Fang", "13987654322", "Electrician", "Intermediate level", "20 10", "30", "0", "0", "0", "0",
+                  "2026-12-07", "2026-12-25", "40"):
+        clerk.say(typed)
+    assert "Trade and level: Electrician, 中级工" in clerk.text, clerk.text
+    assert "printed in Chinese" in clerk.text
+    zh = person("bob-zh-form", clerk=UNIT)
+    zh.say("培训班管理")
+    zh.say(choice="new")
+    zh.say(choice="upgrade")
+    for typed in ("昆明市职业技能培训中心", "昆明市盘龙区", "3号车间", "李明", "13987654321", "王芳", "13987654322", "电工",
+                  "中级工", "20 10", "30", "0", "0", "0", "0", "2026-12-07", "2026-12-25", "40"):
+        zh.say(typed)
+    assert "中级工" in zh.text and "英文" not in zh.text, zh.text

@@ -127,14 +127,32 @@ def _sexes(ctx: Ctx, answer: Answer) -> Any:
     return [int(n) for n in numbers]
 
 
+# A level typed in English ("intermediate") is the form's Chinese word: 附件3 is printed in Chinese.
+ENGLISH_LEVELS = {"entry": "初级工", "entry level": "初级工", "junior": "初级工", "beginner": "初级工", "basic": "初级工",
+                  "grade 5": "初级工", "intermediate": "中级工", "middle": "中级工", "grade 4": "中级工",
+                  "advanced": "高级工", "senior worker": "高级工", "senior": "高级工", "grade 3": "高级工",
+                  "technician": "技师", "grade 2": "技师", "senior technician": "高级技师", "grade 1": "高级技师",
+                  "special vocational skill": "专项职业能力", "special skill": "专项职业能力",
+                  "training completed": "培训合格", "completion": "培训合格", "certificate of completion": "培训合格"}
+
+
 def _level(ctx: Ctx, answer: Answer) -> Any:
-    """An offered level, or one typed; a question typed here ("这个培训最少要几天？") is no level (the router answers
-    it when the measures do, and the field is asked again)."""
+    """An offered level, one typed in English read as the form's Chinese word, or one typed; a question typed here
+    ("这个培训最少要几天？") is no level (the router answers it when the measures do, and the field is asked again)."""
     if answer.value:
         return answer.value
     if reads_as_question(answer.text):
         raise Invalid(ctx._(NOT_AN_ANSWER))
+    typed = " ".join(re.sub(r"[^a-z0-9 ]", " ", answer.text.lower()).replace("level", " ").split())
+    if typed in ENGLISH_LEVELS or (typed := typed.removesuffix(" worker")) in ENGLISH_LEVELS:
+        return ENGLISH_LEVELS[typed]
     return answer.text.strip()[:30]
+
+
+# Answers printed on the Chinese form that hold English words (phones and dates aside): the review says so.
+_LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+PRINTED_TEXT = ("training_unit", "training_unit_address", "class_address", "responsible_person", "head_teacher",
+                "trade", "level")
 
 
 PARSERS = {"project": _project, "level": _level, "sexes": _sexes,
@@ -230,6 +248,10 @@ def ask_confirm(ctx: Ctx) -> Reply:
     hard = [p for p in problems if refuses(p)]
     soft = [p for p in problems if not refuses(p)]
     lines = [_("Please check the class:"), *summary_lines(_, form)]
+    if any(_LATIN_WORD.search(str(form.get(key) or "")) for key in PRINTED_TEXT):
+        lines.append(_("Note: some answers are in English, and the approval form (Annex 3) and the roster "
+                       "(Annex 4) are printed in Chinese as filed; change them to Chinese if the approving union "
+                       "needs it (“Change another answer”)."))
     citations: list[Citation] = []
     options = []
     for mark, heading, shown in (("✗", _("It cannot be registered yet:"), hard),
