@@ -12,7 +12,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from docx import Document
@@ -25,7 +25,8 @@ from openpyxl import Workbook
 
 from handlers.forms import CONTRIB, LEAD, SKILL, field_of, typed_in_english
 from handlers.xlsx_print import print_ready
-from knowledge.loader import measure
+from knowledge.idcard import id_age
+from knowledge.loader import annex, measure
 from knowledge.models import Annex
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -346,6 +347,47 @@ def approval_docx(values: Mapping[str, Any]) -> bytes:
     return _bytes(doc)
 
 
+# -- 附件1 of the craftsman measure: the union's recommendation letter (推荐承诺书, 第十条) --------------------------
+LETTER_COLUMNS = (1.3, 2.6, 1.4, 5.6, 6.1)  # cm: 序号, 姓名, 年龄, 工作单位, 推荐理由 (17 cm)
+_RECEIVED = ("工会逐级推荐", "行业协会推荐", "专业人士举荐", "个人自荐")  # 第九条's ways, in the letter's order
+
+
+def recommendation_letter_docx(unit: str, forms: Sequence[Mapping[str, Any]], today: date) -> bytes:
+    """附件1 云岭工匠推荐承诺书 of ``unit`` from the craftsman forms filed with it (their answers): the letter's text
+    as printed, the applications received counted by way of application (第九条) as of ``today``, and one row per
+    applicant (name, age from the ID number, unit); what the union decides after its 初审 (the experts, whom it
+    recommends and why, the session number, its seal and date) is left blank to fill in."""
+    a = annex("craftsman", 1)
+    body = list(a.body)
+    counts = [sum(f.get("declaration_channel") == way for f in forms) for way in _RECEIVED]
+    received = body[1].replace("____年____月____日", f"{today.year}年{today.month}月{today.day}日", 1)
+    for figure in (len(forms), *counts):  # 共收到…__份, then each way's ____份 / __份, in the printed order
+        received = re.sub(r"_{2,}(?=份)", str(figure), received, count=1)
+    doc = _form(a.printed_title or a.title)
+    doc.add_paragraph(body[0])
+    for text in (received, *body[2:4]):
+        para = doc.add_paragraph(text)
+        para.paragraph_format.first_line_indent = Pt(24)
+    rows = [[T(column) for column in a.columns]]
+    for n, f in enumerate(forms, start=1):
+        age = id_age(str(f.get("id_number") or ""), today)
+        rows.append([T(str(n)), T(text_of(f.get("name"))), T("" if age is None else str(age)),
+                     T(text_of(f.get("employer"))), T("")])
+    table = doc.add_table(rows=len(rows), cols=len(a.columns))
+    table.style = "Table Grid"
+    _fixed(table, LETTER_COLUMNS)
+    for r, row in enumerate(rows):
+        for c, item in enumerate(row):
+            _fill(table.cell(r, c), item, LETTER_COLUMNS[c])
+    for text in body[4:]:
+        printed = text.replace("××工会", unit) if text.startswith("××工会") else \
+            text.replace("××年×月×日", "______年____月____日")  # the union dates it when it seals it
+        para = doc.add_paragraph(printed)
+        if text.startswith("××"):
+            para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return _bytes(doc)
+
+
 def _notes(doc: Any, notes: Sequence[str]) -> None:
     """Print the notes as on the form: the common prefix (填报要求：/注：) once, then the items."""
     if not notes:
@@ -383,9 +425,16 @@ def filename(programme: str, answers: dict[str, Any], draft_id: int) -> str:
     return f"{application_annex(programme).title}-{safe}-{draft_id}.docx"
 
 
-def build_export(forms: Iterable[tuple[int, str, dict[str, Any], datetime | None]], unit: str) -> bytes:
+def letter_filename(unit: str) -> str:
+    return f"附件1-{annex('craftsman', 1).title}-{unit}.docx"
+
+
+def build_export(forms: Iterable[tuple[int, str, dict[str, Any], datetime | None]], unit: str,
+                 today: date | None = None) -> bytes:
     """A zip with one .docx per form (what the union prints, stamps and passes up) and ``汇总.xlsx``
-    listing them. ``forms`` yields (draft id, programme, answers, submitted at)."""
+    listing them; with ``today``, and craftsman forms among them, the union's 附件1 推荐承诺书 too
+    (:func:`recommendation_letter_docx`). ``forms`` yields (draft id, programme, answers, submitted at)."""
+    craftsmen: list[dict[str, Any]] = []
     book = Workbook()
     sheet = book.active
     sheet.title = "汇总"
@@ -395,6 +444,8 @@ def build_export(forms: Iterable[tuple[int, str, dict[str, Any], datetime | None
         for draft_id, programme, answers, submitted in forms:
             name = filename(programme, answers, draft_id)
             zf.writestr(name, build_docx(programme, answers))
+            if programme == "craftsman":
+                craftsmen.append(answers)
             who = answers.get("name") if programme == "craftsman" else answers.get("unit_name")
             sheet.append([draft_id, application_annex(programme).title, text_of(who), text_of(answers.get("employer")),
                           text_of(answers.get("mobile")), submitted.strftime("%Y-%m-%d %H:%M") if submitted else "",
@@ -403,4 +454,6 @@ def build_export(forms: Iterable[tuple[int, str, dict[str, Any], datetime | None
         sheet_bytes = io.BytesIO()
         book.save(sheet_bytes)
         zf.writestr(f"汇总-{unit}.xlsx", sheet_bytes.getvalue())
+        if craftsmen and today is not None:
+            zf.writestr(letter_filename(unit), recommendation_letter_docx(unit, craftsmen, today))
     return out.getvalue()

@@ -39,6 +39,15 @@ def id_problem(raw: str, *, today: date | None = None) -> str | None:
     return None
 
 
+def id_age(value: str, today: date) -> int | None:
+    """Full years on ``today`` of the holder of a valid ID number (its digits 7-14 are the birth date)."""
+    if id_problem(value, today=today) is not None:
+        return None
+    n = normalize_id(value)
+    born = date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 def id_sex(value: str) -> str:
     """'男' or '女' from the 17th digit."""
     return "男" if int(normalize_id(value)[16]) % 2 else "女"

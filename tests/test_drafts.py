@@ -423,8 +423,18 @@ def test_clerk_exports_the_forms_of_their_union(person, engine) -> None:  # type
     assert bundle.mime == ZIP_MIME and "1" in clerk.text and "昆明市总工会" in clerk.text
     with zipfile.ZipFile(io.BytesIO(bundle.data)) as zf:
         names = zf.namelist()
-        forms = [n for n in names if n.endswith(".docx")]
+        forms = [n for n in names if n.endswith(".docx") and not n.startswith("附件1")]
         assert len(forms) == 1 and "张三" in forms[0]
+        # The union's 附件1: the applications received by way (张三: 个人自荐), each applicant with the age of
+        # the ID number (born 1985-03-17: 40 on 2026-03-02, the birthday not yet come); the union's own decisions left blank.
+        letter = docx.Document(io.BytesIO(zf.read("附件1-云岭工匠推荐承诺书-昆明市总工会.docx")))
+        text = "\n".join(p.text for p in letter.paragraphs)
+        assert "共收到云岭工匠申报材料1份。其中，逐级推荐的有0份，行业（学会）推荐的有0份，专业人士举荐的有0份，自荐的有1份" \
+            in text, text
+        assert "拟推荐以下____名人选" in text and "昆明市总工会（盖章）" in text and "第____届" in text
+        rows_of_letter = [[c.text for c in r.cells] for r in letter.tables[0].rows]
+        assert rows_of_letter == [["序号", "姓名", "年龄", "工作单位", "推荐理由"],
+                                  ["1", "张三", "40", CRAFTSMAN["工作单位"], ""]], rows_of_letter
         document = docx.Document(io.BytesIO(zf.read(forms[0])))
         assert value_after(document, "身份证号") == ID  # in full for the clerk of the union it is filed with
         (sheet_name,) = [n for n in names if n.endswith(".xlsx")]

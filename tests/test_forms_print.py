@@ -13,11 +13,12 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from handlers.forms_docx import approval_docx, build_docx
+from handlers.forms_docx import approval_docx, build_docx, recommendation_letter_docx
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
@@ -37,6 +38,7 @@ CRAFTSMAN = {
     "design_patents": 0, "teaching_channel": ["带徒", "培训"], "teaching_scope": ["本单位"],
     "contribution_scope": "本省", "brief_deeds": BRIEF, "honours": "2019年云南省技术能手；2021年全国五一劳动奖章",
 }
+VALID_ID = "530102198503170027"  # its check digit right (CRAFTSMAN's is not: the forms print what was typed)
 TEAM = {
     "unit_name": "云南某电力公司王五职工创新工作室", "employer": "云南某电力有限责任公司", "leader": "王五",
     "contact_person": "赵六", "phone": "0871-63123456", "mobile": "13987654321",
@@ -99,6 +101,9 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, li
         "studio": build_docx("studio", TEAM),
         "station": build_docx("station", {**TEAM, "deeds": "工作站事迹。" * 30}),
         "approval": approval_docx(APPROVAL),
+        "letter": recommendation_letter_docx("红河哈尼族彝族自治州总工会", [
+            {**CRAFTSMAN, "id_number": VALID_ID}, {**CRAFTSMAN, "name": "李四", "declaration_channel": "工会逐级推荐",
+                        "employer": "云南某矿业集团股份有限公司大红山铜矿选矿厂"}] * 4, date(2026, 12, 2)),
     })
 
 
@@ -110,7 +115,7 @@ def _on_one_line(pages: list[str], value: str) -> bool:
     return any(value in line for page in pages for line in _squashed(page))
 
 
-@pytest.mark.parametrize("name", ["craftsman", "craftsman_deeds", "studio", "station", "approval"])
+@pytest.mark.parametrize("name", ["craftsman", "craftsman_deeds", "studio", "station", "approval", "letter"])
 def test_a4_pages(printed, name: str) -> None:  # type: ignore[no-untyped-def]
     size, _pages = printed[name]
     assert "(A4)" in size, size
@@ -163,3 +168,18 @@ def test_the_class_approval_form_fits_one_page_with_both_reviewing_boxes(printed
     assert text.index("县（市、区）") < text.index("州（市）或省级") < text.index("备注：若属省级产业")
     for value in APPROVAL_LINES:
         assert _on_one_line(pages, value), value
+
+
+def test_the_recommendation_letter_prints_on_one_page_as_the_annex_reads(printed) -> None:  # type: ignore[no-untyped-def]
+    """附件1 of the craftsman measure with eight applicants: one A4 page, the letter's sentences in order with the
+    counts filled, each applicant's row on one line (age from the ID number), the union's seal line last."""
+    _size, pages = printed["letter"]
+    assert len(pages) == 1, [p[:200] for p in pages]
+    text = "".join(_squashed(pages[0]))
+    assert text.startswith("云南省第____届云岭工匠推荐承诺书云南省总工会：")
+    assert "截至2026年12月2日，共收到云岭工匠申报材料8份。其中，逐级推荐的有4份，行业（学会）推荐的有0份，专业人士举荐的有0份，自荐的有4份" \
+        in text
+    assert text.index("对__份申报材料进行了初审") < text.index("序号姓名年龄工作单位推荐理由") < \
+        text.index("我们承诺") < text.index("红河哈尼族彝族自治州总工会（盖章）")
+    assert _on_one_line(pages, "张三丰41云南某机械设备制造有限公司")  # born 1985-03-17: 41 on 2 December 2026
+    assert text.count("李四") == 4 and "选矿厂" in text  # a long unit wraps in its box; no valid ID number, no age

@@ -1114,3 +1114,12 @@ def test_an_english_class_form_reads_the_level_and_notes_the_chinese_print(perso
                   "中级工", "20 10", "30", "0", "0", "0", "0", "2026-12-07", "2026-12-25", "40"):
         zh.say(typed)
     assert "中级工" in zh.text and "英文" not in zh.text, zh.text
+
+
+def test_the_age_of_an_id_number_is_in_full_years() -> None:
+    from knowledge.idcard import id_age
+
+    born = make_id(7, born="19900307")
+    assert [id_age(born, day) for day in (date(2026, 3, 6), date(2026, 3, 7), date(2026, 12, 2))] == [35, 36, 36]
+    assert id_age(born[:-1] + ("0" if born[-1] != "0" else "1"), date(2026, 12, 2)) is None  # a wrong check digit
+    assert id_age("", date(2026, 12, 2)) is None
