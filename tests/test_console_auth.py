@@ -196,6 +196,26 @@ def test_another_units_records_are_404_and_the_province_sees_all(desk, person, e
     assert f"#{ids['case_qj']} " in province.get("/console/cases").text
 
 
+def test_a_case_at_the_federations_stages_is_followed_not_changed_by_a_city_clerk(desk, person, engine) -> None:  # type: ignore[no-untyped-def]
+    """From the 复审 on (第十一条), the case page of a 昆明市 clerk shows the case and why, with no move, change or
+    reopen form; the provincial clerk's page has them."""
+    from storage.models_cases import Case
+
+    li, web, ids = desk
+    with Session(engine) as s:
+        case = s.get(Case, ids["case_km"])
+        assert case is not None
+        case.stage = "review"
+        s.add(case)
+        s.commit()
+    page = signed_in(web, li).get(f"/console/cases/{ids['case_km']}").text
+    assert "由省总工会领导小组办公室登记" in page and "/move" not in page and "/change" not in page, page
+    sun = person("sun", clerk=PROVINCE)
+    sun.d.settings = replace(sun.d.settings, public_url=PUBLIC)
+    theirs = signed_in(web, sun).get(f"/console/cases/{ids['case_km']}").text
+    assert "/move" in theirs and "/change" in theirs and "推进到：专家评审" in theirs
+
+
 def test_names_and_messages_are_escaped(desk) -> None:  # type: ignore[no-untyped-def]
     li, web, ids = desk
     client = signed_in(web, li)
