@@ -32,7 +32,7 @@ _.do_process_update, _.on_headers_complete, _.on_body, _.on_message_complete, _.
 _.cancel_futures, _.should_exit  # noqa: B018
 _.autofit, _.alignment, _.vertical_alignment, _.keep_with_next, _.height_rule, _.height, _.bold  # noqa: B018
 _.page_height, _.page_width, _.left_margin, _.right_margin, _.top_margin, _.bottom_margin  # noqa: B018
-_.space_after, _.space_before  # noqa: B018
+_.space_after, _.space_before, _.first_line_indent  # noqa: B018
 _.paperSize, _.orientation, _.fitToPage, _.fitToHeight, _.fitToWidth, _.horizontalCentered  # noqa: B018
 _.page_margins, _.print_title_rows  # noqa: B018
 
