@@ -337,12 +337,17 @@ class Router(Menus):
         # ("随便说点什么") read as a question about it. Searched once: the answer to the question as typed below
         # takes this search (a prefetch).
         found = prefetch(text) if programme is not None else None
-        if programme is not None and found is not None and not found.named and not found.abstained:
+        if programme is not None and found is not None and not found.named:
             about = f"{PROGRAMME_NAMES[written_in_english(text)][programme]} {text}"
             # Likely as typed, or unsure only of its programme: "可以自己个人报吗" ranks the station's and the studio's
             # 第十三条 first, and in the studio's check it is the studio's ("随便说点什么吧" under the programme's
-            # name reads as its definition, an article its own search never ranked).
-            if found.likely or _top_of(prefetch(about)) in {(h.measure, h.article) for h in found.hits}:
+            # name reads as its definition, an article its own search never ranked). A question that alone would
+            # be asked "which programme?" ("要带哪些材料": each programme's article offered) takes this
+            # programme's, the one a tap would give; one that offers no programme's ("今天天气怎么样") stays
+            # unanswered.
+            ranked = found.nearby if found.abstained else found.hits
+            if (found.likely and not found.abstained) \
+                    or _top_of(prefetch(about)) in {(h.measure, h.article) for h in ranked}:
                 asked.insert(0, about)
         data = ctx.data
         for question in asked:

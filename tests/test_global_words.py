@@ -89,6 +89,8 @@ def test_a_question_typed_where_options_are_offered_is_answered_and_the_options_
     ("要交什么材料", None, "craftsman", ("craftsman", 10)), ("what documents do I need?", "en", "craftsman", ("craftsman", 10)),
     # unsure of its programme alone (the station's and the studio's 第十三条), the studio's in the studio's check
     ("可以自己个人报吗", None, "studio", ("studio", 13)),
+    # alone, "which programme?" with each programme's article offered: the check's programme's, as a tap gives
+    ("要带哪些材料", None, "craftsman", ("craftsman", 10)),
 ])
 def test_a_question_in_a_programmes_check_that_names_no_programme_is_about_that_programme(
         person, question: str, locale: str | None, flow: str, expected: tuple[str, int]) -> None:
@@ -112,8 +114,9 @@ def test_a_question_ending_in_the_dialects_bu_is_answered_in_a_check(person) -> 
     p.say("我得过全国技术能手 这个算优先不")
     assert [(c.measure, c.article) for c in p.replies[0].citations][:1] == [("craftsman", 7)], p.text
     assert p.last.text == step
-    p.say("随便说点什么吧")
-    assert not any(r.citations for r in p.replies) and p.last.text == step, p.text
+    for chat in ("随便说点什么吧", "今天天气怎么样"):  # (the second offers no programme's article alone)
+        p.say(chat)
+        assert not any(r.citations for r in p.replies) and p.last.text == step, p.text
     q = person("qian2")  # asked with the dialect's 咋个 and 好多钱, no question word of Mandarin
     q.say("我们工作室是州里命名的 才一年 能报省级的不")  # the facts read, and a confirmation asked
     step = q.last.text.splitlines()[-1]  # (after the privacy note of a first message)
