@@ -517,6 +517,10 @@ def test_an_investigation_answers_the_exclusion_question_with_its_own_option() -
     ("工作室被市总命名三年了", "named_level", "prefecture"),
     ("创新工作室是省烟草公司工会命名的", "named_level", "prefecture"),
     ("workstation named by the Qujing Federation of Trade Unions", "named_level", "prefecture"),
+    # the lead's role named before the grade is no grade; a station set up is not one named (as "成立3年了")
+    ("technician workstation: our lead technician is 58 and a senior technician", "skill_grade", "高级技师"),
+    ("technician workstation, team of 7, set up 3 years ago", "named_years", None),
+    ("workstation set up 4 years ago, named by the city 2 years ago", "named_years", 2),
     ("世赛决赛第五名", "contest", Contest("world", None, 5, "final")),
     ("二类赛决赛第一", "contest", Contest(None, "二类", 1, "final")),
     ("拿过省能源局技能比武一等奖", "contest", Contest("provincial", None, 1, None)),

@@ -255,7 +255,9 @@ def _group_numbers(t: str, n: str, group: bool, problems: list[Problem]) -> Kw:
     else:
         named_years = _first(_NAMED_YEARS, n) if group or re.search(r"命名|named", t) else None
     if named_years is None and group:
-        named_years = _first_outside(_NAMED_YEARS_LOOSE, n, r"岁|干了|工作了|从业|old|age|job|trade")
+        # (Nor the years since it was set up: "成立3年了" is not read either; 第十条 counts from the naming.)
+        named_years = _first_outside(_NAMED_YEARS_LOOSE, n, r"岁|干了|工作了|从业|old|age|job|trade|set up|"
+                                     r"established|founded|started|formed|created|opened")
     if named_years is not None and not 0 <= named_years <= YEARS_MAX:
         problems.append(Problem("impossible", ("named_years",), (named_years,)))
         named_years = None

@@ -13,7 +13,8 @@ from knowledge.places import find_roman_places
 _NEG = r"(?:没有|没|无|未|从未|从没|不存在|不是|非|并非|never|no|not|without)"
 _SKILL = (  # most specific first
     ("高级技师", r"高级技师|senior technician"),
-    ("技师", r"(?<!高级)技师(?!工作站|站)|\btechnician\b(?! work ?station)"),  # 技师站: the station, said short
+    # 技师站: the station, said short; "our lead technician is 58": the lead's role, not a grade
+    ("技师", r"(?<!高级)技师(?!工作站|站)|(?<!lead )(?<!chief )(?<!head )\btechnician\b(?! work ?station)"),
     ("高级工", r"高级工(?!程)|senior (?:skilled )?worker"),
     ("中级工", r"中级工(?!程)|intermediate (?:skilled )?worker"),
     ("初级工", r"初级工(?!程)|junior (?:skilled )?worker|entry[- ]level worker"),
