@@ -55,7 +55,8 @@ def test_every_next_step_is_a_flow_anyone_may_open_about_an_article_that_exists_
 
 @pytest.mark.parametrize(("question", "flow", "locale"), [
     ("学员怎么签到啊", "signin", None), ("How do I check in to my training class?", "signin", "en"),
-    ("申报进度在哪里看", "status", None), ("培训什么时候截止", "training_calendar", None),
+    ("申报进度在哪里看", "status", None), ("我的申报初审过了吗", "status", None),
+    ("培训什么时候截止", "training_calendar", None),
     ("what are the deadlines for the training fund", "training_calendar", "en"),
     ("我想订阅培训提醒", "subscribe", None), ("Can you remind me before the deadlines?", "subscribe", "en")])
 def test_a_question_asking_for_what_is_done_here_is_offered_it(person, question: str, flow: str,  # type: ignore[no-untyped-def]
@@ -215,7 +216,9 @@ def test_a_missed_class_is_not_offered_a_sign_in_now(person, text: str) -> None:
 
 @pytest.mark.parametrize(("text", "flow"), [("帮我看看有哪些工单", "tickets"), ("我的待办", "tickets"),
                                             ("我要登记一个培训班", "training_classes"), ("开个新班", "training_classes"),
-                                            ("list my cases", "cases")])
+                                            ("list my cases", "cases"),
+                                            # a clerk recording a case's progress in a trial's words
+                                            ("我要登记一个申报的进度", "cases"), ("张三的云岭工匠申报初审过了", "cases")])
 def test_a_clerks_desk_asked_for_in_a_few_words_opens(person, engine, text: str, flow: str) -> None:  # type: ignore[no-untyped-def]
     """No article is quoted for "我的待办" (the craftsman measure's 第二十七条 was): the desk opens. A worker
     saying the same is not given a clerk's desk."""

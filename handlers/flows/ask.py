@@ -103,7 +103,7 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
                            "专项资金有啥截止", "专项资金的截止", "资金有啥子截止"),
      ("training deadline", "training deadlines", "deadlines for the training", "deadline for the training",
       "deadlines of the training", "training fund deadline", "training fund deadlines")),
-    ("status", ("申报进度", "审核进度", "评审进度", "到哪一步", "办到哪", "申报到哪", "审到哪", "评到哪"),
+    ("status", ("申报进度", "申报的进度", "审核进度", "初审过了吗", "初审过了没", "初审结果", "复审结果", "评审结果", "评审进度", "到哪一步", "办到哪", "申报到哪", "审到哪", "评到哪"),
      ("my application progress", "status of my application", "application status", "where is my application",
       "how is my application", "track my application")),
     # Reminders asked for in one's own words ("我想订阅培训提醒"); stopping them is a global word (own_words).
@@ -117,7 +117,10 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
       "remind students", "notify trainees", "notify the trainees", "delivery report")),
     ("cases", ("申报管理", "案件", "申报状态", "申报的状态", "更新状态", "录入状态", "记录状态", "改状态", "录个案",
                "录入申报", "改到复审", "改到初审", "改到公示", "推进到", "申报列表",
-               "申报改成", "申报改为", "申报改到", "改成已推荐", "改为已推荐"),
+               "申报改成", "申报改为", "申报改到", "改成已推荐", "改为已推荐",
+               # a clerk recording a case's progress ("我要登记一个申报的进度", "张三的申报初审过了")
+               "登记进度", "登记申报", "登记一个申报", "登记一下申报", "更新进度", "更新申报", "录入进度",
+               "初审过了", "初审通过", "通过初审", "通过了初审", "复审通过", "通过复审", "通过了复审"),
      ("case desk", "case", "cases", "case status", "list my cases", "list cases", "my cases",
       # a clerk's "I need to update the status of an application" (not an applicant's "status of my application")
       "update the status", "update status", "update a status", "change the status", "change status",
