@@ -57,6 +57,11 @@ _QUESTION = re.compile(r"[吗呢？?]|几[份个次天年]|多少|怎么|怎样|
 # answers the ones they do, and asks the step again).
 NOT_AN_ANSWER = N_("That reads as a question, so I have not taken it as your answer here, and I found no answer to "
                    "it in the measures ('human' reaches a person). Please answer the question below.")
+# ... and where the measures may answer it but the search is unsure which article does, or ranks another programme's
+# first in a programme's check: no "not in the measures", which would be untrue.
+UNSURE_ASIDE = N_("That reads as a question, so I have not taken it as your answer here. I am not sure which "
+                  "provision answers it: ask it again in other words once this is done, or type 'human' to reach "
+                  "a person. Please answer the question below.")
 
 
 # What cannot stand on a printed form in place of the answer: "同上", "same as above", "不知道".

@@ -31,7 +31,7 @@ from handlers.choices import (
     word_forms,
 )
 from handlers.errors import Invalid
-from handlers.fields import BACK, NOT_AN_ANSWER, SAVE, SKIP, reads_as_question, word_of
+from handlers.fields import BACK, NOT_AN_ANSWER, SAVE, SKIP, UNSURE_ASIDE, reads_as_question, word_of
 from handlers.flow import LANGUAGE_SET, Answer, Ctx, Flow, MenuGroup, Outcome, check_registry
 from handlers.i18n import N_, translator
 from handlers.menus import Menus
@@ -314,14 +314,23 @@ class Router(Menus):
                 # A question on a subject of the measures that they do not answer ("签到要带什么" at the class
                 # code): said so, not met with the step's own complaint as if it were a wrong answer (no retry
                 # counted). ("随便说点什么" names no subject: the step's complaint, as before.)
-                return [Reply(text=_(NOT_AN_ANSWER)), self._ask(ctx, conv, flow, state_name, conv.retries)]
+                return [Reply(text=_(self._not_answered(text))), self._ask(ctx, conv, flow, state_name, conv.retries)]
+            why = _(self._not_answered(text)) if bad.message == _(NOT_AN_ANSWER) else bad.message
             retries = conv.retries + 1
             if retries > state.max_retries:
                 return self.show_menu(ctx, conv, _("{why} We seem to be stuck, so I have stopped this step. You can "
                                                    "start it again from the menu, or type 'human' to reach a person.",
-                                                   why=bad.message))
-            return [Reply(text=bad.message), self._ask(ctx, conv, flow, state_name, retries)]
+                                                   why=why))
+            return [Reply(text=why), self._ask(ctx, conv, flow, state_name, retries)]
         return self._apply(ctx, conv, flow, state_name, outcome, retries=0)
+
+    @staticmethod
+    def _not_answered(text: str) -> str:
+        """What to say of a question typed at a step and not answered aside: not in the measures where the search
+        found nothing, else that it is unsure which provision answers it (it found one, of another programme or
+        not surely)."""
+        found = prefetch(text)
+        return NOT_AN_ANSWER if found is None or found.abstained else UNSURE_ASIDE
 
     def _answered_aside(self, ctx: Ctx, text: str, flow: str) -> list[Reply] | None:
         """A question typed where a step wanted its answer ("培训班最少要办几天" while asked whether one was named
@@ -350,12 +359,16 @@ class Router(Menus):
                     or _top_of(prefetch(about)) in {(h.measure, h.article) for h in ranked}:
                 asked.insert(0, about)
         data = ctx.data
+        # In a programme's check, a question that names none is not answered from another programme's measure
+        # ("批下来以后要干什么" in the studio's check: the workstation's 第六条 ranked first alone).
+        own = programme if found is not None and not found.named else None
         for question in asked:
             try:
                 replies = self.faq(ctx, question)
             finally:
                 ctx.data = data
-            if any(r.citations for r in replies):
+            cited = [c.measure for r in replies for c in r.citations]
+            if cited and own in (None, cited[0]):
                 return [_without_choices(r) for r in replies]
         return None
 

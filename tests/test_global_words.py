@@ -466,3 +466,22 @@ def test_a_question_sharing_a_word_with_an_option_picks_nothing(person, engine) 
     assert _where(engine, "fuzzy-q") == ("training_subsidy", "project") and "Which training project" in p.text
     p.say("poverty")
     assert _where(engine, "fuzzy-q") == ("training_subsidy", "days")
+
+
+def test_a_question_in_a_programmes_check_is_not_answered_from_another_programme(person) -> None:  # type: ignore[no-untyped-def]
+    """"批下来以后要干什么" in the studio's check: alone, the workstation's 第六条 ranks first, and the studio's own
+    search is unsure. Not answered from the workstation's measure, nor said to be missing from the measures
+    (it is not): the person is told the assistant is unsure, and the step waits."""
+    from handlers.answering import prefetch
+
+    alone = prefetch("批下来以后要干什么")
+    assert alone is not None and not alone.abstained and alone.hits[0].measure != "studio"  # (else this tests nothing)
+    p = person("sun")
+    p.say(choice="flow:studio")
+    step = p.last.text
+    p.say("批下来以后要干什么")
+    assert not any(c.measure != "studio" for r in p.replies for c in r.citations), p.text
+    assert "不确定" in p.replies[0].text and "没有找到" not in p.replies[0].text, p.text
+    assert p.last.text == step
+    p.say("今天天气怎么样啊")  # found nowhere: said so
+    assert "没有找到" in p.replies[0].text and p.last.text == step, p.text
