@@ -216,7 +216,7 @@ def test_a_missed_class_is_not_offered_a_sign_in_now(person, text: str) -> None:
 
 @pytest.mark.parametrize(("text", "flow"), [("帮我看看有哪些工单", "tickets"), ("我的待办", "tickets"),
                                             ("我要登记一个培训班", "training_classes"), ("开个新班", "training_classes"),
-                                            ("list my cases", "cases"),
+                                            ("list my cases", "cases"), ("I need to register a new training class", "training_classes"),
                                             # a clerk recording a case's progress in a trial's words
                                             ("我要登记一个申报的进度", "cases"), ("张三的云岭工匠申报初审过了", "cases")])
 def test_a_clerks_desk_asked_for_in_a_few_words_opens(person, engine, text: str, flow: str) -> None:  # type: ignore[no-untyped-def]
