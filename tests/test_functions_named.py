@@ -25,6 +25,9 @@ UNIT = "昆明市总工会"
     # A class's papers: not the trainee's sign-in, nor the awards' annexes 1-2.
     ("export the sign-in sheet", "training_classes"), ("export annex 4", "training_classes"),
     ("导出签到表", "training_classes"),
+    # A case's stage and a class's attendance, said by the clerk who records them (not one's own sign-in)
+    ("Zhang San passed the preliminary review", "cases"), ("how many trainees signed in today?", "training_classes"),
+    ("今天谁没签到", "training_classes"), ("who did not sign in", "training_classes"),
 ])
 def test_a_clerk_is_offered_the_function_named(person, text: str, flow: str) -> None:
     """Offered; or, a desk asked for in a few words (handlers/flows/ask.SHOWN_AT_ONCE), opened at once."""

@@ -124,7 +124,8 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
      ("case desk", "case", "cases", "case status", "list my cases", "list cases", "my cases",
       # a clerk's "I need to update the status of an application" (not an applicant's "status of my application")
       "update the status", "update status", "update a status", "change the status", "change status",
-      "record the status", "set the status", "update an application", "update the application")),
+      "record the status", "set the status", "update an application", "update the application",
+      "passed the preliminary review", "passed preliminary review", "passed the qualification review")),
     # The awards' annexes (附件1, 2); the training fund's (附件3-6: the class forms and roster) are the classes'.
     ("drafts_export", ("导出申报表", "导出附件1", "导出附件2", "导出附件一", "导出附件二", "导出推荐承诺书", "下载申报表"),
      ("export forms", "export the forms", "export the annex", "export annex", "export the annexes",
@@ -132,14 +133,18 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("training_classes", ("培训班管理", "花名册", "学员名单", "新建培训班", "录入学员", "添加学员", "登记培训班", "培训班登记",
                           "实名制汇总表", "导出附件3", "导出附件4", "导出附件三", "导出附件四", "导出签到表", "登记一个培训班",
                           "开个新班", "开新班", "新开一个班", "新开培训班", "开个培训班", "办个培训班", "办培训班",
-                          "办一个培训班", "举办培训班", "导出附件6", "导出附件六", "打印签到表"),
+                          "办一个培训班", "举办培训班", "导出附件6", "导出附件六", "打印签到表",
+                          # a class's attendance, asked by its clerk (not one's own sign-in)
+                          "谁没签到", "哪些人没签到", "哪些学员没签到", "多少人签到", "几个人签到", "签到人数"),
      ("class roster", "roster", "manage classes", "new class", "add a class", "create a class", "add a trainee",
       "sign-in sheet", "sign in sheet", "signin sheet", "attendance sheet", "annex 3", "annex 4", "annex 6",
       "add trainees", "training classes", "register a class", "register a training class", "register the class",
       "register classes", "set up a class", "set up a training class", "register a new class",
       "register a new training class", "create a new class", "create a training class", "create a new training class",
       "add a new class", "add a training class", "set up a new class", "set up a new training class",
-      "new training class", "open a class", "open a new class", "start a new class")),
+      "new training class", "open a class", "open a new class", "start a new class",
+      "who did not sign in", "who didn't sign in", "who has not signed in", "who hasn't signed in",
+      "how many signed in", "how many trainees signed in", "how many people signed in", "how many students signed in")),
     ("tickets", ("工单列表", "待处理工单", "待回复", "有哪些工单", "新的工单", "新工单", "看看工单", "我的待办", "待办"),
      ("open tickets", "tickets", "answer a ticket", "reply to a ticket")),
     ("console", ("管理后台", "网页后台"), ("web console", "console", "dashboard")),
@@ -173,7 +178,9 @@ def asked_for(text: str) -> tuple[str, ...]:
     return named
 
 
-_CLASS_PAPERS = re.compile(r"签到表|附件[3-6三四五六]|\b(?:sign-? ?in|attendance) sheet|\bannex [3-6]\b")
+_CLASS_PAPERS = re.compile(r"签到表|附件[3-6三四五六]|\b(?:sign-? ?in|attendance) sheet|\bannex [3-6]\b|"
+                           r"谁没签到|哪些(?:人|学员)没签到|(?:多少|几个)人签到|签到人数|"
+                           r"\bwho (?:did not|didn't|has not|hasn't) sign|\bhow many (?:\w+ )?signed in\b")
 
 
 # Asking how to do it (not what it must hold: "学员名单有啥要求").
