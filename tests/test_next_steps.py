@@ -73,7 +73,7 @@ def test_a_question_asking_for_what_is_done_here_is_offered_it(person, question:
 
 @pytest.mark.parametrize(("question", "locale"), [
     ("培训班几点上课", None), ("我今天签到了没有", None), ("did I sign in this morning?", "en"), ("证书编号是多少", None),
-    ("我啥时候上课", None), ("where is my class", "en"),
+    ("我啥时候上课", None), ("where is my class", "en"), ("我的课在哪点上", None),
     # a trial's trainee, once told the measures are silent:
     ("我签到了几回了", None), ("我的班在哪点上课", None), ("my attendance record", "en")])
 def test_a_trainee_asking_to_see_their_own_record_is_shown_it(person, question: str,  # type: ignore[no-untyped-def]

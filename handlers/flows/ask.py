@@ -90,6 +90,7 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("signin", ("签到",), ("sign in", "sign-in", "check in", "check-in")),
     ("my_schedule", ("课表", "课程表", "上课时间", "几点上课", "哪天上课", "课程安排", "什么时候上课", "啥时候上课", "明天上课",
                      "还上课吗", "上课地点", "在哪上课", "在哪里上课", "哪里上课", "哪点上课", "在哪点上课",
+                     "课在哪", "上课在哪", "哪儿上课", "上课的地方",
                      # one's attendance, shown with the classes
                      "签到了几", "签了几回", "签了几次", "出勤记录", "考勤记录", "我的考勤", "我的出勤"),
      ("class schedule", "training schedule", "my schedule", "timetable", "my classes", "when is my class",
