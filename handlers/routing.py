@@ -682,6 +682,27 @@ def _with_other_number(words: dict[str, str]) -> dict[str, str]:
     return out
 
 
+_GREETING_HEAD = re.compile(r"^(?:你好|您好|嗨|哈喽|hi|hello|hey|good (?:morning|afternoon|evening))(?![a-z])[\s,，.。!！~～]*",
+                            re.I)
+
+
+def greeted(r: Router, t: Turn) -> list[Reply] | None:
+    """A greeting and a few words about oneself that ask nothing ("你好，我是玉溪一家公司的人事", "hi, I work in HR at
+    a company in Yuxi"): greeted back with what the assistant does and the menu, as "你好" alone is, rather than
+    searched (the measures' nearest articles would be a guess). A greeting with a question, or with words that name
+    a programme or that the search reads surely ("你好，我想申报云岭工匠"), goes on to the FAQ."""
+    head = _GREETING_HEAD.match(t.text) if t.value is None else None
+    if head is None or head.end() == len(t.text):
+        return None
+    rest = t.text[head.end():]
+    if reads_as_question(rest) or _ASKS.search(rest.lower()):
+        return None
+    found = prefetch(rest)
+    if found is not None and (found.named or (found.likely and not found.abstained)):
+        return None
+    return [Reply(text=t.ctx._(INTROS["start"])), *r.show_menu(t.ctx, t.conv)]
+
+
 def faq(r: Router, t: Turn) -> list[Reply] | None:
     t.ctx.data = {}
     replies = r.faq(t.ctx, t.text)
@@ -706,5 +727,6 @@ RULES: tuple[Rule, ...] = (
     stray_back,
     no_text,
     listened,
+    greeted,
     faq,
 )

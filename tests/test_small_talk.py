@@ -142,3 +142,25 @@ def test_asked_whether_a_person_answers_it_says_it_is_an_assistant(person) -> No
     assert worker.text.endswith(ZH(REPLIES[BOT])) and "不是真人" in worker.text and "人工" in worker.text
     worker.say("are you a real person?")
     assert worker.last.text == EN(REPLIES[BOT]) and not any(r.citations for r in worker.replies)
+
+
+@pytest.mark.parametrize(("text", "locale", "intro"), [
+    ("你好，我是玉溪一家公司的人事", None, "云岭职工助手"),
+    ("hi, I work in HR at a company in Yuxi", "en", "Yunling Workers' Assistant"),
+])
+def test_a_greeting_with_words_about_oneself_is_greeted_not_searched(person, text: str, locale: str | None,  # type: ignore[no-untyped-def]
+                                                                   intro: str) -> None:
+    """A first message that greets and says who is writing, asking nothing, gets the introduction and the
+    menu: not "did you mean" articles nor "not in the measures"."""
+    p = person(f"hello-{text}", locale=locale)
+    p.say(text)
+    assert intro in p.text and not any(r.citations for r in p.replies), p.text
+    assert "flow:handoff" in p.choice_values() or any(v.startswith("menu:") for v in p.choice_values())
+    assert "did you mean" not in p.text.lower() and "您是不是想问" not in p.text
+
+
+@pytest.mark.parametrize("text", ["你好，我想申报云岭工匠", "你好 云岭工匠怎么申报", "hi, how do I apply for Yunling Craftsman?"])
+def test_a_greeting_with_a_question_is_answered(person, text: str) -> None:  # type: ignore[no-untyped-def]
+    p = person(f"hello-q-{text}")
+    p.say(text)
+    assert any(c.measure == "craftsman" for r in p.replies for c in r.citations), p.text
