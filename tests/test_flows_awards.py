@@ -439,6 +439,18 @@ def test_an_applicant_who_does_not_know_the_prefecture_is_not_stuck(person, said
     assert "受理单位：曲靖市总工会" in jon.text, jon.text
 
 
+@pytest.mark.parametrize(("said", "body"), [("曲靖", "曲靖市总工会"), ("我们是红河州的", "红河哈尼族彝族自治州总工会")])
+def test_a_place_said_at_the_unions_level_is_that_prefectures_federation(person, said: str, body: str) -> None:
+    """"您单位的工会隶属于哪一级工会？" answered with a place in Yunnan (a trial's "曲靖"): the prefecture's
+    federation, whose name the plan gives without asking for the prefecture again."""
+    kay = person(f"kay-{said}")
+    kay.say("/channel")
+    answer_all(kay, "union")
+    assert "prefecture" in kay.choice_values(), kay.text
+    kay.say(said)
+    assert f"受理单位：{body}" in kay.text, kay.text
+
+
 @pytest.mark.parametrize("leave", ["菜单", "取消", "idle", "/subsidy"])
 def test_a_check_left_half_done_is_offered_back_with_its_answers(person, engine, clock, leave: str) -> None:
     """Three answers into the craftsman check, the person leaves it (a word that works everywhere, an idle chat,

@@ -307,6 +307,11 @@ def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
     matched = match_option(q, text)
     if matched is None and q.key == "named_years":
         matched = _named_years_option(text, ctx.now.year)
+    if matched is None and q.key == "union_level" and (place := read_place(text)) is not None:
+        # "曲靖", "我们是曲靖的": a place in Yunnan names the prefecture federation the unit's union reports to (the
+        # one the plan would ask for next); a provincial industry union has no place.
+        profile(ctx)["unit_prefecture"] = place.prefecture
+        matched = "prefecture"
     if matched == "discipline" and (said := _sanction_said(text)) != "discipline":
         # 第八条（三） excludes only a sanction still in effect: one said to be over, or received at a time with its
         # period unsaid, is not that option; the question is asked again with what decides it.
