@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -44,6 +45,14 @@ def word_forms(text: str) -> tuple[str, ...]:
     key = normalize(text)
     if len(key) > POLITE_MAX:
         return (key,)
+    # Kept for the next rule that asks (about ten per message), but not a message with an ID or phone number in it.
+    return _forms(key) if _NUMBER_RUN.search(key) else _kept_forms(key)
+
+
+_NUMBER_RUN = re.compile(r"\d{6}")
+
+
+def _forms(key: str) -> tuple[str, ...]:
     bare = key
     for _ in range(3):  # "please can you show me the menu"
         bare = _POLITE_HEAD.sub("", _POLITE_TAIL.sub("", bare), count=1)
@@ -51,6 +60,9 @@ def word_forms(text: str) -> tuple[str, ...]:
     # Said in Yunnan speech ("补贴咋个算", "补贴咋个算嘛"): the word as the Mandarin it stands for.
     said = [m for f in forms if (m := mandarin(f)) != f]
     return forms + tuple(m for m in dict.fromkeys(_POLITE_TAIL.sub("", m) for m in said) if m and m not in forms)
+
+
+_kept_forms = lru_cache(maxsize=2048)(_forms)
 
 
 def number_of(text: str) -> int | None:
