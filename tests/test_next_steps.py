@@ -251,3 +251,25 @@ def test_a_clerk_updating_a_status_in_english_is_offered_the_case_desk(person, t
     clerk = person(f"status-en-{len(text)}", clerk="昆明市总工会", locale="en")
     clerk.say(text)
     assert "flow:cases" in [c.value for c in clerk.last.choices], clerk.text
+
+
+@pytest.mark.parametrize(("text", "locale", "flow"), [
+    ("我要填云岭工匠的申报表", None, "craftsman_draft"), ("帮我填一下工作站的申报表", None, "station_draft"),
+    ("我要填申报表", None, "draft"), ("I want to fill in the application form", "en", "draft"),
+])
+def test_a_form_asked_to_be_filled_in_opens(person, engine, text: str, locale: str | None,  # type: ignore[no-untyped-def]
+                                            flow: str) -> None:
+    """"我要填云岭工匠的申报表" (a trial's applicant, who then typed the form's answers into the FAQ): the form opens,
+    not the materials' article with a tap to it. Asking what the form holds is still answered from 第十条."""
+    from sqlmodel import Session, select
+
+    from storage.models import Conversation
+
+    p = person(f"form-{text}", locale=locale)
+    p.say(text)
+    with Session(engine) as s:
+        assert s.exec(select(Conversation)).one().flow == flow, p.text
+    q = person(f"form-q-{text}")
+    q.say("云岭工匠申报表要写什么")
+    assert any(c.article == 10 for r in q.replies for c in r.citations), q.text
+    assert "flow:craftsman_draft" in q.choice_values()

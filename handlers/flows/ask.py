@@ -82,6 +82,7 @@ NEXT_STEPS: dict[tuple[str, int], tuple[str, ...]] = {
 # What a person can do here that the question names in so many words ("学员怎么签到啊", "how do I check in"):
 # offered whatever the measures say (the measures do not say how to sign in in this chat), and said first when
 # they give no answer. (flow, Chinese words, English words)
+DRAFTS = ("craftsman_draft", "studio_draft", "station_draft", "draft")  # the application forms' flows
 ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     # Not 打卡 (clocking in at work) nor a bare "schedule" (of a review, of payments).
     # "我今天签到了没有": whether one is signed in, before the sign-in itself.
@@ -127,6 +128,16 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
       "update the status", "update status", "update a status", "change the status", "change status",
       "record the status", "set the status", "update an application", "update the application",
       "passed the preliminary review", "passed preliminary review", "passed the qualification review")),
+    # The application form filled in here ("我要填云岭工匠的申报表", "fill in the application form"): a programme's,
+    # else the one that asks which.
+    ("craftsman_draft", ("云岭工匠的申报表", "云岭工匠申报表", "工匠的申报表", "工匠申报表"),
+     ("yunling craftsman application form", "craftsman application form", "craftsman form")),
+    ("studio_draft", ("工作室的申报表", "工作室申报表"), ("studio application form", "studio form")),
+    ("station_draft", ("工作站的申报表", "工作站申报表"),
+     ("workstation application form", "station application form", "workstation form")),
+    ("draft", ("填申报表", "填写申报表", "填个申报表", "填一下申报表", "填表"),
+     ("fill in the application form", "fill out the application form", "fill in an application form",
+      "fill out an application form", "fill in the form", "fill out the form")),
     # The awards' annexes (附件1, 2); the training fund's (附件3-6: the class forms and roster) are the classes'.
     ("drafts_export", ("导出申报表", "导出附件1", "导出附件2", "导出附件一", "导出附件二", "导出推荐承诺书", "下载申报表"),
      ("export forms", "export the forms", "export the annex", "export annex", "export the annexes",
@@ -154,7 +165,8 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 # function's own word shows it, when the message asks nothing of the rules and is short.
 # A clerk's desk asked for in a few words ("帮我看看有哪些工单", "我的待办", "开个新班", "list my cases") opens too: an
 # article its words half-match would only be in the way.
-SHOWN_AT_ONCE = ("signed_today", "my_schedule", "my_certificate", "tickets", "cases", "training_classes")
+SHOWN_AT_ONCE = ("signed_today", "my_schedule", "my_certificate", "tickets", "cases", "training_classes",
+                 *DRAFTS)  # (a form only when the message says to fill it in: not "申报表要写什么")
 SHOWN_MAX = 20  # characters, or SHOWN_MAX_WORDS English words
 SHOWN_MAX_WORDS = 8
 _OF_THE_RULES = re.compile(r"要求|规定|必须|需要|条件|怎么|咋|如何|为什么|为啥|能不能|可以|\b(?:how|why|must|rule|required)\b")
@@ -165,7 +177,11 @@ def shown_at_once(ctx: Ctx, text: str) -> str | None:
     low = text.lower().strip()
     if (len(low.split()) > SHOWN_MAX_WORDS if low.isascii() else len(low) > SHOWN_MAX) or _OF_THE_RULES.search(low):
         return None
-    return next((name for name in asked_for(text) if name in SHOWN_AT_ONCE and ctx.has_flow(name)), None)
+    return next((name for name in asked_for(text) if name in SHOWN_AT_ONCE and ctx.has_flow(name)
+                 and (name not in DRAFTS or _FILL.search(low))), None)
+
+
+_FILL = re.compile(r"填|\bfill\b")
 
 
 def asked_for(text: str) -> tuple[str, ...]:
@@ -195,7 +211,7 @@ NEXT_LABELS = {
     "broadcast": N_("Send a broadcast"), "cases": N_("Open the case desk"),
     "drafts_export": N_("Export my union's application forms"), "training_classes": N_("Manage training classes"),
     "tickets": N_("Answer tickets"), "console": N_("Open the web console"),
-    **dict.fromkeys(("craftsman_draft", "studio_draft", "station_draft"), N_("Fill in the application form here")),
+    **dict.fromkeys(DRAFTS, N_("Fill in the application form here")),
 }
 
 
