@@ -64,6 +64,19 @@ UNSURE_ASIDE = N_("That reads as a question, so I have not taken it as your answ
                   "a person. Please answer the question below.")
 
 
+# An ID card, bank card or mobile number typed where a question asks for something else (the 民族 of a form, an
+# address): refused, so that it is neither stored in a column that is not encrypted nor printed on the form.
+_PERSONAL_NUMBER = re.compile(r"(?<!\d)(?:\d{15,19}|\d{17}[xX])(?![\dxX])|(?<!\d)1[3-9]\d{9}(?!\d)")
+PERSONAL_ELSEWHERE = N_("That looks like an ID card, bank card or mobile number, which this question does not ask "
+                        "for; it has not been kept. The ID and mobile numbers have their own questions, where they "
+                        "are stored encrypted. Please answer the question below.")
+
+
+def has_personal_number(text: str) -> bool:
+    """``text`` holds what looks like an ID card, bank card or mobile number (spaces and dashes inside it ignored)."""
+    return _PERSONAL_NUMBER.search(re.sub(r"(?<=\d)[\s-](?=\d)", "", text)) is not None
+
+
 # What cannot stand on a printed form in place of the answer: "同上", "same as above", "不知道".
 _NO_VALUE = re.compile(r"^(?:同上|同前|同上面|和上面一样|跟上面一样|一样|同左|同右|ditto|same|same as (?:above|before)|"
                        r"不知道|不清楚|不晓得|不记得|没想好|don'?t know|not sure|no idea)(?:\W|$)", re.I)

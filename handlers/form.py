@@ -24,7 +24,15 @@ from typing import Any, Protocol
 
 from handlers.choices import number_of
 from handlers.errors import Invalid
-from handlers.fields import NO_VALUE, NOT_AN_ANSWER, is_no_value, reads_as_question, word_of
+from handlers.fields import (
+    NO_VALUE,
+    NOT_AN_ANSWER,
+    PERSONAL_ELSEWHERE,
+    has_personal_number,
+    is_no_value,
+    reads_as_question,
+    word_of,
+)
 from handlers.flow import Answer, Ctx, Outcome, State, goto
 from handlers.forms import Field
 from handlers.types import Reply
@@ -139,6 +147,8 @@ class Form:
                 raise Invalid(_("This question cannot be skipped: the form needs it. Type 'save' to stop for now."))
             value: Any = ""
         else:
+            if f.kind not in ("id", "mobile", "phone") and answer.choice is None and has_personal_number(answer.text):
+                raise Invalid(_(PERSONAL_ELSEWHERE))
             if f.kind in ("text", "unit") and answer.choice is None:  # a short value, printed as typed
                 if is_no_value(answer.text):
                     raise Invalid(_(NO_VALUE))

@@ -246,6 +246,27 @@ def test_a_question_typed_at_a_short_field_is_not_stored_as_its_answer(person) -
 
 
 
+def test_an_id_or_mobile_number_typed_at_another_field_is_refused_and_not_kept(person, engine) -> None:  # type: ignore[no-untyped-def]
+    """A trial's applicant typed the ID number at 民族 (the form had moved on while they read another answer): it was
+    stored there in clear and printed as the ethnic group. Now refused, said so, and kept nowhere; a landline in an
+    address is no such number."""
+    p = person("pii")
+    p.say("填申报表")
+    p.say("1")
+    answer_until(p, CRAFTSMAN, stop="民族")
+    for typed in ("530102197503121234", "我的身份证 53010219750312123X", "138 1234 5678"):
+        p.say(typed)
+        assert question(p) == "民族" and "身份证号、银行卡号或手机号" in p.text, p.text
+    p.say("彝族")
+    assert question(p) == "手机号码"
+    with Session(engine) as s:
+        stored = " ".join(d.values_json for d in s.exec(select(ApplicationDraft)).all())
+    assert "彝族" in stored and "5301021975" not in stored and "1381234" not in stored
+    answer_until(p, CRAFTSMAN, stop="单位地址")
+    p.say("昆明市官渡区工业路8号 电话0871-65123456")
+    assert question(p) != "单位地址", p.text
+
+
 def test_craftsman_form_conversation(person, engine, settings, clock) -> None:  # type: ignore[no-untyped-def]
     alice = person("alice")
     alice.say("填申报表")
