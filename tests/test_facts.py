@@ -507,6 +507,7 @@ def test_an_investigation_answers_the_exclusion_question_with_its_own_option() -
     ("修车修了25年", "years_in_trade", 25),
     ("在大理剑川搞木雕三十一年", "years_in_trade", 31),
     ("17 years on the job", "years_in_trade", 17),
+    ("I am 52, senior technician welder, 30 years at a state company in Qujing", "years_in_trade", 30),
     ("been making Pu'er for over 40 years", "years_in_trade", 40),
     ("单位自己命名的创新工作室，5年了，10个人", "named_years", 5),
     ("单位自己命名的创新工作室，5年了，10个人", "team_size", 10),

@@ -312,6 +312,8 @@ _YEARS = (
     re.compile(r"(?:worked|working|been)\b[a-z' ]{0,40}?\bfor\s+(?:over |more than |about |nearly |almost |"
                r"around )?" + _N + r"\+?\s*years?"),
     re.compile(r"\b" + _N + r"\+?\s*years? (?:on|in) the job"),
+    # "30 years at a state company", "20 years with the railway bureau": at an employer
+    re.compile(r"\b" + _N + r"\+?\s*years? (?:at|with) (?:a|an|the|my|our|this|one) [a-z]"),
     re.compile(r"\b(?:worked|[a-z]+(?:er|ian|ist|or))\s+(?:for\s+)?" + _N + r"\+?\s*years?"),
     # terse: "22年", "30 yrs" standing alone
     re.compile(r"(?:^|(?<=[\s,，]))" + _N + r"\s*年(?=\s|[,，]|$)"),
