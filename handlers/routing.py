@@ -398,7 +398,10 @@ class Router(Menus):
             parent = self.flows.get(caller["flow"]) if isinstance(caller, dict) else None
             if caller is not None and parent is not None and parent.allows(ctx.roles):
                 ctx.data = caller.get("data") or {}
-                return [*replies, *self._resume(ctx, conv, parent, caller["state"], bool(caller.get("note")))]
+                # The called flow's last options ("转人工服务" under "no open tickets") would be a second numbered
+                # list above the step's own: only the step's are offered.
+                said = [_without_choices(r) if r.choices else r for r in replies]
+                return [*said, *self._resume(ctx, conv, parent, caller["state"], bool(caller.get("note")))]
             if flow.roles and replies and not replies[-1].choices and not outcome.reroute:
                 # A clerk's desk that ends without options ("已办理", "正在发送", an empty list): its desk again and
                 # the menu, so that the next "1" is not met with "no list on screen".

@@ -485,3 +485,14 @@ def test_a_question_in_a_programmes_check_is_not_answered_from_another_programme
     assert p.last.text == step
     p.say("今天天气怎么样啊")  # found nowhere: said so
     assert "没有找到" in p.replies[0].text and p.last.text == step, p.text
+
+
+@pytest.mark.parametrize(("check", "tickets"), [("我能评云岭工匠吗", "我的工单"), ("Can I apply to be a Yunling Craftsman?", "my tickets")])
+def test_tickets_seen_from_a_step_offer_only_the_steps_options(person, check: str, tickets: str) -> None:  # type: ignore[no-untyped-def]
+    """"我的工单" at a check's question, with none open: said so, then the question again. One numbered list, the
+    question's: the tickets' own "talk to a person" above it made "1" mean two things (a trial's finding)."""
+    p = person(f"tickets-step-{tickets}", locale="en" if tickets == "my tickets" else None)
+    p.say(check)
+    options = p.choice_values()
+    p.say(tickets)
+    assert sum(bool(r.choices) for r in p.replies) == 1 and p.choice_values() == options, p.text
