@@ -46,10 +46,10 @@ async def post(client: httpx.AsyncClient, body: object, secret: str | None = SEC
 
 async def test_update_with_the_right_secret_is_answered(hook, standin) -> None:
     client, _bot = hook
-    r = await post(client, text_update(USER, "你好呀", update_id=1))
+    r = await post(client, text_update(USER, "测试消息", update_id=1))
     assert r.status_code == 200
     await standin.wait_for_async(lambda s: texts(s))
-    assert texts(standin) == ["echo: 你好呀"] and standin.of("sendMessage")[0].chat == str(USER)
+    assert texts(standin) == ["echo: 测试消息"] and standin.of("sendMessage")[0].chat == str(USER)
 
 
 @pytest.mark.parametrize("secret", ["wrong", "", None, SECRET + "x", SECRET.upper()])
@@ -154,7 +154,7 @@ async def test_odd_fields_inside_an_update_get_an_answer(hook, standin) -> None:
     """A lone surrogate in the text (UnicodeEncodeError on every retry), NUL in a first name (PostgreSQL
     refuses it), a number as the text (AttributeError), an update id too long for the key column."""
     client, _bot = hook
-    surrogate = text_update(USER, "你好\ud800呀", update_id=30)
+    surrogate = text_update(USER, "测试\ud800消息", update_id=30)
     nul_name = text_update(USER + 1, "名字", update_id=31)
     nul_name["message"]["from"]["first_name"] = "阿\x00明"
     number = text_update(USER + 2, "x", update_id=32)
@@ -163,4 +163,4 @@ async def test_odd_fields_inside_an_update_get_an_answer(hook, standin) -> None:
     for update in (surrogate, nul_name, number, huge):
         assert (await post(client, update)).status_code == 200
     await standin.wait_for_async(lambda s: len(texts(s)) >= 4)
-    assert sorted(texts(standin)) == sorted(["echo: 你好呀", "echo: 名字", "echo: 12345", "echo: 长号"])
+    assert sorted(texts(standin)) == sorted(["echo: 测试消息", "echo: 名字", "echo: 12345", "echo: 长号"])
