@@ -279,7 +279,7 @@ def test_subsidy_calculator_lets_human_through(person, engine) -> None:
 def test_an_offered_label_equal_to_a_trigger_is_still_an_answer(person, engine) -> None:
     p = person("opt")
     p.say("人工")
-    p.say("我想问一下云岭工匠每年评多少名")
+    p.say("我想问一下每年评多少名")  # (names no programme: the programme is asked)
     assert _where(engine, "opt") == ("handoff", "programme")
     p.say("云岭工匠")  # the option "云岭工匠", though it is also the word that opens the Yunling Craftsman check
     assert _where(engine, "opt")[0] in ("handoff", "")

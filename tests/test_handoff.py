@@ -206,3 +206,25 @@ def test_a_clerks_my_tickets_is_their_desk_when_they_asked_nothing_themselves(pe
     other = person("zhao", clerk="曲靖市总工会")  # nothing waiting there
     other.say("我的工单")
     assert "GD000001" not in other.text
+
+
+def test_the_programme_is_not_asked_when_it_is_plain(person, engine) -> None:  # type: ignore[no-untyped-def]
+    """"人工" in the craftsman's check, or a question that names the workstation: the ticket is about that
+    programme without asking "which programme?" (a trial's worker had just been asked about 云岭工匠)."""
+    worker = person("plain-check")
+    worker.say("我能评云岭工匠吗")
+    worker.say("人工")
+    worker.say("我想问问我们厂能不能集体报")
+    assert "哪个项目" not in worker.text and "哪个州" in worker.text, worker.text
+    worker.say("曲靖")
+    other = person("plain-named")
+    other.say("人工")
+    other.say("技师工作站的经费能不能买电脑")
+    assert "哪个项目" not in other.text, other.text
+    other.say("昆明")
+    with Session(engine) as s:
+        assert [t.programme for t in s.exec(select(Ticket).order_by(Ticket.id))] == ["craftsman", "station"]
+    asked = person("plain-none")
+    asked.say("人工")
+    asked.say("我们单位工会换届怎么搞")
+    assert "哪个项目" in asked.text, asked.text

@@ -35,6 +35,7 @@ from handlers.services import tickets as service
 from handlers.services.errors import ServiceError
 from handlers.services.tickets import age, requester, ticket_no
 from handlers.types import Choice, Reply
+from knowledge.facts.extract import programme_named
 from knowledge.places import PROVINCIAL_UNION, Place
 from storage import repo_tickets as tickets
 from storage.models import Person
@@ -98,7 +99,20 @@ def _on_question(ctx: Ctx, a: Answer) -> Outcome:
         ctx.data["question"] = service.clean_question(text)
     except ServiceError as exc:
         raise Invalid(exc.text(_)) from None
+    if (programme := _programme_known(ctx, text)) is not None:  # not asked again what the person just said
+        return _on_programme(ctx, Answer(text="", choice=Choice(programme, programme)))
     return goto("programme")
+
+
+def _programme_known(ctx: Ctx, question: str) -> str | None:
+    """The programme the ticket is about when it is plain: the check or form "人工" was typed in (a call from its
+    step), else the one programme the question names."""
+    caller = ctx.data.get(RETURN)
+    flow = str(caller.get("flow", "")) if isinstance(caller, dict) else ""
+    known = {key for key, _label in PROGRAMMES if key != "other"}
+    in_flow = next((key for key in known if key in flow), None)
+    named = programme_named(question)
+    return in_flow or (named if named in known else None)
 
 
 def _ask_programme(ctx: Ctx) -> Reply:
@@ -145,7 +159,7 @@ def _create(ctx: Ctx) -> Outcome:
 HANDOFF = Flow(
     name="handoff", title=N_("Talk to a person"), start="question",
     states={
-        "question": State(_ask_question, _on_question, free_text=True, prose=True, to=("programme",)),
+        "question": State(_ask_question, _on_question, free_text=True, prose=True, to=("programme", "unit")),
         "programme": State(_ask_programme, _on_programme, to=("unit",)),
         "unit": State(_ask_unit, _on_unit, free_text=True, to=()),
     },
