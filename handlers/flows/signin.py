@@ -294,10 +294,19 @@ def _own_phone(ctx: Ctx, locale: str) -> Outcome:
                                    "class sign-in sheet."), citations=(cite(ctx, 19),)))
 
 
+# At the class's or the code's step, "it" is the code: "where do I find it?", "在哪里看", "没有编号".
+_WHERE_AT_STEP = re.compile(r"\bwhere\b[^.?!]{0,20}\b(?:find|get|see|look)\b|\b(?:don'?t|do not) have\b[^.?!]{0,20}\bcode\b|"
+                            r"\bno (?:class |sign-?in )?code\b|(?:在哪|哪里|哪儿|哪点)[^，,。？?]{0,3}(?:看|找|拿|要|查)|"
+                            r"(?:没有|莫得|没得|找不到|不知道)[^，,。？?]{0,4}(?:编号|码)", re.IGNORECASE)
+
+
 def _another_or_no_phone(ctx: Ctx, text: str) -> Outcome | None:
-    """Said at the class's or the code's step ("我没有智能手机", "I don't have a smartphone"): no code to type."""
+    """Said at the class's or the code's step ("我没有智能手机", "I don't have a smartphone"): no code to type; or
+    where the codes are asked for ("where do I find it?": not a question the measures answer)."""
     if _FOR_ANOTHER.search(text) or _NO_PHONE.search(text):
         return _own_phone(ctx, _asked_in(text, ctx.locale))
+    if (_WHERE_CODE.search(text) or _WHERE_AT_STEP.search(text)) and not _codes_in(ctx, text)[0]:
+        return _where_the_codes_are(ctx, _asked_in(text, ctx.locale))
     return None
 
 
