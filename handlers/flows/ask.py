@@ -122,12 +122,17 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
                "申报改成", "申报改为", "申报改到", "改成已推荐", "改为已推荐",
                # a clerk recording a case's progress ("我要登记一个申报的进度", "张三的申报初审过了")
                "登记进度", "登记申报", "登记一个申报", "登记一下申报", "更新进度", "更新申报", "录入进度",
-               "初审过了", "初审通过", "通过初审", "通过了初审", "复审通过", "通过复审", "通过了复审"),
+               "初审过了", "初审通过", "通过初审", "通过了初审", "复审通过", "通过复审", "通过了复审",
+               # the applications a union holds ("看看我们单位的申报", "待审的申报有哪些")
+               "单位的申报", "待审的申报", "待审核的申报", "待初审", "申报名单", "收到的申报", "报上来的"),
      ("case desk", "case", "cases", "case status", "list my cases", "list cases", "my cases",
       # a clerk's "I need to update the status of an application" (not an applicant's "status of my application")
       "update the status", "update status", "update a status", "change the status", "change status",
       "record the status", "set the status", "update an application", "update the application",
-      "passed the preliminary review", "passed preliminary review", "passed the qualification review")),
+      "passed the preliminary review", "passed preliminary review", "passed the qualification review",
+      # the applications a union holds ("show me pending applications", "applications of my unit")
+      "pending applications", "applications of my unit", "applications of our union", "our applications",
+      "applications we received", "applications waiting", "list the applications", "list applications")),
     # The application form filled in here ("我要填云岭工匠的申报表", "fill in the application form"): a programme's,
     # else the one that asks which.
     ("craftsman_draft", ("云岭工匠的申报表", "云岭工匠申报表", "工匠的申报表", "工匠申报表"),
@@ -156,7 +161,8 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
       "add a new class", "add a training class", "set up a new class", "set up a new training class",
       "new training class", "open a class", "open a new class", "start a new class",
       "who did not sign in", "who didn't sign in", "who has not signed in", "who hasn't signed in",
-      "how many signed in", "how many trainees signed in", "how many people signed in", "how many students signed in")),
+      "how many signed in", "how many trainees signed in", "how many people signed in", "how many students signed in",
+      "who signed in", "who has signed in", "who checked in", "who has checked in")),
     ("tickets", ("工单列表", "待处理工单", "待回复", "有哪些工单", "新的工单", "新工单", "看看工单", "我的待办", "待办"),
      ("open tickets", "tickets", "answer a ticket", "reply to a ticket")),
     ("console", ("管理后台", "网页后台"), ("web console", "console", "dashboard")),
@@ -187,7 +193,8 @@ _FILL = re.compile(r"填|\bfill\b")
 def asked_for(text: str) -> tuple[str, ...]:
     """The functions of :data:`ASKED_FOR` that ``text`` names, in their order."""
     low = text.lower()
-    named = tuple(name for name, zh, _en in ASKED_FOR if any(w in text for w in zh) or _ASKED_FOR_EN[name].search(low))
+    named = tuple(name for name, zh, _en in ASKED_FOR if any(w in text for w in zh) or _ASKED_FOR_EN[name].search(low)
+                  or (name in _ASKED_FOR_SPREAD and _ASKED_FOR_SPREAD[name].search(text)))
     if "training_classes" in named and _CLASS_PAPERS.search(low):
         # "export the sign-in sheet", "导出签到表", "export annex 4": a class's papers, not signing in oneself nor the
         # awards' annexes 1-2.
@@ -195,9 +202,15 @@ def asked_for(text: str) -> tuple[str, ...]:
     return named
 
 
+# A desk's words with others between them ("我们下个月要办个电工培训班", "导出一下这个班的签到表", "谁还没签到").
+_ASKED_FOR_SPREAD = {
+    "training_classes": re.compile(r"(?:办|开|举办|新开|新建|登记)[^，。？！?!,]{0,5}培训班|"
+                                   r"导出[^，。？！?!,]{0,6}(?:签到表|花名册|学员名单|附件[3-6三四六])|谁[^，。？！?!,]{0,3}没签到"),
+}
 _CLASS_PAPERS = re.compile(r"签到表|附件[3-6三四五六]|\b(?:sign-? ?in|attendance) sheet|\bannex [3-6]\b|"
-                           r"谁没签到|哪些(?:人|学员)没签到|(?:多少|几个)人签到|签到人数|"
-                           r"\bwho (?:did not|didn't|has not|hasn't) sign|\bhow many (?:\w+ )?signed in\b")
+                           r"哪些(?:人|学员)没签到|(?:多少|几个)人签到|签到人数|"
+                           r"谁[^，。？！?!,]{0,3}没签到|\bwho (?:did not|didn't|has not|hasn't|has )?(?:sign|check)|"
+                           r"\bhow many (?:\w+ )?signed in\b")
 
 
 # Asking how to do it (not what it must hold: "学员名单有啥要求").
