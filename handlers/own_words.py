@@ -28,6 +28,7 @@ from handlers.choices import normalize
 
 # Small talk
 THANKS, ACK, BYE, DONE = "thanks", "ack", "bye", "done"
+DONT_KNOW = "dont_know"  # "不知道", "not sure": said where no step asks, it is no question to search
 BOT = "bot"  # "你是机器人吗": asked whether a person is answering
 # The words that work everywhere (and the flows of the last three)
 LANGUAGE_ZH, LANGUAGE_EN = "language_zh", "language_en"
@@ -35,7 +36,7 @@ CANCEL, MENU, HUMAN, TICKETS, UNSUBSCRIBE = "cancel", "menu", "handoff", "mytick
 STATUS = "status"  # one's application's progress (the status flow)
 # One's own data (the privacy flows): what is kept, a copy, its deletion (which still asks to confirm).
 MY_DATA, EXPORT_DATA, DELETE_DATA = "privacy", "export_data", "delete_data"
-TALK = frozenset({THANKS, ACK, BYE, DONE, BOT})
+TALK = frozenset({THANKS, ACK, BYE, DONE, BOT, DONT_KNOW})
 MESSAGE_MAX = 80  # characters (Chinese) or 160 (English): a longer message says more than a word
 TALK_RUN_MAX = 16  # characters: a longer clause is no run of small-talk words ("好的谢谢再见")
 
@@ -65,12 +66,17 @@ _BOT = ("你是机器人吗", "你是机器人吧", "你是机器人", "是机�
         "am i talking to a bot", "am i talking to a real person", "am i talking to a human", "bot?", "r u a bot",
         "r u a real person", "r u real", "r u human", "are u a bot", "are u a real person", "are u real", "are u human",
         "你叫什么名字", "你叫啥名字", "你叫啥", "你是哪个")
+_DONT_KNOW = ("不知道", "我不知道", "我也不知道", "不清楚", "我不清楚", "不太清楚", "我不太清楚", "不晓得", "我不晓得", "我也不晓得", "我也不清楚", "不确定",
+              "我不确定", "不太确定", "搞不清楚", "搞不清", "说不清", "说不清楚", "不懂", "我不懂", "没懂", "没看懂", "不明白",
+              "i don't know", "i dont know", "don't know", "dont know", "not sure", "i'm not sure", "im not sure",
+              "no idea", "idk", "dunno")
 # Praise is acknowledged: "你好厉害" is no question about the measures.
 _PRAISE = ("你好厉害", "好厉害", "厉害", "真厉害", "太厉害了", "真棒", "太棒了", "好棒", "棒", "真好", "给力", "牛", "很牛", "赞",
            "你好聪明", "好聪明", "真聪明", "聪明",
            "点赞", "good job", "great job", "well done", "awesome", "nice", "you're great", "you are great", "amazing")
 _TALK_WORDS: dict[str, str] = {w: kind for kind, words in ((THANKS, _THANKS), (ACK, (*_ACK, *_PRAISE)), (BYE, _BYE),
-                                                           (DONE, _DONE), (BOT, _BOT))
+                                                           (DONE, _DONE), (BOT, _BOT),
+                                                           (DONT_KNOW, _DONT_KNOW))
                                for w in words}
 _THANKS_SYMBOLS = frozenset("🙏💐🌹❤♥")
 _PARTICLES = re.compile(r"[啊呀哈啦了哦噢么嘛呢吧咯喔～~]+$")
@@ -295,7 +301,7 @@ def _said_in_a_sentence(clause: str) -> str | None:
 def _strongest(kinds: list[str]) -> str | None:
     """Whether a person answers is answered; a goodbye ends it, thanks is thanked, "没有了" answers "anything
     else?"; then an acknowledgement."""
-    return next((k for k in (BOT, BYE, THANKS, DONE, ACK) if k in kinds), None)
+    return next((k for k in (BOT, BYE, THANKS, DONE, DONT_KNOW, ACK) if k in kinds), None)
 
 
 def _word(clause: str) -> str | None:
@@ -433,6 +439,6 @@ def asked_word(text: str) -> str | None:
 
 
 def small_talk(text: str) -> str | None:
-    """THANKS, ACK, BYE or DONE when the message is only that (with asides)."""
+    """THANKS, ACK, BYE, DONE, BOT or DONT_KNOW when the message is only that (with asides)."""
     said = meaning(text)
     return said if said in TALK else None

@@ -37,7 +37,16 @@ from handlers.i18n import N_, translator
 from handlers.menus import Menus
 from handlers.own_words import CANCEL, MENU, asked_language, asked_word, names_a_subject
 from handlers.own_words import small_talk as talk_of
-from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BYE, REPLIES, THANKS, THANKS_AT_STEP, locale_of
+from handlers.smalltalk import (
+    ACK,
+    ACK_WITH_CHOICES,
+    BYE,
+    DONT_KNOW,
+    REPLIES,
+    THANKS,
+    THANKS_AT_STEP,
+    locale_of,
+)
 from handlers.types import Choice, Reply
 from knowledge.facts import for_someone_else
 from knowledge.search import SearchResult
@@ -649,6 +658,12 @@ def small_talk(r: Router, t: Turn) -> list[Reply] | None:
     if kind == ACK and t.offered:
         r._save(t.ctx, t.conv, "", "", t.offered)
         return [Reply(text=said(ACK_WITH_CHOICES), choices=tuple(t.offered))]
+    if kind == DONT_KNOW:
+        # "不知道" after a verdict or an answer: what was on screen again, or a person and the menu (searched, it
+        # met "did you mean" with articles it shares no word with).
+        offered = tuple(t.offered) or (Choice("flow:handoff", said("Talk to a person")), Choice("cmd:menu", said("Main menu")))
+        r._save(t.ctx, t.conv, "", "", offered)
+        return [Reply(text=said(REPLIES[kind]), choices=offered)]
     return [Reply(text=said(REPLIES[kind]))]
 
 

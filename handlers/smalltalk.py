@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from handlers.choices import normalize
 from handlers.i18n import N_
-from handlers.own_words import ACK, BOT, BYE, DONE, THANKS
+from handlers.own_words import ACK, BOT, BYE, DONE, DONT_KNOW, THANKS
 
-__all__ = ["ACK", "ACK_WITH_CHOICES", "BOT", "BYE", "DONE", "REPLIES", "THANKS", "THANKS_AT_STEP", "locale_of"]
+__all__ = ["ACK", "ACK_WITH_CHOICES", "BOT", "BYE", "DONE", "DONT_KNOW", "REPLIES", "THANKS", "THANKS_AT_STEP", "locale_of"]
 
 REPLIES = {
     THANKS: N_("You're welcome! Ask me anything else about the four measures, or type 'menu' to see what I can do."),
     ACK: N_("OK. Ask me anything else, or type 'menu' to see what I can do."),
     BYE: N_("Goodbye! Come back whenever you have a question."),
     DONE: N_("All right. I'm here whenever you need me."),
+    DONT_KNOW: N_("No problem. Tell me in your own words what you would like to know, or choose below; 'human' "
+                  "reaches a union staff member."),
     BOT: N_("I am an automatic assistant, not a person: my answers are taken from the text of the four measures, "
             "with the article cited. To talk to a union staff member, type 'human'."),
 }

@@ -7,7 +7,7 @@ import pytest
 
 from handlers.i18n import translator
 from handlers.own_words import small_talk as kind_of
-from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BOT, BYE, DONE, REPLIES, THANKS
+from handlers.smalltalk import ACK, ACK_WITH_CHOICES, BOT, BYE, DONE, DONT_KNOW, REPLIES, THANKS
 
 ZH, EN = translator("zh"), translator("en")
 
@@ -20,7 +20,7 @@ ZH, EN = translator("zh"), translator("en")
     ("没有了", DONE), ("不用了", DONE), ("no thanks", DONE),
     ("你是机器人吗", BOT), ("你是真人吗？", BOT), ("Are you a real person?", BOT), ("are you a bot", BOT),
     ("你好厉害", ACK), ("太棒了 谢谢", THANKS), ("good job", ACK), ("r u a real person?", BOT), ("你好聪明啊😂", ACK),
-    ("晚安", BYE),
+    ("晚安", BYE), ("不知道", DONT_KNOW), ("我也不晓得啊", DONT_KNOW), ("not sure", DONT_KNOW), ("I don't know", DONT_KNOW),
 ])
 def test_small_talk_is_read_from_the_whole_message(text: str, kind: str) -> None:
     assert kind_of(text) == kind
@@ -29,7 +29,7 @@ def test_small_talk_is_read_from_the_whole_message(text: str, kind: str) -> None
 @pytest.mark.parametrize("text", [
     "好的，那材料交到哪里", "谢谢，培训补贴多少钱", "ok so how do I apply", "好的88元", "8", "对不对", "不用交材料吗",
     "thanks to the union I learned welding", "", "   ", "云岭工匠",
-    "你是机器人吗 云岭工匠怎么申报", "机器人操作工能评云岭工匠吗",
+    "你是机器人吗 云岭工匠怎么申报", "机器人操作工能评云岭工匠吗", "不知道怎么申报", "我不确定能不能评",
 ])
 def test_a_message_that_says_more_is_not_small_talk(text: str) -> None:
     assert kind_of(text) is None
@@ -54,6 +54,28 @@ def test_ok_after_an_answer_offers_its_choices_again_and_a_number_still_picks_on
     assert not any(r.citations for r in worker.replies)
     worker.say("1")
     assert "申报" in worker.text and worker.last.choices  # the check's first question, not the main menu
+
+
+@pytest.mark.parametrize(("text", "say"), [("不知道", ZH), ("not sure", EN)])
+def test_dont_know_after_an_answer_is_not_searched_and_offers_the_choices_again(person, text, say) -> None:  # type: ignore[no-untyped-def]
+    worker = person("wang")
+    worker.say("云岭工匠怎么申报")
+    offered = worker.choice_values()
+    worker.say(text)  # searched, it met "did you mean" with articles it shares no word with
+    assert worker.text.startswith(say(REPLIES[DONT_KNOW])) and not any(r.citations for r in worker.replies)
+    assert worker.choice_values() == offered
+    newcomer = person("zhang")
+    newcomer.say(text)  # nothing on screen to offer again: a person and the menu
+    assert say(REPLIES[DONT_KNOW]) in newcomer.text
+    assert newcomer.choice_values() == ["flow:handoff", "cmd:menu"], newcomer.choice_values()
+
+
+def test_dont_know_in_a_step_is_the_steps_own_answer(person) -> None:
+    worker = person("zhou")
+    worker.say("我想知道自己能不能评云岭工匠")
+    assert "不确定" in worker.text
+    worker.say("不确定")
+    assert ZH(REPLIES[DONT_KNOW]) not in worker.text and worker.last.choices
 
 
 def test_thanks_in_a_step_asks_the_step_again_without_counting_a_retry(person) -> None:
