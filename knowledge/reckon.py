@@ -314,6 +314,10 @@ def age_rule(measure: str, question: str) -> Working | None:
     return reckon(measure, article, question)
 
 
+# An article's other subject, asked "when" about ("when do I get my certificate?" under 第二十一条, whose date is the
+# unions' summary table, 10 December): not that task's date. Unless it names the task itself.
+_OTHER_SUBJECT = {("training", 21): re.compile(r"证|certificat")}
+_THE_TASK = re.compile(r"汇总|总结|报告|实名|附件4|附件四|上报|报送|提交|summary|report|table|annex 4|submit")
 # Words of a question about time: when something is due, whether one is still in time.
 _WHEN = ("截止", "来得及", "来不及", "什么时候", "啥时候", "几号", "几月", "哪天", "之前", "以前", "晚了", "过期", "还能交",
          "还能报", "deadline", "when", "still in time", "too late", "by what date", "due")
@@ -326,6 +330,9 @@ def deadline(measure: str, article: int, question: str, today: date) -> Working 
 
     q = question.lower()
     if not any(w in q for w in _WHEN):
+        return None
+    if (measure, article) in _OTHER_SUBJECT and _OTHER_SUBJECT[measure, article].search(q) \
+            and not _THE_TASK.search(q):
         return None
     for task in dated_tasks():
         if (task.ref.measure, task.ref.article) != (measure, article) or task.kind != "deadline":

@@ -589,3 +589,17 @@ def test_the_living_allowance_named_without_the_programme_is_the_trainings(quest
     asked = answer(question, contact="x")
     assert asked.outcome == "answered" and (asked.result.hits[0].measure, asked.result.hits[0].article) == ("training", 10)
     assert "1天" not in asked.reply.text and "1 day" not in asked.reply.text, asked.reply.text
+
+
+@pytest.mark.parametrize(("question", "dated"), [
+    ("when do I get my certificate?", False), ("培训结束后证书什么时候拿到", False),
+    ("培训总结什么时候报", True), ("when is the training summary due?", True),
+])
+def test_a_deadline_line_is_for_the_task_asked_about(question: str, dated: bool) -> None:
+    """第二十一条 gives trainees their two certificates and the unions a date (the summary table, 10 December):
+    a trainee's "when do I get my certificate?" is not told the unions' deadline as if it were theirs."""
+    from datetime import date
+
+    asked = answer(question, contact=CONTACT, today=date(2026, 12, 3))
+    assert (asked.result.hits[0].measure, asked.result.hits[0].article) == ("training", 21)
+    assert ("2026-12-10" in asked.reply.text) is dated, asked.reply.text
