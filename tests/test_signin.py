@@ -510,7 +510,10 @@ def test_no_smartphone_at_a_step_is_told_the_sheet_in_its_language(person, engin
 
 @pytest.mark.parametrize(("text", "said"), [("签到码在哪点看", "投屏显示"), ("班级编号在哪里看", "开班通知上"),
                                            ("where do I find the sign-in code?", "the teacher projects"),
-                                           ("签到码看不到咋个办", "跟班管理的工作人员")])
+                                           ("签到码看不到咋个办", "跟班管理的工作人员"),
+                                           # no code at hand, said at the top (not at the code's step)
+                                           ("我没有签到码", "投屏显示"), ("老师没给我班级代码", "开班通知上"),
+                                           ("I don't have the code", "the teacher projects")])
 def test_where_the_codes_are_is_told_with_the_sign_in_one_tap_away(person, text: str, said: str) -> None:
     """A trial's trainee asked where the sign-in code is: "没有找到相关规定". It is how signing in works here."""
     t = person(f"where-{len(text)}")

@@ -106,7 +106,12 @@ def _codes_in(ctx: Ctx, text: str) -> tuple[TrainingClass | None, str | None]:
 _WHERE_CODE = re.compile(r"(?:签到码|签到的码|签到二维码|班级编号|班级代码)[^，,。？?]{0,6}(?:哪|找不到|看不到|没看到|怎么看|咋个?看)|"
                          r"(?:哪|怎么|咋个?)[^，,。？?]{0,6}(?:看|找|拿|要)[^，,。？?]{0,3}(?:签到码|班级编号)|"
                          r"\b(?:where|how)\b[^.?!]{0,30}\b(?:sign-?in|check-?in|class) code\b|"
-                         r"\b(?:sign-?in|check-?in|class) code\b[^.?!]{0,20}\bwhere\b", re.IGNORECASE)
+                         r"\b(?:sign-?in|check-?in|class) code\b[^.?!]{0,20}\bwhere\b|"
+                         # no code at hand ("我没有签到码", "老师没给我班级代码", "I don't have the code")
+                         r"(?:没有|莫得|没得|找不到|没给|没发|没收到)[^，,。？?]{0,6}(?:签到码|签到的码|班级编号|班级代码)|"
+                         r"\b(?:don'?t|do not|didn'?t|did not|never) (?:have|get|got|receive)\b[^.?!]{0,20}"
+                         r"\b(?:sign-?in |check-?in |class )?code\b|\bno (?:class |sign-?in |check-?in )code\b",
+                         re.IGNORECASE)
 
 
 def said(ctx: Ctx, text: str) -> str | None:
