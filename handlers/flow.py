@@ -69,6 +69,9 @@ class Ctx:
     # The flows this message brought to their own end (finished, switched on, rerouted): not left half done, so
     # nothing of them is kept (:attr:`Flow.park`).
     ended: set[str] = field(default_factory=set, repr=False)
+    # Said before the next question of a form, once: how an answer in one's own words was read (a provincial
+    # contest at "have you won any of these?" is "none of these").
+    notes: list[str] = field(default_factory=list, repr=False)
     _person: Person | None = field(default=None, repr=False)
     _slots: dict[type, Any] = field(default_factory=dict, repr=False)  # typed slots read from ``_slots_data``
     _slots_data: dict[str, Any] | None = field(default=None, repr=False)

@@ -158,23 +158,25 @@ class Form:
                     raise Invalid(_(NOT_AN_ANSWER))
             value = self.book.parse(ctx, f, answer)
         self.book.store(ctx, f, value)
-        return self._after(ctx, f, _("Corrected."))
+        said = tuple(Reply(text=note) for note in ctx.notes)
+        ctx.notes.clear()
+        return self._after(ctx, f, _("Corrected."), *said)
 
-    def _after(self, ctx: Ctx, f: Field, done: str) -> Outcome:
+    def _after(self, ctx: Ctx, f: Field, done: str, *said: Reply) -> Outcome:
         """After an answer to ``f`` (or keeping it): back to the review when it was corrected from there; reached
         by "back", on to the next field when it has an answer too (shown, to keep or change, as on paper);
         else the first field still open."""
         mode = self._take_mode(ctx)
         if mode == "correct":
-            return self.next(ctx, Reply(text=done))
+            return self.next(ctx, Reply(text=done), *said)
         if mode == "back":
             keys = [g.key for g in self.book.fields(ctx)]
             pending = {g.key for g in self.book.pending(ctx)}
             at = keys.index(f.key) + 1 if f.key in keys else len(keys)
             if at < len(keys) and keys[at] not in pending:
                 self.slots(ctx).field, self.slots(ctx).mode = keys[at], "back"
-                return goto(self.field)
-        return self.next(ctx)
+                return goto(self.field, *said)
+        return self.next(ctx, *said)
 
     def _take_mode(self, ctx: Ctx) -> str:
         mode, self.slots(ctx).mode = self.slots(ctx).mode, ""

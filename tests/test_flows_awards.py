@@ -926,3 +926,19 @@ def test_a_question_at_the_channel_plans_last_step_is_answered_not_taken_for_no(
     sam.say("报这个要交报名费不")
     assert "没有找到相关规定" in sam.text and "好的。回复“菜单”" not in sam.text
     assert any(v.endswith("handoff") for v in sam.choice_values()), sam.choice_values()
+
+
+@pytest.mark.parametrize(("text", "locale", "said"), [
+    ("我拿过省里焊工比赛一等奖", "zh", "不在可直接认定的荣誉之列"),
+    ("I won first prize in the provincial welding contest in 2022", "en", "not one of the honours that give direct"),
+])
+def test_a_lesser_contest_at_the_direct_list_is_none_of_them_and_said_so(person, text: str, locale: str,
+                                                                         said: str) -> None:
+    """A provincial contest at "have you won any of these?" met "could not match that to an option" (asked
+    again, forever): it is none of 第六条's national and world ones, and the reply says how it was read."""
+    ann = person(f"ann-{locale}", locale=locale)
+    ann.say("云岭工匠")
+    answer_all(ann, *GATES)
+    assert "直接认定" in ann.text or "direct recognition" in ann.text
+    ann.say(text)
+    assert said in ann.text and "技艺精湛高超" in ann.text, ann.text  # on to 第五条's three indicators

@@ -165,6 +165,11 @@ class CheckBook:
             # An honour named where the direct ones are listed, and it is none of them ("我拿过云南省劳动模范"):
             # none of these; the honour itself is kept for the priority it gives (第七条).
             known["direct_honour"] = "none"
+        elif f.key == "direct_honour" and "direct_honour" not in known and _OTHER_HONOUR.search(answer.text.lower()):
+            # A contest or honour below the national ones ("I won first prize in the provincial welding contest"):
+            # none of 第六条's, said so; it may still be a title that gives priority (第七条).
+            known["direct_honour"] = "none"
+            ctx.notes.append(ctx._(NOT_DIRECT))
         if f.key not in known:
             return None
         for key, value in known.items():
@@ -291,6 +296,15 @@ def _named_years_option(text: str, this_year: int) -> str | None:
     if months is None:
         return None
     return "2plus" if months.least >= 24 else "under2" if months.most < 24 else None
+
+
+# An honour or contest named, at "have you won any of these?", that is none of 第六条's national and world ones.
+_OTHER_HONOUR = re.compile(r"省|州|市|县|区级|劳模|劳动模范|五一|奖章|技术能手|状元|比赛|竞赛|大赛|技能大师|[一二三]等奖|冠军|第[一二三123]名|"
+                           r"\b(?:provincial|province|city|prefecture|county|contest|competition|prize|award|medal|"
+                           r"champion|model worker)\b")
+NOT_DIRECT = N_("That is not one of the honours that give direct recognition (the national and world ones of Art. 6), "
+                "so I have taken it as “none of these”. It may still be a title that gives priority in the "
+                "selection (Art. 7).")
 
 
 def _choice(ctx: Ctx, q: Question, answer: Answer) -> object:
