@@ -29,7 +29,8 @@ UNIT = "昆明市总工会"
     ("Zhang San passed the preliminary review", "cases"), ("how many trainees signed in today?", "training_classes"),
     ("今天谁没签到", "training_classes"), ("who did not sign in", "training_classes"),
     # The applications a union holds, and a desk's words with others between them
-    ("show me pending applications", "cases"), ("看看我们单位的申报", "cases"),
+    ("show me pending applications", "cases"), ("看看我们单位的申报", "cases"), ("登记一个新申报", "cases"),
+    ("register a new case", "cases"),
     ("我们下个月要办个电工培训班 怎么弄", "training_classes"), ("帮我导出一下这个班的签到表吧", "training_classes"),
     ("where can I see who signed in today", "training_classes"), ("今天谁还没签到", "training_classes"),
 ])

@@ -124,7 +124,8 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
                "登记进度", "登记申报", "登记一个申报", "登记一下申报", "更新进度", "更新申报", "录入进度",
                "初审过了", "初审通过", "通过初审", "通过了初审", "复审通过", "通过复审", "通过了复审",
                # the applications a union holds ("看看我们单位的申报", "待审的申报有哪些")
-               "单位的申报", "待审的申报", "待审核的申报", "待初审", "申报名单", "收到的申报", "报上来的"),
+               "单位的申报", "待审的申报", "待审核的申报", "待初审", "申报名单", "收到的申报", "报上来的",
+               "新申报", "新建申报", "新的申报"),
      ("case desk", "case", "cases", "case status", "list my cases", "list cases", "my cases",
       # a clerk's "I need to update the status of an application" (not an applicant's "status of my application")
       "update the status", "update status", "update a status", "change the status", "change status",
@@ -132,7 +133,8 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
       "passed the preliminary review", "passed preliminary review", "passed the qualification review",
       # the applications a union holds ("show me pending applications", "applications of my unit")
       "pending applications", "applications of my unit", "applications of our union", "our applications",
-      "applications we received", "applications waiting", "list the applications", "list applications")),
+      "applications we received", "applications waiting", "list the applications", "list applications",
+      "new case", "register a case", "add a case", "record a case", "record a new case")),
     # The application form filled in here ("我要填云岭工匠的申报表", "fill in the application form"): a programme's,
     # else the one that asks which.
     ("craftsman_draft", ("云岭工匠的申报表", "云岭工匠申报表", "工匠的申报表", "工匠申报表"),
