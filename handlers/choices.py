@@ -52,8 +52,13 @@ def word_forms(text: str) -> tuple[str, ...]:
 _NUMBER_RUN = re.compile(r"\d{6}")
 
 
+# "我的证书呢", "我的工单呢": one's own thing asked for with 呢 is the word. (Not any word's 呢: "技师工作站呢" asks
+# the previous question of that programme.)
+_MINE_WHERE = re.compile(r"^(我的.{1,8}?)呢[\s。.!！?？~～]*$")
+
+
 def _forms(key: str) -> tuple[str, ...]:
-    bare = key
+    bare = _MINE_WHERE.sub(r"\1", key)
     for _ in range(3):  # "please can you show me the menu"
         bare = _POLITE_HEAD.sub("", _POLITE_TAIL.sub("", bare), count=1)
     forms = (key, bare) if bare and bare != key else (key,)

@@ -391,6 +391,21 @@ def test_polite_wrapping_is_stripped_only_round_a_whole_word() -> None:
         "cancel my class registration for next week please",)  # longer than a word: as typed only
 
 
+def test_ones_own_thing_asked_with_a_final_ne_is_the_word_in_a_step(person, engine) -> None:  # type: ignore[no-untyped-def]
+    """"我的证书呢" at the schedule's class-code step was answered as a question (第二十一条) and the step asked
+    again; it names one's certificates as "我的证书" does. A programme with 呢 stays a follow-up question."""
+    from handlers.choices import word_forms
+
+    trainee = person("ne")
+    trainee.say("我的课表")
+    trainee.say("我的证书呢")
+    with Session(engine) as s:
+        conv = repo.load_conversation(session=s, identity_id=repo.identify(
+            session=s, channel="console", user_key="ne", chat_key=None).identity_id)
+    assert conv.flow != "my_schedule" and not trainee.last.citations, trainee.text
+    assert "技师工作站" not in word_forms("技师工作站呢")
+
+
 def test_back_with_no_step_open_shows_the_main_menu(person) -> None:  # type: ignore[no-untyped-def]
     p = person("stray-back")
     p.say("云岭工匠每年评几个")
