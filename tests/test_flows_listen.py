@@ -552,3 +552,22 @@ def test_a_question_or_a_supposition_at_the_confirmation_changes_no_fact(person)
     assert "不对" not in q.text and "no, I am 48" in q.text, q.text
     q.say("yep")
     assert "I noted" not in q.text, q.text
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    # the test clock's year is 2026
+    ("We have a technician workstation named by the city union in 2021. Can we apply for provincial level?",
+     "named 5 years ago"),
+    ("我们工作室2025年被州总工会命名的 团队8个人 能报省级吗", "命名已 1 年"),
+    ("我们工作室2024年被州总工会命名的 团队8个人 能报省级吗", None),  # two calendar years back: maybe under two
+])
+def test_the_year_a_studio_was_named_is_read_against_today(person, text: str, said: str | None) -> None:
+    """"named by the city union in 2021" was noted as named at prefecture level only, and the check asked how
+    long ago; the step itself read "2021年命名的". Read as years ago when that decides 第十条's two years."""
+    hr = person(f"hr-{len(text)}", locale="en" if text.isascii() else None)
+    hr.say(text)
+    assert ("named" in hr.text or "命名" in hr.text) and ("Is that right?" in hr.text or "对吗" in hr.text), hr.text
+    if said is None:
+        assert "命名已" not in hr.text, hr.text  # not a number of years: the check asks
+    else:
+        assert said in hr.text, hr.text

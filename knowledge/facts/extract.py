@@ -109,6 +109,18 @@ def extract(text: str) -> Facts:
     return Facts(**{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
 
 
+# The year a studio or station was named ("2021年被市总工会命名", "命名于2019年", "named by the city union in 2021").
+_NAMED_IN = re.compile(r"((?:19|20)\d{2})\s*年[^，,。；;]{0,12}命名|命名(?:于|在|是)\s*((?:19|20)\d{2})\s*年|"
+                       r"\bnamed\b[^.;]{0,40}?\bin\s+((?:19|20)\d{2})\b|\bin\s+((?:19|20)\d{2})\b[^.;]{0,30}?\bnamed\b")
+
+
+def named_in(text: str) -> int | None:
+    """The calendar year ``text`` says its studio or station was named in, or None. (How long ago that is depends
+    on today: the caller's to work out.)"""
+    m = _NAMED_IN.search(normalize(text))
+    return int(next(g for g in m.groups() if g)) if m else None
+
+
 def programme_named(text: str) -> str | None:
     """The programme ``text`` names in so many words ("技师工作站", "innovation studio"), or None."""
     return _programme(normalize(text))
