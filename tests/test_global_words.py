@@ -511,3 +511,19 @@ def test_tickets_seen_from_a_step_offer_only_the_steps_options(person, check: st
     options = p.choice_values()
     p.say(tickets)
     assert sum(bool(r.choices) for r in p.replies) == 1 and p.choice_values() == options, p.text
+
+
+def test_a_question_with_articles_near_it_at_a_desk_is_said_to_be_unsure_not_missing(person) -> None:  # type: ignore[no-untyped-def]
+    """"培训要交钱吗" typed at the case desk: the search abstains with articles near it, as the FAQ says "I am not
+    sure the measures cover this" above them; the step said "四个办法中也没有找到它的答案", which overstates it."""
+    from handlers.answering import prefetch
+
+    found = prefetch("培训要交钱吗")
+    assert found is not None and found.abstained and found.nearby  # (else this tests nothing)
+    clerk = person("desk", clerk="昆明市总工会")
+    clerk.say("菜单")
+    clerk.say("看看我们单位的申报")
+    step = clerk.last.text
+    clerk.say("培训要交钱吗")
+    assert "不确定" in clerk.replies[0].text and "没有找到" not in clerk.replies[0].text, clerk.text
+    assert clerk.last.text == step
