@@ -516,12 +516,16 @@ def _own_programme_first(prep: Prepared, hits: tuple[Hit, ...]) -> tuple[Hit, ..
     云岭工匠创新工作室 (a bare 工作室 may be either)."""
     if len(prep.named) != 1 or not hits:
         return hits
-    named, best = prep.named[0], hits[0]
-    if best.measure == named or (named == "studio" and best.measure == "craftsman") \
-            or _PROGRAMME_WORDS[best.measure].search(prep.text):
-        return hits
     from knowledge.answer import same_paragraph, same_rule  # late: the answer composes search results
 
+    named, best = prep.named[0], hits[0]
+    if best.measure == named:
+        # Nor is another programme's article stating the same rule its runner-up.
+        alike = same_rule().get((best.measure, best.article), ())
+        return (best, *(h for h in hits[1:] if (h.measure, h.article) not in alike
+                        or _PROGRAMME_WORDS[h.measure].search(prep.text)))
+    if (named == "studio" and best.measure == "craftsman") or _PROGRAMME_WORDS[best.measure].search(prep.text):
+        return hits
     alike = same_rule().get((best.measure, best.article), ())
     own = next((h for h in hits[1:] if h.measure == named and ((h.measure, h.article) in alike or same_paragraph(
         (best.measure, best.article, best.paragraph), (h.measure, h.article, h.paragraph)))), None)
