@@ -210,7 +210,9 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:导出|下载)我的?(?:个人)?(?:信息|数据|资料)|"
         r"(?:send|give|export|download)(?: me)? (?:a copy of )?(?:all )?my (?:personal )?(?:data|info|information|records)")),
     (MY_DATA, re.compile(
-        r"(?:存|保存|留|收集|记录|掌握)了?(?:我的?)?(?:哪些|什么|啥)(?:个人)?(?:信息|数据|资料)|"
+        # kept of me, or by you: "要存哪些资料" asks what a class's records must keep (第二十条)
+        r"(?:(?:你们?|您)(?:存|保存|留|收集|记录|掌握)了?(?:我的?)?|(?:存|保存|留|收集|记录|掌握)(?:了(?:我的?)?|我的?))"
+        r"(?:哪些|什么|啥)(?:个人)?(?:信息|数据|资料)|"
         r"我的?(?:个人)?(?:信息|数据|资料)[^，,]{0,6}(?:存|保存|收集|记录)(?:了)?(?:哪些|什么|啥|在哪)|"
         r"what (?:personal )?(?:data|information|info) (?:do|did|have) you (?:keep|have|store|hold|collect|kept|stored)|"
         r"what do you (?:know|keep|store|have) about me|(?:data|information) (?:do )?you (?:keep|have|store|hold) (?:about|on) me")),
