@@ -210,7 +210,8 @@ def test_phone_width_keyboard_english(desk, browser, person, shots) -> None:  # 
         page = context.new_page()
         sign_in(page, base, li)
         page.get_by_role("button", name="English").click()
-        assert page.get_by_role("heading", name="Today", level=1).is_visible()
+        # The choice reloads the page: waited for (is_visible() does not wait, and lost the race once in CI).
+        page.get_by_role("heading", name="Today", level=1).wait_for(state="visible")
         for path in ("/console", "/console/tickets", "/console/cases", f"/console/cases/{ids['case_km']}",
                      f"/console/tickets/{ids['ticket_km']}", "/console/audit"):
             page.goto(base + path)
