@@ -560,6 +560,8 @@ def test_a_question_or_a_supposition_at_the_confirmation_changes_no_fact(person)
      "named 5 years ago"),
     ("我们工作室2025年被州总工会命名的 团队8个人 能报省级吗", "命名已 1 年"),
     ("我们工作室2024年被州总工会命名的 团队8个人 能报省级吗", None),  # two calendar years back: maybe under two
+    ("我们工作室去年被州总工会命名的 团队8个人 能报省级吗", "命名已 1 年"),
+    ("我们工作室前年被州总工会命名的 团队8个人 能报省级吗", None),  # the same two calendar years, in words
 ])
 def test_the_year_a_studio_was_named_is_read_against_today(person, text: str, said: str | None) -> None:
     """"named by the city union in 2021" was noted as named at prefecture level only, and the check asked how

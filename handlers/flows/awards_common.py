@@ -27,12 +27,13 @@ from handlers.form import BACK, Form, FormSlots
 from handlers.forms import Field
 from handlers.i18n import N_, translator
 from handlers.types import Choice, Reply
-from knowledge.facts.extract import extract
+from knowledge.facts.extract import extract, named_years_ago
 from knowledge.facts.numbers import Vague, half_years_as_months, typed_number, typed_range, typed_span
 from knowledge.facts.places import read_place
 from knowledge.facts.profile import profile_for
 from knowledge.facts.traits import sanction_period
 from knowledge.places import DIVISIONS, parse_place
+from knowledge.rules.award_workshops import NAMED_YEARS_MIN
 from knowledge.rules.awards import OTHER, UNSURE, Fact, Question, Reason
 from knowledge.rules.channels import Step
 from storage import repo_applications as apps
@@ -280,11 +281,8 @@ def _named_years_option(text: str, this_year: int) -> str | None:
     may be less than two years)."""
     t = half_years_as_months(unicodedata.normalize("NFKC", text))  # "一年半左右" is read in months
     if (m := _YEAR_NAMED.search(t)) is not None:
-        year = int(m[1]) + (2000 if len(m[1]) == 2 else 0)
-        if not 1949 <= year <= this_year:
-            return None
-        ago = this_year - year
-        return "2plus" if ago >= 3 else "under2" if ago <= 1 else None
+        ago = named_years_ago(int(m[1]) + (2000 if len(m[1]) == 2 else 0), this_year)
+        return None if ago is None else "2plus" if ago >= NAMED_YEARS_MIN else "under2"
     if (span := typed_range(t, "year")) is not None:  # "不到两年", "快两年了", "两年以上", "三年左右"
         return "2plus" if span.least >= 2 else "under2" if span.most < 2 else None
     years = typed_span(t, "year")[0]  # a span in years ("命名三年了", "三年前", "3年零2个月"), not a head count

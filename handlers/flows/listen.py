@@ -37,7 +37,7 @@ from handlers.i18n import N_, translator
 from handlers.routing import for_someone_else_note
 from handlers.types import Choice, Reply
 from knowledge import facts as kf
-from knowledge.facts.extract import named_in
+from knowledge.facts.extract import named_in, named_years_ago
 from knowledge.text import CLAUSE_BREAKS
 
 TARGETS: dict[str, Flow] = {
@@ -158,12 +158,9 @@ def offering(faq: Callable[[Ctx, str], list[Reply]]) -> Callable[[Ctx, str], lis
 def _open(ctx: Ctx, text: str, facts: kf.Facts, check: str) -> str:
     """Put the message's facts in ``ctx.data`` for ``check``; the listening flow's name."""
     if facts.named_years is None and facts.programme in ("studio", "station") \
-            and (year := named_in(text)) is not None and 1949 <= year <= ctx.now.year:
-        # "named by the city union in 2021": years ago as of today, when that decides 第十条's two years either
-        # way (two calendar years back may be less than two years: then the check asks).
-        ago = ctx.now.year - year
-        if ago != 2:
-            facts = replace(facts, named_years=ago)
+            and (year := named_in(text)) is not None \
+            and (ago := named_years_ago(year, ctx.now.year)) is not None:  # "named by the city union in 2021"
+        facts = replace(facts, named_years=ago)
     ctx.data = {"facts": facts.to_json(), "check": check, "locale": reply_locale(text, ctx.locale)}
     return PREFIX + check
 

@@ -39,6 +39,7 @@ from knowledge.facts.traits import (
     _skill_grade,
     sanction_period,
 )
+from knowledge.rules.award_workshops import NAMED_YEARS_MIN
 
 Kw = dict[str, object]
 
@@ -119,6 +120,16 @@ def named_in(text: str) -> int | None:
     on today: the caller's to work out.)"""
     m = _NAMED_IN.search(normalize(text))
     return int(next(g for g in m.groups() if g)) if m else None
+
+
+def named_years_ago(year: int, this_year: int) -> int | None:
+    """Whole years since a naming in ``year``, as of ``this_year``, when that decides 第十条's two years
+    (``NAMED_YEARS_MIN``) either way; None for a year that cannot be a naming's, or for exactly that many calendar
+    years back (2024 in 2026 may be less than two years: the check asks)."""
+    if not 1949 <= year <= this_year:
+        return None
+    ago = this_year - year
+    return None if ago == NAMED_YEARS_MIN else ago
 
 
 def programme_named(text: str) -> str | None:
@@ -263,7 +274,9 @@ def _group_numbers(t: str, n: str, group: bool, problems: list[Problem]) -> Kw:
                            r"less than (?:a|one) year|under (?:a|one) year", n):
         named_years = 0
     elif group and (m := re.search(r"(去年|前年)[^，,。]{0,10}命名", t)):
-        named_years = 1 if m.group(1) == "去年" else 2
+        # The year before last may be under two years, as a year two back is (named_years_ago): the check asks.
+        return {"team_size": _team_size(t, n, group), "named_years": 1 if m.group(1) == "去年" else None,
+                "named_level": _named_level(t)}
     else:
         named_years = _first(_NAMED_YEARS, n) if group or re.search(r"命名|named", t) else None
     if named_years is None and group:
