@@ -337,7 +337,7 @@ class Router(Menus):
     def _not_answered(text: str) -> str:
         """What to say of a question typed at a step and not answered aside: not in the measures where the search
         found nothing, else that it is unsure which provision answers it (it found one, of another programme or
-        not surely, or it abstained with articles near it: "学员怎么签到" typed at the case desk, as the FAQ would
+        not surely, or it abstained with articles near it: "培训要交钱吗" typed at the case desk, as the FAQ would
         say "I am not sure the measures cover this" above them)."""
         found = prefetch(text)
         return NOT_AN_ANSWER if found is None or (found.abstained and not found.nearby) else UNSURE_ASIDE

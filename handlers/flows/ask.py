@@ -204,14 +204,16 @@ def asked_for(text: str) -> tuple[str, ...]:
     return named
 
 
+# Who of a class did not sign in ("谁还没签到"): the class desk's roster, not one's own sign-in.
+_WHO_MISSED = r"谁[^，。？！?!,]{0,3}没签到"
 # A desk's words with others between them ("我们下个月要办个电工培训班", "导出一下这个班的签到表", "谁还没签到").
 _ASKED_FOR_SPREAD = {
     "training_classes": re.compile(r"(?:办|开|举办|新开|新建|登记)[^，。？！?!,]{0,5}培训班|"
-                                   r"导出[^，。？！?!,]{0,6}(?:签到表|花名册|学员名单|附件[3-6三四六])|谁[^，。？！?!,]{0,3}没签到"),
+                                   r"导出[^，。？！?!,]{0,6}(?:签到表|花名册|学员名单|附件[3-6三四六])|" + _WHO_MISSED),
 }
 _CLASS_PAPERS = re.compile(r"签到表|附件[3-6三四五六]|\b(?:sign-? ?in|attendance) sheet|\bannex [3-6]\b|"
                            r"哪些(?:人|学员)没签到|(?:多少|几个)人签到|签到人数|"
-                           r"谁[^，。？！?!,]{0,3}没签到|\bwho (?:did not|didn't|has not|hasn't|has )?(?:sign|check)|"
+                           + _WHO_MISSED + r"|\bwho (?:did not|didn't|has not|hasn't|has )?(?:sign|check)|"
                            r"\bhow many (?:\w+ )?signed in\b")
 
 
