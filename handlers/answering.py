@@ -45,7 +45,7 @@ class Asked:
 # a question at a check's step): the everyday names, as the people whose questions the search learned from wrote.
 PROGRAMME_NAMES = ({"craftsman": "云岭工匠", "studio": "创新工作室", "station": "技师工作站", "training": "技能培训"},
                    {"craftsman": "Yunling Craftsman", "studio": "innovation studio", "station": "technician workstation",
-                    "training": "union skills training"})
+                    "training": "training"})  # (not "union skills training": that reads as 第二条's definition)
 SEARCH_TOP = 5  # a few more hits than shown, for related questions
 SEARCH_CACHE_ENTRIES = 4096  # the default of Settings.search_cache_entries
 # A question longer than this is searched each time (its key would cost more memory than its search costs time).

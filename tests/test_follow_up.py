@@ -97,3 +97,26 @@ def test_english_questions_of_no_programme_after_one_of_a_programme_are_about_it
     p.say("How many people does the team need?")  # 35 characters, 7 words: short in English
     assert "previous question" in p.text, p.text
     assert [(c.measure, c.article) for c in p.replies[-1].citations][:1] == [("studio", 10)], p.text
+
+
+def test_a_question_answered_from_another_programme_after_ones_of_training_is_about_training(person) -> None:  # type: ignore[no-untyped-def]
+    """A clerk asking about training classes, then "what do I need to fill in?", was given the craftsman's
+    annexes (工匠 第十条): alone, the search put that first. After a question of one programme, a short one
+    that names none is that programme's where it answers it (the training measure's annexes)."""
+    from handlers.answering import answer
+
+    alone = answer("what do I need to fill in?", contact="x").result.hits
+    assert alone and alone[0].measure != "training"  # (else this tests nothing)
+    p = person("f12", locale="en")
+    p.say("how do we apply to run a union-funded training class?")
+    p.say("what do I need to fill in?")
+    assert "previous question" in p.text, p.text
+    assert [c.measure for c in p.replies[-1].citations][:1] == ["training"], p.text
+    q = person("f13")
+    q.say("工会的技能培训班怎么报批")
+    q.say("要填啥表")
+    assert [c.measure for c in q.replies[-1].citations][:1] == ["training"], q.text
+    r = person("f14", locale="en")  # a question the other programme alone answers stays its answer
+    r.say("how do we apply to run a union-funded training class?")
+    r.say("how many craftsmen are named each year?")
+    assert [c.measure for c in r.replies[-1].citations][:1] == ["craftsman"], r.text

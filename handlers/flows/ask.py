@@ -35,12 +35,19 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
     asked = answer(text, locale=locale, contact=ctx.settings.human_contact)
     unclear = (asked.result.abstained and asked.result.reason == "low_score") or not asked.result.likely
     previous = _previous_question(ctx, text)
-    carried = not previous and asked.outcome == "which" and (
-        len(text) <= FOLLOW_UP_MAX or (text.isascii() and len(text.split()) <= FOLLOW_UP_WORDS))
+    short = len(text) <= FOLLOW_UP_MAX or (text.isascii() and len(text.split()) <= FOLLOW_UP_WORDS)
+    carried = not previous and short and asked.outcome == "which"
     if carried:
         # Asked of no programme after questions of one programme ("创新工作室几年评一次", then "一批最多几个", "团队要几
         # 个人"): that programme, said as such, rather than "which programme?".
         previous = _previous(ctx, text, skip=lambda earlier: len(_programmes_in(earlier)[0]) != 1)
+    elif not previous and short and not asked.result.named and asked.result.hits:
+        # Answered from another programme right after a question of one ("what do I need to fill in?" after how
+        # to run a training class: the craftsman's annexes first): that programme's answer, where it has one.
+        just_before = _previous(ctx, text)
+        named = (found.named if just_before and (found := prefetch(just_before)) is not None else ())
+        if len(named) == 1 and asked.result.hits[0].measure != named[0]:
+            carried, previous = True, just_before
     if (unclear or not asked.result.named) and previous:
         before = answer(previous, locale=locale, contact=ctx.settings.human_contact)
         if not asked.result.named and before.result.named:
@@ -313,7 +320,8 @@ def _previous(ctx: Ctx, text: str, skip: Callable[[str], object] | None = None) 
 _EN_CUES = (("yunling craftsmen", "craftsman"), ("yunling craftsman", "craftsman"), ("craftsmen", "craftsman"),
             ("craftsman", "craftsman"), ("innovation studios", "studio"), ("innovation studio", "studio"),
             ("studios", "studio"), ("studio", "studio"), ("technician workstations", "station"),
-            ("technician workstation", "station"), ("workstations", "station"), ("workstation", "station"))
+            ("technician workstation", "station"), ("workstations", "station"), ("workstation", "station"),
+            ("training classes", "training"), ("training class", "training"), ("training", "training"))
 _FILLER = re.compile(r"\b(?:and|for|the|what|about|how|of|a|an|then|so|in|case)\b|[\s呢吗嘛啊呀的？?！!。.,，、]",
                      re.IGNORECASE)
 
