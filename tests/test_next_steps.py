@@ -218,7 +218,8 @@ def test_a_missed_class_is_not_offered_a_sign_in_now(person, text: str) -> None:
                                             ("我要登记一个培训班", "training_classes"), ("开个新班", "training_classes"),
                                             ("list my cases", "cases"), ("I need to register a new training class", "training_classes"),
                                             # a clerk recording a case's progress in a trial's words
-                                            ("我要登记一个申报的进度", "cases"), ("张三的云岭工匠申报初审过了", "cases")])
+                                            ("我要登记一个申报的进度", "cases"), ("张三的云岭工匠申报初审过了", "cases"),
+                                            ("Zhang Wei passed the first review", "cases")])
 def test_a_clerks_desk_asked_for_in_a_few_words_opens(person, engine, text: str, flow: str) -> None:  # type: ignore[no-untyped-def]
     """No article is quoted for "我的待办" (the craftsman measure's 第二十七条 was): the desk opens. A worker
     saying the same is not given a clerk's desk."""
@@ -235,6 +236,18 @@ def test_a_clerks_desk_asked_for_in_a_few_words_opens(person, engine, text: str,
     worker = person(f"desk-w-{text}")
     worker.say(text)
     assert "暂无待处理工单" not in worker.text and f"flow:{flow}" not in [c.value for c in worker.last.choices]
+
+
+def test_a_clerk_saying_in_a_sentence_what_to_record_is_offered_the_case_desk(person) -> None:  # type: ignore[no-untyped-def]
+    """"I want to record that an application passed the first review" was asked "which programme?" (the three
+    awards' review articles): a clerk is offered the case desk, a worker is not."""
+    text = "I want to record that an application passed the first review"
+    clerk = person("desk-record", clerk="昆明市总工会", locale="en")
+    clerk.say(text)
+    assert "flow:cases" in [c.value for c in clerk.last.choices], clerk.text
+    worker = person("desk-record-w", locale="en")
+    worker.say(text)
+    assert "flow:cases" not in [c.value for c in worker.last.choices], worker.text
 
 
 def test_asking_how_to_check_ones_own_progress_shows_it(person) -> None:  # type: ignore[no-untyped-def]

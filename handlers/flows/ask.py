@@ -138,6 +138,7 @@ ASKED_FOR: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
       "update the status", "update status", "update a status", "change the status", "change status",
       "record the status", "set the status", "update an application", "update the application",
       "passed the preliminary review", "passed preliminary review", "passed the qualification review",
+      "passed the first review", "passed first review", "passed the second review", "passed the final review",
       # the applications a union holds ("show me pending applications", "applications of my unit")
       "pending applications", "applications of my unit", "applications of our union", "our applications",
       "applications we received", "applications waiting", "list the applications", "list applications",
@@ -217,6 +218,8 @@ _WHO_MISSED = r"谁[^，。？！?!,]{0,3}没签到"
 _ASKED_FOR_SPREAD = {
     "training_classes": re.compile(r"(?:办|开|举办|新开|新建|登记)[^，。？！?!,]{0,5}培训班|"
                                    r"导出[^，。？！?!,]{0,6}(?:签到表|花名册|学员名单|附件[3-6三四六])|" + _WHO_MISSED),
+    # "I want to record that an application passed ...", "mark Zhang's case as recommended"
+    "cases": re.compile(r"\b(?:record|register|log|mark)\b[^.?!]{0,30}\b(?:application|case)s?\b", re.IGNORECASE),
 }
 _CLASS_PAPERS = re.compile(r"签到表|附件[3-6三四五六]|\b(?:sign-? ?in|attendance) sheet|\bannex [3-6]\b|"
                            r"哪些(?:人|学员)没签到|(?:多少|几个)人签到|签到人数|"
