@@ -88,7 +88,7 @@ _FILLERS = re.compile(r"^亲|亲$|(?:\s+(?:po|naman|na po|na|lah|pls|please))+$"
 _TOPIC = re.compile(
     r"工匠|工作室|工作站|培训|补贴|补助|经费|资金|拨款|证书|拿证|考试|补考|课|开班|学员|学时|签到|申报材料|材料|条件|资格|公示|评审|"
     r"审批|审核|名额|截止|社保|工资|欠薪|加班|会费|会员|食堂|伙食|饭|发票|报销|表彰|称号|证明|评优|评委|专家|举报|挂牌|牌子|"
-    r"技师|论文|岗位|手艺|派人|盯班|班车|"
+    r"技师|论文|岗位|手艺|派人|盯班|班车|领头人|带头人|撤牌|摘牌|撤销|命名|考不过|考没过|没考过|考砸|考核|"
     r"(?<!不)(?<!别)(?<!不想)(?<!不要)(?<!不打算)申(?:请|报)|"
     r"training|course|class|subsid|fund|certificat|exam|studio|workstation|craftsman|deadline|document|eligib|"
     r"canteen|salary|wage|insurance|union member|application|apply|applicant|hukou|attendance|title|award|prize|"

@@ -655,3 +655,5 @@ def test_a_question_at_the_class_code_is_said_to_be_one_not_a_wrong_code(person)
     fay.say("签到")
     fay.say("签到要带什么")
     assert translator("zh")(NOT_AN_ANSWER) in fay.text and "班级编号" in fay.text, fay.text
+    fay.say("考不过咋办")  # (its subject is the exam in the trainee's words)
+    assert "这看起来是一个问题" in fay.text and "如果没有编号" not in fay.text, fay.text
