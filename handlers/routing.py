@@ -324,8 +324,10 @@ class Router(Menus):
                 # code): said so, not met with the step's own complaint as if it were a wrong answer (no retry
                 # counted). ("随便说点什么" names no subject: the step's complaint, as before.)
                 return [Reply(text=_(self._not_answered(text))), self._ask(ctx, conv, flow, state_name, conv.retries)]
-            why = _(self._not_answered(text)) if bad.message == _(NOT_AN_ANSWER) else bad.message
-            retries = conv.retries + 1
+            asked = bad.message == _(NOT_AN_ANSWER)
+            why = _(self._not_answered(text)) if asked else bad.message
+            # A question the step declined is no attempt at its answer: it counts no retry.
+            retries = conv.retries + (not asked)
             if retries > state.max_retries:
                 return self.show_menu(ctx, conv, _("{why} We seem to be stuck, so I have stopped this step. You can "
                                                    "start it again from the menu, or type 'human' to reach a person.",

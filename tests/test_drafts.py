@@ -245,6 +245,20 @@ def test_a_question_typed_at_a_short_field_is_not_stored_as_its_answer(person) -
     assert question(p) != "单位地址"
 
 
+def test_questions_at_a_field_are_no_wrong_answers_and_do_not_stop_the_form(person) -> None:  # type: ignore[no-untyped-def]
+    """Each question the measures do not answer, typed at 职务, counted as a wrong answer: the fourth stopped the
+    form ("we seem to be stuck"). A question is no attempt at the field: the field waits as long as it takes."""
+    p = person("quizzes")
+    p.say("填申报表")
+    p.say("1")
+    answer_until(p, CRAFTSMAN, stop="职务")
+    for asked in ("申报表要交几份", "要交几份复印件", "要不要盖章啊", "交到哪个部门呢", "纸质的要装订吗"):
+        p.say(asked)
+        assert question(p) == "职务" and "停止" not in p.text, p.text
+    p.say("班组长")
+    assert question(p) == "身份证号"
+
+
 
 def test_an_id_or_mobile_number_typed_at_another_field_is_refused_and_not_kept(person, engine) -> None:  # type: ignore[no-untyped-def]
     """A trial's applicant typed the ID number at 民族 (the form had moved on while they read another answer): it was
