@@ -55,6 +55,7 @@ article exists, the deciding snippet occurs verbatim in it) and counts what fail
     .venv/bin/python tools/blind_set.py --round 40 /tmp/blind40/out/O*.jsonl   # plain first questions, a fifth test set
     .venv/bin/python tools/blind_set.py --round 41 /tmp/blind41/out/P*.jsonl   # Yunnan dialect and everyday talk, to train on
     .venv/bin/python tools/blind_set.py --round 42 /tmp/blind42/out/Q*.jsonl   # a newcomer's first plain questions, to train on
+    .venv/bin/python tools/blind_set.py --round 43 /tmp/blind42/out/Q[345].jsonl   # round 42's brief, the three other programmes
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ OUT_ROUND39 = ROOT / "tests" / "data" / "blind_round39.jsonl"
 OUT_ROUND40 = ROOT / "tests" / "data" / "blind_round40_test.jsonl"
 OUT_ROUND41 = ROOT / "tests" / "data" / "blind_round41.jsonl"
 OUT_ROUND42 = ROOT / "tests" / "data" / "blind_round42.jsonl"
+OUT_ROUND43 = ROOT / "tests" / "data" / "blind_round43.jsonl"
 STYLES = {"colloquial", "english", "formal", "keyword", "typo", "traditional"}
 SPLITS = (("train", 0.45), ("dev", 0.20), ("test", 0.35))
 SPLITS_ROUND2 = (("train", 0.80), ("dev", 0.20), ("test", 0.0))
@@ -149,7 +151,8 @@ LATER = {2: (OUT_ROUND2, SEED_ROUND2, "r"), 3: (OUT_ROUND3, 20261201, "s"), 4: (
          39: (OUT_ROUND39, 20270106, "N"),
          40: (OUT_ROUND40, 20270107, "O"),
          41: (OUT_ROUND41, 20270108, "P"),
-         42: (OUT_ROUND42, 20270109, "Q")}  # every lower-case letter is taken
+         42: (OUT_ROUND42, 20270109, "Q"),
+         43: (OUT_ROUND43, 20270110, "R")}  # every lower-case letter is taken
 TEST_ONLY = (("train", 0.0), ("dev", 0.0), ("test", 1.0))
 TEST_ROUNDS = frozenset({7, 23, 27, 40})  # written blind, measured, never trained or tuned on
 # The rounds the search learns from and is tuned on (train / dev), by number: every later round but round 7.
