@@ -250,6 +250,19 @@ def test_a_clerk_saying_in_a_sentence_what_to_record_is_offered_the_case_desk(pe
     assert "flow:cases" not in [c.value for c in worker.last.choices], worker.text
 
 
+@pytest.mark.parametrize("text", ["给学员发个通知 提醒明天上课带身份证", "提醒明天上课带身份证", "通知学员下周三的课改到下午"])
+def test_a_clerk_reminding_trainees_of_a_class_is_offered_the_broadcast_not_their_schedule(person, text: str) -> None:  # type: ignore[no-untyped-def]
+    """A clerk's "给学员发个通知 提醒明天上课带身份证" opened the trainee's own schedule ("明天上课"), asking for a
+    class code. A message that names a clerk's desk the person has is not a trainee's own function."""
+    clerk = person(f"remind-{text}", clerk="昆明市总工会")
+    clerk.say(text)
+    assert [c.value for c in clerk.last.choices][:1] == ["flow:broadcast"] and "查看该班的课程安排" not in clerk.text, \
+        clerk.text
+    trainee = person(f"remind-t-{text}")
+    trainee.say("我明天上课要带身份证吗")
+    assert "flow:broadcast" not in [c.value for c in trainee.last.choices], trainee.text
+
+
 def test_asking_how_to_check_ones_own_progress_shows_it(person) -> None:  # type: ignore[no-untyped-def]
     """"我的申报进度怎么查" names one's own progress: shown at once, not offered."""
     p = person("n6")

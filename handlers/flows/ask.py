@@ -193,8 +193,23 @@ def shown_at_once(ctx: Ctx, text: str) -> str | None:
     low = text.lower().strip()
     if (len(low.split()) > SHOWN_MAX_WORDS if low.isascii() else len(low) > SHOWN_MAX) or _OF_THE_RULES.search(low):
         return None
-    return next((name for name in asked_for(text) if name in SHOWN_AT_ONCE and ctx.has_flow(name)
+    named = _desks_first(ctx, asked_for(text))
+    if named and named[0] in _DESKS:
+        named = tuple(name for name in named if name in _DESKS)
+    return next((name for name in named if name in SHOWN_AT_ONCE and ctx.has_flow(name)
                  and (name not in DRAFTS or _FILL.search(low))), None)
+
+
+# A clerk's desks: named in a message, they are what a clerk came for, not a trainee's own functions.
+_DESKS = frozenset({"broadcast", "cases", "training_classes", "drafts_export", "tickets", "console"})
+
+
+def _desks_first(ctx: Ctx, named: tuple[str, ...]) -> tuple[str, ...]:
+    """``named`` with the clerk's desks the person has first: "给学员发个通知 提醒明天上课带身份证" is a clerk's
+    errand, not a look at their own schedule ("明天上课")."""
+    if not any(name in _DESKS and ctx.has_flow(name) for name in named):
+        return named
+    return (*(n for n in named if n in _DESKS), *(n for n in named if n not in _DESKS))
 
 
 _FILL = re.compile(r"填|\bfill\b")
@@ -218,6 +233,8 @@ _WHO_MISSED = r"谁[^，。？！?!,]{0,3}没签到"
 _ASKED_FOR_SPREAD = {
     "training_classes": re.compile(r"(?:办|开|举办|新开|新建|登记)[^，。？！?!,]{0,5}培训班|"
                                    r"导出[^，。？！?!,]{0,6}(?:签到表|花名册|学员名单|附件[3-6三四六])|" + _WHO_MISSED),
+    # "提醒明天上课带身份证", "通知学员下周三的课改到下午" (a clerk's; "提醒我…" is a trainee's own reminder)
+    "broadcast": re.compile(r"^\s*提醒(?!我)|通知[^，。？！?!,]{0,3}(?:学员|大家|所有人)"),
     # "I want to record that an application passed ...", "mark Zhang's case as recommended"
     "cases": re.compile(r"\b(?:record|register|log|mark)\b[^.?!]{0,30}\b(?:application|case)s?\b", re.IGNORECASE),
 }
@@ -255,7 +272,7 @@ def _with_next_steps(ctx: Ctx, asked: Asked, locale: str, reply: Reply, text: st
     the question asks for (:data:`ASKED_FOR`), with a line that says so; and, under an answer (not a "did you
     mean", a "which programme" or an abstention), what its article is about (:data:`NEXT_STEPS`)."""
     low = text.lower()
-    named = () if asked.outcome == "empty" else asked_for(text)
+    named = () if asked.outcome == "empty" else _desks_first(ctx, asked_for(text))
     _ = translator(locale)
     if _MISSED.search(low):
         # "我昨天那节没签到 能不能现在补", "我昨天有事没来上课咋办": signing in now cannot make up a day past, and the
