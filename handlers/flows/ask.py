@@ -34,6 +34,8 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
         return swapped
     asked = answer(text, locale=locale, contact=ctx.settings.human_contact)
     unclear = (asked.result.abstained and asked.result.reason == "low_score") or not asked.result.likely
+    if unclear and (part := _asked_part(text, asked, locale, ctx.settings.human_contact)) is not None:
+        return _kept(ctx, text, part, locale)
     previous = _previous_question(ctx, text)
     short = len(text) <= FOLLOW_UP_MAX or (text.isascii() and len(text.split()) <= FOLLOW_UP_WORDS)
     carried = not previous and short and asked.outcome == "which"
@@ -41,7 +43,7 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
         # Asked of no programme after questions of one programme ("创新工作室几年评一次", then "一批最多几个", "团队要几
         # 个人"): that programme, said as such, rather than "which programme?".
         previous = _previous(ctx, text, skip=lambda earlier: len(_programmes_in(earlier)[0]) != 1)
-    elif not previous and short and not asked.result.named and asked.result.hits:
+    elif not previous and short and not unclear and not asked.result.named and asked.result.hits:
         # Answered from another programme right after a question of one ("what do I need to fill in?" after how
         # to run a training class: the craftsman's annexes first): that programme's answer, where it has one.
         just_before = _previous(ctx, text)
@@ -312,6 +314,31 @@ def _kept(ctx: Ctx, text: str, asked: Asked, locale: str) -> list[Reply]:
     identity) for the console's Questions page."""
     questions.record(ctx.session, text=text, asked=asked, channel=ctx.incoming.channel, day=ctx.now.date())
     return [_with_next_steps(ctx, asked, locale, asked.reply, text)]
+
+
+# A question asked after a self-description ("我在楚雄烟厂当了二十多年机修工，高级技师，想报云岭工匠，要交哪些材料
+# 啊"): the person's facts drown the question in the search, which the last clauses alone answer. Tried only when
+# the whole message is not understood, from the longest tail down, at most this many tails.
+_CLAUSE = re.compile(r"[，,。；;！!？?\n]+")
+ASKED_PART_TRIES = 4
+
+
+def _asked_part(text: str, whole: Asked, locale: str, contact: str) -> Asked | None:
+    """The answer to the last clauses of ``text`` where the whole of it is not understood; the programme the
+    whole names goes with them ("…想报云岭工匠，要交哪些材料" -> "要交哪些材料" of the craftsman). None if no tail
+    is answered surely."""
+    parts = [p for p in _CLAUSE.split(text) if p.strip()]
+    named = whole.result.named
+    for start in range(1, min(len(parts), ASKED_PART_TRIES + 1)):
+        tail = "，".join(parts[start:])
+        if len(tail.strip()) < 4:
+            break
+        part = answer(tail, locale=locale, contact=contact)
+        if not part.result.named and len(named) == 1:
+            part = answer(f"{PROGRAMME_NAMES[locale == 'en'][named[0]]} {tail}", locale=locale, contact=contact)
+        if part.outcome == "answered" and part.result.likely:
+            return part
+    return None
 
 
 def _best(asked: Asked) -> tuple[str, int, int | None] | None:
