@@ -87,7 +87,10 @@ def test_english_words_name_a_function_only_as_whole_words(person) -> None:
         assert s.exec(select(Conversation)).one().flow == "cases"
 
 
-@pytest.mark.parametrize(("text", "locale"), [("你能做什么", "zh"), ("what can you do?", "en"), ("你是谁", "zh"), ("你到底能干啥", "zh"), ("你能干啥", "zh")])
+@pytest.mark.parametrize(("text", "locale"), [("你能做什么", "zh"), ("what can you do?", "en"), ("你是谁", "zh"), ("你到底能干啥", "zh"), ("你能干啥", "zh"),
+                                               # after a greeting or "I'm new" (a blind trial's clerk)
+                                               ("hi, im new here. what can you do?", "en"),
+                                               ("你好，我是新来的，你能干啥", "zh")])
 def test_what_can_you_do_is_answered_by_the_introduction(person, text: str, locale: str) -> None:
     worker = person("li")
     worker.say(text)
