@@ -725,6 +725,8 @@ def test_a_recommending_union_records_its_own_stages_only(person, engine: Engine
     _act(bob, case_id, "move:preliminary")
     _at_case(bob, case_id)
     assert "move:review" not in bob.choice_values() and article in bob.text, bob.text
+    # What passing its preliminary review asks of the union: the papers sent up, not a move recorded here.
+    assert "报送省总工会" in bob.text and "rejected" in bob.choice_values()
     with session_scope(engine) as s:
         case = s.get(Case, case_id)
         with pytest.raises(CaseRuleError) as refused:

@@ -179,11 +179,17 @@ _FOLLOW_ONLY = {
     14: N_("This case is at the provincial federation's stages: its leading group's office records them "
            "(article 14). You can follow it here."),
 }
+# What a recommending union does when its preliminary review passes (a trial's clerk: "it passed the first
+# review, how do i mark that?"): the federation records the re-check, so the union sends the case up.
 _SENT_UP = {
-    11: N_("Next, the leading group's office at the provincial federation re-checks it and records the stages "
-           "from there (article 11)."),
-    14: N_("Next, the leading group's office at the provincial federation re-checks it and records the stages "
-           "from there (article 14)."),
+    11: N_("Passed your preliminary review? Then there is nothing more to record here: fill in and stamp 附件1 "
+           "(the recommendation letter, article 10) and send it up with the application; the leading group's office "
+           "at the provincial federation re-checks it and records the stages from there (article 11). Not passed: "
+           "choose “Not accepted”."),
+    14: N_("Passed your preliminary review? Then there is nothing more to record here: fill in the preliminary "
+           "review opinion on the application form and send it up; the leading group's office at the provincial "
+           "federation re-checks it and records the stages from there (article 14). Not passed: choose “Not "
+           "accepted”."),
 }
 
 
