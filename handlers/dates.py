@@ -123,9 +123,10 @@ def parse_day(text: str, today: date | None = None, *, anywhere: bool = False) -
 PLANNED_LOOKBACK_DAYS = 31
 
 
-def planned_day(text: str, today: date, *, near: date | None = None) -> date | None:
+def planned_day(text: str, today: date, *, near: date | None = None,
+                lookback_days: int = PLANNED_LOOKBACK_DAYS) -> date | None:
     """:func:`parse_day` for a day being planned: with its year as typed, 今天/明天 from ``today``, or without a
-    year the nearest such day on or after ``near`` (default ``today``) less :data:`PLANNED_LOOKBACK_DAYS`.
+    year the nearest such day on or after ``near`` (default ``today``) less ``lookback_days``.
     None when ``text`` is no date."""
     t = _clean(text)
     if (day := _relative(t, today)) is not None:
@@ -139,7 +140,7 @@ def planned_day(text: str, today: date, *, near: date | None = None) -> date | N
             return date(year, month, dom)
         except ValueError:
             return None
-    earliest = (near or today) - timedelta(days=PLANNED_LOOKBACK_DAYS)
+    earliest = (near or today) - timedelta(days=lookback_days)
     for year in (earliest.year, earliest.year + 1):
         try:
             day = date(year, month, dom)
@@ -251,13 +252,13 @@ def parse_time_range(text: str) -> tuple[time, time] | None:
 
 
 def parse_moment(text: str, today: date) -> tuple[date, time] | None:
-    """A day and a time of day ("2026-04-01 09:00", "明天上午9点", "tomorrow 9am", "Dec 10 9:30pm"); a time alone
-    is today's. The day is read by :func:`parse_day` (a date without its year is this year's). None when
-    either is missing or wrong."""
+    """A day and a time of day to come ("2026-04-01 09:00", "明天上午9点", "tomorrow 9am", "Dec 10 9:30pm"); a time
+    alone is today's. A date without its year is its next one, today included ("jan 10 at 6pm" typed on 3 December
+    is next January's). None when either is missing or wrong."""
     t = _clean(text)
     m = _TIME_AT_END.search(t)
     if m is None or (c := _clock(m)) is None or not c.marked or c.minutes >= _DAY_END:
         return None
     head = re.sub(r"(?:\s*(?:,|at|@|的))+$", "", t[: m.start()].strip()).strip()
-    day = parse_day(head, today) if head else today
+    day = planned_day(head, today, lookback_days=0) if head else today
     return None if day is None else (day, _as_time(c.minutes))

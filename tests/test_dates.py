@@ -139,6 +139,9 @@ def test_parse_time_range(text, expected) -> None:
     ("Dec 10 9am", (date(2026, 12, 10), time(9))),
     ("10 December 2026, 9am", (date(2026, 12, 10), time(9))),
     ("晚上8点", (TODAY, time(20))),  # a time alone is today's
+    # without its year, the next such day (typed on 1 September: next January and August)
+    ("jan 10 at 6pm", (date(2027, 1, 10), time(18))), ("8月5日 9:00", (date(2027, 8, 5), time(9))),
+    ("9月1日 晚上8点", (TODAY, time(20))), ("2026-08-05 09:00", (date(2026, 8, 5), time(9))),  # a year typed is kept
     ("明天", None), ("Dec 10", None), ("someday 9am", None), ("明天 25:00", None),
 ])
 def test_parse_moment(text, expected) -> None:
