@@ -261,6 +261,8 @@ def _ask_when(ctx: Ctx) -> Reply:
 
 def _on_when(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
+    if word_of(answer.text) == "back":  # the preview's choices again (send now, change the text…)
+        return goto("preview")
     moment = parse_moment(answer.text, ctx.now.date())  # "2026-04-01 09:00", "明天上午9点", "Dec 10 9am"
     if moment is None:
         raise Invalid(_("Please type a date and time such as 2026-04-01 09:00."))
@@ -291,6 +293,8 @@ def _nobody_note(ctx: Ctx) -> str:
 
 
 def _on_pick_draft(ctx: Ctx, answer: Answer) -> Outcome:
+    if word_of(answer.text) == "back":  # no broadcast's number: the broadcasts' menu again, not this list
+        return goto("menu")
     _pick(ctx, answer, ("draft",))
     return goto("preview")
 
@@ -301,6 +305,8 @@ def _ask_pick_cancel(ctx: Ctx) -> Reply:
 
 def _on_pick_cancel(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
+    if word_of(answer.text) == "back":
+        return goto("menu")
     b = _pick(ctx, answer, ("scheduled", "sending"))
     held = broadcasts.cancel(session=ctx.session, broadcast=b, actor=ctx.person_id, now=ctx.now)
     if held is None:
@@ -317,6 +323,8 @@ def _ask_pick_report(ctx: Ctx) -> Reply:
 
 def _on_pick_report(ctx: Ctx, answer: Answer) -> Outcome:
     _ = ctx._
+    if word_of(answer.text) == "back":
+        return goto("menu")
     b = _pick(ctx, answer, ("sending", "done", "cancelled"))
     rep = ro.report(session=ctx.session, broadcast_id=b.id or 0)
     lines = [_("Delivery report of broadcast #{id} ({status}):", id=b.id, status=_(STATUS_TITLES[b.status])),
@@ -343,10 +351,10 @@ BROADCAST = Flow(
         "class_code": State(prompt=_ask_class, handle=_on_class, free_text=True, to=("segment", "text", "preview")),
         "text": State(prompt=_ask_text, handle=_on_text, free_text=True, prose=True, to=("preview",)),
         "preview": State(prompt=_ask_preview, handle=_on_preview, to=("when", "text")),
-        "when": State(prompt=_ask_when, handle=_on_when, free_text=True, to=()),
-        "pick_draft": State(prompt=_ask_pick_draft, handle=_on_pick_draft, free_text=True, to=("preview",)),
-        "pick_cancel": State(prompt=_ask_pick_cancel, handle=_on_pick_cancel, free_text=True, to=()),
-        "pick_report": State(prompt=_ask_pick_report, handle=_on_pick_report, free_text=True, to=()),
+        "when": State(prompt=_ask_when, handle=_on_when, free_text=True, to=("preview",)),
+        "pick_draft": State(prompt=_ask_pick_draft, handle=_on_pick_draft, free_text=True, to=("preview", "menu")),
+        "pick_cancel": State(prompt=_ask_pick_cancel, handle=_on_pick_cancel, free_text=True, to=("menu",)),
+        "pick_report": State(prompt=_ask_pick_report, handle=_on_pick_report, free_text=True, to=("menu",)),
     },
     commands=("/broadcast", "群发通知", "群发", "broadcast"), menu_order=510,
 )
