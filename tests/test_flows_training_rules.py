@@ -191,7 +191,7 @@ def test_a_head_count_typed_a_step_early_is_kept_not_read_as_days_or_yuan(person
     eve.say("10 days")  # no amount of yuan either
     assert "does not depend on the number of days" in eve.text
     eve.say("45 trainees")
-    assert "Noted: 45 trainees" in eve.text and "subsidy standard per trainee" in eve.text
+    assert "Noted, trainees: 45" in eve.text and "subsidy standard per trainee" in eve.text
     eve.say("1000")
     assert "45,000.00" in eve.last.text, eve.last.text  # 45 × 1 000, not 45 yuan × 45
 

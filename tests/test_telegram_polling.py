@@ -188,7 +188,7 @@ async def test_a_clerk_sends_the_roster_as_a_document_and_it_is_imported(engine,
         sheet = roster_sheet(good_rows())
         file_id = standin.host(sheet)
         standin.push(document_update(USER, file_id, size=len(sheet), lang="en"))
-        await standin.wait_for_async(said(f"3 trainees imported into the roster of class {code}"))
+        await standin.wait_for_async(said(f"Trainees imported into the roster of class {code}: 3"))
         # Too large to be a roster: refused from its declared size, never fetched.
         standin.push(document_update(USER, standin.host(b"big"), size=5 * 1024 * 1024, lang="en"))
         await standin.wait_for_async(said("too large"))

@@ -452,8 +452,8 @@ def test_a_clerk_imports_the_roster_by_sending_the_file_in_chat(person, engine) 
     with Session(engine) as s:
         assert repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id) == []
     clerk.say(upload=_xlsx(roster_sheet(good_rows())))
-    assert f"3 trainees imported into the roster of class {code}" in clerk.text
-    assert "3 trainees on the roster" in clerk.text  # back at the class's menu
+    assert f"Trainees imported into the roster of class {code}: 3" in clerk.text
+    assert "trainees on the roster: 3" in clerk.text  # back at the class's menu
     with Session(engine) as s:
         names = [e.name for e in repo.enrolments_of(session=s, class_id=repo.get_class(session=s, code=code).id)]
         assert names == ["张三", "李四", "王五"]
@@ -780,7 +780,7 @@ def test_the_console_sends_a_local_file_with_slash_file(engine, settings, tmp_pa
     chat.say(code)
     chat.say("Import the roster from an .xlsx file")
     replies = chat.say(f"/file {tmp_path / 'roster.xlsx'}")
-    assert f"3 trainees imported into the roster of class {code}" in replies[0].text
+    assert f"Trainees imported into the roster of class {code}: 3" in replies[0].text
 
 
 def test_no_id_number_in_clear_in_the_conversation_while_a_trainee_is_added(person, engine) -> None:

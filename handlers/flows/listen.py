@@ -321,7 +321,7 @@ def _group_and_class(_: Callable[..., str], f: kf.Facts) -> list[str | None]:
         _("referrers of your specialty") if f.referrers_same_specialty else None,
         _(PROJECTS.get(f.project, N_("another training project"))) if f.project else None,
         _as_said(_, f, f.days, _("{n} days", n=f.days)),
-        _as_said(_, f, f.trainees, _("{n} trainees", n=f.trainees)),
+        _as_said(_, f, f.trainees, _("trainees: {n}", n=f.trainees)),
         _(KINDS[f.trainee_kind]) if f.trainee_kind else None,
     ]
 

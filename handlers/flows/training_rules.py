@@ -100,7 +100,7 @@ def _on_standard(ctx: Ctx, answer: Answer) -> Outcome:
         raise Invalid(ctx._("The subsidy of this project does not depend on the number of days."))
     if _HEADS_SAID.search(answer.text):  # "45 trainees" is no amount of yuan: kept, and the standard asked again
         ctx.data["trainees"] = _count(ctx, answer, N_("trainees"))
-        return goto("standard", Reply(text=ctx._("Noted: {n} trainees.", n=ctx.data["trainees"])))
+        return goto("standard", Reply(text=ctx._("Noted, trainees: {n}.", n=ctx.data["trainees"])))
     ctx.data["standard"] = str(_amount(ctx, answer))
     return _result(ctx) if "trainees" in ctx.data else goto("trainees")
 
@@ -113,7 +113,7 @@ def _on_days(ctx: Ctx, answer: Answer) -> Outcome:
     if _HEADS_SAID.search(answer.text) and not _DAYS_SAID.search(answer.text):
         # "20人" is the head count, said a step early: kept, and the days asked again (not read as 20 days).
         ctx.data["trainees"] = _count(ctx, answer, N_("trainees"))
-        return goto("days", Reply(text=ctx._("Noted: {n} trainees.", n=ctx.data["trainees"])))
+        return goto("days", Reply(text=ctx._("Noted, trainees: {n}.", n=ctx.data["trainees"])))
     # "一个月" is asked again, not read as 1 day
     ctx.data["days"] = _count(ctx, answer, N_("days"), parse_span(answer.text, "day", ctx._))
     rest = _DAYS_SAID.sub(" ", answer.text)

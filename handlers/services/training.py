@@ -31,7 +31,7 @@ from storage import repositories as core_repo
 from storage.models import Person
 from storage.models_training import ClassSession, Enrolment, TrainingClass
 
-SIGNED_KEEPS_TIME = N_("{n} trainees have signed in to this session already, so its date and time stay as they "
+SIGNED_KEEPS_TIME = N_("Trainees have signed in to this session already ({n}), so its date and time stay as they "
                        "are; only its place can change.")  # attendance is a record (第十九条)
 NOT_YOURS = N_("No class with that code belongs to your unit.")
 

@@ -153,7 +153,7 @@ def _ask_act(ctx: Ctx) -> Reply:
                *([("import", _("Import the roster from an .xlsx file"))] if ctx.incoming.channel in UPLOADS else []),
                *([("approve", _("Record the approval"))] if cls.status != "approved" else [])]
     n = len(repo.enrolments_of(session=ctx.session, class_id=cls.id or 0))
-    return choices_reply(_("Class {code} ({trade}), {status}; {n} trainees on the roster. What next?",
+    return choices_reply(_("Class {code} ({trade}), {status}; trainees on the roster: {n}. What next?",
                            code=cls.code, trade=cls.trade, status=status, n=n), options)
 
 

@@ -56,7 +56,7 @@ def on_import(ctx: Ctx, answer: Answer) -> Outcome:
         more = [_("… and {n} more.", n=len(lines) - ERRORS_SHOWN)] if len(lines) > ERRORS_SHOWN else []
         raise Invalid("\n".join([_("Nothing was imported. Please correct the file and send it again:"),
                                  *lines[:ERRORS_SHOWN], *more]))
-    return goto("act", Reply(text=_("{n} trainees imported into the roster of class {code}.", n=added,
+    return goto("act", Reply(text=_("Trainees imported into the roster of class {code}: {n}.", n=added,
                                     code=cls.code)))
 
 
