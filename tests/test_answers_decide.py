@@ -603,3 +603,15 @@ def test_a_deadline_line_is_for_the_task_asked_about(question: str, dated: bool)
     asked = answer(question, contact=CONTACT, today=date(2026, 12, 3))
     assert (asked.result.hits[0].measure, asked.result.hits[0].article) == ("training", 21)
     assert ("2026-12-10" in asked.reply.text) is dated, asked.reply.text
+
+
+@pytest.mark.parametrize(("question", "who"), [("培训班由谁审批", "州（市）总工会"),
+                                               ("who has to approve this class, us or the province?",
+                                                "prefecture (city) federation")])
+def test_who_approves_a_class_is_said_as_the_article_says(question: str, who: str) -> None:
+    """第十八条: the prefecture (city) federations and provincial industry unions approve each class (a trial's
+    clerk asked whether it was her union or the province, and was told only "one class, one approval")."""
+    asked = answer(question, contact=CONTACT)
+    assert [(c.measure, c.article) for c in asked.reply.citations][:1] == [("training", 18)]
+    assert who in asked.reply.text
+    assert "各州(市)总工会和省级产业、系统、公司工会" in squash(article("training", 18).text)
