@@ -35,9 +35,9 @@ _POLITE_HEAD = re.compile(
     r"^(?:(?:please|pls|plz|can you|could you|can i|i want to|i'd like to|i would like to|i want|i need|let me|"
     r"show me|show|open|go to|go back to|back to|take me to|the)(?:\s+|$)"
     r"|(?:请|麻烦你|麻烦|帮我|给我|我要|我想要|我想|想|打开|查看|看看|看一下|回到|返回|进入)\s*)")
-# A greeting or "I'm new" before the word ("hi, im new here. what can you do?", "你好，我是新来的，你能干啥"): not
-# counted in the length that makes a message a sentence.
-_GREETING_HEAD = re.compile(r"^(?:(?:hi|hello|hey|hi there|hello there|i'?m new here|i am new here|i'?m new|i am new)"
+# A greeting or "I'm new" before a global word ("hi, im new here. what can you do?", "你好，我是新来的，你能干啥"):
+# routing.command_of reads the word without it. (Not flow words: "你好，我想申报云岭工匠" is a question answered.)
+GREETING_HEAD = re.compile(r"^(?:(?:hi|hello|hey|hi there|hello there|i'?m new here|i am new here|i'?m new|i am new)"
                             r"[\s,.!]+|(?:你好|您好|嗨|哈喽|我是新来的|我刚来|我新来的|第一次用)[\s,.!。！]*)+")
 _POLITE_TAIL = re.compile(r"(?:\s+(?:please|pls|thanks|thank you)|吧|一下|呗|谢谢|了|嘛|噻|哦|喽|咯)?[\s。.!！?？~～]*$")
 POLITE_MAX = 32  # characters: a longer message is a sentence, not a word
@@ -47,7 +47,7 @@ def word_forms(text: str) -> tuple[str, ...]:
     """The keys under which ``text`` may be a word (global, flow or submenu): as typed (normalised), then
     without the polite words round it."""
     key = normalize(text)
-    if len(_GREETING_HEAD.sub("", key)) > POLITE_MAX:
+    if len(key) > POLITE_MAX:
         return (key,)
     # Kept for the next rule that asks (about ten per message), but not a message with an ID or phone number in it.
     return _forms(key) if _NUMBER_RUN.search(key) else _kept_forms(key)
@@ -62,7 +62,7 @@ _MINE_WHERE = re.compile(r"^(我的.{1,8}?)呢[\s。.!！?？~～]*$")
 
 
 def _forms(key: str) -> tuple[str, ...]:
-    bare = _MINE_WHERE.sub(r"\1", _GREETING_HEAD.sub("", key))
+    bare = _MINE_WHERE.sub(r"\1", key)
     for _ in range(3):  # "please can you show me the menu"
         bare = _POLITE_HEAD.sub("", _POLITE_TAIL.sub("", bare), count=1)
     forms = (key, bare) if bare and bare != key else (key,)

@@ -19,6 +19,7 @@ from typing import Any
 
 from handlers.answering import PROGRAMME_NAMES, prefetch, written_in_english
 from handlers.choices import (
+    GREETING_HEAD,
     Ask,
     Command,
     OpenFlow,
@@ -96,7 +97,12 @@ ListenFn = Callable[[Ctx, str], "str | None"]  # free text -> the flow to open f
 
 def command_of(text: str) -> str | None:
     """The global command ``text`` is ("cancel", "menu"…), as typed or wrapped in polite words."""
-    return next((COMMAND_OF[k] for k in word_forms(text) if k in COMMAND_OF), None) if text else None
+    if not text:
+        return None
+    found = next((COMMAND_OF[k] for k in word_forms(text) if k in COMMAND_OF), None)
+    if found is None and (bare := GREETING_HEAD.sub("", normalize(text))) and bare != normalize(text):
+        found = next((COMMAND_OF[k] for k in word_forms(bare) if k in COMMAND_OF), None)
+    return found
 
 
 def clean_text(text: str) -> str:
