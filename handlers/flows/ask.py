@@ -32,6 +32,8 @@ def faq_answer(ctx: Ctx, text: str) -> list[Reply]:
     locale = reply_locale(text, ctx.locale)
     if (swapped := _same_question_of(ctx, text, locale)) is not None:
         return swapped
+    if (programme := _selection_asked(ctx, text)) is not None:
+        return [_selection_steps(replace(ctx, locale=locale), programme)]
     asked = answer(text, locale=locale, contact=ctx.settings.human_contact)
     unclear = (asked.result.abstained and asked.result.reason == "low_score") or not asked.result.likely
     if unclear and (part := _asked_part(text, asked, locale, ctx.settings.human_contact)) is not None:
@@ -314,6 +316,41 @@ def _kept(ctx: Ctx, text: str, asked: Asked, locale: str) -> list[Reply]:
     identity) for the console's Questions page."""
     questions.record(ctx.session, text=text, asked=asked, channel=ctx.incoming.channel, day=ctx.now.date())
     return [_with_next_steps(ctx, asked, locale, asked.reply, text)]
+
+
+# How an award is selected, as a whole ("云岭工匠是怎么评选的", "whole selection process step by step", "steps after
+# our first review"): no one article says it, the procedure's stages do (第九至十七条; 第十三至十七条 of the studio's
+# and station's), each with its article. (Not 申报流程: how to apply is the channel, 第九条.)
+_SELECTION_ASKED = re.compile(
+    r"(?:评选|选树|评审|审核|选拔)(?:的|是)?(?:流程|程序|步骤|环节|过程)|(?:怎么|怎样|如何|咋个?)(?:评选|选出|评出|选拔|选树)|"
+    r"\b(?:selection|review|vetting) (?:process|procedure|steps?|stages?)\b|\bstep[- ]by[- ]step\b|"
+    r"\b(?:steps|stages) (?:after|of the selection|of the review)\b|"
+    r"\bhow (?:is|are|does|do|will|would)\b.{0,40}\b(?:selected|chosen|picked)\b", re.IGNORECASE)
+AWARDS = ("craftsman", "studio", "station")
+
+
+def _selection_asked(ctx: Ctx, text: str) -> str | None:
+    """The award whose selection procedure ``text`` asks for: the one it names or, naming none, the one the
+    person's last message naming a programme named; None when it asks no such thing or names the training."""
+    if len(text) > PREVIOUS_MAX or not _SELECTION_ASKED.search(text):
+        return None
+    for said in (text, *reversed(ctx.recent)):
+        named = _programmes_in(said)[0]
+        if named:
+            return next(iter(named)) if len(named) == 1 and named <= set(AWARDS) else None
+    return None
+
+
+def _selection_steps(ctx: Ctx, programme: str) -> Reply:
+    from handlers.flows.awards_verdict import stages_reply
+    from handlers.flows.listen import OFFERS, TARGETS
+    from knowledge.rules.case_stages import PROGRAMME_TITLES
+
+    _ = ctx._
+    heading = _("How the {programme} is selected, step by step:", programme=_(PROGRAMME_TITLES[programme]))
+    check = "craftsman_channel" if programme == "craftsman" else f"{programme}_eligibility"
+    return stages_reply(ctx, programme, heading, choices=(
+        Choice(f"flow:{TARGETS[check].name}", _(OFFERS[check])), Choice("cmd:menu", _("Main menu"))))
 
 
 # A question asked after a self-description ("我在楚雄烟厂当了二十多年机修工，高级技师，想报云岭工匠，要交哪些材料

@@ -174,14 +174,19 @@ def verdict_state(qn: Questionnaire, choices: Callable[[Ctx, Verdict], tuple[Cho
     return State(prompt=prompt, handle=handle, free_text=True, to=(ASK, *(f"flow:{name}" for name in links)))
 
 
+def stages_reply(ctx: Ctx, programme: str, heading: str, choices: tuple[Choice, ...] = ()) -> Reply:
+    """The stages of ``programme``'s procedure after ``heading``, each with what it means and its article."""
+    _ = ctx._
+    steps = procedure.stages(programme)
+    lines = [heading, *(f"{i}. {_(s.title)}: {_(s.explanation)}" for i, s in enumerate(steps, 1))]
+    return Reply(text="\n".join(lines), choices=choices, citations=citations(ctx.locale, [s.ref for s in steps]))
+
+
 def procedure_replies(ctx: Ctx, programme: str, start: date | None,
                       choices: tuple[Choice, ...] = ()) -> list[Reply]:
     """The stages ahead, each with what it means, and the 公示 dates when its start is known."""
     _ = ctx._
-    steps = procedure.stages(programme)
-    lines = [_("What happens after you file:")]
-    lines += [f"{i}. {_(s.title)}: {_(s.explanation)}" for i, s in enumerate(steps, 1)]
-    first = Reply(text="\n".join(lines), citations=citations(ctx.locale, [s.ref for s in steps]))
+    first = stages_reply(ctx, programme, _("What happens after you file:"))
     n = procedure.PUBLICITY_WORKDAYS
     if start is None:
         text = _("The public notice (公示) lasts {n} working days: weekends and statutory holidays do not count, "
