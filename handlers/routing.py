@@ -99,10 +99,12 @@ def command_of(text: str) -> str | None:
     """The global command ``text`` is ("cancel", "menu"…), as typed or wrapped in polite words."""
     if not text:
         return None
-    found = next((COMMAND_OF[k] for k in word_forms(text) if k in COMMAND_OF), None)
-    if found is None and (bare := GREETING_HEAD.sub("", normalize(text))) and bare != normalize(text):
-        found = next((COMMAND_OF[k] for k in word_forms(bare) if k in COMMAND_OF), None)
-    return found
+    key = normalize(text)
+    bare = GREETING_HEAD.sub("", key)  # "hi, im new here. what can you do?"
+    for said in (text, bare) if bare and bare != key else (text,):
+        if (found := next((COMMAND_OF[k] for k in word_forms(said) if k in COMMAND_OF), None)) is not None:
+            return found
+    return None
 
 
 def clean_text(text: str) -> str:
