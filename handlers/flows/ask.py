@@ -343,14 +343,21 @@ def _selection_asked(ctx: Ctx, text: str) -> str | None:
 
 def _selection_steps(ctx: Ctx, programme: str) -> Reply:
     from handlers.flows.awards_verdict import stages_reply
-    from handlers.flows.listen import OFFERS, TARGETS
     from knowledge.rules.case_stages import PROGRAMME_TITLES
 
     _ = ctx._
     heading = _("How the {programme} is selected, step by step:", programme=_(PROGRAMME_TITLES[programme]))
-    check = "craftsman_channel" if programme == "craftsman" else f"{programme}_eligibility"
-    return stages_reply(ctx, programme, heading, choices=(
-        Choice(f"flow:{TARGETS[check].name}", _(OFFERS[check])), Choice("cmd:menu", _("Main menu"))))
+    flow, offer = _SELECTION_OFFERS[programme]
+    return stages_reply(ctx, programme, heading, choices=(Choice(f"flow:{flow}", _(offer)),
+                                                          Choice("cmd:menu", _("Main menu"))))
+
+
+# The check offered after the stages, by flow name (a flow never imports another; listen offers the same).
+_SELECTION_OFFERS = {
+    "craftsman": ("craftsman_channel", N_("Which way of applying suits you?")),
+    "studio": ("studio", N_("Check whether your studio can apply at provincial level")),
+    "station": ("station", N_("Check whether your workstation can apply at provincial level")),
+}
 
 
 # A question asked after a self-description ("我在楚雄烟厂当了二十多年机修工，高级技师，想报云岭工匠，要交哪些材料
