@@ -173,6 +173,27 @@ def test_parse_number() -> None:
     assert parse_number("千") is None and parse_number("") is None and parse_number("1e9") is None
 
 
+@pytest.mark.parametrize(("typed", "locale", "standard"), [
+    ("i dont know, maybe 1500?", "en", "1,500"), ("大概1500吧", None, "1,500.00"), ("应该是1200元？", None, "1,200.00"),
+    ("i think it's 1200.50", "en", "1,200.50")])
+def test_a_standard_said_as_a_guess_is_the_amount_not_a_question(person, typed: str, locale: str | None,  # type: ignore[no-untyped-def]
+                                                                 standard: str) -> None:
+    """A blind trial's clerk typed "i dont know, maybe 1500?" at the standard: it was searched as a question
+    (第十五条 quoted) and the step asked again."""
+    p = person(f"guess-{typed}", locale=locale)
+    p.say("/subsidy")
+    p.say("1")
+    p.say(typed)
+    assert "第十五条" not in p.text and "Art. 15" not in p.text, p.text
+    p.say("30")
+    assert standard in p.last.text, p.last.text
+
+
+def test_a_guess_with_two_amounts_or_a_question_is_no_amount() -> None:
+    assert parse_number("1500 or 2000?") is None and parse_number("1000到1500") is None
+    assert parse_number("what is the standard?") is None and parse_number("第10条说的是多少？") is None
+
+
 def test_a_head_count_typed_a_step_early_is_kept_not_read_as_days_or_yuan(person) -> None:  # type: ignore[no-untyped-def]
     """"20人" where the days are asked is the number of trainees (kept; the days asked again), never 20 days;
     "45 trainees" where the upgrade standard in yuan is asked is no amount of 45 yuan."""

@@ -34,10 +34,22 @@ from knowledge.rules import training as tr
 _UNITS = re.compile(r"(元|块|人民币|yuan|rmb|¥|人|名|people|persons?|trainees?|天|日|days?)", re.I)
 
 
+# Words around a number that only say it is a guess ("i dont know, maybe 1500?", "大概1500吧", "应该是1200元？"):
+# the number is the answer (a calculator's estimate), not a question to search.
+_HEDGES = re.compile(
+    r"\bi (?:do ?n[o']?t|dunno) know\b|\bdunno\b|\bnot sure\b|\bi (?:think|guess|believe)\b|\bmaybe\b|\bperhaps\b|"
+    r"\bprobably\b|\babout\b|\baround\b|\broughly\b|\bapprox(?:imately)?\b|\bit'?s\b|\bis\b|\bor so\b|"
+    r"不(?:太)?(?:知道|清楚|确定)|我(?:觉得|记得|估计)|好像(?:是)?|应该(?:是)?|可能(?:是)?|大概(?:是)?|大约|差不多|估计|也许|"
+    r"左右|上下|吧|呢|啊|嗯|\.(?!\d)|[?？!！。、…~～\s]")
+
+
 def parse_number(text: str) -> Decimal | None:
-    """ "1,200元", "１２００", "¥1200.50", "30天", "一千二" → Decimal; None when it is not a plain number."""
-    t = unicodedata.normalize("NFKC", text).strip().lower().replace(",", "").replace("，", "")
+    """ "1,200元", "１２００", "¥1200.50", "30天", "一千二", "maybe 1500?" → Decimal; None when it is not a plain
+    number."""
+    t = unicodedata.normalize("NFKC", text).strip().lower().replace(",", "").replace("，", " ")
     t = _UNITS.sub("", t).strip()
+    if not re.fullmatch(r"-?\d+(\.\d+)?", t) and cn_number(t) is None:
+        t = _HEDGES.sub("", t)
     if (spoken := cn_number(t)) is not None:  # "一千二", "两千五百块"
         return Decimal(spoken)
     if not re.fullmatch(r"-?\d+(\.\d+)?", t):
