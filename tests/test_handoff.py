@@ -228,3 +228,18 @@ def test_the_programme_is_not_asked_when_it_is_plain(person, engine) -> None:  #
     asked.say("人工")
     asked.say("我们单位工会换届怎么搞")
     assert "哪个项目" in asked.text, asked.text
+
+
+def test_a_clerks_own_question_goes_to_the_provincial_federation(person, engine) -> None:  # type: ignore[no-untyped-def]
+    """A prefecture's clerk who asks for a person is asking the office above: a blind trial's clerk of 昆明市总工会
+    found her ticket on her own desk, where she was the one to answer it."""
+    from knowledge.places import PROVINCIAL_UNION
+
+    clerk = person("km-clerk", clerk="昆明市总工会")
+    clerk.say("人工")
+    clerk.say("跨州市的培训班由哪一级审批")  # the training's: no programme asked
+    assert PROVINCIAL_UNION in clerk.text and "哪个州" not in clerk.text, clerk.text
+    with Session(engine) as s:
+        assert s.exec(select(Ticket)).one().unit == PROVINCIAL_UNION
+    clerk.say("我的工单")  # her own ticket, not the desk's queue
+    assert any("GD000001" in c.label for c in clerk.last.choices), clerk.text

@@ -122,6 +122,9 @@ def _ask_programme(ctx: Ctx) -> Reply:
 
 def _on_programme(ctx: Ctx, a: Answer) -> Outcome:
     ctx.data["programme"] = a.value
+    if ctx.clerk_unit:  # a union's clerk asks the office above, not their own desk (where they would answer it)
+        ctx.data["unit"] = PROVINCIAL_UNION
+        return _create(ctx)
     if ctx.person.prefecture:
         ctx.data["unit"] = Place(ctx.person.prefecture).union
         return _create(ctx)
