@@ -43,11 +43,11 @@ class Task:
 
 TASKS: tuple[Task, ...] = (
     # 第十一条 "每年 11 月应组织下级工会开展培训需求摸底调查，制定下一年度技能培训计划"
-    Task("survey", N_("Training needs survey and next year's training plan"), ref(MEASURE, 11),
+    Task("survey", N_("Survey the lower-level unions' training needs (November)"), ref(MEASURE, 11),
          due=(11, 30), opens=(11, 1), kind="window",
          note=N_("Organise the lower-level unions' survey of training needs in November.")),
     # 第十一条 "并于每年 12 月 5 日前报省总工会技术创新和职工素质建设工作办公室"
-    Task("plan", N_("Submit next year's training plan to the provincial federation"), ref(MEASURE, 11),
+    Task("plan", N_("Draw up next year's training plan and submit it to the provincial federation"), ref(MEASURE, 11),
          due=(12, 5), opens=(11, 1),
          note=N_("Project types, trades and numbers of trainees; due by 5 December.")),
     # 第二十一条 "技能培训工作总结于每年12月10日前上报" with 附件4 实名制汇总表; opens: our lead time.
