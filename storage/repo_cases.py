@@ -188,6 +188,28 @@ def peek_link_code(*, session: Session, code: str, now: datetime) -> int | None:
     return row.person_id
 
 
+PAPER = "paper"  # the role of a paper applicant's stand-in: no chat account until the applicant claims the case
+
+
+def create_paper_applicant(*, session: Session, now: datetime) -> int:
+    """A person with no chat account who stands for an applicant who filed on paper, until claimed."""
+    person = Person(roles=f"applicant,{PAPER}", created_at=now, last_seen_at=now)
+    session.add(person)
+    session.flush()
+    assert person.id is not None
+    return person.id
+
+
+def move_cases(*, session: Session, from_person: int, to_person: int) -> list[Case]:
+    """Give every case of ``from_person`` to ``to_person`` (a paper application claimed)."""
+    cases = cases_of_person(session=session, person_id=from_person)
+    for case in cases:
+        case.person_id = to_person
+        session.add(case)
+    session.flush()
+    return cases
+
+
 def redeem_link_code(*, session: Session, code: str, now: datetime) -> int | None:
     """The person a valid unused code belongs to (the code is used up), or None."""
     row = session.exec(select(LinkCode).where(LinkCode.code == normalize_code(code))).first()

@@ -526,6 +526,10 @@ def test_cli_create_move_list_show(person, engine: Engine, db_url: str, capsys) 
     assert cli(["case", "move", str(case_id), "reopen", "--unit", KM, "--reason", "撤回有误", *db]) == 0
     assert "preliminary" in capsys.readouterr().out.splitlines()[-1]
     assert len(_notes(engine)) == 6
+    # filed on paper: a claim code printed, nobody notified until it is claimed
+    assert cli(["case", "create", "--unit", KM, "--programme", "craftsman", "--title", "王五", "--paper", *db]) == 0
+    assert re.search(r"claim code for the applicant: [A-Z2-9]{4}-[A-Z2-9]{4}", capsys.readouterr().out)
+    assert len(_notes(engine)) == 6
 
 
 def test_a_notice_in_a_year_without_a_holiday_calendar_has_no_made_up_end(person, engine: Engine, db_url: str,
@@ -761,3 +765,76 @@ def test_the_console_refuses_a_recommending_union_the_federations_stages(engine:
             act.move_case(s, clerk=clerk, case=case, to_stage="review", now=bob.clock.now, publicity_start=None)
         assert "第十一条" in translator("zh")(refused.value.message, **refused.value.params)
         assert case.stage == "preliminary"
+
+
+# -- paper applications ------------------------------------------------------------------------------
+def _paper_case(clerk, typed: str | None = None, title: str = "李四") -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    clerk.say("/cases")
+    clerk.say(choice="new")
+    if typed is None:
+        clerk.say(choice="paper")
+    else:
+        clerk.say(typed)
+    clerk.say(choice="craftsman")
+    clerk.say(title)
+    case = re.search(r"#(\d+)", clerk.text)
+    code = re.search(r"\b([A-Z2-9]{4})-([A-Z2-9]{4})\b", clerk.text)
+    assert case and code, clerk.text
+    return int(case[1]), code[0]
+
+
+def test_a_paper_application_is_registered_and_claimed_by_its_applicant(person, engine: Engine) -> None:
+    """An applicant who filed on paper never typed /status: the clerk registers the case without a code and
+    gets a claim code to hand over; until it is claimed nobody is told of its steps, and once claimed the case
+    is the applicant's, in /status and in every notification after (a blind trial's clerk found no way in)."""
+    bob = person("bob", clerk=KM)
+    case_id, code = _paper_case(bob)
+    assert "纸质申报" in bob.text
+    _act(bob, case_id, "move:preliminary")  # moved before the claim: nobody to tell
+    assert _notes(engine) == []
+    li = person("li-paper")
+    li.say("/status")
+    assert "绑定申报" in li.text  # where to type a claim code is said where one looks for the case
+    li.say("绑定申报")
+    li.say(code.lower().replace("-", " "))  # typed loosely
+    assert "绑定成功" in li.text and "初审" in li.text, li.text
+    li.say("/status")
+    assert "李四" in li.text or "初审" in li.text, li.text
+    _act(_provincial(person, bob), case_id, "move:review")  # the re-check is the province's (第十一条)
+    notes = _notes(engine)
+    assert len(notes) == 1 and "复审" in notes[0]["text"], notes
+    with session_scope(engine) as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        owner = case.person_id
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "case.claim")).first() is not None
+    # The code works once: another person cannot take the case after
+    mo = person("mo-paper")
+    mo.say("绑定申报")
+    mo.say(code)
+    assert "认领码无效" in mo.text, mo.text
+    with session_scope(engine) as s:
+        assert s.get(Case, case_id).person_id == owner  # type: ignore[union-attr]
+
+
+def test_a_personal_status_code_claims_nothing(person, engine: Engine) -> None:
+    """The /status code a worker gives their clerk is no claim code: typed by someone else at 绑定申报 it hands
+    over none of that worker's cases, and is not used up."""
+    wang = person("wang")
+    bob = person("bob", clerk=KM)
+    case_id = _open_case(bob, wang)
+    code = _code(wang)
+    thief = person("thief")
+    thief.say("/claim")
+    thief.say(code)
+    assert "认领码无效" in thief.text, thief.text
+    with session_scope(engine) as s:
+        owner = s.get(Case, case_id).person_id  # type: ignore[union-attr]
+        assert rc.peek_link_code(session=s, code=code, now=bob.clock.now) == owner
+
+
+@pytest.mark.parametrize("typed", ["纸质申报", "no code"])
+def test_no_code_typed_is_a_paper_application(person, typed: str) -> None:  # type: ignore[no-untyped-def]
+    bob = person(f"bob-{typed}", clerk=KM, locale="en" if typed.isascii() else None)
+    _case_id, code = _paper_case(bob, typed)
+    assert code in bob.text

@@ -38,7 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     cr.add_argument(*UNIT_OPTION, type=unit_name, required=True, help=UNIT_HELP)
     cr.add_argument("--programme", required=True, choices=PROGRAMME_KEYS)
     cr.add_argument("--title", required=True, help="applicant or studio/workstation name")
-    cr.add_argument("--code", required=True, help="the applicant's personal link code")
+    who = cr.add_mutually_exclusive_group(required=True)
+    who.add_argument("--code", help="the applicant's personal link code")
+    who.add_argument("--paper", action="store_true",
+                     help="filed on paper, no code: prints a claim code for the applicant (绑定申报 in the chat)")
     stage_keys = "; ".join(f"{programme}: {' '.join(keys)}" for programme, keys in STAGE_KEYS.items())
     mv = csub.add_parser("move", help="move to the next stage, close as rejected/withdrawn/disqualified, "
                          "reopen a case closed by mistake, or take back a move made by mistake",
@@ -60,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from handlers.i18n import translator
     from handlers.notifications import describe_case
-    from handlers.services.cases import open_case_for_code
+    from handlers.services.cases import open_case_for_code, open_paper_case
     from handlers.services.errors import NotFound, ServiceError
     from storage import repo_cases as rc
     from storage.db import init_db, make_engine, session_scope
@@ -78,6 +81,12 @@ def run(args: argparse.Namespace) -> int:
                     where = c.outcome or c.stage
                     extra = f" {c.publicity_start}..{c.publicity_end}" if c.stage == "publicity" else ""
                     print(f"#{c.id}\t{c.programme}\t{where}{extra}\t{c.title}")
+                return 0
+            if args.case_command == "create" and args.paper:
+                case, code, until = open_paper_case(session=s, programme=args.programme, title=args.title,
+                                                    unit=args.unit, actor_id=None, now=now)
+                print(f"case #{case.id} opened at stage {case.stage} (paper); claim code for the applicant: "
+                      f"{code[:4]}-{code[4:]} (valid until {rc.as_utc(until).astimezone(tz).date()})")
                 return 0
             if args.case_command == "create":
                 try:

@@ -25,7 +25,7 @@ from handlers.flows.listen import offering
 from handlers.flows.signin import TRAINEE_FLOWS
 from handlers.flows.signin import said as signin_said
 from handlers.flows.station import FLOWS as STATION_FLOWS
-from handlers.flows.status import STATUS, SUBSCRIBE, UNSUBSCRIBE
+from handlers.flows.status import CLAIM, STATUS, SUBSCRIBE, UNSUBSCRIBE
 from handlers.flows.studio import FLOWS as STUDIO_FLOWS
 from handlers.flows.training import FLOWS as TRAINING_FLOWS
 from handlers.flows.training_rules import CALENDAR, ELIGIBILITY, SUBSIDY
@@ -40,7 +40,7 @@ _FLOWS: tuple[Flow, ...] = (
     *CRAFTSMAN_FLOWS, *STUDIO_FLOWS, *STATION_FLOWS,
     HANDOFF, MY_TICKETS, TICKETS,
     SUBSIDY, CALENDAR, ELIGIBILITY,
-    STATUS, SUBSCRIBE, UNSUBSCRIBE, CLERK_CASES, BROADCAST, CONSOLE,
+    STATUS, CLAIM, SUBSCRIBE, UNSUBSCRIBE, CLERK_CASES, BROADCAST, CONSOLE,
     *TRAINEE_FLOWS, *TRAINING_FLOWS,
     *LISTEN_FLOWS, GO_ON,
 )

@@ -23,6 +23,7 @@ from handlers.services.cases import (
     may_record,
     notice_running,
     open_case_for_code,
+    open_paper_case,
     set_publicity,
 )
 from handlers.services.errors import ServiceError
@@ -102,11 +103,19 @@ def _line(ctx: Ctx, c: Case) -> str:
 
 # -- new case --------------------------------------------------------------------------------------
 def _ask_code(ctx: Ctx) -> Reply:
-    return Reply(text=ctx._("Enter the applicant's personal link code (they see it when they type /status in "
-                            "the assistant)."))
+    return choices_reply(ctx._("Enter the applicant's personal link code (they see it when they type /status in "
+                               "the assistant)."), [("paper", ctx._("No code: the application was filed on paper"))])
+
+
+# "No code" typed rather than tapped: an applicant who filed on paper and never used the assistant.
+_NO_CODE = frozenset({"paper", "on paper", "no code", "none", "纸质", "纸质申报", "纸质的", "没有码", "没有代码", "没有", "无"})
 
 
 def _on_code(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data.pop("paper", None)
+    if answer.value == "paper" or normalize(answer.text) in _NO_CODE:
+        ctx.data["paper"] = True
+        return goto("programme")
     code = rc.normalize_code(answer.text)
     if len(code) != rc.CODE_LENGTH or rc.peek_link_code(session=ctx.session, code=code, now=ctx.now) is None:
         log.warning("clerk %s entered an invalid link code", pseudonym(ctx.incoming.channel, ctx.incoming.user_key))
@@ -135,6 +144,18 @@ def _on_title(ctx: Ctx, answer: Answer) -> Outcome:
     title = answer.text.strip()
     if not 2 <= len(title) <= 120:
         raise Invalid(_("Please enter a name of 2 to 120 characters."))
+    if ctx.data.get("paper"):
+        try:
+            case, code, until = open_paper_case(session=ctx.session, programme=ctx.data["programme"], title=title,
+                                                unit=ctx.clerk_unit, actor_id=ctx.person_id, now=ctx.now)
+        except ServiceError as exc:
+            return _fail(ctx, exc)
+        return finish(Reply(text=_(
+            "Case #{id} registered: {line}. It was filed on paper, so nobody is told of its steps yet. Give the "
+            "applicant this claim code with the receipt: {code} (valid until {until}). In the assistant they type "
+            "绑定申报 and then the code: the case becomes theirs, and from then on they are told of every step.", id=case.id,
+            line=_line(ctx, case), code=f"{code[:4]}-{code[4:]}",
+            until=fmt_date(ctx.locale, rc.as_utc(until).astimezone(ctx.now.tzinfo).date()))))
     try:
         case = open_case_for_code(session=ctx.session, code=ctx.data.get("code", ""), programme=ctx.data["programme"],
                                   title=title, unit=ctx.clerk_unit, actor_id=ctx.person_id, now=ctx.now)

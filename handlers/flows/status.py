@@ -3,16 +3,22 @@ comes next and its article, plus a personal link code for the clerk; subscriptio
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 
 from handlers.cite import citations
-from handlers.flow import Answer, Ctx, Flow, Outcome, State, choices_reply, finish, switch
+from handlers.flow import Answer, Ctx, Flow, Invalid, Outcome, State, choices_reply, finish, switch
 from handlers.i18n import N_
 from handlers.notifications import PROGRAMME_CHOICES, describe_case, fmt_date, programme_names
+from handlers.services.cases import claim_paper_cases
+from handlers.services.errors import ServiceError
 from handlers.types import Reply
+from knowledge.text import pseudonym
 from storage import repo_cases as rc
 from storage import repositories as repo
+
+log = logging.getLogger(__name__)
 
 LINK_CODE_TTL = timedelta(days=7)
 
@@ -25,6 +31,8 @@ def _status(ctx: Ctx) -> Outcome:
     if not cases:
         replies.append(Reply(text=_("You have no application registered with us yet. When your union opens a "
                                     "case for you, its progress will appear here.")))
+        replies.append(Reply(text=_("Filed on paper, and your union gave you a claim code? Type 绑定申报 (or /claim) "
+                                    "to make that application yours here.")))
     for case in cases:
         text, refs = describe_case(_, ctx.locale, case)
         replies.append(Reply(text=text, citations=citations(ctx.locale, refs)))
@@ -41,6 +49,32 @@ def _status(ctx: Ctx) -> Outcome:
                                     "stored encrypted; only you and the clerks of the union you file with see them "
                                     "in full.", code=shown, until=until)))
     return finish(*replies)
+
+
+def _ask_claim(ctx: Ctx) -> Reply:
+    return Reply(text=ctx._("Please type the claim code your union gave you with the receipt of your paper "
+                            "application (8 letters and digits, such as ABCD-2345)."))
+
+
+def _on_claim(ctx: Ctx, answer: Answer) -> Outcome:
+    _ = ctx._
+    try:
+        cases = claim_paper_cases(session=ctx.session, code=answer.text, person_id=ctx.person_id, now=ctx.now)
+    except ServiceError as exc:
+        log.warning("claim code refused for %s", pseudonym(ctx.incoming.channel, ctx.incoming.user_key))
+        raise Invalid(exc.text(_)) from None
+    replies = [Reply(text=_("Done: the application is now yours here. You will be told of every step; type /status "
+                            "at any time to see where it stands."))]
+    for case in cases:
+        text, refs = describe_case(_, ctx.locale, case)
+        replies.append(Reply(text=text, citations=citations(ctx.locale, refs)))
+    return finish(*replies)
+
+
+# An applicant who filed on paper: the union registered the case and gave them a claim code.
+CLAIM = Flow(name="claim", title=N_("Claim a paper application"), start="code", in_menu=False,
+             states={"code": State(prompt=_ask_claim, handle=_on_claim, free_text=True, to=())},
+             commands=("/claim", "绑定申报", "认领申报", "申报码", "claim my application", "claim code"))
 
 
 STATUS = Flow(name="status", title=N_("My application progress"), states={}, enter=_status, enter_to=(),

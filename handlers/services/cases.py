@@ -8,7 +8,7 @@ article. Nothing is sent from here; ``bot.delivery`` drains the outbox.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -210,8 +210,11 @@ def change_case(*, session: Session, case: Case, change: str, reason: str, actor
 
 
 def notify_case_event(*, session: Session, case: Case, event: CaseEvent) -> None:
-    """Enqueue the applicant's notification, once per event, in the applicant's language."""
+    """Enqueue the applicant's notification, once per event, in the applicant's language (none for a paper
+    application not yet claimed: nobody to send it to; the claim shows where the case stands)."""
     person = session.get(Person, case.person_id)
+    if person is not None and rc.PAPER in person.role_set():
+        return
     locale = person.locale if person else "zh"
     _ = translator(locale)
     if event.action == "create":
@@ -242,6 +245,38 @@ def open_case_for_code(*, session: Session, code: str, programme: str, title: st
         raise NotFound(N_("The link code is no longer valid. Ask the applicant for a fresh one."))
     return open_case(session=session, programme=programme, applicant_id=applicant, title=title, unit=unit,
                      actor_id=actor_id, now=now)
+
+
+# A paper application's claim code: the union hands it over with its receipt, and a selection round runs for
+# months (application in spring, naming after the 公示), so it lasts longer than a chat's /status code.
+PAPER_CODE_TTL = timedelta(days=180)
+
+
+def open_paper_case(*, session: Session, programme: str, title: str, unit: str, actor_id: int | None,
+                    now: datetime) -> tuple[Case, str, datetime]:
+    """Open a case for an applicant who filed on paper and has no code from the assistant: the case stands for
+    them until they claim it with the code returned (with its expiry), given to them by the union."""
+    stand_in = rc.create_paper_applicant(session=session, now=now)
+    case = open_case(session=session, programme=programme, applicant_id=stand_in, title=title, unit=unit,
+                     actor_id=actor_id, now=now)
+    code = rc.issue_link_code(session=session, person_id=stand_in, now=now, ttl=PAPER_CODE_TTL)
+    return case, code.code, code.expires_at
+
+
+def claim_paper_cases(*, session: Session, code: str, person_id: int, now: datetime) -> list[Case]:
+    """The paper applications whose claim code ``code`` is, now the person's own. Only a paper applicant's code
+    claims: another person's /status code (meant for a clerk) never hands over their cases."""
+    owner = rc.peek_link_code(session=session, code=code, now=now)
+    stand_in = session.get(Person, owner) if owner is not None else None
+    if stand_in is None or rc.PAPER not in stand_in.role_set() \
+            or rc.redeem_link_code(session=session, code=code, now=now) != owner:
+        raise NotFound(N_("This code is not valid (mistyped, used or expired). Ask the union that registered "
+                          "your application for it again."))
+    cases = rc.move_cases(session=session, from_person=stand_in.id or 0, to_person=person_id)
+    for case in cases:
+        repo.audit(session=session, actor_person_id=person_id, action="case.claim", subject=f"case:{case.id}",
+                   detail=json.dumps({"unit": case.unit}, ensure_ascii=False))
+    return cases
 
 
 def _audit(session: Session, case: Case, event: CaseEvent) -> None:
