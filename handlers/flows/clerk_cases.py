@@ -92,13 +92,13 @@ def _on_menu(ctx: Ctx, answer: Answer) -> Outcome:
     return finish(Reply(text="\n".join(lines)))
 
 
-def _line(ctx: Ctx, c: Case) -> str:
+def _line(ctx: Ctx, c: Case, numbered: bool = True) -> str:
     _ = ctx._
     where = _(cs.OUTCOME_TITLES[c.outcome]) if c.outcome else _(cs.stage(c.programme, c.stage).title)
     if not c.outcome and c.stage == "publicity" and c.publicity_end:
         where += " " + _("(until {end})", end=fmt_date(ctx.locale, c.publicity_end))
     unit = f" · {c.unit}" if _scope(ctx) is None else ""  # the provincial federation's list spans every unit
-    return f"#{c.id} {c.title} · {_(cs.PROGRAMME_TITLES[c.programme])} · {where}{unit}"
+    return f"{f'#{c.id} ' if numbered else ''}{c.title} · {_(cs.PROGRAMME_TITLES[c.programme])} · {where}{unit}"
 
 
 # -- new case --------------------------------------------------------------------------------------
@@ -153,8 +153,8 @@ def _on_title(ctx: Ctx, answer: Answer) -> Outcome:
         return finish(Reply(text=_(
             "Case #{id} registered: {line}. It was filed on paper, so nobody is told of its steps yet. Give the "
             "applicant this claim code with the receipt: {code} (valid until {until}). In the assistant they type "
-            "绑定申报 and then the code: the case becomes theirs, and from then on they are told of every step.", id=case.id,
-            line=_line(ctx, case), code=f"{code[:4]}-{code[4:]}",
+            "绑定申报 (or /claim) and then the code: the case becomes theirs, and from then on they are told of every step.", id=case.id,
+            line=_line(ctx, case, numbered=False), code=f"{code[:4]}-{code[4:]}",
             until=fmt_date(ctx.locale, rc.as_utc(until).astimezone(ctx.now.tzinfo).date()))))
     try:
         case = open_case_for_code(session=ctx.session, code=ctx.data.get("code", ""), programme=ctx.data["programme"],
@@ -162,7 +162,7 @@ def _on_title(ctx: Ctx, answer: Answer) -> Outcome:
     except ServiceError as exc:
         return _fail(ctx, exc)
     return finish(Reply(text=_("Case #{id} registered: {line}. The applicant has been notified.", id=case.id,
-                               line=_line(ctx, case))))
+                               line=_line(ctx, case, numbered=False))))
 
 
 # -- update a case ---------------------------------------------------------------------------------
