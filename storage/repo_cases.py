@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import update
@@ -165,6 +165,16 @@ def open_publicity_cases(*, session: Session, today: date) -> list[Case]:
 # -- link codes --------------------------------------------------------------------------------------
 def normalize_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def shown_code(code: str) -> str:
+    """A code as people are shown it, in two halves to read aloud: "ABCD-2345" (typed either way)."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def expiry_day(expires_at: datetime, tz: tzinfo | None) -> date:
+    """The last day a code is valid, in the reader's time zone."""
+    return as_utc(expires_at).astimezone(tz).date()
 
 
 def issue_link_code(*, session: Session, person_id: int, now: datetime, ttl: timedelta) -> LinkCode:

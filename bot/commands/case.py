@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
                 case, code, until = open_paper_case(session=s, programme=args.programme, title=args.title,
                                                     unit=args.unit, actor_id=None, now=now)
                 print(f"case #{case.id} opened at stage {case.stage} (paper); claim code for the applicant: "
-                      f"{code[:4]}-{code[4:]} (valid until {rc.as_utc(until).astimezone(tz).date()})")
+                      f"{rc.shown_code(code)} (valid until {rc.expiry_day(until, tz)})")
                 return 0
             if args.case_command == "create":
                 try:

@@ -154,8 +154,8 @@ def _on_title(ctx: Ctx, answer: Answer) -> Outcome:
             "Case #{id} registered: {line}. It was filed on paper, so nobody is told of its steps yet. Give the "
             "applicant this claim code with the receipt: {code} (valid until {until}). In the assistant they type "
             "绑定申报 (or /claim) and then the code: the case becomes theirs, and from then on they are told of every step.", id=case.id,
-            line=_line(ctx, case, numbered=False), code=f"{code[:4]}-{code[4:]}",
-            until=fmt_date(ctx.locale, rc.as_utc(until).astimezone(ctx.now.tzinfo).date()))))
+            line=_line(ctx, case, numbered=False), code=rc.shown_code(code),
+            until=fmt_date(ctx.locale, rc.expiry_day(until, ctx.now.tzinfo)))))
     try:
         case = open_case_for_code(session=ctx.session, code=ctx.data.get("code", ""), programme=ctx.data["programme"],
                                   title=title, unit=ctx.clerk_unit, actor_id=ctx.person_id, now=ctx.now)

@@ -37,8 +37,8 @@ def _status(ctx: Ctx) -> Outcome:
         text, refs = describe_case(_, ctx.locale, case)
         replies.append(Reply(text=text, citations=citations(ctx.locale, refs)))
     code = rc.issue_link_code(session=ctx.session, person_id=pid, now=ctx.now, ttl=LINK_CODE_TTL)
-    shown = f"{code.code[:4]}-{code.code[4:]}"
-    until = fmt_date(ctx.locale, rc.as_utc(code.expires_at).astimezone(ctx.now.tzinfo).date())
+    shown = rc.shown_code(code.code)
+    until = fmt_date(ctx.locale, rc.expiry_day(code.expires_at, ctx.now.tzinfo))
     if cases:  # registered already: the code only matters for another application, said in one line
         replies.append(Reply(text=_("For another application, your personal link code is {code} (valid until "
                                     "{until}).", code=shown, until=until)))
