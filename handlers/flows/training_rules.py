@@ -48,11 +48,17 @@ def parse_number(text: str) -> Decimal | None:
     number."""
     t = unicodedata.normalize("NFKC", text).strip().lower().replace(",", "").replace("，", " ")
     t = _UNITS.sub("", t).strip()
-    if not re.fullmatch(r"-?\d+(\.\d+)?", t) and cn_number(t) is None:
-        t = _HEDGES.sub("", t)
+    plain = _plain_number(t)
+    return plain if plain is not None else _plain_number(_HEDGES.sub("", t))
+
+
+_PLAIN = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _plain_number(t: str) -> Decimal | None:
     if (spoken := cn_number(t)) is not None:  # "一千二", "两千五百块"
         return Decimal(spoken)
-    if not re.fullmatch(r"-?\d+(\.\d+)?", t):
+    if not _PLAIN.fullmatch(t):
         return None
     try:
         return Decimal(t)
